@@ -1,0 +1,119 @@
+# DreamMaker — one non-recursive Makefile.
+#
+#   make            build libraries, tools and agents into build/
+#   make run        install missing packages, build, run the main job
+#   make test       install missing packages, build, run every test
+#                   (plain, then ASan+UBSan, then the ring under TSan)
+#   make bench      run the benchmarks and print one table
+#   make deps       install the Debian packages the build needs
+#   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
+#   make SAN=thread ...              ThreadSanitizer build under build/san-thread
+
+SHELL := /bin/bash
+comma := ,
+CC    ?= cc
+SAN   ?=
+
+ifeq ($(SAN),)
+BUILD    := build
+SANFLAGS :=
+MALLOC   := -Wl,--no-as-needed -ljemalloc -Wl,--as-needed
+else
+BUILD    := build/san-$(subst $(comma),-,$(SAN))
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The sanitizers bring their own allocator; jemalloc would hide its reports.
+MALLOC   :=
+endif
+
+CPPFLAGS := -I. -D_GNU_SOURCE -MMD -MP
+CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS  := -pthread -Wl,--as-needed $(SANFLAGS)
+LDLIBS   := $(MALLOC) -lyaml -luring -ljansson -lm -lrt
+
+# ---------------------------------------------------------------- sources
+SHM_SRC   := $(wildcard shm/*.c)
+CORE_SRC  := $(shell find libcore -name '*.c' | sort)
+TOOL_SRC  := $(wildcard tools/*.c)
+AGENT_SRC := $(wildcard agents/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+TESTLIB_SRC := $(wildcard tests/helpers.c)
+
+SHM_LIB  := $(BUILD)/lib/libdm_shm.a
+CORE_LIB := $(BUILD)/lib/libdm_core.a
+
+TOOLS  := $(patsubst tools/%.c,$(BUILD)/bin/dm-%,$(TOOL_SRC))
+AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
+UNITS  := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(UNIT_SRC))
+BENCHES := $(patsubst tests/bench/bench_%.c,$(BUILD)/bench/bench_%,$(BENCH_SRC))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches
+.DEFAULT_GOAL := all
+
+all: $(TOOLS) $(AGENTS)
+tests: $(UNITS)
+benches: $(BENCHES)
+
+# ---------------------------------------------------------------- rules
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(SHM_LIB): $(call obj,$(SHM_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(CORE_LIB): $(call obj,$(CORE_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(CORE_LIB) $(SHM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(CORE_LIB) $(SHM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC)) $(CORE_LIB) $(SHM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
+
+$(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(TESTLIB_SRC)) $(CORE_LIB) $(SHM_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------- commands
+# Installs only what is missing; apt-get update first because a fresh
+# machine has no package lists.
+DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
+            libcriterion-dev libjemalloc-dev libjansson-dev python3
+deps:
+	@tools/install-deps $(DEB_PKGS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/dmctl run
+
+# The tests of the plain build, then the whole unit suite under ASan+UBSan,
+# then the ring and doorbell tests under TSan.  tests/run.sh prints one
+# closing line "N passed, N failed".
+TSAN_UNITS := ring doorbell
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory SAN=address,undefined all tests
+	@$(MAKE) --no-print-directory SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
+	@tests/run.sh build $(notdir $(UNITS)) \
+	    -- build/san-address-undefined $(notdir $(UNITS)) \
+	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS))
+
+bench: deps
+	@$(MAKE) --no-print-directory all benches
+	@tests/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

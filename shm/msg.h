@@ -1,0 +1,240 @@
+/*
+ * msg.h — the fixed-layout messages that cross the rings.
+ *
+ * Every message starts with struct msg_hdr.  A ring slot is the ring's 8-byte
+ * turn word followed by one message, so a ring whose slots are S bytes
+ * carries messages of at most S - 8 bytes (RING_SLOT_HDR in ring.h).
+ *
+ * Units are in the field names: *_ns is nanoseconds since the Unix epoch
+ * (CLOCK_REALTIME for exchange times, the same clock for local stamps),
+ * px is an integer number of ticks of the instrument, qty whole contracts.
+ * Fields are explicit-width and naturally aligned; every size and the
+ * offsets that other code depends on are pinned below, and the segment's
+ * layout hash covers them all (seg.c), so a process built from other
+ * headers cannot attach.
+ */
+#ifndef DM_SHM_MSG_H
+#define DM_SHM_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_VERSION 1
+
+enum msg_type {
+	MSG_NONE = 0,
+	MSG_BOOK,        /* top-N book snapshot after one update */
+	MSG_TRADE,       /* one trade print */
+	MSG_FEATURES,    /* feature vector computed on one book update */
+	MSG_INTENT,      /* ml -> coordinator: wish to trade */
+	MSG_VOTE_REQ,    /* coordinator -> voter */
+	MSG_VOTE,        /* voter -> coordinator */
+	MSG_ORDER,       /* coordinator -> execution: released order */
+	MSG_CANCEL,      /* cancel one order, or all (client_order_id 0) */
+	MSG_EXEC_REPORT, /* execution -> risk, coordinator */
+	MSG_POSITION,    /* risk -> coordinator: position and P&L */
+	MSG_CONTROL,     /* operator or coordinator -> agent */
+	MSG_TYPE_COUNT
+};
+
+/* msg_hdr.flags */
+#define MSG_F_CONFLATABLE 0x01 /* a newer message of the same type supersedes it */
+#define MSG_F_REPLAY      0x02 /* produced from a replayed feed, not live */
+
+/* Common header: 32 bytes. */
+struct msg_hdr {
+	uint16_t type;      /* enum msg_type */
+	uint8_t  version;   /* MSG_VERSION */
+	uint8_t  flags;     /* MSG_F_* */
+	uint32_t size;      /* whole message in bytes, header included */
+	uint64_t seq;       /* per (producer, ring) sequence, from 1, no gaps */
+	int64_t  origin_ns; /* exchange time of the market event behind it */
+	int64_t  send_ns;   /* local time the producer published it */
+};
+_Static_assert(sizeof(struct msg_hdr) == 32, "msg_hdr size");
+_Static_assert(offsetof(struct msg_hdr, seq) == 8, "msg_hdr.seq");
+_Static_assert(offsetof(struct msg_hdr, origin_ns) == 16, "msg_hdr.origin_ns");
+_Static_assert(offsetof(struct msg_hdr, send_ns) == 24, "msg_hdr.send_ns");
+
+#define MSG_BOOK_LEVELS 20 /* most levels a book message can carry */
+
+struct msg_level {
+	int64_t px;  /* ticks */
+	int64_t qty; /* contracts; 0 = empty level */
+};
+_Static_assert(sizeof(struct msg_level) == 16, "msg_level size");
+
+struct msg_book {
+	struct msg_hdr hdr;
+	int64_t  exch_ns;    /* exchange time */
+	int64_t  recv_ns;    /* local receive time */
+	uint32_t instrument; /* index into the instrument table */
+	uint16_t n_bid;      /* valid levels in bid[] (best first) */
+	uint16_t n_ask;      /* valid levels in ask[] (best first) */
+	uint32_t book_flags; /* BOOK_F_* from libcore/book.h */
+	uint32_t pad;
+	struct msg_level bid[MSG_BOOK_LEVELS];
+	struct msg_level ask[MSG_BOOK_LEVELS];
+};
+_Static_assert(offsetof(struct msg_book, bid) == 64, "msg_book.bid");
+_Static_assert(offsetof(struct msg_book, ask) == 64 + 16 * MSG_BOOK_LEVELS, "msg_book.ask");
+_Static_assert(sizeof(struct msg_book) == 64 + 32 * MSG_BOOK_LEVELS, "msg_book size");
+
+struct msg_trade {
+	struct msg_hdr hdr;
+	int64_t  exch_ns;
+	int64_t  recv_ns;
+	int64_t  px;         /* ticks */
+	int64_t  qty;        /* contracts */
+	uint64_t trade_id;   /* exchange trade number, 0 if none */
+	uint32_t instrument;
+	int8_t   aggressor;  /* +1 buyer, -1 seller, 0 unknown */
+	uint8_t  trade_flags;/* TRADE_F_* */
+	uint16_t pad;
+};
+#define TRADE_F_HIDDEN 0x01 /* execution against hidden liquidity */
+_Static_assert(offsetof(struct msg_trade, px) == 48, "msg_trade.px");
+_Static_assert(sizeof(struct msg_trade) == 80, "msg_trade size");
+
+#define MSG_NFEATURES 27
+
+struct msg_features {
+	struct msg_hdr hdr;
+	uint64_t book_seq;   /* seq of the book message it was computed on */
+	int64_t  exch_ns;
+	uint32_t instrument;
+	uint32_t n;          /* valid entries in f[] */
+	uint32_t quality;    /* FEAT_Q_* bits: stale, crossed, wide spread */
+	uint32_t pad;
+	double   f[MSG_NFEATURES]; /* order and units: docs/features.md */
+};
+_Static_assert(offsetof(struct msg_features, f) == 64, "msg_features.f");
+_Static_assert(sizeof(struct msg_features) == 64 + 8 * MSG_NFEATURES, "msg_features size");
+
+/* Sides and order attributes shared by intent, order and reports. */
+enum { SIDE_BUY = 1, SIDE_SELL = -1 };
+enum ord_type { ORD_LIMIT = 1, ORD_MARKET = 2 };
+enum ord_tif { TIF_DAY = 0, TIF_IOC = 1, TIF_FOK = 2 };
+
+struct msg_intent {
+	struct msg_hdr hdr;
+	uint64_t intent_id;  /* unique per ml agent generation */
+	uint64_t feature_seq;/* seq of the feature vector behind it */
+	int64_t  px;         /* limit price in ticks (0 for market) */
+	int32_t  qty;        /* contracts, > 0 */
+	int8_t   side;       /* SIDE_* */
+	uint8_t  ord_type;   /* enum ord_type */
+	uint8_t  tif;        /* enum ord_tif */
+	uint8_t  pad;
+	double   prob;       /* meta-model probability behind it */
+	uint32_t instrument;
+	uint32_t strategy;   /* strategy id */
+};
+_Static_assert(offsetof(struct msg_intent, px) == 48, "msg_intent.px");
+_Static_assert(sizeof(struct msg_intent) == 80, "msg_intent size");
+
+struct msg_vote_req {
+	struct msg_hdr hdr;
+	uint64_t decision_id; /* unique across restarts */
+	int64_t  deadline_ns; /* votes after it count as missing */
+	uint64_t intent_id;
+	int64_t  px;
+	int32_t  qty;
+	int8_t   side;
+	uint8_t  ord_type;
+	uint8_t  tif;
+	uint8_t  pad;
+	uint32_t instrument;
+	uint32_t pad2;
+};
+_Static_assert(offsetof(struct msg_vote_req, decision_id) == 32, "msg_vote_req.decision_id");
+_Static_assert(sizeof(struct msg_vote_req) == 80, "msg_vote_req size");
+
+enum vote_verdict { VOTE_APPROVE = 1, VOTE_REJECT = 2, VOTE_VETO = 3 };
+
+struct msg_vote {
+	struct msg_hdr hdr;
+	uint64_t decision_id;
+	uint16_t voter;      /* agent index */
+	uint8_t  verdict;    /* enum vote_verdict */
+	uint8_t  pad;
+	uint32_t reason;     /* reason code, named in docs/messages.md */
+};
+_Static_assert(offsetof(struct msg_vote, verdict) == 42, "msg_vote.verdict");
+_Static_assert(sizeof(struct msg_vote) == 48, "msg_vote size");
+
+struct msg_order {
+	struct msg_hdr hdr;
+	uint64_t decision_id;     /* the approving decision */
+	uint64_t client_order_id; /* unique across restarts */
+	int64_t  px;
+	int32_t  qty;
+	int8_t   side;
+	uint8_t  ord_type;
+	uint8_t  tif;
+	uint8_t  pad;
+	uint64_t replaces;        /* client order id replaced, 0 if new */
+	uint32_t instrument;
+	uint32_t pad2;
+};
+_Static_assert(offsetof(struct msg_order, client_order_id) == 40, "msg_order.client_order_id");
+_Static_assert(sizeof(struct msg_order) == 80, "msg_order size");
+
+struct msg_cancel {
+	struct msg_hdr hdr;
+	uint64_t client_order_id; /* 0 = cancel all */
+	uint32_t reason;
+	uint32_t instrument;
+};
+_Static_assert(sizeof(struct msg_cancel) == 48, "msg_cancel size");
+
+enum exec_status {
+	EXEC_NEW = 1, EXEC_PENDING, EXEC_ACK, EXEC_PARTIAL, EXEC_FILLED,
+	EXEC_CANCEL_PENDING, EXEC_CANCELLED, EXEC_REJECTED
+};
+
+struct msg_exec_report {
+	struct msg_hdr hdr;
+	uint64_t client_order_id;
+	uint64_t venue_order_id;
+	uint64_t exec_id;         /* unique per fill at the venue; 0 for non-fills */
+	int64_t  last_px;         /* ticks of this fill */
+	int32_t  last_qty;        /* contracts of this fill */
+	int32_t  cum_qty;
+	int32_t  leaves_qty;
+	uint8_t  status;          /* enum exec_status */
+	int8_t   side;
+	uint16_t reason;          /* reject reason code */
+	int64_t  fee_mbrl;        /* fees of this fill in milli-BRL */
+	int64_t  venue_ns;        /* venue time of the event */
+};
+_Static_assert(offsetof(struct msg_exec_report, last_px) == 56, "msg_exec_report.last_px");
+_Static_assert(sizeof(struct msg_exec_report) == 96, "msg_exec_report size");
+
+struct msg_position {
+	struct msg_hdr hdr;
+	int64_t  position;       /* signed contracts */
+	int64_t  mark_px;        /* ticks */
+	double   avg_px;         /* ticks, of the open position */
+	double   realized_brl;
+	double   unrealized_brl;
+	double   fees_brl;
+	uint32_t instrument;
+	uint32_t trading_state;  /* ACTIVE / REDUCING / HALTED */
+};
+_Static_assert(sizeof(struct msg_position) == 88, "msg_position size");
+
+enum ctl_cmd {
+	CTL_HALT = 1, CTL_RESUME, CTL_RELOAD, CTL_SHUTDOWN, CTL_KILL_SWITCH, CTL_REARM
+};
+
+struct msg_control {
+	struct msg_hdr hdr;
+	uint32_t cmd;     /* enum ctl_cmd */
+	uint32_t target;  /* agent index, or ~0u for all */
+	uint64_t arg;
+	char     text[48];/* NUL-terminated, e.g. a model path */
+};
+_Static_assert(sizeof(struct msg_control) == 96, "msg_control size");
+
+#endif /* DM_SHM_MSG_H */

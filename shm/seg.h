@@ -1,0 +1,159 @@
+/*
+ * seg.h — the shared-memory segment: header, ring table, agent registry.
+ *
+ *   +--------------------+ 0
+ *   | struct seg_hdr     |  magic, version, layout hash, size, owner,
+ *   |                    |  creation time, ring descriptors
+ *   +--------------------+ agents_off
+ *   | agent_slot[n]      |  registry (registry.h)
+ *   +--------------------+ rings_off
+ *   | ring 0 | ring 1 .. |  each ring_memsize() bytes, cache-line aligned
+ *   +--------------------+ user_off
+ *   | user area          |  state that must survive an agent restart
+ *   +--------------------+ total_size
+ *
+ * Creation: shm_open(O_CREAT|O_EXCL, 0600), size, lay out, and publish the
+ * magic last (release), so an attacher that sees the magic sees the rest.
+ * A name that already exists is never reused: seg_create reports whether a
+ * live run owns it (-DM_EBUSY) or a crashed run left it (-DM_ESTALE).
+ * Attach validates magic, version, layout hash (sizes and offsets of every
+ * shared struct, seg_layout_hash()), recorded size against the real size,
+ * and the owner's uid.
+ */
+#ifndef DM_SHM_SEG_H
+#define DM_SHM_SEG_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcore/types.h"
+#include "shm/registry.h"
+#include "shm/ring.h"
+
+#define SEG_MAGIC      0x0031304745534d44ull /* "DMSEG01\0" little-endian */
+#define SEG_VERSION    1
+#define SEG_MAX_RINGS  40
+#define SEG_MAX_AGENTS 8
+#define SEG_NAME_MAX   64
+
+enum seg_state { SEG_CREATING = 0, SEG_READY = 1, SEG_CLOSING = 2 };
+
+struct seg_ring_desc {
+	char     name[RING_NAME_MAX];
+	uint16_t producer;   /* agent index */
+	uint16_t consumer;   /* agent index */
+	uint32_t policy;     /* enum ring_policy */
+	uint64_t capacity;
+	uint32_t slot_size;
+	uint32_t pad;
+	uint64_t offset;     /* from the segment start */
+	uint64_t size;       /* ring_memsize() */
+};
+_Static_assert(sizeof(struct seg_ring_desc) == 72, "seg_ring_desc size");
+
+struct seg_hdr {
+	_Atomic uint64_t magic;  /* SEG_MAGIC once fully initialized */
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t layout_hash;
+	uint64_t total_size;
+	uint32_t owner_uid;
+	int32_t  creator_pid;
+	int64_t  created_ns;
+	char     name[SEG_NAME_MAX];
+	_Atomic uint32_t state;  /* enum seg_state */
+	uint32_t n_rings;
+	uint32_t n_agents;
+	uint32_t pad;
+	uint64_t agents_off;
+	uint64_t rings_off;
+	uint64_t user_off;
+	uint64_t user_size;
+	struct seg_ring_desc ring[SEG_MAX_RINGS];
+};
+
+/* What to create. */
+struct seg_ring_spec {
+	const char *name;
+	uint16_t producer, consumer;
+	uint64_t capacity;
+	uint32_t slot_size;
+	enum ring_policy policy;
+};
+struct seg_spec {
+	const char *name;                         /* "/name" */
+	uint32_t n_agents;
+	const char *agents[SEG_MAX_AGENTS];
+	uint32_t n_rings;
+	struct seg_ring_spec ring[SEG_MAX_RINGS];
+	uint64_t user_size;                       /* bytes of user area */
+};
+
+/* A process's handle on a mapped segment. */
+struct seg {
+	struct seg_hdr *hdr;
+	size_t size;
+	int created;          /* 1 if this handle created it */
+	char name[SEG_NAME_MAX];
+};
+
+/* Hash of the sizes and offsets of every shared struct and message. */
+uint64_t seg_layout_hash(void);
+
+/* Bytes a segment of this spec needs; 0 if the spec is invalid. */
+size_t seg_memsize(const struct seg_spec *spec);
+
+/*
+ * Create, size, map and initialize a segment.  Returns 0; -EINVAL (bad
+ * spec: -DM_ETOPOLOGY for bad agent indexes or duplicate names);
+ * -DM_EBUSY if a live run owns the name; -DM_ESTALE if a dead run left it
+ * (remove it with seg_unlink after reading seg_probe); -EEXIST if the name
+ * holds something that is not a readable DreamMaker segment; -errno.
+ * Allocates nothing but the mapping.
+ */
+int seg_create(struct seg *s, const struct seg_spec *spec, int64_t now_ns);
+
+/*
+ * Map an existing segment read-write (or read-only) and validate it.
+ * Returns 0, -ENOENT, -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT, -DM_ESIZE,
+ * -DM_EOWNER, -EAGAIN (still being created), or -errno.
+ */
+int seg_attach(struct seg *s, const char *name, int readonly);
+
+/* Unmap. Does not unlink. */
+void seg_close(struct seg *s);
+
+/* Remove the name (the memory lives on until every mapping is gone). */
+int seg_unlink(const char *name);
+
+/* What an existing name holds, for reports about stale segments. */
+struct seg_probe {
+	int      valid;       /* header readable and magic right */
+	int32_t  creator_pid;
+	int64_t  created_ns;
+	uint32_t owner_uid;
+	int32_t  live_pid;    /* a live process registered in it, or 0 */
+};
+int seg_probe(const char *name, struct seg_probe *p);
+
+static inline struct ring *seg_ring(const struct seg *s, uint32_t i)
+{
+	return (struct ring *)(void *)((uint8_t *)s->hdr + s->hdr->ring[i].offset);
+}
+
+static inline struct agent_slot *seg_agent(const struct seg *s, uint32_t i)
+{
+	return (struct agent_slot *)(void *)((uint8_t *)s->hdr + s->hdr->agents_off) + i;
+}
+
+static inline void *seg_user(const struct seg *s)
+{
+	return (uint8_t *)s->hdr + s->hdr->user_off;
+}
+
+/* Index of a ring / agent by name, or -DM_ENOTFOUND. */
+int seg_ring_find(const struct seg *s, const char *name);
+int seg_agent_find(const struct seg *s, const char *name);
+
+#endif /* DM_SHM_SEG_H */
