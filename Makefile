@@ -51,6 +51,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches
 .DEFAULT_GOAL := all
+# keep objects that pattern rules consider intermediate
+.SECONDARY:
 
 all: $(TOOLS) $(AGENTS)
 tests: $(UNITS)
