@@ -35,12 +35,14 @@ SHM_SRC   := $(wildcard shm/*.c)
 CORE_SRC  := $(shell find libcore -name '*.c' | sort)
 TOOL_SRC  := $(wildcard tools/*.c)
 AGENT_SRC := $(wildcard agents/*.c)
+RT_SRC    := $(wildcard agents/rt/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 TESTLIB_SRC := $(wildcard tests/helpers.c)
 
 SHM_LIB  := $(BUILD)/lib/libdm_shm.a
 CORE_LIB := $(BUILD)/lib/libdm_core.a
+RT_LIB   := $(BUILD)/lib/libdm_rt.a
 
 TOOLS  := $(patsubst tools/%.c,$(BUILD)/bin/dm-%,$(TOOL_SRC))
 AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
@@ -71,19 +73,24 @@ $(CORE_LIB): $(call obj,$(CORE_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(CORE_LIB) $(SHM_LIB)
+# agent runtime: the glue between libcore and shm, shared by agents and tools
+$(RT_LIB): $(call obj,$(RT_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(CORE_LIB) $(SHM_LIB)
+$(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC)) $(CORE_LIB) $(SHM_LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC)) $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
-$(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(TESTLIB_SRC)) $(CORE_LIB) $(SHM_LIB)
+$(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(TESTLIB_SRC)) $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

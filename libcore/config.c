@@ -1,0 +1,964 @@
+/*
+ * config.c — YAML configuration loader driven by key tables.
+ *
+ * Design
+ * ------
+ * Each section of struct dm_config is described by a static table of
+ * struct cfg_key rows: name, type, offset into the enclosing struct, range,
+ * enum names, an optional extra rule and a help line.  The loader walks the
+ * libyaml document tree (yaml_parser_load) against these tables, so a new
+ * setting is one new row plus its default; no parsing code changes.
+ *
+ *   root_keys   system -> system_keys   (offsets relative to dm_config:
+ *                                        system is an anonymous struct)
+ *               agents -> agents_keys   one K_MAP row per agent ->
+ *                                       agent_keys (relative to cfg_agent)
+ *               rings  -> K_SEQ of ring_keys (relative to cfg_ring)
+ *
+ * The file is loaded into a copy that starts from config_defaults(); the
+ * caller's struct is overwritten only when everything, cross-checks
+ * included, succeeded.  Every error names file:line:column of the key it
+ * is about (of the entry, for a whole ring entry) and the key's dotted path,
+ * which the walk keeps in load_ctx.key as it descends.
+ */
+#include "libcore/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "libcore/types.h"
+
+#define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
+#define FIELD_SIZE(st, fld) sizeof(((st *)0)->fld)
+#define KEY_PATH_MAX        160 /* dotted path of a key, for messages */
+#define SHOW_MAX            48  /* bytes of a user's text quoted in a message */
+#define LIST_MAX            256 /* "a, b, c" list of allowed names */
+#define KIND_MAX            (SHOW_MAX + 32) /* "quoted string '...'" */
+
+/* ------------------------------------------------------------ key tables */
+
+enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ };
+
+#define KF_REQUIRED 1u /* must be present in every entry of a sequence */
+
+struct cfg_key {
+	const char *name;
+	enum key_type type;
+	uint32_t flags;                /* KF_* */
+	size_t off;                    /* offset in the enclosing struct */
+	size_t size;                   /* K_STR: buffer size; K_SEQ: element size */
+	int64_t min, max;              /* K_I32/K_U32 range; K_SEQ: max entries */
+	const char *const *names;      /* K_ENUM: allowed names, index = value */
+	size_t n_names;
+	const char *what;              /* K_ENUM: what a name denotes */
+	const struct cfg_key *sub;     /* K_MAP/K_SEQ: table of the nested keys */
+	size_t count_off;              /* K_SEQ: uint32_t entry count */
+	/* Extra rule checked on the stored field; returns why it fails or NULL. */
+	const char *(*check)(const void *field);
+	const char *help;
+};
+
+#define INT_ROW(t, nm, st, fld, lo, hi, chk, fl, hlp)                      \
+	{ .name = nm, .type = t, .flags = fl, .off = offsetof(st, fld),    \
+	  .min = lo, .max = hi, .check = chk, .help = hlp }
+#define U32(nm, st, fld, lo, hi, chk, fl, hlp) INT_ROW(K_U32, nm, st, fld, lo, hi, chk, fl, hlp)
+#define I32(nm, st, fld, lo, hi, chk, fl, hlp) INT_ROW(K_I32, nm, st, fld, lo, hi, chk, fl, hlp)
+#define STR(nm, st, fld, chk, fl, hlp)                                     \
+	{ .name = nm, .type = K_STR, .flags = fl, .off = offsetof(st, fld),\
+	  .size = FIELD_SIZE(st, fld), .check = chk, .help = hlp }
+#define ENUM(nm, st, fld, list, wh, fl, hlp)                               \
+	{ .name = nm, .type = K_ENUM, .flags = fl, .off = offsetof(st, fld),\
+	  .names = list, .n_names = ARRAY_SIZE(list), .what = wh, .help = hlp }
+#define MAP(nm, offset, table, hlp)                                        \
+	{ .name = nm, .type = K_MAP, .off = offset, .sub = table, .help = hlp }
+#define KEY_END { .name = NULL }
+
+const char *const cfg_agent_names[AGENT_COUNT] = {
+	[AGENT_COORDINATOR] = "coordinator",
+	[AGENT_DATA]        = "data",
+	[AGENT_FEATURE]     = "feature",
+	[AGENT_ML]          = "ml",
+	[AGENT_EXECUTION]   = "execution",
+	[AGENT_RISK]        = "risk",
+};
+
+static const char *const idle_names[] = {
+	[IDLE_SPIN] = "spin", [IDLE_YIELD] = "yield",
+	[IDLE_SLEEP] = "sleep", [IDLE_BACKOFF] = "backoff",
+};
+
+static const char *const policy_names[] = {
+	[CFG_RING_BLOCK] = "block", [CFG_RING_CONFLATE] = "conflate",
+};
+
+static const char *check_pow2(const void *field)
+{
+	uint32_t v;
+
+	memcpy(&v, field, sizeof v);
+	return (v & (v - 1)) ? "is not a power of two" : NULL;
+}
+
+static const char *check_mul64(const void *field)
+{
+	uint32_t v;
+
+	memcpy(&v, field, sizeof v);
+	return (v % 64) ? "is not a multiple of 64" : NULL;
+}
+
+static const char *check_shm_name(const void *field)
+{
+	const char *s = field;
+
+	if (s[0] != '/' || s[1] == '\0' || strchr(s + 1, '/'))
+		return "must be '/' followed by a name without '/'";
+	return NULL;
+}
+
+static const char *check_abs_path(const void *field)
+{
+	return ((const char *)field)[0] == '/' ? NULL : "must be an absolute path";
+}
+
+static const char *check_ring_name(const void *field)
+{
+	const char *s = field;
+
+	if (*s == '\0' || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+		return "must be a non-empty name of letters, digits and '_'";
+	return NULL;
+}
+
+static const struct cfg_key system_keys[] = {
+	STR("shm_name", struct dm_config, system.shm_name, check_shm_name, 0,
+	    "POSIX shared-memory segment name"),
+	STR("run_dir", struct dm_config, system.run_dir, check_abs_path, 0,
+	    "directory for pid files, logs and sockets"),
+	U32("heartbeat_ms", struct dm_config, system.heartbeat_ms, 1, 10000, NULL, 0,
+	    "ms between agent heartbeats"),
+	U32("stale_ms", struct dm_config, system.stale_ms, 1, 600000, NULL, 0,
+	    "ms after which a silent agent counts as down"),
+	KEY_END
+};
+
+static const struct cfg_key agent_keys[] = {
+	I32("cpu", struct cfg_agent, cpu, -1, 1023, NULL, 0,
+	    "CPU to pin the agent to, -1 = not pinned"),
+	ENUM("idle", struct cfg_agent, idle, idle_names, "idle mode", 0,
+	     "how the agent waits when it has no work"),
+	U32("spin_iters", struct cfg_agent, spin_iters, 0, 100000000, NULL, 0,
+	    "backoff: empty polls before yielding"),
+	U32("yield_iters", struct cfg_agent, yield_iters, 0, 1000000, NULL, 0,
+	    "backoff: sched_yield polls before sleeping"),
+	U32("sleep_timeout_us", struct cfg_agent, sleep_timeout_us, 1, 10000000, NULL, 0,
+	    "upper bound of one futex sleep, us"),
+	KEY_END
+};
+
+#define AGENT_ROW(id) \
+	MAP(NULL, offsetof(struct dm_config, agent[id]), agent_keys, "one agent")
+
+/* Names are filled from cfg_agent_names by name_of_row(). */
+static const struct cfg_key agents_keys[] = {
+	AGENT_ROW(AGENT_COORDINATOR), AGENT_ROW(AGENT_DATA), AGENT_ROW(AGENT_FEATURE),
+	AGENT_ROW(AGENT_ML), AGENT_ROW(AGENT_EXECUTION), AGENT_ROW(AGENT_RISK),
+	KEY_END
+};
+_Static_assert(ARRAY_SIZE(agents_keys) == AGENT_COUNT + 1, "one row per agent");
+
+static const struct cfg_key ring_keys[] = {
+	STR("name", struct cfg_ring, name, check_ring_name, KF_REQUIRED,
+	    "unique ring name"),
+	ENUM("producer", struct cfg_ring, producer, cfg_agent_names, "agent",
+	     KF_REQUIRED, "agent that writes the ring"),
+	ENUM("consumer", struct cfg_ring, consumer, cfg_agent_names, "agent",
+	     KF_REQUIRED, "agent that reads the ring"),
+	U32("capacity", struct cfg_ring, capacity, 2, 1048576, check_pow2, KF_REQUIRED,
+	    "slots, a power of two"),
+	U32("slot_size", struct cfg_ring, slot_size, 64, 4096, check_mul64, KF_REQUIRED,
+	    "bytes per slot, a multiple of 64"),
+	ENUM("policy", struct cfg_ring, policy, policy_names, "ring policy",
+	     KF_REQUIRED, "what a full ring does"),
+	KEY_END
+};
+_Static_assert(ARRAY_SIZE(ring_keys) <= 33, "entry keys fit the 32-bit seen mask");
+
+static const struct cfg_key root_keys[] = {
+	MAP("system", 0, system_keys, "process-wide settings"),
+	MAP("agents", 0, agents_keys, "per-agent settings"),
+	{ .name = "rings", .type = K_SEQ, .off = offsetof(struct dm_config, ring),
+	  .size = sizeof(struct cfg_ring), .max = CFG_MAX_RINGS, .sub = ring_keys,
+	  .count_off = offsetof(struct dm_config, n_rings),
+	  .help = "ring list; replaces the default list when present" },
+	KEY_END
+};
+
+/* agents_keys rows take their names from cfg_agent_names. */
+static const char *name_of_row(const struct cfg_key *tab, const struct cfg_key *row)
+{
+	if (tab == agents_keys)
+		return row - tab < AGENT_COUNT ? cfg_agent_names[row - tab] : NULL;
+	return row->name;
+}
+
+static int row_is_end(const struct cfg_key *tab, const struct cfg_key *row)
+{
+	return name_of_row(tab, row) == NULL;
+}
+
+/* ------------------------------------------------------------ defaults */
+
+static const struct cfg_agent default_agent = {
+	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 2000,
+	.yield_iters = 50, .sleep_timeout_us = 100000,
+};
+
+#define RING(n, p, c, cap, slot, pol) \
+	{ n, AGENT_##p, AGENT_##c, cap, slot, CFG_RING_##pol }
+static const struct cfg_ring default_rings[] = {
+	RING("md_feature",          DATA,        FEATURE,     4096, 1024, CONFLATE),
+	RING("md_execution",        DATA,        EXECUTION,   4096, 1024, CONFLATE),
+	RING("md_risk",             DATA,        RISK,        4096, 1024, CONFLATE),
+	RING("features",            FEATURE,     ML,          4096,  512, BLOCK),
+	RING("intents",             ML,          COORDINATOR, 1024,  128, BLOCK),
+	RING("vote_req_risk",       COORDINATOR, RISK,        1024,  128, BLOCK),
+	RING("vote_req_execution",  COORDINATOR, EXECUTION,   1024,  128, BLOCK),
+	RING("vote_req_feature",    COORDINATOR, FEATURE,     1024,  128, BLOCK),
+	RING("votes_risk",          RISK,        COORDINATOR, 1024,  128, BLOCK),
+	RING("votes_execution",     EXECUTION,   COORDINATOR, 1024,  128, BLOCK),
+	RING("votes_feature",       FEATURE,     COORDINATOR, 1024,  128, BLOCK),
+	RING("orders",              COORDINATOR, EXECUTION,   1024,  128, BLOCK),
+	RING("reports_risk",        EXECUTION,   RISK,        4096,  128, BLOCK),
+	RING("reports_coordinator", EXECUTION,   COORDINATOR, 4096,  128, BLOCK),
+	RING("positions",           RISK,        COORDINATOR, 1024,  128, BLOCK),
+	RING("control_data",        COORDINATOR, DATA,          64,  128, BLOCK),
+	RING("control_feature",     COORDINATOR, FEATURE,       64,  128, BLOCK),
+	RING("control_ml",          COORDINATOR, ML,            64,  128, BLOCK),
+	RING("control_execution",   COORDINATOR, EXECUTION,     64,  128, BLOCK),
+	RING("control_risk",        COORDINATOR, RISK,          64,  128, BLOCK),
+};
+_Static_assert(ARRAY_SIZE(default_rings) <= CFG_MAX_RINGS, "default rings fit");
+
+void config_defaults(struct dm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->system.shm_name, "/dreammaker");
+	strcpy(c->system.run_dir, "/tmp/dreammaker");
+	c->system.heartbeat_ms = 50;
+	c->system.stale_ms = 500;
+	for (int i = 0; i < AGENT_COUNT; i++)
+		c->agent[i] = default_agent;
+	memcpy(c->ring, default_rings, sizeof(default_rings));
+	c->n_rings = ARRAY_SIZE(default_rings);
+}
+
+int config_ring_find(const struct dm_config *c, const char *name)
+{
+	for (uint32_t i = 0; name && i < c->n_rings; i++)
+		if (strcmp(c->ring[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int config_agent_id(const char *name)
+{
+	for (int i = 0; name && i < AGENT_COUNT; i++)
+		if (strcmp(cfg_agent_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ messages */
+
+struct load_ctx {
+	const char *path;
+	char *err;
+	size_t errlen;
+	yaml_document_t *doc;
+	yaml_mark_t mark;            /* where the key being loaded sits */
+	char key[KEY_PATH_MAX];      /* its dotted path, "" at the top */
+	size_t key_len;
+};
+
+static void vappend(char *buf, size_t len, size_t *pos, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (*pos >= len)
+		return;
+	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	if (n > 0)
+		*pos += (size_t)n;
+}
+
+static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappend(buf, len, pos, fmt, ap);
+	va_end(ap);
+}
+
+/* "file:line:col: key 'a.b': <fmt>" at x->mark, x->key. */
+static int fail(struct load_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(struct load_ctx *x, const char *fmt, ...)
+{
+	size_t pos = 0;
+	va_list ap;
+
+	if (!x->err || !x->errlen)
+		return -DM_ECONFIG;
+	append(x->err, x->errlen, &pos, "%s:%zu:%zu: ", x->path,
+	       x->mark.line + 1, x->mark.column + 1);
+	if (x->key_len)
+		append(x->err, x->errlen, &pos, "key '%s': ", x->key);
+	else
+		append(x->err, x->errlen, &pos, "top level: ");
+	va_start(ap, fmt);
+	vappend(x->err, x->errlen, &pos, fmt, ap);
+	va_end(ap);
+	return -DM_ECONFIG;
+}
+
+/* Copy at most SHOW_MAX bytes of s into out, control bytes as '?', so a
+ * message stays one printable line. */
+static const char *show(const char *s, size_t n, char out[SHOW_MAX + 4])
+{
+	size_t i, m = n < SHOW_MAX ? n : SHOW_MAX;
+
+	for (i = 0; i < m; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	strcpy(out + m, n > m ? "..." : "");
+	return out;
+}
+
+/* Edit distance of two short names, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[KEY_PATH_MAX + 1];
+
+	if (la > KEY_PATH_MAX || lb > KEY_PATH_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Writes " (did you mean 'x'?)" for a close name, then "; expected one of:
+ * a, b, c" into out. */
+static const char *alternatives(const char *got, const char *const *names,
+                                size_t n, char out[LIST_MAX])
+{
+	size_t pos = 0, best = SIZE_MAX, pick = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(got, names[i]);
+
+		if (d < best) {
+			best = d;
+			pick = i;
+		}
+	}
+	out[0] = '\0';
+	if (n && best <= 2 && best < strlen(names[pick]))
+		append(out, LIST_MAX, &pos, " (did you mean '%s'?)", names[pick]);
+	append(out, LIST_MAX, &pos, "; expected one of:");
+	for (size_t i = 0; i < n; i++)
+		append(out, LIST_MAX, &pos, "%s %s", i ? "," : "", names[i]);
+	return out;
+}
+
+/* ------------------------------------------------------------ yaml nodes */
+
+static yaml_node_t *node_at(struct load_ctx *x, int index)
+{
+	return yaml_document_get_node(x->doc, index);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static int is_plain(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE &&
+	       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+
+	if (!is_plain(n))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
+		if (strcmp(scalar(n), nulls[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Describes a node for "expected X, got <this>". */
+static const char *kind(const yaml_node_t *n, char out[KIND_MAX])
+{
+	char shown[SHOW_MAX + 4];
+
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a sequence";
+	if (is_null(n))
+		return "null";
+	snprintf(out, KIND_MAX, "%s'%s'", is_plain(n) ? "" : "quoted string ",
+	         show(scalar(n), n->data.scalar.length, shown));
+	return out;
+}
+
+static int scalar_is(const yaml_node_t *n, const char *name)
+{
+	return n->type == YAML_SCALAR_NODE &&
+	       n->data.scalar.length == strlen(name) &&
+	       memcmp(scalar(n), name, n->data.scalar.length) == 0;
+}
+
+/* Value of key name in mapping map (NULL if absent); *mark = the key's place. */
+static yaml_node_t *map_find(struct load_ctx *x, yaml_node_t *map,
+                             const char *name, yaml_mark_t *mark)
+{
+	yaml_node_pair_t *p;
+
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node_at(x, p->key);
+
+		if (scalar_is(k, name)) {
+			*mark = k->start_mark;
+			return node_at(x, p->value);
+		}
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ key path */
+
+static size_t key_push_name(struct load_ctx *x, const char *name, size_t n)
+{
+	size_t saved = x->key_len;
+	char shown[SHOW_MAX + 4];
+
+	append(x->key, sizeof(x->key), &x->key_len, "%s%s", saved ? "." : "",
+	       show(name, n, shown));
+	if (x->key_len >= sizeof(x->key))
+		x->key_len = sizeof(x->key) - 1;
+	return saved;
+}
+
+static size_t key_push_index(struct load_ctx *x, size_t i)
+{
+	size_t saved = x->key_len;
+
+	append(x->key, sizeof(x->key), &x->key_len, "[%zu]", i);
+	if (x->key_len >= sizeof(x->key))
+		x->key_len = sizeof(x->key) - 1;
+	return saved;
+}
+
+static void key_pop(struct load_ctx *x, size_t saved)
+{
+	x->key_len = saved;
+	x->key[saved] = '\0';
+}
+
+/* ------------------------------------------------------------ scalars */
+
+static int fail_type(struct load_ctx *x, const char *expected, const yaml_node_t *got)
+{
+	char buf[KIND_MAX];
+
+	return fail(x, "expected %s, got %s", expected, kind(got, buf));
+}
+
+static int integer_syntax(const char *s, size_t n)
+{
+	size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+
+	if (i == n)
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int set_int(struct load_ctx *x, const struct cfg_key *row,
+                   const yaml_node_t *v, void *field)
+{
+	const char *s = scalar(v);
+	char shown[SHOW_MAX + 4];
+	long long val;
+
+	if (!is_plain(v) || !integer_syntax(s, v->data.scalar.length))
+		return fail_type(x, "an integer", v);
+	errno = 0;
+	val = strtoll(s, NULL, 10);
+	if (errno == ERANGE || val < row->min || val > row->max)
+		return fail(x, "value %s out of range [%" PRId64 ", %" PRId64 "]",
+		            show(s, v->data.scalar.length, shown), row->min, row->max);
+	if (row->type == K_I32) {
+		int32_t i = (int32_t)val;
+
+		memcpy(field, &i, sizeof(i));
+	} else {
+		uint32_t u = (uint32_t)val;
+
+		memcpy(field, &u, sizeof(u));
+	}
+	return 0;
+}
+
+static int set_str(struct load_ctx *x, const struct cfg_key *row,
+                   const yaml_node_t *v, char *field)
+{
+	size_t n = v->data.scalar.length;
+
+	if (is_null(v))
+		return fail_type(x, "a string", v);
+	if (memchr(scalar(v), '\0', n))
+		return fail(x, "string contains a NUL byte");
+	if (n >= row->size)
+		return fail(x, "string of %zu bytes is too long (at most %zu)",
+		            n, row->size - 1);
+	memcpy(field, scalar(v), n + 1);
+	return 0;
+}
+
+static int set_enum(struct load_ctx *x, const struct cfg_key *row,
+                    const yaml_node_t *v, void *field)
+{
+	char shown[SHOW_MAX + 4], alts[LIST_MAX];
+
+	for (uint32_t i = 0; i < row->n_names; i++) {
+		if (scalar_is(v, row->names[i])) {
+			memcpy(field, &i, sizeof(i));
+			return 0;
+		}
+	}
+	show(scalar(v), v->data.scalar.length, shown);
+	return fail(x, "unknown %s '%s'%s", row->what, shown,
+	            alternatives(shown, row->names, row->n_names, alts));
+}
+
+static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
+                       const yaml_node_t *v, char *field)
+{
+	static const char *const expect[] = {
+		[K_I32] = "an integer", [K_U32] = "an integer",
+		[K_STR] = "a string", [K_ENUM] = "a name",
+	};
+	char shown[SHOW_MAX + 4];
+	const char *why;
+	int rc;
+
+	if (v->type != YAML_SCALAR_NODE)
+		return fail_type(x, expect[row->type], v);
+	if (row->type == K_STR)
+		rc = set_str(x, row, v, field);
+	else if (row->type == K_ENUM)
+		rc = set_enum(x, row, v, field);
+	else
+		rc = set_int(x, row, v, field);
+	if (rc || !row->check || !(why = row->check(field)))
+		return rc;
+	show(scalar(v), v->data.scalar.length, shown);
+	if (row->type == K_STR)
+		return fail(x, "value '%s' %s", shown, why);
+	return fail(x, "value %s %s", shown, why);
+}
+
+/* ------------------------------------------------------------ mappings */
+
+static int load_value(struct load_ctx *x, const struct cfg_key *row,
+                      yaml_node_t *v, char *base);
+
+static const struct cfg_key *find_row(const struct cfg_key *tab, const yaml_node_t *k)
+{
+	for (const struct cfg_key *row = tab; !row_is_end(tab, row); row++)
+		if (scalar_is(k, name_of_row(tab, row)))
+			return row;
+	return NULL;
+}
+
+static int fail_unknown(struct load_ctx *x, const struct cfg_key *tab,
+                        const yaml_node_t *k)
+{
+	const char *names[16];
+	char shown[SHOW_MAX + 4], alts[LIST_MAX];
+	size_t n = 0;
+
+	for (const struct cfg_key *row = tab; !row_is_end(tab, row) &&
+	     n < ARRAY_SIZE(names); row++)
+		names[n++] = name_of_row(tab, row);
+	show(scalar(k), k->data.scalar.length, shown);
+	return fail(x, "unknown key%s", alternatives(shown, names, n, alts));
+}
+
+static int check_duplicate(struct load_ctx *x, yaml_node_t *map, yaml_node_pair_t *p)
+{
+	yaml_node_t *k = node_at(x, p->key);
+
+	for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+		yaml_node_t *prev = node_at(x, q->key);
+
+		if (prev->type == YAML_SCALAR_NODE &&
+		    prev->data.scalar.length == k->data.scalar.length &&
+		    memcmp(scalar(prev), scalar(k), k->data.scalar.length) == 0)
+			return fail(x, "duplicate key (first set at line %zu, column %zu)",
+			            prev->start_mark.line + 1, prev->start_mark.column + 1);
+	}
+	return 0;
+}
+
+static int load_pair(struct load_ctx *x, yaml_node_t *map, yaml_node_pair_t *p,
+                     const struct cfg_key *tab, char *base, uint32_t *seen)
+{
+	yaml_node_t *k = node_at(x, p->key);
+	const struct cfg_key *row;
+	size_t saved;
+	int rc;
+
+	x->mark = k->start_mark;
+	if (k->type != YAML_SCALAR_NODE)
+		return fail_type(x, "a key name", k);
+	saved = key_push_name(x, scalar(k), k->data.scalar.length);
+	rc = check_duplicate(x, map, p);
+	if (rc)
+		return rc;
+	row = find_row(tab, k);
+	if (!row)
+		return fail_unknown(x, tab, k);
+	rc = load_value(x, row, node_at(x, p->value), base);
+	if (!rc && seen)
+		*seen |= 1u << (row - tab);
+	key_pop(x, saved);
+	return rc;
+}
+
+/* An empty value ("system:" with every key commented out) sets nothing. */
+static int load_map(struct load_ctx *x, yaml_node_t *map,
+                    const struct cfg_key *tab, char *base, uint32_t *seen)
+{
+	yaml_node_pair_t *p;
+
+	if (is_null(map))
+		return 0;
+	if (map->type != YAML_MAPPING_NODE)
+		return fail_type(x, "a mapping", map);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		int rc = load_pair(x, map, p, tab, base, seen);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ sequences */
+
+static int check_required(struct load_ctx *x, const struct cfg_key *tab, uint32_t seen)
+{
+	for (const struct cfg_key *row = tab; !row_is_end(tab, row); row++)
+		if ((row->flags & KF_REQUIRED) && !(seen & (1u << (row - tab))))
+			return fail(x, "missing required key '%s'", name_of_row(tab, row));
+	return 0;
+}
+
+static int load_entry(struct load_ctx *x, const struct cfg_key *row,
+                      yaml_node_t *item, char *elem, size_t i)
+{
+	size_t saved = key_push_index(x, i);
+	uint32_t seen = 0;
+	int rc;
+
+	x->mark = item->start_mark;
+	if (item->type != YAML_MAPPING_NODE)
+		return fail_type(x, "a mapping", item);
+	rc = load_map(x, item, row->sub, elem, &seen);
+	if (rc)
+		return rc;
+	x->mark = item->start_mark;
+	rc = check_required(x, row->sub, seen);
+	key_pop(x, saved);
+	return rc;
+}
+
+/* A sequence replaces the whole default list. */
+static int load_seq(struct load_ctx *x, const struct cfg_key *row,
+                    yaml_node_t *v, char *base)
+{
+	yaml_node_item_t *start, *top;
+	char *elems = base + row->off;
+	uint32_t n = 0;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_type(x, "a sequence", v);
+	start = v->data.sequence.items.start;
+	top = v->data.sequence.items.top;
+	if (top - start > row->max) {
+		x->mark = node_at(x, start[row->max])->start_mark;
+		return fail(x, "too many entries (at most %" PRId64 ")", row->max);
+	}
+	memset(elems, 0, row->size * (size_t)row->max);
+	for (yaml_node_item_t *it = start; it < top; it++, n++) {
+		int rc = load_entry(x, row, node_at(x, *it), elems + n * row->size, n);
+
+		if (rc)
+			return rc;
+	}
+	memcpy(base + row->count_off, &n, sizeof(n));
+	return 0;
+}
+
+static int load_value(struct load_ctx *x, const struct cfg_key *row,
+                      yaml_node_t *v, char *base)
+{
+	switch (row->type) {
+	case K_MAP:
+		return load_map(x, v, row->sub, base + row->off, NULL);
+	case K_SEQ:
+		return load_seq(x, row, v, base);
+	default:
+		return load_scalar(x, row, v, base + row->off);
+	}
+}
+
+/* ------------------------------------------------------------ cross-checks */
+
+static int check_system(struct load_ctx *x, const struct dm_config *c, yaml_node_t *root)
+{
+	yaml_node_t *sys;
+
+	if (c->system.stale_ms > c->system.heartbeat_ms)
+		return 0;
+	/* Defaults pass, so the file set stale_ms or heartbeat_ms: point there. */
+	sys = map_find(x, root, "system", &x->mark);
+	key_pop(x, 0);
+	if (map_find(x, sys, "stale_ms", &x->mark) || !map_find(x, sys, "heartbeat_ms", &x->mark)) {
+		key_push_name(x, "system.stale_ms", strlen("system.stale_ms"));
+		return fail(x, "value %" PRIu32 " must be greater than system.heartbeat_ms (%"
+		            PRIu32 ")", c->system.stale_ms, c->system.heartbeat_ms);
+	}
+	key_push_name(x, "system.heartbeat_ms", strlen("system.heartbeat_ms"));
+	return fail(x, "value %" PRIu32 " must be less than system.stale_ms (%" PRIu32 ")",
+	            c->system.heartbeat_ms, c->system.stale_ms);
+}
+
+/* Places x at entry i of the file's rings sequence (the defaults pass the
+ * checks, so a failing ring always comes from the file). */
+static void at_ring(struct load_ctx *x, yaml_node_t *root, uint32_t i)
+{
+	yaml_node_t *seq = map_find(x, root, "rings", &x->mark);
+
+	if (seq && seq->type == YAML_SEQUENCE_NODE &&
+	    i < seq->data.sequence.items.top - seq->data.sequence.items.start)
+		x->mark = node_at(x, seq->data.sequence.items.start[i])->start_mark;
+	key_pop(x, 0);
+	key_push_name(x, "rings", strlen("rings"));
+	key_push_index(x, i);
+}
+
+/* A duplicate name also covers two rings with the same (producer, consumer,
+ * name). */
+static int check_ring(struct load_ctx *x, const struct dm_config *c,
+                      yaml_node_t *root, uint32_t i)
+{
+	const struct cfg_ring *r = &c->ring[i];
+
+	for (uint32_t j = 0; j < i; j++) {
+		if (strcmp(c->ring[j].name, r->name) == 0) {
+			size_t first;
+
+			at_ring(x, root, j);
+			first = x->mark.line + 1;
+			at_ring(x, root, i);
+			return fail(x, "duplicate ring name '%s' (first used by rings[%" PRIu32
+			            "] at line %zu)", r->name, j, first);
+		}
+	}
+	if (r->producer == r->consumer) {
+		at_ring(x, root, i);
+		return fail(x, "ring '%s' has producer and consumer both '%s'; "
+		            "a ring joins two different agents",
+		            r->name, cfg_agent_names[r->producer]);
+	}
+	return 0;
+}
+
+static int cross_check(struct load_ctx *x, const struct dm_config *c)
+{
+	yaml_node_t *root = yaml_document_get_root_node(x->doc);
+	int rc;
+
+	if (root)
+		x->mark = root->start_mark;
+	rc = check_system(x, c, root);
+
+	for (uint32_t i = 0; !rc && i < c->n_rings; i++)
+		rc = check_ring(x, c, root, i);
+	return rc;
+}
+
+/* ------------------------------------------------------------ file, parser */
+
+static int fail_file(struct load_ctx *x, const char *what, int errnum)
+{
+	if (x->err && x->errlen)
+		snprintf(x->err, x->errlen, "%s: %s: %s", x->path, what, strerror(errnum));
+	return -DM_ECONFIG;
+}
+
+static int open_input(struct load_ctx *x, FILE **out)
+{
+	struct stat st;
+	FILE *f = fopen(x->path, "rb");
+
+	if (!f)
+		return fail_file(x, "cannot open", errno);
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return fail_file(x, "cannot read", EISDIR);
+	}
+	*out = f;
+	return 0;
+}
+
+/* Reader errors (bad encoding) carry a byte offset, not a mark. */
+static yaml_mark_t mark_of_offset(FILE *f, size_t offset)
+{
+	yaml_mark_t m = { 0, 0, 0 };
+	int ch;
+
+	rewind(f);
+	for (; m.index < offset && (ch = getc(f)) != EOF; m.index++) {
+		m.column++;
+		if (ch == '\n') {
+			m.line++;
+			m.column = 0;
+		}
+	}
+	return m;
+}
+
+static int fail_syntax(struct load_ctx *x, const yaml_parser_t *p, FILE *f)
+{
+	size_t pos = 0;
+	char ctx[128] = "";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return fail_file(x, "cannot parse", ENOMEM);
+	x->mark = p->error == YAML_READER_ERROR ?
+	          mark_of_offset(f, p->problem_offset) : p->problem_mark;
+	if (p->context)
+		append(ctx, sizeof(ctx), &pos, " (%s at line %zu, column %zu)",
+		       p->context, p->context_mark.line + 1, p->context_mark.column + 1);
+	if (x->err && x->errlen)
+		snprintf(x->err, x->errlen, "%s:%zu:%zu: YAML syntax error: %s%s",
+		         x->path, x->mark.line + 1, x->mark.column + 1,
+		         p->problem ? p->problem : "unknown problem", ctx);
+	return -DM_ECONFIG;
+}
+
+/* The file must hold one document: anything after it is refused. */
+static int check_single_document(struct load_ctx *x, yaml_parser_t *p, FILE *f)
+{
+	yaml_document_t next;
+	int rc = 0;
+
+	if (!yaml_parser_load(p, &next))
+		return fail_syntax(x, p, f);
+	if (yaml_document_get_root_node(&next)) {
+		x->mark = next.start_mark;
+		key_pop(x, 0);
+		rc = fail(x, "a second YAML document; the file must hold one");
+	}
+	yaml_document_delete(&next);
+	return rc;
+}
+
+static int load_document(struct load_ctx *x, struct dm_config *c,
+                         yaml_parser_t *p, FILE *f)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc;
+
+	if (!yaml_parser_load(p, &doc))
+		return fail_syntax(x, p, f);
+	x->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	rc = root ? load_map(x, root, root_keys, (char *)c, NULL) : 0;
+	if (!rc)
+		rc = cross_check(x, c);
+	if (!rc)
+		rc = check_single_document(x, p, f);
+	yaml_document_delete(&doc);
+	x->doc = NULL;
+	return rc;
+}
+
+int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
+	struct dm_config tmp;
+	yaml_parser_t parser;
+	FILE *f;
+	int rc;
+
+	if (!path || strlen(path) >= sizeof(c->path))
+		return fail_file(&x, "cannot use as config path", path ? ENAMETOOLONG : EINVAL);
+	rc = open_input(&x, &f);
+	if (rc)
+		return rc;
+	if (!yaml_parser_initialize(&parser)) {
+		rc = fail_file(&x, "cannot parse", ENOMEM);
+		goto close_file;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	config_defaults(&tmp);
+	rc = load_document(&x, &tmp, &parser, f);
+	if (!rc) {
+		strcpy(tmp.path, path);
+		*c = tmp;
+	}
+	yaml_parser_delete(&parser);
+close_file:
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * config.h — the run configuration: agents, rings, system settings.
+ *
+ * One YAML file (conf/default.yaml documents every key) is read once at
+ * start-up into a plain struct dm_config; nothing reads YAML afterwards.
+ * Loading starts from the built-in defaults, which equal conf/default.yaml,
+ * and the file overrides only the keys it sets — except `rings:`, which,
+ * when present, replaces the whole default ring list.
+ *
+ * All functions here may allocate (libyaml does) and read files; call them
+ * from start-up code or tools, never from a do_work loop.  They keep no
+ * state between calls, so any thread may call them on its own struct.
+ */
+#ifndef DM_CONFIG_H
+#define DM_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+enum cfg_agent_id {
+	AGENT_COORDINATOR,
+	AGENT_DATA,
+	AGENT_FEATURE,
+	AGENT_ML,
+	AGENT_EXECUTION,
+	AGENT_RISK,
+	AGENT_COUNT
+};
+
+/* "coordinator", "data", "feature", "ml", "execution", "risk" */
+extern const char *const cfg_agent_names[AGENT_COUNT];
+
+/* How an agent waits when it has no work.  YAML: spin, yield, sleep, backoff. */
+enum cfg_idle { IDLE_SPIN, IDLE_YIELD, IDLE_SLEEP, IDLE_BACKOFF };
+
+/* What a ring does when full.  YAML: block, conflate (same values as
+ * enum ring_policy in shm/ring.h). */
+enum cfg_policy { CFG_RING_BLOCK = 0, CFG_RING_CONFLATE = 1 };
+
+#define CFG_MAX_RINGS 32
+#define CFG_NAME_MAX  32
+
+struct cfg_agent {
+	int32_t  cpu;              /* -1 = not pinned; else 0..1023 */
+	uint32_t idle;             /* enum cfg_idle; default backoff */
+	uint32_t spin_iters;       /* backoff: polls before yielding; default 2000, 0..100000000 */
+	uint32_t yield_iters;      /* backoff: sched_yield polls before sleeping; default 50, 0..1000000 */
+	uint32_t sleep_timeout_us; /* futex sleep upper bound, us; default 100000, 1..10000000 */
+};
+
+struct cfg_ring {
+	char     name[CFG_NAME_MAX];   /* unique; letters, digits, '_' */
+	uint32_t producer, consumer;   /* enum cfg_agent_id; YAML: agent names; differ */
+	uint32_t capacity;             /* slots, power of two, 2..1048576 */
+	uint32_t slot_size;            /* bytes, multiple of 64, 64..4096 */
+	uint32_t policy;               /* enum cfg_policy */
+};
+
+struct dm_config {
+	char path[256];                 /* file it was loaded from ("" = defaults) */
+	struct {
+		char     shm_name[64];  /* default "/dreammaker"; '/' then no other '/' */
+		char     run_dir[256];  /* default "/tmp/dreammaker"; absolute */
+		uint32_t heartbeat_ms;  /* default 50, 1..10000 */
+		uint32_t stale_ms;      /* heartbeat older = agent down; default 500,
+		                         * 1..600000, > heartbeat_ms */
+	} system;
+	struct cfg_agent agent[AGENT_COUNT]; /* YAML: agents: { coordinator: {...}, ... } */
+	struct cfg_ring ring[CFG_MAX_RINGS]; /* YAML: rings: a sequence of mappings */
+	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
+};
+
+/* Fill c with the built-in defaults (the values in conf/default.yaml).
+ * Never fails, never allocates. */
+void config_defaults(struct dm_config *c);
+
+/*
+ * Load the YAML file at path over the built-in defaults into c (c need not
+ * be initialised).  Returns 0, or -DM_ECONFIG with one line in err naming
+ * the place and the key ("conf/x.yaml:12:5: key 'agents.feature.spin_iters':
+ * value -3 out of range [0, 100000000]"); an unreadable file gives
+ * "path: cannot open: <errno text>".  On failure c is left unchanged.
+ * err may be NULL; a message longer than errlen is cut.
+ * Allocates through libyaml and frees everything before returning.
+ */
+int config_load(struct dm_config *c, const char *path, char *err, size_t errlen);
+
+/* Index of the ring called name in c->ring[], or -1. */
+int config_ring_find(const struct dm_config *c, const char *name);
+
+/* enum cfg_agent_id of an agent name, or -1 if name is unknown or NULL. */
+int config_agent_id(const char *name);
+
+#endif /* DM_CONFIG_H */

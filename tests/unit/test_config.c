@@ -1,0 +1,530 @@
+/*
+ * test_config.c — the YAML configuration loader.
+ *
+ * Each error test writes a small YAML text to a mkstemp file under /tmp,
+ * loads it, removes it, and checks the message starts with
+ * "<file>:<line>:<column>: key '<dotted key>'" worked out by hand from the
+ * text (lines and columns count from 1; a key indented by 2 is column 3).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libcore/config.h"
+#include "libcore/types.h"
+
+struct t_load {
+	int rc;
+	char path[64];
+	char err[512];
+	struct dm_config c;
+};
+
+/* Write text to a fresh file under /tmp, load it into r->c, remove it. */
+static void t_load_text(const char *text, struct t_load *r)
+{
+	size_t n = strlen(text);
+	int fd;
+
+	strcpy(r->path, "/tmp/dm_test_config_XXXXXX");
+	fd = mkstemp(r->path);
+	cr_assert(fd >= 0, "mkstemp failed");
+	cr_assert_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	r->err[0] = '\0';
+	r->rc = config_load(&r->c, r->path, r->err, sizeof(r->err));
+	unlink(r->path);
+}
+
+/* The load fails; err starts with "<file>:<where>" and contains what. */
+static void t_expect_error(const char *text, const char *where, const char *what)
+{
+	struct t_load r;
+	char want[256];
+
+	t_load_text(text, &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG, "rc %d for:\n%s", r.rc, text);
+	snprintf(want, sizeof(want), "%s:%s", r.path, where);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0,
+	          "err '%s'\ndoes not start with '%s'", r.err, want);
+	cr_assert(strstr(r.err, what), "err '%s'\nlacks '%s'", r.err, what);
+	cr_assert_null(strchr(r.err, '\n'), "err is one line: '%s'", r.err);
+}
+
+static void t_load_ok(const char *text, struct t_load *r)
+{
+	t_load_text(text, r);
+	cr_assert_eq(r->rc, 0, "load failed: %s", r->err);
+	cr_assert_str_eq(r->c.path, r->path);
+}
+
+/* Field-by-field, so a failure names the field; then every byte. */
+static void t_assert_config_eq(const struct dm_config *a, const struct dm_config *b)
+{
+	cr_assert_str_eq(a->path, b->path);
+	cr_assert_str_eq(a->system.shm_name, b->system.shm_name);
+	cr_assert_str_eq(a->system.run_dir, b->system.run_dir);
+	cr_assert_eq(a->system.heartbeat_ms, b->system.heartbeat_ms);
+	cr_assert_eq(a->system.stale_ms, b->system.stale_ms);
+	for (int i = 0; i < AGENT_COUNT; i++) {
+		const struct cfg_agent *x = &a->agent[i], *y = &b->agent[i];
+
+		cr_assert_eq(x->cpu, y->cpu, "agent %s cpu", cfg_agent_names[i]);
+		cr_assert_eq(x->idle, y->idle, "agent %s idle", cfg_agent_names[i]);
+		cr_assert_eq(x->spin_iters, y->spin_iters, "agent %s spin", cfg_agent_names[i]);
+		cr_assert_eq(x->yield_iters, y->yield_iters, "agent %s yield", cfg_agent_names[i]);
+		cr_assert_eq(x->sleep_timeout_us, y->sleep_timeout_us,
+		             "agent %s sleep", cfg_agent_names[i]);
+	}
+	cr_assert_eq(a->n_rings, b->n_rings);
+	for (uint32_t i = 0; i < CFG_MAX_RINGS; i++) {
+		const struct cfg_ring *x = &a->ring[i], *y = &b->ring[i];
+
+		cr_assert_str_eq(x->name, y->name, "ring %u name", i);
+		cr_assert_eq(x->producer, y->producer, "ring %s producer", x->name);
+		cr_assert_eq(x->consumer, y->consumer, "ring %s consumer", x->name);
+		cr_assert_eq(x->capacity, y->capacity, "ring %s capacity", x->name);
+		cr_assert_eq(x->slot_size, y->slot_size, "ring %s slot_size", x->name);
+		cr_assert_eq(x->policy, y->policy, "ring %s policy", x->name);
+	}
+	cr_assert(memcmp(a, b, sizeof(*a)) == 0, "configs differ in some byte");
+}
+
+/* ------------------------------------------------------------ loading */
+
+Test(config, default_yaml_equals_defaults)
+{
+	struct dm_config got, want;
+	char err[512] = "";
+
+	config_defaults(&want);
+	cr_assert_str_eq(want.path, "");
+	cr_assert_eq(config_load(&got, "conf/default.yaml", err, sizeof(err)), 0,
+	             "conf/default.yaml: %s", err);
+	strcpy(want.path, "conf/default.yaml");
+	t_assert_config_eq(&got, &want);
+}
+
+/* The default topology restated from the design, independently of config.c. */
+Test(config, defaults_follow_the_data_flow)
+{
+	static const struct { const char *name; int p, c; uint32_t cap, slot, pol; } t[] = {
+		{ "md_feature", AGENT_DATA, AGENT_FEATURE, 4096, 1024, CFG_RING_CONFLATE },
+		{ "md_execution", AGENT_DATA, AGENT_EXECUTION, 4096, 1024, CFG_RING_CONFLATE },
+		{ "md_risk", AGENT_DATA, AGENT_RISK, 4096, 1024, CFG_RING_CONFLATE },
+		{ "features", AGENT_FEATURE, AGENT_ML, 4096, 512, CFG_RING_BLOCK },
+		{ "intents", AGENT_ML, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
+		{ "vote_req_risk", AGENT_COORDINATOR, AGENT_RISK, 1024, 128, CFG_RING_BLOCK },
+		{ "vote_req_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, CFG_RING_BLOCK },
+		{ "vote_req_feature", AGENT_COORDINATOR, AGENT_FEATURE, 1024, 128, CFG_RING_BLOCK },
+		{ "votes_risk", AGENT_RISK, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
+		{ "votes_execution", AGENT_EXECUTION, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
+		{ "votes_feature", AGENT_FEATURE, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
+		{ "orders", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, CFG_RING_BLOCK },
+		{ "reports_risk", AGENT_EXECUTION, AGENT_RISK, 4096, 128, CFG_RING_BLOCK },
+		{ "reports_coordinator", AGENT_EXECUTION, AGENT_COORDINATOR, 4096, 128, CFG_RING_BLOCK },
+		{ "positions", AGENT_RISK, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
+		{ "control_data", AGENT_COORDINATOR, AGENT_DATA, 64, 128, CFG_RING_BLOCK },
+		{ "control_feature", AGENT_COORDINATOR, AGENT_FEATURE, 64, 128, CFG_RING_BLOCK },
+		{ "control_ml", AGENT_COORDINATOR, AGENT_ML, 64, 128, CFG_RING_BLOCK },
+		{ "control_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 64, 128, CFG_RING_BLOCK },
+		{ "control_risk", AGENT_COORDINATOR, AGENT_RISK, 64, 128, CFG_RING_BLOCK },
+	};
+	struct dm_config c;
+
+	config_defaults(&c);
+	cr_assert_eq(c.n_rings, sizeof(t) / sizeof(t[0]));
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int k = config_ring_find(&c, t[i].name);
+
+		cr_assert(k >= 0, "ring %s missing", t[i].name);
+		cr_assert_eq(c.ring[k].producer, (uint32_t)t[i].p, "%s", t[i].name);
+		cr_assert_eq(c.ring[k].consumer, (uint32_t)t[i].c, "%s", t[i].name);
+		cr_assert_eq(c.ring[k].capacity, t[i].cap, "%s", t[i].name);
+		cr_assert_eq(c.ring[k].slot_size, t[i].slot, "%s", t[i].name);
+		cr_assert_eq(c.ring[k].policy, t[i].pol, "%s", t[i].name);
+	}
+	for (int i = 0; i < AGENT_COUNT; i++) {
+		cr_assert_eq(c.agent[i].idle, IDLE_BACKOFF);
+		cr_assert_eq(c.agent[i].cpu, -1);
+		cr_assert_eq(c.agent[i].spin_iters, 2000);
+		cr_assert_eq(c.agent[i].yield_iters, 50);
+		cr_assert_eq(c.agent[i].sleep_timeout_us, 100000);
+	}
+	cr_assert_str_eq(c.system.shm_name, "/dreammaker");
+	cr_assert_str_eq(c.system.run_dir, "/tmp/dreammaker");
+	cr_assert_eq(c.system.heartbeat_ms, 50);
+	cr_assert_eq(c.system.stale_ms, 500);
+}
+
+Test(config, overriding_one_key_changes_only_that_key)
+{
+	struct t_load r;
+	struct dm_config want;
+
+	t_load_ok("agents:\n  ml:\n    spin_iters: 7\n", &r);
+	config_defaults(&want);
+	strcpy(want.path, r.path);
+	want.agent[AGENT_ML].spin_iters = 7;
+	t_assert_config_eq(&r.c, &want);
+}
+
+Test(config, every_kind_of_value_is_stored)
+{
+	struct t_load r;
+
+	t_load_ok("system:\n"
+	          "  shm_name: \"/dm_test\"\n"
+	          "  run_dir: /var/run/dm\n"
+	          "agents:\n"
+	          "  data: { cpu: 1, idle: spin }\n"
+	          "  risk: { cpu: -1, idle: sleep, sleep_timeout_us: 1 }\n", &r);
+	cr_assert_str_eq(r.c.system.shm_name, "/dm_test");
+	cr_assert_str_eq(r.c.system.run_dir, "/var/run/dm");
+	cr_assert_eq(r.c.agent[AGENT_DATA].cpu, 1);
+	cr_assert_eq(r.c.agent[AGENT_DATA].idle, IDLE_SPIN);
+	cr_assert_eq(r.c.agent[AGENT_RISK].idle, IDLE_SLEEP);
+	cr_assert_eq(r.c.agent[AGENT_RISK].sleep_timeout_us, 1);
+	cr_assert_eq(r.c.agent[AGENT_ML].idle, IDLE_BACKOFF);
+}
+
+Test(config, rings_list_replaces_the_default_list)
+{
+	struct t_load r;
+	struct dm_config want;
+
+	t_load_ok("rings:\n"
+	          "  - name: only\n"
+	          "    producer: data\n"
+	          "    consumer: risk\n"
+	          "    capacity: 8\n"
+	          "    slot_size: 256\n"
+	          "    policy: conflate\n", &r);
+	config_defaults(&want);
+	strcpy(want.path, r.path);
+	memset(want.ring, 0, sizeof(want.ring));
+	want.ring[0] = (struct cfg_ring){ "only", AGENT_DATA, AGENT_RISK, 8, 256,
+	                                  CFG_RING_CONFLATE };
+	want.n_rings = 1;
+	t_assert_config_eq(&r.c, &want);
+	cr_assert_eq(config_ring_find(&r.c, "only"), 0);
+	cr_assert_eq(config_ring_find(&r.c, "md_feature"), -1);
+}
+
+Test(config, empty_file_and_empty_sections_give_defaults)
+{
+	struct t_load r;
+	struct dm_config want;
+
+	config_defaults(&want);
+	t_load_ok("", &r);
+	strcpy(want.path, r.path);
+	t_assert_config_eq(&r.c, &want);
+	t_load_ok("# nothing set\nsystem:\nagents:\n  ml:\n", &r);
+	strcpy(want.path, r.path);
+	t_assert_config_eq(&r.c, &want);
+}
+
+Test(config, failed_load_leaves_config_unchanged)
+{
+	struct dm_config c, before;
+	char err[256];
+
+	config_defaults(&c);
+	c.agent[AGENT_ML].cpu = 1;
+	before = c;
+	cr_assert_eq(config_load(&c, "/tmp/dm_test_config_no_such_file.yaml",
+	                         err, sizeof(err)), -DM_ECONFIG);
+	cr_assert(memcmp(&c, &before, sizeof(c)) == 0);
+}
+
+Test(config, ring_find_and_agent_id)
+{
+	struct dm_config c;
+
+	config_defaults(&c);
+	cr_assert_eq(config_ring_find(&c, "md_feature"), 0);
+	cr_assert_eq(config_ring_find(&c, "control_risk"), 19);
+	cr_assert_eq(config_ring_find(&c, "nope"), -1);
+	cr_assert_eq(config_ring_find(&c, NULL), -1);
+	cr_assert_eq(config_agent_id("coordinator"), AGENT_COORDINATOR);
+	cr_assert_eq(config_agent_id("risk"), AGENT_RISK);
+	cr_assert_eq(config_agent_id("Risk"), -1);
+	cr_assert_eq(config_agent_id(NULL), -1);
+	cr_assert_str_eq(cfg_agent_names[AGENT_ML], "ml");
+	cr_assert_str_eq(cfg_agent_names[AGENT_EXECUTION], "execution");
+}
+
+Test(config, short_or_null_error_buffer_is_safe)
+{
+	struct dm_config c;
+	char err[16];
+
+	memset(err, 'x', sizeof(err));
+	cr_assert_eq(config_load(&c, "/tmp/dm_test_config_no_such_file.yaml",
+	                         err, sizeof(err)), -DM_ECONFIG);
+	cr_assert_eq(strlen(err), sizeof(err) - 1);
+	cr_assert_eq(config_load(&c, "/tmp/dm_test_config_no_such_file.yaml",
+	                         NULL, 0), -DM_ECONFIG);
+}
+
+/* ------------------------------------------------------------ error classes */
+
+Test(config, unknown_top_level_key)
+{
+	t_expect_error("agents: {}\n"
+	               "systme:\n"
+	               "  heartbeat_ms: 60\n",
+	               "2:1: key 'systme': ", "unknown key (did you mean 'system'?)");
+}
+
+Test(config, unknown_nested_key)
+{
+	t_expect_error("agents:\n"
+	               "  feature:\n"
+	               "    spin_iter: 3\n",
+	               "3:5: key 'agents.feature.spin_iter': ",
+	               "unknown key (did you mean 'spin_iters'?)");
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: 60\n"
+	               "  bogus: 1\n",
+	               "3:3: key 'system.bogus': ",
+	               "expected one of: shm_name, run_dir, heartbeat_ms, stale_ms");
+}
+
+Test(config, unknown_agent_block)
+{
+	t_expect_error("agents:\n"
+	               "  dta:\n"
+	               "    cpu: 1\n",
+	               "2:3: key 'agents.dta': ", "unknown key (did you mean 'data'?)");
+}
+
+Test(config, wrong_type_string_for_integer)
+{
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: fast\n",
+	               "2:3: key 'system.heartbeat_ms': ", "expected an integer, got 'fast'");
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: \"60\"\n",
+	               "2:3: key 'system.heartbeat_ms': ",
+	               "expected an integer, got quoted string '60'");
+	t_expect_error("system:\n"
+	               "  stale_ms: 1.5\n",
+	               "2:3: key 'system.stale_ms': ", "expected an integer, got '1.5'");
+}
+
+Test(config, wrong_type_sequence_for_mapping)
+{
+	t_expect_error("agents:\n"
+	               "  risk:\n"
+	               "    - cpu: 1\n",
+	               "2:3: key 'agents.risk': ", "expected a mapping, got a sequence");
+}
+
+Test(config, wrong_type_mapping_for_scalar)
+{
+	t_expect_error("system:\n"
+	               "  shm_name:\n"
+	               "    a: 1\n",
+	               "2:3: key 'system.shm_name': ", "expected a string, got a mapping");
+	t_expect_error("rings:\n"
+	               "  name: x\n",
+	               "1:1: key 'rings': ", "expected a sequence, got a mapping");
+}
+
+Test(config, out_of_range_below)
+{
+	t_expect_error("agents:\n"
+	               "  feature:\n"
+	               "    spin_iters: -3\n",
+	               "3:5: key 'agents.feature.spin_iters': ",
+	               "value -3 out of range [0, 100000000]");
+	t_expect_error("agents:\n"
+	               "  ml:\n"
+	               "    cpu: -2\n",
+	               "3:5: key 'agents.ml.cpu': ", "value -2 out of range [-1, 1023]");
+}
+
+Test(config, out_of_range_above)
+{
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: 10001\n",
+	               "2:3: key 'system.heartbeat_ms': ", "value 10001 out of range [1, 10000]");
+	t_expect_error("system:\n"
+	               "  stale_ms: 99999999999999999999999\n",
+	               "2:3: key 'system.stale_ms': ",
+	               "value 99999999999999999999999 out of range [1, 600000]");
+}
+
+Test(config, capacity_not_power_of_two)
+{
+	t_expect_error("rings:\n"
+	               "  - name: r\n"
+	               "    producer: data\n"
+	               "    consumer: feature\n"
+	               "    capacity: 1000\n"
+	               "    slot_size: 64\n"
+	               "    policy: block\n",
+	               "5:5: key 'rings[0].capacity': ", "value 1000 is not a power of two");
+}
+
+Test(config, slot_size_not_multiple_of_64)
+{
+	t_expect_error("rings:\n"
+	               "  - name: r\n"
+	               "    producer: data\n"
+	               "    consumer: feature\n"
+	               "    capacity: 1024\n"
+	               "    slot_size: 100\n"
+	               "    policy: block\n",
+	               "6:5: key 'rings[0].slot_size': ", "value 100 is not a multiple of 64");
+}
+
+Test(config, bad_enum_name)
+{
+	t_expect_error("agents:\n"
+	               "  ml:\n"
+	               "    idle: spn\n",
+	               "3:5: key 'agents.ml.idle': ",
+	               "unknown idle mode 'spn' (did you mean 'spin'?); "
+	               "expected one of: spin, yield, sleep, backoff");
+	t_expect_error("rings:\n"
+	               "  - {name: r, producer: data, consumer: ml, capacity: 2,"
+	               " slot_size: 64, policy: drop}\n",
+	               "2:73: key 'rings[0].policy': ",
+	               "expected one of: block, conflate");
+}
+
+Test(config, duplicate_key)
+{
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: 60\n"
+	               "  stale_ms: 900\n"
+	               "  heartbeat_ms: 70\n",
+	               "4:3: key 'system.heartbeat_ms': ",
+	               "duplicate key (first set at line 2, column 3)");
+}
+
+Test(config, yaml_syntax_error_reports_line)
+{
+	/* A tab cannot indent YAML: the scanner stops on it, line 3 column 1. */
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: 60\n"
+	               "\tstale_ms: 900\n",
+	               "3:1: YAML syntax error: ", "found a tab character that violates indentation");
+	/* Indent 1 under a block at indent 2: the parser stops at "stale_ms". */
+	t_expect_error("system:\n"
+	               "  heartbeat_ms: 60\n"
+	               " stale_ms: 900\n",
+	               "3:2: YAML syntax error: ", "did not find expected key");
+}
+
+Test(config, second_document_is_refused)
+{
+	t_expect_error("system: {}\n"
+	               "---\n"
+	               "system: {}\n",
+	               "2:1: top level: ", "second YAML document");
+}
+
+Test(config, missing_file)
+{
+	const char *path = "/tmp/dm_test_config_no_such_dir/none.yaml";
+	struct dm_config c;
+	char err[256], want[256];
+
+	cr_assert_eq(config_load(&c, path, err, sizeof(err)), -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+	cr_assert_str_eq(err, want);
+}
+
+Test(config, missing_required_ring_key)
+{
+	t_expect_error("rings:\n"
+	               "  - name: r\n"
+	               "    producer: data\n"
+	               "    consumer: feature\n"
+	               "    slot_size: 64\n"
+	               "    policy: block\n",
+	               "2:5: key 'rings[0]': ", "missing required key 'capacity'");
+}
+
+Test(config, duplicate_ring_name)
+{
+	t_expect_error("rings:\n"
+	               "  - {name: a, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n"
+	               "  - {name: b, producer: data, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n"
+	               "  - {name: a, producer: ml, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n",
+	               "4:5: key 'rings[2]': ",
+	               "duplicate ring name 'a' (first used by rings[0] at line 2)");
+}
+
+Test(config, unknown_agent_in_ring)
+{
+	t_expect_error("rings:\n"
+	               "  - name: r\n"
+	               "    producer: data\n"
+	               "    consumer: datta\n"
+	               "    capacity: 2\n"
+	               "    slot_size: 64\n"
+	               "    policy: block\n",
+	               "4:5: key 'rings[0].consumer': ",
+	               "unknown agent 'datta' (did you mean 'data'?); expected one of: "
+	               "coordinator, data, feature, ml, execution, risk");
+}
+
+Test(config, ring_with_same_producer_and_consumer)
+{
+	t_expect_error("rings:\n"
+	               "  - {name: a, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n"
+	               "  - {name: b, producer: risk, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n",
+	               "3:5: key 'rings[1]': ", "producer and consumer both 'risk'");
+}
+
+Test(config, too_many_rings)
+{
+	char text[8192];
+	size_t pos = 0;
+
+	pos += (size_t)snprintf(text, sizeof(text), "rings:\n");
+	for (int i = 0; i <= CFG_MAX_RINGS; i++)
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
+		                        "  - {name: r%d, producer: data, consumer: ml,"
+		                        " capacity: 2, slot_size: 64, policy: block}\n", i);
+	/* Entry 33 (index 32) sits on line 34, its '{' in column 5. */
+	t_expect_error(text, "34:5: key 'rings': ", "too many entries (at most 32)");
+}
+
+Test(config, stale_not_above_heartbeat)
+{
+	t_expect_error("system:\n"
+	               "  stale_ms: 40\n",
+	               "2:3: key 'system.stale_ms': ",
+	               "value 40 must be greater than system.heartbeat_ms (50)");
+	t_expect_error("agents: {}\n"
+	               "system:\n"
+	               "  heartbeat_ms: 600\n",
+	               "3:3: key 'system.heartbeat_ms': ",
+	               "value 600 must be less than system.stale_ms (500)");
+}
+
+Test(config, bad_strings)
+{
+	t_expect_error("system:\n"
+	               "  shm_name: /dm/x\n",
+	               "2:3: key 'system.shm_name': ",
+	               "value '/dm/x' must be '/' followed by a name without '/'");
+	t_expect_error("system:\n"
+	               "  run_dir: relative/dir\n",
+	               "2:3: key 'system.run_dir': ", "must be an absolute path");
+	t_expect_error("rings:\n"
+	               "  - {name: a-b, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n",
+	               "2:6: key 'rings[0].name': ", "letters, digits and '_'");
+	t_expect_error("rings:\n"
+	               "  - {name: a_very_long_ring_name_of_32_byte, producer: data, consumer: ml,"
+	               " capacity: 2, slot_size: 64, policy: block}\n",
+	               "2:6: key 'rings[0].name': ", "string of 32 bytes is too long (at most 31)");
+}

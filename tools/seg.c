@@ -1,0 +1,174 @@
+/*
+ * dm-seg — create, check and remove the shared-memory segment of a
+ * configuration.  The supervisor uses it; operators use it to clear a
+ * segment a crashed run left behind.
+ *
+ *   dm-seg create [-c CONF] [--name SEG]
+ *   dm-seg check  [-c CONF] [--name SEG]
+ *   dm-seg remove [-c CONF] [--name SEG] [--force]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agents/rt/topology.h"
+#include "libcore/config.h"
+
+#define DEFAULT_CONF "conf/default.yaml"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
+		"\n"
+		"  create   create the segment CONF describes (agents, rings); refuses a\n"
+		"           name that exists, saying whether a live run owns it or a\n"
+		"           crashed run left it\n"
+		"  check    attach and validate (magic, version, layout, size, owner)\n"
+		"  remove   unlink a segment nobody uses; --force also a live one\n"
+		"\n"
+		"  -c, --config CONF  configuration (default %s)\n"
+		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
+		"  -f, --force        remove even if processes still use it\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"exit: 0 ok, 1 runtime failure, 2 bad usage or configuration\n",
+		DEFAULT_CONF);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void explain_existing(const char *name)
+{
+	struct seg_probe p;
+	if (seg_probe(name, &p) != 0 || !p.valid) {
+		fprintf(stderr, "dm-seg: %s exists but is not a readable DreamMaker segment; "
+				"inspect /dev/shm%s and remove it by hand\n", name, name);
+		return;
+	}
+	time_t t = (time_t)(p.created_ns / 1000000000);
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	if (p.live_pid)
+		fprintf(stderr, "dm-seg: %s is in use by a live run (pid %d, created %s by pid %d); "
+				"stop it first (tools/dmctl stop) or pick another --name\n",
+			name, (int)p.live_pid, when, (int)p.creator_pid);
+	else
+		fprintf(stderr, "dm-seg: %s is stale: created %s by pid %d, no process of it is alive; "
+				"remove it with 'dm-seg remove --name %s'\n",
+			name, when, (int)p.creator_pid, name);
+}
+
+static int cmd_create(const struct dm_config *c, const char *name)
+{
+	struct seg_spec spec;
+	if (topology_spec(c, name, &spec) != 0) {
+		fprintf(stderr, "dm-seg: %s: topology does not fit the segment format\n", c->path);
+		return 2;
+	}
+	struct seg s;
+	int rc = seg_create(&s, &spec, now_ns());
+	if (rc == -DM_EBUSY || rc == -DM_ESTALE || rc == -EEXIST) {
+		explain_existing(name);
+		return 1;
+	}
+	if (rc) {
+		fprintf(stderr, "dm-seg: create %s: %s\n", name, dm_strerror(rc));
+		return rc == -DM_ETOPOLOGY || rc == -EINVAL ? 2 : 1;
+	}
+	printf("created %s: %u agents, %u rings, %zu bytes\n", name, s.hdr->n_agents,
+	       s.hdr->n_rings, s.size);
+	seg_close(&s);
+	return 0;
+}
+
+static int cmd_check(const char *name)
+{
+	struct seg s;
+	int rc = seg_attach(&s, name, 1);
+	if (rc) {
+		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
+		return 1;
+	}
+	printf("%s: valid, %u agents, %u rings, %zu bytes\n", name, s.hdr->n_agents,
+	       s.hdr->n_rings, s.size);
+	seg_close(&s);
+	return 0;
+}
+
+static int cmd_remove(const char *name, int force)
+{
+	struct seg_probe p;
+	int rc = seg_probe(name, &p);
+	if (rc) {
+		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
+		return 1;
+	}
+	if (p.live_pid && !force) {
+		explain_existing(name);
+		fprintf(stderr, "dm-seg: not removed (use --force to remove it anyway)\n");
+		return 1;
+	}
+	rc = seg_unlink(name);
+	if (rc) {
+		fprintf(stderr, "dm-seg: unlink %s: %s\n", name, dm_strerror(rc));
+		return 1;
+	}
+	printf("removed %s\n", name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *conf = DEFAULT_CONF, *name = NULL;
+	int force = 0, c;
+	while ((c = getopt_long(argc, argv, "c:n:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'n': name = optarg; break;
+		case 'f': force = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[optind];
+
+	static struct dm_config cfg;
+	char err[512];
+	if (config_load(&cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dm-seg: %s\n", err);
+		return 2;
+	}
+	name = topology_seg_name(&cfg, name);
+	if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= SEG_NAME_MAX) {
+		fprintf(stderr, "dm-seg: segment name '%s': expected /NAME\n", name);
+		return 2;
+	}
+	if (strcmp(cmd, "create") == 0)
+		return cmd_create(&cfg, name);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(name);
+	if (strcmp(cmd, "remove") == 0)
+		return cmd_remove(name, force);
+	fprintf(stderr, "dm-seg: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}
