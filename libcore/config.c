@@ -14,6 +14,14 @@
  *               agents -> agents_keys   one K_MAP row per agent ->
  *                                       agent_keys (relative to cfg_agent)
  *               rings  -> K_SEQ of ring_keys (relative to cfg_ring)
+ *               instrument -> instrument_keys (relative to dm_config);
+ *                                       holidays_extra is a K_DATES list
+ *
+ * Besides integers, strings and names, a value may be a decimal (K_DEC,
+ * stored x CFG_DEC_SCALE in an int64_t: "0.20" -> 200000), a time of day
+ * (K_TIME, "HH:MM" or "HH:MM:SS" -> seconds after midnight in a uint32_t)
+ * or a sequence of dates (K_DATES, "YYYY-MM-DD" -> int32_t days since
+ * 1970-01-01, with an entry count like K_SEQ).
  *
  * The file is loaded into a copy that starts from config_defaults(); the
  * caller's struct is overwritten only when everything, cross-checks
@@ -32,18 +40,20 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "libcore/calendar.h"
+#include "libcore/instrument.h"
 #include "libcore/types.h"
 
 #define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
 #define FIELD_SIZE(st, fld) sizeof(((st *)0)->fld)
 #define KEY_PATH_MAX        160 /* dotted path of a key, for messages */
 #define SHOW_MAX            48  /* bytes of a user's text quoted in a message */
-#define LIST_MAX            256 /* "a, b, c" list of allowed names */
+#define LIST_MAX            384 /* "a, b, c" list of allowed names */
 #define KIND_MAX            (SHOW_MAX + 32) /* "quoted string '...'" */
 
 /* ------------------------------------------------------------ key tables */
 
-enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ };
+enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_TIME, K_DATES };
 
 #define KF_REQUIRED 1u /* must be present in every entry of a sequence */
 
@@ -53,12 +63,13 @@ struct cfg_key {
 	uint32_t flags;                /* KF_* */
 	size_t off;                    /* offset in the enclosing struct */
 	size_t size;                   /* K_STR: buffer size; K_SEQ: element size */
-	int64_t min, max;              /* K_I32/K_U32 range; K_SEQ: max entries */
+	int64_t min, max;              /* K_I32/K_U32/K_DEC/K_TIME range;
+	                                * K_SEQ/K_DATES: max entries */
 	const char *const *names;      /* K_ENUM: allowed names, index = value */
 	size_t n_names;
 	const char *what;              /* K_ENUM: what a name denotes */
 	const struct cfg_key *sub;     /* K_MAP/K_SEQ: table of the nested keys */
-	size_t count_off;              /* K_SEQ: uint32_t entry count */
+	size_t count_off;              /* K_SEQ/K_DATES: uint32_t entry count */
 	/* Extra rule checked on the stored field; returns why it fails or NULL. */
 	const char *(*check)(const void *field);
 	const char *help;
@@ -77,6 +88,16 @@ struct cfg_key {
 	  .names = list, .n_names = ARRAY_SIZE(list), .what = wh, .help = hlp }
 #define MAP(nm, offset, table, hlp)                                        \
 	{ .name = nm, .type = K_MAP, .off = offset, .sub = table, .help = hlp }
+#define DEC(nm, st, fld, lo, hi, hlp)                                      \
+	{ .name = nm, .type = K_DEC, .off = offsetof(st, fld),             \
+	  .min = lo, .max = hi, .help = hlp }
+#define TIME(nm, st, fld, hlp)                                             \
+	{ .name = nm, .type = K_TIME, .off = offsetof(st, fld),            \
+	  .min = 0, .max = 86399, .help = hlp }
+#define DATES(nm, st, fld, cnt, hlp)                                       \
+	{ .name = nm, .type = K_DATES, .off = offsetof(st, fld),           \
+	  .max = ARRAY_SIZE(((st *)0)->fld), .count_off = offsetof(st, cnt), \
+	  .help = hlp }
 #define KEY_END { .name = NULL }
 
 const char *const cfg_agent_names[AGENT_COUNT] = {
@@ -95,6 +116,11 @@ static const char *const idle_names[] = {
 
 static const char *const policy_names[] = {
 	[CFG_RING_BLOCK] = "block", [CFG_RING_CONFLATE] = "conflate",
+};
+
+/* enum values = tm_wday: 0 = Sunday. */
+static const char *const weekday_names[] = {
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 };
 
 static const char *check_pow2(const void *field)
@@ -134,6 +160,36 @@ static const char *check_ring_name(const void *field)
 	if (*s == '\0' || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
 		return "must be a non-empty name of letters, digits and '_'";
+	return NULL;
+}
+
+static const char *check_symbol(const void *field)
+{
+	const char *s = field;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_SYMBOL_MAX || s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+		return "must be 1 to 7 capital letters A-Z";
+	return NULL;
+}
+
+/* Letters of F G H J K M N Q U V X Z, each month once, in month order. */
+static const char *check_months(const void *field)
+{
+	const char *s = field;
+	int last = 0;
+
+	if (*s == '\0')
+		return "must list at least one month letter";
+	for (; *s; s++) {
+		int m = cal_month_of_letter(*s);
+
+		if (m < 0)
+			return "must use the month letters F G H J K M N Q U V X Z (Jan..Dec)";
+		if (m <= last)
+			return "must list each month once, in month order (F before G ... Z)";
+		last = m;
+	}
 	return NULL;
 }
 
@@ -191,6 +247,36 @@ static const struct cfg_key ring_keys[] = {
 };
 _Static_assert(ARRAY_SIZE(ring_keys) <= 33, "entry keys fit the 32-bit seen mask");
 
+static const struct cfg_key instrument_keys[] = {
+	STR("symbol", struct dm_config, instrument.symbol, check_symbol, 0,
+	    "root of the contract codes"),
+	DEC("tick_size", struct dm_config, instrument.tick_size_e6, 1,
+	    100000LL * CFG_DEC_SCALE, "price increment, points"),
+	DEC("point_value_brl", struct dm_config, instrument.point_value_e6, 1,
+	    1000000LL * CFG_DEC_SCALE, "BRL per point per contract"),
+	U32("price_decimals", struct dm_config, instrument.price_decimals, 0, 6, NULL, 0,
+	    "decimals of a price in points"),
+	I32("utc_offset_minutes", struct dm_config, instrument.utc_offset_min, -720, 840,
+	    NULL, 0, "local exchange time minus UTC, minutes"),
+	TIME("session_open", struct dm_config, instrument.session_open_s,
+	     "local time the session opens"),
+	TIME("session_close", struct dm_config, instrument.session_close_s,
+	     "local time the session closes"),
+	TIME("ash_wednesday_open", struct dm_config, instrument.ash_wednesday_open_s,
+	     "local time the session opens on Ash Wednesday"),
+	STR("contract_months", struct dm_config, instrument.contract_months, check_months,
+	    0, "month letters of the listed contracts"),
+	ENUM("expiry_weekday", struct dm_config, instrument.expiry_weekday, weekday_names,
+	     "weekday", 0, "expiry falls on this weekday nearest the anchor day"),
+	U32("expiry_anchor_day", struct dm_config, instrument.expiry_anchor_day, 4, 25,
+	    NULL, 0, "day of the month the expiry weekday is nearest to"),
+	U32("roll_days_before_expiry", struct dm_config, instrument.roll_days_before_expiry,
+	    0, 20, NULL, 0, "session days before expiry to roll; 0 = expiry day"),
+	DATES("holidays_extra", struct dm_config, instrument.holidays_extra,
+	      instrument.n_holidays_extra, "non-session dates besides the computed holidays"),
+	KEY_END
+};
+
 static const struct cfg_key root_keys[] = {
 	MAP("system", 0, system_keys, "process-wide settings"),
 	MAP("agents", 0, agents_keys, "per-agent settings"),
@@ -198,6 +284,7 @@ static const struct cfg_key root_keys[] = {
 	  .size = sizeof(struct cfg_ring), .max = CFG_MAX_RINGS, .sub = ring_keys,
 	  .count_off = offsetof(struct dm_config, n_rings),
 	  .help = "ring list; replaces the default list when present" },
+	MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
 	KEY_END
 };
 
@@ -258,6 +345,19 @@ void config_defaults(struct dm_config *c)
 		c->agent[i] = default_agent;
 	memcpy(c->ring, default_rings, sizeof(default_rings));
 	c->n_rings = ARRAY_SIZE(default_rings);
+	strcpy(c->instrument.symbol, "WIN");
+	strcpy(c->instrument.contract_months, "GJMQVZ");
+	c->instrument.tick_size_e6 = 5 * CFG_DEC_SCALE;
+	c->instrument.point_value_e6 = CFG_DEC_SCALE / 5;    /* R$ 0.20 */
+	c->instrument.price_decimals = 0;
+	c->instrument.utc_offset_min = -180;
+	c->instrument.session_open_s = 9 * 3600;
+	c->instrument.session_close_s = 18 * 3600 + 25 * 60;
+	c->instrument.ash_wednesday_open_s = 13 * 3600;
+	c->instrument.expiry_weekday = 3;                    /* wednesday */
+	c->instrument.expiry_anchor_day = 15;
+	c->instrument.roll_days_before_expiry = 0;
+	c->instrument.n_holidays_extra = 0;
 }
 
 int config_ring_find(const struct dm_config *c, const char *name)
@@ -576,12 +676,107 @@ static int set_enum(struct load_ctx *x, const struct cfg_key *row,
 	            alternatives(shown, row->names, row->n_names, alts));
 }
 
+/* A K_DEC value (x CFG_DEC_SCALE) as the shortest decimal: "5", "0.2". */
+static const char *show_dec(int64_t v, char out[32])
+{
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	uint64_t frac = mag % CFG_DEC_SCALE;
+	size_t pos = 0;
+
+	out[0] = '\0';
+	append(out, 32, &pos, "%s%" PRIu64, v < 0 ? "-" : "", mag / CFG_DEC_SCALE);
+	if (frac) {
+		char digits[8];
+		size_t n = (size_t)snprintf(digits, sizeof(digits), "%06" PRIu64, frac);
+
+		while (n > 1 && digits[n - 1] == '0')
+			digits[--n] = '\0';
+		append(out, 32, &pos, ".%s", digits);
+	}
+	return out;
+}
+
+/* Seconds after midnight as "HH:MM", or "HH:MM:SS" when they matter. */
+static const char *show_time(uint32_t s, char out[16])
+{
+	if (s % 60)
+		snprintf(out, 16, "%02u:%02u:%02u", s / 3600 % 100, s / 60 % 60, s % 60);
+	else
+		snprintf(out, 16, "%02u:%02u", s / 3600 % 100, s / 60 % 60);
+	return out;
+}
+
+static int set_dec(struct load_ctx *x, const struct cfg_key *row,
+                   const yaml_node_t *v, void *field)
+{
+	/* A price parser with 6 decimals reads exactly the K_DEC syntax. */
+	static const struct instrument e6 = { .price_decimals = 6 };
+	char shown[SHOW_MAX + 4], lo[32], hi[32];
+	int64_t val;
+	int rc;
+
+	if (!is_plain(v))
+		return fail_type(x, "a decimal number", v);
+	rc = instr_pts_parse(&e6, scalar(v), v->data.scalar.length, &val);
+	if (rc == -EINVAL)
+		return fail_type(x, "a decimal number", v);
+	show(scalar(v), v->data.scalar.length, shown);
+	if (rc == -EDOM)
+		return fail(x, "value %s has more than 6 decimals", shown);
+	if (rc || val < row->min || val > row->max)
+		return fail(x, "value %s out of range [%s, %s]", shown,
+		            show_dec(row->min, lo), show_dec(row->max, hi));
+	memcpy(field, &val, sizeof(val));
+	return 0;
+}
+
+/* "HH:MM" or "HH:MM:SS", two digits each, 00:00 to 23:59:59. */
+static int parse_time(const char *s, size_t n, uint32_t *secs)
+{
+	uint32_t part[3] = { 0, 0, 0 };
+
+	if (n != 5 && n != 8)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':')
+				return -1;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return -1;
+		} else {
+			part[i / 3] = part[i / 3] * 10 + (uint32_t)(s[i] - '0');
+		}
+	}
+	if (part[0] > 23 || part[1] > 59 || part[2] > 59)
+		return -1;
+	*secs = part[0] * 3600 + part[1] * 60 + part[2];
+	return 0;
+}
+
+static int set_time(struct load_ctx *x, const struct cfg_key *row,
+                    const yaml_node_t *v, void *field)
+{
+	char shown[SHOW_MAX + 4];
+	uint32_t secs;
+
+	if (is_null(v))
+		return fail_type(x, "a time of day HH:MM", v);
+	if (parse_time(scalar(v), v->data.scalar.length, &secs) ||
+	    secs < row->min || secs > row->max)
+		return fail(x, "value '%s' is not a time of day (expected HH:MM or "
+		            "HH:MM:SS, 00:00 to 23:59:59)",
+		            show(scalar(v), v->data.scalar.length, shown));
+	memcpy(field, &secs, sizeof(secs));
+	return 0;
+}
+
 static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
                        const yaml_node_t *v, char *field)
 {
 	static const char *const expect[] = {
 		[K_I32] = "an integer", [K_U32] = "an integer",
 		[K_STR] = "a string", [K_ENUM] = "a name",
+		[K_DEC] = "a decimal number", [K_TIME] = "a time of day HH:MM",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -593,6 +788,10 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		rc = set_str(x, row, v, field);
 	else if (row->type == K_ENUM)
 		rc = set_enum(x, row, v, field);
+	else if (row->type == K_DEC)
+		rc = set_dec(x, row, v, field);
+	else if (row->type == K_TIME)
+		rc = set_time(x, row, v, field);
 	else
 		rc = set_int(x, row, v, field);
 	if (rc || !row->check || !(why = row->check(field)))
@@ -746,6 +945,50 @@ static int load_seq(struct load_ctx *x, const struct cfg_key *row,
 	return 0;
 }
 
+/* A sequence of "YYYY-MM-DD" scalars; replaces the default list.  Each
+ * error points at its entry. */
+static int load_dates(struct load_ctx *x, const struct cfg_key *row,
+                      yaml_node_t *v, char *base)
+{
+	yaml_node_item_t *start, *top;
+	char shown[SHOW_MAX + 4];
+	int32_t *dates = (int32_t *)(base + row->off);
+	uint32_t n = 0;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_type(x, "a sequence of dates", v);
+	start = v->data.sequence.items.start;
+	top = v->data.sequence.items.top;
+	if (top - start > row->max) {
+		x->mark = node_at(x, start[row->max])->start_mark;
+		return fail(x, "too many entries (at most %" PRId64 ")", row->max);
+	}
+	memset(dates, 0, sizeof(*dates) * (size_t)row->max);
+	for (yaml_node_item_t *it = start; it < top; it++, n++) {
+		yaml_node_t *item = node_at(x, *it);
+		size_t saved = key_push_index(x, n);
+		dm_date_t d;
+
+		x->mark = item->start_mark;
+		if (item->type != YAML_SCALAR_NODE || is_null(item))
+			return fail_type(x, "a date YYYY-MM-DD", item);
+		if (cal_date_parse(scalar(item), item->data.scalar.length, &d))
+			return fail(x, "value '%s' is not a date (expected YYYY-MM-DD, "
+			            "a day that exists)",
+			            show(scalar(item), item->data.scalar.length, shown));
+		for (uint32_t j = 0; j < n; j++)
+			if (dates[j] == d)
+				return fail(x, "date %s already listed at [%" PRIu32 "] "
+				            "(line %zu)", show(scalar(item),
+				            item->data.scalar.length, shown), j,
+				            node_at(x, start[j])->start_mark.line + 1);
+		dates[n] = d;
+		key_pop(x, saved);
+	}
+	memcpy(base + row->count_off, &n, sizeof(n));
+	return 0;
+}
+
 static int load_value(struct load_ctx *x, const struct cfg_key *row,
                       yaml_node_t *v, char *base)
 {
@@ -754,6 +997,8 @@ static int load_value(struct load_ctx *x, const struct cfg_key *row,
 		return load_map(x, v, row->sub, base + row->off, NULL);
 	case K_SEQ:
 		return load_seq(x, row, v, base);
+	case K_DATES:
+		return load_dates(x, row, v, base);
 	default:
 		return load_scalar(x, row, v, base + row->off);
 	}
@@ -821,6 +1066,78 @@ static int check_ring(struct load_ctx *x, const struct dm_config *c,
 	return 0;
 }
 
+/* Places x at the first of names[] the file sets under section (the
+ * defaults pass every cross-check, so the file set one of them) and names
+ * that key. */
+static void at_section_key(struct load_ctx *x, yaml_node_t *root, const char *section,
+                           const char *const *names, size_t n)
+{
+	yaml_node_t *sec = map_find(x, root, section, &x->mark);
+	const char *name = names[0];
+
+	for (size_t i = 0; i < n; i++) {
+		if (map_find(x, sec, names[i], &x->mark)) {
+			name = names[i];
+			break;
+		}
+	}
+	key_pop(x, 0);
+	key_push_name(x, section, strlen(section));
+	key_push_name(x, name, strlen(name));
+}
+
+#define AT_INSTRUMENT(x, root, ...)                                          \
+	do {                                                                 \
+		static const char *const k_[] = { __VA_ARGS__ };             \
+		at_section_key(x, root, "instrument", k_, ARRAY_SIZE(k_));   \
+	} while (0)
+
+/* Session times in order, the tick on the price grid, the tick value a
+ * whole number of centavos; then instr_init and cal_init must agree. */
+static int check_instrument(struct load_ctx *x, const struct dm_config *c,
+                            yaml_node_t *root)
+{
+	const struct cfg_instrument *in = &c->instrument;
+	char t1[16], t2[16], d1[32], d2[32];
+	struct instrument instr;
+	struct calendar cal;
+	int64_t grid = 1;
+
+	if (in->session_open_s >= in->session_close_s) {
+		AT_INSTRUMENT(x, root, "session_open", "session_close");
+		return fail(x, "session_open %s must be earlier than session_close %s",
+		            show_time(in->session_open_s, t1),
+		            show_time(in->session_close_s, t2));
+	}
+	if (in->ash_wednesday_open_s >= in->session_close_s) {
+		AT_INSTRUMENT(x, root, "ash_wednesday_open", "session_close");
+		return fail(x, "ash_wednesday_open %s must be earlier than session_close %s",
+		            show_time(in->ash_wednesday_open_s, t1),
+		            show_time(in->session_close_s, t2));
+	}
+	for (uint32_t i = in->price_decimals; i < 6; i++)
+		grid *= 10;
+	if (in->tick_size_e6 % grid) {
+		AT_INSTRUMENT(x, root, "tick_size", "price_decimals");
+		return fail(x, "tick_size %s is not a multiple of %s, the smallest price "
+		            "step with price_decimals %" PRIu32,
+		            show_dec(in->tick_size_e6, d1), show_dec(grid, d2),
+		            in->price_decimals);
+	}
+	if ((__int128)in->tick_size_e6 * in->point_value_e6 %
+	    ((__int128)CFG_DEC_SCALE * CFG_DEC_SCALE / 100)) {
+		AT_INSTRUMENT(x, root, "point_value_brl", "tick_size");
+		return fail(x, "one tick is worth tick_size %s x point_value_brl %s, not a "
+		            "whole number of centavos", show_dec(in->tick_size_e6, d1),
+		            show_dec(in->point_value_e6, d2));
+	}
+	if (instr_init(&instr, in) || cal_init(&cal, in)) {
+		AT_INSTRUMENT(x, root, "symbol");
+		return fail(x, "instrument settings refused by instr_init/cal_init");
+	}
+	return 0;
+}
+
 static int cross_check(struct load_ctx *x, const struct dm_config *c)
 {
 	yaml_node_t *root = yaml_document_get_root_node(x->doc);
@@ -832,6 +1149,8 @@ static int cross_check(struct load_ctx *x, const struct dm_config *c)
 
 	for (uint32_t i = 0; !rc && i < c->n_rings; i++)
 		rc = check_ring(x, c, root, i);
+	if (!rc)
+		rc = check_instrument(x, c, root);
 	return rc;
 }
 

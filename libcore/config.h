@@ -1,5 +1,6 @@
 /*
- * config.h — the run configuration: agents, rings, system settings.
+ * config.h — the run configuration: agents, rings, system settings, and the
+ * traded instrument with its exchange calendar.
  *
  * One YAML file (conf/default.yaml documents every key) is read once at
  * start-up into a plain struct dm_config; nothing reads YAML afterwards.
@@ -56,6 +57,42 @@ struct cfg_ring {
 	uint32_t policy;               /* enum cfg_policy */
 };
 
+#define CFG_SYMBOL_MAX   8        /* symbol root buffer: 1..7 letters A-Z */
+#define CFG_MONTHS_MAX   13       /* contract month letters buffer: 1..12 */
+#define CFG_HOLIDAYS_MAX 64       /* entries of instrument.holidays_extra */
+#define CFG_DEC_SCALE    1000000  /* decimal keys are stored as value x 10^6 */
+
+/*
+ * The traded instrument and its calendar (YAML: instrument:).  Read by
+ * instr_init() (libcore/instrument.h) and cal_init() (libcore/calendar.h);
+ * docs/instrument.md explains the units and the rules.  Times of day are
+ * local exchange time; dates are days since 1970-01-01 (dm_date_t).
+ */
+struct cfg_instrument {
+	char     symbol[CFG_SYMBOL_MAX];    /* contract code root; default "WIN" */
+	char     contract_months[CFG_MONTHS_MAX]; /* month letters (F=Jan..Z=Dec)
+	                                     * in month order; default "GJMQVZ" */
+	int64_t  tick_size_e6;              /* tick, points x 10^6; default
+	                                     * 5000000 (5 points) */
+	int64_t  point_value_e6;            /* BRL per point per contract x 10^6;
+	                                     * default 200000 (R$ 0.20) */
+	uint32_t price_decimals;            /* decimals of a price in points;
+	                                     * default 0, 0..6 */
+	int32_t  utc_offset_min;            /* local = UTC + this, minutes;
+	                                     * default -180, -720..840 */
+	uint32_t session_open_s;            /* local s after midnight; default
+	                                     * 32400 (09:00) */
+	uint32_t session_close_s;           /* default 66300 (18:25); > open */
+	uint32_t ash_wednesday_open_s;      /* late open on Ash Wednesday;
+	                                     * default 46800 (13:00); < close */
+	uint32_t expiry_weekday;            /* 0 = Sunday .. 6; default 3 */
+	uint32_t expiry_anchor_day;         /* default 15, 4..25 */
+	uint32_t roll_days_before_expiry;   /* default 0 (roll on expiry day), 0..20 */
+	uint32_t n_holidays_extra;          /* used entries of holidays_extra[] */
+	int32_t  holidays_extra[CFG_HOLIDAYS_MAX]; /* extra non-session dates, days
+	                                     * since 1970-01-01, as listed; rest 0 */
+};
+
 struct dm_config {
 	char path[256];                 /* file it was loaded from ("" = defaults) */
 	struct {
@@ -68,6 +105,7 @@ struct dm_config {
 	struct cfg_agent agent[AGENT_COUNT]; /* YAML: agents: { coordinator: {...}, ... } */
 	struct cfg_ring ring[CFG_MAX_RINGS]; /* YAML: rings: a sequence of mappings */
 	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
+	struct cfg_instrument instrument;    /* YAML: instrument: { symbol: WIN, ... } */
 };
 
 /* Fill c with the built-in defaults (the values in conf/default.yaml).

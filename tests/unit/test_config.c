@@ -60,6 +60,26 @@ static void t_load_ok(const char *text, struct t_load *r)
 	cr_assert_str_eq(r->c.path, r->path);
 }
 
+static void t_assert_instrument_eq(const struct cfg_instrument *x,
+                                   const struct cfg_instrument *y)
+{
+	cr_assert_str_eq(x->symbol, y->symbol);
+	cr_assert_str_eq(x->contract_months, y->contract_months);
+	cr_assert_eq(x->tick_size_e6, y->tick_size_e6);
+	cr_assert_eq(x->point_value_e6, y->point_value_e6);
+	cr_assert_eq(x->price_decimals, y->price_decimals);
+	cr_assert_eq(x->utc_offset_min, y->utc_offset_min);
+	cr_assert_eq(x->session_open_s, y->session_open_s);
+	cr_assert_eq(x->session_close_s, y->session_close_s);
+	cr_assert_eq(x->ash_wednesday_open_s, y->ash_wednesday_open_s);
+	cr_assert_eq(x->expiry_weekday, y->expiry_weekday);
+	cr_assert_eq(x->expiry_anchor_day, y->expiry_anchor_day);
+	cr_assert_eq(x->roll_days_before_expiry, y->roll_days_before_expiry);
+	cr_assert_eq(x->n_holidays_extra, y->n_holidays_extra);
+	for (uint32_t i = 0; i < CFG_HOLIDAYS_MAX; i++)
+		cr_assert_eq(x->holidays_extra[i], y->holidays_extra[i], "holidays_extra[%u]", i);
+}
+
 /* Field-by-field, so a failure names the field; then every byte. */
 static void t_assert_config_eq(const struct dm_config *a, const struct dm_config *b)
 {
@@ -89,6 +109,7 @@ static void t_assert_config_eq(const struct dm_config *a, const struct dm_config
 		cr_assert_eq(x->slot_size, y->slot_size, "ring %s slot_size", x->name);
 		cr_assert_eq(x->policy, y->policy, "ring %s policy", x->name);
 	}
+	t_assert_instrument_eq(&a->instrument, &b->instrument);
 	cr_assert(memcmp(a, b, sizeof(*a)) == 0, "configs differ in some byte");
 }
 
@@ -527,4 +548,278 @@ Test(config, bad_strings)
 	               "  - {name: a_very_long_ring_name_of_32_byte, producer: data, consumer: ml,"
 	               " capacity: 2, slot_size: 64, policy: block}\n",
 	               "2:6: key 'rings[0].name': ", "string of 32 bytes is too long (at most 31)");
+}
+
+/* ------------------------------------------------------------ instrument */
+
+/* Days since 1970-01-01, counted by hand: 2022-01-01 is 52 years of
+ * 365 days plus 13 leap days (1972..2020) = 18993. */
+#define T_2022_01_01 18993
+
+/* The WIN contract as B3 specifies it, restated independently of config.c. */
+Test(config, instrument_defaults_describe_win)
+{
+	struct dm_config c;
+
+	config_defaults(&c);
+	cr_assert_str_eq(c.instrument.symbol, "WIN");
+	cr_assert_eq(c.instrument.tick_size_e6, 5000000);      /* 5 points */
+	cr_assert_eq(c.instrument.point_value_e6, 200000);     /* R$ 0.20 */
+	cr_assert_eq(c.instrument.price_decimals, 0);
+	cr_assert_eq(c.instrument.utc_offset_min, -3 * 60);
+	cr_assert_eq(c.instrument.session_open_s, 9 * 3600);
+	cr_assert_eq(c.instrument.session_close_s, 18 * 3600 + 25 * 60);
+	cr_assert_eq(c.instrument.ash_wednesday_open_s, 13 * 3600);
+	cr_assert_str_eq(c.instrument.contract_months, "GJMQVZ");
+	cr_assert_eq(c.instrument.expiry_weekday, 3);          /* wednesday */
+	cr_assert_eq(c.instrument.expiry_anchor_day, 15);
+	cr_assert_eq(c.instrument.roll_days_before_expiry, 0);
+	cr_assert_eq(c.instrument.n_holidays_extra, 0);
+}
+
+Test(config, instrument_keys_load)
+{
+	struct t_load r;
+	struct dm_config want;
+
+	t_load_ok("instrument:\n"
+	          "  symbol: WDO\n"
+	          "  tick_size: 0.5\n"
+	          "  point_value_brl: 10\n"
+	          "  price_decimals: 3\n"
+	          "  utc_offset_minutes: -120\n"
+	          "  session_open: 09:00:30\n"
+	          "  session_close: \"18:30\"\n"
+	          "  ash_wednesday_open: '12:00'\n"
+	          "  contract_months: FGHJKMNQUVXZ\n"
+	          "  expiry_weekday: monday\n"
+	          "  expiry_anchor_day: 4\n"
+	          "  roll_days_before_expiry: 2\n"
+	          "  holidays_extra:\n"
+	          "    - 2022-01-25\n"
+	          "    - \"2022-01-01\"\n", &r);
+	config_defaults(&want);
+	strcpy(want.path, r.path);
+	strcpy(want.instrument.symbol, "WDO");
+	want.instrument.tick_size_e6 = 500000;
+	want.instrument.point_value_e6 = 10000000;
+	want.instrument.price_decimals = 3;
+	want.instrument.utc_offset_min = -120;
+	want.instrument.session_open_s = 9 * 3600 + 30;
+	want.instrument.session_close_s = 18 * 3600 + 30 * 60;
+	want.instrument.ash_wednesday_open_s = 12 * 3600;
+	strcpy(want.instrument.contract_months, "FGHJKMNQUVXZ");
+	want.instrument.expiry_weekday = 1;
+	want.instrument.expiry_anchor_day = 4;
+	want.instrument.roll_days_before_expiry = 2;
+	want.instrument.n_holidays_extra = 2;
+	want.instrument.holidays_extra[0] = T_2022_01_01 + 24;
+	want.instrument.holidays_extra[1] = T_2022_01_01;
+	t_assert_config_eq(&r.c, &want);
+}
+
+Test(config, holidays_extra_flow_list_and_empty_list)
+{
+	struct t_load r;
+
+	t_load_ok("instrument: { holidays_extra: [2021-12-31, 2022-01-03] }\n", &r);
+	cr_assert_eq(r.c.instrument.n_holidays_extra, 2);
+	cr_assert_eq(r.c.instrument.holidays_extra[0], T_2022_01_01 - 1);
+	cr_assert_eq(r.c.instrument.holidays_extra[1], T_2022_01_01 + 2);
+	t_load_ok("instrument:\n  holidays_extra: []\n", &r);
+	cr_assert_eq(r.c.instrument.n_holidays_extra, 0);
+}
+
+Test(config, bad_dates)
+{
+	/* "  holidays_extra: [" is 19 bytes: the first entry starts in column 20,
+	 * the second, after "2022-01-25, ", in column 32. */
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: [2022-01-25, 2022-02-30]\n",
+	               "2:32: key 'instrument.holidays_extra[1]': ",
+	               "value '2022-02-30' is not a date (expected YYYY-MM-DD");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra:\n"
+	               "    - 2022-01-25\n"
+	               "    - 2022-1-26\n",
+	               "4:7: key 'instrument.holidays_extra[1]': ",
+	               "value '2022-1-26' is not a date");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: [25/01/2022]\n",
+	               "2:20: key 'instrument.holidays_extra[0]': ",
+	               "value '25/01/2022' is not a date");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: [2023-02-29]\n",
+	               "2:20: key 'instrument.holidays_extra[0]': ",
+	               "value '2023-02-29' is not a date");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: [2022-01-25, ~]\n",
+	               "2:32: key 'instrument.holidays_extra[1]': ",
+	               "expected a date YYYY-MM-DD, got null");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: [{day: 2022-01-25}]\n",
+	               "2:20: key 'instrument.holidays_extra[0]': ",
+	               "expected a date YYYY-MM-DD, got a mapping");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra: 2022-01-25\n",
+	               "2:3: key 'instrument.holidays_extra': ",
+	               "expected a sequence of dates, got '2022-01-25'");
+	t_expect_error("instrument:\n"
+	               "  holidays_extra:\n"
+	               "    - 2022-01-25\n"
+	               "    - 2022-03-01\n"
+	               "    - 2022-01-25\n",
+	               "5:7: key 'instrument.holidays_extra[2]': ",
+	               "date 2022-01-25 already listed at [0] (line 3)");
+}
+
+Test(config, too_many_extra_holidays)
+{
+	char text[4096];
+	size_t pos = 0;
+
+	pos += (size_t)snprintf(text, sizeof(text), "instrument:\n  holidays_extra:\n");
+	for (int i = 0; i <= CFG_HOLIDAYS_MAX; i++)
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
+		                        "    - 2030-%02d-%02d\n", 1 + i / 28, 1 + i % 28);
+	/* Entry 65 (index 64) sits on line 67, after its "    - ". */
+	t_expect_error(text, "67:7: key 'instrument.holidays_extra': ",
+	               "too many entries (at most 64)");
+}
+
+Test(config, bad_times)
+{
+	t_expect_error("instrument:\n"
+	               "  session_open: \"25:00\"\n",
+	               "2:3: key 'instrument.session_open': ",
+	               "value '25:00' is not a time of day (expected HH:MM or HH:MM:SS");
+	t_expect_error("instrument:\n"
+	               "  session_close: 9:00\n",
+	               "2:3: key 'instrument.session_close': ",
+	               "value '9:00' is not a time of day");
+	t_expect_error("instrument:\n"
+	               "  symbol: WIN\n"
+	               "  session_close: \"18:60\"\n",
+	               "3:3: key 'instrument.session_close': ",
+	               "value '18:60' is not a time of day");
+	t_expect_error("instrument:\n"
+	               "  ash_wednesday_open: noon\n",
+	               "2:3: key 'instrument.ash_wednesday_open': ",
+	               "value 'noon' is not a time of day");
+	t_expect_error("instrument:\n"
+	               "  session_open:\n",
+	               "2:3: key 'instrument.session_open': ",
+	               "expected a time of day HH:MM, got null");
+	t_expect_error("instrument:\n"
+	               "  session_open: [9, 0]\n",
+	               "2:3: key 'instrument.session_open': ",
+	               "expected a time of day HH:MM, got a sequence");
+}
+
+Test(config, session_times_in_order)
+{
+	t_expect_error("instrument:\n"
+	               "  session_open: \"19:00\"\n",
+	               "2:3: key 'instrument.session_open': ",
+	               "session_open 19:00 must be earlier than session_close 18:25");
+	t_expect_error("instrument:\n"
+	               "  symbol: WIN\n"
+	               "  session_close: \"08:59:30\"\n",
+	               "3:3: key 'instrument.session_close': ",
+	               "session_open 09:00 must be earlier than session_close 08:59:30");
+	t_expect_error("instrument:\n"
+	               "  session_close: \"12:00\"\n",
+	               "2:3: key 'instrument.session_close': ",
+	               "ash_wednesday_open 13:00 must be earlier than session_close 12:00");
+}
+
+Test(config, bad_decimals)
+{
+	t_expect_error("instrument:\n"
+	               "  tick_size: five\n",
+	               "2:3: key 'instrument.tick_size': ",
+	               "expected a decimal number, got 'five'");
+	t_expect_error("instrument:\n"
+	               "  tick_size: \"5\"\n",
+	               "2:3: key 'instrument.tick_size': ",
+	               "expected a decimal number, got quoted string '5'");
+	t_expect_error("instrument:\n"
+	               "  point_value_brl: 0.2000001\n",
+	               "2:3: key 'instrument.point_value_brl': ",
+	               "value 0.2000001 has more than 6 decimals");
+	t_expect_error("instrument:\n"
+	               "  tick_size: 0\n",
+	               "2:3: key 'instrument.tick_size': ",
+	               "value 0 out of range [0.000001, 100000]");
+	t_expect_error("instrument:\n"
+	               "  point_value_brl: -0.2\n",
+	               "2:3: key 'instrument.point_value_brl': ",
+	               "value -0.2 out of range [0.000001, 1000000]");
+	t_expect_error("instrument:\n"
+	               "  tick_size: 99999999999999999999\n",
+	               "2:3: key 'instrument.tick_size': ",
+	               "value 99999999999999999999 out of range");
+}
+
+Test(config, tick_must_fit_price_grid_and_centavos)
+{
+	t_expect_error("instrument:\n"
+	               "  tick_size: 0.5\n",
+	               "2:3: key 'instrument.tick_size': ",
+	               "tick_size 0.5 is not a multiple of 1, the smallest price step "
+	               "with price_decimals 0");
+	t_expect_error("instrument:\n"
+	               "  tick_size: 0.25\n"
+	               "  price_decimals: 1\n",
+	               "2:3: key 'instrument.tick_size': ", "not a multiple of 0.1");
+	/* 5 points x R$ 0.001 = R$ 0.005: half a centavo. */
+	t_expect_error("instrument:\n"
+	               "  point_value_brl: 0.001\n",
+	               "2:3: key 'instrument.point_value_brl': ",
+	               "one tick is worth tick_size 5 x point_value_brl 0.001, not a "
+	               "whole number of centavos");
+}
+
+Test(config, bad_symbol_months_weekday)
+{
+	t_expect_error("instrument:\n"
+	               "  symbol: win\n",
+	               "2:3: key 'instrument.symbol': ",
+	               "value 'win' must be 1 to 7 capital letters A-Z");
+	t_expect_error("instrument:\n"
+	               "  contract_months: GJMQVZA\n",
+	               "2:3: key 'instrument.contract_months': ",
+	               "must use the month letters F G H J K M N Q U V X Z");
+	t_expect_error("instrument:\n"
+	               "  contract_months: ZG\n",
+	               "2:3: key 'instrument.contract_months': ",
+	               "each month once, in month order");
+	t_expect_error("instrument:\n"
+	               "  contract_months: \"\"\n",
+	               "2:3: key 'instrument.contract_months': ",
+	               "at least one month letter");
+	t_expect_error("instrument:\n"
+	               "  expiry_weekday: wed\n",
+	               "2:3: key 'instrument.expiry_weekday': ",
+	               "unknown weekday 'wed'; expected one of: sunday, monday, tuesday, "
+	               "wednesday, thursday, friday, saturday");
+	t_expect_error("instrument:\n"
+	               "  expiry_anchor_day: 28\n",
+	               "2:3: key 'instrument.expiry_anchor_day': ",
+	               "value 28 out of range [4, 25]");
+	t_expect_error("instrument:\n"
+	               "  roll_days_before_expiry: 21\n",
+	               "2:3: key 'instrument.roll_days_before_expiry': ",
+	               "value 21 out of range [0, 20]");
+}
+
+Test(config, unknown_instrument_key)
+{
+	t_expect_error("instrument:\n"
+	               "  holiday_extra: []\n",
+	               "2:3: key 'instrument.holiday_extra': ",
+	               "unknown key (did you mean 'holidays_extra'?)");
+	t_expect_error("instrumnet:\n"
+	               "  symbol: WIN\n",
+	               "1:1: key 'instrumnet': ", "unknown key (did you mean 'instrument'?)");
 }
