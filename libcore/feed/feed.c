@@ -1,0 +1,865 @@
+/*
+ * feed.c — the reader API (feed.h) and what every format shares: the line
+ * source, exact decimal and time parsing, bad-row bookkeeping.
+ *
+ * The line source keeps one buffer of cap bytes (+1 for a terminating
+ * NUL).  A line is returned in place; reading more first moves the unread
+ * tail to the front, so memory never grows whatever the file size.  A line
+ * that does not fit is skipped whole and reported as -E2BIG.
+ */
+#include "libcore/feed/feed_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ------------------------------------------------------------ line source */
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Move fd to 3 or above so that dup2 onto 0 or 1 in the child never meets
+ * itself (a dup2 onto itself would keep FD_CLOEXEC). */
+static int fd_above_stdio(int fd)
+{
+	if (fd > 2)
+		return fd;
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return nfd;
+}
+
+/* Start `gzip -dc` reading fd; s->fd becomes the read end of its output. */
+static int spawn_gzip(struct feed_src *s, int fd)
+{
+	char *const argv[] = { (char *)"gzip", (char *)"-dc", NULL };
+	posix_spawn_file_actions_t fa;
+	int p[2], rc;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if ((p[1] = fd_above_stdio(p[1])) < 0) {
+		rc = -errno;
+		close(p[0]);
+		return rc;
+	}
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		rc = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+		if (rc == 0)
+			rc = posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+		if (rc == 0)
+			rc = posix_spawnp(&pid, "gzip", &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return -rc;
+	}
+	s->fd = p[0];
+	s->pid = (int)pid;
+	return 0;
+}
+
+int feed_src_open(struct feed_src *s, const char *path, size_t cap,
+		  char *err, size_t errlen)
+{
+	unsigned char magic[2];
+	int fd, gz, rc;
+	ssize_t k;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->path = path;
+	s->fresh = 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	k = pread(fd, magic, sizeof(magic), 0);
+	if (k < 0 && errno == ESPIPE)
+		gz = ends_with(path, ".gz");
+	else
+		gz = k == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	if (gz) {
+		if ((fd = fd_above_stdio(fd)) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return rc;
+		}
+		rc = spawn_gzip(s, fd);
+		close(fd);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: cannot start gzip -dc: %s",
+				 path, strerror(-rc));
+			return rc;
+		}
+	} else {
+		s->fd = fd;
+	}
+	s->buf = malloc(cap + 1);
+	if (!s->buf) {
+		feed_src_close(s);
+		snprintf(err, errlen, "%s: out of memory for a %zu-byte line buffer",
+			 path, cap);
+		return -ENOMEM;
+	}
+	s->cap = cap;
+	return 0;
+}
+
+void feed_src_close(struct feed_src *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->pid > 0) {
+		int st;
+		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	s->pid = 0;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* Narrow n UTF-16LE bytes at buf[src] into bytes at buf[dst] (dst <= src);
+ * an odd byte waits in s->carry.  Returns the bytes produced. */
+static size_t narrow(struct feed_src *s, size_t dst, size_t src, size_t n)
+{
+	unsigned char *b = (unsigned char *)s->buf;
+	size_t w = dst, i = src, lim = src + n;
+
+	if (s->carry_set && i < lim) {
+		unsigned char hi = b[i++];
+		b[w++] = hi ? 0x7f : s->carry;
+		s->carry_set = 0;
+	}
+	for (; i + 1 < lim; i += 2)
+		b[w++] = b[i + 1] ? 0x7f : b[i];
+	if (i < lim) {
+		s->carry = b[i];
+		s->carry_set = 1;
+	}
+	return w - dst;
+}
+
+/* Reap the gzip child at the end of its output; -EIO if it failed
+ * (exit 2 is gzip's "warning", e.g. trailing garbage: the data is whole). */
+static int reap_child(struct feed_src *s)
+{
+	int st;
+
+	if (s->pid <= 0)
+		return 0;
+	while (waitpid(s->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			s->pid = 0;
+			return -errno;
+		}
+	}
+	s->pid = 0;
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 2))
+		return 0;
+	return -EIO;
+}
+
+/* Drop a byte-order mark at the start of the file. */
+static void strip_bom(struct feed_src *s)
+{
+	unsigned char *b = (unsigned char *)s->buf;
+
+	if (s->end >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) {
+		memmove(b, b + 3, s->end - 3);
+		s->end -= 3;
+	} else if (s->end >= 2 && b[0] == 0xff && b[1] == 0xfe) {
+		s->utf16 = 1;
+		s->end = narrow(s, 0, 2, s->end - 2);
+	}
+}
+
+/* Compact, then read once more.  Returns 0, or -errno / -EIO. */
+static int src_fill(struct feed_src *s)
+{
+	if (s->beg) {
+		memmove(s->buf, s->buf + s->beg, s->end - s->beg);
+		s->end -= s->beg;
+		s->beg = 0;
+	}
+	while (s->end < s->cap && !s->eof) {
+		ssize_t n = read(s->fd, s->buf + s->end, s->cap - s->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) {
+			s->eof = 1;
+			if (s->fresh) {
+				s->fresh = 0;
+				strip_bom(s);
+			}
+			return reap_child(s);
+		}
+		if (s->fresh) {
+			s->end += (size_t)n;
+			if (s->end < 3)
+				continue;      /* too few bytes to tell a BOM */
+			s->fresh = 0;
+			strip_bom(s);
+			return 0;
+		}
+		if (s->utf16)
+			n = (ssize_t)narrow(s, s->end, s->end, (size_t)n);
+		s->end += (size_t)n;
+		if (n > 0)
+			return 0;
+	}
+	return 0;
+}
+
+int feed_src_line(struct feed_src *s, char **line, size_t *len)
+{
+	size_t scan = s->beg;
+
+	if (s->unget) {
+		s->unget = 0;
+		s->line++;
+		*line = s->buf + s->ul_off;
+		*len = s->ul_len;
+		return 1;
+	}
+	for (;;) {
+		char *nl = memchr(s->buf + scan, '\n', s->end - scan);
+		size_t off = s->beg, n;
+
+		if (!nl && s->eof) {
+			if (s->beg == s->end) {
+				if (!s->skipping)
+					return 0;
+				s->skipping = 0;
+				s->line++;
+				return -E2BIG;
+			}
+			nl = s->buf + s->end; /* last line without "\n" */
+		}
+		if (nl) {
+			n = (size_t)(nl - (s->buf + off));
+			s->beg = (size_t)(nl - s->buf) + (nl < s->buf + s->end);
+			s->line++;
+			if (s->skipping) {
+				s->skipping = 0;
+				return -E2BIG;
+			}
+			*nl = '\0';
+			if (n && s->buf[off + n - 1] == '\r')
+				s->buf[off + --n] = '\0';
+			s->ul_off = off;
+			s->ul_len = n;
+			*line = s->buf + off;
+			*len = n;
+			return 1;
+		}
+		if (s->skipping) {
+			s->beg = s->end;
+		} else if (s->beg == 0 && s->end == s->cap) {
+			s->skipping = 1; /* longer than the buffer */
+			s->beg = s->end;
+		}
+		scan = s->end - s->beg; /* already searched, after compaction */
+		int rc = src_fill(s);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+void feed_src_unget(struct feed_src *s)
+{
+	s->unget = 1;
+	s->line--;
+}
+
+/* ------------------------------------------------------------ numbers */
+
+static const int64_t pow10_i[19] = {
+	1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
+	100000000LL, 1000000000LL, 10000000000LL, 100000000000LL,
+	1000000000000LL, 10000000000000LL, 100000000000000LL,
+	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL
+};
+
+#define FEED_UNIT_MAX_K 12
+
+int feed_unit_from_double(double v, struct feed_unit *u)
+{
+	if (!(v > 0) || !isfinite(v))
+		return -EINVAL;
+	for (int k = 0; k <= FEED_UNIT_MAX_K; k++) {
+		double x = v * (double)pow10_i[k];
+		if (x > 1e15)
+			return -EINVAL;
+		double m = nearbyint(x);
+		if (m >= 1 && fabs(x - m) <= 1e-14 * x) {
+			u->m = (int64_t)m;
+			u->k = k;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int feed_num(const char *s, size_t n, const struct feed_unit *u, int64_t *out)
+{
+	const char *p = s, *end = s + n, *ip, *ie, *fp = NULL, *fe = NULL;
+	uint64_t mant = 0;
+	int neg = 0, digits = 0;
+	size_t e;
+
+	while (p < end && *p == ' ')
+		p++;
+	while (end > p && end[-1] == ' ')
+		end--;
+	if (p < end && (*p == '-' || *p == '+'))
+		neg = *p++ == '-';
+	ip = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	ie = p;
+	if (p < end && *p == '.') {
+		fp = ++p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		fe = p;
+	}
+	if (p != end || (ie == ip && fe == fp))
+		return FEED_NUM_SYNTAX;
+	if (fp) /* trailing zeros of the fraction carry nothing */
+		while (fe > fp && fe[-1] == '0')
+			fe--;
+	e = fp ? (size_t)(fe - fp) : 0;
+	for (const char *q = ip; q < ie; q++) {
+		if (!mant && *q == '0')
+			continue;
+		if (++digits > 19)
+			return FEED_NUM_RANGE;
+		mant = mant * 10 + (uint64_t)(*q - '0');
+	}
+	for (const char *q = fp; q && q < fe; q++) {
+		if (!mant && *q == '0')
+			continue;
+		if (++digits > 19)
+			return FEED_NUM_RANGE;
+		mant = mant * 10 + (uint64_t)(*q - '0');
+	}
+	if (!mant) {
+		*out = 0;
+		return FEED_NUM_OK;
+	}
+	/* value = mant / 10^e, unit = m / 10^k, value / unit =
+	 * mant * 10^(k-e) / m.  When e > k the last digit of mant (non-zero)
+	 * would have to be divisible by 10: never a whole number. */
+	if ((int64_t)e > u->k)
+		return FEED_NUM_GRID;
+	unsigned __int128 num = (unsigned __int128)mant * (uint64_t)pow10_i[u->k - (int32_t)e];
+	if (num % (uint64_t)u->m)
+		return FEED_NUM_GRID;
+	num /= (uint64_t)u->m;
+	if (num > (unsigned __int128)INT64_MAX)
+		return FEED_NUM_RANGE;
+	*out = neg ? -(int64_t)num : (int64_t)num;
+	return FEED_NUM_OK;
+}
+
+int feed_int(const char *s, size_t n, int64_t *out)
+{
+	static const struct feed_unit one = { .m = 1, .k = 0 };
+	return feed_num(s, n, &one, out);
+}
+
+const char *feed_num_why(int rc)
+{
+	switch (rc) {
+	case FEED_NUM_SYNTAX: return "not a number";
+	case FEED_NUM_GRID:   return "not a whole number of units (off the tick/lot grid)";
+	case FEED_NUM_RANGE:  return "out of range";
+	default:              return "ok";
+	}
+}
+
+/* ------------------------------------------------------------ time */
+
+int64_t feed_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Era arithmetic on a March-based year (Hinnant's algorithm). */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+	static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+/* n decimal digits at s into *v; 0 or -1. */
+static int digits(const char *s, size_t n, unsigned *v)
+{
+	unsigned x = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (unsigned)(s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+int feed_parse_date(const char *s, size_t n, char sep, int64_t *days)
+{
+	unsigned y, m, d;
+
+	if (n != 10 || s[4] != sep || s[7] != sep || digits(s, 4, &y) ||
+	    digits(s + 5, 2, &m) || digits(s + 8, 2, &d))
+		return -EINVAL;
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > (unsigned)days_in_month(y, m))
+		return -EINVAL;
+	*days = feed_days_from_civil(y, m, d);
+	return 0;
+}
+
+int feed_parse_tod(const char *s, size_t n, int64_t *ns)
+{
+	unsigned hh, mm, ss, f = 0;
+	size_t k = 0;
+
+	if (n < 8 || s[2] != ':' || s[5] != ':' || digits(s, 2, &hh) ||
+	    digits(s + 3, 2, &mm) || digits(s + 6, 2, &ss) || hh > 23 ||
+	    mm > 59 || ss > 59)
+		return -EINVAL;
+	if (n > 8) {
+		k = n - 9;
+		if (s[8] != '.' || k < 1 || k > 9 || digits(s + 9, k, &f))
+			return -EINVAL;
+	}
+	*ns = ((int64_t)hh * 3600 + mm * 60 + ss) * FEED_NS_PER_S +
+	      (int64_t)f * pow10_i[9 - k];
+	return 0;
+}
+
+/* Day of month of the n-th (1-based) Sunday of y-m; n = 0 the last one. */
+static unsigned nth_sunday(int64_t y, unsigned m, unsigned n)
+{
+	int64_t d1 = feed_days_from_civil(y, m, 1);
+	unsigned wd = (unsigned)(((d1 + 4) % 7 + 7) % 7); /* 0 = Sunday */
+	unsigned first = 1 + (7 - wd) % 7;
+	if (n)
+		return first + 7 * (n - 1);
+	unsigned last = first;
+	while (last + 7 <= (unsigned)days_in_month(y, m))
+		last += 7;
+	return last;
+}
+
+int32_t feed_new_york_offset(int64_t days)
+{
+	/* civil from days (inverse of feed_days_from_civil) */
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+	int64_t start, end;
+
+	if (y >= 2007) {
+		start = feed_days_from_civil(y, 3, nth_sunday(y, 3, 2));
+		end = feed_days_from_civil(y, 11, nth_sunday(y, 11, 1));
+	} else {
+		start = feed_days_from_civil(y, 4, nth_sunday(y, 4, 1));
+		end = feed_days_from_civil(y, 10, nth_sunday(y, 10, 0));
+	}
+	return days >= start && days < end ? -4 * 3600 : -5 * 3600;
+}
+
+/* ------------------------------------------------------------ fields */
+
+size_t feed_split(const char *line, size_t len, char sep,
+		  struct feed_field *f, size_t max)
+{
+	const char *p = line, *end = line + len;
+	size_t k = 0;
+
+	for (;;) {
+		const char *q = memchr(p, sep, (size_t)(end - p));
+		const char *e = q ? q : end;
+		if (k < max) {
+			f[k].p = p;
+			f[k].n = (size_t)(e - p);
+		}
+		k++;
+		if (!q)
+			return k;
+		p = q + 1;
+	}
+}
+
+const char *feed_field_show(const char *p, size_t n, char *buf, size_t len)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n && w + 4 < len && i < 40; i++)
+		buf[w++] = (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
+	if (n > 40 && w + 4 < len) {
+		memcpy(buf + w, "...", 3);
+		w += 3;
+	}
+	buf[w] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------ reader */
+
+static void keep_sample(struct feed_reader *r)
+{
+	struct feed_stats *st = &r->st;
+	if (st->n_samples < FEED_SAMPLES) {
+		size_t n = strnlen(r->err, FEED_SAMPLE_LEN - 1);
+		memcpy(st->sample[st->n_samples], r->err, n);
+		st->sample[st->n_samples][n] = '\0';
+		st->n_samples++;
+	}
+}
+
+int feed_bad(struct feed_reader *r, const struct feed_src *s, const char *fmt, ...)
+{
+	char why[FEED_ERR_LEN / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%.200s:%llu: %s", s->path,
+		 (unsigned long long)s->line, why);
+	r->st.skipped++;
+	if (!r->st.first_bad_line)
+		r->st.first_bad_line = s->line ? s->line : 1;
+	keep_sample(r);
+	return r->o.strict ? -DM_ECORRUPT : 0;
+}
+
+int feed_fail(struct feed_reader *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void feed_ev_start(const struct feed_reader *r, struct event *ev,
+		   uint32_t kind, int64_t exch_ns, int64_t recv_ns)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->instrument = r->o.instrument;
+	ev->exch_ns = exch_ns;
+	ev->recv_ns = recv_ns;
+}
+
+void feed_book_flags(struct feed_reader *r, struct event *ev, uint32_t extra)
+{
+	struct ev_book *b = &ev->book;
+	uint32_t f = extra;
+
+	if (b->n_bid && b->n_ask && b->bid[0].px >= b->ask[0].px)
+		f |= BOOK_F_CROSSED;
+	if (ev->exch_ns < r->last_book_ns)
+		f |= BOOK_F_OUT_OF_ORDER;
+	r->last_book_ns = ev->exch_ns;
+	b->flags = f;
+}
+
+void feed_push(struct feed_reader *r, const struct event *ev)
+{
+	if (r->n_pend < sizeof(r->pend) / sizeof(r->pend[0]))
+		r->pend[r->n_pend++] = *ev;
+}
+
+/* ------------------------------------------------------------ API */
+
+static const char *const fmt_names[] = {
+	[FEED_AUTO] = "auto", [FEED_LOBSTER] = "lobster", [FEED_MT5] = "mt5",
+	[FEED_NEG] = "neg", [FEED_BINANCE] = "binance", [FEED_JOURNAL] = "journal",
+};
+
+const char *feed_format_name(enum feed_format fmt)
+{
+	if ((unsigned)fmt >= sizeof(fmt_names) / sizeof(fmt_names[0]))
+		return NULL;
+	return fmt_names[fmt];
+}
+
+int feed_format_parse(const char *s)
+{
+	for (unsigned i = 0; s && i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
+		if (strcmp(s, fmt_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* Format by file name alone; FEED_AUTO when the name says nothing. */
+static enum feed_format detect_by_name(const char *path)
+{
+	const char *b = base_name(path);
+
+	if (strstr(b, "_message_") || strstr(b, "_orderbook_"))
+		return FEED_LOBSTER;
+	if (strncmp(b, "NEG_", 4) == 0)
+		return FEED_NEG;
+	return FEED_AUTO;
+}
+
+static enum feed_format detect_by_line(const char *l, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 6 && memcmp(l, "DMJRNL", 6) == 0)
+		return FEED_JOURNAL;
+	if (n >= 6 && memcmp(l, "RH NEG", 6) == 0)
+		return FEED_NEG;
+	if (memmem(l, n, "<DATE>", 6) && memmem(l, n, "<TIME>", 6))
+		return FEED_MT5;
+	while (i < n && l[i] >= '0' && l[i] <= '9')
+		i++;
+	if (i > 0 && i + 1 < n && l[i] == ' ' && l[i + 1] == '{')
+		return FEED_BINANCE;
+	return FEED_AUTO;
+}
+
+static int check_opts(struct feed_reader *r, const struct feed_opts *o,
+		      char *err, size_t errlen)
+{
+	if (!o) {
+		snprintf(err, errlen, "feed options missing");
+		return -EINVAL;
+	}
+	r->o = *o;
+	r->levels = o->levels ? o->levels : EV_MAX_LEVELS;
+	if (r->levels > EV_MAX_LEVELS) {
+		snprintf(err, errlen, "levels %u out of range 1..%u", o->levels,
+			 (unsigned)EV_MAX_LEVELS);
+		return -EINVAL;
+	}
+	if (feed_unit_from_double(o->tick, &r->px_unit)) {
+		snprintf(err, errlen, "tick size %g refused: give the price units per "
+			 "tick as a positive decimal with at most 12 decimals (LOBSTER "
+			 "1 cent = 100, WIN 5, Binance spot 0.01)", o->tick);
+		return -EINVAL;
+	}
+	if (feed_unit_from_double(o->lot ? o->lot : 1.0, &r->qty_unit)) {
+		snprintf(err, errlen, "lot size %g refused: give a positive decimal "
+			 "with at most 12 decimals", o->lot);
+		return -EINVAL;
+	}
+	if (!r->o.line_max)
+		r->o.line_max = FEED_DEF_LINE_MAX;
+	if (r->o.line_max < FEED_MIN_LINE_MAX) {
+		snprintf(err, errlen, "line_max %u below %u", r->o.line_max,
+			 FEED_MIN_LINE_MAX);
+		return -EINVAL;
+	}
+	if (!r->o.book_cap)
+		r->o.book_cap = FEED_DEF_BOOK_CAP;
+	if (!r->o.pend_bytes)
+		r->o.pend_bytes = FEED_DEF_PEND_BYTES;
+	if (o->symbol) {
+		size_t n = strlen(o->symbol);
+		if (n == 0 || n >= FEED_SYMBOL_MAX) {
+			snprintf(err, errlen, "symbol '%s': 1..%u characters", o->symbol,
+				 FEED_SYMBOL_MAX - 1);
+			return -EINVAL;
+		}
+		memcpy(r->sym, o->symbol, n + 1);
+		r->o.symbol = r->sym;
+	}
+	return 0;
+}
+
+int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
+	      const struct feed_opts *o, char *err, size_t errlen)
+{
+	char lerr[FEED_ERR_LEN];
+	int rc;
+
+	if (!err || !errlen) {
+		err = lerr;
+		errlen = sizeof(lerr);
+	}
+	err[0] = '\0';
+	memset(r, 0, sizeof(*r));
+	r->src[0].fd = r->src[1].fd = -1;
+	r->last_book_ns = INT64_MIN;
+	if (!path || (unsigned)fmt > FEED_JOURNAL) {
+		snprintf(err, errlen, "feed_open: no path or unknown format %d", (int)fmt);
+		return -EINVAL;
+	}
+	if ((rc = check_opts(r, o, err, errlen)) < 0)
+		return rc;
+	size_t plen = strlen(path) + 1;
+	r->paths = malloc(2 * plen + 16);
+	if (!r->paths) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	memcpy(r->paths, path, plen);
+
+	if (fmt == FEED_AUTO)
+		fmt = detect_by_name(path);
+	if (fmt == FEED_LOBSTER) {
+		r->fmt = FEED_LOBSTER;
+		rc = feed_lobster_open(r, r->paths, err, errlen);
+		goto opened;
+	}
+	rc = feed_src_open(&r->src[0], r->paths, r->o.line_max, err, errlen);
+	if (rc < 0)
+		goto free_paths;
+	if (fmt == FEED_AUTO) {
+		char *l;
+		size_t n;
+		rc = feed_src_line(&r->src[0], &l, &n);
+		if (rc == 1) {
+			feed_src_unget(&r->src[0]);
+			fmt = detect_by_line(l, n);
+		} else if (rc < 0 && rc != -E2BIG) {
+			snprintf(err, errlen, "%s: read error: %s", path, strerror(-rc));
+			goto close_src;
+		}
+		if (fmt == FEED_AUTO) {
+			snprintf(err, errlen, "%s: cannot tell the format from the file "
+				 "name or the first line; give it explicitly (lobster, "
+				 "mt5, neg, binance)", path);
+			rc = -DM_ECONFIG;
+			goto close_src;
+		}
+	}
+	if (fmt == FEED_JOURNAL) {
+		snprintf(err, errlen, "%s: journal input is not wired into the feed "
+			 "readers yet; read it with journal_open_read", path);
+		rc = -ENOTSUP;
+		goto close_src;
+	}
+	r->fmt = fmt;
+	switch (fmt) {
+	case FEED_MT5:     rc = feed_mt5_open(r); break;
+	case FEED_NEG:     rc = feed_neg_open(r); break;
+	case FEED_BINANCE: rc = feed_binance_open(r); break;
+	default:           rc = -EINVAL; break;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s", r->err);
+opened:
+	if (rc < 0) {
+		if (r->fmt == FEED_BINANCE)
+			feed_binance_close(r);
+		goto close_src;
+	}
+	r->err[0] = '\0';
+	return 0;
+
+close_src:
+	feed_src_close(&r->src[0]);
+	feed_src_close(&r->src[1]);
+free_paths:
+	free(r->paths);
+	r->paths = NULL;
+	return rc;
+}
+
+int feed_next(struct feed_reader *r, struct event *ev)
+{
+	int rc;
+
+	if (DM_UNLIKELY(r->sticky))
+		return r->sticky;
+	if (r->i_pend < r->n_pend) {
+		*ev = r->pend[r->i_pend++];
+		rc = 1;
+	} else if (r->done) {
+		return 0;
+	} else {
+		r->n_pend = r->i_pend = 0;
+		switch (r->fmt) {
+		case FEED_LOBSTER: rc = feed_lobster_next(r, ev); break;
+		case FEED_MT5:     rc = feed_mt5_next(r, ev); break;
+		case FEED_NEG:     rc = feed_neg_next(r, ev); break;
+		case FEED_BINANCE: rc = feed_binance_next(r, ev); break;
+		default:           rc = -EINVAL; break;
+		}
+	}
+	if (rc == 1) {
+		if (ev->kind == EV_BOOK)
+			r->st.events_book++;
+		else
+			r->st.events_trade++;
+	} else if (rc == 0) {
+		r->done = 1;
+	} else {
+		r->sticky = rc;
+		if (!r->err[0])
+			snprintf(r->err, sizeof(r->err), "%s", dm_strerror(rc));
+	}
+	return rc;
+}
+
+const struct feed_stats *feed_stats(const struct feed_reader *r)
+{
+	return &r->st;
+}
+
+const char *feed_error(const struct feed_reader *r)
+{
+	return r->err;
+}
+
+void feed_close(struct feed_reader *r)
+{
+	if (r->fmt == FEED_BINANCE)
+		feed_binance_close(r);
+	feed_src_close(&r->src[0]);
+	feed_src_close(&r->src[1]);
+	free(r->paths);
+	r->paths = NULL;
+}

@@ -1,0 +1,1225 @@
+/*
+ * journal.c — append-only binary journal: crc32c, event encoding, the
+ * io_uring writer and the mmap reader with torn-tail repair.
+ *
+ * Writer state.  The n_bufs buffers form a ring in file order:
+ *
+ *   buf[head] .. buf[cur - 1]   queued (state JW_QUEUED), oldest first;
+ *                               buf[head] is the one being written
+ *   buf[cur]                    being filled (JW_FREE), or still queued
+ *                               when the writer caught up with head
+ *
+ * A queued buffer gets its file offset (tail_off) when it is queued, so
+ * offsets only grow.  At most one "chain" is in flight: the write of
+ * buf[head], plus an fdatasync linked after it (IOSQE_IO_LINK) when the
+ * policy asks, or a lone fdatasync.  The next chain is submitted only once
+ * every CQE of the previous one is reaped.  Writing strictly in file order,
+ * one write at a time, is what makes a crash leave a valid prefix plus one
+ * torn region at the end, which is the reader's torn-tail rule.
+ *
+ * A short write leaves buf[head] queued with `done` advanced; the linked
+ * fdatasync then completes with -ECANCELED (a short write breaks a link)
+ * and the rest is resubmitted with its fdatasync.  Any other error is
+ * sticky in w->err: later appends return it, close reports it.
+ */
+#include "libcore/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
+/* ---------------------------------------------------------------- crc32c */
+
+#define CRC32C_POLY 0x82f63b78u /* Castagnoli, reflected */
+
+/* crc_tab[k][b]: crc register after byte b followed by k zero bytes */
+static uint32_t crc_tab[8][256];
+static int crc_use_hw;
+
+__attribute__((constructor)) static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1u) ? (c >> 1) ^ CRC32C_POLY : c >> 1;
+		crc_tab[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int k = 1; k < 8; k++)
+			crc_tab[k][i] = (crc_tab[k - 1][i] >> 8) ^ crc_tab[0][crc_tab[k - 1][i] & 0xffu];
+#if defined(__x86_64__)
+	__builtin_cpu_init(); /* constructors may run before libgcc's own */
+	crc_use_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+uint32_t journal_crc32c_sw(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t c = ~crc;
+
+	while (n && ((uintptr_t)b & 7u)) {
+		c = crc_tab[0][(c ^ *b++) & 0xffu] ^ (c >> 8);
+		n--;
+	}
+	/* slicing by 8: the lowest byte of the word still has 7 bytes to go */
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, b, 8);
+		w ^= c;
+		c = crc_tab[7][w & 0xffu] ^ crc_tab[6][(w >> 8) & 0xffu] ^
+		    crc_tab[5][(w >> 16) & 0xffu] ^ crc_tab[4][(w >> 24) & 0xffu] ^
+		    crc_tab[3][(w >> 32) & 0xffu] ^ crc_tab[2][(w >> 40) & 0xffu] ^
+		    crc_tab[1][(w >> 48) & 0xffu] ^ crc_tab[0][w >> 56];
+		b += 8;
+		n -= 8;
+	}
+	while (n--)
+		c = crc_tab[0][(c ^ *b++) & 0xffu] ^ (c >> 8);
+	return ~c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+uint32_t journal_crc32c_hw(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t c = (uint32_t)~crc;
+
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, b, 8);
+		c = _mm_crc32_u64(c, w);
+		b += 8;
+		n -= 8;
+	}
+	uint32_t c32 = (uint32_t)c;
+	while (n--)
+		c32 = _mm_crc32_u8(c32, *b++);
+	return ~c32;
+}
+#else
+uint32_t journal_crc32c_hw(uint32_t crc, const void *p, size_t n)
+{
+	return journal_crc32c_sw(crc, p, n);
+}
+#endif
+
+int journal_crc32c_hw_available(void)
+{
+	return crc_use_hw;
+}
+
+uint32_t journal_crc32c(uint32_t crc, const void *p, size_t n)
+{
+	if (DM_LIKELY(crc_use_hw))
+		return journal_crc32c_hw(crc, p, n);
+	return journal_crc32c_sw(crc, p, n);
+}
+
+/* ---------------------------------------------------------------- layout */
+
+#define OFF(t, f) ((uint64_t)offsetof(struct t, f))
+#define SZ(t)     ((uint64_t)sizeof(struct t))
+
+static const uint64_t layout_words[] = {
+	SZ(journal_file_hdr), OFF(journal_file_hdr, magic), OFF(journal_file_hdr, version),
+	OFF(journal_file_hdr, hdr_size), OFF(journal_file_hdr, layout_hash),
+	OFF(journal_file_hdr, created_ns), OFF(journal_file_hdr, writer_pid),
+	OFF(journal_file_hdr, flags), OFF(journal_file_hdr, symbol),
+	OFF(journal_file_hdr, tick_size), OFF(journal_file_hdr, tick_size_pts),
+	OFF(journal_file_hdr, rsv), OFF(journal_file_hdr, hdr_crc),
+	SZ(jrec), OFF(jrec, len), OFF(jrec, type), OFF(jrec, flags), OFF(jrec, seq),
+	OFF(jrec, crc), OFF(jrec, pad), OFF(jrec, payload),
+	SZ(jev_head), OFF(jev_head, kind), OFF(jev_head, instrument),
+	OFF(jev_head, exch_ns), OFF(jev_head, recv_ns),
+	SZ(jev_book), OFF(jev_book, n_bid), OFF(jev_book, n_ask), OFF(jev_book, flags),
+	SZ(event), OFF(event, kind), OFF(event, instrument), OFF(event, exch_ns),
+	OFF(event, recv_ns), OFF(event, book), OFF(event, trade),
+	SZ(ev_book), OFF(ev_book, n_bid), OFF(ev_book, n_ask), OFF(ev_book, flags),
+	OFF(ev_book, bid), OFF(ev_book, ask),
+	SZ(ev_trade), OFF(ev_trade, px), OFF(ev_trade, qty), OFF(ev_trade, trade_id),
+	OFF(ev_trade, aggressor), OFF(ev_trade, flags), OFF(ev_trade, pad), OFF(ev_trade, pad2),
+	SZ(book_level), OFF(book_level, px), OFF(book_level, qty),
+	EV_MAX_LEVELS, EV_BOOK, EV_TRADE, JREC_EVENT, JREC_RAW,
+};
+
+uint64_t journal_layout_hash(void)
+{
+	const uint8_t *p = (const uint8_t *)layout_words;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < sizeof(layout_words); i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static int event_size(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_BOOK:
+		if (ev->book.n_bid > EV_MAX_LEVELS || ev->book.n_ask > EV_MAX_LEVELS)
+			return -EINVAL;
+		return (int)JEV_BOOK_SIZE(ev->book.n_bid, ev->book.n_ask);
+	case EV_TRADE:
+		return (int)JEV_TRADE_SIZE;
+	default:
+		return -EINVAL;
+	}
+}
+
+int journal_event_encode(const struct event *ev, void *out, size_t cap)
+{
+	int size = event_size(ev);
+	if (size < 0)
+		return size;
+	if ((size_t)size > cap)
+		return -ENOBUFS;
+
+	uint8_t *o = out;
+	struct jev_head h = {
+		.kind = ev->kind, .instrument = ev->instrument,
+		.exch_ns = ev->exch_ns, .recv_ns = ev->recv_ns,
+	};
+	memcpy(o, &h, sizeof(h));
+	o += sizeof(h);
+	if (ev->kind == EV_BOOK) {
+		struct jev_book b = {
+			.n_bid = ev->book.n_bid, .n_ask = ev->book.n_ask, .flags = ev->book.flags,
+		};
+		memcpy(o, &b, sizeof(b));
+		o += sizeof(b);
+		memcpy(o, ev->book.bid, sizeof(struct book_level) * b.n_bid);
+		o += sizeof(struct book_level) * b.n_bid;
+		memcpy(o, ev->book.ask, sizeof(struct book_level) * b.n_ask);
+	} else {
+		memcpy(o, &ev->trade, sizeof(ev->trade));
+	}
+	return size;
+}
+
+int journal_event_decode(const void *payload, uint32_t len, struct event *ev)
+{
+	const uint8_t *p = payload;
+	struct jev_head h;
+
+	memset(ev, 0, sizeof(*ev));
+	if (len < sizeof(h))
+		return -DM_ECORRUPT;
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	ev->kind = h.kind;
+	ev->instrument = h.instrument;
+	ev->exch_ns = h.exch_ns;
+	ev->recv_ns = h.recv_ns;
+	if (h.kind == EV_BOOK) {
+		struct jev_book b;
+		if (len < JEV_BOOK_SIZE(0, 0))
+			return -DM_ECORRUPT;
+		memcpy(&b, p, sizeof(b));
+		p += sizeof(b);
+		if (b.n_bid > EV_MAX_LEVELS || b.n_ask > EV_MAX_LEVELS ||
+		    len != JEV_BOOK_SIZE(b.n_bid, b.n_ask))
+			return -DM_ECORRUPT;
+		ev->book.n_bid = b.n_bid;
+		ev->book.n_ask = b.n_ask;
+		ev->book.flags = b.flags;
+		memcpy(ev->book.bid, p, sizeof(struct book_level) * b.n_bid);
+		p += sizeof(struct book_level) * b.n_bid;
+		memcpy(ev->book.ask, p, sizeof(struct book_level) * b.n_ask);
+		return 0;
+	}
+	if (h.kind == EV_TRADE) {
+		if (len != JEV_TRADE_SIZE)
+			return -DM_ECORRUPT;
+		memcpy(&ev->trade, p, sizeof(ev->trade));
+		return 0;
+	}
+	return -DM_ECORRUPT;
+}
+
+/* ---------------------------------------------------------------- small helpers */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t k = pwrite(fd, b, n, (off_t)off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		b += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		strcpy(dir, ".");
+	} else if (slash == path) {
+		strcpy(dir, "/");
+	} else {
+		size_t n = (size_t)(slash - path);
+		if (n >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int rc = fsync(dfd) ? -errno : 0;
+	close(dfd);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- header */
+
+static int hdr_check(const uint8_t *p, uint64_t size, struct journal_file_hdr *out)
+{
+	if (size < 8) /* a crash while creating, or not a journal at all */
+		return memcmp(p, JOURNAL_MAGIC, (size_t)size) ? -DM_EMAGIC : -DM_ECORRUPT;
+	if (memcmp(p, JOURNAL_MAGIC, 8))
+		return -DM_EMAGIC;
+	if (size < 12)
+		return -DM_ECORRUPT;
+	uint32_t version;
+	memcpy(&version, p + offsetof(struct journal_file_hdr, version), 4);
+	if (version != JOURNAL_VERSION)
+		return -DM_EVERSION;
+	if (size < JOURNAL_HDR_SIZE)
+		return -DM_ECORRUPT;
+	memcpy(out, p, sizeof(*out));
+	if (out->hdr_size != JOURNAL_HDR_SIZE ||
+	    journal_crc32c(0, out, offsetof(struct journal_file_hdr, hdr_crc)) != out->hdr_crc)
+		return -DM_ECORRUPT;
+	if (out->layout_hash != journal_layout_hash())
+		return -DM_ELAYOUT;
+	return 0;
+}
+
+/* Read and check the header of an open file; *size gets the file size. */
+static int hdr_read(int fd, uint64_t *size, struct journal_file_hdr *out)
+{
+	struct stat st;
+	uint8_t buf[JOURNAL_HDR_SIZE];
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	*size = (uint64_t)st.st_size;
+	size_t want = *size < sizeof(buf) ? (size_t)*size : sizeof(buf);
+	size_t got = 0;
+	while (got < want) {
+		ssize_t k = pread(fd, buf + got, want - got, (off_t)got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return hdr_check(buf, got, out);
+}
+
+/* ---------------------------------------------------------------- scanning */
+
+/*
+ * Is there a well-formed record at off: sane header, every byte inside the
+ * file, crc right?  Says nothing about its seq.  *rs gets its file size.
+ */
+static int rec_valid(const uint8_t *map, uint64_t size, uint64_t off, struct jrec *h,
+		     uint64_t *rs)
+{
+	if (size - off < JREC_HDR_SIZE)
+		return 0;
+	memcpy(h, map + off, JREC_HDR_SIZE);
+	if (h->type == JREC_NONE || h->pad != 0 || h->seq == 0 || h->len > JOURNAL_MAX_PAYLOAD)
+		return 0;
+	uint64_t n = JREC_SIZE(h->len);
+	if (n > size - off)
+		return 0;
+	uint32_t crc = journal_crc32c(0, map + off, offsetof(struct jrec, crc));
+	crc = journal_crc32c(crc, map + off + JREC_HDR_SIZE, h->len);
+	if (crc != h->crc)
+		return 0;
+	*rs = n;
+	return 1;
+}
+
+/*
+ * The record at bad is not the next one.  If any well-formed record starts
+ * after it (records are 8-aligned), valid data follows: corruption.  If
+ * none does, everything from bad on is a torn tail.  A bad record that is
+ * well-formed (a seq break) is skipped whole, so its own payload is not
+ * searched.
+ */
+static int classify_bad(const uint8_t *map, uint64_t size, uint64_t bad)
+{
+	struct jrec h;
+	uint64_t rs;
+	uint64_t from = rec_valid(map, size, bad, &h, &rs) ? bad + rs : bad + 8;
+
+	for (uint64_t o = from; o < size && size - o >= JREC_HDR_SIZE; o += 8)
+		if (rec_valid(map, size, o, &h, &rs))
+			return -DM_ECORRUPT;
+	return 0;
+}
+
+struct jscan {
+	uint64_t end;      /* end of the last valid record */
+	uint64_t last_seq; /* its seq, 0 if none */
+	uint64_t bad_off;  /* -DM_ECORRUPT: where */
+};
+
+/* Check every record; 0 (torn tail, if any, starts at sc->end) or -DM_ECORRUPT. */
+static int scan_records(const uint8_t *map, uint64_t size, struct jscan *sc)
+{
+	uint64_t off = JOURNAL_HDR_SIZE, seq = 1, rs;
+	struct jrec h;
+
+	while (off < size && rec_valid(map, size, off, &h, &rs) && h.seq == seq) {
+		off += rs;
+		seq++;
+	}
+	sc->end = off;
+	sc->last_seq = seq - 1;
+	if (off < size && classify_bad(map, size, off)) {
+		sc->bad_off = off;
+		return -DM_ECORRUPT;
+	}
+	return 0;
+}
+
+static int map_file(int fd, uint64_t size, const uint8_t **map)
+{
+	if (size > SIZE_MAX)
+		return -EFBIG;
+	void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	madvise(p, (size_t)size, MADV_SEQUENTIAL); /* a hint; failure is harmless */
+	*map = p;
+	return 0;
+}
+
+/* Cut the file at end and make the cut durable. */
+static int cut_tail(int fd, uint64_t end)
+{
+	if (ftruncate(fd, (off_t)end))
+		return -errno;
+	if (fsync(fd))
+		return -errno;
+	return 0;
+}
+
+static int lock_file(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? -DM_EBUSY : -errno;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+enum { JW_FREE = 0, JW_QUEUED = 1 };
+enum { UD_WRITE = 1, UD_FSYNC = 2 };
+
+static inline struct io_uring *wring(struct journal_writer *w)
+{
+	return w->ring;
+}
+
+static int set_err(struct journal_writer *w, int rc)
+{
+	if (!w->err)
+		w->err = rc;
+	return w->err;
+}
+
+static int opts_fill(const struct journal_opts *in, struct journal_opts *o)
+{
+	static const struct journal_opts none;
+	*o = in ? *in : none;
+	if (!o->symbol)
+		o->symbol = "";
+	if (!o->tick_size)
+		o->tick_size = "";
+	if (strlen(o->symbol) >= JOURNAL_SYMBOL_MAX || strlen(o->tick_size) >= JOURNAL_TICK_MAX)
+		return -DM_ECONFIG;
+	if (o->fsync > JOURNAL_FSYNC_INTERVAL)
+		return -DM_ECONFIG;
+	if (!o->interval_ms)
+		o->interval_ms = 100;
+	if (!o->n_bufs)
+		o->n_bufs = 2;
+	if (o->n_bufs < 2 || o->n_bufs > JOURNAL_MAX_BUFS)
+		return -DM_ECONFIG;
+	if (!o->buf_size)
+		o->buf_size = JOURNAL_DEF_BUF_SIZE;
+	if (o->buf_size > (1u << 30))
+		return -DM_ECONFIG;
+	o->buf_size = (o->buf_size + JOURNAL_MIN_BUF_SIZE - 1) & ~(JOURNAL_MIN_BUF_SIZE - 1);
+	if (o->flags & ~(JOURNAL_W_TRUNC | JOURNAL_W_NO_URING))
+		return -DM_ECONFIG;
+	return 0;
+}
+
+static void writer_free(struct journal_writer *w)
+{
+	if (w->ring) {
+		io_uring_queue_exit(wring(w));
+		free(w->ring);
+		w->ring = NULL;
+	}
+	for (uint32_t i = 0; i < JOURNAL_MAX_BUFS; i++) {
+		free(w->buf[i].data);
+		w->buf[i].data = NULL;
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+/* Allocate the buffers and the ring; w->fd is open and locked. */
+static int writer_setup(struct journal_writer *w, const struct journal_opts *o,
+			uint64_t tail, uint64_t next_seq)
+{
+	w->policy = o->fsync;
+	w->n_bufs = o->n_bufs;
+	w->buf_size = o->buf_size;
+	w->interval_ns = (int64_t)o->interval_ms * 1000000;
+	w->next_sync_ns = mono_ns() + w->interval_ns;
+	w->tail_off = w->written_off = w->synced_off = tail;
+	w->next_seq = next_seq;
+	for (uint32_t i = 0; i < w->n_bufs; i++) {
+		void *p;
+		if (posix_memalign(&p, 4096, w->buf_size))
+			return -ENOMEM;
+		memset(p, 0, w->buf_size); /* fault the pages in now, not in an append */
+		w->buf[i].data = p;
+	}
+	if (o->flags & JOURNAL_W_NO_URING)
+		return 0;
+	w->ring = calloc(1, sizeof(struct io_uring));
+	if (!w->ring)
+		return -ENOMEM;
+	int rc = io_uring_queue_init(8, wring(w), 0);
+	if (rc < 0) {
+		/* ENOSYS, EPERM (seccomp, io_uring_disabled), ENOMEM (memlock):
+		 * fall back to pwrite; w->uring_err keeps the note */
+		free(w->ring);
+		w->ring = NULL;
+		w->uring_err = rc;
+		return 0;
+	}
+	w->uring = 1;
+	return 0;
+}
+
+static void writer_zero(struct journal_writer *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+}
+
+static void release_head(struct journal_writer *w)
+{
+	struct journal_wbuf *b = &w->buf[w->head];
+	b->used = b->done = 0;
+	b->state = JW_FREE;
+	w->head = (w->head + 1) % w->n_bufs;
+	w->n_queued--;
+}
+
+/* Should the chain about to be submitted carry an fdatasync? */
+static int chain_wants_sync(struct journal_writer *w)
+{
+	int sync = w->sync_req;
+	if (w->policy == JOURNAL_FSYNC_BATCH) {
+		sync = 1;
+	} else if (w->policy == JOURNAL_FSYNC_INTERVAL) {
+		int64_t now = mono_ns();
+		if (now >= w->next_sync_ns)
+			sync = 1;
+		if (sync)
+			w->next_sync_ns = now + w->interval_ns;
+	}
+	w->sync_req = 0;
+	return sync;
+}
+
+static int ring_submit(struct journal_writer *w, unsigned n)
+{
+	unsigned tries = 0;
+	while (n) {
+		int rc = io_uring_submit(wring(w));
+		if (rc > 0) {
+			n -= (unsigned)rc < n ? (unsigned)rc : n;
+			continue;
+		}
+		if (++tries >= 1000)
+			return rc < 0 ? rc : -EIO;
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+			return rc;
+	}
+	return 0;
+}
+
+static inline uint32_t io_len(const struct journal_writer *w, const struct journal_wbuf *b)
+{
+	uint32_t n = b->used - b->done;
+	return w->max_io && w->max_io < n ? w->max_io : n;
+}
+
+/* Write buf[head] (the rest of it, after a short write). */
+static int submit_head(struct journal_writer *w)
+{
+	struct journal_wbuf *b = &w->buf[w->head];
+	int sync = chain_wants_sync(w);
+
+	if (!w->uring) {
+		while (b->done < b->used) {
+			ssize_t k = pwrite(w->fd, b->data + b->done, io_len(w, b),
+					   (off_t)(b->off + b->done));
+			w->stats.writes++;
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return set_err(w, -errno);
+			}
+			if (k == 0)
+				return set_err(w, -EIO);
+			if ((uint32_t)k < b->used - b->done)
+				w->stats.short_writes++;
+			b->done += (uint32_t)k;
+		}
+		w->written_off = b->off + b->used;
+		release_head(w);
+		if (sync) {
+			if (fdatasync(w->fd))
+				return set_err(w, -errno);
+			w->stats.fsyncs++;
+			w->synced_off = w->written_off;
+		}
+		return 0;
+	}
+
+	struct io_uring_sqe *sqe = io_uring_get_sqe(wring(w));
+	io_uring_prep_write(sqe, w->fd, b->data + b->done, io_len(w, b), b->off + b->done);
+	io_uring_sqe_set_data64(sqe, UD_WRITE);
+	if (sync) {
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = io_uring_get_sqe(wring(w));
+		io_uring_prep_fsync(sqe, w->fd, IORING_FSYNC_DATASYNC);
+		io_uring_sqe_set_data64(sqe, UD_FSYNC);
+	}
+	w->chain = sync ? 2 : 1;
+	w->chain_write = 1;
+	w->chain_sync = (uint8_t)sync;
+	w->chain_sync_ok = 0;
+	w->stats.writes++;
+	int rc = ring_submit(w, w->chain);
+	if (rc)
+		return set_err(w, rc);
+	return 0;
+}
+
+/* A lone fdatasync of everything written so far. */
+static int submit_sync(struct journal_writer *w)
+{
+	w->sync_req = 0;
+	if (!w->uring) {
+		if (fdatasync(w->fd))
+			return set_err(w, -errno);
+		w->stats.fsyncs++;
+		w->synced_off = w->written_off;
+		return 0;
+	}
+	struct io_uring_sqe *sqe = io_uring_get_sqe(wring(w));
+	io_uring_prep_fsync(sqe, w->fd, IORING_FSYNC_DATASYNC);
+	io_uring_sqe_set_data64(sqe, UD_FSYNC);
+	w->chain = 1;
+	w->chain_write = 0;
+	w->chain_sync = 1;
+	w->chain_sync_ok = 0;
+	w->chain_target = w->written_off;
+	int rc = ring_submit(w, 1);
+	if (rc)
+		return set_err(w, rc);
+	return 0;
+}
+
+static void chain_done(struct journal_writer *w)
+{
+	if (!w->chain_write) {
+		if (w->chain_sync_ok)
+			w->synced_off = w->chain_target;
+		return;
+	}
+	struct journal_wbuf *b = &w->buf[w->head];
+	if (b->done == b->used) {
+		w->written_off = b->off + b->used;
+		if (w->chain_sync_ok)
+			w->synced_off = w->written_off;
+		release_head(w);
+	} else if (w->chain_sync) {
+		w->sync_req = 1; /* the rest goes again, with its fdatasync */
+	}
+}
+
+static void on_cqe(struct journal_writer *w, uint64_t ud, int res)
+{
+	if (ud == UD_WRITE) {
+		struct journal_wbuf *b = &w->buf[w->head];
+		if (res < 0) {
+			if (res != -EINTR && res != -EAGAIN)
+				set_err(w, res);
+		} else if (res == 0) {
+			set_err(w, -EIO);
+		} else {
+			if ((uint32_t)res < b->used - b->done)
+				w->stats.short_writes++;
+			b->done += (uint32_t)res;
+		}
+	} else if (res == 0) {
+		w->stats.fsyncs++;
+		w->chain_sync_ok = 1;
+	} else if (res != -ECANCELED) {
+		set_err(w, res);
+	}
+	/* -ECANCELED: the linked write came up short or failed; handled above */
+	if (--w->chain == 0)
+		chain_done(w);
+}
+
+/* Reap completions: everything ready, and first wait for one if asked. */
+static int reap(struct journal_writer *w, int wait)
+{
+	struct io_uring *ring = wring(w);
+	struct io_uring_cqe *cqe;
+
+	if (wait && w->chain) {
+		int rc;
+		do
+			rc = io_uring_wait_cqe(ring, &cqe);
+		while (rc == -EINTR);
+		if (rc < 0)
+			return rc;
+		on_cqe(w, io_uring_cqe_get_data64(cqe), cqe->res);
+		io_uring_cqe_seen(ring, cqe);
+	}
+	while (w->chain && io_uring_cq_ready(ring)) {
+		if (io_uring_peek_cqe(ring, &cqe) || !cqe)
+			break;
+		on_cqe(w, io_uring_cqe_get_data64(cqe), cqe->res);
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return 0;
+}
+
+/*
+ * Move the pipeline on: reap what completed, start the next write when
+ * nothing is in flight.  With wait, block for one completion first if a
+ * chain is in flight.  Returns the sticky error.
+ */
+static int pump(struct journal_writer *w, int wait)
+{
+	if (!w->uring) {
+		if (!w->err && w->n_queued)
+			submit_head(w);
+		return w->err;
+	}
+	for (int round = 0; round < 2; round++) {
+		int rc = reap(w, wait && round == 1);
+		if (rc)
+			return set_err(w, rc);
+		if (w->err)
+			return w->err;
+		if (!w->chain && w->n_queued)
+			submit_head(w);
+		if (!wait || !w->chain || w->err)
+			break;
+	}
+	return w->err;
+}
+
+/* Queue the buffer being filled (if it has data) and move to the next. */
+static int queue_cur(struct journal_writer *w)
+{
+	struct journal_wbuf *b = &w->buf[w->cur];
+	if (b->state == JW_FREE && b->used) {
+		b->state = JW_QUEUED;
+		b->off = w->tail_off;
+		b->done = 0;
+		w->tail_off += b->used;
+		w->n_queued++;
+		w->cur = (w->cur + 1) % w->n_bufs;
+	}
+	return pump(w, 0);
+}
+
+/* Make buf[cur] a free buffer with room for need bytes; may block. */
+static int make_room(struct journal_writer *w, uint32_t need)
+{
+	struct journal_wbuf *b = &w->buf[w->cur];
+	if (b->state == JW_FREE && b->used + need > w->buf_size) {
+		int rc = queue_cur(w);
+		if (rc)
+			return rc;
+	}
+	if (w->buf[w->cur].state != JW_FREE) {
+		w->stats.stalls++;
+		while (w->buf[w->cur].state != JW_FREE) {
+			int rc = pump(w, 1);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static inline int reserve(struct journal_writer *w, uint32_t need, uint8_t **p)
+{
+	struct journal_wbuf *b = &w->buf[w->cur];
+	if (DM_UNLIKELY(b->state != JW_FREE || b->used + need > w->buf_size)) {
+		int rc = make_room(w, need);
+		if (rc)
+			return rc;
+		b = &w->buf[w->cur];
+	}
+	*p = b->data + b->used;
+	return 0;
+}
+
+/* The payload is in place at p + 24: write the header, pad, account. */
+static inline void commit(struct journal_writer *w, uint8_t *p, uint16_t type, uint32_t len)
+{
+	struct jrec h = { .len = len, .type = type, .seq = w->next_seq };
+	uint32_t n = (uint32_t)JREC_SIZE(len);
+	uint32_t crc = journal_crc32c(0, &h, offsetof(struct jrec, crc));
+	h.crc = journal_crc32c(crc, p + JREC_HDR_SIZE, len);
+	memcpy(p, &h, JREC_HDR_SIZE);
+	memset(p + JREC_HDR_SIZE + len, 0, n - JREC_HDR_SIZE - len);
+	w->buf[w->cur].used += n;
+	w->next_seq++;
+	w->stats.records++;
+	w->stats.bytes += n;
+}
+
+int journal_append(struct journal_writer *w, uint16_t type, const void *payload, uint32_t len)
+{
+	if (DM_UNLIKELY(w->err))
+		return w->err;
+	if (DM_UNLIKELY(w->fd < 0 || type == JREC_NONE || (len && !payload)))
+		return -EINVAL;
+	if (DM_UNLIKELY(len > JOURNAL_MAX_PAYLOAD || JREC_SIZE(len) > w->buf_size))
+		return -EMSGSIZE;
+	uint8_t *p;
+	int rc = reserve(w, (uint32_t)JREC_SIZE(len), &p);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(p + JREC_HDR_SIZE, payload, len);
+	commit(w, p, type, len);
+	return 0;
+}
+
+int journal_append_event(struct journal_writer *w, const struct event *ev)
+{
+	if (DM_UNLIKELY(w->err))
+		return w->err;
+	if (DM_UNLIKELY(w->fd < 0))
+		return -EINVAL;
+	int len = event_size(ev);
+	if (len < 0)
+		return len;
+	uint8_t *p;
+	int rc = reserve(w, (uint32_t)JREC_SIZE(len), &p);
+	if (rc)
+		return rc;
+	journal_event_encode(ev, p + JREC_HDR_SIZE, (size_t)len);
+	commit(w, p, JREC_EVENT, (uint32_t)len);
+	return 0;
+}
+
+int journal_flush(struct journal_writer *w)
+{
+	if (w->fd < 0)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	return queue_cur(w);
+}
+
+int journal_poll(struct journal_writer *w)
+{
+	if (w->fd < 0)
+		return -EINVAL;
+	int rc = pump(w, 0);
+	if (rc || w->policy != JOURNAL_FSYNC_INTERVAL)
+		return rc;
+	if (mono_ns() < w->next_sync_ns)
+		return 0;
+	/* interval passed: write what waits, with an fdatasync behind it */
+	w->sync_req = 1;
+	if (w->buf[w->cur].state == JW_FREE && w->buf[w->cur].used) {
+		rc = queue_cur(w);
+	} else if (!w->chain && !w->n_queued) {
+		if (w->synced_off < w->written_off)
+			rc = submit_sync(w);
+		else
+			w->sync_req = 0;
+		w->next_sync_ns = mono_ns() + w->interval_ns;
+	}
+	return rc ? rc : w->err;
+}
+
+/* Wait until every queued byte is written. */
+static int drain(struct journal_writer *w)
+{
+	while (w->n_queued || w->chain) {
+		int rc = pump(w, 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int journal_sync(struct journal_writer *w)
+{
+	if (w->fd < 0)
+		return -EINVAL;
+	int rc = journal_flush(w);
+	if (!rc)
+		rc = drain(w);
+	if (!rc && w->synced_off < w->written_off) {
+		if (fdatasync(w->fd))
+			return set_err(w, -errno);
+		w->stats.fsyncs++;
+		w->synced_off = w->written_off;
+	}
+	return rc;
+}
+
+int journal_close(struct journal_writer *w)
+{
+	if (w->fd < 0)
+		return -EINVAL;
+	int rc = journal_flush(w);
+	if (!rc)
+		rc = drain(w);
+	if (!rc && w->policy != JOURNAL_FSYNC_NONE && w->synced_off < w->written_off) {
+		if (fdatasync(w->fd))
+			rc = -errno;
+		else
+			w->stats.fsyncs++;
+	}
+	/* after an error, still let the kernel finish with our buffers */
+	while (w->uring && w->chain) {
+		struct io_uring_cqe *cqe;
+		int k = io_uring_wait_cqe(wring(w), &cqe);
+		if (k == -EINTR)
+			continue;
+		if (k < 0)
+			break;
+		w->chain--;
+		io_uring_cqe_seen(wring(w), cqe);
+	}
+	if (!rc)
+		rc = w->err;
+	writer_free(w);
+	return rc;
+}
+
+static void hdr_fill(struct journal_file_hdr *h, const struct journal_opts *o)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, JOURNAL_MAGIC, 8);
+	h->version = JOURNAL_VERSION;
+	h->hdr_size = JOURNAL_HDR_SIZE;
+	h->layout_hash = journal_layout_hash();
+	h->created_ns = real_ns();
+	h->writer_pid = (uint32_t)getpid();
+	strcpy(h->symbol, o->symbol);
+	strcpy(h->tick_size, o->tick_size);
+	h->tick_size_pts = o->tick_size[0] ? strtod(o->tick_size, NULL) : 0.0;
+	h->hdr_crc = journal_crc32c(0, h, offsetof(struct journal_file_hdr, hdr_crc));
+}
+
+int journal_open_write(struct journal_writer *w, const char *path, const struct journal_opts *in)
+{
+	struct journal_opts o;
+	struct journal_file_hdr h;
+	char tmp[PATH_MAX];
+
+	writer_zero(w);
+	int rc = opts_fill(in, &o);
+	if (rc)
+		return rc;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+
+	/* header first, under a temporary name; then linked into place */
+	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = lock_file(fd);
+	if (rc)
+		goto unlink_tmp;
+	hdr_fill(&h, &o);
+	rc = pwrite_all(fd, &h, sizeof(h), 0);
+	if (rc)
+		goto unlink_tmp;
+	if (o.fsync != JOURNAL_FSYNC_NONE && fdatasync(fd)) {
+		rc = -errno;
+		goto unlink_tmp;
+	}
+	if (o.flags & JOURNAL_W_TRUNC) {
+		if (rename(tmp, path)) {
+			rc = -errno;
+			goto unlink_tmp;
+		}
+	} else {
+		if (link(tmp, path)) { /* fails with EEXIST: never replace a journal */
+			rc = -errno;
+			goto unlink_tmp;
+		}
+		unlink(tmp);
+	}
+	if (o.fsync != JOURNAL_FSYNC_NONE) {
+		rc = fsync_dir_of(path);
+		if (rc)
+			goto close_fd;
+	}
+	w->fd = fd;
+	rc = writer_setup(w, &o, JOURNAL_HDR_SIZE, 1);
+	if (rc)
+		writer_free(w);
+	return rc;
+
+unlink_tmp:
+	unlink(tmp);
+close_fd:
+	close(fd);
+	return rc;
+}
+
+int journal_open_append(struct journal_writer *w, const char *path, const struct journal_opts *in)
+{
+	struct journal_opts o;
+	struct journal_file_hdr h;
+	struct jscan sc = { 0 };
+	const uint8_t *map = NULL;
+	uint64_t size;
+
+	writer_zero(w);
+	int rc = opts_fill(in, &o);
+	if (rc)
+		return rc;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		o.flags &= ~JOURNAL_W_TRUNC;
+		return journal_open_write(w, path, &o);
+	}
+	rc = lock_file(fd);
+	if (rc)
+		goto close_fd;
+	rc = hdr_read(fd, &size, &h);
+	if (rc)
+		goto close_fd;
+	if ((in && in->symbol && strcmp(in->symbol, h.symbol)) ||
+	    (in && in->tick_size && strcmp(in->tick_size, h.tick_size))) {
+		rc = -DM_ECONFIG;
+		goto close_fd;
+	}
+	rc = map_file(fd, size, &map);
+	if (rc)
+		goto close_fd;
+	rc = scan_records(map, size, &sc);
+	munmap((void *)map, (size_t)size);
+	if (rc) {
+		w->bad_off = sc.bad_off;
+		goto close_fd;
+	}
+	if (sc.end < size) {
+		rc = cut_tail(fd, sc.end);
+		if (rc)
+			goto close_fd;
+	}
+	w->fd = fd;
+	rc = writer_setup(w, &o, sc.end, sc.last_seq + 1);
+	if (rc) {
+		writer_free(w);
+		return rc;
+	}
+	w->stats.repaired_bytes = size - sc.end;
+	return 0;
+
+close_fd:
+	close(fd);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags)
+{
+	struct jscan sc = { 0 };
+	uint64_t size;
+	int repair = !!(flags & JOURNAL_REPAIR);
+
+	memset(r, 0, sizeof(*r));
+	if (flags & ~(JOURNAL_VERIFY | JOURNAL_REPAIR))
+		return -EINVAL;
+	if (repair)
+		flags |= JOURNAL_VERIFY;
+	int fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = repair ? lock_file(fd) : 0;
+	if (rc)
+		goto close_fd;
+	rc = hdr_read(fd, &size, &r->hdr);
+	if (rc)
+		goto close_fd;
+	rc = map_file(fd, size, &r->map);
+	if (rc)
+		goto close_fd;
+	r->size = size;
+	if (flags & JOURNAL_VERIFY) {
+		rc = scan_records(r->map, size, &sc);
+		if (rc) {
+			r->bad_off = sc.bad_off;
+			goto unmap;
+		}
+		r->verified_end = sc.end;
+		r->torn_bytes = size - sc.end;
+		if (repair && sc.end < size) {
+			munmap((void *)r->map, (size_t)size);
+			r->map = NULL;
+			rc = cut_tail(fd, sc.end);
+			if (rc)
+				goto close_fd;
+			rc = map_file(fd, sc.end, &r->map);
+			if (rc)
+				goto close_fd;
+			r->size = sc.end;
+		}
+	}
+	close(fd);
+	r->flags = flags;
+	r->off = JOURNAL_HDR_SIZE;
+	r->next_seq = 1;
+	return 0;
+
+unmap:
+	munmap((void *)r->map, (size_t)r->size);
+	r->map = NULL;
+close_fd:
+	close(fd);
+	return rc;
+}
+
+int journal_next(struct journal_reader *r, const struct jrec **rec)
+{
+	if (DM_UNLIKELY(r->state))
+		return r->state < 0 ? r->state : 0;
+	uint64_t off = r->off;
+	struct jrec h;
+	uint64_t rs;
+
+	if (off < r->verified_end) {
+		/* checked at open: length only */
+		memcpy(&h, r->map + off, JREC_HDR_SIZE);
+		rs = JREC_SIZE(h.len);
+	} else if (off == r->size || (r->flags & JOURNAL_VERIFY)) {
+		r->state = 1;
+		return 0;
+	} else if (!rec_valid(r->map, r->size, off, &h, &rs) || h.seq != r->next_seq) {
+		if (classify_bad(r->map, r->size, off)) {
+			r->bad_off = off;
+			r->state = -DM_ECORRUPT;
+			return r->state;
+		}
+		r->torn_bytes = r->size - off;
+		r->state = 1;
+		return 0;
+	}
+	*rec = (const struct jrec *)(const void *)(r->map + off);
+	r->off = off + rs;
+	r->next_seq++;
+	return 1;
+}
+
+int journal_next_event(struct journal_reader *r, struct event *ev)
+{
+	const struct jrec *rec;
+	int rc;
+
+	while ((rc = journal_next(r, &rec)) == 1) {
+		if (rec->type != JREC_EVENT)
+			continue;
+		rc = journal_event_decode(rec->payload, rec->len, ev);
+		if (rc) {
+			r->bad_off = (uint64_t)((const uint8_t *)rec - r->map);
+			r->state = rc;
+			return rc;
+		}
+		return 1;
+	}
+	return rc;
+}
+
+void journal_reader_close(struct journal_reader *r)
+{
+	if (r->map)
+		munmap((void *)r->map, (size_t)r->size);
+	r->map = NULL;
+	r->size = 0;
+	r->state = 1;
+}

@@ -1,0 +1,379 @@
+/*
+ * journal.h — the append-only binary journal: market events now, coordinator
+ * decisions and other record types later.
+ *
+ * Design note.  A journal file is one header and a run of records:
+ *
+ *   0      struct journal_file_hdr (128 B): magic "DMJRNL\0\1", version,
+ *          layout hash, symbol and tick size, creation time, creator pid,
+ *          crc32c of the header
+ *   128    record 1 | record 2 | ...      (each starts 8-byte aligned)
+ *
+ *   record = struct jrec (24 B: len, type, flags, seq, crc) | payload (len B)
+ *            | zero padding up to the next multiple of 8
+ *
+ * seq runs 1, 2, 3... per file without gaps; crc is crc32c over the first
+ * 16 header bytes (len, type, flags, seq) then the payload.  Every record
+ * is checked for length, crc and seq continuity when read.
+ *
+ * Torn tail versus corruption.  The writer issues its writes strictly in
+ * file order, one at a time, so a crashed writer leaves a valid prefix plus
+ * at most one partly written region at the end.  A bad record (partial
+ * header, length beyond EOF, bad crc, seq break) with no valid record
+ * anywhere after it is such a torn tail: JOURNAL_REPAIR cuts it.  A bad
+ * record followed by any valid record is corruption: -DM_ECORRUPT with its
+ * offset, and nothing is ever cut.  docs/journal.md has the byte layout.
+ *
+ * Writer.  struct journal_writer is memory handed in by the caller; open
+ * allocates its buffers once.  Appends are copied into the current buffer;
+ * a full buffer (or journal_flush) is queued and written as one write at
+ * its file offset through io_uring (pwrite when io_uring is unavailable)
+ * while the caller fills the next buffer.  One writer per file (flock) and
+ * one thread per writer; readers may be other processes.
+ *
+ * Byte order is the host's (x86-64, little-endian): the layout hash and the
+ * static_assert below refuse anything else.
+ */
+#ifndef DM_LIBCORE_JOURNAL_H
+#define DM_LIBCORE_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcore/event.h"
+#include "libcore/types.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endian only");
+
+#define JOURNAL_MAGIC        "DMJRNL\0\1"  /* 8 bytes, no terminator */
+#define JOURNAL_VERSION      1u
+#define JOURNAL_HDR_SIZE     128u
+#define JOURNAL_SYMBOL_MAX   16u           /* bytes incl. NUL */
+#define JOURNAL_TICK_MAX     16u           /* bytes incl. NUL */
+#define JOURNAL_MAX_PAYLOAD  (1u << 26)    /* 64 MiB: longer len = corrupt */
+#define JOURNAL_MAX_BUFS     8u
+#define JOURNAL_DEF_BUF_SIZE (1u << 20)
+#define JOURNAL_MIN_BUF_SIZE 4096u
+
+/* ---------------------------------------------------------------- format */
+
+/* File header, offset 0.  Text fields are NUL-padded. */
+struct journal_file_hdr {
+	char     magic[8];           /* JOURNAL_MAGIC */
+	uint32_t version;            /* JOURNAL_VERSION */
+	uint32_t hdr_size;           /* JOURNAL_HDR_SIZE: records start here */
+	uint64_t layout_hash;        /* journal_layout_hash() of the writer */
+	int64_t  created_ns;         /* CLOCK_REALTIME at creation */
+	uint32_t writer_pid;         /* process that created the file */
+	uint32_t flags;              /* 0; reserved */
+	char     symbol[JOURNAL_SYMBOL_MAX];    /* instrument, e.g. "WIN" */
+	char     tick_size[JOURNAL_TICK_MAX];   /* tick in points, text: "5" */
+	double   tick_size_pts;      /* the same tick size as a number */
+	uint8_t  rsv[44];            /* zero */
+	uint32_t hdr_crc;            /* crc32c of bytes [0, 124) */
+};
+_Static_assert(sizeof(struct journal_file_hdr) == JOURNAL_HDR_SIZE, "journal hdr size");
+_Static_assert(offsetof(struct journal_file_hdr, version) == 8, "journal hdr.version");
+_Static_assert(offsetof(struct journal_file_hdr, layout_hash) == 16, "journal hdr.layout_hash");
+_Static_assert(offsetof(struct journal_file_hdr, symbol) == 40, "journal hdr.symbol");
+_Static_assert(offsetof(struct journal_file_hdr, tick_size_pts) == 72, "journal hdr.tick_size_pts");
+_Static_assert(offsetof(struct journal_file_hdr, hdr_crc) == 124, "journal hdr.hdr_crc");
+
+/* Record header; the payload follows at offset 24, 8-byte aligned. */
+struct jrec {
+	uint32_t len;       /* payload bytes, excluding header and padding */
+	uint16_t type;      /* enum jrec_type, never 0 */
+	uint16_t flags;     /* 0; reserved */
+	uint64_t seq;       /* 1, 2, 3... per file */
+	uint32_t crc;       /* crc32c(bytes [0,16) of this header, payload) */
+	uint32_t pad;       /* 0 */
+	uint8_t  payload[];
+};
+_Static_assert(sizeof(struct jrec) == 24, "jrec size");
+_Static_assert(offsetof(struct jrec, seq) == 8, "jrec.seq");
+_Static_assert(offsetof(struct jrec, crc) == 16, "jrec.crc");
+_Static_assert(offsetof(struct jrec, payload) == 24, "jrec.payload");
+
+#define JREC_HDR_SIZE 24u
+/* Bytes a record with len payload bytes takes in the file. */
+#define JREC_SIZE(len) (JREC_HDR_SIZE + (((uint64_t)(len) + 7u) & ~(uint64_t)7u))
+
+/* Record types.  0 is never valid; values below JREC_USER are the
+ * project's (add new ones at the end), JREC_USER.. are free for tools. */
+enum jrec_type {
+	JREC_NONE       = 0,
+	JREC_EVENT      = 1,  /* struct event, encoded (below) */
+	JREC_RAW        = 2,  /* opaque bytes, e.g. one raw feed line */
+	JREC_DECISION   = 3,  /* reserved: coordinator decision with its votes */
+	JREC_ORDER      = 4,  /* reserved: order sent */
+	JREC_EXEC       = 5,  /* reserved: execution report */
+	JREC_NOTE       = 6,  /* reserved: operator or agent note, text */
+	JREC_USER       = 0x8000
+};
+
+/*
+ * JREC_EVENT payload: struct jev_head, then by kind
+ *   EV_BOOK:  struct jev_book, n_bid bid levels, n_ask ask levels
+ *             (struct book_level, best first): 32 + 16 * (n_bid + n_ask) B
+ *   EV_TRADE: struct ev_trade verbatim: 56 B
+ * Levels past n_bid / n_ask are not stored and decode as zero.
+ */
+struct jev_head {
+	uint32_t kind;        /* enum ev_kind */
+	uint32_t instrument;
+	int64_t  exch_ns;
+	int64_t  recv_ns;
+};
+_Static_assert(sizeof(struct jev_head) == 24, "jev_head size");
+
+struct jev_book {
+	uint16_t n_bid, n_ask;
+	uint32_t flags;
+};
+_Static_assert(sizeof(struct jev_book) == 8, "jev_book size");
+
+#define JEV_BOOK_SIZE(nb, na) (32u + 16u * ((uint32_t)(nb) + (uint32_t)(na)))
+#define JEV_TRADE_SIZE        (24u + (uint32_t)sizeof(struct ev_trade))
+#define JEV_MAX_SIZE          JEV_BOOK_SIZE(EV_MAX_LEVELS, EV_MAX_LEVELS)
+_Static_assert(sizeof(struct ev_trade) == 32, "ev_trade size");
+
+/* ---------------------------------------------------------------- helpers */
+
+/*
+ * crc32c (Castagnoli, reflected, init and final xor ~0) of n bytes, chained:
+ * pass 0 to start, or a previous result to continue over more bytes.
+ * journal_crc32c uses SSE4.2 when the CPU has it, else the table.  Pure
+ * functions; any thread.  Call journal_crc32c_hw only when
+ * journal_crc32c_hw_available() is true.
+ */
+uint32_t journal_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t journal_crc32c_sw(uint32_t crc, const void *p, size_t n);
+uint32_t journal_crc32c_hw(uint32_t crc, const void *p, size_t n);
+int journal_crc32c_hw_available(void);
+
+/* FNV-1a over the sizes and offsets of the on-disk structs and of struct
+ * event / ev_book / ev_trade / book_level.  Constant per build. */
+uint64_t journal_layout_hash(void);
+
+/*
+ * Encode *ev into out (cap bytes; JEV_MAX_SIZE is always enough).  Returns
+ * the payload size, -EINVAL for an unknown kind or more than EV_MAX_LEVELS
+ * levels, -ENOBUFS if cap is too small.  No allocation; any thread.
+ */
+int journal_event_encode(const struct event *ev, void *out, size_t cap);
+
+/* Decode a JREC_EVENT payload into *ev (zeroed first).  0, or -DM_ECORRUPT
+ * when len disagrees with the kind and level counts. */
+int journal_event_decode(const void *payload, uint32_t len, struct event *ev);
+
+/* ---------------------------------------------------------------- writer */
+
+enum journal_fsync {
+	JOURNAL_FSYNC_NONE     = 0, /* never: survives a process crash only */
+	JOURNAL_FSYNC_BATCH    = 1, /* fdatasync linked after every buffer write */
+	JOURNAL_FSYNC_INTERVAL = 2  /* fdatasync at most every interval_ms */
+};
+
+/* journal_opts.flags */
+#define JOURNAL_W_TRUNC    0x1u /* open_write: replace an existing file */
+#define JOURNAL_W_NO_URING 0x2u /* use pwrite even if io_uring works */
+
+struct journal_opts {
+	const char *symbol;     /* header text, < JOURNAL_SYMBOL_MAX; NULL = "" */
+	const char *tick_size;  /* header text, points, < JOURNAL_TICK_MAX; NULL = "" */
+	uint32_t fsync;         /* enum journal_fsync */
+	uint32_t interval_ms;   /* JOURNAL_FSYNC_INTERVAL period; 0 = 100 */
+	uint32_t buf_size;      /* bytes per buffer; 0 = 1 MiB; rounded up to 4 KiB */
+	uint32_t n_bufs;        /* 2..JOURNAL_MAX_BUFS; 0 = 2 */
+	uint32_t flags;         /* JOURNAL_W_* */
+};
+
+struct journal_wstats {
+	uint64_t records;        /* appended since open */
+	uint64_t bytes;          /* file bytes appended since open */
+	uint64_t writes;         /* write submissions (pwrite calls or SQEs) */
+	uint64_t short_writes;   /* writes that moved fewer bytes than asked */
+	uint64_t fsyncs;         /* completed fdatasyncs */
+	uint64_t stalls;         /* appends that waited for a free buffer */
+	uint64_t repaired_bytes; /* torn tail cut by journal_open_append */
+};
+
+struct journal_wbuf {
+	uint8_t *data;
+	uint32_t used;   /* bytes filled */
+	uint32_t done;   /* bytes already written (short writes) */
+	uint64_t off;    /* file offset of data[0] once queued */
+	uint32_t state;  /* free / queued (private) */
+	uint32_t pad;
+};
+
+/* Owned by journal.c: callers read stats, uring_err, bad_off, synced_off;
+ * only tests write max_io. */
+struct journal_writer {
+	int      fd;
+	int      err;           /* first hard error, sticky (-errno) */
+	int      uring;         /* 1 = io_uring, 0 = pwrite fallback */
+	int      uring_err;     /* io_uring_queue_init's error when uring = 0 */
+	uint32_t policy;        /* enum journal_fsync */
+	uint32_t n_bufs, buf_size;
+	uint32_t cur;           /* buffer being filled */
+	uint32_t head;          /* oldest queued buffer */
+	uint32_t n_queued;      /* queued or being written */
+	uint32_t chain;         /* CQEs outstanding for the chain in flight */
+	uint8_t  chain_write;   /* the chain in flight writes buf[head] */
+	uint8_t  chain_sync;    /* ... and carries an fdatasync */
+	uint8_t  chain_sync_ok; /* that fdatasync succeeded */
+	uint8_t  sync_req;      /* the next chain must carry an fdatasync */
+	uint64_t chain_target;  /* synced_off once a lone fdatasync succeeds */
+	uint64_t tail_off;      /* file offset after the last queued byte */
+	uint64_t written_off;   /* file bytes known written */
+	uint64_t synced_off;    /* file bytes known durable */
+	uint64_t next_seq;
+	int64_t  interval_ns;
+	int64_t  next_sync_ns;  /* CLOCK_MONOTONIC */
+	uint64_t bad_off;       /* open_append: offset of the corrupt record */
+	uint32_t max_io;        /* > 0: ask at most this many bytes per write, so
+	                         * tests can force the short-write path */
+	uint32_t pad2;
+	struct journal_wstats stats;
+	struct journal_wbuf buf[JOURNAL_MAX_BUFS];
+	void    *ring;          /* struct io_uring, allocated at open */
+};
+
+/*
+ * Create a new journal at path (exclusive: -EEXIST if it exists, unless
+ * JOURNAL_W_TRUNC) and open *w on it.  The header is written to a temporary
+ * name and linked into place, so path never holds a torn header.  Allocates
+ * the buffers and sets up io_uring; start-up code only.  Returns 0 or
+ * -errno / -DM_ECONFIG (bad opts) / -DM_EBUSY (another writer holds it).
+ */
+int journal_open_write(struct journal_writer *w, const char *path,
+		       const struct journal_opts *o);
+
+/*
+ * Open path for appending: validate the header (-DM_EMAGIC, -DM_EVERSION,
+ * -DM_ELAYOUT, -DM_ECORRUPT), check every record, cut a torn tail
+ * (stats.repaired_bytes) and continue the seq.  Creates the file when it
+ * does not exist.  Mid-file corruption returns -DM_ECORRUPT with the offset
+ * in w->bad_off and leaves the file untouched.  A symbol or tick_size in
+ * opts that differs from the header's is -DM_ECONFIG.  Reads the whole
+ * file once; start-up code only.
+ */
+int journal_open_append(struct journal_writer *w, const char *path,
+			const struct journal_opts *o);
+
+/*
+ * Append one record of type (!= JREC_NONE) with len payload bytes copied
+ * from payload.  Returns 0, -EINVAL, -EMSGSIZE (record larger than one
+ * buffer or JOURNAL_MAX_PAYLOAD), or the sticky error of an earlier write.
+ * No allocation.  No system call, except when the current buffer is full:
+ * then it is submitted (one io_uring_enter, or pwrite in fallback mode), and
+ * if every buffer is still being written the call blocks until one is free.
+ * The writer's thread only.
+ */
+int journal_append(struct journal_writer *w, uint16_t type, const void *payload,
+		   uint32_t len);
+
+/* Append *ev as a JREC_EVENT, encoded straight into the buffer.  Same
+ * contract as journal_append. */
+int journal_append_event(struct journal_writer *w, const struct event *ev);
+
+/*
+ * Queue the current buffer now, even if not full, submit it if no write is
+ * in flight, and reap completions without waiting.  Never waits (in pwrite
+ * fallback mode the write itself is synchronous); the next append waits if
+ * it finds no free buffer.  journal_sync waits for the data.
+ */
+int journal_flush(struct journal_writer *w);
+
+/*
+ * Housekeeping for an idle loop: reap completions, submit queued buffers,
+ * and under JOURNAL_FSYNC_INTERVAL flush and fdatasync when the interval
+ * has passed.  Never blocks; may make system calls.
+ */
+int journal_poll(struct journal_writer *w);
+
+/* Flush, wait until every byte is written, then fdatasync whatever the
+ * policy.  Blocks. */
+int journal_sync(struct journal_writer *w);
+
+/*
+ * Flush, wait for every completion, fdatasync unless JOURNAL_FSYNC_NONE,
+ * close the file and free the buffers.  Returns the first error the writer
+ * met (0 if none); w is closed either way.
+ */
+int journal_close(struct journal_writer *w);
+
+/* 1 when writes go through io_uring, 0 when io_uring_queue_init failed
+ * (ENOSYS, EPERM in a sandbox...; w->uring_err says which) or
+ * JOURNAL_W_NO_URING was asked, and plain pwrite is used instead. */
+static inline int journal_writer_uses_uring(const struct journal_writer *w)
+{
+	return w->uring;
+}
+
+/* Seq of the last record appended (0 when the file has none). */
+static inline uint64_t journal_writer_seq(const struct journal_writer *w)
+{
+	return w->next_seq - 1;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+/* journal_open_read flags */
+#define JOURNAL_VERIFY 0x1u /* check every record at open */
+#define JOURNAL_REPAIR 0x2u /* VERIFY, then cut a torn tail (read-write open) */
+
+struct journal_reader {
+	const uint8_t *map;
+	uint64_t size;          /* bytes mapped (after a repair) */
+	uint64_t off;           /* next record */
+	uint64_t next_seq;
+	uint64_t verified_end;  /* records before this were checked at open */
+	uint64_t torn_bytes;    /* cut (REPAIR) or found after the last record */
+	uint64_t bad_off;       /* offset of the corrupt record */
+	int      state;         /* 0 reading, 1 at end, < 0 sticky error */
+	uint32_t flags;
+	struct journal_file_hdr hdr;
+};
+
+/*
+ * Map path read-only and validate its header: -DM_EMAGIC, -DM_EVERSION,
+ * -DM_ELAYOUT, -DM_ECORRUPT (header crc, short header).  With
+ * JOURNAL_VERIFY every record is checked now: a torn tail is counted in
+ * torn_bytes, corruption returns -DM_ECORRUPT with r->bad_off set.  With
+ * JOURNAL_REPAIR a torn tail is also cut off the file (ftruncate +
+ * fdatasync; -DM_EBUSY while a writer holds the file).  On error nothing
+ * stays open (bad_off stays readable).  Start-up/tool code: may block.
+ */
+int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags);
+
+/*
+ * Next record, zero-copy: *rec points into the mapping, valid until
+ * journal_reader_close.  Returns 1, 0 at the end of the valid records
+ * (torn_bytes then says what lies past them), or -DM_ECORRUPT (bad_off).
+ * No allocation or system call.
+ */
+int journal_next(struct journal_reader *r, const struct jrec **rec);
+
+/* Next JREC_EVENT decoded into *ev, skipping other types.  Same returns. */
+int journal_next_event(struct journal_reader *r, struct event *ev);
+
+/* Unmap; records handed out become invalid.  Safe to call twice. */
+void journal_reader_close(struct journal_reader *r);
+
+/* Bytes after the last valid record: cut at open (REPAIR), counted at open
+ * (VERIFY), or once journal_next has returned 0. */
+static inline uint64_t journal_reader_torn_bytes(const struct journal_reader *r)
+{
+	return r->torn_bytes;
+}
+
+/* File offset of the first bad record after -DM_ECORRUPT (also after a
+ * failed journal_open_read). */
+static inline uint64_t journal_reader_bad_offset(const struct journal_reader *r)
+{
+	return r->bad_off;
+}
+
+#endif /* DM_LIBCORE_JOURNAL_H */

@@ -1,0 +1,87 @@
+/* helpers.c — shared test helpers (helpers.h). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+char *t_seg_name(char *out, size_t n, const char *tag)
+{
+	static unsigned counter;
+	snprintf(out, n, "/dmtest-%s-%d-%u", tag, (int)getpid(), counter++);
+	return out;
+}
+
+uint64_t t_fnv1a(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void t_rng_seed(struct t_rng *g, uint64_t seed)
+{
+	g->s = seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+uint64_t t_rng_next(struct t_rng *g)
+{
+	uint64_t x = g->s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	g->s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+uint64_t t_rng_below(struct t_rng *g, uint64_t n)
+{
+	return t_rng_next(g) % n;
+}
+
+int64_t t_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
+		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->name = name;
+	sp->n_agents = 2;
+	sp->agents[0] = "prod";
+	sp->agents[1] = "cons";
+	sp->n_rings = 1;
+	sp->ring[0] = (struct seg_ring_spec){
+		.name = "p2c", .producer = 0, .consumer = 1,
+		.capacity = capacity, .slot_size = slot_size, .policy = policy,
+	};
+	sp->user_size = user_size;
+}
+
+#if defined(__SANITIZE_THREAD__)
+/*
+ * Criterion under TSan (Criterion issue #274, open): at start-up BoxFort
+ * maps its inheritable arena at 0x200000000000 + rand_r() % 2^22 * 16 MiB,
+ * probing at most a few addresses.  Nearly that whole range is TSan's
+ * shadow or protected memory, so the test binary aborts with "Could not
+ * initialize inheritable arena" before any test runs.  This rand_r, which
+ * the executable's definition lets win over libc's, keeps every pick in
+ * TSan's application range 0x550000000000-0x568000000000 (offsets
+ * 0x350000-0x368000).  Only BoxFort calls rand_r in these binaries.
+ */
+int rand_r(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	unsigned x = (*seed >> 8) ^ (*seed << 3);
+	return (int)(0x350100u + x % 0x17e00u);
+}
+#endif

@@ -1,0 +1,57 @@
+/*
+ * helpers.h — small tools shared by the unit tests (prefix t_).
+ *
+ * Nothing here knows the behaviour under test: the checksum, the RNG and
+ * the clock are independent of shm/, so expected values computed with them
+ * are an independent computation.
+ */
+#ifndef DM_TESTS_HELPERS_H
+#define DM_TESTS_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm/seg.h"
+
+/* Under a sanitizer the stress tests run fewer messages. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define T_SANITIZED 1
+#else
+#define T_SANITIZED 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define T_TSAN 1
+#else
+#define T_TSAN 0
+#endif
+
+/*
+ * A segment name unique to this process and call: "/dmtest-<tag>-<pid>-<n>".
+ * Writes at most n bytes into out (SEG_NAME_MAX is enough) and returns out.
+ */
+char *t_seg_name(char *out, size_t n, const char *tag);
+
+/* FNV-1a 64 over n bytes. */
+uint64_t t_fnv1a(const void *p, size_t n);
+
+/* xorshift64* generator; a zero seed is replaced by a fixed non-zero one. */
+struct t_rng {
+	uint64_t s;
+};
+void t_rng_seed(struct t_rng *g, uint64_t seed);
+uint64_t t_rng_next(struct t_rng *g);
+/* Uniform-enough integer in [0, n), n > 0. */
+uint64_t t_rng_below(struct t_rng *g, uint64_t n);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t t_now_ns(void);
+
+/*
+ * Fill *sp with agents "prod" (index 0) and "cons" (index 1) and one ring
+ * "p2c" from prod to cons of the given shape; user_size bytes of user area.
+ * name must outlive *sp.
+ */
+void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
+		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size);
+
+#endif /* DM_TESTS_HELPERS_H */

@@ -1,0 +1,436 @@
+/*
+ * dm-gen — a synthetic WIN-like L2 market from Hawkes order flow, written
+ * as a journal of events (libcore/gen/gen.h; docs/market-model.md).
+ *
+ *   dm-gen --seed N --events N --output FILE [--date YYYY-MM-DD]
+ *          [--levels L] [--params FILE] [--truth FILE] [--orders FILE]
+ *          [--quiet]
+ *
+ * Exit 0 on success, 1 on a runtime failure (cannot write), 2 on bad
+ * usage or a bad parameter file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libcore/calendar.h"
+#include "libcore/config.h"
+#include "libcore/gen/gen.h"
+#include "libcore/gen/gen_params.h"
+#include "libcore/journal.h"
+
+#define DEFAULT_DATE "2022-01-03"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: dm-gen --seed N --events N --output FILE [options]\n"
+"\n"
+"Synthetic WIN-like L2 market: a 6-type Hawkes order flow (limit, cancel,\n"
+"market; buy and sell) acting on a 5-point-tick book near 130,000 points,\n"
+"written as a DreamMaker journal of struct events: the trades of each market\n"
+"order, then one book event (top L levels) per order-flow event.\n"
+"\n"
+"  --seed N         64-bit seed; same seed and parameters, same bytes\n"
+"  --events N       events to write (book events + trades), N >= 1\n"
+"  --output FILE    journal to write (replaced if it exists)\n"
+"  --date D         first session day, YYYY-MM-DD (default " DEFAULT_DATE ");\n"
+"                   the B3 day session 09:00-18:25 (UTC-3), later session\n"
+"                   days follow when N events need more than one\n"
+"  --levels L       book levels per side in each book event, 1..%u (default 10)\n"
+"  --params FILE    YAML or JSON parameters overriding the defaults (a --truth\n"
+"                   file works too); docs/market-model.md lists the keys\n"
+"  --truth FILE     write the exact model parameters, branching matrix,\n"
+"                   stationary rates and run counts as JSON ('-' = stdout)\n"
+"  --orders FILE    write the order-flow events as CSV (seq, Hawkes time,\n"
+"                   exch_ns, type, px, qty, done, levels)\n"
+"  --quiet          no progress on stderr\n"
+"  --help           this text\n"
+"\n"
+"Prints a summary: counts, simulated time, price range, 1-minute return\n"
+"volatility and mean 1-minute volume (the calibration targets).\n",
+		EV_MAX_LEVELS);
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dm-gen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(dm-gen --help for usage)\n", stderr);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ------------------------------------------------------------ minute bars */
+
+/*
+ * The calibration figures, measured the way docs/market-model.md measures
+ * the real WING22 bars: per session day, 1-minute bars of the trades
+ * (close = last trade price), the standard deviation of the log returns
+ * between consecutive bars, and the mean contracts per bar; then the mean
+ * over days.  A day with fewer than 30 bars (a run cut short) is left out.
+ */
+struct bars {
+	const struct calendar *cal;
+	dm_date_t day;
+	int64_t minute;     /* current bar, ns / 60e9; -1 before the first */
+	double close, prev_close;
+	int64_t vol;
+	/* current day */
+	uint64_t n_bars, n_ret;
+	double sum, sumsq;
+	int64_t day_vol;
+	/* finished days */
+	uint32_t days;
+	double sum_std, min_std, max_std;
+	double sum_meanvol, min_meanvol, max_meanvol;
+};
+
+static void bars_close_bar(struct bars *b)
+{
+	if (b->minute < 0)
+		return;
+	if (b->n_bars) {
+		double r = log(b->close / b->prev_close);
+		b->sum += r;
+		b->sumsq += r * r;
+		b->n_ret++;
+	}
+	b->prev_close = b->close;
+	b->n_bars++;
+	b->day_vol += b->vol;
+	b->vol = 0;
+}
+
+static void bars_close_day(struct bars *b)
+{
+	if (b->n_bars >= 30 && b->n_ret >= 2) {
+		double n = (double)b->n_ret, m = b->sum / n;
+		double sd = sqrt((b->sumsq - n * m * m) / (n - 1));
+		double mv = (double)b->day_vol / (double)b->n_bars;
+		if (!b->days || sd < b->min_std) b->min_std = sd;
+		if (!b->days || sd > b->max_std) b->max_std = sd;
+		if (!b->days || mv < b->min_meanvol) b->min_meanvol = mv;
+		if (!b->days || mv > b->max_meanvol) b->max_meanvol = mv;
+		b->sum_std += sd;
+		b->sum_meanvol += mv;
+		b->days++;
+	}
+	b->n_bars = b->n_ret = 0;
+	b->sum = b->sumsq = 0;
+	b->day_vol = 0;
+}
+
+static void bars_trade(struct bars *b, int64_t ns, int64_t px, int64_t qty)
+{
+	int64_t minute = ns / 60000000000LL;
+
+	if (minute != b->minute) {
+		dm_date_t d = cal_local_date(b->cal, ns);
+		bars_close_bar(b);
+		if (b->minute >= 0 && d != b->day)
+			bars_close_day(b);
+		b->day = d;
+		b->minute = minute;
+	}
+	b->close = (double)px;
+	b->vol += qty;
+}
+
+/* ------------------------------------------------------------ outputs */
+
+static void write_truth(FILE *f, const struct gen *g, uint64_t seed, const char *date,
+			uint64_t events, const char *output, const struct event *last)
+{
+	const struct gen_params *p = &g->p;
+	const struct gen_stats *st = gen_stats(g);
+	double lam[GEN_NTYPES] = { 0 };
+
+	hawkes_stationary_rates(&p->hawkes, lam);
+	fprintf(f, "{\n  \"generator\": \"dm-gen\",\n");
+	fprintf(f, "  \"seed\": %" PRIu64 ",\n  \"date\": \"%s\",\n", seed, date);
+	fprintf(f, "  \"events\": %" PRIu64 ",\n  \"output\": \"", events);
+	for (const char *c = output; *c; c++)
+		fprintf(f, (*c == '"' || *c == '\\') ? "\\%c" : (unsigned char)*c < 0x20 ? "\\u%04x" : "%c",
+			(unsigned char)*c);
+	fprintf(f, "\",\n");
+	fprintf(f, "  \"kernel\": \"lambda_i(t) = mu_i + sum over earlier events k of "
+		   "alpha_per_s[i][type_k] * exp(-beta_per_s[i] * (t - t_k)); "
+		   "i = excited type, type_k = exciting type\",\n");
+	fprintf(f, "  \"time\": \"seconds of session time: t = 0 at the first open; at a "
+		   "session's close t continues at the next session day's open\",\n");
+	fprintf(f, "  \"params\": ");
+	gen_params_write_json(f, p, 2);
+	fprintf(f, ",\n  \"derived\": {\n    \"branching_matrix\": [\n");
+	for (uint32_t i = 0; i < GEN_NTYPES; i++) {
+		fprintf(f, "      [");
+		for (uint32_t j = 0; j < GEN_NTYPES; j++) {
+			fprintf(f, j ? ", " : "");
+			gen_json_double(f, p->hawkes.alpha[i][j] / p->hawkes.beta[i]);
+		}
+		fprintf(f, "]%s\n", i + 1 < GEN_NTYPES ? "," : "");
+	}
+	fprintf(f, "    ],\n    \"branching_ratio\": ");
+	gen_json_double(f, hawkes_branching_ratio(&p->hawkes));
+	fprintf(f, ",\n    \"stationary_rates_per_s\": [");
+	for (uint32_t i = 0; i < GEN_NTYPES; i++) {
+		fprintf(f, i ? ", " : "");
+		gen_json_double(f, lam[i]);
+	}
+	fprintf(f, "]\n  },\n  \"run\": {\n");
+	fprintf(f, "    \"orders\": {");
+	for (uint32_t i = 0; i < GEN_NTYPES; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", gen_type_name(i), st->orders[i]);
+	fprintf(f, "},\n    \"last_order_t_s\": ");
+	gen_json_double(f, gen_last_order(g)->t_s);
+	fprintf(f, ",\n    \"book_events\": %" PRIu64 ",\n    \"trades\": %" PRIu64
+		   ",\n    \"traded_qty\": %" PRIu64 ",\n    \"sessions\": %" PRIu64
+		   ",\n    \"last_exch_ns\": %" PRId64 "\n  }\n}\n",
+		st->book_events, st->trades, st->traded_qty, st->sessions,
+		last ? last->exch_ns : 0);
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed",   required_argument, 0, 's' },
+		{ "events", required_argument, 0, 'n' },
+		{ "output", required_argument, 0, 'o' },
+		{ "date",   required_argument, 0, 'd' },
+		{ "levels", required_argument, 0, 'l' },
+		{ "params", required_argument, 0, 'p' },
+		{ "truth",  required_argument, 0, 't' },
+		{ "orders", required_argument, 0, 'O' },
+		{ "quiet",  no_argument,       0, 'q' },
+		{ "help",   no_argument,       0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	const char *output = NULL, *date_s = DEFAULT_DATE, *params_path = NULL;
+	const char *truth_path = NULL, *orders_path = NULL;
+	uint64_t seed = 0, events = 0, levels = 0;
+	int have_seed = 0, have_events = 0, quiet = 0, c, rc;
+	struct dm_config cfg;
+	struct calendar cal;
+	struct gen_params p;
+	static struct gen g;
+	static struct journal_writer w;
+	struct journal_opts jo = { 0 };
+	struct bars bars = { 0 };
+	struct event ev, last;
+	dm_date_t date;
+	char err[512], tick[32];
+	FILE *orders = NULL;
+	double t0, el;
+	uint64_t next_progress, spread_n = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (parse_u64(optarg, &seed))
+				return bad_usage("--seed '%s': expected an unsigned 64-bit integer", optarg);
+			have_seed = 1;
+			break;
+		case 'n':
+			if (parse_u64(optarg, &events) || events < 1)
+				return bad_usage("--events '%s': expected an integer >= 1", optarg);
+			have_events = 1;
+			break;
+		case 'o': output = optarg; break;
+		case 'd': date_s = optarg; break;
+		case 'l':
+			if (parse_u64(optarg, &levels) || levels < 1 || levels > EV_MAX_LEVELS)
+				return bad_usage("--levels '%s': expected 1..%u", optarg, EV_MAX_LEVELS);
+			break;
+		case 'p': params_path = optarg; break;
+		case 't': truth_path = optarg; break;
+		case 'O': orders_path = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			if (optopt)
+				return bad_usage("option '%s' needs a value", argv[optind - 1]);
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if (!have_seed || !have_events || !output)
+		return bad_usage("missing %s", !have_seed ? "--seed N" :
+				 !have_events ? "--events N" : "--output FILE");
+	if (cal_date_parse(date_s, strlen(date_s), &date))
+		return bad_usage("--date '%s': expected a real date YYYY-MM-DD", date_s);
+
+	config_defaults(&cfg);
+	if (cal_init(&cal, &cfg.instrument)) {
+		fprintf(stderr, "dm-gen: the built-in B3 calendar was refused (a bug)\n");
+		return 1;
+	}
+	gen_params_default(&p);
+	if (params_path && (rc = gen_params_load(&p, params_path, err, sizeof(err)))) {
+		fprintf(stderr, "dm-gen: --params %s\n", err);
+		return 2;
+	}
+	if (levels)
+		p.levels = (uint32_t)levels;
+	if ((rc = gen_init(&g, &p, seed, &cal, date, err, sizeof(err)))) {
+		fprintf(stderr, "dm-gen: %s%s%s\n", rc == -ENOENT ? "--date: " : "parameters: ",
+			err, params_path && rc != -ENOENT ? " (check --params)" : "");
+		return 2;
+	}
+
+	snprintf(tick, sizeof(tick), "%" PRId64, p.tick_pts);
+	jo.symbol = "WIN";
+	jo.tick_size = tick;
+	jo.fsync = JOURNAL_FSYNC_NONE;
+	jo.flags = JOURNAL_W_TRUNC;
+	if ((rc = journal_open_write(&w, output, &jo))) {
+		fprintf(stderr, "dm-gen: cannot create journal %s: %s\n", output, dm_strerror(rc));
+		return 1;
+	}
+	if (orders_path) {
+		orders = fopen(orders_path, "w");
+		if (!orders) {
+			fprintf(stderr, "dm-gen: --orders %s: %s\n", orders_path, strerror(errno));
+			journal_close(&w);
+			return 1;
+		}
+		fprintf(orders, "seq,t_s,exch_ns,type,px_ticks,qty,done,levels\n");
+	}
+
+	bars.cal = &cal;
+	bars.minute = -1;
+	t0 = now_s();
+	next_progress = events / 10;
+	memset(&last, 0, sizeof(last));
+	for (uint64_t i = 1; i <= events; i++) {
+		gen_next(&g, &ev);
+		if ((rc = journal_append_event(&w, &ev))) {
+			fprintf(stderr, "dm-gen: writing %s after %" PRIu64 " events: %s\n",
+				output, i - 1, dm_strerror(rc));
+			journal_close(&w);
+			return 1;
+		}
+		if (ev.kind == EV_TRADE) {
+			bars_trade(&bars, ev.exch_ns, ev.trade.px, ev.trade.qty);
+		} else {
+			const struct gen_order *o = gen_last_order(&g);
+			if (ev.book.ask[0].px - ev.book.bid[0].px == 1)
+				spread_n++;
+			if (orders)
+				fprintf(orders, "%" PRIu64 ",%.9f,%" PRId64 ",%s,%" PRId64 ",%" PRId64
+					",%" PRId64 ",%u\n", o->seq, o->t_s, o->exch_ns,
+					gen_type_name(o->type), o->px, o->qty, o->done, o->levels);
+		}
+		if (!quiet && events >= 100000 && i == next_progress) {
+			fprintf(stderr, "dm-gen: %3" PRIu64 "%%  %" PRIu64 " events  %.1f s\n",
+				i * 100 / events, i, now_s() - t0);
+			next_progress += events / 10;
+		}
+		if (i == events)
+			last = ev;
+	}
+	if ((rc = journal_close(&w))) {
+		fprintf(stderr, "dm-gen: closing %s: %s\n", output, dm_strerror(rc));
+		return 1;
+	}
+	el = now_s() - t0;
+	if (orders && fclose(orders)) {
+		fprintf(stderr, "dm-gen: --orders %s: %s\n", orders_path, strerror(errno));
+		return 1;
+	}
+	bars_close_bar(&bars);
+	bars_close_day(&bars);
+
+	if (truth_path) {
+		FILE *f = strcmp(truth_path, "-") ? fopen(truth_path, "w") : stdout;
+		if (!f) {
+			fprintf(stderr, "dm-gen: --truth %s: %s\n", truth_path, strerror(errno));
+			return 1;
+		}
+		write_truth(f, &g, seed, date_s, events, output, &last);
+		if (f != stdout ? fclose(f) : fflush(f)) {
+			fprintf(stderr, "dm-gen: --truth %s: %s\n", truth_path, strerror(errno));
+			return 1;
+		}
+	}
+
+	/* summary */
+	{
+		const struct gen_stats *st = gen_stats(&g);
+		FILE *f = truth_path && !strcmp(truth_path, "-") ? stderr : stdout;
+		double lam[GEN_NTYPES];
+		double T = gen_last_order(&g)->t_s;
+		char d0[CAL_DATE_STR], d1[CAL_DATE_STR];
+
+		hawkes_stationary_rates(&p.hawkes, lam);
+		cal_date_format(date, d0, sizeof(d0));
+		cal_date_format(cal_local_date(&cal, last.exch_ns), d1, sizeof(d1));
+		fprintf(f, "dm-gen: %s  seed %" PRIu64 "  %s .. %s (%" PRIu64 " session%s)\n",
+			output, seed, d0, d1, st->sessions, st->sessions == 1 ? "" : "s");
+		fprintf(f, "  events        %" PRIu64 " = %" PRIu64 " book + %" PRIu64
+			" trades, in %.2f s (%.2f M events/s)\n",
+			st->events, st->book_events, st->trades, el,
+			el > 0 ? (double)st->events / el * 1e-6 : 0);
+		fprintf(f, "  session time  %.1f s (%.1f min)   branching ratio %.3f\n",
+			T, T / 60, hawkes_branching_ratio(&p.hawkes));
+		fprintf(f, "  orders        type          count    rate/s   stationary/s\n");
+		for (uint32_t i = 0; i < GEN_NTYPES; i++)
+			fprintf(f, "                %-12s %8" PRIu64 "  %8.3f   %8.3f\n",
+				gen_type_name(i), st->orders[i],
+				T > 0 ? (double)st->orders[i] / T : 0, lam[i]);
+		fprintf(f, "  prices        trades %" PRId64 " .. %" PRId64 " ticks = %" PRId64
+			" .. %" PRId64 " points; spread 1 tick in %.1f%% of book events\n",
+			st->px_min, st->px_max, st->px_min * p.tick_pts, st->px_max * p.tick_pts,
+			st->book_events ? 100.0 * (double)spread_n / (double)st->book_events : 0);
+		fprintf(f, "  volume        %" PRIu64 " contracts; %" PRIu64
+			" market contracts dropped past %u levels\n",
+			st->traded_qty, st->market_unfilled, p.max_walk);
+		if (bars.days)
+			fprintf(f, "  1-min bars    return vol %.6f (days %.6f..%.6f)   mean volume "
+				"%.0f contracts/min (days %.0f..%.0f), over %u day%s with >= 30 bars\n",
+				bars.sum_std / bars.days, bars.min_std, bars.max_std,
+				bars.sum_meanvol / bars.days, bars.min_meanvol, bars.max_meanvol,
+				bars.days, bars.days == 1 ? "" : "s");
+		else
+			fprintf(f, "  1-min bars    run shorter than 30 minutes: no volatility figure\n");
+		fprintf(f, "  real WING22   return vol 0.000314..0.000591, mean volume 23945..43724 "
+			   "contracts/min (5th..95th percentile of days)\n");
+	}
+	return 0;
+}
