@@ -73,7 +73,9 @@ static inline void doorbell_ring(struct doorbell *d)
 {
 	/* D1: message publish before the waiters load; pairs with D0 */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (DM_UNLIKELY(atomic_load_explicit(&d->waiters, memory_order_relaxed)))
+	/* the first producer to see the sleeper takes the wake on itself */
+	if (DM_UNLIKELY(atomic_load_explicit(&d->waiters, memory_order_relaxed)) &&
+	    atomic_exchange_explicit(&d->waiters, 0, memory_order_relaxed))
 		doorbell__wake(d);
 }
 

@@ -72,16 +72,21 @@ int ring_check(const struct ring *r, uint64_t capacity, uint32_t slot_size,
 uint64_t ring_producer_recover(struct ring *r)
 {
 	/* M0 acquire: pairs with P2 */
-	uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t start = atomic_load_explicit(&r->head, memory_order_acquire);
 	uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
-	uint64_t n = 0;
-	while (h + n - t < r->capacity &&
-	       atomic_load_explicit(ring__turn(r, h + n), memory_order_acquire) == h + n + 1)
-		n++;
-	if (n)
-		atomic_store_explicit(&r->head, h + n, memory_order_release);
+	/*
+	 * The consumer follows turn words, not head: after a crash between P1
+	 * and P2 it may already have read past head.  Those positions were
+	 * published, so head resumes at least at tail.
+	 */
+	uint64_t h = t > start ? t : start;
+	while (h - t < r->capacity &&
+	       atomic_load_explicit(ring__turn(r, h), memory_order_acquire) == h + 1)
+		h++;
+	if (h != start)
+		atomic_store_explicit(&r->head, h, memory_order_release);
 	r->cached_tail = t;
-	return n;
+	return h - start;
 }
 
 int ring__flush_pending(struct ring *r)

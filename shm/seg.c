@@ -139,13 +139,13 @@ int seg_probe(const char *name, struct seg_probe *p)
 					   (uint64_t)st.st_size;
 			p->creator_pid = h->creator_pid;
 			p->created_ns = h->created_ns;
-			if (pid_alive(h->creator_pid) && h->creator_pid != getpid())
+			if (pid_alive(h->creator_pid))
 				p->live_pid = h->creator_pid;
 			for (uint32_t i = 0; p->valid && !p->live_pid && i < h->n_agents; i++) {
 				const struct agent_slot *a = (const struct agent_slot *)
 					((const uint8_t *)h + h->agents_off) + i;
 				int32_t pid = atomic_load(&((struct agent_slot *)a)->pid);
-				if (pid != getpid() && pid_alive(pid))
+				if (pid_alive(pid))
 					p->live_pid = pid;
 			}
 			munmap((void *)h, st.st_size);

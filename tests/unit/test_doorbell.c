@@ -5,14 +5,6 @@
  * with a 2 s time-out, far longer than any producer pause, so every expiry
  * is a lost wake-up and is counted.
  */
-#if defined(__SANITIZE_THREAD__)
-/*
- * shm/doorbell.h's seq_cst fences (D0, D1) trip gcc 12's -Wtsan, an error
- * under -Werror, in every file that calls doorbell_prepare/doorbell_ring.
- * Drop this once doorbell.h handles TSan builds itself.
- */
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>

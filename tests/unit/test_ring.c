@@ -8,16 +8,6 @@
  * an RNG that knows nothing of the ring, so the consumer recomputes what it
  * must have received instead of trusting what it read.
  */
-#if defined(__SANITIZE_THREAD__)
-/*
- * shm/doorbell.h's seq_cst fences (D0, D1) trip gcc 12's -Wtsan, an error
- * under -Werror, in every file that calls doorbell_prepare/doorbell_ring.
- * TSan does not model fences; the ring's own acquire/release edges, which
- * these tests are about, it does check.  Drop this once doorbell.h
- * handles TSan builds itself.
- */
-#pragma GCC diagnostic ignored "-Wtsan"
-#endif
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>

@@ -566,10 +566,16 @@ Test(seg, create_over_dead_run_is_stale, .timeout = 30)
 
 Test(seg, create_with_live_agent_is_busy, .timeout = 30)
 {
-	/* the creator is this process; a live agent in the registry makes
-	 * the run live */
+	/* the recorded creator is a dead process; only the live agent in the
+	 * registry makes the run live */
 	struct seg *s = &segs[0];
 	const char *name = create2(s);
+	pid_t dead = fork();
+	cr_assert_neq(dead, -1);
+	if (dead == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(dead, NULL, 0), dead);
+	s->hdr->creator_pid = dead;
 	int hold;
 	pid_t pid = spawn_sleeper(&hold);
 	cr_assert_eq(agent_register(seg_agent(s, 1), pid, 5), 0);
