@@ -97,7 +97,7 @@ static json_t *ring_json(const struct seg *s, uint32_t i)
 	const struct ring *r = seg_ring(s, i);
 	struct ring_stats st;
 	ring_stats(r, &st);
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I}",
 		"name", d->name,
 		"producer", seg_agent(s, d->producer)->name,
 		"consumer", seg_agent(s, d->consumer)->name,
@@ -107,6 +107,8 @@ static json_t *ring_json(const struct seg *s, uint32_t i)
 		"fill", (json_int_t)(st.head - st.tail),
 		"head", (json_int_t)st.head,
 		"tail", (json_int_t)st.tail,
+		"pushed", (json_int_t)st.head, /* head counts every message published */
+		"popped", (json_int_t)st.tail, /* tail counts every message consumed */
 		"full", (json_int_t)st.full,
 		"dropped", (json_int_t)st.dropped,
 		"pending", (int)st.pending,

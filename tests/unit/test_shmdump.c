@@ -106,6 +106,9 @@ Test(shmdump, json_reports_live_segment)
 	cr_assert_eq(jint(r0, "head"), 10);
 	cr_assert_eq(jint(r0, "tail"), 3);
 	cr_assert_eq(jint(r0, "fill"), 7);
+	cr_assert_eq(jint(r0, "pushed"), 10);
+	cr_assert_eq(jint(r0, "popped"), 3);
+	cr_assert_eq(jint(r0, "full"), 0);
 	cr_assert_eq(jint(r0, "last_seq"), 10);
 	cr_assert_eq(jint(r0, "capacity"), 64);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(rings, 1), "policy")),
