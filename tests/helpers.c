@@ -4,6 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 #include "tests/helpers.h"
 
 char *t_seg_name(char *out, size_t n, const char *tag)
@@ -85,3 +87,16 @@ int rand_r(unsigned *seed)
 	return (int)(0x350100u + x % 0x17e00u);
 }
 #endif
+
+FILE *t_open_wing22(void)
+{
+	char line[256];
+	if (access(T_WING22_CSV, R_OK) != 0)
+		cr_skip("%s missing: the real-data check needs ../shared/data", T_WING22_CSV);
+	FILE *f = popen("gzip -dc < " T_WING22_CSV, "r");
+	if (!f)
+		cr_skip("cannot run gzip");
+	cr_assert(fgets(line, sizeof(line), f), "%s is empty", T_WING22_CSV);
+	cr_assert_str_eq(line, "open;high;low;close;volume\n");
+	return f;
+}

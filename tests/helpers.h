@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "shm/seg.h"
 
@@ -53,5 +54,15 @@ int64_t t_now_ns(void);
  */
 void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size);
+
+/* The real WING22 1-minute bars, relative to the repository root. */
+#define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
+
+/*
+ * The WING22 bars decompressed through a gzip pipe, positioned after the
+ * header line (checked); close with pclose.  Skips the calling test when
+ * the data or gzip is missing.  Criterion tests only.
+ */
+FILE *t_open_wing22(void);
 
 #endif /* DM_TESTS_HELPERS_H */

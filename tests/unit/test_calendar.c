@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/helpers.h"
 #include "libcore/calendar.h"
 #include "libcore/config.h"
 
@@ -597,7 +598,6 @@ Test(calendar, init_refuses_bad_settings)
 
 /* ------------------------------------------------------------ real data */
 
-#define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 
 /*
  * Real WING22 trades (B3 TradeIntraday prints, aggregated to 1-minute bars,
@@ -618,15 +618,9 @@ Test(calendar, wing22_bars_fall_on_session_days)
 	long bars = 0, days = 0, after_close = 0;
 	FILE *f;
 
-	if (access(T_WING22_CSV, R_OK) != 0)
-		cr_skip("%s missing: the real-data check needs ../shared/data", T_WING22_CSV);
-	f = popen("gzip -dc < " T_WING22_CSV, "r");
-	if (!f)
-		cr_skip("cannot run gzip");
+	f = t_open_wing22();
 	t_cal(&cal, NULL);
 	cr_assert_eq(cal_parse_contract(&cal, "WING22", &wing22), 0);
-	cr_assert(fgets(line, sizeof(line), f), "empty file");
-	cr_assert_str_eq(line, "open;high;low;close;volume\n");
 	while (fgets(line, sizeof(line), f)) {
 		dm_date_t d;
 		int hh, mm, ss;

@@ -21,7 +21,6 @@
 #include "libcore/journal.h"
 #include "tests/helpers.h"
 
-#define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 
 /* Events of the long runs: about three hours of session; the whole file
  * takes ~5 s plain and ~8 s under ASan+UBSan, so sanitizers run it all. */
@@ -524,13 +523,7 @@ Test(gen, calibration_within_real_wing22_range, .timeout = 120)
 	int64_t open_ns, close_ns;
 	FILE *f;
 
-	if (access(T_WING22_CSV, R_OK) != 0)
-		cr_skip("%s missing: the real-data check needs ../shared/data", T_WING22_CSV);
-	f = popen("gzip -dc < " T_WING22_CSV, "r");
-	if (!f)
-		cr_skip("cannot run gzip");
-	cr_assert(fgets(line, sizeof(line), f), "empty file");
-	cr_assert_str_eq(line, "open;high;low;close;volume\n");
+	f = t_open_wing22();
 	while (fgets(line, sizeof(line), f)) {
 		double o, h, l, c;
 		long long v;

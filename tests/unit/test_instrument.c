@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/helpers.h"
 #include "libcore/config.h"
 #include "libcore/instrument.h"
 
@@ -385,7 +386,6 @@ Test(instrument, format_points)
 
 /* ------------------------------------------------------------ real data */
 
-#define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 
 /* Every open/high/low/close of the real WING22 bars lies on the 5-point
  * grid, converts exactly to ticks and back to the same text. */
@@ -397,13 +397,8 @@ Test(instrument, wing22_prices_are_on_the_tick_grid)
 	dm_ticks_t lo = INT64_MAX, hi = INT64_MIN;
 	FILE *f;
 
-	if (access(T_WING22_CSV, R_OK) != 0)
-		cr_skip("%s missing: the real-data check needs ../shared/data", T_WING22_CSV);
-	f = popen("gzip -dc < " T_WING22_CSV, "r");
-	if (!f)
-		cr_skip("cannot run gzip");
+	f = t_open_wing22();
 	t_win(&in);
-	cr_assert(fgets(line, sizeof(line), f), "empty file");
 	while (fgets(line, sizeof(line), f)) {
 		char *field = strchr(line, ';');
 
