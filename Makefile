@@ -116,7 +116,7 @@ run: deps
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
 test: deps
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory all tests benches
 	@$(MAKE) --no-print-directory SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
 	@tests/run.sh build $(notdir $(UNITS)) \
