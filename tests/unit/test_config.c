@@ -80,6 +80,29 @@ static void t_assert_instrument_eq(const struct cfg_instrument *x,
 		cr_assert_eq(x->holidays_extra[i], y->holidays_extra[i], "holidays_extra[%u]", i);
 }
 
+static void t_assert_features_eq(const struct cfg_features *x, const struct cfg_features *y)
+{
+	cr_assert_eq(x->levels, y->levels, "features.levels");
+	cr_assert_eq(x->ofi_window, y->ofi_window, "features.ofi_window");
+	cr_assert_eq(x->vol_window, y->vol_window, "features.vol_window");
+	cr_assert_eq(x->velocity_lag, y->velocity_lag, "features.velocity_lag");
+	cr_assert_eq(x->liquidity_window, y->liquidity_window, "features.liquidity_window");
+	cr_assert_eq(x->rsi_period, y->rsi_period, "features.rsi_period");
+	cr_assert_eq(x->macd_fast, y->macd_fast, "features.macd.fast");
+	cr_assert_eq(x->macd_slow, y->macd_slow, "features.macd.slow");
+	cr_assert_eq(x->macd_signal, y->macd_signal, "features.macd.signal");
+	cr_assert_eq(x->bollinger_window, y->bollinger_window, "features.bollinger.window");
+	cr_assert_eq(x->bollinger_k_e6, y->bollinger_k_e6, "features.bollinger.k");
+	cr_assert_eq(x->hawkes_mu_buy_e6, y->hawkes_mu_buy_e6, "features.hawkes.mu_buy");
+	cr_assert_eq(x->hawkes_mu_sell_e6, y->hawkes_mu_sell_e6, "features.hawkes.mu_sell");
+	cr_assert_eq(x->hawkes_alpha_e6, y->hawkes_alpha_e6, "features.hawkes.alpha");
+	cr_assert_eq(x->hawkes_beta_e6, y->hawkes_beta_e6, "features.hawkes.beta");
+	cr_assert_eq(x->fracdiff_d_e6, y->fracdiff_d_e6, "features.fracdiff.d");
+	cr_assert_eq(x->fracdiff_threshold_e6, y->fracdiff_threshold_e6,
+	             "features.fracdiff.threshold");
+	cr_assert_eq(x->clock, y->clock, "features.clock");
+}
+
 /* Field-by-field, so a failure names the field; then every byte. */
 static void t_assert_config_eq(const struct dm_config *a, const struct dm_config *b)
 {
@@ -110,6 +133,7 @@ static void t_assert_config_eq(const struct dm_config *a, const struct dm_config
 		cr_assert_eq(x->policy, y->policy, "ring %s policy", x->name);
 	}
 	t_assert_instrument_eq(&a->instrument, &b->instrument);
+	t_assert_features_eq(&a->features, &b->features);
 	cr_assert(memcmp(a, b, sizeof(*a)) == 0, "configs differ in some byte");
 }
 
@@ -822,4 +846,108 @@ Test(config, unknown_instrument_key)
 	t_expect_error("instrumnet:\n"
 	               "  symbol: WIN\n",
 	               "1:1: key 'instrumnet': ", "unknown key (did you mean 'instrument'?)");
+}
+
+/* ------------------------------------------------------------ features */
+
+/* specs/features.md's defaults, restated here. */
+Test(config, features_defaults_are_the_spec_values)
+{
+	struct dm_config c;
+
+	config_defaults(&c);
+	cr_assert_eq(c.features.levels, 5);
+	cr_assert_eq(c.features.ofi_window, 100);
+	cr_assert_eq(c.features.vol_window, 100);
+	cr_assert_eq(c.features.velocity_lag, 10);
+	cr_assert_eq(c.features.liquidity_window, 50);
+	cr_assert_eq(c.features.rsi_period, 14);
+	cr_assert_eq(c.features.macd_fast, 12);
+	cr_assert_eq(c.features.macd_slow, 26);
+	cr_assert_eq(c.features.macd_signal, 9);
+	cr_assert_eq(c.features.bollinger_window, 20);
+	cr_assert_eq(c.features.bollinger_k_e6, 2000000);
+	cr_assert_eq(c.features.hawkes_mu_buy_e6, 500000);
+	cr_assert_eq(c.features.hawkes_mu_sell_e6, 500000);
+	cr_assert_eq(c.features.hawkes_alpha_e6, 700000);
+	cr_assert_eq(c.features.hawkes_beta_e6, 10000000);
+	cr_assert_eq(c.features.fracdiff_d_e6, 400000);
+	cr_assert_eq(c.features.fracdiff_threshold_e6, 100);
+	cr_assert_eq(c.features.clock, CFG_FEAT_CLOCK_AUTO);
+}
+
+Test(config, features_keys_load)
+{
+	struct t_load r;
+	struct dm_config want;
+
+	t_load_ok("features:\n"
+	          "  levels: 10\n"
+	          "  ofi_window: 7\n"
+	          "  vol_window: 8\n"
+	          "  velocity_lag: 3\n"
+	          "  liquidity_window: 9\n"
+	          "  rsi_period: 21\n"
+	          "  hawkes: { mu_buy: 0.25, mu_sell: 1.5, alpha: 0.35, beta: 2.5 }\n"
+	          "  macd:\n"
+	          "    fast: 5\n"
+	          "    slow: 35\n"
+	          "    signal: 5\n"
+	          "  bollinger: { window: 50, k: 2.5 }\n"
+	          "  fracdiff: { d: 0.55, threshold: 0.00001 }\n"
+	          "  clock: receive\n", &r);
+	config_defaults(&want);
+	strcpy(want.path, r.path);
+	want.features.levels = 10;
+	want.features.ofi_window = 7;
+	want.features.vol_window = 8;
+	want.features.velocity_lag = 3;
+	want.features.liquidity_window = 9;
+	want.features.rsi_period = 21;
+	want.features.hawkes_mu_buy_e6 = 250000;
+	want.features.hawkes_mu_sell_e6 = 1500000;
+	want.features.hawkes_alpha_e6 = 350000;
+	want.features.hawkes_beta_e6 = 2500000;
+	want.features.macd_fast = 5;
+	want.features.macd_slow = 35;
+	want.features.macd_signal = 5;
+	want.features.bollinger_window = 50;
+	want.features.bollinger_k_e6 = 2500000;
+	want.features.fracdiff_d_e6 = 550000;
+	want.features.fracdiff_threshold_e6 = 10;
+	want.features.clock = CFG_FEAT_CLOCK_RECEIVE;
+	t_assert_config_eq(&r.c, &want);
+}
+
+Test(config, features_bad_values)
+{
+	t_expect_error("features:\n"
+	               "  levels: 21\n",
+	               "2:3: key 'features.levels': ", "value 21 out of range [1, 20]");
+	t_expect_error("features:\n"
+	               "  ofi_window: 0\n",
+	               "2:3: key 'features.ofi_window': ", "value 0 out of range [1, 100000]");
+	t_expect_error("features:\n"
+	               "  hawkes:\n"
+	               "    beta: 0\n",
+	               "3:5: key 'features.hawkes.beta': ", "value 0 out of range");
+	t_expect_error("features:\n"
+	               "  hawkes:\n"
+	               "    alfa: 0.5\n",
+	               "3:5: key 'features.hawkes.alfa': ",
+	               "unknown key (did you mean 'alpha'?)");
+	t_expect_error("features:\n"
+	               "  fracdiff: { d: 0.4, threshold: 0.0000001 }\n",
+	               "2:23: key 'features.fracdiff.threshold': ",
+	               "more than 6 decimals");
+	t_expect_error("features:\n"
+	               "  fracdiff: { d: 2.5 }\n",
+	               "2:15: key 'features.fracdiff.d': ", "value 2.5 out of range [0, 2]");
+	t_expect_error("features:\n"
+	               "  clock: wall\n",
+	               "2:3: key 'features.clock': ",
+	               "unknown clock 'wall'; expected one of: auto, exchange, receive");
+	t_expect_error("features:\n"
+	               "  macd: 12\n",
+	               "2:3: key 'features.macd': ", "expected a mapping, got '12'");
 }

@@ -1,0 +1,522 @@
+/*
+ * bench_features.c — how fast the feature engine (libcore/features) turns
+ * market events into the 27-feature vector, and how fast dm-features
+ * turns a journal into CSV.  Prints one table (figure | value | unit |
+ * baseline compared with | ratio) and the goals.
+ *
+ * Input.  A synthetic WIN journal from build/bin/dm-gen (--seed 1, 2M
+ * events by default, about 1.77M book updates and 0.23M trades, 10 levels)
+ * written under /tmp and removed at the end.  The journal is decoded once
+ * into a compact array in memory (time, kind, and the top L levels or the
+ * trade), so the timed loops run the engine alone: no I/O, no decoding.
+ *
+ * Method.  The process is pinned to CPU 0.  One untimed warm-up pass, then
+ * --reps timed passes over every event (feat_reset between passes; the
+ * median pass is shown), each timed around the whole pass with the
+ * thread's CPU clock (CLOCK_THREAD_CPUTIME_ID: the box is shared, and time
+ * another process holds the core is not the engine's; the wall-clock
+ * passes are in the notes): updates/s = events (or vectors) / pass time.  A further pass
+ * times each book update alone with the TSC (rdtsc with fences, about
+ * 20 ns of its own, included) into a struct hist for p50/p99/p99.9.
+ * dm-features runs end to end on the same journal as a child process
+ * (wall clock, output to a file under /tmp); its baseline is the engine
+ * rate, so the ratio is what decoding and CSV cost on top.
+ *
+ * Exit 0 whether or not the goals are met; 1 if a run breaks (dm-gen or
+ * dm-features missing or failing); 2 for bad usage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+#include "libcore/event.h"
+#include "libcore/features/features.h"
+#include "libcore/hist.h"
+#include "libcore/journal.h"
+
+#define GOAL_UPDATES_PER_S 5e6   /* issue 4: >= 5M/s on one core */
+#define BENCH_LEVELS       5u    /* the spec's default L */
+#define BENCH_CPU          0
+
+struct opts {
+	uint64_t events;   /* journal size */
+	uint32_t reps;     /* timed passes */
+	const char *bindir;
+};
+
+/* A pre-decoded event: 176 bytes for L = 5. */
+struct cev {
+	int64_t  t_ns;
+	uint32_t kind;     /* EV_BOOK / EV_TRADE */
+	uint16_t nb, na;   /* book: levels; trade: aggressor + 1 in nb */
+	struct book_level lv[2][BENCH_LEVELS]; /* trade: lv[0][0].qty */
+};
+
+/* ------------------------------------------------------------------ clock */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double g_ns_per_tick = 1.0;
+
+#if defined(__x86_64__)
+static inline uint64_t clk_begin(void)
+{
+	_mm_lfence();
+	uint64_t t = __rdtsc();
+	_mm_lfence();
+	return t;
+}
+
+static inline uint64_t clk_end(void)
+{
+	unsigned aux;
+	uint64_t t = __rdtscp(&aux);
+
+	_mm_lfence();
+	return t;
+}
+#else
+static inline uint64_t clk_begin(void) { return (uint64_t)mono_ns(); }
+static inline uint64_t clk_end(void) { return (uint64_t)mono_ns(); }
+#endif
+
+static void clk_calibrate(void)
+{
+	int64_t t0 = mono_ns();
+	uint64_t c0 = clk_begin();
+
+	while (mono_ns() - t0 < 100000000)
+		;
+	uint64_t c1 = clk_end();
+	int64_t t1 = mono_ns();
+	if (c1 > c0)
+		g_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+}
+
+/* ------------------------------------------------------------------ table */
+
+struct row {
+	char fig[56];
+	double val;
+	const char *unit;
+	char base[48];
+	double ratio; /* NAN: none */
+};
+
+static struct row g_rows[32];
+static int g_nrows;
+
+static void row(const char *fig, double val, const char *unit, double base_val,
+		const char *base_fmt, ...) __attribute__((format(printf, 5, 6)));
+static void row(const char *fig, double val, const char *unit, double base_val,
+		const char *base_fmt, ...)
+{
+	if (g_nrows == (int)(sizeof(g_rows) / sizeof(g_rows[0])))
+		return;
+	struct row *r = &g_rows[g_nrows++];
+
+	snprintf(r->fig, sizeof(r->fig), "%s", fig);
+	r->val = val;
+	r->unit = unit;
+	r->base[0] = '\0';
+	r->ratio = NAN;
+	if (base_fmt) {
+		va_list ap;
+
+		va_start(ap, base_fmt);
+		vsnprintf(r->base, sizeof(r->base), base_fmt, ap);
+		va_end(ap);
+		if (base_val > 0)
+			r->ratio = val / base_val;
+	}
+}
+
+static void print_table(void)
+{
+	printf("\n%-40s | %10s | %-9s | %-34s | %s\n", "figure", "value", "unit",
+	       "baseline compared with", "ratio");
+	printf("%.41s+%.12s+%.11s+%.36s+%.7s\n",
+	       "------------------------------------------------------------",
+	       "------------------------------------------------------------",
+	       "------------------------------------------------------------",
+	       "------------------------------------------------------------",
+	       "------------------------------------------------------------");
+	for (int i = 0; i < g_nrows; i++) {
+		const struct row *r = &g_rows[i];
+		char ratio[16] = "-";
+
+		if (!isnan(r->ratio))
+			snprintf(ratio, sizeof(ratio), "%.2fx", r->ratio);
+		printf("%-40s | %10.*f | %-9s | %-34s | %s\n", r->fig,
+		       strcmp(r->unit, "ns") == 0 ? 0 : 2, r->val, r->unit,
+		       r->base[0] ? r->base : "-", ratio);
+	}
+}
+
+static const char *met(int ok)
+{
+	return ok ? "MET" : "NOT MET";
+}
+
+/* ------------------------------------------------------------------ input */
+
+static int run_child(char *const argv[], int quiet_out)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (quiet_out && !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(argv[0], argv);
+		fprintf(stderr, "bench_features: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Decode the journal into a compact array; returns the count or -1. */
+static long load(const char *path, struct cev **out, double *tick, uint64_t *n_book)
+{
+	struct journal_reader r;
+	struct event ev;
+	size_t cap = 1u << 20, n = 0;
+	struct cev *a = malloc(cap * sizeof(*a));
+	int rc;
+
+	if (!a)
+		return -1;
+	rc = journal_open_read(&r, path, 0);
+	if (rc) {
+		fprintf(stderr, "bench_features: %s: %s\n", path, dm_strerror(rc));
+		free(a);
+		return -1;
+	}
+	*tick = r.hdr.tick_size_pts > 0 ? r.hdr.tick_size_pts : 1.0;
+	*n_book = 0;
+	while ((rc = journal_next_event(&r, &ev)) == 1) {
+		if (n == cap) {
+			struct cev *b = realloc(a, 2 * cap * sizeof(*a));
+
+			if (!b) {
+				rc = -ENOMEM;
+				break;
+			}
+			a = b;
+			cap *= 2;
+		}
+		struct cev *c = &a[n];
+
+		memset(c, 0, sizeof(*c));
+		c->t_ns = ev.exch_ns;
+		c->kind = ev.kind;
+		if (ev.kind == EV_BOOK) {
+			c->nb = ev.book.n_bid < BENCH_LEVELS ? ev.book.n_bid : BENCH_LEVELS;
+			c->na = ev.book.n_ask < BENCH_LEVELS ? ev.book.n_ask : BENCH_LEVELS;
+			memcpy(c->lv[0], ev.book.bid, c->nb * sizeof(struct book_level));
+			memcpy(c->lv[1], ev.book.ask, c->na * sizeof(struct book_level));
+			(*n_book)++;
+		} else if (ev.kind == EV_TRADE) {
+			c->nb = (uint16_t)(ev.trade.aggressor + 1);
+			c->lv[0][0].qty = ev.trade.qty;
+		} else {
+			continue;
+		}
+		n++;
+	}
+	journal_reader_close(&r);
+	if (rc < 0) {
+		fprintf(stderr, "bench_features: %s: %s\n", path, dm_strerror(rc));
+		free(a);
+		return -1;
+	}
+	*out = a;
+	return (long)n;
+}
+
+/* ------------------------------------------------------------------ runs */
+
+static double g_sink;
+
+/* One pass over every event; returns emitted vectors. */
+static uint64_t pass(struct feat *f, const struct cev *ev, size_t n)
+{
+	double out[FEAT_N], s = 0;
+	uint64_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cev *c = &ev[i];
+
+		if (c->kind == EV_BOOK) {
+			if (feat_on_book(f, c->t_ns, c->lv[0], c->nb, c->lv[1], c->na, out)) {
+				k++;
+				s += out[FEAT_FRACDIFF];
+			}
+		} else {
+			feat_on_trade(f, c->t_ns, c->lv[0][0].qty, (int)c->nb - 1);
+		}
+	}
+	g_sink += s;
+	return k;
+}
+
+/* Per-update latency of book updates into h. */
+static void pass_timed(struct feat *f, const struct cev *ev, size_t n, struct hist *h)
+{
+	double out[FEAT_N];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cev *c = &ev[i];
+
+		if (c->kind == EV_BOOK) {
+			uint64_t t0 = clk_begin();
+			int k = feat_on_book(f, c->t_ns, c->lv[0], c->nb, c->lv[1], c->na, out);
+			uint64_t t1 = clk_end();
+
+			if (k)
+				hist_record(h, (uint64_t)((double)(t1 - t0) * g_ns_per_tick + 0.5));
+		} else {
+			feat_on_trade(f, c->t_ns, c->lv[0][0].qty, (int)c->nb - 1);
+		}
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench_features [--events N] [--reps N] [--bin DIR]\n"
+		"\n"
+		"Feature engine updates/s on a dm-gen journal decoded in memory (all 27\n"
+		"features, L = %u, the spec's defaults), per-update latency, and\n"
+		"dm-features end to end rows/s.  Pinned to CPU %d.\n"
+		"\n"
+		"  --events N   journal events (default 2M; k/M suffix)\n"
+		"  --reps N     timed engine passes, median shown (default 5)\n"
+		"  --bin DIR    where dm-gen and dm-features are (default: the bin\n"
+		"               directory beside this program's bench directory)\n"
+		"  -h, --help   this text\n",
+		BENCH_LEVELS, BENCH_CPU);
+}
+
+static int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1000, end++;
+	else if (*end == 'M')
+		v *= 1000000, end++;
+	if (*end || v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* build/bench/bench_features -> build/bin */
+static void default_bindir(const char *argv0, char *out, size_t n)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	if (!slash) {
+		snprintf(out, n, "build/bin");
+		return;
+	}
+	snprintf(out, n, "%.*s/../bin", (int)(slash - argv0), argv0);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .events = 2000000, .reps = 5 };
+	char bindir[512], gen[600], tool[600], jpath[128], cpath[128], nbuf[32];
+	uint64_t v;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	__builtin_cpu_init();
+	default_bindir(argv[0], bindir, sizeof(bindir));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--events") && i + 1 < argc &&
+			   !parse_count(argv[i + 1], &v)) {
+			o.events = v;
+			i++;
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc &&
+			   !parse_count(argv[i + 1], &v) && v <= 100) {
+			o.reps = (uint32_t)v;
+			i++;
+		} else if (!strcmp(argv[i], "--bin") && i + 1 < argc) {
+			snprintf(bindir, sizeof(bindir), "%s", argv[++i]);
+		} else {
+			fprintf(stderr, "bench_features: bad argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	snprintf(gen, sizeof(gen), "%s/dm-gen", bindir);
+	snprintf(tool, sizeof(tool), "%s/dm-features", bindir);
+	snprintf(jpath, sizeof(jpath), "/tmp/dmbench-features-%d.jrnl", (int)getpid());
+	snprintf(cpath, sizeof(cpath), "/tmp/dmbench-features-%d.csv", (int)getpid());
+
+	cpu_set_t cs;
+	CPU_ZERO(&cs);
+	CPU_SET(BENCH_CPU, &cs);
+	if (sched_setaffinity(0, sizeof(cs), &cs))
+		fprintf(stderr, "bench_features: cannot pin to CPU %d: %s (running unpinned)\n",
+			BENCH_CPU, strerror(errno));
+	clk_calibrate();
+
+	/* ---- input */
+	snprintf(nbuf, sizeof(nbuf), "%" PRIu64, o.events);
+	char *gargv[] = { gen, "--seed", "1", "--events", nbuf, "--output", jpath,
+			  "--quiet", NULL };
+	int64_t t0 = mono_ns();
+	if (run_child(gargv, 1) != 0) {
+		fprintf(stderr, "bench_features: %s failed (run 'make all' first)\n", gen);
+		unlink(jpath);
+		return 1;
+	}
+	fprintf(stderr, "[%5.1fs] journal of %" PRIu64 " events written: %s\n",
+		(double)(mono_ns() - t0) / 1e9, o.events, jpath);
+
+	struct cev *ev;
+	double tick;
+	uint64_t n_book;
+	long n = load(jpath, &ev, &tick, &n_book);
+	if (n < 0) {
+		unlink(jpath);
+		return 1;
+	}
+	fprintf(stderr, "[%5.1fs] decoded: %ld events, %" PRIu64 " book updates, tick %g\n",
+		(double)(mono_ns() - t0) / 1e9, n, n_book, tick);
+
+	/* ---- engine */
+	struct feat_params p;
+	feat_params_default(&p);
+	p.levels = BENCH_LEVELS;
+	p.tick = tick;
+	size_t sz = feat_memsize(&p);
+	struct feat *f = aligned_alloc(64, sz);
+	if (!f || feat_init(f, sz, &p)) {
+		fprintf(stderr, "bench_features: feat_init failed\n");
+		unlink(jpath);
+		return 1;
+	}
+	uint64_t vec = pass(f, ev, (size_t)n);          /* warm-up */
+	double *secs = calloc(o.reps, sizeof(double)), *wall = calloc(o.reps, sizeof(double));
+	for (uint32_t r = 0; r < o.reps; r++) {
+		feat_reset(f);
+		int64_t a = mono_ns(), c = cpu_ns();
+		uint64_t k = pass(f, ev, (size_t)n);
+		secs[r] = (double)(cpu_ns() - c) / 1e9;
+		wall[r] = (double)(mono_ns() - a) / 1e9;
+		if (k != vec) {
+			fprintf(stderr, "bench_features: pass %u emitted %" PRIu64 ", not %" PRIu64
+				"\n", r, k, vec);
+			unlink(jpath);
+			return 1;
+		}
+	}
+	qsort(secs, o.reps, sizeof(double), cmp_double);
+	qsort(wall, o.reps, sizeof(double), cmp_double);
+	double med = secs[o.reps / 2], med_wall = wall[o.reps / 2];
+	double ev_rate = (double)n / med, vec_rate = (double)vec / med;
+	fprintf(stderr, "[%5.1fs] engine: %u passes, median %.3f s\n",
+		(double)(mono_ns() - t0) / 1e9, o.reps, med);
+
+	static struct hist h;
+	hist_init(&h);
+	feat_reset(f);
+	pass_timed(f, ev, (size_t)n, &h);
+
+	/* ---- dm-features end to end */
+	char *targv[] = { tool, "--input", jpath, "--output", cpath, "--quiet", NULL };
+	int64_t a = mono_ns();
+	int trc = run_child(targv, 1);
+	double tool_s = (double)(mono_ns() - a) / 1e9;
+	unlink(cpath);
+	unlink(jpath);
+	if (trc != 0) {
+		fprintf(stderr, "bench_features: %s exited %d\n", tool, trc);
+		return 1;
+	}
+	double tool_rate = (double)vec / tool_s;
+
+	row("engine events/s (books + trades)", ev_rate / 1e6, "M/s", 0, NULL);
+	row("engine book updates/s (27 features)", vec_rate / 1e6, "M/s",
+	    GOAL_UPDATES_PER_S / 1e6, "goal %.0f M updates/s", GOAL_UPDATES_PER_S / 1e6);
+	row("engine ns per book update (mean)", 1e9 / vec_rate, "ns", 0, NULL);
+	row("book update p50 (TSC, timer incl.)", (double)hist_quantile(&h, 0.5), "ns", 0, NULL);
+	row("book update p99", (double)hist_quantile(&h, 0.99), "ns", 0, NULL);
+	row("book update p99.9", (double)hist_quantile(&h, 0.999), "ns", 0, NULL);
+	row("dm-features end to end rows/s", tool_rate / 1e6, "M rows/s", vec_rate / 1e6,
+	    "engine alone %.2f M/s", vec_rate / 1e6);
+	print_table();
+
+	printf("\ngoals (never fail the build)\n");
+	printf("  feature engine >= %.0f M book updates/s on one core: %.2f M/s  %s\n",
+	       GOAL_UPDATES_PER_S / 1e6, vec_rate / 1e6, met(vec_rate >= GOAL_UPDATES_PER_S));
+	printf("\nnotes\n");
+	printf("  input: dm-gen --seed 1 --events %" PRIu64 ": %ld events, %" PRIu64
+	       " book updates (%" PRIu64 " vectors), L = %u, tick %g points\n",
+	       o.events, n, n_book, vec, BENCH_LEVELS, tick);
+	printf("  engine passes, thread CPU time (s):");
+	for (uint32_t r = 0; r < o.reps; r++)
+		printf(" %.3f", secs[r]);
+	printf("  (sorted; median shown)\n");
+	printf("  engine passes, wall clock (s):");
+	for (uint32_t r = 0; r < o.reps; r++)
+		printf(" %.3f", wall[r]);
+	printf("  (median %.2f M book updates/s: differs from the CPU-time figure\n"
+	       "  only when another process took the core)\n", (double)vec / med_wall / 1e6);
+	printf("  dm-features: %.2f s wall for %" PRIu64 " rows (journal read + engine + CSV)\n",
+	       tool_s, vec);
+	printf("  fracdiff: %u weights, dot product %s\n", feat_fd_count(p.fd_d, p.fd_thresh),
+	       __builtin_cpu_supports("avx2") ? "AVX2" : "SSE2");
+	free(secs);
+	free(wall);
+	free(f);
+	free(ev);
+	return g_sink == 12345.678 ? 3 : 0;
+}

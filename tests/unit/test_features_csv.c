@@ -1,0 +1,126 @@
+/*
+ * test_features_csv.c — the CSV form of feature rows (feat_csv.h) against
+ * libc: every number must read back (strtold) within 1e-14 relative of the
+ * value, i.e. carry at least 12 (in fact 14) correct significant digits,
+ * and look like printf's "%.15g" (same notation, same exponent form).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcore/features/feat_csv.h"
+#include "tests/helpers.h"
+
+static const char *t_fmt(double v, char *buf)
+{
+	char *e = feat_csv_double(buf, v);
+
+	cr_assert_leq((size_t)(e - buf), FEAT_CSV_NUM_MAX);
+	*e = '\0';
+	return buf;
+}
+
+/* Value within 1e-14, and the same notation as %.15g. */
+static void t_check(double v)
+{
+	char a[64], b[64], *end;
+
+	t_fmt(v, a);
+	snprintf(b, sizeof(b), "%.15g", v);
+	/* long double: 15 digits of DBL_MAX round above it */
+	long double back = strtold(a, &end);
+	cr_assert_eq(*end, '\0', "'%s' is not one number", a);
+	cr_assert(fabsl(back - v) <= 1e-14L * fabsl((long double)v),
+		  "%.17g written '%s' reads %.17Lg", v, a, back);
+	cr_assert_eq(strchr(a, 'e') != NULL, strchr(b, 'e') != NULL,
+		     "%.17g: '%s' vs printf '%s'", v, a, b);
+	if (strchr(b, 'e'))
+		cr_assert_str_eq(strchr(a, 'e'), strchr(b, 'e'), "%.17g: '%s' vs '%s'", v, a, b);
+}
+
+Test(features_csv, special_values)
+{
+	char buf[64];
+
+	cr_assert_str_eq(t_fmt(0.0, buf), "0");
+	cr_assert_str_eq(t_fmt(-0.0, buf), "0");
+	cr_assert_str_eq(t_fmt(NAN, buf), "nan");
+	cr_assert_str_eq(t_fmt(INFINITY, buf), "inf");
+	cr_assert_str_eq(t_fmt(-INFINITY, buf), "-inf");
+	cr_assert_str_eq(t_fmt(130000.0, buf), "130000");
+	cr_assert_str_eq(t_fmt(-12.0, buf), "-12");
+	cr_assert_str_eq(t_fmt(50.0, buf), "50");
+	cr_assert_str_eq(t_fmt(0.5, buf), "0.5");
+	cr_assert_str_eq(t_fmt(-2.25, buf), "-2.25");
+	cr_assert_str_eq(t_fmt(0.0001, buf), "0.0001");
+	cr_assert_str_eq(t_fmt(0.00001, buf), "1e-05");
+	cr_assert_str_eq(t_fmt(1.5e-7, buf), "1.5e-07");
+	cr_assert_str_eq(t_fmt(1e15, buf), "1e+15");
+	cr_assert_str_eq(t_fmt(123456789012345.5, buf), "123456789012346");
+	cr_assert_str_eq(t_fmt(585.325, buf), "585.325");
+	cr_assert_str_eq(t_fmt(1.0 / 3.0, buf), "0.333333333333333");
+	cr_assert_str_eq(t_fmt(9.9999999999999995, buf), "10");
+}
+
+Test(features_csv, random_values_read_back)
+{
+	struct t_rng g;
+
+	t_rng_seed(&g, 42);
+	for (int i = 0; i < 200000; i++) {
+		uint64_t bits = t_rng_next(&g);
+		double v;
+
+		memcpy(&v, &bits, sizeof(v));
+		if (!isfinite(v) || v == 0)
+			continue;
+		t_check(v);
+		/* values of the sizes features take */
+		double m = (double)(t_rng_next(&g) >> 11) / 9007199254740992.0;
+		int e = (int)t_rng_below(&g, 40) - 20;
+		t_check((t_rng_below(&g, 2) ? -1 : 1) * m * pow(10, e));
+	}
+	t_check(5e-324);
+	t_check(2.2250738585072014e-308);
+	t_check(1.7976931348623157e308);
+	t_check(0.1);
+	t_check(999999999999999.9);
+}
+
+Test(features_csv, header_and_row)
+{
+	char buf[FEAT_CSV_ROW_MAX + 1], want[1024];
+	double v[FEAT_N];
+	size_t n;
+
+	n = feat_csv_header(buf, sizeof(buf));
+	strcpy(want, "t_ns");
+	for (int i = 0; i < FEAT_N; i++) {
+		strcat(want, ",");
+		strcat(want, feat_names[i]);
+	}
+	strcat(want, "\n");
+	cr_assert_str_eq(buf, want);
+	cr_assert_eq(n, strlen(want));
+	cr_assert_eq(feat_csv_header(buf, 10), 0);
+	cr_assert_str_eq(want, "t_ns,mid,micro_dev,wmid_dev,ofi_1,ofi_2,ofi_3,ofi_ml,"
+			 "imb_1,imb_L,imb_w,spread_ticks,spread_bps,rv_bps,velocity,"
+			 "accel,hawkes_buy,hawkes_sell,hawkes_imb,hawkes_excite,"
+			 "kyle_lambda,amihud,rsi,macd,macd_hist,boll_pctb,"
+			 "boll_width_bps,fracdiff\n");
+
+	for (int i = 0; i < FEAT_N; i++)
+		v[i] = -1.7976931348623157e308 / (i + 1);
+	v[FEAT_FRACDIFF] = NAN;
+	n = feat_csv_row(buf, INT64_MIN, v);
+	cr_assert_leq(n, FEAT_CSV_ROW_MAX);
+	buf[n] = '\0';
+	cr_assert(strncmp(buf, "-9223372036854775808,", 21) == 0, "%s", buf);
+	cr_assert(n >= 5 && strcmp(buf + n - 5, ",nan\n") == 0, "%s", buf);
+	int commas = 0;
+	for (size_t i = 0; i < n; i++)
+		commas += buf[i] == ',';
+	cr_assert_eq(commas, FEAT_N);
+}

@@ -1,0 +1,332 @@
+/*
+ * test_features_tool.c — dm-features end to end: the CSV it writes (header,
+ * one row per book update, the values the engine gives for the same
+ * input), the defaults it picks per format, bad input and bad usage
+ * (exit codes 0/1/2 and messages naming file and line), and that a failed
+ * run leaves no output file.
+ *
+ * The program is the dm-features of the build this test belongs to:
+ * <dir of this test>/../bin/dm-features.  Files live in a mkdtemp()
+ * directory under /tmp that the fixture removes.  Tests run from the repo
+ * root (the LOBSTER sample is ../shared/data/...).
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libcore/features/feat_csv.h"
+#include "libcore/features/features.h"
+#include "libcore/feed/feed.h"
+
+#define T_LOBSTER_DIR "../shared/data/lobster-aapl-20120621-excerpt/"
+#define T_LOBSTER_MSG T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_message_10.csv"
+#define T_LOBSTER_OB  T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_orderbook_10.csv"
+
+static char t_dir[64], t_tool[PATH_MAX + 32];
+
+static void setup(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	cr_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(t_tool, sizeof(t_tool), "%s/../bin/dm-features", self);
+	cr_assert_eq(access(t_tool, X_OK), 0, "%s missing: run 'make all' first", t_tool);
+	strcpy(t_dir, "/tmp/dmfeattool-XXXXXX");
+	cr_assert_not_null(mkdtemp(t_dir));
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(t_dir);
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", t_dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(t_dir);
+}
+
+TestSuite(features_tool, .init = setup, .fini = teardown, .timeout = 60);
+
+static const char *t_path(const char *name)
+{
+	static char buf[4][256];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", t_dir, name);
+	return buf[k];
+}
+
+/* Run dm-features with args (NULL-terminated); stderr into *err (malloc'd).
+ * Returns the exit status. */
+static int t_run(char **err, ...)
+{
+	char *argv[32], errf[300];
+	va_list ap;
+	int n = 0, st;
+	pid_t pid;
+
+	argv[n++] = t_tool;
+	va_start(ap, err);
+	while ((argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	snprintf(errf, sizeof(errf), "%s/stderr.txt", t_dir);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (!freopen(errf, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execv(t_tool, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	FILE *f = fopen(errf, "r");
+	cr_assert_not_null(f);
+	*err = calloc(1, 65536);
+	size_t k = fread(*err, 1, 65535, f);
+	(*err)[k] = '\0';
+	fclose(f);
+	unlink(errf);
+	cr_assert(WIFEXITED(st), "dm-features died: %s", *err);
+	return WEXITSTATUS(st);
+}
+
+static char *t_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *b;
+	long n;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void t_copy_lines(const char *from, const char *to, int bad_line, const char *bad)
+{
+	FILE *a = fopen(from, "r"), *b = fopen(to, "w");
+	char line[4096];
+	int n = 0;
+
+	cr_assert(a && b);
+	while (fgets(line, sizeof(line), a)) {
+		n++;
+		fputs(n == bad_line ? bad : line, b);
+	}
+	fclose(a);
+	fclose(b);
+}
+
+/* ------------------------------------------------------------ tests */
+
+Test(features_tool, help_and_usage_errors)
+{
+	char *err;
+
+	cr_assert_eq(t_run(&err, "--help", NULL), 0);
+	free(err);
+	cr_assert_eq(t_run(&err, NULL), 2);
+	cr_assert(strstr(err, "--input FILE is required"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", "x", NULL), 2);
+	cr_assert(strstr(err, "--output OUT.csv is required"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", "x", "--output", "y", "--levels", "21", NULL), 2);
+	cr_assert(strstr(err, "--levels '21'"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", "x", "--output", "y", "--tick", "-5", NULL), 2);
+	cr_assert(strstr(err, "--tick '-5'"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", "x", "--output", "y", "--format", "csv", NULL), 2);
+	cr_assert(strstr(err, "--format 'csv'"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--bogus", NULL), 2);
+	cr_assert(strstr(err, "unknown option '--bogus'"), "%s", err);
+	free(err);
+}
+
+Test(features_tool, missing_or_unknown_input_is_exit_2_naming_the_file)
+{
+	char *err;
+	const char *junk = t_path("junk.txt");
+	FILE *f = fopen(junk, "w");
+
+	fputs("hello\nworld\n", f);
+	fclose(f);
+	cr_assert_eq(t_run(&err, "--input", t_path("nope_message_10.csv"), "--output",
+			   t_path("o.csv"), NULL), 2);
+	cr_assert(strstr(err, "nope_message_10.csv"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", junk, "--output", t_path("o.csv"), NULL), 2);
+	cr_assert(strstr(err, junk), "%s", err);
+	free(err);
+	cr_assert_neq(access(t_path("o.csv"), F_OK), 0, "output left behind");
+}
+
+Test(features_tool, bad_config_is_exit_2_with_its_line)
+{
+	char *err;
+	const char *conf = t_path("c.yaml");
+	FILE *f = fopen(conf, "w");
+
+	fputs("features:\n  levels: 0\n", f);
+	fclose(f);
+	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_MSG, "--output", t_path("o.csv"),
+			   "-c", conf, NULL), 2);
+	cr_assert(strstr(err, "c.yaml:2:3: key 'features.levels'"), "%s", err);
+	free(err);
+}
+
+/* The LOBSTER sample: the header, 999 rows, and the engine's own values
+ * for the same events (L 5, tick 0.01 USD, exchange clock). */
+Test(features_tool, lobster_rows_are_the_engine_values)
+{
+	char *err, *csv, hdr[1024];
+	size_t len;
+	const char *out = t_path("lob.csv");
+
+	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_OB, "--output", out, NULL), 0, "%s", err);
+	cr_assert(strstr(err, "rows 999"), "%s", err);
+	cr_assert(strstr(err, "lobster, L 5, tick 0.01"), "%s", err);
+	free(err);
+	csv = t_slurp(out, &len);
+	feat_csv_header(hdr, sizeof(hdr));
+	cr_assert(strncmp(csv, hdr, strlen(hdr)) == 0, "header: %.300s", csv);
+
+	/* the engine over the same input */
+	struct feed_reader r;
+	struct feed_opts fo = { .levels = 5, .tick = 100 };
+	struct feat_params p;
+	struct event ev;
+	double v[FEAT_N];
+	char e[256];
+
+	cr_assert_eq(feed_open(&r, T_LOBSTER_MSG, FEED_LOBSTER, &fo, e, sizeof(e)), 0, "%s", e);
+	feat_params_default(&p);
+	p.tick = 0.01;
+	size_t sz = feat_memsize(&p);
+	struct feat *f = aligned_alloc(64, sz);
+	cr_assert_eq(feat_init(f, sz, &p), 0);
+	char *line = csv + strlen(hdr);
+	size_t rows = 0;
+	while (feed_next(&r, &ev) == 1) {
+		if (!feat_update(f, &ev, v))
+			continue;
+		char *end;
+		long long t = strtoll(line, &end, 10);
+		cr_assert_eq(t, feat_last_t_ns(f), "row %zu time", rows);
+		for (int i = 0; i < FEAT_N; i++) {
+			cr_assert_eq(*end, ',', "row %zu field %d", rows, i);
+			double x = strtod(end + 1, &end);
+			if (isnan(v[i]))
+				cr_assert(isnan(x), "row %zu %s", rows, feat_names[i]);
+			else
+				cr_assert(fabs(x - v[i]) <= 1e-14 * fabs(v[i]) + 1e-300,
+					  "row %zu %s: csv %.17g engine %.17g", rows,
+					  feat_names[i], x, v[i]);
+		}
+		cr_assert_eq(*end, '\n', "row %zu ends", rows);
+		line = end + 1;
+		rows++;
+	}
+	cr_assert_eq(rows, 999);
+	cr_assert_eq(*line, '\0', "rows past the engine's");
+	feed_close(&r);
+	free(f);
+	free(csv);
+}
+
+/* --levels and --tick reach the engine: spread_ticks doubles with a tick
+ * half as large, and the summary names them. */
+Test(features_tool, levels_and_tick_options)
+{
+	char *err, *csv;
+	size_t len;
+	const char *out = t_path("lob.csv");
+
+	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_MSG, "--output", out, "--levels", "1",
+			   "--tick", "0.005", "--format", "lobster", NULL), 0, "%s", err);
+	cr_assert(strstr(err, "L 1, tick 0.005"), "%s", err);
+	free(err);
+	csv = t_slurp(out, &len);
+	char *row1 = strchr(csv, '\n') + 1, *p = row1;
+	for (int i = 0; i <= FEAT_SPREAD_TICKS; i++)
+		p = strchr(p, ',') + 1;
+	/* first row: ask 585.94, bid 585.33 -> 61 ticks of 0.01 = 122 of 0.005 */
+	cr_assert(strncmp(p, "122,", 4) == 0, "spread_ticks field '%.10s'", p);
+	free(csv);
+}
+
+/* A bad row is skipped and counted (exit 0) or, with --strict, fatal
+ * (exit 2) with file:line; either way no partial output under the name. */
+Test(features_tool, bad_rows_skipped_or_strict)
+{
+	char *err, *csv;
+	size_t len;
+	const char *msg = t_path("X_2012-06-21_34200000_57600000_message_10.csv");
+	const char *ob = t_path("X_2012-06-21_34200000_57600000_orderbook_10.csv");
+	const char *out = t_path("bad.csv");
+
+	t_copy_lines(T_LOBSTER_MSG, msg, 0, NULL);
+	t_copy_lines(T_LOBSTER_OB, ob, 7, "5859400,200,oops\n");
+	cr_assert_eq(t_run(&err, "--input", msg, "--output", out, NULL), 0, "%s", err);
+	cr_assert(strstr(err, "rows 998"), "%s", err);
+	cr_assert(strstr(err, "bad input rows skipped: 1"), "%s", err);
+	cr_assert(strstr(err, "orderbook_10.csv:7:"), "%s", err);
+	free(err);
+	csv = t_slurp(out, &len);
+	size_t nl = 0;
+	for (size_t i = 0; i < len; i++)
+		nl += csv[i] == '\n';
+	cr_assert_eq(nl, 999);             /* header + 998 rows */
+	free(csv);
+	unlink(out);
+
+	cr_assert_eq(t_run(&err, "--input", msg, "--output", out, "--strict", NULL), 2);
+	cr_assert(strstr(err, "orderbook_10.csv:7:"), "%s", err);
+	free(err);
+	cr_assert_neq(access(out, F_OK), 0, "partial output left under its name");
+	DIR *d = opendir(t_dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert_null(strstr(e->d_name, ".tmp-"), "temporary %s left", e->d_name);
+	closedir(d);
+}
+
+/* An unwritable output is a clear error, not a crash. */
+Test(features_tool, unwritable_output)
+{
+	char *err;
+
+	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_MSG, "--output",
+			   "/nonexistent-dir/x.csv", NULL), 2);
+	cr_assert(strstr(err, "/nonexistent-dir/x.csv"), "%s", err);
+	cr_assert(strstr(err, "cannot create"), "%s", err);
+	free(err);
+}
