@@ -1,0 +1,58 @@
+/* ag_common.c — helpers shared by the agents' glue (agents.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "agents/rt/agents.h"
+#include "libcore/journal.h"
+
+int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size)
+{
+	int i = rt_in_find(rt, name);
+	if (i < 0) {
+		rt_log(rt, "no input ring '%s' (producer -> %s) in the segment: the "
+		       "configuration's rings must keep the names of conf/default.yaml",
+		       name, rt->name);
+		return -DM_ETOPOLOGY;
+	}
+	if (ring_msg_max(rt->in[i].r) < msg_size) {
+		rt_log(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
+		       name, rt->in[i].r->slot_size, msg_size);
+		return -DM_ETOPOLOGY;
+	}
+	return i;
+}
+
+int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size)
+{
+	int i = rt_out_find(rt, name);
+	if (i < 0) {
+		rt_log(rt, "no output ring '%s' (%s -> consumer) in the segment: the "
+		       "configuration's rings must keep the names of conf/default.yaml",
+		       name, rt->name);
+		return -DM_ETOPOLOGY;
+	}
+	if (ring_msg_max(rt->out[i].r) < msg_size) {
+		rt_log(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
+		       name, rt->out[i].r->slot_size, msg_size);
+		return -DM_ETOPOLOGY;
+	}
+	return i;
+}
+
+int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
+{
+	char path[RT_PATH_MAX];
+	int rc = rt_run_path(rt, file, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	struct journal_opts o = {
+		.symbol = rt->cfg.instrument.symbol,
+		.fsync = JOURNAL_FSYNC_NONE,
+		.buf_size = 64 << 10,
+		.flags = JOURNAL_W_NO_URING,
+	};
+	rc = journal_open_append(w, path, &o);
+	if (rc < 0)
+		rt_log(rt, "journal %s: %s; move it away or remove it", path, dm_strerror(rc));
+	return rc;
+}

@@ -1,0 +1,251 @@
+/*
+ * ag_data.c — the data agent: replays a market-data file into the md_*
+ * rings (agents.h).
+ *
+ * Book events go out as MSG_BOOK (conflatable: ring_offer on a conflate
+ * ring, the newest book wins when the consumer lags); trades as
+ * MSG_TRADE (ring_try_push: never conflated; when a ring is full the
+ * event is held and retried, and reading stops until it is out).  An
+ * event counts as published once every md ring has it; the count lives in
+ * the segment, so a restarted agent skips that many events and resumes.
+ * Pacing: as fast as the rings take it (--pace fast), or the market's
+ * own pace (--pace realtime, --speed X times faster), anchored at the
+ * first event after a (re)start; lock-step pacing is still to come.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/rt/agents.h"
+#include "libcore/agent/source.h"
+
+struct data_ctx {
+	uint32_t n_md;
+	uint32_t md[SEG_MAX_RINGS];   /* output indexes of the md_* rings */
+	struct src src;
+	int have_src;
+	int holding;                  /* msg holds an event not yet on every ring */
+	uint64_t done_mask;           /* md rings that already have it */
+	uint32_t len;
+	int is_book;
+	int anchored;                 /* realtime: wall0 / exch0 set */
+	int64_t wall0, exch0;         /* realtime: local time of market time exch0 */
+	union {
+		struct msg_hdr  hdr;
+		struct msg_book book;
+		struct msg_trade trade;
+	} msg;
+};
+
+static struct data_ctx ctx;
+
+_Static_assert(sizeof(struct book_level) == sizeof(struct msg_level), "levels copy as is");
+_Static_assert(EV_MAX_LEVELS == MSG_BOOK_LEVELS, "event and message carry as many levels");
+
+static void build(struct data_ctx *c, const struct event *ev, int64_t now)
+{
+	memset(&c->msg, 0, sizeof(c->msg));
+	if (ev->kind == EV_BOOK) {
+		struct msg_book *b = &c->msg.book;
+		b->hdr.type = MSG_BOOK;
+		b->hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
+		b->hdr.size = sizeof(*b);
+		b->exch_ns = ev->exch_ns;
+		b->recv_ns = now;
+		b->instrument = ev->instrument;
+		b->n_bid = ev->book.n_bid;
+		b->n_ask = ev->book.n_ask;
+		b->book_flags = ev->book.flags;
+		memcpy(b->bid, ev->book.bid, sizeof(b->bid));
+		memcpy(b->ask, ev->book.ask, sizeof(b->ask));
+		c->len = sizeof(*b);
+		c->is_book = 1;
+	} else {
+		struct msg_trade *t = &c->msg.trade;
+		t->hdr.type = MSG_TRADE;
+		t->hdr.flags = MSG_F_REPLAY;
+		t->hdr.size = sizeof(*t);
+		t->exch_ns = ev->exch_ns;
+		t->recv_ns = now;
+		t->px = ev->trade.px;
+		t->qty = ev->trade.qty;
+		t->trade_id = ev->trade.trade_id;
+		t->instrument = ev->instrument;
+		t->aggressor = ev->trade.aggressor;
+		t->trade_flags = ev->trade.flags & EV_TRADE_HIDDEN ? TRADE_F_HIDDEN : 0;
+		c->len = sizeof(*t);
+		c->is_book = 0;
+	}
+	c->msg.hdr.origin_ns = ev->exch_ns;
+}
+
+static void write_done_file(struct rt *rt, const struct ag_data_state *st)
+{
+	char path[RT_PATH_MAX];
+	if (rt_run_path(rt, AG_DATA_DONE_FILE, path, sizeof(path)) < 0)
+		return;
+	char tmp[RT_PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "events %llu\nbooks %llu\ntrades %llu\n",
+		(unsigned long long)st->events, (unsigned long long)st->books,
+		(unsigned long long)st->trades);
+	fclose(f);
+	rename(tmp, path);
+}
+
+static void finish(struct rt *rt, struct ag_data_state *st, const char *why)
+{
+	st->done_ns = rt_now_ns();
+	st->done = 1;
+	rt_log(rt, "replay %s: %llu events (%llu books, %llu trades)", why,
+	       (unsigned long long)st->events, (unsigned long long)st->books,
+	       (unsigned long long)st->trades);
+	write_done_file(rt, st);
+	if (rt->args.exit_at_end)
+		rt_stop(rt);
+}
+
+static int data_tick(struct rt *rt, int64_t now)
+{
+	struct data_ctx *c = rt->ctx;
+	struct ag_data_state *st = rt->app;
+	if (!c->have_src || st->done || rt->stopping)
+		return 0;
+	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
+	int work = 0;
+	for (int k = 0; k < AG_DATA_EVENTS_PER_PASS; k++) {
+		if (!c->holding) {
+			struct event ev;
+			int rc = src_next(&c->src, &ev);
+			if (rc == 0) {
+				finish(rt, st, "done");
+				break;
+			}
+			if (rc < 0) {
+				rt_log(rt, "input: %s", src_error(&c->src));
+				finish(rt, st, "stopped by an input error");
+				break;
+			}
+			if (ev.kind != EV_BOOK && ev.kind != EV_TRADE)
+				continue;
+			build(c, &ev, now);
+			c->holding = 1;
+			c->done_mask = 0;
+		}
+		if (c->done_mask == 0) {
+			if (rt->args.realtime) {
+				int64_t t = c->msg.hdr.origin_ns;
+				if (!c->anchored) {
+					c->wall0 = now;
+					c->exch0 = t;
+					c->anchored = 1;
+				}
+				int64_t due = c->wall0 + (int64_t)((double)(t - c->exch0) /
+								  rt->args.speed);
+				if (due > now) {
+					rt->wake_at_ns = due;
+					break;
+				}
+			}
+			if (c->is_book)
+				c->msg.book.recv_ns = now;
+			else
+				c->msg.trade.recv_ns = now;
+		}
+		for (uint32_t j = 0; j < c->n_md; j++)
+			if (!(c->done_mask & (1ull << j)) &&
+			    rt_send(rt, c->md[j], &c->msg, c->len) >= 0)
+				c->done_mask |= 1ull << j;
+		if (c->done_mask != all) {
+			rt->wake_at_ns = now + 200000; /* consumers do not ring us: poll */
+			break;
+		}
+		c->holding = 0;
+		st->events++;
+		if (c->is_book)
+			st->books++;
+		else
+			st->trades++;
+		work++;
+	}
+	return work;
+}
+
+static int data_busy(struct rt *rt)
+{
+	(void)rt;
+	return 0;
+}
+
+static const struct rt_ops data_ops = {
+	.on_tick = data_tick,
+	.busy = data_busy,
+};
+
+int ag_data_init(struct rt *rt)
+{
+	struct data_ctx *c = &ctx;
+	struct ag_data_state *st = rt->app;
+	memset(c, 0, sizeof(*c));
+	for (uint32_t i = 0; i < rt->n_out; i++)
+		if (strncmp(rt->out[i].name, "md_", 3) == 0) {
+			if (ring_msg_max(rt->out[i].r) < sizeof(struct msg_book)) {
+				rt_log(rt, "ring '%s': slot_size %u is too small for book messages "
+				       "(%zu bytes + 8)", rt->out[i].name, rt->out[i].r->slot_size,
+				       sizeof(struct msg_book));
+				return -DM_ETOPOLOGY;
+			}
+			c->md[c->n_md++] = i;
+		}
+	if (c->n_md == 0 || c->n_md > 64) {
+		rt_log(rt, "no md_* output ring (or more than 64) in the segment");
+		return -DM_ETOPOLOGY;
+	}
+	rt_set_ops(rt, &data_ops, c);
+	if (!rt->args.input) {
+		rt_log(rt, "no --input: no market data to replay; idle");
+		return 0;
+	}
+	char err[FEED_ERR_LEN];
+	double tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
+	int rc = src_open(&c->src, rt->args.input, rt->args.format, tick, err, sizeof(err));
+	if (rc < 0) {
+		rt_log(rt, "%s", err);
+		return rc;
+	}
+	c->have_src = 1;
+	if (st->done) {
+		rt_log(rt, "replay of %s already done (%llu events)", rt->args.input,
+		       (unsigned long long)st->events);
+		write_done_file(rt, st);
+		return 0;
+	}
+	if (st->events) {
+		int64_t k = src_skip(&c->src, st->events);
+		if (k < 0 || (uint64_t)k != st->events) {
+			rt_log(rt, "%s: cannot resume after %llu events (found %lld): not the "
+			       "input of this run?", rt->args.input,
+			       (unsigned long long)st->events, (long long)k);
+			src_close(&c->src);
+			return -DM_ECORRUPT;
+		}
+		rt_log(rt, "resuming %s after %llu events", rt->args.input,
+		       (unsigned long long)st->events);
+	} else {
+		rt_log(rt, "replaying %s to %u ring(s)", rt->args.input, c->n_md);
+	}
+	return 0;
+}
+
+void ag_data_close(struct rt *rt)
+{
+	(void)rt;
+	if (ctx.have_src)
+		src_close(&ctx.src);
+	ctx.have_src = 0;
+}

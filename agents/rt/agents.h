@@ -1,0 +1,192 @@
+/*
+ * agents.h — the six agents' glue between the rings and libcore: what each
+ * keeps in its restart-surviving app area (state.h), the parameters that
+ * are constants until the configuration grows keys for them, and the
+ * init / close pair each thin main calls around the runtime loop.
+ *
+ * Rings are found by the names of conf/default.yaml (md_<agent>,
+ * features, intents, vote_req_<voter>, votes_<voter>, orders,
+ * reports_<agent>, positions, control_<agent>); a configuration that
+ * renames them must keep these names, or the agent refuses to start and
+ * says which ring it misses.
+ *
+ * Every app struct below has a version (AG_*_VERSION): change the layout,
+ * bump the version; a segment holding another version is refused, never
+ * reinterpreted.  docs/agents.md describes the flow and the semantics.
+ */
+#ifndef DM_AGENTS_RT_AGENTS_H
+#define DM_AGENTS_RT_AGENTS_H
+
+#include <stdint.h>
+
+#include "agents/rt/runtime.h"
+#include "libcore/agent/risk.h"
+#include "libcore/agent/signal.h"
+#include "libcore/agent/venue.h"
+#include "libcore/book.h"
+#include "libcore/features/features.h"
+#include "libcore/vote/vote.h"
+#include "shm/msg.h"
+
+/* ------------------------------------------------ parameters (constants)
+ * Proposed configuration keys in brackets; see docs/agents.md. */
+#define AG_DATA_EVENTS_PER_PASS 64       /* events read per work pass */
+#define AG_FEAT_STALE_NS        (1000ll * 1000000) /* [feature.stale_ms] */
+#define AG_FEAT_MAX_SPREAD      8        /* ticks [feature.max_spread_ticks] */
+#define AG_ML_THRESHOLD         0.6      /* |imbalance| [ml.threshold] */
+#define AG_ML_INTERVAL_NS       (1000ll * 1000000) /* market time [ml.min_interval_ms] */
+#define AG_ML_QTY               1        /* contracts [ml.qty] */
+#define AG_RISK_MAX_POSITION    5        /* contracts [risk.max_position] */
+#define AG_RISK_MAX_ORDER_QTY   2        /* contracts [risk.max_order_qty] */
+#define AG_RISK_COLLAR_TICKS    20       /* ticks from the mid [risk.collar_ticks] */
+#define AG_RISK_RESERVE_NS      (200ll * 1000000)  /* approval holds exposure */
+#define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
+#define AG_EXEC_MAX_INFLIGHT    4        /* orders [execution.max_inflight] */
+#define AG_COORD_DEADLINE_NS    (50ll * 1000000)   /* [vote.deadline_us] */
+#define AG_COORD_QUORUM         VOTE_QUORUM_MAJORITY /* [vote.quorum] */
+#define AG_COORD_BALLOTS        64       /* decisions in flight */
+
+/* Journal files in the run directory */
+#define AG_DECISIONS_JOURNAL "decisions.journal" /* coordinator: JREC_DECISION */
+#define AG_ORDERS_JOURNAL    "orders.journal"    /* execution: JREC_ORDER, JREC_EXEC */
+#define AG_DATA_DONE_FILE    "data.done"         /* data: replay finished */
+
+/* ------------------------------------------------ app areas */
+
+#define AG_DATA_VERSION 1u
+struct ag_data_state {
+	uint64_t events;      /* events fully published: a restart resumes after them */
+	uint64_t books, trades;
+	uint32_t done;        /* 1 once the input is exhausted */
+	uint32_t pad;
+	int64_t  done_ns;
+};
+
+#define AG_FEATURE_VERSION 2u
+#define AG_FEATURE_ENGINE_OFF 4096u /* app area offset of the struct feat */
+struct ag_feature_state {
+	struct book book;     /* the agent's own view of the book */
+	int64_t  last_update_ns; /* local time of the last book message; 0 none */
+	uint64_t books, trades, features, votes;
+	struct feat_params params; /* of the engine at AG_FEATURE_ENGINE_OFF */
+	uint64_t engine_size;      /* feat_memsize(&params) */
+};
+_Static_assert(sizeof(struct ag_feature_state) <= AG_FEATURE_ENGINE_OFF,
+	       "the feature engine follows the fixed state");
+_Static_assert(FEAT_N == MSG_NFEATURES, "a feature message carries every feature");
+
+#define AG_ML_VERSION 1u
+struct ag_ml_state {
+	struct sig_state sig;
+	uint64_t next_intent; /* last intent id given out */
+	uint64_t reloads;
+};
+
+#define AG_EXEC_ORDERS 1024u /* recent orders kept, by client order id */
+#define AG_EXEC_F_JOURNALED 0x1u /* order and fill are in orders.journal */
+#define AG_EXEC_F_REPORTED  0x2u /* its reports are published */
+
+struct ag_exec_order {
+	uint64_t client_order_id;
+	uint64_t decision_id;
+	uint64_t venue_order_id;
+	uint64_t exec_id;     /* of its fill; 0 = none */
+	int64_t  px;          /* limit */
+	int64_t  fill_px;
+	int32_t  qty, cum_qty;
+	int8_t   side;
+	uint8_t  status;      /* final enum exec_status */
+	uint16_t reason;
+	uint32_t flags;       /* AG_EXEC_F_* */
+	int64_t  recv_ns;
+};
+_Static_assert(sizeof(struct ag_exec_order) == 72, "ag_exec_order size");
+
+#define AG_EXEC_VERSION 2u
+struct ag_exec_state {
+	struct venue_touch touch;   /* last book's best levels */
+	int64_t  touch_ns;          /* exchange time of that book; 0 none */
+	uint64_t last_client_order_id; /* orders arrive in increasing ids */
+	uint64_t next_venue_id, next_exec_id;
+	uint64_t orders, fills, cancels, rejects, votes;
+	int64_t  filled_qty;        /* signed sum of every fill */
+	uint32_t inflight;
+	uint32_t pad;
+	struct ag_exec_order order[AG_EXEC_ORDERS]; /* [client_order_id % N] */
+};
+
+#define AG_RISK_VERSION 2u
+struct ag_risk_state {
+	/* double-buffered: a fill is applied to a copy, then cur flips in one
+	 * store, so a kill -9 leaves either the old or the new position */
+	struct risk_pos pos[2];
+	_Atomic uint32_t cur;         /* pos[cur] is the position */
+	uint32_t pad;
+	struct risk_reserve reserve;  /* approved, not yet filled */
+	uint64_t reports, votes, positions;
+	int64_t  last_pos_ns;       /* local time of the last MSG_POSITION */
+};
+
+enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };
+
+struct ag_ballot {
+	uint32_t state;             /* enum ag_ballot_state */
+	uint32_t pad;
+	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
+	struct msg_intent intent;
+	struct vote_ballot b;
+};
+
+#define AG_COORD_RECENT 16u /* decisions kept for dm-shmdump */
+
+#define AG_COORD_VERSION 2u
+struct ag_coord_state {
+	uint64_t run_id;            /* high bits of decision ids (segment creation s) */
+	uint64_t next_decision;     /* last decision counter given out */
+	uint64_t next_order;        /* last client order id given out */
+	uint64_t decisions, released, blocked, orders_sent, late_votes;
+	uint64_t by_reason[VOTE_R_COUNT];
+	uint32_t down_mask;         /* agents whose heartbeat is stale */
+	uint32_t pad;
+	uint64_t reports, fills;
+	int64_t  position;          /* last MSG_POSITION */
+	double   realized_brl;
+	struct ag_ballot ballot[AG_COORD_BALLOTS];
+	uint64_t n_recent;          /* decisions written to recent[] so far */
+	struct vote_record recent[AG_COORD_RECENT]; /* [n % AG_COORD_RECENT] */
+};
+
+_Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
+_Static_assert(sizeof(struct ag_feature_state) <= RT_APP_SIZE, "feature state fits");
+_Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
+_Static_assert(sizeof(struct ag_exec_state) <= RT_APP_SIZE, "execution state fits");
+_Static_assert(sizeof(struct ag_risk_state) <= RT_APP_SIZE, "risk state fits");
+_Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
+
+/* ------------------------------------------------ init / close
+ * Called by each main between rt_open and rt_running, and before
+ * rt_close.  init returns 0 or a negative error after logging why. */
+int  ag_data_init(struct rt *rt);
+void ag_data_close(struct rt *rt);
+int  ag_feature_init(struct rt *rt);
+void ag_feature_close(struct rt *rt);
+int  ag_ml_init(struct rt *rt);
+void ag_ml_close(struct rt *rt);
+int  ag_exec_init(struct rt *rt);
+void ag_exec_close(struct rt *rt);
+int  ag_risk_init(struct rt *rt);
+void ag_risk_close(struct rt *rt);
+int  ag_coord_init(struct rt *rt);
+void ag_coord_close(struct rt *rt);
+
+/* Shared by the glue: the input / output called name, or log and fail. */
+int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size);
+int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size);
+
+/* Open a journal in the run directory for appending (pwrite, no io_uring:
+ * a record flushed with journal_flush is in the page cache before the
+ * next message goes out, so it survives a kill -9). */
+struct journal_writer;
+int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file);
+
+#endif /* DM_AGENTS_RT_AGENTS_H */

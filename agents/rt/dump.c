@@ -1,0 +1,170 @@
+/* dump.c — the agents' state for monitors (dump.h). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "agents/rt/agents.h"
+#include "agents/rt/dump.h"
+
+static const void *app(const struct seg *s, uint32_t a, uint32_t version, uint32_t size)
+{
+	if (!rt_state_valid(s, a))
+		return NULL;
+	const struct rt_state *st = rt_state_of(s, a);
+	if (atomic_load(&((struct rt_state *)st)->app_version) != version || st->app_size != size)
+		return NULL;
+	return rt_app_of(s, a);
+}
+
+static const struct risk_pos *risk_now(const struct ag_risk_state *r)
+{
+	return &r->pos[atomic_load(&((struct ag_risk_state *)r)->cur) & 1];
+}
+
+static json_t *decision_json(const struct vote_record *d)
+{
+	json_t *votes = json_array();
+	for (uint32_t i = 0; i < d->n_voters && i < VOTE_MAX_VOTERS; i++)
+		json_array_append_new(votes, json_pack("{s:s, s:s, s:s}",
+			"voter", d->v[i].voter < AGENT_COUNT ? cfg_agent_names[d->v[i].voter] : "?",
+			"verdict", d->v[i].verdict ? vote_verdict_name(d->v[i].verdict) : "missing",
+			"reason", vote_reason_name(d->v[i].reason)));
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:o}",
+		"decision_id", (json_int_t)d->decision_id,
+		"outcome", vote_outcome_name(d->outcome),
+		"reason", vote_reason_name(d->reason),
+		"client_order_id", (json_int_t)d->client_order_id,
+		"px", (json_int_t)d->px, "qty", (int)d->qty, "side", (int)d->side,
+		"decide_us", (double)(d->decided_ns - d->opened_ns) / 1e3,
+		"votes", votes);
+}
+
+json_t *rt_dump_json(const struct seg *s)
+{
+	json_t *agents = json_object();
+	json_t *recent = json_array();
+	for (uint32_t a = 0; a < AGENT_COUNT && a < s->hdr->n_agents; a++) {
+		json_t *o;
+		if (!rt_state_valid(s, a)) {
+			json_object_set_new(agents, cfg_agent_names[a], json_pack("{s:s}", "state", "none"));
+			continue;
+		}
+		const struct rt_state *st = rt_state_of(s, a);
+		uint32_t f = atomic_load(&((struct rt_state *)st)->flags);
+		o = json_pack("{s:b, s:b, s:I, s:I}",
+			"halted", (f & RT_SF_HALTED) != 0, "kill_switch", (f & RT_SF_KILLED) != 0,
+			"opens", (json_int_t)atomic_load(&((struct rt_state *)st)->opens),
+			"dup_skipped", (json_int_t)atomic_load(&((struct rt_state *)st)->dup_skipped));
+		const void *p;
+		switch (a) {
+		case AGENT_DATA:
+			if ((p = app(s, a, AG_DATA_VERSION, sizeof(struct ag_data_state)))) {
+				const struct ag_data_state *d = p;
+				json_object_set_new(o, "events", json_integer((json_int_t)d->events));
+				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
+				json_object_set_new(o, "trades", json_integer((json_int_t)d->trades));
+				json_object_set_new(o, "replay_done", json_boolean(d->done));
+			}
+			break;
+		case AGENT_FEATURE:
+			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct ag_feature_state)))) {
+				const struct ag_feature_state *d = p;
+				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
+				json_object_set_new(o, "features", json_integer((json_int_t)d->features));
+				json_object_set_new(o, "votes", json_integer((json_int_t)d->votes));
+			}
+			break;
+		case AGENT_ML:
+			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct ag_ml_state)))) {
+				const struct ag_ml_state *d = p;
+				json_object_set_new(o, "features", json_integer((json_int_t)d->sig.seen));
+				json_object_set_new(o, "intents", json_integer((json_int_t)d->sig.emitted));
+			}
+			break;
+		case AGENT_EXECUTION:
+			if ((p = app(s, a, AG_EXEC_VERSION, sizeof(struct ag_exec_state)))) {
+				const struct ag_exec_state *d = p;
+				json_object_set_new(o, "orders", json_integer((json_int_t)d->orders));
+				json_object_set_new(o, "fills", json_integer((json_int_t)d->fills));
+				json_object_set_new(o, "cancels", json_integer((json_int_t)d->cancels));
+				json_object_set_new(o, "rejects", json_integer((json_int_t)d->rejects));
+				json_object_set_new(o, "net_filled", json_integer((json_int_t)d->filled_qty));
+				json_object_set_new(o, "last_client_order_id",
+						    json_integer((json_int_t)d->last_client_order_id));
+			}
+			break;
+		case AGENT_RISK:
+			if ((p = app(s, a, AG_RISK_VERSION, sizeof(struct ag_risk_state)))) {
+				const struct risk_pos *r = risk_now(p);
+				json_object_set_new(o, "position", json_integer((json_int_t)r->position));
+				json_object_set_new(o, "avg_px", json_real(r->avg_px));
+				json_object_set_new(o, "mark_px", json_integer((json_int_t)r->mark_px));
+				json_object_set_new(o, "realized_ticks", json_real(r->realized_ticks));
+				json_object_set_new(o, "unrealized_ticks", json_real(risk_pos_unrealized(r)));
+				json_object_set_new(o, "fills", json_integer((json_int_t)r->fills));
+			}
+			break;
+		case AGENT_COORDINATOR:
+			if ((p = app(s, a, AG_COORD_VERSION, sizeof(struct ag_coord_state)))) {
+				const struct ag_coord_state *d = p;
+				json_t *why = json_object();
+				for (uint32_t r = 0; r < VOTE_R_COUNT; r++)
+					if (d->by_reason[r])
+						json_object_set_new(why, vote_reason_name(r),
+								    json_integer((json_int_t)d->by_reason[r]));
+				json_object_set_new(o, "decisions", json_integer((json_int_t)d->decisions));
+				json_object_set_new(o, "released", json_integer((json_int_t)d->released));
+				json_object_set_new(o, "blocked", json_integer((json_int_t)d->blocked));
+				json_object_set_new(o, "by_reason", why);
+				json_object_set_new(o, "orders_sent", json_integer((json_int_t)d->orders_sent));
+				json_object_set_new(o, "agents_down", json_integer(d->down_mask));
+				uint64_t n = d->n_recent, k = n < AG_COORD_RECENT ? n : AG_COORD_RECENT;
+				for (uint64_t i = n - k; i < n; i++)
+					json_array_append_new(recent,
+						decision_json(&d->recent[i % AG_COORD_RECENT]));
+			}
+			break;
+		default:
+			break;
+		}
+		json_object_set_new(agents, cfg_agent_names[a], o);
+	}
+	return json_pack("{s:o, s:o}", "agents", agents, "decisions", recent);
+}
+
+void rt_dump_text(const struct seg *s, FILE *f)
+{
+	const struct ag_coord_state *c =
+		app(s, AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
+	const struct ag_risk_state *r = app(s, AGENT_RISK, AG_RISK_VERSION, sizeof(struct ag_risk_state));
+	const struct ag_data_state *d = app(s, AGENT_DATA, AG_DATA_VERSION, sizeof(struct ag_data_state));
+	if (d)
+		fprintf(f, "replay     %" PRIu64 " events (%" PRIu64 " books, %" PRIu64 " trades)%s\n",
+			d->events, d->books, d->trades, d->done ? ", done" : "");
+	if (r) {
+		const struct risk_pos *p = risk_now(r);
+		fprintf(f, "position   %" PRId64 " @ %.1f, mark %" PRId64 ", realized %.1f ticks, "
+			"unrealized %.1f ticks, %" PRIu64 " fills\n", p->position, p->avg_px,
+			p->mark_px, p->realized_ticks, risk_pos_unrealized(p), p->fills);
+	}
+	if (!c)
+		return;
+	fprintf(f, "decisions  %" PRIu64 ": released %" PRIu64 ", blocked %" PRIu64 ";",
+		c->decisions, c->released, c->blocked);
+	for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
+		if (c->by_reason[k])
+			fprintf(f, " %s %" PRIu64, vote_reason_name(k), c->by_reason[k]);
+	fputc('\n', f);
+	uint64_t n = c->n_recent, k = n < 5 ? n : 5;
+	for (uint64_t i = n - k; i < n; i++) {
+		const struct vote_record *v = &c->recent[i % AG_COORD_RECENT];
+		fprintf(f, "  %016" PRIx64 " %-7s %-14s %s %d @ %" PRId64 " coid %" PRIu64 " [",
+			v->decision_id, vote_outcome_name(v->outcome), vote_reason_name(v->reason),
+			v->side > 0 ? "buy" : "sell", v->qty, v->px, v->client_order_id);
+		for (uint32_t j = 0; j < v->n_voters && j < VOTE_MAX_VOTERS; j++)
+			fprintf(f, "%s%s:%s/%s", j ? " " : "",
+				v->v[j].voter < AGENT_COUNT ? cfg_agent_names[v->v[j].voter] : "?",
+				v->v[j].verdict ? vote_verdict_name(v->v[j].verdict) : "missing",
+				vote_reason_name(v->v[j].reason));
+		fputs("]\n", f);
+	}
+}

@@ -1,0 +1,767 @@
+/* runtime.c — the agent runtime (runtime.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agents/rt/runtime.h"
+
+/* ------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t sig_stop;
+static _Atomic uint32_t sig_bits; /* bit (cmd) per pending operator command */
+
+static void on_signal(int sig)
+{
+	uint32_t cmd = 0;
+	if (sig == SIGTERM || sig == SIGINT) {
+		sig_stop = 1;
+		return;
+	}
+	if (sig == SIGUSR1)
+		cmd = CTL_HALT;
+	else if (sig == SIGUSR2)
+		cmd = CTL_RESUME;
+	else if (sig == SIGHUP)
+		cmd = CTL_RELOAD;
+	else if (sig == SIGRTMIN + 1)
+		cmd = CTL_KILL_SWITCH;
+	else if (sig == SIGRTMIN + 2)
+		cmd = CTL_REARM;
+	else if (sig == SIGRTMIN + 3)
+		cmd = 31; /* stands for RT_CTL_CANCEL_ALL in the bit set */
+	if (cmd)
+		atomic_fetch_or_explicit(&sig_bits, 1u << cmd, memory_order_relaxed);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a futex sleep returns at once on a signal */
+	int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP,
+		       SIGRTMIN + 1, SIGRTMIN + 2, SIGRTMIN + 3 };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+int64_t rt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void rt_log(const struct rt *rt, const char *fmt, ...)
+{
+	char when[40];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s.%03ldZ %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
+		rt && rt->name ? rt->name : "agent", (int)getpid(), text);
+	fflush(stderr);
+}
+
+int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n)
+{
+	int k = snprintf(out, n, "%s/%s", rt->run_dir, file);
+	return k < 0 || (size_t)k >= n ? -ENAMETOOLONG : 0;
+}
+
+int rt_in_find(const struct rt *rt, const char *name)
+{
+	for (uint32_t i = 0; i < rt->n_in; i++)
+		if (strcmp(rt->in[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int rt_out_find(const struct rt *rt, const char *name)
+{
+	for (uint32_t i = 0; i < rt->n_out; i++)
+		if (strcmp(rt->out[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ arguments */
+
+static void usage(FILE *f, const char *agent)
+{
+	fprintf(f,
+		"usage: dm-agent-%s [-c CONF] [--name SEG] [--run-dir DIR]%s\n"
+		"\n"
+		"One DreamMaker agent process.  Normally started by tools/dmctl start,\n"
+		"which creates the segment first.\n"
+		"\n"
+		"  -c, --config CONF   configuration (default: built-in = conf/default.yaml)\n"
+		"  -n, --name SEG      segment (default $DM_SHM_NAME, else system.shm_name)\n"
+		"      --run-dir DIR   journals and state files (default $DM_RUN_DIR, else\n"
+		"                      system.run_dir/<segment name>)\n"
+		"%s"
+		"  -h, --help          this text\n"
+		"\n"
+		"signals: TERM/INT drain and exit; USR1 halt; USR2 resume; HUP reload;\n"
+		"         RTMIN+1 kill switch; RTMIN+2 re-arm; RTMIN+3 cancel all\n"
+		"exit: 0 clean exit, 1 runtime failure, 2 bad usage or configuration\n",
+		agent, strcmp(agent, "data") == 0 ? " --input FILE [--format F]" : "",
+		strcmp(agent, "data") == 0 ?
+		"      --input FILE    market data to replay (journal, LOBSTER, MT5, NEG,\n"
+		"                      Binance capture)\n"
+		"      --format F      auto|journal|lobster|mt5|neg|binance (default auto)\n"
+		"      --exit-at-end   leave once the replay is done (default: stay idle)\n"
+		"      --pace P        fast (as fast as the rings take it, default) or\n"
+		"                      realtime (the market's own pace)\n"
+		"      --speed X       realtime pace X times faster (default 1)\n" : "");
+}
+
+int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
+{
+	enum { O_RUN_DIR = 256, O_INPUT, O_FORMAT, O_EXIT_AT_END, O_PACE, O_SPEED };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "run-dir", required_argument, NULL, O_RUN_DIR },
+		{ "input", required_argument, NULL, O_INPUT },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "exit-at-end", no_argument, NULL, O_EXIT_AT_END },
+		{ "pace", required_argument, NULL, O_PACE },
+		{ "speed", required_argument, NULL, O_SPEED },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(a, 0, sizeof(*a));
+	a->speed = 1;
+	optind = 0;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":c:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->conf = optarg; break;
+		case 'n': a->name = optarg; break;
+		case O_RUN_DIR: a->run_dir = optarg; break;
+		case O_INPUT: a->input = optarg; break;
+		case O_FORMAT: a->format = optarg; break;
+		case O_EXIT_AT_END: a->exit_at_end = 1; break;
+		case O_PACE:
+			if (strcmp(optarg, "fast") == 0) {
+				a->realtime = 0;
+			} else if (strcmp(optarg, "realtime") == 0) {
+				a->realtime = 1;
+			} else {
+				fprintf(stderr, "dm-agent-%s: --pace '%s': fast or realtime\n",
+					agent, optarg);
+				return 2;
+			}
+			break;
+		case O_SPEED: {
+			char *end;
+			a->speed = strtod(optarg, &end);
+			if (*end || !(a->speed > 0 && a->speed <= 1e6)) {
+				fprintf(stderr, "dm-agent-%s: --speed '%s': a factor in (0, 1e6]\n",
+					agent, optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'h': usage(stdout, agent); return 1;
+		case ':':
+			fprintf(stderr, "dm-agent-%s: option '%s' needs a value\n", agent,
+				argv[optind - 1]);
+			usage(stderr, agent);
+			return 2;
+		default:
+			fprintf(stderr, "dm-agent-%s: unknown option '%s'\n", agent,
+				argv[optind - 1]);
+			usage(stderr, agent);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dm-agent-%s: unexpected argument '%s'\n", agent, argv[optind]);
+		usage(stderr, agent);
+		return 2;
+	}
+	if (a->name && (a->name[0] != '/' || strchr(a->name + 1, '/') ||
+			strlen(a->name) >= SEG_NAME_MAX)) {
+		fprintf(stderr, "dm-agent-%s: --name '%s': a segment name is '/' then up "
+			"to %d characters without '/'\n", agent, a->name, SEG_NAME_MAX - 2);
+		return 2;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ open */
+
+static int check_topology(struct rt *rt)
+{
+	const struct seg_hdr *h = rt->seg.hdr;
+	if (h->n_agents != AGENT_COUNT) {
+		rt_log(rt, "segment %s has %u agents, the configuration %d: it was created "
+		       "from another configuration; stop it and start again",
+		       rt->seg.name, h->n_agents, AGENT_COUNT);
+		return -DM_ETOPOLOGY;
+	}
+	for (uint32_t i = 0; i < AGENT_COUNT; i++)
+		if (strcmp(seg_agent(&rt->seg, i)->name, cfg_agent_names[i]) != 0) {
+			rt_log(rt, "segment %s: agent slot %u is '%s', the configuration says "
+			       "'%s'", rt->seg.name, i, seg_agent(&rt->seg, i)->name,
+			       cfg_agent_names[i]);
+			return -DM_ETOPOLOGY;
+		}
+	for (uint32_t i = 0; i < rt->cfg.n_rings; i++) {
+		const struct cfg_ring *c = &rt->cfg.ring[i];
+		int k = seg_ring_find(&rt->seg, c->name);
+		const struct seg_ring_desc *d = k >= 0 ? &h->ring[k] : NULL;
+		if (!d || d->producer != c->producer || d->consumer != c->consumer ||
+		    d->capacity != c->capacity || d->slot_size != c->slot_size ||
+		    d->policy != c->policy) {
+			rt_log(rt, "segment %s: ring '%s' %s the configuration (%s); the "
+			       "segment was created from another configuration: stop the "
+			       "run and start it again with this one", rt->seg.name, c->name,
+			       d ? "differs from" : "is missing from",
+			       rt->cfg.path[0] ? rt->cfg.path : "built-in defaults");
+			return -DM_ETOPOLOGY;
+		}
+	}
+	if (h->n_rings != rt->cfg.n_rings) {
+		rt_log(rt, "segment %s has %u rings, the configuration %u: stop the run and "
+		       "start it again", rt->seg.name, h->n_rings, rt->cfg.n_rings);
+		return -DM_ETOPOLOGY;
+	}
+	if (h->user_size < RT_USER_RESERVED + (uint64_t)AGENT_COUNT * RT_REGION_SIZE) {
+		rt_log(rt, "segment %s: user area of %llu bytes cannot hold the agent "
+		       "state regions", rt->seg.name, (unsigned long long)h->user_size);
+		return -DM_ELAYOUT;
+	}
+	return 0;
+}
+
+static int open_region(struct rt *rt, uint32_t app_version, uint32_t app_size)
+{
+	struct rt_state *st = rt_state_of(&rt->seg, rt->self);
+	uint64_t magic = atomic_load_explicit(&st->magic, memory_order_acquire);
+	if (magic == 0) {
+		/* first open in this segment (or an init that died half-way) */
+		memset((void *)st, 0, RT_REGION_SIZE);
+		st->version = RT_STATE_VERSION;
+		st->size = sizeof(*st);
+		st->agent = rt->self;
+		atomic_store_explicit(&st->magic, RT_STATE_MAGIC, memory_order_release);
+	} else if (!rt_state_valid(&rt->seg, rt->self) || st->agent != rt->self) {
+		rt_log(rt, "segment %s: state region of %s has another layout (magic "
+		       "%016llx, version %u): built from other sources; stop the run and "
+		       "start it again", rt->seg.name, rt->name, (unsigned long long)magic,
+		       st->version);
+		return -DM_ELAYOUT;
+	}
+	uint32_t av = atomic_load_explicit(&st->app_version, memory_order_acquire);
+	if (av == 0) {
+		memset(rt_app_of(&rt->seg, rt->self), 0, RT_APP_SIZE);
+		st->app_size = app_size;
+		atomic_store_explicit(&st->app_version, app_version, memory_order_release);
+		rt->app_fresh = 1;
+	} else if (av != app_version || st->app_size != app_size) {
+		rt_log(rt, "segment %s: %s state is version %u (%u bytes), this build "
+		       "wants %u (%u bytes): stop the run and start it again",
+		       rt->seg.name, rt->name, av, st->app_size, app_version, app_size);
+		return -DM_ELAYOUT;
+	}
+	atomic_fetch_add(&st->opens, 1);
+	rt->st = st;
+	rt->app = rt_app_of(&rt->seg, rt->self);
+	return 0;
+}
+
+static void find_rings(struct rt *rt)
+{
+	const struct seg_hdr *h = rt->seg.hdr;
+	for (uint32_t i = 0; i < h->n_rings; i++) {
+		const struct seg_ring_desc *d = &h->ring[i];
+		if (d->consumer == rt->self) {
+			struct rt_in *in = &rt->in[rt->n_in++];
+			in->r = seg_ring(&rt->seg, i);
+			in->ring = i;
+			in->producer = d->producer;
+			in->name = d->name;
+		}
+		if (d->producer == rt->self) {
+			struct rt_out *o = &rt->out[rt->n_out++];
+			o->r = seg_ring(&rt->seg, i);
+			o->ring = i;
+			o->consumer = d->consumer;
+			o->policy = (uint16_t)d->policy;
+			o->name = d->name;
+			uint64_t n = ring_producer_recover(o->r);
+			if (n)
+				rt_log(rt, "ring %s: recovered %llu message(s) published by the "
+				       "previous process", d->name, (unsigned long long)n);
+		}
+	}
+}
+
+static int resolve_run_dir(struct rt *rt)
+{
+	const char *d = rt->args.run_dir;
+	if (!d || !*d)
+		d = getenv("DM_RUN_DIR");
+	int k;
+	if (d && *d)
+		k = snprintf(rt->run_dir, sizeof(rt->run_dir), "%s", d);
+	else
+		k = snprintf(rt->run_dir, sizeof(rt->run_dir), "%s/%s",
+			     rt->cfg.system.run_dir, rt->seg.name + 1);
+	if (k < 0 || (size_t)k >= sizeof(rt->run_dir))
+		return -ENAMETOOLONG;
+	/* create the directory and its parent if missing */
+	char tmp[RT_PATH_MAX];
+	memcpy(tmp, rt->run_dir, (size_t)k + 1);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+		rt_log(rt, "run directory %s: %s", rt->run_dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
+	    uint32_t app_version, uint32_t app_size, uint32_t oflags)
+{
+	char err[512];
+	int rc;
+
+	memset(rt, 0, sizeof(*rt));
+	if (agent >= AGENT_COUNT || app_version == 0 || app_size > RT_APP_SIZE)
+		return -EINVAL;
+	rt->args = *a;
+	rt->self = agent;
+	rt->oflags = oflags;
+	rt->name = cfg_agent_names[agent];
+
+	if (a->conf) {
+		rc = config_load(&rt->cfg, a->conf, err, sizeof(err));
+		if (rc < 0) {
+			rt_log(rt, "%s", err);
+			return rc;
+		}
+	} else {
+		config_defaults(&rt->cfg);
+	}
+	const char *segname = topology_seg_name(&rt->cfg, a->name);
+	rc = seg_attach(&rt->seg, segname, 0);
+	if (rc < 0) {
+		if (rc == -ENOENT)
+			rt_log(rt, "segment %s does not exist: start the system with "
+			       "'tools/dmctl start' (or create it with 'dm-seg create')", segname);
+		else
+			rt_log(rt, "segment %s: %s", segname, dm_strerror(rc));
+		return rc;
+	}
+	if ((rc = check_topology(rt)) < 0)
+		goto close_seg;
+	if ((rc = resolve_run_dir(rt)) < 0)
+		goto close_seg;
+
+	rt->slot = seg_agent(&rt->seg, agent);
+	int64_t now = rt_now_ns();
+	rc = agent_register(rt->slot, (int32_t)getpid(), now);
+	if (rc < 0) {
+		rt_log(rt, "segment %s: the %s slot is held by live pid %d; stop it first "
+		       "(tools/dmctl stop, or restart %s)", segname, rt->name,
+		       (int)atomic_load(&rt->slot->pid), rt->name);
+		goto close_seg;
+	}
+	if ((rc = open_region(rt, app_version, app_size)) < 0)
+		goto deregister;
+	find_rings(rt);
+
+	const struct cfg_agent *ca = &rt->cfg.agent[agent];
+	rt->idle = ca->idle;
+	rt->spin_iters = ca->spin_iters;
+	rt->yield_iters = ca->yield_iters;
+	rt->hb_ns = (int64_t)rt->cfg.system.heartbeat_ms * 1000000;
+	rt->stale_ns = (int64_t)rt->cfg.system.stale_ms * 1000000;
+	rt->sleep_ns = (int64_t)ca->sleep_timeout_us * 1000;
+	if (rt->sleep_ns > rt->hb_ns)
+		rt->sleep_ns = rt->hb_ns;
+	rt->next_hb_ns = now;
+	if (ca->cpu >= 0 && !(oflags & RT_O_NO_PIN)) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(ca->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			rt_log(rt, "cannot pin to CPU %d (agents.%s.cpu): %s; running unpinned",
+			       ca->cpu, rt->name, strerror(errno));
+	}
+	if (!(oflags & RT_O_NO_SIGNALS)) {
+		sig_stop = 0;
+		atomic_store(&sig_bits, 0);
+		install_signals();
+		if (getenv("DM_SUPERVISED")) {
+			rt->parent = (int32_t)getppid();
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != rt->parent)
+				sig_stop = 1;
+		}
+	}
+	rt_log(rt, "attached %s as %s (generation %llu, %u inputs, %u outputs, idle %s%s)",
+	       segname, rt->name, (unsigned long long)atomic_load(&rt->slot->generation),
+	       rt->n_in, rt->n_out,
+	       (const char *[]){ "spin", "yield", "sleep", "backoff" }[rt->idle & 3],
+	       rt->app_fresh ? ", fresh state" : ", resuming state");
+	return 0;
+
+deregister:
+	agent_deregister(rt->slot, rt_now_ns());
+close_seg:
+	seg_close(&rt->seg);
+	return rc;
+}
+
+void rt_running(struct rt *rt)
+{
+	uint32_t f = rt_flags(rt);
+	agent_set_state(rt->slot, f & RT_SF_HALTED ? AGENT_HALTED : AGENT_RUNNING);
+	agent_heartbeat(rt->slot, rt_now_ns());
+}
+
+void rt_stop(struct rt *rt)
+{
+	if (rt->stopping)
+		return;
+	rt->stopping = 1;
+	rt->drain_end_ns = rt_now_ns() + RT_DRAIN_NS;
+	agent_set_state(rt->slot, AGENT_STOPPING);
+	rt_log(rt, "draining inputs before exit");
+}
+
+void rt_close(struct rt *rt)
+{
+	if (!rt->seg.hdr)
+		return;
+	struct agent_counters *c = &rt->slot->ctr;
+	rt_log(rt, "exit: %llu messages in, %llu out, %llu re-deliveries skipped, "
+	       "%llu errors, %llu backpressure",
+	       (unsigned long long)atomic_load(&c->msgs_in),
+	       (unsigned long long)atomic_load(&c->msgs_out),
+	       (unsigned long long)atomic_load(&rt->st->dup_skipped),
+	       (unsigned long long)atomic_load(&c->errors),
+	       (unsigned long long)atomic_load(&c->backpressure));
+	agent_deregister(rt->slot, rt_now_ns());
+	seg_close(&rt->seg);
+	memset(&rt->seg, 0, sizeof(rt->seg));
+}
+
+/* ------------------------------------------------------------ control */
+
+static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control *c)
+{
+	struct rt_state *st = rt->st;
+	switch (cmd) {
+	case CTL_HALT:
+		atomic_fetch_or(&st->flags, RT_SF_HALTED);
+		break;
+	case CTL_RESUME:
+		atomic_fetch_and(&st->flags, ~RT_SF_HALTED);
+		break;
+	case CTL_KILL_SWITCH:
+		atomic_fetch_or(&st->flags, RT_SF_KILLED | RT_SF_HALTED);
+		break;
+	case CTL_REARM:
+		atomic_fetch_and(&st->flags, ~(RT_SF_KILLED | RT_SF_HALTED));
+		break;
+	case CTL_SHUTDOWN:
+		rt_stop(rt);
+		break;
+	default:
+		break;
+	}
+	if (!rt->stopping)
+		agent_set_state(rt->slot, rt_flags(rt) & (RT_SF_HALTED | RT_SF_KILLED) ?
+				AGENT_HALTED : AGENT_RUNNING);
+	if (rt->ops && rt->ops->on_control)
+		rt->ops->on_control(rt, cmd, c);
+}
+
+static void apply_signals(struct rt *rt)
+{
+	if (sig_stop && !rt->stopping)
+		rt_stop(rt);
+	if (DM_LIKELY(!atomic_load_explicit(&sig_bits, memory_order_relaxed)))
+		return;
+	uint32_t bits = atomic_exchange(&sig_bits, 0);
+	static const uint32_t order[] = { CTL_KILL_SWITCH, CTL_HALT, 31, CTL_REARM,
+					  CTL_RESUME, CTL_RELOAD };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (bits & (1u << order[i])) {
+			uint32_t cmd = order[i] == 31 ? RT_CTL_CANCEL_ALL : order[i];
+			rt_log(rt, "operator signal: command %u", cmd);
+			apply_control(rt, cmd, NULL);
+		}
+}
+
+/* ------------------------------------------------------------ work */
+
+static int handle(struct rt *rt, uint32_t i, const struct msg_hdr *m)
+{
+	if (DM_UNLIKELY(m->version != MSG_VERSION || m->size < sizeof(*m) ||
+			m->size > ring_msg_max(rt->in[i].r)))
+		return -EPROTO;
+	if (m->type == MSG_CONTROL) {
+		if (m->size < sizeof(struct msg_control))
+			return -EPROTO;
+		const struct msg_control *c = (const struct msg_control *)m;
+		if (c->target == ~0u || c->target == rt->self)
+			apply_control(rt, c->cmd, c);
+		return 0;
+	}
+	return rt->ops && rt->ops->on_msg ? rt->ops->on_msg(rt, i, m) : 0;
+}
+
+static int poll_inputs(struct rt *rt)
+{
+	struct agent_counters *ctr = &rt->slot->ctr;
+	int total = 0;
+	uint32_t n_in = rt->n_in;
+	for (uint32_t k = 0; k < n_in; k++) {
+		uint32_t i = rt->rr + k < n_in ? rt->rr + k : rt->rr + k - n_in;
+		struct rt_in *in = &rt->in[i];
+		uint32_t n = ring_peek_burst(in->r, RT_BURST);
+		if (!n)
+			continue;
+		_Atomic uint64_t *last = &rt->st->in_seq[in->ring];
+		uint32_t done = 0;
+		for (; done < n; done++) {
+			const struct msg_hdr *m = ring_at(in->r, done);
+			uint64_t seq = m->seq;
+			if (DM_UNLIKELY(seq != 0 &&
+					seq <= atomic_load_explicit(last, memory_order_relaxed))) {
+				rt_count(&rt->st->dup_skipped, 1);
+				continue;
+			}
+			int rc = handle(rt, i, m);
+			if (rc == -EAGAIN)
+				break;
+			if (DM_UNLIKELY(rc < 0))
+				rt_count(&ctr->errors, 1);
+			atomic_store_explicit(last, seq, memory_order_relaxed);
+		}
+		if (done) {
+			/* C1 in ring_commit: our reads and the in_seq store before the tail */
+			ring_commit(in->r, done);
+			rt_count(&ctr->msgs_in, done);
+			atomic_store_explicit(&ctr->last_seq_in,
+					      atomic_load_explicit(last, memory_order_relaxed),
+					      memory_order_relaxed);
+			total += (int)done;
+		}
+	}
+	if (n_in)
+		rt->rr = rt->rr + 1 < n_in ? rt->rr + 1 : 0;
+	return total;
+}
+
+void rt_ring_bells(struct rt *rt)
+{
+	uint64_t b = rt->bells;
+	rt->bells = 0;
+	while (b) {
+		uint32_t a = (uint32_t)__builtin_ctzll(b);
+		b &= b - 1;
+		doorbell_ring(&seg_agent(&rt->seg, a)->bell);
+	}
+}
+
+int rt_work(struct rt *rt)
+{
+	int64_t now = rt->now_ns = rt_now_ns();
+	int work = 0;
+	if (DM_UNLIKELY(now >= rt->next_hb_ns)) {
+		agent_heartbeat(rt->slot, now);
+		rt->next_hb_ns = now + rt->hb_ns;
+		if (rt->parent && getppid() != rt->parent && !rt->stopping) {
+			rt_log(rt, "supervisor %d is gone", (int)rt->parent);
+			rt_stop(rt);
+		}
+	}
+	apply_signals(rt);
+	rt->wake_at_ns = 0;
+	work += poll_inputs(rt);
+	if (rt->ops && rt->ops->on_tick)
+		work += rt->ops->on_tick(rt, now);
+	for (uint32_t i = 0; i < rt->n_out; i++) {
+		struct rt_out *o = &rt->out[i];
+		if (o->policy == RING_CONFLATE &&
+		    atomic_load_explicit(&o->r->pending, memory_order_relaxed) &&
+		    ring_flush(o->r) == 0)
+			rt->bells |= 1ull << o->consumer;
+	}
+	if (rt->bells)
+		rt_ring_bells(rt);
+	rt_count(&rt->slot->ctr.loops, 1);
+	rt->last_work = work;
+	return work;
+}
+
+static int inputs_ready(const struct rt *rt)
+{
+	for (uint32_t i = 0; i < rt->n_in; i++)
+		if (ring_peek(rt->in[i].r))
+			return 1;
+	return 0;
+}
+
+static void rt_sleep(struct rt *rt)
+{
+	struct doorbell *d = &rt->slot->bell;
+	uint32_t e = doorbell_prepare(d);
+	if (inputs_ready(rt)) {
+		doorbell_cancel(d);
+		return;
+	}
+	int64_t now = rt_now_ns();
+	int64_t t = rt->sleep_ns;
+	if (rt->next_hb_ns - now < t)
+		t = rt->next_hb_ns - now;
+	if (rt->wake_at_ns && rt->wake_at_ns - now < t)
+		t = rt->wake_at_ns - now;
+	if (rt->stopping && t > 1000000)
+		t = 1000000;
+	if (t < 1000)
+		t = 1000;
+	doorbell_wait(d, e, t);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+void rt_idle(struct rt *rt, int work)
+{
+	if (work > 0) {
+		rt->empty = 0;
+		return;
+	}
+	rt_count(&rt->slot->ctr.idle_loops, 1);
+	uint64_t e = ++rt->empty;
+	switch (rt->idle) {
+	case IDLE_SPIN:
+		cpu_relax();
+		return;
+	case IDLE_YIELD:
+		sched_yield();
+		return;
+	case IDLE_SLEEP:
+		rt_sleep(rt);
+		return;
+	default:
+		if (e <= rt->spin_iters)
+			cpu_relax();
+		else if (e <= (uint64_t)rt->spin_iters + rt->yield_iters)
+			sched_yield();
+		else
+			rt_sleep(rt);
+		return;
+	}
+}
+
+int rt_done(struct rt *rt)
+{
+	if (rt->exit_now)
+		return 1;
+	if (!rt->stopping)
+		return 0;
+	if (rt_now_ns() > rt->drain_end_ns) {
+		rt_log(rt, "drain took longer than %lld ms: leaving with work pending",
+		       (long long)(RT_DRAIN_NS / 1000000));
+		return 1;
+	}
+	if (rt->last_work == 0 && !inputs_ready(rt) &&
+	    !(rt->ops && rt->ops->busy && rt->ops->busy(rt)))
+		return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ publish */
+
+int rt_claim(struct rt *rt, uint32_t out, uint32_t n)
+{
+	struct rt_out *o = &rt->out[out];
+	uint64_t pos = 0;
+	uint32_t got = ring_claim(o->r, n, &pos);
+	if (DM_UNLIKELY(got < n)) {
+		rt_count(&rt->slot->ctr.backpressure, 1);
+		return 0;
+	}
+	o->claimed = pos;
+	return 1;
+}
+
+static inline void stamp(struct rt *rt, struct rt_out *o, struct msg_hdr *h, int64_t now)
+{
+	_Atomic uint64_t *s = &rt->st->out_seq[o->ring];
+	uint64_t seq = atomic_load_explicit(s, memory_order_relaxed) + 1;
+	/* stored before the message is visible: a restart never reuses it */
+	atomic_store_explicit(s, seq, memory_order_relaxed);
+	h->version = MSG_VERSION;
+	h->seq = seq;
+	h->send_ns = now;
+}
+
+void rt_publish(struct rt *rt, uint32_t out, uint32_t n)
+{
+	struct rt_out *o = &rt->out[out];
+	int64_t now = rt_now_ns();
+	for (uint32_t i = 0; i < n; i++)
+		stamp(rt, o, ring_slot(o->r, o->claimed + i), now);
+	ring_publish(o->r, n);
+	rt->bells |= 1ull << o->consumer;
+	rt_count(&rt->slot->ctr.msgs_out, n);
+}
+
+int rt_send(struct rt *rt, uint32_t out, void *msg, uint32_t len)
+{
+	struct rt_out *o = &rt->out[out];
+	struct msg_hdr *h = msg;
+	stamp(rt, o, h, rt_now_ns());
+	int rc = o->policy == RING_CONFLATE ? ring_offer(o->r, msg, len)
+					    : ring_try_push(o->r, msg, len);
+	if (DM_UNLIKELY(rc < 0)) {
+		atomic_store_explicit(&rt->st->out_seq[o->ring], h->seq - 1,
+				      memory_order_relaxed);
+		rt_count(&rt->slot->ctr.backpressure, 1);
+		return rc;
+	}
+	rt->bells |= 1ull << o->consumer;
+	rt_count(&rt->slot->ctr.msgs_out, 1);
+	return rc;
+}

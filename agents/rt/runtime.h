@@ -1,0 +1,256 @@
+/*
+ * runtime.h — what every agent process shares: attach, register,
+ * heartbeat, poll the input rings, publish, wait, obey control commands,
+ * drain and leave.
+ *
+ * Design note.  An agent main is
+ *
+ *   rt_args_parse -> rt_open -> (agent init: rt_set_ops) -> rt_running
+ *   while (!rt_done(&rt)) rt_idle(&rt, rt_work(&rt));
+ *   (agent close) -> rt_close
+ *
+ * rt_open attaches the segment named by --name / $DM_SHM_NAME / the
+ * configuration and checks it against the configuration (agents, rings);
+ * registers in the agent's registry slot (refused while a live process
+ * holds it); opens the agent's restart-surviving region (state.h); finds
+ * the input rings (consumer == me) and output rings (producer == me);
+ * recovers every output ring (ring_producer_recover); pins the CPU if the
+ * configuration says so; installs the signal handlers.
+ *
+ * rt_work is one pass: heartbeat when due; operator signals; every input
+ * ring in round-robin order (the starting ring rotates each pass), up to
+ * RT_BURST messages each: a message whose seq is not above the last one
+ * handled on that ring is a re-delivery and is skipped; MSG_CONTROL is
+ * applied by the runtime then handed to the agent's on_control; anything
+ * else goes to on_msg.  A handler returns 0 (handled: its seq is stored,
+ * the tail moves past it), -EAGAIN (not handled now, nothing changed: the
+ * ring stays where it is until the next pass — used for backpressure), or
+ * another negative error (counted; the message is skipped).  Then on_tick,
+ * then the doorbells of every consumer this pass published to.
+ *
+ * rt_idle applies the configured strategy after an empty pass: spin,
+ * sched_yield, futex sleep, or backoff (spin_iters empty passes, then
+ * yield_iters yields, then sleep).  Sleeping is the doorbell protocol of
+ * shm/doorbell.h: prepare, re-check every input, wait.  A sleep never
+ * outlasts the heartbeat interval or a wake-up time the agent asked for.
+ *
+ * Signals: SIGTERM / SIGINT start a drain (state STOPPING: inputs are
+ * handled until empty and on busy() says 0, at most RT_DRAIN_NS), then
+ * rt_done is true.  Operator signals are turned into control commands:
+ * SIGUSR1 halt, SIGUSR2 resume, SIGHUP reload, SIGRTMIN+1 kill switch,
+ * SIGRTMIN+2 re-arm, SIGRTMIN+3 cancel all (RT_CTL_CANCEL_ALL).  With
+ * $DM_SUPERVISED set the process also drains when its parent dies.
+ *
+ * Threads: one rt per agent process, used by its main thread only.
+ * rt_open / rt_close allocate and make system calls; rt_work makes none
+ * besides clock_gettime (vDSO) and, on a producer whose consumer sleeps,
+ * futex_wake; rt_idle sleeps by design.
+ */
+#ifndef DM_AGENTS_RT_RUNTIME_H
+#define DM_AGENTS_RT_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "agents/rt/state.h"
+#include "agents/rt/topology.h"
+#include "libcore/config.h"
+#include "shm/msg.h"
+#include "shm/seg.h"
+
+#define RT_BURST     32u                   /* messages per ring per pass */
+#define RT_DRAIN_NS  (3000ll * 1000000)    /* longest drain after SIGTERM */
+#define RT_PATH_MAX  512
+
+/* Control commands beyond enum ctl_cmd, delivered to on_control only. */
+#define RT_CTL_CANCEL_ALL 100u
+
+/* rt_open flags */
+#define RT_O_NO_SIGNALS 0x1u /* tests: leave signal dispositions alone */
+#define RT_O_NO_PIN     0x2u /* ignore the configured CPU */
+
+/* Command line common to every agent. */
+struct rt_args {
+	const char *conf;     /* -c CONF; NULL = built-in defaults */
+	const char *name;     /* --name SEG; NULL = $DM_SHM_NAME, else config */
+	const char *run_dir;  /* --run-dir DIR; NULL = $DM_RUN_DIR, else
+			       * system.run_dir/<segment name without '/'> */
+	const char *input;    /* --input FILE (data) */
+	const char *format;   /* --format F (data; default auto) */
+	int         exit_at_end; /* --exit-at-end (data): leave once replayed */
+	int         realtime;    /* --pace realtime (data): keep the market's pace */
+	double      speed;       /* --speed X (data, realtime): X times the market; 1 */
+};
+
+/*
+ * Parse argv into a.  Returns 0; 1 after printing --help to stdout (exit
+ * 0); 2 after printing a usage error to stderr (exit 2).  agent names the
+ * program in messages.  Pointers in a point into argv.
+ */
+int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent);
+
+struct rt;
+
+struct rt_ops {
+	/* A message from input `in`; see the design note for the returns. */
+	int  (*on_msg)(struct rt *rt, uint32_t in, const struct msg_hdr *m);
+	/* Once per pass after the inputs; returns units of work done. */
+	int  (*on_tick)(struct rt *rt, int64_t now_ns);
+	/* After the runtime applied a command: c is the message, or NULL for
+	 * an operator signal. */
+	void (*on_control)(struct rt *rt, uint32_t cmd, const struct msg_control *c);
+	/* 1 while work is left that a drain must finish (unsent messages). */
+	int  (*busy)(struct rt *rt);
+};
+
+struct rt_in {
+	struct ring *r;
+	uint32_t ring;       /* segment ring index */
+	uint16_t producer;   /* agent index */
+	uint16_t pad;
+	const char *name;    /* ring name (in the segment header) */
+};
+
+struct rt_out {
+	struct ring *r;
+	uint32_t ring;
+	uint16_t consumer;
+	uint16_t policy;     /* enum ring_policy */
+	const char *name;
+	uint64_t claimed;    /* head when the last rt_claim succeeded */
+};
+
+struct rt {
+	struct seg seg;
+	struct dm_config cfg;
+	struct rt_args args;
+	uint32_t self;              /* enum cfg_agent_id */
+	uint32_t oflags;            /* RT_O_* */
+	const char *name;           /* agent name */
+	struct agent_slot *slot;    /* own registry slot */
+	struct rt_state *st;        /* own state region */
+	void *app;                  /* own app area (RT_APP_SIZE bytes) */
+	int app_fresh;              /* 1 if the app area was just zeroed */
+	const struct rt_ops *ops;
+	void *ctx;                  /* the agent's process-local context */
+
+	uint32_t n_in, n_out;
+	struct rt_in in[SEG_MAX_RINGS];
+	struct rt_out out[SEG_MAX_RINGS];
+	uint32_t rr;                /* first input polled next pass */
+	uint64_t bells;             /* bit per consumer agent to ring */
+
+	uint32_t idle;              /* enum cfg_idle */
+	uint32_t spin_iters, yield_iters;
+	uint64_t empty;             /* consecutive empty passes */
+	int64_t sleep_ns;           /* longest futex sleep */
+
+	int64_t now_ns;             /* CLOCK_REALTIME at the start of the pass */
+	int64_t hb_ns, next_hb_ns, stale_ns;
+	int64_t wake_at_ns;         /* agent: wake up by then (0 = no timer);
+				     * cleared at the start of every pass */
+
+	int stopping;               /* drain in progress */
+	int exit_now;               /* leave at the end of this pass */
+	int last_work;
+	int64_t drain_end_ns;
+	int32_t parent;             /* supervisor pid when $DM_SUPERVISED */
+	char run_dir[RT_PATH_MAX];
+};
+
+/*
+ * Set up the process as agent `agent` (enum cfg_agent_id) with a as its
+ * command line.  app_version (> 0) and app_size (<= RT_APP_SIZE) describe
+ * the agent's struct in its app area; a region holding another version is
+ * refused.  Returns 0, or a negative error after printing one line to
+ * stderr that says what failed and what to do (no segment: start it with
+ * dmctl; slot held by a live pid; layout mismatch...).  On failure nothing
+ * stays open.  Allocates (config), makes system calls; start-up only.
+ */
+int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
+	    uint32_t app_version, uint32_t app_size, uint32_t oflags);
+
+/* Install the agent's callbacks and context (before rt_running). */
+static inline void rt_set_ops(struct rt *rt, const struct rt_ops *ops, void *ctx)
+{
+	rt->ops = ops;
+	rt->ctx = ctx;
+}
+
+/* Setup done: state RUNNING (HALTED if the region says so), first heartbeat. */
+void rt_running(struct rt *rt);
+
+/* One work pass; returns the messages handled plus on_tick's work. */
+int rt_work(struct rt *rt);
+
+/* Wait according to the idle strategy when work == 0; reset it otherwise. */
+void rt_idle(struct rt *rt, int work);
+
+/* 1 when the process should leave the loop. */
+int rt_done(struct rt *rt);
+
+/* Start a drain as SIGTERM does (e.g. on CTL_SHUTDOWN). */
+void rt_stop(struct rt *rt);
+
+/* Deregister (state EXITED, pid 0), unmap, free the configuration. */
+void rt_close(struct rt *rt);
+
+/* Index of the input / output ring called name, or -1. */
+int rt_in_find(const struct rt *rt, const char *name);
+int rt_out_find(const struct rt *rt, const char *name);
+
+/*
+ * Claim n free slots on output `out`, all or nothing.  Returns 1 with the
+ * slots reserved (fill them through rt_slot(rt, out, 0..n-1), then
+ * rt_publish), 0 when full (counted as backpressure; nothing changed).
+ * An unpublished claim is harmless: the next claim returns the same slots.
+ */
+int rt_claim(struct rt *rt, uint32_t out, uint32_t n);
+
+static inline void *rt_slot(struct rt *rt, uint32_t out, uint32_t i)
+{
+	return ring_slot(rt->out[out].r, rt->out[out].claimed + i);
+}
+
+/*
+ * Publish n claimed slots: stamps each header's version, seq (next of the
+ * ring, stored in the region before publishing) and send_ns; the caller
+ * has set type, flags, size and origin_ns.  Marks the consumer's bell.
+ */
+void rt_publish(struct rt *rt, uint32_t out, uint32_t n);
+
+/*
+ * Copy one message out (header stamped as rt_publish does): ring_try_push
+ * on a block ring, ring_offer on a conflate ring.  Returns 0 published,
+ * 1 waiting in the conflate side slot, -EAGAIN full (counted; the seq is
+ * not used up).
+ */
+int rt_send(struct rt *rt, uint32_t out, void *msg, uint32_t len);
+
+/* Ring the bells marked by publishes now (rt_work does it every pass). */
+void rt_ring_bells(struct rt *rt);
+
+/* RT_SF_* flags of the own region. */
+static inline uint32_t rt_flags(const struct rt *rt)
+{
+	return atomic_load_explicit(&rt->st->flags, memory_order_relaxed);
+}
+
+/* Counters of the own registry slot (single writer: no locked op). */
+static inline void rt_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* CLOCK_REALTIME in ns. */
+int64_t rt_now_ns(void);
+
+/* One line on stderr: "<UTC time> <agent>[pid]: <text>".  Not for hot paths. */
+void rt_log(const struct rt *rt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Path of a file in the run directory into out; -ENAMETOOLONG. */
+int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n);
+
+#endif /* DM_AGENTS_RT_RUNTIME_H */

@@ -1,0 +1,90 @@
+/*
+ * state.h — agent state that survives a restart, in the segment's user
+ * area (seg_user(), TOPOLOGY_USER_SIZE bytes, zero at creation).
+ *
+ *   user area
+ *   +--------------------------+ 0
+ *   | reserved (zero)          |  RT_USER_RESERVED bytes
+ *   +--------------------------+ RT_USER_RESERVED + a * RT_REGION_SIZE
+ *   | region of agent a        |  a = enum cfg_agent_id (coordinator = 0 ...)
+ *   |  struct rt_state         |  runtime: per-ring sequence numbers, flags
+ *   |  (RT_STATE_SIZE bytes)   |
+ *   |  app area                |  the agent's own versioned struct
+ *   |  (RT_APP_SIZE bytes)     |  (agents/rt/agents.h)
+ *   +--------------------------+
+ *
+ * Only agent a writes region a; anybody may read it (dm-shmdump, tests,
+ * the supervisor).  A region is initialised by the first process that
+ * opens it: zero it, fill the header, publish the magic last (release).
+ * A region whose magic, version or size differs from this build's is
+ * refused (-DM_ELAYOUT), never reinterpreted; the app area likewise by
+ * app_version / app_size.  Segment creation zeroes everything, so a new
+ * run starts afresh while an agent restart inside one run resumes.
+ *
+ * Sequence numbers (msg_hdr.seq) are per (producer, ring): out_seq[r] is
+ * the last seq the producer gave out on ring r, stored before the message
+ * is published, so a restarted producer never reuses one.  in_seq[r] is
+ * the last seq the consumer finished handling; it is stored after the
+ * handler returns and before the tail is committed, so a message
+ * re-delivered after a crash is recognised and skipped.  Both arrays are
+ * indexed by segment ring index.
+ */
+#ifndef DM_AGENTS_RT_STATE_H
+#define DM_AGENTS_RT_STATE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "agents/rt/topology.h"
+#include "libcore/config.h"
+#include "shm/seg.h"
+
+#define RT_USER_RESERVED 4096u
+#define RT_REGION_SIZE   (128u << 10)
+#define RT_STATE_SIZE    4096u
+#define RT_APP_SIZE      (RT_REGION_SIZE - RT_STATE_SIZE)
+#define RT_STATE_MAGIC   0x3130545352544d44ull /* "DMRTST01" little-endian */
+#define RT_STATE_VERSION 1u
+
+/* rt_state.flags: latched until cleared by a control command */
+#define RT_SF_HALTED 0x1u /* CTL_HALT: refuse new orders (agent-specific) */
+#define RT_SF_KILLED 0x2u /* CTL_KILL_SWITCH: latched until CTL_REARM */
+
+struct rt_state {
+	_Atomic uint64_t magic;        /* RT_STATE_MAGIC once initialised */
+	uint32_t version;              /* RT_STATE_VERSION */
+	uint32_t size;                 /* sizeof(struct rt_state) */
+	uint32_t agent;                /* region owner, enum cfg_agent_id */
+	_Atomic uint32_t app_version;  /* agent layout version; 0 = app area unset */
+	uint32_t app_size;             /* bytes of the app area in use */
+	_Atomic uint32_t flags;        /* RT_SF_* */
+	_Atomic uint64_t opens;        /* processes that opened the region */
+	_Atomic uint64_t dup_skipped;  /* re-delivered messages skipped by seq */
+	_Atomic uint64_t in_seq[SEG_MAX_RINGS];  /* by ring: last seq handled */
+	_Atomic uint64_t out_seq[SEG_MAX_RINGS]; /* by ring: last seq given out */
+};
+_Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
+_Static_assert(RT_USER_RESERVED + AGENT_COUNT * RT_REGION_SIZE <= TOPOLOGY_USER_SIZE,
+	       "every agent region fits the user area");
+
+static inline struct rt_state *rt_state_of(const struct seg *s, uint32_t agent)
+{
+	return (struct rt_state *)(void *)((uint8_t *)seg_user(s) + RT_USER_RESERVED +
+					   (size_t)agent * RT_REGION_SIZE);
+}
+
+static inline void *rt_app_of(const struct seg *s, uint32_t agent)
+{
+	return (uint8_t *)rt_state_of(s, agent) + RT_STATE_SIZE;
+}
+
+/* 1 if the region of agent holds an initialised state of this build. */
+static inline int rt_state_valid(const struct seg *s, uint32_t agent)
+{
+	const struct rt_state *st = rt_state_of(s, agent);
+	return atomic_load_explicit(&((struct rt_state *)st)->magic, memory_order_acquire) ==
+		       RT_STATE_MAGIC &&
+	       st->version == RT_STATE_VERSION && st->size == sizeof(struct rt_state);
+}
+
+#endif /* DM_AGENTS_RT_STATE_H */

@@ -1,0 +1,997 @@
+/*
+ * test_agents.c — the six agents end to end, as separate processes under
+ * tools/dmctl (a multi-process integration test kept in tests/unit/ until
+ * the Makefile has a rule for tests/integration/).
+ *
+ *   dm-gen --seed 1 --events 20000  ->  dmctl start --input  ->  wait for
+ *   the replay and for every ring to drain  ->  dmctl restart risk (its
+ *   position survives)  ->  kill -9 feature (the supervisor restarts it)
+ *   ->  dmctl stop  ->  the segment is gone, every agent exited, and
+ *   every order execution journaled has an approving decision in the
+ *   coordinator's journal.
+ *
+ * Then the vote in one process (suite coordinator): release, a risk
+ * veto, a missing vote at the deadline and a stale voter each block;
+ * agent down and halt block before any vote; ids unique across a
+ * coordinator restart.
+ *
+ * The agents and tools are taken from the build this test belongs to
+ * (<build>/bin beside <build>/tests), dmctl from the source tree above it.
+ * Each run has its own segment name and run directory; the fixture kills
+ * the supervisor and every agent and unlinks the segment even when an
+ * assertion fails.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agents/rt/agents.h"
+#include "agents/rt/dump.h"
+#include "agents/rt/topology.h"
+#include "libcore/agent/quality.h"
+#include "libcore/journal.h"
+#include "libcore/vote/vote.h"
+#include "shm/msg.h"
+#include "shm/seg.h"
+#include "tests/helpers.h"
+
+static char segname[SEG_NAME_MAX];
+static char rundir[256];
+static char bindir[PATH_MAX];
+static char dmctl[PATH_MAX];
+
+static int exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+/* <build>/tests/test_agents -> <build>/bin; the tree holding tools/dmctl */
+static void find_paths(void)
+{
+	char exe[PATH_MAX / 2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	*slash = '\0';                                     /* <build>/tests */
+	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
+	char dir[PATH_MAX / 2];
+	snprintf(dir, sizeof(dir), "%s", exe);
+	for (int up = 0; up < 6; up++) {
+		snprintf(dmctl, sizeof(dmctl), "%s/tools/dmctl", dir);
+		if (exists(dmctl))
+			return;
+		char *s = strrchr(dir, '/');
+		if (!s || s == dir)
+			break;
+		*s = '\0';
+	}
+	cr_assert_fail("tools/dmctl not found above %s", exe);
+}
+
+static void kill_pidfile(const char *file)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", rundir, file);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	int pid = 0;
+	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
+		kill(pid, SIGKILL);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	t_seg_name(segname, sizeof(segname), "agents");
+	snprintf(rundir, sizeof(rundir), "/tmp%s", segname);
+	find_paths();
+	setenv("DM_SHM_NAME", segname, 1);
+	setenv("DM_RUN_DIR", rundir, 1);
+	setenv("DM_BIN", bindir, 1);
+	mkdir(rundir, 0755);
+}
+
+static void teardown(void)
+{
+	kill_pidfile("supervisor.pid");
+	for (int a = 0; a < AGENT_COUNT; a++) {
+		char f[64];
+		snprintf(f, sizeof(f), "%s.pid", cfg_agent_names[a]);
+		kill_pidfile(f);
+	}
+	/* agents not in a pid file (between launch and write) die with the
+	 * supervisor (PR_SET_PDEATHSIG); give them a moment */
+	usleep(200 * 1000);
+	seg_unlink(segname);
+	char cmd[600];
+	if (getenv("DM_TEST_KEEP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+		if (system(cmd) != 0)
+			cr_log_warn("could not remove %s", rundir);
+	}
+}
+
+TestSuite(agents, .init = setup, .fini = teardown);
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+}
+
+static void show_logs(void)
+{
+	run("tail -n 20 '%s'/*.log >&2", rundir);
+}
+
+/* no agent log holds a sanitizer report (an agent that aborted on one
+ * would be restarted by the supervisor and hide it) */
+static void expect_clean_logs(void)
+{
+	int rc = run("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", rundir);
+	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
+}
+
+/* wait for path to exist, up to timeout_s */
+static int wait_file(const char *path, int timeout_s)
+{
+	int64_t end = t_now_ns() + (int64_t)timeout_s * 1000000000;
+	while (t_now_ns() < end) {
+		if (exists(path))
+			return 1;
+		usleep(50 * 1000);
+	}
+	return 0;
+}
+
+/* every ring empty and no ballot open, three polls in a row, up to 30 s */
+static int wait_drained(void)
+{
+	struct seg s;
+	if (seg_attach(&s, segname, 1) != 0)
+		return 0;
+	int quiet = 0;
+	int64_t end = t_now_ns() + 30ll * 1000000000;
+	while (quiet < 3 && t_now_ns() < end) {
+		uint64_t fill = 0;
+		for (uint32_t i = 0; i < s.hdr->n_rings; i++) {
+			struct ring_stats st;
+			ring_stats(seg_ring(&s, i), &st);
+			fill += st.head - st.tail + st.pending;
+		}
+		const struct ag_coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
+		for (uint32_t i = 0; i < AG_COORD_BALLOTS; i++)
+			fill += cs->ballot[i].state != AG_B_FREE;
+		quiet = fill == 0 ? quiet + 1 : 0;
+		usleep(100 * 1000);
+	}
+	seg_close(&s);
+	return quiet >= 3;
+}
+
+#define MAX_DECISIONS 4096
+
+Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
+{
+	char journal[512], path[512];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+
+	int rc = run("'%s' start --input '%s' >'%s/start.out' 2>&1", dmctl, journal, rundir);
+	if (rc != 0) {
+		run("cat '%s/start.out' >&2", rundir);
+		show_logs();
+	}
+	cr_assert_eq(rc, 0, "dmctl start");
+
+	snprintf(path, sizeof(path), "%s/data.done", rundir);
+	int done = wait_file(path, 180);
+	if (!done)
+		show_logs();
+	cr_assert(done, "the data agent finished the replay");
+	cr_assert(wait_drained(), "every ring drained and every ballot decided");
+
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		cr_expect_eq(atomic_load(&seg_agent(&s, a)->restarts), 0, "%s never restarted",
+			     cfg_agent_names[a]);
+
+	/* restart on request: risk comes back with its position */
+	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	int64_t position = rs->pos[rs->cur & 1].position;
+	uint64_t fills = rs->pos[rs->cur & 1].fills;
+	rc = run("'%s' restart risk >>'%s/restart.out' 2>&1", dmctl, rundir);
+	cr_expect_eq(rc, 0, "dmctl restart risk");
+	cr_expect_eq(atomic_load(&seg_agent(&s, AGENT_RISK)->generation), 2);
+	cr_expect_eq(rs->pos[rs->cur & 1].position, position, "position survives the restart");
+	cr_expect_eq(rs->pos[rs->cur & 1].fills, fills);
+
+	/* a crash: the supervisor restarts the agent */
+	int victim = atomic_load(&seg_agent(&s, AGENT_FEATURE)->pid);
+	cr_assert_gt(victim, 0);
+	kill(victim, SIGKILL);
+	int64_t end = t_now_ns() + 15ll * 1000000000;
+	int back = 0;
+	while (!back && t_now_ns() < end) {
+		const struct agent_slot *a = seg_agent(&s, AGENT_FEATURE);
+		int32_t p = atomic_load(&((struct agent_slot *)a)->pid);
+		back = atomic_load(&((struct agent_slot *)a)->generation) == 2 && p > 0 &&
+		       p != victim && atomic_load(&((struct agent_slot *)a)->state) == AGENT_RUNNING;
+		usleep(20 * 1000);
+	}
+	if (!back)
+		show_logs();
+	cr_assert(back, "feature restarted after kill -9");
+	cr_expect_eq(run("grep -q 'feature crashed' '%s/supervisor.log'", rundir), 0);
+
+	/* the agents' pids before the stop, to check they are all gone after */
+	int pids[AGENT_COUNT] = { 0 };
+	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
+		pids[a] = atomic_load(&seg_agent(&s, a)->pid);
+		cr_expect_gt(pids[a], 0, "%s registered", cfg_agent_names[a]);
+	}
+	seg_close(&s);
+
+	rc = run("'%s' status >/dev/null", dmctl);
+	cr_expect_eq(rc, 0, "dmctl status: everything runs");
+	rc = run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl stop");
+
+	/* the segment is unlinked and every agent exited */
+	int fd = shm_open(segname, O_RDONLY, 0);
+	cr_expect_eq(fd, -1, "segment %s still exists after stop", segname);
+	if (fd >= 0)
+		close(fd);
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		cr_expect(pids[a] <= 0 || (kill(pids[a], 0) != 0 && errno == ESRCH),
+			  "%s (pid %d) still alive", cfg_agent_names[a], pids[a]);
+	rc = run("grep -q 'stopped; segment' '%s/supervisor.log'", rundir);
+	cr_expect_eq(rc, 0, "the supervisor stopped cleanly");
+	expect_clean_logs();
+	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
+		rc = run("grep -q ' exit: ' '%s/%s.log'", rundir, cfg_agent_names[a]);
+		cr_expect_eq(rc, 0, "%s drained and exited cleanly", cfg_agent_names[a]);
+	}
+
+	/* every decision, by id */
+	static struct vote_record dec[MAX_DECISIONS];
+	uint32_t n_dec = 0, n_rel = 0;
+	struct journal_reader jr;
+	const struct jrec *r;
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_DECISIONS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0, "open %s", path);
+	while ((rc = journal_next(&jr, &r)) == 1) {
+		cr_assert_eq(r->type, JREC_DECISION);
+		cr_assert_eq(r->len, sizeof(struct vote_record));
+		cr_assert_lt(n_dec, MAX_DECISIONS);
+		memcpy(&dec[n_dec], r->payload, sizeof(dec[0]));
+		cr_expect_eq(dec[n_dec].version, VOTE_RECORD_VERSION);
+		cr_expect(dec[n_dec].outcome == VOTE_RELEASE || dec[n_dec].outcome == VOTE_BLOCK);
+		if (dec[n_dec].outcome == VOTE_RELEASE) {
+			n_rel++;
+			cr_expect_eq(dec[n_dec].reason, VOTE_R_APPROVED);
+			cr_expect_neq(dec[n_dec].client_order_id, 0);
+			/* the votes: risk (the veto holder) approved */
+			cr_expect_eq(dec[n_dec].v[0].voter, AGENT_RISK);
+			cr_expect_eq(dec[n_dec].v[0].verdict, VOTE_V_APPROVE);
+		}
+		n_dec++;
+	}
+	cr_assert_eq(rc, 0, "decisions journal reads to its end");
+	journal_reader_close(&jr);
+	for (uint32_t i = 1; i < n_dec; i++)
+		for (uint32_t j = 0; j < i; j++)
+			cr_assert_neq(dec[i].decision_id, dec[j].decision_id, "decision ids unique");
+
+	/* every order execution received has an approving decision */
+	uint32_t n_orders = 0;
+	uint64_t last_coid = 0;
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_ORDERS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0, "open %s", path);
+	while ((rc = journal_next(&jr, &r)) == 1) {
+		if (r->type == JREC_EXEC)
+			continue;
+		cr_assert_eq(r->type, JREC_ORDER);
+		cr_assert_eq(r->len, sizeof(struct msg_order));
+		struct msg_order o;
+		memcpy(&o, r->payload, sizeof(o));
+		const struct vote_record *d = NULL;
+		for (uint32_t i = 0; i < n_dec && !d; i++)
+			if (dec[i].decision_id == o.decision_id)
+				d = &dec[i];
+		cr_assert_not_null(d, "order %llu: no decision %llx in the journal",
+				   (unsigned long long)o.client_order_id,
+				   (unsigned long long)o.decision_id);
+		cr_expect_eq(d->outcome, VOTE_RELEASE, "order %llu: decision %llx is a %s",
+			     (unsigned long long)o.client_order_id,
+			     (unsigned long long)o.decision_id, vote_outcome_name(d->outcome));
+		cr_expect_eq(d->client_order_id, o.client_order_id);
+		cr_expect_eq(d->px, o.px);
+		cr_expect_eq(d->qty, o.qty);
+		cr_expect_eq(d->side, o.side);
+		cr_expect_gt(o.client_order_id, last_coid, "client order ids increase, no duplicate");
+		last_coid = o.client_order_id;
+		n_orders++;
+	}
+	cr_assert_eq(rc, 0, "orders journal reads to its end");
+	journal_reader_close(&jr);
+	cr_log_info("%u decisions, %u released, %u orders", n_dec, n_rel, n_orders);
+	cr_expect_gt(n_dec, 0, "the replay produced decisions");
+	cr_expect_gt(n_orders, 0, "the replay produced orders");
+	cr_expect_eq(n_orders, n_rel, "every released decision reached execution once");
+}
+
+Test(agents, dmctl_usage_errors_exit_2)
+{
+	cr_expect_eq(run("'%s' >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(run("'%s' bogus >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(run("'%s' restart nobody >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(run("'%s' --name noslash status >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(run("'%s' --help >/dev/null 2>&1", dmctl), 0);
+	cr_expect_eq(run("'%s' start --input /nonexistent >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(run("'%s' stop >/dev/null 2>&1", dmctl), 1, "nothing to stop");
+	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
+}
+
+/* ------------------------------------------------------------------
+ * The coordinator's vote in one process: the coordinator glue runs on a
+ * real segment while the test plays ml (intents) and the three voters
+ * (vote requests in, votes out) through their own runtime handles, and
+ * keeps every heartbeat fresh unless a test makes one stale.
+ */
+
+static struct rt crt[AGENT_COUNT];
+static int c_open[AGENT_COUNT];
+static int64_t stale_at[AGENT_COUNT]; /* != 0: heartbeat frozen there */
+
+static void c_setup(void)
+{
+	struct dm_config c;
+	struct seg_spec spec;
+	struct seg s;
+	config_defaults(&c);
+	t_seg_name(segname, sizeof(segname), "coord");
+	snprintf(rundir, sizeof(rundir), "/tmp%s", segname);
+	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
+	seg_close(&s);
+}
+
+static void c_teardown(void)
+{
+	for (int a = 0; a < AGENT_COUNT; a++)
+		if (c_open[a]) {
+			if (a == AGENT_COORDINATOR)
+				ag_coord_close(&crt[a]);
+			rt_close(&crt[a]);
+			c_open[a] = 0;
+		}
+	seg_unlink(segname);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", rundir);
+}
+
+TestSuite(coordinator, .init = c_setup, .fini = c_teardown);
+
+/* open every agent; the coordinator with its glue (after the env is set) */
+static void c_start(void)
+{
+	static const uint32_t sizes[AGENT_COUNT] = {
+		[AGENT_COORDINATOR] = sizeof(struct ag_coord_state),
+	};
+	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
+		struct rt_args args = { .name = segname, .run_dir = rundir };
+		uint32_t v = a == AGENT_COORDINATOR ? AG_COORD_VERSION : 1;
+		cr_assert_eq(rt_open(&crt[a], a, &args, v, sizes[a] ? sizes[a] : 64,
+				     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0, "open %s", cfg_agent_names[a]);
+		c_open[a] = 1;
+		rt_running(&crt[a]);
+	}
+	cr_assert_eq(ag_coord_init(&crt[AGENT_COORDINATOR]), 0);
+}
+
+static void c_beat(void)
+{
+	int64_t now = rt_now_ns();
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		agent_heartbeat(crt[a].slot, stale_at[a] ? stale_at[a] : now);
+}
+
+/* run the coordinator for ms milliseconds (at least one pass) */
+static void c_pump(int ms)
+{
+	int64_t end = rt_now_ns() + (int64_t)ms * 1000000;
+	do {
+		c_beat();
+		rt_work(&crt[AGENT_COORDINATOR]);
+	} while (rt_now_ns() < end);
+}
+
+static void c_intent(int side, int64_t px)
+{
+	struct rt *ml = &crt[AGENT_ML];
+	struct msg_intent it;
+	memset(&it, 0, sizeof(it));
+	it.hdr.type = MSG_INTENT;
+	it.hdr.size = sizeof(it);
+	it.hdr.origin_ns = rt_now_ns();
+	it.intent_id = 77;
+	it.px = px;
+	it.qty = 1;
+	it.side = (int8_t)side;
+	it.ord_type = ORD_LIMIT;
+	it.tif = TIF_IOC;
+	cr_assert_eq(rt_send(ml, (uint32_t)rt_out_find(ml, "intents"), &it, sizeof(it)), 0);
+	rt_ring_bells(ml);
+}
+
+/* the voter answers the vote request waiting for it; 0 if none waits */
+static int c_vote(uint32_t agent, uint8_t verdict, uint32_t reason)
+{
+	struct rt *v = &crt[agent];
+	char name[RING_NAME_MAX];
+	snprintf(name, sizeof(name), "vote_req_%s", cfg_agent_names[agent]);
+	struct ring *in = v->in[rt_in_find(v, name)].r;
+	struct msg_vote_req q;
+	if (ring_try_pop(in, &q, sizeof(q)) != 0)
+		return 0;
+	cr_assert_eq(q.hdr.type, MSG_VOTE_REQ);
+	struct msg_vote m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_VOTE;
+	m.hdr.size = sizeof(m);
+	m.decision_id = q.decision_id;
+	m.voter = (uint16_t)agent;
+	m.verdict = verdict;
+	m.reason = reason;
+	snprintf(name, sizeof(name), "votes_%s", cfg_agent_names[agent]);
+	cr_assert_eq(rt_send(v, (uint32_t)rt_out_find(v, name), &m, sizeof(m)), 0);
+	return 1;
+}
+
+/* orders the coordinator published */
+static uint64_t c_orders(void)
+{
+	struct rt *co = &crt[AGENT_COORDINATOR];
+	struct ring_stats st;
+	ring_stats(co->out[rt_out_find(co, "orders")].r, &st);
+	return st.head;
+}
+
+/* the last decision journaled */
+static int c_last_decision(struct vote_record *out)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_DECISIONS_JOURNAL);
+	struct journal_reader jr;
+	if (journal_open_read(&jr, path, 0) != 0)
+		return 0;
+	const struct jrec *r;
+	int n = 0;
+	while (journal_next(&jr, &r) == 1)
+		if (r->type == JREC_DECISION && r->len == sizeof(*out)) {
+			memcpy(out, r->payload, sizeof(*out));
+			n++;
+		}
+	journal_reader_close(&jr);
+	return n;
+}
+
+Test(coordinator, approving_voters_release_the_order)
+{
+	c_start();
+	c_pump(1);
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	cr_assert(c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_FEATURE, VOTE_APPROVE, VOTE_R_APPROVED));
+	c_pump(1);
+	cr_expect_eq(c_orders(), 1);
+	struct vote_record d;
+	cr_assert_eq(c_last_decision(&d), 1);
+	cr_expect_eq(d.outcome, VOTE_RELEASE);
+	cr_expect_eq(d.client_order_id, 1);
+	cr_expect_eq(d.px, 26000);
+	cr_expect_eq(d.side, SIDE_BUY);
+	struct msg_order o;
+	struct rt *ex = &crt[AGENT_EXECUTION];
+	cr_assert_eq(ring_try_pop(ex->in[rt_in_find(ex, "orders")].r, &o, sizeof(o)), 0);
+	cr_expect_eq(o.decision_id, d.decision_id);
+	cr_expect_eq(o.client_order_id, 1);
+
+	/* what a monitor sees of it */
+	json_t *j = rt_dump_json(&crt[AGENT_COORDINATOR].seg);
+	json_t *co = json_object_get(json_object_get(j, "agents"), "coordinator");
+	cr_expect_eq(json_integer_value(json_object_get(co, "released")), 1);
+	json_t *dec = json_array_get(json_object_get(j, "decisions"), 0);
+	cr_assert_not_null(dec);
+	cr_expect_str_eq(json_string_value(json_object_get(dec, "outcome")), "release");
+	cr_expect_eq(json_array_size(json_object_get(dec, "votes")), 3);
+	/* the test's stand-in ml has no ml state of this layout: not shown */
+	cr_expect_null(json_object_get(json_object_get(json_object_get(j, "agents"), "ml"),
+				       "intents"));
+	json_decref(j);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	rt_dump_text(&crt[AGENT_COORDINATOR].seg, f);
+	fclose(f);
+	cr_expect(strstr(text, "released 1") != NULL, "text: %s", text);
+	free(text);
+}
+
+Test(coordinator, risk_veto_blocks_the_order)
+{
+	c_start();
+	c_pump(1);
+	c_intent(SIDE_SELL, 26000);
+	c_pump(1);
+	cr_assert(c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_FEATURE, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_RISK, VOTE_REJECT, VOTE_R_POS_LIMIT));
+	c_pump(1);
+	cr_expect_eq(c_orders(), 0, "no order");
+	struct vote_record d;
+	cr_assert_eq(c_last_decision(&d), 1);
+	cr_expect_eq(d.outcome, VOTE_BLOCK);
+	cr_expect_eq(d.reason, VOTE_R_VETOED);
+	cr_expect_eq(d.decisive, 0);
+	cr_expect_eq(d.v[0].reason, VOTE_R_POS_LIMIT);
+	cr_expect_eq(d.client_order_id, 0);
+}
+
+Test(coordinator, missing_vote_at_deadline_blocks_the_order)
+{
+	setenv("DM_VOTE_DEADLINE_US", "20000", 1);
+	c_start();
+	c_pump(1);
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	cr_assert(c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_FEATURE, VOTE_APPROVE, VOTE_R_APPROVED));
+	c_pump(5);
+	struct vote_record d;
+	cr_expect_eq(c_last_decision(&d), 0, "undecided before the deadline");
+	c_pump(30); /* risk never answers */
+	cr_expect_eq(c_orders(), 0, "no order");
+	cr_assert_eq(c_last_decision(&d), 1);
+	cr_expect_eq(d.outcome, VOTE_BLOCK);
+	cr_expect_eq(d.reason, VOTE_R_DEADLINE);
+	cr_expect_eq(d.v[0].verdict, VOTE_V_NONE, "risk's vote missing");
+	cr_expect_geq(d.decided_ns, d.deadline_ns);
+	/* a vote after the decision changes nothing */
+	cr_assert(c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED));
+	c_pump(1);
+	cr_expect_eq(c_orders(), 0);
+	cr_expect_eq(((struct ag_coord_state *)crt[AGENT_COORDINATOR].app)->late_votes, 1);
+}
+
+Test(coordinator, stale_voter_blocks_the_order)
+{
+	setenv("DM_VOTE_QUORUM", "all", 1);
+	c_start();
+	c_pump(1);
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	/* feature stops beating with its vote outstanding */
+	stale_at[AGENT_FEATURE] = rt_now_ns() - 10ll * 1000000000;
+	cr_assert(c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED));
+	cr_assert(c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED));
+	c_pump(2);
+	cr_expect_eq(c_orders(), 0, "no order");
+	struct vote_record d;
+	cr_assert_eq(c_last_decision(&d), 1);
+	cr_expect_eq(d.outcome, VOTE_BLOCK);
+	cr_expect_eq(d.reason, VOTE_R_NO_QUORUM);
+	cr_expect_eq(d.v[2].voter, AGENT_FEATURE);
+	cr_expect_eq(d.v[2].verdict, VOTE_V_REJECT);
+	cr_expect_eq(d.v[2].reason, VOTE_R_STALE_VOTER);
+}
+
+Test(coordinator, agent_down_or_halt_blocks_before_any_vote)
+{
+	c_start();
+	stale_at[AGENT_DATA] = rt_now_ns() - 10ll * 1000000000;
+	c_pump(60); /* a health check sees data down */
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	struct vote_record d;
+	cr_assert_eq(c_last_decision(&d), 1);
+	cr_expect_eq(d.outcome, VOTE_BLOCK);
+	cr_expect_eq(d.reason, VOTE_R_AGENT_DOWN);
+	cr_expect_eq(c_vote(AGENT_RISK, VOTE_APPROVE, 0), 0, "no vote was asked");
+
+	stale_at[AGENT_DATA] = 0;
+	atomic_fetch_or(&crt[AGENT_COORDINATOR].st->flags, RT_SF_HALTED);
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	cr_assert_eq(c_last_decision(&d), 2);
+	cr_expect_eq(d.reason, VOTE_R_HALTED);
+	cr_expect_eq(c_orders(), 0);
+}
+
+Test(coordinator, decision_ids_are_unique_across_a_restart)
+{
+	c_start();
+	c_pump(1);
+	c_intent(SIDE_BUY, 26000);
+	c_pump(1);
+	c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_vote(AGENT_FEATURE, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_pump(1);
+	struct vote_record d1, d2;
+	cr_assert_eq(c_last_decision(&d1), 1);
+	/* a new coordinator process on the same segment */
+	ag_coord_close(&crt[AGENT_COORDINATOR]);
+	rt_close(&crt[AGENT_COORDINATOR]);
+	struct rt_args args = { .name = segname, .run_dir = rundir };
+	cr_assert_eq(rt_open(&crt[AGENT_COORDINATOR], AGENT_COORDINATOR, &args, AG_COORD_VERSION,
+			     sizeof(struct ag_coord_state), RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	cr_assert_eq(ag_coord_init(&crt[AGENT_COORDINATOR]), 0);
+	rt_running(&crt[AGENT_COORDINATOR]);
+	c_pump(1);
+	c_intent(SIDE_SELL, 26000);
+	c_pump(1);
+	c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_vote(AGENT_EXECUTION, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_vote(AGENT_FEATURE, VOTE_APPROVE, VOTE_R_APPROVED);
+	c_pump(1);
+	cr_assert_eq(c_last_decision(&d2), 2);
+	cr_expect_neq(d1.decision_id, d2.decision_id);
+	cr_expect_eq(d2.client_order_id, d1.client_order_id + 1);
+	cr_expect_eq(c_orders(), 2);
+}
+
+/* ------------------------------------------------------------------
+ * Chaos: during a paced replay of 100k events, kill -9 a running agent
+ * every 200-500 ms (20 kills, every agent at least three times) and
+ * 'dmctl restart' each agent once.  Afterwards: no client order id names
+ * two orders, no coid is filled twice, every fill the venue made reached
+ * risk (its fill count and position equal the venue's), and every order
+ * has an approving decision.
+ */
+
+TestSuite(chaos, .init = setup, .fini = teardown);
+
+/* wait until agent a runs (alive pid, state running); its pid or 0 */
+static int running_pid(struct seg *s, uint32_t a, int timeout_ms)
+{
+	int64_t end = t_now_ns() + (int64_t)timeout_ms * 1000000;
+	do {
+		struct agent_slot *sl = seg_agent(s, a);
+		int32_t p = atomic_load(&sl->pid);
+		if (p > 0 && atomic_load(&sl->state) == AGENT_RUNNING && kill(p, 0) == 0)
+			return p;
+		usleep(10 * 1000);
+	} while (t_now_ns() < end);
+	return 0;
+}
+
+#define CHAOS_KILLS 20
+#define MAX_FILLS   8192
+
+struct fill {
+	uint64_t exec_id, coid;
+	int64_t  px;
+	int32_t  qty;
+	int8_t   side;
+};
+
+Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
+{
+	char journal[512], path[512];
+	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed 3 --events 100000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	int rc = run("'%s' start --input '%s' --pace realtime --speed 20 >'%s/start.out' 2>&1",
+		     dmctl, journal, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl start");
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+
+	/* the plan: 3 kills per agent + 2 more, and one restart per agent */
+	uint32_t plan[CHAOS_KILLS + AGENT_COUNT];
+	uint32_t n = 0;
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		for (int k = 0; k < 3; k++)
+			plan[n++] = a;
+	plan[n++] = AGENT_EXECUTION;
+	plan[n++] = AGENT_RISK;
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		plan[n++] = 100 + a; /* >= 100: dmctl restart */
+	struct t_rng g;
+	t_rng_seed(&g, (uint64_t)getpid());
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)t_rng_below(&g, i + 1), t = plan[i];
+		plan[i] = plan[j];
+		plan[j] = t;
+	}
+	uint32_t kills[AGENT_COUNT] = { 0 }, restarts = 0, during = 0;
+	snprintf(path, sizeof(path), "%s/data.done", rundir);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = plan[i] % 100;
+		int pid = running_pid(&s, a, 20000);
+		if (!pid)
+			show_logs();
+		cr_assert_gt(pid, 0, "%s back and running", cfg_agent_names[a]);
+		if (!exists(path))
+			during++;
+		if (plan[i] >= 100) {
+			rc = run("'%s' restart %s >>'%s/restart.out' 2>&1", dmctl,
+				 cfg_agent_names[a], rundir);
+			cr_expect_eq(rc, 0, "dmctl restart %s", cfg_agent_names[a]);
+			restarts++;
+		} else {
+			kill(pid, SIGKILL);
+			kills[a]++;
+		}
+		usleep((useconds_t)(200 + t_rng_below(&g, 301)) * 1000);
+	}
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		cr_expect_geq(kills[a], 2, "%s killed at least twice", cfg_agent_names[a]);
+	cr_expect_eq(restarts, AGENT_COUNT);
+	cr_log_info("%u of %u actions during the replay", during, n);
+	cr_expect_geq(during, n / 2, "most of the chaos happened during the replay");
+
+	int done = wait_file(path, 240);
+	if (!done)
+		show_logs();
+	cr_assert(done, "the replay finished");
+	cr_assert(wait_drained(), "every ring drained and every ballot decided");
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		cr_expect_gt(running_pid(&s, a, 5000), 0, "%s running at the end", cfg_agent_names[a]);
+	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	struct risk_pos pos = rs->pos[rs->cur & 1];
+	seg_close(&s);
+	rc = run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
+	cr_assert_eq(rc, 0, "dmctl stop");
+	cr_expect_eq(run("grep -q 'giving up' '%s/supervisor.log'", rundir), 1,
+		     "the supervisor never gave up");
+	expect_clean_logs();
+
+	/* decisions: (decision id, outcome, coid) */
+	static struct vote_record dec[MAX_DECISIONS];
+	uint32_t n_dec = 0;
+	struct journal_reader jr;
+	const struct jrec *r;
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_DECISIONS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0);
+	while ((rc = journal_next(&jr, &r)) == 1 && n_dec < MAX_DECISIONS)
+		memcpy(&dec[n_dec++], r->payload, sizeof(dec[0]));
+	cr_assert_eq(rc, 0);
+	journal_reader_close(&jr);
+
+	/* orders and fills at the venue */
+	static struct msg_order ord[MAX_DECISIONS];
+	static struct fill fills[MAX_FILLS];
+	uint32_t n_ord = 0, n_fill = 0;
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_ORDERS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0);
+	while ((rc = journal_next(&jr, &r)) == 1) {
+		if (r->type == JREC_ORDER) {
+			struct msg_order o;
+			memcpy(&o, r->payload, sizeof(o));
+			int seen = 0;
+			for (uint32_t i = 0; i < n_ord; i++)
+				if (ord[i].client_order_id == o.client_order_id) {
+					/* only a journal write repeated after a kill: same order */
+					cr_expect_eq(ord[i].decision_id, o.decision_id,
+						     "coid %llu names two orders",
+						     (unsigned long long)o.client_order_id);
+					seen = 1;
+				}
+			if (seen)
+				continue;
+			int approved = 0;
+			for (uint32_t i = 0; i < n_dec; i++)
+				approved |= dec[i].decision_id == o.decision_id &&
+					    dec[i].outcome == VOTE_RELEASE &&
+					    dec[i].client_order_id == o.client_order_id;
+			cr_expect(approved, "order %llu without an approving decision",
+				  (unsigned long long)o.client_order_id);
+			cr_assert_lt(n_ord, MAX_DECISIONS);
+			ord[n_ord++] = o;
+		} else if (r->type == JREC_EXEC) {
+			struct msg_exec_report e;
+			memcpy(&e, r->payload, sizeof(e));
+			if (!e.exec_id)
+				continue;
+			int seen = 0;
+			for (uint32_t i = 0; i < n_fill; i++) {
+				if (fills[i].exec_id == e.exec_id) {
+					cr_expect_eq(fills[i].coid, e.client_order_id);
+					cr_expect_eq(fills[i].qty, e.last_qty);
+					seen = 1;
+				} else {
+					cr_expect_neq(fills[i].coid, e.client_order_id,
+						      "coid %llu filled twice",
+						      (unsigned long long)e.client_order_id);
+				}
+			}
+			if (seen)
+				continue;
+			cr_assert_lt(n_fill, MAX_FILLS);
+			fills[n_fill++] = (struct fill){ e.exec_id, e.client_order_id, e.last_px,
+							 e.last_qty, e.side };
+		}
+	}
+	cr_assert_eq(rc, 0);
+	journal_reader_close(&jr);
+
+	int64_t net = 0;
+	for (uint32_t i = 0; i < n_fill; i++)
+		net += fills[i].side * fills[i].qty;
+	cr_log_info("%u decisions, %u orders, %u fills, net %lld; risk %lld from %llu fills",
+		    n_dec, n_ord, n_fill, (long long)net, (long long)pos.position,
+		    (unsigned long long)pos.fills);
+	cr_expect_gt(n_ord, 0, "orders were sent");
+	cr_expect_eq(pos.fills, n_fill, "every fill reached risk exactly once");
+	cr_expect_eq(pos.position, net, "risk's position is the venue's net fills");
+}
+
+/* ------------------------------------------------------------------
+ * The agents' pure logic (libcore/agent/): hand-worked examples.
+ */
+Test(agent_logic, risk_position_and_pnl)
+{
+	struct risk_pos p;
+	risk_pos_init(&p);
+	/* buy 2 @ 100, buy 1 @ 103: avg 101 */
+	cr_assert_eq(risk_pos_fill(&p, 1, 1, 100, 2, 0), 1);
+	cr_assert_eq(risk_pos_fill(&p, 2, 1, 103, 1, 0), 1);
+	cr_expect_eq(p.position, 3);
+	cr_expect_float_eq(p.avg_px, 101.0, 1e-9);
+	/* sell 4 @ 105: closes 3 (+4 each = 12 ticks), opens short 1 @ 105 */
+	cr_assert_eq(risk_pos_fill(&p, 3, -1, 105, 4, 500), 1);
+	cr_expect_eq(p.position, -1);
+	cr_expect_float_eq(p.realized_ticks, 12.0, 1e-9);
+	cr_expect_float_eq(p.avg_px, 105.0, 1e-9);
+	cr_expect_eq(p.fees_mbrl, 500);
+	/* the same exec id again: ignored */
+	cr_expect_eq(risk_pos_fill(&p, 3, -1, 105, 4, 500), 0);
+	cr_expect_eq(p.position, -1);
+	p.mark_px = 103;
+	cr_expect_float_eq(risk_pos_unrealized(&p), 2.0, 1e-9); /* short 1 from 105 to 103 */
+	/* buy 1 @ 104: flat, +1 tick */
+	cr_assert_eq(risk_pos_fill(&p, 4, 1, 104, 1, 0), 1);
+	cr_expect_eq(p.position, 0);
+	cr_expect_float_eq(p.realized_ticks, 13.0, 1e-9);
+	cr_expect_float_eq(p.avg_px, 0.0, 1e-9);
+	cr_expect_eq(risk_pos_fill(&p, 5, 0, 104, 1, 0), -EINVAL);
+	cr_expect_eq(p.volume, 8);
+}
+
+Test(agent_logic, risk_check_reasons)
+{
+	struct risk_limits l = { .max_position = 5, .max_order_qty = 2, .collar_ticks = 10 };
+	struct risk_pos p;
+	risk_pos_init(&p);
+	p.position = 4;
+	p.mark_px = 1000;
+	static const struct {
+		int killed, side;
+		int64_t px, qty, pend_buy, pend_sell;
+		uint32_t want;
+	} rows[] = {
+		{ 0, 1, 1000, 1, 0, 0, VOTE_R_APPROVED },
+		{ 1, 1, 1000, 1, 0, 0, VOTE_R_KILL_SWITCH },
+		{ 0, 0, 1000, 1, 0, 0, VOTE_R_BAD_ORDER },
+		{ 0, 1, 1000, 0, 0, 0, VOTE_R_BAD_ORDER },
+		{ 0, -1, 1000, 3, 0, 0, VOTE_R_QTY_LIMIT },
+		{ 0, 1, 1000, 2, 0, 0, VOTE_R_POS_LIMIT },   /* 4 + 2 > 5 */
+		{ 0, 1, 1000, 1, 1, 0, VOTE_R_POS_LIMIT },   /* 4 + 1 pending + 1 */
+		{ 0, 1, 1000, 1, 0, 5, VOTE_R_APPROVED },    /* sells pending do not add */
+		{ 0, -1, 1000, 2, 0, 0, VOTE_R_APPROVED },
+		{ 0, -1, 1011, 1, 0, 0, VOTE_R_PRICE_COLLAR },
+		{ 0, -1, 990, 1, 0, 0, VOTE_R_APPROVED },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		cr_expect_eq(risk_check(&l, &p, rows[i].pend_buy, rows[i].pend_sell, rows[i].killed,
+					rows[i].side, rows[i].px, rows[i].qty),
+			     rows[i].want, "row %zu", i);
+}
+
+Test(agent_logic, risk_reservations_expire)
+{
+	struct risk_reserve r;
+	memset(&r, 0, sizeof(r));
+	int64_t b, s;
+	cr_assert_eq(risk_reserve(&r, 1, 2, 100), 0);
+	cr_assert_eq(risk_reserve(&r, -1, 1, 200), 0);
+	risk_reserved(&r, 50, &b, &s);
+	cr_expect_eq(b, 2);
+	cr_expect_eq(s, 1);
+	risk_reserved(&r, 150, &b, &s);
+	cr_expect_eq(b, 0);
+	cr_expect_eq(s, 1);
+	for (int i = 0; i < RISK_RESERVE_MAX - 1; i++)
+		cr_assert_eq(risk_reserve(&r, 1, 1, 1000), 0);
+	cr_expect_eq(risk_reserve(&r, 1, 1, 1000), -ENOSPC);
+}
+
+Test(agent_logic, venue_fills_at_the_touch)
+{
+	struct venue_touch t = { .bid_px = 99, .bid_qty = 3, .ask_px = 101, .ask_qty = 2 };
+	int64_t px = 0;
+	cr_expect_eq(venue_touch_fill(&t, 1, 101, 1, &px), 1);
+	cr_expect_eq(px, 101);
+	cr_expect_eq(venue_touch_fill(&t, 1, 0, 5, &px), 2, "market, capped at the size shown");
+	cr_expect_eq(venue_touch_fill(&t, 1, 100, 1, &px), 0, "limit below the ask");
+	cr_expect_eq(venue_touch_fill(&t, -1, 99, 2, &px), 2);
+	cr_expect_eq(px, 99);
+	cr_expect_eq(venue_touch_fill(&t, -1, 100, 2, &px), 0, "limit above the bid");
+	t.ask_qty = 0;
+	cr_expect_eq(venue_touch_fill(&t, 1, 0, 1, &px), 0, "no ask");
+	cr_expect_eq(venue_touch_fill(&t, 2, 0, 1, &px), -EINVAL);
+}
+
+Test(agent_logic, signal_threshold_and_rate_limit)
+{
+	struct sig_rule r = { .threshold = 0.6, .min_interval_ns = 1000, .qty = 1 };
+	struct sig_state s;
+	memset(&s, 0, sizeof(s));
+	struct sig_intent it;
+	cr_expect_eq(sig_decide(&r, &s, 0.5, 99, 101, 10, &it), 0);
+	cr_assert_eq(sig_decide(&r, &s, 0.7, 99, 101, 20, &it), 1);
+	cr_expect_eq(it.side, 1);
+	cr_expect_eq(it.px, 101);
+	cr_expect_eq(sig_decide(&r, &s, -0.9, 99, 101, 500, &it), 0, "within the interval");
+	cr_assert_eq(sig_decide(&r, &s, -0.9, 99, 101, 1020, &it), 1);
+	cr_expect_eq(it.side, -1);
+	cr_expect_eq(it.px, 99);
+	cr_expect_eq(sig_decide(&r, &s, 0.9, 101, 101, 5000, &it), 0, "locked book");
+	cr_expect_eq(s.emitted, 2);
+	cr_expect_eq(s.seen, 5);
+}
+
+Test(agent_logic, quality_flags_and_vote)
+{
+	struct book b;
+	book_init(&b, 5);
+	struct qual_limits l = { .stale_ns = 1000, .max_spread_ticks = 3 };
+	cr_expect_eq(qual_flags(&b, &l), QUAL_F_EMPTY);
+	cr_expect_eq(qual_vote(&l, &b, 0, 10), VOTE_R_NO_BOOK);
+	struct book_level bid = { 100, 3 }, ask = { 102, 1 };
+	book_apply_snapshot(&b, &bid, 1, &ask, 1, 1, 1);
+	cr_expect_eq(qual_flags(&b, &l), 0);
+	cr_expect_eq(qual_vote(&l, &b, 100, 500), VOTE_R_APPROVED);
+	cr_expect_eq(qual_vote(&l, &b, 100, 1101), VOTE_R_STALE_BOOK);
+	ask.px = 110;
+	book_apply_snapshot(&b, &bid, 1, &ask, 1, 2, 2);
+	cr_expect_eq(qual_flags(&b, &l), QUAL_F_WIDE);
+	cr_expect_eq(qual_vote(&l, &b, 100, 500), VOTE_R_WIDE_SPREAD);
+	ask.px = 100;
+	book_apply_snapshot(&b, &bid, 1, &ask, 1, 3, 3);
+	cr_expect_eq(qual_flags(&b, &l) & QUAL_F_CROSSED, QUAL_F_CROSSED);
+	cr_expect_eq(qual_vote(&l, &b, 100, 500), VOTE_R_CROSSED);
+}

@@ -1,0 +1,440 @@
+/*
+ * test_runtime.c — the agent runtime (agents/rt/runtime.h) against a real
+ * segment of the default topology: ring discovery, publish and poll with
+ * sequence numbers, skip of re-delivered messages, backpressure (-EAGAIN
+ * leaves the message in place), fair round-robin bursts, control
+ * commands, state that survives a close and reopen, refusal of a slot
+ * held by a live process and of a region of another layout, the doorbell
+ * sleep, and the command line.
+ *
+ * Several agents are opened in this one process (each in its own slot);
+ * the fixture closes them and unlinks the segment even when a test fails.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/rt/runtime.h"
+#include "agents/rt/topology.h"
+#include "tests/helpers.h"
+
+static char segname[SEG_NAME_MAX];
+static char rundir[128];
+static struct rt rts[AGENT_COUNT];
+static int opened[AGENT_COUNT];
+
+static void setup(void)
+{
+	struct dm_config c;
+	struct seg_spec spec;
+	struct seg s;
+	config_defaults(&c);
+	t_seg_name(segname, sizeof(segname), "rt");
+	snprintf(rundir, sizeof(rundir), "/tmp/dmtest-rt-%d", (int)getpid());
+	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
+	seg_close(&s);
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < AGENT_COUNT; i++)
+		if (opened[i]) {
+			rt_close(&rts[i]);
+			opened[i] = 0;
+		}
+	seg_unlink(segname);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", rundir);
+}
+
+TestSuite(runtime, .init = setup, .fini = teardown);
+
+static int t_open_v(uint32_t agent, uint32_t app_version)
+{
+	struct rt_args a = { .name = segname, .run_dir = rundir };
+	int rc = rt_open(&rts[agent], agent, &a, app_version, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN);
+	if (rc == 0)
+		opened[agent] = 1;
+	return rc;
+}
+
+static struct rt *t_open(uint32_t agent)
+{
+	cr_assert_eq(t_open_v(agent, 1), 0, "open %s", cfg_agent_names[agent]);
+	rt_running(&rts[agent]);
+	return &rts[agent];
+}
+
+static void t_close(uint32_t agent)
+{
+	rt_close(&rts[agent]);
+	opened[agent] = 0;
+}
+
+/* a feature vector with a payload marker */
+static struct msg_features feat(uint32_t k)
+{
+	struct msg_features f;
+	memset(&f, 0, sizeof(f));
+	f.hdr.type = MSG_FEATURES;
+	f.hdr.size = sizeof(f);
+	f.hdr.origin_ns = 1000 + k;
+	f.n = k;
+	return f;
+}
+
+/* what the consumer's handler saw */
+static struct {
+	uint32_t n, per_in[SEG_MAX_RINGS], marks[256];
+	uint64_t seqs[256];
+	int eagain_left;     /* return -EAGAIN this many times first */
+	uint32_t controls, last_cmd;
+} seen;
+
+static int on_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
+{
+	(void)rt;
+	if (seen.eagain_left > 0) {
+		seen.eagain_left--;
+		return -EAGAIN;
+	}
+	if (seen.n < 256) {
+		seen.seqs[seen.n] = m->seq;
+		seen.marks[seen.n] = m->type == MSG_FEATURES ?
+			((const struct msg_features *)m)->n : 0;
+	}
+	seen.n++;
+	seen.per_in[in]++;
+	return 0;
+}
+
+static void on_control(struct rt *rt, uint32_t cmd, const struct msg_control *c)
+{
+	(void)rt;
+	(void)c;
+	seen.controls++;
+	seen.last_cmd = cmd;
+}
+
+static const struct rt_ops counting = { .on_msg = on_msg, .on_control = on_control };
+
+Test(runtime, open_finds_own_rings)
+{
+	struct rt *ml = t_open(AGENT_ML);
+	cr_expect_eq(ml->n_in, 2);                    /* features, control_ml */
+	cr_expect_eq(ml->n_out, 1);                   /* intents */
+	cr_expect_geq(rt_in_find(ml, "features"), 0);
+	cr_expect_geq(rt_in_find(ml, "control_ml"), 0);
+	cr_expect_eq(rt_out_find(ml, "intents"), 0);
+	cr_expect_eq(rt_in_find(ml, "orders"), -1);
+	cr_expect_eq(ml->app_fresh, 1);
+	cr_expect_eq(atomic_load(&ml->slot->pid), getpid());
+	cr_expect_eq(atomic_load(&ml->slot->state), AGENT_RUNNING);
+	struct rt *co = t_open(AGENT_COORDINATOR);
+	cr_expect_eq(co->n_in, 6);  /* intents, 3 votes, reports, positions */
+	cr_expect_eq(co->n_out, 9);  /* 3 vote requests, orders, 5 controls */
+}
+
+Test(runtime, publish_then_poll_in_order_with_seq)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	int out = rt_out_find(fe, "features");
+	for (uint32_t k = 1; k <= 10; k++) {
+		struct msg_features f = feat(k);
+		cr_assert_eq(rt_send(fe, (uint32_t)out, &f, sizeof(f)), 0);
+	}
+	int work = rt_work(ml);
+	cr_expect_eq(work, 10);
+	cr_assert_eq(seen.n, 10);
+	for (uint32_t k = 0; k < 10; k++) {
+		cr_expect_eq(seen.seqs[k], k + 1, "seq %u", k);
+		cr_expect_eq(seen.marks[k], k + 1);
+	}
+	uint32_t ring = fe->out[out].ring;
+	cr_expect_eq(atomic_load(&fe->st->out_seq[ring]), 10);
+	cr_expect_eq(atomic_load(&ml->st->in_seq[ring]), 10);
+	cr_expect_eq(atomic_load(&ml->slot->ctr.msgs_in), 10);
+	cr_expect_eq(rt_work(ml), 0);
+}
+
+Test(runtime, claim_fills_slots_and_publish_stamps_them)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	uint32_t out = (uint32_t)rt_out_find(fe, "features");
+	cr_assert_eq(rt_claim(fe, out, 3), 1);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct msg_features *f = rt_slot(fe, out, i);
+		*f = feat(20 + i);
+	}
+	rt_publish(fe, out, 3);
+	cr_assert_eq(rt_work(ml), 3);
+	cr_expect_eq(seen.marks[2], 22);
+	cr_expect_eq(seen.seqs[2], 3);
+}
+
+Test(runtime, redelivered_message_is_skipped)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	int out = rt_out_find(fe, "features");
+	for (uint32_t k = 1; k <= 3; k++) {
+		struct msg_features f = feat(k);
+		rt_send(fe, (uint32_t)out, &f, sizeof(f));
+	}
+	/* a consumer that died after handling seq 1 and 2, before its commit */
+	atomic_store(&ml->st->in_seq[fe->out[out].ring], 2);
+	cr_expect_eq(rt_work(ml), 3);
+	cr_assert_eq(seen.n, 1);
+	cr_expect_eq(seen.seqs[0], 3);
+	cr_expect_eq(atomic_load(&ml->st->dup_skipped), 2);
+}
+
+Test(runtime, eagain_leaves_the_message_for_the_next_pass)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	int out = rt_out_find(fe, "features");
+	struct msg_features f = feat(7);
+	rt_send(fe, (uint32_t)out, &f, sizeof(f));
+	seen.eagain_left = 1;
+	cr_expect_eq(rt_work(ml), 0);
+	cr_expect_eq(seen.n, 0);
+	struct ring_stats rs;
+	ring_stats(fe->out[out].r, &rs);
+	cr_expect_eq(rs.tail, 0, "not committed");
+	cr_expect_eq(rt_work(ml), 1);
+	cr_expect_eq(seen.marks[0], 7);
+}
+
+Test(runtime, inputs_are_polled_fairly_in_bursts)
+{
+	struct rt *da = t_open(AGENT_DATA);
+	struct rt *co = t_open(AGENT_COORDINATOR);
+	struct rt *ex = t_open(AGENT_EXECUTION);
+	rt_set_ops(ex, &counting, NULL);
+	uint32_t md = (uint32_t)rt_out_find(da, "md_execution");
+	uint32_t ord = (uint32_t)rt_out_find(co, "orders");
+	for (int k = 0; k < 100; k++) {
+		struct msg_trade t = { .hdr = { .type = MSG_TRADE, .size = sizeof(t) } };
+		struct msg_order o = { .hdr = { .type = MSG_ORDER, .size = sizeof(o) } };
+		cr_assert_eq(rt_send(da, md, &t, sizeof(t)), 0);
+		cr_assert_eq(rt_send(co, ord, &o, sizeof(o)), 0);
+	}
+	int i_md = rt_in_find(ex, "md_execution"), i_ord = rt_in_find(ex, "orders");
+	cr_expect_eq(rt_work(ex), 2 * RT_BURST);
+	cr_expect_eq(seen.per_in[i_md], RT_BURST);
+	cr_expect_eq(seen.per_in[i_ord], RT_BURST);
+	for (int p = 0; p < 10; p++)
+		rt_work(ex);
+	cr_expect_eq(seen.per_in[i_md], 100);
+	cr_expect_eq(seen.per_in[i_ord], 100);
+}
+
+Test(runtime, claim_refuses_a_full_ring_and_counts_it)
+{
+	struct rt *ml = t_open(AGENT_ML);
+	uint32_t out = (uint32_t)rt_out_find(ml, "intents");
+	uint64_t cap = ml->out[out].r->capacity;
+	for (uint64_t k = 0; k < cap; k++) {
+		struct msg_intent it = { .hdr = { .type = MSG_INTENT, .size = sizeof(it) } };
+		cr_assert_eq(rt_send(ml, out, &it, sizeof(it)), 0);
+	}
+	struct msg_intent it = { .hdr = { .type = MSG_INTENT, .size = sizeof(it) } };
+	cr_expect_eq(rt_send(ml, out, &it, sizeof(it)), -EAGAIN);
+	cr_expect_eq(rt_claim(ml, out, 1), 0);
+	cr_expect_eq(atomic_load(&ml->slot->ctr.backpressure), 2);
+	/* the refused send used no sequence number */
+	cr_expect_eq(atomic_load(&ml->st->out_seq[ml->out[out].ring]), cap);
+}
+
+Test(runtime, control_messages_halt_and_resume)
+{
+	struct rt *co = t_open(AGENT_COORDINATOR);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	uint32_t out = (uint32_t)rt_out_find(co, "control_ml");
+	struct msg_control c = { .hdr = { .type = MSG_CONTROL, .size = sizeof(c) },
+				 .cmd = CTL_HALT, .target = ~0u };
+	rt_send(co, out, &c, sizeof(c));
+	rt_work(ml);
+	cr_expect(rt_flags(ml) & RT_SF_HALTED);
+	cr_expect_eq(atomic_load(&ml->slot->state), AGENT_HALTED);
+	cr_expect_eq(seen.controls, 1);
+	cr_expect_eq(seen.last_cmd, CTL_HALT);
+	cr_expect_eq(seen.n, 0, "control messages do not reach on_msg");
+
+	c.cmd = CTL_KILL_SWITCH;
+	rt_send(co, out, &c, sizeof(c));
+	c.cmd = CTL_RESUME;
+	rt_send(co, out, &c, sizeof(c));
+	rt_work(ml);
+	cr_expect(rt_flags(ml) & RT_SF_KILLED, "resume does not clear the kill switch");
+	c.cmd = CTL_REARM;
+	rt_send(co, out, &c, sizeof(c));
+	rt_work(ml);
+	cr_expect_eq(rt_flags(ml), 0);
+	cr_expect_eq(atomic_load(&ml->slot->state), AGENT_RUNNING);
+
+	c.cmd = CTL_HALT;
+	c.target = AGENT_RISK; /* someone else */
+	rt_send(co, out, &c, sizeof(c));
+	rt_work(ml);
+	cr_expect_eq(rt_flags(ml), 0);
+
+	c.cmd = CTL_SHUTDOWN;
+	c.target = AGENT_ML;
+	rt_send(co, out, &c, sizeof(c));
+	rt_work(ml);
+	cr_expect(ml->stopping);
+	cr_expect_eq(atomic_load(&ml->slot->state), AGENT_STOPPING);
+	rt_work(ml);
+	cr_expect(rt_done(ml), "nothing left: the drain ends");
+}
+
+Test(runtime, state_survives_close_and_reopen)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	int out = rt_out_find(fe, "features");
+	uint32_t ring = fe->out[out].ring;
+	for (uint32_t k = 1; k <= 5; k++) {
+		struct msg_features f = feat(k);
+		rt_send(fe, (uint32_t)out, &f, sizeof(f));
+	}
+	rt_work(ml);
+	*(uint64_t *)ml->app = 0xfeedu;
+	t_close(AGENT_ML);
+	t_close(AGENT_FEATURE);
+
+	fe = t_open(AGENT_FEATURE);
+	ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &counting, NULL);
+	cr_expect_eq(ml->app_fresh, 0);
+	cr_expect_eq(*(uint64_t *)ml->app, 0xfeedu);
+	cr_expect_eq(atomic_load(&ml->slot->generation), 2);
+	cr_expect_eq(atomic_load(&ml->slot->restarts), 1);
+	cr_expect_eq(atomic_load(&ml->st->in_seq[ring]), 5);
+	struct msg_features f = feat(6);
+	rt_send(fe, (uint32_t)out, &f, sizeof(f));
+	cr_expect_eq(rt_work(ml), 1);
+	cr_expect_eq(seen.seqs[5], 6, "the producer goes on from its stored seq");
+}
+
+Test(runtime, refuses_a_slot_held_by_a_live_process)
+{
+	t_open(AGENT_ML);
+	t_close(AGENT_ML);
+	/* the slot now claims to belong to our (live) parent */
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 0), 0);
+	atomic_store(&seg_agent(&s, AGENT_ML)->pid, (int32_t)getppid());
+	cr_expect_eq(t_open_v(AGENT_ML, 1), -DM_EBUSY);
+	/* a dead holder is taken over */
+	atomic_store(&seg_agent(&s, AGENT_ML)->pid, 0x3ffffff0);
+	cr_expect_eq(t_open_v(AGENT_ML, 1), 0);
+	seg_close(&s);
+}
+
+Test(runtime, refuses_state_of_another_version)
+{
+	cr_assert_eq(t_open_v(AGENT_RISK, 1), 0);
+	t_close(AGENT_RISK);
+	cr_expect_eq(t_open_v(AGENT_RISK, 2), -DM_ELAYOUT);
+	cr_expect_eq(t_open_v(AGENT_RISK, 1), 0);
+}
+
+Test(runtime, refuses_a_missing_segment)
+{
+	struct rt_args a = { .name = "/dmtest-rt-none", .run_dir = rundir };
+	struct rt r;
+	cr_expect_eq(rt_open(&r, AGENT_ML, &a, 1, 64, RT_O_NO_SIGNALS), -ENOENT);
+}
+
+struct wake_arg {
+	struct rt *prod;
+	uint32_t out;
+};
+
+static void *late_producer(void *p)
+{
+	struct wake_arg *w = p;
+	usleep(100 * 1000);
+	struct msg_features f = feat(1);
+	rt_send(w->prod, w->out, &f, sizeof(f));
+	rt_ring_bells(w->prod);
+	return NULL;
+}
+
+Test(runtime, sleeping_consumer_is_woken_by_the_doorbell)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	ml->idle = IDLE_SLEEP;
+	ml->sleep_ns = 5ll * 1000000000;
+	ml->next_hb_ns = rt_now_ns() + 10ll * 1000000000;
+	struct wake_arg w = { fe, (uint32_t)rt_out_find(fe, "features") };
+	pthread_t th;
+	pthread_create(&th, NULL, late_producer, &w);
+	int64_t t0 = t_now_ns();
+	rt_idle(ml, 0);
+	int64_t dt = t_now_ns() - t0;
+	pthread_join(th, NULL);
+	cr_expect_lt(dt, 2ll * 1000000000, "woken by the bell, not the 5 s timeout (%lld ns)",
+		     (long long)dt);
+	cr_expect_geq(dt, 50ll * 1000000, "slept until the message came (%lld ns)",
+		      (long long)dt);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
+}
+
+Test(runtime, backoff_spins_then_yields_then_sleeps)
+{
+	struct rt *ml = t_open(AGENT_ML);
+	ml->idle = IDLE_BACKOFF;
+	ml->spin_iters = 3;
+	ml->yield_iters = 2;
+	ml->sleep_ns = 1000000;
+	for (int i = 0; i < 5; i++)
+		rt_idle(ml, 0);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 0);
+	rt_idle(ml, 0);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
+	rt_idle(ml, 1); /* work resets it */
+	rt_idle(ml, 0);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
+	cr_expect_eq(atomic_load(&ml->slot->ctr.idle_loops), 7);
+}
+
+Test(runtime, args)
+{
+	struct rt_args a;
+	char *v1[] = { "x", "-c", "conf/default.yaml", "--name", "/seg", "--input", "f.j",
+		       "--run-dir", "/tmp/r", "--exit-at-end", NULL };
+	cr_assert_eq(rt_args_parse(&a, 10, v1, "data"), 0);
+	cr_expect_str_eq(a.conf, "conf/default.yaml");
+	cr_expect_str_eq(a.name, "/seg");
+	cr_expect_str_eq(a.input, "f.j");
+	cr_expect_str_eq(a.run_dir, "/tmp/r");
+	cr_expect_eq(a.exit_at_end, 1);
+	char *v2[] = { "x", "--bogus", NULL };
+	cr_expect_eq(rt_args_parse(&a, 2, v2, "ml"), 2);
+	char *v3[] = { "x", "--name", "noslash", NULL };
+	cr_expect_eq(rt_args_parse(&a, 3, v3, "ml"), 2);
+	char *v4[] = { "x", "-c", NULL };
+	cr_expect_eq(rt_args_parse(&a, 2, v4, "ml"), 2);
+	char *v5[] = { "x", "stray", NULL };
+	cr_expect_eq(rt_args_parse(&a, 2, v5, "ml"), 2);
+}
