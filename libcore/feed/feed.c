@@ -19,6 +19,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 extern char **environ;
 
@@ -115,7 +121,8 @@ int feed_src_open(struct feed_src *s, const char *path, size_t cap,
 	} else {
 		s->fd = fd;
 	}
-	s->buf = malloc(cap + 1);
+	/* calloc: the slack after the NUL is read by the fast parsers */
+	s->buf = calloc(1, cap + 1 + FEED_SRC_SLACK);
 	if (!s->buf) {
 		feed_src_close(s);
 		snprintf(err, errlen, "%s: out of memory for a %zu-byte line buffer",
@@ -243,6 +250,7 @@ int feed_src_line(struct feed_src *s, char **line, size_t *len)
 	if (s->unget) {
 		s->unget = 0;
 		s->line++;
+		s->consumed += s->ul_adv;
 		*line = s->buf + s->ul_off;
 		*len = s->ul_len;
 		return 1;
@@ -270,10 +278,12 @@ int feed_src_line(struct feed_src *s, char **line, size_t *len)
 				return -E2BIG;
 			}
 			*nl = '\0';
+			s->consumed += s->beg - off;
 			if (n && s->buf[off + n - 1] == '\r')
 				s->buf[off + --n] = '\0';
 			s->ul_off = off;
 			s->ul_len = n;
+			s->ul_adv = s->beg - off;
 			*line = s->buf + off;
 			*len = n;
 			return 1;
@@ -295,6 +305,7 @@ void feed_src_unget(struct feed_src *s)
 {
 	s->unget = 1;
 	s->line--;
+	s->consumed -= s->ul_adv;
 }
 
 /* ------------------------------------------------------------ numbers */
@@ -309,6 +320,19 @@ static const int64_t pow10_i[19] = {
 
 #define FEED_UNIT_MAX_K 12
 
+void feed_unit_prepare(struct feed_unit *u)
+{
+	uint64_t m = (uint64_t)u->m, inv;
+
+	u->shift = (uint32_t)__builtin_ctzll(m);
+	m >>= u->shift;
+	inv = m; /* Newton: each step doubles the correct low bits (3 to start) */
+	for (int i = 0; i < 5; i++)
+		inv *= 2 - m * inv;
+	u->inv = inv;
+	u->lim = UINT64_MAX / m;
+}
+
 int feed_unit_from_double(double v, struct feed_unit *u)
 {
 	if (!(v > 0) || !isfinite(v))
@@ -319,8 +343,10 @@ int feed_unit_from_double(double v, struct feed_unit *u)
 			return -EINVAL;
 		double m = nearbyint(x);
 		if (m >= 1 && fabs(x - m) <= 1e-14 * x) {
+			memset(u, 0, sizeof(*u));
 			u->m = (int64_t)m;
 			u->k = k;
+			feed_unit_prepare(u);
 			return 0;
 		}
 	}
@@ -379,6 +405,19 @@ int feed_num(const char *s, size_t n, const struct feed_unit *u, int64_t *out)
 	 * would have to be divisible by 10: never a whole number. */
 	if ((int64_t)e > u->k)
 		return FEED_NUM_GRID;
+	uint64_t q;
+	if (u->inv && !__builtin_mul_overflow(mant, (uint64_t)pow10_i[u->k - (int32_t)e], &q)) {
+		/* the usual case: exact division by shift and inverse */
+		if (q & ((1ull << u->shift) - 1))
+			return FEED_NUM_GRID;
+		q = (q >> u->shift) * u->inv;
+		if (q > u->lim)
+			return FEED_NUM_GRID;
+		if (q > (uint64_t)INT64_MAX)
+			return FEED_NUM_RANGE;
+		*out = neg ? -(int64_t)q : (int64_t)q;
+		return FEED_NUM_OK;
+	}
 	unsigned __int128 num = (unsigned __int128)mant * (uint64_t)pow10_i[u->k - (int32_t)e];
 	if (num % (uint64_t)u->m)
 		return FEED_NUM_GRID;
@@ -529,6 +568,114 @@ size_t feed_split(const char *line, size_t len, char sep,
 	}
 }
 
+size_t feed_find_seps(const char *line, size_t n, char sep, uint32_t *pos, size_t max)
+{
+	size_t k = 0;
+#if defined(__SSE2__)
+	const __m128i c = _mm_set1_epi8(sep);
+	for (size_t i = 0; i < n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
+		uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
+		if (n - i < 16)
+			m &= (1u << (n - i)) - 1;
+		if (DM_UNLIKELY(k + 16 > max)) {
+			for (; m; m &= m - 1, k++)
+				if (k < max)
+					pos[k] = (uint32_t)(i + (size_t)__builtin_ctz(m));
+			continue;
+		}
+		for (; m; m &= m - 1)
+			pos[k++] = (uint32_t)(i + (size_t)__builtin_ctz(m));
+	}
+#else
+	for (const char *p = line, *e = line + n; (p = memchr(p, sep, (size_t)(e - p))); p++, k++)
+		if (k < max)
+			pos[k] = (uint32_t)(p - line);
+#endif
+	return k;
+}
+
+/*
+ * feed_scan_ints, one block of 64 bytes at a time: bit i of each mask
+ * stands for byte i of the block.  Writes the sep offsets, 8 of them
+ * unconditionally (pos has room: max >= k + 64 is checked by the caller),
+ * so the usual block needs no branch per sep.
+ */
+static inline __attribute__((always_inline)) size_t
+scan_block(uint64_t m, uint64_t mi, uint64_t d, uint64_t valid, size_t base,
+	   uint32_t *pos, size_t k, uint64_t *start, uint64_t *bad, int cnt)
+{
+	*bad |= ((mi & ~((m << 1) | *start)) | ~(d | m | mi)) & valid;
+	*start = m >> 63;
+	m &= valid;
+	for (int j = 0; j < 8; j++) {
+		pos[k + (size_t)j] = (uint32_t)(base + (size_t)__builtin_ctzll(m | (1ull << 63)));
+		m &= m - 1;
+	}
+	for (size_t j = k + 8; DM_UNLIKELY(m); m &= m - 1, j++)
+		pos[j] = (uint32_t)(base + (size_t)__builtin_ctzll(m));
+	return k + (size_t)cnt;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,popcnt,bmi")))
+static size_t scan_ints_avx2(const char *line, size_t n, char sep, uint32_t *pos,
+			     size_t max, int *plain)
+{
+	const __m256i c = _mm256_set1_epi8(sep), minus = _mm256_set1_epi8('-');
+	const __m256i lo = _mm256_set1_epi8('0' - 1), hi = _mm256_set1_epi8('9' + 1);
+	uint64_t bad = 0, start = 1;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += 64) {
+		uint64_t m = 0, mi = 0, d = 0;
+		for (int h = 0; h < 2; h++) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(line + i + 32 * (size_t)h));
+			__m256i dig = _mm256_and_si256(_mm256_cmpgt_epi8(v, lo), _mm256_cmpgt_epi8(hi, v));
+			m |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, c)) << (32 * h);
+			mi |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, minus)) << (32 * h);
+			d |= (uint64_t)(uint32_t)_mm256_movemask_epi8(dig) << (32 * h);
+		}
+		uint64_t valid = n - i < 64 ? (1ull << (n - i)) - 1 : ~0ull;
+		int cnt = __builtin_popcountll(m & valid);
+		if (DM_UNLIKELY(k + 64 > max)) {
+			bad |= ((mi & ~((m << 1) | start)) | ~(d | m | mi)) & valid;
+			start = m >> 63;
+			for (m &= valid; m; m &= m - 1, k++)
+				if (k < max)
+					pos[k] = (uint32_t)(i + (size_t)__builtin_ctzll(m));
+			continue;
+		}
+		k = scan_block(m, mi, d, valid, i, pos, k, &start, &bad, cnt);
+	}
+	*plain = !bad;
+	return k;
+}
+#endif
+
+#if defined(__x86_64__)
+static int scan_avx2; /* set once before main, read-only after */
+
+__attribute__((constructor)) static void scan_init(void)
+{
+	__builtin_cpu_init(); /* constructors may run before libgcc's own */
+	scan_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+		    __builtin_cpu_supports("bmi");
+}
+#endif
+
+size_t feed_scan_ints(const char *line, size_t n, char sep, uint32_t *pos,
+		      size_t max, int *plain)
+{
+#if defined(__x86_64__)
+	if (DM_LIKELY(scan_avx2))
+		return scan_ints_avx2(line, n, sep, pos, max, plain);
+#endif
+	/* portable: a sep at a time; plain says nothing (slow path per row) */
+	*plain = 0;
+	return feed_find_seps(line, n, sep, pos, max);
+}
+
 const char *feed_field_show(const char *p, size_t n, char *buf, size_t len)
 {
 	size_t w = 0;
@@ -669,6 +816,14 @@ static enum feed_format detect_by_line(const char *l, size_t n)
 	return FEED_AUTO;
 }
 
+static int tick_refused(double tick, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "tick size %g refused: give the price units per "
+		 "tick as a positive decimal with at most 12 decimals (LOBSTER "
+		 "1 cent = 100, WIN 5, Binance spot 0.01)", tick);
+	return -EINVAL;
+}
+
 static int check_opts(struct feed_reader *r, const struct feed_opts *o,
 		      char *err, size_t errlen)
 {
@@ -683,12 +838,9 @@ static int check_opts(struct feed_reader *r, const struct feed_opts *o,
 			 (unsigned)EV_MAX_LEVELS);
 		return -EINVAL;
 	}
-	if (feed_unit_from_double(o->tick, &r->px_unit)) {
-		snprintf(err, errlen, "tick size %g refused: give the price units per "
-			 "tick as a positive decimal with at most 12 decimals (LOBSTER "
-			 "1 cent = 100, WIN 5, Binance spot 0.01)", o->tick);
-		return -EINVAL;
-	}
+	/* tick 0 waits for the format: a journal needs none */
+	if (o->tick != 0 && feed_unit_from_double(o->tick, &r->px_unit))
+		return tick_refused(o->tick, err, errlen);
 	if (feed_unit_from_double(o->lot ? o->lot : 1.0, &r->qty_unit)) {
 		snprintf(err, errlen, "lot size %g refused: give a positive decimal "
 			 "with at most 12 decimals", o->lot);
@@ -746,8 +898,19 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
 	}
 	memcpy(r->paths, path, plen);
 
+	if (fmt == FEED_AUTO && feed_is_journal(path))
+		fmt = FEED_JOURNAL;
 	if (fmt == FEED_AUTO)
 		fmt = detect_by_name(path);
+	if (fmt == FEED_JOURNAL) {
+		r->fmt = FEED_JOURNAL;
+		rc = feed_journal_open(r, r->paths, err, errlen);
+		goto opened;
+	}
+	if (!o->tick) {
+		rc = tick_refused(o->tick, err, errlen);
+		goto free_paths;
+	}
 	if (fmt == FEED_LOBSTER) {
 		r->fmt = FEED_LOBSTER;
 		rc = feed_lobster_open(r, r->paths, err, errlen);
@@ -770,16 +933,18 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
 		if (fmt == FEED_AUTO) {
 			snprintf(err, errlen, "%s: cannot tell the format from the file "
 				 "name or the first line; give it explicitly (lobster, "
-				 "mt5, neg, binance)", path);
+				 "mt5, neg, binance, journal)", path);
 			rc = -DM_ECONFIG;
 			goto close_src;
 		}
 	}
 	if (fmt == FEED_JOURNAL) {
-		snprintf(err, errlen, "%s: journal input is not wired into the feed "
-			 "readers yet; read it with journal_open_read", path);
-		rc = -ENOTSUP;
-		goto close_src;
+		/* by its first line: not a regular file, which the journal
+		 * reader then refuses with the reason */
+		feed_src_close(&r->src[0]);
+		r->fmt = FEED_JOURNAL;
+		rc = feed_journal_open(r, r->paths, err, errlen);
+		goto opened;
 	}
 	r->fmt = fmt;
 	switch (fmt) {
@@ -826,8 +991,11 @@ int feed_next(struct feed_reader *r, struct event *ev)
 		case FEED_MT5:     rc = feed_mt5_next(r, ev); break;
 		case FEED_NEG:     rc = feed_neg_next(r, ev); break;
 		case FEED_BINANCE: rc = feed_binance_next(r, ev); break;
+		case FEED_JOURNAL: rc = feed_journal_next(r, ev); break;
 		default:           rc = -EINVAL; break;
 		}
+		if (r->fmt != FEED_JOURNAL)
+			r->st.bytes = r->src[0].consumed + r->src[1].consumed;
 	}
 	if (rc == 1) {
 		if (ev->kind == EV_BOOK)
@@ -858,6 +1026,8 @@ void feed_close(struct feed_reader *r)
 {
 	if (r->fmt == FEED_BINANCE)
 		feed_binance_close(r);
+	if (r->fmt == FEED_JOURNAL)
+		feed_journal_close(r);
 	feed_src_close(&r->src[0]);
 	feed_src_close(&r->src[1]);
 	free(r->paths);

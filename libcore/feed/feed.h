@@ -17,7 +17,10 @@
  * and frees the parsed tree inside the call.  Input is read with read(2)
  * through the fixed line buffer, so a file larger than RAM streams in
  * constant memory.  A gzip file (by magic or by a ".gz" name) is read
- * through a `gzip -dc` child process on a pipe.
+ * through a `gzip -dc` child process on a pipe.  A DreamMaker journal is
+ * mapped (libcore/journal.h) and the pages already read are dropped from
+ * the mapping as the reader moves on, so its resident size stays bounded
+ * too.
  *
  * Numbers.  Prices become integer ticks and sizes integer lots by exact
  * decimal arithmetic: the text "61800.30" with tick 0.1 is 618003 ticks;
@@ -43,6 +46,7 @@
 #include <stdint.h>
 
 #include "libcore/event.h"
+#include "libcore/journal.h"
 #include "libcore/types.h"
 
 #define FEED_SAMPLES        8u          /* bad-row messages kept in stats */
@@ -60,8 +64,9 @@ enum feed_format {
 	FEED_MT5     = 2, /* MetaTrader 5 tick export, tab-separated */
 	FEED_NEG     = 3, /* B3 NEG_* trade file, ';'-separated */
 	FEED_BINANCE = 4, /* "<recv_ns> <json>" websocket capture */
-	FEED_JOURNAL = 5  /* reserved: DreamMaker journal (libcore/journal.h);
-			   * feed_open returns -ENOTSUP until it is wired */
+	FEED_JOURNAL = 5  /* DreamMaker journal (libcore/journal.h), by its
+			   * magic; its JREC_EVENT records are returned as
+			   * they were written */
 };
 
 /* feed_opts.flags */
@@ -83,7 +88,8 @@ struct feed_opts {
 	uint32_t    flags;        /* FEED_O_* */
 	double      tick;         /* price units per tick, in the file's own
 				   * price unit (LOBSTER 100 = 1 cent, MT5 WIN
-				   * 5, NEG 0.01, Binance 0.01 / 0.1); required,
+				   * 5, NEG 0.01, Binance 0.01 / 0.1); required
+				   * (except for a journal, already in ticks),
 				   * a decimal with at most 12 decimals */
 	double      lot;          /* size units per lot (Binance 0.00001 BTC);
 				   * 0 = 1 */
@@ -93,7 +99,8 @@ struct feed_opts {
 	const char *symbol;       /* NEG: instrument to keep (exact, trimmed);
 				   * Binance: "s" to keep; NULL = first seen
 				   * (NEG) / all (Binance).  Copied at open. */
-	uint32_t    instrument;   /* stored in every event.instrument */
+	uint32_t    instrument;   /* stored in every event.instrument (journal:
+				   * 0 keeps each event's own) */
 	uint32_t    line_max;     /* longest line; 0 = FEED_DEF_LINE_MAX */
 	uint32_t    book_cap;     /* Binance levels per side; 0 = FEED_DEF_BOOK_CAP */
 	uint32_t    pend_bytes;   /* Binance diff buffer; 0 = FEED_DEF_PEND_BYTES */
@@ -101,14 +108,19 @@ struct feed_opts {
 
 /* Counters since feed_open; they only grow. */
 struct feed_stats {
-	uint64_t rows;              /* data rows read (LOBSTER: row pairs) */
+	uint64_t rows;              /* data rows read (LOBSTER: row pairs;
+				     * journal: records) */
+	uint64_t bytes;             /* input bytes consumed (after gzip -dc;
+				     * LOBSTER: both files; journal: file
+				     * offset reached), for progress reports */
 	uint64_t events_book;       /* book events returned */
 	uint64_t events_trade;      /* trade events returned */
 	uint64_t skipped;           /* bad rows skipped */
 	uint64_t first_bad_line;    /* line of the first bad row, 0 = none */
 	uint64_t ignored;           /* good rows that give no event by design
 				     * (bookTicker, MT5 rows without a change,
-				     * unknown Binance streams) */
+				     * unknown Binance streams, journal records
+				     * other than JREC_EVENT) */
 	uint64_t other_symbol;      /* rows of an instrument not selected */
 	uint64_t cancelled;         /* NEG trades marked cancelled */
 	uint64_t gaps;              /* Binance sequence gaps */
@@ -133,19 +145,26 @@ struct feed_stats {
  * the caller can own the struct.  Do not touch it. */
 
 struct feed_unit {        /* an exact decimal m / 10^k, m > 0 */
-	int64_t m;
-	int32_t k;
-	int32_t pad;
+	int64_t  m;
+	int32_t  k;
+	uint32_t shift;       /* m = m_odd << shift ... */
+	uint64_t inv;         /* ... and m_odd * inv = 1 mod 2^64; 0 = not
+			       * prepared (feed_unit_prepare) */
+	uint64_t lim;         /* UINT64_MAX / m_odd */
 };
 
 struct feed_src {         /* one input file, read a line at a time */
 	int      fd;
 	int      pid;         /* gzip child, 0 = none */
-	char    *buf;         /* cap bytes, allocated at open */
+	char    *buf;         /* cap bytes (+ NUL and FEED_SRC_SLACK zero
+			       * bytes), allocated at open */
 	size_t   cap, beg, end;
+	uint64_t consumed;    /* bytes of the lines handed out, newlines
+			       * included */
 	uint64_t line;        /* number of the line last returned, 1-based */
 	const char *path;     /* as named to the user */
 	size_t   ul_off, ul_len; /* the line handed back by feed_src_unget */
+	size_t   ul_adv;      /* its bytes with the line end */
 	uint8_t  eof, utf16, carry_set, carry;
 	uint8_t  fresh;       /* nothing read yet: look for a BOM */
 	uint8_t  unget;       /* next line is ul_off/ul_len again */
@@ -197,6 +216,11 @@ struct feed_binance {
 	uint64_t pend_n;      /* records in pend[] */
 };
 
+struct feed_journal {
+	struct journal_reader jr;
+	uint64_t dropped;     /* mapping bytes already given back (madvise) */
+};
+
 struct feed_reader {
 	uint32_t fmt;             /* enum feed_format, never FEED_AUTO */
 	uint32_t levels;          /* L */
@@ -217,6 +241,7 @@ struct feed_reader {
 		struct feed_mt5     mt5;
 		struct feed_neg     neg;
 		struct feed_binance bn;
+		struct feed_journal jn;
 	} u;
 };
 
@@ -226,11 +251,13 @@ struct feed_reader {
  * Open path as format fmt (FEED_AUTO: LOBSTER by a "_message_N" or
  * "_orderbook_N" name, NEG by a "NEG_" name or an "RH NEG" first line, MT5
  * by a "<DATE>" header, Binance by a "<digits> {" first line, journal by
- * its magic) with options o (required: o->tick).  On failure writes one
- * line naming the file and the cause into err (errlen bytes, may be NULL)
- * and returns -errno, -EINVAL (bad options), -DM_ECONFIG (format not
- * recognised, LOBSTER date or partner file not found), -DM_ECORRUPT (bad
- * header) or -ENOTSUP (FEED_JOURNAL); *r then holds nothing to close.
+ * its magic, checked first) with options o (required: o->tick, except for
+ * a journal).  On failure writes one line naming the file and the cause
+ * into err (errlen bytes, may be NULL) and returns -errno, -EINVAL (bad
+ * options), -DM_ECONFIG (format not recognised, LOBSTER date or partner
+ * file not found), -DM_ECORRUPT (bad MT5 or journal header) or the
+ * journal's -DM_EMAGIC / -DM_EVERSION / -DM_ELAYOUT; *r then holds
+ * nothing to close.
  * On success *r owns its files and buffers until feed_close.
  * Allocates; start-up code only.
  */
@@ -240,9 +267,13 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
 /*
  * The next event into *ev (fully written, unused levels zeroed).  Returns 1
  * with an event, 0 at the end of the input (and again on every later
- * call), or a negative error: -DM_ECORRUPT for a bad row in strict mode,
+ * call), or a negative error: -DM_ECORRUPT for a bad row in strict mode
+ * (and, whatever the mode, for a journal record that fails its checks
+ * with valid records after it: "file: corrupt record at offset N"),
  * -errno for an I/O error; the error is sticky and feed_error() explains
- * it.  Blocks on reads; allocates only inside jansson (Binance).
+ * it.  A journal's torn tail (bytes after the last valid record, from a
+ * crashed writer) is one bad row at the end.  Blocks on reads (a
+ * journal: page faults); allocates only inside jansson (Binance).
  */
 int feed_next(struct feed_reader *r, struct event *ev);
 

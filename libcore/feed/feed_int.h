@@ -2,8 +2,8 @@
  * feed_int.h — shared internals of the feed readers (libcore/feed/ only).
  *
  * feed.c holds the line source, the exact decimal and time parsers, the
- * bad-row bookkeeping and the dispatch; lobster.c, mt5.c, neg.c and
- * binance.c each hold one format's open and next.
+ * bad-row bookkeeping and the dispatch; lobster.c, mt5.c, neg.c,
+ * binance.c and journal.c each hold one format's open and next.
  */
 #ifndef DM_LIBCORE_FEED_FEED_INT_H
 #define DM_LIBCORE_FEED_FEED_INT_H
@@ -11,11 +11,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "libcore/feed/feed.h"
 
 #define FEED_NS_PER_S   1000000000LL
 #define FEED_NS_PER_DAY (86400LL * FEED_NS_PER_S)
+
+/* Zero bytes after every line buffer's terminating NUL, so the fast
+ * parsers below may load 8 bytes at any position of a line (3 loads past
+ * the last digit at most) without reading outside the allocation. */
+#define FEED_SRC_SLACK  64u
 
 /* ------------------------------------------------------------ line source */
 
@@ -55,10 +61,14 @@ enum feed_num_err {
 	FEED_NUM_RANGE  = -3  /* too many digits or beyond int64 */
 };
 
-/* The exact decimal nearest to v with at most 12 decimals (0.1 -> 1/10^1).
- * Returns 0, or -EINVAL when v is not positive, not finite, or not such a
- * decimal. */
+/* The exact decimal nearest to v with at most 12 decimals (0.1 -> 1/10^1),
+ * prepared for fast division.  Returns 0, or -EINVAL when v is not
+ * positive, not finite, or not such a decimal. */
 int feed_unit_from_double(double v, struct feed_unit *u);
+
+/* Fill u's shift / inv / lim from u->m (> 0): exact division by m becomes
+ * a shift and one multiplication. */
+void feed_unit_prepare(struct feed_unit *u);
 
 /*
  * Parse n bytes of s, optionally space-padded, "[+-]digits[.digits]" (no
@@ -72,6 +82,254 @@ int feed_int(const char *s, size_t n, int64_t *out);
 
 /* "not a number", "not on the grid", "out of range". */
 const char *feed_num_why(int rc);
+
+/*
+ * Fast path for the hot loops of the CSV readers.  These accept only the
+ * plain forms "[-]digits" and "[-]digits.digits" (at most 19 digits, no
+ * padding) and answer "not this simple form" (-1) for anything else, off
+ * grid and overflow included; the caller then re-parses the row with the
+ * exact, general functions above, which give the same value or the
+ * precise reason.  So a fast path can only ever be faster, never
+ * different.  They read up to 24 bytes past the last digit: only use them
+ * on lines of a feed_src (FEED_SRC_SLACK).
+ */
+
+static const uint64_t feed_pow10_u[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull
+};
+
+static inline __attribute__((always_inline)) uint64_t feed_load8(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* Non-zero high nibble in every byte of w (first byte lowest) that is
+ * not an ASCII digit.  A byte >= 0xfa carries into the next byte, which
+ * is then past a non-digit: only bytes after the first non-digit can be
+ * misjudged. */
+static inline __attribute__((always_inline)) uint64_t feed_swar_nondigit(uint64_t w)
+{
+	const uint64_t f0 = 0xf0f0f0f0f0f0f0f0ull, t3 = 0x3030303030303030ull;
+	return ((w & f0) ^ t3) | (((w + 0x0606060606060606ull) & f0) ^ t3);
+}
+
+/* Leading ASCII digits of the 8 bytes in w, 0..8. */
+static inline __attribute__((always_inline)) unsigned feed_swar_ndigits(uint64_t w)
+{
+	uint64_t nd = feed_swar_nondigit(w);
+	return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8u;
+}
+
+/* Value of the first n (1..8) digits of w: the digits are moved to the
+ * top (leading zeros below), then pairs, quads and octets are combined
+ * by one multiplication each: byte i x 10 + byte i+1 is (w x (10 << 8 |
+ * 1)) >> 8, and so on. */
+static inline __attribute__((always_inline)) uint64_t feed_swar_value(uint64_t w, unsigned n)
+{
+	w = (w & 0x0f0f0f0f0f0f0f0full) << (8 * (8 - n));
+	w = ((w * 2561) >> 8) & 0x00ff00ff00ff00ffull;
+	w = ((w * 6553601) >> 16) & 0x0000ffff0000ffffull;
+	return (w * 42949672960001ull) >> 32;
+}
+
+/* The same for n (1..4) digits in the low 4 bytes of w. */
+static inline __attribute__((always_inline)) uint64_t feed_swar_value4(uint64_t w, unsigned n)
+{
+	w = (w & 0x0f0f0f0full) << (8 * (4 - n));
+	w = ((w * 2561) >> 8) & 0x00ff00ffull;
+	return ((w * 6553601) >> 16) & 0xffffull;
+}
+
+/* Digits at *pp into *v (advancing *pp); returns their count, 0..19, or
+ * 20 for "more than 19". */
+static inline __attribute__((always_inline)) unsigned feed_fast_digits(const char **pp, uint64_t *v)
+{
+	const char *p = *pp;
+	uint64_t w = feed_load8(p);
+	unsigned n = feed_swar_ndigits(w);
+
+	if (DM_LIKELY(n < 8)) {
+		*v = n ? feed_swar_value(w, n) : 0;
+		*pp = p + n;
+		return n;
+	}
+	uint64_t x = feed_swar_value(w, 8);
+	w = feed_load8(p + 8);
+	unsigned k = feed_swar_ndigits(w);
+	if (k < 8) {
+		*v = k ? x * feed_pow10_u[k] + feed_swar_value(w, k) : x;
+		*pp = p + 8 + k;
+		return 8 + k;
+	}
+	x = x * 100000000ull + feed_swar_value(w, 8);
+	w = feed_load8(p + 16);
+	k = feed_swar_ndigits(w);
+	if (k > 3) {
+		*v = 0;
+		return 20;
+	}
+	*v = k ? x * feed_pow10_u[k] + feed_swar_value(w, k) : x;
+	*pp = p + 16 + k;
+	return 16 + k;
+}
+
+/* *out = n x 10^-e / u exactly (e <= 19); 0, or -1 (off grid, overflow). */
+static inline __attribute__((always_inline)) int feed_fast_scale(uint64_t n, unsigned e, const struct feed_unit *u,
+				  uint64_t *out)
+{
+	unsigned k = (unsigned)u->k;
+
+	while (e > k) { /* "100.50" with a whole unit: drop zeros */
+		if (n % 10)
+			return -1;
+		n /= 10;
+		e--;
+	}
+	if (e < k && __builtin_mul_overflow(n, feed_pow10_u[k - e], &n))
+		return -1;
+	if (u->m == 1) {
+		*out = n;
+		return 0;
+	}
+	if (DM_UNLIKELY(!u->inv) || (n & ((1ull << u->shift) - 1)))
+		return -1;
+	n = (n >> u->shift) * u->inv;
+	if (n > u->lim)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/*
+ * "[-]digits[.digits]" at *pp (the number ends at the first other byte;
+ * *pp is left there) divided exactly by u into *out.  Returns 0, or -1:
+ * not this form, off grid, out of int64 (*out and *pp undefined).
+ */
+static inline __attribute__((always_inline)) int feed_fast_num(const char **pp, const struct feed_unit *u, int64_t *out)
+{
+	const char *p = *pp;
+	int neg = *p == '-';
+	uint64_t ip, fp = 0, v;
+	unsigned ni, nf = 0;
+
+	p += neg;
+	ni = feed_fast_digits(&p, &ip);
+	if (DM_UNLIKELY(*p == '.')) {
+		p++;
+		nf = feed_fast_digits(&p, &fp);
+		if (nf == 0 || nf + ni > 19)
+			return -1;
+		ip = ip * feed_pow10_u[nf] + fp;
+	} else if (ni == 0 || ni > 19) {
+		return -1;
+	}
+	if (feed_fast_scale(ip, nf, u, &v) || v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	*pp = p;
+	return 0;
+}
+
+/* The n bytes at p (1..16, all digits) as a number; 0, or -1 when n is
+ * out of range or a byte is not a digit. */
+static inline __attribute__((always_inline)) int feed_fast_uint_n(const char *p, size_t n,
+								  uint64_t *v)
+{
+	uint64_t w = feed_load8(p);
+
+	if (DM_UNLIKELY(n - 1 >= 16))
+		return -1;
+	if (n <= 8) {
+		uint64_t mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+		if (feed_swar_nondigit(w) & mask)
+			return -1;
+		*v = feed_swar_value(w, (unsigned)n);
+		return 0;
+	}
+	uint64_t w2 = feed_load8(p + 8), mask = n == 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
+	if (feed_swar_nondigit(w) | (feed_swar_nondigit(w2) & mask))
+		return -1;
+	*v = feed_swar_value(w, 8) * feed_pow10_u[n - 8] + feed_swar_value(w2, (unsigned)(n - 8));
+	return 0;
+}
+
+/* The n bytes at p, "[-]digits" (1..16 digits), as a whole number. */
+static inline __attribute__((always_inline)) int feed_fast_int_n(const char *p, size_t n,
+								 int64_t *out)
+{
+	int neg = n && *p == '-';
+	uint64_t v;
+
+	if (feed_fast_uint_n(p + neg, n - (size_t)neg, &v))
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/*
+ * Offsets of every sep byte in line[0, n) into pos[] (at most max of
+ * them); returns how many there are (which may exceed max).  Reads up to
+ * 15 bytes past n: feed_src lines only.
+ */
+size_t feed_find_seps(const char *line, size_t n, char sep, uint32_t *pos, size_t max);
+
+/*
+ * feed_find_seps, and *plain = 1 when the line holds nothing but digits,
+ * seps, and '-' signs at the start of fields (so every field is "" or
+ * "[-]digits" and only its length needs checking: feed_fast_int_plain).
+ * pos needs room for max entries; reads up to 63 bytes past n (feed_src
+ * lines only).  Uses AVX2 when the CPU has it; otherwise *plain is always
+ * 0 and the caller takes its exact path.
+ */
+size_t feed_scan_ints(const char *line, size_t n, char sep, uint32_t *pos,
+		      size_t max, int *plain);
+
+/* A field known to be "[-]digits" or "" (feed_scan_ints' plain line), n
+ * bytes at p; 0, or -1 for no digits or more than 16. */
+static inline __attribute__((always_inline)) int feed_fast_int_plain(const char *p, size_t n,
+								     int64_t *out)
+{
+	int neg = n && *p == '-';
+	uint64_t v, w = feed_load8(p + neg);
+
+	n -= (size_t)neg;
+	if (DM_UNLIKELY(n - 1 >= 16))
+		return -1;
+	if (n <= 4) {
+		v = feed_swar_value4(w, (unsigned)n);
+	} else if (n <= 8) {
+		v = feed_swar_value(w, (unsigned)n);
+	} else {
+		v = feed_swar_value(w, 8) * feed_pow10_u[n - 8] +
+		    feed_swar_value(feed_load8(p + neg + 8), (unsigned)(n - 8));
+	}
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* A whole number "[-]digits" (no unit) at *pp; 0 or -1, like feed_fast_num. */
+static inline __attribute__((always_inline)) int feed_fast_int(const char **pp, int64_t *out)
+{
+	const char *p = *pp;
+	int neg = *p == '-';
+	uint64_t v;
+	unsigned n;
+
+	p += neg;
+	n = feed_fast_digits(&p, &v);
+	if (n == 0 || n > 18)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	*pp = p;
+	return 0;
+}
 
 /* ------------------------------------------------------------ time */
 
@@ -147,5 +405,14 @@ int feed_neg_next(struct feed_reader *r, struct event *ev);
 int feed_binance_open(struct feed_reader *r);
 int feed_binance_next(struct feed_reader *r, struct event *ev);
 void feed_binance_close(struct feed_reader *r);
+
+int feed_journal_open(struct feed_reader *r, const char *path,
+		      char *err, size_t errlen);
+int feed_journal_next(struct feed_reader *r, struct event *ev);
+void feed_journal_close(struct feed_reader *r);
+
+/* 1 when the file at path starts with the journal magic (a regular file
+ * that can be peeked), else 0. */
+int feed_is_journal(const char *path);
 
 #endif /* DM_LIBCORE_FEED_FEED_INT_H */

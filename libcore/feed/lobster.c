@@ -194,6 +194,118 @@ static int parse_book(struct feed_reader *r, char *l, size_t n, struct event *bk
 	return 0;
 }
 
+/*
+ * The fast path: the whole row pair in one pass over the bytes (no field
+ * splitting, SWAR digits, exact division by multiplication), for rows in
+ * the plain form LOBSTER writes.  Returns the message type (1..7) with
+ * the book event in *ev, or for an execution the trade in *ev and the
+ * book in r->pend[0]; or 0
+ * when anything is unusual (a bad row, padding, a decimal point where
+ * LOBSTER has none...): feed_lobster_next then parses the pair again on
+ * the exact path, which finds the same events or the reason.
+ */
+static int fast_pair(struct feed_reader *r, const char *ml, size_t mn,
+		     const char *ol, size_t on, struct event *ev)
+{
+	static const struct feed_unit ns = { .m = 1, .k = 9 };
+	const char *p = ml, *me = ml + mn;
+	int64_t t_ns, type, oid, size, price, dir;
+
+	if (feed_fast_num(&p, &ns, &t_ns) || *p++ != ',' ||
+	    feed_fast_int(&p, &type) || *p++ != ',' ||
+	    feed_fast_int(&p, &oid) || *p++ != ',' ||
+	    feed_fast_num(&p, &r->qty_unit, &size) || *p++ != ',' ||
+	    feed_fast_int(&p, &price) || *p++ != ',' ||
+	    feed_fast_int(&p, &dir) || p != me)
+		return 0;
+	if (t_ns < 0 || t_ns >= 2 * FEED_NS_PER_DAY || type < 1 || type > 7 ||
+	    dir < -1 || dir > 1 || size < 0)
+		return 0;
+
+	/* the orderbook row: every comma first, then the 4 N fields, which
+	 * no longer depend on each other's lengths */
+	uint32_t nf = r->u.lob.n_file, keep = nf < r->levels ? nf : r->levels;
+	uint32_t pos[4 * LOB_MAX_N + 1];
+	int plain;
+	if (feed_scan_ints(ol, on, ',', pos, 4 * LOB_MAX_N, &plain) != 4 * (size_t)nf - 1 ||
+	    !plain)
+		return 0;
+	int lots = r->qty_unit.m != 1 || r->qty_unit.k != 0; /* sizes / lot */
+	pos[4 * nf - 1] = (uint32_t)on;
+
+	/* The book goes straight into the caller's *ev, whose old bytes are
+	 * unknown: every level past the new ones is cleared.  An execution's
+	 * book waits in r->pend[0] behind the trade; pend[0] only ever holds
+	 * book events with zeros past their levels, so there only the levels
+	 * the last one used need clearing. */
+	int exec = type == 4 || type == 5;
+	struct event *bk = exec ? &r->pend[0] : ev;
+	int64_t t = r->u.lob.midnight_ns + t_ns;
+	struct ev_book *b = &bk->book;
+	uint32_t old_nb = exec ? b->n_bid : EV_MAX_LEVELS;
+	uint32_t old_na = exec ? b->n_ask : EV_MAX_LEVELS;
+	bk->kind = EV_BOOK;
+	bk->instrument = r->o.instrument;
+	bk->exch_ns = bk->recv_ns = t;
+	b->n_bid = b->n_ask = 0;
+	int64_t last_ask = INT64_MIN, last_bid = INT64_MAX;
+	uint32_t beg = 0;
+	for (uint32_t i = 0; i < nf; i++) {
+		const uint32_t *e = &pos[4 * i];
+		int64_t apx, asz, bpx, bsz;
+		if (feed_fast_int_plain(ol + beg, e[0] - beg, &apx) ||
+		    feed_fast_int_plain(ol + e[0] + 1, e[1] - e[0] - 1, &asz) ||
+		    feed_fast_int_plain(ol + e[1] + 1, e[2] - e[1] - 1, &bpx) ||
+		    feed_fast_int_plain(ol + e[2] + 1, e[3] - e[2] - 1, &bsz) ||
+		    asz < 0 || bsz < 0)
+			goto undo;
+		beg = e[3] + 1;
+		if (asz) {
+			uint64_t q, sz = (uint64_t)asz;
+			if (apx <= 0 || apx == LOB_DUMMY_PX ||
+			    feed_fast_scale((uint64_t)apx, 0, &r->px_unit, &q) ||
+			    (int64_t)q <= last_ask ||
+			    (lots && (feed_fast_scale(sz, 0, &r->qty_unit, &sz) || !sz)))
+				goto undo;
+			last_ask = (int64_t)q;
+			if (i < keep)
+				b->ask[b->n_ask++] = (struct book_level){ (int64_t)q, (int64_t)sz };
+		}
+		if (bsz) {
+			uint64_t q, sz = (uint64_t)bsz;
+			if (bpx <= 0 || bpx == LOB_DUMMY_PX ||
+			    feed_fast_scale((uint64_t)bpx, 0, &r->px_unit, &q) ||
+			    (int64_t)q >= last_bid ||
+			    (lots && (feed_fast_scale(sz, 0, &r->qty_unit, &sz) || !sz)))
+				goto undo;
+			last_bid = (int64_t)q;
+			if (i < keep)
+				b->bid[b->n_bid++] = (struct book_level){ (int64_t)q, (int64_t)sz };
+		}
+	}
+	for (uint32_t i = b->n_bid; i < old_nb; i++)
+		b->bid[i] = (struct book_level){ 0, 0 };
+	for (uint32_t i = b->n_ask; i < old_na; i++)
+		b->ask[i] = (struct book_level){ 0, 0 };
+	if (exec) {
+		uint64_t q;
+		if (dir == 0 || size == 0 || price <= 0 ||
+		    feed_fast_scale((uint64_t)price, 0, &r->px_unit, &q))
+			return 0; /* pend[0] is whole: the slow path finds the reason */
+		feed_ev_start(r, ev, EV_TRADE, t, t);
+		ev->trade.px = (int64_t)q;
+		ev->trade.qty = size;
+		ev->trade.aggressor = (int8_t)-dir; /* dir = resting side */
+		ev->trade.flags = type == 5 ? EV_TRADE_HIDDEN : 0;
+	}
+	(void)oid;
+	return (int)type;
+
+undo: /* levels half written: restore pend[0]'s "zeros past the levels" */
+	memset(bk, 0, sizeof(*bk));
+	return 0;
+}
+
 int feed_lobster_next(struct feed_reader *r, struct event *ev)
 {
 	struct feed_src *ms = &r->src[0], *os = &r->src[1];
@@ -224,6 +336,19 @@ int feed_lobster_next(struct feed_reader *r, struct event *ev)
 			return rc < 0 ? rc : 0;
 		}
 		r->st.rows++;
+		if (DM_LIKELY(mrc == 1 && orc == 1)) {
+			int type = fast_pair(r, ml, mn, ol, on, ev);
+			if (DM_LIKELY(type)) {
+				if (type == 4 || type == 5) {
+					/* the trade now, its book next */
+					feed_book_flags(r, &r->pend[0], 0);
+					r->n_pend = 1;
+				} else {
+					feed_book_flags(r, ev, 0);
+				}
+				return 1;
+			}
+		}
 		if (mrc == -E2BIG || orc == -E2BIG) {
 			rc = feed_bad(r, mrc == -E2BIG ? ms : os,
 				      "line longer than %u bytes", r->o.line_max);
