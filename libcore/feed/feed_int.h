@@ -237,42 +237,6 @@ static inline __attribute__((always_inline)) int feed_fast_num(const char **pp, 
 	return 0;
 }
 
-/* The n bytes at p (1..16, all digits) as a number; 0, or -1 when n is
- * out of range or a byte is not a digit. */
-static inline __attribute__((always_inline)) int feed_fast_uint_n(const char *p, size_t n,
-								  uint64_t *v)
-{
-	uint64_t w = feed_load8(p);
-
-	if (DM_UNLIKELY(n - 1 >= 16))
-		return -1;
-	if (n <= 8) {
-		uint64_t mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
-		if (feed_swar_nondigit(w) & mask)
-			return -1;
-		*v = feed_swar_value(w, (unsigned)n);
-		return 0;
-	}
-	uint64_t w2 = feed_load8(p + 8), mask = n == 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
-	if (feed_swar_nondigit(w) | (feed_swar_nondigit(w2) & mask))
-		return -1;
-	*v = feed_swar_value(w, 8) * feed_pow10_u[n - 8] + feed_swar_value(w2, (unsigned)(n - 8));
-	return 0;
-}
-
-/* The n bytes at p, "[-]digits" (1..16 digits), as a whole number. */
-static inline __attribute__((always_inline)) int feed_fast_int_n(const char *p, size_t n,
-								 int64_t *out)
-{
-	int neg = n && *p == '-';
-	uint64_t v;
-
-	if (feed_fast_uint_n(p + neg, n - (size_t)neg, &v))
-		return -1;
-	*out = neg ? -(int64_t)v : (int64_t)v;
-	return 0;
-}
-
 /*
  * Offsets of every sep byte in line[0, n) into pos[] (at most max of
  * them); returns how many there are (which may exceed max).  Reads up to

@@ -1,0 +1,191 @@
+/*
+ * journal_in.c — the DreamMaker journal as a feed (docs/feeds.md).
+ *
+ * The journal reader (libcore/journal.h) maps the file and checks each
+ * record (length, crc, seq) as it is reached, so nothing is read twice.
+ * A JREC_EVENT record is decoded into the event it was written from; any
+ * other record type counts in stats.ignored.  Events come back as they
+ * were written, anomaly flags included; only the level count is cut to
+ * opts.levels and, when opts.instrument is set, the instrument replaced.
+ *
+ * Bad data.  A record that passed its crc but does not decode (a writer
+ * bug, never a crash) is a bad row: "file:SEQ: ..." where SEQ is the
+ * record's number.  The bytes after the last valid record, when no valid
+ * record follows them, are a torn tail (a writer stopped mid-write): one
+ * bad row at the end.  A bad record with valid records after it is
+ * corruption: a sticky -DM_ECORRUPT whatever the mode, nothing skipped.
+ *
+ * Memory.  The mapping is read front to back; every FEED_JOURNAL_DROP
+ * bytes the pages behind the reader are given back (madvise
+ * MADV_DONTNEED: clean file pages, a later touch would fault them in
+ * again from the page cache), so a journal larger than RAM replays in
+ * bounded resident memory like the text formats.
+ */
+#include "libcore/feed/feed_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FEED_JOURNAL_DROP (32ull << 20)
+
+int feed_is_journal(const char *path)
+{
+	struct stat st;
+	char magic[8];
+	ssize_t k;
+	int fd;
+
+	/* never open a FIFO here: its writer would see the reader go away */
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	k = pread(fd, magic, sizeof(magic), 0);
+	close(fd);
+	/* "DMJRNL" is enough: a shorter or damaged header is then reported
+	 * by the journal reader rather than as an unknown format */
+	return k >= 6 && memcmp(magic, JOURNAL_MAGIC, 6) == 0;
+}
+
+static const char *open_why(int rc)
+{
+	switch (rc) {
+	case -DM_EMAGIC:
+		return "not a DreamMaker journal (wrong magic)";
+	case -DM_EVERSION:
+		return "journal format version not supported by this build";
+	case -DM_ELAYOUT:
+		return "journal written by a build with other event layouts "
+		       "(layout hash differs); convert the source data again";
+	case -DM_ECORRUPT:
+		return "damaged or incomplete journal header";
+	case -EINVAL:
+		return "not a regular file (a journal is mapped: a pipe or FIFO "
+		       "cannot be read as one)";
+	default:
+		return dm_strerror(rc);
+	}
+}
+
+int feed_journal_open(struct feed_reader *r, const char *path,
+		      char *err, size_t errlen)
+{
+	struct feed_journal *j = &r->u.jn;
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	/* the journal reader opens before it looks: opening a FIFO would
+	 * wait for a writer, so refuse anything but a regular file first */
+	struct stat st;
+	if (stat(path, &st)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, open_why(-EINVAL));
+		return -EINVAL;
+	}
+	rc = journal_open_read(&j->jr, path, 0);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, open_why(rc));
+		return rc;
+	}
+	/* bad-row messages name the file; their "line" is the record seq */
+	r->src[0].path = path;
+	r->st.bytes = JOURNAL_HDR_SIZE;
+	return 0;
+}
+
+void feed_journal_close(struct feed_reader *r)
+{
+	journal_reader_close(&r->u.jn.jr);
+}
+
+/* Give back the mapped pages the reader has passed. */
+static void drop_behind(struct feed_journal *j)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t upto = j->jr.off & ~(pg - 1);
+
+	if (upto - j->dropped < FEED_JOURNAL_DROP)
+		return;
+	/* a hint: on failure the pages simply stay */
+	(void)madvise((void *)(uintptr_t)(j->jr.map + j->dropped),
+		      (size_t)(upto - j->dropped), MADV_DONTNEED);
+	j->dropped = upto;
+}
+
+/* Cut a decoded book to the reader's L levels per side. */
+static void cut_levels(struct ev_book *b, uint32_t levels)
+{
+	if (b->n_bid > levels) {
+		memset(&b->bid[levels], 0, sizeof(b->bid[0]) * (b->n_bid - levels));
+		b->n_bid = (uint16_t)levels;
+	}
+	if (b->n_ask > levels) {
+		memset(&b->ask[levels], 0, sizeof(b->ask[0]) * (b->n_ask - levels));
+		b->n_ask = (uint16_t)levels;
+	}
+}
+
+int feed_journal_next(struct feed_reader *r, struct event *ev)
+{
+	struct feed_journal *j = &r->u.jn;
+	struct feed_src *s = &r->src[0];
+	const struct jrec *rec;
+	int rc;
+
+	for (;;) {
+		rc = journal_next(&j->jr, &rec);
+		r->st.bytes = j->jr.off;
+		if (rc == 0) {
+			uint64_t torn = journal_reader_torn_bytes(&j->jr);
+			if (torn && !s->eof) {
+				s->eof = 1; /* report it once */
+				s->line = j->jr.next_seq;
+				rc = feed_bad(r, s, "torn tail: %llu bytes after the last "
+					      "valid record (offset %llu), left by a writer "
+					      "that stopped mid-write; not read",
+					      (unsigned long long)torn,
+					      (unsigned long long)j->jr.off);
+				r->st.bytes += torn;
+			}
+			return rc;
+		}
+		if (rc < 0)
+			return feed_fail(r, rc, "%s: corrupt record at offset %llu (valid "
+					 "records follow it, so it is no torn tail): the "
+					 "journal is damaged", s->path,
+					 (unsigned long long)journal_reader_bad_offset(&j->jr));
+		r->st.rows++;
+		if (DM_UNLIKELY(j->jr.off - j->dropped >= FEED_JOURNAL_DROP))
+			drop_behind(j);
+		if (rec->type != JREC_EVENT) {
+			r->st.ignored++;
+			continue;
+		}
+		if (DM_UNLIKELY(journal_event_decode(rec->payload, rec->len, ev) < 0)) {
+			s->line = rec->seq;
+			rc = feed_bad(r, s, "event record of %u bytes (kind %u) does not "
+				      "decode: wrong length for its kind and level counts",
+				      rec->len, rec->len >= 4 ? rec->payload[0] : 0u);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (ev->kind == EV_BOOK) {
+			cut_levels(&ev->book, r->levels);
+			r->last_book_ns = ev->exch_ns;
+		}
+		if (r->o.instrument)
+			ev->instrument = r->o.instrument;
+		return 1;
+	}
+}
