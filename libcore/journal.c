@@ -455,6 +455,15 @@ static int cut_tail(int fd, uint64_t end)
 	return 0;
 }
 
+/* Journals are regular files: a FIFO or device cannot be mapped or cut. */
+static int regular_file(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : -EINVAL;
+}
+
 static int lock_file(int fd)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -1059,14 +1068,16 @@ int journal_open_append(struct journal_writer *w, const char *path, const struct
 	int rc = opts_fill(in, &o);
 	if (rc)
 		return rc;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			return -errno;
 		o.flags &= ~JOURNAL_W_TRUNC;
 		return journal_open_write(w, path, &o);
 	}
-	rc = lock_file(fd);
+	rc = regular_file(fd);
+	if (rc == 0)
+		rc = lock_file(fd);
 	if (rc)
 		goto close_fd;
 	rc = hdr_read(fd, &size, &h);
@@ -1118,10 +1129,13 @@ int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags
 		return -EINVAL;
 	if (repair)
 		flags |= JOURNAL_VERIFY;
-	int fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on for a writer */
+	int fd = open(path, (repair ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	int rc = repair ? lock_file(fd) : 0;
+	int rc = regular_file(fd);
+	if (rc == 0 && repair)
+		rc = lock_file(fd);
 	if (rc)
 		goto close_fd;
 	rc = hdr_read(fd, &size, &r->hdr);

@@ -1074,3 +1074,16 @@ Test(journal, interval_policy_syncs_an_idle_writer)
 	cr_assert_eq(t_file_size(path), 128 + 32);
 	cr_assert_eq(journal_close(&w), 0);
 }
+
+/* A FIFO is refused at once: waiting for a writer would hang the reader. */
+Test(journal, fifo_is_refused_without_blocking, .timeout = 10)
+{
+	char p[512];
+	struct journal_reader r;
+	struct journal_writer w;
+	t_path(p, sizeof(p), "fifo");
+	cr_assert_eq(mkfifo(p, 0600), 0, "mkfifo: %s", strerror(errno));
+	cr_assert_eq(journal_open_read(&r, p, 0), -EINVAL);
+	cr_assert_eq(journal_open_read(&r, p, JOURNAL_REPAIR), -EINVAL);
+	cr_assert_eq(journal_open_append(&w, p, NULL), -EINVAL);
+}
