@@ -54,6 +54,8 @@ AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
 UNITS  := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/test_%,$(UNIT_SRC))
 BENCHES := $(patsubst tests/bench/bench_%.c,$(BUILD)/bench/bench_%,$(BENCH_SRC))
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches
@@ -108,7 +110,7 @@ deps:
 	@tools/install-deps $(DEB_PKGS)
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@tools/dmctl run
 
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
@@ -116,15 +118,15 @@ run: deps
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
 test: deps
-	@$(MAKE) --no-print-directory all tests benches
-	@$(MAKE) --no-print-directory SAN=address,undefined all tests
-	@$(MAKE) --no-print-directory SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
+	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
+	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
+	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
 	@tests/run.sh build $(notdir $(UNITS)) \
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS))
 
 bench: deps
-	@$(MAKE) --no-print-directory all benches
+	@$(MAKE) --no-print-directory -j$(NPROC) all benches
 	@tests/bench/run.sh $(BUILD)
 
 clean:
