@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/rt/dump.h"
 #include "shm/msg.h"
 #include "shm/seg.h"
 
@@ -126,7 +127,7 @@ static json_t *seg_json(const struct seg *s)
 		json_array_append_new(agents, agent_json(seg_agent(s, i), now));
 	for (uint32_t i = 0; i < h->n_rings; i++)
 		json_array_append_new(rings, ring_json(s, i));
-	return json_pack("{s:{s:s, s:i, s:s, s:I, s:i, s:i, s:I, s:f, s:s}, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i, s:s, s:I, s:i, s:i, s:I, s:f, s:s}, s:o, s:o, s:o}",
 		"segment",
 		"name", s->name,
 		"version", (int)h->version,
@@ -138,7 +139,8 @@ static json_t *seg_json(const struct seg *s)
 		"age_s", (double)(now - h->created_ns) / 1e9,
 		"state", h->state == SEG_READY ? "ready" : h->state == SEG_CLOSING ? "closing" : "creating",
 		"agents", agents,
-		"rings", rings);
+		"rings", rings,
+		"state", rt_dump_json(s)); /* positions, votes, recent decisions */
 }
 
 static void print_table(const struct seg *s)
@@ -202,6 +204,8 @@ static void print_table(const struct seg *s)
 		       json_integer_value(json_object_get(r, "last_seq")));
 	}
 	json_decref(j);
+	printf("\n");
+	rt_dump_text(s, stdout);
 }
 
 static void print_json(const struct seg *s)

@@ -81,6 +81,9 @@ static inline void *rt_app_of(const struct seg *s, uint32_t agent)
 /* 1 if the region of agent holds an initialised state of this build. */
 static inline int rt_state_valid(const struct seg *s, uint32_t agent)
 {
+	/* segments made for other topologies (tests, tools) may have no room */
+	if (s->hdr->user_size < RT_USER_RESERVED + (uint64_t)(agent + 1) * RT_REGION_SIZE)
+		return 0;
 	const struct rt_state *st = rt_state_of(s, agent);
 	return atomic_load_explicit(&((struct rt_state *)st)->magic, memory_order_acquire) ==
 		       RT_STATE_MAGIC &&

@@ -123,6 +123,13 @@ Test(shmdump, json_reports_live_segment)
 	cr_assert(json_is_true(json_object_get(b, "alive")));
 	cr_assert_str_eq(json_string_value(json_object_get(b, "state")), "starting");
 	cr_assert_eq(jint(json_array_get(agents, 0), "pid"), 0);
+
+	/* this segment has no agent-state area: the state section says so
+	 * rather than reading past the mapping */
+	json_t *state = json_object_get(json_object_get(j, "state"), "agents");
+	cr_assert(json_is_object(state), "no state.agents object");
+	json_t *first = json_object_get(state, "coordinator");
+	cr_assert_str_eq(json_string_value(json_object_get(first, "state")), "none");
 	json_decref(j);
 }
 
