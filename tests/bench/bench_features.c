@@ -44,6 +44,7 @@
 #include "libcore/features/features.h"
 #include "libcore/hist.h"
 #include "libcore/journal.h"
+#include "tests/bench/bench_table.h"
 
 #define GOAL_UPDATES_PER_S 5e6   /* issue 4: >= 5M/s on one core */
 #define BENCH_LEVELS       5u    /* the spec's default L */
@@ -119,70 +120,6 @@ static void clk_calibrate(void)
 }
 
 /* ------------------------------------------------------------------ table */
-
-struct row {
-	char fig[56];
-	double val;
-	const char *unit;
-	char base[48];
-	double ratio; /* NAN: none */
-};
-
-static struct row g_rows[32];
-static int g_nrows;
-
-static void row(const char *fig, double val, const char *unit, double base_val,
-		const char *base_fmt, ...) __attribute__((format(printf, 5, 6)));
-static void row(const char *fig, double val, const char *unit, double base_val,
-		const char *base_fmt, ...)
-{
-	if (g_nrows == (int)(sizeof(g_rows) / sizeof(g_rows[0])))
-		return;
-	struct row *r = &g_rows[g_nrows++];
-
-	snprintf(r->fig, sizeof(r->fig), "%s", fig);
-	r->val = val;
-	r->unit = unit;
-	r->base[0] = '\0';
-	r->ratio = NAN;
-	if (base_fmt) {
-		va_list ap;
-
-		va_start(ap, base_fmt);
-		vsnprintf(r->base, sizeof(r->base), base_fmt, ap);
-		va_end(ap);
-		if (base_val > 0)
-			r->ratio = val / base_val;
-	}
-}
-
-static void print_table(void)
-{
-	printf("\n%-40s | %10s | %-9s | %-34s | %s\n", "figure", "value", "unit",
-	       "baseline compared with", "ratio");
-	printf("%.41s+%.12s+%.11s+%.36s+%.7s\n",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------");
-	for (int i = 0; i < g_nrows; i++) {
-		const struct row *r = &g_rows[i];
-		char ratio[16] = "-";
-
-		if (!isnan(r->ratio))
-			snprintf(ratio, sizeof(ratio), "%.2fx", r->ratio);
-		printf("%-40s | %10.*f | %-9s | %-34s | %s\n", r->fig,
-		       strcmp(r->unit, "ns") == 0 ? 0 : 2, r->val, r->unit,
-		       r->base[0] ? r->base : "-", ratio);
-	}
-}
-
-static const char *met(int ok)
-{
-	return ok ? "MET" : "NOT MET";
-}
-
 /* ------------------------------------------------------------------ input */
 
 static int run_child(char *const argv[], int quiet_out)

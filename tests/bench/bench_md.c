@@ -68,6 +68,7 @@
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/journal.h"
+#include "tests/bench/bench_table.h"
 
 #define CPU_BENCH 1
 
@@ -159,67 +160,6 @@ static double median(double *v, uint32_t n)
 }
 
 /* ------------------------------------------------------------ table */
-
-struct row {
-	char fig[56];
-	double val;
-	const char *unit;
-	char base[48];
-	double ratio; /* NAN: none */
-};
-
-static struct row g_rows[32];
-static int g_nrows;
-
-static void row(const char *fig, double val, const char *unit, double base_val,
-		const char *base_fmt, ...) __attribute__((format(printf, 5, 6)));
-static void row(const char *fig, double val, const char *unit, double base_val,
-		const char *base_fmt, ...)
-{
-	if (g_nrows == (int)(sizeof(g_rows) / sizeof(g_rows[0])))
-		return;
-	struct row *r = &g_rows[g_nrows++];
-	snprintf(r->fig, sizeof(r->fig), "%s", fig);
-	r->val = val;
-	r->unit = unit;
-	r->base[0] = '\0';
-	r->ratio = NAN;
-	if (base_fmt) {
-		va_list ap;
-		va_start(ap, base_fmt);
-		vsnprintf(r->base, sizeof(r->base), base_fmt, ap);
-		va_end(ap);
-		if (base_val > 0)
-			r->ratio = val / base_val;
-	}
-}
-
-static void print_table(void)
-{
-	printf("\n%-40s | %10s | %-7s | %-34s | %s\n", "figure", "value", "unit",
-	       "baseline compared with", "ratio");
-	printf("%.41s+%.12s+%.9s+%.36s+%.7s\n",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------");
-	for (int i = 0; i < g_nrows; i++) {
-		const struct row *r = &g_rows[i];
-		char ratio[16] = "-";
-		if (!isnan(r->ratio))
-			snprintf(ratio, sizeof(ratio), "%.2fx", r->ratio);
-		printf("%-40s | %10.*f | %-7s | %-34s | %s\n", r->fig,
-		       strcmp(r->unit, "M ev/s") == 0 || strcmp(r->unit, "M row/s") == 0 ? 2 : 1,
-		       r->val, r->unit, r->base[0] ? r->base : "-", ratio);
-	}
-}
-
-static const char *met(int ok)
-{
-	return ok ? "MET" : "NOT MET";
-}
-
 /* ------------------------------------------------------------ journal replay */
 
 static uint64_t g_sink; /* keeps the book's work observable */

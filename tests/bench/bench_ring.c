@@ -65,6 +65,7 @@
 #include "shm/msg.h"
 #include "shm/ring.h"
 #include "shm/seg.h"
+#include "tests/bench/bench_table.h"
 
 #define CPU_A 0
 #define CPU_B 1
@@ -887,39 +888,6 @@ static struct tp_result tp_median(const struct tp_result *r, uint32_t n)
 }
 
 /* --------------------------------------------------------------- table */
-
-struct row {
-	char fig[56];
-	double val;
-	const char *unit;
-	char base[48];
-	double ratio; /* NAN: none */
-};
-
-static struct row g_rows[64];
-static int g_nrows;
-
-static void row(const char *fig, double val, const char *unit, double base_val,
-		const char *base_fmt, ...)
-{
-	if (g_nrows == (int)(sizeof(g_rows) / sizeof(g_rows[0])))
-		return;
-	struct row *r = &g_rows[g_nrows++];
-	snprintf(r->fig, sizeof(r->fig), "%s", fig);
-	r->val = val;
-	r->unit = unit;
-	r->base[0] = '\0';
-	r->ratio = NAN;
-	if (base_fmt) {
-		va_list ap;
-		va_start(ap, base_fmt);
-		vsnprintf(r->base, sizeof(r->base), base_fmt, ap);
-		va_end(ap);
-		if (base_val > 0)
-			r->ratio = val / base_val;
-	}
-}
-
 /* p50 / p99 / p99.9 rows of one latency, each beside its own baseline */
 static void lat_rows(const char *what, const struct lat *l, const char *bname,
 		     const struct lat *b)
@@ -936,32 +904,6 @@ static void lat_rows(const char *what, const struct lat *l, const char *bname,
 		else
 			row(fig, (double)v[i], "ns", 0, NULL);
 	}
-}
-
-static void print_table(void)
-{
-	printf("\n%-40s | %10s | %-7s | %-34s | %s\n", "figure", "value", "unit",
-	       "baseline compared with", "ratio");
-	printf("%.41s+%.12s+%.9s+%.36s+%.7s\n",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------",
-	       "------------------------------------------------------------");
-	for (int i = 0; i < g_nrows; i++) {
-		const struct row *r = &g_rows[i];
-		char ratio[16] = "-";
-		if (!isnan(r->ratio))
-			snprintf(ratio, sizeof(ratio), "%.2fx", r->ratio);
-		printf("%-40s | %10.*f | %-7s | %-34s | %s\n", r->fig,
-		       strcmp(r->unit, "ns") == 0 ? 0 : 1, r->val, r->unit,
-		       r->base[0] ? r->base : "-", ratio);
-	}
-}
-
-static const char *met(int ok)
-{
-	return ok ? "MET" : "NOT MET";
 }
 
 /* ---------------------------------------------------------------- main */
