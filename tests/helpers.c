@@ -1,5 +1,7 @@
 /* helpers.c — shared test helpers (helpers.h). */
 #include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,4 +101,39 @@ FILE *t_open_wing22(void)
 	cr_assert(fgets(line, sizeof(line), f), "%s is empty", T_WING22_CSV);
 	cr_assert_str_eq(line, "open;high;low;close;volume\n");
 	return f;
+}
+
+char t_tmp_dir[64];
+
+void t_tmp_init(const char *prefix)
+{
+	snprintf(t_tmp_dir, sizeof(t_tmp_dir), "/tmp/%s-XXXXXX", prefix);
+	cr_assert_not_null(mkdtemp(t_tmp_dir), "mkdtemp %s: %s", t_tmp_dir, strerror(errno));
+}
+
+void t_tmp_cleanup(void)
+{
+	char cmd[128];
+	if (!t_tmp_dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_tmp_dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", t_tmp_dir);
+}
+
+const char *t_tmp_path(const char *name)
+{
+	static char buf[8][256];
+	static unsigned k;
+	char *p = buf[k++ % 8];
+	snprintf(p, 256, "%s/%s", t_tmp_dir, name);
+	return p;
+}
+
+void t_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
 }

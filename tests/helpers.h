@@ -55,6 +55,18 @@ int64_t t_now_ns(void);
 void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size);
 
+/*
+ * A scratch directory per test: t_tmp_init makes /tmp/<prefix>-XXXXXX
+ * (fixture .init), t_tmp_cleanup removes it and everything in it (.fini).
+ * t_tmp_path gives dir/name in one of 8 rotating buffers; t_write_file
+ * writes text to a path.  Criterion tests only.
+ */
+extern char t_tmp_dir[64];
+void t_tmp_init(const char *prefix);
+void t_tmp_cleanup(void);
+const char *t_tmp_path(const char *name);
+void t_write_file(const char *path, const char *text);
+
 /* The real WING22 1-minute bars, relative to the repository root. */
 #define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 

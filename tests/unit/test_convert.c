@@ -43,37 +43,14 @@
 
 /* ------------------------------------------------------------ fixture */
 
-static char t_dir[64];
-
 static void t_setup(void)
 {
-	strcpy(t_dir, "/tmp/dmconvert-XXXXXX");
-	cr_assert_not_null(mkdtemp(t_dir));
+	t_tmp_init("dmconvert");
 }
 
 static void t_teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", t_dir);
-}
-
-static const char *t_path(const char *name)
-{
-	static char buf[8][256];
-	static unsigned k;
-	char *p = buf[k++ % 8];
-	snprintf(p, 256, "%s/%s", t_dir, name);
-	return p;
-}
-
-static void t_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
+	t_tmp_cleanup();
 }
 
 /* The whole file as a NUL-terminated string (small files only). */
@@ -145,8 +122,8 @@ static void t_convert(struct t_run *res, const char *const *args)
 	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	snprintf(res->out, sizeof(res->out), "%s/stdout.txt", t_dir);
-	snprintf(res->err, sizeof(res->err), "%s/stderr.txt", t_dir);
+	snprintf(res->out, sizeof(res->out), "%s/stdout.txt", t_tmp_dir);
+	snprintf(res->err, sizeof(res->err), "%s/stderr.txt", t_tmp_dir);
 
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
@@ -260,7 +237,7 @@ Test(convert, lobster_sample_round_trip)
 	if (t_skip_without_data())
 		return;
 	struct t_run r;
-	const char *out = t_path("aapl.jrnl");
+	const char *out = t_tmp_path("aapl.jrnl");
 	const char *args[] = { "--input", LOB_MSG, "--format", "lobster", "--tick", "100",
 			       "--levels", "10", "--output", out, "--quiet", NULL };
 	t_convert(&r, args);
@@ -278,7 +255,7 @@ Test(convert, lobster_sample_round_trip)
 	journal_reader_close(&jr);
 
 	/* journal -> journal keeps every record, header symbol and tick */
-	const char *out2 = t_path("again.jrnl");
+	const char *out2 = t_tmp_path("again.jrnl");
 	const char *args2[] = { "--input", out, "--output", out2, "--symbol", "AAPL", NULL };
 	t_convert(&r, args2);
 	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, t_slurp(r.err));
@@ -293,8 +270,8 @@ Test(convert, lobster_sample_round_trip)
 Test(convert, mt5_fixture_round_trip_and_bad_row_report)
 {
 	struct t_run r;
-	const char *in = t_path("ticks.tsv"), *out = t_path("ticks.jrnl");
-	t_write(in, mt5_ticks);
+	const char *in = t_tmp_path("ticks.tsv"), *out = t_tmp_path("ticks.jrnl");
+	t_write_file(in, mt5_ticks);
 
 	/* tick and symbol from the instrument section of the configuration */
 	const char *args[] = { "--input", in, "-c", "conf/default.yaml", "--output", out,
@@ -322,8 +299,8 @@ Test(convert, mt5_fixture_round_trip_and_bad_row_report)
 Test(convert, strict_bad_row_exits_2_with_file_and_line)
 {
 	struct t_run r;
-	const char *in = t_path("ticks.tsv"), *out = t_path("strict.jrnl");
-	t_write(in, mt5_ticks);
+	const char *in = t_tmp_path("ticks.tsv"), *out = t_tmp_path("strict.jrnl");
+	t_write_file(in, mt5_ticks);
 
 	const char *args[] = { "--input", in, "--tick", "5", "--strict", "--output", out, NULL };
 	t_convert(&r, args);
@@ -334,16 +311,16 @@ Test(convert, strict_bad_row_exits_2_with_file_and_line)
 
 	/* nothing else is left behind either: only the input and the logs */
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 3", t_dir);
-	cr_assert_eq(system(cmd), 0, "temporary journal left in %s", t_dir);
+	snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 3", t_tmp_dir);
+	cr_assert_eq(system(cmd), 0, "temporary journal left in %s", t_tmp_dir);
 }
 
 Test(convert, usage_and_input_errors)
 {
 	struct t_run r;
 	char in[256]; /* t_path's buffers rotate: keep a copy */
-	snprintf(in, sizeof(in), "%s", t_path("ticks.tsv"));
-	t_write(in, mt5_ticks);
+	snprintf(in, sizeof(in), "%s", t_tmp_path("ticks.tsv"));
+	t_write_file(in, mt5_ticks);
 
 	const char *help[] = { "--help", NULL };
 	t_convert(&r, help);
@@ -355,35 +332,35 @@ Test(convert, usage_and_input_errors)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "missing --input"), "%s", t_slurp(r.err));
 
-	const char *unknown[] = { "--input", in, "--output", t_path("o"), "--bogus", NULL };
+	const char *unknown[] = { "--input", in, "--output", t_tmp_path("o"), "--bogus", NULL };
 	t_convert(&r, unknown);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "unknown option '--bogus'"), "%s", t_slurp(r.err));
 
-	const char *no_tick[] = { "--input", in, "--output", t_path("o"), NULL };
+	const char *no_tick[] = { "--input", in, "--output", t_tmp_path("o"), NULL };
 	t_convert(&r, no_tick);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "give --tick T or -c CONF"), "%s", t_slurp(r.err));
 
-	const char *bad_tick[] = { "--input", in, "--tick", "-5", "--output", t_path("o"), NULL };
+	const char *bad_tick[] = { "--input", in, "--tick", "-5", "--output", t_tmp_path("o"), NULL };
 	t_convert(&r, bad_tick);
 	cr_assert_eq(r.status, 2);
 
 	const char *off_grid[] = { "--input", in, "--tick", "0.3333333333333", "--output",
-				   t_path("o"), NULL };
+				   t_tmp_path("o"), NULL };
 	t_convert(&r, off_grid);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "tick size"), "%s", t_slurp(r.err));
 
-	const char *missing[] = { "--input", t_path("nope.tsv"), "--tick", "5", "--output",
-				  t_path("o"), NULL };
+	const char *missing[] = { "--input", t_tmp_path("nope.tsv"), "--tick", "5", "--output",
+				  t_tmp_path("o"), NULL };
 	t_convert(&r, missing);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "nope.tsv"), "%s", t_slurp(r.err));
 
-	t_write(t_path("what.txt"), "hello,world\n");
-	const char *unknown_fmt[] = { "--input", t_path("what.txt"), "--tick", "5",
-				      "--output", t_path("o"), NULL };
+	t_write_file(t_tmp_path("what.txt"), "hello,world\n");
+	const char *unknown_fmt[] = { "--input", t_tmp_path("what.txt"), "--tick", "5",
+				      "--output", t_tmp_path("o"), NULL };
 	t_convert(&r, unknown_fmt);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "cannot tell the format"), "%s", t_slurp(r.err));
@@ -398,14 +375,14 @@ Test(convert, usage_and_input_errors)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "is the input file"), "%s", t_slurp(r.err));
 
-	const char *bad_conf[] = { "--input", in, "-c", t_path("nope.yaml"), "--output",
-				   t_path("o"), NULL };
+	const char *bad_conf[] = { "--input", in, "-c", t_tmp_path("nope.yaml"), "--output",
+				   t_tmp_path("o"), NULL };
 	t_convert(&r, bad_conf);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "nope.yaml"), "%s", t_slurp(r.err));
 
 	/* a journal whose middle is damaged is bad input */
-	const char *j = t_path("ok.jrnl");
+	const char *j = t_tmp_path("ok.jrnl");
 	const char *conv[] = { "--input", in, "--tick", "5", "--output", j, "--quiet", NULL };
 	t_convert(&r, conv);
 	cr_assert_eq(r.status, 0, "%s", t_slurp(r.err));
@@ -414,18 +391,18 @@ Test(convert, usage_and_input_errors)
 	char x = 0x5a;
 	cr_assert_eq(pwrite(fd, &x, 1, JOURNAL_HDR_SIZE + 40), 1); /* record 1's payload */
 	close(fd);
-	const char *corrupt[] = { "--input", j, "--output", t_path("o2"), NULL };
+	const char *corrupt[] = { "--input", j, "--output", t_tmp_path("o2"), NULL };
 	t_convert(&r, corrupt);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "corrupt record at offset 128"), "%s", t_slurp(r.err));
-	cr_assert(!t_exists(t_path("o2")));
+	cr_assert(!t_exists(t_tmp_path("o2")));
 }
 
 Test(convert, a_signal_leaves_no_partial_output, .timeout = 30)
 {
-	const char *in = t_path("live.tsv");
+	const char *in = t_tmp_path("live.tsv");
 	char out[256], tmp_glob[300];
-	snprintf(out, sizeof(out), "%s", t_path("live.jrnl"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("live.jrnl"));
 	cr_assert_eq(mkfifo(in, 0600), 0);
 
 	const char *bin = t_convert_bin();
@@ -563,9 +540,9 @@ Test(convert, peak_memory_on_a_1gb_input, .timeout = 180)
 	/* ~280 bytes per row pair: 3.6 M rows = 1 GB (about 4 s, 5 s under
 	 * ASan: no need for a smaller sanitizer run) */
 	const long rows = 3600000;
-	const char *mp = t_path("SYN_2012-06-21_0_0_message_10.csv");
-	const char *op = t_path("SYN_2012-06-21_0_0_orderbook_10.csv");
-	const char *out = t_path("syn.jrnl");
+	const char *mp = t_tmp_path("SYN_2012-06-21_0_0_message_10.csv");
+	const char *op = t_tmp_path("SYN_2012-06-21_0_0_orderbook_10.csv");
+	const char *out = t_tmp_path("syn.jrnl");
 	struct t_run r;
 
 	cr_assert_eq(mkfifo(mp, 0600), 0);
@@ -655,7 +632,7 @@ static void t_write_journal(const char *path, uint64_t n, int with_raw)
 Test(feed_journal, detected_by_magic_and_read_back)
 {
 	/* a LOBSTER-looking, .csv name: the magic wins */
-	const char *p = t_path("X_2022-01-01_0_0_message_5.csv");
+	const char *p = t_tmp_path("X_2022-01-01_0_0_message_5.csv");
 	struct feed_opts o = { 0 };
 	struct feed_reader r;
 	struct event ev, want;
@@ -693,7 +670,7 @@ Test(feed_journal, detected_by_magic_and_read_back)
 
 Test(feed_journal, levels_cut_and_instrument_replaced)
 {
-	const char *p = t_path("l.jrnl");
+	const char *p = t_tmp_path("l.jrnl");
 	struct feed_opts o = { .levels = 3, .instrument = 9 };
 	struct feed_reader r;
 	struct event ev, want;
@@ -721,7 +698,7 @@ Test(feed_journal, levels_cut_and_instrument_replaced)
 
 Test(feed_journal, torn_tail_is_one_bad_row)
 {
-	const char *p = t_path("torn.jrnl");
+	const char *p = t_tmp_path("torn.jrnl");
 	struct feed_opts o = { 0 };
 	struct feed_reader r;
 	struct event ev;
@@ -760,7 +737,7 @@ Test(feed_journal, torn_tail_is_one_bad_row)
 
 Test(feed_journal, corruption_is_fatal_in_any_mode)
 {
-	const char *p = t_path("bad.jrnl");
+	const char *p = t_tmp_path("bad.jrnl");
 	struct feed_opts o = { 0 };
 	struct feed_reader r;
 	struct event ev;
@@ -792,22 +769,22 @@ Test(feed_journal, bad_headers_and_non_files)
 	struct feed_reader r;
 	char err[512];
 
-	t_write(t_path("short.jrnl"), "DMJRNL");
-	cr_assert_eq(feed_open(&r, t_path("short.jrnl"), FEED_AUTO, &o, err, sizeof(err)),
+	t_write_file(t_tmp_path("short.jrnl"), "DMJRNL");
+	cr_assert_eq(feed_open(&r, t_tmp_path("short.jrnl"), FEED_AUTO, &o, err, sizeof(err)),
 		     -DM_ECORRUPT);
 	cr_assert(strstr(err, "short.jrnl: damaged or incomplete journal header"), "%s", err);
 
-	t_write(t_path("text.csv"), "hello,world\n");
-	cr_assert_eq(feed_open(&r, t_path("text.csv"), FEED_JOURNAL, &o, err, sizeof(err)),
+	t_write_file(t_tmp_path("text.csv"), "hello,world\n");
+	cr_assert_eq(feed_open(&r, t_tmp_path("text.csv"), FEED_JOURNAL, &o, err, sizeof(err)),
 		     -DM_EMAGIC);
 	cr_assert(strstr(err, "not a DreamMaker journal"), "%s", err);
 
-	cr_assert_eq(mkfifo(t_path("fifo"), 0600), 0);
-	cr_assert_eq(feed_open(&r, t_path("fifo"), FEED_JOURNAL, &o, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(mkfifo(t_tmp_path("fifo"), 0600), 0);
+	cr_assert_eq(feed_open(&r, t_tmp_path("fifo"), FEED_JOURNAL, &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "not a regular file"), "%s", err);
 
 	/* other formats still need their tick */
-	cr_assert_eq(feed_open(&r, t_path("text.csv"), FEED_MT5, &o, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(feed_open(&r, t_tmp_path("text.csv"), FEED_MT5, &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "tick"), "%s", err);
 }
 
@@ -825,7 +802,7 @@ Test(feed_journal, long_journal_in_bounded_memory, .timeout = 120)
 {
 	/* ~190 bytes per record: 1.2 M records = 230 MB mapped */
 	const uint64_t n = T_SANITIZED ? 300000 : 1200000;
-	const char *p = t_path("long.jrnl");
+	const char *p = t_tmp_path("long.jrnl");
 	struct feed_opts o = { 0 };
 	struct feed_reader r;
 	struct event ev;

@@ -27,38 +27,14 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static char t_dir[64];
-
 static void t_setup(void)
 {
-	strcpy(t_dir, "/tmp/dmfeed-XXXXXX");
-	cr_assert_not_null(mkdtemp(t_dir));
+	t_tmp_init("dmfeed");
 }
 
 static void t_teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", t_dir);
-}
-
-/* dir/name in one of a few rotating buffers */
-static const char *t_path(const char *name)
-{
-	static char buf[4][256];
-	static unsigned k;
-	char *p = buf[k++ % 4];
-	snprintf(p, 256, "%s/%s", t_dir, name);
-	return p;
-}
-
-static void t_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
+	t_tmp_cleanup();
 }
 
 static struct feed_opts t_opts(double tick)
@@ -251,13 +227,13 @@ Test(feed_lobster, real_sample_top_three_and_all_twenty)
 Test(feed_lobster, dummy_levels_are_empty_and_hidden_flagged)
 {
 	/* 3 levels; a January date: New York is UTC-5 (EST) */
-	const char *mp = t_path("X_2012-01-10_0_0_message_3.csv");
-	const char *op = t_path("X_2012-01-10_0_0_orderbook_3.csv");
-	t_write(mp,
+	const char *mp = t_tmp_path("X_2012-01-10_0_0_message_3.csv");
+	const char *op = t_tmp_path("X_2012-01-10_0_0_orderbook_3.csv");
+	t_write_file(mp,
 		"36000.5,1,1,10,1000000,1\n"       /* submit */
 		"36000.75,4,1,4,1000000,1\n"       /* buy order hit: seller aggressor */
 		"36001,5,7,3,1010000,-1\n");       /* hidden sell hit: buyer aggressor */
-	t_write(op,
+	t_write_file(op,
 		"1010000,5,1000000,10,9999999999,0,-9999999999,0,9999999999,0,-9999999999,0\n"
 		"1010000,5,1000000,6,1020000,1,-9999999999,0,9999999999,0,-9999999999,0\n"
 		"1010000,5,1000000,6,1020000,1,990000,2,9999999999,0,-9999999999,0\n");
@@ -299,16 +275,16 @@ Test(feed_lobster, dummy_levels_are_empty_and_hidden_flagged)
 /* rows 1 and 5 good; 2..4 and 6 bad in different ways */
 static void t_lob_bad_files(const char **mp, const char **op)
 {
-	*mp = t_path("B_2012-06-21_0_0_message_1.csv");
-	*op = t_path("B_2012-06-21_0_0_orderbook_1.csv");
-	t_write(*mp,
+	*mp = t_tmp_path("B_2012-06-21_0_0_message_1.csv");
+	*op = t_tmp_path("B_2012-06-21_0_0_orderbook_1.csv");
+	t_write_file(*mp,
 		"34200.1,1,1,10,5853300,1\n"
 		"34200.2,1,2,10,5853300,1\n"
 		"34200.3,1,3,10,5853300\n"          /* 5 fields */
 		"34200.4,4,4,10,5853350,1\n"        /* execution price off the cent grid */
 		"34200.5,4,5,10,5853300,1\n"
 		"34200.6,1,6,1x,5853300,1\n");      /* non-numeric size */
-	t_write(*op,
+	t_write_file(*op,
 		"5859400,200,5853300,18\n"
 		"5859400,200,5853300,abc\n"         /* non-numeric bid size */
 		"5859400,200,5853300,18\n"
@@ -373,16 +349,16 @@ Test(feed_lobster, strict_fails_at_the_first_bad_row)
 
 Test(feed_lobster, rows_without_partner_and_bad_names)
 {
-	const char *mp = t_path("C_2012-06-21_0_0_message_1.csv");
-	const char *op = t_path("C_2012-06-21_0_0_orderbook_1.csv");
+	const char *mp = t_tmp_path("C_2012-06-21_0_0_message_1.csv");
+	const char *op = t_tmp_path("C_2012-06-21_0_0_orderbook_1.csv");
 	struct feed_opts o = t_opts(100);
 	struct feed_reader r;
 	struct event ev[4];
 	char err[512];
 	int rc;
 
-	t_write(mp, "34200.1,1,1,10,5853300,1\n");
-	t_write(op, "5859400,200,5853300,18\n5859400,200,5853300,19\n");
+	t_write_file(mp, "34200.1,1,1,10,5853300,1\n");
+	t_write_file(op, "5859400,200,5853300,18\n5859400,200,5853300,19\n");
 	t_open(&r, mp, FEED_AUTO, &o);
 	cr_assert_eq(t_read_all(&r, ev, 4, &rc), 1);
 	cr_assert_eq(rc, 0);
@@ -397,31 +373,31 @@ Test(feed_lobster, rows_without_partner_and_bad_names)
 	o.strict = 0;
 
 	/* the partner file is missing */
-	const char *lone = t_path("D_2012-06-21_0_0_message_1.csv");
-	t_write(lone, "34200.1,1,1,10,5853300,1\n");
+	const char *lone = t_tmp_path("D_2012-06-21_0_0_message_1.csv");
+	t_write_file(lone, "34200.1,1,1,10,5853300,1\n");
 	rc = feed_open(&r, lone, FEED_AUTO, &o, err, sizeof(err));
 	cr_assert_eq(rc, -ENOENT, "%d %s", rc, err);
 	cr_assert(strstr(err, "D_2012-06-21_0_0_orderbook_1.csv"), "%s", err);
 
 	/* no date in the name */
-	const char *nodate = t_path("AAPL_message_1.csv");
-	t_write(nodate, "34200.1,1,1,10,5853300,1\n");
+	const char *nodate = t_tmp_path("AAPL_message_1.csv");
+	t_write_file(nodate, "34200.1,1,1,10,5853300,1\n");
 	rc = feed_open(&r, nodate, FEED_AUTO, &o, err, sizeof(err));
 	cr_assert_eq(rc, -DM_ECONFIG, "%d %s", rc, err);
 }
 
 Test(feed_lobster, level_count_from_name_must_match_columns)
 {
-	const char *mp = t_path("E_2012-06-21_0_0_message_2.csv");
-	const char *op = t_path("E_2012-06-21_0_0_orderbook_2.csv");
+	const char *mp = t_tmp_path("E_2012-06-21_0_0_message_2.csv");
+	const char *op = t_tmp_path("E_2012-06-21_0_0_orderbook_2.csv");
 	struct feed_opts o = t_opts(100);
 	struct feed_reader r;
 	struct event ev[4];
 	int rc;
 
-	t_write(mp, "34200.1,1,1,10,5853300,1\n34200.2,1,1,10,5853300,1\n"
+	t_write_file(mp, "34200.1,1,1,10,5853300,1\n34200.2,1,1,10,5853300,1\n"
 		    "34200.3,1,1,10,5853300,1\n");
-	t_write(op, "5859400,200,5853300,18\n"   /* 4 columns, the name says 2 levels */
+	t_write_file(op, "5859400,200,5853300,18\n"   /* 4 columns, the name says 2 levels */
 		    "5859400,200,5853300,18,5859500,1,5853200,2\n"
 		    "5859400,200,5853300,18,5859500,1,5853400,2\n" /* bid 2 above bid 1 */
 		    "\n");                        /* a blank line at the end is fine */
@@ -475,8 +451,8 @@ static long t_rss_kib(void)
 Test(feed_lobster, long_stream_in_bounded_memory, .timeout = 120)
 {
 	const long rows = T_SANITIZED ? 200000 : 2000000;
-	const char *mp = t_path("M_2012-06-21_0_0_message_1.csv");
-	const char *op = t_path("M_2012-06-21_0_0_orderbook_1.csv");
+	const char *mp = t_tmp_path("M_2012-06-21_0_0_message_1.csv");
+	const char *op = t_tmp_path("M_2012-06-21_0_0_orderbook_1.csv");
 	struct t_gen gm = { mp, rows, 0 }, go = { op, rows, 1 };
 	struct feed_opts o = t_opts(100);
 	struct feed_reader r;
@@ -575,11 +551,11 @@ static void t_mt5_check_every_flag(struct feed_reader *r, int64_t shift_ns)
 
 Test(feed_mt5, every_flag_and_carry_forward)
 {
-	const char *p = t_path("ticks.tsv");
+	const char *p = t_tmp_path("ticks.tsv");
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
 
-	t_write(p, mt5_every_flag);
+	t_write_file(p, mt5_every_flag);
 	t_open(&r, p, FEED_AUTO, &o);
 	cr_assert_eq(feed_format_of(&r), FEED_MT5);
 	t_mt5_check_every_flag(&r, 0);
@@ -596,7 +572,7 @@ Test(feed_mt5, crlf_gzip_and_utf16_exports_read_the_same)
 {
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
-	const char *crlf = t_path("crlf.tsv"), *u16 = t_path("u16.tsv");
+	const char *crlf = t_tmp_path("crlf.tsv"), *u16 = t_tmp_path("u16.tsv");
 	char cmd[600];
 
 	/* CRLF line ends */
@@ -625,9 +601,9 @@ Test(feed_mt5, crlf_gzip_and_utf16_exports_read_the_same)
 	feed_close(&r);
 
 	/* gzip, found by its magic whatever the name */
-	snprintf(cmd, sizeof(cmd), "gzip -c '%s' > '%s/plain.tsv'", crlf, t_dir);
+	snprintf(cmd, sizeof(cmd), "gzip -c '%s' > '%s/plain.tsv'", crlf, t_tmp_dir);
 	cr_assert_eq(system(cmd), 0);
-	t_open(&r, t_path("plain.tsv"), FEED_AUTO, &o);
+	t_open(&r, t_tmp_path("plain.tsv"), FEED_AUTO, &o);
 	t_mt5_check_every_flag(&r, 0);
 	feed_close(&r);
 }
@@ -647,13 +623,13 @@ static const char mt5_bad[] =
 
 Test(feed_mt5, bad_rows_leave_no_trace)
 {
-	const char *p = t_path("bad.tsv");
+	const char *p = t_tmp_path("bad.tsv");
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
 	struct event ev[4];
 	int rc;
 
-	t_write(p, mt5_bad);
+	t_write_file(p, mt5_bad);
 	t_open(&r, p, FEED_AUTO, &o);
 	size_t n = t_read_all(&r, ev, 4, &rc);
 	cr_assert_eq(rc, 0);
@@ -688,14 +664,14 @@ Test(feed_mt5, bad_rows_leave_no_trace)
 Test(feed_mt5, decimal_prices_convert_exactly)
 {
 	/* 0.3 / 0.1 is 2.9999999999999996 in binary floating point */
-	const char *p = t_path("fx.tsv");
+	const char *p = t_tmp_path("fx.tsv");
 	struct feed_opts o = t_opts(0.1);
 	struct feed_reader r;
 	struct event ev[4];
 	int rc;
 
 	o.lot = 0.01;
-	t_write(p, MT5_HDR
+	t_write_file(p, MT5_HDR
 		"2022.01.03\t09:00:00\t0.3\t0.7\t\t\t6\n"
 		"2022.01.03\t09:00:01\t\t\t0.70\t0.03\t56\n"
 		"2022.01.03\t09:00:02\t0.35\t\t\t\t2\n"); /* off the 0.1 grid */
@@ -711,17 +687,17 @@ Test(feed_mt5, decimal_prices_convert_exactly)
 
 Test(feed_mt5, header_must_name_every_column)
 {
-	const char *p = t_path("nohdr.tsv");
+	const char *p = t_tmp_path("nohdr.tsv");
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
 	char err[512];
 
-	t_write(p, "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\n");
+	t_write_file(p, "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\n");
 	cr_assert_eq(feed_open(&r, p, FEED_MT5, &o, err, sizeof(err)), -DM_ECORRUPT);
 	cr_assert(strstr(err, "<FLAGS>"), "%s", err);
 
 	/* columns in another order, plus one unknown: found by name */
-	t_write(p, "<TIME>\t<DATE>\t<FLAGS>\t<ASK>\t<BID>\t<X>\t<VOLUME>\t<LAST>\n"
+	t_write_file(p, "<TIME>\t<DATE>\t<FLAGS>\t<ASK>\t<BID>\t<X>\t<VOLUME>\t<LAST>\n"
 		   "09:00:00\t2022.01.03\t6\t108405\t108400\tq\t\t\n");
 	struct event ev;
 	t_open(&r, p, FEED_AUTO, &o);
@@ -881,13 +857,13 @@ Test(feed_neg, cancelled_trade_dropped_or_flagged)
 
 Test(feed_neg, handmade_rows_bad_rows_and_trailer)
 {
-	const char *p = t_path("NEG_BMF_20151126.TXT");
+	const char *p = t_tmp_path("NEG_BMF_20151126.TXT");
 	struct feed_opts o = t_opts(5); /* WIN points, tick 5 */
 	struct feed_reader r;
 	struct event ev[8];
 	int rc;
 
-	t_write(p,
+	t_write_file(p,
 		"RH NEG                 2015-11-26 2015-11-26 000000009\n"
 		NEG_ROW("WINZ15", "0000000010", "000000045000.000000", "000000000000000002", "10:00:00.000", "1", "1", "2")
 		NEG_ROW("WDOZ15", "0000000011", "000000003300.000000", "000000000000000001", "10:00:00.500", "1", "1", "2")
@@ -930,12 +906,12 @@ TestSuite(feed, .init = t_setup, .fini = t_teardown);
 
 Test(feed, options_are_checked)
 {
-	const char *p = t_path("o.tsv");
+	const char *p = t_tmp_path("o.tsv");
 	struct feed_opts o = t_opts(0);
 	struct feed_reader r;
 	char err[512];
 
-	t_write(p, mt5_every_flag);
+	t_write_file(p, mt5_every_flag);
 	cr_assert_eq(feed_open(&r, p, FEED_AUTO, &o, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "tick"), "%s", err);
 	o.tick = 5;
@@ -948,7 +924,7 @@ Test(feed, options_are_checked)
 	o.lot = -1;
 	cr_assert_eq(feed_open(&r, p, FEED_AUTO, &o, err, sizeof(err)), -EINVAL);
 	o.lot = 0;
-	cr_assert_eq(feed_open(&r, t_path("missing.tsv"), FEED_AUTO, &o, err,
+	cr_assert_eq(feed_open(&r, t_tmp_path("missing.tsv"), FEED_AUTO, &o, err,
 			       sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "missing.tsv"), "%s", err);
 	cr_assert_eq(feed_open(&r, p, FEED_AUTO, NULL, NULL, 0), -EINVAL);
@@ -960,27 +936,27 @@ Test(feed, auto_detection_and_the_journal_magic)
 	struct feed_reader r;
 	char err[512];
 
-	t_write(t_path("a.txt"), "RH NEG                 2015-11-26 2015-11-26 000000002\n");
-	t_open(&r, t_path("a.txt"), FEED_AUTO, &o);
+	t_write_file(t_tmp_path("a.txt"), "RH NEG                 2015-11-26 2015-11-26 000000002\n");
+	t_open(&r, t_tmp_path("a.txt"), FEED_AUTO, &o);
 	cr_assert_eq(feed_format_of(&r), FEED_NEG);
 	feed_close(&r);
 
-	t_write(t_path("b.txt"), "1723161253937085768 {\"lastUpdateId\":1,\"bids\":[],\"asks\":[]}\n");
-	t_open(&r, t_path("b.txt"), FEED_AUTO, &o);
+	t_write_file(t_tmp_path("b.txt"), "1723161253937085768 {\"lastUpdateId\":1,\"bids\":[],\"asks\":[]}\n");
+	t_open(&r, t_tmp_path("b.txt"), FEED_AUTO, &o);
 	cr_assert_eq(feed_format_of(&r), FEED_BINANCE);
 	feed_close(&r);
 
-	t_write(t_path("c.txt"), "hello,world\n");
-	cr_assert_eq(feed_open(&r, t_path("c.txt"), FEED_AUTO, &o, err, sizeof(err)),
+	t_write_file(t_tmp_path("c.txt"), "hello,world\n");
+	cr_assert_eq(feed_open(&r, t_tmp_path("c.txt"), FEED_AUTO, &o, err, sizeof(err)),
 		     -DM_ECONFIG);
 	cr_assert(strstr(err, "c.txt"), "%s", err);
 
 	/* a journal is recognised by its magic: a 6-byte stub is a truncated
 	 * header, and a text file forced to the journal format has no magic */
-	t_write(t_path("d.jrnl"), "DMJRNL");
-	cr_assert_eq(feed_open(&r, t_path("d.jrnl"), FEED_AUTO, &o, err, sizeof(err)),
+	t_write_file(t_tmp_path("d.jrnl"), "DMJRNL");
+	cr_assert_eq(feed_open(&r, t_tmp_path("d.jrnl"), FEED_AUTO, &o, err, sizeof(err)),
 		     -DM_ECORRUPT, "%s", err);
-	cr_assert_eq(feed_open(&r, t_path("c.txt"), FEED_JOURNAL, &o, err, sizeof(err)),
+	cr_assert_eq(feed_open(&r, t_tmp_path("c.txt"), FEED_JOURNAL, &o, err, sizeof(err)),
 		     -DM_EMAGIC, "%s", err);
 
 	cr_assert_eq(feed_format_parse("binance"), FEED_BINANCE);
@@ -991,7 +967,7 @@ Test(feed, auto_detection_and_the_journal_magic)
 
 Test(feed, over_long_line_is_a_bad_row)
 {
-	const char *p = t_path("long.tsv");
+	const char *p = t_tmp_path("long.tsv");
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
 	struct event ev[4];
@@ -1018,11 +994,11 @@ Test(feed, over_long_line_is_a_bad_row)
 
 Test(feed, reader_can_be_reopened)
 {
-	const char *p = t_path("re.tsv");
+	const char *p = t_tmp_path("re.tsv");
 	struct feed_opts o = t_opts(5);
 	struct feed_reader r;
 
-	t_write(p, mt5_every_flag);
+	t_write_file(p, mt5_every_flag);
 	for (int i = 0; i < 3; i++) {
 		t_open(&r, p, FEED_AUTO, &o);
 		t_mt5_check_every_flag(&r, 0);

@@ -25,38 +25,23 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static char t_dir[64];
-
 static void t_setup(void)
 {
-	strcpy(t_dir, "/tmp/dmfeedbn-XXXXXX");
-	cr_assert_not_null(mkdtemp(t_dir));
+	t_tmp_init("dmfeedbn");
 }
 
 static void t_teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", t_dir);
+	t_tmp_cleanup();
 }
 
 TestSuite(feed_binance, .init = t_setup, .fini = t_teardown);
-
-static const char *t_path(const char *name)
-{
-	static char buf[4][256];
-	static unsigned k;
-	char *p = buf[k++ % 4];
-	snprintf(p, 256, "%s/%s", t_dir, name);
-	return p;
-}
 
 /* The first n lines of a gzip capture into dir/name. */
 static const char *t_extract(const char *gz, long n, const char *name)
 {
 	char cmd[512];
-	const char *p = t_path(name);
+	const char *p = t_tmp_path(name);
 	snprintf(cmd, sizeof(cmd), "gzip -dc '%s' | head -n %ld > '%s'", gz, n, p);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	return p;
@@ -326,7 +311,7 @@ Test(feed_binance, whole_captures_match_provenance, .timeout = 300)
 Test(feed_binance, removed_diff_is_a_detected_gap, .timeout = 120)
 {
 	const char *full = t_extract(SPOT, 3000, "full.jsonl");
-	const char *cut = t_path("cut.jsonl");
+	const char *cut = t_tmp_path("cut.jsonl");
 	FILE *in = fopen(full, "r"), *out = fopen(cut, "w");
 	char *line = NULL;
 	size_t cap = 0;
@@ -444,7 +429,7 @@ static void t_book_is(const struct event *ev, int64_t recv, uint32_t flags,
 
 Test(feed_binance, stale_gap_and_resync_by_hand)
 {
-	const char *p = t_path("resync.txt");
+	const char *p = t_tmp_path("resync.txt");
 	FILE *f = fopen(p, "w");
 	fputs(bn_resync, f);
 	fclose(f);
@@ -512,7 +497,7 @@ Test(feed_binance, stale_gap_and_resync_by_hand)
 
 Test(feed_binance, futures_pu_rules_by_hand)
 {
-	const char *p = t_path("fut.txt");
+	const char *p = t_tmp_path("fut.txt");
 	FILE *f = fopen(p, "w");
 	fputs(FDIFF(1, 1, 90, 99, 89, "[\"10.0\",\"1.000\"]", "")          /* stale: u < 100 */
 	      "2 {\"lastUpdateId\":100,\"E\":2,\"T\":2,\"bids\":[[\"10.0\",\"2.000\"]],"
@@ -545,7 +530,7 @@ Test(feed_binance, futures_pu_rules_by_hand)
 
 Test(feed_binance, level_cap_keeps_the_best)
 {
-	const char *p = t_path("cap.txt");
+	const char *p = t_tmp_path("cap.txt");
 	FILE *f = fopen(p, "w");
 	fputs("1 {\"lastUpdateId\":10,\"bids\":[[\"10.6\",\"1\"],[\"10.5\",\"1\"],"
 	      "[\"10.4\",\"1\"],[\"10.3\",\"1\"],[\"10.2\",\"1\"],[\"10.1\",\"1\"]],"
@@ -574,7 +559,7 @@ Test(feed_binance, level_cap_keeps_the_best)
 
 Test(feed_binance, no_snapshot_means_no_book)
 {
-	const char *p = t_path("nosnap.txt");
+	const char *p = t_tmp_path("nosnap.txt");
 	FILE *f = fopen(p, "w");
 	fputs(DIFF(1, 1, 1, 2, "[\"10.00\",\"1\"]", "")
 	      DIFF(2, 2, 3, 4, "[\"10.00\",\"2\"]", "")
@@ -597,7 +582,7 @@ Test(feed_binance, no_snapshot_means_no_book)
 
 Test(feed_binance, full_resync_buffer_drops_the_oldest)
 {
-	const char *p = t_path("many.txt");
+	const char *p = t_tmp_path("many.txt");
 	FILE *f = fopen(p, "w");
 	for (int i = 1; i <= 20; i++)
 		fprintf(f, "%d {\"stream\":\"xusdt@depth\",\"data\":{\"e\":\"depthUpdate\","

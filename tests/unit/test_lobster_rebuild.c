@@ -290,20 +290,14 @@ Test(lobster_rebuild, message_file_alone_gives_every_orderbook_row)
 
 TestSuite(lobster_fast_path);
 
-static char t_dir[64];
-
 static void t_mkdir(void)
 {
-	strcpy(t_dir, "/tmp/dmlobfast-XXXXXX");
-	cr_assert_not_null(mkdtemp(t_dir));
+	t_tmp_init("dmlobfast");
 }
 
 static void t_rmdir(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_dir);
-	if (system(cmd) != 0)
-		cr_log_warn("could not remove %s", t_dir);
+	t_tmp_cleanup();
 }
 
 /* A number field in one of several spellings, plain or not. */
@@ -421,10 +415,10 @@ static void t_same(const char *tag, int n, long nrows, uint64_t seed, int lot,
 	long k = 0, trades = 0;
 	int ra, rb;
 
-	t_write_pair(t_dir, tag, n, nrows, seed, 0, lot);
-	t_write_pair(t_dir, tag, n, nrows, seed, 1, lot);
-	snprintf(fp, sizeof(fp), "%s/%sF_2012-06-21_0_0_message_%d.csv", t_dir, tag, n);
-	snprintf(pp, sizeof(pp), "%s/%sP_2012-06-21_0_0_message_%d.csv", t_dir, tag, n);
+	t_write_pair(t_tmp_dir, tag, n, nrows, seed, 0, lot);
+	t_write_pair(t_tmp_dir, tag, n, nrows, seed, 1, lot);
+	snprintf(fp, sizeof(fp), "%s/%sF_2012-06-21_0_0_message_%d.csv", t_tmp_dir, tag, n);
+	snprintf(pp, sizeof(pp), "%s/%sP_2012-06-21_0_0_message_%d.csv", t_tmp_dir, tag, n);
 	cr_assert_eq(feed_open(&a, fp, FEED_AUTO, &o, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(feed_open(&b, pp, FEED_AUTO, &o, err, sizeof(err)), 0, "%s", err);
 	for (;;) {
