@@ -33,7 +33,7 @@ endif
 CPPFLAGS := -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := -pthread -Wl,--as-needed $(SANFLAGS)
-LDLIBS   := $(MALLOC) -lyaml -luring -ljansson -lm -lrt
+LDLIBS   := $(MALLOC) -lxgboost -lyaml -luring -ljansson -lm -lrt
 
 # ---------------------------------------------------------------- sources
 SHM_SRC   := $(wildcard shm/*.c)

@@ -25,6 +25,17 @@ static const char *const reason_names[VOTE_R_COUNT] = {
 	[VOTE_R_STALE_BOOK]   = "stale_book",
 	[VOTE_R_CROSSED]      = "crossed_book",
 	[VOTE_R_WIDE_SPREAD]  = "wide_spread",
+	[VOTE_R_RATE_LIMIT]   = "order_rate",
+	[VOTE_R_DAILY_LOSS]   = "daily_loss",
+	[VOTE_R_DRAWDOWN]     = "drawdown",
+	[VOTE_R_SESSION]      = "outside_session",
+	[VOTE_R_REDUCING]     = "reducing_only",
+	[VOTE_R_STATE_HALTED] = "risk_halted",
+	[VOTE_R_STALE_DATA]   = "stale_data",
+	[VOTE_R_OPEN_ORDERS]  = "open_orders_limit",
+	[VOTE_R_VENUE_DOWN]   = "venue_down",
+	[VOTE_R_RECONCILING]  = "reconciling",
+	[VOTE_R_MODEL]        = "model_unavailable",
 };
 
 const char *vote_reason_name(uint32_t reason)

@@ -66,6 +66,17 @@ enum vote_reason {
 	VOTE_R_STALE_BOOK,   /* feature: market data stale */
 	VOTE_R_CROSSED,      /* feature: crossed or locked book */
 	VOTE_R_WIDE_SPREAD,  /* feature: spread beyond the regime limit */
+	VOTE_R_RATE_LIMIT,   /* risk: order rate (token bucket) exhausted */
+	VOTE_R_DAILY_LOSS,   /* risk: daily loss limit reached */
+	VOTE_R_DRAWDOWN,     /* risk: drawdown from the day's peak P&L */
+	VOTE_R_SESSION,      /* risk: outside the exchange session */
+	VOTE_R_REDUCING,     /* risk: state REDUCING, order would grow the position */
+	VOTE_R_STATE_HALTED, /* risk: state HALTED, only cancels pass */
+	VOTE_R_STALE_DATA,   /* risk: market data older than the guard */
+	VOTE_R_OPEN_ORDERS,  /* execution: open order limit */
+	VOTE_R_VENUE_DOWN,   /* execution: venue not connected or not ready */
+	VOTE_R_RECONCILING,  /* execution: order table not yet reconciled */
+	VOTE_R_MODEL,        /* ml: model missing or failed its check */
 	VOTE_R_COUNT
 };
 
