@@ -48,12 +48,14 @@ struct msg_hdr {
 	uint8_t  flags;     /* MSG_F_* */
 	uint32_t size;      /* whole message in bytes, header included */
 	uint64_t seq;       /* per (producer, ring) sequence, from 1, no gaps */
-	int64_t  origin_ns; /* exchange time of the market event behind it */
+	int64_t  ingress_ns; /* local time the data agent took in the market
+	                     * event behind it (tick-to-order starts here);
+	                     * 0 when no market event is behind it */
 	int64_t  send_ns;   /* local time the producer published it */
 };
 _Static_assert(sizeof(struct msg_hdr) == 32, "msg_hdr size");
 _Static_assert(offsetof(struct msg_hdr, seq) == 8, "msg_hdr.seq");
-_Static_assert(offsetof(struct msg_hdr, origin_ns) == 16, "msg_hdr.origin_ns");
+_Static_assert(offsetof(struct msg_hdr, ingress_ns) == 16, "msg_hdr.ingress_ns");
 _Static_assert(offsetof(struct msg_hdr, send_ns) == 24, "msg_hdr.send_ns");
 
 #define MSG_BOOK_LEVELS 20 /* most levels a book message can carry */

@@ -32,7 +32,7 @@ static const uint64_t layout_words[] = {
 	L(agent_slot, generation), L(agent_slot, heartbeat_ns), L(agent_slot, restarts),
 	L(agent_slot, bell), L(agent_slot, ctr), sizeof(struct agent_counters),
 	sizeof(struct msg_hdr), L(msg_hdr, type), L(msg_hdr, size), L(msg_hdr, seq),
-	L(msg_hdr, origin_ns), L(msg_hdr, send_ns),
+	L(msg_hdr, ingress_ns), L(msg_hdr, send_ns),
 	sizeof(struct msg_level), sizeof(struct msg_book), L(msg_book, n_bid),
 	L(msg_book, bid), L(msg_book, ask),
 	sizeof(struct msg_trade), L(msg_trade, px), L(msg_trade, qty), L(msg_trade, aggressor),

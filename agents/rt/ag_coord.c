@@ -55,7 +55,7 @@ static void journal_decision(struct rt *rt, struct coord_ctx *c, const struct ag
 	vote_record_fill(&rec, &b->b, &c->pol);
 	rec.intent_id = b->intent.intent_id;
 	rec.client_order_id = coid;
-	rec.origin_ns = b->intent.hdr.origin_ns;
+	rec.ingress_ns = b->intent.hdr.ingress_ns;
 	rec.px = b->intent.px;
 	rec.qty = b->intent.qty;
 	rec.side = b->intent.side;
@@ -114,7 +114,7 @@ static int send_orders(struct rt *rt, struct coord_ctx *c, struct ag_coord_state
 		o->hdr.type = MSG_ORDER;
 		o->hdr.size = sizeof(*o);
 		o->hdr.flags = it->hdr.flags & MSG_F_REPLAY;
-		o->hdr.origin_ns = it->hdr.origin_ns;
+		o->hdr.ingress_ns = it->hdr.ingress_ns;
 		o->decision_id = best->b.decision_id;
 		o->client_order_id = best->client_order_id;
 		o->px = it->px;
@@ -124,6 +124,7 @@ static int send_orders(struct rt *rt, struct coord_ctx *c, struct ag_coord_state
 		o->tif = it->tif;
 		o->instrument = it->instrument;
 		rt_publish(rt, (uint32_t)c->out_orders, 1);
+		rt_lat_stage(rt, it->hdr.ingress_ns);
 		best->state = AG_B_FREE;
 		c->n_decided--;
 		st->orders_sent++;
@@ -217,7 +218,7 @@ static int on_intent(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *
 		q->hdr.type = MSG_VOTE_REQ;
 		q->hdr.size = sizeof(*q);
 		q->hdr.flags = it->hdr.flags & MSG_F_REPLAY;
-		q->hdr.origin_ns = it->hdr.origin_ns;
+		q->hdr.ingress_ns = it->hdr.ingress_ns;
 		q->decision_id = b->b.decision_id;
 		q->deadline_ns = b->b.deadline_ns;
 		q->intent_id = it->intent_id;
@@ -349,7 +350,7 @@ static void forward(struct rt *rt, struct coord_ctx *c, uint32_t cmd)
 		memset(&m, 0, sizeof(m));
 		m.hdr.type = MSG_CONTROL;
 		m.hdr.size = sizeof(m);
-		m.hdr.origin_ns = rt->now_ns;
+		m.hdr.ingress_ns = 0;
 		m.cmd = cmd;
 		m.target = ~0u;
 		if (rt_send(rt, (uint32_t)c->out_ctl[a], &m, sizeof(m)) < 0)
@@ -364,7 +365,7 @@ static void cancel_all(struct rt *rt, struct coord_ctx *c)
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = MSG_CANCEL;
 	m.hdr.size = sizeof(m);
-	m.hdr.origin_ns = rt->now_ns;
+	m.hdr.ingress_ns = 0;
 	m.client_order_id = 0;
 	if (rt_send(rt, (uint32_t)c->out_orders, &m, sizeof(m)) < 0)
 		rt_log(rt, "orders ring full: cancel-all not delivered");

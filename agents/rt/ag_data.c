@@ -32,6 +32,7 @@ struct data_ctx {
 	int is_book;
 	int anchored;                 /* realtime: wall0 / exch0 set */
 	int64_t wall0, exch0;         /* realtime: local time of market time exch0 */
+	int64_t exch_ns;              /* exchange time of the held event */
 	union {
 		struct msg_hdr  hdr;
 		struct msg_book book;
@@ -78,7 +79,7 @@ static void build(struct data_ctx *c, const struct event *ev, int64_t now)
 		c->len = sizeof(*t);
 		c->is_book = 0;
 	}
-	c->msg.hdr.origin_ns = ev->exch_ns;
+	c->exch_ns = ev->exch_ns;
 }
 
 static void write_done_file(struct rt *rt, const struct ag_data_state *st)
@@ -139,7 +140,7 @@ static int data_tick(struct rt *rt, int64_t now)
 		}
 		if (c->done_mask == 0) {
 			if (rt->args.realtime) {
-				int64_t t = c->msg.hdr.origin_ns;
+				int64_t t = c->exch_ns;
 				if (!c->anchored) {
 					c->wall0 = now;
 					c->exch0 = t;
@@ -152,6 +153,8 @@ static int data_tick(struct rt *rt, int64_t now)
 					break;
 				}
 			}
+			/* the tick-to-order clock starts when the event is taken in */
+			c->msg.hdr.ingress_ns = now;
 			if (c->is_book)
 				c->msg.book.recv_ns = now;
 			else
@@ -166,6 +169,7 @@ static int data_tick(struct rt *rt, int64_t now)
 			break;
 		}
 		c->holding = 0;
+		rt_lat_stage(rt, c->msg.hdr.ingress_ns);
 		st->events++;
 		if (c->is_book)
 			st->books++;

@@ -32,7 +32,7 @@ static void report(struct msg_exec_report *r, const struct msg_order *o,
 	r->hdr.type = MSG_EXEC_REPORT;
 	r->hdr.size = sizeof(*r);
 	r->hdr.flags = o->hdr.flags & MSG_F_REPLAY;
-	r->hdr.origin_ns = o->hdr.origin_ns;
+	r->hdr.ingress_ns = o->hdr.ingress_ns;
 	r->client_order_id = e->client_order_id;
 	r->venue_order_id = e->venue_order_id;
 	r->side = e->side;
@@ -84,6 +84,7 @@ static int on_order(struct rt *rt, struct exec_ctx *c, struct ag_exec_state *st,
 			n.reason = VOTE_R_KILL_SWITCH;
 		} else {
 			int64_t fpx = 0;
+			rt_lat_stage(rt, o->hdr.ingress_ns); /* hand-off: tick-to-order */
 			int64_t fq = venue_touch_fill(&st->touch, o->side,
 						      o->ord_type == ORD_MARKET ? 0 : o->px,
 						      o->qty, &fpx);
@@ -144,7 +145,7 @@ static int on_vote_req(struct rt *rt, struct exec_ctx *c, struct ag_exec_state *
 	memset(v, 0, sizeof(*v));
 	v->hdr.type = MSG_VOTE;
 	v->hdr.size = sizeof(*v);
-	v->hdr.origin_ns = q->hdr.origin_ns;
+	v->hdr.ingress_ns = q->hdr.ingress_ns;
 	v->decision_id = q->decision_id;
 	v->voter = (uint16_t)rt->self;
 	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE : VOTE_REJECT;

@@ -49,7 +49,7 @@ static int on_book(struct rt *rt, struct feature_ctx *c, struct ag_feature_state
 	f->hdr.type = MSG_FEATURES;
 	f->hdr.size = sizeof(*f);
 	f->hdr.flags = b->hdr.flags & MSG_F_REPLAY;
-	f->hdr.origin_ns = b->hdr.origin_ns;
+	f->hdr.ingress_ns = b->hdr.ingress_ns;
 	f->book_seq = b->hdr.seq;
 	f->exch_ns = b->exch_ns;
 	f->instrument = b->instrument;
@@ -57,6 +57,7 @@ static int on_book(struct rt *rt, struct feature_ctx *c, struct ag_feature_state
 	f->quality = qual_flags(&st->book, &c->lim);
 	f->pad = 0;
 	rt_publish(rt, (uint32_t)c->out_feat, 1);
+	rt_lat_stage(rt, b->hdr.ingress_ns);
 	st->features++;
 	return 0;
 }
@@ -71,7 +72,7 @@ static int on_vote_req(struct rt *rt, struct feature_ctx *c, struct ag_feature_s
 	memset(v, 0, sizeof(*v));
 	v->hdr.type = MSG_VOTE;
 	v->hdr.size = sizeof(*v);
-	v->hdr.origin_ns = q->hdr.origin_ns;
+	v->hdr.ingress_ns = q->hdr.ingress_ns;
 	v->decision_id = q->decision_id;
 	v->voter = (uint16_t)rt->self;
 	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE : VOTE_REJECT;

@@ -46,7 +46,7 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	o->hdr.type = MSG_INTENT;
 	o->hdr.size = sizeof(*o);
 	o->hdr.flags = m->flags & MSG_F_REPLAY;
-	o->hdr.origin_ns = m->origin_ns;
+	o->hdr.ingress_ns = m->ingress_ns;
 	o->intent_id = ++st->next_intent;
 	o->feature_seq = m->seq;
 	o->px = it.px;
@@ -57,6 +57,7 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	o->prob = it.strength;
 	o->instrument = f->instrument;
 	rt_publish(rt, (uint32_t)c->out_intent, 1);
+	rt_lat_stage(rt, m->ingress_ns);
 	st->sig = s;
 	return 0;
 }

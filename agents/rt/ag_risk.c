@@ -27,13 +27,13 @@ static inline struct risk_pos *cur_pos(struct ag_risk_state *st)
 }
 
 static void send_position(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,
-			  int64_t origin_ns)
+			  int64_t ingress_ns)
 {
 	struct msg_position p;
 	memset(&p, 0, sizeof(p));
 	p.hdr.type = MSG_POSITION;
 	p.hdr.size = sizeof(p);
-	p.hdr.origin_ns = origin_ns;
+	p.hdr.ingress_ns = ingress_ns;
 	const struct risk_pos *pos = cur_pos(st);
 	p.position = pos->position;
 	p.mark_px = pos->mark_px;
@@ -66,13 +66,14 @@ static int on_vote_req(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *
 	memset(v, 0, sizeof(*v));
 	v->hdr.type = MSG_VOTE;
 	v->hdr.size = sizeof(*v);
-	v->hdr.origin_ns = q->hdr.origin_ns;
+	v->hdr.ingress_ns = q->hdr.ingress_ns;
 	v->decision_id = q->decision_id;
 	v->voter = (uint16_t)rt->self;
 	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE :
 		     reason == VOTE_R_KILL_SWITCH ? VOTE_VETO : VOTE_REJECT;
 	v->reason = reason;
 	rt_publish(rt, (uint32_t)c->out_vote, 1);
+	rt_lat_stage(rt, q->hdr.ingress_ns);
 	st->votes++;
 	return 0;
 }
@@ -89,7 +90,7 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 				pos->mark_px = (b->bid[0].px + b->ask[0].px) / 2;
 			c->instrument = b->instrument;
 			if (pos->position && rt->now_ns - st->last_pos_ns > AG_RISK_POS_EVERY_NS)
-				send_position(rt, c, st, m->origin_ns);
+				send_position(rt, c, st, m->ingress_ns);
 		}
 		return 0;
 	}
@@ -108,7 +109,7 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		st->pos[cur ^ 1] = next;
 		/* the one store that applies the fill */
 		atomic_store_explicit(&st->cur, cur ^ 1, memory_order_release);
-		send_position(rt, c, st, m->origin_ns);
+		send_position(rt, c, st, m->ingress_ns);
 		return 0;
 	}
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)

@@ -38,6 +38,24 @@ static json_t *decision_json(const struct vote_record *d)
 		"votes", votes);
 }
 
+/* A histogram as {"n", "p50_ns", "p99_ns", "p999_ns", "max_ns"}. */
+static json_t *hist_json(const struct hist *h)
+{
+	uint64_t n = hist__load(&h->count);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "n", (json_int_t)n,
+		"p50_ns", (json_int_t)(n ? hist_quantile(h, 0.50) : 0),
+		"p99_ns", (json_int_t)(n ? hist_quantile(h, 0.99) : 0),
+		"p999_ns", (json_int_t)(n ? hist_quantile(h, 0.999) : 0),
+		"max_ns", (json_int_t)(n ? hist__load(&h->max) : 0));
+}
+
+/* What each agent's stage histogram measures (state.h, struct rt_lat). */
+static const char *const stage_names[AGENT_COUNT] = {
+	[AGENT_COORDINATOR] = "tick_to_release", [AGENT_DATA] = "tick_to_book",
+	[AGENT_FEATURE] = "tick_to_features", [AGENT_ML] = "tick_to_intent",
+	[AGENT_EXECUTION] = "tick_to_order", [AGENT_RISK] = "tick_to_risk_vote",
+};
+
 json_t *rt_dump_json(const struct seg *s)
 {
 	json_t *agents = json_object();
@@ -54,6 +72,10 @@ json_t *rt_dump_json(const struct seg *s)
 			"halted", (f & RT_SF_HALTED) != 0, "kill_switch", (f & RT_SF_KILLED) != 0,
 			"opens", (json_int_t)atomic_load(&((struct rt_state *)st)->opens),
 			"dup_skipped", (json_int_t)atomic_load(&((struct rt_state *)st)->dup_skipped));
+		const struct rt_lat *lat = rt_lat_of(s, a);
+		json_object_set_new(o, "latency", json_pack("{s:o, s:s, s:o}",
+			"hop", hist_json(&lat->hop), "stage_name", stage_names[a],
+			"stage", hist_json(&lat->stage)));
 		const void *p;
 		switch (a) {
 		case AGENT_DATA:
@@ -145,6 +167,24 @@ void rt_dump_text(const struct seg *s, FILE *f)
 		fprintf(f, "position   %" PRId64 " @ %.1f, mark %" PRId64 ", realized %.1f ticks, "
 			"unrealized %.1f ticks, %" PRIu64 " fills\n", p->position, p->avg_px,
 			p->mark_px, p->realized_ticks, risk_pos_unrealized(p), p->fills);
+	}
+	fprintf(f, "latency    %-12s %-18s %8s %8s %8s %8s %10s  (us)\n", "agent", "stage",
+		"n", "p50", "p99", "p99.9", "max");
+	for (uint32_t a = 0; a < AGENT_COUNT && a < s->hdr->n_agents; a++) {
+		if (!rt_state_valid(s, a))
+			continue;
+		const struct rt_lat *lat = rt_lat_of(s, a);
+		const struct hist *hs[2] = { &lat->stage, &lat->hop };
+		const char *what[2] = { stage_names[a], "ring_hop" };
+		for (int k = 0; k < 2; k++) {
+			uint64_t n = hist__load(&hs[k]->count);
+			if (!n)
+				continue;
+			fprintf(f, "           %-12s %-18s %8" PRIu64 " %8.1f %8.1f %8.1f %10.1f\n",
+				cfg_agent_names[a], what[k], n, hist_quantile(hs[k], 0.50) / 1e3,
+				hist_quantile(hs[k], 0.99) / 1e3, hist_quantile(hs[k], 0.999) / 1e3,
+				(double)hist__load(&hs[k]->max) / 1e3);
+		}
 	}
 	if (!c)
 		return;

@@ -268,6 +268,8 @@ static int open_region(struct rt *rt, uint32_t app_version, uint32_t app_size)
 		st->version = RT_STATE_VERSION;
 		st->size = sizeof(*st);
 		st->agent = rt->self;
+		hist_init(&rt_lat_of(&rt->seg, rt->self)->hop);
+		hist_init(&rt_lat_of(&rt->seg, rt->self)->stage);
 		atomic_store_explicit(&st->magic, RT_STATE_MAGIC, memory_order_release);
 	} else if (!rt_state_valid(&rt->seg, rt->self) || st->agent != rt->self) {
 		rt_log(rt, "segment %s: state region of %s has another layout (magic "
@@ -290,6 +292,7 @@ static int open_region(struct rt *rt, uint32_t app_version, uint32_t app_size)
 	}
 	atomic_fetch_add(&st->opens, 1);
 	rt->st = st;
+	rt->lat = rt_lat_of(&rt->seg, rt->self);
 	rt->app = rt_app_of(&rt->seg, rt->self);
 	return 0;
 }
@@ -556,6 +559,7 @@ static int poll_inputs(struct rt *rt)
 		if (!n)
 			continue;
 		_Atomic uint64_t *last = &rt->st->in_seq[in->ring];
+		int64_t seen_ns = rt_now_ns(); /* one clock read per burst, for hop latency */
 		uint32_t done = 0;
 		for (; done < n; done++) {
 			const struct msg_hdr *m = ring_at(in->r, done);
@@ -568,6 +572,8 @@ static int poll_inputs(struct rt *rt)
 			int rc = handle(rt, i, m);
 			if (rc == -EAGAIN)
 				break;
+			if (DM_LIKELY(m->send_ns > 0 && seen_ns >= m->send_ns))
+				hist_record(&rt->lat->hop, (uint64_t)(seen_ns - m->send_ns));
 			if (DM_UNLIKELY(rc < 0))
 				rt_count(&ctr->errors, 1);
 			atomic_store_explicit(last, seq, memory_order_relaxed);

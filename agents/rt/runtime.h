@@ -129,6 +129,7 @@ struct rt {
 	const char *name;           /* agent name */
 	struct agent_slot *slot;    /* own registry slot */
 	struct rt_state *st;        /* own state region */
+	struct rt_lat *lat;         /* own latency histograms (state.h) */
 	void *app;                  /* own app area (RT_APP_SIZE bytes) */
 	int app_fresh;              /* 1 if the app area was just zeroed */
 	const struct rt_ops *ops;
@@ -215,7 +216,7 @@ static inline void *rt_slot(struct rt *rt, uint32_t out, uint32_t i)
 /*
  * Publish n claimed slots: stamps each header's version, seq (next of the
  * ring, stored in the region before publishing) and send_ns; the caller
- * has set type, flags, size and origin_ns.  Marks the consumer's bell.
+ * has set type, flags, size and ingress_ns.  Marks the consumer's bell.
  */
 void rt_publish(struct rt *rt, uint32_t out, uint32_t n);
 
@@ -245,6 +246,20 @@ static inline void rt_count(_Atomic uint64_t *c, uint64_t n)
 
 /* CLOCK_REALTIME in ns. */
 int64_t rt_now_ns(void);
+
+/*
+ * Record the agent's stage latency: now - ingress_ns of the market event
+ * behind the output just produced (state.h, struct rt_lat).  Nothing for
+ * ingress_ns 0 (no market event behind it).  One clock read.
+ */
+static inline void rt_lat_stage(struct rt *rt, int64_t ingress_ns)
+{
+	if (ingress_ns <= 0)
+		return;
+	int64_t d = rt_now_ns() - ingress_ns;
+	if (d >= 0)
+		hist_record(&rt->lat->stage, (uint64_t)d);
+}
 
 /* One line on stderr: "<UTC time> <agent>[pid]: <text>".  Not for hot paths. */
 void rt_log(const struct rt *rt, const char *fmt, ...)

@@ -9,6 +9,7 @@
  *   | region of agent a        |  a = enum cfg_agent_id (coordinator = 0 ...)
  *   |  struct rt_state         |  runtime: per-ring sequence numbers, flags
  *   |  (RT_STATE_SIZE bytes)   |
+ *   |  struct rt_lat           |  latency histograms (RT_LAT_SIZE bytes)
  *   |  app area                |  the agent's own versioned struct
  *   |  (RT_APP_SIZE bytes)     |  (agents/rt/agents.h)
  *   +--------------------------+
@@ -37,12 +38,15 @@
 
 #include "agents/rt/topology.h"
 #include "libcore/config.h"
+#include "libcore/hist.h"
 #include "shm/seg.h"
 
 #define RT_USER_RESERVED 4096u
-#define RT_REGION_SIZE   (128u << 10)
+#define RT_REGION_SIZE   (1u << 20)
 #define RT_STATE_SIZE    4096u
-#define RT_APP_SIZE      (RT_REGION_SIZE - RT_STATE_SIZE)
+#define RT_LAT_SIZE      (64u << 10)
+#define RT_APP_OFF       (RT_STATE_SIZE + RT_LAT_SIZE)
+#define RT_APP_SIZE      (RT_REGION_SIZE - RT_APP_OFF)
 #define RT_STATE_MAGIC   0x3130545352544d44ull /* "DMRTST01" little-endian */
 #define RT_STATE_VERSION 1u
 
@@ -64,6 +68,22 @@ struct rt_state {
 	_Atomic uint64_t out_seq[SEG_MAX_RINGS]; /* by ring: last seq given out */
 };
 _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
+
+/*
+ * Latency of one agent, in ns of the shared clock (rt_now_ns), kept for the
+ * whole run (a restart adds to them):
+ *   hop    ring transit: receive time - msg_hdr.send_ns, every message taken
+ *   stage  msg_hdr.ingress_ns to the agent's main output: data's book
+ *          messages, feature's vectors, ml's intents, the coordinator's
+ *          released orders, risk's votes, execution's hand-off of an order
+ *          to the venue adapter (execution's stage is tick-to-order)
+ * Written by the agent only; hist fields are relaxed atomics for readers.
+ */
+struct rt_lat {
+	struct hist hop;
+	struct hist stage;
+};
+_Static_assert(sizeof(struct rt_lat) <= RT_LAT_SIZE, "rt_lat fits its part");
 _Static_assert(RT_USER_RESERVED + AGENT_COUNT * RT_REGION_SIZE <= TOPOLOGY_USER_SIZE,
 	       "every agent region fits the user area");
 
@@ -73,9 +93,14 @@ static inline struct rt_state *rt_state_of(const struct seg *s, uint32_t agent)
 					   (size_t)agent * RT_REGION_SIZE);
 }
 
+static inline struct rt_lat *rt_lat_of(const struct seg *s, uint32_t agent)
+{
+	return (struct rt_lat *)(void *)((uint8_t *)rt_state_of(s, agent) + RT_STATE_SIZE);
+}
+
 static inline void *rt_app_of(const struct seg *s, uint32_t agent)
 {
-	return (uint8_t *)rt_state_of(s, agent) + RT_STATE_SIZE;
+	return (uint8_t *)rt_state_of(s, agent) + RT_APP_OFF;
 }
 
 /* 1 if the region of agent holds an initialised state of this build. */

@@ -12,7 +12,7 @@
 #include "shm/seg.h"
 
 /* Bytes of the user area agents keep restart-surviving state in. */
-#define TOPOLOGY_USER_SIZE (1u << 20)
+#define TOPOLOGY_USER_SIZE (8u << 20)
 
 /*
  * Fill spec from the configuration: the six agents in enum cfg_agent_id

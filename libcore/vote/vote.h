@@ -177,7 +177,7 @@ struct vote_record {
 	uint64_t decision_id;     /* unique across restarts */
 	uint64_t intent_id;
 	uint64_t client_order_id; /* the released order; 0 when blocked */
-	int64_t  origin_ns;       /* market event behind the intent */
+	int64_t  ingress_ns;      /* local ingress time of the market event behind it */
 	int64_t  opened_ns;
 	int64_t  decided_ns;
 	int64_t  deadline_ns;

@@ -439,7 +439,7 @@ static void c_intent(int side, int64_t px)
 	memset(&it, 0, sizeof(it));
 	it.hdr.type = MSG_INTENT;
 	it.hdr.size = sizeof(it);
-	it.hdr.origin_ns = rt_now_ns();
+	it.hdr.ingress_ns = rt_now_ns();
 	it.intent_id = 77;
 	it.px = px;
 	it.qty = 1;

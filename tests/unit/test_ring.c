@@ -614,7 +614,7 @@ static void stress_fill(struct stress_msg *m, uint64_t seq)
 	m->hdr.version = MSG_VERSION;
 	m->hdr.size = sizeof(*m);
 	m->hdr.seq = seq;
-	m->hdr.origin_ns = (int64_t)(seq * 1000);
+	m->hdr.ingress_ns = (int64_t)(seq * 1000);
 	uint64_t a = t_rng_next(&g), b = t_rng_next(&g);
 	memcpy(m->payload, &a, 8);
 	memcpy(m->payload + 8, &b, 8);

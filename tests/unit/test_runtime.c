@@ -85,7 +85,7 @@ static struct msg_features feat(uint32_t k)
 	memset(&f, 0, sizeof(f));
 	f.hdr.type = MSG_FEATURES;
 	f.hdr.size = sizeof(f);
-	f.hdr.origin_ns = 1000 + k;
+	f.hdr.ingress_ns = 1000 + k;
 	f.n = k;
 	return f;
 }

@@ -236,7 +236,7 @@ Test(seg, create_then_attach_round_trip)
 
 	/* a message pushed through one mapping is popped through the other */
 	struct msg_hdr m = { .type = MSG_TRADE, .version = MSG_VERSION, .size = sizeof(m),
-			     .seq = 77, .origin_ns = 5 };
+			     .seq = 77, .ingress_ns = 5 };
 	cr_assert_eq(ring_try_push(seg_ring(a, 1), &m, sizeof(m)), 0);
 	struct msg_hdr got;
 	cr_assert_eq(ring_try_pop(seg_ring(b, 1), &got, sizeof(got)), 0);
