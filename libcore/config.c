@@ -24,7 +24,13 @@
  * stored x CFG_DEC_SCALE in an int64_t: "0.20" -> 200000), a time of day
  * (K_TIME, "HH:MM" or "HH:MM:SS" -> seconds after midnight in a uint32_t)
  * or a sequence of dates (K_DATES, "YYYY-MM-DD" -> int32_t days since
- * 1970-01-01, with an entry count like K_SEQ).
+ * 1970-01-01, with an entry count like K_SEQ), a boolean (K_BOOL, true or
+ * false -> uint32_t 1 or 0) or a set of agent names (K_AGENTS, a sequence
+ * like [risk, execution] -> uint32_t with bit 1 << enum cfg_agent_id).
+ *
+ * A row flagged KF_REQUIRED must be present in its mapping; the risk
+ * limits file (config_load_risk) has every key required, so a limit left
+ * out is an error, never a silent default.
  *
  * The file is loaded into a copy that starts from config_defaults(); the
  * caller's struct is overwritten only when everything, cross-checks
@@ -47,6 +53,7 @@
 #include "libcore/features/features.h"
 #include "libcore/instrument.h"
 #include "libcore/types.h"
+#include "libcore/vote/vote.h"
 
 #define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
 #define FIELD_SIZE(st, fld) sizeof(((st *)0)->fld)
@@ -57,9 +64,10 @@
 
 /* ------------------------------------------------------------ key tables */
 
-enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_TIME, K_DATES };
+enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_TIME, K_DATES,
+                K_BOOL, K_AGENTS };
 
-#define KF_REQUIRED 1u /* must be present in every entry of a sequence */
+#define KF_REQUIRED 1u /* must be present in its mapping (or sequence entry) */
 
 struct cfg_key {
 	const char *name;
@@ -102,6 +110,13 @@ struct cfg_key {
 	{ .name = nm, .type = K_DATES, .off = offsetof(st, fld),           \
 	  .max = ARRAY_SIZE(((st *)0)->fld), .count_off = offsetof(st, cnt), \
 	  .help = hlp }
+#define BOOL(nm, st, fld, fl, hlp)                                         \
+	{ .name = nm, .type = K_BOOL, .flags = fl, .off = offsetof(st, fld), .help = hlp }
+#define AGENTS(nm, st, fld, hlp)                                           \
+	{ .name = nm, .type = K_AGENTS, .off = offsetof(st, fld), .help = hlp }
+#define DECF(nm, st, fld, lo, hi, fl, hlp)                                 \
+	{ .name = nm, .type = K_DEC, .flags = fl, .off = offsetof(st, fld),\
+	  .min = lo, .max = hi, .help = hlp }
 #define KEY_END { .name = NULL }
 
 const char *const cfg_agent_names[AGENT_COUNT] = {
@@ -341,6 +356,101 @@ static const struct cfg_key features_keys[] = {
 	KEY_END
 };
 
+static const char *check_quorum(const void *field)
+{
+	uint32_t n;
+
+	if (vote_quorum_parse(field, &n) < 0)
+		return "is not a quorum: use all, majority or a number of voters";
+	return NULL;
+}
+
+static const struct cfg_key vote_keys[] = {
+	AGENTS("voters", struct dm_config, vote.voters, "agents asked to vote on every intent"),
+	AGENTS("veto", struct dm_config, vote.veto, "voters whose approval is required"),
+	STR("quorum", struct dm_config, vote.quorum, check_quorum, 0,
+	    "approvals needed: all, majority or N"),
+	U32("deadline_us", struct dm_config, vote.deadline_us, 1, 10000000, NULL, 0,
+	    "a vote missing this long after the request is a rejection, us"),
+	KEY_END
+};
+
+static const char *const pace_names[] = {
+	[CFG_PACE_MAX] = "max", [CFG_PACE_REALTIME] = "realtime",
+	[CFG_PACE_LOCKSTEP] = "lockstep",
+};
+
+static const struct cfg_key data_keys[] = {
+	ENUM("pace", struct dm_config, data.pace, pace_names, "pace", 0,
+	     "how the replay releases events"),
+	DEC("speed", struct dm_config, data.speed_e6, 1000, 1000000LL * CFG_DEC_SCALE,
+	    "realtime: times the market's pace"),
+	U32("events_per_pass", struct dm_config, data.events_per_pass, 1, 4096, NULL, 0,
+	    "events released per work pass"),
+	KEY_END
+};
+
+static const struct cfg_key quality_keys[] = {
+	U32("stale_ms", struct dm_config, quality.stale_ms, 1, 3600000, NULL, 0,
+	    "newest book older than this is stale, ms"),
+	U32("max_spread_ticks", struct dm_config, quality.max_spread_ticks, 1, 100000, NULL, 0,
+	    "a wider spread is rejected, ticks"),
+	KEY_END
+};
+
+static const char *check_feature_name(const void *field)
+{
+	for (uint32_t i = 0; i < FEAT_N; i++)
+		if (strcmp(feat_names[i], field) == 0)
+			return NULL;
+	return "is not a feature name (docs/features.md lists them)";
+}
+
+static const struct cfg_key strategy_keys[] = {
+	STR("model", struct dm_config, strategy.model, NULL, 0,
+	    "XGBoost model file; empty = primary rule only"),
+	STR("primary_feature", struct dm_config, strategy.primary_feature, check_feature_name,
+	    0, "feature whose sign gives the side"),
+	DEC("threshold", struct dm_config, strategy.threshold_e6, 0, 1000000000LL * CFG_DEC_SCALE,
+	    "dead zone of the primary rule, in the feature's unit"),
+	DEC("min_prob", struct dm_config, strategy.min_prob_e6, 0, CFG_DEC_SCALE,
+	    "meta-model probability needed to act"),
+	U32("min_interval_ms", struct dm_config, strategy.min_interval_ms, 0, 86400000, NULL, 0,
+	    "market time between two intents, ms"),
+	U32("max_contracts", struct dm_config, strategy.max_contracts, 1, 1000, NULL, 0,
+	    "bet size cap, contracts"),
+	BOOL("invert", struct dm_config, strategy.invert, 0, "trade against the primary signal"),
+	KEY_END
+};
+
+static const struct cfg_key execution_keys[] = {
+	U32("max_inflight", struct dm_config, execution.max_inflight, 1, 1024, NULL, 0,
+	    "orders sent and not yet acknowledged"),
+	U32("max_open", struct dm_config, execution.max_open, 1, 1024, NULL, 0, "live orders"),
+	U32("ack_timeout_ms", struct dm_config, execution.ack_timeout_ms, 1, 600000, NULL, 0,
+	    "unacknowledged this long: ask the venue, ms"),
+	KEY_END
+};
+
+static const struct cfg_key venue_keys[] = {
+	U32("feed_latency_us", struct dm_config, venue.feed_latency_us, 0, 10000000, NULL, 0,
+	    "exchange to us, market data, us"),
+	U32("entry_latency_us", struct dm_config, venue.entry_latency_us, 0, 10000000, NULL, 0,
+	    "our send to the order at the venue, us"),
+	U32("response_latency_us", struct dm_config, venue.response_latency_us, 0, 10000000,
+	    NULL, 0, "venue event to the report reaching us, us"),
+	STR("latency_file", struct dm_config, venue.latency_file, NULL, 0,
+	    "measured latencies, 'entry_us response_us' per line"),
+	DEC("fee_per_contract_brl", struct dm_config, venue.fee_per_contract_e6, 0,
+	    1000LL * CFG_DEC_SCALE, "exchange fees per contract per fill, BRL"),
+	KEY_END
+};
+
+static const struct cfg_key risk_ref_keys[] = {
+	STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
+	KEY_END
+};
+
 static const struct cfg_key root_keys[] = {
 	MAP("system", 0, system_keys, "process-wide settings"),
 	MAP("agents", 0, agents_keys, "per-agent settings"),
@@ -350,6 +460,13 @@ static const struct cfg_key root_keys[] = {
 	  .help = "ring list; replaces the default list when present" },
 	MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
 	MAP("features", 0, features_keys, "feature engine parameters"),
+	MAP("vote", 0, vote_keys, "the coordinator's release policy"),
+	MAP("data", 0, data_keys, "replay pacing of the data agent"),
+	MAP("quality", 0, quality_keys, "the feature agent's data-quality vote"),
+	MAP("strategy", 0, strategy_keys, "the ML agent's strategy"),
+	MAP("execution", 0, execution_keys, "the execution agent's order limits"),
+	MAP("venue", 0, venue_keys, "the simulated venue of paper trading"),
+	MAP("risk", 0, risk_ref_keys, "where the risk limits are"),
 	KEY_END
 };
 
@@ -441,6 +558,40 @@ void config_defaults(struct dm_config *c)
 	c->features.fracdiff_d_e6 = CFG_DEC_SCALE * 4 / 10;
 	c->features.fracdiff_threshold_e6 = CFG_DEC_SCALE / 10000;
 	c->features.clock = CFG_FEAT_CLOCK_AUTO;
+	c->vote.voters = 1u << AGENT_RISK | 1u << AGENT_EXECUTION | 1u << AGENT_FEATURE;
+	c->vote.veto = 1u << AGENT_RISK;
+	strcpy(c->vote.quorum, "majority");
+	c->vote.deadline_us = 50000;
+	c->data.pace = CFG_PACE_MAX;
+	c->data.events_per_pass = 64;
+	c->data.speed_e6 = CFG_DEC_SCALE;
+	c->quality.stale_ms = 1000;
+	c->quality.max_spread_ticks = 8;
+	strcpy(c->strategy.primary_feature, "imb_1");
+	c->strategy.threshold_e6 = CFG_DEC_SCALE * 6 / 10;
+	c->strategy.min_prob_e6 = CFG_DEC_SCALE * 55 / 100;
+	c->strategy.min_interval_ms = 1000;
+	c->strategy.max_contracts = 1;
+	c->execution.max_inflight = 4;
+	c->execution.max_open = 16;
+	c->execution.ack_timeout_ms = 1000;
+	c->venue.feed_latency_us = 200;
+	c->venue.entry_latency_us = 300;
+	c->venue.response_latency_us = 300;
+	c->venue.fee_per_contract_e6 = CFG_DEC_SCALE / 4;    /* R$ 0.25 */
+	strcpy(c->risk.limits, "risk.yaml");
+}
+
+int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len)
+{
+	const char *slash = strrchr(c->path, '/');
+	int n;
+
+	if (rel[0] == '/' || !slash)
+		n = snprintf(out, len, "%s", rel);
+	else
+		n = snprintf(out, len, "%.*s/%s", (int)(slash - c->path), c->path, rel);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 int config_ring_find(const struct dm_config *c, const char *name)
@@ -853,6 +1004,20 @@ static int set_time(struct load_ctx *x, const struct cfg_key *row,
 	return 0;
 }
 
+static int set_bool(struct load_ctx *x, const yaml_node_t *v, void *field)
+{
+	char shown[SHOW_MAX + 4];
+	uint32_t b;
+
+	if (is_plain(v) && (scalar_is(v, "true") || scalar_is(v, "false"))) {
+		b = scalar_is(v, "true");
+		memcpy(field, &b, sizeof(b));
+		return 0;
+	}
+	return fail(x, "value '%s' is not a boolean (use true or false)",
+	            show(scalar(v), v->data.scalar.length, shown));
+}
+
 static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
                        const yaml_node_t *v, char *field)
 {
@@ -860,6 +1025,7 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		[K_I32] = "an integer", [K_U32] = "an integer",
 		[K_STR] = "a string", [K_ENUM] = "a name",
 		[K_DEC] = "a decimal number", [K_TIME] = "a time of day HH:MM",
+		[K_BOOL] = "true or false",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -875,6 +1041,8 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		rc = set_dec(x, row, v, field);
 	else if (row->type == K_TIME)
 		rc = set_time(x, row, v, field);
+	else if (row->type == K_BOOL)
+		rc = set_bool(x, v, field);
 	else
 		rc = set_int(x, row, v, field);
 	if (rc || !row->check || !(why = row->check(field)))
@@ -947,7 +1115,7 @@ static int load_pair(struct load_ctx *x, yaml_node_t *map, yaml_node_pair_t *p,
 	if (!row)
 		return fail_unknown(x, tab, k);
 	rc = load_value(x, row, node_at(x, p->value), base);
-	if (!rc && seen)
+	if (!rc && seen && row - tab < 32)
 		*seen |= 1u << (row - tab);
 	key_pop(x, saved);
 	return rc;
@@ -977,7 +1145,7 @@ static int load_map(struct load_ctx *x, yaml_node_t *map,
 static int check_required(struct load_ctx *x, const struct cfg_key *tab, uint32_t seen)
 {
 	for (const struct cfg_key *row = tab; !row_is_end(tab, row); row++)
-		if ((row->flags & KF_REQUIRED) && !(seen & (1u << (row - tab))))
+		if ((row->flags & KF_REQUIRED) && row - tab < 32 && !(seen & (1u << (row - tab))))
 			return fail(x, "missing required key '%s'", name_of_row(tab, row));
 	return 0;
 }
@@ -1072,12 +1240,65 @@ static int load_dates(struct load_ctx *x, const struct cfg_key *row,
 	return 0;
 }
 
+/* A set of agent names, [risk, execution], into a bit mask. */
+static int load_agents(struct load_ctx *x, const struct cfg_key *row,
+                       yaml_node_t *v, char *base)
+{
+	char shown[SHOW_MAX + 4], alts[LIST_MAX];
+	uint32_t mask = 0;
+	size_t n = 0;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_type(x, "a sequence of agent names", v);
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++, n++) {
+		yaml_node_t *item = node_at(x, *it);
+		size_t saved = key_push_index(x, n);
+		int id = -1;
+
+		x->mark = item->start_mark;
+		if (item->type != YAML_SCALAR_NODE || is_null(item))
+			return fail_type(x, "an agent name", item);
+		for (int a = 0; a < AGENT_COUNT; a++)
+			if (scalar_is(item, cfg_agent_names[a]))
+				id = a;
+		if (id < 0) {
+			show(scalar(item), item->data.scalar.length, shown);
+			return fail(x, "unknown agent '%s'%s", shown,
+			            alternatives(shown, cfg_agent_names, AGENT_COUNT, alts));
+		}
+		if (mask & (1u << id))
+			return fail(x, "agent '%s' listed twice", cfg_agent_names[id]);
+		mask |= 1u << id;
+		key_pop(x, saved);
+	}
+	memcpy(base + row->off, &mask, sizeof(mask));
+	return 0;
+}
+
+static int check_required(struct load_ctx *x, const struct cfg_key *tab, uint32_t seen);
+
+/* A mapping whose table has required rows must name each of them. */
+static int load_map_checked(struct load_ctx *x, yaml_node_t *v,
+                            const struct cfg_key *tab, char *base)
+{
+	uint32_t seen = 0;
+	int rc = load_map(x, v, tab, base, &seen);
+
+	if (rc)
+		return rc;
+	x->mark = v->start_mark;
+	return check_required(x, tab, seen);
+}
+
 static int load_value(struct load_ctx *x, const struct cfg_key *row,
                       yaml_node_t *v, char *base)
 {
 	switch (row->type) {
 	case K_MAP:
-		return load_map(x, v, row->sub, base + row->off, NULL);
+		return load_map_checked(x, v, row->sub, base + row->off);
+	case K_AGENTS:
+		return load_agents(x, row, v, base);
 	case K_SEQ:
 		return load_seq(x, row, v, base);
 	case K_DATES:
@@ -1245,6 +1466,37 @@ static int check_features(struct load_ctx *x, const struct dm_config *c,
 	return fail(x, "%s", why);
 }
 
+#define AT_KEY(x, root, section, ...)                                        \
+	do {                                                                 \
+		static const char *const k_[] = { __VA_ARGS__ };             \
+		at_section_key(x, root, section, k_, ARRAY_SIZE(k_));        \
+	} while (0)
+
+/* Voters exist, veto holders vote, a fixed quorum fits the voters. */
+static int check_vote(struct load_ctx *x, const struct dm_config *c, yaml_node_t *root)
+{
+	uint32_t n = (uint32_t)__builtin_popcount(c->vote.voters), q = 0;
+
+	if (n == 0) {
+		AT_KEY(x, root, "vote", "voters");
+		return fail(x, "at least one voter is needed");
+	}
+	if (c->vote.voters & (1u << AGENT_COORDINATOR)) {
+		AT_KEY(x, root, "vote", "voters");
+		return fail(x, "the coordinator runs the vote and cannot be a voter");
+	}
+	if (c->vote.veto & ~c->vote.voters) {
+		AT_KEY(x, root, "vote", "veto", "voters");
+		return fail(x, "every veto holder must be among vote.voters");
+	}
+	if (vote_quorum_parse(c->vote.quorum, &q) == VOTE_QUORUM_N && (q < 1 || q > n)) {
+		AT_KEY(x, root, "vote", "quorum", "voters");
+		return fail(x, "quorum %" PRIu32 " must be 1..%" PRIu32 " (the number of voters)",
+		            q, n);
+	}
+	return 0;
+}
+
 static int cross_check(struct load_ctx *x, const struct dm_config *c)
 {
 	yaml_node_t *root = yaml_document_get_root_node(x->doc);
@@ -1260,6 +1512,8 @@ static int cross_check(struct load_ctx *x, const struct dm_config *c)
 		rc = check_instrument(x, c, root);
 	if (!rc)
 		rc = check_features(x, c, root);
+	if (!rc)
+		rc = check_vote(x, c, root);
 	return rc;
 }
 

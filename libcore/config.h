@@ -129,6 +129,81 @@ struct cfg_features {
 	uint32_t pad;
 };
 
+/* The coordinator's release policy (YAML: vote:); libcore/vote/vote.h. */
+struct cfg_vote {
+	uint32_t voters;             /* bit per enum cfg_agent_id asked to vote;
+	                              * default risk, execution, feature */
+	uint32_t veto;               /* voters whose approval is required; default
+	                              * risk; a subset of voters */
+	char     quorum[16];         /* "all", "majority" or N (1..voters);
+	                              * default "majority" */
+	uint32_t deadline_us;        /* a vote missing this long after the request
+	                              * is a rejection; default 50000, 1..10000000 */
+	uint32_t pad;
+};
+
+/* How the data agent releases a replayed market (YAML: data:). */
+enum cfg_pace { CFG_PACE_MAX = 0, CFG_PACE_REALTIME = 1, CFG_PACE_LOCKSTEP = 2 };
+
+struct cfg_data {
+	uint32_t pace;               /* enum cfg_pace; default max */
+	uint32_t events_per_pass;    /* events per work pass; default 64, 1..4096 */
+	int64_t  speed_e6;           /* realtime: times the market's pace x 10^6;
+	                              * default 1, 0.001..1000000 */
+};
+
+/* The feature agent's data-quality vote (YAML: quality:). */
+struct cfg_quality {
+	uint32_t stale_ms;           /* newest book older than this: reject;
+	                              * default 1000, 1..3600000 */
+	uint32_t max_spread_ticks;   /* wider spread: reject; default 8, 1..100000 */
+};
+
+/* The ML agent's strategy (YAML: strategy:). */
+struct cfg_strategy {
+	char     model[256];         /* XGBoost model file; "" = primary rule only;
+	                              * relative paths are taken from the config
+	                              * file's directory; default "" */
+	char     primary_feature[32];/* feature name giving the side (docs/features.md);
+	                              * default "imb_1" */
+	int64_t  threshold_e6;       /* dead zone of the primary rule, in the
+	                              * feature's unit; default 0.6 */
+	int64_t  min_prob_e6;        /* meta-model probability needed to act;
+	                              * default 0.55, 0..1 */
+	uint32_t min_interval_ms;    /* market time between two intents; default
+	                              * 1000, 0..86400000 */
+	uint32_t max_contracts;      /* bet size cap, contracts; default 1, 1..1000 */
+	uint32_t invert;             /* 1 = trade against the primary signal; default 0 */
+	uint32_t pad;
+};
+
+/* The execution agent's order limits (YAML: execution:); libcore/exec. */
+struct cfg_execution {
+	uint32_t max_inflight;       /* orders sent, not yet acknowledged; default 4, 1..1024 */
+	uint32_t max_open;           /* live orders; default 16, 1..1024 */
+	uint32_t ack_timeout_ms;     /* unacknowledged this long: ask the venue;
+	                              * default 1000, 1..600000 */
+	uint32_t pad;
+};
+
+/* The venue simulator of paper trading (YAML: venue:); libcore/venue. */
+struct cfg_venue {
+	uint32_t feed_latency_us;    /* exchange -> us, market data; default 200, 0..10000000 */
+	uint32_t entry_latency_us;   /* our send -> order at the venue; default 300 */
+	uint32_t response_latency_us;/* venue event -> report reaches us; default 300 */
+	uint32_t pad;
+	char     latency_file[256];  /* measured "entry_us response_us" per line,
+	                              * cycled; "" = the constants above; default "" */
+	int64_t  fee_per_contract_e6;/* BRL per contract per fill x 10^6; default 0.25 */
+};
+
+/* The risk agent's limits live in their own file (YAML: risk: limits:). */
+struct cfg_risk_ref {
+	char     limits[256];        /* path of the limits file; relative paths are
+	                              * taken from the config file's directory;
+	                              * default "risk.yaml" */
+};
+
 struct dm_config {
 	char path[256];                 /* file it was loaded from ("" = defaults) */
 	struct {
@@ -143,6 +218,13 @@ struct dm_config {
 	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
 	struct cfg_instrument instrument;    /* YAML: instrument: { symbol: WIN, ... } */
 	struct cfg_features features;        /* YAML: features: { levels: 5, ... } */
+	struct cfg_vote vote;                /* YAML: vote: */
+	struct cfg_data data;                /* YAML: data: */
+	struct cfg_quality quality;          /* YAML: quality: */
+	struct cfg_strategy strategy;        /* YAML: strategy: */
+	struct cfg_execution execution;      /* YAML: execution: */
+	struct cfg_venue venue;              /* YAML: venue: */
+	struct cfg_risk_ref risk;            /* YAML: risk: */
 };
 
 /* Fill c with the built-in defaults (the values in conf/default.yaml).
@@ -159,6 +241,13 @@ void config_defaults(struct dm_config *c);
  * Allocates through libyaml and frees everything before returning.
  */
 int config_load(struct dm_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * A path named in the configuration, resolved: absolute stays, relative is
+ * taken from the directory of c->path (the working directory for built-in
+ * defaults).  0, or -ENAMETOOLONG.
+ */
+int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len);
 
 /* Index of the ring called name in c->ring[], or -1. */
 int config_ring_find(const struct dm_config *c, const char *name);

@@ -406,14 +406,26 @@ static const struct rt_ops coord_ops = {
 
 static int policy(struct rt *rt, struct vote_policy *p)
 {
+	/* voter order of the ballots: risk, execution, feature, then the rest */
+	static const uint32_t order[] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE,
+					  AGENT_DATA, AGENT_ML };
+	const struct cfg_vote *v = &rt->cfg.vote;
 	memset(p, 0, sizeof(*p));
-	p->n_voters = 3;
-	p->voter[0] = AGENT_RISK;
-	p->voter[1] = AGENT_EXECUTION;
-	p->voter[2] = AGENT_FEATURE;
-	p->veto_mask = 1u; /* risk */
-	p->quorum = AG_COORD_QUORUM;
-	p->deadline_ns = AG_COORD_DEADLINE_NS;
+	for (uint32_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!(v->voters & (1u << order[i])))
+			continue;
+		if (v->veto & (1u << order[i]))
+			p->veto_mask |= 1u << p->n_voters;
+		p->voter[p->n_voters++] = order[i];
+	}
+	int k = vote_quorum_parse(v->quorum, &p->quorum_n);
+	if (k < 0) {
+		rt_log(rt, "vote.quorum '%s': use all, majority or a number", v->quorum);
+		return -DM_ECONFIG;
+	}
+	p->quorum = (uint32_t)k;
+	p->deadline_ns = (int64_t)v->deadline_us * 1000;
+	/* test and operator overrides of vote.quorum and vote.deadline_us */
 	/* temporary overrides until the configuration has vote keys */
 	const char *q = getenv("DM_VOTE_QUORUM");
 	if (q && *q) {

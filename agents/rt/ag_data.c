@@ -119,7 +119,7 @@ static int data_tick(struct rt *rt, int64_t now)
 		return 0;
 	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
 	int work = 0;
-	for (int k = 0; k < AG_DATA_EVENTS_PER_PASS; k++) {
+	for (uint32_t k = 0; k < rt->cfg.data.events_per_pass; k++) {
 		if (!c->holding) {
 			struct event ev;
 			int rc = src_next(&c->src, &ev);

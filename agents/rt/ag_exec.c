@@ -139,7 +139,7 @@ static int on_vote_req(struct rt *rt, struct exec_ctx *c, struct ag_exec_state *
 		reason = VOTE_R_KILL_SWITCH;
 	else if (!st->touch_ns)
 		reason = VOTE_R_NO_BOOK;
-	else if (st->inflight >= AG_EXEC_MAX_INFLIGHT)
+	else if (st->inflight >= rt->cfg.execution.max_inflight)
 		reason = VOTE_R_INFLIGHT;
 	struct msg_vote *v = rt_slot(rt, (uint32_t)c->out_vote, 0);
 	memset(v, 0, sizeof(*v));

@@ -116,8 +116,8 @@ int ag_feature_init(struct rt *rt)
 	    (c->out_feat = ag_need_out(rt, "features", sizeof(struct msg_features))) < 0 ||
 	    (c->out_vote = ag_need_out(rt, "votes_feature", sizeof(struct msg_vote))) < 0)
 		return -DM_ETOPOLOGY;
-	c->lim.stale_ns = AG_FEAT_STALE_NS;
-	c->lim.max_spread_ticks = AG_FEAT_MAX_SPREAD;
+	c->lim.stale_ns = (int64_t)rt->cfg.quality.stale_ms * 1000000;
+	c->lim.max_spread_ticks = rt->cfg.quality.max_spread_ticks;
 	if (rt->app_fresh)
 		book_init(&st->book, BOOK_MAX_LEVELS);
 

@@ -85,9 +85,9 @@ int ag_ml_init(struct rt *rt)
 	    (c->out_intent = ag_need_out(rt, "intents", sizeof(struct msg_intent))) < 0)
 		return -DM_ETOPOLOGY;
 	c->tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	c->rule.threshold = AG_ML_THRESHOLD;
-	c->rule.min_interval_ns = AG_ML_INTERVAL_NS;
-	c->rule.qty = AG_ML_QTY;
+	c->rule.threshold = (double)rt->cfg.strategy.threshold_e6 / CFG_DEC_SCALE;
+	c->rule.min_interval_ns = (int64_t)rt->cfg.strategy.min_interval_ms * 1000000;
+	c->rule.qty = (int32_t)rt->cfg.strategy.max_contracts;
 	rt_set_ops(rt, &ml_ops, c);
 	return 0;
 }

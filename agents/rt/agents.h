@@ -29,21 +29,13 @@
 #include "shm/msg.h"
 
 /* ------------------------------------------------ parameters (constants)
- * Proposed configuration keys in brackets; see docs/agents.md. */
-#define AG_DATA_EVENTS_PER_PASS 64       /* events read per work pass */
-#define AG_FEAT_STALE_NS        (1000ll * 1000000) /* [feature.stale_ms] */
-#define AG_FEAT_MAX_SPREAD      8        /* ticks [feature.max_spread_ticks] */
-#define AG_ML_THRESHOLD         0.6      /* |imbalance| [ml.threshold] */
-#define AG_ML_INTERVAL_NS       (1000ll * 1000000) /* market time [ml.min_interval_ms] */
-#define AG_ML_QTY               1        /* contracts [ml.qty] */
+ * The configurable ones are in conf/default.yaml (vote, data, quality,
+ * strategy, execution, venue, risk); these are internal. */
 #define AG_RISK_MAX_POSITION    5        /* contracts [risk.max_position] */
 #define AG_RISK_MAX_ORDER_QTY   2        /* contracts [risk.max_order_qty] */
 #define AG_RISK_COLLAR_TICKS    20       /* ticks from the mid [risk.collar_ticks] */
 #define AG_RISK_RESERVE_NS      (200ll * 1000000)  /* approval holds exposure */
 #define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
-#define AG_EXEC_MAX_INFLIGHT    4        /* orders [execution.max_inflight] */
-#define AG_COORD_DEADLINE_NS    (50ll * 1000000)   /* [vote.deadline_us] */
-#define AG_COORD_QUORUM         VOTE_QUORUM_MAJORITY /* [vote.quorum] */
 #define AG_COORD_BALLOTS        64       /* decisions in flight */
 
 /* Journal files in the run directory */

@@ -7,6 +7,7 @@
  * text (lines and columns count from 1; a key indented by 2 is column 3).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -950,4 +951,102 @@ Test(config, features_bad_values)
 	t_expect_error("features:\n"
 	               "  macd: 12\n",
 	               "2:3: key 'features.macd': ", "expected a mapping, got '12'");
+}
+
+Test(config, trading_sections_defaults)
+{
+	struct dm_config c;
+
+	config_defaults(&c);
+	cr_assert_eq(c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION) |
+	                            (1u << AGENT_FEATURE));
+	cr_assert_eq(c.vote.veto, 1u << AGENT_RISK);
+	cr_assert_str_eq(c.vote.quorum, "majority");
+	cr_assert_eq(c.vote.deadline_us, 50000);
+	cr_assert_eq(c.data.pace, CFG_PACE_MAX);
+	cr_assert_eq(c.data.speed_e6, 1000000);
+	cr_assert_eq(c.venue.fee_per_contract_e6, 250000);
+	cr_assert_str_eq(c.risk.limits, "risk.yaml");
+	cr_assert_str_eq(c.strategy.primary_feature, "imb_1");
+}
+
+Test(config, trading_sections_load)
+{
+	struct t_load r;
+
+	t_load_ok("vote:\n"
+	          "  voters: [execution, risk]\n"
+	          "  veto: []\n"
+	          "  quorum: 2\n"
+	          "  deadline_us: 1234\n"
+	          "data: { pace: lockstep, speed: 2.5, events_per_pass: 8 }\n"
+	          "quality: { stale_ms: 7, max_spread_ticks: 3 }\n"
+	          "strategy: { model: m.json, primary_feature: ofi_ml, threshold: 1.5,\n"
+	          "            min_prob: 0.7, invert: true, max_contracts: 3 }\n"
+	          "execution: { max_inflight: 2, max_open: 5, ack_timeout_ms: 9 }\n"
+	          "venue: { entry_latency_us: 11, fee_per_contract_brl: 0.31 }\n"
+	          "risk: { limits: /etc/dm/risk.yaml }\n", &r);
+	cr_assert_eq(r.c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION));
+	cr_assert_eq(r.c.vote.veto, 0);
+	cr_assert_str_eq(r.c.vote.quorum, "2");
+	cr_assert_eq(r.c.vote.deadline_us, 1234);
+	cr_assert_eq(r.c.data.pace, CFG_PACE_LOCKSTEP);
+	cr_assert_eq(r.c.data.speed_e6, 2500000);
+	cr_assert_eq(r.c.data.events_per_pass, 8);
+	cr_assert_eq(r.c.quality.stale_ms, 7);
+	cr_assert_str_eq(r.c.strategy.model, "m.json");
+	cr_assert_str_eq(r.c.strategy.primary_feature, "ofi_ml");
+	cr_assert_eq(r.c.strategy.threshold_e6, 1500000);
+	cr_assert_eq(r.c.strategy.min_prob_e6, 700000);
+	cr_assert_eq(r.c.strategy.invert, 1);
+	cr_assert_eq(r.c.strategy.max_contracts, 3);
+	cr_assert_eq(r.c.execution.max_open, 5);
+	cr_assert_eq(r.c.venue.entry_latency_us, 11);
+	cr_assert_eq(r.c.venue.response_latency_us, 300, "unset keys keep defaults");
+	cr_assert_eq(r.c.venue.fee_per_contract_e6, 310000);
+	cr_assert_str_eq(r.c.risk.limits, "/etc/dm/risk.yaml");
+}
+
+Test(config, trading_sections_refuse_bad_values)
+{
+	t_expect_error("vote:\n  voters: [risk, exection]\n", "2:18: key 'vote.voters[1]': ",
+	               "unknown agent 'exection' (did you mean 'execution'?)");
+	t_expect_error("vote:\n  voters: [risk, risk]\n", "2:18: key 'vote.voters[1]': ",
+	               "listed twice");
+	t_expect_error("vote:\n  voters: risk\n", "2:3: key 'vote.voters': ",
+	               "a sequence of agent names");
+	t_expect_error("vote:\n  voters: [execution]\n", "2:3: key 'vote.voters': ",
+	               "every veto holder must be among vote.voters");
+	t_expect_error("vote:\n  voters: []\n", "2:3: key 'vote.voters': ",
+	               "at least one voter");
+	t_expect_error("vote:\n  voters: [coordinator, risk]\n", "2:3: key 'vote.voters': ",
+	               "cannot be a voter");
+	t_expect_error("vote:\n  quorum: 4\n", "2:3: key 'vote.quorum': ",
+	               "must be 1..3");
+	t_expect_error("vote:\n  quorum: most\n", "2:3: key 'vote.quorum': ",
+	               "is not a quorum");
+	t_expect_error("data:\n  pace: fast\n", "2:3: key 'data.pace': ",
+	               "unknown pace 'fast'");
+	t_expect_error("strategy:\n  invert: yes\n", "2:3: key 'strategy.invert': ",
+	               "not a boolean");
+	t_expect_error("strategy:\n  primary_feature: ofi\n",
+	               "2:3: key 'strategy.primary_feature': ", "is not a feature name");
+	t_expect_error("venue:\n  fee_per_contract_brl: -0.25\n",
+	               "2:3: key 'venue.fee_per_contract_brl': ", "");
+}
+
+Test(config, resolve_paths_against_the_config_directory)
+{
+	struct dm_config c;
+	char out[300];
+
+	config_defaults(&c);
+	cr_assert_eq(config_resolve(&c, "risk.yaml", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "risk.yaml");
+	strcpy(c.path, "conf/site/default.yaml");
+	cr_assert_eq(config_resolve(&c, "risk.yaml", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "conf/site/risk.yaml");
+	cr_assert_eq(config_resolve(&c, "/abs/risk.yaml", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/abs/risk.yaml");
+	cr_assert_eq(config_resolve(&c, "risk.yaml", out, 8), -ENAMETOOLONG);
 }
