@@ -1,0 +1,775 @@
+/*
+ * dm-inspect — what a market-data file holds, in one streaming pass:
+ * events, time span, book depth, spreads, sizes, volume by aggressor and
+ * the anomalies found (docs/replay.md).
+ *
+ *   dm-inspect FILE [--format auto|lobster|mt5|neg|binance|journal]
+ *              [--levels L] [--tick T] [--lot Q] [-c CONF] [--symbol S]
+ *              [--utc-offset MIN] [--json] [--strict] [--progress]
+ *
+ * Memory is bounded whatever the input: the feed reader's buffers, one
+ * struct book and fixed-bin histograms (libcore/hist.h) for the spread
+ * and size distributions, never an array of values.  Quantiles come from
+ * the histograms: exact below 64, within 1/32 above.
+ *
+ * Units.  T is the tick in the price unit dm-features uses: LOBSTER
+ * dollars (the file's integers / 10000), every other format its own
+ * price unit.  Defaults as dm-features: LOBSTER 0.01, MT5 the configured
+ * instrument tick (WIN 5), NEG 0.01, Binance 0.1 for a USD-M capture
+ * (its diffs carry "pu") else 0.01, a journal the tick in its header.
+ *
+ * Exit 0 on success (bad rows skipped are counted in the report), 1 on a
+ * runtime failure (read error, out of memory), 2 on bad usage or bad
+ * input (unknown option, unreadable or unrecognised file, a bad row under
+ * --strict, a corrupt journal), with one line naming file:line and field.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libcore/book.h"
+#include "libcore/config.h"
+#include "libcore/event.h"
+#include "libcore/feed/feed.h"
+#include "libcore/hist.h"
+#include "libcore/journal.h"
+
+#define NS_PER_S      1000000000LL
+#define PROGRESS_NS   1000000000LL   /* one progress line a second */
+#define PROGRESS_MASK 0x3fffu        /* events between clock reads - 1 */
+#define SNIFF_BYTES   (256u << 10)   /* Binance: bytes looked at for "pu" */
+
+static const char *g_prog = "dm-inspect";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: dm-inspect FILE [options]\n"
+"\n"
+"Reads a market-data file once, in bounded memory, and reports its events\n"
+"(book updates, trades), time span, levels seen per side, spread and size\n"
+"statistics, volume by aggressor and the anomalies found.\n"
+"\n"
+"  FILE              either file of a LOBSTER pair (*_message_N.csv /\n"
+"                    *_orderbook_N.csv), a MetaTrader 5 tick export, a B3\n"
+"                    NEG_* trade file, a Binance websocket capture, or a\n"
+"                    DreamMaker journal; *.gz is read through gzip -dc\n"
+"  --format F        auto (default: by name, magic or first line), lobster,\n"
+"                    mt5, neg, binance, journal\n"
+"  --levels L        book levels per side looked at, 1..%u (default %u)\n"
+"  --tick T          tick size: LOBSTER dollars (default 0.01); MT5 points\n"
+"                    (default: the configured instrument's, WIN 5); NEG 0.01;\n"
+"                    Binance 0.01 spot, 0.1 USD-M (found from the data); a\n"
+"                    journal its header's.  Spreads are counted in ticks\n"
+"  --lot Q           size units per lot (default 1; Binance 0.00000001)\n"
+"  -c CONF           take the instrument's tick and UTC offset from CONF\n"
+"  --symbol S        NEG: the instrument to keep (default the first in the\n"
+"                    file); Binance: keep messages whose \"s\" is S\n"
+"  --utc-offset MIN  MT5 and NEG times are local = UTC + MIN minutes\n"
+"                    (default 0, or the instrument's with -c)\n"
+"  --json            one JSON object on stdout instead of the text report\n"
+"  --strict          stop at the first bad row: exit 2 naming file:line\n"
+"                    (default: skip bad rows, count them, show samples)\n"
+"  --progress        a progress line on stderr every second even when\n"
+"                    stderr is not a terminal (on a terminal: always)\n"
+"  --help            this text\n"
+"\n"
+"Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n",
+		EV_MAX_LEVELS, EV_MAX_LEVELS);
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(%s --help for usage)\n", g_prog);
+	return 2;
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", g_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static int parse_pos_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v > 0) || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return *s && !*end && !errno && *v >= lo && *v <= hi ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ input */
+
+/* The first bytes of path (decompressed when gzip), NUL-terminated; the
+ * count, or -1 if it cannot be read. */
+static ssize_t sniff(const char *path, char *buf, size_t cap)
+{
+	unsigned char magic[2] = { 0, 0 };
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), pfd[2];
+	pid_t pid = -1;
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		if (pipe(pfd)) {
+			close(fd);
+			return -1;
+		}
+		if (lseek(fd, 0, SEEK_SET) != 0 || (pid = fork()) < 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+			close(fd);
+			return -1;
+		}
+		if (pid == 0) {
+			dup2(fd, 0);
+			dup2(pfd[1], 1);
+			close(pfd[0]);
+			execlp("gzip", "gzip", "-dc", (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		close(fd);
+		fd = pfd[0];
+	} else if (lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
+	while (n < cap - 1) {
+		ssize_t k = read(fd, buf + n, cap - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* Binance: USD-M diffs carry "pu" (tick 0.1), spot ones do not (0.01). */
+static double binance_tick(const char *path)
+{
+	char *buf = malloc(SNIFF_BYTES);
+	double t = 0.01;
+
+	if (buf && sniff(path, buf, SNIFF_BYTES) > 0 && strstr(buf, "\"pu\":"))
+		t = 0.1;
+	free(buf);
+	return t;
+}
+
+/* The tick a journal's header records, points; 1 when none. */
+static double journal_tick(const char *path)
+{
+	struct journal_reader r;
+	double t = 0;
+
+	if (journal_open_read(&r, path, 0) == 0) {
+		t = r.hdr.tick_size_pts;
+		journal_reader_close(&r);
+	}
+	return t > 0 && isfinite(t) ? t : 1;
+}
+
+/* Exit code for a feed_open / feed_next error: the machine failing us is
+ * 1, anything about the input or the usage 2. */
+static int code_of(int rc)
+{
+	switch (-rc) {
+	case ENOMEM: case EIO: case ENOSPC: case EMFILE: case ENFILE: case EAGAIN:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* ------------------------------------------------------------ statistics */
+
+/* Everything the report says, updated per event in O(L). */
+struct insp {
+	uint64_t events, books, trades;
+	int64_t  t_first, t_last;          /* earliest and latest exch_ns */
+	int64_t  last_trade_ns;            /* trade ordering */
+	uint64_t trade_ooo;                /* trades earlier than the previous trade */
+	uint64_t lv_dist[2][EV_MAX_LEVELS + 1]; /* book events by levels per side */
+	uint32_t lv_max[2];
+	uint64_t two_sided, one_sided;     /* book events with both / one side empty */
+	uint64_t crossed;                  /* best bid >= best ask */
+	uint64_t spread1;                  /* one-tick spreads */
+	uint64_t neg_trade;                /* trades with a negative size */
+	uint64_t gap_books;                /* FEED_BOOK_F_GAP */
+	uint64_t vol[3], n_agg[3];         /* [0] buy, [1] sell, [2] unknown */
+	uint64_t hidden, cancelled;
+	struct book book;                  /* counts crossed, negative, out of order */
+	struct hist spread;                /* ticks, uncrossed two-sided books */
+	struct hist top[2];                /* best level sizes per side */
+	struct hist trade_qty;
+};
+
+static void insp_init(struct insp *s, uint32_t levels)
+{
+	memset(s, 0, sizeof(*s));
+	s->t_first = INT64_MAX;
+	s->t_last = INT64_MIN;
+	s->last_trade_ns = INT64_MIN;
+	book_init(&s->book, levels);
+	hist_init(&s->spread);
+	hist_init(&s->top[0]);
+	hist_init(&s->top[1]);
+	hist_init(&s->trade_qty);
+}
+
+static void insp_book(struct insp *s, const struct event *ev)
+{
+	const struct ev_book *b = &ev->book;
+	uint32_t nb = b->n_bid, na = b->n_ask;
+
+	s->books++;
+	s->lv_dist[BOOK_BID][nb <= EV_MAX_LEVELS ? nb : EV_MAX_LEVELS]++;
+	s->lv_dist[BOOK_ASK][na <= EV_MAX_LEVELS ? na : EV_MAX_LEVELS]++;
+	if (nb > s->lv_max[BOOK_BID])
+		s->lv_max[BOOK_BID] = nb;
+	if (na > s->lv_max[BOOK_ASK])
+		s->lv_max[BOOK_ASK] = na;
+	if (b->flags & FEED_BOOK_F_GAP)
+		s->gap_books++;
+	/* the book refuses negative sizes and counts them, times going back
+	 * and unsorted levels; MetaTrader 5's size-0 levels are empty to it,
+	 * so the top of book is taken from the event itself */
+	book_apply_snapshot(&s->book, b->bid, nb, b->ask, na, ev->exch_ns, ev->recv_ns);
+	if (nb && b->bid[0].qty >= 0)
+		hist_record(&s->top[BOOK_BID], (uint64_t)b->bid[0].qty);
+	if (na && b->ask[0].qty >= 0)
+		hist_record(&s->top[BOOK_ASK], (uint64_t)b->ask[0].qty);
+	if (!nb || !na) {
+		s->one_sided++;
+		return;
+	}
+	s->two_sided++;
+	int64_t sp = b->ask[0].px - b->bid[0].px;
+	if (sp <= 0) {
+		s->crossed++;
+		return;
+	}
+	hist_record(&s->spread, (uint64_t)sp);
+	s->spread1 += sp == 1;
+}
+
+static void insp_trade(struct insp *s, const struct event *ev)
+{
+	const struct ev_trade *t = &ev->trade;
+
+	s->trades++;
+	if (ev->exch_ns < s->last_trade_ns)
+		s->trade_ooo++;
+	s->last_trade_ns = ev->exch_ns;
+	if (t->flags & EV_TRADE_HIDDEN)
+		s->hidden++;
+	if (t->flags & FEED_TRADE_CANCELLED)
+		s->cancelled++;
+	if (t->qty < 0) {
+		s->neg_trade++;
+		return;
+	}
+	int k = t->aggressor > 0 ? 0 : t->aggressor < 0 ? 1 : 2;
+	s->vol[k] += (uint64_t)t->qty;
+	s->n_agg[k]++;
+	hist_record(&s->trade_qty, (uint64_t)t->qty);
+}
+
+static void insp_event(struct insp *s, const struct event *ev)
+{
+	s->events++;
+	if (ev->exch_ns < s->t_first)
+		s->t_first = ev->exch_ns;
+	if (ev->exch_ns > s->t_last)
+		s->t_last = ev->exch_ns;
+	if (ev->kind == EV_BOOK)
+		insp_book(s, ev);
+	else if (ev->kind == EV_TRADE)
+		insp_trade(s, ev);
+}
+
+/* ------------------------------------------------------------ report */
+
+struct run {
+	const char *file;
+	enum feed_format fmt;
+	uint32_t levels;
+	double tick, lot;
+	const struct feed_stats *st;
+	double secs;           /* wall time of the pass */
+};
+
+/* ns since the epoch as "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ". */
+static void iso_utc(int64_t ns, char *buf, size_t len)
+{
+	int64_t s = ns / NS_PER_S, f = ns % NS_PER_S;
+	struct tm tm;
+	char day[32];
+
+	if (f < 0) {
+		f += NS_PER_S;
+		s--;
+	}
+	time_t t = (time_t)s;
+	if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(day, sizeof(day), "@%" PRId64, s);
+	snprintf(buf, len, "%s.%09" PRId64 "Z", day, f);
+}
+
+static uint64_t anomalies_neg(const struct insp *s)
+{
+	return s->book.stats.neg_size + s->neg_trade;
+}
+
+static void side_dist(const struct insp *s, int side, uint32_t L)
+{
+	int first = 1;
+
+	for (uint32_t k = 0; k <= L; k++)
+		if (s->lv_dist[side][k]) {
+			printf("%s%u:%" PRIu64, first ? "" : " ", k, s->lv_dist[side][k]);
+			first = 0;
+		}
+	if (first)
+		printf("-");
+}
+
+static void report_text(const struct run *u, const struct insp *s)
+{
+	const struct feed_stats *st = u->st;
+	char a[48], b[48];
+
+	printf("%s (%s, L %u, tick %.12g, lot %.12g)\n", u->file,
+	       feed_format_name(u->fmt), u->levels, u->tick, u->lot);
+	printf("  events        %" PRIu64 " = %" PRIu64 " book updates + %" PRIu64
+	       " trades\n", s->events, s->books, s->trades);
+	printf("  rows          %" PRIu64 " read, %" PRIu64 " skipped as bad, %" PRIu64
+	       " without an event, %" PRIu64 " of other symbols\n", st->rows,
+	       st->skipped, st->ignored, st->other_symbol);
+	if (s->events) {
+		iso_utc(s->t_first, a, sizeof(a));
+		iso_utc(s->t_last, b, sizeof(b));
+		printf("  time          %s .. %s (%.9f s)\n", a, b,
+		       (double)(s->t_last - s->t_first) / 1e9);
+	} else {
+		printf("  time          - (no events)\n");
+	}
+	printf("  levels bid    max %u; by count ", s->lv_max[BOOK_BID]);
+	side_dist(s, BOOK_BID, u->levels);
+	printf("\n  levels ask    max %u; by count ", s->lv_max[BOOK_ASK]);
+	side_dist(s, BOOK_ASK, u->levels);
+	printf("\n");
+	uint64_t n = hist_count(&s->spread);
+	if (n)
+		printf("  spread ticks  %" PRIu64 " books: min %" PRIu64 ", p50 %" PRIu64
+		       ", p99 %" PRIu64 ", max %" PRIu64 "; 1 tick %.2f%%\n", n,
+		       hist_min(&s->spread), hist_quantile(&s->spread, 0.5),
+		       hist_quantile(&s->spread, 0.99), hist_max(&s->spread),
+		       100.0 * (double)s->spread1 / (double)n);
+	else
+		printf("  spread ticks  - (no uncrossed two-sided book)\n");
+	printf("  top size      bid p50 %" PRIu64 ", p99 %" PRIu64 "; ask p50 %" PRIu64
+	       ", p99 %" PRIu64 "\n", hist_quantile(&s->top[BOOK_BID], 0.5),
+	       hist_quantile(&s->top[BOOK_BID], 0.99), hist_quantile(&s->top[BOOK_ASK], 0.5),
+	       hist_quantile(&s->top[BOOK_ASK], 0.99));
+	printf("  trade size    %" PRIu64 " trades: p50 %" PRIu64 ", p99 %" PRIu64
+	       ", max %" PRIu64 "\n", hist_count(&s->trade_qty),
+	       hist_quantile(&s->trade_qty, 0.5), hist_quantile(&s->trade_qty, 0.99),
+	       hist_max(&s->trade_qty));
+	printf("  volume        buy %" PRIu64 " (%" PRIu64 " trades), sell %" PRIu64
+	       " (%" PRIu64 "), unknown %" PRIu64 " (%" PRIu64 "); hidden %" PRIu64
+	       " trades\n", s->vol[0], s->n_agg[0], s->vol[1], s->n_agg[1], s->vol[2],
+	       s->n_agg[2], s->hidden);
+	printf("  anomalies     crossed %" PRIu64 ", negative sizes %" PRIu64
+	       ", out of order %" PRIu64 " books / %" PRIu64 " trades, unsorted %" PRIu64
+	       ", one-sided %" PRIu64 "\n", s->crossed, anomalies_neg(s),
+	       s->book.stats.out_of_order, s->trade_ooo, s->book.stats.unsorted,
+	       s->one_sided);
+	printf("                sequence gaps %" PRIu64 " (%" PRIu64 " book updates "
+	       "flagged), bad rows %" PRIu64 "\n", st->gaps, s->gap_books, st->skipped);
+	if (st->skipped) {
+		printf("  bad rows      the first at line %" PRIu64 "; %s:\n",
+		       st->first_bad_line,
+		       st->n_samples < st->skipped ? "the first ones" : "all of them");
+		for (uint32_t i = 0; i < st->n_samples; i++)
+			printf("    %s\n", st->sample[i]);
+	}
+}
+
+static json_t *j_u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *j_side(const struct insp *s, int side, uint32_t L)
+{
+	json_t *d = json_array();
+
+	for (uint32_t k = 0; k <= L; k++)
+		json_array_append_new(d, j_u64(s->lv_dist[side][k]));
+	return json_pack("{s:I, s:o}", "max", (json_int_t)s->lv_max[side], "dist", d);
+}
+
+static int report_json(const struct run *u, const struct insp *s)
+{
+	const struct feed_stats *st = u->st;
+	json_t *samples = json_array(), *time;
+	char a[48], b[48];
+
+	for (uint32_t i = 0; i < st->n_samples; i++)
+		json_array_append_new(samples, json_string(st->sample[i]));
+	if (s->events) {
+		iso_utc(s->t_first, a, sizeof(a));
+		iso_utc(s->t_last, b, sizeof(b));
+		time = json_pack("{s:s, s:s, s:I, s:I, s:I, s:f}", "first", a, "last", b,
+				 "first_ns", (json_int_t)s->t_first,
+				 "last_ns", (json_int_t)s->t_last,
+				 "duration_ns", (json_int_t)(s->t_last - s->t_first),
+				 "duration_s", (double)(s->t_last - s->t_first) / 1e9);
+	} else {
+		time = json_null();
+	}
+	uint64_t n = hist_count(&s->spread);
+	json_t *spread = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:f}",
+		"count", j_u64(n), "min", j_u64(hist_min(&s->spread)),
+		"p50", j_u64(hist_quantile(&s->spread, 0.5)),
+		"p99", j_u64(hist_quantile(&s->spread, 0.99)),
+		"max", j_u64(hist_max(&s->spread)),
+		"one_tick", j_u64(s->spread1),
+		"one_tick_share", n ? (double)s->spread1 / (double)n : 0.0);
+	json_t *top = json_object();
+	for (int side = 0; side < 2; side++)
+		json_object_set_new(top, side == BOOK_BID ? "bid" : "ask",
+			json_pack("{s:o, s:o, s:o}",
+				  "count", j_u64(hist_count(&s->top[side])),
+				  "p50", j_u64(hist_quantile(&s->top[side], 0.5)),
+				  "p99", j_u64(hist_quantile(&s->top[side], 0.99))));
+	json_t *root = json_pack(
+		"{s:s, s:s, s:I, s:f, s:f, s:f,"
+		" s:{s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
+		" s:o,"
+		" s:{s:o, s:o},"
+		" s:o, s:o,"
+		" s:{s:o, s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o},"
+		" s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
+		"file", u->file, "format", feed_format_name(u->fmt),
+		"levels", (json_int_t)u->levels, "tick", u->tick, "lot", u->lot,
+		"seconds", u->secs,
+		"events", "total", j_u64(s->events), "book", j_u64(s->books),
+		"trade", j_u64(s->trades),
+		"rows", "read", j_u64(st->rows), "skipped", j_u64(st->skipped),
+		"ignored", j_u64(st->ignored), "other_symbol", j_u64(st->other_symbol),
+		"cancelled", j_u64(st->cancelled), "first_bad_line", j_u64(st->first_bad_line),
+		"samples", samples,
+		"time", time,
+		"levels_seen", "bid", j_side(s, BOOK_BID, u->levels),
+		"ask", j_side(s, BOOK_ASK, u->levels),
+		"spread_ticks", spread, "top_size", top,
+		"trade_size", "count", j_u64(hist_count(&s->trade_qty)),
+		"p50", j_u64(hist_quantile(&s->trade_qty, 0.5)),
+		"p99", j_u64(hist_quantile(&s->trade_qty, 0.99)),
+		"max", j_u64(hist_max(&s->trade_qty)),
+		"volume", "buy", j_u64(s->vol[0]), "sell", j_u64(s->vol[1]),
+		"unknown", j_u64(s->vol[2]), "buy_trades", j_u64(s->n_agg[0]),
+		"sell_trades", j_u64(s->n_agg[1]), "unknown_trades", j_u64(s->n_agg[2]),
+		"hidden_trades", j_u64(s->hidden),
+		"anomalies", "crossed", j_u64(s->crossed),
+		"negative_sizes", j_u64(anomalies_neg(s)),
+		"out_of_order_book", j_u64(s->book.stats.out_of_order),
+		"out_of_order_trade", j_u64(s->trade_ooo),
+		"unsorted", j_u64(s->book.stats.unsorted),
+		"one_sided", j_u64(s->one_sided),
+		"sequence_gaps", j_u64(st->gaps), "gap_books", j_u64(s->gap_books),
+		"bad_rows", j_u64(st->skipped));
+	if (!root)
+		return -1;
+	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+	return rc;
+}
+
+/* ------------------------------------------------------------ main */
+
+struct args {
+	const char *input, *config, *symbol;
+	int format;             /* enum feed_format */
+	uint32_t levels;
+	double tick, lot;       /* 0 = default */
+	long utc_min;
+	int have_utc, json, strict, progress;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "levels", required_argument, NULL, 'L' },
+		{ "tick", required_argument, NULL, 't' },
+		{ "lot", required_argument, NULL, 'q' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "symbol", required_argument, NULL, 's' },
+		{ "utc-offset", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	long v;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a->format = feed_format_parse(optarg);
+			if (a->format < 0)
+				return bad_usage("--format '%s': expected auto, lobster, mt5, "
+						 "neg, binance or journal", optarg);
+			break;
+		case 'L':
+			if (parse_long(optarg, 1, EV_MAX_LEVELS, &v))
+				return bad_usage("--levels '%s': expected a whole number 1..%u",
+						 optarg, EV_MAX_LEVELS);
+			a->levels = (uint32_t)v;
+			break;
+		case 't':
+			if (parse_pos_double(optarg, &a->tick))
+				return bad_usage("--tick '%s': expected a positive number", optarg);
+			break;
+		case 'q':
+			if (parse_pos_double(optarg, &a->lot))
+				return bad_usage("--lot '%s': expected a positive number", optarg);
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case 's':
+			if (!*optarg || strlen(optarg) >= FEED_SYMBOL_MAX)
+				return bad_usage("--symbol '%s': expected 1..%u characters",
+						 optarg, FEED_SYMBOL_MAX - 1);
+			a->symbol = optarg;
+			break;
+		case 'u':
+			if (parse_long(optarg, -720, 840, &a->utc_min))
+				return bad_usage("--utc-offset '%s': expected minutes -720..840 "
+						 "(Sao Paulo -180)", optarg);
+			a->have_utc = 1;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		case 'S':
+			a->strict = 1;
+			break;
+		case 'P':
+			a->progress = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			return bad_usage("%s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return bad_usage("no FILE given");
+	a->input = argv[optind++];
+	if (optind < argc)
+		return bad_usage("unexpected argument '%s' (one FILE at a time)", argv[optind]);
+	return 0;
+}
+
+/* Price units per tick in the file's own unit, for the reader: LOBSTER
+ * files count dollars x 10000.  Rounded to 12 decimals (the readers take
+ * exact decimals). */
+static double feed_tick_of(enum feed_format fmt, double tau)
+{
+	double t = fmt == FEED_LOBSTER ? tau * 10000.0 : tau;
+
+	return round(t * 1e12) / 1e12;
+}
+
+/* Size of a plain (not gzip) regular file whose bytes the reader counts
+ * one for one, for a percentage; 0 when unknown. */
+static uint64_t plain_size(const char *path, enum feed_format fmt)
+{
+	unsigned char m[2] = { 0, 0 };
+	struct stat sb;
+	int fd;
+
+	if (fmt == FEED_LOBSTER || stat(path, &sb) || !S_ISREG(sb.st_mode))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	ssize_t k = read(fd, m, 2);
+	close(fd);
+	return k == 2 && m[0] == 0x1f && m[1] == 0x8b ? 0 : (uint64_t)sb.st_size;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .format = FEED_AUTO, .levels = EV_MAX_LEVELS };
+	static struct dm_config cfg;
+	static struct feed_reader rd;
+	static struct insp s;
+	struct feed_opts fo;
+	char err[FEED_ERR_LEN + 64];
+	enum feed_format fmt;
+	int rc, code = 0;
+
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc;
+	if (a.config) {
+		if (config_load(&cfg, a.config, err, sizeof(err)))
+			return fail(2, "-c %s", err);
+	} else {
+		config_defaults(&cfg);
+	}
+
+	/* ---- format, then the tick and lot it implies */
+	memset(&fo, 0, sizeof(fo));
+	fo.levels = a.levels;
+	fo.tick = 1;                        /* provisional: the format decides */
+	fo.symbol = a.symbol;
+	fo.utc_offset_s = (int32_t)((a.have_utc ? a.utc_min :
+				     a.config ? cfg.instrument.utc_offset_min : 0) * 60);
+	fmt = (enum feed_format)a.format;
+	if (fmt == FEED_AUTO) {
+		rc = feed_open(&rd, a.input, FEED_AUTO, &fo, err, sizeof(err));
+		if (rc)
+			return fail(code_of(rc), "%s", err);
+		fmt = feed_format_of(&rd);
+		feed_close(&rd);
+	}
+	double cfg_tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
+	double tau = a.tick, lot = a.lot ? a.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
+	if (!tau) {
+		switch (fmt) {
+		case FEED_LOBSTER: tau = 0.01; break;
+		case FEED_BINANCE: tau = binance_tick(a.input); break;
+		case FEED_NEG:     tau = 0.01; break;
+		case FEED_JOURNAL: tau = journal_tick(a.input); break;
+		default:           tau = cfg_tick; break;
+		}
+	}
+	/* a journal is in ticks already: its tick is only reported */
+	fo.tick = fmt == FEED_JOURNAL ? 1 : feed_tick_of(fmt, tau);
+	fo.lot = lot;
+	fo.strict = a.strict;
+	rc = feed_open(&rd, a.input, fmt, &fo, err, sizeof(err));
+	if (rc)
+		return fail(code_of(rc), "%s", err);
+
+	/* ---- the pass */
+	insp_init(&s, a.levels);
+	const struct feed_stats *st = feed_stats(&rd);
+	uint64_t size = plain_size(a.input, fmt);
+	int tty = isatty(2), show = tty || a.progress;
+	int64_t t0 = mono_ns(), last = t0;
+	struct event ev;
+
+	while ((rc = feed_next(&rd, &ev)) == 1) {
+		insp_event(&s, &ev);
+		if (DM_UNLIKELY((s.events & PROGRESS_MASK) == 0) && show) {
+			int64_t now = mono_ns();
+			if (now - last >= PROGRESS_NS) {
+				char pct[32] = "";
+				last = now;
+				if (size && st->bytes <= size)
+					snprintf(pct, sizeof(pct), " (%.1f%%)",
+						 100.0 * (double)st->bytes / (double)size);
+				fprintf(stderr, "%s%s: %s: %.0f s, %" PRIu64 " events, %.1f MB"
+					"%s%s", tty ? "\r" : "", g_prog, a.input,
+					(double)(now - t0) / 1e9, s.events,
+					(double)st->bytes / 1e6, pct, tty ? "\033[K" : "\n");
+			}
+		}
+	}
+	if (tty && last != t0)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		code = fail(rc == -DM_ECORRUPT ? 2 : code_of(rc), "%s%s", feed_error(&rd),
+			    a.strict && rc == -DM_ECORRUPT ? " (--strict: stopped at the "
+			    "first bad row)" : "");
+		goto close;
+	}
+
+	struct run u = {
+		.file = a.input, .fmt = fmt, .levels = a.levels, .tick = tau,
+		.lot = lot, .st = st, .secs = (double)(mono_ns() - t0) / 1e9,
+	};
+	if (a.json) {
+		if (report_json(&u, &s))
+			code = fail(1, "cannot write the JSON report");
+	} else {
+		report_text(&u, &s);
+	}
+	if (fflush(stdout) || ferror(stdout))
+		code = fail(1, "writing the report: %s", strerror(errno));
+close:
+	feed_close(&rd);
+	return code;
+}
