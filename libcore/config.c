@@ -52,6 +52,7 @@
 #include "libcore/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/instrument.h"
+#include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"
 
@@ -65,7 +66,7 @@
 /* ------------------------------------------------------------ key tables */
 
 enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_TIME, K_DATES,
-                K_BOOL, K_AGENTS };
+                K_BOOL, K_AGENTS, K_I64 };
 
 #define KF_REQUIRED 1u /* must be present in its mapping (or sequence entry) */
 
@@ -92,6 +93,7 @@ struct cfg_key {
 	  .min = lo, .max = hi, .check = chk, .help = hlp }
 #define U32(nm, st, fld, lo, hi, chk, fl, hlp) INT_ROW(K_U32, nm, st, fld, lo, hi, chk, fl, hlp)
 #define I32(nm, st, fld, lo, hi, chk, fl, hlp) INT_ROW(K_I32, nm, st, fld, lo, hi, chk, fl, hlp)
+#define I64(nm, st, fld, lo, hi, chk, fl, hlp) INT_ROW(K_I64, nm, st, fld, lo, hi, chk, fl, hlp)
 #define STR(nm, st, fld, chk, fl, hlp)                                     \
 	{ .name = nm, .type = K_STR, .flags = fl, .off = offsetof(st, fld),\
 	  .size = FIELD_SIZE(st, fld), .check = chk, .help = hlp }
@@ -448,6 +450,48 @@ static const struct cfg_key venue_keys[] = {
 
 static const struct cfg_key risk_ref_keys[] = {
 	STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
+	KEY_END
+};
+
+/* ---- conf/risk.yaml: struct risk_cfg (libcore/risk/risk.h), every key required */
+
+#define RISK_I64(nm, fld, lo, hi, hlp) \
+	I64(nm, struct risk_cfg, fld, lo, hi, NULL, KF_REQUIRED, hlp)
+#define RISK_U32(nm, fld, lo, hi, hlp) \
+	U32(nm, struct risk_cfg, fld, lo, hi, NULL, KF_REQUIRED, hlp)
+#define RISK_BRL(nm, fld, lo, hlp) \
+	DECF(nm, struct risk_cfg, fld, lo, 1000000000LL * CFG_DEC_SCALE, KF_REQUIRED, hlp)
+
+static const struct cfg_key risk_rate_keys[] = {
+	RISK_U32("per_second", rate_per_s, 1, 1000000, "token bucket refill, orders per second"),
+	RISK_U32("burst", rate_burst, 1, 1000000, "token bucket capacity, orders"),
+	KEY_END
+};
+
+static const struct cfg_key risk_kill_keys[] = {
+	BOOL("flatten", struct risk_cfg, kill_flatten, KF_REQUIRED,
+	     "the kill switch also flattens the position"),
+	KEY_END
+};
+
+static const struct cfg_key risk_root_keys[] = {
+	RISK_I64("max_position", max_position, 1, 100000,
+	         "|position| any fill of an order could leave, contracts"),
+	RISK_I64("max_order_qty", max_order_qty, 1, 100000, "contracts per order"),
+	{ .name = "order_rate", .type = K_MAP, .flags = KF_REQUIRED, .sub = risk_rate_keys,
+	  .help = "order rate token bucket" },
+	RISK_I64("price_collar_ticks", collar_ticks, 1, 1000000,
+	         "|limit price - mid| allowed, ticks"),
+	RISK_BRL("daily_loss_brl", daily_loss_brl_e6, 1, "daily loss limit, BRL"),
+	RISK_BRL("max_drawdown_brl", max_drawdown_brl_e6, 1,
+	         "drawdown from the day's peak net P&L, BRL"),
+	RISK_BRL("reducing_at_loss_brl", reducing_at_brl_e6, 0,
+	         "loss from which only reducing orders pass, BRL; 0 = never"),
+	RISK_U32("stale_data_ms", stale_data_ms, 1, 3600000, "market data older than this, ms"),
+	BOOL("enforce_session", struct risk_cfg, enforce_session, KF_REQUIRED,
+	     "refuse orders outside the exchange session"),
+	{ .name = "kill_switch", .type = K_MAP, .flags = KF_REQUIRED, .sub = risk_kill_keys,
+	  .help = "kill switch behaviour" },
 	KEY_END
 };
 
@@ -870,6 +914,10 @@ static int set_int(struct load_ctx *x, const struct cfg_key *row,
 		int32_t i = (int32_t)val;
 
 		memcpy(field, &i, sizeof(i));
+	} else if (row->type == K_I64) {
+		int64_t i = val;
+
+		memcpy(field, &i, sizeof(i));
 	} else {
 		uint32_t u = (uint32_t)val;
 
@@ -1025,7 +1073,7 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		[K_I32] = "an integer", [K_U32] = "an integer",
 		[K_STR] = "a string", [K_ENUM] = "a name",
 		[K_DEC] = "a decimal number", [K_TIME] = "a time of day HH:MM",
-		[K_BOOL] = "true or false",
+		[K_BOOL] = "true or false", [K_I64] = "an integer",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -1639,6 +1687,79 @@ int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
 		strcpy(tmp.path, path);
 		*c = tmp;
 	}
+	yaml_parser_delete(&parser);
+close_file:
+	fclose(f);
+	return rc;
+}
+
+/* ------------------------------------------------------------ risk limits */
+
+/* reducing_at below the daily loss; then risk_cfg_check must agree. */
+static int check_risk(struct load_ctx *x, const struct risk_cfg *r)
+{
+	yaml_node_t *root = yaml_document_get_root_node(x->doc);
+	const char *field = NULL;
+
+	if (r->reducing_at_brl_e6 && r->reducing_at_brl_e6 >= r->daily_loss_brl_e6) {
+		map_find(x, root, "reducing_at_loss_brl", &x->mark);
+		key_pop(x, 0);
+		key_push_name(x, "reducing_at_loss_brl", strlen("reducing_at_loss_brl"));
+		return fail(x, "must be below daily_loss_brl (or 0 = never)");
+	}
+	if (risk_cfg_check(r, &field) < 0) {
+		if (field)
+			map_find(x, root, field, &x->mark);
+		key_pop(x, 0);
+		if (field)
+			key_push_name(x, field, strlen(field));
+		return fail(x, "refused by the risk engine");
+	}
+	return 0;
+}
+
+int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
+	struct risk_cfg tmp;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	FILE *f;
+	int rc;
+
+	if (!path)
+		return fail_file(&x, "cannot use as risk limits path", EINVAL);
+	rc = open_input(&x, &f);
+	if (rc)
+		return rc;
+	if (!yaml_parser_initialize(&parser)) {
+		rc = fail_file(&x, "cannot parse", ENOMEM);
+		goto close_file;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	memset(&tmp, 0, sizeof(tmp));
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = fail_syntax(&x, &parser, f);
+		goto delete_parser;
+	}
+	x.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		x.mark.line = x.mark.column = 0;
+		rc = fail(&x, "empty file: every risk limit must be set");
+	} else {
+		rc = load_map_checked(&x, root, risk_root_keys, (char *)&tmp);
+	}
+	if (!rc)
+		rc = check_risk(&x, &tmp);
+	if (!rc)
+		rc = check_single_document(&x, &parser, f);
+	yaml_document_delete(&doc);
+	x.doc = NULL;
+	if (!rc)
+		*r = tmp;
+delete_parser:
 	yaml_parser_delete(&parser);
 close_file:
 	fclose(f);

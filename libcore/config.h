@@ -249,6 +249,16 @@ int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
  */
 int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len);
 
+struct risk_cfg; /* libcore/risk/risk.h */
+
+/*
+ * Load the risk limits file (conf/risk.yaml documents every key) into r.
+ * Every limit is required: a missing one, an unknown key, a wrong type or
+ * a value out of range (a negative size, say) is refused with the file,
+ * line, column and key, as config_load does, and r is left unchanged.
+ */
+int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen);
+
 /* Index of the ring called name in c->ring[], or -1. */
 int config_ring_find(const struct dm_config *c, const char *name);
 

@@ -1050,3 +1050,150 @@ Test(config, resolve_paths_against_the_config_directory)
 	cr_assert_str_eq(out, "/abs/risk.yaml");
 	cr_assert_eq(config_resolve(&c, "risk.yaml", out, 8), -ENAMETOOLONG);
 }
+
+/* ---------------------------------------------------------------- risk.yaml */
+
+#include "libcore/risk/risk.h"
+
+static const char risk_ok[] =
+	"max_position: 5\n"
+	"max_order_qty: 2\n"
+	"order_rate:\n"
+	"  per_second: 10\n"
+	"  burst: 20\n"
+	"price_collar_ticks: 20\n"
+	"daily_loss_brl: 2000\n"
+	"max_drawdown_brl: 1500.5\n"
+	"reducing_at_loss_brl: 1000\n"
+	"stale_data_ms: 2000\n"
+	"enforce_session: true\n"
+	"kill_switch:\n"
+	"  flatten: false\n";
+
+struct t_risk {
+	int rc;
+	char path[64];
+	char err[512];
+	struct risk_cfg r;
+};
+
+static void t_risk_text(const char *text, struct t_risk *t)
+{
+	strcpy(t->path, "/tmp/dm_test_risk_XXXXXX");
+	int fd = mkstemp(t->path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	t->err[0] = '\0';
+	memset(&t->r, 0x5a, sizeof(t->r));
+	t->rc = config_load_risk(&t->r, t->path, t->err, sizeof(t->err));
+	unlink(t->path);
+}
+
+/* risk_ok with the line starting with `key` replaced by `line` ("" drops it). */
+static void t_risk_edit(const char *key, const char *line, char *out, size_t n)
+{
+	const char *p = risk_ok;
+	size_t o = 0;
+	while (*p) {
+		const char *e = strchr(p, '\n') + 1;
+		if (strncmp(p, key, strlen(key)) == 0)
+			o += (size_t)snprintf(out + o, n - o, "%s", line);
+		else
+			o += (size_t)snprintf(out + o, n - o, "%.*s", (int)(e - p), p);
+		p = e;
+	}
+}
+
+static void t_risk_error(const char *text, const char *where, const char *what)
+{
+	struct t_risk t;
+	char want[128];
+	t_risk_text(text, &t);
+	cr_assert_eq(t.rc, -DM_ECONFIG, "accepted:\n%s", text);
+	snprintf(want, sizeof(want), "%s:%s", t.path, where);
+	cr_assert(strncmp(t.err, want, strlen(want)) == 0, "err '%s' does not start with '%s'",
+	          t.err, want);
+	cr_assert(strstr(t.err, what), "err '%s' lacks '%s'", t.err, what);
+	for (size_t i = 0; i < sizeof(t.r); i++)
+		cr_assert_eq(((unsigned char *)&t.r)[i], 0x5a, "output touched on failure");
+}
+
+Test(config_risk, bundled_file_loads)
+{
+	struct risk_cfg r;
+	char err[512] = "";
+	cr_assert_eq(config_load_risk(&r, "conf/risk.yaml", err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.max_position, 5);
+	cr_expect_eq(r.max_order_qty, 2);
+	cr_expect_eq(r.daily_loss_brl_e6, 2000LL * 1000000);
+	cr_expect_eq(r.enforce_session, 1);
+	cr_expect_eq(r.kill_flatten, 0);
+}
+
+Test(config_risk, every_value_is_stored)
+{
+	struct t_risk t;
+	t_risk_text(risk_ok, &t);
+	cr_assert_eq(t.rc, 0, "%s", t.err);
+	cr_expect_eq(t.r.max_position, 5);
+	cr_expect_eq(t.r.max_order_qty, 2);
+	cr_expect_eq(t.r.rate_per_s, 10);
+	cr_expect_eq(t.r.rate_burst, 20);
+	cr_expect_eq(t.r.collar_ticks, 20);
+	cr_expect_eq(t.r.daily_loss_brl_e6, 2000000000);
+	cr_expect_eq(t.r.max_drawdown_brl_e6, 1500500000);
+	cr_expect_eq(t.r.reducing_at_brl_e6, 1000000000);
+	cr_expect_eq(t.r.stale_data_ms, 2000);
+	cr_expect_eq(t.r.enforce_session, 1);
+	cr_expect_eq(t.r.kill_flatten, 0);
+}
+
+Test(config_risk, missing_limit_is_refused_with_its_name)
+{
+	char text[1024];
+	t_risk_edit("max_position", "", text, sizeof(text));
+	t_risk_error(text, "1:1: ", "missing required key 'max_position'");
+	t_risk_edit("  burst", "", text, sizeof(text));
+	t_risk_error(text, "4:3: key 'order_rate': ", "missing required key 'burst'");
+	t_risk_error("", "1:1: ", "every risk limit must be set");
+}
+
+Test(config_risk, negative_size_is_refused_with_line_and_key)
+{
+	char text[1024];
+	t_risk_edit("max_order_qty", "max_order_qty: -3\n", text, sizeof(text));
+	t_risk_error(text, "2:1: key 'max_order_qty': ", "value -3 out of range [1, 100000]");
+	t_risk_edit("max_position", "max_position: 0\n", text, sizeof(text));
+	t_risk_error(text, "1:1: key 'max_position': ", "out of range");
+	t_risk_edit("daily_loss_brl", "daily_loss_brl: -10\n", text, sizeof(text));
+	t_risk_error(text, "7:1: key 'daily_loss_brl': ", "");
+}
+
+Test(config_risk, unknown_key_is_refused_with_a_suggestion)
+{
+	char text[1024];
+	t_risk_edit("max_position", "max_postion: 5\n", text, sizeof(text));
+	t_risk_error(text, "1:1: key 'max_postion': ", "did you mean 'max_position'?");
+	t_risk_edit("  flatten", "  flaten: true\n", text, sizeof(text));
+	t_risk_error(text, "13:3: key 'kill_switch.flaten': ", "did you mean 'flatten'?");
+}
+
+Test(config_risk, cross_checks_and_types)
+{
+	char text[1024];
+	t_risk_edit("reducing_at_loss_brl", "reducing_at_loss_brl: 2000\n", text, sizeof(text));
+	t_risk_error(text, "9:1: key 'reducing_at_loss_brl': ", "below daily_loss_brl");
+	t_risk_edit("enforce_session", "enforce_session: 1\n", text, sizeof(text));
+	t_risk_error(text, "11:1: key 'enforce_session': ", "not a boolean");
+	t_risk_edit("max_position", "max_position: five\n", text, sizeof(text));
+	t_risk_error(text, "1:1: key 'max_position': ", "an integer");
+}
+
+Test(config_risk, missing_file_names_it)
+{
+	struct risk_cfg r;
+	char err[512];
+	cr_assert_eq(config_load_risk(&r, "/nonexistent/risk.yaml", err, sizeof(err)), -DM_ECONFIG);
+	cr_expect(strstr(err, "/nonexistent/risk.yaml: cannot open") == err, "%s", err);
+}
