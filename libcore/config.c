@@ -622,7 +622,7 @@ void config_defaults(struct dm_config *c)
 	c->venue.feed_latency_us = 200;
 	c->venue.entry_latency_us = 300;
 	c->venue.response_latency_us = 300;
-	c->venue.fee_per_contract_e6 = CFG_DEC_SCALE / 4;    /* R$ 0.25 */
+	c->venue.fee_per_contract_e6 = 256100;               /* R$ 0.2561 */
 	strcpy(c->risk.limits, "risk.yaml");
 }
 

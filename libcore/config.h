@@ -194,7 +194,7 @@ struct cfg_venue {
 	uint32_t pad;
 	char     latency_file[256];  /* measured "entry_us response_us" per line,
 	                              * cycled; "" = the constants above; default "" */
-	int64_t  fee_per_contract_e6;/* BRL per contract per fill x 10^6; default 0.25 */
+	int64_t  fee_per_contract_e6;/* BRL per contract per fill x 10^6; default 0.2561 */
 };
 
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */

@@ -8,9 +8,15 @@
  * event is held and retried, and reading stops until it is out).  An
  * event counts as published once every md ring has it; the count lives in
  * the segment, so a restarted agent skips that many events and resumes.
- * Pacing: as fast as the rings take it (--pace fast), or the market's
- * own pace (--pace realtime, --speed X times faster), anchored at the
- * first event after a (re)start; lock-step pacing is still to come.
+ * Pacing (libcore/replay; data.pace, or --pace / --speed):
+ *   max       as fast as the rings take it
+ *   realtime  the market's own pace times the speed factor, anchored at
+ *             the first event after a (re)start
+ *   lockstep  one event at a time: the next is released only when every
+ *             ring of the segment has been empty on two passes in a row,
+ *             i.e. the whole system has finished with the previous event.
+ *             Paper trading is then independent of CPU speed and load, and
+ *             latencies measure the path, not queues.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,20 +25,18 @@
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/agent/source.h"
+#include "libcore/replay/replay.h"
 
 struct data_ctx {
 	uint32_t n_md;
 	uint32_t md[SEG_MAX_RINGS];   /* output indexes of the md_* rings */
-	struct src src;
+	struct replay rp;
 	int have_src;
+	uint32_t quiet;               /* lockstep: passes with every ring empty */
 	int holding;                  /* msg holds an event not yet on every ring */
 	uint64_t done_mask;           /* md rings that already have it */
 	uint32_t len;
 	int is_book;
-	int anchored;                 /* realtime: wall0 / exch0 set */
-	int64_t wall0, exch0;         /* realtime: local time of market time exch0 */
-	int64_t exch_ns;              /* exchange time of the held event */
 	union {
 		struct msg_hdr  hdr;
 		struct msg_book book;
@@ -79,7 +83,6 @@ static void build(struct data_ctx *c, const struct event *ev, int64_t now)
 		c->len = sizeof(*t);
 		c->is_book = 0;
 	}
-	c->exch_ns = ev->exch_ns;
 }
 
 static void write_done_file(struct rt *rt, const struct ag_data_state *st)
@@ -111,6 +114,19 @@ static void finish(struct rt *rt, struct ag_data_state *st, const char *why)
 		rt_stop(rt);
 }
 
+/* Every ring of the segment empty (conflation side slots included). */
+static int system_quiet(const struct rt *rt)
+{
+	for (uint32_t i = 0; i < rt->seg.hdr->n_rings; i++) {
+		struct ring *r = seg_ring(&rt->seg, i);
+		if (atomic_load_explicit(&r->head, memory_order_acquire) !=
+			    atomic_load_explicit(&r->tail, memory_order_acquire) ||
+		    atomic_load_explicit(&r->pending, memory_order_acquire))
+			return 0;
+	}
+	return 1;
+}
+
 static int data_tick(struct rt *rt, int64_t now)
 {
 	struct data_ctx *c = rt->ctx;
@@ -121,44 +137,41 @@ static int data_tick(struct rt *rt, int64_t now)
 	int work = 0;
 	for (uint32_t k = 0; k < rt->cfg.data.events_per_pass; k++) {
 		if (!c->holding) {
+			if (c->rp.pace == REPLAY_LOCKSTEP && replay_grant(&c->rp) == 0) {
+				c->quiet = system_quiet(rt) ? c->quiet + 1 : 0;
+				if (c->quiet < 2) {
+					rt->wake_at_ns = now + 20000; /* nobody rings us: poll */
+					break;
+				}
+				c->quiet = 0;
+				replay_step(&c->rp, 1);
+			}
 			struct event ev;
-			int rc = src_next(&c->src, &ev);
-			if (rc == 0) {
+			int rc = replay_next(&c->rp, now, &ev);
+			if (rc == REPLAY_WAIT) {
+				rt->wake_at_ns = replay_due_ns(&c->rp);
+				break;
+			}
+			if (rc == REPLAY_STEP)
+				break;
+			if (rc == REPLAY_END) {
 				finish(rt, st, "done");
 				break;
 			}
 			if (rc < 0) {
-				rt_log(rt, "input: %s", src_error(&c->src));
+				rt_log(rt, "input: %s", replay_error(&c->rp));
 				finish(rt, st, "stopped by an input error");
 				break;
 			}
-			if (ev.kind != EV_BOOK && ev.kind != EV_TRADE)
+			if (ev.kind != EV_BOOK && ev.kind != EV_TRADE) {
+				st->events++; /* counted so that a restart skips it too */
 				continue;
+			}
 			build(c, &ev, now);
 			c->holding = 1;
 			c->done_mask = 0;
-		}
-		if (c->done_mask == 0) {
-			if (rt->args.realtime) {
-				int64_t t = c->exch_ns;
-				if (!c->anchored) {
-					c->wall0 = now;
-					c->exch0 = t;
-					c->anchored = 1;
-				}
-				int64_t due = c->wall0 + (int64_t)((double)(t - c->exch0) /
-								  rt->args.speed);
-				if (due > now) {
-					rt->wake_at_ns = due;
-					break;
-				}
-			}
 			/* the tick-to-order clock starts when the event is taken in */
 			c->msg.hdr.ingress_ns = now;
-			if (c->is_book)
-				c->msg.book.recv_ns = now;
-			else
-				c->msg.trade.recv_ns = now;
 		}
 		for (uint32_t j = 0; j < c->n_md; j++)
 			if (!(c->done_mask & (1ull << j)) &&
@@ -215,9 +228,23 @@ int ag_data_init(struct rt *rt)
 		rt_log(rt, "no --input: no market data to replay; idle");
 		return 0;
 	}
-	char err[FEED_ERR_LEN];
-	double tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	int rc = src_open(&c->src, rt->args.input, rt->args.format, tick, err, sizeof(err));
+	char err[REPLAY_ERR_LEN];
+	int fmt = FEED_AUTO;
+	if (rt->args.format && *rt->args.format && strcmp(rt->args.format, "auto") != 0 &&
+	    (fmt = feed_format_parse(rt->args.format)) < 0) {
+		rt_log(rt, "--format '%s': use auto, journal, lobster, mt5, neg or binance",
+		       rt->args.format);
+		return -EINVAL;
+	}
+	struct feed_opts fo = { .tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE };
+	struct replay_opts ro = {
+		.pace = rt->args.pace >= 0 ? (uint32_t)rt->args.pace : rt->cfg.data.pace,
+		.clock = rt->cfg.features.clock,
+		.speed = rt->args.speed > 0 ? rt->args.speed
+					    : (double)rt->cfg.data.speed_e6 / CFG_DEC_SCALE,
+	};
+	int rc = replay_open(&c->rp, rt->args.input, (enum feed_format)fmt, &fo, &ro, err,
+			     sizeof(err));
 	if (rc < 0) {
 		rt_log(rt, "%s", err);
 		return rc;
@@ -230,18 +257,20 @@ int ag_data_init(struct rt *rt)
 		return 0;
 	}
 	if (st->events) {
-		int64_t k = src_skip(&c->src, st->events);
+		int64_t k = replay_skip(&c->rp, st->events);
 		if (k < 0 || (uint64_t)k != st->events) {
 			rt_log(rt, "%s: cannot resume after %llu events (found %lld): not the "
 			       "input of this run?", rt->args.input,
 			       (unsigned long long)st->events, (long long)k);
-			src_close(&c->src);
+			replay_close(&c->rp);
+			c->have_src = 0;
 			return -DM_ECORRUPT;
 		}
 		rt_log(rt, "resuming %s after %llu events", rt->args.input,
 		       (unsigned long long)st->events);
 	} else {
-		rt_log(rt, "replaying %s to %u ring(s)", rt->args.input, c->n_md);
+		rt_log(rt, "replaying %s to %u ring(s), pace %s", rt->args.input, c->n_md,
+		       replay_pace_name(ro.pace));
 	}
 	return 0;
 }
@@ -250,6 +279,6 @@ void ag_data_close(struct rt *rt)
 {
 	(void)rt;
 	if (ctx.have_src)
-		src_close(&ctx.src);
+		replay_close(&ctx.rp);
 	ctx.have_src = 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agents/rt/runtime.h"
+#include "libcore/replay/replay.h"
 
 /* ------------------------------------------------------------ signals */
 
@@ -131,9 +132,11 @@ static void usage(FILE *f, const char *agent)
 		"                      Binance capture)\n"
 		"      --format F      auto|journal|lobster|mt5|neg|binance (default auto)\n"
 		"      --exit-at-end   leave once the replay is done (default: stay idle)\n"
-		"      --pace P        fast (as fast as the rings take it, default) or\n"
-		"                      realtime (the market's own pace)\n"
-		"      --speed X       realtime pace X times faster (default 1)\n" : "");
+		"      --pace P        max (as fast as the rings take it; also 'fast'),\n"
+		"                      realtime (the market's own pace) or lockstep (one\n"
+		"                      event at a time, the next once every ring is\n"
+		"                      empty); default data.pace of the configuration\n"
+		"      --speed X       realtime pace X times faster (default data.speed)\n" : "");
 }
 
 int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
@@ -152,7 +155,8 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(a, 0, sizeof(*a));
-	a->speed = 1;
+	a->pace = -1;
+	a->speed = 0;
 	optind = 0;
 	opterr = 0;
 	int c;
@@ -165,13 +169,10 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
 		case O_FORMAT: a->format = optarg; break;
 		case O_EXIT_AT_END: a->exit_at_end = 1; break;
 		case O_PACE:
-			if (strcmp(optarg, "fast") == 0) {
-				a->realtime = 0;
-			} else if (strcmp(optarg, "realtime") == 0) {
-				a->realtime = 1;
-			} else {
-				fprintf(stderr, "dm-agent-%s: --pace '%s': fast or realtime\n",
-					agent, optarg);
+			a->pace = replay_pace_parse(optarg);
+			if (a->pace < 0) {
+				fprintf(stderr, "dm-agent-%s: --pace '%s': max, realtime or "
+					"lockstep\n", agent, optarg);
 				return 2;
 			}
 			break;

@@ -78,8 +78,10 @@ struct rt_args {
 	const char *input;    /* --input FILE (data) */
 	const char *format;   /* --format F (data; default auto) */
 	int         exit_at_end; /* --exit-at-end (data): leave once replayed */
-	int         realtime;    /* --pace realtime (data): keep the market's pace */
-	double      speed;       /* --speed X (data, realtime): X times the market; 1 */
+	int         pace;        /* --pace max|realtime|lockstep (data): enum
+				  * cfg_pace; -1 = data.pace of the configuration */
+	double      speed;       /* --speed X (data, realtime): X times the market;
+				  * 0 = data.speed of the configuration */
 };
 
 /*

@@ -965,7 +965,7 @@ Test(config, trading_sections_defaults)
 	cr_assert_eq(c.vote.deadline_us, 50000);
 	cr_assert_eq(c.data.pace, CFG_PACE_MAX);
 	cr_assert_eq(c.data.speed_e6, 1000000);
-	cr_assert_eq(c.venue.fee_per_contract_e6, 250000);
+	cr_assert_eq(c.venue.fee_per_contract_e6, 256100);
 	cr_assert_str_eq(c.risk.limits, "risk.yaml");
 	cr_assert_str_eq(c.strategy.primary_feature, "imb_1");
 }
