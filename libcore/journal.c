@@ -1,6 +1,7 @@
 /*
  * journal.c — append-only binary journal: crc32c, event encoding, the
- * io_uring writer and the mmap reader with torn-tail repair.
+ * io_uring writer and the reader (mapped, or read(2) into one buffer) with
+ * torn-tail repair.  The book-delta codec is journal_delta.c.
  *
  * Writer state.  The n_bufs buffers form a ring in file order:
  *
@@ -128,6 +129,51 @@ uint32_t journal_crc32c(uint32_t crc, const void *p, size_t n)
 	if (DM_LIKELY(crc_use_hw))
 		return journal_crc32c_hw(crc, p, n);
 	return journal_crc32c_sw(crc, p, n);
+}
+
+/* A record's crc: its first 16 header bytes, then its len payload bytes
+ * (which start 24 bytes in), in one pass. */
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t rec_crc_hw(const uint8_t *p, uint32_t len)
+{
+	uint64_t c = 0xffffffffu, w;
+	memcpy(&w, p, 8);
+	c = _mm_crc32_u64(c, w);
+	memcpy(&w, p + 8, 8);
+	c = _mm_crc32_u64(c, w);
+	p += JREC_HDR_SIZE;
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		c = _mm_crc32_u64(c, w);
+	}
+	uint32_t c32 = (uint32_t)c;
+	if (len & 4) {
+		uint32_t x;
+		memcpy(&x, p, 4);
+		c32 = _mm_crc32_u32(c32, x);
+		p += 4;
+	}
+	if (len & 2) {
+		uint16_t x;
+		memcpy(&x, p, 2);
+		c32 = _mm_crc32_u16(c32, x);
+		p += 2;
+	}
+	if (len & 1)
+		c32 = _mm_crc32_u8(c32, *p);
+	return ~c32;
+}
+#endif
+
+static inline uint32_t rec_crc(const uint8_t *p, uint32_t len)
+{
+#if defined(__x86_64__)
+	if (DM_LIKELY(crc_use_hw))
+		return rec_crc_hw(p, len);
+#endif
+	uint32_t c = journal_crc32c_sw(0, p, offsetof(struct jrec, crc));
+	return journal_crc32c_sw(c, p + JREC_HDR_SIZE, len);
 }
 
 /* ---------------------------------------------------------------- layout */
@@ -324,7 +370,7 @@ static int hdr_check(const uint8_t *p, uint64_t size, struct journal_file_hdr *o
 		return -DM_ECORRUPT;
 	uint32_t version;
 	memcpy(&version, p + offsetof(struct journal_file_hdr, version), 4);
-	if (version != JOURNAL_VERSION)
+	if (version != JOURNAL_VERSION && version != JOURNAL_VERSION_FULL)
 		return -DM_EVERSION;
 	if (size < JOURNAL_HDR_SIZE)
 		return -DM_ECORRUPT;
@@ -381,9 +427,7 @@ static int rec_valid(const uint8_t *map, uint64_t size, uint64_t off, struct jre
 	uint64_t n = JREC_SIZE(h->len);
 	if (n > size - off)
 		return 0;
-	uint32_t crc = journal_crc32c(0, map + off, offsetof(struct jrec, crc));
-	crc = journal_crc32c(crc, map + off + JREC_HDR_SIZE, h->len);
-	if (crc != h->crc)
+	if (rec_crc(map + off, h->len) != h->crc)
 		return 0;
 	*rs = n;
 	return 1;
@@ -511,8 +555,10 @@ static int opts_fill(const struct journal_opts *in, struct journal_opts *o)
 	if (o->buf_size > (1u << 30))
 		return -DM_ECONFIG;
 	o->buf_size = (o->buf_size + JOURNAL_MIN_BUF_SIZE - 1) & ~(JOURNAL_MIN_BUF_SIZE - 1);
-	if (o->flags & ~(JOURNAL_W_TRUNC | JOURNAL_W_NO_URING))
+	if (o->flags & ~(JOURNAL_W_TRUNC | JOURNAL_W_NO_URING | JOURNAL_W_FULL))
 		return -DM_ECONFIG;
+	if (!o->snapshot_every)
+		o->snapshot_every = JOURNAL_DEF_SNAP_EVERY;
 	return 0;
 }
 
@@ -532,11 +578,15 @@ static void writer_free(struct journal_writer *w)
 	w->fd = -1;
 }
 
-/* Allocate the buffers and the ring; w->fd is open and locked. */
+/* Allocate the buffers and the ring; w->fd is open and locked on a file of
+ * format version. */
 static int writer_setup(struct journal_writer *w, const struct journal_opts *o,
-			uint64_t tail, uint64_t next_seq)
+			uint64_t tail, uint64_t next_seq, uint32_t version)
 {
 	w->policy = o->fsync;
+	/* deltas only where the header says a reader must expect them */
+	w->snap_every = version == JOURNAL_VERSION && !(o->flags & JOURNAL_W_FULL) &&
+			o->snapshot_every > 1 ? o->snapshot_every : 0;
 	w->n_bufs = o->n_bufs;
 	w->buf_size = o->buf_size;
 	w->interval_ns = (int64_t)o->interval_ms * 1000000;
@@ -848,9 +898,9 @@ static inline void commit(struct journal_writer *w, uint8_t *p, uint16_t type, u
 {
 	struct jrec h = { .len = len, .type = type, .seq = w->next_seq };
 	uint32_t n = (uint32_t)JREC_SIZE(len);
-	uint32_t crc = journal_crc32c(0, &h, offsetof(struct jrec, crc));
-	h.crc = journal_crc32c(crc, p + JREC_HDR_SIZE, len);
 	memcpy(p, &h, JREC_HDR_SIZE);
+	h.crc = rec_crc(p, len);
+	memcpy(p + offsetof(struct jrec, crc), &h.crc, sizeof(h.crc));
 	memset(p + JREC_HDR_SIZE + len, 0, n - JREC_HDR_SIZE - len);
 	w->buf[w->cur].used += n;
 	w->next_seq++;
@@ -876,6 +926,48 @@ int journal_append(struct journal_writer *w, uint16_t type, const void *payload,
 	return 0;
 }
 
+/* w->ref becomes book event *ev as a reader decodes it: zeros past the
+ * counts (ref's own zeros past its old counts are kept, not rewritten). */
+static void ref_set(struct event *ref, const struct event *ev)
+{
+	uint32_t ob = ref->book.n_bid, oa = ref->book.n_ask;
+	uint32_t nb = ev->book.n_bid, na = ev->book.n_ask;
+
+	ref->kind = EV_BOOK;
+	ref->instrument = ev->instrument;
+	ref->exch_ns = ev->exch_ns;
+	ref->recv_ns = ev->recv_ns;
+	ref->book.n_bid = (uint16_t)nb;
+	ref->book.n_ask = (uint16_t)na;
+	ref->book.flags = ev->book.flags;
+	memcpy(ref->book.bid, ev->book.bid, sizeof(struct book_level) * nb);
+	memcpy(ref->book.ask, ev->book.ask, sizeof(struct book_level) * na);
+	if (ob > nb)
+		memset(&ref->book.bid[nb], 0, sizeof(struct book_level) * (ob - nb));
+	if (oa > na)
+		memset(&ref->book.ask[na], 0, sizeof(struct book_level) * (oa - na));
+}
+
+/* A delta of *ev when one is due and smaller than the snapshot: 0 written,
+ * 1 not taken (write the snapshot), or an error. */
+static int append_delta(struct journal_writer *w, const struct event *ev, int full)
+{
+	uint8_t d[JDL_MAX_SIZE];
+	int len = journal_delta_encode(&w->ref, ev, d, sizeof(d));
+	if (len < 0 || len >= full)
+		return 1;
+	uint8_t *p;
+	int rc = reserve(w, (uint32_t)JREC_SIZE(len), &p);
+	if (rc)
+		return rc;
+	memcpy(p + JREC_HDR_SIZE, d, (size_t)len);
+	commit(w, p, JREC_EVENT_DELTA, (uint32_t)len);
+	ref_set(&w->ref, ev);
+	w->since_snap++;
+	w->stats.deltas++;
+	return 0;
+}
+
 int journal_append_event(struct journal_writer *w, const struct event *ev)
 {
 	if (DM_UNLIKELY(w->err))
@@ -885,12 +977,24 @@ int journal_append_event(struct journal_writer *w, const struct event *ev)
 	int len = event_size(ev);
 	if (len < 0)
 		return len;
+	int book = ev->kind == EV_BOOK;
+	if (book && w->have_ref && w->since_snap < w->snap_every) {
+		int rc = append_delta(w, ev, len);
+		if (rc <= 0)
+			return rc;
+	}
 	uint8_t *p;
 	int rc = reserve(w, (uint32_t)JREC_SIZE(len), &p);
 	if (rc)
 		return rc;
 	journal_event_encode(ev, p + JREC_HDR_SIZE, (size_t)len);
 	commit(w, p, JREC_EVENT, (uint32_t)len);
+	if (book) {
+		ref_set(&w->ref, ev);
+		w->have_ref = 1;
+		w->since_snap = 1;
+		w->stats.snapshots++;
+	}
 	return 0;
 }
 
@@ -987,7 +1091,7 @@ static void hdr_fill(struct journal_file_hdr *h, const struct journal_opts *o)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, JOURNAL_MAGIC, 8);
-	h->version = JOURNAL_VERSION;
+	h->version = (o->flags & JOURNAL_W_FULL) ? JOURNAL_VERSION_FULL : JOURNAL_VERSION;
 	h->hdr_size = JOURNAL_HDR_SIZE;
 	h->layout_hash = journal_layout_hash();
 	h->created_ns = real_ns();
@@ -1044,7 +1148,7 @@ int journal_open_write(struct journal_writer *w, const char *path, const struct 
 			goto close_fd;
 	}
 	w->fd = fd;
-	rc = writer_setup(w, &o, JOURNAL_HDR_SIZE, 1);
+	rc = writer_setup(w, &o, JOURNAL_HDR_SIZE, 1, h.version);
 	if (rc)
 		writer_free(w);
 	return rc;
@@ -1103,7 +1207,7 @@ int journal_open_append(struct journal_writer *w, const char *path, const struct
 			goto close_fd;
 	}
 	w->fd = fd;
-	rc = writer_setup(w, &o, sc.end, sc.last_seq + 1);
+	rc = writer_setup(w, &o, sc.end, sc.last_seq + 1, h.version);
 	if (rc) {
 		writer_free(w);
 		return rc;
@@ -1118,14 +1222,125 @@ close_fd:
 
 /* ---------------------------------------------------------------- reader */
 
+/*
+ * JOURNAL_SEQ keeps file bytes [buf_off, buf_off + buf_len) in buf.  A
+ * refill moves the unread part of the current record to the front and
+ * preads up to buf_size bytes behind it, so buf_off is always a record
+ * start (8-aligned: payloads stay aligned) and each file byte is read
+ * once.  The rare paths that need the whole file (VERIFY at open, telling
+ * a torn tail from corruption) map it for as long as they run.
+ */
+
+static void reader_zero(struct journal_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->n_chg = -1;
+}
+
+/* Make file bytes [off, off + need) (off a record start, need <= bytes
+ * left in the file) stand in buf.  A file that shrank since open ends
+ * where the read found its end (r->size). */
+static int seq_fill(struct journal_reader *r, uint64_t off, uint64_t need)
+{
+	uint64_t end = r->buf_off + r->buf_len, keep = 0;
+
+	if (off >= r->buf_off && off + need <= end)
+		return 0;
+	if (need > r->buf_size) {
+		/* one record larger than the buffer: grow to fit it */
+		uint64_t sz = (need + 4095) & ~(uint64_t)4095;
+		void *nb;
+		if (sz > UINT32_MAX || posix_memalign(&nb, 4096, (size_t)sz))
+			return -ENOMEM;
+		if (off >= r->buf_off && off < end)
+			memcpy(nb, r->buf + (off - r->buf_off), (size_t)(end - off));
+		free(r->buf);
+		r->buf = nb;
+		r->buf_size = (uint32_t)sz;
+		keep = off >= r->buf_off && off < end ? end - off : 0;
+	} else if (off >= r->buf_off && off < end) {
+		keep = end - off;
+		memmove(r->buf, r->buf + (off - r->buf_off), (size_t)keep);
+	}
+	r->buf_off = off;
+	r->buf_len = keep;
+	uint64_t want = r->size - off < r->buf_size ? r->size - off : r->buf_size;
+	while (r->buf_len < want) {
+		ssize_t k = pread(r->fd, r->buf + r->buf_len, (size_t)(want - r->buf_len),
+				  (off_t)(off + r->buf_len));
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0) {
+			r->size = off + r->buf_len;
+			break;
+		}
+		r->buf_len += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* The slow half of rec_view: bring the record at off into buf as far as
+ * the file holds it (its header first, then all of it if its length is
+ * sane). */
+static int seq_load(struct journal_reader *r, uint64_t off, const uint8_t **p)
+{
+	uint64_t left = r->size - off;
+	int rc = seq_fill(r, off, left < JREC_HDR_SIZE ? left : JREC_HDR_SIZE);
+	left = r->size - off;
+	if (rc == 0 && left >= JREC_HDR_SIZE) {
+		uint32_t len;
+		memcpy(&len, r->buf + (off - r->buf_off), 4);
+		if (len <= JOURNAL_MAX_PAYLOAD && JREC_SIZE(len) <= left)
+			rc = seq_fill(r, off, JREC_SIZE(len));
+	}
+	*p = r->buf + (off - r->buf_off);
+	return rc;
+}
+
+/* Pointer to the record at off, with all of it that the file holds. */
+static inline int rec_view(struct journal_reader *r, uint64_t off, const uint8_t **p)
+{
+	if (r->map) {
+		*p = r->map + off;
+		return 0;
+	}
+	uint64_t end = r->buf_off + r->buf_len;
+	if (DM_LIKELY(off + JREC_HDR_SIZE <= end)) {
+		uint32_t len;
+		memcpy(&len, r->buf + (off - r->buf_off), 4);
+		if (DM_LIKELY(off + JREC_SIZE(len) <= end)) {
+			*p = r->buf + (off - r->buf_off);
+			return 0;
+		}
+	}
+	return seq_load(r, off, p);
+}
+
+/* Torn tail or corruption at off, for a reader that holds no mapping. */
+static int seq_classify(struct journal_reader *r, uint64_t off)
+{
+	const uint8_t *m = NULL;
+	int rc = map_file(r->fd, r->size, &m);
+	if (rc)
+		return rc;
+	rc = classify_bad(m, r->size, off);
+	munmap((void *)m, (size_t)r->size);
+	return rc;
+}
+
 int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags)
 {
 	struct jscan sc = { 0 };
 	uint64_t size;
 	int repair = !!(flags & JOURNAL_REPAIR);
+	int seq = !!(flags & JOURNAL_SEQ);
 
-	memset(r, 0, sizeof(*r));
-	if (flags & ~(JOURNAL_VERIFY | JOURNAL_REPAIR))
+	reader_zero(r);
+	if (flags & ~(JOURNAL_VERIFY | JOURNAL_REPAIR | JOURNAL_SEQ))
 		return -EINVAL;
 	if (repair)
 		flags |= JOURNAL_VERIFY;
@@ -1159,13 +1374,30 @@ int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags
 			rc = cut_tail(fd, sc.end);
 			if (rc)
 				goto close_fd;
-			rc = map_file(fd, sc.end, &r->map);
-			if (rc)
-				goto close_fd;
 			r->size = sc.end;
+			if (!seq) {
+				rc = map_file(fd, sc.end, &r->map);
+				if (rc)
+					goto close_fd;
+			}
 		}
 	}
-	close(fd);
+	if (seq) {
+		void *b;
+		if (r->map)
+			munmap((void *)r->map, (size_t)r->size);
+		r->map = NULL;
+		if (posix_memalign(&b, 4096, JOURNAL_DEF_READ_BUF)) {
+			rc = -ENOMEM;
+			goto close_fd;
+		}
+		r->buf = b;
+		r->buf_size = JOURNAL_DEF_READ_BUF;
+		r->buf_off = JOURNAL_HDR_SIZE;
+		r->fd = fd;
+	} else {
+		close(fd);
+	}
 	r->flags = flags;
 	r->off = JOURNAL_HDR_SIZE;
 	r->next_seq = 1;
@@ -1179,48 +1411,189 @@ close_fd:
 	return rc;
 }
 
-int journal_next(struct journal_reader *r, const struct jrec **rec)
+/* A bad record at off: the end (torn tail) or a sticky -DM_ECORRUPT. */
+static int at_bad(struct journal_reader *r, uint64_t off)
+{
+	int rc = r->map ? classify_bad(r->map, r->size, off) : seq_classify(r, off);
+	if (rc) {
+		r->bad_off = off;
+		r->state = rc;
+		return rc;
+	}
+	r->torn_bytes = r->size - off;
+	r->state = 1;
+	return 0;
+}
+
+/* journal_next, inlined into the event readers */
+static inline __attribute__((always_inline)) int next_rec(struct journal_reader *r,
+							  const struct jrec **rec)
 {
 	if (DM_UNLIKELY(r->state))
 		return r->state < 0 ? r->state : 0;
 	uint64_t off = r->off;
+	const uint8_t *p;
 	struct jrec h;
 	uint64_t rs;
 
-	if (off < r->verified_end) {
-		/* checked at open: length only */
-		memcpy(&h, r->map + off, JREC_HDR_SIZE);
-		rs = JREC_SIZE(h.len);
-	} else if (off == r->size || (r->flags & JOURNAL_VERIFY)) {
-		r->state = 1;
-		return 0;
-	} else if (!rec_valid(r->map, r->size, off, &h, &rs) || h.seq != r->next_seq) {
-		if (classify_bad(r->map, r->size, off)) {
-			r->bad_off = off;
-			r->state = -DM_ECORRUPT;
-			return r->state;
-		}
-		r->torn_bytes = r->size - off;
+	if (DM_UNLIKELY(off >= r->size)) {
 		r->state = 1;
 		return 0;
 	}
-	*rec = (const struct jrec *)(const void *)(r->map + off);
+	int rc = rec_view(r, off, &p);
+	if (DM_UNLIKELY(rc)) {
+		r->state = rc;
+		return rc;
+	}
+	if (off < r->verified_end) {
+		/* checked at open: length only */
+		memcpy(&h, p, JREC_HDR_SIZE);
+		rs = JREC_SIZE(h.len);
+		if (DM_UNLIKELY(!r->map && off + rs > r->buf_off + r->buf_len)) {
+			r->state = -EIO; /* the file shrank under us */
+			return r->state;
+		}
+	} else if (r->flags & JOURNAL_VERIFY) {
+		r->state = 1;
+		return 0;
+	} else {
+		/* rec_valid's checks, seq first, then the length: the crc reads
+		 * only inside the file */
+		uint64_t left = r->size - off;
+		if (DM_UNLIKELY(left < JREC_HDR_SIZE))
+			return at_bad(r, off);
+		memcpy(&h, p, JREC_HDR_SIZE);
+		rs = JREC_SIZE(h.len);
+		if (DM_UNLIKELY(h.seq != r->next_seq || h.type == JREC_NONE || h.pad ||
+				h.len > JOURNAL_MAX_PAYLOAD || rs > left ||
+				rec_crc(p, h.len) != h.crc))
+			return at_bad(r, off);
+	}
+	*rec = (const struct jrec *)(const void *)p;
 	r->off = off + rs;
 	r->next_seq++;
+	/* which records are book events, for journal_reader_decode */
+	if (h.type == JREC_EVENT_DELTA ||
+	    (h.type == JREC_EVENT && h.len >= 4 && p[JREC_HDR_SIZE] == EV_BOOK &&
+	     !p[JREC_HDR_SIZE + 1] && !p[JREC_HDR_SIZE + 2] && !p[JREC_HDR_SIZE + 3])) {
+		r->book_prev = r->book_last;
+		r->book_last = h.seq;
+	}
 	return 1;
+}
+
+int journal_next(struct journal_reader *r, const struct jrec **rec)
+{
+	return next_rec(r, rec);
+}
+
+/* A JREC_EVENT book payload into r->book, keeping its zeros past the
+ * counts; 0 or -DM_ECORRUPT (r->book untouched). */
+static int book_load(struct event *b, const uint8_t *p, uint32_t len)
+{
+	struct jev_head h;
+	struct jev_book jb;
+
+	if (len < JEV_BOOK_SIZE(0, 0))
+		return -DM_ECORRUPT;
+	memcpy(&h, p, sizeof(h));
+	memcpy(&jb, p + sizeof(h), sizeof(jb));
+	if (jb.n_bid > EV_MAX_LEVELS || jb.n_ask > EV_MAX_LEVELS ||
+	    len != JEV_BOOK_SIZE(jb.n_bid, jb.n_ask))
+		return -DM_ECORRUPT;
+	const struct book_level *lv = (const void *)(p + sizeof(h) + sizeof(jb));
+	uint32_t ob = b->book.n_bid, oa = b->book.n_ask;
+	b->kind = EV_BOOK;
+	b->instrument = h.instrument;
+	b->exch_ns = h.exch_ns;
+	b->recv_ns = h.recv_ns;
+	b->book.n_bid = jb.n_bid;
+	b->book.n_ask = jb.n_ask;
+	b->book.flags = jb.flags;
+	memcpy(b->book.bid, lv, sizeof(*lv) * jb.n_bid);
+	memcpy(b->book.ask, lv + jb.n_bid, sizeof(*lv) * jb.n_ask);
+	if (ob > jb.n_bid)
+		memset(&b->book.bid[jb.n_bid], 0, sizeof(*lv) * (ob - jb.n_bid));
+	if (oa > jb.n_ask)
+		memset(&b->book.ask[jb.n_ask], 0, sizeof(*lv) * (oa - jb.n_ask));
+	return 0;
+}
+
+/* rec, a JREC_EVENT or JREC_EVENT_DELTA book event that journal_next has
+ * just returned, into r->book. */
+static int book_decode(struct journal_reader *r, const struct jrec *rec)
+{
+	int rc;
+
+	r->n_chg = -1;
+	if (rec->type == JREC_EVENT_DELTA) {
+		/* it must follow the book event this reader decoded last */
+		if (DM_UNLIKELY(rec->seq != r->book_last || !r->book_seq ||
+				r->book_seq != r->book_prev))
+			return -DM_ECORRUPT;
+		rc = journal_delta_apply(&r->book, rec->payload, rec->len, r->clean, r->chg,
+					 &r->n_chg);
+		if (DM_UNLIKELY(rc)) {
+			memset(&r->book, 0, sizeof(r->book)); /* back to all zeros */
+			r->book_seq = 0;
+			r->n_chg = -1;
+			return rc;
+		}
+	} else {
+		rc = book_load(&r->book, rec->payload, rec->len);
+		if (DM_UNLIKELY(rc)) {
+			r->book_seq = 0;
+			return rc;
+		}
+		r->clean[BOOK_BID] = (uint8_t)journal_side_clean(BOOK_BID, r->book.book.bid,
+								 r->book.book.n_bid);
+		r->clean[BOOK_ASK] = (uint8_t)journal_side_clean(BOOK_ASK, r->book.book.ask,
+								 r->book.book.n_ask);
+	}
+	r->book_seq = rec->seq;
+	return 0;
+}
+
+/* A JREC_EVENT's kind (payload bytes 0..3); 0 when too short. */
+static inline uint32_t rec_kind(const struct jrec *rec)
+{
+	uint32_t kind = 0;
+	if (rec->len >= 4)
+		memcpy(&kind, rec->payload, 4);
+	return kind;
+}
+
+int journal_reader_decode(struct journal_reader *r, const struct jrec *rec, struct event *ev)
+{
+	if (rec->type == JREC_EVENT) {
+		/* trades, old snapshots-only files, and records out of turn
+		 * decode on their own */
+		if (rec_kind(rec) != EV_BOOK || rec->seq != r->book_last ||
+		    r->hdr.version == JOURNAL_VERSION_FULL) {
+			r->n_chg = -1;
+			return journal_event_decode(rec->payload, rec->len, ev);
+		}
+	} else if (rec->type != JREC_EVENT_DELTA) {
+		return -EINVAL;
+	}
+	int rc = book_decode(r, rec);
+	if (rc)
+		return rc;
+	memcpy(ev, &r->book, sizeof(*ev));
+	return 0;
 }
 
 int journal_next_event(struct journal_reader *r, struct event *ev)
 {
-	const struct jrec *rec;
+	const struct jrec *rec = NULL;
 	int rc;
 
-	while ((rc = journal_next(r, &rec)) == 1) {
-		if (rec->type != JREC_EVENT)
+	while ((rc = next_rec(r, &rec)) == 1) {
+		if (rec->type != JREC_EVENT && rec->type != JREC_EVENT_DELTA)
 			continue;
-		rc = journal_event_decode(rec->payload, rec->len, ev);
-		if (rc) {
-			r->bad_off = (uint64_t)((const uint8_t *)rec - r->map);
+		rc = journal_reader_decode(r, rec, ev);
+		if (DM_UNLIKELY(rc)) {
+			r->bad_off = r->off - JREC_SIZE(rec->len);
 			r->state = rc;
 			return rc;
 		}
@@ -1229,11 +1602,61 @@ int journal_next_event(struct journal_reader *r, struct event *ev)
 	return rc;
 }
 
+int journal_next_event_ref(struct journal_reader *r, const struct event **ev)
+{
+	const struct jrec *rec = NULL;
+	int rc;
+
+	while ((rc = next_rec(r, &rec)) == 1) {
+		if (rec->type != JREC_EVENT && rec->type != JREC_EVENT_DELTA)
+			continue;
+		if (rec->type == JREC_EVENT && rec_kind(rec) == EV_TRADE) {
+			struct jev_head h;
+			r->n_chg = -1;
+			if (DM_UNLIKELY(rec->len != JEV_TRADE_SIZE)) {
+				rc = -DM_ECORRUPT;
+				goto bad;
+			}
+			/* r->trade is zero past the trade: only these bytes change */
+			memcpy(&h, rec->payload, sizeof(h));
+			r->trade.kind = h.kind;
+			r->trade.instrument = h.instrument;
+			r->trade.exch_ns = h.exch_ns;
+			r->trade.recv_ns = h.recv_ns;
+			memcpy(&r->trade.trade, rec->payload + sizeof(h), sizeof(r->trade.trade));
+			*ev = &r->trade;
+			return 1;
+		}
+		if (rec->type == JREC_EVENT && rec_kind(rec) != EV_BOOK) {
+			rc = -DM_ECORRUPT;
+			goto bad;
+		}
+		/* a book snapshot handed out of turn cannot happen here: the
+		 * reader decodes every book record as journal_next returns it */
+		rc = book_decode(r, rec);
+		if (DM_UNLIKELY(rc))
+			goto bad;
+		*ev = &r->book;
+		return 1;
+	}
+	return rc;
+bad:
+	r->bad_off = r->off - JREC_SIZE(rec->len);
+	r->state = rc;
+	return rc;
+}
+
 void journal_reader_close(struct journal_reader *r)
 {
 	if (r->map)
 		munmap((void *)r->map, (size_t)r->size);
 	r->map = NULL;
+	if (r->buf) { /* JOURNAL_SEQ: the buffer and the file */
+		free(r->buf);
+		close(r->fd);
+	}
+	r->buf = NULL;
+	r->fd = -1;
 	r->size = 0;
 	r->state = 1;
 }

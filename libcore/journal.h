@@ -16,6 +16,18 @@
  * 16 header bytes (len, type, flags, seq) then the payload.  Every record
  * is checked for length, crc and seq continuity when read.
  *
+ * Book events (version 2).  A book event is stored either whole
+ * (JREC_EVENT, a snapshot) or as a JREC_EVENT_DELTA: only what changed
+ * against the previous book event of the same file (times, flags, and per
+ * side the new level count, one optional shift of the level array and the
+ * levels that still differ).  The writer puts a snapshot first, after every
+ * reopen, every journal_opts.snapshot_every book events and whenever the
+ * delta would not be smaller; so decoding can start at any snapshot.  The
+ * reader keeps the last book of the file and hands out exactly the event
+ * that was appended.  Version 1 files hold snapshots only; the reader
+ * takes both versions, and a writer asked for JOURNAL_W_FULL writes a
+ * version 1 file that older builds still read.
+ *
  * Torn tail versus corruption.  The writer issues its writes strictly in
  * file order, one at a time, so a crashed writer leaves a valid prefix plus
  * at most one partly written region at the end.  A bad record (partial
@@ -46,7 +58,8 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endian only");
 
 #define JOURNAL_MAGIC        "DMJRNL\0\1"  /* 8 bytes, no terminator */
-#define JOURNAL_VERSION      1u
+#define JOURNAL_VERSION      2u            /* written: book deltas allowed */
+#define JOURNAL_VERSION_FULL 1u            /* written with JOURNAL_W_FULL */
 #define JOURNAL_HDR_SIZE     128u
 #define JOURNAL_SYMBOL_MAX   16u           /* bytes incl. NUL */
 #define JOURNAL_TICK_MAX     16u           /* bytes incl. NUL */
@@ -54,13 +67,15 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endia
 #define JOURNAL_MAX_BUFS     8u
 #define JOURNAL_DEF_BUF_SIZE (1u << 20)
 #define JOURNAL_MIN_BUF_SIZE 4096u
+#define JOURNAL_DEF_SNAP_EVERY 4096u       /* book events per full snapshot */
+#define JOURNAL_DEF_READ_BUF (1u << 20)    /* JOURNAL_SEQ read buffer */
 
 /* ---------------------------------------------------------------- format */
 
 /* File header, offset 0.  Text fields are NUL-padded. */
 struct journal_file_hdr {
 	char     magic[8];           /* JOURNAL_MAGIC */
-	uint32_t version;            /* JOURNAL_VERSION */
+	uint32_t version;            /* JOURNAL_VERSION, or JOURNAL_VERSION_FULL */
 	uint32_t hdr_size;           /* JOURNAL_HDR_SIZE: records start here */
 	uint64_t layout_hash;        /* journal_layout_hash() of the writer */
 	int64_t  created_ns;         /* CLOCK_REALTIME at creation */
@@ -108,6 +123,7 @@ enum jrec_type {
 	JREC_ORDER      = 4,  /* reserved: order sent */
 	JREC_EXEC       = 5,  /* reserved: execution report */
 	JREC_NOTE       = 6,  /* reserved: operator or agent note, text */
+	JREC_EVENT_DELTA = 7, /* book event as changes to the previous one (below) */
 	JREC_USER       = 0x8000
 };
 
@@ -136,6 +152,42 @@ _Static_assert(sizeof(struct jev_book) == 8, "jev_book size");
 #define JEV_TRADE_SIZE        (24u + (uint32_t)sizeof(struct ev_trade))
 #define JEV_MAX_SIZE          JEV_BOOK_SIZE(EV_MAX_LEVELS, EV_MAX_LEVELS)
 _Static_assert(sizeof(struct ev_trade) == 32, "ev_trade size");
+
+/*
+ * JREC_EVENT_DELTA payload (docs/journal.md has the table).  "varint" is
+ * LEB128 (7 bits a byte, low first, at most 10 bytes), "zz" a varint of a
+ * zigzag-mapped signed value; differences wrap modulo 2^64.
+ *
+ *   u8  ctl        JDL_* bits below, the others 0
+ *   u32 exch_ns - previous book's exch_ns                 (u64 if JDL_T64)
+ *   i32 (recv_ns - exch_ns) - the previous book's (recv_ns - exch_ns)
+ *                                                         (i64 if JDL_T64)
+ *   varint instrument        if JDL_INSTR
+ *   varint flags             if JDL_FLAGS
+ *   bid side section         if JDL_BID (else the bids are unchanged)
+ *   ask side section         if JDL_ASK
+ *
+ * side section (the side's level array, 20 slots, zero past its count):
+ *   u8  n | JDL_SHIFT        new level count n (0..20) in bits 0-4
+ *   u8  m                    literals that follow (0..n)
+ *   u8  k, i8 s              if JDL_SHIFT: s > 0 moves slots k.. down by s
+ *                            (slots k..k+s-1 keep their old levels), s < 0
+ *                            moves slots k+|s|.. up to k (zeros come in at
+ *                            the end); k + |s| <= 20, s != 0
+ *   m x { u8 i, zz px - p.px, zz qty - p.qty }   slot i (< n, ascending)
+ *                            becomes p + the two differences, where p is
+ *                            slot i as it stands when it is reached, or
+ *                            slot i - 1 when slot i is all zero (or zero
+ *                            for i = 0)
+ *   then slots n..19 become zero.
+ */
+#define JDL_INSTR 0x01u
+#define JDL_FLAGS 0x02u
+#define JDL_BID   0x04u
+#define JDL_ASK   0x08u
+#define JDL_T64   0x10u
+#define JDL_SHIFT 0x20u
+#define JDL_MAX_SIZE (1u + 2u * 8u + 2u * 5u + 2u * (4u + EV_MAX_LEVELS * 21u))
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -166,6 +218,41 @@ int journal_event_encode(const struct event *ev, void *out, size_t cap);
  * when len disagrees with the kind and level counts. */
 int journal_event_decode(const void *payload, uint32_t len, struct event *ev);
 
+/*
+ * Encode book event *ev as a JREC_EVENT_DELTA payload against *ref, the
+ * previous book event as a reader decodes it (levels past n_bid / n_ask
+ * zero; *ev's levels past its counts are ignored).  Returns the payload
+ * size (at most JDL_MAX_SIZE), -EINVAL when either is not an EV_BOOK of
+ * at most EV_MAX_LEVELS levels a side, -ENOBUFS if cap is too small.
+ * Pure; no allocation; any thread.
+ */
+int journal_delta_encode(const struct event *ref, const struct event *ev,
+			 void *out, size_t cap);
+
+/*
+ * Apply a JREC_EVENT_DELTA payload to *book, which holds the previous book
+ * event (zeros past its counts): it becomes the event that was encoded.
+ * 0, or -DM_ECORRUPT for a payload that does not parse (*book is then
+ * unspecified).  Pure; no allocation; any thread.
+ */
+int journal_delta_decode(struct event *book, const void *payload, uint32_t len);
+
+/*
+ * journal_delta_decode that also tells the price-level changes it made:
+ * chg[] (BOOK_DIFF_MAX entries, caller's) gets them in book_diff's order
+ * (per side, bids first: deletions, then new sizes, best first) and
+ * *n_chg their count; or *n_chg = -1 when they cannot be told because a
+ * side, before or after, is not "clean": strictly best first with sizes
+ * > 0.  clean[BOOK_BID / BOOK_ASK] says that of *book's sides on entry and
+ * is updated.  Same returns; no allocation.
+ */
+int journal_delta_apply(struct event *book, const void *payload, uint32_t len,
+			uint8_t clean[2], struct book_change *chg, int *n_chg);
+
+/* 1 when lv[0..n) is strictly best first for side (enum book_side) with
+ * every size > 0, else 0. */
+int journal_side_clean(unsigned side, const struct book_level *lv, unsigned n);
+
 /* ---------------------------------------------------------------- writer */
 
 enum journal_fsync {
@@ -177,6 +264,8 @@ enum journal_fsync {
 /* journal_opts.flags */
 #define JOURNAL_W_TRUNC    0x1u /* open_write: replace an existing file */
 #define JOURNAL_W_NO_URING 0x2u /* use pwrite even if io_uring works */
+#define JOURNAL_W_FULL     0x4u /* every book event a full snapshot; a new
+				 * file is version 1 (readable by older builds) */
 
 struct journal_opts {
 	const char *symbol;     /* header text, < JOURNAL_SYMBOL_MAX; NULL = "" */
@@ -186,6 +275,9 @@ struct journal_opts {
 	uint32_t buf_size;      /* bytes per buffer; 0 = 1 MiB; rounded up to 4 KiB */
 	uint32_t n_bufs;        /* 2..JOURNAL_MAX_BUFS; 0 = 2 */
 	uint32_t flags;         /* JOURNAL_W_* */
+	uint32_t snapshot_every; /* book events between full snapshots, counting
+				  * the snapshot; 0 = JOURNAL_DEF_SNAP_EVERY,
+				  * 1 = every one */
 };
 
 struct journal_wstats {
@@ -196,6 +288,8 @@ struct journal_wstats {
 	uint64_t fsyncs;         /* completed fdatasyncs */
 	uint64_t stalls;         /* appends that waited for a free buffer */
 	uint64_t repaired_bytes; /* torn tail cut by journal_open_append */
+	uint64_t snapshots;      /* book events written whole (JREC_EVENT) */
+	uint64_t deltas;         /* book events written as JREC_EVENT_DELTA */
 };
 
 struct journal_wbuf {
@@ -238,6 +332,11 @@ struct journal_writer {
 	struct journal_wstats stats;
 	struct journal_wbuf buf[JOURNAL_MAX_BUFS];
 	void    *ring;          /* struct io_uring, allocated at open */
+	uint32_t snap_every;    /* book events per snapshot; 0 = snapshots only */
+	uint32_t since_snap;    /* book events since the last snapshot */
+	uint32_t have_ref;      /* ref holds the last book event appended */
+	uint32_t pad3;
+	struct event ref;       /* that event as a reader decodes it */
 };
 
 /*
@@ -274,8 +373,13 @@ int journal_open_append(struct journal_writer *w, const char *path,
 int journal_append(struct journal_writer *w, uint16_t type, const void *payload,
 		   uint32_t len);
 
-/* Append *ev as a JREC_EVENT, encoded straight into the buffer.  Same
- * contract as journal_append. */
+/*
+ * Append *ev: a trade, or a book event whole, as a JREC_EVENT; a book event
+ * in a version 2 file as a JREC_EVENT_DELTA against the previous book
+ * event appended since open, unless a snapshot is due (see the top).
+ * Levels past n_bid / n_ask are not stored.  Same contract as
+ * journal_append.
+ */
 int journal_append_event(struct journal_writer *w, const struct event *ev);
 
 /*
@@ -323,10 +427,15 @@ static inline uint64_t journal_writer_seq(const struct journal_writer *w)
 /* journal_open_read flags */
 #define JOURNAL_VERIFY 0x1u /* check every record at open */
 #define JOURNAL_REPAIR 0x2u /* VERIFY, then cut a torn tail (read-write open) */
+#define JOURNAL_SEQ    0x4u /* read(2) the file front to back into one reused
+			     * buffer instead of mapping it: a record pointer
+			     * is valid only until the next journal_next* */
 
+/* Owned by journal.c; callers read hdr and the counters through the
+ * accessors below. */
 struct journal_reader {
-	const uint8_t *map;
-	uint64_t size;          /* bytes mapped (after a repair) */
+	const uint8_t *map;     /* whole file (mapped mode); NULL with SEQ */
+	uint64_t size;          /* file bytes read (after a repair) */
 	uint64_t off;           /* next record */
 	uint64_t next_seq;
 	uint64_t verified_end;  /* records before this were checked at open */
@@ -335,31 +444,88 @@ struct journal_reader {
 	int      state;         /* 0 reading, 1 at end, < 0 sticky error */
 	uint32_t flags;
 	struct journal_file_hdr hdr;
+	/* JOURNAL_SEQ: buf holds file bytes [buf_off, buf_off + buf_len) */
+	int      fd;            /* -1 when mapped */
+	uint32_t buf_size;
+	uint8_t *buf;
+	uint64_t buf_off, buf_len;
+	/* book deltas: the last book event handed out by journal_next, the
+	 * one before it, and the one book holds (0 = none, or unusable) */
+	uint64_t book_last, book_prev, book_seq;
+	int      n_chg;         /* changes in chg from the last book event, -1 none */
+	uint8_t  clean[2];      /* book's sides strictly best first, sizes > 0 */
+	uint8_t  pad[2];
+	struct event book;
+	struct event trade;     /* journal_next_event_ref's trades: zero past
+				 * the trade */
+	struct book_change chg[BOOK_DIFF_MAX];
 };
 
 /*
- * Map path read-only and validate its header: -DM_EMAGIC, -DM_EVERSION,
- * -DM_ELAYOUT, -DM_ECORRUPT (header crc, short header).  With
- * JOURNAL_VERIFY every record is checked now: a torn tail is counted in
- * torn_bytes, corruption returns -DM_ECORRUPT with r->bad_off set.  With
- * JOURNAL_REPAIR a torn tail is also cut off the file (ftruncate +
- * fdatasync; -DM_EBUSY while a writer holds the file).  On error nothing
- * stays open (bad_off stays readable).  Start-up/tool code: may block.
+ * Open path read-only, map it (or with JOURNAL_SEQ allocate the read
+ * buffer) and validate its header: -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT,
+ * -DM_ECORRUPT (header crc, short header).  With JOURNAL_VERIFY every
+ * record is checked now: a torn tail is counted in torn_bytes, corruption
+ * returns -DM_ECORRUPT with r->bad_off set.  With JOURNAL_REPAIR a torn
+ * tail is also cut off the file (ftruncate + fdatasync; -DM_EBUSY while a
+ * writer holds the file).  The reader sees the file as long as it was at
+ * open.  On error nothing stays open (bad_off stays readable).
+ * Start-up/tool code: allocates, may block.
  */
 int journal_open_read(struct journal_reader *r, const char *path, uint32_t flags);
 
 /*
  * Next record, zero-copy: *rec points into the mapping, valid until
- * journal_reader_close.  Returns 1, 0 at the end of the valid records
- * (torn_bytes then says what lies past them), or -DM_ECORRUPT (bad_off).
- * No allocation or system call.
+ * journal_reader_close; with JOURNAL_SEQ into the read buffer, valid until
+ * the next journal_next* call.  Payloads are 8-byte aligned.  Returns 1, 0
+ * at the end of the valid records (torn_bytes then says what lies past
+ * them), or -DM_ECORRUPT (bad_off).  Mapped: no allocation or system call.
+ * JOURNAL_SEQ: one pread per buffer of data; a record larger than the
+ * buffer makes it grow (one allocation); -errno for a failed read.
  */
 int journal_next(struct journal_reader *r, const struct jrec **rec);
 
-/* Next JREC_EVENT decoded into *ev, skipping other types.  Same returns. */
+/*
+ * Decode the event record rec (JREC_EVENT or JREC_EVENT_DELTA) that
+ * journal_next has just returned into *ev, exactly as it was appended.  A
+ * delta needs the book event before it decoded by this reader: callers of
+ * journal_next decode every book record in order (journal_next_event does).
+ * 0, -EINVAL for another record type, or -DM_ECORRUPT: a payload that does
+ * not decode, or a delta whose previous book event was skipped or did not
+ * decode (later deltas then fail until the next snapshot).
+ */
+int journal_reader_decode(struct journal_reader *r, const struct jrec *rec,
+			  struct event *ev);
+
+/* Next event record decoded into *ev, skipping other types.  Same returns
+ * as journal_next; a record that does not decode is -DM_ECORRUPT (sticky,
+ * bad_off its offset). */
 int journal_next_event(struct journal_reader *r, struct event *ev);
 
-/* Unmap; records handed out become invalid.  Safe to call twice. */
+/* journal_next_event without the copy: *ev points at the reader's own
+ * event, valid until the next journal_next* call; do not write it. */
+int journal_next_event_ref(struct journal_reader *r, const struct event **ev);
+
+/*
+ * After a book event from journal_next_event(_ref) or journal_reader_decode:
+ * the price-level changes from the previous book event of the file to it,
+ * in book_diff's order (bids first; per side deletions, then new sizes,
+ * best first); *ch points into r, valid until the next call.  Returns
+ * their count (0: the levels are the same), or -1 when they are not known:
+ * the event was a snapshot, or a side of either event is not strictly best
+ * first with sizes > 0.  Applied in order with book_apply_level to a book
+ * of depth >= both events' level counts that holds the previous event's
+ * levels, they give this event's levels (book_apply_snapshot's result).
+ */
+static inline int journal_reader_book_changes(const struct journal_reader *r,
+					      const struct book_change **ch)
+{
+	*ch = r->chg;
+	return r->n_chg;
+}
+
+/* Unmap or free the buffer, close; records handed out become invalid.
+ * Safe to call twice. */
 void journal_reader_close(struct journal_reader *r);
 
 /* Bytes after the last valid record: cut at open (REPAIR), counted at open

@@ -1,25 +1,26 @@
 /*
  * journal_in.c — the DreamMaker journal as a feed (docs/feeds.md).
  *
- * The journal reader (libcore/journal.h) maps the file and checks each
- * record (length, crc, seq) as it is reached, so nothing is read twice.
- * A JREC_EVENT record is decoded into the event it was written from; any
- * other record type counts in stats.ignored.  Events come back as they
- * were written, anomaly flags included; only the level count is cut to
- * opts.levels and, when opts.instrument is set, the instrument replaced.
+ * The journal reader (libcore/journal.h) reads the file front to back
+ * (JOURNAL_SEQ: read(2) into one reused buffer) and checks each record
+ * (length, crc, seq) as it is reached, so nothing is read twice.  An event
+ * record (JREC_EVENT, or a book JREC_EVENT_DELTA against the book before
+ * it) is decoded into the event it was written from; any other record
+ * type counts in stats.ignored.  Events come back as they were written,
+ * anomaly flags included; only the level count is cut to opts.levels and,
+ * when opts.instrument is set, the instrument replaced.
  *
  * Bad data.  A record that passed its crc but does not decode (a writer
  * bug, never a crash) is a bad row: "file:SEQ: ..." where SEQ is the
- * record's number.  The bytes after the last valid record, when no valid
+ * record's number; so is every book delta after it up to the next
+ * snapshot, which no longer has the book it was written against.  The bytes after the last valid record, when no valid
  * record follows them, are a torn tail (a writer stopped mid-write): one
  * bad row at the end.  A bad record with valid records after it is
  * corruption: a sticky -DM_ECORRUPT whatever the mode, nothing skipped.
  *
- * Memory.  The mapping is read front to back; every FEED_JOURNAL_DROP
- * bytes the pages behind the reader are given back (madvise
- * MADV_DONTNEED: clean file pages, a later touch would fault them in
- * again from the page cache), so a journal larger than RAM replays in
- * bounded resident memory like the text formats.
+ * Memory.  The reader's buffer (JOURNAL_DEF_READ_BUF) is all it holds,
+ * so a journal larger than RAM replays in bounded resident memory like
+ * the text formats (feed_journal.dropped stays 0: nothing is mapped).
  */
 #include "libcore/feed/feed_int.h"
 
@@ -27,11 +28,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define FEED_JOURNAL_DROP (32ull << 20)
 
 int feed_is_journal(const char *path)
 {
@@ -66,8 +64,8 @@ static const char *open_why(int rc)
 	case -DM_ECORRUPT:
 		return "damaged or incomplete journal header";
 	case -EINVAL:
-		return "not a regular file (a journal is mapped: a pipe or FIFO "
-		       "cannot be read as one)";
+		return "not a regular file (a journal is read by offset: a pipe "
+		       "or FIFO cannot be read as one)";
 	default:
 		return dm_strerror(rc);
 	}
@@ -92,7 +90,7 @@ int feed_journal_open(struct feed_reader *r, const char *path,
 		snprintf(err, errlen, "%s: %s", path, open_why(-EINVAL));
 		return -EINVAL;
 	}
-	rc = journal_open_read(&j->jr, path, 0);
+	rc = journal_open_read(&j->jr, path, JOURNAL_SEQ);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", path, open_why(rc));
 		return rc;
@@ -106,20 +104,6 @@ int feed_journal_open(struct feed_reader *r, const char *path,
 void feed_journal_close(struct feed_reader *r)
 {
 	journal_reader_close(&r->u.jn.jr);
-}
-
-/* Give back the mapped pages the reader has passed. */
-static void drop_behind(struct feed_journal *j)
-{
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t upto = j->jr.off & ~(pg - 1);
-
-	if (upto - j->dropped < FEED_JOURNAL_DROP)
-		return;
-	/* a hint: on failure the pages simply stay */
-	(void)madvise((void *)(uintptr_t)(j->jr.map + j->dropped),
-		      (size_t)(upto - j->dropped), MADV_DONTNEED);
-	j->dropped = upto;
 }
 
 /* Cut a decoded book to the reader's L levels per side. */
@@ -159,23 +143,29 @@ int feed_journal_next(struct feed_reader *r, struct event *ev)
 			}
 			return rc;
 		}
-		if (rc < 0)
+		if (rc == -DM_ECORRUPT)
 			return feed_fail(r, rc, "%s: corrupt record at offset %llu (valid "
 					 "records follow it, so it is no torn tail): the "
 					 "journal is damaged", s->path,
 					 (unsigned long long)journal_reader_bad_offset(&j->jr));
+		if (rc < 0)
+			return feed_fail(r, rc, "%s: read error: %s", s->path, dm_strerror(rc));
 		r->st.rows++;
-		if (DM_UNLIKELY(j->jr.off - j->dropped >= FEED_JOURNAL_DROP))
-			drop_behind(j);
-		if (rec->type != JREC_EVENT) {
+		if (rec->type != JREC_EVENT && rec->type != JREC_EVENT_DELTA) {
 			r->st.ignored++;
 			continue;
 		}
-		if (DM_UNLIKELY(journal_event_decode(rec->payload, rec->len, ev) < 0)) {
+		if (DM_UNLIKELY(journal_reader_decode(&j->jr, rec, ev) < 0)) {
 			s->line = rec->seq;
-			rc = feed_bad(r, s, "event record of %u bytes (kind %u) does not "
-				      "decode: wrong length for its kind and level counts",
-				      rec->len, rec->len >= 4 ? rec->payload[0] : 0u);
+			if (rec->type == JREC_EVENT_DELTA)
+				rc = feed_bad(r, s, "book delta of %u bytes does not decode: "
+					      "malformed, or the book event before it is "
+					      "missing", rec->len);
+			else
+				rc = feed_bad(r, s, "event record of %u bytes (kind %u) does "
+					      "not decode: wrong length for its kind and "
+					      "level counts",
+					      rec->len, rec->len >= 4 ? rec->payload[0] : 0u);
 			if (rc < 0)
 				return rc;
 			continue;

@@ -2,10 +2,12 @@
  * test_journal.c — the journal against independent computations: crc32c
  * against published vectors (RFC 3720) and a bit-at-a-time reference
  * written here, file sizes against the byte layout of docs/journal.md
- * summed by hand, read-back against the arrays the test wrote, and the
- * torn-tail rule by cutting a copy of a file at every byte of its last
- * three records.  Every file lives in a mkdtemp() directory under /tmp
- * that the fixture removes.
+ * summed by hand (snapshot-only files, JOURNAL_W_FULL) or walked by hand
+ * (files with book deltas), read-back against the arrays the test wrote,
+ * in every read mode, and the torn-tail rule by cutting a copy of a file
+ * at every byte of its last three records, snapshots and deltas.  The
+ * delta codec itself is tested in test_journal_delta.c.  Every file lives
+ * in a mkdtemp() directory under /tmp that the fixture removes.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -184,25 +186,58 @@ static struct journal_opts t_opts(uint32_t fsync, uint32_t buf_size, uint32_t fl
 	};
 }
 
-/* Read every event of path and compare it with want[0..n). */
+/* Read every event of path, in each read mode (mapped, JOURNAL_SEQ, with
+ * and without VERIFY; copied and by reference), and compare it with
+ * want[0..n). */
 static void t_expect_events(const char *path, const struct event *want, uint64_t n)
 {
-	struct journal_reader r;
-	struct event ev;
-	int rc = journal_open_read(&r, path, JOURNAL_VERIFY);
-	cr_assert_eq(rc, 0, "open_read: %s", dm_strerror(rc));
-	cr_assert_eq(journal_reader_torn_bytes(&r), 0);
-	for (uint64_t i = 0; i < n; i++) {
-		rc = journal_next_event(&r, &ev);
-		cr_assert_eq(rc, 1, "event %lu: rc %d", (unsigned long)i, rc);
-		if (memcmp(&ev, &want[i], sizeof(ev))) {
-			cr_assert_eq(ev.kind, want[i].kind, "event %lu kind", (unsigned long)i);
-			cr_assert_eq(ev.exch_ns, want[i].exch_ns, "event %lu exch_ns", (unsigned long)i);
-			cr_assert_fail("event %lu differs", (unsigned long)i);
+	static const uint32_t modes[] = { JOURNAL_VERIFY, 0, JOURNAL_SEQ,
+					  JOURNAL_SEQ | JOURNAL_VERIFY };
+	for (int m = 0; m < 8; m++) {
+		struct journal_reader r;
+		struct event ev;
+		const struct event *pe;
+		int byref = m >= 4;
+		int rc = journal_open_read(&r, path, modes[m % 4]);
+		cr_assert_eq(rc, 0, "open_read: %s", dm_strerror(rc));
+		if (modes[m % 4] & JOURNAL_VERIFY)
+			cr_assert_eq(journal_reader_torn_bytes(&r), 0);
+		for (uint64_t i = 0; i < n; i++) {
+			if (byref) {
+				rc = journal_next_event_ref(&r, &pe);
+			} else {
+				rc = journal_next_event(&r, &ev);
+				pe = &ev;
+			}
+			cr_assert_eq(rc, 1, "mode %d event %lu: rc %d", m, (unsigned long)i, rc);
+			if (memcmp(pe, &want[i], sizeof(*pe))) {
+				cr_assert_eq(pe->kind, want[i].kind, "event %lu kind", (unsigned long)i);
+				cr_assert_eq(pe->exch_ns, want[i].exch_ns, "event %lu exch_ns",
+					     (unsigned long)i);
+				cr_assert_fail("mode %d: event %lu differs", m, (unsigned long)i);
+			}
 		}
+		rc = byref ? journal_next_event_ref(&r, &pe) : journal_next_event(&r, &ev);
+		cr_assert_eq(rc, 0, "mode %d: more events than written", m);
+		journal_reader_close(&r);
 	}
-	cr_assert_eq(journal_next_event(&r, &ev), 0, "more events than written");
-	journal_reader_close(&r);
+}
+
+/* Walk the records of a file image by the format table alone: the number
+ * of records of each type, and 0 when they end exactly at the end. */
+static int t_walk(const uint8_t *img, uint64_t n, uint64_t *count_by_type, int ntypes)
+{
+	uint64_t off = 128;
+	while (off + 24 <= n) {
+		uint32_t len;
+		uint16_t type;
+		memcpy(&len, img + off, 4);
+		memcpy(&type, img + off + 4, 2);
+		if (type < ntypes)
+			count_by_type[type]++;
+		off += t_rec_size(len);
+	}
+	return off == n ? 0 : -1;
 }
 
 /* ------------------------------------------------------------ crc32c */
@@ -337,7 +372,19 @@ static void t_write_read_events(uint64_t n, uint32_t fsync, uint32_t buf_size, u
 	cr_assert_eq(rc, 0, "close: %s", dm_strerror(rc));
 	st->fsyncs = w.stats.fsyncs;
 	cr_assert_eq(st->records, n);
-	cr_assert_eq(t_file_size(path), want_size, "file size vs the format table");
+	if (flags & JOURNAL_W_FULL) {
+		cr_assert_eq(t_file_size(path), want_size, "file size vs the format table");
+		cr_assert_eq(st->deltas, 0);
+	} else {
+		/* deltas make it smaller; the records still tile the file */
+		uint64_t len, cnt[8] = { 0 };
+		uint8_t *img = t_slurp(path, &len);
+		cr_assert_eq(t_walk(img, len, cnt, 8), 0, "records tile the file");
+		cr_assert_eq(cnt[JREC_EVENT] + cnt[JREC_EVENT_DELTA], n);
+		cr_assert_eq(cnt[JREC_EVENT_DELTA], st->deltas);
+		cr_assert_lt(len, want_size, "deltas are smaller than snapshots");
+		free(img);
+	}
 	t_expect_events(path, evs, n);
 	free(evs);
 	unlink(path);
@@ -346,8 +393,11 @@ static void t_write_read_events(uint64_t n, uint32_t fsync, uint32_t buf_size, u
 Test(journal, write_100k_mixed_events_read_back_exact)
 {
 	struct journal_wstats st;
-	t_write_read_events(100000, JOURNAL_FSYNC_NONE, 64 * 1024, 0, &st);
+	t_write_read_events(100000, JOURNAL_FSYNC_NONE, 64 * 1024, JOURNAL_W_FULL, &st);
 	cr_assert_gt(st.writes, 100, "a 64 KiB buffer must have been written many times");
+	t_write_read_events(100000, JOURNAL_FSYNC_NONE, 64 * 1024, 0, &st);
+	cr_assert_gt(st.writes, 20, "a 64 KiB buffer must have been written many times");
+	cr_assert_gt(st.deltas, 0, "independent random books still give deltas");
 }
 
 Test(journal, each_fsync_policy_writes_a_readable_file)
@@ -389,7 +439,7 @@ Test(journal, file_many_times_the_buffer)
 			cr_assert_eq(journal_append_event(&w, &evs[i]), 0);
 		}
 		cr_assert_eq(journal_close(&w), 0);
-		cr_assert_gt(t_file_size(path), 1000 * 4096ull, "file is > 1000 buffers");
+		cr_assert_gt(t_file_size(path), 500 * 4096ull, "file is > 500 buffers");
 		t_expect_events(path, evs, n);
 		free(evs);
 		unlink(path);
@@ -430,8 +480,8 @@ Test(journal, raw_and_event_records_interleave)
 		cr_assert_eq(memcmp(rec->payload, raw[i], rlen[i]), 0, "raw %d", i);
 		cr_assert_eq(((uintptr_t)rec->payload) % 8, 0, "payload 8-aligned");
 		cr_assert_eq(journal_next(&r, &rec), 1);
-		cr_assert_eq(rec->type, JREC_EVENT);
-		cr_assert_eq(journal_event_decode(rec->payload, rec->len, &ev), 0);
+		cr_assert(rec->type == JREC_EVENT || rec->type == JREC_EVENT_DELTA);
+		cr_assert_eq(journal_reader_decode(&r, rec, &ev), 0);
 		cr_assert_eq(memcmp(&ev, &evs[i], sizeof(ev)), 0, "event %d", i);
 	}
 	cr_assert_eq(journal_next(&r, &rec), 1);
@@ -457,7 +507,7 @@ Test(journal, append_makes_no_write_until_a_buffer_fills)
 	struct journal_writer w;
 	struct event ev;
 	uint64_t s = 3, used = 0;
-	struct journal_opts o = t_opts(JOURNAL_FSYNC_BATCH, 65536, 0);
+	struct journal_opts o = t_opts(JOURNAL_FSYNC_BATCH, 65536, JOURNAL_W_FULL);
 
 	t_path(path, sizeof(path), "nosys.jnl");
 	cr_assert_eq(journal_open_write(&w, path, &o), 0);
@@ -538,6 +588,14 @@ Test(journal, header_fields_are_recorded)
 	const struct jrec *rec;
 	cr_assert_eq(journal_next(&r, &rec), 0, "an empty journal");
 	journal_reader_close(&r);
+
+	/* snapshots only: version 1, what older readers take */
+	o.flags = JOURNAL_W_TRUNC | JOURNAL_W_FULL;
+	cr_assert_eq(journal_open_write(&w, path, &o), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	cr_assert_eq(journal_open_read(&r, path, 0), 0);
+	cr_assert_eq(r.hdr.version, 1);
+	journal_reader_close(&r);
 }
 
 /* Rewrite one header field of a copy and fix the header crc, so that only
@@ -592,6 +650,10 @@ Test(journal, header_validation_errors)
 	t_spit(bad, img, n);
 	t_hdr_patch(bad, 8, &v, 4);
 	t_expect_open_err(bad, -DM_EVERSION, "version");
+	v = 0;
+	t_spit(bad, img, n);
+	t_hdr_patch(bad, 8, &v, 4);
+	t_expect_open_err(bad, -DM_EVERSION, "version 0");
 
 	uint64_t lh = journal_layout_hash() ^ 1;
 	t_spit(bad, img, n);
@@ -668,12 +730,87 @@ struct t_rec {
 	uint8_t raw[64];   /* JREC_RAW */
 };
 
-/* Write T_NREC mixed records; ends[i] = file offset after record i. */
-static void t_write_torn_source(const char *path, struct t_rec *recs, uint64_t *ends)
+/* The next book of a slowly changing one: a size changes, a level comes
+ * in or goes, the times move on; levels stay best first. */
+static void t_evolve(struct event *ev, uint64_t *s)
+{
+	struct ev_book *b = &ev->book;
+	uint64_t r = t_rng(s) % 10;
+	struct book_level *lv = (r & 1) ? b->bid : b->ask;
+	uint16_t *n = (r & 1) ? &b->n_bid : &b->n_ask;
+	int64_t step = (r & 1) ? -1 : 1;
+
+	ev->exch_ns += 1 + (int64_t)(t_rng(s) % 5000000);
+	ev->recv_ns = ev->exch_ns + (int64_t)(t_rng(s) % 50000);
+	if (r < 6 && *n) {
+		lv[t_rng(s) % *n].qty = 1 + (int64_t)(t_rng(s) % 900);
+	} else if (r < 8 && *n < EV_MAX_LEVELS) { /* a new best level */
+		memmove(lv + 1, lv, sizeof(*lv) * *n);
+		lv[0].px = (*n ? lv[1].px : 25000) - step;
+		lv[0].qty = 1 + (int64_t)(t_rng(s) % 900);
+		(*n)++;
+	} else if (*n > 1) { /* the best level goes */
+		memmove(lv, lv + 1, sizeof(*lv) * (size_t)(*n - 1));
+		(*n)--;
+		lv[*n] = (struct book_level){ 0, 0 };
+	}
+}
+
+/* Write T_NREC mixed records; ends[i] = file offset after record i.  With
+ * delta, the books evolve, so most are written as deltas, the last three
+ * records are a delta, a trade and a delta, and ends come from walking
+ * the file by the format table. */
+static void t_write_torn_source_as(const char *path, struct t_rec *recs, uint64_t *ends,
+				   int delta)
 {
 	struct journal_writer w;
-	struct journal_opts o = t_opts(JOURNAL_FSYNC_NONE, 4096, 0);
+	struct journal_opts o = t_opts(JOURNAL_FSYNC_NONE, 4096, delta ? 0 : JOURNAL_W_FULL);
 	uint64_t s = 77, off = 128;
+	struct event book;
+
+	if (delta) {
+		t_make_event(&book, &s, 0, 10, 10);
+		cr_assert_eq(journal_open_write(&w, path, &o), 0);
+		for (int i = 0; i < T_NREC; i++) {
+			struct t_rec *t = &recs[i];
+			int pick = i % 3;
+			if (i >= T_NREC - 3)
+				pick = i == T_NREC - 2 ? 1 : 0;
+			if (pick == 1) {
+				t->type = JREC_EVENT;
+				t_make_event(&t->ev, &s, (uint64_t)i, -1, 0);
+				cr_assert_eq(journal_append_event(&w, &t->ev), 0);
+			} else if (pick == 0) {
+				t_evolve(&book, &s);
+				t->ev = book;
+				cr_assert_eq(journal_append_event(&w, &t->ev), 0);
+			} else {
+				t->type = JREC_RAW;
+				t->len = (uint32_t)(t_rng(&s) % 64);
+				for (uint32_t k = 0; k < t->len; k++)
+					t->raw[k] = (uint8_t)t_rng(&s);
+				cr_assert_eq(journal_append(&w, JREC_RAW, t->raw, t->len), 0);
+			}
+		}
+		cr_assert_gt(w.stats.deltas, T_NREC / 3);
+		cr_assert_eq(journal_close(&w), 0);
+		uint64_t n;
+		uint8_t *img = t_slurp(path, &n);
+		for (int i = 0; i < T_NREC; i++) {
+			uint16_t type;
+			memcpy(&recs[i].len, img + off, 4);
+			memcpy(&type, img + off + 4, 2);
+			recs[i].type = type;
+			off += t_rec_size(recs[i].len);
+			ends[i] = off;
+		}
+		cr_assert_eq(recs[T_NREC - 3].type, JREC_EVENT_DELTA);
+		cr_assert_eq(recs[T_NREC - 2].type, JREC_EVENT);
+		cr_assert_eq(recs[T_NREC - 1].type, JREC_EVENT_DELTA);
+		cr_assert_eq(off, n);
+		free(img);
+		return;
+	}
 
 	cr_assert_eq(journal_open_write(&w, path, &o), 0);
 	for (int i = 0; i < T_NREC; i++) {
@@ -710,6 +847,11 @@ static void t_write_torn_source(const char *path, struct t_rec *recs, uint64_t *
 	cr_assert_eq(t_file_size(path), ends[T_NREC - 1]);
 }
 
+static void t_write_torn_source(const char *path, struct t_rec *recs, uint64_t *ends)
+{
+	t_write_torn_source_as(path, recs, ends, 0);
+}
+
 /* The reader must return exactly recs[0..k) and then end. */
 static void t_expect_prefix(struct journal_reader *r, const struct t_rec *recs, int k,
 			    uint64_t cut)
@@ -722,8 +864,8 @@ static void t_expect_prefix(struct journal_reader *r, const struct t_rec *recs, 
 		cr_assert_eq(rec->seq, (uint64_t)i + 1);
 		cr_assert_eq(rec->type, recs[i].type);
 		cr_assert_eq(rec->len, recs[i].len);
-		if (rec->type == JREC_EVENT) {
-			cr_assert_eq(journal_event_decode(rec->payload, rec->len, &ev), 0);
+		if (rec->type == JREC_EVENT || rec->type == JREC_EVENT_DELTA) {
+			cr_assert_eq(journal_reader_decode(r, rec, &ev), 0);
 			cr_assert_eq(memcmp(&ev, &recs[i].ev, sizeof(ev)), 0);
 		} else {
 			cr_assert_eq(memcmp(rec->payload, recs[i].raw, rec->len), 0);
@@ -733,7 +875,7 @@ static void t_expect_prefix(struct journal_reader *r, const struct t_rec *recs, 
 	cr_assert_eq(rc, 0, "cut %lu: a record was invented (rc %d)", (unsigned long)cut, rc);
 }
 
-Test(journal, torn_tail_every_cut_in_the_last_three_records, .timeout = 120)
+static void t_torn_every_cut(int delta)
 {
 	char src[256], cp[256];
 	struct t_rec recs[T_NREC];
@@ -741,7 +883,7 @@ Test(journal, torn_tail_every_cut_in_the_last_three_records, .timeout = 120)
 
 	t_path(src, sizeof(src), "src.jnl");
 	t_path(cp, sizeof(cp), "cut.jnl");
-	t_write_torn_source(src, recs, ends);
+	t_write_torn_source_as(src, recs, ends, delta);
 	uint8_t *img = t_slurp(src, &n);
 
 	for (uint64_t cut = ends[T_NREC - 4]; cut <= n; cut++) {
@@ -789,15 +931,40 @@ Test(journal, torn_tail_every_cut_in_the_last_three_records, .timeout = 120)
 		cr_assert_eq(journal_close(&w), 0);
 		cr_assert_eq(t_file_size(cp), end_k + 32);
 
-		/* without REPAIR: the same records, the torn bytes reported, nothing cut */
+		/* without REPAIR: the same records, the torn bytes reported, nothing
+		 * cut; mapped and read into a buffer */
 		t_spit(cp, img, cut);
-		cr_assert_eq(journal_open_read(&r, cp, 0), 0);
-		t_expect_prefix(&r, recs, k, cut);
-		cr_assert_eq(journal_reader_torn_bytes(&r), cut - end_k);
-		journal_reader_close(&r);
+		for (int seq = 0; seq < 2; seq++) {
+			cr_assert_eq(journal_open_read(&r, cp, seq ? JOURNAL_SEQ : 0), 0);
+			t_expect_prefix(&r, recs, k, cut);
+			cr_assert_eq(journal_reader_torn_bytes(&r), cut - end_k);
+			journal_reader_close(&r);
+		}
 		cr_assert_eq(t_file_size(cp), cut);
+
+		/* the events of the prefix, nothing invented */
+		struct event ev;
+		int ne = 0;
+		cr_assert_eq(journal_open_read(&r, cp, JOURNAL_SEQ), 0);
+		while (journal_next_event(&r, &ev) == 1)
+			ne++;
+		int want = 0;
+		for (int i = 0; i < k; i++)
+			want += recs[i].type != JREC_RAW;
+		cr_assert_eq(ne, want, "cut %lu", (unsigned long)cut);
+		journal_reader_close(&r);
 	}
 	free(img);
+}
+
+Test(journal, torn_tail_every_cut_in_the_last_three_records, .timeout = 120)
+{
+	t_torn_every_cut(0);
+}
+
+Test(journal, torn_tail_every_cut_in_the_last_three_delta_records, .timeout = 120)
+{
+	t_torn_every_cut(1);
 }
 
 Test(journal, torn_tail_bad_crc_seq_break_and_zeros_are_cut)
@@ -890,7 +1057,7 @@ Test(journal, mid_file_corruption_is_reported_never_cut)
 {
 	char src[256], cp[256];
 	struct journal_writer w;
-	struct journal_opts o = t_opts(JOURNAL_FSYNC_NONE, 0, 0);
+	struct journal_opts o = t_opts(JOURNAL_FSYNC_NONE, 0, JOURNAL_W_FULL);
 	struct event ev;
 	uint64_t s = 11, ends[100], off = 128, n;
 
