@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agents/rt/agents.h"
 #include "agents/rt/topology.h"
 #include "libcore/config.h"
 
@@ -68,6 +69,13 @@ static void explain_existing(const char *name)
 
 static int cmd_create(const struct dm_config *c, const char *name)
 {
+	/* nothing may start trading with limits the risk agent would refuse */
+	struct risk_cfg limits;
+	char err[512];
+	if (ag_risk_load_limits(c, &limits, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dm-seg: %s\n", err);
+		return 2;
+	}
 	struct seg_spec spec;
 	if (topology_spec(c, name, &spec) != 0) {
 		fprintf(stderr, "dm-seg: %s: topology does not fit the segment format\n", c->path);

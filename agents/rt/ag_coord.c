@@ -138,10 +138,15 @@ static void finalize(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *
 {
 	uint64_t coid = 0;
 	if (b->b.outcome == VOTE_RELEASE) {
-		/* kept in the ballot: a coordinator killed before the state
-		 * below is stored decides again with the same id */
-		if (!b->client_order_id)
-			b->client_order_id = ++st->next_order;
+		/* the client order id is the decision id: unique across
+		 * restarts and runs, increasing, and the key under which risk
+		 * holds the approved exposure.  Kept in the ballot: a
+		 * coordinator killed before the state below is stored decides
+		 * again with the same id. */
+		if (!b->client_order_id) {
+			b->client_order_id = b->b.decision_id;
+			st->next_order++;
+		}
 		coid = b->client_order_id;
 	}
 	journal_decision(rt, c, b, coid);

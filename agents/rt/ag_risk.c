@@ -1,12 +1,28 @@
 /*
- * ag_risk.c — the risk agent: keeps the position and P&L from execution
- * reports (fills deduplicated by exec_id), marks it at the mid of md_risk,
- * publishes MSG_POSITION to the coordinator after every fill (and at most
- * once per AG_RISK_POS_EVERY_NS on mark changes), and votes on orders
- * with the PLACEHOLDER limits of libcore/agent/risk.h.  Risk holds the
- * veto: its rejection blocks an order whatever the quorum.
+ * ag_risk.c — the risk agent: the pre-trade vote and the position, with
+ * the limits of conf/risk.yaml (libcore/risk; docs/risk.md).
+ *
+ * Clock.  Risk judges orders on the market's clock: the exchange time of
+ * the newest book plus the local time elapsed since it arrived.  Live,
+ * that is the exchange's time; in a replay it is the replayed day, so the
+ * session hours and the daily reset follow the market being replayed.
+ * The stale-data guard therefore measures how long ago (local time) the
+ * newest book arrived.
+ *
+ * Approvals.  An approved vote opens the order in risk's table under its
+ * decision id, which the coordinator also uses as the client order id, so
+ * fills and the terminal report of that order release it.  A ballot that
+ * another voter blocks never produces a report: the approval expires
+ * after AG_RISK_RESERVE_NS without one.
+ *
+ * Fills are applied to a copy of the state, then one store flips to it, so
+ * a kill -9 leaves either the old or the new position (fills de-duplicated
+ * by exec_id make a re-delivered report harmless).  The position goes to
+ * the coordinator after every fill and, on mark changes, at most once per
+ * AG_RISK_POS_EVERY_NS.  Risk holds the veto.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agents/rt/agents.h"
@@ -14,35 +30,46 @@
 struct risk_ctx {
 	int in_md, in_req, in_rep;
 	int out_vote, out_pos;
-	struct risk_limits lim;
-	double brl_per_tick;
+	struct risk_cfg cfg;
+	struct instrument instr;
+	struct calendar cal;
 	uint32_t instrument;
 };
 
 static struct risk_ctx ctx;
 
-static inline struct risk_pos *cur_pos(struct ag_risk_state *st)
+static inline struct risk_state *cur_rs(struct ag_risk_state *st)
 {
-	return &st->pos[atomic_load_explicit(&st->cur, memory_order_relaxed) & 1];
+	return &st->rs[atomic_load_explicit(&st->cur, memory_order_relaxed) & 1];
+}
+
+/* The market's clock (see the top). */
+static int64_t market_now(const struct rt *rt, const struct ag_risk_state *st)
+{
+	if (!st->book_local_ns)
+		return rt->now_ns;
+	return st->book_exch_ns + (rt->now_ns - st->book_local_ns);
 }
 
 static void send_position(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,
 			  int64_t ingress_ns)
 {
+	const struct risk_state *rs = cur_rs(st);
+	struct risk_pnl pnl;
+	risk_pnl(rs, &pnl);
 	struct msg_position p;
 	memset(&p, 0, sizeof(p));
 	p.hdr.type = MSG_POSITION;
 	p.hdr.size = sizeof(p);
 	p.hdr.ingress_ns = ingress_ns;
-	const struct risk_pos *pos = cur_pos(st);
-	p.position = pos->position;
-	p.mark_px = pos->mark_px;
-	p.avg_px = pos->avg_px;
-	p.realized_brl = pos->realized_ticks * c->brl_per_tick;
-	p.unrealized_brl = risk_pos_unrealized(pos) * c->brl_per_tick;
-	p.fees_brl = (double)pos->fees_mbrl / 1000.0;
+	p.position = rs->position;
+	p.mark_px = rs->mid_x2 / 2;
+	p.avg_px = risk_avg_px(rs);
+	p.realized_brl = (double)pnl.realized_mbrl / 1000.0;
+	p.unrealized_brl = (double)pnl.unrealized_mbrl / 1000.0;
+	p.fees_brl = (double)pnl.fees_mbrl / 1000.0;
 	p.instrument = c->instrument;
-	p.trading_state = rt_flags(rt) & (RT_SF_HALTED | RT_SF_KILLED) ? 2 : 0;
+	p.trading_state = rs->state;
 	/* a snapshot: when the ring is full the next one replaces it */
 	if (rt_send(rt, (uint32_t)c->out_pos, &p, sizeof(p)) == 0) {
 		st->positions++;
@@ -50,18 +77,67 @@ static void send_position(struct rt *rt, struct risk_ctx *c, struct ag_risk_stat
 	}
 }
 
+static void pend_add(struct ag_risk_state *st, uint64_t id, int64_t expire_ns)
+{
+	struct ag_risk_pending *free_slot = NULL;
+	for (uint32_t i = 0; i < AG_RISK_PENDING; i++) {
+		if (st->pend[i].id == id)
+			return;
+		if (!st->pend[i].id && !free_slot)
+			free_slot = &st->pend[i];
+	}
+	if (free_slot) {
+		free_slot->expire_ns = expire_ns;
+		free_slot->id = id;
+	}
+}
+
+/* A report names the order: it reached the venue, no expiry any more. */
+static void pend_clear(struct ag_risk_state *st, uint64_t id)
+{
+	for (uint32_t i = 0; i < AG_RISK_PENDING; i++)
+		if (st->pend[i].id == id)
+			st->pend[i].id = 0;
+}
+
+/* Kill switch and re-arm follow the runtime's latched flag. */
+static void follow_kill(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st)
+{
+	uint32_t killed = rt_flags(rt) & RT_SF_KILLED ? 1 : 0;
+	if (killed == st->killed_seen)
+		return;
+	struct risk_state *rs = cur_rs(st);
+	int64_t now = market_now(rt, st);
+	if (killed) {
+		if (risk_kill(rs, &c->cfg, now, VOTE_R_KILL_SWITCH))
+			rt_log(rt, "kill switch: flatten requested for a position of %lld",
+			       (long long)rs->position);
+		rt_log(rt, "kill switch latched: every order refused until re-armed");
+	} else {
+		uint32_t s = risk_rearm(rs, &c->cfg, now);
+		rt_log(rt, "re-armed: state %s", risk_state_name(s));
+	}
+	st->killed_seen = killed;
+}
+
 static int on_vote_req(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,
 		       const struct msg_vote_req *q)
 {
 	if (!rt_claim(rt, (uint32_t)c->out_vote, 1))
 		return -EAGAIN;
-	int64_t pb, ps;
-	risk_reserved(&st->reserve, rt->now_ns, &pb, &ps);
-	uint32_t reason = risk_check(&c->lim, cur_pos(st), pb, ps,
-				     rt_flags(rt) & RT_SF_KILLED ? 1 : 0, q->side, q->px, q->qty);
-	if (reason == VOTE_R_APPROVED &&
-	    risk_reserve(&st->reserve, q->side, q->qty, rt->now_ns + AG_RISK_RESERVE_NS) < 0)
-		reason = VOTE_R_POS_LIMIT; /* too many approvals in flight */
+	follow_kill(rt, c, st);
+	struct risk_state *rs = cur_rs(st);
+	struct risk_order o = { .px = q->ord_type == ORD_MARKET ? 0 : q->px, .qty = q->qty,
+				.side = q->side, .ord_type = q->ord_type };
+	uint32_t reason = risk_check_order(rs, &c->cfg, &c->cal, &o, market_now(rt, st));
+	if (reason == VOTE_R_APPROVED) {
+		int rc = risk_on_order_open(rs, q->decision_id, q->side, q->qty);
+		if (rc == -DM_EFULL)
+			reason = VOTE_R_OPEN_ORDERS;
+		else if (rc == 0)
+			pend_add(st, q->decision_id, rt->now_ns + AG_RISK_RESERVE_NS);
+		/* -EEXIST: the same request again (a re-delivery): approve again */
+	}
 	struct msg_vote *v = rt_slot(rt, (uint32_t)c->out_vote, 0);
 	memset(v, 0, sizeof(*v));
 	v->hdr.type = MSG_VOTE;
@@ -78,38 +154,67 @@ static int on_vote_req(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *
 	return 0;
 }
 
+static void on_book(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,
+		    const struct msg_book *b)
+{
+	c->instrument = b->instrument;
+	st->book_exch_ns = b->exch_ns;
+	st->book_local_ns = rt->now_ns;
+	struct risk_state *rs = cur_rs(st);
+	/* a new session day starts the daily limits afresh */
+	int32_t day = (int32_t)cal_local_date(&c->cal, b->exch_ns);
+	if (day != st->day) {
+		if (st->day)
+			risk_day_start(rs, &c->cfg, b->exch_ns);
+		st->day = day;
+	}
+	if (b->n_bid && b->n_ask)
+		risk_on_book(rs, &c->cfg, b->bid[0].px, b->ask[0].px, b->exch_ns);
+	if (rs->position && rt->now_ns - st->last_pos_ns > AG_RISK_POS_EVERY_NS)
+		send_position(rt, c, st, b->hdr.ingress_ns);
+}
+
+static void on_report(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,
+		      const struct msg_exec_report *r)
+{
+	st->reports++;
+	pend_clear(st, r->client_order_id);
+	if (r->last_qty > 0 && r->exec_id) {
+		uint32_t cur = atomic_load_explicit(&st->cur, memory_order_relaxed) & 1;
+		st->rs[cur ^ 1] = st->rs[cur];
+		struct risk_fill f = { .exec_id = r->exec_id, .client_order_id = r->client_order_id,
+				       .px = r->last_px, .qty = r->last_qty,
+				       .fee_mbrl = r->fee_mbrl, .side = r->side };
+		int rc = risk_on_fill(&st->rs[cur ^ 1], &c->cfg, &f, market_now(rt, st));
+		if (rc == 1) {
+			/* the one store that applies the fill */
+			atomic_store_explicit(&st->cur, cur ^ 1, memory_order_release);
+			send_position(rt, c, st, r->hdr.ingress_ns);
+		} else if (rc < 0) {
+			rt_log(rt, "fill %llu of order %llu refused: %s",
+			       (unsigned long long)r->exec_id,
+			       (unsigned long long)r->client_order_id, dm_strerror(rc));
+			rt_count(&rt->slot->ctr.errors, 1);
+		}
+	}
+	if (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+	    r->status == EXEC_REJECTED)
+		risk_on_order_done(cur_rs(st), r->client_order_id);
+}
+
 static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct risk_ctx *c = rt->ctx;
 	struct ag_risk_state *st = rt->app;
 	if ((int)in == c->in_md) {
-		if (m->type == MSG_BOOK) {
-			const struct msg_book *b = (const struct msg_book *)m;
-			struct risk_pos *pos = cur_pos(st);
-			if (b->n_bid && b->n_ask)
-				pos->mark_px = (b->bid[0].px + b->ask[0].px) / 2;
-			c->instrument = b->instrument;
-			if (pos->position && rt->now_ns - st->last_pos_ns > AG_RISK_POS_EVERY_NS)
-				send_position(rt, c, st, m->ingress_ns);
-		}
+		if (m->type == MSG_BOOK)
+			on_book(rt, c, st, (const struct msg_book *)m);
 		return 0;
 	}
 	if ((int)in == c->in_rep) {
 		if (m->type != MSG_EXEC_REPORT)
 			return -EPROTO;
-		const struct msg_exec_report *r = (const struct msg_exec_report *)m;
-		st->reports++;
-		if (r->last_qty <= 0)
-			return 0;
-		uint32_t cur = atomic_load_explicit(&st->cur, memory_order_relaxed) & 1;
-		struct risk_pos next = st->pos[cur];
-		if (risk_pos_fill(&next, r->exec_id, r->side, r->last_px, r->last_qty,
-				  r->fee_mbrl) != 1)
-			return 0; /* a fill applied before (re-delivered report) */
-		st->pos[cur ^ 1] = next;
-		/* the one store that applies the fill */
-		atomic_store_explicit(&st->cur, cur ^ 1, memory_order_release);
-		send_position(rt, c, st, m->ingress_ns);
+		on_report(rt, c, st, (const struct msg_exec_report *)m);
 		return 0;
 	}
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)
@@ -117,9 +222,41 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	return -EPROTO;
 }
 
+/* Approvals that never became orders (blocked ballots) release their
+ * exposure; the kill switch follows the runtime's flag. */
+static int risk_tick(struct rt *rt, int64_t now)
+{
+	struct risk_ctx *c = rt->ctx;
+	struct ag_risk_state *st = rt->app;
+	int work = 0;
+	follow_kill(rt, c, st);
+	for (uint32_t i = 0; i < AG_RISK_PENDING; i++) {
+		struct ag_risk_pending *p = &st->pend[i];
+		if (p->id && now > p->expire_ns) {
+			risk_on_order_done(cur_rs(st), p->id);
+			p->id = 0;
+			st->expired++;
+			work++;
+		}
+	}
+	return work;
+}
+
 static const struct rt_ops risk_ops = {
 	.on_msg = risk_msg,
+	.on_tick = risk_tick,
 };
+
+int ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char *err,
+			size_t errlen)
+{
+	char path[512];
+	if (config_resolve(cfg, cfg->risk.limits, path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "risk.limits '%s': path too long", cfg->risk.limits);
+		return -DM_ECONFIG;
+	}
+	return config_load_risk(out, path, err, errlen);
+}
 
 int ag_risk_init(struct rt *rt)
 {
@@ -132,16 +269,20 @@ int ag_risk_init(struct rt *rt)
 	    (c->out_vote = ag_need_out(rt, "votes_risk", sizeof(struct msg_vote))) < 0 ||
 	    (c->out_pos = ag_need_out(rt, "positions", sizeof(struct msg_position))) < 0)
 		return -DM_ETOPOLOGY;
-	c->lim.max_position = AG_RISK_MAX_POSITION;
-	c->lim.max_order_qty = AG_RISK_MAX_ORDER_QTY;
-	c->lim.collar_ticks = AG_RISK_COLLAR_TICKS;
-	/* BRL per tick per contract = tick (points) x BRL per point */
-	c->brl_per_tick = (double)rt->cfg.instrument.tick_size_e6 *
-			  (double)rt->cfg.instrument.point_value_e6 /
-			  ((double)CFG_DEC_SCALE * CFG_DEC_SCALE);
+	char err[512];
+	int rc = ag_risk_load_limits(&rt->cfg, &c->cfg, err, sizeof(err));
+	if (rc < 0) {
+		rt_log(rt, "%s", err);
+		return rc;
+	}
+	if (instr_init(&c->instr, &rt->cfg.instrument) < 0 ||
+	    cal_init(&c->cal, &rt->cfg.instrument) < 0) {
+		rt_log(rt, "instrument: refused by instr_init / cal_init");
+		return -DM_ECONFIG;
+	}
 	if (rt->app_fresh) {
-		risk_pos_init(&st->pos[0]);
-		risk_pos_init(&st->pos[1]);
+		risk_init(&st->rs[0], &c->cfg, &c->instr);
+		st->rs[1] = st->rs[0];
 	}
 	rt_set_ops(rt, &risk_ops, c);
 	return 0;
@@ -149,10 +290,13 @@ int ag_risk_init(struct rt *rt)
 
 void ag_risk_close(struct rt *rt)
 {
-	const struct risk_pos *pos = cur_pos(rt->app);
-	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %.2f BRL, "
-	       "unrealized %.2f BRL at mark %lld",
-	       (long long)pos->position, (unsigned long long)pos->fills,
-	       (long long)pos->volume, pos->realized_ticks * ctx.brl_per_tick,
-	       risk_pos_unrealized(pos) * ctx.brl_per_tick, (long long)pos->mark_px);
+	const struct risk_state *rs = cur_rs(rt->app);
+	struct risk_pnl p;
+	risk_pnl(rs, &p);
+	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %.2f BRL, unrealized "
+	       "%.2f BRL, fees %.2f BRL, net %.2f BRL, state %s",
+	       (long long)rs->position, (unsigned long long)rs->fills, (long long)rs->volume,
+	       (double)p.realized_mbrl / 1000.0, (double)p.unrealized_mbrl / 1000.0,
+	       (double)p.fees_mbrl / 1000.0, (double)p.net_mbrl / 1000.0,
+	       risk_state_name(rs->state));
 }

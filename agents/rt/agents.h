@@ -20,7 +20,9 @@
 #include <stdint.h>
 
 #include "agents/rt/runtime.h"
-#include "libcore/agent/risk.h"
+#include "libcore/risk/risk.h"
+#include "libcore/calendar.h"
+#include "libcore/instrument.h"
 #include "libcore/agent/signal.h"
 #include "libcore/agent/venue.h"
 #include "libcore/book.h"
@@ -31,10 +33,7 @@
 /* ------------------------------------------------ parameters (constants)
  * The configurable ones are in conf/default.yaml (vote, data, quality,
  * strategy, execution, venue, risk); these are internal. */
-#define AG_RISK_MAX_POSITION    5        /* contracts [risk.max_position] */
-#define AG_RISK_MAX_ORDER_QTY   2        /* contracts [risk.max_order_qty] */
-#define AG_RISK_COLLAR_TICKS    20       /* ticks from the mid [risk.collar_ticks] */
-#define AG_RISK_RESERVE_NS      (200ll * 1000000)  /* approval holds exposure */
+#define AG_RISK_RESERVE_NS      (2000ll * 1000000) /* approval without a report expires */
 #define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
 #define AG_COORD_BALLOTS        64       /* decisions in flight */
 
@@ -107,16 +106,28 @@ struct ag_exec_state {
 	struct ag_exec_order order[AG_EXEC_ORDERS]; /* [client_order_id % N] */
 };
 
-#define AG_RISK_VERSION 2u
+#define AG_RISK_VERSION 3u
+#define AG_RISK_PENDING 256u /* approvals not yet confirmed by a report */
+struct ag_risk_pending {
+	uint64_t id;                /* decision id = client order id; 0 = free */
+	int64_t  expire_ns;         /* local time: no report by then -> released */
+};
+
 struct ag_risk_state {
 	/* double-buffered: a fill is applied to a copy, then cur flips in one
-	 * store, so a kill -9 leaves either the old or the new position */
-	struct risk_pos pos[2];
-	_Atomic uint32_t cur;         /* pos[cur] is the position */
+	 * store, so a kill -9 leaves either the old or the new position.
+	 * Checks, marks and open orders change rs[cur] in place (a crash there
+	 * costs at most a rate token or a mark). */
+	struct risk_state rs[2];
+	_Atomic uint32_t cur;         /* rs[cur] is the state */
 	uint32_t pad;
-	struct risk_reserve reserve;  /* approved, not yet filled */
-	uint64_t reports, votes, positions;
-	int64_t  last_pos_ns;       /* local time of the last MSG_POSITION */
+	struct ag_risk_pending pend[AG_RISK_PENDING];
+	int64_t  book_exch_ns;        /* exchange time of the newest book */
+	int64_t  book_local_ns;       /* local time it arrived */
+	int32_t  day;                 /* session date of the last day start */
+	uint32_t killed_seen;         /* RT_SF_KILLED already applied */
+	uint64_t reports, votes, positions, expired;
+	int64_t  last_pos_ns;         /* local time of the last MSG_POSITION */
 };
 
 enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };
@@ -167,6 +178,11 @@ void ag_ml_close(struct rt *rt);
 int  ag_exec_init(struct rt *rt);
 void ag_exec_close(struct rt *rt);
 int  ag_risk_init(struct rt *rt);
+/* Load the risk limits file the configuration names (risk.limits, taken
+ * from the configuration file's directory).  0 or -DM_ECONFIG with one
+ * line in err naming file, line and key.  Start-up code and tools. */
+int  ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char *err,
+			 size_t errlen);
 void ag_risk_close(struct rt *rt);
 int  ag_coord_init(struct rt *rt);
 void ag_coord_close(struct rt *rt);

@@ -15,9 +15,9 @@ static const void *app(const struct seg *s, uint32_t a, uint32_t version, uint32
 	return rt_app_of(s, a);
 }
 
-static const struct risk_pos *risk_now(const struct ag_risk_state *r)
+static const struct risk_state *risk_now(const struct ag_risk_state *r)
 {
-	return &r->pos[atomic_load(&((struct ag_risk_state *)r)->cur) & 1];
+	return &r->rs[atomic_load(&((struct ag_risk_state *)r)->cur) & 1];
 }
 
 static json_t *decision_json(const struct vote_record *d)
@@ -116,13 +116,30 @@ json_t *rt_dump_json(const struct seg *s)
 			break;
 		case AGENT_RISK:
 			if ((p = app(s, a, AG_RISK_VERSION, sizeof(struct ag_risk_state)))) {
-				const struct risk_pos *r = risk_now(p);
+				const struct risk_state *r = risk_now(p);
+				struct risk_pnl pnl;
+				risk_pnl(r, &pnl);
+				json_t *rej = json_object();
+				for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
+					if (r->rejected[k])
+						json_object_set_new(rej, vote_reason_name(k),
+							json_integer((json_int_t)r->rejected[k]));
+				json_object_set_new(o, "trading_state", json_string(risk_state_name(r->state)));
+				json_object_set_new(o, "kill_switch_latched", json_boolean(r->killed));
 				json_object_set_new(o, "position", json_integer((json_int_t)r->position));
-				json_object_set_new(o, "avg_px", json_real(r->avg_px));
-				json_object_set_new(o, "mark_px", json_integer((json_int_t)r->mark_px));
-				json_object_set_new(o, "realized_ticks", json_real(r->realized_ticks));
-				json_object_set_new(o, "unrealized_ticks", json_real(risk_pos_unrealized(r)));
+				json_object_set_new(o, "avg_px", json_real(risk_avg_px(r)));
+				json_object_set_new(o, "mark_px", json_real((double)r->mid_x2 / 2.0));
+				json_object_set_new(o, "realized_brl", json_real((double)pnl.realized_mbrl / 1e3));
+				json_object_set_new(o, "unrealized_brl", json_real((double)pnl.unrealized_mbrl / 1e3));
+				json_object_set_new(o, "fees_brl", json_real((double)pnl.fees_mbrl / 1e3));
+				json_object_set_new(o, "net_brl", json_real((double)pnl.net_mbrl / 1e3));
+				json_object_set_new(o, "drawdown_brl", json_real((double)pnl.drawdown_mbrl / 1e3));
 				json_object_set_new(o, "fills", json_integer((json_int_t)r->fills));
+				json_object_set_new(o, "volume", json_integer((json_int_t)r->volume));
+				json_object_set_new(o, "open_orders", json_integer((json_int_t)r->n_open));
+				json_object_set_new(o, "checks", json_integer((json_int_t)r->checks));
+				json_object_set_new(o, "approved", json_integer((json_int_t)r->approved));
+				json_object_set_new(o, "rejected", rej);
 			}
 			break;
 		case AGENT_COORDINATOR:
@@ -163,10 +180,20 @@ void rt_dump_text(const struct seg *s, FILE *f)
 		fprintf(f, "replay     %" PRIu64 " events (%" PRIu64 " books, %" PRIu64 " trades)%s\n",
 			d->events, d->books, d->trades, d->done ? ", done" : "");
 	if (r) {
-		const struct risk_pos *p = risk_now(r);
-		fprintf(f, "position   %" PRId64 " @ %.1f, mark %" PRId64 ", realized %.1f ticks, "
-			"unrealized %.1f ticks, %" PRIu64 " fills\n", p->position, p->avg_px,
-			p->mark_px, p->realized_ticks, risk_pos_unrealized(p), p->fills);
+		const struct risk_state *p = risk_now(r);
+		struct risk_pnl pnl;
+		risk_pnl(p, &pnl);
+		fprintf(f, "position   %" PRId64 " @ %.1f, mark %.1f, realized %.2f BRL, unrealized "
+			"%.2f BRL, fees %.2f BRL, net %.2f BRL, %" PRIu64 " fills, state %s%s\n",
+			p->position, risk_avg_px(p), (double)p->mid_x2 / 2.0,
+			(double)pnl.realized_mbrl / 1e3, (double)pnl.unrealized_mbrl / 1e3,
+			(double)pnl.fees_mbrl / 1e3, (double)pnl.net_mbrl / 1e3, p->fills,
+			risk_state_name(p->state), p->killed ? " (kill switch latched)" : "");
+		fprintf(f, "risk       %" PRIu64 " checks, %" PRIu64 " approved;", p->checks, p->approved);
+		for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
+			if (p->rejected[k])
+				fprintf(f, " %s %" PRIu64, vote_reason_name(k), p->rejected[k]);
+		fputc('\n', f);
 	}
 	fprintf(f, "latency    %-12s %-18s %8s %8s %8s %8s %10s  (us)\n", "agent", "stage",
 		"n", "p50", "p99", "p99.9", "max");
@@ -197,7 +224,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 	uint64_t n = c->n_recent, k = n < 5 ? n : 5;
 	for (uint64_t i = n - k; i < n; i++) {
 		const struct vote_record *v = &c->recent[i % AG_COORD_RECENT];
-		fprintf(f, "  %016" PRIx64 " %-7s %-14s %s %d @ %" PRId64 " coid %" PRIu64 " [",
+		fprintf(f, "  %016" PRIx64 " %-7s %-14s %s %d @ %" PRId64 " coid %016" PRIx64 " [",
 			v->decision_id, vote_outcome_name(v->outcome), vote_reason_name(v->reason),
 			v->side > 0 ? "buy" : "sell", v->qty, v->px, v->client_order_id);
 		for (uint32_t j = 0; j < v->n_voters && j < VOTE_MAX_VOTERS; j++)

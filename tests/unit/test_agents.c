@@ -219,13 +219,13 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 
 	/* restart on request: risk comes back with its position */
 	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
-	int64_t position = rs->pos[rs->cur & 1].position;
-	uint64_t fills = rs->pos[rs->cur & 1].fills;
+	int64_t position = rs->rs[rs->cur & 1].position;
+	uint64_t fills = rs->rs[rs->cur & 1].fills;
 	rc = run("'%s' restart risk >>'%s/restart.out' 2>&1", dmctl, rundir);
 	cr_expect_eq(rc, 0, "dmctl restart risk");
 	cr_expect_eq(atomic_load(&seg_agent(&s, AGENT_RISK)->generation), 2);
-	cr_expect_eq(rs->pos[rs->cur & 1].position, position, "position survives the restart");
-	cr_expect_eq(rs->pos[rs->cur & 1].fills, fills);
+	cr_expect_eq(rs->rs[rs->cur & 1].position, position, "position survives the restart");
+	cr_expect_eq(rs->rs[rs->cur & 1].fills, fills);
 
 	/* a crash: the supervisor restarts the agent */
 	int victim = atomic_load(&seg_agent(&s, AGENT_FEATURE)->pid);
@@ -516,14 +516,14 @@ Test(coordinator, approving_voters_release_the_order)
 	struct vote_record d;
 	cr_assert_eq(c_last_decision(&d), 1);
 	cr_expect_eq(d.outcome, VOTE_RELEASE);
-	cr_expect_eq(d.client_order_id, 1);
+	cr_expect_eq(d.client_order_id, d.decision_id, "the client order id is the decision id");
 	cr_expect_eq(d.px, 26000);
 	cr_expect_eq(d.side, SIDE_BUY);
 	struct msg_order o;
 	struct rt *ex = &crt[AGENT_EXECUTION];
 	cr_assert_eq(ring_try_pop(ex->in[rt_in_find(ex, "orders")].r, &o, sizeof(o)), 0);
 	cr_expect_eq(o.decision_id, d.decision_id);
-	cr_expect_eq(o.client_order_id, 1);
+	cr_expect_eq(o.client_order_id, d.decision_id);
 
 	/* what a monitor sees of it */
 	json_t *j = rt_dump_json(&crt[AGENT_COORDINATOR].seg);
@@ -771,7 +771,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect_gt(running_pid(&s, a, 5000), 0, "%s running at the end", cfg_agent_names[a]);
 	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
-	struct risk_pos pos = rs->pos[rs->cur & 1];
+	struct risk_state pos = rs->rs[rs->cur & 1];
 	seg_close(&s);
 	rc = run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
 	cr_assert_eq(rc, 0, "dmctl stop");
@@ -862,83 +862,6 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 /* ------------------------------------------------------------------
  * The agents' pure logic (libcore/agent/): hand-worked examples.
  */
-Test(agent_logic, risk_position_and_pnl)
-{
-	struct risk_pos p;
-	risk_pos_init(&p);
-	/* buy 2 @ 100, buy 1 @ 103: avg 101 */
-	cr_assert_eq(risk_pos_fill(&p, 1, 1, 100, 2, 0), 1);
-	cr_assert_eq(risk_pos_fill(&p, 2, 1, 103, 1, 0), 1);
-	cr_expect_eq(p.position, 3);
-	cr_expect_float_eq(p.avg_px, 101.0, 1e-9);
-	/* sell 4 @ 105: closes 3 (+4 each = 12 ticks), opens short 1 @ 105 */
-	cr_assert_eq(risk_pos_fill(&p, 3, -1, 105, 4, 500), 1);
-	cr_expect_eq(p.position, -1);
-	cr_expect_float_eq(p.realized_ticks, 12.0, 1e-9);
-	cr_expect_float_eq(p.avg_px, 105.0, 1e-9);
-	cr_expect_eq(p.fees_mbrl, 500);
-	/* the same exec id again: ignored */
-	cr_expect_eq(risk_pos_fill(&p, 3, -1, 105, 4, 500), 0);
-	cr_expect_eq(p.position, -1);
-	p.mark_px = 103;
-	cr_expect_float_eq(risk_pos_unrealized(&p), 2.0, 1e-9); /* short 1 from 105 to 103 */
-	/* buy 1 @ 104: flat, +1 tick */
-	cr_assert_eq(risk_pos_fill(&p, 4, 1, 104, 1, 0), 1);
-	cr_expect_eq(p.position, 0);
-	cr_expect_float_eq(p.realized_ticks, 13.0, 1e-9);
-	cr_expect_float_eq(p.avg_px, 0.0, 1e-9);
-	cr_expect_eq(risk_pos_fill(&p, 5, 0, 104, 1, 0), -EINVAL);
-	cr_expect_eq(p.volume, 8);
-}
-
-Test(agent_logic, risk_check_reasons)
-{
-	struct risk_limits l = { .max_position = 5, .max_order_qty = 2, .collar_ticks = 10 };
-	struct risk_pos p;
-	risk_pos_init(&p);
-	p.position = 4;
-	p.mark_px = 1000;
-	static const struct {
-		int killed, side;
-		int64_t px, qty, pend_buy, pend_sell;
-		uint32_t want;
-	} rows[] = {
-		{ 0, 1, 1000, 1, 0, 0, VOTE_R_APPROVED },
-		{ 1, 1, 1000, 1, 0, 0, VOTE_R_KILL_SWITCH },
-		{ 0, 0, 1000, 1, 0, 0, VOTE_R_BAD_ORDER },
-		{ 0, 1, 1000, 0, 0, 0, VOTE_R_BAD_ORDER },
-		{ 0, -1, 1000, 3, 0, 0, VOTE_R_QTY_LIMIT },
-		{ 0, 1, 1000, 2, 0, 0, VOTE_R_POS_LIMIT },   /* 4 + 2 > 5 */
-		{ 0, 1, 1000, 1, 1, 0, VOTE_R_POS_LIMIT },   /* 4 + 1 pending + 1 */
-		{ 0, 1, 1000, 1, 0, 5, VOTE_R_APPROVED },    /* sells pending do not add */
-		{ 0, -1, 1000, 2, 0, 0, VOTE_R_APPROVED },
-		{ 0, -1, 1011, 1, 0, 0, VOTE_R_PRICE_COLLAR },
-		{ 0, -1, 990, 1, 0, 0, VOTE_R_APPROVED },
-	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		cr_expect_eq(risk_check(&l, &p, rows[i].pend_buy, rows[i].pend_sell, rows[i].killed,
-					rows[i].side, rows[i].px, rows[i].qty),
-			     rows[i].want, "row %zu", i);
-}
-
-Test(agent_logic, risk_reservations_expire)
-{
-	struct risk_reserve r;
-	memset(&r, 0, sizeof(r));
-	int64_t b, s;
-	cr_assert_eq(risk_reserve(&r, 1, 2, 100), 0);
-	cr_assert_eq(risk_reserve(&r, -1, 1, 200), 0);
-	risk_reserved(&r, 50, &b, &s);
-	cr_expect_eq(b, 2);
-	cr_expect_eq(s, 1);
-	risk_reserved(&r, 150, &b, &s);
-	cr_expect_eq(b, 0);
-	cr_expect_eq(s, 1);
-	for (int i = 0; i < RISK_RESERVE_MAX - 1; i++)
-		cr_assert_eq(risk_reserve(&r, 1, 1, 1000), 0);
-	cr_expect_eq(risk_reserve(&r, 1, 1, 1000), -ENOSPC);
-}
-
 Test(agent_logic, venue_fills_at_the_touch)
 {
 	struct venue_touch t = { .bid_px = 99, .bid_qty = 3, .ask_px = 101, .ask_qty = 2 };
