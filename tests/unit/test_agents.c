@@ -356,6 +356,37 @@ Test(agents, dmctl_usage_errors_exit_2)
 	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
 }
 
+/* A risk limits file with a fault: dmctl start refuses it with the file,
+ * line and key, and nothing is left running or mapped. */
+static void refused_start(const char *fault, const char *want)
+{
+	char conf[600], risk[600], out[600];
+	snprintf(conf, sizeof(conf), "%s/site.yaml", rundir);
+	snprintf(risk, sizeof(risk), "%s/risk.yaml", rundir);
+	snprintf(out, sizeof(out), "%s/refused.out", rundir);
+	/* the bundled limits with one line changed (sed), beside the config */
+	cr_assert_eq(run("sed '%s' conf/risk.yaml >'%s' && printf 'risk:\\n  limits: risk.yaml\\n' "
+			 ">'%s'", fault, risk, conf), 0);
+	int rc = run("'%s' -c '%s' start >'%s' 2>&1", dmctl, conf, out);
+	cr_expect_eq(rc, 2, "start with a bad risk.yaml exits 2 (fault '%s')", fault);
+	char cmd[1400];
+	snprintf(cmd, sizeof(cmd), "grep -qF -- \"%s\" '%s'", want, out);
+	cr_expect_eq(run("%s", cmd), 0, "the message names '%s' (fault '%s')", want, fault);
+	struct seg s;
+	cr_expect_neq(seg_attach(&s, segname, 1), 0, "no segment was created");
+	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
+}
+
+Test(agents, malformed_risk_limits_refused_at_start)
+{
+	char want[700];
+	snprintf(want, sizeof(want), "%s/risk.yaml:", rundir);
+	refused_start("/^max_order_qty:/d", "missing required key 'max_order_qty'");
+	refused_start("s/^max_order_qty: 2/max_order_qty: -2/", "key 'max_order_qty': value -2 out of range");
+	refused_start("s/^max_position:/max_positon:/", "key 'max_positon': unknown key (did you mean 'max_position'?)");
+	refused_start("s/^max_position:/max_positon:/", want);
+}
+
 /* ------------------------------------------------------------------
  * The coordinator's vote in one process: the coordinator glue runs on a
  * real segment while the test plays ml (intents) and the three voters
