@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define LOB_DUMMY_PX 9999999999LL /* LOBSTER's price of an empty level */
 #define LOB_MAX_N    200u         /* levels a file may have */
@@ -194,6 +197,64 @@ static int parse_book(struct feed_reader *r, char *l, size_t n, struct event *bk
 	return 0;
 }
 
+#if defined(__x86_64__)
+static int lob_avx2; /* set once before main, read-only after */
+
+__attribute__((constructor)) static void lob_init(void)
+{
+	__builtin_cpu_init(); /* constructors may run before libgcc's own */
+	lob_avx2 = __builtin_cpu_supports("avx2");
+}
+
+/*
+ * Every field of a plain orderbook row at once: fields of 1..8 digits
+ * (no sign) are put in 64-bit lanes, digits at the top, four lanes to a
+ * register, and converted together: digit pairs (x10 + 1), quads (x100 +
+ * 1), then the two quads of a lane (x10000 +).  pos[j] ends field j (a
+ * sep, or the line end for the last); out gets nfld values.  Returns 0
+ * when a field is empty, longer than 8 bytes or signed: the caller then
+ * parses field by field.  Reads at most 8 bytes from each field's start
+ * (feed_src slack covers the last).
+ */
+__attribute__((target("avx2")))
+static inline uint64_t conv_lane(const char *l, const uint32_t *pos, unsigned j,
+				 unsigned nfld, uint32_t *s, uint32_t *bad)
+{
+	if (j >= nfld)
+		return 0;
+	uint32_t e = pos[j], n = e - *s;
+	*bad |= (n - 1u > 7u) | (l[*s] == '-');
+	uint64_t w = (feed_load8(l + *s) & 0x0f0f0f0f0f0f0f0full) << ((64 - 8 * n) & 63);
+	*s = e + 1;
+	return w;
+}
+
+__attribute__((target("avx2")))
+static int conv_fields(const char *l, const uint32_t *pos, unsigned nfld, uint64_t *out)
+{
+	const __m256i w10 = _mm256_set1_epi16(0x010a); /* bytes 10, 1 */
+	const __m256i w100 = _mm256_set1_epi32(0x00010064); /* 16-bit 100, 1 */
+	const __m256i w1e4 = _mm256_set1_epi64x(10000);
+	uint32_t s = 0, bad = 0;
+
+	for (unsigned j = 0; j < nfld; j += 4) {
+		/* four lanes from registers: a store and a wide reload of the
+		 * same bytes would stall on store forwarding */
+		uint64_t x0 = conv_lane(l, pos, j, nfld, &s, &bad);
+		uint64_t x1 = conv_lane(l, pos, j + 1, nfld, &s, &bad);
+		uint64_t x2 = conv_lane(l, pos, j + 2, nfld, &s, &bad);
+		uint64_t x3 = conv_lane(l, pos, j + 3, nfld, &s, &bad);
+		__m256i v = _mm256_set_epi64x((long long)x3, (long long)x2,
+					      (long long)x1, (long long)x0);
+		v = _mm256_maddubs_epi16(v, w10);
+		v = _mm256_madd_epi16(v, w100);
+		v = _mm256_add_epi64(_mm256_mul_epu32(v, w1e4), _mm256_srli_epi64(v, 32));
+		_mm256_storeu_si256((__m256i *)(void *)(out + j), v);
+	}
+	return !bad;
+}
+#endif
+
 /*
  * The fast path: the whole row pair in one pass over the bytes (no field
  * splitting, SWAR digits, exact division by multiplication), for rows in
@@ -250,15 +311,27 @@ static int fast_pair(struct feed_reader *r, const char *ml, size_t mn,
 	b->n_bid = b->n_ask = 0;
 	int64_t last_ask = INT64_MIN, last_bid = INT64_MAX;
 	uint32_t beg = 0;
+	uint64_t fv[4 * LOB_MAX_N + 4];
+	int batch = 0;
+#if defined(__x86_64__)
+	if (DM_LIKELY(lob_avx2))
+		batch = conv_fields(ol, pos, 4 * nf, fv);
+#endif
 	for (uint32_t i = 0; i < nf; i++) {
 		const uint32_t *e = &pos[4 * i];
 		int64_t apx, asz, bpx, bsz;
-		if (feed_fast_int_plain(ol + beg, e[0] - beg, &apx) ||
-		    feed_fast_int_plain(ol + e[0] + 1, e[1] - e[0] - 1, &asz) ||
-		    feed_fast_int_plain(ol + e[1] + 1, e[2] - e[1] - 1, &bpx) ||
-		    feed_fast_int_plain(ol + e[2] + 1, e[3] - e[2] - 1, &bsz) ||
-		    asz < 0 || bsz < 0)
+		if (DM_LIKELY(batch)) {
+			apx = (int64_t)fv[4 * i];
+			asz = (int64_t)fv[4 * i + 1];
+			bpx = (int64_t)fv[4 * i + 2];
+			bsz = (int64_t)fv[4 * i + 3];
+		} else if (feed_fast_int_plain(ol + beg, e[0] - beg, &apx) ||
+			   feed_fast_int_plain(ol + e[0] + 1, e[1] - e[0] - 1, &asz) ||
+			   feed_fast_int_plain(ol + e[1] + 1, e[2] - e[1] - 1, &bpx) ||
+			   feed_fast_int_plain(ol + e[2] + 1, e[3] - e[2] - 1, &bsz) ||
+			   asz < 0 || bsz < 0) {
 			goto undo;
+		}
 		beg = e[3] + 1;
 		if (asz) {
 			uint64_t q, sz = (uint64_t)asz;
