@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : 2;
 
-	rc = rt_open(&rt, AGENT_EXECUTION, &a, AG_EXEC_VERSION, sizeof(struct ag_exec_state), 0);
+	rc = rt_open(&rt, AGENT_EXECUTION, &a, AG_EXEC_VERSION, AG_EXEC_APP_SIZE, 0);
 	if (rc < 0)
 		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
 	rc = ag_exec_init(&rt);

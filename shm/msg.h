@@ -209,9 +209,12 @@ struct msg_exec_report {
 	uint16_t reason;          /* reject reason code */
 	int64_t  fee_mbrl;        /* fees of this fill in milli-BRL */
 	int64_t  venue_ns;        /* venue time of the event */
+	uint64_t decision_id;     /* the decision behind the order (execution
+	                           * fills it; 0 from a venue) */
 };
 _Static_assert(offsetof(struct msg_exec_report, last_px) == 56, "msg_exec_report.last_px");
-_Static_assert(sizeof(struct msg_exec_report) == 96, "msg_exec_report size");
+_Static_assert(offsetof(struct msg_exec_report, decision_id) == 96, "msg_exec_report.decision_id");
+_Static_assert(sizeof(struct msg_exec_report) == 104, "msg_exec_report size");
 
 struct msg_position {
 	struct msg_hdr hdr;

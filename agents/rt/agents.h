@@ -24,7 +24,8 @@
 #include "libcore/calendar.h"
 #include "libcore/instrument.h"
 #include "libcore/agent/signal.h"
-#include "libcore/agent/venue.h"
+#include "libcore/exec/exec.h"
+#include "libcore/venue/venue.h"
 #include "libcore/book.h"
 #include "libcore/features/features.h"
 #include "libcore/vote/vote.h"
@@ -73,38 +74,32 @@ struct ag_ml_state {
 	uint64_t reloads;
 };
 
-#define AG_EXEC_ORDERS 1024u /* recent orders kept, by client order id */
-#define AG_EXEC_F_JOURNALED 0x1u /* order and fill are in orders.journal */
-#define AG_EXEC_F_REPORTED  0x2u /* its reports are published */
-
-struct ag_exec_order {
-	uint64_t client_order_id;
-	uint64_t decision_id;
-	uint64_t venue_order_id;
-	uint64_t exec_id;     /* of its fill; 0 = none */
-	int64_t  px;          /* limit */
-	int64_t  fill_px;
-	int32_t  qty, cum_qty;
-	int8_t   side;
-	uint8_t  status;      /* final enum exec_status */
-	uint16_t reason;
-	uint32_t flags;       /* AG_EXEC_F_* */
-	int64_t  recv_ns;
-};
-_Static_assert(sizeof(struct ag_exec_order) == 72, "ag_exec_order size");
-
-#define AG_EXEC_VERSION 2u
+/*
+ * Execution's app area: this header, then the order table (libcore/exec,
+ * AG_EXEC_TABLE_CAP slots), then two copies of the venue simulator
+ * (libcore/venue; the simulated exchange, which outlives the process).
+ * A venue step that can change an order or a report runs on a copy of the
+ * current block, then venue_cur flips in one store, so a kill -9 leaves
+ * the venue before or after the step, never half-way.
+ */
+#define AG_EXEC_VERSION   3u
+#define AG_EXEC_TABLE_CAP 1024u
+#define AG_EXEC_TABLE_OFF 4096u
+#define AG_EXEC_VENUE_OFF (AG_EXEC_TABLE_OFF + (128u << 10))
+#define AG_EXEC_VENUE_MAX (256u << 10)
+#define AG_EXEC_APP_SIZE  (AG_EXEC_VENUE_OFF + 2 * AG_EXEC_VENUE_MAX)
 struct ag_exec_state {
-	struct venue_touch touch;   /* last book's best levels */
-	int64_t  touch_ns;          /* exchange time of that book; 0 none */
-	uint64_t last_client_order_id; /* orders arrive in increasing ids */
-	uint64_t next_venue_id, next_exec_id;
-	uint64_t orders, fills, cancels, rejects, votes;
-	int64_t  filled_qty;        /* signed sum of every fill */
-	uint32_t inflight;
-	uint32_t pad;
-	struct ag_exec_order order[AG_EXEC_ORDERS]; /* [client_order_id % N] */
+	uint64_t table_size, venue_size;
+	_Atomic uint32_t venue_cur;   /* the venue copy in use, 0 or 1 */
+	uint32_t have_book;
+	int64_t  last_exch_ns;        /* exchange time of the newest market event */
+	int64_t  last_md_ns;          /* local time it arrived */
+	uint64_t votes, orders_in, dup_orders, refused, reports_out, fills_out;
+	uint64_t venue_full, journal_errors, synthetic;
+	int64_t  filled_qty;          /* signed contracts forwarded as fills */
 };
+_Static_assert(sizeof(struct ag_exec_state) <= AG_EXEC_TABLE_OFF, "exec header fits");
+_Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
 #define AG_RISK_VERSION 3u
 #define AG_RISK_PENDING 256u /* approvals not yet confirmed by a report */
@@ -162,7 +157,6 @@ struct ag_coord_state {
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
 _Static_assert(sizeof(struct ag_feature_state) <= RT_APP_SIZE, "feature state fits");
 _Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
-_Static_assert(sizeof(struct ag_exec_state) <= RT_APP_SIZE, "execution state fits");
 _Static_assert(sizeof(struct ag_risk_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
 

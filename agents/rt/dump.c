@@ -103,15 +103,30 @@ json_t *rt_dump_json(const struct seg *s)
 			}
 			break;
 		case AGENT_EXECUTION:
-			if ((p = app(s, a, AG_EXEC_VERSION, sizeof(struct ag_exec_state)))) {
+			if ((p = app(s, a, AG_EXEC_VERSION, AG_EXEC_APP_SIZE))) {
 				const struct ag_exec_state *d = p;
-				json_object_set_new(o, "orders", json_integer((json_int_t)d->orders));
-				json_object_set_new(o, "fills", json_integer((json_int_t)d->fills));
-				json_object_set_new(o, "cancels", json_integer((json_int_t)d->cancels));
-				json_object_set_new(o, "rejects", json_integer((json_int_t)d->rejects));
+				const struct exec_table *t = (const void *)((const uint8_t *)p +
+									     AG_EXEC_TABLE_OFF);
+				const struct venue *v = (const void *)((const uint8_t *)p +
+					AG_EXEC_VENUE_OFF + (atomic_load(&((struct ag_exec_state *)d)->venue_cur) & 1) *
+					AG_EXEC_VENUE_MAX);
+				const struct venue_totals *vt = venue_totals(v);
+				json_object_set_new(o, "orders", json_integer((json_int_t)t->ctr.orders));
+				json_object_set_new(o, "filled", json_integer((json_int_t)t->ctr.filled));
+				json_object_set_new(o, "cancelled", json_integer((json_int_t)t->ctr.cancels));
+				json_object_set_new(o, "rejected", json_integer((json_int_t)t->ctr.rejects));
+				json_object_set_new(o, "refused", json_integer((json_int_t)d->refused));
+				json_object_set_new(o, "duplicate_orders", json_integer((json_int_t)d->dup_orders));
+				json_object_set_new(o, "open", json_integer((json_int_t)t->ctr.open));
+				json_object_set_new(o, "fills", json_integer((json_int_t)d->fills_out));
 				json_object_set_new(o, "net_filled", json_integer((json_int_t)d->filled_qty));
-				json_object_set_new(o, "last_client_order_id",
-						    json_integer((json_int_t)d->last_client_order_id));
+				json_object_set_new(o, "anomalies", json_integer((json_int_t)t->ctr.anomalies));
+				json_object_set_new(o, "venue", json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
+					"fills", (json_int_t)vt->fills, "buy_qty", (json_int_t)vt->buy_qty,
+					"sell_qty", (json_int_t)vt->sell_qty,
+					"buy_value_ticks", (json_int_t)vt->buy_value,
+					"sell_value_ticks", (json_int_t)vt->sell_value,
+					"fees_brl", (double)vt->fee_mbrl / 1e3));
 			}
 			break;
 		case AGENT_RISK:
