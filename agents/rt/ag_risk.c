@@ -10,8 +10,8 @@
  * newest book arrived.
  *
  * Approvals.  An approved vote opens the order in risk's table under its
- * decision id, which the coordinator also uses as the client order id, so
- * fills and the terminal report of that order release it.  A ballot that
+ * decision id; execution's reports carry that id beside the client order
+ * id, so fills and the terminal report of the order release it.  A ballot that
  * another voter blocks never produces a report: the approval expires
  * after AG_RISK_RESERVE_NS without one.
  *
@@ -178,11 +178,13 @@ static void on_report(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *s
 		      const struct msg_exec_report *r)
 {
 	st->reports++;
-	pend_clear(st, r->client_order_id);
+	/* risk holds an approval under its decision id (reports carry both) */
+	uint64_t id = r->decision_id;
+	pend_clear(st, id);
 	if (r->last_qty > 0 && r->exec_id) {
 		uint32_t cur = atomic_load_explicit(&st->cur, memory_order_relaxed) & 1;
 		st->rs[cur ^ 1] = st->rs[cur];
-		struct risk_fill f = { .exec_id = r->exec_id, .client_order_id = r->client_order_id,
+		struct risk_fill f = { .exec_id = r->exec_id, .client_order_id = id,
 				       .px = r->last_px, .qty = r->last_qty,
 				       .fee_mbrl = r->fee_mbrl, .side = r->side };
 		int rc = risk_on_fill(&st->rs[cur ^ 1], &c->cfg, &f, market_now(rt, st));
@@ -197,9 +199,9 @@ static void on_report(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *s
 			rt_count(&rt->slot->ctr.errors, 1);
 		}
 	}
-	if (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
-	    r->status == EXEC_REJECTED)
-		risk_on_order_done(cur_rs(st), r->client_order_id);
+	if (id && (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+		   r->status == EXEC_REJECTED))
+		risk_on_order_done(cur_rs(st), id);
 }
 
 static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
