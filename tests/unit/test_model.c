@@ -1,0 +1,1098 @@
+/*
+ * test_model.c — the model module (libcore/model): XGBoost training with a
+ * purged hold-out, the metrics, save/load, the flattened evaluator against
+ * XGBoost's own margins, flat_verify refusing a damaged block, bet
+ * sizing, and dm-train end to end.
+ *
+ * Expected values come from outside the code under test: XGBoost's own
+ * predictions for the flat evaluator, hand-worked examples (AUC with ties,
+ * purged masks, bet sizes from the normal table), a naive O(n^2) pair
+ * count for the AUC, and a target the data were generated from.  Data
+ * are small and rounds few so the whole file runs in seconds.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libcore/model/bet.h"
+#include "libcore/model/flat.h"
+#include "libcore/model/xgb.h"
+#include "libcore/types.h"
+#include "tests/helpers.h"
+
+/* jemalloc's control interface, weak: NULL in the sanitizer builds. */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+		   size_t newlen) __attribute__((weak));
+
+#define NF 27u
+
+static void setup(void)
+{
+	t_tmp_init("dmmodel");
+}
+
+static void teardown(void)
+{
+	t_tmp_cleanup();
+}
+
+TestSuite(model, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ------------------------------------------------------------ data */
+
+static double t_unif(struct t_rng *g)
+{
+	return (double)(t_rng_next(g) >> 11) * 0x1p-53;
+}
+
+static double t_normal(struct t_rng *g)
+{
+	double u = t_unif(g), v = t_unif(g);
+
+	return sqrt(-2.0 * log(u + 1e-300)) * cos(2.0 * M_PI * v);
+}
+
+/* n rows of nf N(0,1) features, a share nan_rate of them NaN. */
+static float *t_rows(size_t n, uint32_t nf, double nan_rate, uint64_t seed)
+{
+	struct t_rng g;
+	float *x = malloc(n * nf * sizeof(float));
+
+	cr_assert_not_null(x);
+	t_rng_seed(&g, seed);
+	for (size_t i = 0; i < n * nf; i++)
+		x[i] = t_unif(&g) < nan_rate ? NAN : (float)t_normal(&g);
+	return x;
+}
+
+static double t_val(const float *r, uint32_t j)
+{
+	return isnan(r[j]) ? 0.0 : r[j];
+}
+
+/* Binary target that needs depth: interactions of three features. */
+static float *t_target_deep(const float *x, size_t n, uint32_t nf, uint64_t seed)
+{
+	struct t_rng g;
+	float *y = malloc(n * sizeof(float));
+
+	cr_assert_not_null(y);
+	t_rng_seed(&g, seed);
+	for (size_t i = 0; i < n; i++) {
+		const float *r = x + i * nf;
+		double s = t_val(r, 0) * t_val(r, 1) + (t_val(r, 2) > 0.3 ? 0.8 : -0.5) *
+			   t_val(r, 3) + 0.3 * t_normal(&g);
+		y[i] = s > 0;
+	}
+	return y;
+}
+
+static void t_params(struct model_params *p, uint32_t rounds, uint32_t depth)
+{
+	model_params_default(p);
+	p->n_rounds = rounds;
+	p->max_depth = depth;
+	p->early_stopping_rounds = 0;
+	p->nthread = 1;
+}
+
+static void t_train(struct model *m, const struct model_params *p, const float *x,
+		    const float *y, size_t n, uint32_t nf, struct model_metrics *met)
+{
+	struct model_sample s = { .x = x, .y = y, .n = n, .n_feat = nf };
+	char err[512] = "";
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = model_train(m, p, &s, NULL, NULL, met, err, sizeof(err));
+	cr_assert_eq(rc, 0, "model_train: %d %s", rc, err);
+}
+
+static struct flat *t_flat(const struct model *m)
+{
+	struct flat *f = NULL;
+	char err[512] = "";
+	int rc = flat_create(&f, m, err, sizeof(err));
+
+	cr_assert_eq(rc, 0, "flat_create: %d %s", rc, err);
+	return f;
+}
+
+/*
+ * The flat margins of n random rows (a share of NaN) against XGBoost's
+ * output_margin: returns the largest |difference| and counts exact ones.
+ */
+static double t_compare(const struct flat *f, const struct model *m, size_t n,
+			uint64_t seed, size_t *exact)
+{
+	float *x = t_rows(n, m->n_feat, 0.1, seed);
+	float *a = malloc(n * m->n_out * sizeof(float));
+	float *b = malloc(n * m->n_out * sizeof(float));
+	char err[512] = "";
+	double worst = 0;
+
+	cr_assert(a && b);
+	cr_assert_eq(model_predict(m, x, n, 1, a, err, sizeof(err)), 0, "%s", err);
+	for (size_t i = 0; i < n; i++)
+		flat_margin(f, x + i * m->n_feat, b + i * m->n_out);
+	*exact = 0;
+	for (size_t i = 0; i < n * m->n_out; i++) {
+		double d = fabs((double)a[i] - (double)b[i]);
+
+		cr_assert(!isnan(d), "output %zu: NaN", i);
+		if (d > worst)
+			worst = d;
+		*exact += a[i] == b[i];
+	}
+	free(x);
+	free(a);
+	free(b);
+	return worst;
+}
+
+/* ------------------------------------------------------------ flat = XGBoost */
+
+Test(model, flat_equals_xgboost_binary_with_nans)
+{
+	struct model_params p;
+	struct model m;
+	size_t n = 4000, exact;
+	float *x = t_rows(n, NF, 0.05, 1), *y = t_target_deep(x, n, NF, 2);
+
+	t_params(&p, 30, 6);
+	p.base_score = 0.3;        /* a base margin of logit(0.3), not 0 */
+	t_train(&m, &p, x, y, n, NF, NULL);
+	struct flat *f = t_flat(&m);
+
+	cr_assert_eq(f->layout, FLAT_PERFECT);
+	cr_assert_eq(f->depth, 6, "trees should reach max_depth; depth %u", f->depth);
+	cr_assert_eq(f->n_trees, 30);
+	cr_assert_eq(f->n_out, 1);
+	double d = t_compare(f, &m, 10000, 3, &exact);
+	cr_assert_leq(d, 1e-6, "max |flat - XGBoost| = %g", d);
+	/* the same float operations in the same order: bit for bit */
+	cr_assert_eq(exact, 10000, "%zu of 10000 margins bit-identical", exact);
+	char err[512] = "";
+	cr_assert_eq(flat_verify(f, &m, NULL, 0, 4000, 0.0, 5, NULL, err, sizeof(err)), 0, "%s",
+		     err);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, flat_equals_xgboost_three_classes)
+{
+	struct model_params p;
+	struct model m;
+	struct t_rng g;
+	size_t n = 3000, exact;
+	float *x = t_rows(n, NF, 0.05, 4), *y = malloc(n * sizeof(float));
+
+	cr_assert_not_null(y);
+	t_rng_seed(&g, 5);
+	for (size_t i = 0; i < n; i++) {
+		const float *r = x + i * NF;
+		double a = t_val(r, 0) + 0.5 * t_normal(&g), b = t_val(r, 1) * t_val(r, 2);
+
+		y[i] = a > 0.5 ? 2.0f : b > 0 ? 1.0f : 0.0f;
+	}
+	t_params(&p, 15, 5);
+	p.objective = MODEL_OBJ_MULTI;
+	p.num_class = 3;
+	t_train(&m, &p, x, y, n, NF, NULL);
+	cr_assert_eq(m.n_out, 3);
+	struct flat *f = t_flat(&m);
+
+	cr_assert_eq(f->n_out, 3);
+	cr_assert_eq(f->n_trees, 45);
+	double d = t_compare(f, &m, 10000, 6, &exact);
+	cr_assert_leq(d, 1e-6, "max |flat - XGBoost| = %g", d);
+	cr_assert_eq(exact, 30000, "%zu of 30000 margins bit-identical", exact);
+	/* and on rows at the split thresholds, a float step either side */
+	char err[512] = "";
+	cr_assert_eq(flat_verify(f, &m, x, n, 4000, 0.0, 5, NULL, err, sizeof(err)), 0, "%s",
+		     err);
+
+	/* probabilities: softmax of the margins, rows sum to 1 */
+	double xd[NF], pr[3];
+	float xf[NF], mg[3];
+	for (uint32_t j = 0; j < NF; j++)
+		xf[j] = (float)(xd[j] = 0.1 * j - 1.0);
+	cr_assert_eq(flat_predict(f, xd, pr), 3);
+	flat_margin(f, xf, mg);
+	double z = exp(mg[0]) + exp(mg[1]) + exp(mg[2]);
+	for (int k = 0; k < 3; k++)
+		cr_assert_float_eq(pr[k], exp(mg[k]) / z, 1e-12);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, flat_general_layout_for_deep_trees)
+{
+	struct model_params p;
+	struct model m;
+	size_t n = 3000, exact;
+	float *x = t_rows(n, 8, 0.05, 7), *y = malloc(n * sizeof(float));
+	struct t_rng g;
+
+	cr_assert_not_null(y);
+	t_rng_seed(&g, 8);
+	for (size_t i = 0; i < n; i++)
+		y[i] = t_unif(&g) < 0.5;   /* noise: trees grow as deep as allowed */
+	t_params(&p, 5, 11);
+	p.min_child_weight = 0;
+	p.subsample = 1;
+	p.colsample_bytree = 1;
+	t_train(&m, &p, x, y, n, 8, NULL);
+	struct flat *f = t_flat(&m);
+
+	cr_assert_gt(f->depth, FLAT_PERFECT_MAX_DEPTH, "depth %u", f->depth);
+	cr_assert_eq(f->layout, FLAT_GENERAL);
+	double d = t_compare(f, &m, 5000, 9, &exact);
+	cr_assert_leq(d, 1e-6, "max |flat - XGBoost| = %g", d);
+	cr_assert_eq(exact, 5000);
+	char err[512] = "";
+	cr_assert_eq(flat_verify(f, &m, x, n, 4000, 0.0, 5, NULL, err, sizeof(err)), 0, "%s",
+		     err);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, flat_memsize_and_init_refuse_small_memory)
+{
+	struct model_params p;
+	struct model m;
+	size_t n = 500, need, len = 0;
+	const char *js = NULL;
+	float *x = t_rows(n, 4, 0, 10), *y = t_target_deep(x, n, 4, 11);
+	char err[512];
+
+	t_params(&p, 3, 3);
+	t_train(&m, &p, x, y, n, 4, NULL);
+	cr_assert_eq(model_json(&m, &js, &len, err, sizeof(err)), 0);
+	need = flat_memsize(js, len, err, sizeof(err));
+	/* header (128) + 3 perfect trees of depth <= 3 (8 node slots x 8 +
+	 * 8 leaves x 4 = 96 -> 128 bytes each) + the class bytes (64) */
+	cr_assert_gt(need, 0, "%s", err);
+	cr_assert_leq(need, 128 + 3 * 128 + 64);
+	void *mem = aligned_alloc(64, need);
+	cr_assert_eq(flat_init(mem, need - 1, js, len, err, sizeof(err)), -ENOSPC);
+	cr_assert_eq(flat_init((struct flat *)((char *)mem + 8), need - 64, js, len, err,
+			       sizeof(err)), -EINVAL);
+	cr_assert_eq(flat_init(mem, need, js, len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(((struct flat *)mem)->size, need);
+	cr_assert_eq(((struct flat *)mem)->magic, FLAT_MAGIC);
+	cr_assert_eq(flat_memsize("{\"learner\":{}}", 14, err, sizeof(err)), 0);
+	cr_assert_eq(flat_init(mem, need, "{\"learner\":{}}", 14, err, sizeof(err)),
+		     -DM_ECORRUPT);
+	cr_assert_eq(flat_init(mem, need, "not json", 8, err, sizeof(err)), -DM_ECORRUPT);
+	free(mem);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+/* ------------------------------------------------------------ flat_verify */
+
+Test(model, flat_verify_accepts_the_model_and_refuses_tampering)
+{
+	struct model_params p;
+	struct model m;
+	struct flat_check c;
+	size_t n = 3000;
+	float *x = t_rows(n, NF, 0.02, 12), *y = t_target_deep(x, n, NF, 13);
+	char err[512] = "";
+
+	t_params(&p, 20, 6);
+	t_train(&m, &p, x, y, n, NF, NULL);
+	struct flat *f = t_flat(&m);
+	cr_assert_eq(flat_verify(f, &m, x, n, 3000, 1e-6, 1, &c, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(c.rows, 3000);
+	cr_assert_eq(c.exact, c.outputs);
+
+	/* a copy of the block with one threshold moved: tree 0's root */
+	struct flat *g = aligned_alloc(64, f->size);
+	cr_assert_not_null(g);
+	memcpy(g, f, f->size);
+	struct flat_node *root = (struct flat_node *)flat_tree_nodes(g, 0) + 1;
+	root->thr_key = flat_key(flat_key_float(root->thr_key + 1) + 0.5f) - 1;
+	int rc = flat_verify(g, &m, x, n, 3000, 1e-6, 1, &c, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECORRUPT, "tampered threshold accepted (rc %d)", rc);
+	cr_assert(strstr(err, "differs from XGBoost"), "%s", err);
+	cr_assert_gt(c.max_diff, 1e-6);
+
+	/* the same threshold one float step up (consecutive keys are
+	 * consecutive floats): only the edge rows see it */
+	memcpy(g, f, f->size);
+	root = (struct flat_node *)flat_tree_nodes(g, 0) + 1;
+	cr_assert_eq(flat_key_float(root->thr_key + 2),
+		     nextafterf(flat_key_float(root->thr_key + 1), INFINITY));
+	root->thr_key += 1;
+	rc = flat_verify(g, &m, x, n, 3000, 1e-6, 1, &c, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECORRUPT, "threshold one ulp off accepted");
+
+	/* the root's missing-value direction flipped */
+	memcpy(g, f, f->size);
+	root = (struct flat_node *)flat_tree_nodes(g, 0) + 1;
+	root->off = root->off >= g->n_feat ? root->off - g->n_feat : root->off + g->n_feat;
+	rc = flat_verify(g, &m, x, n, 3000, 1e-6, 1, &c, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECORRUPT, "flipped default direction accepted");
+
+	/* a leaf value off by 1e-5 */
+	memcpy(g, f, f->size);
+	float *leaf = (float *)flat_tree_leaves(g, 0);
+	for (uint32_t i = 0; i < g->tree_leaves; i++)
+		leaf[i] += 1e-5f;
+	rc = flat_verify(g, &m, x, n, 3000, 1e-6, 1, &c, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECORRUPT, "changed leaves accepted");
+
+	/* without a sample, the threshold-built rows still catch the moved root */
+	memcpy(g, f, f->size);
+	root = (struct flat_node *)flat_tree_nodes(g, 0) + 1;
+	root->thr_key -= 1;
+	rc = flat_verify(g, &m, NULL, 0, 3000, 1e-6, 1, &c, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECORRUPT, "sample-free check missed a one-ulp change");
+	cr_assert_eq(flat_verify(f, &m, NULL, 0, 3000, 1e-6, 1, &c, err, sizeof(err)), 0,
+		     "%s", err);
+	free(g);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+/* ------------------------------------------------------------ training */
+
+/* label = x0 + 0.5 x1 + noise > 0 over 5 features */
+static void t_learnable(size_t n, float **px, float **py, uint64_t seed)
+{
+	struct t_rng g;
+	float *x = t_rows(n, 5, 0, seed), *y = malloc(n * sizeof(float));
+
+	cr_assert_not_null(y);
+	t_rng_seed(&g, seed + 1);
+	for (size_t i = 0; i < n; i++)
+		y[i] = x[i * 5] + 0.5f * x[i * 5 + 1] + 0.3 * t_normal(&g) > 0;
+	*px = x;
+	*py = y;
+}
+
+Test(model, learnable_target_reaches_holdout_auc_above_0_9)
+{
+	struct model_params p;
+	struct model m;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	float *x, *y;
+	size_t n = 5000;
+
+	cr_assert_not_null(met);
+	t_learnable(n, &x, &y, 20);
+	t_params(&p, 60, 4);
+	p.early_stopping_rounds = 10;
+	t_train(&m, &p, x, y, n, 5, met);
+	cr_assert_eq(met->n_holdout, 1000);
+	cr_assert_eq(met->n_train, 4000);
+	cr_assert_gt(met->holdout.auc, 0.9, "hold-out AUC %g", met->holdout.auc);
+	cr_assert_gt(met->holdout.accuracy, 0.8);
+	/* the metrics agree with an independent recomputation on the hold-out */
+	float *pr = malloc(1000 * sizeof(float));
+	double *pd = malloc(1000 * sizeof(double));
+	char err[256];
+	cr_assert_eq(model_predict(&m, x + 4000 * 5, 1000, 0, pr, err, sizeof(err)), 0);
+	size_t tp = 0, fp = 0, fn = 0, tn = 0;
+	double ll = 0;
+	for (size_t i = 0; i < 1000; i++) {
+		int t = y[4000 + i] > 0.5f, d = pr[i] >= 0.5f;
+		pd[i] = pr[i];
+		tp += t && d;
+		fp += !t && d;
+		fn += t && !d;
+		tn += !t && !d;
+		ll -= t ? log(pr[i]) : log(1.0 - pr[i]);
+	}
+	cr_assert_eq(met->holdout.tp, tp);
+	cr_assert_eq(met->holdout.fp, fp);
+	cr_assert_eq(met->holdout.fn, fn);
+	cr_assert_eq(met->holdout.tn, tn);
+	cr_assert_float_eq(met->holdout.precision, (double)tp / (tp + fp), 1e-12);
+	cr_assert_float_eq(met->holdout.recall, (double)tp / (tp + fn), 1e-12);
+	cr_assert_float_eq(met->holdout.logloss, ll / 1000, 1e-9);
+	/* x0 carries the signal: most gain */
+	cr_assert_eq(met->imp[0].index, 0, "top feature %s", met->imp[0].name);
+	cr_assert_str_eq(met->imp[0].name, "f0");
+	cr_assert_gt(met->imp[0].total_gain, met->imp[1].total_gain);
+	free(pr);
+	free(pd);
+	free(met);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, shuffled_labels_stay_near_auc_one_half)
+{
+	struct model_params p;
+	struct model m;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	struct t_rng g;
+	float *x, *y;
+	size_t n = 5000;
+
+	cr_assert_not_null(met);
+	t_learnable(n, &x, &y, 30);
+	t_rng_seed(&g, 31);
+	for (size_t i = n - 1; i > 0; i--) {    /* Fisher-Yates */
+		size_t j = t_rng_below(&g, i + 1);
+		float t = y[i];
+		y[i] = y[j];
+		y[j] = t;
+	}
+	t_params(&p, 40, 4);
+	t_train(&m, &p, x, y, n, 5, met);
+	cr_assert(met->holdout.auc > 0.4 && met->holdout.auc < 0.6, "hold-out AUC %g",
+		  met->holdout.auc);
+	free(met);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, early_stopping_keeps_the_best_round)
+{
+	struct model_params p;
+	struct model m;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	struct t_rng g;
+	size_t n = 2000;
+	float *x = t_rows(n, 6, 0, 40), *y = malloc(n * sizeof(float));
+
+	cr_assert(met && y);
+	t_rng_seed(&g, 41);
+	for (size_t i = 0; i < n; i++)     /* weak signal: overfits quickly */
+		y[i] = x[i * 6] * 0.2 + t_normal(&g) > 0;
+	t_params(&p, 300, 6);
+	p.eta = 0.5;
+	p.early_stopping_rounds = 5;
+	t_train(&m, &p, x, y, n, 6, met);
+	cr_assert_lt(met->rounds_run, 300, "never stopped");
+	cr_assert_eq(met->rounds_run, met->best_iteration + 1 + 5);
+	cr_assert_eq(m.n_rounds, met->best_iteration + 1, "kept %u rounds", m.n_rounds);
+	cr_assert_eq(m.best_iteration, (int32_t)met->best_iteration);
+	/* the kept model's hold-out loss is the best one XGBoost reported */
+	cr_assert_float_eq(met->holdout.logloss, met->best_holdout_loss, 1e-6);
+	free(met);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, training_purges_rows_whose_labels_reach_the_holdout)
+{
+	struct model_params p;
+	struct model m;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	size_t n = 1000;
+	float *x, *y;
+	int64_t *t0 = malloc(n * sizeof(int64_t)), *t1 = malloc(n * sizeof(int64_t));
+
+	cr_assert(met && t0 && t1);
+	t_learnable(n, &x, &y, 50);
+	for (size_t i = 0; i < n; i++) {
+		t0[i] = 10 * (int64_t)i;         /* events every 10 feature rows */
+		t1[i] = t0[i] + 35;              /* spans reach 3 events ahead */
+	}
+	struct model_sample s = { .x = x, .y = y, .t0 = t0, .t1 = t1, .n = n, .n_feat = 5 };
+	char err[256];
+	t_params(&p, 5, 3);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_train(&m, &p, &s, NULL, NULL, met, err, sizeof(err)), 0, "%s", err);
+	/* hold-out rows 800..999 start at t = 8000; rows 797..799 end at
+	 * 7965 + 35 = 8000 and later: purged */
+	cr_assert_eq(met->n_holdout, 200);
+	cr_assert_eq(met->n_purged, 3);
+	cr_assert_eq(met->n_train, 797);
+	cr_assert_eq(met->holdout_t0, 8000);
+	cr_assert_eq(met->holdout_t1, 9990 + 35);
+	/* rows out of time order are refused */
+	t0[10] = 0;
+	cr_assert_eq(model_train(&m, &p, &s, NULL, NULL, met, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "time order"), "%s", err);
+	free(met);
+	model_close(&m);
+	free(x);
+	free(y);
+	free(t0);
+	free(t1);
+}
+
+Test(model, params_defaults_and_checks)
+{
+	struct model_params p;
+	char err[256];
+
+	model_params_default(&p);
+	cr_assert_eq(p.objective, MODEL_OBJ_BINARY);
+	cr_assert_eq(p.max_depth, 6);
+	cr_assert_eq(p.n_rounds, 200);
+	cr_assert_eq(p.early_stopping_rounds, 20);
+	cr_assert_eq(p.tree_method, MODEL_TREE_HIST);
+	cr_assert_float_eq(p.eta, 0.1, 0);
+	cr_assert_float_eq(p.holdout, 0.2, 0);
+	cr_assert_eq(model_params_check(&p, err, sizeof(err)), 0);
+	p.eta = 0;
+	cr_assert_eq(model_params_check(&p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "eta"), "%s", err);
+	model_params_default(&p);
+	p.objective = MODEL_OBJ_MULTI;
+	p.num_class = 1;
+	cr_assert_eq(model_params_check(&p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "num_class"), "%s", err);
+	model_params_default(&p);
+	p.holdout = NAN;
+	cr_assert_eq(model_params_check(&p, err, sizeof(err)), -EINVAL);
+}
+
+/* ------------------------------------------------------------ save / load */
+
+Test(model, save_load_round_trip_predicts_identically)
+{
+	struct model_params p;
+	struct model m, l;
+	size_t n = 2000;
+	float *x = t_rows(n, NF, 0.05, 60), *y = t_target_deep(x, n, NF, 61);
+	const char *names[NF];
+	char nb[NF][16], err[512];
+
+	for (uint32_t j = 0; j < NF; j++) {
+		snprintf(nb[j], sizeof(nb[j]), "feat_%u", j);
+		names[j] = nb[j];
+	}
+	t_params(&p, 25, 5);
+	p.early_stopping_rounds = 3;
+	struct model_sample s = { .x = x, .y = y, .n = n, .n_feat = NF, .names = names };
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_train(&m, &p, &s, NULL, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+	const char *path = t_tmp_path("m.json");
+	cr_assert_eq(model_save(&m, path, err, sizeof(err)), 0, "%s", err);
+	memset(&l, 0, sizeof(l));
+	cr_assert_eq(model_load(&l, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(l.n_feat, NF);
+	cr_assert_eq(l.n_out, 1);
+	cr_assert_eq(l.n_rounds, m.n_rounds);
+	cr_assert_eq(l.best_iteration, m.best_iteration);
+	cr_assert_str_eq(l.feat_names[26], "feat_26");
+
+	float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+	cr_assert_eq(model_predict(&m, x, n, 0, a, err, sizeof(err)), 0);
+	cr_assert_eq(model_predict(&l, x, n, 0, b, err, sizeof(err)), 0);
+	cr_assert_eq(memcmp(a, b, n * sizeof(float)), 0, "probabilities differ after load");
+	cr_assert_eq(model_predict(&m, x, n, 1, a, err, sizeof(err)), 0);
+	cr_assert_eq(model_predict(&l, x, n, 1, b, err, sizeof(err)), 0);
+	cr_assert_eq(memcmp(a, b, n * sizeof(float)), 0, "margins differ after load");
+	/* the flat block built from either is the same bytes */
+	struct flat *fm = t_flat(&m), *fl = t_flat(&l);
+	cr_assert_eq(fm->size, fl->size);
+	cr_assert_eq(memcmp(fm, fl, fm->size), 0);
+	/* no temporary left beside the file */
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	cr_assert_neq(access(tmp, F_OK), 0);
+	/* load errors name the file */
+	cr_assert_lt(model_load(&l, t_tmp_path("none.json"), err, sizeof(err)), 0);
+	cr_assert(strstr(err, "none.json"), "%s", err);
+	t_write_file(t_tmp_path("bad.json"), "{\"learner\": 1}");
+	cr_assert_lt(model_load(&l, t_tmp_path("bad.json"), err, sizeof(err)), 0);
+	cr_assert(strstr(err, "bad.json"), "%s", err);
+	flat_free(fm);
+	flat_free(fl);
+	free(a);
+	free(b);
+	model_close(&m);
+	model_close(&l);
+	free(x);
+	free(y);
+}
+
+Test(model, load_refuses_an_objective_it_cannot_evaluate)
+{
+	size_t n = 200;
+	float *x = t_rows(n, 3, 0, 70), *y = malloc(n * sizeof(float));
+	DMatrixHandle d;
+	BoosterHandle b;
+	bst_ulong len;
+	const char *buf;
+	struct model m;
+	char err[512];
+
+	for (size_t i = 0; i < n; i++)
+		y[i] = x[i * 3] * 2;
+	cr_assert_eq(XGDMatrixCreateFromMat(x, n, 3, NAN, &d), 0);
+	cr_assert_eq(XGDMatrixSetFloatInfo(d, "label", y, n), 0);
+	cr_assert_eq(XGBoosterCreate(&d, 1, &b), 0);
+	cr_assert_eq(XGBoosterSetParam(b, "objective", "reg:squarederror"), 0);
+	cr_assert_eq(XGBoosterSetParam(b, "nthread", "1"), 0);
+	cr_assert_eq(XGBoosterUpdateOneIter(b, 0, d), 0);
+	cr_assert_eq(XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &len, &buf), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load_buffer(&m, buf, len, err, sizeof(err)), -DM_ECORRUPT);
+	cr_assert(strstr(err, "reg:squarederror"), "%s", err);
+	cr_assert_eq(flat_memsize(buf, len, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "reg:squarederror"), "%s", err);
+	XGBoosterFree(b);
+	XGDMatrixFree(d);
+	free(x);
+	free(y);
+}
+
+/* ------------------------------------------------------------ AUC */
+
+Test(model, auc_hand_case_with_ties)
+{
+	/* positives 0.35, 0.8, 0.4; negatives 0.1, 0.4, 0.4.
+	 * 0.35 beats 0.1 (1); 0.8 beats all three (3); 0.4 beats 0.1 and ties
+	 * two 0.4s (1 + 0.5 + 0.5): 6 of 9 pairs.  Mid-ranks: 0.1 -> 1,
+	 * 0.35 -> 2, the three 0.4s -> 4, 0.8 -> 6; positives 2 + 4 + 6 = 12,
+	 * U = 12 - 3*4/2 = 6, AUC = 6/9. */
+	const double s[6] = { 0.1, 0.4, 0.35, 0.8, 0.4, 0.4 };
+	const float y[6] = { 0, 0, 1, 1, 1, 0 };
+
+	cr_assert_float_eq(model_auc(s, y, NULL, 6), 6.0 / 9.0, 1e-15);
+	/* weights: the 0.8 positive counts 3 times -> pairs (1 + 9 + 2) of 15 */
+	const float w[6] = { 1, 1, 1, 3, 1, 1 };
+	cr_assert_float_eq(model_auc(s, y, w, 6), 12.0 / 15.0, 1e-15);
+	/* all one score: one half; one class only: undefined */
+	const double same[4] = { 0.5, 0.5, 0.5, 0.5 };
+	const float y2[4] = { 0, 1, 0, 1 }, y1[4] = { 1, 1, 1, 1 };
+	cr_assert_float_eq(model_auc(same, y2, NULL, 4), 0.5, 1e-15);
+	cr_assert(isnan(model_auc(same, y1, NULL, 4)));
+	/* perfect and reversed */
+	const double up[4] = { 0.1, 0.9, 0.2, 0.8 };
+	cr_assert_float_eq(model_auc(up, y2, NULL, 4), 1.0, 1e-15);
+	const float y3[4] = { 1, 0, 1, 0 };
+	cr_assert_float_eq(model_auc(up, y3, NULL, 4), 0.0, 1e-15);
+}
+
+Test(model, auc_equals_naive_pair_count)
+{
+	struct t_rng g;
+	size_t n = 600;
+	double *s = malloc(n * sizeof(double));
+	float *y = malloc(n * sizeof(float)), *w = malloc(n * sizeof(float));
+
+	cr_assert(s && y && w);
+	t_rng_seed(&g, 80);
+	for (int rep = 0; rep < 5; rep++) {
+		for (size_t i = 0; i < n; i++) {
+			y[i] = t_unif(&g) < 0.4;
+			/* one decimal: many ties; positives a little higher */
+			s[i] = round((t_unif(&g) + 0.2 * y[i]) * 10) / 10;
+			w[i] = (float)(0.5 + t_unif(&g));
+		}
+		double num = 0, den = 0, numw = 0, denw = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++) {
+				if (!(y[i] == 1 && y[j] == 0))
+					continue;
+				double win = s[i] > s[j] ? 1 : s[i] == s[j] ? 0.5 : 0;
+				num += win;
+				den += 1;
+				numw += (double)w[i] * w[j] * win;
+				denw += (double)w[i] * w[j];
+			}
+		cr_assert_float_eq(model_auc(s, y, NULL, n), num / den, 1e-12);
+		cr_assert_float_eq(model_auc(s, y, w, n), numw / denw, 1e-9);
+	}
+	free(s);
+	free(y);
+	free(w);
+}
+
+Test(model, eval_probs_hand_case)
+{
+	/* threshold 0.5: predictions 1 1 0 1 0 0 vs truth 1 0 0 1 1 0:
+	 * tp 2, fp 1, fn 1, tn 2 */
+	const double p[6] = { 0.9, 0.6, 0.2, 0.5, 0.4, 0.1 };
+	const float y[6] = { 1, 0, 0, 1, 1, 0 };
+	struct model_eval e;
+
+	cr_assert_eq(model_eval_probs(p, y, 6, 1, 0.5, &e), 0);
+	cr_assert_eq(e.tp, 2);
+	cr_assert_eq(e.fp, 1);
+	cr_assert_eq(e.fn, 1);
+	cr_assert_eq(e.tn, 2);
+	cr_assert_float_eq(e.precision, 2.0 / 3.0, 1e-15);
+	cr_assert_float_eq(e.recall, 2.0 / 3.0, 1e-15);
+	cr_assert_float_eq(e.accuracy, 4.0 / 6.0, 1e-15);
+	double ll = -(log(0.9) + log(0.4) + log(0.8) + log(0.5) + log(0.4) + log(0.9)) / 6;
+	cr_assert_float_eq(e.logloss, ll, 1e-14);
+	/* positives 0.9 0.5 0.4 vs negatives 0.6 0.2 0.1: 0.9 beats 3, 0.5
+	 * beats 2, 0.4 beats 2: 7 of 9 */
+	cr_assert_float_eq(e.auc, 7.0 / 9.0, 1e-15);
+
+	/* three classes: argmax 0, 2, 1, 2 vs truth 0, 2, 2, 1 */
+	const double q[12] = { 0.6, 0.3, 0.1,  0.1, 0.2, 0.7,  0.2, 0.5, 0.3,  0.3, 0.3, 0.4 };
+	const float z[4] = { 0, 2, 2, 1 };
+	cr_assert_eq(model_eval_probs(q, z, 4, 3, 0.5, &e), 0);
+	cr_assert_float_eq(e.accuracy, 0.5, 1e-15);
+	cr_assert_float_eq(e.logloss, -(log(0.6) + log(0.7) + log(0.3) + log(0.3)) / 4, 1e-14);
+	/* precision per predicted class: 0 -> 1/1, 1 -> 0/1, 2 -> 1/2 */
+	cr_assert_float_eq(e.precision, (1.0 + 0.0 + 0.5) / 3, 1e-15);
+	/* recall per true class: 0 -> 1/1, 1 -> 0/1, 2 -> 1/2 */
+	cr_assert_float_eq(e.recall, (1.0 + 0.0 + 0.5) / 3, 1e-15);
+	const float bad[4] = { 0, 3, 1, 1 };
+	cr_assert_eq(model_eval_probs(q, bad, 4, 3, 0.5, &e), -EINVAL);
+}
+
+/* ------------------------------------------------------------ purged split */
+
+static void t_expect_mask(const uint8_t *got, const char *want, size_t n)
+{
+	/* want: T train, X test, P purged, E embargoed */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t k = want[i] == 'T' ? MODEL_SPLIT_TRAIN : want[i] == 'X' ? MODEL_SPLIT_TEST :
+			    want[i] == 'P' ? MODEL_SPLIT_PURGED : MODEL_SPLIT_EMBARGOED;
+		cr_assert_eq(got[i], k, "row %zu: got %u, want %c (%s)", i, got[i], want[i], want);
+	}
+}
+
+Test(model, purged_split_hand_masks)
+{
+	/* ten events at rows 0..9, each label spanning 3 rows [i, i + 2] */
+	int64_t t0[10], t1[10];
+	uint8_t mk[10];
+	struct model_split_counts c;
+
+	for (int i = 0; i < 10; i++) {
+		t0[i] = i;
+		t1[i] = i + 2;
+	}
+	/* test rows 4, 5: window [4, 7].  Rows 2, 3 end at 4, 5 >= 4: purged;
+	 * rows 6, 7 start at 6, 7 <= 7: purged; embargo 2 drops rows starting
+	 * in (7, 9]: 8, 9. */
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 2, mk, &c), 0);
+	t_expect_mask(mk, "TTPPXXPPEE", 10);
+	cr_assert_eq(c.train, 2);
+	cr_assert_eq(c.test, 2);
+	cr_assert_eq(c.purged, 4);
+	cr_assert_eq(c.embargoed, 2);
+	/* embargo 1: only row 8 */
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 1, mk, NULL), 0);
+	t_expect_mask(mk, "TTPPXXPPET", 10);
+	/* no embargo */
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 0, mk, NULL), 0);
+	t_expect_mask(mk, "TTPPXXPPTT", 10);
+	/* final hold-out rows 7..9: window [7, 11]; rows 5, 6 end at 7, 8 */
+	cr_assert_eq(model_split_purged(t0, t1, 10, 7, 10, 5, mk, &c), 0);
+	t_expect_mask(mk, "TTTTTPPXXX", 10);
+	cr_assert_eq(c.embargoed, 0);
+	/* a long label at row 0 reaching row 5 is purged too */
+	t1[0] = 5;
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 0, mk, NULL), 0);
+	t_expect_mask(mk, "PTPPXXPPTT", 10);
+	/* point labels (t1 = t0): nothing to purge */
+	for (int i = 0; i < 10; i++)
+		t1[i] = t0[i];
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 0, mk, NULL), 0);
+	t_expect_mask(mk, "TTTTXXTTTT", 10);
+	/* bad arguments */
+	cr_assert_eq(model_split_purged(t0, t1, 10, 6, 6, 0, mk, NULL), -EINVAL);
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 11, 0, mk, NULL), -EINVAL);
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, -1, mk, NULL), -EINVAL);
+	t1[3] = 2;
+	cr_assert_eq(model_split_purged(t0, t1, 10, 4, 6, 0, mk, NULL), -EINVAL);
+}
+
+/* ------------------------------------------------------------ bet sizing */
+
+Test(model, bet_size_hand_values)
+{
+	/* p = 0.7, K = 2: z = 0.2 / sqrt(0.21) = 0.43644, Phi(z) = 0.66874
+	 * (normal table), m = 2 Phi - 1 = 0.33748 */
+	cr_assert_float_eq(bet_size_raw(0.7, 2), 0.33748, 1e-4);
+	cr_assert_float_eq(bet_size_raw(0.3, 2), -0.33748, 1e-4);
+	/* p = 0.6, K = 3: z = (0.6 - 1/3) / sqrt(0.24) = 0.54433, Phi = 0.70689 */
+	cr_assert_float_eq(bet_size_raw(0.6, 3), 0.41379, 1e-4);
+	/* p = 0.9, K = 3: z = 0.56667 / 0.3 = 1.88889, Phi = 0.97055 */
+	cr_assert_float_eq(bet_size_raw(0.9, 3), 0.94109, 1e-4);
+	/* p = 1/K: no bet; the ends */
+	cr_assert_float_eq(bet_size_raw(0.5, 2), 0.0, 1e-15);
+	cr_assert_float_eq(bet_size_raw(1.0 / 3.0, 3), 0.0, 1e-15);
+	cr_assert_float_eq(bet_size_raw(1.0, 2), 1.0, 0);
+	cr_assert_float_eq(bet_size_raw(0.0, 2), -1.0, 0);
+	cr_assert_float_eq(bet_size_raw(NAN, 2), 0.0, 0);
+	cr_assert_float_eq(bet_size_raw(0.7, 1), 0.0, 0);
+
+	/* contracts, max 10 */
+	cr_assert_eq(bet_size(0.7, 2, 10, 1), 3);     /* 3.37 */
+	cr_assert_eq(bet_size(0.7, 2, 10, 2), 4);     /* 3.37 / 2 = 1.69 -> 2 steps */
+	cr_assert_eq(bet_size(0.6, 3, 10, 1), 4);     /* 4.14 */
+	cr_assert_eq(bet_size(0.9, 3, 10, 1), 9);     /* 9.41 */
+	cr_assert_eq(bet_size(0.9, 3, 10, 4), 8);     /* 9.41 / 4 = 2.35 -> 2 steps */
+	cr_assert_eq(bet_size(0.99, 2, 10, 4), 8);    /* 2.5 -> 3 steps = 12, cap 8 */
+	cr_assert_eq(bet_size(0.99, 2, 10, 1), 10);   /* m = 0.999999 */
+	cr_assert_eq(bet_size(0.3, 2, 10, 1), -3);
+	cr_assert_eq(bet_size(0.55, 2, 10, 1), 1);    /* 0.80 */
+	cr_assert_eq(bet_size(0.55, 2, 5, 1), 0);     /* 0.40 */
+	cr_assert_eq(bet_size(0.7, 2, 0, 1), 0);
+	cr_assert_eq(bet_size(0.7, 2, 10, 0), 3);     /* step < 1 counts as 1 */
+}
+
+/* ------------------------------------------------------------ hot path */
+
+static uint64_t t_counter(const char *name)
+{
+	uint64_t v = 0;
+	size_t sz = sizeof(v);
+
+	cr_assert_eq(mallctl(name, &v, &sz, NULL, 0), 0);
+	return v;
+}
+
+Test(model, flat_predict_allocates_nothing)
+{
+#if T_SANITIZED
+	cr_skip_test("sanitizer build: its allocator replaces jemalloc");
+#endif
+	if (!mallctl)
+		cr_skip_test("jemalloc is not linked");
+	struct model_params p;
+	struct model m;
+	size_t n = 1000;
+	float *x = t_rows(n, NF, 0.05, 90), *y = t_target_deep(x, n, NF, 91);
+	double xd[NF], out[1], sink = 0;
+
+	t_params(&p, 10, 6);
+	t_train(&m, &p, x, y, n, NF, NULL);
+	struct flat *f = t_flat(&m);
+	uint64_t a0 = t_counter("thread.allocated"), d0 = t_counter("thread.deallocated");
+	for (size_t i = 0; i < 100000; i++) {
+		for (uint32_t j = 0; j < NF; j++)
+			xd[j] = x[(i % n) * NF + j];
+		flat_predict(f, xd, out);
+		sink += out[0];
+	}
+	cr_assert_eq(t_counter("thread.allocated") - a0, 0);
+	cr_assert_eq(t_counter("thread.deallocated") - d0, 0);
+	cr_assert(sink > 0);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+/* ------------------------------------------------------------ dm-train */
+
+static char t_tool[PATH_MAX + 32];
+
+static int t_have_tool(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return 0;
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(t_tool, sizeof(t_tool), "%s/../bin/dm-train", self);
+	return access(t_tool, X_OK) == 0;
+}
+
+/* Run dm-train with args (NULL-terminated); stderr into err_path. */
+static int t_run(const char *err_path, const char *const *args)
+{
+	char *argv[40];
+	int k = 0, st;
+	pid_t pid;
+
+	argv[k++] = t_tool;
+	for (; *args && k < 39; args++)
+		argv[k++] = (char *)*args;
+	argv[k] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (!freopen(err_path, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(t_tool, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int t_file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char buf[8192];
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* features.csv: 3000 rows of 4 features; labels.csv: every other row,
+ * label from x0 + 0.5 x1 with noise, spans of 6 rows. */
+static void t_write_csvs(const char *fpath, const char *lpath)
+{
+	struct t_rng g;
+	FILE *f = fopen(fpath, "w"), *l = fopen(lpath, "w");
+	double x[4];
+
+	cr_assert(f && l);
+	t_rng_seed(&g, 100);
+	fprintf(f, "t_ns,a,b,c,d\n");
+	fprintf(l, "t0_idx,t1_idx,label,meta,weight\n");
+	for (int r = 0; r < 3000; r++) {
+		for (int j = 0; j < 4; j++)
+			x[j] = t_normal(&g);
+		if (r % 97 == 0)
+			fprintf(f, "%d,%.9g,%.9g,nan,%.9g\n", 1000 + r, x[0], x[1], x[3]);
+		else
+			fprintf(f, "%d,%.9g,%.9g,%.9g,%.9g\n", 1000 + r, x[0], x[1], x[2], x[3]);
+		if (r % 2 == 0) {
+			double s = x[0] + 0.5 * x[1] + 0.3 * t_normal(&g);
+			int lab = s > 0.1 ? 1 : s < -0.1 ? -1 : 0;
+			fprintf(l, "%d,%d,%d,%d,1\n", r, r + 6 < 3000 ? r + 6 : 2999, lab,
+				lab == 1);
+		}
+	}
+	fclose(f);
+	fclose(l);
+}
+
+Test(model, dm_train_end_to_end)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	const char *fp = t_tmp_path("f.csv"), *lp = t_tmp_path("l.csv");
+	char fpath[128], lpath[128], out[128], met[128], errp[128];
+
+	snprintf(fpath, sizeof(fpath), "%s", fp);
+	snprintf(lpath, sizeof(lpath), "%s", lp);
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(met, sizeof(met), "%s", t_tmp_path("m.metrics.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	t_write_csvs(fpath, lpath);
+
+	const char *a1[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--rounds", "30", "--seed", "1", NULL };
+	int rc = t_run(errp, a1);
+	cr_assert_eq(rc, 0, "dm-train exited %d", rc);
+	cr_assert(t_file_has(errp, "round   29/30"), "no per-round progress line");
+	cr_assert(t_file_has(errp, "hold-out AUC"));
+
+	/* the metrics file: 1500 samples, 300 in the hold-out, spans of 6
+	 * rows = 3 events reach into it: 3 purged */
+	json_error_t je;
+	json_t *j = json_load_file(met, 0, &je);
+	cr_assert_not_null(j, "%s: %s", met, je.text);
+	cr_assert_eq(json_integer_value(json_object_get(j, "rows")), 1500);
+	cr_assert_eq(json_integer_value(json_object_get(j, "holdout_rows")), 300);
+	cr_assert_eq(json_integer_value(json_object_get(j, "purged_rows")), 3);
+	double auc = json_real_value(json_object_get(json_object_get(j, "holdout"), "auc"));
+	cr_assert_gt(auc, 0.9, "AUC %g", auc);
+	json_t *imp = json_array_get(json_object_get(j, "feature_importance"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(imp, "feature")), "a");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "flat_check"),
+							"rows")), 4000);
+	json_decref(j);
+
+	/* the model loads, names its features, and agrees with its flat form */
+	struct model m;
+	char err[512];
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_feat, 4);
+	cr_assert_str_eq(m.feat_names[1], "b");
+	struct flat *f = t_flat(&m);
+	cr_assert_eq(flat_verify(f, &m, NULL, 0, 2000, 1e-6, 3, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	flat_free(f);
+	model_close(&m);
+
+	/* meta target, three-class target, named metrics file */
+	const char *a2[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label3", "--rounds", "5", "--metrics",
+			     t_tmp_path("x.json"), "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a2), 0);
+	j = json_load_file(t_tmp_path("x.json"), 0, &je);
+	cr_assert_not_null(j);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "objective")), "multi:softprob");
+	json_decref(j);
+	const char *a3[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "meta", "--rounds", "5", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a3), 0);
+}
+
+Test(model, dm_train_bad_usage_and_bad_input)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], errp[128], bad[128];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	snprintf(bad, sizeof(bad), "%s", t_tmp_path("bad.csv"));
+	t_write_csvs(fpath, lpath);
+
+	const char *h[] = { "--help", NULL };
+	cr_assert_eq(t_run(errp, h), 0);
+	const char *u1[] = { "--features", fpath, "--output", out, NULL };
+	cr_assert_eq(t_run(errp, u1), 2);
+	cr_assert(t_file_has(errp, "--labels"));
+	const char *u2[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--holdout", "2", NULL };
+	cr_assert_eq(t_run(errp, u2), 2);
+	const char *u3[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "side", NULL };
+	cr_assert_eq(t_run(errp, u3), 2);
+
+	/* a bad label value: file, line and column named */
+	t_write_file(bad, "t0_idx,t1_idx,label\n0,2,1\n2,4,-1\n4,6,7\n");
+	const char *b1[] = { "--features", fpath, "--labels", bad, "--output", out, NULL };
+	cr_assert_eq(t_run(errp, b1), 2);
+	cr_assert(t_file_has(errp, "bad.csv:4:label"), "message names file:line:column");
+	cr_assert_neq(access(out, F_OK), 0, "a model was written");
+
+	/* a missing column, a row past the end of the features */
+	t_write_file(bad, "start,label\n0,1\n");
+	cr_assert_eq(t_run(errp, b1), 2);
+	cr_assert(t_file_has(errp, "t0_idx"));
+	t_write_file(bad, "t0_idx,label\n0,1\n5000,-1\n");
+	cr_assert_eq(t_run(errp, b1), 2);
+	cr_assert(t_file_has(errp, "bad.csv:3:t0_idx"));
+
+	/* other column names by option */
+	t_write_file(bad, "i0,y\n0,1\n2,-1\n4,1\n6,-1\n8,1\n10,-1\n12,1\n14,-1\n16,1\n18,-1\n");
+	const char *b2[] = { "--features", fpath, "--labels", bad, "--output", out,
+			     "--t0-col", "i0", "--label-col", "y", "--rounds", "3",
+			     "--quiet", NULL };
+	cr_assert_eq(t_run(errp, b2), 0);
+	cr_assert_eq(access(out, F_OK), 0);
+
+	/* a bad feature value */
+	t_write_file(bad, "t_ns,a,b\n1,0.5,zz\n");
+	t_write_file(lpath, "t0_idx,label\n0,1\n0,-1\n");
+	const char *b3[] = { "--features", bad, "--labels", lpath, "--output", out, NULL };
+	cr_assert_eq(t_run(errp, b3), 2);
+	cr_assert(t_file_has(errp, "bad.csv:2:b"));
+}
