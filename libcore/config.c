@@ -42,6 +42,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@
 #include "libcore/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/instrument.h"
+#include "libcore/model/xgb.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"
@@ -66,7 +68,7 @@
 /* ------------------------------------------------------------ key tables */
 
 enum key_type { K_I32, K_U32, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_TIME, K_DATES,
-                K_BOOL, K_AGENTS, K_I64 };
+                K_BOOL, K_AGENTS, K_I64, K_DBL };
 
 #define KF_REQUIRED 1u /* must be present in its mapping (or sequence entry) */
 
@@ -119,6 +121,9 @@ struct cfg_key {
 #define DECF(nm, st, fld, lo, hi, fl, hlp)                                 \
 	{ .name = nm, .type = K_DEC, .flags = fl, .off = offsetof(st, fld),\
 	  .min = lo, .max = hi, .help = hlp }
+#define DBL(nm, st, fld, lo_e6, hi_e6, hlp)                                \
+	{ .name = nm, .type = K_DBL, .off = offsetof(st, fld),             \
+	  .min = lo_e6, .max = hi_e6, .help = hlp }
 #define KEY_END { .name = NULL }
 
 const char *const cfg_agent_names[AGENT_COUNT] = {
@@ -492,6 +497,49 @@ static const struct cfg_key risk_root_keys[] = {
 	     "refuse orders outside the exchange session"),
 	{ .name = "kill_switch", .type = K_MAP, .flags = KF_REQUIRED, .sub = risk_kill_keys,
 	  .help = "kill switch behaviour" },
+	KEY_END
+};
+
+/* ---- conf/model.yaml: struct model_params (libcore/model/xgb.h) */
+
+static const char *const objective_names[] = {
+	[MODEL_OBJ_BINARY] = "binary", [MODEL_OBJ_MULTI] = "multi",
+};
+static const char *const tree_method_names[] = {
+	[MODEL_TREE_HIST] = "hist", [MODEL_TREE_APPROX] = "approx",
+	[MODEL_TREE_EXACT] = "exact",
+};
+
+#define MP_U32(nm, fld, lo, hi, hlp) U32(nm, struct model_params, fld, lo, hi, NULL, 0, hlp)
+#define MP_DBL(nm, fld, lo, hi, hlp) \
+	DBL(nm, struct model_params, fld, (int64_t)((lo) * (double)CFG_DEC_SCALE), \
+	    (int64_t)((hi) * (double)CFG_DEC_SCALE), hlp)
+
+static const struct cfg_key model_keys[] = {
+	ENUM("objective", struct model_params, objective, objective_names, "objective", 0,
+	     "binary (binary:logistic) or multi (multi:softprob)"),
+	MP_U32("num_class", num_class, 2, 16, "classes of a multi model"),
+	MP_U32("max_depth", max_depth, 1, 16, "deepest tree"),
+	MP_U32("rounds", n_rounds, 1, 100000, "boosting rounds"),
+	MP_U32("early_stopping_rounds", early_stopping_rounds, 0, 100000,
+	       "stop after this many rounds without a better hold-out loss; 0 = never"),
+	ENUM("tree_method", struct model_params, tree_method, tree_method_names,
+	     "tree method", 0, "hist, approx or exact"),
+	MP_U32("max_bin", max_bin, 2, 65536, "bins per feature (hist, approx)"),
+	MP_U32("nthread", nthread, 0, 1024, "training threads; 0 = every core"),
+	U32("seed", struct model_params, seed, 0, 4294967295LL, NULL, 0, "random seed"),
+	MP_DBL("eta", eta, 0.000001, 1, "learning rate"),
+	MP_DBL("subsample", subsample, 0.000001, 1, "row fraction per tree"),
+	MP_DBL("colsample_bytree", colsample_bytree, 0.000001, 1, "column fraction per tree"),
+	MP_DBL("min_child_weight", min_child_weight, 0, 1000000, "minimum hessian in a child"),
+	MP_DBL("lambda", lambda, 0, 1000000, "L2 on leaf weights"),
+	MP_DBL("alpha", alpha, 0, 1000000, "L1 on leaf weights"),
+	MP_DBL("gamma", gamma, 0, 1000000, "minimum loss reduction to split"),
+	MP_DBL("base_score", base_score, 0.000001, 0.999999, "initial prediction"),
+	MP_DBL("holdout", holdout, 0.01, 0.9, "hold-out fraction, the last rows"),
+	I64("embargo", struct model_params, embargo, 0, 1LL << 40, NULL, 0,
+	    "embargo after the hold-out's start, rows"),
+	MP_DBL("embargo_frac", embargo_frac, 0, 0.5, "embargo as a fraction of the sample"),
 	KEY_END
 };
 
@@ -1066,6 +1114,30 @@ static int set_bool(struct load_ctx *x, const yaml_node_t *v, void *field)
 	            show(scalar(v), v->data.scalar.length, shown));
 }
 
+/* A K_DBL value: a finite number within [min, max] x 10^-6. */
+static int set_dbl(struct load_ctx *x, const struct cfg_key *row, const yaml_node_t *v,
+                   void *field)
+{
+	char shown[SHOW_MAX + 4], buf[64], *end;
+	size_t n = v->data.scalar.length;
+	double d;
+
+	show(scalar(v), n, shown);
+	if (!is_plain(v) || n == 0 || n >= sizeof(buf))
+		return fail_type(x, "a number", v);
+	memcpy(buf, scalar(v), n);
+	buf[n] = '\0';
+	errno = 0;
+	d = strtod(buf, &end);
+	if (*end || errno == ERANGE || !isfinite(d))
+		return fail_type(x, "a number", v);
+	if (d < (double)row->min / CFG_DEC_SCALE || d > (double)row->max / CFG_DEC_SCALE)
+		return fail(x, "value %s out of range [%g, %g]", shown,
+		            (double)row->min / CFG_DEC_SCALE, (double)row->max / CFG_DEC_SCALE);
+	memcpy(field, &d, sizeof(d));
+	return 0;
+}
+
 static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
                        const yaml_node_t *v, char *field)
 {
@@ -1074,6 +1146,7 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		[K_STR] = "a string", [K_ENUM] = "a name",
 		[K_DEC] = "a decimal number", [K_TIME] = "a time of day HH:MM",
 		[K_BOOL] = "true or false", [K_I64] = "an integer",
+		[K_DBL] = "a number",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -1091,6 +1164,8 @@ static int load_scalar(struct load_ctx *x, const struct cfg_key *row,
 		rc = set_time(x, row, v, field);
 	else if (row->type == K_BOOL)
 		rc = set_bool(x, v, field);
+	else if (row->type == K_DBL)
+		rc = set_dbl(x, row, v, field);
 	else
 		rc = set_int(x, row, v, field);
 	if (rc || !row->check || !(why = row->check(field)))
@@ -1759,6 +1834,55 @@ int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t err
 	x.doc = NULL;
 	if (!rc)
 		*r = tmp;
+delete_parser:
+	yaml_parser_delete(&parser);
+close_file:
+	fclose(f);
+	return rc;
+}
+
+/* ------------------------------------------------------------ model parameters */
+
+int model_params_load(const char *path, struct model_params *p, char *err, size_t errlen)
+{
+	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
+	struct model_params tmp = *p;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	char why[200];
+	FILE *f;
+	int rc;
+
+	if (!path)
+		return fail_file(&x, "cannot use as model configuration path", EINVAL);
+	rc = open_input(&x, &f);
+	if (rc)
+		return rc;
+	if (!yaml_parser_initialize(&parser)) {
+		rc = fail_file(&x, "cannot parse", ENOMEM);
+		goto close_file;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = fail_syntax(&x, &parser, f);
+		goto delete_parser;
+	}
+	x.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	rc = root ? load_map_checked(&x, root, model_keys, (char *)&tmp) : 0;
+	if (!rc && model_params_check(&tmp, why, sizeof(why)) < 0) {
+		if (root)
+			x.mark = root->start_mark;
+		key_pop(&x, 0);
+		rc = fail(&x, "%s", why);
+	}
+	if (!rc)
+		rc = check_single_document(&x, &parser, f);
+	yaml_document_delete(&doc);
+	x.doc = NULL;
+	if (!rc)
+		*p = tmp;
 delete_parser:
 	yaml_parser_delete(&parser);
 close_file:

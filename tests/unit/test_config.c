@@ -1197,3 +1197,77 @@ Test(config_risk, missing_file_names_it)
 	cr_assert_eq(config_load_risk(&r, "/nonexistent/risk.yaml", err, sizeof(err)), -DM_ECONFIG);
 	cr_expect(strstr(err, "/nonexistent/risk.yaml: cannot open") == err, "%s", err);
 }
+
+/* ---------------------------------------------------------------- model.yaml */
+
+#include "libcore/model/xgb.h"
+
+Test(config_model, bundled_file_equals_the_defaults)
+{
+	struct model_params want, got;
+	char err[512] = "";
+	model_params_default(&want);
+	memset(&got, 0x5a, sizeof(got));
+	model_params_default(&got);
+	got.max_depth = 99; /* the file must set it back */
+	cr_assert_eq(model_params_load("conf/model.yaml", &got, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(got.objective, want.objective);
+	cr_expect_eq(got.max_depth, 6);
+	cr_expect_eq(got.n_rounds, want.n_rounds);
+	cr_expect_eq(got.early_stopping_rounds, want.early_stopping_rounds);
+	cr_expect_float_eq(got.eta, 0.1, 1e-15);
+	cr_expect_float_eq(got.subsample, want.subsample, 1e-15);
+	cr_expect_float_eq(got.holdout, want.holdout, 1e-15);
+	cr_expect_eq(got.embargo, want.embargo);
+	cr_expect_eq(got.nthread, want.nthread);
+}
+
+static int t_model_text(const char *text, struct model_params *p, char *err, size_t n,
+			char *path)
+{
+	strcpy(path, "/tmp/dm_test_model_XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	model_params_default(p);
+	int rc = model_params_load(path, p, err, n);
+	unlink(path);
+	return rc;
+}
+
+Test(config_model, keys_load_over_the_defaults)
+{
+	struct model_params p;
+	char err[512], path[64];
+	cr_assert_eq(t_model_text("objective: multi\nnum_class: 4\neta: 0.05\nrounds: 7\n"
+				  "tree_method: exact\nembargo: 12\n", &p, err, sizeof(err), path),
+		     0, "%s", err);
+	cr_expect_eq(p.objective, MODEL_OBJ_MULTI);
+	cr_expect_eq(p.num_class, 4);
+	cr_expect_float_eq(p.eta, 0.05, 1e-15);
+	cr_expect_eq(p.n_rounds, 7);
+	cr_expect_eq(p.tree_method, MODEL_TREE_EXACT);
+	cr_expect_eq(p.embargo, 12);
+	cr_expect_eq(p.max_depth, 6, "unset keys keep their value");
+}
+
+Test(config_model, bad_values_name_file_line_and_key)
+{
+	struct model_params p;
+	char err[512], path[64], want[128];
+	cr_assert_eq(t_model_text("max_depth: 6\neta: 0\n", &p, err, sizeof(err), path),
+		     -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s:2:1: key 'eta': value 0 out of range", path);
+	cr_expect(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	cr_assert_eq(t_model_text("max_dpth: 6\n", &p, err, sizeof(err), path), -DM_ECONFIG);
+	cr_expect(strstr(err, "key 'max_dpth': unknown key (did you mean 'max_depth'?)"), "%s", err);
+	cr_assert_eq(t_model_text("subsample: lots\n", &p, err, sizeof(err), path), -DM_ECONFIG);
+	cr_expect(strstr(err, ":1:1: key 'subsample': expected a number"), "%s", err);
+	cr_assert_eq(t_model_text("objective: regression\n", &p, err, sizeof(err), path),
+		     -DM_ECONFIG);
+	cr_expect(strstr(err, "unknown objective 'regression'"), "%s", err);
+	struct model_params before = p;
+	cr_assert_eq(t_model_text("rounds: 0\n", &p, err, sizeof(err), path), -DM_ECONFIG);
+	(void)before;
+}
