@@ -5,6 +5,8 @@
 #   make test       install missing packages, build, run every test
 #                   (plain, then ASan+UBSan, then the ring under TSan)
 #   make bench      run the benchmarks and print one table
+#   make model      train the default meta-model (build/model/default.json)
+#                   from the bundled synthetic market when it is missing
 #   make deps       install the Debian packages the build needs
 #   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
 #   make SAN=thread ...              ThreadSanitizer build under build/san-thread
@@ -58,7 +60,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches
+.PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -109,9 +111,16 @@ DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
+# The live strategy's meta-model: trained here, never committed
+# (tools/make-model: dm-gen -> dm-features -> dm-label -> dm-train).
+MODEL := build/model/default.json
+model: all
+	@[[ -f $(MODEL) ]] || tools/make-model $(MODEL)
+
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	@tools/dmctl run
+	@$(MAKE) --no-print-directory model
+	@tools/dmctl run $(if $(DATA),--input $(DATA))
 
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
 # then the ring and doorbell tests under TSan.  tests/run.sh prints one
@@ -119,6 +128,7 @@ run: deps
 TSAN_UNITS := ring doorbell
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
+	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
 	@tests/run.sh build $(notdir $(UNITS)) \

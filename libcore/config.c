@@ -659,6 +659,7 @@ void config_defaults(struct dm_config *c)
 	c->data.speed_e6 = CFG_DEC_SCALE;
 	c->quality.stale_ms = 1000;
 	c->quality.max_spread_ticks = 8;
+	strcpy(c->strategy.model, "../build/model/default.json");
 	strcpy(c->strategy.primary_feature, "imb_1");
 	c->strategy.threshold_e6 = CFG_DEC_SCALE * 6 / 10;
 	c->strategy.min_prob_e6 = CFG_DEC_SCALE * 55 / 100;

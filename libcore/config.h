@@ -163,7 +163,8 @@ struct cfg_quality {
 struct cfg_strategy {
 	char     model[256];         /* XGBoost model file; "" = primary rule only;
 	                              * relative paths are taken from the config
-	                              * file's directory; default "" */
+	                              * file's directory; default
+	                              * "../build/model/default.json" */
 	char     primary_feature[32];/* feature name giving the side (docs/features.md);
 	                              * default "imb_1" */
 	int64_t  threshold_e6;       /* dead zone of the primary rule, in the

@@ -101,6 +101,10 @@ static void usage(FILE *f)
 "  --primary-threshold T    dead-zone half-width (default 0)\n"
 "  --primary-center C  (default 0)\n"
 "  --primary-invert    flip the side\n"
+"  --primary-from-config    the live strategy's rule: strategy.primary_feature,\n"
+"                      strategy.threshold and strategy.invert of -c CONF (or\n"
+"                      the built-in defaults), so a meta-model trains on the\n"
+"                      sides the ml agent will act on\n"
 "  --keep-no-side      also label events in the dead zone (side 0, oriented\n"
 "                      long); by default they are not labeled\n"
 "\n"
@@ -194,7 +198,7 @@ struct args {
 	uint32_t every;
 	double cusum;                 /* 0 = off */
 	int pt_set, sl_set, pt_ticks_set, sl_ticks_set;
-	int keep_no_side, quiet;
+	int keep_no_side, quiet, primary_conf;
 	struct label_params lp;
 	struct primary_params pp;
 };
@@ -203,7 +207,7 @@ enum {
 	O_INPUT = 256, O_OUTPUT, O_PRICE, O_TICK, O_EVERY, O_CUSUM, O_PT, O_SL, O_PT_TICKS,
 	O_SL_TICKS, O_VOL, O_VOL_N, O_VOL_WARMUP, O_VOL_FLOOR, O_VERT_EVENTS, O_VERT_SEC,
 	O_VERT_SIGN, O_TIE, O_EOD, O_WINDOW, O_PRIMARY, O_PRIMARY_THR, O_PRIMARY_CENTER,
-	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET,
+	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF,
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -235,6 +239,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "primary-center", required_argument, NULL, O_PRIMARY_CENTER },
 		{ "primary-invert", no_argument, NULL, O_PRIMARY_INVERT },
 		{ "keep-no-side", no_argument, NULL, O_KEEP_NO_SIDE },
+		{ "primary-from-config", no_argument, NULL, O_PRIMARY_CONF },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -383,6 +388,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_PRIMARY_INVERT:
 			a->pp.invert = 1;
 			break;
+		case O_PRIMARY_CONF:
+			a->primary_conf = 1;
+			break;
 		case O_KEEP_NO_SIDE:
 			a->keep_no_side = 1;
 			break;
@@ -411,8 +419,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return bad_usage("--pt and --pt-ticks (or --sl and --sl-ticks) exclude each other");
 	if (a->cusum > 0 && every_set)
 		return bad_usage("--every and --cusum exclude each other");
+	if (a->primary_conf && (a->primary || a->pp.threshold > 0 || a->pp.invert))
+		return bad_usage("--primary-from-config excludes --primary-feature, "
+				 "--primary-threshold and --primary-invert");
 	if ((a->pp.threshold > 0 || a->pp.center != 0 || a->pp.invert || a->keep_no_side) &&
-	    !a->primary)
+	    !a->primary && !a->primary_conf)
 		return bad_usage("--primary-threshold, --primary-center, --primary-invert and "
 				 "--keep-no-side need --primary-feature");
 	return 0;
@@ -643,17 +654,21 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, a)))
 		return rc;
 
-	/* ---- tick: option, else the configured instrument */
-	if (!a->tick) {
-		struct dm_config cfg;
-
-		if (a->config) {
-			if (config_load(&cfg, a->config, err, sizeof(err)))
-				return fail(2, "%s", err);
-		} else {
-			config_defaults(&cfg);
-		}
+	/* ---- tick: option, else the configured instrument; the primary
+	 * rule of the live strategy with --primary-from-config */
+	static struct dm_config cfg;
+	if (a->config) {
+		if (config_load(&cfg, a->config, err, sizeof(err)))
+			return fail(2, "%s", err);
+	} else {
+		config_defaults(&cfg);
+	}
+	if (!a->tick)
 		a->tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
+	if (a->primary_conf) {
+		a->primary = cfg.strategy.primary_feature;
+		a->pp.threshold = (double)cfg.strategy.threshold_e6 / CFG_DEC_SCALE;
+		a->pp.invert = cfg.strategy.invert;
 	}
 	a->lp.tick = a->tick;
 	if (label_params_check(&a->lp, err, sizeof(err)))

@@ -23,7 +23,10 @@
 #include "libcore/risk/risk.h"
 #include "libcore/calendar.h"
 #include "libcore/instrument.h"
-#include "libcore/agent/signal.h"
+#include "libcore/label/primary.h"
+#include "libcore/model/bet.h"
+#include "libcore/model/flat.h"
+#include "libcore/model/xgb.h"
 #include "libcore/exec/exec.h"
 #include "libcore/venue/venue.h"
 #include "libcore/book.h"
@@ -67,11 +70,22 @@ _Static_assert(sizeof(struct ag_feature_state) <= AG_FEATURE_ENGINE_OFF,
 	       "the feature engine follows the fixed state");
 _Static_assert(FEAT_N == MSG_NFEATURES, "a feature message carries every feature");
 
-#define AG_ML_VERSION 1u
+#define AG_ML_VERSION 2u
 struct ag_ml_state {
-	struct sig_state sig;
-	uint64_t next_intent; /* last intent id given out */
-	uint64_t reloads;
+	int64_t  last_ns;      /* exchange time of the last intent; 0 = none */
+	uint64_t evaluated;    /* feature vectors looked at */
+	uint64_t no_side;      /* in the primary rule's dead zone */
+	uint64_t predicted;    /* sides the meta-model scored */
+	uint64_t below_prob;   /* probability under strategy.min_prob */
+	uint64_t no_model;     /* sides dropped: no verified model */
+	uint64_t intents;      /* intents published */
+	double   prob_sum;     /* of the intents' probabilities */
+	double   score_sum;    /* of every probability scored */
+	uint64_t next_intent;  /* last intent id given out */
+	uint64_t reloads, reload_failures;
+	uint32_t model_ok;     /* the current model passed its check */
+	uint32_t pad;
+	char     model[256];   /* file of the model in use */
 };
 
 /*

@@ -98,8 +98,19 @@ json_t *rt_dump_json(const struct seg *s)
 		case AGENT_ML:
 			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct ag_ml_state)))) {
 				const struct ag_ml_state *d = p;
-				json_object_set_new(o, "features", json_integer((json_int_t)d->sig.seen));
-				json_object_set_new(o, "intents", json_integer((json_int_t)d->sig.emitted));
+				json_object_set_new(o, "features", json_integer((json_int_t)d->evaluated));
+				json_object_set_new(o, "no_side", json_integer((json_int_t)d->no_side));
+				json_object_set_new(o, "scored", json_integer((json_int_t)d->predicted));
+				json_object_set_new(o, "below_min_prob", json_integer((json_int_t)d->below_prob));
+				json_object_set_new(o, "no_model", json_integer((json_int_t)d->no_model));
+				json_object_set_new(o, "intents", json_integer((json_int_t)d->intents));
+				json_object_set_new(o, "mean_prob_intents",
+					json_real(d->intents ? d->prob_sum / (double)d->intents : 0.0));
+				json_object_set_new(o, "mean_prob_scored",
+					json_real(d->predicted ? d->score_sum / (double)d->predicted : 0.0));
+				json_object_set_new(o, "model", json_string(d->model));
+				json_object_set_new(o, "model_ok", json_boolean(d->model_ok));
+				json_object_set_new(o, "reloads", json_integer((json_int_t)d->reloads));
 			}
 			break;
 		case AGENT_EXECUTION:

@@ -922,25 +922,6 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 /* ------------------------------------------------------------------
  * The agents' pure logic (libcore/agent/): hand-worked examples.
  */
-Test(agent_logic, signal_threshold_and_rate_limit)
-{
-	struct sig_rule r = { .threshold = 0.6, .min_interval_ns = 1000, .qty = 1 };
-	struct sig_state s;
-	memset(&s, 0, sizeof(s));
-	struct sig_intent it;
-	cr_expect_eq(sig_decide(&r, &s, 0.5, 99, 101, 10, &it), 0);
-	cr_assert_eq(sig_decide(&r, &s, 0.7, 99, 101, 20, &it), 1);
-	cr_expect_eq(it.side, 1);
-	cr_expect_eq(it.px, 101);
-	cr_expect_eq(sig_decide(&r, &s, -0.9, 99, 101, 500, &it), 0, "within the interval");
-	cr_assert_eq(sig_decide(&r, &s, -0.9, 99, 101, 1020, &it), 1);
-	cr_expect_eq(it.side, -1);
-	cr_expect_eq(it.px, 99);
-	cr_expect_eq(sig_decide(&r, &s, 0.9, 101, 101, 5000, &it), 0, "locked book");
-	cr_expect_eq(s.emitted, 2);
-	cr_expect_eq(s.seen, 5);
-}
-
 Test(agent_logic, quality_flags_and_vote)
 {
 	struct book b;

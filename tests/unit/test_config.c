@@ -135,6 +135,16 @@ static void t_assert_config_eq(const struct dm_config *a, const struct dm_config
 	}
 	t_assert_instrument_eq(&a->instrument, &b->instrument);
 	t_assert_features_eq(&a->features, &b->features);
+	cr_assert_eq(a->vote.voters, b->vote.voters, "vote.voters");
+	cr_assert_eq(a->vote.veto, b->vote.veto, "vote.veto");
+	cr_assert_str_eq(a->vote.quorum, b->vote.quorum, "vote.quorum");
+	cr_assert_eq(a->vote.deadline_us, b->vote.deadline_us, "vote.deadline_us");
+	cr_assert_str_eq(a->strategy.model, b->strategy.model, "strategy.model");
+	cr_assert_str_eq(a->strategy.primary_feature, b->strategy.primary_feature);
+	cr_assert_eq(a->strategy.threshold_e6, b->strategy.threshold_e6, "strategy.threshold");
+	cr_assert_eq(a->strategy.min_prob_e6, b->strategy.min_prob_e6, "strategy.min_prob");
+	cr_assert_eq(a->venue.fee_per_contract_e6, b->venue.fee_per_contract_e6, "venue fee");
+	cr_assert_str_eq(a->risk.limits, b->risk.limits, "risk.limits");
 	cr_assert(memcmp(a, b, sizeof(*a)) == 0, "configs differ in some byte");
 }
 
