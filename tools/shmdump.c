@@ -42,15 +42,21 @@ static int64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dm-shmdump [--name SEG] [--json] [--watch SEC]\n"
+		"usage: dm-shmdump [--name SEG] [--json] [--watch SEC] [--summary | --progress]\n"
 		"\n"
 		"Print a live segment: header, agents (pid, state, heartbeat age,\n"
-		"restarts, counters) and rings (capacity, fill, head, tail, full,\n"
-		"dropped, last sequence).  Read-only; safe on a running system.\n"
+		"restarts, counters), rings (capacity, fill, head, tail, full,\n"
+		"dropped, last sequence), latency histograms, positions and recent\n"
+		"decisions.  Read-only; safe on a running system.\n"
 		"\n"
 		"  -n, --name SEG    segment name (default $DM_SHM_NAME, else %s)\n"
 		"  -j, --json        one JSON document (one per line with --watch)\n"
 		"  -w, --watch SEC   repeat every SEC seconds (fractions allowed) until ^C\n"
+		"  -s, --summary     the paper-trading summary only: events, intents,\n"
+		"                    decisions by reason, orders, fills, position, P&L\n"
+		"                    gross and net of fees (checked against the venue's\n"
+		"                    fills), tick-to-order latency (--json: as JSON)\n"
+		"  -p, --progress    one line of the same figures\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"exit: 0 ok, 1 segment missing or invalid, 2 bad usage\n",
@@ -233,14 +239,16 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", required_argument, NULL, 'w' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "progress", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *name = getenv("DM_SHM_NAME");
-	int json = 0;
+	int json = 0, summary = 0, progress = 0;
 	double watch = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "n:jw:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:jw:sph", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'n':
@@ -248,6 +256,12 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			summary = 1;
+			break;
+		case 'p':
+			progress = 1;
 			break;
 		case 'w':
 			watch = strtod(optarg, &end);
@@ -263,6 +277,10 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (summary && progress) {
+		fprintf(stderr, "dm-shmdump: --summary and --progress exclude each other\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dm-shmdump: unexpected argument '%s'\n", argv[optind]);
@@ -286,12 +304,22 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (;;) {
-		if (watch > 0 && !json)
+		if (watch > 0 && !json && !progress)
 			fputs("\033[H\033[2J", stdout);
-		if (json)
+		if (progress) {
+			rt_progress_text(&s, stdout);
+		} else if (summary && json) {
+			json_t *j = rt_summary_json(&s);
+			json_dumpf(j, stdout, JSON_COMPACT);
+			fputc('\n', stdout);
+			json_decref(j);
+		} else if (summary) {
+			rt_summary_text(&s, stdout);
+		} else if (json) {
 			print_json(&s);
-		else
+		} else {
 			print_table(&s);
+		}
 		fflush(stdout);
 		if (watch <= 0 || stop)
 			break;

@@ -191,6 +191,10 @@ static void on_report(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *s
 		if (rc == 1) {
 			/* the one store that applies the fill */
 			atomic_store_explicit(&st->cur, cur ^ 1, memory_order_release);
+			int64_t a = st->rs[cur ^ 1].position;
+			a = a < 0 ? -a : a;
+			if (a > st->max_abs_position)
+				st->max_abs_position = a;
 			send_position(rt, c, st, r->hdr.ingress_ns);
 		} else if (rc < 0) {
 			rt_log(rt, "fill %llu of order %llu refused: %s",
@@ -286,6 +290,7 @@ int ag_risk_init(struct rt *rt)
 		risk_init(&st->rs[0], &c->cfg, &c->instr);
 		st->rs[1] = st->rs[0];
 	}
+	st->max_position = c->cfg.max_position;
 	rt_set_ops(rt, &risk_ops, c);
 	return 0;
 }

@@ -137,6 +137,8 @@ struct ag_risk_state {
 	uint32_t killed_seen;         /* RT_SF_KILLED already applied */
 	uint64_t reports, votes, positions, expired;
 	int64_t  last_pos_ns;         /* local time of the last MSG_POSITION */
+	int64_t  max_abs_position;    /* largest |position| after any fill */
+	int64_t  max_position;        /* the limit in force (risk.yaml), for monitors */
 };
 
 enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };

@@ -261,3 +261,192 @@ void rt_dump_text(const struct seg *s, FILE *f)
 		fputs("]\n", f);
 	}
 }
+
+/* ------------------------------------------------------------ summary */
+
+struct summary {
+	int ok_data, ok_ml, ok_exec, ok_risk, ok_coord;
+	uint64_t events, books, trades;
+	int done;
+	uint64_t scored, intents;
+	double mean_prob, mean_scored;
+	uint64_t decisions, released, blocked;
+	const uint64_t *by_reason;      /* coordinator, VOTE_R_COUNT */
+	const uint64_t *risk_rejected;  /* risk, VOTE_R_COUNT */
+	uint64_t orders, filled, cancelled, rejected, refused;
+	struct venue_totals vt;
+	int64_t position, max_abs_position, max_position;
+	struct risk_pnl pnl;
+	int64_t venue_gross_mbrl;       /* recomputed from the venue's sums */
+	const char *state;
+	uint64_t lat_n;
+	double lat_p50, lat_p99, lat_p999;
+};
+
+static void summarize(const struct seg *s, struct summary *m)
+{
+	memset(m, 0, sizeof(*m));
+	const struct ag_data_state *d = app(s, AGENT_DATA, AG_DATA_VERSION,
+					    sizeof(struct ag_data_state));
+	if (d) {
+		m->ok_data = 1;
+		m->events = d->events;
+		m->books = d->books;
+		m->trades = d->trades;
+		m->done = (int)d->done;
+	}
+	const struct ag_ml_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct ag_ml_state));
+	if (ml) {
+		m->ok_ml = 1;
+		m->scored = ml->predicted;
+		m->intents = ml->intents;
+		m->mean_prob = ml->intents ? ml->prob_sum / (double)ml->intents : 0;
+		m->mean_scored = ml->predicted ? ml->score_sum / (double)ml->predicted : 0;
+	}
+	const struct ag_coord_state *c = app(s, AGENT_COORDINATOR, AG_COORD_VERSION,
+					     sizeof(struct ag_coord_state));
+	if (c) {
+		m->ok_coord = 1;
+		m->decisions = c->decisions;
+		m->released = c->released;
+		m->blocked = c->blocked;
+		m->by_reason = c->by_reason;
+	}
+	const uint8_t *ex = app(s, AGENT_EXECUTION, AG_EXEC_VERSION, AG_EXEC_APP_SIZE);
+	if (ex) {
+		const struct ag_exec_state *es = (const void *)ex;
+		const struct exec_table *t = (const void *)(ex + AG_EXEC_TABLE_OFF);
+		uint32_t cur = atomic_load(&((struct ag_exec_state *)es)->venue_cur) & 1;
+		const struct venue *v = (const void *)(ex + AG_EXEC_VENUE_OFF + cur * AG_EXEC_VENUE_MAX);
+		m->ok_exec = 1;
+		m->orders = t->ctr.orders;
+		m->filled = t->ctr.filled;
+		m->cancelled = t->ctr.cancels;
+		m->rejected = t->ctr.rejects;
+		m->refused = es->refused;
+		m->vt = *venue_totals(v);
+	}
+	const struct ag_risk_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
+					    sizeof(struct ag_risk_state));
+	if (r) {
+		const struct risk_state *rs = risk_now(r);
+		m->ok_risk = 1;
+		m->position = rs->position;
+		m->max_abs_position = r->max_abs_position;
+		m->max_position = r->max_position;
+		risk_pnl(rs, &m->pnl);
+		m->risk_rejected = rs->rejected;
+		m->state = risk_state_name(rs->state);
+		/* the venue's fills valued independently: cash of every fill
+		 * plus the open position at risk's mark (mid = mid_x2 / 2) */
+		int64_t net = m->vt.buy_qty - m->vt.sell_qty;
+		m->venue_gross_mbrl = (m->vt.sell_value - m->vt.buy_value) * rs->tick_value_mbrl +
+				      net * rs->mid_x2 * (rs->tick_value_mbrl / 2);
+	}
+	const struct hist *h = &rt_lat_of(s, AGENT_EXECUTION)->stage;
+	if (rt_state_valid(s, AGENT_EXECUTION) && (m->lat_n = hist__load(&h->count))) {
+		m->lat_p50 = (double)hist_quantile(h, 0.50) / 1e3;
+		m->lat_p99 = (double)hist_quantile(h, 0.99) / 1e3;
+		m->lat_p999 = (double)hist_quantile(h, 0.999) / 1e3;
+	}
+}
+
+static json_t *reasons_json(const uint64_t *by, int skip_approved)
+{
+	json_t *o = json_object();
+	for (uint32_t k = 0; by && k < VOTE_R_COUNT; k++)
+		if (by[k] && !(skip_approved && k == VOTE_R_APPROVED))
+			json_object_set_new(o, vote_reason_name(k), json_integer((json_int_t)by[k]));
+	return o;
+}
+
+json_t *rt_summary_json(const struct seg *s)
+{
+	struct summary m;
+	summarize(s, &m);
+	int64_t gross = m.pnl.realized_mbrl + m.pnl.unrealized_mbrl;
+	return json_pack("{s:{s:I, s:I, s:I, s:b}, s:{s:I, s:I, s:f, s:f}, "
+			 "s:{s:I, s:I, s:I, s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I}, "
+			 "s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, s:I, s:s}, "
+			 "s:{s:f, s:f, s:f, s:f, s:b}, s:{s:I, s:f, s:f, s:f}}",
+		"events", "total", (json_int_t)m.events, "books", (json_int_t)m.books,
+			"trades", (json_int_t)m.trades, "done", m.done,
+		"ml", "scored", (json_int_t)m.scored, "intents", (json_int_t)m.intents,
+			"mean_prob_intents", m.mean_prob, "mean_prob_scored", m.mean_scored,
+		"decisions", "total", (json_int_t)m.decisions, "approved", (json_int_t)m.released,
+			"rejected", (json_int_t)m.blocked,
+			"rejected_by_reason", reasons_json(m.by_reason, 1),
+			"risk_rejections_by_reason", reasons_json(m.risk_rejected, 1),
+		"orders", "total", (json_int_t)m.orders, "filled", (json_int_t)m.filled,
+			"cancelled", (json_int_t)m.cancelled, "rejected", (json_int_t)m.rejected,
+			"refused", (json_int_t)m.refused,
+		"fills", "count", (json_int_t)m.vt.fills, "bought", (json_int_t)m.vt.buy_qty,
+			"sold", (json_int_t)m.vt.sell_qty, "fees_brl", (double)m.vt.fee_mbrl / 1e3,
+		"position", "final", (json_int_t)m.position,
+			"max_abs", (json_int_t)m.max_abs_position,
+			"limit", (json_int_t)m.max_position, "risk_state", m.state ? m.state : "?",
+		"pnl_brl", "gross", (double)gross / 1e3, "fees", (double)m.pnl.fees_mbrl / 1e3,
+			"net", (double)m.pnl.net_mbrl / 1e3,
+			"gross_from_venue", (double)m.venue_gross_mbrl / 1e3,
+			"venue_agrees", gross == m.venue_gross_mbrl && m.pnl.fees_mbrl == m.vt.fee_mbrl,
+		"tick_to_order_us", "n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99,
+			"p999", m.lat_p999);
+}
+
+static void reasons_text(FILE *f, const uint64_t *by)
+{
+	int any = 0;
+	for (uint32_t k = 0; by && k < VOTE_R_COUNT; k++)
+		if (by[k] && k != VOTE_R_APPROVED) {
+			fprintf(f, "%s %s %" PRIu64, any ? "," : "", vote_reason_name(k), by[k]);
+			any = 1;
+		}
+	if (!any)
+		fputs(" none", f);
+}
+
+void rt_summary_text(const struct seg *s, FILE *f)
+{
+	struct summary m;
+	summarize(s, &m);
+	int64_t gross = m.pnl.realized_mbrl + m.pnl.unrealized_mbrl;
+	fprintf(f, "events      %" PRIu64 " (%" PRIu64 " book updates, %" PRIu64 " trades)%s\n",
+		m.events, m.books, m.trades, m.done ? "" : ", replay not finished");
+	fprintf(f, "ml          %" PRIu64 " sides scored by the meta-model (mean p %.3f), "
+		"%" PRIu64 " intents (mean p %.3f)\n", m.scored, m.mean_scored, m.intents,
+		m.mean_prob);
+	fprintf(f, "decisions   %" PRIu64 ": approved %" PRIu64 ", rejected %" PRIu64 " by reason:",
+		m.decisions, m.released, m.blocked);
+	reasons_text(f, m.by_reason);
+	fprintf(f, "\n            risk's rejections:");
+	reasons_text(f, m.risk_rejected);
+	fprintf(f, "\norders      %" PRIu64 ": filled %" PRIu64 ", cancelled %" PRIu64
+		", rejected %" PRIu64 "; refused before the venue %" PRIu64 "\n",
+		m.orders, m.filled, m.cancelled, m.rejected, m.refused);
+	fprintf(f, "fills       %" PRIu64 ": bought %" PRId64 ", sold %" PRId64 " contracts\n",
+		m.vt.fills, m.vt.buy_qty, m.vt.sell_qty);
+	fprintf(f, "position    final %" PRId64 ", largest |position| %" PRId64 " (limit %" PRId64
+		"), risk state %s\n", m.position, m.max_abs_position, m.max_position,
+		m.state ? m.state : "?");
+	fprintf(f, "P&L         gross %.2f BRL, fees %.2f BRL, net %.2f BRL "
+		"(venue's fills give gross %.2f, fees %.2f: %s)\n",
+		(double)gross / 1e3, (double)m.pnl.fees_mbrl / 1e3, (double)m.pnl.net_mbrl / 1e3,
+		(double)m.venue_gross_mbrl / 1e3, (double)m.vt.fee_mbrl / 1e3,
+		gross == m.venue_gross_mbrl && m.pnl.fees_mbrl == m.vt.fee_mbrl ? "agree"
+										  : "DIFFER");
+	if (m.lat_n)
+		fprintf(f, "latency     tick-to-order p50 %.1f us, p99 %.1f us, p99.9 %.1f us "
+			"(%" PRIu64 " orders)\n", m.lat_p50, m.lat_p99, m.lat_p999, m.lat_n);
+	else
+		fprintf(f, "latency     tick-to-order: no order timed\n");
+}
+
+void rt_progress_text(const struct seg *s, FILE *f)
+{
+	struct summary m;
+	summarize(s, &m);
+	fprintf(f, "%" PRIu64 " events, %" PRIu64 " intents, %" PRIu64 " decisions (%" PRIu64
+		" approved), %" PRIu64 " fills, position %" PRId64 ", net %.2f BRL\n",
+		m.events, m.intents, m.decisions, m.released, m.vt.fills, m.position,
+		(double)m.pnl.net_mbrl / 1e3);
+}

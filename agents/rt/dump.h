@@ -25,4 +25,16 @@ json_t *rt_dump_json(const struct seg *s);
 /* The same as a few human-readable lines. */
 void rt_dump_text(const struct seg *s, FILE *f);
 
+/*
+ * The paper-trading summary: events, ML intents and mean probability,
+ * decisions approved and rejected by reason, orders, fills, position (final
+ * and largest), P&L in BRL gross and net of fees beside the same P&L
+ * recomputed from the venue's own fill sums, tick-to-order p50/p99/p99.9.
+ */
+json_t *rt_summary_json(const struct seg *s);
+void rt_summary_text(const struct seg *s, FILE *f);
+
+/* One progress line of the same figures. */
+void rt_progress_text(const struct seg *s, FILE *f);
+
 #endif /* DM_AGENTS_RT_DUMP_H */
