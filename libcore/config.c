@@ -578,8 +578,8 @@ static int row_is_end(const struct cfg_key *tab, const struct cfg_key *row)
 /* ------------------------------------------------------------ defaults */
 
 static const struct cfg_agent default_agent = {
-	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 2000,
-	.yield_iters = 50, .sleep_timeout_us = 100000,
+	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 0,
+	.yield_iters = 0, .sleep_timeout_us = 100000,
 };
 
 #define RING(n, p, c, cap, slot, pol) \

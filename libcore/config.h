@@ -44,8 +44,8 @@ enum cfg_policy { CFG_RING_BLOCK = 0, CFG_RING_CONFLATE = 1 };
 struct cfg_agent {
 	int32_t  cpu;              /* -1 = not pinned; else 0..1023 */
 	uint32_t idle;             /* enum cfg_idle; default backoff */
-	uint32_t spin_iters;       /* backoff: polls before yielding; default 2000, 0..100000000 */
-	uint32_t yield_iters;      /* backoff: sched_yield polls before sleeping; default 50, 0..1000000 */
+	uint32_t spin_iters;       /* backoff: polls before yielding; default 0, 0..100000000 */
+	uint32_t yield_iters;      /* backoff: sched_yield polls before sleeping; default 0, 0..1000000 */
 	uint32_t sleep_timeout_us; /* futex sleep upper bound, us; default 100000, 1..10000000 */
 };
 

@@ -15,8 +15,9 @@
  * Two runs, same market, same configuration but the agents' idle mode:
  *   spin               every agent polls without pause (one core each is
  *                      what this mode is for)
- *   spin-then-sleep    backoff: spin_iters polls, yield_iters yields, then
- *                      a futex sleep until a producer rings the doorbell
+ *   spin-then-sleep    backoff: --spin polls, --yield yields (both 0 by
+ *                      default, as in conf/default.yaml), then a futex sleep
+ *                      until a producer rings the doorbell
  *
  * Goals: spin-then-sleep p50 under 50 us on this 2-core machine; spin p50
  * under 5 us on a machine with six isolated cores (docs/operations.md says
@@ -43,7 +44,8 @@
 #define GOAL_SLEEP_P50_US 50.0
 #define GOAL_SPIN_P50_US  5.0
 
-static char g_bindir[PATH_MAX / 2], g_dmctl[PATH_MAX / 2], g_tmp[64];
+static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
+static char g_bindir[PATH_MAX / 2], g_dmctl[PATH_MAX / 2], g_tmp[64], g_root[PATH_MAX / 2];
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -90,8 +92,10 @@ static void find_paths(void)
 	snprintf(dir, sizeof(dir), "%s", exe);
 	for (int up = 0; up < 6; up++) {
 		snprintf(g_dmctl, sizeof(g_dmctl), "%s/tools/dmctl", dir);
-		if (exists(g_dmctl))
+		if (exists(g_dmctl)) {
+			snprintf(g_root, sizeof(g_root), "%s", dir);
 			return;
+		}
 		char *s = strrchr(dir, '/');
 		if (!s || s == dir)
 			break;
@@ -128,9 +132,25 @@ static void write_conf(const char *path, const char *idle, const char *name)
 	static const char *const ag[] = { "coordinator", "data", "feature", "ml",
 					  "execution", "risk" };
 	for (int i = 0; i < 6; i++)
-		fprintf(f, "  %s: { idle: %s, spin_iters: 2000, yield_iters: 50 }\n", ag[i], idle);
-	/* act on most signals: many orders to time */
-	fprintf(f, "strategy:\n  threshold: 0.2\n  min_interval_ms: 0\n");
+		fprintf(f, "  %s: { idle: %s, spin_iters: %u, yield_iters: %u }\n", ag[i], idle,
+			g_spin, g_yield);
+	/* act on most signals: many orders to time, through the meta-model
+	 * when it is built (make model), else the primary rule alone */
+	char model[PATH_MAX];
+	snprintf(model, sizeof(model), "%s/build/model/default.json", g_root);
+	fprintf(f, "strategy:\n  threshold: 0.2\n  min_interval_ms: 0\n  min_prob: 0\n"
+		   "  model: \"%s\"\n", exists(model) ? model : "");
+	/* loose limits: the figure is the path's latency, not the strategy's */
+	fprintf(f, "risk:\n  limits: risk.yaml\n");
+	fclose(f);
+	char risk[PATH_MAX];
+	snprintf(risk, sizeof(risk), "%s/risk.yaml", g_tmp);
+	if (!(f = fopen(risk, "w")))
+		die("%s: %s", risk, strerror(errno));
+	fprintf(f, "max_position: 1000\nmax_order_qty: 10\norder_rate: { per_second: 100000, "
+		   "burst: 100000 }\nprice_collar_ticks: 1000\ndaily_loss_brl: 100000000\n"
+		   "max_drawdown_brl: 100000000\nreducing_at_loss_brl: 0\nstale_data_ms: 60000\n"
+		   "enforce_session: false\nkill_switch: { flatten: false }\n");
 	fclose(f);
 }
 
@@ -201,6 +221,10 @@ static void usage(FILE *f)
 		   "  tick-to-order latency through the six agents, spin and spin-then-sleep\n"
 		   "  --events N    market events replayed (default 20000)\n"
 		   "  --seconds S   wall time of each replay (default 10)\n"
+		   "  --spin N      spin-then-sleep: polls before sleeping (default 0, the\n"
+		   "                configuration's default; on 2 cores spinning steals the CPU\n"
+		   "                the woken agent needs)\n"
+		   "  --yield N     spin-then-sleep: sched_yield polls after spinning (default 0)\n"
 		   "  --bindir DIR  where dm-gen, dm-shmdump and the agents are (default\n"
 		   "                <build>/bin beside this program)\n");
 }
@@ -217,6 +241,10 @@ int main(int argc, char **argv)
 			events = strtol(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
 			seconds = strtod(argv[++i], NULL);
+		} else if (!strcmp(argv[i], "--spin") && i + 1 < argc) {
+			g_spin = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--yield") && i + 1 < argc) {
+			g_yield = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--bindir") && i + 1 < argc) {
 			snprintf(g_bindir, sizeof(g_bindir), "%s", argv[++i]);
 		} else {

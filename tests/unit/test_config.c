@@ -205,8 +205,8 @@ Test(config, defaults_follow_the_data_flow)
 	for (int i = 0; i < AGENT_COUNT; i++) {
 		cr_assert_eq(c.agent[i].idle, IDLE_BACKOFF);
 		cr_assert_eq(c.agent[i].cpu, -1);
-		cr_assert_eq(c.agent[i].spin_iters, 2000);
-		cr_assert_eq(c.agent[i].yield_iters, 50);
+		cr_assert_eq(c.agent[i].spin_iters, 0);
+		cr_assert_eq(c.agent[i].yield_iters, 0);
 		cr_assert_eq(c.agent[i].sleep_timeout_us, 100000);
 	}
 	cr_assert_str_eq(c.system.shm_name, "/dreammaker");
