@@ -275,7 +275,7 @@ struct summary {
 	const uint64_t *risk_rejected;  /* risk, VOTE_R_COUNT */
 	uint64_t orders, filled, cancelled, rejected, refused;
 	struct venue_totals vt;
-	int64_t position, max_abs_position, max_position;
+	int64_t position, max_abs_position, max_position, mid_x2, tick_value_mbrl;
 	struct risk_pnl pnl;
 	int64_t venue_gross_mbrl;       /* recomputed from the venue's sums */
 	const char *state;
@@ -332,6 +332,8 @@ static void summarize(const struct seg *s, struct summary *m)
 		const struct risk_state *rs = risk_now(r);
 		m->ok_risk = 1;
 		m->position = rs->position;
+		m->mid_x2 = rs->mid_x2;
+		m->tick_value_mbrl = rs->tick_value_mbrl;
 		m->max_abs_position = r->max_abs_position;
 		m->max_position = r->max_position;
 		risk_pnl(rs, &m->pnl);
@@ -367,8 +369,9 @@ json_t *rt_summary_json(const struct seg *s)
 	int64_t gross = m.pnl.realized_mbrl + m.pnl.unrealized_mbrl;
 	return json_pack("{s:{s:I, s:I, s:I, s:b}, s:{s:I, s:I, s:f, s:f}, "
 			 "s:{s:I, s:I, s:I, s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I}, "
-			 "s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, s:I, s:s}, "
-			 "s:{s:f, s:f, s:f, s:f, s:b}, s:{s:I, s:f, s:f, s:f}}",
+			 "s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, s:I, s:s, s:I, s:I}, "
+			 "s:{s:f, s:f, s:f, s:f, s:b}, s:{s:I, s:I, s:I, s:I, s:I}, "
+			 "s:{s:I, s:f, s:f, s:f}}",
 		"events", "total", (json_int_t)m.events, "books", (json_int_t)m.books,
 			"trades", (json_int_t)m.trades, "done", m.done,
 		"ml", "scored", (json_int_t)m.scored, "intents", (json_int_t)m.intents,
@@ -385,10 +388,16 @@ json_t *rt_summary_json(const struct seg *s)
 		"position", "final", (json_int_t)m.position,
 			"max_abs", (json_int_t)m.max_abs_position,
 			"limit", (json_int_t)m.max_position, "risk_state", m.state ? m.state : "?",
+			"mark_x2_ticks", (json_int_t)m.mid_x2,
+			"tick_value_mbrl", (json_int_t)m.tick_value_mbrl,
 		"pnl_brl", "gross", (double)gross / 1e3, "fees", (double)m.pnl.fees_mbrl / 1e3,
 			"net", (double)m.pnl.net_mbrl / 1e3,
 			"gross_from_venue", (double)m.venue_gross_mbrl / 1e3,
 			"venue_agrees", gross == m.venue_gross_mbrl && m.pnl.fees_mbrl == m.vt.fee_mbrl,
+		"pnl_mbrl", "gross", (json_int_t)gross, "fees", (json_int_t)m.pnl.fees_mbrl,
+			"net", (json_int_t)m.pnl.net_mbrl,
+			"gross_from_venue", (json_int_t)m.venue_gross_mbrl,
+			"fees_from_venue", (json_int_t)m.vt.fee_mbrl,
 		"tick_to_order_us", "n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99,
 			"p999", m.lat_p999);
 }
