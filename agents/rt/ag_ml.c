@@ -172,11 +172,20 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	struct ag_ml_state *st = rt->app;
 	if (cmd != CTL_RELOAD || c->rule_only)
 		return;
-	char path[sizeof(st->model)];
-	const char *name = m && m->text[0] ? m->text : rt->cfg.strategy.model;
-	if (m && m->text[0] && memchr(m->text, '\0', sizeof(m->text)) == NULL)
-		name = rt->cfg.strategy.model;
-	if (model_path(rt, name, path, sizeof(path)) < 0)
+	/* the file dmctl reload-model FILE names in the run directory, else
+	 * strategy.model */
+	char path[sizeof(st->model)], req[RT_PATH_MAX];
+	const char *name = rt->cfg.strategy.model;
+	(void)m;
+	FILE *rf = rt_run_path(rt, "reload-model", req, sizeof(req)) == 0 ? fopen(req, "r") : NULL;
+	if (rf) {
+		if (fgets(path, sizeof(path), rf)) {
+			path[strcspn(path, "\n")] = '\0';
+			name = path[0] ? path : name;
+		}
+		fclose(rf);
+	}
+	if (name != path && model_path(rt, name, path, sizeof(path)) < 0)
 		return;
 	struct flat *f = NULL;
 	if (load_model(rt, path, &f) < 0) {

@@ -152,6 +152,8 @@ static void expect_clean_logs(void)
 	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
 }
 
+static int running_pid(struct seg *s, uint32_t a, int timeout_ms);
+
 /* wait for path to exist, up to timeout_s */
 static int wait_file(const char *path, int timeout_s)
 {
@@ -454,6 +456,71 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 	cr_expect(json_is_true(json_object_get(json_object_get(sum, "pnl_brl"), "venue_agrees")));
 	cr_expect_leq(json_integer_value(json_object_get(po, "max_abs")), 5);
 	json_decref(sum);
+}
+
+/*
+ * dmctl reload-model during a replay: a file that is no model is refused and
+ * the current model stays; a good one is verified and swapped in; no
+ * feature vector is lost on the way (every one published was handled).
+ */
+Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeout = 240)
+{
+	char journal[512], bad[512], good[512], model[PATH_MAX];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	snprintf(bad, sizeof(bad), "%s/broken.json", rundir);
+	snprintf(good, sizeof(good), "%s/second.json", rundir);
+	/* the built model (make model): the one the configuration names,
+	 * build/model/default.json beside tools/ */
+	snprintf(model, sizeof(model), "%.*s/build/model/default.json",
+		 (int)(strlen(dmctl) - strlen("/tools/dmctl")), dmctl);
+	cr_assert(exists(model), "%s missing: run 'make model'", model);
+	cr_assert_eq(run("cp '%s' '%s' && printf '{\"learner\": 7' >'%s'", model, good, bad), 0);
+	cr_assert_eq(run("'%s/dm-gen' --seed 2 --events 8000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	int rc = run("'%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1", dmctl,
+		     journal, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl start");
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	const struct ag_ml_state *ml = rt_app_of(&s, AGENT_ML);
+	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
+	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
+
+	cr_expect_eq(run("'%s' reload-model '%s' >/dev/null", dmctl, bad), 0);
+	int64_t end = t_now_ns() + 20ll * 1000000000;
+	while (ml->reload_failures == 0 && t_now_ns() < end)
+		usleep(20 * 1000);
+	cr_expect_eq(ml->reload_failures, 1, "the broken file is refused");
+	cr_expect_eq(ml->reloads, 0);
+	cr_expect_eq(ml->model_ok, 1, "the current model stays");
+
+	cr_expect_eq(run("'%s' reload-model '%s' >/dev/null", dmctl, good), 0);
+	end = t_now_ns() + 20ll * 1000000000;
+	while (ml->reloads == 0 && t_now_ns() < end)
+		usleep(20 * 1000);
+	cr_expect_eq(ml->reloads, 1, "the good model is swapped in");
+	cr_expect_str_eq(ml->model, good);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/data.done", rundir);
+	cr_expect_eq(exists(path), 0, "both reloads happened during the replay");
+
+	cr_assert(wait_file(path, 120), "the replay finished");
+	cr_assert(wait_drained(), "every ring drained");
+	int r = seg_ring_find(&s, "features");
+	cr_assert_geq(r, 0);
+	uint64_t out = atomic_load(&rt_state_of(&s, AGENT_FEATURE)->out_seq[r]);
+	uint64_t in = atomic_load(&rt_state_of(&s, AGENT_ML)->in_seq[r]);
+	cr_expect_gt(out, 1000);
+	cr_expect_eq(in, out, "ml handled every feature vector published (%llu of %llu)",
+		     (unsigned long long)in, (unsigned long long)out);
+	cr_expect_eq(ml->reloads, 1);
+	seg_close(&s);
+	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
+	cr_expect_eq(run("grep -q 'reload: now trading with %s' '%s/ml.log'", good, rundir), 0);
+	cr_expect_eq(run("grep -q 'refused\\|cannot' '%s/ml.log'", rundir), 0,
+		     "the refusal is logged");
 }
 
 /* A risk limits file with a fault: dmctl start refuses it with the file,
