@@ -40,6 +40,8 @@ enum msg_type {
 /* msg_hdr.flags */
 #define MSG_F_CONFLATABLE 0x01 /* a newer message of the same type supersedes it */
 #define MSG_F_REPLAY      0x02 /* produced from a replayed feed, not live */
+#define MSG_F_FLATTEN     0x04 /* an order flattening the position under the
+                                * kill switch (risk asked; no vote) */
 
 /* Common header: 32 bytes. */
 struct msg_hdr {
@@ -226,8 +228,14 @@ struct msg_position {
 	double   fees_brl;
 	uint32_t instrument;
 	uint32_t trading_state;  /* ACTIVE / REDUCING / HALTED */
+	uint32_t flags;          /* POS_F_* */
+	int32_t  flatten_qty;    /* POS_F_FLATTEN: signed contracts of the next
+	                          * flattening order (-position, capped) */
 };
-_Static_assert(sizeof(struct msg_position) == 88, "msg_position size");
+_Static_assert(sizeof(struct msg_position) == 96, "msg_position size");
+
+/* msg_position.flags */
+#define POS_F_FLATTEN 0x1u /* kill switch with flatten: send flatten_qty at market */
 
 enum ctl_cmd {
 	CTL_HALT = 1, CTL_RESUME, CTL_RELOAD, CTL_SHUTDOWN, CTL_KILL_SWITCH, CTL_REARM

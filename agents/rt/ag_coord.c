@@ -161,6 +161,8 @@ static void finalize(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *
 	}
 }
 
+static int flatten(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st,
+		   const struct msg_position *p);
 static void health(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st,
 		   int64_t now);
 
@@ -281,15 +283,82 @@ static int coord_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		st->reports++;
 		if (r->last_qty > 0)
 			st->fills++;
+		if (st->flatten_id && r->decision_id == st->flatten_id &&
+		    (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+		     r->status == EXEC_REJECTED))
+			st->flatten_id = 0; /* done: risk's next position says what is left */
 		return 0;
 	}
 	if ((int)in == c->in_pos && m->type == MSG_POSITION) {
 		const struct msg_position *p = (const struct msg_position *)m;
 		st->position = p->position;
 		st->realized_brl = p->realized_brl;
+		if ((p->flags & POS_F_FLATTEN) && p->flatten_qty)
+			return flatten(rt, c, st, p);
 		return 0;
 	}
 	return -EPROTO;
+}
+
+/*
+ * Kill switch with kill_switch.flatten: risk asks for p->flatten_qty at
+ * market.  One flattening order at a time, sent without a vote (the kill
+ * switch refuses every voted order) but journaled as a released decision
+ * with reason kill_flatten and risk's approval, so every order that
+ * reaches execution still has its decision in the journal.
+ */
+static int flatten(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st,
+		   const struct msg_position *p)
+{
+	if (!(rt_flags(rt) & RT_SF_KILLED) || st->flatten_id)
+		return 0;
+	if (!rt_claim(rt, (uint32_t)c->out_orders, 1))
+		return -EAGAIN;
+	int64_t now = rt->now_ns;
+	struct vote_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.version = VOTE_RECORD_VERSION;
+	rec.outcome = VOTE_RELEASE;
+	rec.decision_id = (st->run_id << 40) | ++st->next_decision;
+	rec.client_order_id = rec.decision_id;
+	rec.opened_ns = rec.decided_ns = rec.deadline_ns = now;
+	rec.qty = p->flatten_qty > 0 ? p->flatten_qty : -p->flatten_qty;
+	rec.side = p->flatten_qty > 0 ? SIDE_BUY : SIDE_SELL;
+	rec.ord_type = ORD_MARKET;
+	rec.tif = TIF_IOC;
+	rec.reason = VOTE_R_FLATTEN;
+	rec.decisive = -1;
+	rec.n_voters = 1;
+	rec.v[0].voter = AGENT_RISK;
+	rec.v[0].verdict = VOTE_V_APPROVE;
+	rec.v[0].reason = VOTE_R_FLATTEN;
+	st->recent[st->n_recent % AG_COORD_RECENT] = rec;
+	st->n_recent++;
+	if (journal_append(&c->jw, JREC_DECISION, &rec, sizeof(rec)) < 0 ||
+	    journal_flush(&c->jw) < 0)
+		rt_count(&rt->slot->ctr.errors, 1);
+	st->decisions++;
+	st->released++;
+	st->by_reason[VOTE_R_FLATTEN]++;
+	struct msg_order *o = rt_slot(rt, (uint32_t)c->out_orders, 0);
+	memset(o, 0, sizeof(*o));
+	o->hdr.type = MSG_ORDER;
+	o->hdr.size = sizeof(*o);
+	o->hdr.flags = MSG_F_FLATTEN | (p->hdr.flags & MSG_F_REPLAY);
+	o->decision_id = rec.decision_id;
+	o->client_order_id = rec.decision_id;
+	o->qty = rec.qty;
+	o->side = rec.side;
+	o->ord_type = ORD_MARKET;
+	o->tif = TIF_IOC;
+	o->instrument = p->instrument;
+	rt_publish(rt, (uint32_t)c->out_orders, 1);
+	st->flatten_id = rec.decision_id;
+	st->flattens++;
+	st->orders_sent++;
+	rt_log(rt, "kill switch: flattening order %s %d at market (decision %llx)",
+	       rec.side > 0 ? "buy" : "sell", rec.qty, (unsigned long long)rec.decision_id);
+	return 0;
 }
 
 static void health(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st,

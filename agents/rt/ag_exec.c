@@ -272,7 +272,8 @@ static int on_order(struct rt *rt, struct exec_ctx *c, struct ag_exec_state *st,
 		st->dup_orders++; /* re-delivered: already at the venue */
 		return 0;
 	}
-	if (rt_flags(rt) & RT_SF_KILLED) {
+	/* under the kill switch only the flattening orders risk asked for pass */
+	if ((rt_flags(rt) & RT_SF_KILLED) && !(o->hdr.flags & MSG_F_FLATTEN)) {
 		refuse(rt, c, st, o, VOTE_R_KILL_SWITCH);
 		return 0;
 	}

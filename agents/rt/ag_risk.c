@@ -70,6 +70,16 @@ static void send_position(struct rt *rt, struct risk_ctx *c, struct ag_risk_stat
 	p.fees_brl = (double)pnl.fees_mbrl / 1000.0;
 	p.instrument = c->instrument;
 	p.trading_state = rs->state;
+	if (st->flatten && rs->killed) {
+		struct risk_order fo;
+		if (risk_flatten_order(rs, &c->cfg, &fo)) {
+			p.flags |= POS_F_FLATTEN;
+			p.flatten_qty = (int32_t)(fo.side * fo.qty);
+		} else {
+			st->flatten = 0; /* flat: done */
+			rt_log(rt, "kill switch: position flat");
+		}
+	}
 	/* a snapshot: when the ring is full the next one replaces it */
 	if (rt_send(rt, (uint32_t)c->out_pos, &p, sizeof(p)) == 0) {
 		st->positions++;
@@ -109,15 +119,20 @@ static void follow_kill(struct rt *rt, struct risk_ctx *c, struct ag_risk_state 
 	struct risk_state *rs = cur_rs(st);
 	int64_t now = market_now(rt, st);
 	if (killed) {
-		if (risk_kill(rs, &c->cfg, now, VOTE_R_KILL_SWITCH))
-			rt_log(rt, "kill switch: flatten requested for a position of %lld",
+		if (risk_kill(rs, &c->cfg, now, VOTE_R_KILL_SWITCH)) {
+			rt_log(rt, "kill switch: flattening a position of %lld",
 			       (long long)rs->position);
+			st->flatten = 1;
+		}
 		rt_log(rt, "kill switch latched: every order refused until re-armed");
 	} else {
+		st->flatten = 0;
 		uint32_t s = risk_rearm(rs, &c->cfg, now);
 		rt_log(rt, "re-armed: state %s", risk_state_name(s));
 	}
 	st->killed_seen = killed;
+	if (st->flatten)
+		send_position(rt, c, st, 0);
 }
 
 static int on_vote_req(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *st,

@@ -138,6 +138,8 @@ struct ag_risk_state {
 	uint64_t reports, votes, positions, expired;
 	int64_t  last_pos_ns;         /* local time of the last MSG_POSITION */
 	int64_t  max_abs_position;    /* largest |position| after any fill */
+	uint32_t flatten;             /* kill switch asked to flatten: until flat */
+	uint32_t pad2;
 	int64_t  max_position;        /* the limit in force (risk.yaml), for monitors */
 };
 
@@ -153,7 +155,7 @@ struct ag_ballot {
 
 #define AG_COORD_RECENT 16u /* decisions kept for dm-shmdump */
 
-#define AG_COORD_VERSION 2u
+#define AG_COORD_VERSION 3u
 struct ag_coord_state {
 	uint64_t run_id;            /* high bits of decision ids (segment creation s) */
 	uint64_t next_decision;     /* last decision counter given out */
@@ -163,6 +165,8 @@ struct ag_coord_state {
 	uint32_t down_mask;         /* agents whose heartbeat is stale */
 	uint32_t pad;
 	uint64_t reports, fills;
+	uint64_t flatten_id;        /* decision of the flattening order in flight, 0 */
+	uint64_t flattens;          /* flattening orders sent */
 	int64_t  position;          /* last MSG_POSITION */
 	double   realized_brl;
 	struct ag_ballot ballot[AG_COORD_BALLOTS];

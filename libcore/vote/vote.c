@@ -36,6 +36,7 @@ static const char *const reason_names[VOTE_R_COUNT] = {
 	[VOTE_R_VENUE_DOWN]   = "venue_down",
 	[VOTE_R_RECONCILING]  = "reconciling",
 	[VOTE_R_MODEL]        = "model_unavailable",
+	[VOTE_R_FLATTEN]      = "kill_flatten",
 };
 
 const char *vote_reason_name(uint32_t reason)

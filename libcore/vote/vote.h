@@ -77,6 +77,7 @@ enum vote_reason {
 	VOTE_R_VENUE_DOWN,   /* execution: venue not connected or not ready */
 	VOTE_R_RECONCILING,  /* execution: order table not yet reconciled */
 	VOTE_R_MODEL,        /* ml: model missing or failed its check */
+	VOTE_R_FLATTEN,      /* decision: kill switch flatten asked by risk (no vote) */
 	VOTE_R_COUNT
 };
 

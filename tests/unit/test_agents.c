@@ -523,6 +523,92 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 		     "the refusal is logged");
 }
 
+/*
+ * Kill switch with kill_switch.flatten: once latched, no voted order passes,
+ * risk asks for the position to be flattened, the coordinator sends
+ * market orders journaled as kill_flatten decisions, and the position
+ * reaches 0 while the switch stays latched.
+ */
+Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
+{
+	char journal[512], conf[512], path[600], model[PATH_MAX];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	snprintf(conf, sizeof(conf), "%s/site.yaml", rundir);
+	snprintf(model, sizeof(model), "%.*s/build/model/default.json",
+		 (int)(strlen(dmctl) - strlen("/tools/dmctl")), dmctl);
+	cr_assert_eq(run("sed 's/^  flatten: false/  flatten: true/' conf/risk.yaml >'%s/risk.yaml' && "
+			 "grep -q 'flatten: true' '%s/risk.yaml'", rundir, rundir), 0);
+	cr_assert_eq(run("printf 'risk:\\n  limits: risk.yaml\\nstrategy:\\n  model: %s\\n' >'%s'",
+			 model, conf), 0);
+	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	int rc = run("'%s' -c '%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1",
+		     dmctl, conf, journal, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl start");
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	int64_t end = t_now_ns() + 90ll * 1000000000;
+	while (rs->rs[rs->cur & 1].position == 0 && t_now_ns() < end)
+		usleep(20 * 1000);
+	int64_t before = rs->rs[rs->cur & 1].position;
+	cr_assert_neq(before, 0, "a position to flatten");
+	cr_assert_eq(run("'%s' -c '%s' kill-switch >/dev/null", dmctl, conf), 0);
+	end = t_now_ns() + 60ll * 1000000000;
+	while ((rs->rs[rs->cur & 1].position != 0 || rs->flatten) && t_now_ns() < end)
+		usleep(20 * 1000);
+	const struct risk_state *r = &rs->rs[rs->cur & 1];
+	cr_expect_eq(r->position, 0, "flat after the kill switch (was %lld)", (long long)before);
+	cr_expect_eq(r->killed, 1, "the kill switch stays latched");
+	cr_expect_eq(rs->flatten, 0);
+	const struct ag_coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
+	cr_expect_geq(cs->flattens, 1);
+	usleep(500 * 1000); /* more market, no new position */
+	cr_expect_eq(rs->rs[rs->cur & 1].position, 0, "nothing trades under the kill switch");
+	seg_close(&s);
+	cr_assert_eq(run("'%s' -c '%s' stop >'%s/stop.out' 2>&1", dmctl, conf, rundir), 0);
+
+	/* the journals: every flattening order has its kill_flatten decision,
+	 * and after the first one no other order reached the venue */
+	static struct vote_record dec[MAX_DECISIONS];
+	uint32_t n_dec = 0, n_flat = 0, after = 0;
+	struct journal_reader jr;
+	const struct jrec *rec;
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_DECISIONS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0);
+	while (journal_next(&jr, &rec) == 1 && n_dec < MAX_DECISIONS)
+		memcpy(&dec[n_dec++], rec->payload, sizeof(dec[0]));
+	journal_reader_close(&jr);
+	snprintf(path, sizeof(path), "%s/%s", rundir, AG_ORDERS_JOURNAL);
+	cr_assert_eq(journal_open_read(&jr, path, JOURNAL_VERIFY), 0);
+	while (journal_next(&jr, &rec) == 1) {
+		if (rec->type != JREC_ORDER)
+			continue;
+		struct msg_order o;
+		memcpy(&o, rec->payload, sizeof(o));
+		if (o.hdr.flags & MSG_F_FLATTEN) {
+			n_flat++;
+			int found = 0;
+			for (uint32_t i = 0; i < n_dec; i++)
+				found |= dec[i].decision_id == o.decision_id &&
+					 dec[i].reason == VOTE_R_FLATTEN &&
+					 dec[i].outcome == VOTE_RELEASE && dec[i].side == o.side &&
+					 dec[i].qty == o.qty;
+			cr_expect(found, "flattening order %llx without its decision",
+				  (unsigned long long)o.decision_id);
+			cr_expect_eq(o.ord_type, ORD_MARKET);
+			cr_expect_eq(o.side, before > 0 ? SIDE_SELL : SIDE_BUY);
+		} else if (n_flat) {
+			after++;
+		}
+	}
+	journal_reader_close(&jr);
+	cr_expect_geq(n_flat, 1, "flattening orders reached the venue");
+	cr_expect_eq(after, 0, "no voted order after the kill switch");
+}
+
 /* A risk limits file with a fault: dmctl start refuses it with the file,
  * line and key, and nothing is left running or mapped. */
 static void refused_start(const char *fault, const char *want)
