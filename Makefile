@@ -107,7 +107,7 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB)
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
-            libcriterion-dev libjemalloc-dev libjansson-dev python3
+            libcriterion-dev libjemalloc-dev libjansson-dev
 deps:
 	@tools/install-deps $(DEB_PKGS)
 

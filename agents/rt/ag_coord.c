@@ -500,7 +500,6 @@ static int policy(struct rt *rt, struct vote_policy *p)
 	p->quorum = (uint32_t)k;
 	p->deadline_ns = (int64_t)v->deadline_us * 1000;
 	/* test and operator overrides of vote.quorum and vote.deadline_us */
-	/* temporary overrides until the configuration has vote keys */
 	const char *q = getenv("DM_VOTE_QUORUM");
 	if (q && *q) {
 		int k = vote_quorum_parse(q, &p->quorum_n);
@@ -577,8 +576,15 @@ int ag_coord_init(struct rt *rt)
 		snprintf(q, sizeof(q), "%u", c->pol.quorum_n);
 	else
 		snprintf(q, sizeof(q), "%s", c->pol.quorum == VOTE_QUORUM_ALL ? "all" : "majority");
-	rt_log(rt, "vote: voters risk (veto), execution, feature; quorum %s; deadline %lld us",
-	       q, (long long)(c->pol.deadline_ns / 1000));
+	char who[128];
+	size_t n = 0;
+	who[0] = '\0';
+	for (uint32_t i = 0; i < c->pol.n_voters && n < sizeof(who); i++)
+		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s%s", i ? ", " : "",
+				      cfg_agent_names[c->pol.voter[i]],
+				      c->pol.veto_mask & (1u << i) ? " (veto)" : "");
+	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us", who, q,
+	       (long long)(c->pol.deadline_ns / 1000));
 	rt_set_ops(rt, &coord_ops, c);
 	return 0;
 }

@@ -38,6 +38,7 @@
 
 #define OUTBOX     512   /* reports waiting for room on the report rings */
 #define QUIET_NS   (50ll * 1000000) /* no market data this long: clock follows local time */
+#define RESEND_NS  (10ll * 1000000000) /* orders ended this recently: final status again */
 
 struct outmsg {
 	struct msg_exec_report m;
@@ -493,8 +494,33 @@ static void reconcile(struct rt *rt, struct exec_ctx *c, struct ag_exec_state *s
 			top = outs[i].fill_id > top ? outs[i].fill_id : top;
 		exec_fill_published(c->t, top); /* queued: the receivers drop repeats */
 	}
+	/* a crash may also have lost non-fill reports still in the outbox: the
+	 * final status of every order that ended lately goes out again (a
+	 * repeat is a no-op for risk and the coordinator) */
+	uint32_t again = 0;
+	for (uint32_t i = 0; i < c->t->capacity && c->head - c->tail < OUTBOX / 2; i++) {
+		struct exec_order e;
+		if (exec_order_snapshot(c->t, i, &e) < 0 || !e.status ||
+		    !exec_status_terminal(e.status) || rt->now_ns - e.since_ns > RESEND_NS)
+			continue;
+		struct msg_exec_report m;
+		memset(&m, 0, sizeof(m));
+		m.hdr.type = MSG_EXEC_REPORT;
+		m.hdr.size = sizeof(m);
+		m.hdr.flags = MSG_F_REPLAY;
+		m.client_order_id = e.coid;
+		m.venue_order_id = e.venue_order_id;
+		m.cum_qty = e.cum_qty;
+		m.status = e.status;
+		m.side = e.side;
+		m.reason = e.reason;
+		m.decision_id = e.decision_id;
+		queue(rt, c, st, &m);
+		again++;
+	}
 	rt_log(rt, "reconciled with the venue: %u order(s) confirmed, %u ended here, "
-	       "%u report(s) to send", known, ended, c->head - c->tail);
+	       "%u final status(es) sent again, %u report(s) to send", known, ended, again,
+	       c->head - c->tail);
 }
 
 int ag_exec_init(struct rt *rt)

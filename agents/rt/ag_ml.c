@@ -55,6 +55,7 @@ static int load_model(struct rt *rt, const char *path, struct flat **out)
 {
 	struct model m;
 	char err[512];
+	memset(&m, 0, sizeof(m)); /* model_load closes what m holds first */
 	int rc = model_load(&m, path, err, sizeof(err));
 	if (rc < 0) {
 		rt_log(rt, "model %s: %s", path, err);

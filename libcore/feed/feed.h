@@ -18,9 +18,8 @@
  * through the fixed line buffer, so a file larger than RAM streams in
  * constant memory.  A gzip file (by magic or by a ".gz" name) is read
  * through a `gzip -dc` child process on a pipe.  A DreamMaker journal is
- * mapped (libcore/journal.h) and the pages already read are dropped from
- * the mapping as the reader moves on, so its resident size stays bounded
- * too.
+ * read sequentially into one reused buffer (libcore/journal.h,
+ * JOURNAL_SEQ), so its resident size stays bounded too.
  *
  * Numbers.  Prices become integer ticks and sizes integer lots by exact
  * decimal arithmetic: the text "61800.30" with tick 0.1 is 618003 ticks;
@@ -218,7 +217,6 @@ struct feed_binance {
 
 struct feed_journal {
 	struct journal_reader jr;
-	uint64_t dropped;     /* mapping bytes already given back (madvise) */
 };
 
 struct feed_reader {

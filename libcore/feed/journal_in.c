@@ -20,7 +20,7 @@
  *
  * Memory.  The reader's buffer (JOURNAL_DEF_READ_BUF) is all it holds,
  * so a journal larger than RAM replays in bounded resident memory like
- * the text formats (feed_journal.dropped stays 0: nothing is mapped).
+ * the text formats.
  */
 #include "libcore/feed/feed_int.h"
 

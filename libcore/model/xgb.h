@@ -276,7 +276,8 @@ int model_save(const struct model *m, const char *path, char *err, size_t errlen
 
 /*
  * Load a model file (XGBoost JSON; XGBoost's binary formats also load)
- * into *m, closing what it held.  Sets nthread = 1 on the booster: a
+ * into *m, closing what it held (*m must hold a model or be zeroed).
+ * Sets nthread = 1 on the booster: a
  * multi-threaded predict inside a pinned process is far slower.
  * -DM_ECORRUPT when the model is not a gbtree binary:logistic or
  * multi:softprob/softmax model of at most MODEL_MAX_FEATURES features.
