@@ -23,14 +23,13 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/journal.h"
@@ -80,27 +79,6 @@ static void usage(FILE *f)
 		EV_MAX_LEVELS, EV_MAX_LEVELS, JOURNAL_SYMBOL_MAX - 1);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dm-convert: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(dm-convert --help for usage)\n", stderr);
-	return 2;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The journal being written, removed if a signal ends the run. */
 static char g_tmp[PATH_MAX];
 
@@ -110,25 +88,6 @@ static void on_signal(int sig)
 	 * (SA_RESETHAND restored the default action) */
 	unlink(g_tmp);
 	raise(sig);
-}
-
-/* A positive decimal "5", "0.01", "1e-8" into *v; 0 or -1. */
-static int parse_pos(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return *s && !*end && !errno && *v > 0 ? 0 : -1;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return *s && !*end && !errno && *v >= lo && *v <= hi ? 0 : -1;
 }
 
 /* value x 10^-6 as the shortest decimal text: 5000000 -> "5". */
@@ -232,6 +191,7 @@ int main(int argc, char **argv)
 
 	memset(&fo, 0, sizeof(fo));
 	tick_txt[0] = sym_txt[0] = '\0';
+	cli_set_prog("dm-convert");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:", opts, NULL)) != -1) {
 		switch (c) {
@@ -240,34 +200,34 @@ int main(int argc, char **argv)
 		case 'c': conf = optarg; break;
 		case 'f':
 			if ((fmt = feed_format_parse(optarg)) < 0)
-				return bad_usage("--format '%s': want auto, lobster, mt5, neg, "
-						 "binance or journal", optarg);
+				return cli_usage_error("--format '%s': want auto, lobster, mt5, neg, "
+						       "binance or journal", optarg);
 			break;
 		case 't':
-			if (parse_pos(optarg, &tick))
-				return bad_usage("--tick '%s': want a positive decimal such as "
-						 "5, 100 or 0.01", optarg);
+			if (cli_parse_pos_double(optarg, &tick))
+				return cli_usage_error("--tick '%s': want a positive decimal such as "
+						       "5, 100 or 0.01", optarg);
 			tick_s = optarg;
 			break;
 		case 'L':
-			if (parse_pos(optarg, &lot))
-				return bad_usage("--lot '%s': want a positive decimal such as "
-						 "1 or 0.00000001", optarg);
+			if (cli_parse_pos_double(optarg, &lot))
+				return cli_usage_error("--lot '%s': want a positive decimal such as "
+						       "1 or 0.00000001", optarg);
 			break;
 		case 'l':
-			if (parse_long(optarg, 1, EV_MAX_LEVELS, &levels))
-				return bad_usage("--levels '%s': want 1..%u", optarg, EV_MAX_LEVELS);
+			if (cli_parse_long(optarg, 1, EV_MAX_LEVELS, &levels))
+				return cli_usage_error("--levels '%s': want 1..%u", optarg, EV_MAX_LEVELS);
 			break;
 		case 's':
 			if (!*optarg || strlen(optarg) >= JOURNAL_SYMBOL_MAX)
-				return bad_usage("--symbol '%s': want 1..%u characters", optarg,
-						 JOURNAL_SYMBOL_MAX - 1);
+				return cli_usage_error("--symbol '%s': want 1..%u characters", optarg,
+						       JOURNAL_SYMBOL_MAX - 1);
 			symbol = optarg;
 			break;
 		case 'u':
-			if (parse_long(optarg, -720, 840, &utc_min))
-				return bad_usage("--utc-offset '%s': want minutes -720..840 "
-						 "(Sao Paulo -180)", optarg);
+			if (cli_parse_long(optarg, -720, 840, &utc_min))
+				return cli_usage_error("--utc-offset '%s': want minutes -720..840 "
+						       "(Sao Paulo -180)", optarg);
 			have_utc = 1;
 			break;
 		case 'S': strict = 1; break;
@@ -275,22 +235,20 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		case ':':
-			return bad_usage("option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!in || !out)
-		return bad_usage("missing %s", !in ? "--input FILE" : "--output JOURNAL");
+		return cli_usage_error("missing %s", !in ? "--input FILE" : "--output JOURNAL");
 
 	if (conf) {
 		static struct dm_config cfg;
-		if (config_load(&cfg, conf, err, sizeof(err))) {
-			fprintf(stderr, "dm-convert: -c %s\n", err);
-			return 2;
-		}
+		if (config_load(&cfg, conf, err, sizeof(err)))
+			return cli_fail(2, "-c %s", err);
 		if (!tick_s) {
 			tick = (double)cfg.instrument.tick_size_e6 / 1e6;
 			e6_text(cfg.instrument.tick_size_e6, tick_txt, sizeof(tick_txt));
@@ -306,20 +264,14 @@ int main(int argc, char **argv)
 		snprintf(sym_txt, sizeof(sym_txt), "%s", symbol);
 
 	/* the output: a regular file or nothing, never the input */
-	if (stat(in, &sti)) {
-		fprintf(stderr, "dm-convert: --input %s: %s\n", in, strerror(errno));
-		return 2;
-	}
+	if (stat(in, &sti))
+		return cli_fail(2, "--input %s: %s", in, strerror(errno));
 	if (stat(out, &sto) == 0) {
-		if (!S_ISREG(sto.st_mode)) {
-			fprintf(stderr, "dm-convert: --output %s exists and is not a regular "
-				"file; dm-convert only replaces regular files\n", out);
-			return 2;
-		}
-		if (sto.st_dev == sti.st_dev && sto.st_ino == sti.st_ino) {
-			fprintf(stderr, "dm-convert: --output %s is the input file\n", out);
-			return 2;
-		}
+		if (!S_ISREG(sto.st_mode))
+			return cli_fail(2, "--output %s exists and is not a regular "
+					"file; dm-convert only replaces regular files", out);
+		if (sto.st_dev == sti.st_dev && sto.st_ino == sti.st_ino)
+			return cli_fail(2, "--output %s is the input file", out);
 	}
 
 	fo.levels = (uint32_t)levels;
@@ -375,20 +327,19 @@ int main(int argc, char **argv)
 	}
 
 	const struct feed_stats *st = feed_stats(&r);
-	double t0 = now_s(), next = t0 + 1.0, last_t = t0;
+	double t0 = cli_mono_s(), next = t0 + 1.0, last_t = t0;
 	uint64_t n = 0, last_bytes = 0;
 	struct event ev;
 	int exit_code = 0;
 
 	while ((rc = feed_next(&r, &ev)) == 1) {
 		if ((rc = journal_append_event(&w, &ev)) < 0) {
-			fprintf(stderr, "dm-convert: writing %s after %" PRIu64 " events: %s "
-				"(disk full?)\n", tmp, n, dm_strerror(rc));
-			exit_code = 1;
+			exit_code = cli_fail(1, "writing %s after %" PRIu64 " events: %s "
+					     "(disk full?)", tmp, n, dm_strerror(rc));
 			goto fail;
 		}
 		if (DM_UNLIKELY(++n % PROGRESS_EVERY == 0)) {
-			double t = now_s();
+			double t = cli_mono_s();
 			if (t >= next) {
 				if (!quiet)
 					fprintf(stderr, "dm-convert: %.1f s  %" PRIu64 " rows  %"
@@ -412,8 +363,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (sync && (rc = journal_sync(&w)) < 0) {
-		fprintf(stderr, "dm-convert: syncing %s: %s\n", tmp, dm_strerror(rc));
-		exit_code = 1;
+		exit_code = cli_fail(1, "syncing %s: %s", tmp, dm_strerror(rc));
 		goto fail;
 	}
 	struct journal_writer done = w; /* its stats, for the summary */
@@ -430,7 +380,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	summary(in, feed_format_name(feed_format_of(&r)), out, st, &done,
-		now_s() - t0);
+		cli_mono_s() - t0);
 	feed_close(&r);
 	return 0;
 

@@ -31,27 +31,19 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"
-#include "libcore/journal.h"
 
 #define OUT_BUF      (1u << 20)   /* bytes of CSV buffered per write */
-#define SNIFF_BYTES  (256u << 10) /* Binance: bytes looked at for "pu" */
 #define PROGRESS_NS  1000000000LL /* progress line at most once a second */
-
-static const char *g_prog = "dm-features";
 
 static void usage(FILE *f)
 {
@@ -91,146 +83,6 @@ static void usage(FILE *f)
 "write error), 2 on bad usage or bad input, with the file and line at fault.\n");
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(%s --help for usage)\n", g_prog);
-	return 2;
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* A positive decimal number, all of s. */
-static int parse_pos_double(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v > 0) || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* ------------------------------------------------------------ input */
-
-/* The first bytes of path (decompressed when gzip), NUL-terminated; the
- * count, or -1 if it cannot be read. */
-static ssize_t sniff(const char *path, char *buf, size_t cap)
-{
-	unsigned char magic[2] = { 0, 0 };
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), pfd[2];
-	pid_t pid;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		if (pipe(pfd)) {
-			close(fd);
-			return -1;
-		}
-		pid = fork();
-		if (pid == 0) {
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			execlp("gzip", "gzip", "-dc", "--", path, (char *)NULL);
-			_exit(127);
-		}
-		close(pfd[1]);
-		close(fd);
-		if (pid < 0) {
-			close(pfd[0]);
-			return -1;
-		}
-		fd = pfd[0];
-		while (n < cap - 1) {
-			ssize_t k = read(fd, buf + n, cap - 1 - n);
-			if (k <= 0)
-				break;
-			n += (size_t)k;
-		}
-		close(fd);
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	} else {
-		if (lseek(fd, 0, SEEK_SET) == 0)
-			while (n < cap - 1) {
-				ssize_t k = read(fd, buf + n, cap - 1 - n);
-				if (k <= 0)
-					break;
-				n += (size_t)k;
-			}
-		close(fd);
-	}
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-/* Binance: USD-M diffs carry "pu" (tick 0.1), spot ones do not (0.01). */
-static double binance_tick(const char *path)
-{
-	char *buf = malloc(SNIFF_BYTES);
-	double t = 0.01;
-
-	if (buf && sniff(path, buf, SNIFF_BYTES) > 0 && strstr(buf, "\"pu\":"))
-		t = 0.1;
-	free(buf);
-	return t;
-}
-
-/* The tick a journal's header records, points; 0 when none. */
-static double journal_tick(const char *path)
-{
-	struct journal_reader r;
-	double t = 0;
-
-	if (journal_open_read(&r, path, 0) == 0) {
-		t = r.hdr.tick_size_pts;
-		journal_reader_close(&r);
-	}
-	return t > 0 && isfinite(t) ? t : 0;
-}
-
-/* Exit code for a feed_open / feed_next error: bad input or usage is 2,
- * the machine failing us is 1. */
-static int code_of(int rc)
-{
-	switch (-rc) {
-	case ENOMEM: case EIO: case ENOSPC: case EMFILE: case ENFILE: case EAGAIN:
-		return 1;
-	default:
-		return 2;
-	}
-}
-
 /* ------------------------------------------------------------ output */
 
 struct out {
@@ -263,9 +115,7 @@ static int out_flush(struct out *o)
 
 struct args {
 	const char *input, *output, *config;
-	int format;             /* enum feed_format */
-	uint32_t levels;        /* 0 = from the configuration */
-	double tick, lot;       /* 0 = default */
+	struct cli_feed_args feed; /* levels 0 = from the configuration */
 	int strict, quiet;
 };
 
@@ -292,31 +142,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'i':
 			a->input = optarg;
 			break;
-		case 'f':
-			a->format = feed_format_parse(optarg);
-			if (a->format < 0)
-				return bad_usage("--format '%s': expected auto, lobster, mt5, "
-						 "neg, binance or journal", optarg);
-			break;
-		case 'L': {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || errno || v < 1 || v > (long)FEAT_MAX_LEVELS)
-				return bad_usage("--levels '%s': expected a whole number 1..%u",
-						 optarg, FEAT_MAX_LEVELS);
-			a->levels = (uint32_t)v;
-			break;
-		}
-		case 't':
-			if (parse_pos_double(optarg, &a->tick))
-				return bad_usage("--tick '%s': expected a positive number", optarg);
-			break;
-		case 'q':
-			if (parse_pos_double(optarg, &a->lot))
-				return bad_usage("--lot '%s': expected a positive number", optarg);
+		case 'f': case 'L': case 't': case 'q':
+			if (cli_feed_option(c, optarg, FEAT_MAX_LEVELS, &a->feed))
+				return 2;
 			break;
 		case 'c':
 			a->config = optarg;
@@ -333,34 +161,22 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!a->input)
-		return bad_usage("--input FILE is required");
+		return cli_usage_error("--input FILE is required");
 	if (!a->output)
-		return bad_usage("--output OUT.csv is required");
+		return cli_usage_error("--output OUT.csv is required");
 	return 0;
-}
-
-/* Price units per tick in the file's own unit, for the reader: LOBSTER
- * files count dollars x 10000.  Rounded to 12 decimals (the readers take
- * exact decimals). */
-static double feed_tick_of(enum feed_format fmt, double tau)
-{
-	double t = fmt == FEED_LOBSTER ? tau * 10000.0 : tau;
-
-	return round(t * 1e12) / 1e12;
 }
 
 int main(int argc, char **argv)
 {
-	struct args a = { .format = FEED_AUTO };
+	struct args a = { .feed.format = FEED_AUTO };
 	struct dm_config cfg;
 	struct feed_reader rd;
 	struct feed_opts fo;
@@ -371,49 +187,42 @@ int main(int argc, char **argv)
 	enum feed_format fmt;
 	int rc, code = 0;
 
+	cli_set_prog("dm-features");
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
 
 	/* ---- configuration */
 	if (a.config) {
 		if (config_load(&cfg, a.config, err, sizeof(err)))
-			return fail(2, "%s", err);
+			return cli_fail(2, "%s", err);
 	} else {
 		config_defaults(&cfg);
 	}
-	uint32_t L = a.levels ? a.levels : cfg.features.levels;
+	uint32_t L = a.feed.levels ? a.feed.levels : cfg.features.levels;
 
 	/* ---- format, then the tick and lot it implies */
 	memset(&fo, 0, sizeof(fo));
 	fo.levels = L;
 	fo.tick = 1;                        /* provisional: the format decides */
-	fmt = (enum feed_format)a.format;
+	fmt = (enum feed_format)a.feed.format;
 	if (fmt == FEED_AUTO) {
-		rc = feed_open(&rd, a.input, FEED_AUTO, &fo, err, sizeof(err));
-		if (rc)
-			return fail(code_of(rc), "%s", err);
-		fmt = feed_format_of(&rd);
-		feed_close(&rd);
+		rc = feed_detect(a.input, &fo, err, sizeof(err));
+		if (rc < 0)
+			return cli_fail(cli_exit_code(rc), "%s", err);
+		fmt = (enum feed_format)rc;
 	}
-	double tau = a.tick, lot = a.lot ? a.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
+	double tau = a.feed.tick, lot = a.feed.lot ? a.feed.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
 	double cfg_tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	if (!tau) {
-		switch (fmt) {
-		case FEED_LOBSTER: tau = 0.01; break;
-		case FEED_BINANCE: tau = binance_tick(a.input); break;
-		case FEED_JOURNAL: tau = journal_tick(a.input); break;
-		case FEED_NEG:     tau = 0.01; break;
-		default:           tau = cfg_tick; break;
-		}
-		if (!tau)
-			tau = cfg_tick;
-	}
-	fo.tick = feed_tick_of(fmt, tau);
+	if (!tau)
+		tau = feed_default_tick(a.input, fmt);
+	if (!tau)
+		tau = cfg_tick;
+	fo.tick = feed_file_tick(fmt, tau);
 	fo.lot = lot;
 	fo.strict = a.strict;
 	rc = feed_open(&rd, a.input, fmt, &fo, err, sizeof(err));
 	if (rc)
-		return fail(code_of(rc), "%s", err);
+		return cli_fail(cli_exit_code(rc), "%s", err);
 
 	/* ---- engine */
 	enum feat_clock clock = cfg.features.clock == CFG_FEAT_CLOCK_RECEIVE ? FEAT_CLOCK_RECV :
@@ -423,13 +232,13 @@ int main(int argc, char **argv)
 	fp.levels = L;
 	if (feat_params_check(&fp, err, sizeof(err))) {
 		feed_close(&rd);
-		return fail(2, "%s: %s", a.config ? a.config : "features", err);
+		return cli_fail(2, "%s: %s", a.config ? a.config : "features", err);
 	}
 	size_t fsz = feat_memsize(&fp);
 	f = aligned_alloc(64, (fsz + 63) & ~(size_t)63);
 	out.buf = malloc(OUT_BUF + FEAT_CSV_ROW_MAX);
 	if (!f || !out.buf) {
-		code = fail(1, "out of memory");
+		code = cli_fail(1, "out of memory");
 		goto close_feed;
 	}
 	feat_init(f, fsz, &fp);
@@ -441,14 +250,14 @@ int main(int argc, char **argv)
 	} else {
 		if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", a.output,
 			     (int)getpid()) >= (int)sizeof(tmp_path)) {
-			code = fail(2, "%s: output path too long", a.output);
+			code = cli_fail(2, "%s: output path too long", a.output);
 			goto close_feed;
 		}
 		out.fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (out.fd < 0) {
-			code = fail(errno == ENOENT || errno == EACCES || errno == EISDIR ||
-				    errno == ENOTDIR ? 2 : 1, "%s: cannot create (written as "
-				    "%s, then renamed): %s", a.output, tmp_path, strerror(errno));
+			code = cli_fail(errno == ENOENT || errno == EACCES || errno == EISDIR ||
+					errno == ENOTDIR ? 2 : 1, "%s: cannot create (written as "
+					"%s, then renamed): %s", a.output, tmp_path, strerror(errno));
 			tmp_path[0] = '\0';
 			goto close_feed;
 		}
@@ -459,7 +268,7 @@ int main(int argc, char **argv)
 	struct event ev;
 	double v[FEAT_N];
 	uint64_t rows = 0, events = 0, books = 0, trades = 0;
-	int64_t t0 = mono_ns(), last_progress = t0;
+	int64_t t0 = cli_mono_ns(), last_progress = t0;
 	int tty = isatty(2);
 
 	while ((rc = feed_next(&rd, &ev)) == 1) {
@@ -473,12 +282,12 @@ int main(int argc, char **argv)
 				break;
 		}
 		if (!a.quiet && (events & 0xffff) == 0) {
-			int64_t now = mono_ns();
+			int64_t now = cli_mono_ns();
 
 			if (now - last_progress >= (tty ? PROGRESS_NS : 10 * PROGRESS_NS)) {
 				last_progress = now;
 				fprintf(stderr, "%s%s: %s: %" PRIu64 " events, %" PRIu64
-					" rows, %.0f rows/s%s", tty ? "\r" : "", g_prog,
+					" rows, %.0f rows/s%s", tty ? "\r" : "", cli_prog(),
 					a.input, events, rows,
 					(double)rows / ((double)(now - t0) / 1e9), tty ? "" : "\n");
 			}
@@ -487,24 +296,24 @@ int main(int argc, char **argv)
 	if (!a.quiet && tty && last_progress != t0)
 		fputc('\n', stderr);
 	if (rc < 0) {
-		code = fail(rc == -DM_ECORRUPT ? 2 : code_of(rc), "%s", feed_error(&rd));
+		code = cli_fail(cli_exit_code(rc), "%s", feed_error(&rd));
 		goto close_out;
 	}
 	if (out.err || out_flush(&out)) {
-		code = fail(1, "%s: write error: %s", out.name,
-			    strerror(out.err));
+		code = cli_fail(1, "%s: write error: %s", out.name,
+				strerror(out.err));
 		goto close_out;
 	}
 	if (out.fd != 1) {
 		if (close(out.fd)) {
 			out.fd = -1;
-			code = fail(1, "%s: close: %s", tmp_path, strerror(errno));
+			code = cli_fail(1, "%s: close: %s", tmp_path, strerror(errno));
 			goto close_out;
 		}
 		out.fd = -1;
 		if (rename(tmp_path, a.output)) {
-			code = fail(1, "%s: cannot rename to %s: %s", tmp_path, a.output,
-				    strerror(errno));
+			code = cli_fail(1, "%s: cannot rename to %s: %s", tmp_path, a.output,
+					strerror(errno));
 			goto close_out;
 		}
 		tmp_path[0] = '\0';
@@ -513,10 +322,10 @@ int main(int argc, char **argv)
 	/* ---- summary */
 	if (!a.quiet) {
 		const struct feed_stats *st = feed_stats(&rd);
-		double secs = (double)(mono_ns() - t0) / 1e9;
+		double secs = (double)(cli_mono_ns() - t0) / 1e9;
 
 		fprintf(stderr, "%s: %s (%s, L %u, tick %.12g, lot %.12g, %s clock) -> %s\n",
-			g_prog, a.input, feed_format_name(fmt), L, tau, lot,
+			cli_prog(), a.input, feed_format_name(fmt), L, tau, lot,
 			clock == FEAT_CLOCK_RECV ? "receive" : "exchange", a.output);
 		fprintf(stderr, "  rows %" PRIu64 " (book updates %" PRIu64 ", %" PRIu64
 			" with an empty side emit none), trades %" PRIu64 ", %.2f s, %.0f rows/s\n",

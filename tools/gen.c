@@ -13,12 +13,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "libcore/cli.h"
 #include "libcore/calendar.h"
 #include "libcore/config.h"
 #include "libcore/gen/gen.h"
@@ -58,19 +57,6 @@ static void usage(FILE *f)
 		EV_MAX_LEVELS);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dm-gen: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(dm-gen --help for usage)\n", stderr);
-	return 2;
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -84,14 +70,6 @@ static int parse_u64(const char *s, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* ------------------------------------------------------------ minute bars */
@@ -258,24 +236,25 @@ int main(int argc, char **argv)
 	double t0, el;
 	uint64_t next_progress, spread_n = 0;
 
+	cli_set_prog("dm-gen");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_u64(optarg, &seed))
-				return bad_usage("--seed '%s': expected an unsigned 64-bit integer", optarg);
+				return cli_usage_error("--seed '%s': expected an unsigned 64-bit integer", optarg);
 			have_seed = 1;
 			break;
 		case 'n':
 			if (parse_u64(optarg, &events) || events < 1)
-				return bad_usage("--events '%s': expected an integer >= 1", optarg);
+				return cli_usage_error("--events '%s': expected an integer >= 1", optarg);
 			have_events = 1;
 			break;
 		case 'o': output = optarg; break;
 		case 'd': date_s = optarg; break;
 		case 'l':
 			if (parse_u64(optarg, &levels) || levels < 1 || levels > EV_MAX_LEVELS)
-				return bad_usage("--levels '%s': expected 1..%u", optarg, EV_MAX_LEVELS);
+				return cli_usage_error("--levels '%s': expected 1..%u", optarg, EV_MAX_LEVELS);
 			break;
 		case 'p': params_path = optarg; break;
 		case 't': truth_path = optarg; break;
@@ -284,45 +263,37 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default:
 			if (optopt)
-				return bad_usage("option '%s' needs a value", argv[optind - 1]);
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+				return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!have_seed || !have_events || !output)
-		return bad_usage("missing %s", !have_seed ? "--seed N" :
-				 !have_events ? "--events N" : "--output FILE");
+		return cli_usage_error("missing %s", !have_seed ? "--seed N" :
+				       !have_events ? "--events N" : "--output FILE");
 	if (cal_date_parse(date_s, strlen(date_s), &date))
-		return bad_usage("--date '%s': expected a real date YYYY-MM-DD", date_s);
+		return cli_usage_error("--date '%s': expected a real date YYYY-MM-DD", date_s);
 
 	config_defaults(&cfg);
-	if (cal_init(&cal, &cfg.instrument)) {
-		fprintf(stderr, "dm-gen: the built-in B3 calendar was refused (a bug)\n");
-		return 1;
-	}
+	if (cal_init(&cal, &cfg.instrument))
+		return cli_fail(1, "the built-in B3 calendar was refused (a bug)");
 	gen_params_default(&p);
-	if (params_path && (rc = gen_params_load(&p, params_path, err, sizeof(err)))) {
-		fprintf(stderr, "dm-gen: --params %s\n", err);
-		return 2;
-	}
+	if (params_path && (rc = gen_params_load(&p, params_path, err, sizeof(err))))
+		return cli_fail(2, "--params %s", err);
 	if (levels)
 		p.levels = (uint32_t)levels;
-	if ((rc = gen_init(&g, &p, seed, &cal, date, err, sizeof(err)))) {
-		fprintf(stderr, "dm-gen: %s%s%s\n", rc == -ENOENT ? "--date: " : "parameters: ",
-			err, params_path && rc != -ENOENT ? " (check --params)" : "");
-		return 2;
-	}
+	if ((rc = gen_init(&g, &p, seed, &cal, date, err, sizeof(err))))
+		return cli_fail(2, "%s%s%s", rc == -ENOENT ? "--date: " : "parameters: ",
+				err, params_path && rc != -ENOENT ? " (check --params)" : "");
 
 	snprintf(tick, sizeof(tick), "%" PRId64, p.tick_pts);
 	jo.symbol = "WIN";
 	jo.tick_size = tick;
 	jo.fsync = JOURNAL_FSYNC_NONE;
 	jo.flags = JOURNAL_W_TRUNC;
-	if ((rc = journal_open_write(&w, output, &jo))) {
-		fprintf(stderr, "dm-gen: cannot create journal %s: %s\n", output, dm_strerror(rc));
-		return 1;
-	}
+	if ((rc = journal_open_write(&w, output, &jo)))
+		return cli_fail(1, "cannot create journal %s: %s", output, dm_strerror(rc));
 	if (orders_path) {
 		orders = fopen(orders_path, "w");
 		if (!orders) {
@@ -335,7 +306,7 @@ int main(int argc, char **argv)
 
 	bars.cal = &cal;
 	bars.minute = -1;
-	t0 = now_s();
+	t0 = cli_mono_s();
 	next_progress = events / 10;
 	memset(&last, 0, sizeof(last));
 	for (uint64_t i = 1; i <= events; i++) {
@@ -359,35 +330,27 @@ int main(int argc, char **argv)
 		}
 		if (!quiet && events >= 100000 && i == next_progress) {
 			fprintf(stderr, "dm-gen: %3" PRIu64 "%%  %" PRIu64 " events  %.1f s\n",
-				i * 100 / events, i, now_s() - t0);
+				i * 100 / events, i, cli_mono_s() - t0);
 			next_progress += events / 10;
 		}
 		if (i == events)
 			last = ev;
 	}
-	if ((rc = journal_close(&w))) {
-		fprintf(stderr, "dm-gen: closing %s: %s\n", output, dm_strerror(rc));
-		return 1;
-	}
-	el = now_s() - t0;
-	if (orders && fclose(orders)) {
-		fprintf(stderr, "dm-gen: --orders %s: %s\n", orders_path, strerror(errno));
-		return 1;
-	}
+	if ((rc = journal_close(&w)))
+		return cli_fail(1, "closing %s: %s", output, dm_strerror(rc));
+	el = cli_mono_s() - t0;
+	if (orders && fclose(orders))
+		return cli_fail(1, "--orders %s: %s", orders_path, strerror(errno));
 	bars_close_bar(&bars);
 	bars_close_day(&bars);
 
 	if (truth_path) {
 		FILE *f = strcmp(truth_path, "-") ? fopen(truth_path, "w") : stdout;
-		if (!f) {
-			fprintf(stderr, "dm-gen: --truth %s: %s\n", truth_path, strerror(errno));
-			return 1;
-		}
+		if (!f)
+			return cli_fail(1, "--truth %s: %s", truth_path, strerror(errno));
 		write_truth(f, &g, seed, date_s, events, output, &last);
-		if (f != stdout ? fclose(f) : fflush(f)) {
-			fprintf(stderr, "dm-gen: --truth %s: %s\n", truth_path, strerror(errno));
-			return 1;
-		}
+		if (f != stdout ? fclose(f) : fflush(f))
+			return cli_fail(1, "--truth %s: %s", truth_path, strerror(errno));
 	}
 
 	/* summary */

@@ -18,12 +18,11 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "libcore/cli.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/hawkes/fit.h"
@@ -77,40 +76,6 @@ static void usage(FILE *f)
 		HFIT_DEF_STARTS);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dm-hawkes-fit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(dm-hawkes-fit --help for usage)\n", stderr);
-	return 2;
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dm-hawkes-fit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ------------------------------------------------------------ input */
 
 struct input {
@@ -152,15 +117,15 @@ static int read_journal(struct hseries *s, struct input *in)
 
 	rc = journal_open_read(&jr, in->path, 0);
 	if (rc)
-		return fail(2, "--input %s: not a readable journal: %s", in->path,
-			    dm_strerror(rc));
+		return cli_fail(2, "--input %s: not a readable journal: %s", in->path,
+				dm_strerror(rc));
 	while ((rc = journal_next_event(&jr, &ev)) == 1) {
 		in->records++;
 		rc = hseries_add_event(s, &ev);
 		if (rc < 0) {
 			journal_reader_close(&jr);
-			return fail(1, "--input %s: event %" PRIu64 ": %s", in->path,
-				    in->records, strerror(-rc));
+			return cli_fail(1, "--input %s: event %" PRIu64 ": %s", in->path,
+					in->records, strerror(-rc));
 		}
 	}
 	if (rc == 0 && journal_reader_torn_bytes(&jr))
@@ -170,10 +135,10 @@ static int read_journal(struct hseries *s, struct input *in)
 	if (rc < 0) {
 		uint64_t off = journal_reader_bad_offset(&jr);
 		journal_reader_close(&jr);
-		return fail(2, "--input %s: corrupt record at byte offset %" PRIu64
-			    " after %" PRIu64 " events: %s (dm-convert or a repair "
-			    "open can cut a torn tail)", in->path, off, in->records,
-			    dm_strerror(rc));
+		return cli_fail(2, "--input %s: corrupt record at byte offset %" PRIu64
+				" after %" PRIu64 " events: %s (dm-convert or a repair "
+				"open can cut a torn tail)", in->path, off, in->records,
+				dm_strerror(rc));
 	}
 	journal_reader_close(&jr);
 	return 0;
@@ -193,19 +158,19 @@ static int read_feed(struct hseries *s, struct input *in, enum feed_format ff,
 	fo.symbol = symbol;
 	rc = feed_open(&fr, in->path, ff, &fo, err, sizeof(err));
 	if (rc)
-		return fail(rc == -ENOMEM ? 1 : 2, "--input: %s", err);
+		return cli_fail(rc == -ENOMEM ? 1 : 2, "--input: %s", err);
 	in->format = feed_format_name(feed_format_of(&fr));
 	while ((rc = feed_next(&fr, &ev)) == 1) {
 		in->records++;
 		rc = hseries_add_event(s, &ev);
 		if (rc < 0) {
 			feed_close(&fr);
-			return fail(1, "--input %s: %s", in->path, strerror(-rc));
+			return cli_fail(1, "--input %s: %s", in->path, strerror(-rc));
 		}
 	}
 	if (rc < 0) {
 		int code = rc == -DM_ECORRUPT ? 2 : 1;
-		fail(code, "--input: %s", feed_error(&fr));
+		cli_fail(code, "--input: %s", feed_error(&fr));
 		feed_close(&fr);
 		return code;
 	}
@@ -434,9 +399,10 @@ int main(int argc, char **argv)
 	uint32_t n_models = 0, ties = HSERIES_TIES_MERGE, types_given = 0;
 	double max_gap = HSERIES_DEF_MAX_GAP, tick = 1e-8, t0;
 	const char *symbol = NULL;
-	char err[512], *end;
+	char err[512];
 	int json = 0, c, rc, code = 0;
 
+	cli_set_prog("dm-hawkes-fit");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -452,15 +418,15 @@ int main(int argc, char **argv)
 			else {
 				int v = feed_format_parse(optarg);
 				if (v <= 0 || v == FEED_JOURNAL)
-					return bad_usage("--format '%s': expected auto, journal, "
-							 "orders, lobster, mt5, neg or binance", optarg);
+					return cli_usage_error("--format '%s': expected auto, journal, "
+							       "orders, lobster, mt5, neg or binance", optarg);
 				fmt = IN_FEED;
 				ff = (enum feed_format)v;
 			}
 			break;
 		case 'T':
 			if (strlen(optarg) >= sizeof(types_buf))
-				return bad_usage("--types: list too long");
+				return cli_usage_error("--types: list too long");
 			strcpy(types_buf, optarg);
 			types_given = 1;
 			break;
@@ -468,76 +434,70 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "all")) sel = MODEL_ALL;
 			else if (!strcmp(optarg, "uni")) sel = MODEL_UNI;
 			else if (!strcmp(optarg, "multi")) sel = MODEL_MULTI;
-			else return bad_usage("--model '%s': expected uni, multi or all", optarg);
+			else return cli_usage_error("--model '%s': expected uni, multi or all", optarg);
 			break;
 		case 'b':
 			if (!strcmp(optarg, "per-target")) fo.beta_mode = HFIT_BETA_PER_TARGET;
 			else if (!strcmp(optarg, "shared")) fo.beta_mode = HFIT_BETA_SHARED;
-			else return bad_usage("--beta '%s': expected per-target or shared", optarg);
+			else return cli_usage_error("--beta '%s': expected per-target or shared", optarg);
 			break;
 		case 't':
 			if (!strcmp(optarg, "merge")) ties = HSERIES_TIES_MERGE;
 			else if (!strcmp(optarg, "keep")) ties = HSERIES_TIES_KEEP;
-			else return bad_usage("--ties '%s': expected merge or keep", optarg);
+			else return cli_usage_error("--ties '%s': expected merge or keep", optarg);
 			break;
 		case 'g':
-			errno = 0;
-			max_gap = strtod(optarg, &end);
-			if (*end || end == optarg || errno || !(max_gap >= 0) || !isfinite(max_gap))
-				return bad_usage("--max-gap '%s': expected seconds >= 0", optarg);
+			if (cli_parse_double(optarg, &max_gap) || max_gap < 0)
+				return cli_usage_error("--max-gap '%s': expected seconds >= 0", optarg);
 			if (max_gap == 0)
 				max_gap = -1; /* never split */
 			break;
 		case 's': {
 			long v;
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || errno || v < 1 || v > 8)
-				return bad_usage("--starts '%s': expected 1..8", optarg);
+			if (cli_parse_long(optarg, 1, 8, &v))
+				return cli_usage_error("--starts '%s': expected 1..8", optarg);
 			fo.starts = (uint32_t)v;
 			break;
 		}
 		case 'k':
-			errno = 0;
-			tick = strtod(optarg, &end);
-			if (*end || end == optarg || errno || !(tick > 0) || !isfinite(tick))
-				return bad_usage("--tick '%s': expected a positive number", optarg);
+			if (cli_parse_pos_double(optarg, &tick))
+				return cli_usage_error("--tick '%s': expected a positive number", optarg);
 			break;
 		case 'y': symbol = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (optopt)
-				return bad_usage("option '%s' needs a value", argv[optind - 1]);
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+				return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!in.path)
-		return bad_usage("missing --input FILE");
+		return cli_usage_error("missing --input FILE");
 
 	if (fmt == IN_AUTO || fmt == IN_JOURNAL || fmt == IN_ORDERS) {
 		enum in_format seen;
 		if (sniff(in.path, &seen, err, sizeof(err)))
-			return fail(2, "%s", err);
+			return cli_fail(2, "%s", err);
 		if (fmt == IN_AUTO)
 			fmt = seen;
 		else if (fmt != seen)
-			return fail(2, "--input %s: not a%s (--format %s)", in.path,
-				    fmt == IN_JOURNAL ? " DreamMaker journal (no DMJRNL magic)" :
-				    " dm-gen --orders CSV (header seq,t_s,...)",
-				    fmt == IN_JOURNAL ? "journal" : "orders");
+			return cli_fail(2, "--input %s: not a%s (--format %s)", in.path,
+					fmt == IN_JOURNAL ? " DreamMaker journal (no DMJRNL magic)" :
+					" dm-gen --orders CSV (header seq,t_s,...)",
+					fmt == IN_JOURNAL ? "journal" : "orders");
 	}
 	if (types_given && fmt != IN_ORDERS)
-		return bad_usage("--types applies to dm-gen --orders CSV input only; "
-				 "trades are typed by aggressor side (buy, sell)");
+		return cli_usage_error("--types applies to dm-gen --orders CSV input only; "
+				       "trades are typed by aggressor side (buy, sell)");
 
-	t0 = now_s();
+	t0 = cli_mono_s();
 	if (fmt == IN_ORDERS) {
 		if (parse_types(types_buf, &in, err, sizeof(err)))
-			return bad_usage("--types: %s; expected distinct comma-separated names "
-					 "among limit_buy, limit_sell, cancel_buy, cancel_sell, "
-					 "market_buy, market_sell", err);
+			return cli_usage_error("--types: %s; expected distinct comma-separated names "
+					       "among limit_buy, limit_sell, cancel_buy, cancel_sell, "
+					       "market_buy, market_sell", err);
 		in.format = "orders";
 	} else {
 		in.names[0] = trade_names[0];
@@ -546,12 +506,12 @@ int main(int argc, char **argv)
 		in.format = "journal";
 	}
 	if (hseries_init(&s, in.n_types, max_gap, ties))
-		return fail(1, "internal: series refused its options");
+		return cli_fail(1, "internal: series refused its options");
 	if (fmt == IN_ORDERS) {
 		rc = hseries_load_orders(&s, in.path, (const char *const *)in.names,
 					 in.n_types, err, sizeof(err));
 		if (rc)
-			return fail(rc == -ENOMEM ? 1 : 2, "--input %s", err);
+			return cli_fail(rc == -ENOMEM ? 1 : 2, "--input %s", err);
 		in.records = s.n;
 	} else if (fmt == IN_JOURNAL) {
 		if ((rc = read_journal(&s, &in)))
@@ -566,18 +526,18 @@ int main(int argc, char **argv)
 			if (fmt != IN_ORDERS)
 				snprintf(why, sizeof(why), " (of %" PRIu64 " trades, %" PRIu64
 					 " without an aggressor side)", s.trades, s.no_side);
-			code = fail(2, "--input %s: %" PRIu64 " %s events%s; at least %u per type "
-				    "are needed to fit", in.path, s.count[i], in.names[i], why,
-				    HFIT_MIN_EVENTS);
+			code = cli_fail(2, "--input %s: %" PRIu64 " %s events%s; at least %u per type "
+					"are needed to fit", in.path, s.count[i], in.names[i], why,
+					HFIT_MIN_EVENTS);
 			goto free_series;
 		}
 	if (!json)
-		fprintf(stderr, "dm-hawkes-fit: read %s in %.2f s\n", in.path, now_s() - t0);
+		fprintf(stderr, "dm-hawkes-fit: read %s in %.2f s\n", in.path, cli_mono_s() - t0);
 
 	/* models: univariate per type, then the joint one */
 	models = calloc(in.n_types + 1, sizeof(*models));
 	if (!models) {
-		code = fail(1, "out of memory");
+		code = cli_fail(1, "out of memory");
 		goto free_series;
 	}
 	if (sel != MODEL_MULTI || in.n_types == 1)
@@ -601,22 +561,22 @@ int main(int argc, char **argv)
 
 		if (m->dim == 1 && in.n_types > 1) {
 			if (hseries_select(&one, &s, m->types[0])) {
-				code = fail(1, "out of memory");
+				code = cli_fail(1, "out of memory");
 				goto free_models;
 			}
 			src = &one;
 		}
-		t0 = now_s();
+		t0 = cli_mono_s();
 		rc = hfit_fit(src, &fo, &m->r);
-		m->secs = now_s() - t0;
+		m->secs = cli_mono_s() - t0;
 		m->n = src->n;
 		if (src != &s)
 			hseries_free(&one);
 		if (rc) {
-			code = fail(rc == -EINVAL ? 2 : 1, "%s fit of %s: %s", m->kind, in.path,
-				    rc == -EINVAL ? "too few events or an empty window" :
-				    rc == -EDOM ? "no starting point with a finite likelihood" :
-				    strerror(-rc));
+			code = cli_fail(rc == -EINVAL ? 2 : 1, "%s fit of %s: %s", m->kind, in.path,
+					rc == -EINVAL ? "too few events or an empty window" :
+					rc == -EDOM ? "no starting point with a finite likelihood" :
+					strerror(-rc));
 			goto free_models;
 		}
 		if (!json)
@@ -644,7 +604,7 @@ int main(int argc, char **argv)
 			"models", arr);
 		if (!root || json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12))) {
 			json_decref(root);
-			code = fail(1, "writing JSON to stdout failed");
+			code = cli_fail(1, "writing JSON to stdout failed");
 			goto free_models;
 		}
 		putchar('\n');
@@ -668,7 +628,7 @@ int main(int argc, char **argv)
 			model_text(stdout, &models[k], &in, fo.beta_mode);
 	}
 	if (fflush(stdout))
-		code = fail(1, "writing stdout: %s", strerror(errno));
+		code = cli_fail(1, "writing stdout: %s", strerror(errno));
 free_models:
 	free(models);
 free_series:

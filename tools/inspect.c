@@ -28,30 +28,23 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "libcore/book.h"
+#include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/event.h"
 #include "libcore/feed/feed.h"
 #include "libcore/hist.h"
-#include "libcore/journal.h"
 
 #define NS_PER_S      1000000000LL
 #define PROGRESS_NS   1000000000LL   /* one progress line a second */
 #define PROGRESS_MASK 0x3fffu        /* events between clock reads - 1 */
-#define SNIFF_BYTES   (256u << 10)   /* Binance: bytes looked at for "pu" */
-
-static const char *g_prog = "dm-inspect";
 
 static void usage(FILE *f)
 {
@@ -88,154 +81,6 @@ static void usage(FILE *f)
 "\n"
 "Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n",
 		EV_MAX_LEVELS, EV_MAX_LEVELS);
-}
-
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(%s --help for usage)\n", g_prog);
-	return 2;
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-static int parse_pos_double(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v > 0) || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtol(s, &end, 10);
-	return *s && !*end && !errno && *v >= lo && *v <= hi ? 0 : -1;
-}
-
-/* ------------------------------------------------------------ input */
-
-/* The first bytes of path (decompressed when gzip), NUL-terminated; the
- * count, or -1 if it cannot be read. */
-static ssize_t sniff(const char *path, char *buf, size_t cap)
-{
-	unsigned char magic[2] = { 0, 0 };
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), pfd[2];
-	pid_t pid = -1;
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		if (pipe(pfd)) {
-			close(fd);
-			return -1;
-		}
-		if (lseek(fd, 0, SEEK_SET) != 0 || (pid = fork()) < 0) {
-			close(pfd[0]);
-			close(pfd[1]);
-			close(fd);
-			return -1;
-		}
-		if (pid == 0) {
-			dup2(fd, 0);
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			execlp("gzip", "gzip", "-dc", (char *)NULL);
-			_exit(127);
-		}
-		close(pfd[1]);
-		close(fd);
-		fd = pfd[0];
-	} else if (lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return -1;
-	}
-	while (n < cap - 1) {
-		ssize_t k = read(fd, buf + n, cap - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-/* Binance: USD-M diffs carry "pu" (tick 0.1), spot ones do not (0.01). */
-static double binance_tick(const char *path)
-{
-	char *buf = malloc(SNIFF_BYTES);
-	double t = 0.01;
-
-	if (buf && sniff(path, buf, SNIFF_BYTES) > 0 && strstr(buf, "\"pu\":"))
-		t = 0.1;
-	free(buf);
-	return t;
-}
-
-/* The tick a journal's header records, points; 1 when none. */
-static double journal_tick(const char *path)
-{
-	struct journal_reader r;
-	double t = 0;
-
-	if (journal_open_read(&r, path, 0) == 0) {
-		t = r.hdr.tick_size_pts;
-		journal_reader_close(&r);
-	}
-	return t > 0 && isfinite(t) ? t : 1;
-}
-
-/* Exit code for a feed_open / feed_next error: the machine failing us is
- * 1, anything about the input or the usage 2. */
-static int code_of(int rc)
-{
-	switch (-rc) {
-	case ENOMEM: case EIO: case ENOSPC: case EMFILE: case ENFILE: case EAGAIN:
-		return 1;
-	default:
-		return 2;
-	}
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -552,9 +397,7 @@ static int report_json(const struct run *u, const struct insp *s)
 
 struct args {
 	const char *input, *config, *symbol;
-	int format;             /* enum feed_format */
-	uint32_t levels;
-	double tick, lot;       /* 0 = default */
+	struct cli_feed_args feed;
 	long utc_min;
 	int have_utc, json, strict, progress;
 };
@@ -576,44 +419,27 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
-	long v;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'f':
-			a->format = feed_format_parse(optarg);
-			if (a->format < 0)
-				return bad_usage("--format '%s': expected auto, lobster, mt5, "
-						 "neg, binance or journal", optarg);
-			break;
-		case 'L':
-			if (parse_long(optarg, 1, EV_MAX_LEVELS, &v))
-				return bad_usage("--levels '%s': expected a whole number 1..%u",
-						 optarg, EV_MAX_LEVELS);
-			a->levels = (uint32_t)v;
-			break;
-		case 't':
-			if (parse_pos_double(optarg, &a->tick))
-				return bad_usage("--tick '%s': expected a positive number", optarg);
-			break;
-		case 'q':
-			if (parse_pos_double(optarg, &a->lot))
-				return bad_usage("--lot '%s': expected a positive number", optarg);
+		case 'f': case 'L': case 't': case 'q':
+			if (cli_feed_option(c, optarg, EV_MAX_LEVELS, &a->feed))
+				return 2;
 			break;
 		case 'c':
 			a->config = optarg;
 			break;
 		case 's':
 			if (!*optarg || strlen(optarg) >= FEED_SYMBOL_MAX)
-				return bad_usage("--symbol '%s': expected 1..%u characters",
-						 optarg, FEED_SYMBOL_MAX - 1);
+				return cli_usage_error("--symbol '%s': expected 1..%u characters",
+						       optarg, FEED_SYMBOL_MAX - 1);
 			a->symbol = optarg;
 			break;
 		case 'u':
-			if (parse_long(optarg, -720, 840, &a->utc_min))
-				return bad_usage("--utc-offset '%s': expected minutes -720..840 "
-						 "(Sao Paulo -180)", optarg);
+			if (cli_parse_long(optarg, -720, 840, &a->utc_min))
+				return cli_usage_error("--utc-offset '%s': expected minutes -720..840 "
+						       "(Sao Paulo -180)", optarg);
 			a->have_utc = 1;
 			break;
 		case 'j':
@@ -628,28 +454,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return bad_usage("no FILE given");
+		return cli_usage_error("no FILE given");
 	a->input = argv[optind++];
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s' (one FILE at a time)", argv[optind]);
+		return cli_usage_error("unexpected argument '%s' (one FILE at a time)", argv[optind]);
 	return 0;
-}
-
-/* Price units per tick in the file's own unit, for the reader: LOBSTER
- * files count dollars x 10000.  Rounded to 12 decimals (the readers take
- * exact decimals). */
-static double feed_tick_of(enum feed_format fmt, double tau)
-{
-	double t = fmt == FEED_LOBSTER ? tau * 10000.0 : tau;
-
-	return round(t * 1e12) / 1e12;
 }
 
 /* Size of a plain (not gzip) regular file whose bytes the reader counts
@@ -671,7 +485,7 @@ static uint64_t plain_size(const char *path, enum feed_format fmt)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .format = FEED_AUTO, .levels = EV_MAX_LEVELS };
+	struct args a = { .feed.format = FEED_AUTO, .feed.levels = EV_MAX_LEVELS };
 	static struct dm_config cfg;
 	static struct feed_reader rd;
 	static struct insp s;
@@ -680,61 +494,56 @@ int main(int argc, char **argv)
 	enum feed_format fmt;
 	int rc, code = 0;
 
+	cli_set_prog("dm-inspect");
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
 	if (a.config) {
 		if (config_load(&cfg, a.config, err, sizeof(err)))
-			return fail(2, "-c %s", err);
+			return cli_fail(2, "-c %s", err);
 	} else {
 		config_defaults(&cfg);
 	}
 
 	/* ---- format, then the tick and lot it implies */
 	memset(&fo, 0, sizeof(fo));
-	fo.levels = a.levels;
+	fo.levels = a.feed.levels;
 	fo.tick = 1;                        /* provisional: the format decides */
 	fo.symbol = a.symbol;
 	fo.utc_offset_s = (int32_t)((a.have_utc ? a.utc_min :
 				     a.config ? cfg.instrument.utc_offset_min : 0) * 60);
-	fmt = (enum feed_format)a.format;
+	fmt = (enum feed_format)a.feed.format;
 	if (fmt == FEED_AUTO) {
-		rc = feed_open(&rd, a.input, FEED_AUTO, &fo, err, sizeof(err));
-		if (rc)
-			return fail(code_of(rc), "%s", err);
-		fmt = feed_format_of(&rd);
-		feed_close(&rd);
+		rc = feed_detect(a.input, &fo, err, sizeof(err));
+		if (rc < 0)
+			return cli_fail(cli_exit_code(rc), "%s", err);
+		fmt = (enum feed_format)rc;
 	}
 	double cfg_tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	double tau = a.tick, lot = a.lot ? a.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
-	if (!tau) {
-		switch (fmt) {
-		case FEED_LOBSTER: tau = 0.01; break;
-		case FEED_BINANCE: tau = binance_tick(a.input); break;
-		case FEED_NEG:     tau = 0.01; break;
-		case FEED_JOURNAL: tau = journal_tick(a.input); break;
-		default:           tau = cfg_tick; break;
-		}
-	}
+	double tau = a.feed.tick, lot = a.feed.lot ? a.feed.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
+	if (!tau)
+		tau = feed_default_tick(a.input, fmt);
+	if (!tau)       /* a journal without a tick reports 1 */
+		tau = fmt == FEED_JOURNAL ? 1 : cfg_tick;
 	/* a journal is in ticks already: its tick is only reported */
-	fo.tick = fmt == FEED_JOURNAL ? 1 : feed_tick_of(fmt, tau);
+	fo.tick = fmt == FEED_JOURNAL ? 1 : feed_file_tick(fmt, tau);
 	fo.lot = lot;
 	fo.strict = a.strict;
 	rc = feed_open(&rd, a.input, fmt, &fo, err, sizeof(err));
 	if (rc)
-		return fail(code_of(rc), "%s", err);
+		return cli_fail(cli_exit_code(rc), "%s", err);
 
 	/* ---- the pass */
-	insp_init(&s, a.levels);
+	insp_init(&s, a.feed.levels);
 	const struct feed_stats *st = feed_stats(&rd);
 	uint64_t size = plain_size(a.input, fmt);
 	int tty = isatty(2), show = tty || a.progress;
-	int64_t t0 = mono_ns(), last = t0;
+	int64_t t0 = cli_mono_ns(), last = t0;
 	struct event ev;
 
 	while ((rc = feed_next(&rd, &ev)) == 1) {
 		insp_event(&s, &ev);
 		if (DM_UNLIKELY((s.events & PROGRESS_MASK) == 0) && show) {
-			int64_t now = mono_ns();
+			int64_t now = cli_mono_ns();
 			if (now - last >= PROGRESS_NS) {
 				char pct[32] = "";
 				last = now;
@@ -742,7 +551,7 @@ int main(int argc, char **argv)
 					snprintf(pct, sizeof(pct), " (%.1f%%)",
 						 100.0 * (double)st->bytes / (double)size);
 				fprintf(stderr, "%s%s: %s: %.0f s, %" PRIu64 " events, %.1f MB"
-					"%s%s", tty ? "\r" : "", g_prog, a.input,
+					"%s%s", tty ? "\r" : "", cli_prog(), a.input,
 					(double)(now - t0) / 1e9, s.events,
 					(double)st->bytes / 1e6, pct, tty ? "\033[K" : "\n");
 			}
@@ -751,24 +560,24 @@ int main(int argc, char **argv)
 	if (tty && last != t0)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {
-		code = fail(rc == -DM_ECORRUPT ? 2 : code_of(rc), "%s%s", feed_error(&rd),
-			    a.strict && rc == -DM_ECORRUPT ? " (--strict: stopped at the "
-			    "first bad row)" : "");
+		code = cli_fail(cli_exit_code(rc), "%s%s", feed_error(&rd),
+				a.strict && rc == -DM_ECORRUPT ? " (--strict: stopped at the "
+				"first bad row)" : "");
 		goto close;
 	}
 
 	struct run u = {
-		.file = a.input, .fmt = fmt, .levels = a.levels, .tick = tau,
-		.lot = lot, .st = st, .secs = (double)(mono_ns() - t0) / 1e9,
+		.file = a.input, .fmt = fmt, .levels = a.feed.levels, .tick = tau,
+		.lot = lot, .st = st, .secs = (double)(cli_mono_ns() - t0) / 1e9,
 	};
 	if (a.json) {
 		if (report_json(&u, &s))
-			code = fail(1, "cannot write the JSON report");
+			code = cli_fail(1, "cannot write the JSON report");
 	} else {
 		report_text(&u, &s);
 	}
 	if (fflush(stdout) || ferror(stdout))
-		code = fail(1, "writing the report: %s", strerror(errno));
+		code = cli_fail(1, "writing the report: %s", strerror(errno));
 close:
 	feed_close(&rd);
 	return code;

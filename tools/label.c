@@ -24,13 +24,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/label/label.h"
@@ -39,8 +38,6 @@
 #define PROGRESS_NS 1000000000LL /* progress line at most once a second */
 #define IO_BUF      (1u << 20)
 #define POP_BURST   256u
-
-static const char *g_prog = "dm-label";
 
 static void usage(FILE *f)
 {
@@ -124,69 +121,6 @@ static void usage(FILE *f)
 		d.tick, d.pt, d.sl, d.vol_n, d.vol_warmup, d.vert_events);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(%s --help for usage)\n", g_prog);
-	return 2;
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* A finite decimal number, all of s. */
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno == ERANGE || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* ------------------------------------------------------------ arguments */
 
 enum price_kind { PRICE_MID = 0, PRICE_MICRO, PRICE_WMID, PRICE_COLUMN };
@@ -245,13 +179,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct label_params *p = &a->lp;
-	const char *opt;
 	double v;
 	int c, every_set = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
-		opt = argv[optind - 1];
 		switch (c) {
 		case O_INPUT:
 			a->input = optarg;
@@ -269,31 +201,31 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else if (*optarg)
 				a->price = PRICE_COLUMN;
 			else
-				return bad_usage("--price: expected mid, micro, wmid or a column name");
+				return cli_usage_error("--price: expected mid, micro, wmid or a column name");
 			a->price_col = optarg;
 			break;
 		case O_TICK:
-			if (parse_double(optarg, &a->tick) || !(a->tick > 0))
-				return bad_usage("--tick '%s': expected a positive number", optarg);
+			if (cli_parse_pos_double(optarg, &a->tick))
+				return cli_usage_error("--tick '%s': expected a positive number", optarg);
 			break;
 		case 'c':
 			a->config = optarg;
 			break;
 		case O_EVERY:
-			if (parse_u32(optarg, &a->every) || a->every < 1)
-				return bad_usage("--every '%s': expected a whole number >= 1", optarg);
+			if (cli_parse_u32(optarg, 1, UINT32_MAX, &a->every))
+				return cli_usage_error("--every '%s': expected a whole number >= 1", optarg);
 			every_set = 1;
 			break;
 		case O_CUSUM:
-			if (parse_double(optarg, &a->cusum) || !(a->cusum > 0))
-				return bad_usage("--cusum '%s': expected a positive log-return threshold",
-						 optarg);
+			if (cli_parse_pos_double(optarg, &a->cusum))
+				return cli_usage_error("--cusum '%s': expected a positive log-return threshold",
+						       optarg);
 			break;
 		case O_PT:
 		case O_SL:
-			if (parse_double(optarg, &v) || v < 0)
-				return bad_usage("%s '%s': expected a multiple of sigma >= 0 (0 = off)",
-						 c == O_PT ? "--pt" : "--sl", optarg);
+			if (cli_parse_double(optarg, &v) || v < 0)
+				return cli_usage_error("%s '%s': expected a multiple of sigma >= 0 (0 = off)",
+						       c == O_PT ? "--pt" : "--sl", optarg);
 			if (c == O_PT) {
 				p->pt_kind = v > 0 ? LABEL_BAR_VOL : LABEL_BAR_OFF;
 				p->pt = v;
@@ -306,9 +238,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_PT_TICKS:
 		case O_SL_TICKS:
-			if (parse_double(optarg, &v) || !(v > 0))
-				return bad_usage("%s '%s': expected a positive number of ticks",
-						 c == O_PT_TICKS ? "--pt-ticks" : "--sl-ticks", optarg);
+			if (cli_parse_pos_double(optarg, &v))
+				return cli_usage_error("%s '%s': expected a positive number of ticks",
+						       c == O_PT_TICKS ? "--pt-ticks" : "--sl-ticks", optarg);
 			if (c == O_PT_TICKS) {
 				p->pt_kind = LABEL_BAR_TICKS;
 				p->pt = v;
@@ -325,27 +257,27 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else if (!strcmp(optarg, "rolling"))
 				p->vol_kind = LABEL_VOL_ROLLING;
 			else
-				return bad_usage("--vol '%s': expected ewma or rolling", optarg);
+				return cli_usage_error("--vol '%s': expected ewma or rolling", optarg);
 			break;
 		case O_VOL_N:
-			if (parse_u32(optarg, &p->vol_n))
-				return bad_usage("--vol-n '%s': expected a whole number", optarg);
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &p->vol_n))
+				return cli_usage_error("--vol-n '%s': expected a whole number", optarg);
 			break;
 		case O_VOL_WARMUP:
-			if (parse_u32(optarg, &p->vol_warmup))
-				return bad_usage("--vol-warmup '%s': expected a whole number", optarg);
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &p->vol_warmup))
+				return cli_usage_error("--vol-warmup '%s': expected a whole number", optarg);
 			break;
 		case O_VOL_FLOOR:
-			if (parse_double(optarg, &p->vol_floor) || p->vol_floor < 0)
-				return bad_usage("--vol-floor '%s': expected a number >= 0", optarg);
+			if (cli_parse_double(optarg, &p->vol_floor) || p->vol_floor < 0)
+				return cli_usage_error("--vol-floor '%s': expected a number >= 0", optarg);
 			break;
 		case O_VERT_EVENTS:
-			if (parse_u32(optarg, &p->vert_events))
-				return bad_usage("--vert-events '%s': expected a whole number", optarg);
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &p->vert_events))
+				return cli_usage_error("--vert-events '%s': expected a whole number", optarg);
 			break;
 		case O_VERT_SEC:
-			if (parse_double(optarg, &p->vert_sec) || p->vert_sec < 0)
-				return bad_usage("--vert-sec '%s': expected seconds >= 0", optarg);
+			if (cli_parse_double(optarg, &p->vert_sec) || p->vert_sec < 0)
+				return cli_usage_error("--vert-sec '%s': expected seconds >= 0", optarg);
 			break;
 		case O_VERT_SIGN:
 			p->vert_sign = 1;
@@ -358,7 +290,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else if (!strcmp(optarg, "zero"))
 				p->tie = LABEL_TIE_ZERO;
 			else
-				return bad_usage("--tie '%s': expected stop, profit or zero", optarg);
+				return cli_usage_error("--tie '%s': expected stop, profit or zero", optarg);
 			break;
 		case O_EOD:
 			if (!strcmp(optarg, "last"))
@@ -366,24 +298,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else if (!strcmp(optarg, "drop"))
 				p->eod = LABEL_EOD_DROP;
 			else
-				return bad_usage("--eod '%s': expected last or drop", optarg);
+				return cli_usage_error("--eod '%s': expected last or drop", optarg);
 			break;
 		case O_WINDOW:
-			if (parse_u32(optarg, &p->window))
-				return bad_usage("--window '%s': expected a whole number", optarg);
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &p->window))
+				return cli_usage_error("--window '%s': expected a whole number", optarg);
 			break;
 		case O_PRIMARY:
 			if (!*optarg)
-				return bad_usage("--primary-feature: expected a column name");
+				return cli_usage_error("--primary-feature: expected a column name");
 			a->primary = optarg;
 			break;
 		case O_PRIMARY_THR:
-			if (parse_double(optarg, &a->pp.threshold) || a->pp.threshold < 0)
-				return bad_usage("--primary-threshold '%s': expected a number >= 0", optarg);
+			if (cli_parse_double(optarg, &a->pp.threshold) || a->pp.threshold < 0)
+				return cli_usage_error("--primary-threshold '%s': expected a number >= 0", optarg);
 			break;
 		case O_PRIMARY_CENTER:
-			if (parse_double(optarg, &a->pp.center))
-				return bad_usage("--primary-center '%s': expected a number", optarg);
+			if (cli_parse_double(optarg, &a->pp.center))
+				return cli_usage_error("--primary-center '%s': expected a number", optarg);
 			break;
 		case O_PRIMARY_INVERT:
 			a->pp.invert = 1;
@@ -400,32 +332,30 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			return bad_usage("%s needs a value", opt);
 		default:
-			return bad_usage("unknown option '%s'", opt);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!a->input)
-		return bad_usage("--input FILE is required");
+		return cli_usage_error("--input FILE is required");
 	if (!a->output)
-		return bad_usage("--output FILE is required");
+		return cli_usage_error("--output FILE is required");
 	if (!strcmp(a->output, "-"))
-		return bad_usage("--output: a file is needed (the weights are rewritten in a "
-				 "second pass)");
+		return cli_usage_error("--output: a file is needed (the weights are rewritten in a "
+				       "second pass)");
 	if ((a->pt_set && a->pt_ticks_set) || (a->sl_set && a->sl_ticks_set))
-		return bad_usage("--pt and --pt-ticks (or --sl and --sl-ticks) exclude each other");
+		return cli_usage_error("--pt and --pt-ticks (or --sl and --sl-ticks) exclude each other");
 	if (a->cusum > 0 && every_set)
-		return bad_usage("--every and --cusum exclude each other");
+		return cli_usage_error("--every and --cusum exclude each other");
 	if (a->primary_conf && (a->primary || a->pp.threshold > 0 || a->pp.invert))
-		return bad_usage("--primary-from-config excludes --primary-feature, "
-				 "--primary-threshold and --primary-invert");
+		return cli_usage_error("--primary-from-config excludes --primary-feature, "
+				       "--primary-threshold and --primary-invert");
 	if ((a->pp.threshold > 0 || a->pp.center != 0 || a->pp.invert || a->keep_no_side) &&
 	    !a->primary && !a->primary_conf)
-		return bad_usage("--primary-threshold, --primary-center, --primary-invert and "
-				 "--keep-no-side need --primary-feature");
+		return cli_usage_error("--primary-threshold, --primary-center, --primary-invert and "
+				       "--keep-no-side need --primary-feature");
 	return 0;
 }
 
@@ -647,6 +577,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int rc, code = 0;
 
+	cli_set_prog("dm-label");
 	memset(&R, 0, sizeof(R));
 	label_params_default(&a->lp);
 	primary_params_default(&a->pp);
@@ -659,7 +590,7 @@ int main(int argc, char **argv)
 	static struct dm_config cfg;
 	if (a->config) {
 		if (config_load(&cfg, a->config, err, sizeof(err)))
-			return fail(2, "%s", err);
+			return cli_fail(2, "%s", err);
 	} else {
 		config_defaults(&cfg);
 	}
@@ -672,37 +603,37 @@ int main(int argc, char **argv)
 	}
 	a->lp.tick = a->tick;
 	if (label_params_check(&a->lp, err, sizeof(err)))
-		return bad_usage("%s", err);
+		return cli_usage_error("%s", err);
 
 	/* ---- input header */
 	R.in.name = strcmp(a->input, "-") ? a->input : "(stdin)";
 	R.in.f = strcmp(a->input, "-") ? fopen(a->input, "r") : stdin;
 	if (!R.in.f)
-		return fail(errno == ENOENT || errno == EACCES || errno == EISDIR ? 2 : 1,
-			    "%s: cannot open: %s", a->input, strerror(errno));
+		return cli_fail(errno == ENOENT || errno == EACCES || errno == EISDIR ? 2 : 1,
+				"%s: cannot open: %s", a->input, strerror(errno));
 	int nc = csv_next(&R.in);
 	if (nc < 0) {
-		code = fail(1, "%s: read error: %s", R.in.name, strerror(errno));
+		code = cli_fail(1, "%s: read error: %s", R.in.name, strerror(errno));
 		goto close_in;
 	}
 	if (nc == 0) {
-		code = fail(2, "%s:1: empty file: expected a header (t_ns,mid,...)", R.in.name);
+		code = cli_fail(2, "%s:1: empty file: expected a header (t_ns,mid,...)", R.in.name);
 		goto close_in;
 	}
 	if (nc > MAX_COLS) {
-		code = fail(2, "%s:1: more than %u columns", R.in.name, MAX_COLS);
+		code = cli_fail(2, "%s:1: more than %u columns", R.in.name, MAX_COLS);
 		goto close_in;
 	}
 	R.in.ncols = (uint32_t)nc;
 	/* the header's names live in the line buffer: copy them out */
 	char **names = calloc((size_t)nc, sizeof(char *));
 	if (!names) {
-		code = fail(1, "out of memory");
+		code = cli_fail(1, "out of memory");
 		goto close_in;
 	}
 	for (int i = 0; i < nc; i++)
 		if (!(names[i] = strdup(R.in.field[i]))) {
-			code = fail(1, "out of memory");
+			code = cli_fail(1, "out of memory");
 			goto free_names;
 		}
 	for (int i = 0; i < nc; i++)
@@ -715,20 +646,20 @@ int main(int argc, char **argv)
 		const char *dn = a->price == PRICE_MICRO ? "micro_dev" : "wmid_dev";
 
 		if ((c_dev = col_of(&R.in, dn)) < 0) {
-			code = fail(2, "%s:1: no column '%s' in the header (needed by --price %s)",
-				    R.in.name, dn, a->price_col);
+			code = cli_fail(2, "%s:1: no column '%s' in the header (needed by --price %s)",
+					R.in.name, dn, a->price_col);
 			goto free_names;
 		}
 	}
 	if (c_t < 0 || c_px < 0) {
-		code = fail(2, "%s:1: no column '%s' in the header (a dm-features CSV starts "
-			    "t_ns,mid,micro_dev,...)", R.in.name, c_t < 0 ? "t_ns" : px_name);
+		code = cli_fail(2, "%s:1: no column '%s' in the header (a dm-features CSV starts "
+				"t_ns,mid,micro_dev,...)", R.in.name, c_t < 0 ? "t_ns" : px_name);
 		goto free_names;
 	}
 	if (a->primary) {
 		if ((c_prim = col_of(&R.in, a->primary)) < 0) {
-			code = fail(2, "%s:1: no column '%s' in the header (--primary-feature)",
-				    R.in.name, a->primary);
+			code = cli_fail(2, "%s:1: no column '%s' in the header (--primary-feature)",
+					R.in.name, a->primary);
 			goto free_names;
 		}
 		int fi = primary_feature_index(a->primary);
@@ -743,16 +674,16 @@ int main(int argc, char **argv)
 	R.tmp_raw = malloc(plen);
 	R.tmp_out = malloc(plen);
 	if (!R.l || !pop || !R.tmp_raw || !R.tmp_out) {
-		code = fail(1, "out of memory");
+		code = cli_fail(1, "out of memory");
 		goto free_all;
 	}
 	label_init(R.l, lsz, &a->lp);
 	snprintf(R.tmp_raw, plen, "%s.tmp-%d-raw", a->output, (int)getpid());
 	snprintf(R.tmp_out, plen, "%s.tmp-%d", a->output, (int)getpid());
 	if ((rc = sink_open(&R.raw, R.tmp_raw))) {
-		code = fail(rc == -ENOENT || rc == -EACCES || rc == -EISDIR || rc == -ENOTDIR ? 2 : 1,
-			    "%s: cannot create (written as %s, then renamed): %s", a->output,
-			    R.tmp_raw, strerror(-rc));
+		code = cli_fail(rc == -ENOENT || rc == -EACCES || rc == -EISDIR || rc == -ENOTDIR ? 2 : 1,
+				"%s: cannot create (written as %s, then renamed): %s", a->output,
+				R.tmp_raw, strerror(-rc));
 		goto discard;
 	}
 	fprintf(R.raw.f, "t0_idx,t0_ns,t1_idx,t1_ns,label,barrier,ret,%suniq,w_ret\n",
@@ -761,7 +692,7 @@ int main(int argc, char **argv)
 	/* ---- the run */
 	struct label_cusum cu;
 	uint64_t rows = 0;
-	int64_t t_prev = INT64_MIN, t0 = mono_ns(), last_progress = t0;
+	int64_t t_prev = INT64_MIN, t0 = cli_mono_ns(), last_progress = t0;
 	int tty = isatty(2);
 
 	label_cusum_init(&cu, a->cusum);
@@ -772,8 +703,8 @@ int main(int argc, char **argv)
 		int col = -1;
 
 		if ((uint32_t)nc != R.in.ncols) {
-			code = fail(2, "%s:%" PRIu64 ": %d fields, the header has %u", R.in.name,
-				    R.in.lineno, nc > MAX_COLS ? MAX_COLS + 1 : nc, R.in.ncols);
+			code = cli_fail(2, "%s:%" PRIu64 ": %d fields, the header has %u", R.in.name,
+					R.in.lineno, nc > MAX_COLS ? MAX_COLS + 1 : nc, R.in.ncols);
 			goto discard;
 		}
 		errno = 0;
@@ -783,24 +714,24 @@ int main(int argc, char **argv)
 			goto bad_number;
 		}
 		if (t < t_prev) {
-			code = fail(2, "%s:%" PRIu64 ":%d: t_ns %" PRId64 " is before the previous "
-				    "row's %" PRId64 " (rows must be in time order)", R.in.name,
-				    R.in.lineno, c_t + 1, t, t_prev);
+			code = cli_fail(2, "%s:%" PRIu64 ":%d: t_ns %" PRId64 " is before the previous "
+					"row's %" PRId64 " (rows must be in time order)", R.in.name,
+					R.in.lineno, c_t + 1, t, t_prev);
 			goto discard;
 		}
-		if (parse_double(R.in.field[c_px], &px)) {
+		if (cli_parse_double(R.in.field[c_px], &px)) {
 			col = c_px;
 			goto bad_number;
 		}
-		if (c_dev >= 0 && parse_double(R.in.field[c_dev], &dev)) {
+		if (c_dev >= 0 && cli_parse_double(R.in.field[c_dev], &dev)) {
 			col = c_dev;
 			goto bad_number;
 		}
 		px += dev * a->tick;
 		if (!(px > 0)) {
-			code = fail(2, "%s:%" PRIu64 ":%d: price %.17g is not positive (column '%s'%s)",
-				    R.in.name, R.in.lineno, (c_dev >= 0 ? c_dev : c_px) + 1, px,
-				    names[c_px], c_dev >= 0 ? " with its deviation" : "");
+			code = cli_fail(2, "%s:%" PRIu64 ":%d: price %.17g is not positive (column '%s'%s)",
+					R.in.name, R.in.lineno, (c_dev >= 0 ? c_dev : c_px) + 1, px,
+					names[c_px], c_dev >= 0 ? " with its deviation" : "");
 			goto discard;
 		}
 		if (c_prim >= 0) {
@@ -832,14 +763,14 @@ int main(int argc, char **argv)
 			rc = label_push(R.l, &row, event, side);
 		}
 		if (rc == -ENOSPC) {
-			code = fail(1, "%s:%" PRIu64 ": labels stay open longer than the window of %u "
-				    "rows: raise --window", R.in.name, R.in.lineno,
-				    label_capacity(&a->lp));
+			code = cli_fail(1, "%s:%" PRIu64 ": labels stay open longer than the window of %u "
+					"rows: raise --window", R.in.name, R.in.lineno,
+					label_capacity(&a->lp));
 			goto discard;
 		}
 		if (rc) {
-			code = fail(2, "%s:%" PRIu64 ": row refused by the labeler: %s", R.in.name,
-				    R.in.lineno, strerror(-rc));
+			code = cli_fail(2, "%s:%" PRIu64 ": row refused by the labeler: %s", R.in.name,
+					R.in.lineno, strerror(-rc));
 			goto discard;
 		}
 		pop_all(&R, pop);
@@ -847,26 +778,26 @@ int main(int argc, char **argv)
 		rows++;
 
 		if (!a->quiet && (rows & 0xffff) == 0) {
-			int64_t now = mono_ns();
+			int64_t now = cli_mono_ns();
 
 			if (now - last_progress >= (tty ? PROGRESS_NS : 10 * PROGRESS_NS)) {
 				last_progress = now;
 				fprintf(stderr, "%s%s: %s: %" PRIu64 " rows, %" PRIu64 " labels, "
-					"%.0f rows/s%s", tty ? "\r" : "", g_prog, R.in.name, rows,
+					"%.0f rows/s%s", tty ? "\r" : "", cli_prog(), R.in.name, rows,
 					label_stats(R.l)->popped,
 					(double)rows / ((double)(now - t0) / 1e9), tty ? "" : "\n");
 			}
 		}
 		continue;
 bad_number:
-		code = fail(2, "%s:%" PRIu64 ":%d: column '%s': '%s' is not a number", R.in.name,
-			    R.in.lineno, col + 1, names[col], R.in.field[col]);
+		code = cli_fail(2, "%s:%" PRIu64 ":%d: column '%s': '%s' is not a number", R.in.name,
+				R.in.lineno, col + 1, names[col], R.in.field[col]);
 		goto discard;
 	}
 	if (!a->quiet && tty && last_progress != t0)
 		fputc('\n', stderr);
 	if (nc < 0) {
-		code = fail(1, "%s: read error: %s", R.in.name, strerror(errno));
+		code = cli_fail(1, "%s: read error: %s", R.in.name, strerror(errno));
 		goto discard;
 	}
 	label_finish(R.l);
@@ -877,23 +808,23 @@ bad_number:
 	double scale = label_attr_scale(st->sum_attr, st->popped);
 
 	if ((rc = sink_close(&R.raw))) {
-		code = fail(1, "%s: write error: %s", R.tmp_raw, strerror(-rc));
+		code = cli_fail(1, "%s: write error: %s", R.tmp_raw, strerror(-rc));
 		goto discard;
 	}
 	if ((rc = sink_open(&R.out, R.tmp_out))) {
-		code = fail(1, "%s: cannot create: %s", R.tmp_out, strerror(-rc));
+		code = cli_fail(1, "%s: cannot create: %s", R.tmp_out, strerror(-rc));
 		goto discard;
 	}
 	if ((rc = rescale(&R, scale))) {
-		code = fail(1, "%s: read error: %s", R.tmp_raw, strerror(-rc));
+		code = cli_fail(1, "%s: read error: %s", R.tmp_raw, strerror(-rc));
 		goto discard;
 	}
 	if ((rc = sink_close(&R.out))) {
-		code = fail(1, "%s: write error: %s", R.tmp_out, strerror(-rc));
+		code = cli_fail(1, "%s: write error: %s", R.tmp_out, strerror(-rc));
 		goto discard;
 	}
 	if (rename(R.tmp_out, a->output)) {
-		code = fail(1, "%s: cannot rename to %s: %s", R.tmp_out, a->output, strerror(errno));
+		code = cli_fail(1, "%s: cannot rename to %s: %s", R.tmp_out, a->output, strerror(errno));
 		goto discard;
 	}
 	free(R.out.path);
@@ -902,11 +833,11 @@ bad_number:
 
 	/* ---- summary */
 	if (!a->quiet) {
-		double secs = (double)(mono_ns() - t0) / 1e9;
+		double secs = (double)(cli_mono_ns() - t0) / 1e9;
 		uint64_t n = st->popped;
 
 		fprintf(stderr, "%s: %s -> %s: %" PRIu64 " rows, %" PRIu64 " events, %" PRIu64
-			" labels, %.2f s\n", g_prog, R.in.name, a->output, rows, st->events,
+			" labels, %.2f s\n", cli_prog(), R.in.name, a->output, rows, st->events,
 			n, secs);
 		fprintf(stderr, "  labels  +1 %" PRIu64 "  0 %" PRIu64 "  -1 %" PRIu64
 			"   barrier pt %" PRIu64 " sl %" PRIu64 " vert %" PRIu64 " tie %" PRIu64

@@ -30,13 +30,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "libcore/cli.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/xgb.h"
 #include "libcore/types.h"
@@ -45,8 +44,6 @@
 #define PROGRESS_NS   1000000000LL
 #define FLAT_CHECK_ROWS 4000u
 #define FLAT_TOL      1e-6
-
-static const char *g_prog = "dm-train";
 
 static void usage(FILE *f)
 {
@@ -95,40 +92,6 @@ static void usage(FILE *f)
 "input, with the file, line and column at fault.\n");
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(%s --help for usage)\n", g_prog);
-	return 2;
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", g_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------ arguments */
 
 enum target { TARGET_LABEL, TARGET_META, TARGET_LABEL3 };
@@ -145,32 +108,6 @@ struct args {
 	double holdout, embargo, eta;
 	uint32_t rounds, seed, early, depth, nthread;
 };
-
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end || errno || v < lo || v > hi)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_dbl(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end || errno || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -225,70 +162,68 @@ static int parse_args(int argc, char **argv, struct args *a)
 			else if (!strcmp(optarg, "label3"))
 				a->target = TARGET_LABEL3;
 			else
-				return bad_usage("--target '%s': expected label, meta or label3",
-						 optarg);
+				return cli_usage_error("--target '%s': expected label, meta or label3",
+						       optarg);
 			break;
 		case O_HOLD:
-			if (parse_dbl(optarg, &a->holdout) || a->holdout < 0.01 || a->holdout > 0.9)
-				return bad_usage("--holdout '%s': expected a fraction 0.01..0.9",
-						 optarg);
+			if (cli_parse_double(optarg, &a->holdout) || a->holdout < 0.01 || a->holdout > 0.9)
+				return cli_usage_error("--holdout '%s': expected a fraction 0.01..0.9",
+						       optarg);
 			a->has_holdout = 1;
 			break;
 		case O_EMB:
-			if (parse_dbl(optarg, &a->embargo) || a->embargo < 0 ||
+			if (cli_parse_double(optarg, &a->embargo) || a->embargo < 0 ||
 			    (a->embargo >= 1 && a->embargo != floor(a->embargo)) ||
 			    (a->embargo < 1 && a->embargo > 0.5) || a->embargo > 1e12)
-				return bad_usage("--embargo '%s': expected a whole number of rows "
-						 "or a fraction 0..0.5", optarg);
+				return cli_usage_error("--embargo '%s': expected a whole number of rows "
+						       "or a fraction 0..0.5", optarg);
 			a->has_embargo = 1;
 			break;
 		case O_ROUNDS:
-			if (parse_u32(optarg, 1, 100000, &a->rounds))
-				return bad_usage("--rounds '%s': expected 1..100000", optarg);
+			if (cli_parse_u32(optarg, 1, 100000, &a->rounds))
+				return cli_usage_error("--rounds '%s': expected 1..100000", optarg);
 			a->has_rounds = 1;
 			break;
 		case O_SEED:
-			if (parse_u32(optarg, 0, UINT32_MAX, &a->seed))
-				return bad_usage("--seed '%s': expected 0..%u", optarg, UINT32_MAX);
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &a->seed))
+				return cli_usage_error("--seed '%s': expected 0..%u", optarg, UINT32_MAX);
 			a->has_seed = 1;
 			break;
 		case O_EARLY:
-			if (parse_u32(optarg, 0, 100000, &a->early))
-				return bad_usage("--early-stop '%s': expected 0..100000", optarg);
+			if (cli_parse_u32(optarg, 0, 100000, &a->early))
+				return cli_usage_error("--early-stop '%s': expected 0..100000", optarg);
 			a->has_early = 1;
 			break;
 		case O_DEPTH:
-			if (parse_u32(optarg, 1, 16, &a->depth))
-				return bad_usage("--max-depth '%s': expected 1..16", optarg);
+			if (cli_parse_u32(optarg, 1, 16, &a->depth))
+				return cli_usage_error("--max-depth '%s': expected 1..16", optarg);
 			a->has_depth = 1;
 			break;
 		case O_ETA:
-			if (parse_dbl(optarg, &a->eta) || !(a->eta > 0 && a->eta <= 1))
-				return bad_usage("--eta '%s': expected a number in (0, 1]", optarg);
+			if (cli_parse_double(optarg, &a->eta) || !(a->eta > 0 && a->eta <= 1))
+				return cli_usage_error("--eta '%s': expected a number in (0, 1]", optarg);
 			a->has_eta = 1;
 			break;
 		case O_NTHREAD:
-			if (parse_u32(optarg, 0, 1024, &a->nthread))
-				return bad_usage("--nthread '%s': expected 0..1024", optarg);
+			if (cli_parse_u32(optarg, 0, 1024, &a->nthread))
+				return cli_usage_error("--nthread '%s': expected 0..1024", optarg);
 			a->has_nthread = 1;
 			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!a->features)
-		return bad_usage("--features F.csv is required");
+		return cli_usage_error("--features F.csv is required");
 	if (!a->labels)
-		return bad_usage("--labels L.csv is required");
+		return cli_usage_error("--labels L.csv is required");
 	if (!a->output)
-		return bad_usage("--output MODEL.json is required");
+		return cli_usage_error("--output MODEL.json is required");
 	return 0;
 }
 
@@ -390,10 +325,10 @@ static int read_labels(const struct args *a, struct labels *L)
 	FILE *fp = fopen(a->labels, "r");
 
 	if (!fp)
-		return fail(errno == ENOENT || errno == EACCES ? 2 : 1, "%s: cannot open: %s",
-			    a->labels, strerror(errno));
+		return cli_fail(errno == ENOENT || errno == EACCES ? 2 : 1, "%s: cannot open: %s",
+				a->labels, strerror(errno));
 	if (getline(&line, &cap, fp) < 0) {
-		rc = fail(2, "%s:1: empty file (a header is expected)", a->labels);
+		rc = cli_fail(2, "%s:1: empty file (a header is expected)", a->labels);
 		goto out;
 	}
 	nf = split(line, f, MAX_COLS);
@@ -402,19 +337,19 @@ static int read_labels(const struct args *a, struct labels *L)
 	cy = col_of(f, nf, ycol);
 	cw = col_of(f, nf, a->weight_col);
 	if (c0 < 0 || cy < 0) {
-		rc = fail(2, "%s:1: no column '%s' in the header (--%s names it)", a->labels,
-			  c0 < 0 ? a->t0_col : ycol, c0 < 0 ? "t0-col" :
-			  a->target == TARGET_META ? "meta-col" : "label-col");
+		rc = cli_fail(2, "%s:1: no column '%s' in the header (--%s names it)", a->labels,
+			      c0 < 0 ? a->t0_col : ycol, c0 < 0 ? "t0-col" :
+			      a->target == TARGET_META ? "meta-col" : "label-col");
 		goto out;
 	}
 	if ((c1 < 0 && a->t1_named) || (cw < 0 && a->weight_named)) {
-		rc = fail(2, "%s:1: no column '%s' in the header", a->labels,
-			  c1 < 0 && a->t1_named ? a->t1_col : a->weight_col);
+		rc = cli_fail(2, "%s:1: no column '%s' in the header", a->labels,
+			      c1 < 0 && a->t1_named ? a->t1_col : a->weight_col);
 		goto out;
 	}
 	if (c1 < 0 && !a->quiet)
 		fprintf(stderr, "%s: %s: no '%s' column: label spans end where they start, "
-			"nothing is purged\n", g_prog, a->labels, a->t1_col);
+			"nothing is purged\n", cli_prog(), a->labels, a->t1_col);
 	L->has_t1 = c1 >= 0;
 	L->has_w = cw >= 0;
 	int need = c0 > cy ? c0 : cy;
@@ -432,20 +367,20 @@ static int read_labels(const struct args *a, struct labels *L)
 			continue;
 		nf = split(line, f, MAX_COLS);
 		if ((int)nf <= need) {
-			rc = fail(2, "%s:%" PRIu64 ": %zu fields, the header has at least %d",
-				  a->labels, ln, nf, need + 1);
+			rc = cli_fail(2, "%s:%" PRIu64 ": %zu fields, the header has at least %d",
+				      a->labels, ln, nf, need + 1);
 			goto out;
 		}
 		r.line = ln;
 		if (parse_i64(f[c0], &r.t0) || r.t0 < 0) {
-			rc = fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= 0",
-				  a->labels, ln, a->t0_col, f[c0]);
+			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= 0",
+				      a->labels, ln, a->t0_col, f[c0]);
 			goto out;
 		}
 		r.t1 = r.t0;
 		if (c1 >= 0 && (parse_i64(f[c1], &r.t1) || r.t1 < r.t0)) {
-			rc = fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= %s (%"
-				  PRId64 ")", a->labels, ln, a->t1_col, f[c1], a->t0_col, r.t0);
+			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= %s (%"
+				      PRId64 ")", a->labels, ln, a->t1_col, f[c1], a->t0_col, r.t0);
 			goto out;
 		}
 		s = f[cy];
@@ -453,19 +388,19 @@ static int read_labels(const struct args *a, struct labels *L)
 			L->skipped++;
 			continue;
 		}
-		if (parse_dbl(s, &v) || v != floor(v) ||
+		if (cli_parse_double(s, &v) || v != floor(v) ||
 		    (a->target == TARGET_META ? (v != 0 && v != 1) : (v < -1 || v > 1))) {
-			rc = fail(2, "%s:%" PRIu64 ":%s: '%s' is not %s", a->labels, ln, ycol, s,
-				  a->target == TARGET_META ? "0 or 1" : "-1, 0 or 1");
+			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not %s", a->labels, ln, ycol, s,
+				      a->target == TARGET_META ? "0 or 1" : "-1, 0 or 1");
 			goto out;
 		}
 		r.y = a->target == TARGET_META ? (float)v : a->target == TARGET_LABEL3 ?
 			(float)(v + 1) : (float)(v == 1);
 		r.w = 1.0f;
 		if (cw >= 0) {
-			if (parse_dbl(f[cw], &v) || v < 0) {
-				rc = fail(2, "%s:%" PRIu64 ":%s: '%s' is not a weight >= 0",
-					  a->labels, ln, a->weight_col, f[cw]);
+			if (cli_parse_double(f[cw], &v) || v < 0) {
+				rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a weight >= 0",
+					      a->labels, ln, a->weight_col, f[cw]);
 				goto out;
 			}
 			r.w = (float)v;
@@ -475,7 +410,7 @@ static int read_labels(const struct args *a, struct labels *L)
 			struct label_row *p = realloc(L->r, nc * sizeof(*p));
 
 			if (!p) {
-				rc = fail(1, "out of memory");
+				rc = cli_fail(1, "out of memory");
 				goto out;
 			}
 			L->r = p;
@@ -484,11 +419,11 @@ static int read_labels(const struct args *a, struct labels *L)
 		L->r[L->n++] = r;
 	}
 	if (ferror(fp)) {
-		rc = fail(1, "%s: read error: %s", a->labels, strerror(errno));
+		rc = cli_fail(1, "%s: read error: %s", a->labels, strerror(errno));
 		goto out;
 	}
 	if (L->n < 2) {
-		rc = fail(2, "%s: %zu usable label rows: at least 2 needed", a->labels, L->n);
+		rc = cli_fail(2, "%s: %zu usable label rows: at least 2 needed", a->labels, L->n);
 		goto out;
 	}
 	qsort(L->r, L->n, sizeof(*L->r), cmp_label);
@@ -512,27 +447,27 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 	char *line = NULL, *f[MAX_COLS];
 	size_t cap = 0, nf, k = 0;
 	uint64_t ln = 1, row = 0;
-	int64_t t_start = mono_ns(), last = t_start;
+	int64_t t_start = cli_mono_ns(), last = t_start;
 	float tmp[MODEL_MAX_FEATURES];
 	int rc = 0, tty = isatty(2);
 	FILE *fp = fopen(a->features, "r");
 
 	if (!fp)
-		return fail(errno == ENOENT || errno == EACCES ? 2 : 1, "%s: cannot open: %s",
-			    a->features, strerror(errno));
+		return cli_fail(errno == ENOENT || errno == EACCES ? 2 : 1, "%s: cannot open: %s",
+				a->features, strerror(errno));
 	if (getline(&line, &cap, fp) < 0) {
-		rc = fail(2, "%s:1: empty file (a header 't_ns,...' is expected)", a->features);
+		rc = cli_fail(2, "%s:1: empty file (a header 't_ns,...' is expected)", a->features);
 		goto out;
 	}
 	nf = split(line, f, MAX_COLS);
 	if (nf < 2 || strcmp(f[0], "t_ns") != 0) {
-		rc = fail(2, "%s:1: header must start with 't_ns' and name at least one "
-			  "feature (dm-features output)", a->features);
+		rc = cli_fail(2, "%s:1: header must start with 't_ns' and name at least one "
+			      "feature (dm-features output)", a->features);
 		goto out;
 	}
 	if (nf - 1 > MODEL_MAX_FEATURES) {
-		rc = fail(2, "%s:1: %zu features, at most %u supported", a->features, nf - 1,
-			  MODEL_MAX_FEATURES);
+		rc = cli_fail(2, "%s:1: %zu features, at most %u supported", a->features, nf - 1,
+			      MODEL_MAX_FEATURES);
 		goto out;
 	}
 	s->n_feat = nf - 1;
@@ -547,7 +482,7 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 	s->t0 = malloc(L->n * sizeof(int64_t));
 	s->t1 = malloc(L->n * sizeof(int64_t));
 	if (!s->x || !s->y || (L->has_w && !s->w) || !s->t0 || !s->t1) {
-		rc = fail(1, "out of memory for %zu samples", L->n);
+		rc = cli_fail(1, "out of memory for %zu samples", L->n);
 		goto out;
 	}
 	for (size_t i = 0; i < L->n; i++) {
@@ -562,8 +497,8 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 		if ((int64_t)row == L->r[k].t0) {
 			nf = split(line, f, MAX_COLS);
 			if (nf != s->n_feat + 1) {
-				rc = fail(2, "%s:%" PRIu64 ": %zu fields, the header has %zu",
-					  a->features, ln, nf, s->n_feat + 1);
+				rc = cli_fail(2, "%s:%" PRIu64 ": %zu fields, the header has %zu",
+					      a->features, ln, nf, s->n_feat + 1);
 				goto out;
 			}
 			for (size_t j = 0; j < s->n_feat; j++) {
@@ -573,8 +508,8 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 				errno = 0;
 				v = strtod(f[j + 1], &end);
 				if (*f[j + 1] == '\0' || *end) {
-					rc = fail(2, "%s:%" PRIu64 ":%s: '%s' is not a number",
-						  a->features, ln, s->names[j], f[j + 1]);
+					rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a number",
+						      a->features, ln, s->names[j], f[j + 1]);
 					goto out;
 				}
 				tmp[j] = (float)v;
@@ -584,12 +519,12 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 		}
 		row++;
 		if (!a->quiet && (row & 0xffff) == 0) {
-			int64_t now = mono_ns();
+			int64_t now = cli_mono_ns();
 
 			if (now - last >= (tty ? PROGRESS_NS : 10 * PROGRESS_NS)) {
 				last = now;
 				fprintf(stderr, "%s%s: %s: %" PRIu64 " rows read, %zu of %zu "
-					"samples%s", tty ? "\r" : "", g_prog, a->features, row, k,
+					"samples%s", tty ? "\r" : "", cli_prog(), a->features, row, k,
 					L->n, tty ? "" : "\n");
 			}
 		}
@@ -597,13 +532,13 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 	if (!a->quiet && tty && last != t_start)
 		fputc('\n', stderr);
 	if (ferror(fp)) {
-		rc = fail(1, "%s: read error: %s", a->features, strerror(errno));
+		rc = cli_fail(1, "%s: read error: %s", a->features, strerror(errno));
 		goto out;
 	}
 	if (k < L->n) {
-		rc = fail(2, "%s:%" PRIu64 ":%s: row %" PRId64 " is past the last row of %s "
-			  "(%" PRIu64 " data rows)", a->labels, L->r[k].line, a->t0_col,
-			  L->r[k].t0, a->features, row);
+		rc = cli_fail(2, "%s:%" PRIu64 ":%s: row %" PRId64 " is past the last row of %s "
+			      "(%" PRIu64 " data rows)", a->labels, L->r[k].line, a->t0_col,
+			      L->r[k].t0, a->features, row);
 		goto out;
 	}
 out:
@@ -620,7 +555,7 @@ static void on_round(const struct model_round *r, void *ctx)
 	const char *m = p->objective == MODEL_OBJ_MULTI ? "mlogloss" : "logloss";
 
 	fprintf(stderr, "%s: round %4u/%u  train-%s %.6f  holdout-%s %.6f  best %.6f @ %u\n",
-		g_prog, r->round, p->n_rounds, m, r->train_loss, m, r->holdout_loss,
+		cli_prog(), r->round, p->n_rounds, m, r->train_loss, m, r->holdout_loss,
 		r->best_loss, r->best_round);
 }
 
@@ -630,22 +565,22 @@ static void summary(const struct model_metrics *met, const struct model *m,
 	const struct model_eval *e = &met->holdout;
 
 	fprintf(stderr, "%s: %zu samples: %zu train, %zu hold-out, %zu purged, %zu embargoed "
-		"(embargo %" PRId64 " rows); %u features; %s\n", g_prog, met->n_rows,
+		"(embargo %" PRId64 " rows); %u features; %s\n", cli_prog(), met->n_rows,
 		met->n_train, met->n_holdout, met->n_purged, met->n_embargoed, met->embargo,
 		met->n_feat, model_objective_name(met->params.objective));
 	fprintf(stderr, "%s: %u rounds run, kept rounds 0..%u (hold-out loss %.6f), %.1f s\n",
-		g_prog, met->rounds_run, met->best_iteration, met->best_holdout_loss,
+		cli_prog(), met->rounds_run, met->best_iteration, met->best_holdout_loss,
 		met->train_seconds);
 	fprintf(stderr, "%s: hold-out AUC %.4f  logloss %.4f  precision %.4f  recall %.4f  "
-		"accuracy %.4f  (threshold %.2f, positive rate %.4f)\n", g_prog, e->auc,
+		"accuracy %.4f  (threshold %.2f, positive rate %.4f)\n", cli_prog(), e->auc,
 		e->logloss, e->precision, e->recall, e->accuracy, e->threshold, e->pos_rate);
-	fprintf(stderr, "%s: top features by total gain:", g_prog);
+	fprintf(stderr, "%s: top features by total gain:", cli_prog());
 	for (uint32_t j = 0; j < met->n_feat && j < 8; j++)
 		fprintf(stderr, " %s %.4g", met->imp[j].name, met->imp[j].total_gain);
 	fprintf(stderr, "\n%s: flat evaluator matches XGBoost on %zu rows (max |diff| %.3g); "
-		"%u trees\n", g_prog, met->flat_rows, met->flat_max_diff,
+		"%u trees\n", cli_prog(), met->flat_rows, met->flat_max_diff,
 		m->n_rounds * m->n_out);
-	fprintf(stderr, "%s: wrote %s and %s\n", g_prog, out, mpath);
+	fprintf(stderr, "%s: wrote %s and %s\n", cli_prog(), out, mpath);
 }
 
 int main(int argc, char **argv)
@@ -665,6 +600,7 @@ int main(int argc, char **argv)
 	char err[1024], mpath[4096];
 	int rc, code = 0;
 
+	cli_set_prog("dm-train");
 	memset(&s, 0, sizeof(s));
 	memset(&m, 0, sizeof(m));
 	if ((rc = parse_args(argc, argv, &a)))
@@ -673,7 +609,7 @@ int main(int argc, char **argv)
 	/* ---- parameters: defaults, file, options */
 	model_params_default(&p);
 	if (a.config && model_params_load(a.config, &p, err, sizeof(err)))
-		return fail(2, "%s", err);
+		return cli_fail(2, "%s", err);
 	if (a.target == TARGET_LABEL3) {
 		p.objective = MODEL_OBJ_MULTI;
 		p.num_class = 3;
@@ -704,7 +640,7 @@ int main(int argc, char **argv)
 	if (a.has_nthread)
 		p.nthread = a.nthread;
 	if (model_params_check(&p, err, sizeof(err)))
-		return fail(2, "%s%s%s", a.config ? a.config : "", a.config ? ": " : "", err);
+		return cli_fail(2, "%s%s%s", a.config ? a.config : "", a.config ? ": " : "", err);
 	if (a.metrics) {
 		snprintf(mpath, sizeof(mpath), "%s", a.metrics);
 	} else {
@@ -713,11 +649,11 @@ int main(int argc, char **argv)
 
 		if (snprintf(mpath, sizeof(mpath), "%.*s.metrics.json", k, a.output) >=
 		    (int)sizeof(mpath))
-			return bad_usage("--output path too long");
+			return cli_usage_error("--output path too long");
 	}
 	met = calloc(1, sizeof(*met));
 	if (!met)
-		return fail(1, "out of memory");
+		return cli_fail(1, "out of memory");
 
 	/* ---- data */
 	code = read_labels(&a, &L);
@@ -728,7 +664,7 @@ int main(int argc, char **argv)
 		goto free_all;
 	if (!a.quiet)
 		fprintf(stderr, "%s: %zu samples from %s (%zu rows without a target skipped), "
-			"%zu features from %s\n", g_prog, s.n, a.labels, L.skipped, s.n_feat,
+			"%zu features from %s\n", cli_prog(), s.n, a.labels, L.skipped, s.n_feat,
 			a.features);
 
 	/* ---- training */
@@ -738,7 +674,7 @@ int main(int argc, char **argv)
 	};
 	rc = model_train(&m, &p, &ms, a.quiet ? NULL : on_round, &p, met, err, sizeof(err));
 	if (rc) {
-		code = fail(rc == -EINVAL ? 2 : 1, "training failed: %s", err);
+		code = cli_fail(rc == -EINVAL ? 2 : 1, "training failed: %s", err);
 		goto free_all;
 	}
 
@@ -748,7 +684,7 @@ int main(int argc, char **argv)
 		rc = flat_verify(fl, &m, s.x, s.n, FLAT_CHECK_ROWS, FLAT_TOL, 1, &fc, err,
 				 sizeof(err));
 	if (rc) {
-		code = fail(1, "flattened evaluator check failed, model not written: %s", err);
+		code = cli_fail(1, "flattened evaluator check failed, model not written: %s", err);
 		goto free_all;
 	}
 	met->flat_rows = fc.rows;
@@ -757,12 +693,12 @@ int main(int argc, char **argv)
 	/* ---- output */
 	rc = model_save(&m, a.output, err, sizeof(err));
 	if (rc) {
-		code = fail(1, "%s", err);
+		code = cli_fail(1, "%s", err);
 		goto free_all;
 	}
 	rc = model_metrics_write(met, a.output, mpath, err, sizeof(err));
 	if (rc) {
-		code = fail(1, "%s", err);
+		code = cli_fail(1, "%s", err);
 		goto free_all;
 	}
 	if (!a.quiet)

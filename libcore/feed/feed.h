@@ -299,4 +299,28 @@ const char *feed_format_name(enum feed_format fmt);
 /* The format named s (the names above), or -1. */
 int feed_format_parse(const char *s);
 
+/* ------------------------------------------------------------ defaults
+ * For the tools, at start-up (libcore/feed/tick.c): they read the file. */
+
+/*
+ * The tick size the file at path implies in the price unit the tools show
+ * (LOBSTER dollars, every other format its own unit), or 0 when the file
+ * says nothing and the configured instrument's tick applies: LOBSTER and
+ * NEG 0.01; Binance 0.1 for a USD-M capture (its diffs carry "pu" in the
+ * first 256 KiB, read through gzip -dc when compressed), else 0.01; a
+ * journal the tick in its header (0 when none); MT5 0.  Blocks on reads;
+ * allocates and frees a 256 KiB buffer; may run a gzip child.
+ */
+double feed_default_tick(const char *path, enum feed_format fmt);
+
+/* feed_opts.tick for a tick in the shown price unit: LOBSTER files count
+ * dollars x 10000; rounded to 12 decimals, as the readers take exact
+ * decimals. */
+double feed_file_tick(enum feed_format fmt, double tick);
+
+/* The format FEED_AUTO finds for path with options o (the enum value,
+ * > 0), or feed_open's negative error with its message in err.  Opens
+ * and closes a reader. */
+int feed_detect(const char *path, const struct feed_opts *o, char *err, size_t errlen);
+
 #endif /* DM_LIBCORE_FEED_FEED_H */
