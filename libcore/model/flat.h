@@ -40,6 +40,24 @@
  * every one: right), and each node reads the copy matching its default
  * direction.  Thresholds must be finite (checked at build).
  *
+ * Binned evaluation.  A perfect model of depth 1..6 with at least
+ * FLAT_Q_MIN_TREES trees, at most FLAT_Q_MAX_FEATURES features and at
+ * most FLAT_Q_MAX_THR distinct thresholds per feature also carries binned
+ * tables (quant = 1), used on x86-64 CPUs with AVX-512 VBMI (checked per
+ * call) instead of the key walk.  Per feature: the sorted distinct split
+ * keys k_0 < ... < k_(m-1) (with every 16th first, to find the right
+ * 16-key block with one vector compare).  Per row, each value is mapped
+ * once to its bin, #{i : k_i <= flat_key(x)}, giving a 64-byte row: byte
+ * f the bin or 0 for NaN, byte n_feat + f the bin or 255 for NaN.  Per
+ * tree: 64 row-byte indices and 64 split indices j, one per heap slot, so
+ * one byte permute and one byte compare decide all 63 nodes of a tree
+ * (slot p goes right when its row byte > j: a 64-bit mask); 8 trees then
+ * descend their masks together in vector lanes, and the leaves are read
+ * from the perfect layout above.  x goes right <=> k_j <= flat_key(x)
+ * <=> j < bin(x) (the keys are sorted), so the result is the key walk's
+ * bit for bit (flat.c, "Binned evaluation").  flat_verify checks both
+ * evaluations.
+ *
  * Exactness.  Margins are summed in float in tree order starting from the
  * base margin, as XGBoost 1.7's CPU predictor sums them; the base margin
  * is logit(base_score) for binary:logistic (computed in float, as XGBoost
@@ -55,12 +73,17 @@
 
 #include "libcore/model/xgb.h"
 
-#define FLAT_MAGIC             0x3130544c4654444dULL /* "DMTFLT01" */
+#define FLAT_MAGIC             0x3230544c4654444dULL /* "DMTFLT02" */
 #define FLAT_MAX_FEATURES      MODEL_MAX_FEATURES
 #define FLAT_MAX_OUT           MODEL_MAX_CLASS
 #define FLAT_PERFECT_MAX_DEPTH 8u   /* deeper models use the general layout */
 #define FLAT_GROUP             12u  /* trees walked together */
 #define FLAT_MAX_TREES         (1u << 20)
+#define FLAT_Q_MIN_TREES       16u  /* binned tables from this many trees */
+#define FLAT_Q_MAX_DEPTH       6u   /* binned tables: 64 node slots a tree */
+#define FLAT_Q_MAX_FEATURES    32u  /* binned tables: 2 * n_feat row bytes <= 64 */
+#define FLAT_Q_MAX_THR         255u /* binned tables: split values a feature */
+#define FLAT_Q_FEAT_BYTES      1088u /* binned tables: bytes a feature */
 
 enum flat_layout {
 	FLAT_PERFECT = 0,
@@ -107,7 +130,13 @@ struct flat {
 	                       * general: struct flat_gnode[n_gnodes] */
 	uint64_t off_root;    /* general: uint32_t[n_trees], first node of each */
 	uint64_t off_class;   /* uint8_t[n_trees]: the output each tree adds to */
-	uint64_t pad[4];
+	uint64_t off_qtrees;  /* binned: per tree 64 row-byte indices then 64
+	                       * split indices, one per node slot (0 when none) */
+	uint64_t off_qkeys;   /* binned: per feature FLAT_Q_FEAT_BYTES: 16 block
+	                       * heads then 256 sorted split keys (0 if none) */
+	uint32_t quant;       /* 1 when the binned tables are filled */
+	uint32_t qpad;
+	uint64_t pad[1];
 };
 _Static_assert(sizeof(struct flat) == 128, "flat header size");
 
@@ -181,7 +210,7 @@ void flat_free(struct flat *f);
 
 /*
  * Ask for every cache line of the block (prefetch hints: no fault, no
- * wait).  A model evicted from the caches costs about 12 us on the next
+ * wait).  A model evicted from the caches costs about 7-12 us on the next
  * row instead of under 1 us (tests/bench/bench_model); an agent that may
  * sit idle calls this between events.  No allocation, no system call.
  */
@@ -222,8 +251,11 @@ struct flat_check {
  * every comparison's edge is exercised.  Returns 0 when every margin
  * agrees within tol (absolute), -DM_ECORRUPT naming the worst row
  * otherwise, -EINVAL when f and m disagree on features or outputs, or an
- * XGBoost error.  *out (may be NULL) gets the counts.  Deterministic for a
- * seed.  Allocates; start-up code.
+ * XGBoost error.  When the block has binned tables and this CPU uses them,
+ * both evaluations are compared (the worse is reported; exact counts an
+ * output only when both are equal to XGBoost's): the block is right
+ * whichever way it runs.  *out (may be NULL) gets the counts.
+ * Deterministic for a seed.  Allocates; start-up code.
  */
 int flat_verify(const struct flat *f, const struct model *m, const float *rows,
 		size_t n_rows, size_t n_check, double tol, uint64_t seed,

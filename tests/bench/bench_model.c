@@ -28,7 +28,9 @@
  * timing, so only XGBoost's own work is timed.  Both ask for the
  * probability (type 0), like flat_predict, which takes the row as 27
  * doubles (the feature engine's output) and returns P(y = 1); flat_margin
- * (27 floats in, the margin out) is shown too.  The speedup baseline is
+ * (27 floats in, the margin out) is shown too, and flat_predict on a copy
+ * of the block without its binned tables (the key walk every CPU runs).
+ * The speedup baseline is
  * the faster of the two XGBoost calls.  A last flat run evicts the model
  * block from every cache level (clflush) before each call: the latency
  * when other work has pushed the model out between events.
@@ -312,11 +314,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_model: XGProxyDMatrixCreate: %s\n", XGBGetLastError());
 		return 1;
 	}
-	static struct hist h_xgb, h_xgbp, h_flat, h_margin, h_cold, h_timer;
+	static struct hist h_xgb, h_xgbp, h_flat, h_margin, h_keys, h_cold, h_timer;
 	hist_init(&h_xgb);
 	hist_init(&h_xgbp);
 	hist_init(&h_flat);
 	hist_init(&h_margin);
+	hist_init(&h_keys);
 	hist_init(&h_cold);
 	hist_init(&h_timer);
 	const bst_ulong *shape;
@@ -385,6 +388,29 @@ int main(int argc, char **argv)
 		rec(&h_margin, a, b);
 		g_sink += mg[0];
 	}
+	/* the same rows through the key walk: a copy of the block without
+	 * its binned tables (what a CPU without AVX-512 VBMI runs) */
+	struct flat *fk = aligned_alloc(64, f->size);
+	if (!fk) {
+		fprintf(stderr, "bench_model: out of memory\n");
+		return 1;
+	}
+	memcpy(fk, f, f->size);
+	fk->quant = 0;
+	for (uint64_t k = 0; k < fcalls / 10; k++) {        /* warm-up */
+		flat_predict(fk, pool_d + (k % POOL) * N_FEAT, out);
+		g_sink += out[0];
+	}
+	for (uint64_t k = 0; k < fcalls; k++) {
+		const double *r = pool_d + (k % POOL) * N_FEAT;
+		uint64_t a = clk_begin();
+		flat_predict(fk, r, out);
+		uint64_t b = clk_end();
+
+		rec(&h_keys, a, b);
+		g_sink += out[0];
+	}
+	free(fk);
 	for (uint64_t k = 0; k < fcalls; k++) {
 		uint64_t a = clk_begin();
 		uint64_t b = clk_end();
@@ -438,6 +464,8 @@ int main(int argc, char **argv)
 	row("flat_margin p50 (27 floats -> margin)", (double)hist_quantile(&h_margin, 0.5),
 	    "ns", 0, NULL);
 	row("flat_margin p99", (double)hist_quantile(&h_margin, 0.99), "ns", 0, NULL);
+	row("flat_predict p50, key walk only", (double)hist_quantile(&h_keys, 0.5), "ns", fp50,
+	    "%s %.0f ns", f->quant ? "binned" : "same walk", fp50);
 #if defined(__x86_64__)
 	row("flat_predict p50, model flushed", (double)hist_quantile(&h_cold, 0.5), "ns", fp50,
 	    "in cache %.0f ns", fp50);
@@ -460,10 +488,11 @@ int main(int argc, char **argv)
 	printf("  model: %u trees (binary:logistic), depth %u, %u of them reaching depth %u, "
 	       "%.1f leaves per tree on average; %u features, NaN in 5%% of feature 27\n",
 	       f->n_trees, f->depth, n_full, DEPTH, mean_leaves, N_FEAT);
-	printf("  flat block: %zu bytes (%s layout, %zu bytes per tree); flat_verify: %zu rows, "
-	       "%zu of %zu margins bit-identical to XGBoost's\n", (size_t)f->size,
-	       f->layout == FLAT_PERFECT ? "perfect" : "general", (size_t)f->tree_bytes,
-	       fc.rows, fc.exact, fc.outputs);
+	printf("  flat block: %zu bytes (%s layout, %zu bytes per tree, binned tables %s); "
+	       "flat_verify: %zu rows, %zu of %zu margins bit-identical to XGBoost's\n",
+	       (size_t)f->size, f->layout == FLAT_PERFECT ? "perfect" : "general",
+	       (size_t)f->tree_bytes, f->quant ? "filled" : "absent", fc.rows, fc.exact,
+	       fc.outputs);
 	printf("  flat_predict vs XGBoost probability on 256 rows: max |diff| %.3g (float vs "
 	       "double sigmoid)\n", max_pdiff);
 	printf("  XGBoost: %" PRIu64 " timed calls per variant, nthread 1, probability output; "
