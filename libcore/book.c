@@ -49,15 +49,43 @@ static void finish_update(struct book *b, uint32_t flags,
 
 enum set_result { SET_MODIFIED, SET_INSERTED, SET_DELETED, SET_MISSING, SET_IGNORED };
 
-/* Set the level at px to qty (>= 0) on one side, keeping order and depth. */
-static enum set_result side_set(struct book *b, unsigned side,
-				int64_t px, int64_t qty)
+/*
+ * Where px stands on one side: the number of levels better than it.  The
+ * side is strictly best first, so these are exactly the levels before the
+ * first that is not; they are counted without a branch per level (where a
+ * scan would stop is unpredictable), in two independent sums.
+ */
+static inline uint32_t side_find(const struct book_level *lv, uint32_t n,
+				 unsigned side, int64_t px)
+{
+	uint32_t a = 0, c = 0, j = 0;
+
+	if (side == BOOK_BID) {
+		for (; j + 1 < n; j += 2) {
+			a += lv[j].px > px;
+			c += lv[j + 1].px > px;
+		}
+		if (j < n)
+			a += lv[j].px > px;
+	} else {
+		for (; j + 1 < n; j += 2) {
+			a += lv[j].px < px;
+			c += lv[j + 1].px < px;
+		}
+		if (j < n)
+			a += lv[j].px < px;
+	}
+	return a + c;
+}
+
+/* side_set's work once side_find has given i, unless it only changes a
+ * size (the caller's fast path) */
+static __attribute__((noinline)) enum set_result
+side_set_at(struct book *b, unsigned side, uint32_t i, int64_t px, int64_t qty)
 {
 	struct book_level *lv = b->level[side];
-	uint32_t n = b->n[side], i = 0;
+	uint32_t n = b->n[side];
 
-	while (i < n && better(side, lv[i].px, px))
-		i++;
 	if (i < n && lv[i].px == px) {
 		if (qty) {
 			lv[i].qty = qty;
@@ -78,6 +106,13 @@ static enum set_result side_set(struct book *b, unsigned side,
 	lv[i].qty = qty;
 	b->n[side] = keep + 1;
 	return SET_INSERTED;
+}
+
+/* Set the level at px to qty (>= 0) on one side, keeping order and depth. */
+static enum set_result side_set(struct book *b, unsigned side,
+				int64_t px, int64_t qty)
+{
+	return side_set_at(b, side, side_find(b->level[side], b->n[side], side, px), px, qty);
 }
 
 int book_init(struct book *b, uint32_t levels)
@@ -159,7 +194,15 @@ int book_apply_level(struct book *b, enum book_side side, int64_t px,
 	if (DM_UNLIKELY(qty < 0))
 		return refuse_neg_size(b);
 
-	switch (side_set(b, side, px, qty)) {
+	struct book_level *lv = b->level[side];
+	uint32_t n = b->n[side], i = side_find(lv, n, side, px);
+	if (DM_LIKELY(i < n && lv[i].px == px && qty)) {
+		lv[i].qty = qty; /* a size change in place: the usual update */
+		b->stats.levels++;
+		finish_update(b, 0, exch_ns, recv_ns);
+		return 0;
+	}
+	switch (side_set_at(b, side, i, px, qty)) {
 	case SET_MISSING:
 		b->stats.del_missing++;
 		break;
