@@ -1794,18 +1794,29 @@ static int check_risk(struct load_ctx *x, const struct risk_cfg *r)
 	return 0;
 }
 
-int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+/*
+ * Load a whole file against one key table into dst (the caller's scratch
+ * copy): what names the file in messages; empty, when not NULL, is the
+ * error for a file without a document; check (may be NULL) is the
+ * cross-check run once every key is in.  0 or -DM_ECONFIG as config_load.
+ */
+static int load_table_file(const char *path, const char *what, const struct cfg_key *tab,
+                           void *dst, const char *empty,
+                           int (*check)(struct load_ctx *x, const void *dst),
+                           char *err, size_t errlen)
 {
 	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
-	struct risk_cfg tmp;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
+	char why[64];
 	FILE *f;
 	int rc;
 
-	if (!path)
-		return fail_file(&x, "cannot use as risk limits path", EINVAL);
+	if (!path) {
+		snprintf(why, sizeof(why), "cannot use as %s path", what);
+		return fail_file(&x, why, EINVAL);
+	}
 	rc = open_input(&x, &f);
 	if (rc)
 		return rc;
@@ -1814,27 +1825,24 @@ int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t err
 		goto close_file;
 	}
 	yaml_parser_set_input_file(&parser, f);
-	memset(&tmp, 0, sizeof(tmp));
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = fail_syntax(&x, &parser, f);
 		goto delete_parser;
 	}
 	x.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
-	if (!root) {
+	if (!root && empty) {
 		x.mark.line = x.mark.column = 0;
-		rc = fail(&x, "empty file: every risk limit must be set");
-	} else {
-		rc = load_map_checked(&x, root, risk_root_keys, (char *)&tmp);
+		rc = fail(&x, "%s", empty);
+	} else if (root) {
+		rc = load_map_checked(&x, root, tab, dst);
 	}
-	if (!rc)
-		rc = check_risk(&x, &tmp);
+	if (!rc && check)
+		rc = check(&x, dst);
 	if (!rc)
 		rc = check_single_document(&x, &parser, f);
 	yaml_document_delete(&doc);
 	x.doc = NULL;
-	if (!rc)
-		*r = tmp;
 delete_parser:
 	yaml_parser_delete(&parser);
 close_file:
@@ -1842,51 +1850,48 @@ close_file:
 	return rc;
 }
 
+static int check_risk_file(struct load_ctx *x, const void *dst)
+{
+	return check_risk(x, dst);
+}
+
+int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+{
+	struct risk_cfg tmp;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = load_table_file(path, "risk limits", risk_root_keys, &tmp,
+	                     "empty file: every risk limit must be set", check_risk_file,
+	                     err, errlen);
+	if (!rc)
+		*r = tmp;
+	return rc;
+}
+
 /* ------------------------------------------------------------ model parameters */
+
+/* The parameters must also pass model_params_check (xgb.h). */
+static int check_model_file(struct load_ctx *x, const void *dst)
+{
+	yaml_node_t *root = yaml_document_get_root_node(x->doc);
+	char why[200];
+
+	if (model_params_check(dst, why, sizeof(why)) == 0)
+		return 0;
+	if (root)
+		x->mark = root->start_mark;
+	key_pop(x, 0);
+	return fail(x, "%s", why);
+}
 
 int model_params_load(const char *path, struct model_params *p, char *err, size_t errlen)
 {
-	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
 	struct model_params tmp = *p;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	char why[200];
-	FILE *f;
-	int rc;
+	int rc = load_table_file(path, "model configuration", model_keys, &tmp, NULL,
+	                         check_model_file, err, errlen);
 
-	if (!path)
-		return fail_file(&x, "cannot use as model configuration path", EINVAL);
-	rc = open_input(&x, &f);
-	if (rc)
-		return rc;
-	if (!yaml_parser_initialize(&parser)) {
-		rc = fail_file(&x, "cannot parse", ENOMEM);
-		goto close_file;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = fail_syntax(&x, &parser, f);
-		goto delete_parser;
-	}
-	x.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	rc = root ? load_map_checked(&x, root, model_keys, (char *)&tmp) : 0;
-	if (!rc && model_params_check(&tmp, why, sizeof(why)) < 0) {
-		if (root)
-			x.mark = root->start_mark;
-		key_pop(&x, 0);
-		rc = fail(&x, "%s", why);
-	}
-	if (!rc)
-		rc = check_single_document(&x, &parser, f);
-	yaml_document_delete(&doc);
-	x.doc = NULL;
 	if (!rc)
 		*p = tmp;
-delete_parser:
-	yaml_parser_delete(&parser);
-close_file:
-	fclose(f);
 	return rc;
 }
