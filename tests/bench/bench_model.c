@@ -54,6 +54,7 @@
 #include "libcore/hist.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/xgb.h"
+#include "tests/bench/bench_clock.h"
 #include "tests/bench/bench_table.h"
 
 #define BENCH_CPU        0
@@ -66,59 +67,7 @@
 
 /* ------------------------------------------------------------------ clock */
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static double g_ns_per_tick = 1.0;
-
-#if defined(__x86_64__)
-static inline uint64_t clk_begin(void)
-{
-	_mm_lfence();
-	uint64_t t = __rdtsc();
-	_mm_lfence();
-	return t;
-}
-
-static inline uint64_t clk_end(void)
-{
-	unsigned aux;
-	uint64_t t = __rdtscp(&aux);
-
-	_mm_lfence();
-	return t;
-}
-#else
-static inline uint64_t clk_begin(void) { return (uint64_t)mono_ns(); }
-static inline uint64_t clk_end(void) { return (uint64_t)mono_ns(); }
-#endif
-
-static void clk_calibrate(void)
-{
-	int64_t t0 = mono_ns();
-	uint64_t c0 = clk_begin();
-
-	while (mono_ns() - t0 < 100000000)
-		;
-	uint64_t c1 = clk_end();
-	int64_t t1 = mono_ns();
-	if (c1 > c0)
-		g_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
-}
-
+/* One timed span into h, in ns (bench_clock.h). */
 static inline void rec(struct hist *h, uint64_t t0, uint64_t t1)
 {
 	hist_record(h, (uint64_t)((double)(t1 - t0) * g_ns_per_tick + 0.5));
