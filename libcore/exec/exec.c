@@ -920,23 +920,26 @@ void exec_report_from_msg(struct exec_report *r, const struct msg_exec_report *m
 	r->reason = m->reason;
 }
 
-int exec_on_report(struct exec_table *t, const struct exec_report *r, int64_t now_ns,
+
+
+/* A report (or a venue view) the table cannot take: counted and flagged. */
+static int refuse_report(struct exec_table *t, struct exec_out *out, uint16_t anomaly, int rc)
+{
+	t->ctr.anomalies++;
+	out->act = EXEC_ACT_ANOMALY;
+	out->anomaly = anomaly;
+	return rc;
+}int exec_on_report(struct exec_table *t, const struct exec_report *r, int64_t now_ns,
 		   struct exec_out *out)
 {
 	out_clear(out, r->coid);
 	out->venue_ns = r->venue_ns;
 	if (!report_ok(r)) {
-		t->ctr.anomalies++;
-		out->act = EXEC_ACT_ANOMALY;
-		out->anomaly = EXEC_R_BAD_REPORT;
-		return -EINVAL;
+		return refuse_report(t, out, EXEC_R_BAD_REPORT, -EINVAL);
 	}
 	int64_t i = find_idx(t, r->coid);
 	if (i < 0) {
-		t->ctr.anomalies++;
-		out->act = EXEC_ACT_ANOMALY;
-		out->anomaly = EXEC_R_UNKNOWN_ORDER;
-		return -ENOENT;
+		return refuse_report(t, out, EXEC_R_UNKNOWN_ORDER, -ENOENT);
 	}
 	struct txn x;
 	txn_begin(t, &x);
@@ -1063,17 +1066,11 @@ int exec_reconcile_order(struct exec_table *t, const struct exec_venue_view *v,
 	out_clear(out, v->coid);
 	if (v->cum_qty < 0 || v->leaves_qty < 0 || v->status < EXEC_PENDING ||
 	    v->status > EXEC_REJECTED || !isfinite(v->avg_px)) {
-		t->ctr.anomalies++;
-		out->act = EXEC_ACT_ANOMALY;
-		out->anomaly = EXEC_R_BAD_REPORT;
-		return -EINVAL;
+		return refuse_report(t, out, EXEC_R_BAD_REPORT, -EINVAL);
 	}
 	int64_t i = find_idx(t, v->coid);
 	if (i < 0) {
-		t->ctr.anomalies++;
-		out->act = EXEC_ACT_ANOMALY;
-		out->anomaly = EXEC_R_UNKNOWN_ORDER;
-		return -ENOENT;
+		return refuse_report(t, out, EXEC_R_UNKNOWN_ORDER, -ENOENT);
 	}
 	struct txn x;
 	txn_begin(t, &x);
