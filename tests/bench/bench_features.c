@@ -217,25 +217,6 @@ static void usage(FILE *f)
 		BENCH_LEVELS, BENCH_CPU);
 }
 
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1000, end++;
-	else if (*end == 'M')
-		v *= 1000000, end++;
-	if (*end || v == 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* build/bench/bench_features -> build/bin */
 static void default_bindir(const char *argv0, char *out, size_t n)
 {

@@ -755,23 +755,6 @@ static void usage(FILE *f)
 		CPU_BENCH, MAX_REPS);
 }
 
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || v <= 0)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1e3, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1e6, end++;
-	if (*end || v < 1)
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	for (int i = 1; i < argc; i++) {

@@ -148,25 +148,6 @@ static void usage(FILE *f)
 		N_ROUNDS, DEPTH, N_FEAT, BENCH_CPU);
 }
 
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1000, end++;
-	else if (*end == 'M')
-		v *= 1000000, end++;
-	if (*end || v == 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static double g_sink;
 
 int main(int argc, char **argv)

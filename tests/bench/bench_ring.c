@@ -931,23 +931,6 @@ static void usage(FILE *f)
 		CPU_A, CPU_B);
 }
 
-static int parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1000, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1000000, end++;
-	if (*end || v == 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	for (int i = 1; i < argc; i++) {

@@ -6,12 +6,16 @@
  * row() collects a figure (and, when base_fmt is given, the baseline it is
  * compared with: ratio = value / base_val); print_table() prints them all.
  * Values in ns print as integers, everything else with two decimals.
+ * parse_count() reads the counts of the benchmarks' options.
  * Header-only: each benchmark is one program (tests/bench/bench_X.c).
  */
 #ifndef DM_BENCH_TABLE_H
 #define DM_BENCH_TABLE_H
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +69,24 @@ static __attribute__((unused)) void print_table(void)
 		       strcmp(r->unit, "ns") == 0 ? 0 : 2, r->val, r->unit,
 		       r->base[0] ? r->base : "-", ratio);
 	}
+}
+
+/* A count like 1500000, 1500k or 1.5M (> 0) into *out: 0, or -1. */
+static __attribute__((unused)) int parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1e3, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1e6, end++;
+	if (*end || v < 1 || v > 1e18)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
 }
 
 /* The word a goal line ends with. */
