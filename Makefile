@@ -60,7 +60,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run test bench deps clean check-unit check-san check-tsan tests benches model
+.PHONY: all run test bench deps clean standalone check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -126,7 +126,7 @@ run: deps
 # then the ring and doorbell tests under TSan.  tests/run.sh prints one
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
-test: deps
+test: deps standalone
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
@@ -134,6 +134,12 @@ test: deps
 	@tests/run.sh build $(notdir $(UNITS)) \
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS))
+
+# The repository stands alone: no file may reach outside the checkout for
+# data (the real samples live in tests/data).
+standalone:
+	@if grep -rnI --exclude-dir=build --exclude-dir=.git -e '\.\./shar[e]d' . ; then \
+	    echo "standalone: the files above refer to a folder outside the repository" >&2; exit 1; fi
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches

@@ -68,7 +68,7 @@ const char *t_tmp_path(const char *name);
 void t_write_file(const char *path, const char *text);
 
 /* The real WING22 1-minute bars, relative to the repository root. */
-#define T_WING22_CSV "../shared/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
+#define T_WING22_CSV "tests/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 
 /*
  * The WING22 bars decompressed through a gzip pipe, positioned after the

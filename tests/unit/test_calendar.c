@@ -4,7 +4,7 @@
  * Expected values come from outside calendar.c: dates written by hand,
  * Easter from a published table, expiries of real WIN contracts, day
  * numbers from a naive day-by-day count, UTC instants from date(1), and
- * the dates of real WING22 trades in ../shared/data.
+ * the dates of real WING22 trades in tests/data.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

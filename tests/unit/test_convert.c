@@ -15,7 +15,7 @@
  * torn tail, corruption, other record types, bounded memory.
  *
  * Tests run from the repository root; the LOBSTER tests skip with a
- * message when ../shared/data is absent.
+ * message when tests/data is absent.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -35,7 +35,7 @@
 #include "libcore/journal.h"
 #include "tests/helpers.h"
 
-#define DATA    "../shared/data"
+#define DATA    "tests/data"
 #define LOB_DIR DATA "/lobster-aapl-20120621-excerpt"
 #define LOB_MSG LOB_DIR "/AAPL_2012-06-21_34200000_57600000_message_10.csv"
 
@@ -162,8 +162,8 @@ static int t_skip_without_data(void)
 {
 	if (access(LOB_MSG, R_OK) == 0)
 		return 0;
-	cr_skip_test("%s absent: the real-data tests need ../shared/data (CI has it)",
-		     LOB_MSG);
+	cr_fatal("%s absent: the real-data tests need the bundled tests/data "
+		 "(run from the repository root)", LOB_MSG);
 	return 1;
 }
 

@@ -25,7 +25,7 @@
  * crossed book, trades before the first update and of unknown side), two
  * seeded random walks (one with tiny windows so every ring wraps many
  * times), synthetic WIN flow from libcore/gen, and the real LOBSTER sample
- * of ../shared/data (tests run from the repo root), whose oracle stream is
+ * of tests/data (tests run from the repo root), whose oracle stream is
  * parsed here from the CSV files while the engine reads it through the
  * feed reader: that also checks the LOBSTER rules (trade before its row's
  * book update, aggressor opposite to the direction column).
@@ -46,7 +46,7 @@
 #include "libcore/gen/gen.h"
 #include "tests/helpers.h"
 
-#define T_LOBSTER_DIR "../shared/data/lobster-aapl-20120621-excerpt/"
+#define T_LOBSTER_DIR "tests/data/lobster-aapl-20120621-excerpt/"
 #define T_LOBSTER_MSG T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_message_10.csv"
 #define T_LOBSTER_OB  T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_orderbook_10.csv"
 

@@ -8,7 +8,7 @@
  * The program is the dm-features of the build this test belongs to:
  * <dir of this test>/../bin/dm-features.  Files live in a mkdtemp()
  * directory under /tmp that the fixture removes.  Tests run from the repo
- * root (the LOBSTER sample is ../shared/data/...).
+ * root (the LOBSTER sample is tests/data/...).
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -25,7 +25,7 @@
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"
 
-#define T_LOBSTER_DIR "../shared/data/lobster-aapl-20120621-excerpt/"
+#define T_LOBSTER_DIR "tests/data/lobster-aapl-20120621-excerpt/"
 #define T_LOBSTER_MSG T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_message_10.csv"
 #define T_LOBSTER_OB  T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_orderbook_10.csv"
 

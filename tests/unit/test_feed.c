@@ -1,6 +1,6 @@
 /*
  * The file readers of libcore/feed against independent computations:
- * the real LOBSTER and NEG samples in ../shared/data re-parsed here with
+ * the real LOBSTER and NEG samples in tests/data re-parsed here with
  * sscanf / strtok, and small hand-made MT5, LOBSTER and NEG files whose
  * events are worked out by hand in the comments.  Binance is in
  * test_feed_binance.c.  Tests run from the repository root.
@@ -18,7 +18,7 @@
 #include "libcore/feed/feed.h"
 #include "tests/helpers.h"
 
-#define DATA "../shared/data"
+#define DATA "tests/data"
 #define LOB_MSG DATA "/lobster-aapl-20120621-excerpt/AAPL_2012-06-21_34200000_57600000_message_10.csv"
 #define LOB_OB  DATA "/lobster-aapl-20120621-excerpt/AAPL_2012-06-21_34200000_57600000_orderbook_10.csv"
 #define NEG_GZ  DATA "/b3-neg-ofer-gethfdata/NEG_OPCOES_20151126.TXT.gz"

@@ -1,6 +1,6 @@
 /*
  * The Binance capture reader against a naive reference written here: the
- * real captures in ../shared/data (an extract of their first lines, and
+ * real captures in tests/data (an extract of their first lines, and
  * the whole files against the figures in their PROVENANCE.md), re-parsed
  * with jansson and strtod, the book kept as an unsorted array that is
  * sorted by brute force whenever its top is compared.  Hand-made captures
@@ -18,7 +18,7 @@
 #include "libcore/feed/feed.h"
 #include "tests/helpers.h"
 
-#define DATA "../shared/data/binance-ws-raw-hftbacktest"
+#define DATA "tests/data/binance-ws-raw-hftbacktest"
 #define SPOT DATA "/spot_btcusdt_20240808.jsonl.gz"
 #define USDM DATA "/usdm_btcusdt_20240808.jsonl.gz"
 #define MS   1000000LL

@@ -28,7 +28,7 @@
 #define NS 1000000000LL
 #define MS 1000000LL
 
-#define T_LOBSTER_DIR "../shared/data/lobster-aapl-20120621-excerpt/"
+#define T_LOBSTER_DIR "tests/data/lobster-aapl-20120621-excerpt/"
 #define T_LOBSTER_MSG T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_message_10.csv"
 #define T_LOBSTER_OB  T_LOBSTER_DIR "AAPL_2012-06-21_34200000_57600000_orderbook_10.csv"
 
@@ -544,7 +544,7 @@ Test(inspect, lobster_sample_against_a_naive_recount)
 	char line[1024];
 
 	if (access(T_LOBSTER_OB, R_OK))
-		cr_skip_test("LOBSTER sample missing");
+		cr_fatal("LOBSTER sample missing: tests/data is bundled with the repository");
 	FILE *fo = fopen(T_LOBSTER_OB, "r"), *fm = fopen(T_LOBSTER_MSG, "r");
 	cr_assert(fo && fm);
 	while (fgets(line, sizeof(line), fo)) {

@@ -4,7 +4,7 @@
  * Expected values are worked by hand from the contract specifications
  * (WIN: 5-point tick, R$ 0.20 a point; a WDO-like contract: 0.5-point tick,
  * R$ 10 a point, prices with 3 decimals), recomputed naively with floating
- * point over a range, or read from real WING22 bars in ../shared/data.
+ * point over a range, or read from real WING22 bars in tests/data.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

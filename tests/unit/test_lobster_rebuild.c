@@ -41,7 +41,7 @@
 #include "libcore/feed/feed.h"
 #include "tests/helpers.h"
 
-#define DATA    "../shared/data"
+#define DATA    "tests/data"
 #define LOB_DIR DATA "/lobster-aapl-20120621-excerpt"
 #define LOB_MSG LOB_DIR "/AAPL_2012-06-21_34200000_57600000_message_10.csv"
 
@@ -199,8 +199,8 @@ TestSuite(lobster_rebuild);
 Test(lobster_rebuild, message_file_alone_gives_every_orderbook_row)
 {
 	if (access(LOB_MSG, R_OK) != 0) {
-		cr_skip_test("%s absent: the real-data tests need ../shared/data (CI has it)",
-			     LOB_MSG);
+		cr_fatal("%s absent: the real-data tests need the bundled tests/data "
+			 "(run from the repository root)", LOB_MSG);
 		return;
 	}
 	static struct t_msg msg[NROWS + 8];
