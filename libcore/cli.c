@@ -24,6 +24,13 @@ const char *cli_prog(void)
 	return g_prog;
 }
 
+int cli_version(void)
+{
+	printf("%s (DreamMaker) %s\njournal layout %016llx\n", g_prog, DM_VERSION,
+	       (unsigned long long)journal_layout_hash());
+	return 0;
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,14 @@ void cli_set_prog(const char *name);
 /* The name set by cli_set_prog ("dm" before). */
 const char *cli_prog(void);
 
+/* DreamMaker's release, "MAJOR.MINOR.PATCH". */
+#define DM_VERSION "0.5.0"
+
+/* --version: writes "PROG (DreamMaker) DM_VERSION" and the build's layout
+ * words (journal and segment message layouts) to stdout; returns 0, the
+ * exit code.  Every tool takes --version with this meaning. */
+int cli_version(void);
+
 /*
  * Bad usage: writes "PROG: <message>" and "(PROG --help for usage)" to
  * stderr and returns 2, the exit code, so that parsers can

@@ -540,7 +540,14 @@ static int opts_fill(const struct journal_opts *in, struct journal_opts *o)
 		o->symbol = "";
 	if (!o->tick_size)
 		o->tick_size = "";
-	if (strlen(o->symbol) >= JOURNAL_SYMBOL_MAX || strlen(o->tick_size) >= JOURNAL_TICK_MAX)
+	if (!o->lot_size)
+		o->lot_size = "";
+	if (!o->currency)
+		o->currency = "";
+	if (strlen(o->symbol) >= JOURNAL_SYMBOL_MAX || strlen(o->tick_size) >= JOURNAL_TICK_MAX ||
+	    strlen(o->lot_size) >= JOURNAL_LOT_MAX || strlen(o->currency) >= JOURNAL_CCY_MAX)
+		return -DM_ECONFIG;
+	if (!(o->point_value >= 0) || o->point_value > 1e15)
 		return -DM_ECONFIG;
 	if (o->fsync > JOURNAL_FSYNC_INTERVAL)
 		return -DM_ECONFIG;
@@ -1099,6 +1106,12 @@ static void hdr_fill(struct journal_file_hdr *h, const struct journal_opts *o)
 	strcpy(h->symbol, o->symbol);
 	strcpy(h->tick_size, o->tick_size);
 	h->tick_size_pts = o->tick_size[0] ? strtod(o->tick_size, NULL) : 0.0;
+	if (o->point_value > 0 && o->lot_size[0] && o->currency[0]) {
+		strcpy(h->lot_size, o->lot_size);
+		strcpy(h->currency, o->currency);
+		h->point_value = o->point_value;
+		h->flags |= JOURNAL_HDR_F_INSTR;
+	}
 	h->hdr_crc = journal_crc32c(0, h, offsetof(struct journal_file_hdr, hdr_crc));
 }
 

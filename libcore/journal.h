@@ -63,6 +63,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endia
 #define JOURNAL_HDR_SIZE     128u
 #define JOURNAL_SYMBOL_MAX   16u           /* bytes incl. NUL */
 #define JOURNAL_TICK_MAX     16u           /* bytes incl. NUL */
+#define JOURNAL_LOT_MAX      16u           /* bytes incl. NUL */
+#define JOURNAL_CCY_MAX      8u            /* bytes incl. NUL */
+#define JOURNAL_HDR_F_INSTR  0x1u          /* lot_size, currency and
+					    * point_value are set */
 #define JOURNAL_MAX_PAYLOAD  (1u << 26)    /* 64 MiB: longer len = corrupt */
 #define JOURNAL_MAX_BUFS     8u
 #define JOURNAL_DEF_BUF_SIZE (1u << 20)
@@ -80,11 +84,21 @@ struct journal_file_hdr {
 	uint64_t layout_hash;        /* journal_layout_hash() of the writer */
 	int64_t  created_ns;         /* CLOCK_REALTIME at creation */
 	uint32_t writer_pid;         /* process that created the file */
-	uint32_t flags;              /* 0; reserved */
+	uint32_t flags;              /* JOURNAL_HDR_F_* */
 	char     symbol[JOURNAL_SYMBOL_MAX];    /* instrument, e.g. "WIN" */
-	char     tick_size[JOURNAL_TICK_MAX];   /* tick in points, text: "5" */
+	char     tick_size[JOURNAL_TICK_MAX];   /* tick in the instrument's own
+					 * price unit, text: "5", "0.01" */
 	double   tick_size_pts;      /* the same tick size as a number */
-	uint8_t  rsv[44];            /* zero */
+	/* Below: meaningful when flags has JOURNAL_HDR_F_INSTR (files written
+	 * before these fields existed have zeros here). */
+	char     lot_size[JOURNAL_LOT_MAX];     /* size unit of one integer lot
+					 * in the instrument's own quantity
+					 * unit, text: "1", "0.00001" */
+	char     currency[JOURNAL_CCY_MAX];     /* of prices and P&L: "BRL" */
+	double   point_value;        /* currency per 1.0 price unit per lot
+				      * (WIN 0.2, AAPL 1, BTCUSDT lot 0.00001
+				      * BTC: 0.00001) */
+	uint8_t  rsv[12];            /* zero */
 	uint32_t hdr_crc;            /* crc32c of bytes [0, 124) */
 };
 _Static_assert(sizeof(struct journal_file_hdr) == JOURNAL_HDR_SIZE, "journal hdr size");
@@ -92,6 +106,9 @@ _Static_assert(offsetof(struct journal_file_hdr, version) == 8, "journal hdr.ver
 _Static_assert(offsetof(struct journal_file_hdr, layout_hash) == 16, "journal hdr.layout_hash");
 _Static_assert(offsetof(struct journal_file_hdr, symbol) == 40, "journal hdr.symbol");
 _Static_assert(offsetof(struct journal_file_hdr, tick_size_pts) == 72, "journal hdr.tick_size_pts");
+_Static_assert(offsetof(struct journal_file_hdr, lot_size) == 80, "journal hdr.lot_size");
+_Static_assert(offsetof(struct journal_file_hdr, currency) == 96, "journal hdr.currency");
+_Static_assert(offsetof(struct journal_file_hdr, point_value) == 104, "journal hdr.point_value");
 _Static_assert(offsetof(struct journal_file_hdr, hdr_crc) == 124, "journal hdr.hdr_crc");
 
 /* Record header; the payload follows at offset 24, 8-byte aligned. */
@@ -269,7 +286,12 @@ enum journal_fsync {
 
 struct journal_opts {
 	const char *symbol;     /* header text, < JOURNAL_SYMBOL_MAX; NULL = "" */
-	const char *tick_size;  /* header text, points, < JOURNAL_TICK_MAX; NULL = "" */
+	const char *tick_size;  /* header text, the instrument's price unit,
+				 * < JOURNAL_TICK_MAX; NULL = "" */
+	const char *lot_size;   /* header text, < JOURNAL_LOT_MAX; NULL = "" */
+	const char *currency;   /* header text, < JOURNAL_CCY_MAX; NULL = "" */
+	double   point_value;   /* > 0 with lot_size and currency: the header
+				 * gets JOURNAL_HDR_F_INSTR; 0 = not known */
 	uint32_t fsync;         /* enum journal_fsync */
 	uint32_t interval_ms;   /* JOURNAL_FSYNC_INTERVAL period; 0 = 100 */
 	uint32_t buf_size;      /* bytes per buffer; 0 = 1 MiB; rounded up to 4 KiB */
