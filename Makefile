@@ -115,7 +115,7 @@ deps:
 # (tools/make-model: dm-gen -> dm-features -> dm-label -> dm-train).
 MODEL := build/model/default.json
 model: all
-	@[[ -f $(MODEL) ]] || tools/make-model $(MODEL)
+	@{ [[ -f $(MODEL) ]] && grep -q "\"dm_target\"" $(MODEL); } || tools/make-model $(MODEL)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
