@@ -115,6 +115,7 @@ static void usage(FILE *f)
 "                      the number of labels)\n"
 "  --quiet             no progress or summary on stderr\n"
 "  -h, --help          this text\n"
+"  --version           program version and build layout words\n"
 "\n"
 "Exit 0 on success, 1 on a runtime failure, 2 on bad usage or bad input, with\n"
 "FILE:LINE:COLUMN of a bad row.\n",
@@ -141,7 +142,7 @@ enum {
 	O_INPUT = 256, O_OUTPUT, O_PRICE, O_TICK, O_EVERY, O_CUSUM, O_PT, O_SL, O_PT_TICKS,
 	O_SL_TICKS, O_VOL, O_VOL_N, O_VOL_WARMUP, O_VOL_FLOOR, O_VERT_EVENTS, O_VERT_SEC,
 	O_VERT_SIGN, O_TIE, O_EOD, O_WINDOW, O_PRIMARY, O_PRIMARY_THR, O_PRIMARY_CENTER,
-	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF,
+	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF, O_VERSION,
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -175,6 +176,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keep-no-side", no_argument, NULL, O_KEEP_NO_SIDE },
 		{ "primary-from-config", no_argument, NULL, O_PRIMARY_CONF },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -332,6 +334,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			exit(cli_version());
 		default:
 			return cli_bad_option(c, argv[optind - 1]);
 		}

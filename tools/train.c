@@ -96,6 +96,7 @@ static void usage(FILE *f)
 "                   threads pay only when cores are idle)\n"
 "  --quiet          no progress or summary on stderr (WARNING lines stay)\n"
 "  -h, --help       this text\n"
+"  --version        program version and build layout words\n"
 "\n"
 "The model records its target, weight column, parameters (and their\n"
 "SHA-256), instrument and the SHA-256 of both input files (docs/model.md).\n"
@@ -127,7 +128,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_FEAT = 256, O_LAB, O_OUT, O_MET, O_TARGET, O_HOLD, O_EMB, O_ROUNDS,
 	       O_SEED, O_EARLY, O_DEPTH, O_ETA, O_NTHREAD, O_T0, O_T1, O_LABC, O_META,
-	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK };
+	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION };
 	static const struct option lo[] = {
 		{ "features", required_argument, NULL, O_FEAT },
 		{ "labels", required_argument, NULL, O_LAB },
@@ -151,6 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "symbol", required_argument, NULL, O_SYMBOL },
 		{ "tick", required_argument, NULL, O_TICK },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -232,6 +234,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			exit(cli_version());
 		default:
 			return cli_bad_option(c, argv[optind - 1]);
 		}
