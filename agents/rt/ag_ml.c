@@ -95,12 +95,11 @@ int ag_ml_model_check(const struct dm_config *cfg, const char *path, struct flat
 		model_close(&m);
 		return rc;
 	}
-	if (ok == MODEL_CHECK_WARN)
-		snprintf(why, whylen, "%s: %s", path, warn);
-	else
-		snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against "
-			 "XGBoost on %zu rows (max |diff| %.3g)", path, m.meta.target, m.n_feat,
-			 m.n_rounds, chk.rows, chk.max_diff);
+	snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against XGBoost "
+		 "on %zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)%s%s", path,
+		 m.meta.target, m.n_feat, m.n_rounds, chk.rows, chk.exact, chk.outputs,
+		 chk.max_diff, ok == MODEL_CHECK_WARN ? "; WARNING: " : "",
+		 ok == MODEL_CHECK_WARN ? warn : "");
 	model_close(&m);
 	*out = f;
 	return ok;
@@ -115,10 +114,9 @@ int ag_ml_model_check(const struct dm_config *cfg, const char *path, struct flat
 static int load_model(struct rt *rt, const char *path, struct flat **out, char *why,
 		      size_t whylen)
 {
-	char r[640];
+	char r[600];
 	int rc = ag_ml_model_check(&rt->cfg, path, out, r, sizeof(r));
-	snprintf(why, whylen, "model %s%s: %s", rc < 0 ? "refused" : "accepted",
-		 rc == MODEL_CHECK_WARN ? " with a WARNING" : "", r);
+	snprintf(why, whylen, "model %s: %s", rc < 0 ? "refused" : "accepted", r);
 	rt_log(rt, "%s", why);
 	return rc < 0 ? rc : 0;
 }

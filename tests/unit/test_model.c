@@ -1578,7 +1578,8 @@ Test(model, ml_agent_refuses_a_model_trained_on_another_target)
 	cfg.instrument.tick_size_e6 = 10000;
 	cr_assert_eq(ag_ml_model_check(&cfg, good, &f, why, sizeof(why)), MODEL_CHECK_WARN);
 	cr_assert_not_null(f);
-	cr_assert(strstr(why, "trained on WIN tick 5") && strstr(why, "AAPL tick 0.01"), "%s", why);
+	cr_assert(strstr(why, "target meta, 27 features") && strstr(why, "; WARNING: ") &&
+		  strstr(why, "trained on WIN tick 5") && strstr(why, "AAPL tick 0.01"), "%s", why);
 	flat_free(f);
 }
 
