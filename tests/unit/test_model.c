@@ -1658,3 +1658,71 @@ Test(model, dm_train_warns_on_a_constant_feature)
 	cr_assert_eq(json_array_size(json_object_get(j, "constant_features")), 0);
 	json_decref(j);
 }
+
+/* Run dm-<name> of this build with args; stderr into err_path. */
+static int t_run_bin(const char *name, const char *err_path, const char *const *args)
+{
+	char bin[PATH_MAX + 64], *argv[40];
+	int k = 0, st;
+	pid_t pid;
+
+	cr_assert(t_have_tool());
+	snprintf(bin, sizeof(bin), "%.*s/dm-%s", (int)(strrchr(t_tool, '/') - t_tool), t_tool,
+		 name);
+	argv[k++] = bin;
+	for (; *args && k < 39; args++)
+		argv[k++] = (char *)*args;
+	argv[k] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (!freopen(err_path, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(bin, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * The research chain with no target or weight named: a generated WIN
+ * market, dm-features, dm-label --primary-from-config, dm-train.  The
+ * model it gives is one the ml agent's check accepts without a warning
+ * (target meta, the 27 live features, WIN tick 5), trained on uniq.
+ */
+Test(model, label_from_config_then_train_defaults_give_what_the_agent_trades,
+     .timeout = 120)
+{
+	char j[128], fe[128], la[128], mo[128], errp[128], why[768];
+	struct dm_config cfg;
+	struct flat *f = NULL;
+
+	snprintf(j, sizeof(j), "%s", t_tmp_path("m.journal"));
+	snprintf(fe, sizeof(fe), "%s", t_tmp_path("features.csv"));
+	snprintf(la, sizeof(la), "%s", t_tmp_path("labels.csv"));
+	snprintf(mo, sizeof(mo), "%s", t_tmp_path("model.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	const char *g[] = { "--seed", "5", "--events", "40000", "--output", j, "--quiet", NULL };
+	const char *ft[] = { "--input", j, "--output", fe, "--quiet", NULL };
+	const char *lb[] = { "--input", fe, "--output", la, "--primary-from-config", "--quiet",
+			     NULL };
+	const char *tr[] = { "--features", fe, "--labels", la, "--output", mo, "--symbol", "WIN",
+			     "--tick", "5", "--rounds", "20", "--quiet", NULL };
+	cr_assert_eq(t_run_bin("gen", errp, g), 0);
+	cr_assert_eq(t_run_bin("features", errp, ft), 0);
+	cr_assert_eq(t_run_bin("label", errp, lb), 0);
+	cr_assert(!t_file_has(errp, "WARNING"), "dm-label warned on a sized market");
+	cr_assert_eq(t_run_bin("train", errp, tr), 0);
+
+	config_defaults(&cfg);
+	cr_assert_eq(ag_ml_model_check(&cfg, mo, &f, why, sizeof(why)), 0, "%s", why);
+	flat_free(f);
+	struct model m;
+	char err[512];
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, mo, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(m.meta.target, "meta");
+	cr_assert_str_eq(m.meta.weight, "uniq");
+	model_close(&m);
+}
