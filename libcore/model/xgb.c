@@ -855,8 +855,8 @@ out:
 	return rc;
 }
 
-/* The columns of s whose values are all equal (bitwise, so NaN equals
- * NaN): a rule or a split on them can never tell two rows apart. */
+/* The columns of s whose values are all equal (NaN counted as a value
+ * equal to NaN): a split on them can never tell two rows apart. */
 static void constant_columns(const struct model_sample *s, struct model_metrics *met)
 {
 	met->n_const = 0;
@@ -864,7 +864,8 @@ static void constant_columns(const struct model_sample *s, struct model_metrics 
 		const float *c = s->x + j;
 		size_t i = 1;
 
-		while (i < s->n && !memcmp(&c[i * s->n_feat], c, sizeof(float)))
+		while (i < s->n && (c[i * s->n_feat] == c[0] ||
+				    (isnan(c[i * s->n_feat]) && isnan(c[0]))))
 			i++;
 		if (i < s->n)
 			continue;
