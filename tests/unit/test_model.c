@@ -1726,3 +1726,36 @@ Test(model, label_from_config_then_train_defaults_give_what_the_agent_trades,
 	cr_assert_str_eq(m.meta.weight, "uniq");
 	model_close(&m);
 }
+
+/* model_train's constant columns: all NaN, +0 and -0, one value; a
+ * column that differs in its last row is not constant. */
+Test(model, training_reports_constant_columns)
+{
+	struct model m;
+	struct model_params p;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	const uint32_t nf = 6;
+	float *x = t_rows(300, nf, 0.0, 51), *y = t_target_deep(x, 300, nf, 52);
+	const char *names[] = { "a", "nan", "zero", "b", "seven", "late" };
+
+	cr_assert_not_null(met);
+	for (size_t i = 0; i < 300; i++) {
+		x[i * nf + 1] = NAN;
+		x[i * nf + 2] = i % 2 ? 0.0f : -0.0f;
+		x[i * nf + 4] = 7.0f;
+		x[i * nf + 5] = i == 299 ? 1.0f : 3.0f;
+	}
+	struct model_sample s = { .x = x, .y = y, .n = 300, .n_feat = nf, .names = names };
+	char err[512] = "";
+	t_params(&p, 3, 3);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_train(&m, &p, &s, NULL, NULL, met, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(met->n_const, 3);
+	cr_assert_str_eq(met->const_names[0], "nan");
+	cr_assert_str_eq(met->const_names[1], "zero");
+	cr_assert_str_eq(met->const_names[2], "seven");
+	model_close(&m);
+	free(met);
+	free(x);
+	free(y);
+}
