@@ -7,6 +7,7 @@
 #   make bench      run the benchmarks and print one table
 #   make model      train the default meta-model (build/model/default.json)
 #                   from the bundled synthetic market when it is missing
+#                   or has no training record (an older file)
 #   make deps       install the Debian packages the build needs
 #   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
 #   make SAN=thread ...              ThreadSanitizer build under build/san-thread
@@ -115,7 +116,7 @@ deps:
 # (tools/make-model: dm-gen -> dm-features -> dm-label -> dm-train).
 MODEL := build/model/default.json
 model: all
-	@[[ -f $(MODEL) ]] || tools/make-model $(MODEL)
+	@{ [[ -f $(MODEL) ]] && grep -q "\"dm_target\"" $(MODEL); } || tools/make-model $(MODEL)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all

@@ -115,6 +115,7 @@ static void usage(FILE *f)
 "                      the number of labels)\n"
 "  --quiet             no progress or summary on stderr\n"
 "  -h, --help          this text\n"
+"  --version           program version and build layout words\n"
 "\n"
 "Exit 0 on success, 1 on a runtime failure, 2 on bad usage or bad input, with\n"
 "FILE:LINE:COLUMN of a bad row.\n",
@@ -141,7 +142,7 @@ enum {
 	O_INPUT = 256, O_OUTPUT, O_PRICE, O_TICK, O_EVERY, O_CUSUM, O_PT, O_SL, O_PT_TICKS,
 	O_SL_TICKS, O_VOL, O_VOL_N, O_VOL_WARMUP, O_VOL_FLOOR, O_VERT_EVENTS, O_VERT_SEC,
 	O_VERT_SIGN, O_TIE, O_EOD, O_WINDOW, O_PRIMARY, O_PRIMARY_THR, O_PRIMARY_CENTER,
-	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF,
+	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF, O_VERSION,
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -175,6 +176,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keep-no-side", no_argument, NULL, O_KEEP_NO_SIDE },
 		{ "primary-from-config", no_argument, NULL, O_PRIMARY_CONF },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -332,6 +334,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			exit(cli_version());
 		default:
 			return cli_bad_option(c, argv[optind - 1]);
 		}
@@ -517,8 +521,69 @@ static void write_rec(FILE *f, const struct label_rec *r, int with_side)
 
 /* ------------------------------------------------------------ main */
 
+/*
+ * A primary rule on book sizes is constant on an input without sizes (MT5
+ * tick exports: L1 updates of size 0).  While the rule has given one side
+ * only, the run watches the primary column, the size-based columns and a
+ * few price-based ones, so a warning at the end can say why and name a
+ * rule that works on this input.  Once two sides have appeared it stops
+ * looking (normal data: after a few rows).
+ */
+static const char *const size_cols[] = {
+	"imb_1", "imb_L", "imb_w", "micro_dev", "wmid_dev", "ofi_1", "ofi_2", "ofi_3", "ofi_ml",
+};
+static const char *const price_cols[] = { "macd_hist", "velocity", "macd" };
+#define N_SIZE_COLS  (sizeof(size_cols) / sizeof(size_cols[0]))
+#define N_PRICE_COLS (sizeof(price_cols) / sizeof(price_cols[0]))
+
+struct watch {
+	int on;                     /* still one side only */
+	unsigned seen;              /* bit side + 1: the sides events got */
+	int prim_varies;            /* the primary column took two values */
+	double prim0;               /* its first value */
+	int c_size[N_SIZE_COLS], c_price[N_PRICE_COLS];   /* columns, -1 absent */
+	double size0[N_SIZE_COLS];
+	int size_varies[N_SIZE_COLS];
+	int price_pos[N_PRICE_COLS], price_neg[N_PRICE_COLS];
+};
+
+/* Equal as values, NaN equal to NaN. */
+static int same(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+static void watch_row(struct watch *w, char **field, double x, uint64_t row)
+{
+	if (row == 0)
+		w->prim0 = x;
+	else if (!same(x, w->prim0))
+		w->prim_varies = 1;
+	for (size_t i = 0; i < N_SIZE_COLS; i++) {
+		double v;
+
+		if (w->c_size[i] < 0 || w->size_varies[i])
+			continue;
+		v = strtod(field[w->c_size[i]], NULL);
+		if (row == 0)
+			w->size0[i] = v;
+		else if (!same(v, w->size0[i]))
+			w->size_varies[i] = 1;
+	}
+	for (size_t i = 0; i < N_PRICE_COLS; i++) {
+		double v;
+
+		if (w->c_price[i] < 0)
+			continue;
+		v = strtod(field[w->c_price[i]], NULL);
+		w->price_pos[i] |= v > 0;
+		w->price_neg[i] |= v < 0;
+	}
+}
+
 struct run {
 	struct args a;
+	struct watch w;
 	struct csv in;
 	struct label *l;
 	struct sink raw, out;
@@ -567,6 +632,48 @@ static int rescale(struct run *R, double scale)
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+/* The primary rule gave one side only (or none) over the whole input:
+ * say why and name a rule that works here. */
+static void warn_one_side(const struct run *R, uint64_t rows)
+{
+	const struct watch *w = &R->w;
+	const struct args *a = &R->a;
+	uint64_t ev = R->side_n[0] + R->side_n[1] + R->side_n[2] + R->no_side;
+	const char *what = R->side_n[2] ? "long" : R->side_n[0] ? "short" : "none (dead zone)";
+	size_t n_size = 0, n_size_const = 0;
+
+	if (rows == 0 || ev == 0)
+		return;
+	fprintf(stderr, "%s: WARNING: the primary rule (%s, dead zone %g%s) gave every one of "
+		"the %" PRIu64 " events the same side: %s", cli_prog(), a->primary,
+		a->pp.threshold, a->pp.invert ? ", inverted" : "", ev, what);
+	if (!w->prim_varies)
+		fprintf(stderr, "; column %s is constant (%g) over the %" PRIu64 " rows", a->primary,
+			w->prim0, rows);
+	for (size_t i = 0; i < N_SIZE_COLS; i++)
+		if (w->c_size[i] >= 0) {
+			n_size++;
+			n_size_const += !w->size_varies[i];
+		}
+	if (n_size && n_size_const == n_size)
+		fprintf(stderr, "; every book-size feature (imb_*, micro_dev, wmid_dev, ofi_*) is "
+			"constant: the input carries no book sizes (an MT5 tick export has none)");
+	fputc('\n', stderr);
+	for (size_t i = 0; i < N_PRICE_COLS; i++)
+		if (w->c_price[i] >= 0 && w->price_pos[i] && w->price_neg[i] &&
+		    strcmp(price_cols[i], a->primary) != 0) {
+			fprintf(stderr, "%s: WARNING: a price-based rule works on this input: "
+				"--primary-feature %s (it takes both signs here), or "
+				"strategy.primary_feature: %s with strategy.threshold: 0 for "
+				"--primary-from-config and the live strategy\n", cli_prog(),
+				price_cols[i], price_cols[i]);
+			return;
+		}
+	fprintf(stderr, "%s: WARNING: no price-based column (macd_hist, velocity, macd) takes "
+		"both signs here either: the input may be too short or its price flat\n",
+		cli_prog());
 }
 
 int main(int argc, char **argv)
@@ -664,6 +771,11 @@ int main(int argc, char **argv)
 		}
 		int fi = primary_feature_index(a->primary);
 		a->pp.feature = fi >= 0 ? (uint32_t)fi : a->pp.feature;
+		R.w.on = 1;
+		for (size_t i = 0; i < N_SIZE_COLS; i++)
+			R.w.c_size[i] = col_of(&R.in, size_cols[i]);
+		for (size_t i = 0; i < N_PRICE_COLS; i++)
+			R.w.c_price[i] = col_of(&R.in, price_cols[i]);
 	}
 
 	/* ---- labeler and output files */
@@ -748,6 +860,7 @@ int main(int argc, char **argv)
 		int side = 0;
 		if (event && c_prim >= 0) {
 			side = primary_side(&a->pp, x);
+			R.w.seen |= 1u << (side + 1);
 			if (side == 0 && !a->keep_no_side) {
 				event = 0;
 				R.no_side++;
@@ -755,6 +868,12 @@ int main(int argc, char **argv)
 		}
 		if (event)
 			R.side_n[side + 1]++;
+		if (R.w.on) {
+			if (__builtin_popcount(R.w.seen) > 1)
+				R.w.on = 0;
+			else
+				watch_row(&R.w, R.in.field, x, rows);
+		}
 
 		struct label_row row = { .t_ns = t, .px = px, .hi = NAN, .lo = NAN };
 		rc = label_push(R.l, &row, event, side);
@@ -830,6 +949,9 @@ bad_number:
 	free(R.out.path);
 	R.out.path = NULL;
 	sink_discard(&R.raw);
+
+	if (R.w.on)
+		warn_one_side(&R, rows);
 
 	/* ---- summary */
 	if (!a->quiet) {

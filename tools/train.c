@@ -36,7 +36,9 @@
 #include <unistd.h>
 
 #include "libcore/cli.h"
+#include "libcore/model/digest.h"
 #include "libcore/model/flat.h"
+#include "libcore/model/meta.h"
 #include "libcore/model/xgb.h"
 #include "libcore/types.h"
 
@@ -57,17 +59,25 @@ static void usage(FILE *f)
 "\n"
 "  --features F     dm-features CSV: header 't_ns,' then feature names;\n"
 "                   data rows are numbered from 0\n"
-"  --labels L       labels CSV with a header; columns taken by name:\n"
+"  --labels L       labels CSV with a header (dm-label output); columns\n"
+"                   taken by name:\n"
 "  --t0-col NAME      feature row of the event (default t0_idx)\n"
 "  --t1-col NAME      feature row where its label span ends (default t1_idx;\n"
 "                     when absent, t1 = t0 and nothing is purged)\n"
 "  --label-col NAME   -1/0/+1 label (default label)\n"
 "  --meta-col NAME    0/1 meta-label (default meta)\n"
-"  --weight-col NAME  sample weight >= 0 (default weight; when absent, 1)\n"
-"  --target T       label: binary, label == +1 (default); meta: binary, the\n"
-"                   meta column; label3: three classes -1/0/+1\n"
-"                   (multi:softprob).  Rows with an empty or nan target\n"
-"                   are skipped.\n"
+"  --weight-col NAME  sample weight >= 0 (default uniq, dm-label's average\n"
+"                     uniqueness; when absent and not named, every weight 1)\n"
+"  --target T       meta (default): binary, the meta column, what the live\n"
+"                   strategy trades (dm-label --primary-from-config writes\n"
+"                   it); label: binary, label == +1; label3: three classes\n"
+"                   -1/0/+1 (multi:softprob).  Rows with an empty or nan\n"
+"                   target are skipped.  The ml agent refuses a model whose\n"
+"                   target is not meta.\n"
+"  --symbol S       instrument the data are of, recorded in the model (the\n"
+"                   ml agent warns when it trades another)\n"
+"  --tick T         its tick in the instrument's units (WIN 5, AAPL 0.01),\n"
+"                   recorded with --symbol\n"
 "  --output MODEL   model file to write (XGBoost JSON)\n"
 "  --metrics M      metrics file (default: MODEL with .json replaced by\n"
 "                   .metrics.json)\n"
@@ -84,8 +94,13 @@ static void usage(FILE *f)
 "  --seed N         random seed (default 0)\n"
 "  --nthread N      training threads, 0 = every core (default 1: more\n"
 "                   threads pay only when cores are idle)\n"
-"  --quiet          no progress or summary on stderr\n"
+"  --quiet          no progress or summary on stderr (WARNING lines stay)\n"
 "  -h, --help       this text\n"
+"  --version        program version and build layout words\n"
+"\n"
+"The model records its target, weight column, parameters (and their\n"
+"SHA-256), instrument and the SHA-256 of both input files (docs/model.md).\n"
+"WARNING lines: a hold-out AUC within 0.02 of 0.5, a constant feature.\n"
 "\n"
 "Exit 0 on success, 1 on a runtime failure (XGBoost or write error, or the\n"
 "flattened evaluator disagreeing with XGBoost), 2 on bad usage or bad\n"
@@ -94,13 +109,13 @@ static void usage(FILE *f)
 
 /* ------------------------------------------------------------ arguments */
 
-enum target { TARGET_LABEL, TARGET_META, TARGET_LABEL3 };
-
 struct args {
 	const char *features, *labels, *output, *metrics, *config;
 	const char *t0_col, *t1_col, *label_col, *meta_col, *weight_col;
+	const char *symbol;
 	int t1_named, weight_named;   /* named on the command line: required */
-	int target;
+	int target, target_named;     /* enum model_target */
+	double tick;                  /* 0 = not given */
 	int quiet;
 	/* overrides: set when given */
 	int has_holdout, has_embargo, has_rounds, has_seed, has_early, has_depth;
@@ -113,7 +128,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_FEAT = 256, O_LAB, O_OUT, O_MET, O_TARGET, O_HOLD, O_EMB, O_ROUNDS,
 	       O_SEED, O_EARLY, O_DEPTH, O_ETA, O_NTHREAD, O_T0, O_T1, O_LABC, O_META,
-	       O_WEIGHT, O_QUIET };
+	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION };
 	static const struct option lo[] = {
 		{ "features", required_argument, NULL, O_FEAT },
 		{ "labels", required_argument, NULL, O_LAB },
@@ -135,6 +150,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "meta-col", required_argument, NULL, O_META },
 		{ "weight-col", required_argument, NULL, O_WEIGHT },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "symbol", required_argument, NULL, O_SYMBOL },
+		{ "tick", required_argument, NULL, O_TICK },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -155,15 +173,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_WEIGHT: a->weight_col = optarg; a->weight_named = 1; break;
 		case O_QUIET: a->quiet = 1; break;
 		case O_TARGET:
-			if (!strcmp(optarg, "label"))
-				a->target = TARGET_LABEL;
-			else if (!strcmp(optarg, "meta"))
-				a->target = TARGET_META;
-			else if (!strcmp(optarg, "label3"))
-				a->target = TARGET_LABEL3;
-			else
-				return cli_usage_error("--target '%s': expected label, meta or label3",
+			if ((a->target = model_target_parse(optarg)) < 0)
+				return cli_usage_error("--target '%s': expected meta, label or label3",
 						       optarg);
+			a->target_named = 1;
+			break;
+		case O_SYMBOL:
+			if (!*optarg || strlen(optarg) >= sizeof(((struct model_meta *)0)->symbol))
+				return cli_usage_error("--symbol '%s': expected 1..31 characters", optarg);
+			a->symbol = optarg;
+			break;
+		case O_TICK:
+			if (cli_parse_pos_double(optarg, &a->tick))
+				return cli_usage_error("--tick '%s': expected a positive number", optarg);
 			break;
 		case O_HOLD:
 			if (cli_parse_double(optarg, &a->holdout) || a->holdout < 0.01 || a->holdout > 0.9)
@@ -212,6 +234,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			exit(cli_version());
 		default:
 			return cli_bad_option(c, argv[optind - 1]);
 		}
@@ -224,6 +248,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return cli_usage_error("--labels L.csv is required");
 	if (!a->output)
 		return cli_usage_error("--output MODEL.json is required");
+	if (!a->symbol != !a->tick)
+		return cli_usage_error("--symbol and --tick go together (the instrument the "
+				       "model records)");
 	return 0;
 }
 
@@ -321,7 +348,7 @@ static int read_labels(const struct args *a, struct labels *L)
 	size_t cap = 0, nf;
 	uint64_t ln = 1;
 	int c0, c1, cy, cw, rc = 0;
-	const char *ycol = a->target == TARGET_META ? a->meta_col : a->label_col;
+	const char *ycol = a->target == MODEL_TARGET_META ? a->meta_col : a->label_col;
 	FILE *fp = fopen(a->labels, "r");
 
 	if (!fp)
@@ -336,10 +363,16 @@ static int read_labels(const struct args *a, struct labels *L)
 	c1 = col_of(f, nf, a->t1_col);
 	cy = col_of(f, nf, ycol);
 	cw = col_of(f, nf, a->weight_col);
+	if (c0 >= 0 && cy < 0 && a->target == MODEL_TARGET_META && !a->target_named) {
+		rc = cli_fail(2, "%s:1: no column '%s': the default target is the live "
+			      "strategy's meta-label (dm-label --primary-from-config writes it); "
+			      "for the direction label say --target label", a->labels, ycol);
+		goto out;
+	}
 	if (c0 < 0 || cy < 0) {
 		rc = cli_fail(2, "%s:1: no column '%s' in the header (--%s names it)", a->labels,
 			      c0 < 0 ? a->t0_col : ycol, c0 < 0 ? "t0-col" :
-			      a->target == TARGET_META ? "meta-col" : "label-col");
+			      a->target == MODEL_TARGET_META ? "meta-col" : "label-col");
 		goto out;
 	}
 	if ((c1 < 0 && a->t1_named) || (cw < 0 && a->weight_named)) {
@@ -350,6 +383,9 @@ static int read_labels(const struct args *a, struct labels *L)
 	if (c1 < 0 && !a->quiet)
 		fprintf(stderr, "%s: %s: no '%s' column: label spans end where they start, "
 			"nothing is purged\n", cli_prog(), a->labels, a->t1_col);
+	if (cw < 0 && !a->quiet)
+		fprintf(stderr, "%s: %s: no '%s' column: every sample weighs 1\n", cli_prog(),
+			a->labels, a->weight_col);
 	L->has_t1 = c1 >= 0;
 	L->has_w = cw >= 0;
 	int need = c0 > cy ? c0 : cy;
@@ -389,12 +425,12 @@ static int read_labels(const struct args *a, struct labels *L)
 			continue;
 		}
 		if (cli_parse_double(s, &v) || v != floor(v) ||
-		    (a->target == TARGET_META ? (v != 0 && v != 1) : (v < -1 || v > 1))) {
+		    (a->target == MODEL_TARGET_META ? (v != 0 && v != 1) : (v < -1 || v > 1))) {
 			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not %s", a->labels, ln, ycol, s,
-				      a->target == TARGET_META ? "0 or 1" : "-1, 0 or 1");
+				      a->target == MODEL_TARGET_META ? "0 or 1" : "-1, 0 or 1");
 			goto out;
 		}
-		r.y = a->target == TARGET_META ? (float)v : a->target == TARGET_LABEL3 ?
+		r.y = a->target == MODEL_TARGET_META ? (float)v : a->target == MODEL_TARGET_LABEL3 ?
 			(float)(v + 1) : (float)(v == 1);
 		r.w = 1.0f;
 		if (cw >= 0) {
@@ -547,6 +583,54 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ record */
+
+/* The training record into m (model_meta_set): target, weight column,
+ * parameters and their digest, instrument, both input files' digests. */
+static int record(const struct args *a, const struct model_params *p, int has_w,
+		  struct model *m, char *err, size_t errlen)
+{
+	struct model_meta md;
+	int rc;
+
+	memset(&md, 0, sizeof(md));
+	snprintf(md.target, sizeof(md.target), "%s", model_target_name((uint32_t)a->target));
+	if (has_w)
+		snprintf(md.weight, sizeof(md.weight), "%s", a->weight_col);
+	model_params_text(p, md.params, sizeof(md.params));
+	sha256_hex(md.params, strlen(md.params), md.params_sha256);
+	if (a->symbol) {
+		snprintf(md.symbol, sizeof(md.symbol), "%s", a->symbol);
+		snprintf(md.tick, sizeof(md.tick), "%.10g", a->tick);
+	}
+	snprintf(md.features_file, sizeof(md.features_file), "%s", a->features);
+	snprintf(md.labels_file, sizeof(md.labels_file), "%s", a->labels);
+	if ((rc = sha256_file(a->features, md.features_sha256, err, errlen)) ||
+	    (rc = sha256_file(a->labels, md.labels_sha256, err, errlen)))
+		return rc;
+	return model_meta_set(m, &md, err, errlen);
+}
+
+/* WARNING lines a user must see even with --quiet. */
+static void warn(const struct model_metrics *met)
+{
+	if (met->auc_near_chance > 0)
+		fprintf(stderr, "%s: WARNING: hold-out AUC %.4f is within %.2f of 0.5: the "
+			"model ranks the hold-out no better than chance (auc_near_chance in "
+			"the metrics)\n", cli_prog(), met->holdout.auc, MODEL_AUC_CHANCE_BAND);
+	else if (met->auc_near_chance < 0)
+		fprintf(stderr, "%s: WARNING: hold-out AUC undefined: the hold-out holds one "
+			"class only\n", cli_prog());
+	if (met->n_const) {
+		fprintf(stderr, "%s: WARNING: %u of %u feature columns are constant over the "
+			"samples, the model cannot use them:", cli_prog(), met->n_const, met->n_feat);
+		for (uint32_t j = 0; j < met->n_const; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", met->const_names[j]);
+		fprintf(stderr, " (constant size features mean an input without book "
+			"sizes, e.g. an MT5 tick export)\n");
+	}
+}
+
 /* ------------------------------------------------------------ main */
 
 static void on_round(const struct model_round *r, void *ctx)
@@ -587,7 +671,7 @@ int main(int argc, char **argv)
 {
 	struct args a = {
 		.t0_col = "t0_idx", .t1_col = "t1_idx", .label_col = "label",
-		.meta_col = "meta", .weight_col = "weight", .target = TARGET_LABEL,
+		.meta_col = "meta", .weight_col = "uniq", .target = MODEL_LIVE_TARGET,
 	};
 	struct model_params p;
 	struct labels L = { 0 };
@@ -610,7 +694,7 @@ int main(int argc, char **argv)
 	model_params_default(&p);
 	if (a.config && model_params_load(a.config, &p, err, sizeof(err)))
 		return cli_fail(2, "%s", err);
-	if (a.target == TARGET_LABEL3) {
+	if (a.target == MODEL_TARGET_LABEL3) {
 		p.objective = MODEL_OBJ_MULTI;
 		p.num_class = 3;
 	} else {
@@ -689,6 +773,15 @@ int main(int argc, char **argv)
 	}
 	met->flat_rows = fc.rows;
 	met->flat_max_diff = fc.max_diff;
+
+	/* ---- what the model file records of its training (meta.h) */
+	rc = record(&a, &p, L.has_w, &m, err, sizeof(err));
+	if (rc) {
+		code = cli_fail(rc == -ENOENT || rc == -EACCES ? 2 : 1, "%s", err);
+		goto free_all;
+	}
+	met->meta = m.meta;
+	warn(met);
 
 	/* ---- output */
 	rc = model_save(&m, a.output, err, sizeof(err));

@@ -15,8 +15,12 @@
  *
  * The model.  At start and on CTL_RELOAD (dmctl reload-model) the file of
  * strategy.model (or the path the command names) is loaded through
- * XGBoost's C API with one thread, flattened, and checked against
- * XGBoost's own margins on 4000 rows (flat_verify, tolerance 1e-6); only
+ * XGBoost's C API with one thread, checked against the live strategy
+ * (model_check_live: it must record the meta target, a binary objective
+ * and the live feature names in order; another instrument only warns),
+ * flattened, and checked against XGBoost's own margins on 4000 rows
+ * (flat_verify, tolerance 1e-6); one log line and ag_ml_model_outcome()
+ * say what happened and why.  Only
  * a model that passes replaces the current one, by a pointer swap between
  * two events.  Feature vectors arriving meanwhile wait in the ring; none
  * is dropped.  Without a verified model the agent refuses to trade (no
@@ -46,47 +50,75 @@ struct ml_ctx {
 
 static struct ml_ctx ctx;
 
-/*
- * Load, flatten and verify a model file; on success *out holds the new
- * flat block.  Off the per-event path: allocates, reads a file, runs
- * XGBoost.  0, or a negative error with the reason logged.
- */
-static int load_model(struct rt *rt, const char *path, struct flat **out)
+/* The last load or reload's outcome (ag_ml_model_outcome). */
+static char outcome[768];
+
+const char *ag_ml_model_outcome(void)
 {
+	return outcome;
+}
+
+int ag_ml_model_check(const struct dm_config *cfg, const char *path, struct flat **out,
+		      char *why, size_t whylen)
+{
+	const struct model_live live = {
+		.target = MODEL_LIVE_TARGET,
+		.n_feat = FEAT_N,
+		.feat_names = feat_names,
+		.symbol = cfg->instrument.symbol,
+		.tick = (double)cfg->instrument.tick_size_e6 / CFG_DEC_SCALE,
+	};
 	struct model m;
-	char err[512];
+	struct flat *f = NULL;
+	struct flat_check chk;
+	char err[512], warn[512] = "";
 	memset(&m, 0, sizeof(m)); /* model_load closes what m holds first */
 	int rc = model_load(&m, path, err, sizeof(err));
 	if (rc < 0) {
-		rt_log(rt, "model %s: %s", path, err);
+		snprintf(why, whylen, "%s", err);
 		return rc;
 	}
-	if (m.n_feat != FEAT_N || m.objective != MODEL_OBJ_BINARY) {
-		rt_log(rt, "model %s: %u features, objective %s; the strategy needs a binary "
-		       "model over the %d features", path, m.n_feat,
-		       model_objective_name(m.objective), FEAT_N);
+	int ok = model_check_live(&m, &live, warn, sizeof(warn));
+	if (ok < 0) {
+		snprintf(why, whylen, "%s: %s", path, warn);
 		model_close(&m);
-		return -DM_ECONFIG;
+		return ok;
 	}
-	struct flat *f = NULL;
 	rc = flat_create(&f, &m, err, sizeof(err));
-	if (rc == 0) {
-		struct flat_check chk;
+	if (rc == 0)
 		rc = flat_verify(f, &m, NULL, 0, VERIFY_ROWS, VERIFY_TOL, 1, &chk, err,
 				 sizeof(err));
-		if (rc == 0)
-			rt_log(rt, "model %s: %u rounds, flattened and checked against XGBoost on "
-			       "%zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)",
-			       path, m.n_rounds, chk.rows, chk.exact, chk.outputs, chk.max_diff);
-	}
-	model_close(&m);
 	if (rc < 0) {
-		rt_log(rt, "model %s refused: %s", path, err);
+		snprintf(why, whylen, "%s: the flattened model disagrees with XGBoost: %s", path,
+			 err);
 		flat_free(f);
+		model_close(&m);
 		return rc;
 	}
+	snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against XGBoost "
+		 "on %zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)%s%s", path,
+		 m.meta.target, m.n_feat, m.n_rounds, chk.rows, chk.exact, chk.outputs,
+		 chk.max_diff, ok == MODEL_CHECK_WARN ? "; WARNING: " : "",
+		 ok == MODEL_CHECK_WARN ? warn : "");
+	model_close(&m);
 	*out = f;
-	return 0;
+	return ok;
+}
+
+/*
+ * Load a model through ag_ml_model_check and log one line: refused and
+ * why, or accepted (with its warning: another instrument).  The same line
+ * goes to why.  0 with the new block in *out, or a negative error.  Off
+ * the per-event path.
+ */
+static int load_model(struct rt *rt, const char *path, struct flat **out, char *why,
+		      size_t whylen)
+{
+	char r[600];
+	int rc = ag_ml_model_check(&rt->cfg, path, out, r, sizeof(r));
+	snprintf(why, whylen, "model %s: %s", rc < 0 ? "refused" : "accepted", r);
+	rt_log(rt, "%s", why);
+	return rc < 0 ? rc : 0;
 }
 
 static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
@@ -186,11 +218,17 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 		}
 		fclose(rf);
 	}
-	if (name != path && model_path(rt, name, path, sizeof(path)) < 0)
+	if (name != path && model_path(rt, name, path, sizeof(path)) < 0) {
+		snprintf(outcome, sizeof(outcome), "reload failed: model path '%.200s' too long",
+			 name);
 		return;
+	}
 	struct flat *f = NULL;
-	if (load_model(rt, path, &f) < 0) {
+	char why[sizeof(outcome) - 128];
+	if (load_model(rt, path, &f, why, sizeof(why)) < 0) {
 		st->reload_failures++;
+		snprintf(outcome, sizeof(outcome), "reload failed: %s (keeping %.100s)", why,
+			 c->flat ? st->model : "no model: not trading");
 		rt_log(rt, "reload: keeping %s", c->flat ? st->model : "no model (not trading)");
 		return;
 	}
@@ -200,6 +238,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	snprintf(st->model, sizeof(st->model), "%s", path);
 	st->model_ok = 1;
 	st->reloads++;
+	snprintf(outcome, sizeof(outcome), "reload ok: %s", why);
 	rt_log(rt, "reload: now trading with %s", path);
 }
 
@@ -237,7 +276,7 @@ int ag_ml_init(struct rt *rt)
 		if (model_path(rt, s->model, path, sizeof(path)) < 0)
 			return -DM_ECONFIG;
 		snprintf(st->model, sizeof(st->model), "%s", path);
-		if (load_model(rt, path, &c->flat) == 0)
+		if (load_model(rt, path, &c->flat, outcome, sizeof(outcome)) == 0)
 			st->model_ok = 1;
 		else
 			rt_log(rt, "no verified model: not trading until 'dmctl reload-model' "

@@ -189,6 +189,25 @@ int  ag_feature_init(struct rt *rt);
 void ag_feature_close(struct rt *rt);
 int  ag_ml_init(struct rt *rt);
 void ag_ml_close(struct rt *rt);
+/*
+ * The ml agent's model check, with no process around it: load the model
+ * file at path, check it against the live strategy of cfg
+ * (model_check_live: target, objective, feature set; instrument), flatten
+ * it and verify the flat form against XGBoost.  0, or MODEL_CHECK_WARN
+ * (accepted; why holds the warning), with the verified block in *out
+ * (flat_free it); or a negative error with one line in why saying why the
+ * model is refused (*out untouched).  Allocates and runs XGBoost: start-up
+ * and control code only, never per event.
+ */
+int  ag_ml_model_check(const struct dm_config *cfg, const char *path, struct flat **out,
+		       char *why, size_t whylen);
+/*
+ * One line on the last model load or reload-model of this process: "model
+ * FILE: trading it ...", "reload failed: FILE: the model was trained on
+ * target 'label'; ... (keeping OLD)".  Static storage, rewritten by the
+ * next load; "" before the first.  The ml agent's thread only.
+ */
+const char *ag_ml_model_outcome(void);
 int  ag_exec_init(struct rt *rt);
 void ag_exec_close(struct rt *rt);
 int  ag_risk_init(struct rt *rt);

@@ -586,7 +586,7 @@ static int model_describe(struct model *m, char *err, size_t errlen)
 		goto done;
 	}
 	m->n_rounds = (uint32_t)nr;
-	rc = 0;
+	rc = model_meta_get(m, err, errlen);
 done:
 	json_decref(root);
 	return rc;
@@ -855,6 +855,28 @@ out:
 	return rc;
 }
 
+/* The columns of s whose values are all equal (NaN counted as a value
+ * equal to NaN): a split on them can never tell two rows apart. */
+static void constant_columns(const struct model_sample *s, struct model_metrics *met)
+{
+	met->n_const = 0;
+	for (size_t j = 0; j < s->n_feat; j++) {
+		const float *c = s->x + j;
+		size_t i = 1;
+
+		while (i < s->n && (c[i * s->n_feat] == c[0] ||
+				    (isnan(c[i * s->n_feat]) && isnan(c[0]))))
+			i++;
+		if (i < s->n)
+			continue;
+		if (s->names)
+			snprintf(met->const_names[met->n_const], MODEL_NAME_MAX, "%s", s->names[j]);
+		else
+			snprintf(met->const_names[met->n_const], MODEL_NAME_MAX, "f%zu", j);
+		met->n_const++;
+	}
+}
+
 int model_train(struct model *m, const struct model_params *p,
 		const struct model_sample *s, model_progress_fn progress, void *ctx,
 		struct model_metrics *met, char *err, size_t errlen)
@@ -870,7 +892,7 @@ int model_train(struct model *m, const struct model_params *p,
 	const int64_t *t0 = s->t0, *t1 = s->t1;
 	size_t *rows = NULL, n_hold, ntr = 0, nte = 0, npos = 0;
 	float *xtr = NULL, *ytr = NULL, *xte = NULL, *yte = NULL, *pf = NULL;
-	double *pd = NULL, t_start = mono_s();
+	double *pd = NULL, t_start = mono_s(), e_auc;
 	uint8_t *mask = NULL;
 	uint32_t rounds = 0, n_out;
 	int rc;
@@ -1059,6 +1081,10 @@ int model_train(struct model *m, const struct model_params *p,
 		if (rc)
 			goto close_model;
 		qsort(met->imp, t.n_feat, sizeof(met->imp[0]), cmp_imp);
+		e_auc = met->holdout.auc;
+		met->auc_near_chance = isnan(e_auc) ? -1 :
+				       fabs(e_auc - 0.5) <= MODEL_AUC_CHANCE_BAND;
+		constant_columns(s, met);
 		met->train_seconds = mono_s() - t_start;
 	}
 	*m = t;
@@ -1097,7 +1123,7 @@ int model_metrics_write(const struct model_metrics *met, const char *model_path,
 	const struct model_params *p = &met->params;
 	const struct model_eval *e = &met->holdout;
 	json_t *root = json_object(), *jp = json_object(), *jh = json_object();
-	json_t *ji = json_array(), *jw = json_array(), *jf = json_object();
+	json_t *ji = json_array(), *jw = json_array(), *jf = json_object(), *jc, *jm;
 	char *text = NULL;
 	int rc;
 
@@ -1179,6 +1205,27 @@ int model_metrics_write(const struct model_metrics *met, const char *model_path,
 	json_object_set_new(jf, "max_abs_diff",
 			    met->flat_rows ? jnum(met->flat_max_diff) : json_null());
 	json_object_set_new(root, "flat_check", jf);
+	json_object_set_new(root, "auc_near_chance", met->auc_near_chance < 0 ? json_null() :
+			    json_boolean(met->auc_near_chance));
+	jc = json_array();
+	for (uint32_t j = 0; jc && j < met->n_const; j++)
+		json_array_append_new(jc, json_string(met->const_names[j]));
+	json_object_set_new(root, "constant_features", jc ? jc : json_null());
+	jm = json_object();
+	if (jm) {
+		const struct model_meta *md = &met->meta;
+
+		json_object_set_new(jm, "target", json_string(md->target));
+		json_object_set_new(jm, "weight", json_string(md->weight));
+		json_object_set_new(jm, "symbol", json_string(md->symbol));
+		json_object_set_new(jm, "tick", json_string(md->tick));
+		json_object_set_new(jm, "params_sha256", json_string(md->params_sha256));
+		json_object_set_new(jm, "features_file", json_string(md->features_file));
+		json_object_set_new(jm, "features_sha256", json_string(md->features_sha256));
+		json_object_set_new(jm, "labels_file", json_string(md->labels_file));
+		json_object_set_new(jm, "labels_sha256", json_string(md->labels_sha256));
+	}
+	json_object_set_new(root, "metadata", jm ? jm : json_null());
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	if (!text)

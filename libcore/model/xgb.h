@@ -39,6 +39,8 @@
 
 #include <xgboost/c_api.h>
 
+#include "libcore/model/meta.h"
+
 #define MODEL_MAX_FEATURES 128u   /* columns of a sample */
 #define MODEL_MAX_CLASS    16u    /* multi-class outputs */
 #define MODEL_NAME_MAX     48u    /* feature name buffer, NUL included */
@@ -199,6 +201,8 @@ struct model {
 	                            * 0..best_iteration only after training */
 	uint32_t pad;
 	char     feat_names[MODEL_MAX_FEATURES][MODEL_NAME_MAX];
+	struct model_meta meta;    /* the training record (meta.h); version 0
+	                            * when the file has none */
 };
 
 /* A training sample (see the design note).  t0/t1 NULL: the row index. */
@@ -249,6 +253,14 @@ struct model_metrics {
 	size_t   flat_rows;        /* rows flat_verify compared, 0 = not run
 	                            * (filled by the caller, not model_train) */
 	double   flat_max_diff;    /* its largest |flat - XGBoost| margin */
+	int32_t  auc_near_chance;  /* 1: |hold-out AUC - 0.5| <=
+	                            * MODEL_AUC_CHANCE_BAND; 0: not; -1: AUC
+	                            * undefined (one class in the hold-out) */
+	uint32_t n_const;          /* feature columns constant over the sample
+	                            * (every value equal, NaN counted as a value) */
+	char     const_names[MODEL_MAX_FEATURES][MODEL_NAME_MAX]; /* their names */
+	struct model_meta meta;    /* what the model file records (filled by
+	                            * the caller, like flat_rows) */
 };
 
 /*

@@ -326,6 +326,7 @@ Test(label_tool, primary_side_and_meta_labels)
 			   "--sl-ticks", "2", "--vert-events", "3", "--primary-feature", "ofi_ml",
 			   "--primary-threshold", "0.5", NULL), 0, "%s", err);
 	cr_assert(strstr(err, "no side 2"), "%s", err);
+	cr_assert_null(strstr(err, "WARNING"), "two sides: no warning: %s", err);
 	free(err);
 	cr_assert_eq(t_read(out, 1, r, 8), 4);
 	const uint64_t i0[] = { 0, 1, 3, 4 }, i1[] = { 2, 2, 4, 5 };
@@ -529,4 +530,174 @@ Test(label_tool, memory_does_not_grow_with_the_input)
 		n++;
 	fclose(f);
 	cr_assert_eq(n, 1 + big - 100); /* header + rows after the 100-return warm-up */
+}
+
+/* ------------------------------------------------------------ inputs without sizes */
+
+/* Run another tool of this build (dm-features) with args; stderr into
+ * *err.  Returns the exit status. */
+static int t_run_tool(const char *name, char **err, const char *const *args)
+{
+	char tool[PATH_MAX + 64], errf[320], *argv[32];
+	int n = 0, st;
+	pid_t pid;
+
+	snprintf(tool, sizeof(tool), "%.*s/dm-%s", (int)(strrchr(t_tool, '/') - t_tool), t_tool,
+		 name);
+	cr_assert_eq(access(tool, X_OK), 0, "%s missing: build it first", tool);
+	snprintf(errf, sizeof(errf), "%s/stderr-%s.txt", t_tmp_dir, name);
+	argv[n++] = tool;
+	while (*args && n < 31)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (!freopen(errf, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execv(tool, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	FILE *f = fopen(errf, "r");
+	cr_assert_not_null(f);
+	*err = calloc(1, 65536);
+	size_t k = fread(*err, 1, 65535, f);
+	(*err)[k] = '\0';
+	fclose(f);
+	cr_assert(WIFEXITED(st), "dm-%s died: %s", name, *err);
+	return WEXITSTATUS(st);
+}
+
+/*
+ * A MetaTrader 5 tick export as the terminal writes one for WIN: L1 bid /
+ * ask changes (a random walk on the 5-point grid, spread 1 or 2 ticks)
+ * and trades with the LAST flag and a volume; the book rows carry no
+ * sizes, as every MT5 tick export.
+ */
+static void t_mt5_file(const char *path, int rows)
+{
+	FILE *f = fopen(path, "w");
+	struct t_rng g;
+	long bid = 108400, ms = 0;
+
+	cr_assert_not_null(f);
+	t_rng_seed(&g, 77);
+	fputs("<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>\n", f);
+	for (int i = 0; i < rows; i++) {
+		long s;
+
+		ms += 20 + (long)t_rng_below(&g, 380);
+		s = ms / 1000;
+		char tm[32];
+		snprintf(tm, sizeof(tm), "%02ld:%02ld:%02ld.%03ld", 9 + s / 3600, s / 60 % 60,
+			 s % 60, ms % 1000);
+		if (t_rng_below(&g, 5) == 0) {
+			int up = (int)t_rng_below(&g, 2);
+			fprintf(f, "2022.01.03\t%s\t\t\t%ld\t%d\t%d\n", tm, bid + 5 * up,
+				1 + (int)t_rng_below(&g, 5), up ? 56 : 88);
+		} else {
+			bid += 5 * ((long)t_rng_below(&g, 3) - 1);
+			fprintf(f, "2022.01.03\t%s\t%ld\t%ld\t\t\t6\n", tm, bid,
+				bid + 5 * (1 + (long)t_rng_below(&g, 2)));
+		}
+	}
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Column col of a CSV with a header: its value range and whether it took
+ * values of both signs, read here from the file itself. */
+static void t_column_range(const char *path, const char *col, double *lo, double *hi,
+			   size_t *rows)
+{
+	FILE *f = fopen(path, "r");
+	static char line[1 << 14];
+	int c = -1, k = 0;
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	line[strcspn(line, "\n")] = '\0';
+	for (char *s = line, *t; (t = strsep(&s, ",")); k++)
+		if (!strcmp(t, col))
+			c = k;
+	cr_assert_geq(c, 0, "no column %s in %s", col, path);
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	*rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *t = NULL;
+		for (int j = 0; j <= c; j++)
+			t = strsep(&s, ",");
+		double v = strtod(t, NULL);
+		*lo = v < *lo ? v : *lo;
+		*hi = v > *hi ? v : *hi;
+		(*rows)++;
+	}
+	fclose(f);
+}
+
+/*
+ * The live strategy's primary rule (imb_1, from the configuration) on an
+ * input without book sizes: imb_1 is 0 on every row, so every event falls
+ * in the dead zone.  dm-label says so and names a price-based column that
+ * takes both signs on this input; that rule then labels both sides.
+ */
+Test(label_tool, constant_primary_on_a_sizes_free_input_warns_and_names_a_working_rule)
+{
+	char mt5[256], feat[256], out[256], *err;
+	double lo, hi;
+	size_t n;
+
+	snprintf(mt5, sizeof(mt5), "%s", t_tmp_path("WIN_ticks.txt"));
+	snprintf(feat, sizeof(feat), "%s", t_tmp_path("mt5-features.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("mt5-labels.csv"));
+	t_mt5_file(mt5, 3000);
+	const char *fa[] = { "--input", mt5, "--format", "mt5", "--output", feat, "--quiet", NULL };
+	cr_assert_eq(t_run_tool("features", &err, fa), 0, "dm-features: %s", err);
+	free(err);
+
+	/* what the file holds, read independently: every size feature is
+	 * constant, imb_1 is 0, macd_hist takes both signs */
+	static const char *const sized[] = { "imb_1", "imb_L", "imb_w", "micro_dev", "wmid_dev",
+					     "ofi_1", "ofi_2", "ofi_3", "ofi_ml" };
+	for (size_t i = 0; i < sizeof(sized) / sizeof(sized[0]); i++) {
+		t_column_range(feat, sized[i], &lo, &hi, &n);
+		cr_assert_eq(lo, hi, "%s varies (%g..%g) without book sizes", sized[i], lo, hi);
+	}
+	t_column_range(feat, "imb_1", &lo, &hi, &n);
+	cr_assert_eq(lo, 0);
+	cr_assert_gt(n, 2000);
+	t_column_range(feat, "macd_hist", &lo, &hi, &n);
+	cr_assert(lo < 0 && hi > 0, "macd_hist %g..%g", lo, hi);
+
+	cr_assert_eq(t_run(&err, "--input", feat, "--output", out, "--primary-from-config",
+			   "--quiet", NULL), 0, "%s", err);
+	cr_assert(strstr(err, "WARNING: the primary rule (imb_1"), "%s", err);
+	cr_assert(strstr(err, "same side: none"), "%s", err);
+	cr_assert(strstr(err, "column imb_1 is constant (0)"), "%s", err);
+	cr_assert(strstr(err, "no book sizes"), "%s", err);
+	cr_assert(strstr(err, "--primary-feature macd_hist"), "%s", err);
+	free(err);
+
+	/* the rule it names works: both sides, no warning */
+	struct t_lrow *r = calloc(4000, sizeof(*r));
+	cr_assert_not_null(r);
+	cr_assert_eq(t_run(&err, "--input", feat, "--output", out, "--primary-feature", "macd_hist",
+			   "--quiet", NULL), 0, "%s", err);
+	cr_assert_null(strstr(err, "WARNING"), "%s", err);
+	free(err);
+	size_t k = t_read(out, 1, r, 4000), lng = 0, sht = 0;
+	for (size_t i = 0; i < k; i++) {
+		lng += r[i].side == 1;
+		sht += r[i].side == -1;
+	}
+	cr_assert(lng > 100 && sht > 100, "long %zu short %zu of %zu", lng, sht, k);
+	free(r);
+
+	/* a size feature chosen by hand warns the same way */
+	cr_assert_eq(t_run(&err, "--input", feat, "--output", out, "--primary-feature", "ofi_ml",
+			   "--quiet", NULL), 0, "%s", err);
+	cr_assert(strstr(err, "column ofi_ml is constant (0)"), "%s", err);
+	cr_assert(strstr(err, "--primary-feature macd_hist"), "%s", err);
+	free(err);
 }

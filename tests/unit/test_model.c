@@ -21,8 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agents/rt/agents.h"
+#include "libcore/config.h"
+#include "libcore/features/features.h"
 #include "libcore/model/bet.h"
+#include "libcore/model/digest.h"
 #include "libcore/model/flat.h"
+#include "libcore/model/meta.h"
 #include "libcore/model/xgb.h"
 #include "libcore/types.h"
 #include "tests/helpers.h"
@@ -936,7 +941,7 @@ static int t_run(const char *err_path, const char *const *args)
 static int t_file_has(const char *path, const char *needle)
 {
 	FILE *f = fopen(path, "r");
-	char buf[8192];
+	static char buf[1 << 20];
 	size_t n;
 
 	if (!f)
@@ -1068,7 +1073,8 @@ Test(model, dm_train_bad_usage_and_bad_input)
 
 	/* a bad label value: file, line and column named */
 	t_write_file(bad, "t0_idx,t1_idx,label\n0,2,1\n2,4,-1\n4,6,7\n");
-	const char *b1[] = { "--features", fpath, "--labels", bad, "--output", out, NULL };
+	const char *b1[] = { "--features", fpath, "--labels", bad, "--output", out, "--target",
+			     "label", NULL };
 	cr_assert_eq(t_run(errp, b1), 2);
 	cr_assert(t_file_has(errp, "bad.csv:4:label"), "message names file:line:column");
 	cr_assert_neq(access(out, F_OK), 0, "a model was written");
@@ -1085,14 +1091,671 @@ Test(model, dm_train_bad_usage_and_bad_input)
 	t_write_file(bad, "i0,y\n0,1\n2,-1\n4,1\n6,-1\n8,1\n10,-1\n12,1\n14,-1\n16,1\n18,-1\n");
 	const char *b2[] = { "--features", fpath, "--labels", bad, "--output", out,
 			     "--t0-col", "i0", "--label-col", "y", "--rounds", "3",
-			     "--quiet", NULL };
+			     "--target", "label", "--quiet", NULL };
 	cr_assert_eq(t_run(errp, b2), 0);
 	cr_assert_eq(access(out, F_OK), 0);
 
 	/* a bad feature value */
 	t_write_file(bad, "t_ns,a,b\n1,0.5,zz\n");
 	t_write_file(lpath, "t0_idx,label\n0,1\n0,-1\n");
-	const char *b3[] = { "--features", bad, "--labels", lpath, "--output", out, NULL };
+	const char *b3[] = { "--features", bad, "--labels", lpath, "--output", out, "--target",
+			     "label", NULL };
 	cr_assert_eq(t_run(errp, b3), 2);
 	cr_assert(t_file_has(errp, "bad.csv:2:b"));
+}
+
+/* ------------------------------------------------------------ SHA-256 */
+
+/* The digest the stock sha256sum prints for path (an independent tool). */
+static void t_sha256sum(const char *path, char hex[SHA256_HEX])
+{
+	char cmd[600];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum '%s'", path);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_eq(fscanf(p, "%64s", hex), 1);
+	cr_assert_eq(pclose(p), 0);
+}
+
+Test(model, sha256_known_answers_and_sha256sum)
+{
+	char hex[SHA256_HEX], want[SHA256_HEX], err[256];
+	struct sha256 s;
+	uint8_t d[SHA256_LEN];
+
+	/* FIPS 180-4 examples */
+	sha256_hex("", 0, hex);
+	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_hex(two, strlen(two), hex);
+	cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* a million 'a', fed in uneven pieces across block boundaries */
+	char a[1000];
+	memset(a, 'a', sizeof(a));
+	sha256_init(&s);
+	for (size_t done = 0, k = 1; done < 1000000; done += k, k = k % 997 + 1) {
+		if (done + k > 1000000)
+			k = 1000000 - done;
+		sha256_update(&s, a, k);
+	}
+	sha256_final(&s, d);
+	for (unsigned i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+
+	/* a file of 3 MB + 17 bytes against sha256sum */
+	const char *path = t_tmp_path("blob.bin");
+	FILE *f = fopen(path, "wb");
+	struct t_rng g;
+	cr_assert_not_null(f);
+	t_rng_seed(&g, 9);
+	for (size_t i = 0; i < 3 * 1048576 + 17; i++)
+		fputc((int)(t_rng_next(&g) >> 56), f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(sha256_file(path, hex, err, sizeof(err)), 0, "%s", err);
+	t_sha256sum(path, want);
+	cr_assert_str_eq(hex, want);
+	cr_assert_eq(sha256_file(t_tmp_path("absent"), hex, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "absent: cannot open"), "%s", err);
+}
+
+/* ------------------------------------------------------------ metadata */
+
+/* A small binary model over nf features named names (NULL: f0, f1, ...). */
+static void t_small_model(struct model *m, uint32_t nf, const char *const *names,
+			  uint64_t seed)
+{
+	struct model_params p;
+	float *x = t_rows(400, nf, 0.0, seed);
+	float *y = t_target_deep(x, 400, nf < 4 ? 4 : nf, seed + 1);
+	struct model_sample s = { .x = x, .y = y, .n = 400, .n_feat = nf, .names = names };
+	char err[512] = "";
+
+	cr_assert_geq(nf, 4);
+	t_params(&p, 3, 3);
+	memset(m, 0, sizeof(*m));
+	cr_assert_eq(model_train(m, &p, &s, NULL, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+	free(x);
+	free(y);
+}
+
+static void t_meta_fill(struct model_meta *md, const char *target, const char *sym,
+			const char *tick)
+{
+	memset(md, 0, sizeof(*md));
+	snprintf(md->target, sizeof(md->target), "%s", target);
+	snprintf(md->weight, sizeof(md->weight), "uniq");
+	snprintf(md->symbol, sizeof(md->symbol), "%s", sym);
+	snprintf(md->tick, sizeof(md->tick), "%s", tick);
+	snprintf(md->params, sizeof(md->params), "objective=binary:logistic eta=0.1");
+	sha256_hex(md->params, strlen(md->params), md->params_sha256);
+	snprintf(md->features_file, sizeof(md->features_file), "data/f.csv");
+	snprintf(md->labels_file, sizeof(md->labels_file), "data/l.csv");
+	memset(md->features_sha256, 'a', 64);
+	memset(md->labels_sha256, 'b', 64);
+}
+
+Test(model, metadata_round_trips_through_save_and_load)
+{
+	struct model m, r;
+	struct model_meta md;
+	char err[512] = "";
+	const char *path = t_tmp_path("meta.json"), *bare = t_tmp_path("bare.json");
+
+	t_small_model(&m, 5, NULL, 41);
+	cr_assert_eq(m.meta.version, 0, "a freshly trained model records nothing yet");
+	cr_assert_eq(model_save(&m, bare, err, sizeof(err)), 0, "%s", err);
+	t_meta_fill(&md, "meta", "WIN", "5");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_save(&m, path, err, sizeof(err)), 0, "%s", err);
+
+	/* through model_load */
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(model_load(&r, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.meta.version, MODEL_META_VERSION);
+	cr_assert_str_eq(r.meta.target, "meta");
+	cr_assert_str_eq(r.meta.weight, "uniq");
+	cr_assert_str_eq(r.meta.symbol, "WIN");
+	cr_assert_str_eq(r.meta.tick, "5");
+	cr_assert_str_eq(r.meta.params, md.params);
+	cr_assert_str_eq(r.meta.params_sha256, md.params_sha256);
+	cr_assert_str_eq(r.meta.features_file, "data/f.csv");
+	cr_assert_str_eq(r.meta.labels_file, "data/l.csv");
+	cr_assert_str_eq(r.meta.features_sha256, md.features_sha256);
+	cr_assert_str_eq(r.meta.labels_sha256, md.labels_sha256);
+	cr_assert_str_eq(r.feat_names[4], "f4");
+	model_close(&r);
+
+	/* through XGBoost's own load: the attributes and names survive
+	 * XGBoosterLoadModel, no code of ours in between */
+	BoosterHandle b = NULL;
+	const char *v = NULL, **fn = NULL;
+	int ok = 0;
+	bst_ulong nfn = 0;
+	cr_assert_eq(XGBoosterCreate(NULL, 0, &b), 0);
+	cr_assert_eq(XGBoosterLoadModel(b, path), 0, "%s", XGBGetLastError());
+	cr_assert_eq(XGBoosterGetAttr(b, "dm_target", &v, &ok), 0);
+	cr_assert(ok && v && !strcmp(v, "meta"));
+	cr_assert_eq(XGBoosterGetAttr(b, "dm_params_sha256", &v, &ok), 0);
+	cr_assert(ok && v && !strcmp(v, md.params_sha256));
+	cr_assert_eq(XGBoosterGetStrFeatureInfo(b, "feature_name", &nfn, &fn), 0);
+	cr_assert_eq(nfn, 5);
+	cr_assert_str_eq(fn[2], "f2");
+	XGBoosterFree(b);
+
+	/* a model saved before the record was set has none */
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(model_load(&r, bare, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.meta.version, 0);
+	cr_assert_str_eq(r.meta.target, "");
+	model_close(&r);
+	model_close(&m);
+
+	/* the parameter text: every field, equal parameters equal text */
+	struct model_params p, q;
+	char a[MODEL_META_TEXT_MAX], c[MODEL_META_TEXT_MAX];
+	model_params_default(&p);
+	q = p;
+	model_params_text(&p, a, sizeof(a));
+	model_params_text(&q, c, sizeof(c));
+	cr_assert_str_eq(a, c);
+	cr_assert(strstr(a, "objective=binary:logistic ") && strstr(a, " eta=0.10000000000000001 ") &&
+		  strstr(a, " max_depth=6 ") && strstr(a, " embargo_frac=0"), "%s", a);
+	q.lambda = 2;
+	model_params_text(&q, c, sizeof(c));
+	cr_assert_str_neq(a, c);
+}
+
+static const struct model_live t_live = {
+	.target = MODEL_LIVE_TARGET, .n_feat = FEAT_N, .feat_names = feat_names,
+	.symbol = "WIN", .tick = 5.0,
+};
+
+Test(model, live_check_refuses_another_target_feature_set_or_no_record)
+{
+	struct model m;
+	struct model_meta md;
+	char err[512] = "", why[512];
+
+	t_small_model(&m, FEAT_N, feat_names, 43);
+	/* nothing recorded: refused, retrain */
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert(strstr(why, "records no training target") && strstr(why, "retrain"), "%s", why);
+
+	t_meta_fill(&md, "meta", "WIN", "5");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(why, "");
+
+	/* another instrument, or none recorded: a warning, not a refusal */
+	t_meta_fill(&md, "meta", "AAPL", "0.01");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), MODEL_CHECK_WARN);
+	cr_assert(strstr(why, "trained on AAPL tick 0.01") && strstr(why, "trades WIN tick 5"),
+		  "%s", why);
+	t_meta_fill(&md, "meta", "WIN", "0.5");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), MODEL_CHECK_WARN);
+	t_meta_fill(&md, "meta", "", "");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), MODEL_CHECK_WARN);
+	cr_assert(strstr(why, "records no instrument"), "%s", why);
+
+	/* another target: refused, the fix named */
+	t_meta_fill(&md, "label", "WIN", "5");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert(strstr(why, "target 'label'") && strstr(why, "--target meta"), "%s", why);
+	model_close(&m);
+
+	/* another feature set: a renamed column, or another count */
+	const char *names[FEAT_N];
+	for (uint32_t j = 0; j < FEAT_N; j++)
+		names[j] = feat_names[j];
+	names[3] = "ofi_x";
+	t_small_model(&m, FEAT_N, names, 45);
+	t_meta_fill(&md, "meta", "WIN", "5");
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert(strstr(why, "feature 3 is 'ofi_x'") && strstr(why, "'ofi_1'"), "%s", why);
+	model_close(&m);
+	t_small_model(&m, 6, NULL, 47);
+	cr_assert_eq(model_meta_set(&m, &md, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_check_live(&m, &t_live, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert(strstr(why, "has 6 features") && strstr(why, "has 27"), "%s", why);
+	model_close(&m);
+}
+
+/* ------------------------------------------------------------ dm-train and the live strategy */
+
+/*
+ * A features CSV with the live header (t_ns and the 27 names) and a labels
+ * CSV as dm-label --primary-from-config writes it (t0_idx, t0_ns, t1_idx,
+ * t1_ns, label, barrier, ret, side, meta, uniq, w_ret).  meta follows
+ * imb_1 + 0.5 micro_dev, label follows -ofi_1: the two targets are
+ * different functions of the features.  When shuffle, the meta column is
+ * permuted (Fisher-Yates) so it carries nothing.  const_col >= 0 holds
+ * that column at 0.
+ */
+static void t_live_csvs(const char *fpath, const char *lpath, int rows, int shuffle,
+			int const_col)
+{
+	struct t_rng g;
+	FILE *f = fopen(fpath, "w"), *l = fopen(lpath, "w");
+	int *meta = malloc((size_t)rows * sizeof(int)), *lab = malloc((size_t)rows * sizeof(int));
+	double *uq = malloc((size_t)rows * sizeof(double));
+
+	cr_assert(f && l && meta && lab && uq);
+	t_rng_seed(&g, 300);
+	fprintf(f, "t_ns");
+	for (uint32_t j = 0; j < FEAT_N; j++)
+		fprintf(f, ",%s", feat_names[j]);
+	fputc('\n', f);
+	for (int r = 0; r < rows; r++) {
+		double x[FEAT_N];
+		for (uint32_t j = 0; j < FEAT_N; j++)
+			x[j] = (int)j == const_col ? 0 : t_normal(&g);
+		fprintf(f, "%d", 1000 + r);
+		for (uint32_t j = 0; j < FEAT_N; j++)
+			fprintf(f, ",%.9g", x[j]);
+		fputc('\n', f);
+		meta[r] = x[FEAT_IMB_1] + 0.5 * x[FEAT_MICRO_DEV] + 0.3 * t_normal(&g) > 0;
+		lab[r] = -x[FEAT_OFI_1] + 0.3 * t_normal(&g) > 0 ? 1 : -1;
+		uq[r] = 0.25 + 0.75 * t_unif(&g);
+	}
+	for (int r = rows - 1; shuffle && r > 0; r--) {
+		int k = (int)t_rng_below(&g, (uint64_t)r + 1), t = meta[r];
+		meta[r] = meta[k];
+		meta[k] = t;
+	}
+	fprintf(l, "t0_idx,t0_ns,t1_idx,t1_ns,label,barrier,ret,side,meta,uniq,w_ret\n");
+	for (int r = 0; r < rows; r++) {
+		int t1 = r + 3 < rows ? r + 3 : rows - 1;
+		fprintf(l, "%d,%d,%d,%d,%d,pt,0.001,1,%d,%.6f,1\n", r, 1000 + r, t1, 1000 + t1,
+			lab[r], meta[r], uq[r]);
+	}
+	fclose(f);
+	fclose(l);
+	free(meta);
+	free(lab);
+	free(uq);
+}
+
+/* The whole file into a malloc'd buffer; *len its size. */
+static char *t_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+
+	cr_assert_not_null(f, "%s", path);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	b = malloc(*len + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, *len, f), *len);
+	b[*len] = '\0';
+	fclose(f);
+	return b;
+}
+
+Test(model, dm_train_defaults_to_the_live_target_and_uniqueness_weights)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], a[128], b[128], c[128], errp[128];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(a, sizeof(a), "%s", t_tmp_path("a.json"));
+	snprintf(b, sizeof(b), "%s", t_tmp_path("b.json"));
+	snprintf(c, sizeof(c), "%s", t_tmp_path("c.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	t_live_csvs(fpath, lpath, 2000, 0, -1);
+
+	const char *d[] = { "--features", fpath, "--labels", lpath, "--output", a, "--rounds",
+			    "10", "--quiet", NULL };
+	const char *e[] = { "--features", fpath, "--labels", lpath, "--output", b, "--rounds",
+			    "10", "--target", "meta", "--weight-col", "uniq", "--quiet", NULL };
+	const char *l[] = { "--features", fpath, "--labels", lpath, "--output", c, "--rounds",
+			    "10", "--target", "label", "--weight-col", "uniq", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, d), 0);
+	cr_assert_eq(t_run(errp, e), 0);
+	cr_assert_eq(t_run(errp, l), 0);
+	size_t na, nb, nc;
+	char *ja = t_slurp(a, &na), *jb = t_slurp(b, &nb), *jc = t_slurp(c, &nc);
+	/* the default is exactly --target meta --weight-col uniq, and another
+	 * target is another model */
+	cr_assert(na == nb && !memcmp(ja, jb, na), "default != --target meta --weight-col uniq");
+	cr_assert(na != nc || memcmp(ja, jc, na));
+	free(ja);
+	free(jb);
+	free(jc);
+
+	struct model m;
+	char err[512];
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, a, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(m.meta.target, "meta");
+	cr_assert_str_eq(m.meta.weight, "uniq");
+	model_close(&m);
+
+	/* no meta column and no --target: refused with the way out */
+	t_write_file(lpath, "t0_idx,label\n0,1\n2,-1\n4,1\n");
+	cr_assert_eq(t_run(errp, d), 2);
+	cr_assert(t_file_has(errp, "no column 'meta'") && t_file_has(errp, "--target label"));
+}
+
+Test(model, dm_train_records_instrument_parameters_and_data_digests)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], met[128], errp[128], h[SHA256_HEX];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(met, sizeof(met), "%s", t_tmp_path("m.metrics.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	t_live_csvs(fpath, lpath, 1500, 0, -1);
+	const char *a1[] = { "--features", fpath, "--labels", lpath, "--output", out, "--rounds",
+			     "8", "--symbol", "WIN", "--tick", "5", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a1), 0);
+
+	struct model m;
+	char err[512];
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.meta.version, MODEL_META_VERSION);
+	cr_assert_str_eq(m.meta.symbol, "WIN");
+	cr_assert_str_eq(m.meta.tick, "5");
+	cr_assert_str_eq(m.meta.features_file, fpath);
+	cr_assert_str_eq(m.meta.labels_file, lpath);
+	t_sha256sum(fpath, h);
+	cr_assert_str_eq(m.meta.features_sha256, h);
+	t_sha256sum(lpath, h);
+	cr_assert_str_eq(m.meta.labels_sha256, h);
+	/* the parameter digest is of the recorded text, which names the
+	 * options given */
+	cr_assert(strstr(m.meta.params, " n_rounds=8 "), "%s", m.meta.params);
+	const char *ptxt = t_tmp_path("params.txt");
+	t_write_file(ptxt, m.meta.params);
+	t_sha256sum(ptxt, h);
+	cr_assert_str_eq(m.meta.params_sha256, h);
+	char first[SHA256_HEX];
+	snprintf(first, sizeof(first), "%s", m.meta.params_sha256);
+	model_close(&m);
+
+	/* the metrics file carries the same record */
+	json_error_t je;
+	json_t *j = json_load_file(met, 0, &je), *md;
+	cr_assert_not_null(j, "%s", je.text);
+	md = json_object_get(j, "metadata");
+	cr_assert_str_eq(json_string_value(json_object_get(md, "target")), "meta");
+	cr_assert_str_eq(json_string_value(json_object_get(md, "symbol")), "WIN");
+	cr_assert_str_eq(json_string_value(json_object_get(md, "params_sha256")), first);
+	json_decref(j);
+
+	/* other parameters, another digest; an instrument needs both halves */
+	const char *a2[] = { "--features", fpath, "--labels", lpath, "--output", out, "--rounds",
+			     "8", "--eta", "0.2", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a2), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_neq(m.meta.params_sha256, first);
+	cr_assert_str_eq(m.meta.symbol, "");
+	model_close(&m);
+	const char *a3[] = { "--features", fpath, "--labels", lpath, "--output", out, "--symbol",
+			     "WIN", NULL };
+	cr_assert_eq(t_run(errp, a3), 2);
+}
+
+/*
+ * The ml agent's check (ag_ml_model_check, the function its start-up and
+ * reload-model run) on models dm-train wrote: the live target passes, a
+ * model trained on the direction label is refused and the text says why,
+ * a model without the record (an older file) is refused with "retrain".
+ */
+Test(model, ml_agent_refuses_a_model_trained_on_another_target)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], good[128], other[128], old[128], errp[128], why[768];
+	struct dm_config cfg;
+	struct flat *f = NULL;
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(good, sizeof(good), "%s", t_tmp_path("good.json"));
+	snprintf(other, sizeof(other), "%s", t_tmp_path("label.json"));
+	snprintf(old, sizeof(old), "%s", t_tmp_path("old.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	t_live_csvs(fpath, lpath, 1500, 0, -1);
+	config_defaults(&cfg);   /* WIN, tick 5, the live strategy */
+
+	const char *g[] = { "--features", fpath, "--labels", lpath, "--output", good,
+			    "--rounds", "8", "--symbol", "WIN", "--tick", "5", "--quiet", NULL };
+	const char *o[] = { "--features", fpath, "--labels", lpath, "--output", other,
+			    "--rounds", "8", "--symbol", "WIN", "--tick", "5", "--target",
+			    "label", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, g), 0);
+	cr_assert_eq(t_run(errp, o), 0);
+
+	cr_assert_eq(ag_ml_model_check(&cfg, good, &f, why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(f);
+	cr_assert(strstr(why, "target meta, 27 features"), "%s", why);
+	flat_free(f);
+	f = NULL;
+
+	cr_assert_eq(ag_ml_model_check(&cfg, other, &f, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert_null(f, "a refused model is never handed out");
+	cr_assert(strstr(why, other) && strstr(why, "trained on target 'label'") &&
+		  strstr(why, "--target meta"), "%s", why);
+
+	/* the same trees without the record: an older model file */
+	json_error_t je;
+	json_t *j = json_load_file(good, 0, &je), *attr;
+	cr_assert_not_null(j, "%s", je.text);
+	attr = json_object_get(json_object_get(j, "learner"), "attributes");
+	cr_assert_not_null(json_object_get(attr, "dm_target"));
+	const char *key;
+	json_t *val;
+	void *tmp;
+	json_object_foreach_safe(attr, tmp, key, val)
+		if (!strncmp(key, "dm_", 3))
+			json_object_del(attr, key);
+	cr_assert_eq(json_dump_file(j, old, 0), 0);
+	json_decref(j);
+	cr_assert_eq(ag_ml_model_check(&cfg, old, &f, why, sizeof(why)), -DM_ECONFIG);
+	cr_assert(strstr(why, "records no training target") && strstr(why, "retrain"), "%s", why);
+
+	/* another instrument configured: traded, with a warning */
+	snprintf(cfg.instrument.symbol, sizeof(cfg.instrument.symbol), "AAPL");
+	cfg.instrument.tick_size_e6 = 10000;
+	cr_assert_eq(ag_ml_model_check(&cfg, good, &f, why, sizeof(why)), MODEL_CHECK_WARN);
+	cr_assert_not_null(f);
+	cr_assert(strstr(why, "target meta, 27 features") && strstr(why, "; WARNING: ") &&
+		  strstr(why, "trained on WIN tick 5") && strstr(why, "AAPL tick 0.01"), "%s", why);
+	flat_free(f);
+}
+
+Test(model, dm_train_warns_when_the_holdout_auc_is_near_one_half)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], met[128], errp[128];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(met, sizeof(met), "%s", t_tmp_path("m.metrics.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	const char *a[] = { "--features", fpath, "--labels", lpath, "--output", out, "--rounds",
+			    "20", "--holdout", "0.5", "--quiet", NULL };
+
+	/* shuffled meta-labels: nothing to learn.  10000 hold-out rows put
+	 * the AUC of a chance ranking within 0.02 of 0.5 with 3.4 standard
+	 * deviations (sd = sqrt((P + N + 1) / (12 P N)) = 0.0058) */
+	t_live_csvs(fpath, lpath, 20000, 1, -1);
+	cr_assert_eq(t_run(errp, a), 0);
+	json_error_t je;
+	json_t *j = json_load_file(met, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	double auc = json_real_value(json_object_get(json_object_get(j, "holdout"), "auc"));
+	cr_assert_leq(fabs(auc - 0.5), MODEL_AUC_CHANCE_BAND, "AUC %g", auc);
+	cr_assert(json_is_true(json_object_get(j, "auc_near_chance")));
+	json_decref(j);
+	cr_assert(t_file_has(errp, "WARNING: hold-out AUC"), "no warning on stderr");
+	cr_assert(t_file_has(errp, "within 0.02 of 0.5"));
+
+	/* the same features with the real meta-labels: no warning */
+	t_live_csvs(fpath, lpath, 20000, 0, -1);
+	cr_assert_eq(t_run(errp, a), 0);
+	j = json_load_file(met, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	auc = json_real_value(json_object_get(json_object_get(j, "holdout"), "auc"));
+	cr_assert_gt(auc, 0.8, "AUC %g", auc);
+	cr_assert(json_is_false(json_object_get(j, "auc_near_chance")));
+	json_decref(j);
+	cr_assert(!t_file_has(errp, "WARNING"), "a warning on a learnable target");
+}
+
+Test(model, dm_train_warns_on_a_constant_feature)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], met[128], errp[128];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(met, sizeof(met), "%s", t_tmp_path("m.metrics.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	t_live_csvs(fpath, lpath, 1500, 0, FEAT_OFI_2);
+	const char *a[] = { "--features", fpath, "--labels", lpath, "--output", out, "--rounds",
+			    "8", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a), 0);
+	cr_assert(t_file_has(errp, "WARNING: 1 of 27 feature columns are constant"));
+	cr_assert(t_file_has(errp, "cannot use them: ofi_2 ("));
+	json_error_t je;
+	json_t *j = json_load_file(met, 0, &je), *c;
+	cr_assert_not_null(j, "%s", je.text);
+	c = json_object_get(j, "constant_features");
+	cr_assert_eq(json_array_size(c), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(c, 0)), "ofi_2");
+	json_decref(j);
+
+	/* every column varies: no such warning, an empty list */
+	t_live_csvs(fpath, lpath, 1500, 0, -1);
+	cr_assert_eq(t_run(errp, a), 0);
+	cr_assert(!t_file_has(errp, "constant"));
+	j = json_load_file(met, 0, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	cr_assert_eq(json_array_size(json_object_get(j, "constant_features")), 0);
+	json_decref(j);
+}
+
+/* Run dm-<name> of this build with args; stderr into err_path. */
+static int t_run_bin(const char *name, const char *err_path, const char *const *args)
+{
+	char bin[PATH_MAX + 64], *argv[40];
+	int k = 0, st;
+	pid_t pid;
+
+	cr_assert(t_have_tool());
+	snprintf(bin, sizeof(bin), "%.*s/dm-%s", (int)(strrchr(t_tool, '/') - t_tool), t_tool,
+		 name);
+	argv[k++] = bin;
+	for (; *args && k < 39; args++)
+		argv[k++] = (char *)*args;
+	argv[k] = NULL;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (!freopen(err_path, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(bin, argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * The research chain with no target or weight named: a generated WIN
+ * market, dm-features, dm-label --primary-from-config, dm-train.  The
+ * model it gives is one the ml agent's check accepts without a warning
+ * (target meta, the 27 live features, WIN tick 5), trained on uniq.
+ */
+Test(model, label_from_config_then_train_defaults_give_what_the_agent_trades,
+     .timeout = 120)
+{
+	char j[128], fe[128], la[128], mo[128], errp[128], why[768];
+	struct dm_config cfg;
+	struct flat *f = NULL;
+
+	snprintf(j, sizeof(j), "%s", t_tmp_path("m.journal"));
+	snprintf(fe, sizeof(fe), "%s", t_tmp_path("features.csv"));
+	snprintf(la, sizeof(la), "%s", t_tmp_path("labels.csv"));
+	snprintf(mo, sizeof(mo), "%s", t_tmp_path("model.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	const char *g[] = { "--seed", "5", "--events", "40000", "--output", j, "--quiet", NULL };
+	const char *ft[] = { "--input", j, "--output", fe, "--quiet", NULL };
+	const char *lb[] = { "--input", fe, "--output", la, "--primary-from-config", "--quiet",
+			     NULL };
+	const char *tr[] = { "--features", fe, "--labels", la, "--output", mo, "--symbol", "WIN",
+			     "--tick", "5", "--rounds", "20", "--quiet", NULL };
+	cr_assert_eq(t_run_bin("gen", errp, g), 0);
+	cr_assert_eq(t_run_bin("features", errp, ft), 0);
+	cr_assert_eq(t_run_bin("label", errp, lb), 0);
+	cr_assert(!t_file_has(errp, "WARNING"), "dm-label warned on a sized market");
+	cr_assert_eq(t_run_bin("train", errp, tr), 0);
+
+	config_defaults(&cfg);
+	cr_assert_eq(ag_ml_model_check(&cfg, mo, &f, why, sizeof(why)), 0, "%s", why);
+	flat_free(f);
+	struct model m;
+	char err[512];
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, mo, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(m.meta.target, "meta");
+	cr_assert_str_eq(m.meta.weight, "uniq");
+	model_close(&m);
+}
+
+/* model_train's constant columns: all NaN, +0 and -0, one value; a
+ * column that differs in its last row is not constant. */
+Test(model, training_reports_constant_columns)
+{
+	struct model m;
+	struct model_params p;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	const uint32_t nf = 6;
+	float *x = t_rows(300, nf, 0.0, 51), *y = t_target_deep(x, 300, nf, 52);
+	const char *names[] = { "a", "nan", "zero", "b", "seven", "late" };
+
+	cr_assert_not_null(met);
+	for (size_t i = 0; i < 300; i++) {
+		x[i * nf + 1] = NAN;
+		x[i * nf + 2] = i % 2 ? 0.0f : -0.0f;
+		x[i * nf + 4] = 7.0f;
+		x[i * nf + 5] = i == 299 ? 1.0f : 3.0f;
+	}
+	struct model_sample s = { .x = x, .y = y, .n = 300, .n_feat = nf, .names = names };
+	char err[512] = "";
+	t_params(&p, 3, 3);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_train(&m, &p, &s, NULL, NULL, met, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(met->n_const, 3);
+	cr_assert_str_eq(met->const_names[0], "nan");
+	cr_assert_str_eq(met->const_names[1], "zero");
+	cr_assert_str_eq(met->const_names[2], "seven");
+	model_close(&m);
+	free(met);
+	free(x);
+	free(y);
 }
