@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <criterion/new/assert.h> /* cr_fatal */
 
 #include "tests/helpers.h"
 
