@@ -374,7 +374,7 @@ Test(agents, dmctl_usage_errors_exit_2)
  * The main job's path (dmctl run, as make run calls it): the summary is
  * printed and the run exits 0; then, from the files it leaves, the P&L is
  * recomputed from every fill execution reported (orders journal) and must
- * equal risk's to the milli-BRL, as must the venue's own sums; the position
+ * equal risk's to the 10^-9 BRL, as must the venue's own sums; the position
  * after every fill stays within conf/risk.yaml's max_position.
  */
 Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeout = 240)

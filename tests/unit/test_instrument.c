@@ -1,5 +1,5 @@
 /*
- * test_instrument.c — points, ticks and centavos.
+ * test_instrument.c — points, ticks and money (currency x 10^9).
  *
  * Expected values are worked by hand from the contract specifications
  * (WIN: 5-point tick, R$ 0.20 a point; a WDO-like contract: 0.5-point tick,

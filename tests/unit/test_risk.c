@@ -2,11 +2,11 @@
  * test_risk.c — pre-trade risk (libcore/risk/risk.h): every limit at,
  * just inside and just past its boundary, the order of the checks, the
  * trading states and the kill switch, open-order exposure, fill
- * de-duplication, and P&L in BRL.
+ * de-duplication, and P&L in the instrument's currency (BRL x 10^9 for WIN; USDT cases at the end).
  *
  * Expected values are worked by hand from the rules in docs/risk.md with
  * the default WIN contract (1 tick = 5 points = R$ 1.00 per contract, so
- * 1000 milli-BRL), session instants come from timegm(3) rather than the
+ * 1000 milli-BRL, 10^9 in the money unit), session instants come from timegm(3) rather than the
  * calendar, and the P&L is also checked against a naive cash ledger and a
  * floating-point average-cost book over random fills.
  */

@@ -13,7 +13,7 @@
  *
  * Times: T(us) is microseconds after an arbitrary origin.  The test
  * configuration has entry latency 100 us, response 50 us, feed 20 us and
- * a fee of R$ 0.25 a contract (250 milli-BRL), so an order sent at T(s)
+ * a fee of R$ 0.25 a contract (250 000 000 x 10^-9 BRL), so an order sent at T(s)
  * acts at T(s + 100) and its reports arrive 50 us after the venue event.
  */
 #include <criterion/criterion.h>
