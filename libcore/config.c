@@ -1710,6 +1710,23 @@ static int check_instrument(struct load_ctx *x, const struct dm_config *c,
 		            in->currency, profile_hint(in->symbol, hint, sizeof(hint)),
 		            in->currency);
 	}
+	/* the built-in fee is a BRL amount: another currency needs its own */
+	if (strcmp(c->venue.currency, "BRL")) {
+		yaml_node_t *v = map_find(x, root, "venue", &x->mark);
+		yaml_mark_t m;
+
+		if (!map_find(x, v, "fee_per_lot", &m)) {
+			if (map_find(x, v, "currency", &x->mark)) {
+				key_pop(x, 0);
+				key_push_name(x, "venue.currency", strlen("venue.currency"));
+			} else {
+				AT_INSTRUMENT(x, root, "currency", "symbol");
+			}
+			return fail(x, "the fees are in %s but venue.fee_per_lot is not set: its "
+			            "default is a BRL amount; set venue.fee_per_lot in %s (0 for "
+			            "none)", c->venue.currency, c->venue.currency);
+		}
+	}
 	if (instr_init(&instr, in) || cal_init(&cal, in)) {
 		AT_INSTRUMENT(x, root, "symbol");
 		return fail(x, "instrument settings refused by instr_init/cal_init");

@@ -1386,6 +1386,14 @@ Test(config_money, fees_in_another_currency_are_refused)
 	               "WIN trades in BRL");
 	t_expect_error("instrument:\n  currency: usd\n", "2:3: key 'instrument.currency': ",
 	               "currency code of 1 to 7 capital letters");
+	/* the same currency, but the fee left at its BRL default */
+	t_expect_error("instrument:\n"
+	               "  currency: USD\n"
+	               "venue:\n"
+	               "  currency: USD\n",
+	               "4:3: key 'venue.currency': ",
+	               "the fees are in USD but venue.fee_per_lot is not set: its default "
+	               "is a BRL amount");
 }
 
 Test(config_money, deprecated_brl_names)

@@ -826,7 +826,7 @@ Test(seg_tool, config_refuses_with_file_line_and_key)
 	cr_assert(strstr(out, "fees are in BRL"), "%s", out);
 
 	cr_assert_not_null(f = fopen(site, "w"));
-	fputs("instrument:\n  symbol: AAPL\n  currency: USD\nvenue: { currency: USD }\n", f);
+	fputs("instrument:\n  symbol: AAPL\n  currency: USD\nvenue: { currency: USD, fee_per_lot: 0.003 }\n", f);
 	fclose(f);
 	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "%s", out);
 	cr_assert(strstr(out, "/conf/risk.yaml:"), "%s", out);
