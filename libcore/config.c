@@ -47,7 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
 #include <yaml.h>
 
 #include "libcore/calendar.h"
@@ -189,6 +192,16 @@ static const char *check_ring_name(const void *field)
 	return NULL;
 }
 
+static const char *check_currency(const void *field)
+{
+	const char *s = field;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_CURRENCY_MAX || s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+		return "must be a currency code of 1 to 7 capital letters (BRL, USD, USDT)";
+	return NULL;
+}
+
 static const char *check_symbol(const void *field)
 {
 	const char *s = field;
@@ -278,8 +291,14 @@ static const struct cfg_key instrument_keys[] = {
 	    "root of the contract codes"),
 	DEC("tick_size", struct dm_config, instrument.tick_size_e6, 1,
 	    100000LL * CFG_DEC_SCALE, "price increment, points"),
+	DEC("point_value", struct dm_config, instrument.point_value_e6, 1,
+	    1000000LL * CFG_DEC_SCALE, "currency per 1.0 price unit per lot"),
 	DEC("point_value_brl", struct dm_config, instrument.point_value_e6, 1,
-	    1000000LL * CFG_DEC_SCALE, "BRL per point per contract"),
+	    1000000LL * CFG_DEC_SCALE, "deprecated: point_value of a BRL instrument"),
+	DEC("lot_size", struct dm_config, instrument.lot_size_e6, 1,
+	    1000000000LL * CFG_DEC_SCALE, "one lot in the instrument's size unit"),
+	STR("currency", struct dm_config, instrument.currency, check_currency, 0,
+	    "currency of prices, P&L, fees and limits"),
 	U32("price_decimals", struct dm_config, instrument.price_decimals, 0, 6, NULL, 0,
 	    "decimals of a price in points"),
 	I32("utc_offset_minutes", struct dm_config, instrument.utc_offset_min, -720, 840,
@@ -448,8 +467,12 @@ static const struct cfg_key venue_keys[] = {
 	    NULL, 0, "venue event to the report reaching us, us"),
 	STR("latency_file", struct dm_config, venue.latency_file, NULL, 0,
 	    "measured latencies, 'entry_us response_us' per line"),
-	DEC("fee_per_contract_brl", struct dm_config, venue.fee_per_contract_e6, 0,
-	    1000LL * CFG_DEC_SCALE, "exchange fees per contract per fill, BRL"),
+	DEC("fee_per_lot", struct dm_config, venue.fee_per_lot_e6, 0,
+	    1000LL * CFG_DEC_SCALE, "exchange fees per lot per fill, in venue.currency"),
+	DEC("fee_per_contract_brl", struct dm_config, venue.fee_per_lot_e6, 0,
+	    1000LL * CFG_DEC_SCALE, "deprecated: fee_per_lot of a BRL instrument"),
+	STR("currency", struct dm_config, venue.currency, check_currency, 0,
+	    "currency of the fees; must be instrument.currency"),
 	KEY_END
 };
 
@@ -464,7 +487,7 @@ static const struct cfg_key risk_ref_keys[] = {
 	I64(nm, struct risk_cfg, fld, lo, hi, NULL, KF_REQUIRED, hlp)
 #define RISK_U32(nm, fld, lo, hi, hlp) \
 	U32(nm, struct risk_cfg, fld, lo, hi, NULL, KF_REQUIRED, hlp)
-#define RISK_BRL(nm, fld, lo, hlp) \
+#define RISK_MONEY(nm, fld, lo, hlp) \
 	DECF(nm, struct risk_cfg, fld, lo, 1000000000LL * CFG_DEC_SCALE, KF_REQUIRED, hlp)
 
 static const struct cfg_key risk_rate_keys[] = {
@@ -487,11 +510,13 @@ static const struct cfg_key risk_root_keys[] = {
 	  .help = "order rate token bucket" },
 	RISK_I64("price_collar_ticks", collar_ticks, 1, 1000000,
 	         "|limit price - mid| allowed, ticks"),
-	RISK_BRL("daily_loss_brl", daily_loss_brl_e6, 1, "daily loss limit, BRL"),
-	RISK_BRL("max_drawdown_brl", max_drawdown_brl_e6, 1,
-	         "drawdown from the day's peak net P&L, BRL"),
-	RISK_BRL("reducing_at_loss_brl", reducing_at_brl_e6, 0,
-	         "loss from which only reducing orders pass, BRL; 0 = never"),
+	STR("currency", struct risk_cfg, currency, check_currency, KF_REQUIRED,
+	    "currency of the money limits; must be instrument.currency"),
+	RISK_MONEY("daily_loss", daily_loss_e6, 1, "daily loss limit, in currency"),
+	RISK_MONEY("max_drawdown", max_drawdown_e6, 1,
+	           "drawdown from the day's peak net P&L, in currency"),
+	RISK_MONEY("reducing_at_loss", reducing_at_e6, 0,
+	           "loss from which only reducing orders pass, in currency; 0 = never"),
 	RISK_U32("stale_data_ms", stale_data_ms, 1, 3600000, "market data older than this, ms"),
 	BOOL("enforce_session", struct risk_cfg, enforce_session, KF_REQUIRED,
 	     "refuse orders outside the exchange session"),
@@ -623,6 +648,8 @@ void config_defaults(struct dm_config *c)
 	strcpy(c->instrument.contract_months, "GJMQVZ");
 	c->instrument.tick_size_e6 = 5 * CFG_DEC_SCALE;
 	c->instrument.point_value_e6 = CFG_DEC_SCALE / 5;    /* R$ 0.20 */
+	c->instrument.lot_size_e6 = CFG_DEC_SCALE;           /* 1 contract */
+	strcpy(c->instrument.currency, "BRL");
 	c->instrument.price_decimals = 0;
 	c->instrument.utc_offset_min = -180;
 	c->instrument.session_open_s = 9 * 3600;
@@ -671,20 +698,62 @@ void config_defaults(struct dm_config *c)
 	c->venue.feed_latency_us = 200;
 	c->venue.entry_latency_us = 300;
 	c->venue.response_latency_us = 300;
-	c->venue.fee_per_contract_e6 = 256100;               /* R$ 0.2561 */
+	c->venue.fee_per_lot_e6 = 256100;                    /* R$ 0.2561 */
+	strcpy(c->venue.currency, "BRL");
 	strcpy(c->risk.limits, "risk.yaml");
+}
+
+static int copy_path(char *out, size_t len, const char *a, const char *b)
+{
+	int n = b ? snprintf(out, len, "%s/%s", a, b) : snprintf(out, len, "%s", a);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int readable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+int config_conf_dir(char *out, size_t len)
+{
+	const char *env = getenv("DM_CONF_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 32], *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return copy_path(out, len, env, NULL);
+	/* build/bin/dm-x, build/tests/test_x, build/san-.../bin/dm-x: the
+	 * nearest ancestor holding conf/default.yaml */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		while ((slash = strrchr(exe, '/'))) {
+			*slash = '\0';
+			snprintf(probe, sizeof(probe), "%s/conf/default.yaml", exe);
+			if (readable(probe)) {
+				snprintf(probe, sizeof(probe), "%s/conf", exe);
+				return copy_path(out, len, probe, NULL);
+			}
+		}
+	}
+	if (readable("conf/default.yaml") && realpath("conf", exe))
+		return copy_path(out, len, exe, NULL);
+	return -ENOENT;
 }
 
 int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len)
 {
-	const char *slash = strrchr(c->path, '/');
-	int n;
+	char dir[PATH_MAX];
+	int rc;
 
-	if (rel[0] == '/' || !slash)
-		n = snprintf(out, len, "%s", rel);
-	else
-		n = snprintf(out, len, "%.*s/%s", (int)(slash - c->path), c->path, rel);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	(void)c;
+	if (rel[0] == '/' || rel[0] == '\0')
+		return copy_path(out, len, rel, NULL);
+	rc = config_conf_dir(dir, sizeof(dir));
+	return rc ? rc : copy_path(out, len, dir, rel);
 }
 
 int config_ring_find(const struct dm_config *c, const char *name)
@@ -713,6 +782,7 @@ struct load_ctx {
 	yaml_mark_t mark;            /* where the key being loaded sits */
 	char key[KEY_PATH_MAX];      /* its dotted path, "" at the top */
 	size_t key_len;
+	const void *arg;             /* the cross-check's argument, may be NULL */
 };
 
 static void vappend(char *buf, size_t len, size_t *pos, const char *fmt, va_list ap)
@@ -1193,7 +1263,7 @@ static const struct cfg_key *find_row(const struct cfg_key *tab, const yaml_node
 static int fail_unknown(struct load_ctx *x, const struct cfg_key *tab,
                         const yaml_node_t *k)
 {
-	const char *names[16];
+	const char *names[24];
 	char shown[SHOW_MAX + 4], alts[LIST_MAX];
 	size_t n = 0;
 
@@ -1520,8 +1590,68 @@ static void at_section_key(struct load_ctx *x, yaml_node_t *root, const char *se
 		at_section_key(x, root, "instrument", k_, ARRAY_SIZE(k_));   \
 	} while (0)
 
+/*
+ * "use conf/instruments/aapl.yaml or set currency": the profiles under the
+ * conf/ directory whose file name starts with the symbol in lower case, or
+ * the directory itself when none does.
+ */
+static const char *profile_hint(const char *symbol, char *out, size_t len)
+{
+	char dir[PATH_MAX], lower[CFG_SYMBOL_MAX], found[160] = "";
+	size_t n = 0, pos = 0;
+	struct dirent *e;
+	DIR *d = NULL;
+
+	for (; symbol[n] && n + 1 < sizeof(lower); n++)
+		lower[n] = (char)(symbol[n] - 'A' + 'a');
+	lower[n] = '\0';
+	if (config_conf_dir(dir, sizeof(dir) - 16) == 0) {
+		strcat(dir, "/instruments");
+		d = opendir(dir);
+	}
+	while (d && n && (e = readdir(d))) {
+		size_t len_e = strlen(e->d_name);
+
+		if (strncmp(e->d_name, lower, n) || len_e < 5 ||
+		    strcmp(e->d_name + len_e - 5, ".yaml"))
+			continue;
+		append(found, sizeof(found), &pos, "%sconf/instruments/%s",
+		       pos ? " or " : "", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (pos)
+		snprintf(out, len, "use %s (-c) or set currency", found);
+	else
+		snprintf(out, len, "use an instrument profile from conf/instruments/ (-c) "
+		         "or set currency");
+	return out;
+}
+
+/* A deprecated BRL alias: not beside its new name, not for another currency. */
+static int check_alias(struct load_ctx *x, const struct dm_config *c, yaml_node_t *root,
+                       const char *section, const char *name, const char *alias)
+{
+	yaml_node_t *sec = map_find(x, root, section, &x->mark);
+	yaml_mark_t m;
+
+	if (!map_find(x, sec, alias, &x->mark))
+		return 0;
+	key_pop(x, 0);
+	key_push_name(x, section, strlen(section));
+	key_push_name(x, alias, strlen(alias));
+	if (map_find(x, sec, name, &m))
+		return fail(x, "deprecated name of %s.%s, which is set too (line %zu): keep %s",
+		            section, name, m.line + 1, name);
+	if (strcmp(c->instrument.currency, "BRL"))
+		return fail(x, "is in BRL but instrument.currency is %s: use %s.%s in %s",
+		            c->instrument.currency, section, name, c->instrument.currency);
+	return 0;
+}
+
 /* Session times in order, the tick on the price grid, the tick value a
- * whole number of centavos; then instr_init and cal_init must agree. */
+ * whole number of nano-units of the currency, the fees in the
+ * instrument's currency; then instr_init and cal_init must agree. */
 static int check_instrument(struct load_ctx *x, const struct dm_config *c,
                             yaml_node_t *root)
 {
@@ -1552,12 +1682,50 @@ static int check_instrument(struct load_ctx *x, const struct dm_config *c,
 		            show_dec(in->tick_size_e6, d1), show_dec(grid, d2),
 		            in->price_decimals);
 	}
-	if ((__int128)in->tick_size_e6 * in->point_value_e6 %
-	    ((__int128)CFG_DEC_SCALE * CFG_DEC_SCALE / 100)) {
-		AT_INSTRUMENT(x, root, "point_value_brl", "tick_size");
-		return fail(x, "one tick is worth tick_size %s x point_value_brl %s, not a "
-		            "whole number of centavos", show_dec(in->tick_size_e6, d1),
-		            show_dec(in->point_value_e6, d2));
+	/* tick x point value is currency x 10^12; money is x 10^9 */
+	if ((__int128)in->tick_size_e6 * in->point_value_e6 % 1000 ||
+	    (__int128)in->tick_size_e6 * in->point_value_e6 / 1000 > INT64_MAX) {
+		AT_INSTRUMENT(x, root, "point_value", "point_value_brl", "tick_size");
+		return fail(x, "one tick of one lot is worth tick_size %s x point_value %s "
+		            "%s, not a whole number of 10^-9 %s (the money unit) or too "
+		            "large", show_dec(in->tick_size_e6, d1),
+		            show_dec(in->point_value_e6, d2), in->currency, in->currency);
+	}
+	if (check_alias(x, c, root, "instrument", "point_value", "point_value_brl") ||
+	    check_alias(x, c, root, "venue", "fee_per_lot", "fee_per_contract_brl"))
+		return -DM_ECONFIG;
+	if (strcmp(c->venue.currency, in->currency)) {
+		char hint[256];
+		yaml_node_t *v = map_find(x, root, "venue", &x->mark);
+
+		if (map_find(x, v, "currency", &x->mark)) {
+			key_pop(x, 0);
+			key_push_name(x, "venue.currency", strlen("venue.currency"));
+		} else {
+			AT_INSTRUMENT(x, root, "currency", "symbol");
+		}
+		return fail(x, "the venue's fees are in %s (venue.currency) but the instrument "
+		            "%s trades in %s (instrument.currency): %s (venue.currency and "
+		            "venue.fee_per_lot in %s)", c->venue.currency, in->symbol,
+		            in->currency, profile_hint(in->symbol, hint, sizeof(hint)),
+		            in->currency);
+	}
+	/* the built-in fee is a BRL amount: another currency needs its own */
+	if (strcmp(c->venue.currency, "BRL")) {
+		yaml_node_t *v = map_find(x, root, "venue", &x->mark);
+		yaml_mark_t m;
+
+		if (!map_find(x, v, "fee_per_lot", &m)) {
+			if (map_find(x, v, "currency", &x->mark)) {
+				key_pop(x, 0);
+				key_push_name(x, "venue.currency", strlen("venue.currency"));
+			} else {
+				AT_INSTRUMENT(x, root, "currency", "symbol");
+			}
+			return fail(x, "the fees are in %s but venue.fee_per_lot is not set: its "
+			            "default is a BRL amount; set venue.fee_per_lot in %s (0 for "
+			            "none)", c->venue.currency, c->venue.currency);
+		}
 	}
 	if (instr_init(&instr, in) || cal_init(&cal, in)) {
 		AT_INSTRUMENT(x, root, "symbol");
@@ -1718,6 +1886,53 @@ static int check_single_document(struct load_ctx *x, yaml_parser_t *p, FILE *f)
 	return rc;
 }
 
+/*
+ * Every relative path the file sets is taken from the file's directory:
+ * store it joined to that directory made absolute, so that config_resolve
+ * only ever resolves defaults (against conf/).
+ */
+static int absolute_paths(struct load_ctx *x, struct dm_config *c, yaml_node_t *root)
+{
+	static const struct { const char *section, *key; size_t off, size; } paths[] = {
+		{ "strategy", "model", offsetof(struct dm_config, strategy.model),
+		  FIELD_SIZE(struct dm_config, strategy.model) },
+		{ "risk", "limits", offsetof(struct dm_config, risk.limits),
+		  FIELD_SIZE(struct dm_config, risk.limits) },
+		{ "venue", "latency_file", offsetof(struct dm_config, venue.latency_file),
+		  FIELD_SIZE(struct dm_config, venue.latency_file) },
+	};
+	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
+	int have_dir = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		char *field = (char *)c + paths[i].off;
+		yaml_node_t *sec = map_find(x, root, paths[i].section, &x->mark);
+
+		if (!map_find(x, sec, paths[i].key, &x->mark) || field[0] == '\0' ||
+		    field[0] == '/')
+			continue;
+		key_pop(x, 0);
+		key_push_name(x, paths[i].section, strlen(paths[i].section));
+		key_push_name(x, paths[i].key, strlen(paths[i].key));
+		if (!have_dir) {
+			if (!realpath(x->path, dir))
+				return fail(x, "cannot find the file's directory: %s",
+				            strerror(errno));
+			slash = strrchr(dir, '/');
+			slash[slash == dir] = '\0';   /* "/x.yaml" -> "/" */
+			have_dir = 1;
+		}
+		snprintf(joined, sizeof(joined), "%s%s%s", dir,
+		         dir[1] ? "/" : "", field);
+		if (strlen(joined) >= paths[i].size)
+			return fail(x, "'%s' taken from the file's directory is %zu bytes "
+			            "long (at most %zu)", field, strlen(joined),
+			            paths[i].size - 1);
+		strcpy(field, joined);
+	}
+	return 0;
+}
+
 static int load_document(struct load_ctx *x, struct dm_config *c,
                          yaml_parser_t *p, FILE *f)
 {
@@ -1732,6 +1947,8 @@ static int load_document(struct load_ctx *x, struct dm_config *c,
 	rc = root ? load_map(x, root, root_keys, (char *)c, NULL) : 0;
 	if (!rc)
 		rc = cross_check(x, c);
+	if (!rc && root)
+		rc = absolute_paths(x, c, root);
 	if (!rc)
 		rc = check_single_document(x, p, f);
 	yaml_document_delete(&doc);
@@ -1771,17 +1988,34 @@ close_file:
 
 /* ------------------------------------------------------------ risk limits */
 
-/* reducing_at below the daily loss; then risk_cfg_check must agree. */
+/* What config_load_risk_for expects of the limits file. */
+struct risk_want {
+	const char *currency, *symbol, *config;
+};
+
+/* reducing_at below the daily loss; then risk_cfg_check must agree; the
+ * currency, when x->arg says which, is the instrument's. */
 static int check_risk(struct load_ctx *x, const struct risk_cfg *r)
 {
 	yaml_node_t *root = yaml_document_get_root_node(x->doc);
+	const struct risk_want *want = x->arg;
 	const char *field = NULL;
+	char hint[256];
 
-	if (r->reducing_at_brl_e6 && r->reducing_at_brl_e6 >= r->daily_loss_brl_e6) {
-		map_find(x, root, "reducing_at_loss_brl", &x->mark);
+	if (r->reducing_at_e6 && r->reducing_at_e6 >= r->daily_loss_e6) {
+		map_find(x, root, "reducing_at_loss", &x->mark);
 		key_pop(x, 0);
-		key_push_name(x, "reducing_at_loss_brl", strlen("reducing_at_loss_brl"));
-		return fail(x, "must be below daily_loss_brl (or 0 = never)");
+		key_push_name(x, "reducing_at_loss", strlen("reducing_at_loss"));
+		return fail(x, "must be below daily_loss (or 0 = never)");
+	}
+	if (want && strcmp(r->currency, want->currency)) {
+		map_find(x, root, "currency", &x->mark);
+		key_pop(x, 0);
+		key_push_name(x, "currency", strlen("currency"));
+		return fail(x, "the limits are in %s but the instrument %s of %s trades in %s: "
+		            "%s (risk.limits naming limits in %s)", r->currency, want->symbol,
+		            want->config, want->currency,
+		            profile_hint(want->symbol, hint, sizeof(hint)), want->currency);
 	}
 	if (risk_cfg_check(r, &field) < 0) {
 		if (field)
@@ -1803,9 +2037,10 @@ static int check_risk(struct load_ctx *x, const struct risk_cfg *r)
 static int load_table_file(const char *path, const char *what, const struct cfg_key *tab,
                            void *dst, const char *empty,
                            int (*check)(struct load_ctx *x, const void *dst),
-                           char *err, size_t errlen)
+                           const void *arg, char *err, size_t errlen)
 {
-	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen };
+	struct load_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen,
+	                      .arg = arg };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
@@ -1855,7 +2090,8 @@ static int check_risk_file(struct load_ctx *x, const void *dst)
 	return check_risk(x, dst);
 }
 
-int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+static int load_risk(struct risk_cfg *r, const char *path, const struct risk_want *want,
+                     char *err, size_t errlen)
 {
 	struct risk_cfg tmp;
 	int rc;
@@ -1863,9 +2099,116 @@ int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t err
 	memset(&tmp, 0, sizeof(tmp));
 	rc = load_table_file(path, "risk limits", risk_root_keys, &tmp,
 	                     "empty file: every risk limit must be set", check_risk_file,
-	                     err, errlen);
+	                     want, err, errlen);
 	if (!rc)
 		*r = tmp;
+	return rc;
+}
+
+int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+{
+	return load_risk(r, path, NULL, err, errlen);
+}
+
+/* "conf/x.yaml" or, for the built-in defaults, what they stand for. */
+static const char *config_name(const struct dm_config *c)
+{
+	return c->path[0] ? c->path : "the built-in defaults (conf/default.yaml)";
+}
+
+/* Resolve the path in key (a path setting of c) or say why not. */
+static int resolve_key(const struct dm_config *c, const char *key, const char *val,
+                       char *out, size_t len, char *err, size_t errlen)
+{
+	int rc = config_resolve(c, val, out, len);
+
+	if (rc && err && errlen)
+		snprintf(err, errlen, "%s: key '%s': '%s' %s", config_name(c), key, val,
+		         rc == -ENOENT ? "is relative to conf/, and no conf/ directory with a "
+		         "default.yaml was found (set DM_CONF_DIR)" : "is too long once resolved");
+	return rc ? -DM_ECONFIG : 0;
+}
+
+int config_load_risk_for(const struct dm_config *c, struct risk_cfg *r, char *path,
+                         size_t pathlen, char *err, size_t errlen)
+{
+	const struct risk_want want = { c->instrument.currency, c->instrument.symbol,
+	                                config_name(c) };
+	char p[PATH_MAX];
+	int rc = resolve_key(c, "risk.limits", c->risk.limits, p, sizeof(p), err, errlen);
+
+	if (rc)
+		return rc;
+	if (path && pathlen)
+		snprintf(path, pathlen, "%s", p);
+	return load_risk(r, p, &want, err, errlen);
+}
+
+/* Line and column of section.key in the configuration file, when it sets it. */
+static int key_mark(const char *path, const char *section, const char *key, yaml_mark_t *m)
+{
+	struct load_ctx x = { .path = path };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int found = 0;
+	FILE *f;
+
+	if (!path[0] || !(f = fopen(path, "rb")))
+		return 0;
+	if (yaml_parser_initialize(&parser)) {
+		yaml_parser_set_input_file(&parser, f);
+		if (yaml_parser_load(&parser, &doc)) {
+			x.doc = &doc;
+			found = map_find(&x, map_find(&x, yaml_document_get_root_node(&doc),
+			                               section, m), key, m) != NULL;
+			yaml_document_delete(&doc);
+		}
+		yaml_parser_delete(&parser);
+	}
+	fclose(f);
+	return found;
+}
+
+/* A path setting that must name a readable file, when set. */
+static int check_file_key(const struct dm_config *c, const char *section, const char *key,
+                          const char *val, const char *fix, char *err, size_t errlen)
+{
+	char p[PATH_MAX], dotted[64], where[PATH_MAX + 64];
+	yaml_mark_t m;
+	int rc, e;
+
+	if (!val[0])
+		return 0;
+	snprintf(dotted, sizeof(dotted), "%s.%s", section, key);
+	rc = resolve_key(c, dotted, val, p, sizeof(p), err, errlen);
+	errno = 0;
+	if (rc || readable(p))
+		return rc;
+	e = errno;
+	if (key_mark(c->path, section, key, &m))
+		snprintf(where, sizeof(where), "%s:%zu:%zu", c->path, m.line + 1, m.column + 1);
+	else
+		snprintf(where, sizeof(where), "%s", config_name(c));
+	if (err && errlen)
+		snprintf(err, errlen, "%s: key '%s': cannot read '%s': %s (%s)", where, dotted, p,
+		         e ? strerror(e) : "not a regular file", fix);
+	return -DM_ECONFIG;
+}
+
+int config_check_files(const struct dm_config *c, struct risk_cfg *r, char *err,
+                       size_t errlen)
+{
+	struct risk_cfg tmp;
+	int rc = config_load_risk_for(c, r ? r : &tmp, NULL, 0, err, errlen);
+
+	if (!rc)
+		rc = check_file_key(c, "strategy", "model", c->strategy.model,
+		                    "train one with `make model` or dm-train, or set "
+		                    "strategy.model: \"\" for the primary rule alone", err, errlen);
+	if (!rc)
+		rc = check_file_key(c, "venue", "latency_file", c->venue.latency_file,
+		                    "or set venue.latency_file: \"\" for the constant latencies",
+		                    err, errlen);
 	return rc;
 }
 
@@ -1889,7 +2232,7 @@ int model_params_load(const char *path, struct model_params *p, char *err, size_
 {
 	struct model_params tmp = *p;
 	int rc = load_table_file(path, "model configuration", model_keys, &tmp, NULL,
-	                         check_model_file, err, errlen);
+	                         check_model_file, NULL, err, errlen);
 
 	if (!rc)
 		*p = tmp;

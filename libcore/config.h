@@ -5,8 +5,21 @@
  * One YAML file (conf/default.yaml documents every key) is read once at
  * start-up into a plain struct dm_config; nothing reads YAML afterwards.
  * Loading starts from the built-in defaults, which equal conf/default.yaml,
- * and the file overrides only the keys it sets — except `rings:`, which,
- * when present, replaces the whole default ring list.
+ * and the file (a site file) overrides only the keys it sets — except
+ * `rings:`, which, when present, replaces the whole default ring list.
+ *
+ * Paths (strategy.model, risk.limits, venue.latency_file).  A relative path
+ * the file sets is taken from that file's directory: config_load stores it
+ * joined to the file's absolute directory.  A path the file leaves alone
+ * keeps its default, which is relative to the project's conf/ directory
+ * (config_conf_dir), exactly as in conf/default.yaml; config_resolve does
+ * that join.  So a site file anywhere that sets only strategy.model still
+ * gets conf/risk.yaml as its risk limits.
+ *
+ * Money is in the instrument's currency (instrument.currency): the venue's
+ * fees (venue.currency) and the risk limits file (its `currency:` key)
+ * state theirs, and one that differs from the instrument's is refused at
+ * load, never applied.
  *
  * All functions here may allocate (libyaml does) and read files; call them
  * from start-up code or tools, never from a do_work loop.  They keep no
@@ -58,6 +71,7 @@ struct cfg_ring {
 };
 
 #define CFG_SYMBOL_MAX   8        /* symbol root buffer: 1..7 letters A-Z */
+#define CFG_CURRENCY_MAX 8        /* currency code buffer: 1..7 letters A-Z */
 #define CFG_MONTHS_MAX   13       /* contract month letters buffer: 1..12 */
 #define CFG_HOLIDAYS_MAX 64       /* entries of instrument.holidays_extra */
 #define CFG_DEC_SCALE    1000000  /* decimal keys are stored as value x 10^6 */
@@ -74,8 +88,13 @@ struct cfg_instrument {
 	                                     * in month order; default "GJMQVZ" */
 	int64_t  tick_size_e6;              /* tick, points x 10^6; default
 	                                     * 5000000 (5 points) */
-	int64_t  point_value_e6;            /* BRL per point per contract x 10^6;
-	                                     * default 200000 (R$ 0.20) */
+	int64_t  point_value_e6;            /* currency per 1.0 price unit per lot
+	                                     * x 10^6; default 200000 (R$ 0.20);
+	                                     * YAML point_value (point_value_brl,
+	                                     * deprecated, when currency is BRL) */
+	int64_t  lot_size_e6;               /* one lot in the instrument's size
+	                                     * unit x 10^6; default 1000000 (1) */
+	char     currency[CFG_CURRENCY_MAX]; /* of every money amount; default "BRL" */
 	uint32_t price_decimals;            /* decimals of a price in points;
 	                                     * default 0, 0..6 */
 	int32_t  utc_offset_min;            /* local = UTC + this, minutes;
@@ -162,8 +181,7 @@ struct cfg_quality {
 /* The ML agent's strategy (YAML: strategy:). */
 struct cfg_strategy {
 	char     model[256];         /* XGBoost model file; "" = primary rule only;
-	                              * relative paths are taken from the config
-	                              * file's directory; default
+	                              * see Paths above; default
 	                              * "../build/model/default.json" */
 	char     primary_feature[32];/* feature name giving the side (docs/features.md);
 	                              * default "imb_1" */
@@ -195,14 +213,18 @@ struct cfg_venue {
 	uint32_t pad;
 	char     latency_file[256];  /* measured "entry_us response_us" per line,
 	                              * cycled; "" = the constants above; default "" */
-	int64_t  fee_per_contract_e6;/* BRL per contract per fill x 10^6; default 0.2561 */
+	int64_t  fee_per_lot_e6;     /* currency per lot per fill x 10^6; default
+	                              * 0.2561; YAML fee_per_lot
+	                              * (fee_per_contract_brl, deprecated, when
+	                              * currency is BRL) */
+	char     currency[CFG_CURRENCY_MAX]; /* the fee's currency; must equal
+	                              * instrument.currency; default "BRL" */
 };
 
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */
 struct cfg_risk_ref {
-	char     limits[256];        /* path of the limits file; relative paths are
-	                              * taken from the config file's directory;
-	                              * default "risk.yaml" */
+	char     limits[256];        /* path of the limits file (see Paths above);
+	                              * default "risk.yaml" (conf/risk.yaml) */
 };
 
 struct dm_config {
@@ -244,21 +266,55 @@ void config_defaults(struct dm_config *c);
 int config_load(struct dm_config *c, const char *path, char *err, size_t errlen);
 
 /*
- * A path named in the configuration, resolved: absolute stays, relative is
- * taken from the directory of c->path (the working directory for built-in
- * defaults).  0, or -ENAMETOOLONG.
+ * A path named in the configuration, resolved: absolute stays ("" too); a
+ * relative one is a default (config_load made every relative path a file
+ * sets absolute), taken from the project's conf/ directory
+ * (config_conf_dir).  0, -ENAMETOOLONG, or -ENOENT when no conf/ directory
+ * is found.  c is unused but names whose path it is.  Start-up code.
  */
 int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len);
+
+/*
+ * The project's conf/ directory, the one holding the built-in default file
+ * conf/default.yaml: $DM_CONF_DIR if set and not empty; else the nearest
+ * conf/ with a default.yaml above the running executable
+ * (/proc/self/exe: build/bin/dm-x -> build/bin/../../conf); else ./conf if
+ * it has a default.yaml.  Absolute unless DM_CONF_DIR is relative.
+ * 0, -ENOENT (none found) or -ENAMETOOLONG.  Reads the file system.
+ */
+int config_conf_dir(char *out, size_t len);
 
 struct risk_cfg; /* libcore/risk/risk.h */
 
 /*
  * Load the risk limits file (conf/risk.yaml documents every key) into r.
- * Every limit is required: a missing one, an unknown key, a wrong type or
- * a value out of range (a negative size, say) is refused with the file,
- * line, column and key, as config_load does, and r is left unchanged.
+ * Every limit is required, its `currency` too: a missing one, an unknown
+ * key, a wrong type or a value out of range (a negative size, say) is
+ * refused with the file, line, column and key, as config_load does, and r
+ * is left unchanged.  The currency is not compared with anything here:
+ * config_load_risk_for does that.
  */
 int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen);
+
+/*
+ * Load the risk limits file c names (risk.limits, resolved by
+ * config_resolve) as config_load_risk does, then refuse limits whose
+ * currency differs from c->instrument.currency, with a message naming
+ * both and the fix (the instrument profile under conf/instruments/, or
+ * set currency).  If path is not NULL the resolved path is written there.
+ * 0 or -DM_ECONFIG.  Start-up code and tools.
+ */
+int config_load_risk_for(const struct dm_config *c, struct risk_cfg *r, char *path,
+                         size_t pathlen, char *err, size_t errlen);
+
+/*
+ * Everything a run needs beyond config_load, checked before any process
+ * starts: the risk limits (config_load_risk_for, into r when r is not
+ * NULL), and that strategy.model and venue.latency_file, when set, name
+ * readable files.  0 or -DM_ECONFIG with one line in err.  Tools.
+ */
+int config_check_files(const struct dm_config *c, struct risk_cfg *r, char *err,
+                       size_t errlen);
 
 /* Index of the ring called name in c->ring[], or -1. */
 int config_ring_find(const struct dm_config *c, const char *name);

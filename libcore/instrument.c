@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define MAX_DECIMALS 6
-#define CENTS_E6     10000 /* BRL x 10^6 per centavo */
+/* tick_size_e6 x point_value_e6 is currency x 10^12; money is x 10^9 */
+#define E12_PER_E9   1000
 
 static int64_t pow10_i64(uint32_t e)
 {
@@ -20,31 +21,54 @@ static int64_t pow10_i64(uint32_t e)
 	return v;
 }
 
+static int currency_ok(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	return n > 0 && n < size && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+}
+
 int instr_init(struct instrument *in, const struct cfg_instrument *c)
 {
-	const __int128 e12_per_cent = (__int128)CENTS_E6 * CFG_DEC_SCALE;
 	int64_t down;
 	__int128 prod;
 
 	memset(in, 0, sizeof(*in));
 	if (c->price_decimals > MAX_DECIMALS || c->tick_size_e6 <= 0 ||
-	    c->point_value_e6 <= 0 || !memchr(c->symbol, '\0', sizeof(c->symbol)))
+	    c->point_value_e6 <= 0 || c->lot_size_e6 <= 0 ||
+	    !memchr(c->symbol, '\0', sizeof(c->symbol)) ||
+	    !currency_ok(c->currency, sizeof(c->currency)))
 		return -EINVAL;
 	/* tick_size_e6 holds 6 decimals; the price grid keeps price_decimals. */
 	down = pow10_i64(MAX_DECIMALS - c->price_decimals);
 	if (c->tick_size_e6 % down)
 		return -EINVAL;
-	/* tick value in BRL x 10^12 = tick_size_e6 x point_value_e6 */
+	/* tick value in currency x 10^12 = tick_size_e6 x point_value_e6 */
 	prod = (__int128)c->tick_size_e6 * c->point_value_e6;
-	if (prod % e12_per_cent || prod / e12_per_cent > INT64_MAX)
+	if (prod % E12_PER_E9 || prod / E12_PER_E9 > INT64_MAX)
 		return -EINVAL;
 	memcpy(in->symbol, c->symbol, sizeof(in->symbol));
+	memcpy(in->currency, c->currency, sizeof(in->currency));
 	in->price_decimals = c->price_decimals;
 	in->pts_scale = pow10_i64(c->price_decimals);
 	in->tick_pts = c->tick_size_e6 / down;
-	in->tick_value_cents = (int64_t)(prod / e12_per_cent);
+	in->tick_value_e9 = (int64_t)(prod / E12_PER_E9);
 	in->point_value_e6 = c->point_value_e6;
+	in->lot_size_e6 = c->lot_size_e6;
 	return 0;
+}
+
+int instr_money_format(int64_t e9, char *buf, size_t len)
+{
+	uint64_t mag = e9 < 0 ? 0 - (uint64_t)e9 : (uint64_t)e9;
+	uint64_t frac = mag % (uint64_t)INSTR_MONEY_SCALE;
+	char digits[16];
+	int n = snprintf(digits, sizeof(digits), "%09" PRIu64, frac);
+
+	while (n > 2 && digits[n - 1] == '0')
+		digits[--n] = '\0';
+	return snprintf(buf, len, "%s%" PRIu64 ".%s", e9 < 0 ? "-" : "",
+	                mag / (uint64_t)INSTR_MONEY_SCALE, digits);
 }
 
 int instr_pts_parse(const struct instrument *in, const char *s, size_t n, int64_t *pts)

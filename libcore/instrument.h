@@ -1,5 +1,6 @@
 /*
- * instrument.h — prices, ticks and money of the traded contract (WIN).
+ * instrument.h — prices, ticks and money of the traded instrument (WIN,
+ * AAPL, BTCUSDT...).
  *
  * Design note: three integer units, no floating point.
  *
@@ -10,10 +11,17 @@
  *   ticks        dm_ticks_t, the unit of every price inside DreamMaker:
  *                scaled points / tick_pts (WIN: 108400 points = 21680
  *                ticks).  Only prices on the tick grid convert exactly.
- *   centavos     money, int64_t BRL x 100.  tick_value_cents is what one
- *                tick is worth per contract (WIN: 5 points x R$ 0.20 =
- *                R$ 1.00 = 100); the configuration is refused unless it is
- *                a whole number of centavos, so P&L is exact.
+ *   money        int64_t nano-units of the instrument's currency
+ *                (currency x 10^9, names end in _e9), the one money unit of
+ *                the trading path: risk P&L and limits, fees, fills.
+ *                tick_value_e9 is what one tick is worth per lot, tick_size
+ *                x point_value (WIN: 5 points x R$ 0.20 = R$ 1.00 = 10^9;
+ *                AAPL: 0.01 x 1 USD = 10^7; BTCUSDT spot: 0.01 x 0.00001
+ *                USDT = 100; USD-M: 0.1 x 0.001 USDT = 10^5).  A
+ *                configuration whose tick value is not a whole number of
+ *                nano-units is refused, so P&L is exact; int64 holds
+ *                +-9.2 x 10^9 currency units and every product is
+ *                overflow-checked.
  *
  * Rounding (enum instr_round) is exact integer arithmetic on the floor
  * quotient, also for negative values (price differences):
@@ -39,19 +47,28 @@
 
 struct instrument {
 	char     symbol[CFG_SYMBOL_MAX];  /* contract code root, "WIN" */
+	char     currency[CFG_CURRENCY_MAX]; /* of every money amount, "BRL" */
 	uint32_t price_decimals;          /* decimals of a price in points, 0..6 */
+	uint32_t pad;
 	int64_t  pts_scale;               /* 10^price_decimals scaled points per point */
 	int64_t  tick_pts;                /* tick size, scaled points, > 0; WIN 5 */
-	int64_t  tick_value_cents;        /* BRL centavos per tick per contract, > 0; WIN 100 */
-	int64_t  point_value_e6;          /* BRL per point per contract x 10^6; WIN 200000 */
+	int64_t  tick_value_e9;           /* currency x 10^9 per tick per lot, > 0;
+	                                   * WIN 1000000000 (R$ 1.00) */
+	int64_t  point_value_e6;          /* currency per point per lot x 10^6; WIN 200000 */
+	int64_t  lot_size_e6;             /* one lot in the instrument's size unit
+	                                   * x 10^6 (contracts, shares, BTC); WIN 1000000 */
 };
+
+#define INSTR_MONEY_SCALE 1000000000LL /* money unit: currency x 10^9 */
 
 enum instr_round { INSTR_EXACT, INSTR_FLOOR, INSTR_CEIL, INSTR_NEAREST };
 
 /*
  * Fill in from the instrument section of the configuration.  Returns 0, or
  * -EINVAL when the tick size is not positive or not a whole number of
- * scaled points, the tick value is not a whole number of centavos, or
+ * scaled points, the tick value (tick_size x point_value) is not a whole
+ * number of nano-units of the currency or exceeds int64, the lot size is
+ * not positive, the currency is not 1 to 7 capital letters, or
  * price_decimals > 6 (in is then unspecified).  Start-up code; no
  * allocation.
  */
@@ -100,53 +117,61 @@ static inline int instr_ticks_to_pts(const struct instrument *in, dm_ticks_t tic
 	return __builtin_mul_overflow(ticks, in->tick_pts, pts) ? -ERANGE : 0;
 }
 
-/* What a move of ticks is worth for one contract, in centavos.  Returns 0
+/* What a move of ticks is worth for one lot, currency x 10^9.  Returns 0
  * or -ERANGE. */
-static inline int instr_ticks_to_cents(const struct instrument *in, dm_ticks_t ticks,
-                                       int64_t *cents)
+static inline int instr_ticks_to_money(const struct instrument *in, dm_ticks_t ticks,
+                                       int64_t *e9)
 {
-	return __builtin_mul_overflow(ticks, in->tick_value_cents, cents) ? -ERANGE : 0;
+	return __builtin_mul_overflow(ticks, in->tick_value_e9, e9) ? -ERANGE : 0;
 }
 
 /*
- * P&L in centavos of qty contracts (> 0 long, < 0 short) opened at entry
+ * P&L, currency x 10^9, of qty lots (> 0 long, < 0 short) opened at entry
  * and marked (or closed) at mark, both in ticks:
- *   qty * (mark - entry) * tick_value_cents.
+ *   qty * (mark - entry) * tick_value_e9.
  * Returns 0 or -ERANGE.
  */
-static inline int instr_pnl_cents(const struct instrument *in, dm_qty_t qty,
-                                  dm_ticks_t entry, dm_ticks_t mark, int64_t *cents)
+static inline int instr_pnl_e9(const struct instrument *in, dm_qty_t qty,
+                               dm_ticks_t entry, dm_ticks_t mark, int64_t *e9)
 {
 	int64_t move, v;
 
 	if (__builtin_sub_overflow(mark, entry, &move) ||
 	    __builtin_mul_overflow(move, qty, &v) ||
-	    __builtin_mul_overflow(v, in->tick_value_cents, &v))
+	    __builtin_mul_overflow(v, in->tick_value_e9, &v))
 		return -ERANGE;
-	*cents = v;
+	*e9 = v;
 	return 0;
 }
 
 /*
- * Total P&L (realised + open) in centavos of a position built from many
- * fills, marked at mark:  (qty * mark - cost_ticks) * tick_value_cents,
+ * Total P&L (realised + open), currency x 10^9, of a position built from
+ * many fills, marked at mark:  (qty * mark - cost_ticks) * tick_value_e9,
  * where qty is the net signed position and cost_ticks the sum over every
  * fill of signed fill qty x fill price in ticks (buys +, sells -).  A flat
  * position (qty 0) gives the realised P&L.  Returns 0 or -ERANGE.
  */
-static inline int instr_position_pnl_cents(const struct instrument *in, dm_qty_t qty,
-                                           int64_t cost_ticks, dm_ticks_t mark,
-                                           int64_t *cents)
+static inline int instr_position_pnl_e9(const struct instrument *in, dm_qty_t qty,
+                                        int64_t cost_ticks, dm_ticks_t mark,
+                                        int64_t *e9)
 {
 	int64_t v;
 
 	if (__builtin_mul_overflow(qty, mark, &v) ||
 	    __builtin_sub_overflow(v, cost_ticks, &v) ||
-	    __builtin_mul_overflow(v, in->tick_value_cents, &v))
+	    __builtin_mul_overflow(v, in->tick_value_e9, &v))
 		return -ERANGE;
-	*cents = v;
+	*e9 = v;
 	return 0;
 }
+
+/*
+ * Write money (currency x 10^9) as an exact decimal with at least two
+ * decimals and no trailing zeros beyond them: 1500000000 -> "1.50",
+ * -100 -> "-0.0000001".  Returns what snprintf returns.  Any thread; no
+ * allocation.
+ */
+int instr_money_format(int64_t e9, char *buf, size_t len);
 
 /*
  * Parse exactly n bytes of a decimal price in points ("108400", "108400.0",

@@ -209,7 +209,7 @@ struct msg_exec_report {
 	uint8_t  status;          /* enum exec_status */
 	int8_t   side;
 	uint16_t reason;          /* reject reason code */
-	int64_t  fee_mbrl;        /* fees of this fill in milli-BRL */
+	int64_t  fee_e9;          /* fees of this fill, instrument currency x 10^9 */
 	int64_t  venue_ns;        /* venue time of the event */
 	uint64_t decision_id;     /* the decision behind the order (execution
 	                           * fills it; 0 from a venue) */
@@ -223,9 +223,9 @@ struct msg_position {
 	int64_t  position;       /* signed contracts */
 	int64_t  mark_px;        /* ticks */
 	double   avg_px;         /* ticks, of the open position */
-	double   realized_brl;
-	double   unrealized_brl;
-	double   fees_brl;
+	int64_t  realized_e9;    /* money: instrument currency x 10^9 */
+	int64_t  unrealized_e9;
+	int64_t  fees_e9;
 	uint32_t instrument;
 	uint32_t trading_state;  /* ACTIVE / REDUCING / HALTED */
 	uint32_t flags;          /* POS_F_* */

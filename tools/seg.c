@@ -6,8 +6,14 @@
  *   dm-seg create [-c CONF] [--name SEG]
  *   dm-seg check  [-c CONF] [--name SEG]
  *   dm-seg remove [-c CONF] [--name SEG] [--force]
+ *   dm-seg config [-c CONF] [--json]
+ *
+ * `config` is the check the supervisor makes before it generates or
+ * converts any data: the configuration, its risk limits file (and their
+ * currency) and the model file; it prints the instrument.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +21,10 @@
 
 #include "agents/rt/agents.h"
 #include "agents/rt/topology.h"
+#include "libcore/cli.h"
 #include "libcore/config.h"
+#include "libcore/instrument.h"
+#include "libcore/risk/risk.h"
 
 #define DEFAULT_CONF "conf/default.yaml"
 
@@ -23,17 +32,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
+		"       dm-seg config [-c CONF] [--json]\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
 		"           crashed run left it\n"
 		"  check    attach and validate (magic, version, layout, size, owner)\n"
 		"  remove   unlink a segment nobody uses; --force also a live one\n"
+		"  config   load and check CONF, its risk limits file (currency too) and\n"
+		"           its model file, then print the instrument; --json: one object\n"
+		"           {config, instrument:{symbol,tick,lot,currency,point_value},\n"
+		"           risk_currency, fee_currency, risk_limits, model}\n"
 		"\n"
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
 		"  -f, --force        remove even if processes still use it\n"
+		"      --json         config: the machine summary on stdout\n"
 		"  -h, --help         this text\n"
+		"      --version      the release and layout words\n"
 		"\n"
 		"exit: 0 ok, 1 runtime failure, 2 bad usage or configuration\n",
 		DEFAULT_CONF);
@@ -97,6 +113,62 @@ static int cmd_create(const struct dm_config *c, const char *name)
 	return 0;
 }
 
+/* A K_DEC value (x 10^6) as the shortest decimal: "0.01", "5". */
+static const char *dec_e6(int64_t v, char out[32])
+{
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int n = snprintf(out, 32, "%s%llu.%06llu", v < 0 ? "-" : "",
+			 (unsigned long long)(mag / CFG_DEC_SCALE),
+			 (unsigned long long)(mag % CFG_DEC_SCALE));
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+	return out;
+}
+
+static int cmd_config(const struct dm_config *c, int json)
+{
+	struct risk_cfg limits;
+	char err[1024], risk_path[1024], model[1024] = "", tick[32], lot[32], pv[32], fee[32];
+	if (config_load_risk_for(c, &limits, risk_path, sizeof(risk_path), err, sizeof(err)) ||
+	    config_check_files(c, &limits, err, sizeof(err))) {
+		fprintf(stderr, "dm-seg: %s\n", err);
+		return 2;
+	}
+	if (c->strategy.model[0] && config_resolve(c, c->strategy.model, model, sizeof(model)))
+		model[0] = '\0';
+	const struct cfg_instrument *in = &c->instrument;
+	dec_e6(in->tick_size_e6, tick);
+	dec_e6(in->lot_size_e6, lot);
+	dec_e6(in->point_value_e6, pv);
+	dec_e6(c->venue.fee_per_lot_e6, fee);
+	if (json) {
+		json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s}",
+			"config", c->path,
+			"instrument", "symbol", in->symbol, "tick", tick, "lot", lot,
+				"currency", in->currency,
+				"point_value", (double)in->point_value_e6 / CFG_DEC_SCALE,
+			"risk_currency", limits.currency, "fee_currency", c->venue.currency,
+			"fee_per_lot", fee, "risk_limits", risk_path, "model", model);
+		if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0) {
+			json_decref(o);
+			fprintf(stderr, "dm-seg: cannot write the summary\n");
+			return 1;
+		}
+		putchar('\n');
+		json_decref(o);
+		return 0;
+	}
+	printf("config      %s\n", c->path);
+	printf("instrument  %s, tick %s, lot %s, %s, point value %s %s per price unit per lot\n",
+	       in->symbol, tick, lot, in->currency, pv, in->currency);
+	printf("risk        %s (limits in %s)\n", risk_path, limits.currency);
+	printf("fees        %s %s per lot per fill\n", fee, c->venue.currency);
+	printf("model       %s\n", model[0] ? model : "(none: primary rule alone)");
+	return 0;
+}
+
 static int cmd_check(const char *name)
 {
 	struct seg s;
@@ -139,18 +211,24 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *conf = DEFAULT_CONF, *name = NULL;
-	int force = 0, c;
-	while ((c = getopt_long(argc, argv, "c:n:fh", opts, NULL)) != -1) {
+	int force = 0, json = 0, c;
+	cli_set_prog("dm-seg");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:n:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
 		case 'n': name = optarg; break;
 		case 'f': force = 1; break;
+		case 'j': json = 1; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': return cli_version();
+		default: return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1) {
@@ -170,6 +248,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dm-seg: segment name '%s': expected /NAME\n", name);
 		return 2;
 	}
+	if (strcmp(cmd, "config") == 0)
+		return cmd_config(&cfg, json);
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(&cfg, name);
 	if (strcmp(cmd, "check") == 0)

@@ -292,7 +292,7 @@ static int coord_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	if ((int)in == c->in_pos && m->type == MSG_POSITION) {
 		const struct msg_position *p = (const struct msg_position *)m;
 		st->position = p->position;
-		st->realized_brl = p->realized_brl;
+		st->realized_e9 = p->realized_e9;
 		if ((p->flags & POS_F_FLATTEN) && p->flatten_qty)
 			return flatten(rt, c, st, p);
 		return 0;

@@ -435,7 +435,7 @@ static int venue_config(struct rt *rt, struct venue_cfg *v)
 	v->feed_latency_us = cv->feed_latency_us;
 	v->entry_latency_us = cv->entry_latency_us;
 	v->response_latency_us = cv->response_latency_us;
-	v->fee_per_contract_brl_e6 = cv->fee_per_contract_e6;
+	v->fee_per_lot_e6 = cv->fee_per_lot_e6;
 	if (cv->latency_file[0] &&
 	    config_resolve(&rt->cfg, cv->latency_file, v->latency_file,
 			   sizeof(v->latency_file)) < 0) {

@@ -65,9 +65,9 @@ static void send_position(struct rt *rt, struct risk_ctx *c, struct ag_risk_stat
 	p.position = rs->position;
 	p.mark_px = rs->mid_x2 / 2;
 	p.avg_px = risk_avg_px(rs);
-	p.realized_brl = (double)pnl.realized_mbrl / 1000.0;
-	p.unrealized_brl = (double)pnl.unrealized_mbrl / 1000.0;
-	p.fees_brl = (double)pnl.fees_mbrl / 1000.0;
+	p.realized_e9 = pnl.realized_e9;
+	p.unrealized_e9 = pnl.unrealized_e9;
+	p.fees_e9 = pnl.fees_e9;
 	p.instrument = c->instrument;
 	p.trading_state = rs->state;
 	if (st->flatten && rs->killed) {
@@ -201,7 +201,7 @@ static void on_report(struct rt *rt, struct risk_ctx *c, struct ag_risk_state *s
 		st->rs[cur ^ 1] = st->rs[cur];
 		struct risk_fill f = { .exec_id = r->exec_id, .client_order_id = id,
 				       .px = r->last_px, .qty = r->last_qty,
-				       .fee_mbrl = r->fee_mbrl, .side = r->side };
+				       .fee_e9 = r->fee_e9, .side = r->side };
 		int rc = risk_on_fill(&st->rs[cur ^ 1], &c->cfg, &f, market_now(rt, st));
 		if (rc == 1) {
 			/* the one store that applies the fill */
@@ -271,12 +271,7 @@ static const struct rt_ops risk_ops = {
 int ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char *err,
 			size_t errlen)
 {
-	char path[512];
-	if (config_resolve(cfg, cfg->risk.limits, path, sizeof(path)) < 0) {
-		snprintf(err, errlen, "risk.limits '%s': path too long", cfg->risk.limits);
-		return -DM_ECONFIG;
-	}
-	return config_load_risk(out, path, err, errlen);
+	return config_load_risk_for(cfg, out, NULL, 0, err, errlen);
 }
 
 int ag_risk_init(struct rt *rt)
@@ -315,10 +310,14 @@ void ag_risk_close(struct rt *rt)
 	const struct risk_state *rs = cur_rs(rt->app);
 	struct risk_pnl p;
 	risk_pnl(rs, &p);
-	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %.2f BRL, unrealized "
-	       "%.2f BRL, fees %.2f BRL, net %.2f BRL, state %s",
+	char m[4][32];
+	instr_money_format(p.realized_e9, m[0], sizeof(m[0]));
+	instr_money_format(p.unrealized_e9, m[1], sizeof(m[1]));
+	instr_money_format(p.fees_e9, m[2], sizeof(m[2]));
+	instr_money_format(p.net_e9, m[3], sizeof(m[3]));
+	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %s %s, unrealized "
+	       "%s %s, fees %s %s, net %s %s, state %s",
 	       (long long)rs->position, (unsigned long long)rs->fills, (long long)rs->volume,
-	       (double)p.realized_mbrl / 1000.0, (double)p.unrealized_mbrl / 1000.0,
-	       (double)p.fees_mbrl / 1000.0, (double)p.net_mbrl / 1000.0,
+	       m[0], rs->currency, m[1], rs->currency, m[2], rs->currency, m[3], rs->currency,
 	       risk_state_name(rs->state));
 }

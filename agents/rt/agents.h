@@ -168,7 +168,7 @@ struct ag_coord_state {
 	uint64_t flatten_id;        /* decision of the flattening order in flight, 0 */
 	uint64_t flattens;          /* flattening orders sent */
 	int64_t  position;          /* last MSG_POSITION */
-	double   realized_brl;
+	int64_t  realized_e9;       /* last MSG_POSITION, instrument currency x 10^9 */
 	struct ag_ballot ballot[AG_COORD_BALLOTS];
 	uint64_t n_recent;          /* decisions written to recent[] so far */
 	struct vote_record recent[AG_COORD_RECENT]; /* [n % AG_COORD_RECENT] */
@@ -212,7 +212,8 @@ int  ag_exec_init(struct rt *rt);
 void ag_exec_close(struct rt *rt);
 int  ag_risk_init(struct rt *rt);
 /* Load the risk limits file the configuration names (risk.limits, taken
- * from the configuration file's directory).  0 or -DM_ECONFIG with one
+ * as config_resolve does) and check its currency against the
+ * instrument's (config_load_risk_for).  0 or -DM_ECONFIG with one
  * line in err naming file, line and key.  Start-up code and tools. */
 int  ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char *err,
 			 size_t errlen);

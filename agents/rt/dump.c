@@ -132,12 +132,12 @@ json_t *rt_dump_json(const struct seg *s)
 				json_object_set_new(o, "fills", json_integer((json_int_t)d->fills_out));
 				json_object_set_new(o, "net_filled", json_integer((json_int_t)d->filled_qty));
 				json_object_set_new(o, "anomalies", json_integer((json_int_t)t->ctr.anomalies));
-				json_object_set_new(o, "venue", json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
+				json_object_set_new(o, "venue", json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I}",
 					"fills", (json_int_t)vt->fills, "buy_qty", (json_int_t)vt->buy_qty,
 					"sell_qty", (json_int_t)vt->sell_qty,
 					"buy_value_ticks", (json_int_t)vt->buy_value,
 					"sell_value_ticks", (json_int_t)vt->sell_value,
-					"fees_brl", (double)vt->fee_mbrl / 1e3));
+					"fees", (double)vt->fee_e9 / 1e9, "fees_e9", (json_int_t)vt->fee_e9));
 			}
 			break;
 		case AGENT_RISK:
@@ -155,11 +155,12 @@ json_t *rt_dump_json(const struct seg *s)
 				json_object_set_new(o, "position", json_integer((json_int_t)r->position));
 				json_object_set_new(o, "avg_px", json_real(risk_avg_px(r)));
 				json_object_set_new(o, "mark_px", json_real((double)r->mid_x2 / 2.0));
-				json_object_set_new(o, "realized_brl", json_real((double)pnl.realized_mbrl / 1e3));
-				json_object_set_new(o, "unrealized_brl", json_real((double)pnl.unrealized_mbrl / 1e3));
-				json_object_set_new(o, "fees_brl", json_real((double)pnl.fees_mbrl / 1e3));
-				json_object_set_new(o, "net_brl", json_real((double)pnl.net_mbrl / 1e3));
-				json_object_set_new(o, "drawdown_brl", json_real((double)pnl.drawdown_mbrl / 1e3));
+				json_object_set_new(o, "currency", json_string(r->currency));
+				json_object_set_new(o, "realized", json_real((double)pnl.realized_e9 / 1e9));
+				json_object_set_new(o, "unrealized", json_real((double)pnl.unrealized_e9 / 1e9));
+				json_object_set_new(o, "fees", json_real((double)pnl.fees_e9 / 1e9));
+				json_object_set_new(o, "net", json_real((double)pnl.net_e9 / 1e9));
+				json_object_set_new(o, "drawdown", json_real((double)pnl.drawdown_e9 / 1e9));
 				json_object_set_new(o, "fills", json_integer((json_int_t)r->fills));
 				json_object_set_new(o, "volume", json_integer((json_int_t)r->volume));
 				json_object_set_new(o, "open_orders", json_integer((json_int_t)r->n_open));
@@ -209,12 +210,16 @@ void rt_dump_text(const struct seg *s, FILE *f)
 		const struct risk_state *p = risk_now(r);
 		struct risk_pnl pnl;
 		risk_pnl(p, &pnl);
-		fprintf(f, "position   %" PRId64 " @ %.1f, mark %.1f, realized %.2f BRL, unrealized "
-			"%.2f BRL, fees %.2f BRL, net %.2f BRL, %" PRIu64 " fills, state %s%s\n",
+		char mo[4][32];
+		instr_money_format(pnl.realized_e9, mo[0], sizeof(mo[0]));
+		instr_money_format(pnl.unrealized_e9, mo[1], sizeof(mo[1]));
+		instr_money_format(pnl.fees_e9, mo[2], sizeof(mo[2]));
+		instr_money_format(pnl.net_e9, mo[3], sizeof(mo[3]));
+		fprintf(f, "position   %" PRId64 " @ %.1f, mark %.1f, realized %s %s, unrealized "
+			"%s %s, fees %s %s, net %s %s, %" PRIu64 " fills, state %s%s\n",
 			p->position, risk_avg_px(p), (double)p->mid_x2 / 2.0,
-			(double)pnl.realized_mbrl / 1e3, (double)pnl.unrealized_mbrl / 1e3,
-			(double)pnl.fees_mbrl / 1e3, (double)pnl.net_mbrl / 1e3, p->fills,
-			risk_state_name(p->state), p->killed ? " (kill switch latched)" : "");
+			mo[0], p->currency, mo[1], p->currency, mo[2], p->currency, mo[3], p->currency,
+			p->fills, risk_state_name(p->state), p->killed ? " (kill switch latched)" : "");
 		fprintf(f, "risk       %" PRIu64 " checks, %" PRIu64 " approved;", p->checks, p->approved);
 		for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
 			if (p->rejected[k])
@@ -275,9 +280,10 @@ struct summary {
 	const uint64_t *risk_rejected;  /* risk, VOTE_R_COUNT */
 	uint64_t orders, filled, cancelled, rejected, refused;
 	struct venue_totals vt;
-	int64_t position, max_abs_position, max_position, mid_x2, tick_value_mbrl;
+	int64_t position, max_abs_position, max_position, mid_x2, tick_value_e9;
 	struct risk_pnl pnl;
-	int64_t venue_gross_mbrl;       /* recomputed from the venue's sums */
+	int64_t venue_gross_e9;         /* recomputed from the venue's sums */
+	char currency[CFG_CURRENCY_MAX];
 	const char *state;
 	uint64_t lat_n;
 	double lat_p50, lat_p99, lat_p999;
@@ -333,7 +339,9 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->ok_risk = 1;
 		m->position = rs->position;
 		m->mid_x2 = rs->mid_x2;
-		m->tick_value_mbrl = rs->tick_value_mbrl;
+		m->tick_value_e9 = rs->tick_value_e9;
+		memcpy(m->currency, rs->currency, sizeof(m->currency));
+		m->currency[sizeof(m->currency) - 1] = '\0';
 		m->max_abs_position = r->max_abs_position;
 		m->max_position = r->max_position;
 		risk_pnl(rs, &m->pnl);
@@ -342,8 +350,8 @@ static void summarize(const struct seg *s, struct summary *m)
 		/* the venue's fills valued independently: cash of every fill
 		 * plus the open position at risk's mark (mid = mid_x2 / 2) */
 		int64_t net = m->vt.buy_qty - m->vt.sell_qty;
-		m->venue_gross_mbrl = (m->vt.sell_value - m->vt.buy_value) * rs->tick_value_mbrl +
-				      net * rs->mid_x2 * (rs->tick_value_mbrl / 2);
+		m->venue_gross_e9 = (m->vt.sell_value - m->vt.buy_value) * rs->tick_value_e9 +
+				    (int64_t)((__int128)net * rs->mid_x2 * rs->tick_value_e9 / 2);
 	}
 	const struct hist *h = &rt_lat_of(s, AGENT_EXECUTION)->stage;
 	if (rt_state_valid(s, AGENT_EXECUTION) && (m->lat_n = hist__load(&h->count))) {
@@ -366,11 +374,11 @@ json_t *rt_summary_json(const struct seg *s)
 {
 	struct summary m;
 	summarize(s, &m);
-	int64_t gross = m.pnl.realized_mbrl + m.pnl.unrealized_mbrl;
+	int64_t gross = m.pnl.realized_e9 + m.pnl.unrealized_e9;
 	return json_pack("{s:{s:I, s:I, s:I, s:b}, s:{s:I, s:I, s:f, s:f}, "
 			 "s:{s:I, s:I, s:I, s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I}, "
 			 "s:{s:I, s:I, s:I, s:f}, s:{s:I, s:I, s:I, s:s, s:I, s:I}, "
-			 "s:{s:f, s:f, s:f, s:f, s:b}, s:{s:I, s:I, s:I, s:I, s:I}, "
+			 "s:{s:s, s:f, s:f, s:f, s:f, s:b}, s:{s:I, s:I, s:I, s:I, s:I}, "
 			 "s:{s:I, s:f, s:f, s:f}}",
 		"events", "total", (json_int_t)m.events, "books", (json_int_t)m.books,
 			"trades", (json_int_t)m.trades, "done", m.done,
@@ -384,20 +392,21 @@ json_t *rt_summary_json(const struct seg *s)
 			"cancelled", (json_int_t)m.cancelled, "rejected", (json_int_t)m.rejected,
 			"refused", (json_int_t)m.refused,
 		"fills", "count", (json_int_t)m.vt.fills, "bought", (json_int_t)m.vt.buy_qty,
-			"sold", (json_int_t)m.vt.sell_qty, "fees_brl", (double)m.vt.fee_mbrl / 1e3,
+			"sold", (json_int_t)m.vt.sell_qty, "fees", (double)m.vt.fee_e9 / 1e9,
 		"position", "final", (json_int_t)m.position,
 			"max_abs", (json_int_t)m.max_abs_position,
 			"limit", (json_int_t)m.max_position, "risk_state", m.state ? m.state : "?",
 			"mark_x2_ticks", (json_int_t)m.mid_x2,
-			"tick_value_mbrl", (json_int_t)m.tick_value_mbrl,
-		"pnl_brl", "gross", (double)gross / 1e3, "fees", (double)m.pnl.fees_mbrl / 1e3,
-			"net", (double)m.pnl.net_mbrl / 1e3,
-			"gross_from_venue", (double)m.venue_gross_mbrl / 1e3,
-			"venue_agrees", gross == m.venue_gross_mbrl && m.pnl.fees_mbrl == m.vt.fee_mbrl,
-		"pnl_mbrl", "gross", (json_int_t)gross, "fees", (json_int_t)m.pnl.fees_mbrl,
-			"net", (json_int_t)m.pnl.net_mbrl,
-			"gross_from_venue", (json_int_t)m.venue_gross_mbrl,
-			"fees_from_venue", (json_int_t)m.vt.fee_mbrl,
+			"tick_value_e9", (json_int_t)m.tick_value_e9,
+		"pnl", "currency", m.currency, "gross", (double)gross / 1e9,
+			"fees", (double)m.pnl.fees_e9 / 1e9,
+			"net", (double)m.pnl.net_e9 / 1e9,
+			"gross_from_venue", (double)m.venue_gross_e9 / 1e9,
+			"venue_agrees", gross == m.venue_gross_e9 && m.pnl.fees_e9 == m.vt.fee_e9,
+		"pnl_e9", "gross", (json_int_t)gross, "fees", (json_int_t)m.pnl.fees_e9,
+			"net", (json_int_t)m.pnl.net_e9,
+			"gross_from_venue", (json_int_t)m.venue_gross_e9,
+			"fees_from_venue", (json_int_t)m.vt.fee_e9,
 		"tick_to_order_us", "n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99,
 			"p999", m.lat_p999);
 }
@@ -418,7 +427,13 @@ void rt_summary_text(const struct seg *s, FILE *f)
 {
 	struct summary m;
 	summarize(s, &m);
-	int64_t gross = m.pnl.realized_mbrl + m.pnl.unrealized_mbrl;
+	int64_t gross = m.pnl.realized_e9 + m.pnl.unrealized_e9;
+	char mo[5][32];
+	instr_money_format(gross, mo[0], sizeof(mo[0]));
+	instr_money_format(m.pnl.fees_e9, mo[1], sizeof(mo[1]));
+	instr_money_format(m.pnl.net_e9, mo[2], sizeof(mo[2]));
+	instr_money_format(m.venue_gross_e9, mo[3], sizeof(mo[3]));
+	instr_money_format(m.vt.fee_e9, mo[4], sizeof(mo[4]));
 	fprintf(f, "events      %" PRIu64 " (%" PRIu64 " book updates, %" PRIu64 " trades)%s\n",
 		m.events, m.books, m.trades, m.done ? "" : ", replay not finished");
 	fprintf(f, "ml          %" PRIu64 " sides scored by the meta-model (mean p %.3f), "
@@ -437,12 +452,10 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	fprintf(f, "position    final %" PRId64 ", largest |position| %" PRId64 " (limit %" PRId64
 		"), risk state %s\n", m.position, m.max_abs_position, m.max_position,
 		m.state ? m.state : "?");
-	fprintf(f, "P&L         gross %.2f BRL, fees %.2f BRL, net %.2f BRL "
-		"(venue's fills give gross %.2f, fees %.2f: %s)\n",
-		(double)gross / 1e3, (double)m.pnl.fees_mbrl / 1e3, (double)m.pnl.net_mbrl / 1e3,
-		(double)m.venue_gross_mbrl / 1e3, (double)m.vt.fee_mbrl / 1e3,
-		gross == m.venue_gross_mbrl && m.pnl.fees_mbrl == m.vt.fee_mbrl ? "agree"
-										  : "DIFFER");
+	fprintf(f, "P&L         gross %s %s, fees %s %s, net %s %s "
+		"(venue's fills give gross %s, fees %s: %s)\n",
+		mo[0], m.currency, mo[1], m.currency, mo[2], m.currency, mo[3], mo[4],
+		gross == m.venue_gross_e9 && m.pnl.fees_e9 == m.vt.fee_e9 ? "agree" : "DIFFER");
 	if (m.lat_n)
 		fprintf(f, "latency     tick-to-order p50 %.1f us, p99 %.1f us, p99.9 %.1f us "
 			"(%" PRIu64 " orders)\n", m.lat_p50, m.lat_p99, m.lat_p999, m.lat_n);
@@ -454,8 +467,10 @@ void rt_progress_text(const struct seg *s, FILE *f)
 {
 	struct summary m;
 	summarize(s, &m);
+	char net[32];
+	instr_money_format(m.pnl.net_e9, net, sizeof(net));
 	fprintf(f, "%" PRIu64 " events, %" PRIu64 " intents, %" PRIu64 " decisions (%" PRIu64
-		" approved), %" PRIu64 " fills, position %" PRId64 ", net %.2f BRL\n",
-		m.events, m.intents, m.decisions, m.released, m.vt.fills, m.position,
-		(double)m.pnl.net_mbrl / 1e3);
+		" approved), %" PRIu64 " fills, position %" PRId64 ", net %s %s\n",
+		m.events, m.intents, m.decisions, m.released, m.vt.fills, m.position, net,
+		m.currency);
 }

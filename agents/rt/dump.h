@@ -28,7 +28,8 @@ void rt_dump_text(const struct seg *s, FILE *f);
 /*
  * The paper-trading summary: events, ML intents and mean probability,
  * decisions approved and rejected by reason, orders, fills, position (final
- * and largest), P&L in BRL gross and net of fees beside the same P&L
+ * and largest), P&L in the instrument's currency gross and net of fees
+ * (exact in the "pnl_e9" object: currency x 10^9) beside the same P&L
  * recomputed from the venue's own fill sums, tick-to-order p50/p99/p99.9.
  */
 json_t *rt_summary_json(const struct seg *s);

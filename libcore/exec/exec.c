@@ -638,7 +638,7 @@ void exec_out_report(const struct exec_table *t, const struct exec_out *o, int o
 			m->exec_id = o->fill_id;
 			m->last_px = o->fill_px;
 			m->last_qty = o->fill_qty;
-			m->fee_mbrl = o->fee_mbrl;
+			m->fee_e9 = o->fee_e9;
 		}
 		return;
 	}
@@ -911,7 +911,7 @@ void exec_report_from_msg(struct exec_report *r, const struct msg_exec_report *m
 	r->venue_order_id = m->venue_order_id;
 	r->exec_id = m->exec_id;
 	r->last_px = m->last_px;
-	r->fee_mbrl = m->fee_mbrl;
+	r->fee_e9 = m->fee_e9;
 	r->venue_ns = m->venue_ns;
 	r->last_qty = m->last_qty;
 	r->cum_qty = m->cum_qty;
@@ -958,7 +958,7 @@ static int refuse_report(struct exec_table *t, struct exec_out *out, uint16_t an
 			e->flags |= EXEC_F_GAP_PRICED;
 			flag_ooo(&x, out);
 		}
-		out->fee_mbrl = r->fee_mbrl;
+		out->fee_e9 = r->fee_e9;
 		apply_fill(t, &x, r->cum_qty, px * d, r->exec_id, now_ns, out);
 		int ev = status_event(r->status);
 		if (e->status != EXEC_FILLED &&

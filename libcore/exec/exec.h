@@ -256,7 +256,7 @@ struct exec_out {
 	uint64_t fill_id;        /* EXEC_ACT_FILL: table fill id, the exec_id downstream */
 	int64_t  fill_px;        /* ticks; a merged or synthetic fill: rounded average */
 	int64_t  fill_notional;  /* px * qty of the fill, exact */
-	int64_t  fee_mbrl;       /* passed through from the venue report */
+	int64_t  fee_e9;         /* currency x 10^9, passed through from the venue report */
 	int64_t  venue_ns;       /* passed through from the venue report */
 	int32_t  fill_qty;       /* contracts of this fill */
 	int32_t  cum_qty;        /* coid's totals after the call */
@@ -337,7 +337,7 @@ struct exec_report {
 	uint64_t venue_order_id; /* 0 if the venue gives none */
 	uint64_t exec_id;        /* the venue's id of this fill; 0 for non-fills */
 	int64_t  last_px;        /* ticks of this fill */
-	int64_t  fee_mbrl;       /* of this fill, passed through */
+	int64_t  fee_e9;         /* of this fill, currency x 10^9, passed through */
 	int64_t  venue_ns;       /* venue time, passed through */
 	int32_t  last_qty;       /* contracts of this fill, 0 for non-fills */
 	int32_t  cum_qty;        /* contracts filled so far, at the venue */

@@ -8,8 +8,7 @@
 
 #define NS_PER_MS   1000000LL
 #define TOKEN       1000000000LL /* one order in tokens_e9 */
-#define E6_PER_MBRL 1000         /* BRL x 10^6 per milli-BRL */
-#define MBRL_PER_CENT 10
+#define E9_PER_E6   1000         /* money x 10^9 per limit unit x 10^6 */
 
 typedef __int128 i128;
 
@@ -42,6 +41,14 @@ static int mul3(int64_t a, int64_t b, int64_t c, i128 *out)
 
 /* ------------------------------------------------------------ names, cfg */
 
+/* 1 to 7 capital letters, NUL-terminated in the buffer. */
+static int currency_ok(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	return n > 0 && n < size && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n;
+}
+
 const char *risk_state_name(uint32_t state)
 {
 	static const char *const n[] = { "active", "reducing", "halted" };
@@ -63,19 +70,21 @@ int risk_cfg_check(const struct risk_cfg *cfg, const char **field)
 		bad = "order_rate.burst";
 	else if (cfg->collar_ticks < 1 || cfg->collar_ticks > 1000000)
 		bad = "price_collar_ticks";
-	else if (cfg->daily_loss_brl_e6 <= 0)
-		bad = "daily_loss_brl";
-	else if (cfg->max_drawdown_brl_e6 <= 0)
-		bad = "max_drawdown_brl";
-	else if (cfg->reducing_at_brl_e6 < 0 ||
-		 cfg->reducing_at_brl_e6 >= cfg->daily_loss_brl_e6)
-		bad = "reducing_at_loss_brl";
+	else if (cfg->daily_loss_e6 <= 0)
+		bad = "daily_loss";
+	else if (cfg->max_drawdown_e6 <= 0)
+		bad = "max_drawdown";
+	else if (cfg->reducing_at_e6 < 0 ||
+		 cfg->reducing_at_e6 >= cfg->daily_loss_e6)
+		bad = "reducing_at_loss";
 	else if (cfg->stale_data_ms < 1 || cfg->stale_data_ms > 3600000)
 		bad = "stale_data_ms";
 	else if (cfg->enforce_session > 1)
 		bad = "enforce_session";
 	else if (cfg->kill_flatten > 1)
 		bad = "kill_switch.flatten";
+	else if (!currency_ok(cfg->currency, sizeof(cfg->currency)))
+		bad = "currency";
 	if (bad && field)
 		*field = bad;
 	return bad ? -EINVAL : 0;
@@ -87,32 +96,33 @@ static i128 unrealized(const struct risk_state *st)
 {
 	if (!st->has_mark || !st->position)
 		return 0;
-	/* tick_value_mbrl is even (centavos x 10), so half of it is exact */
-	return (i128)st->position * st->mid_x2 * (st->tick_value_mbrl / 2) - st->open_cost_mbrl;
+	/* exact when the mid is whole or the tick value even (every bundled
+	 * instrument's is); else truncated by at most half a nano-unit */
+	return (i128)st->position * st->mid_x2 * st->tick_value_e9 / 2 - st->open_cost_e9;
 }
 
 static i128 net_pnl(const struct risk_state *st)
 {
-	return (i128)st->realized_mbrl + unrealized(st) - st->fees_mbrl;
+	return (i128)st->realized_e9 + unrealized(st) - st->fees_e9;
 }
 
 void risk_pnl(const struct risk_state *st, struct risk_pnl *out)
 {
 	i128 net = net_pnl(st);
 
-	out->realized_mbrl = st->realized_mbrl;
-	out->unrealized_mbrl = sat64(unrealized(st));
-	out->fees_mbrl = st->fees_mbrl;
-	out->net_mbrl = sat64(net);
-	out->peak_mbrl = st->peak_mbrl;
-	out->drawdown_mbrl = sat64((i128)st->peak_mbrl - net);
+	out->realized_e9 = st->realized_e9;
+	out->unrealized_e9 = sat64(unrealized(st));
+	out->fees_e9 = st->fees_e9;
+	out->net_e9 = sat64(net);
+	out->peak_e9 = st->peak_e9;
+	out->drawdown_e9 = sat64((i128)st->peak_e9 - net);
 }
 
 double risk_avg_px(const struct risk_state *st)
 {
 	if (!st->position)
 		return 0;
-	return (double)st->open_cost_mbrl / ((double)st->position * (double)st->tick_value_mbrl);
+	return (double)st->open_cost_e9 / ((double)st->position * (double)st->tick_value_e9);
 }
 
 /* ------------------------------------------------------------ state */
@@ -132,26 +142,26 @@ static void set_state(struct risk_state *st, uint32_t s, uint32_t cause, int64_t
 static uint32_t evaluate(struct risk_state *st, const struct risk_cfg *cfg, int64_t now_ns,
 			 int fresh)
 {
-	i128 net = net_pnl(st), net_e6, dd_e6;
+	i128 net = net_pnl(st), dd;
 	uint32_t target = RISK_ACTIVE, cause = 0;
 
-	if (net > st->peak_mbrl)
-		st->peak_mbrl = sat64(net);
-	net_e6 = net * E6_PER_MBRL;
-	dd_e6 = ((i128)st->peak_mbrl - net) * E6_PER_MBRL;
+	if (net > st->peak_e9)
+		st->peak_e9 = sat64(net);
+	dd = (i128)st->peak_e9 - net;
 	if (st->killed) {
 		target = RISK_HALTED;
 		cause = VOTE_R_KILL_SWITCH;
 	} else if (st->op_halted) {
 		target = RISK_HALTED;
 		cause = VOTE_R_STATE_HALTED;
-	} else if (net_e6 <= -(i128)cfg->daily_loss_brl_e6) {
+	} else if (net <= -(i128)cfg->daily_loss_e6 * E9_PER_E6) {
 		target = RISK_HALTED;
 		cause = VOTE_R_DAILY_LOSS;
-	} else if (dd_e6 >= cfg->max_drawdown_brl_e6) {
+	} else if (dd >= (i128)cfg->max_drawdown_e6 * E9_PER_E6) {
 		target = RISK_HALTED;
 		cause = VOTE_R_DRAWDOWN;
-	} else if (cfg->reducing_at_brl_e6 > 0 && net_e6 <= -(i128)cfg->reducing_at_brl_e6) {
+	} else if (cfg->reducing_at_e6 > 0 &&
+		   net <= -(i128)cfg->reducing_at_e6 * E9_PER_E6) {
 		target = RISK_REDUCING;
 	}
 	if (fresh || target > st->state)
@@ -168,7 +178,8 @@ void risk_init(struct risk_state *st, const struct risk_cfg *cfg, const struct i
 {
 	memset(st, 0, sizeof(*st));
 	st->state = RISK_ACTIVE;
-	st->tick_value_mbrl = in->tick_value_cents * MBRL_PER_CENT;
+	st->tick_value_e9 = in->tick_value_e9;
+	memcpy(st->currency, in->currency, sizeof(st->currency));
 	st->tokens_e9 = (int64_t)cfg->rate_burst * TOKEN;
 }
 
@@ -205,11 +216,11 @@ void risk_day_start(struct risk_state *st, const struct risk_cfg *cfg, int64_t n
 	i128 cost;
 
 	if (st->has_mark && st->position &&
-	    !mul3(st->position, st->mid_x2, st->tick_value_mbrl / 2, &cost) && fits64(cost))
-		st->open_cost_mbrl = (int64_t)cost;
-	st->realized_mbrl = 0;
-	st->fees_mbrl = 0;
-	st->peak_mbrl = 0;
+	    !mul3(st->position, st->mid_x2, st->tick_value_e9, &cost) && fits64(cost / 2))
+		st->open_cost_e9 = (int64_t)(cost / 2);  /* as unrealized() values it */
+	st->realized_e9 = 0;
+	st->fees_e9 = 0;
+	st->peak_e9 = 0;
 	st->day_start_ns = now_ns;
 	evaluate(st, cfg, now_ns, 1);
 }
@@ -326,9 +337,9 @@ static int seen_exec(const struct risk_state *st, uint64_t exec_id)
 int risk_on_fill(struct risk_state *st, const struct risk_cfg *cfg,
 		 const struct risk_fill *f, int64_t now_ns)
 {
-	const int64_t tv = st->tick_value_mbrl;
+	const int64_t tv = st->tick_value_e9;
 	int64_t pos = st->position, side = f->side, qty = f->qty;
-	i128 cost = st->open_cost_mbrl, real = st->realized_mbrl, value, newpos, fees, vol;
+	i128 cost = st->open_cost_e9, real = st->realized_e9, value, newpos, fees, vol;
 	int i;
 
 	if (!f->exec_id || (side != 1 && side != -1) || qty <= 0)
@@ -357,16 +368,16 @@ int risk_on_fill(struct risk_state *st, const struct risk_cfg *cfg,
 			cost = side * (value - closed_value);
 	}
 	newpos = (i128)pos + side * qty;
-	fees = (i128)st->fees_mbrl + f->fee_mbrl;
+	fees = (i128)st->fees_e9 + f->fee_e9;
 	vol = (i128)st->volume + qty;
 	if (!fits64(cost) || !fits64(real) || !fits64(newpos) || !fits64(fees) ||
 	    !fits64(vol))
 		return -ERANGE;
 
 	st->position = (int64_t)newpos;
-	st->open_cost_mbrl = (int64_t)cost;
-	st->realized_mbrl = (int64_t)real;
-	st->fees_mbrl = (int64_t)fees;
+	st->open_cost_e9 = (int64_t)cost;
+	st->realized_e9 = (int64_t)real;
+	st->fees_e9 = (int64_t)fees;
 	st->volume = (int64_t)vol;
 	st->last_fill_ns = now_ns;
 	st->exec_seen[st->fills % RISK_EXEC_SEEN] = f->exec_id;

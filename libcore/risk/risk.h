@@ -3,7 +3,8 @@
  * switch.  docs/risk.md describes every rule.
  *
  * Design note.  struct risk_state is everything the risk voter knows about
- * one instrument: the position built from fills, its P&L in BRL, the last
+ * one instrument: the position built from fills, its P&L in the
+ * instrument's currency, the last
  * mark, the orders approved and still open, an order-rate token bucket,
  * the trading state and the kill switch, and counters.  It is fixed-size
  * and pointer-free, so it can live in the risk agent's restart-surviving
@@ -11,18 +12,21 @@
  * takes every time as an argument, allocates nothing, blocks never and
  * makes no system call.  One thread per state.
  *
- * Money.  Inside the state money is int64 milli-BRL (BRL x 10^3, "mbrl"),
- * the unit fees arrive in; one tick of the instrument is worth
- * tick_value_mbrl = tick_value_cents x 10 per contract (WIN: 1000).  The
- * limits of struct risk_cfg are BRL x 10^6 and are compared exactly
- * (mbrl x 1000).  The open position is kept as its signed cost in mbrl
+ * Money.  Inside the state money is int64 nano-units of the instrument's
+ * currency (currency x 10^9, "_e9", libcore/instrument.h), the unit fees
+ * arrive in; one tick of one lot is worth tick_value_e9 (WIN: 10^9 =
+ * R$ 1.00; AAPL 10^7; BTCUSDT spot 100; USD-M 10^5).  The limits of
+ * struct risk_cfg are currency x 10^6, in the currency they state
+ * (config_load_risk_for refuses another currency than the instrument's),
+ * and are compared exactly (x 1000).  The open position is kept as its
+ * signed cost in money
  * (sum of signed qty x px x tick value of the contracts still open), so
  *
- *   unrealized = position x mid x tick_value_mbrl - open_cost
+ *   unrealized = position x mid x tick_value_e9 - open_cost
  *   realized  += cash of the closed contracts - their share of open_cost
  *
  * with the share open_cost x closed / |position| (average-cost method,
- * truncated to whole mbrl; closing the whole position releases the whole
+ * truncated to whole nano-units; closing the whole position releases the whole
  * cost, so realized + unrealized is always exact).  The mark is kept as
  * bid + ask (twice the mid), so a mid half-way between two ticks is
  * exact too.
@@ -62,7 +66,8 @@
 #include "libcore/vote/vote.h"
 
 /*
- * The limits (conf/risk.yaml; every key required).  Money is BRL x 10^6.
+ * The limits (conf/risk.yaml; every key required).  Money is currency x
+ * 10^6, in the currency the file states (currency).
  * risk_cfg_check gives the valid ranges.
  */
 struct risk_cfg {
@@ -71,25 +76,27 @@ struct risk_cfg {
 	uint32_t rate_per_s;          /* token bucket refill, orders per second; 1..1000000 */
 	uint32_t rate_burst;          /* bucket capacity, orders; 1..1000000 */
 	int64_t  collar_ticks;        /* |limit price - mid| allowed, ticks; 1..1000000 */
-	int64_t  daily_loss_brl_e6;   /* daily loss limit, BRL x 10^6, > 0: net P&L (realized + unrealized at the mark - fees) <= -limit -> HALTED */
-	int64_t  max_drawdown_brl_e6; /* drawdown limit from the day's peak net P&L, BRL x 10^6, > 0 -> HALTED */
-	int64_t  reducing_at_brl_e6;  /* loss at which the state becomes REDUCING (only orders that shrink |position|), BRL x 10^6; 0 = never; must be < daily_loss */
+	int64_t  daily_loss_e6;   /* daily loss limit, currency x 10^6, > 0: net P&L (realized + unrealized at the mark - fees) <= -limit -> HALTED */
+	int64_t  max_drawdown_e6; /* drawdown limit from the day's peak net P&L, currency x 10^6, > 0 -> HALTED */
+	int64_t  reducing_at_e6;  /* loss at which the state becomes REDUCING (only orders that shrink |position|), currency x 10^6; 0 = never; must be < daily_loss */
 	uint32_t stale_data_ms;       /* market data older than this (by local receive time) -> reject; 1..3600000 */
 	uint32_t enforce_session;     /* 1 = reject outside the B3 session hours (libcore/calendar.h cal_in_session) */
 	uint32_t kill_flatten;        /* 1 = engaging the kill switch also asks to flatten the position */
 	uint32_t pad;
+	char     currency[CFG_CURRENCY_MAX]; /* of the money limits, "BRL"; 1..7 letters A-Z */
 };
 _Static_assert(offsetof(struct risk_cfg, rate_per_s) == 16, "risk_cfg.rate_per_s");
 _Static_assert(offsetof(struct risk_cfg, collar_ticks) == 24, "risk_cfg.collar_ticks");
 _Static_assert(offsetof(struct risk_cfg, stale_data_ms) == 56, "risk_cfg.stale_data_ms");
-_Static_assert(sizeof(struct risk_cfg) == 72, "risk_cfg size");
+_Static_assert(sizeof(struct risk_cfg) == 80, "risk_cfg size");
 
 /*
  * 0 if every field is in its range (above), enforce_session and
- * kill_flatten are 0 or 1, and reducing_at < daily_loss; else -EINVAL with
+ * kill_flatten are 0 or 1, reducing_at < daily_loss and currency is 1 to
+ * 7 capital letters; else -EINVAL with
  * *field (if field is not NULL) set to the conf/risk.yaml key of the first
  * bad field ("max_position", "order_rate.burst", "price_collar_ticks",
- * "reducing_at_loss_brl", "kill_switch.flatten", ...).  Any thread.
+ * "reducing_at_loss", "kill_switch.flatten", ...).  Any thread.
  */
 int risk_cfg_check(const struct risk_cfg *cfg, const char **field);
 
@@ -117,19 +124,19 @@ struct risk_fill {
 	uint64_t client_order_id;  /* the open order it fills (risk_on_order_open), 0 if none */
 	int64_t  px;               /* ticks */
 	int64_t  qty;              /* contracts, > 0 */
-	int64_t  fee_mbrl;         /* fees of this fill, milli-BRL (a rebate is negative) */
+	int64_t  fee_e9;           /* fees of this fill, currency x 10^9 (a rebate is negative) */
 	int32_t  side;             /* +1 buy, -1 sell */
 	uint32_t pad;
 };
 
-/* P&L of the day so far, milli-BRL. */
+/* P&L of the day so far, currency x 10^9. */
 struct risk_pnl {
-	int64_t realized_mbrl;
-	int64_t unrealized_mbrl;   /* open position at the mark; 0 without a mark */
-	int64_t fees_mbrl;
-	int64_t net_mbrl;          /* realized + unrealized - fees */
-	int64_t peak_mbrl;         /* the day's highest net, >= 0 */
-	int64_t drawdown_mbrl;     /* peak - net, >= 0 */
+	int64_t realized_e9;
+	int64_t unrealized_e9;   /* open position at the mark; 0 without a mark */
+	int64_t fees_e9;
+	int64_t net_e9;          /* realized + unrealized - fees */
+	int64_t peak_e9;         /* the day's highest net, >= 0 */
+	int64_t drawdown_e9;     /* peak - net, >= 0 */
 };
 
 #define RISK_OPEN_MAX  256  /* orders approved and still open */
@@ -142,7 +149,7 @@ struct risk_open_order {
 
 /*
  * The state.  Read any field; change it only through the functions below.
- * Money fields are milli-BRL.
+ * Money fields are currency x 10^9.
  */
 struct risk_state {
 	/* trading state */
@@ -156,14 +163,16 @@ struct risk_state {
 	uint32_t op_halted;        /* operator halt latched (risk_halt) */
 	uint32_t pad0;
 	int64_t  day_start_ns;     /* last risk_day_start (or risk_init: 0) */
+	char     currency[CFG_CURRENCY_MAX]; /* of every money field, from the
+	                            * instrument ("BRL", "USDT") */
 
 	/* position and P&L */
-	int64_t  tick_value_mbrl;  /* one tick x one contract; even */
+	int64_t  tick_value_e9;    /* one tick x one lot, > 0 */
 	int64_t  position;         /* signed contracts */
-	int64_t  open_cost_mbrl;   /* signed cost of the open position */
-	int64_t  realized_mbrl;    /* today */
-	int64_t  fees_mbrl;        /* today */
-	int64_t  peak_mbrl;        /* today's highest net P&L, from 0 */
+	int64_t  open_cost_e9;   /* signed cost of the open position */
+	int64_t  realized_e9;    /* today */
+	int64_t  fees_e9;        /* today */
+	int64_t  peak_e9;        /* today's highest net P&L, from 0 */
 	int64_t  volume;           /* contracts filled, all days */
 	int64_t  last_fill_ns;
 
@@ -196,7 +205,7 @@ struct risk_state {
 	uint64_t rejected[VOTE_R_COUNT]; /* by reason */
 };
 _Static_assert(sizeof(struct risk_state) ==
-	       176 + 16 * RISK_OPEN_MAX + 8 * RISK_EXEC_SEEN + 32 + 8 * VOTE_R_COUNT,
+	       184 + 16 * RISK_OPEN_MAX + 8 * RISK_EXEC_SEEN + 32 + 8 * VOTE_R_COUNT,
 	       "risk_state size");
 
 /*

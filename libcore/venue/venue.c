@@ -33,7 +33,7 @@ struct vorder {
 	int64_t  q_ahead;    /* contracts x VENUE_Q_SCALE ahead; -1 = never seen */
 	int64_t  lvl_qty;    /* displayed size at px last seen, less prints since */
 	int64_t  fill_value; /* sum px * qty */
-	int64_t  fee_mbrl;
+	int64_t  fee_e9;
 	int64_t  arrive_ns, done_ns;
 	int64_t  resp_ns;    /* response latency of the reports it causes */
 	int64_t  ingress_ns; /* msg_order.hdr.ingress_ns */
@@ -150,7 +150,7 @@ void venue_cfg_default(struct venue_cfg *c)
 	c->feed_latency_us = VENUE_DEF_FEED_US;
 	c->entry_latency_us = VENUE_DEF_ENTRY_US;
 	c->response_latency_us = VENUE_DEF_RESPONSE_US;
-	c->fee_per_contract_brl_e6 = VENUE_DEF_FEE_BRL_E6;
+	c->fee_per_lot_e6 = VENUE_DEF_FEE_E6;
 	c->max_orders = VENUE_DEF_MAX_ORDERS;
 	c->max_pending = VENUE_DEF_MAX_PENDING;
 	c->max_reports = VENUE_DEF_MAX_REPORTS;
@@ -158,7 +158,7 @@ void venue_cfg_default(struct venue_cfg *c)
 	c->max_latency_samples = VENUE_DEF_MAX_LAT;
 }
 
-#define FEE_MAX_E6 1000000000ll /* R$ 1000 a contract: surely a typo beyond */
+#define FEE_MAX_E6 1000000000ll /* 1000 a lot: surely a typo beyond */
 
 int venue_cfg_check(const struct venue_cfg *c, char *err, size_t errlen)
 {
@@ -176,10 +176,10 @@ int venue_cfg_check(const struct venue_cfg *c, char *err, size_t errlen)
 					 caps[i].name, caps[i].val, VENUE_MAX_SLOTS);
 			return -DM_ECONFIG;
 		}
-	if (c->fee_per_contract_brl_e6 < 0 || c->fee_per_contract_brl_e6 > FEE_MAX_E6) {
+	if (c->fee_per_lot_e6 < 0 || c->fee_per_lot_e6 > FEE_MAX_E6) {
 		if (err && errlen)
-			snprintf(err, errlen, "venue.fee_per_contract_brl_e6: %lld out of "
-				 "range [0, %lld]", (long long)c->fee_per_contract_brl_e6,
+			snprintf(err, errlen, "venue.fee_per_lot_e6: %lld out of "
+				 "range [0, %lld]", (long long)c->fee_per_lot_e6,
 				 FEE_MAX_E6);
 		return -DM_ECONFIG;
 	}
@@ -684,8 +684,13 @@ static void consume_upto(struct venue *v, int s, int64_t limit, int64_t qty)
 
 static int64_t fee_of(const struct venue *v, int32_t qty)
 {
-	/* milli-BRL, half up */
-	return ((int64_t)qty * v->cfg.fee_per_contract_brl_e6 + 500) / 1000;
+	/* currency x 10^9, exact: x 10^6 per lot times 1000.  Beyond int64
+	 * (over 2 x 10^6 lots at the largest fee) it saturates. */
+	int64_t fee;
+
+	if (__builtin_mul_overflow((int64_t)qty, v->cfg.fee_per_lot_e6 * 1000, &fee))
+		return INT64_MAX;
+	return fee;
 }
 
 /* Fill qty of order i at px at time t; reports PARTIAL or FILLED, and
@@ -699,7 +704,7 @@ static void fill(struct venue *v, uint32_t i, int64_t px, int32_t qty, int64_t t
 
 	o->cum_qty += qty;
 	o->fill_value += px * qty;
-	o->fee_mbrl += fee;
+	o->fee_e9 += fee;
 	memset(f, 0, sizeof(*f));
 	f->exec_id = ++v->next_exec_id;
 	f->client_order_id = o->coid;
@@ -708,7 +713,7 @@ static void fill(struct venue *v, uint32_t i, int64_t px, int32_t qty, int64_t t
 	f->qty = qty;
 	f->side = o->side;
 	f->liquidity = liq;
-	f->fee_mbrl = fee;
+	f->fee_e9 = fee;
 	f->venue_ns = t;
 	v->n_fills++;
 
@@ -721,7 +726,7 @@ static void fill(struct venue *v, uint32_t i, int64_t px, int32_t qty, int64_t t
 		tot->sell_qty += qty;
 		tot->sell_value += px * qty;
 	}
-	tot->fee_mbrl += fee;
+	tot->fee_e9 += fee;
 	if (liq == VENUE_LIQ_TAKER)
 		v->stats.taker_fills++;
 	else
@@ -743,7 +748,7 @@ static void fill(struct venue *v, uint32_t i, int64_t px, int32_t qty, int64_t t
 	r.last_qty = qty;
 	r.cum_qty = o->cum_qty;
 	r.leaves_qty = o->qty - o->cum_qty;
-	r.fee_mbrl = fee;
+	r.fee_e9 = fee;
 	rep_push(v, &r, t, o->resp_ns);
 }
 
@@ -1183,7 +1188,7 @@ static void view_of(const struct vorder *o, struct venue_order_view *out)
 		out->queue_ahead = o->q_ahead < 0 ? -1 :
 			(o->q_ahead + VENUE_Q_SCALE - 1) / VENUE_Q_SCALE;
 	out->fill_value = o->fill_value;
-	out->fee_mbrl = o->fee_mbrl;
+	out->fee_e9 = o->fee_e9;
 	out->arrive_ns = o->arrive_ns;
 	out->done_ns = o->state == VO_DONE ? o->done_ns : 0;
 }

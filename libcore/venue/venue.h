@@ -45,7 +45,8 @@
  *    (queue_ahead * decrease / size before the decrease).  A print through
  *    its price, or the opposite side's best unconsumed level at or through
  *    it, fills all that is left at its own price.
- *  - Fees: fee_per_contract_brl_e6 per contract of every fill.
+ *  - Fees: fee_per_lot_e6 per lot of every fill, in the instrument's
+ *    currency; every fee is currency x 10^9 (fee_e9), exact.
  *
  * Memory: one contiguous block of venue_memsize(cfg) bytes owned by the
  * caller (a shared-memory segment, a static buffer, the heap), starting
@@ -123,8 +124,9 @@ enum venue_liq { VENUE_LIQ_TAKER = 1, VENUE_LIQ_MAKER = 2 };
 #define VENUE_DEF_ENTRY_US    300u
 #define VENUE_DEF_RESPONSE_US 300u
 /* B3 single fee (emolumentos + taxa de registro) for a WIN day trade in the
- * first volume tiers: BRL 1.97 x contract factor 0.2 x (1 - 35%). */
-#define VENUE_DEF_FEE_BRL_E6  256100
+ * first volume tiers: BRL 1.97 x contract factor 0.2 x (1 - 35%), BRL x
+ * 10^6 per contract (the default instrument, WIN). */
+#define VENUE_DEF_FEE_E6  256100
 #define VENUE_DEF_MAX_ORDERS  64u
 #define VENUE_DEF_MAX_PENDING 64u
 #define VENUE_DEF_MAX_REPORTS 256u
@@ -145,8 +147,8 @@ struct venue_cfg {
 	uint32_t response_latency_us; /* venue event -> report reaches us; default 300 */
 	uint32_t instrument;          /* the one instrument traded; default 0 */
 	char     latency_file[VENUE_PATH_MAX]; /* "" = constant latencies */
-	int64_t  fee_per_contract_brl_e6;      /* BRL x 10^6 per contract per fill;
-	                                        * default 256100 (R$ 0.2561), >= 0 */
+	int64_t  fee_per_lot_e6;      /* instrument currency x 10^6 per lot per fill;
+	                               * default 256100 (R$ 0.2561), 0..10^9 */
 	uint32_t max_orders;          /* order table (open + remembered); default 64 */
 	uint32_t max_pending;         /* our messages in flight; default 64 */
 	uint32_t max_reports;         /* reports in flight to us; default 256 */
@@ -170,7 +172,7 @@ struct venue_fill {
 	int8_t   side;            /* SIDE_BUY / SIDE_SELL */
 	uint8_t  liquidity;       /* enum venue_liq */
 	uint16_t pad;
-	int64_t  fee_mbrl;        /* as in the report */
+	int64_t  fee_e9;          /* as in the report: currency x 10^9 */
 	int64_t  venue_ns;        /* venue time of the fill */
 	int64_t  pad2;
 };
@@ -181,7 +183,7 @@ struct venue_totals {
 	uint64_t fills;
 	int64_t  buy_qty, sell_qty;     /* contracts */
 	int64_t  buy_value, sell_value; /* sum of px * qty, ticks x contracts */
-	int64_t  fee_mbrl;
+	int64_t  fee_e9;                 /* currency x 10^9 */
 };
 
 /* Counters since init; they only grow. */
@@ -216,7 +218,7 @@ struct venue_order_view {
 	                           * -1 while its price is beyond the displayed
 	                           * depth and was never seen; else 0 */
 	int64_t  fill_value;      /* sum of px * qty of its fills */
-	int64_t  fee_mbrl;        /* fees of its fills */
+	int64_t  fee_e9;          /* fees of its fills, currency x 10^9 */
 	int64_t  arrive_ns;       /* venue time it arrived */
 	int64_t  done_ns;         /* venue time it ended; 0 while open */
 };

@@ -147,9 +147,9 @@ static void write_conf(const char *path, const char *idle, const char *name)
 	snprintf(risk, sizeof(risk), "%s/risk.yaml", g_tmp);
 	if (!(f = fopen(risk, "w")))
 		die("%s: %s", risk, strerror(errno));
-	fprintf(f, "max_position: 1000\nmax_order_qty: 10\norder_rate: { per_second: 100000, "
-		   "burst: 100000 }\nprice_collar_ticks: 1000\ndaily_loss_brl: 100000000\n"
-		   "max_drawdown_brl: 100000000\nreducing_at_loss_brl: 0\nstale_data_ms: 60000\n"
+	fprintf(f, "currency: BRL\nmax_position: 1000\nmax_order_qty: 10\norder_rate: { per_second: 100000, "
+		   "burst: 100000 }\nprice_collar_ticks: 1000\ndaily_loss: 100000000\n"
+		   "max_drawdown: 100000000\nreducing_at_loss: 0\nstale_data_ms: 60000\n"
 		   "enforce_session: false\nkill_switch: { flatten: false }\n");
 	fclose(f);
 }

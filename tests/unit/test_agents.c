@@ -374,7 +374,7 @@ Test(agents, dmctl_usage_errors_exit_2)
  * The main job's path (dmctl run, as make run calls it): the summary is
  * printed and the run exits 0; then, from the files it leaves, the P&L is
  * recomputed from every fill execution reported (orders journal) and must
- * equal risk's to the milli-BRL, as must the venue's own sums; the position
+ * equal risk's to the 10^-9 BRL, as must the venue's own sums; the position
  * after every fill stays within conf/risk.yaml's max_position.
  */
 Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeout = 240)
@@ -395,15 +395,15 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 	json_error_t jerr;
 	json_t *sum = json_load_file(path, 0, &jerr);
 	cr_assert_not_null(sum, "%s: %s", path, jerr.text);
-	json_t *pm = json_object_get(sum, "pnl_mbrl"), *po = json_object_get(sum, "position");
+	json_t *pm = json_object_get(sum, "pnl_e9"), *po = json_object_get(sum, "position");
 	int64_t gross = json_integer_value(json_object_get(pm, "gross"));
 	int64_t fees = json_integer_value(json_object_get(pm, "fees"));
 	int64_t net = json_integer_value(json_object_get(pm, "net"));
 	int64_t mid_x2 = json_integer_value(json_object_get(po, "mark_x2_ticks"));
-	int64_t tick_mbrl = json_integer_value(json_object_get(po, "tick_value_mbrl"));
+	int64_t tick_e9 = json_integer_value(json_object_get(po, "tick_value_e9"));
 	int64_t final = json_integer_value(json_object_get(po, "final"));
 	int64_t n_fills = json_integer_value(json_object_get(json_object_get(sum, "fills"), "count"));
-	cr_expect_eq(tick_mbrl, 1000, "WIN: one tick of one contract is R$ 1.00");
+	cr_expect_eq(tick_e9, 1000000000, "WIN: one tick of one contract is R$ 1.00 (x 10^9)");
 
 	/* every fill execution forwarded, once each (by exec id) */
 	static uint64_t seen[8192];
@@ -429,7 +429,7 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 		seen[n_seen++] = e.exec_id;
 		pos += e.side * e.last_qty;
 		cash_ticks -= e.side * e.last_px * e.last_qty;
-		fee_sum += e.fee_mbrl;
+		fee_sum += e.fee_e9;
 		int64_t a = pos < 0 ? -pos : pos;
 		max_abs = a > max_abs ? a : max_abs;
 		cr_expect_leq(a, 5, "position %lld after fill %llu beyond max_position 5",
@@ -437,23 +437,23 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 	}
 	cr_assert_eq(rc, 0);
 	journal_reader_close(&jr);
-	cr_log_info("%u fills, position %lld (largest %lld), cash %lld ticks, fees %lld mbrl",
+	cr_log_info("%u fills, position %lld (largest %lld), cash %lld ticks, fees %lld x 10^-9 BRL",
 		    n_seen, (long long)pos, (long long)max_abs, (long long)cash_ticks,
 		    (long long)fee_sum);
 	cr_expect_gt(n_seen, 0, "the strategy traded");
 	cr_expect_eq((int64_t)n_seen, n_fills, "the venue's fill count");
 	cr_expect_eq(pos, final, "final position");
 	/* P&L of the fills: their cash plus the open position at the mark */
-	int64_t want = cash_ticks * tick_mbrl + pos * mid_x2 * (tick_mbrl / 2);
-	cr_expect_eq(gross, want, "gross P&L %lld mbrl = the fills' %lld", (long long)gross,
+	int64_t want = cash_ticks * tick_e9 + pos * mid_x2 * tick_e9 / 2;
+	cr_expect_eq(gross, want, "gross P&L %lld x 10^-9 BRL = the fills' %lld", (long long)gross,
 		     (long long)want);
 	cr_expect_eq(fees, fee_sum, "fees = the fills' fees");
-	cr_expect_eq(fees, (int64_t)n_seen * 256, "R$ 0.2561 per contract, one contract "
-		     "per fill, in whole milli-BRL (%lld)", (long long)fees);
+	cr_expect_eq(fees, (int64_t)n_seen * 256100000, "R$ 0.2561 per contract, one contract "
+		     "per fill, exact in 10^-9 BRL (%lld)", (long long)fees);
 	cr_expect_eq(net, gross - fees);
 	cr_expect_eq(json_integer_value(json_object_get(pm, "gross_from_venue")), gross,
 		     "the venue's own sums give the same P&L");
-	cr_expect(json_is_true(json_object_get(json_object_get(sum, "pnl_brl"), "venue_agrees")));
+	cr_expect(json_is_true(json_object_get(json_object_get(sum, "pnl"), "venue_agrees")));
 	cr_expect_leq(json_integer_value(json_object_get(po, "max_abs")), 5);
 	json_decref(sum);
 }

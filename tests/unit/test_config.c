@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static void t_assert_instrument_eq(const struct cfg_instrument *x,
 	cr_assert_str_eq(x->contract_months, y->contract_months);
 	cr_assert_eq(x->tick_size_e6, y->tick_size_e6);
 	cr_assert_eq(x->point_value_e6, y->point_value_e6);
+	cr_assert_eq(x->lot_size_e6, y->lot_size_e6);
+	cr_assert_str_eq(x->currency, y->currency);
 	cr_assert_eq(x->price_decimals, y->price_decimals);
 	cr_assert_eq(x->utc_offset_min, y->utc_offset_min);
 	cr_assert_eq(x->session_open_s, y->session_open_s);
@@ -143,7 +146,8 @@ static void t_assert_config_eq(const struct dm_config *a, const struct dm_config
 	cr_assert_str_eq(a->strategy.primary_feature, b->strategy.primary_feature);
 	cr_assert_eq(a->strategy.threshold_e6, b->strategy.threshold_e6, "strategy.threshold");
 	cr_assert_eq(a->strategy.min_prob_e6, b->strategy.min_prob_e6, "strategy.min_prob");
-	cr_assert_eq(a->venue.fee_per_contract_e6, b->venue.fee_per_contract_e6, "venue fee");
+	cr_assert_eq(a->venue.fee_per_lot_e6, b->venue.fee_per_lot_e6, "venue fee");
+	cr_assert_str_eq(a->venue.currency, b->venue.currency, "venue.currency");
 	cr_assert_str_eq(a->risk.limits, b->risk.limits, "risk.limits");
 	cr_assert(memcmp(a, b, sizeof(*a)) == 0, "configs differ in some byte");
 }
@@ -160,6 +164,20 @@ Test(config, default_yaml_equals_defaults)
 	cr_assert_eq(config_load(&got, "conf/default.yaml", err, sizeof(err)), 0,
 	             "conf/default.yaml: %s", err);
 	strcpy(want.path, "conf/default.yaml");
+	/* The file sets its paths, so they come back joined to its directory;
+	 * the defaults name the same files (resolved against conf/). */
+	char dir[PATH_MAX], path[PATH_MAX + 64], out[PATH_MAX + 64];
+	cr_assert_not_null(realpath("conf", dir));
+	snprintf(path, sizeof(path), "%s/../build/model/default.json", dir);
+	cr_assert_str_eq(got.strategy.model, path);
+	cr_assert_eq(config_resolve(&want, want.strategy.model, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, path);
+	snprintf(path, sizeof(path), "%s/risk.yaml", dir);
+	cr_assert_str_eq(got.risk.limits, path);
+	cr_assert_eq(config_resolve(&want, want.risk.limits, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, path);
+	strcpy(want.strategy.model, got.strategy.model);
+	strcpy(want.risk.limits, got.risk.limits);
 	t_assert_config_eq(&got, &want);
 }
 
@@ -600,6 +618,9 @@ Test(config, instrument_defaults_describe_win)
 	cr_assert_str_eq(c.instrument.symbol, "WIN");
 	cr_assert_eq(c.instrument.tick_size_e6, 5000000);      /* 5 points */
 	cr_assert_eq(c.instrument.point_value_e6, 200000);     /* R$ 0.20 */
+	cr_assert_eq(c.instrument.lot_size_e6, 1000000);       /* 1 contract */
+	cr_assert_str_eq(c.instrument.currency, "BRL");
+	cr_assert_str_eq(c.venue.currency, "BRL");
 	cr_assert_eq(c.instrument.price_decimals, 0);
 	cr_assert_eq(c.instrument.utc_offset_min, -3 * 60);
 	cr_assert_eq(c.instrument.session_open_s, 9 * 3600);
@@ -796,7 +817,7 @@ Test(config, bad_decimals)
 	               "value 99999999999999999999 out of range");
 }
 
-Test(config, tick_must_fit_price_grid_and_centavos)
+Test(config, tick_must_fit_price_grid_and_nano_units)
 {
 	t_expect_error("instrument:\n"
 	               "  tick_size: 0.5\n",
@@ -807,12 +828,23 @@ Test(config, tick_must_fit_price_grid_and_centavos)
 	               "  tick_size: 0.25\n"
 	               "  price_decimals: 1\n",
 	               "2:3: key 'instrument.tick_size': ", "not a multiple of 0.1");
-	/* 5 points x R$ 0.001 = R$ 0.005: half a centavo. */
+	/* 0.000001 x R$ 0.0001 = R$ 10^-10: a tenth of the money unit. */
 	t_expect_error("instrument:\n"
-	               "  point_value_brl: 0.001\n",
-	               "2:3: key 'instrument.point_value_brl': ",
-	               "one tick is worth tick_size 5 x point_value_brl 0.001, not a "
-	               "whole number of centavos");
+	               "  tick_size: 0.000001\n"
+	               "  price_decimals: 6\n"
+	               "  point_value: 0.0001\n",
+	               "4:3: key 'instrument.point_value': ",
+	               "one tick of one lot is worth tick_size 0.000001 x point_value "
+	               "0.0001 BRL, not a whole number of 10^-9 BRL");
+	/* 0.000001 x 0.001 = 10^-9: exactly one unit, accepted. */
+	struct t_load r;
+	t_load_ok("instrument:\n"
+	          "  tick_size: 0.000001\n"
+	          "  price_decimals: 6\n"
+	          "  point_value: 0.001\n", &r);
+	/* what was refused as half a centavo is now exact: 5 x 0.001 =
+	 * R$ 0.005 = 5,000,000 x 10^-9 */
+	t_load_ok("instrument:\n  point_value: 0.001\n", &r);
 }
 
 Test(config, bad_symbol_months_weekday)
@@ -975,7 +1007,7 @@ Test(config, trading_sections_defaults)
 	cr_assert_eq(c.vote.deadline_us, 50000);
 	cr_assert_eq(c.data.pace, CFG_PACE_MAX);
 	cr_assert_eq(c.data.speed_e6, 1000000);
-	cr_assert_eq(c.venue.fee_per_contract_e6, 256100);
+	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
 	cr_assert_str_eq(c.risk.limits, "risk.yaml");
 	cr_assert_str_eq(c.strategy.primary_feature, "imb_1");
 }
@@ -1004,7 +1036,11 @@ Test(config, trading_sections_load)
 	cr_assert_eq(r.c.data.speed_e6, 2500000);
 	cr_assert_eq(r.c.data.events_per_pass, 8);
 	cr_assert_eq(r.c.quality.stale_ms, 7);
-	cr_assert_str_eq(r.c.strategy.model, "m.json");
+	/* a relative path the file sets is taken from its directory (/tmp) */
+	char tmpdir[PATH_MAX], want_model[PATH_MAX + 16];
+	cr_assert_not_null(realpath("/tmp", tmpdir));
+	snprintf(want_model, sizeof(want_model), "%s/m.json", tmpdir);
+	cr_assert_str_eq(r.c.strategy.model, want_model);
 	cr_assert_str_eq(r.c.strategy.primary_feature, "ofi_ml");
 	cr_assert_eq(r.c.strategy.threshold_e6, 1500000);
 	cr_assert_eq(r.c.strategy.min_prob_e6, 700000);
@@ -1013,7 +1049,7 @@ Test(config, trading_sections_load)
 	cr_assert_eq(r.c.execution.max_open, 5);
 	cr_assert_eq(r.c.venue.entry_latency_us, 11);
 	cr_assert_eq(r.c.venue.response_latency_us, 300, "unset keys keep defaults");
-	cr_assert_eq(r.c.venue.fee_per_contract_e6, 310000);
+	cr_assert_eq(r.c.venue.fee_per_lot_e6, 310000, "the deprecated BRL name still reads");
 	cr_assert_str_eq(r.c.risk.limits, "/etc/dm/risk.yaml");
 }
 
@@ -1045,26 +1081,41 @@ Test(config, trading_sections_refuse_bad_values)
 	               "2:3: key 'venue.fee_per_contract_brl': ", "");
 }
 
-Test(config, resolve_paths_against_the_config_directory)
+Test(config, resolve_defaults_against_the_conf_directory)
 {
 	struct dm_config c;
-	char out[300];
+	char out[PATH_MAX + 64], dir[PATH_MAX], want[PATH_MAX + 64];
 
+	/* the test runs from the checkout; its program is build/.../test_config */
+	cr_assert_not_null(realpath("conf", dir));
+	unsetenv("DM_CONF_DIR");
+	cr_assert_eq(config_conf_dir(out, sizeof(out)), 0);
+	cr_assert_str_eq(out, dir, "found from the executable's path");
 	config_defaults(&c);
+	snprintf(want, sizeof(want), "%s/risk.yaml", dir);
 	cr_assert_eq(config_resolve(&c, "risk.yaml", out, sizeof(out)), 0);
-	cr_assert_str_eq(out, "risk.yaml");
-	strcpy(c.path, "conf/site/default.yaml");
+	cr_assert_str_eq(out, want);
+	/* whatever the configuration's own path: relative means a default */
+	strcpy(c.path, "/elsewhere/site.yaml");
 	cr_assert_eq(config_resolve(&c, "risk.yaml", out, sizeof(out)), 0);
-	cr_assert_str_eq(out, "conf/site/risk.yaml");
+	cr_assert_str_eq(out, want);
 	cr_assert_eq(config_resolve(&c, "/abs/risk.yaml", out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "/abs/risk.yaml");
+	cr_assert_eq(config_resolve(&c, "", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "");
 	cr_assert_eq(config_resolve(&c, "risk.yaml", out, 8), -ENAMETOOLONG);
+	/* DM_CONF_DIR overrides */
+	setenv("DM_CONF_DIR", "/opt/dm/conf", 1);
+	cr_assert_eq(config_resolve(&c, "risk.yaml", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/opt/dm/conf/risk.yaml");
+	unsetenv("DM_CONF_DIR");
 }
 
 /* ---------------------------------------------------------------- risk.yaml */
 
 #include "libcore/risk/risk.h"
 
+/* currency last, so every other key keeps the line numbers below */
 static const char risk_ok[] =
 	"max_position: 5\n"
 	"max_order_qty: 2\n"
@@ -1072,13 +1123,14 @@ static const char risk_ok[] =
 	"  per_second: 10\n"
 	"  burst: 20\n"
 	"price_collar_ticks: 20\n"
-	"daily_loss_brl: 2000\n"
-	"max_drawdown_brl: 1500.5\n"
-	"reducing_at_loss_brl: 1000\n"
+	"daily_loss: 2000\n"
+	"max_drawdown: 1500.5\n"
+	"reducing_at_loss: 1000\n"
 	"stale_data_ms: 2000\n"
 	"enforce_session: true\n"
 	"kill_switch:\n"
-	"  flatten: false\n";
+	"  flatten: false\n"
+	"currency: BRL\n";
 
 struct t_risk {
 	int rc;
@@ -1136,7 +1188,8 @@ Test(config_risk, bundled_file_loads)
 	cr_assert_eq(config_load_risk(&r, "conf/risk.yaml", err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.max_position, 5);
 	cr_expect_eq(r.max_order_qty, 2);
-	cr_expect_eq(r.daily_loss_brl_e6, 2000LL * 1000000);
+	cr_expect_eq(r.daily_loss_e6, 2000LL * 1000000);
+	cr_expect_str_eq(r.currency, "BRL");
 	cr_expect_eq(r.enforce_session, 1);
 	cr_expect_eq(r.kill_flatten, 0);
 }
@@ -1151,9 +1204,10 @@ Test(config_risk, every_value_is_stored)
 	cr_expect_eq(t.r.rate_per_s, 10);
 	cr_expect_eq(t.r.rate_burst, 20);
 	cr_expect_eq(t.r.collar_ticks, 20);
-	cr_expect_eq(t.r.daily_loss_brl_e6, 2000000000);
-	cr_expect_eq(t.r.max_drawdown_brl_e6, 1500500000);
-	cr_expect_eq(t.r.reducing_at_brl_e6, 1000000000);
+	cr_expect_eq(t.r.daily_loss_e6, 2000000000);
+	cr_expect_eq(t.r.max_drawdown_e6, 1500500000);
+	cr_expect_eq(t.r.reducing_at_e6, 1000000000);
+	cr_expect_str_eq(t.r.currency, "BRL");
 	cr_expect_eq(t.r.stale_data_ms, 2000);
 	cr_expect_eq(t.r.enforce_session, 1);
 	cr_expect_eq(t.r.kill_flatten, 0);
@@ -1167,6 +1221,10 @@ Test(config_risk, missing_limit_is_refused_with_its_name)
 	t_risk_edit("  burst", "", text, sizeof(text));
 	t_risk_error(text, "4:3: key 'order_rate': ", "missing required key 'burst'");
 	t_risk_error("", "1:1: ", "every risk limit must be set");
+	t_risk_edit("currency", "", text, sizeof(text));
+	t_risk_error(text, "1:1: ", "missing required key 'currency'");
+	t_risk_edit("currency", "currency: brl\n", text, sizeof(text));
+	t_risk_error(text, "14:1: key 'currency': ", "currency code of 1 to 7 capital letters");
 }
 
 Test(config_risk, negative_size_is_refused_with_line_and_key)
@@ -1176,8 +1234,8 @@ Test(config_risk, negative_size_is_refused_with_line_and_key)
 	t_risk_error(text, "2:1: key 'max_order_qty': ", "value -3 out of range [1, 100000]");
 	t_risk_edit("max_position", "max_position: 0\n", text, sizeof(text));
 	t_risk_error(text, "1:1: key 'max_position': ", "out of range");
-	t_risk_edit("daily_loss_brl", "daily_loss_brl: -10\n", text, sizeof(text));
-	t_risk_error(text, "7:1: key 'daily_loss_brl': ", "");
+	t_risk_edit("daily_loss", "daily_loss: -10\n", text, sizeof(text));
+	t_risk_error(text, "7:1: key 'daily_loss': ", "");
 }
 
 Test(config_risk, unknown_key_is_refused_with_a_suggestion)
@@ -1192,8 +1250,8 @@ Test(config_risk, unknown_key_is_refused_with_a_suggestion)
 Test(config_risk, cross_checks_and_types)
 {
 	char text[1024];
-	t_risk_edit("reducing_at_loss_brl", "reducing_at_loss_brl: 2000\n", text, sizeof(text));
-	t_risk_error(text, "9:1: key 'reducing_at_loss_brl': ", "below daily_loss_brl");
+	t_risk_edit("reducing_at_loss", "reducing_at_loss: 2000\n", text, sizeof(text));
+	t_risk_error(text, "9:1: key 'reducing_at_loss': ", "below daily_loss");
 	t_risk_edit("enforce_session", "enforce_session: 1\n", text, sizeof(text));
 	t_risk_error(text, "11:1: key 'enforce_session': ", "not a boolean");
 	t_risk_edit("max_position", "max_position: five\n", text, sizeof(text));
@@ -1280,4 +1338,211 @@ Test(config_model, bad_values_name_file_line_and_key)
 	struct model_params before = p;
 	cr_assert_eq(t_model_text("rounds: 0\n", &p, err, sizeof(err), path), -DM_ECONFIG);
 	(void)before;
+}
+
+/* ---------------------------------------------------------------- money */
+
+#include "libcore/instrument.h"
+
+Test(config_money, currency_and_lot_load)
+{
+	struct t_load r;
+
+	t_load_ok("instrument:\n"
+	          "  symbol: AAPL\n"
+	          "  currency: USD\n"
+	          "  tick_size: 0.01\n"
+	          "  price_decimals: 2\n"
+	          "  lot_size: 1\n"
+	          "  point_value: 1\n"
+	          "venue: { currency: USD, fee_per_lot: 0.003 }\n", &r);
+	cr_assert_str_eq(r.c.instrument.currency, "USD");
+	cr_assert_eq(r.c.instrument.lot_size_e6, 1000000);
+	cr_assert_eq(r.c.instrument.point_value_e6, 1000000);
+	cr_assert_str_eq(r.c.venue.currency, "USD");
+	cr_assert_eq(r.c.venue.fee_per_lot_e6, 3000);
+	t_load_ok("instrument:\n  lot_size: 0.00001\n", &r);
+	cr_assert_eq(r.c.instrument.lot_size_e6, 10);
+}
+
+Test(config_money, fees_in_another_currency_are_refused)
+{
+	/* the instrument moves to USD, the fees stay BRL (the default) */
+	t_expect_error("instrument:\n"
+	               "  symbol: AAPL\n"
+	               "  currency: USD\n",
+	               "3:3: key 'instrument.currency': ",
+	               "the venue's fees are in BRL (venue.currency) but the instrument "
+	               "AAPL trades in USD (instrument.currency)");
+	t_expect_error("instrument:\n"
+	               "  symbol: AAPL\n"
+	               "  currency: USD\n",
+	               "3:3: key 'instrument.currency': ", "or set currency");
+	/* the fees move to USDT, the instrument stays BRL */
+	t_expect_error("venue:\n"
+	               "  currency: USDT\n",
+	               "2:3: key 'venue.currency': ",
+	               "the venue's fees are in USDT (venue.currency) but the instrument "
+	               "WIN trades in BRL");
+	t_expect_error("instrument:\n  currency: usd\n", "2:3: key 'instrument.currency': ",
+	               "currency code of 1 to 7 capital letters");
+	/* the same currency, but the fee left at its BRL default */
+	t_expect_error("instrument:\n"
+	               "  currency: USD\n"
+	               "venue:\n"
+	               "  currency: USD\n",
+	               "4:3: key 'venue.currency': ",
+	               "the fees are in USD but venue.fee_per_lot is not set: its default "
+	               "is a BRL amount");
+}
+
+Test(config_money, deprecated_brl_names)
+{
+	struct t_load r;
+
+	t_load_ok("instrument:\n  point_value_brl: 0.4\n", &r);
+	cr_assert_eq(r.c.instrument.point_value_e6, 400000);
+	t_expect_error("instrument:\n"
+	               "  point_value: 0.2\n"
+	               "  point_value_brl: 0.4\n",
+	               "3:3: key 'instrument.point_value_brl': ",
+	               "deprecated name of instrument.point_value, which is set too (line 2)");
+	t_expect_error("instrument:\n"
+	               "  currency: USD\n"
+	               "  point_value_brl: 1\n"
+	               "venue: { currency: USD }\n",
+	               "3:3: key 'instrument.point_value_brl': ",
+	               "is in BRL but instrument.currency is USD");
+	t_expect_error("instrument: { currency: USDT }\n"
+	               "venue:\n"
+	               "  currency: USDT\n"
+	               "  fee_per_contract_brl: 0.1\n",
+	               "4:3: key 'venue.fee_per_contract_brl': ",
+	               "is in BRL but instrument.currency is USDT");
+}
+
+/* One tick of one lot, computed by hand in 10^-9 of the currency, for the
+ * default and every bundled profile: each loads with its own limits. */
+Test(config_money, bundled_profiles_load_with_exact_tick_values)
+{
+	static const struct {
+		const char *file, *symbol, *currency;
+		int64_t tick_e6, lot_e6, tick_value_e9;
+	} t[] = {
+		/* 5 points x R$ 0.20 = R$ 1.00 */
+		{ "conf/default.yaml", "WIN", "BRL", 5000000, 1000000, 1000000000 },
+		/* 0.01 USD x 1 USD per dollar per share = 0.01 USD */
+		{ "conf/instruments/aapl.yaml", "AAPL", "USD", 10000, 1000000, 10000000 },
+		/* 0.01 USDT x 0.00001 (BTC per lot) = 0.0000001 USDT */
+		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "USDT", 10000, 10, 100 },
+		/* 0.1 USDT x 0.001 = 0.0001 USDT */
+		{ "conf/instruments/btcusdt-usdm.yaml", "BTCUSDT", "USDT", 100000, 1000, 100000 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct dm_config c;
+		struct instrument in;
+		struct risk_cfg r;
+		char err[1024] = "", path[PATH_MAX];
+
+		cr_assert_eq(config_load(&c, t[i].file, err, sizeof(err)), 0, "%s", err);
+		cr_assert_str_eq(c.instrument.symbol, t[i].symbol, "%s", t[i].file);
+		cr_assert_str_eq(c.instrument.currency, t[i].currency, "%s", t[i].file);
+		cr_assert_str_eq(c.venue.currency, t[i].currency, "%s", t[i].file);
+		cr_assert_eq(c.instrument.tick_size_e6, t[i].tick_e6, "%s", t[i].file);
+		cr_assert_eq(c.instrument.lot_size_e6, t[i].lot_e6, "%s", t[i].file);
+		cr_assert_eq(instr_init(&in, &c.instrument), 0, "%s", t[i].file);
+		cr_assert_eq(in.tick_value_e9, t[i].tick_value_e9, "%s: tick value %lld",
+		             t[i].file, (long long)in.tick_value_e9);
+		cr_assert_eq(config_load_risk_for(&c, &r, path, sizeof(path), err, sizeof(err)), 0,
+		             "%s: %s", t[i].file, err);
+		cr_assert_str_eq(r.currency, t[i].currency, "%s: limits in %s", t[i].file,
+		                 r.currency);
+		if (i > 0) {
+			/* the BTC markets never close, and the calendar knows
+			 * only B3 holidays: the profiles do not enforce it */
+			cr_assert_eq(r.enforce_session, 0, "%s", t[i].file);
+			cr_assert(strstr(path, "/conf/instruments/risk/"), "%s", path);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- overlay */
+
+/* A site file in a directory outside the checkout that sets only the
+ * model: everything else, the risk limits file included, is as in
+ * conf/default.yaml. */
+Test(config_overlay, site_file_setting_only_the_model)
+{
+	char dir[] = "/tmp/dm_test_site_XXXXXX", site[128], model[128], conf[PATH_MAX];
+	char err[1024] = "", got[PATH_MAX], want[PATH_MAX + 32], real_dir[PATH_MAX];
+	struct dm_config c, d;
+	struct risk_cfg r, bundled;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_not_null(realpath(dir, real_dir));
+	cr_assert_not_null(realpath("conf", conf));
+	snprintf(site, sizeof(site), "%s/site.yaml", dir);
+	snprintf(model, sizeof(model), "%s/my-model.json", dir);
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("strategy:\n  model: my-model.json\n", f);
+	fclose(f);
+	cr_assert_not_null(f = fopen(model, "w"));
+	fputs("{}\n", f);
+	fclose(f);
+
+	cr_assert_eq(config_load(&c, site, err, sizeof(err)), 0, "%s", err);
+	snprintf(want, sizeof(want), "%s/my-model.json", real_dir);
+	cr_assert_str_eq(c.strategy.model, want, "the model is taken from the site file's directory");
+	cr_assert_eq(config_load_risk_for(&c, &r, got, sizeof(got), err, sizeof(err)), 0, "%s", err);
+	snprintf(want, sizeof(want), "%s/risk.yaml", conf);
+	cr_assert_str_eq(got, want, "the risk limits file is conf/risk.yaml");
+	cr_assert_eq(config_load_risk(&bundled, "conf/risk.yaml", err, sizeof(err)), 0, "%s", err);
+	cr_assert(memcmp(&r, &bundled, sizeof(r)) == 0, "the limits are the bundled ones");
+	/* every other key as in the defaults */
+	config_defaults(&d);
+	strcpy(d.path, site);
+	strcpy(d.strategy.model, c.strategy.model);
+	t_assert_config_eq(&c, &d);
+	/* and the whole check a run makes passes */
+	cr_assert_eq(config_check_files(&c, NULL, err, sizeof(err)), 0, "%s", err);
+
+	/* a model that does not exist: file, line and key */
+	unlink(model);
+	cr_assert_eq(config_check_files(&c, NULL, err, sizeof(err)), -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s:2:3: key 'strategy.model': cannot read", site);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' does not start with '%s'",
+	          err, want);
+	unlink(site);
+	rmdir(dir);
+}
+
+/* A site file for another currency that forgets its own limits gets the
+ * bundled BRL ones, which are refused with both currencies and the fix. */
+Test(config_overlay, limits_in_another_currency_are_refused)
+{
+	char dir[] = "/tmp/dm_test_site_XXXXXX", site[128], err[1024] = "";
+	struct dm_config c;
+	struct risk_cfg r;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(site, sizeof(site), "%s/usd.yaml", dir);
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("instrument: { symbol: AAPL, currency: USD, tick_size: 0.01, price_decimals: 2,\n"
+	      "              point_value: 1 }\n"
+	      "venue: { currency: USD, fee_per_lot: 0.003 }\n", f);
+	fclose(f);
+	cr_assert_eq(config_load(&c, site, err, sizeof(err)), 0, "%s", err);
+	memset(&r, 0x5a, sizeof(r));
+	cr_assert_eq(config_load_risk_for(&c, &r, NULL, 0, err, sizeof(err)), -DM_ECONFIG);
+	cr_assert(strstr(err, "/conf/risk.yaml:"), "names the limits file: %s", err);
+	cr_assert(strstr(err, "key 'currency': the limits are in BRL but the instrument AAPL"),
+	          "%s", err);
+	cr_assert(strstr(err, "trades in USD"), "%s", err);
+	cr_assert(strstr(err, "use conf/instruments/aapl.yaml (-c) or set currency"), "%s", err);
+	for (size_t i = 0; i < sizeof(r); i++)
+		cr_assert_eq(((unsigned char *)&r)[i], 0x5a, "nothing applied");
+	unlink(site);
+	rmdir(dir);
 }

@@ -975,7 +975,7 @@ Test(exec, out_report_builds_the_message)
 	struct exec_out o;
 	uint64_t c = acked_order(t, Q);
 	struct exec_report r = rp(c, EXEC_PARTIAL, 4, 4, 103, 77);
-	r.fee_mbrl = 250;
+	r.fee_e9 = 250;
 	r.venue_ns = 123456;
 	exec_on_report(t, &r, 0, &o);
 	struct msg_exec_report m;
@@ -992,7 +992,7 @@ Test(exec, out_report_builds_the_message)
 	cr_assert_eq(m.leaves_qty, Q - 4);
 	cr_assert_eq(m.status, EXEC_PARTIAL);
 	cr_assert_eq(m.side, SIDE_BUY);
-	cr_assert_eq(m.fee_mbrl, 250);
+	cr_assert_eq(m.fee_e9, 250);
 	cr_assert_eq(m.venue_ns, 123456);
 	cr_assert_eq(m.venue_order_id, r.venue_order_id);
 	uint64_t n;
@@ -1019,7 +1019,7 @@ Test(exec, report_from_msg_copies_every_field)
 	m.leaves_qty = 17;
 	m.status = EXEC_PARTIAL;
 	m.reason = 18;
-	m.fee_mbrl = 19;
+	m.fee_e9 = 19;
 	m.venue_ns = 20;
 	struct exec_report r;
 	memset(&r, 0xff, sizeof(r));
@@ -1033,7 +1033,7 @@ Test(exec, report_from_msg_copies_every_field)
 	cr_assert_eq(r.leaves_qty, 17);
 	cr_assert_eq(r.status, EXEC_PARTIAL);
 	cr_assert_eq(r.reason, 18);
-	cr_assert_eq(r.fee_mbrl, 19);
+	cr_assert_eq(r.fee_e9, 19);
 	cr_assert_eq(r.venue_ns, 20);
 	cr_assert_eq(r.pad, 0);
 }

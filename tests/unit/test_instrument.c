@@ -1,5 +1,5 @@
 /*
- * test_instrument.c — points, ticks and centavos.
+ * test_instrument.c — points, ticks and money (currency x 10^9).
  *
  * Expected values are worked by hand from the contract specifications
  * (WIN: 5-point tick, R$ 0.20 a point; a WDO-like contract: 0.5-point tick,
@@ -18,6 +18,8 @@
 #include "libcore/instrument.h"
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* The hand-worked amounts below are in centavos; money is BRL x 10^9. */
+#define CENTS(x) ((int64_t)(x) * 10000000)
 
 static void t_win(struct instrument *in)
 {
@@ -49,8 +51,10 @@ Test(instrument, win_from_default_config)
 	cr_assert_eq(in.price_decimals, 0);
 	cr_assert_eq(in.pts_scale, 1);
 	cr_assert_eq(in.tick_pts, 5);
-	cr_assert_eq(in.tick_value_cents, 100);   /* 5 x R$ 0.20 = R$ 1.00 */
+	cr_assert_eq(in.tick_value_e9, CENTS(100));   /* 5 x R$ 0.20 = R$ 1.00 */
 	cr_assert_eq(in.point_value_e6, 200000);
+	cr_assert_eq(in.lot_size_e6, 1000000);
+	cr_assert_str_eq(in.currency, "BRL");
 }
 
 Test(instrument, wdo_like_from_config)
@@ -60,7 +64,7 @@ Test(instrument, wdo_like_from_config)
 	t_wdo(&in);
 	cr_assert_eq(in.pts_scale, 1000);
 	cr_assert_eq(in.tick_pts, 500);           /* 0.500 */
-	cr_assert_eq(in.tick_value_cents, 500);   /* 0.5 x R$ 10 = R$ 5.00 */
+	cr_assert_eq(in.tick_value_e9, CENTS(500));   /* 0.5 x R$ 10 = R$ 5.00 */
 }
 
 Test(instrument, init_refuses_inconsistent_settings)
@@ -73,9 +77,33 @@ Test(instrument, init_refuses_inconsistent_settings)
 	bad = c.instrument;
 	bad.tick_size_e6 = 500000;            /* 0.5 point, whole-point prices */
 	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
-	bad = c.instrument;
-	bad.point_value_e6 = 1000;            /* 5 x R$ 0.001 = half a centavo */
+	bad = c.instrument;                   /* 0.000001 x R$ 0.000001 = 10^-12 */
+	bad.tick_size_e6 = 1;
+	bad.price_decimals = 6;
+	bad.point_value_e6 = 1;
 	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
+	bad.point_value_e6 = 1000;            /* x R$ 0.001 = 10^-9: one unit */
+	cr_assert_eq(instr_init(&in, &bad), 0);
+	cr_assert_eq(in.tick_value_e9, 1);
+	bad = c.instrument;
+	bad.point_value_e6 = 1000;            /* 5 x R$ 0.001 = R$ 0.005, exact now */
+	cr_assert_eq(instr_init(&in, &bad), 0);
+	cr_assert_eq(in.tick_value_e9, 5000000);
+	bad = c.instrument;
+	bad.lot_size_e6 = 0;
+	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
+	bad = c.instrument;
+	strcpy(bad.currency, "");
+	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
+	strcpy(bad.currency, "brl");
+	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
+	bad = c.instrument;    /* 100000 x 1000000 = 10^11 a tick: 10^20 units, beyond int64 */
+	bad.tick_size_e6 = 100000LL * CFG_DEC_SCALE;
+	bad.point_value_e6 = 1000000LL * CFG_DEC_SCALE;
+	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
+	bad.point_value_e6 = 1000LL * CFG_DEC_SCALE;   /* 10^8 a tick: 10^17 units */
+	cr_assert_eq(instr_init(&in, &bad), 0);
+	cr_assert_eq(in.tick_value_e9, 100000000000000000LL);
 	bad = c.instrument;
 	bad.price_decimals = 7;
 	cr_assert_eq(instr_init(&in, &bad), -EINVAL);
@@ -92,7 +120,7 @@ Test(instrument, init_refuses_inconsistent_settings)
 	bad.price_decimals = 3;
 	cr_assert_eq(instr_init(&in, &bad), 0);
 	cr_assert_eq(in.tick_pts, 1);
-	cr_assert_eq(in.tick_value_cents, 1);
+	cr_assert_eq(in.tick_value_e9, CENTS(1));
 }
 
 /* ------------------------------------------------------------ points <-> ticks */
@@ -225,47 +253,107 @@ Test(instrument, extremes_do_not_wrap)
 
 /* ------------------------------------------------------------ money */
 
-Test(instrument, ticks_to_centavos)
+Test(instrument, ticks_to_money)
 {
 	struct instrument in;
-	int64_t cents;
+	int64_t e9;
 
 	t_win(&in);
-	cr_assert_eq(instr_ticks_to_cents(&in, 1, &cents), 0);
-	cr_assert_eq(cents, 100);             /* R$ 1.00 per tick */
-	cr_assert_eq(instr_ticks_to_cents(&in, 20, &cents), 0);
-	cr_assert_eq(cents, 2000);            /* 100 points x R$ 0.20 = R$ 20 */
-	cr_assert_eq(instr_ticks_to_cents(&in, -3, &cents), 0);
-	cr_assert_eq(cents, -300);
-	cr_assert_eq(instr_ticks_to_cents(&in, INT64_MAX / 100 + 1, &cents), -ERANGE);
+	cr_assert_eq(instr_ticks_to_money(&in, 1, &e9), 0);
+	cr_assert_eq(e9, CENTS(100));         /* R$ 1.00 per tick */
+	cr_assert_eq(instr_ticks_to_money(&in, 20, &e9), 0);
+	cr_assert_eq(e9, CENTS(2000));        /* 100 points x R$ 0.20 = R$ 20 */
+	cr_assert_eq(instr_ticks_to_money(&in, -3, &e9), 0);
+	cr_assert_eq(e9, CENTS(-300));
+	cr_assert_eq(instr_ticks_to_money(&in, INT64_MAX / 1000000000 + 1, &e9), -ERANGE);
 	t_wdo(&in);
-	cr_assert_eq(instr_ticks_to_cents(&in, 2, &cents), 0);
-	cr_assert_eq(cents, 1000);            /* 1 point x R$ 10 */
+	cr_assert_eq(instr_ticks_to_money(&in, 2, &e9), 0);
+	cr_assert_eq(e9, CENTS(1000));        /* 1 point x R$ 10 */
+}
+
+/*
+ * One tick of one lot of every bundled instrument is a whole number of
+ * 10^-9 of its currency (by hand: tick x point value per lot):
+ *   AAPL       0.01 USD x 1            = 0.01 USD       = 10^7
+ *   BTCUSDT    0.01 USDT x 0.00001     = 0.0000001 USDT = 100
+ *   USD-M      0.1 USDT x 0.001        = 0.0001 USDT    = 10^5
+ */
+Test(instrument, tick_values_of_other_currencies)
+{
+	static const struct {
+		const char *currency;
+		int64_t tick_e6, pv_e6, lot_e6;
+		uint32_t decimals;
+		int64_t want_e9;
+	} t[] = {
+		{ "USD", 10000, 1000000, 1000000, 2, 10000000 },
+		{ "USDT", 10000, 10, 10, 2, 100 },
+		{ "USDT", 100000, 1000, 1000, 1, 100000 },
+	};
+	for (size_t i = 0; i < T_ARRAY_SIZE(t); i++) {
+		struct dm_config c;
+		struct instrument in;
+		int64_t e9;
+
+		config_defaults(&c);
+		strcpy(c.instrument.currency, t[i].currency);
+		c.instrument.tick_size_e6 = t[i].tick_e6;
+		c.instrument.point_value_e6 = t[i].pv_e6;
+		c.instrument.lot_size_e6 = t[i].lot_e6;
+		c.instrument.price_decimals = t[i].decimals;
+		cr_assert_eq(instr_init(&in, &c.instrument), 0, "row %zu", i);
+		cr_assert_str_eq(in.currency, t[i].currency);
+		cr_assert_eq(in.tick_value_e9, t[i].want_e9, "row %zu", i);
+		cr_assert_eq(in.lot_size_e6, t[i].lot_e6);
+		/* long 7 lots, up 3 ticks */
+		cr_assert_eq(instr_pnl_e9(&in, 7, 1000, 1003, &e9), 0);
+		cr_assert_eq(e9, 21 * t[i].want_e9, "row %zu", i);
+	}
+}
+
+Test(instrument, money_format_is_exact)
+{
+	static const struct { int64_t e9; const char *want; } t[] = {
+		{ 0, "0.00" },
+		{ 1000000000, "1.00" },
+		{ 1500000000, "1.50" },
+		{ -256100000, "-0.2561" },
+		{ 100, "0.0000001" },
+		{ -1, "-0.000000001" },
+		{ 123456789012345678, "123456789.012345678" },
+		{ INT64_MIN, "-9223372036.854775808" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < T_ARRAY_SIZE(t); i++) {
+		instr_money_format(t[i].e9, buf, sizeof(buf));
+		cr_assert_str_eq(buf, t[i].want, "row %zu", i);
+	}
 }
 
 Test(instrument, pnl_of_one_entry)
 {
 	struct instrument in;
-	int64_t cents = 7;
+	int64_t e9 = 7;
 
 	t_win(&in);
 	/* long 2 at 108400, marked 108500: 100 pts x R$ 0.20 x 2 = R$ 40 */
-	cr_assert_eq(instr_pnl_cents(&in, 2, 21680, 21700, &cents), 0);
-	cr_assert_eq(cents, 4000);
+	cr_assert_eq(instr_pnl_e9(&in, 2, 21680, 21700, &e9), 0);
+	cr_assert_eq(e9, CENTS(4000));
 	/* short 3 at 108400, marked 108450: -50 pts x R$ 0.20 x 3 = -R$ 30 */
-	cr_assert_eq(instr_pnl_cents(&in, -3, 21680, 21690, &cents), 0);
-	cr_assert_eq(cents, -3000);
+	cr_assert_eq(instr_pnl_e9(&in, -3, 21680, 21690, &e9), 0);
+	cr_assert_eq(e9, CENTS(-3000));
 	/* short 1, price falls 1 tick: +R$ 1 */
-	cr_assert_eq(instr_pnl_cents(&in, -1, 21680, 21679, &cents), 0);
-	cr_assert_eq(cents, 100);
-	cr_assert_eq(instr_pnl_cents(&in, 0, 21680, 1, &cents), 0);
-	cr_assert_eq(cents, 0);
-	cents = 7;
-	cr_assert_eq(instr_pnl_cents(&in, 1, INT64_MIN, INT64_MAX, &cents), -ERANGE);
-	cr_assert_eq(instr_pnl_cents(&in, INT64_MAX / 2, 0, 3, &cents), -ERANGE);
-	cr_assert_eq(instr_pnl_cents(&in, INT64_MAX / 200, 0, 3, &cents), -ERANGE,
-	             "qty x move fits, x 100 centavos does not");
-	cr_assert_eq(cents, 7, "untouched on error");
+	cr_assert_eq(instr_pnl_e9(&in, -1, 21680, 21679, &e9), 0);
+	cr_assert_eq(e9, CENTS(100));
+	cr_assert_eq(instr_pnl_e9(&in, 0, 21680, 1, &e9), 0);
+	cr_assert_eq(e9, CENTS(0));
+	e9 = 7;
+	cr_assert_eq(instr_pnl_e9(&in, 1, INT64_MIN, INT64_MAX, &e9), -ERANGE);
+	cr_assert_eq(instr_pnl_e9(&in, INT64_MAX / 2, 0, 3, &e9), -ERANGE);
+	cr_assert_eq(instr_pnl_e9(&in, INT64_MAX / 200, 0, 3, &e9), -ERANGE,
+	             "qty x move fits, x 10^9 does not");
+	cr_assert_eq(e9, 7, "untouched on error");
 }
 
 /*
@@ -276,24 +364,24 @@ Test(instrument, pnl_of_one_entry)
 Test(instrument, pnl_of_a_position_built_from_fills)
 {
 	struct instrument in;
-	int64_t cents, cost = 0;
+	int64_t e9, cost = 0;
 	dm_qty_t qty = 0;
 
 	t_win(&in);
 	qty += 2; cost += 2 * 21680;
 	qty += 1; cost += 1 * 21690;
-	cr_assert_eq(instr_position_pnl_cents(&in, qty, cost, 21700, &cents), 0);
-	cr_assert_eq(cents, 5000, "open: marked at 21700");
-	cr_assert_eq(instr_position_pnl_cents(&in, qty, cost, 21680, &cents), 0);
-	cr_assert_eq(cents, -1000, "open: 1 contract 10 ticks under water");
+	cr_assert_eq(instr_position_pnl_e9(&in, qty, cost, 21700, &e9), 0);
+	cr_assert_eq(e9, CENTS(5000), "open: marked at 21700");
+	cr_assert_eq(instr_position_pnl_e9(&in, qty, cost, 21680, &e9), 0);
+	cr_assert_eq(e9, CENTS(-1000), "open: 1 contract 10 ticks under water");
 	qty -= 3; cost -= 3 * 21700;
 	cr_assert_eq(cost, -50);
-	cr_assert_eq(instr_position_pnl_cents(&in, qty, cost, 99999, &cents), 0);
-	cr_assert_eq(cents, 5000, "flat: realised only, mark irrelevant");
+	cr_assert_eq(instr_position_pnl_e9(&in, qty, cost, 99999, &e9), 0);
+	cr_assert_eq(e9, CENTS(5000), "flat: realised only, mark irrelevant");
 	/* agrees with the one-entry form for a single fill */
-	cr_assert_eq(instr_position_pnl_cents(&in, -4, -4 * 21680, 21670, &cents), 0);
-	cr_assert_eq(cents, 4000);
-	cr_assert_eq(instr_position_pnl_cents(&in, INT64_MAX, 0, 2, &cents), -ERANGE);
+	cr_assert_eq(instr_position_pnl_e9(&in, -4, -4 * 21680, 21670, &e9), 0);
+	cr_assert_eq(e9, CENTS(4000));
+	cr_assert_eq(instr_position_pnl_e9(&in, INT64_MAX, 0, 2, &e9), -ERANGE);
 }
 
 /* ------------------------------------------------------------ text */

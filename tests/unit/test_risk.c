@@ -2,11 +2,11 @@
  * test_risk.c — pre-trade risk (libcore/risk/risk.h): every limit at,
  * just inside and just past its boundary, the order of the checks, the
  * trading states and the kill switch, open-order exposure, fill
- * de-duplication, and P&L in BRL.
+ * de-duplication, and P&L in the instrument's currency (BRL x 10^9 for WIN; USDT cases at the end).
  *
  * Expected values are worked by hand from the rules in docs/risk.md with
  * the default WIN contract (1 tick = 5 points = R$ 1.00 per contract, so
- * 1000 milli-BRL), session instants come from timegm(3) rather than the
+ * 1000 milli-BRL, 10^9 in the money unit), session instants come from timegm(3) rather than the
  * calendar, and the P&L is also checked against a naive cash ledger and a
  * floating-point average-cost book over random fills.
  */
@@ -32,7 +32,9 @@ _Static_assert((int)RISK_ORD_MARKET == (int)ORD_MARKET, "order types agree with 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define T_MS  1000000LL
 #define T_S   1000000000LL
-#define BRL(x) ((int64_t)(x) * 1000000)   /* whole BRL as BRL x 10^6 */
+#define BRL(x) ((int64_t)(x) * 1000000)   /* whole BRL as BRL x 10^6 (limits) */
+/* The hand-worked amounts below are in milli-BRL; money is BRL x 10^9. */
+#define MBRL(x) ((int64_t)(x) * 1000000)
 
 #define BUY  1
 #define SELL (-1)
@@ -63,7 +65,8 @@ static void setup(void)
 	config_defaults(&c);
 	cr_assert_eq(instr_init(&win, &c.instrument), 0);
 	cr_assert_eq(cal_init(&cal, &c.instrument), 0);
-	cr_assert_eq(win.tick_value_cents, 100, "WIN tick is R$ 1.00");
+	cr_assert_eq(win.tick_value_e9, 1000000000, "WIN tick is R$ 1.00");
+	cr_assert_str_eq(win.currency, "BRL");
 }
 
 TestSuite(risk, .init = setup);
@@ -75,9 +78,9 @@ static struct risk_cfg t_cfg(void)
 		.max_position = 1000, .max_order_qty = 1000,
 		.rate_per_s = 1000000, .rate_burst = 1000000,
 		.collar_ticks = 1000000,
-		.daily_loss_brl_e6 = BRL(1000000), .max_drawdown_brl_e6 = BRL(1000000),
-		.reducing_at_brl_e6 = 0, .stale_data_ms = 3600000,
-		.enforce_session = 0, .kill_flatten = 1,
+		.daily_loss_e6 = BRL(1000000), .max_drawdown_e6 = BRL(1000000),
+		.reducing_at_e6 = 0, .stale_data_ms = 3600000,
+		.enforce_session = 0, .kill_flatten = 1, .currency = "BRL",
 	};
 
 	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
@@ -98,7 +101,7 @@ static void t_fill(struct risk_state *st, const struct risk_cfg *c, int side, in
 		   int64_t qty, int64_t fee_mbrl, uint64_t coid)
 {
 	struct risk_fill f = { .exec_id = ++t_exec, .client_order_id = coid, .px = px,
-			       .qty = qty, .fee_mbrl = fee_mbrl, .side = side };
+			       .qty = qty, .fee_e9 = MBRL(fee_mbrl), .side = side };
 
 	cr_assert_eq(risk_on_fill(st, c, &f, T0), 1, "fill %d x %lld @ %lld", side,
 		     (long long)qty, (long long)px);
@@ -117,7 +120,7 @@ static int64_t t_net(const struct risk_state *st)
 	struct risk_pnl p;
 
 	risk_pnl(st, &p);
-	return p.net_mbrl;
+	return p.net_e9;
 }
 
 /* got is evaluated once; the message names both reasons, then fmt. */
@@ -180,23 +183,23 @@ Test(risk, cfg_check_ranges)
 
 	struct risk_cfg c = t_cfg();
 	const char *field = NULL;
-	c.daily_loss_brl_e6 = 0;
+	c.daily_loss_e6 = 0;
 	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
-	cr_assert_str_eq(field, "daily_loss_brl");
+	cr_assert_str_eq(field, "daily_loss");
 	c = t_cfg();
-	c.max_drawdown_brl_e6 = -1;
+	c.max_drawdown_e6 = -1;
 	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
-	cr_assert_str_eq(field, "max_drawdown_brl");
+	cr_assert_str_eq(field, "max_drawdown");
 	c = t_cfg();
-	c.daily_loss_brl_e6 = BRL(100);
-	c.reducing_at_brl_e6 = BRL(100);          /* must be below the loss limit */
+	c.daily_loss_e6 = BRL(100);
+	c.reducing_at_e6 = BRL(100);          /* must be below the loss limit */
 	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
-	cr_assert_str_eq(field, "reducing_at_loss_brl");
-	c.reducing_at_brl_e6 = BRL(100) - 1;
+	cr_assert_str_eq(field, "reducing_at_loss");
+	c.reducing_at_e6 = BRL(100) - 1;
 	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
-	c.reducing_at_brl_e6 = 0;                 /* never */
+	c.reducing_at_e6 = 0;                 /* never */
 	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
-	c.reducing_at_brl_e6 = -1;
+	c.reducing_at_e6 = -1;
 	cr_assert_eq(risk_cfg_check(&c, NULL), -EINVAL);
 }
 
@@ -487,11 +490,11 @@ Test(risk, daily_loss_at_below_above_limit)
 		struct risk_cfg c = t_cfg();
 		struct risk_state st;
 
-		c.daily_loss_brl_e6 = BRL(100);
+		c.daily_loss_e6 = BRL(100);
 		risk_init(&st, &c, &win);
 		t_fill(&st, &c, BUY, 21680, 1, 500, 0);
 		cr_assert_eq(risk_on_book(&st, &c, rows[i].bid, rows[i].ask, T0), 0);
-		cr_assert_eq(t_net(&st), rows[i].net_mbrl, "row %zu", i);
+		cr_assert_eq(t_net(&st), MBRL(rows[i].net_mbrl), "row %zu", i);
 		cr_assert_eq(st.state, rows[i].state, "row %zu: %s", i, risk_state_name(st.state));
 		assert_reason(t_check(&st, &c, SELL, 1, 0, T0), rows[i].reason, "row %zu", i);
 	}
@@ -502,7 +505,7 @@ Test(risk, daily_loss_from_fees_alone_and_on_a_fill)
 	struct risk_cfg c = t_cfg();
 	struct risk_state st;
 
-	c.daily_loss_brl_e6 = BRL(10);
+	c.daily_loss_e6 = BRL(10);
 	risk_init(&st, &c, &win);
 	risk_on_mark(&st, &c, 21680, T0);
 	t_fill(&st, &c, BUY, 21680, 1, 9999, 0);     /* R$ 9.999 */
@@ -510,7 +513,7 @@ Test(risk, daily_loss_from_fees_alone_and_on_a_fill)
 	t_fill(&st, &c, SELL, 21680, 1, 1, 0);       /* R$ 10.000 exactly */
 	cr_assert_eq(st.state, RISK_HALTED);
 	cr_assert_eq(st.halt_reason, VOTE_R_DAILY_LOSS);
-	cr_assert_eq(t_net(&st), -10000);
+	cr_assert_eq(t_net(&st), MBRL(-10000));
 }
 
 Test(risk, drawdown_from_the_days_peak)
@@ -532,15 +535,15 @@ Test(risk, drawdown_from_the_days_peak)
 	struct risk_state st;
 	struct risk_pnl p;
 
-	c.max_drawdown_brl_e6 = BRL(30);
+	c.max_drawdown_e6 = BRL(30);
 	risk_init(&st, &c, &win);
 	t_fill(&st, &c, BUY, 1000, 2, 0, 0);
 	for (size_t i = 0; i < T_ARRAY_SIZE(steps); i++) {
 		cr_assert_eq(risk_on_book(&st, &c, steps[i].bid, steps[i].ask, T0 + (int64_t)i), 0);
 		risk_pnl(&st, &p);
-		cr_assert_eq(p.net_mbrl, steps[i].net_mbrl, "step %zu", i);
-		cr_assert_eq(p.peak_mbrl, steps[i].peak_mbrl, "step %zu", i);
-		cr_assert_eq(p.drawdown_mbrl, steps[i].peak_mbrl - steps[i].net_mbrl);
+		cr_assert_eq(p.net_e9, MBRL(steps[i].net_mbrl), "step %zu", i);
+		cr_assert_eq(p.peak_e9, MBRL(steps[i].peak_mbrl), "step %zu", i);
+		cr_assert_eq(p.drawdown_e9, MBRL(steps[i].peak_mbrl - steps[i].net_mbrl));
 		cr_assert_eq(st.state, steps[i].state, "step %zu: %s", i, risk_state_name(st.state));
 	}
 	cr_assert_eq(st.halt_reason, VOTE_R_DRAWDOWN);
@@ -565,8 +568,8 @@ Test(risk, reducing_threshold_and_what_passes_while_reducing)
 	struct risk_cfg c = t_cfg();
 	struct risk_state st;
 
-	c.reducing_at_brl_e6 = BRL(50);
-	c.daily_loss_brl_e6 = BRL(100);
+	c.reducing_at_e6 = BRL(50);
+	c.daily_loss_e6 = BRL(100);
 	risk_init(&st, &c, &win);
 	t_fill(&st, &c, BUY, 1000, 5, 0, 0);
 	risk_on_book(&st, &c, 990, 991, T0);            /* -47.5 */
@@ -619,8 +622,8 @@ Test(risk, states_ratchet_up_until_rearm)
 	struct risk_cfg c = t_cfg();
 	struct risk_state st;
 
-	c.reducing_at_brl_e6 = BRL(50);
-	c.daily_loss_brl_e6 = BRL(100);
+	c.reducing_at_e6 = BRL(50);
+	c.daily_loss_e6 = BRL(100);
 	risk_init(&st, &c, &win);
 	t_fill(&st, &c, BUY, 1000, 1, 0, 0);
 	static const struct { int64_t mid; uint32_t state; } steps[] = {
@@ -734,7 +737,7 @@ Test(risk, flatten_order_sizes)
 		struct risk_order fl;
 
 		c.max_order_qty = 5;
-		c.reducing_at_brl_e6 = BRL(1);
+		c.reducing_at_e6 = BRL(1);
 		risk_init(&st, &c, &win);
 		t_fill(&st, &c, rows[i].pos > 0 ? BUY : SELL, 1000, llabs(rows[i].pos), 0, 0);
 		risk_on_mark(&st, &c, rows[i].pos > 0 ? 990 : 1010, T0);
@@ -898,9 +901,9 @@ Test(risk, check_order_every_combination)
 		struct risk_cfg c = {
 			.max_position = (m >> K_POS) & 1 ? 2 : 3, .max_order_qty = 5,
 			.rate_per_s = 1, .rate_burst = 1, .collar_ticks = 4,
-			.daily_loss_brl_e6 = BRL(1000), .max_drawdown_brl_e6 = BRL(500),
-			.reducing_at_brl_e6 = BRL(10), .stale_data_ms = 500,
-			.enforce_session = 1, .kill_flatten = 0,
+			.daily_loss_e6 = BRL(1000), .max_drawdown_e6 = BRL(500),
+			.reducing_at_e6 = BRL(10), .stale_data_ms = 500,
+			.enforce_session = 1, .kill_flatten = 0, .currency = "BRL",
 		};
 		const struct calendar *cl = (m >> K_SESSION) & 1 ? &holiday : &cal;
 		struct risk_order o = t_ord(BUY, 1, 1000);
@@ -944,14 +947,14 @@ Test(risk, fill_deduplication)
 	struct risk_cfg c = t_cfg();
 	struct risk_state st;
 	struct risk_fill f = { .exec_id = 5, .client_order_id = 1, .px = 1000, .qty = 2,
-			       .fee_mbrl = 300, .side = BUY };
+			       .fee_e9 = MBRL(300), .side = BUY };
 
 	risk_init(&st, &c, &win);
 	cr_assert_eq(risk_on_order_open(&st, 1, BUY, 4), 0);
 	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
 	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 0);           /* re-delivered */
 	cr_assert_eq(st.position, 2);
-	cr_assert_eq(st.fees_mbrl, 300);
+	cr_assert_eq(st.fees_e9, MBRL(300));
 	cr_assert_eq(st.open_buy, 2);
 	cr_assert_eq(st.volume, 2);
 	cr_assert_eq(st.fills, 1);
@@ -1006,7 +1009,7 @@ Test(risk, fill_overflow_is_refused_unchanged)
 	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), -ERANGE);
 	cr_assert_eq(memcmp(&st, &before, sizeof(st)), 0);
 	f.px = 1000;
-	f.qty = INT64_MAX / 1000;   /* qty x px x 1000 mbrl fits 128 bits, not 64 */
+	f.qty = INT64_MAX / 1000;   /* qty x px x 10^9 fits 128 bits, not 64 */
 	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), -ERANGE);
 	cr_assert_eq(memcmp(&st, &before, sizeof(st)), 0);
 }
@@ -1041,32 +1044,32 @@ Test(risk, pnl_hand_computed_win_sequence_with_fees_and_a_flip)
 	struct risk_pnl p;
 
 	risk_init(&st, &c, &win);
-	cr_assert_eq(st.tick_value_mbrl, 1000);
+	cr_assert_eq(st.tick_value_e9, 1000000000);
 	for (size_t i = 0; i < T_ARRAY_SIZE(steps); i++) {
 		t_fill(&st, &c, steps[i].side, steps[i].px, steps[i].qty, steps[i].fee, 0);
 		risk_pnl(&st, &p);
 		cr_assert_eq(st.position, steps[i].pos, "step %zu", i);
-		cr_assert_eq(p.realized_mbrl, steps[i].realized, "step %zu", i);
-		cr_assert_eq(p.fees_mbrl, steps[i].fees, "step %zu", i);
-		cr_assert_eq(p.unrealized_mbrl, 0, "no mark yet: at cost");
+		cr_assert_eq(p.realized_e9, MBRL(steps[i].realized), "step %zu", i);
+		cr_assert_eq(p.fees_e9, MBRL(steps[i].fees), "step %zu", i);
+		cr_assert_eq(p.unrealized_e9, 0, "no mark yet: at cost");
 		cr_assert_float_eq(risk_avg_px(&st), steps[i].avg, 1e-9, "step %zu", i);
 	}
 	cr_assert_eq(risk_on_book(&st, &c, 21682, 21684, T0), 0);
 	risk_pnl(&st, &p);
-	cr_assert_eq(p.unrealized_mbrl, 6000);
-	cr_assert_eq(p.net_mbrl, 16250);
-	cr_assert_eq(p.peak_mbrl, 16250);
+	cr_assert_eq(p.unrealized_e9, MBRL(6000));
+	cr_assert_eq(p.net_e9, MBRL(16250));
+	cr_assert_eq(p.peak_e9, MBRL(16250));
 	t_fill(&st, &c, BUY, 21687, 3, 2250, 0);
 	risk_pnl(&st, &p);
 	cr_assert_eq(st.position, 0);
-	cr_assert_eq(st.open_cost_mbrl, 0);
+	cr_assert_eq(st.open_cost_e9, 0);
 	cr_assert_eq(risk_avg_px(&st), 0);
-	cr_assert_eq(p.realized_mbrl, 11000);
-	cr_assert_eq(p.unrealized_mbrl, 0);
-	cr_assert_eq(p.fees_mbrl, 9000);
-	cr_assert_eq(p.net_mbrl, 2000);
-	cr_assert_eq(p.peak_mbrl, 16250);
-	cr_assert_eq(p.drawdown_mbrl, 14250);
+	cr_assert_eq(p.realized_e9, MBRL(11000));
+	cr_assert_eq(p.unrealized_e9, MBRL(0));
+	cr_assert_eq(p.fees_e9, MBRL(9000));
+	cr_assert_eq(p.net_e9, MBRL(2000));
+	cr_assert_eq(p.peak_e9, MBRL(16250));
+	cr_assert_eq(p.drawdown_e9, MBRL(14250));
 	cr_assert_eq(st.volume, 12);
 }
 
@@ -1086,9 +1089,9 @@ Test(risk, pnl_fractional_average_and_half_tick_mark)
 	cr_assert_float_eq(risk_avg_px(&st), 100.5, 1e-12);
 	risk_on_book(&st, &c, 102, 103, T0);
 	risk_pnl(&st, &p);
-	cr_assert_eq(p.realized_mbrl, 2500);
-	cr_assert_eq(p.unrealized_mbrl, 2000);
-	cr_assert_eq(p.net_mbrl, 4500);
+	cr_assert_eq(p.realized_e9, MBRL(2500));
+	cr_assert_eq(p.unrealized_e9, MBRL(2000));
+	cr_assert_eq(p.net_e9, MBRL(4500));
 
 	/* a short flipped long through zero in one fill */
 	risk_init(&st, &c, &win);
@@ -1098,8 +1101,8 @@ Test(risk, pnl_fractional_average_and_half_tick_mark)
 	risk_pnl(&st, &p);
 	cr_assert_eq(st.position, 3);
 	cr_assert_float_eq(risk_avg_px(&st), 190, 1e-12);
-	cr_assert_eq(p.realized_mbrl, 20000);
-	cr_assert_eq(p.unrealized_mbrl, 3000);
+	cr_assert_eq(p.realized_e9, MBRL(20000));
+	cr_assert_eq(p.unrealized_e9, MBRL(3000));
 }
 
 /* A second contract: R$ 10 a point, 0.5-point tick = R$ 5 per tick. */
@@ -1117,18 +1120,18 @@ Test(risk, pnl_uses_the_instruments_tick_value)
 	dc.instrument.price_decimals = 3;
 	cr_assert_eq(instr_init(&wdo, &dc.instrument), 0);
 	risk_init(&st, &c, &wdo);
-	cr_assert_eq(st.tick_value_mbrl, 5000);
+	cr_assert_eq(st.tick_value_e9, 5000000000);
 	t_fill(&st, &c, SELL, 10000, 2, 0, 0);
 	risk_on_book(&st, &c, 9996, 9997, T0);     /* 3.5 ticks x 2 x R$ 5 = 35 */
 	risk_pnl(&st, &p);
-	cr_assert_eq(p.unrealized_mbrl, 35000);
+	cr_assert_eq(p.unrealized_e9, MBRL(35000));
 }
 
 /*
  * Random fills against two naive books: a cash ledger (net P&L is cash +
  * position x mark - fees, whatever the accounting method) must agree to the
- * milli-real, and a floating-point average-cost book must agree on the
- * realized P&L within the 1 mbrl truncation of each partial close.
+ * 10^-9 real, and a floating-point average-cost book must agree on the
+ * realized P&L within the 10^-9 BRL truncation of each partial close.
  */
 Test(risk, pnl_matches_naive_books_over_random_fills)
 {
@@ -1148,7 +1151,7 @@ Test(risk, pnl_matches_naive_books_over_random_fills)
 		int64_t fee = (int64_t)t_rng_below(&g, 1000);
 		int64_t mark2 = 2 * 21000 + (int64_t)t_rng_below(&g, 800);
 		struct risk_fill f = { .exec_id = 1 + (uint64_t)i, .px = px, .qty = qty,
-				       .fee_mbrl = fee, .side = side };
+				       .fee_e9 = MBRL(fee), .side = side };
 
 		cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
 		/* naive average cost, in ticks */
@@ -1172,16 +1175,19 @@ Test(risk, pnl_matches_naive_books_over_random_fills)
 		cr_assert_eq(risk_on_book(&st, &c, mark2 / 2, mark2 - mark2 / 2, T0), 0);
 		risk_pnl(&st, &p);
 		cr_assert_eq(st.position, pos);
-		/* cash + pos x mid x 1000 - fees, mid = mark2 / 2 */
-		cr_assert_eq(p.net_mbrl, cash + pos * mark2 * 500 - fees, "fill %d", i);
-		cr_assert(fabs((double)p.realized_mbrl - realized * 1000) <= (double)closes + 1e-6,
-			  "fill %d: realized %lld, naive %.3f", i, (long long)p.realized_mbrl,
-			  realized * 1000);
-		/* the same bound on the open cost, avg x |pos| x 1000 mbrl */
+		/* cash + pos x mid x 1000 - fees (mbrl), mid = mark2 / 2 */
+		cr_assert_eq(p.net_e9, MBRL(cash + pos * mark2 * 500 - fees), "fill %d", i);
+		/* realized in ticks x 10^9 BRL a tick; the double has ~16
+		 * digits, so allow its rounding beside the truncations */
+		cr_assert(fabs((double)p.realized_e9 - realized * 1e9) <=
+			  (double)closes + fabs(realized) * 1e9 * 1e-12 + 1e-6,
+			  "fill %d: realized %lld, naive %.3f", i, (long long)p.realized_e9,
+			  realized * 1e9);
+		/* the same bound on the open cost, avg x |pos| x 10^9 */
 		if (pos)
-			cr_assert(fabs(risk_avg_px(&st) - avg) * (double)llabs(pos) * 1000 <=
-				  (double)closes + 1e-6, "fill %d: avg %.9f vs %.9f", i,
-				  risk_avg_px(&st), avg);
+			cr_assert(fabs(risk_avg_px(&st) - avg) * (double)llabs(pos) * 1e9 <=
+				  (double)closes + avg * (double)llabs(pos) * 1e9 * 1e-12 + 1e-6,
+				  "fill %d: avg %.9f vs %.9f", i, risk_avg_px(&st), avg);
 	}
 }
 
@@ -1191,13 +1197,13 @@ Test(risk, day_start_rebases_at_the_mark)
 	struct risk_state st;
 	struct risk_pnl p;
 
-	c.reducing_at_brl_e6 = BRL(15);
-	c.daily_loss_brl_e6 = BRL(100);
+	c.reducing_at_e6 = BRL(15);
+	c.daily_loss_e6 = BRL(100);
 	risk_init(&st, &c, &win);
 	t_fill(&st, &c, BUY, 1000, 2, 700, 0);
 	risk_on_mark(&st, &c, 990, T0);                 /* -20 - 0.7 */
 	cr_assert_eq(st.state, RISK_REDUCING);
-	cr_assert_eq(t_net(&st), -20700);
+	cr_assert_eq(t_net(&st), MBRL(-20700));
 
 	risk_day_start(&st, &c, T0 + T_S);
 	risk_pnl(&st, &p);
@@ -1205,17 +1211,17 @@ Test(risk, day_start_rebases_at_the_mark)
 	cr_assert_eq(st.day_start_ns, T0 + T_S);
 	cr_assert_eq(st.position, 2);
 	cr_assert_float_eq(risk_avg_px(&st), 990, 1e-12);
-	cr_assert_eq(p.realized_mbrl, 0);
-	cr_assert_eq(p.fees_mbrl, 0);
-	cr_assert_eq(p.unrealized_mbrl, 0);
-	cr_assert_eq(p.peak_mbrl, 0);
+	cr_assert_eq(p.realized_e9, MBRL(0));
+	cr_assert_eq(p.fees_e9, MBRL(0));
+	cr_assert_eq(p.unrealized_e9, MBRL(0));
+	cr_assert_eq(p.peak_e9, MBRL(0));
 	risk_on_mark(&st, &c, 995, T0 + 2 * T_S);        /* +5 x 2 */
-	cr_assert_eq(t_net(&st), 10000);
+	cr_assert_eq(t_net(&st), MBRL(10000));
 	t_fill(&st, &c, SELL, 996, 2, 0, 0);
 	risk_pnl(&st, &p);
-	cr_assert_eq(p.realized_mbrl, 12000);
+	cr_assert_eq(p.realized_e9, MBRL(12000));
 
-	/* half-tick mark at the day start: cost exact in mbrl */
+	/* half-tick mark at the day start: cost exact in 10^-9 BRL */
 	risk_init(&st, &c, &win);
 	t_fill(&st, &c, SELL, 1000, 3, 0, 0);
 	risk_on_book(&st, &c, 1000, 1001, T0);
@@ -1223,7 +1229,7 @@ Test(risk, day_start_rebases_at_the_mark)
 	cr_assert_float_eq(risk_avg_px(&st), 1000.5, 1e-12);
 	t_fill(&st, &c, BUY, 1000, 3, 0, 0);
 	risk_pnl(&st, &p);
-	cr_assert_eq(p.realized_mbrl, 1500);
+	cr_assert_eq(p.realized_e9, MBRL(1500));
 }
 
 /* ------------------------------------------------------------ state memory */
@@ -1251,4 +1257,122 @@ Test(risk, state_is_plain_memory)
 	cr_assert_eq(memcmp(&a, b, sizeof(a)), 0);
 	cr_assert_eq(a.checks, 5);
 	free(b);
+}
+
+/* ------------------------------------------------------------ other currencies */
+
+/* An instrument from a configuration's instrument section. */
+static void t_instr(struct instrument *in, const char *currency, int64_t tick_e6,
+		    uint32_t decimals, int64_t point_value_e6, int64_t lot_e6)
+{
+	struct dm_config dc;
+
+	config_defaults(&dc);
+	strcpy(dc.instrument.currency, currency);
+	dc.instrument.tick_size_e6 = tick_e6;
+	dc.instrument.price_decimals = decimals;
+	dc.instrument.point_value_e6 = point_value_e6;
+	dc.instrument.lot_size_e6 = lot_e6;
+	cr_assert_eq(instr_init(in, &dc.instrument), 0);
+}
+
+/*
+ * Binance spot BTCUSDT: tick 0.01 USDT, lot 0.00001 BTC, so one tick of one
+ * lot is 0.01 x 0.00001 = 0.0000001 USDT = 100 x 10^-9.  Long 3 lots at
+ * 61700.00 (6170000 ticks), marked at 61701.23 / 61701.24 (mid 61701.235):
+ * up 123.5 ticks x 3 lots x 100 = 37050 x 10^-9 USDT; fees 0.000617 USDT a
+ * lot are 617000 x 10^-9 each.
+ */
+Test(risk, usdt_spot_pnl_is_exact_in_its_currency)
+{
+	struct instrument btc;
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+	struct risk_pnl p;
+
+	t_instr(&btc, "USDT", 10000, 2, 10, 10);
+	cr_assert_eq(btc.tick_value_e9, 100);
+	strcpy(c.currency, "USDT");
+	risk_init(&st, &c, &btc);
+	cr_assert_str_eq(st.currency, "USDT");
+	struct risk_fill f = { .exec_id = 1, .px = 6170000, .qty = 3,
+			       .fee_e9 = 3 * 617000, .side = BUY };
+	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
+	cr_assert_eq(risk_on_book(&st, &c, 6170123, 6170124, T0), 0);
+	risk_pnl(&st, &p);
+	cr_assert_eq(p.unrealized_e9, 37050);
+	cr_assert_eq(p.fees_e9, 1851000);
+	cr_assert_eq(p.net_e9, 37050 - 1851000);
+	/* sell them at 61702.00: 200 ticks x 3 x 100 */
+	f = (struct risk_fill){ .exec_id = 2, .px = 6170200, .qty = 3, .side = SELL };
+	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
+	risk_pnl(&st, &p);
+	cr_assert_eq(p.realized_e9, 60000);
+	cr_assert_eq(p.unrealized_e9, 0);
+}
+
+/*
+ * A limit in USDT is compared in USDT: daily loss 0.000001 USDT (the
+ * smallest limit, 1000 x 10^-9) on USD-M BTCUSDT (tick 0.1 x lot 0.001 =
+ * 0.0001 USDT a tick = 10^5 x 10^-9): a 1-tick loss on 1 lot is 100 times
+ * the limit and halts; a loss of 0.0000009 USDT in fees alone does not.
+ */
+Test(risk, limits_apply_in_the_instruments_currency)
+{
+	struct instrument usdm;
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+
+	t_instr(&usdm, "USDT", 100000, 1, 1000, 1000);
+	cr_assert_eq(usdm.tick_value_e9, 100000);
+	strcpy(c.currency, "USDT");
+	c.daily_loss_e6 = 1;
+	risk_init(&st, &c, &usdm);
+	struct risk_fill f = { .exec_id = 1, .px = 617000, .qty = 1, .fee_e9 = 900,
+			       .side = BUY };
+	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
+	cr_assert_eq(risk_on_mark(&st, &c, 617000, T0), 0);
+	cr_assert_eq(st.state, RISK_ACTIVE, "0.0000009 USDT is within 0.000001");
+	cr_assert_eq(risk_on_mark(&st, &c, 616999, T0), 0);
+	cr_assert_eq(t_net(&st), -100000 - 900);
+	cr_assert_eq(st.state, RISK_HALTED);
+	cr_assert_eq(st.halt_reason, VOTE_R_DAILY_LOSS);
+}
+
+/* An odd tick value (1 x 10^-9) and a half-tick mark: the open P&L is
+ * truncated toward zero by half a unit, never more. */
+Test(risk, odd_tick_value_half_tick_mark)
+{
+	struct instrument tiny;
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+	struct risk_pnl p;
+
+	/* tick 0.000001 x point value 0.001 = 10^-9 */
+	t_instr(&tiny, "USDT", 1, 6, 1000, 1000000);
+	cr_assert_eq(tiny.tick_value_e9, 1);
+	strcpy(c.currency, "USDT");
+	risk_init(&st, &c, &tiny);
+	struct risk_fill f = { .exec_id = 1, .px = 100, .qty = 1, .side = BUY };
+	cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
+	cr_assert_eq(risk_on_book(&st, &c, 102, 103, T0), 0);    /* mid 102.5: +2.5 units */
+	risk_pnl(&st, &p);
+	cr_assert_eq(p.unrealized_e9, 2);
+	cr_assert_eq(risk_on_book(&st, &c, 102, 102, T0), 0);
+	risk_pnl(&st, &p);
+	cr_assert_eq(p.unrealized_e9, 2);
+}
+
+Test(risk, cfg_check_wants_a_currency)
+{
+	struct risk_cfg c = t_cfg();
+	const char *field = NULL;
+
+	memset(c.currency, 0, sizeof(c.currency));
+	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
+	cr_assert_str_eq(field, "currency");
+	strcpy(c.currency, "usd");
+	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
+	strcpy(c.currency, "USD");
+	cr_assert_eq(risk_cfg_check(&c, &field), 0);
 }

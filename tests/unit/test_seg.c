@@ -711,3 +711,140 @@ Test(registry, fresh_follows_heartbeat)
 	cr_assert_eq(agent_fresh(a, 1500, 500), 0, "exactly stale_ns old is stale");
 	cr_assert_eq(agent_fresh(a, 9000, 500), 0);
 }
+
+/* ------------------------------------------------------------ dm-seg config */
+
+#include <jansson.h>
+#include <limits.h>
+#include <string.h>
+
+/* build/.../tests/test_seg -> build/.../bin/dm-seg */
+static void t_dmseg(char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	cr_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(out, len, "%s/../bin/dm-seg", self);
+	cr_assert_eq(access(out, X_OK), 0, "%s missing: build it first", out);
+}
+
+/* Run dm-seg config with args; stdout into out, returns the exit code. */
+static int t_config(const char *args, char *out, size_t len)
+{
+	char tool[PATH_MAX + 16], cmd[2 * PATH_MAX];
+	FILE *p;
+	size_t got;
+
+	t_dmseg(tool, sizeof(tool));
+	snprintf(cmd, sizeof(cmd), "'%s' config %s 2>&1", tool, args);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	got = fread(out, 1, len - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The instrument object of BRIEF decision 3 for each bundled profile,
+ * with the currencies of its limits and fees; the model is not needed. */
+Test(seg_tool, config_json_prints_the_instrument)
+{
+	static const struct {
+		const char *file, *symbol, *tick, *lot, *currency;
+		double point_value;
+	} t[] = {
+		{ "conf/default.yaml", "WIN", "5", "1", "BRL", 0.2 },
+		{ "conf/instruments/aapl.yaml", "AAPL", "0.01", "1", "USD", 1 },
+		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "0.01", "0.00001", "USDT", 0.00001 },
+		{ "conf/instruments/btcusdt-usdm.yaml", "BTCUSDT", "0.1", "0.001", "USDT", 0.001 },
+	};
+	char dir[] = "/tmp/dm_test_segcfg_XXXXXX", site[PATH_MAX], model[PATH_MAX];
+	static char out[4096], args[8 * PATH_MAX];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(model, sizeof(model), "%s/m.json", dir);
+	FILE *f = fopen(model, "w");
+	cr_assert_not_null(f);
+	fputs("{}\n", f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* the profile copied outside conf/, its risk limits path made
+		 * absolute, with a model file that exists */
+		char real[PATH_MAX], confdir[PATH_MAX];
+		cr_assert_not_null(realpath(t[i].file, real));
+		strcpy(confdir, real);
+		*strrchr(confdir, '/') = '\0';
+		snprintf(site, sizeof(site), "%s/site%zu.yaml", dir, i);
+		snprintf(args, sizeof(args), "sed -e 's|^  limits: \\([^/]\\)|  limits: %s/\\1|' "
+			 "-e 's|^  model: .*|  model: %s|' '%s' >'%s' && { grep -q '^strategy:' '%s' || "
+			 "printf 'strategy:\\n  model: %s\\n' >>'%s'; }", confdir, model, real, site,
+			 site, model, site);
+		cr_assert_eq(system(args), 0, "%s", args);
+		snprintf(args, sizeof(args), "-c '%s' --json", site);
+		cr_assert_eq(t_config(args, out, sizeof(out)), 0, "%s: %s", t[i].file, out);
+		json_error_t je;
+		json_t *o = json_loads(out, 0, &je);
+		cr_assert_not_null(o, "%s: %s", out, je.text);
+		json_t *in = json_object_get(o, "instrument");
+		cr_assert_str_eq(json_string_value(json_object_get(in, "symbol")), t[i].symbol);
+		cr_assert_str_eq(json_string_value(json_object_get(in, "tick")), t[i].tick);
+		cr_assert_str_eq(json_string_value(json_object_get(in, "lot")), t[i].lot);
+		cr_assert_str_eq(json_string_value(json_object_get(in, "currency")), t[i].currency);
+		cr_assert_float_eq(json_number_value(json_object_get(in, "point_value")),
+				   t[i].point_value, 1e-12);
+		cr_assert_str_eq(json_string_value(json_object_get(o, "risk_currency")),
+				 t[i].currency);
+		cr_assert_str_eq(json_string_value(json_object_get(o, "fee_currency")),
+				 t[i].currency);
+		json_decref(o);
+		unlink(site);
+	}
+	unlink(model);
+	rmdir(dir);
+}
+
+/* Bad configurations exit 2 with file:line:key: a fee currency that is not
+ * the instrument's, limits in another currency, a missing model. */
+Test(seg_tool, config_refuses_with_file_line_and_key)
+{
+	char dir[] = "/tmp/dm_test_segcfg_XXXXXX", site[PATH_MAX], out[4096], args[PATH_MAX + 64];
+	char want[PATH_MAX + 64];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(site, sizeof(site), "%s/site.yaml", dir);
+	snprintf(args, sizeof(args), "-c '%s'", site);
+
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("instrument:\n  symbol: AAPL\n  currency: USD\n", f);
+	fclose(f);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "%s", out);
+	snprintf(want, sizeof(want), "dm-seg: %s:3:3: key 'instrument.currency': ", site);
+	cr_assert(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	cr_assert(strstr(out, "fees are in BRL"), "%s", out);
+
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("instrument:\n  symbol: AAPL\n  currency: USD\nvenue: { currency: USD, fee_per_lot: 0.003 }\n", f);
+	fclose(f);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "%s", out);
+	cr_assert(strstr(out, "/conf/risk.yaml:"), "%s", out);
+	cr_assert(strstr(out, "key 'currency': the limits are in BRL"), "%s", out);
+	cr_assert(strstr(out, "conf/instruments/aapl.yaml"), "%s", out);
+
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("# a site file\nstrategy:\n  model: nowhere.json\n", f);
+	fclose(f);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "%s", out);
+	snprintf(want, sizeof(want), "dm-seg: %s:3:3: key 'strategy.model': cannot read", site);
+	cr_assert(strncmp(out, want, strlen(want)) == 0, "%s", out);
+
+	cr_assert_not_null(f = fopen(site, "w"));
+	fputs("strategy:\n  model: \"\"\n", f);
+	fclose(f);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 0, "%s", out);
+	cr_assert(strstr(out, "instrument  WIN, tick 5, lot 1, BRL"), "%s", out);
+	unlink(site);
+	rmdir(dir);
+}

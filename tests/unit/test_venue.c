@@ -13,7 +13,7 @@
  *
  * Times: T(us) is microseconds after an arbitrary origin.  The test
  * configuration has entry latency 100 us, response 50 us, feed 20 us and
- * a fee of R$ 0.25 a contract (250 milli-BRL), so an order sent at T(s)
+ * a fee of R$ 0.25 a contract (250 000 000 x 10^-9 BRL), so an order sent at T(s)
  * acts at T(s + 100) and its reports arrive 50 us after the venue event.
  */
 #include <criterion/criterion.h>
@@ -45,7 +45,7 @@ static void t_cfg(struct venue_cfg *c)
 	c->feed_latency_us = 20;
 	c->entry_latency_us = 100;
 	c->response_latency_us = 50;
-	c->fee_per_contract_brl_e6 = 250000;
+	c->fee_per_lot_e6 = 250000;
 }
 
 static struct venue *t_new(const struct venue_cfg *c)
@@ -220,11 +220,11 @@ Test(venue, passive_queue_shrinks_with_prints_then_fills)
 	t_expect(&r[0], 1, EXEC_PARTIAL, 100, 1, 1, 2);
 	cr_assert_eq(r[0].exec_id, 1);
 	cr_assert_eq(r[0].venue_ns, T(300));
-	cr_assert_eq(r[0].fee_mbrl, 250);
+	cr_assert_eq(r[0].fee_e9, 250000000);     /* R$ 0.25 x 1 */
 	t_expect(&r[1], 1, EXEC_FILLED, 100, 2, 3, 0);
 	cr_assert_eq(r[1].exec_id, 2);
 	cr_assert_eq(r[1].venue_ns, T(400));
-	cr_assert_eq(r[1].fee_mbrl, 500);
+	cr_assert_eq(r[1].fee_e9, 500000000);     /* R$ 0.25 x 2 */
 	cr_assert_eq(r[1].hdr.ingress_ns, 0, "a fill caused by market data");
 	w = t_view(v, 1);
 	cr_assert_eq(w.status, EXEC_FILLED);
@@ -331,9 +331,9 @@ Test(venue, aggressive_order_walks_three_levels_at_their_prices)
 	t_expect(&r[1], 1, EXEC_PARTIAL, 101, 2, 2, 6);
 	t_expect(&r[2], 1, EXEC_PARTIAL, 102, 3, 5, 3);
 	t_expect(&r[3], 1, EXEC_FILLED, 103, 3, 8, 0);
-	cr_assert_eq(r[1].fee_mbrl, 500);
-	cr_assert_eq(r[2].fee_mbrl, 750);
-	cr_assert_eq(r[3].fee_mbrl, 750);
+	cr_assert_eq(r[1].fee_e9, 500000000);     /* R$ 0.25 x 2, 3, 3 */
+	cr_assert_eq(r[2].fee_e9, 750000000);
+	cr_assert_eq(r[3].fee_e9, 750000000);
 	for (int i = 1; i < 4; i++) {
 		cr_assert_eq(r[i].exec_id, (uint64_t)i);
 		cr_assert_eq(r[i].venue_ns, T(100));
@@ -684,7 +684,7 @@ Test(venue, fees_on_each_fill)
 	struct msg_exec_report r[8];
 
 	venue_cfg_default(&c);
-	cr_assert_eq(c.fee_per_contract_brl_e6, 256100, "R$ 1.97 x 0.2 x 0.65");
+	cr_assert_eq(c.fee_per_lot_e6, 256100, "R$ 1.97 x 0.2 x 0.65");
 	c.entry_latency_us = 100;
 	c.response_latency_us = 50;
 	struct venue *v = t_new(&c);
@@ -692,20 +692,20 @@ Test(venue, fees_on_each_fill)
 	t_limit(v, T(0), 1, BUY, 103, 6, TIF_DAY);
 	int n = t_drain(v, T(1000), r, 8);
 	cr_assert_eq(n, 4);
-	/* milli-BRL, half up: 256.1 -> 256, 768.3 -> 768, 512.2 -> 512 */
-	cr_assert_eq(r[1].fee_mbrl, 256);
-	cr_assert_eq(r[2].fee_mbrl, 768);
-	cr_assert_eq(r[3].fee_mbrl, 512);
-	cr_assert_eq(venue_totals(v)->fee_mbrl, 256 + 768 + 512);
-	cr_assert_eq(t_view(v, 1).fee_mbrl, 256 + 768 + 512);
+	/* BRL x 10^9, exact: R$ 0.2561 x 1, x 3, x 2 */
+	cr_assert_eq(r[1].fee_e9, 256100000);
+	cr_assert_eq(r[2].fee_e9, 768300000);
+	cr_assert_eq(r[3].fee_e9, 512200000);
+	cr_assert_eq(venue_totals(v)->fee_e9, 256100000 + 768300000 + 512200000);
+	cr_assert_eq(t_view(v, 1).fee_e9, 256100000 + 768300000 + 512200000);
 	free(v);
 
-	c.fee_per_contract_brl_e6 = 2500;   /* R$ 0.0025: 2.5 -> 3 milli-BRL */
+	c.fee_per_lot_e6 = 1;      /* 0.000001 a lot: 1000 x 10^-9, no rounding */
 	v = t_new(&c);
 	t_book(v, T(0), "100x5", "101x1");
 	t_limit(v, T(0), 1, BUY, 101, 1, TIF_IOC);
 	n = t_drain(v, T(1000), r, 8);
-	cr_assert_eq(r[1].fee_mbrl, 3);
+	cr_assert_eq(r[1].fee_e9, 1000);
 	free(v);
 }
 
@@ -853,9 +853,11 @@ Test(venue, config_checks_name_the_field)
 	cr_assert(strstr(err, "venue.max_orders"), "%s", err);
 	cr_assert_eq(venue_memsize(&c), 0);
 	venue_cfg_default(&c);
-	c.fee_per_contract_brl_e6 = -1;
+	c.fee_per_lot_e6 = -1;
 	cr_assert_eq(venue_cfg_check(&c, err, sizeof(err)), -DM_ECONFIG);
-	cr_assert(strstr(err, "fee_per_contract_brl_e6"), "%s", err);
+	cr_assert(strstr(err, "fee_per_lot_e6"), "%s", err);
+	c.fee_per_lot_e6 = 1000000001;   /* above 1000 a lot */
+	cr_assert_eq(venue_cfg_check(&c, err, sizeof(err)), -DM_ECONFIG);
 
 	venue_cfg_default(&c);
 	size_t sz = venue_memsize(&c);
@@ -1011,9 +1013,9 @@ static void t_flow_check(struct venue *v, struct t_flow *f, const struct msg_exe
 		cr_assert_eq(fl.px, r->last_px);
 		cr_assert_eq(fl.qty, r->last_qty);
 		cr_assert_eq(fl.side, r->side);
-		cr_assert_eq(fl.fee_mbrl, r->fee_mbrl);
+		cr_assert_eq(fl.fee_e9, r->fee_e9);
 		cr_assert_eq(fl.venue_ns, r->venue_ns);
-		cr_assert_eq(r->fee_mbrl, ((int64_t)r->last_qty * 250000 + 500) / 1000);
+		cr_assert_eq(r->fee_e9, (int64_t)r->last_qty * 250000000);  /* R$ 0.25 a lot */
 		f->sum.fills++;
 		if (r->side > 0) {
 			f->sum.buy_qty += r->last_qty;
@@ -1022,7 +1024,7 @@ static void t_flow_check(struct venue *v, struct t_flow *f, const struct msg_exe
 			f->sum.sell_qty += r->last_qty;
 			f->sum.sell_value += r->last_px * r->last_qty;
 		}
-		f->sum.fee_mbrl += r->fee_mbrl;
+		f->sum.fee_e9 += r->fee_e9;
 		if (r->status == EXEC_FILLED)
 			s->final = 1;
 		return;
@@ -1144,7 +1146,7 @@ Test(venue, random_flow_keeps_reports_fill_log_and_totals_consistent)
 	cr_assert_eq(tot->sell_qty, f.sum.sell_qty);
 	cr_assert_eq(tot->buy_value, f.sum.buy_value);
 	cr_assert_eq(tot->sell_value, f.sum.sell_value);
-	cr_assert_eq(tot->fee_mbrl, f.sum.fee_mbrl);
+	cr_assert_eq(tot->fee_e9, f.sum.fee_e9);
 	cr_assert_eq(venue_stats(v)->reports_dropped, 0);
 	/* every order the venue still holds agrees with its reports */
 	uint32_t cur = 0;
