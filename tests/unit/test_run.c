@@ -447,6 +447,20 @@ Test(run, synthetic_default)
 	out_free(&r);
 }
 
+/* The generated market is WIN: a profile of another instrument is refused. */
+Test(run, synthetic_market_refused_for_another_instrument)
+{
+	struct out r = sh("tools/dmctl -c conf/instruments/aapl.yaml run --events 1000");
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "the generated market is WIN") != NULL, "%s", r.text);
+	cr_expect(strstr(r.text, "AAPL") != NULL, "%s", r.text);
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/market.journal", rundir);
+	cr_expect(!exists(p), "market generated before the refusal");
+	expect_nothing_started(r.text);
+	out_free(&r);
+}
+
 /* --timeout bounds the replay and says why the limit is there. */
 Test(run, timeout_ends_a_long_run_and_names_the_limit)
 {
