@@ -71,6 +71,43 @@ static void find_paths(void)
 	cr_fatal("tools/dmctl not found above %s", exe);
 }
 
+/* Heap blocks of the running test, freed by the teardown when an assertion
+ * ends the test before their owner could. */
+static void *held[32];
+
+static void *hold(void *p)
+{
+	cr_assert_not_null(p, "out of memory");
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		if (!held[i]) {
+			held[i] = p;
+			return p;
+		}
+	cr_fatal("more than %zu blocks held", sizeof(held) / sizeof(held[0]));
+	return p;
+}
+
+static void *rehold(void *old, size_t n)
+{
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		if (held[i] == old) {
+			void *p = realloc(old, n);
+			cr_assert_not_null(p, "out of memory");
+			held[i] = p;
+			return p;
+		}
+	cr_fatal("realloc of a block not held");
+	return NULL;
+}
+
+static void release(void *p)
+{
+	for (size_t i = 0; p && i < sizeof(held) / sizeof(held[0]); i++)
+		if (held[i] == p)
+			held[i] = NULL;
+	free(p);
+}
+
 static void kill_pidfile(const char *file)
 {
 	char path[PATH_MAX + 64];
@@ -105,6 +142,10 @@ static void teardown(void)
 		kill_pidfile(pids[i]);
 	usleep(100 * 1000);
 	seg_unlink(segname);
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		free(held[i]);
+		held[i] = NULL;
+	}
 	if (getenv("DM_TEST_KEEP") == NULL)
 		t_tmp_cleanup();
 }
@@ -134,8 +175,7 @@ static struct out sh(const char *fmt, ...)
 
 	struct out r = { 0 };
 	size_t cap = 1 << 16, len = 0;
-	r.text = malloc(cap);
-	cr_assert_not_null(r.text);
+	r.text = hold(malloc(cap));
 	int64_t t0 = t_now_ns();
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p, "popen %s", cmd);
@@ -144,8 +184,7 @@ static struct out sh(const char *fmt, ...)
 		len += got;
 		if (cap - len < 4096) {
 			cap *= 2;
-			r.text = realloc(r.text, cap);
-			cr_assert_not_null(r.text);
+			r.text = rehold(r.text, cap);
 		}
 	}
 	r.text[len] = '\0';
@@ -157,7 +196,7 @@ static struct out sh(const char *fmt, ...)
 
 static void out_free(struct out *r)
 {
-	free(r->text);
+	release(r->text);
 	r->text = NULL;
 }
 
@@ -491,7 +530,7 @@ static char *walkthrough_block(const char *name)
 	s += strlen(mark);
 	char *e = strstr(s, "\n```");
 	cr_assert_not_null(e);
-	return strndup(s, (size_t)(e - s) + 1);
+	return hold(strndup(s, (size_t)(e - s) + 1));
 }
 
 /*
@@ -519,7 +558,7 @@ static void walk(const char *name, const char *source, const char *ccy)
 	fclose(f);
 	cr_expect(strstr(block, "tools/dmctl -c conf/instruments/") != NULL,
 		  "the walk-through runs with the profile:\n%s", block);
-	free(block);
+	release(block);
 
 	long long want = inspect_events(source);
 	cr_assert_gt(want, 0);
