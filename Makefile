@@ -118,10 +118,16 @@ MODEL := build/model/default.json
 model: all
 	@{ [[ -f $(MODEL) ]] && grep -q "\"dm_target\"" $(MODEL); } || tools/make-model $(MODEL)
 
+# make run DATA=FILE [FORMAT=F TICK=T LOT=Q SYMBOL=S UTC_OFFSET=MIN CONF=FILE]:
+# paper trading on FILE with its instrument's configuration (tools/dmctl run)
+RUN_ARGS = $(if $(CONF),-c "$(CONF)") run $(if $(DATA),--input "$(DATA)") \
+           $(if $(FORMAT),--format "$(FORMAT)") $(if $(TICK),--tick "$(TICK)") \
+           $(if $(LOT),--lot "$(LOT)") $(if $(SYMBOL),--symbol "$(SYMBOL)") \
+           $(if $(UTC_OFFSET),--utc-offset "$(UTC_OFFSET)")
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@$(MAKE) --no-print-directory model
-	@tools/dmctl run $(if $(DATA),--input $(DATA))
+	@tools/dmctl $(strip $(RUN_ARGS))
 
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
 # then the ring and doorbell tests under TSan.  tests/run.sh prints one

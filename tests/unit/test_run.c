@@ -1,0 +1,734 @@
+/*
+ * test_run.c — `tools/dmctl run` as a new user runs it: the supervisor
+ * script of the checkout, the programs of the build under test (DM_BIN =
+ * <build>/bin beside <build>/tests), the real samples of tests/data, and
+ * the walk-through of docs/operations.md ("Your own data to a paper run")
+ * taken block by block from the document itself, so that what the
+ * document tells a user to type is what runs here.
+ *
+ * Each test has its own scratch directory, run directory (DM_RUN_DIR) and
+ * segment name (DM_SHM_NAME); the teardown kills whatever a failed test
+ * left running and removes the segment.
+ *
+ * Expected values come from outside the code under test: event counts
+ * from dm-inspect on the source file, the currency from the sample's
+ * market (LOBSTER AAPL trades in USD, Binance BTCUSDT in USDT), bad-row
+ * shares from the rows this file writes.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <glob.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shm/seg.h"
+#include "tests/helpers.h"
+
+#define LOBSTER_MSG "tests/data/lobster-aapl-20120621-excerpt/" \
+		    "AAPL_2012-06-21_34200000_57600000_message_10.csv"
+#define SPOT_FILE "tests/data/binance-ws-raw-hftbacktest/spot_btcusdt_20240808.jsonl.gz"
+#define USDM_FILE "tests/data/binance-ws-raw-hftbacktest/usdm_btcusdt_20240808.jsonl.gz"
+
+static char root[PATH_MAX / 2];   /* the checkout: holds tools/dmctl */
+static char bindir[PATH_MAX];     /* the programs of this build */
+static char segname[SEG_NAME_MAX];
+static char rundir[PATH_MAX];
+
+static int exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+/* <build>/tests/test_run -> <build>/bin; the checkout above it */
+static void find_paths(void)
+{
+	char exe[PATH_MAX / 2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';                       /* <build>/tests */
+	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
+	snprintf(root, sizeof(root), "%s", exe);
+	for (int up = 0; up < 6; up++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/tools/dmctl", root);
+		if (exists(p))
+			return;
+		char *s = strrchr(root, '/');
+		if (!s || s == root)
+			break;
+		*s = '\0';
+	}
+	cr_fatal("tools/dmctl not found above %s", exe);
+}
+
+/* Heap blocks of the running test, freed by the teardown when an assertion
+ * ends the test before their owner could. */
+static void *held[32];
+
+static void *hold(void *p)
+{
+	cr_assert_not_null(p, "out of memory");
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		if (!held[i]) {
+			held[i] = p;
+			return p;
+		}
+	cr_fatal("more than %zu blocks held", sizeof(held) / sizeof(held[0]));
+	return p;
+}
+
+static void *rehold(void *old, size_t n)
+{
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		if (held[i] == old) {
+			void *p = realloc(old, n);
+			cr_assert_not_null(p, "out of memory");
+			held[i] = p;
+			return p;
+		}
+	cr_fatal("realloc of a block not held");
+	return NULL;
+}
+
+static void release(void *p)
+{
+	for (size_t i = 0; p && i < sizeof(held) / sizeof(held[0]); i++)
+		if (held[i] == p)
+			held[i] = NULL;
+	free(p);
+}
+
+static void kill_pidfile(const char *file)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", rundir, file);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	int pid = 0;
+	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
+		kill(pid, SIGKILL);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	find_paths();
+	cr_assert_eq(chdir(root), 0, "chdir %s: %s", root, strerror(errno));
+	t_tmp_init("dmtest-run");
+	t_seg_name(segname, sizeof(segname), "run");
+	snprintf(rundir, sizeof(rundir), "%s/rundir", t_tmp_dir);
+	setenv("DM_SHM_NAME", segname, 1);
+	setenv("DM_RUN_DIR", rundir, 1);
+	setenv("DM_BIN", bindir, 1);
+	setenv("TMPDIR", t_tmp_dir, 1);   /* mktemp -d in the walk-through */
+}
+
+static void teardown(void)
+{
+	static const char *const pids[] = { "supervisor.pid", "coordinator.pid", "risk.pid",
+		"execution.pid", "feature.pid", "ml.pid", "data.pid" };
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++)
+		kill_pidfile(pids[i]);
+	usleep(100 * 1000);
+	seg_unlink(segname);
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		free(held[i]);
+		held[i] = NULL;
+	}
+	if (getenv("DM_TEST_KEEP") == NULL)
+		t_tmp_cleanup();
+}
+
+TestSuite(run, .init = setup, .fini = teardown, .timeout = 240);
+TestSuite(run_docs, .init = setup, .fini = teardown);
+
+/* ------------------------------------------------------------ helpers */
+
+struct out {
+	char  *text;   /* stdout and stderr together, NUL-terminated */
+	int    rc;     /* exit status, 128 + signal */
+	double secs;   /* wall time */
+};
+
+/* Runs a shell command line from the checkout; owns r->text. */
+static struct out sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static struct out sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	cr_assert(n > 0 && (size_t)n < sizeof(cmd) - 8, "command too long");
+	strcat(cmd, " 2>&1");
+
+	struct out r = { 0 };
+	size_t cap = 1 << 16, len = 0;
+	r.text = hold(malloc(cap));
+	int64_t t0 = t_now_ns();
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p, "popen %s", cmd);
+	size_t got;
+	while ((got = fread(r.text + len, 1, cap - len - 1, p)) > 0) {
+		len += got;
+		if (cap - len < 4096) {
+			cap *= 2;
+			r.text = rehold(r.text, cap);
+		}
+	}
+	r.text[len] = '\0';
+	int st = pclose(p);
+	r.secs = (double)(t_now_ns() - t0) / 1e9;
+	r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r;
+}
+
+static void out_free(struct out *r)
+{
+	release(r->text);
+	r->text = NULL;
+}
+
+/* dmctl run's summary: what follows its "summary:" line, or "" */
+static const char *summary_of(const char *text)
+{
+	const char *s = strstr(text, "\nsummary:\n");
+	return s ? s : "";
+}
+
+/* The number after "\n  <key> " at the start of a summary line, or -1. */
+static long long summary_number(const char *text, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\n  %s ", key);
+	const char *s = strstr(summary_of(text), pat);
+	if (!s)
+		return -1;
+	s += strlen(pat);
+	while (*s == ' ')
+		s++;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	return end == s ? -1 : v;
+}
+
+/* The line of text that starts with "  <key> " (summary lines), or "". */
+static void summary_line(const char *text, const char *key, char *line, size_t n)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\n  %s ", key);
+	const char *s = strstr(summary_of(text), pat);
+	line[0] = '\0';
+	if (!s)
+		return;
+	s += 1;
+	size_t k = strcspn(s, "\n");
+	snprintf(line, n, "%.*s", (int)(k < n - 1 ? k : n - 1), s);
+}
+
+/* events.total of `dm-inspect FILE --json` */
+static long long inspect_events(const char *file)
+{
+	struct out r = sh("'%s/dm-inspect' '%s' --json", bindir, file);
+	cr_assert_eq(r.rc, 0, "dm-inspect %s: %s", file, r.text);
+	json_error_t e;
+	json_t *doc = json_loads(r.text, 0, &e);
+	cr_assert_not_null(doc, "dm-inspect --json: %s", e.text);
+	long long v = json_integer_value(json_object_get(json_object_get(doc, "events"), "total"));
+	json_decref(doc);
+	out_free(&r);
+	return v;
+}
+
+/* The P&L line says `ccy` (a whole word) and no other currency. */
+static void expect_pnl_in(const char *text, const char *ccy)
+{
+	char line[512], word[16];
+	summary_line(text, "P&L", line, sizeof(line));
+	cr_assert(line[0], "no P&L line in:\n%s", text);
+	snprintf(word, sizeof(word), " %s", ccy);
+	const char *w = strstr(line, word);
+	cr_expect(w && (w[strlen(word)] == ',' || w[strlen(word)] == ' ' ||
+			w[strlen(word)] == ')' || w[strlen(word)] == '\0'),
+		  "P&L not in %s: %s", ccy, line);
+	static const char *const others[] = { "BRL", "USD", "USDT" };
+	for (size_t i = 0; i < 3; i++) {
+		if (strcmp(others[i], ccy) == 0)
+			continue;
+		snprintf(word, sizeof(word), " %s,", others[i]);
+		cr_expect_null(strstr(line, word), "P&L in %s, not %s: %s", others[i], ccy, line);
+	}
+}
+
+/* The run stopped before dm-seg create and the supervisor ran. */
+static void expect_nothing_started(const char *text)
+{
+	cr_expect_null(strstr(text, "six agents running"), "processes started:\n%s", text);
+	cr_expect_null(strstr(text, "created /"), "a segment was created:\n%s", text);
+}
+
+/* Nothing of the run is left: no segment, no process in a pid file. */
+static void expect_nothing_left(void)
+{
+	char p[SEG_NAME_MAX + 16];
+	snprintf(p, sizeof(p), "/dev/shm%s", segname);
+	cr_expect(!exists(p), "segment %s left behind", segname);
+	static const char *const agents[] = { "supervisor", "coordinator", "risk", "execution",
+		"feature", "ml", "data" };
+	for (size_t i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
+		char f[PATH_MAX + 64];
+		snprintf(f, sizeof(f), "%s/%s.pid", rundir, agents[i]);
+		FILE *fp = fopen(f, "r");
+		if (!fp)
+			continue;
+		int pid = 0;
+		if (fscanf(fp, "%d", &pid) == 1 && pid > 1)
+			cr_expect(kill(pid, 0) != 0, "%s (pid %d) still runs", agents[i], pid);
+		fclose(fp);
+	}
+}
+
+/* ------------------------------------------------------------ make run */
+
+/* make passes its variables through as dmctl's options, each once. */
+Test(run_docs, make_run_passes_the_feed_options_through)
+{
+	struct out r = sh("make -n run DATA=x.csv FORMAT=lobster TICK=0.01 LOT=1 SYMBOL=AAPL "
+			  "UTC_OFFSET=-180 CONF=conf/default.yaml | grep '^tools/dmctl'");
+	cr_assert_eq(r.rc, 0, "make -n run: %s", r.text);
+	cr_expect_str_eq(r.text, "tools/dmctl -c \"conf/default.yaml\" run --input \"x.csv\" "
+				 "--format \"lobster\" --tick \"0.01\" --lot \"1\" --symbol \"AAPL\" "
+				 "--utc-offset \"-180\"\n");
+	out_free(&r);
+	r = sh("make -n run | grep '^tools/dmctl'");
+	cr_expect_str_eq(r.text, "tools/dmctl run\n", "plain make run: %s", r.text);
+	out_free(&r);
+}
+
+/* ------------------------------------------------------------ supervisor */
+
+/*
+ * An agent that exits 2 refused its input: the supervisor stops the run
+ * at once and dmctl prints that agent's reason, exit 2; no restart.
+ */
+Test(run, agent_exiting_2_stops_the_run_with_its_reason)
+{
+	const char *in = t_tmp_path("market.txt");
+	t_write_file(in, "this is not market data\nnor is this\n");
+	struct out r = sh("tools/dmctl start --input '%s'", in);
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	cr_expect_lt(r.secs, 6.0, "%.1f s to the error", r.secs);
+	cr_expect(strstr(r.text, "the data agent refused to run") != NULL, "%s", r.text);
+	/* the agent's own words, not a tail of every log */
+	cr_expect(strstr(r.text, "cannot tell the format") != NULL, "%s", r.text);
+	cr_expect_null(strstr(r.text, "==>"), "every agent's log tail:\n%s", r.text);
+	struct out s = sh("grep -c 'restart in' '%s/supervisor.log'", rundir);
+	cr_expect_str_eq(s.text, "0\n", "restarted:\n%s", s.text);
+	out_free(&s);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* A journal whose body is not a journal stops before any process starts. */
+Test(run, garbage_journal_refused_before_anything_starts)
+{
+	const char *in = t_tmp_path("bad.journal");
+	t_write_file(in, "DMJRNL and then nothing a journal holds\n");
+	struct out r = sh("tools/dmctl run --input '%s'", in);
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	cr_expect_lt(r.secs, 5.0);
+	expect_nothing_started(r.text);
+	cr_expect(strstr(r.text, "not a journal the data agent can replay") != NULL, "%s", r.text);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* ------------------------------------------------------------ checks before start */
+
+Test(run, options_checked)
+{
+	struct out r = sh("tools/dmctl run --timeout 5");
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	cr_expect(strstr(r.text, "--timeout '5'") != NULL, "%s", r.text);
+	out_free(&r);
+	r = sh("tools/dmctl run --tick 0.01");
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	cr_expect(strstr(r.text, "need --input") != NULL, "%s", r.text);
+	out_free(&r);
+	r = sh("tools/dmctl run --input '%s' --max-bad-share 5", LOBSTER_MSG);
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	out_free(&r);
+	r = sh("tools/dmctl run --input /nonexistent/market.csv");
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	cr_expect(strstr(r.text, "/nonexistent/market.csv") != NULL, "%s", r.text);
+	out_free(&r);
+}
+
+/* A bad configuration stops the run before any market data is made. */
+Test(run, bad_configuration_refused_before_any_market_data)
+{
+	const char *conf = t_tmp_path("site.yaml");
+	t_write_file(conf, "# a site file\ninstrument:\n  tick_size: -3\n");
+	struct out r = sh("tools/dmctl -c '%s' run --events 1000", conf);
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	/* the loader's file:line and key */
+	cr_expect(strstr(r.text, "site.yaml:3") != NULL, "no file:line:\n%s", r.text);
+	cr_expect(strstr(r.text, "tick_size") != NULL, "no key:\n%s", r.text);
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/market.journal", rundir);
+	cr_expect(!exists(p), "market data made before the configuration was checked");
+	expect_nothing_left();
+	out_free(&r);
+}
+
+#define MT5_HDR "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>\n"
+
+/* An MT5 export of n rows on the WIN grid, every (n / bad)th unreadable. */
+static void write_mt5(const char *path, int n, int bad)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(MT5_HDR, f);
+	for (int i = 0; i < n; i++) {
+		if (bad && i % (n / bad) == n / bad / 2) {
+			fputs("2022.01.03\tnot a time\tx\ty\t\t\t6\n", f);
+			continue;
+		}
+		int bid = 108400 + 5 * (i % 7);
+		fprintf(f, "2022.01.03\t09:%02d:%02d.%03d\t%d\t%d\t\t\t6\n", i / 60, i % 60, i,
+			bid, bid + 5);
+	}
+	fclose(f);
+}
+
+/* 0 events: dm-convert's exit 1 ends the run before it starts. */
+Test(run, zero_events_refused_before_start)
+{
+	const char *in = t_tmp_path("empty.mt5");
+	t_write_file(in, MT5_HDR);
+	struct out r = sh("tools/dmctl run --input '%s'", in);
+	cr_expect_eq(r.rc, 1, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "0 events") || strstr(r.text, "no events"), "%s", r.text);
+	expect_nothing_started(r.text);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* 3 bad rows of 60 = 5%: above the default 1%, below --max-bad-share 0.1 */
+Test(run, bad_row_share_above_the_limit_refused)
+{
+	const char *in = t_tmp_path("quotes.mt5");
+	write_mt5(in, 60, 3);
+	struct out c = sh("grep -c 'not a time' '%s'", in);
+	cr_assert_str_eq(c.text, "3\n");
+	out_free(&c);
+	struct out r = sh("tools/dmctl run --input '%s'", in);
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	expect_nothing_started(r.text);
+	out_free(&r);
+	r = sh("tools/dmctl run --input '%s' --max-bad-share 0.1", in);
+	cr_expect_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "summary:") != NULL, "%s", r.text);
+	expect_pnl_in(r.text, "BRL");
+	out_free(&r);
+	expect_nothing_left();
+}
+
+/* The data's instrument against the user's -c: refused with the fix. */
+Test(run, instrument_mismatch_refused_with_the_fix)
+{
+	struct out r = sh("tools/dmctl -c conf/default.yaml run --input '%s'", LOBSTER_MSG);
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "AAPL") != NULL, "the data's instrument:\n%s", r.text);
+	cr_expect(strstr(r.text, "WIN") != NULL, "the configured one:\n%s", r.text);
+	cr_expect(strstr(r.text, "-c conf/instruments/aapl.yaml") != NULL, "the fix:\n%s", r.text);
+	expect_nothing_started(r.text);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* Without -c the profile of the data's instrument is picked and named. */
+Test(run, lobster_file_runs_with_the_profile_picked)
+{
+	long long want = inspect_events(LOBSTER_MSG);
+	cr_assert_gt(want, 0);
+	struct out r = sh("tools/dmctl run --input '%s'", LOBSTER_MSG);
+	cr_expect_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "configuration conf/instruments/aapl.yaml") != NULL, "%s", r.text);
+	cr_expect_eq(summary_number(r.text, "events"), want, "%s", r.text);
+	cr_expect_gt(summary_number(r.text, "ml"), 0, "no side scored:\n%s", r.text);
+	expect_pnl_in(r.text, "USD");
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* The synthetic default: WIN, BRL, as make run has always done. */
+Test(run, synthetic_default)
+{
+	struct out r = sh("tools/dmctl run --events 3000");
+	cr_expect_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
+	cr_expect_eq(summary_number(r.text, "events"), 3000, "%s", r.text);
+	cr_expect_gt(summary_number(r.text, "ml"), 0, "%s", r.text);
+	expect_pnl_in(r.text, "BRL");
+	cr_expect(strstr(r.text, "run directory") != NULL, "%s", r.text);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* The generated market is WIN: a profile of another instrument is refused. */
+Test(run, synthetic_market_refused_for_another_instrument)
+{
+	struct out r = sh("tools/dmctl -c conf/instruments/aapl.yaml run --events 1000");
+	cr_expect_eq(r.rc, 2, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "the generated market is WIN") != NULL, "%s", r.text);
+	cr_expect(strstr(r.text, "AAPL") != NULL, "%s", r.text);
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/market.journal", rundir);
+	cr_expect(!exists(p), "market generated before the refusal");
+	expect_nothing_started(r.text);
+	out_free(&r);
+}
+
+/* --timeout bounds the replay and says why the limit is there. */
+Test(run, timeout_ends_a_long_run_and_names_the_limit)
+{
+	struct out r = sh("tools/dmctl run --events 200000 --pace realtime --timeout 2s");
+	cr_expect_eq(r.rc, 1, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "not done after 2s") != NULL, "%s", r.text);
+	cr_expect(strstr(r.text, "--timeout") != NULL, "%s", r.text);
+	cr_expect_lt(r.secs, 20.0);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+/* ------------------------------------------------------------ the walk-through */
+
+/* The fenced block after "<!-- walkthrough: NAME -->" in docs/operations.md. */
+static char *walkthrough_block(const char *name)
+{
+	FILE *f = fopen("docs/operations.md", "r");
+	cr_assert_not_null(f, "docs/operations.md: %s", strerror(errno));
+	static char doc[1 << 17];
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	char mark[128];
+	snprintf(mark, sizeof(mark), "<!-- walkthrough: %s -->\n```sh\n", name);
+	char *s = strstr(doc, mark);
+	cr_assert_not_null(s, "docs/operations.md has no block '%s'", name);
+	s += strlen(mark);
+	char *e = strstr(s, "\n```");
+	cr_assert_not_null(e);
+	return hold(strndup(s, (size_t)(e - s) + 1));
+}
+
+/*
+ * Runs the block as a script from the checkout, the programs of this
+ * build in place of build/bin (the same ones in the plain build), and
+ * checks what a user reads: the replayed events equal the source file's,
+ * sides were scored on its features, and the P&L is in its currency.
+ */
+static void walk(const char *name, const char *source, const char *ccy)
+{
+	char *block = walkthrough_block(name);
+	const char *script = t_tmp_path("walk.sh");
+	FILE *f = fopen(script, "w");
+	cr_assert_not_null(f);
+	fputs("set -e\n", f);
+	for (char *l = block; *l;) {
+		char *nl = strchr(l, '\n');
+		size_t k = nl ? (size_t)(nl - l) + 1 : strlen(l);
+		if (strncmp(l, "build/bin/", 10) == 0)
+			fprintf(f, "'%s'/%.*s", bindir, (int)(k - 10), l + 10);
+		else
+			fprintf(f, "%.*s", (int)k, l);
+		l += k;
+	}
+	fclose(f);
+	cr_expect(strstr(block, "tools/dmctl -c conf/instruments/") != NULL,
+		  "the walk-through runs with the profile:\n%s", block);
+	release(block);
+
+	long long want = inspect_events(source);
+	cr_assert_gt(want, 0);
+	struct out r = sh("bash '%s'", script);
+	cr_expect_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
+	cr_expect(strstr(r.text, "summary:") != NULL, "no summary:\n%s", r.text);
+	cr_expect_eq(summary_number(r.text, "events"), want, "replayed events:\n%s", r.text);
+	cr_expect_gt(summary_number(r.text, "ml"), 0, "no side scored:\n%s", r.text);
+	expect_pnl_in(r.text, ccy);
+	expect_nothing_left();
+	out_free(&r);
+}
+
+Test(run, walkthrough_lobster_aapl) { walk("lobster", LOBSTER_MSG, "USD"); }
+Test(run, walkthrough_binance_spot) { walk("binance-spot", SPOT_FILE, "USDT"); }
+Test(run, walkthrough_binance_usdm) { walk("binance-usdm", USDM_FILE, "USDT"); }
+
+/* ------------------------------------------------------------ the docs */
+
+/*
+ * Every glob alternative of pattern p (one {a,b} group at most; <name>
+ * placeholders match anything) names an existing path.
+ */
+static int pattern_exists(const char *p)
+{
+	char pat[PATH_MAX], alt[PATH_MAX];
+	size_t j = 0;
+	/* <name> -> * */
+	for (const char *s = p; *s && j < sizeof(pat) - 2; s++) {
+		if (*s == '<') {
+			const char *e = strchr(s, '>');
+			if (e) {
+				pat[j++] = '*';
+				s = e;
+				continue;
+			}
+		}
+		pat[j++] = *s;
+	}
+	pat[j] = '\0';
+	char *lb = strchr(pat, '{'), *rb = lb ? strchr(lb, '}') : NULL;
+	if (!lb || !rb) {
+		glob_t g;
+		int rc = glob(pat, 0, NULL, &g);
+		int ok = rc == 0 && g.gl_pathc > 0;
+		if (rc == 0)
+			globfree(&g);
+		return ok;
+	}
+	const char *opt = lb + 1;
+	while (opt < rb) {
+		size_t k = strcspn(opt, ",}");
+		snprintf(alt, sizeof(alt), "%.*s%.*s%s", (int)(lb - pat), pat, (int)k, opt, rb + 1);
+		if (!pattern_exists(alt))
+			return 0;
+		opt += k + 1;
+	}
+	return 1;
+}
+
+static int path_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("_./*<>+-", c) != NULL;
+}
+
+/*
+ * The repository paths a document names (conf/..., docs/..., tests/...,
+ * tools/..., libcore/..., agents/..., shm/..., .github/...) and its
+ * relative Markdown links.  A path followed by ":<digit>" is quoted inside
+ * an example message about the reader's own file (file:line:key), not a
+ * reference to one of ours.  Returns the number missing, listed in miss.
+ */
+static int missing_paths(const char *md, const char *text, char *miss, size_t n)
+{
+	static const char *const tops[] = { "conf/", "docs/", "tests/", "tools/", "libcore/",
+		"agents/", "shm/", ".github/" };
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", md);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	int bad = 0;
+	for (const char *s = text; *s; s++) {
+		char tok[PATH_MAX];
+		size_t k = 0;
+		if (s[0] == ']' && s[1] == '(') {            /* [text](target) */
+			const char *t = s + 2;
+			size_t m = strcspn(t, ")# \n");
+			if (m && strncmp(t, "http", 4) && strncmp(t, "mailto:", 7) && t[0] != '#') {
+				snprintf(tok, sizeof(tok), "%s%.*s", dir, (int)m, t);
+				if (!exists(tok)) {
+					bad++;
+					snprintf(miss + strlen(miss), n - strlen(miss), "  %s: link %s\n", md, tok);
+				}
+			}
+			continue;
+		}
+		if (s > text && (path_char(s[-1]) || s[-1] == '~'))
+			continue;
+		size_t t;
+		for (t = 0; t < sizeof(tops) / sizeof(tops[0]); t++)
+			if (strncmp(s, tops[t], strlen(tops[t])) == 0)
+				break;
+		if (t == sizeof(tops) / sizeof(tops[0]))
+			continue;
+		const char *e = s;
+		while (*e && k < sizeof(tok) - 1) {
+			if (*e == '{') {                      /* {h,c} alternatives */
+				const char *rb = strchr(e, '}');
+				if (!rb || (size_t)(rb - e) > 64)
+					break;
+				while (e <= rb && k < sizeof(tok) - 1)
+					tok[k++] = *e++;
+				continue;
+			}
+			if (!path_char(*e))
+				break;
+			tok[k++] = *e++;
+		}
+		tok[k] = '\0';
+		while (k && strchr(".:,;", tok[k - 1]))
+			tok[--k] = '\0';
+		s = e - 1;
+		if (e[0] == ':' && e[1] >= '0' && e[1] <= '9')
+			continue;                             /* file:line in a message */
+		if (!pattern_exists(tok)) {
+			bad++;
+			snprintf(miss + strlen(miss), n - strlen(miss), "  %s: %s\n", md, tok);
+		}
+	}
+	return bad;
+}
+
+Test(run_docs, every_path_the_docs_name_exists)
+{
+	glob_t g;
+	cr_assert_eq(glob("docs/*.md", 0, NULL, &g), 0);
+	cr_assert_gt(g.gl_pathc, 5);
+	static char miss[1 << 14];
+	miss[0] = '\0';
+	int bad = 0, files = 0;
+	for (size_t i = 0; i <= g.gl_pathc; i++) {
+		const char *md = i < g.gl_pathc ? g.gl_pathv[i] : "README.md";
+		FILE *f = fopen(md, "r");
+		cr_assert_not_null(f, "%s", md);
+		static char text[1 << 18];
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		bad += missing_paths(md, text, miss, sizeof(miss));
+		files++;
+	}
+	globfree(&g);
+	cr_expect_eq(bad, 0, "%d path(s) named in the docs do not exist:\n%s", bad, miss);
+	cr_expect_gt(files, 6);
+}
+
+/* The checker itself: it finds what is there and flags what is not. */
+Test(run_docs, path_check_finds_a_missing_file)
+{
+	static char miss[4096];
+	miss[0] = '\0';
+	const char *text = "See docs/operations.md, tools/dmctl and libcore/gen/hawkes.{h,c}.\n"
+			   "Also `tests/unit/test_<module>.c` and docs/no-such-page.md; the\n"
+			   "message conf/yours.yaml:3:1: is an example. [x](feeds.md) [y](gone.md)\n";
+	int bad = missing_paths("docs/x.md", text, miss, sizeof(miss));
+	cr_expect_eq(bad, 2, "%s", miss);
+	cr_expect(strstr(miss, "docs/no-such-page.md") != NULL, "%s", miss);
+	cr_expect(strstr(miss, "docs/gone.md") != NULL, "%s", miss);
+}
