@@ -48,13 +48,20 @@
 
 /* ------------------------------------------------ app areas */
 
-#define AG_DATA_VERSION 1u
+#define AG_DATA_VERSION 2u
 struct ag_data_state {
 	uint64_t events;      /* events fully published: a restart resumes after them */
 	uint64_t books, trades;
 	uint32_t done;        /* 1 once the input is exhausted */
-	uint32_t pad;
+	uint32_t pace;        /* enum replay_pace of the replay (max, realtime,
+			       * lockstep): max and realtime depend on the
+			       * machine's speed once books are conflated */
 	int64_t  done_ns;
+	uint64_t bad_rows;    /* input rows the reader skipped (feed_stats.skipped) */
+	uint64_t first_bad_line; /* line of the first of them, 0 = none */
+	uint32_t input_error; /* 1: the replay stopped on a read error (exit 2) */
+	uint32_t has_input;   /* 1: an --input is being replayed */
+	char     input_error_text[192]; /* its message, one line */
 };
 
 #define AG_FEATURE_VERSION 2u
@@ -200,6 +207,13 @@ int  ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char
 void ag_risk_close(struct rt *rt);
 int  ag_coord_init(struct rt *rt);
 void ag_coord_close(struct rt *rt);
+
+/*
+ * The currency of the instrument's prices and P&L ("BRL"), for what the
+ * agents store and show.  The one place that decides it: the
+ * configuration's instrument currency once it has one.  Any thread.
+ */
+const char *ag_currency(const struct dm_config *cfg);
 
 /* Shared by the glue: the input / output called name, or log and fail. */
 int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size);
