@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agents/rt/agents.h"
 
@@ -306,19 +307,48 @@ int ag_risk_init(struct rt *rt)
 		st->rs[1] = st->rs[0];
 	}
 	st->max_position = c->cfg.max_position;
+	snprintf(st->symbol, sizeof(st->symbol), "%s", rt->cfg.instrument.symbol);
+	snprintf(st->currency, sizeof(st->currency), "%s", ag_currency(&rt->cfg));
+	char path[RT_PATH_MAX];
+	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) == 0)
+		unlink(path); /* written again at exit */
 	rt_set_ops(rt, &risk_ops, c);
 	return 0;
 }
 
+/* The position and P&L at exit for dmctl stop (AG_RISK_FINAL_FILE). */
+static void write_final(struct rt *rt, const struct ag_risk_state *st,
+			const struct risk_state *rs, const struct risk_pnl *p)
+{
+	char path[RT_PATH_MAX], tmp[RT_PATH_MAX + 8];
+	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "symbol %s\ncurrency %s\nposition %lld\nrealized %.2f\nunrealized %.2f\n"
+		"fees %.2f\nnet %.2f\nfills %llu\nstate %s\nkill_switch %d\n", st->symbol,
+		st->currency, (long long)rs->position, (double)p->realized_mbrl / 1000.0,
+		(double)p->unrealized_mbrl / 1000.0, (double)p->fees_mbrl / 1000.0,
+		(double)p->net_mbrl / 1000.0, (unsigned long long)rs->fills,
+		risk_state_name(rs->state), rs->killed ? 1 : 0);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 void ag_risk_close(struct rt *rt)
 {
+	const struct ag_risk_state *st = rt->app;
 	const struct risk_state *rs = cur_rs(rt->app);
 	struct risk_pnl p;
 	risk_pnl(rs, &p);
-	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %.2f BRL, unrealized "
-	       "%.2f BRL, fees %.2f BRL, net %.2f BRL, state %s",
+	const char *ccy = st->currency;
+	rt_log(rt, "position %lld, fills %llu, volume %lld, realized %.2f %s, unrealized "
+	       "%.2f %s, fees %.2f %s, net %.2f %s, state %s",
 	       (long long)rs->position, (unsigned long long)rs->fills, (long long)rs->volume,
-	       (double)p.realized_mbrl / 1000.0, (double)p.unrealized_mbrl / 1000.0,
-	       (double)p.fees_mbrl / 1000.0, (double)p.net_mbrl / 1000.0,
+	       (double)p.realized_mbrl / 1000.0, ccy, (double)p.unrealized_mbrl / 1000.0, ccy,
+	       (double)p.fees_mbrl / 1000.0, ccy, (double)p.net_mbrl / 1000.0, ccy,
 	       risk_state_name(rs->state));
+	write_final(rt, st, rs, &p);
 }

@@ -66,6 +66,13 @@ int64_t rt_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static char last_log[RT_CMD_TEXT_MAX];
+
+const char *rt_last_log(void)
+{
+	return last_log;
+}
+
 void rt_log(const struct rt *rt, const char *fmt, ...)
 {
 	char when[40];
@@ -79,6 +86,7 @@ void rt_log(const struct rt *rt, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	snprintf(last_log, sizeof(last_log), "%.*s", (int)sizeof(last_log) - 1, text);
 	fprintf(stderr, "%s.%03ldZ %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
 		rt && rt->name ? rt->name : "agent", (int)getpid(), text);
 	fflush(stderr);

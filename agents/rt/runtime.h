@@ -310,6 +310,10 @@ void rt_cmd_reply(struct rt *rt, uint32_t outcome, const char *fmt, ...)
 void rt_log(const struct rt *rt, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The text of the process's last rt_log line (without time and name),
+ * e.g. the reason a start-up helper logged.  Main thread only. */
+const char *rt_last_log(void);
+
 /* Path of a file in the run directory into out; -ENAMETOOLONG. */
 int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n);
 
