@@ -528,6 +528,9 @@ static void store_reply(struct rt *rt, uint32_t outcome, const char *text)
 	a->outcome = outcome;
 	a->done_ns = rt_now_ns();
 	snprintf(a->text, sizeof(a->text), "%s", text);
+	for (char *t = a->text; *t; t++)
+		if (*t == '\n' || *t == '\r' || *t == '\t')
+			*t = ' '; /* one line: dmctl reads it as the rest of a line */
 	/* pairs with the acquire loads of rt_cmd_ack_read */
 	atomic_store_explicit(&a->ver, v + 2, memory_order_release);
 	rt->cmd_replied = 1;

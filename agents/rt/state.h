@@ -63,7 +63,7 @@
  * fills the fields; a reader copies them between two equal, even reads of
  * ver (acquire), else retries (rt_cmd_ack_read).
  */
-#define RT_CMD_TEXT_MAX 112
+#define RT_CMD_TEXT_MAX 240
 enum rt_cmd_outcome {
 	RT_CMD_NONE = 0,    /* no command answered yet */
 	RT_CMD_OK = 1,      /* done */
