@@ -396,6 +396,8 @@ int ag_data_init(struct rt *rt)
 	}
 	st->has_input = 1;
 	st->pace = ro.pace;
+	st->input_error = 0; /* an earlier refusal in this segment is over */
+	st->input_error_text[0] = '\0';
 	if (st->done) {
 		rt_log(rt, "replay of %s already done (%llu events)", rt->args.input,
 		       (unsigned long long)st->events);
