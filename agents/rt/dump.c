@@ -631,7 +631,7 @@ static void warnings(const struct seg *s, const struct summary *m,
 			any = 1;
 		}
 		if (n < sizeof(w))
-			snprintf(w + n, sizeof(w) - n, "): those book updates reached no agent");
+			snprintf(w + n, sizeof(w) - n, "): those book updates never reached that ring's consumer");
 		emit(ctx, w);
 	}
 	if (speed_dependent(m)) {
