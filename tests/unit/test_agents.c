@@ -724,7 +724,19 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 		     0, "the coordinator echoes command 8");
 	cr_expect_eq(run("'%s/dm-shmdump' --command ml | grep -q '^8 reload ok now trading'",
 			 bindir), 0, "ml answered the reload");
-	cr_expect_eq(run("'%s' halt --timeout 0.001 >/dev/null 2>&1 || true", dmctl), 0);
+	/* a coordinator that cannot answer: dmctl gives up after --timeout */
+	char pidf[600];
+	snprintf(pidf, sizeof(pidf), "%s/coordinator.pid", rundir);
+	cr_assert_eq(run("kill -STOP $(cat '%s')", pidf), 0);
+	rc = run("'%s' halt --timeout 0.3 >'%s' 2>&1", dmctl, out);
+	run("kill -CONT $(cat '%s')", pidf);
+	cr_expect_eq(rc, 1, "unanswered: exit 1");
+	cr_expect_eq(run("grep -q 'halt (command 9): no answer from the coordinator within 0.3s' "
+			 "'%s'", out), 0, "says so");
+	usleep(300 * 1000); /* the coordinator, resumed, applies it */
+	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^9 halt ok '", bindir),
+		     0, "and answers it late");
+	cr_expect_eq(run("'%s' resume >/dev/null", dmctl), 0);
 	cr_expect_eq(run("'%s' stop >'%s' 2>&1", dmctl, out), 0, "dmctl stop");
 	cr_expect_eq(run("grep -q '^final position 0 WIN, P&L net 0.00 BRL' '%s'", out), 0,
 		     "stop prints the final position and P&L");
