@@ -641,6 +641,12 @@ static void warnings(const struct seg *s, const struct summary *m,
 			 replay_pace_name(m->pace));
 		emit(ctx, w);
 	}
+	if (m->ok_risk && m->position) {
+		snprintf(w, sizeof(w), "a position of %" PRId64 " %s is open: the P&L counts "
+			 "%.2f %s unrealized, marked at the last mid", m->position, m->symbol,
+			 money(m->pnl.unrealized_mbrl), m->currency);
+		emit(ctx, w);
+	}
 	if (m->ok_data && !m->done && m->events) {
 		snprintf(w, sizeof(w), "the replay had not finished when this was read");
 		emit(ctx, w);
