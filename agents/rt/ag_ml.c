@@ -108,6 +108,10 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 				st->quality_by_flag[k]++;
 		return 0;
 	}
+	/* reserve the intent's slot first: on a full ring nothing is counted
+	 * (-EAGAIN) and the vector comes again, so every counter stays exact */
+	if (!rt_claim(rt, (uint32_t)c->out_intent, 1))
+		return -EAGAIN;
 	st->evaluated++;
 	int side = primary_side_row(&c->pp, f->f);
 	if (!side) {
@@ -146,8 +150,6 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		st->no_quote++;
 		return 0;
 	}
-	if (!rt_claim(rt, (uint32_t)c->out_intent, 1))
-		return -EAGAIN;
 	int64_t bid = (int64_t)llround(mid - spread / 2), ask = (int64_t)llround(mid + spread / 2);
 	struct msg_intent *o = rt_slot(rt, (uint32_t)c->out_intent, 0);
 	memset(o, 0, sizeof(*o));

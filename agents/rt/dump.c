@@ -551,10 +551,14 @@ static void summarize(const struct seg *s, struct summary *m)
 	}
 }
 
-/* 1 when the result depends on how fast this machine ran the agents. */
+/*
+ * 1 when the result depends on how fast this machine ran the agents: any
+ * pace but lockstep (an order meets the market wherever the replay has got
+ * to when it arrives, and a slow consumer has books conflated away).
+ */
 static int speed_dependent(const struct summary *m)
 {
-	return m->conflated && m->pace != REPLAY_LOCKSTEP;
+	return m->ok_data && m->events && m->pace != REPLAY_LOCKSTEP;
 }
 
 /*
@@ -636,9 +640,11 @@ static void warnings(const struct seg *s, const struct summary *m,
 	}
 	if (speed_dependent(m)) {
 		snprintf(w, sizeof(w), "at --pace %s this result depends on the machine's speed "
-			 "and load (books were conflated); reproducible alternatives: --pace "
-			 "lockstep, or the in-process backtest (dm-backtest, coming next)",
-			 replay_pace_name(m->pace));
+			 "and load (%s); reproducible alternatives: --pace lockstep, or the "
+			 "in-process backtest (dm-backtest, coming next)", replay_pace_name(m->pace),
+			 m->conflated ? "books were conflated, and orders meet the market wherever "
+			 "the replay has got to" : "orders meet the market wherever the replay has "
+			 "got to when they arrive");
 		emit(ctx, w);
 	}
 	if (m->ok_risk && m->position) {

@@ -33,8 +33,8 @@ void rt_dump_text(const struct seg *s, FILE *f);
  * fills, position (final and largest), P&L in the instrument's currency
  * gross and net of fees beside the same P&L recomputed from the venue's
  * own fill sums, tick-to-order p50/p99/p99.9, then one WARNING line per
- * non-zero loss counter (JSON: "warnings"), including that a run which
- * conflated at pace max or realtime depends on the machine's speed.
+ * non-zero loss counter (JSON: "warnings"), and one saying that a run
+ * paced max or realtime (conflated or not) depends on the machine's speed.
  * JSON fields other tools read: "no_events" (true: nothing handled),
  * "machine_speed_dependent", "currency", "conflated", "warnings".
  */
