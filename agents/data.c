@@ -5,7 +5,8 @@
  *   dm-agent-data [-c CONF] [--name SEG] [--run-dir DIR] [--input FILE]
  *
  * Exit 0 after a clean drain, 1 on a runtime failure, 2 on bad usage or
- * configuration.
+ * configuration, or an input it cannot open or read, or whose instrument
+ * is not the configured one (one line names the file and the cause).
  */
 #include "agents/rt/agents.h"
 
@@ -23,8 +24,10 @@ int main(int argc, char **argv)
 		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
 	rc = ag_data_init(&rt);
 	if (rc < 0) {
+		int code = rt.exit_code ? rt.exit_code :
+			   rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
 		rt_close(&rt);
-		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
+		return code;
 	}
 	rt_running(&rt);
 
@@ -33,5 +36,5 @@ int main(int argc, char **argv)
 
 	ag_data_close(&rt);
 	rt_close(&rt);
-	return 0;
+	return rt.exit_code; /* 2 after an input that could not be read */
 }

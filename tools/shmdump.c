@@ -2,6 +2,7 @@
  * dm-shmdump — inspect a live DreamMaker segment: header, agents, rings.
  *
  *   dm-shmdump [--name SEG] [--json] [--watch SEC]
+ *              [--summary | --progress | --system | --command AGENT]
  *
  * Maps the segment read-only and never writes to it, so it is safe to run
  * against a trading system.  Values are read without stopping anyone: each
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "agents/rt/dump.h"
+#include "agents/rt/topology.h"
 #include "shm/msg.h"
 #include "shm/seg.h"
 
@@ -42,7 +44,8 @@ static int64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dm-shmdump [--name SEG] [--json] [--watch SEC] [--summary | --progress]\n"
+		"usage: dm-shmdump [--name SEG] [--json] [--watch SEC]\n"
+		"                  [--summary | --progress | --system | --command AGENT]\n"
 		"\n"
 		"Print a live segment: header, agents (pid, state, heartbeat age,\n"
 		"restarts, counters), rings (capacity, fill, head, tail, full,\n"
@@ -56,10 +59,20 @@ static void usage(FILE *f)
 		"                    decisions by reason, orders, fills, position, P&L\n"
 		"                    gross and net of fees (checked against the venue's\n"
 		"                    fills), tick-to-order latency (--json: as JSON)\n"
+		"                    and one WARNING line per loss counter that is not 0\n"
+		"                    (bad rows, data-quality drops, bet size 0, conflation)\n"
 		"  -p, --progress    one line of the same figures\n"
+		"      --system      the system in one line, machine form: STATE POSITION NET\n"
+		"                    REALIZED UNREALIZED FEES CURRENCY SYMBOL REASON (STATE\n"
+		"                    TRADING, HALTED, KILL_SWITCH or DOWN; --json: an object)\n"
+		"      --command AGENT\n"
+		"                    the agent's answer to the last operator command, machine\n"
+		"                    form: SEQ CMD OUTCOME TEXT (OUTCOME none, ok, refused or\n"
+		"                    failed; --json: an object)\n"
 		"  -h, --help        this text\n"
 		"\n"
-		"exit: 0 ok, 1 segment missing or invalid, 2 bad usage\n",
+		"exit: 0 ok, 1 segment missing or invalid (--summary: also when the run\n"
+		"handled no event), 2 bad usage\n",
 		DEFAULT_SEG);
 }
 
@@ -222,6 +235,14 @@ static void print_json(const struct seg *s)
 	json_decref(j);
 }
 
+/* Print a JSON document on one line and release it. */
+static void print_json_doc(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
 static const char *attach_hint(int err)
 {
 	switch (-err) {
@@ -241,11 +262,14 @@ int main(int argc, char **argv)
 		{ "watch", required_argument, NULL, 'w' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "progress", no_argument, NULL, 'p' },
+		{ "system", no_argument, NULL, 'S' },
+		{ "command", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *name = getenv("DM_SHM_NAME");
-	int json = 0, summary = 0, progress = 0;
+	int json = 0, summary = 0, progress = 0, system = 0;
+	const char *command = NULL;
 	double watch = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "n:jw:sph", opts, NULL)) != -1) {
@@ -263,6 +287,12 @@ int main(int argc, char **argv)
 		case 'p':
 			progress = 1;
 			break;
+		case 'S':
+			system = 1;
+			break;
+		case 'C':
+			command = optarg;
+			break;
 		case 'w':
 			watch = strtod(optarg, &end);
 			if (*end || !(watch > 0) || !isfinite(watch)) {
@@ -278,9 +308,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (summary && progress) {
-		fprintf(stderr, "dm-shmdump: --summary and --progress exclude each other\n");
+	if (summary + progress + system + (command != NULL) > 1) {
+		fprintf(stderr, "dm-shmdump: --summary, --progress, --system and --command "
+			"exclude each other\n");
 		return 2;
+	}
+	int agent = -1;
+	if (command) {
+		for (int a = 0; a < AGENT_COUNT; a++)
+			if (strcmp(command, cfg_agent_names[a]) == 0)
+				agent = a;
+		if (agent < 0) {
+			fprintf(stderr, "dm-shmdump: --command '%s': an agent (coordinator, data, "
+				"feature, ml, execution, risk)\n", command);
+			return 2;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dm-shmdump: unexpected argument '%s'\n", argv[optind]);
@@ -303,18 +345,32 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	int status = 0;
 	for (;;) {
 		if (watch > 0 && !json && !progress)
 			fputs("\033[H\033[2J", stdout);
 		if (progress) {
 			rt_progress_text(&s, stdout);
-		} else if (summary && json) {
-			json_t *j = rt_summary_json(&s);
-			json_dumpf(j, stdout, JSON_COMPACT);
-			fputc('\n', stdout);
-			json_decref(j);
+		} else if (system && json) {
+			print_json_doc(rt_system_json(&s));
+		} else if (system) {
+			rt_system_fields(&s, stdout);
+		} else if (command) {
+			json_t *j = json ? rt_command_json(&s, (uint32_t)agent) : NULL;
+			if (json && j)
+				print_json_doc(j);
+			else if (json || rt_command_fields(&s, (uint32_t)agent, stdout) < 0) {
+				fprintf(stderr, "dm-shmdump: %s: the %s has not set up its state "
+					"yet\n", name, command);
+				status = 1;
+			}
 		} else if (summary) {
-			rt_summary_text(&s, stdout);
+			if (json)
+				print_json_doc(rt_summary_json(&s));
+			else
+				rt_summary_text(&s, stdout);
+			/* a run that handled nothing is not a result */
+			status = rt_summary_no_events(&s) ? 1 : 0;
 		} else if (json) {
 			print_json(&s);
 		} else {
@@ -330,5 +386,5 @@ int main(int argc, char **argv)
 			break;
 	}
 	seg_close(&s);
-	return 0;
+	return status;
 }

@@ -5,6 +5,11 @@
 #include "agents/rt/agents.h"
 #include "libcore/journal.h"
 
+const char *ag_currency(const struct dm_config *cfg)
+{
+	return cfg->instrument.currency;
+}
+
 int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size)
 {
 	int i = rt_in_find(rt, name);

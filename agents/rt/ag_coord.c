@@ -36,6 +36,8 @@ struct coord_ctx {
 	int jopen;
 	uint32_t n_open, n_decided;
 	int64_t next_health_ns;
+	uint32_t seen_up;               /* agents seen up since this process started */
+	int all_up;                     /* every agent was up at once */
 };
 
 static struct coord_ctx ctx;
@@ -361,24 +363,49 @@ static int flatten(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st
 	return 0;
 }
 
+/*
+ * Which agents are down (no fresh heartbeat).  Orders are blocked while
+ * any is.  Logged as an alarm only for an agent that had been up: at a
+ * start the agents not started yet block orders silently, and one that
+ * left cleanly (dmctl stop) is "stopped", not "down".
+ */
 static void health(struct rt *rt, struct coord_ctx *c, struct ag_coord_state *st,
 		   int64_t now)
 {
-	(void)c;
 	uint32_t down = 0;
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		if (a != rt->self && !voter_fresh(rt, a, now))
 			down |= 1u << a;
-	if (down != st->down_mask) {
-		for (uint32_t a = 0; a < AGENT_COUNT; a++) {
-			uint32_t bit = 1u << a;
-			if ((down ^ st->down_mask) & bit)
-				rt_log(rt, "%s is %s: %s", cfg_agent_names[a],
-				       down & bit ? "down" : "back",
-				       down ? "new orders halted" : "new orders resumed");
+	if (down == st->down_mask)
+		return;
+	uint32_t all = ((1u << AGENT_COUNT) - 1) & ~(1u << rt->self);
+	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
+		uint32_t bit = 1u << a;
+		if (!((down ^ st->down_mask) & bit))
+			continue;
+		if (!(down & bit)) {
+			if (c->seen_up & bit)
+				rt_log(rt, "%s is back%s", cfg_agent_names[a],
+				       down ? "" : ": every agent up, new orders accepted");
+			c->seen_up |= bit;
+			continue;
 		}
-		st->down_mask = down;
+		if (!(c->seen_up & bit))
+			continue;
+		uint32_t s = atomic_load_explicit(&seg_agent(&rt->seg, a)->state,
+						  memory_order_relaxed);
+		if (s == AGENT_EXITED || s == AGENT_STOPPING || rt->stopping)
+			rt_log(rt, "%s stopped: new orders blocked", cfg_agent_names[a]);
+		else
+			rt_log(rt, "ALARM: %s is down (no heartbeat for %lld ms): new orders "
+			       "blocked until it is back", cfg_agent_names[a],
+			       (long long)(rt->stale_ns / 1000000));
 	}
+	if (!c->all_up && (down & all) == 0) {
+		c->all_up = 1;
+		rt_log(rt, "every agent up: trading");
+	}
+	st->down_mask = down;
 }
 
 static int coord_tick(struct rt *rt, int64_t now)
@@ -415,8 +442,16 @@ static int coord_tick(struct rt *rt, int64_t now)
 	return work;
 }
 
-static void forward(struct rt *rt, struct coord_ctx *c, uint32_t cmd)
+/*
+ * Send the command being applied, with its number, to every agent's
+ * control ring.  Returns the agents told; names the first one missed in
+ * missed (empty when none).
+ */
+static uint32_t forward(struct rt *rt, struct coord_ctx *c, uint32_t cmd, char *missed,
+			size_t len)
 {
+	uint32_t told = 0;
+	missed[0] = '\0';
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
 		if (c->out_ctl[a] < 0)
 			continue;
@@ -427,13 +462,21 @@ static void forward(struct rt *rt, struct coord_ctx *c, uint32_t cmd)
 		m.hdr.ingress_ns = 0;
 		m.cmd = cmd;
 		m.target = ~0u;
-		if (rt_send(rt, (uint32_t)c->out_ctl[a], &m, sizeof(m)) < 0)
-			rt_log(rt, "control ring to %s full: command %u not delivered",
-			       cfg_agent_names[a], cmd);
+		m.arg = rt->cmd_seq;
+		if (rt_send(rt, (uint32_t)c->out_ctl[a], &m, sizeof(m)) < 0) {
+			rt_log(rt, "control ring to %s full: %s not delivered", cfg_agent_names[a],
+			       rt_cmd_name(cmd));
+			if (!missed[0])
+				snprintf(missed, len, "%s", cfg_agent_names[a]);
+		} else {
+			told++;
+		}
 	}
+	return told;
 }
 
-static void cancel_all(struct rt *rt, struct coord_ctx *c)
+/* 0, or -EAGAIN when the orders ring is full (logged). */
+static int cancel_all(struct rt *rt, struct coord_ctx *c)
 {
 	struct msg_cancel m;
 	memset(&m, 0, sizeof(m));
@@ -441,28 +484,57 @@ static void cancel_all(struct rt *rt, struct coord_ctx *c)
 	m.hdr.size = sizeof(m);
 	m.hdr.ingress_ns = 0;
 	m.client_order_id = 0;
-	if (rt_send(rt, (uint32_t)c->out_orders, &m, sizeof(m)) < 0)
+	if (rt_send(rt, (uint32_t)c->out_orders, &m, sizeof(m)) < 0) {
 		rt_log(rt, "orders ring full: cancel-all not delivered");
+		return -EAGAIN;
+	}
+	return 0;
 }
 
+/* Operator commands (signals, numbered by dmctl): applied here by the
+ * runtime, forwarded to every agent, answered in the segment. */
 static void coord_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 {
 	struct coord_ctx *c = rt->ctx;
 	if (m)
 		return; /* no ring carries commands to the coordinator */
-	rt_log(rt, "operator: %s",
-	       cmd == CTL_HALT ? "halt" : cmd == CTL_RESUME ? "resume" :
-	       cmd == CTL_RELOAD ? "reload" : cmd == CTL_KILL_SWITCH ? "kill switch" :
-	       cmd == CTL_REARM ? "re-arm" : cmd == RT_CTL_CANCEL_ALL ? "cancel all" : "?");
 	if (cmd == RT_CTL_CANCEL_ALL) {
-		cancel_all(rt, c);
+		if (cancel_all(rt, c) < 0)
+			rt_cmd_reply(rt, RT_CMD_FAILED, "orders ring full: cancel-all not delivered");
+		else
+			rt_cmd_reply(rt, RT_CMD_OK, "every open order cancelled at the venue");
 		return;
 	}
-	forward(rt, c, cmd);
+	char missed[AGENT_NAME_MAX];
+	uint32_t told = forward(rt, c, cmd, missed, sizeof(missed));
+	int cancelled = 0;
 	if (cmd == CTL_KILL_SWITCH) {
-		cancel_all(rt, c);
+		cancelled = cancel_all(rt, c) == 0;
 		send_orders(rt, c, rt->app); /* drops the released orders not sent yet */
 	}
+	uint32_t f = rt_flags(rt);
+	if (missed[0])
+		rt_cmd_reply(rt, RT_CMD_FAILED, "control ring to %s full: %s not delivered there",
+			     missed, rt_cmd_name(cmd));
+	else if (cmd == CTL_KILL_SWITCH && !cancelled)
+		rt_cmd_reply(rt, RT_CMD_FAILED, "kill switch latched, but the cancel-all could "
+			     "not be sent (orders ring full)");
+	else if (cmd == CTL_HALT)
+		rt_cmd_reply(rt, RT_CMD_OK, "halted: new orders refused (%u agents told)", told);
+	else if (cmd == CTL_RESUME)
+		rt_cmd_reply(rt, RT_CMD_OK, "%s (%u agents told)",
+			     ((struct ag_coord_state *)rt->app)->down_mask ?
+			     "resumed, but an agent is down: orders stay blocked" :
+			     "resumed: new orders accepted", told);
+	else if (cmd == CTL_KILL_SWITCH)
+		rt_cmd_reply(rt, RT_CMD_OK, "kill switch latched: open orders cancelled, every "
+			     "order refused until rearm (%u agents told)", told);
+	else if (cmd == CTL_REARM)
+		rt_cmd_reply(rt, RT_CMD_OK, "%s (%u agents told)",
+			     f & (RT_SF_KILLED | RT_SF_HALTED) ? "still halted" :
+			     "re-armed: orders accepted", told);
+	else if (cmd == CTL_RELOAD)
+		rt_cmd_reply(rt, RT_CMD_OK, "reload forwarded (%u agents told)", told);
 }
 
 static int coord_busy(struct rt *rt)

@@ -20,11 +20,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
+#include "libcore/journal.h"
 #include "libcore/replay/replay.h"
 
 struct data_ctx {
@@ -85,6 +88,16 @@ static void build(struct data_ctx *c, const struct event *ev, int64_t now)
 	}
 }
 
+/* src into dst (len bytes), cut if longer, always terminated. */
+static void copy_text(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void write_done_file(struct rt *rt, const struct ag_data_state *st)
 {
 	char path[RT_PATH_MAX];
@@ -95,23 +108,44 @@ static void write_done_file(struct rt *rt, const struct ag_data_state *st)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fprintf(f, "events %llu\nbooks %llu\ntrades %llu\n",
+	fprintf(f, "events %llu\nbooks %llu\ntrades %llu\nbad_rows %llu\nfirst_bad_line %llu\n"
+		"pace %s\ninput_error %u\n",
 		(unsigned long long)st->events, (unsigned long long)st->books,
-		(unsigned long long)st->trades);
+		(unsigned long long)st->trades, (unsigned long long)st->bad_rows,
+		(unsigned long long)st->first_bad_line, replay_pace_name(st->pace),
+		st->input_error);
 	fclose(f);
 	rename(tmp, path);
 }
 
-static void finish(struct rt *rt, struct ag_data_state *st, const char *why)
+/* The reader's bad-row count into the segment (the summary shows it). */
+static void note_bad_rows(struct data_ctx *c, struct ag_data_state *st)
 {
+	const struct feed_stats *fs = feed_stats(&c->rp.feed);
+	st->bad_rows = fs->skipped;
+	st->first_bad_line = fs->first_bad_line;
+}
+
+static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
+		   const char *why)
+{
+	note_bad_rows(c, st);
 	st->done_ns = rt_now_ns();
 	st->done = 1;
-	rt_log(rt, "replay %s: %llu events (%llu books, %llu trades)", why,
-	       (unsigned long long)st->events, (unsigned long long)st->books,
-	       (unsigned long long)st->trades);
+	rt_log(rt, "replay %s: %llu events (%llu books, %llu trades), %llu bad rows "
+	       "skipped", why, (unsigned long long)st->events, (unsigned long long)st->books,
+	       (unsigned long long)st->trades, (unsigned long long)st->bad_rows);
+	if (st->bad_rows)
+		rt_log(rt, "WARNING: %s: %llu bad rows skipped (first at line %llu: %s)",
+		       rt->args.input, (unsigned long long)st->bad_rows,
+		       (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
 	write_done_file(rt, st);
-	if (rt->args.exit_at_end)
+	if (st->input_error) {
+		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
 		rt_stop(rt);
+	} else if (rt->args.exit_at_end) {
+		rt_stop(rt);
+	}
 }
 
 /* Every ring of the segment empty (conflation side slots included). */
@@ -155,12 +189,15 @@ static int data_tick(struct rt *rt, int64_t now)
 			if (rc == REPLAY_STEP)
 				break;
 			if (rc == REPLAY_END) {
-				finish(rt, st, "done");
+				finish(rt, c, st, "done");
 				break;
 			}
 			if (rc < 0) {
-				rt_log(rt, "input: %s", replay_error(&c->rp));
-				finish(rt, st, "stopped by an input error");
+				copy_text(st->input_error_text, sizeof(st->input_error_text),
+					  replay_error(&c->rp));
+				st->input_error = 1;
+				rt_log(rt, "input %s: %s", rt->args.input, st->input_error_text);
+				finish(rt, c, st, "stopped by an input error");
 				break;
 			}
 			if (ev.kind != EV_BOOK && ev.kind != EV_TRADE) {
@@ -191,6 +228,96 @@ static int data_tick(struct rt *rt, int64_t now)
 		work++;
 	}
 	return work;
+}
+
+/*
+ * A decimal text ("5", "0.01", "0.50") as an integer of millionths, the
+ * configuration's scale.  -1 if it is not such a decimal or has a non-zero
+ * digit past the sixth decimal.
+ */
+static int64_t decimal_e6(const char *t)
+{
+	int64_t v = 0, scale = 1000000;
+	int digits = 0, dot = 0;
+	for (; *t; t++) {
+		if (*t == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*t < '0' || *t > '9' || v > INT64_MAX / 20)
+			return -1;
+		digits++;
+		if (!dot) {
+			v = v * 10 + (*t - '0');
+		} else if (scale > 1) {
+			scale /= 10;
+			v = v * 10 + (*t - '0');
+		} else if (*t != '0') {
+			return -1;
+		}
+	}
+	if (!digits)
+		return -1;
+	if (!dot)
+		return v * 1000000;
+	return v * scale;
+}
+
+/* Contract root + month letter + year ("WING22", "WINJ25") is the root's. */
+static int same_symbol(const char *data, const char *conf)
+{
+	size_t n = strlen(conf);
+	if (strcmp(data, conf) == 0)
+		return 1;
+	if (strncmp(data, conf, n) != 0 || !data[n] || !strchr("FGHJKMNQUVXZ", data[n]))
+		return 0;
+	const char *y = data + n + 1;
+	return y[0] >= '0' && y[0] <= '9' && (!y[1] || (y[1] >= '0' && y[1] <= '9' && !y[2]));
+}
+
+static void tick_text(int64_t e6, char *out, size_t len)
+{
+	snprintf(out, len, "%lld.%06lld", (long long)(e6 / 1000000), (long long)(e6 % 1000000));
+	char *e = out + strlen(out) - 1;
+	while (*e == '0')
+		*e-- = '\0';
+	if (*e == '.')
+		*e = '\0';
+}
+
+/*
+ * A journal that names its instrument (JOURNAL_HDR_F_INSTR) must be the
+ * configured one: same symbol (or a contract of the configured root) and
+ * the same tick, compared as decimals.  0, or -DM_ECONFIG after one line
+ * naming both and the fix.
+ */
+static int check_instrument(struct rt *rt, struct data_ctx *c)
+{
+	if (c->rp.feed.fmt != FEED_JOURNAL)
+		return 0;
+	const struct journal_file_hdr *h = &c->rp.feed.u.jn.jr.hdr;
+	if (!(h->flags & JOURNAL_HDR_F_INSTR))
+		return 0;
+	char sym[JOURNAL_SYMBOL_MAX + 1], tick[JOURNAL_TICK_MAX + 1], ccy[JOURNAL_CCY_MAX + 1];
+	snprintf(sym, sizeof(sym), "%.*s", (int)JOURNAL_SYMBOL_MAX, h->symbol);
+	snprintf(tick, sizeof(tick), "%.*s", (int)JOURNAL_TICK_MAX, h->tick_size);
+	snprintf(ccy, sizeof(ccy), "%.*s", (int)JOURNAL_CCY_MAX, h->currency);
+	int64_t t = decimal_e6(tick);
+	if (t < 0 && h->tick_size_pts > 0)
+		t = (int64_t)llround(h->tick_size_pts * 1e6);
+	const struct cfg_instrument *ci = &rt->cfg.instrument;
+	if (same_symbol(sym, ci->symbol) && t == ci->tick_size_e6)
+		return 0;
+	char want[32];
+	tick_text(ci->tick_size_e6, want, sizeof(want));
+	const char *is = sym[0] ? sym : "an unnamed instrument";
+	rt_log(rt, "input %s holds %s (tick %s %s) but the configuration (%s) trades %s "
+	       "(tick %s %s): use a configuration for %s (-c FILE whose instrument has "
+	       "symbol %s and tick_size %s; 'tools/dmctl run --input FILE' picks the "
+	       "bundled profile of conf/instruments/ by itself)", rt->args.input, is, tick,
+	       ccy, rt->cfg.path[0] ? rt->cfg.path : "built-in defaults", ci->symbol, want,
+	       ag_currency(&rt->cfg), is, sym[0] ? sym : "?", tick);
+	return -DM_ECONFIG;
 }
 
 static int data_busy(struct rt *rt)
@@ -234,6 +361,7 @@ int ag_data_init(struct rt *rt)
 	    (fmt = feed_format_parse(rt->args.format)) < 0) {
 		rt_log(rt, "--format '%s': use auto, journal, lobster, mt5, neg or binance",
 		       rt->args.format);
+		rt->exit_code = 2;
 		return -EINVAL;
 	}
 	struct feed_opts fo = { .tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE };
@@ -246,10 +374,30 @@ int ag_data_init(struct rt *rt)
 	int rc = replay_open(&c->rp, rt->args.input, (enum feed_format)fmt, &fo, &ro, err,
 			     sizeof(err));
 	if (rc < 0) {
-		rt_log(rt, "%s", err);
+		/* one line naming the file and the cause; exit 2: bad input */
+		if (strstr(err, rt->args.input))
+			rt_log(rt, "cannot replay: %s", err);
+		else
+			rt_log(rt, "cannot replay %s: %s", rt->args.input, err);
+		rt->exit_code = 2;
+		st->input_error = 1;
+		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
 		return rc;
 	}
 	c->have_src = 1;
+	if ((rc = check_instrument(rt, c)) < 0) {
+		rt->exit_code = 2;
+		st->input_error = 1;
+		snprintf(st->input_error_text, sizeof(st->input_error_text),
+			 "the input's instrument is not the configured one");
+		replay_close(&c->rp);
+		c->have_src = 0;
+		return rc;
+	}
+	st->has_input = 1;
+	st->pace = ro.pace;
+	st->input_error = 0; /* an earlier refusal in this segment is over */
+	st->input_error_text[0] = '\0';
 	if (st->done) {
 		rt_log(rt, "replay of %s already done (%llu events)", rt->args.input,
 		       (unsigned long long)st->events);

@@ -128,16 +128,32 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	if ((int)in != c->in_feat || m->type != MSG_FEATURES)
 		return -EPROTO;
 	const struct msg_features *f = (const struct msg_features *)m;
-	if (f->n < FEAT_N || f->quality)
+	if (DM_UNLIKELY(f->n < FEAT_N)) {
+		st->short_vectors++;
 		return 0;
+	}
+	if (f->quality) {
+		/* counted by reason: the summary warns about every one */
+		st->quality_dropped++;
+		for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
+			if (f->quality & (1u << k))
+				st->quality_by_flag[k]++;
+		return 0;
+	}
+	/* reserve the intent's slot first: on a full ring nothing is counted
+	 * (-EAGAIN) and the vector comes again, so every counter stays exact */
+	if (!rt_claim(rt, (uint32_t)c->out_intent, 1))
+		return -EAGAIN;
 	st->evaluated++;
 	int side = primary_side_row(&c->pp, f->f);
 	if (!side) {
 		st->no_side++;
 		return 0;
 	}
-	if (st->last_ns && f->exch_ns - st->last_ns < c->min_interval_ns)
+	if (st->last_ns && f->exch_ns - st->last_ns < c->min_interval_ns) {
+		st->too_soon++;
 		return 0;
+	}
 	double p = 0;
 	int64_t qty = 1;
 	if (!c->rule_only) {
@@ -156,15 +172,16 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		}
 		qty = bet_size(p, 2, c->max_contracts, 1);
 		if (qty <= 0) {
-			st->below_prob++;
+			/* above min_prob, but the size rounds to nothing */
+			st->zero_size++;
 			return 0;
 		}
 	}
 	double mid = f->f[FEAT_MID] / c->tick, spread = f->f[FEAT_SPREAD_TICKS];
-	if (!isfinite(mid) || !isfinite(spread) || spread <= 0)
+	if (!isfinite(mid) || !isfinite(spread) || spread <= 0) {
+		st->no_quote++;
 		return 0;
-	if (!rt_claim(rt, (uint32_t)c->out_intent, 1))
-		return -EAGAIN;
+	}
 	int64_t bid = (int64_t)llround(mid - spread / 2), ask = (int64_t)llround(mid + spread / 2);
 	struct msg_intent *o = rt_slot(rt, (uint32_t)c->out_intent, 0);
 	memset(o, 0, sizeof(*o));
@@ -203,8 +220,13 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 {
 	struct ml_ctx *c = rt->ctx;
 	struct ag_ml_state *st = rt->app;
-	if (cmd != CTL_RELOAD || c->rule_only)
+	if (cmd != CTL_RELOAD)
 		return;
+	if (c->rule_only) {
+		rt_cmd_reply(rt, RT_CMD_REFUSED, "strategy.model is empty (primary rule alone): "
+			     "no model to reload");
+		return;
+	}
 	/* the file dmctl reload-model FILE names in the run directory, else
 	 * strategy.model */
 	char path[sizeof(st->model)], req[RT_PATH_MAX];
@@ -221,6 +243,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	if (name != path && model_path(rt, name, path, sizeof(path)) < 0) {
 		snprintf(outcome, sizeof(outcome), "reload failed: model path '%.200s' too long",
 			 name);
+		rt_cmd_reply(rt, RT_CMD_FAILED, "model path '%.60s' too long", name);
 		return;
 	}
 	struct flat *f = NULL;
@@ -229,6 +252,8 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 		st->reload_failures++;
 		snprintf(outcome, sizeof(outcome), "reload failed: %s (keeping %.100s)", why,
 			 c->flat ? st->model : "no model: not trading");
+		rt_cmd_reply(rt, RT_CMD_FAILED, "%.180s; keeping %s", why,
+			     c->flat ? "the current model" : "no model (not trading)");
 		rt_log(rt, "reload: keeping %s", c->flat ? st->model : "no model (not trading)");
 		return;
 	}
@@ -240,6 +265,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	st->reloads++;
 	snprintf(outcome, sizeof(outcome), "reload ok: %s", why);
 	rt_log(rt, "reload: now trading with %s", path);
+	rt_cmd_reply(rt, RT_CMD_OK, "now trading with %s", path);
 }
 
 static const struct rt_ops ml_ops = {
@@ -292,13 +318,15 @@ int ag_ml_init(struct rt *rt)
 void ag_ml_close(struct rt *rt)
 {
 	struct ag_ml_state *st = rt->app;
-	rt_log(rt, "features %llu: no side %llu, scored %llu (mean p %.4f), below min_prob "
-	       "%llu, no model %llu; intents %llu (mean p %.4f)",
-	       (unsigned long long)st->evaluated, (unsigned long long)st->no_side,
+	rt_log(rt, "features %llu (+%llu dropped by data quality): no side %llu, within "
+	       "min_interval %llu, scored %llu (mean p %.4f), below min_prob %llu, bet size "
+	       "0 %llu, no model %llu; intents %llu (mean p %.4f)",
+	       (unsigned long long)st->evaluated, (unsigned long long)st->quality_dropped,
+	       (unsigned long long)st->no_side, (unsigned long long)st->too_soon,
 	       (unsigned long long)st->predicted,
 	       st->predicted ? st->score_sum / (double)st->predicted : 0.0,
-	       (unsigned long long)st->below_prob, (unsigned long long)st->no_model,
-	       (unsigned long long)st->intents,
+	       (unsigned long long)st->below_prob, (unsigned long long)st->zero_size,
+	       (unsigned long long)st->no_model, (unsigned long long)st->intents,
 	       st->intents ? st->prob_sum / (double)st->intents : 0.0);
 	flat_free(ctx.flat);
 	ctx.flat = NULL;

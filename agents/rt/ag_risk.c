@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agents/rt/agents.h"
 
@@ -301,12 +302,42 @@ int ag_risk_init(struct rt *rt)
 		st->rs[1] = st->rs[0];
 	}
 	st->max_position = c->cfg.max_position;
+	snprintf(st->symbol, sizeof(st->symbol), "%s", rt->cfg.instrument.symbol);
+	snprintf(st->currency, sizeof(st->currency), "%s", ag_currency(&rt->cfg));
+	char path[RT_PATH_MAX];
+	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) == 0)
+		unlink(path); /* written again at exit */
 	rt_set_ops(rt, &risk_ops, c);
 	return 0;
 }
 
+/* The position and P&L at exit for dmctl stop (AG_RISK_FINAL_FILE). */
+static void write_final(struct rt *rt, const struct ag_risk_state *st,
+			const struct risk_state *rs, const struct risk_pnl *p)
+{
+	char path[RT_PATH_MAX], tmp[RT_PATH_MAX + 8];
+	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	char m[4][32];
+	instr_money_format(p->realized_e9, m[0], sizeof(m[0]));
+	instr_money_format(p->unrealized_e9, m[1], sizeof(m[1]));
+	instr_money_format(p->fees_e9, m[2], sizeof(m[2]));
+	instr_money_format(p->net_e9, m[3], sizeof(m[3]));
+	fprintf(f, "symbol %s\ncurrency %s\nposition %lld\nrealized %s\nunrealized %s\n"
+		"fees %s\nnet %s\nfills %llu\nstate %s\nkill_switch %d\n", st->symbol,
+		st->currency, (long long)rs->position, m[0], m[1], m[2], m[3],
+		(unsigned long long)rs->fills, risk_state_name(rs->state), rs->killed ? 1 : 0);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 void ag_risk_close(struct rt *rt)
 {
+	const struct ag_risk_state *st = rt->app;
 	const struct risk_state *rs = cur_rs(rt->app);
 	struct risk_pnl p;
 	risk_pnl(rs, &p);
@@ -320,4 +351,5 @@ void ag_risk_close(struct rt *rt)
 	       (long long)rs->position, (unsigned long long)rs->fills, (long long)rs->volume,
 	       m[0], rs->currency, m[1], rs->currency, m[2], rs->currency, m[3], rs->currency,
 	       risk_state_name(rs->state));
+	write_final(rt, st, rs, &p);
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "agents/rt/runtime.h"
+#include "libcore/agent/quality.h"
 #include "libcore/risk/risk.h"
 #include "libcore/calendar.h"
 #include "libcore/instrument.h"
@@ -45,16 +46,25 @@
 #define AG_DECISIONS_JOURNAL "decisions.journal" /* coordinator: JREC_DECISION */
 #define AG_ORDERS_JOURNAL    "orders.journal"    /* execution: JREC_ORDER, JREC_EXEC */
 #define AG_DATA_DONE_FILE    "data.done"         /* data: replay finished */
+#define AG_RISK_FINAL_FILE   "risk.final"        /* risk: position and P&L at exit,
+						  * "key value" lines (docs/agents.md) */
 
 /* ------------------------------------------------ app areas */
 
-#define AG_DATA_VERSION 1u
+#define AG_DATA_VERSION 2u
 struct ag_data_state {
 	uint64_t events;      /* events fully published: a restart resumes after them */
 	uint64_t books, trades;
 	uint32_t done;        /* 1 once the input is exhausted */
-	uint32_t pad;
+	uint32_t pace;        /* enum replay_pace of the replay (max, realtime,
+			       * lockstep): max and realtime depend on the
+			       * machine's speed once books are conflated */
 	int64_t  done_ns;
+	uint64_t bad_rows;    /* input rows the reader skipped (feed_stats.skipped) */
+	uint64_t first_bad_line; /* line of the first of them, 0 = none */
+	uint32_t input_error; /* 1: the replay stopped on a read error (exit 2) */
+	uint32_t has_input;   /* 1: an --input is being replayed */
+	char     input_error_text[192]; /* its message, one line */
 };
 
 #define AG_FEATURE_VERSION 2u
@@ -70,13 +80,21 @@ _Static_assert(sizeof(struct ag_feature_state) <= AG_FEATURE_ENGINE_OFF,
 	       "the feature engine follows the fixed state");
 _Static_assert(FEAT_N == MSG_NFEATURES, "a feature message carries every feature");
 
-#define AG_ML_VERSION 2u
+#define AG_ML_VERSION 3u
 struct ag_ml_state {
 	int64_t  last_ns;      /* exchange time of the last intent; 0 = none */
-	uint64_t evaluated;    /* feature vectors looked at */
+	uint64_t evaluated;    /* feature vectors looked at (quality clean) */
 	uint64_t no_side;      /* in the primary rule's dead zone */
 	uint64_t predicted;    /* sides the meta-model scored */
 	uint64_t below_prob;   /* probability under strategy.min_prob */
+	uint64_t zero_size;    /* p >= min_prob, but the bet size rounded to 0 */
+	uint64_t too_soon;     /* sides within strategy.min_interval_ms of the
+			        * last intent */
+	uint64_t no_quote;     /* sides without a usable mid / spread */
+	uint64_t quality_dropped; /* vectors skipped: flagged by data quality */
+	uint64_t quality_by_flag[QUAL_F_COUNT]; /* by flag bit (a vector may
+			        * carry several): qual_flag_name(k) */
+	uint64_t short_vectors;/* vectors with fewer than FEAT_N features */
 	uint64_t no_model;     /* sides dropped: no verified model */
 	uint64_t intents;      /* intents published */
 	double   prob_sum;     /* of the intents' probabilities */
@@ -115,7 +133,7 @@ struct ag_exec_state {
 _Static_assert(sizeof(struct ag_exec_state) <= AG_EXEC_TABLE_OFF, "exec header fits");
 _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
-#define AG_RISK_VERSION 3u
+#define AG_RISK_VERSION 4u
 #define AG_RISK_PENDING 256u /* approvals not yet confirmed by a report */
 struct ag_risk_pending {
 	uint64_t id;                /* decision id = client order id; 0 = free */
@@ -141,6 +159,8 @@ struct ag_risk_state {
 	uint32_t flatten;             /* kill switch asked to flatten: until flat */
 	uint32_t pad2;
 	int64_t  max_position;        /* the limit in force (risk.yaml), for monitors */
+	char     symbol[16];          /* the instrument traded (configuration) */
+	char     currency[8];         /* of every P&L and fee figure (ag_currency) */
 };
 
 enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };
@@ -220,6 +240,13 @@ int  ag_risk_load_limits(const struct dm_config *cfg, struct risk_cfg *out, char
 void ag_risk_close(struct rt *rt);
 int  ag_coord_init(struct rt *rt);
 void ag_coord_close(struct rt *rt);
+
+/*
+ * The currency of the instrument's prices and P&L ("BRL"), for what the
+ * agents store and show.  The one place that decides it: the
+ * configuration's instrument currency once it has one.  Any thread.
+ */
+const char *ag_currency(const struct dm_config *cfg);
 
 /* Shared by the glue: the input / output called name, or log and fail. */
 int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size);

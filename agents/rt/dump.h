@@ -26,16 +26,53 @@ json_t *rt_dump_json(const struct seg *s);
 void rt_dump_text(const struct seg *s, FILE *f);
 
 /*
- * The paper-trading summary: events, ML intents and mean probability,
- * decisions approved and rejected by reason, orders, fills, position (final
- * and largest), P&L in the instrument's currency gross and net of fees
- * (exact in the "pnl_e9" object: currency x 10^9) beside the same P&L
- * recomputed from the venue's own fill sums, tick-to-order p50/p99/p99.9.
+ * The paper-trading summary: events and bad input rows, feature vectors
+ * dropped by data quality (by reason), ML sides scored, below min_prob and
+ * with a bet size of 0, intents and mean probability, conflated messages
+ * (per ring and total), decisions approved and rejected by reason, orders,
+ * fills, position (final and largest), P&L in the instrument's currency
+ * (exact in the "pnl_e9" object: currency x 10^9) gross and net of fees beside the same P&L recomputed from the venue's
+ * own fill sums, tick-to-order p50/p99/p99.9, then one WARNING line per
+ * non-zero loss counter (JSON: "warnings"), and one saying that a run
+ * paced max or realtime (conflated or not) depends on the machine's speed.
+ * JSON fields other tools read: "no_events" (true: nothing handled),
+ * "machine_speed_dependent", "currency", "conflated", "warnings".
  */
 json_t *rt_summary_json(const struct seg *s);
 void rt_summary_text(const struct seg *s, FILE *f);
 
 /* One progress line of the same figures. */
 void rt_progress_text(const struct seg *s, FILE *f);
+
+/* 1 when the data agent handled no event (or never recorded any): the
+ * run traded nothing.  dm-shmdump --summary then exits 1. */
+int rt_summary_no_events(const struct seg *s);
+
+/*
+ * The system in one line: state TRADING | HALTED | KILL_SWITCH | DOWN
+ * (coordinator not running), why (operator, agents down: ..., latched),
+ * position, P&L (net, realized, unrealized, fees) in the instrument's
+ * currency.
+ *   rt_system_json    {"state","reason","position","symbol","currency",
+ *                      "net","realized","unrealized","fees"}
+ *   rt_system_fields  machine form, one line of space-separated columns in
+ *                     this order (the reason last: it may hold spaces):
+ *                     STATE POSITION NET REALIZED UNREALIZED FEES CURRENCY
+ *                     SYMBOL REASON ("-" when none)
+ *   rt_system_text    for people: "TRADING  position 0 WIN  P&L net ..."
+ */
+json_t *rt_system_json(const struct seg *s);
+void rt_system_fields(const struct seg *s, FILE *f);
+void rt_system_text(const struct seg *s, FILE *f);
+
+/*
+ * The answer to the last operator command agent handled (state.h, struct
+ * rt_cmd_ack).  rt_command_fields prints one line "SEQ CMD OUTCOME TEXT"
+ * (OUTCOME none | ok | refused | failed; TEXT the rest of the line, "-"
+ * when empty) and returns 0, or -1 when the agent's region is not set up.
+ * rt_command_json: {"agent","seq","cmd","outcome","text"}, or NULL.
+ */
+int rt_command_fields(const struct seg *s, uint32_t agent, FILE *f);
+json_t *rt_command_json(const struct seg *s, uint32_t agent);
 
 #endif /* DM_AGENTS_RT_DUMP_H */

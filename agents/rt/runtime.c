@@ -66,6 +66,13 @@ int64_t rt_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static char last_log[RT_CMD_TEXT_MAX];
+
+const char *rt_last_log(void)
+{
+	return last_log;
+}
+
 void rt_log(const struct rt *rt, const char *fmt, ...)
 {
 	char when[40];
@@ -79,6 +86,7 @@ void rt_log(const struct rt *rt, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	snprintf(last_log, sizeof(last_log), "%.*s", (int)sizeof(last_log) - 1, text);
 	fprintf(stderr, "%s.%03ldZ %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
 		rt && rt->name ? rt->name : "agent", (int)getpid(), text);
 	fflush(stderr);
@@ -484,9 +492,98 @@ void rt_close(struct rt *rt)
 
 /* ------------------------------------------------------------ control */
 
-static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control *c)
+const char *rt_cmd_name(uint32_t cmd)
+{
+	switch (cmd) {
+	case CTL_HALT:          return "halt";
+	case CTL_RESUME:        return "resume";
+	case CTL_RELOAD:        return "reload";
+	case CTL_SHUTDOWN:      return "shutdown";
+	case CTL_KILL_SWITCH:   return "kill-switch";
+	case CTL_REARM:         return "rearm";
+	case RT_CTL_CANCEL_ALL: return "cancel-all";
+	default:                return "?";
+	}
+}
+
+uint32_t rt_cmd_parse(const char *name)
+{
+	static const uint32_t all[] = { CTL_HALT, CTL_RESUME, CTL_RELOAD, CTL_SHUTDOWN,
+					CTL_KILL_SWITCH, CTL_REARM, RT_CTL_CANCEL_ALL };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(name, rt_cmd_name(all[i])) == 0)
+			return all[i];
+	return 0;
+}
+
+static void store_reply(struct rt *rt, uint32_t outcome, const char *text)
+{
+	struct rt_cmd_ack *a = &rt->st->ack;
+	uint32_t v = atomic_load_explicit(&a->ver, memory_order_relaxed);
+	atomic_store_explicit(&a->ver, v + 1, memory_order_relaxed);
+	/* the odd version is visible before any field changes */
+	atomic_thread_fence(memory_order_release);
+	a->cmd = rt->cmd_cur;
+	a->seq = rt->cmd_seq;
+	a->outcome = outcome;
+	a->done_ns = rt_now_ns();
+	snprintf(a->text, sizeof(a->text), "%s", text);
+	for (char *t = a->text; *t; t++)
+		if (*t == '\n' || *t == '\r' || *t == '\t')
+			*t = ' '; /* one line: dmctl reads it as the rest of a line */
+	/* pairs with the acquire loads of rt_cmd_ack_read */
+	atomic_store_explicit(&a->ver, v + 2, memory_order_release);
+	rt->cmd_replied = 1;
+}
+
+void rt_cmd_reply(struct rt *rt, uint32_t outcome, const char *fmt, ...)
+{
+	char text[RT_CMD_TEXT_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	store_reply(rt, outcome, text);
+	if (outcome != RT_CMD_OK)
+		rt_log(rt, "command %llu (%s) %s: %s", (unsigned long long)rt->cmd_seq,
+		       rt_cmd_name(rt->cmd_cur), outcome == RT_CMD_REFUSED ? "refused" : "failed",
+		       text);
+}
+
+/* The runtime's own answer when on_control gave none. */
+static const char *default_reply(uint32_t cmd, uint32_t before)
+{
+	switch (cmd) {
+	case CTL_HALT:
+		return before & RT_SF_HALTED ? "already halted" : "halted: new orders refused";
+	case CTL_RESUME:
+		return before & RT_SF_HALTED ? "resumed: new orders accepted" : "was not halted";
+	case CTL_KILL_SWITCH:
+		return before & RT_SF_KILLED ? "kill switch already latched" :
+		       "kill switch latched: every order refused until rearm";
+	case CTL_REARM:
+		return before & RT_SF_KILLED ? "re-armed: orders accepted again" :
+		       "kill switch was not latched";
+	case CTL_SHUTDOWN:
+		return "draining";
+	default:
+		return "done";
+	}
+}
+
+static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control *c,
+			  uint64_t seq)
 {
 	struct rt_state *st = rt->st;
+	uint32_t before = rt_flags(rt);
+	rt->cmd_seq = seq;
+	rt->cmd_cur = cmd;
+	rt->cmd_replied = 0;
+	if (cmd == CTL_RESUME && (before & RT_SF_KILLED)) {
+		/* resume never clears a kill switch: only rearm does */
+		rt_cmd_reply(rt, RT_CMD_REFUSED, "kill switch latched ('dmctl rearm' first)");
+		return;
+	}
 	switch (cmd) {
 	case CTL_HALT:
 		atomic_fetch_or(&st->flags, RT_SF_HALTED);
@@ -511,6 +608,30 @@ static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 				AGENT_HALTED : AGENT_RUNNING);
 	if (rt->ops && rt->ops->on_control)
 		rt->ops->on_control(rt, cmd, c);
+	if (!rt->cmd_replied)
+		store_reply(rt, RT_CMD_OK, default_reply(cmd, before));
+}
+
+/*
+ * The number dmctl gave the command `name` (RT_CMD_FILE), 0 if the file is
+ * absent or names another command.  The file is removed once used, so a
+ * later bare signal is not mistaken for it.  Signal path only: reads a file.
+ */
+static uint64_t take_cmd_number(struct rt *rt, const char *name)
+{
+	char path[RT_PATH_MAX], line[96], what[32];
+	if (rt_run_path(rt, RT_CMD_FILE, path, sizeof(path)) < 0)
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	unsigned long long n = 0;
+	int ok = fgets(line, sizeof(line), f) && sscanf(line, "%llu %31s", &n, what) == 2;
+	fclose(f);
+	if (!ok || strcmp(what, name) != 0)
+		return 0;
+	unlink(path);
+	return n;
 }
 
 static void apply_signals(struct rt *rt)
@@ -525,8 +646,13 @@ static void apply_signals(struct rt *rt)
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (bits & (1u << order[i])) {
 			uint32_t cmd = order[i] == 31 ? RT_CTL_CANCEL_ALL : order[i];
-			rt_log(rt, "operator signal: command %u", cmd);
-			apply_control(rt, cmd, NULL);
+			uint64_t n = take_cmd_number(rt, rt_cmd_name(cmd));
+			if (n)
+				rt_log(rt, "operator command %llu: %s", (unsigned long long)n,
+				       rt_cmd_name(cmd));
+			else
+				rt_log(rt, "operator signal: %s", rt_cmd_name(cmd));
+			apply_control(rt, cmd, NULL, n);
 		}
 }
 
@@ -542,7 +668,7 @@ static int handle(struct rt *rt, uint32_t i, const struct msg_hdr *m)
 			return -EPROTO;
 		const struct msg_control *c = (const struct msg_control *)m;
 		if (c->target == ~0u || c->target == rt->self)
-			apply_control(rt, c->cmd, c);
+			apply_control(rt, c->cmd, c, c->arg);
 		return 0;
 	}
 	return rt->ops && rt->ops->on_msg ? rt->ops->on_msg(rt, i, m) : 0;
@@ -760,8 +886,10 @@ int rt_send(struct rt *rt, uint32_t out, void *msg, uint32_t len)
 	struct rt_out *o = &rt->out[out];
 	struct msg_hdr *h = msg;
 	stamp(rt, o, h, rt_now_ns());
-	int rc = o->policy == RING_CONFLATE ? ring_offer(o->r, msg, len)
-					    : ring_try_push(o->r, msg, len);
+	/* only books (flagged conflatable) may be superseded in the side slot;
+	 * anything else waits for room, ahead of which a parked book goes */
+	int rc = o->policy == RING_CONFLATE && (h->flags & MSG_F_CONFLATABLE) ?
+		 ring_offer(o->r, msg, len) : ring_try_push(o->r, msg, len);
 	if (DM_UNLIKELY(rc < 0)) {
 		atomic_store_explicit(&rt->st->out_seq[o->ring], h->seq - 1,
 				      memory_order_relaxed);

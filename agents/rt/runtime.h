@@ -41,6 +41,20 @@
  * SIGRTMIN+2 re-arm, SIGRTMIN+3 cancel all (RT_CTL_CANCEL_ALL).  With
  * $DM_SUPERVISED set the process also drains when its parent dies.
  *
+ * Operator commands are numbered and answered.  dmctl writes "N NAME"
+ * into the file RT_CMD_FILE of the run directory, then sends NAME's
+ * signal to the coordinator; the runtime takes the number when the file
+ * names the signal's command (and removes the file), so a bare signal is
+ * an unnumbered command (number 0).  The coordinator forwards the command
+ * with its number (msg_control.arg) to every agent.  Every agent answers
+ * every command it handles in its state region (state.h, struct
+ * rt_cmd_ack: number, command, outcome, one line of text): the agent's
+ * on_control may answer with rt_cmd_reply (refused, failed, or ok with
+ * its own text); otherwise the runtime answers ok.  The runtime itself
+ * refuses CTL_RESUME while the kill switch is latched (nothing changes,
+ * on_control is not called).  dmctl polls the answer (dm-shmdump
+ * --command AGENT) and prints it.
+ *
  * Threads: one rt per agent process, used by its main thread only.
  * rt_open / rt_close allocate and make system calls; rt_work makes none
  * besides clock_gettime (vDSO) and, on a producer whose consumer sleeps,
@@ -64,6 +78,10 @@
 
 /* Control commands beyond enum ctl_cmd, delivered to on_control only. */
 #define RT_CTL_CANCEL_ALL 100u
+
+/* File of the run directory naming the number of the next operator
+ * command: one line "N NAME" (NAME as rt_cmd_name gives it). */
+#define RT_CMD_FILE "command"
 
 /* rt_open flags */
 #define RT_O_NO_SIGNALS 0x1u /* tests: leave signal dispositions alone */
@@ -153,6 +171,12 @@ struct rt {
 	int64_t wake_at_ns;         /* agent: wake up by then (0 = no timer);
 				     * cleared at the start of every pass */
 
+	uint64_t cmd_seq;           /* number of the command being applied */
+	uint32_t cmd_cur;           /* the command being applied */
+	int cmd_replied;            /* on_control answered it (rt_cmd_reply) */
+	int exit_code;              /* the process's exit status once done (0;
+				     * an agent sets 2 for bad input) */
+
 	int stopping;               /* drain in progress */
 	int exit_now;               /* leave at the end of this pass */
 	int last_work;
@@ -223,10 +247,13 @@ static inline void *rt_slot(struct rt *rt, uint32_t out, uint32_t i)
 void rt_publish(struct rt *rt, uint32_t out, uint32_t n);
 
 /*
- * Copy one message out (header stamped as rt_publish does): ring_try_push
- * on a block ring, ring_offer on a conflate ring.  Returns 0 published,
- * 1 waiting in the conflate side slot, -EAGAIN full (counted; the seq is
- * not used up).
+ * Copy one message out (header stamped as rt_publish does).  Only a
+ * message flagged MSG_F_CONFLATABLE is offered (ring_offer) on a conflate
+ * ring, where a newer one may supersede it; every other message (trades,
+ * intents, votes, orders, reports, controls) is pushed (ring_try_push) on
+ * any ring and is never superseded.  Returns 0 published, 1 waiting in
+ * the conflate side slot, -EAGAIN full (counted as backpressure; the seq
+ * is not used up; the caller holds the message and tries again).
  */
 int rt_send(struct rt *rt, uint32_t out, void *msg, uint32_t len);
 
@@ -263,9 +290,29 @@ static inline void rt_lat_stage(struct rt *rt, int64_t ingress_ns)
 		hist_record(&rt->lat->stage, (uint64_t)d);
 }
 
+/* Name of a control command as operators type it: "halt", "resume",
+ * "reload", "shutdown", "kill-switch", "rearm", "cancel-all"; "?" else. */
+const char *rt_cmd_name(uint32_t cmd);
+
+/* Command of that name, or 0. */
+uint32_t rt_cmd_parse(const char *name);
+
+/*
+ * Answer the command being applied (from on_control only): outcome (enum
+ * rt_cmd_outcome) and one line of text, stored in the state region for
+ * dmctl (state.h, struct rt_cmd_ack) and logged when not ok.  Not for hot
+ * paths (formats text).
+ */
+void rt_cmd_reply(struct rt *rt, uint32_t outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* One line on stderr: "<UTC time> <agent>[pid]: <text>".  Not for hot paths. */
 void rt_log(const struct rt *rt, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The text of the process's last rt_log line (without time and name),
+ * e.g. the reason a start-up helper logged.  Main thread only. */
+const char *rt_last_log(void);
 
 /* Path of a file in the run directory into out; -ENAMETOOLONG. */
 int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n);

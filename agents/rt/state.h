@@ -33,8 +33,10 @@
 #ifndef DM_AGENTS_RT_STATE_H
 #define DM_AGENTS_RT_STATE_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agents/rt/topology.h"
 #include "libcore/config.h"
@@ -48,11 +50,62 @@
 #define RT_APP_OFF       (RT_STATE_SIZE + RT_LAT_SIZE)
 #define RT_APP_SIZE      (RT_REGION_SIZE - RT_APP_OFF)
 #define RT_STATE_MAGIC   0x3130545352544d44ull /* "DMRTST01" little-endian */
-#define RT_STATE_VERSION 1u
+#define RT_STATE_VERSION 2u
 
 /* rt_state.flags: latched until cleared by a control command */
 #define RT_SF_HALTED 0x1u /* CTL_HALT: refuse new orders (agent-specific) */
 #define RT_SF_KILLED 0x2u /* CTL_KILL_SWITCH: latched until CTL_REARM */
+
+/*
+ * The answer to the last operator command the agent handled (runtime.h,
+ * "Operator commands").  Written by the agent only, read by dmctl through
+ * dm-shmdump --command.  A sequence lock: ver is odd while the writer
+ * fills the fields; a reader copies them between two equal, even reads of
+ * ver (acquire), else retries (rt_cmd_ack_read).
+ */
+#define RT_CMD_TEXT_MAX 240
+enum rt_cmd_outcome {
+	RT_CMD_NONE = 0,    /* no command answered yet */
+	RT_CMD_OK = 1,      /* done */
+	RT_CMD_REFUSED = 2, /* not done: the state forbids it (text says why) */
+	RT_CMD_FAILED = 3   /* tried and failed (text says why) */
+};
+
+struct rt_cmd_ack {
+	_Atomic uint32_t ver;          /* sequence lock, odd while writing */
+	uint32_t cmd;                  /* enum ctl_cmd or RT_CTL_CANCEL_ALL */
+	uint64_t seq;                  /* command number dmctl gave; 0 = unnumbered
+				        * (a bare signal, the supervisor) */
+	uint32_t outcome;              /* enum rt_cmd_outcome */
+	uint32_t pad;
+	int64_t  done_ns;              /* when it was answered */
+	char     text[RT_CMD_TEXT_MAX];/* one line, NUL-terminated */
+};
+
+/* Copy a consistent snapshot of a (any process).  Returns 0, or -EAGAIN if
+ * the writer kept it busy for every one of a few tries. */
+static inline int rt_cmd_ack_read(const struct rt_cmd_ack *a, struct rt_cmd_ack *out)
+{
+	for (int i = 0; i < 1000; i++) {
+		uint32_t v1 = atomic_load_explicit(&((struct rt_cmd_ack *)a)->ver,
+						   memory_order_acquire);
+		if (v1 & 1)
+			continue;
+		out->cmd = a->cmd;
+		out->seq = a->seq;
+		out->outcome = a->outcome;
+		out->done_ns = a->done_ns;
+		memcpy(out->text, a->text, sizeof(out->text));
+		out->text[RT_CMD_TEXT_MAX - 1] = '\0';
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&((struct rt_cmd_ack *)a)->ver,
+					 memory_order_relaxed) == v1) {
+			out->ver = v1;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
 
 struct rt_state {
 	_Atomic uint64_t magic;        /* RT_STATE_MAGIC once initialised */
@@ -66,6 +119,7 @@ struct rt_state {
 	_Atomic uint64_t dup_skipped;  /* re-delivered messages skipped by seq */
 	_Atomic uint64_t in_seq[SEG_MAX_RINGS];  /* by ring: last seq handled */
 	_Atomic uint64_t out_seq[SEG_MAX_RINGS]; /* by ring: last seq given out */
+	struct rt_cmd_ack ack;         /* the last operator command answered */
 };
 _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
 

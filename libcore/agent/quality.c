@@ -29,3 +29,10 @@ uint32_t qual_vote(const struct qual_limits *l, const struct book *b, int64_t la
 		return VOTE_R_WIDE_SPREAD;
 	return VOTE_R_APPROVED;
 }
+
+const char *qual_flag_name(uint32_t k)
+{
+	static const char *const names[QUAL_F_COUNT] = { "empty_book", "crossed_book",
+							 "wide_spread", "stale_book" };
+	return k < QUAL_F_COUNT ? names[k] : "?";
+}

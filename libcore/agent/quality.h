@@ -17,6 +17,11 @@
 #define QUAL_F_CROSSED 0x2u /* best bid >= best ask */
 #define QUAL_F_WIDE    0x4u /* spread above max_spread_ticks */
 #define QUAL_F_STALE   0x8u /* no update for stale_ns */
+#define QUAL_F_COUNT   4    /* bits above: bit k = 1u << k */
+
+/* Name of quality bit k (0..QUAL_F_COUNT-1): "empty_book", "crossed_book",
+ * "wide_spread", "stale_book"; "?" else. */
+const char *qual_flag_name(uint32_t k);
 
 struct qual_limits {
 	int64_t stale_ns;         /* local time without an update = stale */

@@ -41,6 +41,7 @@
 #include "agents/rt/topology.h"
 #include "libcore/agent/quality.h"
 #include "libcore/journal.h"
+#include "libcore/replay/replay.h"
 #include "libcore/vote/vote.h"
 #include "shm/msg.h"
 #include "shm/seg.h"
@@ -455,6 +456,36 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 		     "the venue's own sums give the same P&L");
 	cr_expect(json_is_true(json_object_get(json_object_get(sum, "pnl"), "venue_agrees")));
 	cr_expect_leq(json_integer_value(json_object_get(po, "max_abs")), 5);
+
+	/* the summary names the currency and warns about every loss it counts */
+	cr_expect_str_eq(json_string_value(json_object_get(sum, "currency")), "BRL");
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(sum, "pnl"),
+							   "currency")), "BRL");
+	cr_expect(json_is_false(json_object_get(sum, "no_events")));
+	cr_expect_eq(run("grep -q 'net -\\{0,1\\}[0-9.]* BRL' '%s'", out), 0, "P&L in BRL");
+	json_t *ml = json_object_get(sum, "ml");
+	int64_t zero = json_integer_value(json_object_get(ml, "zero_size"));
+	int64_t qual = json_integer_value(json_object_get(json_object_get(ml, "quality_dropped"),
+							  "total"));
+	int64_t conf = json_integer_value(json_object_get(json_object_get(sum, "conflated"),
+							  "total"));
+	cr_expect_eq(conf, 0, "lockstep: nothing conflated");
+	cr_expect_eq(run("grep -q 'WARNING: %lld sides above strategy.min_prob got a bet size' '%s'",
+			 (long long)zero, out), zero ? 0 : 1, "bet size 0 warned iff counted (%lld)",
+		     (long long)zero);
+	cr_expect_eq(run("grep -q 'WARNING: %lld feature vectors dropped by a data-quality flag' "
+			 "'%s'", (long long)qual, out), qual ? 0 : 1,
+		     "quality drops warned iff counted (%lld)", (long long)qual);
+	/* sides: every clean vector is in exactly one bucket */
+	int64_t feats = json_integer_value(json_object_get(ml, "features"));
+	int64_t parts = json_integer_value(json_object_get(ml, "no_side")) +
+			json_integer_value(json_object_get(ml, "too_soon")) +
+			json_integer_value(json_object_get(ml, "below_min_prob")) + zero +
+			json_integer_value(json_object_get(ml, "no_model")) +
+			json_integer_value(json_object_get(ml, "no_quote")) +
+			json_integer_value(json_object_get(ml, "intents"));
+	cr_expect_eq(parts, feats, "every vector accounted for (%lld of %lld)", (long long)parts,
+		     (long long)feats);
 	json_decref(sum);
 }
 
@@ -488,7 +519,10 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
 	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
 
-	cr_expect_eq(run("'%s' reload-model '%s' >/dev/null", dmctl, bad), 0);
+	cr_expect_eq(run("'%s' reload-model '%s' >'%s/reload-bad.out' 2>&1", dmctl, bad, rundir),
+		     1, "a refused model: exit 1");
+	cr_expect_eq(run("grep -q '^reload-model failed: model %s' '%s/reload-bad.out'", bad,
+			 rundir), 0, "the answer says why");
 	int64_t end = t_now_ns() + 20ll * 1000000000;
 	while (ml->reload_failures == 0 && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -496,7 +530,9 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_expect_eq(ml->reloads, 0);
 	cr_expect_eq(ml->model_ok, 1, "the current model stays");
 
-	cr_expect_eq(run("'%s' reload-model '%s' >/dev/null", dmctl, good), 0);
+	cr_expect_eq(run("'%s' reload-model '%s' >'%s/reload-good.out'", dmctl, good, rundir), 0);
+	cr_expect_eq(run("grep -q '^reload-model ok: now trading with %s' '%s/reload-good.out'",
+			 good, rundir), 0);
 	end = t_now_ns() + 20ll * 1000000000;
 	while (ml->reloads == 0 && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -556,6 +592,8 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 	int64_t before = rs->rs[rs->cur & 1].position;
 	cr_assert_neq(before, 0, "a position to flatten");
 	cr_assert_eq(run("'%s' -c '%s' kill-switch >/dev/null", dmctl, conf), 0);
+	cr_expect_eq(run("'%s' -c '%s' status | head -n 1 | grep -q '^KILL SWITCH'", dmctl, conf),
+		     0, "status says so first");
 	end = t_now_ns() + 60ll * 1000000000;
 	while ((rs->rs[rs->cur & 1].position != 0 || rs->flatten) && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -638,6 +676,334 @@ Test(agents, malformed_risk_limits_refused_at_start)
 	refused_start("s/^max_order_qty: 2/max_order_qty: -2/", "key 'max_order_qty': value -2 out of range");
 	refused_start("s/^max_position:/max_positon:/", "key 'max_positon': unknown key (did you mean 'max_position'?)");
 	refused_start("s/^max_position:/max_positon:/", want);
+}
+
+/*
+ * Operator commands get answers: each is numbered, the coordinator (or ml
+ * for a reload) answers in the segment, dmctl prints the outcome and exits
+ * 1 on a refusal; status starts with the system line; the logs name the
+ * commands and a normal start raises no "down" alarm; stop prints the
+ * final position and P&L.
+ */
+Test(agents, operator_commands_are_answered, .timeout = 120)
+{
+	char out[600];
+	snprintf(out, sizeof(out), "%s/cmd.out", rundir);
+	int rc = run("'%s' start >'%s/start.out' 2>&1", dmctl, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl start (no input: the data agent idles)");
+	cr_expect_eq(run("'%s' status >'%s' && head -n 1 '%s' | "
+			 "grep -q '^TRADING  position 0 WIN  P&L net 0.00 BRL'", dmctl, out, out), 0,
+		     "status starts with the system line");
+	cr_expect_eq(run("'%s/dm-shmdump' --system | grep -q '^TRADING 0 0.00 0.00 0.00 0.00 BRL "
+			 "WIN -$'", bindir), 0, "the machine form");
+
+	/* each command: its exit status and the answer dmctl prints */
+	static const struct { const char *cmd; int rc; const char *answer; } steps[] = {
+		{ "halt", 0, "halt ok: halted: new orders refused" },
+		{ "halt", 0, "halt ok: halted: new orders refused" },
+		{ "resume", 0, "resume ok: resumed: new orders accepted" },
+		{ "kill-switch", 0, "kill-switch ok: kill switch latched" },
+		{ "resume", 1, "resume refused: kill switch latched" },
+		{ "rearm", 0, "rearm ok: re-armed" },
+		{ "cancel-all", 0, "cancel-all ok: every open order cancelled" },
+		{ "reload", 0, "reload ok: now trading with" },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		rc = run("'%s' %s >'%s' 2>&1", dmctl, steps[i].cmd, out);
+		cr_expect_eq(rc, steps[i].rc, "%s exits %d (got %d)", steps[i].cmd, steps[i].rc, rc);
+		cr_expect_eq(run("grep -qF -- \"%s\" '%s'", steps[i].answer, out), 0,
+			     "%s answers '%s'", steps[i].cmd, steps[i].answer);
+		if (i == 3)
+			cr_expect_eq(run("'%s/dm-shmdump' --system | grep -q '^KILL_SWITCH '", bindir),
+				     0, "machine form under the kill switch");
+	}
+	/* the numbers: 8 commands, answered in order by the coordinator */
+	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^8 reload ok '", bindir),
+		     0, "the coordinator echoes command 8");
+	cr_expect_eq(run("'%s/dm-shmdump' --command ml | grep -q '^8 reload ok now trading'",
+			 bindir), 0, "ml answered the reload");
+	/* a coordinator that cannot answer: dmctl gives up after --timeout */
+	char pidf[600];
+	snprintf(pidf, sizeof(pidf), "%s/coordinator.pid", rundir);
+	cr_assert_eq(run("kill -STOP $(cat '%s')", pidf), 0);
+	rc = run("'%s' halt --timeout 0.3 >'%s' 2>&1", dmctl, out);
+	run("kill -CONT $(cat '%s')", pidf);
+	cr_expect_eq(rc, 1, "unanswered: exit 1");
+	cr_expect_eq(run("grep -q 'halt (command 9): no answer from the coordinator within 0.3s' "
+			 "'%s'", out), 0, "says so");
+	usleep(300 * 1000); /* the coordinator, resumed, applies it */
+	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^9 halt ok '", bindir),
+		     0, "and answers it late");
+	cr_expect_eq(run("'%s' resume >/dev/null", dmctl), 0);
+	cr_expect_eq(run("'%s' stop >'%s' 2>&1", dmctl, out), 0, "dmctl stop");
+	cr_expect_eq(run("grep -q '^final position 0 WIN, P&L net 0.00 BRL' '%s'", out), 0,
+		     "stop prints the final position and P&L");
+	cr_expect_eq(run("grep -q 'left open' '%s'", out), 1, "flat: no warning");
+
+	cr_expect_eq(run("grep -q 'operator command 4: kill-switch' '%s/coordinator.log'", rundir),
+		     0, "the log names the command and its number");
+	cr_expect_eq(run("grep -q 'command [0-9]*$' '%s/coordinator.log'", rundir), 1,
+		     "no bare command numbers");
+	cr_expect_eq(run("grep -E -q ' is down|ALARM' '%s/coordinator.log'", rundir), 1,
+		     "a normal start and stop raise no alarm");
+	cr_expect_eq(run("grep -q 'every agent up: trading' '%s/coordinator.log'", rundir), 0);
+	cr_expect_eq(run("grep -i -E -q 'down|halted' '%s/risk.log'", rundir), 1,
+		     "nothing alarming in risk's log");
+}
+
+/* ------------------------------------------------------------------
+ * The data agent: its glue in this process (suite data_agent) against a
+ * real segment, with the md consumers played by the test, and its
+ * process (dm-agent-data) on inputs it must refuse.
+ */
+
+static struct rt drt[AGENT_COUNT];
+static int d_open[AGENT_COUNT];
+static int d_glue;
+
+static void d_setup(void)
+{
+	struct dm_config c;
+	struct seg_spec spec;
+	struct seg s;
+	config_defaults(&c);
+	find_paths();
+	t_seg_name(segname, sizeof(segname), "data");
+	snprintf(rundir, sizeof(rundir), "/tmp%s", segname);
+	mkdir(rundir, 0755);
+	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
+	seg_close(&s);
+}
+
+static void d_teardown(void)
+{
+	if (d_glue)
+		ag_data_close(&drt[AGENT_DATA]);
+	d_glue = 0;
+	for (int a = 0; a < AGENT_COUNT; a++)
+		if (d_open[a]) {
+			rt_close(&drt[a]);
+			d_open[a] = 0;
+		}
+	seg_unlink(segname);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", rundir);
+}
+
+TestSuite(data_agent, .init = d_setup, .fini = d_teardown);
+
+/* books and trades each md consumer saw, by agent */
+static uint64_t d_books[AGENT_COUNT], d_trades[AGENT_COUNT];
+static int64_t d_last_trade_ns[AGENT_COUNT];
+static uint64_t d_trade_backwards;
+
+static int d_md(struct rt *rt, uint32_t in, const struct msg_hdr *m)
+{
+	(void)in;
+	if (m->type == MSG_BOOK) {
+		d_books[rt->self]++;
+	} else if (m->type == MSG_TRADE) {
+		const struct msg_trade *t = (const struct msg_trade *)m;
+		if (t->exch_ns < d_last_trade_ns[rt->self])
+			d_trade_backwards++;
+		d_last_trade_ns[rt->self] = t->exch_ns;
+		d_trades[rt->self]++;
+	}
+	return 0;
+}
+
+static const struct rt_ops d_counting = { .on_msg = d_md };
+
+/*
+ * The data agent at pace max against a feature agent that keeps falling
+ * behind: md_feature fills, books are conflated there, every trade
+ * reaches every consumer (the data agent holds it and retries), and the
+ * books sent equal those each consumer saw plus its ring's conflated
+ * count.  The event counts come from the journal itself.
+ */
+Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 120)
+{
+	char journal[512];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed 3 --events 20000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	/* the journal's own counts, read here */
+	uint64_t want_books = 0, want_trades = 0;
+	struct replay rp;
+	char err[REPLAY_ERR_LEN];
+	cr_assert_eq(replay_open(&rp, journal, FEED_JOURNAL, NULL, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	struct event ev;
+	while (replay_next(&rp, 0, &ev) == REPLAY_EVENT) {
+		want_books += ev.kind == EV_BOOK;
+		want_trades += ev.kind == EV_TRADE;
+	}
+	replay_close(&rp);
+	cr_assert_gt(want_trades, 100);
+
+	static const uint32_t md[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
+	for (uint32_t i = 0; i < 3; i++) {
+		struct rt_args a = { .name = segname, .run_dir = rundir };
+		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+		d_open[md[i]] = 1;
+		rt_set_ops(&drt[md[i]], &d_counting, NULL);
+		rt_running(&drt[md[i]]);
+	}
+	struct rt_args a = { .name = segname, .run_dir = rundir, .input = journal,
+			     .pace = REPLAY_MAX };
+	struct rt *da = &drt[AGENT_DATA];
+	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
+			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	d_open[AGENT_DATA] = 1;
+	cr_assert_eq(ag_data_init(da), 0);
+	d_glue = 1;
+	rt_running(da);
+	const struct ag_data_state *st = da->app;
+	/* the feature agent takes one burst every 16 passes of the others */
+	for (uint64_t pass = 0; !st->done && pass < 50000000; pass++) {
+		rt_work(da);
+		rt_work(&drt[AGENT_EXECUTION]);
+		rt_work(&drt[AGENT_RISK]);
+		if (pass % 16 == 0)
+			rt_work(&drt[AGENT_FEATURE]);
+	}
+	cr_assert(st->done, "the replay finished");
+	for (int quiet = 0; quiet < 3;) {
+		int w = rt_work(da);
+		for (uint32_t i = 0; i < 3; i++)
+			w += rt_work(&drt[md[i]]);
+		quiet = w ? 0 : quiet + 1;
+	}
+	cr_expect_eq(st->books, want_books);
+	cr_expect_eq(st->trades, want_trades);
+	cr_expect_eq(st->bad_rows, 0);
+	cr_expect_eq(st->pace, REPLAY_MAX);
+	struct seg *s = &da->seg;
+	uint64_t conflated = 0;
+	for (uint32_t i = 0; i < 3; i++) {
+		char name[RING_NAME_MAX];
+		snprintf(name, sizeof(name), "md_%s", cfg_agent_names[md[i]]);
+		struct ring_stats rs;
+		ring_stats(seg_ring(s, (uint32_t)seg_ring_find(s, name)), &rs);
+		cr_expect_eq(d_trades[md[i]], want_trades, "%s: every trade (%llu of %llu)", name,
+			     (unsigned long long)d_trades[md[i]], (unsigned long long)want_trades);
+		cr_expect_eq(d_books[md[i]] + rs.dropped, want_books,
+			     "%s: books seen %llu + conflated %llu = %llu", name,
+			     (unsigned long long)d_books[md[i]], (unsigned long long)rs.dropped,
+			     (unsigned long long)want_books);
+		cr_expect_eq(rs.pending, 0);
+		conflated += rs.dropped;
+	}
+	cr_expect_gt(conflated, 0, "the slow consumer made the ring conflate");
+	cr_expect_eq(d_trade_backwards, 0, "trades in order");
+	cr_expect_gt(atomic_load(&da->slot->ctr.backpressure), 0, "trades met a full ring");
+
+	/* the summary counts it and says the result depends on the machine */
+	char out[600];
+	snprintf(out, sizeof(out), "%s/summary.txt", rundir);
+	cr_expect_eq(run("'%s/dm-shmdump' --name '%s' --summary >'%s'", bindir, segname, out), 0);
+	cr_expect_eq(run("grep -q '^WARNING: %llu messages conflated (md_feature' '%s'",
+			 (unsigned long long)conflated, out), 0, "conflation warned, per ring");
+	cr_expect_eq(run("grep -q '^WARNING: at --pace max this result depends on the machine' "
+			 "'%s' && grep -q 'pace lockstep, or the in-process backtest (dm-backtest' "
+			 "'%s'", out, out), 0, "the reproducible alternatives are named");
+	cr_expect_eq(run("'%s/dm-shmdump' --name '%s' --summary --json | "
+			 "grep -q '\"machine_speed_dependent\": *true'", bindir, segname), 0);
+	snprintf(out, sizeof(out), "%s/%s", rundir, AG_DATA_DONE_FILE);
+	cr_expect_eq(run("grep -qx 'trades %llu' '%s' && grep -qx 'bad_rows 0' '%s'",
+			 (unsigned long long)want_trades, out, out), 0, "data.done");
+}
+
+/* dm-agent-data as its own process on input it must refuse: exit 2 and
+ * one line naming the file and the cause (never a crash code) */
+static void refused_input(const char *input, const char *want1, const char *want2)
+{
+	char err[600];
+	snprintf(err, sizeof(err), "%s/data.err", rundir);
+	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' 2>'%s' >/dev/null",
+		     bindir, segname, rundir, input, err);
+	cr_expect_eq(rc, 2, "%s: exit 2 (got %d)", input, rc);
+	/* the attach line, then the one line that says why */
+	cr_expect_eq(run("grep -v 'attached\\|exit:' '%s' | wc -l | grep -qx 1", err), 0,
+		     "one line of reason for %s", input);
+	cr_expect_eq(run("grep -qF -- '%s' '%s'", want1, err), 0, "names '%s'", want1);
+	if (want2)
+		cr_expect_eq(run("grep -qF -- '%s' '%s'", want2, err), 0, "names '%s'", want2);
+	if (rc != 2 || run("grep -qF -- '%s' '%s'", want1, err) != 0)
+		run("cat '%s' >&2", err);
+}
+
+Test(data_agent, unreadable_input_exits_2_with_one_line)
+{
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/no-such.journal", rundir);
+	refused_input(missing, missing, "No such file");
+	refused_input(rundir, rundir, NULL); /* a directory */
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	const struct ag_data_state *st = rt_app_of(&s, AGENT_DATA);
+	cr_expect_eq(st->input_error, 1, "the segment records it");
+	seg_close(&s);
+}
+
+/* a journal whose header names its instrument */
+static void write_instr_journal(const char *path, const char *sym, const char *tick,
+				const char *ccy)
+{
+	struct journal_writer w;
+	struct journal_opts o = { .symbol = sym, .tick_size = tick, .lot_size = "1",
+				  .currency = ccy, .point_value = 1.0,
+				  .flags = JOURNAL_W_NO_URING };
+	unlink(path); /* the writer does not replace a file */
+	cr_assert_eq(journal_open_write(&w, path, &o), 0, "%s", path);
+	struct event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_TRADE;
+	ev.exch_ns = ev.recv_ns = 1641211200000000000ll;
+	ev.trade.px = 26000;
+	ev.trade.qty = 1;
+	cr_assert_eq(journal_append_event(&w, &ev), 0);
+	cr_assert_eq(journal_close(&w), 0);
+}
+
+Test(data_agent, journal_of_another_instrument_exits_2_naming_both)
+{
+	char path[600], err[700];
+	snprintf(path, sizeof(path), "%s/aapl.journal", rundir);
+	snprintf(err, sizeof(err), "%s/data.err", rundir);
+	write_instr_journal(path, "AAPL", "0.01", "USD");
+	refused_input(path, "holds AAPL (tick 0.01 USD)", "trades WIN (tick 5 BRL)");
+	cr_expect_eq(run("grep -qF -- '-c FILE whose instrument has symbol AAPL and tick_size 0.01' "
+			 "'%s'", err), 0, "the fix");
+	write_instr_journal(path, "WIN", "0.5", "BRL");
+	refused_input(path, "holds WIN (tick 0.5 BRL)", NULL);
+
+	/* the configured instrument, its tick written another way, or one of
+	 * its contracts: replayed */
+	static const char *const same[][2] = { { "WIN", "5" }, { "WIN", "5.000" },
+					       { "WING22", "5" } };
+	for (size_t i = 0; i < 3; i++) {
+		write_instr_journal(path, same[i][0], same[i][1], "BRL");
+		int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' "
+			     "--exit-at-end 2>'%s'", bindir, segname, rundir, path, err);
+		cr_expect_eq(rc, 0, "%s tick %s is WIN's (exit %d)", same[i][0], same[i][1], rc);
+		if (rc != 0)
+			run("cat '%s' >&2", err);
+		/* a fresh segment for the next: the replay's progress lives in it */
+		seg_unlink(segname);
+		struct dm_config c;
+		struct seg_spec spec;
+		struct seg s;
+		config_defaults(&c);
+		cr_assert_eq(topology_spec(&c, segname, &spec), 0);
+		cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
+		seg_close(&s);
+	}
 }
 
 /* ------------------------------------------------------------------

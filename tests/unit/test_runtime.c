@@ -3,7 +3,9 @@
  * segment of the default topology: ring discovery, publish and poll with
  * sequence numbers, skip of re-delivered messages, backpressure (-EAGAIN
  * leaves the message in place), fair round-robin bursts, control
- * commands, state that survives a close and reopen, refusal of a slot
+ * commands (numbered and answered), only conflatable messages superseded
+ * on a full conflating ring, state that survives a close and reopen,
+ * refusal of a slot
  * held by a live process and of a region of another layout, the doorbell
  * sleep, and the command line.
  *
@@ -13,6 +15,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +305,298 @@ Test(runtime, control_messages_halt_and_resume)
 	cr_expect_eq(atomic_load(&ml->slot->state), AGENT_STOPPING);
 	rt_work(ml);
 	cr_expect(rt_done(ml), "nothing left: the drain ends");
+}
+
+/* ------------------------------------------------ only books conflate */
+
+static struct msg_book t_book(int64_t k)
+{
+	struct msg_book b;
+	memset(&b, 0, sizeof(b));
+	b.hdr.type = MSG_BOOK;
+	b.hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
+	b.hdr.size = sizeof(b);
+	b.exch_ns = k;
+	b.n_bid = b.n_ask = 1;
+	b.bid[0].px = 100;
+	b.ask[0].px = 101;
+	return b;
+}
+
+static struct msg_trade t_trade(uint64_t id)
+{
+	struct msg_trade t;
+	memset(&t, 0, sizeof(t));
+	t.hdr.type = MSG_TRADE;
+	t.hdr.flags = MSG_F_REPLAY;
+	t.hdr.size = sizeof(t);
+	t.trade_id = id;
+	t.px = 100;
+	t.qty = 1;
+	return t;
+}
+
+/* what the md consumer saw: trade ids in arrival order, books */
+static struct {
+	uint64_t books, trades, out_of_order, last_trade;
+	int64_t last_book;
+} md;
+
+static int md_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
+{
+	(void)rt;
+	(void)in;
+	if (m->type == MSG_TRADE) {
+		const struct msg_trade *t = (const struct msg_trade *)m;
+		if (t->trade_id != md.last_trade + 1)
+			md.out_of_order++;
+		md.last_trade = t->trade_id;
+		md.trades++;
+	} else if (m->type == MSG_BOOK) {
+		const struct msg_book *b = (const struct msg_book *)m;
+		if (b->exch_ns <= md.last_book)
+			md.out_of_order++;
+		md.last_book = b->exch_ns;
+		md.books++;
+	}
+	return 0;
+}
+
+static const struct rt_ops md_counting = { .on_msg = md_msg };
+
+/*
+ * A full conflating ring (md_feature): a book waits in the side slot and
+ * the next book supersedes it (counted as dropped); a trade is never put
+ * there: it gets -EAGAIN (back-pressure) and arrives once there is room,
+ * after the book that waited.
+ */
+Test(runtime, full_conflating_ring_supersedes_books_never_trades)
+{
+	struct rt *da = t_open(AGENT_DATA);
+	struct rt *fe = t_open(AGENT_FEATURE);
+	rt_set_ops(fe, &md_counting, NULL);
+	uint32_t out = (uint32_t)rt_out_find(da, "md_feature");
+	struct ring *r = da->out[out].r;
+	cr_assert_eq(r->policy, RING_CONFLATE);
+	uint64_t cap = r->capacity;
+	int64_t k = 0;
+	for (uint64_t i = 0; i < cap; i++) {
+		struct msg_book b = t_book(++k);
+		cr_assert_eq(rt_send(da, out, &b, sizeof(b)), 0);
+	}
+	struct msg_book b = t_book(++k);
+	cr_expect_eq(rt_send(da, out, &b, sizeof(b)), 1, "a book waits in the side slot");
+	struct msg_trade t = t_trade(1);
+	cr_expect_eq(rt_send(da, out, &t, sizeof(t)), -EAGAIN, "a trade is never parked");
+	cr_expect_eq(atomic_load(&r->dropped), 0, "the trade superseded nothing");
+	b = t_book(++k);
+	cr_expect_eq(rt_send(da, out, &b, sizeof(b)), 1);
+	cr_expect_eq(atomic_load(&r->dropped), 1, "one book superseded the other");
+	cr_expect_eq(atomic_load(&da->slot->ctr.backpressure), 1, "the trade met a full ring");
+
+	/* the consumer makes room: the waiting book goes first, then the trade */
+	while (rt_work(fe) > 0)
+		;
+	cr_expect_eq(md.books, cap);
+	cr_expect_eq(rt_send(da, out, &t, sizeof(t)), 0, "room now: the trade is pushed");
+	while (rt_work(fe) > 0)
+		;
+	cr_expect_eq(md.trades, 1);
+	cr_expect_eq(md.books, cap + 1, "the newest waiting book, before the trade");
+	cr_expect_eq(md.last_book, k);
+	cr_expect_eq(md.out_of_order, 0);
+}
+
+/*
+ * The data agent's hold-and-retry against a consumer that keeps the ring
+ * full: every trade arrives, in order; every book either arrives or is
+ * counted as conflated (books sent = books seen + dropped).
+ */
+Test(runtime, slow_consumer_gets_every_trade_and_conflation_counts_books_only)
+{
+	struct rt *da = t_open(AGENT_DATA);
+	struct rt *fe = t_open(AGENT_FEATURE);
+	rt_set_ops(fe, &md_counting, NULL);
+	uint32_t out = (uint32_t)rt_out_find(da, "md_feature");
+	struct ring *r = da->out[out].r;
+	uint64_t n_events = 4 * r->capacity + 7, books = 0, trades = 0, retries = 0;
+	for (uint64_t e = 1; e <= n_events; e++) {
+		if (e % 64 == 0)
+			rt_work(fe); /* the consumer: one burst now and then */
+		if (e % 5 == 0) {
+			struct msg_trade t = t_trade(++trades);
+			while (rt_send(da, out, &t, sizeof(t)) < 0) {
+				retries++; /* held: the consumer runs, then we retry */
+				rt_work(fe);
+			}
+		} else {
+			struct msg_book b = t_book((int64_t)e);
+			cr_assert_geq(rt_send(da, out, &b, sizeof(b)), 0);
+			books++;
+		}
+	}
+	rt_work(da); /* flushes a book left in the side slot */
+	while (rt_work(fe) > 0 || atomic_load(&r->pending))
+		rt_work(da);
+	uint64_t dropped = atomic_load(&r->dropped);
+	cr_log_info("%llu books, %llu trades, %llu retries, %llu conflated",
+		    (unsigned long long)books, (unsigned long long)trades,
+		    (unsigned long long)retries, (unsigned long long)dropped);
+	cr_expect_eq(md.trades, trades, "every trade arrived (%llu of %llu)",
+		     (unsigned long long)md.trades, (unsigned long long)trades);
+	cr_expect_gt(retries, 0, "the ring was full when trades came");
+	cr_expect_gt(dropped, 0, "books were conflated");
+	cr_expect_eq(md.books + dropped, books, "books seen %llu + conflated %llu = sent %llu",
+		     (unsigned long long)md.books, (unsigned long long)dropped,
+		     (unsigned long long)books);
+	cr_expect_eq(md.out_of_order, 0, "order kept");
+	cr_expect_eq(atomic_load(&r->pending), 0);
+}
+
+/* Intents, votes, orders, reports on a block ring, and any message not
+ * flagged conflatable, are pushed: a full ring gives -EAGAIN, never a
+ * side slot. */
+Test(runtime, unflagged_message_on_a_conflating_ring_is_pushed_not_offered)
+{
+	struct rt *da = t_open(AGENT_DATA);
+	uint32_t out = (uint32_t)rt_out_find(da, "md_risk");
+	struct ring *r = da->out[out].r;
+	cr_assert_eq(r->policy, RING_CONFLATE);
+	for (uint64_t i = 0; i < r->capacity; i++) {
+		struct msg_trade t = t_trade(i + 1);
+		cr_assert_eq(rt_send(da, out, &t, sizeof(t)), 0);
+	}
+	struct msg_book b = t_book(1);
+	b.hdr.flags = MSG_F_REPLAY; /* a book that may not be superseded */
+	cr_expect_eq(rt_send(da, out, &b, sizeof(b)), -EAGAIN);
+	cr_expect_eq(atomic_load(&r->pending), 0);
+	cr_expect_eq(atomic_load(&r->dropped), 0);
+}
+
+/* ------------------------------------------------ operator commands */
+
+static void reload_fails(struct rt *rt, uint32_t cmd, const struct msg_control *c)
+{
+	(void)c;
+	seen.controls++;
+	seen.last_cmd = cmd;
+	if (cmd == CTL_RELOAD)
+		rt_cmd_reply(rt, RT_CMD_FAILED, "model %s: no such file", "m.json");
+}
+
+static const struct rt_ops answering = { .on_msg = on_msg, .on_control = reload_fails };
+
+static struct rt_cmd_ack t_ack(struct rt *rt)
+{
+	struct rt_cmd_ack a;
+	cr_assert_eq(rt_cmd_ack_read(&rt->st->ack, &a), 0);
+	return a;
+}
+
+static void t_cmd(struct rt *co, struct rt *to, uint32_t cmd, uint64_t number)
+{
+	uint32_t out = (uint32_t)rt_out_find(co, "control_ml");
+	struct msg_control c = { .hdr = { .type = MSG_CONTROL, .size = sizeof(c) },
+				 .cmd = cmd, .target = ~0u, .arg = number };
+	cr_assert_eq(rt_send(co, out, &c, sizeof(c)), 0);
+	rt_work(to);
+}
+
+Test(runtime, numbered_commands_are_answered_in_the_state_region)
+{
+	struct rt *co = t_open(AGENT_COORDINATOR);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &answering, NULL);
+	struct rt_cmd_ack a = t_ack(ml);
+	cr_expect_eq(a.outcome, RT_CMD_NONE, "nothing answered yet");
+
+	t_cmd(co, ml, CTL_HALT, 7);
+	a = t_ack(ml);
+	cr_expect_eq(a.seq, 7);
+	cr_expect_eq(a.cmd, CTL_HALT);
+	cr_expect_eq(a.outcome, RT_CMD_OK);
+	cr_expect(strstr(a.text, "halted") != NULL, "text '%s'", a.text);
+
+	t_cmd(co, ml, CTL_HALT, 8);
+	cr_expect_str_eq(t_ack(ml).text, "already halted");
+
+	t_cmd(co, ml, CTL_KILL_SWITCH, 9);
+	cr_expect_eq(t_ack(ml).outcome, RT_CMD_OK);
+	uint32_t calls = seen.controls;
+	t_cmd(co, ml, CTL_RESUME, 10);
+	a = t_ack(ml);
+	cr_expect_eq(a.seq, 10);
+	cr_expect_eq(a.outcome, RT_CMD_REFUSED, "resume under a kill switch is refused");
+	cr_expect(strstr(a.text, "kill switch latched") != NULL, "text '%s'", a.text);
+	cr_expect(rt_flags(ml) & RT_SF_KILLED, "still latched");
+	cr_expect(rt_flags(ml) & RT_SF_HALTED, "still halted");
+	cr_expect_eq(seen.controls, calls, "a refused command does not reach the agent");
+
+	t_cmd(co, ml, CTL_REARM, 11);
+	a = t_ack(ml);
+	cr_expect_eq(a.outcome, RT_CMD_OK);
+	cr_expect_eq(rt_flags(ml), 0);
+
+	t_cmd(co, ml, CTL_RELOAD, 12);
+	a = t_ack(ml);
+	cr_expect_eq(a.seq, 12);
+	cr_expect_eq(a.cmd, CTL_RELOAD);
+	cr_expect_eq(a.outcome, RT_CMD_FAILED, "the agent's own answer");
+	cr_expect_str_eq(a.text, "model m.json: no such file");
+
+	t_cmd(co, ml, CTL_HALT, 0);
+	cr_expect_eq(t_ack(ml).seq, 0, "an unnumbered command is answered as number 0");
+}
+
+Test(runtime, command_names_round_trip)
+{
+	static const uint32_t all[] = { CTL_HALT, CTL_RESUME, CTL_RELOAD, CTL_SHUTDOWN,
+					CTL_KILL_SWITCH, CTL_REARM, RT_CTL_CANCEL_ALL };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		cr_expect_eq(rt_cmd_parse(rt_cmd_name(all[i])), all[i], "%s", rt_cmd_name(all[i]));
+	cr_expect_str_eq(rt_cmd_name(CTL_KILL_SWITCH), "kill-switch");
+	cr_expect_str_eq(rt_cmd_name(RT_CTL_CANCEL_ALL), "cancel-all");
+	cr_expect_eq(rt_cmd_parse("command 5"), 0);
+}
+
+/* A signal carries the command, the run directory's command file its
+ * number; the file is used once, and only for the command it names. */
+Test(runtime, signal_takes_its_number_from_the_command_file)
+{
+	struct rt_args args = { .name = segname, .run_dir = rundir };
+	cr_assert_eq(rt_open(&rts[AGENT_COORDINATOR], AGENT_COORDINATOR, &args, 1, 64,
+			     RT_O_NO_PIN), 0);
+	opened[AGENT_COORDINATOR] = 1;
+	struct rt *co = &rts[AGENT_COORDINATOR];
+	rt_running(co);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", rundir, RT_CMD_FILE);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "5 halt\n");
+	fclose(f);
+	raise(SIGUSR1);
+	rt_work(co);
+	struct rt_cmd_ack a = t_ack(co);
+	cr_expect_eq(a.seq, 5);
+	cr_expect_eq(a.cmd, CTL_HALT);
+	cr_expect_eq(a.outcome, RT_CMD_OK);
+	cr_expect_neq(access(path, F_OK), 0, "the number is used once");
+
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "6 rearm\n");
+	fclose(f);
+	raise(SIGUSR2); /* resume: the file names another command */
+	rt_work(co);
+	a = t_ack(co);
+	cr_expect_eq(a.seq, 0);
+	cr_expect_eq(a.cmd, CTL_RESUME);
+	cr_expect_eq(access(path, F_OK), 0, "left for the command it names");
+	raise(SIGRTMIN + 2);
+	rt_work(co);
+	cr_expect_eq(t_ack(co).seq, 6);
+	cr_expect_eq(t_ack(co).cmd, CTL_REARM);
 }
 
 Test(runtime, state_survives_close_and_reopen)

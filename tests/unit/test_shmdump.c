@@ -1,16 +1,23 @@
 /*
  * dm-shmdump against a live segment made here: the JSON must parse and
- * report what this test did to the segment (pushes, pops, registrations).
+ * report what this test did to the segment (pushes, pops, registrations);
+ * the summary counts every loss the agents' regions hold and warns about
+ * each; the machine forms (--system, --command) have pinned columns.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/rt/agents.h"
+#include "agents/rt/topology.h"
+#include "libcore/replay/replay.h"
 #include "shm/msg.h"
 #include "shm/seg.h"
 
@@ -183,4 +190,202 @@ Test(shmdump, bad_usage_exits_2)
 	cr_assert_eq(run_tool("--name noslash", buf, sizeof(buf)), 2);
 	cr_assert_eq(run_tool("--help", buf, sizeof(buf)), 0);
 	cr_assert(strstr(buf, "usage: dm-shmdump"));
+}
+
+/* ------------------------------------------------------------------
+ * The paper-trading summary and the machine forms, on a segment of the
+ * default topology whose agent regions this test fills with known counts.
+ */
+
+static char sum_name[64], sum_dir[128];
+static struct rt srt[AGENT_COUNT];
+static int s_open[AGENT_COUNT];
+
+static void s_setup(void)
+{
+	struct dm_config c;
+	struct seg_spec spec;
+	struct seg s;
+	config_defaults(&c);
+	snprintf(sum_name, sizeof(sum_name), "/dmtest-sum-%d", (int)getpid());
+	snprintf(sum_dir, sizeof(sum_dir), "/tmp/dmtest-sum-%d", (int)getpid());
+	seg_unlink(sum_name);
+	cr_assert_eq(topology_spec(&c, sum_name, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, 1000000000), 0);
+	seg_close(&s);
+}
+
+static void s_teardown(void)
+{
+	for (int a = 0; a < AGENT_COUNT; a++)
+		if (s_open[a]) {
+			rt_close(&srt[a]);
+			s_open[a] = 0;
+		}
+	seg_unlink(sum_name);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sum_dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", sum_dir);
+}
+
+TestSuite(summary, .init = s_setup, .fini = s_teardown);
+
+static void *s_open_agent(uint32_t a, uint32_t version, uint32_t size)
+{
+	struct rt_args args = { .name = sum_name, .run_dir = sum_dir };
+	cr_assert_eq(rt_open(&srt[a], a, &args, version, size, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	s_open[a] = 1;
+	rt_running(&srt[a]);
+	return srt[a].app;
+}
+
+/* the regions of data, ml, risk and the coordinator, with known counts */
+static struct ag_data_state *s_fill(void)
+{
+	struct ag_data_state *d = s_open_agent(AGENT_DATA, AG_DATA_VERSION, sizeof(*d));
+	d->events = 100;
+	d->books = 90;
+	d->trades = 10;
+	d->bad_rows = 3;
+	d->first_bad_line = 17;
+	d->pace = REPLAY_MAX;
+	d->done = 1;
+	struct ag_ml_state *ml = s_open_agent(AGENT_ML, AG_ML_VERSION, sizeof(*ml));
+	ml->evaluated = 50;
+	ml->quality_dropped = 5;
+	ml->quality_by_flag[0] = 1; /* QUAL_F_EMPTY */
+	ml->quality_by_flag[2] = 4; /* QUAL_F_WIDE */
+	ml->predicted = 20;
+	ml->below_prob = 7;
+	ml->zero_size = 6;
+	struct ag_risk_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
+	snprintf(r->symbol, sizeof(r->symbol), "WIN");
+	snprintf(r->currency, sizeof(r->currency), "BRL");
+	s_open_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
+	return d;
+}
+
+/* n books beyond a full md_feature: n - 1 of them superseded */
+static void s_conflate(uint32_t n)
+{
+	struct rt *da = &srt[AGENT_DATA];
+	uint32_t out = (uint32_t)rt_out_find(da, "md_feature");
+	uint64_t cap = da->out[out].r->capacity;
+	for (uint64_t i = 0; i < cap + n; i++) {
+		struct msg_book b;
+		memset(&b, 0, sizeof(b));
+		b.hdr.type = MSG_BOOK;
+		b.hdr.flags = MSG_F_CONFLATABLE;
+		b.hdr.size = sizeof(b);
+		cr_assert_geq(rt_send(da, out, &b, sizeof(b)), 0);
+	}
+}
+
+static int has_line(const char *buf, const char *want)
+{
+	return strstr(buf, want) != NULL;
+}
+
+Test(summary, counts_every_loss_with_a_warning_line_each)
+{
+	static char buf[1 << 16];
+	char args[160];
+	s_fill();
+	s_conflate(3);
+	snprintf(args, sizeof(args), "--name %s --summary", sum_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	cr_expect(has_line(buf, "events      100 (90 book updates, 10 trades), 3 bad input rows "
+			   "skipped, pace max\n"), "%s", buf);
+	cr_expect(has_line(buf, "\nWARNING: 3 bad input rows skipped (first at line 17"), "%s", buf);
+	cr_expect(has_line(buf, "\nWARNING: 5 feature vectors dropped by a data-quality flag, never "
+			   "looked at (empty_book 1, wide_spread 4)\n"), "%s", buf);
+	cr_expect(has_line(buf, "\nWARNING: 6 sides above strategy.min_prob got a bet size that "
+			   "rounds to 0 contracts"), "%s", buf);
+	cr_expect(has_line(buf, "7 below min_prob, 6 with bet size 0"), "%s", buf);
+	cr_expect(has_line(buf, "\nWARNING: 2 messages conflated (md_feature 2)"), "%s", buf);
+	cr_expect(has_line(buf, "\nWARNING: at --pace max this result depends on the machine's "
+			   "speed"), "%s", buf);
+	cr_expect(has_line(buf, "--pace lockstep, or the in-process backtest (dm-backtest"), "%s", buf);
+	cr_expect(has_line(buf, "net 0.00 BRL"), "P&L in the instrument's currency: %s", buf);
+	cr_expect(!has_line(buf, "no market event"), "%s", buf);
+
+	snprintf(args, sizeof(args), "--name %s --summary --json", sum_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	json_t *j = json_loads(buf, 0, NULL);
+	cr_assert_not_null(j, "%s", buf);
+	cr_expect(json_is_false(json_object_get(j, "no_events")));
+	cr_expect(json_is_true(json_object_get(j, "machine_speed_dependent")));
+	cr_expect_str_eq(json_string_value(json_object_get(j, "currency")), "BRL");
+	json_t *ml = json_object_get(j, "ml");
+	cr_expect_eq(jint(ml, "zero_size"), 6);
+	cr_expect_eq(jint(ml, "below_min_prob"), 7);
+	json_t *q = json_object_get(ml, "quality_dropped");
+	cr_expect_eq(jint(q, "total"), 5);
+	cr_expect_eq(jint(json_object_get(q, "by_reason"), "wide_spread"), 4);
+	cr_expect_eq(jint(json_object_get(q, "by_reason"), "empty_book"), 1);
+	json_t *c = json_object_get(j, "conflated");
+	cr_expect_eq(jint(c, "total"), 2);
+	cr_expect_eq(jint(json_object_get(c, "by_ring"), "md_feature"), 2);
+	cr_expect_eq(jint(json_object_get(c, "by_ring"), "md_risk"), 0);
+	cr_expect_eq(jint(json_object_get(j, "events"), "bad_rows"), 3);
+	cr_expect_eq(json_array_size(json_object_get(j, "warnings")), 5,
+		     "bad rows, quality, bet size 0, conflation, machine speed");
+	json_decref(j);
+}
+
+Test(summary, a_run_that_handled_nothing_says_so_and_exits_1)
+{
+	static char buf[1 << 16];
+	char args[160];
+	struct ag_data_state *d = s_fill();
+	d->events = d->books = d->trades = 0;
+	d->pace = REPLAY_LOCKSTEP;
+	snprintf(args, sizeof(args), "--name %s --summary", sum_name);
+	cr_expect_eq(run_tool(args, buf, sizeof(buf)), 1, "%s", buf);
+	cr_expect(has_line(buf, "WARNING: no market event was handled"), "%s", buf);
+	cr_expect(!has_line(buf, "depends on the machine"), "lockstep, nothing conflated: %s", buf);
+	snprintf(args, sizeof(args), "--name %s --summary --json", sum_name);
+	cr_expect_eq(run_tool(args, buf, sizeof(buf)), 1);
+	json_t *j = json_loads(buf, 0, NULL);
+	cr_assert_not_null(j, "%s", buf);
+	cr_expect(json_is_true(json_object_get(j, "no_events")));
+	json_decref(j);
+}
+
+Test(summary, system_and_command_machine_forms)
+{
+	static char buf[1 << 16];
+	char args[160];
+	s_fill();
+	snprintf(args, sizeof(args), "--name %s --system", sum_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	cr_expect_str_eq(buf, "TRADING 0 0.00 0.00 0.00 0.00 BRL WIN -\n");
+	atomic_fetch_or(&srt[AGENT_COORDINATOR].st->flags, RT_SF_HALTED);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	cr_expect_str_eq(buf, "HALTED 0 0.00 0.00 0.00 0.00 BRL WIN operator\n");
+	atomic_fetch_or(&srt[AGENT_COORDINATOR].st->flags, RT_SF_KILLED);
+	snprintf(args, sizeof(args), "--name %s --system --json", sum_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	json_t *j = json_loads(buf, 0, NULL);
+	cr_assert_not_null(j, "%s", buf);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "state")), "KILL_SWITCH");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "currency")), "BRL");
+	json_decref(j);
+
+	snprintf(args, sizeof(args), "--name %s --command coordinator", sum_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	cr_expect_str_eq(buf, "0 - none -\n", "nothing answered yet");
+	/* an answer as the runtime stores it */
+	struct rt_cmd_ack *a = &srt[AGENT_COORDINATOR].st->ack;
+	a->seq = 42;
+	a->cmd = CTL_RESUME;
+	a->outcome = RT_CMD_REFUSED;
+	snprintf(a->text, sizeof(a->text), "kill switch latched");
+	atomic_store(&a->ver, 2);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	cr_expect_str_eq(buf, "42 resume refused kill switch latched\n");
+
+	cr_expect_eq(run_tool("--command nobody", buf, sizeof(buf)), 2);
+	cr_expect_eq(run_tool("--summary --system", buf, sizeof(buf)), 2);
 }
