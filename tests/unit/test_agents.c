@@ -521,7 +521,7 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 
 	cr_expect_eq(run("'%s' reload-model '%s' >'%s/reload-bad.out' 2>&1", dmctl, bad, rundir),
 		     1, "a refused model: exit 1");
-	cr_expect_eq(run("grep -q '^reload-model failed: model %s' '%s/reload-bad.out'", bad,
+	cr_expect_eq(run("grep -q '^reload-model failed: model refused: %s' '%s/reload-bad.out'", bad,
 			 rundir), 0, "the answer says why");
 	int64_t end = t_now_ns() + 20ll * 1000000000;
 	while (ml->reload_failures == 0 && t_now_ns() < end)
