@@ -21,6 +21,7 @@
 
 #include "agents/rt/dump.h"
 #include "agents/rt/topology.h"
+#include "libcore/cli.h"
 #include "shm/msg.h"
 #include "shm/seg.h"
 
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 		"                    form: SEQ CMD OUTCOME TEXT (OUTCOME none, ok, refused or\n"
 		"                    failed; --json: an object)\n"
 		"  -h, --help        this text\n"
+		"      --version     the release and the layout words\n"
 		"\n"
 		"exit: 0 ok, 1 segment missing or invalid (--summary: also when the run\n"
 		"handled no event), 2 bad usage\n",
@@ -265,14 +267,17 @@ int main(int argc, char **argv)
 		{ "system", no_argument, NULL, 'S' },
 		{ "command", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
+	cli_set_prog("dm-shmdump");
+	opterr = 0;
 	const char *name = getenv("DM_SHM_NAME");
 	int json = 0, summary = 0, progress = 0, system = 0;
 	const char *command = NULL;
 	double watch = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "n:jw:sph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:jw:sph", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'n':
@@ -303,9 +308,10 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return cli_version();
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (summary + progress + system + (command != NULL) > 1) {
