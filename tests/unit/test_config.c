@@ -1433,8 +1433,8 @@ Test(config_money, bundled_profiles_load_with_exact_tick_values)
 		{ "conf/default.yaml", "WIN", "BRL", 5000000, 1000000, 1000000000 },
 		/* 0.01 USD x 1 USD per dollar per share = 0.01 USD */
 		{ "conf/instruments/aapl.yaml", "AAPL", "USD", 10000, 1000000, 10000000 },
-		/* 0.01 USDT x 0.00001 (BTC per lot) = 0.0000001 USDT */
-		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "USDT", 10000, 10, 100 },
+		/* 0.01 USDT x 0.000001 (BTC per lot) = 0.00000001 USDT */
+		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "USDT", 10000, 1, 10 },
 		/* 0.1 USDT x 0.001 = 0.0001 USDT */
 		{ "conf/instruments/btcusdt-usdm.yaml", "BTCUSDT", "USDT", 100000, 1000, 100000 },
 	};
