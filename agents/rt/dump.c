@@ -456,6 +456,7 @@ struct summary {
 	struct venue_totals vt;
 	int64_t position, max_abs_position, max_position, mid_x2, tick_value_e9;
 	struct risk_pnl pnl;
+	int64_t gross_e9, fees_e9, net_e9; /* the run's, across day starts */
 	int64_t venue_gross_e9;       /* recomputed from the venue's sums */
 	const char *state, *symbol, *currency;
 	uint64_t conflated;             /* every ring's superseded messages */
@@ -536,6 +537,9 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->max_abs_position = r->max_abs_position;
 		m->max_position = r->max_position;
 		risk_pnl(rs, &m->pnl);
+		m->gross_e9 = m->pnl.run_gross_e9;
+		m->fees_e9 = m->pnl.run_fees_e9;
+		m->net_e9 = m->gross_e9 - m->fees_e9;
 		m->risk_rejected = rs->rejected;
 		m->state = risk_state_name(rs->state);
 		m->symbol = r->symbol[0] ? r->symbol : "?";
@@ -697,7 +701,7 @@ json_t *rt_summary_json(const struct seg *s)
 {
 	struct summary m;
 	summarize(s, &m);
-	int64_t gross = m.pnl.realized_e9 + m.pnl.unrealized_e9;
+	int64_t gross = m.gross_e9;
 	json_t *qual = json_object(), *rings = json_object(), *warn = json_array();
 	for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
 		json_object_set_new(qual, qual_flag_name(k),
@@ -749,13 +753,13 @@ json_t *rt_summary_json(const struct seg *s)
 		"mark_x2_ticks", (json_int_t)m.mid_x2,
 		"tick_value_e9", (json_int_t)m.tick_value_e9));
 	json_object_set_new(j, "pnl", json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}",
-		"currency", m.currency, "gross", money(gross), "fees", money(m.pnl.fees_e9),
-		"net", money(m.pnl.net_e9), "gross_from_venue", money(m.venue_gross_e9),
-		"venue_agrees", gross == m.venue_gross_e9 && m.pnl.fees_e9 == m.vt.fee_e9));
+		"currency", m.currency, "gross", money(gross), "fees", money(m.fees_e9),
+		"net", money(m.net_e9), "gross_from_venue", money(m.venue_gross_e9),
+		"venue_agrees", gross == m.venue_gross_e9 && m.fees_e9 == m.vt.fee_e9));
 	/* exact: integer nano-units of the currency */
 	json_object_set_new(j, "pnl_e9", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"gross", (json_int_t)gross, "fees", (json_int_t)m.pnl.fees_e9,
-		"net", (json_int_t)m.pnl.net_e9, "gross_from_venue", (json_int_t)m.venue_gross_e9,
+		"gross", (json_int_t)gross, "fees", (json_int_t)m.fees_e9,
+		"net", (json_int_t)m.net_e9, "gross_from_venue", (json_int_t)m.venue_gross_e9,
 		"fees_from_venue", (json_int_t)m.vt.fee_e9));
 	json_object_set_new(j, "tick_to_order_us", json_pack("{s:I, s:f, s:f, s:f}",
 		"n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99, "p999", m.lat_p999));
@@ -780,7 +784,7 @@ void rt_summary_text(const struct seg *s, FILE *f)
 {
 	struct summary m;
 	summarize(s, &m);
-	int64_t gross = m.pnl.realized_e9 + m.pnl.unrealized_e9;
+	int64_t gross = m.gross_e9;
 	const char *ccy = m.currency;
 	fprintf(f, "events      %" PRIu64 " (%" PRIu64 " book updates, %" PRIu64 " trades), "
 		"%" PRIu64 " bad input rows skipped, pace %s%s\n", m.events, m.books, m.trades,
@@ -808,9 +812,9 @@ void rt_summary_text(const struct seg *s, FILE *f)
 		m.state ? m.state : "?");
 	fprintf(f, "P&L         gross %s %s, fees %s %s, net %s %s "
 		"(venue's fills give gross %s, fees %s: %s)\n",
-		MTXT(gross), ccy, MTXT(m.pnl.fees_e9), ccy, MTXT(m.pnl.net_e9), ccy,
+		MTXT(gross), ccy, MTXT(m.fees_e9), ccy, MTXT(m.net_e9), ccy,
 		MTXT(m.venue_gross_e9), MTXT(m.vt.fee_e9),
-		gross == m.venue_gross_e9 && m.pnl.fees_e9 == m.vt.fee_e9 ? "agree"
+		gross == m.venue_gross_e9 && m.fees_e9 == m.vt.fee_e9 ? "agree"
 										  : "DIFFER");
 	if (m.lat_n)
 		fprintf(f, "latency     tick-to-order p50 %.1f us, p99 %.1f us, p99.9 %.1f us "
@@ -827,5 +831,5 @@ void rt_progress_text(const struct seg *s, FILE *f)
 	fprintf(f, "%" PRIu64 " events, %" PRIu64 " intents, %" PRIu64 " decisions (%" PRIu64
 		" approved), %" PRIu64 " fills, position %" PRId64 ", net %s %s%s\n",
 		m.events, m.intents, m.decisions, m.released, m.vt.fills, m.position,
-		MTXT(m.pnl.net_e9), m.currency, m.conflated ? ", books conflated" : "");
+		MTXT(m.net_e9), m.currency, m.conflated ? ", books conflated" : "");
 }

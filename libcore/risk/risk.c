@@ -116,6 +116,8 @@ void risk_pnl(const struct risk_state *st, struct risk_pnl *out)
 	out->net_e9 = sat64(net);
 	out->peak_e9 = st->peak_e9;
 	out->drawdown_e9 = sat64((i128)st->peak_e9 - net);
+	out->run_gross_e9 = sat64((i128)st->prior_gross_e9 + st->realized_e9 + unrealized(st));
+	out->run_fees_e9 = sat64((i128)st->prior_fees_e9 + st->fees_e9);
 }
 
 double risk_avg_px(const struct risk_state *st)
@@ -215,6 +217,11 @@ void risk_day_start(struct risk_state *st, const struct risk_cfg *cfg, int64_t n
 {
 	i128 cost;
 
+	/* the run's totals carry what the day ends with: its realized P&L,
+	 * the open position at the mark (re-based into the open cost below)
+	 * and its fees */
+	st->prior_gross_e9 = sat64((i128)st->prior_gross_e9 + st->realized_e9 + unrealized(st));
+	st->prior_fees_e9 = sat64((i128)st->prior_fees_e9 + st->fees_e9);
 	if (st->has_mark && st->position &&
 	    !mul3(st->position, st->mid_x2, st->tick_value_e9, &cost) && fits64(cost / 2))
 		st->open_cost_e9 = (int64_t)(cost / 2);  /* as unrealized() values it */

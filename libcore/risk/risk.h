@@ -137,6 +137,10 @@ struct risk_pnl {
 	int64_t net_e9;          /* realized + unrealized - fees */
 	int64_t peak_e9;         /* the day's highest net, >= 0 */
 	int64_t drawdown_e9;     /* peak - net, >= 0 */
+	/* Since risk_init, across day starts (the whole run; what the fills
+	 * give: cash of every fill plus the open position at the mark). */
+	int64_t run_gross_e9;    /* earlier days' gross + realized + unrealized */
+	int64_t run_fees_e9;     /* earlier days' fees + fees */
 };
 
 #define RISK_OPEN_MAX  256  /* orders approved and still open */
@@ -175,6 +179,10 @@ struct risk_state {
 	int64_t  peak_e9;        /* today's highest net P&L, from 0 */
 	int64_t  volume;           /* contracts filled, all days */
 	int64_t  last_fill_ns;
+	int64_t  prior_gross_e9;   /* gross P&L of the days before today (each
+	                            * day's realized + unrealized at its last
+	                            * mark, which became today's open cost) */
+	int64_t  prior_fees_e9;    /* fees of the days before today */
 
 	/* mark */
 	int64_t  mid_x2;           /* bid + ask, ticks (twice the mid) */
@@ -205,7 +213,7 @@ struct risk_state {
 	uint64_t rejected[VOTE_R_COUNT]; /* by reason */
 };
 _Static_assert(sizeof(struct risk_state) ==
-	       184 + 16 * RISK_OPEN_MAX + 8 * RISK_EXEC_SEEN + 32 + 8 * VOTE_R_COUNT,
+	       200 + 16 * RISK_OPEN_MAX + 8 * RISK_EXEC_SEEN + 32 + 8 * VOTE_R_COUNT,
 	       "risk_state size");
 
 /*

@@ -1232,6 +1232,49 @@ Test(risk, day_start_rebases_at_the_mark)
 	cr_assert_eq(p.realized_e9, MBRL(1500));
 }
 
+/* The run's P&L survives day starts: whatever days the fills fall in,
+ * run_gross is the cash of every fill plus the position at the mark (what
+ * the venue's own fill sums give) and run_fees every fee, while the day's
+ * figures start again at each day start. */
+Test(risk, run_totals_span_day_starts)
+{
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+	struct risk_pnl p;
+	struct t_rng g;
+	int64_t cash = 0, fees = 0, pos = 0, day_fees = 0, days = 0;
+
+	t_rng_seed(&g, 20240808);
+	risk_init(&st, &c, &win);
+	for (int i = 0; i < 5000; i++) {
+		int side = t_rng_below(&g, 2) ? BUY : SELL;
+		int64_t qty = 1 + (int64_t)t_rng_below(&g, 5);
+		int64_t px = 21000 + (int64_t)t_rng_below(&g, 400);
+		int64_t fee = (int64_t)t_rng_below(&g, 1000);
+		int64_t mark2 = 2 * 21000 + (int64_t)t_rng_below(&g, 800);
+		struct risk_fill f = { .exec_id = 1 + (uint64_t)i, .px = px, .qty = qty,
+				       .fee_e9 = MBRL(fee), .side = side };
+
+		cr_assert_eq(risk_on_fill(&st, &c, &f, T0), 1);
+		pos += side * qty;
+		cash -= side * qty * px * 1000;
+		fees += fee;
+		day_fees += fee;
+		cr_assert_eq(risk_on_book(&st, &c, mark2 / 2, mark2 - mark2 / 2, T0), 0);
+		if (t_rng_below(&g, 50) == 0) {
+			risk_day_start(&st, &c, T0 + (int64_t)i);
+			day_fees = 0;
+			days++;
+		}
+		risk_pnl(&st, &p);
+		/* cash + pos x mid (mid = mark2 / 2, 1000 mbrl a tick), mbrl */
+		cr_assert_eq(p.run_gross_e9, MBRL(cash + pos * mark2 * 500), "fill %d", i);
+		cr_assert_eq(p.run_fees_e9, MBRL(fees), "fill %d", i);
+		cr_assert_eq(p.fees_e9, MBRL(day_fees), "fill %d: the day's fees", i);
+	}
+	cr_assert_gt(days, 50, "the walk crossed many days (%lld)", (long long)days);
+}
+
 /* ------------------------------------------------------------ state memory */
 
 Test(risk, state_is_plain_memory)
