@@ -375,8 +375,13 @@ int main(int argc, char **argv)
 				print_json_doc(rt_summary_json(&s));
 			else
 				rt_summary_text(&s, stdout);
-			/* a run that handled nothing is not a result */
-			status = rt_summary_no_events(&s) ? 1 : 0;
+			/* a run that handled nothing, or ignored most of its
+			 * input, is not a result */
+			char why[512];
+			if (rt_summary_verdict(&s, why, sizeof(why))) {
+				fprintf(stderr, "dm-shmdump: not a result: %s\n", why);
+				status = 1;
+			}
 		} else if (json) {
 			print_json(&s);
 		} else {

@@ -690,11 +690,39 @@ static json_t *reasons_json(const uint64_t *by, int skip_approved)
 	return o;
 }
 
-int rt_summary_no_events(const struct seg *s)
+static int verdict(const struct summary *m, char *why, size_t n)
+{
+	uint64_t seen = m->features + m->quality_dropped;
+	if (m->events == 0) {
+		snprintf(why, n, "no market event was handled: nothing was traded (see data.log)");
+		return 1;
+	}
+	if (m->input_error) {
+		snprintf(why, n, "the replay stopped on an input error: %s", m->input_error_text);
+		return 1;
+	}
+	if (m->no_model && m->scored == 0) {
+		snprintf(why, n, "the ml agent had no verified model and scored nothing "
+			 "(ml.log says why; retrain with make model or give strategy.model)");
+		return 1;
+	}
+	if (seen && m->quality_dropped * 2 > seen) {
+		snprintf(why, n, "data-quality flags dropped %" PRIu64 " of %" PRIu64 " feature "
+			 "vectors: the run ignored most of its input (set the quality section, "
+			 "e.g. quality.max_spread_ticks, for this instrument)", m->quality_dropped,
+			 seen);
+		return 1;
+	}
+	if (n)
+		why[0] = '\0';
+	return 0;
+}
+
+int rt_summary_verdict(const struct seg *s, char *why, size_t n)
 {
 	struct summary m;
 	summarize(s, &m);
-	return m.events == 0;
+	return verdict(&m, why, n);
 }
 
 json_t *rt_summary_json(const struct seg *s)
@@ -765,6 +793,9 @@ json_t *rt_summary_json(const struct seg *s)
 		"n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99, "p999", m.lat_p999));
 	json_object_set_new(j, "system", rt_system_json(s));
 	json_object_set_new(j, "warnings", warn);
+	char why[512];
+	json_object_set_new(j, "result", verdict(&m, why, sizeof(why)) ? json_string(why)
+								      : json_string("ok"));
 	return j;
 }
 

@@ -44,9 +44,14 @@ void rt_summary_text(const struct seg *s, FILE *f);
 /* One progress line of the same figures. */
 void rt_progress_text(const struct seg *s, FILE *f);
 
-/* 1 when the data agent handled no event (or never recorded any): the
- * run traded nothing.  dm-shmdump --summary then exits 1. */
-int rt_summary_no_events(const struct seg *s);
+/*
+ * Whether the run is a result.  Returns 0, or 1 with one line in why
+ * (n bytes) when it is not: the data agent handled no event, the replay
+ * stopped on an input error, the ml agent scored nothing for want of a
+ * verified model, or data-quality flags dropped most feature vectors (the
+ * run ignored most of its input).  dm-shmdump --summary then exits 1.
+ */
+int rt_summary_verdict(const struct seg *s, char *why, size_t n);
 
 /*
  * The system in one line: state TRADING | HALTED | KILL_SWITCH | DOWN
