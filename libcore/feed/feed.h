@@ -311,7 +311,7 @@ int feed_format_parse(const char *s);
 
 #define FEED_DEC_MAX     8u      /* decimals of a tick or lot, at most */
 #define FEED_SAMPLE_EVENTS 4096u /* events feed_resolve looks at */
-#define FEED_FIT_MAX_OFF 0.01    /* share of sampled prices (sizes) off a
+#define FEED_FIT_MAX_OFF 0.5     /* share of sampled prices (sizes) off a
 				  * tick's (lot's) grid above which it does
 				  * not fit the data */
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -433,6 +434,17 @@ int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *
 		return -EINVAL;
 	}
 
+	/* a pipe or a device cannot be read twice: no detection by content
+	 * and no sample; the defaults stand unchecked, and bad rows are
+	 * counted as the data streams */
+	struct stat sb;
+	int seekable = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	if (!seekable && stat(path, &sb) == 0 && w->fmt == FEED_AUTO) {
+		snprintf(err, errlen, "%s is not a regular file (a pipe?): it cannot be read "
+			 "twice to tell its format; give --format", path);
+		return -EINVAL;
+	}
+
 	/* ---- the format */
 	p->fo.levels = w->levels;
 	p->fo.strict = w->strict;
@@ -470,7 +482,12 @@ int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *
 	}
 
 	/* ---- the sample */
-	if ((rc = sample_read(path, p->fmt, &p->fo, &sm, err, errlen)) < 0)
+	if (!seekable && p->fmt == FEED_BINANCE && (!tick || !lot)) {
+		snprintf(err, errlen, "%s is not a regular file (a pipe?): a Binance capture's "
+			 "tick and lot are found from a sample of it; give --tick and --lot", path);
+		return -EINVAL;
+	}
+	if (seekable && (rc = sample_read(path, p->fmt, &p->fo, &sm, err, errlen)) < 0)
 		goto out;
 	p->n_px = sm.n_px;
 	p->n_qty = sm.n_qty;
@@ -499,7 +516,7 @@ int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *
 	case FEED_BINANCE:
 		if (w->symbol)
 			snprintf(in->symbol, sizeof(in->symbol), "%s", w->symbol);
-		else
+		else if (seekable)
 			binance_symbol(path, in->symbol, sizeof(in->symbol));
 		binance_quote(in->symbol, in->currency, sizeof(in->currency));
 		if (!tick) {
