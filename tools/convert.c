@@ -346,8 +346,9 @@ int main(int argc, char **argv)
 	if (n == 0) {
 		fprintf(stderr, "dm-convert: %s: no event in %" PRIu64 " rows (%" PRIu64
 			" bad, %" PRIu64 " without an event, %" PRIu64 " of other symbols); "
-			"%s not written\n", in, st->rows, st->skipped, st->ignored,
-			st->other_symbol, out);
+			"%s not written%s\n", in, st->rows, st->skipped, st->ignored,
+			st->other_symbol, out, st->other_symbol ? " (dm-inspect --list-symbols "
+			"FILE lists the symbols it holds)" : "");
 		if (a.json)
 			print_json(in, feed_format_name(plan.fmt), NULL, st, &plan.in);
 		exit_code = 1;

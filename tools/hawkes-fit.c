@@ -543,7 +543,7 @@ int main(int argc, char **argv)
 					HFIT_MIN_EVENTS);
 			goto free_series;
 		}
-	if (!json)
+	if (!json && !quiet)
 		fprintf(stderr, "dm-hawkes-fit: read %s in %.2f s\n", in.path, cli_mono_s() - t0);
 
 	/* models: univariate per type, then the joint one */
@@ -591,7 +591,7 @@ int main(int argc, char **argv)
 					strerror(-rc));
 			goto free_models;
 		}
-		if (!json)
+		if (!json && !quiet)
 			fprintf(stderr, "dm-hawkes-fit: %s fit %u/%u done in %.2f s\n",
 				m->kind, k + 1, n_models, m->secs);
 	}

@@ -293,7 +293,8 @@ static void report_text(const struct run *u, const struct insp *s)
 		printf("  time          %s .. %s (%.9f s)\n", a, b,
 		       (double)(s->t_last - s->t_first) / 1e9);
 	} else {
-		printf("  time          - (no events)\n");
+		printf("  time          - (no events)%s\n", st->other_symbol ? ": every row is "
+		       "of another symbol; dm-inspect --list-symbols FILE lists them" : "");
 	}
 	if (s->px_min <= s->px_max) {
 		px_text(u, s->px_min, 1, p0, sizeof(p0));
