@@ -799,6 +799,11 @@ static enum feed_format detect_by_name(const char *path)
 	return FEED_AUTO;
 }
 
+enum feed_format feed_detect_name(const char *path)
+{
+	return detect_by_name(path);
+}
+
 static enum feed_format detect_by_line(const char *l, size_t n)
 {
 	size_t i = 0;

@@ -409,6 +409,11 @@ double feed_file_tick(enum feed_format fmt, double tick);
  * and closes a reader. */
 int feed_detect(const char *path, const struct feed_opts *o, char *err, size_t errlen);
 
+/* The format a file name alone tells (LOBSTER "_message_N" /
+ * "_orderbook_N", NEG "NEG_"), FEED_AUTO when it tells none.  Touches no
+ * file: for pipes, which cannot be read twice. */
+enum feed_format feed_detect_name(const char *path);
+
 /* One symbol of a multi-symbol file (feed_list_symbols). */
 struct feed_symbol {
 	char     name[FEED_SYMBOL_MAX];

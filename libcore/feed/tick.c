@@ -439,17 +439,18 @@ int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *
 	 * counted as the data streams */
 	struct stat sb;
 	int seekable = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-	if (!seekable && stat(path, &sb) == 0 && w->fmt == FEED_AUTO) {
+	p->fo.levels = w->levels;
+	p->fo.strict = w->strict;
+	p->fo.symbol = w->symbol;
+	p->fmt = w->fmt;
+	if (!seekable && stat(path, &sb) == 0 && p->fmt == FEED_AUTO &&
+	    (p->fmt = feed_detect_name(path)) == FEED_AUTO) {
 		snprintf(err, errlen, "%s is not a regular file (a pipe?): it cannot be read "
 			 "twice to tell its format; give --format", path);
 		return -EINVAL;
 	}
 
 	/* ---- the format */
-	p->fo.levels = w->levels;
-	p->fo.strict = w->strict;
-	p->fo.symbol = w->symbol;
-	p->fmt = w->fmt;
 	if (p->fmt == FEED_AUTO) {
 		struct feed_opts probe = p->fo;
 		probe.tick = 1;
