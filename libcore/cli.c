@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <jansson.h>
+#include <string.h>
+
+#include "libcore/config.h"
 #include "libcore/feed/feed.h"
 
 static const char *g_prog = "dm";
@@ -135,33 +139,80 @@ int cli_parse_pos_double(const char *s, double *out)
 	return 0;
 }
 
-int cli_feed_option(int opt, const char *arg, uint32_t max_levels,
-		    struct cli_feed_args *fa)
+int cli_feed_option(int opt, const char *arg, struct cli_feed_args *fa)
 {
 	long v;
 
 	switch (opt) {
-	case 'f':
+	case CLI_O_FORMAT:
 		fa->format = feed_format_parse(arg);
 		if (fa->format < 0)
 			return cli_usage_error("--format '%s': expected auto, lobster, mt5, "
 					       "neg, binance or journal", arg);
-		return 0;
-	case 'L':
-		if (cli_parse_long(arg, 1, max_levels, &v))
+		return 1;
+	case CLI_O_LEVELS:
+		if (cli_parse_long(arg, 1, EV_MAX_LEVELS, &v))
 			return cli_usage_error("--levels '%s': expected a whole number 1..%u",
-					       arg, max_levels);
+					       arg, EV_MAX_LEVELS);
 		fa->levels = (uint32_t)v;
-		return 0;
-	case 't':
-		if (cli_parse_pos_double(arg, &fa->tick))
-			return cli_usage_error("--tick '%s': expected a positive number", arg);
-		return 0;
-	case 'q':
-		if (cli_parse_pos_double(arg, &fa->lot))
-			return cli_usage_error("--lot '%s': expected a positive number", arg);
-		return 0;
-	default:
-		return cli_usage_error("unknown option '%c'", opt);
+		return 1;
+	case CLI_O_TICK:
+	case CLI_O_LOT: {
+		int64_t d;
+		if (feed_dec_parse(arg, &d))
+			return cli_usage_error("%s '%s': expected a positive decimal with at most "
+					       "%u decimals in the instrument's units (%s)",
+					       opt == CLI_O_TICK ? "--tick" : "--lot", arg,
+					       FEED_DEC_MAX, opt == CLI_O_TICK ?
+					       "LOBSTER 0.01 dollars, WIN 5 points, BTCUSDT 0.01 USDT" :
+					       "1 share or contract, 0.00001 BTC");
+		if (opt == CLI_O_TICK)
+			fa->tick = arg;
+		else
+			fa->lot = arg;
+		return 1;
 	}
+	case CLI_O_SYMBOL:
+		if (!*arg || strlen(arg) >= JOURNAL_SYMBOL_MAX)
+			return cli_usage_error("--symbol '%s': expected 1..%u characters", arg,
+					       JOURNAL_SYMBOL_MAX - 1);
+		fa->symbol = arg;
+		return 1;
+	case CLI_O_UTC:
+		if (cli_parse_long(arg, -720, 840, &v))
+			return cli_usage_error("--utc-offset '%s': expected minutes -720..840 "
+					       "(Sao Paulo -180)", arg);
+		fa->utc_offset_min = (int32_t)v;
+		fa->have_utc = 1;
+		return 1;
+	case CLI_O_STRICT:
+		fa->strict = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void cli_feed_want(const struct cli_feed_args *fa, const struct dm_config *cfg,
+		   struct feed_instr *conf_buf, struct feed_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	feed_instr_from_config(conf_buf, &cfg->instrument);
+	w->fmt = (enum feed_format)fa->format;
+	w->tick = fa->tick;
+	w->lot = fa->lot;
+	w->symbol = fa->symbol;
+	w->levels = fa->levels;
+	w->have_utc = fa->have_utc;
+	w->utc_offset_min = fa->utc_offset_min;
+	w->strict = fa->strict;
+	w->conf = conf_buf;
+	w->conf_utc_offset_min = cfg->instrument.utc_offset_min;
+}
+
+json_t *cli_instr_json(const struct feed_instr *in)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:f}", "symbol", in->symbol, "tick", in->tick,
+			 "lot", in->lot, "currency", in->currency, "point_value",
+			 in->point_value);
 }

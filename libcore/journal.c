@@ -1112,6 +1112,7 @@ static void hdr_fill(struct journal_file_hdr *h, const struct journal_opts *o)
 		h->point_value = o->point_value;
 		h->flags |= JOURNAL_HDR_F_INSTR;
 	}
+	h->flags |= o->hdr_flags & JOURNAL_HDR_F_RECV_TIME;
 	h->hdr_crc = journal_crc32c(0, h, offsetof(struct journal_file_hdr, hdr_crc));
 }
 

@@ -67,6 +67,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endia
 #define JOURNAL_CCY_MAX      8u            /* bytes incl. NUL */
 #define JOURNAL_HDR_F_INSTR  0x1u          /* lot_size, currency and
 					    * point_value are set */
+#define JOURNAL_HDR_F_RECV_TIME 0x2u       /* the source is timed by its
+					    * receive times (a Binance
+					    * capture): tools that pick a
+					    * clock by format pick recv_ns */
 #define JOURNAL_MAX_PAYLOAD  (1u << 26)    /* 64 MiB: longer len = corrupt */
 #define JOURNAL_MAX_BUFS     8u
 #define JOURNAL_DEF_BUF_SIZE (1u << 20)
@@ -292,6 +296,7 @@ struct journal_opts {
 	const char *currency;   /* header text, < JOURNAL_CCY_MAX; NULL = "" */
 	double   point_value;   /* > 0 with lot_size and currency: the header
 				 * gets JOURNAL_HDR_F_INSTR; 0 = not known */
+	uint32_t hdr_flags;     /* JOURNAL_HDR_F_RECV_TIME or 0 */
 	uint32_t fsync;         /* enum journal_fsync */
 	uint32_t interval_ms;   /* JOURNAL_FSYNC_INTERVAL period; 0 = 100 */
 	uint32_t buf_size;      /* bytes per buffer; 0 = 1 MiB; rounded up to 4 KiB */

@@ -3,8 +3,13 @@
  * events (libcore/feed/feed.h in, libcore/journal.h out; docs/feeds.md).
  *
  *   dm-convert --input FILE [--format F] --output JOURNAL [-c CONF]
- *              [--tick T] [--lot L] [--levels L] [--symbol S]
- *              [--utc-offset MIN] [--strict] [--sync] [--quiet]
+ *              [--tick T] [--lot Q] [--levels L] [--symbol S]
+ *              [--utc-offset MIN] [--strict] [--max-bad-share X]
+ *              [--sync] [--json] [--quiet]
+ *
+ * The instrument (symbol, tick, lot, currency, point value in its own
+ * units) comes from feed_resolve (libcore/feed/feed.h), the one rule every
+ * tool shares, and goes into the journal header.
  *
  * Streaming: one event at a time from the reader into the journal
  * writer's buffers, so memory stays a few MiB whatever the input size
@@ -14,12 +19,14 @@
  * partial conversion.
  *
  * Exit 0 on success, 2 for bad usage or bad input (a bad row under
- * --strict, a corrupt journal, an unreadable or unrecognised input: the
- * message names file:line), 1 for a runtime failure (cannot write, out
- * of memory, a read error).
+ * --strict, more bad rows than --max-bad-share, a tick or lot that does
+ * not fit the data, a corrupt journal, an unreadable or unrecognised
+ * input: the message names file:line), 1 for a runtime failure (cannot
+ * write, out of memory, a read error) or an input without any event.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -43,40 +50,33 @@ static void usage(FILE *f)
 "\n"
 "Converts a market-data file into a DreamMaker journal of book and trade\n"
 "events (prices in integer ticks, sizes in integer lots), streaming in a\n"
-"few MiB of memory whatever the input size.\n"
+"few MiB of memory whatever the input size.  The journal's header records\n"
+"the instrument: symbol, tick, lot, currency and point value, in the\n"
+"instrument's own units; every tool reads prices back in those units.\n"
 "\n"
 "  --input FILE      the data: either file of a LOBSTER pair\n"
 "                    (*_message_N.csv / *_orderbook_N.csv), a MetaTrader 5\n"
 "                    tick export, a B3 NEG_* trade file, a Binance websocket\n"
 "                    capture, or a journal; *.gz is read through gzip -dc\n"
-"  --format F        auto (default: by name, magic or first line), lobster,\n"
-"                    mt5, neg, binance, journal\n"
 "  --output JOURNAL  journal to write; a regular file, replaced when the\n"
 "                    conversion succeeds (written under a temporary name\n"
 "                    until then)\n"
-"  -c CONF           take the tick size, the symbol and the UTC offset from\n"
-"                    the instrument section of CONF (conf/default.yaml: WIN,\n"
-"                    tick 5, UTC-3); the options below override it\n"
-"  --tick T          price units of the file per tick: LOBSTER 100 (1 cent),\n"
-"                    MT5 or NEG WIN 5, NEG equities 0.01, Binance spot 0.01;\n"
-"                    required unless -c is given or the input is a journal\n"
-"  --lot L           size units per lot (default 1; Binance spot 0.00000001)\n"
-"  --levels L        book levels per side kept, 1..%u (default %u)\n"
-"  --symbol S        NEG: the instrument to keep (default the first in the\n"
-"                    file); Binance: keep messages whose \"s\" is S; also the\n"
-"                    journal header's symbol (at most %u characters)\n"
-"  --utc-offset MIN  MT5 and NEG times are local = UTC + MIN minutes\n"
-"                    (default 0, or the instrument's with -c)\n"
-"  --strict          stop at the first bad row: exit 2 with file:line\n"
-"                    (default: skip bad rows, count them, list samples)\n"
+CLI_FEED_HELP
+"  --max-bad-share X exit 2 when more than this share of the rows is bad\n"
+"                    (0..1, default 0.01); nothing is written then\n"
 "  --sync            fdatasync the journal before renaming it into place\n"
-"  --quiet           no progress lines on stderr\n"
-"  --help            this text\n"
+"  --json            one JSON summary on stdout instead of the text:\n"
+"                    input, format, rows, bad_rows, events, book_events,\n"
+"                    trade_events, output, instrument {symbol, tick, lot,\n"
+"                    currency, point_value}\n"
+CLI_COMMON_HELP
 "\n"
-"Prints progress on stderr about once a second (rows, events, MB/s) and a\n"
-"summary at the end: counts, skipped bad rows with sample messages.\n"
-"Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n",
-		EV_MAX_LEVELS, EV_MAX_LEVELS, JOURNAL_SYMBOL_MAX - 1);
+"Prints progress on stderr about once a second and a summary at the end:\n"
+"the instrument, counts, skipped bad rows with sample messages.\n"
+"Exit 0 done; 1 runtime failure, or no event at all in the input (nothing\n"
+"written); 2 bad usage or bad input: a tick or lot that does not fit the\n"
+"data (the message names the one that does), more bad rows than\n"
+"--max-bad-share, a bad row under --strict.\n");
 }
 
 /* The journal being written, removed if a signal ends the run. */
@@ -90,23 +90,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-/* value x 10^-6 as the shortest decimal text: 5000000 -> "5". */
-static void e6_text(int64_t v, char *buf, size_t len)
-{
-	int64_t ip = v / 1000000, fp = v % 1000000;
-	int w = 6;
-
-	if (!fp) {
-		snprintf(buf, len, "%" PRId64, ip);
-		return;
-	}
-	while (fp % 10 == 0) {
-		fp /= 10;
-		w--;
-	}
-	snprintf(buf, len, "%" PRId64 ".%0*" PRId64, ip, w, fp);
-}
-
 static void human_bytes(double b, char *buf, size_t len)
 {
 	if (b >= 1e9)
@@ -117,14 +100,19 @@ static void human_bytes(double b, char *buf, size_t len)
 		snprintf(buf, len, "%.0f kB", b / 1e3);
 }
 
-static void summary(const char *in, const char *fmt_name, const char *out,
+static void summary(const char *in, const struct feed_plan *p, const char *out,
 		    const struct feed_stats *st, const struct journal_writer *w,
 		    double el)
 {
+	const struct feed_instr *ins = &p->in;
 	char b[32];
 
 	human_bytes((double)st->bytes, b, sizeof(b));
-	printf("dm-convert: %s (%s) -> %s\n", in, fmt_name, out);
+	printf("dm-convert: %s (%s) -> %s\n", in, feed_format_name(p->fmt), out);
+	printf("  instrument    %s: tick %s (%s), lot %s (%s), %s, point value %.12g\n",
+	       ins->symbol[0] ? ins->symbol : "(no symbol)", ins->tick, p->tick_from, ins->lot,
+	       p->lot_from, ins->currency[0] ? ins->currency : "currency unknown",
+	       ins->point_value);
 	printf("  rows          %" PRIu64 " read, %" PRIu64 " skipped as bad, %" PRIu64
 	       " without an event by design\n", st->rows, st->skipped, st->ignored);
 	printf("  events        %" PRIu64 " = %" PRIu64 " book + %" PRIu64 " trades\n",
@@ -158,110 +146,108 @@ static void summary(const char *in, const char *fmt_name, const char *out,
 	}
 }
 
-int main(int argc, char **argv)
+static void print_json(const char *in, const char *fmt_name, const char *out,
+		       const struct feed_stats *st, const struct feed_instr *ins)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:o}",
+		"input", in, "format", fmt_name, "rows", (json_int_t)st->rows,
+		"bad_rows", (json_int_t)st->skipped,
+		"events", (json_int_t)(st->events_book + st->events_trade),
+		"book_events", (json_int_t)st->events_book,
+		"trade_events", (json_int_t)st->events_trade, "output", out ? out : "",
+		"instrument", cli_instr_json(ins));
+
+	if (o) {
+		if (!out)
+			json_object_set_new(o, "output", json_null());
+		json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+		json_decref(o);
+	}
+	fputc('\n', stdout);
+}
+
+struct args {
+	const char *in, *out, *conf;
+	struct cli_feed_args feed;
+	double max_bad;
+	int quiet, sync, json;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
-		{ "input",      required_argument, 0, 'i' },
-		{ "format",     required_argument, 0, 'f' },
-		{ "output",     required_argument, 0, 'o' },
-		{ "tick",       required_argument, 0, 't' },
-		{ "lot",        required_argument, 0, 'L' },
-		{ "levels",     required_argument, 0, 'l' },
-		{ "symbol",     required_argument, 0, 's' },
-		{ "utc-offset", required_argument, 0, 'u' },
-		{ "strict",     no_argument,       0, 'S' },
-		{ "sync",       no_argument,       0, 'y' },
-		{ "quiet",      no_argument,       0, 'q' },
-		{ "help",       no_argument,       0, 'h' },
+		{ "input",         required_argument, 0, 'i' },
+		{ "output",        required_argument, 0, 'o' },
+		{ "max-bad-share", required_argument, 0, 'B' },
+		{ "sync",          no_argument,       0, 'y' },
+		{ "json",          no_argument,       0, CLI_O_JSON },
+		CLI_FEED_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ 0, 0, 0, 0 }
 	};
-	const char *in = NULL, *out = NULL, *conf = NULL, *tick_s = NULL;
-	const char *symbol = NULL;
-	int fmt = FEED_AUTO, strict = 0, quiet = 0, sync = 0, c, rc;
-	long levels = 0, utc_min = 0;
-	int have_utc = 0;
-	double tick = 0, lot = 0;
-	struct feed_opts fo;
-	static struct feed_reader r;
-	static struct journal_writer w;
-	struct journal_opts jo;
-	char err[FEED_ERR_LEN], tick_txt[JOURNAL_TICK_MAX + 16], sym_txt[JOURNAL_SYMBOL_MAX];
-	char *tmp = g_tmp;
-	struct stat sti, sto;
+	int c, rc;
 
-	memset(&fo, 0, sizeof(fo));
-	tick_txt[0] = sym_txt[0] = '\0';
-	cli_set_prog("dm-convert");
+	a->max_bad = 0.01;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hc:", opts, NULL)) != -1) {
+		if ((rc = cli_feed_option(c, optarg, &a->feed)))
+			if (rc != 1)
+				return rc;
+		if (rc == 1)
+			continue;
 		switch (c) {
-		case 'i': in = optarg; break;
-		case 'o': out = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'f':
-			if ((fmt = feed_format_parse(optarg)) < 0)
-				return cli_usage_error("--format '%s': want auto, lobster, mt5, neg, "
-						       "binance or journal", optarg);
+		case 'i': a->in = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'c': a->conf = optarg; break;
+		case 'B':
+			if (cli_parse_double(optarg, &a->max_bad) || a->max_bad < 0 || a->max_bad > 1)
+				return cli_usage_error("--max-bad-share '%s': want a share 0..1 "
+						       "(0.01 = 1%% of the rows)", optarg);
 			break;
-		case 't':
-			if (cli_parse_pos_double(optarg, &tick))
-				return cli_usage_error("--tick '%s': want a positive decimal such as "
-						       "5, 100 or 0.01", optarg);
-			tick_s = optarg;
-			break;
-		case 'L':
-			if (cli_parse_pos_double(optarg, &lot))
-				return cli_usage_error("--lot '%s': want a positive decimal such as "
-						       "1 or 0.00000001", optarg);
-			break;
-		case 'l':
-			if (cli_parse_long(optarg, 1, EV_MAX_LEVELS, &levels))
-				return cli_usage_error("--levels '%s': want 1..%u", optarg, EV_MAX_LEVELS);
-			break;
-		case 's':
-			if (!*optarg || strlen(optarg) >= JOURNAL_SYMBOL_MAX)
-				return cli_usage_error("--symbol '%s': want 1..%u characters", optarg,
-						       JOURNAL_SYMBOL_MAX - 1);
-			symbol = optarg;
-			break;
-		case 'u':
-			if (cli_parse_long(optarg, -720, 840, &utc_min))
-				return cli_usage_error("--utc-offset '%s': want minutes -720..840 "
-						       "(Sao Paulo -180)", optarg);
-			have_utc = 1;
-			break;
-		case 'S': strict = 1; break;
-		case 'y': sync = 1; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		case ':':
-			return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		case 'y': a->sync = 1; break;
+		case CLI_O_JSON: a->json = 1; break;
+		case CLI_O_QUIET: a->quiet = 1; break;
+		case CLI_O_VERSION: exit(cli_version());
+		case 'h': usage(stdout); exit(0);
 		default:
-			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!in || !out)
-		return cli_usage_error("missing %s", !in ? "--input FILE" : "--output JOURNAL");
+	if (!a->in || !a->out)
+		return cli_usage_error("missing %s", !a->in ? "--input FILE" : "--output JOURNAL");
+	return 0;
+}
 
-	if (conf) {
-		static struct dm_config cfg;
-		if (config_load(&cfg, conf, err, sizeof(err)))
+int main(int argc, char **argv)
+{
+	struct args a;
+	int rc;
+	static struct dm_config cfg;
+	static struct feed_reader r;
+	static struct journal_writer w;
+	struct journal_opts jo;
+	struct feed_instr conf_in;
+	struct feed_want want;
+	struct feed_plan plan;
+	char err[FEED_ERR_LEN];
+	char *tmp = g_tmp;
+	struct stat sti, sto;
+
+	memset(&a, 0, sizeof(a));
+	cli_set_prog("dm-convert");
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc;
+	const char *in = a.in, *out = a.out;
+	int quiet = a.quiet;
+
+	if (a.conf) {
+		if (config_load(&cfg, a.conf, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
-		if (!tick_s) {
-			tick = (double)cfg.instrument.tick_size_e6 / 1e6;
-			e6_text(cfg.instrument.tick_size_e6, tick_txt, sizeof(tick_txt));
-		}
-		if (!symbol)
-			snprintf(sym_txt, sizeof(sym_txt), "%s", cfg.instrument.symbol);
-		if (!have_utc)
-			utc_min = cfg.instrument.utc_offset_min;
+	} else {
+		config_defaults(&cfg);
 	}
-	if (tick_s)
-		snprintf(tick_txt, sizeof(tick_txt), "%s", tick_s);
-	if (symbol)
-		snprintf(sym_txt, sizeof(sym_txt), "%s", symbol);
 
 	/* the output: a regular file or nothing, never the input */
 	if (stat(in, &sti))
@@ -274,32 +260,13 @@ int main(int argc, char **argv)
 			return cli_fail(2, "--output %s is the input file", out);
 	}
 
-	fo.levels = (uint32_t)levels;
-	fo.tick = tick;
-	fo.lot = lot;
-	fo.strict = strict;
-	fo.symbol = symbol;
-	fo.utc_offset_s = (int32_t)(utc_min * 60);
-	rc = feed_open(&r, in, (enum feed_format)fmt, &fo, err, sizeof(err));
-	if (rc < 0) {
-		if (rc == -EINVAL && !tick && strstr(err, "tick"))
-			fprintf(stderr, "dm-convert: %s: give --tick T or -c CONF\n", in);
-		else
-			fprintf(stderr, "dm-convert: %s\n", err);
-		return rc == -ENOMEM ? 1 : 2;
-	}
-	if (feed_format_of(&r) == FEED_JOURNAL) {
-		/* a journal names its own symbol and tick */
-		const struct journal_file_hdr *h = &r.u.jn.jr.hdr;
-		if (!sym_txt[0])
-			snprintf(sym_txt, sizeof(sym_txt), "%.*s", (int)sizeof(h->symbol) - 1,
-				 h->symbol);
-		if (!tick_txt[0])
-			snprintf(tick_txt, sizeof(tick_txt), "%.*s",
-				 (int)sizeof(h->tick_size) - 1, h->tick_size);
-	}
-	if (strlen(tick_txt) >= JOURNAL_TICK_MAX)
-		snprintf(tick_txt, sizeof(tick_txt), "%.10g", tick);
+	/* the instrument, its units and the reader's options */
+	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+	if ((rc = feed_resolve(in, &want, &plan, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(rc), "%s", err);
+	rc = feed_open(&r, in, plan.fmt, &plan.fo, err, sizeof(err));
+	if (rc < 0)
+		return cli_fail(cli_exit_code(rc), "%s", err);
 
 	if (snprintf(tmp, sizeof(g_tmp), "%s.converting-%d", out, (int)getpid()) >=
 	    (int)sizeof(g_tmp)) {
@@ -308,8 +275,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(&jo, 0, sizeof(jo));
-	jo.symbol = sym_txt;
-	jo.tick_size = tick_txt;
+	jo.symbol = plan.in.symbol;
+	jo.tick_size = plan.in.tick;
+	jo.lot_size = plan.in.lot;
+	jo.currency = plan.in.currency;
+	jo.point_value = plan.in.point_value;
+	jo.hdr_flags = plan.recv_clock ? JOURNAL_HDR_F_RECV_TIME : 0;
 	jo.fsync = JOURNAL_FSYNC_NONE;
 	jo.flags = JOURNAL_W_TRUNC;
 	struct sigaction sa;
@@ -362,7 +333,28 @@ int main(int argc, char **argv)
 		exit_code = rc == -DM_ECORRUPT ? 2 : 1;
 		goto fail;
 	}
-	if (sync && (rc = journal_sync(&w)) < 0) {
+	if (st->rows && (double)st->skipped > a.max_bad * (double)st->rows) {
+		fprintf(stderr, "dm-convert: %s: %" PRIu64 " of %" PRIu64 " rows are bad "
+			"(%.2f%%, above --max-bad-share %g); %s not written.  The first:\n",
+			in, st->skipped, st->rows, 100.0 * (double)st->skipped / (double)st->rows,
+			a.max_bad, out);
+		for (uint32_t i = 0; i < st->n_samples; i++)
+			fprintf(stderr, "    %s\n", st->sample[i]);
+		exit_code = 2;
+		goto fail;
+	}
+	if (n == 0) {
+		fprintf(stderr, "dm-convert: %s: no event in %" PRIu64 " rows (%" PRIu64
+			" bad, %" PRIu64 " without an event, %" PRIu64 " of other symbols); "
+			"%s not written%s\n", in, st->rows, st->skipped, st->ignored,
+			st->other_symbol, out, st->other_symbol ? " (dm-inspect --list-symbols "
+			"FILE lists the symbols it holds)" : "");
+		if (a.json)
+			print_json(in, feed_format_name(plan.fmt), NULL, st, &plan.in);
+		exit_code = 1;
+		goto fail;
+	}
+	if (a.sync && (rc = journal_sync(&w)) < 0) {
 		exit_code = cli_fail(1, "syncing %s: %s", tmp, dm_strerror(rc));
 		goto fail;
 	}
@@ -379,8 +371,10 @@ int main(int argc, char **argv)
 		feed_close(&r);
 		return 1;
 	}
-	summary(in, feed_format_name(feed_format_of(&r)), out, st, &done,
-		cli_mono_s() - t0);
+	if (a.json)
+		print_json(in, feed_format_name(plan.fmt), out, st, &plan.in);
+	else if (!quiet)
+		summary(in, &plan, out, st, &done, cli_mono_s() - t0);
 	feed_close(&r);
 	return 0;
 

@@ -2,9 +2,8 @@
  * dm-features — the 27 features of specs/features.md for every book update
  * of a market-data file, as CSV (docs/features.md).
  *
- *   dm-features --input FILE [--format auto|lobster|mt5|neg|binance|journal]
- *               [--levels L] [--tick T] [--lot Q] [-c CONF] --output OUT.csv
- *               [--strict] [--quiet]
+ *   dm-features --input FILE [feed options] [-c CONF] --output OUT.csv
+ *               [--json] [--quiet]
  *
  * Reads FILE through the feed readers (libcore/feed/feed.h), runs the
  * feature engine (libcore/features/features.h) and writes one row per book
@@ -13,16 +12,15 @@
  * ('-' writes to stdout instead).  No fsync: a crash may lose the file,
  * never leave half of it under the final name.
  *
- * Units.  T is the tick in the output's price unit, which for LOBSTER is
- * the dollar (the file's integers / 10000), for every other source the
- * file's own price unit; Q is the size unit per integer lot (Binance
- * sizes are BTC, held as multiples of Q).  Defaults: LOBSTER 0.01; MT5 the
- * configured instrument tick (WIN: 5 points); NEG 0.01; Binance 0.1 for a
- * USD-M capture (its diffs carry "pu"), else 0.01; a journal the tick in
- * its header.  Lot: Binance 0.00000001, else 1.
+ * Units.  --tick and --lot are in the instrument's own units and resolved
+ * with every other tool's rule (feed_resolve, libcore/feed/feed.h): LOBSTER
+ * dollars 0.01, Binance found from the file, MT5 and NEG the configured
+ * instrument, a journal its header.  The features see the same ticks, lots,
+ * tick and lot from a file and from its journal, so their rows are equal.
  *
  * Exit 0 on success (bad input rows skipped are counted in the summary),
- * 1 on a runtime failure (read or write error, out of memory), 2 on bad
+ * 1 on a runtime failure (read or write error, out of memory) or an input
+ * without a two-sided book update (nothing written), 2 on bad
  * usage or bad input (unknown option, unreadable or unrecognised file, bad
  * configuration, a bad row under --strict), with one line naming the file
  * and line at fault.
@@ -30,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,34 +52,31 @@ static void usage(FILE *f)
 "The 27 features of specs/features.md (docs/features.md) for every book\n"
 "update of FILE, one CSV row each: a header 't_ns,' then the 27 names, the\n"
 "row's time in ns since the epoch, then the values with 15 significant\n"
-"digits ('nan' for fracdiff before its window fills).\n"
+"digits ('nan' for fracdiff before its window fills).  Prices are in the\n"
+"instrument's own units (LOBSTER dollars, Binance USDT, WIN points), sizes\n"
+"in its size units; a journal gives the same rows as the file it was\n"
+"converted from.\n"
 "\n"
-"  --input FILE     market data: a LOBSTER *_message_N.csv or\n"
-"                   *_orderbook_N.csv (the other file is found), a MetaTrader 5\n"
-"                   tick export, a B3 NEG trade file (trades only: no rows), a\n"
-"                   Binance websocket capture, or a DreamMaker journal; .gz works\n"
-"  --format F       auto (default: by name, then content), lobster, mt5, neg,\n"
-"                   binance, journal\n"
-"  --levels L       book levels per side, 1..20 (default: features.levels of\n"
-"                   the configuration, 5)\n"
-"  --tick T         tick size in the output's price unit: LOBSTER dollars\n"
-"                   (default 0.01); MT5 the file's unit (default: the\n"
-"                   configured instrument tick, 5 for WIN); NEG 0.01; Binance 0.01 spot,\n"
-"                   0.1 USD-M (default: from the file); journal its header's\n"
-"  --lot Q          size unit per integer lot (default 1; Binance 0.00000001 BTC)\n"
-"  -c, --config F   YAML configuration (default: the built-in defaults, which\n"
-"                   equal conf/default.yaml); its features: section sets the\n"
-"                   windows, Hawkes parameters and the clock\n"
-"  --output OUT     CSV to write ('-' = stdout); written to OUT.tmp-PID, then\n"
-"                   renamed, so a failed run leaves nothing behind\n"
-"  --strict         stop at the first bad input row (exit 2) instead of\n"
-"                   skipping and counting it\n"
-"  --quiet          no progress or summary on stderr\n"
-"  -h, --help       this text\n"
+"  --input FILE      market data: a LOBSTER *_message_N.csv or\n"
+"                    *_orderbook_N.csv (the other file is found), a MetaTrader\n"
+"                    5 tick export, a Binance websocket capture, or a\n"
+"                    DreamMaker journal; .gz works.  A B3 NEG file holds\n"
+"                    trades only: no book, no rows, exit 1\n"
+"  --output OUT      CSV to write ('-' = stdout); written to OUT.tmp-PID, then\n"
+"                    renamed, so a failed run leaves nothing behind\n"
+CLI_FEED_HELP
+"                    The features sum over min(L, features.levels) levels:\n"
+"                    features.levels of the configuration (5) is the depth\n"
+"                    the live feature agent uses\n"
+"  --json            the summary as one JSON object on stdout (not with\n"
+"                    --output -)\n"
+CLI_COMMON_HELP
 "\n"
-"Rows are timed by the exchange time stamp, Binance rows by the receive time\n"
-"(features.clock: auto).  Exit 0 on success, 1 on a runtime failure (read or\n"
-"write error), 2 on bad usage or bad input, with the file and line at fault.\n");
+"Rows are timed by the exchange time stamp, Binance rows (and a journal\n"
+"converted from Binance) by the receive time (features.clock: auto).\n"
+"Exit 0 on success; 1 on a runtime failure (read or write error) or when\n"
+"the input has no book update with both sides (nothing written); 2 on bad\n"
+"usage or bad input, with the file and line at fault.\n");
 }
 
 /* ------------------------------------------------------------ output */
@@ -115,36 +111,31 @@ static int out_flush(struct out *o)
 
 struct args {
 	const char *input, *output, *config;
-	struct cli_feed_args feed; /* levels 0 = from the configuration */
-	int strict, quiet;
+	struct cli_feed_args feed;
+	int quiet, json;
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lo[] = {
 		{ "input", required_argument, NULL, 'i' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "levels", required_argument, NULL, 'L' },
-		{ "tick", required_argument, NULL, 't' },
-		{ "lot", required_argument, NULL, 'q' },
-		{ "config", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'Q' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, CLI_O_JSON },
+		CLI_FEED_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
+		if ((rc = cli_feed_option(c, optarg, &a->feed)) == 1)
+			continue;
+		if (rc)
+			return rc;
 		switch (c) {
 		case 'i':
 			a->input = optarg;
-			break;
-		case 'f': case 'L': case 't': case 'q':
-			if (cli_feed_option(c, optarg, FEAT_MAX_LEVELS, &a->feed))
-				return 2;
 			break;
 		case 'c':
 			a->config = optarg;
@@ -152,12 +143,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'o':
 			a->output = optarg;
 			break;
-		case 's':
-			a->strict = 1;
-			break;
-		case 'Q':
+		case CLI_O_QUIET:
 			a->quiet = 1;
 			break;
+		case CLI_O_JSON:
+			a->json = 1;
+			break;
+		case CLI_O_VERSION:
+			exit(cli_version());
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -171,6 +164,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return cli_usage_error("--input FILE is required");
 	if (!a->output)
 		return cli_usage_error("--output OUT.csv is required");
+	if (a->json && strcmp(a->output, "-") == 0)
+		return cli_usage_error("--json prints the summary on stdout: give --output a "
+				       "file name, not '-'");
 	return 0;
 }
 
@@ -179,7 +175,9 @@ int main(int argc, char **argv)
 	struct args a = { .feed.format = FEED_AUTO };
 	struct dm_config cfg;
 	struct feed_reader rd;
-	struct feed_opts fo;
+	struct feed_instr conf_in;
+	struct feed_want want;
+	struct feed_plan plan;
 	struct feat_params fp;
 	struct feat *f = NULL;
 	struct out out = { .fd = -1 };
@@ -198,38 +196,25 @@ int main(int argc, char **argv)
 	} else {
 		config_defaults(&cfg);
 	}
-	uint32_t L = a.feed.levels ? a.feed.levels : cfg.features.levels;
 
-	/* ---- format, then the tick and lot it implies */
-	memset(&fo, 0, sizeof(fo));
-	fo.levels = L;
-	fo.tick = 1;                        /* provisional: the format decides */
-	fmt = (enum feed_format)a.feed.format;
-	if (fmt == FEED_AUTO) {
-		rc = feed_detect(a.input, &fo, err, sizeof(err));
-		if (rc < 0)
-			return cli_fail(cli_exit_code(rc), "%s", err);
-		fmt = (enum feed_format)rc;
-	}
-	double tau = a.feed.tick, lot = a.feed.lot ? a.feed.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
-	double cfg_tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	if (!tau)
-		tau = feed_default_tick(a.input, fmt);
-	if (!tau)
-		tau = cfg_tick;
-	fo.tick = feed_file_tick(fmt, tau);
-	fo.lot = lot;
-	fo.strict = a.strict;
-	rc = feed_open(&rd, a.input, fmt, &fo, err, sizeof(err));
+	/* ---- the instrument and its units (feed_resolve: every tool's rule) */
+	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(rc), "%s", err);
+	fmt = plan.fmt;
+	rc = feed_open(&rd, a.input, fmt, &plan.fo, err, sizeof(err));
 	if (rc)
 		return cli_fail(cli_exit_code(rc), "%s", err);
+	uint32_t L = a.feed.levels ? a.feed.levels : EV_MAX_LEVELS;
+	uint32_t FL = L < cfg.features.levels ? L : cfg.features.levels;
+	double tau = plan.in.tick_v, lot = plan.in.lot_v;
 
 	/* ---- engine */
 	enum feat_clock clock = cfg.features.clock == CFG_FEAT_CLOCK_RECEIVE ? FEAT_CLOCK_RECV :
 				cfg.features.clock == CFG_FEAT_CLOCK_EXCHANGE ? FEAT_CLOCK_EXCH :
-				fmt == FEED_BINANCE ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH;
+				plan.recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH;
 	feat_params_from_config(&fp, &cfg.features, tau, lot, clock);
-	fp.levels = L;
+	fp.levels = FL;
 	if (feat_params_check(&fp, err, sizeof(err))) {
 		feed_close(&rd);
 		return cli_fail(2, "%s: %s", a.config ? a.config : "features", err);
@@ -299,6 +284,13 @@ int main(int argc, char **argv)
 		code = cli_fail(cli_exit_code(rc), "%s", feed_error(&rd));
 		goto close_out;
 	}
+	if (rows == 0) {
+		code = cli_fail(1, "%s: no book update with both sides in %" PRIu64 " events "
+				"(%" PRIu64 " trades)%s; %s not written", a.input, events, trades,
+				fmt == FEED_NEG ? ": NEG files hold trades only" : "",
+				a.output);
+		goto close_out;
+	}
 	if (out.err || out_flush(&out)) {
 		code = cli_fail(1, "%s: write error: %s", out.name,
 				strerror(out.err));
@@ -320,13 +312,28 @@ int main(int argc, char **argv)
 	}
 
 	/* ---- summary */
-	if (!a.quiet) {
-		const struct feed_stats *st = feed_stats(&rd);
-		double secs = (double)(cli_mono_ns() - t0) / 1e9;
-
-		fprintf(stderr, "%s: %s (%s, L %u, tick %.12g, lot %.12g, %s clock) -> %s\n",
-			cli_prog(), a.input, feed_format_name(fmt), L, tau, lot,
-			clock == FEAT_CLOCK_RECV ? "receive" : "exchange", a.output);
+	const struct feed_stats *st = feed_stats(&rd);
+	double secs = (double)(cli_mono_ns() - t0) / 1e9;
+	if (a.json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:f}",
+			"input", a.input, "format", feed_format_name(fmt), "output", a.output,
+			"instrument", cli_instr_json(&plan.in), "levels", (json_int_t)L,
+			"feature_levels", (json_int_t)FL,
+			"clock", clock == FEAT_CLOCK_RECV ? "receive" : "exchange",
+			"rows", (json_int_t)rows, "book_events", (json_int_t)books,
+			"trade_events", (json_int_t)trades, "bad_rows", (json_int_t)st->skipped,
+			"seconds", secs);
+		if (!o || json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
+			code = cli_fail(1, "cannot write the JSON summary");
+		fputc('\n', stdout);
+		json_decref(o);
+	} else if (!a.quiet) {
+		fprintf(stderr, "%s: %s (%s) -> %s\n", cli_prog(), a.input,
+			feed_format_name(fmt), a.output);
+		fprintf(stderr, "  instrument %s: tick %s, lot %s, %s, point value %.12g; "
+			"L %u read, %u summed, %s clock\n", plan.in.symbol, plan.in.tick,
+			plan.in.lot, plan.in.currency[0] ? plan.in.currency : "currency unknown",
+			plan.in.point_value, L, FL, clock == FEAT_CLOCK_RECV ? "receive" : "exchange");
 		fprintf(stderr, "  rows %" PRIu64 " (book updates %" PRIu64 ", %" PRIu64
 			" with an empty side emit none), trades %" PRIu64 ", %.2f s, %.0f rows/s\n",
 			rows, books, books - rows, trades, secs, secs > 0 ? (double)rows / secs : 0);
@@ -334,9 +341,6 @@ int main(int argc, char **argv)
 			st->skipped ? " (the first ones below; --strict stops at the first)" : "");
 		for (uint32_t i = 0; i < st->n_samples; i++)
 			fprintf(stderr, "    %s\n", st->sample[i]);
-		if (rows == 0)
-			fprintf(stderr, "  note: no book update with both sides in %s%s\n",
-				a.input, fmt == FEED_NEG ? " (NEG files hold trades only)" : "");
 	}
 
 close_out:

@@ -4,13 +4,14 @@
  *
  *   dm-gen --seed N --events N --output FILE [--date YYYY-MM-DD]
  *          [--levels L] [--params FILE] [--truth FILE] [--orders FILE]
- *          [--quiet]
+ *          [-c CONF] [--json] [--quiet]
  *
  * Exit 0 on success, 1 on a runtime failure (cannot write), 2 on bad
  * usage or a bad parameter file.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "libcore/cli.h"
 #include "libcore/calendar.h"
 #include "libcore/config.h"
+#include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
 #include "libcore/journal.h"
@@ -49,8 +51,15 @@ static void usage(FILE *f)
 "                   stationary rates and run counts as JSON ('-' = stdout)\n"
 "  --orders FILE    write the order-flow events as CSV (seq, Hawkes time,\n"
 "                   exch_ns, type, px, qty, done, levels)\n"
-"  --quiet          no progress on stderr\n"
-"  --help           this text\n"
+"  --json           the summary as one JSON object on stdout: output, seed,\n"
+"                   events, book_events, trade_events, instrument {symbol,\n"
+"                   tick, lot, currency, point_value}\n"
+"  -c, --config F   configuration: its instrument (default WIN: tick 5\n"
+"                   points, lot 1 contract, BRL, point value 0.2) and B3\n"
+"                   calendar; the journal header records the instrument\n"
+"  --quiet          no progress and no summary\n"
+"  -h, --help       this text\n"
+"  --version        the release and the journal layout\n"
 "\n"
 "Prints a summary: counts, simulated time, price range, 1-minute return\n"
 "volatility and mean 1-minute volume (the calibration targets).\n",
@@ -214,14 +223,15 @@ int main(int argc, char **argv)
 		{ "params", required_argument, 0, 'p' },
 		{ "truth",  required_argument, 0, 't' },
 		{ "orders", required_argument, 0, 'O' },
-		{ "quiet",  no_argument,       0, 'q' },
-		{ "help",   no_argument,       0, 'h' },
+		{ "json",   no_argument,       0, CLI_O_JSON },
+		CLI_COMMON_LONGOPTS,
 		{ 0, 0, 0, 0 }
 	};
 	const char *output = NULL, *date_s = DEFAULT_DATE, *params_path = NULL;
 	const char *truth_path = NULL, *orders_path = NULL;
 	uint64_t seed = 0, events = 0, levels = 0;
-	int have_seed = 0, have_events = 0, quiet = 0, c, rc;
+	int have_seed = 0, have_events = 0, quiet = 0, json = 0, c, rc;
+	const char *conf = NULL;
 	struct dm_config cfg;
 	struct calendar cal;
 	struct gen_params p;
@@ -238,7 +248,7 @@ int main(int argc, char **argv)
 
 	cli_set_prog("dm-gen");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hc:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_u64(optarg, &seed))
@@ -259,12 +269,13 @@ int main(int argc, char **argv)
 		case 'p': params_path = optarg; break;
 		case 't': truth_path = optarg; break;
 		case 'O': orders_path = optarg; break;
-		case 'q': quiet = 1; break;
+		case CLI_O_QUIET: quiet = 1; break;
+		case CLI_O_JSON: json = 1; break;
+		case 'c': conf = optarg; break;
+		case CLI_O_VERSION: return cli_version();
 		case 'h': usage(stdout); return 0;
 		default:
-			if (optopt)
-				return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -275,7 +286,12 @@ int main(int argc, char **argv)
 	if (cal_date_parse(date_s, strlen(date_s), &date))
 		return cli_usage_error("--date '%s': expected a real date YYYY-MM-DD", date_s);
 
-	config_defaults(&cfg);
+	if (conf) {
+		if (config_load(&cfg, conf, err, sizeof(err)))
+			return cli_fail(2, "-c %s", err);
+	} else {
+		config_defaults(&cfg);
+	}
 	if (cal_init(&cal, &cfg.instrument))
 		return cli_fail(1, "the built-in B3 calendar was refused (a bug)");
 	gen_params_default(&p);
@@ -287,9 +303,20 @@ int main(int argc, char **argv)
 		return cli_fail(2, "%s%s%s", rc == -ENOENT ? "--date: " : "parameters: ",
 				err, params_path && rc != -ENOENT ? " (check --params)" : "");
 
+	/* the synthetic market is the configured instrument's (WIN: 5 points,
+	 * 1 contract, BRL, 0.2 BRL per point per contract) */
+	struct feed_instr gi;
+	feed_instr_from_config(&gi, &cfg.instrument);
 	snprintf(tick, sizeof(tick), "%" PRId64, p.tick_pts);
-	jo.symbol = "WIN";
+	if (strcmp(tick, gi.tick) != 0)
+		return cli_fail(2, "--params: tick %s points differs from the configured "
+				"instrument's %s (%s): the journal would misname its prices",
+				tick, gi.tick, gi.symbol);
+	jo.symbol = gi.symbol;
 	jo.tick_size = tick;
+	jo.lot_size = gi.lot;
+	jo.currency = gi.currency;
+	jo.point_value = gi.point_value;
 	jo.fsync = JOURNAL_FSYNC_NONE;
 	jo.flags = JOURNAL_W_TRUNC;
 	if ((rc = journal_open_write(&w, output, &jo)))
@@ -354,7 +381,17 @@ int main(int argc, char **argv)
 	}
 
 	/* summary */
-	{
+	if (json) {
+		const struct gen_stats *st = gen_stats(&g);
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "output", output,
+			"seed", (json_int_t)seed, "events", (json_int_t)st->events,
+			"book_events", (json_int_t)st->book_events, "trade_events",
+			(json_int_t)st->trades, "instrument", cli_instr_json(&gi));
+		if (!o || json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)))
+			return cli_fail(1, "cannot write the JSON summary");
+		json_decref(o);
+		fputc('\n', stdout);
+	} else if (!quiet) {
 		const struct gen_stats *st = gen_stats(&g);
 		FILE *f = truth_path && !strcmp(truth_path, "-") ? stderr : stdout;
 		double lam[GEN_NTYPES];

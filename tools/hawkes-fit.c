@@ -7,7 +7,8 @@
  *   dm-hawkes-fit --input FILE [--json] [--format F] [--types LIST]
  *                 [--model uni|multi|all] [--beta per-target|shared]
  *                 [--ties merge|keep] [--max-gap SEC] [--starts N]
- *                 [--tick T] [--symbol S]
+ *                 [feed options: --tick T --lot Q --symbol S ...] [-c CONF]
+ *                 [--quiet]
  *
  * Exit 0 on success, 1 on a runtime failure (out of memory, optimizer
  * failure), 2 on bad usage or bad input (unreadable or unknown file,
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "libcore/cli.h"
+#include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/hawkes/fit.h"
@@ -67,10 +69,10 @@ static void usage(FILE *f)
 "  --max-gap SEC    a gap longer than SEC starts a new, independent segment\n"
 "                   (nights, halts); default 1800, 0 = never split\n"
 "  --starts N       optimizer starting points, 1..8 (default %u)\n"
-"  --tick T         feed formats: price units per tick (default 1e-8; prices\n"
-"                   and sizes are not used, any with up to 8 decimals is read)\n"
-"  --symbol S       NEG / Binance: the instrument to read\n"
-"  --help           this text\n"
+"Feed files take the feed options of every tool (prices and sizes are not\n"
+"used here, but a tick or lot that does not fit the data is refused):\n"
+CLI_FEED_HELP
+CLI_COMMON_HELP
 "\n"
 "exit: 0 ok, 1 runtime failure, 2 bad usage or bad input\n",
 		HFIT_DEF_STARTS);
@@ -144,21 +146,32 @@ static int read_journal(struct hseries *s, struct input *in)
 	return 0;
 }
 
-static int read_feed(struct hseries *s, struct input *in, enum feed_format ff,
-		     double tick, const char *symbol)
+/* A feed file, its instrument resolved by the rule every tool shares
+ * (feed_resolve): the same --tick, --lot and defaults as dm-convert. */
+static int read_feed(struct hseries *s, struct input *in, const struct cli_feed_args *fa,
+		     const char *conf, int quiet)
 {
 	static struct feed_reader fr;
-	struct feed_opts fo = { 0 };
+	static struct dm_config cfg;
+	struct feed_instr conf_in;
+	struct feed_want want;
+	struct feed_plan plan;
 	struct event ev;
 	char err[FEED_ERR_LEN];
 	int rc;
 
-	fo.tick = tick;
-	fo.lot = 1e-8; /* sizes are not used either */
-	fo.symbol = symbol;
-	rc = feed_open(&fr, in->path, ff, &fo, err, sizeof(err));
+	if (conf) {
+		if (config_load(&cfg, conf, err, sizeof(err)))
+			return cli_fail(2, "-c %s", err);
+	} else {
+		config_defaults(&cfg);
+	}
+	cli_feed_want(fa, &cfg, &conf_in, &want);
+	if ((rc = feed_resolve(in->path, &want, &plan, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(rc), "--input: %s", err);
+	rc = feed_open(&fr, in->path, plan.fmt, &plan.fo, err, sizeof(err));
 	if (rc)
-		return cli_fail(rc == -ENOMEM ? 1 : 2, "--input: %s", err);
+		return cli_fail(cli_exit_code(rc), "--input: %s", err);
 	in->format = feed_format_name(feed_format_of(&fr));
 	while ((rc = feed_next(&fr, &ev)) == 1) {
 		in->records++;
@@ -177,7 +190,7 @@ static int read_feed(struct hseries *s, struct input *in, enum feed_format ff,
 	{
 		const struct feed_stats *st = feed_stats(&fr);
 		in->skipped = st->skipped;
-		if (st->skipped)
+		if (st->skipped && !quiet)
 			fprintf(stderr, "dm-hawkes-fit: %s: %" PRIu64 " bad rows skipped, "
 				"first: %s\n", in->path, st->skipped,
 				st->n_samples ? st->sample[0] : "?");
@@ -375,40 +388,35 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "input",   required_argument, 0, 'i' },
 		{ "json",    no_argument,       0, 'j' },
-		{ "format",  required_argument, 0, 'f' },
 		{ "types",   required_argument, 0, 'T' },
 		{ "model",   required_argument, 0, 'm' },
 		{ "beta",    required_argument, 0, 'b' },
 		{ "ties",    required_argument, 0, 't' },
 		{ "max-gap", required_argument, 0, 'g' },
 		{ "starts",  required_argument, 0, 's' },
-		{ "tick",    required_argument, 0, 'k' },
-		{ "symbol",  required_argument, 0, 'y' },
-		{ "help",    no_argument,       0, 'h' },
+		CLI_FEED_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ 0, 0, 0, 0 }
 	};
 	static char types_buf[512] = DEFAULT_TYPES;
 	static char *trade_names[2] = { "buy", "sell" };
 	struct input in = { 0 };
 	enum in_format fmt = IN_AUTO;
-	enum feed_format ff = FEED_AUTO;
 	enum model_sel sel = MODEL_ALL;
 	struct hfit_opts fo = { 0 };
 	struct hseries s;
 	struct model *models = NULL;
 	uint32_t n_models = 0, ties = HSERIES_TIES_MERGE, types_given = 0;
-	double max_gap = HSERIES_DEF_MAX_GAP, tick = 1e-8, t0;
-	const char *symbol = NULL;
+	double max_gap = HSERIES_DEF_MAX_GAP, t0;
+	struct cli_feed_args fa = { 0 };
+	const char *conf = NULL;
 	char err[512];
-	int json = 0, c, rc, code = 0;
+	int json = 0, quiet = 0, c, rc, code = 0;
 
 	cli_set_prog("dm-hawkes-fit");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': in.path = optarg; break;
-		case 'j': json = 1; break;
-		case 'f':
+	while ((c = getopt_long(argc, argv, ":hc:", opts, NULL)) != -1) {
+		if (c == CLI_O_FORMAT) {
 			if (!strcmp(optarg, "auto"))
 				fmt = IN_AUTO;
 			else if (!strcmp(optarg, "journal"))
@@ -421,9 +429,20 @@ int main(int argc, char **argv)
 					return cli_usage_error("--format '%s': expected auto, journal, "
 							       "orders, lobster, mt5, neg or binance", optarg);
 				fmt = IN_FEED;
-				ff = (enum feed_format)v;
+				fa.format = v;
 			}
-			break;
+			continue;
+		}
+		if ((rc = cli_feed_option(c, optarg, &fa)) == 1)
+			continue;
+		if (rc)
+			return rc;
+		switch (c) {
+		case 'i': in.path = optarg; break;
+		case 'j': json = 1; break;
+		case 'c': conf = optarg; break;
+		case CLI_O_QUIET: quiet = 1; break;
+		case CLI_O_VERSION: return cli_version();
 		case 'T':
 			if (strlen(optarg) >= sizeof(types_buf))
 				return cli_usage_error("--types: list too long");
@@ -459,16 +478,9 @@ int main(int argc, char **argv)
 			fo.starts = (uint32_t)v;
 			break;
 		}
-		case 'k':
-			if (cli_parse_pos_double(optarg, &tick))
-				return cli_usage_error("--tick '%s': expected a positive number", optarg);
-			break;
-		case 'y': symbol = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			if (optopt)
-				return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -517,7 +529,7 @@ int main(int argc, char **argv)
 		if ((rc = read_journal(&s, &in)))
 			return rc;
 	} else {
-		if ((rc = read_feed(&s, &in, ff, tick, symbol)))
+		if ((rc = read_feed(&s, &in, &fa, conf, quiet)))
 			return rc;
 	}
 	for (uint32_t i = 0; i < in.n_types; i++)
@@ -531,7 +543,7 @@ int main(int argc, char **argv)
 					HFIT_MIN_EVENTS);
 			goto free_series;
 		}
-	if (!json)
+	if (!json && !quiet)
 		fprintf(stderr, "dm-hawkes-fit: read %s in %.2f s\n", in.path, cli_mono_s() - t0);
 
 	/* models: univariate per type, then the joint one */
@@ -579,7 +591,7 @@ int main(int argc, char **argv)
 					strerror(-rc));
 			goto free_models;
 		}
-		if (!json)
+		if (!json && !quiet)
 			fprintf(stderr, "dm-hawkes-fit: %s fit %u/%u done in %.2f s\n",
 				m->kind, k + 1, n_models, m->secs);
 	}

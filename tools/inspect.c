@@ -3,20 +3,17 @@
  * events, time span, book depth, spreads, sizes, volume by aggressor and
  * the anomalies found (docs/replay.md).
  *
- *   dm-inspect FILE [--format auto|lobster|mt5|neg|binance|journal]
- *              [--levels L] [--tick T] [--lot Q] [-c CONF] [--symbol S]
- *              [--utc-offset MIN] [--json] [--strict] [--progress]
+ *   dm-inspect FILE [feed options] [-c CONF] [--json] [--progress] [--quiet]
+ *   dm-inspect --list-symbols FILE [--json]
  *
  * Memory is bounded whatever the input: the feed reader's buffers, one
  * struct book and fixed-bin histograms (libcore/hist.h) for the spread
  * and size distributions, never an array of values.  Quantiles come from
  * the histograms: exact below 64, within 1/32 above.
  *
- * Units.  T is the tick in the price unit dm-features uses: LOBSTER
- * dollars (the file's integers / 10000), every other format its own
- * price unit.  Defaults as dm-features: LOBSTER 0.01, MT5 the configured
- * instrument tick (WIN 5), NEG 0.01, Binance 0.1 for a USD-M capture
- * (its diffs carry "pu") else 0.01, a journal the tick in its header.
+ * Units.  --tick and --lot are in the instrument's own units, resolved by
+ * the rule every tool shares (feed_resolve, libcore/feed/feed.h); the
+ * report prints prices in those units, spreads in ticks, sizes in lots.
  *
  * Exit 0 on success (bad rows skipped are counted in the report), 1 on a
  * runtime failure (read error, out of memory), 2 on bad usage or bad
@@ -50,37 +47,29 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: dm-inspect FILE [options]\n"
+"       dm-inspect --list-symbols FILE [--json]\n"
 "\n"
-"Reads a market-data file once, in bounded memory, and reports its events\n"
-"(book updates, trades), time span, levels seen per side, spread and size\n"
-"statistics, volume by aggressor and the anomalies found.\n"
+"Reads a market-data file once, in bounded memory, and reports its\n"
+"instrument (symbol, tick, lot, currency, point value in the instrument's\n"
+"own units), events (book updates, trades), time span, prices, levels seen\n"
+"per side, spread and size statistics, volume by aggressor and the\n"
+"anomalies found.  Spreads are counted in ticks, sizes in lots.\n"
 "\n"
 "  FILE              either file of a LOBSTER pair (*_message_N.csv /\n"
 "                    *_orderbook_N.csv), a MetaTrader 5 tick export, a B3\n"
 "                    NEG_* trade file, a Binance websocket capture, or a\n"
 "                    DreamMaker journal; *.gz is read through gzip -dc\n"
-"  --format F        auto (default: by name, magic or first line), lobster,\n"
-"                    mt5, neg, binance, journal\n"
-"  --levels L        book levels per side looked at, 1..%u (default %u)\n"
-"  --tick T          tick size: LOBSTER dollars (default 0.01); MT5 points\n"
-"                    (default: the configured instrument's, WIN 5); NEG 0.01;\n"
-"                    Binance 0.01 spot, 0.1 USD-M (found from the data); a\n"
-"                    journal its header's.  Spreads are counted in ticks\n"
-"  --lot Q           size units per lot (default 1; Binance 0.00000001)\n"
-"  -c CONF           take the instrument's tick and UTC offset from CONF\n"
-"  --symbol S        NEG: the instrument to keep (default the first in the\n"
-"                    file); Binance: keep messages whose \"s\" is S\n"
-"  --utc-offset MIN  MT5 and NEG times are local = UTC + MIN minutes\n"
-"                    (default 0, or the instrument's with -c)\n"
+"  --list-symbols    list the symbols of a multi-symbol file instead (NEG:\n"
+"                    symbol, rows, trades; Binance: the \"s\" values)\n"
+CLI_FEED_HELP
 "  --json            one JSON object on stdout instead of the text report\n"
-"  --strict          stop at the first bad row: exit 2 naming file:line\n"
-"                    (default: skip bad rows, count them, show samples)\n"
 "  --progress        a progress line on stderr every second even when\n"
 "                    stderr is not a terminal (on a terminal: always)\n"
-"  --help            this text\n"
+CLI_COMMON_HELP
+"                    (dm-inspect: --quiet hides the progress line; the\n"
+"                    report is its output)\n"
 "\n"
-"Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n",
-		EV_MAX_LEVELS, EV_MAX_LEVELS);
+"Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n");
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -100,6 +89,8 @@ struct insp {
 	uint64_t gap_books;                /* FEED_BOOK_F_GAP */
 	uint64_t vol[3], n_agg[3];         /* [0] buy, [1] sell, [2] unknown */
 	uint64_t hidden, cancelled;
+	int64_t  px_min, px_max;           /* best bid / ask and trade prices, ticks */
+	int64_t  first_mid2;               /* bid + ask of the first two-sided book */
 	struct book book;                  /* counts crossed, negative, out of order */
 	struct hist spread;                /* ticks, uncrossed two-sided books */
 	struct hist top[2];                /* best level sizes per side */
@@ -112,11 +103,22 @@ static void insp_init(struct insp *s, uint32_t levels)
 	s->t_first = INT64_MAX;
 	s->t_last = INT64_MIN;
 	s->last_trade_ns = INT64_MIN;
+	s->px_min = INT64_MAX;
+	s->px_max = INT64_MIN;
+	s->first_mid2 = INT64_MIN;
 	book_init(&s->book, levels);
 	hist_init(&s->spread);
 	hist_init(&s->top[0]);
 	hist_init(&s->top[1]);
 	hist_init(&s->trade_qty);
+}
+
+static void px_seen(struct insp *s, int64_t px)
+{
+	if (px < s->px_min)
+		s->px_min = px;
+	if (px > s->px_max)
+		s->px_max = px;
 }
 
 static void insp_book(struct insp *s, const struct event *ev)
@@ -146,6 +148,10 @@ static void insp_book(struct insp *s, const struct event *ev)
 		return;
 	}
 	s->two_sided++;
+	if (s->first_mid2 == INT64_MIN)
+		s->first_mid2 = b->ask[0].px + b->bid[0].px;
+	px_seen(s, b->bid[0].px);
+	px_seen(s, b->ask[0].px);
 	int64_t sp = b->ask[0].px - b->bid[0].px;
 	if (sp <= 0) {
 		s->crossed++;
@@ -160,6 +166,7 @@ static void insp_trade(struct insp *s, const struct event *ev)
 	const struct ev_trade *t = &ev->trade;
 
 	s->trades++;
+	px_seen(s, t->px);
 	if (ev->exch_ns < s->last_trade_ns)
 		s->trade_ooo++;
 	s->last_trade_ns = ev->exch_ns;
@@ -197,6 +204,7 @@ struct run {
 	enum feed_format fmt;
 	uint32_t levels;
 	double tick, lot;
+	const struct feed_plan *plan;
 	const struct feed_stats *st;
 	double secs;           /* wall time of the pass */
 };
@@ -236,13 +244,44 @@ static void side_dist(const struct insp *s, int side, uint32_t L)
 		printf("-");
 }
 
+/* ticks / div (div 1, or 2 for a mid given as bid + ask) in the
+ * instrument's units, exactly: "585.635". */
+static void px_text(const struct run *u, int64_t ticks, int div, char *buf, size_t len)
+{
+	int64_t t, v;
+	int w = 9;
+
+	/* in units of 10^-9: the tick's 10^-8 units x 10, halved */
+	if (feed_dec_parse(u->plan->in.tick, &t) || ticks < 0 ||
+	    __builtin_mul_overflow(ticks, t * 10 / div, &v)) {
+		snprintf(buf, len, "%.10g", (double)ticks * u->tick / div);
+		return;
+	}
+	int64_t ip = v / 1000000000, fp = v % 1000000000;
+	if (!fp) {
+		snprintf(buf, len, "%" PRId64, ip);
+		return;
+	}
+	while (fp % 10 == 0) {
+		fp /= 10;
+		w--;
+	}
+	snprintf(buf, len, "%" PRId64 ".%0*" PRId64, ip, w, fp);
+}
+
 static void report_text(const struct run *u, const struct insp *s)
 {
 	const struct feed_stats *st = u->st;
 	char a[48], b[48];
 
-	printf("%s (%s, L %u, tick %.12g, lot %.12g)\n", u->file,
-	       feed_format_name(u->fmt), u->levels, u->tick, u->lot);
+	const struct feed_instr *ins = &u->plan->in;
+	char p0[32], p1[32], pm[32];
+
+	printf("%s (%s, L %u)\n", u->file, feed_format_name(u->fmt), u->levels);
+	printf("  instrument    %s: tick %s (%s), lot %s (%s), %s, point value %.12g\n",
+	       ins->symbol[0] ? ins->symbol : "(no symbol)", ins->tick, u->plan->tick_from,
+	       ins->lot, u->plan->lot_from, ins->currency[0] ? ins->currency :
+	       "currency unknown", ins->point_value);
 	printf("  events        %" PRIu64 " = %" PRIu64 " book updates + %" PRIu64
 	       " trades\n", s->events, s->books, s->trades);
 	printf("  rows          %" PRIu64 " read, %" PRIu64 " skipped as bad, %" PRIu64
@@ -254,7 +293,19 @@ static void report_text(const struct run *u, const struct insp *s)
 		printf("  time          %s .. %s (%.9f s)\n", a, b,
 		       (double)(s->t_last - s->t_first) / 1e9);
 	} else {
-		printf("  time          - (no events)\n");
+		printf("  time          - (no events)%s\n", st->other_symbol ? ": every row is "
+		       "of another symbol; dm-inspect --list-symbols FILE lists them" : "");
+	}
+	if (s->px_min <= s->px_max) {
+		px_text(u, s->px_min, 1, p0, sizeof(p0));
+		px_text(u, s->px_max, 1, p1, sizeof(p1));
+		printf("  prices        %s .. %s %s (best bid, best ask and trades)", p0, p1,
+		       ins->currency);
+		if (s->first_mid2 != INT64_MIN) {
+			px_text(u, s->first_mid2, 2, pm, sizeof(pm));
+			printf("; first mid %s", pm);
+		}
+		printf("\n");
 	}
 	printf("  levels bid    max %u; by count ", s->lv_max[BOOK_BID]);
 	side_dist(s, BOOK_BID, u->levels);
@@ -387,6 +438,15 @@ static int report_json(const struct run *u, const struct insp *s)
 		"bad_rows", j_u64(st->skipped));
 	if (!root)
 		return -1;
+	json_object_set_new(root, "instrument", cli_instr_json(&u->plan->in));
+	if (s->px_min <= s->px_max) {
+		char p0[32], p1[32];
+		px_text(u, s->px_min, 1, p0, sizeof(p0));
+		px_text(u, s->px_max, 1, p1, sizeof(p1));
+		json_object_set_new(root, "prices", json_pack("{s:s, s:s}", "min", p0, "max", p1));
+	} else {
+		json_object_set_new(root, "prices", json_null());
+	}
 	int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
@@ -396,61 +456,47 @@ static int report_json(const struct run *u, const struct insp *s)
 /* ------------------------------------------------------------ main */
 
 struct args {
-	const char *input, *config, *symbol;
+	const char *input, *config;
 	struct cli_feed_args feed;
-	long utc_min;
-	int have_utc, json, strict, progress;
+	int json, progress, quiet, list;
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "levels", required_argument, NULL, 'L' },
-		{ "tick", required_argument, NULL, 't' },
-		{ "lot", required_argument, NULL, 'q' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "symbol", required_argument, NULL, 's' },
-		{ "utc-offset", required_argument, NULL, 'u' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, CLI_O_JSON },
 		{ "progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "list-symbols", no_argument, NULL, 'l' },
+		CLI_FEED_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
+		if ((rc = cli_feed_option(c, optarg, &a->feed)) == 1)
+			continue;
+		if (rc)
+			return rc;
 		switch (c) {
-		case 'f': case 'L': case 't': case 'q':
-			if (cli_feed_option(c, optarg, EV_MAX_LEVELS, &a->feed))
-				return 2;
-			break;
 		case 'c':
 			a->config = optarg;
 			break;
-		case 's':
-			if (!*optarg || strlen(optarg) >= FEED_SYMBOL_MAX)
-				return cli_usage_error("--symbol '%s': expected 1..%u characters",
-						       optarg, FEED_SYMBOL_MAX - 1);
-			a->symbol = optarg;
-			break;
-		case 'u':
-			if (cli_parse_long(optarg, -720, 840, &a->utc_min))
-				return cli_usage_error("--utc-offset '%s': expected minutes -720..840 "
-						       "(Sao Paulo -180)", optarg);
-			a->have_utc = 1;
-			break;
-		case 'j':
+		case CLI_O_JSON:
 			a->json = 1;
-			break;
-		case 'S':
-			a->strict = 1;
 			break;
 		case 'P':
 			a->progress = 1;
 			break;
+		case 'l':
+			a->list = 1;
+			break;
+		case CLI_O_QUIET:
+			a->quiet = 1;
+			break;
+		case CLI_O_VERSION:
+			exit(cli_version());
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -464,6 +510,47 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s' (one FILE at a time)", argv[optind]);
 	return 0;
+}
+
+#define LIST_MAX 65536u /* symbols --list-symbols keeps */
+
+/* --list-symbols: the symbols of a NEG or Binance file. */
+static int list_symbols(const struct args *a)
+{
+	struct feed_opts fo = { .tick = 1 };
+	char err[FEED_ERR_LEN];
+	int fmt = a->feed.format, n;
+
+	if (fmt == FEED_AUTO && (fmt = feed_detect(a->input, &fo, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(fmt), "%s", err);
+	struct feed_symbol *v = malloc(LIST_MAX * sizeof(*v));
+	if (!v)
+		return cli_fail(1, "out of memory");
+	if ((n = feed_list_symbols(a->input, (enum feed_format)fmt, v, LIST_MAX, err,
+				   sizeof(err))) < 0) {
+		free(v);
+		return cli_fail(cli_exit_code(n), "%s", err);
+	}
+	if (a->json) {
+		json_t *arr = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "symbol", v[i].name,
+				"rows", (json_int_t)v[i].rows, "trades", (json_int_t)v[i].trades));
+		json_t *o = json_pack("{s:s, s:s, s:o}", "file", a->input, "format",
+				      feed_format_name((enum feed_format)fmt), "symbols", arr);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		printf("%s (%s): %d symbols, in order of appearance\n", a->input,
+		       feed_format_name((enum feed_format)fmt), n);
+		printf("%-20s %12s %12s\n", "symbol", "rows", "trades");
+		for (int i = 0; i < n; i++)
+			printf("%-20s %12" PRIu64 " %12" PRIu64 "\n", v[i].name, v[i].rows,
+			       v[i].trades);
+	}
+	free(v);
+	return fflush(stdout) || ferror(stdout) ? cli_fail(1, "writing the list") : 0;
 }
 
 /* Size of a plain (not gzip) regular file whose bytes the reader counts
@@ -485,11 +572,13 @@ static uint64_t plain_size(const char *path, enum feed_format fmt)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .feed.format = FEED_AUTO, .feed.levels = EV_MAX_LEVELS };
+	struct args a = { .feed.format = FEED_AUTO };
 	static struct dm_config cfg;
 	static struct feed_reader rd;
 	static struct insp s;
-	struct feed_opts fo;
+	struct feed_instr conf_in;
+	struct feed_want want;
+	static struct feed_plan plan;
 	char err[FEED_ERR_LEN + 64];
 	enum feed_format fmt;
 	int rc, code = 0;
@@ -497,6 +586,8 @@ int main(int argc, char **argv)
 	cli_set_prog("dm-inspect");
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
+	if (a.list)
+		return list_symbols(&a);
 	if (a.config) {
 		if (config_load(&cfg, a.config, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
@@ -504,39 +595,21 @@ int main(int argc, char **argv)
 		config_defaults(&cfg);
 	}
 
-	/* ---- format, then the tick and lot it implies */
-	memset(&fo, 0, sizeof(fo));
-	fo.levels = a.feed.levels;
-	fo.tick = 1;                        /* provisional: the format decides */
-	fo.symbol = a.symbol;
-	fo.utc_offset_s = (int32_t)((a.have_utc ? a.utc_min :
-				     a.config ? cfg.instrument.utc_offset_min : 0) * 60);
-	fmt = (enum feed_format)a.feed.format;
-	if (fmt == FEED_AUTO) {
-		rc = feed_detect(a.input, &fo, err, sizeof(err));
-		if (rc < 0)
-			return cli_fail(cli_exit_code(rc), "%s", err);
-		fmt = (enum feed_format)rc;
-	}
-	double cfg_tick = (double)cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	double tau = a.feed.tick, lot = a.feed.lot ? a.feed.lot : fmt == FEED_BINANCE ? 1e-8 : 1.0;
-	if (!tau)
-		tau = feed_default_tick(a.input, fmt);
-	if (!tau)       /* a journal without a tick reports 1 */
-		tau = fmt == FEED_JOURNAL ? 1 : cfg_tick;
-	/* a journal is in ticks already: its tick is only reported */
-	fo.tick = fmt == FEED_JOURNAL ? 1 : feed_file_tick(fmt, tau);
-	fo.lot = lot;
-	fo.strict = a.strict;
-	rc = feed_open(&rd, a.input, fmt, &fo, err, sizeof(err));
+	/* ---- the instrument and its units (feed_resolve: every tool's rule) */
+	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(rc), "%s", err);
+	fmt = plan.fmt;
+	uint32_t L = a.feed.levels ? a.feed.levels : EV_MAX_LEVELS;
+	rc = feed_open(&rd, a.input, fmt, &plan.fo, err, sizeof(err));
 	if (rc)
 		return cli_fail(cli_exit_code(rc), "%s", err);
 
 	/* ---- the pass */
-	insp_init(&s, a.feed.levels);
+	insp_init(&s, L);
 	const struct feed_stats *st = feed_stats(&rd);
 	uint64_t size = plain_size(a.input, fmt);
-	int tty = isatty(2), show = tty || a.progress;
+	int tty = isatty(2), show = !a.quiet && (tty || a.progress);
 	int64_t t0 = cli_mono_ns(), last = t0;
 	struct event ev;
 
@@ -561,14 +634,14 @@ int main(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {
 		code = cli_fail(cli_exit_code(rc), "%s%s", feed_error(&rd),
-				a.strict && rc == -DM_ECORRUPT ? " (--strict: stopped at the "
+				a.feed.strict && rc == -DM_ECORRUPT ? " (--strict: stopped at the "
 				"first bad row)" : "");
 		goto close;
 	}
 
 	struct run u = {
-		.file = a.input, .fmt = fmt, .levels = a.feed.levels, .tick = tau,
-		.lot = lot, .st = st, .secs = (double)(cli_mono_ns() - t0) / 1e9,
+		.file = a.input, .fmt = fmt, .levels = L, .tick = plan.in.tick_v,
+		.lot = plan.in.lot_v, .plan = &plan, .st = st, .secs = (double)(cli_mono_ns() - t0) / 1e9,
 	};
 	if (a.json) {
 		if (report_json(&u, &s))

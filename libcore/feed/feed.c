@@ -799,6 +799,11 @@ static enum feed_format detect_by_name(const char *path)
 	return FEED_AUTO;
 }
 
+enum feed_format feed_detect_name(const char *path)
+{
+	return detect_by_name(path);
+}
+
 static enum feed_format detect_by_line(const char *l, size_t n)
 {
 	size_t i = 0;
@@ -932,8 +937,9 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
 		}
 		if (fmt == FEED_AUTO) {
 			snprintf(err, errlen, "%s: cannot tell the format from the file "
-				 "name or the first line; give it explicitly (lobster, "
-				 "mt5, neg, binance, journal)", path);
+				 "name or the first line; give --format (lobster, mt5, neg, "
+				 "binance, journal) if it is one of these; other data (order "
+				 "files such as B3 OFER, OHLCV bars) has no reader", path);
 			rc = -DM_ECONFIG;
 			goto close_src;
 		}

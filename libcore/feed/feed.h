@@ -299,19 +299,105 @@ const char *feed_format_name(enum feed_format fmt);
 /* The format named s (the names above), or -1. */
 int feed_format_parse(const char *s);
 
-/* ------------------------------------------------------------ defaults
- * For the tools, at start-up (libcore/feed/tick.c): they read the file. */
+/* ------------------------------------------------------------ instrument
+ * For the tools, at start-up (libcore/feed/tick.c): what a file holds, in
+ * the instrument's own units (docs/instrument.md, "Units").
+ *
+ * --tick and --lot are always in the instrument's units: LOBSTER dollars
+ * and shares, Binance the quote currency and the base asset, WIN index
+ * points and contracts.  feed_resolve turns them (or the defaults) into
+ * the readers' file units (feed_opts.tick: LOBSTER x10000) and checks
+ * them against a sample of the file's prices and sizes. */
+
+#define FEED_DEC_MAX     8u      /* decimals of a tick or lot, at most */
+#define FEED_SAMPLE_EVENTS 4096u /* events feed_resolve looks at */
+#define FEED_FIT_MAX_OFF 0.5     /* share of sampled prices (sizes) off a
+				  * tick's (lot's) grid above which it does
+				  * not fit the data */
+
+/* An instrument in its own units: what a journal header records. */
+struct feed_instr {
+	char   symbol[JOURNAL_SYMBOL_MAX];  /* "AAPL", "BTCUSDT", "WIN" */
+	char   tick[JOURNAL_TICK_MAX];      /* decimal text: "0.01", "5" */
+	char   lot[JOURNAL_LOT_MAX];        /* decimal text: "1", "0.00001" */
+	char   currency[JOURNAL_CCY_MAX];   /* of prices and P&L: "USD"; ""
+					     * = not known */
+	double tick_v, lot_v;               /* tick and lot as numbers */
+	double point_value;                 /* currency per 1.0 price unit per
+					     * lot; 0 = not known */
+};
+
+/* What the user asked for; zero / NULL members are "not given". */
+struct feed_want {
+	enum feed_format fmt;       /* FEED_AUTO: detect */
+	const char *tick, *lot;     /* decimal text, the instrument's units */
+	const char *symbol;         /* NEG / Binance: select; every format:
+				     * the instrument's name */
+	uint32_t levels;            /* book levels per side; 0 = EV_MAX_LEVELS */
+	int      have_utc;          /* utc_offset_min given */
+	int32_t  utc_offset_min;
+	int      strict;
+	const struct feed_instr *conf; /* the configured instrument: MT5 and
+				     * NEG take it (and a journal without
+				     * an instrument of its own, when the
+				     * symbols agree); NULL = WIN defaults */
+	int32_t  conf_utc_offset_min; /* its local time (MT5, NEG default) */
+};
+
+/* What feed_resolve found. */
+struct feed_plan {
+	enum feed_format fmt;       /* never FEED_AUTO */
+	struct feed_instr in;       /* the instrument */
+	struct feed_opts fo;        /* ready for feed_open(path, fmt, &fo) */
+	const char *tick_from;      /* where in.tick came from: "--tick", "the
+				     * file", "the journal header", "the
+				     * configuration", "LOBSTER" */
+	const char *lot_from;       /* the same for in.lot */
+	uint64_t n_px, n_qty;       /* prices and sizes sampled */
+	char grid_px[24];           /* largest tick every sampled price lies
+				     * on (their gcd), text; "" none sampled */
+	char grid_qty[24];          /* the same for sizes */
+	int  recv_clock;            /* the data is timed by receive time
+				     * (Binance; a journal converted from it) */
+	char from_txt[2][64];       /* storage tick_from / lot_from may use */
+};
 
 /*
- * The tick size the file at path implies in the price unit the tools show
- * (LOBSTER dollars, every other format its own unit), or 0 when the file
- * says nothing and the configured instrument's tick applies: LOBSTER and
- * NEG 0.01; Binance 0.1 for a USD-M capture (its diffs carry "pu" in the
- * first 256 KiB, read through gzip -dc when compressed), else 0.01; a
- * journal the tick in its header (0 when none); MT5 0.  Blocks on reads;
- * allocates and frees a 256 KiB buffer; may run a gzip child.
+ * The format, instrument and reader options of the file at path for the
+ * request *w, implemented once for every tool that reads market data:
+ *   LOBSTER  symbol from the file name (AAPL_...), tick 0.01 USD, lot 1
+ *            share, USD, point value = lot;
+ *   Binance  symbol from the "s" field, tick and lot the largest powers of
+ *            ten the sampled prices and sizes lie on, currency the quote
+ *            asset (BTCUSDT: USDT), point value = lot;
+ *   MT5, NEG the configured instrument (w->conf; WIN: 5, 1, BRL, 0.2), NEG
+ *            symbol the file's first (or w->symbol); point value the
+ *            configuration's when the symbol starts with the configured
+ *            one, else 1 (stocks, options: currency per price unit);
+ *   journal  its header (a tick or lot given must equal it).
+ * w->tick / w->lot replace the defaults.  The tick and lot are checked on
+ * the first FEED_SAMPLE_EVENTS events: more than FEED_FIT_MAX_OFF of the
+ * prices (sizes) off the grid is -EDOM with a message naming the tick
+ * (lot) that fits.  Returns 0, or a negative error with one line in err:
+ * -EINVAL (a malformed tick, lot or symbol), -EDOM (does not fit), or
+ * feed_open's errors.  Opens and reads the file (gzip child); allocates;
+ * start-up code only.
  */
-double feed_default_tick(const char *path, enum feed_format fmt);
+int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *p,
+		 char *err, size_t errlen);
+
+/* The configured instrument (cfg: struct cfg_instrument of
+ * libcore/config.h) as a feed_instr: its symbol, tick, lot 1, currency
+ * BRL, point value.  Pure. */
+struct cfg_instrument;
+void feed_instr_from_config(struct feed_instr *in, const struct cfg_instrument *cfg);
+
+/* An exact decimal of at most FEED_DEC_MAX decimals, > 0, as an integer
+ * count of 10^-FEED_DEC_MAX: "0.01" -> 1000000.  0 or -EINVAL. */
+int feed_dec_parse(const char *s, int64_t *out);
+
+/* The shortest decimal text of v x 10^-FEED_DEC_MAX: 1000000 -> "0.01". */
+void feed_dec_text(int64_t v, char *buf, size_t len);
 
 /* feed_opts.tick for a tick in the shown price unit: LOBSTER files count
  * dollars x 10000; rounded to 12 decimals, as the readers take exact
@@ -322,5 +408,27 @@ double feed_file_tick(enum feed_format fmt, double tick);
  * > 0), or feed_open's negative error with its message in err.  Opens
  * and closes a reader. */
 int feed_detect(const char *path, const struct feed_opts *o, char *err, size_t errlen);
+
+/* The format a file name alone tells (LOBSTER "_message_N" /
+ * "_orderbook_N", NEG "NEG_"), FEED_AUTO when it tells none.  Touches no
+ * file: for pipes, which cannot be read twice. */
+enum feed_format feed_detect_name(const char *path);
+
+/* One symbol of a multi-symbol file (feed_list_symbols). */
+struct feed_symbol {
+	char     name[FEED_SYMBOL_MAX];
+	uint64_t rows;     /* data rows (NEG) or messages (Binance) naming it */
+	uint64_t trades;   /* of which trades (NEG: not cancelled) */
+};
+
+/*
+ * The symbols of a NEG file (its instrument column) or a Binance capture
+ * (the "s" fields), in order of first appearance, into out[0..cap); the
+ * count found (may exceed cap: the rest are not stored), or a negative
+ * error with one line in err (-EINVAL for another format).  Reads the
+ * whole file (gzip child); start-up code.
+ */
+int feed_list_symbols(const char *path, enum feed_format fmt, struct feed_symbol *out,
+		      uint32_t cap, char *err, size_t errlen);
 
 #endif /* DM_LIBCORE_FEED_FEED_H */

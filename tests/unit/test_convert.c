@@ -211,6 +211,25 @@ static size_t t_same_events(const char *src, enum feed_format fmt,
 	return n;
 }
 
+/* The first book of the LOBSTER sample, as its orderbook file's first row
+ * reads (ask 5859400 x 200, bid 5853300 x 18 in dollars x 10000), at tick
+ * $0.01: 58594 and 58533 ticks, a spread of 61 ticks, mid $585.635. */
+static void t_assert_first_lobster_book(const struct event *ev)
+{
+	FILE *f = fopen(LOB_DIR "/AAPL_2012-06-21_34200000_57600000_orderbook_10.csv", "r");
+	long ask, askq, bid, bidq;
+	cr_assert(f);
+	cr_assert_eq(fscanf(f, "%ld,%ld,%ld,%ld", &ask, &askq, &bid, &bidq), 4);
+	fclose(f);
+	cr_assert_eq(ev->book.ask[0].px * 100, ask, "ask %lld ticks", (long long)ev->book.ask[0].px);
+	cr_assert_eq(ev->book.bid[0].px * 100, bid, "bid %lld ticks", (long long)ev->book.bid[0].px);
+	cr_assert_eq(ev->book.ask[0].qty, askq);
+	cr_assert_eq(ev->book.bid[0].qty, bidq);
+	cr_assert_lt(ev->book.ask[0].px - ev->book.bid[0].px, 100, "spread in ticks of $0.01");
+	cr_assert_float_eq((ev->book.ask[0].px + ev->book.bid[0].px) * 0.01 / 2,
+			   (ask + bid) / 20000.0, 1e-9, "mid in dollars");
+}
+
 /* ------------------------------------------------------------ MT5 fixtures */
 
 #define MT5_HDR "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>\n"
@@ -238,20 +257,33 @@ Test(convert, lobster_sample_round_trip)
 		return;
 	struct t_run r;
 	const char *out = t_tmp_path("aapl.jrnl");
-	const char *args[] = { "--input", LOB_MSG, "--format", "lobster", "--tick", "100",
-			       "--levels", "10", "--output", out, "--quiet", NULL };
+	/* --tick in the instrument's units: dollars */
+	const char *args[] = { "--input", LOB_MSG, "--format", "lobster", "--tick", "0.01",
+			       "--levels", "10", "--output", out, NULL };
 	t_convert(&r, args);
 	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, t_slurp(r.err));
 	cr_assert(strstr(t_slurp(r.out), "999 read, 0 skipped"), "%s", t_slurp(r.out));
 	cr_assert(strstr(t_slurp(r.out), "1158 = 999 book + 159 trades"), "%s", t_slurp(r.out));
 
+	/* the reader's own unit: LOBSTER files count dollars x 10000 */
 	struct feed_opts o = { .tick = 100, .levels = 10 };
 	cr_assert_eq(t_same_events(LOB_MSG, FEED_LOBSTER, &o, out), 1158);
 
-	/* the header: symbol empty (none given), tick as given */
+	/* the header: the full instrument, from the file name and LOBSTER's units */
 	struct journal_reader jr;
 	cr_assert_eq(journal_open_read(&jr, out, 0), 0);
-	cr_assert_str_eq(jr.hdr.tick_size, "100");
+	cr_assert_str_eq(jr.hdr.symbol, "AAPL");
+	cr_assert_str_eq(jr.hdr.tick_size, "0.01");
+	cr_assert_str_eq(jr.hdr.lot_size, "1");
+	cr_assert_str_eq(jr.hdr.currency, "USD");
+	cr_assert(jr.hdr.flags & JOURNAL_HDR_F_INSTR);
+	cr_assert_float_eq(jr.hdr.point_value, 1.0, 1e-12);
+	/* the first book as the orderbook file's first row has it: ask
+	 * 5859400 and bid 5853300 file units = $585.94 / $585.33, 61 ticks */
+	struct event ev;
+	cr_assert_eq(journal_next_event(&jr, &ev), 1);
+	cr_assert_eq(ev.kind, EV_BOOK);
+	t_assert_first_lobster_book(&ev);
 	journal_reader_close(&jr);
 
 	/* journal -> journal keeps every record, header symbol and tick */
@@ -263,7 +295,8 @@ Test(convert, lobster_sample_round_trip)
 	cr_assert_eq(t_same_events(out, FEED_JOURNAL, &o, out2), 1158);
 	cr_assert_eq(journal_open_read(&jr, out2, 0), 0);
 	cr_assert_str_eq(jr.hdr.symbol, "AAPL");
-	cr_assert_str_eq(jr.hdr.tick_size, "100");
+	cr_assert_str_eq(jr.hdr.tick_size, "0.01");
+	cr_assert_str_eq(jr.hdr.currency, "USD");
 	journal_reader_close(&jr);
 }
 
@@ -275,7 +308,7 @@ Test(convert, mt5_fixture_round_trip_and_bad_row_report)
 
 	/* tick and symbol from the instrument section of the configuration */
 	const char *args[] = { "--input", in, "-c", "conf/default.yaml", "--output", out,
-			       "--utc-offset", "0", NULL };
+			       "--utc-offset", "0", "--max-bad-share", "0.5", NULL };
 	t_convert(&r, args);
 	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, t_slurp(r.err));
 	const char *s = t_slurp(r.out);
@@ -293,7 +326,18 @@ Test(convert, mt5_fixture_round_trip_and_bad_row_report)
 	cr_assert_eq(journal_open_read(&jr, out, 0), 0);
 	cr_assert_str_eq(jr.hdr.symbol, "WIN");
 	cr_assert_str_eq(jr.hdr.tick_size, "5");
+	cr_assert_str_eq(jr.hdr.lot_size, "1");
+	cr_assert_str_eq(jr.hdr.currency, "BRL");
+	cr_assert_float_eq(jr.hdr.point_value, 0.2, 1e-12);
 	journal_reader_close(&jr);
+
+	/* 2 bad rows of 8 is above the default --max-bad-share 0.01 */
+	const char *strict_share[] = { "--input", in, "--output", out, NULL };
+	t_convert(&r, strict_share);
+	cr_assert_eq(r.status, 2, "exit %d", r.status);
+	cr_assert(strstr(t_slurp(r.err), "2 of 8 rows are bad (25.00%, above "
+			 "--max-bad-share 0.01)"), "%s", t_slurp(r.err));
+	cr_assert(strstr(t_slurp(r.err), "ticks.tsv:5: bid '108402'"), "%s", t_slurp(r.err));
 }
 
 Test(convert, strict_bad_row_exits_2_with_file_and_line)
@@ -337,10 +381,12 @@ Test(convert, usage_and_input_errors)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(t_slurp(r.err), "unknown option '--bogus'"), "%s", t_slurp(r.err));
 
+	/* MT5 without --tick: the configured instrument's (WIN 5); the
+	 * fixture's 2 bad rows of 8 are then too many */
 	const char *no_tick[] = { "--input", in, "--output", t_tmp_path("o"), NULL };
 	t_convert(&r, no_tick);
 	cr_assert_eq(r.status, 2);
-	cr_assert(strstr(t_slurp(r.err), "give --tick T or -c CONF"), "%s", t_slurp(r.err));
+	cr_assert(strstr(t_slurp(r.err), "--max-bad-share"), "%s", t_slurp(r.err));
 
 	const char *bad_tick[] = { "--input", in, "--tick", "-5", "--output", t_tmp_path("o"), NULL };
 	t_convert(&r, bad_tick);
@@ -350,7 +396,8 @@ Test(convert, usage_and_input_errors)
 				   t_tmp_path("o"), NULL };
 	t_convert(&r, off_grid);
 	cr_assert_eq(r.status, 2);
-	cr_assert(strstr(t_slurp(r.err), "tick size"), "%s", t_slurp(r.err));
+	cr_assert(strstr(t_slurp(r.err), "--tick '0.3333333333333': expected a positive "
+			 "decimal with at most 8 decimals"), "%s", t_slurp(r.err));
 
 	const char *missing[] = { "--input", t_tmp_path("nope.tsv"), "--tick", "5", "--output",
 				  t_tmp_path("o"), NULL };
@@ -383,7 +430,8 @@ Test(convert, usage_and_input_errors)
 
 	/* a journal whose middle is damaged is bad input */
 	const char *j = t_tmp_path("ok.jrnl");
-	const char *conv[] = { "--input", in, "--tick", "5", "--output", j, "--quiet", NULL };
+	const char *conv[] = { "--input", in, "--tick", "5", "--output", j, "--quiet",
+			       "--max-bad-share", "1", NULL };
 	t_convert(&r, conv);
 	cr_assert_eq(r.status, 0, "%s", t_slurp(r.err));
 	int fd = open(j, O_RDWR);
@@ -551,7 +599,7 @@ Test(convert, peak_memory_on_a_1gb_input, .timeout = 180)
 	int64_t t0 = t_now_ns();
 	/* one level per side keeps the journal (on disk until the fixture
 	 * removes it) at ~0.5 GB; the reader still parses all 10 */
-	const char *args[] = { "--input", mp, "--tick", "100", "--levels", "1",
+	const char *args[] = { "--input", mp, "--tick", "0.01", "--levels", "1",
 			       "--output", out, NULL };
 	t_convert(&r, args);
 	int64_t t1 = t_now_ns();

@@ -213,7 +213,11 @@ Test(features_tool, lobster_rows_are_the_engine_values)
 
 	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_OB, "--output", out, NULL), 0, "%s", err);
 	cr_assert(strstr(err, "rows 999"), "%s", err);
-	cr_assert(strstr(err, "lobster, L 5, tick 0.01"), "%s", err);
+	cr_assert(strstr(err, "(lobster)"), "%s", err);
+	/* the instrument in its own units; 20 levels read, the live agent's
+	 * features.levels 5 summed */
+	cr_assert(strstr(err, "instrument AAPL: tick 0.01, lot 1, USD, point value 1; "
+			 "L 20 read, 5 summed"), "%s", err);
 	free(err);
 	csv = t_slurp(out, &len);
 	feat_csv_header(hdr, sizeof(hdr));
@@ -272,7 +276,8 @@ Test(features_tool, levels_and_tick_options)
 
 	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_MSG, "--output", out, "--levels", "1",
 			   "--tick", "0.005", "--format", "lobster", NULL), 0, "%s", err);
-	cr_assert(strstr(err, "L 1, tick 0.005"), "%s", err);
+	cr_assert(strstr(err, "tick 0.005"), "%s", err);
+	cr_assert(strstr(err, "L 1 read, 1 summed"), "%s", err);
 	free(err);
 	csv = t_slurp(out, &len);
 	char *row1 = strchr(csv, '\n') + 1, *p = row1;

@@ -360,8 +360,12 @@ Test(inspect, mt5_export)
 	T_EQ(j, "events.trade", 6);
 	T_EQ(j, "rows.read", 13);
 	T_EQ(j, "rows.ignored", 2);
-	cr_assert_str_eq(t_str(j, "time.first"), "2022-01-03T09:00:00.123000000Z");
-	cr_assert_str_eq(t_str(j, "time.last"), "2022-01-04T10:00:00.000000001Z");
+	/* MT5 times are local to the configured instrument (B3, UTC-3) */
+	cr_assert_str_eq(t_str(j, "time.first"), "2022-01-03T12:00:00.123000000Z");
+	cr_assert_str_eq(t_str(j, "time.last"), "2022-01-04T13:00:00.000000001Z");
+	cr_assert_str_eq(t_str(j, "instrument.symbol"), "WIN");
+	cr_assert_str_eq(t_str(j, "instrument.tick"), "5");
+	cr_assert_str_eq(t_str(j, "instrument.currency"), "BRL");
 	/* L1: five two-sided books, one with only an ask */
 	t_dist(j, "levels_seen.bid.dist", (const long long[]){ 1, 5 }, 2);
 	t_dist(j, "levels_seen.ask.dist", (const long long[]){ 0, 6 }, 2);
