@@ -73,11 +73,6 @@ void t_tmp_cleanup(void);
 const char *t_tmp_path(const char *name);
 void t_write_file(const char *path, const char *text);
 
-/* Fail the running test now with a message (Criterion 2.4 has no
- * cr_fatal of its own). */
-#ifndef cr_fatal
-#define cr_fatal(...) cr_assert_fail(__VA_ARGS__)
-#endif
 
 /* The real WING22 1-minute bars, relative to the repository root. */
 #define T_WING22_CSV "tests/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"

@@ -291,32 +291,30 @@ static void tick_text(int64_t e6, char *out, size_t len)
  * the same tick, compared as decimals.  0, or -DM_ECONFIG after one line
  * naming both and the fix.
  */
-static int check_instrument(struct rt *rt, struct data_ctx *c)
+/* The instrument feed_resolve found in the input (a journal's header, a
+ * LOBSTER or Binance file's own, MT5/NEG the configured one) against the
+ * configured instrument: symbol, tick and lot must agree. */
+static int check_instrument(struct rt *rt, const struct feed_instr *in)
 {
-	if (c->rp.feed.fmt != FEED_JOURNAL)
-		return 0;
-	const struct journal_file_hdr *h = &c->rp.feed.u.jn.jr.hdr;
-	if (!(h->flags & JOURNAL_HDR_F_INSTR))
-		return 0;
-	char sym[JOURNAL_SYMBOL_MAX + 1], tick[JOURNAL_TICK_MAX + 1], ccy[JOURNAL_CCY_MAX + 1];
-	snprintf(sym, sizeof(sym), "%.*s", (int)JOURNAL_SYMBOL_MAX, h->symbol);
-	snprintf(tick, sizeof(tick), "%.*s", (int)JOURNAL_TICK_MAX, h->tick_size);
-	snprintf(ccy, sizeof(ccy), "%.*s", (int)JOURNAL_CCY_MAX, h->currency);
-	int64_t t = decimal_e6(tick);
-	if (t < 0 && h->tick_size_pts > 0)
-		t = (int64_t)llround(h->tick_size_pts * 1e6);
 	const struct cfg_instrument *ci = &rt->cfg.instrument;
-	if (same_symbol(sym, ci->symbol) && t == ci->tick_size_e6)
+	int64_t t = decimal_e6(in->tick), l = in->lot[0] ? decimal_e6(in->lot) : ci->lot_size_e6;
+	if (t < 0 && in->tick_v > 0)
+		t = (int64_t)llround(in->tick_v * 1e6);
+	if ((!in->symbol[0] || same_symbol(in->symbol, ci->symbol)) && t == ci->tick_size_e6 &&
+	    l == ci->lot_size_e6)
 		return 0;
-	char want[32];
+	char want[32], want_lot[32];
 	tick_text(ci->tick_size_e6, want, sizeof(want));
-	const char *is = sym[0] ? sym : "an unnamed instrument";
-	rt_log(rt, "input %s holds %s (tick %s %s) but the configuration (%s) trades %s "
-	       "(tick %s %s): use a configuration for %s (-c FILE whose instrument has "
-	       "symbol %s and tick_size %s; 'tools/dmctl run --input FILE' picks the "
-	       "bundled profile of conf/instruments/ by itself)", rt->args.input, is, tick,
-	       ccy, rt->cfg.path[0] ? rt->cfg.path : "built-in defaults", ci->symbol, want,
-	       ag_currency(&rt->cfg), is, sym[0] ? sym : "?", tick);
+	tick_text(ci->lot_size_e6, want_lot, sizeof(want_lot));
+	const char *is = in->symbol[0] ? in->symbol : "an unnamed instrument";
+	rt_log(rt, "input %s holds %s (tick %s %s, lot %s) but the configuration (%s) trades "
+	       "%s (tick %s %s, lot %s): use a configuration for %s (-c FILE whose instrument "
+	       "has symbol %s, tick_size %s and lot_size %s; 'tools/dmctl run --input FILE' "
+	       "picks the bundled profile of conf/instruments/ by itself)", rt->args.input, is,
+	       in->tick, in->currency, in->lot[0] ? in->lot : "?",
+	       rt->cfg.path[0] ? rt->cfg.path : "built-in defaults", ci->symbol, want,
+	       ag_currency(&rt->cfg), want_lot, is, in->symbol[0] ? in->symbol : "?", in->tick,
+	       in->lot[0] ? in->lot : "?");
 	return -DM_ECONFIG;
 }
 
@@ -364,15 +362,41 @@ int ag_data_init(struct rt *rt)
 		rt->exit_code = 2;
 		return -EINVAL;
 	}
-	struct feed_opts fo = { .tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE };
+	/* the instrument and reader options as every tool finds them
+	 * (libcore/feed/tick.c): the file's own, MT5/NEG the configured one */
+	struct feed_instr conf_in;
+	struct feed_plan plan;
+	feed_instr_from_config(&conf_in, &rt->cfg.instrument);
+	struct feed_want want = { .fmt = (enum feed_format)fmt, .conf = &conf_in,
+				  .conf_utc_offset_min = rt->cfg.instrument.utc_offset_min };
+	int rc = feed_resolve(rt->args.input, &want, &plan, err, sizeof(err));
+	if (rc < 0) {
+		if (strstr(err, rt->args.input))
+			rt_log(rt, "cannot replay: %s", err);
+		else
+			rt_log(rt, "cannot replay %s: %s", rt->args.input, err);
+		rt->exit_code = 2;
+		st->input_error = 1;
+		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
+		return rc;
+	}
+	if ((rc = check_instrument(rt, &plan.in)) < 0) {
+		rt->exit_code = 2;
+		st->input_error = 1;
+		snprintf(st->input_error_text, sizeof(st->input_error_text),
+			 "the input's instrument is not the configured one");
+		return rc;
+	}
+	fmt = (int)plan.fmt;
+	struct feed_opts fo = plan.fo;
 	struct replay_opts ro = {
 		.pace = rt->args.pace >= 0 ? (uint32_t)rt->args.pace : rt->cfg.data.pace,
 		.clock = rt->cfg.features.clock,
 		.speed = rt->args.speed > 0 ? rt->args.speed
 					    : (double)rt->cfg.data.speed_e6 / CFG_DEC_SCALE,
 	};
-	int rc = replay_open(&c->rp, rt->args.input, (enum feed_format)fmt, &fo, &ro, err,
-			     sizeof(err));
+	rc = replay_open(&c->rp, rt->args.input, (enum feed_format)fmt, &fo, &ro, err,
+			 sizeof(err));
 	if (rc < 0) {
 		/* one line naming the file and the cause; exit 2: bad input */
 		if (strstr(err, rt->args.input))
@@ -385,15 +409,6 @@ int ag_data_init(struct rt *rt)
 		return rc;
 	}
 	c->have_src = 1;
-	if ((rc = check_instrument(rt, c)) < 0) {
-		rt->exit_code = 2;
-		st->input_error = 1;
-		snprintf(st->input_error_text, sizeof(st->input_error_text),
-			 "the input's instrument is not the configured one");
-		replay_close(&c->rp);
-		c->have_src = 0;
-		return rc;
-	}
 	st->has_input = 1;
 	st->pace = ro.pace;
 	st->input_error = 0; /* an earlier refusal in this segment is over */

@@ -707,10 +707,19 @@ static int verdict(const struct summary *m, char *why, size_t n)
 		return 1;
 	}
 	if (seen && m->quality_dropped * 2 > seen) {
+		/* the flag that dropped the most says what to do */
+		uint32_t top = 0;
+		for (uint32_t k = 1; k < QUAL_F_COUNT; k++)
+			if (m->quality_by_flag[k] > m->quality_by_flag[top])
+				top = k;
+		const char *fix = top == 0
+			? "a side of the book was empty: the book keeps only levels with a size, "
+			  "and an MT5 tick export carries none"
+			: "set the quality section, e.g. quality.max_spread_ticks, for this "
+			  "instrument";
 		snprintf(why, n, "data-quality flags dropped %" PRIu64 " of %" PRIu64 " feature "
-			 "vectors: the run ignored most of its input (set the quality section, "
-			 "e.g. quality.max_spread_ticks, for this instrument)", m->quality_dropped,
-			 seen);
+			 "vectors, most as %s: the run ignored most of its input (%s)",
+			 m->quality_dropped, seen, qual_flag_name(top), fix);
 		return 1;
 	}
 	if (n)

@@ -171,10 +171,12 @@ void feed_instr_from_config(struct feed_instr *in, const struct cfg_instrument *
 	memset(in, 0, sizeof(*in));
 	snprintf(in->symbol, sizeof(in->symbol), "%s", cfg->symbol);
 	feed_dec_text(t, in->tick, sizeof(in->tick));
-	snprintf(in->lot, sizeof(in->lot), "1");
-	snprintf(in->currency, sizeof(in->currency), "BRL");
+	int64_t l = cfg->lot_size_e6 * (DEC_ONE / CFG_DEC_SCALE);
+
+	feed_dec_text(l, in->lot, sizeof(in->lot));
+	snprintf(in->currency, sizeof(in->currency), "%s", cfg->currency);
 	in->tick_v = (double)t / (double)DEC_ONE;
-	in->lot_v = 1;
+	in->lot_v = (double)l / (double)DEC_ONE;
 	in->point_value = (double)cfg->point_value_e6 / CFG_DEC_SCALE;
 }
 

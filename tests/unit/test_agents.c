@@ -977,11 +977,11 @@ Test(data_agent, journal_of_another_instrument_exits_2_naming_both)
 	snprintf(path, sizeof(path), "%s/aapl.journal", rundir);
 	snprintf(err, sizeof(err), "%s/data.err", rundir);
 	write_instr_journal(path, "AAPL", "0.01", "USD");
-	refused_input(path, "holds AAPL (tick 0.01 USD)", "trades WIN (tick 5 BRL)");
-	cr_expect_eq(run("grep -qF -- '-c FILE whose instrument has symbol AAPL and tick_size 0.01' "
+	refused_input(path, "holds AAPL (tick 0.01 USD, lot 1)", "trades WIN (tick 5 BRL, lot 1)");
+	cr_expect_eq(run("grep -qF -- '-c FILE whose instrument has symbol AAPL, tick_size 0.01 and lot_size 1' "
 			 "'%s'", err), 0, "the fix");
 	write_instr_journal(path, "WIN", "0.5", "BRL");
-	refused_input(path, "holds WIN (tick 0.5 BRL)", NULL);
+	refused_input(path, "holds WIN (tick 0.5 BRL, lot 1)", NULL);
 
 	/* the configured instrument, its tick written another way, or one of
 	 * its contracts: replayed */
