@@ -620,7 +620,7 @@ static void warnings(const struct seg *s, const struct summary *m,
 	}
 	if (m->zero_size) {
 		snprintf(w, sizeof(w), "%" PRIu64 " sides above strategy.min_prob got a bet size "
-			 "that rounds to 0 contracts: no order (raise strategy.max_contracts or "
+			 "that rounds to 0 lots: no order (raise strategy.max_contracts or "
 			 "strategy.min_prob)", m->zero_size);
 		emit(ctx, w);
 	}
@@ -845,7 +845,7 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	fprintf(f, "\norders      %" PRIu64 ": filled %" PRIu64 ", cancelled %" PRIu64
 		", rejected %" PRIu64 "; refused before the venue %" PRIu64 "\n",
 		m.orders, m.filled, m.cancelled, m.rejected, m.refused);
-	fprintf(f, "fills       %" PRIu64 ": bought %" PRId64 ", sold %" PRId64 " contracts\n",
+	fprintf(f, "fills       %" PRIu64 ": bought %" PRId64 ", sold %" PRId64 " lots\n",
 		m.vt.fills, m.vt.buy_qty, m.vt.sell_qty);
 	fprintf(f, "position    final %" PRId64 " %s, largest |position| %" PRId64 " (limit %" PRId64
 		"), risk state %s\n", m.position, m.symbol, m.max_abs_position, m.max_position,

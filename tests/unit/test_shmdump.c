@@ -301,7 +301,7 @@ Test(summary, counts_every_loss_with_a_warning_line_each)
 	cr_expect(has_line(buf, "\nWARNING: 5 feature vectors dropped by a data-quality flag, never "
 			   "looked at (empty_book 1, wide_spread 4)\n"), "%s", buf);
 	cr_expect(has_line(buf, "\nWARNING: 6 sides above strategy.min_prob got a bet size that "
-			   "rounds to 0 contracts"), "%s", buf);
+			   "rounds to 0 lots"), "%s", buf);
 	cr_expect(has_line(buf, "7 below min_prob, 6 with bet size 0"), "%s", buf);
 	cr_expect(has_line(buf, "\nWARNING: 2 messages conflated (md_feature 2)"), "%s", buf);
 	cr_expect(has_line(buf, "\nWARNING: at --pace max this result depends on the machine's "
@@ -345,11 +345,18 @@ Test(summary, a_run_that_handled_nothing_says_so_and_exits_1)
 	cr_expect_eq(run_tool(args, buf, sizeof(buf)), 1, "%s", buf);
 	cr_expect(has_line(buf, "WARNING: no market event was handled"), "%s", buf);
 	cr_expect(!has_line(buf, "depends on the machine"), "lockstep, nothing conflated: %s", buf);
+	cr_expect(has_line(buf, "dm-shmdump: not a result: no market event was handled"),
+		  "the reason on stderr: %s", buf);
 	snprintf(args, sizeof(args), "--name %s --summary --json", sum_name);
 	cr_expect_eq(run_tool(args, buf, sizeof(buf)), 1);
-	json_t *j = json_loads(buf, 0, NULL);
+	/* stdout holds the document; the reason line went to stderr */
+	const char *doc = strchr(buf, '{');
+	cr_assert_not_null(doc, "%s", buf);
+	json_t *j = json_loads(doc, JSON_DISABLE_EOF_CHECK, NULL);
 	cr_assert_not_null(j, "%s", buf);
 	cr_expect(json_is_true(json_object_get(j, "no_events")));
+	const char *res = json_string_value(json_object_get(j, "result"));
+	cr_expect(res && strstr(res, "no market event was handled"), "result: %s", res);
 	json_decref(j);
 }
 
