@@ -29,6 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/features/feat_csv.h"
@@ -114,6 +116,7 @@ static void usage(FILE *f)
 "                      uniqueness; w_ret: return-attribution weight, summing to\n"
 "                      the number of labels)\n"
 "  --quiet             no progress or summary on stderr\n"
+"  --json              the summary as one JSON object on stdout\n"
 "  -h, --help          this text\n"
 "  --version           program version and build layout words\n"
 "\n"
@@ -133,7 +136,7 @@ struct args {
 	uint32_t every;
 	double cusum;                 /* 0 = off */
 	int pt_set, sl_set, pt_ticks_set, sl_ticks_set;
-	int keep_no_side, quiet, primary_conf;
+	int keep_no_side, quiet, primary_conf, json;
 	struct label_params lp;
 	struct primary_params pp;
 };
@@ -142,7 +145,7 @@ enum {
 	O_INPUT = 256, O_OUTPUT, O_PRICE, O_TICK, O_EVERY, O_CUSUM, O_PT, O_SL, O_PT_TICKS,
 	O_SL_TICKS, O_VOL, O_VOL_N, O_VOL_WARMUP, O_VOL_FLOOR, O_VERT_EVENTS, O_VERT_SEC,
 	O_VERT_SIGN, O_TIE, O_EOD, O_WINDOW, O_PRIMARY, O_PRIMARY_THR, O_PRIMARY_CENTER,
-	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF, O_VERSION,
+	O_PRIMARY_INVERT, O_KEEP_NO_SIDE, O_QUIET, O_PRIMARY_CONF, O_VERSION, O_JSON,
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -176,6 +179,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "keep-no-side", no_argument, NULL, O_KEEP_NO_SIDE },
 		{ "primary-from-config", no_argument, NULL, O_PRIMARY_CONF },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -330,6 +334,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_QUIET:
 			a->quiet = 1;
+			break;
+		case O_JSON:
+			a->json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -954,7 +961,36 @@ bad_number:
 		warn_one_side(&R, rows);
 
 	/* ---- summary */
-	if (!a->quiet) {
+	if (a->json) {
+		uint64_t n = st->popped;
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I}, "
+				      "s:{s:I, s:I, s:I, s:I, s:I}, s:f, s:I, s:I}",
+			"input", R.in.name, "output", a->output, "rows", (json_int_t)rows,
+			"events", (json_int_t)st->events, "labels", (json_int_t)n,
+			"by_label", "+1", (json_int_t)st->by_label[2], "0",
+			(json_int_t)st->by_label[1], "-1", (json_int_t)st->by_label[0],
+			"by_barrier", "pt", (json_int_t)st->by_barrier[LABEL_B_PT],
+			"sl", (json_int_t)st->by_barrier[LABEL_B_SL],
+			"vert", (json_int_t)st->by_barrier[LABEL_B_VERT],
+			"tie", (json_int_t)st->by_barrier[LABEL_B_TIE],
+			"end", (json_int_t)st->by_barrier[LABEL_B_END],
+			"mean_uniqueness", n ? st->sum_uniq / (double)n : 0.0,
+			"skipped", (json_int_t)st->skipped, "dropped", (json_int_t)st->dropped);
+		if (j && a->primary)
+			json_object_set_new(j, "primary", json_pack("{s:s, s:I, s:I, s:I, s:I}",
+				"feature", a->primary, "long", (json_int_t)R.side_n[2],
+				"short", (json_int_t)R.side_n[0], "no_side",
+				(json_int_t)(a->keep_no_side ? R.side_n[1] : R.no_side),
+				"meta1", (json_int_t)st->meta1));
+		if (!j || json_dumpf(j, stdout, JSON_COMPACT) < 0 || fputc('\n', stdout) == EOF ||
+		    fflush(stdout)) {
+			json_decref(j);
+			code = cli_fail(1, "cannot write the JSON summary");
+			goto free_all;
+		}
+		json_decref(j);
+	}
+	if (!a->quiet && !a->json) {
 		double secs = (double)(cli_mono_ns() - t0) / 1e9;
 		uint64_t n = st->popped;
 

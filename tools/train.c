@@ -95,6 +95,8 @@ static void usage(FILE *f)
 "  --nthread N      training threads, 0 = every core (default 1: more\n"
 "                   threads pay only when cores are idle)\n"
 "  --quiet          no progress or summary on stderr (WARNING lines stay)\n"
+"  --json           the metrics document (as written to --metrics) on stdout\n"
+"                   instead of the summary\n"
 "  -h, --help       this text\n"
 "  --version        program version and build layout words\n"
 "\n"
@@ -116,7 +118,7 @@ struct args {
 	int t1_named, weight_named;   /* named on the command line: required */
 	int target, target_named;     /* enum model_target */
 	double tick;                  /* 0 = not given */
-	int quiet;
+	int quiet, json;
 	/* overrides: set when given */
 	int has_holdout, has_embargo, has_rounds, has_seed, has_early, has_depth;
 	int has_eta, has_nthread;
@@ -128,7 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_FEAT = 256, O_LAB, O_OUT, O_MET, O_TARGET, O_HOLD, O_EMB, O_ROUNDS,
 	       O_SEED, O_EARLY, O_DEPTH, O_ETA, O_NTHREAD, O_T0, O_T1, O_LABC, O_META,
-	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION };
+	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION, O_JSON };
 	static const struct option lo[] = {
 		{ "features", required_argument, NULL, O_FEAT },
 		{ "labels", required_argument, NULL, O_LAB },
@@ -150,6 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "meta-col", required_argument, NULL, O_META },
 		{ "weight-col", required_argument, NULL, O_WEIGHT },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "symbol", required_argument, NULL, O_SYMBOL },
 		{ "tick", required_argument, NULL, O_TICK },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -172,6 +175,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_META: a->meta_col = optarg; break;
 		case O_WEIGHT: a->weight_col = optarg; a->weight_named = 1; break;
 		case O_QUIET: a->quiet = 1; break;
+		case O_JSON: a->json = 1; break;
 		case O_TARGET:
 			if ((a->target = model_target_parse(optarg)) < 0)
 				return cli_usage_error("--target '%s': expected meta, label or label3",
@@ -794,8 +798,25 @@ int main(int argc, char **argv)
 		code = cli_fail(1, "%s", err);
 		goto free_all;
 	}
-	if (!a.quiet)
+	if (a.json) {
+		/* the machine summary is the metrics file itself */
+		FILE *mf = fopen(mpath, "r");
+		char buf[8192];
+		size_t k;
+		if (!mf) {
+			code = cli_fail(1, "%s: cannot read back: %s", mpath, strerror(errno));
+			goto free_all;
+		}
+		while ((k = fread(buf, 1, sizeof(buf), mf)) > 0)
+			fwrite(buf, 1, k, stdout);
+		fclose(mf);
+		if (fflush(stdout)) {
+			code = cli_fail(1, "cannot write the JSON summary");
+			goto free_all;
+		}
+	} else if (!a.quiet) {
 		summary(met, &m, a.output, mpath);
+	}
 free_all:
 	flat_free(fl);
 	model_close(&m);

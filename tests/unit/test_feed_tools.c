@@ -464,7 +464,7 @@ TestSuite(feed_cli, .init = t_setup, .fini = t_teardown, .timeout = 60);
 Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike)
 {
 	const char *tools[] = { "dm-convert", "dm-features", "dm-inspect", "dm-hawkes-fit",
-				"dm-gen" };
+				"dm-gen", "dm-label", "dm-train" };
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		struct t_out r;
 		char want[128];
@@ -483,7 +483,7 @@ Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike
 		cr_assert(strstr(r.out, "--quiet"), "%s --help lacks --quiet", tools[i]);
 		cr_assert(strstr(r.out, "-c, --config"), "%s --help lacks -c, --config", tools[i]);
 		cr_assert(strstr(r.out, "--json"), "%s --help lacks --json", tools[i]);
-		if (strcmp(tools[i], "dm-gen"))
+		if (i < 4) /* the tools that read a feed */
 			for (const char *const *o = (const char *const[]){ "--tick", "--lot",
 			     "--levels", "--symbol", "--utc-offset", "--strict", "--format",
 			     NULL }; *o; o++)
@@ -502,6 +502,26 @@ Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike
 		const char *c[] = { "--config", t_tmp_path("nope.yaml"), "--help", NULL };
 		t_run(&r, tools[i], c);
 		cr_assert_eq(r.status, 0, "%s --config F --help", tools[i]);
+		t_free(&r);
+	}
+
+	/* the segment tools: the same --version and unknown-option contract */
+	const char *seg_tools[] = { "dm-seg", "dm-shmdump" };
+	for (size_t i = 0; i < 2; i++) {
+		struct t_out r;
+		char want[128];
+		const char *v[] = { "--version", NULL };
+		t_run(&r, seg_tools[i], v);
+		cr_assert_eq(r.status, 0, "%s --version", seg_tools[i]);
+		snprintf(want, sizeof(want), "%s (DreamMaker) ", seg_tools[i]);
+		cr_assert(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+		t_free(&r);
+		const char *u[] = { "--bogus", NULL };
+		t_run(&r, seg_tools[i], u);
+		cr_assert_eq(r.status, 2, "%s --bogus: exit %d", seg_tools[i], r.status);
+		snprintf(want, sizeof(want), "%s: unknown option '--bogus'\n(%s --help for usage)\n",
+			 seg_tools[i], seg_tools[i]);
+		cr_assert_str_eq(r.err, want);
 		t_free(&r);
 	}
 

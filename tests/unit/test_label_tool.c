@@ -12,6 +12,7 @@
  * <dir of this test>/../bin/dm-label.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -225,6 +226,44 @@ Test(label_tool, labels_spans_and_weights_by_hand)
 		cr_assert_float_eq(r[k].w, attr[k] * 6 / asum, 1e-12, "row %d", k);
 	cr_assert_eq(r[5].w, 0);
 	t_nothing_left(t_tmp_path("none.csv")); /* no temporary file remains */
+}
+
+/* --json: the summary as one object on stdout, its counts those of the
+ * hand-worked example above (labels +1 rows 0, 1, 4; 0 row 5; -1 rows 2, 3;
+ * barriers pt 0, 1; sl 2, 3; end 4, 5), and nothing on stderr but warnings. */
+Test(label_tool, json_summary_counts_the_hand_worked_labels)
+{
+	const double mid[] = { 100, 101, 103, 102, 99, 100 };
+	const char *in = t_tmp_path("fj.csv"), *out = t_tmp_path("lj.csv");
+	char cmd[PATH_MAX * 3 + 200], doc[8192];
+
+	t_features_csv(in, 6, mid, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "'%s' --input '%s' --output '%s' --tick 1 --pt-ticks 2 "
+		 "--sl-ticks 2 --vert-events 3 --json 2>'%s'", t_tool, in, out,
+		 t_tmp_path("json.err"));
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t k = fread(doc, 1, sizeof(doc) - 1, p);
+	doc[k] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", doc);
+	json_error_t je;
+	json_t *j = json_loads(doc, 0, &je);
+	cr_assert_not_null(j, "%s: %s", je.text, doc);
+	cr_expect_eq(json_integer_value(json_object_get(j, "rows")), 6);
+	cr_expect_eq(json_integer_value(json_object_get(j, "labels")), 6);
+	json_t *bl = json_object_get(j, "by_label"), *bb = json_object_get(j, "by_barrier");
+	cr_expect_eq(json_integer_value(json_object_get(bl, "+1")), 3);
+	cr_expect_eq(json_integer_value(json_object_get(bl, "0")), 1);
+	cr_expect_eq(json_integer_value(json_object_get(bl, "-1")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(bb, "pt")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(bb, "sl")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(bb, "end")), 2);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "output")), out);
+	json_decref(j);
+	FILE *e = fopen(t_tmp_path("json.err"), "r");
+	cr_assert_not_null(e);
+	cr_expect_eq(fgetc(e), EOF, "no text summary on stderr with --json");
+	fclose(e);
 }
 
 Test(label_tool, every_kth_row_and_cusum_events)

@@ -1044,6 +1044,27 @@ Test(model, dm_train_end_to_end)
 	const char *a3[] = { "--features", fpath, "--labels", lpath, "--output", out,
 			     "--target", "meta", "--rounds", "5", "--quiet", NULL };
 	cr_assert_eq(t_run(errp, a3), 0);
+
+	/* --json: stdout is the metrics document, byte for byte, and stderr
+	 * has no text summary */
+	static char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "'%s' --features '%s' --labels '%s' --output '%s' --rounds 5 "
+		 "--json >'%s' 2>'%s'", t_tool, fpath, lpath, out, t_tmp_path("stdout.json"),
+		 errp);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert(!t_file_has(errp, "hold-out AUC"), "no text summary with --json");
+	char a[1 << 14], b[1 << 14];
+	FILE *fa = fopen(t_tmp_path("stdout.json"), "r"), *fb = fopen(met, "r");
+	cr_assert(fa && fb);
+	size_t na = fread(a, 1, sizeof(a), fa), nb = fread(b, 1, sizeof(b), fb);
+	fclose(fa);
+	fclose(fb);
+	cr_assert(na > 0 && na == nb && memcmp(a, b, na) == 0, "stdout %zu B, metrics %zu B",
+		  na, nb);
+	j = json_loads(a, JSON_DISABLE_EOF_CHECK, &je);
+	cr_assert_not_null(j, "%s", je.text);
+	cr_assert_eq(json_integer_value(json_object_get(j, "rows")), 1500, "every labeled row");
+	json_decref(j);
 }
 
 Test(model, dm_train_bad_usage_and_bad_input)
