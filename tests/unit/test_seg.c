@@ -757,7 +757,7 @@ Test(seg_tool, config_json_prints_the_instrument)
 	} t[] = {
 		{ "conf/default.yaml", "WIN", "5", "1", "BRL", 0.2 },
 		{ "conf/instruments/aapl.yaml", "AAPL", "0.01", "1", "USD", 1 },
-		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "0.01", "0.00001", "USDT", 0.00001 },
+		{ "conf/instruments/btcusdt-spot.yaml", "BTCUSDT", "0.01", "0.000001", "USDT", 0.000001 },
 		{ "conf/instruments/btcusdt-usdm.yaml", "BTCUSDT", "0.1", "0.001", "USDT", 0.001 },
 	};
 	char dir[] = "/tmp/dm_test_segcfg_XXXXXX", site[PATH_MAX], model[PATH_MAX];
