@@ -43,19 +43,10 @@ static const char *outcome_name(uint32_t o)
 	return o < sizeof(outcome_names) / sizeof(outcome_names[0]) ? outcome_names[o] : "?";
 }
 
+/* "-" for no command yet, else the runtime's one name for it */
 static const char *cmd_name(uint32_t cmd)
 {
-	switch (cmd) {
-	case 0:                 return "-";
-	case CTL_HALT:          return "halt";
-	case CTL_RESUME:        return "resume";
-	case CTL_RELOAD:        return "reload";
-	case CTL_SHUTDOWN:      return "shutdown";
-	case CTL_KILL_SWITCH:   return "kill-switch";
-	case CTL_REARM:         return "rearm";
-	case RT_CTL_CANCEL_ALL: return "cancel-all";
-	default:                return "?";
-	}
+	return cmd ? rt_cmd_name(cmd) : "-";
 }
 
 /* The last command answer of agent a; 0, or -1 if the region is not there. */

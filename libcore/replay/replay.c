@@ -126,9 +126,15 @@ int replay_open(struct replay *r, const char *path, enum feed_format fmt,
 		return rc;
 	r->own_feed = 1;
 	uint32_t clock = o ? o->clock : REPLAY_CLOCK_AUTO;
-	if (clock == REPLAY_CLOCK_AUTO)
-		r->clock = feed_format_of(&r->feed) == FEED_BINANCE ?
-			   REPLAY_CLOCK_RECV : REPLAY_CLOCK_EXCH;
+	if (clock == REPLAY_CLOCK_AUTO) {
+		/* Binance is timed by receive time, and so is a journal
+		 * converted from it (its header says so) */
+		enum feed_format f = feed_format_of(&r->feed);
+		int recv = f == FEED_BINANCE ||
+			   (f == FEED_JOURNAL &&
+			    (r->feed.u.jn.jr.hdr.flags & JOURNAL_HDR_F_RECV_TIME));
+		r->clock = recv ? REPLAY_CLOCK_RECV : REPLAY_CLOCK_EXCH;
+	}
 	return 0;
 }
 

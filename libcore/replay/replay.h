@@ -76,7 +76,9 @@ enum replay_pace {
 /* Which event time paces; the values are those of enum cfg_feat_clock
  * (libcore/config.h), so features.clock can be passed straight in. */
 enum replay_clock {
-	REPLAY_CLOCK_AUTO = 0, /* receive time for Binance, else exchange */
+	REPLAY_CLOCK_AUTO = 0, /* receive time for Binance (and a journal whose
+				* header has JOURNAL_HDR_F_RECV_TIME), else
+				* exchange */
 	REPLAY_CLOCK_EXCH = 1, /* event.exch_ns */
 	REPLAY_CLOCK_RECV = 2  /* event.recv_ns */
 };

@@ -664,6 +664,44 @@ static void t_gen_journal(const char *path, uint64_t seed, size_t n)
 	cr_assert_eq(journal_close(&w), 0);
 }
 
+/* A journal whose header says its events are timed by receive time (one
+ * converted from a Binance capture) is paced by recv_ns under the auto
+ * clock; the same events in a journal without the flag by exch_ns.  The
+ * events' receive times run 1 ms apart, their exchange times 1 s apart. */
+Test(replay, journal_marked_receive_time_is_paced_by_it)
+{
+	for (int flagged = 0; flagged < 2; flagged++) {
+		const char *p = t_tmp_path(flagged ? "recv.jrnl" : "exch.jrnl");
+		static struct journal_writer w;
+		static struct replay r;
+		struct journal_opts jo = { .symbol = "BTCUSDT", .tick_size = "0.1",
+					   .hdr_flags = flagged ? JOURNAL_HDR_F_RECV_TIME : 0 };
+		struct event ev;
+
+		cr_assert_eq(journal_open_write(&w, p, &jo), 0);
+		for (int k = 0; k < 3; k++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EV_TRADE;
+			ev.exch_ns = 1000000000ll * (k + 1);
+			ev.recv_ns = 5000000000ll + 1000000ll * k;
+			ev.trade.px = 600000 + k;
+			ev.trade.qty = 1;
+			cr_assert_eq(journal_append_event(&w, &ev), 0);
+		}
+		cr_assert_eq(journal_close(&w), 0);
+		t_open_file(&r, p, FEED_AUTO, NULL, REPLAY_REALTIME, REPLAY_CLOCK_AUTO);
+		cr_assert_eq(replay_clock_of(&r), flagged ? REPLAY_CLOCK_RECV : REPLAY_CLOCK_EXCH);
+		/* the second event is due 1 ms (receive) or 1 s (exchange) after
+		 * the first */
+		const int64_t wall0 = 777, gap = flagged ? 1000000 : 1000000000;
+		cr_assert_eq(replay_next(&r, wall0, &ev), REPLAY_EVENT);
+		t_expect_wait(&r, wall0 + gap - 1, 1);
+		cr_assert_eq(replay_next(&r, wall0 + gap, &ev), REPLAY_EVENT);
+		cr_assert_eq(ev.trade.px, 600001);
+		replay_close(&r);
+	}
+}
+
 Test(replay, gen_journal_at_the_market_pace)
 {
 	const char *p = t_tmp_path("gen.jrnl");
