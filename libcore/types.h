@@ -9,6 +9,7 @@
 #ifndef DM_TYPES_H
 #define DM_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -61,5 +62,21 @@ static inline const char *dm_strerror(int err)
 typedef int64_t dm_ticks_t;
 typedef int64_t dm_qty_t;
 typedef int64_t dm_ns_t;
+
+/*
+ * FNV-1a 64 over the little-endian bytes of n words: the layout hash of a
+ * set of shared structs (their sizes and offsets), so that a process built
+ * from other headers refuses to attach.  Pure.
+ */
+static inline uint64_t dm_layout_hash(const uint64_t *w, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++) {
+			h ^= (w[i] >> (8 * b)) & 0xff;
+			h *= 0x100000001b3ull;
+		}
+	return h;
+}
 
 #endif /* DM_TYPES_H */

@@ -8,21 +8,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/msg.h"
 #include "shm/seg.h"
 
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 
 /*
- * Every size and offset a process relies on when it reads another
- * process's memory.  Adding a field to any of these structs changes the
- * hash, and processes built before the change refuse to attach.
+ * Every size and offset of shm's own structs that a process relies on when
+ * it reads another process's memory.  Adding a field to any of them changes
+ * the hash, and processes built before the change refuse to attach.  The
+ * messages the rings carry are the caller's: their hash is the caller's
+ * layout word (seg_spec.app_layout, seg_attach's app_layout).
  */
 #define L(type, field) offsetof(struct type, field)
 static const uint64_t layout_words[] = {
-	SEG_VERSION, MSG_VERSION, MSG_BOOK_LEVELS, MSG_NFEATURES,
-	sizeof(struct seg_hdr), L(seg_hdr, layout_hash), L(seg_hdr, total_size),
-	L(seg_hdr, state), L(seg_hdr, agents_off), L(seg_hdr, ring),
+	SEG_VERSION,
+	sizeof(struct seg_hdr), L(seg_hdr, layout_hash), L(seg_hdr, app_layout),
+	L(seg_hdr, total_size), L(seg_hdr, state), L(seg_hdr, agents_off), L(seg_hdr, ring),
 	sizeof(struct seg_ring_desc), L(seg_ring_desc, offset), L(seg_ring_desc, capacity),
 	sizeof(struct ring), L(ring, slot_size), L(ring, capacity), L(ring, policy),
 	L(ring, head), L(ring, cached_tail), L(ring, full), L(ring, dropped),
@@ -31,33 +32,12 @@ static const uint64_t layout_words[] = {
 	sizeof(struct agent_slot), L(agent_slot, pid), L(agent_slot, state),
 	L(agent_slot, generation), L(agent_slot, heartbeat_ns), L(agent_slot, restarts),
 	L(agent_slot, bell), L(agent_slot, ctr), sizeof(struct agent_counters),
-	sizeof(struct msg_hdr), L(msg_hdr, type), L(msg_hdr, size), L(msg_hdr, seq),
-	L(msg_hdr, ingress_ns), L(msg_hdr, send_ns),
-	sizeof(struct msg_level), sizeof(struct msg_book), L(msg_book, n_bid),
-	L(msg_book, bid), L(msg_book, ask),
-	sizeof(struct msg_trade), L(msg_trade, px), L(msg_trade, qty), L(msg_trade, aggressor),
-	sizeof(struct msg_features), L(msg_features, f),
-	sizeof(struct msg_intent), L(msg_intent, px), L(msg_intent, qty), L(msg_intent, prob),
-	sizeof(struct msg_vote_req), L(msg_vote_req, decision_id), L(msg_vote_req, deadline_ns),
-	sizeof(struct msg_vote), L(msg_vote, verdict), L(msg_vote, reason),
-	sizeof(struct msg_order), L(msg_order, client_order_id), L(msg_order, px),
-	sizeof(struct msg_cancel), L(msg_cancel, client_order_id),
-	sizeof(struct msg_exec_report), L(msg_exec_report, last_px), L(msg_exec_report, status),
-	L(msg_exec_report, fee_e9), L(msg_exec_report, decision_id),
-	sizeof(struct msg_position), L(msg_position, position), L(msg_position, realized_e9),
-	sizeof(struct msg_control), L(msg_control, cmd), L(msg_control, text),
 };
 #undef L
 
 uint64_t seg_layout_hash(void)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
-	for (size_t i = 0; i < sizeof(layout_words) / sizeof(layout_words[0]); i++)
-		for (int b = 0; b < 8; b++) {
-			h ^= (layout_words[i] >> (8 * b)) & 0xff;
-			h *= 0x100000001b3ull;
-		}
-	return h;
+	return dm_layout_hash(layout_words, sizeof(layout_words) / sizeof(layout_words[0]));
 }
 
 static int spec_check(const struct seg_spec *sp)
@@ -209,6 +189,7 @@ int seg_create(struct seg *s, const struct seg_spec *sp, int64_t now_ns)
 	h->version = SEG_VERSION;
 	h->hdr_size = sizeof(*h);
 	h->layout_hash = seg_layout_hash();
+	h->app_layout = sp->app_layout;
 	h->total_size = total;
 	h->owner_uid = getuid();
 	h->creator_pid = getpid();
@@ -238,7 +219,7 @@ unlink:
 	return rc;
 }
 
-static int validate(const struct seg_hdr *h, const struct stat *st)
+static int validate(const struct seg_hdr *h, const struct stat *st, uint64_t app_layout)
 {
 	/* acquire: pairs with the creator's release of the magic */
 	uint64_t magic = atomic_load_explicit(&((struct seg_hdr *)h)->magic, memory_order_acquire);
@@ -248,7 +229,8 @@ static int validate(const struct seg_hdr *h, const struct stat *st)
 		return -DM_EMAGIC;
 	if (h->version != SEG_VERSION)
 		return -DM_EVERSION;
-	if (h->layout_hash != seg_layout_hash() || h->hdr_size != sizeof(*h))
+	if (h->layout_hash != seg_layout_hash() || h->hdr_size != sizeof(*h) ||
+	    h->app_layout != app_layout)
 		return -DM_ELAYOUT;
 	if (h->total_size != (uint64_t)st->st_size)
 		return -DM_ESIZE;
@@ -268,7 +250,7 @@ static int validate(const struct seg_hdr *h, const struct stat *st)
 	return 0;
 }
 
-int seg_attach(struct seg *s, const char *name, int readonly)
+int seg_attach(struct seg *s, const char *name, int readonly, uint64_t app_layout)
 {
 	memset(s, 0, sizeof(*s));
 	int fd = shm_open(name, readonly ? O_RDONLY : O_RDWR, 0);
@@ -293,7 +275,7 @@ int seg_attach(struct seg *s, const char *name, int readonly)
 		rc = -errno;
 		goto close_fd;
 	}
-	rc = validate(m, &st);
+	rc = validate(m, &st, app_layout);
 	if (rc) {
 		munmap(m, st.st_size);
 		goto close_fd;

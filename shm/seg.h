@@ -17,8 +17,10 @@
  * A name that already exists is never reused: seg_create reports whether a
  * live run owns it (-DM_EBUSY) or a crashed run left it (-DM_ESTALE).
  * Attach validates magic, version, layout hash (sizes and offsets of every
- * shared struct, seg_layout_hash()), recorded size against the real size,
- * and the owner's uid.
+ * shared struct of shm, seg_layout_hash()), the caller's layout word (the
+ * hash of what the caller puts in the rings and the user area: the agents
+ * pass msg_layout_hash(); shm knows no message), recorded size against the
+ * real size, and the owner's uid.
  */
 #ifndef DM_SHM_SEG_H
 #define DM_SHM_SEG_H
@@ -56,7 +58,8 @@ struct seg_hdr {
 	_Atomic uint64_t magic;  /* SEG_MAGIC once fully initialized */
 	uint32_t version;
 	uint32_t hdr_size;
-	uint64_t layout_hash;
+	uint64_t layout_hash;    /* seg_layout_hash() of the creator */
+	uint64_t app_layout;     /* seg_spec.app_layout of the creator */
 	uint64_t total_size;
 	uint32_t owner_uid;
 	int32_t  creator_pid;
@@ -88,6 +91,10 @@ struct seg_spec {
 	uint32_t n_rings;
 	struct seg_ring_spec ring[SEG_MAX_RINGS];
 	uint64_t user_size;                       /* bytes of user area */
+	uint64_t app_layout;                      /* the caller's layout word:
+	                                           * a hash of its messages and
+	                                           * user-area structs, recorded
+	                                           * in the header */
 };
 
 /* A process's handle on a mapped segment. */
@@ -98,7 +105,8 @@ struct seg {
 	char name[SEG_NAME_MAX];
 };
 
-/* Hash of the sizes and offsets of every shared struct and message. */
+/* Hash of the sizes and offsets of every shared struct of shm (not the
+ * messages: those are the caller's, seg_spec.app_layout). */
 uint64_t seg_layout_hash(void);
 
 /* Bytes a segment of this spec needs; 0 if the spec is invalid. */
@@ -116,10 +124,13 @@ int seg_create(struct seg *s, const struct seg_spec *spec, int64_t now_ns);
 
 /*
  * Map an existing segment read-write (or read-only) and validate it.
+ * app_layout is the layout word the caller expects (what its creator put in
+ * seg_spec.app_layout); a segment that recorded another word is refused
+ * with -DM_ELAYOUT, as is one built from other shm headers.
  * Returns 0, -ENOENT, -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT, -DM_ESIZE,
  * -DM_EOWNER, -EAGAIN (still being created), or -errno.
  */
-int seg_attach(struct seg *s, const char *name, int readonly);
+int seg_attach(struct seg *s, const char *name, int readonly, uint64_t app_layout);
 
 /* Unmap. Does not unlink. */
 void seg_close(struct seg *s);

@@ -69,6 +69,7 @@ void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 		.capacity = capacity, .slot_size = slot_size, .policy = policy,
 	};
 	sp->user_size = user_size;
+	sp->app_layout = T_APP_LAYOUT;
 }
 
 #if defined(__SANITIZE_THREAD__)

@@ -54,9 +54,15 @@ uint64_t t_rng_below(struct t_rng *g, uint64_t n);
 int64_t t_now_ns(void);
 
 /*
+ * The layout word of the pure transport tests: they carry their own bytes,
+ * not the agents' messages, so they name their own word (any constant).
+ */
+#define T_APP_LAYOUT 0x54524f50534e4154ull /* "TANSPORT" */
+
+/*
  * Fill *sp with agents "prod" (index 0) and "cons" (index 1) and one ring
- * "p2c" from prod to cons of the given shape; user_size bytes of user area.
- * name must outlive *sp.
+ * "p2c" from prod to cons of the given shape; user_size bytes of user area;
+ * layout word T_APP_LAYOUT.  name must outlive *sp.
  */
 void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size);

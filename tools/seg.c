@@ -172,7 +172,7 @@ static int cmd_config(const struct dm_config *c, int json)
 static int cmd_check(const char *name)
 {
 	struct seg s;
-	int rc = seg_attach(&s, name, 1);
+	int rc = seg_attach(&s, name, 1, msg_layout_hash());
 	if (rc) {
 		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
 		return 1;

@@ -22,7 +22,7 @@
 #include "agents/rt/dump.h"
 #include "agents/rt/topology.h"
 #include "libcore/cli.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/seg.h"
 
 #define DEFAULT_SEG "/dreammaker"
@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	}
 
 	struct seg s;
-	int rc = seg_attach(&s, name, 1);
+	int rc = seg_attach(&s, name, 1, msg_layout_hash());
 	if (rc) {
 		fprintf(stderr, "dm-shmdump: %s: %s\n", name, attach_hint(rc));
 		return 1;

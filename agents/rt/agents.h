@@ -33,7 +33,7 @@
 #include "libcore/book.h"
 #include "libcore/features/features.h"
 #include "libcore/vote/vote.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 /* ------------------------------------------------ parameters (constants)
  * The configurable ones are in conf/default.yaml (vote, data, quality,

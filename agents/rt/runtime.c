@@ -386,7 +386,7 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 		config_defaults(&rt->cfg);
 	}
 	const char *segname = topology_seg_name(&rt->cfg, a->name);
-	rc = seg_attach(&rt->seg, segname, 0);
+	rc = seg_attach(&rt->seg, segname, 0, msg_layout_hash());
 	if (rc < 0) {
 		if (rc == -ENOENT)
 			rt_log(rt, "segment %s does not exist: start the system with "

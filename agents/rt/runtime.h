@@ -69,7 +69,7 @@
 #include "agents/rt/state.h"
 #include "agents/rt/topology.h"
 #include "libcore/config.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/seg.h"
 
 #define RT_BURST     32u                   /* messages per ring per pass */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "agents/rt/topology.h"
+#include "libcore/msg/msg.h"
 
 _Static_assert((int)CFG_RING_BLOCK == (int)RING_BLOCK, "policy values agree");
 _Static_assert((int)CFG_RING_CONFLATE == (int)RING_CONFLATE, "policy values agree");
@@ -38,5 +39,6 @@ int topology_spec(const struct dm_config *c, const char *name, struct seg_spec *
 		};
 	}
 	spec->user_size = TOPOLOGY_USER_SIZE;
+	spec->app_layout = msg_layout_hash();
 	return 0;
 }

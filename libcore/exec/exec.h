@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 #define EXEC_MAGIC        0x3130544345584d44ull /* "DMXECT01" */
 #define EXEC_VERSION      1u

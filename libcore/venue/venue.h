@@ -67,7 +67,7 @@
 #include "libcore/book.h"
 #include "libcore/event.h"
 #include "libcore/types.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 #define VENUE_MAGIC   0x31304e4556474d44ull /* "DMGVEN01" little-endian */
 #define VENUE_VERSION 1u

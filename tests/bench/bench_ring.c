@@ -62,7 +62,7 @@
 
 #include "libcore/hist.h"
 #include "shm/doorbell.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/ring.h"
 #include "shm/seg.h"
 #include "tests/bench/bench_table.h"

@@ -43,7 +43,7 @@
 #include "libcore/journal.h"
 #include "libcore/replay/replay.h"
 #include "libcore/vote/vote.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/seg.h"
 #include "tests/helpers.h"
 
@@ -171,7 +171,7 @@ static int wait_file(const char *path, int timeout_s)
 static int wait_drained(void)
 {
 	struct seg s;
-	if (seg_attach(&s, segname, 1) != 0)
+	if (seg_attach(&s, segname, 1, msg_layout_hash()) != 0)
 		return 0;
 	int quiet = 0;
 	int64_t end = t_now_ns() + 30ll * 1000000000;
@@ -216,7 +216,7 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect_eq(atomic_load(&seg_agent(&s, a)->restarts), 0, "%s never restarted",
 			     cfg_agent_names[a]);
@@ -390,7 +390,7 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 			 "grep -q 'tick-to-order p50' '%s'", out, out, out), 0,
 		     "the summary is printed");
 	struct seg s;
-	cr_expect_neq(seg_attach(&s, segname, 1), 0, "the segment is gone");
+	cr_expect_neq(seg_attach(&s, segname, 1, msg_layout_hash()), 0, "the segment is gone");
 
 	snprintf(path, sizeof(path), "%s/summary.json", rundir);
 	json_error_t jerr;
@@ -514,7 +514,7 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 		show_logs();
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 	const struct ag_ml_state *ml = rt_app_of(&s, AGENT_ML);
 	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
 	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
@@ -584,7 +584,7 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 		show_logs();
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
 	int64_t end = t_now_ns() + 90ll * 1000000000;
 	while (rs->rs[rs->cur & 1].position == 0 && t_now_ns() < end)
@@ -664,7 +664,7 @@ static void refused_start(const char *fault, const char *want)
 	snprintf(cmd, sizeof(cmd), "grep -qF -- \"%s\" '%s'", want, out);
 	cr_expect_eq(run("%s", cmd), 0, "the message names '%s' (fault '%s')", want, fault);
 	struct seg s;
-	cr_expect_neq(seg_attach(&s, segname, 1), 0, "no segment was created");
+	cr_expect_neq(seg_attach(&s, segname, 1, msg_layout_hash()), 0, "no segment was created");
 	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
 }
 
@@ -945,7 +945,7 @@ Test(data_agent, unreadable_input_exits_2_with_one_line)
 	refused_input(missing, missing, "No such file");
 	refused_input(rundir, rundir, NULL); /* a directory */
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 	const struct ag_data_state *st = rt_app_of(&s, AGENT_DATA);
 	cr_expect_eq(st->input_error, 1, "the segment records it");
 	seg_close(&s);
@@ -1377,7 +1377,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 		show_logs();
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1), 0);
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 
 	/* the plan: 3 kills per agent + 2 more, and one restart per agent */
 	uint32_t plan[CHAOS_KILLS + AGENT_COUNT];

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "shm/doorbell.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/ring.h"
 #include "shm/seg.h"
 #include "tests/helpers.h"
@@ -861,7 +861,7 @@ static void __attribute__((noreturn)) consumer_process(const char *name, int use
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct seg s;
-	if (seg_attach(&s, name, 0) != 0)
+	if (seg_attach(&s, name, 0, T_APP_LAYOUT) != 0)
 		_exit(10);
 	int ri = seg_ring_find(&s, "p2c"), ai = seg_agent_find(&s, "cons");
 	if (ri < 0 || ai < 0)

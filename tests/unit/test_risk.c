@@ -24,7 +24,7 @@
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 _Static_assert((int)RISK_ORD_LIMIT == (int)ORD_LIMIT, "order types agree with msg.h");
 _Static_assert((int)RISK_ORD_MARKET == (int)ORD_MARKET, "order types agree with msg.h");

@@ -635,7 +635,7 @@ Test(runtime, refuses_a_slot_held_by_a_live_process)
 	t_close(AGENT_ML);
 	/* the slot now claims to belong to our (live) parent */
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 0), 0);
+	cr_assert_eq(seg_attach(&s, segname, 0, msg_layout_hash()), 0);
 	atomic_store(&seg_agent(&s, AGENT_ML)->pid, (int32_t)getppid());
 	cr_expect_eq(t_open_v(AGENT_ML, 1), -DM_EBUSY);
 	/* a dead holder is taken over */

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/registry.h"
 #include "shm/seg.h"
 #include "tests/helpers.h"
@@ -139,6 +139,7 @@ static void spec3(struct seg_spec *sp, const char *name)
 	sp->ring[1] = (struct seg_ring_spec){ "intent", 1, 2, 16, 96, RING_CONFLATE };
 	sp->ring[2] = (struct seg_ring_spec){ "report", 2, 1, 256, 64, RING_BLOCK };
 	sp->user_size = 100;
+	sp->app_layout = T_APP_LAYOUT;
 }
 
 static const char *create2(struct seg *s)
@@ -201,7 +202,7 @@ Test(seg, create_then_attach_round_trip)
 	cr_assert_leq(h->user_off + h->user_size, h->total_size);
 
 	/* a second mapping finds everything by name */
-	cr_assert_eq(seg_attach(b, name, 0), 0);
+	cr_assert_eq(seg_attach(b, name, 0, T_APP_LAYOUT), 0);
 	cr_assert_eq(b->created, 0);
 	cr_assert_eq(b->size, a->size);
 	cr_assert_neq((void *)b->hdr, (void *)a->hdr, "a separate mapping");
@@ -245,7 +246,7 @@ Test(seg, create_then_attach_round_trip)
 	cr_assert_str_eq(seg_user(b), "user area");
 
 	/* read-only attach validates too */
-	cr_assert_eq(seg_attach(&segs[2], name, 1), 0);
+	cr_assert_eq(seg_attach(&segs[2], name, 1, T_APP_LAYOUT), 0);
 	cr_assert_eq(segs[2].hdr->n_rings, 3);
 }
 
@@ -282,8 +283,8 @@ Test(seg, attach_missing_name_is_enoent)
 {
 	const char *name = new_name();
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, name, 0), -ENOENT);
-	cr_assert_eq(seg_attach(&s, name, 1), -ENOENT);
+	cr_assert_eq(seg_attach(&s, name, 0, T_APP_LAYOUT), -ENOENT);
+	cr_assert_eq(seg_attach(&s, name, 1, T_APP_LAYOUT), -ENOENT);
 	cr_assert_null(s.hdr);
 }
 
@@ -338,7 +339,7 @@ Test(seg, unlink_removes_the_name_not_the_memory)
 	cr_assert_eq(seg_unlink(name), 0);
 	cr_assert_not(shm_exists(name));
 	struct seg t;
-	cr_assert_eq(seg_attach(&t, name, 0), -ENOENT);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -ENOENT);
 	cr_assert_eq(seg_unlink(name), -ENOENT);
 	/* the existing mapping still works */
 	uint64_t v = 42, w = 0;
@@ -359,11 +360,11 @@ Test(seg, attach_rejects_wrong_magic)
 	const char *name = create2(s);
 	struct seg t;
 	atomic_store(&s->hdr->magic, 0x1122334455667788ull);
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_EMAGIC);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_EMAGIC);
 	atomic_store(&s->hdr->magic, 0);
-	cr_assert_eq(seg_attach(&t, name, 0), -EAGAIN, "magic 0 means still being created");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -EAGAIN, "magic 0 means still being created");
 	atomic_store(&s->hdr->magic, SEG_MAGIC);
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 }
 
 Test(seg, attach_rejects_wrong_version)
@@ -372,9 +373,9 @@ Test(seg, attach_rejects_wrong_version)
 	const char *name = create2(s);
 	struct seg t;
 	s->hdr->version = SEG_VERSION + 1;
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_EVERSION);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_EVERSION);
 	s->hdr->version = SEG_VERSION;
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 }
 
 Test(seg, attach_rejects_wrong_layout_hash)
@@ -383,12 +384,27 @@ Test(seg, attach_rejects_wrong_layout_hash)
 	const char *name = create2(s);
 	struct seg t;
 	s->hdr->layout_hash ^= 1;
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_ELAYOUT);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ELAYOUT);
 	s->hdr->layout_hash ^= 1;
 	s->hdr->hdr_size += 8;
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_ELAYOUT, "header size differs");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ELAYOUT, "header size differs");
 	s->hdr->hdr_size -= 8;
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
+}
+
+Test(seg, attach_refuses_another_callers_layout_word)
+{
+	struct seg *s = &segs[0];
+	const char *name = create2(s);
+	struct seg t;
+	cr_assert_eq(s->hdr->app_layout, T_APP_LAYOUT, "the header records the creator's word");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT ^ 1), -DM_ELAYOUT);
+	cr_assert_eq(seg_attach(&t, name, 1, msg_layout_hash()), -DM_ELAYOUT,
+		     "the agents' messages are not this segment's");
+	s->hdr->app_layout ^= 1;
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ELAYOUT, "recorded word changed");
+	s->hdr->app_layout ^= 1;
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 }
 
 Test(seg, attach_rejects_size_mismatch)
@@ -400,11 +416,11 @@ Test(seg, attach_rejects_size_mismatch)
 	struct seg t;
 	off_t real = (off_t)s->hdr->total_size;
 	cr_assert_eq(truncate(path, real + 4096), 0);
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_ESIZE, "file grew");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ESIZE, "file grew");
 	cr_assert_eq(truncate(path, real - 4096), 0);
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_ESIZE, "file shrank");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ESIZE, "file shrank");
 	cr_assert_eq(truncate(path, real), 0);
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 }
 
 Test(seg, attach_rejects_other_owner)
@@ -413,16 +429,16 @@ Test(seg, attach_rejects_other_owner)
 	const char *name = create2(s);
 	struct seg t;
 	s->hdr->owner_uid = getuid() + 1;
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_EOWNER, "recorded owner differs");
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_EOWNER, "recorded owner differs");
 	s->hdr->owner_uid = getuid();
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 	seg_close(&segs[1]);
 
 	if (getuid() == 0) { /* only root can give the file away */
 		char path[128];
 		shm_path(path, sizeof(path), name);
 		cr_assert_eq(chown(path, 4242, (gid_t)-1), 0);
-		cr_assert_eq(seg_attach(&t, name, 0), -DM_EOWNER, "file owned by another uid");
+		cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_EOWNER, "file owned by another uid");
 	}
 }
 
@@ -433,12 +449,12 @@ Test(seg, attach_rejects_corrupt_ring)
 	struct seg t;
 	struct ring *r = seg_ring(s, 0);
 	r->magic ^= 1;
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_EMAGIC);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_EMAGIC);
 	r->magic ^= 1;
 	s->hdr->ring[0].capacity = 32; /* descriptor and ring disagree */
-	cr_assert_eq(seg_attach(&t, name, 0), -DM_ELAYOUT);
+	cr_assert_eq(seg_attach(&t, name, 0, T_APP_LAYOUT), -DM_ELAYOUT);
 	s->hdr->ring[0].capacity = 16;
-	cr_assert_eq(seg_attach(&segs[1], name, 0), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 0, T_APP_LAYOUT), 0);
 }
 
 /* Child: attach read-only and try to write the header.  read(2) into the
@@ -447,7 +463,7 @@ Test(seg, attach_rejects_corrupt_ring)
 static int write_readonly(void *arg)
 {
 	struct seg s;
-	if (seg_attach(&s, arg, 1) != 0)
+	if (seg_attach(&s, arg, 1, T_APP_LAYOUT) != 0)
 		return 10;
 	int fd = open("/dev/zero", O_RDONLY);
 	if (fd < 0)
@@ -552,7 +568,7 @@ Test(seg, create_over_dead_run_is_stale, .timeout = 30)
 	cr_assert_eq(p.live_pid, 0);
 
 	/* its registry still shows who was there */
-	cr_assert_eq(seg_attach(&segs[1], name, 1), 0);
+	cr_assert_eq(seg_attach(&segs[1], name, 1, T_APP_LAYOUT), 0);
 	struct agent_slot *a = seg_agent(&segs[1], 1);
 	cr_assert_eq(atomic_load(&a->pid), pid);
 	cr_assert_eq(agent_pid_alive(a), 0);

@@ -18,7 +18,7 @@
 #include "agents/rt/agents.h"
 #include "agents/rt/topology.h"
 #include "libcore/replay/replay.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 #include "shm/seg.h"
 
 static char seg_name[64];
@@ -60,6 +60,7 @@ static void setup(void)
 			{ "a_to_b", 0, 1, 64, 128, RING_BLOCK },
 			{ "b_to_a", 1, 0, 16, 64, RING_CONFLATE },
 		},
+		.app_layout = msg_layout_hash(), /* dm-shmdump attaches with it */
 	};
 	cr_assert_eq(seg_create(&seg, &sp, 1000000000), 0);
 }

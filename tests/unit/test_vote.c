@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "libcore/vote/vote.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 _Static_assert((int)VOTE_V_APPROVE == (int)VOTE_APPROVE, "verdicts agree with msg.h");
 _Static_assert((int)VOTE_V_REJECT == (int)VOTE_REJECT, "verdicts agree with msg.h");

@@ -1,20 +1,24 @@
 /*
- * msg.h — the fixed-layout messages that cross the rings.
+ * msg.h — the fixed-layout messages the agents exchange.
  *
- * Every message starts with struct msg_hdr.  A ring slot is the ring's 8-byte
- * turn word followed by one message, so a ring whose slots are S bytes
- * carries messages of at most S - 8 bytes (RING_SLOT_HDR in ring.h).
+ * Plain value types: libcore modules take and produce them, the agents move
+ * them through shm's rings, a test or the in-process backtest passes them by
+ * hand.  Nothing here depends on the transport.  Every message starts with
+ * struct msg_hdr.  Carried by a ring, one message sits after the ring's
+ * 8-byte turn word, so a ring whose slots are S bytes carries messages of at
+ * most S - 8 bytes.
  *
  * Units are in the field names: *_ns is nanoseconds since the Unix epoch
  * (CLOCK_REALTIME for exchange times, the same clock for local stamps),
  * px is an integer number of ticks of the instrument, qty whole contracts.
  * Fields are explicit-width and naturally aligned; every size and the
- * offsets that other code depends on are pinned below, and the segment's
- * layout hash covers them all (seg.c), so a process built from other
+ * offsets that other code depends on are pinned below, and
+ * msg_layout_hash() covers them all: the agents record it in the segment
+ * they create and hand it to seg_attach, so a process built from other
  * headers cannot attach.
  */
-#ifndef DM_SHM_MSG_H
-#define DM_SHM_MSG_H
+#ifndef DM_MSG_H
+#define DM_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -250,4 +254,12 @@ struct msg_control {
 };
 _Static_assert(sizeof(struct msg_control) == 96, "msg_control size");
 
-#endif /* DM_SHM_MSG_H */
+/*
+ * Hash of MSG_VERSION, the book depth, the feature count and the size and
+ * key offsets of every message above (FNV-1a over those words, as
+ * dm_layout_hash).  Pure; any thread.  The agents' runtime and the tools
+ * give it to seg_spec.app_layout and seg_attach.
+ */
+uint64_t msg_layout_hash(void);
+
+#endif /* DM_MSG_H */
