@@ -51,6 +51,10 @@ TESTLIB_SRC := $(wildcard tests/helpers.c)
 SHM_LIB  := $(BUILD)/lib/libdm_shm.a
 CORE_LIB := $(BUILD)/lib/libdm_core.a
 RT_LIB   := $(BUILD)/lib/libdm_rt.a
+VIEW_LIB := $(BUILD)/lib/libdm_view.a
+# what tools may know of the agents (agents/rt/view.h): the segment's shape
+# and the readout of the agents' state, without the runtime
+VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/control.c
 
 TOOLS  := $(patsubst tools/%.c,$(BUILD)/bin/dm-%,$(TOOL_SRC))
 AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
@@ -88,7 +92,11 @@ $(RT_LIB): $(call obj,$(RT_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
+$(VIEW_LIB): $(call obj,$(VIEW_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(VIEW_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

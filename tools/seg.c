@@ -19,11 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "agents/rt/agents.h"
-#include "agents/rt/topology.h"
+#include "agents/rt/view.h"
 #include "libcore/cli.h"
 #include "libcore/config.h"
 #include "libcore/instrument.h"
+#include "libcore/msg/msg.h"
 #include "libcore/risk/risk.h"
 
 #define DEFAULT_CONF "conf/default.yaml"
@@ -88,7 +88,7 @@ static int cmd_create(const struct dm_config *c, const char *name)
 	/* nothing may start trading with limits the risk agent would refuse */
 	struct risk_cfg limits;
 	char err[512];
-	if (ag_risk_load_limits(c, &limits, err, sizeof(err)) < 0) {
+	if (config_load_risk_for(c, &limits, NULL, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dm-seg: %s\n", err);
 		return 2;
 	}

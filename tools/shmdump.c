@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agents/rt/dump.h"
-#include "agents/rt/topology.h"
+#include "agents/rt/view.h"
 #include "libcore/cli.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
