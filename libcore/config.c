@@ -53,9 +53,9 @@
 #include <dirent.h>
 #include <yaml.h>
 
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/features/features.h"
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 #include "libcore/model/xgb.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"

@@ -78,7 +78,7 @@ struct cfg_ring {
 
 /*
  * The traded instrument and its calendar (YAML: instrument:).  Read by
- * instr_init() (libcore/instrument.h) and cal_init() (libcore/calendar.h);
+ * instr_init() (libcore/market/instrument.h) and cal_init() (libcore/market/calendar.h);
  * docs/instrument.md explains the units and the rules.  Times of day are
  * local exchange time; dates are days since 1970-01-01 (dm_date_t).
  */

@@ -1,6 +1,6 @@
 /*
  * dm-convert — any supported market-data file to a DreamMaker journal of
- * events (libcore/feed/feed.h in, libcore/journal.h out; docs/feeds.md).
+ * events (libcore/feed/feed.h in, libcore/journal/journal.h out; docs/feeds.md).
  *
  *   dm-convert --input FILE [--format F] --output JOURNAL [-c CONF]
  *              [--tick T] [--lot Q] [--levels L] [--symbol S]
@@ -36,10 +36,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define PROGRESS_EVERY 8192u /* events between clock reads */
 

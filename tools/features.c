@@ -35,7 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"

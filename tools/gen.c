@@ -18,13 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcore/cli.h"
-#include "libcore/calendar.h"
+#include "libcore/cli/cli.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define DEFAULT_DATE "2022-01-03"
 

@@ -23,14 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/hawkes/fit.h"
 #include "libcore/hawkes/lbfgsb.h"
 #include "libcore/hawkes/series.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define DEFAULT_TYPES "market_buy,market_sell"
 #define MAX_TYPES     HSERIES_MAX_DIM

@@ -7,7 +7,7 @@
  *   dm-inspect --list-symbols FILE [--json]
  *
  * Memory is bounded whatever the input: the feed reader's buffers, one
- * struct book and fixed-bin histograms (libcore/hist.h) for the spread
+ * struct book and fixed-bin histograms (libcore/hist/hist.h) for the spread
  * and size distributions, never an array of values.  Quantiles come from
  * the histograms: exact below 64, within 1/32 above.
  *
@@ -32,12 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcore/book.h"
-#include "libcore/cli.h"
+#include "libcore/market/book.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/feed/feed.h"
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 
 #define NS_PER_S      1000000000LL
 #define PROGRESS_NS   1000000000LL   /* one progress line a second */

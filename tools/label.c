@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/label/label.h"

@@ -20,9 +20,9 @@
 #include <time.h>
 
 #include "agents/rt/view.h"
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/config.h"
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 #include "libcore/msg/msg.h"
 #include "libcore/risk/risk.h"
 

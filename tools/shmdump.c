@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "agents/rt/view.h"
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
 

@@ -35,7 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 #include "libcore/model/digest.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/meta.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 const char *ag_currency(const struct dm_config *cfg)
 {

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 struct coord_ctx {
 	int in_intent, in_rep, in_pos;

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
 
 struct data_ctx {

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define OUTBOX     512   /* reports waiting for room on the report rings */
 #define QUIET_NS   (50ll * 1000000) /* no market data this long: clock follows local time */

@@ -4,7 +4,7 @@
  * specs/features.md, the very code dm-features runs offline) with every
  * book and trade, publishes MSG_FEATURES to ml on every book that gives a
  * vector, and answers vote requests on data quality (stale feed, crossed
- * book, spread regime: libcore/agent/quality.h).
+ * book, spread regime: libcore/quality/quality.h).
  *
  * The engine lives in the agent's app area (AG_FEATURE_ENGINE_OFF), so a
  * restarted agent continues its windows; a configuration whose feature
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/agent/quality.h"
+#include "libcore/quality/quality.h"
 
 struct feature_ctx {
 	int in_md, in_req;

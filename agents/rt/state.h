@@ -40,7 +40,7 @@
 
 #include "agents/rt/topology.h"
 #include "libcore/config.h"
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 #include "shm/seg.h"
 
 #define RT_USER_RESERVED 4096u

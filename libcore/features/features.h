@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #include "libcore/config.h"
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/types.h"
 
 /* Feature indices: the column order of specs/features.md. */

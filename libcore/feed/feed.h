@@ -4,7 +4,7 @@
  *
  * Design note.  A reader turns one input file (LOBSTER message+orderbook
  * pair, MetaTrader 5 tick export, B3 NEG trade file, raw Binance websocket
- * capture) into the stream of book and trade events of libcore/event.h:
+ * capture) into the stream of book and trade events of libcore/market/event.h:
  *
  *   feed_open  ->  feed_next, feed_next, ... (1 = event, 0 = end, < 0 error)
  *              ->  feed_stats / feed_error  ->  feed_close
@@ -18,7 +18,7 @@
  * through the fixed line buffer, so a file larger than RAM streams in
  * constant memory.  A gzip file (by magic or by a ".gz" name) is read
  * through a `gzip -dc` child process on a pipe.  A DreamMaker journal is
- * read sequentially into one reused buffer (libcore/journal.h,
+ * read sequentially into one reused buffer (libcore/journal/journal.h,
  * JOURNAL_SEQ), so its resident size stays bounded too.
  *
  * Numbers.  Prices become integer ticks and sizes integer lots by exact
@@ -44,8 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/event.h"
-#include "libcore/journal.h"
+#include "libcore/market/event.h"
+#include "libcore/journal/journal.h"
 #include "libcore/types.h"
 
 #define FEED_SAMPLES        8u          /* bad-row messages kept in stats */
@@ -63,7 +63,7 @@ enum feed_format {
 	FEED_MT5     = 2, /* MetaTrader 5 tick export, tab-separated */
 	FEED_NEG     = 3, /* B3 NEG_* trade file, ';'-separated */
 	FEED_BINANCE = 4, /* "<recv_ns> <json>" websocket capture */
-	FEED_JOURNAL = 5  /* DreamMaker journal (libcore/journal.h), by its
+	FEED_JOURNAL = 5  /* DreamMaker journal (libcore/journal/journal.h), by its
 			   * magic; its JREC_EVENT records are returned as
 			   * they were written */
 };

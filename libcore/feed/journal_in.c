@@ -1,7 +1,7 @@
 /*
  * journal_in.c — the DreamMaker journal as a feed (docs/feeds.md).
  *
- * The journal reader (libcore/journal.h) reads the file front to back
+ * The journal reader (libcore/journal/journal.h) reads the file front to back
  * (JOURNAL_SEQ: read(2) into one reused buffer) and checks each record
  * (length, crc, seq) as it is reached, so nothing is read twice.  An event
  * record (JREC_EVENT, or a book JREC_EVENT_DELTA against the book before

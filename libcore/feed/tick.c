@@ -39,7 +39,7 @@
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/feed/feed_int.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define SNIFF_BYTES (256u << 10) /* Binance: bytes looked at for "s" */
 #define DEC_ONE     100000000LL  /* 1.0 in units of 10^-FEED_DEC_MAX */

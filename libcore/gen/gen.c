@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "libcore/book.h"
+#include "libcore/market/book.h"
 
 /* Random stream ids: one per purpose, so the flow is independent of the
  * book and latency parameters. */

@@ -72,8 +72,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/calendar.h"
-#include "libcore/event.h"
+#include "libcore/market/calendar.h"
+#include "libcore/market/event.h"
 #include "libcore/gen/hawkes.h"
 #include "libcore/gen/rng.h"
 #include "libcore/types.h"

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/gen/hawkes.h"
 
 #define HSERIES_MAX_DIM      HAWKES_MAX_DIM

@@ -79,7 +79,7 @@ struct msg_book {
 	uint32_t instrument; /* index into the instrument table */
 	uint16_t n_bid;      /* valid levels in bid[] (best first) */
 	uint16_t n_ask;      /* valid levels in ask[] (best first) */
-	uint32_t book_flags; /* BOOK_F_* from libcore/book.h */
+	uint32_t book_flags; /* BOOK_F_* from libcore/market/book.h */
 	uint32_t pad;
 	struct msg_level bid[MSG_BOOK_LEVELS];
 	struct msg_level ask[MSG_BOOK_LEVELS];

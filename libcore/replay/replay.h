@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/feed/feed.h"
 #include "libcore/types.h"
 

@@ -13,7 +13,7 @@
  * makes no system call.  One thread per state.
  *
  * Money.  Inside the state money is int64 nano-units of the instrument's
- * currency (currency x 10^9, "_e9", libcore/instrument.h), the unit fees
+ * currency (currency x 10^9, "_e9", libcore/market/instrument.h), the unit fees
  * arrive in; one tick of one lot is worth tick_value_e9 (WIN: 10^9 =
  * R$ 1.00; AAPL 10^7; BTCUSDT spot 100; USD-M 10^5).  The limits of
  * struct risk_cfg are currency x 10^6, in the currency they state
@@ -61,8 +61,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/calendar.h"
-#include "libcore/instrument.h"
+#include "libcore/market/calendar.h"
+#include "libcore/market/instrument.h"
 #include "libcore/vote/vote.h"
 
 /*
@@ -80,7 +80,7 @@ struct risk_cfg {
 	int64_t  max_drawdown_e6; /* drawdown limit from the day's peak net P&L, currency x 10^6, > 0 -> HALTED */
 	int64_t  reducing_at_e6;  /* loss at which the state becomes REDUCING (only orders that shrink |position|), currency x 10^6; 0 = never; must be < daily_loss */
 	uint32_t stale_data_ms;       /* market data older than this (by local receive time) -> reject; 1..3600000 */
-	uint32_t enforce_session;     /* 1 = reject outside the B3 session hours (libcore/calendar.h cal_in_session) */
+	uint32_t enforce_session;     /* 1 = reject outside the B3 session hours (libcore/market/calendar.h cal_in_session) */
 	uint32_t kill_flatten;        /* 1 = engaging the kill switch also asks to flatten the position */
 	uint32_t pad;
 	char     currency[CFG_CURRENCY_MAX]; /* of the money limits, "BRL"; 1..7 letters A-Z */

@@ -64,8 +64,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/book.h"
-#include "libcore/event.h"
+#include "libcore/market/book.h"
+#include "libcore/market/event.h"
 #include "libcore/types.h"
 #include "libcore/msg/msg.h"
 

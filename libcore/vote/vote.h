@@ -157,7 +157,7 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
 
 /*
  * The journal payload of a decision (record type JREC_DECISION of
- * libcore/journal.h).  Fixed-size, explicit-width, little-endian; append
+ * libcore/journal/journal.h).  Fixed-size, explicit-width, little-endian; append
  * fields only at the end and bump VOTE_RECORD_VERSION.
  */
 #define VOTE_RECORD_VERSION 1

@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "bench_table.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #define GOAL_SLEEP_P50_US 50.0
 #define GOAL_SPIN_P50_US  5.0

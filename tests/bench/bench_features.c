@@ -40,10 +40,10 @@
 #include <x86intrin.h>
 #endif
 
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/features/features.h"
-#include "libcore/hist.h"
-#include "libcore/journal.h"
+#include "libcore/hist/hist.h"
+#include "libcore/journal/journal.h"
 #include "tests/bench/bench_clock.h"
 #include "tests/bench/bench_table.h"
 

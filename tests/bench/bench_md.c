@@ -74,12 +74,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcore/book.h"
-#include "libcore/calendar.h"
+#include "libcore/market/book.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "tests/bench/bench_table.h"
 
 #define CPU_BENCH 1

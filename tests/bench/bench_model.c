@@ -51,7 +51,7 @@
 #include <x86intrin.h>
 #endif
 
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/xgb.h"
 #include "tests/bench/bench_clock.h"

@@ -9,7 +9,7 @@
  * Round trips are timed on A only, one by one, with the TSC (lfence; rdtsc
  * ... rdtscp; lfence; about 20 ns per pair here, in every figure alike)
  * calibrated against CLOCK_MONOTONIC, and recorded in a struct hist
- * (libcore/hist.h: reported values are bucket upper bounds, less than 1/32
+ * (libcore/hist/hist.h: reported values are bucket upper bounds, less than 1/32
  * above the truth).  Every run has an unrecorded warm-up; fork, pinning,
  * segment creation and first page faults are outside the timed loops.
  *
@@ -60,7 +60,7 @@
 #include <x86intrin.h>
 #endif
 
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 #include "shm/doorbell.h"
 #include "libcore/msg/msg.h"
 #include "shm/ring.h"

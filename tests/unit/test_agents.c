@@ -39,8 +39,8 @@
 #include "agents/rt/agents.h"
 #include "agents/rt/dump.h"
 #include "agents/rt/topology.h"
-#include "libcore/agent/quality.h"
-#include "libcore/journal.h"
+#include "libcore/quality/quality.h"
+#include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
@@ -1528,7 +1528,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 }
 
 /* ------------------------------------------------------------------
- * The agents' pure logic (libcore/agent/): hand-worked examples.
+ * The agents' pure logic (libcore/quality/): hand-worked examples.
  */
 Test(agent_logic, quality_flags_and_vote)
 {

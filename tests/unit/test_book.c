@@ -2,14 +2,14 @@
  * The order book against hand-worked examples and, for random sequences,
  * against a naive reference written here: per side an unsorted array of
  * (px, qty) that is sorted by brute force and cut to the depth after every
- * change.  Neither shares code with libcore/book.c.
+ * change.  Neither shares code with libcore/market/book.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
-#include "libcore/book.h"
+#include "libcore/market/book.h"
 #include "tests/helpers.h"
 
 /* ------------------------------------------------------------ helpers */

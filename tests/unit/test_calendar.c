@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

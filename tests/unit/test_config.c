@@ -1342,7 +1342,7 @@ Test(config_model, bad_values_name_file_line_and_key)
 
 /* ---------------------------------------------------------------- money */
 
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 
 Test(config_money, currency_and_lot_load)
 {

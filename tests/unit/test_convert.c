@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "libcore/feed/feed.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "tests/helpers.h"
 
 #define DATA    "tests/data"

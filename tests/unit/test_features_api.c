@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/features/features.h"
 #include "libcore/gen/gen.h"
 #include "tests/helpers.h"

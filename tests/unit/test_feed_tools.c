@@ -34,7 +34,7 @@
 
 #include "libcore/config.h"
 #include "libcore/feed/feed.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "tests/helpers.h"
 
 #define DATA     "tests/data"

@@ -13,12 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
 #include "libcore/gen/hawkes.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "tests/helpers.h"
 
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/hawkes.h"

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 
 /* xorshift64*: deterministic data without libc's rand state */
 static uint64_t rng_next(uint64_t *s)

@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libcore/event.h"
-#include "libcore/journal.h"
+#include "libcore/market/event.h"
+#include "libcore/journal/journal.h"
 #include "tests/helpers.h"
 
 #define NS 1000000000LL

@@ -15,7 +15,7 @@
 
 #include "tests/helpers.h"
 #include "libcore/config.h"
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* The hand-worked amounts below are in centavos; money is BRL x 10^9. */

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define T_SANITIZED 1

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/book.h"
-#include "libcore/calendar.h"
+#include "libcore/market/book.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/gen/gen.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "tests/helpers.h"
 
 static void t_setup(void)

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
 #include "libcore/gen/gen.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
 #include "tests/helpers.h"
 

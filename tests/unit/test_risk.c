@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "tests/helpers.h"
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 #include "libcore/config.h"
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "libcore/book.h"
+#include "libcore/market/book.h"
 
 #define EV_MAX_LEVELS 20
 

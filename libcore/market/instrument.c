@@ -2,7 +2,7 @@
  * instrument.c — building struct instrument from the configuration, and
  * decimal price text <-> scaled points.
  */
-#include "libcore/instrument.h"
+#include "libcore/market/instrument.h"
 
 #include <inttypes.h>
 #include <stdio.h>

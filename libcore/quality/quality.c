@@ -1,5 +1,5 @@
 /* quality.c — data-quality flags and vote (quality.h). */
-#include "libcore/agent/quality.h"
+#include "libcore/quality/quality.h"
 #include "libcore/vote/vote.h"
 
 uint32_t qual_flags(const struct book *b, const struct qual_limits *l)

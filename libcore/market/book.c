@@ -5,7 +5,7 @@
  * five cache lines), so a linear scan and one memmove beat any tree or
  * binary search at this size.
  */
-#include "libcore/book.h"
+#include "libcore/market/book.h"
 
 #include <errno.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * Gregorian calendar (400-year eras of 146097 days, years starting on
  * March 1 so the leap day ends the year), exact for any int32 day.
  */
-#include "libcore/calendar.h"
+#include "libcore/market/calendar.h"
 
 #include <errno.h>
 #include <stdio.h>

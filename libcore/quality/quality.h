@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "libcore/book.h"
+#include "libcore/market/book.h"
 
 /* Quality bits (msg_features.quality) */
 #define QUAL_F_EMPTY   0x1u /* a side is empty */

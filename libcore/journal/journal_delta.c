@@ -20,7 +20,7 @@
  * slot (the cheap test that finds inserts and removals), by the number of
  * slots left to send.
  */
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "libcore/hist.h"
+#include "libcore/hist/hist.h"
 
 void hist_init(struct hist *h)
 {

@@ -52,7 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/event.h"
+#include "libcore/market/event.h"
 #include "libcore/types.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "journal: little-endian only");

@@ -1,7 +1,7 @@
 /*
  * cli.c — command-line helpers shared by the tools (cli.h).
  */
-#include "libcore/cli.h"
+#include "libcore/cli/cli.h"
 
 #include <errno.h>
 #include <math.h>

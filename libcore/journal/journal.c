@@ -23,7 +23,7 @@
  * and the rest is resubmitted with its fdatasync.  Any other error is
  * sticky in w->err: later appends return it, close reports it.
  */
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
