@@ -1,6 +1,7 @@
 /*
- * dm-agent-risk — the risk agent process: the runtime loop around the
- * glue in agents/rt/ag_risk.c (agents.h, docs/agents.md).
+ * dm-agent-risk — the risk agent process: one line over rt_main
+ * (agents/rt/runtime.h) with its descriptor ag_risk (agents/rt/agents.c);
+ * the glue is agents/rt/ag_risk.c (agents.h, docs/agents.md).
  *
  *   dm-agent-risk [-c CONF] [--name SEG] [--run-dir DIR]
  *
@@ -9,29 +10,4 @@
  */
 #include "agents/rt/agents.h"
 
-static struct rt rt;
-
-int main(int argc, char **argv)
-{
-	struct rt_args a;
-	int rc = rt_args_parse(&a, argc, argv, "risk");
-	if (rc)
-		return rc == 1 ? 0 : 2;
-
-	rc = rt_open(&rt, AGENT_RISK, &a, AG_RISK_VERSION, sizeof(struct ag_risk_state), 0);
-	if (rc < 0)
-		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
-	rc = ag_risk_init(&rt);
-	if (rc < 0) {
-		rt_close(&rt);
-		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
-	}
-	rt_running(&rt);
-
-	while (!rt_done(&rt))
-		rt_idle(&rt, rt_work(&rt));
-
-	ag_risk_close(&rt);
-	rt_close(&rt);
-	return 0;
-}
+int main(int argc, char **argv) { return rt_main(argc, argv, &ag_risk); }

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,7 +31,17 @@
 #include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
 
+/* The data agent's own options, as ag_data_opts lists them. */
+struct data_opts {
+	const char *input;    /* --input FILE; NULL: nothing to replay */
+	const char *format;   /* --format F (default auto) */
+	int exit_at_end;      /* --exit-at-end: leave once replayed */
+	int pace;             /* --pace: enum cfg_pace; -1 = data.pace */
+	double speed;         /* --speed X (realtime); 0 = data.speed */
+};
+
 struct data_ctx {
+	struct data_opts opt;
 	uint32_t n_md;
 	uint32_t md[SEG_MAX_RINGS];   /* output indexes of the md_* rings */
 	struct replay rp;
@@ -137,13 +148,13 @@ static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 	       (unsigned long long)st->trades, (unsigned long long)st->bad_rows);
 	if (st->bad_rows)
 		rt_log(rt, "WARNING: %s: %llu bad rows skipped (first at line %llu: %s)",
-		       rt->args.input, (unsigned long long)st->bad_rows,
+		       c->opt.input, (unsigned long long)st->bad_rows,
 		       (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
 	write_done_file(rt, st);
 	if (st->input_error) {
 		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
 		rt_stop(rt);
-	} else if (rt->args.exit_at_end) {
+	} else if (c->opt.exit_at_end) {
 		rt_stop(rt);
 	}
 }
@@ -196,7 +207,7 @@ static int data_tick(struct rt *rt, int64_t now)
 				copy_text(st->input_error_text, sizeof(st->input_error_text),
 					  replay_error(&c->rp));
 				st->input_error = 1;
-				rt_log(rt, "input %s: %s", rt->args.input, st->input_error_text);
+				rt_log(rt, "input %s: %s", c->opt.input, st->input_error_text);
 				finish(rt, c, st, "stopped by an input error");
 				break;
 			}
@@ -310,12 +321,63 @@ static int check_instrument(struct rt *rt, const struct feed_instr *in)
 	rt_log(rt, "input %s holds %s (tick %s %s, lot %s) but the configuration (%s) trades "
 	       "%s (tick %s %s, lot %s): use a configuration for %s (-c FILE whose instrument "
 	       "has symbol %s, tick_size %s and lot_size %s; 'tools/dmctl run --input FILE' "
-	       "picks the bundled profile of conf/instruments/ by itself)", rt->args.input, is,
+	       "picks the bundled profile of conf/instruments/ by itself)", ctx.opt.input, is,
 	       in->tick, in->currency, in->lot[0] ? in->lot : "?",
 	       rt->cfg.path[0] ? rt->cfg.path : "built-in defaults", ci->symbol, want,
 	       ag_currency(&rt->cfg), want_lot, is, in->symbol[0] ? in->symbol : "?", in->tick,
 	       in->lot[0] ? in->lot : "?");
 	return -DM_ECONFIG;
+}
+
+const struct rt_opt ag_data_opts[AG_DATA_NOPTS] = {
+	[AG_DATA_OPT_INPUT] = { "input", 1 },
+	[AG_DATA_OPT_FORMAT] = { "format", 1 },
+	[AG_DATA_OPT_EXIT_AT_END] = { "exit-at-end", 0 },
+	[AG_DATA_OPT_PACE] = { "pace", 1 },
+	[AG_DATA_OPT_SPEED] = { "speed", 1 },
+};
+
+const char ag_data_synopsis[] = " --input FILE [--format F]";
+const char ag_data_help[] =
+	"      --input FILE    market data to replay (journal, LOBSTER, MT5, NEG,\n"
+	"                      Binance capture)\n"
+	"      --format F      auto|journal|lobster|mt5|neg|binance (default auto)\n"
+	"      --exit-at-end   leave once the replay is done (default: stay idle)\n"
+	"      --pace P        max (as fast as the rings take it; also 'fast'),\n"
+	"                      realtime (the market's own pace) or lockstep (one\n"
+	"                      event at a time, the next once every ring is\n"
+	"                      empty); default data.pace of the configuration\n"
+	"      --speed X       realtime pace X times faster (default data.speed)\n";
+
+/* The text of the options the runtime handed over, into o: 0, or -EINVAL
+ * after one line on stderr. */
+static int take_opts(struct data_opts *o, const struct rt_args *a)
+{
+	memset(o, 0, sizeof(*o));
+	o->input = a->opt[AG_DATA_OPT_INPUT];
+	o->format = a->opt[AG_DATA_OPT_FORMAT];
+	o->exit_at_end = a->opt[AG_DATA_OPT_EXIT_AT_END] != NULL;
+	o->pace = -1;
+	const char *v = a->opt[AG_DATA_OPT_PACE];
+	if (v && (o->pace = replay_pace_parse(v)) < 0) {
+		fprintf(stderr, "dm-agent-data: --pace '%s': max, realtime or lockstep\n", v);
+		return -EINVAL;
+	}
+	if ((v = a->opt[AG_DATA_OPT_SPEED])) {
+		char *end;
+		o->speed = strtod(v, &end);
+		if (*end || !(o->speed > 0 && o->speed <= 1e6)) {
+			fprintf(stderr, "dm-agent-data: --speed '%s': a factor in (0, 1e6]\n", v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int ag_data_check_opts(const struct rt_args *a)
+{
+	struct data_opts o;
+	return take_opts(&o, a);
 }
 
 static int data_busy(struct rt *rt)
@@ -334,6 +396,10 @@ int ag_data_init(struct rt *rt)
 	struct data_ctx *c = &ctx;
 	struct ag_data_state *st = rt->app;
 	memset(c, 0, sizeof(*c));
+	if (take_opts(&c->opt, &rt->args) < 0) {
+		rt->exit_code = 2;
+		return -EINVAL;
+	}
 	for (uint32_t i = 0; i < rt->n_out; i++)
 		if (strncmp(rt->out[i].name, "md_", 3) == 0) {
 			if (ring_msg_max(rt->out[i].r) < sizeof(struct msg_book)) {
@@ -349,16 +415,16 @@ int ag_data_init(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	}
 	rt_set_ops(rt, &data_ops, c);
-	if (!rt->args.input) {
+	if (!c->opt.input) {
 		rt_log(rt, "no --input: no market data to replay; idle");
 		return 0;
 	}
 	char err[REPLAY_ERR_LEN];
 	int fmt = FEED_AUTO;
-	if (rt->args.format && *rt->args.format && strcmp(rt->args.format, "auto") != 0 &&
-	    (fmt = feed_format_parse(rt->args.format)) < 0) {
+	if (c->opt.format && *c->opt.format && strcmp(c->opt.format, "auto") != 0 &&
+	    (fmt = feed_format_parse(c->opt.format)) < 0) {
 		rt_log(rt, "--format '%s': use auto, journal, lobster, mt5, neg or binance",
-		       rt->args.format);
+		       c->opt.format);
 		rt->exit_code = 2;
 		return -EINVAL;
 	}
@@ -369,12 +435,12 @@ int ag_data_init(struct rt *rt)
 	feed_instr_from_config(&conf_in, &rt->cfg.instrument);
 	struct feed_want want = { .fmt = (enum feed_format)fmt, .conf = &conf_in,
 				  .conf_utc_offset_min = rt->cfg.instrument.utc_offset_min };
-	int rc = feed_resolve(rt->args.input, &want, &plan, err, sizeof(err));
+	int rc = feed_resolve(c->opt.input, &want, &plan, err, sizeof(err));
 	if (rc < 0) {
-		if (strstr(err, rt->args.input))
+		if (strstr(err, c->opt.input))
 			rt_log(rt, "cannot replay: %s", err);
 		else
-			rt_log(rt, "cannot replay %s: %s", rt->args.input, err);
+			rt_log(rt, "cannot replay %s: %s", c->opt.input, err);
 		rt->exit_code = 2;
 		st->input_error = 1;
 		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
@@ -390,19 +456,19 @@ int ag_data_init(struct rt *rt)
 	fmt = (int)plan.fmt;
 	struct feed_opts fo = plan.fo;
 	struct replay_opts ro = {
-		.pace = rt->args.pace >= 0 ? (uint32_t)rt->args.pace : rt->cfg.data.pace,
+		.pace = c->opt.pace >= 0 ? (uint32_t)c->opt.pace : rt->cfg.data.pace,
 		.clock = rt->cfg.features.clock,
-		.speed = rt->args.speed > 0 ? rt->args.speed
+		.speed = c->opt.speed > 0 ? c->opt.speed
 					    : (double)rt->cfg.data.speed_e6 / CFG_DEC_SCALE,
 	};
-	rc = replay_open(&c->rp, rt->args.input, (enum feed_format)fmt, &fo, &ro, err,
+	rc = replay_open(&c->rp, c->opt.input, (enum feed_format)fmt, &fo, &ro, err,
 			 sizeof(err));
 	if (rc < 0) {
 		/* one line naming the file and the cause; exit 2: bad input */
-		if (strstr(err, rt->args.input))
+		if (strstr(err, c->opt.input))
 			rt_log(rt, "cannot replay: %s", err);
 		else
-			rt_log(rt, "cannot replay %s: %s", rt->args.input, err);
+			rt_log(rt, "cannot replay %s: %s", c->opt.input, err);
 		rt->exit_code = 2;
 		st->input_error = 1;
 		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
@@ -414,7 +480,7 @@ int ag_data_init(struct rt *rt)
 	st->input_error = 0; /* an earlier refusal in this segment is over */
 	st->input_error_text[0] = '\0';
 	if (st->done) {
-		rt_log(rt, "replay of %s already done (%llu events)", rt->args.input,
+		rt_log(rt, "replay of %s already done (%llu events)", c->opt.input,
 		       (unsigned long long)st->events);
 		write_done_file(rt, st);
 		return 0;
@@ -423,16 +489,16 @@ int ag_data_init(struct rt *rt)
 		int64_t k = replay_skip(&c->rp, st->events);
 		if (k < 0 || (uint64_t)k != st->events) {
 			rt_log(rt, "%s: cannot resume after %llu events (found %lld): not the "
-			       "input of this run?", rt->args.input,
+			       "input of this run?", c->opt.input,
 			       (unsigned long long)st->events, (long long)k);
 			replay_close(&c->rp);
 			c->have_src = 0;
 			return -DM_ECORRUPT;
 		}
-		rt_log(rt, "resuming %s after %llu events", rt->args.input,
+		rt_log(rt, "resuming %s after %llu events", c->opt.input,
 		       (unsigned long long)st->events);
 	} else {
-		rt_log(rt, "replaying %s to %u ring(s), pace %s", rt->args.input, c->n_md,
+		rt_log(rt, "replaying %s to %u ring(s), pace %s", c->opt.input, c->n_md,
 		       replay_pace_name(ro.pace));
 	}
 	return 0;

@@ -200,8 +200,31 @@ _Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
 _Static_assert(sizeof(struct ag_risk_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
 
+/* ------------------------------------------------ the six agents
+ * What each agents/<name>.c hands rt_main (agents.c): name, registry
+ * slot, app struct, its own options, init and close. */
+extern const struct rt_agent ag_coordinator, ag_data, ag_feature, ag_ml, ag_execution,
+	ag_risk;
+
+/* The data agent's own options (ag_data.opts, in this order): the
+ * runtime parses them and hands their text over in rt_args.opt[]. */
+enum {
+	AG_DATA_OPT_INPUT,        /* --input FILE */
+	AG_DATA_OPT_FORMAT,       /* --format F */
+	AG_DATA_OPT_EXIT_AT_END,  /* --exit-at-end */
+	AG_DATA_OPT_PACE,         /* --pace max|realtime|lockstep */
+	AG_DATA_OPT_SPEED,        /* --speed X */
+	AG_DATA_NOPTS
+};
+_Static_assert(AG_DATA_NOPTS <= RT_MAX_OPTS, "the runtime holds the data agent's options");
+extern const struct rt_opt ag_data_opts[AG_DATA_NOPTS];
+extern const char ag_data_synopsis[], ag_data_help[];
+/* --pace and --speed make sense (before anything is opened): 0, or
+ * -EINVAL after one line on stderr. */
+int  ag_data_check_opts(const struct rt_args *a);
+
 /* ------------------------------------------------ init / close
- * Called by each main between rt_open and rt_running, and before
+ * Called by rt_main between rt_open and rt_running, and before
  * rt_close.  init returns 0 or a negative error after logging why. */
 int  ag_data_init(struct rt *rt);
 void ag_data_close(struct rt *rt);

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "agents/rt/runtime.h"
-#include "libcore/replay/replay.h"
 
 /* ------------------------------------------------------------ signals */
 
@@ -116,7 +115,7 @@ int rt_out_find(const struct rt *rt, const char *name)
 
 /* ------------------------------------------------------------ arguments */
 
-static void usage(FILE *f, const char *agent)
+static void usage(FILE *f, const struct rt_agent *ag)
 {
 	fprintf(f,
 		"usage: dm-agent-%s [-c CONF] [--name SEG] [--run-dir DIR]%s\n"
@@ -134,37 +133,26 @@ static void usage(FILE *f, const char *agent)
 		"signals: TERM/INT drain and exit; USR1 halt; USR2 resume; HUP reload;\n"
 		"         RTMIN+1 kill switch; RTMIN+2 re-arm; RTMIN+3 cancel all\n"
 		"exit: 0 clean exit, 1 runtime failure, 2 bad usage or configuration\n",
-		agent, strcmp(agent, "data") == 0 ? " --input FILE [--format F]" : "",
-		strcmp(agent, "data") == 0 ?
-		"      --input FILE    market data to replay (journal, LOBSTER, MT5, NEG,\n"
-		"                      Binance capture)\n"
-		"      --format F      auto|journal|lobster|mt5|neg|binance (default auto)\n"
-		"      --exit-at-end   leave once the replay is done (default: stay idle)\n"
-		"      --pace P        max (as fast as the rings take it; also 'fast'),\n"
-		"                      realtime (the market's own pace) or lockstep (one\n"
-		"                      event at a time, the next once every ring is\n"
-		"                      empty); default data.pace of the configuration\n"
-		"      --speed X       realtime pace X times faster (default data.speed)\n" : "");
+		ag->name, ag->synopsis ? ag->synopsis : "", ag->help ? ag->help : "");
 }
 
-int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
+int rt_args_parse(struct rt_args *a, int argc, char **argv, const struct rt_agent *ag)
 {
-	enum { O_RUN_DIR = 256, O_INPUT, O_FORMAT, O_EXIT_AT_END, O_PACE, O_SPEED };
-	static const struct option opts[] = {
+	enum { O_RUN_DIR = 256, O_AGENT = 512 };
+	const char *agent = ag->name;
+	struct option opts[4 + RT_MAX_OPTS + 1] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "run-dir", required_argument, NULL, O_RUN_DIR },
-		{ "input", required_argument, NULL, O_INPUT },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "exit-at-end", no_argument, NULL, O_EXIT_AT_END },
-		{ "pace", required_argument, NULL, O_PACE },
-		{ "speed", required_argument, NULL, O_SPEED },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
 	};
+	uint32_t n_opts = ag->n_opts <= RT_MAX_OPTS ? ag->n_opts : RT_MAX_OPTS;
+	for (uint32_t i = 0; i < n_opts; i++)
+		opts[4 + i] = (struct option){ ag->opts[i].name,
+					       ag->opts[i].takes_value ? required_argument
+								       : no_argument,
+					       NULL, O_AGENT + (int)i };
 	memset(a, 0, sizeof(*a));
-	a->pace = -1;
-	a->speed = 0;
 	optind = 0;
 	opterr = 0;
 	int c;
@@ -173,43 +161,26 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
 		case 'c': a->conf = optarg; break;
 		case 'n': a->name = optarg; break;
 		case O_RUN_DIR: a->run_dir = optarg; break;
-		case O_INPUT: a->input = optarg; break;
-		case O_FORMAT: a->format = optarg; break;
-		case O_EXIT_AT_END: a->exit_at_end = 1; break;
-		case O_PACE:
-			a->pace = replay_pace_parse(optarg);
-			if (a->pace < 0) {
-				fprintf(stderr, "dm-agent-%s: --pace '%s': max, realtime or "
-					"lockstep\n", agent, optarg);
-				return 2;
-			}
-			break;
-		case O_SPEED: {
-			char *end;
-			a->speed = strtod(optarg, &end);
-			if (*end || !(a->speed > 0 && a->speed <= 1e6)) {
-				fprintf(stderr, "dm-agent-%s: --speed '%s': a factor in (0, 1e6]\n",
-					agent, optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'h': usage(stdout, agent); return 1;
+		case 'h': usage(stdout, ag); return 1;
 		case ':':
 			fprintf(stderr, "dm-agent-%s: option '%s' needs a value\n", agent,
 				argv[optind - 1]);
-			usage(stderr, agent);
+			usage(stderr, ag);
 			return 2;
 		default:
+			if (c >= O_AGENT && c < O_AGENT + (int)n_opts) {
+				a->opt[c - O_AGENT] = optarg ? optarg : "";
+				break;
+			}
 			fprintf(stderr, "dm-agent-%s: unknown option '%s'\n", agent,
 				argv[optind - 1]);
-			usage(stderr, agent);
+			usage(stderr, ag);
 			return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dm-agent-%s: unexpected argument '%s'\n", agent, argv[optind]);
-		usage(stderr, agent);
+		usage(stderr, ag);
 		return 2;
 	}
 	if (a->name && (a->name[0] != '/' || strchr(a->name + 1, '/') ||
@@ -219,6 +190,40 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent)
 		return 2;
 	}
 	return 0;
+}
+
+static int exit_status(int rc)
+{
+	return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
+}
+
+int rt_main(int argc, char **argv, const struct rt_agent *ag)
+{
+	static struct rt rt; /* the process's one host; too large for the stack */
+	struct rt_args a;
+	int rc = rt_args_parse(&a, argc, argv, ag);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (ag->check_opts && ag->check_opts(&a) < 0)
+		return 2;
+
+	rc = rt_open(&rt, ag->id, &a, ag->app_version, ag->app_size, 0);
+	if (rc < 0)
+		return exit_status(rc);
+	rc = ag->init(&rt);
+	if (rc < 0) {
+		int code = rt.exit_code ? rt.exit_code : exit_status(rc);
+		rt_close(&rt);
+		return code;
+	}
+	rt_running(&rt);
+
+	while (!rt_done(&rt))
+		rt_idle(&rt, rt_work(&rt));
+
+	ag->close(&rt);
+	rt_close(&rt);
+	return rt.exit_code; /* 0, or what the agent set (data: 2 after bad input) */
 }
 
 /* ------------------------------------------------------------ open */

@@ -9,6 +9,9 @@
  *   while (!rt_done(&rt)) rt_idle(&rt, rt_work(&rt));
  *   (agent close) -> rt_close
  *
+ * rt_main does all of it for an agent described by a struct rt_agent, so
+ * each agents/<name>.c is one line over it.
+ *
  * rt_open attaches the segment named by --name / $DM_SHM_NAME / the
  * configuration and checks it against the configuration (agents, rings);
  * registers in the agent's registry slot (refused while a live process
@@ -88,28 +91,66 @@
 #define RT_O_NO_PIN     0x2u /* ignore the configured CPU */
 
 /* Command line common to every agent. */
+#define RT_MAX_OPTS 8
+
+/* An option an agent takes beyond the runtime's own (-c, --name,
+ * --run-dir, --help).  The runtime parses the command line but does not
+ * know what the agent's options mean: it hands their text over. */
+struct rt_opt {
+	const char *name;     /* long name without "--": "input" */
+	int takes_value;      /* 1: --name VALUE; 0: a flag */
+};
+
 struct rt_args {
 	const char *conf;     /* -c CONF; NULL = built-in defaults */
 	const char *name;     /* --name SEG; NULL = $DM_SHM_NAME, else config */
 	const char *run_dir;  /* --run-dir DIR; NULL = $DM_RUN_DIR, else
 			       * system.run_dir/<segment name without '/'> */
-	const char *input;    /* --input FILE (data) */
-	const char *format;   /* --format F (data; default auto) */
-	int         exit_at_end; /* --exit-at-end (data): leave once replayed */
-	int         pace;        /* --pace max|realtime|lockstep (data): enum
-				  * cfg_pace; -1 = data.pace of the configuration */
-	double      speed;       /* --speed X (data, realtime): X times the market;
-				  * 0 = data.speed of the configuration */
+	const char *opt[RT_MAX_OPTS]; /* the agent's options (rt_agent.opts), in
+				       * its order: the value, "" for a flag given,
+				       * NULL when absent; pointers into argv */
+};
+
+struct rt;
+
+/*
+ * One agent as the runtime hosts it: what agents/<name>.c hands rt_main.
+ * The six live in agents/rt/agents.c (agents.h).
+ */
+struct rt_agent {
+	const char *name;            /* "data": program dm-agent-<name>, messages */
+	uint32_t id;                 /* enum cfg_agent_id */
+	uint32_t app_version;        /* its struct in the app area (rt_open) */
+	uint32_t app_size;
+	const struct rt_opt *opts;   /* n_opts options of its own, or NULL */
+	uint32_t n_opts;             /* <= RT_MAX_OPTS */
+	const char *synopsis;        /* its options in the usage line, or NULL */
+	const char *help;            /* their lines of --help, or NULL */
+	/* Check the values of its options before anything is opened: 0, or
+	 * -EINVAL after one line on stderr (exit 2).  NULL: nothing to check. */
+	int  (*check_opts)(const struct rt_args *a);
+	/* Between rt_open and rt_running: 0, or a negative error after
+	 * logging why (rt->exit_code, when set, is the exit status). */
+	int  (*init)(struct rt *rt);
+	void (*close)(struct rt *rt);   /* before rt_close */
 };
 
 /*
- * Parse argv into a.  Returns 0; 1 after printing --help to stdout (exit
- * 0); 2 after printing a usage error to stderr (exit 2).  agent names the
- * program in messages.  Pointers in a point into argv.
+ * Parse argv into a: the runtime's options and ag's own.  Returns 0; 1
+ * after printing --help to stdout (exit 0); 2 after printing a usage error
+ * to stderr (exit 2).  Pointers in a point into argv.
  */
-int rt_args_parse(struct rt_args *a, int argc, char **argv, const char *agent);
+int rt_args_parse(struct rt_args *a, int argc, char **argv, const struct rt_agent *ag);
 
-struct rt;
+/*
+ * The whole life of one agent process: parse the command line, check the
+ * agent's options, rt_open, ag->init, rt_running, the work loop until
+ * rt_done, ag->close, rt_close.  Returns the exit status: 0 after a clean
+ * drain (or --help), 1 on a runtime failure, 2 on bad usage or
+ * configuration, or the status the agent set (rt->exit_code).  The main
+ * thread of the process only; once per process.
+ */
+int rt_main(int argc, char **argv, const struct rt_agent *ag);
 
 struct rt_ops {
 	/* A message from input `in`; see the design note for the returns. */

@@ -854,8 +854,8 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 		rt_set_ops(&drt[md[i]], &d_counting, NULL);
 		rt_running(&drt[md[i]]);
 	}
-	struct rt_args a = { .name = segname, .run_dir = rundir, .input = journal,
-			     .pace = REPLAY_MAX };
+	struct rt_args a = { .name = segname, .run_dir = rundir,
+			     .opt = { [AG_DATA_OPT_INPUT] = journal, [AG_DATA_OPT_PACE] = "max" } };
 	struct rt *da = &drt[AGENT_DATA];
 	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
 			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/rt/agents.h"
 #include "agents/rt/runtime.h"
 #include "agents/rt/topology.h"
 #include "tests/helpers.h"
@@ -718,18 +719,39 @@ Test(runtime, args)
 	struct rt_args a;
 	char *v1[] = { "x", "-c", "conf/default.yaml", "--name", "/seg", "--input", "f.j",
 		       "--run-dir", "/tmp/r", "--exit-at-end", NULL };
-	cr_assert_eq(rt_args_parse(&a, 10, v1, "data"), 0);
+	cr_assert_eq(rt_args_parse(&a, 10, v1, &ag_data), 0);
 	cr_expect_str_eq(a.conf, "conf/default.yaml");
 	cr_expect_str_eq(a.name, "/seg");
-	cr_expect_str_eq(a.input, "f.j");
 	cr_expect_str_eq(a.run_dir, "/tmp/r");
-	cr_expect_eq(a.exit_at_end, 1);
+	/* the data agent's own options are handed over as text, in its order */
+	cr_expect_str_eq(a.opt[AG_DATA_OPT_INPUT], "f.j");
+	cr_expect_str_eq(a.opt[AG_DATA_OPT_EXIT_AT_END], "", "a flag given");
+	cr_expect_null(a.opt[AG_DATA_OPT_FORMAT]);
+	cr_expect_null(a.opt[AG_DATA_OPT_PACE]);
+	cr_expect_eq(ag_data_check_opts(&a), 0);
 	char *v2[] = { "x", "--bogus", NULL };
-	cr_expect_eq(rt_args_parse(&a, 2, v2, "ml"), 2);
+	cr_expect_eq(rt_args_parse(&a, 2, v2, &ag_ml), 2);
 	char *v3[] = { "x", "--name", "noslash", NULL };
-	cr_expect_eq(rt_args_parse(&a, 3, v3, "ml"), 2);
+	cr_expect_eq(rt_args_parse(&a, 3, v3, &ag_ml), 2);
 	char *v4[] = { "x", "-c", NULL };
-	cr_expect_eq(rt_args_parse(&a, 2, v4, "ml"), 2);
+	cr_expect_eq(rt_args_parse(&a, 2, v4, &ag_ml), 2);
 	char *v5[] = { "x", "stray", NULL };
-	cr_expect_eq(rt_args_parse(&a, 2, v5, "ml"), 2);
+	cr_expect_eq(rt_args_parse(&a, 2, v5, &ag_ml), 2);
+	/* the runtime does not know the data agent's options for another agent */
+	char *v6[] = { "x", "--input", "f.j", NULL };
+	cr_expect_eq(rt_args_parse(&a, 3, v6, &ag_ml), 2);
+	char *v7[] = { "x", "--input", NULL };
+	cr_expect_eq(rt_args_parse(&a, 2, v7, &ag_data), 2, "--input needs a value");
+	/* the data agent checks the values the runtime handed over */
+	char *v8[] = { "x", "--pace", "slow", NULL };
+	cr_assert_eq(rt_args_parse(&a, 3, v8, &ag_data), 0);
+	cr_expect_eq(ag_data_check_opts(&a), -EINVAL);
+	char *v9[] = { "x", "--pace", "lockstep", "--speed", "2.5", NULL };
+	cr_assert_eq(rt_args_parse(&a, 5, v9, &ag_data), 0);
+	cr_expect_str_eq(a.opt[AG_DATA_OPT_PACE], "lockstep");
+	cr_expect_str_eq(a.opt[AG_DATA_OPT_SPEED], "2.5");
+	cr_expect_eq(ag_data_check_opts(&a), 0);
+	char *v10[] = { "x", "--speed", "0", NULL };
+	cr_assert_eq(rt_args_parse(&a, 3, v10, &ag_data), 0);
+	cr_expect_eq(ag_data_check_opts(&a), -EINVAL);
 }
