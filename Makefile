@@ -2,8 +2,10 @@
 #
 #   make            build libraries, tools and agents into build/
 #   make run        install missing packages, build, run the main job
-#   make test       install missing packages, build, run every test
-#                   (plain, then ASan+UBSan, then the ring under TSan)
+#   make test       install missing packages, check the layering, build,
+#                   run every test (plain, then ASan+UBSan, then the ring
+#                   under TSan)
+#   make layering   fail on an #include that breaks the layers' rules
 #   make bench      run the benchmarks and print one table
 #   make model      train the default meta-model (build/model/default.json)
 #                   from the bundled synthetic market when it is missing
@@ -65,7 +67,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run test bench deps clean standalone check-unit check-san check-tsan tests benches model
+.PHONY: all run test bench deps clean standalone layering layering-check check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -141,7 +143,7 @@ run: deps
 # then the ring and doorbell tests under TSan.  tests/run.sh prints one
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
-test: deps standalone
+test: deps standalone layering
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
@@ -155,6 +157,20 @@ test: deps standalone
 standalone:
 	@if grep -rnI --exclude-dir=build --exclude-dir=.git -e '\.\./shar[e]d' . ; then \
 	    echo "standalone: the files above refer to a folder outside the repository" >&2; exit 1; fi
+
+# The layers and who may include whom (docs/architecture.md):
+#   shm/     -> shm/, and of libcore only libcore/types.h
+#   libcore/ -> libcore/ only (never shm/, agents/, tools/)
+#   agents/  -> shm/, libcore/, agents/
+#   tools/   -> shm/, libcore/, and of agents/ only agents/rt/view.h
+# tools/check-layering reads every #include of those folders and names each
+# one that breaks a rule (FILE:LINE); tests/layering.sh plants one bad
+# include per rule in a copy of the tree and expects layering-check to fail
+# there.  LAYER_ROOT: the tree to check (default this one).
+layering: layering-check
+	@tests/layering.sh
+layering-check:
+	@tools/check-layering $(or $(LAYER_ROOT),.)
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches
