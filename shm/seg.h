@@ -2,8 +2,9 @@
  * seg.h — the shared-memory segment: header, ring table, agent registry.
  *
  *   +--------------------+ 0
- *   | struct seg_hdr     |  magic, version, layout hash, size, owner,
- *   |                    |  creation time, ring descriptors
+ *   | struct seg_hdr     |  magic, version, layout hash, the caller's
+ *   |                    |  layout word, size, owner, creation time,
+ *   |                    |  ring descriptors
  *   +--------------------+ agents_off
  *   | agent_slot[n]      |  registry (registry.h)
  *   +--------------------+ rings_off
