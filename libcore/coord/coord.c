@@ -276,9 +276,10 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 
 /*
  * Which agents are down (no fresh heartbeat).  Orders are blocked while
- * any is.  Reported (an event) only for an agent that had been up since
- * this attach: at a start the agents not started yet block orders
- * silently.
+ * any is.  Reported (an event) only for an agent seen up since this
+ * attach: at a start the agents not started yet block orders silently.
+ * An agent found up by any check counts as seen, so a coordinator
+ * restarted among running agents still reports the first one that dies.
  */
 static void health(struct coord *c, const struct coord_env *e)
 {
@@ -286,24 +287,16 @@ static void health(struct coord *c, const struct coord_env *e)
 	uint32_t all = (c->p.n_agents >= 32 ? ~0u : (1u << c->p.n_agents) - 1) &
 		       ~(1u << c->p.self);
 	uint32_t down = all & ~e->fresh;
-	if (down == st->down_mask)
-		return;
-	for (uint32_t a = 0; a < c->p.n_agents; a++) {
+	uint32_t seen = c->seen_up;
+	c->seen_up |= all & ~down;
+	uint32_t changed = down ^ st->down_mask;
+	for (uint32_t a = 0; changed && a < c->p.n_agents; a++) {
 		uint32_t bit = 1u << a;
-		if (!((down ^ st->down_mask) & bit))
+		if (!(changed & bit) || !(seen & bit))
 			continue;
-		if (!(down & bit)) {
-			if (c->seen_up & bit) {
-				struct coord_event ev = { .kind = COORD_EV_AGENT_BACK, .agent = a,
-							  .down = down };
-				event(c, &ev);
-			}
-			c->seen_up |= bit;
-			continue;
-		}
-		if (!(c->seen_up & bit))
-			continue;
-		struct coord_event ev = { .kind = COORD_EV_AGENT_DOWN, .agent = a, .down = down };
+		struct coord_event ev = { .kind = down & bit ? COORD_EV_AGENT_DOWN :
+						  COORD_EV_AGENT_BACK,
+					  .agent = a, .down = down };
 		event(c, &ev);
 	}
 	if (!c->all_up && down == 0) {
