@@ -347,7 +347,9 @@ int ag_coord_init(struct rt *rt)
 	if ((rc = rings(rt, c, &p.vote)) < 0)
 		goto free_ctx;
 	struct coord_state *st = rt->app;
-	if (rt->app_fresh) {
+	/* fresh, or zeroed but never initialised (a crash between the two):
+	 * nothing was decided yet either way */
+	if (rt->app_fresh || (st->magic == 0 && st->version == 0 && st->next_decision == 0)) {
 		/* decision ids epoch << 40 | n: the epoch is the segment's creation second */
 		uint64_t epoch = (uint64_t)(rt->seg.hdr->created_ns / 1000000000) & COORD_EPOCH_MAX;
 		if ((rc = coord_init(st, RT_APP_SIZE, epoch ? epoch : 1)) < 0) {
