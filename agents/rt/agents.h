@@ -22,6 +22,7 @@
 #include "agents/rt/runtime.h"
 #include "libcore/quality/quality.h"
 #include "libcore/risk/risk.h"
+#include "libcore/coord/coord.h"
 #include "libcore/market/calendar.h"
 #include "libcore/market/instrument.h"
 #include "libcore/label/primary.h"
@@ -40,7 +41,7 @@
  * strategy, execution, venue, risk); these are internal. */
 #define AG_RISK_RESERVE_NS      (2000ll * 1000000) /* approval without a report expires */
 #define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
-#define AG_COORD_BALLOTS        64       /* decisions in flight */
+#define AG_COORD_BALLOTS        COORD_BALLOTS /* decisions in flight (libcore/coord) */
 
 /* Journal files in the run directory */
 #define AG_DECISIONS_JOURNAL "decisions.journal" /* coordinator: JREC_DECISION */
@@ -163,35 +164,16 @@ struct ag_risk_state {
 	char     currency[8];         /* of every P&L and fee figure (ag_currency) */
 };
 
-enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };
-
-struct ag_ballot {
-	uint32_t state;             /* enum ag_ballot_state */
-	uint32_t pad;
-	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
-	struct msg_intent intent;
-	struct vote_ballot b;
-};
-
-#define AG_COORD_RECENT 16u /* decisions kept for dm-shmdump */
-
-#define AG_COORD_VERSION 3u
-struct ag_coord_state {
-	uint64_t run_id;            /* high bits of decision ids (segment creation s) */
-	uint64_t next_decision;     /* last decision counter given out */
-	uint64_t next_order;        /* last client order id given out */
-	uint64_t decisions, released, blocked, orders_sent, late_votes;
-	uint64_t by_reason[VOTE_R_COUNT];
-	uint32_t down_mask;         /* agents whose heartbeat is stale */
-	uint32_t pad;
-	uint64_t reports, fills;
-	uint64_t flatten_id;        /* decision of the flattening order in flight, 0 */
-	uint64_t flattens;          /* flattening orders sent */
-	int64_t  position;          /* last MSG_POSITION */
-	int64_t  realized_e9;       /* last MSG_POSITION, instrument currency x 10^9 */
-	struct ag_ballot ballot[AG_COORD_BALLOTS];
-	uint64_t n_recent;          /* decisions written to recent[] so far */
-	struct vote_record recent[AG_COORD_RECENT]; /* [n % AG_COORD_RECENT] */
+/*
+ * The coordinator's app area is the coordinator module's restart-surviving
+ * state (libcore/coord/coord.h, struct coord_state: counters, ballots,
+ * the last decisions), under the names the monitors and tests use.
+ */
+#define AG_COORD_VERSION 4u
+#define AG_COORD_RECENT  COORD_RECENT /* decisions kept for dm-shmdump */
+#define ag_coord_state   coord_state
+enum ag_ballot_state {
+	AG_B_FREE = COORD_B_FREE, AG_B_OPEN = COORD_B_OPEN, AG_B_DECIDED = COORD_B_DECIDED
 };
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");

@@ -1,0 +1,568 @@
+/* coord.c — the coordinator on caller-owned memory (coord.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcore/coord/coord.h"
+#include "libcore/types.h"
+
+_Static_assert(COORD_BALLOTS <= 64, "ballot scans stay short");
+_Static_assert(VOTE_MAX_VOTERS <= 32, "voter bit masks");
+
+void coord_params_default(struct coord_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->n_agents = 1;
+	p->health_every_ns = 50ll * 1000000;
+	p->retry_ns = 200ll * 1000;
+}
+
+int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_order,
+		      uint32_t voters_mask, uint32_t veto_mask, const char *quorum,
+		      int64_t deadline_ns, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	if (err && errlen)
+		err[0] = '\0';
+	for (uint32_t i = 0; i < n_order; i++) {
+		if (order[i] >= COORD_AGENTS || !(voters_mask & (1u << order[i])))
+			continue;
+		if (p->n_voters == VOTE_MAX_VOTERS) {
+			if (err)
+				snprintf(err, errlen, "more than %u voters", VOTE_MAX_VOTERS);
+			return -EINVAL;
+		}
+		if (veto_mask & (1u << order[i]))
+			p->veto_mask |= 1u << p->n_voters;
+		p->voter[p->n_voters++] = order[i];
+	}
+	uint32_t listed = 0;
+	for (uint32_t i = 0; i < p->n_voters; i++)
+		listed |= 1u << p->voter[i];
+	if (veto_mask & ~listed) {
+		if (err)
+			snprintf(err, errlen, "a veto holder (agent mask 0x%x) is not a voter",
+				 veto_mask & ~listed);
+		return -EINVAL;
+	}
+	int k = vote_quorum_parse(quorum, &p->quorum_n);
+	if (k < 0) {
+		if (err)
+			snprintf(err, errlen, "quorum '%s': use all, majority or a number 1..%u",
+				 quorum ? quorum : "", p->n_voters);
+		return -EINVAL;
+	}
+	p->quorum = (uint32_t)k;
+	p->deadline_ns = deadline_ns;
+	if (vote_policy_check(p) < 0) {
+		if (err)
+			snprintf(err, errlen, "vote policy refused (quorum %u of %u voters, "
+				 "deadline %lld ns)", p->quorum_n, p->n_voters,
+				 (long long)deadline_ns);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int coord_params_check(const struct coord_params *p)
+{
+	if (!p || vote_policy_check(&p->vote) < 0 || p->n_agents < 1 ||
+	    p->n_agents > COORD_AGENTS || p->self >= COORD_AGENTS ||
+	    p->flatten_voter >= COORD_AGENTS || p->health_every_ns <= 0 || p->retry_ns <= 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < p->vote.n_voters; i++)
+		if (p->vote.voter[i] >= COORD_AGENTS)
+			return -EINVAL;
+	return 0;
+}
+
+size_t coord_memsize(void)
+{
+	return sizeof(struct coord_state);
+}
+
+int coord_init(struct coord_state *st, size_t size, uint64_t epoch)
+{
+	if (!st || ((uintptr_t)st & 7u) || epoch < 1 || epoch > COORD_EPOCH_MAX)
+		return -EINVAL;
+	if (size < sizeof(*st))
+		return -DM_ESIZE;
+	memset(st, 0, sizeof(*st));
+	st->version = COORD_VERSION;
+	st->size = (uint32_t)sizeof(*st);
+	st->epoch = epoch;
+	/* the magic last: a crash before it leaves no state, not half of one */
+	__atomic_store_n(&st->magic, COORD_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int coord_attach(struct coord *c, struct coord_state *st, size_t size,
+		 const struct coord_params *p, const struct coord_out *out)
+{
+	if (!c || !st || coord_params_check(p) < 0 || !out || !out->can_send || !out->send ||
+	    !out->decision)
+		return -EINVAL;
+	if (__atomic_load_n(&st->magic, __ATOMIC_ACQUIRE) != COORD_MAGIC)
+		return -DM_EMAGIC;
+	if (st->version != COORD_VERSION)
+		return -DM_EVERSION;
+	if (st->size != sizeof(*st) || size < sizeof(*st))
+		return -DM_ESIZE;
+	uint32_t n_open = 0, n_decided = 0;
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+		switch (st->ballot[i].state) {
+		case COORD_B_FREE:
+			break;
+		case COORD_B_OPEN:
+			n_open++;
+			break;
+		case COORD_B_DECIDED:
+			n_decided++;
+			break;
+		default:
+			return -DM_ECORRUPT;
+		}
+	}
+	memset(c, 0, sizeof(*c));
+	c->st = st;
+	c->p = *p;
+	c->out = *out;
+	c->n_open = n_open;
+	c->n_decided = n_decided;
+	st->attaches++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t next_id(struct coord_state *st)
+{
+	/* stored before use: a restart never gives it out again */
+	return st->epoch << COORD_ID_SHIFT | ++st->next_decision;
+}
+
+static void event(struct coord *c, const struct coord_event *ev)
+{
+	if (c->out.event)
+		c->out.event(c->out.ctx, ev);
+}
+
+static void record(struct coord *c, const struct vote_record *rec)
+{
+	struct coord_state *st = c->st;
+	st->recent[st->n_recent % COORD_RECENT] = *rec;
+	st->n_recent++;
+	c->out.decision(c->out.ctx, rec);
+}
+
+static void count(struct coord_state *st, uint32_t outcome, uint32_t reason)
+{
+	st->decisions++;
+	if (outcome == VOTE_RELEASE)
+		st->released++;
+	else
+		st->blocked++;
+	if (reason < VOTE_R_COUNT)
+		st->by_reason[reason]++;
+}
+
+static void journal_ballot(struct coord *c, const struct coord_ballot *b, uint64_t coid)
+{
+	struct vote_record rec;
+	memset(&rec, 0, sizeof(rec));
+	vote_record_fill(&rec, &b->b, &c->p.vote);
+	rec.intent_id = b->intent.intent_id;
+	rec.client_order_id = coid;
+	rec.ingress_ns = b->intent.hdr.ingress_ns;
+	rec.px = b->intent.px;
+	rec.qty = b->intent.qty;
+	rec.side = b->intent.side;
+	rec.ord_type = b->intent.ord_type;
+	rec.tif = b->intent.tif;
+	record(c, &rec);
+	count(c->st, b->b.outcome, b->b.reason);
+}
+
+static int fresh(const struct coord_env *e, uint32_t agent)
+{
+	return (e->fresh >> agent) & 1u;
+}
+
+/*
+ * Send the released orders in client order id order, as long as the
+ * orders port takes them; under the kill switch drop them instead.
+ * Returns the orders sent.
+ */
+static int send_orders(struct coord *c, const struct coord_env *e, uint32_t *dropped)
+{
+	struct coord_state *st = c->st;
+	int sent = 0;
+	while (c->n_decided) {
+		struct coord_ballot *best = NULL;
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+			struct coord_ballot *b = &st->ballot[i];
+			if (b->state == COORD_B_DECIDED &&
+			    (!best || b->client_order_id < best->client_order_id))
+				best = b;
+		}
+		if (!best) {
+			c->n_decided = 0;
+			break;
+		}
+		if (e->flags & COORD_F_KILLED) {
+			struct coord_event ev = { .kind = COORD_EV_ORDER_DROPPED,
+						  .decision_id = best->b.decision_id,
+						  .client_order_id = best->client_order_id };
+			best->state = COORD_B_FREE;
+			c->n_decided--;
+			if (dropped)
+				(*dropped)++;
+			event(c, &ev);
+			continue;
+		}
+		if (!c->out.can_send(c->out.ctx, COORD_PORT_ORDERS, 0))
+			break;
+		const struct msg_intent *it = &best->intent;
+		struct msg_order o;
+		memset(&o, 0, sizeof(o));
+		o.hdr.type = MSG_ORDER;
+		o.hdr.size = sizeof(o);
+		o.hdr.flags = it->hdr.flags & MSG_F_REPLAY;
+		o.hdr.ingress_ns = it->hdr.ingress_ns;
+		o.decision_id = best->b.decision_id;
+		o.client_order_id = best->client_order_id;
+		o.px = it->px;
+		o.qty = it->qty;
+		o.side = it->side;
+		o.ord_type = it->ord_type;
+		o.tif = it->tif;
+		o.instrument = it->instrument;
+		if (c->out.send(c->out.ctx, COORD_PORT_ORDERS, 0, &o.hdr) < 0)
+			break;
+		best->state = COORD_B_FREE;
+		c->n_decided--;
+		st->orders_sent++;
+		sent++;
+	}
+	return sent;
+}
+
+static void finalize(struct coord *c, const struct coord_env *e, struct coord_ballot *b)
+{
+	struct coord_state *st = c->st;
+	uint64_t coid = 0;
+	if (b->b.outcome == VOTE_RELEASE) {
+		/* the client order id is the decision id: unique across
+		 * restarts and runs, increasing, and the key under which risk
+		 * holds the approved exposure.  Kept in the ballot: a
+		 * coordinator killed before the state below is stored decides
+		 * again with the same id. */
+		if (!b->client_order_id) {
+			b->client_order_id = b->b.decision_id;
+			st->next_order++;
+		}
+		coid = b->client_order_id;
+	}
+	journal_ballot(c, b, coid);
+	c->n_open--;
+	if (coid) {
+		b->state = COORD_B_DECIDED;
+		c->n_decided++;
+		send_orders(c, e, NULL);
+	} else {
+		b->state = COORD_B_FREE;
+	}
+}
+
+/*
+ * Which agents are down (no fresh heartbeat).  Orders are blocked while
+ * any is.  Reported (an event) only for an agent seen up since this
+ * attach: at a start the agents not started yet block orders silently.
+ * An agent found up by any check counts as seen, so a coordinator
+ * restarted among running agents still reports the first one that dies.
+ */
+static void health(struct coord *c, const struct coord_env *e)
+{
+	struct coord_state *st = c->st;
+	uint32_t all = (c->p.n_agents >= 32 ? ~0u : (1u << c->p.n_agents) - 1) &
+		       ~(1u << c->p.self);
+	uint32_t down = all & ~e->fresh;
+	uint32_t seen = c->seen_up;
+	c->seen_up |= all & ~down;
+	uint32_t changed = down ^ st->down_mask;
+	for (uint32_t a = 0; changed && a < c->p.n_agents; a++) {
+		uint32_t bit = 1u << a;
+		if (!(changed & bit) || !(seen & bit))
+			continue;
+		struct coord_event ev = { .kind = down & bit ? COORD_EV_AGENT_DOWN :
+						  COORD_EV_AGENT_BACK,
+					  .agent = a, .down = down };
+		event(c, &ev);
+	}
+	if (!c->all_up && down == 0) {
+		c->all_up = 1;
+		struct coord_event ev = { .kind = COORD_EV_ALL_UP };
+		event(c, &ev);
+	}
+	st->down_mask = down;
+}
+
+uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e)
+{
+	if (e->flags & COORD_F_KILLED)
+		return VOTE_R_KILL_SWITCH;
+	if (e->flags & COORD_F_HALTED)
+		return VOTE_R_HALTED;
+	if (c->st->down_mask)
+		return VOTE_R_AGENT_DOWN;
+	return 0;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *it)
+{
+	struct coord_state *st = c->st;
+	const struct vote_policy *pol = &c->p.vote;
+	int64_t now = e->now_ns;
+	if (st->down_mask) /* an agent may have come back since the last check */
+		health(c, e);
+	uint32_t pre = coord_blocked_reason(c, e);
+	if (pre) {
+		/* blocked before any vote: journaled with every vote missing */
+		struct coord_ballot tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.intent = *it;
+		vote_open(&tmp.b, pol, next_id(st), now);
+		tmp.b.outcome = VOTE_BLOCK;
+		tmp.b.reason = pre;
+		tmp.b.decided_ns = now;
+		journal_ballot(c, &tmp, 0);
+		return 0;
+	}
+	struct coord_ballot *b = NULL;
+	for (uint32_t i = 0; i < COORD_BALLOTS && !b; i++)
+		if (st->ballot[i].state == COORD_B_FREE)
+			b = &st->ballot[i];
+	if (!b)
+		return -EAGAIN; /* every ballot busy: intents wait in their ring */
+	uint32_t ask = 0;
+	for (uint32_t v = 0; v < pol->n_voters; v++)
+		if (fresh(e, pol->voter[v])) {
+			if (!c->out.can_send(c->out.ctx, COORD_PORT_VOTE_REQ, v))
+				return -EAGAIN;
+			ask |= 1u << v;
+		}
+	b->intent = *it;
+	b->client_order_id = 0;
+	vote_open(&b->b, pol, next_id(st), now);
+	for (uint32_t v = 0; v < pol->n_voters; v++) {
+		if (!(ask & (1u << v))) {
+			vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT, VOTE_R_STALE_VOTER, now);
+			continue;
+		}
+		struct msg_vote_req q;
+		memset(&q, 0, sizeof(q));
+		q.hdr.type = MSG_VOTE_REQ;
+		q.hdr.size = sizeof(q);
+		q.hdr.flags = it->hdr.flags & MSG_F_REPLAY;
+		q.hdr.ingress_ns = it->hdr.ingress_ns;
+		q.decision_id = b->b.decision_id;
+		q.deadline_ns = b->b.deadline_ns;
+		q.intent_id = it->intent_id;
+		q.px = it->px;
+		q.qty = it->qty;
+		q.side = it->side;
+		q.ord_type = it->ord_type;
+		q.tif = it->tif;
+		q.instrument = it->instrument;
+		/* can_send said yes: a refusal now leaves the vote missing,
+		 * a rejection at the deadline */
+		(void)c->out.send(c->out.ctx, COORD_PORT_VOTE_REQ, v, &q.hdr);
+	}
+	b->state = COORD_B_OPEN;
+	c->n_open++;
+	if (vote_tally(&b->b, pol, now) != VOTE_PENDING)
+		finalize(c, e, b);
+	return 0;
+}
+
+int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
+		  const struct msg_vote *v)
+{
+	struct coord_state *st = c->st;
+	struct coord_ballot *b = NULL;
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+		if (st->ballot[i].state == COORD_B_OPEN &&
+		    st->ballot[i].b.decision_id == v->decision_id) {
+			b = &st->ballot[i];
+			break;
+		}
+	if (!b) {
+		st->late_votes++; /* decided already (deadline, veto) */
+		return 0;
+	}
+	int rc = vote_cast(&b->b, &c->p.vote, voter, v->verdict, v->reason, e->now_ns);
+	if (rc == -EALREADY || rc == -ETIMEDOUT)
+		st->late_votes++;
+	if (vote_tally(&b->b, &c->p.vote, e->now_ns) != VOTE_PENDING)
+		finalize(c, e, b);
+	return 0;
+}
+
+int coord_on_report(struct coord *c, const struct coord_env *e,
+		    const struct msg_exec_report *r)
+{
+	struct coord_state *st = c->st;
+	(void)e;
+	st->reports++;
+	if (r->last_qty > 0)
+		st->fills++;
+	if (st->flatten_id && r->decision_id == st->flatten_id &&
+	    (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+	     r->status == EXEC_REJECTED))
+		st->flatten_id = 0; /* done: risk's next position says what is left */
+	return 0;
+}
+
+/*
+ * Kill switch with kill_switch.flatten: risk asks for p->flatten_qty at
+ * market.  One flattening order at a time, sent without a vote (the kill
+ * switch refuses every voted order) but journaled as a released decision
+ * with reason kill_flatten and risk's approval, so every order that
+ * reaches execution still has its decision in the journal.
+ */
+static int flatten(struct coord *c, const struct coord_env *e, const struct msg_position *p)
+{
+	struct coord_state *st = c->st;
+	if (!(e->flags & COORD_F_KILLED) || st->flatten_id)
+		return 0;
+	if (!c->out.can_send(c->out.ctx, COORD_PORT_ORDERS, 0))
+		return -EAGAIN;
+	int64_t now = e->now_ns;
+	struct vote_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.version = VOTE_RECORD_VERSION;
+	rec.outcome = VOTE_RELEASE;
+	rec.decision_id = next_id(st);
+	rec.client_order_id = rec.decision_id;
+	rec.opened_ns = rec.decided_ns = rec.deadline_ns = now;
+	rec.qty = p->flatten_qty > 0 ? p->flatten_qty : -p->flatten_qty;
+	rec.side = p->flatten_qty > 0 ? SIDE_BUY : SIDE_SELL;
+	rec.ord_type = ORD_MARKET;
+	rec.tif = TIF_IOC;
+	rec.reason = VOTE_R_FLATTEN;
+	rec.decisive = -1;
+	rec.n_voters = 1;
+	rec.v[0].voter = c->p.flatten_voter;
+	rec.v[0].verdict = VOTE_V_APPROVE;
+	rec.v[0].reason = VOTE_R_FLATTEN;
+	record(c, &rec);
+	count(st, VOTE_RELEASE, VOTE_R_FLATTEN);
+	struct msg_order o;
+	memset(&o, 0, sizeof(o));
+	o.hdr.type = MSG_ORDER;
+	o.hdr.size = sizeof(o);
+	o.hdr.flags = MSG_F_FLATTEN | (p->hdr.flags & MSG_F_REPLAY);
+	o.decision_id = rec.decision_id;
+	o.client_order_id = rec.decision_id;
+	o.qty = rec.qty;
+	o.side = rec.side;
+	o.ord_type = ORD_MARKET;
+	o.tif = TIF_IOC;
+	o.instrument = p->instrument;
+	(void)c->out.send(c->out.ctx, COORD_PORT_ORDERS, 0, &o.hdr);
+	st->flatten_id = rec.decision_id;
+	st->flattens++;
+	st->orders_sent++;
+	struct coord_event ev = { .kind = COORD_EV_FLATTEN, .qty = rec.qty, .side = rec.side,
+				  .decision_id = rec.decision_id,
+				  .client_order_id = rec.decision_id };
+	event(c, &ev);
+	return 0;
+}
+
+int coord_on_position(struct coord *c, const struct coord_env *e,
+		      const struct msg_position *p)
+{
+	struct coord_state *st = c->st;
+	st->position = p->position;
+	st->realized_e9 = p->realized_e9;
+	if ((p->flags & POS_F_FLATTEN) && p->flatten_qty)
+		return flatten(c, e, p);
+	return 0;
+}
+
+int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
+{
+	struct coord_state *st = c->st;
+	const struct vote_policy *pol = &c->p.vote;
+	int64_t now = e->now_ns;
+	int work = 0;
+	if (now >= c->next_health_ns) {
+		health(c, e);
+		c->next_health_ns = now + c->p.health_every_ns;
+	}
+	int64_t wake = 0;
+	if (c->n_open) {
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+			struct coord_ballot *b = &st->ballot[i];
+			if (b->state != COORD_B_OPEN)
+				continue;
+			for (uint32_t v = 0; v < pol->n_voters; v++)
+				if (b->b.cast[v].verdict == VOTE_V_NONE && !fresh(e, pol->voter[v]))
+					vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT,
+						  VOTE_R_STALE_VOTER, now);
+			if (vote_tally(&b->b, pol, now) != VOTE_PENDING) {
+				finalize(c, e, b);
+				work++;
+			} else if (!wake || b->b.deadline_ns < wake) {
+				wake = b->b.deadline_ns;
+			}
+		}
+	}
+	if (c->n_decided) {
+		work += send_orders(c, e, NULL);
+		/* the orders port is full: try again soon */
+		if (c->n_decided && (!wake || now + c->p.retry_ns < wake))
+			wake = now + c->p.retry_ns;
+	}
+	if (wake_ns)
+		*wake_ns = wake;
+	return work;
+}
+
+int coord_command(struct coord *c, const struct coord_env *e, uint32_t cmd, uint64_t seq,
+		  struct coord_cmd_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cancel = 1;
+	struct msg_cancel cx;
+	memset(&cx, 0, sizeof(cx));
+	cx.hdr.type = MSG_CANCEL;
+	cx.hdr.size = sizeof(cx);
+	cx.client_order_id = 0; /* every open order */
+	if (cmd == COORD_CMD_CANCEL_ALL) {
+		r->cancel = c->out.send(c->out.ctx, COORD_PORT_ORDERS, 0, &cx.hdr) < 0 ? -EAGAIN : 0;
+		return r->cancel;
+	}
+	for (uint32_t a = 0; a < c->p.n_agents; a++) {
+		struct msg_control m;
+		memset(&m, 0, sizeof(m));
+		m.hdr.type = MSG_CONTROL;
+		m.hdr.size = sizeof(m);
+		m.cmd = cmd;
+		m.target = ~0u;
+		m.arg = seq;
+		int rc = c->out.send(c->out.ctx, COORD_PORT_CONTROL, a, &m.hdr);
+		if (rc == 0)
+			r->told++;
+		else if (rc != -ENOENT)
+			r->missed |= 1u << a;
+	}
+	if (cmd == CTL_KILL_SWITCH) {
+		r->cancel = c->out.send(c->out.ctx, COORD_PORT_ORDERS, 0, &cx.hdr) < 0 ? -EAGAIN : 0;
+		send_orders(c, e, &r->dropped); /* drops the released orders not sent yet */
+	}
+	return r->missed || r->cancel < 0 ? -EAGAIN : 0;
+}

@@ -1,0 +1,309 @@
+/*
+ * coord.h — the coordinator: ballots, decision ids, release order,
+ * deadlines, fail-closed rules and the kill-switch flatten, on caller-owned
+ * memory.  The vote itself is libcore/vote/vote.h.
+ *
+ * Design note.  Two pieces of memory, both the caller's:
+ *
+ *   struct coord_state  coord_memsize() bytes, pointer-free: counters, the
+ *                       ballots in flight, the last decisions.  It lives
+ *                       where it must survive a restart (the coordinator's
+ *                       region of the segment) or anywhere a test puts it.
+ *                       coord_init once, coord_attach at every start.
+ *   struct coord        the handle: parameters, the host's output
+ *                       interface, what one process learnt (agents seen
+ *                       up, next health check).  Filled by coord_attach.
+ *
+ * No singletons, no clock, no I/O: every call takes a struct coord_env
+ * (the time now, which agents have a fresh heartbeat, the operator's halt
+ * and kill-switch latches) and produces output messages and decision
+ * records through struct coord_out.  Several coordinators may live in one
+ * process; each is used by one thread.
+ *
+ *   intent --> blocked at once (kill switch, halted, an agent down):
+ *              decision record, no ballot
+ *          --> ballot: MSG_VOTE_REQ to every fresh voter; a stale voter is
+ *              a rejection cast on its behalf (fail closed)
+ *   vote   --> tally;  tick: stale voters, deadlines, health of every agent
+ *   decided --> decision record (before anything else) --> on release a
+ *              MSG_ORDER, released orders in client order id order
+ *   position asking to flatten (kill switch) --> one MSG_ORDER at market,
+ *              flagged MSG_F_FLATTEN, journaled as a released decision
+ *   operator command --> MSG_CONTROL to every agent; kill switch and
+ *              cancel-all also MSG_CANCEL (all); the kill switch drops the
+ *              released orders not sent yet
+ *
+ * Ids.  decision id = epoch << COORD_ID_SHIFT | n, n from a counter in the
+ * state stored before the id is used: a crash can skip an id, never reuse
+ * one.  The epoch (given at init; the segment's creation second & 0xffffff
+ * in the agents) separates runs.  A released order's client order id is
+ * its decision id, kept in its ballot, so a coordinator killed between the
+ * decision and the send decides again with the same id.
+ *
+ * Idempotence is the host's: a message handled twice (a restart between
+ * handling it and storing its sequence number) is handled twice here.
+ *
+ * Cost: a handler is O(voters) plus O(COORD_BALLOTS) to find a ballot;
+ * sending released orders is O(COORD_BALLOTS) per order.  Nothing
+ * allocates, locks or makes a system call after coord_attach.
+ * docs/agents.md ("The vote", "coordinator") describes the protocol.
+ */
+#ifndef DM_LIBCORE_COORD_H
+#define DM_LIBCORE_COORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcore/vote/vote.h"
+#include "libcore/msg/msg.h"
+
+#define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
+#define COORD_VERSION   1u
+#define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
+#define COORD_RECENT    16u   /* last decision records kept in the state */
+#define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
+#define COORD_EPOCH_MAX ((1ull << 24) - 1)
+#define COORD_AGENTS    32u   /* agent indexes 0..31 (bit masks) */
+
+/* Operator command beyond enum ctl_cmd: cancel every open order at the
+ * venue; nothing is forwarded (agents/rt/runtime.h, RT_CTL_CANCEL_ALL). */
+#define COORD_CMD_CANCEL_ALL 100u
+
+/* coord_env.flags: the operator's latches, as the host keeps them */
+#define COORD_F_HALTED 0x1u /* new orders refused */
+#define COORD_F_KILLED 0x2u /* kill switch: every order refused until rearm */
+
+/* ------------------------------------------------------------ state */
+
+enum coord_ballot_state { COORD_B_FREE = 0, COORD_B_OPEN, COORD_B_DECIDED };
+
+struct coord_ballot {
+	uint32_t state;             /* enum coord_ballot_state */
+	uint32_t pad;
+	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
+	struct msg_intent intent;
+	struct vote_ballot b;
+};
+
+struct coord_state {
+	uint64_t magic;             /* COORD_MAGIC, stored last by coord_init */
+	uint32_t version;           /* COORD_VERSION */
+	uint32_t size;              /* coord_memsize() */
+	uint64_t epoch;             /* high bits of decision ids, 1..COORD_EPOCH_MAX */
+	uint64_t attaches;          /* coord_attach calls (starts) */
+	uint64_t next_decision;     /* last decision counter given out */
+	uint64_t next_order;        /* released orders given a client order id */
+	uint64_t decisions, released, blocked, orders_sent, late_votes;
+	uint64_t by_reason[VOTE_R_COUNT];
+	uint32_t down_mask;         /* agents whose heartbeat is stale */
+	uint32_t pad;
+	uint64_t reports, fills;    /* execution reports seen, of them fills */
+	uint64_t flatten_id;        /* decision of the flattening order in flight, 0 */
+	uint64_t flattens;          /* flattening orders sent */
+	int64_t  position;          /* last MSG_POSITION */
+	int64_t  realized_e9;       /* last MSG_POSITION, instrument currency x 10^9 */
+	struct coord_ballot ballot[COORD_BALLOTS];
+	uint64_t n_recent;          /* decisions written to recent[] so far */
+	struct vote_record recent[COORD_RECENT]; /* [n % COORD_RECENT] */
+};
+
+/* ------------------------------------------------------------ parameters */
+
+struct coord_params {
+	struct vote_policy vote;   /* voters (agent indexes, in ballot order),
+				    * veto holders, quorum, deadline */
+	uint32_t self;             /* the coordinator's own agent index: not watched */
+	uint32_t n_agents;         /* agents 0..n_agents-1 watched (1..COORD_AGENTS) */
+	uint32_t flatten_voter;    /* agent recorded as approving a flattening
+				    * order (the one that asks for it: risk) */
+	uint32_t pad;
+	int64_t  health_every_ns;  /* tick: recheck every agent this often (> 0) */
+	int64_t  retry_ns;         /* orders port full: tick asks to be woken
+				    * this soon to try again (> 0) */
+};
+
+/* Defaults: no voters (fill vote), health every 50 ms, retry 200 us. */
+void coord_params_default(struct coord_params *p);
+
+/*
+ * The vote policy of a configuration: voters_mask and veto_mask are bit
+ * masks of agent indexes; order lists every agent that may vote, in the
+ * order the ballots list them; quorum is "all", "majority" or "N";
+ * deadline_ns > 0.  Returns 0, or -EINVAL with one line in err (the
+ * quorum text, a veto holder that is no voter, no voter).  Pure.
+ */
+int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_order,
+		      uint32_t voters_mask, uint32_t veto_mask, const char *quorum,
+		      int64_t deadline_ns, char *err, size_t errlen);
+
+/* 0 if p is usable (vote_policy_check, voter and agent indexes below
+ * COORD_AGENTS, positive intervals), else -EINVAL.  Pure. */
+int coord_params_check(const struct coord_params *p);
+
+/* ------------------------------------------------------------ interface */
+
+/* What the host knows of the world at the time of a call. */
+struct coord_env {
+	int64_t  now_ns;   /* the clock (any, as long as it does not go back) */
+	uint32_t fresh;    /* bit a: agent a is registered and its heartbeat fresh */
+	uint32_t flags;    /* COORD_F_* */
+};
+
+/* Output ports: coord_out.send's port, and what `to` means there. */
+enum coord_port {
+	COORD_PORT_VOTE_REQ = 0, /* MSG_VOTE_REQ; to = voter index in the policy */
+	COORD_PORT_ORDERS,       /* MSG_ORDER and MSG_CANCEL to execution; to = 0 */
+	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = agent index */
+};
+
+/* Things the host may want to log; never needed for correctness. */
+enum coord_event_kind {
+	COORD_EV_AGENT_BACK = 1, /* agent (seen up before) fresh again; down = mask now */
+	COORD_EV_AGENT_DOWN,     /* agent (seen up before) stale: orders blocked */
+	COORD_EV_ALL_UP,         /* every watched agent up, the first time: trading */
+	COORD_EV_ORDER_DROPPED,  /* kill switch: a released order not sent */
+	COORD_EV_FLATTEN,        /* a flattening order sent (side, qty) */
+};
+
+struct coord_event {
+	uint32_t kind;             /* enum coord_event_kind */
+	uint32_t agent;            /* AGENT_BACK / AGENT_DOWN */
+	uint32_t down;             /* AGENT_BACK / AGENT_DOWN: agents down after it */
+	int32_t  qty;              /* FLATTEN: contracts */
+	int32_t  side;             /* FLATTEN: SIDE_BUY / SIDE_SELL */
+	uint32_t pad;
+	uint64_t decision_id;      /* ORDER_DROPPED, FLATTEN */
+	uint64_t client_order_id;  /* ORDER_DROPPED, FLATTEN */
+};
+
+/*
+ * The host's side.  Every function is called from the coordinator's
+ * thread, inside a coord_* call, and must not call back into it.
+ *
+ *   can_send  1 if one message on (port, to) would be accepted now, else
+ *             0.  Asked before anything that must go out whole (the vote
+ *             requests of a ballot, an order), so a full port leaves the
+ *             input untouched.
+ *   send      one message (m->size bytes; the host stamps sequence and
+ *             send time).  0 sent; -EAGAIN the port is full (not sent);
+ *             -ENOENT no such port (a control port to an agent without
+ *             one: not counted).
+ *   decision  a decision record to journal.  Called before any message
+ *             that follows from it; the host makes it durable (flushed)
+ *             before returning if an order must never precede its record.
+ *   event     optional (NULL: none).
+ */
+struct coord_out {
+	void *ctx;
+	int  (*can_send)(void *ctx, uint32_t port, uint32_t to);
+	int  (*send)(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr *m);
+	void (*decision)(void *ctx, const struct vote_record *rec);
+	void (*event)(void *ctx, const struct coord_event *ev);
+};
+
+/* The handle; caller-owned, filled by coord_attach. */
+struct coord {
+	struct coord_state *st;
+	struct coord_params p;
+	struct coord_out out;
+	uint32_t n_open;           /* ballots OPEN */
+	uint32_t n_decided;        /* ballots DECIDED (released, not sent) */
+	uint32_t seen_up;          /* agents seen up since this attach */
+	uint32_t all_up;           /* every agent was up at once since this attach */
+	int64_t  next_health_ns;   /* tick: next health check */
+};
+
+/* ------------------------------------------------------------ lifecycle */
+
+/* Bytes of a state (sizeof(struct coord_state)), 8-byte aligned.  Pure. */
+size_t coord_memsize(void);
+
+/*
+ * Make an empty state in size bytes at st (8-byte aligned): no ballot,
+ * counters zero, decision ids from epoch << COORD_ID_SHIFT | 1.  epoch in
+ * 1..COORD_EPOCH_MAX.  Returns 0, -EINVAL (epoch, alignment), -DM_ESIZE
+ * (size below coord_memsize()).  Writes every byte, the magic last.
+ * Start-up code.
+ */
+int coord_init(struct coord_state *st, size_t size, uint64_t epoch);
+
+/*
+ * Take over the state st (after coord_init too, and at every start after
+ * a restart) with parameters p and the host's output out, into the handle
+ * c.  Counts the open and released-unsent ballots (they go on: votes are
+ * still collected, released orders are sent by the next tick); forgets
+ * which agents were seen up (a new process).  Returns 0, -EINVAL (p,
+ * out), -DM_EMAGIC (not a state: coord_init it), -DM_EVERSION, -DM_ESIZE,
+ * -DM_ECORRUPT (a ballot in an unknown state).  O(COORD_BALLOTS).
+ */
+int coord_attach(struct coord *c, struct coord_state *st, size_t size,
+		 const struct coord_params *p, const struct coord_out *out);
+
+/* ------------------------------------------------------------ inputs
+ * Handlers return 0 (handled) or -EAGAIN (not handled now and nothing
+ * changed that a retry would repeat: keep the message and offer it again
+ * later).  No allocation, no system call. */
+
+/* An order intent: blocked at once, or a ballot opened (-EAGAIN: every
+ * ballot busy, or a voter's request port full). */
+int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *m);
+
+/* A vote from voter (the agent index of the port it came in on, not the
+ * message's own field).  A vote for no open ballot, or refused by the
+ * ballot (decided, past the deadline), is counted in late_votes. */
+int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
+		  const struct msg_vote *m);
+
+/* An execution report: counted; ends the flattening order in flight when
+ * it is terminal.  Always 0. */
+int coord_on_report(struct coord *c, const struct coord_env *e,
+		    const struct msg_exec_report *m);
+
+/* Risk's position: stored; under the kill switch, a flatten request sends
+ * one flattening order unless one is in flight (-EAGAIN: orders port full). */
+int coord_on_position(struct coord *c, const struct coord_env *e,
+		      const struct msg_position *m);
+
+/*
+ * Once per host pass after the inputs: health of every agent (every
+ * health_every_ns), a rejection for each open ballot's stale voters,
+ * deadlines, then the released orders not sent yet.  Returns the ballots
+ * decided plus the orders sent; *wake_ns (may be NULL) = the time the
+ * host should call again at the latest (earliest open deadline, or a
+ * retry while the orders port is full), 0 for none.
+ */
+int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns);
+
+/* What an operator command did (coord_command). */
+struct coord_cmd_result {
+	uint32_t told;    /* agents whose control port took the command */
+	uint32_t missed;  /* bit a: agent a's control port was full */
+	int32_t  cancel;  /* the cancel-all: 0 sent, -EAGAIN orders port full,
+			   * 1 none for this command */
+	uint32_t dropped; /* released orders dropped (kill switch) */
+};
+
+/*
+ * Apply an operator command, after the host updated e->flags for it:
+ * COORD_CMD_CANCEL_ALL sends MSG_CANCEL (client_order_id 0: every open
+ * order); any other (enum ctl_cmd) goes as MSG_CONTROL (cmd, target all,
+ * arg = seq, the command's number) to every control port; CTL_KILL_SWITCH
+ * then sends the cancel-all and drops the released orders not sent yet.
+ * Fills *r.  Returns 0, or -EAGAIN when something could not be sent (r
+ * says what).  Control code, but allocation-free.
+ */
+int coord_command(struct coord *c, const struct coord_env *e, uint32_t cmd, uint64_t seq,
+		  struct coord_cmd_result *r);
+
+/* 1 while work is left that a drain must finish (open ballots, released
+ * orders not sent), else 0. */
+static inline int coord_busy(const struct coord *c)
+{
+	return c->n_open || c->n_decided;
+}
+
+/* The reason an intent would be blocked before any vote now (kill_switch,
+ * halted, agent_down), or 0. */
+uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e);
+
+#endif /* DM_LIBCORE_COORD_H */

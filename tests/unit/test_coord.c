@@ -1,0 +1,840 @@
+/*
+ * test_coord.c — the coordinator module (libcore/coord/coord.h) alone, in
+ * one process, with hand-fed messages and a test host that records what
+ * it sends: release, veto, deadline, stale voter (fail closed), agents
+ * down, halt and kill switch, quorum all / majority / N, decision ids
+ * across a re-attach, two instances side by side, the kill-switch flatten
+ * sequence, operator commands, attach refusals, and no allocation in the
+ * steady state.
+ *
+ * Expected values are worked out by hand from the rules in vote.h and
+ * coord.h (ids epoch << 40 | n, n = 1, 2, ... in the order decisions are
+ * opened).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcore/coord/coord.h"
+#include "libcore/types.h"
+#include "tests/helpers.h"
+
+/* jemalloc's control interface, weak: NULL in the sanitizer builds. */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+		   size_t newlen) __attribute__((weak));
+
+/* agent indexes of the test (the coordinator is 0) */
+#define SELF  0u
+#define DATA  1u
+#define FEAT  2u
+#define ML    3u
+#define EXEC  4u
+#define RISK  5u
+#define NAG   6u
+#define ALL   ((1u << NAG) - 1)
+#define DL    1000000ll /* deadline: 1 ms */
+#define EPOCH 77ull
+#define ID(n) (EPOCH << 40 | (uint64_t)(n))
+
+/* ------------------------------------------------------------ test host */
+
+#define T_MAX 64
+
+struct t_host {
+	uint32_t full;              /* bit per port (1 << enum coord_port): full */
+	uint32_t ctl_full;          /* bit per agent: its control port is full */
+	uint32_t n_req[VOTE_MAX_VOTERS];
+	struct msg_vote_req req[VOTE_MAX_VOTERS][T_MAX];
+	uint32_t n_orders, n_cancels;
+	struct msg_order orders[T_MAX];
+	uint32_t n_ctl[NAG];
+	struct msg_control ctl[NAG][T_MAX];
+	uint32_t n_dec;
+	struct vote_record dec[T_MAX];
+	uint32_t n_ev;
+	struct coord_event ev[T_MAX];
+	uint64_t sent;              /* every message, also past T_MAX */
+	int keep;                   /* 0: count only (the allocation test) */
+};
+
+static int t_can_send(void *ctx, uint32_t port, uint32_t to)
+{
+	struct t_host *h = ctx;
+	if (port == COORD_PORT_CONTROL)
+		return to != SELF && !(h->ctl_full & (1u << to));
+	return !(h->full & (1u << port));
+}
+
+static int t_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr *m)
+{
+	struct t_host *h = ctx;
+	if (port == COORD_PORT_CONTROL && to == SELF)
+		return -ENOENT; /* no control port to itself */
+	if (!t_can_send(ctx, port, to))
+		return -EAGAIN;
+	h->sent++;
+	if (!h->keep)
+		return 0;
+	switch (port) {
+	case COORD_PORT_VOTE_REQ:
+		cr_assert_eq(m->type, MSG_VOTE_REQ);
+		cr_assert_lt(to, VOTE_MAX_VOTERS);
+		if (h->n_req[to] < T_MAX)
+			memcpy(&h->req[to][h->n_req[to]], m, sizeof(struct msg_vote_req));
+		h->n_req[to]++;
+		break;
+	case COORD_PORT_ORDERS:
+		if (m->type == MSG_CANCEL) {
+			h->n_cancels++;
+			cr_assert_eq(((const struct msg_cancel *)m)->client_order_id, 0);
+			break;
+		}
+		cr_assert_eq(m->type, MSG_ORDER);
+		if (h->n_orders < T_MAX)
+			memcpy(&h->orders[h->n_orders], m, sizeof(struct msg_order));
+		h->n_orders++;
+		break;
+	case COORD_PORT_CONTROL:
+		cr_assert_eq(m->type, MSG_CONTROL);
+		if (h->n_ctl[to] < T_MAX)
+			memcpy(&h->ctl[to][h->n_ctl[to]], m, sizeof(struct msg_control));
+		h->n_ctl[to]++;
+		break;
+	default:
+		cr_assert_fail("port %u", port);
+	}
+	return 0;
+}
+
+static void t_decision(void *ctx, const struct vote_record *rec)
+{
+	struct t_host *h = ctx;
+	if (h->keep && h->n_dec < T_MAX)
+		h->dec[h->n_dec] = *rec;
+	h->n_dec++;
+}
+
+static void t_event(void *ctx, const struct coord_event *ev)
+{
+	struct t_host *h = ctx;
+	if (h->n_ev < T_MAX)
+		h->ev[h->n_ev] = *ev;
+	h->n_ev++;
+}
+
+/* one coordinator: its state (heap, as a segment would hold it), host, handle */
+struct t_co {
+	struct coord_state *st;
+	struct t_host h;
+	struct coord c;
+	struct coord_env e;
+};
+
+static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
+{
+	static const uint32_t order[] = { RISK, EXEC, FEAT, DATA, ML };
+	char err[160];
+	coord_params_default(p);
+	p->self = SELF;
+	p->n_agents = NAG;
+	p->flatten_voter = RISK;
+	p->health_every_ns = 1; /* every tick */
+	cr_assert_eq(coord_policy_make(&p->vote, order, 5, 1u << RISK | 1u << EXEC | 1u << FEAT,
+				       veto, quorum, DL, err, sizeof(err)), 0, "%s", err);
+}
+
+static void t_attach(struct t_co *t, const char *quorum, uint32_t veto)
+{
+	struct coord_params p;
+	t_params(&p, quorum, veto);
+	struct coord_out out = { .ctx = &t->h, .can_send = t_can_send, .send = t_send,
+				 .decision = t_decision, .event = t_event };
+	cr_assert_eq(coord_attach(&t->c, t->st, coord_memsize(), &p, &out), 0);
+}
+
+static void t_start(struct t_co *t, const char *quorum, uint32_t veto)
+{
+	memset(t, 0, sizeof(*t));
+	t->h.keep = 1;
+	t->st = aligned_alloc(64, (coord_memsize() + 63) & ~(size_t)63);
+	cr_assert_not_null(t->st);
+	memset(t->st, 0xa5, coord_memsize()); /* init must write every byte it relies on */
+	cr_assert_eq(coord_init(t->st, coord_memsize(), EPOCH), 0);
+	t_attach(t, quorum, veto);
+	t->e.now_ns = 1000;
+	t->e.fresh = ALL;
+	t->e.flags = 0;
+	/* first tick: every agent up */
+	cr_assert_eq(coord_tick(&t->c, &t->e, NULL), 0);
+}
+
+static void t_stop(struct t_co *t)
+{
+	free(t->st);
+	t->st = NULL;
+}
+
+static struct msg_intent t_intent(uint64_t id, int side, int64_t px, int32_t qty)
+{
+	struct msg_intent it;
+	memset(&it, 0, sizeof(it));
+	it.hdr.type = MSG_INTENT;
+	it.hdr.size = sizeof(it);
+	it.hdr.ingress_ns = 500;
+	it.intent_id = id;
+	it.px = px;
+	it.qty = qty;
+	it.side = (int8_t)side;
+	it.ord_type = ORD_LIMIT;
+	it.tif = TIF_IOC;
+	it.instrument = 3;
+	return it;
+}
+
+static int t_vote(struct t_co *t, uint32_t voter, uint64_t decision, uint8_t verdict,
+		  uint32_t reason)
+{
+	struct msg_vote v;
+	memset(&v, 0, sizeof(v));
+	v.hdr.type = MSG_VOTE;
+	v.hdr.size = sizeof(v);
+	v.decision_id = decision;
+	v.voter = (uint16_t)voter;
+	v.verdict = verdict;
+	v.reason = reason;
+	return coord_on_vote(&t->c, &t->e, voter, &v);
+}
+
+static void t_send_intent(struct t_co *t, uint64_t id, int side)
+{
+	struct msg_intent it = t_intent(id, side, 26000, 1);
+	cr_assert_eq(coord_on_intent(&t->c, &t->e, &it), 0);
+}
+
+/* ------------------------------------------------------------ vote */
+
+Test(coord, approving_voters_release_the_order)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	struct msg_intent it = t_intent(41, SIDE_BUY, 26000, 2);
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	/* a request to each voter, in ballot order risk, execution, feature */
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_assert_eq(t.h.n_req[v], 1, "voter %u asked once", v);
+		const struct msg_vote_req *q = &t.h.req[v][0];
+		cr_expect_eq(q->decision_id, ID(1));
+		cr_expect_eq(q->deadline_ns, 1000 + DL);
+		cr_expect_eq(q->intent_id, 41);
+		cr_expect_eq(q->px, 26000);
+		cr_expect_eq(q->qty, 2);
+		cr_expect_eq(q->side, SIDE_BUY);
+		cr_expect_eq(q->hdr.ingress_ns, 500);
+	}
+	cr_expect_eq(coord_busy(&t.c), 1);
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 0, "one approval of the 2 needed");
+	t.e.now_ns = 2000;
+	cr_assert_eq(t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	/* majority of 3 = 2 approvals, the veto holder among them: released */
+	cr_assert_eq(t.h.n_orders, 1);
+	const struct msg_order *o = &t.h.orders[0];
+	cr_expect_eq(o->decision_id, ID(1));
+	cr_expect_eq(o->client_order_id, ID(1), "the client order id is the decision id");
+	cr_expect_eq(o->px, 26000);
+	cr_expect_eq(o->qty, 2);
+	cr_expect_eq(o->side, SIDE_BUY);
+	cr_expect_eq(o->ord_type, ORD_LIMIT);
+	cr_expect_eq(o->instrument, 3);
+	cr_expect_eq(o->hdr.flags & MSG_F_FLATTEN, 0);
+	cr_assert_eq(t.h.n_dec, 1);
+	const struct vote_record *d = &t.h.dec[0];
+	cr_expect_eq(d->outcome, VOTE_RELEASE);
+	cr_expect_eq(d->reason, VOTE_R_APPROVED);
+	cr_expect_eq(d->decision_id, ID(1));
+	cr_expect_eq(d->client_order_id, ID(1));
+	cr_expect_eq(d->intent_id, 41);
+	cr_expect_eq(d->decided_ns, 2000);
+	cr_expect_eq(d->v[0].voter, RISK);
+	cr_expect_eq(d->v[0].verdict, VOTE_V_APPROVE);
+	cr_expect_eq(d->v[2].verdict, VOTE_V_NONE, "feature had not answered");
+	/* the decision is kept in the state for monitors, and counted */
+	cr_expect_eq(t.st->n_recent, 1);
+	cr_expect_eq(memcmp(&t.st->recent[0], d, sizeof(*d)), 0);
+	cr_expect_eq(t.st->released, 1);
+	cr_expect_eq(t.st->orders_sent, 1);
+	cr_expect_eq(t.st->by_reason[VOTE_R_APPROVED], 1);
+	cr_expect_eq(coord_busy(&t.c), 0);
+	/* feature's answer comes after the decision: late, changes nothing */
+	cr_assert_eq(t_vote(&t, FEAT, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.st->late_votes, 1);
+	cr_expect_eq(t.h.n_orders, 1);
+	cr_expect_eq(t.h.n_dec, 1);
+	t_stop(&t);
+}
+
+Test(coord, risk_veto_blocks_the_order)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	t_send_intent(&t, 1, SIDE_SELL);
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(&t, FEAT, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_dec, 0, "two approvals, the veto holder's missing: pending");
+	cr_assert_eq(t_vote(&t, RISK, ID(1), VOTE_REJECT, VOTE_R_POS_LIMIT), 0);
+	cr_expect_eq(t.h.n_orders, 0);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_VETOED);
+	cr_expect_eq(t.h.dec[0].decisive, 0);
+	cr_expect_eq(t.h.dec[0].v[0].reason, VOTE_R_POS_LIMIT);
+	cr_expect_eq(t.h.dec[0].client_order_id, 0);
+	cr_expect_eq(t.st->blocked, 1);
+	cr_expect_eq(coord_busy(&t.c), 0, "the ballot is free again");
+	t_stop(&t);
+}
+
+Test(coord, missing_vote_at_the_deadline_blocks_the_order)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	t_send_intent(&t, 1, SIDE_BUY);
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(&t, FEAT, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	int64_t wake = -1;
+	t.e.now_ns = 1000 + DL - 1;
+	cr_expect_eq(coord_tick(&t.c, &t.e, &wake), 0);
+	cr_expect_eq(wake, 1000 + DL, "the host is asked back at the deadline");
+	cr_expect_eq(t.h.n_dec, 0);
+	t.e.now_ns = 1000 + DL;
+	cr_expect_eq(coord_tick(&t.c, &t.e, &wake), 1);
+	cr_expect_eq(wake, 0, "nothing left to wait for");
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_DEADLINE);
+	cr_expect_eq(t.h.dec[0].v[0].verdict, VOTE_V_NONE, "risk's vote missing");
+	cr_expect_geq(t.h.dec[0].decided_ns, t.h.dec[0].deadline_ns);
+	cr_expect_eq(t.h.n_orders, 0);
+	/* risk answers at last: late */
+	cr_assert_eq(t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 0);
+	cr_expect_eq(t.st->late_votes, 1);
+	t_stop(&t);
+}
+
+Test(coord, stale_voter_blocks_the_order)
+{
+	struct t_co t;
+	t_start(&t, "all", 1u << RISK);
+	/* feature stale when the intent comes: not asked, rejected for it */
+	t.e.fresh = ALL & ~(1u << FEAT);
+	t_send_intent(&t, 1, SIDE_BUY);
+	cr_expect_eq(t.h.n_req[0], 1);
+	cr_expect_eq(t.h.n_req[1], 1);
+	cr_expect_eq(t.h.n_req[2], 0, "a stale voter is not asked");
+	/* quorum all: the rejection makes it impossible at once */
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_NO_QUORUM);
+	cr_expect_eq(t.h.dec[0].v[2].voter, FEAT);
+	cr_expect_eq(t.h.dec[0].v[2].verdict, VOTE_V_REJECT);
+	cr_expect_eq(t.h.dec[0].v[2].reason, VOTE_R_STALE_VOTER);
+
+	/* feature goes stale with its vote outstanding: the tick rejects for it */
+	t.e.fresh = ALL;
+	t_send_intent(&t, 2, SIDE_BUY);
+	cr_expect_eq(t.h.n_req[2], 1);
+	cr_assert_eq(t_vote(&t, RISK, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(&t, EXEC, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_dec, 1);
+	t.e.fresh = ALL & ~(1u << FEAT);
+	t.e.now_ns += 10;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[1].reason, VOTE_R_NO_QUORUM);
+	cr_expect_eq(t.h.dec[1].v[2].reason, VOTE_R_STALE_VOTER);
+	cr_expect_eq(t.h.n_orders, 0);
+	t_stop(&t);
+}
+
+Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* data stops beating: seen by the next health check */
+	t.e.fresh = ALL & ~(1u << DATA);
+	t.e.now_ns += 10;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_expect_eq(t.st->down_mask, 1u << DATA);
+	cr_expect_eq(coord_blocked_reason(&t.c, &t.e), VOTE_R_AGENT_DOWN);
+	t_send_intent(&t, 1, SIDE_BUY);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_AGENT_DOWN);
+	cr_expect_eq(t.h.dec[0].decision_id, ID(1), "a blocked intent has a decision id too");
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_expect_eq(t.h.n_req[v], 0, "no vote asked");
+		cr_expect_eq(t.h.dec[0].v[v].verdict, VOTE_V_NONE);
+	}
+	/* the events: data went down after being seen up */
+	cr_assert_geq(t.h.n_ev, 2);
+	cr_expect_eq(t.h.ev[0].kind, COORD_EV_ALL_UP);
+	cr_expect_eq(t.h.ev[1].kind, COORD_EV_AGENT_DOWN);
+	cr_expect_eq(t.h.ev[1].agent, DATA);
+
+	/* data is back: an intent sees it at once, without waiting for a tick */
+	t.e.fresh = ALL;
+	t.e.flags = COORD_F_HALTED;
+	t_send_intent(&t, 2, SIDE_BUY);
+	cr_expect_eq(t.st->down_mask, 0);
+	cr_expect_eq(t.h.ev[2].kind, COORD_EV_AGENT_BACK);
+	cr_expect_eq(t.h.ev[2].down, 0);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].reason, VOTE_R_HALTED);
+
+	t.e.flags = COORD_F_HALTED | COORD_F_KILLED;
+	t_send_intent(&t, 3, SIDE_BUY);
+	cr_assert_eq(t.h.n_dec, 3);
+	cr_expect_eq(t.h.dec[2].reason, VOTE_R_KILL_SWITCH);
+	cr_expect_eq(t.st->by_reason[VOTE_R_AGENT_DOWN], 1);
+	cr_expect_eq(t.st->by_reason[VOTE_R_HALTED], 1);
+	cr_expect_eq(t.st->by_reason[VOTE_R_KILL_SWITCH], 1);
+	cr_expect_eq(t.h.n_orders, 0);
+	t_stop(&t);
+}
+
+/*
+ * Quorum without a veto: the approval at which the order goes out, from
+ * n / 2 + 1 (majority of 3 = 2), all (3), N.  Then with a veto holder the
+ * quorum alone is not enough.
+ */
+Test(coord, quorum_majority_all_and_n)
+{
+	static const struct { const char *q; uint32_t veto; uint32_t at; } rows[] = {
+		{ "majority", 0, 2 }, { "all", 0, 3 }, { "1", 0, 1 }, { "2", 0, 2 }, { "3", 0, 3 },
+		/* risk is asked first, but voting order here is feature, execution,
+		 * risk: the veto holder's approval comes third */
+		{ "1", 1u << RISK, 3 }, { "majority", 1u << RISK, 3 },
+	};
+	static const uint32_t by[3] = { FEAT, EXEC, RISK };
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct t_co t;
+		t_start(&t, rows[r].q, rows[r].veto);
+		t_send_intent(&t, 1, SIDE_BUY);
+		uint32_t released_at = 0;
+		for (uint32_t k = 0; k < 3; k++) {
+			cr_assert_eq(t_vote(&t, by[k], ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+			if (!released_at && t.h.n_orders)
+				released_at = k + 1;
+		}
+		cr_expect_eq(released_at, rows[r].at, "quorum %s veto %x: released at approval %u",
+			     rows[r].q, rows[r].veto, released_at);
+		cr_expect_eq(t.h.n_orders, 1);
+		t_stop(&t);
+	}
+	/* majority: two rejections out of three make it impossible */
+	struct t_co t;
+	t_start(&t, "majority", 0);
+	t_send_intent(&t, 1, SIDE_BUY);
+	cr_assert_eq(t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_WIDE_SPREAD), 0);
+	cr_expect_eq(t.h.n_dec, 0);
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_REJECT, VOTE_R_INFLIGHT), 0);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_NO_QUORUM);
+	t_stop(&t);
+}
+
+Test(coord, policy_from_the_configuration)
+{
+	static const uint32_t order[] = { RISK, EXEC, FEAT, DATA, ML };
+	struct vote_policy p;
+	char err[160];
+	cr_assert_eq(coord_policy_make(&p, order, 5, 1u << FEAT | 1u << RISK | 1u << ML,
+				       1u << ML, "2", 5000, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(p.n_voters, 3);
+	cr_expect_eq(p.voter[0], RISK);
+	cr_expect_eq(p.voter[1], FEAT);
+	cr_expect_eq(p.voter[2], ML);
+	cr_expect_eq(p.veto_mask, 1u << 2);
+	cr_expect_eq(p.quorum, VOTE_QUORUM_N);
+	cr_expect_eq(p.quorum_n, 2);
+	cr_expect_eq(p.deadline_ns, 5000);
+	cr_expect_eq(coord_policy_make(&p, order, 5, 1u << RISK, 0, "most", 5000, err,
+				       sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "most") != NULL, "%s", err);
+	cr_expect_eq(coord_policy_make(&p, order, 5, 1u << RISK, 1u << EXEC, "all", 5000, err,
+				       sizeof(err)), -EINVAL, "a veto holder that is no voter");
+	cr_expect_eq(coord_policy_make(&p, order, 5, 1u << RISK, 0, "2", 5000, err,
+				       sizeof(err)), -EINVAL, "quorum above the voters");
+	cr_expect_eq(coord_policy_make(&p, order, 5, 0, 0, "all", 5000, err, sizeof(err)),
+		     -EINVAL, "no voter");
+}
+
+/* ------------------------------------------------------------ restart */
+
+Test(coord, decision_ids_are_unique_across_a_reattach)
+{
+	struct t_co t;
+	t_start(&t, "all", 1u << RISK);
+	/* decision 1 released and sent; decision 2 open; decision 3 released
+	 * but not sent (orders port full) when the process goes */
+	t_send_intent(&t, 1, SIDE_BUY);
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, 0);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, 0);
+	t_vote(&t, FEAT, ID(1), VOTE_APPROVE, 0);
+	cr_assert_eq(t.h.n_orders, 1);
+	t_send_intent(&t, 2, SIDE_SELL);
+	t_send_intent(&t, 3, SIDE_BUY);
+	t.h.full = 1u << COORD_PORT_ORDERS;
+	t_vote(&t, RISK, ID(3), VOTE_APPROVE, 0);
+	t_vote(&t, EXEC, ID(3), VOTE_APPROVE, 0);
+	t_vote(&t, FEAT, ID(3), VOTE_APPROVE, 0);
+	cr_expect_eq(t.h.n_orders, 1, "held: the orders port is full");
+	int64_t wake = 0;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_expect_eq(wake, t.e.now_ns + t.c.p.retry_ns, "asked back soon to retry");
+
+	/* a new process: a fresh handle on the same state */
+	memset(&t.c, 0xee, sizeof(t.c));
+	t.h.full = 0;
+	t_attach(&t, "all", 1u << RISK);
+	cr_expect_eq(t.c.n_open, 1);
+	cr_expect_eq(t.c.n_decided, 1);
+	cr_expect_eq(t.st->attaches, 2);
+	coord_tick(&t.c, &t.e, NULL);
+	cr_assert_eq(t.h.n_orders, 2, "the released order goes out after the restart");
+	cr_expect_eq(t.h.orders[1].client_order_id, ID(3), "with its id of before");
+	/* the open ballot still collects its votes */
+	t_vote(&t, RISK, ID(2), VOTE_APPROVE, 0);
+	t_vote(&t, EXEC, ID(2), VOTE_APPROVE, 0);
+	t_vote(&t, FEAT, ID(2), VOTE_APPROVE, 0);
+	cr_assert_eq(t.h.n_orders, 3);
+	cr_expect_eq(t.h.orders[2].client_order_id, ID(2));
+	/* and a new intent gets the next id, never one given before */
+	t_send_intent(&t, 4, SIDE_BUY);
+	cr_expect_eq(t.h.req[0][t.h.n_req[0] - 1].decision_id, ID(4));
+	cr_assert_eq(t.h.n_dec, 3);
+	for (uint32_t i = 0; i < t.h.n_dec; i++)
+		for (uint32_t j = 0; j < i; j++)
+			cr_expect_neq(t.h.dec[i].decision_id, t.h.dec[j].decision_id);
+	t_stop(&t);
+}
+
+Test(coord, attach_refuses_what_is_not_a_state_of_this_build)
+{
+	struct coord_state *st = aligned_alloc(64, (coord_memsize() + 63) & ~(size_t)63);
+	cr_assert_not_null(st);
+	struct coord c;
+	struct coord_params p;
+	struct t_host h = { .keep = 1 };
+	struct coord_out out = { .ctx = &h, .can_send = t_can_send, .send = t_send,
+				 .decision = t_decision };
+	t_params(&p, "all", 0);
+	memset(st, 0, coord_memsize());
+	cr_expect_eq(coord_attach(&c, st, coord_memsize(), &p, &out), -DM_EMAGIC);
+	cr_expect_eq(coord_init(st, coord_memsize(), 0), -EINVAL, "epoch 0");
+	cr_expect_eq(coord_init(st, coord_memsize(), COORD_EPOCH_MAX + 1), -EINVAL);
+	cr_expect_eq(coord_init(st, coord_memsize() - 1, 1), -DM_ESIZE);
+	cr_assert_eq(coord_init(st, coord_memsize(), COORD_EPOCH_MAX), 0);
+	cr_expect_eq(coord_attach(&c, st, coord_memsize() - 8, &p, &out), -DM_ESIZE);
+	struct coord_out none = out;
+	none.decision = NULL;
+	cr_expect_eq(coord_attach(&c, st, coord_memsize(), &p, &none), -EINVAL,
+		     "decisions must go somewhere");
+	st->version++;
+	cr_expect_eq(coord_attach(&c, st, coord_memsize(), &p, &out), -DM_EVERSION);
+	st->version--;
+	st->ballot[5].state = 9;
+	cr_expect_eq(coord_attach(&c, st, coord_memsize(), &p, &out), -DM_ECORRUPT);
+	st->ballot[5].state = COORD_B_FREE;
+	cr_expect_eq(coord_attach(&c, st, coord_memsize(), &p, &out), 0);
+	free(st);
+}
+
+Test(coord, two_instances_in_one_process_do_not_interfere)
+{
+	struct t_co a, b;
+	t_start(&a, "all", 1u << RISK);
+	t_start(&b, "majority", 1u << RISK);
+	b.st->epoch = 78; /* another run */
+	t_send_intent(&a, 1, SIDE_BUY);
+	t_send_intent(&b, 2, SIDE_SELL);
+	t_send_intent(&b, 3, SIDE_SELL);
+	cr_expect_eq(a.h.req[0][0].decision_id, ID(1));
+	cr_expect_eq(b.h.req[0][0].decision_id, 78ull << 40 | 1);
+	cr_expect_eq(b.h.req[0][1].decision_id, 78ull << 40 | 2);
+	/* a vote for a's ballot fed to b finds no ballot there */
+	t_vote(&b, RISK, ID(1), VOTE_APPROVE, 0);
+	cr_expect_eq(b.st->late_votes, 1);
+	cr_expect_eq(a.st->late_votes, 0);
+	t_vote(&a, RISK, ID(1), VOTE_APPROVE, 0);
+	t_vote(&a, EXEC, ID(1), VOTE_APPROVE, 0);
+	cr_expect_eq(a.h.n_orders, 0, "a needs all three");
+	t_vote(&b, RISK, 78ull << 40 | 1, VOTE_APPROVE, 0);
+	t_vote(&b, EXEC, 78ull << 40 | 1, VOTE_APPROVE, 0);
+	cr_expect_eq(b.h.n_orders, 1, "b needs a majority");
+	t_vote(&a, FEAT, ID(1), VOTE_APPROVE, 0);
+	cr_expect_eq(a.h.n_orders, 1);
+	cr_expect_eq(a.h.orders[0].side, SIDE_BUY);
+	cr_expect_eq(b.h.orders[0].side, SIDE_SELL);
+	/* halting one halts only that one */
+	b.e.flags = COORD_F_HALTED;
+	t_send_intent(&a, 4, SIDE_BUY);
+	t_send_intent(&b, 5, SIDE_BUY);
+	cr_expect_eq(a.c.n_open, 1);
+	cr_expect_eq(b.c.n_open, 1, "b's earlier ballot only");
+	cr_expect_eq(b.st->by_reason[VOTE_R_HALTED], 1);
+	cr_expect_eq(a.st->by_reason[VOTE_R_HALTED], 0);
+	cr_expect_eq(a.st->decisions, 1);
+	cr_expect_eq(b.st->decisions, 2);
+	t_stop(&a);
+	t_stop(&b);
+}
+
+/* ------------------------------------------------------------ kill switch */
+
+static struct msg_position t_pos(int64_t position, int32_t flatten_qty)
+{
+	struct msg_position p;
+	memset(&p, 0, sizeof(p));
+	p.hdr.type = MSG_POSITION;
+	p.hdr.size = sizeof(p);
+	p.position = position;
+	p.instrument = 3;
+	if (flatten_qty) {
+		p.flags = POS_F_FLATTEN;
+		p.flatten_qty = flatten_qty;
+	}
+	return p;
+}
+
+static struct msg_exec_report t_report(uint64_t decision, uint8_t status, int32_t last_qty)
+{
+	struct msg_exec_report r;
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = MSG_EXEC_REPORT;
+	r.hdr.size = sizeof(r);
+	r.decision_id = decision;
+	r.status = status;
+	r.last_qty = last_qty;
+	return r;
+}
+
+Test(coord, kill_switch_cancels_drops_unsent_orders_and_flattens)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* without the kill switch a flatten request does nothing */
+	struct msg_position p = t_pos(3, -3);
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_expect_eq(t.h.n_orders, 0);
+	cr_expect_eq(t.st->position, 3);
+
+	/* a released order held by a full orders port */
+	t_send_intent(&t, 1, SIDE_BUY);
+	t.h.full = 1u << COORD_PORT_ORDERS;
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, 0);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, 0);
+	cr_expect_eq(t.c.n_decided, 1);
+	t.h.full = 0;
+
+	/* the operator's kill switch: the host latched it, then the command */
+	t.e.flags = COORD_F_KILLED | COORD_F_HALTED;
+	struct coord_cmd_result r;
+	cr_assert_eq(coord_command(&t.c, &t.e, CTL_KILL_SWITCH, 9, &r), 0);
+	cr_expect_eq(r.told, NAG - 1, "every agent but the coordinator");
+	cr_expect_eq(r.missed, 0);
+	cr_expect_eq(r.cancel, 0);
+	cr_expect_eq(r.dropped, 1);
+	for (uint32_t a = 1; a < NAG; a++) {
+		cr_assert_eq(t.h.n_ctl[a], 1);
+		cr_expect_eq(t.h.ctl[a][0].cmd, CTL_KILL_SWITCH);
+		cr_expect_eq(t.h.ctl[a][0].target, ~0u);
+		cr_expect_eq(t.h.ctl[a][0].arg, 9, "the command's number");
+	}
+	cr_expect_eq(t.h.n_cancels, 1, "cancel-all");
+	cr_expect_eq(t.h.n_orders, 0, "the released order is dropped, not sent");
+	cr_expect_eq(t.c.n_decided, 0);
+	cr_assert_geq(t.h.n_ev, 2);
+	cr_expect_eq(t.h.ev[t.h.n_ev - 1].kind, COORD_EV_ORDER_DROPPED);
+	cr_expect_eq(t.h.ev[t.h.n_ev - 1].client_order_id, ID(1));
+	/* a later vote changes nothing: the ballot is gone */
+	t_vote(&t, FEAT, ID(1), VOTE_APPROVE, 0);
+	cr_expect_eq(t.h.n_orders, 0);
+
+	/* risk asks to flatten a long 3: sell 3 at market, no vote */
+	uint32_t dec0 = t.h.n_dec;
+	p = t_pos(3, -3);
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_assert_eq(t.h.n_orders, 1);
+	const struct msg_order *o = &t.h.orders[0];
+	cr_expect_eq(o->hdr.flags & MSG_F_FLATTEN, MSG_F_FLATTEN);
+	cr_expect_eq(o->side, SIDE_SELL);
+	cr_expect_eq(o->qty, 3);
+	cr_expect_eq(o->ord_type, ORD_MARKET);
+	cr_expect_eq(o->tif, TIF_IOC);
+	cr_expect_eq(o->instrument, 3);
+	cr_expect_eq(o->decision_id, ID(2), "the next decision id");
+	cr_expect_eq(o->client_order_id, ID(2));
+	for (uint32_t v = 0; v < 3; v++)
+		cr_expect_eq(t.h.n_req[v], 1, "no vote asked for it");
+	cr_assert_eq(t.h.n_dec, dec0 + 1, "journaled as a decision");
+	const struct vote_record *d = &t.h.dec[dec0];
+	cr_expect_eq(d->outcome, VOTE_RELEASE);
+	cr_expect_eq(d->reason, VOTE_R_FLATTEN);
+	cr_expect_eq(d->client_order_id, ID(2));
+	cr_expect_eq(d->n_voters, 1);
+	cr_expect_eq(d->v[0].voter, RISK);
+	cr_expect_eq(d->v[0].verdict, VOTE_V_APPROVE);
+	cr_expect_eq(t.st->flatten_id, ID(2));
+	cr_expect_eq(t.h.ev[t.h.n_ev - 1].kind, COORD_EV_FLATTEN);
+	cr_expect_eq(t.h.ev[t.h.n_ev - 1].qty, 3);
+
+	/* one at a time: the next request waits for the first to end */
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_expect_eq(t.h.n_orders, 1);
+	struct msg_exec_report rep = t_report(ID(2), EXEC_PARTIAL, 2);
+	coord_on_report(&t.c, &t.e, &rep);
+	cr_expect_eq(t.st->flatten_id, ID(2), "partly filled: still in flight");
+	rep = t_report(ID(2), EXEC_CANCELLED, 0);
+	coord_on_report(&t.c, &t.e, &rep);
+	cr_expect_eq(t.st->flatten_id, 0);
+	cr_expect_eq(t.st->reports, 2);
+	cr_expect_eq(t.st->fills, 1);
+	/* risk asks for the last one (a full orders port makes it wait) */
+	p = t_pos(1, -1);
+	t.h.full = 1u << COORD_PORT_ORDERS;
+	cr_expect_eq(coord_on_position(&t.c, &t.e, &p), -EAGAIN);
+	t.h.full = 0;
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_assert_eq(t.h.n_orders, 2);
+	cr_expect_eq(t.h.orders[1].qty, 1);
+	cr_expect_eq(t.h.orders[1].decision_id, ID(3), "no id was used up by the refusal");
+	cr_expect_eq(t.st->flattens, 2);
+	/* a voted intent under the kill switch is blocked */
+	t_send_intent(&t, 9, SIDE_BUY);
+	cr_expect_eq(t.h.dec[t.h.n_dec - 1].reason, VOTE_R_KILL_SWITCH);
+	cr_expect_eq(t.h.n_orders, 2);
+	t_stop(&t);
+}
+
+Test(coord, operator_commands_forward_and_say_what_failed)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	struct coord_cmd_result r;
+	t.h.ctl_full = 1u << ML;
+	t.e.flags = COORD_F_HALTED;
+	cr_expect_eq(coord_command(&t.c, &t.e, CTL_HALT, 4, &r), -EAGAIN);
+	cr_expect_eq(r.told, NAG - 2);
+	cr_expect_eq(r.missed, 1u << ML);
+	cr_expect_eq(r.cancel, 1, "halt cancels nothing");
+	cr_expect_eq(t.h.n_cancels, 0);
+	cr_expect_eq(t.h.n_ctl[ML], 0);
+	cr_expect_eq(t.h.n_ctl[RISK], 1);
+	t.h.ctl_full = 0;
+	cr_expect_eq(coord_command(&t.c, &t.e, COORD_CMD_CANCEL_ALL, 5, &r), 0);
+	cr_expect_eq(r.cancel, 0);
+	cr_expect_eq(r.told, 0, "cancel-all is not forwarded");
+	cr_expect_eq(t.h.n_cancels, 1);
+	t.h.full = 1u << COORD_PORT_ORDERS;
+	cr_expect_eq(coord_command(&t.c, &t.e, COORD_CMD_CANCEL_ALL, 6, &r), -EAGAIN);
+	cr_expect_eq(r.cancel, -EAGAIN);
+	t_stop(&t);
+}
+
+Test(coord, backpressure_leaves_the_intent_untouched)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* a voter's request port full: nothing opened, no id used */
+	t.h.full = 1u << COORD_PORT_VOTE_REQ;
+	struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+	cr_expect_eq(coord_on_intent(&t.c, &t.e, &it), -EAGAIN);
+	cr_expect_eq(t.c.n_open, 0);
+	cr_expect_eq(t.st->next_decision, 0);
+	t.h.full = 0;
+	/* every ballot busy: intents wait */
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+		cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_expect_eq(coord_on_intent(&t.c, &t.e, &it), -EAGAIN);
+	cr_expect_eq(t.st->next_decision, COORD_BALLOTS);
+	/* one decided: room again, and the first id went first */
+	t_vote(&t, RISK, ID(1), VOTE_REJECT, VOTE_R_RATE_LIMIT);
+	cr_expect_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_expect_eq(t.st->next_decision, COORD_BALLOTS + 1);
+	t_stop(&t);
+}
+
+Test(coord, released_orders_go_out_in_client_order_id_order)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	for (uint64_t i = 1; i <= 4; i++)
+		t_send_intent(&t, i, SIDE_BUY);
+	t.h.full = 1u << COORD_PORT_ORDERS;
+	/* decided in the order 3, 1, 4, 2 */
+	static const uint64_t seq[] = { 3, 1, 4, 2 };
+	for (int k = 0; k < 4; k++) {
+		t_vote(&t, RISK, ID(seq[k]), VOTE_APPROVE, 0);
+		t_vote(&t, EXEC, ID(seq[k]), VOTE_APPROVE, 0);
+	}
+	cr_expect_eq(t.c.n_decided, 4);
+	t.h.full = 0;
+	cr_expect_eq(coord_tick(&t.c, &t.e, NULL), 4);
+	cr_assert_eq(t.h.n_orders, 4);
+	for (uint32_t k = 0; k < 4; k++)
+		cr_expect_eq(t.h.orders[k].client_order_id, ID(k + 1));
+	t_stop(&t);
+}
+
+/* ------------------------------------------------------------ allocation */
+
+static uint64_t t_allocated(void)
+{
+	uint64_t v = 0;
+	size_t sz = sizeof(v);
+	cr_assert_eq(mallctl("thread.allocated", &v, &sz, NULL, 0), 0);
+	return v;
+}
+
+Test(coord, steady_state_allocates_nothing)
+{
+#if T_SANITIZED
+	cr_skip_test("sanitizer build: its allocator replaces jemalloc");
+#endif
+	if (!mallctl)
+		cr_skip_test("jemalloc is not linked");
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	t.h.keep = 0;
+	const uint64_t n = 200000;
+	struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+	struct msg_exec_report rep = t_report(0, EXEC_FILLED, 1);
+	struct msg_position pos = t_pos(0, 0);
+	uint64_t a0 = t_allocated();
+	for (uint64_t i = 1; i <= n; i++) {
+		t.e.now_ns += 1000;
+		it.intent_id = i;
+		coord_on_intent(&t.c, &t.e, &it);
+		t_vote(&t, RISK, ID(i), VOTE_APPROVE, 0);
+		t_vote(&t, EXEC, ID(i), VOTE_APPROVE, 0);
+		t_vote(&t, FEAT, ID(i), VOTE_APPROVE, 0);
+		rep.decision_id = ID(i);
+		coord_on_report(&t.c, &t.e, &rep);
+		coord_on_position(&t.c, &t.e, &pos);
+		coord_tick(&t.c, &t.e, NULL);
+	}
+	uint64_t a1 = t_allocated();
+	cr_assert_eq(a1 - a0, 0, "%llu bytes allocated over %llu decisions",
+		     (unsigned long long)(a1 - a0), (unsigned long long)n);
+	cr_expect_eq(t.st->orders_sent, n);
+	cr_expect_eq(t.st->late_votes, n, "feature's vote comes after each decision");
+	cr_expect_eq(t.h.sent, 4 * n, "three requests and an order each");
+	void *volatile x = malloc(1000);
+	cr_assert_geq(t_allocated() - a1, 1000, "the counter works");
+	free(x);
+	t_stop(&t);
+}
