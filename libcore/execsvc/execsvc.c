@@ -340,6 +340,15 @@ static void drain_venue(struct execsvc *x, struct venue *v, int64_t mkt, int64_t
 
 /* ------------------------------------------------------------ start */
 
+/* Is the fill fill_id already in the outbox (queued by this start)? */
+static int queued_fill(const struct execsvc *x, uint64_t fill_id)
+{
+	for (uint32_t i = x->tail; i != x->head; i++)
+		if (x->box[i & OUTBOX_MASK].exec_id == fill_id)
+			return 1;
+	return 0;
+}
+
 void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
 {
 	struct execsvc_recon r = { 0 };
@@ -370,15 +379,18 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 			forward(x, &outs[i], 0);
 		r.ended += n;
 	}
-	/* fills applied before a crash but never published: again */
+	/* fills applied before a crash but never published: again (not the
+	 * synthetic ones just queued, which are unpublished too) */
 	while ((n = exec_unpublished(x->t, outs, 32)) > 0) {
 		uint64_t top = 0;
 		for (uint32_t i = 0; i < n; i++) {
-			forward(x, &outs[i], 0);
 			top = outs[i].fill_id > top ? outs[i].fill_id : top;
+			if (queued_fill(x, outs[i].fill_id))
+				continue;
+			forward(x, &outs[i], 0);
+			r.unpublished++;
 		}
 		exec_fill_published(x->t, top); /* queued: the receivers drop repeats */
-		r.unpublished += n;
 	}
 	/* a crash may also have lost non-fill reports still in the outbox: the
 	 * final status of every order that ended lately goes out again (a
