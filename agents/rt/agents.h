@@ -30,6 +30,7 @@
 #include "libcore/model/flat.h"
 #include "libcore/model/xgb.h"
 #include "libcore/exec/exec.h"
+#include "libcore/execsvc/execsvc.h"
 #include "libcore/venue/venue.h"
 #include "libcore/market/book.h"
 #include "libcore/features/features.h"
@@ -108,30 +109,21 @@ struct ag_ml_state {
 };
 
 /*
- * Execution's app area: this header, then the order table (libcore/exec,
- * AG_EXEC_TABLE_CAP slots), then two copies of the venue simulator
- * (libcore/venue; the simulated exchange, which outlives the process).
- * A venue step that can change an order or a report runs on a copy of the
- * current block, then venue_cur flips in one store, so a kill -9 leaves
- * the venue before or after the step, never half-way.
+ * Execution's app area is the state block of the execution service
+ * (libcore/execsvc/execsvc.h: its header, the order table of
+ * AG_EXEC_TABLE_CAP slots, two copies of the venue simulator of
+ * AG_EXEC_VENUE_MAX bytes each, flipped by venue_cur so a kill -9 leaves
+ * the venue before or after a step, never half-way).  ag_exec_init
+ * refuses a build whose service layout differs from these offsets;
+ * readers should prefer execsvc_table_of / execsvc_venue_of.
  */
-#define AG_EXEC_VERSION   3u
+#define AG_EXEC_VERSION   4u
 #define AG_EXEC_TABLE_CAP 1024u
-#define AG_EXEC_TABLE_OFF 4096u
+#define AG_EXEC_TABLE_OFF EXECSVC_TABLE_OFF
 #define AG_EXEC_VENUE_OFF (AG_EXEC_TABLE_OFF + (128u << 10))
 #define AG_EXEC_VENUE_MAX (256u << 10)
 #define AG_EXEC_APP_SIZE  (AG_EXEC_VENUE_OFF + 2 * AG_EXEC_VENUE_MAX)
-struct ag_exec_state {
-	uint64_t table_size, venue_size;
-	_Atomic uint32_t venue_cur;   /* the venue copy in use, 0 or 1 */
-	uint32_t have_book;
-	int64_t  last_exch_ns;        /* exchange time of the newest market event */
-	int64_t  last_md_ns;          /* local time it arrived */
-	uint64_t votes, orders_in, dup_orders, refused, reports_out, fills_out;
-	uint64_t venue_full, journal_errors, synthetic;
-	int64_t  filled_qty;          /* signed contracts forwarded as fills */
-};
-_Static_assert(sizeof(struct ag_exec_state) <= AG_EXEC_TABLE_OFF, "exec header fits");
+#define ag_exec_state execsvc_state /* the service's header, first in the area */
 _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
 #define AG_RISK_VERSION 4u

@@ -1,0 +1,315 @@
+/*
+ * execsvc.h — the execution service: what the execution agent does with a
+ * message, on caller-owned memory, hosted by the agent process and by an
+ * in-process backtest alike.
+ *
+ * Design note.  The service composes the order table (libcore/exec) and
+ * the venue simulator (libcore/venue) and adds what sits between them and
+ * the rest of the system:
+ *
+ *   orders      a released order (msg_order) gets a client order id from
+ *               the table, is journaled (JREC_ORDER, with that id), marked
+ *               sent, then handed to the venue; an order whose decision id
+ *               is already in the table is a re-delivery and is dropped;
+ *               one the table refuses comes back as a REJECTED report so
+ *               that risk releases its exposure.
+ *   the clock   the venue runs on the market's clock: the exchange time of
+ *               the newest market event; when no market event came for
+ *               quiet_ns of local time (the end of a replay), the clock
+ *               follows local time from there, so pending orders and
+ *               reports still complete.
+ *   reports     every venue report goes through the table's state machine;
+ *               what it says to forward is journaled (JREC_EXEC) and queued
+ *               in the outbox with its decision id; execsvc_tick publishes
+ *               the outbox (journal flushed first) and marks fills
+ *               published in the table.
+ *   restart     execsvc_reconcile, at every start: the table takes the
+ *               venue's word for every order (fills it had not seen come
+ *               out as synthetic fills), fills applied but never published
+ *               go out again, and so does the final status of every order
+ *               that ended in the last resend_ns (receivers drop repeats).
+ *   votes       execution's vote on a decision: the kill switch, no book
+ *               yet, or the table's limits (exec_can_accept).
+ *   cancels     one order, or all of them (client_order_id 0).
+ *
+ * Memory.  Two parts, both owned by the caller:
+ *
+ *   the state block (execsvc_memsize bytes; survives a restart when the
+ *   host places it in shared memory; pointer-free, position independent):
+ *
+ *     +----------------------------+ 0
+ *     | struct execsvc_state       |  clock, counters, venue_cur
+ *     +----------------------------+ EXECSVC_TABLE_OFF (4 KiB)
+ *     | order table (libcore/exec) |  exec_table_memsize(table_cap)
+ *     +----------------------------+ venue_off: the table rounded up to 64 KiB
+ *     | venue copy 0               |  venue_room bytes
+ *     | venue copy 1 (if double)   |  venue_room bytes
+ *     +----------------------------+ execsvc_memsize
+ *
+ *   struct execsvc (the process's handle: where the block is, the
+ *   parameters, the output interface, the outbox).  It is rebuilt by
+ *   execsvc_attach at every start; what it held is recovered by
+ *   execsvc_reconcile.  Several instances live side by side in one
+ *   process: nothing is global.
+ *
+ * All-or-nothing venue steps.  With params.double_venue = 1 (a host whose
+ * process may die at any instruction, its block in shared memory) a step
+ * that can change an order or a report (an order, a cancel, a market event
+ * while orders are in flight, the quiet clock) runs on a copy of the
+ * current venue, then one release store of venue_cur makes the copy
+ * current: a kill -9 leaves the simulated exchange before or after the
+ * step, never half-way (the table has its own redo log).  Market events
+ * with nothing in flight touch only the book and run in place.  With
+ * double_venue = 0 (an in-process host that does not survive its own
+ * crash) every step runs in place on one copy and nothing is copied.
+ *
+ * Threads.  One thread drives an instance (every function taking struct
+ * execsvc).  Readers in other processes use execsvc_table_of and
+ * execsvc_venue_of on the block.  Nothing here allocates, locks, blocks or
+ * makes a system call except execsvc_init (venue_init reads the latency
+ * file); the output interface is the host's, and should follow the same
+ * rule on the hot path.
+ */
+#ifndef DM_LIBCORE_EXECSVC_H
+#define DM_LIBCORE_EXECSVC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcore/exec/exec.h"
+#include "libcore/venue/venue.h"
+#include "shm/msg.h"
+
+#define EXECSVC_MAGIC     0x3130535845584d44ull /* "DMXEXS01" little-endian */
+#define EXECSVC_VERSION   1u
+#define EXECSVC_TABLE_OFF 4096u        /* the state header's room */
+#define EXECSVC_ALIGN     (64u << 10)  /* the table and venue parts round up to this */
+#define EXECSVC_OUTBOX    512u         /* reports waiting to be published */
+
+/* ------------------------------------------------------------ parameters */
+
+struct execsvc_params {
+	struct exec_cfg limits;   /* max_inflight, max_open, ack_timeout_ms */
+	struct venue_cfg venue;   /* the simulator; latency_file already resolved */
+	uint32_t table_cap;       /* order table slots, a power of two; default 1024 */
+	uint32_t double_venue;    /* 1: all-or-nothing venue steps on two copies (default) */
+	uint64_t venue_room;      /* bytes per venue copy; 0 = venue_memsize rounded up
+				   * to EXECSVC_ALIGN; a fixed room keeps the layout when
+				   * the venue parameters change between runs */
+	int64_t  quiet_ns;        /* no market event this long: the clock follows local
+				   * time; default 50 ms */
+	int64_t  resend_ns;       /* at a start, final statuses of orders ended this
+				   * recently go out again; default 10 s */
+	uint16_t voter;           /* msg_vote.voter of the votes (the agent index) */
+	uint16_t pad[3];
+};
+
+/* Defaults: exec_cfg_default, venue_cfg_default, the values above.  Pure. */
+void execsvc_params_default(struct execsvc_params *p);
+
+/* 0, or -DM_ECONFIG with one line in err (errlen bytes, may be NULL) naming
+ * the parameter: limits, venue, table_cap, venue_room too small for the
+ * venue.  Pure. */
+int execsvc_params_check(const struct execsvc_params *p, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ the state block */
+
+/*
+ * The block's header.  Written by the one driving thread; counters are
+ * plain (a reader in another process may see a torn 64-bit value only on
+ * a 32-bit machine); venue_cur is stored with release, loaded with acquire
+ * by readers.
+ */
+struct execsvc_state {
+	uint64_t magic;               /* EXECSVC_MAGIC, stored last by execsvc_init */
+	uint32_t version;             /* EXECSVC_VERSION */
+	uint32_t double_venue;        /* two venue copies */
+	uint64_t size;                /* execsvc_memsize at init */
+	uint64_t table_off, table_size;
+	uint64_t venue_off, venue_room, venue_size;
+	_Atomic uint32_t venue_cur;   /* the venue copy in use, 0 or 1 */
+	uint32_t have_book;           /* a two-sided book was seen */
+	int64_t  last_exch_ns;        /* exchange time of the newest market event */
+	int64_t  last_md_ns;          /* local time it arrived */
+	uint64_t votes, orders_in, dup_orders, refused, reports_out, fills_out;
+	uint64_t venue_full;          /* venue sends refused: too much in flight */
+	uint64_t journal_errors;      /* journal appends or flushes that failed */
+	uint64_t synthetic;           /* fills made up by reconciliation */
+	uint64_t outbox_dropped;      /* reports lost to a full outbox (never expected) */
+	int64_t  filled_qty;          /* signed contracts published as fills */
+};
+_Static_assert(sizeof(struct execsvc_state) <= EXECSVC_TABLE_OFF, "execsvc header fits");
+
+/* Bytes of the state block for p; 0 if p fails execsvc_params_check.
+ * Default parameters: 397 312 bytes (4 KiB + 128 KiB + 2 x 128 KiB).  Pure. */
+size_t execsvc_memsize(const struct execsvc_params *p);
+
+/*
+ * Make a fresh state block at mem (size bytes, at least execsvc_memsize(p),
+ * 8-byte aligned): an empty order table whose ids carry epoch (1..2^24-1;
+ * e.g. the creation second of the run, so two runs writing one journal
+ * never share an id), a venue with no book, clock 0.  Returns 0, or
+ * -DM_ECONFIG (p refused, or the latency file: one line in err), -DM_ESIZE,
+ * -EINVAL (alignment, epoch), -errno (the latency file cannot be read).
+ * The header's magic is stored last.  Start-up code: reads a file.
+ */
+int execsvc_init(void *mem, size_t size, const struct execsvc_params *p, uint64_t epoch,
+		 char *err, size_t errlen);
+
+/* ------------------------------------------------------------ output interface */
+
+/*
+ * What the host does with the service's output.  Every callback gets ctx.
+ *   journal        append one record (JREC_ORDER: a struct msg_order with
+ *                  its client order id; JREC_EXEC: a struct
+ *                  msg_exec_report) to the orders journal; 0 or < 0
+ *                  (counted in journal_errors, never fatal).  May be NULL.
+ *   journal_flush  make the appended records durable: called before an
+ *                  order goes to the venue and before reports are
+ *                  published.  May be NULL.
+ *   report         publish one report to its receivers (risk and the
+ *                  coordinator), all of them or none: 0 taken, -EAGAIN no
+ *                  room (the report stays queued; execsvc_tick tries again).
+ *   vote           publish one vote: 0, or -EAGAIN no room (the request
+ *                  is then left for a retry, nothing counted).
+ *   order_sent     the order is being handed to the venue (the
+ *                  tick-to-order clock stops here).  May be NULL.
+ *   log            one line for the operator; error = 1 for a condition
+ *                  that is counted as an error.  Cold paths only (refusals
+ *                  by the table, anomalies, cancels, reconciliation).  May
+ *                  be NULL.
+ */
+struct execsvc_out {
+	void *ctx;
+	int  (*journal)(void *ctx, uint16_t type, const void *rec, uint32_t len);
+	int  (*journal_flush)(void *ctx);
+	int  (*report)(void *ctx, const struct msg_exec_report *m);
+	int  (*vote)(void *ctx, const struct msg_vote *v);
+	void (*order_sent)(void *ctx, const struct msg_order *o);
+	void (*log)(void *ctx, int error, const char *line);
+};
+
+/* ------------------------------------------------------------ the handle */
+
+/* The process's handle on one state block.  Caller-owned (about 53 KiB);
+ * its fields are the service's; read them through the functions below. */
+struct execsvc {
+	struct execsvc_state *st;
+	struct exec_table *t;
+	uint8_t *vblk[2];
+	struct execsvc_params p;
+	struct execsvc_out out;
+	uint32_t head, tail;          /* outbox: free-running, masked on access */
+	struct msg_exec_report box[EXECSVC_OUTBOX];
+};
+
+/*
+ * Take over the state block at mem (size bytes) at every start, after
+ * execsvc_init too: checks the header (-DM_EMAGIC: not a block, init it;
+ * -DM_EVERSION; -DM_ESIZE: size or table capacity differ), the order table
+ * (exec_table_attach: finishes an update a crash interrupted) and the
+ * current venue (venue_attach); binds x to it with p (limits, clock, voter;
+ * the block keeps the venue it was made with) and out (copied).  The
+ * outbox starts empty and the table refuses new orders until
+ * execsvc_reconcile.  Returns 0 or the error of the part refused.
+ */
+int execsvc_attach(struct execsvc *x, void *mem, size_t size,
+		   const struct execsvc_params *p, const struct execsvc_out *out);
+
+/* What execsvc_reconcile did. */
+struct execsvc_recon {
+	uint32_t confirmed;  /* orders the venue knows */
+	uint32_t ended;      /* live orders the venue did not confirm, ended here */
+	uint32_t unpublished;/* fills sent again */
+	uint32_t again;      /* final statuses sent again */
+	uint32_t queued;     /* reports in the outbox afterwards */
+};
+
+/*
+ * Crash-only start, right after execsvc_attach: the venue is up, the table
+ * takes the venue's word for every order (exec_reconcile_*), fills the
+ * table applied but never published and the final status of every order
+ * that ended within resend_ns of now_ns are queued again; then new orders
+ * are taken.  Fills *r (may be NULL) and logs one line.  O(table_cap).
+ */
+void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *r);
+
+/* ------------------------------------------------------------ inputs */
+
+/* execsvc_on_order / execsvc_on_vote_req ctl bits: the host's switches */
+#define EXECSVC_CTL_KILLED 0x1u /* kill switch latched: only flattening orders pass */
+
+/*
+ * A market event (MSG_BOOK or MSG_TRADE; other types are ignored): moves
+ * the venue's book and clock; with orders or reports in flight, the venue
+ * matches and its reports due by then go through the table to the outbox.
+ * Returns 0.
+ */
+int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns);
+
+/*
+ * A released order.  A decision already in the table is dropped (counted
+ * dup_orders); under EXECSVC_CTL_KILLED an order without MSG_F_FLATTEN,
+ * and any order the table refuses, becomes a REJECTED report with the
+ * decision id; otherwise journal, mark sent, order_sent, venue.  Returns 0,
+ * or -EAGAIN when the outbox is nearly full (nothing done: hand it again
+ * after execsvc_tick).
+ */
+int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
+		     int64_t now_ns);
+
+/*
+ * A cancel: of client_order_id, or of every live order when it is 0.
+ * Reports of orders cancelled here are queued, cancels of orders at the
+ * venue are sent to it.  Returns how many orders it touched, or -EAGAIN as
+ * execsvc_on_order.
+ */
+int execsvc_on_cancel(struct execsvc *x, const struct msg_cancel *k, int64_t now_ns);
+
+/*
+ * Execution's vote on a decision: approve unless the kill switch
+ * (VOTE_R_KILL_SWITCH), no two-sided book yet (VOTE_R_NO_BOOK) or the
+ * table's limits (exec_can_accept) say otherwise; published through
+ * out.vote.  Returns 0, or -EAGAIN when out.vote had no room (not counted).
+ */
+int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_t ctl,
+			int64_t now_ns);
+
+/*
+ * Time passes: on a quiet market the venue's clock follows local time;
+ * orders pending past ack_timeout_ms are looked up at the venue; then the
+ * outbox is published (journal flushed first).  Returns the reports
+ * published.  *wake_at_ns (may be NULL) is set when the host should call
+ * again by then without new input (the clock is moving, or a receiver had
+ * no room), else left alone.
+ */
+int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns);
+
+/* Reports queued and not yet published. */
+static inline uint32_t execsvc_pending(const struct execsvc *x)
+{
+	return x->head - x->tail;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The order table and the current venue of a state block, for the driving
+ * thread or a reader in another process (which must tolerate a block
+ * changing under it: the table's exec_order_snapshot, the venue's
+ * counters).  The block must have passed execsvc_attach or be one a
+ * running service owns. */
+static inline const struct exec_table *execsvc_table_of(const struct execsvc_state *st)
+{
+	return (const struct exec_table *)(const void *)((const uint8_t *)st + st->table_off);
+}
+
+static inline const struct venue *execsvc_venue_of(const struct execsvc_state *st)
+{
+	uint32_t cur = atomic_load_explicit(&((struct execsvc_state *)st)->venue_cur,
+					    memory_order_acquire) & 1;
+	return (const struct venue *)(const void *)((const uint8_t *)st + st->venue_off +
+						    cur * st->venue_room);
+}
+
+#endif /* DM_LIBCORE_EXECSVC_H */

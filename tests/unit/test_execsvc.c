@@ -1,0 +1,936 @@
+/*
+ * test_execsvc.c — the execution service alone in one process
+ * (libcore/execsvc/execsvc.h): no segment, no rings; the host is a
+ * recorder of what the service emits.
+ *
+ * Times: the venue runs with feed latency 20 us, entry 100 us, response
+ * 50 us and a fee of R$ 0.25 a contract.  Market events carry exchange
+ * time X(us); the host's local clock is L(us) = X(us) + 1 s, so an order
+ * handed over when the newest market event is X(t) acts at the venue at
+ * X(t + 120) and its reports are due at X(t + 170).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcore/execsvc/execsvc.h"
+#include "libcore/journal.h"
+#include "libcore/vote/vote.h"
+#include "tests/helpers.h"
+
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+		   size_t newlen) __attribute__((weak));
+
+#define X0 1000000000000ll
+#define X(us) (X0 + (int64_t)(us) * 1000)
+#define L(us) (X(us) + 1000000000ll)
+
+#define EPOCH 7u
+#define MAXR  4096
+
+/* ------------------------------------------------------------ the host */
+
+struct t_host {
+	struct msg_exec_report rep[MAXR]; /* published, in order */
+	uint32_t n_rep;
+	struct msg_vote vote[16];
+	uint32_t n_vote;
+	struct msg_order jorder[MAXR];   /* JREC_ORDER records */
+	uint32_t n_jorder;
+	struct msg_exec_report jexec[MAXR]; /* JREC_EXEC records */
+	uint32_t n_jexec;
+	uint32_t flushes, sent, errors, logs;
+	int full;                        /* report receivers have no room */
+	int quiet;                       /* count, do not record (the allocation test) */
+};
+
+static int h_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
+{
+	struct t_host *h = ctx;
+	if (h->quiet)
+		return 0;
+	if (type == JREC_ORDER) {
+		cr_assert_eq(len, sizeof(struct msg_order));
+		cr_assert(h->n_jorder < MAXR);
+		memcpy(&h->jorder[h->n_jorder++], rec, len);
+	} else {
+		cr_assert_eq(type, JREC_EXEC);
+		cr_assert_eq(len, sizeof(struct msg_exec_report));
+		cr_assert(h->n_jexec < MAXR);
+		memcpy(&h->jexec[h->n_jexec++], rec, len);
+	}
+	return 0;
+}
+
+static int h_flush(void *ctx)
+{
+	((struct t_host *)ctx)->flushes++;
+	return 0;
+}
+
+static int h_report(void *ctx, const struct msg_exec_report *m)
+{
+	struct t_host *h = ctx;
+	if (h->full)
+		return -EAGAIN;
+	if (h->quiet) {
+		h->n_rep++;
+		return 0;
+	}
+	cr_assert(h->n_rep < MAXR);
+	h->rep[h->n_rep++] = *m;
+	return 0;
+}
+
+static int h_vote(void *ctx, const struct msg_vote *v)
+{
+	struct t_host *h = ctx;
+	if (h->full)
+		return -EAGAIN;
+	cr_assert(h->n_vote < 16);
+	h->vote[h->n_vote++] = *v;
+	return 0;
+}
+
+static void h_sent(void *ctx, const struct msg_order *o)
+{
+	(void)o;
+	((struct t_host *)ctx)->sent++;
+}
+
+static void h_log(void *ctx, int error, const char *line)
+{
+	struct t_host *h = ctx;
+	(void)line;
+	h->logs++;
+	h->errors += error != 0;
+}
+
+static struct execsvc_out t_out(struct t_host *h)
+{
+	struct execsvc_out o = { .ctx = h, .journal = h_journal, .journal_flush = h_flush,
+				 .report = h_report, .vote = h_vote, .order_sent = h_sent,
+				 .log = h_log };
+	return o;
+}
+
+static void t_params(struct execsvc_params *p)
+{
+	execsvc_params_default(p);
+	p->venue.feed_latency_us = 20;
+	p->venue.entry_latency_us = 100;
+	p->venue.response_latency_us = 50;
+	p->venue.fee_per_lot_e6 = 250000;
+	p->table_cap = 64;
+	p->voter = 4;
+}
+
+/* A fresh block (filled with garbage first: init must not rely on zeros). */
+static void *t_block(const struct execsvc_params *p, uint64_t epoch, size_t *size)
+{
+	char err[256] = "";
+	*size = execsvc_memsize(p);
+	cr_assert(*size > EXECSVC_TABLE_OFF);
+	void *mem = aligned_alloc(4096, (*size + 4095) & ~(size_t)4095);
+	cr_assert_not_null(mem);
+	memset(mem, 0x5a, *size);
+	cr_assert_eq(execsvc_init(mem, *size, p, epoch, err, sizeof(err)), 0, "%s", err);
+	return mem;
+}
+
+/* Attach and reconcile, as a host does at every start. */
+static void t_start(struct execsvc *x, void *mem, size_t size, const struct execsvc_params *p,
+		    struct t_host *h, int64_t now)
+{
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, p, &o), 0);
+	execsvc_reconcile(x, now, NULL);
+}
+
+/* "100x10 99x5" -> levels */
+static uint16_t t_levels(const char *s, struct msg_level *out)
+{
+	uint16_t n = 0;
+	long long px, qty;
+	int used;
+	while (s && sscanf(s, " %lldx%lld%n", &px, &qty, &used) == 2) {
+		out[n].px = px;
+		out[n].qty = qty;
+		n++;
+		s += used;
+	}
+	return n;
+}
+
+static void t_book(struct execsvc *x, int64_t us, const char *bids, const char *asks)
+{
+	struct msg_book b;
+	memset(&b, 0, sizeof(b));
+	b.hdr.type = MSG_BOOK;
+	b.hdr.size = sizeof(b);
+	b.exch_ns = X(us);
+	b.recv_ns = X(us);
+	b.n_bid = t_levels(bids, b.bid);
+	b.n_ask = t_levels(asks, b.ask);
+	cr_assert_eq(execsvc_on_md(x, &b.hdr, L(us)), 0);
+}
+
+static void t_trade(struct execsvc *x, int64_t us, int64_t px, int64_t qty, int agg)
+{
+	struct msg_trade t;
+	memset(&t, 0, sizeof(t));
+	t.hdr.type = MSG_TRADE;
+	t.hdr.size = sizeof(t);
+	t.exch_ns = X(us);
+	t.recv_ns = X(us);
+	t.px = px;
+	t.qty = qty;
+	t.aggressor = (int8_t)agg;
+	cr_assert_eq(execsvc_on_md(x, &t.hdr, L(us)), 0);
+}
+
+static struct msg_order t_ord(uint64_t decision, int side, int64_t px, int32_t qty, int tif)
+{
+	struct msg_order o;
+	memset(&o, 0, sizeof(o));
+	o.hdr.type = MSG_ORDER;
+	o.hdr.size = sizeof(o);
+	o.hdr.ingress_ns = 4242;
+	o.decision_id = decision;
+	o.px = px;
+	o.qty = qty;
+	o.side = (int8_t)side;
+	o.ord_type = ORD_LIMIT;
+	o.tif = (uint8_t)tif;
+	return o;
+}
+
+static void t_order(struct execsvc *x, int64_t us, uint64_t decision, int side, int64_t px,
+		    int32_t qty, int tif)
+{
+	struct msg_order o = t_ord(decision, side, px, qty, tif);
+	cr_assert_eq(execsvc_on_order(x, &o, 0, L(us)), 0);
+}
+
+static int t_tick(struct execsvc *x, int64_t us)
+{
+	return execsvc_tick(x, L(us), NULL);
+}
+
+/* Published fills of coid: count, contracts, value (px * qty). */
+static void t_fills(const struct t_host *h, uint64_t coid, int *n, int32_t *qty, int64_t *val)
+{
+	*n = 0, *qty = 0, *val = 0;
+	for (uint32_t i = 0; i < h->n_rep; i++)
+		if (h->rep[i].client_order_id == coid && h->rep[i].last_qty > 0) {
+			cr_assert_neq(h->rep[i].exec_id, 0);
+			(*n)++;
+			*qty += h->rep[i].last_qty;
+			*val += h->rep[i].last_px * h->rep[i].last_qty;
+		}
+}
+
+/* The last published report of coid. */
+static const struct msg_exec_report *t_last(const struct t_host *h, uint64_t coid)
+{
+	for (uint32_t i = h->n_rep; i-- > 0;)
+		if (h->rep[i].client_order_id == coid)
+			return &h->rep[i];
+	cr_assert_fail("no report of order %llu", (unsigned long long)coid);
+	return NULL;
+}
+
+static uint64_t t_coid(uint64_t epoch, uint64_t n)
+{
+	return epoch << EXEC_ID_SHIFT | n;
+}
+
+/* ------------------------------------------------------------ layout */
+
+Test(execsvc, memsize_follows_the_documented_layout)
+{
+	struct execsvc_params p;
+	execsvc_params_default(&p);
+	size_t tbl = exec_table_memsize(1024);
+	size_t ven = venue_memsize(&p.venue);
+	size_t voff = 4096 + (tbl + 65535) / 65536 * 65536;
+	size_t room = (ven + 65535) / 65536 * 65536;
+	cr_assert_eq(execsvc_memsize(&p), voff + 2 * room);
+	p.double_venue = 0;
+	cr_assert_eq(execsvc_memsize(&p), voff + room);
+	p.venue_room = 256u << 10;
+	cr_assert_eq(execsvc_memsize(&p), voff + (256u << 10));
+	/* the execution agent's app area: 4 KiB header, 128 KiB table, 2 x 256 KiB */
+	p.double_venue = 1;
+	cr_assert_eq(execsvc_memsize(&p), 4096 + (128u << 10) + 2 * (256u << 10));
+
+	char err[256] = "";
+	p.venue_room = 4096;
+	cr_assert_eq(execsvc_params_check(&p, err, sizeof(err)), -DM_ECONFIG);
+	cr_assert(strstr(err, "venue"), "%s", err);
+	cr_assert_eq(execsvc_memsize(&p), 0);
+	execsvc_params_default(&p);
+	p.table_cap = 1000;
+	cr_assert_eq(execsvc_params_check(&p, err, sizeof(err)), -DM_ECONFIG);
+	cr_assert(strstr(err, "order table"), "%s", err);
+	execsvc_params_default(&p);
+	p.limits.max_open = 0;
+	cr_assert_eq(execsvc_params_check(&p, err, sizeof(err)), -DM_ECONFIG);
+}
+
+Test(execsvc, attach_refuses_what_is_not_a_block)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host h = { 0 };
+	struct execsvc_out o = t_out(&h);
+	size_t size;
+	t_params(&p);
+	uint8_t *mem = t_block(&p, EPOCH, &size);
+	cr_assert_eq(execsvc_attach(x, mem, size - 1, &p, &o), -DM_ESIZE);
+	struct execsvc_params q = p;
+	q.table_cap = 128;
+	cr_assert_eq(execsvc_attach(x, mem, size, &q, &o), -DM_ESIZE);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	mem[0] ^= 1;
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), -DM_EMAGIC);
+	mem[0] ^= 1;
+	uint8_t *blank = aligned_alloc(4096, size);
+	memset(blank, 0, size);
+	cr_assert_eq(execsvc_attach(x, blank, size, &p, &o), -DM_EMAGIC);
+	free(blank);
+	free(mem);
+	free(x);
+}
+
+/* ------------------------------------------------------------ orders and fills */
+
+Test(execsvc, order_goes_to_the_venue_and_its_fill_comes_back_with_the_decision_id)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+
+	t_book(x, 0, "100x10 99x5", "101x8 102x9");
+	t_order(x, 10, 42, SIDE_BUY, 101, 2, TIF_DAY);
+	uint64_t coid = t_coid(EPOCH, 1);
+	/* journaled with execution's id, flushed, then handed over */
+	cr_assert_eq(h->n_jorder, 1);
+	cr_assert_eq(h->jorder[0].client_order_id, coid);
+	cr_assert_eq(h->jorder[0].decision_id, 42);
+	cr_assert_eq(h->sent, 1);
+	const struct venue *v = execsvc_venue_of(x->st);
+	/* handed over at market time X(0) (newest event) + 20 us feed: acts at X(120) */
+	cr_assert_eq(venue_next_arrival_ns(v), X(120));
+	const struct exec_order *e = exec_find(execsvc_table_of(x->st), coid);
+	cr_assert_not_null(e);
+	cr_assert_eq(e->status, EXEC_PENDING);
+
+	t_book(x, 100, "100x10 99x5", "101x8 102x9"); /* before arrival: nothing */
+	cr_assert_eq(t_tick(x, 100), 0);
+	cr_assert_eq(h->n_rep, 0);
+	t_book(x, 200, "100x10 99x5", "101x8 102x9"); /* reports due at X(170) */
+	cr_assert_eq(execsvc_pending(x), h->n_jexec);
+	cr_assert(t_tick(x, 200) > 0);
+	cr_assert_eq(execsvc_pending(x), 0);
+
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h, coid, &n, &qty, &val);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(qty, 2);
+	cr_assert_eq(val, 2 * 101);
+	const struct msg_exec_report *r = t_last(h, coid);
+	cr_assert_eq(r->status, EXEC_FILLED);
+	cr_assert_eq(r->cum_qty, 2);
+	cr_assert_eq(r->leaves_qty, 0);
+	cr_assert_eq(r->side, SIDE_BUY);
+	cr_assert_eq(r->fee_e9, 2 * 250000ll * 1000, "R$ 0.25 a contract x 2");
+	for (uint32_t i = 0; i < h->n_rep; i++) {
+		cr_assert_eq(h->rep[i].decision_id, 42, "report %u", i);
+		cr_assert_eq(h->rep[i].hdr.type, MSG_EXEC_REPORT);
+		/* what was published is what was journaled, in order */
+		cr_assert_eq(memcmp(&h->rep[i], &h->jexec[i], sizeof(h->rep[i])), 0);
+	}
+	cr_assert_eq(h->n_rep, h->n_jexec);
+	cr_assert_eq(x->st->fills_out, 1);
+	cr_assert_eq(x->st->filled_qty, 2);
+	const struct venue_totals *vt = venue_totals(execsvc_venue_of(x->st));
+	cr_assert_eq(vt->fills, 1);
+	cr_assert_eq(vt->buy_qty, 2);
+	cr_assert_eq(execsvc_table_of(x->st)->published_fill, r->exec_id);
+	cr_assert_eq(h->errors, 0);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, a_decision_handed_twice_reaches_the_venue_once)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "101x8");
+	t_order(x, 10, 9, SIDE_SELL, 101, 1, TIF_DAY);
+	t_order(x, 20, 9, SIDE_SELL, 101, 1, TIF_DAY); /* re-delivered */
+	cr_assert_eq(x->st->orders_in, 2);
+	cr_assert_eq(x->st->dup_orders, 1);
+	cr_assert_eq(h->n_jorder, 1);
+	cr_assert_eq(h->sent, 1);
+	cr_assert_eq(execsvc_table_of(x->st)->ctr.orders, 1);
+	t_book(x, 300, "100x10", "101x8");
+	t_tick(x, 300);
+	t_order(x, 400, 9, SIDE_SELL, 101, 1, TIF_DAY); /* after its reports too */
+	cr_assert_eq(x->st->dup_orders, 2);
+	cr_assert_eq(venue_stats(execsvc_venue_of(x->st))->orders, 1);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, refusals_come_back_as_rejected_reports)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	p.limits.max_open = 1;
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "102x8");
+
+	struct msg_order o = t_ord(1, SIDE_BUY, 100, 1, TIF_DAY);
+	cr_assert_eq(execsvc_on_order(x, &o, EXECSVC_CTL_KILLED, L(1)), 0);
+	o = t_ord(2, SIDE_SELL, 102, 1, TIF_DAY);
+	o.hdr.flags = MSG_F_FLATTEN; /* risk's flattening order passes the kill switch */
+	cr_assert_eq(execsvc_on_order(x, &o, EXECSVC_CTL_KILLED, L(2)), 0);
+	t_order(x, 3, 3, SIDE_BUY, 100, 1, TIF_DAY); /* max_open 1: refused */
+	o = t_ord(4, SIDE_BUY, 100, 0, TIF_DAY);     /* bad quantity */
+	execsvc_on_order(x, &o, 0, L(4));
+	t_tick(x, 5);
+	cr_assert_eq(x->st->refused, 3);
+	cr_assert_eq(h->n_jorder, 1);
+	cr_assert_eq(h->n_rep, 3);
+	uint32_t want[3][2] = { { 1, VOTE_R_KILL_SWITCH }, { 3, VOTE_R_OPEN_ORDERS },
+				{ 4, VOTE_R_BAD_ORDER } };
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(h->rep[i].decision_id, want[i][0]);
+		cr_assert_eq(h->rep[i].status, EXEC_REJECTED);
+		cr_assert_eq(h->rep[i].reason, want[i][1], "decision %u: reason %u", want[i][0],
+			     h->rep[i].reason);
+		cr_assert_eq(h->rep[i].client_order_id, 0);
+		cr_assert_eq(h->rep[i].venue_ns, X(0));
+	}
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, votes_say_kill_switch_no_book_limits_or_approve)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	p.limits.max_open = 1;
+	void *mem = t_block(&p, EPOCH, &size);
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	struct msg_vote_req q;
+	memset(&q, 0, sizeof(q));
+	q.hdr.type = MSG_VOTE_REQ;
+	q.hdr.ingress_ns = 99;
+	q.decision_id = 5;
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(0)), 0);
+	execsvc_reconcile(x, L(0), NULL);
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(0)), 0);
+	t_book(x, 0, "100x10", "102x8");
+	cr_assert_eq(execsvc_on_vote_req(x, &q, EXECSVC_CTL_KILLED, L(1)), 0);
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(1)), 0);
+	t_order(x, 2, 5, SIDE_BUY, 100, 1, TIF_DAY);
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(3)), 0);
+	h->full = 1;
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(3)), -EAGAIN);
+	cr_assert_eq(h->n_vote, 5);
+	cr_assert_eq(x->st->votes, 5);
+	/* no book beats the table (reconciling) as reported first */
+	uint32_t want[5] = { VOTE_R_NO_BOOK, VOTE_R_NO_BOOK, VOTE_R_KILL_SWITCH,
+			     VOTE_R_APPROVED, VOTE_R_OPEN_ORDERS };
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(h->vote[i].reason, want[i], "vote %d: %u", i, h->vote[i].reason);
+		cr_assert_eq(h->vote[i].verdict, i == 3 ? VOTE_APPROVE : VOTE_REJECT);
+		cr_assert_eq(h->vote[i].decision_id, 5);
+		cr_assert_eq(h->vote[i].voter, 4);
+		cr_assert_eq(h->vote[i].hdr.ingress_ns, 99);
+	}
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* ------------------------------------------------------------ crashes */
+
+static jmp_buf t_jb;
+static const struct exec_table *t_watch;
+static int t_when;
+
+/* Stop at the end (log cleared) of the first update that applied a fill. */
+static void t_after_fill(int step)
+{
+	if (step == 7 && t_watch->ctr.fills > 0)
+		longjmp(t_jb, 1);
+}
+
+/* Stop at the end of the t_when-th update. */
+static void t_after_update(int step)
+{
+	if (step == 7 && --t_when == 0)
+		longjmp(t_jb, 1);
+}
+
+Test(execsvc, a_fill_applied_but_never_published_goes_out_once_after_a_crash)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "101x8");
+	t_order(x, 10, 77, SIDE_BUY, 101, 3, TIF_DAY);
+	uint64_t coid = t_coid(EPOCH, 1);
+
+	/* the process dies inside the step that drains the venue, right after
+	 * the table applied the fill: the venue copy of that step was never
+	 * made current, the outbox (process memory) is gone */
+	t_watch = execsvc_table_of(x->st);
+	exec_fault_hook = t_after_fill;
+	if (setjmp(t_jb) == 0) {
+		t_book(x, 200, "100x10", "101x8");
+		cr_assert_fail("the fill was not applied in this step");
+	}
+	exec_fault_hook = NULL;
+	cr_assert_eq(h->n_rep, 0);
+	cr_assert_eq(venue_totals(execsvc_venue_of(x->st))->fills, 0,
+		     "the venue is as before the step");
+	cr_assert_eq(venue_next_arrival_ns(execsvc_venue_of(x->st)), X(120));
+
+	/* a new process: fresh handle, same block */
+	memset(x, 0xee, sizeof(*x));
+	struct execsvc_recon rc;
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	execsvc_reconcile(x, L(250), &rc);
+	cr_assert_eq(rc.unpublished, 1);
+	t_tick(x, 250);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h, coid, &n, &qty, &val);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(qty, 3);
+	cr_assert_eq(val, 3 * 101);
+	cr_assert_eq(t_last(h, coid)->decision_id, 77);
+	cr_assert_eq(t_last(h, coid)->status, EXEC_FILLED);
+	uint64_t exec_id = 0;
+	for (uint32_t i = 0; i < h->n_rep; i++)
+		if (h->rep[i].last_qty > 0)
+			exec_id = h->rep[i].exec_id;
+	cr_assert_neq(exec_id, 0);
+
+	/* the venue replays the step: the same fill is a duplicate for the table */
+	t_book(x, 300, "100x10", "101x8");
+	t_tick(x, 300);
+	cr_assert_eq(venue_totals(execsvc_venue_of(x->st))->fills, 1);
+	t_fills(h, coid, &n, &qty, &val);
+	cr_assert_eq(n, 1, "the fill went out %d times", n);
+
+	/* another restart after it was published: not again (its final
+	 * status is, as a repeat the receivers ignore) */
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	execsvc_reconcile(x, L(400), &rc);
+	cr_assert_eq(rc.unpublished, 0);
+	cr_assert_eq(rc.again, 1);
+	t_tick(x, 400);
+	t_fills(h, coid, &n, &qty, &val);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(t_last(h, coid)->exec_id, 0);
+	cr_assert_eq(t_last(h, coid)->status, EXEC_FILLED);
+	cr_assert_eq(execsvc_table_of(x->st)->published_fill, exec_id);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, an_order_marked_sent_that_never_reached_the_venue_is_rejected_at_restart)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "101x8");
+	/* dies after exec_sent (the second update of an order), before the
+	 * venue step is made current */
+	t_when = 2;
+	exec_fault_hook = t_after_update;
+	if (setjmp(t_jb) == 0) {
+		t_order(x, 10, 31, SIDE_BUY, 100, 2, TIF_DAY);
+		cr_assert_fail("no crash");
+	}
+	exec_fault_hook = NULL;
+	uint64_t coid = t_coid(EPOCH, 1);
+	cr_assert_eq(exec_find(execsvc_table_of(x->st), coid)->status, EXEC_PENDING);
+	cr_assert_eq(venue_next_arrival_ns(execsvc_venue_of(x->st)), INT64_MAX);
+
+	struct execsvc_recon rc;
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	execsvc_reconcile(x, L(20), &rc);
+	cr_assert_eq(rc.confirmed, 0);
+	cr_assert_eq(rc.ended, 1);
+	t_tick(x, 20);
+	const struct msg_exec_report *r = t_last(h, coid);
+	cr_assert_eq(r->status, EXEC_REJECTED);
+	cr_assert_eq(r->reason, EXEC_R_NOT_SENT);
+	cr_assert_eq(r->decision_id, 31);
+	/* and the table takes orders again */
+	t_order(x, 30, 32, SIDE_BUY, 100, 1, TIF_DAY);
+	cr_assert_eq(exec_find(execsvc_table_of(x->st), t_coid(EPOCH, 2))->status, EXEC_PENDING);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "102x8");
+	t_order(x, 10, 61, SIDE_BUY, 100, 3, TIF_DAY); /* rests behind the 10 shown */
+	uint64_t coid = t_coid(EPOCH, 1);
+	t_book(x, 200, "100x10", "102x8");
+	t_tick(x, 200);
+	cr_assert_eq(t_last(h, coid)->status, EXEC_ACK);
+
+	/* while the service is away the exchange moves on: a seller takes the
+	 * 10 ahead and our 3 at 100 (the venue block is driven directly) */
+	struct venue *v = (struct venue *)execsvc_venue_of(x->st);
+	struct event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_TRADE;
+	ev.exch_ns = ev.recv_ns = X(300);
+	ev.trade.px = 100;
+	ev.trade.qty = 13;
+	ev.trade.aggressor = -1;
+	cr_assert_eq(venue_on_event(v, &ev), 0);
+	struct venue_order_view w;
+	cr_assert_eq(venue_query(v, coid, &w), 0);
+	cr_assert_eq(w.status, EXEC_FILLED);
+
+	struct execsvc_recon rc;
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	execsvc_reconcile(x, L(400), &rc);
+	cr_assert_eq(rc.confirmed, 1);
+	cr_assert_eq(x->st->synthetic, 1);
+	t_tick(x, 400);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h, coid, &n, &qty, &val);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(qty, 3);
+	cr_assert_eq(val, 3 * 100);
+	cr_assert_eq(t_last(h, coid)->status, EXEC_FILLED);
+	cr_assert_eq(t_last(h, coid)->decision_id, 61);
+	cr_assert_eq(exec_find(execsvc_table_of(x->st), coid)->status, EXEC_FILLED);
+	cr_assert_eq(execsvc_table_of(x->st)->ctr.open, 0);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* ------------------------------------------------------------ cancels */
+
+Test(execsvc, cancel_all_ends_every_live_order)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "102x8");
+	t_order(x, 10, 1, SIDE_BUY, 100, 1, TIF_DAY);
+	t_order(x, 20, 2, SIDE_SELL, 103, 2, TIF_DAY);
+	t_book(x, 300, "100x10", "102x8");
+	t_tick(x, 300);
+	cr_assert_eq(execsvc_table_of(x->st)->ctr.open, 2);
+
+	struct msg_cancel k;
+	memset(&k, 0, sizeof(k));
+	k.hdr.type = MSG_CANCEL;
+	k.hdr.size = sizeof(k);
+	cr_assert_eq(execsvc_on_cancel(x, &k, L(310)), 2);
+	cr_assert_eq(execsvc_on_cancel(x, &k, L(311)), 0, "cancels already pending");
+	t_book(x, 600, "100x10", "102x8");
+	t_tick(x, 600);
+	for (uint64_t n = 1; n <= 2; n++) {
+		const struct msg_exec_report *r = t_last(h, t_coid(EPOCH, n));
+		cr_assert_eq(r->status, EXEC_CANCELLED);
+		cr_assert_eq(r->decision_id, n);
+		cr_assert_eq(r->cum_qty, 0);
+	}
+	cr_assert_eq(execsvc_table_of(x->st)->ctr.open, 0);
+	cr_assert_eq(execsvc_table_of(x->st)->ctr.cancels, 2);
+	struct venue_order_view w;
+	cr_assert_eq(venue_query(execsvc_venue_of(x->st), t_coid(EPOCH, 2), &w), 0);
+	cr_assert_eq(w.status, EXEC_CANCELLED);
+	/* one order by id */
+	t_order(x, 700, 3, SIDE_BUY, 100, 1, TIF_DAY);
+	k.client_order_id = t_coid(EPOCH, 3);
+	cr_assert_eq(execsvc_on_cancel(x, &k, L(701)), 1);
+	t_book(x, 1000, "100x10", "102x8");
+	t_tick(x, 1000);
+	cr_assert_eq(t_last(h, t_coid(EPOCH, 3))->status, EXEC_CANCELLED);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* ------------------------------------------------------------ the host's side */
+
+Test(execsvc, reports_wait_for_room_and_fills_count_as_published_only_once_taken)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "101x8");
+	t_order(x, 10, 8, SIDE_BUY, 101, 1, TIF_DAY);
+	t_book(x, 200, "100x10", "101x8");
+	h->full = 1;
+	int64_t wake = 0;
+	cr_assert_eq(execsvc_tick(x, L(200), &wake), 0);
+	cr_assert_eq(wake, L(200) + 200000);
+	cr_assert(execsvc_pending(x) > 0);
+	cr_assert_eq(execsvc_table_of(x->st)->published_fill, 0);
+	cr_assert_eq(x->st->fills_out, 0);
+	h->full = 0;
+	cr_assert_eq(execsvc_tick(x, L(300), NULL), (int)h->n_rep);
+	cr_assert_eq(execsvc_pending(x), 0);
+	cr_assert_eq(x->st->fills_out, 1);
+	cr_assert_neq(execsvc_table_of(x->st)->published_fill, 0);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, the_quiet_market_clock_completes_pending_orders)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "101x8");
+	t_order(x, 0, 8, SIDE_BUY, 101, 1, TIF_IOC);
+	/* no more market data: within quiet_ns nothing moves */
+	int64_t wake = 0;
+	execsvc_tick(x, L(50000), &wake);
+	cr_assert_eq(h->n_rep, 0);
+	cr_assert_eq(wake, 0);
+	/* 50 ms + 170 us of silence: the clock reaches X(170) */
+	execsvc_tick(x, L(50170), &wake);
+	cr_assert_eq(wake, L(50170) + 1000000);
+	cr_assert_eq(t_last(h, t_coid(EPOCH, 1))->status, EXEC_FILLED);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+Test(execsvc, two_instances_in_one_process_do_not_interfere)
+{
+	struct execsvc_params p;
+	struct execsvc *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct t_host *ha = calloc(1, sizeof(*ha)), *hb = calloc(1, sizeof(*hb));
+	size_t size;
+	t_params(&p);
+	void *ma = t_block(&p, 1, &size);
+	void *mb = t_block(&p, 2, &size);
+	t_start(a, ma, size, &p, ha, L(0));
+	t_start(b, mb, size, &p, hb, L(0));
+	t_book(a, 0, "100x10", "101x8");
+	t_book(b, 0, "200x10", "201x8");
+	t_order(a, 10, 5, SIDE_BUY, 101, 2, TIF_DAY);
+	t_order(b, 10, 5, SIDE_SELL, 200, 1, TIF_DAY); /* same decision id, other instance */
+	cr_assert_eq(a->st->dup_orders + b->st->dup_orders, 0);
+	t_book(a, 200, "100x10", "101x8");
+	t_book(b, 200, "200x10", "201x8");
+	t_tick(b, 200);
+	t_tick(a, 200);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(ha, t_coid(1, 1), &n, &qty, &val);
+	cr_assert_eq(qty, 2);
+	cr_assert_eq(val, 2 * 101);
+	t_fills(hb, t_coid(2, 1), &n, &qty, &val);
+	cr_assert_eq(qty, 1);
+	cr_assert_eq(val, 200);
+	for (uint32_t i = 0; i < ha->n_rep; i++)
+		cr_assert_eq(ha->rep[i].client_order_id, t_coid(1, 1));
+	for (uint32_t i = 0; i < hb->n_rep; i++)
+		cr_assert_eq(hb->rep[i].client_order_id, t_coid(2, 1));
+	cr_assert_eq(venue_totals(execsvc_venue_of(a->st))->buy_qty, 2);
+	cr_assert_eq(venue_totals(execsvc_venue_of(a->st))->sell_qty, 0);
+	cr_assert_eq(venue_totals(execsvc_venue_of(b->st))->sell_qty, 1);
+	cr_assert_eq(venue_totals(execsvc_venue_of(b->st))->buy_qty, 0);
+	cr_assert_eq(ha->n_jorder + hb->n_jorder, 2);
+	free(ma);
+	free(mb);
+	free(ha);
+	free(hb);
+	free(a);
+	free(b);
+}
+
+/* A deterministic order flow: books walking around 1000, prints, IOC and
+ * DAY orders, cancels; the same for every host. */
+static void t_flow(struct execsvc *x, struct t_rng *g, int64_t *us, uint64_t *dec, int steps)
+{
+	for (int i = 0; i < steps; i++) {
+		*us += 50 + (int64_t)t_rng_below(g, 200);
+		int64_t mid = 1000 + (int64_t)t_rng_below(g, 5);
+		char bids[64], asks[64];
+		snprintf(bids, sizeof(bids), "%lldx%llu %lldx9", (long long)mid,
+			 (unsigned long long)(1 + t_rng_below(g, 10)), (long long)mid - 1);
+		snprintf(asks, sizeof(asks), "%lldx%llu %lldx9", (long long)mid + 1,
+			 (unsigned long long)(1 + t_rng_below(g, 10)), (long long)mid + 2);
+		uint64_t r = t_rng_below(g, 10);
+		if (r < 7)
+			t_book(x, *us, bids, asks);
+		else
+			t_trade(x, *us, mid + (r == 7), 1 + (int64_t)t_rng_below(g, 3),
+				r == 7 ? 1 : -1);
+		if (t_rng_below(g, 8) == 0) {
+			int side = t_rng_below(g, 2) ? SIDE_BUY : SIDE_SELL;
+			int64_t px = side == SIDE_BUY ? mid + (int64_t)t_rng_below(g, 2)
+						      : mid + 1 - (int64_t)t_rng_below(g, 2);
+			struct msg_order o = t_ord(++*dec, side, px, 1 + (int32_t)t_rng_below(g, 3),
+						   t_rng_below(g, 2) ? TIF_IOC : TIF_DAY);
+			execsvc_on_order(x, &o, 0, L(*us));
+		}
+		if (t_rng_below(g, 64) == 0) {
+			struct msg_cancel k;
+			memset(&k, 0, sizeof(k));
+			k.hdr.type = MSG_CANCEL;
+			k.hdr.size = sizeof(k);
+			execsvc_on_cancel(x, &k, L(*us));
+		}
+		execsvc_tick(x, L(*us), NULL);
+	}
+}
+
+Test(execsvc, in_place_venue_steps_give_the_same_reports_as_double_buffered_ones)
+{
+	struct execsvc_params p, q;
+	struct execsvc *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct t_host *ha = calloc(1, sizeof(*ha)), *hb = calloc(1, sizeof(*hb));
+	size_t sa, sb;
+	t_params(&p);
+	q = p;
+	q.double_venue = 0;
+	void *ma = t_block(&p, 3, &sa);
+	void *mb = t_block(&q, 3, &sb);
+	cr_assert_lt(sb, sa);
+	t_start(a, ma, sa, &p, ha, L(0));
+	t_start(b, mb, sb, &q, hb, L(0));
+	struct t_rng ga, gb;
+	t_rng_seed(&ga, 11);
+	t_rng_seed(&gb, 11);
+	int64_t ua = 0, ub = 0;
+	uint64_t da = 0, db = 0;
+	t_flow(a, &ga, &ua, &da, 1500);
+	t_flow(b, &gb, &ub, &db, 1500);
+	cr_assert(ha->n_rep > 20, "%u reports", ha->n_rep);
+	cr_assert_eq(ha->n_rep, hb->n_rep);
+	for (uint32_t i = 0; i < ha->n_rep; i++)
+		cr_assert_eq(memcmp(&ha->rep[i], &hb->rep[i], sizeof(ha->rep[i])), 0,
+			     "report %u differs", i);
+	cr_assert_eq(memcmp(venue_totals(execsvc_venue_of(a->st)),
+			    venue_totals(execsvc_venue_of(b->st)), sizeof(struct venue_totals)), 0);
+	cr_assert(venue_totals(execsvc_venue_of(a->st))->fills > 5);
+	free(ma);
+	free(mb);
+	free(ha);
+	free(hb);
+	free(a);
+	free(b);
+}
+
+Test(execsvc, steady_state_allocates_nothing)
+{
+#if T_SANITIZED
+	cr_skip_test("sanitizer build: its allocator replaces jemalloc");
+#endif
+	if (!mallctl)
+		cr_skip_test("jemalloc is not linked");
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	uint64_t a0, a1, d0, d1;
+	size_t sz = sizeof(a0);
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	h->quiet = 1;
+	struct t_rng g;
+	t_rng_seed(&g, 5);
+	int64_t us = 0;
+	uint64_t dec = 0;
+	t_flow(x, &g, &us, &dec, 2000);
+	uint32_t rep0 = h->n_rep;
+	cr_assert_eq(mallctl("thread.allocated", &a0, &sz, NULL, 0), 0);
+	cr_assert_eq(mallctl("thread.deallocated", &d0, &sz, NULL, 0), 0);
+	t_flow(x, &g, &us, &dec, 100000);
+	cr_assert_eq(mallctl("thread.allocated", &a1, &sz, NULL, 0), 0);
+	cr_assert_eq(mallctl("thread.deallocated", &d1, &sz, NULL, 0), 0);
+	cr_assert_eq(a1 - a0, 0, "%llu bytes allocated", (unsigned long long)(a1 - a0));
+	cr_assert_eq(d1 - d0, 0);
+	cr_assert(h->n_rep - rep0 > 1000, "%u reports in steady state", h->n_rep - rep0);
+	cr_assert(x->st->fills_out > 100);
+	free(mem);
+	free(h);
+	free(x);
+}
