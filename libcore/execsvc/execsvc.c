@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "libcore/execsvc/execsvc.h"
-#include "libcore/event.h"
-#include "libcore/journal.h"
+#include "libcore/market/event.h"
+#include "libcore/journal/journal.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"
 

@@ -79,7 +79,7 @@
 
 #include "libcore/exec/exec.h"
 #include "libcore/venue/venue.h"
-#include "shm/msg.h"
+#include "libcore/msg/msg.h"
 
 #define EXECSVC_MAGIC     0x3130535845584d44ull /* "DMXEXS01" little-endian */
 #define EXECSVC_VERSION   1u

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "libcore/execsvc/execsvc.h"
-#include "libcore/journal.h"
+#include "libcore/journal/journal.h"
 #include "libcore/vote/vote.h"
 #include "tests/helpers.h"
 
