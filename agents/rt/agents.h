@@ -22,6 +22,7 @@
 #include "agents/rt/runtime.h"
 #include "libcore/agent/quality.h"
 #include "libcore/risk/risk.h"
+#include "libcore/riskd/riskd.h"
 #include "libcore/calendar.h"
 #include "libcore/instrument.h"
 #include "libcore/label/primary.h"
@@ -38,8 +39,6 @@
 /* ------------------------------------------------ parameters (constants)
  * The configurable ones are in conf/default.yaml (vote, data, quality,
  * strategy, execution, venue, risk); these are internal. */
-#define AG_RISK_RESERVE_NS      (2000ll * 1000000) /* approval without a report expires */
-#define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
 #define AG_COORD_BALLOTS        64       /* decisions in flight */
 
 /* Journal files in the run directory */
@@ -133,35 +132,8 @@ struct ag_exec_state {
 _Static_assert(sizeof(struct ag_exec_state) <= AG_EXEC_TABLE_OFF, "exec header fits");
 _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
-#define AG_RISK_VERSION 4u
-#define AG_RISK_PENDING 256u /* approvals not yet confirmed by a report */
-struct ag_risk_pending {
-	uint64_t id;                /* decision id = client order id; 0 = free */
-	int64_t  expire_ns;         /* local time: no report by then -> released */
-};
-
-struct ag_risk_state {
-	/* double-buffered: a fill is applied to a copy, then cur flips in one
-	 * store, so a kill -9 leaves either the old or the new position.
-	 * Checks, marks and open orders change rs[cur] in place (a crash there
-	 * costs at most a rate token or a mark). */
-	struct risk_state rs[2];
-	_Atomic uint32_t cur;         /* rs[cur] is the state */
-	uint32_t pad;
-	struct ag_risk_pending pend[AG_RISK_PENDING];
-	int64_t  book_exch_ns;        /* exchange time of the newest book */
-	int64_t  book_local_ns;       /* local time it arrived */
-	int32_t  day;                 /* session date of the last day start */
-	uint32_t killed_seen;         /* RT_SF_KILLED already applied */
-	uint64_t reports, votes, positions, expired;
-	int64_t  last_pos_ns;         /* local time of the last MSG_POSITION */
-	int64_t  max_abs_position;    /* largest |position| after any fill */
-	uint32_t flatten;             /* kill switch asked to flatten: until flat */
-	uint32_t pad2;
-	int64_t  max_position;        /* the limit in force (risk.yaml), for monitors */
-	char     symbol[16];          /* the instrument traded (configuration) */
-	char     currency[8];         /* of every P&L and fee figure (ag_currency) */
-};
+/* risk: the app area is the risk voter's state (libcore/riskd) */
+#define AG_RISK_VERSION RISKD_VERSION
 
 enum ag_ballot_state { AG_B_FREE = 0, AG_B_OPEN, AG_B_DECIDED };
 
@@ -197,7 +169,7 @@ struct ag_coord_state {
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
 _Static_assert(sizeof(struct ag_feature_state) <= RT_APP_SIZE, "feature state fits");
 _Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
-_Static_assert(sizeof(struct ag_risk_state) <= RT_APP_SIZE, "risk state fits");
+_Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
 
 /* ------------------------------------------------ init / close

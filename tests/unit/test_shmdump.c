@@ -259,7 +259,7 @@ static struct ag_data_state *s_fill(void)
 	ml->predicted = 20;
 	ml->below_prob = 7;
 	ml->zero_size = 6;
-	struct ag_risk_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
+	struct riskd_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
 	snprintf(r->symbol, sizeof(r->symbol), "WIN");
 	snprintf(r->currency, sizeof(r->currency), "BRL");
 	s_open_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
