@@ -33,6 +33,7 @@
 #include "libcore/venue/venue.h"
 #include "libcore/book.h"
 #include "libcore/features/features.h"
+#include "libcore/featd/featd.h"
 #include "libcore/vote/vote.h"
 #include "shm/msg.h"
 
@@ -66,18 +67,8 @@ struct ag_data_state {
 	char     input_error_text[192]; /* its message, one line */
 };
 
-#define AG_FEATURE_VERSION 2u
-#define AG_FEATURE_ENGINE_OFF 4096u /* app area offset of the struct feat */
-struct ag_feature_state {
-	struct book book;     /* the agent's own view of the book */
-	int64_t  last_update_ns; /* local time of the last book message; 0 none */
-	uint64_t books, trades, features, votes;
-	struct feat_params params; /* of the engine at AG_FEATURE_ENGINE_OFF */
-	uint64_t engine_size;      /* feat_memsize(&params) */
-};
-_Static_assert(sizeof(struct ag_feature_state) <= AG_FEATURE_ENGINE_OFF,
-	       "the feature engine follows the fixed state");
-_Static_assert(FEAT_N == MSG_NFEATURES, "a feature message carries every feature");
+/* feature: the app area is the feature voter's block (libcore/featd) */
+#define AG_FEATURE_VERSION FEATD_VERSION
 
 #define AG_ML_VERSION 3u
 struct ag_ml_state {
@@ -167,7 +158,7 @@ struct ag_coord_state {
 };
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
-_Static_assert(sizeof(struct ag_feature_state) <= RT_APP_SIZE, "feature state fits");
+_Static_assert(sizeof(struct featd_state) <= RT_APP_SIZE, "feature state fits");
 _Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
 _Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");

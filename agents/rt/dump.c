@@ -135,8 +135,8 @@ json_t *rt_dump_json(const struct seg *s)
 			}
 			break;
 		case AGENT_FEATURE:
-			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct ag_feature_state)))) {
-				const struct ag_feature_state *d = p;
+			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct featd_state)))) {
+				const struct featd_state *d = p;
 				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
 				json_object_set_new(o, "features", json_integer((json_int_t)d->features));
 				json_object_set_new(o, "votes", json_integer((json_int_t)d->votes));
