@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : 2;
 
-	rc = rt_open(&rt, AGENT_ML, &a, AG_ML_VERSION, sizeof(struct ag_ml_state), 0);
+	rc = rt_open(&rt, AGENT_ML, &a, AG_ML_VERSION, sizeof(struct strategy_state), 0);
 	if (rc < 0)
 		return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
 	rc = ag_ml_init(&rt);

@@ -23,6 +23,7 @@
 #include "libcore/agent/quality.h"
 #include "libcore/risk/risk.h"
 #include "libcore/riskd/riskd.h"
+#include "libcore/strategy/strategy.h"
 #include "libcore/calendar.h"
 #include "libcore/instrument.h"
 #include "libcore/label/primary.h"
@@ -70,31 +71,8 @@ struct ag_data_state {
 /* feature: the app area is the feature voter's block (libcore/featd) */
 #define AG_FEATURE_VERSION FEATD_VERSION
 
-#define AG_ML_VERSION 3u
-struct ag_ml_state {
-	int64_t  last_ns;      /* exchange time of the last intent; 0 = none */
-	uint64_t evaluated;    /* feature vectors looked at (quality clean) */
-	uint64_t no_side;      /* in the primary rule's dead zone */
-	uint64_t predicted;    /* sides the meta-model scored */
-	uint64_t below_prob;   /* probability under strategy.min_prob */
-	uint64_t zero_size;    /* p >= min_prob, but the bet size rounded to 0 */
-	uint64_t too_soon;     /* sides within strategy.min_interval_ms of the
-			        * last intent */
-	uint64_t no_quote;     /* sides without a usable mid / spread */
-	uint64_t quality_dropped; /* vectors skipped: flagged by data quality */
-	uint64_t quality_by_flag[QUAL_F_COUNT]; /* by flag bit (a vector may
-			        * carry several): qual_flag_name(k) */
-	uint64_t short_vectors;/* vectors with fewer than FEAT_N features */
-	uint64_t no_model;     /* sides dropped: no verified model */
-	uint64_t intents;      /* intents published */
-	double   prob_sum;     /* of the intents' probabilities */
-	double   score_sum;    /* of every probability scored */
-	uint64_t next_intent;  /* last intent id given out */
-	uint64_t reloads, reload_failures;
-	uint32_t model_ok;     /* the current model passed its check */
-	uint32_t pad;
-	char     model[256];   /* file of the model in use */
-};
+/* ml: the app area is the live strategy's state (libcore/strategy) */
+#define AG_ML_VERSION STRATEGY_VERSION
 
 /*
  * Execution's app area: this header, then the order table (libcore/exec,
@@ -159,7 +137,7 @@ struct ag_coord_state {
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
 _Static_assert(sizeof(struct featd_state) <= RT_APP_SIZE, "feature state fits");
-_Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
+_Static_assert(sizeof(struct strategy_state) <= RT_APP_SIZE, "ml state fits");
 _Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
 

@@ -143,8 +143,8 @@ json_t *rt_dump_json(const struct seg *s)
 			}
 			break;
 		case AGENT_ML:
-			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct ag_ml_state)))) {
-				const struct ag_ml_state *d = p;
+			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct strategy_state)))) {
+				const struct strategy_state *d = p;
 				json_object_set_new(o, "features", json_integer((json_int_t)d->evaluated));
 				json_object_set_new(o, "no_side", json_integer((json_int_t)d->no_side));
 				json_object_set_new(o, "scored", json_integer((json_int_t)d->predicted));
@@ -476,7 +476,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->input_error = (int)d->input_error;
 		m->input_error_text = d->input_error_text;
 	}
-	const struct ag_ml_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct ag_ml_state));
+	const struct strategy_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct strategy_state));
 	if (ml) {
 		m->ok_ml = 1;
 		m->features = ml->evaluated;

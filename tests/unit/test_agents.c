@@ -515,7 +515,7 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1), 0);
-	const struct ag_ml_state *ml = rt_app_of(&s, AGENT_ML);
+	const struct strategy_state *ml = rt_app_of(&s, AGENT_ML);
 	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
 	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
 

@@ -251,7 +251,7 @@ static struct ag_data_state *s_fill(void)
 	d->first_bad_line = 17;
 	d->pace = REPLAY_MAX;
 	d->done = 1;
-	struct ag_ml_state *ml = s_open_agent(AGENT_ML, AG_ML_VERSION, sizeof(*ml));
+	struct strategy_state *ml = s_open_agent(AGENT_ML, AG_ML_VERSION, sizeof(*ml));
 	ml->evaluated = 50;
 	ml->quality_dropped = 5;
 	ml->quality_by_flag[0] = 1; /* QUAL_F_EMPTY */
