@@ -293,6 +293,29 @@ Test(featd, attach_refuses_a_block_of_other_parameters)
 	free(m);
 }
 
+Test(featd, a_new_handle_on_the_same_block_continues_the_windows)
+{
+	struct featd_params p;
+	t_params(&p, FEAT_CLOCK_EXCH);
+	size_t size;
+	void *m = t_block(&p, &size);
+	struct featd d;
+	struct t_host h;
+	t_open(&d, m, size, &p, &h);
+	struct feat *ref = t_engine(&p);
+	t_compare(&d, &h, ref, 11, 3000, 0);
+	/* a restarted host attaches to the surviving block: no init */
+	struct featd d2;
+	const struct featd_out out = { .ctx = &h, .feat_claim = h_feat_claim,
+				       .feat_publish = h_feat_publish,
+				       .vote_claim = h_vote_claim,
+				       .vote_publish = h_vote_publish };
+	cr_assert_eq(featd_attach(&d2, m, size, &p, &out), 0);
+	t_compare(&d2, &h, ref, 12, 3000, 0);
+	free(ref);
+	free(m);
+}
+
 /* ------------------------------------------------------------ the vote */
 
 static uint32_t t_vote(struct featd *d, struct t_host *h, uint64_t id, int64_t now)

@@ -424,6 +424,46 @@ Test(riskd, mark_positions_at_most_once_a_second_and_a_new_day_resets_the_day)
 	free(st);
 }
 
+/* ------------------------------------------------------------ restart */
+
+Test(riskd, a_new_handle_on_the_same_state_resumes_and_a_redelivered_fill_is_harmless)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	struct msg_vote_req q = t_req(1, SIDE_BUY, 4, 102);
+	riskd_on_vote_req(&d, &q, 0, L0);
+	struct msg_exec_report r = t_fill(1, 1, SIDE_BUY, 3, 102, 0, EXEC_PARTIAL);
+	riskd_on_report(&d, &r, L0);
+
+	/* a restarted host: a new handle on the surviving state */
+	struct riskd d2;
+	struct t_host h2;
+	memset(&h2, 0, sizeof(h2));
+	struct riskd_params p;
+	t_params(&p);
+	const struct riskd_out out = { .ctx = &h2, .vote_claim = h_vote_claim,
+				       .vote_publish = h_vote_publish,
+				       .position = h_position, .log = h_log };
+	cr_assert_eq(riskd_attach(&d2, st, &p, &out), 0);
+	cr_assert_eq(riskd_current(st)->position, 3);
+	cr_assert_eq(riskd_current(st)->open_buy, 1, "4 approved, 3 filled");
+	riskd_on_report(&d2, &r, L0 + MS); /* the same fill again */
+	cr_assert_eq(riskd_current(st)->position, 3);
+	cr_assert_eq(riskd_current(st)->fills, 1);
+	cr_assert_eq(h2.n_pos, 0, "nothing applied: no position");
+	r = t_fill(1, 2, SIDE_BUY, 1, 102, 0, EXEC_FILLED);
+	riskd_on_report(&d2, &r, L0 + 2 * MS);
+	cr_assert_eq(riskd_current(st)->position, 4);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+	cr_assert_eq(h2.n_pos, 1);
+	cr_assert_eq(st->reports, 3);
+	free(st);
+}
+
 /* ------------------------------------------------------------ instances */
 
 Test(riskd, two_instances_in_one_process_do_not_interfere)
