@@ -51,10 +51,10 @@ static void out_vote_publish(void *p, struct msg_vote *v)
 }
 
 /* a snapshot: when the ring is full the next one replaces it */
-static int out_position(void *p, const struct msg_position *m)
+static int out_position(void *p, struct msg_position *m)
 {
 	struct risk_ctx *c = p;
-	return rt_send(c->rt, (uint32_t)c->out_pos, (void *)m, sizeof(*m)) == 0 ? 0 : -EAGAIN;
+	return rt_send(c->rt, (uint32_t)c->out_pos, m, sizeof(*m)) == 0 ? 0 : -EAGAIN;
 }
 
 static void out_log(void *p, int error, const char *text)

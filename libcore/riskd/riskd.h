@@ -95,8 +95,9 @@ struct riskd_out {
 	struct msg_vote *(*vote_claim)(void *ctx);
 	/* The claimed vote is filled (type, size, ingress_ns, payload): send it. */
 	void (*vote_publish)(void *ctx, struct msg_vote *v);
-	/* A position snapshot: 0 taken, else dropped (the next replaces it). */
-	int (*position)(void *ctx, const struct msg_position *p);
+	/* A position snapshot (the host may stamp its header): 0 taken, else
+	 * dropped (the next replaces it). */
+	int (*position)(void *ctx, struct msg_position *p);
 	/* One line on a rare event; error = 1 counts as an error. */
 	void (*log)(void *ctx, int error, const char *text);
 };

@@ -53,7 +53,7 @@ static void h_vote_publish(void *p, struct msg_vote *v)
 	h->votes[h->n_votes++ % T_MAX] = *v;
 }
 
-static int h_position(void *p, const struct msg_position *m)
+static int h_position(void *p, struct msg_position *m)
 {
 	struct t_host *h = p;
 	if (h->refuse_pos)
