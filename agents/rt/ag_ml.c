@@ -1,17 +1,16 @@
 /*
- * ag_ml.c — the ml agent: the primary rule gives a side, the meta-model
- * (XGBoost, evaluated by the flattened evaluator of libcore/model) the
- * probability that acting on it pays, and the bet size follows the
- * probability (docs/model.md).
+ * ag_ml.c — the ml agent: hosts the live strategy of libcore/strategy
+ * (the primary rule gives a side, the meta-model, evaluated by the
+ * flattened evaluator of libcore/model, the probability that acting on it
+ * pays, and the bet size follows the probability: docs/model.md) and
+ * loads, checks and reloads its model.
  *
- * Per feature vector (libcore/features order): skip it when the feature
- * agent flagged the data (stale, crossed, wide); side = the primary rule
- * on strategy.primary_feature (dead zone strategy.threshold, invert);
- * at most one intent per strategy.min_interval_ms of market time; p =
- * flat_predict(x); act when p >= strategy.min_prob with
- * bet_size(p, 2, strategy.max_contracts, 1) contracts, as an IOC limit at
- * the touch on the other side (rebuilt from FEAT_MID and
- * FEAT_SPREAD_TICKS).  No allocation, lock or system call on this path.
+ * The decision per feature vector is the module's (libcore/strategy:
+ * quality drops, primary side, min_interval, flat_predict, min_prob, bet
+ * size, the touch on the other side); this file moves vectors from the
+ * features ring to it and its intents into the claimed slot of the
+ * intents ring (a full ring leaves the vector in its input: -EAGAIN).
+ * Its state (counters, last intent, model file) is the app area.
  *
  * The model.  At start and on CTL_RELOAD (dmctl reload-model) the file of
  * strategy.model (or the path the command names) is loaded through
@@ -28,7 +27,6 @@
  * rule alone, one contract, probability reported as 0).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,13 +37,8 @@
 
 struct ml_ctx {
 	int in_feat, out_intent;
-	double tick;             /* points per tick: FEAT_MID is in points */
-	struct primary_params pp;
-	double min_prob;
-	int64_t min_interval_ns;
-	int64_t max_contracts;
-	int rule_only;           /* strategy.model is "": no meta-model */
-	struct flat *flat;       /* the verified model in use, or NULL */
+	struct rt *rt;
+	struct strategy s;       /* the module, on the app area; holds the model */
 };
 
 static struct ml_ctx ctx;
@@ -121,89 +114,31 @@ static int load_model(struct rt *rt, const char *path, struct flat **out, char *
 	return rc < 0 ? rc : 0;
 }
 
+/* ------------------------------------------------ the module's output */
+
+static struct msg_intent *out_intent_claim(void *p)
+{
+	struct ml_ctx *c = p;
+	if (!rt_claim(c->rt, (uint32_t)c->out_intent, 1))
+		return NULL;
+	return rt_slot(c->rt, (uint32_t)c->out_intent, 0);
+}
+
+static void out_intent_publish(void *p, struct msg_intent *o)
+{
+	struct ml_ctx *c = p;
+	rt_publish(c->rt, (uint32_t)c->out_intent, 1);
+	rt_lat_stage(c->rt, o->hdr.ingress_ns);
+}
+
+/* ------------------------------------------------ rings -> module */
+
 static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct ml_ctx *c = rt->ctx;
-	struct ag_ml_state *st = rt->app;
 	if ((int)in != c->in_feat || m->type != MSG_FEATURES)
 		return -EPROTO;
-	const struct msg_features *f = (const struct msg_features *)m;
-	if (DM_UNLIKELY(f->n < FEAT_N)) {
-		st->short_vectors++;
-		return 0;
-	}
-	if (f->quality) {
-		/* counted by reason: the summary warns about every one */
-		st->quality_dropped++;
-		for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
-			if (f->quality & (1u << k))
-				st->quality_by_flag[k]++;
-		return 0;
-	}
-	/* reserve the intent's slot first: on a full ring nothing is counted
-	 * (-EAGAIN) and the vector comes again, so every counter stays exact */
-	if (!rt_claim(rt, (uint32_t)c->out_intent, 1))
-		return -EAGAIN;
-	st->evaluated++;
-	int side = primary_side_row(&c->pp, f->f);
-	if (!side) {
-		st->no_side++;
-		return 0;
-	}
-	if (st->last_ns && f->exch_ns - st->last_ns < c->min_interval_ns) {
-		st->too_soon++;
-		return 0;
-	}
-	double p = 0;
-	int64_t qty = 1;
-	if (!c->rule_only) {
-		if (!c->flat) {
-			st->no_model++;
-			return 0;
-		}
-		double out[MODEL_MAX_CLASS];
-		flat_predict(c->flat, f->f, out);
-		p = out[0];
-		st->predicted++;
-		st->score_sum += p;
-		if (!(p >= c->min_prob)) {
-			st->below_prob++;
-			return 0;
-		}
-		qty = bet_size(p, 2, c->max_contracts, 1);
-		if (qty <= 0) {
-			/* above min_prob, but the size rounds to nothing */
-			st->zero_size++;
-			return 0;
-		}
-	}
-	double mid = f->f[FEAT_MID] / c->tick, spread = f->f[FEAT_SPREAD_TICKS];
-	if (!isfinite(mid) || !isfinite(spread) || spread <= 0) {
-		st->no_quote++;
-		return 0;
-	}
-	int64_t bid = (int64_t)llround(mid - spread / 2), ask = (int64_t)llround(mid + spread / 2);
-	struct msg_intent *o = rt_slot(rt, (uint32_t)c->out_intent, 0);
-	memset(o, 0, sizeof(*o));
-	o->hdr.type = MSG_INTENT;
-	o->hdr.size = sizeof(*o);
-	o->hdr.flags = m->flags & MSG_F_REPLAY;
-	o->hdr.ingress_ns = m->ingress_ns;
-	o->intent_id = ++st->next_intent;
-	o->feature_seq = m->seq;
-	o->px = side > 0 ? ask : bid;
-	o->qty = (int32_t)qty;
-	o->side = (int8_t)side;
-	o->ord_type = ORD_LIMIT;
-	o->tif = TIF_IOC;
-	o->prob = p;
-	o->instrument = f->instrument;
-	rt_publish(rt, (uint32_t)c->out_intent, 1);
-	rt_lat_stage(rt, m->ingress_ns);
-	st->last_ns = f->exch_ns;
-	st->intents++;
-	st->prob_sum += p;
-	return 0;
+	return strategy_on_features(&c->s, (const struct msg_features *)m);
 }
 
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
@@ -219,10 +154,10 @@ static int model_path(struct rt *rt, const char *name, char *out, size_t len)
 static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 {
 	struct ml_ctx *c = rt->ctx;
-	struct ag_ml_state *st = rt->app;
+	struct strategy_state *st = rt->app;
 	if (cmd != CTL_RELOAD)
 		return;
-	if (c->rule_only) {
+	if (c->s.p.rule_only) {
 		rt_cmd_reply(rt, RT_CMD_REFUSED, "strategy.model is empty (primary rule alone): "
 			     "no model to reload");
 		return;
@@ -251,17 +186,14 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	if (load_model(rt, path, &f, why, sizeof(why)) < 0) {
 		st->reload_failures++;
 		snprintf(outcome, sizeof(outcome), "reload failed: %s (keeping %.100s)", why,
-			 c->flat ? st->model : "no model: not trading");
+			 c->s.flat ? st->model : "no model: not trading");
 		rt_cmd_reply(rt, RT_CMD_FAILED, "%.180s; keeping %s", why,
-			     c->flat ? "the current model" : "no model (not trading)");
-		rt_log(rt, "reload: keeping %s", c->flat ? st->model : "no model (not trading)");
+			     c->s.flat ? "the current model" : "no model (not trading)");
+		rt_log(rt, "reload: keeping %s", c->s.flat ? st->model : "no model (not trading)");
 		return;
 	}
-	struct flat *old = c->flat;
-	c->flat = f; /* one thread evaluates: the swap is between two events */
-	flat_free(old);
-	snprintf(st->model, sizeof(st->model), "%s", path);
-	st->model_ok = 1;
+	/* one thread evaluates: the swap is between two vectors */
+	flat_free(strategy_use_model(&c->s, f, path));
 	st->reloads++;
 	snprintf(outcome, sizeof(outcome), "reload ok: %s", why);
 	rt_log(rt, "reload: now trading with %s", path);
@@ -276,40 +208,52 @@ static const struct rt_ops ml_ops = {
 int ag_ml_init(struct rt *rt)
 {
 	struct ml_ctx *c = &ctx;
-	struct ag_ml_state *st = rt->app;
+	struct strategy_state *st = rt->app;
 	memset(c, 0, sizeof(*c));
+	c->rt = rt;
 	if ((c->in_feat = ag_need_in(rt, "features", sizeof(struct msg_features))) < 0 ||
 	    (c->out_intent = ag_need_out(rt, "intents", sizeof(struct msg_intent))) < 0)
 		return -DM_ETOPOLOGY;
 	const struct cfg_strategy *s = &rt->cfg.strategy;
-	c->tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	primary_params_default(&c->pp);
+	struct strategy_params p;
+	memset(&p, 0, sizeof(p));
+	p.tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
+	primary_params_default(&p.primary);
 	int fi = primary_feature_index(s->primary_feature);
 	if (fi < 0) {
 		rt_log(rt, "strategy.primary_feature '%s': not a feature", s->primary_feature);
 		return -DM_ECONFIG;
 	}
-	c->pp.feature = (uint32_t)fi;
-	c->pp.threshold = (double)s->threshold_e6 / CFG_DEC_SCALE;
-	c->pp.invert = s->invert;
-	c->min_prob = (double)s->min_prob_e6 / CFG_DEC_SCALE;
-	c->min_interval_ns = (int64_t)s->min_interval_ms * 1000000;
-	c->max_contracts = s->max_contracts;
-	c->rule_only = s->model[0] == '\0';
-	st->model_ok = 0;
-	if (!c->rule_only) {
+	p.primary.feature = (uint32_t)fi;
+	p.primary.threshold = (double)s->threshold_e6 / CFG_DEC_SCALE;
+	p.primary.invert = s->invert;
+	p.min_prob = (double)s->min_prob_e6 / CFG_DEC_SCALE;
+	p.min_interval_ns = (int64_t)s->min_interval_ms * 1000000;
+	p.max_contracts = s->max_contracts;
+	p.rule_only = s->model[0] == '\0';
+	if (rt->app_fresh)
+		strategy_init(st);
+	const struct strategy_out out = {
+		.ctx = c,
+		.intent_claim = out_intent_claim,
+		.intent_publish = out_intent_publish,
+	};
+	if (strategy_attach(&c->s, st, &p, &out) < 0) {
+		rt_log(rt, "strategy: refused by strategy_attach (instrument tick %g)", p.tick);
+		return -DM_ECONFIG;
+	}
+	if (!p.rule_only) {
 		char path[sizeof(st->model)];
+		struct flat *f = NULL;
 		if (model_path(rt, s->model, path, sizeof(path)) < 0)
 			return -DM_ECONFIG;
-		snprintf(st->model, sizeof(st->model), "%s", path);
-		if (load_model(rt, path, &c->flat, outcome, sizeof(outcome)) == 0)
-			st->model_ok = 1;
-		else
+		if (load_model(rt, path, &f, outcome, sizeof(outcome)) < 0)
 			rt_log(rt, "no verified model: not trading until 'dmctl reload-model' "
 			       "brings one that passes");
+		strategy_use_model(&c->s, f, path);
 	} else {
 		rt_log(rt, "strategy.model is empty: primary rule alone (%s, dead zone %g)",
-		       s->primary_feature, c->pp.threshold);
+		       s->primary_feature, p.primary.threshold);
 	}
 	rt_set_ops(rt, &ml_ops, c);
 	return 0;
@@ -317,7 +261,7 @@ int ag_ml_init(struct rt *rt)
 
 void ag_ml_close(struct rt *rt)
 {
-	struct ag_ml_state *st = rt->app;
+	const struct strategy_state *st = rt->app;
 	rt_log(rt, "features %llu (+%llu dropped by data quality): no side %llu, within "
 	       "min_interval %llu, scored %llu (mean p %.4f), below min_prob %llu, bet size "
 	       "0 %llu, no model %llu; intents %llu (mean p %.4f)",
@@ -328,6 +272,7 @@ void ag_ml_close(struct rt *rt)
 	       (unsigned long long)st->below_prob, (unsigned long long)st->zero_size,
 	       (unsigned long long)st->no_model, (unsigned long long)st->intents,
 	       st->intents ? st->prob_sum / (double)st->intents : 0.0);
-	flat_free(ctx.flat);
-	ctx.flat = NULL;
+	/* the state keeps saying which model was in use */
+	flat_free(ctx.s.flat);
+	ctx.s.flat = NULL;
 }

@@ -21,13 +21,13 @@ const struct rt_agent ag_data = {
 
 const struct rt_agent ag_feature = {
 	.name = "feature", .id = AGENT_FEATURE,
-	.app_version = AG_FEATURE_VERSION, .app_size = sizeof(struct ag_feature_state),
+	.app_version = AG_FEATURE_VERSION, .app_size = sizeof(struct featd_state),
 	.init = ag_feature_init, .close = ag_feature_close,
 };
 
 const struct rt_agent ag_ml = {
 	.name = "ml", .id = AGENT_ML,
-	.app_version = AG_ML_VERSION, .app_size = sizeof(struct ag_ml_state),
+	.app_version = AG_ML_VERSION, .app_size = sizeof(struct strategy_state),
 	.init = ag_ml_init, .close = ag_ml_close,
 };
 
@@ -39,6 +39,6 @@ const struct rt_agent ag_execution = {
 
 const struct rt_agent ag_risk = {
 	.name = "risk", .id = AGENT_RISK,
-	.app_version = AG_RISK_VERSION, .app_size = sizeof(struct ag_risk_state),
+	.app_version = AG_RISK_VERSION, .app_size = sizeof(struct riskd_state),
 	.init = ag_risk_init, .close = ag_risk_close,
 };

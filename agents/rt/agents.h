@@ -25,6 +25,8 @@
 #include "libcore/coord/coord.h"
 #include "libcore/market/calendar.h"
 #include "libcore/market/instrument.h"
+#include "libcore/riskd/riskd.h"
+#include "libcore/strategy/strategy.h"
 #include "libcore/label/primary.h"
 #include "libcore/model/bet.h"
 #include "libcore/model/flat.h"
@@ -34,14 +36,13 @@
 #include "libcore/venue/venue.h"
 #include "libcore/market/book.h"
 #include "libcore/features/features.h"
+#include "libcore/featd/featd.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
 
 /* ------------------------------------------------ parameters (constants)
  * The configurable ones are in conf/default.yaml (vote, data, quality,
  * strategy, execution, venue, risk); these are internal. */
-#define AG_RISK_RESERVE_NS      (2000ll * 1000000) /* approval without a report expires */
-#define AG_RISK_POS_EVERY_NS    (1000ll * 1000000) /* mark-only position updates */
 #define AG_COORD_BALLOTS        COORD_BALLOTS /* decisions in flight (libcore/coord) */
 
 /* Journal files in the run directory */
@@ -69,44 +70,11 @@ struct ag_data_state {
 	char     input_error_text[192]; /* its message, one line */
 };
 
-#define AG_FEATURE_VERSION 2u
-#define AG_FEATURE_ENGINE_OFF 4096u /* app area offset of the struct feat */
-struct ag_feature_state {
-	struct book book;     /* the agent's own view of the book */
-	int64_t  last_update_ns; /* local time of the last book message; 0 none */
-	uint64_t books, trades, features, votes;
-	struct feat_params params; /* of the engine at AG_FEATURE_ENGINE_OFF */
-	uint64_t engine_size;      /* feat_memsize(&params) */
-};
-_Static_assert(sizeof(struct ag_feature_state) <= AG_FEATURE_ENGINE_OFF,
-	       "the feature engine follows the fixed state");
-_Static_assert(FEAT_N == MSG_NFEATURES, "a feature message carries every feature");
+/* feature: the app area is the feature voter's block (libcore/featd) */
+#define AG_FEATURE_VERSION FEATD_VERSION
 
-#define AG_ML_VERSION 3u
-struct ag_ml_state {
-	int64_t  last_ns;      /* exchange time of the last intent; 0 = none */
-	uint64_t evaluated;    /* feature vectors looked at (quality clean) */
-	uint64_t no_side;      /* in the primary rule's dead zone */
-	uint64_t predicted;    /* sides the meta-model scored */
-	uint64_t below_prob;   /* probability under strategy.min_prob */
-	uint64_t zero_size;    /* p >= min_prob, but the bet size rounded to 0 */
-	uint64_t too_soon;     /* sides within strategy.min_interval_ms of the
-			        * last intent */
-	uint64_t no_quote;     /* sides without a usable mid / spread */
-	uint64_t quality_dropped; /* vectors skipped: flagged by data quality */
-	uint64_t quality_by_flag[QUAL_F_COUNT]; /* by flag bit (a vector may
-			        * carry several): qual_flag_name(k) */
-	uint64_t short_vectors;/* vectors with fewer than FEAT_N features */
-	uint64_t no_model;     /* sides dropped: no verified model */
-	uint64_t intents;      /* intents published */
-	double   prob_sum;     /* of the intents' probabilities */
-	double   score_sum;    /* of every probability scored */
-	uint64_t next_intent;  /* last intent id given out */
-	uint64_t reloads, reload_failures;
-	uint32_t model_ok;     /* the current model passed its check */
-	uint32_t pad;
-	char     model[256];   /* file of the model in use */
-};
+/* ml: the app area is the live strategy's state (libcore/strategy) */
+#define AG_ML_VERSION STRATEGY_VERSION
 
 /*
  * Execution's app area is the state block of the execution service
@@ -126,35 +94,8 @@ struct ag_ml_state {
 #define ag_exec_state execsvc_state /* the service's header, first in the area */
 _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
-#define AG_RISK_VERSION 4u
-#define AG_RISK_PENDING 256u /* approvals not yet confirmed by a report */
-struct ag_risk_pending {
-	uint64_t id;                /* decision id = client order id; 0 = free */
-	int64_t  expire_ns;         /* local time: no report by then -> released */
-};
-
-struct ag_risk_state {
-	/* double-buffered: a fill is applied to a copy, then cur flips in one
-	 * store, so a kill -9 leaves either the old or the new position.
-	 * Checks, marks and open orders change rs[cur] in place (a crash there
-	 * costs at most a rate token or a mark). */
-	struct risk_state rs[2];
-	_Atomic uint32_t cur;         /* rs[cur] is the state */
-	uint32_t pad;
-	struct ag_risk_pending pend[AG_RISK_PENDING];
-	int64_t  book_exch_ns;        /* exchange time of the newest book */
-	int64_t  book_local_ns;       /* local time it arrived */
-	int32_t  day;                 /* session date of the last day start */
-	uint32_t killed_seen;         /* RT_SF_KILLED already applied */
-	uint64_t reports, votes, positions, expired;
-	int64_t  last_pos_ns;         /* local time of the last MSG_POSITION */
-	int64_t  max_abs_position;    /* largest |position| after any fill */
-	uint32_t flatten;             /* kill switch asked to flatten: until flat */
-	uint32_t pad2;
-	int64_t  max_position;        /* the limit in force (risk.yaml), for monitors */
-	char     symbol[16];          /* the instrument traded (configuration) */
-	char     currency[8];         /* of every P&L and fee figure (ag_currency) */
-};
+/* risk: the app area is the risk voter's state (libcore/riskd) */
+#define AG_RISK_VERSION RISKD_VERSION
 
 /*
  * The coordinator's app area is the coordinator module's restart-surviving
@@ -169,9 +110,9 @@ enum ag_ballot_state {
 };
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
-_Static_assert(sizeof(struct ag_feature_state) <= RT_APP_SIZE, "feature state fits");
-_Static_assert(sizeof(struct ag_ml_state) <= RT_APP_SIZE, "ml state fits");
-_Static_assert(sizeof(struct ag_risk_state) <= RT_APP_SIZE, "risk state fits");
+_Static_assert(sizeof(struct featd_state) <= RT_APP_SIZE, "feature state fits");
+_Static_assert(sizeof(struct strategy_state) <= RT_APP_SIZE, "ml state fits");
+_Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
 _Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
 
 /* ------------------------------------------------ the six agents

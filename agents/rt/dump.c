@@ -16,9 +16,9 @@ static const void *app(const struct seg *s, uint32_t a, uint32_t version, uint32
 	return rt_app_of(s, a);
 }
 
-static const struct risk_state *risk_now(const struct ag_risk_state *r)
+static const struct risk_state *risk_now(const struct riskd_state *r)
 {
-	return &r->rs[atomic_load(&((struct ag_risk_state *)r)->cur) & 1];
+	return &r->rs[atomic_load(&((struct riskd_state *)r)->cur) & 1];
 }
 
 /* Money as risk and the venue keep it (nano-units: the instrument's
@@ -135,16 +135,16 @@ json_t *rt_dump_json(const struct seg *s)
 			}
 			break;
 		case AGENT_FEATURE:
-			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct ag_feature_state)))) {
-				const struct ag_feature_state *d = p;
+			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct featd_state)))) {
+				const struct featd_state *d = p;
 				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
 				json_object_set_new(o, "features", json_integer((json_int_t)d->features));
 				json_object_set_new(o, "votes", json_integer((json_int_t)d->votes));
 			}
 			break;
 		case AGENT_ML:
-			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct ag_ml_state)))) {
-				const struct ag_ml_state *d = p;
+			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct strategy_state)))) {
+				const struct strategy_state *d = p;
 				json_object_set_new(o, "features", json_integer((json_int_t)d->evaluated));
 				json_object_set_new(o, "no_side", json_integer((json_int_t)d->no_side));
 				json_object_set_new(o, "scored", json_integer((json_int_t)d->predicted));
@@ -192,7 +192,7 @@ json_t *rt_dump_json(const struct seg *s)
 			}
 			break;
 		case AGENT_RISK:
-			if ((p = app(s, a, AG_RISK_VERSION, sizeof(struct ag_risk_state)))) {
+			if ((p = app(s, a, AG_RISK_VERSION, sizeof(struct riskd_state)))) {
 				const struct risk_state *r = risk_now(p);
 				struct risk_pnl pnl;
 				risk_pnl(r, &pnl);
@@ -206,7 +206,7 @@ json_t *rt_dump_json(const struct seg *s)
 				json_object_set_new(o, "position", json_integer((json_int_t)r->position));
 				json_object_set_new(o, "avg_px", json_real(risk_avg_px(r)));
 				json_object_set_new(o, "mark_px", json_real((double)r->mid_x2 / 2.0));
-				const struct ag_risk_state *rst = p;
+				const struct riskd_state *rst = p;
 				json_object_set_new(o, "symbol", json_string(rst->symbol));
 				json_object_set_new(o, "currency", json_string(rst->currency));
 				json_object_set_new(o, "realized", json_real(money(pnl.realized_e9)));
@@ -254,7 +254,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 {
 	const struct ag_coord_state *c =
 		app(s, AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
-	const struct ag_risk_state *r = app(s, AGENT_RISK, AG_RISK_VERSION, sizeof(struct ag_risk_state));
+	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION, sizeof(struct riskd_state));
 	const struct ag_data_state *d = app(s, AGENT_DATA, AG_DATA_VERSION, sizeof(struct ag_data_state));
 	rt_system_text(s, f);
 	if (d)
@@ -336,8 +336,8 @@ static void system_of(const struct seg *s, struct sysline *y)
 	y->symbol = "?";
 	y->currency = "?";
 	snprintf(y->reason, sizeof(y->reason), "-");
-	const struct ag_risk_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
-					    sizeof(struct ag_risk_state));
+	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
+					    sizeof(struct riskd_state));
 	int killed = 0;
 	if (r) {
 		const struct risk_state *rs = risk_now(r);
@@ -476,7 +476,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->input_error = (int)d->input_error;
 		m->input_error_text = d->input_error_text;
 	}
-	const struct ag_ml_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct ag_ml_state));
+	const struct strategy_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct strategy_state));
 	if (ml) {
 		m->ok_ml = 1;
 		m->features = ml->evaluated;
@@ -517,8 +517,8 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->refused = es->refused;
 		m->vt = *venue_totals(v);
 	}
-	const struct ag_risk_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
-					    sizeof(struct ag_risk_state));
+	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
+					    sizeof(struct riskd_state));
 	if (r) {
 		const struct risk_state *rs = risk_now(r);
 		m->ok_risk = 1;

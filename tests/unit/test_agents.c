@@ -222,7 +222,7 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 			     cfg_agent_names[a]);
 
 	/* restart on request: risk comes back with its position */
-	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
 	int64_t position = rs->rs[rs->cur & 1].position;
 	uint64_t fills = rs->rs[rs->cur & 1].fills;
 	rc = run("'%s' restart risk >>'%s/restart.out' 2>&1", dmctl, rundir);
@@ -515,7 +515,7 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
-	const struct ag_ml_state *ml = rt_app_of(&s, AGENT_ML);
+	const struct strategy_state *ml = rt_app_of(&s, AGENT_ML);
 	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
 	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
 
@@ -585,7 +585,7 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
-	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
 	int64_t end = t_now_ns() + 90ll * 1000000000;
 	while (rs->rs[rs->cur & 1].position == 0 && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -1430,7 +1430,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect_gt(running_pid(&s, a, 5000), 0, "%s running at the end", cfg_agent_names[a]);
-	const struct ag_risk_state *rs = rt_app_of(&s, AGENT_RISK);
+	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
 	struct risk_state pos = rs->rs[rs->cur & 1];
 	struct venue_totals vt = *venue_of(&s);
 	seg_close(&s);

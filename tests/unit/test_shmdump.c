@@ -252,7 +252,7 @@ static struct ag_data_state *s_fill(void)
 	d->first_bad_line = 17;
 	d->pace = REPLAY_MAX;
 	d->done = 1;
-	struct ag_ml_state *ml = s_open_agent(AGENT_ML, AG_ML_VERSION, sizeof(*ml));
+	struct strategy_state *ml = s_open_agent(AGENT_ML, AG_ML_VERSION, sizeof(*ml));
 	ml->evaluated = 50;
 	ml->quality_dropped = 5;
 	ml->quality_by_flag[0] = 1; /* QUAL_F_EMPTY */
@@ -260,7 +260,7 @@ static struct ag_data_state *s_fill(void)
 	ml->predicted = 20;
 	ml->below_prob = 7;
 	ml->zero_size = 6;
-	struct ag_risk_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
+	struct riskd_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
 	snprintf(r->symbol, sizeof(r->symbol), "WIN");
 	snprintf(r->currency, sizeof(r->currency), "BRL");
 	s_open_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));

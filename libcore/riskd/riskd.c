@@ -1,0 +1,260 @@
+/* riskd.c — the risk voter on caller-owned state (riskd.h). */
+#include "libcore/riskd/riskd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct riskd_pending) == 16, "riskd_pending size");
+
+/* The writer's own view of the current state. */
+static inline struct risk_state *cur_rs(struct riskd_state *st)
+{
+	return &st->rs[atomic_load_explicit(&st->cur, memory_order_relaxed) & 1];
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+void riskd_params_default(struct riskd_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->reserve_ns = RISKD_RESERVE_NS;
+	p->pos_every_ns = RISKD_POS_EVERY_NS;
+}
+
+size_t riskd_memsize(void)
+{
+	return sizeof(struct riskd_state);
+}
+
+void riskd_init(struct riskd_state *st, const struct riskd_params *p)
+{
+	memset(st, 0, sizeof(*st));
+	risk_init(&st->rs[0], &p->limits, &p->instr);
+	st->rs[1] = st->rs[0];
+}
+
+int riskd_attach(struct riskd *d, struct riskd_state *st, const struct riskd_params *p,
+		 const struct riskd_out *out)
+{
+	if (!out || !out->vote_claim || !out->vote_publish || !out->position || !out->log)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->st = st;
+	d->out = *out;
+	d->cfg = p->limits;
+	d->instr = p->instr;
+	d->cal = p->cal;
+	d->voter = p->voter;
+	d->reserve_ns = p->reserve_ns;
+	d->pos_every_ns = p->pos_every_ns;
+	st->max_position = p->limits.max_position;
+	copy_str(st->symbol, sizeof(st->symbol), p->symbol);
+	copy_str(st->currency, sizeof(st->currency), p->currency);
+	return 0;
+}
+
+int64_t riskd_market_ns(const struct riskd *d, int64_t now_ns)
+{
+	const struct riskd_state *st = d->st;
+	if (!st->book_local_ns)
+		return now_ns;
+	return st->book_exch_ns + (now_ns - st->book_local_ns);
+}
+
+static void send_position(struct riskd *d, int64_t ingress_ns, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	const struct risk_state *rs = cur_rs(st);
+	struct risk_pnl pnl;
+	risk_pnl(rs, &pnl);
+	struct msg_position p;
+	memset(&p, 0, sizeof(p));
+	p.hdr.type = MSG_POSITION;
+	p.hdr.size = sizeof(p);
+	p.hdr.ingress_ns = ingress_ns;
+	p.position = rs->position;
+	p.mark_px = rs->mid_x2 / 2;
+	p.avg_px = risk_avg_px(rs);
+	p.realized_e9 = pnl.realized_e9;
+	p.unrealized_e9 = pnl.unrealized_e9;
+	p.fees_e9 = pnl.fees_e9;
+	p.instrument = d->instrument;
+	p.trading_state = rs->state;
+	if (st->flatten && rs->killed) {
+		struct risk_order fo;
+		if (risk_flatten_order(rs, &d->cfg, &fo)) {
+			p.flags |= POS_F_FLATTEN;
+			p.flatten_qty = (int32_t)(fo.side * fo.qty);
+		} else {
+			st->flatten = 0; /* flat: done */
+			d->out.log(d->out.ctx, 0, "kill switch: position flat");
+		}
+	}
+	if (d->out.position(d->out.ctx, &p) == 0) {
+		st->positions++;
+		st->last_pos_ns = now_ns;
+	}
+}
+
+static void pend_add(struct riskd_state *st, uint64_t id, int64_t expire_ns)
+{
+	struct riskd_pending *free_slot = NULL;
+	for (uint32_t i = 0; i < RISKD_PENDING; i++) {
+		if (st->pend[i].id == id)
+			return;
+		if (!st->pend[i].id && !free_slot)
+			free_slot = &st->pend[i];
+	}
+	if (free_slot) {
+		free_slot->expire_ns = expire_ns;
+		free_slot->id = id;
+	}
+}
+
+/* A report names the order: it reached the venue, no expiry any more. */
+static void pend_clear(struct riskd_state *st, uint64_t id)
+{
+	for (uint32_t i = 0; i < RISKD_PENDING; i++)
+		if (st->pend[i].id == id)
+			st->pend[i].id = 0;
+}
+
+void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	uint32_t k = killed ? 1 : 0;
+	if (k == st->killed_seen)
+		return;
+	struct risk_state *rs = cur_rs(st);
+	int64_t now = riskd_market_ns(d, now_ns);
+	char line[160];
+	if (k) {
+		if (risk_kill(rs, &d->cfg, now, VOTE_R_KILL_SWITCH)) {
+			snprintf(line, sizeof(line), "kill switch: flattening a position of %lld",
+				 (long long)rs->position);
+			d->out.log(d->out.ctx, 0, line);
+			st->flatten = 1;
+		}
+		d->out.log(d->out.ctx, 0, "kill switch latched: every order refused until re-armed");
+	} else {
+		st->flatten = 0;
+		uint32_t s = risk_rearm(rs, &d->cfg, now);
+		snprintf(line, sizeof(line), "re-armed: state %s", risk_state_name(s));
+		d->out.log(d->out.ctx, 0, line);
+	}
+	st->killed_seen = k;
+	if (st->flatten)
+		send_position(d, 0, now_ns);
+}
+
+int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
+		      int64_t now_ns)
+{
+	struct msg_vote *v = d->out.vote_claim(d->out.ctx);
+	if (!v)
+		return -EAGAIN;
+	struct riskd_state *st = d->st;
+	riskd_follow_kill(d, killed, now_ns);
+	struct risk_state *rs = cur_rs(st);
+	struct risk_order o = { .px = q->ord_type == ORD_MARKET ? 0 : q->px, .qty = q->qty,
+				.side = q->side, .ord_type = q->ord_type };
+	uint32_t reason = risk_check_order(rs, &d->cfg, &d->cal, &o,
+					   riskd_market_ns(d, now_ns));
+	if (reason == VOTE_R_APPROVED) {
+		int rc = risk_on_order_open(rs, q->decision_id, q->side, q->qty);
+		if (rc == -DM_EFULL)
+			reason = VOTE_R_OPEN_ORDERS;
+		else if (rc == 0)
+			pend_add(st, q->decision_id, now_ns + d->reserve_ns);
+		/* -EEXIST: the same request again (a re-delivery): approve again */
+	}
+	memset(v, 0, sizeof(*v));
+	v->hdr.type = MSG_VOTE;
+	v->hdr.size = sizeof(*v);
+	v->hdr.ingress_ns = q->hdr.ingress_ns;
+	v->decision_id = q->decision_id;
+	v->voter = d->voter;
+	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE :
+		     reason == VOTE_R_KILL_SWITCH ? VOTE_VETO : VOTE_REJECT;
+	v->reason = reason;
+	d->out.vote_publish(d->out.ctx, v);
+	st->votes++;
+	return 0;
+}
+
+void riskd_on_book(struct riskd *d, const struct msg_book *b, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	d->instrument = b->instrument;
+	st->book_exch_ns = b->exch_ns;
+	st->book_local_ns = now_ns;
+	struct risk_state *rs = cur_rs(st);
+	/* a new session day starts the daily limits afresh */
+	int32_t day = (int32_t)cal_local_date(&d->cal, b->exch_ns);
+	if (day != st->day) {
+		if (st->day)
+			risk_day_start(rs, &d->cfg, b->exch_ns);
+		st->day = day;
+	}
+	if (b->n_bid && b->n_ask)
+		risk_on_book(rs, &d->cfg, b->bid[0].px, b->ask[0].px, b->exch_ns);
+	if (rs->position && now_ns - st->last_pos_ns > d->pos_every_ns)
+		send_position(d, b->hdr.ingress_ns, now_ns);
+}
+
+void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	st->reports++;
+	/* risk holds an approval under its decision id (reports carry both) */
+	uint64_t id = r->decision_id;
+	pend_clear(st, id);
+	if (r->last_qty > 0 && r->exec_id) {
+		uint32_t cur = atomic_load_explicit(&st->cur, memory_order_relaxed) & 1;
+		st->rs[cur ^ 1] = st->rs[cur];
+		struct risk_fill f = { .exec_id = r->exec_id, .client_order_id = id,
+				       .px = r->last_px, .qty = r->last_qty,
+				       .fee_e9 = r->fee_e9, .side = r->side };
+		int rc = risk_on_fill(&st->rs[cur ^ 1], &d->cfg, &f, riskd_market_ns(d, now_ns));
+		if (rc == 1) {
+			/* the one store that applies the fill; pairs with readers'
+			 * acquire in riskd_current */
+			atomic_store_explicit(&st->cur, cur ^ 1, memory_order_release);
+			int64_t a = st->rs[cur ^ 1].position;
+			a = a < 0 ? -a : a;
+			if (a > st->max_abs_position)
+				st->max_abs_position = a;
+			send_position(d, r->hdr.ingress_ns, now_ns);
+		} else if (rc < 0) {
+			char line[160];
+			snprintf(line, sizeof(line), "fill %llu of order %llu refused: %s",
+				 (unsigned long long)r->exec_id,
+				 (unsigned long long)r->client_order_id, dm_strerror(rc));
+			d->out.log(d->out.ctx, 1, line);
+		}
+	}
+	if (id && (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+		   r->status == EXEC_REJECTED))
+		risk_on_order_done(cur_rs(st), id);
+}
+
+int riskd_tick(struct riskd *d, int killed, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	int work = 0;
+	riskd_follow_kill(d, killed, now_ns);
+	for (uint32_t i = 0; i < RISKD_PENDING; i++) {
+		struct riskd_pending *p = &st->pend[i];
+		if (p->id && now_ns > p->expire_ns) {
+			risk_on_order_done(cur_rs(st), p->id);
+			p->id = 0;
+			st->expired++;
+			work++;
+		}
+	}
+	return work;
+}

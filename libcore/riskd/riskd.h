@@ -1,0 +1,189 @@
+/*
+ * riskd.h — the risk voter: pre-trade votes, approvals held until a report
+ * names them, the position from fills, the day start and the kill switch,
+ * on the limits of libcore/risk (docs/risk.md, "The live path").  The risk
+ * agent (agents/rt/ag_risk.c) hosts it with its state in the segment; an
+ * in-process host calls the same functions in the same order.
+ *
+ * Design note.  Two parts:
+ *
+ *   struct riskd_state   everything that must survive a restart: plain,
+ *                        fixed-size, no pointers (the host places it in
+ *                        shared memory or anywhere else)
+ *   struct riskd         the process-local handle: the limits, the
+ *                        calendar, the output interface and a pointer to
+ *                        the state (riskd_attach)
+ *
+ *   riskd_memsize -> caller memory -> riskd_init (a fresh state)
+ *   -> riskd_attach (fresh or surviving) -> riskd_on_* ... riskd_tick
+ *
+ * Clock.  Every function takes now_ns, the host's local clock.  Risk
+ * judges orders on the market's clock: the exchange time of the newest
+ * book plus the local time elapsed since it arrived (riskd_market_ns), so
+ * in a replay the session hours and the daily reset follow the replayed
+ * day, while the stale-data guard measures local time since the newest
+ * book.
+ *
+ * Approvals.  An approved vote opens the order in the risk state under its
+ * decision id; execution's reports carry that id, so fills and the
+ * terminal report release it.  A ballot another voter blocked never gives
+ * a report: the approval expires after params.reserve_ns (riskd_tick).
+ *
+ * Fills are applied to a copy of the risk state, then one release store
+ * flips cur to it, so a process killed at any point leaves either the old
+ * or the new position (fills de-duplicated by exec_id make a re-delivered
+ * report harmless).  Checks, marks and open orders change rs[cur] in
+ * place (a crash there costs at most a rate token or a mark).
+ *
+ * Outputs.  Votes go through out.vote_claim / out.vote_publish: the claim
+ * is asked before anything changes, so a host whose output is full gets
+ * -EAGAIN with the state untouched and hands the request again later.
+ * Positions are snapshots (out.position may refuse one: the next replaces
+ * it): after every fill, on marks at most once per params.pos_every_ns
+ * while a position is open, and while a kill switch flattens.
+ *
+ * Threads: one thread per handle; the state may be read by other processes
+ * (cur with acquire).  No function after riskd_attach allocates, locks or
+ * makes a system call; out.log is called on rare events only (kill switch,
+ * re-arm, a refused fill).
+ */
+#ifndef DM_LIBCORE_RISKD_RISKD_H
+#define DM_LIBCORE_RISKD_RISKD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libcore/market/calendar.h"
+#include "libcore/market/instrument.h"
+#include "libcore/risk/risk.h"
+#include "libcore/msg/msg.h"
+
+#define RISKD_VERSION 4u      /* layout of struct riskd_state */
+#define RISKD_PENDING 256u    /* approvals not yet confirmed by a report */
+#define RISKD_RESERVE_NS   (2000ll * 1000000) /* default: approval without a report expires */
+#define RISKD_POS_EVERY_NS (1000ll * 1000000) /* default: mark-only position updates */
+
+struct riskd_pending {
+	uint64_t id;                /* decision id; 0 = free */
+	int64_t  expire_ns;         /* local time: no report by then -> released */
+};
+
+struct riskd_state {
+	struct risk_state rs[2];      /* rs[cur] is the state (double-buffered) */
+	_Atomic uint32_t cur;
+	uint32_t pad;
+	struct riskd_pending pend[RISKD_PENDING];
+	int64_t  book_exch_ns;        /* exchange time of the newest book */
+	int64_t  book_local_ns;       /* local time it arrived; 0 = none yet */
+	int32_t  day;                 /* session date of the last day start */
+	uint32_t killed_seen;         /* kill switch already applied (riskd_follow_kill) */
+	uint64_t reports, votes, positions, expired;
+	int64_t  last_pos_ns;         /* local time of the last position taken */
+	int64_t  max_abs_position;    /* largest |position| after any fill */
+	uint32_t flatten;             /* kill switch asked to flatten: until flat */
+	uint32_t pad2;
+	int64_t  max_position;        /* the limit in force, for monitors */
+	char     symbol[16];          /* the instrument traded */
+	char     currency[8];         /* of every P&L and fee figure */
+};
+
+/* What the host provides.  ctx is handed back to every call. */
+struct riskd_out {
+	void *ctx;
+	/* Room for one vote, or NULL when there is none now. */
+	struct msg_vote *(*vote_claim)(void *ctx);
+	/* The claimed vote is filled (type, size, ingress_ns, payload): send it. */
+	void (*vote_publish)(void *ctx, struct msg_vote *v);
+	/* A position snapshot (the host may stamp its header): 0 taken, else
+	 * dropped (the next replaces it). */
+	int (*position)(void *ctx, struct msg_position *p);
+	/* One line on a rare event; error = 1 counts as an error. */
+	void (*log)(void *ctx, int error, const char *text);
+};
+
+struct riskd_params {
+	struct risk_cfg limits;       /* risk_cfg_check'ed */
+	struct instrument instr;      /* instr_init'ed */
+	struct calendar cal;          /* cal_init'ed */
+	const char *symbol;           /* stored in the state (truncated to 15) */
+	const char *currency;         /* likewise (7) */
+	uint16_t voter;               /* msg_vote.voter of every vote */
+	int64_t  reserve_ns;          /* RISKD_RESERVE_NS */
+	int64_t  pos_every_ns;        /* RISKD_POS_EVERY_NS */
+};
+
+struct riskd {
+	struct riskd_state *st;
+	struct riskd_out out;
+	struct risk_cfg cfg;
+	struct instrument instr;
+	struct calendar cal;
+	uint32_t instrument;          /* of the newest book (process-local) */
+	uint16_t voter;
+	int64_t  reserve_ns, pos_every_ns;
+};
+
+/* reserve_ns and pos_every_ns at their defaults, the rest zero. */
+void riskd_params_default(struct riskd_params *p);
+
+/* Bytes of a state: sizeof(struct riskd_state). */
+size_t riskd_memsize(void);
+
+/* A fresh state in st (flat, no approval, no book), from p.  Start-up. */
+void riskd_init(struct riskd_state *st, const struct riskd_params *p);
+
+/*
+ * Bind d to st (fresh from riskd_init or surviving a restart) with p and
+ * out (copied).  Refreshes what the state shows of the configuration
+ * (max_position, symbol, currency).  Returns 0, or -EINVAL when an output
+ * function is missing.
+ */
+int riskd_attach(struct riskd *d, struct riskd_state *st, const struct riskd_params *p,
+		 const struct riskd_out *out);
+
+/* The current risk state (acquire: any reader, any process). */
+static inline const struct risk_state *riskd_current(const struct riskd_state *st)
+{
+	return &st->rs[atomic_load_explicit(&((struct riskd_state *)st)->cur,
+					    memory_order_acquire) & 1];
+}
+
+/* The market's clock at local time now_ns (see the top). */
+int64_t riskd_market_ns(const struct riskd *d, int64_t now_ns);
+
+/*
+ * A book: the newest market time, a new session day starts the daily
+ * limits afresh, a two-sided book marks the position; a position snapshot
+ * when one is open and the last is older than pos_every_ns.
+ */
+void riskd_on_book(struct riskd *d, const struct msg_book *b, int64_t now_ns);
+
+/*
+ * An execution report: releases the pending approval of its decision;
+ * a fill moves the position (double-buffered, then a position snapshot);
+ * a terminal status closes the open order.
+ */
+void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t now_ns);
+
+/*
+ * A vote request: follows the kill flag (riskd_follow_kill), checks the
+ * order, holds an approval, emits the vote (approve; veto for the kill
+ * switch; reject otherwise).  Returns 0, or -EAGAIN when out.vote_claim
+ * gives no room (nothing changed).
+ */
+int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
+		      int64_t now_ns);
+
+/*
+ * The host's kill-switch flag (1 latched, 0 re-armed): on a change, latch
+ * the kill switch (and start flattening when the limits ask for it) or
+ * re-arm.  Nothing when it did not change.
+ */
+void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns);
+
+/* Once per pass: follows the kill flag, releases expired approvals.
+ * Returns the approvals released. */
+int riskd_tick(struct riskd *d, int killed, int64_t now_ns);
+
+#endif /* DM_LIBCORE_RISKD_RISKD_H */

@@ -1,0 +1,125 @@
+/* strategy.c — feature vector to order intent (strategy.h). */
+#include "libcore/strategy/strategy.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcore/model/bet.h"
+#include "libcore/types.h"
+
+size_t strategy_memsize(void)
+{
+	return sizeof(struct strategy_state);
+}
+
+void strategy_init(struct strategy_state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+int strategy_attach(struct strategy *s, struct strategy_state *st,
+		    const struct strategy_params *p, const struct strategy_out *out)
+{
+	if (!out || !out->intent_claim || !out->intent_publish || !(p->tick > 0) ||
+	    p->primary.feature >= FEAT_N)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->st = st;
+	s->out = *out;
+	s->p = *p;
+	st->model_ok = 0;
+	return 0;
+}
+
+struct flat *strategy_use_model(struct strategy *s, struct flat *f, const char *path)
+{
+	struct flat *old = s->flat;
+	s->flat = f; /* one thread evaluates: the swap is between two vectors */
+	if (path)
+		snprintf(s->st->model, sizeof(s->st->model), "%s", path);
+	s->st->model_ok = f != NULL;
+	return old;
+}
+
+int strategy_on_features(struct strategy *s, const struct msg_features *f)
+{
+	struct strategy_state *st = s->st;
+	const struct strategy_params *c = &s->p;
+	if (DM_UNLIKELY(f->n < FEAT_N)) {
+		st->short_vectors++;
+		return 0;
+	}
+	if (f->quality) {
+		/* counted by reason: the summary warns about every one */
+		st->quality_dropped++;
+		for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
+			if (f->quality & (1u << k))
+				st->quality_by_flag[k]++;
+		return 0;
+	}
+	/* reserve the intent first: with no room nothing is counted and the
+	 * vector comes again, so every counter stays exact */
+	struct msg_intent *o = s->out.intent_claim(s->out.ctx);
+	if (!o)
+		return -EAGAIN;
+	st->evaluated++;
+	int side = primary_side_row(&c->primary, f->f);
+	if (!side) {
+		st->no_side++;
+		return 0;
+	}
+	if (st->last_ns && f->exch_ns - st->last_ns < c->min_interval_ns) {
+		st->too_soon++;
+		return 0;
+	}
+	double p = 0;
+	int64_t qty = 1;
+	if (!c->rule_only) {
+		if (!s->flat) {
+			st->no_model++;
+			return 0;
+		}
+		double out[MODEL_MAX_CLASS];
+		flat_predict(s->flat, f->f, out);
+		p = out[0];
+		st->predicted++;
+		st->score_sum += p;
+		if (!(p >= c->min_prob)) {
+			st->below_prob++;
+			return 0;
+		}
+		qty = bet_size(p, 2, c->max_contracts, 1);
+		if (qty <= 0) {
+			/* above min_prob, but the size rounds to nothing */
+			st->zero_size++;
+			return 0;
+		}
+	}
+	double mid = f->f[FEAT_MID] / c->tick, spread = f->f[FEAT_SPREAD_TICKS];
+	if (!isfinite(mid) || !isfinite(spread) || spread <= 0) {
+		st->no_quote++;
+		return 0;
+	}
+	int64_t bid = (int64_t)llround(mid - spread / 2), ask = (int64_t)llround(mid + spread / 2);
+	memset(o, 0, sizeof(*o));
+	o->hdr.type = MSG_INTENT;
+	o->hdr.size = sizeof(*o);
+	o->hdr.flags = f->hdr.flags & MSG_F_REPLAY;
+	o->hdr.ingress_ns = f->hdr.ingress_ns;
+	o->intent_id = ++st->next_intent;
+	o->feature_seq = f->hdr.seq;
+	o->px = side > 0 ? ask : bid;
+	o->qty = (int32_t)qty;
+	o->side = (int8_t)side;
+	o->ord_type = ORD_LIMIT;
+	o->tif = TIF_IOC;
+	o->prob = p;
+	o->instrument = f->instrument;
+	s->out.intent_publish(s->out.ctx, o);
+	st->last_ns = f->exch_ns;
+	st->intents++;
+	st->prob_sum += p;
+	return 0;
+}
