@@ -32,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
-		"       dm-seg config [-c CONF] [--json]\n"
+		"       dm-seg config [-c CONF] [--json] [--no-check]\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
@@ -42,7 +42,11 @@ static void usage(FILE *f)
 		"  config   load and check CONF, its risk limits file (currency too) and\n"
 		"           its model file, then print the instrument; --json: one object\n"
 		"           {config, instrument:{symbol,tick,lot,currency,point_value},\n"
-		"           risk_currency, fee_currency, risk_limits, model}\n"
+		"           risk_currency, fee_currency, fee_per_lot, risk_limits, model,\n"
+		"           system:{shm_name,run_dir}} (system: the configured values,\n"
+		"           whatever --name or $DM_SHM_NAME say); --no-check: CONF alone,\n"
+		"           without its risk limits and model files, and only {config,\n"
+		"           system} (what a script needs to find a run)\n"
 		"\n"
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -127,8 +131,28 @@ static const char *dec_e6(int64_t v, char out[32])
 	return out;
 }
 
-static int cmd_config(const struct dm_config *c, int json)
+static int cmd_config(const struct dm_config *c, int json, int no_check)
 {
+	if (no_check) {
+		/* the configuration file alone: what scripts need to find a run */
+		json_t *o = json_pack("{s:s, s:{s:s, s:s}}", "config", c->path, "system",
+				      "shm_name", c->system.shm_name, "run_dir", c->system.run_dir);
+		if (!json) {
+			json_decref(o);
+			printf("config      %s\n", c->path);
+			printf("system      segment %s, run directory %s\n", c->system.shm_name,
+			       c->system.run_dir);
+			return 0;
+		}
+		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
+			json_decref(o);
+			fprintf(stderr, "dm-seg: cannot write the summary\n");
+			return 1;
+		}
+		putchar('\n');
+		json_decref(o);
+		return 0;
+	}
 	struct risk_cfg limits;
 	char err[1024], risk_path[1024], model[1024] = "", tick[32], lot[32], pv[32], fee[32];
 	if (config_load_risk_for(c, &limits, risk_path, sizeof(risk_path), err, sizeof(err)) ||
@@ -144,13 +168,15 @@ static int cmd_config(const struct dm_config *c, int json)
 	dec_e6(in->point_value_e6, pv);
 	dec_e6(c->venue.fee_per_lot_e6, fee);
 	if (json) {
-		json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s}",
+		json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s, "
+				      "s:{s:s, s:s}}",
 			"config", c->path,
 			"instrument", "symbol", in->symbol, "tick", tick, "lot", lot,
 				"currency", in->currency,
 				"point_value", (double)in->point_value_e6 / CFG_DEC_SCALE,
 			"risk_currency", limits.currency, "fee_currency", c->venue.currency,
-			"fee_per_lot", fee, "risk_limits", risk_path, "model", model);
+			"fee_per_lot", fee, "risk_limits", risk_path, "model", model,
+			"system", "shm_name", c->system.shm_name, "run_dir", c->system.run_dir);
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0) {
 			json_decref(o);
 			fprintf(stderr, "dm-seg: cannot write the summary\n");
@@ -166,6 +192,7 @@ static int cmd_config(const struct dm_config *c, int json)
 	printf("risk        %s (limits in %s)\n", risk_path, limits.currency);
 	printf("fees        %s %s per lot per fill\n", fee, c->venue.currency);
 	printf("model       %s\n", model[0] ? model : "(none: primary rule alone)");
+	printf("system      segment %s, run directory %s\n", c->system.shm_name, c->system.run_dir);
 	return 0;
 }
 
@@ -212,12 +239,13 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-check", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *conf = DEFAULT_CONF, *name = NULL;
-	int force = 0, json = 0, c;
+	int force = 0, json = 0, no_check = 0, c;
 	cli_set_prog("dm-seg");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:n:fh", opts, NULL)) != -1) {
@@ -226,6 +254,7 @@ int main(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'f': force = 1; break;
 		case 'j': json = 1; break;
+		case 'N': no_check = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return cli_version();
 		default: return cli_bad_option(c, argv[optind - 1]);
@@ -249,7 +278,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(cmd, "config") == 0)
-		return cmd_config(&cfg, json);
+		return cmd_config(&cfg, json, no_check);
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(&cfg, name);
 	if (strcmp(cmd, "check") == 0)

@@ -1,8 +1,9 @@
 /*
  * dm-shmdump — inspect a live DreamMaker segment: header, agents, rings.
  *
- *   dm-shmdump [--name SEG] [--json] [--watch SEC]
- *              [--summary | --progress | --system | --command AGENT]
+ *   dm-shmdump [--name SEG] [-c CONF] [--json] [--watch SEC]
+ *              [--summary | --progress | --system | --command AGENT |
+ *               --tsv agents|rings]
  *
  * Maps the segment read-only and never writes to it, so it is safe to run
  * against a trading system.  Values are read without stopping anyone: each
@@ -21,10 +22,11 @@
 
 #include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
+#include "libcore/config.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
 
-#define DEFAULT_SEG "/dreammaker"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static volatile sig_atomic_t stop;
 
@@ -44,15 +46,18 @@ static int64_t now_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dm-shmdump [--name SEG] [--json] [--watch SEC]\n"
-		"                  [--summary | --progress | --system | --command AGENT]\n"
+		"usage: dm-shmdump [--name SEG] [-c CONF] [--json] [--watch SEC]\n"
+		"                  [--summary | --progress | --system | --command AGENT |\n"
+		"                   --tsv agents|rings]\n"
 		"\n"
 		"Print a live segment: header, agents (pid, state, heartbeat age,\n"
 		"restarts, counters), rings (capacity, fill, head, tail, full,\n"
 		"dropped, last sequence), latency histograms, positions and recent\n"
 		"decisions.  Read-only; safe on a running system.\n"
 		"\n"
-		"  -n, --name SEG    segment name (default $DM_SHM_NAME, else %s)\n"
+		"  -n, --name SEG    segment name (default $DM_SHM_NAME, else system.shm_name\n"
+		"                    of CONF, else the configuration's default)\n"
+		"  -c, --config CONF the configuration that names the segment\n"
 		"  -j, --json        one JSON document (one per line with --watch)\n"
 		"  -w, --watch SEC   repeat every SEC seconds (fractions allowed) until ^C\n"
 		"  -s, --summary     the paper-trading summary only: events, intents,\n"
@@ -69,12 +74,16 @@ static void usage(FILE *f)
 		"                    the agent's answer to the last operator command, machine\n"
 		"                    form: SEQ CMD OUTCOME TEXT (OUTCOME none, ok, refused or\n"
 		"                    failed; --json: an object)\n"
+		"      --tsv agents|rings\n"
+		"                    machine form for scripts: a header line naming the\n"
+		"                    columns, then one tab-separated row per agent or ring\n"
+		"                    (docs/operations.md lists the columns; new columns are\n"
+		"                    only ever appended)\n"
 		"  -h, --help        this text\n"
 		"      --version     the release and the layout words\n"
 		"\n"
 		"exit: 0 ok, 1 segment missing or invalid (--summary: also when the run\n"
-		"handled no event), 2 bad usage\n",
-		DEFAULT_SEG);
+		"handled no event), 2 bad usage or a configuration refused\n");
 }
 
 /* Sequence number of the newest message in a ring, 0 if none. */
@@ -228,6 +237,60 @@ static void print_table(const struct seg *s)
 	rt_dump_text(s, stdout);
 }
 
+/*
+ * The machine form of the agent and ring tables (--tsv): a header line of
+ * column names, then one row per agent or ring, fields separated by one
+ * tab.  Columns are the keys of the JSON objects above, in this order;
+ * scripts (tools/dmctl) select columns by header name, and a new column is
+ * only ever appended.  Booleans are "yes"/"no"; an agent never heard from
+ * has heartbeat_age_ms "-".
+ */
+static const char *const tsv_agent_cols[] = {
+	"name", "pid", "alive", "state", "generation", "restarts", "heartbeat_age_ms",
+	"msgs_in", "msgs_out", "errors", "backpressure", "sleeps", "wakes", "last_seq_in",
+};
+static const char *const tsv_ring_cols[] = {
+	"name", "producer", "consumer", "policy", "capacity", "slot_size", "fill", "head",
+	"tail", "full", "dropped", "pending", "last_seq",
+};
+
+static void tsv_field(json_t *v, const char *key)
+{
+	if (json_is_string(v))
+		fputs(json_string_value(v), stdout);
+	else if (json_is_integer(v))
+		printf("%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		fputs(json_is_true(v) ? "yes" : "no", stdout);
+	else if (json_is_real(v) && strcmp(key, "heartbeat_age_ms") == 0 && json_real_value(v) < 0)
+		fputs("-", stdout);
+	else if (json_is_real(v))
+		printf("%.3f", json_real_value(v));
+	else
+		fputs("-", stdout);
+}
+
+static void print_tsv(const struct seg *s, int rings)
+{
+	json_t *j = seg_json(s);
+	const char *const *cols = rings ? tsv_ring_cols : tsv_agent_cols;
+	size_t n = rings ? ARRAY_SIZE(tsv_ring_cols) : ARRAY_SIZE(tsv_agent_cols);
+	for (size_t c = 0; c < n; c++)
+		printf("%s%s", c ? "\t" : "", cols[c]);
+	putchar('\n');
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(j, rings ? "rings" : "agents"), i, row) {
+		for (size_t c = 0; c < n; c++) {
+			if (c)
+				putchar('\t');
+			tsv_field(json_object_get(row, cols[c]), cols[c]);
+		}
+		putchar('\n');
+	}
+	json_decref(j);
+}
+
 static void print_json(const struct seg *s)
 {
 	json_t *j = seg_json(s);
@@ -265,6 +328,8 @@ int main(int argc, char **argv)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "system", no_argument, NULL, 'S' },
 		{ "command", required_argument, NULL, 'C' },
+		{ "tsv", required_argument, NULL, 'T' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -273,10 +338,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	const char *name = getenv("DM_SHM_NAME");
 	int json = 0, summary = 0, progress = 0, system = 0;
-	const char *command = NULL;
+	const char *command = NULL, *conf = NULL;
+	int tsv = -1; /* 0 agents, 1 rings */
 	double watch = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":n:jw:sph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:c:jw:sph", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'n':
@@ -297,6 +363,19 @@ int main(int argc, char **argv)
 		case 'C':
 			command = optarg;
 			break;
+		case 'T':
+			if (strcmp(optarg, "agents") == 0)
+				tsv = 0;
+			else if (strcmp(optarg, "rings") == 0)
+				tsv = 1;
+			else {
+				fprintf(stderr, "dm-shmdump: --tsv '%s': agents or rings\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			conf = optarg;
+			break;
 		case 'w':
 			watch = strtod(optarg, &end);
 			if (*end || !(watch > 0) || !isfinite(watch)) {
@@ -313,9 +392,13 @@ int main(int argc, char **argv)
 			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
-	if (summary + progress + system + (command != NULL) > 1) {
-		fprintf(stderr, "dm-shmdump: --summary, --progress, --system and --command "
+	if (summary + progress + system + (command != NULL) + (tsv >= 0) > 1) {
+		fprintf(stderr, "dm-shmdump: --summary, --progress, --system, --command and --tsv "
 			"exclude each other\n");
+		return 2;
+	}
+	if (tsv >= 0 && json) {
+		fprintf(stderr, "dm-shmdump: --tsv and --json exclude each other\n");
 		return 2;
 	}
 	int agent = -1;
@@ -334,8 +417,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!name || !*name)
-		name = DEFAULT_SEG;
+	/* the one default segment name is the configuration's (system.shm_name) */
+	static struct dm_config cfg;
+	if (!name || !*name) {
+		char err[512];
+		if (conf && config_load(&cfg, conf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dm-shmdump: %s\n", err);
+			return 2;
+		}
+		if (!conf)
+			config_defaults(&cfg);
+		name = cfg.system.shm_name;
+	}
 	if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= SEG_NAME_MAX) {
 		fprintf(stderr, "dm-shmdump: segment name '%s': expected /NAME (one leading slash, < %d chars)\n",
 			name, SEG_NAME_MAX);
@@ -352,9 +445,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	int status = 0;
 	for (;;) {
-		if (watch > 0 && !json && !progress)
+		if (watch > 0 && !json && !progress && tsv < 0)
 			fputs("\033[H\033[2J", stdout);
-		if (progress) {
+		if (tsv >= 0) {
+			print_tsv(&s, tsv);
+		} else if (progress) {
 			rt_progress_text(&s, stdout);
 		} else if (system && json) {
 			print_json_doc(rt_system_json(&s));

@@ -763,6 +763,52 @@ static int t_config(const char *args, char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The segment name and run directory dmctl needs come from here: the
+ * configured values, whatever $DM_SHM_NAME says. */
+Test(seg_tool, config_json_names_the_segment_and_run_dir)
+{
+	char dir[] = "/tmp/dm_test_segsys_XXXXXX", site[PATH_MAX];
+	static char out[4096], args[4 * PATH_MAX];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(site, sizeof(site), "%s/site.yaml", dir);
+	FILE *f = fopen(site, "w");
+	cr_assert_not_null(f);
+	/* the risk limits default to the project's conf/; no model needed */
+	fprintf(f, "system:\n  shm_name: /dmtest-sys-name\n  run_dir: %s/runs\n"
+		   "strategy:\n  model: \"\"\n", dir);
+	fclose(f);
+	snprintf(args, sizeof(args), "-c '%s' --json", site);
+	setenv("DM_SHM_NAME", "/dmtest-other", 1);
+	int rc = t_config(args, out, sizeof(out));
+	unsetenv("DM_SHM_NAME");
+	cr_assert_eq(rc, 0, "%s", out);
+	json_t *o = json_loads(out, 0, NULL);
+	cr_assert_not_null(o, "%s", out);
+	json_t *sys = json_object_get(o, "system");
+	cr_assert_str_eq(json_string_value(json_object_get(sys, "shm_name")), "/dmtest-sys-name");
+	char want[PATH_MAX + 8];
+	snprintf(want, sizeof(want), "%s/runs", dir);
+	cr_assert_str_eq(json_string_value(json_object_get(sys, "run_dir")), want);
+	json_decref(o);
+
+	/* --no-check: the file alone, even with a model that does not exist */
+	snprintf(args, sizeof(args), "sed -i 's|model: \"\"|model: %s/none.json|' '%s'", dir, site);
+	cr_assert_eq(system(args), 0);
+	snprintf(args, sizeof(args), "-c '%s' --json", site);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "missing model refused: %s", out);
+	snprintf(args, sizeof(args), "-c '%s' --json --no-check", site);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 0, "%s", out);
+	o = json_loads(out, 0, NULL);
+	cr_assert_not_null(o, "%s", out);
+	sys = json_object_get(o, "system");
+	cr_assert_str_eq(json_string_value(json_object_get(sys, "shm_name")), "/dmtest-sys-name");
+	cr_assert_str_eq(json_string_value(json_object_get(sys, "run_dir")), want);
+	json_decref(o);
+	snprintf(args, sizeof(args), "rm -rf '%s'", dir);
+	cr_assert_eq(system(args), 0);
+}
+
 /* The instrument object of BRIEF decision 3 for each bundled profile,
  * with the currencies of its limits and fees; the model is not needed. */
 Test(seg_tool, config_json_prints_the_instrument)

@@ -193,6 +193,164 @@ Test(shmdump, bad_usage_exits_2)
 	cr_assert(strstr(buf, "usage: dm-shmdump"));
 }
 
+/* Split line into tab-separated fields (in place); returns the count. */
+static int t_split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+	for (char *p = line; n < max; ) {
+		f[n++] = p;
+		char *t = strchr(p, '\t');
+		if (!t)
+			break;
+		*t = '\0';
+		p = t + 1;
+	}
+	return n;
+}
+
+/* The next line of *cur (newline cut), NULL at the end. */
+static char *t_next_line(char **cur)
+{
+	if (!*cur || !**cur)
+		return NULL;
+	char *l = *cur, *nl = strchr(l, '\n');
+	cr_assert(nl, "unterminated line: %s", l);
+	*nl = '\0';
+	*cur = nl + 1;
+	return l;
+}
+
+static void t_u64_eq(const char *field, uint64_t want, const char *col)
+{
+	char w[32];
+	snprintf(w, sizeof(w), "%llu", (unsigned long long)want);
+	cr_assert_str_eq(field, w, "column %s: '%s', segment holds %s", col, field, w);
+}
+
+Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
+{
+	struct agent_slot *b = seg_agent(&seg, 1);
+	int64_t now = (int64_t)time(NULL) * 1000000000;
+	cr_assert_eq(agent_register(b, getpid(), now), 0);
+	cr_assert_eq(agent_register(b, getpid(), now), 0); /* generation 2, 1 restart */
+	agent_set_state(b, AGENT_HALTED);
+	atomic_store(&b->ctr.msgs_in, 41);
+	atomic_store(&b->ctr.msgs_out, 17);
+	atomic_store(&b->ctr.errors, 3);
+	atomic_store(&b->ctr.backpressure, 5);
+	atomic_store(&b->ctr.last_seq_in, 99);
+	atomic_store(&b->bell.sleeps, 7);
+	atomic_store(&b->bell.wakes, 6);
+
+	static char buf[1 << 16];
+	char args[128];
+	snprintf(args, sizeof(args), "--name %s --tsv agents", seg_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	char *cur = buf, *f[32];
+	char *hdr = t_next_line(&cur);
+	cr_assert_str_eq(hdr, "name\tpid\talive\tstate\tgeneration\trestarts\theartbeat_age_ms\t"
+			      "msgs_in\tmsgs_out\terrors\tbackpressure\tsleeps\twakes\tlast_seq_in");
+
+	/* alpha: never started */
+	char *l = t_next_line(&cur);
+	cr_assert(l, "no row for alpha");
+	cr_assert_eq(t_split_tabs(l, f, 32), 14, "alpha: 14 columns");
+	cr_assert_str_eq(f[0], "alpha");
+	cr_assert_str_eq(f[1], "0");
+	cr_assert_str_eq(f[2], "no");
+	cr_assert_str_eq(f[3], "empty");
+	cr_assert_str_eq(f[4], "0");
+	cr_assert_str_eq(f[6], "-", "heartbeat of an agent never heard from");
+
+	l = t_next_line(&cur);
+	cr_assert(l, "no row for beta");
+	cr_assert_eq(t_split_tabs(l, f, 32), 14, "beta: 14 columns");
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	cr_assert_str_eq(f[0], "beta");
+	cr_assert_str_eq(f[1], pid);
+	cr_assert_str_eq(f[2], "yes");
+	cr_assert_str_eq(f[3], "halted");
+	t_u64_eq(f[4], atomic_load(&b->generation), "generation");
+	cr_assert_str_eq(f[4], "2");
+	t_u64_eq(f[5], atomic_load(&b->restarts), "restarts");
+	cr_assert_str_eq(f[5], "1");
+	/* registered at the start of this second: age 0 .. a few seconds */
+	double hb = strtod(f[6], NULL);
+	cr_assert(hb >= 0 && hb < 10000, "heartbeat_age_ms %s", f[6]);
+	t_u64_eq(f[7], 41, "msgs_in");
+	t_u64_eq(f[8], 17, "msgs_out");
+	t_u64_eq(f[9], 3, "errors");
+	t_u64_eq(f[10], 5, "backpressure");
+	t_u64_eq(f[11], 7, "sleeps");
+	t_u64_eq(f[12], 6, "wakes");
+	t_u64_eq(f[13], 99, "last_seq_in");
+	cr_assert_null(t_next_line(&cur), "one row per agent, nothing after");
+}
+
+Test(shmdump, tsv_rings_pins_each_column_to_the_segment)
+{
+	struct ring *r = seg_ring(&seg, 0);
+	struct msg_hdr m = { .type = MSG_TRADE, .version = MSG_VERSION, .size = sizeof(m) };
+	for (uint64_t i = 1; i <= 12; i++) {
+		m.seq = 100 + i;
+		cr_assert_eq(ring_try_push(r, &m, sizeof(m)), 0);
+	}
+	struct msg_hdr out;
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(ring_try_pop(r, &out, sizeof(out)), 0);
+
+	static char buf[1 << 16];
+	char args[128];
+	snprintf(args, sizeof(args), "--name %s --tsv rings", seg_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
+	char *cur = buf, *f[32];
+	cr_assert_str_eq(t_next_line(&cur), "name\tproducer\tconsumer\tpolicy\tcapacity\tslot_size\t"
+					    "fill\thead\ttail\tfull\tdropped\tpending\tlast_seq");
+	struct ring_stats st;
+	ring_stats(r, &st);
+	char *l = t_next_line(&cur);
+	cr_assert(l);
+	cr_assert_eq(t_split_tabs(l, f, 32), 13, "a_to_b: 13 columns");
+	cr_assert_str_eq(f[0], "a_to_b");
+	cr_assert_str_eq(f[1], "alpha");
+	cr_assert_str_eq(f[2], "beta");
+	cr_assert_str_eq(f[3], "block");
+	t_u64_eq(f[4], 64, "capacity");
+	t_u64_eq(f[5], 128, "slot_size");
+	t_u64_eq(f[6], 7, "fill");
+	t_u64_eq(f[7], 12, "head");
+	t_u64_eq(f[8], 5, "tail");
+	t_u64_eq(f[9], st.full, "full");
+	t_u64_eq(f[10], st.dropped, "dropped");
+	cr_assert_str_eq(f[11], st.pending ? "yes" : "no", "column pending");
+	t_u64_eq(f[12], 112, "last_seq");
+
+	l = t_next_line(&cur);
+	cr_assert(l);
+	cr_assert_eq(t_split_tabs(l, f, 32), 13, "b_to_a: 13 columns");
+	cr_assert_str_eq(f[0], "b_to_a");
+	cr_assert_str_eq(f[1], "beta");
+	cr_assert_str_eq(f[2], "alpha");
+	cr_assert_str_eq(f[3], "conflate");
+	t_u64_eq(f[4], 16, "capacity");
+	t_u64_eq(f[5], 64, "slot_size");
+	t_u64_eq(f[6], 0, "fill");
+	t_u64_eq(f[12], 0, "last_seq");
+	cr_assert_null(t_next_line(&cur), "one row per ring, nothing after");
+}
+
+Test(shmdump, tsv_refuses_other_tables_and_json)
+{
+	static char buf[4096];
+	char args[128];
+	snprintf(args, sizeof(args), "--name %s --tsv bogus", seg_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 2);
+	cr_assert(strstr(buf, "agents or rings"), "%s", buf);
+	snprintf(args, sizeof(args), "--name %s --tsv rings --json", seg_name);
+	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 2);
+}
+
 /* ------------------------------------------------------------------
  * The paper-trading summary and the machine forms, on a segment of the
  * default topology whose agent regions this test fills with known counts.

@@ -1,0 +1,253 @@
+/* report_journal.c — a run directory's journals through the report writer
+ * (report.h: report_run_dir, report_instrument_from_header). */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "libcore/report/report.h"
+
+#define ORDERS_JOURNAL    "orders.journal"
+#define DECISIONS_JOURNAL "decisions.journal"
+
+/* An exact decimal "5", "0.01" as x 10^6, with its count of decimals
+ * (trailing zeros dropped).  0, or -EINVAL. */
+static int dec_e6(const char *s, int64_t *out, uint32_t *decimals)
+{
+	int64_t v = 0;
+	uint32_t dec = 0, nz_dec = 0;
+	int dot = 0, digits = 0;
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (dot && ++dec > 6) {
+			if (*s != '0')
+				return -EINVAL;
+			continue;
+		}
+		if (v > (INT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		digits++;
+		if (dot && *s != '0')
+			nz_dec = dec;
+	}
+	if (!digits)
+		return -EINVAL;
+	for (uint32_t i = dec < 6 ? dec : 6; i < 6; i++) {
+		if (v > INT64_MAX / 10)
+			return -EINVAL;
+		v *= 10;
+	}
+	*out = v;
+	*decimals = nz_dec;
+	return 0;
+}
+
+int report_instrument_from_header(const struct journal_file_hdr *h, struct instrument *in,
+				  char *err, size_t errlen)
+{
+	struct cfg_instrument c;
+	memset(&c, 0, sizeof(c));
+	if (!(h->flags & JOURNAL_HDR_F_INSTR)) {
+		snprintf(err, errlen, "the journal header names no instrument (lot, currency, "
+			 "point value): written by an older build; convert the source again");
+		return -EINVAL;
+	}
+	char tick[JOURNAL_TICK_MAX + 1], lot[JOURNAL_LOT_MAX + 1];
+	snprintf(tick, sizeof(tick), "%.*s", (int)JOURNAL_TICK_MAX, h->tick_size);
+	snprintf(lot, sizeof(lot), "%.*s", (int)JOURNAL_LOT_MAX, h->lot_size);
+	if (snprintf(c.symbol, sizeof(c.symbol), "%.*s", (int)JOURNAL_SYMBOL_MAX - 1,
+		     h->symbol) >= (int)sizeof(c.symbol) ||
+	    snprintf(c.currency, sizeof(c.currency), "%.*s", (int)JOURNAL_CCY_MAX - 1,
+		     h->currency) >= (int)sizeof(c.currency)) {
+		snprintf(err, errlen, "the journal header's symbol or currency is too long");
+		return -EINVAL;
+	}
+	uint32_t lot_dec;
+	if (dec_e6(tick, &c.tick_size_e6, &c.price_decimals) || c.tick_size_e6 <= 0 ||
+	    dec_e6(lot, &c.lot_size_e6, &lot_dec) || c.lot_size_e6 <= 0) {
+		snprintf(err, errlen, "the journal header's tick '%s' or lot '%s' is not a "
+			 "decimal > 0 of at most 6 decimals", tick, lot);
+		return -EINVAL;
+	}
+	/* the header's point value is a double of a decimal of at most 6 decimals */
+	double pv6 = h->point_value * 1e6;
+	if (!(pv6 >= 0.5 && pv6 < 9e18)) {
+		snprintf(err, errlen, "the journal header's point value %g is not > 0",
+			 h->point_value);
+		return -EINVAL;
+	}
+	c.point_value_e6 = llround(pv6);
+	if (instr_init(in, &c) < 0) {
+		snprintf(err, errlen, "the journal header's instrument (%s, tick %s, point value "
+			 "%g %s) has no exact tick value", c.symbol, tick, h->point_value,
+			 c.currency);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static FILE *open_csv(const char *dir, const char *name, char *path, size_t n)
+{
+	snprintf(path, n, "%s/%s", dir, name);
+	return fopen(path, "w");
+}
+
+/* Open a journal of the run directory; a missing one is -ENOENT. */
+static int open_journal(struct journal_reader *jr, const char *dir, const char *name,
+			char *path, size_t n, char *err, size_t errlen)
+{
+	snprintf(path, n, "%s/%s", dir, name);
+	int rc = journal_open_read(jr, path, JOURNAL_SEQ);
+	if (rc < 0 && rc != -ENOENT)
+		snprintf(err, errlen, "%s: not a readable journal: %s", path, dm_strerror(rc));
+	return rc;
+}
+
+static int bad_record(const char *path, const struct jrec *rec, size_t want, char *err,
+		      size_t errlen)
+{
+	snprintf(err, errlen, "%s: record %" PRIu64 " (type %u) holds %" PRIu32 " bytes, "
+		 "expected %zu: written by another build", path, rec->seq, rec->type, rec->len,
+		 want);
+	return -DM_ECORRUPT;
+}
+
+int report_run_dir(const char *dir, const char *market, const char *out_dir,
+		   const struct report_opts *o, struct report_counts *counts,
+		   char *err, size_t errlen)
+{
+	struct journal_reader mj, oj, dj;
+	int have_o = 0, have_d = 0;
+	char opath[PATH_MAX], dpath[PATH_MAX], cpath[PATH_MAX];
+	int rc = journal_open_read(&mj, market, JOURNAL_SEQ);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: not a readable journal: %s", market, dm_strerror(rc));
+		return rc;
+	}
+	struct instrument in;
+	char why[256];
+	if ((rc = report_instrument_from_header(&mj.hdr, &in, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s: %s", market, why);
+		goto close_market;
+	}
+	have_o = (rc = open_journal(&oj, dir, ORDERS_JOURNAL, opath, sizeof(opath), err,
+					errlen)) == 0;
+	if (rc < 0 && rc != -ENOENT)
+		goto close_market;
+	have_d = (rc = open_journal(&dj, dir, DECISIONS_JOURNAL, dpath, sizeof(dpath), err,
+					errlen)) == 0;
+	if (rc < 0 && rc != -ENOENT)
+		goto close_orders;
+	rc = 0;
+
+	struct report_out out = { 0 };
+	const char *names[4] = { "fills.csv", "orders.csv", "decisions.csv", "equity.csv" };
+	FILE **f[4] = { &out.fills, &out.orders, &out.decisions, &out.equity };
+	for (int i = 0; i < 4; i++) {
+		*f[i] = open_csv(out_dir, names[i], cpath, sizeof(cpath));
+		if (!*f[i]) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot write: %s", cpath, strerror(errno));
+			goto close_csv;
+		}
+	}
+	size_t memsize = report_memsize(o->max_open);
+	void *mem = malloc(memsize ? memsize : 1);
+	static struct report r; /* tool code: one at a time */
+	if (!mem || (rc = report_init(&r, mem, memsize, &in, o, &out)) < 0) {
+		rc = rc ? rc : -ENOMEM;
+		snprintf(err, errlen, "report: %s", dm_strerror(rc));
+		goto free_mem;
+	}
+
+	/* decisions stand alone */
+	const struct jrec *rec;
+	while (have_d && (rc = journal_next(&dj, &rec)) == 1) {
+		if (rec->type != JREC_DECISION)
+			continue;
+		if (rec->len != sizeof(struct vote_record)) {
+			rc = bad_record(dpath, rec, sizeof(struct vote_record), err, errlen);
+			goto free_mem;
+		}
+		report_on_decision(&r, (const struct vote_record *)rec->payload);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s at offset %" PRIu64, dpath, dm_strerror(rc),
+			 journal_reader_bad_offset(&dj));
+		goto free_mem;
+	}
+
+	/* orders and reports interleaved with the market by market time */
+	const struct event *ev = NULL;
+	int mrc = journal_next_event_ref(&mj, &ev);
+	int64_t last_t = INT64_MIN;
+	while (have_o && (rc = journal_next(&oj, &rec)) == 1) {
+		if (rec->type == JREC_ORDER) {
+			if (rec->len != sizeof(struct msg_order)) {
+				rc = bad_record(opath, rec, sizeof(struct msg_order), err, errlen);
+				goto free_mem;
+			}
+			report_on_order(&r, (const struct msg_order *)rec->payload);
+			continue;
+		}
+		if (rec->type != JREC_EXEC)
+			continue;
+		if (rec->len != sizeof(struct msg_exec_report)) {
+			rc = bad_record(opath, rec, sizeof(struct msg_exec_report), err, errlen);
+			goto free_mem;
+		}
+		const struct msg_exec_report *x = (const struct msg_exec_report *)rec->payload;
+		while (mrc == 1 && ev->exch_ns <= x->venue_ns) {
+			report_on_market(&r, ev, ev->exch_ns);
+			last_t = ev->exch_ns;
+			mrc = journal_next_event_ref(&mj, &ev);
+		}
+		report_on_exec(&r, x);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s at offset %" PRIu64, opath, dm_strerror(rc),
+			 journal_reader_bad_offset(&oj));
+		goto free_mem;
+	}
+	while (mrc == 1) {
+		report_on_market(&r, ev, ev->exch_ns);
+		last_t = ev->exch_ns;
+		mrc = journal_next_event_ref(&mj, &ev);
+	}
+	if (mrc < 0) {
+		rc = mrc;
+		snprintf(err, errlen, "%s: %s at offset %" PRIu64, market, dm_strerror(rc),
+			 journal_reader_bad_offset(&mj));
+		goto free_mem;
+	}
+	rc = report_finish(&r, last_t);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: writing the CSV files: %s", out_dir, dm_strerror(rc));
+	if (counts)
+		*counts = r.n;
+free_mem:
+	free(mem);
+close_csv:
+	for (int i = 0; i < 4; i++)
+		if (*f[i] && fclose(*f[i]) == EOF && rc == 0) {
+			rc = -EIO;
+			snprintf(err, errlen, "%s/%s: %s", out_dir, names[i], strerror(errno));
+		}
+	if (have_d)
+		journal_reader_close(&dj);
+close_orders:
+	if (have_o)
+		journal_reader_close(&oj);
+close_market:
+	journal_reader_close(&mj);
+	return rc;
+}

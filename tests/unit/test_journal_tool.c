@@ -1,0 +1,570 @@
+/*
+ * test_journal_tool.c — the rows a run is read back as (libcore/report)
+ * and the tool that writes them (dm-journal), as dmctl run uses it.
+ *
+ * The report suite feeds hand-made records and compares every row with a
+ * hand-worked example (WIN: tick 5 points, R$ 0.20 a point, so one tick of
+ * one lot is R$ 1.00).  The run suite makes a short `tools/dmctl run` and
+ * checks its CSV files against what the segment's summary says
+ * (summary.json): the venue's fill totals, the net P&L to the nano-unit,
+ * the decision and order counts.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libcore/report/report.h"
+#include "libcore/vote/vote.h"
+#include "libcore/msg/msg.h"
+#include "tests/helpers.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* "-40002.5122" -> -40002512200000 (currency x 10^9) */
+static int64_t t_money_e9(const char *s)
+{
+	int neg = *s == '-';
+	if (neg || *s == '+')
+		s++;
+	int64_t ip = 0, fp = 0;
+	int fd = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		ip = ip * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, fd++)
+			fp = fp * 10 + (*s - '0');
+	cr_assert(fd <= 9, "more than 9 decimals");
+	for (; fd < 9; fd++)
+		fp *= 10;
+	int64_t v = ip * 1000000000 + fp;
+	return neg ? -v : v;
+}
+
+static struct instrument t_win(void)
+{
+	struct cfg_instrument c = { .symbol = "WIN", .currency = "BRL",
+				    .tick_size_e6 = 5000000, .point_value_e6 = 200000,
+				    .lot_size_e6 = 1000000 };
+	struct instrument in;
+	cr_assert_eq(instr_init(&in, &c), 0);
+	return in;
+}
+
+static struct event t_book(int64_t t, int64_t bid, int64_t ask)
+{
+	struct event e;
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_BOOK;
+	e.exch_ns = e.recv_ns = t;
+	e.book.n_bid = e.book.n_ask = 1;
+	e.book.bid[0].px = bid;
+	e.book.bid[0].qty = 10;
+	e.book.ask[0].px = ask;
+	e.book.ask[0].qty = 10;
+	return e;
+}
+
+static struct msg_order t_order(uint64_t coid, uint64_t dec, int side, int32_t qty, int64_t px,
+				uint8_t tif)
+{
+	struct msg_order o;
+	memset(&o, 0, sizeof(o));
+	o.client_order_id = coid;
+	o.decision_id = dec;
+	o.side = (int8_t)side;
+	o.qty = qty;
+	o.px = px;
+	o.ord_type = ORD_LIMIT;
+	o.tif = tif;
+	return o;
+}
+
+static struct msg_exec_report t_exec(uint64_t coid, int side, uint8_t status, uint64_t exec_id,
+				     int32_t last_qty, int64_t last_px, int32_t cum,
+				     int32_t leaves, int64_t fee_e9, int64_t t)
+{
+	struct msg_exec_report x;
+	memset(&x, 0, sizeof(x));
+	x.client_order_id = coid;
+	x.side = (int8_t)side;
+	x.status = status;
+	x.exec_id = exec_id;
+	x.last_qty = last_qty;
+	x.last_px = last_px;
+	x.cum_qty = cum;
+	x.leaves_qty = leaves;
+	x.fee_e9 = fee_e9;
+	x.venue_ns = t;
+	return x;
+}
+
+struct t_streams {
+	char *buf[4];
+	size_t len[4];
+	struct report_out out;
+};
+
+static void t_open(struct t_streams *s)
+{
+	memset(s, 0, sizeof(*s));
+	FILE **f[4] = { &s->out.fills, &s->out.orders, &s->out.decisions, &s->out.equity };
+	for (int i = 0; i < 4; i++)
+		cr_assert_not_null(*f[i] = open_memstream(&s->buf[i], &s->len[i]));
+}
+
+static void t_close(struct t_streams *s)
+{
+	FILE *f[4] = { s->out.fills, s->out.orders, s->out.decisions, s->out.equity };
+	for (int i = 0; i < 4; i++)
+		fclose(f[i]);
+}
+
+static void t_free(struct t_streams *s)
+{
+	for (int i = 0; i < 4; i++)
+		free(s->buf[i]);
+}
+
+/* ------------------------------------------------------------ report */
+
+static const char *const t_names[] = { "alpha", "beta", "gamma" };
+
+Test(report, rows_of_a_hand_worked_day)
+{
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[4];
+	struct report_opts o = { .max_open = 4, .n_names = 3, .voter_names = t_names };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+
+	const int64_t S = 1000000000;
+	struct event e = t_book(10 * S, 20000, 20001); /* mid 100002.5 points */
+	report_on_market(&r, &e, e.exch_ns);
+	struct msg_order o7 = t_order(7, 70, +1, 2, 20001, TIF_IOC);
+	report_on_order(&r, &o7);
+	struct msg_exec_report x = t_exec(7, +1, EXEC_ACK, 0, 0, 0, 0, 2, 0, 10 * S + S / 5);
+	report_on_exec(&r, &x);
+	/* bought 2 at 20001 ticks (100005 points), fee R$ 0.5122 in all */
+	x = t_exec(7, +1, EXEC_FILLED, 1, 2, 20001, 2, 0, 512200000, 10 * S + S / 5);
+	report_on_exec(&r, &x);
+	report_on_exec(&r, &x); /* re-published after a restart: the order has
+				 * ended, so it is a report of no open order */
+	e = t_book(10 * S + 9 * S / 10, 20003, 20004); /* same second: no row */
+	report_on_market(&r, &e, e.exch_ns);
+	struct event tr;
+	memset(&tr, 0, sizeof(tr));
+	tr.kind = EV_TRADE;
+	tr.exch_ns = 11 * S;
+	tr.trade.px = 20004;
+	tr.trade.qty = 1;
+	report_on_market(&r, &tr, tr.exch_ns); /* a new second: a row at mid 100017.5 */
+	struct msg_order o8 = t_order(8, 80, -1, 2, 20010, TIF_DAY);
+	report_on_order(&r, &o8);
+	x = t_exec(8, -1, EXEC_ACK, 0, 0, 0, 0, 2, 0, 11 * S + S / 2);
+	report_on_exec(&r, &x);
+	e = t_book(12 * S, 20010, 20011); /* mid 100052.5 */
+	report_on_market(&r, &e, e.exch_ns);
+	/* sold 2 at 20010 (100050 points) resting: maker */
+	x = t_exec(8, -1, EXEC_FILLED, 2, 2, 20010, 2, 0, 512200000, 12 * S);
+	report_on_exec(&r, &x);
+	struct msg_order o9 = t_order(9, 90, +1, 3, 20001, TIF_DAY); /* still open at the end */
+	report_on_order(&r, &o9);
+
+	struct vote_record d;
+	memset(&d, 0, sizeof(d));
+	d.version = VOTE_RECORD_VERSION;
+	d.outcome = VOTE_RELEASE;
+	d.decision_id = 70;
+	d.intent_id = 1;
+	d.client_order_id = 7;
+	d.px = 20001;
+	d.qty = 2;
+	d.side = 1;
+	d.ord_type = ORD_LIMIT;
+	d.reason = VOTE_R_APPROVED;
+	d.decisive = -1;
+	d.n_voters = 3;
+	d.decided_ns = 5;
+	for (uint32_t i = 0; i < 3; i++) {
+		d.v[i].voter = i;
+		d.v[i].verdict = i < 2 ? VOTE_V_APPROVE : VOTE_V_NONE;
+		d.v[i].reason = i < 2 ? VOTE_R_APPROVED : VOTE_R_NONE;
+	}
+	report_on_decision(&r, &d);
+	d.outcome = VOTE_BLOCK;
+	d.decision_id = 71;
+	d.intent_id = 2;
+	d.client_order_id = 0;
+	d.side = -1;
+	d.qty = 1;
+	d.px = 20000;
+	d.reason = VOTE_R_VETOED;
+	d.decisive = 0;
+	d.v[0].verdict = VOTE_V_VETO;
+	d.v[0].reason = VOTE_R_POS_LIMIT;
+	d.v[1].voter = 7; /* no name: its number */
+	d.decided_ns = 6;
+	report_on_decision(&r, &d);
+
+	cr_assert_eq(report_finish(&r, 12 * S), 0);
+	t_close(&s);
+
+	cr_assert_str_eq(s.buf[0],
+		"t_ns,client_order_id,side,qty,price,fee,liquidity\n"
+		"10200000000,7,buy,2,100005,0.5122,taker\n"
+		"12000000000,8,sell,2,100050,0.5122,maker\n");
+	cr_assert_str_eq(s.buf[1],
+		"client_order_id,decision_id,side,qty,price,ord_type,tif,flatten,status,"
+		"filled_qty,avg_price,fees,first_ns,last_ns\n"
+		"7,70,buy,2,100005,limit,ioc,0,filled,2,100005,0.5122,10200000000,10200000000\n"
+		"8,80,sell,2,100050,limit,day,0,filled,2,100050,0.5122,11500000000,12000000000\n"
+		"9,90,buy,3,100005,limit,day,0,sent,0,,0.00,,\n");
+	cr_assert_str_eq(s.buf[2],
+		"decision_id,intent_id,outcome,reason,side,qty,price,client_order_id,decisive,"
+		"votes,decided_ns\n"
+		"70,1,released,approved,buy,2,100005,7,,"
+		"alpha:approve:approved;beta:approve:approved;gamma:none:none,5\n"
+		"71,2,blocked,vetoed,sell,1,100000,,alpha,"
+		"alpha:veto:position_limit;7:approve:approved;gamma:none:none,6\n");
+	/* cash after the buy: -2 x 20001 x R$ 1 - 0.5122 = -40002.5122; equity
+	 * = cash + 2 x mid: at 20000.5 -1.5122, at 20003.5 4.4878 (the peak),
+	 * at 20010.5 18.4878 (the peak); after the sale cash = equity =
+	 * -40002.5122 + 40020 - 0.5122 = 16.9756, 1.5122 below the peak */
+	cr_assert_str_eq(s.buf[3],
+		"t_ns,position,mark,cash,equity,drawdown\n"
+		"10000000000,0,100002.5,0.00,0.00,0.00\n"
+		"10200000000,2,100002.5,-40002.5122,-1.5122,1.5122\n"
+		"11000000000,2,100017.5,-40002.5122,4.4878,0.00\n"
+		"12000000000,2,100052.5,-40002.5122,18.4878,0.00\n"
+		"12000000000,0,100052.5,16.9756,16.9756,1.5122\n"
+		"12000000000,0,100052.5,16.9756,16.9756,1.5122\n");
+	cr_assert_eq(r.n.fills, 2);
+	cr_assert_eq(r.n.unknown_reports, 1);
+	cr_assert_eq(r.n.orders, 3);
+	cr_assert_eq(r.n.decisions, 2);
+	cr_assert_eq(report_equity_e9(&r), 16975600000);
+	t_free(&s);
+}
+
+Test(report, average_price_of_partial_fills_and_unknown_reports)
+{
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[1];
+	struct report_opts o = { .max_open = 1 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	struct msg_order o9 = t_order(9, 90, +1, 3, 20001, TIF_DAY);
+	report_on_order(&r, &o9);
+	struct msg_order o10 = t_order(10, 100, +1, 1, 20001, TIF_DAY);
+	report_on_order(&r, &o10); /* the table holds 1: not followed */
+	struct msg_exec_report x = t_exec(9, +1, EXEC_PARTIAL, 1, 1, 20000, 1, 2, 0, 100);
+	report_on_exec(&r, &x);
+	report_on_exec(&r, &x); /* re-published: cum_qty not above: once */
+	x = t_exec(9, +1, EXEC_PARTIAL, 2, 2, 20001, 3, 0, 0, 200);
+	report_on_exec(&r, &x);
+	x = t_exec(10, +1, EXEC_FILLED, 3, 1, 20001, 1, 0, 0, 300);
+	report_on_exec(&r, &x);
+	x = t_exec(9, +1, EXEC_FILLED, 0, 0, 0, 3, 0, 0, 400);
+	report_on_exec(&r, &x);
+	cr_assert_eq(report_finish(&r, 400), 0);
+	t_close(&s);
+	/* (1 x 100000 + 2 x 100005) / 3 = 100003.3333... */
+	cr_assert(strstr(s.buf[1], "\n9,90,buy,3,100005,limit,day,0,filled,3,100003.3333,0.00,100,400\n"),
+		  "%s", s.buf[1]);
+	cr_assert_eq(r.n.table_full, 1);
+	cr_assert_eq(r.n.unknown_reports, 1);
+	cr_assert_eq(r.n.dup_fills, 1);
+	cr_assert_eq(r.n.fills, 2);
+	t_free(&s);
+}
+
+Test(report, header_gives_the_instrument_and_refuses_an_old_one)
+{
+	struct journal_file_hdr h;
+	memset(&h, 0, sizeof(h));
+	strcpy(h.symbol, "AAPL");
+	strcpy(h.tick_size, "0.01");
+	strcpy(h.lot_size, "1");
+	strcpy(h.currency, "USD");
+	h.point_value = 1;
+	h.flags = JOURNAL_HDR_F_INSTR;
+	struct instrument in;
+	char err[256];
+	cr_assert_eq(report_instrument_from_header(&h, &in, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(in.price_decimals, 2);
+	cr_assert_eq(in.tick_pts, 1);
+	cr_assert_eq(in.tick_value_e9, 10000000); /* 0.01 USD */
+	char buf[32];
+	instr_pts_format(&in, 51235, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "512.35");
+	h.flags = 0;
+	cr_assert_lt(report_instrument_from_header(&h, &in, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "names no instrument"), "%s", err);
+}
+
+/* ------------------------------------------------------------ dmctl run */
+
+static char root[PATH_MAX / 2], bindir[PATH_MAX], rdir[PATH_MAX];
+
+static void find_paths(void)
+{
+	char exe[PATH_MAX / 2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
+	snprintf(root, sizeof(root), "%s", exe);
+	for (int up = 0; up < 6; up++) {
+		char p[PATH_MAX];
+		struct stat sb;
+		snprintf(p, sizeof(p), "%s/tools/dmctl", root);
+		if (stat(p, &sb) == 0)
+			return;
+		*strrchr(root, '/') = '\0';
+	}
+	cr_fatal("tools/dmctl not found above %s", exe);
+}
+
+static int sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int sh(char *out, size_t n, const char *fmt, ...)
+{
+	char cmd[4 * PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p, "%s", cmd);
+	size_t got = out ? fread(out, 1, n - 1, p) : 0;
+	if (out)
+		out[got] = '\0';
+	else {
+		char sink[4096];
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The rows of file (header first), as one malloc'd text; *lines its count. */
+static char *slurp(const char *name, int *lines)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/%s", rdir, name);
+	FILE *f = fopen(p, "r");
+	cr_assert_not_null(f, "%s missing", p);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	*lines = 0;
+	for (long i = 0; i < n; i++)
+		*lines += b[i] == '\n';
+	return b;
+}
+
+/* Field k (0-based) of a CSV line (no quoting in these files) into out. */
+static void field(const char *line, int k, char *out, size_t n)
+{
+	for (int i = 0; i < k; i++) {
+		line = strchr(line, ',');
+		cr_assert_not_null(line, "field %d missing", k);
+		line++;
+	}
+	size_t len = strcspn(line, ",\n");
+	cr_assert_lt(len, n);
+	memcpy(out, line, len);
+	out[len] = '\0';
+}
+
+static json_int_t jget(json_t *root_obj, const char *a, const char *b)
+{
+	json_t *v = json_object_get(json_object_get(root_obj, a), b);
+	cr_assert(json_is_integer(v), "summary.json %s.%s is not an integer", a, b);
+	return json_integer_value(v);
+}
+
+static void run_setup(void)
+{
+	find_paths();
+	snprintf(rdir, sizeof(rdir), "/tmp/dm_test_jrun_%d", (int)getpid());
+	char seg[64];
+	snprintf(seg, sizeof(seg), "/dmtest-jrun-%d", (int)getpid());
+	sh(NULL, 0, "rm -rf '%s'", rdir);
+	int rc = sh(NULL, 0, "cd '%s' && DM_BIN='%s' DM_SHM_NAME='%s' tools/dmctl --run-dir '%s' "
+		    "run --events 6000 >'%s.out' 2>&1", root, bindir, seg, rdir, rdir);
+	cr_assert_eq(rc, 0, "dmctl run failed (exit %d): see %s.out", rc, rdir);
+}
+
+static void run_teardown(void)
+{
+	sh(NULL, 0, "rm -rf '%s' '%s.out'", rdir, rdir);
+}
+
+TestSuite(journal_run, .init = run_setup, .fini = run_teardown, .timeout = 120);
+
+Test(journal_run, csv_files_agree_with_the_run_summary)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/summary.json", rdir);
+	json_error_t je;
+	json_t *sum = json_load_file(p, 0, &je);
+	cr_assert_not_null(sum, "%s: %s", p, je.text);
+	const int64_t tv = jget(sum, "position", "tick_value_e9");
+	const int64_t mark_x2 = jget(sum, "position", "mark_x2_ticks");
+
+	/* fills.csv against the venue's totals: count, lots each way, fees,
+	 * and the gross P&L the venue's fills give at the final mark */
+	int nf;
+	char *fills = slurp("fills.csv", &nf);
+	cr_assert_str_eq(strtok(fills, "\n"), report_fills_header);
+	int64_t bought = 0, sold = 0, fees = 0, cost_ticks = 0;
+	int rows = 0;
+	for (char *l = strtok(NULL, "\n"); l; l = strtok(NULL, "\n"), rows++) {
+		char side[8], qty[16], price[32], fee[32];
+		field(l, 2, side, sizeof(side));
+		field(l, 3, qty, sizeof(qty));
+		field(l, 4, price, sizeof(price));
+		field(l, 5, fee, sizeof(fee));
+		int64_t q = atoll(qty), pts = atoll(price);
+		cr_assert_eq(pts % 5, 0, "WIN prices are whole ticks of 5 points: %s", l);
+		if (strcmp(side, "buy") == 0) {
+			bought += q;
+			cost_ticks += q * pts / 5;
+		} else {
+			cr_assert_str_eq(side, "sell");
+			sold += q;
+			cost_ticks -= q * pts / 5;
+		}
+		fees += t_money_e9(fee);
+	}
+	cr_assert_gt(rows, 0, "the run traded nothing: no check");
+	cr_assert_eq(rows, jget(sum, "fills", "count"));
+	cr_assert_eq(bought, jget(sum, "fills", "bought"));
+	cr_assert_eq(sold, jget(sum, "fills", "sold"));
+	cr_assert_eq(fees, jget(sum, "pnl_e9", "fees_from_venue"));
+	int64_t pos = bought - sold;
+	cr_assert_eq(pos, jget(sum, "position", "final"));
+	int64_t gross = (pos * mark_x2 * tv) / 2 - cost_ticks * tv;
+	cr_assert_eq(gross, jget(sum, "pnl_e9", "gross_from_venue"));
+
+	/* equity.csv: the last equity is the net P&L to the nano-unit, at the
+	 * final position */
+	int ne;
+	char *eq = slurp("equity.csv", &ne);
+	cr_assert_str_eq(strtok(eq, "\n"), report_equity_header);
+	char *last = NULL;
+	for (char *l = strtok(NULL, "\n"); l; l = strtok(NULL, "\n"))
+		last = l;
+	cr_assert_not_null(last);
+	char f4[48], f1[24];
+	field(last, 4, f4, sizeof(f4));
+	field(last, 1, f1, sizeof(f1));
+	cr_assert_eq(t_money_e9(f4), jget(sum, "pnl_e9", "net"), "last equity row %s", last);
+	cr_assert_eq(atoll(f1), pos);
+	/* sampled at least at every fill */
+	cr_assert_geq(ne - 1, rows);
+
+	/* decisions.csv: one row per decision, released ones = approved */
+	int nd;
+	char *dec = slurp("decisions.csv", &nd);
+	cr_assert_eq(nd - 1, jget(sum, "decisions", "total"));
+	int released = 0;
+	for (char *l = strchr(dec, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+		char oc[16];
+		field(l + 1, 2, oc, sizeof(oc));
+		released += strcmp(oc, "released") == 0;
+	}
+	cr_assert_eq(released, jget(sum, "decisions", "approved"));
+
+	/* orders.csv: one row per order, the filled ones as the summary counts */
+	int no;
+	char *ord = slurp("orders.csv", &no);
+	cr_assert_eq(no - 1, jget(sum, "orders", "total"));
+	int filled = 0;
+	for (char *l = strchr(ord, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+		char st[24];
+		field(l + 1, 8, st, sizeof(st));
+		filled += strcmp(st, "filled") == 0;
+	}
+	cr_assert_eq(filled, jget(sum, "orders", "filled"));
+	free(fills);
+	free(eq);
+	free(dec);
+	free(ord);
+	json_decref(sum);
+}
+
+Test(journal_run, dm_journal_lists_each_journal_as_rows)
+{
+	static char out[1 << 20];
+	/* the decisions journal as rows is decisions.csv: the same code */
+	int rc = sh(out, sizeof(out), "'%s/dm-journal' '%s/decisions.journal' --market '%s/market.journal'",
+		    bindir, rdir, rdir);
+	cr_assert_eq(rc, 0, "%s", out);
+	int nd;
+	char *dec = slurp("decisions.csv", &nd);
+	cr_assert_str_eq(out, dec);
+	free(dec);
+
+	/* --json: one object per decision, votes as an array */
+	rc = sh(out, sizeof(out), "'%s/dm-journal' '%s/decisions.journal' -c '%s/conf/default.yaml' --json",
+		bindir, rdir, root);
+	cr_assert_eq(rc, 0, "%s", out);
+	int objs = 0;
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"), objs++) {
+		json_t *j = json_loads(l, 0, NULL);
+		cr_assert_not_null(j, "not JSON: %s", l);
+		cr_assert(json_is_array(json_object_get(j, "votes")), "%s", l);
+		json_decref(j);
+	}
+	cr_assert_eq(objs, nd - 1);
+
+	/* the market journal: one row per event */
+	rc = sh(out, sizeof(out), "'%s/dm-journal' '%s/market.journal' | wc -l", bindir, rdir);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(atoi(out), 6000 + 1, "%s", out);
+
+	/* the orders journal: one row per order and per report */
+	rc = sh(out, sizeof(out), "'%s/dm-journal' '%s/orders.journal' --market '%s/market.journal' "
+		"| head -n 1", bindir, rdir, rdir);
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(out, "seq,record,venue_ns,client_order_id,decision_id,side,qty,price,"
+			      "ord_type,tif,flatten,status,exec_id,last_qty,last_price,cum_qty,"
+			      "leaves_qty,fee,reason\n");
+
+	/* an agent's journal names no instrument: say what to give */
+	rc = sh(out, sizeof(out), "'%s/dm-journal' '%s/orders.journal' 2>&1", bindir, rdir);
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "--market"), "%s", out);
+}
+
+Test(journal_tool, bad_usage_exits_2)
+{
+	char out[4096];
+	find_paths();
+	snprintf(rdir, sizeof(rdir), "/tmp");
+	cr_assert_eq(sh(out, sizeof(out), "'%s/dm-journal' 2>&1", bindir), 2);
+	cr_assert_eq(sh(out, sizeof(out), "'%s/dm-journal' x --csv --json 2>&1", bindir), 2);
+	cr_assert_eq(sh(out, sizeof(out), "'%s/dm-journal' --run-dir '%s' x 2>&1", bindir, rdir), 2);
+	cr_assert_eq(sh(out, sizeof(out), "'%s/dm-journal' /nonexistent.journal 2>&1", bindir), 2);
+	cr_assert_eq(sh(out, sizeof(out), "'%s/dm-journal' --help", bindir), 0);
+	cr_assert(strstr(out, "usage: dm-journal"));
+}
