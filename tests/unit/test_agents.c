@@ -728,10 +728,10 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 	char pidf[600];
 	snprintf(pidf, sizeof(pidf), "%s/coordinator.pid", rundir);
 	cr_assert_eq(run("kill -STOP $(cat '%s')", pidf), 0);
-	rc = run("'%s' halt --timeout 0.3 >'%s' 2>&1", dmctl, out);
+	rc = run("'%s' halt --timeout 300ms >'%s' 2>&1", dmctl, out);
 	run("kill -CONT $(cat '%s')", pidf);
 	cr_expect_eq(rc, 1, "unanswered: exit 1");
-	cr_expect_eq(run("grep -q 'halt (command 9): no answer from the coordinator within 0.3s' "
+	cr_expect_eq(run("grep -q 'halt (command 9): no answer from the coordinator within 300ms' "
 			 "'%s'", out), 0, "says so");
 	usleep(300 * 1000); /* the coordinator, resumed, applies it */
 	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^9 halt ok '", bindir),
