@@ -1,0 +1,282 @@
+/* trader_params.c — every module's parameters from one configuration
+ * (trader_params.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcore/trader/trader_params.h"
+#include "libcore/features/features.h"
+#include "libcore/label/primary.h"
+#include "libcore/model/meta.h"
+#include "libcore/model/xgb.h"
+#include "libcore/feed/feed.h"
+#include <math.h>
+
+#define VERIFY_ROWS 4000
+#define VERIFY_TOL  1e-6
+
+const uint32_t trader_voter_order[5] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE,
+					 AGENT_DATA, AGENT_ML };
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -DM_ECONFIG;
+}
+
+static double tick_of(const struct dm_config *cfg)
+{
+	return (double)cfg->instrument.tick_size_e6 / CFG_DEC_SCALE;
+}
+
+int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct featd_params *p,
+			char *err, size_t errlen)
+{
+	char why[256];
+	/* compared byte for byte with a stored block: every byte defined */
+	memset(p, 0, sizeof(*p));
+	int recv_clock = cfg->features.clock == CFG_FEAT_CLOCK_RECEIVE;
+	feat_params_from_config(&p->feat, &cfg->features, tick_of(cfg), 1.0,
+				recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH);
+	if (feat_params_check(&p->feat, why, sizeof(why)) < 0)
+		return refuse(err, errlen, "features: %s", why);
+	p->qual.stale_ns = (int64_t)cfg->quality.stale_ms * 1000000;
+	p->qual.max_spread_ticks = cfg->quality.max_spread_ticks;
+	p->voter = voter;
+	return 0;
+}
+
+int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *p,
+			   char *model, size_t len, char *err, size_t errlen)
+{
+	const struct cfg_strategy *s = &cfg->strategy;
+	memset(p, 0, sizeof(*p));
+	p->tick = tick_of(cfg);
+	primary_params_default(&p->primary);
+	int fi = primary_feature_index(s->primary_feature);
+	if (fi < 0)
+		return refuse(err, errlen, "strategy.primary_feature '%s': not a feature",
+			      s->primary_feature);
+	p->primary.feature = (uint32_t)fi;
+	p->primary.threshold = (double)s->threshold_e6 / CFG_DEC_SCALE;
+	p->primary.invert = s->invert;
+	p->min_prob = (double)s->min_prob_e6 / CFG_DEC_SCALE;
+	p->min_interval_ns = (int64_t)s->min_interval_ms * 1000000;
+	p->max_contracts = s->max_contracts;
+	p->rule_only = s->model[0] == '\0';
+	if (!(p->tick > 0))
+		return refuse(err, errlen, "instrument.tick_size must be > 0");
+	model[0] = '\0';
+	if (!p->rule_only && config_resolve(cfg, s->model, model, len) < 0)
+		return refuse(err, errlen, "strategy.model '%s': path too long", s->model);
+	return 0;
+}
+
+int trader_model_load(const struct dm_config *cfg, const char *path, struct flat **out,
+		      char *why, size_t whylen)
+{
+	const struct model_live live = {
+		.target = MODEL_LIVE_TARGET,
+		.n_feat = FEAT_N,
+		.feat_names = feat_names,
+		.symbol = cfg->instrument.symbol,
+		.tick = tick_of(cfg),
+	};
+	struct model m;
+	struct flat *f = NULL;
+	struct flat_check chk;
+	char err[512], warn[512] = "";
+	memset(&m, 0, sizeof(m)); /* model_load closes what m holds first */
+	int rc = model_load(&m, path, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(why, whylen, "%s", err);
+		return rc;
+	}
+	int ok = model_check_live(&m, &live, warn, sizeof(warn));
+	if (ok < 0) {
+		snprintf(why, whylen, "%s: %s", path, warn);
+		model_close(&m);
+		return ok;
+	}
+	rc = flat_create(&f, &m, err, sizeof(err));
+	if (rc == 0)
+		rc = flat_verify(f, &m, NULL, 0, VERIFY_ROWS, VERIFY_TOL, 1, &chk, err,
+				 sizeof(err));
+	if (rc < 0) {
+		snprintf(why, whylen, "%s: the flattened model disagrees with XGBoost: %s", path,
+			 err);
+		flat_free(f);
+		model_close(&m);
+		return rc;
+	}
+	snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against XGBoost "
+		 "on %zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)%s%s", path,
+		 m.meta.target, m.n_feat, m.n_rounds, chk.rows, chk.exact, chk.outputs,
+		 chk.max_diff, ok == MODEL_CHECK_WARN ? "; WARNING: " : "",
+		 ok == MODEL_CHECK_WARN ? warn : "");
+	model_close(&m);
+	*out = f;
+	return ok;
+}
+
+int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t health_ns,
+			const char *quorum, int64_t deadline_ns, struct coord_params *p,
+			char *err, size_t errlen)
+{
+	const struct cfg_vote *v = &cfg->vote;
+	char why[160];
+	coord_params_default(p);
+	p->self = self;
+	p->n_agents = AGENT_COUNT;
+	p->flatten_voter = AGENT_RISK;
+	p->health_every_ns = health_ns;
+	if (coord_policy_make(&p->vote, trader_voter_order,
+			      sizeof(trader_voter_order) / sizeof(trader_voter_order[0]),
+			      v->voters, v->veto, quorum && *quorum ? quorum : v->quorum,
+			      deadline_ns > 0 ? deadline_ns : (int64_t)v->deadline_us * 1000,
+			      why, sizeof(why)) < 0)
+		return refuse(err, errlen, "vote: %s", why);
+	if (coord_params_check(p) < 0)
+		return refuse(err, errlen, "vote: parameters refused by the coordinator");
+	return 0;
+}
+
+int trader_riskd_params(const struct dm_config *cfg, uint16_t voter, struct riskd_params *p,
+			char *err, size_t errlen)
+{
+	riskd_params_default(p);
+	int rc = config_load_risk_for(cfg, &p->limits, NULL, 0, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (instr_init(&p->instr, &cfg->instrument) < 0 ||
+	    cal_init(&p->cal, &cfg->instrument) < 0)
+		return refuse(err, errlen, "instrument: refused by instr_init / cal_init");
+	p->symbol = cfg->instrument.symbol;
+	p->currency = cfg->instrument.currency;
+	p->voter = voter;
+	return 0;
+}
+
+int trader_execsvc_params(const struct dm_config *cfg, uint16_t voter, uint32_t table_cap,
+			  uint64_t venue_room, uint32_t double_venue,
+			  struct execsvc_params *p, char *err, size_t errlen)
+{
+	const struct cfg_venue *cv = &cfg->venue;
+	execsvc_params_default(p);
+	p->limits.max_inflight = cfg->execution.max_inflight;
+	p->limits.max_open = cfg->execution.max_open;
+	p->limits.ack_timeout_ms = cfg->execution.ack_timeout_ms;
+	p->venue.feed_latency_us = cv->feed_latency_us;
+	p->venue.entry_latency_us = cv->entry_latency_us;
+	p->venue.response_latency_us = cv->response_latency_us;
+	p->venue.fee_per_lot_e6 = cv->fee_per_lot_e6;
+	if (cv->latency_file[0] &&
+	    config_resolve(cfg, cv->latency_file, p->venue.latency_file,
+			   sizeof(p->venue.latency_file)) < 0)
+		return refuse(err, errlen, "venue.latency_file '%s': path too long",
+			      cv->latency_file);
+	p->table_cap = table_cap;
+	p->venue_room = venue_room;
+	p->double_venue = double_venue;
+	p->voter = voter;
+	if (execsvc_params_check(p, err, errlen) < 0)
+		return -DM_ECONFIG;
+	return 0;
+}
+
+int trader_params_from_config(const struct dm_config *cfg, uint64_t epoch,
+			      struct trader_params *p, char *model, size_t len,
+			      char *err, size_t errlen)
+{
+	int rc;
+	memset(p, 0, sizeof(*p));
+	p->epoch = epoch;
+	if ((rc = trader_featd_params(cfg, AGENT_FEATURE, &p->featd, err, errlen)) < 0 ||
+	    (rc = trader_strategy_params(cfg, &p->strategy, model, len, err, errlen)) < 0 ||
+	    (rc = trader_coord_params(cfg, AGENT_COORDINATOR, 50ll * 1000000, NULL, 0,
+				      &p->coord, err, errlen)) < 0 ||
+	    (rc = trader_riskd_params(cfg, AGENT_RISK, &p->riskd, err, errlen)) < 0 ||
+	    (rc = trader_execsvc_params(cfg, AGENT_EXECUTION, 1024, 0, 0, &p->exec, err,
+					errlen)) < 0)
+		return rc;
+	return 0;
+}
+
+/* A decimal text ("5", "0.01") as millionths; -1 if it is not one or has a
+ * non-zero digit past the sixth decimal. */
+static int64_t decimal_e6(const char *t)
+{
+	int64_t v = 0, scale = 1000000;
+	int digits = 0, dot = 0;
+	for (; *t; t++) {
+		if (*t == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*t < '0' || *t > '9' || v > INT64_MAX / 20)
+			return -1;
+		digits++;
+		if (!dot) {
+			v = v * 10 + (*t - '0');
+		} else if (scale > 1) {
+			scale /= 10;
+			v = v * 10 + (*t - '0');
+		} else if (*t != '0') {
+			return -1;
+		}
+	}
+	if (!digits)
+		return -1;
+	return dot ? v * scale : v * 1000000;
+}
+
+/* Contract root + month letter + year ("WING22", "WINJ25") is the root's. */
+static int same_symbol(const char *data, const char *conf)
+{
+	size_t n = strlen(conf);
+	if (strcmp(data, conf) == 0)
+		return 1;
+	if (strncmp(data, conf, n) != 0 || !data[n] || !strchr("FGHJKMNQUVXZ", data[n]))
+		return 0;
+	const char *y = data + n + 1;
+	return y[0] >= '0' && y[0] <= '9' && (!y[1] || (y[1] >= '0' && y[1] <= '9' && !y[2]));
+}
+
+static void e6_text(int64_t e6, char *out, size_t len)
+{
+	snprintf(out, len, "%lld.%06lld", (long long)(e6 / 1000000), (long long)(e6 % 1000000));
+	char *e = out + strlen(out) - 1;
+	while (*e == '0')
+		*e-- = '\0';
+	if (*e == '.')
+		*e = '\0';
+}
+
+int trader_instr_check(const struct dm_config *cfg, const struct feed_instr *in, char *err,
+		       size_t errlen)
+{
+	const struct cfg_instrument *ci = &cfg->instrument;
+	int64_t t = decimal_e6(in->tick), l = in->lot[0] ? decimal_e6(in->lot) : ci->lot_size_e6;
+	if (t < 0 && in->tick_v > 0)
+		t = (int64_t)llround(in->tick_v * 1e6);
+	if ((!in->symbol[0] || same_symbol(in->symbol, ci->symbol)) && t == ci->tick_size_e6 &&
+	    l == ci->lot_size_e6)
+		return 0;
+	char want[32], want_lot[32];
+	e6_text(ci->tick_size_e6, want, sizeof(want));
+	e6_text(ci->lot_size_e6, want_lot, sizeof(want_lot));
+	const char *is = in->symbol[0] ? in->symbol : "an unnamed instrument";
+	return refuse(err, errlen, "holds %s (tick %s %s, lot %s) but the configuration (%s) "
+		      "trades %s (tick %s %s, lot %s): use a configuration for %s (-c FILE whose "
+		      "instrument has symbol %s, tick_size %s and lot_size %s; conf/instruments/ "
+		      "holds the bundled profiles)", is, in->tick, in->currency,
+		      in->lot[0] ? in->lot : "?", cfg->path[0] ? cfg->path : "built-in defaults",
+		      ci->symbol, want, ci->currency, want_lot, is,
+		      in->symbol[0] ? in->symbol : "?", in->tick, in->lot[0] ? in->lot : "?");
+}

@@ -1,0 +1,653 @@
+/*
+ * dm-backtest — a market file through the whole trading path in one
+ * process: the modules the six agents host (libcore/trader), in one
+ * thread, on the market's clock, deterministically (docs/backtest.md).
+ *
+ *   dm-backtest --input FILE [feed options] [-c CONF] [--out DIR]
+ *               [--epoch N] [--json] [--quiet]
+ *
+ * Writes into DIR fills.csv, orders.csv, decisions.csv and equity.csv
+ * (libcore/report: the rows `dmctl run` writes from its journals) and
+ * summary.json (the paper-trading summary's fields plus the performance
+ * figures of libcore/report/perf.h).  Prints progress every 2 s (events,
+ * market time, P&L) and a summary.
+ *
+ * Exit 0 with a result; 1 when the run is no result (no market event, the
+ * data-quality vote dropped most of the input, a step that did not come
+ * to rest) or on a runtime failure (write error); 2 on bad usage, bad
+ * input or configuration, with the file and line or key at fault.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libcore/cli/cli.h"
+#include "libcore/config.h"
+#include "libcore/feed/feed.h"
+#include "libcore/journal/journal.h"
+#include "libcore/report/perf.h"
+#include "libcore/report/report.h"
+#include "libcore/trader/trader.h"
+#include "libcore/trader/trader_params.h"
+
+#define PROGRESS_NS (2ll * 1000000000)
+#define PEND_CAP    8192u          /* execution records waiting for market time */
+#define MAX_OPEN    4096u          /* orders the report follows at once */
+
+enum { O_OUT = 0x200, O_EPOCH };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: dm-backtest --input FILE [options]\n"
+"\n"
+"Replays FILE through the whole trading path in one process and one thread:\n"
+"the feature engine, the data-quality vote, the primary rule with the\n"
+"meta-model and bet size, the coordinator's vote (voters risk, execution,\n"
+"feature in process), risk, the order table and the venue simulator with\n"
+"its latencies and queue model, all on the market's clock.  The same\n"
+"modules the six agents run: with the same configuration, a lockstep\n"
+"'tools/dmctl run' makes the same decisions and fills (docs/backtest.md).\n"
+"\n"
+"  --input FILE      market data: a LOBSTER *_message_N.csv or\n"
+"                    *_orderbook_N.csv, a MetaTrader 5 tick export, a Binance\n"
+"                    capture, a B3 NEG file or a DreamMaker journal; .gz works\n"
+"  --out DIR         where the results go (created; files replaced): fills.csv,\n"
+"                    orders.csv, decisions.csv, equity.csv, summary.json.\n"
+"                    Default: system.run_dir of the configuration + '-backtest'\n"
+"  --epoch N         decision and order ids are N << 40 | n, N in 1..16777215\n"
+"                    (default 1, as 'tools/dmctl run' replays)\n"
+CLI_FEED_HELP
+"  --json            the summary (summary.json) on stdout as well\n"
+CLI_COMMON_HELP
+"\n"
+"The configuration (-c, default the built-in one) must trade the input's\n"
+"instrument: conf/instruments/ holds profiles (aapl.yaml for LOBSTER AAPL,\n"
+"btcusdt-spot.yaml, btcusdt-usdm.yaml); strategy.model names the\n"
+"meta-model ('make model' trains the default one).\n"
+"Exit 0 with a result; 1 when the run is no result (summary.json says why)\n"
+"or on a runtime failure; 2 on bad usage, input or configuration.\n");
+}
+
+/* ------------------------------------------------------------ arguments */
+
+struct args {
+	const char *input, *config, *out;
+	struct cli_feed_args feed;
+	uint64_t epoch;
+	int quiet, json;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option lo[] = {
+		{ "input", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "epoch", required_argument, NULL, O_EPOCH },
+		{ "json", no_argument, NULL, CLI_O_JSON },
+		CLI_FEED_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, rc;
+	char *end;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hc:", lo, NULL)) != -1) {
+		if ((rc = cli_feed_option(c, optarg, &a->feed)) == 1)
+			continue;
+		if (rc)
+			return rc;
+		switch (c) {
+		case 'i':
+			a->input = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case O_OUT:
+			a->out = optarg;
+			break;
+		case O_EPOCH:
+			errno = 0;
+			a->epoch = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || a->epoch < 1 ||
+			    a->epoch > COORD_EPOCH_MAX)
+				return cli_usage_error("--epoch '%s': a whole number 1..%llu", optarg,
+						       (unsigned long long)COORD_EPOCH_MAX);
+			break;
+		case CLI_O_QUIET:
+			a->quiet = 1;
+			break;
+		case CLI_O_JSON:
+			a->json = 1;
+			break;
+		case CLI_O_VERSION:
+			exit(cli_version());
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return cli_bad_option(c, argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!a->input)
+		return cli_usage_error("--input FILE is required");
+	return 0;
+}
+
+/* ------------------------------------------------------------ the run's records */
+
+/*
+ * Execution records wait here until the market passes their venue time,
+ * so the report sees market events and execution records in the order
+ * dm-journal --run-dir merges the journals of a run: a report at venue
+ * time v after every market event with exch_ns <= v, orders where they
+ * come.
+ */
+struct pend {
+	uint16_t type;
+	union {
+		struct msg_order o;
+		struct msg_exec_report x;
+	};
+};
+
+struct run {
+	struct report rep;
+	struct perf perf;
+	struct pend *pend;          /* [PEND_CAP] */
+	uint32_t head, tail;
+	uint64_t pend_overflow;     /* records written out of order: never expected */
+	int64_t  last_t;            /* the last market or record time reported */
+	uint64_t log_lines;
+	int quiet;
+};
+
+static void perf_update(struct run *r, int64_t t_ns)
+{
+	perf_on_equity(&r->perf, t_ns, report_equity_e9(&r->rep));
+}
+
+static void emit(struct run *r, const struct pend *p)
+{
+	if (p->type == JREC_ORDER) {
+		report_on_order(&r->rep, &p->o);
+		return;
+	}
+	const struct msg_exec_report *x = &p->x;
+	report_on_exec(&r->rep, x);
+	if (x->exec_id && x->last_qty > 0) {
+		perf_on_fill(&r->perf, x->venue_ns, x->side, x->last_qty, x->last_px, x->fee_e9);
+		perf_update(r, x->venue_ns);
+	}
+}
+
+/* Records due before a market event at t (every one when all is set). */
+static void drain(struct run *r, int64_t t, int all)
+{
+	while (r->head != r->tail) {
+		const struct pend *p = &r->pend[r->head % PEND_CAP];
+		if (!all && p->type == JREC_EXEC && p->x.venue_ns >= t)
+			break;
+		emit(r, p);
+		r->head++;
+	}
+}
+
+static void on_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
+{
+	struct run *r = ctx;
+	if ((type != JREC_ORDER || len != sizeof(struct msg_order)) &&
+	    (type != JREC_EXEC || len != sizeof(struct msg_exec_report)))
+		return;
+	if (r->tail - r->head >= PEND_CAP) {
+		/* keep going in order of production rather than lose a record */
+		emit(r, &r->pend[r->head % PEND_CAP]);
+		r->head++;
+		r->pend_overflow++;
+	}
+	struct pend *p = &r->pend[r->tail % PEND_CAP];
+	p->type = type;
+	memcpy(type == JREC_ORDER ? (void *)&p->o : (void *)&p->x, rec, len);
+	r->tail++;
+}
+
+static void on_decision(void *ctx, const struct vote_record *rec)
+{
+	struct run *r = ctx;
+	report_on_decision(&r->rep, rec);
+}
+
+static void on_log(void *ctx, int error, const char *line)
+{
+	struct run *r = ctx;
+	r->log_lines++;
+	if (!r->quiet || error)
+		fprintf(stderr, "%s: %s%s\n", cli_prog(), error ? "ERROR: " : "", line);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	struct stat sb;
+	if (stat(buf, &sb) < 0)
+		return -errno;
+	return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+}
+
+static FILE *open_in(const char *dir, const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", dir, name);
+	return fopen(path, "w");
+}
+
+static double money(int64_t e9)
+{
+	return (double)e9 / 1e9;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void market_time(int64_t t_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(t_ns / 1000000000);
+	struct tm tm;
+	if (t_ns <= 0 || !gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+static json_t *reasons_json(const uint64_t *by, int skip_approved)
+{
+	json_t *o = json_object();
+	for (uint32_t k = skip_approved ? 1 : 0; k < VOTE_R_COUNT; k++)
+		if (by[k])
+			json_object_set_new(o, vote_reason_name(k), json_integer((json_int_t)by[k]));
+	return o;
+}
+
+/* ------------------------------------------------------------ summary */
+
+struct outcome {
+	const char *why;            /* NULL: a result */
+	char buf[512];
+};
+
+static json_t *summary_json(const struct trader *t, const struct run *r,
+			    const struct feed_stats *fs, const struct args *a,
+			    const char *fmt_name, double secs, struct outcome *oc)
+{
+	const struct strategy_state *ml = trader_strategy_state(t);
+	const struct coord_state *co = trader_coord_state(t);
+	const struct riskd_state *rd = trader_riskd_state(t);
+	const struct risk_state *rs = riskd_current(rd);
+	const struct execsvc_state *xs = trader_execsvc_state(t);
+	const struct exec_table *tab = execsvc_table_of(xs);
+	const struct venue_totals *vt = venue_totals(execsvc_venue_of(xs));
+	struct risk_pnl pnl;
+	risk_pnl(rs, &pnl);
+	int64_t gross = pnl.run_gross_e9, fees = pnl.run_fees_e9, net = gross - fees;
+	int64_t netq = vt->buy_qty - vt->sell_qty;
+	int64_t venue_gross = (vt->sell_value - vt->buy_value) * rs->tick_value_e9 +
+			      (int64_t)((__int128)netq * rs->mid_x2 * rs->tick_value_e9 / 2);
+	struct perf_result pr;
+	perf_result(&r->perf, &pr);
+
+	/* the verdict: as the paper-trading summary's */
+	uint64_t seen = ml->evaluated + ml->quality_dropped;
+	oc->why = NULL;
+	if (t->n.events == 0) {
+		oc->why = "no market event in the input: nothing was traded";
+	} else if (ml->no_model && ml->predicted == 0) {
+		oc->why = "no verified model: nothing was scored";
+	} else if (seen && ml->quality_dropped * 2 > seen) {
+		uint32_t top = 0;
+		for (uint32_t k = 1; k < QUAL_F_COUNT; k++)
+			if (ml->quality_by_flag[k] > ml->quality_by_flag[top])
+				top = k;
+		snprintf(oc->buf, sizeof(oc->buf), "data-quality flags dropped %" PRIu64 " of %"
+			 PRIu64 " feature vectors, most as %s: the run ignored most of its input",
+			 ml->quality_dropped, seen, qual_flag_name(top));
+		oc->why = oc->buf;
+	} else if (r->pend_overflow) {
+		snprintf(oc->buf, sizeof(oc->buf), "%" PRIu64 " execution records were reported "
+			 "out of market-time order", r->pend_overflow);
+		oc->why = oc->buf;
+	}
+
+	json_t *qual = json_object();
+	for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
+		json_object_set_new(qual, qual_flag_name(k),
+				    json_integer((json_int_t)ml->quality_by_flag[k]));
+	json_t *j = json_object();
+	json_object_set_new(j, "input", json_string(a->input));
+	json_object_set_new(j, "format", json_string(fmt_name));
+	json_object_set_new(j, "symbol", json_string(rd->symbol));
+	json_object_set_new(j, "currency", json_string(rd->currency));
+	json_object_set_new(j, "no_events", json_boolean(t->n.events == 0));
+	json_object_set_new(j, "machine_speed_dependent", json_false());
+	json_object_set_new(j, "events", json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:n, "
+		"s:I, s:I}",
+		"total", (json_int_t)t->n.events, "books", (json_int_t)t->n.books,
+		"trades", (json_int_t)t->n.trades, "done", 1,
+		"bad_rows", (json_int_t)fs->skipped, "first_bad_line", (json_int_t)fs->first_bad_line,
+		"pace", "in-process", "input_error",
+		"first_ns", (json_int_t)t->first_ns, "last_ns", (json_int_t)t->now_ns));
+	json_object_set_new(j, "ml", json_pack("{s:I, s:{s:I, s:o}, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I, s:I, s:I, s:f, s:f}",
+		"features", (json_int_t)ml->evaluated,
+		"quality_dropped", "total", (json_int_t)ml->quality_dropped, "by_reason", qual,
+		"short_vectors", (json_int_t)ml->short_vectors, "no_side", (json_int_t)ml->no_side,
+		"too_soon", (json_int_t)ml->too_soon, "scored", (json_int_t)ml->predicted,
+		"below_min_prob", (json_int_t)ml->below_prob, "zero_size", (json_int_t)ml->zero_size,
+		"no_model", (json_int_t)ml->no_model, "no_quote", (json_int_t)ml->no_quote,
+		"intents", (json_int_t)ml->intents,
+		"mean_prob_intents", ml->intents ? ml->prob_sum / (double)ml->intents : 0.0,
+		"mean_prob_scored", ml->predicted ? ml->score_sum / (double)ml->predicted : 0.0));
+	json_object_set_new(j, "decisions", json_pack("{s:I, s:I, s:I, s:o, s:o}",
+		"total", (json_int_t)co->decisions, "approved", (json_int_t)co->released,
+		"rejected", (json_int_t)co->blocked,
+		"rejected_by_reason", reasons_json(co->by_reason, 1),
+		"risk_rejections_by_reason", reasons_json(rs->rejected, 1)));
+	json_object_set_new(j, "orders", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"total", (json_int_t)tab->ctr.orders, "filled", (json_int_t)tab->ctr.filled,
+		"cancelled", (json_int_t)tab->ctr.cancels, "rejected", (json_int_t)tab->ctr.rejects,
+		"refused", (json_int_t)xs->refused));
+	json_object_set_new(j, "fills", json_pack("{s:I, s:I, s:I, s:f}",
+		"count", (json_int_t)vt->fills, "bought", (json_int_t)vt->buy_qty,
+		"sold", (json_int_t)vt->sell_qty, "fees", money(vt->fee_e9)));
+	json_object_set_new(j, "position", json_pack("{s:I, s:I, s:I, s:s, s:I, s:I}",
+		"final", (json_int_t)rs->position, "max_abs", (json_int_t)rd->max_abs_position,
+		"limit", (json_int_t)rd->max_position, "risk_state", risk_state_name(rs->state),
+		"mark_x2_ticks", (json_int_t)rs->mid_x2, "tick_value_e9", (json_int_t)rs->tick_value_e9));
+	json_object_set_new(j, "pnl", json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}",
+		"currency", rd->currency, "gross", money(gross), "fees", money(fees),
+		"net", money(net), "gross_from_venue", money(venue_gross),
+		"venue_agrees", gross == venue_gross && fees == vt->fee_e9));
+	json_object_set_new(j, "pnl_e9", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"gross", (json_int_t)gross, "fees", (json_int_t)fees, "net", (json_int_t)net,
+		"gross_from_venue", (json_int_t)venue_gross, "fees_from_venue", (json_int_t)vt->fee_e9));
+	json_t *perf = json_object();
+	json_object_set_new(perf, "sharpe", num_or_null(pr.sharpe));
+	json_object_set_new(perf, "sortino", num_or_null(pr.sortino));
+	json_object_set_new(perf, "max_drawdown", json_real(pr.max_drawdown));
+	json_object_set_new(perf, "trades", json_integer((json_int_t)pr.trips));
+	json_object_set_new(perf, "hit_rate", num_or_null(pr.hit_rate));
+	json_object_set_new(perf, "profit_factor", num_or_null(pr.profit_factor));
+	json_object_set_new(perf, "turnover", json_real(pr.turnover));
+	json_object_set_new(perf, "fees_share", num_or_null(pr.fees_share));
+	json_object_set_new(perf, "avg_holding_s", num_or_null(pr.avg_holding_s));
+	json_object_set_new(perf, "active_minutes", json_integer((json_int_t)pr.minutes));
+	json_object_set_new(perf, "days", json_integer((json_int_t)pr.days));
+	json_object_set_new(perf, "net_from_fills", json_real(pr.net));
+	json_object_set_new(j, "performance", perf);
+	json_object_set_new(j, "run", json_pack("{s:f, s:f, s:I, s:I, s:I}",
+		"seconds", secs, "events_per_s", secs > 0 ? (double)t->n.events / secs : 0.0,
+		"rounds", (json_int_t)t->n.rounds, "max_rounds_per_event",
+		(json_int_t)t->n.max_rounds, "epoch", (json_int_t)t->p.epoch));
+	json_object_set_new(j, "result", json_string(oc->why ? oc->why : "ok"));
+	return j;
+}
+
+static void summary_text(FILE *f, const json_t *j, const char *dir)
+{
+	const json_t *ev = json_object_get(j, "events"), *pnl = json_object_get(j, "pnl");
+	const json_t *pf = json_object_get(j, "performance"), *fl = json_object_get(j, "fills");
+	const json_t *dc = json_object_get(j, "decisions"), *pos = json_object_get(j, "position");
+	const json_t *run = json_object_get(j, "run");
+	const char *ccy = json_string_value(json_object_get(pnl, "currency"));
+#define I(o, k) ((long long)json_integer_value(json_object_get((o), (k))))
+#define R(o, k) (json_real_value(json_object_get((o), (k))))
+#define RN(o, k) (json_is_real(json_object_get((o), (k))) ? R(o, k) : NAN)
+	fprintf(f, "%s: %lld events (%lld books, %lld trades, %lld bad rows) in %.2f s, "
+		"%.0f events/s\n", cli_prog(), I(ev, "total"), I(ev, "books"), I(ev, "trades"),
+		I(ev, "bad_rows"), R(run, "seconds"), R(run, "events_per_s"));
+	fprintf(f, "  decisions %lld: approved %lld, rejected %lld; fills %lld (bought %lld, "
+		"sold %lld); final position %lld\n", I(dc, "total"), I(dc, "approved"),
+		I(dc, "rejected"), I(fl, "count"), I(fl, "bought"), I(fl, "sold"),
+		I(pos, "final"));
+	fprintf(f, "  P&L %s: gross %.4f, fees %.4f, net %.4f (the venue %s)\n", ccy,
+		R(pnl, "gross"), R(pnl, "fees"), R(pnl, "net"),
+		json_is_true(json_object_get(pnl, "venue_agrees")) ? "agrees" : "DISAGREES");
+	fprintf(f, "  trades %lld: hit rate %.3f, profit factor %.3f, average holding %.1f s; "
+		"Sharpe %.3f, Sortino %.3f, max drawdown %.4f, turnover %.2f, fees share %.3f\n",
+		I(pf, "trades"), RN(pf, "hit_rate"), RN(pf, "profit_factor"),
+		RN(pf, "avg_holding_s"), RN(pf, "sharpe"), RN(pf, "sortino"),
+		R(pf, "max_drawdown"), R(pf, "turnover"), RN(pf, "fees_share"));
+	fprintf(f, "  result: %s\n  written: %s/{fills,orders,decisions,equity}.csv, "
+		"%s/summary.json\n", json_string_value(json_object_get(j, "result")), dir, dir);
+#undef I
+#undef R
+#undef RN
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	struct args a = { .feed.format = FEED_AUTO, .epoch = 1 };
+	struct dm_config cfg;
+	struct feed_reader rd;
+	struct feed_instr conf_in;
+	struct feed_want want;
+	struct feed_plan plan;
+	char err[FEED_ERR_LEN + 256], model[512], dir[4096], path[4096 + 32];
+	int rc, code = 0;
+
+	cli_set_prog("dm-backtest");
+	if ((rc = parse_args(argc, argv, &a)))
+		return rc;
+
+	/* ---- configuration */
+	if (a.config) {
+		if (config_load(&cfg, a.config, err, sizeof(err)))
+			return cli_fail(2, "%s", err);
+	} else {
+		config_defaults(&cfg);
+	}
+	const char *cname = a.config ? a.config : "the built-in configuration";
+	if (config_check_files(&cfg, NULL, err, sizeof(err)) < 0)
+		return cli_fail(2, "%s", err);
+
+	/* ---- the input and its instrument */
+	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
+		return cli_fail(cli_exit_code(rc), "%s", err);
+	if (trader_instr_check(&cfg, &plan.in, err, sizeof(err)) < 0)
+		return cli_fail(2, "%s: %s", a.input, err);
+
+	/* ---- the modules */
+	struct trader_params tp;
+	if ((rc = trader_params_from_config(&cfg, a.epoch, &tp, model, sizeof(model), err,
+					    sizeof(err))) < 0)
+		return cli_fail(2, "%s: %s", cname, err);
+	struct flat *flat = NULL;
+	if (!tp.strategy.rule_only) {
+		char why[1024];
+		if ((rc = trader_model_load(&cfg, model, &flat, why, sizeof(why))) < 0)
+			return cli_fail(2, "model refused: %s (strategy.model of %s; 'make model' "
+					"trains the default one)", why, cname);
+		if (!a.quiet)
+			fprintf(stderr, "%s: model %s\n", cli_prog(), why);
+	}
+
+	/* ---- the output directory */
+	if (a.out)
+		snprintf(dir, sizeof(dir), "%s", a.out);
+	else
+		snprintf(dir, sizeof(dir), "%s-backtest", cfg.system.run_dir);
+	if ((rc = mkdir_p(dir)) < 0) {
+		flat_free(flat);
+		return cli_fail(2, "--out %s: cannot create the directory: %s", dir,
+				strerror(-rc));
+	}
+
+	size_t msize = trader_memsize(&tp);
+	void *mem = msize ? aligned_alloc(64, (msize + 63) & ~(size_t)63) : NULL;
+	struct trader *t = aligned_alloc(64, (sizeof(*t) + 63) & ~(size_t)63);
+	struct run *r = calloc(1, sizeof(*r));
+	void *rmem = malloc(report_memsize(MAX_OPEN));
+	if (r)
+		r->pend = calloc(PEND_CAP, sizeof(struct pend));
+	FILE *csv[4] = { NULL, NULL, NULL, NULL };
+	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
+					      "equity.csv" };
+	if (!mem || !t || !r || !rmem || !r->pend) {
+		code = cli_fail(1, "out of memory (%zu bytes of module state)", msize);
+		goto free_all;
+	}
+	r->quiet = a.quiet;
+	r->last_t = 0;
+	for (int i = 0; i < 4; i++)
+		if (!(csv[i] = open_in(dir, names[i], path, sizeof(path)))) {
+			code = cli_fail(1, "%s: cannot create: %s", path, strerror(errno));
+			goto free_all;
+		}
+	struct instrument in;
+	if (instr_init(&in, &cfg.instrument) < 0) {
+		code = cli_fail(2, "%s: instrument refused", cname);
+		goto free_all;
+	}
+	const struct report_opts ro = { .max_open = MAX_OPEN, .n_names = AGENT_COUNT,
+					.voter_names = cfg_agent_names };
+	const struct report_out rout = { .fills = csv[0], .orders = csv[1], .decisions = csv[2],
+					 .equity = csv[3] };
+	if (report_init(&r->rep, rmem, report_memsize(MAX_OPEN), &in, &ro, &rout) < 0) {
+		code = cli_fail(1, "report: refused");
+		goto free_all;
+	}
+	perf_init(&r->perf, in.tick_value_e9);
+	const struct trader_out to = { .ctx = r, .decision = on_decision,
+				       .journal = on_journal, .log = on_log };
+	if ((rc = trader_init(t, mem, msize, &tp, flat, model, &to, err, sizeof(err))) < 0) {
+		code = cli_fail(2, "%s: %s", cname, err);
+		goto free_all;
+	}
+	if ((rc = feed_open(&rd, a.input, plan.fmt, &plan.fo, err, sizeof(err))) < 0) {
+		code = cli_fail(cli_exit_code(rc), "%s", err);
+		goto free_all;
+	}
+
+	/* ---- the run */
+	if (!a.quiet)
+		fprintf(stderr, "%s: %s (%s, %s tick %s %s) -> %s; progress every 2 s\n",
+			cli_prog(), a.input, feed_format_name(plan.fmt), plan.in.symbol,
+			plan.in.tick, plan.in.currency, dir);
+	struct event ev;
+	int64_t t0 = cli_mono_ns(), next = t0 + PROGRESS_NS;
+	int stuck = 0;
+	while ((rc = feed_next(&rd, &ev)) == 1) {
+		int k = trader_on_event(t, &ev);
+		if (k == 0)
+			continue;
+		if (k < 0) {
+			stuck = 1;
+			break;
+		}
+		drain(r, ev.exch_ns, 0);
+		report_on_market(&r->rep, &ev, ev.exch_ns);
+		perf_update(r, ev.exch_ns);
+		r->last_t = ev.exch_ns;
+		if (!a.quiet && (t->n.events & 0xfff) == 0 && cli_mono_ns() >= next) {
+			char mt[32];
+			next += PROGRESS_NS;
+			market_time(ev.exch_ns, mt, sizeof(mt));
+			fprintf(stderr, "%s: %" PRIu64 " events, market %s UTC, position %lld, "
+				"P&L %.2f %s, %.0f events/s\n", cli_prog(), t->n.events, mt,
+				(long long)riskd_current(trader_riskd_state(t))->position,
+				money(report_equity_e9(&r->rep)), cfg.instrument.currency,
+				(double)t->n.events / ((double)(cli_mono_ns() - t0) / 1e9));
+		}
+	}
+	if (rc < 0) {
+		code = cli_fail(cli_exit_code(rc), "%s", feed_error(&rd));
+		goto close_feed;
+	}
+	if (!stuck && trader_finish(t) < 0)
+		stuck = 1;
+	drain(r, 0, 1);
+	if (r->rep.last_t_ns > r->last_t)
+		r->last_t = r->rep.last_t_ns;
+	if (report_finish(&r->rep, r->last_t) < 0) {
+		code = cli_fail(1, "%s: writing the CSV files: %s", dir, strerror(EIO));
+		goto close_feed;
+	}
+	double secs = (double)(cli_mono_ns() - t0) / 1e9;
+
+	/* ---- summary */
+	struct outcome oc;
+	json_t *j = summary_json(t, r, feed_stats(&rd), &a, feed_format_name(plan.fmt), secs,
+				 &oc);
+	if (stuck && !oc.why)
+		oc.why = "a step did not come to rest (see the errors above)";
+	if (stuck)
+		json_object_set_new(j, "result", json_string(oc.why));
+	const struct feed_stats *fs = feed_stats(&rd);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	FILE *sf = fopen(path, "w");
+	if (!sf || json_dumpf(j, sf, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			      JSON_REAL_PRECISION(12)) < 0 || fputc('\n', sf) == EOF ||
+	    fclose(sf) == EOF) {
+		code = cli_fail(1, "%s: cannot write: %s", path, strerror(errno));
+		json_decref(j);
+		goto close_feed;
+	}
+	if (a.json) {
+		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+		fputc('\n', stdout);
+	}
+	if (!a.quiet)
+		summary_text(stderr, j, dir);
+	if (fs->skipped)
+		fprintf(stderr, "%s: WARNING: %" PRIu64 " bad input rows skipped (first at line %"
+			PRIu64 ")\n", cli_prog(), fs->skipped, fs->first_bad_line);
+	json_decref(j);
+	if (oc.why) {
+		fprintf(stderr, "%s: not a result: %s\n", cli_prog(), oc.why);
+		code = 1;
+	}
+
+close_feed:
+	feed_close(&rd);
+free_all:
+	for (int i = 0; i < 4; i++)
+		if (csv[i] && fclose(csv[i]) == EOF && code == 0)
+			code = cli_fail(1, "%s/%s: %s", dir, names[i], strerror(errno));
+	if (r)
+		free(r->pend);
+	free(r);
+	free(rmem);
+	free(t);
+	free(mem);
+	flat_free(flat);
+	return code;
+}
