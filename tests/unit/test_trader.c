@@ -1,0 +1,272 @@
+/*
+ * test_trader.c — the trading path in one thread (libcore/trader): it
+ * trades a synthetic market deterministically, allocates nothing after
+ * start-up, keeps the agents' bookkeeping consistent (every order's
+ * decision released, every fill seen by risk, the coordinator and the
+ * venue alike), and its parameters come from the configuration as the
+ * agents' do.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libcore/config.h"
+#include "libcore/gen/gen.h"
+#include "libcore/journal/journal.h"
+#include "libcore/market/calendar.h"
+#include "libcore/trader/trader.h"
+#include "libcore/trader/trader_params.h"
+#include "tests/helpers.h"
+
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+		   size_t newlen) __attribute__((weak));
+
+/* What the host saw, hashed in order, and counted. */
+struct t_seen {
+	uint64_t h;
+	uint64_t decisions, released, orders, reports, fills;
+	int64_t  net_fill_qty;   /* signed lots of every fill report */
+	int64_t  last_venue_ns;
+	uint64_t out_of_order;   /* a report earlier than the one before */
+	uint64_t errors;
+	uint64_t released_ids[4096];
+};
+
+static void t_mix(struct t_seen *s, const void *p, size_t n)
+{
+	s->h = s->h * 0x100000001b3ull ^ t_fnv1a(p, n);
+}
+
+static void t_decision(void *ctx, const struct vote_record *rec)
+{
+	struct t_seen *s = ctx;
+	t_mix(s, rec, sizeof(*rec));
+	s->decisions++;
+	if (rec->outcome == VOTE_RELEASE && s->released < 4096)
+		s->released_ids[s->released++] = rec->client_order_id;
+}
+
+static void t_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
+{
+	struct t_seen *s = ctx;
+	t_mix(s, &type, sizeof(type));
+	t_mix(s, rec, len);
+	if (type == JREC_ORDER) {
+		const struct msg_order *o = rec;
+		int known = 0;
+		for (uint64_t i = 0; i < s->released; i++)
+			known |= s->released_ids[i] == o->decision_id;
+		cr_expect(known || (o->hdr.flags & MSG_F_FLATTEN),
+			  "order %llu reached the venue without a released decision (%llu "
+			  "released, last %llu)", (unsigned long long)o->client_order_id,
+			  (unsigned long long)s->released,
+			  (unsigned long long)(s->released ? s->released_ids[s->released - 1] : 0));
+		s->orders++;
+	} else if (type == JREC_EXEC) {
+		const struct msg_exec_report *x = rec;
+		s->reports++;
+		if (x->venue_ns < s->last_venue_ns)
+			s->out_of_order++;
+		s->last_venue_ns = x->venue_ns;
+		if (x->exec_id && x->last_qty > 0) {
+			s->fills++;
+			s->net_fill_qty += x->side * x->last_qty;
+		}
+	}
+}
+
+static void t_log(void *ctx, int error, const char *line)
+{
+	struct t_seen *s = ctx;
+	if (error) {
+		s->errors++;
+		fprintf(stderr, "trader: %s\n", line);
+	}
+}
+
+/* The default configuration, primary rule alone (no model file needed),
+ * one contract per intent, an intent at most every 2 s of market time. */
+static void t_config(struct dm_config *c)
+{
+	config_defaults(c);
+	c->strategy.model[0] = '\0';
+	c->strategy.min_interval_ms = 2000;
+}
+
+struct t_run {
+	struct trader t;
+	void *mem;
+	size_t size;
+	struct t_seen seen;
+	struct gen g;
+};
+
+static struct t_run *t_start(const struct dm_config *c, uint64_t seed)
+{
+	struct t_run *r = aligned_alloc(64, (sizeof(*r) + 63) & ~(size_t)63);
+	cr_assert(r);
+	memset(&r->seen, 0, sizeof(r->seen));
+	struct trader_params p;
+	char model[512], err[512] = "";
+	cr_assert_eq(trader_params_from_config(c, 1, &p, model, sizeof(model), err, sizeof(err)),
+		     0, "params: %s", err);
+	cr_assert(p.strategy.rule_only);
+	r->size = trader_memsize(&p);
+	cr_assert_gt(r->size, 0);
+	r->mem = aligned_alloc(64, (r->size + 63) & ~(size_t)63);
+	cr_assert(r->mem);
+	const struct trader_out out = { .ctx = &r->seen, .decision = t_decision,
+					.journal = t_journal, .log = t_log };
+	cr_assert_eq(trader_init(&r->t, r->mem, r->size, &p, NULL, "", &out, err, sizeof(err)),
+		     0, "trader_init: %s", err);
+
+	struct gen_params gp;
+	struct calendar cal;
+	dm_date_t day;
+	gen_params_default(&gp);
+	cr_assert_eq(cal_init(&cal, &c->instrument), 0);
+	cr_assert_eq(cal_date_parse("2022-01-03", 10, &day), 0);
+	cr_assert_eq(gen_init(&r->g, &gp, seed, &cal, day, err, sizeof(err)), 0, "gen: %s", err);
+	return r;
+}
+
+static void t_feed(struct t_run *r, uint64_t n)
+{
+	struct event ev;
+	for (uint64_t i = 0; i < n; i++) {
+		gen_next(&r->g, &ev);
+		cr_assert_geq(trader_on_event(&r->t, &ev), 0, "event %llu", (unsigned long long)i);
+	}
+}
+
+static void t_stop(struct t_run *r)
+{
+	free(r->mem);
+	free(r);
+}
+
+Test(trader, trades_and_keeps_every_ledger_consistent)
+{
+	struct dm_config c;
+	t_config(&c);
+	struct t_run *r = t_start(&c, 1);
+	t_feed(r, 200000);
+	cr_assert_eq(trader_finish(&r->t), 0);
+	const struct t_seen *s = &r->seen;
+	const struct coord_state *co = trader_coord_state(&r->t);
+	const struct risk_state *rs = riskd_current(trader_riskd_state(&r->t));
+	const struct execsvc_state *xs = trader_execsvc_state(&r->t);
+	const struct venue_totals *vt = venue_totals(execsvc_venue_of(xs));
+
+	cr_assert_gt(s->decisions, 10, "a 200k-event market gives decisions (%llu)",
+		     (unsigned long long)s->decisions);
+	cr_assert_gt(s->fills, 0, "and fills");
+	cr_expect_eq(s->errors, 0);
+	cr_expect_eq(s->out_of_order, 0, "reports in venue-time order");
+	/* the coordinator's, the table's, risk's and the venue's books agree */
+	cr_expect_eq(co->decisions, s->decisions);
+	cr_expect_eq(co->released + co->blocked, co->decisions);
+	cr_expect_eq(co->released, s->orders, "every released order went out");
+	cr_expect_eq(execsvc_table_of(xs)->ctr.orders, s->orders);
+	cr_expect_eq(vt->fills, s->fills);
+	cr_expect_eq(rs->fills, s->fills, "risk saw every fill once");
+	cr_expect_eq(co->fills, s->fills, "so did the coordinator");
+	cr_expect_eq(rs->position, s->net_fill_qty, "risk's position is the fills' sum");
+	cr_expect_eq((int64_t)(vt->buy_qty - vt->sell_qty), s->net_fill_qty);
+	cr_expect_eq(xs->filled_qty, s->net_fill_qty);
+	/* the position limit of the default risk file holds throughout */
+	cr_expect_leq(trader_riskd_state(&r->t)->max_abs_position,
+		      trader_riskd_state(&r->t)->max_position);
+	/* market events: every one handled, each step came to rest */
+	cr_expect_eq(r->t.n.events, 200000);
+	cr_expect_eq(r->t.n.books + r->t.n.trades, 200000);
+	cr_expect_leq(r->t.n.max_rounds, 8);
+	t_stop(r);
+}
+
+Test(trader, the_same_input_gives_the_same_run)
+{
+	struct dm_config c;
+	t_config(&c);
+	struct t_run *a = t_start(&c, 7), *b = t_start(&c, 7), *d = t_start(&c, 8);
+	t_feed(a, 100000);
+	t_feed(b, 100000);
+	t_feed(d, 100000);
+	trader_finish(&a->t);
+	trader_finish(&b->t);
+	trader_finish(&d->t);
+	cr_assert_gt(a->seen.fills, 0);
+	cr_expect_eq(a->seen.h, b->seen.h, "decisions, orders and reports byte for byte");
+	cr_expect_eq(a->seen.decisions, b->seen.decisions);
+	cr_expect_neq(a->seen.h, d->seen.h, "another market trades otherwise");
+	t_stop(a);
+	t_stop(b);
+	t_stop(d);
+}
+
+Test(trader, allocates_nothing_after_start_up)
+{
+#if T_SANITIZED
+	cr_skip_test("sanitizer build: its allocator replaces jemalloc");
+#endif
+	if (!mallctl)
+		cr_skip_test("jemalloc is not linked");
+	struct dm_config c;
+	t_config(&c);
+	struct t_run *r = t_start(&c, 3);
+	t_feed(r, 20000); /* warm: first orders, fills, day start */
+	uint64_t a0, a1;
+	size_t sz = sizeof(a0);
+	cr_assert_eq(mallctl("thread.allocated", &a0, &sz, NULL, 0), 0);
+	uint64_t f0 = r->seen.fills;
+	t_feed(r, 300000);
+	trader_finish(&r->t);
+	cr_assert_eq(mallctl("thread.allocated", &a1, &sz, NULL, 0), 0);
+	cr_assert_gt(r->seen.fills, f0, "the measured stretch traded");
+	cr_expect_eq(a1 - a0, 0, "%llu bytes allocated over 300000 events",
+		     (unsigned long long)(a1 - a0));
+	t_stop(r);
+}
+
+Test(trader, parameters_follow_the_configuration)
+{
+	struct dm_config c;
+	struct trader_params p;
+	char model[512], err[512];
+	t_config(&c);
+	c.vote.deadline_us = 1234;
+	c.execution.max_open = 7;
+	c.venue.entry_latency_us = 4321;
+	c.quality.max_spread_ticks = 11;
+	c.strategy.max_contracts = 3;
+	cr_assert_eq(trader_params_from_config(&c, 5, &p, model, sizeof(model), err, sizeof(err)),
+		     0, "%s", err);
+	cr_expect_eq(p.epoch, 5);
+	cr_expect_eq(p.coord.vote.deadline_ns, 1234000);
+	cr_expect_eq(p.exec.limits.max_open, 7);
+	cr_expect_eq(p.exec.venue.entry_latency_us, 4321);
+	cr_expect_eq(p.exec.double_venue, 0, "in process: one venue copy");
+	cr_expect_eq(p.featd.qual.max_spread_ticks, 11);
+	cr_expect_eq(p.strategy.max_contracts, 3);
+	cr_expect_eq(p.coord.vote.n_voters, 3, "risk, execution, feature");
+
+	/* ml cannot vote in process: refused with the key */
+	c.vote.voters |= 1u << AGENT_ML;
+	cr_assert_eq(trader_params_from_config(&c, 1, &p, model, sizeof(model), err, sizeof(err)),
+		     0);
+	struct trader *t = aligned_alloc(64, (sizeof(*t) + 63) & ~(size_t)63);
+	size_t size = trader_memsize(&p);
+	void *mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	const struct trader_out out = { 0 };
+	cr_expect_lt(trader_init(t, mem, size, &p, NULL, "", &out, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "vote.voters") && strstr(err, "ml"), "%s", err);
+	free(mem);
+	free(t);
+
+	/* a primary feature that is none: the key in the message */
+	t_config(&c);
+	snprintf(c.strategy.primary_feature, sizeof(c.strategy.primary_feature), "nope");
+	cr_expect_lt(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0);
+	cr_expect(strstr(err, "strategy.primary_feature"), "%s", err);
+}
