@@ -174,6 +174,7 @@ layering-check:
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches
+	@$(MAKE) --no-print-directory model
 	@tests/bench/run.sh $(BUILD)
 
 clean:
