@@ -737,3 +737,130 @@ Test(run_docs, path_check_finds_a_missing_file)
 	cr_expect(strstr(miss, "docs/no-such-page.md") != NULL, "%s", miss);
 	cr_expect(strstr(miss, "docs/gone.md") != NULL, "%s", miss);
 }
+
+/* ------------------------------------------------------------ parity
+ * The same market and configuration through the six agents in lockstep
+ * (tools/dmctl run) and through dm-backtest in one thread: the same
+ * fills, decisions, equity rows and final P&L.  A failure names the file
+ * and the first row that differs. */
+
+TestSuite(parity, .init = setup, .fini = teardown, .timeout = 300);
+
+/* The whole text of a file (held), or NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0, got;
+	char *s = hold(malloc(cap));
+	while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (cap - len < 4096) {
+			cap *= 2;
+			s = rehold(s, cap);
+		}
+	}
+	s[len] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* a and b hold the same rows; else a failure naming the first that differs. */
+static void expect_same_file(const char *name, const char *a_dir, const char *b_dir)
+{
+	char pa[PATH_MAX + 64], pb[PATH_MAX + 64];
+	snprintf(pa, sizeof(pa), "%s/%s", a_dir, name);
+	snprintf(pb, sizeof(pb), "%s/%s", b_dir, name);
+	char *a = slurp(pa), *b = slurp(pb);
+	cr_assert_not_null(a, "%s not written", pa);
+	cr_assert_not_null(b, "%s not written", pb);
+	const char *x = a, *y = b;
+	long row = 0;
+	while (*x || *y) {
+		size_t nx = strcspn(x, "\n"), ny = strcspn(y, "\n");
+		if (nx != ny || memcmp(x, y, nx) != 0) {
+			cr_expect_fail("%s: the first difference is at row %ld (the header is row 0):\n"
+				"  lockstep:  %.*s\n  backtest:  %.*s", name, row, (int)nx, x, (int)ny, y);
+			break;
+		}
+		x += nx + (x[nx] == '\n');
+		y += ny + (y[ny] == '\n');
+		row++;
+	}
+	release(a);
+	release(b);
+}
+
+/* pnl_e9.net of a summary.json */
+static long long net_e9(const char *path)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", path, e.text);
+	json_t *v = json_object_get(json_object_get(doc, "pnl_e9"), "net");
+	cr_assert(json_is_integer(v), "%s: no pnl_e9.net", path);
+	long long n = json_integer_value(v);
+	json_decref(doc);
+	return n;
+}
+
+static long long count_lines(const char *path)
+{
+	char *s = slurp(path);
+	cr_assert_not_null(s, "%s", path);
+	long long n = 0;
+	for (const char *p = s; *p; p++)
+		n += *p == '\n';
+	release(s);
+	return n;
+}
+
+/*
+ * dmctl run (lockstep) on input (NULL: the synthetic market) with conf,
+ * then dm-backtest on the market the run replayed, same conf; the files
+ * and the P&L compared.  min_fills: fills the market must give at least
+ * (a parity of two empty runs proves little).
+ */
+static void parity(const char *conf, const char *input, long long min_fills)
+{
+	struct out r = input ? sh("tools/dmctl -c %s run --input '%s'", conf, input)
+			     : sh("tools/dmctl -c %s run --events 20000", conf);
+	cr_assert_eq(r.rc, 0, "dmctl run failed:\n%s", r.text);
+	out_free(&r);
+	/* the market journal the run replayed */
+	char market[PATH_MAX + 64], bt[PATH_MAX];
+	glob_t g;
+	snprintf(market, sizeof(market), "%s/*.journal", rundir);
+	cr_assert_eq(glob(market, 0, NULL, &g), 0, "no journal in %s", rundir);
+	market[0] = '\0';
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		if (!strstr(g.gl_pathv[i], "/decisions.journal") &&
+		    !strstr(g.gl_pathv[i], "/orders.journal"))
+			snprintf(market, sizeof(market), "%s", g.gl_pathv[i]);
+	globfree(&g);
+	cr_assert(market[0], "no market journal in %s", rundir);
+	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
+	r = sh("'%s/dm-backtest' -c %s --input '%s' --out '%s' --quiet", bindir, conf,
+	       input ? input : market, bt);
+	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
+	out_free(&r);
+	char f[PATH_MAX + 64];
+	snprintf(f, sizeof(f), "%s/fills.csv", bt);
+	cr_assert_geq(count_lines(f) - 1, min_fills, "the market gave fewer than %lld fills",
+		      min_fills);
+	expect_same_file("fills.csv", rundir, bt);
+	expect_same_file("decisions.csv", rundir, bt);
+	expect_same_file("orders.csv", rundir, bt);
+	expect_same_file("equity.csv", rundir, bt);
+	char sa[PATH_MAX + 64], sb[PATH_MAX + 64];
+	snprintf(sa, sizeof(sa), "%s/summary.json", rundir);
+	snprintf(sb, sizeof(sb), "%s/summary.json", bt);
+	cr_expect_eq(net_e9(sa), net_e9(sb), "final net P&L (currency x 1e9): lockstep %lld, "
+		     "backtest %lld", net_e9(sa), net_e9(sb));
+}
+
+Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
+Test(parity, lobster_aapl) { parity("conf/instruments/aapl.yaml", LOBSTER_MSG, 0); }
+Test(parity, binance_spot) { parity("conf/instruments/btcusdt-spot.yaml", SPOT_FILE, 5); }
+Test(parity, binance_usdm) { parity("conf/instruments/btcusdt-usdm.yaml", USDM_FILE, 5); }
