@@ -250,18 +250,9 @@ static const struct rt_ops coord_ops = {
  * overrides, the heartbeat interval.  0 or -DM_ECONFIG (logged). */
 static int params(struct rt *rt, struct coord_params *p)
 {
-	/* voter order of the ballots: risk, execution, feature, then the rest */
-	static const uint32_t order[] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE,
-					  AGENT_DATA, AGENT_ML };
-	const struct cfg_vote *v = &rt->cfg.vote;
 	char err[160];
-	coord_params_default(p);
-	p->self = rt->self;
-	p->n_agents = AGENT_COUNT;
-	p->flatten_voter = AGENT_RISK;
-	p->health_every_ns = rt->hb_ns;
 	/* test and operator overrides of vote.quorum and vote.deadline_us */
-	const char *quorum = v->quorum;
+	const char *quorum = NULL;
 	const char *q = getenv("DM_VOTE_QUORUM");
 	if (q && *q) {
 		if (vote_quorum_parse(q, NULL) < 0) {
@@ -270,7 +261,7 @@ static int params(struct rt *rt, struct coord_params *p)
 		}
 		quorum = q;
 	}
-	int64_t deadline_ns = (int64_t)v->deadline_us * 1000;
+	int64_t deadline_ns = 0;
 	const char *d = getenv("DM_VOTE_DEADLINE_US");
 	if (d && *d) {
 		char *end;
@@ -281,9 +272,9 @@ static int params(struct rt *rt, struct coord_params *p)
 		}
 		deadline_ns = us * 1000;
 	}
-	if (coord_policy_make(&p->vote, order, sizeof(order) / sizeof(order[0]), v->voters,
-			      v->veto, quorum, deadline_ns, err, sizeof(err)) < 0) {
-		rt_log(rt, "vote: %s", err);
+	if (trader_coord_params(&rt->cfg, rt->self, rt->hb_ns, quorum, deadline_ns, p, err,
+				sizeof(err)) < 0) {
+		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
 	return 0;

@@ -142,27 +142,9 @@ static const struct rt_ops exec_ops = {
 /* The service's parameters from the configuration (execution:, venue:). */
 static int exec_params(struct rt *rt, struct execsvc_params *p)
 {
-	const struct cfg_venue *cv = &rt->cfg.venue;
-	execsvc_params_default(p);
-	p->limits.max_inflight = rt->cfg.execution.max_inflight;
-	p->limits.max_open = rt->cfg.execution.max_open;
-	p->limits.ack_timeout_ms = rt->cfg.execution.ack_timeout_ms;
-	p->venue.feed_latency_us = cv->feed_latency_us;
-	p->venue.entry_latency_us = cv->entry_latency_us;
-	p->venue.response_latency_us = cv->response_latency_us;
-	p->venue.fee_per_lot_e6 = cv->fee_per_lot_e6;
-	if (cv->latency_file[0] &&
-	    config_resolve(&rt->cfg, cv->latency_file, p->venue.latency_file,
-			   sizeof(p->venue.latency_file)) < 0) {
-		rt_log(rt, "venue.latency_file '%s': path too long", cv->latency_file);
-		return -DM_ECONFIG;
-	}
-	p->table_cap = AG_EXEC_TABLE_CAP;
-	p->venue_room = AG_EXEC_VENUE_MAX;
-	p->double_venue = 1;
-	p->voter = (uint16_t)rt->self;
 	char err[256];
-	if (execsvc_params_check(p, err, sizeof(err)) < 0) {
+	if (trader_execsvc_params(&rt->cfg, (uint16_t)rt->self, AG_EXEC_TABLE_CAP,
+				  AG_EXEC_VENUE_MAX, 1, p, err, sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}

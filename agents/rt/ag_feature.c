@@ -93,18 +93,10 @@ int ag_feature_init(struct rt *rt)
 	/* the engine: prices in the instrument's points, sizes in contracts */
 	struct featd_params p;
 	char err[256];
-	memset(&p, 0, sizeof(p));
-	double tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	int recv_clock = rt->cfg.features.clock == CFG_FEAT_CLOCK_RECEIVE;
-	feat_params_from_config(&p.feat, &rt->cfg.features, tick, 1.0,
-				recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH);
-	if (feat_params_check(&p.feat, err, sizeof(err)) < 0) {
-		rt_log(rt, "features: %s", err);
+	if (trader_featd_params(&rt->cfg, (uint16_t)rt->self, &p, err, sizeof(err)) < 0) {
+		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
-	p.qual.stale_ns = (int64_t)rt->cfg.quality.stale_ms * 1000000;
-	p.qual.max_spread_ticks = rt->cfg.quality.max_spread_ticks;
-	p.voter = (uint16_t)rt->self;
 	size_t size = featd_memsize(&p);
 	if (!size || size > RT_APP_SIZE) {
 		rt_log(rt, "features: the engine needs %zu bytes, the state region holds %u: "

@@ -54,49 +54,9 @@ const char *ag_ml_model_outcome(void)
 int ag_ml_model_check(const struct dm_config *cfg, const char *path, struct flat **out,
 		      char *why, size_t whylen)
 {
-	const struct model_live live = {
-		.target = MODEL_LIVE_TARGET,
-		.n_feat = FEAT_N,
-		.feat_names = feat_names,
-		.symbol = cfg->instrument.symbol,
-		.tick = (double)cfg->instrument.tick_size_e6 / CFG_DEC_SCALE,
-	};
-	struct model m;
-	struct flat *f = NULL;
-	struct flat_check chk;
-	char err[512], warn[512] = "";
-	memset(&m, 0, sizeof(m)); /* model_load closes what m holds first */
-	int rc = model_load(&m, path, err, sizeof(err));
-	if (rc < 0) {
-		snprintf(why, whylen, "%s", err);
-		return rc;
-	}
-	int ok = model_check_live(&m, &live, warn, sizeof(warn));
-	if (ok < 0) {
-		snprintf(why, whylen, "%s: %s", path, warn);
-		model_close(&m);
-		return ok;
-	}
-	rc = flat_create(&f, &m, err, sizeof(err));
-	if (rc == 0)
-		rc = flat_verify(f, &m, NULL, 0, VERIFY_ROWS, VERIFY_TOL, 1, &chk, err,
-				 sizeof(err));
-	if (rc < 0) {
-		snprintf(why, whylen, "%s: the flattened model disagrees with XGBoost: %s", path,
-			 err);
-		flat_free(f);
-		model_close(&m);
-		return rc;
-	}
-	snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against XGBoost "
-		 "on %zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)%s%s", path,
-		 m.meta.target, m.n_feat, m.n_rounds, chk.rows, chk.exact, chk.outputs,
-		 chk.max_diff, ok == MODEL_CHECK_WARN ? "; WARNING: " : "",
-		 ok == MODEL_CHECK_WARN ? warn : "");
-	model_close(&m);
-	*out = f;
-	return ok;
+	return trader_model_load(cfg, path, out, why, whylen);
 }
+
 
 /*
  * Load a model through ag_ml_model_check and log one line: refused and
@@ -216,21 +176,11 @@ int ag_ml_init(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	const struct cfg_strategy *s = &rt->cfg.strategy;
 	struct strategy_params p;
-	memset(&p, 0, sizeof(p));
-	p.tick = (double)rt->cfg.instrument.tick_size_e6 / CFG_DEC_SCALE;
-	primary_params_default(&p.primary);
-	int fi = primary_feature_index(s->primary_feature);
-	if (fi < 0) {
-		rt_log(rt, "strategy.primary_feature '%s': not a feature", s->primary_feature);
+	char model[sizeof(st->model)], err[256];
+	if (trader_strategy_params(&rt->cfg, &p, model, sizeof(model), err, sizeof(err)) < 0) {
+		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
-	p.primary.feature = (uint32_t)fi;
-	p.primary.threshold = (double)s->threshold_e6 / CFG_DEC_SCALE;
-	p.primary.invert = s->invert;
-	p.min_prob = (double)s->min_prob_e6 / CFG_DEC_SCALE;
-	p.min_interval_ns = (int64_t)s->min_interval_ms * 1000000;
-	p.max_contracts = s->max_contracts;
-	p.rule_only = s->model[0] == '\0';
 	if (rt->app_fresh)
 		strategy_init(st);
 	const struct strategy_out out = {
@@ -243,14 +193,11 @@ int ag_ml_init(struct rt *rt)
 		return -DM_ECONFIG;
 	}
 	if (!p.rule_only) {
-		char path[sizeof(st->model)];
 		struct flat *f = NULL;
-		if (model_path(rt, s->model, path, sizeof(path)) < 0)
-			return -DM_ECONFIG;
-		if (load_model(rt, path, &f, outcome, sizeof(outcome)) < 0)
+		if (load_model(rt, model, &f, outcome, sizeof(outcome)) < 0)
 			rt_log(rt, "no verified model: not trading until 'dmctl reload-model' "
 			       "brings one that passes");
-		strategy_use_model(&c->s, f, path);
+		strategy_use_model(&c->s, f, model);
 	} else {
 		rt_log(rt, "strategy.model is empty: primary rule alone (%s, dead zone %g)",
 		       s->primary_feature, p.primary.threshold);

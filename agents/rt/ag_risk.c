@@ -119,21 +119,12 @@ int ag_risk_init(struct rt *rt)
 	    (c->out_pos = ag_need_out(rt, "positions", sizeof(struct msg_position))) < 0)
 		return -DM_ETOPOLOGY;
 	struct riskd_params p;
-	riskd_params_default(&p);
 	char err[512];
-	int rc = ag_risk_load_limits(&rt->cfg, &p.limits, err, sizeof(err));
+	int rc = trader_riskd_params(&rt->cfg, (uint16_t)rt->self, &p, err, sizeof(err));
 	if (rc < 0) {
 		rt_log(rt, "%s", err);
 		return rc;
 	}
-	if (instr_init(&p.instr, &rt->cfg.instrument) < 0 ||
-	    cal_init(&p.cal, &rt->cfg.instrument) < 0) {
-		rt_log(rt, "instrument: refused by instr_init / cal_init");
-		return -DM_ECONFIG;
-	}
-	p.symbol = rt->cfg.instrument.symbol;
-	p.currency = ag_currency(&rt->cfg);
-	p.voter = (uint16_t)rt->self;
 	if (rt->app_fresh)
 		riskd_init(st, &p);
 	const struct riskd_out out = {

@@ -39,6 +39,7 @@
 #include "libcore/featd/featd.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
+#include "libcore/trader/trader_params.h"
 
 /* ------------------------------------------------ parameters (constants)
  * The configurable ones are in conf/default.yaml (vote, data, quality,
