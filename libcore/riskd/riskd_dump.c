@@ -4,10 +4,18 @@
  * and the voter's own figures (largest position, limit, instrument).
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "libcore/riskd/riskd.h"
 #include "libcore/vote/vote.h"
+
+/* a number JSON can carry: a state being written (or a zero tick value)
+ * may give an average price that is not finite */
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
 
 json_t *riskd_dump_json(const struct riskd_state *st)
 {
@@ -25,12 +33,12 @@ json_t *riskd_dump_json(const struct riskd_state *st)
 		if (r->rejected[k])
 			json_object_set_new(rej, vote_reason_name(k),
 					    json_integer((json_int_t)r->rejected[k]));
-	json_t *o = json_pack("{s:s, s:b, s:I, s:f, s:f, s:I, s:I, s:s, s:s}",
+	json_t *o = json_pack("{s:s, s:b, s:I, s:o, s:o, s:I, s:I, s:s, s:s}",
 		"trading_state", risk_state_name(r->state),
 		"kill_switch_latched", r->killed != 0,
 		"position", (json_int_t)r->position,
-		"avg_px", risk_avg_px(r),
-		"mark_px", (double)r->mid_x2 / 2.0,
+		"avg_px", num(risk_avg_px(r)),
+		"mark_px", num((double)r->mid_x2 / 2.0),
 		"mark_x2_ticks", (json_int_t)r->mid_x2,
 		"tick_value_e9", (json_int_t)r->tick_value_e9,
 		"symbol", sym, "currency", ccy);

@@ -105,6 +105,9 @@ Test(riskd_dump, position_and_pnl_of_the_current_copy)
 	atomic_store(&st->cur, 0);
 	o = riskd_dump_json(st);
 	cr_expect_eq(jint(o, "position"), 99, "the copy cur names");
+	/* that copy has no tick value: no finite average price, shown as null
+	 * rather than losing the object */
+	cr_expect(json_is_null(json_object_get(o, "avg_px")));
 	json_decref(o);
 	free(st);
 }
