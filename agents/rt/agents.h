@@ -70,6 +70,15 @@ struct ag_data_state {
 	char     input_error_text[192]; /* its message, one line */
 };
 
+/* The data agent's state as a new JSON object for monitors (caller owns
+ * it, json_decref): "events", "books", "trades", "replay_done",
+ * "bad_rows", "first_bad_line", "pace", "has_input", "input_error" (its
+ * message, or null).  The other agents' states dump themselves
+ * (coord_dump_json, execsvc_dump_json, ...).  Reads without a lock.
+ * Allocates: tools and tests (agents/rt/dump.c). */
+struct json_t;
+struct json_t *ag_data_dump_json(const struct ag_data_state *d);
+
 /* feature: the app area is the feature voter's block (libcore/featd) */
 #define AG_FEATURE_VERSION FEATD_VERSION
 
@@ -109,14 +118,6 @@ enum ag_ballot_state {
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
 
-/* The data agent's state as a new JSON object for monitors (caller owns
- * it, json_decref): "events", "books", "trades", "replay_done",
- * "bad_rows", "first_bad_line", "pace", "has_input", "input_error" (its
- * message, or null).  The other agents' states dump themselves
- * (coord_dump_json, execsvc_dump_json, ...).  Reads without a lock.
- * Allocates: tools and tests (agents/rt/dump.c). */
-struct json_t;
-struct json_t *ag_data_dump_json(const struct ag_data_state *d);
 _Static_assert(sizeof(struct featd_state) <= RT_APP_SIZE, "feature state fits");
 _Static_assert(sizeof(struct strategy_state) <= RT_APP_SIZE, "ml state fits");
 _Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
