@@ -6,7 +6,7 @@
  *
  *   builds the module's parameters from the configuration (vote:, the
  *   heartbeat interval) and places its state in the app area (struct
- *   ag_coord_state = struct coord_state, agents.h), so a restarted
+ *   coord_state, agents.h), so a restarted
  *   coordinator resumes its open ballots and unsent released orders;
  *   tells it the time, which agents have a fresh heartbeat and the
  *   runtime's halt / kill-switch latches (struct coord_env);

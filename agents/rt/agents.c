@@ -6,7 +6,7 @@
 
 const struct rt_agent ag_coordinator = {
 	.name = "coordinator", .id = AGENT_COORDINATOR,
-	.app_version = AG_COORD_VERSION, .app_size = sizeof(struct ag_coord_state),
+	.app_version = AG_COORD_VERSION, .app_size = sizeof(struct coord_state),
 	.init = ag_coord_init, .close = ag_coord_close,
 };
 

@@ -71,6 +71,15 @@ struct ag_data_state {
 	char     input_error_text[192]; /* its message, one line */
 };
 
+/* The data agent's state as a new JSON object for monitors (caller owns
+ * it, json_decref): "events", "books", "trades", "replay_done",
+ * "bad_rows", "first_bad_line", "pace", "has_input", "input_error" (its
+ * message, or null).  The other agents' states dump themselves
+ * (coord_dump_json, execsvc_dump_json, ...).  Reads without a lock.
+ * Allocates: tools and tests (agents/rt/dump.c). */
+struct json_t;
+struct json_t *ag_data_dump_json(const struct ag_data_state *d);
+
 /* feature: the app area is the feature voter's block (libcore/featd) */
 #define AG_FEATURE_VERSION FEATD_VERSION
 
@@ -84,7 +93,7 @@ struct ag_data_state {
  * AG_EXEC_VENUE_MAX bytes each, flipped by venue_cur so a kill -9 leaves
  * the venue before or after a step, never half-way).  ag_exec_init
  * refuses a build whose service layout differs from these offsets;
- * readers should prefer execsvc_table_of / execsvc_venue_of.
+ * readers go through execsvc_table_of / execsvc_venue_of (execsvc_dump_json).
  */
 #define AG_EXEC_VERSION   4u
 #define AG_EXEC_TABLE_CAP 1024u
@@ -92,7 +101,6 @@ struct ag_data_state {
 #define AG_EXEC_VENUE_OFF (AG_EXEC_TABLE_OFF + (128u << 10))
 #define AG_EXEC_VENUE_MAX (256u << 10)
 #define AG_EXEC_APP_SIZE  (AG_EXEC_VENUE_OFF + 2 * AG_EXEC_VENUE_MAX)
-#define ag_exec_state execsvc_state /* the service's header, first in the area */
 _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 
 /* risk: the app area is the risk voter's state (libcore/riskd) */
@@ -101,20 +109,20 @@ _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
 /*
  * The coordinator's app area is the coordinator module's restart-surviving
  * state (libcore/coord/coord.h, struct coord_state: counters, ballots,
- * the last decisions), under the names the monitors and tests use.
+ * the last decisions).
  */
 #define AG_COORD_VERSION 4u
 #define AG_COORD_RECENT  COORD_RECENT /* decisions kept for dm-shmdump */
-#define ag_coord_state   coord_state
 enum ag_ballot_state {
 	AG_B_FREE = COORD_B_FREE, AG_B_OPEN = COORD_B_OPEN, AG_B_DECIDED = COORD_B_DECIDED
 };
 
 _Static_assert(sizeof(struct ag_data_state) <= RT_APP_SIZE, "data state fits");
+
 _Static_assert(sizeof(struct featd_state) <= RT_APP_SIZE, "feature state fits");
 _Static_assert(sizeof(struct strategy_state) <= RT_APP_SIZE, "ml state fits");
 _Static_assert(sizeof(struct riskd_state) <= RT_APP_SIZE, "risk state fits");
-_Static_assert(sizeof(struct ag_coord_state) <= RT_APP_SIZE, "coordinator state fits");
+_Static_assert(sizeof(struct coord_state) <= RT_APP_SIZE, "coordinator state fits");
 
 /* ------------------------------------------------ the six agents
  * What each agents/<name>.c hands rt_main (agents.c): name, registry

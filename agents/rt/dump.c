@@ -1,4 +1,17 @@
-/* dump.c — the agents' state for monitors (dump.h). */
+/*
+ * dump.c — the agents' state for monitors (dump.h).
+ *
+ * Design: this file knows no agent's app-area layout.  `views` holds one
+ * row per agent: the app version and size its region must hold, what its
+ * stage histogram measures, and the function that turns the app area into
+ * a JSON object, each the module's own (coord_dump_json,
+ * execsvc_dump_json, riskd_dump_json, featd_dump_json,
+ * strategy_dump_json; the data agent's glue state here,
+ * ag_data_dump_json).  Everything below (the JSON dump, the human text,
+ * the system line, the summary and its verdict) reads those objects by
+ * their documented keys, so an agent whose layout changes changes its
+ * module's dump and its row, nothing else.
+ */
 #include <inttypes.h>
 #include <string.h>
 
@@ -6,19 +19,130 @@
 #include "agents/rt/dump.h"
 #include "libcore/replay/replay.h"
 
-static const void *app(const struct seg *s, uint32_t a, uint32_t version, uint32_t size)
+/* ------------------------------------------------------------ the data agent */
+
+json_t *ag_data_dump_json(const struct ag_data_state *d)
 {
-	if (!rt_state_valid(s, a))
-		return NULL;
-	const struct rt_state *st = rt_state_of(s, a);
-	if (atomic_load(&((struct rt_state *)st)->app_version) != version || st->app_size != size)
-		return NULL;
-	return rt_app_of(s, a);
+	char err[sizeof(d->input_error_text) + 1];
+	snprintf(err, sizeof(err), "%.*s", (int)sizeof(d->input_error_text),
+		 d->input_error_text);
+	return json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:b, s:o}",
+		"events", (json_int_t)d->events, "books", (json_int_t)d->books,
+		"trades", (json_int_t)d->trades, "replay_done", d->done != 0,
+		"bad_rows", (json_int_t)d->bad_rows,
+		"first_bad_line", (json_int_t)d->first_bad_line,
+		"pace", replay_pace_name(d->pace), "has_input", d->has_input != 0,
+		"input_error", d->input_error ? json_string(err) : json_null());
 }
 
-static const struct risk_state *risk_now(const struct riskd_state *r)
+/* ------------------------------------------------------------ the table */
+
+struct view {
+	uint32_t agent;        /* enum cfg_agent_id */
+	uint32_t app_version;  /* what rt_state.app_version must say */
+	uint32_t app_size;     /* and rt_state.app_size */
+	const char *stage;     /* what its stage histogram measures (struct rt_lat) */
+	/* the app area (app_size bytes) as a new object */
+	json_t *(*json)(const void *app, size_t size);
+};
+
+static json_t *coord_view(const void *p, size_t n)
 {
-	return &r->rs[atomic_load(&((struct riskd_state *)r)->cur) & 1];
+	(void)n;
+	return coord_dump_json(p);
+}
+
+static json_t *data_view(const void *p, size_t n)
+{
+	(void)n;
+	return ag_data_dump_json(p);
+}
+
+static json_t *feature_view(const void *p, size_t n)
+{
+	(void)n;
+	return featd_dump_json(p);
+}
+
+static json_t *ml_view(const void *p, size_t n)
+{
+	(void)n;
+	return strategy_dump_json(p);
+}
+
+static json_t *exec_view(const void *p, size_t n)
+{
+	return execsvc_dump_json(p, n);
+}
+
+static json_t *risk_view(const void *p, size_t n)
+{
+	(void)n;
+	return riskd_dump_json(p);
+}
+
+static const struct view views[] = {
+	{ AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct coord_state),
+	  "tick_to_release", coord_view },
+	{ AGENT_DATA, AG_DATA_VERSION, sizeof(struct ag_data_state),
+	  "tick_to_book", data_view },
+	{ AGENT_FEATURE, AG_FEATURE_VERSION, sizeof(struct featd_state),
+	  "tick_to_features", feature_view },
+	{ AGENT_ML, AG_ML_VERSION, sizeof(struct strategy_state),
+	  "tick_to_intent", ml_view },
+	{ AGENT_EXECUTION, AG_EXEC_VERSION, AG_EXEC_APP_SIZE,
+	  "tick_to_order", exec_view },
+	{ AGENT_RISK, AG_RISK_VERSION, sizeof(struct riskd_state),
+	  "tick_to_risk_vote", risk_view },
+};
+#define N_VIEWS (sizeof(views) / sizeof(views[0]))
+_Static_assert(N_VIEWS == AGENT_COUNT, "one view per agent");
+
+static const struct view *view_of(uint32_t agent)
+{
+	for (size_t i = 0; i < N_VIEWS; i++)
+		if (views[i].agent == agent)
+			return &views[i];
+	return NULL;
+}
+
+/* The app area of agent a as its module shows it, or NULL when the region
+ * is not there or holds another layout (never reinterpreted).  The caller
+ * owns the object. */
+static json_t *app_json(const struct seg *s, uint32_t a)
+{
+	const struct view *v = view_of(a);
+	if (!v || !rt_state_valid(s, a))
+		return NULL;
+	const struct rt_state *st = rt_state_of(s, a);
+	if (atomic_load(&((struct rt_state *)st)->app_version) != v->app_version ||
+	    st->app_size != v->app_size)
+		return NULL;
+	return v->json(rt_app_of(s, a), v->app_size);
+}
+
+/* ------------------------------------------------------------ reading objects */
+
+static int64_t ji(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static uint64_t ju(const json_t *o, const char *k)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, k));
+}
+
+static double jf(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+/* the string under k, or dflt when absent or empty */
+static const char *js(const json_t *o, const char *k, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v && v[0] ? v : dflt;
 }
 
 /* Money as risk and the venue keep it (nano-units: the instrument's
@@ -58,24 +182,6 @@ static int ack_of(const struct seg *s, uint32_t a, struct rt_cmd_ack *out)
 	return rt_cmd_ack_read(&rt_state_of(s, a)->ack, out) == 0 ? 0 : -1;
 }
 
-static json_t *decision_json(const struct vote_record *d)
-{
-	json_t *votes = json_array();
-	for (uint32_t i = 0; i < d->n_voters && i < VOTE_MAX_VOTERS; i++)
-		json_array_append_new(votes, json_pack("{s:s, s:s, s:s}",
-			"voter", d->v[i].voter < AGENT_COUNT ? cfg_agent_names[d->v[i].voter] : "?",
-			"verdict", d->v[i].verdict ? vote_verdict_name(d->v[i].verdict) : "missing",
-			"reason", vote_reason_name(d->v[i].reason)));
-	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:o}",
-		"decision_id", (json_int_t)d->decision_id,
-		"outcome", vote_outcome_name(d->outcome),
-		"reason", vote_reason_name(d->reason),
-		"client_order_id", (json_int_t)d->client_order_id,
-		"px", (json_int_t)d->px, "qty", (int)d->qty, "side", (int)d->side,
-		"decide_us", (double)(d->decided_ns - d->opened_ns) / 1e3,
-		"votes", votes);
-}
-
 /* A histogram as {"n", "p50_ns", "p99_ns", "p999_ns", "max_ns"}. */
 static json_t *hist_json(const struct hist *h)
 {
@@ -87,205 +193,167 @@ static json_t *hist_json(const struct hist *h)
 		"max_ns", (json_int_t)(n ? hist__load(&h->max) : 0));
 }
 
-/* What each agent's stage histogram measures (state.h, struct rt_lat). */
-static const char *const stage_names[AGENT_COUNT] = {
-	[AGENT_COORDINATOR] = "tick_to_release", [AGENT_DATA] = "tick_to_book",
-	[AGENT_FEATURE] = "tick_to_features", [AGENT_ML] = "tick_to_intent",
-	[AGENT_EXECUTION] = "tick_to_order", [AGENT_RISK] = "tick_to_risk_vote",
-};
+/* ------------------------------------------------------------ dump */
+
+/* What the runtime keeps for every agent: flags, opens, the last command
+ * answered, latency. */
+static json_t *runtime_json(const struct seg *s, const struct view *v)
+{
+	uint32_t a = v->agent;
+	struct rt_state *st = rt_state_of(s, a);
+	uint32_t f = atomic_load(&st->flags);
+	json_t *o = json_pack("{s:b, s:b, s:I, s:I}",
+		"halted", (f & RT_SF_HALTED) != 0, "kill_switch", (f & RT_SF_KILLED) != 0,
+		"opens", (json_int_t)atomic_load(&st->opens),
+		"dup_skipped", (json_int_t)atomic_load(&st->dup_skipped));
+	struct rt_cmd_ack ack;
+	if (ack_of(s, a, &ack) == 0)
+		json_object_set_new(o, "command", json_pack("{s:I, s:s, s:s, s:s}",
+			"seq", (json_int_t)ack.seq, "cmd", cmd_name(ack.cmd),
+			"outcome", outcome_name(ack.outcome), "text", ack.text));
+	const struct rt_lat *lat = rt_lat_of(s, a);
+	json_object_set_new(o, "latency", json_pack("{s:o, s:s, s:o}",
+		"hop", hist_json(&lat->hop), "stage_name", v->stage,
+		"stage", hist_json(&lat->stage)));
+	return o;
+}
 
 json_t *rt_dump_json(const struct seg *s)
 {
 	json_t *agents = json_object();
 	json_t *recent = json_array();
-	for (uint32_t a = 0; a < AGENT_COUNT && a < s->hdr->n_agents; a++) {
-		json_t *o;
-		if (!rt_state_valid(s, a)) {
-			json_object_set_new(agents, cfg_agent_names[a], json_pack("{s:s}", "state", "none"));
+	for (size_t i = 0; i < N_VIEWS; i++) {
+		const struct view *v = &views[i];
+		if (v->agent >= s->hdr->n_agents)
+			continue;
+		const char *name = cfg_agent_names[v->agent];
+		if (!rt_state_valid(s, v->agent)) {
+			json_object_set_new(agents, name, json_pack("{s:s}", "state", "none"));
 			continue;
 		}
-		const struct rt_state *st = rt_state_of(s, a);
-		uint32_t f = atomic_load(&((struct rt_state *)st)->flags);
-		o = json_pack("{s:b, s:b, s:I, s:I}",
-			"halted", (f & RT_SF_HALTED) != 0, "kill_switch", (f & RT_SF_KILLED) != 0,
-			"opens", (json_int_t)atomic_load(&((struct rt_state *)st)->opens),
-			"dup_skipped", (json_int_t)atomic_load(&((struct rt_state *)st)->dup_skipped));
-		struct rt_cmd_ack ack;
-		if (ack_of(s, a, &ack) == 0)
-			json_object_set_new(o, "command", json_pack("{s:I, s:s, s:s, s:s}",
-				"seq", (json_int_t)ack.seq, "cmd", cmd_name(ack.cmd),
-				"outcome", outcome_name(ack.outcome), "text", ack.text));
-		const struct rt_lat *lat = rt_lat_of(s, a);
-		json_object_set_new(o, "latency", json_pack("{s:o, s:s, s:o}",
-			"hop", hist_json(&lat->hop), "stage_name", stage_names[a],
-			"stage", hist_json(&lat->stage)));
-		const void *p;
-		switch (a) {
-		case AGENT_DATA:
-			if ((p = app(s, a, AG_DATA_VERSION, sizeof(struct ag_data_state)))) {
-				const struct ag_data_state *d = p;
-				json_object_set_new(o, "events", json_integer((json_int_t)d->events));
-				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
-				json_object_set_new(o, "trades", json_integer((json_int_t)d->trades));
-				json_object_set_new(o, "replay_done", json_boolean(d->done));
-				json_object_set_new(o, "bad_rows", json_integer((json_int_t)d->bad_rows));
-				json_object_set_new(o, "pace", json_string(replay_pace_name(d->pace)));
-				json_object_set_new(o, "input_error", d->input_error ?
-					json_string(d->input_error_text) : json_null());
+		json_t *o = runtime_json(s, v), *app = app_json(s, v->agent);
+		if (app) {
+			/* an agent's recent decisions go to the document's list */
+			json_t *rec = json_object_get(app, "recent");
+			if (json_is_array(rec)) {
+				json_array_extend(recent, rec);
+				json_object_del(app, "recent");
 			}
-			break;
-		case AGENT_FEATURE:
-			if ((p = app(s, a, AG_FEATURE_VERSION, sizeof(struct featd_state)))) {
-				const struct featd_state *d = p;
-				json_object_set_new(o, "books", json_integer((json_int_t)d->books));
-				json_object_set_new(o, "features", json_integer((json_int_t)d->features));
-				json_object_set_new(o, "votes", json_integer((json_int_t)d->votes));
-			}
-			break;
-		case AGENT_ML:
-			if ((p = app(s, a, AG_ML_VERSION, sizeof(struct strategy_state)))) {
-				const struct strategy_state *d = p;
-				json_object_set_new(o, "features", json_integer((json_int_t)d->evaluated));
-				json_object_set_new(o, "no_side", json_integer((json_int_t)d->no_side));
-				json_object_set_new(o, "scored", json_integer((json_int_t)d->predicted));
-				json_object_set_new(o, "below_min_prob", json_integer((json_int_t)d->below_prob));
-				json_object_set_new(o, "zero_size", json_integer((json_int_t)d->zero_size));
-				json_object_set_new(o, "too_soon", json_integer((json_int_t)d->too_soon));
-				json_object_set_new(o, "quality_dropped",
-						    json_integer((json_int_t)d->quality_dropped));
-				json_object_set_new(o, "no_model", json_integer((json_int_t)d->no_model));
-				json_object_set_new(o, "intents", json_integer((json_int_t)d->intents));
-				json_object_set_new(o, "mean_prob_intents",
-					json_real(d->intents ? d->prob_sum / (double)d->intents : 0.0));
-				json_object_set_new(o, "mean_prob_scored",
-					json_real(d->predicted ? d->score_sum / (double)d->predicted : 0.0));
-				json_object_set_new(o, "model", json_string(d->model));
-				json_object_set_new(o, "model_ok", json_boolean(d->model_ok));
-				json_object_set_new(o, "reloads", json_integer((json_int_t)d->reloads));
-			}
-			break;
-		case AGENT_EXECUTION:
-			if ((p = app(s, a, AG_EXEC_VERSION, AG_EXEC_APP_SIZE))) {
-				const struct ag_exec_state *d = p;
-				const struct exec_table *t = (const void *)((const uint8_t *)p +
-									     AG_EXEC_TABLE_OFF);
-				const struct venue *v = (const void *)((const uint8_t *)p +
-					AG_EXEC_VENUE_OFF + (atomic_load(&((struct ag_exec_state *)d)->venue_cur) & 1) *
-					AG_EXEC_VENUE_MAX);
-				const struct venue_totals *vt = venue_totals(v);
-				json_object_set_new(o, "orders", json_integer((json_int_t)t->ctr.orders));
-				json_object_set_new(o, "filled", json_integer((json_int_t)t->ctr.filled));
-				json_object_set_new(o, "cancelled", json_integer((json_int_t)t->ctr.cancels));
-				json_object_set_new(o, "rejected", json_integer((json_int_t)t->ctr.rejects));
-				json_object_set_new(o, "refused", json_integer((json_int_t)d->refused));
-				json_object_set_new(o, "duplicate_orders", json_integer((json_int_t)d->dup_orders));
-				json_object_set_new(o, "open", json_integer((json_int_t)t->ctr.open));
-				json_object_set_new(o, "fills", json_integer((json_int_t)d->fills_out));
-				json_object_set_new(o, "net_filled", json_integer((json_int_t)d->filled_qty));
-				json_object_set_new(o, "anomalies", json_integer((json_int_t)t->ctr.anomalies));
-				json_object_set_new(o, "venue", json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
-					"fills", (json_int_t)vt->fills, "buy_qty", (json_int_t)vt->buy_qty,
-					"sell_qty", (json_int_t)vt->sell_qty,
-					"buy_value_ticks", (json_int_t)vt->buy_value,
-					"sell_value_ticks", (json_int_t)vt->sell_value,
-					"fees", money(vt->fee_e9)));
-			}
-			break;
-		case AGENT_RISK:
-			if ((p = app(s, a, AG_RISK_VERSION, sizeof(struct riskd_state)))) {
-				const struct risk_state *r = risk_now(p);
-				struct risk_pnl pnl;
-				risk_pnl(r, &pnl);
-				json_t *rej = json_object();
-				for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
-					if (r->rejected[k])
-						json_object_set_new(rej, vote_reason_name(k),
-							json_integer((json_int_t)r->rejected[k]));
-				json_object_set_new(o, "trading_state", json_string(risk_state_name(r->state)));
-				json_object_set_new(o, "kill_switch_latched", json_boolean(r->killed));
-				json_object_set_new(o, "position", json_integer((json_int_t)r->position));
-				json_object_set_new(o, "avg_px", json_real(risk_avg_px(r)));
-				json_object_set_new(o, "mark_px", json_real((double)r->mid_x2 / 2.0));
-				const struct riskd_state *rst = p;
-				json_object_set_new(o, "symbol", json_string(rst->symbol));
-				json_object_set_new(o, "currency", json_string(rst->currency));
-				json_object_set_new(o, "realized", json_real(money(pnl.realized_e9)));
-				json_object_set_new(o, "unrealized", json_real(money(pnl.unrealized_e9)));
-				json_object_set_new(o, "fees", json_real(money(pnl.fees_e9)));
-				json_object_set_new(o, "net", json_real(money(pnl.net_e9)));
-				json_object_set_new(o, "drawdown", json_real(money(pnl.drawdown_e9)));
-				json_object_set_new(o, "fills", json_integer((json_int_t)r->fills));
-				json_object_set_new(o, "volume", json_integer((json_int_t)r->volume));
-				json_object_set_new(o, "open_orders", json_integer((json_int_t)r->n_open));
-				json_object_set_new(o, "checks", json_integer((json_int_t)r->checks));
-				json_object_set_new(o, "approved", json_integer((json_int_t)r->approved));
-				json_object_set_new(o, "rejected", rej);
-			}
-			break;
-		case AGENT_COORDINATOR:
-			if ((p = app(s, a, AG_COORD_VERSION, sizeof(struct ag_coord_state)))) {
-				const struct ag_coord_state *d = p;
-				json_t *why = json_object();
-				for (uint32_t r = 0; r < VOTE_R_COUNT; r++)
-					if (d->by_reason[r])
-						json_object_set_new(why, vote_reason_name(r),
-								    json_integer((json_int_t)d->by_reason[r]));
-				json_object_set_new(o, "decisions", json_integer((json_int_t)d->decisions));
-				json_object_set_new(o, "released", json_integer((json_int_t)d->released));
-				json_object_set_new(o, "blocked", json_integer((json_int_t)d->blocked));
-				json_object_set_new(o, "by_reason", why);
-				json_object_set_new(o, "orders_sent", json_integer((json_int_t)d->orders_sent));
-				json_object_set_new(o, "agents_down", json_integer(d->down_mask));
-				uint64_t n = d->n_recent, k = n < AG_COORD_RECENT ? n : AG_COORD_RECENT;
-				for (uint64_t i = n - k; i < n; i++)
-					json_array_append_new(recent,
-						decision_json(&d->recent[i % AG_COORD_RECENT]));
-			}
-			break;
-		default:
-			break;
+			json_object_update(o, app);
+			json_decref(app);
 		}
-		json_object_set_new(agents, cfg_agent_names[a], o);
+		json_object_set_new(agents, name, o);
 	}
 	return json_pack("{s:o, s:o}", "agents", agents, "decisions", recent);
 }
 
+/* ------------------------------------------------------------ text */
+
+/* A JSON value as text for people into buf (n bytes): numbers as they are,
+ * true/false as yes/no, null and "" as "-", objects as {key value, ...},
+ * arrays as [item; ...]. */
+static size_t value_text(const json_t *v, char *buf, size_t n)
+{
+	size_t k = 0;
+#define PUT(...) do { if (k < n) k += (size_t)snprintf(buf + k, n - k, __VA_ARGS__); } while (0)
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+		PUT("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		PUT("%.10g", json_real_value(v));
+		break;
+	case JSON_STRING:
+		PUT("%s", json_string_length(v) ? json_string_value(v) : "-");
+		break;
+	case JSON_TRUE:
+		PUT("yes");
+		break;
+	case JSON_FALSE:
+		PUT("no");
+		break;
+	case JSON_NULL:
+		PUT("-");
+		break;
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *e;
+		int first = 1;
+		PUT("{");
+		json_object_foreach((json_t *)v, key, e) {
+			PUT("%s%s ", first ? "" : ", ", key);
+			if (k < n)
+				k += value_text(e, buf + k, n - k);
+			first = 0;
+		}
+		PUT("}");
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *e;
+		PUT("[");
+		json_array_foreach(v, i, e) {
+			PUT("%s", i ? "; " : "");
+			if (k < n)
+				k += value_text(e, buf + k, n - k);
+		}
+		PUT("]");
+		break;
+	}
+	}
+#undef PUT
+	return k;
+}
+
+/* One agent's dump as "name       key value, key value, ..." wrapped
+ * before column 100. */
+static void object_text(FILE *f, const char *name, const json_t *o)
+{
+	const char *key;
+	json_t *e;
+	int col = fprintf(f, "%-10s", name), first = 1;
+	json_object_foreach((json_t *)o, key, e) {
+		char item[512];
+		size_t n = (size_t)snprintf(item, sizeof(item), "%s ", key);
+		value_text(e, item + n, sizeof(item) - n);
+		int len = (int)strlen(item);
+		if (!first && col + 2 + len > 100) {
+			col = fprintf(f, ",\n%-10s", "") - 2;
+		} else if (!first) {
+			col += fprintf(f, ",");
+		}
+		col += fprintf(f, " %s", item);
+		first = 0;
+	}
+	fputc('\n', f);
+}
+
 void rt_dump_text(const struct seg *s, FILE *f)
 {
-	const struct ag_coord_state *c =
-		app(s, AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
-	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION, sizeof(struct riskd_state));
-	const struct ag_data_state *d = app(s, AGENT_DATA, AG_DATA_VERSION, sizeof(struct ag_data_state));
+	json_t *dec = json_array();
 	rt_system_text(s, f);
-	if (d)
-		fprintf(f, "replay     %" PRIu64 " events (%" PRIu64 " books, %" PRIu64 " trades), "
-			"%" PRIu64 " bad rows, pace %s%s\n", d->events, d->books, d->trades,
-			d->bad_rows, replay_pace_name(d->pace), d->done ? ", done" : "");
-	if (r) {
-		const struct risk_state *p = risk_now(r);
-		struct risk_pnl pnl;
-		risk_pnl(p, &pnl);
-		const char *ccy = r->currency;
-		fprintf(f, "position   %" PRId64 " @ %.1f, mark %.1f, realized %s %s, unrealized "
-			"%s %s, fees %s %s, net %s %s, %" PRIu64 " fills, state %s%s\n",
-			p->position, risk_avg_px(p), (double)p->mid_x2 / 2.0,
-			MTXT(pnl.realized_e9), ccy, MTXT(pnl.unrealized_e9), ccy,
-			MTXT(pnl.fees_e9), ccy, MTXT(pnl.net_e9), ccy, p->fills,
-			risk_state_name(p->state), p->killed ? " (kill switch latched)" : "");
-		fprintf(f, "risk       %" PRIu64 " checks, %" PRIu64 " approved;", p->checks, p->approved);
-		for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
-			if (p->rejected[k])
-				fprintf(f, " %s %" PRIu64, vote_reason_name(k), p->rejected[k]);
-		fputc('\n', f);
+	for (size_t i = 0; i < N_VIEWS; i++) {
+		json_t *app = app_json(s, views[i].agent);
+		if (!app)
+			continue;
+		json_t *rec = json_object_get(app, "recent"); /* listed below */
+		if (json_is_array(rec)) {
+			json_array_extend(dec, rec);
+			json_object_del(app, "recent");
+		}
+		object_text(f, cfg_agent_names[views[i].agent], app);
+		json_decref(app);
 	}
 	fprintf(f, "latency    %-12s %-18s %8s %8s %8s %8s %10s  (us)\n", "agent", "stage",
 		"n", "p50", "p99", "p99.9", "max");
-	for (uint32_t a = 0; a < AGENT_COUNT && a < s->hdr->n_agents; a++) {
-		if (!rt_state_valid(s, a))
+	for (size_t i = 0; i < N_VIEWS; i++) {
+		uint32_t a = views[i].agent;
+		if (a >= s->hdr->n_agents || !rt_state_valid(s, a))
 			continue;
 		const struct rt_lat *lat = rt_lat_of(s, a);
 		const struct hist *hs[2] = { &lat->stage, &lat->hop };
-		const char *what[2] = { stage_names[a], "ring_hop" };
+		const char *what[2] = { views[i].stage, "ring_hop" };
 		for (int k = 0; k < 2; k++) {
 			uint64_t n = hist__load(&hs[k]->count);
 			if (!n)
@@ -296,27 +364,23 @@ void rt_dump_text(const struct seg *s, FILE *f)
 				(double)hist__load(&hs[k]->max) / 1e3);
 		}
 	}
-	if (!c)
-		return;
-	fprintf(f, "decisions  %" PRIu64 ": released %" PRIu64 ", blocked %" PRIu64 ";",
-		c->decisions, c->released, c->blocked);
-	for (uint32_t k = 0; k < VOTE_R_COUNT; k++)
-		if (c->by_reason[k])
-			fprintf(f, " %s %" PRIu64, vote_reason_name(k), c->by_reason[k]);
-	fputc('\n', f);
-	uint64_t n = c->n_recent, k = n < 5 ? n : 5;
-	for (uint64_t i = n - k; i < n; i++) {
-		const struct vote_record *v = &c->recent[i % AG_COORD_RECENT];
-		fprintf(f, "  %016" PRIx64 " %-7s %-14s %s %d @ %" PRId64 " coid %016" PRIx64 " [",
-			v->decision_id, vote_outcome_name(v->outcome), vote_reason_name(v->reason),
-			v->side > 0 ? "buy" : "sell", v->qty, v->px, v->client_order_id);
-		for (uint32_t j = 0; j < v->n_voters && j < VOTE_MAX_VOTERS; j++)
-			fprintf(f, "%s%s:%s/%s", j ? " " : "",
-				v->v[j].voter < AGENT_COUNT ? cfg_agent_names[v->v[j].voter] : "?",
-				v->v[j].verdict ? vote_verdict_name(v->v[j].verdict) : "missing",
-				vote_reason_name(v->v[j].reason));
+	/* the last few decisions, each with every vote */
+	size_t n = json_array_size(dec), k = n < 5 ? n : 5;
+	if (k)
+		fprintf(f, "decisions  the last %zu of those kept:\n", k);
+	for (size_t i = n - k; i < n; i++) {
+		json_t *v = json_array_get(dec, i), *votes = json_object_get(v, "votes"), *e;
+		size_t j;
+		fprintf(f, "  %016" PRIx64 " %-7s %-14s %s %" PRId64 " @ %" PRId64 " coid %016"
+			PRIx64 " [", ju(v, "decision_id"), js(v, "outcome", "?"),
+			js(v, "reason", "?"), ji(v, "side") > 0 ? "buy" : "sell", ji(v, "qty"),
+			ji(v, "px"), ju(v, "client_order_id"));
+		json_array_foreach(votes, j, e)
+			fprintf(f, "%s%s:%s/%s", j ? " " : "", js(e, "voter", "?"),
+				js(e, "verdict", "?"), js(e, "reason", "?"));
 		fputs("]\n", f);
 	}
+	json_decref(dec);
 }
 
 /* ------------------------------------------------------------ system */
@@ -328,6 +392,7 @@ struct sysline {
 	int64_t position;
 	struct risk_pnl pnl;
 	const char *symbol, *currency;
+	char symbol_buf[32], currency_buf[16];
 };
 
 static void system_of(const struct seg *s, struct sysline *y)
@@ -336,22 +401,28 @@ static void system_of(const struct seg *s, struct sysline *y)
 	y->symbol = "?";
 	y->currency = "?";
 	snprintf(y->reason, sizeof(y->reason), "-");
-	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
-					    sizeof(struct riskd_state));
+	json_t *r = app_json(s, AGENT_RISK), *c = app_json(s, AGENT_COORDINATOR);
 	int killed = 0;
 	if (r) {
-		const struct risk_state *rs = risk_now(r);
+		json_t *p = json_object_get(r, "pnl_e9");
 		y->have_risk = 1;
-		y->position = rs->position;
-		risk_pnl(rs, &y->pnl);
-		y->symbol = r->symbol[0] ? r->symbol : "?";
-		y->currency = r->currency[0] ? r->currency : "?";
-		killed = rs->killed != 0;
+		y->position = ji(r, "position");
+		y->pnl.realized_e9 = ji(p, "realized");
+		y->pnl.unrealized_e9 = ji(p, "unrealized");
+		y->pnl.fees_e9 = ji(p, "fees");
+		y->pnl.net_e9 = ji(p, "net");
+		snprintf(y->symbol_buf, sizeof(y->symbol_buf), "%s", js(r, "symbol", "?"));
+		snprintf(y->currency_buf, sizeof(y->currency_buf), "%s", js(r, "currency", "?"));
+		y->symbol = y->symbol_buf;
+		y->currency = y->currency_buf;
+		killed = json_is_true(json_object_get(r, "kill_switch_latched"));
 	}
-	const struct ag_coord_state *c = app(s, AGENT_COORDINATOR, AG_COORD_VERSION,
-					     sizeof(struct ag_coord_state));
+	uint32_t down = (uint32_t)ju(c, "agents_down");
+	int have_coord = c != NULL;
+	json_decref(r);
+	json_decref(c);
 	const struct agent_slot *cs = seg_agent(s, AGENT_COORDINATOR);
-	if (!c || !atomic_load(&((struct agent_slot *)cs)->pid)) {
+	if (!have_coord || !atomic_load(&((struct agent_slot *)cs)->pid)) {
 		y->state = "DOWN";
 		snprintf(y->reason, sizeof(y->reason), "coordinator not running");
 		return;
@@ -363,11 +434,11 @@ static void system_of(const struct seg *s, struct sysline *y)
 	} else if (f & RT_SF_HALTED) {
 		y->state = "HALTED";
 		snprintf(y->reason, sizeof(y->reason), "operator");
-	} else if (c->down_mask) {
+	} else if (down) {
 		y->state = "HALTED";
 		size_t n = (size_t)snprintf(y->reason, sizeof(y->reason), "agents down:");
 		for (uint32_t a = 0; a < AGENT_COUNT && n < sizeof(y->reason); a++)
-			if (c->down_mask & (1u << a))
+			if (down & (1u << a))
 				n += (size_t)snprintf(y->reason + n, sizeof(y->reason) - n, "%s%s",
 						      n > 12 ? "," : "", cfg_agent_names[a]);
 	} else {
@@ -431,18 +502,19 @@ json_t *rt_command_json(const struct seg *s, uint32_t agent)
 /* ------------------------------------------------------------ summary */
 
 struct summary {
+	json_t *data, *ml, *exec, *risk, *coord; /* the agents' dumps (owned), or NULL */
 	int ok_data, ok_ml, ok_exec, ok_risk, ok_coord;
 	uint64_t events, books, trades, bad_rows, first_bad_line;
 	int done, input_error;
-	uint32_t pace;
+	const char *pace;               /* replay_pace_name */
 	const char *input_error_text;
 	uint64_t features, quality_dropped, short_vectors, no_side, too_soon;
 	uint64_t scored, below_prob, zero_size, no_model, no_quote, intents;
-	const uint64_t *quality_by_flag; /* QUAL_F_COUNT */
+	json_t *quality_by_flag;        /* {flag: count}, every flag in bit order (owned) */
 	double mean_prob, mean_scored;
 	uint64_t decisions, released, blocked;
-	const uint64_t *by_reason;      /* coordinator, VOTE_R_COUNT */
-	const uint64_t *risk_rejected;  /* risk, VOTE_R_COUNT */
+	json_t *by_reason;              /* coordinator's {reason: count}, or NULL */
+	json_t *risk_rejected;          /* risk's, or NULL */
 	uint64_t orders, filled, cancelled, rejected, refused;
 	struct venue_totals vt;
 	int64_t position, max_abs_position, max_position, mid_x2, tick_value_e9;
@@ -457,89 +529,99 @@ struct summary {
 
 static void summarize(const struct seg *s, struct summary *m)
 {
-	static const uint64_t zeros[QUAL_F_COUNT];
 	memset(m, 0, sizeof(*m));
-	m->quality_by_flag = zeros;
 	m->symbol = m->currency = "?";
-	m->pace = REPLAY_LOCKSTEP;
-	const struct ag_data_state *d = app(s, AGENT_DATA, AG_DATA_VERSION,
-					    sizeof(struct ag_data_state));
+	m->pace = replay_pace_name(REPLAY_LOCKSTEP);
+	json_t *d = m->data = app_json(s, AGENT_DATA);
 	if (d) {
 		m->ok_data = 1;
-		m->events = d->events;
-		m->books = d->books;
-		m->trades = d->trades;
-		m->done = (int)d->done;
-		m->bad_rows = d->bad_rows;
-		m->first_bad_line = d->first_bad_line;
-		m->pace = d->pace;
-		m->input_error = (int)d->input_error;
-		m->input_error_text = d->input_error_text;
+		m->events = ju(d, "events");
+		m->books = ju(d, "books");
+		m->trades = ju(d, "trades");
+		m->done = json_is_true(json_object_get(d, "replay_done"));
+		m->bad_rows = ju(d, "bad_rows");
+		m->first_bad_line = ju(d, "first_bad_line");
+		m->pace = js(d, "pace", m->pace);
+		m->input_error_text = json_string_value(json_object_get(d, "input_error"));
+		m->input_error = m->input_error_text != NULL;
 	}
-	const struct strategy_state *ml = app(s, AGENT_ML, AG_ML_VERSION, sizeof(struct strategy_state));
+	json_t *ml = m->ml = app_json(s, AGENT_ML);
+	json_t *q = json_object_get(ml, "quality_by_flag");
+	if (json_is_object(q)) {
+		m->quality_by_flag = json_incref(q);
+	} else {
+		m->quality_by_flag = json_object();
+		for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
+			json_object_set_new(m->quality_by_flag, qual_flag_name(k), json_integer(0));
+	}
 	if (ml) {
 		m->ok_ml = 1;
-		m->features = ml->evaluated;
-		m->quality_dropped = ml->quality_dropped;
-		m->quality_by_flag = ml->quality_by_flag;
-		m->short_vectors = ml->short_vectors;
-		m->no_side = ml->no_side;
-		m->too_soon = ml->too_soon;
-		m->scored = ml->predicted;
-		m->below_prob = ml->below_prob;
-		m->zero_size = ml->zero_size;
-		m->no_model = ml->no_model;
-		m->no_quote = ml->no_quote;
-		m->intents = ml->intents;
-		m->mean_prob = ml->intents ? ml->prob_sum / (double)ml->intents : 0;
-		m->mean_scored = ml->predicted ? ml->score_sum / (double)ml->predicted : 0;
+		m->features = ju(ml, "features");
+		m->quality_dropped = ju(ml, "quality_dropped");
+		m->short_vectors = ju(ml, "short_vectors");
+		m->no_side = ju(ml, "no_side");
+		m->too_soon = ju(ml, "too_soon");
+		m->scored = ju(ml, "scored");
+		m->below_prob = ju(ml, "below_min_prob");
+		m->zero_size = ju(ml, "zero_size");
+		m->no_model = ju(ml, "no_model");
+		m->no_quote = ju(ml, "no_quote");
+		m->intents = ju(ml, "intents");
+		m->mean_prob = jf(ml, "mean_prob_intents");
+		m->mean_scored = jf(ml, "mean_prob_scored");
 	}
-	const struct ag_coord_state *c = app(s, AGENT_COORDINATOR, AG_COORD_VERSION,
-					     sizeof(struct ag_coord_state));
+	json_t *c = m->coord = app_json(s, AGENT_COORDINATOR);
 	if (c) {
 		m->ok_coord = 1;
-		m->decisions = c->decisions;
-		m->released = c->released;
-		m->blocked = c->blocked;
-		m->by_reason = c->by_reason;
+		m->decisions = ju(c, "decisions");
+		m->released = ju(c, "released");
+		m->blocked = ju(c, "blocked");
+		m->by_reason = json_object_get(c, "by_reason");
 	}
-	const uint8_t *ex = app(s, AGENT_EXECUTION, AG_EXEC_VERSION, AG_EXEC_APP_SIZE);
+	json_t *ex = m->exec = app_json(s, AGENT_EXECUTION);
 	if (ex) {
-		const struct ag_exec_state *es = (const void *)ex;
-		const struct exec_table *t = (const void *)(ex + AG_EXEC_TABLE_OFF);
-		uint32_t cur = atomic_load(&((struct ag_exec_state *)es)->venue_cur) & 1;
-		const struct venue *v = (const void *)(ex + AG_EXEC_VENUE_OFF + cur * AG_EXEC_VENUE_MAX);
+		json_t *v = json_object_get(ex, "venue");
 		m->ok_exec = 1;
-		m->orders = t->ctr.orders;
-		m->filled = t->ctr.filled;
-		m->cancelled = t->ctr.cancels;
-		m->rejected = t->ctr.rejects;
-		m->refused = es->refused;
-		m->vt = *venue_totals(v);
+		m->orders = ju(ex, "orders");
+		m->filled = ju(ex, "filled");
+		m->cancelled = ju(ex, "cancelled");
+		m->rejected = ju(ex, "rejected");
+		m->refused = ju(ex, "refused");
+		m->vt.fills = ju(v, "fills");
+		m->vt.buy_qty = ji(v, "buy_qty");
+		m->vt.sell_qty = ji(v, "sell_qty");
+		m->vt.buy_value = ji(v, "buy_value_ticks");
+		m->vt.sell_value = ji(v, "sell_value_ticks");
+		m->vt.fee_e9 = ji(v, "fees_e9");
 	}
-	const struct riskd_state *r = app(s, AGENT_RISK, AG_RISK_VERSION,
-					    sizeof(struct riskd_state));
+	json_t *r = m->risk = app_json(s, AGENT_RISK);
 	if (r) {
-		const struct risk_state *rs = risk_now(r);
+		json_t *p = json_object_get(r, "pnl_e9");
 		m->ok_risk = 1;
-		m->position = rs->position;
-		m->mid_x2 = rs->mid_x2;
-		m->tick_value_e9 = rs->tick_value_e9;
-		m->max_abs_position = r->max_abs_position;
-		m->max_position = r->max_position;
-		risk_pnl(rs, &m->pnl);
+		m->position = ji(r, "position");
+		m->mid_x2 = ji(r, "mark_x2_ticks");
+		m->tick_value_e9 = ji(r, "tick_value_e9");
+		m->max_abs_position = ji(r, "max_abs_position");
+		m->max_position = ji(r, "max_position");
+		m->pnl.realized_e9 = ji(p, "realized");
+		m->pnl.unrealized_e9 = ji(p, "unrealized");
+		m->pnl.fees_e9 = ji(p, "fees");
+		m->pnl.net_e9 = ji(p, "net");
+		m->pnl.drawdown_e9 = ji(p, "drawdown");
+		m->pnl.run_gross_e9 = ji(p, "run_gross");
+		m->pnl.run_fees_e9 = ji(p, "run_fees");
 		m->gross_e9 = m->pnl.run_gross_e9;
 		m->fees_e9 = m->pnl.run_fees_e9;
 		m->net_e9 = m->gross_e9 - m->fees_e9;
-		m->risk_rejected = rs->rejected;
-		m->state = risk_state_name(rs->state);
-		m->symbol = r->symbol[0] ? r->symbol : "?";
-		m->currency = r->currency[0] ? r->currency : "?";
+		m->risk_rejected = json_object_get(r, "rejected");
+		m->state = js(r, "trading_state", "?");
+		m->symbol = js(r, "symbol", "?");
+		m->currency = js(r, "currency", "?");
 		/* the venue's fills valued independently: cash of every fill
 		 * plus the open position at risk's mark (mid = mid_x2 / 2) */
 		int64_t net = m->vt.buy_qty - m->vt.sell_qty;
-		m->venue_gross_e9 = (m->vt.sell_value - m->vt.buy_value) * rs->tick_value_e9 +
-				    (int64_t)((__int128)net * rs->mid_x2 * rs->tick_value_e9 / 2);
+		m->venue_gross_e9 = (m->vt.sell_value - m->vt.buy_value) * m->tick_value_e9 +
+				    (int64_t)((__int128)net * m->mid_x2 * m->tick_value_e9 / 2);
 	}
 	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
 		struct ring_stats rs;
@@ -554,6 +636,17 @@ static void summarize(const struct seg *s, struct summary *m)
 	}
 }
 
+static void summary_free(struct summary *m)
+{
+	json_decref(m->data);
+	json_decref(m->ml);
+	json_decref(m->exec);
+	json_decref(m->risk);
+	json_decref(m->coord);
+	json_decref(m->quality_by_flag);
+	memset(m, 0, sizeof(*m));
+}
+
 /*
  * 1 when the result depends on how fast this machine ran the agents: any
  * pace but lockstep (an order meets the market wherever the replay has got
@@ -561,7 +654,8 @@ static void summarize(const struct seg *s, struct summary *m)
  */
 static int speed_dependent(const struct summary *m)
 {
-	return m->ok_data && m->events && m->pace != REPLAY_LOCKSTEP;
+	return m->ok_data && m->events &&
+	       strcmp(m->pace, replay_pace_name(REPLAY_LOCKSTEP)) != 0;
 }
 
 /*
@@ -593,11 +687,13 @@ static void warnings(const struct seg *s, const struct summary *m,
 		n = (size_t)snprintf(w, sizeof(w), "%" PRIu64 " feature vectors dropped by a data-"
 				     "quality flag, never looked at (", m->quality_dropped);
 		int any = 0;
-		for (uint32_t k = 0; k < QUAL_F_COUNT && n < sizeof(w); k++)
-			if (m->quality_by_flag[k]) {
-				n += (size_t)snprintf(w + n, sizeof(w) - n, "%s%s %" PRIu64,
-						      any ? ", " : "", qual_flag_name(k),
-						      m->quality_by_flag[k]);
+		const char *flag;
+		json_t *cnt;
+		json_object_foreach(m->quality_by_flag, flag, cnt)
+			if (json_integer_value(cnt) && n < sizeof(w)) {
+				n += (size_t)snprintf(w + n, sizeof(w) - n, "%s%s %" JSON_INTEGER_FORMAT,
+						      any ? ", " : "", flag,
+						      json_integer_value(cnt));
 				any = 1;
 			}
 		if (n < sizeof(w))
@@ -644,7 +740,7 @@ static void warnings(const struct seg *s, const struct summary *m,
 	if (speed_dependent(m)) {
 		snprintf(w, sizeof(w), "at --pace %s this result depends on the machine's speed "
 			 "and load (%s); reproducible alternatives: --pace lockstep, or the "
-			 "in-process backtest (dm-backtest, coming next)", replay_pace_name(m->pace),
+			 "in-process backtest (dm-backtest, coming next)", m->pace,
 			 m->conflated ? "books were conflated, and orders meet the market wherever "
 			 "the replay has got to" : "orders meet the market wherever the replay has "
 			 "got to when they arrive");
@@ -672,12 +768,14 @@ static void warn_text(void *ctx, const char *line)
 	fprintf(ctx, "WARNING: %s\n", line);
 }
 
-static json_t *reasons_json(const uint64_t *by, int skip_approved)
+/* by ({reason: count} or NULL) without its zero counts and approvals */
+static json_t *reasons_json(const json_t *by)
 {
-	json_t *o = json_object();
-	for (uint32_t k = 0; by && k < VOTE_R_COUNT; k++)
-		if (by[k] && !(skip_approved && k == VOTE_R_APPROVED))
-			json_object_set_new(o, vote_reason_name(k), json_integer((json_int_t)by[k]));
+	json_t *o = json_object(), *cnt;
+	const char *why;
+	json_object_foreach((json_t *)by, why, cnt)
+		if (json_integer_value(cnt) && strcmp(why, vote_reason_name(VOTE_R_APPROVED)))
+			json_object_set(o, why, cnt);
 	return o;
 }
 
@@ -699,18 +797,22 @@ static int verdict(const struct summary *m, char *why, size_t n)
 	}
 	if (seen && m->quality_dropped * 2 > seen) {
 		/* the flag that dropped the most says what to do */
-		uint32_t top = 0;
-		for (uint32_t k = 1; k < QUAL_F_COUNT; k++)
-			if (m->quality_by_flag[k] > m->quality_by_flag[top])
-				top = k;
-		const char *fix = top == 0
+		const char *top = "?", *flag;
+		json_int_t most = -1;
+		json_t *cnt;
+		json_object_foreach(m->quality_by_flag, flag, cnt)
+			if (json_integer_value(cnt) > most) {
+				most = json_integer_value(cnt);
+				top = flag;
+			}
+		const char *fix = strcmp(top, qual_flag_name(0)) == 0
 			? "a side of the book was empty: the book keeps only levels with a size, "
 			  "and an MT5 tick export carries none"
 			: "set the quality section, e.g. quality.max_spread_ticks, for this "
 			  "instrument";
 		snprintf(why, n, "data-quality flags dropped %" PRIu64 " of %" PRIu64 " feature "
 			 "vectors, most as %s: the run ignored most of its input (%s)",
-			 m->quality_dropped, seen, qual_flag_name(top), fix);
+			 m->quality_dropped, seen, top, fix);
 		return 1;
 	}
 	if (n)
@@ -722,7 +824,9 @@ int rt_summary_verdict(const struct seg *s, char *why, size_t n)
 {
 	struct summary m;
 	summarize(s, &m);
-	return verdict(&m, why, n);
+	int rc = verdict(&m, why, n);
+	summary_free(&m);
+	return rc;
 }
 
 json_t *rt_summary_json(const struct seg *s)
@@ -730,10 +834,8 @@ json_t *rt_summary_json(const struct seg *s)
 	struct summary m;
 	summarize(s, &m);
 	int64_t gross = m.gross_e9;
-	json_t *qual = json_object(), *rings = json_object(), *warn = json_array();
-	for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
-		json_object_set_new(qual, qual_flag_name(k),
-				    json_integer((json_int_t)m.quality_by_flag[k]));
+	json_t *qual = json_deep_copy(m.quality_by_flag), *rings = json_object();
+	json_t *warn = json_array();
 	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
 		struct ring_stats rs;
 		ring_stats(seg_ring(s, i), &rs);
@@ -752,7 +854,7 @@ json_t *rt_summary_json(const struct seg *s)
 			"trades", (json_int_t)m.trades, "done", m.done,
 			"bad_rows", (json_int_t)m.bad_rows,
 			"first_bad_line", (json_int_t)m.first_bad_line,
-			"pace", replay_pace_name(m.pace),
+			"pace", m.pace,
 			"input_error", m.input_error ? json_string(m.input_error_text) : json_null(),
 		"ml", "features", (json_int_t)m.features,
 			"quality_dropped", "total", (json_int_t)m.quality_dropped, "by_reason", qual,
@@ -766,8 +868,8 @@ json_t *rt_summary_json(const struct seg *s)
 	json_object_set_new(j, "decisions", json_pack("{s:I, s:I, s:I, s:o, s:o}",
 		"total", (json_int_t)m.decisions, "approved", (json_int_t)m.released,
 		"rejected", (json_int_t)m.blocked,
-		"rejected_by_reason", reasons_json(m.by_reason, 1),
-		"risk_rejections_by_reason", reasons_json(m.risk_rejected, 1)));
+		"rejected_by_reason", reasons_json(m.by_reason),
+		"risk_rejections_by_reason", reasons_json(m.risk_rejected)));
 	json_object_set_new(j, "orders", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		"total", (json_int_t)m.orders, "filled", (json_int_t)m.filled,
 		"cancelled", (json_int_t)m.cancelled, "rejected", (json_int_t)m.rejected,
@@ -796,17 +898,21 @@ json_t *rt_summary_json(const struct seg *s)
 	char why[512];
 	json_object_set_new(j, "result", verdict(&m, why, sizeof(why)) ? json_string(why)
 								      : json_string("ok"));
+	summary_free(&m);
 	return j;
 }
 
-static void reasons_text(FILE *f, const uint64_t *by)
+static void reasons_text(FILE *f, const json_t *by)
 {
+	json_t *o = reasons_json(by), *cnt;
+	const char *why;
 	int any = 0;
-	for (uint32_t k = 0; by && k < VOTE_R_COUNT; k++)
-		if (by[k] && k != VOTE_R_APPROVED) {
-			fprintf(f, "%s %s %" PRIu64, any ? "," : "", vote_reason_name(k), by[k]);
-			any = 1;
-		}
+	json_object_foreach(o, why, cnt) {
+		fprintf(f, "%s %s %" JSON_INTEGER_FORMAT, any ? "," : "", why,
+			json_integer_value(cnt));
+		any = 1;
+	}
+	json_decref(o);
 	if (!any)
 		fputs(" none", f);
 }
@@ -819,7 +925,7 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	const char *ccy = m.currency;
 	fprintf(f, "events      %" PRIu64 " (%" PRIu64 " book updates, %" PRIu64 " trades), "
 		"%" PRIu64 " bad input rows skipped, pace %s%s\n", m.events, m.books, m.trades,
-		m.bad_rows, replay_pace_name(m.pace), m.done ? "" : ", replay not finished");
+		m.bad_rows, m.pace, m.done ? "" : ", replay not finished");
 	fprintf(f, "features    %" PRIu64 " vectors looked at, %" PRIu64 " dropped by data "
 		"quality; %" PRIu64 " conflated messages\n", m.features, m.quality_dropped,
 		m.conflated);
@@ -853,6 +959,7 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	else
 		fprintf(f, "latency     tick-to-order: no order timed\n");
 	warnings(s, &m, warn_text, f);
+	summary_free(&m);
 }
 
 void rt_progress_text(const struct seg *s, FILE *f)
@@ -863,4 +970,5 @@ void rt_progress_text(const struct seg *s, FILE *f)
 		" approved), %" PRIu64 " fills, position %" PRId64 ", net %s %s%s\n",
 		m.events, m.intents, m.decisions, m.released, m.vt.fills, m.position,
 		MTXT(m.net_e9), m.currency, m.conflated ? ", books conflated" : "");
+	summary_free(&m);
 }

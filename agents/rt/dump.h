@@ -17,12 +17,21 @@
 
 #include "shm/seg.h"
 
-/* A new JSON object {"agents": {name: {...}}, "decisions": [...]}; the
- * caller owns it (json_decref).  Regions not yet initialised show as
- * {"state": "none"}. */
+/*
+ * A new JSON object {"agents": {name: {...}}, "decisions": [...]}; the
+ * caller owns it (json_decref).  Each agent's object holds the runtime's
+ * part ("halted", "kill_switch", "opens", "dup_skipped", "command",
+ * "latency") and, when its app area holds the layout of this build, the
+ * keys of its module's dump (coord_dump_json, execsvc_dump_json,
+ * riskd_dump_json, featd_dump_json, strategy_dump_json,
+ * ag_data_dump_json); an agent's "recent" decisions become the
+ * document's "decisions", oldest first.  Regions not yet initialised
+ * show as {"state": "none"}.
+ */
 json_t *rt_dump_json(const struct seg *s);
 
-/* The same as a few human-readable lines. */
+/* The same for people: the system line, one "name  key value, ..." block
+ * per agent, the latency table and the last few decisions. */
 void rt_dump_text(const struct seg *s, FILE *f);
 
 /*

@@ -306,4 +306,22 @@ static inline int coord_busy(const struct coord *c)
  * halted, agent_down), or 0. */
 uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e);
 
+/* ------------------------------------------------------------ dump */
+
+struct json_t;
+
+/*
+ * The state st as a new JSON object for monitors (caller owns it,
+ * json_decref): "decisions", "released", "blocked", "by_reason" {reason:
+ * count, non-zero only}, "orders_sent", "agents_down" (bit a: agent a),
+ * "late_votes", "reports", "fills", "flattens", and "recent": the last
+ * decisions (up to COORD_RECENT, oldest first), each {"decision_id",
+ * "outcome", "reason", "client_order_id", "px", "qty", "side",
+ * "decide_us", "votes": [{"voter", "verdict", "reason"}]}.  Reads st
+ * without a lock: a reader in another process may see figures of slightly
+ * different instants.  Allocates (jansson): tools and tests, never a
+ * handler.
+ */
+struct json_t *coord_dump_json(const struct coord_state *st);
+
 #endif /* DM_LIBCORE_COORD_H */

@@ -312,4 +312,23 @@ static inline const struct venue *execsvc_venue_of(const struct execsvc_state *s
 						    cur * st->venue_room);
 }
 
+/* ------------------------------------------------------------ dump */
+
+struct json_t;
+
+/*
+ * The state block st (size bytes readable there) as a new JSON object for
+ * monitors (caller owns it, json_decref).  The service's counters always:
+ * "votes", "orders_in", "refused", "duplicate_orders", "reports", "fills",
+ * "net_filled" (signed contracts), "venue_full", "journal_errors",
+ * "synthetic", "outbox_dropped".  Once the block is initialised and its
+ * parts lie inside size, also the order table's "orders", "filled",
+ * "cancelled", "rejected", "open", "anomalies" and the current venue
+ * copy's sums "venue": {"fills", "buy_qty", "sell_qty", "buy_value_ticks",
+ * "sell_value_ticks", "fees" (currency), "fees_e9" (exact)}.  Reads
+ * without a lock (figures of slightly different instants).  Allocates
+ * (jansson): tools and tests, never a handler.
+ */
+struct json_t *execsvc_dump_json(const struct execsvc_state *st, size_t size);
+
 #endif /* DM_LIBCORE_EXECSVC_H */

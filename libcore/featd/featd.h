@@ -126,4 +126,16 @@ void featd_on_trade(struct featd *d, const struct msg_trade *t);
  */
 int featd_on_vote_req(struct featd *d, const struct msg_vote_req *q, int64_t now_ns);
 
+/* ------------------------------------------------------------ dump */
+
+struct json_t;
+
+/*
+ * The state st as a new JSON object for monitors (caller owns it,
+ * json_decref): "books", "trades", "features", "votes",
+ * "last_update_ns".  Reads without a lock.  Allocates (jansson): tools
+ * and tests, never a handler.
+ */
+struct json_t *featd_dump_json(const struct featd_state *st);
+
 #endif /* DM_LIBCORE_FEATD_FEATD_H */

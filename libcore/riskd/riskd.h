@@ -186,4 +186,23 @@ void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns);
  * Returns the approvals released. */
 int riskd_tick(struct riskd *d, int killed, int64_t now_ns);
 
+/* ------------------------------------------------------------ dump */
+
+struct json_t;
+
+/*
+ * The state st as a new JSON object for monitors (caller owns it,
+ * json_decref), from the current copy rs[cur]: "trading_state",
+ * "kill_switch_latched", "position", "avg_px" and "mark_px" (ticks),
+ * "mark_x2_ticks", "tick_value_e9", "symbol", "currency", the P&L in the
+ * currency "realized", "unrealized", "fees", "net", "drawdown" and exact
+ * in "pnl_e9" {"realized", "unrealized", "fees", "net", "drawdown",
+ * "run_gross", "run_fees"} (currency x 10^9), "fills", "volume",
+ * "open_orders", "max_abs_position", "max_position", "checks",
+ * "approved", "rejected" {reason: count, non-zero only}.  Reads without
+ * a lock (figures of slightly different instants).  Allocates (jansson):
+ * tools and tests, never a handler.
+ */
+struct json_t *riskd_dump_json(const struct riskd_state *st);
+
 #endif /* DM_LIBCORE_RISKD_RISKD_H */

@@ -121,4 +121,20 @@ struct flat *strategy_use_model(struct strategy *s, struct flat *f, const char *
  */
 int strategy_on_features(struct strategy *s, const struct msg_features *f);
 
+/* ------------------------------------------------------------ dump */
+
+struct json_t;
+
+/*
+ * The state st as a new JSON object for monitors (caller owns it,
+ * json_decref): "features" (vectors looked at), "no_side", "scored",
+ * "below_min_prob", "zero_size", "too_soon", "no_quote",
+ * "quality_dropped", "quality_by_flag" {every flag's name: count, in bit
+ * order}, "short_vectors", "no_model", "intents", "mean_prob_intents",
+ * "mean_prob_scored" (0 when none), "model", "model_ok", "reloads",
+ * "reload_failures".  Reads without a lock.  Allocates (jansson): tools
+ * and tests, never a handler.
+ */
+struct json_t *strategy_dump_json(const struct strategy_state *st);
+
 #endif /* DM_LIBCORE_STRATEGY_STRATEGY_H */

@@ -182,7 +182,7 @@ static int wait_drained(void)
 			ring_stats(seg_ring(&s, i), &st);
 			fill += st.head - st.tail + st.pending;
 		}
-		const struct ag_coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
+		const struct coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
 		for (uint32_t i = 0; i < AG_COORD_BALLOTS; i++)
 			fill += cs->ballot[i].state != AG_B_FREE;
 		quiet = fill == 0 ? quiet + 1 : 0;
@@ -601,7 +601,7 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 	cr_expect_eq(r->position, 0, "flat after the kill switch (was %lld)", (long long)before);
 	cr_expect_eq(r->killed, 1, "the kill switch stays latched");
 	cr_expect_eq(rs->flatten, 0);
-	const struct ag_coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
+	const struct coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
 	cr_expect_geq(cs->flattens, 1);
 	usleep(500 * 1000); /* more market, no new position */
 	cr_expect_eq(rs->rs[rs->cur & 1].position, 0, "nothing trades under the kill switch");
@@ -1052,7 +1052,7 @@ TestSuite(coordinator, .init = c_setup, .fini = c_teardown);
 static void c_start(void)
 {
 	static const uint32_t sizes[AGENT_COUNT] = {
-		[AGENT_COORDINATOR] = sizeof(struct ag_coord_state),
+		[AGENT_COORDINATOR] = sizeof(struct coord_state),
 	};
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
 		struct rt_args args = { .name = segname, .run_dir = rundir };
@@ -1239,7 +1239,7 @@ Test(coordinator, missing_vote_at_deadline_blocks_the_order)
 	cr_assert(c_vote(AGENT_RISK, VOTE_APPROVE, VOTE_R_APPROVED));
 	c_pump(1);
 	cr_expect_eq(c_orders(), 0);
-	cr_expect_eq(((struct ag_coord_state *)crt[AGENT_COORDINATOR].app)->late_votes, 1);
+	cr_expect_eq(((struct coord_state *)crt[AGENT_COORDINATOR].app)->late_votes, 1);
 }
 
 Test(coordinator, stale_voter_blocks_the_order)
@@ -1303,7 +1303,7 @@ Test(coordinator, decision_ids_are_unique_across_a_restart)
 	rt_close(&crt[AGENT_COORDINATOR]);
 	struct rt_args args = { .name = segname, .run_dir = rundir };
 	cr_assert_eq(rt_open(&crt[AGENT_COORDINATOR], AGENT_COORDINATOR, &args, AG_COORD_VERSION,
-			     sizeof(struct ag_coord_state), RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+			     sizeof(struct coord_state), RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
 	cr_assert_eq(ag_coord_init(&crt[AGENT_COORDINATOR]), 0);
 	rt_running(&crt[AGENT_COORDINATOR]);
 	c_pump(1);
@@ -1347,11 +1347,7 @@ static int running_pid(struct seg *s, uint32_t a, int timeout_ms)
 /* The venue's sums since the run began, from execution's state region. */
 static const struct venue_totals *venue_of(const struct seg *s)
 {
-	const uint8_t *app = rt_app_of(s, AGENT_EXECUTION);
-	const struct ag_exec_state *st = (const void *)app;
-	uint32_t cur = atomic_load(&((struct ag_exec_state *)st)->venue_cur) & 1;
-	return venue_totals((const struct venue *)(const void *)(app + AG_EXEC_VENUE_OFF +
-								   cur * AG_EXEC_VENUE_MAX));
+	return venue_totals(execsvc_venue_of(rt_app_of(s, AGENT_EXECUTION)));
 }
 
 #define CHAOS_KILLS 20

@@ -421,7 +421,7 @@ static struct ag_data_state *s_fill(void)
 	struct riskd_state *r = s_open_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
 	snprintf(r->symbol, sizeof(r->symbol), "WIN");
 	snprintf(r->currency, sizeof(r->currency), "BRL");
-	s_open_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct ag_coord_state));
+	s_open_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(struct coord_state));
 	return d;
 }
 

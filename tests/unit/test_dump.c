@@ -1,0 +1,157 @@
+/*
+ * agents/rt/dump.c in process: the data agent's state dump, and the table
+ * that shows every agent's region through its module's dump (a region of
+ * another layout shows its runtime part only; the coordinator's recent
+ * decisions become the document's "decisions").
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/rt/agents.h"
+#include "agents/rt/dump.h"
+#include "agents/rt/topology.h"
+#include "libcore/replay/replay.h"
+
+static json_int_t jint(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	cr_assert(json_is_integer(v), "key %s is not an integer", k);
+	return json_integer_value(v);
+}
+
+Test(dump, data_state)
+{
+	struct ag_data_state d;
+	memset(&d, 0, sizeof(d));
+	d.events = 100;
+	d.books = 90;
+	d.trades = 10;
+	d.done = 1;
+	d.pace = REPLAY_REALTIME;
+	d.bad_rows = 3;
+	d.first_bad_line = 17;
+	d.has_input = 1;
+	json_t *o = ag_data_dump_json(&d);
+	cr_assert_not_null(o);
+	cr_expect_eq(jint(o, "events"), 100);
+	cr_expect_eq(jint(o, "books"), 90);
+	cr_expect_eq(jint(o, "trades"), 10);
+	cr_expect(json_is_true(json_object_get(o, "replay_done")));
+	cr_expect_eq(jint(o, "bad_rows"), 3);
+	cr_expect_eq(jint(o, "first_bad_line"), 17);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "pace")), "realtime");
+	cr_expect(json_is_true(json_object_get(o, "has_input")));
+	cr_expect(json_is_null(json_object_get(o, "input_error")), "no error: null");
+	json_decref(o);
+
+	d.input_error = 1;
+	memset(d.input_error_text, 'x', sizeof(d.input_error_text)); /* no terminator */
+	o = ag_data_dump_json(&d);
+	const char *e = json_string_value(json_object_get(o, "input_error"));
+	cr_assert_not_null(e);
+	cr_expect_eq(strlen(e), sizeof(d.input_error_text), "cut at its room");
+	json_decref(o);
+}
+
+/* ------------------------------------------------------------------
+ * A segment of the default topology whose regions this test fills. */
+
+static char t_name[64], t_dir[128];
+static struct rt trt[AGENT_COUNT];
+static int t_open[AGENT_COUNT];
+
+static void setup(void)
+{
+	struct dm_config c;
+	struct seg_spec spec;
+	struct seg s;
+	config_defaults(&c);
+	snprintf(t_name, sizeof(t_name), "/dmtest-dumptab-%d", (int)getpid());
+	snprintf(t_dir, sizeof(t_dir), "/tmp/dmtest-dumptab-%d", (int)getpid());
+	seg_unlink(t_name);
+	cr_assert_eq(topology_spec(&c, t_name, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, 1000000000), 0);
+	seg_close(&s);
+}
+
+static void teardown(void)
+{
+	for (int a = 0; a < AGENT_COUNT; a++)
+		if (t_open[a]) {
+			rt_close(&trt[a]);
+			t_open[a] = 0;
+		}
+	seg_unlink(t_name);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
+	if (system(cmd) != 0)
+		cr_log_warn("could not remove %s", t_dir);
+}
+
+TestSuite(dumptab, .init = setup, .fini = teardown);
+
+static void *t_agent(uint32_t a, uint32_t version, uint32_t size)
+{
+	struct rt_args args = { .name = t_name, .run_dir = t_dir };
+	cr_assert_eq(rt_open(&trt[a], a, &args, version, size, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	t_open[a] = 1;
+	rt_running(&trt[a]);
+	return trt[a].app;
+}
+
+Test(dumptab, every_region_through_its_row)
+{
+	struct ag_data_state *d = t_agent(AGENT_DATA, AG_DATA_VERSION, sizeof(*d));
+	d->events = 42;
+	struct coord_state *c = t_agent(AGENT_COORDINATOR, AG_COORD_VERSION, sizeof(*c));
+	c->decisions = 2;
+	c->released = 1;
+	c->blocked = 1;
+	c->n_recent = 2;
+	c->recent[0].decision_id = 0x101;
+	c->recent[0].outcome = VOTE_RELEASE;
+	c->recent[1].decision_id = 0x102;
+	c->recent[1].outcome = VOTE_BLOCK;
+	struct riskd_state *r = t_agent(AGENT_RISK, AG_RISK_VERSION, sizeof(*r));
+	r->rs[0].position = -3;
+	snprintf(r->currency, sizeof(r->currency), "BRL");
+	/* ml opened with a layout of another version: never reinterpreted */
+	uint64_t *ml = t_agent(AGENT_ML, AG_ML_VERSION + 100, 64);
+	ml[0] = 77;
+
+	json_t *j = rt_dump_json(&trt[AGENT_DATA].seg);
+	json_t *ag = json_object_get(j, "agents");
+	cr_expect_eq(jint(json_object_get(ag, "data"), "events"), 42);
+	json_t *co = json_object_get(ag, "coordinator");
+	cr_expect_eq(jint(co, "released"), 1);
+	cr_expect_null(json_object_get(co, "recent"), "lifted to the document's list");
+	cr_expect(json_is_object(json_object_get(co, "latency")), "the runtime part stays");
+	cr_expect_eq(jint(json_object_get(ag, "risk"), "position"), -3);
+	json_t *mlo = json_object_get(ag, "ml");
+	cr_expect_not_null(json_object_get(mlo, "opens"), "the runtime part of ml");
+	cr_expect_null(json_object_get(mlo, "features"), "no app part of another layout");
+	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(ag, "feature"),
+							   "state")), "none");
+	json_t *dec = json_object_get(j, "decisions");
+	cr_assert_eq(json_array_size(dec), 2);
+	cr_expect_eq(jint(json_array_get(dec, 0), "decision_id"), 0x101);
+	cr_expect_eq(jint(json_array_get(dec, 1), "decision_id"), 0x102);
+	json_decref(j);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	rt_dump_text(&trt[AGENT_DATA].seg, f);
+	fclose(f);
+	cr_expect(strstr(text, "\ndata       events 42,") != NULL, "%s", text);
+	cr_expect(strstr(text, "\ncoordinator decisions 2, released 1, blocked 1,") != NULL,
+		  "%s", text);
+	cr_expect(strstr(text, "position -3,") != NULL, "%s", text);
+	cr_expect(strstr(text, "  0000000000000101 release") != NULL, "%s", text);
+	cr_expect(strstr(text, "  0000000000000102 block") != NULL, "%s", text);
+	free(text);
+}
