@@ -18,6 +18,12 @@
  *   logs its events and answers operator commands with what they did.
  *
  * Decision ids are the segment's creation second (& 0xffffff) << 40 | n.
+ *
+ * A lockstep replay (DM_LOCKSTEP=1 in the environment: tools/dmctl sets it
+ * with --pace lockstep) must decide as dm-backtest does, whatever the
+ * machine's speed and whichever agent is killed and restarted meanwhile:
+ * the market waits for the system there, so a ballot waits for every vote
+ * (complete ballots, a deadline of an hour) and no agent counts as down.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +36,11 @@
 _Static_assert(COORD_CMD_CANCEL_ALL == RT_CTL_CANCEL_ALL, "one cancel-all command number");
 _Static_assert(AGENT_COUNT <= COORD_AGENTS, "agent masks fit");
 
+#define LOCKSTEP_DEADLINE_NS (3600ll * 1000000000)
+
 struct coord_ctx {
 	struct coord co;                /* the module's handle */
+	int lockstep;                   /* DM_LOCKSTEP: every agent counts as up */
 	struct rt *rt;
 	int in_intent, in_rep, in_pos;
 	int in_vote[VOTE_MAX_VOTERS];   /* by policy index */
@@ -53,11 +62,12 @@ static int agent_fresh_now(struct rt *rt, uint32_t agent, int64_t now)
 
 static void env_now(struct rt *rt, int64_t now, struct coord_env *e)
 {
+	const struct coord_ctx *c = rt->ctx;
 	uint32_t f = rt_flags(rt);
 	e->now_ns = now;
 	e->fresh = 0;
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
-		if (agent_fresh_now(rt, a, now))
+		if ((c && c->lockstep) || agent_fresh_now(rt, a, now))
 			e->fresh |= 1u << a;
 	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) | (f & RT_SF_KILLED ? COORD_F_KILLED : 0);
 }
@@ -247,7 +257,8 @@ static const struct rt_ops coord_ops = {
 /* ------------------------------------------------------------ set-up */
 
 /* The module's parameters: vote: of the configuration, the environment's
- * overrides, the heartbeat interval.  0 or -DM_ECONFIG (logged). */
+ * overrides, the heartbeat interval; complete ballots in a lockstep
+ * replay.  0, 1 for a lockstep replay, or -DM_ECONFIG (logged). */
 static int params(struct rt *rt, struct coord_params *p)
 {
 	char err[160];
@@ -272,12 +283,17 @@ static int params(struct rt *rt, struct coord_params *p)
 		}
 		deadline_ns = us * 1000;
 	}
+	const char *ls = getenv("DM_LOCKSTEP");
+	int lockstep = ls && strcmp(ls, "1") == 0;
+	if (lockstep)
+		deadline_ns = LOCKSTEP_DEADLINE_NS;
 	if (trader_coord_params(&rt->cfg, rt->self, rt->hb_ns, quorum, deadline_ns, p, err,
 				sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
-	return 0;
+	p->vote.complete = (uint32_t)lockstep;
+	return lockstep;
 }
 
 static void log_policy(struct rt *rt, const struct vote_policy *pol)
@@ -294,8 +310,10 @@ static void log_policy(struct rt *rt, const struct vote_policy *pol)
 		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s%s", i ? ", " : "",
 				      cfg_agent_names[pol->voter[i]],
 				      pol->veto_mask & (1u << i) ? " (veto)" : "");
-	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us", who, q,
-	       (long long)(pol->deadline_ns / 1000));
+	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us%s", who, q,
+	       (long long)(pol->deadline_ns / 1000),
+	       pol->complete ? "; lockstep replay: complete ballots, every agent counts as up" :
+	       "");
 }
 
 static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *pol)
@@ -326,7 +344,7 @@ static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *p
 int ag_coord_init(struct rt *rt)
 {
 	struct coord_params p;
-	int rc = params(rt, &p);
+	int rc = params(rt, &p), lockstep = rc == 1;
 	if (rc < 0)
 		return rc;
 	struct coord_ctx *c = calloc(1, sizeof(*c));
@@ -335,6 +353,7 @@ int ag_coord_init(struct rt *rt)
 		return -ENOMEM;
 	}
 	c->rt = rt;
+	c->lockstep = lockstep;
 	if ((rc = rings(rt, c, &p.vote)) < 0)
 		goto free_ctx;
 	struct coord_state *st = rt->app;

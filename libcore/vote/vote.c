@@ -162,6 +162,10 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
 	if (b->outcome != VOTE_PENDING)
 		return b->outcome;
 	uint32_t approve = 0, missing = 0, holders_ok = 1;
+	if (p->complete && now_ns < b->deadline_ns)
+		for (uint32_t i = 0; i < b->n_voters; i++)
+			if (b->cast[i].verdict == VOTE_V_NONE)
+				return VOTE_PENDING;
 	for (uint32_t i = 0; i < b->n_voters; i++) {
 		uint32_t v = b->cast[i].verdict;
 		int holder = (p->veto_mask >> i) & 1u;

@@ -12,6 +12,11 @@
  *   BLOCK    the deadline passed first: a missing vote is a rejection
  *   PENDING  otherwise
  *
+ * With policy.complete, nothing is decided before every vote is in (or
+ * the deadline passed); the rules are then applied to all of them, so the
+ * reason and the decisive voter no longer depend on which vote came first.
+ * The outcome is the one the early decision gives: once one of the rules
+ * above holds, no later vote can change it.
  * A veto verdict from a voter that holds no veto counts as a rejection.
  * Quorum: all voters, a majority (n / 2 + 1), or a fixed N (1..n).  A veto
  * holder counts towards the quorum like any voter, but release needs its
@@ -94,7 +99,10 @@ struct vote_policy {
 	uint32_t veto_mask;                /* bit i: voter[i] holds a veto */
 	uint32_t quorum;                   /* enum vote_quorum */
 	uint32_t quorum_n;                 /* VOTE_QUORUM_N: approvals needed, 1..n */
-	uint32_t pad;
+	uint32_t complete;                 /* 1: decide only once every voter answered
+					    * (or the deadline passed), so the outcome
+					    * and the record do not depend on the order
+					    * votes arrive in: reproducible runs */
 	int64_t  deadline_ns;              /* from opening; > 0 */
 };
 

@@ -270,3 +270,70 @@ Test(vote, names)
 	cr_expect_str_eq(vote_outcome_name(VOTE_RELEASE), "release");
 	cr_expect_str_eq(vote_verdict_name(VOTE_V_VETO), "veto");
 }
+
+/* policy.complete: nothing decided before every vote is in; then the same
+ * outcome as the early decision, with a reason and a decisive voter that do
+ * not depend on the order the votes came in. */
+Test(vote, complete_ballots_decide_alike_in_any_order)
+{
+	struct vote_policy p = {
+		.n_voters = 3, .voter = { RISK, EXEC, FEAT }, .veto_mask = 1u,
+		.quorum = VOTE_QUORUM_MAJORITY, .deadline_ns = DL,
+	};
+	static const uint32_t who[3] = { RISK, EXEC, FEAT };
+	static const uint32_t verdicts[4][3] = {
+		{ R, R, R }, { A, R, R }, { R, A, A }, { A, A, R },
+	};
+	static const int perm[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	for (int v = 0; v < 4; v++) {
+		struct vote_ballot early, first;
+		uint32_t early_out = 0;
+		for (int k = 0; k < 6; k++) {
+			struct vote_ballot b;
+			p.complete = 1;
+			vote_open(&b, &p, 1, 0);
+			for (int i = 0; i < 3; i++) {
+				int j = perm[k][i];
+				cr_assert_eq(vote_cast(&b, &p, who[j], verdicts[v][j], 1, 10 + i), 0);
+				uint32_t o = vote_tally(&b, &p, 10 + i);
+				if (i < 2)
+					cr_expect_eq(o, VOTE_PENDING, "case %d order %d: decided after "
+						     "%d votes", v, k, i + 1);
+			}
+			if (k == 0)
+				first = b;
+			cr_expect_eq(b.outcome, first.outcome, "case %d order %d", v, k);
+			cr_expect_eq(b.reason, first.reason, "case %d order %d", v, k);
+			cr_expect_eq(b.decisive, first.decisive, "case %d order %d", v, k);
+			/* the early decision of the same votes in the same order */
+			p.complete = 0;
+			vote_open(&early, &p, 1, 0);
+			for (int i = 0; i < 3 && vote_tally(&early, &p, 10 + i) == VOTE_PENDING; i++) {
+				int j = perm[k][i];
+				vote_cast(&early, &p, who[j], verdicts[v][j], 1, 10 + i);
+				early_out = vote_tally(&early, &p, 10 + i);
+			}
+			cr_expect_eq(early_out, b.outcome, "case %d order %d: early %u, complete %u",
+				     v, k, early_out, b.outcome);
+		}
+	}
+	/* the expected outcomes, worked out by hand: risk holds the veto */
+	p.complete = 1;
+	struct vote_ballot b;
+	vote_open(&b, &p, 2, 0);
+	vote_cast(&b, &p, EXEC, R, 1, 1);
+	vote_cast(&b, &p, FEAT, R, 1, 2);
+	cr_expect_eq(vote_tally(&b, &p, 2), VOTE_PENDING, "risk's vote still missing");
+	vote_cast(&b, &p, RISK, R, 1, 3);
+	cr_expect_eq(vote_tally(&b, &p, 3), VOTE_BLOCK);
+	cr_expect_eq(b.reason, VOTE_R_VETOED, "the holder's rejection, whatever came first");
+	cr_expect_eq(b.decisive, 0);
+	/* a missing vote at the deadline: decided then, as before */
+	vote_open(&b, &p, 3, 0);
+	vote_cast(&b, &p, RISK, A, 1, 1);
+	vote_cast(&b, &p, EXEC, A, 1, 2);
+	cr_expect_eq(vote_tally(&b, &p, 2), VOTE_PENDING);
+	cr_expect_eq(vote_tally(&b, &p, DL), VOTE_RELEASE, "two approvals and the holder's");
+}
