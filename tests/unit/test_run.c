@@ -864,3 +864,61 @@ Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
 Test(parity, lobster_aapl) { parity("conf/instruments/aapl.yaml", LOBSTER_MSG, 0); }
 Test(parity, binance_spot) { parity("conf/instruments/btcusdt-spot.yaml", SPOT_FILE, 5); }
 Test(parity, binance_usdm) { parity("conf/instruments/btcusdt-usdm.yaml", USDM_FILE, 5); }
+
+/*
+ * kill -9 during a lockstep run: every agent killed twice while the replay
+ * runs (the supervisor restarts each); the run still makes the decisions
+ * and fills dm-backtest makes on the same market, row for row.
+ */
+Test(parity, kill9_during_a_lockstep_run_changes_nothing)
+{
+	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
+	char rcfile[PATH_MAX], outfile[PATH_MAX], done[PATH_MAX + 16];
+	snprintf(rcfile, sizeof(rcfile), "%s/run.rc", t_tmp_dir);
+	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
+	snprintf(done, sizeof(done), "%s/data.done", rundir);
+	struct out r = sh("(tools/dmctl run --events 30000 --pace lockstep >'%s' 2>&1; "
+			  "echo $? >'%s') &", outfile, rcfile);
+	out_free(&r);
+	static const char *const agents[] = { "data", "feature", "ml", "coordinator", "risk",
+					      "execution" };
+	struct t_rng g;
+	t_rng_seed(&g, (uint64_t)getpid());
+	int kills[6] = { 0 }, n = 0;
+	int64_t end = t_now_ns() + 200ll * 1000000000;
+	usleep(1500 * 1000); /* the agents start, the replay begins */
+	while (!exists(done) && n < 12 && t_now_ns() < end) {
+		int a = n % 6;
+		char pf[PATH_MAX + 32];
+		snprintf(pf, sizeof(pf), "%s/%s.pid", rundir, agents[a]);
+		FILE *f = fopen(pf, "r");
+		int pid = 0;
+		if (f) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid > 1 && kill(pid, SIGKILL) == 0) {
+			kills[a]++;
+			n++;
+		}
+		usleep((useconds_t)(300 + t_rng_below(&g, 301)) * 1000);
+	}
+	while (!exists(rcfile) && t_now_ns() < end)
+		usleep(100 * 1000);
+	char *rc = slurp(rcfile), *text = slurp(outfile);
+	cr_assert_not_null(rc, "dmctl run did not finish");
+	cr_assert_eq(atoi(rc), 0, "dmctl run failed:\n%s", text ? text : "");
+	cr_log_info("%d kills during the replay", n);
+	for (int a = 0; a < 6; a++)
+		cr_expect_geq(kills[a], 1, "%s killed during the replay", agents[a]);
+	char market[PATH_MAX + 32], bt[PATH_MAX];
+	snprintf(market, sizeof(market), "%s/market.journal", rundir);
+	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
+	r = sh("'%s/dm-backtest' --input '%s' --out '%s' --quiet", bindir, market, bt);
+	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
+	out_free(&r);
+	expect_same_file("fills.csv", rundir, bt);
+	expect_same_file("decisions.csv", rundir, bt);
+	expect_same_file("orders.csv", rundir, bt);
+}
