@@ -24,6 +24,7 @@ static const uint64_t layout_words[] = {
 	sizeof(struct msg_order), L(msg_order, client_order_id), L(msg_order, px),
 	sizeof(struct msg_cancel), L(msg_cancel, client_order_id),
 	sizeof(struct msg_exec_report), L(msg_exec_report, last_px), L(msg_exec_report, status),
+	L(msg_exec_report, reason), L(msg_exec_report, liquidity),
 	L(msg_exec_report, fee_e9), L(msg_exec_report, decision_id),
 	sizeof(struct msg_position), L(msg_position, position), L(msg_position, realized_e9),
 	sizeof(struct msg_control), L(msg_control, cmd), L(msg_control, text),

@@ -201,6 +201,13 @@ enum exec_status {
 	EXEC_CANCEL_PENDING, EXEC_CANCELLED, EXEC_REJECTED
 };
 
+/* msg_exec_report.liquidity of a fill */
+enum msg_liquidity {
+	MSG_LIQ_UNKNOWN = 0,
+	MSG_LIQ_TAKER = 1,   /* the order took liquidity (marketable on arrival) */
+	MSG_LIQ_MAKER = 2,   /* the order rested and was filled later */
+};
+
 struct msg_exec_report {
 	struct msg_hdr hdr;
 	uint64_t client_order_id;
@@ -212,13 +219,19 @@ struct msg_exec_report {
 	int32_t  leaves_qty;
 	uint8_t  status;          /* enum exec_status */
 	int8_t   side;
-	uint16_t reason;          /* reject reason code */
+	uint8_t  reason;          /* reject or cancel reason code (every code is
+	                           * below 256: vote, venue and exec reasons) */
+	uint8_t  liquidity;       /* a fill: enum msg_liquidity, as the venue
+	                           * says; 0 for non-fills and fills whose side is
+	                           * unknown (merged, made up by reconciliation) */
 	int64_t  fee_e9;          /* fees of this fill, instrument currency x 10^9 */
 	int64_t  venue_ns;        /* venue time of the event */
 	uint64_t decision_id;     /* the decision behind the order (execution
 	                           * fills it; 0 from a venue) */
 };
 _Static_assert(offsetof(struct msg_exec_report, last_px) == 56, "msg_exec_report.last_px");
+_Static_assert(offsetof(struct msg_exec_report, reason) == 78, "msg_exec_report.reason");
+_Static_assert(offsetof(struct msg_exec_report, liquidity) == 79, "msg_exec_report.liquidity");
 _Static_assert(offsetof(struct msg_exec_report, decision_id) == 96, "msg_exec_report.decision_id");
 _Static_assert(sizeof(struct msg_exec_report) == 104, "msg_exec_report size");
 

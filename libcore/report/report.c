@@ -256,7 +256,11 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x)
 			r->n.dup_fills++; /* re-published after a restart */
 			return;
 		}
-		int taker = ro->o.ord_type == ORD_MARKET || x->venue_ns == ro->first_ns;
+		/* the venue's own flag; a fill without one (merged, made up by
+		 * reconciliation, or journaled before reports carried it) is
+		 * inferred: at the order's arrival, or of a market order, it took */
+		int taker = x->liquidity == MSG_LIQ_TAKER ? 1 : x->liquidity == MSG_LIQ_MAKER ? 0 :
+			    ro->o.ord_type == ORD_MARKET || x->venue_ns == ro->first_ns;
 		ro->cum_qty = x->cum_qty;
 		ro->value_ticks += (int64_t)x->last_qty * x->last_px;
 		ro->fees_e9 += x->fee_e9;

@@ -26,10 +26,13 @@
  *                  last_qty > 0), a re-delivered report (same order,
  *                  cum_qty not above the one already seen) written once;
  *                  t_ns the venue time; side buy/sell; liquidity
- *                  "taker" for a fill at the order's arrival at the venue
- *                  (the venue time of its first report) or of a market
- *                  order, "maker" for a resting order filled later (the
- *                  execution report does not carry the venue's own flag)
+ *                  "taker" or "maker" as the venue simulator flagged the
+ *                  fill (msg_exec_report.liquidity); a fill without the
+ *                  flag (0: several venue fills merged, a fill made up by
+ *                  reconciliation, or a journal written before reports
+ *                  carried it) is inferred: "taker" at the order's
+ *                  arrival at the venue (the venue time of its first
+ *                  report) or of a market order, "maker" otherwise
  *   orders.csv     client_order_id,decision_id,side,qty,price,ord_type,
  *                  tif,flatten,status,filled_qty,avg_price,fees,
  *                  first_ns,last_ns

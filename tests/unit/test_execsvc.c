@@ -354,6 +354,7 @@ Test(execsvc, order_goes_to_the_venue_and_its_fill_comes_back_with_the_decision_
 	cr_assert_eq(r->leaves_qty, 0);
 	cr_assert_eq(r->side, SIDE_BUY);
 	cr_assert_eq(r->fee_e9, 2 * 250000ll * 1000, "R$ 0.25 a contract x 2");
+	cr_assert_eq(r->liquidity, MSG_LIQ_TAKER, "marketable on arrival: the venue says taker");
 	for (uint32_t i = 0; i < h->n_rep; i++) {
 		cr_assert_eq(h->rep[i].decision_id, 42, "report %u", i);
 		cr_assert_eq(h->rep[i].hdr.type, MSG_EXEC_REPORT);

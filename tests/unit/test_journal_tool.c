@@ -289,6 +289,43 @@ Test(report, average_price_of_partial_fills_and_unknown_reports)
 	t_free(&s);
 }
 
+Test(report, liquidity_is_the_venues_flag_when_the_report_carries_it)
+{
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[2];
+	struct report_opts o = { .max_open = 2 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	/* a limit order whose first report is a fill: inference says taker,
+	 * the venue says maker */
+	struct msg_order o7 = t_order(7, 70, +1, 2, 20001, TIF_DAY);
+	report_on_order(&r, &o7);
+	struct msg_exec_report x = t_exec(7, +1, EXEC_PARTIAL, 1, 1, 20001, 1, 1, 0, 100);
+	x.liquidity = MSG_LIQ_MAKER;
+	report_on_exec(&r, &x);
+	/* a later fill (inference: maker) the venue flags taker */
+	x = t_exec(7, +1, EXEC_FILLED, 2, 1, 20001, 2, 0, 0, 200);
+	x.liquidity = MSG_LIQ_TAKER;
+	report_on_exec(&r, &x);
+	/* no flag (an older journal): inferred, a later fill of a limit order */
+	struct msg_order o8 = t_order(8, 80, -1, 1, 20001, TIF_DAY);
+	report_on_order(&r, &o8);
+	x = t_exec(8, -1, EXEC_ACK, 0, 0, 0, 0, 1, 0, 300);
+	report_on_exec(&r, &x);
+	x = t_exec(8, -1, EXEC_FILLED, 3, 1, 20001, 1, 0, 0, 400);
+	report_on_exec(&r, &x);
+	cr_assert_eq(report_finish(&r, 400), 0);
+	t_close(&s);
+	cr_assert_str_eq(s.buf[0],
+		"t_ns,client_order_id,side,qty,price,fee,liquidity\n"
+		"100,7,buy,1,100005,0.00,maker\n"
+		"200,7,buy,1,100005,0.00,taker\n"
+		"400,8,sell,1,100005,0.00,maker\n");
+	t_free(&s);
+}
+
 Test(report, header_gives_the_instrument_and_refuses_an_old_one)
 {
 	struct journal_file_hdr h;
