@@ -174,6 +174,7 @@ static void journal_ballot(struct coord *c, const struct coord_ballot *b, uint64
 	rec.intent_id = b->intent.intent_id;
 	rec.client_order_id = coid;
 	rec.ingress_ns = b->intent.hdr.ingress_ns;
+	rec.market_ns = b->intent.market_ns;
 	rec.px = b->intent.px;
 	rec.qty = b->intent.qty;
 	rec.side = b->intent.side;
@@ -325,6 +326,8 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 	struct coord_state *st = c->st;
 	const struct vote_policy *pol = &c->p.vote;
 	int64_t now = e->now_ns;
+	if (it->market_ns > st->market_ns)
+		st->market_ns = it->market_ns;
 	if (st->down_mask) /* an agent may have come back since the last check */
 		health(c, e);
 	uint32_t pre = coord_blocked_reason(c, e);
@@ -447,6 +450,7 @@ static int flatten(struct coord *c, const struct coord_env *e, const struct msg_
 	rec.decision_id = next_id(st);
 	rec.client_order_id = rec.decision_id;
 	rec.opened_ns = rec.decided_ns = rec.deadline_ns = now;
+	rec.market_ns = st->market_ns; /* no market event behind it: the newest seen */
 	rec.qty = p->flatten_qty > 0 ? p->flatten_qty : -p->flatten_qty;
 	rec.side = p->flatten_qty > 0 ? SIDE_BUY : SIDE_SELL;
 	rec.ord_type = ORD_MARKET;

@@ -25,7 +25,8 @@
  *          --> ballot: MSG_VOTE_REQ to every fresh voter; a stale voter is
  *              a rejection cast on its behalf (fail closed)
  *   vote   --> tally;  tick: stale voters, deadlines, health of every agent
- *   decided --> decision record (before anything else) --> on release a
+ *   decided --> decision record (before anything else; stamped with the
+ *              intent's market time, vote_record.market_ns) --> on release a
  *              MSG_ORDER, released orders in client order id order
  *   position asking to flatten (kill switch) --> one MSG_ORDER at market,
  *              flagged MSG_F_FLATTEN, journaled as a released decision
@@ -58,7 +59,7 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   1u
+#define COORD_VERSION   2u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
@@ -102,6 +103,8 @@ struct coord_state {
 	uint64_t flattens;          /* flattening orders sent */
 	int64_t  position;          /* last MSG_POSITION */
 	int64_t  realized_e9;       /* last MSG_POSITION, instrument currency x 10^9 */
+	int64_t  market_ns;         /* newest intent's market_ns: the market time
+				     * a flattening order's decision is stamped with */
 	struct coord_ballot ballot[COORD_BALLOTS];
 	uint64_t n_recent;          /* decisions written to recent[] so far */
 	struct vote_record recent[COORD_RECENT]; /* [n % COORD_RECENT] */

@@ -19,6 +19,7 @@ static const uint64_t layout_words[] = {
 	sizeof(struct msg_trade), L(msg_trade, px), L(msg_trade, qty), L(msg_trade, aggressor),
 	sizeof(struct msg_features), L(msg_features, f),
 	sizeof(struct msg_intent), L(msg_intent, px), L(msg_intent, qty), L(msg_intent, prob),
+	L(msg_intent, market_ns),
 	sizeof(struct msg_vote_req), L(msg_vote_req, decision_id), L(msg_vote_req, deadline_ns),
 	sizeof(struct msg_vote), L(msg_vote, verdict), L(msg_vote, reason),
 	sizeof(struct msg_order), L(msg_order, client_order_id), L(msg_order, px),

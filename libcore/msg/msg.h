@@ -137,9 +137,13 @@ struct msg_intent {
 	double   prob;       /* meta-model probability behind it */
 	uint32_t instrument;
 	uint32_t strategy;   /* strategy id */
+	int64_t  market_ns;  /* exchange time of the market event behind it (the
+	                      * feature vector's exch_ns): the decision's time on
+	                      * the market clock */
 };
 _Static_assert(offsetof(struct msg_intent, px) == 48, "msg_intent.px");
-_Static_assert(sizeof(struct msg_intent) == 80, "msg_intent size");
+_Static_assert(offsetof(struct msg_intent, market_ns) == 80, "msg_intent.market_ns");
+_Static_assert(sizeof(struct msg_intent) == 88, "msg_intent size");
 
 struct msg_vote_req {
 	struct msg_hdr hdr;

@@ -406,6 +406,62 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 }
 
 /*
+ * Every decision record carries the market time of its intent, whether it
+ * was voted (release, block) or blocked at once; local times stay beside it.
+ * A flattening order, with no market event behind it, gets the newest
+ * market time the coordinator saw.
+ */
+Test(coord, decisions_carry_the_market_time_of_their_intent)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	const int64_t M = 1700000000123456789ll;
+	struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+	it.market_ns = M;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t.e.now_ns = 5000;
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.h.dec[0].version, 2);
+	cr_expect_eq(t.h.dec[0].market_ns, M);
+	cr_expect_eq(t.h.dec[0].decided_ns, 5000, "the local time stays");
+	cr_expect_eq(t.h.dec[0].opened_ns, 1000);
+
+	it = t_intent(2, SIDE_SELL, 26001, 1);
+	it.market_ns = M + 10;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t_vote(&t, RISK, ID(2), VOTE_VETO, VOTE_R_POS_LIMIT);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[1].market_ns, M + 10);
+
+	t.e.flags = COORD_F_HALTED;
+	it = t_intent(3, SIDE_SELL, 26001, 1);
+	it.market_ns = M + 20;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_dec, 3);
+	cr_expect_eq(t.h.dec[2].reason, VOTE_R_HALTED);
+	cr_expect_eq(t.h.dec[2].market_ns, M + 20, "blocked at once: still the intent's time");
+	cr_expect_eq(t.st->recent[2].market_ns, M + 20);
+
+	t.e.flags = COORD_F_KILLED | COORD_F_HALTED;
+	struct msg_position p;
+	memset(&p, 0, sizeof(p));
+	p.hdr.type = MSG_POSITION;
+	p.hdr.size = sizeof(p);
+	p.position = 1;
+	p.flags = POS_F_FLATTEN;
+	p.flatten_qty = -1;
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_assert_eq(t.h.n_dec, 4);
+	cr_expect_eq(t.h.dec[3].reason, VOTE_R_FLATTEN);
+	cr_expect_eq(t.h.dec[3].market_ns, M + 20, "the newest market time seen");
+	t_stop(&t);
+}
+
+/*
  * Quorum without a veto: the approval at which the order goes out, from
  * n / 2 + 1 (majority of 3 = 2), all (3), N.  Then with a veto holder the
  * quorum alone is not enough.
