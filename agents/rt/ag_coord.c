@@ -17,7 +17,9 @@
  *   decisions.journal, flushed before the order they release leaves;
  *   logs its events and answers operator commands with what they did.
  *
- * Decision ids are the segment's creation second (& 0xffffff) << 40 | n.
+ * Decision ids are the segment's epoch (seg_hdr.epoch: dm-seg create
+ * --epoch N, a replay's fixed 1, or the creation second & 0xffffff) << 40
+ * | n, so a replay of one market with one epoch gives the same ids.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -350,9 +352,8 @@ int ag_coord_init(struct rt *rt)
 	/* fresh, or zeroed but never initialised (a crash between the two):
 	 * nothing was decided yet either way */
 	if (rt->app_fresh || (st->magic == 0 && st->version == 0 && st->next_decision == 0)) {
-		/* decision ids epoch << 40 | n: the epoch is the segment's creation second */
-		uint64_t epoch = (uint64_t)(rt->seg.hdr->created_ns / 1000000000) & COORD_EPOCH_MAX;
-		if ((rc = coord_init(st, RT_APP_SIZE, epoch ? epoch : 1)) < 0) {
+		/* decision ids epoch << 40 | n: the epoch is the segment's */
+		if ((rc = coord_init(st, RT_APP_SIZE, rt->seg.hdr->epoch)) < 0) {
 			rt_log(rt, "coordinator state: %s", dm_strerror(rc));
 			goto free_ctx;
 		}

@@ -195,10 +195,9 @@ int ag_exec_init(struct rt *rt)
 		goto free_host;
 	}
 	if (rt->app_fresh) {
-		/* ids epoch << 40 | n: the epoch is the segment's creation second */
-		uint64_t epoch = (uint64_t)(rt->seg.hdr->created_ns / 1000000000) & 0xffffff;
+		/* ids epoch << 40 | n: the epoch is the segment's (seg_hdr.epoch) */
 		char err[256];
-		rc = execsvc_init(rt->app, AG_EXEC_APP_SIZE, &p, epoch ? epoch : 1, err,
+		rc = execsvc_init(rt->app, AG_EXEC_APP_SIZE, &p, rt->seg.hdr->epoch, err,
 				  sizeof(err));
 		if (rc < 0) {
 			rt_log(rt, "execution state: %s", err);
