@@ -5,9 +5,15 @@
  * Book events go out as MSG_BOOK (conflatable: ring_offer on a conflate
  * ring, the newest book wins when the consumer lags); trades as
  * MSG_TRADE (ring_try_push: never conflated; when a ring is full the
- * event is held and retried, and reading stops until it is out).  An
- * event counts as published once every md ring has it; the count lives in
- * the segment, so a restarted agent skips that many events and resumes.
+ * event is held and retried, and reading stops until it is out).  Every
+ * message is flagged MSG_F_REPLAY.  An event counts as published once
+ * every md ring has it; the count lives in the segment, so a restarted
+ * agent skips that many events and resumes.  Once the input is exhausted
+ * (or stops on a read error) MSG_END, with the last event's exchange
+ * time, goes once on every md ring (never conflated; the rings that have
+ * it are kept in the segment, so a restarted agent that is done sends it
+ * only where it is missing): execution then completes what is in flight
+ * on the market's clock instead of local time.
  * Pacing (libcore/replay; data.pace, or --pace / --speed):
  *   max       as fast as the rings take it
  *   realtime  the market's own pace times the speed factor, anchored at
@@ -137,6 +143,53 @@ static void note_bad_rows(struct data_ctx *c, struct ag_data_state *st)
 	st->first_bad_line = fs->first_bad_line;
 }
 
+/*
+ * The end of the replayed market (MSG_END, flagged replay, never
+ * conflated) on every md ring that does not have it yet; which rings have
+ * it is kept in the segment, so a restarted agent sends it only where it
+ * is missing (a kill between the send and the store sends it twice on
+ * one ring: its consumers take it twice harmlessly).  Returns 1 once
+ * every ring has it, else 0 (a ring full: poll again).
+ */
+static int send_end(struct rt *rt, struct data_ctx *c, struct ag_data_state *st, int64_t now)
+{
+	if (st->end_sent)
+		return 1;
+	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
+	struct msg_end e;
+	for (uint32_t j = 0; j < c->n_md; j++) {
+		if (st->end_mask & (1ull << j))
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.hdr.type = MSG_END;
+		e.hdr.flags = MSG_F_REPLAY;
+		e.hdr.size = sizeof(e);
+		e.exch_ns = st->last_exch_ns;
+		e.events = st->events;
+		if (rt_send(rt, c->md[j], &e, sizeof(e)) >= 0)
+			st->end_mask |= 1ull << j;
+	}
+	if ((st->end_mask & all) != all) {
+		rt->wake_at_ns = now + 200000; /* consumers do not ring us: poll */
+		return 0;
+	}
+	st->end_sent = 1;
+	rt_log(rt, "end of the replayed market sent on %u ring(s) (last exchange time %lld)",
+	       c->n_md, (long long)st->last_exch_ns);
+	return 1;
+}
+
+/* After the end is out: leave if asked to (bad input, --exit-at-end). */
+static void leave_if_done(struct rt *rt, struct data_ctx *c, struct ag_data_state *st)
+{
+	if (st->input_error) {
+		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
+		rt_stop(rt);
+	} else if (c->opt.exit_at_end) {
+		rt_stop(rt);
+	}
+}
+
 static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 		   const char *why)
 {
@@ -151,12 +204,9 @@ static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 		       c->opt.input, (unsigned long long)st->bad_rows,
 		       (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
 	write_done_file(rt, st);
-	if (st->input_error) {
-		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
-		rt_stop(rt);
-	} else if (c->opt.exit_at_end) {
-		rt_stop(rt);
-	}
+	/* the market is over: every md consumer hears it before we may leave */
+	if (send_end(rt, c, st, rt_now_ns()))
+		leave_if_done(rt, c, st);
 }
 
 /* Every ring of the segment empty (conflation side slots included). */
@@ -176,8 +226,14 @@ static int data_tick(struct rt *rt, int64_t now)
 {
 	struct data_ctx *c = rt->ctx;
 	struct ag_data_state *st = rt->app;
-	if (!c->have_src || st->done || rt->stopping)
+	if (!c->have_src || rt->stopping)
 		return 0;
+	if (st->done) {
+		/* the end not yet on every ring (full, or a restart in between) */
+		if (!st->end_sent && send_end(rt, c, st, now))
+			leave_if_done(rt, c, st);
+		return 0;
+	}
 	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
 	int work = 0;
 	for (uint32_t k = 0; k < rt->cfg.data.events_per_pass; k++) {
@@ -231,6 +287,7 @@ static int data_tick(struct rt *rt, int64_t now)
 		}
 		c->holding = 0;
 		rt_lat_stage(rt, c->msg.hdr.ingress_ns);
+		st->last_exch_ns = c->is_book ? c->msg.book.exch_ns : c->msg.trade.exch_ns;
 		st->events++;
 		if (c->is_book)
 			st->books++;

@@ -29,6 +29,9 @@ static const uint64_t layout_words[] = {
 	L(msg_exec_report, fee_e9), L(msg_exec_report, decision_id),
 	sizeof(struct msg_position), L(msg_position, position), L(msg_position, realized_e9),
 	sizeof(struct msg_control), L(msg_control, cmd), L(msg_control, text),
+	MSG_END, sizeof(struct msg_end), L(msg_end, exch_ns), L(msg_end, events),
+	MSG_VOTE_DONE, sizeof(struct msg_vote_done), L(msg_vote_done, decision_id),
+	L(msg_vote_done, outcome),
 };
 #undef L
 

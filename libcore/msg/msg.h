@@ -38,6 +38,8 @@ enum msg_type {
 	MSG_EXEC_REPORT, /* execution -> risk, coordinator */
 	MSG_POSITION,    /* risk -> coordinator: position and P&L */
 	MSG_CONTROL,     /* operator or coordinator -> agent */
+	MSG_END,         /* data -> md consumers: the replayed market is over */
+	MSG_VOTE_DONE,   /* coordinator -> voter: how a ballot it voted in ended */
 	MSG_TYPE_COUNT
 };
 
@@ -270,6 +272,39 @@ struct msg_control {
 	char     text[48];/* NUL-terminated, e.g. a model path */
 };
 _Static_assert(sizeof(struct msg_control) == 96, "msg_control size");
+
+/*
+ * The end of a replayed market: the data agent sends it once on every md
+ * ring after the last event of its input (never conflated: no
+ * MSG_F_CONFLATABLE), flagged MSG_F_REPLAY.  A consumer may get it twice
+ * (a data agent killed between two rings and restarted): handling it is
+ * idempotent.  Live feeds never send it.
+ */
+struct msg_end {
+	struct msg_hdr hdr;
+	int64_t  exch_ns;    /* exchange time of the last market event replayed
+	                      * (0: the input held none) */
+	uint64_t events;     /* market events replayed in all */
+};
+_Static_assert(offsetof(struct msg_end, exch_ns) == 32, "msg_end.exch_ns");
+_Static_assert(sizeof(struct msg_end) == 48, "msg_end size");
+
+/*
+ * How a ballot ended, sent by the coordinator on a voter's vote-request
+ * port right after the decision record: to every voter asked, whatever it
+ * answered (the coordinator does not wait for the votes it does not need).
+ * A voter that holds something for the decision (risk: the approved
+ * exposure) lets go of it at once when the ballot was blocked.  Sent for
+ * ballots only, never for an intent blocked before any vote.
+ */
+struct msg_vote_done {
+	struct msg_hdr hdr;
+	uint64_t decision_id;
+	uint32_t outcome;    /* enum vote_outcome (libcore/vote): 1 release, 2 block */
+	uint32_t reason;     /* enum vote_reason of the outcome */
+};
+_Static_assert(offsetof(struct msg_vote_done, decision_id) == 32, "msg_vote_done.decision_id");
+_Static_assert(sizeof(struct msg_vote_done) == 48, "msg_vote_done size");
 
 /*
  * Hash of MSG_VERSION, the book depth, the feature count and the size and
