@@ -195,6 +195,24 @@ static int fresh(const struct coord_env *e, uint32_t agent)
 }
 
 /*
+ * May the ballot be tallied now?  A live one after every vote.  A replay's
+ * (its intent flagged MSG_F_REPLAY) only once every voter has a verdict
+ * (voted, or a rejection cast for it) or at the deadline: which votes came
+ * before the quorum was reached depends on the threads' timing, the full
+ * set does not, so the record (and decisions.csv) is the same run after
+ * run.  The outcome is the one an early tally would give.
+ */
+static int may_tally(const struct coord_ballot *b, int64_t now_ns)
+{
+	if (!(b->intent.hdr.flags & MSG_F_REPLAY) || now_ns >= b->b.deadline_ns)
+		return 1;
+	for (uint32_t v = 0; v < b->b.n_voters; v++)
+		if (b->b.cast[v].verdict == VOTE_V_NONE)
+			return 0;
+	return 1;
+}
+
+/*
  * Send the released orders in client order id order, as long as the
  * orders port takes them; under the kill switch drop them instead.
  * Returns the orders sent.
@@ -475,7 +493,7 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 	}
 	b->state = COORD_B_OPEN;
 	c->n_open++;
-	if (vote_tally(&b->b, pol, now) != VOTE_PENDING)
+	if (may_tally(b, now) && vote_tally(&b->b, pol, now) != VOTE_PENDING)
 		finalize(c, e, b);
 	return 0;
 }
@@ -498,7 +516,7 @@ int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
 	int rc = vote_cast(&b->b, &c->p.vote, voter, v->verdict, v->reason, e->now_ns);
 	if (rc == -EALREADY || rc == -ETIMEDOUT)
 		st->late_votes++;
-	if (vote_tally(&b->b, &c->p.vote, e->now_ns) != VOTE_PENDING)
+	if (may_tally(b, e->now_ns) && vote_tally(&b->b, &c->p.vote, e->now_ns) != VOTE_PENDING)
 		finalize(c, e, b);
 	return 0;
 }
@@ -607,7 +625,7 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 				if (b->b.cast[v].verdict == VOTE_V_NONE && !fresh(e, pol->voter[v]))
 					vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT,
 						  VOTE_R_STALE_VOTER, now);
-			if (vote_tally(&b->b, pol, now) != VOTE_PENDING) {
+			if (may_tally(b, now) && vote_tally(&b->b, pol, now) != VOTE_PENDING) {
 				finalize(c, e, b);
 				work++;
 			} else if (!wake || b->b.deadline_ns < wake) {

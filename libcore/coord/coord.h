@@ -24,7 +24,11 @@
  *              decision record, no ballot
  *          --> ballot: MSG_VOTE_REQ to every fresh voter; a stale voter is
  *              a rejection cast on its behalf (fail closed)
- *   vote   --> tally;  tick: stale voters, deadlines, health of every agent
+ *   vote   --> tally (a replay's ballot, its intent flagged MSG_F_REPLAY,
+ *              once every voter has a verdict or at the deadline, so
+ *              that the votes it records do not depend on which voter
+ *              was quicker);  tick: stale voters, deadlines, health of
+ *              every agent
  *   decided --> decision record (before anything else; stamped with the
  *              intent's market time, vote_record.market_ns) --> MSG_VOTE_DONE
  *              (decision id, outcome, reason) to every voter the ballot

@@ -481,6 +481,62 @@ Test(coord, decisions_carry_the_market_time_of_their_intent)
 }
 
 /*
+ * A replay's ballot records every vote whatever order the voters answer
+ * in: it is tallied once all are in (the outcome an early tally gives),
+ * so two runs whose voters race differently write the same record.  A
+ * live one decides as soon as the quorum allows.
+ */
+Test(coord, a_replay_ballot_waits_for_every_vote_before_deciding)
+{
+	struct vote_record rec[2];
+	for (int run = 0; run < 2; run++) {
+		struct t_co t;
+		t_start(&t, "majority", 1u << RISK);
+		struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+		it.hdr.flags = MSG_F_REPLAY;
+		cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+		/* run 0: risk, execution, feature; run 1: feature first */
+		if (run == 1)
+			t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_STALE_BOOK);
+		t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+		t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+		if (run == 0) {
+			cr_assert_eq(t.h.n_dec, 0, "quorum reached, feature still to vote: waits");
+			cr_assert_eq(t.h.n_orders, 0);
+			t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_STALE_BOOK);
+		}
+		cr_assert_eq(t.h.n_dec, 1);
+		cr_assert_eq(t.h.n_orders, 1);
+		rec[run] = t.h.dec[0];
+		cr_expect_eq(t.st->late_votes, 0);
+		t_stop(&t);
+	}
+	for (int run = 0; run < 2; run++) {
+		cr_expect_eq(rec[run].outcome, VOTE_RELEASE);
+		cr_expect_eq(rec[run].v[2].verdict, VOTE_V_REJECT, "feature's vote is recorded");
+		cr_expect_eq(rec[run].v[2].reason, VOTE_R_STALE_BOOK);
+	}
+	/* a missing replay vote still ends at the deadline */
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	struct msg_intent it = t_intent(2, SIDE_BUY, 26000, 1);
+	it.hdr.flags = MSG_F_REPLAY;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	int64_t wake = 0;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_assert_eq(t.h.n_dec, 0);
+	cr_assert_eq(wake, 1000 + DL, "woken at the deadline");
+	t.e.now_ns = 1000 + DL;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE, "what the votes in hand say");
+	cr_expect_eq(t.h.dec[0].v[2].verdict, VOTE_V_NONE);
+	t_stop(&t);
+}
+
+/*
  * Vote-done: after the record, every voter the ballot asked hears the
  * outcome on its request port, whatever it voted and whether its vote was
  * needed; an intent blocked before any vote tells nobody; a stale voter
