@@ -1108,8 +1108,10 @@ static int c_vote(uint32_t agent, uint8_t verdict, uint32_t reason)
 	snprintf(name, sizeof(name), "vote_req_%s", cfg_agent_names[agent]);
 	struct ring *in = v->in[rt_in_find(v, name)].r;
 	struct msg_vote_req q;
-	if (ring_try_pop(in, &q, sizeof(q)) != 0)
-		return 0;
+	do /* how earlier ballots ended (MSG_VOTE_DONE) comes on the same ring */
+		if (ring_try_pop(in, &q, sizeof(q)) != 0)
+			return 0;
+	while (q.hdr.type == MSG_VOTE_DONE);
 	cr_assert_eq(q.hdr.type, MSG_VOTE_REQ);
 	struct msg_vote m;
 	memset(&m, 0, sizeof(m));
