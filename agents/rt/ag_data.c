@@ -69,8 +69,11 @@ static struct data_ctx ctx;
 _Static_assert(sizeof(struct book_level) == sizeof(struct msg_level), "levels copy as is");
 _Static_assert(EV_MAX_LEVELS == MSG_BOOK_LEVELS, "event and message carry as many levels");
 
-static void build(struct data_ctx *c, const struct event *ev, int64_t now)
+static void build(struct data_ctx *c, const struct event *ev)
 {
+	/* the input's own receive time, not ours: features on the receive
+	 * clock then do not depend on when this machine got to the event */
+	int64_t recv = ev->recv_ns ? ev->recv_ns : ev->exch_ns;
 	memset(&c->msg, 0, sizeof(c->msg));
 	if (ev->kind == EV_BOOK) {
 		struct msg_book *b = &c->msg.book;
@@ -78,7 +81,7 @@ static void build(struct data_ctx *c, const struct event *ev, int64_t now)
 		b->hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
 		b->hdr.size = sizeof(*b);
 		b->exch_ns = ev->exch_ns;
-		b->recv_ns = now;
+		b->recv_ns = recv;
 		b->instrument = ev->instrument;
 		b->n_bid = ev->book.n_bid;
 		b->n_ask = ev->book.n_ask;
@@ -93,7 +96,7 @@ static void build(struct data_ctx *c, const struct event *ev, int64_t now)
 		t->hdr.flags = MSG_F_REPLAY;
 		t->hdr.size = sizeof(*t);
 		t->exch_ns = ev->exch_ns;
-		t->recv_ns = now;
+		t->recv_ns = recv;
 		t->px = ev->trade.px;
 		t->qty = ev->trade.qty;
 		t->trade_id = ev->trade.trade_id;
@@ -271,7 +274,7 @@ static int data_tick(struct rt *rt, int64_t now)
 				st->events++; /* counted so that a restart skips it too */
 				continue;
 			}
-			build(c, &ev, now);
+			build(c, &ev);
 			c->holding = 1;
 			c->done_mask = 0;
 			/* the tick-to-order clock starts when the event is taken in */

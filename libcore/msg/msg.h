@@ -77,7 +77,9 @@ _Static_assert(sizeof(struct msg_level) == 16, "msg_level size");
 struct msg_book {
 	struct msg_hdr hdr;
 	int64_t  exch_ns;    /* exchange time */
-	int64_t  recv_ns;    /* local receive time */
+	int64_t  recv_ns;    /* receive time: live, ours; replayed, the input's own
+	                      * (its exchange time if it has none), never the
+	                      * time the replay got to it */
 	uint32_t instrument; /* index into the instrument table */
 	uint16_t n_bid;      /* valid levels in bid[] (best first) */
 	uint16_t n_ask;      /* valid levels in ask[] (best first) */
