@@ -62,7 +62,8 @@
  * All-or-nothing venue steps.  With params.double_venue = 1 (a host whose
  * process may die at any instruction, its block in shared memory) a step
  * that can change an order or a report (an order, a cancel, a market event
- * while orders are in flight, the quiet clock) runs on a copy of the
+ * while orders are in flight, the quiet clock, a step after the end of a
+ * replay) runs on a copy of the
  * current venue, then one release store of venue_cur makes the copy
  * current: a kill -9 leaves the simulated exchange before or after the
  * step, never half-way (the table has its own redo log).  Market events
