@@ -23,7 +23,8 @@
 static const uint64_t layout_words[] = {
 	SEG_VERSION,
 	sizeof(struct seg_hdr), L(seg_hdr, layout_hash), L(seg_hdr, app_layout),
-	L(seg_hdr, total_size), L(seg_hdr, state), L(seg_hdr, agents_off), L(seg_hdr, ring),
+	L(seg_hdr, total_size), L(seg_hdr, state), L(seg_hdr, epoch), L(seg_hdr, agents_off),
+	L(seg_hdr, ring),
 	sizeof(struct seg_ring_desc), L(seg_ring_desc, offset), L(seg_ring_desc, capacity),
 	sizeof(struct ring), L(ring, slot_size), L(ring, capacity), L(ring, policy),
 	L(ring, head), L(ring, cached_tail), L(ring, full), L(ring, dropped),
@@ -44,6 +45,8 @@ static int spec_check(const struct seg_spec *sp)
 {
 	if (!sp->name || sp->name[0] != '/' || strlen(sp->name) >= SEG_NAME_MAX ||
 	    strchr(sp->name + 1, '/'))
+		return -EINVAL;
+	if (sp->epoch > SEG_EPOCH_MAX)
 		return -EINVAL;
 	if (sp->n_agents == 0 || sp->n_agents > SEG_MAX_AGENTS || sp->n_rings > SEG_MAX_RINGS)
 		return -DM_ETOPOLOGY;
@@ -197,6 +200,12 @@ int seg_create(struct seg *s, const struct seg_spec *sp, int64_t now_ns)
 	strncpy(h->name, sp->name, SEG_NAME_MAX - 1);
 	h->n_rings = sp->n_rings;
 	h->n_agents = sp->n_agents;
+	h->epoch = sp->epoch;
+	if (!h->epoch) {
+		h->epoch = (uint32_t)((uint64_t)(now_ns / 1000000000) & SEG_EPOCH_MAX);
+		if (!h->epoch)
+			h->epoch = 1;
+	}
 	h->agents_off = agents_off;
 	h->rings_off = rings_off;
 	h->user_off = user_off;
@@ -236,7 +245,8 @@ static int validate(const struct seg_hdr *h, const struct stat *st, uint64_t app
 		return -DM_ESIZE;
 	if (h->owner_uid != st->st_uid || st->st_uid != getuid())
 		return -DM_EOWNER;
-	if (h->n_agents > SEG_MAX_AGENTS || h->n_rings > SEG_MAX_RINGS)
+	if (h->n_agents > SEG_MAX_AGENTS || h->n_rings > SEG_MAX_RINGS || h->epoch < 1 ||
+	    h->epoch > SEG_EPOCH_MAX)
 		return -DM_ECORRUPT;
 	for (uint32_t i = 0; i < h->n_rings; i++) {
 		const struct seg_ring_desc *d = &h->ring[i];

@@ -4,7 +4,7 @@
  *   +--------------------+ 0
  *   | struct seg_hdr     |  magic, version, layout hash, the caller's
  *   |                    |  layout word, size, owner, creation time,
- *   |                    |  ring descriptors
+ *   |                    |  the run's id epoch, ring descriptors
  *   +--------------------+ agents_off
  *   | agent_slot[n]      |  registry (registry.h)
  *   +--------------------+ rings_off
@@ -39,6 +39,7 @@
 #define SEG_MAX_RINGS  40
 #define SEG_MAX_AGENTS 8
 #define SEG_NAME_MAX   64
+#define SEG_EPOCH_MAX  0xffffffu /* ids keep 24 bits of epoch above 40 of count */
 
 enum seg_state { SEG_CREATING = 0, SEG_READY = 1, SEG_CLOSING = 2 };
 
@@ -69,13 +70,19 @@ struct seg_hdr {
 	_Atomic uint32_t state;  /* enum seg_state */
 	uint32_t n_rings;
 	uint32_t n_agents;
-	uint32_t pad;
+	uint32_t epoch;          /* 1..SEG_EPOCH_MAX: the run's id epoch (the
+	                          * high bits of decision and order ids, the
+	                          * agents' only source of it); seg_spec.epoch,
+	                          * or the creation second & SEG_EPOCH_MAX */
 	uint64_t agents_off;
 	uint64_t rings_off;
 	uint64_t user_off;
 	uint64_t user_size;
 	struct seg_ring_desc ring[SEG_MAX_RINGS];
 };
+_Static_assert(offsetof(struct seg_hdr, n_agents) == 128, "seg_hdr.n_agents");
+_Static_assert(offsetof(struct seg_hdr, epoch) == 132, "seg_hdr.epoch");
+_Static_assert(offsetof(struct seg_hdr, agents_off) == 136, "seg_hdr.agents_off");
 
 /* What to create. */
 struct seg_ring_spec {
@@ -96,6 +103,11 @@ struct seg_spec {
 	                                           * a hash of its messages and
 	                                           * user-area structs, recorded
 	                                           * in the header */
+	uint32_t epoch;                           /* seg_hdr.epoch: 1..SEG_EPOCH_MAX,
+	                                           * or 0 for the creation second
+	                                           * & SEG_EPOCH_MAX (1 if that is
+	                                           * 0); a replay gives a fixed one
+	                                           * so that its ids repeat */
 };
 
 /* A process's handle on a mapped segment. */
@@ -115,7 +127,8 @@ size_t seg_memsize(const struct seg_spec *spec);
 
 /*
  * Create, size, map and initialize a segment.  Returns 0; -EINVAL (bad
- * spec: -DM_ETOPOLOGY for bad agent indexes or duplicate names);
+ * spec, an epoch above SEG_EPOCH_MAX: -DM_ETOPOLOGY for bad agent indexes
+ * or duplicate names);
  * -DM_EBUSY if a live run owns the name; -DM_ESTALE if a dead run left it
  * (remove it with seg_unlink after reading seg_probe); -EEXIST if the name
  * holds something that is not a readable DreamMaker segment; -errno.

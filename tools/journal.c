@@ -221,7 +221,8 @@ static void order_rec_row(struct row *r, const struct instrument *in, uint64_t s
 	add(r, "reason", C_STR, "%s", x->reason ? exec_reason_name(x->reason) : "");
 }
 
-/* decisions.journal as JSON: the decisions.csv columns, votes as an array */
+/* decisions.journal as JSON: the decisions.csv columns (t_ns on the market
+ * clock), votes as an array, and decided_ns (local) */
 static int decision_json(const struct instrument *in, const struct vote_record *d)
 {
 	char p[48] = "";
@@ -236,7 +237,7 @@ static int decision_json(const struct instrument *in, const struct vote_record *
 			"verdict", vote_verdict_name(d->v[i].verdict),
 			"reason", vote_reason_name(d->v[i].reason)));
 	}
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:I, s:I}",
 		"decision_id", (json_int_t)d->decision_id,
 		"intent_id", (json_int_t)d->intent_id,
 		"outcome", d->outcome == VOTE_RELEASE ? "released" : "blocked",
@@ -250,6 +251,7 @@ static int decision_json(const struct instrument *in, const struct vote_record *
 				    d->v[d->decisive].voter < AGENT_COUNT
 			    ? json_string(cfg_agent_names[d->v[d->decisive].voter]) : json_null(),
 		"votes", votes,
+		"t_ns", (json_int_t)vote_record_time_ns(d),
 		"decided_ns", (json_int_t)d->decided_ns);
 	int rc = o ? json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) : -1;
 	json_decref(o);
@@ -337,11 +339,10 @@ static int dump_file(const char *file, int json, const char *market, const char 
 			event_row(&row, &in, rec->seq, &ev);
 			rc = print_row(&row, json, &header);
 		} else if (kind == JREC_DECISION) {
-			if (rec->len != sizeof(struct vote_record)) {
-				rc = -DM_ECORRUPT;
+			struct vote_record dr;
+			if ((rc = vote_record_read(&dr, rec->payload, rec->len)) < 0)
 				break;
-			}
-			const struct vote_record *d = (const void *)rec->payload;
+			const struct vote_record *d = &dr;
 			if (json) {
 				rc = decision_json(&in, d);
 			} else {

@@ -3,7 +3,7 @@
  * configuration.  The supervisor uses it; operators use it to clear a
  * segment a crashed run left behind.
  *
- *   dm-seg create [-c CONF] [--name SEG]
+ *   dm-seg create [-c CONF] [--name SEG] [--epoch N]
  *   dm-seg check  [-c CONF] [--name SEG]
  *   dm-seg remove [-c CONF] [--name SEG] [--force]
  *   dm-seg config [-c CONF] [--json]
@@ -32,6 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
+		"       dm-seg create [-c CONF] [--name SEG] [--epoch N]\n"
 		"       dm-seg config [-c CONF] [--json] [--no-check]\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
@@ -51,6 +52,11 @@ static void usage(FILE *f)
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
 		"  -f, --force        remove even if processes still use it\n"
+		"      --epoch N      create: the run's id epoch, 1..16777215, the high bits\n"
+		"                     of every decision id and order id (epoch << 40 | n);\n"
+		"                     default the creation second & 0xffffff.  A replay gives\n"
+		"                     a fixed one (dmctl run: 1) so that two runs of one\n"
+		"                     market give the same ids\n"
 		"      --json         config: the machine summary on stdout\n"
 		"  -h, --help         this text\n"
 		"      --version      the release and layout words\n"
@@ -87,7 +93,7 @@ static void explain_existing(const char *name)
 			name, when, (int)p.creator_pid, name);
 }
 
-static int cmd_create(const struct dm_config *c, const char *name)
+static int cmd_create(const struct dm_config *c, const char *name, uint32_t epoch)
 {
 	/* nothing may start trading with limits the risk agent would refuse */
 	struct risk_cfg limits;
@@ -101,6 +107,7 @@ static int cmd_create(const struct dm_config *c, const char *name)
 		fprintf(stderr, "dm-seg: %s: topology does not fit the segment format\n", c->path);
 		return 2;
 	}
+	spec.epoch = epoch;
 	struct seg s;
 	int rc = seg_create(&s, &spec, now_ns());
 	if (rc == -DM_EBUSY || rc == -DM_ESTALE || rc == -EEXIST) {
@@ -111,8 +118,8 @@ static int cmd_create(const struct dm_config *c, const char *name)
 		fprintf(stderr, "dm-seg: create %s: %s\n", name, dm_strerror(rc));
 		return rc == -DM_ETOPOLOGY || rc == -EINVAL ? 2 : 1;
 	}
-	printf("created %s: %u agents, %u rings, %zu bytes\n", name, s.hdr->n_agents,
-	       s.hdr->n_rings, s.size);
+	printf("created %s: %u agents, %u rings, %zu bytes, epoch %u\n", name, s.hdr->n_agents,
+	       s.hdr->n_rings, s.size, s.hdr->epoch);
 	seg_close(&s);
 	return 0;
 }
@@ -204,8 +211,8 @@ static int cmd_check(const char *name)
 		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
 		return 1;
 	}
-	printf("%s: valid, %u agents, %u rings, %zu bytes\n", name, s.hdr->n_agents,
-	       s.hdr->n_rings, s.size);
+	printf("%s: valid, %u agents, %u rings, %zu bytes, epoch %u\n", name, s.hdr->n_agents,
+	       s.hdr->n_rings, s.size, s.hdr->epoch);
 	seg_close(&s);
 	return 0;
 }
@@ -240,12 +247,15 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-check", no_argument, NULL, 'N' },
+		{ "epoch", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *conf = DEFAULT_CONF, *name = NULL;
 	int force = 0, json = 0, no_check = 0, c;
+	uint32_t epoch = 0;
+	const char *epoch_arg = NULL;
 	cli_set_prog("dm-seg");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:n:fh", opts, NULL)) != -1) {
@@ -255,6 +265,7 @@ int main(int argc, char **argv)
 		case 'f': force = 1; break;
 		case 'j': json = 1; break;
 		case 'N': no_check = 1; break;
+		case 'E': epoch_arg = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return cli_version();
 		default: return cli_bad_option(c, argv[optind - 1]);
@@ -265,6 +276,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind];
+	if (epoch_arg) {
+		char *end;
+		unsigned long long v = strtoull(epoch_arg, &end, 10);
+		if (*epoch_arg < '0' || *epoch_arg > '9' || *end || v < 1 || v > SEG_EPOCH_MAX) {
+			fprintf(stderr, "dm-seg: --epoch '%s': a whole number 1..%u\n", epoch_arg,
+				SEG_EPOCH_MAX);
+			return 2;
+		}
+		if (strcmp(cmd, "create") != 0) {
+			fprintf(stderr, "dm-seg: --epoch is an option of create only\n");
+			return 2;
+		}
+		epoch = (uint32_t)v;
+	}
 
 	static struct dm_config cfg;
 	char err[512];
@@ -280,7 +305,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(&cfg, json, no_check);
 	if (strcmp(cmd, "create") == 0)
-		return cmd_create(&cfg, name);
+		return cmd_create(&cfg, name, epoch);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(name);
 	if (strcmp(cmd, "remove") == 0)

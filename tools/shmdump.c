@@ -156,7 +156,7 @@ static json_t *seg_json(const struct seg *s)
 		json_array_append_new(agents, agent_json(seg_agent(s, i), now));
 	for (uint32_t i = 0; i < h->n_rings; i++)
 		json_array_append_new(rings, ring_json(s, i));
-	return json_pack("{s:{s:s, s:i, s:s, s:I, s:i, s:i, s:I, s:f, s:s}, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i, s:s, s:I, s:i, s:i, s:I, s:f, s:s, s:I}, s:o, s:o, s:o}",
 		"segment",
 		"name", s->name,
 		"version", (int)h->version,
@@ -167,6 +167,7 @@ static json_t *seg_json(const struct seg *s)
 		"created_ns", (json_int_t)h->created_ns,
 		"age_s", (double)(now - h->created_ns) / 1e9,
 		"state", h->state == SEG_READY ? "ready" : h->state == SEG_CLOSING ? "closing" : "creating",
+		"epoch", (json_int_t)h->epoch, /* of every decision and order id */
 		"agents", agents,
 		"rings", rings,
 		"state", rt_dump_json(s)); /* positions, votes, recent decisions */
@@ -176,7 +177,7 @@ static void print_table(const struct seg *s)
 {
 	json_t *j = seg_json(s);
 	json_t *sg = json_object_get(j, "segment");
-	printf("segment %s  version %lld  layout %s  size %lld B  owner uid %lld  creator pid %lld  age %.1f s  %s\n",
+	printf("segment %s  version %lld  layout %s  size %lld B  owner uid %lld  creator pid %lld  age %.1f s  %s  epoch %lld\n",
 	       json_string_value(json_object_get(sg, "name")),
 	       json_integer_value(json_object_get(sg, "version")),
 	       json_string_value(json_object_get(sg, "layout_hash")),
@@ -184,7 +185,8 @@ static void print_table(const struct seg *s)
 	       json_integer_value(json_object_get(sg, "owner_uid")),
 	       json_integer_value(json_object_get(sg, "creator_pid")),
 	       json_real_value(json_object_get(sg, "age_s")),
-	       json_string_value(json_object_get(sg, "state")));
+	       json_string_value(json_object_get(sg, "state")),
+	       json_integer_value(json_object_get(sg, "epoch")));
 
 	printf("\n%-12s %7s %-5s %-9s %4s %4s %9s %12s %12s %7s %9s %9s\n", "AGENT", "PID",
 	       "ALIVE", "STATE", "GEN", "RST", "HB_AGE_MS", "MSGS_IN", "MSGS_OUT", "ERRORS",

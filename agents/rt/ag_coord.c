@@ -17,13 +17,16 @@
  *   decisions.journal, flushed before the order they release leaves;
  *   logs its events and answers operator commands with what they did.
  *
- * Decision ids are the segment's creation second (& 0xffffff) << 40 | n.
+ * Decision ids are the segment's epoch (seg_hdr.epoch: dm-seg create
+ * --epoch N, a replay's fixed 1, or the creation second & 0xffffff) << 40
+ * | n, so a replay of one market with one epoch gives the same ids.
  *
  * A lockstep replay (DM_LOCKSTEP=1 in the environment: tools/dmctl sets it
  * with --pace lockstep) must decide as dm-backtest does, whatever the
  * machine's speed and whichever agent is killed and restarted meanwhile:
  * the market waits for the system there, so a ballot waits for every vote
- * (complete ballots, a deadline of an hour) and no agent counts as down.
+ * (a replay's ballot is tallied once every voter answered: libcore/coord)
+ * as long as it takes (a deadline of an hour), and no agent counts as down.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -292,11 +295,10 @@ static int params(struct rt *rt, struct coord_params *p)
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
-	p->vote.complete = (uint32_t)lockstep;
 	return lockstep;
 }
 
-static void log_policy(struct rt *rt, const struct vote_policy *pol)
+static void log_policy(struct rt *rt, const struct vote_policy *pol, int c_lockstep)
 {
 	char q[16];
 	if (pol->quorum == VOTE_QUORUM_N)
@@ -312,8 +314,7 @@ static void log_policy(struct rt *rt, const struct vote_policy *pol)
 				      pol->veto_mask & (1u << i) ? " (veto)" : "");
 	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us%s", who, q,
 	       (long long)(pol->deadline_ns / 1000),
-	       pol->complete ? "; lockstep replay: complete ballots, every agent counts as up" :
-	       "");
+	       c_lockstep ? "; lockstep replay: every agent counts as up" : "");
 }
 
 static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *pol)
@@ -360,9 +361,8 @@ int ag_coord_init(struct rt *rt)
 	/* fresh, or zeroed but never initialised (a crash between the two):
 	 * nothing was decided yet either way */
 	if (rt->app_fresh || (st->magic == 0 && st->version == 0 && st->next_decision == 0)) {
-		/* decision ids epoch << 40 | n: the epoch is the segment's creation second */
-		uint64_t epoch = (uint64_t)(rt->seg.hdr->created_ns / 1000000000) & COORD_EPOCH_MAX;
-		if ((rc = coord_init(st, RT_APP_SIZE, epoch ? epoch : 1)) < 0) {
+		/* decision ids epoch << 40 | n: the epoch is the segment's */
+		if ((rc = coord_init(st, RT_APP_SIZE, rt->seg.hdr->epoch)) < 0) {
 			rt_log(rt, "coordinator state: %s", dm_strerror(rc));
 			goto free_ctx;
 		}
@@ -384,7 +384,7 @@ int ag_coord_init(struct rt *rt)
 	if ((rc = ag_journal_open(rt, &c->jw, AG_DECISIONS_JOURNAL)) < 0)
 		goto free_ctx;
 	c->jopen = 1;
-	log_policy(rt, &p.vote);
+	log_policy(rt, &p.vote, lockstep);
 	rt_set_ops(rt, &coord_ops, c);
 	return 0;
 free_ctx:

@@ -5,9 +5,15 @@
  * Book events go out as MSG_BOOK (conflatable: ring_offer on a conflate
  * ring, the newest book wins when the consumer lags); trades as
  * MSG_TRADE (ring_try_push: never conflated; when a ring is full the
- * event is held and retried, and reading stops until it is out).  An
- * event counts as published once every md ring has it; the count lives in
- * the segment, so a restarted agent skips that many events and resumes.
+ * event is held and retried, and reading stops until it is out).  Every
+ * message is flagged MSG_F_REPLAY.  An event counts as published once
+ * every md ring has it; the count lives in the segment, so a restarted
+ * agent skips that many events and resumes.  Once the input is exhausted
+ * (or stops on a read error) MSG_END, with the last event's exchange
+ * time, goes once on every md ring (never conflated; the rings that have
+ * it are kept in the segment, so a restarted agent that is done sends it
+ * only where it is missing): execution then completes what is in flight
+ * on the market's clock instead of local time.
  * Pacing (libcore/replay; data.pace, or --pace / --speed):
  *   max       as fast as the rings take it
  *   realtime  the market's own pace times the speed factor, anchored at
@@ -28,6 +34,7 @@
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
+#include "libcore/msg/msg_md.h"
 #include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
 
@@ -51,52 +58,16 @@ struct data_ctx {
 	uint64_t done_mask;           /* md rings that already have it */
 	uint32_t len;
 	int is_book;
-	union {
-		struct msg_hdr  hdr;
-		struct msg_book book;
-		struct msg_trade trade;
-	} msg;
+	union msg_md msg;
 };
 
 static struct data_ctx ctx;
 
-_Static_assert(sizeof(struct book_level) == sizeof(struct msg_level), "levels copy as is");
-_Static_assert(EV_MAX_LEVELS == MSG_BOOK_LEVELS, "event and message carry as many levels");
 
-static void build(struct data_ctx *c, const struct event *ev, int64_t now)
+static void build(struct data_ctx *c, const struct event *ev)
 {
-	memset(&c->msg, 0, sizeof(c->msg));
-	if (ev->kind == EV_BOOK) {
-		struct msg_book *b = &c->msg.book;
-		b->hdr.type = MSG_BOOK;
-		b->hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
-		b->hdr.size = sizeof(*b);
-		b->exch_ns = ev->exch_ns;
-		b->recv_ns = now;
-		b->instrument = ev->instrument;
-		b->n_bid = ev->book.n_bid;
-		b->n_ask = ev->book.n_ask;
-		b->book_flags = ev->book.flags;
-		memcpy(b->bid, ev->book.bid, sizeof(b->bid));
-		memcpy(b->ask, ev->book.ask, sizeof(b->ask));
-		c->len = sizeof(*b);
-		c->is_book = 1;
-	} else {
-		struct msg_trade *t = &c->msg.trade;
-		t->hdr.type = MSG_TRADE;
-		t->hdr.flags = MSG_F_REPLAY;
-		t->hdr.size = sizeof(*t);
-		t->exch_ns = ev->exch_ns;
-		t->recv_ns = now;
-		t->px = ev->trade.px;
-		t->qty = ev->trade.qty;
-		t->trade_id = ev->trade.trade_id;
-		t->instrument = ev->instrument;
-		t->aggressor = ev->trade.aggressor;
-		t->trade_flags = ev->trade.flags & EV_TRADE_HIDDEN ? TRADE_F_HIDDEN : 0;
-		c->len = sizeof(*t);
-		c->is_book = 0;
-	}
+	c->len = msg_md_from_event(&c->msg, ev);
+	c->is_book = ev->kind == EV_BOOK;
 }
 
 /* src into dst (len bytes), cut if longer, always terminated. */
@@ -137,6 +108,48 @@ static void note_bad_rows(struct data_ctx *c, struct ag_data_state *st)
 	st->first_bad_line = fs->first_bad_line;
 }
 
+/*
+ * The end of the replayed market (MSG_END, flagged replay, never
+ * conflated) on every md ring that does not have it yet; which rings have
+ * it is kept in the segment, so a restarted agent sends it only where it
+ * is missing (a kill between the send and the store sends it twice on
+ * one ring: its consumers take it twice harmlessly).  Returns 1 once
+ * every ring has it, else 0 (a ring full: poll again).
+ */
+static int send_end(struct rt *rt, struct data_ctx *c, struct ag_data_state *st, int64_t now)
+{
+	if (st->end_sent)
+		return 1;
+	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
+	union msg_md e;
+	uint32_t len = msg_md_end(&e, st->last_exch_ns, st->events);
+	for (uint32_t j = 0; j < c->n_md; j++) {
+		if (st->end_mask & (1ull << j))
+			continue;
+		if (rt_send(rt, c->md[j], &e, len) >= 0)
+			st->end_mask |= 1ull << j;
+	}
+	if ((st->end_mask & all) != all) {
+		rt->wake_at_ns = now + 200000; /* consumers do not ring us: poll */
+		return 0;
+	}
+	st->end_sent = 1;
+	rt_log(rt, "end of the replayed market sent on %u ring(s) (last exchange time %lld)",
+	       c->n_md, (long long)st->last_exch_ns);
+	return 1;
+}
+
+/* After the end is out: leave if asked to (bad input, --exit-at-end). */
+static void leave_if_done(struct rt *rt, struct data_ctx *c, struct ag_data_state *st)
+{
+	if (st->input_error) {
+		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
+		rt_stop(rt);
+	} else if (c->opt.exit_at_end) {
+		rt_stop(rt);
+	}
+}
+
 static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 		   const char *why)
 {
@@ -151,12 +164,9 @@ static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 		       c->opt.input, (unsigned long long)st->bad_rows,
 		       (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
 	write_done_file(rt, st);
-	if (st->input_error) {
-		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
-		rt_stop(rt);
-	} else if (c->opt.exit_at_end) {
-		rt_stop(rt);
-	}
+	/* the market is over: every md consumer hears it before we may leave */
+	if (send_end(rt, c, st, rt_now_ns()))
+		leave_if_done(rt, c, st);
 }
 
 /* Every ring of the segment empty (conflation side slots included). */
@@ -176,8 +186,14 @@ static int data_tick(struct rt *rt, int64_t now)
 {
 	struct data_ctx *c = rt->ctx;
 	struct ag_data_state *st = rt->app;
-	if (!c->have_src || st->done || rt->stopping)
+	if (!c->have_src || rt->stopping)
 		return 0;
+	if (st->done) {
+		/* the end not yet on every ring (full, or a restart in between) */
+		if (!st->end_sent && send_end(rt, c, st, now))
+			leave_if_done(rt, c, st);
+		return 0;
+	}
 	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
 	int work = 0;
 	for (uint32_t k = 0; k < rt->cfg.data.events_per_pass; k++) {
@@ -215,7 +231,7 @@ static int data_tick(struct rt *rt, int64_t now)
 				st->events++; /* counted so that a restart skips it too */
 				continue;
 			}
-			build(c, &ev, now);
+			build(c, &ev);
 			c->holding = 1;
 			c->done_mask = 0;
 			/* the tick-to-order clock starts when the event is taken in */
@@ -231,6 +247,7 @@ static int data_tick(struct rt *rt, int64_t now)
 		}
 		c->holding = 0;
 		rt_lat_stage(rt, c->msg.hdr.ingress_ns);
+		st->last_exch_ns = c->is_book ? c->msg.book.exch_ns : c->msg.trade.exch_ns;
 		st->events++;
 		if (c->is_book)
 			st->books++;

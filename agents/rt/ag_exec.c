@@ -3,9 +3,11 @@
  * the execution service (libcore/execsvc: the order table in front of the
  * venue simulator, the outbox, reconciliation, the vote; docs/execution.md).
  *
- *   md_execution        -> execsvc_on_md
+ *   md_execution        -> execsvc_on_md (books, trades; MSG_END: the
+ *                          replayed market is over, execsvc_on_end)
  *   orders              -> execsvc_on_order, execsvc_on_cancel
  *   vote_req_execution  -> execsvc_on_vote_req -> votes_execution
+ *                          (MSG_VOTE_DONE: nothing to do)
  *   execsvc_tick        -> reports_risk and reports_coordinator (a report
  *                          goes to both or, while either is full, to none)
  *   orders.journal      <- JREC_ORDER, JREC_EXEC records
@@ -110,6 +112,8 @@ static int exec_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	if ((int)in == h->in_req && m->type == MSG_VOTE_REQ)
 		return execsvc_on_vote_req(&h->x, (const struct msg_vote_req *)m, ctl_of(rt),
 					   rt->now_ns);
+	if ((int)in == h->in_req && m->type == MSG_VOTE_DONE)
+		return 0; /* execution holds nothing for a decision: its order comes */
 	return -EPROTO;
 }
 
@@ -177,10 +181,9 @@ int ag_exec_init(struct rt *rt)
 		goto free_host;
 	}
 	if (rt->app_fresh) {
-		/* ids epoch << 40 | n: the epoch is the segment's creation second */
-		uint64_t epoch = (uint64_t)(rt->seg.hdr->created_ns / 1000000000) & 0xffffff;
+		/* ids epoch << 40 | n: the epoch is the segment's (seg_hdr.epoch) */
 		char err[256];
-		rc = execsvc_init(rt->app, AG_EXEC_APP_SIZE, &p, epoch ? epoch : 1, err,
+		rc = execsvc_init(rt->app, AG_EXEC_APP_SIZE, &p, rt->seg.hdr->epoch, err,
 				  sizeof(err));
 		if (rc < 0) {
 			rt_log(rt, "execution state: %s", err);

@@ -68,10 +68,12 @@ static int feature_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 			return featd_on_book(&c->d, (const struct msg_book *)m, rt->now_ns);
 		if (m->type == MSG_TRADE)
 			featd_on_trade(&c->d, (const struct msg_trade *)m);
-		return 0;
+		return 0; /* MSG_END: the features need nothing at the end */
 	}
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)
 		return featd_on_vote_req(&c->d, (const struct msg_vote_req *)m, rt->now_ns);
+	if ((int)in == c->in_req && m->type == MSG_VOTE_DONE)
+		return 0; /* the feature voter holds nothing for a decision */
 	return -EPROTO;
 }
 

@@ -71,6 +71,7 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct risk_ctx *c = rt->ctx;
 	if ((int)in == c->in_md) {
+		/* trades and the end of a replay (MSG_END) tell risk nothing */
 		if (m->type == MSG_BOOK)
 			riskd_on_book(&c->d, (const struct msg_book *)m, rt->now_ns);
 		return 0;
@@ -84,11 +85,17 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)
 		return riskd_on_vote_req(&c->d, (const struct msg_vote_req *)m, killed_flag(rt),
 					 rt->now_ns);
+	if ((int)in == c->in_req && m->type == MSG_VOTE_DONE) {
+		/* a blocked ballot: the approval held for it ends now */
+		riskd_on_vote_done(&c->d, (const struct msg_vote_done *)m, rt->now_ns);
+		return 0;
+	}
 	return -EPROTO;
 }
 
-/* Approvals that never became orders (blocked ballots) release their
- * exposure; the kill switch follows the runtime's flag. */
+/* Approvals that never became orders and whose vote-done was lost
+ * release their exposure after the time limit; the kill switch follows
+ * the runtime's flag. */
 static int risk_tick(struct rt *rt, int64_t now)
 {
 	struct risk_ctx *c = rt->ctx;

@@ -55,7 +55,7 @@
 
 /* ------------------------------------------------ app areas */
 
-#define AG_DATA_VERSION 2u
+#define AG_DATA_VERSION 3u
 struct ag_data_state {
 	uint64_t events;      /* events fully published: a restart resumes after them */
 	uint64_t books, trades;
@@ -69,6 +69,10 @@ struct ag_data_state {
 	uint32_t input_error; /* 1: the replay stopped on a read error (exit 2) */
 	uint32_t has_input;   /* 1: an --input is being replayed */
 	char     input_error_text[192]; /* its message, one line */
+	int64_t  last_exch_ns; /* exchange time of the newest event published */
+	uint64_t end_mask;    /* md rings (by output order) that have MSG_END */
+	uint32_t end_sent;    /* 1 once every md ring has MSG_END */
+	uint32_t pad;
 };
 
 /* The data agent's state as a new JSON object for monitors (caller owns

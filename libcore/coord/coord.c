@@ -123,12 +123,17 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 			return -DM_ECORRUPT;
 		}
 	}
+	uint32_t n_done = 0;
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+		if (st->done_q[i].to)
+			n_done++;
 	memset(c, 0, sizeof(*c));
 	c->st = st;
 	c->p = *p;
 	c->out = *out;
 	c->n_open = n_open;
 	c->n_decided = n_decided;
+	c->n_done = n_done;
 	st->attaches++;
 	return 0;
 }
@@ -174,6 +179,7 @@ static void journal_ballot(struct coord *c, const struct coord_ballot *b, uint64
 	rec.intent_id = b->intent.intent_id;
 	rec.client_order_id = coid;
 	rec.ingress_ns = b->intent.hdr.ingress_ns;
+	rec.market_ns = b->intent.market_ns;
 	rec.px = b->intent.px;
 	rec.qty = b->intent.qty;
 	rec.side = b->intent.side;
@@ -186,6 +192,24 @@ static void journal_ballot(struct coord *c, const struct coord_ballot *b, uint64
 static int fresh(const struct coord_env *e, uint32_t agent)
 {
 	return (e->fresh >> agent) & 1u;
+}
+
+/*
+ * May the ballot be tallied now?  A live one after every vote.  A replay's
+ * (its intent flagged MSG_F_REPLAY) only once every voter has a verdict
+ * (voted, or a rejection cast for it) or at the deadline: which votes came
+ * before the quorum was reached depends on the threads' timing, the full
+ * set does not, so the record (and decisions.csv) is the same run after
+ * run.  The outcome is the one an early tally would give.
+ */
+static int may_tally(const struct coord_ballot *b, int64_t now_ns)
+{
+	if (!(b->intent.hdr.flags & MSG_F_REPLAY) || now_ns >= b->b.deadline_ns)
+		return 1;
+	for (uint32_t v = 0; v < b->b.n_voters; v++)
+		if (b->b.cast[v].verdict == VOTE_V_NONE)
+			return 0;
+	return 1;
 }
 
 /*
@@ -247,6 +271,89 @@ static int send_orders(struct coord *c, const struct coord_env *e, uint32_t *dro
 	return sent;
 }
 
+/* MSG_VOTE_DONE of one decision to the voters in mask `to` that have room
+ * now; returns those left (their port full). */
+static uint32_t tell(struct coord *c, uint64_t id, uint32_t outcome, uint32_t reason,
+		     uint32_t to)
+{
+	struct msg_vote_done m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_VOTE_DONE;
+	m.hdr.size = sizeof(m);
+	m.decision_id = id;
+	m.outcome = outcome;
+	m.reason = reason;
+	uint32_t left = 0;
+	for (uint32_t v = 0; v < c->p.vote.n_voters; v++) {
+		if (!(to & (1u << v)))
+			continue;
+		if (!c->out.can_send(c->out.ctx, COORD_PORT_VOTE_REQ, v) ||
+		    c->out.send(c->out.ctx, COORD_PORT_VOTE_REQ, v, &m.hdr) < 0) {
+			left |= 1u << v;
+			continue;
+		}
+		c->st->dones_sent++;
+	}
+	return left;
+}
+
+/* After the decision record: every voter the ballot asked hears how it
+ * ended; a full port's notice waits in done_q for coord_tick. */
+static void tell_voters(struct coord *c, const struct coord_ballot *b)
+{
+	struct coord_state *st = c->st;
+	/* a voter with an older notice waiting gets this one after it */
+	uint32_t waiting = 0;
+	for (uint32_t i = 0; c->n_done && i < COORD_BALLOTS; i++)
+		waiting |= st->done_q[i].to;
+	uint32_t left = tell(c, b->b.decision_id, b->b.outcome, b->b.reason,
+			     b->asked & ~waiting) | (b->asked & waiting);
+	if (!left)
+		return;
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+		struct coord_done *d = &st->done_q[i];
+		if (d->to)
+			continue;
+		d->decision_id = b->b.decision_id;
+		d->outcome = b->b.outcome;
+		d->reason = b->b.reason;
+		d->to = left; /* stored last: the entry is live from here */
+		c->n_done++;
+		return;
+	}
+	st->dones_lost++;
+}
+
+/* The notices waiting for room, oldest decision first per port (a port
+ * takes them in decision order because a later one is tried only after an
+ * earlier one to the same voter went out).  Returns the notices sent. */
+static int retry_dones(struct coord *c)
+{
+	struct coord_state *st = c->st;
+	int sent = 0;
+	uint32_t blocked = 0; /* voters whose port refused one: no later one */
+	while (c->n_done) {
+		struct coord_done *d = NULL;
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+			struct coord_done *q = &st->done_q[i];
+			if (q->to & ~blocked && (!d || q->decision_id < d->decision_id))
+				d = q;
+		}
+		if (!d)
+			break;
+		uint32_t want = d->to & ~blocked;
+		uint32_t left = tell(c, d->decision_id, d->outcome, d->reason, want);
+		uint32_t took = want & ~left;
+		sent += __builtin_popcount(took);
+		st->dones_late += (uint64_t)__builtin_popcount(took);
+		blocked |= left;
+		d->to &= ~took;
+		if (!d->to)
+			c->n_done--;
+	}
+	return sent;
+}
+
 static void finalize(struct coord *c, const struct coord_env *e, struct coord_ballot *b)
 {
 	struct coord_state *st = c->st;
@@ -264,6 +371,7 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 		coid = b->client_order_id;
 	}
 	journal_ballot(c, b, coid);
+	tell_voters(c, b);
 	c->n_open--;
 	if (coid) {
 		b->state = COORD_B_DECIDED;
@@ -325,6 +433,8 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 	struct coord_state *st = c->st;
 	const struct vote_policy *pol = &c->p.vote;
 	int64_t now = e->now_ns;
+	if (it->market_ns > st->market_ns)
+		st->market_ns = it->market_ns;
 	if (st->down_mask) /* an agent may have come back since the last check */
 		health(c, e);
 	uint32_t pre = coord_blocked_reason(c, e);
@@ -355,6 +465,7 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 		}
 	b->intent = *it;
 	b->client_order_id = 0;
+	b->asked = ask;
 	vote_open(&b->b, pol, next_id(st), now);
 	for (uint32_t v = 0; v < pol->n_voters; v++) {
 		if (!(ask & (1u << v))) {
@@ -382,7 +493,7 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 	}
 	b->state = COORD_B_OPEN;
 	c->n_open++;
-	if (vote_tally(&b->b, pol, now) != VOTE_PENDING)
+	if (may_tally(b, now) && vote_tally(&b->b, pol, now) != VOTE_PENDING)
 		finalize(c, e, b);
 	return 0;
 }
@@ -405,7 +516,7 @@ int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
 	int rc = vote_cast(&b->b, &c->p.vote, voter, v->verdict, v->reason, e->now_ns);
 	if (rc == -EALREADY || rc == -ETIMEDOUT)
 		st->late_votes++;
-	if (vote_tally(&b->b, &c->p.vote, e->now_ns) != VOTE_PENDING)
+	if (may_tally(b, e->now_ns) && vote_tally(&b->b, &c->p.vote, e->now_ns) != VOTE_PENDING)
 		finalize(c, e, b);
 	return 0;
 }
@@ -447,6 +558,7 @@ static int flatten(struct coord *c, const struct coord_env *e, const struct msg_
 	rec.decision_id = next_id(st);
 	rec.client_order_id = rec.decision_id;
 	rec.opened_ns = rec.decided_ns = rec.deadline_ns = now;
+	rec.market_ns = st->market_ns; /* no market event behind it: the newest seen */
 	rec.qty = p->flatten_qty > 0 ? p->flatten_qty : -p->flatten_qty;
 	rec.side = p->flatten_qty > 0 ? SIDE_BUY : SIDE_SELL;
 	rec.ord_type = ORD_MARKET;
@@ -513,7 +625,7 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 				if (b->b.cast[v].verdict == VOTE_V_NONE && !fresh(e, pol->voter[v]))
 					vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT,
 						  VOTE_R_STALE_VOTER, now);
-			if (vote_tally(&b->b, pol, now) != VOTE_PENDING) {
+			if (may_tally(b, now) && vote_tally(&b->b, pol, now) != VOTE_PENDING) {
 				finalize(c, e, b);
 				work++;
 			} else if (!wake || b->b.deadline_ns < wake) {
@@ -525,6 +637,12 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 		work += send_orders(c, e, NULL);
 		/* the orders port is full: try again soon */
 		if (c->n_decided && (!wake || now + c->p.retry_ns < wake))
+			wake = now + c->p.retry_ns;
+	}
+	if (c->n_done) {
+		work += retry_dones(c);
+		/* a voter's port is full: try again soon */
+		if (c->n_done && (!wake || now + c->p.retry_ns < wake))
 			wake = now + c->p.retry_ns;
 	}
 	if (wake_ns)

@@ -24,9 +24,18 @@
  *              decision record, no ballot
  *          --> ballot: MSG_VOTE_REQ to every fresh voter; a stale voter is
  *              a rejection cast on its behalf (fail closed)
- *   vote   --> tally;  tick: stale voters, deadlines, health of every agent
- *   decided --> decision record (before anything else) --> on release a
- *              MSG_ORDER, released orders in client order id order
+ *   vote   --> tally (a replay's ballot, its intent flagged MSG_F_REPLAY,
+ *              once every voter has a verdict or at the deadline, so
+ *              that the votes it records do not depend on which voter
+ *              was quicker);  tick: stale voters, deadlines, health of
+ *              every agent
+ *   decided --> decision record (before anything else; stamped with the
+ *              intent's market time, vote_record.market_ns) --> MSG_VOTE_DONE
+ *              (decision id, outcome, reason) to every voter the ballot
+ *              asked, on its vote-request port (so a voter holding something
+ *              for it, risk's approved exposure, lets go at once when it was
+ *              blocked) --> on release a MSG_ORDER, released orders in client
+ *              order id order
  *   position asking to flatten (kill switch) --> one MSG_ORDER at market,
  *              flagged MSG_F_FLATTEN, journaled as a released decision
  *   operator command --> MSG_CONTROL to every agent; kill switch and
@@ -39,6 +48,14 @@
  * in the agents) separates runs.  A released order's client order id is
  * its decision id, kept in its ballot, so a coordinator killed between the
  * decision and the send decides again with the same id.
+ *
+ * Vote-done.  A voter's port that is full when a ballot ends does not hold
+ * the decision up: the record is journaled and the order goes out; the
+ * MSG_VOTE_DONE waits in done_q (in the state: it survives a restart) and
+ * coord_tick sends it as soon as the port has room, after the requests
+ * already in it.  Only if done_q is full too (COORD_BALLOTS notices stuck
+ * behind full ports) is one not sent (dones_lost): the voter's own time
+ * limit then ends what it holds.
  *
  * Idempotence is the host's: a message handled twice (a restart between
  * handling it and storing its sequence number) is handled twice here.
@@ -58,7 +75,7 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   1u
+#define COORD_VERSION   3u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
@@ -79,10 +96,19 @@ enum coord_ballot_state { COORD_B_FREE = 0, COORD_B_OPEN, COORD_B_DECIDED };
 
 struct coord_ballot {
 	uint32_t state;             /* enum coord_ballot_state */
-	uint32_t pad;
+	uint32_t asked;             /* bit v: policy voter v was sent the request */
 	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
 	struct msg_intent intent;
 	struct vote_ballot b;
+};
+
+/* A MSG_VOTE_DONE not yet taken by every voter's port (retried by tick). */
+struct coord_done {
+	uint64_t decision_id;
+	uint32_t outcome;           /* enum vote_outcome */
+	uint32_t reason;            /* enum vote_reason */
+	uint32_t to;                /* bit v: policy voter v still to tell; 0 = free */
+	uint32_t pad;
 };
 
 struct coord_state {
@@ -102,6 +128,12 @@ struct coord_state {
 	uint64_t flattens;          /* flattening orders sent */
 	int64_t  position;          /* last MSG_POSITION */
 	int64_t  realized_e9;       /* last MSG_POSITION, instrument currency x 10^9 */
+	int64_t  market_ns;         /* newest intent's market_ns: the market time
+				     * a flattening order's decision is stamped with */
+	uint64_t dones_sent;        /* MSG_VOTE_DONE taken by a voter's port */
+	uint64_t dones_late;        /* of them, after a retry (the port was full) */
+	uint64_t dones_lost;        /* not sent: the retry queue was full */
+	struct coord_done done_q[COORD_BALLOTS]; /* waiting for room */
 	struct coord_ballot ballot[COORD_BALLOTS];
 	uint64_t n_recent;          /* decisions written to recent[] so far */
 	struct vote_record recent[COORD_RECENT]; /* [n % COORD_RECENT] */
@@ -151,7 +183,8 @@ struct coord_env {
 
 /* Output ports: coord_out.send's port, and what `to` means there. */
 enum coord_port {
-	COORD_PORT_VOTE_REQ = 0, /* MSG_VOTE_REQ; to = voter index in the policy */
+	COORD_PORT_VOTE_REQ = 0, /* MSG_VOTE_REQ, then MSG_VOTE_DONE; to = voter
+				  * index in the policy */
 	COORD_PORT_ORDERS,       /* MSG_ORDER and MSG_CANCEL to execution; to = 0 */
 	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = agent index */
 };
@@ -208,6 +241,7 @@ struct coord {
 	struct coord_out out;
 	uint32_t n_open;           /* ballots OPEN */
 	uint32_t n_decided;        /* ballots DECIDED (released, not sent) */
+	uint32_t n_done;           /* done_q entries still to send */
 	uint32_t seen_up;          /* agents seen up since this attach */
 	uint32_t all_up;           /* every agent was up at once since this attach */
 	int64_t  next_health_ns;   /* tick: next health check */
@@ -267,10 +301,11 @@ int coord_on_position(struct coord *c, const struct coord_env *e,
 /*
  * Once per host pass after the inputs: health of every agent (every
  * health_every_ns), a rejection for each open ballot's stale voters,
- * deadlines, then the released orders not sent yet.  Returns the ballots
- * decided plus the orders sent; *wake_ns (may be NULL) = the time the
- * host should call again at the latest (earliest open deadline, or a
- * retry while the orders port is full), 0 for none.
+ * deadlines, then the released orders not sent yet and the MSG_VOTE_DONE
+ * waiting for room.  Returns the ballots decided plus the orders and
+ * notices sent; *wake_ns (may be NULL) = the time the host should call
+ * again at the latest (earliest open deadline, or a retry while the
+ * orders port or a voter's port is full), 0 for none.
  */
 int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns);
 
@@ -296,10 +331,10 @@ int coord_command(struct coord *c, const struct coord_env *e, uint32_t cmd, uint
 		  struct coord_cmd_result *r);
 
 /* 1 while work is left that a drain must finish (open ballots, released
- * orders not sent), else 0. */
+ * orders not sent, MSG_VOTE_DONE waiting for room), else 0. */
 static inline int coord_busy(const struct coord *c)
 {
-	return c->n_open || c->n_decided;
+	return c->n_open || c->n_decided || c->n_done;
 }
 
 /* The reason an intent would be blocked before any vote now (kill_switch,

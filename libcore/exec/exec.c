@@ -639,6 +639,7 @@ void exec_out_report(const struct exec_table *t, const struct exec_out *o, int o
 			m->last_px = o->fill_px;
 			m->last_qty = o->fill_qty;
 			m->fee_e9 = o->fee_e9;
+			m->liquidity = o->liquidity;
 		}
 		return;
 	}
@@ -918,6 +919,7 @@ void exec_report_from_msg(struct exec_report *r, const struct msg_exec_report *m
 	r->leaves_qty = m->leaves_qty;
 	r->status = m->status;
 	r->reason = m->reason;
+	r->liquidity = m->liquidity;
 }
 
 
@@ -957,6 +959,8 @@ static int refuse_report(struct exec_table *t, struct exec_out *out, uint16_t an
 			/* fills missed or reordered: priced at this report's price */
 			e->flags |= EXEC_F_GAP_PRICED;
 			flag_ooo(&x, out);
+		} else {
+			out->liquidity = r->liquidity; /* one venue fill: its own side */
 		}
 		out->fee_e9 = r->fee_e9;
 		apply_fill(t, &x, r->cum_qty, px * d, r->exec_id, now_ns, out);

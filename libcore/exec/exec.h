@@ -247,7 +247,8 @@ struct exec_out {
 	uint16_t reason;         /* of the report: venue reason, or EXEC_R_* if local */
 	uint16_t anomaly;        /* EXEC_R_* when EXEC_ACT_ANOMALY */
 	uint8_t  other_status;   /* other_coid's status after the call */
-	uint8_t  pad;
+	uint8_t  liquidity;      /* EXEC_ACT_FILL: enum msg_liquidity of the venue's
+				  * report, 0 for a merged or synthetic fill */
 	uint16_t other_reason;   /* EXEC_R_* when the replacement was dropped */
 	uint16_t pad2;
 	uint64_t coid;
@@ -266,8 +267,9 @@ struct exec_out {
 
 /*
  * The message to forward for out (other = 0) or for its replacement
- * (other = 1): type, size, ids, status, fill (exec_id = fill_id), totals,
- * side, reason; header seq and times are the caller's.  Pure.
+ * (other = 1): type, size, ids, status, fill (exec_id = fill_id,
+ * liquidity), totals, side, reason; header seq and times are the
+ * caller's.  Pure.
  */
 void exec_out_report(const struct exec_table *t, const struct exec_out *o, int other,
 		     struct msg_exec_report *m);
@@ -344,7 +346,7 @@ struct exec_report {
 	int32_t  leaves_qty;     /* contracts still working, at the venue */
 	uint8_t  status;         /* EXEC_PENDING, ACK, PARTIAL, FILLED, CANCEL_PENDING,
 				  * CANCELLED, REJECTED or EXEC_VENUE_CANCEL_REJECT */
-	uint8_t  pad;
+	uint8_t  liquidity;      /* a fill: enum msg_liquidity, passed through */
 	uint16_t reason;         /* the venue's reason code (rejects) */
 };
 

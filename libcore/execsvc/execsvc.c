@@ -207,12 +207,28 @@ static int venue_busy(const struct execsvc *x, const struct venue *v)
 	       x->t->ctr.open > 0;
 }
 
-/* The market clock: the newest event's time, or local time once quiet. */
+/* Local time may move the clock: the newest market event is live. */
+static int live_clock(const struct execsvc_state *st)
+{
+	return !st->md_replay && !st->ended;
+}
+
+/*
+ * The market clock: the newest event's time; after the end of a replay
+ * the venue's own clock where the steps took it; live, local time once
+ * quiet.
+ */
 static int64_t market_now(const struct execsvc *x, int64_t now_ns)
 {
 	const struct execsvc_state *st = x->st;
+	if (st->ended) {
+		const struct venue *v = (const struct venue *)(const void *)
+			x->vblk[atomic_load_explicit(&((struct execsvc_state *)st)->venue_cur,
+						     memory_order_relaxed) & 1];
+		return v->now_ns > st->last_exch_ns ? v->now_ns : st->last_exch_ns;
+	}
 	int64_t idle = now_ns - st->last_md_ns;
-	if (!st->last_md_ns || idle <= x->p.quiet_ns)
+	if (!live_clock(st) || !st->last_md_ns || idle <= x->p.quiet_ns)
 		return st->last_exch_ns;
 	return st->last_exch_ns + (idle - x->p.quiet_ns);
 }
@@ -453,9 +469,13 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 		ev.trade.trade_id = t->trade_id;
 		ev.trade.aggressor = t->aggressor;
 		ev.trade.flags = t->trade_flags & TRADE_F_HIDDEN ? EV_TRADE_HIDDEN : 0;
+	} else if (m->type == MSG_END) {
+		return execsvc_on_end(x, (const struct msg_end *)m, now_ns);
 	} else {
 		return 0;
 	}
+	st->md_replay = (m->flags & MSG_F_REPLAY) ? 1 : 0;
+	st->ended = 0; /* a market event: the market goes on */
 	struct venue *v = venue_now(x);
 	int busy = venue_busy(x, v);
 	if (busy)
@@ -469,6 +489,46 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 		venue_commit(x);
 	}
 	return 0;
+}
+
+int execsvc_on_end(struct execsvc *x, const struct msg_end *e, int64_t now_ns)
+{
+	struct execsvc_state *st = x->st;
+	(void)now_ns;
+	if (st->ended)
+		return 0; /* heard already (a restarted data agent sent it again) */
+	if (e->exch_ns > st->last_exch_ns)
+		st->last_exch_ns = e->exch_ns;
+	st->end_exch_ns = e->exch_ns;
+	st->md_replay = 1;
+	st->ended = 1;
+	return 0;
+}
+
+/*
+ * After the end: the venue's clock to each next due time, arrivals and
+ * reports alike, until nothing is in flight or the outbox is nearly full
+ * (the rest on the next tick).  Each step is one all-or-nothing venue
+ * step.  Returns 1 when work is left.
+ */
+static int step_to_end(struct execsvc *x, int64_t now_ns)
+{
+	for (;;) {
+		if (x->head - x->tail > EXECSVC_OUTBOX - 8)
+			return 1;
+		const struct venue *cur = venue_now(x);
+		int64_t a = venue_next_arrival_ns(cur), r = venue_next_report_ns(cur);
+		int64_t next = a < r ? a : r;
+		if (next == INT64_MAX)
+			return 0;
+		if (next < cur->now_ns)
+			next = cur->now_ns; /* due already: at the clock */
+		struct venue *v = venue_begin(x);
+		venue_advance(v, next);
+		drain_venue(x, v, next, now_ns);
+		venue_commit(x);
+		x->st->end_steps++;
+	}
 }
 
 int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
@@ -571,7 +631,11 @@ int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 {
 	struct execsvc_state *st = x->st;
 	struct venue *v = venue_now(x);
-	if (venue_busy(x, v) && st->last_md_ns && now_ns - st->last_md_ns > x->p.quiet_ns) {
+	if (st->ended) {
+		if (step_to_end(x, now_ns) && wake_at_ns)
+			*wake_at_ns = now_ns; /* the outbox first, then on */
+	} else if (live_clock(st) && venue_busy(x, v) && st->last_md_ns &&
+		   now_ns - st->last_md_ns > x->p.quiet_ns) {
 		int64_t mkt = market_now(x, now_ns);
 		v = venue_begin(x);
 		venue_advance(v, mkt);
@@ -580,8 +644,11 @@ int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 		if (wake_at_ns)
 			*wake_at_ns = now_ns + CLOCK_NS; /* keep the clock moving */
 	}
+	/* ack timeouts run on local time: a replay's simulated venue loses
+	 * nothing, and a look-up would show the venue's state before its
+	 * reports are due on the market clock */
 	uint64_t q[16];
-	uint32_t n = exec_tick(x->t, &x->p.limits, now_ns, q, 16);
+	uint32_t n = live_clock(st) ? exec_tick(x->t, &x->p.limits, now_ns, q, 16) : 0;
 	for (uint32_t i = 0; i < n; i++) {
 		struct venue_order_view vw;
 		if (venue_query(venue_now(x), q[i], &vw) < 0)

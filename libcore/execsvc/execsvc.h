@@ -14,10 +14,17 @@
  *               one the table refuses comes back as a REJECTED report so
  *               that risk releases its exposure.
  *   the clock   the venue runs on the market's clock: the exchange time of
- *               the newest market event; when no market event came for
- *               quiet_ns of local time (the end of a replay), the clock
- *               follows local time from there, so pending orders and
- *               reports still complete.
+ *               the newest market event.  Live (the newest event not
+ *               flagged MSG_F_REPLAY): when no market event came for
+ *               quiet_ns of local time, the clock follows local time from
+ *               there, so pending orders and reports still complete.  A
+ *               replay never lets local time in: the clock stays at the
+ *               newest event however long the pipeline stalls, ack
+ *               timeouts (which run on local time) are not checked, and
+ *               after MSG_END (execsvc_on_end) the clock steps to each
+ *               next due venue time (an arrival, a report) until nothing
+ *               is in flight, so every fill of a replay has the venue time
+ *               the market's events give it, on any machine.
  *   reports     every venue report goes through the table's state machine;
  *               what it says to forward is journaled (JREC_EXEC) and queued
  *               in the outbox with its decision id; execsvc_tick publishes
@@ -55,7 +62,8 @@
  * All-or-nothing venue steps.  With params.double_venue = 1 (a host whose
  * process may die at any instruction, its block in shared memory) a step
  * that can change an order or a report (an order, a cancel, a market event
- * while orders are in flight, the quiet clock) runs on a copy of the
+ * while orders are in flight, the quiet clock, a step after the end of a
+ * replay) runs on a copy of the
  * current venue, then one release store of venue_cur makes the copy
  * current: a kill -9 leaves the simulated exchange before or after the
  * step, never half-way (the table has its own redo log).  Market events
@@ -138,6 +146,10 @@ struct execsvc_state {
 	uint64_t synthetic;           /* fills made up by reconciliation */
 	uint64_t outbox_dropped;      /* reports lost to a full outbox (never expected) */
 	int64_t  filled_qty;          /* signed contracts published as fills */
+	uint32_t md_replay;           /* the newest market event came from a replay */
+	uint32_t ended;               /* MSG_END seen: the replayed market is over */
+	int64_t  end_exch_ns;         /* MSG_END's exchange time of the last event */
+	uint64_t end_steps;           /* venue clock steps taken after the end */
 };
 _Static_assert(sizeof(struct execsvc_state) <= EXECSVC_TABLE_OFF, "execsvc header fits");
 
@@ -241,12 +253,23 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 #define EXECSVC_CTL_KILLED 0x1u /* kill switch latched: only flattening orders pass */
 
 /*
- * A market event (MSG_BOOK or MSG_TRADE; other types are ignored): moves
- * the venue's book and clock; with orders or reports in flight, the venue
- * matches and its reports due by then go through the table to the outbox.
- * Returns 0.
+ * A market event (MSG_BOOK or MSG_TRADE; MSG_END goes to execsvc_on_end;
+ * other types are ignored): moves the venue's book and clock; with orders
+ * or reports in flight, the venue matches and its reports due by then go
+ * through the table to the outbox.  Its MSG_F_REPLAY flag says whether the
+ * quiet clock may run.  Returns 0.
  */
 int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns);
+
+/*
+ * The end of a replayed market (MSG_END): from now on execsvc_tick moves
+ * the venue's clock itself, to each next due venue time
+ * (venue_next_arrival_ns, venue_next_report_ns) until nothing is in
+ * flight, whatever the local times it is called with; ack timeouts stay
+ * off.  Idempotent (an end received twice changes nothing); a market
+ * event after it starts the market again.  Returns 0.  No allocation.
+ */
+int execsvc_on_end(struct execsvc *x, const struct msg_end *e, int64_t now_ns);
 
 /*
  * A released order.  A decision already in the table is dropped (counted
@@ -277,12 +300,14 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
 			int64_t now_ns);
 
 /*
- * Time passes: on a quiet market the venue's clock follows local time;
+ * Time passes.  After the end of a replay the venue's clock steps to each
+ * next due venue time until nothing is in flight (local time plays no
+ * part); on a quiet live market it follows local time; with a live market
  * orders pending past ack_timeout_ms are looked up at the venue; then the
  * outbox is published (journal flushed first).  Returns the reports
  * published.  *wake_at_ns (may be NULL) is set when the host should call
- * again by then without new input (the clock is moving, or a receiver had
- * no room), else left alone.
+ * again by then without new input (the clock is moving, the outbox is
+ * full, or a receiver had no room), else left alone.
  */
 int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns);
 

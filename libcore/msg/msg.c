@@ -19,14 +19,19 @@ static const uint64_t layout_words[] = {
 	sizeof(struct msg_trade), L(msg_trade, px), L(msg_trade, qty), L(msg_trade, aggressor),
 	sizeof(struct msg_features), L(msg_features, f),
 	sizeof(struct msg_intent), L(msg_intent, px), L(msg_intent, qty), L(msg_intent, prob),
+	L(msg_intent, market_ns),
 	sizeof(struct msg_vote_req), L(msg_vote_req, decision_id), L(msg_vote_req, deadline_ns),
 	sizeof(struct msg_vote), L(msg_vote, verdict), L(msg_vote, reason),
 	sizeof(struct msg_order), L(msg_order, client_order_id), L(msg_order, px),
 	sizeof(struct msg_cancel), L(msg_cancel, client_order_id),
 	sizeof(struct msg_exec_report), L(msg_exec_report, last_px), L(msg_exec_report, status),
+	L(msg_exec_report, reason), L(msg_exec_report, liquidity),
 	L(msg_exec_report, fee_e9), L(msg_exec_report, decision_id),
 	sizeof(struct msg_position), L(msg_position, position), L(msg_position, realized_e9),
 	sizeof(struct msg_control), L(msg_control, cmd), L(msg_control, text),
+	MSG_END, sizeof(struct msg_end), L(msg_end, exch_ns), L(msg_end, events),
+	MSG_VOTE_DONE, sizeof(struct msg_vote_done), L(msg_vote_done, decision_id),
+	L(msg_vote_done, outcome),
 };
 #undef L
 

@@ -38,6 +38,8 @@ enum msg_type {
 	MSG_EXEC_REPORT, /* execution -> risk, coordinator */
 	MSG_POSITION,    /* risk -> coordinator: position and P&L */
 	MSG_CONTROL,     /* operator or coordinator -> agent */
+	MSG_END,         /* data -> md consumers: the replayed market is over */
+	MSG_VOTE_DONE,   /* coordinator -> voter: how a ballot it voted in ended */
 	MSG_TYPE_COUNT
 };
 
@@ -75,7 +77,9 @@ _Static_assert(sizeof(struct msg_level) == 16, "msg_level size");
 struct msg_book {
 	struct msg_hdr hdr;
 	int64_t  exch_ns;    /* exchange time */
-	int64_t  recv_ns;    /* local receive time */
+	int64_t  recv_ns;    /* receive time: live, ours; replayed, the input's own
+	                      * (its exchange time if it has none), never the
+	                      * time the replay got to it */
 	uint32_t instrument; /* index into the instrument table */
 	uint16_t n_bid;      /* valid levels in bid[] (best first) */
 	uint16_t n_ask;      /* valid levels in ask[] (best first) */
@@ -137,9 +141,13 @@ struct msg_intent {
 	double   prob;       /* meta-model probability behind it */
 	uint32_t instrument;
 	uint32_t strategy;   /* strategy id */
+	int64_t  market_ns;  /* exchange time of the market event behind it (the
+	                      * feature vector's exch_ns): the decision's time on
+	                      * the market clock */
 };
 _Static_assert(offsetof(struct msg_intent, px) == 48, "msg_intent.px");
-_Static_assert(sizeof(struct msg_intent) == 80, "msg_intent size");
+_Static_assert(offsetof(struct msg_intent, market_ns) == 80, "msg_intent.market_ns");
+_Static_assert(sizeof(struct msg_intent) == 88, "msg_intent size");
 
 struct msg_vote_req {
 	struct msg_hdr hdr;
@@ -201,6 +209,13 @@ enum exec_status {
 	EXEC_CANCEL_PENDING, EXEC_CANCELLED, EXEC_REJECTED
 };
 
+/* msg_exec_report.liquidity of a fill */
+enum msg_liquidity {
+	MSG_LIQ_UNKNOWN = 0,
+	MSG_LIQ_TAKER = 1,   /* the order took liquidity (marketable on arrival) */
+	MSG_LIQ_MAKER = 2,   /* the order rested and was filled later */
+};
+
 struct msg_exec_report {
 	struct msg_hdr hdr;
 	uint64_t client_order_id;
@@ -212,13 +227,19 @@ struct msg_exec_report {
 	int32_t  leaves_qty;
 	uint8_t  status;          /* enum exec_status */
 	int8_t   side;
-	uint16_t reason;          /* reject reason code */
+	uint8_t  reason;          /* reject or cancel reason code (every code is
+	                           * below 256: vote, venue and exec reasons) */
+	uint8_t  liquidity;       /* a fill: enum msg_liquidity, as the venue
+	                           * says; 0 for non-fills and fills whose side is
+	                           * unknown (merged, made up by reconciliation) */
 	int64_t  fee_e9;          /* fees of this fill, instrument currency x 10^9 */
 	int64_t  venue_ns;        /* venue time of the event */
 	uint64_t decision_id;     /* the decision behind the order (execution
 	                           * fills it; 0 from a venue) */
 };
 _Static_assert(offsetof(struct msg_exec_report, last_px) == 56, "msg_exec_report.last_px");
+_Static_assert(offsetof(struct msg_exec_report, reason) == 78, "msg_exec_report.reason");
+_Static_assert(offsetof(struct msg_exec_report, liquidity) == 79, "msg_exec_report.liquidity");
 _Static_assert(offsetof(struct msg_exec_report, decision_id) == 96, "msg_exec_report.decision_id");
 _Static_assert(sizeof(struct msg_exec_report) == 104, "msg_exec_report size");
 
@@ -253,6 +274,39 @@ struct msg_control {
 	char     text[48];/* NUL-terminated, e.g. a model path */
 };
 _Static_assert(sizeof(struct msg_control) == 96, "msg_control size");
+
+/*
+ * The end of a replayed market: the data agent sends it once on every md
+ * ring after the last event of its input (never conflated: no
+ * MSG_F_CONFLATABLE), flagged MSG_F_REPLAY.  A consumer may get it twice
+ * (a data agent killed between two rings and restarted): handling it is
+ * idempotent.  Live feeds never send it.
+ */
+struct msg_end {
+	struct msg_hdr hdr;
+	int64_t  exch_ns;    /* exchange time of the last market event replayed
+	                      * (0: the input held none) */
+	uint64_t events;     /* market events replayed in all */
+};
+_Static_assert(offsetof(struct msg_end, exch_ns) == 32, "msg_end.exch_ns");
+_Static_assert(sizeof(struct msg_end) == 48, "msg_end size");
+
+/*
+ * How a ballot ended, sent by the coordinator on a voter's vote-request
+ * port right after the decision record: to every voter asked, whatever it
+ * answered (the coordinator does not wait for the votes it does not need).
+ * A voter that holds something for the decision (risk: the approved
+ * exposure) lets go of it at once when the ballot was blocked.  Sent for
+ * ballots only, never for an intent blocked before any vote.
+ */
+struct msg_vote_done {
+	struct msg_hdr hdr;
+	uint64_t decision_id;
+	uint32_t outcome;    /* enum vote_outcome (libcore/vote): 1 release, 2 block */
+	uint32_t reason;     /* enum vote_reason of the outcome */
+};
+_Static_assert(offsetof(struct msg_vote_done, decision_id) == 32, "msg_vote_done.decision_id");
+_Static_assert(sizeof(struct msg_vote_done) == 48, "msg_vote_done size");
 
 /*
  * Hash of MSG_VERSION, the book depth, the feature count and the size and

@@ -14,7 +14,7 @@ const char report_orders_header[] =
 	"filled_qty,avg_price,fees,first_ns,last_ns";
 const char report_decisions_header[] =
 	"decision_id,intent_id,outcome,reason,side,qty,price,client_order_id,decisive,"
-	"votes,decided_ns";
+	"votes,t_ns";
 const char report_equity_header[] = "t_ns,position,mark,cash,equity,drawdown";
 
 size_t report_memsize(uint32_t max_open)
@@ -256,7 +256,11 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x)
 			r->n.dup_fills++; /* re-published after a restart */
 			return;
 		}
-		int taker = ro->o.ord_type == ORD_MARKET || x->venue_ns == ro->first_ns;
+		/* the venue's own flag; a fill without one (merged, made up by
+		 * reconciliation, or journaled before reports carried it) is
+		 * inferred: at the order's arrival, or of a market order, it took */
+		int taker = x->liquidity == MSG_LIQ_TAKER ? 1 : x->liquidity == MSG_LIQ_MAKER ? 0 :
+			    ro->o.ord_type == ORD_MARKET || x->venue_ns == ro->first_ns;
 		ro->cum_qty = x->cum_qty;
 		ro->value_ticks += (int64_t)x->last_qty * x->last_px;
 		ro->fees_e9 += x->fee_e9;
@@ -307,7 +311,7 @@ void report_on_decision(struct report *r, const struct vote_record *d)
 		 "%" PRIu64 ",%" PRIu64 ",%s,%s,%s,%" PRId32 ",%s,%s,%s,%s,%" PRId64 "\n",
 		 d->decision_id, d->intent_id, d->outcome == VOTE_RELEASE ? "released" : "blocked",
 		 vote_reason_name(d->reason), side_name(d->side), d->qty, px, coid, decisive, votes,
-		 d->decided_ns);
+		 vote_record_time_ns(d));
 	put(r, r->out.decisions, line);
 }
 

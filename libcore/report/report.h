@@ -26,10 +26,13 @@
  *                  last_qty > 0), a re-delivered report (same order,
  *                  cum_qty not above the one already seen) written once;
  *                  t_ns the venue time; side buy/sell; liquidity
- *                  "taker" for a fill at the order's arrival at the venue
- *                  (the venue time of its first report) or of a market
- *                  order, "maker" for a resting order filled later (the
- *                  execution report does not carry the venue's own flag)
+ *                  "taker" or "maker" as the venue simulator flagged the
+ *                  fill (msg_exec_report.liquidity); a fill without the
+ *                  flag (0: several venue fills merged, a fill made up by
+ *                  reconciliation, or a journal written before reports
+ *                  carried it) is inferred: "taker" at the order's
+ *                  arrival at the venue (the venue time of its first
+ *                  report) or of a market order, "maker" otherwise
  *   orders.csv     client_order_id,decision_id,side,qty,price,ord_type,
  *                  tif,flatten,status,filled_qty,avg_price,fees,
  *                  first_ns,last_ns
@@ -39,11 +42,14 @@
  *                  empty for a market order; first_ns/last_ns the venue
  *                  times of its first and last report (empty if none)
  *   decisions.csv  decision_id,intent_id,outcome,reason,side,qty,price,
- *                  client_order_id,decisive,votes,decided_ns
+ *                  client_order_id,decisive,votes,t_ns
  *                  one row per decision; votes is "voter:verdict:reason"
  *                  per voter of the policy, separated by ';' (verdict
  *                  "none" = missing at the decision); decisive the voter
- *                  that vetoed, empty if none
+ *                  that vetoed, empty if none; t_ns the decision's time on
+ *                  the market clock: the exchange time of the market event
+ *                  behind its intent (vote_record.market_ns), or for a
+ *                  version 1 record, which has none, its local decided_ns
  *   equity.csv     t_ns,position,mark,cash,equity,drawdown
  *                  a row after every fill (t_ns its venue time), at the
  *                  first market event of every second of market time that
@@ -149,7 +155,8 @@ void report_on_order(struct report *r, const struct msg_order *o);
  * an ending status writes the order's orders.csv row. */
 void report_on_exec(struct report *r, const struct msg_exec_report *x);
 
-/* A decision: one decisions.csv row. */
+/* A decision (version 1 or 2, as vote_record_read gives it): one
+ * decisions.csv row. */
 void report_on_decision(struct report *r, const struct vote_record *d);
 
 /* The end: a last equity row at t_ns (if anything was seen) and the rows

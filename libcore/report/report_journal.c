@@ -174,11 +174,12 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 	while (have_d && (rc = journal_next(&dj, &rec)) == 1) {
 		if (rec->type != JREC_DECISION)
 			continue;
-		if (rec->len != sizeof(struct vote_record)) {
+		struct vote_record d;
+		if (vote_record_read(&d, rec->payload, rec->len) < 0) {
 			rc = bad_record(dpath, rec, sizeof(struct vote_record), err, errlen);
 			goto free_mem;
 		}
-		report_on_decision(&r, (const struct vote_record *)rec->payload);
+		report_on_decision(&r, &d);
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s at offset %" PRIu64, dpath, dm_strerror(rc),

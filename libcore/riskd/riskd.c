@@ -1,5 +1,6 @@
 /* riskd.c — the risk voter on caller-owned state (riskd.h). */
 #include "libcore/riskd/riskd.h"
+#include "libcore/vote/vote.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +63,8 @@ int64_t riskd_market_ns(const struct riskd *d, int64_t now_ns)
 	const struct riskd_state *st = d->st;
 	if (!st->book_local_ns)
 		return now_ns;
+	if (st->book_replay)
+		return st->book_exch_ns; /* a replay: the market's time, no local time in it */
 	return st->book_exch_ns + (now_ns - st->book_local_ns);
 }
 
@@ -192,6 +195,7 @@ void riskd_on_book(struct riskd *d, const struct msg_book *b, int64_t now_ns)
 	d->instrument = b->instrument;
 	st->book_exch_ns = b->exch_ns;
 	st->book_local_ns = now_ns;
+	st->book_replay = (b->hdr.flags & MSG_F_REPLAY) ? 1 : 0;
 	struct risk_state *rs = cur_rs(st);
 	/* a new session day starts the daily limits afresh */
 	int32_t day = (int32_t)cal_local_date(&d->cal, b->exch_ns);
@@ -240,6 +244,24 @@ void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t n
 	if (id && (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
 		   r->status == EXEC_REJECTED))
 		risk_on_order_done(cur_rs(st), id);
+}
+
+int riskd_on_vote_done(struct riskd *d, const struct msg_vote_done *m, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	(void)now_ns;
+	if (m->outcome != VOTE_BLOCK || !m->decision_id)
+		return 0;
+	for (uint32_t i = 0; i < RISKD_PENDING; i++) {
+		struct riskd_pending *p = &st->pend[i];
+		if (p->id != m->decision_id)
+			continue;
+		risk_on_order_done(cur_rs(st), p->id);
+		p->id = 0;
+		st->released_blocked++;
+		return 1;
+	}
+	return 0;
 }
 
 int riskd_tick(struct riskd *d, int killed, int64_t now_ns)

@@ -18,16 +18,20 @@
  *   -> riskd_attach (fresh or surviving) -> riskd_on_* ... riskd_tick
  *
  * Clock.  Every function takes now_ns, the host's local clock.  Risk
- * judges orders on the market's clock: the exchange time of the newest
- * book plus the local time elapsed since it arrived (riskd_market_ns), so
- * in a replay the session hours and the daily reset follow the replayed
- * day, while the stale-data guard measures local time since the newest
- * book.
+ * judges orders on the market's clock (riskd_market_ns): live, the
+ * exchange time of the newest book plus the local time elapsed since it
+ * arrived, so the stale-data guard measures local time since the newest
+ * book; in a replay (the newest book flagged MSG_F_REPLAY) the exchange
+ * time of the newest book alone, so the session hours, the daily reset,
+ * the order rate and the stale-data guard follow the replayed market
+ * whatever the machine's speed or a stall of the pipeline.
  *
  * Approvals.  An approved vote opens the order in the risk state under its
  * decision id; execution's reports carry that id, so fills and the
  * terminal report release it.  A ballot another voter blocked never gives
- * a report: the approval expires after params.reserve_ns (riskd_tick).
+ * a report: the coordinator's MSG_VOTE_DONE says so and releases it at
+ * once (riskd_on_vote_done); should that message be lost, the approval
+ * expires after params.reserve_ns of local time (riskd_tick).
  *
  * Fills are applied to a copy of the risk state, then one release store
  * flips cur to it, so a process killed at any point leaves either the old
@@ -59,7 +63,7 @@
 #include "libcore/risk/risk.h"
 #include "libcore/msg/msg.h"
 
-#define RISKD_VERSION 4u      /* layout of struct riskd_state */
+#define RISKD_VERSION 5u      /* layout of struct riskd_state */
 #define RISKD_PENDING 256u    /* approvals not yet confirmed by a report */
 #define RISKD_RESERVE_NS   (2000ll * 1000000) /* default: approval without a report expires */
 #define RISKD_POS_EVERY_NS (1000ll * 1000000) /* default: mark-only position updates */
@@ -72,7 +76,7 @@ struct riskd_pending {
 struct riskd_state {
 	struct risk_state rs[2];      /* rs[cur] is the state (double-buffered) */
 	_Atomic uint32_t cur;
-	uint32_t pad;
+	uint32_t book_replay;         /* the newest book came from a replay */
 	struct riskd_pending pend[RISKD_PENDING];
 	int64_t  book_exch_ns;        /* exchange time of the newest book */
 	int64_t  book_local_ns;       /* local time it arrived; 0 = none yet */
@@ -86,6 +90,7 @@ struct riskd_state {
 	int64_t  max_position;        /* the limit in force, for monitors */
 	char     symbol[16];          /* the instrument traded */
 	char     currency[8];         /* of every P&L and fee figure */
+	uint64_t released_blocked;    /* approvals let go at once: ballot blocked */
 };
 
 /* What the host provides.  ctx is handed back to every call. */
@@ -174,6 +179,16 @@ void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t n
  */
 int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 		      int64_t now_ns);
+
+/*
+ * How a ballot ended (MSG_VOTE_DONE from the coordinator, on the
+ * vote-request port): a blocked ballot releases the approval risk holds
+ * for it at once (the order will never exist); a released one changes
+ * nothing (its reports release it).  A decision risk did not approve, or
+ * whose approval is already gone, changes nothing: harmless twice.
+ * Returns 1 when an approval was released, else 0.  No allocation.
+ */
+int riskd_on_vote_done(struct riskd *d, const struct msg_vote_done *m, int64_t now_ns);
 
 /*
  * The host's kill-switch flag (1 latched, 0 re-armed): on a change, latch

@@ -117,6 +117,7 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 	o->tif = TIF_IOC;
 	o->prob = p;
 	o->instrument = f->instrument;
+	o->market_ns = f->exch_ns;
 	s->out.intent_publish(s->out.ctx, o);
 	st->last_ns = f->exch_ns;
 	st->intents++;

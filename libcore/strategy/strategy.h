@@ -19,7 +19,9 @@
  *     configured): p = 0, one contract
  *   7 the touch on the other side, rebuilt from FEAT_MID (points, / tick)
  *     and FEAT_SPREAD_TICKS: not finite or spread <= 0 -> no_quote
- *   8 an IOC limit intent at that price: intents, prob_sum
+ *   8 an IOC limit intent at that price, stamped with the vector's
+ *     exchange time (msg_intent.market_ns, the decision's time on the
+ *     market clock): intents, prob_sum
  *
  * Design note.  struct strategy_state is what survives a restart (plain,
  * no pointers: counters, the last intent's market time and id, which

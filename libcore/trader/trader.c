@@ -7,6 +7,7 @@
 #include "libcore/trader/trader.h"
 #include "libcore/config.h"
 #include "libcore/journal/journal.h"
+#include "libcore/msg/msg_md.h"
 
 _Static_assert((TRADER_MBOX & (TRADER_MBOX - 1)) == 0, "mailbox size is a power of two");
 _Static_assert(sizeof(struct msg_features) <= TRADER_MSG_MAX, "a feature vector fits a slot");
@@ -410,6 +411,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 			riskd_on_report(&t->risk, (const void *)h, now);
 			return 0;
 		}
+		if (h->type == MSG_VOTE_DONE)
+			return riskd_on_vote_done(&t->risk, (const void *)h, now);
 		break;
 	case TRADER_FEATURE:
 		if (h->type == MSG_VOTE_REQ)
@@ -505,44 +508,6 @@ static int settle(struct trader *t)
 	return 0;
 }
 
-/* The market message of ev, as the data agent builds it. */
-static void build(struct trader *t, const struct event *ev)
-{
-	int64_t now = t->now_ns;
-	if (ev->kind == EV_BOOK) {
-		struct msg_book *b = &t->md.book;
-		memset(b, 0, offsetof(struct msg_book, bid));
-		b->hdr.type = MSG_BOOK;
-		b->hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
-		b->hdr.size = sizeof(*b);
-		b->exch_ns = ev->exch_ns;
-		b->recv_ns = now;
-		b->instrument = ev->instrument;
-		b->n_bid = ev->book.n_bid;
-		b->n_ask = ev->book.n_ask;
-		b->book_flags = ev->book.flags;
-		memcpy(b->bid, ev->book.bid, sizeof(b->bid));
-		memcpy(b->ask, ev->book.ask, sizeof(b->ask));
-	} else {
-		struct msg_trade *tr = &t->md.trade;
-		memset(tr, 0, sizeof(*tr));
-		tr->hdr.type = MSG_TRADE;
-		tr->hdr.flags = MSG_F_REPLAY;
-		tr->hdr.size = sizeof(*tr);
-		tr->exch_ns = ev->exch_ns;
-		tr->recv_ns = now;
-		tr->px = ev->trade.px;
-		tr->qty = ev->trade.qty;
-		tr->trade_id = ev->trade.trade_id;
-		tr->instrument = ev->instrument;
-		tr->aggressor = ev->trade.aggressor;
-		tr->trade_flags = ev->trade.flags & EV_TRADE_HIDDEN ? TRADE_F_HIDDEN : 0;
-	}
-	t->md.hdr.seq = t->n.events + 1;
-	t->md.hdr.ingress_ns = now;
-	t->md.hdr.send_ns = now;
-}
-
 int trader_on_event(struct trader *t, const struct event *ev)
 {
 	if (ev->kind != EV_BOOK && ev->kind != EV_TRADE)
@@ -551,7 +516,11 @@ int trader_on_event(struct trader *t, const struct event *ev)
 		t->now_ns = ev->exch_ns;
 	if (!t->first_ns)
 		t->first_ns = t->now_ns;
-	build(t, ev);
+	msg_md_from_event(&t->md, ev);
+	t->last_exch_ns = ev->exch_ns;
+	t->md.hdr.seq = t->n.events + 1;
+	t->md.hdr.ingress_ns = t->now_ns;
+	t->md.hdr.send_ns = t->now_ns;
 	t->n.events++;
 	const struct msg_hdr *m = &t->md.hdr;
 	int is_book = ev->kind == EV_BOOK;
@@ -585,5 +554,9 @@ int trader_finish(struct trader *t)
 	if (t->ended)
 		return 0;
 	t->ended = 1;
+	/* the data agent's MSG_END: execution plays out what is in flight */
+	msg_md_end(&t->md, t->last_exch_ns, t->n.events);
+	t->md.hdr.seq = t->n.events + 1;
+	execsvc_on_end(&t->exec, &t->md.end, t->now_ns);
 	return settle(t);
 }

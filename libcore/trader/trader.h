@@ -49,6 +49,7 @@
 #include "libcore/strategy/strategy.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
+#include "libcore/msg/msg_md.h"
 
 #define TRADER_MBOX      256u  /* messages a mailbox holds; a power of two */
 #define TRADER_MSG_MAX   288u  /* bytes of the largest queued message */
@@ -112,15 +113,12 @@ struct trader {
 	uint32_t agent[TRADER_NMOD];  /* agent index of each module */
 	int64_t  now_ns;              /* the market clock */
 	int64_t  first_ns;            /* time of the first event, 0 none */
+	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
 	struct trader_counts n;
 	void    *mem;                 /* caller memory */
 	size_t   off_feat, off_strat, off_coord, off_risk, off_exec, size;
-	union {
-		struct msg_hdr hdr;
-		struct msg_book book;
-		struct msg_trade trade;
-	} md;                         /* the market event being stepped */
+	union msg_md md;              /* the market event being stepped */
 	struct trader_mbox box[TRADER_NMOD];
 };
 

@@ -205,8 +205,6 @@ int trader_params_from_config(const struct dm_config *cfg, uint64_t epoch,
 	    (rc = trader_execsvc_params(cfg, AGENT_EXECUTION, 1024, 0, 0, &p->exec, err,
 					errlen)) < 0)
 		return rc;
-	/* as a lockstep replay of the agents decides (agents/rt/ag_coord.c) */
-	p->coord.vote.complete = 1;
 	return 0;
 }
 

@@ -95,8 +95,7 @@ int trader_instr_check(const struct dm_config *cfg, const struct feed_instr *in,
 /*
  * Every module's parameters for the in-process host (trader.h): the
  * functions above with the agents' indexes as voters, the coordinator's
- * health check every 50 ms of market time, complete ballots (decided once
- * every vote is in, as in a lockstep replay), a 1024-slot order table and
+ * health check every 50 ms of market time, a 1024-slot order table and
  * one venue copy (double_venue 0), decision and order ids from epoch.
  * model (len bytes) receives the model file as trader_strategy_params.
  * 0 or a negative error with one line in err.

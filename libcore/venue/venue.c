@@ -749,6 +749,7 @@ static void fill(struct venue *v, uint32_t i, int64_t px, int32_t qty, int64_t t
 	r.cum_qty = o->cum_qty;
 	r.leaves_qty = o->qty - o->cum_qty;
 	r.fee_e9 = fee;
+	r.liquidity = liq;
 	rep_push(v, &r, t, o->resp_ns);
 }
 

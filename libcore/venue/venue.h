@@ -116,8 +116,9 @@ static inline int venue_reason_is_cancel_reject(uint32_t r)
 /* "bad_side", "ioc", "cxl_too_late"... ("?" for an unknown code).  Pure. */
 const char *venue_reason_name(uint32_t reason);
 
-/* venue_fill.liquidity */
-enum venue_liq { VENUE_LIQ_TAKER = 1, VENUE_LIQ_MAKER = 2 };
+/* venue_fill.liquidity, and msg_exec_report.liquidity of a fill report */
+enum venue_liq { VENUE_LIQ_TAKER = MSG_LIQ_TAKER, VENUE_LIQ_MAKER = MSG_LIQ_MAKER };
+_Static_assert(VENUE_R_END <= 256, "venue reasons fit msg_exec_report.reason");
 
 /* Defaults (docs/venue.md says where the numbers come from). */
 #define VENUE_DEF_FEED_US     200u

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libcore/types.h"
 #include "libcore/vote/vote.h"
 
 static const char *const reason_names[VOTE_R_COUNT] = {
@@ -162,10 +163,6 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
 	if (b->outcome != VOTE_PENDING)
 		return b->outcome;
 	uint32_t approve = 0, missing = 0, holders_ok = 1;
-	if (p->complete && now_ns < b->deadline_ns)
-		for (uint32_t i = 0; i < b->n_voters; i++)
-			if (b->cast[i].verdict == VOTE_V_NONE)
-				return VOTE_PENDING;
 	for (uint32_t i = 0; i < b->n_voters; i++) {
 		uint32_t v = b->cast[i].verdict;
 		int holder = (p->veto_mask >> i) & 1u;
@@ -218,4 +215,18 @@ void vote_record_fill(struct vote_record *rec, const struct vote_ballot *b,
 		v->reason = b->cast[i].reason;
 		v->at_ns = b->cast[i].at_ns;
 	}
+}
+
+int vote_record_read(struct vote_record *out, const void *payload, size_t len)
+{
+	if (len == sizeof(*out)) {
+		memcpy(out, payload, sizeof(*out));
+		return 0;
+	}
+	if (len == VOTE_RECORD_V1_SIZE) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out, payload, VOTE_RECORD_V1_SIZE);
+		return 0;
+	}
+	return -DM_ECORRUPT;
 }

@@ -12,11 +12,6 @@
  *   BLOCK    the deadline passed first: a missing vote is a rejection
  *   PENDING  otherwise
  *
- * With policy.complete, nothing is decided before every vote is in (or
- * the deadline passed); the rules are then applied to all of them, so the
- * reason and the decisive voter no longer depend on which vote came first.
- * The outcome is the one the early decision gives: once one of the rules
- * above holds, no later vote can change it.
  * A veto verdict from a voter that holds no veto counts as a rejection.
  * Quorum: all voters, a majority (n / 2 + 1), or a fixed N (1..n).  A veto
  * holder counts towards the quorum like any voter, but release needs its
@@ -99,10 +94,7 @@ struct vote_policy {
 	uint32_t veto_mask;                /* bit i: voter[i] holds a veto */
 	uint32_t quorum;                   /* enum vote_quorum */
 	uint32_t quorum_n;                 /* VOTE_QUORUM_N: approvals needed, 1..n */
-	uint32_t complete;                 /* 1: decide only once every voter answered
-					    * (or the deadline passed), so the outcome
-					    * and the record do not depend on the order
-					    * votes arrive in: reproducible runs */
+	uint32_t pad;
 	int64_t  deadline_ns;              /* from opening; > 0 */
 };
 
@@ -167,8 +159,15 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
  * The journal payload of a decision (record type JREC_DECISION of
  * libcore/journal/journal.h).  Fixed-size, explicit-width, little-endian; append
  * fields only at the end and bump VOTE_RECORD_VERSION.
+ *
+ *   version 1  296 bytes: up to v[] (VOTE_RECORD_V1_SIZE)
+ *   version 2  304 bytes: + market_ns, the exchange time of the market
+ *              event behind the decision
+ *
+ * A reader takes either through vote_record_read.
  */
-#define VOTE_RECORD_VERSION 1
+#define VOTE_RECORD_VERSION 2
+#define VOTE_RECORD_V1_SIZE 296u
 
 struct vote_record_voter {
 	uint32_t voter;    /* agent index */
@@ -203,9 +202,31 @@ struct vote_record {
 	uint32_t veto_mask;
 	uint32_t n_voters;
 	struct vote_record_voter v[VOTE_MAX_VOTERS];
+	/* version 2 */
+	int64_t  market_ns;       /* exchange time of the market event behind the
+	                           * decision (the intent's market_ns); 0 when the
+	                           * record is version 1.  opened_ns, decided_ns,
+	                           * deadline_ns and the votes' at_ns stay local */
 };
 _Static_assert(offsetof(struct vote_record, v) == 104, "vote_record.v");
-_Static_assert(sizeof(struct vote_record) == 104 + 24 * VOTE_MAX_VOTERS, "vote_record size");
+_Static_assert(offsetof(struct vote_record, market_ns) == VOTE_RECORD_V1_SIZE,
+	       "vote_record.market_ns follows the version 1 record");
+_Static_assert(sizeof(struct vote_record) == VOTE_RECORD_V1_SIZE + 8, "vote_record size");
+
+/*
+ * A decision record of len bytes as journaled (payload, any alignment)
+ * into *out: version 2 as is; version 1 (VOTE_RECORD_V1_SIZE bytes) with
+ * market_ns 0 and its version kept at 1, so a reader can tell.  Returns
+ * 0, or -DM_ECORRUPT for any other length.  Pure.
+ */
+int vote_record_read(struct vote_record *out, const void *payload, size_t len);
+
+/* The decision's time on the market clock: market_ns of a version 2
+ * record, decided_ns (local, the only time it has) of a version 1 one. */
+static inline int64_t vote_record_time_ns(const struct vote_record *rec)
+{
+	return rec->version >= 2 ? rec->market_ns : rec->decided_ns;
+}
 
 /* Fill the policy and vote parts of rec from a decided ballot (the caller
  * fills intent, order and time-of-origin fields).  Pure. */

@@ -801,10 +801,23 @@ TestSuite(data_agent, .init = d_setup, .fini = d_teardown);
 static uint64_t d_books[AGENT_COUNT], d_trades[AGENT_COUNT];
 static int64_t d_last_trade_ns[AGENT_COUNT];
 static uint64_t d_trade_backwards;
+static uint64_t d_ends[AGENT_COUNT];
+static int64_t d_end_ns[AGENT_COUNT], d_last_ns[AGENT_COUNT];
 
 static int d_md(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	(void)in;
+	if (m->type == MSG_END) {
+		const struct msg_end *e = (const struct msg_end *)m;
+		cr_assert(m->flags & MSG_F_REPLAY);
+		cr_assert_eq(m->flags & MSG_F_CONFLATABLE, 0);
+		d_ends[rt->self]++;
+		d_end_ns[rt->self] = e->exch_ns;
+		return 0;
+	}
+	cr_assert_eq(d_ends[rt->self], 0, "nothing after the end");
+	d_last_ns[rt->self] = m->type == MSG_BOOK ? ((const struct msg_book *)m)->exch_ns
+						  : ((const struct msg_trade *)m)->exch_ns;
 	if (m->type == MSG_BOOK) {
 		d_books[rt->self]++;
 	} else if (m->type == MSG_TRADE) {
@@ -917,6 +930,80 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 	snprintf(out, sizeof(out), "%s/%s", rundir, AG_DATA_DONE_FILE);
 	cr_expect_eq(run("grep -qx 'trades %llu' '%s' && grep -qx 'bad_rows 0' '%s'",
 			 (unsigned long long)want_trades, out, out), 0, "data.done");
+}
+
+/*
+ * The end of the replay: MSG_END once on every md ring, after the last
+ * event, with that event's exchange time.  A restarted agent that is done
+ * sends nothing again; one killed after the first ring had it sends it on
+ * the other rings only.
+ */
+Test(data_agent, the_end_goes_once_on_every_md_ring, .timeout = 120)
+{
+	char journal[512];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed 5 --events 500 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	static const uint32_t md[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
+	for (uint32_t i = 0; i < 3; i++) {
+		struct rt_args a = { .name = segname, .run_dir = rundir };
+		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+		d_open[md[i]] = 1;
+		rt_set_ops(&drt[md[i]], &d_counting, NULL);
+		rt_running(&drt[md[i]]);
+	}
+	struct rt_args a = { .name = segname, .run_dir = rundir,
+			     .opt = { [AG_DATA_OPT_INPUT] = journal, [AG_DATA_OPT_PACE] = "max" } };
+	struct rt *da = &drt[AGENT_DATA];
+	for (int start = 0; start < 3; start++) {
+		cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION,
+				     sizeof(struct ag_data_state), RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+		d_open[AGENT_DATA] = 1;
+		cr_assert_eq(ag_data_init(da), 0);
+		d_glue = 1;
+		rt_running(da);
+		struct ag_data_state *st = da->app;
+		for (int quiet = 0; quiet < 3;) {
+			int w = rt_work(da);
+			for (uint32_t i = 0; i < 3; i++)
+				w += rt_work(&drt[md[i]]);
+			quiet = w ? 0 : quiet + 1;
+		}
+		cr_assert(st->done);
+		cr_assert_eq(st->end_sent, 1);
+		for (uint32_t i = 0; i < 3; i++) {
+			uint32_t g = md[i];
+			/* feature got it twice after the simulated kill below */
+			uint64_t want = start == 2 && g != AGENT_FEATURE ? 2 : 1;
+			cr_expect_eq(d_ends[g], want, "start %d, %s: %llu ends", start,
+				     cfg_agent_names[g], (unsigned long long)d_ends[g]);
+			cr_expect_eq(d_end_ns[g], st->last_exch_ns);
+			cr_expect_eq(d_end_ns[g], d_last_ns[g], "the last event's exchange time");
+		}
+		ag_data_close(da);
+		d_glue = 0;
+		rt_close(da);
+		d_open[AGENT_DATA] = 0;
+		if (start == 1) {
+			/* as if killed after md_feature had it: the state says so */
+			cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION,
+					     sizeof(struct ag_data_state),
+					     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+			struct ag_data_state *w = da->app;
+			uint64_t feature_bit = 0; /* end_mask: by md ring, in output order */
+			for (uint32_t j = 0, k = 0; j < da->n_out; j++) {
+				if (strncmp(da->out[j].name, "md_", 3) != 0)
+					continue;
+				if (strcmp(da->out[j].name, "md_feature") == 0)
+					feature_bit = 1ull << k;
+				k++;
+			}
+			cr_assert_neq(feature_bit, 0);
+			w->end_sent = 0;
+			w->end_mask = feature_bit;
+			rt_close(da);
+		}
+	}
 }
 
 /* dm-agent-data as its own process on input it must refuse: exit 2 and
@@ -1108,8 +1195,10 @@ static int c_vote(uint32_t agent, uint8_t verdict, uint32_t reason)
 	snprintf(name, sizeof(name), "vote_req_%s", cfg_agent_names[agent]);
 	struct ring *in = v->in[rt_in_find(v, name)].r;
 	struct msg_vote_req q;
-	if (ring_try_pop(in, &q, sizeof(q)) != 0)
-		return 0;
+	do /* how earlier ballots ended (MSG_VOTE_DONE) comes on the same ring */
+		if (ring_try_pop(in, &q, sizeof(q)) != 0)
+			return 0;
+	while (q.hdr.type == MSG_VOTE_DONE);
 	cr_assert_eq(q.hdr.type, MSG_VOTE_REQ);
 	struct msg_vote m;
 	memset(&m, 0, sizeof(m));

@@ -46,6 +46,9 @@ struct t_host {
 	uint32_t ctl_full;          /* bit per agent: its control port is full */
 	uint32_t n_req[VOTE_MAX_VOTERS];
 	struct msg_vote_req req[VOTE_MAX_VOTERS][T_MAX];
+	uint32_t n_done[VOTE_MAX_VOTERS];
+	struct msg_vote_done done[VOTE_MAX_VOTERS][T_MAX];
+	uint32_t req_full;          /* bit per policy voter: its request port is full */
 	uint32_t n_orders, n_cancels;
 	struct msg_order orders[T_MAX];
 	uint32_t n_ctl[NAG];
@@ -63,6 +66,8 @@ static int t_can_send(void *ctx, uint32_t port, uint32_t to)
 	struct t_host *h = ctx;
 	if (port == COORD_PORT_CONTROL)
 		return to != SELF && !(h->ctl_full & (1u << to));
+	if (port == COORD_PORT_VOTE_REQ && (h->req_full & (1u << to)))
+		return 0;
 	return !(h->full & (1u << port));
 }
 
@@ -78,8 +83,22 @@ static int t_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr *m
 		return 0;
 	switch (port) {
 	case COORD_PORT_VOTE_REQ:
-		cr_assert_eq(m->type, MSG_VOTE_REQ);
 		cr_assert_lt(to, VOTE_MAX_VOTERS);
+		if (m->type == MSG_VOTE_DONE) {
+			cr_assert_eq(m->size, sizeof(struct msg_vote_done));
+			/* never before the decision's record */
+			uint64_t id = ((const struct msg_vote_done *)m)->decision_id;
+			int recorded = 0;
+			for (uint32_t k = 0; k < h->n_dec && k < T_MAX; k++)
+				recorded |= h->dec[k].decision_id == id;
+			cr_assert(recorded, "vote-done of %llx before its record",
+				  (unsigned long long)id);
+			if (h->n_done[to] < T_MAX)
+				memcpy(&h->done[to][h->n_done[to]], m, sizeof(struct msg_vote_done));
+			h->n_done[to]++;
+			break;
+		}
+		cr_assert_eq(m->type, MSG_VOTE_REQ);
 		if (h->n_req[to] < T_MAX)
 			memcpy(&h->req[to][h->n_req[to]], m, sizeof(struct msg_vote_req));
 		h->n_req[to]++;
@@ -402,6 +421,219 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 	cr_expect_eq(t.st->by_reason[VOTE_R_HALTED], 1);
 	cr_expect_eq(t.st->by_reason[VOTE_R_KILL_SWITCH], 1);
 	cr_expect_eq(t.h.n_orders, 0);
+	t_stop(&t);
+}
+
+/*
+ * Every decision record carries the market time of its intent, whether it
+ * was voted (release, block) or blocked at once; local times stay beside it.
+ * A flattening order, with no market event behind it, gets the newest
+ * market time the coordinator saw.
+ */
+Test(coord, decisions_carry_the_market_time_of_their_intent)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	const int64_t M = 1700000000123456789ll;
+	struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+	it.market_ns = M;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t.e.now_ns = 5000;
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.h.dec[0].version, 2);
+	cr_expect_eq(t.h.dec[0].market_ns, M);
+	cr_expect_eq(t.h.dec[0].decided_ns, 5000, "the local time stays");
+	cr_expect_eq(t.h.dec[0].opened_ns, 1000);
+
+	it = t_intent(2, SIDE_SELL, 26001, 1);
+	it.market_ns = M + 10;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t_vote(&t, RISK, ID(2), VOTE_VETO, VOTE_R_POS_LIMIT);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[1].market_ns, M + 10);
+
+	t.e.flags = COORD_F_HALTED;
+	it = t_intent(3, SIDE_SELL, 26001, 1);
+	it.market_ns = M + 20;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_dec, 3);
+	cr_expect_eq(t.h.dec[2].reason, VOTE_R_HALTED);
+	cr_expect_eq(t.h.dec[2].market_ns, M + 20, "blocked at once: still the intent's time");
+	cr_expect_eq(t.st->recent[2].market_ns, M + 20);
+
+	t.e.flags = COORD_F_KILLED | COORD_F_HALTED;
+	struct msg_position p;
+	memset(&p, 0, sizeof(p));
+	p.hdr.type = MSG_POSITION;
+	p.hdr.size = sizeof(p);
+	p.position = 1;
+	p.flags = POS_F_FLATTEN;
+	p.flatten_qty = -1;
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_assert_eq(t.h.n_dec, 4);
+	cr_expect_eq(t.h.dec[3].reason, VOTE_R_FLATTEN);
+	cr_expect_eq(t.h.dec[3].market_ns, M + 20, "the newest market time seen");
+	t_stop(&t);
+}
+
+/*
+ * A replay's ballot records every vote whatever order the voters answer
+ * in: it is tallied once all are in (the outcome an early tally gives),
+ * so two runs whose voters race differently write the same record.  A
+ * live one decides as soon as the quorum allows.
+ */
+Test(coord, a_replay_ballot_waits_for_every_vote_before_deciding)
+{
+	struct vote_record rec[2];
+	for (int run = 0; run < 2; run++) {
+		struct t_co t;
+		t_start(&t, "majority", 1u << RISK);
+		struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+		it.hdr.flags = MSG_F_REPLAY;
+		cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+		/* run 0: risk, execution, feature; run 1: feature first */
+		if (run == 1)
+			t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_STALE_BOOK);
+		t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+		t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+		if (run == 0) {
+			cr_assert_eq(t.h.n_dec, 0, "quorum reached, feature still to vote: waits");
+			cr_assert_eq(t.h.n_orders, 0);
+			t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_STALE_BOOK);
+		}
+		cr_assert_eq(t.h.n_dec, 1);
+		cr_assert_eq(t.h.n_orders, 1);
+		rec[run] = t.h.dec[0];
+		cr_expect_eq(t.st->late_votes, 0);
+		t_stop(&t);
+	}
+	for (int run = 0; run < 2; run++) {
+		cr_expect_eq(rec[run].outcome, VOTE_RELEASE);
+		cr_expect_eq(rec[run].v[2].verdict, VOTE_V_REJECT, "feature's vote is recorded");
+		cr_expect_eq(rec[run].v[2].reason, VOTE_R_STALE_BOOK);
+	}
+	/* a missing replay vote still ends at the deadline */
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	struct msg_intent it = t_intent(2, SIDE_BUY, 26000, 1);
+	it.hdr.flags = MSG_F_REPLAY;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	int64_t wake = 0;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_assert_eq(t.h.n_dec, 0);
+	cr_assert_eq(wake, 1000 + DL, "woken at the deadline");
+	t.e.now_ns = 1000 + DL;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE, "what the votes in hand say");
+	cr_expect_eq(t.h.dec[0].v[2].verdict, VOTE_V_NONE);
+	t_stop(&t);
+}
+
+/*
+ * Vote-done: after the record, every voter the ballot asked hears the
+ * outcome on its request port, whatever it voted and whether its vote was
+ * needed; an intent blocked before any vote tells nobody; a stale voter
+ * (never asked) is not told.
+ */
+Test(coord, every_voter_asked_hears_how_its_ballot_ended)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* risk approves, feature vetoes (no veto: a rejection), execution
+	 * rejects: no quorum, blocked */
+	t_send_intent(&t, 1, SIDE_BUY);
+	t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_done[0] + t.h.n_done[1] + t.h.n_done[2], 0, "still open");
+	t_vote(&t, EXEC, ID(1), VOTE_REJECT, VOTE_R_INFLIGHT);
+	t_vote(&t, FEAT, ID(1), VOTE_REJECT, VOTE_R_STALE_BOOK);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_assert_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_assert_eq(t.h.n_done[v], 1, "voter %u told once", v);
+		const struct msg_vote_done *d = &t.h.done[v][0];
+		cr_expect_eq(d->hdr.type, MSG_VOTE_DONE);
+		cr_expect_eq(d->decision_id, ID(1));
+		cr_expect_eq(d->outcome, VOTE_BLOCK);
+		cr_expect_eq(d->reason, VOTE_R_NO_QUORUM);
+	}
+	/* released with feature's vote not needed: feature is told too */
+	t_send_intent(&t, 2, SIDE_BUY);
+	t_vote(&t, RISK, ID(2), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(2), VOTE_APPROVE, VOTE_R_APPROVED);
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_assert_eq(t.h.n_done[v], 2);
+		cr_expect_eq(t.h.done[v][1].decision_id, ID(2));
+		cr_expect_eq(t.h.done[v][1].outcome, VOTE_RELEASE);
+	}
+	cr_expect_eq(t.st->dones_sent, 6);
+	/* feature stale before the health check: not asked (a rejection cast
+	 * for it), so not told; risk vetoes */
+	t.e.fresh = ALL & ~(1u << FEAT);
+	t_send_intent(&t, 3, SIDE_BUY);
+	cr_assert_eq(t.h.n_req[2], 2, "feature not asked");
+	t_vote(&t, RISK, ID(3), VOTE_VETO, VOTE_R_POS_LIMIT);
+	cr_assert_eq(t.h.n_dec, 3);
+	cr_expect_eq(t.h.n_done[0], 3);
+	cr_expect_eq(t.h.n_done[1], 3);
+	cr_expect_eq(t.h.n_done[2], 2, "never asked, never told");
+	/* once the health check saw it down: blocked at once, no ballot */
+	t.e.now_ns += 10;
+	coord_tick(&t.c, &t.e, NULL);
+	t_send_intent(&t, 4, SIDE_BUY);
+	cr_assert_eq(t.h.dec[3].reason, VOTE_R_AGENT_DOWN);
+	for (uint32_t v = 0; v < 3; v++)
+		cr_expect_eq(t.h.n_done[v], v < 2 ? 3u : 2u, "no ballot, nobody told");
+	cr_expect_eq(coord_busy(&t.c), 0);
+	t_stop(&t);
+}
+
+/*
+ * A full request port does not hold the decision: the record is written
+ * and the order goes out; the notice waits in the state (surviving a
+ * re-attach) and the tick sends it, in decision order, once there is room.
+ */
+Test(coord, a_full_voter_port_delays_the_notice_not_the_decision)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	t_send_intent(&t, 1, SIDE_BUY);
+	t_send_intent(&t, 2, SIDE_BUY);
+	t.h.req_full = 1u << 2; /* feature's port (policy index 2) */
+	t_vote(&t, RISK, ID(1), VOTE_VETO, VOTE_R_POS_LIMIT);
+	t_vote(&t, RISK, ID(2), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(2), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_dec, 2, "both decided");
+	cr_assert_eq(t.h.n_orders, 1, "the released order went out");
+	cr_expect_eq(t.h.n_done[0], 2);
+	cr_expect_eq(t.h.n_done[1], 2);
+	cr_expect_eq(t.h.n_done[2], 0);
+	cr_expect_eq(t.c.n_done, 2);
+	cr_expect_eq(coord_busy(&t.c), 1, "a drain waits for the notices");
+	int64_t wake = 0;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_expect_eq(wake, t.e.now_ns + t.c.p.retry_ns, "asks to be woken to retry");
+	cr_expect_eq(t.h.n_done[2], 0);
+	/* a restart in between: the notices are in the state */
+	t_attach(&t, "majority", 1u << RISK);
+	cr_expect_eq(t.c.n_done, 2);
+	t.h.req_full = 0;
+	cr_assert_eq(coord_tick(&t.c, &t.e, &wake), 2);
+	cr_assert_eq(t.h.n_done[2], 2);
+	cr_expect_eq(t.h.done[2][0].decision_id, ID(1), "oldest first");
+	cr_expect_eq(t.h.done[2][0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.done[2][1].decision_id, ID(2));
+	cr_expect_eq(t.h.done[2][1].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.st->dones_late, 2);
+	cr_expect_eq(t.st->dones_lost, 0);
+	cr_expect_eq(t.c.n_done, 0);
+	cr_expect_eq(coord_busy(&t.c), 0);
 	t_stop(&t);
 }
 
@@ -832,7 +1064,7 @@ Test(coord, steady_state_allocates_nothing)
 		     (unsigned long long)(a1 - a0), (unsigned long long)n);
 	cr_expect_eq(t.st->orders_sent, n);
 	cr_expect_eq(t.st->late_votes, n, "feature's vote comes after each decision");
-	cr_expect_eq(t.h.sent, 4 * n, "three requests and an order each");
+	cr_expect_eq(t.h.sent, 7 * n, "three requests, three vote-done notices and an order each");
 	void *volatile x = malloc(1000);
 	cr_assert_geq(t_allocated() - a1, 1000, "the counter works");
 	free(x);

@@ -977,9 +977,11 @@ Test(exec, out_report_builds_the_message)
 	struct exec_report r = rp(c, EXEC_PARTIAL, 4, 4, 103, 77);
 	r.fee_e9 = 250;
 	r.venue_ns = 123456;
+	r.liquidity = MSG_LIQ_MAKER;
 	exec_on_report(t, &r, 0, &o);
 	struct msg_exec_report m;
 	exec_out_report(t, &o, 0, &m);
+	cr_assert_eq(m.liquidity, MSG_LIQ_MAKER, "the venue's flag passes through");
 	cr_assert_eq(m.hdr.type, MSG_EXEC_REPORT);
 	cr_assert_eq(m.hdr.size, sizeof(m));
 	cr_assert_eq(m.client_order_id, c);
@@ -1006,6 +1008,30 @@ Test(exec, out_report_builds_the_message)
 	free(t);
 }
 
+Test(exec, merged_fill_carries_no_liquidity)
+{
+	struct exec_table *t = t_table(8, EPOCH);
+	struct exec_out o;
+	uint64_t c = acked_order(t, Q);
+	/* the venue's fill of 2 was missed: this one of 1 brings cum to 3, a
+	 * fill of 3 made of two venue fills whose sides may differ */
+	struct exec_report r = rp(c, EXEC_PARTIAL, 1, 3, 103, 78);
+	r.liquidity = MSG_LIQ_TAKER;
+	cr_assert_eq(exec_on_report(t, &r, 0, &o), 0);
+	cr_assert(o.act & EXEC_ACT_FILL);
+	cr_assert_eq(o.fill_qty, 3);
+	cr_assert_eq(o.liquidity, MSG_LIQ_UNKNOWN);
+	struct msg_exec_report m;
+	exec_out_report(t, &o, 0, &m);
+	cr_assert_eq(m.liquidity, MSG_LIQ_UNKNOWN);
+	/* the next one, complete: the venue's own flag */
+	r = rp(c, EXEC_PARTIAL, 2, 5, 104, 79);
+	r.liquidity = MSG_LIQ_TAKER;
+	cr_assert_eq(exec_on_report(t, &r, 0, &o), 0);
+	cr_assert_eq(o.liquidity, MSG_LIQ_TAKER);
+	free(t);
+}
+
 Test(exec, report_from_msg_copies_every_field)
 {
 	struct msg_exec_report m;
@@ -1021,6 +1047,7 @@ Test(exec, report_from_msg_copies_every_field)
 	m.reason = 18;
 	m.fee_e9 = 19;
 	m.venue_ns = 20;
+	m.liquidity = MSG_LIQ_MAKER;
 	struct exec_report r;
 	memset(&r, 0xff, sizeof(r));
 	exec_report_from_msg(&r, &m);
@@ -1035,7 +1062,7 @@ Test(exec, report_from_msg_copies_every_field)
 	cr_assert_eq(r.reason, 18);
 	cr_assert_eq(r.fee_e9, 19);
 	cr_assert_eq(r.venue_ns, 20);
-	cr_assert_eq(r.pad, 0);
+	cr_assert_eq(r.liquidity, MSG_LIQ_MAKER);
 }
 
 /* ------------------------------------------------------------ fills handed out again */

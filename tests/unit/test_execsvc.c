@@ -354,6 +354,7 @@ Test(execsvc, order_goes_to_the_venue_and_its_fill_comes_back_with_the_decision_
 	cr_assert_eq(r->leaves_qty, 0);
 	cr_assert_eq(r->side, SIDE_BUY);
 	cr_assert_eq(r->fee_e9, 2 * 250000ll * 1000, "R$ 0.25 a contract x 2");
+	cr_assert_eq(r->liquidity, MSG_LIQ_TAKER, "marketable on arrival: the venue says taker");
 	for (uint32_t i = 0; i < h->n_rep; i++) {
 		cr_assert_eq(h->rep[i].decision_id, 42, "report %u", i);
 		cr_assert_eq(h->rep[i].hdr.type, MSG_EXEC_REPORT);
@@ -930,6 +931,146 @@ Test(execsvc, steady_state_allocates_nothing)
 	cr_assert_eq(d1 - d0, 0);
 	cr_assert(h->n_rep - rep0 > 1000, "%u reports in steady state", h->n_rep - rep0);
 	cr_assert(x->st->fills_out > 100);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* ------------------------------------------------------------ the end of a replay */
+
+static void t_rbook(struct execsvc *x, int64_t us, int64_t local_ns, const char *bids,
+		    const char *asks)
+{
+	struct msg_book b;
+	memset(&b, 0, sizeof(b));
+	b.hdr.type = MSG_BOOK;
+	b.hdr.size = sizeof(b);
+	b.hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
+	b.exch_ns = X(us);
+	b.recv_ns = local_ns;
+	b.n_bid = t_levels(bids, b.bid);
+	b.n_ask = t_levels(asks, b.ask);
+	cr_assert_eq(execsvc_on_md(x, &b.hdr, local_ns), 0);
+}
+
+static void t_end(struct execsvc *x, int64_t us, int64_t local_ns)
+{
+	struct msg_end e;
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = MSG_END;
+	e.hdr.size = sizeof(e);
+	e.hdr.flags = MSG_F_REPLAY;
+	e.exch_ns = X(us);
+	e.events = 1;
+	cr_assert_eq(execsvc_on_md(x, &e.hdr, local_ns), 0);
+}
+
+/*
+ * A replay whose last event leaves two orders in flight: a DAY buy of 5
+ * at 101 (3 shown there: it takes 3, rests 2) and an IOC sell of 2 at 100.
+ * local[] are the local times of the steps: the book, the two orders, a
+ * tick before the end, the end, then n_after ticks.  Returns the host.
+ */
+static struct t_host *t_replay_to_end(const int64_t *local, int n_after, int end_twice)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, local[0]);
+	t_rbook(x, 0, local[0], "100x10 99x5", "101x3 102x9");
+	struct msg_order a = t_ord(41, SIDE_BUY, 101, 5, TIF_DAY);
+	struct msg_order b = t_ord(42, SIDE_SELL, 100, 2, TIF_IOC);
+	cr_assert_eq(execsvc_on_order(x, &a, 0, local[1]), 0);
+	cr_assert_eq(execsvc_on_order(x, &b, 0, local[2]), 0);
+	/* the pipeline stalls, however long: a replay's clock stays at the
+	 * newest event, no ack-timeout look-up either */
+	int64_t wake = 0;
+	execsvc_tick(x, local[3], &wake);
+	cr_assert_eq(h->n_rep, 0, "nothing moved before the end");
+	cr_assert_eq(wake, 0, "no clock to keep moving");
+	cr_assert_eq(exec_find(execsvc_table_of(x->st), t_coid(EPOCH, 1))->status, EXEC_PENDING);
+	t_end(x, 0, local[4]);
+	for (int i = 0; i < n_after; i++) {
+		execsvc_tick(x, local[5 + i], NULL);
+		if (end_twice && i == 0)
+			t_end(x, 0, local[5 + i]); /* a restarted data agent sent it again */
+	}
+	cr_assert_eq(execsvc_pending(x), 0);
+	free(mem);
+	free(x);
+	return h;
+}
+
+Test(execsvc, after_the_end_of_a_replay_fills_have_the_same_venue_times_whatever_the_local_clock)
+{
+	const int64_t S = 1000000000ll;
+	/* run 1: a fast machine, one tick right after the end */
+	const int64_t fast[] = { L(0), L(1), L(2), L(3), L(4), L(5) };
+	/* run 2: slow, stalled: seconds between every step, ticks far apart
+	 * (well past the 1 s ack timeout and the 50 ms quiet time) */
+	const int64_t slow[] = { L(0) + 7 * S, L(0) + 9 * S, L(0) + 30 * S, L(0) + 95 * S,
+				 L(0) + 200 * S, L(0) + 201 * S, L(0) + 260 * S, L(0) + 900 * S };
+	struct t_host *h1 = t_replay_to_end(fast, 1, 0);
+	struct t_host *h2 = t_replay_to_end(slow, 3, 1);
+
+	/* worked by hand: both orders reach the venue at X(0) + 20 us feed +
+	 * 100 us entry = X(120); the buy takes the 3 at 101 (taker) and rests
+	 * 2, the sell takes 2 at 100 (taker); reports due at X(170) */
+	uint64_t ca = t_coid(EPOCH, 1), cb = t_coid(EPOCH, 2);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h1, ca, &n, &qty, &val);
+	cr_assert_eq(qty, 3);
+	cr_assert_eq(val, 3 * 101);
+	t_fills(h1, cb, &n, &qty, &val);
+	cr_assert_eq(qty, 2);
+	cr_assert_eq(val, 2 * 100);
+	for (uint32_t i = 0; i < h1->n_rep; i++) {
+		const struct msg_exec_report *r = &h1->rep[i];
+		if (r->last_qty > 0) {
+			cr_assert_eq(r->venue_ns, X(120), "report %u", i);
+			cr_assert_eq(r->liquidity, MSG_LIQ_TAKER);
+		}
+	}
+	cr_assert_eq(t_last(h1, ca)->status, EXEC_PARTIAL, "2 left resting: no market to fill them");
+	cr_assert_eq(t_last(h1, cb)->status, EXEC_FILLED);
+
+	/* the same reports, byte for byte, on the slow machine */
+	cr_assert_eq(h2->n_rep, h1->n_rep);
+	for (uint32_t i = 0; i < h1->n_rep; i++)
+		cr_assert_eq(memcmp(&h1->rep[i], &h2->rep[i], sizeof(h1->rep[i])), 0,
+			     "report %u differs", i);
+	cr_assert_eq(h2->n_jexec, h1->n_jexec);
+	for (uint32_t i = 0; i < h1->n_jexec; i++)
+		cr_assert_eq(memcmp(&h1->jexec[i], &h2->jexec[i], sizeof(h1->jexec[i])), 0);
+	free(h1);
+	free(h2);
+}
+
+Test(execsvc, a_live_market_after_a_replay_end_starts_the_clock_again)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_rbook(x, 0, L(0), "100x10", "101x8");
+	t_end(x, 0, L(0));
+	cr_assert_eq(x->st->ended, 1);
+	cr_assert_eq(x->st->md_replay, 1);
+	/* a live book: the market goes on, the quiet clock may run again */
+	t_book(x, 10, "100x10", "101x8");
+	cr_assert_eq(x->st->ended, 0);
+	cr_assert_eq(x->st->md_replay, 0);
+	t_order(x, 10, 8, SIDE_BUY, 101, 1, TIF_IOC);
+	execsvc_tick(x, L(10) + 50000000 + 170000, NULL);
+	cr_assert_eq(t_last(h, t_coid(EPOCH, 1))->status, EXEC_FILLED);
 	free(mem);
 	free(h);
 	free(x);

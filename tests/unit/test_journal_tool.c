@@ -193,7 +193,8 @@ Test(report, rows_of_a_hand_worked_day)
 	d.reason = VOTE_R_APPROVED;
 	d.decisive = -1;
 	d.n_voters = 3;
-	d.decided_ns = 5;
+	d.decided_ns = 5;            /* local: not what decisions.csv shows */
+	d.market_ns = 10 * S + 7;    /* the market event behind it */
 	for (uint32_t i = 0; i < 3; i++) {
 		d.v[i].voter = i;
 		d.v[i].verdict = i < 2 ? VOTE_V_APPROVE : VOTE_V_NONE;
@@ -213,6 +214,7 @@ Test(report, rows_of_a_hand_worked_day)
 	d.v[0].reason = VOTE_R_POS_LIMIT;
 	d.v[1].voter = 7; /* no name: its number */
 	d.decided_ns = 6;
+	d.market_ns = 11 * S;
 	report_on_decision(&r, &d);
 
 	cr_assert_eq(report_finish(&r, 12 * S), 0);
@@ -230,11 +232,11 @@ Test(report, rows_of_a_hand_worked_day)
 		"9,90,buy,3,100005,limit,day,0,sent,0,,0.00,,\n");
 	cr_assert_str_eq(s.buf[2],
 		"decision_id,intent_id,outcome,reason,side,qty,price,client_order_id,decisive,"
-		"votes,decided_ns\n"
+		"votes,t_ns\n"
 		"70,1,released,approved,buy,2,100005,7,,"
-		"alpha:approve:approved;beta:approve:approved;gamma:none:none,5\n"
+		"alpha:approve:approved;beta:approve:approved;gamma:none:none,10000000007\n"
 		"71,2,blocked,vetoed,sell,1,100000,,alpha,"
-		"alpha:veto:position_limit;7:approve:approved;gamma:none:none,6\n");
+		"alpha:veto:position_limit;7:approve:approved;gamma:none:none,11000000000\n");
 	/* cash after the buy: -2 x 20001 x R$ 1 - 0.5122 = -40002.5122; equity
 	 * = cash + 2 x mid: at 20000.5 -1.5122, at 20003.5 4.4878 (the peak),
 	 * at 20010.5 18.4878 (the peak); after the sale cash = equity =
@@ -286,6 +288,89 @@ Test(report, average_price_of_partial_fills_and_unknown_reports)
 	cr_assert_eq(r.n.unknown_reports, 1);
 	cr_assert_eq(r.n.dup_fills, 1);
 	cr_assert_eq(r.n.fills, 2);
+	t_free(&s);
+}
+
+Test(report, a_version_1_decision_record_is_read_and_written_with_its_local_time)
+{
+	/* a version 1 record as journaled: the first 296 bytes, no market_ns */
+	struct vote_record w;
+	memset(&w, 0, sizeof(w));
+	w.version = 1;
+	w.outcome = VOTE_BLOCK;
+	w.decision_id = 5;
+	w.intent_id = 6;
+	w.side = -1;
+	w.qty = 1;
+	w.ord_type = ORD_MARKET;
+	w.reason = VOTE_R_HALTED;
+	w.decisive = -1;
+	w.decided_ns = 1234;
+	w.market_ns = 999; /* beyond the version 1 bytes: must not be read */
+	unsigned char raw[VOTE_RECORD_V1_SIZE + 8];
+	memcpy(raw, &w, sizeof(raw));
+	struct vote_record d;
+	cr_assert_eq(vote_record_read(&d, raw, VOTE_RECORD_V1_SIZE), 0);
+	cr_assert_eq(d.version, 1);
+	cr_assert_eq(d.market_ns, 0);
+	cr_assert_eq(d.decided_ns, 1234);
+	cr_assert_eq(vote_record_time_ns(&d), 1234);
+	cr_assert_eq(vote_record_read(&d, raw, VOTE_RECORD_V1_SIZE + 8), 0);
+	cr_assert_eq(d.market_ns, 999);
+	cr_assert_eq(vote_record_read(&d, raw, VOTE_RECORD_V1_SIZE - 8), -DM_ECORRUPT);
+	cr_assert_eq(vote_record_read(&d, raw, VOTE_RECORD_V1_SIZE), 0);
+
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[1];
+	struct report_opts o = { .max_open = 1 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	report_on_decision(&r, &d);
+	cr_assert_eq(report_finish(&r, 0), 0);
+	t_close(&s);
+	cr_assert_str_eq(s.buf[2],
+		"decision_id,intent_id,outcome,reason,side,qty,price,client_order_id,decisive,"
+		"votes,t_ns\n"
+		"5,6,blocked,halted,sell,1,,,,,1234\n");
+	t_free(&s);
+}
+
+Test(report, liquidity_is_the_venues_flag_when_the_report_carries_it)
+{
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[2];
+	struct report_opts o = { .max_open = 2 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	/* a limit order whose first report is a fill: inference says taker,
+	 * the venue says maker */
+	struct msg_order o7 = t_order(7, 70, +1, 2, 20001, TIF_DAY);
+	report_on_order(&r, &o7);
+	struct msg_exec_report x = t_exec(7, +1, EXEC_PARTIAL, 1, 1, 20001, 1, 1, 0, 100);
+	x.liquidity = MSG_LIQ_MAKER;
+	report_on_exec(&r, &x);
+	/* a later fill (inference: maker) the venue flags taker */
+	x = t_exec(7, +1, EXEC_FILLED, 2, 1, 20001, 2, 0, 0, 200);
+	x.liquidity = MSG_LIQ_TAKER;
+	report_on_exec(&r, &x);
+	/* no flag (an older journal): inferred, a later fill of a limit order */
+	struct msg_order o8 = t_order(8, 80, -1, 1, 20001, TIF_DAY);
+	report_on_order(&r, &o8);
+	x = t_exec(8, -1, EXEC_ACK, 0, 0, 0, 0, 1, 0, 300);
+	report_on_exec(&r, &x);
+	x = t_exec(8, -1, EXEC_FILLED, 3, 1, 20001, 1, 0, 0, 400);
+	report_on_exec(&r, &x);
+	cr_assert_eq(report_finish(&r, 400), 0);
+	t_close(&s);
+	cr_assert_str_eq(s.buf[0],
+		"t_ns,client_order_id,side,qty,price,fee,liquidity\n"
+		"100,7,buy,1,100005,0.00,maker\n"
+		"200,7,buy,1,100005,0.00,taker\n"
+		"400,8,sell,1,100005,0.00,maker\n");
 	t_free(&s);
 }
 

@@ -274,6 +274,97 @@ Test(riskd, approval_without_a_report_expires)
 	free(st);
 }
 
+static struct msg_vote_done t_done(uint64_t id, uint32_t outcome)
+{
+	struct msg_vote_done m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_VOTE_DONE;
+	m.hdr.size = sizeof(m);
+	m.decision_id = id;
+	m.outcome = outcome;
+	m.reason = outcome == VOTE_BLOCK ? VOTE_R_VETOED : VOTE_R_APPROVED;
+	return m;
+}
+
+/*
+ * A ballot another voter blocked: the coordinator's vote-done releases
+ * what risk held for it at once, so the next vote sees the room again
+ * without waiting for the 2 s of local time.
+ */
+Test(riskd, a_blocked_ballots_vote_done_releases_the_approval_at_once)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	struct msg_vote_req q1 = t_req(1, SIDE_BUY, 5, 102), q2 = t_req(2, SIDE_BUY, 5, 102);
+	cr_assert_eq(riskd_on_vote_req(&d, &q1, 0, L0), 0);
+	cr_assert_eq(riskd_on_vote_req(&d, &q2, 0, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_buy, 10, "both held: the position limit is reached");
+	struct msg_vote_req q3 = t_req(3, SIDE_BUY, 1, 102);
+	cr_assert_eq(riskd_on_vote_req(&d, &q3, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_REJECT);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_POS_LIMIT);
+
+	/* decision 1 was blocked by another voter: released at once */
+	struct msg_vote_done m = t_done(1, VOTE_BLOCK);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 1);
+	cr_assert_eq(riskd_current(st)->open_buy, 5);
+	cr_assert_eq(riskd_current(st)->n_open, 1);
+	cr_assert_eq(n_pending(st), 1);
+	cr_assert_eq(st->released_blocked, 1);
+	/* twice: harmless */
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_buy, 5);
+	/* decision 2 released: its reports will end it, the vote-done does not */
+	m = t_done(2, VOTE_RELEASE);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_buy, 5);
+	cr_assert_eq(n_pending(st), 1);
+	/* decision 3 was rejected by risk: nothing held, nothing to release */
+	m = t_done(3, VOTE_BLOCK);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	/* the same request again at the same local time: room now */
+	q3.decision_id = 4;
+	cr_assert_eq(riskd_on_vote_req(&d, &q3, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_APPROVE);
+	cr_assert_eq(riskd_current(st)->open_buy, 6);
+	/* nothing left for the time limit but the held ones */
+	cr_assert_eq(riskd_tick(&d, 0, L0 + RISKD_RESERVE_NS + 1), 2);
+	cr_assert_eq(st->expired, 2);
+	free(st);
+}
+
+/*
+ * A replayed book: the market clock is its exchange time, with no local
+ * time in it, so a stall of the pipeline changes no vote; a live book
+ * keeps the local time elapsed (and the stale-data guard on it).
+ */
+Test(riskd, a_replayed_book_gives_the_market_time_without_local_time)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	d.cfg.stale_data_ms = 1000;
+	struct msg_book b = t_book(T0, 100, 102);
+	b.hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
+	riskd_on_book(&d, &b, L0);
+	cr_assert_eq(riskd_market_ns(&d, L0 + 5 * S), T0);
+	struct msg_vote_req q = t_req(1, SIDE_BUY, 1, 102);
+	cr_assert_eq(riskd_on_vote_req(&d, &q, 0, L0 + 5 * S), 0);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_APPROVED, "5 s of stall: still fresh");
+	b.hdr.flags = MSG_F_CONFLATABLE; /* live */
+	riskd_on_book(&d, &b, L0);
+	cr_assert_eq(riskd_market_ns(&d, L0 + 5 * S), T0 + 5 * S);
+	q.decision_id = 2;
+	cr_assert_eq(riskd_on_vote_req(&d, &q, 0, L0 + 5 * S), 0);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_STALE_DATA);
+	free(st);
+}
+
 Test(riskd, rejects_an_order_over_the_size_limit_and_holds_nothing)
 {
 	struct riskd d;

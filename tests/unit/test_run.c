@@ -878,7 +878,7 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
 	snprintf(done, sizeof(done), "%s/data.done", rundir);
 	struct out r = sh("(tools/dmctl run --events 30000 --pace lockstep >'%s' 2>&1; "
-			  "echo $? >'%s') &", outfile, rcfile);
+			  "echo $? >'%s') </dev/null >/dev/null 2>&1 &", outfile, rcfile);
 	out_free(&r);
 	static const char *const agents[] = { "data", "feature", "ml", "coordinator", "risk",
 					      "execution" };

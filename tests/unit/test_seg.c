@@ -307,6 +307,7 @@ Test(seg, create_refuses_bad_spec)
 		{ "no agents", -DM_ETOPOLOGY },
 		{ "name without leading slash", -EINVAL },
 		{ "name with a second slash", -EINVAL },
+		{ "epoch above 24 bits", -EINVAL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		spec3(&sp, name);
@@ -321,6 +322,7 @@ Test(seg, create_refuses_bad_spec)
 		case 7: sp.n_agents = 0; break;
 		case 8: sp.name = name + 1; break;
 		case 9: sp.name = "/dmtest/nested"; break;
+		case 10: sp.epoch = SEG_EPOCH_MAX + 1; break;
 		}
 		int rc = seg_create(s, &sp, 1);
 		cr_assert_eq(rc, cases[i].want, "%s: got %d (%s)", cases[i].what, rc, dm_strerror(rc));
@@ -329,6 +331,38 @@ Test(seg, create_refuses_bad_spec)
 	}
 	spec3(&sp, name);
 	cr_assert_eq(seg_create(s, &sp, 1), 0, "the unmodified spec is fine");
+}
+
+Test(seg, epoch_is_the_specs_or_the_creation_second)
+{
+	struct seg_spec sp;
+	struct seg t;
+	const int64_t S = 1000000000;
+	/* none given: the creation second, 24 bits of it */
+	const char *name = new_name();
+	spec3(&sp, name);
+	cr_assert_eq(seg_create(&segs[0], &sp, (0x1234567ll) * S + 5), 0);
+	cr_assert_eq(segs[0].hdr->epoch, 0x234567);
+	cr_assert_eq(seg_attach(&t, name, 1, T_APP_LAYOUT), 0);
+	cr_assert_eq(t.hdr->epoch, 0x234567, "an attacher reads the same");
+	seg_close(&t);
+	/* a second whose low 24 bits are 0: epoch 1, never 0 */
+	name = new_name();
+	spec3(&sp, name);
+	cr_assert_eq(seg_create(&segs[1], &sp, (0x3000000ll) * S), 0);
+	cr_assert_eq(segs[1].hdr->epoch, 1);
+	/* given: as is, whatever the clock */
+	name = new_name();
+	spec3(&sp, name);
+	sp.epoch = SEG_EPOCH_MAX;
+	cr_assert_eq(seg_create(&segs[2], &sp, 77 * S), 0);
+	cr_assert_eq(segs[2].hdr->epoch, SEG_EPOCH_MAX);
+	/* a header with no epoch is not a segment of this build */
+	segs[2].hdr->epoch = 0;
+	cr_assert_eq(seg_attach(&t, name, 1, T_APP_LAYOUT), -DM_ECORRUPT);
+	segs[2].hdr->epoch = 1;
+	cr_assert_eq(seg_attach(&t, name, 1, T_APP_LAYOUT), 0);
+	seg_close(&t);
 }
 
 Test(seg, unlink_removes_the_name_not_the_memory)
@@ -468,7 +502,7 @@ static int write_readonly(void *arg)
 	int fd = open("/dev/zero", O_RDONLY);
 	if (fd < 0)
 		return 11;
-	ssize_t n = read(fd, &s.hdr->pad, sizeof(s.hdr->pad));
+	ssize_t n = read(fd, &s.hdr->epoch, sizeof(s.hdr->epoch));
 	return n < 0 && errno == EFAULT ? 0 : 12;
 }
 
@@ -480,7 +514,7 @@ Test(seg, readonly_attach_cannot_write, .timeout = 30)
 	cr_assert(WIFEXITED(st), "child died of signal %d", WTERMSIG(st));
 	cr_assert_neq(WEXITSTATUS(st), 10, "read-only attach failed");
 	cr_assert_eq(WEXITSTATUS(st), 0, "the read-only mapping was writable");
-	cr_assert_eq(s->hdr->pad, 0);
+	cr_assert_eq(s->hdr->epoch, 1, "created at second 0: epoch 1, unchanged");
 }
 
 /* ------------------------------------------------------------ live and stale names */
@@ -909,4 +943,46 @@ Test(seg_tool, config_refuses_with_file_line_and_key)
 	cr_assert(strstr(out, "instrument  WIN, tick 5, lot 1, BRL"), "%s", out);
 	unlink(site);
 	rmdir(dir);
+}
+
+/* Run dm-seg with args (the project's conf/default.yaml); output into out,
+ * returns the exit code. */
+static int t_dmseg_run(const char *args, char *out, size_t len)
+{
+	char tool[PATH_MAX + 16], bin[PATH_MAX + 16], cmd[3 * PATH_MAX];
+	t_dmseg(tool, sizeof(tool));
+	snprintf(bin, sizeof(bin), "%s", tool);
+	*strrchr(bin, '/') = '\0'; /* build/tests/../bin; the project two up */
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/../../conf/default.yaml' %s 2>&1", tool, bin,
+		 args);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t got = fread(out, 1, len - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(seg_tool, create_takes_the_epoch_and_refuses_a_bad_one)
+{
+	static char out[4096], args[256];
+	const char *name = new_name();
+	snprintf(args, sizeof(args), "create --name %s --epoch 0", name);
+	cr_assert_eq(t_dmseg_run(args, out, sizeof(out)), 2, "%s", out);
+	cr_assert(strstr(out, "--epoch '0'"), "%s", out);
+	snprintf(args, sizeof(args), "create --name %s --epoch 16777216", name);
+	cr_assert_eq(t_dmseg_run(args, out, sizeof(out)), 2, "%s", out);
+	snprintf(args, sizeof(args), "check --name %s --epoch 5", name);
+	cr_assert_eq(t_dmseg_run(args, out, sizeof(out)), 2, "%s", out);
+	cr_assert_not(shm_exists(name), "nothing created by a refusal");
+
+	snprintf(args, sizeof(args), "create --name %s --epoch 16777215", name);
+	cr_assert_eq(t_dmseg_run(args, out, sizeof(out)), 0, "%s", out);
+	cr_assert(strstr(out, "epoch 16777215"), "%s", out);
+	struct seg t;
+	cr_assert_eq(seg_attach(&t, name, 1, msg_layout_hash()), 0);
+	cr_assert_eq(t.hdr->epoch, 16777215);
+	seg_close(&t);
+	cr_assert_eq(t_dmseg_run("--help", out, sizeof(out)), 0);
+	cr_assert(strstr(out, "--epoch N"), "%s", out);
 }

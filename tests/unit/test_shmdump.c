@@ -104,6 +104,7 @@ Test(shmdump, json_reports_live_segment)
 	json_t *sg = json_object_get(j, "segment");
 	cr_assert_str_eq(json_string_value(json_object_get(sg, "name")), seg_name);
 	cr_assert_eq(jint(sg, "creator_pid"), getpid());
+	cr_assert_eq(jint(sg, "epoch"), 1, "created at second 1, no epoch given");
 
 	json_t *rings = json_object_get(j, "rings");
 	cr_assert_eq(json_array_size(rings), 2);

@@ -167,6 +167,7 @@ Test(strategy, above_min_prob_gives_an_intent_sized_by_the_bet_formula)
 	cr_assert_eq(o->feature_seq, 41);
 	cr_assert_eq(o->intent_id, 1);
 	cr_assert_eq(o->instrument, 2);
+	cr_assert_eq(o->market_ns, T0, "the vector's exchange time, not its ingress");
 	cr_assert_eq(st.intents, 1);
 	cr_assert_eq(st.predicted, 1);
 	cr_assert_eq(st.last_ns, T0);

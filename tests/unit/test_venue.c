@@ -313,6 +313,10 @@ Test(venue, print_through_our_price_fills_everything_left)
 	t_expect(&r[3], 2, EXEC_FILLED, 101, 3, 3, 0);
 	cr_assert_eq(r[3].venue_ns, T(210));
 	cr_assert_eq(venue_stats(v)->maker_fills, 2);
+	/* resting orders filled later: the reports say maker, acks say nothing */
+	cr_assert_eq(r[2].liquidity, MSG_LIQ_MAKER);
+	cr_assert_eq(r[3].liquidity, MSG_LIQ_MAKER);
+	cr_assert_eq(r[0].liquidity, MSG_LIQ_UNKNOWN);
 	free(v);
 }
 
@@ -334,9 +338,11 @@ Test(venue, aggressive_order_walks_three_levels_at_their_prices)
 	cr_assert_eq(r[1].fee_e9, 500000000);     /* R$ 0.25 x 2, 3, 3 */
 	cr_assert_eq(r[2].fee_e9, 750000000);
 	cr_assert_eq(r[3].fee_e9, 750000000);
+	cr_assert_eq(r[0].liquidity, MSG_LIQ_UNKNOWN, "an ack is no fill");
 	for (int i = 1; i < 4; i++) {
 		cr_assert_eq(r[i].exec_id, (uint64_t)i);
 		cr_assert_eq(r[i].venue_ns, T(100));
+		cr_assert_eq(r[i].liquidity, MSG_LIQ_TAKER, "walked the book on arrival");
 	}
 	cr_assert_eq(t_view(v, 1).fill_value, 2 * 101 + 3 * 102 + 3 * 103);
 

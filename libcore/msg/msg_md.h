@@ -1,0 +1,37 @@
+/*
+ * msg_md.h — the market message of a replayed event, built one way for
+ * every host that publishes one (the data agent, the in-process trader),
+ * so both feed the modules byte-identical messages.
+ */
+#ifndef DM_LIBCORE_MSG_MD_H
+#define DM_LIBCORE_MSG_MD_H
+
+#include <stdint.h>
+
+#include "libcore/market/event.h"
+#include "libcore/msg/msg.h"
+
+/* Room for any market message. */
+union msg_md {
+	struct msg_hdr   hdr;
+	struct msg_book  book;
+	struct msg_trade trade;
+	struct msg_end   end;
+};
+
+/*
+ * ev (EV_BOOK or EV_TRADE) as MSG_BOOK / MSG_TRADE flagged MSG_F_REPLAY
+ * (books also MSG_F_CONFLATABLE): exchange time, the input's own receive
+ * time (its exchange time when the input has none: never the local time a
+ * host got to it, so features on the receive clock do not depend on the
+ * machine), levels or trade fields; seq, ingress_ns and send_ns are the
+ * host's (0 here).  Every byte of the message is written.  Returns its
+ * size, or 0 for another kind of event (nothing written).
+ */
+uint32_t msg_md_from_event(union msg_md *m, const struct event *ev);
+
+/* MSG_END after the last event: exch_ns of that event, events replayed.
+ * Returns its size. */
+uint32_t msg_md_end(union msg_md *m, int64_t exch_ns, uint64_t events);
+
+#endif /* DM_LIBCORE_MSG_MD_H */
