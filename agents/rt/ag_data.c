@@ -258,91 +258,16 @@ static int data_tick(struct rt *rt, int64_t now)
 	return work;
 }
 
-/*
- * A decimal text ("5", "0.01", "0.50") as an integer of millionths, the
- * configuration's scale.  -1 if it is not such a decimal or has a non-zero
- * digit past the sixth decimal.
- */
-static int64_t decimal_e6(const char *t)
-{
-	int64_t v = 0, scale = 1000000;
-	int digits = 0, dot = 0;
-	for (; *t; t++) {
-		if (*t == '.' && !dot) {
-			dot = 1;
-			continue;
-		}
-		if (*t < '0' || *t > '9' || v > INT64_MAX / 20)
-			return -1;
-		digits++;
-		if (!dot) {
-			v = v * 10 + (*t - '0');
-		} else if (scale > 1) {
-			scale /= 10;
-			v = v * 10 + (*t - '0');
-		} else if (*t != '0') {
-			return -1;
-		}
-	}
-	if (!digits)
-		return -1;
-	if (!dot)
-		return v * 1000000;
-	return v * scale;
-}
-
-/* Contract root + month letter + year ("WING22", "WINJ25") is the root's. */
-static int same_symbol(const char *data, const char *conf)
-{
-	size_t n = strlen(conf);
-	if (strcmp(data, conf) == 0)
-		return 1;
-	if (strncmp(data, conf, n) != 0 || !data[n] || !strchr("FGHJKMNQUVXZ", data[n]))
-		return 0;
-	const char *y = data + n + 1;
-	return y[0] >= '0' && y[0] <= '9' && (!y[1] || (y[1] >= '0' && y[1] <= '9' && !y[2]));
-}
-
-static void tick_text(int64_t e6, char *out, size_t len)
-{
-	snprintf(out, len, "%lld.%06lld", (long long)(e6 / 1000000), (long long)(e6 % 1000000));
-	char *e = out + strlen(out) - 1;
-	while (*e == '0')
-		*e-- = '\0';
-	if (*e == '.')
-		*e = '\0';
-}
-
-/*
- * A journal that names its instrument (JOURNAL_HDR_F_INSTR) must be the
- * configured one: same symbol (or a contract of the configured root) and
- * the same tick, compared as decimals.  0, or -DM_ECONFIG after one line
- * naming both and the fix.
- */
 /* The instrument feed_resolve found in the input (a journal's header, a
  * LOBSTER or Binance file's own, MT5/NEG the configured one) against the
  * configured instrument: symbol, tick and lot must agree. */
 static int check_instrument(struct rt *rt, const struct feed_instr *in)
 {
-	const struct cfg_instrument *ci = &rt->cfg.instrument;
-	int64_t t = decimal_e6(in->tick), l = in->lot[0] ? decimal_e6(in->lot) : ci->lot_size_e6;
-	if (t < 0 && in->tick_v > 0)
-		t = (int64_t)llround(in->tick_v * 1e6);
-	if ((!in->symbol[0] || same_symbol(in->symbol, ci->symbol)) && t == ci->tick_size_e6 &&
-	    l == ci->lot_size_e6)
+	char err[768];
+	if (trader_instr_check(&rt->cfg, in, err, sizeof(err)) == 0)
 		return 0;
-	char want[32], want_lot[32];
-	tick_text(ci->tick_size_e6, want, sizeof(want));
-	tick_text(ci->lot_size_e6, want_lot, sizeof(want_lot));
-	const char *is = in->symbol[0] ? in->symbol : "an unnamed instrument";
-	rt_log(rt, "input %s holds %s (tick %s %s, lot %s) but the configuration (%s) trades "
-	       "%s (tick %s %s, lot %s): use a configuration for %s (-c FILE whose instrument "
-	       "has symbol %s, tick_size %s and lot_size %s; 'tools/dmctl run --input FILE' "
-	       "picks the bundled profile of conf/instruments/ by itself)", ctx.opt.input, is,
-	       in->tick, in->currency, in->lot[0] ? in->lot : "?",
-	       rt->cfg.path[0] ? rt->cfg.path : "built-in defaults", ci->symbol, want,
-	       ag_currency(&rt->cfg), want_lot, is, in->symbol[0] ? in->symbol : "?", in->tick,
-	       in->lot[0] ? in->lot : "?");
+	rt_log(rt, "input %s %s; 'tools/dmctl run --input FILE' picks the bundled profile "
+	       "of conf/instruments/ by itself", ctx.opt.input, err);
 	return -DM_ECONFIG;
 }
 

@@ -55,6 +55,7 @@ int riskd_attach(struct riskd *d, struct riskd_state *st, const struct riskd_par
 	st->max_position = p->limits.max_position;
 	copy_str(st->symbol, sizeof(st->symbol), p->symbol);
 	copy_str(st->currency, sizeof(st->currency), p->currency);
+	d->next_expire_ns = INT64_MIN; /* approvals a restart found: scan at once */
 	return 0;
 }
 
@@ -171,8 +172,11 @@ int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 		int rc = risk_on_order_open(rs, q->decision_id, q->side, q->qty);
 		if (rc == -DM_EFULL)
 			reason = VOTE_R_OPEN_ORDERS;
-		else if (rc == 0)
+		else if (rc == 0) {
 			pend_add(st, q->decision_id, now_ns + d->reserve_ns);
+			if (now_ns + d->reserve_ns < d->next_expire_ns)
+				d->next_expire_ns = now_ns + d->reserve_ns;
+		}
 		/* -EEXIST: the same request again (a re-delivery): approve again */
 	}
 	memset(v, 0, sizeof(*v));
@@ -269,14 +273,22 @@ int riskd_tick(struct riskd *d, int killed, int64_t now_ns)
 	struct riskd_state *st = d->st;
 	int work = 0;
 	riskd_follow_kill(d, killed, now_ns);
+	if (now_ns <= d->next_expire_ns)
+		return work; /* nothing can have expired: no scan */
+	int64_t next = INT64_MAX;
 	for (uint32_t i = 0; i < RISKD_PENDING; i++) {
 		struct riskd_pending *p = &st->pend[i];
-		if (p->id && now_ns > p->expire_ns) {
+		if (!p->id)
+			continue;
+		if (now_ns > p->expire_ns) {
 			risk_on_order_done(cur_rs(st), p->id);
 			p->id = 0;
 			st->expired++;
 			work++;
+		} else if (p->expire_ns < next) {
+			next = p->expire_ns;
 		}
 	}
+	d->next_expire_ns = next;
 	return work;
 }

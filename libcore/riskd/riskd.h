@@ -127,6 +127,8 @@ struct riskd {
 	uint32_t instrument;          /* of the newest book (process-local) */
 	uint16_t voter;
 	int64_t  reserve_ns, pos_every_ns;
+	int64_t  next_expire_ns;      /* no approval expires before this (a lower
+				       * bound: riskd_tick skips its scan until then) */
 };
 
 /* reserve_ns and pos_every_ns at their defaults, the rest zero. */
