@@ -106,7 +106,11 @@ int featd_on_vote_req(struct featd *d, const struct msg_vote_req *q, int64_t now
 	if (!v)
 		return -EAGAIN;
 	struct featd_state *st = d->st;
-	uint32_t reason = qual_vote(&d->qual, &st->book, st->last_update_ns, now_ns);
+	/* A replay's book is as old as the market says, not as the machine
+	 * does: its market stands still until the vote is in (a feature agent
+	 * killed and restarted in between must not find its book stale). */
+	int64_t at = q->hdr.flags & MSG_F_REPLAY ? st->last_update_ns : now_ns;
+	uint32_t reason = qual_vote(&d->qual, &st->book, st->last_update_ns, at);
 	memset(v, 0, sizeof(*v));
 	v->hdr.type = MSG_VOTE;
 	v->hdr.size = sizeof(*v);
