@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -69,10 +70,11 @@ CLI_FEED_HELP
 "  --json            the summary (summary.json) on stdout as well\n"
 CLI_COMMON_HELP
 "\n"
-"The configuration (-c, default the built-in one) must trade the input's\n"
-"instrument: conf/instruments/ holds profiles (aapl.yaml for LOBSTER AAPL,\n"
-"btcusdt-spot.yaml, btcusdt-usdm.yaml); strategy.model names the\n"
-"meta-model ('make model' trains the default one).\n"
+"The configuration (-c) must trade the input's instrument; without -c the\n"
+"built-in one is used when it does (WIN), else the bundled profile of\n"
+"conf/instruments/ that does (aapl.yaml for LOBSTER AAPL, btcusdt-spot.yaml,\n"
+"btcusdt-usdm.yaml), as 'tools/dmctl run' picks it.  strategy.model names\n"
+"the meta-model ('make model' trains the default one).\n"
 "Exit 0 with a result; 1 when the run is no result (summary.json says why)\n"
 "or on a runtime failure; 2 on bad usage, input or configuration.\n");
 }
@@ -295,6 +297,36 @@ static json_t *reasons_json(const uint64_t *by, int skip_approved)
 	return o;
 }
 
+/*
+ * No -c and the built-in configuration does not trade the input's
+ * instrument: the bundled profile that does (a conf/instruments/ YAML file, as
+ * 'tools/dmctl run' picks it).  0 with cfg loaded and path set, else -1.
+ */
+static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char *path,
+			size_t len)
+{
+	char dir[2048], err[512];
+	if (config_conf_dir(dir, sizeof(dir)) < 0)
+		return -1;
+	glob_t g;
+	char pat[2100];
+	snprintf(pat, sizeof(pat), "%s/instruments/*.yaml", dir);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return -1;
+	int rc = -1;
+	for (size_t i = 0; i < g.gl_pathc && rc < 0; i++) {
+		struct dm_config c;
+		if (config_load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
+		    trader_instr_check(&c, in, err, sizeof(err)) == 0) {
+			*cfg = c;
+			snprintf(path, len, "%s", g.gl_pathv[i]);
+			rc = 0;
+		}
+	}
+	globfree(&g);
+	return rc;
+}
+
 /* ------------------------------------------------------------ summary */
 
 struct outcome {
@@ -475,6 +507,7 @@ int main(int argc, char **argv)
 		config_defaults(&cfg);
 	}
 	const char *cname = a.config ? a.config : "the built-in configuration";
+
 	if (config_check_files(&cfg, NULL, err, sizeof(err)) < 0)
 		return cli_fail(2, "%s", err);
 
@@ -482,8 +515,21 @@ int main(int argc, char **argv)
 	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
 	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
-	if (trader_instr_check(&cfg, &plan.in, err, sizeof(err)) < 0)
-		return cli_fail(2, "%s: %s", a.input, err);
+	static char profile[2200];
+	if (trader_instr_check(&cfg, &plan.in, err, sizeof(err)) < 0) {
+		if (a.config || pick_profile(&plan.in, &cfg, profile, sizeof(profile)) < 0)
+			return cli_fail(2, "%s: %s", a.input, err);
+		cname = profile;
+		if (!a.quiet)
+			fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to "
+				"choose another)\n", cli_prog(), profile, plan.in.symbol);
+		/* the profile's instrument: resolve the input with it again */
+		cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+		if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
+			return cli_fail(cli_exit_code(rc), "%s", err);
+		if ((rc = config_check_files(&cfg, NULL, err, sizeof(err))) < 0)
+			return cli_fail(2, "%s", err);
+	}
 
 	/* ---- the modules */
 	struct trader_params tp;

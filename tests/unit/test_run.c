@@ -922,3 +922,73 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
 }
+
+/* ------------------------------------------------------------ dm-backtest as a user runs it */
+
+TestSuite(backtest, .init = setup, .fini = teardown, .timeout = 120);
+
+/* A json file's string at obj.key ("" if none), copied into out. */
+static void json_str(const char *path, const char *obj, const char *key, char *out, size_t n)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", path, e.text);
+	json_t *o = obj ? json_object_get(doc, obj) : doc;
+	const char *s = json_string_value(json_object_get(o, key));
+	snprintf(out, n, "%s", s ? s : "");
+	json_decref(doc);
+}
+
+Test(backtest, picks_the_bundled_profile_of_the_input)
+{
+	char out[PATH_MAX], sum[PATH_MAX + 32], v[64];
+	snprintf(out, sizeof(out), "%s/bt", t_tmp_dir);
+	struct out r = sh("'%s/dm-backtest' --input '%s' --out '%s'", bindir, SPOT_FILE, out);
+	cr_assert_eq(r.rc, 0, "%s", r.text);
+	cr_expect(strstr(r.text, "conf/instruments/btcusdt-spot.yaml"), "no profile named:\n%s",
+		  r.text);
+	cr_expect(strstr(r.text, "result: ok"), "%s", r.text);
+	out_free(&r);
+	snprintf(sum, sizeof(sum), "%s/summary.json", out);
+	json_str(sum, NULL, "symbol", v, sizeof(v));
+	cr_expect_str_eq(v, "BTCUSDT");
+	json_str(sum, "pnl", "currency", v, sizeof(v));
+	cr_expect_str_eq(v, "USDT", "the money of the market's quote asset");
+	json_str(sum, NULL, "result", v, sizeof(v));
+	cr_expect_str_eq(v, "ok");
+	/* with -c of another instrument: refused with the fix, nothing written */
+	snprintf(out, sizeof(out), "%s/bt2", t_tmp_dir);
+	r = sh("'%s/dm-backtest' -c conf/default.yaml --input '%s' --out '%s'", bindir, SPOT_FILE,
+	       out);
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	cr_expect(strstr(r.text, "holds BTCUSDT") && strstr(r.text, "conf/instruments/"), "%s",
+		  r.text);
+	snprintf(sum, sizeof(sum), "%s/fills.csv", out);
+	cr_expect(!exists(sum), "a refused run wrote %s", sum);
+	out_free(&r);
+}
+
+Test(backtest, options_checked_and_an_empty_market_is_no_result)
+{
+	struct out r = sh("'%s/dm-backtest' --input '%s' --epoch 0", bindir, LOBSTER_MSG);
+	cr_expect_eq(r.rc, 2, "%s", r.text);
+	cr_expect(strstr(r.text, "--epoch '0'"), "%s", r.text);
+	out_free(&r);
+	r = sh("'%s/dm-backtest' --out /tmp/x", bindir);
+	cr_expect_eq(r.rc, 2);
+	cr_expect(strstr(r.text, "--input FILE is required"), "%s", r.text);
+	out_free(&r);
+	/* an MT5 export of no tick (WIN, the built-in configuration's):
+	 * exit 1, the summary says why */
+	char out[PATH_MAX], sum[PATH_MAX + 32], v[256];
+	const char *in = t_tmp_path("empty.mt5");
+	t_write_file(in, MT5_HDR);
+	snprintf(out, sizeof(out), "%s/bt", t_tmp_dir);
+	r = sh("'%s/dm-backtest' --input '%s' --out '%s'", bindir, in, out);
+	cr_expect_eq(r.rc, 1, "%s", r.text);
+	cr_expect(strstr(r.text, "not a result"), "%s", r.text);
+	out_free(&r);
+	snprintf(sum, sizeof(sum), "%s/summary.json", out);
+	json_str(sum, NULL, "result", v, sizeof(v));
+	cr_expect(strstr(v, "no market event"), "%s", v);
+}

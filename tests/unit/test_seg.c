@@ -952,9 +952,15 @@ static int t_dmseg_run(const char *args, char *out, size_t len)
 	char tool[PATH_MAX + 16], bin[PATH_MAX + 16], cmd[3 * PATH_MAX];
 	t_dmseg(tool, sizeof(tool));
 	snprintf(bin, sizeof(bin), "%s", tool);
-	*strrchr(bin, '/') = '\0'; /* build/tests/../bin; the project two up */
-	snprintf(cmd, sizeof(cmd), "'%s' -c '%s/../../conf/default.yaml' %s 2>&1", tool, bin,
-		 args);
+	*strrchr(bin, '/') = '\0'; /* <build>/tests/../bin: the project above it */
+	char conf[PATH_MAX + 64];
+	for (int up = 0; up < 6; up++) {
+		snprintf(conf, sizeof(conf), "%s/conf/default.yaml", bin);
+		if (access(conf, R_OK) == 0)
+			break;
+		strncat(bin, "/..", sizeof(bin) - strlen(bin) - 1);
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' -c '%s' %s 2>&1", tool, conf, args);
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	size_t got = fread(out, 1, len - 1, p);
