@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/event.h"
 #include "libcore/types.h"
 

@@ -110,7 +110,7 @@ int model_params_check(const struct model_params *p, char *err, size_t errlen);
  * which holds the defaults or earlier values; keys absent from the file
  * leave their field unchanged.  0, or a negative error with one line
  * (file, line, key) in err; *p unchanged on failure.  Implemented with the
- * rest of the configuration (libcore/config.c).  Start-up code only.
+ * rest of the configuration (libcore/config/config.c).  Start-up code only.
  */
 int model_params_load(const char *path, struct model_params *p, char *err,
 		      size_t errlen);

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/replay/replay.h"
 
 /* the configuration's values pass straight in (replay.h) */

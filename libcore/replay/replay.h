@@ -64,7 +64,7 @@
 #define REPLAY_SPEED_MIN   1e-6      /* slowest */
 #define REPLAY_ERR_LEN     FEED_ERR_LEN
 
-/* The values are those of enum cfg_pace (libcore/config.h, YAML data.pace),
+/* The values are those of enum cfg_pace (libcore/config/config.h, YAML data.pace),
  * so the configuration's pace passes straight in (speed: data.speed_e6 /
  * 1e6). */
 enum replay_pace {
@@ -74,7 +74,7 @@ enum replay_pace {
 };
 
 /* Which event time paces; the values are those of enum cfg_feat_clock
- * (libcore/config.h), so features.clock can be passed straight in. */
+ * (libcore/config/config.h), so features.clock can be passed straight in. */
 enum replay_clock {
 	REPLAY_CLOCK_AUTO = 0, /* receive time for Binance (and a journal whose
 				* header has JOURNAL_HDR_F_RECV_TIME), else

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "libcore/trader/trader.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/journal/journal.h"
 
 _Static_assert((TRADER_MBOX & (TRADER_MBOX - 1)) == 0, "mailbox size is a power of two");

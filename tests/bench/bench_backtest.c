@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/features.h"
 #include "libcore/journal/journal.h"
 #include "libcore/trader/trader.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/types.h"
 
 struct t_load {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/event.h"
 #include "libcore/features/features.h"
 #include "libcore/gen/gen.h"

@@ -21,15 +21,19 @@
  * state theirs, and one that differs from the instrument's is refused at
  * load, never applied.
  *
+ * The YAML engine is libcore/config/cfg.h; the key tables are in config.c.
+ *
  * All functions here may allocate (libyaml does) and read files; call them
  * from start-up code or tools, never from a do_work loop.  They keep no
  * state between calls, so any thread may call them on its own struct.
  */
-#ifndef DM_CONFIG_H
-#define DM_CONFIG_H
+#ifndef DM_LIBCORE_CONFIG_CONFIG_H
+#define DM_LIBCORE_CONFIG_CONFIG_H
 
 #include <stdint.h>
 #include <stddef.h>
+
+#include "libcore/config/cfg.h"
 
 enum cfg_agent_id {
 	AGENT_COORDINATOR,
@@ -74,7 +78,6 @@ struct cfg_ring {
 #define CFG_CURRENCY_MAX 8        /* currency code buffer: 1..7 letters A-Z */
 #define CFG_MONTHS_MAX   13       /* contract month letters buffer: 1..12 */
 #define CFG_HOLIDAYS_MAX 64       /* entries of instrument.holidays_extra */
-#define CFG_DEC_SCALE    1000000  /* decimal keys are stored as value x 10^6 */
 
 /*
  * The traded instrument and its calendar (YAML: instrument:).  Read by
@@ -322,4 +325,4 @@ int config_ring_find(const struct dm_config *c, const char *name);
 /* enum cfg_agent_id of an agent name, or -1 if name is unknown or NULL. */
 int config_agent_id(const char *name);
 
-#endif /* DM_CONFIG_H */
+#endif /* DM_LIBCORE_CONFIG_CONFIG_H */
