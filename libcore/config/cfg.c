@@ -367,9 +367,7 @@ static int set_enum(struct cfg_ctx *x, const struct cfg_key *row,
 
 	for (uint32_t i = 0; i < row->n_names; i++) {
 		if (scalar_is(v, row->names[i])) {
-			uint32_t val = row->values ? row->values[i] : i;
-
-			memcpy(field, &val, sizeof(val));
+			memcpy(field, &i, sizeof(i));
 			return 0;
 		}
 	}

@@ -22,9 +22,7 @@
  * real number (K_DBL, a double within [min, max] x 10^-6).
  *
  * A row flagged CFG_REQUIRED must be present in its mapping (or sequence
- * entry).  A K_ENUM row may carry values[]: names[i] then stores
- * values[i] instead of i, so a table can list the names in the order its
- * users read them while the field keeps its module's numbering.
+ * entry).  A K_ENUM row stores the index of the name in names[].
  *
  * Errors.  Every error is one line naming file:line:column of the key it
  * is about (of the entry, for a whole sequence entry) and the key's dotted
@@ -64,7 +62,6 @@ struct cfg_key {
 	                                * K_SEQ/K_DATES: max entries */
 	const char *const *names;      /* K_ENUM, K_SET: allowed names */
 	size_t n_names;
-	const uint32_t *values;        /* K_ENUM: value of names[i]; NULL = i */
 	size_t name_idx;               /* a nameless row: its name is names[name_idx] */
 	const char *what;              /* K_ENUM, K_SET: what a name denotes */
 	const struct cfg_key *sub;     /* K_MAP/K_SEQ: table of the nested keys */
@@ -92,11 +89,6 @@ struct cfg_key {
 #define CFG_ENUM(nm, st, fld, list, wh, fl, hlp)                           \
 	{ .name = nm, .type = K_ENUM, .flags = fl, .off = offsetof(st, fld),\
 	  .names = list, .n_names = CFG_ARRAY_SIZE(list), .what = wh, .help = hlp }
-/* names[i] stores vals[i]; both arrays of one length */
-#define CFG_ENUM_VALUES(nm, st, fld, list, vals, wh, fl, hlp)              \
-	{ .name = nm, .type = K_ENUM, .flags = fl, .off = offsetof(st, fld),\
-	  .names = list, .n_names = CFG_ARRAY_SIZE(list), .values = vals,  \
-	  .what = wh, .help = hlp }
 #define CFG_MAP(nm, offset, table, hlp)                                    \
 	{ .name = nm, .type = K_MAP, .off = offset, .sub = table, .help = hlp }
 /* A mapping named list[i] (a table of one row per name of a list). */

@@ -12,7 +12,8 @@
  *               rings  -> K_SEQ of ring_keys (relative to cfg_ring)
  *               instrument -> instrument_keys (relative to dm_config);
  *                                       holidays_extra is a K_DATES list
- *               features -> features_keys (relative to dm_config), with
+ *               features -> feat_cfg_keys (libcore/features, relative
+ *                                       to struct feat_params), with
  *                                       nested maps hawkes, macd,
  *                                       bollinger, fracdiff
  *
@@ -213,66 +214,6 @@ static const struct cfg_key instrument_keys[] = {
 	CFG_KEY_END
 };
 
-static const char *const feat_clock_names[] = {
-	[CFG_FEAT_CLOCK_AUTO] = "auto", [CFG_FEAT_CLOCK_EXCHANGE] = "exchange",
-	[CFG_FEAT_CLOCK_RECEIVE] = "receive",
-};
-
-#define FEAT_U32(nm, fld, lo, hi, hlp) \
-	CFG_U32(nm, struct dm_config, features.fld, lo, hi, NULL, 0, hlp)
-#define FEAT_DEC(nm, fld, lo, hi, hlp) \
-	CFG_DEC(nm, struct dm_config, features.fld, lo, hi, hlp)
-
-static const struct cfg_key features_hawkes_keys[] = {
-	FEAT_DEC("mu_buy", hawkes_mu_buy_e6, 0, 1000000LL * CFG_DEC_SCALE,
-	         "baseline intensity of buyer-initiated trades, 1/s"),
-	FEAT_DEC("mu_sell", hawkes_mu_sell_e6, 0, 1000000LL * CFG_DEC_SCALE,
-	         "baseline intensity of seller-initiated trades, 1/s"),
-	FEAT_DEC("alpha", hawkes_alpha_e6, 0, 100LL * CFG_DEC_SCALE,
-	         "branching ratio"),
-	FEAT_DEC("beta", hawkes_beta_e6, 1, 1000000LL * CFG_DEC_SCALE,
-	         "kernel decay, 1/s"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key features_macd_keys[] = {
-	FEAT_U32("fast", macd_fast, 1, 100000, "fast EMA period, updates"),
-	FEAT_U32("slow", macd_slow, 1, 100000, "slow EMA period, updates"),
-	FEAT_U32("signal", macd_signal, 1, 100000, "signal EMA period, updates"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key features_bollinger_keys[] = {
-	FEAT_U32("window", bollinger_window, 1, 100000, "mids in the bands' window"),
-	FEAT_DEC("k", bollinger_k_e6, 1, 100LL * CFG_DEC_SCALE,
-	         "band half-width in standard deviations"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key features_fracdiff_keys[] = {
-	FEAT_DEC("d", fracdiff_d_e6, 0, 2LL * CFG_DEC_SCALE, "order of differencing"),
-	FEAT_DEC("threshold", fracdiff_threshold_e6, 1, CFG_DEC_SCALE,
-	         "smallest |weight| kept"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key features_keys[] = {
-	FEAT_U32("levels", levels, 1, 20, "book levels per side, L"),
-	FEAT_U32("ofi_window", ofi_window, 1, 100000, "OFI window, updates"),
-	FEAT_U32("vol_window", vol_window, 1, 100000, "realized volatility window, updates"),
-	FEAT_U32("velocity_lag", velocity_lag, 1, 100000, "velocity/accel lag K, updates"),
-	FEAT_U32("liquidity_window", liquidity_window, 1, 100000,
-	         "Kyle/Amihud window, intervals"),
-	FEAT_U32("rsi_period", rsi_period, 1, 100000, "Wilder RSI period, changes"),
-	CFG_MAP("hawkes", 0, features_hawkes_keys, "Hawkes intensity parameters"),
-	CFG_MAP("macd", 0, features_macd_keys, "MACD periods"),
-	CFG_MAP("bollinger", 0, features_bollinger_keys, "Bollinger bands"),
-	CFG_MAP("fracdiff", 0, features_fracdiff_keys, "fixed-width fractional difference"),
-	CFG_ENUM("clock", struct dm_config, features.clock, feat_clock_names, "clock", 0,
-	     "which event time the features use"),
-	CFG_KEY_END
-};
-
 static const char *check_quorum(const void *field)
 {
 	uint32_t n;
@@ -469,7 +410,8 @@ static const struct cfg_key root_keys[] = {
 	  .count_off = offsetof(struct dm_config, n_rings),
 	  .help = "ring list; replaces the default list when present" },
 	CFG_MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
-	CFG_MAP("features", 0, features_keys, "feature engine parameters"),
+	CFG_MAP("features", offsetof(struct dm_config, features), feat_cfg_keys,
+	        "feature engine parameters"),
 	CFG_MAP("vote", 0, vote_keys, "the coordinator's release policy"),
 	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
 	CFG_MAP("quality", 0, quality_keys, "the feature agent's data-quality vote"),
@@ -539,24 +481,7 @@ void config_defaults(struct dm_config *c)
 	c->instrument.expiry_anchor_day = 15;
 	c->instrument.roll_days_before_expiry = 0;
 	c->instrument.n_holidays_extra = 0;
-	c->features.levels = 5;
-	c->features.ofi_window = 100;
-	c->features.vol_window = 100;
-	c->features.velocity_lag = 10;
-	c->features.liquidity_window = 50;
-	c->features.rsi_period = 14;
-	c->features.macd_fast = 12;
-	c->features.macd_slow = 26;
-	c->features.macd_signal = 9;
-	c->features.bollinger_window = 20;
-	c->features.bollinger_k_e6 = 2 * CFG_DEC_SCALE;
-	c->features.hawkes_mu_buy_e6 = CFG_DEC_SCALE / 2;
-	c->features.hawkes_mu_sell_e6 = CFG_DEC_SCALE / 2;
-	c->features.hawkes_alpha_e6 = CFG_DEC_SCALE * 7 / 10;
-	c->features.hawkes_beta_e6 = 10 * CFG_DEC_SCALE;
-	c->features.fracdiff_d_e6 = CFG_DEC_SCALE * 4 / 10;
-	c->features.fracdiff_threshold_e6 = CFG_DEC_SCALE / 10000;
-	c->features.clock = CFG_FEAT_CLOCK_AUTO;
+	feat_params_default(&c->features);
 	c->vote.voters = 1u << AGENT_RISK | 1u << AGENT_EXECUTION | 1u << AGENT_FEATURE;
 	c->vote.veto = 1u << AGENT_RISK;
 	strcpy(c->vote.quorum, "majority");
@@ -866,13 +791,11 @@ static int check_instrument(struct cfg_ctx *x, const struct dm_config *c,
 static int check_features(struct cfg_ctx *x, const struct dm_config *c,
                           struct cfg_node *root)
 {
-	struct feat_params p;
 	const char *name = "threshold";
 	char why[160];
 	struct cfg_node *fd;
 
-	feat_params_from_config(&p, &c->features, 1.0, 1.0, FEAT_CLOCK_EXCH);
-	if (!feat_params_check(&p, why, sizeof(why)))
+	if (!feat_params_check(&c->features, why, sizeof(why)))
 		return 0;
 	/* the defaults pass, so the file set d or threshold: point there */
 	fd = cfg_find(x, cfg_find(x, root, "features", 1), "fracdiff", 1);

@@ -34,6 +34,7 @@
 #include <stddef.h>
 
 #include "libcore/config/cfg.h"
+#include "libcore/features/features.h"
 
 enum cfg_agent_id {
 	AGENT_COORDINATOR,
@@ -113,42 +114,6 @@ struct cfg_instrument {
 	uint32_t n_holidays_extra;          /* used entries of holidays_extra[] */
 	int32_t  holidays_extra[CFG_HOLIDAYS_MAX]; /* extra non-session dates, days
 	                                     * since 1970-01-01, as listed; rest 0 */
-};
-
-/* How the feature engine times an event (YAML: features.clock). */
-enum cfg_feat_clock {
-	CFG_FEAT_CLOCK_AUTO     = 0, /* receive time for Binance, else exchange */
-	CFG_FEAT_CLOCK_EXCHANGE = 1, /* event.exch_ns */
-	CFG_FEAT_CLOCK_RECEIVE  = 2  /* event.recv_ns */
-};
-
-/*
- * The feature engine's parameters (YAML: features:), the defaults of
- * specs/features.md.  Read by feat_params_from_config()
- * (libcore/features/features.h); docs/features.md defines every feature.
- * Decimals are stored x CFG_DEC_SCALE like the instrument's.
- */
-struct cfg_features {
-	uint32_t levels;             /* L, book levels per side; default 5, 1..20 */
-	uint32_t ofi_window;         /* W_ofi, updates; default 100, 1..100000 */
-	uint32_t vol_window;         /* W_vol, updates; default 100, 1..100000 */
-	uint32_t velocity_lag;       /* K of velocity/accel, updates; default 10, 1..100000 */
-	uint32_t liquidity_window;   /* W_liq, intervals; default 50, 1..100000 */
-	uint32_t rsi_period;         /* Wilder N, changes; default 14, 1..100000 */
-	uint32_t macd_fast;          /* EMA periods, updates; defaults 12, 26, 9, */
-	uint32_t macd_slow;          /* 1..100000 each */
-	uint32_t macd_signal;
-	uint32_t bollinger_window;   /* mids; default 20, 1..100000 */
-	int64_t  bollinger_k_e6;     /* band width in sd; default 2, 0.000001..100 */
-	int64_t  hawkes_mu_buy_e6;   /* baseline intensity, 1/s; default 0.5, 0..1000000 */
-	int64_t  hawkes_mu_sell_e6;  /* default 0.5 */
-	int64_t  hawkes_alpha_e6;    /* branching ratio; default 0.7, 0..100 */
-	int64_t  hawkes_beta_e6;     /* decay, 1/s; default 10, 0.000001..1000000 */
-	int64_t  fracdiff_d_e6;      /* order d; default 0.4, 0..2 */
-	int64_t  fracdiff_threshold_e6; /* smallest |weight| kept; default 0.0001,
-	                              * 0.000001..1; at most FEAT_FD_MAX_WEIGHTS */
-	uint32_t clock;              /* enum cfg_feat_clock; default auto */
-	uint32_t pad;
 };
 
 /* The coordinator's release policy (YAML: vote:); libcore/vote/vote.h. */
@@ -243,7 +208,10 @@ struct dm_config {
 	struct cfg_ring ring[CFG_MAX_RINGS]; /* YAML: rings: a sequence of mappings */
 	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
 	struct cfg_instrument instrument;    /* YAML: instrument: { symbol: WIN, ... } */
-	struct cfg_features features;        /* YAML: features: { levels: 5, ... } */
+	struct feat_params features;         /* YAML: features: { levels: 5, ... };
+	                                      * feat_cfg_keys; tick, lot and an
+	                                      * auto clock are the host's
+	                                      * (feat_params_host) */
 	struct cfg_vote vote;                /* YAML: vote: */
 	struct cfg_data data;                /* YAML: data: */
 	struct cfg_quality quality;          /* YAML: quality: */

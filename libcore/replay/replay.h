@@ -27,7 +27,7 @@
  *
  * Pacing time.  t is the event's exchange time (exch_ns), except for a
  * Binance capture, whose events are paced by their receive time (recv_ns),
- * as the feature engine times them (cfg_features.clock, docs/features.md);
+ * as the feature engine times them (features.clock, docs/features.md);
  * replay_opts.clock forces either.  t never runs back: an event whose time
  * is earlier than an event before it takes that earlier maximum, so equal
  * and backward time stamps are released at once, never after a negative
@@ -73,8 +73,8 @@ enum replay_pace {
 	REPLAY_LOCKSTEP = 2  /* one event per grant (replay_step) */
 };
 
-/* Which event time paces; the values are those of enum cfg_feat_clock
- * (libcore/config/config.h), so features.clock can be passed straight in. */
+/* Which event time paces; the values are those of enum feat_clock
+ * (libcore/features/features.h), so features.clock can be passed straight in. */
 enum replay_clock {
 	REPLAY_CLOCK_AUTO = 0, /* receive time for Binance (and a journal whose
 				* header has JOURNAL_HDR_F_RECV_TIME), else

@@ -41,9 +41,8 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 	char why[256];
 	/* compared byte for byte with a stored block: every byte defined */
 	memset(p, 0, sizeof(*p));
-	int recv_clock = cfg->features.clock == CFG_FEAT_CLOCK_RECEIVE;
-	feat_params_from_config(&p->feat, &cfg->features, tick_of(cfg), 1.0,
-				recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH);
+	p->feat = cfg->features;
+	feat_params_host(&p->feat, tick_of(cfg), 1.0, 0);
 	if (feat_params_check(&p->feat, why, sizeof(why)) < 0)
 		return refuse(err, errlen, "features: %s", why);
 	p->qual.stale_ns = (int64_t)cfg->quality.stale_ms * 1000000;
