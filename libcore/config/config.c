@@ -34,12 +34,14 @@
 #include <dirent.h>
 
 #include "libcore/config/cfg.h"
+#include "libcore/exec/exec.h"
 #include "libcore/market/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/market/instrument.h"
 #include "libcore/model/xgb.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
+#include "libcore/venue/venue.h"
 #include "libcore/vote/vote.h"
 
 #define ARRAY_SIZE(a) CFG_ARRAY_SIZE(a)
@@ -283,33 +285,6 @@ static const struct cfg_key strategy_keys[] = {
 	CFG_KEY_END
 };
 
-static const struct cfg_key execution_keys[] = {
-	CFG_U32("max_inflight", struct dm_config, execution.max_inflight, 1, 1024, NULL, 0,
-	    "orders sent and not yet acknowledged"),
-	CFG_U32("max_open", struct dm_config, execution.max_open, 1, 1024, NULL, 0, "live orders"),
-	CFG_U32("ack_timeout_ms", struct dm_config, execution.ack_timeout_ms, 1, 600000, NULL, 0,
-	    "unacknowledged this long: ask the venue, ms"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key venue_keys[] = {
-	CFG_U32("feed_latency_us", struct dm_config, venue.feed_latency_us, 0, 10000000, NULL, 0,
-	    "exchange to us, market data, us"),
-	CFG_U32("entry_latency_us", struct dm_config, venue.entry_latency_us, 0, 10000000, NULL, 0,
-	    "our send to the order at the venue, us"),
-	CFG_U32("response_latency_us", struct dm_config, venue.response_latency_us, 0, 10000000,
-	    NULL, 0, "venue event to the report reaching us, us"),
-	CFG_STR("latency_file", struct dm_config, venue.latency_file, NULL, 0,
-	    "measured latencies, 'entry_us response_us' per line"),
-	CFG_DEC("fee_per_lot", struct dm_config, venue.fee_per_lot_e6, 0,
-	    1000LL * CFG_DEC_SCALE, "exchange fees per lot per fill, in venue.currency"),
-	CFG_DEC("fee_per_contract_brl", struct dm_config, venue.fee_per_lot_e6, 0,
-	    1000LL * CFG_DEC_SCALE, "deprecated: fee_per_lot of a BRL instrument"),
-	CFG_STR("currency", struct dm_config, venue.currency, cfg_check_currency, 0,
-	    "currency of the fees; must be instrument.currency"),
-	CFG_KEY_END
-};
-
 static const struct cfg_key risk_ref_keys[] = {
 	CFG_STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
 	CFG_KEY_END
@@ -416,8 +391,10 @@ static const struct cfg_key root_keys[] = {
 	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
 	CFG_MAP("quality", 0, quality_keys, "the feature agent's data-quality vote"),
 	CFG_MAP("strategy", 0, strategy_keys, "the ML agent's strategy"),
-	CFG_MAP("execution", 0, execution_keys, "the execution agent's order limits"),
-	CFG_MAP("venue", 0, venue_keys, "the simulated venue of paper trading"),
+	CFG_MAP("execution", offsetof(struct dm_config, execution), exec_cfg_keys,
+	        "the execution agent's order limits"),
+	CFG_MAP("venue", offsetof(struct dm_config, venue), venue_cfg_keys,
+	        "the simulated venue of paper trading"),
 	CFG_MAP("risk", 0, risk_ref_keys, "where the risk limits are"),
 	CFG_KEY_END
 };
@@ -497,14 +474,8 @@ void config_defaults(struct dm_config *c)
 	c->strategy.min_prob_e6 = CFG_DEC_SCALE * 55 / 100;
 	c->strategy.min_interval_ms = 1000;
 	c->strategy.max_contracts = 1;
-	c->execution.max_inflight = 4;
-	c->execution.max_open = 16;
-	c->execution.ack_timeout_ms = 1000;
-	c->venue.feed_latency_us = 200;
-	c->venue.entry_latency_us = 300;
-	c->venue.response_latency_us = 300;
-	c->venue.fee_per_lot_e6 = 256100;                    /* R$ 0.2561 */
-	strcpy(c->venue.currency, "BRL");
+	exec_cfg_default(&c->execution);
+	venue_cfg_default(&c->venue);
 	strcpy(c->risk.limits, "risk.yaml");
 }
 

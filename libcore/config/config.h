@@ -34,7 +34,9 @@
 #include <stddef.h>
 
 #include "libcore/config/cfg.h"
+#include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
+#include "libcore/venue/venue.h"
 
 enum cfg_agent_id {
 	AGENT_COORDINATOR,
@@ -164,31 +166,6 @@ struct cfg_strategy {
 	uint32_t pad;
 };
 
-/* The execution agent's order limits (YAML: execution:); libcore/exec. */
-struct cfg_execution {
-	uint32_t max_inflight;       /* orders sent, not yet acknowledged; default 4, 1..1024 */
-	uint32_t max_open;           /* live orders; default 16, 1..1024 */
-	uint32_t ack_timeout_ms;     /* unacknowledged this long: ask the venue;
-	                              * default 1000, 1..600000 */
-	uint32_t pad;
-};
-
-/* The venue simulator of paper trading (YAML: venue:); libcore/venue. */
-struct cfg_venue {
-	uint32_t feed_latency_us;    /* exchange -> us, market data; default 200, 0..10000000 */
-	uint32_t entry_latency_us;   /* our send -> order at the venue; default 300 */
-	uint32_t response_latency_us;/* venue event -> report reaches us; default 300 */
-	uint32_t pad;
-	char     latency_file[256];  /* measured "entry_us response_us" per line,
-	                              * cycled; "" = the constants above; default "" */
-	int64_t  fee_per_lot_e6;     /* currency per lot per fill x 10^6; default
-	                              * 0.2561; YAML fee_per_lot
-	                              * (fee_per_contract_brl, deprecated, when
-	                              * currency is BRL) */
-	char     currency[CFG_CURRENCY_MAX]; /* the fee's currency; must equal
-	                              * instrument.currency; default "BRL" */
-};
-
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */
 struct cfg_risk_ref {
 	char     limits[256];        /* path of the limits file (see Paths above);
@@ -216,8 +193,10 @@ struct dm_config {
 	struct cfg_data data;                /* YAML: data: */
 	struct cfg_quality quality;          /* YAML: quality: */
 	struct cfg_strategy strategy;        /* YAML: strategy: */
-	struct cfg_execution execution;      /* YAML: execution: */
-	struct cfg_venue venue;              /* YAML: venue: */
+	struct exec_cfg execution;           /* YAML: execution:; exec_cfg_keys */
+	struct venue_cfg venue;              /* YAML: venue:; venue_cfg_keys; the
+	                                      * host sets instrument and max_*,
+	                                      * and resolves latency_file */
 	struct cfg_risk_ref risk;            /* YAML: risk: */
 };
 

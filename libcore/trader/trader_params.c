@@ -166,15 +166,10 @@ int trader_execsvc_params(const struct dm_config *cfg, uint16_t voter, uint32_t 
 			  uint64_t venue_room, uint32_t double_venue,
 			  struct execsvc_params *p, char *err, size_t errlen)
 {
-	const struct cfg_venue *cv = &cfg->venue;
+	const struct venue_cfg *cv = &cfg->venue;
 	execsvc_params_default(p);
-	p->limits.max_inflight = cfg->execution.max_inflight;
-	p->limits.max_open = cfg->execution.max_open;
-	p->limits.ack_timeout_ms = cfg->execution.ack_timeout_ms;
-	p->venue.feed_latency_us = cv->feed_latency_us;
-	p->venue.entry_latency_us = cv->entry_latency_us;
-	p->venue.response_latency_us = cv->response_latency_us;
-	p->venue.fee_per_lot_e6 = cv->fee_per_lot_e6;
+	p->limits = cfg->execution;
+	p->venue = *cv;
 	if (cv->latency_file[0] &&
 	    config_resolve(cfg, cv->latency_file, p->venue.latency_file,
 			   sizeof(p->venue.latency_file)) < 0)

@@ -1016,6 +1016,34 @@ Test(config, trading_sections_defaults)
 	cr_assert_str_eq(c.strategy.primary_feature, "imb_1");
 }
 
+/* The sections a module owns are the module's own struct, and their
+ * defaults the module's: config_defaults leaves them as the module's
+ * default function does; the values restated from conf/default.yaml. */
+Test(config, module_sections_carry_the_module_defaults)
+{
+	struct dm_config c;
+	struct feat_params f;
+	struct venue_cfg v;
+	struct exec_cfg e;
+
+	config_defaults(&c);
+	feat_params_default(&f);
+	venue_cfg_default(&v);
+	exec_cfg_default(&e);
+	cr_assert(memcmp(&c.features, &f, sizeof(f)) == 0, "features = feat_params_default");
+	cr_assert(memcmp(&c.venue, &v, sizeof(v)) == 0, "venue = venue_cfg_default");
+	cr_assert(memcmp(&c.execution, &e, sizeof(e)) == 0, "execution = exec_cfg_default");
+	cr_assert_eq(c.execution.max_inflight, 4);
+	cr_assert_eq(c.execution.max_open, 16);
+	cr_assert_eq(c.execution.ack_timeout_ms, 1000);
+	cr_assert_eq(c.venue.feed_latency_us, 200);
+	cr_assert_eq(c.venue.entry_latency_us, 300);
+	cr_assert_eq(c.venue.response_latency_us, 300);
+	cr_assert_str_eq(c.venue.latency_file, "");
+	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
+	cr_assert_str_eq(c.venue.currency, "BRL");
+}
+
 Test(config, trading_sections_load)
 {
 	struct t_load r;
