@@ -38,7 +38,6 @@
 #include "libcore/market/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/market/instrument.h"
-#include "libcore/model/xgb.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
@@ -287,93 +286,6 @@ static const struct cfg_key strategy_keys[] = {
 
 static const struct cfg_key risk_ref_keys[] = {
 	CFG_STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
-	CFG_KEY_END
-};
-
-/* ---- conf/risk.yaml: struct risk_cfg (libcore/risk/risk.h), every key required */
-
-#define RISK_I64(nm, fld, lo, hi, hlp) \
-	CFG_I64(nm, struct risk_cfg, fld, lo, hi, NULL, CFG_REQUIRED, hlp)
-#define RISK_U32(nm, fld, lo, hi, hlp) \
-	CFG_U32(nm, struct risk_cfg, fld, lo, hi, NULL, CFG_REQUIRED, hlp)
-#define RISK_MONEY(nm, fld, lo, hlp) \
-	CFG_DECF(nm, struct risk_cfg, fld, lo, 1000000000LL * CFG_DEC_SCALE, CFG_REQUIRED, hlp)
-
-static const struct cfg_key risk_rate_keys[] = {
-	RISK_U32("per_second", rate_per_s, 1, 1000000, "token bucket refill, orders per second"),
-	RISK_U32("burst", rate_burst, 1, 1000000, "token bucket capacity, orders"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key risk_kill_keys[] = {
-	CFG_BOOL("flatten", struct risk_cfg, kill_flatten, CFG_REQUIRED,
-	     "the kill switch also flattens the position"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key risk_root_keys[] = {
-	RISK_I64("max_position", max_position, 1, 100000,
-	         "|position| any fill of an order could leave, contracts"),
-	RISK_I64("max_order_qty", max_order_qty, 1, 100000, "contracts per order"),
-	{ .name = "order_rate", .type = K_MAP, .flags = CFG_REQUIRED, .sub = risk_rate_keys,
-	  .help = "order rate token bucket" },
-	RISK_I64("price_collar_ticks", collar_ticks, 1, 1000000,
-	         "|limit price - mid| allowed, ticks"),
-	CFG_STR("currency", struct risk_cfg, currency, cfg_check_currency, CFG_REQUIRED,
-	    "currency of the money limits; must be instrument.currency"),
-	RISK_MONEY("daily_loss", daily_loss_e6, 1, "daily loss limit, in currency"),
-	RISK_MONEY("max_drawdown", max_drawdown_e6, 1,
-	           "drawdown from the day's peak net P&L, in currency"),
-	RISK_MONEY("reducing_at_loss", reducing_at_e6, 0,
-	           "loss from which only reducing orders pass, in currency; 0 = never"),
-	RISK_U32("stale_data_ms", stale_data_ms, 1, 3600000, "market data older than this, ms"),
-	CFG_BOOL("enforce_session", struct risk_cfg, enforce_session, CFG_REQUIRED,
-	     "refuse orders outside the exchange session"),
-	{ .name = "kill_switch", .type = K_MAP, .flags = CFG_REQUIRED, .sub = risk_kill_keys,
-	  .help = "kill switch behaviour" },
-	CFG_KEY_END
-};
-
-/* ---- conf/model.yaml: struct model_params (libcore/model/xgb.h) */
-
-static const char *const objective_names[] = {
-	[MODEL_OBJ_BINARY] = "binary", [MODEL_OBJ_MULTI] = "multi",
-};
-static const char *const tree_method_names[] = {
-	[MODEL_TREE_HIST] = "hist", [MODEL_TREE_APPROX] = "approx",
-	[MODEL_TREE_EXACT] = "exact",
-};
-
-#define MP_U32(nm, fld, lo, hi, hlp) CFG_U32(nm, struct model_params, fld, lo, hi, NULL, 0, hlp)
-#define MP_DBL(nm, fld, lo, hi, hlp) \
-	CFG_DBL(nm, struct model_params, fld, (int64_t)((lo) * (double)CFG_DEC_SCALE), \
-	    (int64_t)((hi) * (double)CFG_DEC_SCALE), hlp)
-
-static const struct cfg_key model_keys[] = {
-	CFG_ENUM("objective", struct model_params, objective, objective_names, "objective", 0,
-	     "binary (binary:logistic) or multi (multi:softprob)"),
-	MP_U32("num_class", num_class, 2, 16, "classes of a multi model"),
-	MP_U32("max_depth", max_depth, 1, 16, "deepest tree"),
-	MP_U32("rounds", n_rounds, 1, 100000, "boosting rounds"),
-	MP_U32("early_stopping_rounds", early_stopping_rounds, 0, 100000,
-	       "stop after this many rounds without a better hold-out loss; 0 = never"),
-	CFG_ENUM("tree_method", struct model_params, tree_method, tree_method_names,
-	     "tree method", 0, "hist, approx or exact"),
-	MP_U32("max_bin", max_bin, 2, 65536, "bins per feature (hist, approx)"),
-	MP_U32("nthread", nthread, 0, 1024, "training threads; 0 = every core"),
-	CFG_U32("seed", struct model_params, seed, 0, 4294967295LL, NULL, 0, "random seed"),
-	MP_DBL("eta", eta, 0.000001, 1, "learning rate"),
-	MP_DBL("subsample", subsample, 0.000001, 1, "row fraction per tree"),
-	MP_DBL("colsample_bytree", colsample_bytree, 0.000001, 1, "column fraction per tree"),
-	MP_DBL("min_child_weight", min_child_weight, 0, 1000000, "minimum hessian in a child"),
-	MP_DBL("lambda", lambda, 0, 1000000, "L2 on leaf weights"),
-	MP_DBL("alpha", alpha, 0, 1000000, "L1 on leaf weights"),
-	MP_DBL("gamma", gamma, 0, 1000000, "minimum loss reduction to split"),
-	MP_DBL("base_score", base_score, 0.000001, 0.999999, "initial prediction"),
-	MP_DBL("holdout", holdout, 0.01, 0.9, "hold-out fraction, the last rows"),
-	CFG_I64("embargo", struct model_params, embargo, 0, 1LL << 40, NULL, 0,
-	    "embargo after the hold-out's start, rows"),
-	MP_DBL("embargo_frac", embargo_frac, 0, 0.5, "embargo as a fraction of the sample"),
 	CFG_KEY_END
 };
 
@@ -951,7 +863,7 @@ static int load_risk(struct risk_cfg *r, const char *path, const struct risk_wan
 	int rc;
 
 	memset(&tmp, 0, sizeof(tmp));
-	rc = cfg_load_file(path, "risk limits", risk_root_keys, &tmp,
+	rc = cfg_load_file(path, "risk limits", risk_cfg_keys, &tmp,
 	                   "empty file: every risk limit must be set", check_risk_file,
 	                   want, err, errlen);
 	if (!rc)
@@ -1038,30 +950,5 @@ int config_check_files(const struct dm_config *c, struct risk_cfg *r, char *err,
 		rc = check_file_key(c, "venue", "latency_file", c->venue.latency_file,
 		                    "or set venue.latency_file: \"\" for the constant latencies",
 		                    err, errlen);
-	return rc;
-}
-
-/* ------------------------------------------------------------ model parameters */
-
-/* The parameters must also pass model_params_check (xgb.h). */
-static int check_model_file(struct cfg_ctx *x, void *dst)
-{
-	char why[200];
-
-	if (model_params_check(dst, why, sizeof(why)) == 0)
-		return 0;
-	cfg_at(x, cfg_root(x));
-	cfg_key(x, "");
-	return cfg_fail(x, "%s", why);
-}
-
-int model_params_load(const char *path, struct model_params *p, char *err, size_t errlen)
-{
-	struct model_params tmp = *p;
-	int rc = cfg_load_file(path, "model configuration", model_keys, &tmp, NULL,
-	                       check_model_file, NULL, err, errlen);
-
-	if (!rc)
-		*p = tmp;
 	return rc;
 }
