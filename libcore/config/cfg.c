@@ -333,7 +333,7 @@ static int set_int(struct cfg_ctx *x, const struct cfg_key *row,
 
 		memcpy(field, &i, sizeof(i));
 	} else if (row->type == K_I64) {
-		int64_t i = val;
+		int64_t i = val * (row->scale ? row->scale : 1);
 
 		memcpy(field, &i, sizeof(i));
 	} else {

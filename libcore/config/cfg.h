@@ -19,7 +19,10 @@
  * since 1970-01-01, with an entry count like K_SEQ), a boolean (K_BOOL,
  * true or false -> uint32_t 1 or 0), a set of names (K_SET, a sequence
  * like [risk, execution] -> uint32_t with bit 1 << index in names[]) or a
- * real number (K_DBL, a double within [min, max] x 10^-6).
+ * real number (K_DBL, a double within [min, max] x 10^-6).  A K_I64 row
+ * with a scale stores the YAML's integer times the scale (milliseconds
+ * read into a nanosecond field), its range and messages in the YAML's
+ * unit.
  *
  * A row flagged CFG_REQUIRED must be present in its mapping (or sequence
  * entry).  A K_ENUM row stores the index of the name in names[].
@@ -57,6 +60,8 @@ struct cfg_key {
 	uint32_t flags;                /* CFG_REQUIRED */
 	size_t off;                    /* offset in the enclosing struct */
 	size_t size;                   /* K_STR: buffer size; K_SEQ: element size */
+	int64_t scale;                 /* K_I64: stored value = YAML value x scale
+	                                * (0 = 1); min, max in the YAML's unit */
 	int64_t min, max;              /* K_I32/K_U32/K_I64/K_DEC/K_TIME range;
 	                                * K_DBL range x 10^6;
 	                                * K_SEQ/K_DATES: max entries */
@@ -83,6 +88,11 @@ struct cfg_key {
 	CFG_INT_ROW(K_I32, nm, st, fld, lo, hi, chk, fl, hlp)
 #define CFG_I64(nm, st, fld, lo, hi, chk, fl, hlp) \
 	CFG_INT_ROW(K_I64, nm, st, fld, lo, hi, chk, fl, hlp)
+/* an integer in the YAML's unit (ms, say) into an int64_t field in a
+ * finer one (ns): stored x sc; the range and messages in the YAML's unit */
+#define CFG_I64_SCALED(nm, st, fld, lo, hi, sc, hlp)                      \
+	{ .name = nm, .type = K_I64, .off = offsetof(st, fld),             \
+	  .min = lo, .max = hi, .scale = sc, .help = hlp }
 #define CFG_STR(nm, st, fld, chk, fl, hlp)                                 \
 	{ .name = nm, .type = K_STR, .flags = fl, .off = offsetof(st, fld),\
 	  .size = CFG_FIELD_SIZE(st, fld), .check = chk, .help = hlp }

@@ -38,6 +38,7 @@
 #include "libcore/market/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/market/instrument.h"
+#include "libcore/quality/quality.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
@@ -251,14 +252,6 @@ static const struct cfg_key data_keys[] = {
 	CFG_KEY_END
 };
 
-static const struct cfg_key quality_keys[] = {
-	CFG_U32("stale_ms", struct dm_config, quality.stale_ms, 1, 3600000, NULL, 0,
-	    "newest book older than this is stale, ms"),
-	CFG_U32("max_spread_ticks", struct dm_config, quality.max_spread_ticks, 1, 100000, NULL, 0,
-	    "a wider spread is rejected, ticks"),
-	CFG_KEY_END
-};
-
 static const char *check_feature_name(const void *field)
 {
 	for (uint32_t i = 0; i < FEAT_N; i++)
@@ -301,7 +294,8 @@ static const struct cfg_key root_keys[] = {
 	        "feature engine parameters"),
 	CFG_MAP("vote", 0, vote_keys, "the coordinator's release policy"),
 	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
-	CFG_MAP("quality", 0, quality_keys, "the feature agent's data-quality vote"),
+	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
+	        "the feature agent's data-quality vote"),
 	CFG_MAP("strategy", 0, strategy_keys, "the ML agent's strategy"),
 	CFG_MAP("execution", offsetof(struct dm_config, execution), exec_cfg_keys,
 	        "the execution agent's order limits"),
@@ -378,8 +372,7 @@ void config_defaults(struct dm_config *c)
 	c->data.pace = CFG_PACE_MAX;
 	c->data.events_per_pass = 64;
 	c->data.speed_e6 = CFG_DEC_SCALE;
-	c->quality.stale_ms = 1000;
-	c->quality.max_spread_ticks = 8;
+	qual_limits_default(&c->quality);
 	strcpy(c->strategy.model, "../build/model/default.json");
 	strcpy(c->strategy.primary_feature, "imb_1");
 	c->strategy.threshold_e6 = CFG_DEC_SCALE * 6 / 10;

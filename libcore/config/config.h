@@ -36,6 +36,7 @@
 #include "libcore/config/cfg.h"
 #include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
+#include "libcore/quality/quality.h"
 #include "libcore/venue/venue.h"
 
 enum cfg_agent_id {
@@ -141,13 +142,6 @@ struct cfg_data {
 	                              * default 1, 0.001..1000000 */
 };
 
-/* The feature agent's data-quality vote (YAML: quality:). */
-struct cfg_quality {
-	uint32_t stale_ms;           /* newest book older than this: reject;
-	                              * default 1000, 1..3600000 */
-	uint32_t max_spread_ticks;   /* wider spread: reject; default 8, 1..100000 */
-};
-
 /* The ML agent's strategy (YAML: strategy:). */
 struct cfg_strategy {
 	char     model[256];         /* XGBoost model file; "" = primary rule only;
@@ -191,7 +185,7 @@ struct dm_config {
 	                                      * (feat_params_host) */
 	struct cfg_vote vote;                /* YAML: vote: */
 	struct cfg_data data;                /* YAML: data: */
-	struct cfg_quality quality;          /* YAML: quality: */
+	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
 	struct cfg_strategy strategy;        /* YAML: strategy: */
 	struct exec_cfg execution;           /* YAML: execution:; exec_cfg_keys */
 	struct venue_cfg venue;              /* YAML: venue:; venue_cfg_keys; the

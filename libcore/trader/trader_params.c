@@ -45,8 +45,7 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 	feat_params_host(&p->feat, tick_of(cfg), 1.0, 0);
 	if (feat_params_check(&p->feat, why, sizeof(why)) < 0)
 		return refuse(err, errlen, "features: %s", why);
-	p->qual.stale_ns = (int64_t)cfg->quality.stale_ms * 1000000;
-	p->qual.max_spread_ticks = cfg->quality.max_spread_ticks;
+	p->qual = cfg->quality;
 	p->voter = voter;
 	return 0;
 }

@@ -1042,6 +1042,27 @@ Test(config, module_sections_carry_the_module_defaults)
 	cr_assert_str_eq(c.venue.latency_file, "");
 	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
 	cr_assert_str_eq(c.venue.currency, "BRL");
+	struct qual_limits q;
+	qual_limits_default(&q);
+	cr_assert(memcmp(&c.quality, &q, sizeof(q)) == 0, "quality = qual_limits_default");
+	cr_assert_eq(c.quality.stale_ns, 1000000000, "stale_ms 1000");
+	cr_assert_eq(c.quality.max_spread_ticks, 8);
+}
+
+/* A value read in one unit and stored in another keeps its range and
+ * messages in the file's unit. */
+Test(config, quality_ms_range_in_the_files_unit)
+{
+	t_expect_error("quality:\n"
+	               "  stale_ms: 0\n",
+	               "2:3: key 'quality.stale_ms': ", "value 0 out of range [1, 3600000]");
+	t_expect_error("quality:\n"
+	               "  stale_ms: 3600001\n",
+	               "2:3: key 'quality.stale_ms': ",
+	               "value 3600001 out of range [1, 3600000]");
+	t_expect_error("quality:\n"
+	               "  max_spread_ticks: 1.5\n",
+	               "2:3: key 'quality.max_spread_ticks': ", "expected an integer, got '1.5'");
 }
 
 Test(config, trading_sections_load)
@@ -1067,7 +1088,8 @@ Test(config, trading_sections_load)
 	cr_assert_eq(r.c.data.pace, CFG_PACE_LOCKSTEP);
 	cr_assert_eq(r.c.data.speed_e6, 2500000);
 	cr_assert_eq(r.c.data.events_per_pass, 8);
-	cr_assert_eq(r.c.quality.stale_ms, 7);
+	cr_assert_eq(r.c.quality.stale_ns, 7000000, "stale_ms 7 is 7 ms in ns");
+	cr_assert_eq(r.c.quality.max_spread_ticks, 3);
 	/* a relative path the file sets is taken from its directory (/tmp) */
 	char tmpdir[PATH_MAX], want_model[PATH_MAX + 16];
 	cr_assert_not_null(realpath("/tmp", tmpdir));
