@@ -40,6 +40,7 @@
 #include "libcore/market/instrument.h"
 #include "libcore/quality/quality.h"
 #include "libcore/risk/risk.h"
+#include "libcore/strategy/strategy_cfg.h"
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
 #include "libcore/vote/vote.h"
@@ -252,31 +253,6 @@ static const struct cfg_key data_keys[] = {
 	CFG_KEY_END
 };
 
-static const char *check_feature_name(const void *field)
-{
-	for (uint32_t i = 0; i < FEAT_N; i++)
-		if (strcmp(feat_names[i], field) == 0)
-			return NULL;
-	return "is not a feature name (docs/features.md lists them)";
-}
-
-static const struct cfg_key strategy_keys[] = {
-	CFG_STR("model", struct dm_config, strategy.model, NULL, 0,
-	    "XGBoost model file; empty = primary rule only"),
-	CFG_STR("primary_feature", struct dm_config, strategy.primary_feature, check_feature_name,
-	    0, "feature whose sign gives the side"),
-	CFG_DEC("threshold", struct dm_config, strategy.threshold_e6, 0, 1000000000LL * CFG_DEC_SCALE,
-	    "dead zone of the primary rule, in the feature's unit"),
-	CFG_DEC("min_prob", struct dm_config, strategy.min_prob_e6, 0, CFG_DEC_SCALE,
-	    "meta-model probability needed to act"),
-	CFG_U32("min_interval_ms", struct dm_config, strategy.min_interval_ms, 0, 86400000, NULL, 0,
-	    "market time between two intents, ms"),
-	CFG_U32("max_contracts", struct dm_config, strategy.max_contracts, 1, 1000, NULL, 0,
-	    "bet size cap, contracts"),
-	CFG_BOOL("invert", struct dm_config, strategy.invert, 0, "trade against the primary signal"),
-	CFG_KEY_END
-};
-
 static const struct cfg_key risk_ref_keys[] = {
 	CFG_STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
 	CFG_KEY_END
@@ -296,7 +272,8 @@ static const struct cfg_key root_keys[] = {
 	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
 	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
 	        "the feature agent's data-quality vote"),
-	CFG_MAP("strategy", 0, strategy_keys, "the ML agent's strategy"),
+	CFG_MAP("strategy", offsetof(struct dm_config, strategy), strategy_cfg_keys,
+	        "the ML agent's strategy"),
 	CFG_MAP("execution", offsetof(struct dm_config, execution), exec_cfg_keys,
 	        "the execution agent's order limits"),
 	CFG_MAP("venue", offsetof(struct dm_config, venue), venue_cfg_keys,
@@ -373,12 +350,7 @@ void config_defaults(struct dm_config *c)
 	c->data.events_per_pass = 64;
 	c->data.speed_e6 = CFG_DEC_SCALE;
 	qual_limits_default(&c->quality);
-	strcpy(c->strategy.model, "../build/model/default.json");
-	strcpy(c->strategy.primary_feature, "imb_1");
-	c->strategy.threshold_e6 = CFG_DEC_SCALE * 6 / 10;
-	c->strategy.min_prob_e6 = CFG_DEC_SCALE * 55 / 100;
-	c->strategy.min_interval_ms = 1000;
-	c->strategy.max_contracts = 1;
+	strategy_cfg_default(&c->strategy);
 	exec_cfg_default(&c->execution);
 	venue_cfg_default(&c->venue);
 	strcpy(c->risk.limits, "risk.yaml");

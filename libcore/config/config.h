@@ -37,6 +37,7 @@
 #include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
 #include "libcore/quality/quality.h"
+#include "libcore/strategy/strategy_cfg.h"
 #include "libcore/venue/venue.h"
 
 enum cfg_agent_id {
@@ -142,24 +143,6 @@ struct cfg_data {
 	                              * default 1, 0.001..1000000 */
 };
 
-/* The ML agent's strategy (YAML: strategy:). */
-struct cfg_strategy {
-	char     model[256];         /* XGBoost model file; "" = primary rule only;
-	                              * see Paths above; default
-	                              * "../build/model/default.json" */
-	char     primary_feature[32];/* feature name giving the side (docs/features.md);
-	                              * default "imb_1" */
-	int64_t  threshold_e6;       /* dead zone of the primary rule, in the
-	                              * feature's unit; default 0.6 */
-	int64_t  min_prob_e6;        /* meta-model probability needed to act;
-	                              * default 0.55, 0..1 */
-	uint32_t min_interval_ms;    /* market time between two intents; default
-	                              * 1000, 0..86400000 */
-	uint32_t max_contracts;      /* bet size cap, contracts; default 1, 1..1000 */
-	uint32_t invert;             /* 1 = trade against the primary signal; default 0 */
-	uint32_t pad;
-};
-
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */
 struct cfg_risk_ref {
 	char     limits[256];        /* path of the limits file (see Paths above);
@@ -186,7 +169,8 @@ struct dm_config {
 	struct cfg_vote vote;                /* YAML: vote: */
 	struct cfg_data data;                /* YAML: data: */
 	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
-	struct cfg_strategy strategy;        /* YAML: strategy: */
+	struct strategy_cfg strategy;        /* YAML: strategy:; strategy_cfg_keys;
+	                                      * model: see Paths above */
 	struct exec_cfg execution;           /* YAML: execution:; exec_cfg_keys */
 	struct venue_cfg venue;              /* YAML: venue:; venue_cfg_keys; the
 	                                      * host sets instrument and max_*,

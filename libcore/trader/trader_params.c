@@ -53,7 +53,7 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *p,
 			   char *model, size_t len, char *err, size_t errlen)
 {
-	const struct cfg_strategy *s = &cfg->strategy;
+	const struct strategy_cfg *s = &cfg->strategy;
 	memset(p, 0, sizeof(*p));
 	p->tick = tick_of(cfg);
 	primary_params_default(&p->primary);

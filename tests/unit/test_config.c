@@ -1047,6 +1047,15 @@ Test(config, module_sections_carry_the_module_defaults)
 	cr_assert(memcmp(&c.quality, &q, sizeof(q)) == 0, "quality = qual_limits_default");
 	cr_assert_eq(c.quality.stale_ns, 1000000000, "stale_ms 1000");
 	cr_assert_eq(c.quality.max_spread_ticks, 8);
+	struct strategy_cfg s;
+	strategy_cfg_default(&s);
+	cr_assert(memcmp(&c.strategy, &s, sizeof(s)) == 0, "strategy = strategy_cfg_default");
+	cr_assert_str_eq(c.strategy.model, "../build/model/default.json");
+	cr_assert_eq(c.strategy.threshold_e6, 600000);
+	cr_assert_eq(c.strategy.min_prob_e6, 550000);
+	cr_assert_eq(c.strategy.min_interval_ms, 1000);
+	cr_assert_eq(c.strategy.max_contracts, 1);
+	cr_assert_eq(c.strategy.invert, 0);
 }
 
 /* A value read in one unit and stored in another keeps its range and
