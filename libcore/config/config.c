@@ -44,6 +44,7 @@
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
 #include "libcore/vote/vote.h"
+#include "libcore/vote/vote_cfg.h"
 
 #define ARRAY_SIZE(a) CFG_ARRAY_SIZE(a)
 
@@ -217,27 +218,6 @@ static const struct cfg_key instrument_keys[] = {
 	CFG_KEY_END
 };
 
-static const char *check_quorum(const void *field)
-{
-	uint32_t n;
-
-	if (vote_quorum_parse(field, &n) < 0)
-		return "is not a quorum: use all, majority or a number of voters";
-	return NULL;
-}
-
-static const struct cfg_key vote_keys[] = {
-	CFG_SET("voters", struct dm_config, vote.voters, cfg_agent_names, AGENT_COUNT, "agent",
-	        "agents asked to vote on every intent"),
-	CFG_SET("veto", struct dm_config, vote.veto, cfg_agent_names, AGENT_COUNT, "agent",
-	        "voters whose approval is required"),
-	CFG_STR("quorum", struct dm_config, vote.quorum, check_quorum, 0,
-	    "approvals needed: all, majority or N"),
-	CFG_U32("deadline_us", struct dm_config, vote.deadline_us, 1, 10000000, NULL, 0,
-	    "a vote missing this long after the request is a rejection, us"),
-	CFG_KEY_END
-};
-
 static const char *const pace_names[] = {
 	[CFG_PACE_MAX] = "max", [CFG_PACE_REALTIME] = "realtime",
 	[CFG_PACE_LOCKSTEP] = "lockstep",
@@ -268,7 +248,8 @@ static const struct cfg_key root_keys[] = {
 	CFG_MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
 	CFG_MAP("features", offsetof(struct dm_config, features), feat_cfg_keys,
 	        "feature engine parameters"),
-	CFG_MAP("vote", 0, vote_keys, "the coordinator's release policy"),
+	CFG_MAP("vote", offsetof(struct dm_config, vote), vote_cfg_keys,
+	        "the coordinator's release policy"),
 	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
 	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
 	        "the feature agent's data-quality vote"),
@@ -342,10 +323,7 @@ void config_defaults(struct dm_config *c)
 	c->instrument.roll_days_before_expiry = 0;
 	c->instrument.n_holidays_extra = 0;
 	feat_params_default(&c->features);
-	c->vote.voters = 1u << AGENT_RISK | 1u << AGENT_EXECUTION | 1u << AGENT_FEATURE;
-	c->vote.veto = 1u << AGENT_RISK;
-	strcpy(c->vote.quorum, "majority");
-	c->vote.deadline_us = 50000;
+	vote_cfg_default(&c->vote);
 	c->data.pace = CFG_PACE_MAX;
 	c->data.events_per_pass = 64;
 	c->data.speed_e6 = CFG_DEC_SCALE;

@@ -38,6 +38,7 @@
 #include "libcore/features/features.h"
 #include "libcore/quality/quality.h"
 #include "libcore/strategy/strategy_cfg.h"
+#include "libcore/vote/vote_cfg.h"
 #include "libcore/venue/venue.h"
 
 enum cfg_agent_id {
@@ -120,19 +121,6 @@ struct cfg_instrument {
 	                                     * since 1970-01-01, as listed; rest 0 */
 };
 
-/* The coordinator's release policy (YAML: vote:); libcore/vote/vote.h. */
-struct cfg_vote {
-	uint32_t voters;             /* bit per enum cfg_agent_id asked to vote;
-	                              * default risk, execution, feature */
-	uint32_t veto;               /* voters whose approval is required; default
-	                              * risk; a subset of voters */
-	char     quorum[16];         /* "all", "majority" or N (1..voters);
-	                              * default "majority" */
-	uint32_t deadline_us;        /* a vote missing this long after the request
-	                              * is a rejection; default 50000, 1..10000000 */
-	uint32_t pad;
-};
-
 /* How the data agent releases a replayed market (YAML: data:). */
 enum cfg_pace { CFG_PACE_MAX = 0, CFG_PACE_REALTIME = 1, CFG_PACE_LOCKSTEP = 2 };
 
@@ -166,7 +154,7 @@ struct dm_config {
 	                                      * feat_cfg_keys; tick, lot and an
 	                                      * auto clock are the host's
 	                                      * (feat_params_host) */
-	struct cfg_vote vote;                /* YAML: vote: */
+	struct vote_cfg vote;                /* YAML: vote:; vote_cfg_keys */
 	struct cfg_data data;                /* YAML: data: */
 	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
 	struct strategy_cfg strategy;        /* YAML: strategy:; strategy_cfg_keys;

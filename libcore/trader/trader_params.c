@@ -127,7 +127,7 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 			const char *quorum, int64_t deadline_ns, struct coord_params *p,
 			char *err, size_t errlen)
 {
-	const struct cfg_vote *v = &cfg->vote;
+	const struct vote_cfg *v = &cfg->vote;
 	char why[160];
 	coord_params_default(p);
 	p->self = self;

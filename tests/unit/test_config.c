@@ -1056,6 +1056,9 @@ Test(config, module_sections_carry_the_module_defaults)
 	cr_assert_eq(c.strategy.min_interval_ms, 1000);
 	cr_assert_eq(c.strategy.max_contracts, 1);
 	cr_assert_eq(c.strategy.invert, 0);
+	struct vote_cfg vc;
+	vote_cfg_default(&vc);
+	cr_assert(memcmp(&c.vote, &vc, sizeof(vc)) == 0, "vote = vote_cfg_default");
 }
 
 /* A value read in one unit and stored in another keeps its range and
