@@ -39,6 +39,7 @@
 #include "libcore/features/features.h"
 #include "libcore/market/instrument.h"
 #include "libcore/quality/quality.h"
+#include "libcore/replay/replay_cfg.h"
 #include "libcore/risk/risk.h"
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/types.h"
@@ -218,21 +219,6 @@ static const struct cfg_key instrument_keys[] = {
 	CFG_KEY_END
 };
 
-static const char *const pace_names[] = {
-	[CFG_PACE_MAX] = "max", [CFG_PACE_REALTIME] = "realtime",
-	[CFG_PACE_LOCKSTEP] = "lockstep",
-};
-
-static const struct cfg_key data_keys[] = {
-	CFG_ENUM("pace", struct dm_config, data.pace, pace_names, "pace", 0,
-	     "how the replay releases events"),
-	CFG_DEC("speed", struct dm_config, data.speed_e6, 1000, 1000000LL * CFG_DEC_SCALE,
-	    "realtime: times the market's pace"),
-	CFG_U32("events_per_pass", struct dm_config, data.events_per_pass, 1, 4096, NULL, 0,
-	    "events released per work pass"),
-	CFG_KEY_END
-};
-
 static const struct cfg_key risk_ref_keys[] = {
 	CFG_STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
 	CFG_KEY_END
@@ -250,7 +236,8 @@ static const struct cfg_key root_keys[] = {
 	        "feature engine parameters"),
 	CFG_MAP("vote", offsetof(struct dm_config, vote), vote_cfg_keys,
 	        "the coordinator's release policy"),
-	CFG_MAP("data", 0, data_keys, "replay pacing of the data agent"),
+	CFG_MAP("data", offsetof(struct dm_config, data), replay_cfg_keys,
+	        "replay pacing of the data agent"),
 	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
 	        "the feature agent's data-quality vote"),
 	CFG_MAP("strategy", offsetof(struct dm_config, strategy), strategy_cfg_keys,
@@ -324,9 +311,7 @@ void config_defaults(struct dm_config *c)
 	c->instrument.n_holidays_extra = 0;
 	feat_params_default(&c->features);
 	vote_cfg_default(&c->vote);
-	c->data.pace = CFG_PACE_MAX;
-	c->data.events_per_pass = 64;
-	c->data.speed_e6 = CFG_DEC_SCALE;
+	replay_cfg_default(&c->data);
 	qual_limits_default(&c->quality);
 	strategy_cfg_default(&c->strategy);
 	exec_cfg_default(&c->execution);

@@ -37,6 +37,7 @@
 #include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
 #include "libcore/quality/quality.h"
+#include "libcore/replay/replay_cfg.h"
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/vote/vote_cfg.h"
 #include "libcore/venue/venue.h"
@@ -121,16 +122,6 @@ struct cfg_instrument {
 	                                     * since 1970-01-01, as listed; rest 0 */
 };
 
-/* How the data agent releases a replayed market (YAML: data:). */
-enum cfg_pace { CFG_PACE_MAX = 0, CFG_PACE_REALTIME = 1, CFG_PACE_LOCKSTEP = 2 };
-
-struct cfg_data {
-	uint32_t pace;               /* enum cfg_pace; default max */
-	uint32_t events_per_pass;    /* events per work pass; default 64, 1..4096 */
-	int64_t  speed_e6;           /* realtime: times the market's pace x 10^6;
-	                              * default 1, 0.001..1000000 */
-};
-
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */
 struct cfg_risk_ref {
 	char     limits[256];        /* path of the limits file (see Paths above);
@@ -155,7 +146,7 @@ struct dm_config {
 	                                      * auto clock are the host's
 	                                      * (feat_params_host) */
 	struct vote_cfg vote;                /* YAML: vote:; vote_cfg_keys */
-	struct cfg_data data;                /* YAML: data: */
+	struct replay_cfg data;              /* YAML: data:; replay_cfg_keys */
 	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
 	struct strategy_cfg strategy;        /* YAML: strategy:; strategy_cfg_keys;
 	                                      * model: see Paths above */

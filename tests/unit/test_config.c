@@ -1009,7 +1009,7 @@ Test(config, trading_sections_defaults)
 	cr_assert_eq(c.vote.veto, 1u << AGENT_RISK);
 	cr_assert_str_eq(c.vote.quorum, "majority");
 	cr_assert_eq(c.vote.deadline_us, 50000);
-	cr_assert_eq(c.data.pace, CFG_PACE_MAX);
+	cr_assert_eq(c.data.pace, REPLAY_MAX);
 	cr_assert_eq(c.data.speed_e6, 1000000);
 	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
 	cr_assert_str_eq(c.risk.limits, "risk.yaml");
@@ -1059,6 +1059,12 @@ Test(config, module_sections_carry_the_module_defaults)
 	struct vote_cfg vc;
 	vote_cfg_default(&vc);
 	cr_assert(memcmp(&c.vote, &vc, sizeof(vc)) == 0, "vote = vote_cfg_default");
+	struct replay_cfg rc;
+	memset(&rc, 0xa5, sizeof(rc));
+	replay_cfg_default(&rc);
+	cr_assert(memcmp(&c.data, &rc, sizeof(rc)) == 0, "data = replay_cfg_default");
+	cr_assert_eq(c.data.events_per_pass, 64);
+	cr_assert_eq(c.data.speed_e6, 1000000);
 }
 
 /* A value read in one unit and stored in another keeps its range and
@@ -1097,7 +1103,7 @@ Test(config, trading_sections_load)
 	cr_assert_eq(r.c.vote.veto, 0);
 	cr_assert_str_eq(r.c.vote.quorum, "2");
 	cr_assert_eq(r.c.vote.deadline_us, 1234);
-	cr_assert_eq(r.c.data.pace, CFG_PACE_LOCKSTEP);
+	cr_assert_eq(r.c.data.pace, REPLAY_LOCKSTEP);
 	cr_assert_eq(r.c.data.speed_e6, 2500000);
 	cr_assert_eq(r.c.data.events_per_pass, 8);
 	cr_assert_eq(r.c.quality.stale_ns, 7000000, "stale_ms 7 is 7 ms in ns");
