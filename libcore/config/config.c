@@ -16,6 +16,19 @@
  *                                       to struct feat_params), with
  *                                       nested maps hawkes, macd,
  *                                       bollinger, fracdiff
+ *               vote -> vote_cfg_keys        (libcore/vote/vote_cfg.h)
+ *               data -> replay_cfg_keys      (libcore/replay/replay_cfg.h)
+ *               quality -> qual_cfg_keys     (libcore/quality)
+ *               strategy -> strategy_cfg_keys (libcore/strategy/strategy_cfg.h)
+ *               execution -> exec_cfg_keys   (libcore/exec)
+ *               venue -> venue_cfg_keys      (libcore/venue)
+ *               risk -> risk_ref_keys   (the limits file's path; the file
+ *                                       itself is risk_cfg_keys, libcore/risk)
+ *
+ * Each module's defaults are its own (feat_params_default, venue_cfg_default,
+ * ...); config_defaults calls them.  What spans sections (the venue's
+ * currency against the instrument's, the voters against the agents, the
+ * engine's own check of the features) is checked here once every key is in.
  *
  * The file is loaded into a copy that starts from config_defaults(); the
  * caller's struct is overwritten only when everything, cross-checks
