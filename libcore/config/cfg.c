@@ -328,11 +328,11 @@ static int set_int(struct cfg_ctx *x, const struct cfg_key *row,
 	if (errno == ERANGE || val < row->min || val > row->max)
 		return fail(x, "value %s out of range [%" PRId64 ", %" PRId64 "]",
 		            show(s, v->data.scalar.length, shown), row->min, row->max);
-	if (row->type == K_I32) {
+	if (row->type == CFG_K_I32) {
 		int32_t i = (int32_t)val;
 
 		memcpy(field, &i, sizeof(i));
-	} else if (row->type == K_I64) {
+	} else if (row->type == CFG_K_I64) {
 		int64_t i = val * (row->scale ? row->scale : 1);
 
 		memcpy(field, &i, sizeof(i));
@@ -376,7 +376,7 @@ static int set_enum(struct cfg_ctx *x, const struct cfg_key *row,
 	            alternatives(shown, row->names, row->n_names, alts));
 }
 
-/* A K_DEC value (x CFG_DEC_SCALE) as the shortest decimal: "5", "0.2". */
+/* A CFG_K_DEC value (x CFG_DEC_SCALE) as the shortest decimal: "5", "0.2". */
 const char *cfg_show_dec(int64_t v, char out[32])
 {
 	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -409,7 +409,7 @@ const char *cfg_show_time(uint32_t s, char out[16])
 static int set_dec(struct cfg_ctx *x, const struct cfg_key *row,
                    const yaml_node_t *v, void *field)
 {
-	/* A price parser with 6 decimals reads exactly the K_DEC syntax. */
+	/* A price parser with 6 decimals reads exactly the CFG_K_DEC syntax. */
 	static const struct instrument e6 = { .price_decimals = 6 };
 	char shown[SHOW_MAX + 4], lo[32], hi[32];
 	int64_t val;
@@ -426,7 +426,7 @@ static int set_dec(struct cfg_ctx *x, const struct cfg_key *row,
 	if (rc || val < row->min || val > row->max)
 		return fail(x, "value %s out of range [%s, %s]", shown,
 		            cfg_show_dec(row->min, lo), cfg_show_dec(row->max, hi));
-	if (row->type == K_DEC_F64) {
+	if (row->type == CFG_K_DEC_F64) {
 		double d = (double)val / CFG_DEC_SCALE;
 
 		memcpy(field, &d, sizeof(d));
@@ -490,7 +490,7 @@ static int set_bool(struct cfg_ctx *x, const yaml_node_t *v, void *field)
 	            show(scalar(v), v->data.scalar.length, shown));
 }
 
-/* A K_DBL value: a finite number within [min, max] x 10^-6. */
+/* A CFG_K_DBL value: a finite number within [min, max] x 10^-6. */
 static int set_dbl(struct cfg_ctx *x, const struct cfg_key *row, const yaml_node_t *v,
                    void *field)
 {
@@ -518,11 +518,11 @@ static int load_scalar(struct cfg_ctx *x, const struct cfg_key *row,
                        const yaml_node_t *v, char *field)
 {
 	static const char *const expect[] = {
-		[K_I32] = "an integer", [K_U32] = "an integer",
-		[K_STR] = "a string", [K_ENUM] = "a name",
-		[K_DEC] = "a decimal number", [K_TIME] = "a time of day HH:MM",
-		[K_BOOL] = "true or false", [K_I64] = "an integer",
-		[K_DBL] = "a number", [K_DEC_F64] = "a decimal number",
+		[CFG_K_I32] = "an integer", [CFG_K_U32] = "an integer",
+		[CFG_K_STR] = "a string", [CFG_K_ENUM] = "a name",
+		[CFG_K_DEC] = "a decimal number", [CFG_K_TIME] = "a time of day HH:MM",
+		[CFG_K_BOOL] = "true or false", [CFG_K_I64] = "an integer",
+		[CFG_K_DBL] = "a number", [CFG_K_DEC_F64] = "a decimal number",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -530,24 +530,24 @@ static int load_scalar(struct cfg_ctx *x, const struct cfg_key *row,
 
 	if (v->type != YAML_SCALAR_NODE)
 		return fail_type(x, expect[row->type], v);
-	if (row->type == K_STR)
+	if (row->type == CFG_K_STR)
 		rc = set_str(x, row, v, field);
-	else if (row->type == K_ENUM)
+	else if (row->type == CFG_K_ENUM)
 		rc = set_enum(x, row, v, field);
-	else if (row->type == K_DEC || row->type == K_DEC_F64)
+	else if (row->type == CFG_K_DEC || row->type == CFG_K_DEC_F64)
 		rc = set_dec(x, row, v, field);
-	else if (row->type == K_TIME)
+	else if (row->type == CFG_K_TIME)
 		rc = set_time(x, row, v, field);
-	else if (row->type == K_BOOL)
+	else if (row->type == CFG_K_BOOL)
 		rc = set_bool(x, v, field);
-	else if (row->type == K_DBL)
+	else if (row->type == CFG_K_DBL)
 		rc = set_dbl(x, row, v, field);
 	else
 		rc = set_int(x, row, v, field);
 	if (rc || !row->check || !(why = row->check(field)))
 		return rc;
 	show(scalar(v), v->data.scalar.length, shown);
-	if (row->type == K_STR)
+	if (row->type == CFG_K_STR)
 		return fail(x, "value '%s' %s", shown, why);
 	return fail(x, "value %s %s", shown, why);
 }
@@ -803,13 +803,13 @@ static int load_value(struct cfg_ctx *x, const struct cfg_key *row,
                       yaml_node_t *v, char *base)
 {
 	switch (row->type) {
-	case K_MAP:
+	case CFG_K_MAP:
 		return load_map_checked(x, v, row->sub, base + row->off);
-	case K_SET:
+	case CFG_K_SET:
 		return load_set(x, row, v, base);
-	case K_SEQ:
+	case CFG_K_SEQ:
 		return load_seq(x, row, v, base);
-	case K_DATES:
+	case CFG_K_DATES:
 		return load_dates(x, row, v, base);
 	default:
 		return load_scalar(x, row, v, base + row->off);

@@ -1,31 +1,31 @@
 /*
  * cfg.h — the YAML engine: typed key tables walked over a caller's struct.
  *
- * Design note.  A module describes its settings by a static table of
- * struct cfg_key rows: name, type, offset into the struct the table
- * describes, range, enum names, an optional extra rule and a help line.
- * cfg_load_file() reads a YAML document (libyaml) and walks it against the
- * table, so a new setting is one new row plus its default; no parsing code
- * changes.  A K_MAP row nests a sub-table at an offset, a K_SEQ row a list
- * of entries of one size, so a table may describe a whole file (struct
+ * Design note.  A module describes its settings by a static table of struct
+ * cfg_key rows: name, type, offset into the struct the table describes,
+ * range, enum names, an optional extra rule and a help line. cfg_load_file()
+ * reads a YAML document (libyaml) and walks it against the table, so a new
+ * setting is one new row plus its default; no parsing code changes.  A
+ * CFG_K_MAP row nests a sub-table at an offset, a CFG_K_SEQ row a list of
+ * entries of one size, so a table may describe a whole file (struct
  * dm_config, libcore/config/config.h) or one module's section (struct
  * feat_params, struct venue_cfg, ...), which the file's table nests.
  *
- * Besides integers, strings and names, a value may be a decimal (K_DEC,
- * stored x CFG_DEC_SCALE in an int64_t: "0.20" -> 200000; K_DEC_F64, the
+ * Besides integers, strings and names, a value may be a decimal (CFG_K_DEC,
+ * stored x CFG_DEC_SCALE in an int64_t: "0.20" -> 200000; CFG_K_DEC_F64, the
  * same syntax and messages, stored as the double value / CFG_DEC_SCALE), a
- * time of day (K_TIME, "HH:MM" or "HH:MM:SS" -> seconds after midnight in
- * a uint32_t), a sequence of dates (K_DATES, "YYYY-MM-DD" -> int32_t days
- * since 1970-01-01, with an entry count like K_SEQ), a boolean (K_BOOL,
- * true or false -> uint32_t 1 or 0), a set of names (K_SET, a sequence
- * like [risk, execution] -> uint32_t with bit 1 << index in names[]) or a
- * real number (K_DBL, a double within [min, max] x 10^-6).  A K_I64 row
- * with a scale stores the YAML's integer times the scale (milliseconds
- * read into a nanosecond field), its range and messages in the YAML's
- * unit.
+ * time of day (CFG_K_TIME, "HH:MM" or "HH:MM:SS" -> seconds after midnight
+ * in a uint32_t), a sequence of dates (CFG_K_DATES, "YYYY-MM-DD" -> int32_t
+ * days since 1970-01-01, with an entry count like CFG_K_SEQ), a boolean
+ * (CFG_K_BOOL, true or false -> uint32_t 1 or 0), a set of names (CFG_K_SET,
+ * a sequence like [risk, execution] -> uint32_t with bit 1 << index in
+ * names[]) or a real number (CFG_K_DBL, a double within [min, max] x 10^-6).
+ * A CFG_K_I64 row with a scale stores the YAML's integer times the scale
+ * (milliseconds read into a nanosecond field), its range and messages in the
+ * YAML's unit.
  *
  * A row flagged CFG_REQUIRED must be present in its mapping (or sequence
- * entry).  A K_ENUM row stores the index of the name in names[].
+ * entry).  A CFG_K_ENUM row stores the index of the name in names[].
  *
  * Errors.  Every error is one line naming file:line:column of the key it
  * is about (of the entry, for a whole sequence entry) and the key's dotted
@@ -44,33 +44,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_DEC_SCALE 1000000  /* K_DEC keys are stored as value x 10^6 */
+#define CFG_DEC_SCALE 1000000  /* CFG_K_DEC keys are stored as value x 10^6 */
 
 enum cfg_type {
-	K_I32, K_U32, K_I64, K_STR, K_ENUM, K_MAP, K_SEQ, K_DEC, K_DEC_F64, K_TIME,
-	K_DATES, K_BOOL, K_SET, K_DBL
+	CFG_K_I32, CFG_K_U32, CFG_K_I64, CFG_K_STR, CFG_K_ENUM, CFG_K_MAP, CFG_K_SEQ,
+	CFG_K_DEC, CFG_K_DEC_F64, CFG_K_TIME, CFG_K_DATES, CFG_K_BOOL, CFG_K_SET, CFG_K_DBL
 };
 
 #define CFG_REQUIRED 1u /* must be present in its mapping (or sequence entry) */
 
 struct cfg_key {
-	const char *name;              /* NULL: names[name_idx] (see CFG_MAP_NAMED);
-	                                * NULL with names NULL ends the table */
+	const char *name;          /* NULL: names[name_idx] (see CFG_MAP_NAMED);
+	                            * NULL with names NULL ends the table */
 	enum cfg_type type;
-	uint32_t flags;                /* CFG_REQUIRED */
-	size_t off;                    /* offset in the enclosing struct */
-	size_t size;                   /* K_STR: buffer size; K_SEQ: element size */
-	int64_t scale;                 /* K_I64: stored value = YAML value x scale
-	                                * (0 = 1); min, max in the YAML's unit */
-	int64_t min, max;              /* K_I32/K_U32/K_I64/K_DEC/K_TIME range;
-	                                * K_DBL range x 10^6;
-	                                * K_SEQ/K_DATES: max entries */
-	const char *const *names;      /* K_ENUM, K_SET: allowed names */
+	uint32_t flags;            /* CFG_REQUIRED */
+	size_t off;                /* offset in the enclosing struct */
+	size_t size;               /* STR: buffer size; SEQ: element size */
+	int64_t scale;             /* I64: stored value = YAML value x scale
+	                            * (0 = 1); min, max in the YAML's unit */
+	int64_t min, max;          /* I32, U32, I64, DEC, DEC_F64, TIME: range;
+	                            * DBL: range x 10^6; SEQ, DATES: max entries */
+	const char *const *names;  /* ENUM, SET: allowed names */
 	size_t n_names;
-	size_t name_idx;               /* a nameless row: its name is names[name_idx] */
-	const char *what;              /* K_ENUM, K_SET: what a name denotes */
-	const struct cfg_key *sub;     /* K_MAP/K_SEQ: table of the nested keys */
-	size_t count_off;              /* K_SEQ/K_DATES: uint32_t entry count */
+	size_t name_idx;           /* a nameless row: its name is names[name_idx] */
+	const char *what;          /* ENUM, SET: what a name denotes */
+	const struct cfg_key *sub; /* MAP, SEQ: table of the nested keys */
+	size_t count_off;          /* SEQ, DATES: uint32_t entry count */
 	/* Extra rule checked on the stored field; returns why it fails or NULL. */
 	const char *(*check)(const void *field);
 	const char *help;
@@ -83,52 +82,52 @@ struct cfg_key {
 	{ .name = nm, .type = t, .flags = fl, .off = offsetof(st, fld),    \
 	  .min = lo, .max = hi, .check = chk, .help = hlp }
 #define CFG_U32(nm, st, fld, lo, hi, chk, fl, hlp) \
-	CFG_INT_ROW(K_U32, nm, st, fld, lo, hi, chk, fl, hlp)
+	CFG_INT_ROW(CFG_K_U32, nm, st, fld, lo, hi, chk, fl, hlp)
 #define CFG_I32(nm, st, fld, lo, hi, chk, fl, hlp) \
-	CFG_INT_ROW(K_I32, nm, st, fld, lo, hi, chk, fl, hlp)
+	CFG_INT_ROW(CFG_K_I32, nm, st, fld, lo, hi, chk, fl, hlp)
 #define CFG_I64(nm, st, fld, lo, hi, chk, fl, hlp) \
-	CFG_INT_ROW(K_I64, nm, st, fld, lo, hi, chk, fl, hlp)
+	CFG_INT_ROW(CFG_K_I64, nm, st, fld, lo, hi, chk, fl, hlp)
 /* an integer in the YAML's unit (ms, say) into an int64_t field in a
  * finer one (ns): stored x sc; the range and messages in the YAML's unit */
 #define CFG_I64_SCALED(nm, st, fld, lo, hi, sc, hlp)                      \
-	{ .name = nm, .type = K_I64, .off = offsetof(st, fld),             \
+	{ .name = nm, .type = CFG_K_I64, .off = offsetof(st, fld),             \
 	  .min = lo, .max = hi, .scale = sc, .help = hlp }
 #define CFG_STR(nm, st, fld, chk, fl, hlp)                                 \
-	{ .name = nm, .type = K_STR, .flags = fl, .off = offsetof(st, fld),\
+	{ .name = nm, .type = CFG_K_STR, .flags = fl, .off = offsetof(st, fld),\
 	  .size = CFG_FIELD_SIZE(st, fld), .check = chk, .help = hlp }
 #define CFG_ENUM(nm, st, fld, list, wh, fl, hlp)                           \
-	{ .name = nm, .type = K_ENUM, .flags = fl, .off = offsetof(st, fld),\
+	{ .name = nm, .type = CFG_K_ENUM, .flags = fl, .off = offsetof(st, fld),\
 	  .names = list, .n_names = CFG_ARRAY_SIZE(list), .what = wh, .help = hlp }
 #define CFG_MAP(nm, offset, table, hlp)                                    \
-	{ .name = nm, .type = K_MAP, .off = offset, .sub = table, .help = hlp }
+	{ .name = nm, .type = CFG_K_MAP, .off = offset, .sub = table, .help = hlp }
 /* A mapping named list[i] (a table of one row per name of a list). */
 #define CFG_MAP_NAMED(list, i, offset, table, hlp)                         \
-	{ .name = NULL, .names = list, .name_idx = i, .type = K_MAP,       \
+	{ .name = NULL, .names = list, .name_idx = i, .type = CFG_K_MAP,       \
 	  .off = offset, .sub = table, .help = hlp }
 #define CFG_DEC(nm, st, fld, lo, hi, hlp)                                  \
-	{ .name = nm, .type = K_DEC, .off = offsetof(st, fld),             \
+	{ .name = nm, .type = CFG_K_DEC, .off = offsetof(st, fld),             \
 	  .min = lo, .max = hi, .help = hlp }
 #define CFG_DECF(nm, st, fld, lo, hi, fl, hlp)                             \
-	{ .name = nm, .type = K_DEC, .flags = fl, .off = offsetof(st, fld),\
+	{ .name = nm, .type = CFG_K_DEC, .flags = fl, .off = offsetof(st, fld),\
 	  .min = lo, .max = hi, .help = hlp }
-/* a decimal (K_DEC syntax, range x CFG_DEC_SCALE) into a double field */
+/* a decimal (CFG_K_DEC syntax, range x CFG_DEC_SCALE) into a double field */
 #define CFG_DEC_F64(nm, st, fld, lo, hi, hlp)                              \
-	{ .name = nm, .type = K_DEC_F64, .off = offsetof(st, fld),         \
+	{ .name = nm, .type = CFG_K_DEC_F64, .off = offsetof(st, fld),         \
 	  .min = lo, .max = hi, .help = hlp }
 #define CFG_TIME(nm, st, fld, hlp)                                         \
-	{ .name = nm, .type = K_TIME, .off = offsetof(st, fld),            \
+	{ .name = nm, .type = CFG_K_TIME, .off = offsetof(st, fld),            \
 	  .min = 0, .max = 86399, .help = hlp }
 #define CFG_DATES(nm, st, fld, cnt, hlp)                                   \
-	{ .name = nm, .type = K_DATES, .off = offsetof(st, fld),           \
+	{ .name = nm, .type = CFG_K_DATES, .off = offsetof(st, fld),           \
 	  .max = CFG_ARRAY_SIZE(((st *)0)->fld),                           \
 	  .count_off = offsetof(st, cnt), .help = hlp }
 #define CFG_BOOL(nm, st, fld, fl, hlp)                                     \
-	{ .name = nm, .type = K_BOOL, .flags = fl, .off = offsetof(st, fld), .help = hlp }
+	{ .name = nm, .type = CFG_K_BOOL, .flags = fl, .off = offsetof(st, fld), .help = hlp }
 #define CFG_SET(nm, st, fld, list, n, wh, hlp)                             \
-	{ .name = nm, .type = K_SET, .off = offsetof(st, fld),             \
+	{ .name = nm, .type = CFG_K_SET, .off = offsetof(st, fld),             \
 	  .names = list, .n_names = n, .what = wh, .help = hlp }
 #define CFG_DBL(nm, st, fld, lo_e6, hi_e6, hlp)                            \
-	{ .name = nm, .type = K_DBL, .off = offsetof(st, fld),             \
+	{ .name = nm, .type = CFG_K_DBL, .off = offsetof(st, fld),             \
 	  .min = lo_e6, .max = hi_e6, .help = hlp }
 #define CFG_KEY_END { .name = NULL }
 

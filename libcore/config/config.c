@@ -7,11 +7,11 @@
  *
  *   root_keys   system -> system_keys   (offsets relative to dm_config:
  *                                        system is an anonymous struct)
- *               agents -> agents_keys   one K_MAP row per agent ->
+ *               agents -> agents_keys   one CFG_K_MAP row per agent ->
  *                                       agent_keys (relative to cfg_agent)
- *               rings  -> K_SEQ of ring_keys (relative to cfg_ring)
+ *               rings  -> CFG_K_SEQ of ring_keys (relative to cfg_ring)
  *               instrument -> instrument_keys (relative to dm_config);
- *                                       holidays_extra is a K_DATES list
+ *                                       holidays_extra is a CFG_K_DATES list
  *               features -> feat_cfg_keys (libcore/features, relative
  *                                       to struct feat_params), with
  *                                       nested maps hawkes, macd,
@@ -240,7 +240,7 @@ static const struct cfg_key risk_ref_keys[] = {
 static const struct cfg_key root_keys[] = {
 	CFG_MAP("system", 0, system_keys, "process-wide settings"),
 	CFG_MAP("agents", 0, agents_keys, "per-agent settings"),
-	{ .name = "rings", .type = K_SEQ, .off = offsetof(struct dm_config, ring),
+	{ .name = "rings", .type = CFG_K_SEQ, .off = offsetof(struct dm_config, ring),
 	  .size = sizeof(struct cfg_ring), .max = CFG_MAX_RINGS, .sub = ring_keys,
 	  .count_off = offsetof(struct dm_config, n_rings),
 	  .help = "ring list; replaces the default list when present" },

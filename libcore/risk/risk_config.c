@@ -31,7 +31,7 @@ const struct cfg_key risk_cfg_keys[] = {
 	RISK_I64("max_position", max_position, 1, 100000,
 	         "|position| any fill of an order could leave, contracts"),
 	RISK_I64("max_order_qty", max_order_qty, 1, 100000, "contracts per order"),
-	{ .name = "order_rate", .type = K_MAP, .flags = CFG_REQUIRED, .sub = risk_rate_keys,
+	{ .name = "order_rate", .type = CFG_K_MAP, .flags = CFG_REQUIRED, .sub = risk_rate_keys,
 	  .help = "order rate token bucket" },
 	RISK_I64("price_collar_ticks", collar_ticks, 1, 1000000,
 	         "|limit price - mid| allowed, ticks"),
@@ -45,7 +45,7 @@ const struct cfg_key risk_cfg_keys[] = {
 	RISK_U32("stale_data_ms", stale_data_ms, 1, 3600000, "market data older than this, ms"),
 	CFG_BOOL("enforce_session", struct risk_cfg, enforce_session, CFG_REQUIRED,
 	     "refuse orders outside the exchange session"),
-	{ .name = "kill_switch", .type = K_MAP, .flags = CFG_REQUIRED, .sub = risk_kill_keys,
+	{ .name = "kill_switch", .type = CFG_K_MAP, .flags = CFG_REQUIRED, .sub = risk_kill_keys,
 	  .help = "kill switch behaviour" },
 	CFG_KEY_END
 };

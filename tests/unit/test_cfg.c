@@ -20,7 +20,7 @@ struct t_inner {
 };
 
 struct t_conf {
-	double   ratio;          /* K_DEC_F64, 0..2 */
+	double   ratio;          /* CFG_K_DEC_F64, 0..2 */
 	int64_t  wait_ns;        /* read in ms, 1..1000 */
 	uint32_t who;            /* set of t_names */
 	uint32_t pad;
