@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/journal/journal.h"
 #include "libcore/report/perf.h"

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"
@@ -210,10 +210,9 @@ int main(int argc, char **argv)
 	double tau = plan.in.tick_v, lot = plan.in.lot_v;
 
 	/* ---- engine */
-	enum feat_clock clock = cfg.features.clock == CFG_FEAT_CLOCK_RECEIVE ? FEAT_CLOCK_RECV :
-				cfg.features.clock == CFG_FEAT_CLOCK_EXCHANGE ? FEAT_CLOCK_EXCH :
-				plan.recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH;
-	feat_params_from_config(&fp, &cfg.features, tau, lot, clock);
+	fp = cfg.features;
+	feat_params_host(&fp, tau, lot, plan.recv_clock);
+	enum feat_clock clock = (enum feat_clock)fp.clock;
 	fp.levels = FL;
 	if (feat_params_check(&fp, err, sizeof(err))) {
 		feed_close(&rd);

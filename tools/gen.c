@@ -20,7 +20,7 @@
 
 #include "libcore/cli/cli.h"
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/hawkes/fit.h"

@@ -34,7 +34,7 @@
 
 #include "libcore/market/book.h"
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/event.h"
 #include "libcore/feed/feed.h"
 #include "libcore/hist/hist.h"

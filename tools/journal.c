@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/exec/exec.h"
 #include "libcore/market/instrument.h"
 #include "libcore/journal/journal.h"

@@ -32,7 +32,7 @@
 #include <jansson.h>
 
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/label/label.h"
 #include "libcore/label/primary.h"

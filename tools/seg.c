@@ -21,7 +21,7 @@
 
 #include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/instrument.h"
 #include "libcore/msg/msg.h"
 #include "libcore/risk/risk.h"

@@ -22,7 +22,7 @@
 
 #include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
 

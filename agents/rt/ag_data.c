@@ -43,7 +43,7 @@ struct data_opts {
 	const char *input;    /* --input FILE; NULL: nothing to replay */
 	const char *format;   /* --format F (default auto) */
 	int exit_at_end;      /* --exit-at-end: leave once replayed */
-	int pace;             /* --pace: enum cfg_pace; -1 = data.pace */
+	int pace;             /* --pace: enum replay_pace; -1 = data.pace */
 	double speed;         /* --speed X (realtime); 0 = data.speed */
 };
 

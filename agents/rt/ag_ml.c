@@ -174,7 +174,7 @@ int ag_ml_init(struct rt *rt)
 	if ((c->in_feat = ag_need_in(rt, "features", sizeof(struct msg_features))) < 0 ||
 	    (c->out_intent = ag_need_out(rt, "intents", sizeof(struct msg_intent))) < 0)
 		return -DM_ETOPOLOGY;
-	const struct cfg_strategy *s = &rt->cfg.strategy;
+	const struct strategy_cfg *s = &rt->cfg.strategy;
 	struct strategy_params p;
 	char model[sizeof(st->model)], err[256];
 	if (trader_strategy_params(&rt->cfg, &p, model, sizeof(model), err, sizeof(err)) < 0) {

@@ -71,7 +71,7 @@
 
 #include "agents/rt/state.h"
 #include "agents/rt/topology.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
 

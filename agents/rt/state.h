@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "agents/rt/topology.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/hist/hist.h"
 #include "shm/seg.h"
 

@@ -8,7 +8,7 @@
 #ifndef DM_AGENTS_TOPOLOGY_H
 #define DM_AGENTS_TOPOLOGY_H
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "shm/seg.h"
 
 /* Bytes of the user area agents keep restart-surviving state in. */

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 
 static const char *g_prog = "dm";

@@ -5,7 +5,7 @@
  */
 #include <jansson.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/coord/coord.h"
 #include "libcore/vote/vote.h"
 

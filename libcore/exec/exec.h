@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libcore/config/cfg.h"
 #include "libcore/msg/msg.h"
 
 #define EXEC_MAGIC        0x3130544345584d44ull /* "DMXECT01" */
@@ -60,15 +61,24 @@
 
 /* ------------------------------------------------------------ config */
 
+/* The order limits (YAML: execution:, the keys of exec_cfg_keys; struct
+ * dm_config embeds this struct). */
 struct exec_cfg {
-	uint32_t max_inflight;   /* orders created or sent, not yet acknowledged */
-	uint32_t max_open;       /* live (non-terminal) orders */
-	uint32_t ack_timeout_ms; /* pending longer -> ask the venue (status query) */
+	uint32_t max_inflight;   /* orders created or sent, not yet acknowledged;
+	                          * YAML max_inflight, default 4, 1..1024 */
+	uint32_t max_open;       /* live (non-terminal) orders; max_open, default
+	                          * 16, 1..1024 */
+	uint32_t ack_timeout_ms; /* pending longer -> ask the venue (status query);
+	                          * ack_timeout_ms, default 1000, 1..600000 */
 	uint32_t pad;
 };
 
 /* 4, 16, 1000.  Pure. */
 void exec_cfg_default(struct exec_cfg *c);
+
+/* The keys of the configuration's execution: section, relative to struct
+ * exec_cfg: max_inflight, max_open, ack_timeout_ms. */
+extern const struct cfg_key exec_cfg_keys[];
 /* 0 if every field is >= 1, else -EINVAL.  Pure. */
 int exec_cfg_check(const struct exec_cfg *c);
 

@@ -62,7 +62,7 @@ void feat_params_default(struct feat_params *p)
 	p->tick = 1.0;
 	p->lot = 1.0;
 	p->levels = 5;
-	p->clock = FEAT_CLOCK_EXCH;
+	p->clock = FEAT_CLOCK_AUTO;
 	p->w_ofi = 100;
 	p->w_vol = 100;
 	p->vel_k = 10;
@@ -81,30 +81,12 @@ void feat_params_default(struct feat_params *p)
 	p->fd_thresh = 1e-4;
 }
 
-void feat_params_from_config(struct feat_params *p, const struct cfg_features *c,
-			     double tick, double lot, enum feat_clock clock)
+void feat_params_host(struct feat_params *p, double tick, double lot, int auto_recv)
 {
-	feat_params_default(p);
 	p->tick = tick;
 	p->lot = lot;
-	p->clock = clock;
-	p->levels = c->levels;
-	p->w_ofi = c->ofi_window;
-	p->w_vol = c->vol_window;
-	p->vel_k = c->velocity_lag;
-	p->w_liq = c->liquidity_window;
-	p->rsi_n = c->rsi_period;
-	p->macd_fast = c->macd_fast;
-	p->macd_slow = c->macd_slow;
-	p->macd_signal = c->macd_signal;
-	p->boll_n = c->bollinger_window;
-	p->boll_k = (double)c->bollinger_k_e6 / CFG_DEC_SCALE;
-	p->mu_buy = (double)c->hawkes_mu_buy_e6 / CFG_DEC_SCALE;
-	p->mu_sell = (double)c->hawkes_mu_sell_e6 / CFG_DEC_SCALE;
-	p->alpha = (double)c->hawkes_alpha_e6 / CFG_DEC_SCALE;
-	p->beta = (double)c->hawkes_beta_e6 / CFG_DEC_SCALE;
-	p->fd_d = (double)c->fracdiff_d_e6 / CFG_DEC_SCALE;
-	p->fd_thresh = (double)c->fracdiff_threshold_e6 / CFG_DEC_SCALE;
+	if (p->clock == FEAT_CLOCK_AUTO)
+		p->clock = auto_recv ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH;
 }
 
 /* The weight recursion of specs/features.md, item 27. */
@@ -154,8 +136,8 @@ int feat_params_check(const struct feat_params *p, char *err, size_t errlen)
 		return bad(err, errlen, "levels %u out of range [1, %u]",
 			   p->levels, FEAT_MAX_LEVELS);
 	if (p->clock > FEAT_CLOCK_RECV)
-		return bad(err, errlen, "clock %u is not exchange (0) or receive (1)",
-			   p->clock);
+		return bad(err, errlen, "clock %u is not auto (0), exchange (1) or "
+			   "receive (2)", p->clock);
 	for (size_t i = 0; i < sizeof(win) / sizeof(win[0]); i++)
 		if (win[i].v < 1 || win[i].v > FEAT_MAX_WINDOW)
 			return bad(err, errlen, "%s %u out of range [1, %u]",

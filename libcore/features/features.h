@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/config.h"
+#include "libcore/config/cfg.h"
 #include "libcore/market/event.h"
 #include "libcore/types.h"
 
@@ -89,41 +89,68 @@ extern const char *const feat_names[FEAT_N];
 #define FEAT_MAX_WINDOW     100000u /* any window or period */
 #define FEAT_FD_MAX_WEIGHTS 100000u /* fracdiff K + 1 */
 
-enum feat_clock { FEAT_CLOCK_EXCH = 0, FEAT_CLOCK_RECV = 1 };
+/*
+ * Which event time is t (YAML features.clock: auto, exchange, receive).
+ * Auto is the host's to resolve from its input (feat_params_host: the
+ * receive time for Binance, else the exchange time); the engine itself
+ * times an unresolved auto by the exchange time.  The values are those of
+ * enum replay_clock (libcore/replay/replay.h).
+ */
+enum feat_clock { FEAT_CLOCK_AUTO = 0, FEAT_CLOCK_EXCH = 1, FEAT_CLOCK_RECV = 2 };
 
 struct feat; /* below, after the API */
 
+/*
+ * The engine's parameters, the defaults of specs/features.md.  The
+ * configuration's features: section is this struct (struct dm_config
+ * embeds it; feat_cfg_keys names each YAML key, its range and its field);
+ * tick and lot are the host's (the input's instrument), and so is the
+ * resolution of clock auto: feat_params_host fills them.
+ */
 struct feat_params {
-	double   tick;         /* tau: price units per tick (> 0) */
-	double   lot;          /* size units per integer size (> 0; 1 = contracts) */
-	uint32_t levels;       /* L, 1..FEAT_MAX_LEVELS */
-	uint32_t clock;        /* enum feat_clock: which event time is t */
-	uint32_t w_ofi;        /* 1..FEAT_MAX_WINDOW each */
-	uint32_t w_vol;
-	uint32_t vel_k;
-	uint32_t w_liq;
-	uint32_t rsi_n;
-	uint32_t macd_fast, macd_slow, macd_signal;
-	uint32_t boll_n;
+	double   tick;         /* tau: price units per tick (> 0); host; default 1 */
+	double   lot;          /* size units per integer size (> 0; 1 = contracts);
+	                        * host; default 1 */
+	uint32_t levels;       /* L, 1..FEAT_MAX_LEVELS; YAML levels, default 5 */
+	uint32_t clock;        /* enum feat_clock: which event time is t; YAML
+	                        * clock, default auto */
+	uint32_t w_ofi;        /* 1..FEAT_MAX_WINDOW each; YAML ofi_window, 100 */
+	uint32_t w_vol;        /* vol_window, 100 */
+	uint32_t vel_k;        /* velocity_lag, 10 */
+	uint32_t w_liq;        /* liquidity_window, 50 */
+	uint32_t rsi_n;        /* rsi_period, 14 */
+	uint32_t macd_fast, macd_slow, macd_signal; /* macd.fast, .slow, .signal:
+	                        * 12, 26, 9 */
+	uint32_t boll_n;       /* bollinger.window, 20 */
 	uint32_t pad;
-	double   boll_k;       /* > 0; the spec's 2 */
-	double   mu_buy, mu_sell; /* >= 0, 1/s */
-	double   alpha;        /* >= 0 */
-	double   beta;         /* > 0, 1/s */
-	double   fd_d;         /* 0..2 */
-	double   fd_thresh;    /* (0, 1] */
+	double   boll_k;       /* > 0; bollinger.k, the spec's 2 */
+	double   mu_buy, mu_sell; /* >= 0, 1/s; hawkes.mu_buy, .mu_sell: 0.5 */
+	double   alpha;        /* >= 0; hawkes.alpha, 0.7 */
+	double   beta;         /* > 0, 1/s; hawkes.beta, 10 */
+	double   fd_d;         /* 0..2; fracdiff.d, 0.4 */
+	double   fd_thresh;    /* (0, 1]; fracdiff.threshold, 0.0001 */
 };
 
-/* The spec's defaults, with tick and lot 1 and the exchange clock.  Pure. */
+/* The spec's defaults, with tick and lot 1 and the clock auto; the one
+ * place the configuration's defaults of features: come from.  Pure. */
 void feat_params_default(struct feat_params *p);
 
 /*
- * From the features: section of the configuration plus the tick and lot
- * of the input (price units per tick, size units per lot), with clock for
- * CFG_FEAT_CLOCK_AUTO resolved by the caller into `clock`.  Pure.
+ * The keys of the configuration's features: section (conf/default.yaml
+ * documents them), relative to struct feat_params: levels, ofi_window,
+ * vol_window, velocity_lag, liquidity_window, rsi_period, hawkes: {mu_buy,
+ * mu_sell, alpha, beta}, macd: {fast, slow, signal}, bollinger: {window,
+ * k}, fracdiff: {d, threshold}, clock.  Decimals take at most 6 decimals.
  */
-void feat_params_from_config(struct feat_params *p, const struct cfg_features *c,
-			     double tick, double lot, enum feat_clock clock);
+extern const struct cfg_key feat_cfg_keys[];
+
+/*
+ * Fill the host's part of parameters p taken from the configuration: the
+ * input's tick (price units per tick) and lot (size units per lot), and a
+ * clock auto resolved to the receive time when auto_recv (a Binance
+ * input), else the exchange time; an explicit clock stays.  Pure.
+ */
+void feat_params_host(struct feat_params *p, double tick, double lot, int auto_recv);
 
 /*
  * Check every field.  Returns 0, or -EINVAL with one line naming the

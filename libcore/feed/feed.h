@@ -387,7 +387,7 @@ int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *
 		 char *err, size_t errlen);
 
 /* The configured instrument (cfg: struct cfg_instrument of
- * libcore/config.h) as a feed_instr: its symbol, tick, lot, currency and
+ * libcore/config/config.h) as a feed_instr: its symbol, tick, lot, currency and
  * point value.  Pure. */
 struct cfg_instrument;
 void feed_instr_from_config(struct feed_instr *in, const struct cfg_instrument *cfg);

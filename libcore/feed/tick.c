@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/feed/feed_int.h"
 #include "libcore/journal/journal.h"

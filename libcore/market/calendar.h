@@ -53,7 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/types.h"
 
 /* A civil date as days since 1970-01-01 (which is day 0, a Thursday). */

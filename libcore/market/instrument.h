@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/types.h"
 
 struct instrument {

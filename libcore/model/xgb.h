@@ -39,6 +39,7 @@
 
 #include <xgboost/c_api.h>
 
+#include "libcore/config/cfg.h"
 #include "libcore/model/meta.h"
 
 #define MODEL_MAX_FEATURES 128u   /* columns of a sample */
@@ -109,11 +110,14 @@ int model_params_check(const struct model_params *p, char *err, size_t errlen);
  * Read the model parameters from a YAML file (conf/model.yaml) over *p,
  * which holds the defaults or earlier values; keys absent from the file
  * leave their field unchanged.  0, or a negative error with one line
- * (file, line, key) in err; *p unchanged on failure.  Implemented with the
- * rest of the configuration (libcore/config.c).  Start-up code only.
+ * (file, line, key) in err; *p unchanged on failure.  Reads the file with
+ * model_params_keys (libcore/config/cfg.h).  Start-up code only.
  */
 int model_params_load(const char *path, struct model_params *p, char *err,
 		      size_t errlen);
+
+/* The keys of conf/model.yaml, relative to struct model_params. */
+extern const struct cfg_key model_params_keys[];
 
 /* "binary:logistic" / "multi:softprob"; "?" for anything else.  Pure. */
 const char *model_objective_name(uint32_t objective);

@@ -2,6 +2,12 @@
 #include "libcore/quality/quality.h"
 #include "libcore/vote/vote.h"
 
+void qual_limits_default(struct qual_limits *l)
+{
+	l->stale_ns = 1000ll * 1000000;
+	l->max_spread_ticks = 8;
+}
+
 uint32_t qual_flags(const struct book *b, const struct qual_limits *l)
 {
 	if (!book_depth(b, BOOK_BID) || !book_depth(b, BOOK_ASK))

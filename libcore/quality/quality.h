@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "libcore/config/cfg.h"
 #include "libcore/market/book.h"
 
 /* Quality bits (msg_features.quality) */
@@ -23,10 +24,21 @@
  * "wide_spread", "stale_book"; "?" else. */
 const char *qual_flag_name(uint32_t k);
 
+/* The limits; also the configuration's quality: section (struct
+ * dm_config embeds it; qual_cfg_keys). */
 struct qual_limits {
-	int64_t stale_ns;         /* local time without an update = stale */
-	int64_t max_spread_ticks; /* wider = outside the spread regime */
+	int64_t stale_ns;         /* local time without an update = stale; YAML
+	                           * stale_ms, default 1000 ms, 1..3600000 ms */
+	int64_t max_spread_ticks; /* wider = outside the spread regime; YAML
+	                           * max_spread_ticks, default 8, 1..100000 */
 };
+
+/* The defaults above.  Pure. */
+void qual_limits_default(struct qual_limits *l);
+
+/* The keys of the configuration's quality: section, relative to struct
+ * qual_limits: stale_ms (read into stale_ns), max_spread_ticks. */
+extern const struct cfg_key qual_cfg_keys[];
 
 /* The quality bits of the book: EMPTY, CROSSED, WIDE (STALE is the
  * vote's business: it needs the clock). */

@@ -16,17 +16,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/replay/replay.h"
 
 /* the configuration's values pass straight in (replay.h) */
-_Static_assert((int)REPLAY_MAX == (int)CFG_PACE_MAX &&
-	       (int)REPLAY_REALTIME == (int)CFG_PACE_REALTIME &&
-	       (int)REPLAY_LOCKSTEP == (int)CFG_PACE_LOCKSTEP, "replay_pace = cfg_pace");
-_Static_assert((int)REPLAY_CLOCK_AUTO == (int)CFG_FEAT_CLOCK_AUTO &&
-	       (int)REPLAY_CLOCK_EXCH == (int)CFG_FEAT_CLOCK_EXCHANGE &&
-	       (int)REPLAY_CLOCK_RECV == (int)CFG_FEAT_CLOCK_RECEIVE,
-	       "replay_clock = cfg_feat_clock");
+_Static_assert((int)REPLAY_CLOCK_AUTO == (int)FEAT_CLOCK_AUTO &&
+	       (int)REPLAY_CLOCK_EXCH == (int)FEAT_CLOCK_EXCH &&
+	       (int)REPLAY_CLOCK_RECV == (int)FEAT_CLOCK_RECV,
+	       "replay_clock = feat_clock");
 
 static int feed_source(void *ctx, struct event *ev)
 {

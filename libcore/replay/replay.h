@@ -27,7 +27,7 @@
  *
  * Pacing time.  t is the event's exchange time (exch_ns), except for a
  * Binance capture, whose events are paced by their receive time (recv_ns),
- * as the feature engine times them (cfg_features.clock, docs/features.md);
+ * as the feature engine times them (features.clock, docs/features.md);
  * replay_opts.clock forces either.  t never runs back: an event whose time
  * is earlier than an event before it takes that earlier maximum, so equal
  * and backward time stamps are released at once, never after a negative
@@ -57,6 +57,7 @@
 
 #include "libcore/market/event.h"
 #include "libcore/feed/feed.h"
+#include "libcore/replay/replay_cfg.h"
 #include "libcore/types.h"
 
 #define REPLAY_DEF_LATE_NS 1000000   /* 1 ms: later than this is "late" */
@@ -64,17 +65,11 @@
 #define REPLAY_SPEED_MIN   1e-6      /* slowest */
 #define REPLAY_ERR_LEN     FEED_ERR_LEN
 
-/* The values are those of enum cfg_pace (libcore/config.h, YAML data.pace),
- * so the configuration's pace passes straight in (speed: data.speed_e6 /
- * 1e6). */
-enum replay_pace {
-	REPLAY_MAX      = 0, /* as fast as the caller takes events */
-	REPLAY_REALTIME = 1, /* the market's pace times opts.speed */
-	REPLAY_LOCKSTEP = 2  /* one event per grant (replay_step) */
-};
+/* enum replay_pace (replay_cfg.h) is the configuration's data.pace, so it
+ * passes straight in (speed: data.speed_e6 / 1e6). */
 
-/* Which event time paces; the values are those of enum cfg_feat_clock
- * (libcore/config.h), so features.clock can be passed straight in. */
+/* Which event time paces; the values are those of enum feat_clock
+ * (libcore/features/features.h), so features.clock can be passed straight in. */
 enum replay_clock {
 	REPLAY_CLOCK_AUTO = 0, /* receive time for Binance (and a journal whose
 				* header has JOURNAL_HDR_F_RECV_TIME), else

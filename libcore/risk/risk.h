@@ -61,6 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libcore/config/cfg.h"
 #include "libcore/market/calendar.h"
 #include "libcore/market/instrument.h"
 #include "libcore/vote/vote.h"
@@ -99,6 +100,10 @@ _Static_assert(sizeof(struct risk_cfg) == 80, "risk_cfg size");
  * "reducing_at_loss", "kill_switch.flatten", ...).  Any thread.
  */
 int risk_cfg_check(const struct risk_cfg *cfg, const char **field);
+
+/* The keys of conf/risk.yaml, relative to struct risk_cfg, every one
+ * required (conf/risk.yaml documents them); config_load_risk reads them. */
+extern const struct cfg_key risk_cfg_keys[];
 
 /* Trading state; the numbers are those of msg_position.trading_state. */
 enum risk_trading { RISK_ACTIVE = 0, RISK_REDUCING = 1, RISK_HALTED = 2 };

@@ -40,6 +40,7 @@
 
 #include "libcore/quality/quality.h"
 #include "libcore/label/primary.h"
+#include "libcore/strategy/strategy_cfg.h"
 #include "libcore/model/flat.h"
 #include "libcore/msg/msg.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "libcore/trader/trader.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/journal/journal.h"
 #include "libcore/msg/msg_md.h"
 

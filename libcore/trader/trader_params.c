@@ -41,13 +41,11 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 	char why[256];
 	/* compared byte for byte with a stored block: every byte defined */
 	memset(p, 0, sizeof(*p));
-	int recv_clock = cfg->features.clock == CFG_FEAT_CLOCK_RECEIVE;
-	feat_params_from_config(&p->feat, &cfg->features, tick_of(cfg), 1.0,
-				recv_clock ? FEAT_CLOCK_RECV : FEAT_CLOCK_EXCH);
+	p->feat = cfg->features;
+	feat_params_host(&p->feat, tick_of(cfg), 1.0, 0);
 	if (feat_params_check(&p->feat, why, sizeof(why)) < 0)
 		return refuse(err, errlen, "features: %s", why);
-	p->qual.stale_ns = (int64_t)cfg->quality.stale_ms * 1000000;
-	p->qual.max_spread_ticks = cfg->quality.max_spread_ticks;
+	p->qual = cfg->quality;
 	p->voter = voter;
 	return 0;
 }
@@ -55,7 +53,7 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *p,
 			   char *model, size_t len, char *err, size_t errlen)
 {
-	const struct cfg_strategy *s = &cfg->strategy;
+	const struct strategy_cfg *s = &cfg->strategy;
 	memset(p, 0, sizeof(*p));
 	p->tick = tick_of(cfg);
 	primary_params_default(&p->primary);
@@ -129,7 +127,7 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 			const char *quorum, int64_t deadline_ns, struct coord_params *p,
 			char *err, size_t errlen)
 {
-	const struct cfg_vote *v = &cfg->vote;
+	const struct vote_cfg *v = &cfg->vote;
 	char why[160];
 	coord_params_default(p);
 	p->self = self;
@@ -167,15 +165,10 @@ int trader_execsvc_params(const struct dm_config *cfg, uint16_t voter, uint32_t 
 			  uint64_t venue_room, uint32_t double_venue,
 			  struct execsvc_params *p, char *err, size_t errlen)
 {
-	const struct cfg_venue *cv = &cfg->venue;
+	const struct venue_cfg *cv = &cfg->venue;
 	execsvc_params_default(p);
-	p->limits.max_inflight = cfg->execution.max_inflight;
-	p->limits.max_open = cfg->execution.max_open;
-	p->limits.ack_timeout_ms = cfg->execution.ack_timeout_ms;
-	p->venue.feed_latency_us = cv->feed_latency_us;
-	p->venue.entry_latency_us = cv->entry_latency_us;
-	p->venue.response_latency_us = cv->response_latency_us;
-	p->venue.fee_per_lot_e6 = cv->fee_per_lot_e6;
+	p->limits = cfg->execution;
+	p->venue = *cv;
 	if (cv->latency_file[0] &&
 	    config_resolve(cfg, cv->latency_file, p->venue.latency_file,
 			   sizeof(p->venue.latency_file)) < 0)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/coord/coord.h"
 #include "libcore/execsvc/execsvc.h"
 #include "libcore/featd/featd.h"

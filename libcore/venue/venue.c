@@ -156,6 +156,7 @@ void venue_cfg_default(struct venue_cfg *c)
 	c->max_reports = VENUE_DEF_MAX_REPORTS;
 	c->max_fills = VENUE_DEF_MAX_FILLS;
 	c->max_latency_samples = VENUE_DEF_MAX_LAT;
+	strcpy(c->currency, VENUE_DEF_CURRENCY);
 }
 
 #define FEE_MAX_E6 1000000000ll /* 1000 a lot: surely a typo beyond */

@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libcore/config/cfg.h"
 #include "libcore/market/book.h"
 #include "libcore/market/event.h"
 #include "libcore/types.h"
@@ -128,6 +129,8 @@ _Static_assert(VENUE_R_END <= 256, "venue reasons fit msg_exec_report.reason");
  * first volume tiers: BRL 1.97 x contract factor 0.2 x (1 - 35%), BRL x
  * 10^6 per contract (the default instrument, WIN). */
 #define VENUE_DEF_FEE_E6  256100
+#define VENUE_DEF_CURRENCY "BRL"   /* the default fee's currency */
+#define VENUE_CURRENCY_MAX 8       /* currency code buffer: 1..7 letters A-Z */
 #define VENUE_DEF_MAX_ORDERS  64u
 #define VENUE_DEF_MAX_PENDING 64u
 #define VENUE_DEF_MAX_REPORTS 256u
@@ -138,9 +141,13 @@ _Static_assert(VENUE_R_END <= 256, "venue reasons fit msg_exec_report.reason");
 #define VENUE_MAX_SLOTS (1u << 20) /* upper bound of every max_* below */
 
 /*
- * Configuration (YAML: venue:).  Latencies are constant unless
+ * Configuration (YAML: venue:, the keys of venue_cfg_keys; struct
+ * dm_config embeds this struct).  Latencies are constant unless
  * latency_file names a file of measured samples, one "entry_us
  * response_us" pair a line, used in turn (cycled) by each message we send.
+ * The YAML sets the latencies, latency_file, fee_per_lot (or its
+ * deprecated BRL alias fee_per_contract_brl) and currency; instrument and
+ * the max_* capacities are the host's.
  */
 struct venue_cfg {
 	uint32_t feed_latency_us;     /* exchange time -> our side sees it; default 200 */
@@ -156,6 +163,9 @@ struct venue_cfg {
 	uint32_t max_fills;           /* fill log (the newest kept); default 1024 */
 	uint32_t max_latency_samples; /* room for the file's samples; default 1024 */
 	uint32_t pad;
+	char     currency[VENUE_CURRENCY_MAX]; /* the fee's currency; must equal
+	                               * the instrument's (config_load checks);
+	                               * default "BRL" */
 };
 
 /* One latency sample, in microseconds. */
@@ -267,6 +277,14 @@ struct venue {
  * Fill c with the defaults above.  Never fails, never allocates.
  */
 void venue_cfg_default(struct venue_cfg *c);
+
+/*
+ * The keys of the configuration's venue: section, relative to struct
+ * venue_cfg: feed_latency_us, entry_latency_us, response_latency_us
+ * (0..10000000 each), latency_file, fee_per_lot (0..1000, at most 6
+ * decimals; fee_per_contract_brl its deprecated BRL name), currency.
+ */
+extern const struct cfg_key venue_cfg_keys[];
 
 /*
  * 0 if c is usable, else -DM_ECONFIG with one line naming the field in err

@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/features.h"
 #include "libcore/journal/journal.h"
 #include "libcore/trader/trader.h"
@@ -89,8 +89,8 @@ static double run_engine(const char *path, const struct dm_config *cfg, uint64_t
 {
 	struct feat_params p;
 	char err[256];
-	feat_params_from_config(&p, &cfg->features, (double)cfg->instrument.tick_size_e6 / 1e6,
-				1.0, FEAT_CLOCK_EXCH);
+	p = cfg->features;
+	feat_params_host(&p, (double)cfg->instrument.tick_size_e6 / 1e6, 1.0, 0);
 	if (feat_params_check(&p, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench_backtest: features: %s\n", err);
 		return 0;

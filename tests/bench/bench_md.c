@@ -76,7 +76,7 @@
 
 #include "libcore/market/book.h"
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/gen/gen.h"
 #include "libcore/journal/journal.h"

@@ -15,7 +15,7 @@
 
 #include "tests/helpers.h"
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define T_NS 1000000000LL

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/types.h"
 
 struct t_load {
@@ -84,26 +84,27 @@ static void t_assert_instrument_eq(const struct cfg_instrument *x,
 		cr_assert_eq(x->holidays_extra[i], y->holidays_extra[i], "holidays_extra[%u]", i);
 }
 
-static void t_assert_features_eq(const struct cfg_features *x, const struct cfg_features *y)
+static void t_assert_features_eq(const struct feat_params *x, const struct feat_params *y)
 {
+	cr_assert_eq(x->tick, y->tick, "features.tick (the host's)");
+	cr_assert_eq(x->lot, y->lot, "features.lot (the host's)");
 	cr_assert_eq(x->levels, y->levels, "features.levels");
-	cr_assert_eq(x->ofi_window, y->ofi_window, "features.ofi_window");
-	cr_assert_eq(x->vol_window, y->vol_window, "features.vol_window");
-	cr_assert_eq(x->velocity_lag, y->velocity_lag, "features.velocity_lag");
-	cr_assert_eq(x->liquidity_window, y->liquidity_window, "features.liquidity_window");
-	cr_assert_eq(x->rsi_period, y->rsi_period, "features.rsi_period");
+	cr_assert_eq(x->w_ofi, y->w_ofi, "features.ofi_window");
+	cr_assert_eq(x->w_vol, y->w_vol, "features.vol_window");
+	cr_assert_eq(x->vel_k, y->vel_k, "features.velocity_lag");
+	cr_assert_eq(x->w_liq, y->w_liq, "features.liquidity_window");
+	cr_assert_eq(x->rsi_n, y->rsi_n, "features.rsi_period");
 	cr_assert_eq(x->macd_fast, y->macd_fast, "features.macd.fast");
 	cr_assert_eq(x->macd_slow, y->macd_slow, "features.macd.slow");
 	cr_assert_eq(x->macd_signal, y->macd_signal, "features.macd.signal");
-	cr_assert_eq(x->bollinger_window, y->bollinger_window, "features.bollinger.window");
-	cr_assert_eq(x->bollinger_k_e6, y->bollinger_k_e6, "features.bollinger.k");
-	cr_assert_eq(x->hawkes_mu_buy_e6, y->hawkes_mu_buy_e6, "features.hawkes.mu_buy");
-	cr_assert_eq(x->hawkes_mu_sell_e6, y->hawkes_mu_sell_e6, "features.hawkes.mu_sell");
-	cr_assert_eq(x->hawkes_alpha_e6, y->hawkes_alpha_e6, "features.hawkes.alpha");
-	cr_assert_eq(x->hawkes_beta_e6, y->hawkes_beta_e6, "features.hawkes.beta");
-	cr_assert_eq(x->fracdiff_d_e6, y->fracdiff_d_e6, "features.fracdiff.d");
-	cr_assert_eq(x->fracdiff_threshold_e6, y->fracdiff_threshold_e6,
-	             "features.fracdiff.threshold");
+	cr_assert_eq(x->boll_n, y->boll_n, "features.bollinger.window");
+	cr_assert_eq(x->boll_k, y->boll_k, "features.bollinger.k");
+	cr_assert_eq(x->mu_buy, y->mu_buy, "features.hawkes.mu_buy");
+	cr_assert_eq(x->mu_sell, y->mu_sell, "features.hawkes.mu_sell");
+	cr_assert_eq(x->alpha, y->alpha, "features.hawkes.alpha");
+	cr_assert_eq(x->beta, y->beta, "features.hawkes.beta");
+	cr_assert_eq(x->fd_d, y->fd_d, "features.fracdiff.d");
+	cr_assert_eq(x->fd_thresh, y->fd_thresh, "features.fracdiff.threshold");
 	cr_assert_eq(x->clock, y->clock, "features.clock");
 }
 
@@ -900,23 +901,26 @@ Test(config, features_defaults_are_the_spec_values)
 
 	config_defaults(&c);
 	cr_assert_eq(c.features.levels, 5);
-	cr_assert_eq(c.features.ofi_window, 100);
-	cr_assert_eq(c.features.vol_window, 100);
-	cr_assert_eq(c.features.velocity_lag, 10);
-	cr_assert_eq(c.features.liquidity_window, 50);
-	cr_assert_eq(c.features.rsi_period, 14);
+	cr_assert_eq(c.features.w_ofi, 100);
+	cr_assert_eq(c.features.w_vol, 100);
+	cr_assert_eq(c.features.vel_k, 10);
+	cr_assert_eq(c.features.w_liq, 50);
+	cr_assert_eq(c.features.rsi_n, 14);
 	cr_assert_eq(c.features.macd_fast, 12);
 	cr_assert_eq(c.features.macd_slow, 26);
 	cr_assert_eq(c.features.macd_signal, 9);
-	cr_assert_eq(c.features.bollinger_window, 20);
-	cr_assert_eq(c.features.bollinger_k_e6, 2000000);
-	cr_assert_eq(c.features.hawkes_mu_buy_e6, 500000);
-	cr_assert_eq(c.features.hawkes_mu_sell_e6, 500000);
-	cr_assert_eq(c.features.hawkes_alpha_e6, 700000);
-	cr_assert_eq(c.features.hawkes_beta_e6, 10000000);
-	cr_assert_eq(c.features.fracdiff_d_e6, 400000);
-	cr_assert_eq(c.features.fracdiff_threshold_e6, 100);
-	cr_assert_eq(c.features.clock, CFG_FEAT_CLOCK_AUTO);
+	cr_assert_eq(c.features.boll_n, 20);
+	cr_assert_eq(c.features.boll_k, 2.0);
+	cr_assert_eq(c.features.mu_buy, 0.5);
+	cr_assert_eq(c.features.mu_sell, 0.5);
+	cr_assert_eq(c.features.alpha, 0.7);
+	cr_assert_eq(c.features.beta, 10.0);
+	cr_assert_eq(c.features.fd_d, 0.4);
+	cr_assert_eq(c.features.fd_thresh, 0.0001);
+	cr_assert_eq(c.features.clock, FEAT_CLOCK_AUTO);
+	/* the host's part: tick and lot 1 until the host sets them */
+	cr_assert_eq(c.features.tick, 1.0);
+	cr_assert_eq(c.features.lot, 1.0);
 }
 
 Test(config, features_keys_load)
@@ -942,23 +946,23 @@ Test(config, features_keys_load)
 	config_defaults(&want);
 	strcpy(want.path, r.path);
 	want.features.levels = 10;
-	want.features.ofi_window = 7;
-	want.features.vol_window = 8;
-	want.features.velocity_lag = 3;
-	want.features.liquidity_window = 9;
-	want.features.rsi_period = 21;
-	want.features.hawkes_mu_buy_e6 = 250000;
-	want.features.hawkes_mu_sell_e6 = 1500000;
-	want.features.hawkes_alpha_e6 = 350000;
-	want.features.hawkes_beta_e6 = 2500000;
+	want.features.w_ofi = 7;
+	want.features.w_vol = 8;
+	want.features.vel_k = 3;
+	want.features.w_liq = 9;
+	want.features.rsi_n = 21;
+	want.features.mu_buy = 0.25;
+	want.features.mu_sell = 1.5;
+	want.features.alpha = 0.35;
+	want.features.beta = 2.5;
 	want.features.macd_fast = 5;
 	want.features.macd_slow = 35;
 	want.features.macd_signal = 5;
-	want.features.bollinger_window = 50;
-	want.features.bollinger_k_e6 = 2500000;
-	want.features.fracdiff_d_e6 = 550000;
-	want.features.fracdiff_threshold_e6 = 10;
-	want.features.clock = CFG_FEAT_CLOCK_RECEIVE;
+	want.features.boll_n = 50;
+	want.features.boll_k = 2.5;
+	want.features.fd_d = 0.55;
+	want.features.fd_thresh = 0.00001;
+	want.features.clock = FEAT_CLOCK_RECV;
 	t_assert_config_eq(&r.c, &want);
 }
 
@@ -1005,11 +1009,78 @@ Test(config, trading_sections_defaults)
 	cr_assert_eq(c.vote.veto, 1u << AGENT_RISK);
 	cr_assert_str_eq(c.vote.quorum, "majority");
 	cr_assert_eq(c.vote.deadline_us, 50000);
-	cr_assert_eq(c.data.pace, CFG_PACE_MAX);
+	cr_assert_eq(c.data.pace, REPLAY_MAX);
 	cr_assert_eq(c.data.speed_e6, 1000000);
 	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
 	cr_assert_str_eq(c.risk.limits, "risk.yaml");
 	cr_assert_str_eq(c.strategy.primary_feature, "imb_1");
+}
+
+/* The sections a module owns are the module's own struct, and their
+ * defaults the module's: config_defaults leaves them as the module's
+ * default function does; the values restated from conf/default.yaml. */
+Test(config, module_sections_carry_the_module_defaults)
+{
+	struct dm_config c;
+	struct feat_params f;
+	struct venue_cfg v;
+	struct exec_cfg e;
+
+	config_defaults(&c);
+	feat_params_default(&f);
+	venue_cfg_default(&v);
+	exec_cfg_default(&e);
+	cr_assert(memcmp(&c.features, &f, sizeof(f)) == 0, "features = feat_params_default");
+	cr_assert(memcmp(&c.venue, &v, sizeof(v)) == 0, "venue = venue_cfg_default");
+	cr_assert(memcmp(&c.execution, &e, sizeof(e)) == 0, "execution = exec_cfg_default");
+	cr_assert_eq(c.execution.max_inflight, 4);
+	cr_assert_eq(c.execution.max_open, 16);
+	cr_assert_eq(c.execution.ack_timeout_ms, 1000);
+	cr_assert_eq(c.venue.feed_latency_us, 200);
+	cr_assert_eq(c.venue.entry_latency_us, 300);
+	cr_assert_eq(c.venue.response_latency_us, 300);
+	cr_assert_str_eq(c.venue.latency_file, "");
+	cr_assert_eq(c.venue.fee_per_lot_e6, 256100);
+	cr_assert_str_eq(c.venue.currency, "BRL");
+	struct qual_limits q;
+	qual_limits_default(&q);
+	cr_assert(memcmp(&c.quality, &q, sizeof(q)) == 0, "quality = qual_limits_default");
+	cr_assert_eq(c.quality.stale_ns, 1000000000, "stale_ms 1000");
+	cr_assert_eq(c.quality.max_spread_ticks, 8);
+	struct strategy_cfg s;
+	strategy_cfg_default(&s);
+	cr_assert(memcmp(&c.strategy, &s, sizeof(s)) == 0, "strategy = strategy_cfg_default");
+	cr_assert_str_eq(c.strategy.model, "../build/model/default.json");
+	cr_assert_eq(c.strategy.threshold_e6, 600000);
+	cr_assert_eq(c.strategy.min_prob_e6, 550000);
+	cr_assert_eq(c.strategy.min_interval_ms, 1000);
+	cr_assert_eq(c.strategy.max_contracts, 1);
+	cr_assert_eq(c.strategy.invert, 0);
+	struct vote_cfg vc;
+	vote_cfg_default(&vc);
+	cr_assert(memcmp(&c.vote, &vc, sizeof(vc)) == 0, "vote = vote_cfg_default");
+	struct replay_cfg rc;
+	memset(&rc, 0xa5, sizeof(rc));
+	replay_cfg_default(&rc);
+	cr_assert(memcmp(&c.data, &rc, sizeof(rc)) == 0, "data = replay_cfg_default");
+	cr_assert_eq(c.data.events_per_pass, 64);
+	cr_assert_eq(c.data.speed_e6, 1000000);
+}
+
+/* A value read in one unit and stored in another keeps its range and
+ * messages in the file's unit. */
+Test(config, quality_ms_range_in_the_files_unit)
+{
+	t_expect_error("quality:\n"
+	               "  stale_ms: 0\n",
+	               "2:3: key 'quality.stale_ms': ", "value 0 out of range [1, 3600000]");
+	t_expect_error("quality:\n"
+	               "  stale_ms: 3600001\n",
+	               "2:3: key 'quality.stale_ms': ",
+	               "value 3600001 out of range [1, 3600000]");
+	t_expect_error("quality:\n"
+	               "  max_spread_ticks: 1.5\n",
+	               "2:3: key 'quality.max_spread_ticks': ", "expected an integer, got '1.5'");
 }
 
 Test(config, trading_sections_load)
@@ -1032,10 +1103,11 @@ Test(config, trading_sections_load)
 	cr_assert_eq(r.c.vote.veto, 0);
 	cr_assert_str_eq(r.c.vote.quorum, "2");
 	cr_assert_eq(r.c.vote.deadline_us, 1234);
-	cr_assert_eq(r.c.data.pace, CFG_PACE_LOCKSTEP);
+	cr_assert_eq(r.c.data.pace, REPLAY_LOCKSTEP);
 	cr_assert_eq(r.c.data.speed_e6, 2500000);
 	cr_assert_eq(r.c.data.events_per_pass, 8);
-	cr_assert_eq(r.c.quality.stale_ms, 7);
+	cr_assert_eq(r.c.quality.stale_ns, 7000000, "stale_ms 7 is 7 ms in ns");
+	cr_assert_eq(r.c.quality.max_spread_ticks, 3);
 	/* a relative path the file sets is taken from its directory (/tmp) */
 	char tmpdir[PATH_MAX], want_model[PATH_MAX + 16];
 	cr_assert_not_null(realpath("/tmp", tmpdir));

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/coord/coord.h"
 #include "libcore/vote/vote.h"
 

@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/event.h"
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/event.h"
 #include "libcore/features/features.h"
 #include "libcore/gen/gen.h"
@@ -87,7 +87,9 @@ Test(features_api, defaults_are_the_spec_values)
 	cr_assert_eq(p.beta, 10.0);
 	cr_assert_eq(p.fd_d, 0.4);
 	cr_assert_eq(p.fd_thresh, 1e-4);
-	cr_assert_eq(p.clock, FEAT_CLOCK_EXCH);
+	cr_assert_eq(p.clock, FEAT_CLOCK_AUTO);
+	cr_assert_eq(p.tick, 1.0);
+	cr_assert_eq(p.lot, 1.0);
 	/* "K + 1 = 282 weights for these defaults" */
 	cr_assert_eq(feat_fd_count(p.fd_d, p.fd_thresh), 282);
 	cr_assert_eq(feat_fd_count(1.0, 1e-4), 2);   /* w_2 = 0: first difference */
@@ -97,15 +99,41 @@ Test(features_api, defaults_are_the_spec_values)
 Test(features_api, config_defaults_give_the_default_params)
 {
 	struct dm_config c;
-	struct feat_params a, b;
+	struct feat_params b;
 
 	config_defaults(&c);
-	feat_params_from_config(&a, &c.features, 5.0, 1.0, FEAT_CLOCK_RECV);
 	feat_params_default(&b);
-	b.tick = 5.0;
-	b.clock = FEAT_CLOCK_RECV;
-	cr_assert(memcmp(&a, &b, sizeof(a)) == 0);
-	cr_assert_eq(c.features.clock, CFG_FEAT_CLOCK_AUTO);
+	cr_assert(memcmp(&c.features, &b, sizeof(b)) == 0);
+	cr_assert_eq(c.features.clock, FEAT_CLOCK_AUTO);
+}
+
+/* The host's part: tick and lot set; auto resolved by the input; an
+ * explicit clock kept; nothing else touched. */
+Test(features_api, host_fills_tick_lot_and_resolves_auto)
+{
+	struct feat_params p, want;
+
+	feat_params_default(&p);
+	feat_params_host(&p, 5.0, 0.001, 1);
+	feat_params_default(&want);
+	want.tick = 5.0;
+	want.lot = 0.001;
+	want.clock = FEAT_CLOCK_RECV;
+	cr_assert(memcmp(&p, &want, sizeof(p)) == 0);
+	cr_assert_eq(feat_params_check(&p, NULL, 0), 0);
+
+	feat_params_default(&p);
+	feat_params_host(&p, 0.5, 1.0, 0);
+	cr_assert_eq(p.clock, FEAT_CLOCK_EXCH);
+	cr_assert_eq(p.tick, 0.5);
+
+	feat_params_default(&p);
+	p.clock = FEAT_CLOCK_EXCH;
+	feat_params_host(&p, 1.0, 1.0, 1);
+	cr_assert_eq(p.clock, FEAT_CLOCK_EXCH, "an explicit exchange clock stays");
+	p.clock = FEAT_CLOCK_RECV;
+	feat_params_host(&p, 1.0, 1.0, 0);
+	cr_assert_eq(p.clock, FEAT_CLOCK_RECV, "an explicit receive clock stays");
 }
 
 Test(features_api, bad_params_are_refused_with_the_field_named)
@@ -127,7 +155,7 @@ Test(features_api, bad_params_are_refused_with_the_field_named)
 	T_BAD(p.lot = -1, "lot");
 	T_BAD(p.levels = 0, "levels");
 	T_BAD(p.levels = 21, "levels");
-	T_BAD(p.clock = 2, "clock");
+	T_BAD(p.clock = 3, "clock");
 	T_BAD(p.w_ofi = 0, "ofi window");
 	T_BAD(p.w_vol = FEAT_MAX_WINDOW + 1, "vol window");
 	T_BAD(p.vel_k = 0, "velocity lag");

@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/journal/journal.h"
 #include "tests/helpers.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
 #include "libcore/gen/hawkes.h"

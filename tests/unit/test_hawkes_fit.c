@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/hawkes.h"
 #include "libcore/gen/rng.h"

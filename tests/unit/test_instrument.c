@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/instrument.h"
 
 #define T_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

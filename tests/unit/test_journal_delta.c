@@ -20,7 +20,7 @@
 
 #include "libcore/market/book.h"
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/journal/journal.h"
 #include "tests/helpers.h"

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/features/features.h"
 #include "libcore/model/bet.h"
 #include "libcore/model/digest.h"

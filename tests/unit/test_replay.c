@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"

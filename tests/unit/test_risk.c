@@ -19,7 +19,7 @@
 
 #include "tests/helpers.h"
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/market/instrument.h"
 #include "libcore/risk/risk.h"
 #include "libcore/types.h"

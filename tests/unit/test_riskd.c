@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/riskd/riskd.h"
 #include "libcore/types.h"
 #include "libcore/vote/vote.h"

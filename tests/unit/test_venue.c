@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "libcore/market/calendar.h"
-#include "libcore/config.h"
+#include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/venue/venue.h"
 #include "tests/helpers.h"

@@ -21,15 +21,26 @@
  * state theirs, and one that differs from the instrument's is refused at
  * load, never applied.
  *
+ * The YAML engine is libcore/config/cfg.h; the key tables are in config.c.
+ *
  * All functions here may allocate (libyaml does) and read files; call them
  * from start-up code or tools, never from a do_work loop.  They keep no
  * state between calls, so any thread may call them on its own struct.
  */
-#ifndef DM_CONFIG_H
-#define DM_CONFIG_H
+#ifndef DM_LIBCORE_CONFIG_CONFIG_H
+#define DM_LIBCORE_CONFIG_CONFIG_H
 
 #include <stdint.h>
 #include <stddef.h>
+
+#include "libcore/config/cfg.h"
+#include "libcore/exec/exec.h"
+#include "libcore/features/features.h"
+#include "libcore/quality/quality.h"
+#include "libcore/replay/replay_cfg.h"
+#include "libcore/strategy/strategy_cfg.h"
+#include "libcore/vote/vote_cfg.h"
+#include "libcore/venue/venue.h"
 
 enum cfg_agent_id {
 	AGENT_COORDINATOR,
@@ -74,7 +85,6 @@ struct cfg_ring {
 #define CFG_CURRENCY_MAX 8        /* currency code buffer: 1..7 letters A-Z */
 #define CFG_MONTHS_MAX   13       /* contract month letters buffer: 1..12 */
 #define CFG_HOLIDAYS_MAX 64       /* entries of instrument.holidays_extra */
-#define CFG_DEC_SCALE    1000000  /* decimal keys are stored as value x 10^6 */
 
 /*
  * The traded instrument and its calendar (YAML: instrument:).  Read by
@@ -112,115 +122,6 @@ struct cfg_instrument {
 	                                     * since 1970-01-01, as listed; rest 0 */
 };
 
-/* How the feature engine times an event (YAML: features.clock). */
-enum cfg_feat_clock {
-	CFG_FEAT_CLOCK_AUTO     = 0, /* receive time for Binance, else exchange */
-	CFG_FEAT_CLOCK_EXCHANGE = 1, /* event.exch_ns */
-	CFG_FEAT_CLOCK_RECEIVE  = 2  /* event.recv_ns */
-};
-
-/*
- * The feature engine's parameters (YAML: features:), the defaults of
- * specs/features.md.  Read by feat_params_from_config()
- * (libcore/features/features.h); docs/features.md defines every feature.
- * Decimals are stored x CFG_DEC_SCALE like the instrument's.
- */
-struct cfg_features {
-	uint32_t levels;             /* L, book levels per side; default 5, 1..20 */
-	uint32_t ofi_window;         /* W_ofi, updates; default 100, 1..100000 */
-	uint32_t vol_window;         /* W_vol, updates; default 100, 1..100000 */
-	uint32_t velocity_lag;       /* K of velocity/accel, updates; default 10, 1..100000 */
-	uint32_t liquidity_window;   /* W_liq, intervals; default 50, 1..100000 */
-	uint32_t rsi_period;         /* Wilder N, changes; default 14, 1..100000 */
-	uint32_t macd_fast;          /* EMA periods, updates; defaults 12, 26, 9, */
-	uint32_t macd_slow;          /* 1..100000 each */
-	uint32_t macd_signal;
-	uint32_t bollinger_window;   /* mids; default 20, 1..100000 */
-	int64_t  bollinger_k_e6;     /* band width in sd; default 2, 0.000001..100 */
-	int64_t  hawkes_mu_buy_e6;   /* baseline intensity, 1/s; default 0.5, 0..1000000 */
-	int64_t  hawkes_mu_sell_e6;  /* default 0.5 */
-	int64_t  hawkes_alpha_e6;    /* branching ratio; default 0.7, 0..100 */
-	int64_t  hawkes_beta_e6;     /* decay, 1/s; default 10, 0.000001..1000000 */
-	int64_t  fracdiff_d_e6;      /* order d; default 0.4, 0..2 */
-	int64_t  fracdiff_threshold_e6; /* smallest |weight| kept; default 0.0001,
-	                              * 0.000001..1; at most FEAT_FD_MAX_WEIGHTS */
-	uint32_t clock;              /* enum cfg_feat_clock; default auto */
-	uint32_t pad;
-};
-
-/* The coordinator's release policy (YAML: vote:); libcore/vote/vote.h. */
-struct cfg_vote {
-	uint32_t voters;             /* bit per enum cfg_agent_id asked to vote;
-	                              * default risk, execution, feature */
-	uint32_t veto;               /* voters whose approval is required; default
-	                              * risk; a subset of voters */
-	char     quorum[16];         /* "all", "majority" or N (1..voters);
-	                              * default "majority" */
-	uint32_t deadline_us;        /* a vote missing this long after the request
-	                              * is a rejection; default 50000, 1..10000000 */
-	uint32_t pad;
-};
-
-/* How the data agent releases a replayed market (YAML: data:). */
-enum cfg_pace { CFG_PACE_MAX = 0, CFG_PACE_REALTIME = 1, CFG_PACE_LOCKSTEP = 2 };
-
-struct cfg_data {
-	uint32_t pace;               /* enum cfg_pace; default max */
-	uint32_t events_per_pass;    /* events per work pass; default 64, 1..4096 */
-	int64_t  speed_e6;           /* realtime: times the market's pace x 10^6;
-	                              * default 1, 0.001..1000000 */
-};
-
-/* The feature agent's data-quality vote (YAML: quality:). */
-struct cfg_quality {
-	uint32_t stale_ms;           /* newest book older than this: reject;
-	                              * default 1000, 1..3600000 */
-	uint32_t max_spread_ticks;   /* wider spread: reject; default 8, 1..100000 */
-};
-
-/* The ML agent's strategy (YAML: strategy:). */
-struct cfg_strategy {
-	char     model[256];         /* XGBoost model file; "" = primary rule only;
-	                              * see Paths above; default
-	                              * "../build/model/default.json" */
-	char     primary_feature[32];/* feature name giving the side (docs/features.md);
-	                              * default "imb_1" */
-	int64_t  threshold_e6;       /* dead zone of the primary rule, in the
-	                              * feature's unit; default 0.6 */
-	int64_t  min_prob_e6;        /* meta-model probability needed to act;
-	                              * default 0.55, 0..1 */
-	uint32_t min_interval_ms;    /* market time between two intents; default
-	                              * 1000, 0..86400000 */
-	uint32_t max_contracts;      /* bet size cap, contracts; default 1, 1..1000 */
-	uint32_t invert;             /* 1 = trade against the primary signal; default 0 */
-	uint32_t pad;
-};
-
-/* The execution agent's order limits (YAML: execution:); libcore/exec. */
-struct cfg_execution {
-	uint32_t max_inflight;       /* orders sent, not yet acknowledged; default 4, 1..1024 */
-	uint32_t max_open;           /* live orders; default 16, 1..1024 */
-	uint32_t ack_timeout_ms;     /* unacknowledged this long: ask the venue;
-	                              * default 1000, 1..600000 */
-	uint32_t pad;
-};
-
-/* The venue simulator of paper trading (YAML: venue:); libcore/venue. */
-struct cfg_venue {
-	uint32_t feed_latency_us;    /* exchange -> us, market data; default 200, 0..10000000 */
-	uint32_t entry_latency_us;   /* our send -> order at the venue; default 300 */
-	uint32_t response_latency_us;/* venue event -> report reaches us; default 300 */
-	uint32_t pad;
-	char     latency_file[256];  /* measured "entry_us response_us" per line,
-	                              * cycled; "" = the constants above; default "" */
-	int64_t  fee_per_lot_e6;     /* currency per lot per fill x 10^6; default
-	                              * 0.2561; YAML fee_per_lot
-	                              * (fee_per_contract_brl, deprecated, when
-	                              * currency is BRL) */
-	char     currency[CFG_CURRENCY_MAX]; /* the fee's currency; must equal
-	                              * instrument.currency; default "BRL" */
-};
-
 /* The risk agent's limits live in their own file (YAML: risk: limits:). */
 struct cfg_risk_ref {
 	char     limits[256];        /* path of the limits file (see Paths above);
@@ -240,13 +141,19 @@ struct dm_config {
 	struct cfg_ring ring[CFG_MAX_RINGS]; /* YAML: rings: a sequence of mappings */
 	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
 	struct cfg_instrument instrument;    /* YAML: instrument: { symbol: WIN, ... } */
-	struct cfg_features features;        /* YAML: features: { levels: 5, ... } */
-	struct cfg_vote vote;                /* YAML: vote: */
-	struct cfg_data data;                /* YAML: data: */
-	struct cfg_quality quality;          /* YAML: quality: */
-	struct cfg_strategy strategy;        /* YAML: strategy: */
-	struct cfg_execution execution;      /* YAML: execution: */
-	struct cfg_venue venue;              /* YAML: venue: */
+	struct feat_params features;         /* YAML: features: { levels: 5, ... };
+	                                      * feat_cfg_keys; tick, lot and an
+	                                      * auto clock are the host's
+	                                      * (feat_params_host) */
+	struct vote_cfg vote;                /* YAML: vote:; vote_cfg_keys */
+	struct replay_cfg data;              /* YAML: data:; replay_cfg_keys */
+	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
+	struct strategy_cfg strategy;        /* YAML: strategy:; strategy_cfg_keys;
+	                                      * model: see Paths above */
+	struct exec_cfg execution;           /* YAML: execution:; exec_cfg_keys */
+	struct venue_cfg venue;              /* YAML: venue:; venue_cfg_keys; the
+	                                      * host sets instrument and max_*,
+	                                      * and resolves latency_file */
 	struct cfg_risk_ref risk;            /* YAML: risk: */
 };
 
@@ -322,4 +229,4 @@ int config_ring_find(const struct dm_config *c, const char *name);
 /* enum cfg_agent_id of an agent name, or -1 if name is unknown or NULL. */
 int config_agent_id(const char *name);
 
-#endif /* DM_CONFIG_H */
+#endif /* DM_LIBCORE_CONFIG_CONFIG_H */

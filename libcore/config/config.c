@@ -1,0 +1,895 @@
+/*
+ * config.c — the run configuration (config.h): the file's key table over
+ * struct dm_config, the built-in defaults, the cross-checks and the paths.
+ *
+ * The YAML engine is cfg.c.  The root table names each section; a section
+ * a module owns is that module's table nested at the member's offset:
+ *
+ *   root_keys   system -> system_keys   (offsets relative to dm_config:
+ *                                        system is an anonymous struct)
+ *               agents -> agents_keys   one CFG_K_MAP row per agent ->
+ *                                       agent_keys (relative to cfg_agent)
+ *               rings  -> CFG_K_SEQ of ring_keys (relative to cfg_ring)
+ *               instrument -> instrument_keys (relative to dm_config);
+ *                                       holidays_extra is a CFG_K_DATES list
+ *               features -> feat_cfg_keys (libcore/features, relative
+ *                                       to struct feat_params), with
+ *                                       nested maps hawkes, macd,
+ *                                       bollinger, fracdiff
+ *               vote -> vote_cfg_keys        (libcore/vote/vote_cfg.h)
+ *               data -> replay_cfg_keys      (libcore/replay/replay_cfg.h)
+ *               quality -> qual_cfg_keys     (libcore/quality)
+ *               strategy -> strategy_cfg_keys (libcore/strategy/strategy_cfg.h)
+ *               execution -> exec_cfg_keys   (libcore/exec)
+ *               venue -> venue_cfg_keys      (libcore/venue)
+ *               risk -> risk_ref_keys   (the limits file's path; the file
+ *                                       itself is risk_cfg_keys, libcore/risk)
+ *
+ * Each module's defaults are its own (feat_params_default, venue_cfg_default,
+ * ...); config_defaults calls them.  What spans sections (the venue's
+ * currency against the instrument's, the voters against the agents, the
+ * engine's own check of the features) is checked here once every key is in.
+ *
+ * The file is loaded into a copy that starts from config_defaults(); the
+ * caller's struct is overwritten only when everything, cross-checks
+ * included, succeeded.
+ */
+#include "libcore/config/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "libcore/config/cfg.h"
+#include "libcore/exec/exec.h"
+#include "libcore/market/calendar.h"
+#include "libcore/features/features.h"
+#include "libcore/market/instrument.h"
+#include "libcore/quality/quality.h"
+#include "libcore/replay/replay_cfg.h"
+#include "libcore/risk/risk.h"
+#include "libcore/strategy/strategy_cfg.h"
+#include "libcore/types.h"
+#include "libcore/venue/venue.h"
+#include "libcore/vote/vote.h"
+#include "libcore/vote/vote_cfg.h"
+
+#define ARRAY_SIZE(a) CFG_ARRAY_SIZE(a)
+
+_Static_assert(CFG_CURRENCY_MAX == 8, "cfg_check_currency takes 1..7 letters");
+
+/* ------------------------------------------------------------ key tables */
+
+const char *const cfg_agent_names[AGENT_COUNT] = {
+	[AGENT_COORDINATOR] = "coordinator",
+	[AGENT_DATA]        = "data",
+	[AGENT_FEATURE]     = "feature",
+	[AGENT_ML]          = "ml",
+	[AGENT_EXECUTION]   = "execution",
+	[AGENT_RISK]        = "risk",
+};
+
+static const char *const idle_names[] = {
+	[IDLE_SPIN] = "spin", [IDLE_YIELD] = "yield",
+	[IDLE_SLEEP] = "sleep", [IDLE_BACKOFF] = "backoff",
+};
+
+static const char *const policy_names[] = {
+	[CFG_RING_BLOCK] = "block", [CFG_RING_CONFLATE] = "conflate",
+};
+
+/* enum values = tm_wday: 0 = Sunday. */
+static const char *const weekday_names[] = {
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+};
+
+static const char *check_shm_name(const void *field)
+{
+	const char *s = field;
+
+	if (s[0] != '/' || s[1] == '\0' || strchr(s + 1, '/'))
+		return "must be '/' followed by a name without '/'";
+	return NULL;
+}
+
+static const char *check_abs_path(const void *field)
+{
+	return ((const char *)field)[0] == '/' ? NULL : "must be an absolute path";
+}
+
+static const char *check_ring_name(const void *field)
+{
+	const char *s = field;
+
+	if (*s == '\0' || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+		return "must be a non-empty name of letters, digits and '_'";
+	return NULL;
+}
+
+static const char *check_symbol(const void *field)
+{
+	const char *s = field;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_SYMBOL_MAX || s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+		return "must be 1 to 7 capital letters A-Z";
+	return NULL;
+}
+
+/* Letters of F G H J K M N Q U V X Z, each month once, in month order. */
+static const char *check_months(const void *field)
+{
+	const char *s = field;
+	int last = 0;
+
+	if (*s == '\0')
+		return "must list at least one month letter";
+	for (; *s; s++) {
+		int m = cal_month_of_letter(*s);
+
+		if (m < 0)
+			return "must use the month letters F G H J K M N Q U V X Z (Jan..Dec)";
+		if (m <= last)
+			return "must list each month once, in month order (F before G ... Z)";
+		last = m;
+	}
+	return NULL;
+}
+
+static const struct cfg_key system_keys[] = {
+	CFG_STR("shm_name", struct dm_config, system.shm_name, check_shm_name, 0,
+	    "POSIX shared-memory segment name"),
+	CFG_STR("run_dir", struct dm_config, system.run_dir, check_abs_path, 0,
+	    "directory for pid files, logs and sockets"),
+	CFG_U32("heartbeat_ms", struct dm_config, system.heartbeat_ms, 1, 10000, NULL, 0,
+	    "ms between agent heartbeats"),
+	CFG_U32("stale_ms", struct dm_config, system.stale_ms, 1, 600000, NULL, 0,
+	    "ms after which a silent agent counts as down"),
+	CFG_KEY_END
+};
+
+static const struct cfg_key agent_keys[] = {
+	CFG_I32("cpu", struct cfg_agent, cpu, -1, 1023, NULL, 0,
+	    "CPU to pin the agent to, -1 = not pinned"),
+	CFG_ENUM("idle", struct cfg_agent, idle, idle_names, "idle mode", 0,
+	     "how the agent waits when it has no work"),
+	CFG_U32("spin_iters", struct cfg_agent, spin_iters, 0, 100000000, NULL, 0,
+	    "backoff: empty polls before yielding"),
+	CFG_U32("yield_iters", struct cfg_agent, yield_iters, 0, 1000000, NULL, 0,
+	    "backoff: sched_yield polls before sleeping"),
+	CFG_U32("sleep_timeout_us", struct cfg_agent, sleep_timeout_us, 1, 10000000, NULL, 0,
+	    "upper bound of one futex sleep, us"),
+	CFG_KEY_END
+};
+
+#define AGENT_ROW(id) CFG_MAP_NAMED(cfg_agent_names, id, \
+	offsetof(struct dm_config, agent[id]), agent_keys, "one agent")
+
+static const struct cfg_key agents_keys[] = {
+	AGENT_ROW(AGENT_COORDINATOR), AGENT_ROW(AGENT_DATA), AGENT_ROW(AGENT_FEATURE),
+	AGENT_ROW(AGENT_ML), AGENT_ROW(AGENT_EXECUTION), AGENT_ROW(AGENT_RISK),
+	CFG_KEY_END
+};
+_Static_assert(ARRAY_SIZE(agents_keys) == AGENT_COUNT + 1, "one row per agent");
+
+static const struct cfg_key ring_keys[] = {
+	CFG_STR("name", struct cfg_ring, name, check_ring_name, CFG_REQUIRED,
+	    "unique ring name"),
+	CFG_ENUM("producer", struct cfg_ring, producer, cfg_agent_names, "agent",
+	     CFG_REQUIRED, "agent that writes the ring"),
+	CFG_ENUM("consumer", struct cfg_ring, consumer, cfg_agent_names, "agent",
+	     CFG_REQUIRED, "agent that reads the ring"),
+	CFG_U32("capacity", struct cfg_ring, capacity, 2, 1048576, cfg_check_pow2, CFG_REQUIRED,
+	    "slots, a power of two"),
+	CFG_U32("slot_size", struct cfg_ring, slot_size, 64, 4096, cfg_check_mul64, CFG_REQUIRED,
+	    "bytes per slot, a multiple of 64"),
+	CFG_ENUM("policy", struct cfg_ring, policy, policy_names, "ring policy",
+	     CFG_REQUIRED, "what a full ring does"),
+	CFG_KEY_END
+};
+_Static_assert(ARRAY_SIZE(ring_keys) <= 33, "entry keys fit the 32-bit seen mask");
+
+static const struct cfg_key instrument_keys[] = {
+	CFG_STR("symbol", struct dm_config, instrument.symbol, check_symbol, 0,
+	    "root of the contract codes"),
+	CFG_DEC("tick_size", struct dm_config, instrument.tick_size_e6, 1,
+	    100000LL * CFG_DEC_SCALE, "price increment, points"),
+	CFG_DEC("point_value", struct dm_config, instrument.point_value_e6, 1,
+	    1000000LL * CFG_DEC_SCALE, "currency per 1.0 price unit per lot"),
+	CFG_DEC("point_value_brl", struct dm_config, instrument.point_value_e6, 1,
+	    1000000LL * CFG_DEC_SCALE, "deprecated: point_value of a BRL instrument"),
+	CFG_DEC("lot_size", struct dm_config, instrument.lot_size_e6, 1,
+	    1000000000LL * CFG_DEC_SCALE, "one lot in the instrument's size unit"),
+	CFG_STR("currency", struct dm_config, instrument.currency, cfg_check_currency, 0,
+	    "currency of prices, P&L, fees and limits"),
+	CFG_U32("price_decimals", struct dm_config, instrument.price_decimals, 0, 6, NULL, 0,
+	    "decimals of a price in points"),
+	CFG_I32("utc_offset_minutes", struct dm_config, instrument.utc_offset_min, -720, 840,
+	    NULL, 0, "local exchange time minus UTC, minutes"),
+	CFG_TIME("session_open", struct dm_config, instrument.session_open_s,
+	     "local time the session opens"),
+	CFG_TIME("session_close", struct dm_config, instrument.session_close_s,
+	     "local time the session closes"),
+	CFG_TIME("ash_wednesday_open", struct dm_config, instrument.ash_wednesday_open_s,
+	     "local time the session opens on Ash Wednesday"),
+	CFG_STR("contract_months", struct dm_config, instrument.contract_months, check_months,
+	    0, "month letters of the listed contracts"),
+	CFG_ENUM("expiry_weekday", struct dm_config, instrument.expiry_weekday, weekday_names,
+	     "weekday", 0, "expiry falls on this weekday nearest the anchor day"),
+	CFG_U32("expiry_anchor_day", struct dm_config, instrument.expiry_anchor_day, 4, 25,
+	    NULL, 0, "day of the month the expiry weekday is nearest to"),
+	CFG_U32("roll_days_before_expiry", struct dm_config, instrument.roll_days_before_expiry,
+	    0, 20, NULL, 0, "session days before expiry to roll; 0 = expiry day"),
+	CFG_DATES("holidays_extra", struct dm_config, instrument.holidays_extra,
+	      instrument.n_holidays_extra, "non-session dates besides the computed holidays"),
+	CFG_KEY_END
+};
+
+static const struct cfg_key risk_ref_keys[] = {
+	CFG_STR("limits", struct dm_config, risk.limits, NULL, 0, "risk limits file"),
+	CFG_KEY_END
+};
+
+static const struct cfg_key root_keys[] = {
+	CFG_MAP("system", 0, system_keys, "process-wide settings"),
+	CFG_MAP("agents", 0, agents_keys, "per-agent settings"),
+	{ .name = "rings", .type = CFG_K_SEQ, .off = offsetof(struct dm_config, ring),
+	  .size = sizeof(struct cfg_ring), .max = CFG_MAX_RINGS, .sub = ring_keys,
+	  .count_off = offsetof(struct dm_config, n_rings),
+	  .help = "ring list; replaces the default list when present" },
+	CFG_MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
+	CFG_MAP("features", offsetof(struct dm_config, features), feat_cfg_keys,
+	        "feature engine parameters"),
+	CFG_MAP("vote", offsetof(struct dm_config, vote), vote_cfg_keys,
+	        "the coordinator's release policy"),
+	CFG_MAP("data", offsetof(struct dm_config, data), replay_cfg_keys,
+	        "replay pacing of the data agent"),
+	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
+	        "the feature agent's data-quality vote"),
+	CFG_MAP("strategy", offsetof(struct dm_config, strategy), strategy_cfg_keys,
+	        "the ML agent's strategy"),
+	CFG_MAP("execution", offsetof(struct dm_config, execution), exec_cfg_keys,
+	        "the execution agent's order limits"),
+	CFG_MAP("venue", offsetof(struct dm_config, venue), venue_cfg_keys,
+	        "the simulated venue of paper trading"),
+	CFG_MAP("risk", 0, risk_ref_keys, "where the risk limits are"),
+	CFG_KEY_END
+};
+
+/* ------------------------------------------------------------ defaults */
+
+static const struct cfg_agent default_agent = {
+	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 0,
+	.yield_iters = 0, .sleep_timeout_us = 100000,
+};
+
+#define RING(n, p, c, cap, slot, pol) \
+	{ n, AGENT_##p, AGENT_##c, cap, slot, CFG_RING_##pol }
+static const struct cfg_ring default_rings[] = {
+	RING("md_feature",          DATA,        FEATURE,     4096, 1024, CONFLATE),
+	RING("md_execution",        DATA,        EXECUTION,   4096, 1024, CONFLATE),
+	RING("md_risk",             DATA,        RISK,        4096, 1024, CONFLATE),
+	RING("features",            FEATURE,     ML,          4096,  512, BLOCK),
+	RING("intents",             ML,          COORDINATOR, 1024,  128, BLOCK),
+	RING("vote_req_risk",       COORDINATOR, RISK,        1024,  128, BLOCK),
+	RING("vote_req_execution",  COORDINATOR, EXECUTION,   1024,  128, BLOCK),
+	RING("vote_req_feature",    COORDINATOR, FEATURE,     1024,  128, BLOCK),
+	RING("votes_risk",          RISK,        COORDINATOR, 1024,  128, BLOCK),
+	RING("votes_execution",     EXECUTION,   COORDINATOR, 1024,  128, BLOCK),
+	RING("votes_feature",       FEATURE,     COORDINATOR, 1024,  128, BLOCK),
+	RING("orders",              COORDINATOR, EXECUTION,   1024,  128, BLOCK),
+	RING("reports_risk",        EXECUTION,   RISK,        4096,  128, BLOCK),
+	RING("reports_coordinator", EXECUTION,   COORDINATOR, 4096,  128, BLOCK),
+	RING("positions",           RISK,        COORDINATOR, 1024,  128, BLOCK),
+	RING("control_data",        COORDINATOR, DATA,          64,  128, BLOCK),
+	RING("control_feature",     COORDINATOR, FEATURE,       64,  128, BLOCK),
+	RING("control_ml",          COORDINATOR, ML,            64,  128, BLOCK),
+	RING("control_execution",   COORDINATOR, EXECUTION,     64,  128, BLOCK),
+	RING("control_risk",        COORDINATOR, RISK,          64,  128, BLOCK),
+};
+_Static_assert(ARRAY_SIZE(default_rings) <= CFG_MAX_RINGS, "default rings fit");
+
+void config_defaults(struct dm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->system.shm_name, "/dreammaker");
+	strcpy(c->system.run_dir, "/tmp/dreammaker");
+	c->system.heartbeat_ms = 50;
+	c->system.stale_ms = 500;
+	for (int i = 0; i < AGENT_COUNT; i++)
+		c->agent[i] = default_agent;
+	memcpy(c->ring, default_rings, sizeof(default_rings));
+	c->n_rings = ARRAY_SIZE(default_rings);
+	strcpy(c->instrument.symbol, "WIN");
+	strcpy(c->instrument.contract_months, "GJMQVZ");
+	c->instrument.tick_size_e6 = 5 * CFG_DEC_SCALE;
+	c->instrument.point_value_e6 = CFG_DEC_SCALE / 5;    /* R$ 0.20 */
+	c->instrument.lot_size_e6 = CFG_DEC_SCALE;           /* 1 contract */
+	strcpy(c->instrument.currency, "BRL");
+	c->instrument.price_decimals = 0;
+	c->instrument.utc_offset_min = -180;
+	c->instrument.session_open_s = 9 * 3600;
+	c->instrument.session_close_s = 18 * 3600 + 25 * 60;
+	c->instrument.ash_wednesday_open_s = 13 * 3600;
+	c->instrument.expiry_weekday = 3;                    /* wednesday */
+	c->instrument.expiry_anchor_day = 15;
+	c->instrument.roll_days_before_expiry = 0;
+	c->instrument.n_holidays_extra = 0;
+	feat_params_default(&c->features);
+	vote_cfg_default(&c->vote);
+	replay_cfg_default(&c->data);
+	qual_limits_default(&c->quality);
+	strategy_cfg_default(&c->strategy);
+	exec_cfg_default(&c->execution);
+	venue_cfg_default(&c->venue);
+	strcpy(c->risk.limits, "risk.yaml");
+}
+
+static int copy_path(char *out, size_t len, const char *a, const char *b)
+{
+	int n = b ? snprintf(out, len, "%s/%s", a, b) : snprintf(out, len, "%s", a);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int readable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
+}
+
+int config_conf_dir(char *out, size_t len)
+{
+	const char *env = getenv("DM_CONF_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 32], *slash;
+	ssize_t n;
+
+	if (env && *env)
+		return copy_path(out, len, env, NULL);
+	/* build/bin/dm-x, build/tests/test_x, build/san-.../bin/dm-x: the
+	 * nearest ancestor holding conf/default.yaml */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		while ((slash = strrchr(exe, '/'))) {
+			*slash = '\0';
+			snprintf(probe, sizeof(probe), "%s/conf/default.yaml", exe);
+			if (readable(probe)) {
+				snprintf(probe, sizeof(probe), "%s/conf", exe);
+				return copy_path(out, len, probe, NULL);
+			}
+		}
+	}
+	if (readable("conf/default.yaml") && realpath("conf", exe))
+		return copy_path(out, len, exe, NULL);
+	return -ENOENT;
+}
+
+int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	int rc;
+
+	(void)c;
+	if (rel[0] == '/' || rel[0] == '\0')
+		return copy_path(out, len, rel, NULL);
+	rc = config_conf_dir(dir, sizeof(dir));
+	return rc ? rc : copy_path(out, len, dir, rel);
+}
+
+int config_ring_find(const struct dm_config *c, const char *name)
+{
+	for (uint32_t i = 0; name && i < c->n_rings; i++)
+		if (strcmp(c->ring[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int config_agent_id(const char *name)
+{
+	for (int i = 0; name && i < AGENT_COUNT; i++)
+		if (strcmp(cfg_agent_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ cross-checks */
+
+static int check_system(struct cfg_ctx *x, const struct dm_config *c, struct cfg_node *root)
+{
+	struct cfg_node *sys;
+
+	if (c->system.stale_ms > c->system.heartbeat_ms)
+		return 0;
+	/* Defaults pass, so the file set stale_ms or heartbeat_ms: point there. */
+	sys = cfg_find(x, root, "system", 1);
+	if (cfg_find(x, sys, "stale_ms", 1) || !cfg_find(x, sys, "heartbeat_ms", 1)) {
+		cfg_key(x, "system.stale_ms");
+		return cfg_fail(x, "value %" PRIu32 " must be greater than system.heartbeat_ms (%"
+		            PRIu32 ")", c->system.stale_ms, c->system.heartbeat_ms);
+	}
+	cfg_key(x, "system.heartbeat_ms");
+	return cfg_fail(x, "value %" PRIu32 " must be less than system.stale_ms (%" PRIu32 ")",
+	            c->system.heartbeat_ms, c->system.stale_ms);
+}
+
+/* Places x at entry i of the file's rings sequence (the defaults pass the
+ * checks, so a failing ring always comes from the file). */
+static void at_ring(struct cfg_ctx *x, struct cfg_node *root, uint32_t i)
+{
+	cfg_at(x, cfg_item(x, cfg_find(x, root, "rings", 1), i));
+	cfg_key(x, "rings");
+	cfg_key_index(x, i);
+}
+
+/* A duplicate name also covers two rings with the same (producer, consumer,
+ * name). */
+static int check_ring(struct cfg_ctx *x, const struct dm_config *c,
+                      struct cfg_node *root, uint32_t i)
+{
+	const struct cfg_ring *r = &c->ring[i];
+
+	for (uint32_t j = 0; j < i; j++) {
+		if (strcmp(c->ring[j].name, r->name) == 0) {
+			size_t first;
+
+			at_ring(x, root, j);
+			first = cfg_line(x);
+			at_ring(x, root, i);
+			return cfg_fail(x, "duplicate ring name '%s' (first used by rings[%" PRIu32
+			            "] at line %zu)", r->name, j, first);
+		}
+	}
+	if (r->producer == r->consumer) {
+		at_ring(x, root, i);
+		return cfg_fail(x, "ring '%s' has producer and consumer both '%s'; "
+		            "a ring joins two different agents",
+		            r->name, cfg_agent_names[r->producer]);
+	}
+	return 0;
+}
+
+#define AT_INSTRUMENT(x, root, ...)                                          \
+	do {                                                                 \
+		static const char *const k_[] = { __VA_ARGS__ };             \
+		(void)(root);                                                \
+		cfg_at_section_key(x, "instrument", k_, ARRAY_SIZE(k_));     \
+	} while (0)
+
+/*
+ * "use conf/instruments/aapl.yaml or set currency": the profiles under the
+ * conf/ directory whose file name starts with the symbol in lower case, or
+ * the directory itself when none does.
+ */
+static const char *profile_hint(const char *symbol, char *out, size_t len)
+{
+	char dir[PATH_MAX], lower[CFG_SYMBOL_MAX], found[160] = "";
+	size_t n = 0, pos = 0;
+	struct dirent *e;
+	DIR *d = NULL;
+
+	for (; symbol[n] && n + 1 < sizeof(lower); n++)
+		lower[n] = (char)(symbol[n] - 'A' + 'a');
+	lower[n] = '\0';
+	if (config_conf_dir(dir, sizeof(dir) - 16) == 0) {
+		strcat(dir, "/instruments");
+		d = opendir(dir);
+	}
+	while (d && n && (e = readdir(d))) {
+		size_t len_e = strlen(e->d_name);
+
+		if (strncmp(e->d_name, lower, n) || len_e < 5 ||
+		    strcmp(e->d_name + len_e - 5, ".yaml"))
+			continue;
+		if (pos < sizeof(found)) {
+			int w = snprintf(found + pos, sizeof(found) - pos,
+			                 "%sconf/instruments/%s", pos ? " or " : "", e->d_name);
+
+			if (w > 0)
+				pos += (size_t)w;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (pos)
+		snprintf(out, len, "use %s (-c) or set currency", found);
+	else
+		snprintf(out, len, "use an instrument profile from conf/instruments/ (-c) "
+		         "or set currency");
+	return out;
+}
+
+/* A deprecated BRL alias: not beside its new name, not for another currency. */
+static int check_alias(struct cfg_ctx *x, const struct dm_config *c, struct cfg_node *root,
+                       const char *section, const char *name, const char *alias)
+{
+	struct cfg_node *sec = cfg_find(x, root, section, 1);
+	size_t line;
+
+	if (!cfg_find(x, sec, alias, 1))
+		return 0;
+	cfg_key(x, section);
+	cfg_key_push(x, alias);
+	if ((line = cfg_find_line(x, sec, name)))
+		return cfg_fail(x, "deprecated name of %s.%s, which is set too (line %zu): keep %s",
+		            section, name, line, name);
+	if (strcmp(c->instrument.currency, "BRL"))
+		return cfg_fail(x, "is in BRL but instrument.currency is %s: use %s.%s in %s",
+		            c->instrument.currency, section, name, c->instrument.currency);
+	return 0;
+}
+
+/* Session times in order, the tick on the price grid, the tick value a
+ * whole number of nano-units of the currency, the fees in the
+ * instrument's currency; then instr_init and cal_init must agree. */
+static int check_instrument(struct cfg_ctx *x, const struct dm_config *c,
+                            struct cfg_node *root)
+{
+	const struct cfg_instrument *in = &c->instrument;
+	char t1[16], t2[16], d1[32], d2[32];
+	struct instrument instr;
+	struct calendar cal;
+	int64_t grid = 1;
+
+	if (in->session_open_s >= in->session_close_s) {
+		AT_INSTRUMENT(x, root, "session_open", "session_close");
+		return cfg_fail(x, "session_open %s must be earlier than session_close %s",
+		            cfg_show_time(in->session_open_s, t1),
+		            cfg_show_time(in->session_close_s, t2));
+	}
+	if (in->ash_wednesday_open_s >= in->session_close_s) {
+		AT_INSTRUMENT(x, root, "ash_wednesday_open", "session_close");
+		return cfg_fail(x, "ash_wednesday_open %s must be earlier than session_close %s",
+		            cfg_show_time(in->ash_wednesday_open_s, t1),
+		            cfg_show_time(in->session_close_s, t2));
+	}
+	for (uint32_t i = in->price_decimals; i < 6; i++)
+		grid *= 10;
+	if (in->tick_size_e6 % grid) {
+		AT_INSTRUMENT(x, root, "tick_size", "price_decimals");
+		return cfg_fail(x, "tick_size %s is not a multiple of %s, the smallest price "
+		            "step with price_decimals %" PRIu32,
+		            cfg_show_dec(in->tick_size_e6, d1), cfg_show_dec(grid, d2),
+		            in->price_decimals);
+	}
+	/* tick x point value is currency x 10^12; money is x 10^9 */
+	if ((__int128)in->tick_size_e6 * in->point_value_e6 % 1000 ||
+	    (__int128)in->tick_size_e6 * in->point_value_e6 / 1000 > INT64_MAX) {
+		AT_INSTRUMENT(x, root, "point_value", "point_value_brl", "tick_size");
+		return cfg_fail(x, "one tick of one lot is worth tick_size %s x point_value %s "
+		            "%s, not a whole number of 10^-9 %s (the money unit) or too "
+		            "large", cfg_show_dec(in->tick_size_e6, d1),
+		            cfg_show_dec(in->point_value_e6, d2), in->currency, in->currency);
+	}
+	if (check_alias(x, c, root, "instrument", "point_value", "point_value_brl") ||
+	    check_alias(x, c, root, "venue", "fee_per_lot", "fee_per_contract_brl"))
+		return -DM_ECONFIG;
+	if (strcmp(c->venue.currency, in->currency)) {
+		char hint[256];
+		struct cfg_node *v = cfg_find(x, root, "venue", 1);
+
+		if (cfg_find(x, v, "currency", 1)) {
+			cfg_key(x, "venue.currency");
+		} else {
+			AT_INSTRUMENT(x, root, "currency", "symbol");
+		}
+		return cfg_fail(x, "the venue's fees are in %s (venue.currency) but the instrument "
+		            "%s trades in %s (instrument.currency): %s (venue.currency and "
+		            "venue.fee_per_lot in %s)", c->venue.currency, in->symbol,
+		            in->currency, profile_hint(in->symbol, hint, sizeof(hint)),
+		            in->currency);
+	}
+	/* the built-in fee is a BRL amount: another currency needs its own */
+	if (strcmp(c->venue.currency, "BRL")) {
+		struct cfg_node *v = cfg_find(x, root, "venue", 1);
+
+		if (!cfg_find(x, v, "fee_per_lot", 0)) {
+			if (cfg_find(x, v, "currency", 1)) {
+				cfg_key(x, "venue.currency");
+			} else {
+				AT_INSTRUMENT(x, root, "currency", "symbol");
+			}
+			return cfg_fail(x, "the fees are in %s but venue.fee_per_lot is not set: its "
+			            "default is a BRL amount; set venue.fee_per_lot in %s (0 for "
+			            "none)", c->venue.currency, c->venue.currency);
+		}
+	}
+	if (instr_init(&instr, in) || cal_init(&cal, in)) {
+		AT_INSTRUMENT(x, root, "symbol");
+		return cfg_fail(x, "instrument settings refused by instr_init/cal_init");
+	}
+	return 0;
+}
+
+/* The engine's own check, which has the last word.  Within the ranges of
+ * the table (threshold >= 0.000001) fracdiff keeps at most ~33k weights,
+ * below the engine's limit, so this is defence in depth. */
+static int check_features(struct cfg_ctx *x, const struct dm_config *c,
+                          struct cfg_node *root)
+{
+	const char *name = "threshold";
+	char why[160];
+	struct cfg_node *fd;
+
+	if (!feat_params_check(&c->features, why, sizeof(why)))
+		return 0;
+	/* the defaults pass, so the file set d or threshold: point there */
+	fd = cfg_find(x, cfg_find(x, root, "features", 1), "fracdiff", 1);
+	if (!cfg_find(x, fd, "threshold", 1) && cfg_find(x, fd, "d", 1))
+		name = "d";
+	cfg_key(x, "features.fracdiff");
+	cfg_key_push(x, name);
+	return cfg_fail(x, "%s", why);
+}
+
+#define AT_KEY(x, root, section, ...)                                        \
+	do {                                                                 \
+		static const char *const k_[] = { __VA_ARGS__ };             \
+		(void)(root);                                                \
+		cfg_at_section_key(x, section, k_, ARRAY_SIZE(k_));          \
+	} while (0)
+
+/* Voters exist, veto holders vote, a fixed quorum fits the voters. */
+static int check_vote(struct cfg_ctx *x, const struct dm_config *c, struct cfg_node *root)
+{
+	uint32_t n = (uint32_t)__builtin_popcount(c->vote.voters), q = 0;
+
+	if (n == 0) {
+		AT_KEY(x, root, "vote", "voters");
+		return cfg_fail(x, "at least one voter is needed");
+	}
+	if (c->vote.voters & (1u << AGENT_COORDINATOR)) {
+		AT_KEY(x, root, "vote", "voters");
+		return cfg_fail(x, "the coordinator runs the vote and cannot be a voter");
+	}
+	if (c->vote.veto & ~c->vote.voters) {
+		AT_KEY(x, root, "vote", "veto", "voters");
+		return cfg_fail(x, "every veto holder must be among vote.voters");
+	}
+	if (vote_quorum_parse(c->vote.quorum, &q) == VOTE_QUORUM_N && (q < 1 || q > n)) {
+		AT_KEY(x, root, "vote", "quorum", "voters");
+		return cfg_fail(x, "quorum %" PRIu32 " must be 1..%" PRIu32 " (the number of voters)",
+		            q, n);
+	}
+	return 0;
+}
+
+static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
+{
+	struct cfg_node *root = cfg_root(x);
+	int rc;
+
+	cfg_at(x, root);
+	rc = check_system(x, c, root);
+
+	for (uint32_t i = 0; !rc && i < c->n_rings; i++)
+		rc = check_ring(x, c, root, i);
+	if (!rc)
+		rc = check_instrument(x, c, root);
+	if (!rc)
+		rc = check_features(x, c, root);
+	if (!rc)
+		rc = check_vote(x, c, root);
+	return rc;
+}
+
+static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_node *root)
+{
+	static const struct { const char *section, *key; size_t off, size; } paths[] = {
+		{ "strategy", "model", offsetof(struct dm_config, strategy.model),
+		  CFG_FIELD_SIZE(struct dm_config, strategy.model) },
+		{ "risk", "limits", offsetof(struct dm_config, risk.limits),
+		  CFG_FIELD_SIZE(struct dm_config, risk.limits) },
+		{ "venue", "latency_file", offsetof(struct dm_config, venue.latency_file),
+		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file) },
+	};
+	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
+	int have_dir = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		char *field = (char *)c + paths[i].off;
+		struct cfg_node *sec = cfg_find(x, root, paths[i].section, 1);
+
+		if (!cfg_find(x, sec, paths[i].key, 1) || field[0] == '\0' ||
+		    field[0] == '/')
+			continue;
+		cfg_key(x, paths[i].section);
+		cfg_key_push(x, paths[i].key);
+		if (!have_dir) {
+			if (!realpath(cfg_path(x), dir))
+				return cfg_fail(x, "cannot find the file's directory: %s",
+				            strerror(errno));
+			slash = strrchr(dir, '/');
+			slash[slash == dir] = '\0';   /* "/x.yaml" -> "/" */
+			have_dir = 1;
+		}
+		snprintf(joined, sizeof(joined), "%s%s%s", dir,
+		         dir[1] ? "/" : "", field);
+		if (strlen(joined) >= paths[i].size)
+			return cfg_fail(x, "'%s' taken from the file's directory is %zu bytes "
+			            "long (at most %zu)", field, strlen(joined),
+			            paths[i].size - 1);
+		strcpy(field, joined);
+	}
+	return 0;
+}
+
+/* Every check of the whole file, once each key is in. */
+static int check_config(struct cfg_ctx *x, void *dst)
+{
+	struct dm_config *c = dst;
+	int rc = cross_check(x, c);
+
+	if (!rc && cfg_root(x))
+		rc = absolute_paths(x, c, cfg_root(x));
+	return rc;
+}
+
+int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	struct dm_config tmp;
+	int rc;
+
+	if (path && strlen(path) >= sizeof(c->path)) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot use as config path: %s", path,
+			         strerror(ENAMETOOLONG));
+		return -DM_ECONFIG;
+	}
+	config_defaults(&tmp);
+	rc = cfg_load_file(path, "config", root_keys, &tmp, NULL, check_config, NULL,
+	                   err, errlen);
+	if (!rc) {
+		strcpy(tmp.path, path);
+		*c = tmp;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ risk limits */
+
+/* What config_load_risk_for expects of the limits file. */
+struct risk_want {
+	const char *currency, *symbol, *config;
+};
+
+/* reducing_at below the daily loss; then risk_cfg_check must agree; the
+ * currency, when x->arg says which, is the instrument's. */
+static int check_risk(struct cfg_ctx *x, const struct risk_cfg *r)
+{
+	struct cfg_node *root = cfg_root(x);
+	const struct risk_want *want = cfg_arg(x);
+	const char *field = NULL;
+	char hint[256];
+
+	if (r->reducing_at_e6 && r->reducing_at_e6 >= r->daily_loss_e6) {
+		cfg_find(x, root, "reducing_at_loss", 1);
+		cfg_key(x, "reducing_at_loss");
+		return cfg_fail(x, "must be below daily_loss (or 0 = never)");
+	}
+	if (want && strcmp(r->currency, want->currency)) {
+		cfg_find(x, root, "currency", 1);
+		cfg_key(x, "currency");
+		return cfg_fail(x, "the limits are in %s but the instrument %s of %s trades in %s: "
+		            "%s (risk.limits naming limits in %s)", r->currency, want->symbol,
+		            want->config, want->currency,
+		            profile_hint(want->symbol, hint, sizeof(hint)), want->currency);
+	}
+	if (risk_cfg_check(r, &field) < 0) {
+		if (field)
+			cfg_find(x, root, field, 1);
+		cfg_key(x, field ? field : "");
+		return cfg_fail(x, "refused by the risk engine");
+	}
+	return 0;
+}
+
+static int check_risk_file(struct cfg_ctx *x, void *dst)
+{
+	return check_risk(x, dst);
+}
+
+static int load_risk(struct risk_cfg *r, const char *path, const struct risk_want *want,
+                     char *err, size_t errlen)
+{
+	struct risk_cfg tmp;
+	int rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = cfg_load_file(path, "risk limits", risk_cfg_keys, &tmp,
+	                   "empty file: every risk limit must be set", check_risk_file,
+	                   want, err, errlen);
+	if (!rc)
+		*r = tmp;
+	return rc;
+}
+
+int config_load_risk(struct risk_cfg *r, const char *path, char *err, size_t errlen)
+{
+	return load_risk(r, path, NULL, err, errlen);
+}
+
+/* "conf/x.yaml" or, for the built-in defaults, what they stand for. */
+static const char *config_name(const struct dm_config *c)
+{
+	return c->path[0] ? c->path : "the built-in defaults (conf/default.yaml)";
+}
+
+/* Resolve the path in key (a path setting of c) or say why not. */
+static int resolve_key(const struct dm_config *c, const char *key, const char *val,
+                       char *out, size_t len, char *err, size_t errlen)
+{
+	int rc = config_resolve(c, val, out, len);
+
+	if (rc && err && errlen)
+		snprintf(err, errlen, "%s: key '%s': '%s' %s", config_name(c), key, val,
+		         rc == -ENOENT ? "is relative to conf/, and no conf/ directory with a "
+		         "default.yaml was found (set DM_CONF_DIR)" : "is too long once resolved");
+	return rc ? -DM_ECONFIG : 0;
+}
+
+int config_load_risk_for(const struct dm_config *c, struct risk_cfg *r, char *path,
+                         size_t pathlen, char *err, size_t errlen)
+{
+	const struct risk_want want = { c->instrument.currency, c->instrument.symbol,
+	                                config_name(c) };
+	char p[PATH_MAX];
+	int rc = resolve_key(c, "risk.limits", c->risk.limits, p, sizeof(p), err, errlen);
+
+	if (rc)
+		return rc;
+	if (path && pathlen)
+		snprintf(path, pathlen, "%s", p);
+	return load_risk(r, p, &want, err, errlen);
+}
+
+/* A path setting that must name a readable file, when set. */
+static int check_file_key(const struct dm_config *c, const char *section, const char *key,
+                          const char *val, const char *fix, char *err, size_t errlen)
+{
+	char p[PATH_MAX], dotted[64], where[PATH_MAX + 64];
+	size_t line, col;
+	int rc, e;
+
+	if (!val[0])
+		return 0;
+	snprintf(dotted, sizeof(dotted), "%s.%s", section, key);
+	rc = resolve_key(c, dotted, val, p, sizeof(p), err, errlen);
+	errno = 0;
+	if (rc || readable(p))
+		return rc;
+	e = errno;
+	if (cfg_file_key_place(c->path, section, key, &line, &col))
+		snprintf(where, sizeof(where), "%s:%zu:%zu", c->path, line, col);
+	else
+		snprintf(where, sizeof(where), "%s", config_name(c));
+	if (err && errlen)
+		snprintf(err, errlen, "%s: key '%s': cannot read '%s': %s (%s)", where, dotted, p,
+		         e ? strerror(e) : "not a regular file", fix);
+	return -DM_ECONFIG;
+}
+
+int config_check_files(const struct dm_config *c, struct risk_cfg *r, char *err,
+                       size_t errlen)
+{
+	struct risk_cfg tmp;
+	int rc = config_load_risk_for(c, r ? r : &tmp, NULL, 0, err, errlen);
+
+	if (!rc)
+		rc = check_file_key(c, "strategy", "model", c->strategy.model,
+		                    "train one with `make model` or dm-train, or set "
+		                    "strategy.model: \"\" for the primary rule alone", err, errlen);
+	if (!rc)
+		rc = check_file_key(c, "venue", "latency_file", c->venue.latency_file,
+		                    "or set venue.latency_file: \"\" for the constant latencies",
+		                    err, errlen);
+	return rc;
+}

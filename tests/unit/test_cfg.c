@@ -1,0 +1,193 @@
+/*
+ * test_cfg.c — the YAML engine (libcore/config/cfg.h) on a table of its
+ * own, apart from any module: decimals into doubles, integers read in one
+ * unit and stored in another, sets of names, mappings named from a list,
+ * a cross-check placing its error, and a key's place in a file.
+ */
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcore/config/cfg.h"
+#include "libcore/types.h"
+#include "tests/helpers.h"
+
+struct t_inner {
+	uint32_t n;
+	uint32_t pad;
+};
+
+struct t_conf {
+	double   ratio;          /* CFG_K_DEC_F64, 0..2 */
+	int64_t  wait_ns;        /* read in ms, 1..1000 */
+	uint32_t who;            /* set of t_names */
+	uint32_t pad;
+	struct t_inner side[2];  /* mappings named t_sides[i] */
+};
+
+static const char *const t_names[] = { "alpha", "beta", "gamma" };
+static const char *const t_sides[] = { "left", "right" };
+
+static const struct cfg_key t_inner_keys[] = {
+	CFG_U32("n", struct t_inner, n, 0, 9, NULL, 0, "a digit"),
+	CFG_KEY_END
+};
+
+static const struct cfg_key t_keys[] = {
+	CFG_DEC_F64("ratio", struct t_conf, ratio, 0, 2LL * CFG_DEC_SCALE, "a ratio"),
+	CFG_I64_SCALED("wait_ms", struct t_conf, wait_ns, 1, 1000, 1000000, "a wait, ms"),
+	CFG_SET("who", struct t_conf, who, t_names, 3, "voter", "who votes"),
+	CFG_MAP_NAMED(t_sides, 0, offsetof(struct t_conf, side[0]), t_inner_keys, "left"),
+	CFG_MAP_NAMED(t_sides, 1, offsetof(struct t_conf, side[1]), t_inner_keys, "right"),
+	CFG_KEY_END
+};
+
+/* ratio + wait must stay below 3 (ms counted as units): a cross-check
+ * that places its error at whichever of the two the file sets. */
+static int t_check(struct cfg_ctx *x, void *dst)
+{
+	const struct t_conf *c = dst;
+	static const char *const keys[] = { "ratio", "wait_ms" };
+	struct cfg_node *root = cfg_root(x);
+
+	if (c->ratio + (double)c->wait_ns / 1e6 < 3.0)
+		return 0;
+	cfg_at(x, root);
+	if (cfg_find(x, root, "ratio", 1))
+		cfg_key(x, keys[0]);
+	else
+		cfg_key(x, keys[1]);
+	return cfg_fail(x, "ratio + wait_ms must stay below 3");
+}
+
+struct t_res {
+	int rc;
+	char err[256];
+	char path[PATH_MAX];
+	struct t_conf c;
+};
+
+static void t_run(const char *text, struct t_res *r)
+{
+	snprintf(r->path, sizeof(r->path), "%s", t_tmp_path("t.yaml"));
+	t_write_file(r->path, text);
+	memset(&r->c, 0, sizeof(r->c));
+	r->c.ratio = 0.5;
+	r->c.wait_ns = 1000000;
+	r->err[0] = '\0';
+	r->rc = cfg_load_file(r->path, "test", t_keys, &r->c, NULL, t_check, NULL, r->err,
+	                      sizeof(r->err));
+}
+
+static void t_fails(const char *text, const char *where, const char *what)
+{
+	struct t_res r;
+	char want[PATH_MAX + 64];
+
+	t_run(text, &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG, "rc %d for:\n%s", r.rc, text);
+	snprintf(want, sizeof(want), "%s:%s", r.path, where);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0, "'%s' does not start with '%s'",
+	          r.err, want);
+	cr_assert(strstr(r.err, what), "'%s' lacks '%s'", r.err, what);
+}
+
+static void t_setup(void)
+{
+	t_tmp_init("cfg");
+}
+
+static void t_teardown(void)
+{
+	t_tmp_cleanup();
+}
+
+TestSuite(cfg, .init = t_setup, .fini = t_teardown);
+
+Test(cfg, values_land_in_their_fields)
+{
+	struct t_res r;
+
+	t_run("ratio: 0.75\n"
+	      "wait_ms: 2\n"
+	      "who: [gamma, alpha]\n"
+	      "right: { n: 7 }\n", &r);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert_eq(r.c.ratio, 0.75);
+	cr_assert_eq(r.c.wait_ns, 2000000, "2 ms in ns");
+	cr_assert_eq(r.c.who, 1u << 2 | 1u << 0);
+	cr_assert_eq(r.c.side[0].n, 0, "left not set");
+	cr_assert_eq(r.c.side[1].n, 7);
+}
+
+/* A decimal into a double is the decimal's nearest double: 0.1 as 100000
+ * x 10^-6 is the same double as the literal 0.1. */
+Test(cfg, decimal_into_a_double_is_exact)
+{
+	struct t_res r;
+
+	t_run("ratio: 0.1\n", &r);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert_eq(r.c.ratio, 0.1);
+	cr_assert_eq(r.c.wait_ns, 1000000, "unset keeps the caller's value");
+}
+
+Test(cfg, errors_name_place_key_and_cause)
+{
+	t_fails("ratio: 2.5\n", "1:1: key 'ratio': ", "value 2.5 out of range [0, 2]");
+	t_fails("ratio: 0.0000001\n", "1:1: key 'ratio': ", "has more than 6 decimals");
+	t_fails("ratio: x\n", "1:1: key 'ratio': ", "expected a decimal number, got 'x'");
+	t_fails("wait_ms: 0\n", "1:1: key 'wait_ms': ", "value 0 out of range [1, 1000]");
+	t_fails("who: [alpha, delta]\n", "1:14: key 'who[1]': ",
+	        "unknown voter 'delta' (did you mean 'beta'?); expected one of: alpha, beta, gamma");
+	t_fails("who: [beta, beta]\n", "1:13: key 'who[1]': ", "voter 'beta' listed twice");
+	t_fails("who: beta\n", "1:1: key 'who': ", "expected a sequence of voter names");
+	t_fails("who: [~]\n", "1:7: key 'who[0]': ", "expected a voter name, got null");
+	t_fails("rigth: { n: 1 }\n", "1:1: key 'rigth': ",
+	        "unknown key (did you mean 'right'?); expected one of: ratio, wait_ms, who, "
+	        "left, right");
+	t_fails("left: { n: 10 }\n", "1:9: key 'left.n': ", "value 10 out of range [0, 9]");
+}
+
+Test(cfg, cross_check_places_its_error)
+{
+	t_fails("wait_ms: 900\n", "1:1: key 'wait_ms': ", "ratio + wait_ms must stay below 3");
+	t_fails("who: [alpha]\n"
+	        "ratio: 1.5\n"
+	        "wait_ms: 800\n", "2:1: key 'ratio': ", "ratio + wait_ms must stay below 3");
+}
+
+Test(cfg, file_key_place_finds_a_nested_key)
+{
+	char path[PATH_MAX];
+	size_t line = 0, col = 0;
+
+	snprintf(path, sizeof(path), "%s", t_tmp_path("place.yaml"));
+	t_write_file(path, "a: 1\n"
+	                   "sec:\n"
+	                   "  other: 2\n"
+	                   "  key: 3\n");
+	cr_assert_eq(cfg_file_key_place(path, "sec", "key", &line, &col), 1);
+	cr_assert_eq(line, 4);
+	cr_assert_eq(col, 3);
+	cr_assert_eq(cfg_file_key_place(path, "sec", "none", &line, &col), 0);
+	cr_assert_eq(cfg_file_key_place("/nonexistent/x.yaml", "sec", "key", &line, &col), 0);
+}
+
+Test(cfg, shared_checks)
+{
+	uint32_t v = 64;
+	cr_assert_null(cfg_check_pow2(&v));
+	cr_assert_null(cfg_check_mul64(&v));
+	v = 192;
+	cr_assert_not_null(cfg_check_pow2(&v));
+	cr_assert_null(cfg_check_mul64(&v));
+	v = 100;
+	cr_assert_not_null(cfg_check_mul64(&v));
+	cr_assert_null(cfg_check_currency("USDT"));
+	cr_assert_not_null(cfg_check_currency("usd"));
+	cr_assert_not_null(cfg_check_currency(""));
+	cr_assert_not_null(cfg_check_currency("ABCDEFGH"));
+}
