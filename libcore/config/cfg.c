@@ -109,10 +109,10 @@ static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 /* "file:line:col: key 'a.b': <fmt>" at x->mark, x->key. */
 static int fail(struct cfg_ctx *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int fail(struct cfg_ctx *x, const char *fmt, ...)
+/* The located error of the current node and key: "FILE:LINE:COL: key 'K': ". */
+static int vfail(struct cfg_ctx *x, const char *fmt, va_list ap)
 {
 	size_t pos = 0;
-	va_list ap;
 
 	if (!x->err || !x->errlen)
 		return -DM_ECONFIG;
@@ -122,10 +122,17 @@ static int fail(struct cfg_ctx *x, const char *fmt, ...)
 		append(x->err, x->errlen, &pos, "key '%s': ", x->key);
 	else
 		append(x->err, x->errlen, &pos, "top level: ");
-	va_start(ap, fmt);
 	vappend(x->err, x->errlen, &pos, fmt, ap);
-	va_end(ap);
 	return -DM_ECONFIG;
+}
+
+static int fail(struct cfg_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vfail(x, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Copy at most SHOW_MAX bytes of s into out, control bytes as '?', so a
@@ -1061,21 +1068,11 @@ void cfg_at_section_key(struct cfg_ctx *x, const char *section,
 
 int cfg_fail(struct cfg_ctx *x, const char *fmt, ...)
 {
-	size_t pos = 0;
 	va_list ap;
-
-	if (!x->err || !x->errlen)
-		return -DM_ECONFIG;
-	append(x->err, x->errlen, &pos, "%s:%zu:%zu: ", x->path,
-	       x->mark.line + 1, x->mark.column + 1);
-	if (x->key_len)
-		append(x->err, x->errlen, &pos, "key '%s': ", x->key);
-	else
-		append(x->err, x->errlen, &pos, "top level: ");
 	va_start(ap, fmt);
-	vappend(x->err, x->errlen, &pos, fmt, ap);
+	int rc = vfail(x, fmt, ap);
 	va_end(ap);
-	return -DM_ECONFIG;
+	return rc;
 }
 
 const void *cfg_arg(const struct cfg_ctx *x)
