@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
@@ -38,6 +39,10 @@
 #include "libcore/report/report.h"
 #include "libcore/trader/trader.h"
 #include "libcore/trader/trader_params.h"
+#include "libcore/coord/coord.h"
+#include "libcore/execsvc/execsvc.h"
+#include "libcore/riskd/riskd.h"
+#include "libcore/strategy/strategy.h"
 
 #define PROGRESS_NS (2ll * 1000000000)
 #define PEND_CAP    8192u          /* execution records waiting for market time */
@@ -288,14 +293,6 @@ static void market_time(int64_t t_ns, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static json_t *reasons_json(const uint64_t *by, int skip_approved)
-{
-	json_t *o = json_object();
-	for (uint32_t k = skip_approved ? 1 : 0; k < VOTE_R_COUNT; k++)
-		if (by[k])
-			json_object_set_new(o, vote_reason_name(k), json_integer((json_int_t)by[k]));
-	return o;
-}
 
 /*
  * No -c and the built-in configuration does not trade the input's
@@ -329,105 +326,33 @@ static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char
 
 /* ------------------------------------------------------------ summary */
 
-struct outcome {
-	const char *why;            /* NULL: a result */
-	char buf[512];
-};
-
+/*
+ * summary.json: the paper-trading summary of dm-shmdump --summary, built
+ * by the same code (rt_summary_of_dumps) from the same modules' dumps,
+ * plus what only this run knows (input, performance, run).  *why: NULL
+ * for a result, else why not (the summary's own verdict, or this host's:
+ * records out of order, a step that did not come to rest).
+ */
 static json_t *summary_json(const struct trader *t, const struct run *r,
 			    const struct feed_stats *fs, const struct args *a,
-			    const char *fmt_name, double secs, struct outcome *oc)
+			    const char *fmt_name, double secs, int stuck, char *why, size_t n)
 {
-	const struct strategy_state *ml = trader_strategy_state(t);
-	const struct coord_state *co = trader_coord_state(t);
-	const struct riskd_state *rd = trader_riskd_state(t);
-	const struct risk_state *rs = riskd_current(rd);
+	json_t *data = json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:n}",
+		"events", (json_int_t)t->n.events, "books", (json_int_t)t->n.books,
+		"trades", (json_int_t)t->n.trades, "replay_done", 1,
+		"bad_rows", (json_int_t)fs->skipped, "first_bad_line", (json_int_t)fs->first_bad_line,
+		"pace", RT_PACE_IN_PROCESS, "input_error");
 	const struct execsvc_state *xs = trader_execsvc_state(t);
-	const struct exec_table *tab = execsvc_table_of(xs);
-	const struct venue_totals *vt = venue_totals(execsvc_venue_of(xs));
-	struct risk_pnl pnl;
-	risk_pnl(rs, &pnl);
-	int64_t gross = pnl.run_gross_e9, fees = pnl.run_fees_e9, net = gross - fees;
-	int64_t netq = vt->buy_qty - vt->sell_qty;
-	int64_t venue_gross = (vt->sell_value - vt->buy_value) * rs->tick_value_e9 +
-			      (int64_t)((__int128)netq * rs->mid_x2 * rs->tick_value_e9 / 2);
+	json_t *j = rt_summary_of_dumps(data, strategy_dump_json(trader_strategy_state(t)),
+					coord_dump_json(trader_coord_state(t)),
+					execsvc_dump_json(xs, execsvc_memsize(&t->p.exec)),
+					riskd_dump_json(trader_riskd_state(t)));
 	struct perf_result pr;
 	perf_result(&r->perf, &pr);
-
-	/* the verdict: as the paper-trading summary's */
-	uint64_t seen = ml->evaluated + ml->quality_dropped;
-	oc->why = NULL;
-	if (t->n.events == 0) {
-		oc->why = "no market event in the input: nothing was traded";
-	} else if (ml->no_model && ml->predicted == 0) {
-		oc->why = "no verified model: nothing was scored";
-	} else if (seen && ml->quality_dropped * 2 > seen) {
-		uint32_t top = 0;
-		for (uint32_t k = 1; k < QUAL_F_COUNT; k++)
-			if (ml->quality_by_flag[k] > ml->quality_by_flag[top])
-				top = k;
-		snprintf(oc->buf, sizeof(oc->buf), "data-quality flags dropped %" PRIu64 " of %"
-			 PRIu64 " feature vectors, most as %s: the run ignored most of its input",
-			 ml->quality_dropped, seen, qual_flag_name(top));
-		oc->why = oc->buf;
-	} else if (r->pend_overflow) {
-		snprintf(oc->buf, sizeof(oc->buf), "%" PRIu64 " execution records were reported "
-			 "out of market-time order", r->pend_overflow);
-		oc->why = oc->buf;
-	}
-
-	json_t *qual = json_object();
-	for (uint32_t k = 0; k < QUAL_F_COUNT; k++)
-		json_object_set_new(qual, qual_flag_name(k),
-				    json_integer((json_int_t)ml->quality_by_flag[k]));
-	json_t *j = json_object();
 	json_object_set_new(j, "input", json_string(a->input));
 	json_object_set_new(j, "format", json_string(fmt_name));
-	json_object_set_new(j, "symbol", json_string(rd->symbol));
-	json_object_set_new(j, "currency", json_string(rd->currency));
-	json_object_set_new(j, "no_events", json_boolean(t->n.events == 0));
-	json_object_set_new(j, "machine_speed_dependent", json_false());
-	json_object_set_new(j, "events", json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:n, "
-		"s:I, s:I}",
-		"total", (json_int_t)t->n.events, "books", (json_int_t)t->n.books,
-		"trades", (json_int_t)t->n.trades, "done", 1,
-		"bad_rows", (json_int_t)fs->skipped, "first_bad_line", (json_int_t)fs->first_bad_line,
-		"pace", "in-process", "input_error",
-		"first_ns", (json_int_t)t->first_ns, "last_ns", (json_int_t)t->now_ns));
-	json_object_set_new(j, "ml", json_pack("{s:I, s:{s:I, s:o}, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I, s:I, s:f, s:f}",
-		"features", (json_int_t)ml->evaluated,
-		"quality_dropped", "total", (json_int_t)ml->quality_dropped, "by_reason", qual,
-		"short_vectors", (json_int_t)ml->short_vectors, "no_side", (json_int_t)ml->no_side,
-		"too_soon", (json_int_t)ml->too_soon, "scored", (json_int_t)ml->predicted,
-		"below_min_prob", (json_int_t)ml->below_prob, "zero_size", (json_int_t)ml->zero_size,
-		"no_model", (json_int_t)ml->no_model, "no_quote", (json_int_t)ml->no_quote,
-		"intents", (json_int_t)ml->intents,
-		"mean_prob_intents", ml->intents ? ml->prob_sum / (double)ml->intents : 0.0,
-		"mean_prob_scored", ml->predicted ? ml->score_sum / (double)ml->predicted : 0.0));
-	json_object_set_new(j, "decisions", json_pack("{s:I, s:I, s:I, s:o, s:o}",
-		"total", (json_int_t)co->decisions, "approved", (json_int_t)co->released,
-		"rejected", (json_int_t)co->blocked,
-		"rejected_by_reason", reasons_json(co->by_reason, 1),
-		"risk_rejections_by_reason", reasons_json(rs->rejected, 1)));
-	json_object_set_new(j, "orders", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"total", (json_int_t)tab->ctr.orders, "filled", (json_int_t)tab->ctr.filled,
-		"cancelled", (json_int_t)tab->ctr.cancels, "rejected", (json_int_t)tab->ctr.rejects,
-		"refused", (json_int_t)xs->refused));
-	json_object_set_new(j, "fills", json_pack("{s:I, s:I, s:I, s:f}",
-		"count", (json_int_t)vt->fills, "bought", (json_int_t)vt->buy_qty,
-		"sold", (json_int_t)vt->sell_qty, "fees", money(vt->fee_e9)));
-	json_object_set_new(j, "position", json_pack("{s:I, s:I, s:I, s:s, s:I, s:I}",
-		"final", (json_int_t)rs->position, "max_abs", (json_int_t)rd->max_abs_position,
-		"limit", (json_int_t)rd->max_position, "risk_state", risk_state_name(rs->state),
-		"mark_x2_ticks", (json_int_t)rs->mid_x2, "tick_value_e9", (json_int_t)rs->tick_value_e9));
-	json_object_set_new(j, "pnl", json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}",
-		"currency", rd->currency, "gross", money(gross), "fees", money(fees),
-		"net", money(net), "gross_from_venue", money(venue_gross),
-		"venue_agrees", gross == venue_gross && fees == vt->fee_e9));
-	json_object_set_new(j, "pnl_e9", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"gross", (json_int_t)gross, "fees", (json_int_t)fees, "net", (json_int_t)net,
-		"gross_from_venue", (json_int_t)venue_gross, "fees_from_venue", (json_int_t)vt->fee_e9));
+	json_object_set_new(j, "first_ns", json_integer((json_int_t)t->first_ns));
+	json_object_set_new(j, "last_ns", json_integer((json_int_t)t->now_ns));
 	json_t *perf = json_object();
 	json_object_set_new(perf, "sharpe", num_or_null(pr.sharpe));
 	json_object_set_new(perf, "sortino", num_or_null(pr.sortino));
@@ -446,7 +371,22 @@ static json_t *summary_json(const struct trader *t, const struct run *r,
 		"seconds", secs, "events_per_s", secs > 0 ? (double)t->n.events / secs : 0.0,
 		"rounds", (json_int_t)t->n.rounds, "max_rounds_per_event",
 		(json_int_t)t->n.max_rounds, "epoch", (json_int_t)t->p.epoch));
-	json_object_set_new(j, "result", json_string(oc->why ? oc->why : "ok"));
+	const char *res = json_string_value(json_object_get(j, "result"));
+	if (res && strcmp(res, "ok") != 0)
+		snprintf(why, n, "%s", res);
+	else if (stuck)
+		snprintf(why, n, "a step did not come to rest (see the errors above)");
+	else if (r->pend_overflow)
+		snprintf(why, n, "%" PRIu64 " execution records were reported out of market-time "
+			 "order", r->pend_overflow);
+	else
+		why[0] = '\0';
+	if (why[0])
+		json_object_set_new(j, "result", json_string(why));
+	/* the document moves "result" last, as the paper-trading summary has it */
+	json_t *rr = json_incref(json_object_get(j, "result"));
+	json_object_del(j, "result");
+	json_object_set_new(j, "result", rr);
 	return j;
 }
 
@@ -650,13 +590,9 @@ int main(int argc, char **argv)
 	double secs = (double)(cli_mono_ns() - t0) / 1e9;
 
 	/* ---- summary */
-	struct outcome oc;
+	char why[512];
 	json_t *j = summary_json(t, r, feed_stats(&rd), &a, feed_format_name(plan.fmt), secs,
-				 &oc);
-	if (stuck && !oc.why)
-		oc.why = "a step did not come to rest (see the errors above)";
-	if (stuck)
-		json_object_set_new(j, "result", json_string(oc.why));
+				 stuck, why, sizeof(why));
 	const struct feed_stats *fs = feed_stats(&rd);
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	FILE *sf = fopen(path, "w");
@@ -677,8 +613,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: WARNING: %" PRIu64 " bad input rows skipped (first at line %"
 			PRIu64 ")\n", cli_prog(), fs->skipped, fs->first_bad_line);
 	json_decref(j);
-	if (oc.why) {
-		fprintf(stderr, "%s: not a result: %s\n", cli_prog(), oc.why);
+	if (why[0]) {
+		fprintf(stderr, "%s: not a result: %s\n", cli_prog(), why);
 		code = 1;
 	}
 

@@ -523,16 +523,21 @@ struct summary {
 	int64_t venue_gross_e9;       /* recomputed from the venue's sums */
 	const char *state, *symbol, *currency;
 	uint64_t conflated;             /* every ring's superseded messages */
+	json_t *rings;                  /* {ring: superseded} of the conflating rings and
+					 * of any other that dropped (owned) */
 	uint64_t lat_n;
 	double lat_p50, lat_p99, lat_p999;
 };
 
-static void summarize(const struct seg *s, struct summary *m)
+/* The modules' part of the summary from their dumps (owned by m after). */
+static void summary_from_dumps(struct summary *m, json_t *data, json_t *ml, json_t *coord,
+			       json_t *exec, json_t *risk)
 {
 	memset(m, 0, sizeof(*m));
 	m->symbol = m->currency = "?";
 	m->pace = replay_pace_name(REPLAY_LOCKSTEP);
-	json_t *d = m->data = app_json(s, AGENT_DATA);
+	m->rings = json_object();
+	json_t *d = m->data = data;
 	if (d) {
 		m->ok_data = 1;
 		m->events = ju(d, "events");
@@ -545,7 +550,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->input_error_text = json_string_value(json_object_get(d, "input_error"));
 		m->input_error = m->input_error_text != NULL;
 	}
-	json_t *ml = m->ml = app_json(s, AGENT_ML);
+	m->ml = ml;
 	json_t *q = json_object_get(ml, "quality_by_flag");
 	if (json_is_object(q)) {
 		m->quality_by_flag = json_incref(q);
@@ -570,7 +575,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->mean_prob = jf(ml, "mean_prob_intents");
 		m->mean_scored = jf(ml, "mean_prob_scored");
 	}
-	json_t *c = m->coord = app_json(s, AGENT_COORDINATOR);
+	json_t *c = m->coord = coord;
 	if (c) {
 		m->ok_coord = 1;
 		m->decisions = ju(c, "decisions");
@@ -578,7 +583,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->blocked = ju(c, "blocked");
 		m->by_reason = json_object_get(c, "by_reason");
 	}
-	json_t *ex = m->exec = app_json(s, AGENT_EXECUTION);
+	json_t *ex = m->exec = exec;
 	if (ex) {
 		json_t *v = json_object_get(ex, "venue");
 		m->ok_exec = 1;
@@ -594,7 +599,7 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->vt.sell_value = ji(v, "sell_value_ticks");
 		m->vt.fee_e9 = ji(v, "fees_e9");
 	}
-	json_t *r = m->risk = app_json(s, AGENT_RISK);
+	json_t *r = m->risk = risk;
 	if (r) {
 		json_t *p = json_object_get(r, "pnl_e9");
 		m->ok_risk = 1;
@@ -623,10 +628,21 @@ static void summarize(const struct seg *s, struct summary *m)
 		m->venue_gross_e9 = (m->vt.sell_value - m->vt.buy_value) * m->tick_value_e9 +
 				    (int64_t)((__int128)net * m->mid_x2 * m->tick_value_e9 / 2);
 	}
+}
+
+/* The summary of a segment: its agents' dumps, its rings, its latency. */
+static void summarize(const struct seg *s, struct summary *m)
+{
+	summary_from_dumps(m, app_json(s, AGENT_DATA), app_json(s, AGENT_ML),
+			   app_json(s, AGENT_COORDINATOR), app_json(s, AGENT_EXECUTION),
+			   app_json(s, AGENT_RISK));
 	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
 		struct ring_stats rs;
 		ring_stats(seg_ring(s, i), &rs);
 		m->conflated += rs.dropped;
+		if (s->hdr->ring[i].policy == RING_CONFLATE || rs.dropped)
+			json_object_set_new(m->rings, s->hdr->ring[i].name,
+					    json_integer((json_int_t)rs.dropped));
 	}
 	const struct hist *h = &rt_lat_of(s, AGENT_EXECUTION)->stage;
 	if (rt_state_valid(s, AGENT_EXECUTION) && (m->lat_n = hist__load(&h->count))) {
@@ -644,6 +660,7 @@ static void summary_free(struct summary *m)
 	json_decref(m->risk);
 	json_decref(m->coord);
 	json_decref(m->quality_by_flag);
+	json_decref(m->rings);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -655,7 +672,8 @@ static void summary_free(struct summary *m)
 static int speed_dependent(const struct summary *m)
 {
 	return m->ok_data && m->events &&
-	       strcmp(m->pace, replay_pace_name(REPLAY_LOCKSTEP)) != 0;
+	       strcmp(m->pace, replay_pace_name(REPLAY_LOCKSTEP)) != 0 &&
+	       strcmp(m->pace, RT_PACE_IN_PROCESS) != 0;
 }
 
 /*
@@ -663,8 +681,8 @@ static int speed_dependent(const struct summary *m)
  * emit(ctx, line).  Every counter that means something was lost or
  * skipped gives one when non-zero.
  */
-static void warnings(const struct seg *s, const struct summary *m,
-		     void (*emit)(void *ctx, const char *line), void *ctx)
+static void warnings(const struct summary *m, void (*emit)(void *ctx, const char *line),
+		     void *ctx)
 {
 	char w[640];
 	size_t n;
@@ -724,13 +742,13 @@ static void warnings(const struct seg *s, const struct summary *m,
 	if (m->conflated) {
 		n = (size_t)snprintf(w, sizeof(w), "%" PRIu64 " messages conflated (", m->conflated);
 		int any = 0;
-		for (uint32_t i = 0; i < s->hdr->n_rings && n < sizeof(w); i++) {
-			struct ring_stats rs;
-			ring_stats(seg_ring(s, i), &rs);
-			if (!rs.dropped)
+		const char *ring;
+		json_t *cnt;
+		json_object_foreach(m->rings, ring, cnt) {
+			if (!json_integer_value(cnt) || n >= sizeof(w))
 				continue;
-			n += (size_t)snprintf(w + n, sizeof(w) - n, "%s%s %" PRIu64, any ? ", " : "",
-					      s->hdr->ring[i].name, rs.dropped);
+			n += (size_t)snprintf(w + n, sizeof(w) - n, "%s%s %" JSON_INTEGER_FORMAT,
+					      any ? ", " : "", ring, json_integer_value(cnt));
 			any = 1;
 		}
 		if (n < sizeof(w))
@@ -740,7 +758,7 @@ static void warnings(const struct seg *s, const struct summary *m,
 	if (speed_dependent(m)) {
 		snprintf(w, sizeof(w), "at --pace %s this result depends on the machine's speed "
 			 "and load (%s); reproducible alternatives: --pace lockstep, or the "
-			 "in-process backtest (dm-backtest, coming next)", m->pace,
+			 "in-process backtest (dm-backtest)", m->pace,
 			 m->conflated ? "books were conflated, and orders meet the market wherever "
 			 "the replay has got to" : "orders meet the market wherever the replay has "
 			 "got to when they arrive");
@@ -829,75 +847,85 @@ int rt_summary_verdict(const struct seg *s, char *why, size_t n)
 	return rc;
 }
 
-json_t *rt_summary_json(const struct seg *s)
+/* The summary document of m (without "system"). */
+static json_t *summary_doc(const struct summary *m)
 {
-	struct summary m;
-	summarize(s, &m);
-	int64_t gross = m.gross_e9;
-	json_t *qual = json_deep_copy(m.quality_by_flag), *rings = json_object();
+	int64_t gross = m->gross_e9;
+	json_t *qual = json_deep_copy(m->quality_by_flag), *rings = json_deep_copy(m->rings);
 	json_t *warn = json_array();
-	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
-		struct ring_stats rs;
-		ring_stats(seg_ring(s, i), &rs);
-		if (s->hdr->ring[i].policy == RING_CONFLATE || rs.dropped)
-			json_object_set_new(rings, s->hdr->ring[i].name,
-					    json_integer((json_int_t)rs.dropped));
-	}
-	warnings(s, &m, warn_json, warn);
+	warnings(m, warn_json, warn);
 	json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:o}, "
 			 "s:{s:I, s:{s:I, s:o}, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			 "s:f, s:f}, "
 			 "s:{s:I, s:o}}",
-		"symbol", m.symbol, "currency", m.currency,
-		"no_events", m.events == 0, "machine_speed_dependent", speed_dependent(&m),
-		"events", "total", (json_int_t)m.events, "books", (json_int_t)m.books,
-			"trades", (json_int_t)m.trades, "done", m.done,
-			"bad_rows", (json_int_t)m.bad_rows,
-			"first_bad_line", (json_int_t)m.first_bad_line,
-			"pace", m.pace,
-			"input_error", m.input_error ? json_string(m.input_error_text) : json_null(),
-		"ml", "features", (json_int_t)m.features,
-			"quality_dropped", "total", (json_int_t)m.quality_dropped, "by_reason", qual,
-			"short_vectors", (json_int_t)m.short_vectors,
-			"no_side", (json_int_t)m.no_side, "too_soon", (json_int_t)m.too_soon,
-			"scored", (json_int_t)m.scored, "below_min_prob", (json_int_t)m.below_prob,
-			"zero_size", (json_int_t)m.zero_size, "no_model", (json_int_t)m.no_model,
-			"no_quote", (json_int_t)m.no_quote, "intents", (json_int_t)m.intents,
-			"mean_prob_intents", m.mean_prob, "mean_prob_scored", m.mean_scored,
-		"conflated", "total", (json_int_t)m.conflated, "by_ring", rings);
+		"symbol", m->symbol, "currency", m->currency,
+		"no_events", m->events == 0, "machine_speed_dependent", speed_dependent(m),
+		"events", "total", (json_int_t)m->events, "books", (json_int_t)m->books,
+			"trades", (json_int_t)m->trades, "done", m->done,
+			"bad_rows", (json_int_t)m->bad_rows,
+			"first_bad_line", (json_int_t)m->first_bad_line,
+			"pace", m->pace,
+			"input_error", m->input_error ? json_string(m->input_error_text) : json_null(),
+		"ml", "features", (json_int_t)m->features,
+			"quality_dropped", "total", (json_int_t)m->quality_dropped, "by_reason", qual,
+			"short_vectors", (json_int_t)m->short_vectors,
+			"no_side", (json_int_t)m->no_side, "too_soon", (json_int_t)m->too_soon,
+			"scored", (json_int_t)m->scored, "below_min_prob", (json_int_t)m->below_prob,
+			"zero_size", (json_int_t)m->zero_size, "no_model", (json_int_t)m->no_model,
+			"no_quote", (json_int_t)m->no_quote, "intents", (json_int_t)m->intents,
+			"mean_prob_intents", m->mean_prob, "mean_prob_scored", m->mean_scored,
+		"conflated", "total", (json_int_t)m->conflated, "by_ring", rings);
 	json_object_set_new(j, "decisions", json_pack("{s:I, s:I, s:I, s:o, s:o}",
-		"total", (json_int_t)m.decisions, "approved", (json_int_t)m.released,
-		"rejected", (json_int_t)m.blocked,
-		"rejected_by_reason", reasons_json(m.by_reason),
-		"risk_rejections_by_reason", reasons_json(m.risk_rejected)));
+		"total", (json_int_t)m->decisions, "approved", (json_int_t)m->released,
+		"rejected", (json_int_t)m->blocked,
+		"rejected_by_reason", reasons_json(m->by_reason),
+		"risk_rejections_by_reason", reasons_json(m->risk_rejected)));
 	json_object_set_new(j, "orders", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"total", (json_int_t)m.orders, "filled", (json_int_t)m.filled,
-		"cancelled", (json_int_t)m.cancelled, "rejected", (json_int_t)m.rejected,
-		"refused", (json_int_t)m.refused));
+		"total", (json_int_t)m->orders, "filled", (json_int_t)m->filled,
+		"cancelled", (json_int_t)m->cancelled, "rejected", (json_int_t)m->rejected,
+		"refused", (json_int_t)m->refused));
 	json_object_set_new(j, "fills", json_pack("{s:I, s:I, s:I, s:f}",
-		"count", (json_int_t)m.vt.fills, "bought", (json_int_t)m.vt.buy_qty,
-		"sold", (json_int_t)m.vt.sell_qty, "fees", money(m.vt.fee_e9)));
+		"count", (json_int_t)m->vt.fills, "bought", (json_int_t)m->vt.buy_qty,
+		"sold", (json_int_t)m->vt.sell_qty, "fees", money(m->vt.fee_e9)));
 	json_object_set_new(j, "position", json_pack("{s:I, s:I, s:I, s:s, s:I, s:I}",
-		"final", (json_int_t)m.position, "max_abs", (json_int_t)m.max_abs_position,
-		"limit", (json_int_t)m.max_position, "risk_state", m.state ? m.state : "?",
-		"mark_x2_ticks", (json_int_t)m.mid_x2,
-		"tick_value_e9", (json_int_t)m.tick_value_e9));
+		"final", (json_int_t)m->position, "max_abs", (json_int_t)m->max_abs_position,
+		"limit", (json_int_t)m->max_position, "risk_state", m->state ? m->state : "?",
+		"mark_x2_ticks", (json_int_t)m->mid_x2,
+		"tick_value_e9", (json_int_t)m->tick_value_e9));
 	json_object_set_new(j, "pnl", json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}",
-		"currency", m.currency, "gross", money(gross), "fees", money(m.fees_e9),
-		"net", money(m.net_e9), "gross_from_venue", money(m.venue_gross_e9),
-		"venue_agrees", gross == m.venue_gross_e9 && m.fees_e9 == m.vt.fee_e9));
+		"currency", m->currency, "gross", money(gross), "fees", money(m->fees_e9),
+		"net", money(m->net_e9), "gross_from_venue", money(m->venue_gross_e9),
+		"venue_agrees", gross == m->venue_gross_e9 && m->fees_e9 == m->vt.fee_e9));
 	/* exact: integer nano-units of the currency */
 	json_object_set_new(j, "pnl_e9", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"gross", (json_int_t)gross, "fees", (json_int_t)m.fees_e9,
-		"net", (json_int_t)m.net_e9, "gross_from_venue", (json_int_t)m.venue_gross_e9,
-		"fees_from_venue", (json_int_t)m.vt.fee_e9));
+		"gross", (json_int_t)gross, "fees", (json_int_t)m->fees_e9,
+		"net", (json_int_t)m->net_e9, "gross_from_venue", (json_int_t)m->venue_gross_e9,
+		"fees_from_venue", (json_int_t)m->vt.fee_e9));
 	json_object_set_new(j, "tick_to_order_us", json_pack("{s:I, s:f, s:f, s:f}",
-		"n", (json_int_t)m.lat_n, "p50", m.lat_p50, "p99", m.lat_p99, "p999", m.lat_p999));
-	json_object_set_new(j, "system", rt_system_json(s));
+		"n", (json_int_t)m->lat_n, "p50", m->lat_p50, "p99", m->lat_p99, "p999", m->lat_p999));
 	json_object_set_new(j, "warnings", warn);
 	char why[512];
-	json_object_set_new(j, "result", verdict(&m, why, sizeof(why)) ? json_string(why)
+	json_object_set_new(j, "result", verdict(m, why, sizeof(why)) ? json_string(why)
 								      : json_string("ok"));
+	return j;
+}
+
+json_t *rt_summary_json(const struct seg *s)
+{
+	struct summary m;
+	summarize(s, &m);
+	json_t *j = summary_doc(&m);
+	json_object_set_new(j, "system", rt_system_json(s));
+	summary_free(&m);
+	return j;
+}
+
+json_t *rt_summary_of_dumps(json_t *data, json_t *ml, json_t *coord, json_t *exec,
+			    json_t *risk)
+{
+	struct summary m;
+	summary_from_dumps(&m, data, ml, coord, exec, risk);
+	json_t *j = summary_doc(&m);
 	summary_free(&m);
 	return j;
 }
@@ -958,7 +986,7 @@ void rt_summary_text(const struct seg *s, FILE *f)
 			"(%" PRIu64 " orders)\n", m.lat_p50, m.lat_p99, m.lat_p999, m.lat_n);
 	else
 		fprintf(f, "latency     tick-to-order: no order timed\n");
-	warnings(s, &m, warn_text, f);
+	warnings(&m, warn_text, f);
 	summary_free(&m);
 }
 

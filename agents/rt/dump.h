@@ -50,6 +50,21 @@ void rt_dump_text(const struct seg *s, FILE *f);
 json_t *rt_summary_json(const struct seg *s);
 void rt_summary_text(const struct seg *s, FILE *f);
 
+/* The pace of a run hosted in one process (dm-backtest): reproducible. */
+#define RT_PACE_IN_PROCESS "in-process"
+
+/*
+ * The same summary (without "system"; no ring, so nothing conflated; no
+ * latency measured) of a run whose modules were hosted in process, from
+ * their dumps: data as ag_data_dump_json's keys ("events", "books",
+ * "trades", "replay_done", "bad_rows", "first_bad_line", "pace",
+ * "input_error"), ml strategy_dump_json, coord coord_dump_json, exec
+ * execsvc_dump_json, risk riskd_dump_json.  Takes the five references
+ * (any may be NULL).  The caller owns the result.
+ */
+json_t *rt_summary_of_dumps(json_t *data, json_t *ml, json_t *coord, json_t *exec,
+			    json_t *risk);
+
 /* One progress line of the same figures. */
 void rt_progress_text(const struct seg *s, FILE *f);
 
