@@ -177,7 +177,6 @@ struct run {
 	uint32_t head, tail;
 	uint64_t pend_overflow;     /* records written out of order: never expected */
 	int64_t  last_t;            /* the last market or record time reported */
-	uint64_t log_lines;
 	int quiet;
 };
 
@@ -239,7 +238,6 @@ static void on_decision(void *ctx, const struct vote_record *rec)
 static void on_log(void *ctx, int error, const char *line)
 {
 	struct run *r = ctx;
-	r->log_lines++;
 	if (!r->quiet || error)
 		fprintf(stderr, "%s: %s%s\n", cli_prog(), error ? "ERROR: " : "", line);
 }
@@ -383,10 +381,6 @@ static json_t *summary_json(const struct trader *t, const struct run *r,
 		why[0] = '\0';
 	if (why[0])
 		json_object_set_new(j, "result", json_string(why));
-	/* the document moves "result" last, as the paper-trading summary has it */
-	json_t *rr = json_incref(json_object_get(j, "result"));
-	json_object_del(j, "result");
-	json_object_set_new(j, "result", rr);
 	return j;
 }
 

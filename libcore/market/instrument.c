@@ -4,6 +4,7 @@
  */
 #include "libcore/market/instrument.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,4 +135,41 @@ int instr_pts_format(const struct instrument *in, int64_t pts, char *buf, size_t
 		return snprintf(buf, len, "%s%" PRIu64, pts < 0 ? "-" : "", mag);
 	return snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, pts < 0 ? "-" : "",
 	                mag / scale, (int)in->price_decimals, mag % scale);
+}
+
+int instr_dec_e6(const char *s, int64_t *out, uint32_t *decimals)
+{
+	int64_t v = 0;
+	uint32_t dec = 0, nz_dec = 0;
+	int dot = 0, digits = 0;
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (dot && ++dec > 6) {
+			if (*s != '0')
+				return -EINVAL;
+			continue;
+		}
+		if (v > (INT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		digits++;
+		if (dot && *s != '0')
+			nz_dec = dec;
+	}
+	if (!digits)
+		return -EINVAL;
+	for (uint32_t i = dec < 6 ? dec : 6; i < 6; i++) {
+		if (v > INT64_MAX / 10)
+			return -EINVAL;
+		v *= 10;
+	}
+	*out = v;
+	if (decimals)
+		*decimals = nz_dec;
+	return 0;
 }

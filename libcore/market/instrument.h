@@ -75,6 +75,14 @@ enum instr_round { INSTR_EXACT, INSTR_FLOOR, INSTR_CEIL, INSTR_NEAREST };
 int instr_init(struct instrument *in, const struct cfg_instrument *c);
 
 /*
+ * An exact decimal text ("5", "0.01", "0.50") as an integer x 10^6, and its
+ * count of decimals without trailing zeros (decimals may be NULL).  0, or
+ * -EINVAL: not such a decimal, a non-zero digit past the sixth decimal, or
+ * beyond int64.
+ */
+int instr_dec_e6(const char *s, int64_t *out, uint32_t *decimals);
+
+/*
  * Scaled points -> ticks under the rounding mode.  Returns 0, or -EDOM for
  * a price off the grid under INSTR_EXACT, -EINVAL for an unknown mode
  * (*ticks untouched on error).

@@ -70,6 +70,14 @@ static void close_trip(struct perf *p, int64_t t_ns)
 	p->trip_cash_e9 = 0;
 }
 
+/* Cash of q of a fill's qty lots at px ticks (side s), with their share of
+ * the fill's fee: what a round trip's P&L adds up. */
+static int64_t cash_of(const struct perf *p, int64_t s, int64_t q, int64_t qty, int64_t px,
+		       int64_t fee_e9)
+{
+	return -s * q * px * p->tick_value_e9 - (int64_t)((__int128)fee_e9 * q / qty);
+}
+
 void perf_on_fill(struct perf *p, int64_t t_ns, int side, int64_t qty, int64_t px,
 		  int64_t fee_e9)
 {
@@ -81,26 +89,22 @@ void perf_on_fill(struct perf *p, int64_t t_ns, int side, int64_t qty, int64_t p
 	p->turnover += fabs(value);
 	int64_t s = side > 0 ? 1 : -1;
 	int64_t before = p->position, after = before + s * qty;
-	/* cash of q lots of this fill, with their share of the fee */
-	#define CASH(q) (-s * (q) * px * p->tick_value_e9 - \
-			 (int64_t)((__int128)fee_e9 * (q) / qty))
 	if (before == 0) {
 		p->trip_open_ns = t_ns;
-		p->trip_cash_e9 = CASH(qty);
+		p->trip_cash_e9 = cash_of(p, s, qty, qty, px, fee_e9);
 	} else if ((before > 0) == (after > 0) && after != 0) {
-		p->trip_cash_e9 += CASH(qty); /* adds or reduces, same side */
+		p->trip_cash_e9 += cash_of(p, s, qty, qty, px, fee_e9); /* adds or reduces, same side */
 	} else {
 		/* reaches flat, or flips: the closing part ends the trip */
 		int64_t closing = before > 0 ? before : -before;
 		int64_t rest = qty - closing;
-		p->trip_cash_e9 += CASH(closing);
+		p->trip_cash_e9 += cash_of(p, s, closing, qty, px, fee_e9);
 		close_trip(p, t_ns);
 		if (rest > 0) {
 			p->trip_open_ns = t_ns;
-			p->trip_cash_e9 = CASH(qty) - CASH(closing);
+			p->trip_cash_e9 = cash_of(p, s, qty, qty, px, fee_e9) - cash_of(p, s, closing, qty, px, fee_e9);
 		}
 	}
-	#undef CASH
 	p->position = after;
 }
 

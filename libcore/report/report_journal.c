@@ -13,43 +13,6 @@
 #define ORDERS_JOURNAL    "orders.journal"
 #define DECISIONS_JOURNAL "decisions.journal"
 
-/* An exact decimal "5", "0.01" as x 10^6, with its count of decimals
- * (trailing zeros dropped).  0, or -EINVAL. */
-static int dec_e6(const char *s, int64_t *out, uint32_t *decimals)
-{
-	int64_t v = 0;
-	uint32_t dec = 0, nz_dec = 0;
-	int dot = 0, digits = 0;
-	for (; *s; s++) {
-		if (*s == '.' && !dot) {
-			dot = 1;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (dot && ++dec > 6) {
-			if (*s != '0')
-				return -EINVAL;
-			continue;
-		}
-		if (v > (INT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-		digits++;
-		if (dot && *s != '0')
-			nz_dec = dec;
-	}
-	if (!digits)
-		return -EINVAL;
-	for (uint32_t i = dec < 6 ? dec : 6; i < 6; i++) {
-		if (v > INT64_MAX / 10)
-			return -EINVAL;
-		v *= 10;
-	}
-	*out = v;
-	*decimals = nz_dec;
-	return 0;
-}
 
 int report_instrument_from_header(const struct journal_file_hdr *h, struct instrument *in,
 				  char *err, size_t errlen)
@@ -72,8 +35,8 @@ int report_instrument_from_header(const struct journal_file_hdr *h, struct instr
 		return -EINVAL;
 	}
 	uint32_t lot_dec;
-	if (dec_e6(tick, &c.tick_size_e6, &c.price_decimals) || c.tick_size_e6 <= 0 ||
-	    dec_e6(lot, &c.lot_size_e6, &lot_dec) || c.lot_size_e6 <= 0) {
+	if (instr_dec_e6(tick, &c.tick_size_e6, &c.price_decimals) || c.tick_size_e6 <= 0 ||
+	    instr_dec_e6(lot, &c.lot_size_e6, &lot_dec) || c.lot_size_e6 <= 0) {
 		snprintf(err, errlen, "the journal header's tick '%s' or lot '%s' is not a "
 			 "decimal > 0 of at most 6 decimals", tick, lot);
 		return -EINVAL;

@@ -277,8 +277,6 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	}
 	t->p = *p;
 	t->out = *out;
-	t->mem = mem;
-	t->size = total;
 	t->agent[TRADER_EXEC] = AGENT_EXECUTION;
 	t->agent[TRADER_RISK] = AGENT_RISK;
 	t->agent[TRADER_FEATURE] = AGENT_FEATURE;
@@ -293,11 +291,6 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 			return -DM_ECONFIG;
 		}
 	uint8_t *base = mem;
-	t->off_feat = off[0];
-	t->off_strat = off[1];
-	t->off_coord = off[2];
-	t->off_risk = off[3];
-	t->off_exec = off[4];
 
 	/* feature */
 	struct featd_params fp = p->featd;

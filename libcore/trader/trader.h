@@ -116,8 +116,6 @@ struct trader {
 	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
 	struct trader_counts n;
-	void    *mem;                 /* caller memory */
-	size_t   off_feat, off_strat, off_coord, off_risk, off_exec, size;
 	union msg_md md;              /* the market event being stepped */
 	struct trader_mbox box[TRADER_NMOD];
 };

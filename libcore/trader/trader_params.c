@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "libcore/trader/trader_params.h"
+#include "libcore/config/cfg.h"
 #include "libcore/features/features.h"
 #include "libcore/label/primary.h"
 #include "libcore/model/meta.h"
@@ -201,34 +202,6 @@ int trader_params_from_config(const struct dm_config *cfg, uint64_t epoch,
 	return 0;
 }
 
-/* A decimal text ("5", "0.01") as millionths; -1 if it is not one or has a
- * non-zero digit past the sixth decimal. */
-static int64_t decimal_e6(const char *t)
-{
-	int64_t v = 0, scale = 1000000;
-	int digits = 0, dot = 0;
-	for (; *t; t++) {
-		if (*t == '.' && !dot) {
-			dot = 1;
-			continue;
-		}
-		if (*t < '0' || *t > '9' || v > INT64_MAX / 20)
-			return -1;
-		digits++;
-		if (!dot) {
-			v = v * 10 + (*t - '0');
-		} else if (scale > 1) {
-			scale /= 10;
-			v = v * 10 + (*t - '0');
-		} else if (*t != '0') {
-			return -1;
-		}
-	}
-	if (!digits)
-		return -1;
-	return dot ? v * scale : v * 1000000;
-}
-
 /* Contract root + month letter + year ("WING22", "WINJ25") is the root's. */
 static int same_symbol(const char *data, const char *conf)
 {
@@ -241,29 +214,22 @@ static int same_symbol(const char *data, const char *conf)
 	return y[0] >= '0' && y[0] <= '9' && (!y[1] || (y[1] >= '0' && y[1] <= '9' && !y[2]));
 }
 
-static void e6_text(int64_t e6, char *out, size_t len)
-{
-	snprintf(out, len, "%lld.%06lld", (long long)(e6 / 1000000), (long long)(e6 % 1000000));
-	char *e = out + strlen(out) - 1;
-	while (*e == '0')
-		*e-- = '\0';
-	if (*e == '.')
-		*e = '\0';
-}
 
 int trader_instr_check(const struct dm_config *cfg, const struct feed_instr *in, char *err,
 		       size_t errlen)
 {
 	const struct cfg_instrument *ci = &cfg->instrument;
-	int64_t t = decimal_e6(in->tick), l = in->lot[0] ? decimal_e6(in->lot) : ci->lot_size_e6;
-	if (t < 0 && in->tick_v > 0)
+	int64_t t = -1, l = ci->lot_size_e6;
+	if (instr_dec_e6(in->tick, &t, NULL) < 0 && in->tick_v > 0)
 		t = (int64_t)llround(in->tick_v * 1e6);
+	if (in->lot[0] && instr_dec_e6(in->lot, &l, NULL) < 0)
+		l = -1;
 	if ((!in->symbol[0] || same_symbol(in->symbol, ci->symbol)) && t == ci->tick_size_e6 &&
 	    l == ci->lot_size_e6)
 		return 0;
 	char want[32], want_lot[32];
-	e6_text(ci->tick_size_e6, want, sizeof(want));
-	e6_text(ci->lot_size_e6, want_lot, sizeof(want_lot));
+	cfg_show_dec(ci->tick_size_e6, want);
+	cfg_show_dec(ci->lot_size_e6, want_lot);
 	const char *is = in->symbol[0] ? in->symbol : "an unnamed instrument";
 	return refuse(err, errlen, "holds %s (tick %s %s, lot %s) but the configuration (%s) "
 		      "trades %s (tick %s %s, lot %s): use a configuration for %s (-c FILE whose "
