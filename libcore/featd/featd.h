@@ -2,7 +2,7 @@
  * featd.h — the feature voter: keeps its own book from book messages,
  * feeds the feature engine (libcore/features, the very code dm-features
  * runs offline) with every book and trade, emits a feature vector with the
- * data-quality flags (libcore/agent/quality.h) on every book that gives
+ * data-quality flags (libcore/quality/quality.h) on every book that gives
  * one, and answers vote requests on data quality (docs/features.md, "The
  * live path").  The feature agent (agents/rt/ag_feature.c) hosts it with
  * its state in the segment; an in-process host calls the same functions
@@ -49,7 +49,8 @@
 #define FEATD_ENGINE_OFF 4096u  /* block offset of the struct feat */
 
 struct featd_state {
-	struct book book;          /* own view of the book */
+	struct book book;          /* own view of the book's best levels
+	                            * (depth 1: what the quality checks read) */
 	int64_t  last_update_ns;   /* host time of the last book message; 0 none */
 	uint64_t books, trades, features, votes;
 	struct feat_params params; /* of the engine at FEATD_ENGINE_OFF */

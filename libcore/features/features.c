@@ -290,14 +290,19 @@ static inline void hawkes_decay(struct feat *f, int64_t t_ns)
 	}
 }
 
+/*
+ * Fixed point with `shift` fraction bits.  Scaling by a power of two is
+ * exact (the exponent moves, the bits stay), so x * 2^shift is ldexp(x,
+ * shift) to the bit, without the call: the scale is a constant.
+ */
 static inline __int128 to_fixed(double x, int shift)
 {
-	return (__int128)ldexp(x, shift);
+	return (__int128)(x * __builtin_ldexp(1.0, shift));
 }
 
 static inline double from_fixed(__int128 q, int shift)
 {
-	return ldexp((double)q, -shift);
+	return (double)q * __builtin_ldexp(1.0, -shift);
 }
 
 /*

@@ -125,6 +125,31 @@ int book_init(struct book *b, uint32_t levels)
 }
 
 /*
+ * Is one side of snapshot input anything but the usual, every level sized
+ * (> 0) and strictly best first?  One pass, no branch per level.
+ */
+static inline uint32_t side_unusual(unsigned side, const struct book_level *in, uint32_t n)
+{
+	uint32_t odd = n && in[0].qty <= 0;
+	if (side == BOOK_BID)
+		for (uint32_t i = 1; i < n; i++)
+			odd |= (uint32_t)(in[i].qty <= 0) | (uint32_t)(in[i].px >= in[i - 1].px);
+	else
+		for (uint32_t i = 1; i < n; i++)
+			odd |= (uint32_t)(in[i].qty <= 0) | (uint32_t)(in[i].px <= in[i - 1].px);
+	return odd;
+}
+
+/* The usual side: its best `depth` levels as they are. */
+static inline void snap_copy(struct book *b, unsigned side, const struct book_level *in,
+			     uint32_t n_in)
+{
+	uint32_t k = n_in < b->depth ? n_in : b->depth;
+	memcpy(b->level[side], in, k * sizeof(*in));
+	b->n[side] = k;
+}
+
+/*
  * Fill one side from snapshot input.  Returns 1 if the input was not
  * strictly best first; the side then holds what setting every input level
  * in turn gives: the best `depth` distinct prices, the last size of each.
@@ -166,17 +191,28 @@ int book_apply_snapshot(struct book *b,
 			int64_t exch_ns, int64_t recv_ns)
 {
 	uint32_t i, flags = 0;
+	uint32_t odd_bid = side_unusual(BOOK_BID, bids, n_bid);
+	uint32_t odd_ask = side_unusual(BOOK_ASK, asks, n_ask);
+	int unsorted = 0;
 
-	/* refuse before touching anything, so the book stays whole */
-	for (i = 0; i < n_bid; i++)
-		if (DM_UNLIKELY(bids[i].qty < 0))
-			return refuse_neg_size(b);
-	for (i = 0; i < n_ask; i++)
-		if (DM_UNLIKELY(asks[i].qty < 0))
-			return refuse_neg_size(b);
-
-	int unsorted = snap_side(b, BOOK_BID, bids, n_bid);
-	unsorted |= snap_side(b, BOOK_ASK, asks, n_ask);
+	if (DM_LIKELY(!(odd_bid | odd_ask))) {
+		snap_copy(b, BOOK_BID, bids, n_bid);
+		snap_copy(b, BOOK_ASK, asks, n_ask);
+	} else {
+		/* refuse before touching anything, so the book stays whole */
+		for (i = 0; i < n_bid; i++)
+			if (DM_UNLIKELY(bids[i].qty < 0))
+				return refuse_neg_size(b);
+		for (i = 0; i < n_ask; i++)
+			if (DM_UNLIKELY(asks[i].qty < 0))
+				return refuse_neg_size(b);
+		unsorted = odd_bid ? snap_side(b, BOOK_BID, bids, n_bid) : 0;
+		if (!odd_bid)
+			snap_copy(b, BOOK_BID, bids, n_bid);
+		unsorted |= odd_ask ? snap_side(b, BOOK_ASK, asks, n_ask) : 0;
+		if (!odd_ask)
+			snap_copy(b, BOOK_ASK, asks, n_ask);
+	}
 	if (DM_UNLIKELY(unsorted)) {
 		flags |= BOOK_F_UNSORTED;
 		b->stats.unsorted++;

@@ -374,6 +374,45 @@ Test(execsvc, order_goes_to_the_venue_and_its_fill_comes_back_with_the_decision_
 	free(x);
 }
 
+/* A book message whose level counts pass its room (a corrupt slot, a
+ * hostile writer) is read up to its room, never past it. */
+Test(execsvc, a_level_count_past_the_message_is_cut_to_its_room)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+
+	struct msg_book b;
+	memset(&b, 0, sizeof(b));
+	b.hdr.type = MSG_BOOK;
+	b.hdr.size = sizeof(b);
+	b.exch_ns = X(0);
+	b.recv_ns = X(0);
+	for (uint32_t i = 0; i < MSG_BOOK_LEVELS; i++) {
+		b.bid[i].px = 1000 - (int64_t)i;
+		b.bid[i].qty = 1 + (int64_t)i;
+		b.ask[i].px = 1001 + (int64_t)i;
+		b.ask[i].qty = 2 + (int64_t)i;
+	}
+	b.n_bid = 60000;
+	b.n_ask = MSG_BOOK_LEVELS + 1;
+	cr_assert_eq(execsvc_on_md(x, &b.hdr, L(0)), 0);
+	const struct book *bk = venue_book(execsvc_venue_of(x->st));
+	uint32_t room = MSG_BOOK_LEVELS < bk->depth ? MSG_BOOK_LEVELS : bk->depth;
+	cr_assert_eq(book_depth(bk, BOOK_BID), room);
+	cr_assert_eq(book_depth(bk, BOOK_ASK), room);
+	cr_assert_eq(bk->level[BOOK_BID][room - 1].px, 1000 - (int64_t)(room - 1));
+	cr_assert_eq(bk->level[BOOK_ASK][room - 1].qty, 2 + (int64_t)(room - 1));
+	cr_assert_eq(h->errors, 0);
+	free(mem);
+	free(h);
+	free(x);
+}
+
 Test(execsvc, a_decision_handed_twice_reaches_the_venue_once)
 {
 	struct execsvc_params p;
