@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "agents/rt/view.h"
+#include "libcore/backtest/bt.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
@@ -45,8 +46,6 @@
 #include "libcore/strategy/strategy.h"
 
 #define PROGRESS_NS (2ll * 1000000000)
-#define PEND_CAP    8192u          /* execution records waiting for market time */
-#define MAX_OPEN    4096u          /* orders the report follows at once */
 
 enum { O_OUT = 0x200, O_EPOCH };
 
@@ -153,92 +152,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* ------------------------------------------------------------ the run's records */
-
-/*
- * Execution records wait here until the market passes their venue time,
- * so the report sees market events and execution records in the order
- * dm-journal --run-dir merges the journals of a run: a report at venue
- * time v after every market event with exch_ns <= v, orders where they
- * come.
- */
-struct pend {
-	uint16_t type;
-	union {
-		struct msg_order o;
-		struct msg_exec_report x;
-	};
-};
-
-struct run {
-	struct report rep;
-	struct perf perf;
-	struct pend *pend;          /* [PEND_CAP] */
-	uint32_t head, tail;
-	uint64_t pend_overflow;     /* records written out of order: never expected */
-	int64_t  last_t;            /* the last market or record time reported */
-	int quiet;
-};
-
-static void perf_update(struct run *r, int64_t t_ns)
-{
-	perf_on_equity(&r->perf, t_ns, report_equity_e9(&r->rep));
-}
-
-static void emit(struct run *r, const struct pend *p)
-{
-	if (p->type == JREC_ORDER) {
-		report_on_order(&r->rep, &p->o);
-		return;
-	}
-	const struct msg_exec_report *x = &p->x;
-	report_on_exec(&r->rep, x);
-	if (x->exec_id && x->last_qty > 0) {
-		perf_on_fill(&r->perf, x->venue_ns, x->side, x->last_qty, x->last_px, x->fee_e9);
-		perf_update(r, x->venue_ns);
-	}
-}
-
-/* Records due before a market event at t (every one when all is set). */
-static void drain(struct run *r, int64_t t, int all)
-{
-	while (r->head != r->tail) {
-		const struct pend *p = &r->pend[r->head % PEND_CAP];
-		if (!all && p->type == JREC_EXEC && p->x.venue_ns >= t)
-			break;
-		emit(r, p);
-		r->head++;
-	}
-}
-
-static void on_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
-{
-	struct run *r = ctx;
-	if ((type != JREC_ORDER || len != sizeof(struct msg_order)) &&
-	    (type != JREC_EXEC || len != sizeof(struct msg_exec_report)))
-		return;
-	if (r->tail - r->head >= PEND_CAP) {
-		/* keep going in order of production rather than lose a record */
-		emit(r, &r->pend[r->head % PEND_CAP]);
-		r->head++;
-		r->pend_overflow++;
-	}
-	struct pend *p = &r->pend[r->tail % PEND_CAP];
-	p->type = type;
-	memcpy(type == JREC_ORDER ? (void *)&p->o : (void *)&p->x, rec, len);
-	r->tail++;
-}
-
-static void on_decision(void *ctx, const struct vote_record *rec)
-{
-	struct run *r = ctx;
-	report_on_decision(&r->rep, rec);
-}
-
 static void on_log(void *ctx, int error, const char *line)
 {
-	struct run *r = ctx;
-	if (!r->quiet || error)
+	const int *quiet = ctx;
+	if (!*quiet || error)
 		fprintf(stderr, "%s: %s%s\n", cli_prog(), error ? "ERROR: " : "", line);
 }
 
@@ -331,10 +248,11 @@ static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char
  * for a result, else why not (the summary's own verdict, or this host's:
  * records out of order, a step that did not come to rest).
  */
-static json_t *summary_json(const struct trader *t, const struct run *r,
+static json_t *summary_json(const struct bt *b,
 			    const struct feed_stats *fs, const struct args *a,
 			    const char *fmt_name, double secs, int stuck, char *why, size_t n)
 {
+	const struct trader *t = &b->t;
 	json_t *data = json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:n}",
 		"events", (json_int_t)t->n.events, "books", (json_int_t)t->n.books,
 		"trades", (json_int_t)t->n.trades, "replay_done", 1,
@@ -346,7 +264,7 @@ static json_t *summary_json(const struct trader *t, const struct run *r,
 					execsvc_dump_json(xs, execsvc_memsize(&t->p.exec)),
 					riskd_dump_json(trader_riskd_state(t)));
 	struct perf_result pr;
-	perf_result(&r->perf, &pr);
+	perf_result(&b->perf, &pr);
 	json_object_set_new(j, "input", json_string(a->input));
 	json_object_set_new(j, "format", json_string(fmt_name));
 	json_object_set_new(j, "first_ns", json_integer((json_int_t)t->first_ns));
@@ -374,9 +292,9 @@ static json_t *summary_json(const struct trader *t, const struct run *r,
 		snprintf(why, n, "%s", res);
 	else if (stuck)
 		snprintf(why, n, "a step did not come to rest (see the errors above)");
-	else if (r->pend_overflow)
+	else if (b->pend_overflow)
 		snprintf(why, n, "%" PRIu64 " execution records were reported out of market-time "
-			 "order", r->pend_overflow);
+			 "order", b->pend_overflow);
 	else
 		why[0] = '\0';
 	if (why[0])
@@ -491,22 +409,16 @@ int main(int argc, char **argv)
 				strerror(-rc));
 	}
 
-	size_t msize = trader_memsize(&tp);
+	size_t msize = bt_memsize(&tp);
 	void *mem = msize ? aligned_alloc(64, (msize + 63) & ~(size_t)63) : NULL;
-	struct trader *t = aligned_alloc(64, (sizeof(*t) + 63) & ~(size_t)63);
-	struct run *r = calloc(1, sizeof(*r));
-	void *rmem = malloc(report_memsize(MAX_OPEN));
-	if (r)
-		r->pend = calloc(PEND_CAP, sizeof(struct pend));
+	struct bt *b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
 	FILE *csv[4] = { NULL, NULL, NULL, NULL };
 	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
 					      "equity.csv" };
-	if (!mem || !t || !r || !rmem || !r->pend) {
+	if (!mem || !b) {
 		code = cli_fail(1, "out of memory (%zu bytes of module state)", msize);
 		goto free_all;
 	}
-	r->quiet = a.quiet;
-	r->last_t = 0;
 	for (int i = 0; i < 4; i++)
 		if (!(csv[i] = open_in(dir, names[i], path, sizeof(path)))) {
 			code = cli_fail(1, "%s: cannot create: %s", path, strerror(errno));
@@ -517,21 +429,16 @@ int main(int argc, char **argv)
 		code = cli_fail(2, "%s: instrument refused", cname);
 		goto free_all;
 	}
-	const struct report_opts ro = { .max_open = MAX_OPEN, .n_names = AGENT_COUNT,
-					.voter_names = cfg_agent_names };
-	const struct report_out rout = { .fills = csv[0], .orders = csv[1], .decisions = csv[2],
-					 .equity = csv[3] };
-	if (report_init(&r->rep, rmem, report_memsize(MAX_OPEN), &in, &ro, &rout) < 0) {
-		code = cli_fail(1, "report: refused");
-		goto free_all;
-	}
-	perf_init(&r->perf, in.tick_value_e9);
-	const struct trader_out to = { .ctx = r, .decision = on_decision,
-				       .journal = on_journal, .log = on_log };
-	if ((rc = trader_init(t, mem, msize, &tp, flat, model, &to, err, sizeof(err))) < 0) {
+	const struct bt_opts bo = {
+		.out = { .fills = csv[0], .orders = csv[1], .decisions = csv[2], .equity = csv[3] },
+		.voter_names = cfg_agent_names, .n_names = AGENT_COUNT,
+		.log = on_log, .ctx = &a.quiet,
+	};
+	if ((rc = bt_init(b, mem, msize, &tp, flat, model, &in, &bo, err, sizeof(err))) < 0) {
 		code = cli_fail(2, "%s: %s", cname, err);
 		goto free_all;
 	}
+	const struct trader *t = &b->t;
 	if ((rc = feed_open(&rd, a.input, plan.fmt, &plan.fo, err, sizeof(err))) < 0) {
 		code = cli_fail(cli_exit_code(rc), "%s", err);
 		goto free_all;
@@ -546,17 +453,13 @@ int main(int argc, char **argv)
 	int64_t t0 = cli_mono_ns(), next = t0 + PROGRESS_NS;
 	int stuck = 0;
 	while ((rc = feed_next(&rd, &ev)) == 1) {
-		int k = trader_on_event(t, &ev);
+		int k = bt_on_event(b, &ev);
 		if (k == 0)
 			continue;
 		if (k < 0) {
 			stuck = 1;
 			break;
 		}
-		drain(r, ev.exch_ns, 0);
-		report_on_market(&r->rep, &ev, ev.exch_ns);
-		perf_update(r, ev.exch_ns);
-		r->last_t = ev.exch_ns;
 		if (!a.quiet && (t->n.events & 0xfff) == 0 && cli_mono_ns() >= next) {
 			char mt[32];
 			next += PROGRESS_NS;
@@ -564,7 +467,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %" PRIu64 " events, market %s UTC, position %lld, "
 				"P&L %.2f %s, %.0f events/s\n", cli_prog(), t->n.events, mt,
 				(long long)riskd_current(trader_riskd_state(t))->position,
-				money(report_equity_e9(&r->rep)), cfg.instrument.currency,
+				money(bt_equity_e9(b)), cfg.instrument.currency,
 				(double)t->n.events / ((double)(cli_mono_ns() - t0) / 1e9));
 		}
 	}
@@ -572,12 +475,10 @@ int main(int argc, char **argv)
 		code = cli_fail(cli_exit_code(rc), "%s", feed_error(&rd));
 		goto close_feed;
 	}
-	if (!stuck && trader_finish(t) < 0)
+	rc = bt_finish(b);
+	if (rc == -EAGAIN)
 		stuck = 1;
-	drain(r, 0, 1);
-	if (r->rep.last_t_ns > r->last_t)
-		r->last_t = r->rep.last_t_ns;
-	if (report_finish(&r->rep, r->last_t) < 0) {
+	else if (rc < 0) {
 		code = cli_fail(1, "%s: writing the CSV files: %s", dir, strerror(EIO));
 		goto close_feed;
 	}
@@ -585,7 +486,7 @@ int main(int argc, char **argv)
 
 	/* ---- summary */
 	char why[512];
-	json_t *j = summary_json(t, r, feed_stats(&rd), &a, feed_format_name(plan.fmt), secs,
+	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(plan.fmt), secs,
 				 stuck, why, sizeof(why));
 	const struct feed_stats *fs = feed_stats(&rd);
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
@@ -618,11 +519,7 @@ free_all:
 	for (int i = 0; i < 4; i++)
 		if (csv[i] && fclose(csv[i]) == EOF && code == 0)
 			code = cli_fail(1, "%s/%s: %s", dir, names[i], strerror(errno));
-	if (r)
-		free(r->pend);
-	free(r);
-	free(rmem);
-	free(t);
+	free(b);
 	free(mem);
 	flat_free(flat);
 	return code;

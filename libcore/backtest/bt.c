@@ -1,0 +1,164 @@
+/* bt.c — a backtest: the trading core with its records and figures (bt.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcore/backtest/bt.h"
+#include "libcore/journal/journal.h"
+#include "libcore/types.h"
+
+#define NS_PER_MIN (60ll * 1000000000)
+
+static size_t up64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+size_t bt_memsize(const struct trader_params *tp)
+{
+	size_t tm = trader_memsize(tp);
+	if (!tm)
+		return 0;
+	return up64(tm) + up64(report_memsize(BT_MAX_OPEN)) +
+	       up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend));
+}
+
+static int64_t minute_of(int64_t t_ns)
+{
+	int64_t m = t_ns / NS_PER_MIN;
+	return t_ns % NS_PER_MIN < 0 ? m - 1 : m;
+}
+
+static void perf_update(struct bt *b, int64_t t_ns)
+{
+	perf_on_equity(&b->perf, t_ns, report_equity_e9(&b->rep));
+}
+
+static void emit(struct bt *b, const struct bt_pend *p)
+{
+	if (p->type == JREC_ORDER) {
+		report_on_order(&b->rep, &p->o);
+		return;
+	}
+	const struct msg_exec_report *x = &p->x;
+	report_on_exec(&b->rep, x);
+	if (x->exec_id && x->last_qty > 0) {
+		perf_on_fill(&b->perf, x->venue_ns, x->side, x->last_qty, x->last_px, x->fee_e9);
+		perf_update(b, x->venue_ns);
+	}
+}
+
+/* Records due before a market event at t (every one when all is set). */
+static void drain(struct bt *b, int64_t t, int all)
+{
+	while (b->head != b->tail) {
+		const struct bt_pend *p = &b->pend[b->head % BT_PEND_CAP];
+		if (!all && p->type == JREC_EXEC && p->x.venue_ns >= t)
+			break;
+		emit(b, p);
+		b->head++;
+	}
+}
+
+static void on_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
+{
+	struct bt *b = ctx;
+	if ((type != JREC_ORDER || len != sizeof(struct msg_order)) &&
+	    (type != JREC_EXEC || len != sizeof(struct msg_exec_report)))
+		return;
+	if (b->tail - b->head >= BT_PEND_CAP) {
+		/* keep going in order of production rather than lose a record */
+		emit(b, &b->pend[b->head % BT_PEND_CAP]);
+		b->head++;
+		b->pend_overflow++;
+	}
+	struct bt_pend *p = &b->pend[b->tail % BT_PEND_CAP];
+	p->type = type;
+	memcpy(type == JREC_ORDER ? (void *)&p->o : (void *)&p->x, rec, len);
+	b->tail++;
+}
+
+static void on_decision(void *ctx, const struct vote_record *rec)
+{
+	struct bt *b = ctx;
+	report_on_decision(&b->rep, rec);
+}
+
+static void on_log(void *ctx, int error, const char *line)
+{
+	struct bt *b = ctx;
+	if (b->o.log)
+		b->o.log(b->o.ctx, error, line);
+}
+
+int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp,
+	    struct flat *f, const char *path, const struct instrument *in,
+	    const struct bt_opts *o, char *err, size_t errlen)
+{
+	size_t need = bt_memsize(tp);
+	if (!need || !mem || ((uintptr_t)mem & 63) || ((uintptr_t)b & 63)) {
+		snprintf(err, errlen, "backtest: parameters refused or memory misaligned");
+		return -EINVAL;
+	}
+	if (size < need) {
+		snprintf(err, errlen, "backtest: %zu bytes of memory, %zu needed", size, need);
+		return -ENOSPC;
+	}
+	memset(b, 0, sizeof(*b));
+	b->o = *o;
+	size_t tm = up64(trader_memsize(tp)), rm = up64(report_memsize(BT_MAX_OPEN));
+	b->pend = (struct bt_pend *)(void *)((char *)mem + tm + rm);
+	b->minute = INT64_MIN;
+	const struct report_opts ro = { .max_open = BT_MAX_OPEN, .n_names = o->n_names,
+					.voter_names = o->voter_names };
+	if (report_init(&b->rep, (char *)mem + tm, rm, in, &ro, &o->out) < 0) {
+		snprintf(err, errlen, "backtest: the report refused its options");
+		return -EINVAL;
+	}
+	perf_init(&b->perf, in->tick_value_e9);
+	const struct trader_out to = { .ctx = b, .decision = on_decision, .journal = on_journal,
+				       .log = on_log };
+	return trader_init(&b->t, mem, tm, tp, f, path, &to, err, errlen);
+}
+
+int bt_on_event(struct bt *b, const struct event *ev)
+{
+	if (DM_UNLIKELY(b->stuck))
+		return -EAGAIN;
+	int k = trader_on_event(&b->t, ev);
+	if (k <= 0) {
+		if (k < 0)
+			b->stuck = 1;
+		return k;
+	}
+	drain(b, ev->exch_ns, 0);
+	int64_t m = minute_of(ev->exch_ns);
+	if (m != b->minute) {
+		if (b->minute != INT64_MIN && b->o.on_minute)
+			b->o.on_minute(b->o.ctx, b->minute, report_equity_e9(&b->rep));
+		b->minute = m;
+	}
+	report_on_market(&b->rep, ev, ev->exch_ns);
+	perf_update(b, ev->exch_ns);
+	b->last_t = ev->exch_ns;
+	return 1;
+}
+
+int bt_finish(struct bt *b)
+{
+	if (!b->stuck && trader_finish(&b->t) < 0)
+		b->stuck = 1;
+	drain(b, 0, 1);
+	if (b->minute != INT64_MIN && b->o.on_minute)
+		b->o.on_minute(b->o.ctx, b->minute, report_equity_e9(&b->rep));
+	if (b->rep.last_t_ns > b->last_t)
+		b->last_t = b->rep.last_t_ns;
+	if (report_finish(&b->rep, b->last_t) < 0)
+		return -EIO;
+	return b->stuck ? -EAGAIN : 0;
+}
+
+struct flat *bt_use_model(struct bt *b, struct flat *f, const char *path)
+{
+	return strategy_use_model(&b->t.strat, f, path);
+}
