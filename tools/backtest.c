@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -32,6 +31,7 @@
 
 #include "agents/rt/view.h"
 #include "libcore/backtest/bt.h"
+#include "libcore/backtest/bt_setup.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
@@ -209,36 +209,6 @@ static void market_time(int64_t t_ns, char *buf, size_t len)
 }
 
 
-/*
- * No -c and the built-in configuration does not trade the input's
- * instrument: the bundled profile that does (a conf/instruments/ YAML file, as
- * 'tools/dmctl run' picks it).  0 with cfg loaded and path set, else -1.
- */
-static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char *path,
-			size_t len)
-{
-	char dir[2048], err[512];
-	if (config_conf_dir(dir, sizeof(dir)) < 0)
-		return -1;
-	glob_t g;
-	char pat[2100];
-	snprintf(pat, sizeof(pat), "%s/instruments/*.yaml", dir);
-	if (glob(pat, 0, NULL, &g) != 0)
-		return -1;
-	int rc = -1;
-	for (size_t i = 0; i < g.gl_pathc && rc < 0; i++) {
-		struct dm_config c;
-		if (config_load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
-		    trader_instr_check(&c, in, err, sizeof(err)) == 0) {
-			*cfg = c;
-			snprintf(path, len, "%s", g.gl_pathv[i]);
-			rc = 0;
-		}
-	}
-	globfree(&g);
-	return rc;
-}
-
 /* ------------------------------------------------------------ summary */
 
 /*
@@ -339,11 +309,7 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 int main(int argc, char **argv)
 {
 	struct args a = { .feed.format = FEED_AUTO, .epoch = 1 };
-	struct dm_config cfg;
 	struct feed_reader rd;
-	struct feed_instr conf_in;
-	struct feed_want want;
-	struct feed_plan plan;
 	char err[FEED_ERR_LEN + 256], model[512], dir[4096], path[4096 + 32];
 	int rc, code = 0;
 
@@ -351,47 +317,21 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
 
-	/* ---- configuration */
-	if (a.config) {
-		if (config_load(&cfg, a.config, err, sizeof(err)))
-			return cli_fail(2, "%s", err);
-	} else {
-		config_defaults(&cfg);
-	}
-	const char *cname = a.config ? a.config : "the built-in configuration";
-
-	if (config_check_files(&cfg, NULL, err, sizeof(err)) < 0)
-		return cli_fail(2, "%s", err);
-
-	/* ---- the input and its instrument */
-	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
-	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
+	/* ---- configuration, the input and its instrument, the modules' parameters */
+	static struct bt_setup su;
+	if ((rc = bt_setup(&su, a.input, a.config, &a.feed, a.epoch, err, sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
-	static char profile[2200];
-	if (trader_instr_check(&cfg, &plan.in, err, sizeof(err)) < 0) {
-		if (a.config || pick_profile(&plan.in, &cfg, profile, sizeof(profile)) < 0)
-			return cli_fail(2, "%s: %s", a.input, err);
-		cname = profile;
-		if (!a.quiet)
-			fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to "
-				"choose another)\n", cli_prog(), profile, plan.in.symbol);
-		/* the profile's instrument: resolve the input with it again */
-		cli_feed_want(&a.feed, &cfg, &conf_in, &want);
-		if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
-			return cli_fail(cli_exit_code(rc), "%s", err);
-		if ((rc = config_check_files(&cfg, NULL, err, sizeof(err))) < 0)
-			return cli_fail(2, "%s", err);
-	}
+	const char *cname = su.cname;
+	struct trader_params tp = su.tp;
+	snprintf(model, sizeof(model), "%s", su.model);
+	if (su.profile && !a.quiet)
+		fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to "
+			"choose another)\n", cli_prog(), su.cname, su.plan.in.symbol);
 
-	/* ---- the modules */
-	struct trader_params tp;
-	if ((rc = trader_params_from_config(&cfg, a.epoch, &tp, model, sizeof(model), err,
-					    sizeof(err))) < 0)
-		return cli_fail(2, "%s: %s", cname, err);
 	struct flat *flat = NULL;
 	if (!tp.strategy.rule_only) {
 		char why[1024];
-		if ((rc = trader_model_load(&cfg, model, &flat, why, sizeof(why))) < 0)
+		if ((rc = trader_model_load(&su.cfg, model, &flat, why, sizeof(why))) < 0)
 			return cli_fail(2, "model refused: %s (strategy.model of %s; 'make model' "
 					"trains the default one)", why, cname);
 		if (!a.quiet)
@@ -402,7 +342,7 @@ int main(int argc, char **argv)
 	if (a.out)
 		snprintf(dir, sizeof(dir), "%s", a.out);
 	else
-		snprintf(dir, sizeof(dir), "%s-backtest", cfg.system.run_dir);
+		snprintf(dir, sizeof(dir), "%s-backtest", su.cfg.system.run_dir);
 	if ((rc = mkdir_p(dir)) < 0) {
 		flat_free(flat);
 		return cli_fail(2, "--out %s: cannot create the directory: %s", dir,
@@ -425,7 +365,7 @@ int main(int argc, char **argv)
 			goto free_all;
 		}
 	struct instrument in;
-	if (instr_init(&in, &cfg.instrument) < 0) {
+	if (instr_init(&in, &su.cfg.instrument) < 0) {
 		code = cli_fail(2, "%s: instrument refused", cname);
 		goto free_all;
 	}
@@ -439,7 +379,7 @@ int main(int argc, char **argv)
 		goto free_all;
 	}
 	const struct trader *t = &b->t;
-	if ((rc = feed_open(&rd, a.input, plan.fmt, &plan.fo, err, sizeof(err))) < 0) {
+	if ((rc = feed_open(&rd, a.input, su.plan.fmt, &su.plan.fo, err, sizeof(err))) < 0) {
 		code = cli_fail(cli_exit_code(rc), "%s", err);
 		goto free_all;
 	}
@@ -447,8 +387,8 @@ int main(int argc, char **argv)
 	/* ---- the run */
 	if (!a.quiet)
 		fprintf(stderr, "%s: %s (%s, %s tick %s %s) -> %s; progress every 2 s\n",
-			cli_prog(), a.input, feed_format_name(plan.fmt), plan.in.symbol,
-			plan.in.tick, plan.in.currency, dir);
+			cli_prog(), a.input, feed_format_name(su.plan.fmt), su.plan.in.symbol,
+			su.plan.in.tick, su.plan.in.currency, dir);
 	struct event ev;
 	int64_t t0 = cli_mono_ns(), next = t0 + PROGRESS_NS;
 	int stuck = 0;
@@ -467,7 +407,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %" PRIu64 " events, market %s UTC, position %lld, "
 				"P&L %.2f %s, %.0f events/s\n", cli_prog(), t->n.events, mt,
 				(long long)riskd_current(trader_riskd_state(t))->position,
-				money(bt_equity_e9(b)), cfg.instrument.currency,
+				money(bt_equity_e9(b)), su.cfg.instrument.currency,
 				(double)t->n.events / ((double)(cli_mono_ns() - t0) / 1e9));
 		}
 	}
@@ -486,7 +426,7 @@ int main(int argc, char **argv)
 
 	/* ---- summary */
 	char why[512];
-	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(plan.fmt), secs,
+	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(su.plan.fmt), secs,
 				 stuck, why, sizeof(why));
 	const struct feed_stats *fs = feed_stats(&rd);
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
