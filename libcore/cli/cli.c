@@ -3,6 +3,7 @@
  */
 #include "libcore/cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -215,4 +216,33 @@ json_t *cli_instr_json(const struct feed_instr *in)
 	return json_pack("{s:s, s:s, s:s, s:s, s:f}", "symbol", in->symbol, "tick", in->tick,
 			 "lot", in->lot, "currency", in->currency, "point_value",
 			 in->point_value);
+}
+
+int cli_parse_duration_ns(const char *s, int64_t *out)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
+		{ "h", 3600e9 },
+	};
+	char *end;
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.') || strpbrk(s, "xXpP"))
+		return -1;
+	if (strcmp(s, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		double ns = v * units[i].ns;
+		if (ns > 9.2e18)
+			return -1;
+		*out = (int64_t)llround(ns);
+		return 0;
+	}
+	return -1;
 }

@@ -75,6 +75,14 @@ int cli_parse_double(const char *s, double *out);
 int cli_parse_pos_double(const char *s, double *out);
 
 /*
+ * A duration written with its unit (specs/cli.md): a whole or decimal
+ * number >= 0 then ns, us, ms, s, m or h ("500ms", "30s", "1.5m"; "0"
+ * alone is 0).  0 with nanoseconds in *out (rounded to the nearest), or -1
+ * (no unit, an unknown one, negative, above about 292 years).  Pure.
+ */
+int cli_parse_duration_ns(const char *s, int64_t *out);
+
+/*
  * Options with one meaning in every tool (specs/cli.md), by their getopt
  * codes: long options only, above any character a tool uses.  The feed
  * options are those of every tool that reads market data:
