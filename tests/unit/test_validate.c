@@ -567,6 +567,46 @@ Test(validate, pbo_of_a_dominant_trial_is_zero)
 	cr_expect(isinf(combs[69].oos_sr) && combs[69].oos_sr > 0);
 }
 
+Test(validate, pbo_constant_trials_rank_by_the_sign_of_their_mean)
+{
+	/* S = 6: three blocks a side, and 0.1 + 0.1 + 0.1 = 0.30000000000000004,
+	 * so a pooled mean of 0.1 is inexact; a constant trial must still show
+	 * no dispersion (+inf), not the rounding of its mean (about 1e16) */
+	enum { T = 60, N = 4 };
+	double ret[T * N];
+	fill_noise(ret, T, N, 31, 0.01);
+	for (uint32_t i = 0; i < T; i++) {
+		ret[i * N + 1] = -0.1;
+		ret[i * N + 2] = 0;
+		ret[i * N + 3] = 0.1;
+	}
+	double pbo = -1;
+	cr_assert_eq(validate_pbo(ret, T, N, 6, work, sizeof(work), combs, &pbo), 0);
+	cr_expect_eq(pbo, 0.0);
+	for (int c = 0; c < 20; c++) {
+		cr_expect_eq(combs[c].best, 3);
+		cr_expect(isinf(combs[c].is_sr) && combs[c].is_sr > 0, "comb %d: %g", c,
+			  combs[c].is_sr);
+		cr_expect(isinf(combs[c].oos_sr) && combs[c].oos_sr > 0, "comb %d: %g", c,
+			  combs[c].oos_sr);
+		cr_expect_eq(combs[c].omega, 0.8);
+	}
+	/* without trial 3: the flat zero (Sharpe 0) beats the flat loss
+	 * (-inf); against noise it wins when the noise loses */
+	for (uint32_t i = 0; i < T; i++)
+		ret[i * N + 3] = -0.2;
+	cr_assert_eq(validate_pbo(ret, T, N, 6, work, sizeof(work), combs, &pbo), 0);
+	for (int c = 0; c < 20; c++) {
+		cr_expect(combs[c].best == 0 || combs[c].best == 2, "comb %d: %u", c,
+			  combs[c].best);
+		if (combs[c].best == 2) {
+			cr_expect_eq(combs[c].is_sr, 0.0);
+			cr_expect_eq(combs[c].oos_sr, 0.0);
+		}
+		cr_expect_geq(combs[c].omega, 0.6, "above both losers");
+	}
+}
+
 Test(validate, pbo_of_reversing_trials_is_one)
 {
 	/* S = 2, two trials: each is good in one half and bad in the other;
