@@ -39,10 +39,12 @@
  * Sample moments of a return series as the PSR uses them:
  *
  *   mean   sum x / n
- *   stdev  sqrt(sum (x - mean)^2 / (n - 1))                  (sample, n - 1)
- *   skew   m3 / m2^(3/2)      m_k = sum (x - mean)^k / n     (non-excess
- *   kurt   m4 / m2^2          normal = 0 and 3)
+ *   stdev  sqrt(sum (x - mean)^2 / (n - 1))         sample, n - 1
+ *   skew   m3 / m2^(3/2)                            normal: 0
+ *   kurt   m4 / m2^2                                normal: 3 (not excess)
  *   sr     mean / stdev, per period
+ *
+ * with m_k = sum (x - mean)^k / n.
  *
  * skew and kurt are the n-divisor ("biased") standardized moments of
  * Bailey & Lopez de Prado's code (scipy.stats.skew, kurtosis(fisher=False)).
@@ -175,7 +177,7 @@ size_t validate_pbo_worksize(uint32_t n_trials, uint32_t s);
  * a NULL ret or pbo, n_trials < 2, s odd, 0 or above
  * VALIDATE_PBO_MAX_BLOCKS, fewer than 2 rows in s/2 blocks, or misaligned
  * work; -ENOSPC when work_size is short; -EDOM when a used return is NaN
- * or infinite.  Nothing is written on error.  Pure.
+ * or infinite.  comb and *pbo are untouched on error.  Pure.
  */
 int validate_pbo(const double *ret, uint32_t t, uint32_t n_trials, uint32_t s, void *work,
 		 size_t work_size, struct validate_pbo_comb *comb, double *pbo);
