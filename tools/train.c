@@ -687,9 +687,9 @@ static void summary(const struct model_metrics *met, const struct model *m,
 		met->n_train, met->n_holdout, met->n_purged, met->n_embargoed, met->embargo,
 		met->n_feat, model_objective_name(met->params.objective));
 	if (met->params.kind == MODEL_KIND_RF)
-		fprintf(stderr, "%s: random forest of %u trees a class (hold-out loss %.6f), "
-			"%.1f s\n", cli_prog(), m->n_parallel, met->best_holdout_loss,
-			met->train_seconds);
+		fprintf(stderr, "%s: random forest: %u trees, one round of %u per output "
+			"(hold-out loss %.6f), %.1f s\n", cli_prog(), m->n_trees, m->n_parallel,
+			met->best_holdout_loss, met->train_seconds);
 	else
 		fprintf(stderr, "%s: %u rounds run, kept rounds 0..%u (hold-out loss %.6f), "
 			"%.1f s\n", cli_prog(), met->rounds_run, met->best_iteration,
