@@ -2,7 +2,8 @@
  * test_model.c — the model module (libcore/model): XGBoost training with a
  * purged hold-out, the metrics, save/load, the flattened evaluator against
  * XGBoost's own margins, flat_verify refusing a damaged block, bet
- * sizing, and dm-train end to end.
+ * sizing, dm-train end to end, and the random-forest kind (training, the
+ * flat evaluator on forests, its YAML keys and refusals, gbdt unchanged).
  *
  * Expected values come from outside the code under test: XGBoost's own
  * predictions for the flat evaluator, hand-worked examples (AUC with ties,
