@@ -1,10 +1,11 @@
 /*
- * dm-train — train the XGBoost model on a features CSV and a labels CSV
- * (docs/model.md).
+ * dm-train — train the XGBoost model (gradient-boosted trees or a random
+ * forest) on a features CSV and a labels CSV (docs/model.md).
  *
  *   dm-train --features F.csv --labels L.csv --output MODEL.json [-c CONF]
  *            [--metrics M.json] [--target label|meta|label3] [--holdout F]
- *            [--embargo N] [--rounds N] [--seed N] [...] [--quiet]
+ *            [--kind gbdt|rf] [--num-parallel-tree N] [--embargo N]
+ *            [--rounds N] [--seed N] [...] [--quiet]
  *
  * The features CSV is dm-features' output: a header "t_ns," and the
  * feature names, one row per book update; rows are numbered 0, 1, ... in
@@ -54,8 +55,9 @@ static void usage(FILE *f)
 "\n"
 "Trains the XGBoost model (docs/model.md) on the feature rows the labels\n"
 "point at, with a purged hold-out (the last --holdout of the samples in time\n"
-"order) and early stopping on the hold-out loss; writes the model (XGBoost\n"
-"JSON) and its hold-out metrics (JSON).  One progress line per round.\n"
+"order): gradient-boosted trees with early stopping on the hold-out loss\n"
+"(kind gbdt), or a random forest (kind rf); writes the model (XGBoost JSON)\n"
+"and its hold-out metrics (JSON).  One progress line per round.\n"
 "\n"
 "  --features F     dm-features CSV: header 't_ns,' then feature names;\n"
 "                   data rows are numbered from 0\n"
@@ -83,14 +85,25 @@ static void usage(FILE *f)
 "                   .metrics.json)\n"
 "  -c, --config F   model parameters from a YAML file (conf/model.yaml);\n"
 "                   the options below override it\n"
+"  --kind K         gbdt (default): gradient-boosted trees, --rounds rounds\n"
+"                   of one tree per class; rf: a random forest, XGBoost's\n"
+"                   recipe: one round of --num-parallel-tree trees, eta 1,\n"
+"                   no early stopping, rows and columns (per split) sampled\n"
+"                   at 0.8.  A kind other than the file's (-c) puts rounds,\n"
+"                   early stop, eta and column sampling at the kind's\n"
+"                   defaults\n"
+"  --num-parallel-tree N  rf: trees of the forest, 1..10000 (default 100);\n"
+"                   refused with kind gbdt\n"
 "  --holdout F      hold-out fraction, 0.01..0.9 (default 0.2)\n"
 "  --embargo N      embargo after a test block: N feature rows, or a\n"
 "                   fraction of the sample's span when below 1 (default 0)\n"
-"  --rounds N       boosting rounds, 1..100000 (default 200)\n"
-"  --early-stop N   stop after N rounds without a better hold-out loss;\n"
-"                   0 = never (default 20)\n"
+"  --rounds N       gbdt: boosting rounds, 1..100000 (default 200)\n"
+"  --early-stop N   gbdt: stop after N rounds without a better hold-out\n"
+"                   loss; 0 = never (default 20)\n"
 "  --max-depth N    tree depth, 1..16 (default 6)\n"
-"  --eta X          learning rate, (0, 1] (default 0.1)\n"
+"  --eta X          gbdt: learning rate, (0, 1] (default 0.1)\n"
+"                   (--rounds, --early-stop and --eta are refused with\n"
+"                   kind rf)\n"
 "  --seed N         random seed (default 0)\n"
 "  --nthread N      training threads, 0 = every core (default 1: more\n"
 "                   threads pay only when cores are idle)\n"
@@ -121,16 +134,16 @@ struct args {
 	int quiet, json;
 	/* overrides: set when given */
 	int has_holdout, has_embargo, has_rounds, has_seed, has_early, has_depth;
-	int has_eta, has_nthread;
+	int has_eta, has_nthread, has_kind, has_trees;
 	double holdout, embargo, eta;
-	uint32_t rounds, seed, early, depth, nthread;
+	uint32_t rounds, seed, early, depth, nthread, kind, trees;
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_FEAT = 256, O_LAB, O_OUT, O_MET, O_TARGET, O_HOLD, O_EMB, O_ROUNDS,
 	       O_SEED, O_EARLY, O_DEPTH, O_ETA, O_NTHREAD, O_T0, O_T1, O_LABC, O_META,
-	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION, O_JSON };
+	       O_WEIGHT, O_QUIET, O_SYMBOL, O_TICK, O_VERSION, O_JSON, O_KIND, O_TREES };
 	static const struct option lo[] = {
 		{ "features", required_argument, NULL, O_FEAT },
 		{ "labels", required_argument, NULL, O_LAB },
@@ -138,6 +151,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "metrics", required_argument, NULL, O_MET },
 		{ "config", required_argument, NULL, 'c' },
 		{ "target", required_argument, NULL, O_TARGET },
+		{ "kind", required_argument, NULL, O_KIND },
+		{ "num-parallel-tree", required_argument, NULL, O_TREES },
 		{ "holdout", required_argument, NULL, O_HOLD },
 		{ "embargo", required_argument, NULL, O_EMB },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
@@ -190,6 +205,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_TICK:
 			if (cli_parse_pos_double(optarg, &a->tick))
 				return cli_usage_error("--tick '%s': expected a positive number", optarg);
+			break;
+		case O_KIND: {
+			int k = model_kind_parse(optarg);
+
+			if (k < 0)
+				return cli_usage_error("--kind '%s': expected gbdt or rf", optarg);
+			a->kind = (uint32_t)k;
+			a->has_kind = 1;
+			break;
+		}
+		case O_TREES:
+			if (cli_parse_u32(optarg, 1, 10000, &a->trees))
+				return cli_usage_error("--num-parallel-tree '%s': expected 1..10000",
+						       optarg);
+			a->has_trees = 1;
 			break;
 		case O_HOLD:
 			if (cli_parse_double(optarg, &a->holdout) || a->holdout < 0.01 || a->holdout > 0.9)
@@ -656,9 +686,14 @@ static void summary(const struct model_metrics *met, const struct model *m,
 		"(embargo %" PRId64 " rows); %u features; %s\n", cli_prog(), met->n_rows,
 		met->n_train, met->n_holdout, met->n_purged, met->n_embargoed, met->embargo,
 		met->n_feat, model_objective_name(met->params.objective));
-	fprintf(stderr, "%s: %u rounds run, kept rounds 0..%u (hold-out loss %.6f), %.1f s\n",
-		cli_prog(), met->rounds_run, met->best_iteration, met->best_holdout_loss,
-		met->train_seconds);
+	if (met->params.kind == MODEL_KIND_RF)
+		fprintf(stderr, "%s: random forest: %u trees, one round of %u per output "
+			"(hold-out loss %.6f), %.1f s\n", cli_prog(), m->n_trees, m->n_parallel,
+			met->best_holdout_loss, met->train_seconds);
+	else
+		fprintf(stderr, "%s: %u rounds run, kept rounds 0..%u (hold-out loss %.6f), "
+			"%.1f s\n", cli_prog(), met->rounds_run, met->best_iteration,
+			met->best_holdout_loss, met->train_seconds);
 	fprintf(stderr, "%s: hold-out AUC %.4f  logloss %.4f  precision %.4f  recall %.4f  "
 		"accuracy %.4f  (threshold %.2f, positive rate %.4f)\n", cli_prog(), e->auc,
 		e->logloss, e->precision, e->recall, e->accuracy, e->threshold, e->pos_rate);
@@ -666,8 +701,7 @@ static void summary(const struct model_metrics *met, const struct model *m,
 	for (uint32_t j = 0; j < met->n_feat && j < 8; j++)
 		fprintf(stderr, " %s %.4g", met->imp[j].name, met->imp[j].total_gain);
 	fprintf(stderr, "\n%s: flat evaluator matches XGBoost on %zu rows (max |diff| %.3g); "
-		"%u trees\n", cli_prog(), met->flat_rows, met->flat_max_diff,
-		m->n_rounds * m->n_out);
+		"%u trees\n", cli_prog(), met->flat_rows, met->flat_max_diff, m->n_trees);
 	fprintf(stderr, "%s: wrote %s and %s\n", cli_prog(), out, mpath);
 }
 
@@ -704,6 +738,19 @@ int main(int argc, char **argv)
 	} else {
 		p.objective = MODEL_OBJ_BINARY;
 	}
+	if (a.has_kind && a.kind != p.kind)
+		model_params_kind(&p, a.kind);
+	if (p.kind == MODEL_KIND_RF && (a.has_rounds || a.has_early || a.has_eta))
+		return cli_usage_error("%s is not used by kind rf (one round of "
+				       "--num-parallel-tree trees, eta 1, no early stopping)",
+				       a.has_rounds ? "--rounds" : a.has_early ? "--early-stop" :
+				       "--eta");
+	if (p.kind == MODEL_KIND_GBDT && a.has_trees)
+		return cli_usage_error("--num-parallel-tree is the forest size of kind rf; kind "
+				       "gbdt grows one tree per round and class (--kind rf for "
+				       "a forest)");
+	if (a.has_trees)
+		p.num_parallel_tree = a.trees;
 	if (a.has_holdout)
 		p.holdout = a.holdout;
 	if (a.has_embargo) {

@@ -323,6 +323,11 @@ static int build_doc(json_t *root, struct flat *mem, size_t size, size_t *need,
 	if (json_array_size(info) != nt || nt > FLAT_MAX_TREES)
 		CORRUPT("%zu trees, %zu tree_info entries (at most %u trees)", nt,
 			json_array_size(info), FLAT_MAX_TREES);
+	/* a forest (num_parallel_tree > 1) is the same list of trees, each
+	 * tagged with its output in tree_info: the count is all it states */
+	s = jstr(json_object_get(gm, "gbtree_model_param"), "num_trees");
+	if (s && strtoull(s, NULL, 10) != nt)
+		CORRUPT("gbtree_model_param.num_trees %s, %zu trees", s, nt);
 	if (nt) {
 		jt = calloc(nt, sizeof(*jt));
 		if (!jt) {

@@ -63,6 +63,12 @@
  * is logit(base_score) for binary:logistic (computed in float, as XGBoost
  * does) and base_score for multi:softprob.  flat_verify checks the result
  * against XGBoost.
+ *
+ * Forests.  A random forest (xgb.h, kind rf; num_parallel_tree > 1 in the
+ * JSON) needs nothing of its own: XGBoost stores its trees in the same
+ * list, output by output (tree_info), with every leaf already divided by
+ * the forest size, and predicts by the same sum, so the block and both
+ * evaluations are those of a boosted model with as many trees.
  */
 #ifndef DM_LIBCORE_MODEL_FLAT_H
 #define DM_LIBCORE_MODEL_FLAT_H

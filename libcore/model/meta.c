@@ -54,13 +54,16 @@ size_t model_params_text(const struct model_params *p, char *buf, size_t len)
 		"early_stopping_rounds=%u tree_method=%s max_bin=%u nthread=%u seed=%u "
 		"eta=%.17g subsample=%.17g colsample_bytree=%.17g min_child_weight=%.17g "
 		"lambda=%.17g alpha=%.17g gamma=%.17g base_score=%.17g holdout=%.17g "
-		"embargo=%" PRId64 " embargo_frac=%.17g",
+		"embargo=%" PRId64 " embargo_frac=%.17g kind=%s num_parallel_tree=%u "
+		"colsample_bynode=%.17g",
 		model_objective_name(p->objective),
 		p->objective == MODEL_OBJ_MULTI ? p->num_class : 2, p->max_depth, p->n_rounds,
 		p->early_stopping_rounds, p->tree_method <= MODEL_TREE_EXACT ?
 		tm[p->tree_method] : "?", p->max_bin, p->nthread, p->seed, p->eta,
 		p->subsample, p->colsample_bytree, p->min_child_weight, p->lambda, p->alpha,
-		p->gamma, p->base_score, p->holdout, p->embargo, p->embargo_frac);
+		p->gamma, p->base_score, p->holdout, p->embargo, p->embargo_frac,
+		model_kind_name(p->kind), p->kind == MODEL_KIND_RF ? p->num_parallel_tree : 1,
+		p->colsample_bynode);
 
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -70,9 +70,14 @@ struct model_meta {
 
 /*
  * The training parameters as one canonical line ("objective=binary:logistic
- * num_class=2 max_depth=6 ... embargo_frac=0"), every field, doubles with
- * 17 significant digits, so equal parameters give equal text and equal
- * dm_params_sha256.  Returns the length snprintf would write.  Pure.
+ * num_class=2 max_depth=6 ... embargo_frac=0 kind=gbdt num_parallel_tree=1
+ * colsample_bynode=1"), every field, doubles with 17 significant digits,
+ * so equal parameters give equal text and equal dm_params_sha256.  A field
+ * the model does not use shows the value XGBoost trains with: num_class 2
+ * for binary, num_parallel_tree 1 for gbdt.  The three last keys came
+ * with the rf kind; the text of a gbdt parameter set is the earlier text
+ * with " kind=gbdt num_parallel_tree=1 colsample_bynode=..." appended.
+ * Returns the length snprintf would write.  Pure.
  */
 size_t model_params_text(const struct model_params *p, char *buf, size_t len);
 

@@ -61,6 +61,7 @@ static int xgb_fail(char *err, size_t errlen, const char *call)
 void model_params_default(struct model_params *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->kind = MODEL_KIND_GBDT;
 	p->objective = MODEL_OBJ_BINARY;
 	p->num_class = 3;
 	p->max_depth = 6;
@@ -70,9 +71,11 @@ void model_params_default(struct model_params *p)
 	p->max_bin = 256;
 	p->nthread = 1;
 	p->seed = 0;
+	p->num_parallel_tree = 100;
 	p->eta = 0.1;
 	p->subsample = 0.8;
 	p->colsample_bytree = 0.8;
+	p->colsample_bynode = 1.0;
 	p->min_child_weight = 1.0;
 	p->lambda = 1.0;
 	p->alpha = 0.0;
@@ -81,6 +84,41 @@ void model_params_default(struct model_params *p)
 	p->holdout = 0.2;
 	p->embargo_frac = 0.0;
 	p->embargo = 0;
+}
+
+void model_params_kind(struct model_params *p, uint32_t kind)
+{
+	p->kind = kind;
+	if (kind == MODEL_KIND_RF) {
+		p->n_rounds = 1;
+		p->early_stopping_rounds = 0;
+		p->eta = 1.0;
+		p->colsample_bytree = 1.0;
+		p->colsample_bynode = 0.8;
+	} else if (kind == MODEL_KIND_GBDT) {
+		p->n_rounds = 200;
+		p->early_stopping_rounds = 20;
+		p->eta = 0.1;
+		p->colsample_bytree = 0.8;
+		p->colsample_bynode = 1.0;
+	}
+}
+
+const char *model_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case MODEL_KIND_GBDT: return "gbdt";
+	case MODEL_KIND_RF:   return "rf";
+	default:              return "?";
+	}
+}
+
+int model_kind_parse(const char *s)
+{
+	for (uint32_t k = MODEL_KIND_GBDT; k <= MODEL_KIND_RF; k++)
+		if (!strcmp(s, model_kind_name(k)))
+			return (int)k;
+	return -1;
 }
 
 static int in_range(double v, double lo, double hi)
@@ -92,6 +130,8 @@ int model_params_check(const struct model_params *p, char *err, size_t errlen)
 {
 #define BAD(field, fmt, ...) \
 	return seterr(err, errlen, -EINVAL, "model." field ": " fmt, __VA_ARGS__)
+	if (p->kind > MODEL_KIND_RF)
+		BAD("kind", "%u is not gbdt (0) or rf (1)", p->kind);
 	if (p->objective > MODEL_OBJ_MULTI)
 		BAD("objective", "%u is not binary (0) or multi (1)", p->objective);
 	if (p->objective == MODEL_OBJ_MULTI &&
@@ -115,6 +155,10 @@ int model_params_check(const struct model_params *p, char *err, size_t errlen)
 		BAD("subsample", "%g outside (0, 1]", p->subsample);
 	if (!(p->colsample_bytree > 0 && p->colsample_bytree <= 1))
 		BAD("colsample_bytree", "%g outside (0, 1]", p->colsample_bytree);
+	if (!(p->colsample_bynode > 0 && p->colsample_bynode <= 1))
+		BAD("colsample_bynode", "%g outside (0, 1]", p->colsample_bynode);
+	if (p->num_parallel_tree < 1 || p->num_parallel_tree > 10000)
+		BAD("num_parallel_tree", "%u outside 1..10000", p->num_parallel_tree);
 	if (!in_range(p->min_child_weight, 0, 1e6))
 		BAD("min_child_weight", "%g outside 0..1e6", p->min_child_weight);
 	if (!in_range(p->lambda, 0, 1e6))
@@ -131,6 +175,25 @@ int model_params_check(const struct model_params *p, char *err, size_t errlen)
 		BAD("embargo_frac", "%g outside 0..0.5", p->embargo_frac);
 	if (p->embargo < 0 || p->embargo > ((int64_t)1 << 40))
 		BAD("embargo", "%" PRId64 " outside 0..2^40", p->embargo);
+	/* XGBoost's random-forest recipe (docs/model.md, "Kinds"): anything
+	 * else would boost forests or grow identical trees */
+	if (p->kind == MODEL_KIND_RF) {
+		if (p->n_rounds != 1)
+			BAD("n_rounds", "%u with kind rf: a forest is one round of "
+			    "num_parallel_tree trees (rounds 1)", p->n_rounds);
+		if (p->early_stopping_rounds != 0)
+			BAD("early_stopping_rounds", "%u with kind rf: one round has nothing "
+			    "to stop early (0)", p->early_stopping_rounds);
+		if (p->eta != 1.0)
+			BAD("eta", "%g with kind rf: a forest's trees are averaged, not "
+			    "shrunk (eta 1)", p->eta);
+		if (!(p->subsample < 1))
+			BAD("subsample", "%g with kind rf: each tree needs its own row sample "
+			    "(below 1, e.g. 0.8)", p->subsample);
+		if (!(p->colsample_bynode < 1))
+			BAD("colsample_bynode", "%g with kind rf: each split needs its own "
+			    "column sample (below 1, e.g. 0.8)", p->colsample_bynode);
+	}
 #undef BAD
 	return 0;
 }
@@ -523,9 +586,9 @@ static int model_describe(struct model *m, char *err, size_t errlen)
 {
 	const char *js = NULL, *s;
 	size_t len = 0;
-	json_t *root, *lrn, *mp, *names, *attr;
+	json_t *root, *lrn, *mp, *names, *attr, *gm;
 	json_error_t je;
-	long nf, nc;
+	long nf, nc, np;
 	int rc, nr = 0;
 
 	rc = model_json(m, &js, &len, err, errlen);
@@ -578,6 +641,11 @@ static int model_describe(struct model *m, char *err, size_t errlen)
 		else
 			snprintf(m->feat_names[i], MODEL_NAME_MAX, "f%u", i);
 	}
+	gm = json_object_get(json_object_get(lrn, "gradient_booster"), "model");
+	s = jstr(json_object_get(gm, "gbtree_model_param"), "num_parallel_tree");
+	np = s ? strtol(s, NULL, 10) : 1;
+	m->n_trees = (uint32_t)json_array_size(json_object_get(gm, "trees"));
+	m->n_parallel = np >= 1 && np <= UINT32_MAX ? (uint32_t)np : 1;
 	attr = json_object_get(lrn, "attributes");
 	s = jstr(attr, "best_iteration");
 	m->best_iteration = s ? (int32_t)strtol(s, NULL, 10) : -1;
@@ -769,12 +837,17 @@ static int set_params(BoosterHandle b, const struct model_params *p, char *err,
 	} else {
 		SETS("eval_metric", "logloss");
 	}
+	if (p->kind == MODEL_KIND_RF) {
+		SETS("booster", "gbtree");
+		SETF("num_parallel_tree", "%u", p->num_parallel_tree);
+	}
 	SETS("tree_method", tree_method_name(p->tree_method));
 	SETF("max_depth", "%u", p->max_depth);
 	SETF("max_bin", "%u", p->max_bin);
 	SETF("eta", "%.17g", p->eta);
 	SETF("subsample", "%.17g", p->subsample);
 	SETF("colsample_bytree", "%.17g", p->colsample_bytree);
+	SETF("colsample_bynode", "%.17g", p->colsample_bynode);
 	SETF("min_child_weight", "%.17g", p->min_child_weight);
 	SETF("lambda", "%.17g", p->lambda);
 	SETF("alpha", "%.17g", p->alpha);
@@ -1071,6 +1144,7 @@ int model_train(struct model *m, const struct model_params *p,
 			goto close_model;
 		}
 		met->n_feat = t.n_feat;
+		met->n_trees = t.n_trees;
 		for (uint32_t j = 0; j < t.n_feat; j++) {
 			snprintf(met->imp[j].name, MODEL_NAME_MAX, "%s", t.feat_names[j]);
 			met->imp[j].index = j;
@@ -1140,12 +1214,17 @@ int model_metrics_write(const struct model_metrics *met, const char *model_path,
 	json_object_set_new(root, "objective", json_string(model_objective_name(p->objective)));
 	json_object_set_new(root, "num_class", json_integer(p->objective == MODEL_OBJ_MULTI ?
 							     p->num_class : 2));
+	json_object_set_new(root, "kind", json_string(model_kind_name(p->kind)));
+	json_object_set_new(root, "trees", json_integer(met->n_trees));
 	json_object_set_new(jp, "max_depth", json_integer(p->max_depth));
 	json_object_set_new(jp, "n_rounds", json_integer(p->n_rounds));
 	json_object_set_new(jp, "early_stopping_rounds", json_integer(p->early_stopping_rounds));
 	json_object_set_new(jp, "eta", json_real(p->eta));
 	json_object_set_new(jp, "subsample", json_real(p->subsample));
 	json_object_set_new(jp, "colsample_bytree", json_real(p->colsample_bytree));
+	json_object_set_new(jp, "colsample_bynode", json_real(p->colsample_bynode));
+	json_object_set_new(jp, "num_parallel_tree",
+			    json_integer(p->kind == MODEL_KIND_RF ? p->num_parallel_tree : 1));
 	json_object_set_new(jp, "min_child_weight", json_real(p->min_child_weight));
 	json_object_set_new(jp, "lambda", json_real(p->lambda));
 	json_object_set_new(jp, "alpha", json_real(p->alpha));

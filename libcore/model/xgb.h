@@ -1,8 +1,9 @@
 /*
- * xgb.h — gradient-boosted trees through the XGBoost 1.7 C API
- * (docs/model.md): training with a purged, embargoed hold-out and early
- * stopping, hold-out metrics, save and load of the JSON model format, and
- * prediction through XGBoost itself.
+ * xgb.h — tree ensembles through the XGBoost 1.7 C API (docs/model.md):
+ * gradient-boosted trees (kind gbdt) or a random forest (kind rf),
+ * training with a purged, embargoed hold-out and early stopping, hold-out
+ * metrics, save and load of the JSON model format, and prediction through
+ * XGBoost itself.
  *
  * Design note.  This is the research and start-up side of the model.  A
  * struct model owns one XGBoost booster; training, saving, loading and
@@ -19,6 +20,16 @@
  * hold-out is the last `holdout` fraction of the rows, and a training row
  * whose span reaches the hold-out's first t0 is dropped
  * (model_split_purged, Lopez de Prado 2018, ch. 7).
+ *
+ * Kinds.  Both kinds are XGBoost gbtree models, evaluated alike (the
+ * margin is the base margin plus every tree's leaf, flat.h).  gbdt boosts
+ * n_rounds rounds of one tree per output with learning rate eta and early
+ * stopping on the hold-out loss.  rf is XGBoost's random-forest recipe:
+ * one round of num_parallel_tree trees per output, each grown on a row
+ * subsample with columns sampled per split, eta 1 (XGBoost divides each
+ * tree's leaves by the forest size, so the margin is the trees' mean), no
+ * early stopping.  model_params_check refuses an rf parameter set that
+ * departs from the recipe.
  *
  * Errors.  Functions return 0 or a negative error: -EINVAL for bad
  * arguments or data, -ENOMEM, -errno for file errors, -DM_ECORRUPT for a
@@ -52,6 +63,13 @@ enum model_objective {
 	MODEL_OBJ_MULTI  = 1,  /* "multi:softprob": num_class outputs */
 };
 
+/* How the trees are grown.  YAML (conf/model.yaml): kind. */
+enum model_kind {
+	MODEL_KIND_GBDT = 0,   /* "gbdt": gradient boosting, n_rounds rounds */
+	MODEL_KIND_RF   = 1,   /* "rf": a random forest, one round of
+	                        * num_parallel_tree trees */
+};
+
 /* XGBoost's tree_method. */
 enum model_tree_method {
 	MODEL_TREE_HIST   = 0, /* "hist" (default) */
@@ -61,17 +79,22 @@ enum model_tree_method {
 
 /*
  * Training parameters.  Ranges are what model_params_check accepts; the
- * defaults are model_params_default's.
+ * defaults are model_params_default's (kind gbdt).  Fields marked "by
+ * kind" default differently for rf (model_params_kind); fields marked
+ * "gbdt" or "rf" are used by that kind only.
  */
 struct model_params {
+	uint32_t kind;             /* enum model_kind; default gbdt */
 	uint32_t objective;        /* enum model_objective; default binary */
 	uint32_t num_class;        /* multi: 2..MODEL_MAX_CLASS, default 3;
 	                            * ignored for binary */
 	uint32_t max_depth;        /* 1..16, default 6 */
-	uint32_t n_rounds;         /* boosting rounds, 1..100000, default 200 */
+	uint32_t n_rounds;         /* boosting rounds, 1..100000; by kind:
+	                            * gbdt 200, rf 1 (and only 1) */
 	uint32_t early_stopping_rounds; /* stop after this many rounds without
 	                            * a lower hold-out loss; 0 = never;
-	                            * 0..100000, default 20 */
+	                            * 0..100000; by kind: gbdt 20, rf 0 (and
+	                            * only 0) */
 	uint32_t tree_method;      /* enum model_tree_method; default hist */
 	uint32_t max_bin;          /* hist/approx bins per feature, 2..65536,
 	                            * default 256 */
@@ -80,10 +103,19 @@ struct model_params {
 	                            * more pay only on idle cores */
 	uint32_t seed;             /* XGBoost's random seed (subsampling);
 	                            * any, default 0 */
+	uint32_t num_parallel_tree; /* rf: trees of the forest (per output),
+	                            * 1..10000, default 100; gbdt: not used
+	                            * (one tree per round and output) */
 	uint32_t pad;
-	double   eta;              /* learning rate, (0, 1], default 0.1 */
-	double   subsample;        /* row fraction per tree, (0, 1], default 0.8 */
-	double   colsample_bytree; /* column fraction per tree, (0, 1], default 0.8 */
+	double   eta;              /* learning rate, (0, 1]; by kind: gbdt 0.1,
+	                            * rf 1 (and only 1) */
+	double   subsample;        /* row fraction per tree, (0, 1], default
+	                            * 0.8; rf: below 1 */
+	double   colsample_bytree; /* column fraction per tree, (0, 1]; by
+	                            * kind: gbdt 0.8, rf 1 */
+	double   colsample_bynode; /* column fraction per split (of the tree's
+	                            * columns), (0, 1]; by kind: gbdt 1, rf 0.8;
+	                            * rf: below 1 */
 	double   min_child_weight; /* minimum hessian in a child, 0..1e6, default 1 */
 	double   lambda;           /* L2 on leaf weights, 0..1e6, default 1 */
 	double   alpha;            /* L1 on leaf weights, 0..1e6, default 0 */
@@ -100,8 +132,19 @@ struct model_params {
 	                            * the larger of the two applies */
 };
 
-/* The defaults above.  Pure. */
+/* The defaults above (kind gbdt).  Pure. */
 void model_params_default(struct model_params *p);
+
+/*
+ * Make p a parameter set of kind (enum model_kind): p->kind = kind, and
+ * the fields whose defaults differ by kind (n_rounds, early_stopping_rounds,
+ * eta, colsample_bytree, colsample_bynode) at that kind's defaults; every
+ * other field unchanged.  rf's are XGBoost's random-forest recipe (one
+ * round, eta 1, no early stopping) with the column sampling of its
+ * XGBRFClassifier (colsample_bynode 0.8, colsample_bytree 1).  An unknown
+ * kind is stored as is (model_params_check refuses it).  Pure.
+ */
+void model_params_kind(struct model_params *p, uint32_t kind);
 
 /* Check every field.  0, or -EINVAL naming the field in err.  Pure. */
 int model_params_check(const struct model_params *p, char *err, size_t errlen);
@@ -121,6 +164,12 @@ extern const struct cfg_key model_params_keys[];
 
 /* "binary:logistic" / "multi:softprob"; "?" for anything else.  Pure. */
 const char *model_objective_name(uint32_t objective);
+
+/* "gbdt" / "rf"; "?" for anything else.  Pure. */
+const char *model_kind_name(uint32_t kind);
+
+/* The enum model_kind named s ("gbdt", "rf"), or -1.  Pure. */
+int model_kind_parse(const char *s);
 
 /* ------------------------------------------------------------ split */
 
@@ -199,10 +248,14 @@ struct model {
 	uint32_t objective;        /* enum model_objective */
 	uint32_t n_out;            /* outputs per row: 1 binary, K multi */
 	uint32_t n_feat;           /* features per row */
-	uint32_t n_rounds;         /* boosting rounds held */
+	uint32_t n_rounds;         /* boosting rounds held (a forest: 1) */
 	int32_t  best_iteration;   /* 0-based round the hold-out liked best,
 	                            * -1 unknown; the booster holds rounds
 	                            * 0..best_iteration only after training */
+	uint32_t n_trees;          /* trees held: n_rounds x n_out x n_parallel */
+	uint32_t n_parallel;       /* trees per round and output (XGBoost's
+	                            * num_parallel_tree): 1 boosted, the forest
+	                            * size for a forest */
 	uint32_t pad;
 	char     feat_names[MODEL_MAX_FEATURES][MODEL_NAME_MAX];
 	struct model_meta meta;    /* the training record (meta.h); version 0
@@ -251,7 +304,7 @@ struct model_metrics {
 	double   train_seconds;
 	struct model_eval holdout; /* the kept model on the hold-out */
 	uint32_t n_feat;
-	uint32_t pad;
+	uint32_t n_trees;          /* trees the kept model holds */
 	struct model_importance imp[MODEL_MAX_FEATURES]; /* by total_gain,
 	                            * largest first; n_feat entries */
 	size_t   flat_rows;        /* rows flat_verify compared, 0 = not run
@@ -276,7 +329,9 @@ struct model_metrics {
  * p->early_stopping_rounds rounds without a lower hold-out loss, keep
  * only the rounds up to the best one, and fill *met (may be NULL) with
  * the split, the hold-out metrics of the kept model and the feature
- * importance.  The booster is left with nthread = 1 for prediction.
+ * importance.  Kind rf grows the forest as XGBoost's one round of
+ * p->num_parallel_tree trees per output (booster gbtree; progress is
+ * called once).  The booster is left with nthread = 1 for prediction.
  * Allocates; research code and tools only.
  */
 int model_train(struct model *m, const struct model_params *p,

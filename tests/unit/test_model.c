@@ -2,7 +2,8 @@
  * test_model.c — the model module (libcore/model): XGBoost training with a
  * purged hold-out, the metrics, save/load, the flattened evaluator against
  * XGBoost's own margins, flat_verify refusing a damaged block, bet
- * sizing, and dm-train end to end.
+ * sizing, dm-train end to end, and the random-forest kind (training, the
+ * flat evaluator on forests, its YAML keys and refusals, gbdt unchanged).
  *
  * Expected values come from outside the code under test: XGBoost's own
  * predictions for the flat evaluator, hand-worked examples (AUC with ties,
@@ -1779,4 +1780,687 @@ Test(model, training_reports_constant_columns)
 	free(met);
 	free(x);
 	free(y);
+}
+
+/* ------------------------------------------------------------ random forest */
+
+/* n rows of nf N(0,1) features (2% NaN); y = x0 > 0.3, one label in ten
+ * flipped (a missing x0 counts as 0). */
+static void t_forest_data(size_t n, uint32_t nf, float **px, float **py, uint64_t seed)
+{
+	struct t_rng g;
+	float *x = t_rows(n, nf, 0.02, seed), *y = malloc(n * sizeof(float));
+
+	cr_assert_not_null(y);
+	t_rng_seed(&g, seed + 1);
+	for (size_t i = 0; i < n; i++) {
+		int up = t_val(x + i * nf, 0) > 0.3;
+
+		y[i] = (float)(t_unif(&g) < 0.1 ? !up : up);
+	}
+	*px = x;
+	*py = y;
+}
+
+static void t_forest_params(struct model_params *p, uint32_t trees, uint32_t depth)
+{
+	model_params_default(p);
+	model_params_kind(p, MODEL_KIND_RF);
+	p->num_parallel_tree = trees;
+	p->max_depth = depth;
+	p->max_bin = 64;           /* at most 63 thresholds a feature: binned tables */
+	p->nthread = 1;
+}
+
+/* The model's JSON, parsed (an independent reading of what XGBoost wrote). */
+static json_t *t_model_doc(const struct model *m)
+{
+	const char *js = NULL;
+	size_t len = 0;
+	char err[256];
+	json_error_t je;
+	json_t *root;
+
+	cr_assert_eq(model_json(m, &js, &len, err, sizeof(err)), 0, "%s", err);
+	root = json_loadb(js, len, 0, &je);
+	cr_assert_not_null(root, "%s", je.text);
+	return root;
+}
+
+static json_t *t_gbtree(json_t *root)
+{
+	return json_object_get(json_object_get(json_object_get(root, "learner"),
+					       "gradient_booster"), "model");
+}
+
+/* AUC as the share of (positive, negative) pairs ranked right, ties one
+ * half: the O(n^2) definition. */
+static double t_auc_pairs(const float *p, const float *y, size_t n)
+{
+	double right = 0, pairs = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (y[i] > 0.5f && y[j] < 0.5f) {
+				pairs += 1;
+				right += p[i] > p[j] ? 1.0 : p[i] == p[j] ? 0.5 : 0.0;
+			}
+	return right / pairs;
+}
+
+/*
+ * Every row's flat margins against XGBoost's, both evaluations: the one
+ * flat_margin picks on this CPU (binned when the block has the tables and
+ * the CPU AVX-512 VBMI) and the key walk (a copy of the block with the
+ * binned tables switched off).  Returns the largest |difference|; counts
+ * outputs where both are bit-equal to XGBoost's.
+ */
+static double t_compare_rows(const struct flat *f, const struct model *m, const float *x,
+			     size_t n, size_t *exact)
+{
+	float *a = malloc(n * m->n_out * sizeof(float));
+	float *b = malloc(n * m->n_out * sizeof(float));
+	float *c = malloc(n * m->n_out * sizeof(float));
+	struct flat *keys = aligned_alloc(64, f->size);
+	char err[512] = "";
+	double worst = 0;
+
+	cr_assert(a && b && c && keys);
+	memcpy(keys, f, f->size);
+	keys->quant = 0;
+	cr_assert_eq(model_predict(m, x, n, 1, a, err, sizeof(err)), 0, "%s", err);
+	flat_margin_batch(f, x, n, b);
+	flat_margin_batch(keys, x, n, c);
+	*exact = 0;
+	for (size_t i = 0; i < n * m->n_out; i++) {
+		double d = fabs((double)a[i] - (double)b[i]), e = fabs((double)a[i] - (double)c[i]);
+
+		cr_assert(!isnan(d) && !isnan(e), "output %zu: NaN", i);
+		worst = fmax(worst, fmax(d, e));
+		*exact += a[i] == b[i] && a[i] == c[i];
+	}
+	free(keys);
+	free(a);
+	free(b);
+	free(c);
+	return worst;
+}
+
+Test(model, forest_learns_a_threshold_and_flat_equals_xgboost_on_every_row)
+{
+	struct model_params p;
+	struct model m;
+	struct model_metrics *met = calloc(1, sizeof(*met));
+	size_t n = 4000, nh = 800, exact;
+	float *x, *y, *pr = malloc(nh * sizeof(float));
+	char err[512] = "";
+
+	cr_assert(met && pr);
+	t_forest_data(n, 6, &x, &y, 300);
+	t_forest_params(&p, 60, 5);
+	t_train(&m, &p, x, y, n, 6, met);
+
+	/* one round of 60 trees, as XGBoost wrote it */
+	cr_assert_eq(m.n_rounds, 1);
+	cr_assert_eq(m.n_trees, 60);
+	cr_assert_eq(m.n_parallel, 60);
+	cr_assert_eq(met->rounds_run, 1);
+	cr_assert_eq(met->n_trees, 60);
+	json_t *doc = t_model_doc(&m), *gm = t_gbtree(doc);
+	cr_assert_eq(json_array_size(json_object_get(gm, "trees")), 60);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(gm,
+			 "gbtree_model_param"), "num_parallel_tree")), "60");
+	json_decref(doc);
+
+	/* the hold-out is the last 800 rows; its AUC, recomputed from
+	 * XGBoost's own probabilities by counting pairs, is far above 0.5
+	 * (the flips cap it near 0.9) and is what model_train reported */
+	cr_assert_eq(met->n_holdout, nh);
+	cr_assert_eq(model_predict(&m, x + (n - nh) * 6, nh, 0, pr, err, sizeof(err)), 0,
+		     "%s", err);
+	double auc = t_auc_pairs(pr, y + (n - nh), nh);
+	cr_assert_gt(auc, 0.8, "hold-out AUC %g", auc);
+	cr_assert_float_eq(met->holdout.auc, auc, 1e-9);
+
+	/* the flat block: 60 trees, binned tables built, every row of the
+	 * sample (hold-out included) bit-equal to XGBoost both ways */
+	struct flat *f = t_flat(&m);
+	cr_assert_eq(f->n_trees, 60);
+	cr_assert_eq(f->layout, FLAT_PERFECT);
+	cr_assert_eq(f->quant, 1, "binned tables expected (depth %u)", f->depth);
+	double d = t_compare_rows(f, &m, x, n, &exact);
+	cr_assert_leq(d, 1e-6, "max |flat - XGBoost| = %g", d);
+	cr_assert_eq(exact, n, "%zu of %zu margins bit-identical", exact, n);
+	struct flat_check c;
+	cr_assert_eq(flat_verify(f, &m, x, n, 4000, 1e-6, 7, &c, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(c.exact, c.outputs);
+	flat_free(f);
+	free(pr);
+	free(met);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, forest_of_three_classes_flat_equals_xgboost)
+{
+	struct model_params p;
+	struct model m;
+	size_t n = 3000, exact;
+	float *x, *y;
+	char err[512] = "";
+
+	t_forest_data(n, 5, &x, &y, 310);
+	for (size_t i = 0; i < n; i++)      /* a third class from x1 */
+		if (t_val(x + i * 5, 1) > 0.5)
+			y[i] = 2.0f;
+	t_forest_params(&p, 20, 4);
+	p.objective = MODEL_OBJ_MULTI;
+	p.num_class = 3;
+	p.base_score = 0.2;
+	t_train(&m, &p, x, y, n, 5, NULL);
+	cr_assert_eq(m.n_out, 3);
+	cr_assert_eq(m.n_trees, 60);
+
+	/* XGBoost lists the forest class by class: 20 trees of class 0, then 1, then 2 */
+	json_t *doc = t_model_doc(&m), *info = json_object_get(t_gbtree(doc), "tree_info");
+	cr_assert_eq(json_array_size(info), 60);
+	for (size_t t = 0; t < 60; t++)
+		cr_assert_eq(json_integer_value(json_array_get(info, t)), (json_int_t)(t / 20),
+			     "tree %zu", t);
+	json_decref(doc);
+
+	struct flat *f = t_flat(&m);
+	cr_assert_eq(f->n_trees, 60);
+	cr_assert_eq(f->n_out, 3);
+	cr_assert_eq(f->quant, 1);
+	double d = t_compare_rows(f, &m, x, n, &exact);
+	cr_assert_leq(d, 1e-6, "max |flat - XGBoost| = %g", d);
+	cr_assert_eq(exact, 3 * n, "%zu of %zu margins bit-identical", exact, 3 * n);
+	cr_assert_eq(flat_verify(f, &m, x, n, 4000, 0.0, 9, NULL, err, sizeof(err)), 0, "%s",
+		     err);
+	flat_free(f);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, forest_size_is_the_tree_count)
+{
+	static const uint32_t sizes[] = { 1, 7, 33 };
+	size_t n = 600, exact;
+	float *x, *y;
+
+	t_forest_data(n, 4, &x, &y, 320);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct model_params p;
+		struct model m;
+		char want[16];
+
+		t_forest_params(&p, sizes[k], 3);
+		t_train(&m, &p, x, y, n, 4, NULL);
+		cr_assert_eq(m.n_trees, sizes[k]);
+		cr_assert_eq(m.n_rounds, 1);
+		json_t *doc = t_model_doc(&m), *gm = t_gbtree(doc);
+		snprintf(want, sizeof(want), "%u", sizes[k]);
+		cr_assert_eq(json_array_size(json_object_get(gm, "trees")), sizes[k]);
+		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(gm,
+				 "gbtree_model_param"), "num_parallel_tree")), want);
+		json_decref(doc);
+		struct flat *f = t_flat(&m);
+		cr_assert_eq(f->n_trees, sizes[k]);
+		cr_assert_leq(t_compare_rows(f, &m, x, n, &exact), 1e-6);
+		cr_assert_eq(exact, n);
+		flat_free(f);
+		model_close(&m);
+	}
+	free(x);
+	free(y);
+}
+
+Test(model, flat_refuses_a_tree_count_that_disagrees_with_the_trees)
+{
+	struct model_params p;
+	struct model m;
+	float *x, *y;
+	char err[512] = "", *txt;
+
+	t_forest_data(400, 4, &x, &y, 330);
+	t_forest_params(&p, 5, 3);
+	t_train(&m, &p, x, y, 400, 4, NULL);
+	json_t *doc = t_model_doc(&m);
+	json_object_set_new(json_object_get(t_gbtree(doc), "gbtree_model_param"), "num_trees",
+			    json_string("6"));
+	txt = json_dumps(doc, JSON_COMPACT);
+	cr_assert_not_null(txt);
+	cr_assert_eq(flat_memsize(txt, strlen(txt), err, sizeof(err)), 0);
+	cr_assert(strstr(err, "num_trees 6, 5 trees"), "%s", err);
+	free(txt);
+	json_decref(doc);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+/*
+ * A gbdt model is what it was before the forest kind: model_train with the
+ * default kind gives byte for byte the model of a booster driven here
+ * directly through XGBoost's C API with the parameter list of the
+ * gradient-boosting trainer as it stood (no num_parallel_tree, no
+ * colsample_bynode), the same rows, rounds, feature names and attributes.
+ */
+Test(model, gbdt_model_is_byte_for_byte_what_xgboost_gives_the_old_parameters)
+{
+	struct model_params p;
+	struct model m;
+	size_t n = 2000, ntr = 1600;
+	float *x, *y;
+	const char *names[4] = { "f0", "f1", "f2", "f3" }, *v = NULL;
+	const char *mine = NULL, *theirs = NULL;
+	bst_ulong len_m = 0, len_t = 0;
+	DMatrixHandle dm = NULL;
+	BoosterHandle b = NULL;
+	int ok = 0;
+
+	t_forest_data(n, 4, &x, &y, 340);
+	model_params_default(&p);
+	p.n_rounds = 25;
+	p.early_stopping_rounds = 0;
+	p.seed = 3;
+	t_train(&m, &p, x, y, n, 4, NULL);
+
+	cr_assert_eq(XGDMatrixCreateFromMat(x, ntr, 4, NAN, &dm), 0);
+	cr_assert_eq(XGDMatrixSetFloatInfo(dm, "label", y, ntr), 0);
+	cr_assert_eq(XGDMatrixSetStrFeatureInfo(dm, "feature_name", names, 4), 0);
+	cr_assert_eq(XGBoosterCreate(&dm, 1, &b), 0);
+	static const char *const kv[][2] = {
+		{ "objective", "binary:logistic" }, { "eval_metric", "logloss" },
+		{ "tree_method", "hist" }, { "max_depth", "6" }, { "max_bin", "256" },
+		{ "eta", "0.10000000000000001" }, { "subsample", "0.80000000000000004" },
+		{ "colsample_bytree", "0.80000000000000004" }, { "min_child_weight", "1" },
+		{ "lambda", "1" }, { "alpha", "0" }, { "gamma", "0" }, { "base_score", "0.5" },
+		{ "seed", "3" }, { "nthread", "1" },
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		cr_assert_eq(XGBoosterSetParam(b, kv[i][0], kv[i][1]), 0, "%s", kv[i][0]);
+	cr_assert_eq(XGBoosterSetStrFeatureInfo(b, "feature_name", names, 4), 0);
+	for (int it = 0; it < 25; it++)
+		cr_assert_eq(XGBoosterUpdateOneIter(b, it, dm), 0, "%s", XGBGetLastError());
+	cr_assert_eq(XGBoosterGetAttr(m.booster, "best_iteration", &v, &ok), 0);
+	cr_assert(ok && !strcmp(v, "24"), "best_iteration %s", v);
+	cr_assert_eq(XGBoosterSetAttr(b, "best_iteration", v), 0);
+	cr_assert_eq(XGBoosterGetAttr(m.booster, "best_score", &v, &ok), 0);
+	cr_assert(ok);
+	cr_assert_eq(XGBoosterSetAttr(b, "best_score", v), 0);
+
+	cr_assert_eq(XGBoosterSaveModelToBuffer(m.booster, "{\"format\":\"json\"}", &len_m,
+						&mine), 0);
+	char *a = malloc(len_m);
+	cr_assert_not_null(a);
+	memcpy(a, mine, len_m);
+	cr_assert_eq(XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &len_t, &theirs),
+		     0);
+	cr_assert_eq(len_m, len_t, "%llu bytes against %llu", (unsigned long long)len_m,
+		     (unsigned long long)len_t);
+	cr_assert(memcmp(a, theirs, len_m) == 0, "the gbdt model changed");
+	free(a);
+	XGBoosterFree(b);
+	XGDMatrixFree(dm);
+	model_close(&m);
+	free(x);
+	free(y);
+}
+
+Test(model, params_text_of_gbdt_only_grows_and_names_the_kind)
+{
+	/* the text model_params_text gave for the defaults before the kinds
+	 * (written out by hand from that format) */
+	static const char before[] =
+		"objective=binary:logistic num_class=2 max_depth=6 n_rounds=200 "
+		"early_stopping_rounds=20 tree_method=hist max_bin=256 nthread=1 seed=0 "
+		"eta=0.10000000000000001 subsample=0.80000000000000004 "
+		"colsample_bytree=0.80000000000000004 min_child_weight=1 lambda=1 alpha=0 "
+		"gamma=0 base_score=0.5 holdout=0.20000000000000001 embargo=0 embargo_frac=0";
+	struct model_params p, q;
+	char a[MODEL_META_TEXT_MAX], c[MODEL_META_TEXT_MAX], want[MODEL_META_TEXT_MAX];
+
+	model_params_default(&p);
+	model_params_text(&p, a, sizeof(a));
+	snprintf(want, sizeof(want), "%s kind=gbdt num_parallel_tree=1 colsample_bynode=1",
+		 before);
+	cr_assert_str_eq(a, want);
+
+	/* gbdt does not use num_parallel_tree: the text shows the 1 XGBoost
+	 * trains with, whatever the field holds */
+	q = p;
+	q.num_parallel_tree = 250;
+	model_params_text(&q, c, sizeof(c));
+	cr_assert_str_eq(a, c);
+
+	/* a forest: its own text, and its size changes it */
+	model_params_kind(&q, MODEL_KIND_RF);
+	model_params_text(&q, a, sizeof(a));
+	cr_assert(strstr(a, " n_rounds=1 early_stopping_rounds=0 ") && strstr(a, " eta=1 ") &&
+		  strstr(a, " colsample_bytree=1 ") &&
+		  strstr(a, " kind=rf num_parallel_tree=250 colsample_bynode=0.80000000000000004"),
+		  "%s", a);
+	q.num_parallel_tree = 100;
+	model_params_text(&q, c, sizeof(c));
+	cr_assert_str_neq(a, c);
+	q.colsample_bynode = 0.5;
+	model_params_text(&q, a, sizeof(a));
+	cr_assert_str_neq(a, c);
+}
+
+Test(model, params_rf_follow_xgboosts_recipe)
+{
+	struct model_params p, q;
+	char err[256];
+
+	model_params_default(&p);
+	cr_assert_eq(p.kind, MODEL_KIND_GBDT);
+	cr_assert_eq(p.num_parallel_tree, 100);
+	cr_assert_float_eq(p.colsample_bynode, 1.0, 0);
+	q = p;
+	model_params_kind(&q, MODEL_KIND_RF);
+	cr_assert_eq(q.kind, MODEL_KIND_RF);
+	cr_assert_eq(q.n_rounds, 1);
+	cr_assert_eq(q.early_stopping_rounds, 0);
+	cr_assert_float_eq(q.eta, 1.0, 0);
+	cr_assert_float_eq(q.subsample, 0.8, 0);
+	cr_assert_float_eq(q.colsample_bytree, 1.0, 0);
+	cr_assert_float_eq(q.colsample_bynode, 0.8, 0);
+	cr_assert_eq(q.num_parallel_tree, 100);
+	cr_assert_eq(q.max_depth, p.max_depth, "other fields unchanged");
+	cr_assert_float_eq(q.lambda, p.lambda, 0);
+	cr_assert_eq(model_params_check(&q, err, sizeof(err)), 0, "%s", err);
+	/* and back: the gbdt defaults again */
+	model_params_kind(&q, MODEL_KIND_GBDT);
+	cr_assert_eq(memcmp(&q, &p, sizeof(p)), 0);
+
+#define T_RF_BAD(stmt, field)                                                   \
+	do {                                                                     \
+		model_params_default(&q);                                        \
+		model_params_kind(&q, MODEL_KIND_RF);                            \
+		stmt;                                                            \
+		cr_assert_eq(model_params_check(&q, err, sizeof(err)), -EINVAL, #stmt); \
+		cr_assert(strstr(err, "model." field ":"), "%s: %s", #stmt, err); \
+	} while (0)
+	T_RF_BAD(q.n_rounds = 2, "n_rounds");
+	T_RF_BAD(q.early_stopping_rounds = 5, "early_stopping_rounds");
+	T_RF_BAD(q.eta = 0.3, "eta");
+	T_RF_BAD(q.subsample = 1, "subsample");
+	T_RF_BAD(q.colsample_bynode = 1, "colsample_bynode");
+	T_RF_BAD(q.colsample_bynode = 0, "colsample_bynode");
+	T_RF_BAD(q.num_parallel_tree = 0, "num_parallel_tree");
+	T_RF_BAD(q.num_parallel_tree = 10001, "num_parallel_tree");
+	T_RF_BAD(q.kind = 2, "kind");
+#undef T_RF_BAD
+	/* gbdt takes any forest size (unused) and a per-split column fraction */
+	model_params_default(&q);
+	q.num_parallel_tree = 10000;
+	q.colsample_bynode = 0.5;
+	cr_assert_eq(model_params_check(&q, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(model_kind_parse("rf"), MODEL_KIND_RF);
+	cr_assert_eq(model_kind_parse("gbdt"), MODEL_KIND_GBDT);
+	cr_assert_eq(model_kind_parse("forest"), -1);
+	cr_assert_str_eq(model_kind_name(MODEL_KIND_RF), "rf");
+}
+
+/* model_params_load of text over the defaults; the file's path in path. */
+static int t_yaml(const char *text, struct model_params *p, char *err, size_t n, char *path)
+{
+	snprintf(path, 256, "%s", t_tmp_path("model.yaml"));
+	t_write_file(path, text);
+	model_params_default(p);
+	return model_params_load(path, p, err, n);
+}
+
+Test(model, yaml_kind_rf_takes_the_forest_defaults)
+{
+	struct model_params p, want;
+	char err[512] = "", path[256];
+
+	cr_assert_eq(t_yaml("kind: rf\n", &p, err, sizeof(err), path), 0, "%s", err);
+	model_params_default(&want);
+	model_params_kind(&want, MODEL_KIND_RF);
+	cr_assert_eq(memcmp(&p, &want, sizeof(p)), 0, "kind: rf alone is the rf defaults");
+
+	cr_assert_eq(t_yaml("max_depth: 4\nkind: rf\nnum_parallel_tree: 250\n"
+			    "colsample_bynode: 0.5\nsubsample: 0.6\n", &p, err, sizeof(err), path),
+		     0, "%s", err);
+	cr_assert_eq(p.kind, MODEL_KIND_RF);
+	cr_assert_eq(p.num_parallel_tree, 250);
+	cr_assert_eq(p.max_depth, 4);
+	cr_assert_eq(p.n_rounds, 1);
+	cr_assert_float_eq(p.eta, 1.0, 0);
+	cr_assert_float_eq(p.colsample_bynode, 0.5, 1e-15);
+	cr_assert_float_eq(p.subsample, 0.6, 1e-15);
+	cr_assert_float_eq(p.colsample_bytree, 1.0, 0);
+
+	/* gbdt may sample columns per split too */
+	cr_assert_eq(t_yaml("colsample_bynode: 0.7\n", &p, err, sizeof(err), path), 0, "%s", err);
+	cr_assert_eq(p.kind, MODEL_KIND_GBDT);
+	cr_assert_float_eq(p.colsample_bynode, 0.7, 1e-15);
+	cr_assert_eq(p.n_rounds, 200);
+
+	/* the bundled file is the gbdt defaults; switched to rf the way its
+	 * comments say (kind: rf, the "kind gbdt" block deleted, the "kind
+	 * rf" block uncommented) it is the rf defaults */
+	FILE *f = fopen("conf/model.yaml", "r");
+	cr_assert_not_null(f, "conf/model.yaml (run from the repository root)");
+	static char text[1 << 14], line[512];
+	size_t k = 0;
+	int block = 0;          /* 1 in the gbdt block, 2 in the rf block */
+	text[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "# ---- kind gbdt"))
+			block = 1;
+		else if (strstr(line, "# ---- kind rf"))
+			block = 2;
+		else if (strncmp(line, "# ----", 6) == 0)
+			block = 0;
+		if (!strcmp(line, "kind: gbdt\n"))
+			snprintf(line, sizeof(line), "kind: rf\n");
+		if (block == 1 && line[0] != '#')
+			continue;
+		/* "# key: value" -> "key: value" (a comment's words are not
+		 * followed by ": ") */
+		size_t w = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz_");
+		int is_key = !strncmp(line, "# ", 2) && w && !strncmp(line + 2 + w, ": ", 2);
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "%s",
+				      block == 2 && is_key ? line + 2 : line);
+	}
+	fclose(f);
+	cr_assert(strstr(text, "\nnum_parallel_tree: 100\n"), "%s", text);
+	cr_assert_eq(t_yaml(text, &p, err, sizeof(err), path), 0, "%s\n%s", err, text);
+	model_params_default(&want);
+	model_params_kind(&want, MODEL_KIND_RF);
+	cr_assert_eq(p.kind, want.kind);
+	cr_assert_eq(p.n_rounds, 1);
+	cr_assert_eq(p.early_stopping_rounds, 0);
+	cr_assert_eq(p.num_parallel_tree, 100);
+	cr_assert_float_eq(p.eta, 1.0, 0);
+	cr_assert_float_eq(p.colsample_bynode, 0.8, 1e-15);
+	cr_assert_float_eq(p.colsample_bytree, 1.0, 1e-15);
+	cr_assert_eq(model_params_check(&p, err, sizeof(err)), 0, "%s", err);
+	model_params_default(&p);
+	cr_assert_eq(model_params_load("conf/model.yaml", &p, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(p.kind, MODEL_KIND_GBDT);
+	cr_assert_float_eq(p.colsample_bynode, 1.0, 0);
+}
+
+Test(model, yaml_refuses_keys_the_kind_does_not_use_and_rf_without_sampling)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "kind: rf\nrounds: 50\n", ":2:1: key 'rounds': not used by kind rf" },
+		{ "kind: rf\neta: 0.3\n", ":2:1: key 'eta': not used by kind rf" },
+		{ "early_stopping_rounds: 5\nkind: rf\n",
+		  ":1:1: key 'early_stopping_rounds': not used by kind rf" },
+		{ "num_parallel_tree: 50\n", ":1:1: key 'num_parallel_tree': not used by kind gbdt" },
+		{ "kind: gbdt\nmax_depth: 3\nnum_parallel_tree: 50\n",
+		  ":3:1: key 'num_parallel_tree': not used by kind gbdt" },
+		{ "kind: rf\nsubsample: 1\n",
+		  ":2:1: key 'subsample': 1 with kind rf: each tree needs its own row sample" },
+		{ "kind: rf\ncolsample_bynode: 1\n",
+		  ":2:1: key 'colsample_bynode': 1 with kind rf" },
+		{ "kind: rf\nnum_parallel_tree: 0\n", ":2:1: key 'num_parallel_tree': value 0 out of range" },
+		{ "kind: rf\nnum_parallel_tree: 10001\n", "key 'num_parallel_tree': value 10001 out of range" },
+		{ "kind: forest\n", "unknown model kind 'forest'" },
+		{ "colsample_bynode: 0\n", ":1:1: key 'colsample_bynode': value 0 out of range" },
+	};
+	struct model_params p, d;
+	char err[512], path[256], want[512];
+
+	model_params_default(&d);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_assert_eq(t_yaml(cases[i].text, &p, err, sizeof(err), path), -DM_ECONFIG,
+			     "accepted: %s", cases[i].text);
+		snprintf(want, sizeof(want), "%s%s", cases[i].want[0] == ':' ? path : "",
+			 cases[i].want);
+		cr_assert(strstr(err, want), "%s\nwant: %s", err, want);
+		cr_assert_eq(memcmp(&p, &d, sizeof(p)), 0, "parameters changed on failure");
+	}
+}
+
+Test(model, dm_train_trains_a_forest_by_option_or_file)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], met[128], errp[128], rf[128], gb[128];
+	struct model m;
+	char err[512];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(met, sizeof(met), "%s", t_tmp_path("m.metrics.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	snprintf(rf, sizeof(rf), "%s", t_tmp_path("rf.yaml"));
+	snprintf(gb, sizeof(gb), "%s", t_tmp_path("gb.yaml"));
+	t_write_csvs(fpath, lpath);
+
+	/* by option: one round of 30 trees, checked against XGBoost, recorded */
+	const char *a1[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "--kind", "rf", "--num-parallel-tree", "30",
+			     "--seed", "1", NULL };
+	int rc = t_run(errp, a1);
+	cr_assert_eq(rc, 0, "dm-train exited %d", rc);
+	cr_assert(t_file_has(errp, "random forest: 30 trees, one round of 30 per output"), "summary names the forest");
+	json_error_t je;
+	json_t *j = json_load_file(met, 0, &je);
+	cr_assert_not_null(j, "%s: %s", met, je.text);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "kind")), "rf");
+	cr_assert_eq(json_integer_value(json_object_get(j, "trees")), 30);
+	cr_assert_eq(json_integer_value(json_object_get(j, "rounds_run")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "params"),
+							"num_parallel_tree")), 30);
+	double auc = json_real_value(json_object_get(json_object_get(j, "holdout"), "auc"));
+	cr_assert_gt(auc, 0.85, "AUC %g", auc);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "flat_check"),
+							"rows")), 4000);
+	json_decref(j);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_trees, 30);
+	cr_assert_eq(m.n_parallel, 30);
+	cr_assert(strstr(m.meta.params, " n_rounds=1 early_stopping_rounds=0 ") &&
+		  strstr(m.meta.params, " kind=rf num_parallel_tree=30 colsample_bynode=0.8"),
+		  "%s", m.meta.params);
+	struct flat *f = t_flat(&m);
+	cr_assert_eq(flat_verify(f, &m, NULL, 0, 2000, 0.0, 3, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	flat_free(f);
+	model_close(&m);
+
+	/* by file; the option overrides the file's forest size */
+	t_write_file(rf, "kind: rf\nnum_parallel_tree: 12\nmax_depth: 4\n");
+	const char *a2[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "-c", rf, "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a2), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_trees, 12);
+	model_close(&m);
+	const char *a3[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "-c", rf, "--num-parallel-tree", "20",
+			     "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a3), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_trees, 20);
+	model_close(&m);
+
+	/* --kind over a gbdt file: the file's rounds give way to one round */
+	t_write_file(gb, "rounds: 7\nmax_depth: 3\n");
+	const char *a4[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "-c", gb, "--kind", "rf",
+			     "--num-parallel-tree", "10", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a4), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_trees, 10);
+	cr_assert_eq(m.n_rounds, 1);
+	cr_assert(strstr(m.meta.params, " max_depth=3 "), "%s", m.meta.params);
+	model_close(&m);
+	/* and the gbdt file alone still boosts its 7 rounds */
+	const char *a5[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "-c", gb, "--early-stop", "0", "--quiet", NULL };
+	cr_assert_eq(t_run(errp, a5), 0);
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(model_load(&m, out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(m.n_trees, 7);
+	cr_assert_eq(m.n_parallel, 1);
+	model_close(&m);
+}
+
+Test(model, dm_train_refuses_options_the_kind_does_not_use)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], errp[128], bad[128];
+	static char cmd[PATH_MAX + 512];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("f.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("l.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("m.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	snprintf(bad, sizeof(bad), "%s", t_tmp_path("bad.yaml"));
+	t_write_csvs(fpath, lpath);
+
+	static const struct { const char *opt[4]; const char *want; } cases[] = {
+		{ { "--kind", "rf", "--rounds", "5" }, "--rounds is not used by kind rf" },
+		{ { "--kind", "rf", "--eta", "0.3" }, "--eta is not used by kind rf" },
+		{ { "--early-stop", "3", "--kind", "rf" }, "--early-stop is not used by kind rf" },
+		{ { "--num-parallel-tree", "5", NULL, NULL }, "kind gbdt" },
+		{ { "--kind", "forest", NULL, NULL }, "--kind 'forest': expected gbdt or rf" },
+		{ { "--kind", "rf", "--num-parallel-tree", "0" }, "expected 1..10000" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *a[16] = { "--features", fpath, "--labels", lpath, "--output", out,
+				      "--target", "label" };
+		size_t k = 8;
+
+		for (size_t o = 0; o < 4 && cases[i].opt[o]; o++)
+			a[k++] = cases[i].opt[o];
+		a[k] = NULL;
+		cr_assert_eq(t_run(errp, a), 2, "case %zu", i);
+		cr_assert(t_file_has(errp, cases[i].want), "case %zu: want '%s'", i,
+			  cases[i].want);
+		cr_assert_neq(access(out, F_OK), 0, "case %zu: a model was written", i);
+	}
+
+	/* a file setting a key its kind does not use: file, line and key */
+	t_write_file(bad, "kind: rf\nrounds: 9\n");
+	const char *b1[] = { "--features", fpath, "--labels", lpath, "--output", out,
+			     "--target", "label", "-c", bad, NULL };
+	cr_assert_eq(t_run(errp, b1), 2);
+	cr_assert(t_file_has(errp, "bad.yaml:2:1: key 'rounds': not used by kind rf"));
+
+	/* --help names both options */
+	snprintf(cmd, sizeof(cmd), "'%s' --help >'%s'", t_tool, errp);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert(t_file_has(errp, "--kind K") && t_file_has(errp, "--num-parallel-tree N"));
 }
