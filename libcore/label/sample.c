@@ -148,6 +148,11 @@ int sample_init(struct sample_builder *b, const struct sample_params *p, char *e
 {
 	memset(b, 0, sizeof(*b));
 	b->p = *p;
+	b->last_event_t = INT64_MIN;
+	if (p->every_ns < 0) {
+		snprintf(err, errlen, "samples: every_ns %lld is negative", (long long)p->every_ns);
+		return -EINVAL;
+	}
 	if (primary_params_check(&p->primary, err, errlen) < 0 ||
 	    label_params_check(&p->label, err, errlen) < 0)
 		return -EINVAL;
@@ -206,10 +211,12 @@ int sample_on_event(struct sample_builder *b, const struct event *ev)
 		b->n.flagged++;
 	} else {
 		side = primary_side_row(&b->p.primary, f->f);
-		if (side)
+		if (!side)
+			b->n.no_side++;
+		else if (b->last_event_t == INT64_MIN || t - b->last_event_t >= b->p.every_ns)
 			event = 1;
 		else
-			b->n.no_side++;
+			b->n.too_soon++;
 	}
 	if (event && wait_push(b, row, f->f) < 0)
 		return b->err = -ENOMEM;
@@ -227,6 +234,8 @@ int sample_on_event(struct sample_builder *b, const struct event *ev)
 	b->last_t = lr.t_ns;
 	b->n.rows++;
 	b->n.labeled_events += (uint64_t)event;
+	if (event)
+		b->last_event_t = lr.t_ns;
 	if (pop_all(b) < 0)
 		return b->err = -ENOMEM;
 	return 0;

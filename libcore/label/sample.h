@@ -10,8 +10,9 @@
  *                                       | vector + quality flags
  *                                       v
  *             row n: t = the vector's market time (exch_ns), px = mid
- *             event when the side is not 0 and the book is clean
- *             (exactly the vectors the strategy would act on)
+ *             event when the side is not 0, the book is clean and
+ *             every_ns has passed since the last event (the vectors
+ *             the strategy would act on, at its own pace)
  *                                       v
  *             label_push --> label_pop_burst --> sample (x at t0, meta,
  *                                                uniqueness, [t0, t1])
@@ -40,6 +41,9 @@ struct sample_params {
 	struct featd_params featd;    /* as the feature agent runs it */
 	struct primary_params primary;/* the strategy's side rule */
 	struct label_params label;    /* barriers; label.tick = the instrument's */
+	int64_t every_ns;             /* at most one event per this much market
+	                               * time (the strategy's min_interval); 0: every
+	                               * clean vector with a side */
 };
 
 /* The samples so far, column by column (index k = the k-th sample). */
@@ -58,6 +62,7 @@ struct sample_counts {
 	uint64_t rows;                /* feature vectors (label rows) */
 	uint64_t flagged;             /* vectors the quality flags drop */
 	uint64_t no_side;             /* clean vectors in the dead zone */
+	uint64_t too_soon;            /* with a side, within every_ns of the last event */
 	uint64_t labeled_events;      /* rows pushed as events */
 };
 
@@ -74,6 +79,7 @@ struct sample_builder {
 	float    *wait_x;
 	size_t    wait_head, wait_n, wait_cap;
 	int64_t last_t;               /* time of the last row */
+	int64_t last_event_t;         /* time of the last event; INT64_MIN none */
 	struct sample_counts n;
 	struct sample_set out;
 	int err;                      /* first failure (-ENOMEM, -ENOSPC), sticky */
