@@ -134,11 +134,11 @@ static void out_event(void *ctx, const struct coord_event *ev)
 	struct rt *rt = c->rt;
 	const char *who = ev->agent < AGENT_COUNT ? cfg_agent_names[ev->agent] : "?";
 	switch (ev->kind) {
-	case COORD_EV_AGENT_BACK:
+	case COORD_EV_ROLE_BACK:
 		rt_log(rt, "%s is back%s", who,
 		       ev->down ? "" : ": every agent up, new orders accepted");
 		break;
-	case COORD_EV_AGENT_DOWN: {
+	case COORD_EV_ROLE_DOWN: {
 		/* one that left cleanly (dmctl stop) is "stopped", not "down" */
 		uint32_t s = atomic_load_explicit(&seg_agent(&rt->seg, ev->agent)->state,
 						  memory_order_relaxed);

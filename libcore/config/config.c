@@ -57,6 +57,7 @@
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 #include "libcore/vote/vote_cfg.h"
 
@@ -646,7 +647,7 @@ static int check_vote(struct cfg_ctx *x, const struct dm_config *c, struct cfg_n
 		AT_KEY(x, root, "vote", "voters");
 		return cfg_fail(x, "at least one voter is needed");
 	}
-	if (c->vote.voters & (1u << AGENT_COORDINATOR)) {
+	if (c->vote.voters & (1u << ROLE_COORDINATOR)) {
 		AT_KEY(x, root, "vote", "voters");
 		return cfg_fail(x, "the coordinator runs the vote and cannot be a voter");
 	}

@@ -1363,7 +1363,7 @@ Test(coordinator, agent_down_or_halt_blocks_before_any_vote)
 	struct vote_record d;
 	cr_assert_eq(c_last_decision(&d), 1);
 	cr_expect_eq(d.outcome, VOTE_BLOCK);
-	cr_expect_eq(d.reason, VOTE_R_AGENT_DOWN);
+	cr_expect_eq(d.reason, VOTE_R_ROLE_DOWN);
 	cr_expect_eq(c_vote(AGENT_RISK, VOTE_APPROVE, 0), 0, "no vote was asked");
 
 	stale_at[AGENT_DATA] = 0;

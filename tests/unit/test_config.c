@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "libcore/config/config.h"
+#include "libcore/vote/role.h"
 #include "libcore/types.h"
 
 struct t_load {
@@ -1004,9 +1005,9 @@ Test(config, trading_sections_defaults)
 	struct dm_config c;
 
 	config_defaults(&c);
-	cr_assert_eq(c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION) |
-	                            (1u << AGENT_FEATURE));
-	cr_assert_eq(c.vote.veto, 1u << AGENT_RISK);
+	cr_assert_eq(c.vote.voters, (1u << ROLE_RISK) | (1u << ROLE_EXECUTION) |
+	                            (1u << ROLE_FEATURE));
+	cr_assert_eq(c.vote.veto, 1u << ROLE_RISK);
 	cr_assert_str_eq(c.vote.quorum, "majority");
 	cr_assert_eq(c.vote.deadline_us, 50000);
 	cr_assert_eq(c.data.pace, REPLAY_MAX);
@@ -1099,7 +1100,7 @@ Test(config, trading_sections_load)
 	          "execution: { max_inflight: 2, max_open: 5, ack_timeout_ms: 9 }\n"
 	          "venue: { entry_latency_us: 11, fee_per_contract_brl: 0.31 }\n"
 	          "risk: { limits: /etc/dm/risk.yaml }\n", &r);
-	cr_assert_eq(r.c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION));
+	cr_assert_eq(r.c.vote.voters, (1u << ROLE_RISK) | (1u << ROLE_EXECUTION));
 	cr_assert_eq(r.c.vote.veto, 0);
 	cr_assert_str_eq(r.c.vote.quorum, "2");
 	cr_assert_eq(r.c.vote.deadline_us, 1234);
@@ -1128,11 +1129,11 @@ Test(config, trading_sections_load)
 Test(config, trading_sections_refuse_bad_values)
 {
 	t_expect_error("vote:\n  voters: [risk, exection]\n", "2:18: key 'vote.voters[1]': ",
-	               "unknown agent 'exection' (did you mean 'execution'?)");
+	               "unknown role 'exection' (did you mean 'execution'?)");
 	t_expect_error("vote:\n  voters: [risk, risk]\n", "2:18: key 'vote.voters[1]': ",
 	               "listed twice");
 	t_expect_error("vote:\n  voters: risk\n", "2:3: key 'vote.voters': ",
-	               "a sequence of agent names");
+	               "a sequence of role names");
 	t_expect_error("vote:\n  voters: [execution]\n", "2:3: key 'vote.voters': ",
 	               "every veto holder must be among vote.voters");
 	t_expect_error("vote:\n  voters: []\n", "2:3: key 'vote.voters': ",
