@@ -297,7 +297,7 @@ static void market_time(int64_t t_ns, char *buf, size_t len)
  * instrument: the bundled profile that does (a conf/instruments/ YAML file, as
  * 'tools/dmctl run' picks it).  0 with cfg loaded and path set, else -1.
  */
-static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char *path,
+static int pick_profile(const struct feed_instr *in, struct rt_config *cfg, char *path,
 			size_t len)
 {
 	char dir[2048], err[512];
@@ -310,9 +310,9 @@ static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char
 		return -1;
 	int rc = -1;
 	for (size_t i = 0; i < g.gl_pathc && rc < 0; i++) {
-		struct dm_config c;
-		if (config_load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
-		    trader_instr_check(&c, in, err, sizeof(err)) == 0) {
+		static struct rt_config c;
+		if (rt_config_load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
+		    trader_instr_check(&c.core, in, err, sizeof(err)) == 0) {
 			*cfg = c;
 			snprintf(path, len, "%s", g.gl_pathv[i]);
 			rc = 0;
@@ -421,7 +421,7 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 int main(int argc, char **argv)
 {
 	struct args a = { .feed.format = FEED_AUTO, .epoch = 1 };
-	struct dm_config cfg;
+	static struct rt_config cfg;
 	struct feed_reader rd;
 	struct feed_instr conf_in;
 	struct feed_want want;
@@ -435,22 +435,22 @@ int main(int argc, char **argv)
 
 	/* ---- configuration */
 	if (a.config) {
-		if (config_load(&cfg, a.config, err, sizeof(err)))
+		if (rt_config_load(&cfg, a.config, err, sizeof(err)))
 			return cli_fail(2, "%s", err);
 	} else {
-		config_defaults(&cfg);
+		rt_config_defaults(&cfg);
 	}
 	const char *cname = a.config ? a.config : "the built-in configuration";
 
-	if (config_check_files(&cfg, NULL, err, sizeof(err)) < 0)
+	if (config_check_files(&cfg.core, NULL, err, sizeof(err)) < 0)
 		return cli_fail(2, "%s", err);
 
 	/* ---- the input and its instrument */
-	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+	cli_feed_want(&a.feed, &cfg.core, &conf_in, &want);
 	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
 	static char profile[2200];
-	if (trader_instr_check(&cfg, &plan.in, err, sizeof(err)) < 0) {
+	if (trader_instr_check(&cfg.core, &plan.in, err, sizeof(err)) < 0) {
 		if (a.config || pick_profile(&plan.in, &cfg, profile, sizeof(profile)) < 0)
 			return cli_fail(2, "%s: %s", a.input, err);
 		cname = profile;
@@ -458,22 +458,22 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to "
 				"choose another)\n", cli_prog(), profile, plan.in.symbol);
 		/* the profile's instrument: resolve the input with it again */
-		cli_feed_want(&a.feed, &cfg, &conf_in, &want);
+		cli_feed_want(&a.feed, &cfg.core, &conf_in, &want);
 		if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
 			return cli_fail(cli_exit_code(rc), "%s", err);
-		if ((rc = config_check_files(&cfg, NULL, err, sizeof(err))) < 0)
+		if ((rc = config_check_files(&cfg.core, NULL, err, sizeof(err))) < 0)
 			return cli_fail(2, "%s", err);
 	}
 
 	/* ---- the modules */
 	struct trader_params tp;
-	if ((rc = trader_params_from_config(&cfg, a.epoch, &tp, model, sizeof(model), err,
+	if ((rc = trader_params_from_config(&cfg.core, a.epoch, &tp, model, sizeof(model), err,
 					    sizeof(err))) < 0)
 		return cli_fail(2, "%s: %s", cname, err);
 	struct flat *flat = NULL;
 	if (!tp.strategy.rule_only) {
 		char why[1024];
-		if ((rc = trader_model_load(&cfg, model, &flat, why, sizeof(why))) < 0)
+		if ((rc = trader_model_load(&cfg.core, model, &flat, why, sizeof(why))) < 0)
 			return cli_fail(2, "model refused: %s (strategy.model of %s; 'make model' "
 					"trains the default one)", why, cname);
 		if (!a.quiet)
@@ -513,12 +513,12 @@ int main(int argc, char **argv)
 			goto free_all;
 		}
 	struct instrument in;
-	if (instr_init(&in, &cfg.instrument) < 0) {
+	if (instr_init(&in, &cfg.core.instrument) < 0) {
 		code = cli_fail(2, "%s: instrument refused", cname);
 		goto free_all;
 	}
-	const struct report_opts ro = { .max_open = MAX_OPEN, .n_names = AGENT_COUNT,
-					.voter_names = cfg_agent_names };
+	const struct report_opts ro = { .max_open = MAX_OPEN, .n_names = ROLE_COUNT,
+					.voter_names = role_names };
 	const struct report_out rout = { .fills = csv[0], .orders = csv[1], .decisions = csv[2],
 					 .equity = csv[3] };
 	if (report_init(&r->rep, rmem, report_memsize(MAX_OPEN), &in, &ro, &rout) < 0) {
@@ -564,7 +564,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %" PRIu64 " events, market %s UTC, position %lld, "
 				"P&L %.2f %s, %.0f events/s\n", cli_prog(), t->n.events, mt,
 				(long long)riskd_current(trader_riskd_state(t))->position,
-				money(report_equity_e9(&r->rep)), cfg.instrument.currency,
+				money(report_equity_e9(&r->rep)), cfg.core.instrument.currency,
 				(double)t->n.events / ((double)(cli_mono_ns() - t0) / 1e9));
 		}
 	}
