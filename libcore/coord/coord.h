@@ -174,7 +174,7 @@ int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_o
 		      uint32_t voters_mask, uint32_t veto_mask, const char *quorum,
 		      int64_t deadline_ns, char *err, size_t errlen);
 
-/* 0 if p is usable (vote_policy_check, voter and agent indexes below
+/* 0 if p is usable (vote_policy_check, voters and roles below
  * COORD_AGENTS, positive intervals), else -EINVAL.  Pure. */
 int coord_params_check(const struct coord_params *p);
 
@@ -192,7 +192,7 @@ enum coord_port {
 	COORD_PORT_VOTE_REQ = 0, /* MSG_VOTE_REQ, then MSG_VOTE_DONE; to = voter
 				  * index in the policy */
 	COORD_PORT_ORDERS,       /* MSG_ORDER and MSG_CANCEL to execution; to = 0 */
-	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = agent index */
+	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = role (its host's port) */
 };
 
 /* Things the host may want to log; never needed for correctness. */
@@ -290,7 +290,7 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
  * ballot busy, or a voter's request port full). */
 int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *m);
 
-/* A vote from voter (the agent index of the port it came in on, not the
+/* A vote from voter (the role of the port it came in on, not the
  * message's own field).  A vote for no open ballot, or refused by the
  * ballot (decided, past the deadline), is counted in late_votes. */
 int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,

@@ -170,7 +170,7 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
 #define VOTE_RECORD_V1_SIZE 296u
 
 struct vote_record_voter {
-	uint32_t voter;    /* agent index */
+	uint32_t voter;    /* role (libcore/vote/role.h) */
 	uint8_t  verdict;  /* enum vote_v; NONE = missing */
 	uint8_t  pad[3];
 	uint32_t reason;   /* enum vote_reason */
