@@ -319,8 +319,15 @@ int main(int argc, char **argv)
 
 	/* ---- configuration, the input and its instrument, the modules' parameters */
 	static struct bt_setup su;
-	if ((rc = bt_setup(&su, a.input, a.config, &a.feed, a.epoch, err, sizeof(err))) < 0)
+	if ((rc = bt_setup(&su, a.input, a.config, rt_config_load_core, &a.feed, a.epoch, err,
+			   sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
+	/* the run directory is the agents' setting (system.run_dir) */
+	static struct rt_config rcfg;
+	if (a.config && rt_config_load(&rcfg, a.config, err, sizeof(err)) < 0)
+		return cli_fail(2, "%s", err);
+	if (!a.config)
+		rt_config_defaults(&rcfg);
 	const char *cname = su.cname;
 	struct trader_params tp = su.tp;
 	snprintf(model, sizeof(model), "%s", su.model);
@@ -342,7 +349,7 @@ int main(int argc, char **argv)
 	if (a.out)
 		snprintf(dir, sizeof(dir), "%s", a.out);
 	else
-		snprintf(dir, sizeof(dir), "%s-backtest", su.cfg.system.run_dir);
+		snprintf(dir, sizeof(dir), "%s-backtest", rcfg.system.run_dir);
 	if ((rc = mkdir_p(dir)) < 0) {
 		flat_free(flat);
 		return cli_fail(2, "--out %s: cannot create the directory: %s", dir,
@@ -371,7 +378,7 @@ int main(int argc, char **argv)
 	}
 	const struct bt_opts bo = {
 		.out = { .fills = csv[0], .orders = csv[1], .decisions = csv[2], .equity = csv[3] },
-		.voter_names = cfg_agent_names, .n_names = AGENT_COUNT,
+		.voter_names = role_names, .n_names = ROLE_COUNT,
 		.log = on_log, .ctx = &a.quiet,
 	};
 	if ((rc = bt_init(b, mem, msize, &tp, flat, model, &in, &bo, err, sizeof(err))) < 0) {

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
@@ -243,7 +244,7 @@ int main(int argc, char **argv)
 	int quiet = a.quiet;
 
 	if (a.conf) {
-		if (config_load(&cfg, a.conf, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, a.conf, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
 	} else {
 		config_defaults(&cfg);

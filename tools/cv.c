@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agents/rt/view.h"
 #include "libcore/backtest/bt.h"
 #include "libcore/backtest/bt_setup.h"
 #include "libcore/cli/cli.h"
@@ -574,7 +575,7 @@ static int path_task(struct cv *c, uint32_t p)
 	if (instr_init(&in, &c->su.cfg.instrument) < 0)
 		return -1;
 	struct bt_opts bo = { .on_minute = on_minute, .ctx = &mn,
-			      .voter_names = cfg_agent_names, .n_names = AGENT_COUNT };
+			      .voter_names = role_names, .n_names = ROLE_COUNT };
 	FILE *csv[4] = { NULL, NULL, NULL, NULL };
 	static const char *const csv_name[4] = { "fills.csv", "orders.csv", "decisions.csv",
 						 "equity.csv" };
@@ -670,8 +671,14 @@ int main(int argc, char **argv)
 	c.K = c.a.test_groups;
 
 	/* ---- configuration, input, parameters */
-	if ((rc = bt_setup(&c.su, c.a.input, c.a.config, &c.a.feed, 1, err, sizeof(err))) < 0)
+	if ((rc = bt_setup(&c.su, c.a.input, c.a.config, rt_config_load_core, &c.a.feed, 1, err,
+			   sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
+	static struct rt_config rcfg; /* the run directory: system.run_dir */
+	if (c.a.config && rt_config_load(&rcfg, c.a.config, err, sizeof(err)) < 0)
+		return cli_fail(2, "%s", err);
+	if (!c.a.config)
+		rt_config_defaults(&rcfg);
 	if (c.su.profile && !c.a.quiet)
 		fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to choose "
 			"another)\n", cli_prog(), c.su.cname, c.su.plan.in.symbol);
@@ -702,7 +709,7 @@ int main(int argc, char **argv)
 	if (c.a.out)
 		snprintf(c.dir, sizeof(c.dir), "%s", c.a.out);
 	else
-		snprintf(c.dir, sizeof(c.dir), "%s-cv", c.su.cfg.system.run_dir);
+		snprintf(c.dir, sizeof(c.dir), "%s-cv", rcfg.system.run_dir);
 	snprintf(c.work, sizeof(c.work), "%s/work", c.dir);
 	snprintf(c.models, sizeof(c.models), "%s/models", c.dir);
 	if ((rc = mkdir_p(c.work)) < 0 || (rc = mkdir_p(c.models)) < 0)

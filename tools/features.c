@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
 
 	/* ---- configuration */
 	if (a.config) {
-		if (config_load(&cfg, a.config, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, a.config, err, sizeof(err)))
 			return cli_fail(2, "%s", err);
 	} else {
 		config_defaults(&cfg);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/market/calendar.h"
 #include "libcore/config/config.h"
@@ -287,7 +288,7 @@ int main(int argc, char **argv)
 		return cli_usage_error("--date '%s': expected a real date YYYY-MM-DD", date_s);
 
 	if (conf) {
-		if (config_load(&cfg, conf, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, conf, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
 	} else {
 		config_defaults(&cfg);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
@@ -161,7 +162,7 @@ static int read_feed(struct hseries *s, struct input *in, const struct cli_feed_
 	int rc;
 
 	if (conf) {
-		if (config_load(&cfg, conf, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, conf, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
 	} else {
 		config_defaults(&cfg);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "libcore/market/book.h"
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/market/event.h"
@@ -589,7 +590,7 @@ int main(int argc, char **argv)
 	if (a.list)
 		return list_symbols(&a);
 	if (a.config) {
-		if (config_load(&cfg, a.config, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, a.config, err, sizeof(err)))
 			return cli_fail(2, "-c %s", err);
 	} else {
 		config_defaults(&cfg);

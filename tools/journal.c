@@ -28,12 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/exec/exec.h"
 #include "libcore/market/instrument.h"
 #include "libcore/journal/journal.h"
 #include "libcore/report/report.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 
 #define MAX_OPEN 4096u /* orders followed at once by --run-dir */
@@ -233,7 +235,7 @@ static int decision_json(const struct instrument *in, const struct vote_record *
 	for (uint32_t i = 0; i < nv; i++) {
 		uint32_t a = d->v[i].voter;
 		json_array_append_new(votes, json_pack("{s:s, s:s, s:s}",
-			"voter", a < AGENT_COUNT ? cfg_agent_names[a] : "?",
+			"voter", a < ROLE_COUNT ? role_names[a] : "?",
 			"verdict", vote_verdict_name(d->v[i].verdict),
 			"reason", vote_reason_name(d->v[i].reason)));
 	}
@@ -248,8 +250,8 @@ static int decision_json(const struct instrument *in, const struct vote_record *
 		"client_order_id", d->client_order_id ? json_integer((json_int_t)d->client_order_id)
 						      : json_null(),
 		"decisive", d->decisive >= 0 && (uint32_t)d->decisive < nv &&
-				    d->v[d->decisive].voter < AGENT_COUNT
-			    ? json_string(cfg_agent_names[d->v[d->decisive].voter]) : json_null(),
+				    d->v[d->decisive].voter < ROLE_COUNT
+			    ? json_string(role_names[d->v[d->decisive].voter]) : json_null(),
 		"votes", votes,
 		"t_ns", (json_int_t)vote_record_time_ns(d),
 		"decided_ns", (json_int_t)d->decided_ns);
@@ -277,10 +279,10 @@ static int pick_instrument(const struct journal_reader *jr, const char *file,
 		return rc < 0 ? cli_fail(2, "--market %s: %s", market, err) : 0;
 	}
 	if (conf) {
-		static struct dm_config cfg;
-		if (config_load(&cfg, conf, err, sizeof(err)) < 0)
+		static struct rt_config cfg;
+		if (rt_config_load(&cfg, conf, err, sizeof(err)) < 0)
 			return cli_fail(2, "%s", err);
-		if (instr_init(in, &cfg.instrument) < 0)
+		if (instr_init(in, &cfg.core.instrument) < 0)
 			return cli_fail(2, "%s: the instrument section has no exact tick value", conf);
 		return 0;
 	}
@@ -310,8 +312,8 @@ static int dump_file(const char *file, int json, const char *market, const char 
 	uint64_t skipped = 0;
 	struct report rep;
 	struct report_order one;
-	struct report_opts ro = { .max_open = 1, .n_names = AGENT_COUNT,
-				  .voter_names = cfg_agent_names };
+	struct report_opts ro = { .max_open = 1, .n_names = ROLE_COUNT,
+				  .voter_names = role_names };
 	const struct jrec *rec;
 	while ((rc = journal_next(&jr, &rec)) == 1) {
 		uint16_t fam = rec->type == JREC_EVENT_DELTA ? JREC_EVENT
@@ -386,8 +388,8 @@ static int run_dir(const char *dir, const char *market, const char *out, int jso
 		market = mpath;
 	}
 	struct report_counts n;
-	struct report_opts o = { .max_open = MAX_OPEN, .n_names = AGENT_COUNT,
-				 .voter_names = cfg_agent_names };
+	struct report_opts o = { .max_open = MAX_OPEN, .n_names = ROLE_COUNT,
+				 .voter_names = role_names };
 	int rc = report_run_dir(dir, market, out ? out : dir, &o, &n, err, sizeof(err));
 	if (rc < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
@@ -703,7 +704,7 @@ int main(int argc, char **argv)
 	 * rule of the live strategy with --primary-from-config */
 	static struct dm_config cfg;
 	if (a->config) {
-		if (config_load(&cfg, a->config, err, sizeof(err)))
+		if (rt_config_load_core(&cfg, a->config, err, sizeof(err)))
 			return cli_fail(2, "%s", err);
 	} else {
 		config_defaults(&cfg);

@@ -93,18 +93,19 @@ static void explain_existing(const char *name)
 			name, when, (int)p.creator_pid, name);
 }
 
-static int cmd_create(const struct dm_config *c, const char *name, uint32_t epoch)
+static int cmd_create(const struct rt_config *conf, const char *name, uint32_t epoch)
 {
 	/* nothing may start trading with limits the risk agent would refuse */
 	struct risk_cfg limits;
 	char err[512];
-	if (config_load_risk_for(c, &limits, NULL, 0, err, sizeof(err)) < 0) {
+	if (config_load_risk_for(&conf->core, &limits, NULL, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dm-seg: %s\n", err);
 		return 2;
 	}
 	struct seg_spec spec;
-	if (topology_spec(c, name, &spec) != 0) {
-		fprintf(stderr, "dm-seg: %s: topology does not fit the segment format\n", c->path);
+	if (topology_spec(conf, name, &spec) != 0) {
+		fprintf(stderr, "dm-seg: %s: topology does not fit the segment format\n",
+			conf->core.path);
 		return 2;
 	}
 	spec.epoch = epoch;
@@ -138,17 +139,19 @@ static const char *dec_e6(int64_t v, char out[32])
 	return out;
 }
 
-static int cmd_config(const struct dm_config *c, int json, int no_check)
+static int cmd_config(const struct rt_config *conf, int json, int no_check)
 {
+	const struct dm_config *c = &conf->core;
+	const struct rt_system *sys = &conf->system;
 	if (no_check) {
 		/* the configuration file alone: what scripts need to find a run */
 		json_t *o = json_pack("{s:s, s:{s:s, s:s}}", "config", c->path, "system",
-				      "shm_name", c->system.shm_name, "run_dir", c->system.run_dir);
+				      "shm_name", sys->shm_name, "run_dir", sys->run_dir);
 		if (!json) {
 			json_decref(o);
 			printf("config      %s\n", c->path);
-			printf("system      segment %s, run directory %s\n", c->system.shm_name,
-			       c->system.run_dir);
+			printf("system      segment %s, run directory %s\n", sys->shm_name,
+			       sys->run_dir);
 			return 0;
 		}
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
@@ -183,7 +186,7 @@ static int cmd_config(const struct dm_config *c, int json, int no_check)
 				"point_value", (double)in->point_value_e6 / CFG_DEC_SCALE,
 			"risk_currency", limits.currency, "fee_currency", c->venue.currency,
 			"fee_per_lot", fee, "risk_limits", risk_path, "model", model,
-			"system", "shm_name", c->system.shm_name, "run_dir", c->system.run_dir);
+			"system", "shm_name", sys->shm_name, "run_dir", sys->run_dir);
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0) {
 			json_decref(o);
 			fprintf(stderr, "dm-seg: cannot write the summary\n");
@@ -199,7 +202,7 @@ static int cmd_config(const struct dm_config *c, int json, int no_check)
 	printf("risk        %s (limits in %s)\n", risk_path, limits.currency);
 	printf("fees        %s %s per lot per fill\n", fee, c->venue.currency);
 	printf("model       %s\n", model[0] ? model : "(none: primary rule alone)");
-	printf("system      segment %s, run directory %s\n", c->system.shm_name, c->system.run_dir);
+	printf("system      segment %s, run directory %s\n", sys->shm_name, sys->run_dir);
 	return 0;
 }
 
@@ -291,9 +294,9 @@ int main(int argc, char **argv)
 		epoch = (uint32_t)v;
 	}
 
-	static struct dm_config cfg;
+	static struct rt_config cfg;
 	char err[512];
-	if (config_load(&cfg, conf, err, sizeof(err)) != 0) {
+	if (rt_config_load(&cfg, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dm-seg: %s\n", err);
 		return 2;
 	}

@@ -405,9 +405,7 @@ int main(int argc, char **argv)
 	}
 	int agent = -1;
 	if (command) {
-		for (int a = 0; a < AGENT_COUNT; a++)
-			if (strcmp(command, cfg_agent_names[a]) == 0)
-				agent = a;
+		agent = rt_agent_id(command);
 		if (agent < 0) {
 			fprintf(stderr, "dm-shmdump: --command '%s': an agent (coordinator, data, "
 				"feature, ml, execution, risk)\n", command);
@@ -420,15 +418,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the one default segment name is the configuration's (system.shm_name) */
-	static struct dm_config cfg;
+	static struct rt_config cfg;
 	if (!name || !*name) {
 		char err[512];
-		if (conf && config_load(&cfg, conf, err, sizeof(err)) != 0) {
+		if (conf && rt_config_load(&cfg, conf, err, sizeof(err)) != 0) {
 			fprintf(stderr, "dm-shmdump: %s\n", err);
 			return 2;
 		}
 		if (!conf)
-			config_defaults(&cfg);
+			rt_config_defaults(&cfg);
 		name = cfg.system.shm_name;
 	}
 	if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= SEG_NAME_MAX) {

@@ -51,7 +51,7 @@ int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
 	if (rc < 0)
 		return rc;
 	struct journal_opts o = {
-		.symbol = rt->cfg.instrument.symbol,
+		.symbol = rt->cfg.core.instrument.symbol,
 		.fsync = JOURNAL_FSYNC_NONE,
 		.buf_size = 64 << 10,
 		.flags = JOURNAL_W_NO_URING,

@@ -37,7 +37,7 @@
 #include "libcore/journal/journal.h"
 
 _Static_assert(COORD_CMD_CANCEL_ALL == RT_CTL_CANCEL_ALL, "one cancel-all command number");
-_Static_assert(AGENT_COUNT <= COORD_AGENTS, "agent masks fit");
+_Static_assert(ROLE_COUNT <= COORD_AGENTS, "role masks fit");
 
 #define LOCKSTEP_DEADLINE_NS (3600ll * 1000000000)
 
@@ -49,10 +49,17 @@ struct coord_ctx {
 	int in_vote[VOTE_MAX_VOTERS];   /* by policy index */
 	int out_req[VOTE_MAX_VOTERS];   /* by policy index */
 	int out_orders;
-	int out_ctl[AGENT_COUNT];       /* -1: no control ring to that agent */
+	int out_ctl[ROLE_COUNT];        /* by role: -1, no control ring to its agent */
 	struct journal_writer jw;
 	int jopen;
 };
+
+/* The name of the agent hosting role: its rings are named after it. */
+static const char *agent_of(uint32_t role)
+{
+	int a = rt_role_agent(role);
+	return a >= 0 ? rt_agent_names[a] : "?";
+}
 
 /* ------------------------------------------------------------ inputs */
 
@@ -63,6 +70,7 @@ static int agent_fresh_now(struct rt *rt, uint32_t agent, int64_t now)
 	       agent_fresh(a, now, rt->stale_ns);
 }
 
+/* The module watches roles: a role is up while the agent hosting it is. */
 static void env_now(struct rt *rt, int64_t now, struct coord_env *e)
 {
 	const struct coord_ctx *c = rt->ctx;
@@ -71,7 +79,7 @@ static void env_now(struct rt *rt, int64_t now, struct coord_env *e)
 	e->fresh = 0;
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		if ((c && c->lockstep) || agent_fresh_now(rt, a, now))
-			e->fresh |= 1u << a;
+			e->fresh |= 1u << rt_agent_role[a];
 	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) | (f & RT_SF_KILLED ? COORD_F_KILLED : 0);
 }
 
@@ -85,7 +93,7 @@ static int port_ring(const struct coord_ctx *c, uint32_t port, uint32_t to)
 	case COORD_PORT_ORDERS:
 		return c->out_orders;
 	case COORD_PORT_CONTROL:
-		return to < AGENT_COUNT ? c->out_ctl[to] : -1;
+		return to < ROLE_COUNT ? c->out_ctl[to] : -1;
 	default:
 		return -1;
 	}
@@ -108,7 +116,7 @@ static int out_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr 
 	int rc = rt_send(rt, (uint32_t)r, (void *)m, m->size);
 	if (rc < 0) {
 		if (port == COORD_PORT_CONTROL)
-			rt_log(rt, "control ring to %s full: %s not delivered", cfg_agent_names[to],
+			rt_log(rt, "control ring to %s full: %s not delivered", agent_of(to),
 			       rt_cmd_name(((const struct msg_control *)m)->cmd));
 		else if (m->type == MSG_CANCEL)
 			rt_log(rt, "orders ring full: cancel-all not delivered");
@@ -132,15 +140,17 @@ static void out_event(void *ctx, const struct coord_event *ev)
 {
 	struct coord_ctx *c = ctx;
 	struct rt *rt = c->rt;
-	const char *who = ev->agent < AGENT_COUNT ? cfg_agent_names[ev->agent] : "?";
+	int a = rt_role_agent(ev->agent); /* events name roles */
+	const char *who = agent_of(ev->agent);
 	switch (ev->kind) {
-	case COORD_EV_AGENT_BACK:
+	case COORD_EV_ROLE_BACK:
 		rt_log(rt, "%s is back%s", who,
 		       ev->down ? "" : ": every agent up, new orders accepted");
 		break;
-	case COORD_EV_AGENT_DOWN: {
+	case COORD_EV_ROLE_DOWN: {
 		/* one that left cleanly (dmctl stop) is "stopped", not "down" */
-		uint32_t s = atomic_load_explicit(&seg_agent(&rt->seg, ev->agent)->state,
+		uint32_t s = a < 0 ? AGENT_EMPTY :
+			     atomic_load_explicit(&seg_agent(&rt->seg, (uint32_t)a)->state,
 						  memory_order_relaxed);
 		if (s == AGENT_EXITED || s == AGENT_STOPPING || rt->stopping)
 			rt_log(rt, "%s stopped: new orders blocked", who);
@@ -222,7 +232,7 @@ static void coord_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 	uint32_t f = rt_flags(rt);
 	if (r.missed)
 		rt_cmd_reply(rt, RT_CMD_FAILED, "control ring to %s full: %s not delivered there",
-			     cfg_agent_names[__builtin_ctz(r.missed)], rt_cmd_name(cmd));
+			     agent_of((uint32_t)__builtin_ctz(r.missed)), rt_cmd_name(cmd));
 	else if (cmd == CTL_KILL_SWITCH && r.cancel < 0)
 		rt_cmd_reply(rt, RT_CMD_FAILED, "kill switch latched, but the cancel-all could "
 			     "not be sent (orders ring full)");
@@ -290,8 +300,8 @@ static int params(struct rt *rt, struct coord_params *p)
 	int lockstep = ls && strcmp(ls, "1") == 0;
 	if (lockstep)
 		deadline_ns = LOCKSTEP_DEADLINE_NS;
-	if (trader_coord_params(&rt->cfg, rt->self, rt->hb_ns, quorum, deadline_ns, p, err,
-				sizeof(err)) < 0) {
+	if (trader_coord_params(&rt->cfg.core, rt_agent_role[rt->self], rt->hb_ns, quorum,
+				deadline_ns, p, err, sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
@@ -310,7 +320,7 @@ static void log_policy(struct rt *rt, const struct vote_policy *pol, int c_locks
 	who[0] = '\0';
 	for (uint32_t i = 0; i < pol->n_voters && n < sizeof(who); i++)
 		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s%s", i ? ", " : "",
-				      cfg_agent_names[pol->voter[i]],
+				      pol->voter[i] < ROLE_COUNT ? role_names[pol->voter[i]] : "?",
 				      pol->veto_mask & (1u << i) ? " (veto)" : "");
 	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us%s", who, q,
 	       (long long)(pol->deadline_ns / 1000),
@@ -327,7 +337,7 @@ static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *p
 	    (c->out_orders = ag_need_out(rt, "orders", sizeof(struct msg_order))) < 0)
 		return -DM_ETOPOLOGY;
 	for (uint32_t v = 0; v < pol->n_voters; v++) {
-		const char *who = cfg_agent_names[pol->voter[v]];
+		const char *who = agent_of(pol->voter[v]);
 		snprintf(name, sizeof(name), "votes_%s", who);
 		if ((c->in_vote[v] = ag_need_in(rt, name, sizeof(struct msg_vote))) < 0)
 			return -DM_ETOPOLOGY;
@@ -335,9 +345,9 @@ static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *p
 		if ((c->out_req[v] = ag_need_out(rt, name, sizeof(struct msg_vote_req))) < 0)
 			return -DM_ETOPOLOGY;
 	}
-	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
-		snprintf(name, sizeof(name), "control_%s", cfg_agent_names[a]);
-		c->out_ctl[a] = rt_out_find(rt, name);
+	for (uint32_t r = 0; r < ROLE_COUNT; r++) {
+		snprintf(name, sizeof(name), "control_%s", agent_of(r));
+		c->out_ctl[r] = rt_out_find(rt, name);
 	}
 	return 0;
 }

@@ -196,7 +196,7 @@ static int data_tick(struct rt *rt, int64_t now)
 	}
 	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
 	int work = 0;
-	for (uint32_t k = 0; k < rt->cfg.data.events_per_pass; k++) {
+	for (uint32_t k = 0; k < rt->cfg.core.data.events_per_pass; k++) {
 		if (!c->holding) {
 			if (c->rp.pace == REPLAY_LOCKSTEP && replay_grant(&c->rp) == 0) {
 				c->quiet = system_quiet(rt) ? c->quiet + 1 : 0;
@@ -264,7 +264,7 @@ static int data_tick(struct rt *rt, int64_t now)
 static int check_instrument(struct rt *rt, const struct feed_instr *in)
 {
 	char err[768];
-	if (trader_instr_check(&rt->cfg, in, err, sizeof(err)) == 0)
+	if (trader_instr_check(&rt->cfg.core, in, err, sizeof(err)) == 0)
 		return 0;
 	rt_log(rt, "input %s %s; 'tools/dmctl run --input FILE' picks the bundled profile "
 	       "of conf/instruments/ by itself", ctx.opt.input, err);
@@ -374,9 +374,9 @@ int ag_data_init(struct rt *rt)
 	 * (libcore/feed/tick.c): the file's own, MT5/NEG the configured one */
 	struct feed_instr conf_in;
 	struct feed_plan plan;
-	feed_instr_from_config(&conf_in, &rt->cfg.instrument);
+	feed_instr_from_config(&conf_in, &rt->cfg.core.instrument);
 	struct feed_want want = { .fmt = (enum feed_format)fmt, .conf = &conf_in,
-				  .conf_utc_offset_min = rt->cfg.instrument.utc_offset_min };
+				  .conf_utc_offset_min = rt->cfg.core.instrument.utc_offset_min };
 	int rc = feed_resolve(c->opt.input, &want, &plan, err, sizeof(err));
 	if (rc < 0) {
 		if (strstr(err, c->opt.input))
@@ -398,10 +398,10 @@ int ag_data_init(struct rt *rt)
 	fmt = (int)plan.fmt;
 	struct feed_opts fo = plan.fo;
 	struct replay_opts ro = {
-		.pace = c->opt.pace >= 0 ? (uint32_t)c->opt.pace : rt->cfg.data.pace,
-		.clock = rt->cfg.features.clock,
+		.pace = c->opt.pace >= 0 ? (uint32_t)c->opt.pace : rt->cfg.core.data.pace,
+		.clock = rt->cfg.core.features.clock,
 		.speed = c->opt.speed > 0 ? c->opt.speed
-					    : (double)rt->cfg.data.speed_e6 / CFG_DEC_SCALE,
+					    : (double)rt->cfg.core.data.speed_e6 / CFG_DEC_SCALE,
 	};
 	rc = replay_open(&c->rp, c->opt.input, (enum feed_format)fmt, &fo, &ro, err,
 			 sizeof(err));

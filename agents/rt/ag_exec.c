@@ -147,7 +147,7 @@ static const struct rt_ops exec_ops = {
 static int exec_params(struct rt *rt, struct execsvc_params *p)
 {
 	char err[256];
-	if (trader_execsvc_params(&rt->cfg, (uint16_t)rt->self, AG_EXEC_TABLE_CAP,
+	if (trader_execsvc_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], AG_EXEC_TABLE_CAP,
 				  AG_EXEC_VENUE_MAX, 1, p, err, sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;

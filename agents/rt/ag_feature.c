@@ -95,7 +95,7 @@ int ag_feature_init(struct rt *rt)
 	/* the engine: prices in the instrument's points, sizes in contracts */
 	struct featd_params p;
 	char err[256];
-	if (trader_featd_params(&rt->cfg, (uint16_t)rt->self, &p, err, sizeof(err)) < 0) {
+	if (trader_featd_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], &p, err, sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
@@ -104,7 +104,7 @@ int ag_feature_init(struct rt *rt)
 		rt_log(rt, "features: the engine needs %zu bytes, the state region holds %u: "
 		       "shorten the windows or the fracdiff weights (features: in %s)",
 		       size ? size - FEATD_ENGINE_OFF : 0, RT_APP_SIZE - FEATD_ENGINE_OFF,
-		       rt->cfg.path[0] ? rt->cfg.path : "the defaults");
+		       rt->cfg.core.path[0] ? rt->cfg.core.path : "the defaults");
 		return -DM_ECONFIG;
 	}
 	if (rt->app_fresh || !featd_matches(rt->app, RT_APP_SIZE, &p)) {

@@ -68,7 +68,7 @@ static int load_model(struct rt *rt, const char *path, struct flat **out, char *
 		      size_t whylen)
 {
 	char r[600];
-	int rc = ag_ml_model_check(&rt->cfg, path, out, r, sizeof(r));
+	int rc = ag_ml_model_check(&rt->cfg.core, path, out, r, sizeof(r));
 	snprintf(why, whylen, "model %s: %s", rc < 0 ? "refused" : "accepted", r);
 	rt_log(rt, "%s", why);
 	return rc < 0 ? rc : 0;
@@ -103,7 +103,7 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
 {
-	if (config_resolve(&rt->cfg, name, out, len) < 0) {
+	if (config_resolve(&rt->cfg.core, name, out, len) < 0) {
 		rt_log(rt, "model path '%s' too long", name);
 		return -DM_ECONFIG;
 	}
@@ -125,7 +125,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	/* the file dmctl reload-model FILE names in the run directory, else
 	 * strategy.model */
 	char path[sizeof(st->model)], req[RT_PATH_MAX];
-	const char *name = rt->cfg.strategy.model;
+	const char *name = rt->cfg.core.strategy.model;
 	(void)m;
 	FILE *rf = rt_run_path(rt, "reload-model", req, sizeof(req)) == 0 ? fopen(req, "r") : NULL;
 	if (rf) {
@@ -174,10 +174,10 @@ int ag_ml_init(struct rt *rt)
 	if ((c->in_feat = ag_need_in(rt, "features", sizeof(struct msg_features))) < 0 ||
 	    (c->out_intent = ag_need_out(rt, "intents", sizeof(struct msg_intent))) < 0)
 		return -DM_ETOPOLOGY;
-	const struct strategy_cfg *s = &rt->cfg.strategy;
+	const struct strategy_cfg *s = &rt->cfg.core.strategy;
 	struct strategy_params p;
 	char model[sizeof(st->model)], err[256];
-	if (trader_strategy_params(&rt->cfg, &p, model, sizeof(model), err, sizeof(err)) < 0) {
+	if (trader_strategy_params(&rt->cfg.core, &p, model, sizeof(model), err, sizeof(err)) < 0) {
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}

@@ -127,7 +127,7 @@ int ag_risk_init(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	struct riskd_params p;
 	char err[512];
-	int rc = trader_riskd_params(&rt->cfg, (uint16_t)rt->self, &p, err, sizeof(err));
+	int rc = trader_riskd_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], &p, err, sizeof(err));
 	if (rc < 0) {
 		rt_log(rt, "%s", err);
 		return rc;

@@ -1,6 +1,7 @@
 /*
  * agents.c — the six agents as rt_main hosts them (agents.h): each
- * agents/<name>.c is `return rt_main(argc, argv, &ag_<name>);`.
+ * agents/<name>.c is `return rt_main(argc, argv, &ag_<name>);`.  Each
+ * hosts the role of the same name (topology.h, rt_agent_role).
  */
 #include "agents/rt/agents.h"
 

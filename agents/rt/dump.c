@@ -38,7 +38,7 @@ json_t *ag_data_dump_json(const struct ag_data_state *d)
 /* ------------------------------------------------------------ the table */
 
 struct view {
-	uint32_t agent;        /* enum cfg_agent_id */
+	uint32_t agent;        /* enum agent_id */
 	uint32_t app_version;  /* what rt_state.app_version must say */
 	uint32_t app_size;     /* and rt_state.app_size */
 	const char *stage;     /* what its stage histogram measures (struct rt_lat) */
@@ -226,7 +226,7 @@ json_t *rt_dump_json(const struct seg *s)
 		const struct view *v = &views[i];
 		if (v->agent >= s->hdr->n_agents)
 			continue;
-		const char *name = cfg_agent_names[v->agent];
+		const char *name = rt_agent_names[v->agent];
 		if (!rt_state_valid(s, v->agent)) {
 			json_object_set_new(agents, name, json_pack("{s:s}", "state", "none"));
 			continue;
@@ -342,7 +342,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 			json_array_extend(dec, rec);
 			json_object_del(app, "recent");
 		}
-		object_text(f, cfg_agent_names[views[i].agent], app);
+		object_text(f, rt_agent_names[views[i].agent], app);
 		json_decref(app);
 	}
 	fprintf(f, "latency    %-12s %-18s %8s %8s %8s %8s %10s  (us)\n", "agent", "stage",
@@ -359,7 +359,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 			if (!n)
 				continue;
 			fprintf(f, "           %-12s %-18s %8" PRIu64 " %8.1f %8.1f %8.1f %10.1f\n",
-				cfg_agent_names[a], what[k], n, hist_quantile(hs[k], 0.50) / 1e3,
+				rt_agent_names[a], what[k], n, hist_quantile(hs[k], 0.50) / 1e3,
 				hist_quantile(hs[k], 0.99) / 1e3, hist_quantile(hs[k], 0.999) / 1e3,
 				(double)hist__load(&hs[k]->max) / 1e3);
 		}
@@ -437,10 +437,11 @@ static void system_of(const struct seg *s, struct sysline *y)
 	} else if (down) {
 		y->state = "HALTED";
 		size_t n = (size_t)snprintf(y->reason, sizeof(y->reason), "agents down:");
+		/* the coordinator's mask is of roles: name the agents hosting them */
 		for (uint32_t a = 0; a < AGENT_COUNT && n < sizeof(y->reason); a++)
-			if (down & (1u << a))
+			if (down & (1u << rt_agent_role[a]))
 				n += (size_t)snprintf(y->reason + n, sizeof(y->reason) - n, "%s%s",
-						      n > 12 ? "," : "", cfg_agent_names[a]);
+						      n > 12 ? "," : "", rt_agent_names[a]);
 	} else {
 		y->state = "TRADING";
 	}
@@ -494,7 +495,7 @@ json_t *rt_command_json(const struct seg *s, uint32_t agent)
 	struct rt_cmd_ack a;
 	if (ack_of(s, agent, &a) < 0)
 		return NULL;
-	return json_pack("{s:s, s:I, s:s, s:s, s:s}", "agent", cfg_agent_names[agent],
+	return json_pack("{s:s, s:I, s:s, s:s, s:s}", "agent", rt_agent_names[agent],
 		"seq", (json_int_t)a.seq, "cmd", cmd_name(a.cmd), "outcome",
 		outcome_name(a.outcome), "text", a.text);
 }

@@ -238,14 +238,14 @@ static int check_topology(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	}
 	for (uint32_t i = 0; i < AGENT_COUNT; i++)
-		if (strcmp(seg_agent(&rt->seg, i)->name, cfg_agent_names[i]) != 0) {
+		if (strcmp(seg_agent(&rt->seg, i)->name, rt_agent_names[i]) != 0) {
 			rt_log(rt, "segment %s: agent slot %u is '%s', the configuration says "
 			       "'%s'", rt->seg.name, i, seg_agent(&rt->seg, i)->name,
-			       cfg_agent_names[i]);
+			       rt_agent_names[i]);
 			return -DM_ETOPOLOGY;
 		}
 	for (uint32_t i = 0; i < rt->cfg.n_rings; i++) {
-		const struct cfg_ring *c = &rt->cfg.ring[i];
+		const struct rt_ring_cfg *c = &rt->cfg.ring[i];
 		int k = seg_ring_find(&rt->seg, c->name);
 		const struct seg_ring_desc *d = k >= 0 ? &h->ring[k] : NULL;
 		if (!d || d->producer != c->producer || d->consumer != c->consumer ||
@@ -255,7 +255,7 @@ static int check_topology(struct rt *rt)
 			       "segment was created from another configuration: stop the "
 			       "run and start it again with this one", rt->seg.name, c->name,
 			       d ? "differs from" : "is missing from",
-			       rt->cfg.path[0] ? rt->cfg.path : "built-in defaults");
+			       rt->cfg.core.path[0] ? rt->cfg.core.path : "built-in defaults");
 			return -DM_ETOPOLOGY;
 		}
 	}
@@ -379,16 +379,16 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	rt->args = *a;
 	rt->self = agent;
 	rt->oflags = oflags;
-	rt->name = cfg_agent_names[agent];
+	rt->name = rt_agent_names[agent];
 
 	if (a->conf) {
-		rc = config_load(&rt->cfg, a->conf, err, sizeof(err));
+		rc = rt_config_load(&rt->cfg, a->conf, err, sizeof(err));
 		if (rc < 0) {
 			rt_log(rt, "%s", err);
 			return rc;
 		}
 	} else {
-		config_defaults(&rt->cfg);
+		rt_config_defaults(&rt->cfg);
 	}
 	const char *segname = topology_seg_name(&rt->cfg, a->name);
 	rc = seg_attach(&rt->seg, segname, 0, msg_layout_hash());
@@ -418,7 +418,7 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 		goto deregister;
 	find_rings(rt);
 
-	const struct cfg_agent *ca = &rt->cfg.agent[agent];
+	const struct rt_agent_cfg *ca = &rt->cfg.agent[agent];
 	rt->idle = ca->idle;
 	rt->spin_iters = ca->spin_iters;
 	rt->yield_iters = ca->yield_iters;

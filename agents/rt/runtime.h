@@ -119,7 +119,7 @@ struct rt;
  */
 struct rt_agent {
 	const char *name;            /* "data": program dm-agent-<name>, messages */
-	uint32_t id;                 /* enum cfg_agent_id */
+	uint32_t id;                 /* enum agent_id (topology.h) */
 	uint32_t app_version;        /* its struct in the app area (rt_open) */
 	uint32_t app_size;
 	const struct rt_opt *opts;   /* n_opts options of its own, or NULL */
@@ -183,9 +183,10 @@ struct rt_out {
 
 struct rt {
 	struct seg seg;
-	struct dm_config cfg;
+	struct rt_config cfg;        /* the run configuration; libcore's part is
+				     * cfg.core */
 	struct rt_args args;
-	uint32_t self;              /* enum cfg_agent_id */
+	uint32_t self;              /* enum agent_id (topology.h) */
 	uint32_t oflags;            /* RT_O_* */
 	const char *name;           /* agent name */
 	struct agent_slot *slot;    /* own registry slot */
@@ -202,7 +203,7 @@ struct rt {
 	uint32_t rr;                /* first input polled next pass */
 	uint64_t bells;             /* bit per consumer agent to ring */
 
-	uint32_t idle;              /* enum cfg_idle */
+	uint32_t idle;              /* enum rt_idle */
 	uint32_t spin_iters, yield_iters;
 	uint64_t empty;             /* consecutive empty passes */
 	int64_t sleep_ns;           /* longest futex sleep */
@@ -227,7 +228,7 @@ struct rt {
 };
 
 /*
- * Set up the process as agent `agent` (enum cfg_agent_id) with a as its
+ * Set up the process as agent `agent` (enum agent_id) with a as its
  * command line.  app_version (> 0) and app_size (<= RT_APP_SIZE) describe
  * the agent's struct in its app area; a region holding another version is
  * refused.  Returns 0, or a negative error after printing one line to

@@ -6,7 +6,7 @@
  *   +--------------------------+ 0
  *   | reserved (zero)          |  RT_USER_RESERVED bytes
  *   +--------------------------+ RT_USER_RESERVED + a * RT_REGION_SIZE
- *   | region of agent a        |  a = enum cfg_agent_id (coordinator = 0 ...)
+ *   | region of agent a        |  a = enum agent_id (coordinator = 0 ...)
  *   |  struct rt_state         |  runtime: per-ring sequence numbers, flags
  *   |  (RT_STATE_SIZE bytes)   |
  *   |  struct rt_lat           |  latency histograms (RT_LAT_SIZE bytes)
@@ -111,7 +111,7 @@ struct rt_state {
 	_Atomic uint64_t magic;        /* RT_STATE_MAGIC once initialised */
 	uint32_t version;              /* RT_STATE_VERSION */
 	uint32_t size;                 /* sizeof(struct rt_state) */
-	uint32_t agent;                /* region owner, enum cfg_agent_id */
+	uint32_t agent;                /* region owner, enum agent_id */
 	_Atomic uint32_t app_version;  /* agent layout version; 0 = app area unset */
 	uint32_t app_size;             /* bytes of the app area in use */
 	_Atomic uint32_t flags;        /* RT_SF_* */

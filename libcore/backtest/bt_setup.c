@@ -9,8 +9,8 @@
 
 /* The bundled profile whose instrument is the input's: 0 with cfg loaded
  * and path set, else -1. */
-static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char *path,
-			size_t len)
+static int pick_profile(bt_load_fn load, const struct feed_instr *in, struct dm_config *cfg,
+			char *path, size_t len)
 {
 	char dir[2048], err[512], pat[2100];
 	if (config_conf_dir(dir, sizeof(dir)) < 0)
@@ -22,7 +22,7 @@ static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char
 	int rc = -1;
 	for (size_t i = 0; i < g.gl_pathc && rc < 0; i++) {
 		struct dm_config c;
-		if (config_load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
+		if (load(&c, g.gl_pathv[i], err, sizeof(err)) == 0 &&
 		    trader_instr_check(&c, in, err, sizeof(err)) == 0) {
 			*cfg = c;
 			snprintf(path, len, "%s", g.gl_pathv[i]);
@@ -33,15 +33,17 @@ static int pick_profile(const struct feed_instr *in, struct dm_config *cfg, char
 	return rc;
 }
 
-int bt_setup(struct bt_setup *s, const char *input, const char *config,
+int bt_setup(struct bt_setup *s, const char *input, const char *config, bt_load_fn load,
 	     const struct cli_feed_args *fa, uint64_t epoch, char *err, size_t errlen)
 {
 	struct feed_want want;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	if (!load)
+		load = config_load;
 	if (config) {
-		if (config_load(&s->cfg, config, err, errlen))
+		if (load(&s->cfg, config, err, errlen))
 			return -DM_ECONFIG;
 		snprintf(s->cname, sizeof(s->cname), "%s", config);
 	} else {
@@ -56,7 +58,7 @@ int bt_setup(struct bt_setup *s, const char *input, const char *config,
 		return rc;
 	if (trader_instr_check(&s->cfg, &s->plan.in, err, errlen) < 0) {
 		size_t n = strlen(err);
-		if (config || pick_profile(&s->plan.in, &s->cfg, s->cname, sizeof(s->cname)) < 0) {
+		if (config || pick_profile(load, &s->plan.in, &s->cfg, s->cname, sizeof(s->cname)) < 0) {
 			/* the input named first, the configuration's complaint after */
 			char why[1024];
 			snprintf(why, sizeof(why), "%.*s", (int)n, err);

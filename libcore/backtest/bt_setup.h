@@ -23,6 +23,11 @@
 #include "libcore/feed/feed.h"
 #include "libcore/trader/trader_params.h"
 
+/* How the host reads a configuration file into libcore's part (the agents'
+ * host: rt_config_load_core, which also knows the agents' sections); NULL:
+ * config_load. */
+typedef int (*bt_load_fn)(struct dm_config *c, const char *path, char *err, size_t errlen);
+
 struct bt_setup {
 	struct dm_config cfg;
 	struct feed_plan plan;        /* feed_open(input, plan.fmt, &plan.fo) */
@@ -36,12 +41,13 @@ struct bt_setup {
 };
 
 /*
- * Fill *s for input (config: a file or NULL; fa: the feed options as given;
- * epoch: the order ids' epoch).  0, or a negative error with one line in
+ * Fill *s for input (config: a file or NULL; load: how to read it and the
+ * bundled profiles; fa: the feed options as given; epoch: the order ids'
+ * epoch).  0, or a negative error with one line in
  * err naming the file and key or the input (cli_exit_code maps it: 2 for
  * bad input or configuration).
  */
-int bt_setup(struct bt_setup *s, const char *input, const char *config,
+int bt_setup(struct bt_setup *s, const char *input, const char *config, bt_load_fn load,
 	     const struct cli_feed_args *fa, uint64_t epoch, char *err, size_t errlen);
 
 #endif /* DM_LIBCORE_BACKTEST_BT_SETUP_H */

@@ -572,16 +572,20 @@ static const struct cfg_key *find_row(const struct cfg_key *tab, const yaml_node
 	return NULL;
 }
 
-static int fail_unknown(struct cfg_ctx *x, const struct cfg_key *tab,
+/* The names of every part's rows, in part order: an unknown key is
+ * measured against all of them ("ringz" -> "rings" whichever part owns
+ * it). */
+static int fail_unknown(struct cfg_ctx *x, const struct cfg_part *parts, size_t n_parts,
                         const yaml_node_t *k)
 {
-	const char *names[24];
+	const char *names[32];
 	char shown[SHOW_MAX + 4], alts[LIST_MAX];
 	size_t n = 0;
 
-	for (const struct cfg_key *row = tab; !row_is_end(row) &&
-	     n < ARRAY_SIZE(names); row++)
-		names[n++] = name_of_row(row);
+	for (size_t i = 0; i < n_parts; i++)
+		for (const struct cfg_key *row = parts[i].tab; !row_is_end(row) &&
+		     n < ARRAY_SIZE(names); row++)
+			names[n++] = name_of_row(row);
 	show(scalar(k), k->data.scalar.length, shown);
 	return fail(x, "unknown key%s", alternatives(shown, names, n, alts));
 }
@@ -602,12 +606,15 @@ static int check_duplicate(struct cfg_ctx *x, yaml_node_t *map, yaml_node_pair_t
 	return 0;
 }
 
+/* One key of a mapping whose rows n_parts tables share: the first part
+ * that has the row loads it into its own struct; seen[i] marks part i's
+ * rows found (may be NULL). */
 static int load_pair(struct cfg_ctx *x, yaml_node_t *map, yaml_node_pair_t *p,
-                     const struct cfg_key *tab, char *base, uint32_t *seen)
+                     const struct cfg_part *parts, size_t n_parts, uint32_t *seen)
 {
 	yaml_node_t *k = node_at(x, p->key);
-	const struct cfg_key *row;
-	size_t saved;
+	const struct cfg_key *row = NULL;
+	size_t saved, i;
 	int rc;
 
 	x->mark = k->start_mark;
@@ -617,19 +624,21 @@ static int load_pair(struct cfg_ctx *x, yaml_node_t *map, yaml_node_pair_t *p,
 	rc = check_duplicate(x, map, p);
 	if (rc)
 		return rc;
-	row = find_row(tab, k);
+	for (i = 0; !row && i < n_parts; i++)
+		row = find_row(parts[i].tab, k);
 	if (!row)
-		return fail_unknown(x, tab, k);
-	rc = load_value(x, row, node_at(x, p->value), base);
-	if (!rc && seen && row - tab < 32)
-		*seen |= 1u << (row - tab);
+		return fail_unknown(x, parts, n_parts, k);
+	i--;
+	rc = load_value(x, row, node_at(x, p->value), parts[i].dst);
+	if (!rc && seen && row - parts[i].tab < 32)
+		seen[i] |= 1u << (row - parts[i].tab);
 	key_pop(x, saved);
 	return rc;
 }
 
 /* An empty value ("system:" with every key commented out) sets nothing. */
-static int load_map(struct cfg_ctx *x, yaml_node_t *map,
-                    const struct cfg_key *tab, char *base, uint32_t *seen)
+static int load_map_parts(struct cfg_ctx *x, yaml_node_t *map,
+                          const struct cfg_part *parts, size_t n_parts, uint32_t *seen)
 {
 	yaml_node_pair_t *p;
 
@@ -638,12 +647,20 @@ static int load_map(struct cfg_ctx *x, yaml_node_t *map,
 	if (map->type != YAML_MAPPING_NODE)
 		return fail_type(x, "a mapping", map);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		int rc = load_pair(x, map, p, tab, base, seen);
+		int rc = load_pair(x, map, p, parts, n_parts, seen);
 
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+static int load_map(struct cfg_ctx *x, yaml_node_t *map,
+                    const struct cfg_key *tab, char *base, uint32_t *seen)
+{
+	const struct cfg_part one = { tab, base };
+
+	return load_map_parts(x, map, &one, 1, seen);
 }
 
 /* ------------------------------------------------------------ sequences */
@@ -900,15 +917,62 @@ static int check_single_document(struct cfg_ctx *x, yaml_parser_t *p, FILE *f)
 	return rc;
 }
 
-/*
- * Every relative path the file sets is taken from the file's directory:
- * store it joined to that directory made absolute, so that config_resolve
- * only ever resolves defaults (against conf/).
- */
+/* The root's mapping, its rows shared by the parts; each part's required
+ * rows must be there. */
+static int load_root(struct cfg_ctx *x, yaml_node_t *root, const struct cfg_part *parts,
+                     size_t n_parts)
+{
+	uint32_t seen[CFG_PARTS_MAX] = { 0 };
+	int rc = load_map_parts(x, root, parts, n_parts, seen);
+
+	for (size_t i = 0; !rc && i < n_parts; i++) {
+		x->mark = root->start_mark;
+		rc = check_required(x, parts[i].tab, seen[i]);
+	}
+	return rc;
+}
+
+/* 1..CFG_PARTS_MAX parts, each with a table and a struct, no root key in
+ * two tables. */
+static int check_parts(struct cfg_ctx *x, const char *what, const struct cfg_part *parts,
+                       size_t n_parts)
+{
+	char why[128];
+
+	if (n_parts < 1 || n_parts > CFG_PARTS_MAX) {
+		snprintf(why, sizeof(why), "cannot load %s: %zu key tables (1..%d)", what,
+		         n_parts, CFG_PARTS_MAX);
+		return fail_file(x, why, EINVAL);
+	}
+	for (size_t i = 0; i < n_parts; i++) {
+		if (!parts[i].tab || !parts[i].dst)
+			return fail_file(x, "cannot load: a key table or its struct is NULL",
+			                 EINVAL);
+		for (const struct cfg_key *row = parts[i].tab; !row_is_end(row); row++)
+			for (size_t j = 0; j < i; j++)
+				for (const struct cfg_key *r = parts[j].tab; !row_is_end(r); r++)
+					if (strcmp(name_of_row(r), name_of_row(row)) == 0) {
+						snprintf(why, sizeof(why), "cannot load %s: "
+						         "root key '%s' in two key tables", what,
+						         name_of_row(row));
+						return fail_file(x, why, EINVAL);
+					}
+	}
+	return 0;
+}
 
 int cfg_load_file(const char *path, const char *what, const struct cfg_key *tab,
                   void *dst, const char *empty, cfg_check_fn check, const void *arg,
                   char *err, size_t errlen)
+{
+	const struct cfg_part one = { tab, dst };
+
+	return cfg_load_parts(path, what, &one, 1, empty, check, arg, err, errlen);
+}
+
+int cfg_load_parts(const char *path, const char *what, const struct cfg_part *parts,
+                   size_t n_parts, const char *empty, cfg_check_fn check, const void *arg,
+                   char *err, size_t errlen)
 {
 	struct cfg_ctx x = { .path = path ? path : "(null)", .err = err, .errlen = errlen,
 	                      .arg = arg };
@@ -923,6 +987,9 @@ int cfg_load_file(const char *path, const char *what, const struct cfg_key *tab,
 		snprintf(why, sizeof(why), "cannot use as %s path", what);
 		return fail_file(&x, why, EINVAL);
 	}
+	rc = check_parts(&x, what, parts, n_parts);
+	if (rc)
+		return rc;
 	rc = open_input(&x, &f);
 	if (rc)
 		return rc;
@@ -941,10 +1008,10 @@ int cfg_load_file(const char *path, const char *what, const struct cfg_key *tab,
 		x.mark.line = x.mark.column = 0;
 		rc = fail(&x, "%s", empty);
 	} else if (root) {
-		rc = load_map_checked(&x, root, tab, dst);
+		rc = load_root(&x, root, parts, n_parts);
 	}
 	if (!rc && check)
-		rc = check(&x, dst);
+		rc = check(&x, parts[0].dst);
 	if (!rc)
 		rc = check_single_document(&x, &parser, f);
 	yaml_document_delete(&doc);

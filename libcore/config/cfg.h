@@ -155,6 +155,33 @@ int cfg_load_file(const char *path, const char *what, const struct cfg_key *tab,
                   void *dst, const char *empty, cfg_check_fn check, const void *arg,
                   char *err, size_t errlen);
 
+/*
+ * One file, several key tables at its root: each part is a table of root
+ * rows and the struct its offsets are relative to.  A root key is looked
+ * up in the parts in order and loaded into its own part's struct; an
+ * unknown one is measured against every part's names for "did you mean";
+ * each part's CFG_REQUIRED rows must be present.  So a host may add root
+ * sections of its own beside a module's (config_load_host,
+ * libcore/config/config.h) and the file is still read in one pass.
+ */
+#define CFG_PARTS_MAX 4
+
+struct cfg_part {
+	const struct cfg_key *tab;  /* root rows, CFG_KEY_END last */
+	void *dst;                  /* the struct they describe */
+};
+
+/*
+ * cfg_load_file over 1..CFG_PARTS_MAX parts; check gets parts[0].dst.  No
+ * root name may be in two parts' tables (refused as a caller error, like
+ * a NULL table or struct: "path: cannot load <what>: ...").  Same
+ * returns, messages and cost as cfg_load_file; every part's struct may be
+ * partly written on failure.
+ */
+int cfg_load_parts(const char *path, const char *what, const struct cfg_part *parts,
+                   size_t n_parts, const char *empty, cfg_check_fn check, const void *arg,
+                   char *err, size_t errlen);
+
 /* ---- for cross-checks (inside a cfg_check_fn only) */
 
 /* The document's root node, or NULL for an empty file. */

@@ -5,12 +5,7 @@
  * The YAML engine is cfg.c.  The root table names each section; a section
  * a module owns is that module's table nested at the member's offset:
  *
- *   root_keys   system -> system_keys   (offsets relative to dm_config:
- *                                        system is an anonymous struct)
- *               agents -> agents_keys   one CFG_K_MAP row per agent ->
- *                                       agent_keys (relative to cfg_agent)
- *               rings  -> CFG_K_SEQ of ring_keys (relative to cfg_ring)
- *               instrument -> instrument_keys (relative to dm_config);
+ *   root_keys   instrument -> instrument_keys (relative to dm_config);
  *                                       holidays_extra is a CFG_K_DATES list
  *               features -> feat_cfg_keys (libcore/features, relative
  *                                       to struct feat_params), with
@@ -27,8 +22,13 @@
  *
  * Each module's defaults are its own (feat_params_default, venue_cfg_default,
  * ...); config_defaults calls them.  What spans sections (the venue's
- * currency against the instrument's, the voters against the agents, the
+ * currency against the instrument's, the voters against the roles, the
  * engine's own check of the features) is checked here once every key is in.
+ *
+ * A host's root rows (struct config_host) join root_keys as a second part
+ * of the same load (cfg_load_parts, the host's first, so that the list of
+ * allowed root keys reads in the file's order); its cross-check runs
+ * before libcore's.
  *
  * The file is loaded into a copy that starts from config_defaults(); the
  * caller's struct is overwritten only when everything, cross-checks
@@ -57,6 +57,7 @@
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/types.h"
 #include "libcore/venue/venue.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 #include "libcore/vote/vote_cfg.h"
 
@@ -66,52 +67,10 @@ _Static_assert(CFG_CURRENCY_MAX == 8, "cfg_check_currency takes 1..7 letters");
 
 /* ------------------------------------------------------------ key tables */
 
-const char *const cfg_agent_names[AGENT_COUNT] = {
-	[AGENT_COORDINATOR] = "coordinator",
-	[AGENT_DATA]        = "data",
-	[AGENT_FEATURE]     = "feature",
-	[AGENT_ML]          = "ml",
-	[AGENT_EXECUTION]   = "execution",
-	[AGENT_RISK]        = "risk",
-};
-
-static const char *const idle_names[] = {
-	[IDLE_SPIN] = "spin", [IDLE_YIELD] = "yield",
-	[IDLE_SLEEP] = "sleep", [IDLE_BACKOFF] = "backoff",
-};
-
-static const char *const policy_names[] = {
-	[CFG_RING_BLOCK] = "block", [CFG_RING_CONFLATE] = "conflate",
-};
-
 /* enum values = tm_wday: 0 = Sunday. */
 static const char *const weekday_names[] = {
 	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 };
-
-static const char *check_shm_name(const void *field)
-{
-	const char *s = field;
-
-	if (s[0] != '/' || s[1] == '\0' || strchr(s + 1, '/'))
-		return "must be '/' followed by a name without '/'";
-	return NULL;
-}
-
-static const char *check_abs_path(const void *field)
-{
-	return ((const char *)field)[0] == '/' ? NULL : "must be an absolute path";
-}
-
-static const char *check_ring_name(const void *field)
-{
-	const char *s = field;
-
-	if (*s == '\0' || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
-		return "must be a non-empty name of letters, digits and '_'";
-	return NULL;
-}
 
 static const char *check_symbol(const void *field)
 {
@@ -142,59 +101,6 @@ static const char *check_months(const void *field)
 	}
 	return NULL;
 }
-
-static const struct cfg_key system_keys[] = {
-	CFG_STR("shm_name", struct dm_config, system.shm_name, check_shm_name, 0,
-	    "POSIX shared-memory segment name"),
-	CFG_STR("run_dir", struct dm_config, system.run_dir, check_abs_path, 0,
-	    "directory for pid files, logs and sockets"),
-	CFG_U32("heartbeat_ms", struct dm_config, system.heartbeat_ms, 1, 10000, NULL, 0,
-	    "ms between agent heartbeats"),
-	CFG_U32("stale_ms", struct dm_config, system.stale_ms, 1, 600000, NULL, 0,
-	    "ms after which a silent agent counts as down"),
-	CFG_KEY_END
-};
-
-static const struct cfg_key agent_keys[] = {
-	CFG_I32("cpu", struct cfg_agent, cpu, -1, 1023, NULL, 0,
-	    "CPU to pin the agent to, -1 = not pinned"),
-	CFG_ENUM("idle", struct cfg_agent, idle, idle_names, "idle mode", 0,
-	     "how the agent waits when it has no work"),
-	CFG_U32("spin_iters", struct cfg_agent, spin_iters, 0, 100000000, NULL, 0,
-	    "backoff: empty polls before yielding"),
-	CFG_U32("yield_iters", struct cfg_agent, yield_iters, 0, 1000000, NULL, 0,
-	    "backoff: sched_yield polls before sleeping"),
-	CFG_U32("sleep_timeout_us", struct cfg_agent, sleep_timeout_us, 1, 10000000, NULL, 0,
-	    "upper bound of one futex sleep, us"),
-	CFG_KEY_END
-};
-
-#define AGENT_ROW(id) CFG_MAP_NAMED(cfg_agent_names, id, \
-	offsetof(struct dm_config, agent[id]), agent_keys, "one agent")
-
-static const struct cfg_key agents_keys[] = {
-	AGENT_ROW(AGENT_COORDINATOR), AGENT_ROW(AGENT_DATA), AGENT_ROW(AGENT_FEATURE),
-	AGENT_ROW(AGENT_ML), AGENT_ROW(AGENT_EXECUTION), AGENT_ROW(AGENT_RISK),
-	CFG_KEY_END
-};
-_Static_assert(ARRAY_SIZE(agents_keys) == AGENT_COUNT + 1, "one row per agent");
-
-static const struct cfg_key ring_keys[] = {
-	CFG_STR("name", struct cfg_ring, name, check_ring_name, CFG_REQUIRED,
-	    "unique ring name"),
-	CFG_ENUM("producer", struct cfg_ring, producer, cfg_agent_names, "agent",
-	     CFG_REQUIRED, "agent that writes the ring"),
-	CFG_ENUM("consumer", struct cfg_ring, consumer, cfg_agent_names, "agent",
-	     CFG_REQUIRED, "agent that reads the ring"),
-	CFG_U32("capacity", struct cfg_ring, capacity, 2, 1048576, cfg_check_pow2, CFG_REQUIRED,
-	    "slots, a power of two"),
-	CFG_U32("slot_size", struct cfg_ring, slot_size, 64, 4096, cfg_check_mul64, CFG_REQUIRED,
-	    "bytes per slot, a multiple of 64"),
-	CFG_ENUM("policy", struct cfg_ring, policy, policy_names, "ring policy",
-	     CFG_REQUIRED, "what a full ring does"),
-	CFG_KEY_END
-};
-_Static_assert(ARRAY_SIZE(ring_keys) <= 33, "entry keys fit the 32-bit seen mask");
 
 static const struct cfg_key instrument_keys[] = {
 	CFG_STR("symbol", struct dm_config, instrument.symbol, check_symbol, 0,
@@ -238,12 +144,6 @@ static const struct cfg_key risk_ref_keys[] = {
 };
 
 static const struct cfg_key root_keys[] = {
-	CFG_MAP("system", 0, system_keys, "process-wide settings"),
-	CFG_MAP("agents", 0, agents_keys, "per-agent settings"),
-	{ .name = "rings", .type = CFG_K_SEQ, .off = offsetof(struct dm_config, ring),
-	  .size = sizeof(struct cfg_ring), .max = CFG_MAX_RINGS, .sub = ring_keys,
-	  .count_off = offsetof(struct dm_config, n_rings),
-	  .help = "ring list; replaces the default list when present" },
 	CFG_MAP("instrument", 0, instrument_keys, "traded contract and its calendar"),
 	CFG_MAP("features", offsetof(struct dm_config, features), feat_cfg_keys,
 	        "feature engine parameters"),
@@ -265,48 +165,9 @@ static const struct cfg_key root_keys[] = {
 
 /* ------------------------------------------------------------ defaults */
 
-static const struct cfg_agent default_agent = {
-	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 0,
-	.yield_iters = 0, .sleep_timeout_us = 100000,
-};
-
-#define RING(n, p, c, cap, slot, pol) \
-	{ n, AGENT_##p, AGENT_##c, cap, slot, CFG_RING_##pol }
-static const struct cfg_ring default_rings[] = {
-	RING("md_feature",          DATA,        FEATURE,     4096, 1024, CONFLATE),
-	RING("md_execution",        DATA,        EXECUTION,   4096, 1024, CONFLATE),
-	RING("md_risk",             DATA,        RISK,        4096, 1024, CONFLATE),
-	RING("features",            FEATURE,     ML,          4096,  512, BLOCK),
-	RING("intents",             ML,          COORDINATOR, 1024,  128, BLOCK),
-	RING("vote_req_risk",       COORDINATOR, RISK,        1024,  128, BLOCK),
-	RING("vote_req_execution",  COORDINATOR, EXECUTION,   1024,  128, BLOCK),
-	RING("vote_req_feature",    COORDINATOR, FEATURE,     1024,  128, BLOCK),
-	RING("votes_risk",          RISK,        COORDINATOR, 1024,  128, BLOCK),
-	RING("votes_execution",     EXECUTION,   COORDINATOR, 1024,  128, BLOCK),
-	RING("votes_feature",       FEATURE,     COORDINATOR, 1024,  128, BLOCK),
-	RING("orders",              COORDINATOR, EXECUTION,   1024,  128, BLOCK),
-	RING("reports_risk",        EXECUTION,   RISK,        4096,  128, BLOCK),
-	RING("reports_coordinator", EXECUTION,   COORDINATOR, 4096,  128, BLOCK),
-	RING("positions",           RISK,        COORDINATOR, 1024,  128, BLOCK),
-	RING("control_data",        COORDINATOR, DATA,          64,  128, BLOCK),
-	RING("control_feature",     COORDINATOR, FEATURE,       64,  128, BLOCK),
-	RING("control_ml",          COORDINATOR, ML,            64,  128, BLOCK),
-	RING("control_execution",   COORDINATOR, EXECUTION,     64,  128, BLOCK),
-	RING("control_risk",        COORDINATOR, RISK,          64,  128, BLOCK),
-};
-_Static_assert(ARRAY_SIZE(default_rings) <= CFG_MAX_RINGS, "default rings fit");
-
 void config_defaults(struct dm_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	strcpy(c->system.shm_name, "/dreammaker");
-	strcpy(c->system.run_dir, "/tmp/dreammaker");
-	c->system.heartbeat_ms = 50;
-	c->system.stale_ms = 500;
-	for (int i = 0; i < AGENT_COUNT; i++)
-		c->agent[i] = default_agent;
-	memcpy(c->ring, default_rings, sizeof(default_rings));
-	c->n_rings = ARRAY_SIZE(default_rings);
 	strcpy(c->instrument.symbol, "WIN");
 	strcpy(c->instrument.contract_months, "GJMQVZ");
 	c->instrument.tick_size_e6 = 5 * CFG_DEC_SCALE;
@@ -385,77 +246,7 @@ int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t
 	return rc ? rc : copy_path(out, len, dir, rel);
 }
 
-int config_ring_find(const struct dm_config *c, const char *name)
-{
-	for (uint32_t i = 0; name && i < c->n_rings; i++)
-		if (strcmp(c->ring[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int config_agent_id(const char *name)
-{
-	for (int i = 0; name && i < AGENT_COUNT; i++)
-		if (strcmp(cfg_agent_names[i], name) == 0)
-			return i;
-	return -1;
-}
-
 /* ------------------------------------------------------------ cross-checks */
-
-static int check_system(struct cfg_ctx *x, const struct dm_config *c, struct cfg_node *root)
-{
-	struct cfg_node *sys;
-
-	if (c->system.stale_ms > c->system.heartbeat_ms)
-		return 0;
-	/* Defaults pass, so the file set stale_ms or heartbeat_ms: point there. */
-	sys = cfg_find(x, root, "system", 1);
-	if (cfg_find(x, sys, "stale_ms", 1) || !cfg_find(x, sys, "heartbeat_ms", 1)) {
-		cfg_key(x, "system.stale_ms");
-		return cfg_fail(x, "value %" PRIu32 " must be greater than system.heartbeat_ms (%"
-		            PRIu32 ")", c->system.stale_ms, c->system.heartbeat_ms);
-	}
-	cfg_key(x, "system.heartbeat_ms");
-	return cfg_fail(x, "value %" PRIu32 " must be less than system.stale_ms (%" PRIu32 ")",
-	            c->system.heartbeat_ms, c->system.stale_ms);
-}
-
-/* Places x at entry i of the file's rings sequence (the defaults pass the
- * checks, so a failing ring always comes from the file). */
-static void at_ring(struct cfg_ctx *x, struct cfg_node *root, uint32_t i)
-{
-	cfg_at(x, cfg_item(x, cfg_find(x, root, "rings", 1), i));
-	cfg_key(x, "rings");
-	cfg_key_index(x, i);
-}
-
-/* A duplicate name also covers two rings with the same (producer, consumer,
- * name). */
-static int check_ring(struct cfg_ctx *x, const struct dm_config *c,
-                      struct cfg_node *root, uint32_t i)
-{
-	const struct cfg_ring *r = &c->ring[i];
-
-	for (uint32_t j = 0; j < i; j++) {
-		if (strcmp(c->ring[j].name, r->name) == 0) {
-			size_t first;
-
-			at_ring(x, root, j);
-			first = cfg_line(x);
-			at_ring(x, root, i);
-			return cfg_fail(x, "duplicate ring name '%s' (first used by rings[%" PRIu32
-			            "] at line %zu)", r->name, j, first);
-		}
-	}
-	if (r->producer == r->consumer) {
-		at_ring(x, root, i);
-		return cfg_fail(x, "ring '%s' has producer and consumer both '%s'; "
-		            "a ring joins two different agents",
-		            r->name, cfg_agent_names[r->producer]);
-	}
-	return 0;
-}
 
 #define AT_INSTRUMENT(x, root, ...)                                          \
 	do {                                                                 \
@@ -646,7 +437,7 @@ static int check_vote(struct cfg_ctx *x, const struct dm_config *c, struct cfg_n
 		AT_KEY(x, root, "vote", "voters");
 		return cfg_fail(x, "at least one voter is needed");
 	}
-	if (c->vote.voters & (1u << AGENT_COORDINATOR)) {
+	if (c->vote.voters & (1u << ROLE_COORDINATOR)) {
 		AT_KEY(x, root, "vote", "voters");
 		return cfg_fail(x, "the coordinator runs the vote and cannot be a voter");
 	}
@@ -668,12 +459,7 @@ static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
 	int rc;
 
 	cfg_at(x, root);
-	rc = check_system(x, c, root);
-
-	for (uint32_t i = 0; !rc && i < c->n_rings; i++)
-		rc = check_ring(x, c, root, i);
-	if (!rc)
-		rc = check_instrument(x, c, root);
+	rc = check_instrument(x, c, root);
 	if (!rc)
 		rc = check_features(x, c, root);
 	if (!rc)
@@ -722,20 +508,38 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 	return 0;
 }
 
-/* Every check of the whole file, once each key is in. */
+/* One load: libcore's scratch copy and the host, if any. */
+struct host_load {
+	struct dm_config *c;
+	const struct config_host *h;
+};
+
+/* Every check of the whole file, once each key is in: the host's, then
+ * libcore's. */
 static int check_config(struct cfg_ctx *x, void *dst)
 {
-	struct dm_config *c = dst;
-	int rc = cross_check(x, c);
+	const struct host_load *l = cfg_arg(x);
+	int rc = 0;
 
+	(void)dst; /* the first part's struct: the host's when there is one */
+	if (l->h && l->h->check) {
+		cfg_at(x, cfg_root(x));
+		rc = l->h->check(x, l->h->base, l->c);
+	}
+	if (!rc)
+		rc = cross_check(x, l->c);
 	if (!rc && cfg_root(x))
-		rc = absolute_paths(x, c, cfg_root(x));
+		rc = absolute_paths(x, l->c, cfg_root(x));
 	return rc;
 }
 
-int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
+int config_load_host(struct dm_config *c, const char *path, const struct config_host *h,
+                     char *err, size_t errlen)
 {
 	struct dm_config tmp;
+	const struct host_load l = { &tmp, h };
+	struct cfg_part parts[2];
+	size_t n = 0;
 	int rc;
 
 	if (path && strlen(path) >= sizeof(c->path)) {
@@ -745,13 +549,23 @@ int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
 		return -DM_ECONFIG;
 	}
 	config_defaults(&tmp);
-	rc = cfg_load_file(path, "config", root_keys, &tmp, NULL, check_config, NULL,
-	                   err, errlen);
+	if (h) {
+		if (h->defaults && h->base)
+			h->defaults(h->base);
+		parts[n++] = (struct cfg_part){ h->keys, h->base };
+	}
+	parts[n++] = (struct cfg_part){ root_keys, &tmp };
+	rc = cfg_load_parts(path, "config", parts, n, NULL, check_config, &l, err, errlen);
 	if (!rc) {
 		strcpy(tmp.path, path);
 		*c = tmp;
 	}
 	return rc;
+}
+
+int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	return config_load_host(c, path, NULL, err, errlen);
 }
 
 /* ------------------------------------------------------------ risk limits */

@@ -1,12 +1,26 @@
 /*
- * config.h — the run configuration: agents, rings, system settings, the
- * traded instrument with its exchange calendar, and the feature parameters.
+ * config.h — the run configuration of the trading system: the traded
+ * instrument with its exchange calendar, and each module's parameters
+ * (features, vote, data, quality, strategy, execution, venue, risk).
  *
  * One YAML file (conf/default.yaml documents every key) is read once at
  * start-up into a plain struct dm_config; nothing reads YAML afterwards.
  * Loading starts from the built-in defaults, which equal conf/default.yaml,
- * and the file (a site file) overrides only the keys it sets — except
- * `rings:`, which, when present, replaces the whole default ring list.
+ * and the file (a site file) overrides only the keys it sets.
+ *
+ * Hosts.  The same file may hold sections that belong to whoever hosts
+ * the modules, not to the trading system: the agents keep their
+ * processes, rings and segment there (agents:, rings:, system:;
+ * agents/rt/topology.h).  libcore knows none of them.  A host hands its
+ * root sections to config_load_host (struct config_host: its key rows,
+ * its struct, its defaults, its cross-check) and the file is read in one
+ * pass against both: an unknown root key is measured against the host's
+ * names too ("ringz" -> "did you mean 'rings'"), and the host's errors are
+ * located like libcore's.  config_load is config_load_host without a
+ * host: a root key no libcore module owns (agents:, say) is refused as
+ * unknown, so every tool reads the run configuration through its host's
+ * loader (rt_config_load, agents/rt/view.h) and a file is refused alike by
+ * all.
  *
  * Paths (strategy.model, risk.limits, venue.latency_file).  A relative path
  * the file sets is taken from that file's directory: config_load stores it
@@ -41,45 +55,6 @@
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/vote/vote_cfg.h"
 #include "libcore/venue/venue.h"
-
-enum cfg_agent_id {
-	AGENT_COORDINATOR,
-	AGENT_DATA,
-	AGENT_FEATURE,
-	AGENT_ML,
-	AGENT_EXECUTION,
-	AGENT_RISK,
-	AGENT_COUNT
-};
-
-/* "coordinator", "data", "feature", "ml", "execution", "risk" */
-extern const char *const cfg_agent_names[AGENT_COUNT];
-
-/* How an agent waits when it has no work.  YAML: spin, yield, sleep, backoff. */
-enum cfg_idle { IDLE_SPIN, IDLE_YIELD, IDLE_SLEEP, IDLE_BACKOFF };
-
-/* What a ring does when full.  YAML: block, conflate (same values as
- * enum ring_policy in shm/ring.h). */
-enum cfg_policy { CFG_RING_BLOCK = 0, CFG_RING_CONFLATE = 1 };
-
-#define CFG_MAX_RINGS 32
-#define CFG_NAME_MAX  32
-
-struct cfg_agent {
-	int32_t  cpu;              /* -1 = not pinned; else 0..1023 */
-	uint32_t idle;             /* enum cfg_idle; default backoff */
-	uint32_t spin_iters;       /* backoff: polls before yielding; default 0, 0..100000000 */
-	uint32_t yield_iters;      /* backoff: sched_yield polls before sleeping; default 0, 0..1000000 */
-	uint32_t sleep_timeout_us; /* futex sleep upper bound, us; default 100000, 1..10000000 */
-};
-
-struct cfg_ring {
-	char     name[CFG_NAME_MAX];   /* unique; letters, digits, '_' */
-	uint32_t producer, consumer;   /* enum cfg_agent_id; YAML: agent names; differ */
-	uint32_t capacity;             /* slots, power of two, 2..1048576 */
-	uint32_t slot_size;            /* bytes, multiple of 64, 64..4096 */
-	uint32_t policy;               /* enum cfg_policy */
-};
 
 #define CFG_SYMBOL_MAX   8        /* symbol root buffer: 1..7 letters A-Z */
 #define CFG_CURRENCY_MAX 8        /* currency code buffer: 1..7 letters A-Z */
@@ -130,16 +105,6 @@ struct cfg_risk_ref {
 
 struct dm_config {
 	char path[256];                 /* file it was loaded from ("" = defaults) */
-	struct {
-		char     shm_name[64];  /* default "/dreammaker"; '/' then no other '/' */
-		char     run_dir[256];  /* default "/tmp/dreammaker"; absolute */
-		uint32_t heartbeat_ms;  /* default 50, 1..10000 */
-		uint32_t stale_ms;      /* heartbeat older = agent down; default 500,
-		                         * 1..600000, > heartbeat_ms */
-	} system;
-	struct cfg_agent agent[AGENT_COUNT]; /* YAML: agents: { coordinator: {...}, ... } */
-	struct cfg_ring ring[CFG_MAX_RINGS]; /* YAML: rings: a sequence of mappings */
-	uint32_t n_rings;                    /* used entries of ring[]; the rest are zero */
 	struct cfg_instrument instrument;    /* YAML: instrument: { symbol: WIN, ... } */
 	struct feat_params features;         /* YAML: features: { levels: 5, ... };
 	                                      * feat_cfg_keys; tick, lot and an
@@ -164,13 +129,46 @@ void config_defaults(struct dm_config *c);
 /*
  * Load the YAML file at path over the built-in defaults into c (c need not
  * be initialised).  Returns 0, or -DM_ECONFIG with one line in err naming
- * the place and the key ("conf/x.yaml:12:5: key 'agents.feature.spin_iters':
- * value -3 out of range [0, 100000000]"); an unreadable file gives
- * "path: cannot open: <errno text>".  On failure c is left unchanged.
- * err may be NULL; a message longer than errlen is cut.
- * Allocates through libyaml and frees everything before returning.
+ * the place and the key ("conf/x.yaml:12:5: key 'features.levels': value
+ * 0 out of range [1, 10]"); an unreadable file gives "path: cannot open:
+ * <errno text>".  On failure c is left unchanged.  err may be NULL; a
+ * message longer than errlen is cut.  A root key of no libcore module is
+ * refused as unknown (see Hosts above): config_load_host(c, path, NULL,
+ * err, errlen).  Allocates through libyaml and frees everything before
+ * returning.
  */
 int config_load(struct dm_config *c, const char *path, char *err, size_t errlen);
+
+struct cfg_ctx;
+
+/*
+ * A host's root sections of the file (see Hosts above).  Its rows are
+ * root rows of cfg.h (CFG_MAP, CFG_K_SEQ...) with offsets into *base; no
+ * name may be one of libcore's sections.  A sequence the file sets
+ * replaces the host's whole default list, as any CFG_K_SEQ does.
+ */
+struct config_host {
+	const struct cfg_key *keys;     /* root rows, CFG_KEY_END last */
+	void *base;                     /* the struct the rows write into */
+	/* Fill the host's part of *base with its defaults before the file is
+	 * read; may be NULL (base already holds them). */
+	void (*defaults)(void *base);
+	/* Cross-check once every key of the file is in (before libcore's own):
+	 * 0, or cfg_fail() placed with the cfg.h cross-check functions, so the
+	 * error is located ("file:line:col: key 'sec[2].name': ...").  c is the
+	 * libcore part as loaded.  May be NULL. */
+	int (*check)(struct cfg_ctx *x, void *base, const struct dm_config *c);
+};
+
+/*
+ * config_load with a host's sections: the file is read once against
+ * libcore's root rows and h's (h NULL: config_load).  Returns as
+ * config_load; c is left unchanged on failure, but h->base may be partly
+ * written: a host loads into a scratch copy and keeps it on success
+ * (rt_config_load does).  The same threads and cost as config_load.
+ */
+int config_load_host(struct dm_config *c, const char *path, const struct config_host *h,
+                     char *err, size_t errlen);
 
 /*
  * A path named in the configuration, resolved: absolute stays ("" too); a
@@ -222,11 +220,5 @@ int config_load_risk_for(const struct dm_config *c, struct risk_cfg *r, char *pa
  */
 int config_check_files(const struct dm_config *c, struct risk_cfg *r, char *err,
                        size_t errlen);
-
-/* Index of the ring called name in c->ring[], or -1. */
-int config_ring_find(const struct dm_config *c, const char *name);
-
-/* enum cfg_agent_id of an agent name, or -1 if name is unknown or NULL. */
-int config_agent_id(const char *name);
 
 #endif /* DM_LIBCORE_CONFIG_CONFIG_H */

@@ -402,8 +402,8 @@ static void health(struct coord *c, const struct coord_env *e)
 		uint32_t bit = 1u << a;
 		if (!(changed & bit) || !(seen & bit))
 			continue;
-		struct coord_event ev = { .kind = down & bit ? COORD_EV_AGENT_DOWN :
-						  COORD_EV_AGENT_BACK,
+		struct coord_event ev = { .kind = down & bit ? COORD_EV_ROLE_DOWN :
+						  COORD_EV_ROLE_BACK,
 					  .agent = a, .down = down };
 		event(c, &ev);
 	}
@@ -422,7 +422,7 @@ uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e)
 	if (e->flags & COORD_F_HALTED)
 		return VOTE_R_HALTED;
 	if (c->st->down_mask)
-		return VOTE_R_AGENT_DOWN;
+		return VOTE_R_ROLE_DOWN;
 	return 0;
 }
 

@@ -60,6 +60,12 @@
  * Idempotence is the host's: a message handled twice (a restart between
  * handling it and storing its sequence number) is handled twice here.
  *
+ * Numbers.  Voters, the watched parts (coord_env.fresh, down_mask,
+ * n_agents, the events) and control ports are numbered by role
+ * (libcore/vote/role.h, enum dm_role).  "Agent" below is the host of a
+ * role as the coordinator sees it: up while the host says its heartbeat is
+ * fresh.  Which process hosts which role is the host's business.
+ *
  * Cost: a handler is O(voters) plus O(COORD_BALLOTS) to find a ballot;
  * sending released orders is O(COORD_BALLOTS) per order.  Nothing
  * allocates, locks or makes a system call after coord_attach.
@@ -80,7 +86,7 @@
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
 #define COORD_EPOCH_MAX ((1ull << 24) - 1)
-#define COORD_AGENTS    32u   /* agent indexes 0..31 (bit masks) */
+#define COORD_AGENTS    32u   /* role numbers 0..31 (bit masks) */
 
 /* Operator command beyond enum ctl_cmd: cancel every open order at the
  * venue; nothing is forwarded (agents/rt/runtime.h, RT_CTL_CANCEL_ALL). */
@@ -142,11 +148,11 @@ struct coord_state {
 /* ------------------------------------------------------------ parameters */
 
 struct coord_params {
-	struct vote_policy vote;   /* voters (agent indexes, in ballot order),
+	struct vote_policy vote;   /* voters (roles, in ballot order),
 				    * veto holders, quorum, deadline */
-	uint32_t self;             /* the coordinator's own agent index: not watched */
-	uint32_t n_agents;         /* agents 0..n_agents-1 watched (1..COORD_AGENTS) */
-	uint32_t flatten_voter;    /* agent recorded as approving a flattening
+	uint32_t self;             /* the coordinator's own role: not watched */
+	uint32_t n_agents;         /* roles 0..n_agents-1 watched (1..COORD_AGENTS) */
+	uint32_t flatten_voter;    /* role recorded as approving a flattening
 				    * order (the one that asks for it: risk) */
 	uint32_t pad;
 	int64_t  health_every_ns;  /* tick: recheck every agent this often (> 0) */
@@ -159,7 +165,7 @@ void coord_params_default(struct coord_params *p);
 
 /*
  * The vote policy of a configuration: voters_mask and veto_mask are bit
- * masks of agent indexes; order lists every agent that may vote, in the
+ * masks of roles; order lists every role that may vote, in the
  * order the ballots list them; quorum is "all", "majority" or "N";
  * deadline_ns > 0.  Returns 0, or -EINVAL with one line in err (the
  * quorum text, a veto holder that is no voter, no voter).  Pure.
@@ -168,7 +174,7 @@ int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_o
 		      uint32_t voters_mask, uint32_t veto_mask, const char *quorum,
 		      int64_t deadline_ns, char *err, size_t errlen);
 
-/* 0 if p is usable (vote_policy_check, voter and agent indexes below
+/* 0 if p is usable (vote_policy_check, voters and roles below
  * COORD_AGENTS, positive intervals), else -EINVAL.  Pure. */
 int coord_params_check(const struct coord_params *p);
 
@@ -177,7 +183,7 @@ int coord_params_check(const struct coord_params *p);
 /* What the host knows of the world at the time of a call. */
 struct coord_env {
 	int64_t  now_ns;   /* the clock (any, as long as it does not go back) */
-	uint32_t fresh;    /* bit a: agent a is registered and its heartbeat fresh */
+	uint32_t fresh;    /* bit a: role a's host is up (registered, heartbeat fresh) */
 	uint32_t flags;    /* COORD_F_* */
 };
 
@@ -186,13 +192,15 @@ enum coord_port {
 	COORD_PORT_VOTE_REQ = 0, /* MSG_VOTE_REQ, then MSG_VOTE_DONE; to = voter
 				  * index in the policy */
 	COORD_PORT_ORDERS,       /* MSG_ORDER and MSG_CANCEL to execution; to = 0 */
-	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = agent index */
+	COORD_PORT_CONTROL,      /* MSG_CONTROL; to = role (its host's port) */
 };
 
 /* Things the host may want to log; never needed for correctness. */
 enum coord_event_kind {
-	COORD_EV_AGENT_BACK = 1, /* agent (seen up before) fresh again; down = mask now */
-	COORD_EV_AGENT_DOWN,     /* agent (seen up before) stale: orders blocked */
+	COORD_EV_ROLE_BACK = 1,  /* role's host (seen up before) fresh again;
+				  * down = mask now */
+	COORD_EV_ROLE_DOWN,      /* role's host (seen up before) stale: orders
+				  * blocked */
 	COORD_EV_ALL_UP,         /* every watched agent up, the first time: trading */
 	COORD_EV_ORDER_DROPPED,  /* kill switch: a released order not sent */
 	COORD_EV_FLATTEN,        /* a flattening order sent (side, qty) */
@@ -200,8 +208,8 @@ enum coord_event_kind {
 
 struct coord_event {
 	uint32_t kind;             /* enum coord_event_kind */
-	uint32_t agent;            /* AGENT_BACK / AGENT_DOWN */
-	uint32_t down;             /* AGENT_BACK / AGENT_DOWN: agents down after it */
+	uint32_t agent;            /* ROLE_BACK / ROLE_DOWN: the role (enum dm_role) */
+	uint32_t down;             /* ROLE_BACK / ROLE_DOWN: roles down after it */
 	int32_t  qty;              /* FLATTEN: contracts */
 	int32_t  side;             /* FLATTEN: SIDE_BUY / SIDE_SELL */
 	uint32_t pad;
@@ -282,7 +290,7 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
  * ballot busy, or a voter's request port full). */
 int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *m);
 
-/* A vote from voter (the agent index of the port it came in on, not the
+/* A vote from voter (the role of the port it came in on, not the
  * message's own field).  A vote for no open ballot, or refused by the
  * ballot (decided, past the deadline), is counted in late_votes. */
 int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,

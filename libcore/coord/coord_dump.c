@@ -1,12 +1,12 @@
 /*
  * coord_dump.c — the coordinator's restart-surviving state as JSON
  * (coord.h, "dump"), for monitors: counters, rejections by reason, the
- * agents seen down, and the last decisions with every vote.
+ * roles seen down, and the last decisions with every vote.
  */
 #include <jansson.h>
 
-#include "libcore/config/config.h"
 #include "libcore/coord/coord.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 
 static json_t *reasons(const uint64_t *by)
@@ -23,7 +23,7 @@ static json_t *decision_json(const struct vote_record *d)
 	json_t *votes = json_array();
 	for (uint32_t i = 0; i < d->n_voters && i < VOTE_MAX_VOTERS; i++)
 		json_array_append_new(votes, json_pack("{s:s, s:s, s:s}",
-			"voter", d->v[i].voter < AGENT_COUNT ? cfg_agent_names[d->v[i].voter] : "?",
+			"voter", d->v[i].voter < ROLE_COUNT ? role_names[d->v[i].voter] : "?",
 			"verdict", d->v[i].verdict ? vote_verdict_name(d->v[i].verdict) : "missing",
 			"reason", vote_reason_name(d->v[i].reason)));
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:f, s:o}",

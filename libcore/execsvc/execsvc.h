@@ -109,7 +109,7 @@ struct execsvc_params {
 				   * time; default 50 ms */
 	int64_t  resend_ns;       /* at a start, final statuses of orders ended this
 				   * recently go out again; default 10 s */
-	uint16_t voter;           /* msg_vote.voter of the votes (the agent index) */
+	uint16_t voter;           /* msg_vote.voter of the votes (its role, role.h) */
 	uint16_t pad[3];
 };
 

@@ -5,8 +5,8 @@
  * stale_ns of local time).  The feature vector itself comes from
  * libcore/features.  Pure: times are passed in; no allocation.
  */
-#ifndef DM_LIBCORE_AGENT_QUALITY_H
-#define DM_LIBCORE_AGENT_QUALITY_H
+#ifndef DM_LIBCORE_QUALITY_QUALITY_H
+#define DM_LIBCORE_QUALITY_QUALITY_H
 
 #include <stdint.h>
 
@@ -50,4 +50,4 @@ uint32_t qual_flags(const struct book *b, const struct qual_limits *l);
 uint32_t qual_vote(const struct qual_limits *l, const struct book *b, int64_t last_ns,
 		   int64_t now_ns);
 
-#endif /* DM_LIBCORE_AGENT_QUALITY_H */
+#endif /* DM_LIBCORE_QUALITY_QUALITY_H */

@@ -90,8 +90,9 @@ struct report_out {
 struct report_opts {
 	uint32_t max_open;          /* orders open at once, > 0 */
 	uint32_t n_names;           /* entries of voter_names */
-	const char *const *voter_names; /* by agent index (a vote's voter); an
-	                                 * index past n_names is written as its number */
+	const char *const *voter_names; /* by role (a vote's voter; role_names,
+	                                 * libcore/vote/role.h); an index past
+	                                 * n_names is written as its number */
 };
 
 /* An order the writer follows until it ends. */

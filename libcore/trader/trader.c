@@ -277,24 +277,24 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	}
 	t->p = *p;
 	t->out = *out;
-	t->agent[TRADER_EXEC] = AGENT_EXECUTION;
-	t->agent[TRADER_RISK] = AGENT_RISK;
-	t->agent[TRADER_FEATURE] = AGENT_FEATURE;
-	t->agent[TRADER_ML] = AGENT_ML;
-	t->agent[TRADER_COORD] = AGENT_COORDINATOR;
+	t->agent[TRADER_EXEC] = ROLE_EXECUTION;
+	t->agent[TRADER_RISK] = ROLE_RISK;
+	t->agent[TRADER_FEATURE] = ROLE_FEATURE;
+	t->agent[TRADER_ML] = ROLE_ML;
+	t->agent[TRADER_COORD] = ROLE_COORDINATOR;
 	for (uint32_t v = 0; v < p->coord.vote.n_voters; v++)
 		if (!box_of_agent(t, p->coord.vote.voter[v]) ||
-		    p->coord.vote.voter[v] == AGENT_ML || p->coord.vote.voter[v] == AGENT_COORDINATOR) {
+		    p->coord.vote.voter[v] == ROLE_ML || p->coord.vote.voter[v] == ROLE_COORDINATOR) {
 			snprintf(err, errlen, "vote.voters: %s cannot vote in process (risk, "
-				 "execution and feature can)", p->coord.vote.voter[v] < AGENT_COUNT ?
-				 cfg_agent_names[p->coord.vote.voter[v]] : "?");
+				 "execution and feature can)", p->coord.vote.voter[v] < ROLE_COUNT ?
+				 role_names[p->coord.vote.voter[v]] : "?");
 			return -DM_ECONFIG;
 		}
 	uint8_t *base = mem;
 
 	/* feature */
 	struct featd_params fp = p->featd;
-	fp.voter = (uint16_t)AGENT_FEATURE;
+	fp.voter = (uint16_t)ROLE_FEATURE;
 	size_t fs = featd_memsize(&fp);
 	if ((rc = featd_init(base + off[0], fs, &fp)) < 0) {
 		snprintf(err, errlen, "feature engine: %s", dm_strerror(rc));
@@ -330,7 +330,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 		return rc;
 	}
 	struct coord_params cp = p->coord;
-	cp.self = AGENT_COORDINATOR;
+	cp.self = ROLE_COORDINATOR;
 	const struct coord_out co = {
 		.ctx = t, .can_send = coord_can_send, .send = coord_send,
 		.decision = coord_decision, .event = NULL,
@@ -343,7 +343,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	/* risk */
 	struct riskd_state *rs = (void *)(base + off[3]);
 	struct riskd_params rp = p->riskd;
-	rp.voter = (uint16_t)AGENT_RISK;
+	rp.voter = (uint16_t)ROLE_RISK;
 	riskd_init(rs, &rp);
 	const struct riskd_out ro = {
 		.ctx = t, .vote_claim = risk_vote_claim, .vote_publish = risk_vote_publish,
@@ -356,7 +356,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 
 	/* execution */
 	struct execsvc_params xp = p->exec;
-	xp.voter = (uint16_t)AGENT_EXECUTION;
+	xp.voter = (uint16_t)ROLE_EXECUTION;
 	size_t xs = execsvc_memsize(&xp);
 	if ((rc = execsvc_init(base + off[4], xs, &xp, p->epoch, err, errlen)) < 0)
 		return rc;
@@ -377,7 +377,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 static void env_now(const struct trader *t, struct coord_env *e)
 {
 	e->now_ns = t->now_ns;
-	e->fresh = (1u << AGENT_COUNT) - 1; /* every agent is up in process */
+	e->fresh = (1u << ROLE_COUNT) - 1; /* every role is up in process */
 	e->flags = 0;
 }
 

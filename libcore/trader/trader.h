@@ -20,8 +20,9 @@
  *   tick runs (execution publishes its reports; risk its positions and
  *   expiries; the coordinator its deadlines and released orders).
  *
- * The coordinator's voters (risk, execution, feature) are the in-process
- * modules; every agent counts as up; no operator command comes.  The host
+ * The trader hosts every role (libcore/vote/role.h) in this one thread:
+ * the coordinator's voters (risk, execution, feature) are the in-process
+ * modules; every role counts as up; no operator command comes.  The host
  * clock every module sees is the market clock: the time of the newest
  * market event (exch_ns; never going back), so the venue's latencies and
  * queue model, risk's day start and the strategy's intervals are those of
@@ -47,6 +48,7 @@
 #include "libcore/market/event.h"
 #include "libcore/riskd/riskd.h"
 #include "libcore/strategy/strategy.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
 #include "libcore/msg/msg_md.h"
@@ -78,7 +80,7 @@ struct trader_out {
 
 /* A mailbox: fixed slots, free-running indexes. */
 struct trader_slot {
-	uint32_t from;    /* the sender's agent index (votes: the voter) */
+	uint32_t from;    /* the sender's role (enum dm_role; votes: the voter) */
 	uint32_t len;
 	_Alignas(8) uint8_t msg[TRADER_MSG_MAX];
 };
@@ -110,7 +112,7 @@ struct trader {
 	struct execsvc exec;
 	struct trader_out out;
 	struct trader_params p;
-	uint32_t agent[TRADER_NMOD];  /* agent index of each module */
+	uint32_t agent[TRADER_NMOD];  /* role of each module (enum dm_role) */
 	int64_t  now_ns;              /* the market clock */
 	int64_t  first_ns;            /* time of the first event, 0 none */
 	int64_t  last_exch_ns;        /* exchange time of the last event */

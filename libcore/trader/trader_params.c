@@ -17,8 +17,8 @@
 #define VERIFY_ROWS 4000
 #define VERIFY_TOL  1e-6
 
-const uint32_t trader_voter_order[5] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE,
-					 AGENT_DATA, AGENT_ML };
+const uint32_t trader_voter_order[5] = { ROLE_RISK, ROLE_EXECUTION, ROLE_FEATURE,
+					 ROLE_DATA, ROLE_ML };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -132,8 +132,8 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 	char why[160];
 	coord_params_default(p);
 	p->self = self;
-	p->n_agents = AGENT_COUNT;
-	p->flatten_voter = AGENT_RISK;
+	p->n_agents = ROLE_COUNT;
+	p->flatten_voter = ROLE_RISK;
 	p->health_every_ns = health_ns;
 	if (coord_policy_make(&p->vote, trader_voter_order,
 			      sizeof(trader_voter_order) / sizeof(trader_voter_order[0]),
@@ -191,12 +191,12 @@ int trader_params_from_config(const struct dm_config *cfg, uint64_t epoch,
 	int rc;
 	memset(p, 0, sizeof(*p));
 	p->epoch = epoch;
-	if ((rc = trader_featd_params(cfg, AGENT_FEATURE, &p->featd, err, errlen)) < 0 ||
+	if ((rc = trader_featd_params(cfg, ROLE_FEATURE, &p->featd, err, errlen)) < 0 ||
 	    (rc = trader_strategy_params(cfg, &p->strategy, model, len, err, errlen)) < 0 ||
-	    (rc = trader_coord_params(cfg, AGENT_COORDINATOR, 50ll * 1000000, NULL, 0,
+	    (rc = trader_coord_params(cfg, ROLE_COORDINATOR, 50ll * 1000000, NULL, 0,
 				      &p->coord, err, errlen)) < 0 ||
-	    (rc = trader_riskd_params(cfg, AGENT_RISK, &p->riskd, err, errlen)) < 0 ||
-	    (rc = trader_execsvc_params(cfg, AGENT_EXECUTION, 1024, 0, 0, &p->exec, err,
+	    (rc = trader_riskd_params(cfg, ROLE_RISK, &p->riskd, err, errlen)) < 0 ||
+	    (rc = trader_execsvc_params(cfg, ROLE_EXECUTION, 1024, 0, 0, &p->exec, err,
 					errlen)) < 0)
 		return rc;
 	return 0;

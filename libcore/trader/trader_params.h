@@ -8,7 +8,7 @@
  * from the same functions.  Each function below turns the configuration's
  * keys into one module's parameter struct and checks them with the
  * module's own check; an error is one line naming the key.  Host-specific
- * values (a voter's agent index, the heartbeat interval, the state block's
+ * values (a voter's role, the heartbeat interval, the state block's
  * fixed room) are arguments.  Start-up code: may read files (the risk
  * limits, a latency file is only resolved here, read by the module).
  */
@@ -26,6 +26,7 @@
 #include "libcore/riskd/riskd.h"
 #include "libcore/strategy/strategy.h"
 #include "libcore/trader/trader.h"
+#include "libcore/vote/role.h"
 
 /* The feature voter: features: (prices in points, sizes in contracts),
  * quality:, the clock of features.clock (auto = the exchange time).
@@ -52,14 +53,14 @@ int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *
 int trader_model_load(const struct dm_config *cfg, const char *path, struct flat **out,
 		      char *why, size_t whylen);
 
-/* The voters' agent indexes, in ballot order (risk, execution, feature,
- * data, ml), as the configuration names agents (enum cfg_agent_id). */
+/* The voters' roles (enum dm_role, libcore/vote/role.h), in ballot order
+ * (risk, execution, feature, data, ml). */
 extern const uint32_t trader_voter_order[5];
 
 /*
  * The coordinator: vote: of the configuration, quorum and deadline_ns
  * overriding vote.quorum / vote.deadline_us when given (NULL / 0: the
- * configuration's), self its agent index, health_ns the health check
+ * configuration's), self its role (ROLE_COORDINATOR), health_ns the health check
  * interval.  0 or -DM_ECONFIG.
  */
 int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t health_ns,
@@ -94,7 +95,7 @@ int trader_instr_check(const struct dm_config *cfg, const struct feed_instr *in,
 
 /*
  * Every module's parameters for the in-process host (trader.h): the
- * functions above with the agents' indexes as voters, the coordinator's
+ * functions above with the roles (role.h) as voters, the coordinator's
  * health check every 50 ms of market time, a 1024-slot order table and
  * one venue copy (double_venue 0), decision and order ids from epoch.
  * model (len bytes) receives the model file as trader_strategy_params.

@@ -53,7 +53,7 @@ enum vote_reason {
 	VOTE_R_DEADLINE,     /* votes still missing at the deadline */
 	VOTE_R_HALTED,       /* coordinator halted by the operator */
 	VOTE_R_KILL_SWITCH,  /* kill switch latched */
-	VOTE_R_AGENT_DOWN,   /* an agent's heartbeat is stale: no new orders */
+	VOTE_R_ROLE_DOWN,    /* a role's host is stale (heartbeat): no new orders */
 	VOTE_R_BACKLOG,      /* an order could not be queued: rings full */
 	/* votes */
 	VOTE_R_STALE_VOTER,  /* cast by the coordinator: voter heartbeat stale */
@@ -90,7 +90,7 @@ const char *vote_verdict_name(uint32_t verdict);
 
 struct vote_policy {
 	uint32_t n_voters;                 /* 1..VOTE_MAX_VOTERS */
-	uint32_t voter[VOTE_MAX_VOTERS];   /* caller's ids (agent indexes), distinct */
+	uint32_t voter[VOTE_MAX_VOTERS];   /* caller's ids (roles, role.h), distinct */
 	uint32_t veto_mask;                /* bit i: voter[i] holds a veto */
 	uint32_t quorum;                   /* enum vote_quorum */
 	uint32_t quorum_n;                 /* VOTE_QUORUM_N: approvals needed, 1..n */
@@ -170,7 +170,7 @@ uint32_t vote_tally(struct vote_ballot *b, const struct vote_policy *p, int64_t 
 #define VOTE_RECORD_V1_SIZE 296u
 
 struct vote_record_voter {
-	uint32_t voter;    /* agent index */
+	uint32_t voter;    /* role (libcore/vote/role.h) */
 	uint8_t  verdict;  /* enum vote_v; NONE = missing */
 	uint8_t  pad[3];
 	uint32_t reason;   /* enum vote_reason */

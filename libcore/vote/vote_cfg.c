@@ -6,15 +6,15 @@
 #include <string.h>
 
 #include "libcore/config/cfg.h"
-#include "libcore/config/config.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 #include "libcore/vote/vote_cfg.h"
 
 void vote_cfg_default(struct vote_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->voters = 1u << AGENT_RISK | 1u << AGENT_EXECUTION | 1u << AGENT_FEATURE;
-	c->veto = 1u << AGENT_RISK;
+	c->voters = 1u << ROLE_RISK | 1u << ROLE_EXECUTION | 1u << ROLE_FEATURE;
+	c->veto = 1u << ROLE_RISK;
 	strcpy(c->quorum, "majority");
 	c->deadline_us = 50000;
 }
@@ -29,9 +29,9 @@ static const char *check_quorum(const void *field)
 }
 
 const struct cfg_key vote_cfg_keys[] = {
-	CFG_SET("voters", struct vote_cfg, voters, cfg_agent_names, AGENT_COUNT, "agent",
-	        "agents asked to vote on every intent"),
-	CFG_SET("veto", struct vote_cfg, veto, cfg_agent_names, AGENT_COUNT, "agent",
+	CFG_SET("voters", struct vote_cfg, voters, role_names, ROLE_COUNT, "role",
+	        "roles asked to vote on every intent"),
+	CFG_SET("veto", struct vote_cfg, veto, role_names, ROLE_COUNT, "role",
 	        "voters whose approval is required"),
 	CFG_STR("quorum", struct vote_cfg, quorum, check_quorum, 0,
 	        "approvals needed: all, majority or N"),

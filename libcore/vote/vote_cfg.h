@@ -12,8 +12,8 @@
 #include "libcore/config/cfg.h"
 
 struct vote_cfg {
-	uint32_t voters;             /* bit per agent id (the order of
-	                              * cfg_agent_names) asked to vote; default
+	uint32_t voters;             /* bit 1 << role (enum dm_role, role.h)
+	                              * per role asked to vote; default
 	                              * risk, execution, feature */
 	uint32_t veto;               /* voters whose approval is required; default
 	                              * risk; a subset of voters */
@@ -28,7 +28,7 @@ struct vote_cfg {
 void vote_cfg_default(struct vote_cfg *c);
 
 /* The keys of the configuration's vote: section, relative to struct
- * vote_cfg: voters and veto (sets of agent names), quorum, deadline_us.
+ * vote_cfg: voters and veto (sets of role names), quorum, deadline_us.
  * That the voters exist, hold the vetoes and fit the quorum is
  * config_load's cross-check. */
 extern const struct cfg_key vote_cfg_keys[];

@@ -111,7 +111,7 @@ static void teardown(void)
 	kill_pidfile("supervisor.pid");
 	for (int a = 0; a < AGENT_COUNT; a++) {
 		char f[64];
-		snprintf(f, sizeof(f), "%s.pid", cfg_agent_names[a]);
+		snprintf(f, sizeof(f), "%s.pid", rt_agent_names[a]);
 		kill_pidfile(f);
 	}
 	/* agents not in a pid file (between launch and write) die with the
@@ -219,7 +219,7 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect_eq(atomic_load(&seg_agent(&s, a)->restarts), 0, "%s never restarted",
-			     cfg_agent_names[a]);
+			     rt_agent_names[a]);
 
 	/* restart on request: risk comes back with its position */
 	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
@@ -253,7 +253,7 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	int pids[AGENT_COUNT] = { 0 };
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
 		pids[a] = atomic_load(&seg_agent(&s, a)->pid);
-		cr_expect_gt(pids[a], 0, "%s registered", cfg_agent_names[a]);
+		cr_expect_gt(pids[a], 0, "%s registered", rt_agent_names[a]);
 	}
 	seg_close(&s);
 
@@ -271,13 +271,13 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 		close(fd);
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect(pids[a] <= 0 || (kill(pids[a], 0) != 0 && errno == ESRCH),
-			  "%s (pid %d) still alive", cfg_agent_names[a], pids[a]);
+			  "%s (pid %d) still alive", rt_agent_names[a], pids[a]);
 	rc = run("grep -q 'stopped; segment' '%s/supervisor.log'", rundir);
 	cr_expect_eq(rc, 0, "the supervisor stopped cleanly");
 	expect_clean_logs();
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
-		rc = run("grep -q ' exit: ' '%s/%s.log'", rundir, cfg_agent_names[a]);
-		cr_expect_eq(rc, 0, "%s drained and exited cleanly", cfg_agent_names[a]);
+		rc = run("grep -q ' exit: ' '%s/%s.log'", rundir, rt_agent_names[a]);
+		cr_expect_eq(rc, 0, "%s drained and exited cleanly", rt_agent_names[a]);
 	}
 
 	/* every decision, by id */
@@ -765,10 +765,10 @@ static int d_glue;
 
 static void d_setup(void)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
 	struct seg s;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	find_paths();
 	t_seg_name(segname, sizeof(segname), "data");
 	snprintf(rundir, sizeof(rundir), "/tmp%s", segname);
@@ -900,7 +900,7 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 	uint64_t conflated = 0;
 	for (uint32_t i = 0; i < 3; i++) {
 		char name[RING_NAME_MAX];
-		snprintf(name, sizeof(name), "md_%s", cfg_agent_names[md[i]]);
+		snprintf(name, sizeof(name), "md_%s", rt_agent_names[md[i]]);
 		struct ring_stats rs;
 		ring_stats(seg_ring(s, (uint32_t)seg_ring_find(s, name)), &rs);
 		cr_expect_eq(d_trades[md[i]], want_trades, "%s: every trade (%llu of %llu)", name,
@@ -976,7 +976,7 @@ Test(data_agent, the_end_goes_once_on_every_md_ring, .timeout = 120)
 			/* feature got it twice after the simulated kill below */
 			uint64_t want = start == 2 && g != AGENT_FEATURE ? 2 : 1;
 			cr_expect_eq(d_ends[g], want, "start %d, %s: %llu ends", start,
-				     cfg_agent_names[g], (unsigned long long)d_ends[g]);
+				     rt_agent_names[g], (unsigned long long)d_ends[g]);
 			cr_expect_eq(d_end_ns[g], st->last_exch_ns);
 			cr_expect_eq(d_end_ns[g], d_last_ns[g], "the last event's exchange time");
 		}
@@ -1083,10 +1083,10 @@ Test(data_agent, journal_of_another_instrument_exits_2_naming_both)
 			run("cat '%s' >&2", err);
 		/* a fresh segment for the next: the replay's progress lives in it */
 		seg_unlink(segname);
-		struct dm_config c;
+		struct rt_config c;
 		struct seg_spec spec;
 		struct seg s;
-		config_defaults(&c);
+		rt_config_defaults(&c);
 		cr_assert_eq(topology_spec(&c, segname, &spec), 0);
 		cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
 		seg_close(&s);
@@ -1106,10 +1106,10 @@ static int64_t stale_at[AGENT_COUNT]; /* != 0: heartbeat frozen there */
 
 static void c_setup(void)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
 	struct seg s;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	t_seg_name(segname, sizeof(segname), "coord");
 	snprintf(rundir, sizeof(rundir), "/tmp%s", segname);
 	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
@@ -1145,7 +1145,7 @@ static void c_start(void)
 		struct rt_args args = { .name = segname, .run_dir = rundir };
 		uint32_t v = a == AGENT_COORDINATOR ? AG_COORD_VERSION : 1;
 		cr_assert_eq(rt_open(&crt[a], a, &args, v, sizes[a] ? sizes[a] : 64,
-				     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0, "open %s", cfg_agent_names[a]);
+				     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0, "open %s", rt_agent_names[a]);
 		c_open[a] = 1;
 		rt_running(&crt[a]);
 	}
@@ -1192,7 +1192,7 @@ static int c_vote(uint32_t agent, uint8_t verdict, uint32_t reason)
 {
 	struct rt *v = &crt[agent];
 	char name[RING_NAME_MAX];
-	snprintf(name, sizeof(name), "vote_req_%s", cfg_agent_names[agent]);
+	snprintf(name, sizeof(name), "vote_req_%s", rt_agent_names[agent]);
 	struct ring *in = v->in[rt_in_find(v, name)].r;
 	struct msg_vote_req q;
 	do /* how earlier ballots ended (MSG_VOTE_DONE) comes on the same ring */
@@ -1205,10 +1205,10 @@ static int c_vote(uint32_t agent, uint8_t verdict, uint32_t reason)
 	m.hdr.type = MSG_VOTE;
 	m.hdr.size = sizeof(m);
 	m.decision_id = q.decision_id;
-	m.voter = (uint16_t)agent;
+	m.voter = (uint16_t)rt_agent_role[agent];
 	m.verdict = verdict;
 	m.reason = reason;
-	snprintf(name, sizeof(name), "votes_%s", cfg_agent_names[agent]);
+	snprintf(name, sizeof(name), "votes_%s", rt_agent_names[agent]);
 	cr_assert_eq(rt_send(v, (uint32_t)rt_out_find(v, name), &m, sizeof(m)), 0);
 	return 1;
 }
@@ -1363,7 +1363,7 @@ Test(coordinator, agent_down_or_halt_blocks_before_any_vote)
 	struct vote_record d;
 	cr_assert_eq(c_last_decision(&d), 1);
 	cr_expect_eq(d.outcome, VOTE_BLOCK);
-	cr_expect_eq(d.reason, VOTE_R_AGENT_DOWN);
+	cr_expect_eq(d.reason, VOTE_R_ROLE_DOWN);
 	cr_expect_eq(c_vote(AGENT_RISK, VOTE_APPROVE, 0), 0, "no vote was asked");
 
 	stale_at[AGENT_DATA] = 0;
@@ -1488,13 +1488,13 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 		int pid = running_pid(&s, a, 20000);
 		if (!pid)
 			show_logs();
-		cr_assert_gt(pid, 0, "%s back and running", cfg_agent_names[a]);
+		cr_assert_gt(pid, 0, "%s back and running", rt_agent_names[a]);
 		if (!exists(path))
 			during++;
 		if (plan[i] >= 100) {
 			rc = run("'%s' restart %s >>'%s/restart.out' 2>&1", dmctl,
-				 cfg_agent_names[a], rundir);
-			cr_expect_eq(rc, 0, "dmctl restart %s", cfg_agent_names[a]);
+				 rt_agent_names[a], rundir);
+			cr_expect_eq(rc, 0, "dmctl restart %s", rt_agent_names[a]);
 			restarts++;
 		} else {
 			kill(pid, SIGKILL);
@@ -1503,7 +1503,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 		usleep((useconds_t)(200 + t_rng_below(&g, 301)) * 1000);
 	}
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
-		cr_expect_geq(kills[a], 2, "%s killed at least twice", cfg_agent_names[a]);
+		cr_expect_geq(kills[a], 2, "%s killed at least twice", rt_agent_names[a]);
 	cr_expect_eq(restarts, AGENT_COUNT);
 	cr_log_info("%u of %u actions during the replay", during, n);
 	cr_expect_geq(during, n / 2, "most of the chaos happened during the replay");
@@ -1514,7 +1514,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	cr_assert(done, "the replay finished");
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
-		cr_expect_gt(running_pid(&s, a, 5000), 0, "%s running at the end", cfg_agent_names[a]);
+		cr_expect_gt(running_pid(&s, a, 5000), 0, "%s running at the end", rt_agent_names[a]);
 	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
 	struct risk_state pos = rs->rs[rs->cur & 1];
 	struct venue_totals vt = *venue_of(&s);

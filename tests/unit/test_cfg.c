@@ -2,7 +2,8 @@
  * test_cfg.c — the YAML engine (libcore/config/cfg.h) on a table of its
  * own, apart from any module: decimals into doubles, integers read in one
  * unit and stored in another, sets of names, mappings named from a list,
- * a cross-check placing its error, and a key's place in a file.
+ * a cross-check placing its error, a key's place in a file, and a root
+ * shared by two tables (cfg_load_parts).
  */
 #include <criterion/criterion.h>
 #include <limits.h>
@@ -190,4 +191,122 @@ Test(cfg, shared_checks)
 	cr_assert_not_null(cfg_check_currency("usd"));
 	cr_assert_not_null(cfg_check_currency(""));
 	cr_assert_not_null(cfg_check_currency("ABCDEFGH"));
+}
+
+/* ------------------------------------------------------------ parts */
+
+/* A second table at the root over a struct of its own, as a host adds its
+ * sections beside a module's. */
+struct t_host {
+	uint32_t port;           /* required */
+	uint32_t pad;
+	struct t_inner net;
+};
+
+static const struct cfg_key t_host_keys[] = {
+	CFG_U32("port", struct t_host, port, 1, 65535, NULL, CFG_REQUIRED, "a port"),
+	CFG_MAP("network", offsetof(struct t_host, net), t_inner_keys, "the network"),
+	CFG_KEY_END
+};
+
+struct t_parts_res {
+	int rc;
+	char err[384];
+	char path[PATH_MAX];
+	struct t_conf c;
+	struct t_host h;
+	const void *checked;     /* the dst the cross-check was given */
+};
+
+static int t_parts_check(struct cfg_ctx *x, void *dst)
+{
+	struct t_parts_res *r = (struct t_parts_res *)cfg_arg(x);
+
+	r->checked = dst;
+	return t_check(x, dst);
+}
+
+static void t_parts_run(const char *text, struct t_parts_res *r)
+{
+	const struct cfg_part parts[] = { { t_keys, &r->c }, { t_host_keys, &r->h } };
+
+	snprintf(r->path, sizeof(r->path), "%s", t_tmp_path("parts.yaml"));
+	t_write_file(r->path, text);
+	memset(&r->c, 0, sizeof(r->c));
+	memset(&r->h, 0, sizeof(r->h));
+	r->h.net.n = 4;
+	r->checked = NULL;
+	r->err[0] = '\0';
+	r->rc = cfg_load_parts(r->path, "test", parts, 2, NULL, t_parts_check, r, r->err,
+	                       sizeof(r->err));
+}
+
+Test(cfg, parts_share_the_root_each_into_its_struct)
+{
+	struct t_parts_res r;
+
+	t_parts_run("port: 8080\n"
+	            "ratio: 0.25\n"
+	            "network: { n: 3 }\n"
+	            "right: { n: 1 }\n", &r);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert_eq(r.h.port, 8080);
+	cr_assert_eq(r.h.net.n, 3);
+	cr_assert_eq(r.c.ratio, 0.25);
+	cr_assert_eq(r.c.side[1].n, 1);
+	cr_assert_eq(r.c.side[0].n, 0);
+	cr_assert_eq(r.checked, &r.c, "the cross-check gets the first part's struct");
+	t_parts_run("port: 1\n", &r);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert_eq(r.h.net.n, 4, "a section the file leaves keeps the caller's value");
+}
+
+Test(cfg, parts_errors_are_located_and_suggest_any_parts_key)
+{
+	struct t_parts_res r;
+	char want[PATH_MAX + 256];
+
+	t_parts_run("port: 1\n"
+	            "netwrk: { n: 3 }\n", &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s:2:1: key 'netwrk': unknown key (did you mean "
+	         "'network'?); expected one of: ratio, wait_ms, who, left, right, port, "
+	         "network", r.path);
+	cr_assert_str_eq(r.err, want);
+	t_parts_run("port: 1\n"
+	            "network: { n: 12 }\n", &r);
+	snprintf(want, sizeof(want), "%s:2:12: key 'network.n': value 12 out of range [0, 9]",
+	         r.path);
+	cr_assert_str_eq(r.err, want);
+	t_parts_run("ratio: 1\n", &r);
+	snprintf(want, sizeof(want), "%s:1:1: top level: missing required key 'port'", r.path);
+	cr_assert_str_eq(r.err, want, "a part's required row is required at the root");
+	t_parts_run("port: 1\n"
+	            "wait_ms: 900\n", &r);
+	snprintf(want, sizeof(want), "%s:1:1: key 'wait_ms': ratio + wait_ms must stay below 3",
+	         r.path);
+	cr_assert_str_eq(r.err, want, "the cross-check runs over the joined file: %s", r.err);
+}
+
+Test(cfg, parts_refuse_a_root_key_in_two_tables)
+{
+	static const struct cfg_key twice[] = {
+		CFG_U32("wait_ms", struct t_host, port, 1, 9, NULL, 0, "clashes with t_keys"),
+		CFG_KEY_END
+	};
+	struct t_conf c;
+	struct t_host h;
+	const struct cfg_part parts[] = { { t_keys, &c }, { twice, &h } };
+	char path[PATH_MAX], err[256] = "", want[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s", t_tmp_path("twice.yaml"));
+	t_write_file(path, "ratio: 1\n");
+	cr_assert_eq(cfg_load_parts(path, "test", parts, 2, NULL, NULL, NULL, err, sizeof(err)),
+	             -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s: cannot load test: root key 'wait_ms' in two key "
+	         "tables: Invalid argument", path);
+	cr_assert_str_eq(err, want);
+	cr_assert_eq(cfg_load_parts(path, "test", parts, 0, NULL, NULL, NULL, err, sizeof(err)),
+	             -DM_ECONFIG);
+	cr_assert(strstr(err, "0 key tables (1..4)"), "%s", err);
 }

@@ -1,5 +1,6 @@
 /*
- * test_config.c — the YAML configuration loader.
+ * test_config.c — the YAML configuration loader: libcore's part of the
+ * run configuration, and a host's sections joining it (config_load_host).
  *
  * Each error test writes a small YAML text to a mkstemp file under /tmp,
  * loads it, removes it, and checks the message starts with
@@ -14,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/rt/topology.h"
 #include "libcore/config/config.h"
+#include "libcore/vote/role.h"
 #include "libcore/types.h"
 
 struct t_load {
@@ -112,31 +115,6 @@ static void t_assert_features_eq(const struct feat_params *x, const struct feat_
 static void t_assert_config_eq(const struct dm_config *a, const struct dm_config *b)
 {
 	cr_assert_str_eq(a->path, b->path);
-	cr_assert_str_eq(a->system.shm_name, b->system.shm_name);
-	cr_assert_str_eq(a->system.run_dir, b->system.run_dir);
-	cr_assert_eq(a->system.heartbeat_ms, b->system.heartbeat_ms);
-	cr_assert_eq(a->system.stale_ms, b->system.stale_ms);
-	for (int i = 0; i < AGENT_COUNT; i++) {
-		const struct cfg_agent *x = &a->agent[i], *y = &b->agent[i];
-
-		cr_assert_eq(x->cpu, y->cpu, "agent %s cpu", cfg_agent_names[i]);
-		cr_assert_eq(x->idle, y->idle, "agent %s idle", cfg_agent_names[i]);
-		cr_assert_eq(x->spin_iters, y->spin_iters, "agent %s spin", cfg_agent_names[i]);
-		cr_assert_eq(x->yield_iters, y->yield_iters, "agent %s yield", cfg_agent_names[i]);
-		cr_assert_eq(x->sleep_timeout_us, y->sleep_timeout_us,
-		             "agent %s sleep", cfg_agent_names[i]);
-	}
-	cr_assert_eq(a->n_rings, b->n_rings);
-	for (uint32_t i = 0; i < CFG_MAX_RINGS; i++) {
-		const struct cfg_ring *x = &a->ring[i], *y = &b->ring[i];
-
-		cr_assert_str_eq(x->name, y->name, "ring %u name", i);
-		cr_assert_eq(x->producer, y->producer, "ring %s producer", x->name);
-		cr_assert_eq(x->consumer, y->consumer, "ring %s consumer", x->name);
-		cr_assert_eq(x->capacity, y->capacity, "ring %s capacity", x->name);
-		cr_assert_eq(x->slot_size, y->slot_size, "ring %s slot_size", x->name);
-		cr_assert_eq(x->policy, y->policy, "ring %s policy", x->name);
-	}
 	t_assert_instrument_eq(&a->instrument, &b->instrument);
 	t_assert_features_eq(&a->features, &b->features);
 	cr_assert_eq(a->vote.voters, b->vote.voters, "vote.voters");
@@ -155,139 +133,9 @@ static void t_assert_config_eq(const struct dm_config *a, const struct dm_config
 
 /* ------------------------------------------------------------ loading */
 
-Test(config, default_yaml_equals_defaults)
-{
-	struct dm_config got, want;
-	char err[512] = "";
-
-	config_defaults(&want);
-	cr_assert_str_eq(want.path, "");
-	cr_assert_eq(config_load(&got, "conf/default.yaml", err, sizeof(err)), 0,
-	             "conf/default.yaml: %s", err);
-	strcpy(want.path, "conf/default.yaml");
-	/* The file sets its paths, so they come back joined to its directory;
-	 * the defaults name the same files (resolved against conf/). */
-	char dir[PATH_MAX], path[PATH_MAX + 64], out[PATH_MAX + 64];
-	cr_assert_not_null(realpath("conf", dir));
-	snprintf(path, sizeof(path), "%s/../build/model/default.json", dir);
-	cr_assert_str_eq(got.strategy.model, path);
-	cr_assert_eq(config_resolve(&want, want.strategy.model, out, sizeof(out)), 0);
-	cr_assert_str_eq(out, path);
-	snprintf(path, sizeof(path), "%s/risk.yaml", dir);
-	cr_assert_str_eq(got.risk.limits, path);
-	cr_assert_eq(config_resolve(&want, want.risk.limits, out, sizeof(out)), 0);
-	cr_assert_str_eq(out, path);
-	strcpy(want.strategy.model, got.strategy.model);
-	strcpy(want.risk.limits, got.risk.limits);
-	t_assert_config_eq(&got, &want);
-}
-
-/* The default topology restated from the design, independently of config.c. */
-Test(config, defaults_follow_the_data_flow)
-{
-	static const struct { const char *name; int p, c; uint32_t cap, slot, pol; } t[] = {
-		{ "md_feature", AGENT_DATA, AGENT_FEATURE, 4096, 1024, CFG_RING_CONFLATE },
-		{ "md_execution", AGENT_DATA, AGENT_EXECUTION, 4096, 1024, CFG_RING_CONFLATE },
-		{ "md_risk", AGENT_DATA, AGENT_RISK, 4096, 1024, CFG_RING_CONFLATE },
-		{ "features", AGENT_FEATURE, AGENT_ML, 4096, 512, CFG_RING_BLOCK },
-		{ "intents", AGENT_ML, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
-		{ "vote_req_risk", AGENT_COORDINATOR, AGENT_RISK, 1024, 128, CFG_RING_BLOCK },
-		{ "vote_req_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, CFG_RING_BLOCK },
-		{ "vote_req_feature", AGENT_COORDINATOR, AGENT_FEATURE, 1024, 128, CFG_RING_BLOCK },
-		{ "votes_risk", AGENT_RISK, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
-		{ "votes_execution", AGENT_EXECUTION, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
-		{ "votes_feature", AGENT_FEATURE, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
-		{ "orders", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, CFG_RING_BLOCK },
-		{ "reports_risk", AGENT_EXECUTION, AGENT_RISK, 4096, 128, CFG_RING_BLOCK },
-		{ "reports_coordinator", AGENT_EXECUTION, AGENT_COORDINATOR, 4096, 128, CFG_RING_BLOCK },
-		{ "positions", AGENT_RISK, AGENT_COORDINATOR, 1024, 128, CFG_RING_BLOCK },
-		{ "control_data", AGENT_COORDINATOR, AGENT_DATA, 64, 128, CFG_RING_BLOCK },
-		{ "control_feature", AGENT_COORDINATOR, AGENT_FEATURE, 64, 128, CFG_RING_BLOCK },
-		{ "control_ml", AGENT_COORDINATOR, AGENT_ML, 64, 128, CFG_RING_BLOCK },
-		{ "control_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 64, 128, CFG_RING_BLOCK },
-		{ "control_risk", AGENT_COORDINATOR, AGENT_RISK, 64, 128, CFG_RING_BLOCK },
-	};
-	struct dm_config c;
-
-	config_defaults(&c);
-	cr_assert_eq(c.n_rings, sizeof(t) / sizeof(t[0]));
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int k = config_ring_find(&c, t[i].name);
-
-		cr_assert(k >= 0, "ring %s missing", t[i].name);
-		cr_assert_eq(c.ring[k].producer, (uint32_t)t[i].p, "%s", t[i].name);
-		cr_assert_eq(c.ring[k].consumer, (uint32_t)t[i].c, "%s", t[i].name);
-		cr_assert_eq(c.ring[k].capacity, t[i].cap, "%s", t[i].name);
-		cr_assert_eq(c.ring[k].slot_size, t[i].slot, "%s", t[i].name);
-		cr_assert_eq(c.ring[k].policy, t[i].pol, "%s", t[i].name);
-	}
-	for (int i = 0; i < AGENT_COUNT; i++) {
-		cr_assert_eq(c.agent[i].idle, IDLE_BACKOFF);
-		cr_assert_eq(c.agent[i].cpu, -1);
-		cr_assert_eq(c.agent[i].spin_iters, 0);
-		cr_assert_eq(c.agent[i].yield_iters, 0);
-		cr_assert_eq(c.agent[i].sleep_timeout_us, 100000);
-	}
-	cr_assert_str_eq(c.system.shm_name, "/dreammaker");
-	cr_assert_str_eq(c.system.run_dir, "/tmp/dreammaker");
-	cr_assert_eq(c.system.heartbeat_ms, 50);
-	cr_assert_eq(c.system.stale_ms, 500);
-}
-
-Test(config, overriding_one_key_changes_only_that_key)
-{
-	struct t_load r;
-	struct dm_config want;
-
-	t_load_ok("agents:\n  ml:\n    spin_iters: 7\n", &r);
-	config_defaults(&want);
-	strcpy(want.path, r.path);
-	want.agent[AGENT_ML].spin_iters = 7;
-	t_assert_config_eq(&r.c, &want);
-}
-
-Test(config, every_kind_of_value_is_stored)
-{
-	struct t_load r;
-
-	t_load_ok("system:\n"
-	          "  shm_name: \"/dm_test\"\n"
-	          "  run_dir: /var/run/dm\n"
-	          "agents:\n"
-	          "  data: { cpu: 1, idle: spin }\n"
-	          "  risk: { cpu: -1, idle: sleep, sleep_timeout_us: 1 }\n", &r);
-	cr_assert_str_eq(r.c.system.shm_name, "/dm_test");
-	cr_assert_str_eq(r.c.system.run_dir, "/var/run/dm");
-	cr_assert_eq(r.c.agent[AGENT_DATA].cpu, 1);
-	cr_assert_eq(r.c.agent[AGENT_DATA].idle, IDLE_SPIN);
-	cr_assert_eq(r.c.agent[AGENT_RISK].idle, IDLE_SLEEP);
-	cr_assert_eq(r.c.agent[AGENT_RISK].sleep_timeout_us, 1);
-	cr_assert_eq(r.c.agent[AGENT_ML].idle, IDLE_BACKOFF);
-}
-
-Test(config, rings_list_replaces_the_default_list)
-{
-	struct t_load r;
-	struct dm_config want;
-
-	t_load_ok("rings:\n"
-	          "  - name: only\n"
-	          "    producer: data\n"
-	          "    consumer: risk\n"
-	          "    capacity: 8\n"
-	          "    slot_size: 256\n"
-	          "    policy: conflate\n", &r);
-	config_defaults(&want);
-	strcpy(want.path, r.path);
-	memset(want.ring, 0, sizeof(want.ring));
-	want.ring[0] = (struct cfg_ring){ "only", AGENT_DATA, AGENT_RISK, 8, 256,
-	                                  CFG_RING_CONFLATE };
-	want.n_rings = 1;
-	t_assert_config_eq(&r.c, &want);
-	cr_assert_eq(config_ring_find(&r.c, "only"), 0);
-	cr_assert_eq(config_ring_find(&r.c, "md_feature"), -1);
-}
-
+/* The run configuration's sections that the agents own (system:, agents:,
+ * rings:) are their loader's (agents/rt/topology.h, test_topology.c); here
+ * libcore's part alone. */
 Test(config, empty_file_and_empty_sections_give_defaults)
 {
 	struct t_load r;
@@ -297,7 +145,7 @@ Test(config, empty_file_and_empty_sections_give_defaults)
 	t_load_ok("", &r);
 	strcpy(want.path, r.path);
 	t_assert_config_eq(&r.c, &want);
-	t_load_ok("# nothing set\nsystem:\nagents:\n  ml:\n", &r);
+	t_load_ok("# nothing set\nvote:\ninstrument:\nfeatures:\n  macd:\n", &r);
 	strcpy(want.path, r.path);
 	t_assert_config_eq(&r.c, &want);
 }
@@ -308,28 +156,17 @@ Test(config, failed_load_leaves_config_unchanged)
 	char err[256];
 
 	config_defaults(&c);
-	c.agent[AGENT_ML].cpu = 1;
+	c.vote.deadline_us = 7;
 	before = c;
 	cr_assert_eq(config_load(&c, "/tmp/dm_test_config_no_such_file.yaml",
 	                         err, sizeof(err)), -DM_ECONFIG);
 	cr_assert(memcmp(&c, &before, sizeof(c)) == 0);
-}
-
-Test(config, ring_find_and_agent_id)
-{
-	struct dm_config c;
-
-	config_defaults(&c);
-	cr_assert_eq(config_ring_find(&c, "md_feature"), 0);
-	cr_assert_eq(config_ring_find(&c, "control_risk"), 19);
-	cr_assert_eq(config_ring_find(&c, "nope"), -1);
-	cr_assert_eq(config_ring_find(&c, NULL), -1);
-	cr_assert_eq(config_agent_id("coordinator"), AGENT_COORDINATOR);
-	cr_assert_eq(config_agent_id("risk"), AGENT_RISK);
-	cr_assert_eq(config_agent_id("Risk"), -1);
-	cr_assert_eq(config_agent_id(NULL), -1);
-	cr_assert_str_eq(cfg_agent_names[AGENT_ML], "ml");
-	cr_assert_str_eq(cfg_agent_names[AGENT_EXECUTION], "execution");
+	/* a file that reads but fails a cross-check leaves it too */
+	struct t_load r;
+	r.c = before;
+	t_load_text("vote:\n  deadline_us: 9\n  voters: []\n", &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG);
+	cr_assert(memcmp(&r.c, &before, sizeof(r.c)) == 0);
 }
 
 Test(config, short_or_null_error_buffer_is_safe)
@@ -345,166 +182,6 @@ Test(config, short_or_null_error_buffer_is_safe)
 	                         NULL, 0), -DM_ECONFIG);
 }
 
-/* ------------------------------------------------------------ error classes */
-
-Test(config, unknown_top_level_key)
-{
-	t_expect_error("agents: {}\n"
-	               "systme:\n"
-	               "  heartbeat_ms: 60\n",
-	               "2:1: key 'systme': ", "unknown key (did you mean 'system'?)");
-}
-
-Test(config, unknown_nested_key)
-{
-	t_expect_error("agents:\n"
-	               "  feature:\n"
-	               "    spin_iter: 3\n",
-	               "3:5: key 'agents.feature.spin_iter': ",
-	               "unknown key (did you mean 'spin_iters'?)");
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: 60\n"
-	               "  bogus: 1\n",
-	               "3:3: key 'system.bogus': ",
-	               "expected one of: shm_name, run_dir, heartbeat_ms, stale_ms");
-}
-
-Test(config, unknown_agent_block)
-{
-	t_expect_error("agents:\n"
-	               "  dta:\n"
-	               "    cpu: 1\n",
-	               "2:3: key 'agents.dta': ", "unknown key (did you mean 'data'?)");
-}
-
-Test(config, wrong_type_string_for_integer)
-{
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: fast\n",
-	               "2:3: key 'system.heartbeat_ms': ", "expected an integer, got 'fast'");
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: \"60\"\n",
-	               "2:3: key 'system.heartbeat_ms': ",
-	               "expected an integer, got quoted string '60'");
-	t_expect_error("system:\n"
-	               "  stale_ms: 1.5\n",
-	               "2:3: key 'system.stale_ms': ", "expected an integer, got '1.5'");
-}
-
-Test(config, wrong_type_sequence_for_mapping)
-{
-	t_expect_error("agents:\n"
-	               "  risk:\n"
-	               "    - cpu: 1\n",
-	               "2:3: key 'agents.risk': ", "expected a mapping, got a sequence");
-}
-
-Test(config, wrong_type_mapping_for_scalar)
-{
-	t_expect_error("system:\n"
-	               "  shm_name:\n"
-	               "    a: 1\n",
-	               "2:3: key 'system.shm_name': ", "expected a string, got a mapping");
-	t_expect_error("rings:\n"
-	               "  name: x\n",
-	               "1:1: key 'rings': ", "expected a sequence, got a mapping");
-}
-
-Test(config, out_of_range_below)
-{
-	t_expect_error("agents:\n"
-	               "  feature:\n"
-	               "    spin_iters: -3\n",
-	               "3:5: key 'agents.feature.spin_iters': ",
-	               "value -3 out of range [0, 100000000]");
-	t_expect_error("agents:\n"
-	               "  ml:\n"
-	               "    cpu: -2\n",
-	               "3:5: key 'agents.ml.cpu': ", "value -2 out of range [-1, 1023]");
-}
-
-Test(config, out_of_range_above)
-{
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: 10001\n",
-	               "2:3: key 'system.heartbeat_ms': ", "value 10001 out of range [1, 10000]");
-	t_expect_error("system:\n"
-	               "  stale_ms: 99999999999999999999999\n",
-	               "2:3: key 'system.stale_ms': ",
-	               "value 99999999999999999999999 out of range [1, 600000]");
-}
-
-Test(config, capacity_not_power_of_two)
-{
-	t_expect_error("rings:\n"
-	               "  - name: r\n"
-	               "    producer: data\n"
-	               "    consumer: feature\n"
-	               "    capacity: 1000\n"
-	               "    slot_size: 64\n"
-	               "    policy: block\n",
-	               "5:5: key 'rings[0].capacity': ", "value 1000 is not a power of two");
-}
-
-Test(config, slot_size_not_multiple_of_64)
-{
-	t_expect_error("rings:\n"
-	               "  - name: r\n"
-	               "    producer: data\n"
-	               "    consumer: feature\n"
-	               "    capacity: 1024\n"
-	               "    slot_size: 100\n"
-	               "    policy: block\n",
-	               "6:5: key 'rings[0].slot_size': ", "value 100 is not a multiple of 64");
-}
-
-Test(config, bad_enum_name)
-{
-	t_expect_error("agents:\n"
-	               "  ml:\n"
-	               "    idle: spn\n",
-	               "3:5: key 'agents.ml.idle': ",
-	               "unknown idle mode 'spn' (did you mean 'spin'?); "
-	               "expected one of: spin, yield, sleep, backoff");
-	t_expect_error("rings:\n"
-	               "  - {name: r, producer: data, consumer: ml, capacity: 2,"
-	               " slot_size: 64, policy: drop}\n",
-	               "2:73: key 'rings[0].policy': ",
-	               "expected one of: block, conflate");
-}
-
-Test(config, duplicate_key)
-{
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: 60\n"
-	               "  stale_ms: 900\n"
-	               "  heartbeat_ms: 70\n",
-	               "4:3: key 'system.heartbeat_ms': ",
-	               "duplicate key (first set at line 2, column 3)");
-}
-
-Test(config, yaml_syntax_error_reports_line)
-{
-	/* A tab cannot indent YAML: the scanner stops on it, line 3 column 1. */
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: 60\n"
-	               "\tstale_ms: 900\n",
-	               "3:1: YAML syntax error: ", "found a tab character that violates indentation");
-	/* Indent 1 under a block at indent 2: the parser stops at "stale_ms". */
-	t_expect_error("system:\n"
-	               "  heartbeat_ms: 60\n"
-	               " stale_ms: 900\n",
-	               "3:2: YAML syntax error: ", "did not find expected key");
-}
-
-Test(config, second_document_is_refused)
-{
-	t_expect_error("system: {}\n"
-	               "---\n"
-	               "system: {}\n",
-	               "2:1: top level: ", "second YAML document");
-}
-
 Test(config, missing_file)
 {
 	const char *path = "/tmp/dm_test_config_no_such_dir/none.yaml";
@@ -516,92 +193,200 @@ Test(config, missing_file)
 	cr_assert_str_eq(err, want);
 }
 
-Test(config, missing_required_ring_key)
+Test(config, unknown_top_level_key)
 {
-	t_expect_error("rings:\n"
-	               "  - name: r\n"
-	               "    producer: data\n"
-	               "    consumer: feature\n"
-	               "    slot_size: 64\n"
-	               "    policy: block\n",
-	               "2:5: key 'rings[0]': ", "missing required key 'capacity'");
+	t_expect_error("vote: {}\n"
+	               "instrumnet:\n"
+	               "  symbol: WIN\n",
+	               "2:1: key 'instrumnet': ", "unknown key (did you mean 'instrument'?); "
+	               "expected one of: instrument, features, vote, data, quality, strategy, "
+	               "execution, venue, risk");
 }
 
-Test(config, duplicate_ring_name)
+/* Without a host, libcore knows no section of its host's: config_load
+ * refuses one as any unknown key (every tool loads the file through the
+ * agents' loader, rt_config_load). */
+Test(config, without_a_host_a_hosts_section_is_unknown)
 {
-	t_expect_error("rings:\n"
-	               "  - {name: a, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n"
-	               "  - {name: b, producer: data, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n"
-	               "  - {name: a, producer: ml, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n",
-	               "4:5: key 'rings[2]': ",
-	               "duplicate ring name 'a' (first used by rings[0] at line 2)");
+	t_expect_error("agents:\n"
+	               "  ml: { cpu: 1 }\n",
+	               "1:1: key 'agents': ", "unknown key; expected one of: instrument,");
 }
 
-Test(config, unknown_agent_in_ring)
+/* ------------------------------------------------------------ a host */
+
+/* A host of its own, apart from the agents': two root sections over its
+ * struct, defaults it sets, a cross-check that places its error. */
+struct t_host {
+	uint32_t workers;        /* pool.workers, 1..64 */
+	uint32_t queue;          /* pool.queue, a power of two */
+	char     tag[16];        /* tag: */
+	int      defaults_ran;
+	const struct dm_config *seen_core; /* what the cross-check was given */
+};
+
+static const struct cfg_key t_pool_keys[] = {
+	CFG_U32("workers", struct t_host, workers, 1, 64, NULL, 0, "threads"),
+	CFG_U32("queue", struct t_host, queue, 2, 1024, cfg_check_pow2, 0, "slots"),
+	CFG_KEY_END
+};
+
+static const struct cfg_key t_host_keys[] = {
+	CFG_MAP("pool", 0, t_pool_keys, "the pool"),
+	CFG_STR("tag", struct t_host, tag, NULL, 0, "a tag"),
+	CFG_KEY_END
+};
+
+static void t_host_defaults(void *base)
 {
-	t_expect_error("rings:\n"
-	               "  - name: r\n"
-	               "    producer: data\n"
-	               "    consumer: datta\n"
-	               "    capacity: 2\n"
-	               "    slot_size: 64\n"
-	               "    policy: block\n",
-	               "4:5: key 'rings[0].consumer': ",
-	               "unknown agent 'datta' (did you mean 'data'?); expected one of: "
-	               "coordinator, data, feature, ml, execution, risk");
+	struct t_host *h = base;
+
+	h->workers = 2;
+	h->queue = 16;
+	strcpy(h->tag, "none");
+	h->defaults_ran = 1;
 }
 
-Test(config, ring_with_same_producer_and_consumer)
+/* pool.workers must not exceed pool.queue; the vote's deadline (libcore's
+ * part) must be at least workers us, to show the check sees both. */
+static int t_host_check(struct cfg_ctx *x, void *base, const struct dm_config *c)
 {
-	t_expect_error("rings:\n"
-	               "  - {name: a, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n"
-	               "  - {name: b, producer: risk, consumer: risk, capacity: 2, slot_size: 64, policy: block}\n",
-	               "3:5: key 'rings[1]': ", "producer and consumer both 'risk'");
+	struct t_host *h = base;
+	static const char *const keys[] = { "workers", "queue" };
+
+	h->seen_core = c;
+	if (h->workers > h->queue) {
+		cfg_at_section_key(x, "pool", keys, 2);
+		return cfg_fail(x, "workers %u exceed queue %u", h->workers, h->queue);
+	}
+	if (c->vote.deadline_us < h->workers) {
+		cfg_at_section_key(x, "pool", keys, 1);
+		return cfg_fail(x, "workers %u exceed vote.deadline_us %u", h->workers,
+		                c->vote.deadline_us);
+	}
+	return 0;
 }
 
-Test(config, too_many_rings)
-{
-	char text[8192];
-	size_t pos = 0;
+struct t_host_load {
+	int rc;
+	char path[64];
+	char err[512];
+	struct dm_config c;
+	struct t_host h;
+};
 
-	pos += (size_t)snprintf(text, sizeof(text), "rings:\n");
-	for (int i = 0; i <= CFG_MAX_RINGS; i++)
-		pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
-		                        "  - {name: r%d, producer: data, consumer: ml,"
-		                        " capacity: 2, slot_size: 64, policy: block}\n", i);
-	/* Entry 33 (index 32) sits on line 34, its '{' in column 5. */
-	t_expect_error(text, "34:5: key 'rings': ", "too many entries (at most 32)");
+static void t_host_run(const char *text, struct t_host_load *r)
+{
+	const struct config_host host = {
+		.keys = t_host_keys, .base = &r->h, .defaults = t_host_defaults,
+		.check = t_host_check,
+	};
+	size_t n = strlen(text);
+	int fd;
+
+	strcpy(r->path, "/tmp/dm_test_config_XXXXXX");
+	fd = mkstemp(r->path);
+	cr_assert(fd >= 0, "mkstemp failed");
+	cr_assert_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	memset(&r->h, 0, sizeof(r->h));
+	r->err[0] = '\0';
+	r->rc = config_load_host(&r->c, r->path, &host, r->err, sizeof(r->err));
+	unlink(r->path);
 }
 
-Test(config, stale_not_above_heartbeat)
+static void t_host_fails(const char *text, const char *where, const char *what)
 {
-	t_expect_error("system:\n"
-	               "  stale_ms: 40\n",
-	               "2:3: key 'system.stale_ms': ",
-	               "value 40 must be greater than system.heartbeat_ms (50)");
-	t_expect_error("agents: {}\n"
-	               "system:\n"
-	               "  heartbeat_ms: 600\n",
-	               "3:3: key 'system.heartbeat_ms': ",
-	               "value 600 must be less than system.stale_ms (500)");
+	struct t_host_load r;
+	char want[256];
+
+	t_host_run(text, &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG, "rc %d for:\n%s", r.rc, text);
+	snprintf(want, sizeof(want), "%s:%s", r.path, where);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0,
+	          "err '%s'\ndoes not start with '%s'", r.err, want);
+	cr_assert(strstr(r.err, what), "err '%s'\nlacks '%s'", r.err, what);
 }
 
-Test(config, bad_strings)
+Test(config_host, one_file_feeds_libcore_and_the_host)
 {
-	t_expect_error("system:\n"
-	               "  shm_name: /dm/x\n",
-	               "2:3: key 'system.shm_name': ",
-	               "value '/dm/x' must be '/' followed by a name without '/'");
-	t_expect_error("system:\n"
-	               "  run_dir: relative/dir\n",
-	               "2:3: key 'system.run_dir': ", "must be an absolute path");
-	t_expect_error("rings:\n"
-	               "  - {name: a-b, producer: data, consumer: ml, capacity: 2, slot_size: 64, policy: block}\n",
-	               "2:6: key 'rings[0].name': ", "letters, digits and '_'");
-	t_expect_error("rings:\n"
-	               "  - {name: a_very_long_ring_name_of_32_byte, producer: data, consumer: ml,"
-	               " capacity: 2, slot_size: 64, policy: block}\n",
-	               "2:6: key 'rings[0].name': ", "string of 32 bytes is too long (at most 31)");
+	struct t_host_load r;
+	struct dm_config want;
+
+	t_host_run("pool:\n"
+	           "  workers: 8\n"
+	           "vote: { deadline_us: 1234 }\n"
+	           "tag: abc\n", &r);
+	cr_assert_eq(r.rc, 0, "%s", r.err);
+	cr_assert(r.h.defaults_ran, "the host's defaults come first");
+	cr_assert_eq(r.h.workers, 8);
+	cr_assert_eq(r.h.queue, 16, "a key the file leaves keeps the host's default");
+	cr_assert_str_eq(r.h.tag, "abc");
+	cr_assert_not_null(r.h.seen_core, "the host's cross-check ran");
+	config_defaults(&want);
+	strcpy(want.path, r.path);
+	want.vote.deadline_us = 1234;
+	t_assert_config_eq(&r.c, &want);
+}
+
+Test(config_host, host_keys_are_checked_located_and_suggested)
+{
+	/* a typo of a host's section is measured against the host's names too */
+	t_host_fails("vote: {}\n"
+	             "pol:\n"
+	             "  workers: 3\n",
+	             "2:1: key 'pol': ", "unknown key (did you mean 'pool'?); expected one "
+	             "of: pool, tag, instrument, features,");
+	t_host_fails("pool:\n"
+	             "  workres: 3\n",
+	             "2:3: key 'pool.workres': ", "unknown key (did you mean 'workers'?)");
+	t_host_fails("pool:\n"
+	             "  queue: 12\n",
+	             "2:3: key 'pool.queue': ", "value 12 is not a power of two");
+	/* the host's cross-check, placed at the key the file sets */
+	t_host_fails("tag: x\n"
+	             "pool:\n"
+	             "  queue: 4\n"
+	             "  workers: 9\n",
+	             "4:3: key 'pool.workers': ", "workers 9 exceed queue 4");
+	t_host_fails("vote: { deadline_us: 3 }\n"
+	             "pool: { workers: 4 }\n",
+	             "2:9: key 'pool.workers': ", "workers 4 exceed vote.deadline_us 3");
+	/* libcore's own errors are located as before */
+	t_host_fails("pool: { workers: 1 }\n"
+	             "vote:\n"
+	             "  voters: [coordinator, risk]\n",
+	             "3:3: key 'vote.voters': ", "cannot be a voter");
+}
+
+Test(config_host, failure_leaves_libcore_part_unchanged)
+{
+	struct t_host_load r;
+	struct dm_config before;
+
+	config_defaults(&r.c);
+	r.c.vote.deadline_us = 77;
+	before = r.c;
+	t_host_run("vote: { deadline_us: 5 }\n"
+	           "pool: { workers: 70 }\n", &r);
+	cr_assert_eq(r.rc, -DM_ECONFIG);
+	cr_assert(memcmp(&r.c, &before, sizeof(before)) == 0);
+}
+
+Test(config_host, a_host_key_libcore_owns_is_refused)
+{
+	static const struct cfg_key clash[] = {
+		CFG_STR("vote", struct t_host, tag, NULL, 0, "libcore's name"),
+		CFG_KEY_END
+	};
+	struct t_host h;
+	const struct config_host host = { .keys = clash, .base = &h };
+	struct dm_config c;
+	char err[512];
+
+	cr_assert_eq(config_load_host(&c, "conf/default.yaml", &host, err, sizeof(err)),
+	             -DM_ECONFIG);
+	cr_assert(strstr(err, "root key 'vote' in two key tables"), "%s", err);
 }
 
 /* ------------------------------------------------------------ instrument */
@@ -1004,9 +789,9 @@ Test(config, trading_sections_defaults)
 	struct dm_config c;
 
 	config_defaults(&c);
-	cr_assert_eq(c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION) |
-	                            (1u << AGENT_FEATURE));
-	cr_assert_eq(c.vote.veto, 1u << AGENT_RISK);
+	cr_assert_eq(c.vote.voters, (1u << ROLE_RISK) | (1u << ROLE_EXECUTION) |
+	                            (1u << ROLE_FEATURE));
+	cr_assert_eq(c.vote.veto, 1u << ROLE_RISK);
 	cr_assert_str_eq(c.vote.quorum, "majority");
 	cr_assert_eq(c.vote.deadline_us, 50000);
 	cr_assert_eq(c.data.pace, REPLAY_MAX);
@@ -1099,7 +884,7 @@ Test(config, trading_sections_load)
 	          "execution: { max_inflight: 2, max_open: 5, ack_timeout_ms: 9 }\n"
 	          "venue: { entry_latency_us: 11, fee_per_contract_brl: 0.31 }\n"
 	          "risk: { limits: /etc/dm/risk.yaml }\n", &r);
-	cr_assert_eq(r.c.vote.voters, (1u << AGENT_RISK) | (1u << AGENT_EXECUTION));
+	cr_assert_eq(r.c.vote.voters, (1u << ROLE_RISK) | (1u << ROLE_EXECUTION));
 	cr_assert_eq(r.c.vote.veto, 0);
 	cr_assert_str_eq(r.c.vote.quorum, "2");
 	cr_assert_eq(r.c.vote.deadline_us, 1234);
@@ -1128,11 +913,11 @@ Test(config, trading_sections_load)
 Test(config, trading_sections_refuse_bad_values)
 {
 	t_expect_error("vote:\n  voters: [risk, exection]\n", "2:18: key 'vote.voters[1]': ",
-	               "unknown agent 'exection' (did you mean 'execution'?)");
+	               "unknown role 'exection' (did you mean 'execution'?)");
 	t_expect_error("vote:\n  voters: [risk, risk]\n", "2:18: key 'vote.voters[1]': ",
 	               "listed twice");
 	t_expect_error("vote:\n  voters: risk\n", "2:3: key 'vote.voters': ",
-	               "a sequence of agent names");
+	               "a sequence of role names");
 	t_expect_error("vote:\n  voters: [execution]\n", "2:3: key 'vote.voters': ",
 	               "every veto holder must be among vote.voters");
 	t_expect_error("vote:\n  voters: []\n", "2:3: key 'vote.voters': ",
@@ -1516,7 +1301,9 @@ Test(config_money, bundled_profiles_load_with_exact_tick_values)
 		struct risk_cfg r;
 		char err[1024] = "", path[PATH_MAX];
 
-		cr_assert_eq(config_load(&c, t[i].file, err, sizeof(err)), 0, "%s", err);
+		/* the bundled files hold the agents' sections too: read them as
+		 * every tool does, keep libcore's part */
+		cr_assert_eq(rt_config_load_core(&c, t[i].file, err, sizeof(err)), 0, "%s", err);
 		cr_assert_str_eq(c.instrument.symbol, t[i].symbol, "%s", t[i].file);
 		cr_assert_str_eq(c.instrument.currency, t[i].currency, "%s", t[i].file);
 		cr_assert_str_eq(c.venue.currency, t[i].currency, "%s", t[i].file);

@@ -387,11 +387,11 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 	t.e.now_ns += 10;
 	coord_tick(&t.c, &t.e, NULL);
 	cr_expect_eq(t.st->down_mask, 1u << DATA);
-	cr_expect_eq(coord_blocked_reason(&t.c, &t.e), VOTE_R_AGENT_DOWN);
+	cr_expect_eq(coord_blocked_reason(&t.c, &t.e), VOTE_R_ROLE_DOWN);
 	t_send_intent(&t, 1, SIDE_BUY);
 	cr_assert_eq(t.h.n_dec, 1);
 	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
-	cr_expect_eq(t.h.dec[0].reason, VOTE_R_AGENT_DOWN);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_ROLE_DOWN);
 	cr_expect_eq(t.h.dec[0].decision_id, ID(1), "a blocked intent has a decision id too");
 	for (uint32_t v = 0; v < 3; v++) {
 		cr_expect_eq(t.h.n_req[v], 0, "no vote asked");
@@ -400,7 +400,7 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 	/* the events: data went down after being seen up */
 	cr_assert_geq(t.h.n_ev, 2);
 	cr_expect_eq(t.h.ev[0].kind, COORD_EV_ALL_UP);
-	cr_expect_eq(t.h.ev[1].kind, COORD_EV_AGENT_DOWN);
+	cr_expect_eq(t.h.ev[1].kind, COORD_EV_ROLE_DOWN);
 	cr_expect_eq(t.h.ev[1].agent, DATA);
 
 	/* data is back: an intent sees it at once, without waiting for a tick */
@@ -408,7 +408,7 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 	t.e.flags = COORD_F_HALTED;
 	t_send_intent(&t, 2, SIDE_BUY);
 	cr_expect_eq(t.st->down_mask, 0);
-	cr_expect_eq(t.h.ev[2].kind, COORD_EV_AGENT_BACK);
+	cr_expect_eq(t.h.ev[2].kind, COORD_EV_ROLE_BACK);
 	cr_expect_eq(t.h.ev[2].down, 0);
 	cr_assert_eq(t.h.n_dec, 2);
 	cr_expect_eq(t.h.dec[1].reason, VOTE_R_HALTED);
@@ -417,7 +417,7 @@ Test(coord, agent_down_halt_or_kill_switch_block_before_any_vote)
 	t_send_intent(&t, 3, SIDE_BUY);
 	cr_assert_eq(t.h.n_dec, 3);
 	cr_expect_eq(t.h.dec[2].reason, VOTE_R_KILL_SWITCH);
-	cr_expect_eq(t.st->by_reason[VOTE_R_AGENT_DOWN], 1);
+	cr_expect_eq(t.st->by_reason[VOTE_R_ROLE_DOWN], 1);
 	cr_expect_eq(t.st->by_reason[VOTE_R_HALTED], 1);
 	cr_expect_eq(t.st->by_reason[VOTE_R_KILL_SWITCH], 1);
 	cr_expect_eq(t.h.n_orders, 0);
@@ -587,7 +587,7 @@ Test(coord, every_voter_asked_hears_how_its_ballot_ended)
 	t.e.now_ns += 10;
 	coord_tick(&t.c, &t.e, NULL);
 	t_send_intent(&t, 4, SIDE_BUY);
-	cr_assert_eq(t.h.dec[3].reason, VOTE_R_AGENT_DOWN);
+	cr_assert_eq(t.h.dec[3].reason, VOTE_R_ROLE_DOWN);
 	for (uint32_t v = 0; v < 3; v++)
 		cr_expect_eq(t.h.n_done[v], v < 2 ? 3u : 2u, "no ballot, nobody told");
 	cr_expect_eq(coord_busy(&t.c), 0);

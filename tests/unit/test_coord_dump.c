@@ -9,6 +9,7 @@
 
 #include "libcore/config/config.h"
 #include "libcore/coord/coord.h"
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 
 static struct coord_state *t_state(void)
@@ -44,7 +45,7 @@ Test(coord_dump, counters_and_reasons)
 	st->reports = 9;
 	st->fills = 5;
 	st->flattens = 1;
-	st->down_mask = (1u << AGENT_ML) | (1u << AGENT_RISK);
+	st->down_mask = (1u << ROLE_ML) | (1u << ROLE_RISK);
 	st->by_reason[VOTE_R_APPROVED] = 4;
 	st->by_reason[VOTE_R_POS_LIMIT] = 2;
 	st->by_reason[VOTE_R_DEADLINE] = 1;
@@ -58,7 +59,7 @@ Test(coord_dump, counters_and_reasons)
 	cr_expect_eq(jint(o, "reports"), 9);
 	cr_expect_eq(jint(o, "fills"), 5);
 	cr_expect_eq(jint(o, "flattens"), 1);
-	cr_expect_eq(jint(o, "agents_down"), (1 << AGENT_ML) | (1 << AGENT_RISK));
+	cr_expect_eq(jint(o, "agents_down"), (1 << ROLE_ML) | (1 << ROLE_RISK));
 	json_t *why = json_object_get(o, "by_reason");
 	cr_assert(json_is_object(why));
 	cr_expect_eq(json_object_size(why), 3, "only the non-zero reasons");
@@ -95,10 +96,10 @@ Test(coord_dump, recent_decisions_oldest_first_after_wrapping)
 	last->client_order_id = 0;
 	last->side = -1;
 	last->n_voters = 2;
-	last->v[0].voter = AGENT_RISK;
+	last->v[0].voter = ROLE_RISK;
 	last->v[0].verdict = VOTE_REJECT;
 	last->v[0].reason = VOTE_R_POS_LIMIT;
-	last->v[1].voter = AGENT_EXECUTION;
+	last->v[1].voter = ROLE_EXECUTION;
 	last->v[1].verdict = 0; /* never voted */
 	last->v[1].reason = VOTE_R_NONE;
 

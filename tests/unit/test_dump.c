@@ -66,10 +66,10 @@ static int t_open[AGENT_COUNT];
 
 static void setup(void)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
 	struct seg s;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	snprintf(t_name, sizeof(t_name), "/dmtest-dumptab-%d", (int)getpid());
 	snprintf(t_dir, sizeof(t_dir), "/tmp/dmtest-dumptab-%d", (int)getpid());
 	seg_unlink(t_name);

@@ -49,9 +49,9 @@ static void fini(void)
 
 Test(msg, the_agents_segment_records_the_message_layout_word, .fini = fini)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	t_seg_name(segname, sizeof(segname), "msg");
 	seg_unlink(segname);
 	cr_assert_eq(topology_spec(&c, segname, &spec), 0);

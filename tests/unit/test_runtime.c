@@ -33,10 +33,10 @@ static int opened[AGENT_COUNT];
 
 static void setup(void)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
 	struct seg s;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	t_seg_name(segname, sizeof(segname), "rt");
 	snprintf(rundir, sizeof(rundir), "/tmp/dmtest-rt-%d", (int)getpid());
 	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
@@ -71,7 +71,7 @@ static int t_open_v(uint32_t agent, uint32_t app_version)
 
 static struct rt *t_open(uint32_t agent)
 {
-	cr_assert_eq(t_open_v(agent, 1), 0, "open %s", cfg_agent_names[agent]);
+	cr_assert_eq(t_open_v(agent, 1), 0, "open %s", rt_agent_names[agent]);
 	rt_running(&rts[agent]);
 	return &rts[agent];
 }

@@ -363,10 +363,10 @@ static int s_open[AGENT_COUNT];
 
 static void s_setup(void)
 {
-	struct dm_config c;
+	struct rt_config c;
 	struct seg_spec spec;
 	struct seg s;
-	config_defaults(&c);
+	rt_config_defaults(&c);
 	snprintf(sum_name, sizeof(sum_name), "/dmtest-sum-%d", (int)getpid());
 	snprintf(sum_dir, sizeof(sum_dir), "/tmp/dmtest-sum-%d", (int)getpid());
 	seg_unlink(sum_name);

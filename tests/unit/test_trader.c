@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "libcore/config/config.h"
+#include "libcore/vote/role.h"
 #include "libcore/gen/gen.h"
 #include "libcore/journal/journal.h"
 #include "libcore/market/calendar.h"
@@ -251,7 +252,7 @@ Test(trader, parameters_follow_the_configuration)
 	cr_expect_eq(p.coord.vote.n_voters, 3, "risk, execution, feature");
 
 	/* ml cannot vote in process: refused with the key */
-	c.vote.voters |= 1u << AGENT_ML;
+	c.vote.voters |= 1u << ROLE_ML;
 	cr_assert_eq(trader_params_from_config(&c, 1, &p, model, sizeof(model), err, sizeof(err)),
 		     0);
 	struct trader *t = aligned_alloc(64, (sizeof(*t) + 63) & ~(size_t)63);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
 
@@ -271,3 +272,30 @@ Test(vote, names)
 	cr_expect_str_eq(vote_verdict_name(VOTE_V_VETO), "veto");
 }
 
+
+/* The roles' numbers and names are journaled: a decision record's voter is
+ * a role number and the readers print it by name.  Restated by hand. */
+Test(role, numbers_and_names_are_the_journaled_ones)
+{
+	static const char *const want[] = {
+		"coordinator", "data", "feature", "ml", "execution", "risk",
+	};
+
+	cr_assert_eq(ROLE_COUNT, 6);
+	cr_expect_eq(ROLE_COORDINATOR, 0);
+	cr_expect_eq(ROLE_DATA, 1);
+	cr_expect_eq(ROLE_FEATURE, 2);
+	cr_expect_eq(ROLE_ML, 3);
+	cr_expect_eq(ROLE_EXECUTION, 4);
+	cr_expect_eq(ROLE_RISK, 5);
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		cr_expect_str_eq(role_names[r], want[r], "role %d", r);
+		cr_expect_eq(role_id(want[r]), r, "role_id(%s)", want[r]);
+	}
+	cr_expect_eq(role_id("Risk"), -1, "names are case-sensitive");
+	cr_expect_eq(role_id("risk "), -1);
+	cr_expect_eq(role_id(""), -1);
+	cr_expect_eq(role_id(NULL), -1);
+	/* the reason a stale host blocks orders keeps its journaled name */
+	cr_expect_str_eq(vote_reason_name(VOTE_R_ROLE_DOWN), "agent_down");
+}
