@@ -114,9 +114,9 @@ int trader_model_load(const struct dm_config *cfg, const char *path, struct flat
 		model_close(&m);
 		return rc;
 	}
-	snprintf(why, whylen, "%s: target %s, %u features, %u rounds, checked against XGBoost "
+	snprintf(why, whylen, "%s: target %s, %u features, %u trees, checked against XGBoost "
 		 "on %zu rows (%zu of %zu outputs bit-identical, max |diff| %.3g)%s%s", path,
-		 m.meta.target, m.n_feat, m.n_rounds, chk.rows, chk.exact, chk.outputs,
+		 m.meta.target, m.n_feat, m.n_trees, chk.rows, chk.exact, chk.outputs,
 		 chk.max_diff, ok == MODEL_CHECK_WARN ? "; WARNING: " : "",
 		 ok == MODEL_CHECK_WARN ? warn : "");
 	model_close(&m);
