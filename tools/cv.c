@@ -24,7 +24,8 @@
  *
  * Writes into DIR: splits.csv (split,row,t0_ns,t1_ns,group,role),
  * paths.csv (path,sharpe,return,max_drawdown,trades,hit_rate,psr,minutes),
- * cv.json (per split: the counts, AUC and log loss; the path Sharpe
+ * returns.csv (minute,path_0,...: each path's P&L per market minute, one
+ * grid for every path and every run over the same input), cv.json (per split: the counts, AUC and log loss; the path Sharpe
  * distribution; PSR), and models/split-NN.json.  Every file is written to
  * a temporary name and renamed into place; the work files of the split
  * and path processes (DIR/work) are removed at the end.  Splits and paths
@@ -102,7 +103,8 @@ static void usage(FILE *f)
 CLI_FEED_HELP
 CLI_COMMON_HELP
 "\n"
-"Writes DIR/splits.csv, DIR/paths.csv, DIR/cv.json and DIR/models/split-NN.json.\n"
+"Writes DIR/splits.csv, DIR/paths.csv, DIR/returns.csv, DIR/cv.json and\n"
+"DIR/models/split-NN.json.\n"
 "Exit 0 with a result, 1 on a runtime failure or no result, 2 on bad usage or input.\n",
 		MAX_GROUPS);
 }
@@ -527,7 +529,7 @@ static int split_task(struct cv *c, uint32_t s)
 /* ---- one path: the whole input, each group's period with its model */
 
 struct minutes {
-	int64_t *eq;
+	int64_t *eq, *min;
 	size_t n, cap;
 	int oom;
 };
@@ -535,17 +537,21 @@ struct minutes {
 static void on_minute(void *ctx, int64_t minute, int64_t equity_e9)
 {
 	struct minutes *m = ctx;
-	(void)minute;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 1024;
 		int64_t *e = realloc(m->eq, cap * sizeof(int64_t));
-		if (!e) {
+		if (e)
+			m->eq = e;
+		int64_t *mi = realloc(m->min, cap * sizeof(int64_t));
+		if (mi)
+			m->min = mi;
+		if (!e || !mi) {
 			m->oom = 1;
 			return;
 		}
-		m->eq = e;
 		m->cap = cap;
 	}
+	m->min[m->n] = minute;
 	m->eq[m->n++] = equity_e9;
 }
 
@@ -568,7 +574,7 @@ static int path_task(struct cv *c, uint32_t p)
 	size_t msize = bt_memsize(&c->su.tp);
 	void *mem = aligned_alloc(64, (msize + 63) & ~(size_t)63);
 	struct bt *b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
-	struct minutes mn = { NULL, 0, 0, 0 };
+	struct minutes mn = { NULL, NULL, 0, 0, 0 };
 	if (!mem || !b)
 		return -1;
 	struct instrument in;
@@ -626,13 +632,16 @@ static int path_task(struct cv *c, uint32_t p)
 	}
 	struct perf_result pr;
 	perf_result(&b->perf, &pr);
-	json_t *eq = json_array();
-	for (size_t i = 0; i < mn.n; i++)
+	json_t *eq = json_array(), *mins = json_array();
+	for (size_t i = 0; i < mn.n; i++) {
 		json_array_append_new(eq, json_integer((json_int_t)mn.eq[i]));
+		json_array_append_new(mins, json_integer((json_int_t)mn.min[i]));
+	}
 	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:I, s:o, s:I, s:o}", "path", (int)p,
 		"sharpe", num_or_null(pr.sharpe), "return", pr.net, "max_drawdown", pr.max_drawdown,
 		"trades", (json_int_t)pr.trips, "hit_rate", num_or_null(pr.hit_rate),
 		"fills", (json_int_t)pr.fills, "minute_equity_e9", eq);
+	json_object_set_new(j, "minute", mins);
 	snprintf(name, sizeof(name), "path-%02u.json", p);
 	rc = json_write(c->work, name, j);
 	json_decref(j);
@@ -792,6 +801,10 @@ int main(int argc, char **argv)
 	json_t *jpaths = json_array();
 	double *srs = calloc(c.n_paths, sizeof(double));
 	uint32_t n_sr = 0;
+	/* returns.csv: the paths' P&L per market minute, on one grid */
+	json_t *grid = NULL;
+	double **rets = calloc(c.n_paths, sizeof(double *));
+	size_t n_min = 0;
 	for (uint32_t p = 0; p < c.n_paths && srs; p++) {
 		json_t *w = read_work(&c, "path", p);
 		if (!w) {
@@ -810,7 +823,17 @@ int main(int argc, char **argv)
 		struct validate_moments mo;
 		validate_moments(r, nr, &mo);
 		double psr = validate_psr(mo.sr, 0, nr, mo.skew, mo.kurt);
-		free(r);
+		json_t *mins = json_object_get(w, "minute");
+		if (!grid) {
+			grid = json_incref(mins);
+			n_min = nr;
+		} else if (!json_equal(grid, mins)) {
+			code = cli_fail(1, "path %u: its market minutes differ from path 0's", p);
+		}
+		if (rets)
+			rets[p] = r;
+		else
+			free(r);
 		json_t *sh = json_object_get(w, "sharpe");
 		double sharpe = json_is_real(sh) ? json_real_value(sh) : NAN;
 		if (isfinite(sharpe))
@@ -822,6 +845,7 @@ int main(int argc, char **argv)
 			(long long)json_integer_value(json_object_get(w, "trades")),
 			json_is_real(hr) ? json_real_value(hr) : NAN, psr, nr);
 		json_object_del(w, "minute_equity_e9");
+		json_object_del(w, "minute");
 		json_object_set_new(w, "psr", num_or_null(psr));
 		json_object_set_new(w, "minute_sharpe", num_or_null(mo.sr));
 		json_object_set_new(w, "skew", num_or_null(mo.skew));
@@ -836,6 +860,35 @@ int main(int argc, char **argv)
 			fclose(pf.f);
 			unlink(pf.tmp);
 		}
+		json_decref(jsplits);
+		json_decref(jpaths);
+		free(srs);
+		goto out;
+	}
+	if (!code && rets) {
+		struct afile rf;
+		if ((rc = af_open(&rf, c.dir, "returns.csv")) < 0) {
+			code = cli_fail(1, "%s: cannot create: %s", rf.path, strerror(-rc));
+		} else {
+			fprintf(rf.f, "minute");
+			for (uint32_t p = 0; p < c.n_paths; p++)
+				fprintf(rf.f, ",path_%u", p);
+			fputc('\n', rf.f);
+			for (size_t i = 0; i < n_min; i++) {
+				fprintf(rf.f, "%lld", (long long)json_integer_value(json_array_get(grid, i)));
+				for (uint32_t p = 0; p < c.n_paths; p++)
+					fprintf(rf.f, ",%.10g", rets[p] ? rets[p][i] : NAN);
+				fputc('\n', rf.f);
+			}
+			if ((rc = af_commit(&rf)) < 0)
+				code = cli_fail(1, "%s: %s", rf.path, strerror(-rc));
+		}
+	}
+	for (uint32_t p = 0; rets && p < c.n_paths; p++)
+		free(rets[p]);
+	free(rets);
+	json_decref(grid);
+	if (code) {
 		json_decref(jsplits);
 		json_decref(jpaths);
 		free(srs);

@@ -433,6 +433,34 @@ Test(cv_tool, writes_verifiable_splits_and_a_path_per_combination)
 	cr_expect(strncmp(pc, hdr, strlen(hdr)) == 0, "%s", pc);
 	snprintf(p, sizeof(p), "%s/work", dir);
 	cr_expect_neq(access(p, F_OK), 0, "the work directory stays behind");
+	/* returns.csv: each path's minutes add up to its return in paths.csv */
+	snprintf(p, sizeof(p), "%s/returns.csv", dir);
+	FILE *rf = fopen(p, "r");
+	cr_assert_not_null(rf);
+	char line[512];
+	double sum[3] = { 0, 0, 0 };
+	cr_assert_not_null(fgets(line, sizeof(line), rf));
+	cr_expect_str_eq(line, "minute,path_0,path_1,path_2\n");
+	long long prev = -1;
+	while (fgets(line, sizeof(line), rf)) {
+		long long m;
+		double a, b, c;
+		cr_assert_eq(sscanf(line, "%lld,%lf,%lf,%lf", &m, &a, &b, &c), 4, "%s", line);
+		cr_expect_gt(m, prev, "minutes in order");
+		prev = m;
+		sum[0] += a, sum[1] += b, sum[2] += c;
+	}
+	fclose(rf);
+	char *row = strchr(pc, '\n') + 1;
+	for (int k = 0; k < 3; k++) {
+		int path;
+		double sharpe, ret;
+		cr_assert_eq(sscanf(row, "%d,%lf,%lf", &path, &sharpe, &ret), 3, "%s", row);
+		cr_expect_eq(path, k);
+		cr_expect(fabs(sum[k] - ret) < 1e-6 * (1 + fabs(ret)), "path %d: minutes add to %.6f, "
+			  "return %.6f", k, sum[k], ret);
+		row = strchr(row, '\n') + 1;
+	}
 	/* one process gives the same files */
 	rc = run(out, sizeof(out), "'%s/dm-cv' --input '%s' --groups 4 --test-groups 2 "
 		 "--embargo 2s --sample-every 250ms --jobs 1 --quiet --out '%s'", bindir, mkt, dir1);
