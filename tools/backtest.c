@@ -72,6 +72,7 @@ static void usage(FILE *f)
 "                    (default 1, as 'tools/dmctl run' replays)\n"
 CLI_FEED_HELP
 "  --json            the summary (summary.json) on stdout as well\n"
+"  -c F -c G ...      several files: each over the ones before it\n"
 CLI_COMMON_HELP
 "\n"
 "The configuration (-c) must trade the input's instrument; without -c the\n"
@@ -86,11 +87,15 @@ CLI_COMMON_HELP
 /* ------------------------------------------------------------ arguments */
 
 struct args {
-	const char *input, *config, *out;
+	const char *input, *out;
+	const char *configs[BT_MAX_CONFIGS];
+	uint32_t n_configs;
 	struct cli_feed_args feed;
 	uint64_t epoch;
 	int quiet, json;
 };
+
+static const struct bt_loader rt_loader = { rt_config_load_core, rt_config_load_core_over };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -117,7 +122,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->input = optarg;
 			break;
 		case 'c':
-			a->config = optarg;
+			if (a->n_configs == BT_MAX_CONFIGS)
+				return cli_usage_error("-c: at most %u files", BT_MAX_CONFIGS);
+			a->configs[a->n_configs++] = optarg;
 			break;
 		case O_OUT:
 			a->out = optarg;
@@ -319,15 +326,15 @@ int main(int argc, char **argv)
 
 	/* ---- configuration, the input and its instrument, the modules' parameters */
 	static struct bt_setup su;
-	if ((rc = bt_setup(&su, a.input, a.config, rt_config_load_core, &a.feed, a.epoch, err,
-			   sizeof(err))) < 0)
+	if ((rc = bt_setup(&su, a.input, a.configs, a.n_configs, &rt_loader, &a.feed, a.epoch,
+			   err, sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
 	/* the run directory is the agents' setting (system.run_dir) */
 	static struct rt_config rcfg;
-	if (a.config && rt_config_load(&rcfg, a.config, err, sizeof(err)) < 0)
-		return cli_fail(2, "%s", err);
-	if (!a.config)
-		rt_config_defaults(&rcfg);
+	rt_config_defaults(&rcfg);
+	for (uint32_t i = 0; i < a.n_configs; i++)
+		if (rt_config_load_over(&rcfg, a.configs[i], err, sizeof(err)) < 0)
+			return cli_fail(2, "%s", err);
 	const char *cname = su.cname;
 	struct trader_params tp = su.tp;
 	snprintf(model, sizeof(model), "%s", su.model);

@@ -68,7 +68,9 @@ enum { O_OUT = 0x200, O_GROUPS, O_TEST_GROUPS, O_EMBARGO, O_EVERY, O_JOBS, O_MOD
        O_KEEP_PATHS };
 
 struct args {
-	const char *input, *config, *model_conf, *out;
+	const char *input, *model_conf, *out;
+	const char *configs[BT_MAX_CONFIGS];
+	uint32_t n_configs;
 	struct cli_feed_args feed;
 	uint32_t groups, test_groups, jobs;
 	int64_t embargo_ns, every_ns;
@@ -101,6 +103,7 @@ static void usage(FILE *f)
 "                      DIR/paths/path-NN/ (as dm-backtest writes them)\n"
 "  --json              cv.json on standard output too\n"
 CLI_FEED_HELP
+"  -c F -c G ...      several files: each over the ones before it\n"
 CLI_COMMON_HELP
 "\n"
 "Writes DIR/splits.csv, DIR/paths.csv, DIR/returns.csv, DIR/cv.json and\n"
@@ -108,6 +111,8 @@ CLI_COMMON_HELP
 "Exit 0 with a result, 1 on a runtime failure or no result, 2 on bad usage or input.\n",
 		MAX_GROUPS);
 }
+
+static const struct bt_loader rt_loader = { rt_config_load_core, rt_config_load_core_over };
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -136,7 +141,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return rc;
 		switch (c) {
 		case 'i': a->input = optarg; break;
-		case 'c': a->config = optarg; break;
+		case 'c':
+			if (a->n_configs == BT_MAX_CONFIGS)
+				return cli_usage_error("-c: at most %u files", BT_MAX_CONFIGS);
+			a->configs[a->n_configs++] = optarg;
+			break;
 		case O_OUT: a->out = optarg; break;
 		case O_MODEL_CONF: a->model_conf = optarg; break;
 		case O_GROUPS:
@@ -680,14 +689,14 @@ int main(int argc, char **argv)
 	c.K = c.a.test_groups;
 
 	/* ---- configuration, input, parameters */
-	if ((rc = bt_setup(&c.su, c.a.input, c.a.config, rt_config_load_core, &c.a.feed, 1, err,
-			   sizeof(err))) < 0)
+	if ((rc = bt_setup(&c.su, c.a.input, c.a.configs, c.a.n_configs, &rt_loader, &c.a.feed,
+			   1, err, sizeof(err))) < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
 	static struct rt_config rcfg; /* the run directory: system.run_dir */
-	if (c.a.config && rt_config_load(&rcfg, c.a.config, err, sizeof(err)) < 0)
-		return cli_fail(2, "%s", err);
-	if (!c.a.config)
-		rt_config_defaults(&rcfg);
+	rt_config_defaults(&rcfg);
+	for (uint32_t i = 0; i < c.a.n_configs; i++)
+		if (rt_config_load_over(&rcfg, c.a.configs[i], err, sizeof(err)) < 0)
+			return cli_fail(2, "%s", err);
 	if (c.su.profile && !c.a.quiet)
 		fprintf(stderr, "%s: configuration %s (the bundled profile of %s; -c to choose "
 			"another)\n", cli_prog(), c.su.cname, c.su.plan.in.symbol);

@@ -319,6 +319,48 @@ int rt_config_load(struct rt_config *c, const char *path, char *err, size_t errl
 	return rc;
 }
 
+int rt_config_load_over(struct rt_config *c, const char *path, char *err, size_t errlen)
+{
+	struct rt_config *tmp = malloc(sizeof(*tmp));
+	int rc;
+
+	if (!tmp) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
+			         strerror(ENOMEM));
+		return -DM_ECONFIG;
+	}
+	*tmp = *c;
+	const struct config_host h = {
+		.keys = rt_root_keys, .base = tmp, .defaults = NULL, .check = check_host,
+	};
+	rc = config_load_host_over(&tmp->core, path, &h, err, errlen);
+	if (!rc)
+		*c = *tmp;
+	free(tmp);
+	return rc;
+}
+
+int rt_config_load_core_over(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	struct rt_config *tmp = malloc(sizeof(*tmp));
+	int rc;
+
+	if (!tmp) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
+			         strerror(ENOMEM));
+		return -DM_ECONFIG;
+	}
+	rt_config_defaults(tmp);
+	tmp->core = *c;
+	rc = rt_config_load_over(tmp, path, err, errlen);
+	if (!rc)
+		*c = tmp->core;
+	free(tmp);
+	return rc;
+}
+
 int rt_config_load_core(struct dm_config *c, const char *path, char *err, size_t errlen)
 {
 	struct rt_config *tmp = malloc(sizeof(*tmp));

@@ -136,6 +136,12 @@ int rt_config_load(struct rt_config *c, const char *path, char *err, size_t errl
  */
 int rt_config_load_core(struct dm_config *c, const char *path, char *err, size_t errlen);
 
+/* A file over *c as loaded so far (config_load_host_over): the keys it sets
+ * replace, the rest stays; c unchanged on failure.  The _core form keeps
+ * libcore's part only, as rt_config_load_core does. */
+int rt_config_load_over(struct rt_config *c, const char *path, char *err, size_t errlen);
+int rt_config_load_core_over(struct dm_config *c, const char *path, char *err, size_t errlen);
+
 /* Index of the ring called name in c->ring[], or -1 (also for NULL). */
 int rt_config_ring_find(const struct rt_config *c, const char *name);
 

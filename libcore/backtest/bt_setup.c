@@ -33,19 +33,38 @@ static int pick_profile(bt_load_fn load, const struct feed_instr *in, struct dm_
 	return rc;
 }
 
-int bt_setup(struct bt_setup *s, const char *input, const char *config, bt_load_fn load,
-	     const struct cli_feed_args *fa, uint64_t epoch, char *err, size_t errlen)
+static int load_over_plain(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	return config_load_host_over(c, path, NULL, err, errlen);
+}
+
+int bt_setup(struct bt_setup *s, const char *input, const char *const *configs, uint32_t n,
+	     const struct bt_loader *ld, const struct cli_feed_args *fa, uint64_t epoch, char *err,
+	     size_t errlen)
 {
 	struct feed_want want;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (!load)
-		load = config_load;
-	if (config) {
-		if (load(&s->cfg, config, err, errlen))
-			return -DM_ECONFIG;
-		snprintf(s->cname, sizeof(s->cname), "%s", config);
+	bt_load_fn load = ld && ld->load ? ld->load : config_load;
+	bt_load_fn over = ld && ld->load_over ? ld->load_over : load_over_plain;
+	if (n > BT_MAX_CONFIGS) {
+		snprintf(err, errlen, "more than %u configuration files", BT_MAX_CONFIGS);
+		return -DM_ECONFIG;
+	}
+	const char *config = n ? configs[0] : NULL;
+	if (n) {
+		size_t at = 0;
+		config_defaults(&s->cfg);
+		for (uint32_t i = 0; i < n; i++) {
+			if (over(&s->cfg, configs[i], err, errlen))
+				return -DM_ECONFIG;
+			at += (size_t)snprintf(s->cname + at, at < sizeof(s->cname) ?
+					       sizeof(s->cname) - at : 0, "%s%s", i ? " + " : "",
+					       configs[i]);
+			if (at >= sizeof(s->cname))
+				at = sizeof(s->cname) - 1;
+		}
 	} else {
 		config_defaults(&s->cfg);
 		snprintf(s->cname, sizeof(s->cname), "the built-in configuration");

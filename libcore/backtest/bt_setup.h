@@ -24,9 +24,16 @@
 #include "libcore/trader/trader_params.h"
 
 /* How the host reads a configuration file into libcore's part (the agents'
- * host: rt_config_load_core, which also knows the agents' sections); NULL:
- * config_load. */
+ * host: rt_config_load_core, which also knows the agents' sections), and
+ * a file over one already loaded (rt_config_load_core_over); NULL:
+ * config_load and config_load_host_over without a host. */
 typedef int (*bt_load_fn)(struct dm_config *c, const char *path, char *err, size_t errlen);
+
+struct bt_loader {
+	bt_load_fn load, load_over;
+};
+
+#define BT_MAX_CONFIGS 8
 
 struct bt_setup {
 	struct dm_config cfg;
@@ -34,20 +41,22 @@ struct bt_setup {
 	struct feed_instr conf_in;    /* the configured instrument plan points into */
 	struct trader_params tp;
 	char model[512];              /* strategy.model, resolved ("" none) */
-	char cname[2200];             /* the configuration: its file, or "the
-	                               * built-in configuration" */
+	char cname[2200];             /* the configuration: its file(s) ("a + b"),
+	                               * or "the built-in configuration" */
 	int  profile;                 /* 1: cname is a bundled profile picked for
 	                               * the input */
 };
 
 /*
- * Fill *s for input (config: a file or NULL; load: how to read it and the
- * bundled profiles; fa: the feed options as given; epoch: the order ids'
- * epoch).  0, or a negative error with one line in
+ * Fill *s for input (configs: n files, each read over the ones before it
+ * (-c A -c B), or none; ld: how to read them and the bundled profiles,
+ * NULL for libcore's own loaders; fa: the feed options as given; epoch:
+ * the order ids' epoch).  0, or a negative error with one line in
  * err naming the file and key or the input (cli_exit_code maps it: 2 for
  * bad input or configuration).
  */
-int bt_setup(struct bt_setup *s, const char *input, const char *config, bt_load_fn load,
-	     const struct cli_feed_args *fa, uint64_t epoch, char *err, size_t errlen);
+int bt_setup(struct bt_setup *s, const char *input, const char *const *configs, uint32_t n,
+	     const struct bt_loader *ld, const struct cli_feed_args *fa, uint64_t epoch, char *err,
+	     size_t errlen);
 
 #endif /* DM_LIBCORE_BACKTEST_BT_SETUP_H */

@@ -533,8 +533,8 @@ static int check_config(struct cfg_ctx *x, void *dst)
 	return rc;
 }
 
-int config_load_host(struct dm_config *c, const char *path, const struct config_host *h,
-                     char *err, size_t errlen)
+static int load_host(struct dm_config *c, const char *path, const struct config_host *h,
+		     int over, char *err, size_t errlen)
 {
 	struct dm_config tmp;
 	const struct host_load l = { &tmp, h };
@@ -548,10 +548,14 @@ int config_load_host(struct dm_config *c, const char *path, const struct config_
 			         strerror(ENAMETOOLONG));
 		return -DM_ECONFIG;
 	}
-	config_defaults(&tmp);
-	if (h) {
-		if (h->defaults && h->base)
+	if (over) {
+		tmp = *c;
+	} else {
+		config_defaults(&tmp);
+		if (h && h->defaults && h->base)
 			h->defaults(h->base);
+	}
+	if (h) {
 		parts[n++] = (struct cfg_part){ h->keys, h->base };
 	}
 	parts[n++] = (struct cfg_part){ root_keys, &tmp };
@@ -561,6 +565,18 @@ int config_load_host(struct dm_config *c, const char *path, const struct config_
 		*c = tmp;
 	}
 	return rc;
+}
+
+int config_load_host(struct dm_config *c, const char *path, const struct config_host *h,
+                     char *err, size_t errlen)
+{
+	return load_host(c, path, h, 0, err, errlen);
+}
+
+int config_load_host_over(struct dm_config *c, const char *path, const struct config_host *h,
+                          char *err, size_t errlen)
+{
+	return load_host(c, path, h, 1, err, errlen);
 }
 
 int config_load(struct dm_config *c, const char *path, char *err, size_t errlen)

@@ -171,6 +171,16 @@ int config_load_host(struct dm_config *c, const char *path, const struct config_
                      char *err, size_t errlen);
 
 /*
+ * A file over a configuration already loaded: the keys path sets replace
+ * those of *c (and of h->base), every other value stays; the same checks
+ * and located errors as config_load_host, the file's relative paths taken
+ * from its own directory.  So a search trial's file of a few keys goes
+ * over its base file (dm-cv -c BASE -c TRIAL).  c unchanged on failure.
+ */
+int config_load_host_over(struct dm_config *c, const char *path, const struct config_host *h,
+                          char *err, size_t errlen);
+
+/*
  * A path named in the configuration, resolved: absolute stays ("" too); a
  * relative one is a default (config_load made every relative path a file
  * sets absolute), taken from the project's conf/ directory

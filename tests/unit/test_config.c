@@ -8,6 +8,7 @@
  * text (lines and columns count from 1; a key indented by 2 is column 3).
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -167,6 +168,44 @@ Test(config, failed_load_leaves_config_unchanged)
 	t_load_text("vote:\n  deadline_us: 9\n  voters: []\n", &r);
 	cr_assert_eq(r.rc, -DM_ECONFIG);
 	cr_assert(memcmp(&r.c, &before, sizeof(r.c)) == 0);
+}
+
+/* A file over a loaded configuration: its keys replace, the rest stays;
+ * the result equals one file holding both; a refused file changes nothing. */
+Test(config, a_file_over_another_replaces_only_its_keys)
+{
+	static const char base[] = "strategy:\n  min_prob: 0.6\n  max_contracts: 3\n"
+				   "vote:\n  deadline_us: 70000\n";
+	static const char top[] = "strategy:\n  max_contracts: 5\nfeatures:\n  levels: 3\n";
+	static const char both[] = "strategy:\n  min_prob: 0.6\n  max_contracts: 5\n"
+				   "vote:\n  deadline_us: 70000\nfeatures:\n  levels: 3\n";
+	struct t_load a, m;
+	char err[512], p[64];
+	t_load_text(base, &a);
+	cr_assert_eq(a.rc, 0, "%s", a.err);
+	strcpy(p, "/tmp/dm_test_config_XXXXXX");
+	int fd = mkstemp(p);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, top, strlen(top)), (ssize_t)strlen(top));
+	close(fd);
+	cr_assert_eq(config_load_host_over(&a.c, p, NULL, err, sizeof(err)), 0, "%s", err);
+	t_load_text(both, &m);
+	cr_assert_eq(m.rc, 0, "%s", m.err);
+	strcpy(m.c.path, a.c.path);
+	t_assert_config_eq(&a.c, &m.c);
+	cr_assert_eq(a.c.strategy.max_contracts, 5);
+	cr_assert_eq(a.c.vote.deadline_us, 70000, "a key the top file leaves stays");
+	/* a refused file over it changes nothing */
+	struct dm_config before = a.c;
+	fd = open(p, O_WRONLY | O_TRUNC);
+	cr_assert(fd >= 0);
+	static const char bad[] = "features:\n  levels: 99\n";
+	cr_assert_eq(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	cr_assert_eq(config_load_host_over(&a.c, p, NULL, err, sizeof(err)), -DM_ECONFIG);
+	cr_assert(strstr(err, "features.levels"), "%s", err);
+	cr_assert(memcmp(&a.c, &before, sizeof(before)) == 0);
+	unlink(p);
 }
 
 Test(config, short_or_null_error_buffer_is_safe)
