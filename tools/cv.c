@@ -65,10 +65,12 @@
 #define MAX_SPLITS  12870u  /* C(16, 8) */
 
 enum { O_OUT = 0x200, O_GROUPS, O_TEST_GROUPS, O_EMBARGO, O_EVERY, O_JOBS, O_MODEL_CONF,
-       O_KEEP_PATHS };
+       O_KEEP_PATHS, O_FINAL };
 
 struct args {
-	const char *input, *model_conf, *out;
+	const char *input, *out, *final_model;
+	const char *model_confs[BT_MAX_CONFIGS];
+	uint32_t n_model_confs;
 	const char *configs[BT_MAX_CONFIGS];
 	uint32_t n_configs;
 	struct cli_feed_args feed;
@@ -96,7 +98,10 @@ static void usage(FILE *f)
 "                      are dropped: 0, 500ms, 30s, 5m (default 0)\n"
 "  --sample-every D    at most one sample per D of market time (default the\n"
 "                      strategy's min_interval_ms; 0: every clean vector with a side)\n"
-"  --model-conf F      training parameters (default conf/model.yaml)\n"
+"  --model-conf F      training parameters (default conf/model.yaml); again: each\n"
+"                      file over the ones before it\n"
+"  --final-model FILE  no cross-validation: one model trained on every sample,\n"
+"                      written to FILE (with its training record)\n"
 "  --out DIR           output directory (default system.run_dir + '-cv')\n"
 "  --jobs J            splits and paths run in J processes at once (default 1)\n"
 "  --keep-paths        each path's fills, orders, decisions and equity CSVs in\n"
@@ -126,6 +131,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "model-conf", required_argument, NULL, O_MODEL_CONF },
 		{ "keep-paths", no_argument, NULL, O_KEEP_PATHS },
+		{ "final-model", required_argument, NULL, O_FINAL },
 		{ "json", no_argument, NULL, CLI_O_JSON },
 		CLI_FEED_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
@@ -147,7 +153,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->configs[a->n_configs++] = optarg;
 			break;
 		case O_OUT: a->out = optarg; break;
-		case O_MODEL_CONF: a->model_conf = optarg; break;
+		case O_MODEL_CONF:
+			if (a->n_model_confs == BT_MAX_CONFIGS)
+				return cli_usage_error("--model-conf: at most %u files", BT_MAX_CONFIGS);
+			a->model_confs[a->n_model_confs++] = optarg;
+			break;
+		case O_FINAL: a->final_model = optarg; break;
 		case O_GROUPS:
 			if (cli_parse_u32(optarg, 2, MAX_GROUPS, &a->groups))
 				return cli_usage_error("--groups '%s': a whole number 2..%u", optarg,
@@ -448,6 +459,50 @@ static int write_splits(struct cv *c, json_t *jsplits)
 	return 0;
 }
 
+/* The training record the live check reads (target, weight, parameters,
+ * instrument, the input's digest). */
+static int stamp(const struct cv *c, struct model *m, const char *label, char *err, size_t n)
+{
+	struct model_meta md;
+	memset(&md, 0, sizeof(md));
+	snprintf(md.target, sizeof(md.target), "%s", model_target_name(MODEL_LIVE_TARGET));
+	snprintf(md.weight, sizeof(md.weight), "uniq");
+	model_params_text(&c->mp, md.params, sizeof(md.params));
+	sha256_hex(md.params, strlen(md.params), md.params_sha256);
+	snprintf(md.symbol, sizeof(md.symbol), "%s", c->su.plan.in.symbol);
+	snprintf(md.tick, sizeof(md.tick), "%.10g",
+		 (double)c->su.cfg.instrument.tick_size_e6 / CFG_DEC_SCALE);
+	snprintf(md.features_file, sizeof(md.features_file), "%s", c->a.input);
+	snprintf(md.features_sha256, sizeof(md.features_sha256), "%s", c->input_sha);
+	snprintf(md.labels_file, sizeof(md.labels_file), "%s", label);
+	snprintf(md.labels_sha256, sizeof(md.labels_sha256), "%s", c->input_sha);
+	return model_meta_set(m, &md, err, n);
+}
+
+/* --final-model: one model on every sample, written with its record. */
+static int final_model(struct cv *c)
+{
+	char err[1024];
+	const struct model_sample ms = { .x = c->s.x, .y = c->s.y, .w = c->s.w, .t0 = c->s.t0,
+					 .t1 = c->s.t1, .n = c->s.n, .n_feat = FEAT_N,
+					 .names = feat_names };
+	struct model m;
+	memset(&m, 0, sizeof(m));
+	static struct model_metrics met;
+	if (model_train(&m, &c->mp, &ms, NULL, NULL, &met, err, sizeof(err)) < 0)
+		return cli_fail(1, "training: %s", err);
+	if (stamp(c, &m, "dm-cv --final-model (every sample)", err, sizeof(err)) < 0 ||
+	    model_save(&m, c->a.final_model, err, sizeof(err)) < 0) {
+		model_close(&m);
+		return cli_fail(1, "%s", err);
+	}
+	model_close(&m);
+	if (!c->a.quiet)
+		fprintf(stderr, "%s: %zu samples, %u trees, hold-out AUC %.4f: wrote %s\n",
+			cli_prog(), c->s.n, met.n_trees, met.holdout.auc, c->a.final_model);
+	return 0;
+}
+
 /* ---- one split: train on its training rows, score its test rows */
 
 static int split_task(struct cv *c, uint32_t s)
@@ -493,21 +548,9 @@ static int split_task(struct cv *c, uint32_t s)
 		fprintf(stderr, "%s: split %u: training: %s\n", cli_prog(), s, err);
 		return -1;
 	}
-	/* the record the live check reads (target, weight, parameters, instrument) */
-	struct model_meta md;
-	memset(&md, 0, sizeof(md));
-	snprintf(md.target, sizeof(md.target), "%s", model_target_name(MODEL_LIVE_TARGET));
-	snprintf(md.weight, sizeof(md.weight), "uniq");
-	model_params_text(&c->mp, md.params, sizeof(md.params));
-	sha256_hex(md.params, strlen(md.params), md.params_sha256);
-	snprintf(md.symbol, sizeof(md.symbol), "%s", c->su.plan.in.symbol);
-	snprintf(md.tick, sizeof(md.tick), "%.10g",
-		 (double)c->su.cfg.instrument.tick_size_e6 / CFG_DEC_SCALE);
-	snprintf(md.features_file, sizeof(md.features_file), "%s", c->a.input);
-	snprintf(md.features_sha256, sizeof(md.features_sha256), "%s", c->input_sha);
-	snprintf(md.labels_file, sizeof(md.labels_file), "dm-cv split %u of %u", s, c->n_splits);
-	snprintf(md.labels_sha256, sizeof(md.labels_sha256), "%s", c->input_sha);
-	if (model_meta_set(&m, &md, err, sizeof(err)) < 0 ||
+	char label[64];
+	snprintf(label, sizeof(label), "dm-cv split %u of %u", s, c->n_splits);
+	if (stamp(c, &m, label, err, sizeof(err)) < 0 ||
 	    model_predict(&m, xt, kt, 0, pt, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: split %u: %s\n", cli_prog(), s, err);
 		return -1;
@@ -705,17 +748,25 @@ int main(int argc, char **argv)
 				"no meta-model to cross-validate", c.su.cname);
 	model_params_default(&c.mp);
 	char mconf[4096];
-	if (c.a.model_conf) {
-		snprintf(mconf, sizeof(mconf), "%s", c.a.model_conf);
+	if (c.a.n_model_confs) {
+		size_t at = 0;
+		for (uint32_t i = 0; i < c.a.n_model_confs; i++) {
+			if (model_params_load(c.a.model_confs[i], &c.mp, err, sizeof(err)) < 0)
+				return cli_fail(2, "%s", err);
+			at += (size_t)snprintf(mconf + at, at < sizeof(mconf) ? sizeof(mconf) - at : 0,
+					       "%s%s", i ? " + " : "", c.a.model_confs[i]);
+			if (at >= sizeof(mconf))
+				at = sizeof(mconf) - 1;
+		}
 	} else if (config_conf_dir(mconf, sizeof(mconf) - 16) == 0) {
 		strcat(mconf, "/model.yaml");
 		if (access(mconf, R_OK) < 0)
 			mconf[0] = '\0';
+		else if (model_params_load(mconf, &c.mp, err, sizeof(err)) < 0)
+			return cli_fail(2, "%s", err);
 	} else {
 		mconf[0] = '\0';
 	}
-	if (mconf[0] && model_params_load(mconf, &c.mp, err, sizeof(err)) < 0)
-		return cli_fail(2, "%s", err);
 	c.mp.nthread = 1; /* the jobs are the parallelism */
 	if (c.mp.objective != MODEL_OBJ_BINARY)
 		return cli_fail(2, "%s: objective must be binary: the live strategy trades "
@@ -730,9 +781,11 @@ int main(int argc, char **argv)
 		snprintf(c.dir, sizeof(c.dir), "%s-cv", rcfg.system.run_dir);
 	snprintf(c.work, sizeof(c.work), "%s/work", c.dir);
 	snprintf(c.models, sizeof(c.models), "%s/models", c.dir);
-	if ((rc = mkdir_p(c.work)) < 0 || (rc = mkdir_p(c.models)) < 0)
+	if (!c.a.final_model && ((rc = mkdir_p(c.work)) < 0 || (rc = mkdir_p(c.models)) < 0))
 		return cli_fail(2, "--out %s: cannot create the directory: %s", c.dir,
 				strerror(-rc));
+	if (c.a.final_model)
+		c.work[0] = '\0'; /* nothing of a cross-validation is written */
 
 	/* ---- 1. samples */
 	int64_t t_start = cli_mono_ns();
@@ -741,6 +794,11 @@ int main(int argc, char **argv)
 		goto out;
 	c.s = sb.out;
 	double secs_labels = (double)(cli_mono_ns() - t_start) / 1e9;
+	if (c.a.final_model) {
+		code = c.s.n < 10 ? cli_fail(1, "%zu samples: too few to train on", c.s.n) :
+				    final_model(&c);
+		goto out;
+	}
 	if (c.s.n < 10u * c.N) {
 		code = cli_fail(1, "%zu samples for %u groups: not a result (a longer input, a "
 				"smaller --sample-every or fewer --groups)", c.s.n, c.N);
