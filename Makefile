@@ -143,7 +143,9 @@ deps-slurm:
 
 # The executor's tests with a cluster: tests/slurm/run starts one
 # (cluster-up), runs build/tests/test_executor against it, stops it.
-test-slurm: deps deps-slurm
+# deps-slurm after deps, never beside it: one apt-get at a time.
+test-slurm: deps
+	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory -j$(NPROC) $(BUILD)/tests/test_executor
 	@tests/slurm/run $(BUILD)
 
@@ -169,15 +171,16 @@ run: deps
 # one-node Slurm cluster (tests/slurm/run).  tests/run.sh prints one
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
-test: deps deps-slurm standalone layering
+test: deps standalone layering
+	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
 	@tests/run.sh build $(notdir $(UNITS)) \
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
-	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS))
-	@tests/slurm/run build
+	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
+	    -- slurm build
 
 # The repository stands alone: no file may reach outside the checkout for
 # data (the real samples live in tests/data).

@@ -318,6 +318,9 @@ Test(executor, refuses_bad_input)
 	cr_assert_eq(executor_run(&o, empty, dup, 2, failed, err, sizeof(err)), -EINVAL);
 	struct executor_opts nowd = { .kind = EXECUTOR_LOCAL };
 	cr_assert_eq(executor_run(&nowd, argv, dup, 2, failed, err, sizeof(err)), -EINVAL);
+	struct executor_opts pct = { .kind = EXECUTOR_SLURM, .workdir = t_tmp_path("100%a") };
+	cr_assert_eq(executor_run(&pct, argv, dup, 2, failed, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "'%'"), "%s", err);
 	cr_assert_eq(executor_run(&o, argv, dup, 0, failed, err, sizeof(err)), 0);
 }
 

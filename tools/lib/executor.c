@@ -811,6 +811,11 @@ static int slurm_run(struct run *r, char *const argv[], const uint32_t *tasks, u
 		seterr(r, "%s: %s", o->workdir, strerror(errno));
 		return rc;
 	}
+	if (strchr(wd, '%')) {
+		/* sbatch would read it as a pattern (%a, %j) in --output */
+		seterr(r, "%s: a '%%' in the work directory's path; choose another directory", wd);
+		return -EINVAL;
+	}
 	snprintf(path, sizeof(path), "%s/array.sh", wd);
 	rc = executor_script_write(path, wd, argv);
 	if (rc) {

@@ -80,7 +80,8 @@ struct executor_opts {
  *
  * Returns the count of failed tasks (>= 0), or a negative errno with one
  * line in err (errlen bytes, always terminated when errlen > 0):
- *   -EINVAL     bad options: no argv, no workdir, an index listed twice
+ *   -EINVAL     bad options: no argv, no workdir, an index listed twice,
+ *               a '%' in the work directory's path (Slurm)
  *   -ENOENT     the command (local) or sbatch/squeue (Slurm) not in PATH
  *   -EIO        sbatch refused the job, or squeue kept failing; the line
  *               names the command and quotes its stderr
