@@ -35,7 +35,9 @@
  *
  * Threads.  For a tool's main thread: executor_run forks (posix_spawn),
  * waits on the children it started only (never waitpid(-1)), allocates,
- * writes files and sleeps.  Nothing here installs a signal handler.
+ * writes files and sleeps.  Nothing here installs a signal handler; the
+ * caller must not ignore SIGCHLD (its children would be reaped by the
+ * kernel, their exit status lost: such a task counts as failed).
  */
 #ifndef DM_TOOLS_LIB_EXECUTOR_H
 #define DM_TOOLS_LIB_EXECUTOR_H
