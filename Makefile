@@ -11,6 +11,10 @@
 #                   from the bundled synthetic market when it is missing
 #                   or has no training record (an older file)
 #   make deps       install the Debian packages the build needs
+#   make deps-slurm install slurm-wlm and munge (optional: cluster sweeps,
+#                   and the Slurm test that make test runs)
+#   make test-slurm the sweep executor on a one-node Slurm cluster on
+#                   localhost (tests/slurm/run)
 #   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
 #   make SAN=thread ...              ThreadSanitizer build under build/san-thread
 
@@ -44,6 +48,7 @@ LDLIBS   := $(MALLOC) -lxgboost -lyaml -luring -ljansson -lm -lrt
 SHM_SRC   := $(wildcard shm/*.c)
 CORE_SRC  := $(shell find libcore -name '*.c' | sort)
 TOOL_SRC  := $(wildcard tools/*.c)
+TLIB_SRC  := $(wildcard tools/lib/*.c)
 AGENT_SRC := $(wildcard agents/*.c)
 RT_SRC    := $(wildcard agents/rt/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -54,6 +59,9 @@ SHM_LIB  := $(BUILD)/lib/libdm_shm.a
 CORE_LIB := $(BUILD)/lib/libdm_core.a
 RT_LIB   := $(BUILD)/lib/libdm_rt.a
 VIEW_LIB := $(BUILD)/lib/libdm_view.a
+# what tools share that is no part of the trading system (tools/lib/: the
+# sweep executor); every tool and every test links it
+TLIB_LIB := $(BUILD)/lib/libdm_tools.a
 # what tools may know of the agents (agents/rt/view.h): the segment's shape
 # and the readout of the agents' state, without the runtime
 VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/control.c
@@ -67,7 +75,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run test bench deps clean standalone layering layering-check check-unit check-san check-tsan tests benches model
+.PHONY: all run test bench deps deps-slurm test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -98,7 +106,11 @@ $(VIEW_LIB): $(call obj,$(VIEW_SRC))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(VIEW_LIB) $(CORE_LIB) $(SHM_LIB)
+$(TLIB_LIB): $(call obj,$(TLIB_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(TLIB_LIB) $(VIEW_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -106,7 +118,7 @@ $(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC)) $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC)) $(TLIB_LIB) $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
@@ -121,6 +133,21 @@ DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev
 deps:
 	@tools/install-deps $(DEB_PKGS)
+
+# Slurm and MUNGE are optional: only sweeps on a cluster need them
+# (docs/research.md), and the test that runs the executor on a one-node
+# cluster on localhost (tests/slurm/).
+SLURM_PKGS := slurm-wlm munge
+deps-slurm:
+	@tools/install-deps $(SLURM_PKGS)
+
+# The executor's tests with a cluster: tests/slurm/run starts one
+# (cluster-up), runs build/tests/test_executor against it, stops it.
+# deps-slurm after deps, never beside it: one apt-get at a time.
+test-slurm: deps
+	@$(MAKE) --no-print-directory deps-slurm
+	@$(MAKE) --no-print-directory -j$(NPROC) $(BUILD)/tests/test_executor
+	@tests/slurm/run $(BUILD)
 
 # The live strategy's meta-model: trained here, never committed
 # (tools/make-model: dm-gen -> dm-features -> dm-label -> dm-train).
@@ -140,17 +167,20 @@ run: deps
 	@tools/dmctl $(strip $(RUN_ARGS))
 
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
-# then the ring and doorbell tests under TSan.  tests/run.sh prints one
+# then the ring and doorbell tests under TSan, then the executor on a
+# one-node Slurm cluster (tests/slurm/run).  tests/run.sh prints one
 # closing line "N passed, N failed".
 TSAN_UNITS := ring doorbell
 test: deps standalone layering
+	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
 	@tests/run.sh build $(notdir $(UNITS)) \
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
-	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS))
+	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
+	    -- slurm build
 
 # The repository stands alone: no file may reach outside the checkout for
 # data (the real samples live in tests/data).
@@ -162,7 +192,8 @@ standalone:
 #   shm/     -> shm/, and of libcore only libcore/types.h
 #   libcore/ -> libcore/ only (never shm/, agents/, tools/)
 #   agents/  -> shm/, libcore/, agents/
-#   tools/   -> shm/, libcore/, and of agents/ only agents/rt/view.h
+#   tools/   -> shm/, libcore/, tools/lib/, and of agents/ only agents/rt/view.h
+#   tools/lib/ -> shm/, libcore/, tools/lib/
 # tools/check-layering reads every #include of those folders and names each
 # one that breaks a rule (FILE:LINE); tests/layering.sh plants one bad
 # include per rule in a copy of the tree and expects layering-check to fail

@@ -69,6 +69,8 @@ plant shm/seg.h '#include "agents/rt/runtime.h"' "shm -> agents"
 plant agents/rt/runtime.c '#include "tools/shmdump.c"' "agents -> tools"
 plant tools/seg.c '#include "agents/rt/runtime.h"' "tools -> an agents/rt header other than view.h"
 plant tools/shmdump.c '#include "agents/rt/state.h"' "tools -> agents/rt/state.h"
+plant tools/lib/executor.c '#include "agents/rt/view.h"' "tools/lib -> agents/rt/view.h"
+plant tools/lib/executor.c '#include "tools/seg.c"' "tools/lib -> a tool"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
