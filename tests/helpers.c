@@ -1,9 +1,11 @@
 /* helpers.c — shared test helpers (helpers.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -137,4 +139,56 @@ void t_write_file(const char *path, const char *text)
 	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
 	fputs(text, f);
 	cr_assert_eq(fclose(f), 0);
+}
+
+int t_sh(char *out, size_t n, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	cr_assert(k > 0 && (size_t)k < sizeof(cmd) - 8, "command too long");
+	strcat(cmd, " 2>&1");
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p, "popen %s", cmd);
+	size_t len = 0, got;
+	while (len + 1 < n && (got = fread(out + len, 1, n - 1 - len, p)) > 0)
+		len += got;
+	out[len] = '\0';
+	char sink[4096];
+	while (fread(sink, 1, sizeof(sink), p) > 0)
+		;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+const char *t_bin_dir(void)
+{
+	static char dir[4200];
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(dir, sizeof(dir), "%s/../bin", exe);
+	return dir;
+}
+
+char *t_file_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	cr_assert_geq(n, 0);
+	cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+	char *b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return b;
 }

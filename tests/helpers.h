@@ -79,6 +79,17 @@ void t_tmp_cleanup(void);
 const char *t_tmp_path(const char *name);
 void t_write_file(const char *path, const char *text);
 
+/*
+ * A shell command line (stderr joined to stdout): its output, cut to n - 1
+ * bytes, in out; returns the exit status (128 + signal when killed).
+ * t_bin_dir: the programs beside this test binary (build/tests ->
+ * build/bin).  t_file_text: a whole file, NUL-terminated, malloc'd; *len its
+ * size when len is not NULL.  Criterion tests only.
+ */
+int t_sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *t_bin_dir(void);
+char *t_file_text(const char *path, size_t *len);
+
 
 /* The real WING22 1-minute bars, relative to the repository root. */
 #define T_WING22_CSV "tests/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"

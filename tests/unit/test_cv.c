@@ -251,17 +251,11 @@ Test(cv, overlapping_labels_leak_without_purging_and_not_with_it, .timeout = 240
 
 /* ------------------------------------------------------------ dm-cv, end to end */
 
-static char bindir[4200];
+static const char *bindir;
 
 static void cli_setup(void)
 {
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/'); /* build/tests/test_cv -> build/bin */
-	*slash = '\0';
-	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
+	bindir = t_bin_dir();
 	t_tmp_init("dmtest-cv");
 }
 
@@ -273,43 +267,8 @@ static void cli_teardown(void)
 
 TestSuite(cv_tool, .init = cli_setup, .fini = cli_teardown, .timeout = 300);
 
-static int run(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	size_t len = 0, got;
-	while (len + 1 < n && (got = fread(out + len, 1, n - 1 - len, p)) > 0)
-		len += got;
-	out[len] = '\0';
-	char sink[4096];
-	while (fread(sink, 1, sizeof(sink), p) > 0)
-		;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return b;
-}
+#define run t_sh
+#define slurp t_file_text
 
 /* splits.csv against the definition: for each split, the windows of its
  * test rows as the file gives them, then every other row's role. */
