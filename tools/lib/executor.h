@@ -3,7 +3,7 @@
  * as one Slurm job array, wait for them all and say which failed.
  *
  * A sweep (a hyperparameter search, a walk over dates) is many runs of one
- * command line that differ only in a task index: `dm-search --run-trial 7
+ * command line that differ only in a task index: `dm-search --run-task 7
  * --out DIR`.  The caller gives the command once, with the argument
  * "{task}" where the index goes, and the list of indexes to run (all of
  * them, or on a resume only those without a result).
