@@ -145,7 +145,8 @@ static inline void snap_copy(struct book *b, unsigned side, const struct book_le
 			     uint32_t n_in)
 {
 	uint32_t k = n_in < b->depth ? n_in : b->depth;
-	memcpy(b->level[side], in, k * sizeof(*in));
+	if (k) /* an empty side may come as NULL */
+		memcpy(b->level[side], in, k * sizeof(*in));
 	b->n[side] = k;
 }
 
