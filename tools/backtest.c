@@ -44,6 +44,7 @@
 #include "libcore/execsvc/execsvc.h"
 #include "libcore/riskd/riskd.h"
 #include "libcore/strategy/strategy.h"
+#include "tools/lib/files.h"
 
 #define PROGRESS_NS (2ll * 1000000000)
 
@@ -167,29 +168,6 @@ static void on_log(void *ctx, int error, const char *line)
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	struct stat sb;
-	if (stat(buf, &sb) < 0)
-		return -errno;
-	return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
-}
 
 static FILE *open_in(const char *dir, const char *name, char *path, size_t len)
 {
@@ -357,7 +335,7 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s", a.out);
 	else
 		snprintf(dir, sizeof(dir), "%s-backtest", rcfg.system.run_dir);
-	if ((rc = mkdir_p(dir)) < 0) {
+	if ((rc = files_mkdir_p(dir)) < 0) {
 		flat_free(flat);
 		return cli_fail(2, "--out %s: cannot create the directory: %s", dir,
 				strerror(-rc));

@@ -59,6 +59,7 @@
 #include "libcore/model/xgb.h"
 #include "libcore/validate/split.h"
 #include "libcore/validate/validate.h"
+#include "tools/lib/files.h"
 
 #define PROGRESS_NS (2ll * 1000000000)
 #define MAX_GROUPS  16u
@@ -210,73 +211,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 /* ------------------------------------------------------------ files */
 
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	struct stat sb;
-	if (stat(buf, &sb) < 0)
-		return -errno;
-	return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
-}
-
-/* A file written whole or not at all: path.tmp-PID, then rename. */
-struct afile {
-	FILE *f;
-	char path[4200], tmp[4300];
-};
-
-static int af_open(struct afile *a, const char *dir, const char *name)
-{
-	snprintf(a->path, sizeof(a->path), "%s/%s", dir, name);
-	snprintf(a->tmp, sizeof(a->tmp), "%s.tmp-%d", a->path, (int)getpid());
-	a->f = fopen(a->tmp, "w");
-	return a->f ? 0 : -errno;
-}
-
-static int af_commit(struct afile *a)
-{
-	int bad = ferror(a->f);
-	if (fclose(a->f) == EOF || bad) {
-		unlink(a->tmp);
-		return -EIO;
-	}
-	if (rename(a->tmp, a->path) < 0) {
-		int e = errno;
-		unlink(a->tmp);
-		return -e;
-	}
-	return 0;
-}
-
-static int json_write(const char *dir, const char *name, json_t *j)
-{
-	struct afile af;
-	int rc = af_open(&af, dir, name);
-	if (rc < 0)
-		return rc;
-	if (json_dumpf(j, af.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) < 0)
-		fputc('\0', af.f), clearerr(af.f), fclose(af.f), unlink(af.tmp), rc = -EIO;
-	else {
-		fputc('\n', af.f);
-		rc = af_commit(&af);
-	}
-	return rc;
-}
-
 static json_t *num_or_null(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
@@ -424,7 +358,7 @@ static const char *role_name(uint8_t r)
 static int write_splits(struct cv *c, json_t *jsplits)
 {
 	struct afile af;
-	int rc = af_open(&af, c->dir, "splits.csv");
+	int rc = afile_open(&af, c->dir, "splits.csv");
 	if (rc < 0)
 		return cli_fail(1, "%s: cannot create: %s", af.path, strerror(-rc));
 	fprintf(af.f, "split,row,t0_ns,t1_ns,group,role\n");
@@ -435,8 +369,7 @@ static int write_splits(struct cv *c, json_t *jsplits)
 		struct validate_split_counts n;
 		if (validate_split_roles(c->s.t0, c->s.t1, c->s.n, c->N, mask, c->a.embargo_ns,
 					 c->role, &n) < 0) {
-			fclose(af.f);
-			unlink(af.tmp);
+			afile_abort(&af);
 			return cli_fail(1, "split %u: the samples are not in time order", s);
 		}
 		uint32_t g = 0;
@@ -454,7 +387,7 @@ static int write_splits(struct cv *c, json_t *jsplits)
 			"test", (json_int_t)n.test, "purged", (json_int_t)n.purged,
 			"embargoed", (json_int_t)n.embargoed));
 	}
-	if ((rc = af_commit(&af)) < 0)
+	if ((rc = afile_commit(&af)) < 0)
 		return cli_fail(1, "%s: %s", af.path, strerror(-rc));
 	return 0;
 }
@@ -573,7 +506,7 @@ static int split_task(struct cv *c, uint32_t s)
 		"test_pos_rate", kt ? ev.pos_rate : 0.0, "rounds", (int)met.rounds_run,
 		"best_iteration", (int)met.best_iteration, "train_seconds", met.train_seconds);
 	snprintf(name, sizeof(name), "split-%02u.json", s);
-	int rc = json_write(c->work, name, j);
+	int rc = files_json_write(c->work, name, j);
 	json_decref(j);
 	return rc;
 }
@@ -640,7 +573,7 @@ static int path_task(struct cv *c, uint32_t p)
 	char pdir[4300];
 	snprintf(pdir, sizeof(pdir), "%s/paths/path-%02u", c->dir, p);
 	if (c->a.keep_paths) {
-		if (mkdir_p(pdir) < 0)
+		if (files_mkdir_p(pdir) < 0)
 			return -1;
 		for (int i = 0; i < 4; i++) {
 			snprintf(name, sizeof(name), "%s/%s", pdir, csv_name[i]);
@@ -695,7 +628,7 @@ static int path_task(struct cv *c, uint32_t p)
 		"fills", (json_int_t)pr.fills, "minute_equity_e9", eq);
 	json_object_set_new(j, "minute", mins);
 	snprintf(name, sizeof(name), "path-%02u.json", p);
-	rc = json_write(c->work, name, j);
+	rc = files_json_write(c->work, name, j);
 	json_decref(j);
 	return rc;
 }
@@ -781,7 +714,7 @@ int main(int argc, char **argv)
 		snprintf(c.dir, sizeof(c.dir), "%s-cv", rcfg.system.run_dir);
 	snprintf(c.work, sizeof(c.work), "%s/work", c.dir);
 	snprintf(c.models, sizeof(c.models), "%s/models", c.dir);
-	if (!c.a.final_model && ((rc = mkdir_p(c.work)) < 0 || (rc = mkdir_p(c.models)) < 0))
+	if (!c.a.final_model && ((rc = files_mkdir_p(c.work)) < 0 || (rc = files_mkdir_p(c.models)) < 0))
 		return cli_fail(2, "--out %s: cannot create the directory: %s", c.dir,
 				strerror(-rc));
 	if (c.a.final_model)
@@ -859,7 +792,7 @@ int main(int argc, char **argv)
 		json_decref(w);
 	}
 	struct afile pf;
-	if ((rc = af_open(&pf, c.dir, "paths.csv")) < 0) {
+	if ((rc = afile_open(&pf, c.dir, "paths.csv")) < 0) {
 		json_decref(jsplits);
 		code = cli_fail(1, "%s: cannot create: %s", pf.path, strerror(-rc));
 		goto out;
@@ -920,12 +853,11 @@ int main(int argc, char **argv)
 		json_object_set_new(w, "minutes", json_integer((json_int_t)nr));
 		json_array_append_new(jpaths, w);
 	}
-	if (code || (rc = af_commit(&pf)) < 0) {
+	if (code || (rc = afile_commit(&pf)) < 0) {
 		if (!code) {
 			code = cli_fail(1, "%s: %s", pf.path, strerror(-rc));
 		} else {
-			fclose(pf.f);
-			unlink(pf.tmp);
+			afile_abort(&pf);
 		}
 		json_decref(jsplits);
 		json_decref(jpaths);
@@ -934,7 +866,7 @@ int main(int argc, char **argv)
 	}
 	if (!code && rets) {
 		struct afile rf;
-		if ((rc = af_open(&rf, c.dir, "returns.csv")) < 0) {
+		if ((rc = afile_open(&rf, c.dir, "returns.csv")) < 0) {
 			code = cli_fail(1, "%s: cannot create: %s", rf.path, strerror(-rc));
 		} else {
 			fprintf(rf.f, "minute");
@@ -947,7 +879,7 @@ int main(int argc, char **argv)
 					fprintf(rf.f, ",%.10g", rets[p] ? rets[p][i] : NAN);
 				fputc('\n', rf.f);
 			}
-			if ((rc = af_commit(&rf)) < 0)
+			if ((rc = afile_commit(&rf)) < 0)
 				code = cli_fail(1, "%s: %s", rf.path, strerror(-rc));
 		}
 	}
@@ -1011,7 +943,7 @@ int main(int argc, char **argv)
 	json_object_set_new(j, "seconds", json_pack("{s:f, s:f, s:f, s:f}", "samples", secs_labels,
 		"training", secs_train, "backtests", secs_paths,
 		"total", (double)(cli_mono_ns() - t_start) / 1e9));
-	if ((rc = json_write(c.dir, "cv.json", j)) < 0)
+	if ((rc = files_json_write(c.dir, "cv.json", j)) < 0)
 		code = cli_fail(1, "%s/cv.json: %s", c.dir, strerror(-rc));
 	if (!code && c.a.json) {
 		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));

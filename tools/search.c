@@ -64,6 +64,7 @@
 #include "libcore/model/xgb.h"
 #include "libcore/validate/validate.h"
 #include "tools/lib/executor.h"
+#include "tools/lib/files.h"
 
 #define MAX_PARAMS  32u
 #define MAX_CHOICES 16u
@@ -249,68 +250,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 }
 
 /* ------------------------------------------------------------ files */
-
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	struct stat sb;
-	if (stat(buf, &sb) < 0)
-		return -errno;
-	return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
-}
-
-/* Write text to path whole or not at all (path.tmp-PID, rename). */
-static int write_atomic(const char *path, const char *text, size_t n)
-{
-	char tmp[PATH_MAX + 32];
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	int bad = fwrite(text, 1, n, f) != n;
-	if (fclose(f) == EOF || bad) {
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
-}
-
-static int json_write(const char *path, json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	if (!s)
-		return -ENOMEM;
-	size_t n = strlen(s);
-	char *t = realloc(s, n + 2);
-	if (!t) {
-		free(s);
-		return -ENOMEM;
-	}
-	t[n] = '\n';
-	t[n + 1] = '\0';
-	int rc = write_atomic(path, t, n + 1);
-	free(t);
-	return rc;
-}
 
 /* dst (n bytes) = src, cut to fit. */
 static void cpy(char *dst, size_t n, const char *src)
@@ -729,7 +668,7 @@ static int write_trial_files(const struct space *sp, uint64_t seed, uint32_t t, 
 		cpy(mk[i], KEY_MAX, ms[i].k);
 		cpy(mv[i], VAL_MAX, ms[i].v);
 	}
-	int rc = mkdir_p(dir);
+	int rc = files_mkdir_p(dir);
 	if (rc < 0)
 		return rc;
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 64];
@@ -926,7 +865,7 @@ static int run_rung(struct search *s, uint32_t r)
 	json_t *b = json_pack("{s:i, s:i, s:i, s:o}", "rung", (int)r, "groups",
 			      (int)s->sp.rungs[r], "test_groups", (int)s->sp.test_groups[r], "argv",
 			      argvs);
-	int rc = json_write(path, b);
+	int rc = files_json_write(path, NULL, b);
 	json_decref(b);
 	if (rc < 0)
 		return cli_fail(1, "%s: %s", path, strerror(-rc));
@@ -1004,7 +943,7 @@ static int write_trials_csv(const struct search *s)
 #undef PUT
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/trials.csv", s->dir);
-	int rc = write_atomic(p, buf, len);
+	int rc = files_write_atomic(p, buf, len);
 	free(buf);
 	return rc;
 }
@@ -1228,7 +1167,7 @@ static int promote(struct search *s, uint32_t best, json_t *result)
 		"input_sha256", s->input_sha, "trial", (json_int_t)best, "seed", (json_int_t)s->seed,
 		"space", s->sp.path, "search", result);
 	snprintf(p, sizeof(p), "%s/promotion.json", dir);
-	rc = json_write(p, meta);
+	rc = files_json_write(p, NULL, meta);
 	json_decref(meta);
 	if (rc < 0)
 		return cli_fail(1, "%s: %s", p, strerror(-rc));
@@ -1355,7 +1294,7 @@ int main(int argc, char **argv)
 		snprintf(absdir, sizeof(absdir), "%s", s->a.out);
 	else
 		snprintf(absdir, sizeof(absdir), "%s-search", rcfg.system.run_dir);
-	if ((rc = mkdir_p(absdir)) < 0)
+	if ((rc = files_mkdir_p(absdir)) < 0)
 		return cli_fail(2, "--out %s: cannot create the directory: %s", absdir, strerror(-rc));
 	if (!realpath(absdir, s->dir))
 		return cli_fail(2, "--out %s: %s", absdir, strerror(errno));
@@ -1409,7 +1348,7 @@ int main(int argc, char **argv)
 				"configuration differ from %s)", s->dir, p);
 	}
 	json_decref(old);
-	if ((rc = json_write(p, plan)) < 0) {
+	if ((rc = files_json_write(p, NULL, plan)) < 0) {
 		json_decref(plan);
 		return cli_fail(1, "%s: %s", p, strerror(-rc));
 	}
@@ -1478,7 +1417,7 @@ int main(int argc, char **argv)
 		"score", num_or_null(br->score), "mean_sharpe", num_or_null(br->mean_sharpe),
 		"mean_auc", num_or_null(br->mean_auc), "overfitting", of);
 	snprintf(p, sizeof(p), "%.4000s/result.json", s->dir);
-	if ((rc = json_write(p, res)) < 0)
+	if ((rc = files_json_write(p, NULL, res)) < 0)
 		code = cli_fail(1, "%s: %s", p, strerror(-rc));
 	if (!code && !s->a.quiet) {
 		fprintf(stderr, "%s: best trial %u at rung %u (%u groups): median path Sharpe %.3f, "

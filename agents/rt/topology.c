@@ -296,7 +296,38 @@ static int check_host(struct cfg_ctx *x, void *base, const struct dm_config *cor
 
 /* ------------------------------------------------------------ loading */
 
-int rt_config_load(struct rt_config *c, const char *path, char *err, size_t errlen)
+/* path over *c (over: as loaded so far; else over the defaults), through
+ * a scratch copy: c unchanged on failure. */
+static int load(struct rt_config *c, const char *path, int over, char *err, size_t errlen)
+{
+	struct rt_config *tmp = malloc(sizeof(*tmp));
+	int rc;
+
+	if (!tmp) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
+			         strerror(ENOMEM));
+		return -DM_ECONFIG;
+	}
+	if (over)
+		*tmp = *c;
+	else
+		rt_config_defaults(tmp);
+	const struct config_host h = {
+		.keys = rt_root_keys, .base = tmp, .defaults = over ? NULL : host_defaults,
+		.check = check_host,
+	};
+	rc = over ? config_load_host_over(&tmp->core, path, &h, err, errlen) :
+		    config_load_host(&tmp->core, path, &h, err, errlen);
+	if (!rc)
+		*c = *tmp;
+	free(tmp);
+	return rc;
+}
+
+/* libcore's part alone: the agents' sections are read (and checked) into
+ * a scratch rt_config around it. */
+static int load_core(struct dm_config *c, const char *path, int over, char *err, size_t errlen)
 {
 	struct rt_config *tmp = malloc(sizeof(*tmp));
 	int rc;
@@ -308,75 +339,33 @@ int rt_config_load(struct rt_config *c, const char *path, char *err, size_t errl
 		return -DM_ECONFIG;
 	}
 	rt_config_defaults(tmp);
-	const struct config_host h = {
-		.keys = rt_root_keys, .base = tmp, .defaults = host_defaults,
-		.check = check_host,
-	};
-	rc = config_load_host(&tmp->core, path, &h, err, errlen);
+	if (over)
+		tmp->core = *c;
+	rc = load(tmp, path, over, err, errlen);
 	if (!rc)
-		*c = *tmp;
+		*c = tmp->core;
 	free(tmp);
 	return rc;
+}
+
+int rt_config_load(struct rt_config *c, const char *path, char *err, size_t errlen)
+{
+	return load(c, path, 0, err, errlen);
 }
 
 int rt_config_load_over(struct rt_config *c, const char *path, char *err, size_t errlen)
 {
-	struct rt_config *tmp = malloc(sizeof(*tmp));
-	int rc;
-
-	if (!tmp) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
-			         strerror(ENOMEM));
-		return -DM_ECONFIG;
-	}
-	*tmp = *c;
-	const struct config_host h = {
-		.keys = rt_root_keys, .base = tmp, .defaults = NULL, .check = check_host,
-	};
-	rc = config_load_host_over(&tmp->core, path, &h, err, errlen);
-	if (!rc)
-		*c = *tmp;
-	free(tmp);
-	return rc;
-}
-
-int rt_config_load_core_over(struct dm_config *c, const char *path, char *err, size_t errlen)
-{
-	struct rt_config *tmp = malloc(sizeof(*tmp));
-	int rc;
-
-	if (!tmp) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
-			         strerror(ENOMEM));
-		return -DM_ECONFIG;
-	}
-	rt_config_defaults(tmp);
-	tmp->core = *c;
-	rc = rt_config_load_over(tmp, path, err, errlen);
-	if (!rc)
-		*c = tmp->core;
-	free(tmp);
-	return rc;
+	return load(c, path, 1, err, errlen);
 }
 
 int rt_config_load_core(struct dm_config *c, const char *path, char *err, size_t errlen)
 {
-	struct rt_config *tmp = malloc(sizeof(*tmp));
-	int rc;
+	return load_core(c, path, 0, err, errlen);
+}
 
-	if (!tmp) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot load: %s", path ? path : "(null)",
-			         strerror(ENOMEM));
-		return -DM_ECONFIG;
-	}
-	rc = rt_config_load(tmp, path, err, errlen);
-	if (!rc)
-		*c = tmp->core;
-	free(tmp);
-	return rc;
+int rt_config_load_core_over(struct dm_config *c, const char *path, char *err, size_t errlen)
+{
+	return load_core(c, path, 1, err, errlen);
 }
 
 int rt_config_ring_find(const struct rt_config *c, const char *name)
