@@ -44,7 +44,7 @@ static void setup(void)
 	snprintf(market, sizeof(market), "%s", t_tmp_path("m.jnl"));
 	snprintf(space, sizeof(space), "%s", t_tmp_path("space.yaml"));
 	t_write_file(space, SPACE);
-	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-gen' --seed 5 --events 150000 --output '%s' "
+	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-gen' --seed 5 --events 80000 --output '%s' "
 			  "--quiet", bindir, market), 0, "%s", out);
 }
 
