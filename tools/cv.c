@@ -733,8 +733,20 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.s.n < 10u * c.N) {
-		code = cli_fail(1, "%zu samples for %u groups: not a result (a longer input, a "
-				"smaller --sample-every or fewer --groups)", c.s.n, c.N);
+		/* cv.json says why: a search counts this trial as done, without a score */
+		char why[256];
+		snprintf(why, sizeof(why), "%zu samples for %u groups (at least %u needed)", c.s.n,
+			 c.N, 10u * c.N);
+		json_t *nr = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "result", why,
+			"input", c.a.input, "input_sha256", c.input_sha, "events",
+			(json_int_t)sb.n.events, "vectors", (json_int_t)sb.n.rows, "flagged",
+			(json_int_t)sb.n.flagged, "no_side", (json_int_t)sb.n.no_side, "samples",
+			(json_int_t)c.s.n);
+		if ((rc = files_json_write(c.dir, "cv.json", nr)) < 0)
+			cli_fail(1, "%s/cv.json: %s", c.dir, strerror(-rc));
+		json_decref(nr);
+		code = cli_fail(1, "%s: not a result (a longer input, a smaller --sample-every, "
+				"fewer --groups, or a primary rule that gives sides)", why);
 		goto out;
 	}
 	c.group_t[0] = INT64_MIN;
@@ -917,6 +929,7 @@ int main(int argc, char **argv)
 		}
 	}
 	json_t *j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
 	json_object_set_new(j, "input", json_string(c.a.input));
 	json_object_set_new(j, "input_sha256", json_string(c.input_sha));
 	json_object_set_new(j, "configuration", json_string(c.su.cname));
@@ -949,6 +962,9 @@ int main(int argc, char **argv)
 		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', stdout);
 	}
+	if (!code && n_min < 60)
+		fprintf(stderr, "%s: WARNING: the input holds %zu market minutes: the paths' Sharpe "
+			"ratios and PSR rest on that few points\n", cli_prog(), n_min);
 	if (!code && !c.a.quiet) {
 		fprintf(stderr, "%s: %zu samples, %u splits (mean test AUC %.4f), %u paths: Sharpe "
 			"median %.3f, mean %.3f, stdev %.3f, min %.3f, max %.3f\n", cli_prog(), c.s.n,

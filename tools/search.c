@@ -696,6 +696,7 @@ static int write_trial_files(const struct space *sp, uint64_t seed, uint32_t t, 
 
 struct result {
 	int done;                  /* cv.json read */
+	int no_result;             /* dm-cv said why there is no score (no samples) */
 	double score;              /* median path Sharpe; -inf when none */
 	double mean_auc;
 	double median_sharpe, mean_sharpe;
@@ -818,6 +819,8 @@ static void read_result(const struct search *s, uint32_t t, uint32_t r, struct r
 	json_t *med = json_object_get(d, "median"), *mean = json_object_get(d, "mean");
 	json_t *auc = json_object_get(j, "mean_auc");
 	o->done = 1;
+	const char *res = json_string_value(json_object_get(j, "result"));
+	o->no_result = res && strcmp(res, "ok") != 0;
 	o->median_sharpe = json_is_number(med) ? json_number_value(med) : NAN;
 	o->mean_sharpe = json_is_number(mean) ? json_number_value(mean) : NAN;
 	o->mean_auc = json_is_number(auc) ? json_number_value(auc) : NAN;
@@ -930,7 +933,8 @@ static int write_trials_csv(const struct search *s)
 			uint32_t t = s->in_rung[r][i];
 			const struct result *o = &s->res[r][t];
 			PUT("%u,%u,%u,%u,%s,%.10g,%.10g,%.10g,%.10g", t, r, s->sp.rungs[r],
-			    s->sp.test_groups[r], o->done ? "ok" : "missing",
+			    s->sp.test_groups[r],
+			    !o->done ? "missing" : o->no_result ? "no_result" : "ok",
 			    o->done && isfinite(o->score) ? o->score : NAN, o->median_sharpe,
 			    o->mean_sharpe, o->mean_auc);
 			for (uint32_t k = 0; k < s->sp.n; k++) {
@@ -1025,27 +1029,34 @@ static double *trial_returns(const struct search *s, uint32_t t, size_t *n_out, 
 /* DSR and PBO over every trial of rung 0; the best trial's figures. */
 static json_t *overfitting(const struct search *s, uint32_t best)
 {
-	uint32_t N = s->n_in_rung[0];
-	double **ret = calloc(N, sizeof(double *));
-	int64_t **mins = calloc(N, sizeof(int64_t *));
-	size_t *len = calloc(N, sizeof(size_t));
+	/* every trial of rung 0 that traded (a trial without samples has no
+	 * series; it still counts as tried in the deflation) */
+	uint32_t n_all = s->n_in_rung[0], N = 0;
+	double **ret = calloc(n_all, sizeof(double *));
+	int64_t **mins = calloc(n_all, sizeof(int64_t *));
+	size_t *len = calloc(n_all, sizeof(size_t));
 	json_t *o = json_object();
 	size_t T = 0;
 	int ok = 1;
 	uint32_t best_i = 0;
-	for (uint32_t i = 0; i < N; i++) {
+	for (uint32_t i = 0; i < n_all; i++) {
 		uint32_t t = s->in_rung[0][i];
+		if (s->res[0][t].no_result)
+			continue;
 		if (t == best)
-			best_i = i;
-		ret[i] = trial_returns(s, t, &len[i], &mins[i]);
-		if (!ret[i] || (i && (len[i] != len[0] ||
-				      memcmp(mins[i], mins[0], len[0] * sizeof(int64_t)))))
+			best_i = N;
+		ret[N] = trial_returns(s, t, &len[N], &mins[N]);
+		if (!ret[N] || (N && (len[N] != len[0] ||
+				      memcmp(mins[N], mins[0], len[0] * sizeof(int64_t)))))
 			ok = 0;
+		N++;
 	}
-	T = ok ? len[0] : 0;
-	if (!ok || T < 4) {
+	T = ok && N ? len[0] : 0;
+	json_object_set_new(o, "trials_tried", json_integer(n_all));
+	if (!ok || N < 2 || T < 4) {
 		json_object_set_new(o, "why_not", json_string(!ok ? "the trials' minutes differ or a "
-			"returns.csv is missing" : "fewer than 4 market minutes"));
+			"returns.csv is missing" : N < 2 ? "fewer than 2 trials traded" :
+			"fewer than 4 market minutes"));
 		goto done;
 	}
 	double *sr = calloc(N, sizeof(double));
@@ -1067,21 +1078,26 @@ static json_t *overfitting(const struct search *s, uint32_t best)
 	struct validate_moments bm;
 	validate_moments(ret[best_i], T, &bm);
 	double psr = validate_psr(bm.sr, 0, T, bm.skew, bm.kurt);
-	double dsr = validate_dsr(bm.sr, T, bm.skew, bm.kurt, N, var_sr);
+	double dsr = validate_dsr(bm.sr, T, bm.skew, bm.kurt, n_all, var_sr);
 	json_object_set_new(o, "minutes", json_integer((json_int_t)T));
-	json_object_set_new(o, "trials", json_integer(N));
+	json_object_set_new(o, "trials_with_a_series", json_integer(N));
 	json_object_set_new(o, "trials_with_a_sharpe", json_integer(nd));
 	json_object_set_new(o, "best_minute_sharpe", num_or_null(bm.sr));
 	json_object_set_new(o, "best_skew", num_or_null(bm.skew));
 	json_object_set_new(o, "best_kurtosis", num_or_null(bm.kurt));
 	json_object_set_new(o, "sharpe_variance", num_or_null(var_sr));
-	json_object_set_new(o, "sr0", num_or_null(validate_sr0(N, var_sr)));
+	json_object_set_new(o, "sr0", num_or_null(validate_sr0(n_all, var_sr)));
 	json_object_set_new(o, "psr", num_or_null(psr));
 	json_object_set_new(o, "dsr", num_or_null(dsr));
-	/* PBO: S blocks, at least 2 minutes each, S even, at most 16 */
+	/* PBO: S blocks, at least 2 minutes each, S even, at most 16; below 4
+	 * blocks (2 or fewer combinations) it says nothing */
 	uint32_t S = (uint32_t)(T / 2);
 	S = S > VALIDATE_PBO_MAX_BLOCKS ? VALIDATE_PBO_MAX_BLOCKS : S & ~1u;
-	if (S >= 2) {
+	if (S < 4) {
+		json_object_set_new(o, "pbo", json_null());
+		json_object_set_new(o, "why_no_pbo", json_string("fewer than 8 market minutes: "
+			"PBO needs at least 4 blocks of 2"));
+	} else {
 		size_t ws = validate_pbo_worksize(N, S);
 		uint32_t nc = validate_pbo_combinations(S);
 		void *work = aligned_alloc(64, (ws + 63) & ~(size_t)63);
@@ -1107,7 +1123,7 @@ static json_t *overfitting(const struct search *s, uint32_t best)
 	free(mat);
 	free(def);
 done:
-	for (uint32_t i = 0; i < N; i++) {
+	for (uint32_t i = 0; i < n_all; i++) {
 		free(ret[i]);
 		free(mins[i]);
 	}
@@ -1311,6 +1327,10 @@ int main(int argc, char **argv)
 		if (realpath(s->a.model_confs[i], abs_m[i]))
 			s->a.model_confs[i] = abs_m[i];
 
+	/* every key and value through its loader before anything is written */
+	if ((code = check_space_keys(s)))
+		return code;
+
 	char *space_text = NULL;
 	{
 		FILE *f = fopen(s->sp.path, "rb");
@@ -1353,9 +1373,6 @@ int main(int argc, char **argv)
 		return cli_fail(1, "%s: %s", p, strerror(-rc));
 	}
 	json_decref(plan);
-	if ((code = check_space_keys(s)))
-		return code;
-
 	/* ---- the rungs */
 	for (uint32_t r = 0; r < s->sp.n_rungs; r++) {
 		s->in_rung[r] = calloc(s->n_trials, sizeof(uint32_t));
@@ -1419,6 +1436,11 @@ int main(int argc, char **argv)
 	snprintf(p, sizeof(p), "%.4000s/result.json", s->dir);
 	if ((rc = files_json_write(p, NULL, res)) < 0)
 		code = cli_fail(1, "%s: %s", p, strerror(-rc));
+	json_t *mins = json_object_get(of, "minutes");
+	if (!code && json_is_integer(mins) && json_integer_value(mins) < 60)
+		fprintf(stderr, "%s: WARNING: the input holds %lld market minutes: the Sharpe ratios, "
+			"PSR, DSR and PBO rest on that few points\n", cli_prog(),
+			(long long)json_integer_value(mins));
 	if (!code && !s->a.quiet) {
 		fprintf(stderr, "%s: best trial %u at rung %u (%u groups): median path Sharpe %.3f, "
 			"mean test AUC %.4f\n", cli_prog(), best, last, s->sp.rungs[last], br->score,
@@ -1429,8 +1451,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "  %s: %s\n", pk, json_string_value(pv));
 		json_t *pbo = json_object_get(of, "pbo"), *dsr = json_object_get(of, "dsr");
 		json_t *psr = json_object_get(of, "psr");
-		fprintf(stderr, "  over the %u trials of rung 0: PSR %.4f, DSR %.4f, PBO %.4f\n",
-			s->n_trials, json_is_number(psr) ? json_number_value(psr) : NAN,
+		fprintf(stderr, "  over the %u trials of rung 0 (%lld with a P&L series): PSR %.4f, "
+			"DSR %.4f, PBO %.4f\n", s->n_trials,
+			(long long)json_integer_value(json_object_get(of, "trials_with_a_series")), json_is_number(psr) ? json_number_value(psr) : NAN,
 			json_is_number(dsr) ? json_number_value(dsr) : NAN,
 			json_is_number(pbo) ? json_number_value(pbo) : NAN);
 		fprintf(stderr, "  written: %s/{trials.csv,result.json}\n", s->dir);

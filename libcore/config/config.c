@@ -318,6 +318,14 @@ static int check_alias(struct cfg_ctx *x, const struct dm_config *c, struct cfg_
 	return 0;
 }
 
+/* One load: libcore's scratch copy, the host if any, and whether the file
+ * goes over a configuration already loaded (config_load_host_over). */
+struct host_load {
+	struct dm_config *c;
+	const struct config_host *h;
+	int over;
+};
+
 /* Session times in order, the tick on the price grid, the tick value a
  * whole number of nano-units of the currency, the fees in the
  * instrument's currency; then instr_init and cal_init must agree. */
@@ -378,11 +386,15 @@ static int check_instrument(struct cfg_ctx *x, const struct dm_config *c,
 		            in->currency, profile_hint(in->symbol, hint, sizeof(hint)),
 		            in->currency);
 	}
-	/* the built-in fee is a BRL amount: another currency needs its own */
+	/* the built-in fee is a BRL amount: another currency needs its own (a
+	 * file over another that changes no currency keeps the fee below it) */
+	const struct host_load *l = cfg_arg(x);
 	if (strcmp(c->venue.currency, "BRL")) {
 		struct cfg_node *v = cfg_find(x, root, "venue", 1);
+		int moves = !l || !l->over || cfg_find(x, v, "currency", 0) ||
+			    cfg_find(x, cfg_find(x, root, "instrument", 0), "currency", 0);
 
-		if (!cfg_find(x, v, "fee_per_lot", 0)) {
+		if (moves && !cfg_find(x, v, "fee_per_lot", 0)) {
 			if (cfg_find(x, v, "currency", 1)) {
 				cfg_key(x, "venue.currency");
 			} else {
@@ -508,11 +520,6 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 	return 0;
 }
 
-/* One load: libcore's scratch copy and the host, if any. */
-struct host_load {
-	struct dm_config *c;
-	const struct config_host *h;
-};
 
 /* Every check of the whole file, once each key is in: the host's, then
  * libcore's. */
@@ -537,7 +544,7 @@ static int load_host(struct dm_config *c, const char *path, const struct config_
 		     int over, char *err, size_t errlen)
 {
 	struct dm_config tmp;
-	const struct host_load l = { &tmp, h };
+	const struct host_load l = { &tmp, h, over };
 	struct cfg_part parts[2];
 	size_t n = 0;
 	int rc;
