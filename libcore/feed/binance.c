@@ -208,11 +208,15 @@ static int diff_parse(struct feed_reader *r, json_t *m, struct bn_diff *d,
 		return -1;
 	}
 	d->has_pu = jint(m, "pu", &d->pu) == 0;
-	if (jint(m, "E", &e_ms) || e_ms < 0 || e_ms > INT64_MAX / NS_PER_MS) {
+	if (jint(m, "E", &e_ms) || e_ms < 0) {
 		snprintf(why, wlen, "depthUpdate without an event time E");
 		return -1;
 	}
-	d->exch_ns = e_ms * NS_PER_MS;
+	if (feed_epoch_ns(e_ms, NS_PER_MS, &d->exch_ns)) {
+		snprintf(why, wlen, "depthUpdate event time E %lld ms: outside "
+			 FEED_NS_RANGE_TXT, (long long)e_ms);
+		return -1;
+	}
 	d->b = json_object_get(m, "b");
 	d->a = json_object_get(m, "a");
 	if (levels_check(r, d->b, "b", why, wlen) ||
@@ -420,7 +424,7 @@ static int on_snapshot(struct feed_reader *r, json_t *m, int64_t recv_ns,
 static int on_trade(struct feed_reader *r, json_t *m, int agg, int64_t recv_ns,
 		    struct event *ev, char *why, size_t wlen)
 {
-	int64_t px, qty, t_ms, id;
+	int64_t px, qty, t_ms, t_ns, id;
 	json_t *mk = json_object_get(m, "m");
 	int rc;
 
@@ -432,9 +436,13 @@ static int on_trade(struct feed_reader *r, json_t *m, int agg, int64_t recv_ns,
 		snprintf(why, wlen, "trade qty q: %s", rc ? dec_why(rc) : "not positive");
 		return -1;
 	}
-	if ((jint(m, "T", &t_ms) && jint(m, "E", &t_ms)) || t_ms < 0 ||
-	    t_ms > INT64_MAX / NS_PER_MS) {
+	if ((jint(m, "T", &t_ms) && jint(m, "E", &t_ms)) || t_ms < 0) {
 		snprintf(why, wlen, "trade without a time T");
+		return -1;
+	}
+	if (feed_epoch_ns(t_ms, NS_PER_MS, &t_ns)) {
+		snprintf(why, wlen, "trade time %lld ms: outside " FEED_NS_RANGE_TXT,
+			 (long long)t_ms);
 		return -1;
 	}
 	if (!json_is_boolean(mk)) {
@@ -443,7 +451,7 @@ static int on_trade(struct feed_reader *r, json_t *m, int agg, int64_t recv_ns,
 	}
 	if (jint(m, agg ? "a" : "t", &id) || id < 0)
 		id = 0;
-	feed_ev_start(r, ev, EV_TRADE, t_ms * NS_PER_MS, recv_ns);
+	feed_ev_start(r, ev, EV_TRADE, t_ns, recv_ns);
 	ev->trade.px = px;
 	ev->trade.qty = qty;
 	ev->trade.trade_id = (uint64_t)id;
@@ -493,9 +501,12 @@ static int on_line(struct feed_reader *r, char *l, size_t n, struct event *ev)
 
 	while (i < n && l[i] >= '0' && l[i] <= '9')
 		i++;
-	if (i == 0 || i >= n || l[i] != ' ' ||
-	    feed_int(l, i, &recv_ns) != FEED_NUM_OK)
+	if (i == 0 || i >= n || l[i] != ' ')
 		return feed_bad(r, s, "want \"<receive time ns> <json>\"");
+	/* digits only, so >= 0: any int64 is a time in range */
+	if (feed_int(l, i, &recv_ns) != FEED_NUM_OK)
+		return feed_bad(r, s, "receive time %.*s ns: outside " FEED_NS_RANGE_TXT,
+				i > 40 ? 40 : (int)i, l);
 	const char *txt = l + i + 1;
 	size_t tlen = n - i - 1;
 	json_t *root = json_loadb(txt, tlen, 0, &jerr);

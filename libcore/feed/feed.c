@@ -484,9 +484,36 @@ int feed_parse_date(const char *s, size_t n, char sep, int64_t *days)
 	if (n != 10 || s[4] != sep || s[7] != sep || digits(s, 4, &y) ||
 	    digits(s + 5, 2, &m) || digits(s + 8, 2, &d))
 		return -EINVAL;
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > (unsigned)days_in_month(y, m))
+	if (m < 1 || m > 12 || d < 1 || d > (unsigned)days_in_month(y, m))
 		return -EINVAL;
-	*days = feed_days_from_civil(y, m, d);
+	int64_t v = feed_days_from_civil(y, m, d);
+	if (v < FEED_DAY_MIN || v > FEED_DAY_MAX)
+		return -ERANGE;
+	*days = v;
+	return 0;
+}
+
+int feed_time_ns(int64_t days, int64_t tod_ns, int64_t utc_offset_s, int64_t *ns)
+{
+	int64_t day_ns, off_ns, t;
+
+	if (days < FEED_DAY_MIN || days > FEED_DAY_MAX ||
+	    __builtin_mul_overflow(days, FEED_NS_PER_DAY, &day_ns) ||
+	    __builtin_mul_overflow(utc_offset_s, FEED_NS_PER_S, &off_ns) ||
+	    __builtin_add_overflow(day_ns, tod_ns, &t) ||
+	    __builtin_sub_overflow(t, off_ns, &t) || t < FEED_NS_MIN)
+		return -ERANGE;
+	*ns = t;
+	return 0;
+}
+
+int feed_epoch_ns(int64_t v, int64_t unit_ns, int64_t *ns)
+{
+	int64_t t;
+
+	if (__builtin_mul_overflow(v, unit_ns, &t) || t < FEED_NS_MIN)
+		return -ERANGE;
+	*ns = t;
 	return 0;
 }
 

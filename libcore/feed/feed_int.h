@@ -8,6 +8,7 @@
 #ifndef DM_LIBCORE_FEED_FEED_INT_H
 #define DM_LIBCORE_FEED_FEED_INT_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -297,12 +298,61 @@ static inline __attribute__((always_inline)) int feed_fast_int(const char **pp, 
 
 /* ------------------------------------------------------------ time */
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+/*
+ * The time range.  Times are int64 ns since 1970-01-01T00:00:00Z, which
+ * reach from 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z.
+ * A reader accepts a date in a file from FEED_DAY_MIN (1678-01-01) to
+ * FEED_DAY_MAX (2262-04-11), and an instant from FEED_NS_MIN (1678-01-01
+ * 00:00:00 UTC) to FEED_NS_MAX (INT64_MAX, 2262-04-11 23:47:16.854775807
+ * UTC); anything else is a bad row, never a time that wrapped.  So every
+ * time a reader returns lies in [FEED_NS_MIN, FEED_NS_MAX].
+ */
+#define FEED_DAY_MIN    (-106650LL)  /* 1678-01-01, days since 1970-01-01 */
+#define FEED_DAY_MAX    106751LL     /* 2262-04-11 */
+#define FEED_NS_MIN     (FEED_DAY_MIN * FEED_NS_PER_DAY)
+#define FEED_NS_MAX     INT64_MAX
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; any year of 4
+ * digits). */
 int64_t feed_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* Parse exactly n bytes "YYYY<sep>MM<sep>DD" (a real date) into days since
- * the epoch.  Returns 0 or -EINVAL. */
+ * the epoch.  Returns 0, -EINVAL (not such a date), or -ERANGE (a real
+ * date outside FEED_DAY_MIN..FEED_DAY_MAX; *days untouched). */
 int feed_parse_date(const char *s, size_t n, char sep, int64_t *days);
+
+/*
+ * *ns = days x 1 day + tod_ns - utc_offset_s x 1 s: the UTC instant of
+ * local time tod_ns after the local midnight of day `days`, with every
+ * step overflow-checked.  Returns 0, or -ERANGE (*ns untouched) when days
+ * lies outside FEED_DAY_MIN..FEED_DAY_MAX or the instant outside
+ * FEED_NS_MIN..FEED_NS_MAX.  Any thread; no allocation.
+ */
+int feed_time_ns(int64_t days, int64_t tod_ns, int64_t utc_offset_s, int64_t *ns);
+
+/*
+ * *ns = v x unit_ns (an epoch count in ms: unit_ns 1000000, us: 1000),
+ * overflow-checked.  Returns 0, or -ERANGE (*ns untouched) when the
+ * instant lies outside FEED_NS_MIN..FEED_NS_MAX.
+ */
+int feed_epoch_ns(int64_t v, int64_t unit_ns, int64_t *ns);
+
+/* base_ns + add_ns, overflow-checked: 0, or -ERANGE (*ns untouched) when
+ * the sum lies outside FEED_NS_MIN..FEED_NS_MAX. */
+static inline __attribute__((always_inline)) int feed_ns_add(int64_t base_ns, int64_t add_ns,
+							      int64_t *ns)
+{
+	int64_t t;
+
+	if (DM_UNLIKELY(__builtin_add_overflow(base_ns, add_ns, &t) || t < FEED_NS_MIN))
+		return -ERANGE;
+	*ns = t;
+	return 0;
+}
+
+/* "1678-01-01..2262-04-11", for messages. */
+#define FEED_DATE_RANGE_TXT "1678-01-01..2262-04-11"
+#define FEED_NS_RANGE_TXT   "1678-01-01 00:00:00 .. 2262-04-11 23:47:16.854775807 UTC"
 
 /* Parse exactly n bytes "HH:MM:SS[.f]" (up to 9 decimals, HH < 24) into ns
  * after midnight.  Returns 0 or -EINVAL. */

@@ -33,15 +33,23 @@ static const char *last_strstr(const char *hay, const char *needle)
 	return last;
 }
 
-/* The file date "_YYYY-MM-DD_" in a base name, as days since the epoch. */
+/* The file date "_YYYY-MM-DD_" in a base name, as days since the epoch:
+ * 0, -ERANGE when the only real dates there lie outside FEED_DAY_MIN..
+ * FEED_DAY_MAX, -1 when there is none. */
 static int name_date(const char *b, int64_t *days)
 {
 	size_t n = strlen(b);
-	for (size_t i = 0; i + 12 <= n; i++)
-		if (b[i] == '_' && b[i + 11] == '_' &&
-		    feed_parse_date(b + i + 1, 10, '-', days) == 0)
+	int rc = -1;
+	for (size_t i = 0; i + 12 <= n; i++) {
+		if (b[i] != '_' || b[i + 11] != '_')
+			continue;
+		int d = feed_parse_date(b + i + 1, 10, '-', days);
+		if (d == 0)
 			return 0;
-	return -1;
+		if (d == -ERANGE)
+			rc = -ERANGE;
+	}
+	return rc;
 }
 
 int feed_lobster_open(struct feed_reader *r, const char *path,
@@ -81,7 +89,13 @@ int feed_lobster_open(struct feed_reader *r, const char *path,
 			 path, tok, LOB_MAX_N);
 		return -DM_ECONFIG;
 	}
-	if (name_date(b, &days)) {
+	rc = name_date(b, &days);
+	if (rc == -ERANGE) {
+		snprintf(err, errlen, "%s: the date in the file name is outside "
+			 FEED_DATE_RANGE_TXT " (the range of ns times)", path);
+		return -DM_ECONFIG;
+	}
+	if (rc) {
 		snprintf(err, errlen, "%s: no date _YYYY-MM-DD_ in the file name "
 			 "(LOBSTER names carry it: TICKER_YYYY-MM-DD_start_end_"
 			 "message_N.csv); times need it", path);
@@ -95,7 +109,13 @@ int feed_lobster_open(struct feed_reader *r, const char *path,
 	int32_t off = (r->o.flags & FEED_O_FIXED_TZ) ? r->o.utc_offset_s
 						      : feed_new_york_offset(days);
 	r->u.lob.n_file = n;
-	r->u.lob.midnight_ns = days * FEED_NS_PER_DAY - (int64_t)off * FEED_NS_PER_S;
+	/* days is in range, so only an absurd offset overflows; each row's
+	 * time is checked again (feed_ns_add) */
+	if (__builtin_sub_overflow(days * FEED_NS_PER_DAY, (int64_t)off * FEED_NS_PER_S,
+				   &r->u.lob.midnight_ns)) {
+		snprintf(err, errlen, "%s: UTC offset %d s is out of range", path, (int)off);
+		return -EINVAL;
+	}
 
 	const char *mpath = tok == mk ? path : partner;
 	const char *opath = tok == mk ? partner : path;
@@ -299,9 +319,11 @@ static int fast_pair(struct feed_reader *r, const char *ml, size_t mn,
 	 * book waits in r->pend[0] behind the trade; pend[0] only ever holds
 	 * book events with zeros past their levels, so there only the levels
 	 * the last one used need clearing. */
+	int64_t t;
+	if (feed_ns_add(r->u.lob.midnight_ns, t_ns, &t))
+		return 0;
 	int exec = type == 4 || type == 5;
 	struct event *bk = exec ? &r->pend[0] : ev;
-	int64_t t = r->u.lob.midnight_ns + t_ns;
 	struct ev_book *b = &bk->book;
 	uint32_t old_nb = exec ? b->n_bid : EV_MAX_LEVELS;
 	uint32_t old_na = exec ? b->n_ask : EV_MAX_LEVELS;
@@ -465,7 +487,13 @@ int feed_lobster_next(struct feed_reader *r, struct event *ev)
 			goto skip;
 		}
 
-		int64_t t = r->u.lob.midnight_ns + t_ns;
+		int64_t t;
+		if (feed_ns_add(r->u.lob.midnight_ns, t_ns, &t)) {
+			rc = feed_bad(r, ms, "time %s s after the file date's midnight: "
+				      "outside " FEED_NS_RANGE_TXT,
+				      feed_field_show(f[0].p, f[0].n, sb, sizeof(sb)));
+			goto skip;
+		}
 		feed_ev_start(r, &bk, EV_BOOK, t, t);
 		if (parse_book(r, ol, on, &bk, why, sizeof(why)) < 0) {
 			rc = feed_bad(r, os, "%s", why);

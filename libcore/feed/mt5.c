@@ -92,7 +92,7 @@ int feed_mt5_next(struct feed_reader *r, struct event *ev)
 
 	for (;;) {
 		struct feed_field f[MT5_MAX_COLS], c[C_N];
-		int64_t days, tod, flags, bid = m->bid, ask = m->ask,
+		int64_t days, tod, t, flags, bid = m->bid, ask = m->ask,
 			last = m->last, vol = m->vol;
 		int has[4] = { m->has_bid, m->has_ask, m->has_last, m->has_vol };
 		int changed = 0, rc;
@@ -123,15 +123,25 @@ int feed_mt5_next(struct feed_reader *r, struct event *ev)
 		for (int i = 0; i < C_N; i++)
 			c[i] = (size_t)m->col[i] < k ? f[m->col[i]] : empty;
 
-		if (c[C_DATE].n != 10 ||
-		    feed_parse_date(c[C_DATE].p, c[C_DATE].n, '.', &days) < 0) {
-			rc = feed_bad(r, s, "date '%s': want YYYY.MM.DD",
-				      feed_field_show(c[C_DATE].p, c[C_DATE].n, sb, sizeof(sb)));
+		rc = c[C_DATE].n != 10 ? -EINVAL :
+		     feed_parse_date(c[C_DATE].p, c[C_DATE].n, '.', &days);
+		if (rc < 0) {
+			rc = feed_bad(r, s, "date '%s': %s",
+				      feed_field_show(c[C_DATE].p, c[C_DATE].n, sb, sizeof(sb)),
+				      rc == -ERANGE ? "outside " FEED_DATE_RANGE_TXT
+						    : "want YYYY.MM.DD");
 			goto skip;
 		}
 		if (feed_parse_tod(c[C_TIME].p, c[C_TIME].n, &tod) < 0) {
 			rc = feed_bad(r, s, "time '%s': want HH:MM:SS[.fff]",
 				      feed_field_show(c[C_TIME].p, c[C_TIME].n, sb, sizeof(sb)));
+			goto skip;
+		}
+		if (feed_time_ns(days, tod, r->o.utc_offset_s, &t) < 0) {
+			rc = feed_bad(r, s, "time '%.10s %s' at UTC offset %d s: "
+				      "outside " FEED_NS_RANGE_TXT, c[C_DATE].p,
+				      feed_field_show(c[C_TIME].p, c[C_TIME].n, sb, sizeof(sb)),
+				      (int)r->o.utc_offset_s);
 			goto skip;
 		}
 		if (feed_int(c[C_FLAGS].p, c[C_FLAGS].n, &flags) != FEED_NUM_OK ||
@@ -176,7 +186,6 @@ int feed_mt5_next(struct feed_reader *r, struct event *ev)
 		m->has_bid = (uint8_t)has[0], m->has_ask = (uint8_t)has[1];
 		m->has_last = (uint8_t)has[2], m->has_vol = (uint8_t)has[3];
 
-		int64_t t = (days * 86400 - r->o.utc_offset_s) * FEED_NS_PER_S + tod;
 		int book = changed || (flags & (MT5_F_BID | MT5_F_ASK));
 		struct event bk;
 		if (book) {

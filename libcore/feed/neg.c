@@ -78,7 +78,7 @@ int feed_neg_next(struct feed_reader *r, struct event *ev)
 
 	for (;;) {
 		struct feed_field f[NEG_FIELDS + 2];
-		int64_t days, tod, trade_no, px, qty;
+		int64_t days, tod, t, trade_no, px, qty;
 		const char *sym;
 		size_t sn, n, k;
 		char *l;
@@ -156,8 +156,9 @@ int feed_neg_next(struct feed_reader *r, struct event *ev)
 				      sizeof(sb)), what);                      \
 			goto skip;                                             \
 		} while (0)
-		if (feed_parse_date(f[N_DATE].p, f[N_DATE].n, '-', &days) < 0)
-			NEG_BAD(N_DATE, "SessionDate", "want YYYY-MM-DD");
+		if ((rc = feed_parse_date(f[N_DATE].p, f[N_DATE].n, '-', &days)) < 0)
+			NEG_BAD(N_DATE, "SessionDate", rc == -ERANGE ?
+				"outside " FEED_DATE_RANGE_TXT : "want YYYY-MM-DD");
 		if ((rc = feed_int(f[N_TRADE_NO].p, f[N_TRADE_NO].n, &trade_no)) ||
 		    trade_no < 0)
 			NEG_BAD(N_TRADE_NO, "TradeNumber", rc ? feed_num_why(rc) : "negative");
@@ -169,6 +170,9 @@ int feed_neg_next(struct feed_reader *r, struct event *ev)
 			NEG_BAD(N_QTY, "TradedQuantity", rc ? feed_num_why(rc) : "not positive");
 		if (feed_parse_tod(f[N_TIME].p, f[N_TIME].n, &tod) < 0)
 			NEG_BAD(N_TIME, "TradeTime", "want HH:MM:SS.mmm");
+		if (feed_time_ns(days, tod, r->o.utc_offset_s, &t) < 0)
+			NEG_BAD(N_TIME, "TradeTime", "with the SessionDate and the "
+				"UTC offset, outside " FEED_NS_RANGE_TXT);
 		ind = small(&f[N_INDICATOR]);
 		if (ind != 1 && ind != 2)
 			NEG_BAD(N_INDICATOR, "TradeIndicator", "want 1 (trade) or 2 (cancelled)");
@@ -184,7 +188,6 @@ int feed_neg_next(struct feed_reader *r, struct event *ev)
 			if (!(r->o.flags & FEED_O_KEEP_CANCELLED))
 				continue;
 		}
-		int64_t t = (days * 86400 - r->o.utc_offset_s) * FEED_NS_PER_S + tod;
 		feed_ev_start(r, ev, EV_TRADE, t, t);
 		ev->trade.px = px;
 		ev->trade.qty = qty;

@@ -334,8 +334,14 @@ int cal_session_bounds(const struct calendar *cal, dm_date_t d,
 	cal_ymd(d, &y, &m, &dd);
 	if (d == cal_easter(y) + ASH_WEDNESDAY && cal->ash_open_s > open)
 		open = cal->ash_open_s;
-	*open_ns = (midnight_utc + open) * NS_PER_SEC;
-	*close_ns = (midnight_utc + cal->close_s) * NS_PER_SEC;
+	int64_t o, c;
+	if (__builtin_add_overflow(midnight_utc, (int64_t)open, &o) ||
+	    __builtin_mul_overflow(o, NS_PER_SEC, &o) ||
+	    __builtin_add_overflow(midnight_utc, (int64_t)cal->close_s, &c) ||
+	    __builtin_mul_overflow(c, NS_PER_SEC, &c))
+		return -ERANGE;
+	*open_ns = o;
+	*close_ns = c;
 	return 0;
 }
 

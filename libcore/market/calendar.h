@@ -158,8 +158,9 @@ dm_date_t cal_prev_session_day(const struct calendar *cal, dm_date_t d);
 
 /*
  * The session of day d as UTC ns since the epoch: [*open_ns, *close_ns).
- * Ash Wednesday opens at ash_open_s.  Returns 0, or -ENOENT when d has no
- * session (outputs untouched).
+ * Ash Wednesday opens at ash_open_s.  Returns 0, -ENOENT when d has no
+ * session, or -ERANGE when a bound falls outside the int64 ns range
+ * (1677-09-21..2262-04-11; overflow-checked); outputs untouched on error.
  */
 int cal_session_bounds(const struct calendar *cal, dm_date_t d,
                        dm_ns_t *open_ns, dm_ns_t *close_ns);
