@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "libcore/feed/feed.h"
+#include "libcore/feed/feed_int.h"
 #include "tests/helpers.h"
 
 #define DATA "tests/data"
@@ -1005,5 +1006,308 @@ Test(feed, reader_can_be_reopened)
 		struct event ev;
 		cr_assert_eq(feed_next(&r, &ev), 0, "end stays the end");
 		feed_close(&r);
+	}
+}
+
+/* ------------------------------------------------------------ time range
+ *
+ * Worked out by hand (and with date(1)): 1970-01-01 .. 2262-04-11 is
+ * 106751 days, so 2262-04-11T00:00Z = 9223286400 s; INT64_MAX ns =
+ * 9223372036.854775807 s = that midnight + 85636.854775807 s, i.e.
+ * 23:47:16.854775807.  1678-01-01 is 106650 days before the epoch:
+ * -9214560000 s.  2263-01-01 (day 107016) x 86400e9 does not fit int64
+ * (and wrapped to 1678-06-12 before the check). */
+
+#define T_LAST_NS   INT64_MAX                    /* 2262-04-11 23:47:16.854775807 */
+#define T_FIRST_NS  (-9214560000LL * NS)         /* 1678-01-01 00:00:00 */
+
+TestSuite(feed_time, .init = t_setup, .fini = t_teardown);
+
+Test(feed_time, bounds_are_the_documented_dates)
+{
+	cr_assert_eq(feed_days_from_civil(2262, 4, 11), 106751);
+	cr_assert_eq(feed_days_from_civil(1678, 1, 1), -106650);
+	cr_assert_eq(FEED_DAY_MAX, 106751);
+	cr_assert_eq(FEED_DAY_MIN, -106650);
+	cr_assert_eq(FEED_NS_MIN, T_FIRST_NS);
+	cr_assert_eq(FEED_NS_MAX, T_LAST_NS);
+}
+
+Test(feed_time, parse_date_refuses_dates_outside_the_range)
+{
+	int64_t d = 12345;
+
+	cr_assert_eq(feed_parse_date("2262-04-11", 10, '-', &d), 0);
+	cr_assert_eq(d, 106751);
+	cr_assert_eq(feed_parse_date("1678-01-01", 10, '-', &d), 0);
+	cr_assert_eq(d, -106650);
+	cr_assert_eq(feed_parse_date("1899-12-31", 10, '-', &d), 0);
+	cr_assert_eq(d, -25568);   /* 1900-01-01 is -25567 */
+	d = 7;
+	cr_assert_eq(feed_parse_date("2262-04-12", 10, '-', &d), -ERANGE);
+	cr_assert_eq(feed_parse_date("2263-01-01", 10, '-', &d), -ERANGE);
+	cr_assert_eq(feed_parse_date("9999-12-31", 10, '-', &d), -ERANGE);
+	cr_assert_eq(feed_parse_date("1677-12-31", 10, '-', &d), -ERANGE);
+	cr_assert_eq(feed_parse_date("0000-01-01", 10, '-', &d), -ERANGE);
+	cr_assert_eq(d, 7, "untouched on error");
+	cr_assert_eq(feed_parse_date("2263-02-29", 10, '-', &d), -EINVAL, "not a date");
+	cr_assert_eq(feed_parse_date("2022.01.03", 10, '-', &d), -EINVAL);
+}
+
+Test(feed_time, time_ns_at_the_exact_bounds)
+{
+	const int64_t s_day = 86400LL * NS;
+	int64_t t = 1;
+
+	/* last valid ns, first invalid */
+	cr_assert_eq(feed_time_ns(106751, 85636854775807LL, 0, &t), 0);
+	cr_assert_eq(t, T_LAST_NS);
+	cr_assert_eq(feed_time_ns(106751, 85636854775808LL, 0, &t), -ERANGE);
+	cr_assert_eq(t, T_LAST_NS, "untouched");
+	/* the same instant from local time 3 h behind UTC (local = UTC - 3 h) */
+	cr_assert_eq(feed_time_ns(106751, 85636854775807LL - 3 * 3600 * NS, -3 * 3600, &t), 0);
+	cr_assert_eq(t, T_LAST_NS);
+	cr_assert_eq(feed_time_ns(106751, 85636854775808LL - 3 * 3600 * NS, -3 * 3600, &t),
+		     -ERANGE);
+	cr_assert_eq(feed_time_ns(106751, s_day - 1, 0, &t), -ERANGE);
+	/* first valid ns, and one before it */
+	cr_assert_eq(feed_time_ns(-106650, 0, 0, &t), 0);
+	cr_assert_eq(t, T_FIRST_NS);
+	cr_assert_eq(feed_time_ns(-106650, 0, 1, &t), -ERANGE, "1677-12-31 23:59:59 UTC");
+	cr_assert_eq(feed_time_ns(-106650, 1 * NS, 1, &t), 0);
+	cr_assert_eq(t, T_FIRST_NS);
+	/* days outside the range, whatever the rest */
+	cr_assert_eq(feed_time_ns(106752, 0, 86400, &t), -ERANGE);
+	cr_assert_eq(feed_time_ns(-106651, s_day - 1, -86400, &t), -ERANGE);
+	cr_assert_eq(feed_time_ns(107016, 0, 0, &t), -ERANGE, "2263-01-01");
+	/* absurd time of day and offset: overflow, not a wrap */
+	cr_assert_eq(feed_time_ns(1, INT64_MAX, 0, &t), -ERANGE);
+	cr_assert_eq(feed_time_ns(-1, INT64_MIN, 0, &t), -ERANGE);
+	cr_assert_eq(feed_time_ns(0, INT64_MIN, 0, &t), -ERANGE, "before FEED_NS_MIN");
+	cr_assert_eq(feed_time_ns(0, 0, INT64_MAX / 1000, &t), -ERANGE);
+	cr_assert_eq(feed_time_ns(106751, 0, INT32_MIN, &t), -ERANGE);
+	/* an ordinary one: 2022-01-03 09:00 local at UTC - 3 h = 12:00 UTC */
+	cr_assert_eq(feed_time_ns(18995, 9 * 3600 * NS, -3 * 3600, &t), 0);
+	cr_assert_eq(t, (1641168000LL + 12 * 3600) * NS);
+}
+
+Test(feed_time, epoch_and_sum_at_the_exact_bounds)
+{
+	int64_t t = 5;
+
+	cr_assert_eq(feed_epoch_ns(9223372036854LL, 1000000, &t), 0);
+	cr_assert_eq(t, 9223372036854000000LL);
+	cr_assert_eq(feed_epoch_ns(9223372036855LL, 1000000, &t), -ERANGE);
+	cr_assert_eq(feed_epoch_ns(9223372036854775LL, 1000, &t), 0, "microseconds");
+	cr_assert_eq(t, 9223372036854775000LL);
+	cr_assert_eq(feed_epoch_ns(9223372036854776LL, 1000, &t), -ERANGE);
+	cr_assert_eq(feed_epoch_ns(-9214560000000LL, 1000000, &t), 0);
+	cr_assert_eq(t, T_FIRST_NS);
+	cr_assert_eq(feed_epoch_ns(-9214560000001LL, 1000000, &t), -ERANGE);
+	cr_assert_eq(feed_epoch_ns(9246182400000LL, 1000000, &t), -ERANGE, "2263-01-01 in ms");
+	cr_assert_eq(t, T_FIRST_NS, "untouched");
+
+	cr_assert_eq(feed_ns_add(T_LAST_NS - 10, 10, &t), 0);
+	cr_assert_eq(t, T_LAST_NS);
+	cr_assert_eq(feed_ns_add(T_LAST_NS - 10, 11, &t), -ERANGE);
+	cr_assert_eq(feed_ns_add(T_FIRST_NS + 10, -10, &t), 0);
+	cr_assert_eq(t, T_FIRST_NS);
+	cr_assert_eq(feed_ns_add(T_FIRST_NS + 10, -11, &t), -ERANGE);
+}
+
+/* Each sample names its line: want[i] for sample i. */
+static void t_samples_at(const struct feed_stats *st, const char *path,
+			 const int *lines, const char *const *what, int n)
+{
+	cr_assert_eq(st->skipped, (uint64_t)n, "skipped %lu, want %d",
+		     (unsigned long)st->skipped, n);
+	cr_assert_eq(st->first_bad_line, (uint64_t)lines[0]);
+	for (int i = 0; i < n; i++) {
+		char want[300];
+		snprintf(want, sizeof(want), "%s:%d: ", path, lines[i]);
+		cr_assert(strncmp(st->sample[i], want, strlen(want)) == 0,
+			  "sample %d: %s, want %s...", i, st->sample[i], want);
+		cr_assert(strstr(st->sample[i], what[i]), "sample %d: %s, want '%s'",
+			  i, st->sample[i], what[i]);
+	}
+}
+
+static const char mt5_range[] =
+	MT5_HDR
+	"2262.04.11\t23:47:16.854775807\t108400\t108405\t\t\t6\n" /* good: INT64_MAX */
+	"2262.04.11\t23:47:16.854775808\t108400\t108410\t\t\t6\n" /* 3: one ns past */
+	"2263.01.01\t09:00:00.000\t108400\t108415\t\t\t6\n"       /* 4: date */
+	"1677.12.31\t09:00:00.000\t108400\t108420\t\t\t6\n"       /* 5: date */
+	"2022.01.03\t99999999999999\t108400\t108425\t\t\t6\n"     /* 6: time */
+	"1678.01.01\t00:00:00.000\t108400\t108430\t\t\t6\n"       /* good: FEED_NS_MIN */
+	"2022.01.03\t09:00:00.000\t108400\t108435\t\t\t6\n";      /* good */
+
+Test(feed_time, mt5_rows_outside_the_range_are_bad_rows)
+{
+	const char *p = t_tmp_path("range.tsv");
+	struct feed_opts o = t_opts(5);
+	struct feed_reader r;
+	struct event ev[8];
+	int rc;
+
+	t_write_file(p, mt5_range);
+	t_open(&r, p, FEED_AUTO, &o);
+	size_t n = t_read_all(&r, ev, 8, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 3);
+	t_expect_l1(&ev[0], T_LAST_NS, 21680, 21681);
+	t_expect_l1(&ev[1], T_FIRST_NS, 21680, 21686);
+	t_expect_l1(&ev[2], (1641168000LL + 9 * 3600) * NS, 21680, 21687);
+	const int lines[] = { 3, 4, 5, 6 };
+	const char *const what[] = { "outside 1678-01-01 00:00:00 .. 2262-04-11 23:47:16",
+				     "'2263.01.01': outside 1678-01-01..2262-04-11",
+				     "'1677.12.31': outside 1678-01-01..2262-04-11",
+				     "time '99999999999999'" };
+	t_samples_at(feed_stats(&r), p, lines, what, 4);
+	feed_close(&r);
+
+	/* local = UTC - 3 h: the first row is 3 h past the end now, the
+	 * 1678 row 3 h later than its midnight */
+	o.utc_offset_s = -3 * 3600;
+	t_open(&r, p, FEED_AUTO, &o);
+	n = t_read_all(&r, ev, 8, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 2);
+	t_expect_l1(&ev[0], T_FIRST_NS + 3 * 3600 * NS, 21680, 21686);
+	cr_assert_eq(feed_stats(&r)->skipped, 5);
+	cr_assert_eq(feed_stats(&r)->first_bad_line, 2);
+	feed_close(&r);
+
+	o.utc_offset_s = 0;
+	o.strict = 1;
+	t_open(&r, p, FEED_AUTO, &o);
+	cr_assert_eq(feed_next(&r, &ev[0]), 1);
+	cr_assert_eq(feed_next(&r, &ev[0]), -DM_ECORRUPT);
+	char want[300];
+	snprintf(want, sizeof(want), "%s:3: time '2262.04.11 23:47:16.854775808'", p);
+	cr_assert(strncmp(feed_error(&r), want, strlen(want)) == 0, "%s", feed_error(&r));
+	feed_close(&r);
+}
+
+#define NEG_ROW_D(date, no, tm) \
+	date ";WINZ15                                          ;" no "; 000000045000.000000;000000000000000002;" tm ";1" \
+	";" date ";000086726728716;000000014551023;1;" date ";000086726732358;000000014551024;2" \
+	";0;00000114;00000735\n"
+
+Test(feed_time, neg_rows_outside_the_range_are_bad_rows)
+{
+	const char *p = t_tmp_path("NEG_BMF_22620411.TXT");
+	struct feed_opts o = t_opts(5);
+	struct feed_reader r;
+	struct event ev[8];
+	int rc;
+
+	t_write_file(p,
+		"RH NEG                 2262-04-11 2262-04-11 000000009\n"
+		NEG_ROW_D("2262-04-11", "0000000010", "23:47:16.854")     /* good */
+		NEG_ROW_D("2262-04-11", "0000000011", "23:47:16.855")     /* 3: past the end */
+		NEG_ROW_D("2263-01-01", "0000000012", "10:00:00.000")     /* 4 */
+		NEG_ROW_D("1677-12-31", "0000000013", "10:00:00.000")     /* 5 */
+		NEG_ROW_D("2015-11-26", "0000000014", "99999999999999")   /* 6 */
+		NEG_ROW_D("1678-01-01", "0000000015", "00:00:00.000")     /* good */
+		NEG_ROW_D("2015-11-26", "0000000016", "10:00:00.000")     /* good */
+		"RT NEG                 2262-04-11 2262-04-11 000000009\n");
+	t_open(&r, p, FEED_AUTO, &o);
+	size_t n = t_read_all(&r, ev, 8, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 3);
+	t_expect_trade(&ev[0], T_LAST_NS - 854775807 + 854000000, 9000, 2, 1, 0);
+	cr_assert_eq(ev[0].trade.trade_id, 10);
+	t_expect_trade(&ev[1], T_FIRST_NS, 9000, 2, 1, 0);
+	t_expect_trade(&ev[2], (1448496000LL + 10 * 3600) * NS, 9000, 2, 1, 0);
+	cr_assert_eq(ev[2].trade.trade_id, 16);
+	const int lines[] = { 3, 4, 5, 6 };
+	const char *const what[] = { "'23:47:16.855': with the SessionDate",
+				     "'2263-01-01': outside 1678-01-01..2262-04-11",
+				     "'1677-12-31': outside 1678-01-01..2262-04-11",
+				     "TradeTime" };
+	t_samples_at(feed_stats(&r), p, lines, what, 4);
+	feed_close(&r);
+
+	o.strict = 1;
+	t_open(&r, p, FEED_AUTO, &o);
+	cr_assert_eq(feed_next(&r, &ev[0]), 1);
+	cr_assert_eq(feed_next(&r, &ev[0]), -DM_ECORRUPT);
+	char want[300];
+	snprintf(want, sizeof(want), "%s:3: field 6 (TradeTime)", p);
+	cr_assert(strncmp(feed_error(&r), want, strlen(want)) == 0, "%s", feed_error(&r));
+	feed_close(&r);
+}
+
+Test(feed_time, lobster_times_past_the_range_are_bad_rows)
+{
+	/* the file date is 2262-04-11, UTC (fixed offset 0) */
+	const char *mp = t_tmp_path("C_2262-04-11_0_0_message_1.csv");
+	const char *op = t_tmp_path("C_2262-04-11_0_0_orderbook_1.csv");
+	struct feed_opts o = t_opts(100);
+	struct feed_reader r;
+	struct event ev[8];
+	char err[512];
+	int rc;
+
+	t_write_file(mp,
+		"85636.854775807,1,1,10,5853300,1\n"     /* good: INT64_MAX */
+		"85636.854775808,1,2,10,5853300,1\n"     /* 2: one ns past */
+		"99999999999999,1,3,10,5853300,1\n"      /* 3: absurd */
+		"90000,1,4,10,5853300,1\n"               /* 4: < 2 days, past the end */
+		"34200,1,5,10,5853300,1\n");             /* good */
+	t_write_file(op,
+		"5859400,200,5853300,18\n"
+		"5859400,200,5853300,19\n"
+		"5859400,200,5853300,20\n"
+		"5859400,200,5853300,21\n"
+		"5859400,200,5853300,22\n");
+	o.flags = FEED_O_FIXED_TZ;
+	t_open(&r, mp, FEED_AUTO, &o);
+	size_t n = t_read_all(&r, ev, 8, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(ev[0].exch_ns, T_LAST_NS);
+	cr_assert_eq(ev[0].book.bid[0].qty, 18);
+	cr_assert_eq(ev[1].exch_ns, (9223286400LL + 34200) * NS);
+	cr_assert_eq(ev[1].book.bid[0].qty, 22);
+	const int lines[] = { 2, 3, 4 };
+	const char *const what[] = { "time 85636.854775808 s after the file date's midnight",
+				     "time '99999999999999': out of range",
+				     "time 90000 s after" };
+	t_samples_at(feed_stats(&r), mp, lines, what, 3);
+	feed_close(&r);
+
+	/* America/New_York (daylight time in April: local = UTC - 4 h): the
+	 * last valid row is 4 h earlier, so 85636.854775807 is past it too */
+	o.flags = 0;
+	t_open(&r, mp, FEED_AUTO, &o);
+	n = t_read_all(&r, ev, 8, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ev[0].exch_ns, (9223286400LL + 34200 + 4 * 3600) * NS);
+	cr_assert_eq(feed_stats(&r)->skipped, 4);
+	feed_close(&r);
+
+	o.flags = FEED_O_FIXED_TZ;
+	o.strict = 1;
+	t_open(&r, mp, FEED_AUTO, &o);
+	cr_assert_eq(feed_next(&r, &ev[0]), 1);
+	cr_assert_eq(feed_next(&r, &ev[0]), -DM_ECORRUPT);
+	char want[300];
+	snprintf(want, sizeof(want), "%s:2: time 85636.854775808", mp);
+	cr_assert(strncmp(feed_error(&r), want, strlen(want)) == 0, "%s", feed_error(&r));
+	feed_close(&r);
+
+	/* a file date outside the range: nothing in it can be read */
+	const char *names[] = { "D_2263-01-01_0_0_message_1.csv", "D_1677-12-31_0_0_message_1.csv" };
+	for (int i = 0; i < 2; i++) {
+		const char *m = t_tmp_path(names[i]);
+		char ob[600];
+		snprintf(ob, sizeof(ob), "%.*sorderbook_1.csv", (int)(strlen(m) - 13), m);
+		t_write_file(m, "34200,1,5,10,5853300,1\n");
+		t_write_file(ob, "5859400,200,5853300,22\n");
+		cr_assert_eq(feed_open(&r, m, FEED_AUTO, &o, err, sizeof(err)), -DM_ECONFIG);
+		cr_assert(strstr(err, "outside 1678-01-01..2262-04-11"), "%s", err);
 	}
 }
