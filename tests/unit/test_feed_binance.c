@@ -611,3 +611,64 @@ Test(feed_binance, full_resync_buffer_drops_the_oldest)
 	cr_assert_eq(st->diffs_unsynced + st->diffs_stale + st->diffs_applied, 20);
 	feed_close(&r);
 }
+
+/* ------------------------------------------------------------ time range */
+
+#define TRADE_T(recv, T) \
+	#recv " {\"stream\":\"xusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"T\":" #T \
+	",\"s\":\"XUSDT\",\"t\":1,\"p\":\"10.10\",\"q\":\"0.3\",\"m\":false}}\n"
+
+/* Epoch ms by hand: INT64_MAX ns = 9223372036854.775807 ms, so
+ * 9223372036854 ms is the last whole ms that fits and ...855 the first
+ * past it; 2263-01-01 is day 107016 = 9246182400000 ms; 1677-12-31 is
+ * day -106651 = -9214646400000 ms; 2022-01-03 is 1641168000000 ms. */
+Test(feed_binance, times_outside_the_range_are_bad_rows)
+{
+	const char *p = t_tmp_path("range.txt");
+	FILE *f = fopen(p, "w");
+	fputs(TRADE_T(1000, 9223372036854)                    /* 1: good */
+	      TRADE_T(1001, 9223372036855)                    /* 2: one ms past */
+	      TRADE_T(1002, 9246182400000)                    /* 3: 2263-01-01 */
+	      TRADE_T(1003, -9214646400000)                   /* 4: 1677-12-31 */
+	      TRADE_T(99999999999999999999, 1641168000000)    /* 5: receive time */
+	      DIFF(1005, 9246182400000, 1, 2, "[\"10.00\",\"1\"]", "") /* 6: E 2263 */
+	      TRADE_T(1006, 1641168000000), f);               /* 7: good */
+	fclose(f);
+	struct feed_opts o = { .levels = 5, .tick = 0.01, .lot = 0.1 };
+	struct feed_reader r;
+	struct event ev[8];
+	size_t n = 0;
+	int rc;
+
+	t_open(&r, p, &o);
+	while ((rc = feed_next(&r, &ev[n])) == 1)
+		cr_assert_lt(++n, 8);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(ev[0].kind, EV_TRADE);
+	cr_assert_eq(ev[0].exch_ns, 9223372036854000000LL);
+	cr_assert_eq(ev[0].recv_ns, 1000);
+	cr_assert_eq(ev[1].exch_ns, 1641168000000LL * MS);
+	cr_assert_eq(ev[1].recv_ns, 1006);
+	const struct feed_stats *st = feed_stats(&r);
+	cr_assert_eq(st->skipped, 5);
+	cr_assert_eq(st->first_bad_line, 2);
+	const char *want[5] = { ":2: trade time 9223372036855 ms: outside",
+				":3: trade time 9246182400000 ms: outside",
+				":4: trade without a time",
+				":5: receive time 99999999999999999999 ns: outside",
+				":6: depthUpdate event time E 9246182400000 ms: outside" };
+	for (int i = 0; i < 5; i++)
+		cr_assert(strstr(st->sample[i], want[i]), "sample %d: %s, want %s",
+			  i, st->sample[i], want[i]);
+	feed_close(&r);
+
+	o.strict = 1;
+	t_open(&r, p, &o);
+	cr_assert_eq(feed_next(&r, &ev[0]), 1);
+	cr_assert_eq(feed_next(&r, &ev[0]), -DM_ECORRUPT);
+	char w[300];
+	snprintf(w, sizeof(w), "%s:2: ", p);
+	cr_assert(strncmp(feed_error(&r), w, strlen(w)) == 0, "%s", feed_error(&r));
+	feed_close(&r);
+}
