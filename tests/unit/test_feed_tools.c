@@ -560,3 +560,43 @@ Test(feed_cli, hawkes_fit_reads_lobster_in_dollars_without_a_tick)
 	cr_assert(strstr(r.err, "give --tick 0.01"), "%s", r.err);
 	t_free(&r);
 }
+
+Test(feed_tools, convert_strict_names_the_row_dated_past_2262)
+{
+	struct t_out r;
+	const char *in = t_tmp_path("range.tsv"), *out = t_tmp_path("range.jrnl");
+	char want[600];
+
+	t_write_file(in, "<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>\n"
+			 "2022.01.03\t09:00:00.000\t108400\t108405\t\t\t6\n"
+			 "2263.01.01\t09:00:00.000\t108400\t108410\t\t\t6\n"
+			 "1677.12.31\t09:00:00.000\t108400\t108415\t\t\t6\n"
+			 "2022.01.03\t99999999999999\t108400\t108420\t\t\t6\n"
+			 "2022.01.03\t09:00:01.000\t108400\t108425\t\t\t6\n");
+	const char *a[] = { "--input", in, "--tick", "5", "--strict", "--output", out, NULL };
+	t_run(&r, "dm-convert", a);
+	cr_assert_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+	snprintf(want, sizeof(want), "%s:3: date '2263.01.01': outside 1678-01-01..2262-04-11", in);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	cr_assert(access(out, F_OK) != 0);
+	t_free(&r);
+
+	/* without --strict the three bad rows are skipped, the two good read */
+	const char *b[] = { "--input", in, "--tick", "5", "--max-bad-share", "0.9", "--utc-offset", "0",
+			    "--output", out, NULL };
+	t_run(&r, "dm-convert", b);
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	t_free(&r);
+	struct feed_opts o = { .tick = 1 };
+	struct feed_reader fr;
+	struct event ev;
+	char err[512];
+	cr_assert_eq(feed_open(&fr, out, FEED_AUTO, &o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(feed_next(&fr, &ev), 1);
+	cr_assert_eq(ev.exch_ns, (1641168000LL + 9 * 3600) * 1000000000LL);
+	cr_assert_eq(feed_next(&fr, &ev), 1);
+	cr_assert_eq(ev.exch_ns, (1641168000LL + 9 * 3600 + 1) * 1000000000LL);
+	cr_assert_eq(ev.book.ask[0].px, 21685);
+	cr_assert_eq(feed_next(&fr, &ev), 0);
+	feed_close(&fr);
+}
