@@ -661,3 +661,26 @@ Test(calendar, wing22_bars_fall_on_session_days)
 	cr_assert_eq(last, t_d("2022-02-15"));
 	cr_assert_eq(after_close, 42 + 2, "one closing-call print a day, two odd ones");
 }
+
+/* 2262-04-11 (a Friday, day 106751 = 9223286400 s) is the last day whose
+ * session fits int64 ns: 12:00 and 21:25 UTC, before INT64_MAX ns at
+ * 23:47:16.854775807 UTC.  The next session day's bounds do not fit:
+ * -ERANGE, never a wrapped time. */
+Test(calendar, session_bounds_past_2262_are_out_of_range)
+{
+	struct calendar cal;
+	dm_ns_t open = 1, close = 2;
+
+	t_cal(&cal, NULL);
+	cr_assert_eq(cal_is_session_day(&cal, t_d("2262-04-11")), 1);
+	cr_assert_eq(cal_session_bounds(&cal, t_d("2262-04-11"), &open, &close), 0);
+	cr_assert_eq(open, (9223286400LL + 12 * 3600) * T_NS);
+	cr_assert_eq(close, (9223286400LL + 21 * 3600 + 25 * 60) * T_NS);
+	dm_date_t next = cal_next_session_day(&cal, t_d("2262-04-11"));
+	cr_assert_eq(next, t_d("2262-04-14"));
+	open = close = 7;
+	cr_assert_eq(cal_session_bounds(&cal, next, &open, &close), -ERANGE);
+	cr_assert_eq(cal_session_bounds(&cal, t_d("2263-01-05"), &open, &close), -ERANGE);
+	cr_assert(open == 7 && close == 7);
+	cr_assert_eq(cal_in_session(&cal, INT64_MAX), 0);
+}
