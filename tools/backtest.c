@@ -10,7 +10,9 @@
  * (libcore/report: the rows `dmctl run` writes from its journals) and
  * summary.json (the paper-trading summary's fields plus the performance
  * figures of libcore/report/perf.h).  Prints progress every 2 s (events,
- * market time, P&L) and a summary.
+ * market time, P&L) and a summary.  Each file is written whole or not at
+ * all (tools/lib/files.h: NAME.tmp-PID, fsynced, renamed at the end); a
+ * device, FIFO or directory under one of the names is refused (exit 2).
  *
  * Exit 0 with a result; 1 when the run is no result (no market event, the
  * data-quality vote dropped most of the input, a step that did not come
@@ -168,12 +170,6 @@ static void on_log(void *ctx, int error, const char *line)
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static FILE *open_in(const char *dir, const char *name, char *path, size_t len)
-{
-	snprintf(path, len, "%s/%s", dir, name);
-	return fopen(path, "w");
-}
 
 static double money(int64_t e9)
 {
@@ -345,17 +341,26 @@ int main(int argc, char **argv)
 	void *mem = msize ? aligned_alloc(64, (msize + 63) & ~(size_t)63) : NULL;
 	struct bt *b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
 	FILE *csv[4] = { NULL, NULL, NULL, NULL };
+	struct afile *csvf = calloc(4, sizeof(*csvf)); /* 4 x 12 KiB: not on the stack */
+	int keep = 0; /* the files are a result: rename them into place */
 	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
 					      "equity.csv" };
-	if (!mem || !b) {
+	if (!mem || !b || !csvf) {
 		code = cli_fail(1, "out of memory (%zu bytes of module state)", msize);
 		goto free_all;
 	}
-	for (int i = 0; i < 4; i++)
-		if (!(csv[i] = open_in(dir, names[i], path, sizeof(path)))) {
-			code = cli_fail(1, "%s: cannot create: %s", path, strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		if ((rc = afile_open(&csvf[i], dir, names[i])) < 0) {
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", csvf[i].err);
 			goto free_all;
 		}
+		csv[i] = csvf[i].f;
+	}
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	if ((rc = files_check_target(path, err, sizeof(err))) < 0) {
+		code = cli_fail(2, "%s", err);
+		goto free_all;
+	}
 	struct instrument in;
 	if (instr_init(&in, &su.cfg.instrument) < 0) {
 		code = cli_fail(2, "%s: instrument refused", cname);
@@ -421,15 +426,19 @@ int main(int argc, char **argv)
 	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(su.plan.fmt), secs,
 				 stuck, why, sizeof(why));
 	const struct feed_stats *fs = feed_stats(&rd);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	FILE *sf = fopen(path, "w");
-	if (!sf || json_dumpf(j, sf, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-			      JSON_REAL_PRECISION(12)) < 0 || fputc('\n', sf) == EOF ||
-	    fclose(sf) == EOF) {
-		code = cli_fail(1, "%s: cannot write: %s", path, strerror(errno));
+	for (int i = 0; i < 4 && !code; i++) {
+		csv[i] = NULL;
+		if ((rc = afile_commit(&csvf[i])) < 0)
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", csvf[i].err);
+	}
+	if (!code && (rc = files_json_write(dir, "summary.json", j)) < 0)
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s/summary.json: cannot write: %s", dir,
+				files_strerror(rc));
+	if (code) {
 		json_decref(j);
 		goto close_feed;
 	}
+	keep = 1;
 	if (a.json) {
 		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', stdout);
@@ -448,9 +457,9 @@ int main(int argc, char **argv)
 close_feed:
 	feed_close(&rd);
 free_all:
-	for (int i = 0; i < 4; i++)
-		if (csv[i] && fclose(csv[i]) == EOF && code == 0)
-			code = cli_fail(1, "%s/%s: %s", dir, names[i], strerror(errno));
+	for (int i = 0; csvf && !keep && i < 4; i++)
+		afile_abort(&csvf[i]); /* nothing of a failed run under a final name */
+	free(csvf);
 	free(b);
 	free(mem);
 	flat_free(flat);

@@ -14,9 +14,10 @@
  * Streaming: one event at a time from the reader into the journal
  * writer's buffers, so memory stays a few MiB whatever the input size
  * (the line buffers of the reader, the writer's two 1 MiB buffers).
- * The journal is written under a temporary name beside OUTPUT and renamed
- * onto it only when the whole input converted, so OUTPUT never holds a
- * partial conversion.
+ * The journal is written under OUTPUT.tmp-PID beside OUTPUT, fsynced and
+ * renamed onto it only when the whole input converted (tools/lib/files.h),
+ * so OUTPUT never holds a partial conversion; an OUTPUT that is not a
+ * regular file (a device, FIFO, directory) is refused.
  *
  * Exit 0 on success, 2 for bad usage or bad input (a bad row under
  * --strict, more bad rows than --max-bad-share, a tick or lot that does
@@ -41,6 +42,7 @@
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/journal/journal.h"
+#include "tools/lib/files.h"
 
 #define PROGRESS_EVERY 8192u /* events between clock reads */
 
@@ -65,7 +67,8 @@ static void usage(FILE *f)
 CLI_FEED_HELP
 "  --max-bad-share X exit 2 when more than this share of the rows is bad\n"
 "                    (0..1, default 0.01); nothing is written then\n"
-"  --sync            fdatasync the journal before renaming it into place\n"
+"  --sync            fdatasync the journal as it is closed (it is fsynced\n"
+"                    before the rename in any case)\n"
 "  --json            one JSON summary on stdout instead of the text:\n"
 "                    input, format, rows, bad_rows, events, book_events,\n"
 "                    trade_events, output, instrument {symbol, tick, lot,\n"
@@ -253,13 +256,11 @@ int main(int argc, char **argv)
 	/* the output: a regular file or nothing, never the input */
 	if (stat(in, &sti))
 		return cli_fail(2, "--input %s: %s", in, strerror(errno));
-	if (stat(out, &sto) == 0) {
-		if (!S_ISREG(sto.st_mode))
-			return cli_fail(2, "--output %s exists and is not a regular "
-					"file; dm-convert only replaces regular files", out);
-		if (sto.st_dev == sti.st_dev && sto.st_ino == sti.st_ino)
-			return cli_fail(2, "--output %s is the input file", out);
-	}
+	char terr[PATH_MAX + 128];
+	if (files_check_target(out, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "--output %s", terr);
+	if (stat(out, &sto) == 0 && sto.st_dev == sti.st_dev && sto.st_ino == sti.st_ino)
+		return cli_fail(2, "--output %s is the input file", out);
 
 	/* the instrument, its units and the reader's options */
 	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
@@ -269,8 +270,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
 
-	if (snprintf(tmp, sizeof(g_tmp), "%s.converting-%d", out, (int)getpid()) >=
-	    (int)sizeof(g_tmp)) {
+	if (files_tmp_name(tmp, sizeof(g_tmp), out) < 0) {
 		fprintf(stderr, "dm-convert: --output %s: name too long\n", out);
 		feed_close(&r);
 		return 2;
@@ -366,11 +366,12 @@ int main(int argc, char **argv)
 		feed_close(&r);
 		return 1;
 	}
-	if (rename(tmp, out)) {
-		fprintf(stderr, "dm-convert: renaming %s to %s: %s\n", tmp, out, strerror(errno));
-		unlink(tmp);
+	/* fsync, rename, fsync the directory; tmp removed on failure */
+	if ((rc = files_commit_tmp(tmp, out)) < 0) {
+		fprintf(stderr, "dm-convert: renaming %s to %s: %s\n", tmp, out,
+			files_strerror(rc));
 		feed_close(&r);
-		return 1;
+		return rc == -EEXIST ? 2 : 1;
 	}
 	if (a.json)
 		print_json(in, feed_format_name(plan.fmt), out, st, &plan.in);

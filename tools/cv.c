@@ -360,7 +360,7 @@ static int write_splits(struct cv *c, json_t *jsplits)
 	struct afile af;
 	int rc = afile_open(&af, c->dir, "splits.csv");
 	if (rc < 0)
-		return cli_fail(1, "%s: cannot create: %s", af.path, strerror(-rc));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s", af.err);
 	fprintf(af.f, "split,row,t0_ns,t1_ns,group,role\n");
 	for (uint32_t s = 0; s < c->n_splits; s++) {
 		uint64_t mask = 0;
@@ -388,7 +388,7 @@ static int write_splits(struct cv *c, json_t *jsplits)
 			"embargoed", (json_int_t)n.embargoed));
 	}
 	if ((rc = afile_commit(&af)) < 0)
-		return cli_fail(1, "%s: %s", af.path, strerror(-rc));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", af.path, files_strerror(rc));
 	return 0;
 }
 
@@ -743,7 +743,7 @@ int main(int argc, char **argv)
 			(json_int_t)sb.n.flagged, "no_side", (json_int_t)sb.n.no_side, "samples",
 			(json_int_t)c.s.n);
 		if ((rc = files_json_write(c.dir, "cv.json", nr)) < 0)
-			cli_fail(1, "%s/cv.json: %s", c.dir, strerror(-rc));
+			cli_fail(rc == -EEXIST ? 2 : 1, "%s/cv.json: %s", c.dir, files_strerror(rc));
 		json_decref(nr);
 		code = cli_fail(1, "%s: not a result (a longer input, a smaller --sample-every, "
 				"fewer --groups, or a primary rule that gives sides)", why);
@@ -806,7 +806,7 @@ int main(int argc, char **argv)
 	struct afile pf;
 	if ((rc = afile_open(&pf, c.dir, "paths.csv")) < 0) {
 		json_decref(jsplits);
-		code = cli_fail(1, "%s: cannot create: %s", pf.path, strerror(-rc));
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", pf.err);
 		goto out;
 	}
 	fprintf(pf.f, "path,sharpe,return,max_drawdown,trades,hit_rate,psr,minutes\n");
@@ -867,7 +867,7 @@ int main(int argc, char **argv)
 	}
 	if (code || (rc = afile_commit(&pf)) < 0) {
 		if (!code) {
-			code = cli_fail(1, "%s: %s", pf.path, strerror(-rc));
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", pf.path, files_strerror(rc));
 		} else {
 			afile_abort(&pf);
 		}
@@ -879,7 +879,7 @@ int main(int argc, char **argv)
 	if (!code && rets) {
 		struct afile rf;
 		if ((rc = afile_open(&rf, c.dir, "returns.csv")) < 0) {
-			code = cli_fail(1, "%s: cannot create: %s", rf.path, strerror(-rc));
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", rf.err);
 		} else {
 			fprintf(rf.f, "minute");
 			for (uint32_t p = 0; p < c.n_paths; p++)
@@ -892,7 +892,7 @@ int main(int argc, char **argv)
 				fputc('\n', rf.f);
 			}
 			if ((rc = afile_commit(&rf)) < 0)
-				code = cli_fail(1, "%s: %s", rf.path, strerror(-rc));
+				code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", rf.path, files_strerror(rc));
 		}
 	}
 	for (uint32_t p = 0; rets && p < c.n_paths; p++)
@@ -957,7 +957,7 @@ int main(int argc, char **argv)
 		"training", secs_train, "backtests", secs_paths,
 		"total", (double)(cli_mono_ns() - t_start) / 1e9));
 	if ((rc = files_json_write(c.dir, "cv.json", j)) < 0)
-		code = cli_fail(1, "%s/cv.json: %s", c.dir, strerror(-rc));
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s/cv.json: %s", c.dir, files_strerror(rc));
 	if (!code && c.a.json) {
 		json_dumpf(j, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		fputc('\n', stdout);

@@ -7,10 +7,10 @@
  *
  * Reads FILE through the feed readers (libcore/feed/feed.h), runs the
  * feature engine (libcore/features/features.h) and writes one row per book
- * update (feat_csv.h).  The output is written to OUT.csv.tmp-PID and
- * renamed into place at the end, so a failed run leaves no partial file
- * ('-' writes to stdout instead).  No fsync: a crash may lose the file,
- * never leave half of it under the final name.
+ * update (feat_csv.h).  The output is written to OUT.csv.tmp-PID, fsynced
+ * and renamed into place at the end (tools/lib/files.h), so a failed run
+ * leaves no partial file ('-' writes to stdout instead); an OUT that is
+ * not a regular file (a device, FIFO, directory) is refused with exit 2.
  *
  * Units.  --tick and --lot are in the instrument's own units and resolved
  * with every other tool's rule (feed_resolve, libcore/feed/feed.h): LOBSTER
@@ -41,6 +41,7 @@
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"
+#include "tools/lib/files.h"
 
 #define OUT_BUF      (1u << 20)   /* bytes of CSV buffered per write */
 #define PROGRESS_NS  1000000000LL /* progress line at most once a second */
@@ -64,7 +65,8 @@ static void usage(FILE *f)
 "                    DreamMaker journal; .gz works.  A B3 NEG file holds\n"
 "                    trades only: no book, no rows, exit 1\n"
 "  --output OUT      CSV to write ('-' = stdout); written to OUT.tmp-PID, then\n"
-"                    renamed, so a failed run leaves nothing behind\n"
+"                    renamed, so a failed run leaves nothing behind; a device,\n"
+"                    FIFO or directory at OUT is refused\n"
 CLI_FEED_HELP
 "                    The features sum over min(L, features.levels) levels:\n"
 "                    features.levels of the configuration (5) is the depth\n"
@@ -198,6 +200,11 @@ int main(int argc, char **argv)
 		config_defaults(&cfg);
 	}
 
+	/* ---- the output: a regular file or nothing (files.h), before any work */
+	char terr[PATH_MAX + 128];
+	if (strcmp(a.output, "-") && files_check_target(a.output, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "--output %s", terr);
+
 	/* ---- the instrument and its units (feed_resolve: every tool's rule) */
 	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
 	if ((rc = feed_resolve(a.input, &want, &plan, err, sizeof(err))) < 0)
@@ -233,8 +240,8 @@ int main(int argc, char **argv)
 	if (strcmp(a.output, "-") == 0) {
 		out.fd = 1;
 	} else {
-		if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-%d", a.output,
-			     (int)getpid()) >= (int)sizeof(tmp_path)) {
+		if (files_tmp_name(tmp_path, sizeof(tmp_path), a.output) < 0) {
+			tmp_path[0] = '\0';
 			code = cli_fail(2, "%s: output path too long", a.output);
 			goto close_feed;
 		}
@@ -303,9 +310,12 @@ int main(int argc, char **argv)
 			goto close_out;
 		}
 		out.fd = -1;
-		if (rename(tmp_path, a.output)) {
-			code = cli_fail(1, "%s: cannot rename to %s: %s", tmp_path, a.output,
-					strerror(errno));
+		/* fsync, rename, fsync the directory; tmp removed on failure */
+		rc = files_commit_tmp(tmp_path, a.output);
+		if (rc < 0) {
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: cannot rename to %s: %s",
+					tmp_path, a.output, files_strerror(rc));
+			tmp_path[0] = '\0';
 			goto close_out;
 		}
 		tmp_path[0] = '\0';

@@ -6,8 +6,13 @@
  *          [--levels L] [--params FILE] [--truth FILE] [--orders FILE]
  *          [-c CONF] [--json] [--quiet]
  *
+ * Every output is written whole or not at all (tools/lib/files.h): the
+ * journal under FILE.tmp-PID, the --orders and --truth files likewise,
+ * fsynced and renamed into place once every event is written; an output
+ * path that holds a device, FIFO or directory is refused.
+ *
  * Exit 0 on success, 1 on a runtime failure (cannot write), 2 on bad
- * usage or a bad parameter file.
+ * usage, a bad parameter file or an output path that is not a regular file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agents/rt/view.h"
 #include "libcore/cli/cli.h"
@@ -26,6 +32,7 @@
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
 #include "libcore/journal/journal.h"
+#include "tools/lib/files.h"
 
 #define DEFAULT_DATE "2022-01-03"
 
@@ -41,7 +48,8 @@ static void usage(FILE *f)
 "\n"
 "  --seed N         64-bit seed; same seed and parameters, same bytes\n"
 "  --events N       events to write (book events + trades), N >= 1\n"
-"  --output FILE    journal to write (replaced if it exists)\n"
+"  --output FILE    journal to write: a regular file, replaced if it exists,\n"
+"                   only once the run succeeded (written as FILE.tmp-PID)\n"
 "  --date D         first session day, YYYY-MM-DD (default " DEFAULT_DATE ");\n"
 "                   the B3 day session 09:00-18:25 (UTC-3), later session\n"
 "                   days follow when N events need more than one\n"
@@ -242,8 +250,10 @@ int main(int argc, char **argv)
 	struct bars bars = { 0 };
 	struct event ev, last;
 	dm_date_t date;
-	char err[512], tick[32];
+	char err[512], tick[32], terr[PATH_MAX + 128], tmp[PATH_MAX];
+	struct afile orders_f = { .f = NULL }, truth_f = { .f = NULL };
 	FILE *orders = NULL;
+	int code = 0;
 	double t0, el;
 	uint64_t next_progress, spread_n = 0;
 
@@ -286,6 +296,14 @@ int main(int argc, char **argv)
 				       !have_events ? "--events N" : "--output FILE");
 	if (cal_date_parse(date_s, strlen(date_s), &date))
 		return cli_usage_error("--date '%s': expected a real date YYYY-MM-DD", date_s);
+	/* every output a regular file or nothing (files.h), before any work */
+	const char *outs[3] = { output, orders_path,
+				truth_path && strcmp(truth_path, "-") ? truth_path : NULL };
+	for (int i = 0; i < 3; i++)
+		if (outs[i] && files_check_target(outs[i], terr, sizeof(terr)) < 0)
+			return cli_fail(2, "%s", terr);
+	if (files_tmp_name(tmp, sizeof(tmp), output) < 0)
+		return cli_fail(2, "--output %s: path too long", output);
 
 	if (conf) {
 		if (rt_config_load_core(&cfg, conf, err, sizeof(err)))
@@ -320,15 +338,15 @@ int main(int argc, char **argv)
 	jo.point_value = gi.point_value;
 	jo.fsync = JOURNAL_FSYNC_NONE;
 	jo.flags = JOURNAL_W_TRUNC;
-	if ((rc = journal_open_write(&w, output, &jo)))
-		return cli_fail(1, "cannot create journal %s: %s", output, dm_strerror(rc));
+	if ((rc = journal_open_write(&w, tmp, &jo)))
+		return cli_fail(1, "cannot create journal %s (written as %s, then renamed): %s",
+				output, tmp, dm_strerror(rc));
 	if (orders_path) {
-		orders = fopen(orders_path, "w");
-		if (!orders) {
-			fprintf(stderr, "dm-gen: --orders %s: %s\n", orders_path, strerror(errno));
-			journal_close(&w);
-			return 1;
+		if ((rc = afile_open(&orders_f, orders_path, NULL)) < 0) {
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "--orders %s", orders_f.err);
+			goto close_journal;
 		}
+		orders = orders_f.f;
 		fprintf(orders, "seq,t_s,exch_ns,type,px_ticks,qty,done,levels\n");
 	}
 
@@ -340,10 +358,9 @@ int main(int argc, char **argv)
 	for (uint64_t i = 1; i <= events; i++) {
 		gen_next(&g, &ev);
 		if ((rc = journal_append_event(&w, &ev))) {
-			fprintf(stderr, "dm-gen: writing %s after %" PRIu64 " events: %s\n",
-				output, i - 1, dm_strerror(rc));
-			journal_close(&w);
-			return 1;
+			code = cli_fail(1, "writing %s after %" PRIu64 " events: %s", tmp, i - 1,
+					dm_strerror(rc));
+			goto close_journal;
 		}
 		if (ev.kind == EV_TRADE) {
 			bars_trade(&bars, ev.exch_ns, ev.trade.px, ev.trade.qty);
@@ -364,21 +381,43 @@ int main(int argc, char **argv)
 		if (i == events)
 			last = ev;
 	}
-	if ((rc = journal_close(&w)))
-		return cli_fail(1, "closing %s: %s", output, dm_strerror(rc));
+	if ((rc = journal_close(&w))) {
+		code = cli_fail(1, "closing %s: %s", tmp, dm_strerror(rc));
+		goto unlink_tmp;
+	}
 	el = cli_mono_s() - t0;
-	if (orders && fclose(orders))
-		return cli_fail(1, "--orders %s: %s", orders_path, strerror(errno));
 	bars_close_bar(&bars);
 	bars_close_day(&bars);
 
-	if (truth_path) {
-		FILE *f = strcmp(truth_path, "-") ? fopen(truth_path, "w") : stdout;
-		if (!f)
-			return cli_fail(1, "--truth %s: %s", truth_path, strerror(errno));
-		write_truth(f, &g, seed, date_s, events, output, &last);
-		if (f != stdout ? fclose(f) : fflush(f))
-			return cli_fail(1, "--truth %s: %s", truth_path, strerror(errno));
+	if (truth_path && strcmp(truth_path, "-")) {
+		if ((rc = afile_open(&truth_f, truth_path, NULL)) < 0) {
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "--truth %s", truth_f.err);
+			goto unlink_tmp;
+		}
+		write_truth(truth_f.f, &g, seed, date_s, events, output, &last);
+	}
+	/* the journal first: the other files describe it */
+	if ((rc = files_commit_tmp(tmp, output)) < 0) {
+		if (rc == -EEXIST)
+			files_check_target(output, terr, sizeof(terr));
+		else
+			snprintf(terr, sizeof(terr), "%s: cannot rename to %s: %s", tmp, output,
+				 strerror(-rc));
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", terr);
+		goto abort_files;
+	}
+	if (orders_f.f && afile_commit(&orders_f) < 0) {
+		code = cli_fail(1, "--orders %s", orders_f.err);
+		goto abort_files;
+	}
+	if (truth_f.f && afile_commit(&truth_f) < 0) {
+		code = cli_fail(1, "--truth %s", truth_f.err);
+		goto abort_files;
+	}
+	if (truth_path && !strcmp(truth_path, "-")) {
+		write_truth(stdout, &g, seed, date_s, events, output, &last);
+		if (fflush(stdout))
+			return cli_fail(1, "--truth -: %s", strerror(errno));
 	}
 
 	/* summary */
@@ -434,4 +473,13 @@ int main(int argc, char **argv)
 			   "contracts/min (5th..95th percentile of days)\n");
 	}
 	return 0;
+
+close_journal:
+	journal_close(&w);
+unlink_tmp:
+	unlink(tmp);
+abort_files:
+	afile_abort(&orders_f);
+	afile_abort(&truth_f);
+	return code;
 }

@@ -37,6 +37,7 @@
 #include "libcore/report/report.h"
 #include "libcore/vote/role.h"
 #include "libcore/vote/vote.h"
+#include "tools/lib/files.h"
 
 #define MAX_OPEN 4096u /* orders followed at once by --run-dir */
 
@@ -386,6 +387,16 @@ static int run_dir(const char *dir, const char *market, const char *out, int jso
 	if (!market) {
 		snprintf(mpath, sizeof(mpath), "%s/market.journal", dir);
 		market = mpath;
+	}
+	/* the four files only where nothing or a regular file is (files.h);
+	 * libcore/report writes them */
+	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
+					      "equity.csv" };
+	char p[PATH_MAX + 16], terr[PATH_MAX + 160];
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", out ? out : dir, names[i]);
+		if (files_check_target(p, terr, sizeof(terr)) < 0)
+			return cli_fail(2, "%s", terr);
 	}
 	struct report_counts n;
 	struct report_opts o = { .max_open = MAX_OPEN, .n_names = ROLE_COUNT,

@@ -13,8 +13,9 @@
  * Output.  Return-attribution weights are normalised to sum to the number
  * of labels, a sum known only at the end: the rows go to OUT.tmp-PID-raw
  * with the raw weight last, then a second pass copies them to OUT.tmp-PID
- * with the weight scaled, and a rename puts that in place.  A failed run
- * leaves neither file.  No fsync.
+ * with the weight scaled, fsynced, and a rename puts that in place
+ * (tools/lib/files.h).  A failed run leaves neither file; an OUT that is
+ * not a regular file (a device, FIFO, directory) is refused with exit 2.
  *
  * Exit 0 on success, 1 on a runtime failure (read or write error, out of
  * memory, the window too small for the path), 2 on bad usage or bad input
@@ -37,6 +38,7 @@
 #include "libcore/features/feat_csv.h"
 #include "libcore/label/label.h"
 #include "libcore/label/primary.h"
+#include "tools/lib/files.h"
 
 #define PROGRESS_NS 1000000000LL /* progress line at most once a second */
 #define IO_BUF      (1u << 20)
@@ -110,7 +112,8 @@ static void usage(FILE *f)
 "\n"
 "Output\n"
 "  --output FILE       CSV, written to FILE.tmp-PID-raw and FILE.tmp-PID, then\n"
-"                      renamed, so a failed run leaves nothing behind.  Columns:\n"
+"                      renamed, so a failed run leaves nothing behind (a device,\n"
+"                      FIFO or directory at FILE is refused).  Columns:\n"
 "                      t0_idx,t0_ns,t1_idx,t1_ns,label,barrier,ret[,side,meta],uniq,w_ret\n"
 "                      (idx: 0-based data row; ret: log return t0 -> t1 times the\n"
 "                      side; barrier: pt, sl, vert, tie or end; uniq: average\n"
@@ -720,6 +723,11 @@ int main(int argc, char **argv)
 	if (label_params_check(&a->lp, err, sizeof(err)))
 		return cli_usage_error("%s", err);
 
+	/* ---- the output: a regular file or nothing (files.h), before any work */
+	char terr[PATH_MAX + 128];
+	if (files_check_target(a->output, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "--output %s", terr);
+
 	/* ---- input header */
 	R.in.name = strcmp(a->input, "-") ? a->input : "(stdin)";
 	R.in.f = strcmp(a->input, "-") ? fopen(a->input, "r") : stdin;
@@ -950,8 +958,10 @@ bad_number:
 		code = cli_fail(1, "%s: write error: %s", R.tmp_out, strerror(-rc));
 		goto discard;
 	}
-	if (rename(R.tmp_out, a->output)) {
-		code = cli_fail(1, "%s: cannot rename to %s: %s", R.tmp_out, a->output, strerror(errno));
+	/* fsync, rename, fsync the directory; tmp removed on failure */
+	if ((rc = files_commit_tmp(R.tmp_out, a->output)) < 0) {
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: cannot rename to %s: %s", R.tmp_out,
+				a->output, files_strerror(rc));
 		goto discard;
 	}
 	free(R.out.path);

@@ -671,23 +671,19 @@ static int write_trial_files(const struct space *sp, uint64_t seed, uint32_t t, 
 	int rc = files_mkdir_p(dir);
 	if (rc < 0)
 		return rc;
-	char path[PATH_MAX + 32], tmp[PATH_MAX + 64];
+	static struct afile af; /* 12 KiB; the main thread only */
 	for (int which = 0; which < 2; which++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, which ? "model.yaml" : "conf.yaml");
-		snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (!f)
-			return -errno;
+		if ((rc = afile_open(&af, dir, which ? "model.yaml" : "conf.yaml")) < 0)
+			return rc;
+		FILE *f = af.f;
 		fprintf(f, "# dm-search trial %u (seed %" PRIu64 ", %s): over the base %s\n", t, seed,
 			sp->path, which ? "training parameters" : "configuration");
 		if (which)
 			write_nested(f, mk, mv, nm);
 		else
 			write_nested(f, ck, cv, nc);
-		if (fclose(f) == EOF || rename(tmp, path) < 0) {
-			unlink(tmp);
-			return -EIO;
-		}
+		if ((rc = afile_commit(&af)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -858,7 +854,7 @@ static int run_rung(struct search *s, uint32_t r)
 		trial_dir(s, t, -1, td, sizeof(td));
 		int rc = write_trial_files(&s->sp, s->seed, t, td, NULL, NULL);
 		if (rc < 0)
-			return cli_fail(1, "%s: cannot write the trial's files: %s", td, strerror(-rc));
+			return cli_fail(rc == -EEXIST ? 2 : 1, "%s: cannot write the trial's files: %s", td, files_strerror(rc));
 		json_array_append_new(argvs, cv_argv(s, t, r));
 		read_result(s, t, r, &s->res[r][t]);
 		if (!s->res[r][t].done)
@@ -871,7 +867,7 @@ static int run_rung(struct search *s, uint32_t r)
 	int rc = files_json_write(path, NULL, b);
 	json_decref(b);
 	if (rc < 0)
-		return cli_fail(1, "%s: %s", path, strerror(-rc));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", path, files_strerror(rc));
 	if (!s->a.quiet)
 		fprintf(stderr, "%s: rung %u: %u trials with %u groups (%u tested), %u to run (%u "
 			"done before)\n", cli_prog(), r, n, s->sp.rungs[r], s->sp.test_groups[r], todo,
@@ -1143,7 +1139,8 @@ static int promote(struct search *s, uint32_t best, json_t *result)
 	snprintf(from, sizeof(from), "%s/conf.yaml", dir);
 	snprintf(to, sizeof(to), "%s/config.yaml", dir);
 	if (rc < 0 || rename(from, to) < 0)
-		return cli_fail(1, "%s: %s", dir, strerror(rc < 0 ? -rc : errno));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", dir,
+				rc < 0 ? files_strerror(rc) : strerror(errno));
 	snprintf(model, sizeof(model), "%s/model.json", dir);
 	/* dm-cv --final-model with the trial's files (its argv, rung 0) */
 	json_t *v = cv_argv(s, best, 0);
@@ -1186,7 +1183,7 @@ static int promote(struct search *s, uint32_t best, json_t *result)
 	rc = files_json_write(p, NULL, meta);
 	json_decref(meta);
 	if (rc < 0)
-		return cli_fail(1, "%s: %s", p, strerror(-rc));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", p, files_strerror(rc));
 	if (!s->a.quiet)
 		fprintf(stderr, "%s: promoted: %s (-c %s/config.yaml over the base configuration "
 			"trades it; the training parameters in %s/model.yaml)\n", cli_prog(), model,
@@ -1370,7 +1367,7 @@ int main(int argc, char **argv)
 	json_decref(old);
 	if ((rc = files_json_write(p, NULL, plan)) < 0) {
 		json_decref(plan);
-		return cli_fail(1, "%s: %s", p, strerror(-rc));
+		return cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", p, files_strerror(rc));
 	}
 	json_decref(plan);
 	/* ---- the rungs */
@@ -1399,7 +1396,7 @@ int main(int argc, char **argv)
 		last = r;
 		code = run_rung(s, r);
 		if ((rc = write_trials_csv(s)) < 0 && !code)
-			code = cli_fail(1, "%s/trials.csv: %s", s->dir, strerror(-rc));
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s/trials.csv: %s", s->dir, files_strerror(rc));
 		if (code)
 			return code;
 		if (r + 1 < s->sp.n_rungs) {
@@ -1435,7 +1432,7 @@ int main(int argc, char **argv)
 		"mean_auc", num_or_null(br->mean_auc), "overfitting", of);
 	snprintf(p, sizeof(p), "%.4000s/result.json", s->dir);
 	if ((rc = files_json_write(p, NULL, res)) < 0)
-		code = cli_fail(1, "%s: %s", p, strerror(-rc));
+		code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: %s", p, files_strerror(rc));
 	json_t *mins = json_object_get(of, "minutes");
 	if (!code && json_is_integer(mins) && json_integer_value(mins) < 60)
 		fprintf(stderr, "%s: WARNING: the input holds %lld market minutes: the Sharpe ratios, "

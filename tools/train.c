@@ -20,8 +20,10 @@
  * After training, the flattened evaluator is built from the model and
  * checked against XGBoost on rows of the sample (flat_verify); a model
  * the live path could not evaluate exactly is not written.  The model
- * (XGBoost JSON) and the metrics (JSON) are written to temporary names
- * and renamed into place.
+ * (XGBoost JSON) and the metrics (JSON) are written to temporary names,
+ * fsynced and renamed into place (libcore/model); both paths are checked
+ * first (tools/lib/files.h): a device, FIFO or directory there is refused
+ * with exit 2 before any work.
  *
  * Exit 0 on success, 1 on a runtime failure (XGBoost error, write error,
  * out of memory, flat check failed), 2 on bad usage or bad input (file,
@@ -38,6 +40,7 @@
 
 #include "libcore/cli/cli.h"
 #include "libcore/model/digest.h"
+#include "tools/lib/files.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/meta.h"
 #include "libcore/model/xgb.h"
@@ -786,6 +789,12 @@ int main(int argc, char **argv)
 		    (int)sizeof(mpath))
 			return cli_usage_error("--output path too long");
 	}
+	/* every output a regular file or nothing (files.h), before any work */
+	char terr[PATH_MAX + 128];
+	if (files_check_target(a.output, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "--output %s", terr);
+	if (files_check_target(mpath, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "--metrics %s", terr);
 	met = calloc(1, sizeof(*met));
 	if (!met)
 		return cli_fail(1, "out of memory");

@@ -475,7 +475,7 @@ Test(convert, a_signal_leaves_no_partial_output, .timeout = 30)
 		_exit(121);
 	}
 	/* wait for its journal to exist under the temporary name */
-	snprintf(tmp_glob, sizeof(tmp_glob), "%s.converting-%d", out, (int)pid);
+	snprintf(tmp_glob, sizeof(tmp_glob), "%s.tmp-%d", out, (int)pid);
 	for (int i = 0; i < 500 && !t_exists(tmp_glob); i++)
 		usleep(10000);
 	cr_assert(t_exists(tmp_glob), "%s never appeared", tmp_glob);
