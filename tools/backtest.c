@@ -125,9 +125,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->input = optarg;
 			break;
 		case 'c':
-			if (a->n_configs == BT_MAX_CONFIGS)
-				return cli_usage_error("-c: at most %u files", BT_MAX_CONFIGS);
-			a->configs[a->n_configs++] = optarg;
+			if ((rc = cli_add_file("-c", optarg, a->configs, &a->n_configs,
+						 BT_MAX_CONFIGS)))
+				return rc;
 			break;
 		case O_OUT:
 			a->out = optarg;

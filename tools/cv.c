@@ -149,15 +149,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		switch (c) {
 		case 'i': a->input = optarg; break;
 		case 'c':
-			if (a->n_configs == BT_MAX_CONFIGS)
-				return cli_usage_error("-c: at most %u files", BT_MAX_CONFIGS);
-			a->configs[a->n_configs++] = optarg;
+			if ((rc = cli_add_file("-c", optarg, a->configs, &a->n_configs,
+						 BT_MAX_CONFIGS)))
+				return rc;
 			break;
 		case O_OUT: a->out = optarg; break;
 		case O_MODEL_CONF:
-			if (a->n_model_confs == BT_MAX_CONFIGS)
-				return cli_usage_error("--model-conf: at most %u files", BT_MAX_CONFIGS);
-			a->model_confs[a->n_model_confs++] = optarg;
+			if ((rc = cli_add_file("--model-conf", optarg, a->model_confs,
+						 &a->n_model_confs, BT_MAX_CONFIGS)))
+				return rc;
 			break;
 		case O_FINAL: a->final_model = optarg; break;
 		case O_GROUPS:

@@ -246,3 +246,12 @@ int cli_parse_duration_ns(const char *s, int64_t *out)
 	}
 	return -1;
 }
+
+int cli_add_file(const char *opt, const char *arg, const char **list, uint32_t *n,
+		 uint32_t max)
+{
+	if (*n == max)
+		return cli_usage_error("%s: at most %u files", opt, max);
+	list[(*n)++] = arg;
+	return 0;
+}

@@ -83,6 +83,14 @@ int cli_parse_pos_double(const char *s, double *out);
 int cli_parse_duration_ns(const char *s, int64_t *out);
 
 /*
+ * A file option that may be given again (-c A -c B: each over the ones
+ * before): arg appended to list (n used of max).  0, or 2 after the usage
+ * error naming opt.
+ */
+int cli_add_file(const char *opt, const char *arg, const char **list, uint32_t *n,
+		 uint32_t max);
+
+/*
  * Options with one meaning in every tool (specs/cli.md), by their getopt
  * codes: long options only, above any character a tool uses.  The feed
  * options are those of every tool that reads market data:

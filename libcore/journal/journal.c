@@ -335,7 +335,7 @@ static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
+int journal_fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -1157,7 +1157,7 @@ int journal_open_write(struct journal_writer *w, const char *path, const struct 
 		unlink(tmp);
 	}
 	if (o.fsync != JOURNAL_FSYNC_NONE) {
-		rc = fsync_dir_of(path);
+		rc = journal_fsync_dir_of(path);
 		if (rc)
 			goto close_fd;
 	}

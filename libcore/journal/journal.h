@@ -569,4 +569,8 @@ static inline uint64_t journal_reader_bad_offset(const struct journal_reader *r)
 	return r->bad_off;
 }
 
+/* fsync the directory that holds path (".": a bare name), so a rename
+ * into it is on disk.  0 or -errno.  Start-up and tools. */
+int journal_fsync_dir_of(const char *path);
+
 #endif /* DM_LIBCORE_JOURNAL_H */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "libcore/types.h"
+#include "libcore/journal/journal.h"
 #include "tools/lib/files.h"
 
 int files_mkdir_p(const char *dir)
@@ -98,29 +99,6 @@ const char *files_strerror(int rc)
 	return dm_strerror(rc);
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	int rc = fsync(dfd) ? -errno : 0;
-	close(dfd);
-	return rc;
-}
-
 /* tmp, already fsynced and closed, onto path; tmp removed on failure. */
 static int rename_into_place(const char *tmp, const char *path)
 {
@@ -131,7 +109,7 @@ static int rename_into_place(const char *tmp, const char *path)
 		rc = -errno;
 		goto unlink_tmp;
 	}
-	return fsync_dir_of(path);
+	return journal_fsync_dir_of(path);
 
 unlink_tmp:
 	unlink(tmp);
