@@ -57,6 +57,13 @@ int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
 		.flags = JOURNAL_W_NO_URING,
 	};
 	rc = journal_open_append(w, path, &o);
+	if (rc == -ELOOP) {
+		/* a link in its place is never written through; exit 2: a
+		 * restart would meet it again */
+		rt_log(rt, "journal %s is a symbolic link: the agents never write through "
+		       "one; remove it (and check who put it there)", path);
+		return -DM_ECONFIG;
+	}
 	if (rc < 0)
 		rt_log(rt, "journal %s: %s; move it away or remove it", path, dm_strerror(rc));
 	return rc;

@@ -13,7 +13,12 @@
  * time, goes once on every md ring (never conflated; the rings that have
  * it are kept in the segment, so a restarted agent that is done sends it
  * only where it is missing): execution then completes what is in flight
- * on the market's clock instead of local time.
+ * on the market's clock instead of local time.  A replay stopped by a
+ * read error (a corrupt record in a journal, an I/O error) ends the same
+ * way, but says so: input_error and its text in the segment ("replay
+ * stopped: ..." in dm-shmdump), a "stopped" line in data.done; the agent
+ * stays up so that the run can be read, and leaves with exit 2 only under
+ * --exit-at-end.  A restart keeps the replay stopped.
  * Pacing (libcore/replay; data.pace, or --pace / --speed):
  *   max       as fast as the rings take it
  *   realtime  the market's own pace times the speed factor, anchored at
@@ -82,22 +87,23 @@ static void copy_text(char *dst, size_t len, const char *src)
 
 static void write_done_file(struct rt *rt, const struct ag_data_state *st)
 {
-	char path[RT_PATH_MAX];
-	if (rt_run_path(rt, AG_DATA_DONE_FILE, path, sizeof(path)) < 0)
-		return;
-	char tmp[RT_PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "events %llu\nbooks %llu\ntrades %llu\nbad_rows %llu\nfirst_bad_line %llu\n"
-		"pace %s\ninput_error %u\n",
-		(unsigned long long)st->events, (unsigned long long)st->books,
-		(unsigned long long)st->trades, (unsigned long long)st->bad_rows,
-		(unsigned long long)st->first_bad_line, replay_pace_name(st->pace),
-		st->input_error);
-	fclose(f);
-	rename(tmp, path);
+	char text[512 + sizeof(st->input_error_text)];
+	int k = snprintf(text, sizeof(text), "events %llu\nbooks %llu\ntrades %llu\nbad_rows %llu\n"
+			 "first_bad_line %llu\npace %s\ninput_error %u\n",
+			 (unsigned long long)st->events, (unsigned long long)st->books,
+			 (unsigned long long)st->trades, (unsigned long long)st->bad_rows,
+			 (unsigned long long)st->first_bad_line, replay_pace_name(st->pace),
+			 st->input_error);
+	/* why the replay stopped short, for dmctl status and run */
+	if (st->input_error && (size_t)k < sizeof(text))
+		k += snprintf(text + k, sizeof(text) - (size_t)k, "stopped %.*s\n",
+			      (int)sizeof(st->input_error_text), st->input_error_text);
+	if (k > 0 && (size_t)k >= sizeof(text))
+		k = (int)sizeof(text) - 1;
+	int rc = k > 0 ? rt_run_file_put(rt, AG_DATA_DONE_FILE, text, (size_t)k) : -EINVAL;
+	if (rc < 0)
+		rt_log(rt, "cannot write %s in %s: %s", AG_DATA_DONE_FILE, rt->run_dir,
+		       strerror(-rc));
 }
 
 /* The reader's bad-row count into the segment (the summary shows it). */
@@ -139,15 +145,20 @@ static int send_end(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 	return 1;
 }
 
-/* After the end is out: leave if asked to (bad input, --exit-at-end). */
+/*
+ * After the end is out: leave if asked to (--exit-at-end; exit 2 when the
+ * replay stopped on an input error).  Otherwise stay, a stopped replay as
+ * a finished one: the run's state, and why the replay stopped, stay
+ * readable in the segment (dmctl status, dm-shmdump, the summary) until
+ * the operator stops the run.
+ */
 static void leave_if_done(struct rt *rt, struct data_ctx *c, struct ag_data_state *st)
 {
-	if (st->input_error) {
-		rt->exit_code = 2; /* bad input: the supervisor must not restart us */
-		rt_stop(rt);
-	} else if (c->opt.exit_at_end) {
-		rt_stop(rt);
-	}
+	if (!c->opt.exit_at_end)
+		return;
+	if (st->input_error)
+		rt->exit_code = 2; /* bad input */
+	rt_stop(rt);
 }
 
 static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
@@ -419,14 +430,20 @@ int ag_data_init(struct rt *rt)
 	c->have_src = 1;
 	st->has_input = 1;
 	st->pace = ro.pace;
-	st->input_error = 0; /* an earlier refusal in this segment is over */
-	st->input_error_text[0] = '\0';
 	if (st->done) {
-		rt_log(rt, "replay of %s already done (%llu events)", c->opt.input,
-		       (unsigned long long)st->events);
+		/* a replay that stopped on an input error stays stopped */
+		if (st->input_error)
+			rt_log(rt, "replay of %s stopped earlier on an input error after %llu "
+			       "events: %.*s", c->opt.input, (unsigned long long)st->events,
+			       (int)sizeof(st->input_error_text), st->input_error_text);
+		else
+			rt_log(rt, "replay of %s already done (%llu events)", c->opt.input,
+			       (unsigned long long)st->events);
 		write_done_file(rt, st);
 		return 0;
 	}
+	st->input_error = 0; /* an earlier refusal in this segment is over */
+	st->input_error_text[0] = '\0';
 	if (st->events) {
 		int64_t k = replay_skip(&c->rp, st->events);
 		if (k < 0 || (uint64_t)k != st->events) {

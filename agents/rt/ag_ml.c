@@ -124,10 +124,10 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 	}
 	/* the file dmctl reload-model FILE names in the run directory, else
 	 * strategy.model */
-	char path[sizeof(st->model)], req[RT_PATH_MAX];
+	char path[sizeof(st->model)];
 	const char *name = rt->cfg.core.strategy.model;
 	(void)m;
-	FILE *rf = rt_run_path(rt, "reload-model", req, sizeof(req)) == 0 ? fopen(req, "r") : NULL;
+	FILE *rf = rt_run_file_read(rt, "reload-model");
 	if (rf) {
 		if (fgets(path, sizeof(path), rf)) {
 			path[strcspn(path, "\n")] = '\0';

@@ -154,24 +154,21 @@ int ag_risk_init(struct rt *rt)
 static void write_final(struct rt *rt, const struct riskd_state *st,
 			const struct risk_state *rs, const struct risk_pnl *p)
 {
-	char path[RT_PATH_MAX], tmp[RT_PATH_MAX + 8];
-	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) < 0)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
-	char m[4][32];
+	char m[4][32], text[512];
 	instr_money_format(p->realized_e9, m[0], sizeof(m[0]));
 	instr_money_format(p->unrealized_e9, m[1], sizeof(m[1]));
 	instr_money_format(p->fees_e9, m[2], sizeof(m[2]));
 	instr_money_format(p->net_e9, m[3], sizeof(m[3]));
-	fprintf(f, "symbol %s\ncurrency %s\nposition %lld\nrealized %s\nunrealized %s\n"
-		"fees %s\nnet %s\nfills %llu\nstate %s\nkill_switch %d\n", st->symbol,
-		st->currency, (long long)rs->position, m[0], m[1], m[2], m[3],
-		(unsigned long long)rs->fills, risk_state_name(rs->state), rs->killed ? 1 : 0);
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	int k = snprintf(text, sizeof(text), "symbol %s\ncurrency %s\nposition %lld\n"
+			 "realized %s\nunrealized %s\nfees %s\nnet %s\nfills %llu\nstate %s\n"
+			 "kill_switch %d\n", st->symbol, st->currency, (long long)rs->position,
+			 m[0], m[1], m[2], m[3], (unsigned long long)rs->fills,
+			 risk_state_name(rs->state), rs->killed ? 1 : 0);
+	int rc = k > 0 && (size_t)k < sizeof(text)
+		 ? rt_run_file_put(rt, AG_RISK_FINAL_FILE, text, (size_t)k) : -ENAMETOOLONG;
+	if (rc < 0)
+		rt_log(rt, "cannot write %s in %s: %s", AG_RISK_FINAL_FILE, rt->run_dir,
+		       strerror(-rc));
 }
 
 void ag_risk_close(struct rt *rt)

@@ -59,14 +59,16 @@
 struct ag_data_state {
 	uint64_t events;      /* events fully published: a restart resumes after them */
 	uint64_t books, trades;
-	uint32_t done;        /* 1 once the input is exhausted */
+	uint32_t done;        /* 1 once the input is exhausted or a read
+			       * error stopped it (input_error) */
 	uint32_t pace;        /* enum replay_pace of the replay (max, realtime,
 			       * lockstep): max and realtime depend on the
 			       * machine's speed once books are conflated */
 	int64_t  done_ns;
 	uint64_t bad_rows;    /* input rows the reader skipped (feed_stats.skipped) */
 	uint64_t first_bad_line; /* line of the first of them, 0 = none */
-	uint32_t input_error; /* 1: the replay stopped on a read error (exit 2) */
+	uint32_t input_error; /* 1: the input was refused at open (done 0) or the
+			       * replay stopped on a read error (done 1) */
 	uint32_t has_input;   /* 1: an --input is being replayed */
 	char     input_error_text[192]; /* its message, one line */
 	int64_t  last_exch_ns; /* exchange time of the newest event published */
@@ -76,9 +78,12 @@ struct ag_data_state {
 };
 
 /* The data agent's state as a new JSON object for monitors (caller owns
- * it, json_decref): "events", "books", "trades", "replay_done",
- * "bad_rows", "first_bad_line", "pace", "has_input", "input_error" (its
- * message, or null).  The other agents' states dump themselves
+ * it, json_decref): "replay" ("no input", "replaying", "done", "stopped"
+ * when an input error cut the replay short, "refused" when the input was
+ * refused at open), "input_error" (that error's message, or null),
+ * "events", "books", "trades", "replay_done" (true once the input was
+ * replayed to its end, false when an error stopped it), "bad_rows",
+ * "first_bad_line", "pace", "has_input".  The other agents' states dump themselves
  * (coord_dump_json, execsvc_dump_json, ...).  Reads without a lock.
  * Allocates: tools and tests (agents/rt/dump.c). */
 struct json_t;

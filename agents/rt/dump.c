@@ -26,13 +26,18 @@ json_t *ag_data_dump_json(const struct ag_data_state *d)
 	char err[sizeof(d->input_error_text) + 1];
 	snprintf(err, sizeof(err), "%.*s", (int)sizeof(d->input_error_text),
 		 d->input_error_text);
-	return json_pack("{s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:b, s:o}",
+	/* a replay cut short by its input is no done replay; input_error,
+	 * next to it, says why */
+	const char *replay = d->input_error ? (d->done ? "stopped" : "refused")
+			   : d->done ? "done" : d->has_input ? "replaying" : "no input";
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:b}",
+		"replay", replay,
+		"input_error", d->input_error ? json_string(err) : json_null(),
 		"events", (json_int_t)d->events, "books", (json_int_t)d->books,
-		"trades", (json_int_t)d->trades, "replay_done", d->done != 0,
+		"trades", (json_int_t)d->trades, "replay_done", d->done && !d->input_error,
 		"bad_rows", (json_int_t)d->bad_rows,
 		"first_bad_line", (json_int_t)d->first_bad_line,
-		"pace", replay_pace_name(d->pace), "has_input", d->has_input != 0,
-		"input_error", d->input_error ? json_string(err) : json_null());
+		"pace", replay_pace_name(d->pace), "has_input", d->has_input != 0);
 }
 
 /* ------------------------------------------------------------ the table */
@@ -771,7 +776,7 @@ static void warnings(const struct summary *m, void (*emit)(void *ctx, const char
 			 MTXT(m->pnl.unrealized_e9), m->currency);
 		emit(ctx, w);
 	}
-	if (m->ok_data && !m->done && m->events) {
+	if (m->ok_data && !m->done && !m->input_error && m->events) {
 		snprintf(w, sizeof(w), "the replay had not finished when this was read");
 		emit(ctx, w);
 	}
@@ -954,7 +959,8 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	const char *ccy = m.currency;
 	fprintf(f, "events      %" PRIu64 " (%" PRIu64 " book updates, %" PRIu64 " trades), "
 		"%" PRIu64 " bad input rows skipped, pace %s%s\n", m.events, m.books, m.trades,
-		m.bad_rows, m.pace, m.done ? "" : ", replay not finished");
+		m.bad_rows, m.pace, m.input_error ? ", replay STOPPED on an input error"
+			: m.done ? "" : ", replay not finished");
 	fprintf(f, "features    %" PRIu64 " vectors looked at, %" PRIu64 " dropped by data "
 		"quality; %" PRIu64 " conflated messages\n", m.features, m.quality_dropped,
 		m.conflated);

@@ -58,7 +58,7 @@ void rt_summary_text(const struct seg *s, FILE *f);
  * latency measured) of a run whose modules were hosted in process, from
  * their dumps: data as ag_data_dump_json's keys ("events", "books",
  * "trades", "replay_done", "bad_rows", "first_bad_line", "pace",
- * "input_error"), ml strategy_dump_json, coord coord_dump_json, exec
+ * "input_error": a replay stopped by it is no result), ml strategy_dump_json, coord coord_dump_json, exec
  * execsvc_dump_json, risk riskd_dump_json.  Takes the five references
  * (any may be NULL).  The caller owns the result.
  */

@@ -1,5 +1,6 @@
 /* runtime.c — the agent runtime (runtime.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -95,6 +96,59 @@ int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n)
 {
 	int k = snprintf(out, n, "%s/%s", rt->run_dir, file);
 	return k < 0 || (size_t)k >= n ? -ENAMETOOLONG : 0;
+}
+
+int rt_run_file_put(const struct rt *rt, const char *file, const char *text, size_t len)
+{
+	char path[RT_PATH_MAX], tmp[RT_PATH_MAX + 8];
+	int rc = rt_run_path(rt, file, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* a leftover (or a planted link) goes; the new one is ours alone */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return -errno;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	rc = 0;
+	for (size_t off = 0; off < len && rc == 0;) {
+		ssize_t k = write(fd, text + off, len - off);
+		if (k < 0 && errno != EINTR)
+			rc = -errno;
+		else if (k > 0)
+			off += (size_t)k;
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	/* rename replaces whatever stands at path, a link included */
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+FILE *rt_run_file_read(const struct rt *rt, const char *file)
+{
+	char path[RT_PATH_MAX];
+	if (rt_run_path(rt, file, path, sizeof(path)) < 0) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
 }
 
 int rt_in_find(const struct rt *rt, const char *name)
@@ -338,6 +392,120 @@ static void find_rings(struct rt *rt)
 	}
 }
 
+/* ------------------------------------------------------------ run directory */
+
+/*
+ * Why directory st (at path) may not hold a run directory as its parent,
+ * into why (n bytes), or NULL when it may: owned by this user or root, and
+ * when others (or a group not this user's own) may write in it, sticky,
+ * so that nobody else can rename or replace what this user puts there.
+ */
+static const char *parent_fault(const char *dir, const char *path, const struct stat *st,
+				char *why, size_t n)
+{
+	uid_t uid = geteuid();
+	unsigned mode = (unsigned)st->st_mode & 07777;
+	int open_to_others = (mode & S_IWOTH) ||
+			     ((mode & S_IWGRP) && st->st_gid != getegid());
+	if (st->st_uid != uid && st->st_uid != 0)
+		snprintf(why, n, "run directory %s: the directory holding it, %s, is owned "
+			 "by uid %u, neither this user (uid %u) nor root: its owner could "
+			 "replace the run directory; use one of your own (--run-dir, "
+			 "$DM_RUN_DIR)", dir, path, (unsigned)st->st_uid, (unsigned)uid);
+	else if (open_to_others && !(mode & S_ISVTX))
+		snprintf(why, n, "run directory %s: the directory holding it, %s (mode "
+			 "%04o), lets other users write in it without the sticky bit: "
+			 "they could replace the run directory; use one of your own "
+			 "(--run-dir, $DM_RUN_DIR)", dir, path, mode);
+	else
+		return NULL;
+	return why;
+}
+
+/* Why dir (lstat st) may not be a run directory, into why, or NULL. */
+static const char *dir_fault(const char *dir, const struct stat *st, char *why, size_t n)
+{
+	uid_t uid = geteuid();
+	unsigned mode = (unsigned)st->st_mode & 07777;
+	if (S_ISLNK(st->st_mode))
+		snprintf(why, n, "run directory %s: is a symbolic link: give the directory "
+			 "itself", dir);
+	else if (!S_ISDIR(st->st_mode))
+		snprintf(why, n, "run directory %s: not a directory", dir);
+	else if (st->st_uid != uid)
+		snprintf(why, n, "run directory %s: owned by uid %u, not by this user "
+			 "(uid %u): another user may have made it first; use one of your "
+			 "own (--run-dir, $DM_RUN_DIR)", dir, (unsigned)st->st_uid,
+			 (unsigned)uid);
+	else if (mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, n, "run directory %s: mode %04o lets %s write in it: "
+			 "chmod go-w it, or use another", dir, mode,
+			 (mode & S_IWOTH) ? "other users" : "its group");
+	else
+		return NULL;
+	return why;
+}
+
+int rt_run_dir_check(const char *dir, char *why, size_t n)
+{
+	char parent[RT_PATH_MAX];
+	struct stat st;
+	size_t len = strlen(dir);
+	if (dir[0] != '/' || len >= sizeof(parent)) {
+		snprintf(why, n, "run directory %s: not an absolute path of at most %zu bytes",
+			 dir, sizeof(parent) - 1);
+		return -DM_ECONFIG;
+	}
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	memcpy(parent, dir, len);
+	parent[len] = '\0';
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(parent, &st) != 0) {
+		snprintf(why, n, "run directory %s: %s: %s", dir, parent, strerror(errno));
+		return -DM_ECONFIG;
+	}
+	if (parent_fault(dir, parent, &st, why, n))
+		return -DM_ECONFIG;
+	if (lstat(dir, &st) != 0) {
+		snprintf(why, n, "run directory %s: %s", dir, strerror(errno));
+		return -DM_ECONFIG;
+	}
+	return dir_fault(dir, &st, why, n) ? -DM_ECONFIG : 0;
+}
+
+int rt_run_dir_make(const char *dir, char *why, size_t n)
+{
+	char tmp[RT_PATH_MAX];
+	size_t len = strlen(dir);
+	if (dir[0] != '/' || len >= sizeof(tmp)) {
+		snprintf(why, n, "run directory %s: not an absolute path of at most %zu bytes",
+			 dir, sizeof(tmp) - 1);
+		return -DM_ECONFIG;
+	}
+	memcpy(tmp, dir, len + 1);
+	/* every missing level, the run directory too, mode 0700 */
+	for (char *p = tmp + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+			snprintf(why, n, "run directory %s: cannot create %s: %s", dir, tmp,
+				 strerror(errno));
+			return -DM_ECONFIG;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return rt_run_dir_check(dir, why, n);
+}
+
 static int resolve_run_dir(struct rt *rt)
 {
 	const char *d = rt->args.run_dir;
@@ -351,20 +519,11 @@ static int resolve_run_dir(struct rt *rt)
 			     rt->cfg.system.run_dir, rt->seg.name + 1);
 	if (k < 0 || (size_t)k >= sizeof(rt->run_dir))
 		return -ENAMETOOLONG;
-	/* create the directory and its parent if missing */
-	char tmp[RT_PATH_MAX];
-	memcpy(tmp, rt->run_dir, (size_t)k + 1);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-		rt_log(rt, "run directory %s: %s", rt->run_dir, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	char why[RT_PATH_MAX * 2 + 256];
+	int rc = rt_run_dir_make(rt->run_dir, why, sizeof(why));
+	if (rc < 0)
+		rt_log(rt, "%s", why);
+	return rc;
 }
 
 int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
@@ -603,7 +762,7 @@ static uint64_t take_cmd_number(struct rt *rt, const char *name)
 	char path[RT_PATH_MAX], line[96], what[32];
 	if (rt_run_path(rt, RT_CMD_FILE, path, sizeof(path)) < 0)
 		return 0;
-	FILE *f = fopen(path, "r");
+	FILE *f = rt_run_file_read(rt, RT_CMD_FILE);
 	if (!f)
 		return 0;
 	unsigned long long n = 0;

@@ -68,6 +68,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agents/rt/state.h"
 #include "agents/rt/topology.h"
@@ -358,5 +359,37 @@ const char *rt_last_log(void);
 
 /* Path of a file in the run directory into out; -ENAMETOOLONG. */
 int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n);
+
+/*
+ * The run directory rule (docs/operations.md, "Run directories"): dir is
+ * an absolute path to a directory, not a symbolic link, owned by the
+ * effective user, that neither its group nor others may write; the
+ * directory holding it is owned by the user or root and, when other users
+ * may write in it, sticky (as /tmp is), so that nobody else can rename or
+ * replace it.  Returns 0, or -DM_ECONFIG with one line in why (n bytes)
+ * naming the directory and what is wrong.  Makes system calls (stat);
+ * start-up only.  dmctl applies the same rule before it writes there.
+ */
+int rt_run_dir_check(const char *dir, char *why, size_t n);
+
+/* rt_run_dir_check after creating every missing level of dir (the run
+ * directory included) with mode 0700.  Same returns; a level that cannot
+ * be created is -DM_ECONFIG too.  rt_open calls it on the run directory. */
+int rt_run_dir_make(const char *dir, char *why, size_t n);
+
+/*
+ * Replace the run directory's file `file` with len bytes of text as one
+ * whole: written to "<file>.tmp" (any leftover removed first, then created
+ * with O_EXCL | O_NOFOLLOW, mode 0600) and renamed over `file`, so that a
+ * symbolic link planted under either name is replaced, never written
+ * through, and a reader never sees half a file.  Returns 0 or -errno.
+ * System calls; start-up and exit paths only (data.done, risk.final).
+ */
+int rt_run_file_put(const struct rt *rt, const char *file, const char *text, size_t len);
+
+/* The run directory's file `file` opened for reading without following a
+ * symbolic link, or NULL (errno; EINVAL when it is no regular file).  The
+ * caller fcloses it.  Signal and command paths only. */
+FILE *rt_run_file_read(const struct rt *rt, const char *file);
 
 #endif /* DM_AGENTS_RT_RUNTIME_H */

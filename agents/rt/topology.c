@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agents/rt/topology.h"
 #include "libcore/config/cfg.h"
@@ -202,6 +204,35 @@ static const struct rt_ring_cfg default_rings[] = {
 };
 _Static_assert(ARRAY_SIZE(default_rings) <= RT_MAX_RINGS, "default rings fit");
 
+/* path/leaf into out when it fits n and system.run_dir: 0, else -ENAMETOOLONG */
+static int run_dir_join(char *out, size_t n, const char *path, const char *leaf)
+{
+	int k = snprintf(out, n, "%s/%s", path, leaf);
+	if (k < 0 || (size_t)k >= n || (size_t)k >= sizeof(((struct rt_system *)0)->run_dir))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int topology_run_dir_default(char *out, size_t n)
+{
+	uid_t uid = geteuid();
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
+	struct stat st;
+
+	if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == uid && (st.st_mode & 077) == 0 &&
+	    run_dir_join(out, n, xdg, "dreammaker") == 0)
+		return 0;
+	if (uid == 0)
+		return run_dir_join(out, n, "/run", "dreammaker");
+	if (home && home[0] == '/' && strcmp(home, "/") != 0 &&
+	    run_dir_join(out, n, home, ".local/state/dreammaker") == 0)
+		return 0;
+	char leaf[32];
+	snprintf(leaf, sizeof(leaf), "dreammaker-%u", (unsigned)uid);
+	return run_dir_join(out, n, "/tmp", leaf);
+}
+
 /* The agents' part of *base (a struct rt_config); core is left alone. */
 static void host_defaults(void *base)
 {
@@ -209,7 +240,7 @@ static void host_defaults(void *base)
 
 	memset(&c->system, 0, sizeof(c->system));
 	strcpy(c->system.shm_name, "/dreammaker");
-	strcpy(c->system.run_dir, "/tmp/dreammaker");
+	topology_run_dir_default(c->system.run_dir, sizeof(c->system.run_dir));
 	c->system.heartbeat_ms = 50;
 	c->system.stale_ms = 500;
 	for (int i = 0; i < AGENT_COUNT; i++)

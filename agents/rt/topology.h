@@ -94,7 +94,7 @@ struct rt_ring_cfg {
 /* YAML: system: the segment and the processes around it. */
 struct rt_system {
 	char     shm_name[64];  /* default "/dreammaker"; '/' then no other '/' */
-	char     run_dir[256];  /* default "/tmp/dreammaker"; absolute */
+	char     run_dir[256];  /* default topology_run_dir_default(); absolute */
 	uint32_t heartbeat_ms;  /* default 50, 1..10000 */
 	uint32_t stale_ms;      /* heartbeat older = agent down; default 500,
 	                         * 1..600000, > heartbeat_ms */
@@ -111,9 +111,27 @@ struct rt_config {
 };
 
 /* Fill c with the built-in defaults (libcore's config_defaults and the
- * agents' below; together they equal conf/default.yaml).  Never fails,
- * never allocates. */
+ * agents' below; together they equal conf/default.yaml, which leaves
+ * system.run_dir to topology_run_dir_default).  Never fails, never
+ * allocates; reads the environment and stats one directory. */
 void rt_config_defaults(struct rt_config *c);
+
+/*
+ * The default of system.run_dir, the user's own directory rather than a
+ * path every user of the machine could create first:
+ *   $XDG_RUNTIME_DIR/dreammaker  when $XDG_RUNTIME_DIR is an absolute path
+ *                                to a directory owned by the effective
+ *                                user and closed to group and others
+ *                                (what the XDG spec promises);
+ *   /run/dreammaker              else for root;
+ *   $HOME/.local/state/dreammaker else when $HOME is an absolute path;
+ *   /tmp/dreammaker-<uid>        else (the run directory checks then
+ *                                refuse one another user made first).
+ * Into out (n bytes); returns 0, or -ENAMETOOLONG when the path does not
+ * fit n or system.run_dir (the next choice is taken then).  Reads the
+ * environment and stats $XDG_RUNTIME_DIR; no allocation.
+ */
+int topology_run_dir_default(char *out, size_t n);
 
 /*
  * Load the YAML file at path over the built-in defaults into c (c need not

@@ -1129,8 +1129,12 @@ int journal_open_write(struct journal_writer *w, const char *path, const struct 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 
-	/* header first, under a temporary name; then linked into place */
-	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* header first, under a temporary name; then linked into place.  The
+	 * temporary is new and ours: a leftover (or a planted link) goes
+	 * first, and the open neither follows a link nor takes an old file */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return -errno;
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	rc = lock_file(fd);
@@ -1186,7 +1190,8 @@ int journal_open_append(struct journal_writer *w, const char *path, const struct
 	int rc = opts_fill(in, &o);
 	if (rc)
 		return rc;
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	/* O_NOFOLLOW: a link in place of the journal is refused (ELOOP) */
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			return -errno;

@@ -369,9 +369,12 @@ struct journal_writer {
 /*
  * Create a new journal at path (exclusive: -EEXIST if it exists, unless
  * JOURNAL_W_TRUNC) and open *w on it.  The header is written to a temporary
- * name and linked into place, so path never holds a torn header.  Allocates
- * the buffers and sets up io_uring; start-up code only.  Returns 0 or
- * -errno / -DM_ECONFIG (bad opts) / -DM_EBUSY (another writer holds it).
+ * name and linked into place, so path never holds a torn header.  The
+ * temporary is created anew (O_EXCL | O_NOFOLLOW, after removing a
+ * leftover), and a symbolic link at path is never written through: it
+ * counts as existing (-EEXIST), or is replaced under JOURNAL_W_TRUNC.
+ * Allocates the buffers and sets up io_uring; start-up code only.  Returns
+ * 0 or -errno / -DM_ECONFIG (bad opts) / -DM_EBUSY (another writer holds it).
  */
 int journal_open_write(struct journal_writer *w, const char *path,
 		       const struct journal_opts *o);
@@ -382,8 +385,9 @@ int journal_open_write(struct journal_writer *w, const char *path,
  * (stats.repaired_bytes) and continue the seq.  Creates the file when it
  * does not exist.  Mid-file corruption returns -DM_ECORRUPT with the offset
  * in w->bad_off and leaves the file untouched.  A symbol or tick_size in
- * opts that differs from the header's is -DM_ECONFIG.  Reads the whole
- * file once; start-up code only.
+ * opts that differs from the header's is -DM_ECONFIG.  A symbolic link at
+ * path is refused (-ELOOP), never followed.  Reads the whole file once;
+ * start-up code only.
  */
 int journal_open_append(struct journal_writer *w, const char *path,
 			const struct journal_opts *o);
