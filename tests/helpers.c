@@ -10,6 +10,8 @@
 
 #include <criterion/criterion.h>
 
+#include "libcore/journal/journal.h"
+#include "libcore/market/event.h"
 #include "tests/helpers.h"
 
 char *t_seg_name(char *out, size_t n, const char *tag)
@@ -191,4 +193,63 @@ char *t_file_text(const char *path, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return b;
+}
+
+void t_write_win_journal(const char *path, uint32_t n, uint32_t levels)
+{
+	struct journal_writer w;
+	struct journal_opts o = { .symbol = "WIN", .tick_size = "5", .lot_size = "1",
+				  .currency = "BRL", .point_value = 0.2, .snapshot_every = 1,
+				  .flags = JOURNAL_W_NO_URING | JOURNAL_W_TRUNC };
+	cr_assert(levels >= 1 && levels <= EV_MAX_LEVELS);
+	cr_assert_eq(journal_open_write(&w, path, &o), 0, "%s", path);
+	for (uint32_t i = 0; i < n; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.exch_ns = ev.recv_ns = 1641211200000000000ll + (int64_t)i * 1000000;
+		int64_t mid = 26000 + (int64_t)((i / 50) % 7); /* ticks: 130000 points */
+		if (i % 10 == 9) {
+			ev.kind = EV_TRADE;
+			ev.trade.px = mid;
+			ev.trade.qty = 1;
+			ev.trade.aggressor = (i / 10) % 2 ? 1 : -1;
+		} else {
+			ev.kind = EV_BOOK;
+			ev.book.n_bid = ev.book.n_ask = (uint16_t)levels;
+			for (uint32_t j = 0; j < levels; j++) {
+				ev.book.bid[j].px = mid - 1 - (int64_t)j;
+				ev.book.bid[j].qty = 10 + j;
+				ev.book.ask[j].px = mid + 1 + (int64_t)j;
+				ev.book.ask[j].qty = 12 + j;
+			}
+		}
+		cr_assert_eq(journal_append_event(&w, &ev), 0, "event %u", i);
+	}
+	cr_assert_eq(journal_close(&w), 0);
+}
+
+int64_t t_journal_damage(const char *path, uint64_t k)
+{
+	FILE *f = fopen(path, "r+b");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	int64_t off = 128;
+	uint32_t len = 0;
+	for (uint64_t i = 0;; i++) {
+		cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+		cr_assert_eq(fread(&len, 4, 1, f), 1, "%s: no record %llu", path,
+			     (unsigned long long)k);
+		if (i == k)
+			break;
+		off += 24 + (((int64_t)len + 7) & ~(int64_t)7);
+	}
+	uint8_t buf[4096];
+	cr_assert(len > 0 && len <= sizeof(buf));
+	cr_assert_eq(fseek(f, off + 24, SEEK_SET), 0);
+	cr_assert_eq(fread(buf, 1, len, f), len);
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] ^= 0xff;
+	cr_assert_eq(fseek(f, off + 24, SEEK_SET), 0);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	return off;
 }

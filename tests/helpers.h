@@ -91,6 +91,25 @@ const char *t_bin_dir(void);
 char *t_file_text(const char *path, size_t *len);
 
 
+/*
+ * A market journal of the default instrument (WIN: tick 5, lot 1, BRL,
+ * point value 0.2) at path (replaced): n events one ms apart from
+ * 2022-01-03 12:00 UTC, each a whole book of `levels` levels a side
+ * (1..20) written as a snapshot, every 10th a trade instead; so record k
+ * (from 0) is event k.  Written with the journal writer (test_journal
+ * tests it); asserts on failure.  Criterion tests only.
+ */
+void t_write_win_journal(const char *path, uint32_t n, uint32_t levels);
+
+/*
+ * Record k (from 0) of the journal at path damaged in place: the bytes of
+ * its payload inverted, so its checksum fails while the records around
+ * it stay valid.  Returns the record's file offset, found by walking the
+ * record lengths by hand (a 128-byte file header, then records of a
+ * 24-byte header and the payload padded to 8 bytes).  Asserts on failure.
+ */
+int64_t t_journal_damage(const char *path, uint64_t k);
+
 /* The real WING22 1-minute bars, relative to the repository root. */
 #define T_WING22_CSV "tests/data/win-1min-bars-wing22/WING22_1min_OLHCV.csv.gz"
 

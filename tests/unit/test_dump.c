@@ -46,15 +46,75 @@ Test(dump, data_state)
 	cr_expect_str_eq(json_string_value(json_object_get(o, "pace")), "realtime");
 	cr_expect(json_is_true(json_object_get(o, "has_input")));
 	cr_expect(json_is_null(json_object_get(o, "input_error")), "no error: null");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "done");
 	json_decref(o);
 
+	/* a replay an input error cut short: stopped, not done, and why */
 	d.input_error = 1;
 	memset(d.input_error_text, 'x', sizeof(d.input_error_text)); /* no terminator */
 	o = ag_data_dump_json(&d);
 	const char *e = json_string_value(json_object_get(o, "input_error"));
 	cr_assert_not_null(e);
 	cr_expect_eq(strlen(e), sizeof(d.input_error_text), "cut at its room");
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "stopped");
+	cr_expect(json_is_false(json_object_get(o, "replay_done")), "a stopped replay is not done");
 	json_decref(o);
+
+	/* refused at open (nothing replayed), replaying, no input */
+	d.done = 0;
+	d.has_input = 0;
+	o = ag_data_dump_json(&d);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "refused");
+	json_decref(o);
+	d.input_error = 0;
+	d.has_input = 1;
+	o = ag_data_dump_json(&d);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "replaying");
+	cr_expect(json_is_false(json_object_get(o, "replay_done")));
+	json_decref(o);
+	d.has_input = 0;
+	o = ag_data_dump_json(&d);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "no input");
+	json_decref(o);
+}
+
+/*
+ * The summary of a run whose replay an input error stopped: not a result,
+ * the reason in the verdict, the warnings and the events line, and no
+ * "not finished" (it will not finish).
+ */
+Test(dump, summary_of_a_stopped_replay)
+{
+	struct ag_data_state d;
+	memset(&d, 0, sizeof(d));
+	d.events = 1545;
+	d.books = 1373;
+	d.trades = 172;
+	d.done = 1;
+	d.has_input = 1;
+	d.pace = REPLAY_LOCKSTEP;
+	d.input_error = 1;
+	snprintf(d.input_error_text, sizeof(d.input_error_text),
+		 "/x/m.journal: corrupt record at offset 70176");
+	json_t *j = rt_summary_of_dumps(ag_data_dump_json(&d), NULL, NULL, NULL, NULL);
+	cr_assert_not_null(j);
+	json_t *ev = json_object_get(j, "events");
+	cr_expect(json_is_false(json_object_get(ev, "done")));
+	cr_expect_str_eq(json_string_value(json_object_get(ev, "input_error")),
+			 "/x/m.journal: corrupt record at offset 70176");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "result")),
+			 "the replay stopped on an input error: /x/m.journal: corrupt record at "
+			 "offset 70176");
+	json_t *w = json_object_get(j, "warnings"), *x;
+	size_t i;
+	int said = 0;
+	json_array_foreach(w, i, x) {
+		const char *t = json_string_value(x);
+		cr_expect_null(strstr(t, "not finished"), "%s", t);
+		said |= strstr(t, "corrupt record at offset 70176") != NULL;
+	}
+	cr_expect(said, "a warning names the error");
+	json_decref(j);
 }
 
 /* ------------------------------------------------------------------
@@ -147,7 +207,8 @@ Test(dumptab, every_region_through_its_row)
 	FILE *f = open_memstream(&text, &len);
 	rt_dump_text(&trt[AGENT_DATA].seg, f);
 	fclose(f);
-	cr_expect(strstr(text, "\ndata       events 42,") != NULL, "%s", text);
+	cr_expect(strstr(text, "\ndata       replay no input, input_error -, events 42,") != NULL,
+		  "%s", text);
 	cr_expect(strstr(text, "\ncoordinator decisions 2, released 1, blocked 1,") != NULL,
 		  "%s", text);
 	cr_expect(strstr(text, "position -3,") != NULL, "%s", text);

@@ -1254,3 +1254,69 @@ Test(journal, fifo_is_refused_without_blocking, .timeout = 10)
 	cr_assert_eq(journal_open_read(&r, p, JOURNAL_REPAIR), -EINVAL);
 	cr_assert_eq(journal_open_append(&w, p, NULL), -EINVAL);
 }
+
+/* The whole text of a small file (at most n - 1 bytes) into out. */
+static const char *t_text_of(const char *p, char *out, size_t n)
+{
+	FILE *f = fopen(p, "r");
+	cr_assert_not_null(f, "%s: %s", p, strerror(errno));
+	size_t k = fread(out, 1, n - 1, f);
+	out[k] = '\0';
+	fclose(f);
+	return out;
+}
+
+/*
+ * A writer never writes through a symbolic link: one in place of the
+ * journal is refused by append (ELOOP) and by an exclusive create
+ * (EEXIST), replaced by a truncating create; one planted under the
+ * temporary name (path.tmp-PID) is removed, not followed.  The files the
+ * links point to keep their bytes.
+ */
+Test(journal, writers_never_follow_a_symbolic_link)
+{
+	char p[512], victim[512], tmp[600], text[64];
+	struct journal_writer w;
+	struct journal_opts o = { .symbol = "WIN", .flags = JOURNAL_W_NO_URING };
+	t_path(p, sizeof(p), "decisions.journal");
+	t_path(victim, sizeof(victim), "victim");
+	FILE *f = fopen(victim, "w");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+
+	cr_assert_eq(symlink(victim, p), 0);
+	cr_expect_eq(journal_open_append(&w, p, &o), -ELOOP);
+	cr_expect_eq(journal_open_write(&w, p, &o), -EEXIST);
+	cr_expect_str_eq(t_text_of(victim, text, sizeof(text)), "precious\n");
+
+	/* a dangling link: append must not create the file at its target */
+	char gone[512];
+	t_path(gone, sizeof(gone), "not-yet");
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(symlink(gone, p), 0);
+	cr_expect_eq(journal_open_append(&w, p, &o), -ELOOP);
+	struct stat st;
+	cr_expect_neq(stat(gone, &st), 0, "created through the link");
+
+	/* the temporary's name taken by a link: removed, the journal made */
+	cr_assert_eq(unlink(p), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", p, (int)getpid());
+	cr_assert_eq(symlink(victim, tmp), 0);
+	cr_assert_eq(journal_open_write(&w, p, &o), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	cr_expect_str_eq(t_text_of(victim, text, sizeof(text)), "precious\n");
+	cr_expect_neq(lstat(tmp, &st), 0, "the temporary is gone");
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "a regular file in place");
+
+	/* truncate over a link: the link is replaced, its target untouched */
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(symlink(victim, p), 0);
+	o.flags |= JOURNAL_W_TRUNC;
+	cr_assert_eq(journal_open_write(&w, p, &o), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "the link replaced by the journal");
+	cr_expect_str_eq(t_text_of(victim, text, sizeof(text)), "precious\n");
+}

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
@@ -39,6 +40,7 @@ static void setup(void)
 	rt_config_defaults(&c);
 	t_seg_name(segname, sizeof(segname), "rt");
 	snprintf(rundir, sizeof(rundir), "/tmp/dmtest-rt-%d", (int)getpid());
+	t_tmp_init("dmtest-rtfiles");
 	cr_assert_eq(topology_spec(&c, segname, &spec), 0);
 	cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
 	seg_close(&s);
@@ -52,10 +54,11 @@ static void teardown(void)
 			opened[i] = 0;
 		}
 	seg_unlink(segname);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s 2>/dev/null; rm -rf %s", rundir, rundir);
 	if (system(cmd) != 0)
 		cr_log_warn("could not remove %s", rundir);
+	t_tmp_cleanup();
 }
 
 TestSuite(runtime, .init = setup, .fini = teardown);
@@ -754,4 +757,151 @@ Test(runtime, args)
 	char *v10[] = { "x", "--speed", "0", NULL };
 	cr_assert_eq(rt_args_parse(&a, 3, v10, &ag_data), 0);
 	cr_expect_eq(ag_data_check_opts(&a), -EINVAL);
+}
+
+/* ------------------------------------------------------------ run directories */
+
+TestSuite(run_dir, .init = setup, .fini = teardown);
+
+/* mode bits (07777) of path, following no link */
+static unsigned t_mode(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	return (unsigned)st.st_mode & 07777;
+}
+
+/* rt_run_dir_make(dir) refuses, naming dir and saying `what` */
+static void t_refused(const char *dir, const char *what)
+{
+	char why[1024] = "";
+	cr_expect_eq(rt_run_dir_make(dir, why, sizeof(why)), -DM_ECONFIG, "%s accepted", dir);
+	cr_expect(strstr(why, dir) != NULL, "the reason names %s: %s", dir, why);
+	cr_expect(strstr(why, what) != NULL, "the reason says '%s': %s", what, why);
+	cr_expect_null(strchr(why, '\n'), "one line: %s", why);
+}
+
+/* Every level it creates is 0700, whatever the umask; an existing
+ * directory of this user's closed to others is taken as it is. */
+Test(run_dir, made_mode_0700_at_every_level)
+{
+	char a[160], b[200], c[240], why[1024] = "";
+	snprintf(a, sizeof(a), "%s/a", rundir);
+	snprintf(b, sizeof(b), "%s/b", a);
+	snprintf(c, sizeof(c), "%s/c", b);
+	mode_t old = umask(0);
+	int rc = rt_run_dir_make(c, why, sizeof(why));
+	umask(old);
+	cr_assert_eq(rc, 0, "%s", why);
+	cr_expect_eq(t_mode(rundir), 0700);
+	cr_expect_eq(t_mode(a), 0700);
+	cr_expect_eq(t_mode(b), 0700);
+	cr_expect_eq(t_mode(c), 0700);
+	cr_assert_eq(chmod(c, 0755), 0);
+	cr_expect_eq(rt_run_dir_make(c, why, sizeof(why)), 0, "0755 of its own: %s", why);
+	cr_expect_eq(rt_run_dir_check(c, why, sizeof(why)), 0, "%s", why);
+	cr_expect_eq(t_mode(c), 0755, "left as it was");
+}
+
+/* Writable by others or the group, or a link, or no directory: refused
+ * with a line naming it; the directory itself is left alone. */
+Test(run_dir, open_or_linked_directories_refused)
+{
+	char d[256], link[256], why[1024];
+	snprintf(d, sizeof(d), "%s/open", rundir);
+	cr_assert_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(chmod(d, 0777), 0);
+	t_refused(d, "mode 0777 lets other users write in it");
+	cr_expect_eq(t_mode(d), 0777, "not changed");
+	cr_assert_eq(chmod(d, 0770), 0);
+	t_refused(d, "mode 0770 lets its group write in it");
+	cr_assert_eq(chmod(d, 0700), 0);
+	snprintf(link, sizeof(link), "%s/link", rundir);
+	cr_assert_eq(symlink(d, link), 0);
+	t_refused(link, "is a symbolic link");
+	snprintf(link, sizeof(link), "%s/file", rundir);
+	t_write_file(link, "x\n");
+	t_refused(link, "not a directory");
+	cr_expect_eq(rt_run_dir_check("relative/dir", why, sizeof(why)), -DM_ECONFIG);
+}
+
+/* The directory holding it: writable by others without the sticky bit is
+ * refused (they could swap the run directory); sticky, as /tmp, is not. */
+Test(run_dir, parent_open_to_others_refused_unless_sticky)
+{
+	char p[160], d[200], why[1024];
+	snprintf(p, sizeof(p), "%s/shared", rundir);
+	snprintf(d, sizeof(d), "%s/run", p);
+	cr_assert_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(chmod(p, 0777), 0);
+	t_refused(d, "the directory holding it");
+	cr_assert_eq(chmod(p, 01777), 0);
+	cr_expect_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "sticky: %s", why);
+}
+
+/* Owned by another user (root's test makes it nobody's): refused, for
+ * the directory and for the one holding it. */
+Test(run_dir, directory_of_another_user_refused)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a directory away");
+	char p[160], d[200], why[1024];
+	snprintf(p, sizeof(p), "%s/theirs", rundir);
+	snprintf(d, sizeof(d), "%s/run", p);
+	cr_assert_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(chown(d, 65534, 65534), 0);
+	t_refused(d, "owned by uid 65534, not by this user (uid 0)");
+	cr_assert_eq(chown(d, 0, 0), 0);
+	cr_assert_eq(chown(p, 65534, 65534), 0);
+	t_refused(d, "is owned by uid 65534, neither this user (uid 0) nor root");
+}
+
+/* rt_open refuses a run directory the rule refuses: -DM_ECONFIG (exit 2,
+ * no restart) and nothing registered. */
+Test(run_dir, open_refuses_an_open_run_directory)
+{
+	char why[1024];
+	cr_assert_eq(rt_run_dir_make(rundir, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(chmod(rundir, 0777), 0);
+	cr_expect_eq(t_open_v(AGENT_RISK, 1), -DM_ECONFIG);
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	cr_expect_eq(atomic_load(&seg_agent(&s, AGENT_RISK)->pid), 0, "not registered");
+	seg_close(&s);
+	cr_assert_eq(chmod(rundir, 0700), 0);
+	cr_expect_eq(t_open_v(AGENT_RISK, 1), 0);
+}
+
+/* A file the agents put in the run directory replaces a link planted
+ * under its name or its temporary's, and never writes through it: the
+ * files the links point to keep their bytes. */
+Test(run_dir, files_put_never_through_a_link)
+{
+	struct rt *rt = t_open(AGENT_DATA);
+	char victim[2][256], lnk[256], text[256];
+	for (int i = 0; i < 2; i++) {
+		snprintf(victim[i], sizeof(victim[i]), "%s", t_tmp_path(i ? "v1" : "v0"));
+		t_write_file(victim[i], "precious\n");
+	}
+	snprintf(lnk, sizeof(lnk), "%s/data.done", rundir);
+	cr_assert_eq(symlink(victim[0], lnk), 0);
+	snprintf(lnk, sizeof(lnk), "%s/data.done.tmp", rundir);
+	cr_assert_eq(symlink(victim[1], lnk), 0);
+	cr_assert_eq(rt_run_file_put(rt, "data.done", "events 3\n", 9), 0);
+	for (int i = 0; i < 2; i++) {
+		char *v = t_file_text(victim[i], NULL);
+		cr_expect_str_eq(v, "precious\n", "%s written through a link", victim[i]);
+		free(v);
+	}
+	snprintf(lnk, sizeof(lnk), "%s/data.done", rundir);
+	cr_expect_eq(t_mode(lnk) & 0777, 0600);
+	FILE *f = rt_run_file_read(rt, "data.done");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	cr_expect_str_eq(text, "events 3\n");
+	/* a read never follows a link either */
+	snprintf(lnk, sizeof(lnk), "%s/command", rundir);
+	cr_assert_eq(symlink(victim[0], lnk), 0);
+	cr_expect_null(rt_run_file_read(rt, "command"));
 }

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agents/rt/topology.h"
@@ -209,9 +211,95 @@ Test(topology, defaults_follow_the_data_flow)
 		cr_assert_eq(c.agent[i].sleep_timeout_us, 100000);
 	}
 	cr_assert_str_eq(c.system.shm_name, "/dreammaker");
-	cr_assert_str_eq(c.system.run_dir, "/tmp/dreammaker");
+	char want_dir[256];
+	cr_assert_eq(topology_run_dir_default(want_dir, sizeof(want_dir)), 0);
+	cr_assert_str_eq(c.system.run_dir, want_dir, "the per-user default (tested below)");
 	cr_assert_eq(c.system.heartbeat_ms, 50);
 	cr_assert_eq(c.system.stale_ms, 500);
+}
+
+/* ------------------------------------------------------------ run_dir default */
+
+/* topology_run_dir_default in a child that runs as uid (when this test
+ * runs as root and uid differs from 0) with XDG_RUNTIME_DIR and HOME set
+ * as given (NULL: unset); its answer into out, "" when it failed. */
+static void t_default_as(uid_t uid, const char *xdg, const char *home, char *out, size_t n)
+{
+	int fd[2];
+	cr_assert_eq(pipe(fd), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(fd[0]);
+		if (xdg)
+			setenv("XDG_RUNTIME_DIR", xdg, 1);
+		else
+			unsetenv("XDG_RUNTIME_DIR");
+		if (home)
+			setenv("HOME", home, 1);
+		else
+			unsetenv("HOME");
+		if (uid != geteuid() && (setgid(uid) != 0 || setuid(uid) != 0))
+			_exit(3);
+		char buf[512] = "";
+		if (topology_run_dir_default(buf, sizeof(buf)) != 0)
+			buf[0] = '\0';
+		ssize_t k = write(fd[1], buf, strlen(buf));
+		_exit(k == (ssize_t)strlen(buf) ? 0 : 4);
+	}
+	close(fd[1]);
+	ssize_t k = read(fd[0], out, n - 1);
+	close(fd[0]);
+	out[k > 0 ? k : 0] = '\0';
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+}
+
+/*
+ * The default run directory is the user's own, never a path every user
+ * could create first: $XDG_RUNTIME_DIR/dreammaker when that directory is
+ * the user's and closed to others, else /run/dreammaker for root, else
+ * $HOME/.local/state/dreammaker, else /tmp/dreammaker-<uid>.  The
+ * expected paths are written out from the rule.
+ */
+Test(topology, run_dir_default_is_the_users_own)
+{
+	char xdg[] = "/tmp/dmtest-xdg-XXXXXX", got[512], want[600];
+	cr_assert_not_null(mkdtemp(xdg)); /* 0700, this user's */
+	uid_t me = geteuid();
+
+	t_default_as(me, xdg, "/home/someone", got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/dreammaker", xdg);
+	cr_expect_str_eq(got, want, "a private XDG_RUNTIME_DIR");
+
+	/* an XDG_RUNTIME_DIR others may read, a relative one, none: the next choice */
+	const char *next = me == 0 ? "/run/dreammaker" : NULL;
+	char home_state[] = "/home/someone/.local/state/dreammaker";
+	cr_assert_eq(chmod(xdg, 0755), 0);
+	t_default_as(me, xdg, "/home/someone", got, sizeof(got));
+	cr_expect_str_eq(got, next ? next : home_state, "XDG_RUNTIME_DIR mode 0755");
+	cr_assert_eq(chmod(xdg, 0700), 0);
+	t_default_as(me, "run/user", "/home/someone", got, sizeof(got));
+	cr_expect_str_eq(got, next ? next : home_state, "a relative XDG_RUNTIME_DIR");
+	t_default_as(me, NULL, "/home/someone", got, sizeof(got));
+	cr_expect_str_eq(got, next ? next : home_state, "no XDG_RUNTIME_DIR");
+
+	/* another user (root's test runs it as nobody): root's XDG dir is not
+	 * theirs; then HOME, then /tmp/dreammaker-<uid> */
+	uid_t other = me == 0 ? 65534 : me;
+	if (me == 0) {
+		t_default_as(other, xdg, "/home/someone", got, sizeof(got));
+		cr_expect_str_eq(got, home_state, "XDG_RUNTIME_DIR of another user");
+	}
+	t_default_as(other, NULL, "/home/someone", got, sizeof(got));
+	cr_expect_str_eq(got, home_state, "HOME");
+	t_default_as(other, NULL, NULL, got, sizeof(got));
+	snprintf(want, sizeof(want), "/tmp/dreammaker-%u", (unsigned)other);
+	cr_expect_str_eq(got, want, "no HOME");
+	t_default_as(other, NULL, "relative/home", got, sizeof(got));
+	cr_expect_str_eq(got, want, "a relative HOME");
+	rmdir(xdg);
 }
 
 Test(topology, overriding_one_key_changes_only_that_key)
