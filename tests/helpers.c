@@ -195,7 +195,8 @@ char *t_file_text(const char *path, size_t *len)
 	return b;
 }
 
-void t_write_win_journal(const char *path, uint32_t n, uint32_t levels)
+void t_write_win_journal(const char *path, uint32_t n, uint32_t levels, uint32_t pause_at,
+			 int64_t pause_ns)
 {
 	struct journal_writer w;
 	struct journal_opts o = { .symbol = "WIN", .tick_size = "5", .lot_size = "1",
@@ -206,7 +207,8 @@ void t_write_win_journal(const char *path, uint32_t n, uint32_t levels)
 	for (uint32_t i = 0; i < n; i++) {
 		struct event ev;
 		memset(&ev, 0, sizeof(ev));
-		ev.exch_ns = ev.recv_ns = 1641211200000000000ll + (int64_t)i * 1000000;
+		ev.exch_ns = ev.recv_ns = 1641211200000000000ll + (int64_t)i * 1000000 +
+					  (pause_ns && i >= pause_at ? pause_ns : 0);
 		int64_t mid = 26000 + (int64_t)((i / 50) % 7); /* ticks: 130000 points */
 		if (i % 10 == 9) {
 			ev.kind = EV_TRADE;

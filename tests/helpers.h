@@ -94,12 +94,14 @@ char *t_file_text(const char *path, size_t *len);
 /*
  * A market journal of the default instrument (WIN: tick 5, lot 1, BRL,
  * point value 0.2) at path (replaced): n events one ms apart from
- * 2022-01-03 12:00 UTC, each a whole book of `levels` levels a side
- * (1..20) written as a snapshot, every 10th a trade instead; so record k
- * (from 0) is event k.  Written with the journal writer (test_journal
- * tests it); asserts on failure.  Criterion tests only.
+ * 2022-01-03 12:00 UTC, and pause_ns later from event pause_at on (0, 0:
+ * no pause), each a whole book of `levels` levels a side (1..20) written
+ * as a snapshot, every 10th a trade instead; so record k (from 0) is
+ * event k.  Written with the journal writer (test_journal tests it);
+ * asserts on failure.  Criterion tests only.
  */
-void t_write_win_journal(const char *path, uint32_t n, uint32_t levels);
+void t_write_win_journal(const char *path, uint32_t n, uint32_t levels, uint32_t pause_at,
+			 int64_t pause_ns);
 
 /*
  * Record k (from 0) of the journal at path damaged in place: the bytes of

@@ -446,14 +446,14 @@ static const char *dir_fault(const char *dir, const struct stat *st, char *why, 
 	return why;
 }
 
-int rt_run_dir_check(const char *dir, char *why, size_t n)
+/* The directory holding dir into parent (RT_PATH_MAX bytes): 0, or
+ * -DM_ECONFIG for a relative or too long dir (why says so). */
+static int parent_of(const char *dir, char *parent, char *why, size_t n)
 {
-	char parent[RT_PATH_MAX];
-	struct stat st;
 	size_t len = strlen(dir);
-	if (dir[0] != '/' || len >= sizeof(parent)) {
-		snprintf(why, n, "run directory %s: not an absolute path of at most %zu bytes",
-			 dir, sizeof(parent) - 1);
+	if (dir[0] != '/' || len >= RT_PATH_MAX) {
+		snprintf(why, n, "run directory %s: not an absolute path of at most %d bytes",
+			 dir, RT_PATH_MAX - 1);
 		return -DM_ECONFIG;
 	}
 	while (len > 1 && dir[len - 1] == '/')
@@ -465,11 +465,27 @@ int rt_run_dir_check(const char *dir, char *why, size_t n)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
+	return 0;
+}
+
+/* The directory holding dir passes parent_fault: 0 or -DM_ECONFIG. */
+static int check_parent(const char *dir, char *why, size_t n)
+{
+	char parent[RT_PATH_MAX];
+	struct stat st;
+	if (parent_of(dir, parent, why, n) < 0)
+		return -DM_ECONFIG;
 	if (stat(parent, &st) != 0) {
 		snprintf(why, n, "run directory %s: %s: %s", dir, parent, strerror(errno));
 		return -DM_ECONFIG;
 	}
-	if (parent_fault(dir, parent, &st, why, n))
+	return parent_fault(dir, parent, &st, why, n) ? -DM_ECONFIG : 0;
+}
+
+int rt_run_dir_check(const char *dir, char *why, size_t n)
+{
+	struct stat st;
+	if (check_parent(dir, why, n) < 0)
 		return -DM_ECONFIG;
 	if (lstat(dir, &st) != 0) {
 		snprintf(why, n, "run directory %s: %s", dir, strerror(errno));
@@ -478,23 +494,18 @@ int rt_run_dir_check(const char *dir, char *why, size_t n)
 	return dir_fault(dir, &st, why, n) ? -DM_ECONFIG : 0;
 }
 
-int rt_run_dir_make(const char *dir, char *why, size_t n)
+/* Every missing level of path (absolute, < RT_PATH_MAX bytes), path
+ * included, created mode 0700: 0 or -DM_ECONFIG (why names the level). */
+static int make_levels(const char *dir, const char *path, char *why, size_t n)
 {
 	char tmp[RT_PATH_MAX];
-	size_t len = strlen(dir);
-	if (dir[0] != '/' || len >= sizeof(tmp)) {
-		snprintf(why, n, "run directory %s: not an absolute path of at most %zu bytes",
-			 dir, sizeof(tmp) - 1);
-		return -DM_ECONFIG;
-	}
-	memcpy(tmp, dir, len + 1);
-	/* every missing level, the run directory too, mode 0700 */
+	snprintf(tmp, sizeof(tmp), "%s", path);
 	for (char *p = tmp + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char c = *p;
 		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+		if (tmp[0] && mkdir(tmp, 0700) != 0 && errno != EEXIST) {
 			snprintf(why, n, "run directory %s: cannot create %s: %s", dir, tmp,
 				 strerror(errno));
 			return -DM_ECONFIG;
@@ -503,6 +514,17 @@ int rt_run_dir_make(const char *dir, char *why, size_t n)
 		if (!c)
 			break;
 	}
+	return 0;
+}
+
+int rt_run_dir_make(const char *dir, char *why, size_t n)
+{
+	char parent[RT_PATH_MAX];
+	/* the levels above, then the one holding it checked before the run
+	 * directory is made inside it */
+	if (parent_of(dir, parent, why, n) < 0 || make_levels(dir, parent, why, n) < 0 ||
+	    check_parent(dir, why, n) < 0 || make_levels(dir, dir, why, n) < 0)
+		return -DM_ECONFIG;
 	return rt_run_dir_check(dir, why, n);
 }
 

@@ -1038,6 +1038,76 @@ Test(data_agent, unreadable_input_exits_2_with_one_line)
 	seg_close(&s);
 }
 
+/*
+ * A corrupt record in the middle of the input stops the replay there: the
+ * events before it are published, the segment says "stopped" with the
+ * record's offset (found by walking the file), data.done has
+ * "input_error 1" and a "stopped" line naming the file and the offset;
+ * under --exit-at-end the agent leaves with exit 2 (bad input).
+ */
+Test(data_agent, corrupt_record_stops_the_replay_and_says_where, .timeout = 60)
+{
+	char path[600], err[700], want[800];
+	snprintf(path, sizeof(path), "%s/damaged.journal", rundir);
+	snprintf(err, sizeof(err), "%s/data.err", rundir);
+	t_write_win_journal(path, 600, 5, 0, 0);
+	int64_t off = t_journal_damage(path, 400); /* events 0..399 stay readable */
+	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
+		     "2>'%s'", bindir, segname, rundir, path, err);
+	cr_expect_eq(rc, 2, "exit %d", rc);
+
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	const struct ag_data_state *st = rt_app_of(&s, AGENT_DATA);
+	cr_expect_eq(st->events, 400, "the events before the bad record");
+	cr_expect_eq(st->done, 1);
+	cr_expect_eq(st->input_error, 1);
+	snprintf(want, sizeof(want), "%s: corrupt record at offset %lld", path, (long long)off);
+	cr_expect(strstr(st->input_error_text, want) != NULL, "'%s' lacks '%s'",
+		  st->input_error_text, want);
+	json_t *o = ag_data_dump_json(st);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "stopped");
+	cr_expect(json_is_false(json_object_get(o, "replay_done")));
+	json_decref(o);
+	seg_close(&s);
+
+	char done[600];
+	snprintf(done, sizeof(done), "%s/%s", rundir, AG_DATA_DONE_FILE);
+	char *text = t_file_text(done, NULL);
+	cr_expect(strstr(text, "events 400\n") != NULL, "%s", text);
+	cr_expect(strstr(text, "input_error 1\n") != NULL, "%s", text);
+	snprintf(want, sizeof(want), "\nstopped %s: corrupt record at offset %lld", path,
+		 (long long)off);
+	cr_expect(strstr(text, want) != NULL, "'%s' lacks '%s'", text, want);
+	free(text);
+}
+
+/*
+ * An agent never writes a journal through a symbolic link planted under
+ * its name: ag_journal_open refuses with -DM_ECONFIG (exit 2: a restart
+ * would meet the same link), logs why, and the file it points to keeps
+ * its bytes.
+ */
+Test(data_agent, journal_behind_a_symbolic_link_refused)
+{
+	char victim[600], lnk[600];
+	snprintf(victim, sizeof(victim), "%s/victim", rundir);
+	snprintf(lnk, sizeof(lnk), "%s/%s", rundir, AG_DECISIONS_JOURNAL);
+	t_write_file(victim, "precious\n");
+	cr_assert_eq(symlink(victim, lnk), 0);
+	struct rt_args a = { .name = segname, .run_dir = rundir };
+	cr_assert_eq(rt_open(&drt[AGENT_COORDINATOR], AGENT_COORDINATOR, &a, 1, 64,
+			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	d_open[AGENT_COORDINATOR] = 1;
+	struct journal_writer w;
+	cr_expect_eq(ag_journal_open(&drt[AGENT_COORDINATOR], &w, AG_DECISIONS_JOURNAL),
+		     -DM_ECONFIG);
+	cr_expect(strstr(rt_last_log(), "is a symbolic link") != NULL, "%s", rt_last_log());
+	char *text = t_file_text(victim, NULL);
+	cr_expect_str_eq(text, "precious\n");
+	free(text);
+}
+
 /* a journal whose header names its instrument */
 static void write_instr_journal(const char *path, const char *sym, const char *tick,
 				const char *ccy)

@@ -517,6 +517,379 @@ Test(run, timeout_ends_a_long_run_and_names_the_limit)
 	out_free(&r);
 }
 
+/* ------------------------------------------------------------ options, run directories */
+
+/* No segment of this test, and no run directory: a refused command
+ * created nothing. */
+static void expect_nothing_created(const char *text)
+{
+	char p[SEG_NAME_MAX + 16];
+	snprintf(p, sizeof(p), "/dev/shm%s", segname);
+	cr_expect(!exists(p), "segment %s created:\n%s", segname, text);
+	cr_expect(!exists(rundir), "run directory %s created:\n%s", rundir, text);
+}
+
+/* `dmctl ARGS` is refused with exit 2, names `what`, creates nothing. */
+static void refused(const char *args, const char *what)
+{
+	struct out r = sh("tools/dmctl %s", args);
+	cr_expect_eq(r.rc, 2, "dmctl %s: exit %d:\n%s", args, r.rc, r.text);
+	cr_expect(strstr(r.text, what) != NULL, "dmctl %s does not say \"%s\":\n%s", args, what,
+		  r.text);
+	expect_nothing_created(r.text);
+	out_free(&r);
+}
+
+/*
+ * dmctl start checks every option before it creates anything: a bad one
+ * is exit 2 with a line naming the option and its value, and no segment,
+ * no run directory, no process.
+ */
+Test(run, start_checks_every_option_before_creating_anything)
+{
+	const char *j = t_tmp_path("market.journal"), *dir = t_tmp_path("adir");
+	const char *fifo = t_tmp_path("fifo"), *conf = t_tmp_path("bad.yaml");
+	t_write_win_journal(j, 50, 5, 0, 0);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	t_write_file(conf, "instrument:\n  tick_size: -3\n");
+	char a[PATH_MAX * 2];
+	static const char *const speeds[] = { "0", "-2", "fast", "2e7", "1,5", "" };
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "--speed '%s'", speeds[i]);
+		snprintf(a, sizeof(a), "start --input '%s' --speed '%s'", j, speeds[i]);
+		refused(a, what);
+	}
+	snprintf(a, sizeof(a), "start --input '%s' --pace warp", j);
+	refused(a, "--pace 'warp'");
+	snprintf(a, sizeof(a), "start --input '%s' --format csv", j);
+	refused(a, "--format 'csv'");
+	snprintf(a, sizeof(a), "start --input '%s' --epoch 16777216", j);
+	refused(a, "--epoch '16777216'");
+	refused("start --input /nonexistent/market.journal",
+		"--input '/nonexistent/market.journal': no such file");
+	snprintf(a, sizeof(a), "start --input '%s'", dir);
+	refused(a, "not a regular file");
+	snprintf(a, sizeof(a), "start --input '%s'", fifo);
+	refused(a, "not a regular file");
+	refused("start --pace max", "--pace 'max' needs --input");
+	refused("start --speed 2", "--speed '2' needs --input");
+	snprintf(a, sizeof(a), "-c '%s' start --input '%s'", dir, j);
+	refused(a, "not a regular file");
+	refused("-c /nonexistent/site.yaml start", "-c /nonexistent/site.yaml: no such file");
+	/* the configuration, with everything it names, before anything */
+	snprintf(a, sizeof(a), "-c '%s' start --input '%s'", conf, j);
+	refused(a, "bad.yaml:2");
+	refused("--name noslash start", "--name 'noslash'");
+}
+
+/* dmctl run: the same, and without --run-dir no directory appears beside
+ * the default one either. */
+Test(run, run_checks_every_option_before_creating_anything)
+{
+	const char *dir = t_tmp_path("adir");
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	refused("run --pace warp", "--pace 'warp'");
+	refused("run --events 0", "--events '0'");
+	refused("run --format csv", "--format 'csv'");
+	refused("run --epoch 0", "--epoch '0'");
+	refused("run --timeout 5", "--timeout '5'");
+	char a[PATH_MAX * 2];
+	snprintf(a, sizeof(a), "run --input '%s'", dir);
+	refused(a, "not a regular file");
+	static const char *const feed[][2] = {
+		{ "--levels", "0" }, { "--levels", "21" }, { "--tick", "-1" },
+		{ "--tick", "0.000000001" }, { "--lot", "x" }, { "--utc-offset", "900" },
+		{ "--utc-offset", "-721" }, { "--symbol", "ABCDEFGHIJKLMNOP" },
+	};
+	for (size_t i = 0; i < sizeof(feed) / sizeof(feed[0]); i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s '%s'", feed[i][0], feed[i][1]);
+		snprintf(a, sizeof(a), "run --input '%s' %s '%s'", LOBSTER_MSG, feed[i][0],
+			 feed[i][1]);
+		refused(a, what);
+	}
+	/* the default place: $XDG_RUNTIME_DIR/dreammaker, and run's fresh
+	 * directories beside it; nothing there after a refusal */
+	char xdg[PATH_MAX];
+	snprintf(xdg, sizeof(xdg), "%s/xdg", t_tmp_dir);
+	cr_assert_eq(mkdir(xdg, 0700), 0);
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	unsetenv("DM_RUN_DIR");
+	refused("run --pace warp", "--pace 'warp'");
+	struct out r = sh("ls -A '%s'", xdg);
+	cr_expect_str_eq(r.text, "", "left in %s: %s", xdg, r.text);
+	out_free(&r);
+	/* and a run that goes ahead makes its directory there, mode 0700 */
+	r = sh("tools/dmctl run --events 500 --timeout 60s; ls -ld '%s'/dreammaker-run.*", xdg);
+	cr_expect_eq(r.rc, 0, "%s", r.text);
+	cr_expect(strstr(r.text, "\ndrwx------ ") != NULL, "%s", r.text);
+	snprintf(a, sizeof(a), "run directory %s/dreammaker-run.", xdg);
+	cr_expect(strstr(r.text, a) != NULL, "%s", r.text);
+	out_free(&r);
+}
+
+/*
+ * A run directory another user could have made or can change is refused
+ * (exit 2, naming it and what is wrong) before anything is created: one
+ * others may write, one of another user (root's test gives it to
+ * nobody), one in a directory others may write without the sticky bit,
+ * a link; the predictable shared path made first by another user with
+ * links in it, as the configured base.
+ */
+Test(run, foreign_run_directories_refused)
+{
+	const char *j = t_tmp_path("market.journal");
+	t_write_win_journal(j, 50, 5, 0, 0);
+	char d[PATH_MAX], a[PATH_MAX * 3];
+	cr_assert_lt(strlen(t_tmp_dir), 100);
+	snprintf(d, sizeof(d), "%s/open", t_tmp_dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	cr_assert_eq(chmod(d, 0777), 0);
+	snprintf(a, sizeof(a), "--run-dir '%s' start --input '%s'", d, j);
+	char what[PATH_MAX * 2];
+	snprintf(what, sizeof(what), "run directory %s: mode 0777 lets other users write in it", d);
+	refused(a, what);
+	snprintf(a, sizeof(a), "--run-dir '%s' status", d);
+	refused(a, what);
+	cr_assert_eq(chmod(d, 0700), 0);
+
+	char p[PATH_MAX / 2];
+	snprintf(p, sizeof(p), "%s/shared", t_tmp_dir);
+	cr_assert_eq(mkdir(p, 0777), 0);
+	cr_assert_eq(chmod(p, 0777), 0);
+	snprintf(d, sizeof(d), "%s/run", p);
+	snprintf(a, sizeof(a), "--run-dir '%s' start --input '%s'", d, j);
+	refused(a, "lets other users write in it without the sticky bit");
+	cr_expect(!exists(d), "made inside a directory others may write");
+
+	char l[PATH_MAX + 32];
+	snprintf(d, sizeof(d), "%s/mine", t_tmp_dir);
+	snprintf(l, sizeof(l), "%s/link", t_tmp_dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	cr_assert_eq(symlink(d, l), 0);
+	snprintf(a, sizeof(a), "--run-dir '%s' start --input '%s'", l, j);
+	refused(a, "is a symbolic link");
+
+	if (geteuid() != 0)
+		return; /* giving a directory away needs root (the CI runs as root) */
+	snprintf(d, sizeof(d), "%s/theirs", t_tmp_dir);
+	cr_assert_eq(mkdir(d, 0700), 0);
+	cr_assert_eq(chown(d, 65534, 65534), 0);
+	snprintf(a, sizeof(a), "--run-dir '%s' start --input '%s'", d, j);
+	snprintf(what, sizeof(what), "run directory %s: owned by uid 65534", d);
+	refused(a, what);
+
+	/* the old attack: the base, predictable, made first by another user,
+	 * world-writable, with this run's directory and a link in it */
+	char base[PATH_MAX / 4], victim[PATH_MAX / 4], conf[PATH_MAX / 4];
+	snprintf(base, sizeof(base), "%s/dreammaker", t_tmp_dir);
+	snprintf(d, sizeof(d), "%s%s", base, segname);
+	snprintf(victim, sizeof(victim), "%s/victim", t_tmp_dir);
+	t_write_file(victim, "precious\n");
+	cr_assert_eq(mkdir(base, 0777), 0);
+	cr_assert_eq(mkdir(d, 0777), 0);
+	cr_assert_eq(chmod(base, 0777), 0);
+	cr_assert_eq(chmod(d, 0777), 0);
+	snprintf(l, sizeof(l), "%s/supervisor.log", d);
+	cr_assert_eq(symlink(victim, l), 0);
+	cr_assert_eq(chown(d, 65534, 65534), 0);
+	cr_assert_eq(chown(base, 65534, 65534), 0);
+	snprintf(conf, sizeof(conf), "%s/site.yaml", t_tmp_dir);
+	FILE *f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "system:\n  run_dir: %s\n", base);
+	fclose(f);
+	unsetenv("DM_RUN_DIR");
+	snprintf(a, sizeof(a), "-c '%s' start --input '%s'", conf, j);
+	snprintf(what, sizeof(what), "run directory %s: the directory holding it, %s, is owned by "
+		 "uid 65534", d, base);
+	refused(a, what);
+	char *text = t_file_text(victim, NULL);
+	cr_expect_str_eq(text, "precious\n", "written through the planted link");
+	free(text);
+}
+
+/*
+ * A symbolic link planted in the run directory under a name dmctl or an
+ * agent writes (the supervisor's log, an agent's log, a journal) makes
+ * dmctl refuse (exit 2, naming the link) before it creates anything, and
+ * the file the link points to keeps its bytes.
+ */
+Test(run, planted_links_refused_their_targets_unchanged)
+{
+	const char *j = t_tmp_path("market.journal"), *victim = t_tmp_path("victim");
+	t_write_win_journal(j, 50, 5, 0, 0);
+	t_write_file(victim, "precious\n");
+	cr_assert_eq(mkdir(rundir, 0700), 0);
+	static const char *const names[] = { "supervisor.log", "coordinator.log",
+					     "decisions.journal", "orders.journal" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char l[PATH_MAX + 32], what[PATH_MAX + 64];
+		snprintf(l, sizeof(l), "%s/%s", rundir, names[i]);
+		cr_assert_eq(symlink(victim, l), 0);
+		struct out r = sh("tools/dmctl start --input '%s'", j);
+		cr_expect_eq(r.rc, 2, "%s: exit %d:\n%s", names[i], r.rc, r.text);
+		snprintf(what, sizeof(what), "%s -> %s", names[i], victim);
+		cr_expect(strstr(r.text, what) != NULL, "does not name %s:\n%s", what, r.text);
+		expect_nothing_started(r.text);
+		expect_nothing_left();
+		char *text = t_file_text(victim, NULL);
+		cr_expect_str_eq(text, "precious\n", "%s: written through the link", names[i]);
+		free(text);
+		out_free(&r);
+		cr_assert_eq(unlink(l), 0);
+	}
+}
+
+/* The number (from 0) of the first record of the journal at path that
+ * ends past byte end, walked by hand (128-byte header, records of a
+ * 24-byte header and the payload padded to 8). */
+static uint64_t record_past(const char *path, int64_t end)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	int64_t off = 128;
+	uint32_t len;
+	uint64_t k = 0;
+	for (;; k++) {
+		cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+		cr_assert_eq(fread(&len, 4, 1, f), 1, "no record past %lld", (long long)end);
+		off += 24 + (((int64_t)len + 7) & ~(int64_t)7);
+		if (off > end)
+			break;
+	}
+	fclose(f);
+	return k;
+}
+
+/*
+ * A replay stopped by a corrupt record says so: dmctl status (exit 1,
+ * "STOPPED after K events" and the record's offset), dmctl dump (the data
+ * agent's "replay stopped" and the error).  K and the offset come from
+ * the file as written and damaged here.
+ */
+Test(run, replay_stopped_by_a_corrupt_record_says_so)
+{
+	const char *j = t_tmp_path("damaged.journal");
+	t_write_win_journal(j, 800, 5, 0, 0);
+	int64_t off = t_journal_damage(j, 500);
+	struct out r = sh("tools/dmctl start --input '%s' --pace max", j);
+	cr_assert_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
+	out_free(&r);
+	char done[PATH_MAX + 32];
+	snprintf(done, sizeof(done), "%s/data.done", rundir);
+	for (int i = 0; i < 600 && !exists(done); i++)
+		usleep(50 * 1000);
+	cr_assert(exists(done), "the replay did not end");
+
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want), "%s: corrupt record at offset %lld", j, (long long)off);
+	r = sh("tools/dmctl status");
+	cr_expect_eq(r.rc, 1, "a stopped replay is no healthy run:\n%s", r.text);
+	cr_expect(strstr(r.text, "replay: STOPPED after 500 events by an input error: ") != NULL,
+		  "%s", r.text);
+	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
+	cr_expect_null(strstr(r.text, "replay: done"), "%s", r.text);
+	out_free(&r);
+	r = sh("tools/dmctl dump");
+	cr_expect_eq(r.rc, 0, "%s", r.text);
+	cr_expect(strstr(r.text, "\ndata       replay stopped,") != NULL, "%s", r.text);
+	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
+	cr_expect(strstr(r.text, "events 500,") != NULL, "%s", r.text);
+	out_free(&r);
+	r = sh("tools/dmctl stop");
+	cr_expect_eq(r.rc, 0, "%s", r.text);
+	out_free(&r);
+	/* stopped, the status still says how the replay ended */
+	r = sh("tools/dmctl status");
+	cr_expect_eq(r.rc, 1);
+	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
+	out_free(&r);
+	expect_nothing_left();
+}
+
+/*
+ * dmctl run on a journal that is damaged while it is replayed (the check
+ * before the start read it whole and intact): the run is cut short at the
+ * bad record, the summary is printed and says so, summary.json carries
+ * the error and no "done", and dmctl exits 2 naming the record.
+ *
+ * How the damage lands before the reader: the journal reader takes the
+ * file 1 MiB at a time, and the replay reads one event ahead, so the
+ * record b that first reaches past the first MiB is read only once event
+ * b - 1 is handed out.  At realtime pace, with 6 s of market time before
+ * event b - 1, that is 6 s after the replay starts; the test damages
+ * record b + 40 as soon as the data agent says it is replaying.
+ */
+Test(run, run_cut_short_by_a_damaged_journal_exits_2_with_the_reason)
+{
+	const char *j = t_tmp_path("market.journal");
+	t_write_win_journal(j, 2500, 20, 0, 0);
+	uint64_t b = record_past(j, 128 + (1 << 20));
+	cr_assert(b > 100 && b + 100 < 2500, "the first MiB ends at record %llu",
+		  (unsigned long long)b);
+	t_write_win_journal(j, 2500, 20, (uint32_t)b - 1, 6000000000ll);
+	cr_assert_eq(record_past(j, 128 + (1 << 20)), b, "the pause moved no record");
+	uint64_t k = b + 40;
+	char out[PATH_MAX], log[PATH_MAX + 32];
+	snprintf(out, sizeof(out), "%s/run.out", t_tmp_dir);
+	snprintf(log, sizeof(log), "%s/data.log", rundir);
+	/* in the background, holding nothing of sh()'s pipe */
+	struct out r = sh("(tools/dmctl run --input '%s' --pace realtime --timeout 120s >'%s' 2>&1; "
+			  "echo \"rc $?\" >>'%s') </dev/null >/dev/null 2>&1 &", j, out, out);
+	out_free(&r);
+	int replaying = 0;
+	int64_t t0 = t_now_ns();
+	for (int i = 0; i < 1200 && !replaying; i++) {
+		char *l = exists(log) ? t_file_text(log, NULL) : NULL;
+		replaying = l && strstr(l, "replaying ") != NULL;
+		free(l);
+		if (!replaying)
+			usleep(20 * 1000);
+	}
+	cr_assert(replaying, "the data agent never started");
+	int64_t off = t_journal_damage(j, k);
+	cr_assert_lt(t_now_ns() - t0, 60000000000ll);
+	char *text = NULL;
+	for (int i = 0; i < 1800; i++) {
+		text = t_file_text(out, NULL);
+		if (strstr(text, "\nrc "))
+			break;
+		free(text);
+		text = NULL;
+		usleep(100 * 1000);
+	}
+	cr_assert_not_null(text, "dmctl run did not end");
+	hold(text);
+	char want[PATH_MAX + 128];
+	snprintf(want, sizeof(want), "%s: corrupt record at offset %lld", j, (long long)off);
+	cr_expect(strstr(text, "\nrc 2\n") != NULL, "exit:\n%s", text);
+	cr_expect(strstr(text, "\nsummary:\n") != NULL, "no summary:\n%s", text);
+	cr_expect(strstr(text, "replay STOPPED on an input error") != NULL, "%s", text);
+	snprintf(log, sizeof(log), "was cut short: STOPPED after %llu events by an input error: ",
+		 (unsigned long long)k);
+	cr_expect(strstr(text, log) != NULL, "no '%s' in:\n%s", log, text);
+	cr_expect(strstr(text, want) != NULL, "no '%s' in:\n%s", want, text);
+
+	char sj[PATH_MAX + 32];
+	snprintf(sj, sizeof(sj), "%s/summary.json", rundir);
+	json_error_t e;
+	json_t *doc = json_load_file(sj, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", sj, e.text);
+	json_t *ev = json_object_get(doc, "events");
+	cr_expect_eq(json_integer_value(json_object_get(ev, "total")), (json_int_t)k);
+	cr_expect(json_is_false(json_object_get(ev, "done")));
+	const char *ie = json_string_value(json_object_get(ev, "input_error"));
+	cr_expect(ie && strstr(ie, want), "events.input_error: %s", ie ? ie : "null");
+	const char *res = json_string_value(json_object_get(doc, "result"));
+	cr_expect(res && strstr(res, "the replay stopped on an input error") == res, "%s",
+		  res ? res : "null");
+	json_decref(doc);
+	expect_nothing_left();
+}
+
 /* ------------------------------------------------------------ the walk-through */
 
 /* The fenced block after "<!-- walkthrough: NAME -->" in docs/operations.md. */

@@ -835,6 +835,11 @@ Test(run_dir, parent_open_to_others_refused_unless_sticky)
 	cr_assert_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(chmod(p, 0777), 0);
 	t_refused(d, "the directory holding it");
+	char d2[240];
+	struct stat st;
+	snprintf(d2, sizeof(d2), "%s/new", p);
+	t_refused(d2, "the directory holding it");
+	cr_expect_neq(lstat(d2, &st), 0, "made inside a directory others may write");
 	cr_assert_eq(chmod(p, 01777), 0);
 	cr_expect_eq(rt_run_dir_make(d, why, sizeof(why)), 0, "sticky: %s", why);
 }
