@@ -534,7 +534,10 @@ static int resolve_run_dir(struct rt *rt)
 	if (!d || !*d)
 		d = getenv("DM_RUN_DIR");
 	int k;
-	if (d && *d)
+	char cwd[RT_PATH_MAX];
+	if (d && *d && d[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		k = snprintf(rt->run_dir, sizeof(rt->run_dir), "%s/%s", cwd, d);
+	else if (d && *d)
 		k = snprintf(rt->run_dir, sizeof(rt->run_dir), "%s", d);
 	else
 		k = snprintf(rt->run_dir, sizeof(rt->run_dir), "%s/%s",
