@@ -230,22 +230,34 @@ void t_write_win_journal(const char *path, uint32_t n, uint32_t levels, uint32_t
 	cr_assert_eq(journal_close(&w), 0);
 }
 
-int64_t t_journal_damage(const char *path, uint64_t k)
+int64_t t_journal_record_off(const char *path, uint64_t k, uint32_t *len)
 {
-	FILE *f = fopen(path, "r+b");
+	FILE *f = fopen(path, "rb");
 	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
 	int64_t off = 128;
-	uint32_t len = 0;
+	uint32_t n = 0;
 	for (uint64_t i = 0;; i++) {
 		cr_assert_eq(fseek(f, off, SEEK_SET), 0);
-		cr_assert_eq(fread(&len, 4, 1, f), 1, "%s: no record %llu", path,
+		cr_assert_eq(fread(&n, 4, 1, f), 1, "%s: no record %llu", path,
 			     (unsigned long long)k);
 		if (i == k)
 			break;
-		off += 24 + (((int64_t)len + 7) & ~(int64_t)7);
+		off += 24 + (((int64_t)n + 7) & ~(int64_t)7);
 	}
+	fclose(f);
+	if (len)
+		*len = n;
+	return off;
+}
+
+int64_t t_journal_damage(const char *path, uint64_t k)
+{
+	uint32_t len;
+	int64_t off = t_journal_record_off(path, k, &len);
 	uint8_t buf[4096];
 	cr_assert(len > 0 && len <= sizeof(buf));
+	FILE *f = fopen(path, "r+b");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
 	cr_assert_eq(fseek(f, off + 24, SEEK_SET), 0);
 	cr_assert_eq(fread(buf, 1, len, f), len);
 	for (uint32_t i = 0; i < len; i++)

@@ -104,12 +104,16 @@ void t_write_win_journal(const char *path, uint32_t n, uint32_t levels, uint32_t
 			 int64_t pause_ns);
 
 /*
- * Record k (from 0) of the journal at path damaged in place: the bytes of
- * its payload inverted, so its checksum fails while the records around
- * it stay valid.  Returns the record's file offset, found by walking the
- * record lengths by hand (a 128-byte file header, then records of a
- * 24-byte header and the payload padded to 8 bytes).  Asserts on failure.
+ * The file offset of record k (from 0) of the journal at path, found by
+ * walking the record lengths by hand (a 128-byte file header, then records
+ * of a 24-byte header and the payload padded to 8 bytes), and its payload
+ * length in *len (may be NULL).  Asserts that the record is there.
  */
+int64_t t_journal_record_off(const char *path, uint64_t k, uint32_t *len);
+
+/* Record k (from 0) of the journal at path damaged in place: the bytes of
+ * its payload inverted, so its checksum fails while the records around it
+ * stay valid.  Returns its offset (t_journal_record_off). */
 int64_t t_journal_damage(const char *path, uint64_t k);
 
 /* The real WING22 1-minute bars, relative to the repository root. */

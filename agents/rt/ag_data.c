@@ -16,7 +16,9 @@
  * on the market's clock instead of local time.  A replay stopped by a
  * read error (a corrupt record in a journal, an I/O error) ends the same
  * way, but says so: input_error and its text in the segment ("replay
- * stopped: ..." in dm-shmdump), a "stopped" line in data.done; the agent
+ * stopped" and the error in dm-shmdump), a "stopped" line in data.done;
+ * a journal that ends mid-record (a torn tail: the file was cut) counts
+ * as stopped too, not done; the agent
  * stays up so that the run can be read, and leaves with exit 2 only under
  * --exit-at-end.  A restart keeps the replay stopped.
  * Pacing (libcore/replay; data.pace, or --pace / --speed):
@@ -180,6 +182,30 @@ static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 		leave_if_done(rt, c, st);
 }
 
+/*
+ * A journal input that ends mid-record was cut short (a copy that stopped,
+ * a full disk): the reader counts the torn tail as one bad row, but the
+ * market after it is missing, so the replay is not done, it is stopped.
+ * 1 with the reason in st (input_error), else 0.  A file cut at a record
+ * boundary cannot be told from a whole one.
+ */
+static int cut_journal(const struct data_ctx *c, struct ag_data_state *st)
+{
+	const struct feed_reader *fr = replay_feed(&c->rp);
+	if (!fr || feed_format_of(fr) != FEED_JOURNAL)
+		return 0;
+	const struct journal_reader *jr = &fr->u.jn.jr;
+	uint64_t torn = journal_reader_torn_bytes(jr);
+	if (!torn)
+		return 0;
+	snprintf(st->input_error_text, sizeof(st->input_error_text),
+		 "%s: ends mid-record at offset %llu (%llu bytes after the last whole "
+		 "record): the journal was cut short", c->opt.input,
+		 (unsigned long long)jr->off, (unsigned long long)torn);
+	st->input_error = 1;
+	return 1;
+}
+
 /* Every ring of the segment empty (conflation side slots included). */
 static int system_quiet(const struct rt *rt)
 {
@@ -227,7 +253,12 @@ static int data_tick(struct rt *rt, int64_t now)
 			if (rc == REPLAY_STEP)
 				break;
 			if (rc == REPLAY_END) {
-				finish(rt, c, st, "done");
+				if (cut_journal(c, st)) {
+					rt_log(rt, "input %s", st->input_error_text);
+					finish(rt, c, st, "stopped by a cut input");
+				} else {
+					finish(rt, c, st, "done");
+				}
 				break;
 			}
 			if (rc < 0) {

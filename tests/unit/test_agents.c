@@ -1083,6 +1083,38 @@ Test(data_agent, corrupt_record_stops_the_replay_and_says_where, .timeout = 60)
 }
 
 /*
+ * A journal cut in the middle of a record (a copy that stopped) ends in a
+ * torn tail: the reader counts it as one bad row, and the replay is
+ * stopped, not done, naming where the file was cut.
+ */
+Test(data_agent, journal_cut_mid_record_stops_the_replay, .timeout = 60)
+{
+	char path[600], err[700], want[800];
+	snprintf(path, sizeof(path), "%s/cut.journal", rundir);
+	snprintf(err, sizeof(err), "%s/data.err", rundir);
+	t_write_win_journal(path, 600, 5, 0, 0);
+	int64_t off = t_journal_record_off(path, 300, NULL);
+	cr_assert_eq(truncate(path, off + 30), 0); /* 30 bytes of record 300 */
+	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
+		     "2>'%s'", bindir, segname, rundir, path, err);
+	cr_expect_eq(rc, 2, "exit %d", rc);
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	const struct ag_data_state *st = rt_app_of(&s, AGENT_DATA);
+	cr_expect_eq(st->events, 300);
+	cr_expect_eq(st->bad_rows, 1, "the torn tail");
+	cr_expect_eq(st->input_error, 1);
+	snprintf(want, sizeof(want), "%s: ends mid-record at offset %lld (30 bytes after the last "
+		 "whole record)", path, (long long)off);
+	cr_expect(strstr(st->input_error_text, want) != NULL, "'%s' lacks '%s'",
+		  st->input_error_text, want);
+	json_t *o = ag_data_dump_json(st);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "replay")), "stopped");
+	json_decref(o);
+	seg_close(&s);
+}
+
+/*
  * An agent never writes a journal through a symbolic link planted under
  * its name: ag_journal_open refuses with -DM_ECONFIG (exit 2: a restart
  * would meet the same link), logs why, and the file it points to keeps
