@@ -765,39 +765,36 @@ static uint64_t record_past(const char *path, int64_t end)
 }
 
 /*
- * A replay stopped by a corrupt record says so: dmctl status (exit 1,
- * "STOPPED after K events" and the record's offset), dmctl dump (the data
- * agent's "replay stopped" and the error).  K and the offset come from
- * the file as written and damaged here.
+ * A replay stopped by its input says so: dmctl status (exit 1, "STOPPED
+ * after K events" and `why`), dmctl dump (the data agent's "replay
+ * stopped" and the error), and again once the run is stopped.  K comes
+ * from the file as written and damaged here.
  */
-Test(run, replay_stopped_by_a_corrupt_record_says_so)
+static void stopped_replay(const char *j, uint64_t k, const char *why)
 {
-	const char *j = t_tmp_path("damaged.journal");
-	t_write_win_journal(j, 800, 5, 0, 0);
-	int64_t off = t_journal_damage(j, 500);
 	struct out r = sh("tools/dmctl start --input '%s' --pace max", j);
 	cr_assert_eq(r.rc, 0, "exit %d:\n%s", r.rc, r.text);
 	out_free(&r);
-	char done[PATH_MAX + 32];
+	char done[PATH_MAX + 32], line[128];
 	snprintf(done, sizeof(done), "%s/data.done", rundir);
 	for (int i = 0; i < 600 && !exists(done); i++)
 		usleep(50 * 1000);
 	cr_assert(exists(done), "the replay did not end");
 
-	char want[PATH_MAX + 128];
-	snprintf(want, sizeof(want), "%s: corrupt record at offset %lld", j, (long long)off);
 	r = sh("tools/dmctl status");
 	cr_expect_eq(r.rc, 1, "a stopped replay is no healthy run:\n%s", r.text);
-	cr_expect(strstr(r.text, "replay: STOPPED after 500 events by an input error: ") != NULL,
-		  "%s", r.text);
-	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
+	snprintf(line, sizeof(line), "replay: STOPPED after %llu events by an input error: ",
+		 (unsigned long long)k);
+	cr_expect(strstr(r.text, line) != NULL, "no '%s' in:\n%s", line, r.text);
+	cr_expect(strstr(r.text, why) != NULL, "no '%s' in:\n%s", why, r.text);
 	cr_expect_null(strstr(r.text, "replay: done"), "%s", r.text);
 	out_free(&r);
 	r = sh("tools/dmctl dump");
 	cr_expect_eq(r.rc, 0, "%s", r.text);
 	cr_expect(strstr(r.text, "\ndata       replay stopped,") != NULL, "%s", r.text);
-	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
-	cr_expect(strstr(r.text, "events 500,") != NULL, "%s", r.text);
+	cr_expect(strstr(r.text, why) != NULL, "no '%s' in:\n%s", why, r.text);
+	snprintf(line, sizeof(line), "events %llu,", (unsigned long long)k);
+	cr_expect(strstr(r.text, line) != NULL, "%s", r.text);
 	out_free(&r);
 	r = sh("tools/dmctl stop");
 	cr_expect_eq(r.rc, 0, "%s", r.text);
@@ -805,9 +802,31 @@ Test(run, replay_stopped_by_a_corrupt_record_says_so)
 	/* stopped, the status still says how the replay ended */
 	r = sh("tools/dmctl status");
 	cr_expect_eq(r.rc, 1);
-	cr_expect(strstr(r.text, want) != NULL, "no '%s' in:\n%s", want, r.text);
+	cr_expect(strstr(r.text, why) != NULL, "no '%s' in:\n%s", why, r.text);
 	out_free(&r);
 	expect_nothing_left();
+}
+
+Test(run, replay_stopped_by_a_corrupt_record_says_so)
+{
+	const char *j = t_tmp_path("damaged.journal");
+	t_write_win_journal(j, 800, 5, 0, 0);
+	int64_t off = t_journal_damage(j, 500);
+	char why[PATH_MAX + 128];
+	snprintf(why, sizeof(why), "%s: corrupt record at offset %lld", j, (long long)off);
+	stopped_replay(j, 500, why);
+}
+
+Test(run, replay_of_a_journal_cut_mid_record_says_so)
+{
+	const char *j = t_tmp_path("cut.journal");
+	t_write_win_journal(j, 800, 5, 0, 0);
+	int64_t off = t_journal_record_off(j, 600, NULL);
+	cr_assert_eq(truncate(j, off + 40), 0);
+	char why[PATH_MAX + 128];
+	snprintf(why, sizeof(why), "%s: ends mid-record at offset %lld (40 bytes after the last "
+		 "whole record): the journal was cut short", j, (long long)off);
+	stopped_replay(j, 600, why);
 }
 
 /*
