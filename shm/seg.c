@@ -357,9 +357,9 @@ static int validate_ring(const struct seg_hdr *h, uint32_t i, uint64_t *prev_end
 	if (d->offset % DM_CACHELINE || d->size < sizeof(struct ring) || d->offset < *prev_end ||
 	    !span_ok(d->offset, d->size, h->user_off) || d->offset < h->rings_off)
 		return BAD("ring[%" PRIu32 "] '%s': offset %" PRIu64 " + size %" PRIu64 " is not "
-			   "an aligned block of at least %zu bytes inside the ring area [%" PRIu64
-			   ", %" PRIu64 ") after ring[%" PRIu32 "]", i, nm, d->offset, d->size,
-			   sizeof(struct ring), *prev_end, h->user_off, i ? i - 1 : 0);
+			   "an aligned block of at least %zu bytes inside [%" PRIu64 ", %" PRIu64
+			   "), the ring area after the rings before it", i, nm, d->offset, d->size,
+			   sizeof(struct ring), *prev_end, h->user_off);
 	/* the ring's header lies inside the segment now: read it */
 	const struct ring *r = (const struct ring *)(const void *)((const uint8_t *)h + d->offset);
 	int rc = ring_check(r, d->capacity, d->slot_size, (enum ring_policy)d->policy);

@@ -198,6 +198,21 @@ Test(feed_gzip, concatenated_members_read_as_their_concatenation)
 	t_assert_same_bytes(junk, plain);
 }
 
+/* A FIFO cannot be peeked: a ".gz" name says it is gzip, and the stream
+ * inflates as it arrives. */
+Test(feed_gzip, a_fifo_named_gz_inflates_as_it_streams)
+{
+	char fifo[PATH_MAX];
+	static char out[256];
+	snprintf(fifo, sizeof(fifo), "%s", t_tmp_path("stream.csv.gz"));
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	/* the writer blocks in open until the reader below opens; it holds
+	 * nothing of t_sh's pipe meanwhile */
+	cr_assert_eq(t_sh(out, sizeof(out), "(exec >/dev/null 2>&1 </dev/null; "
+			  "gzip -c < '%s' > '%s' &)", LOB_DIR "/" LOB_OB, fifo), 0, "%s", out);
+	t_assert_same_bytes(fifo, LOB_DIR "/" LOB_OB);
+}
+
 /* Read every line of path through the feed source; the first error. */
 static int t_read_lines(const char *path, char *why, size_t n)
 {
