@@ -279,7 +279,7 @@ Test(feed_gzip, truncated_and_corrupt_streams_are_bad_input_at_their_offset)
 	/* a damaged byte in the data: refused at or after it, the CRC at the
 	 * latest */
 	for (long at = 1000; at < (long)size - 100; at += 97003) {
-		char name[32];
+		char name[64];
 		snprintf(name, sizeof(name), "bit%ld.jsonl.gz", at);
 		const char *bad = t_damaged(name, 0, at, 0x10);
 		cr_assert_eq(t_read_lines(bad, why, sizeof(why)), -DM_ECORRUPT, "byte %ld", at);

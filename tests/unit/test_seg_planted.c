@@ -197,7 +197,9 @@ Test(seg_planted, each_field_is_refused_in_a_buffer_of_the_exact_size)
 Test(seg_planted, short_and_unaligned_buffers_are_refused)
 {
 	char err[256];
-	uint8_t *buf = aligned_alloc(DM_CACHELINE, sizeof(struct seg_hdr) + DM_CACHELINE);
+	/* aligned_alloc wants a multiple of the alignment */
+	size_t cap = (sizeof(struct seg_hdr) / DM_CACHELINE + 2) * DM_CACHELINE;
+	uint8_t *buf = aligned_alloc(DM_CACHELINE, cap);
 	cr_assert_not_null(buf);
 	memcpy(buf, pristine, sizeof(struct seg_hdr));
 	for (size_t n = 0; n < sizeof(struct seg_hdr); n += 40)
