@@ -42,7 +42,7 @@ endif
 CPPFLAGS := -I. -D_GNU_SOURCE -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := -pthread -Wl,--as-needed $(SANFLAGS)
-LDLIBS   := $(MALLOC) -lxgboost -lyaml -luring -ljansson -lm -lrt
+LDLIBS   := $(MALLOC) -lxgboost -lyaml -luring -ljansson -lz -lm -lrt
 
 # ---------------------------------------------------------------- sources
 SHM_SRC   := $(wildcard shm/*.c)
@@ -130,7 +130,7 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB)
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
-            libcriterion-dev libjemalloc-dev libjansson-dev
+            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev
 deps:
 	@tools/install-deps $(DEB_PKGS)
 

@@ -22,10 +22,20 @@
  * hash of what the caller puts in the rings and the user area: the agents
  * pass msg_layout_hash(); shm knows no message), recorded size against the
  * real size, and the owner's uid.
+ *
+ * Nothing in a header is trusted before seg_validate has checked it: every
+ * count is bounded before it multiplies, and every (offset, length) pair is
+ * checked as `off <= size && len <= size - off` (never off + len, which
+ * wraps) against the mapped size, before the memory it names is read.  The
+ * regions must also lie in order (header, registry, rings in table order,
+ * user area), cache-line aligned, so no region overlaps another; every
+ * name is NUL-terminated inside its field.  A refusal names the field and
+ * its value.
  */
 #ifndef DM_SHM_SEG_H
 #define DM_SHM_SEG_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,12 +132,44 @@ struct seg {
  * messages: those are the caller's, seg_spec.app_layout). */
 uint64_t seg_layout_hash(void);
 
+/*
+ * Check a segment name: '/' then 1..SEG_NAME_MAX - 2 bytes, none of them
+ * '/', a control character (below 0x20) or DEL (0x7f), and neither "/."
+ * nor "/..".  (SEG_NAME_MAX is far below NAME_MAX, so a name that passes
+ * always fits /dev/shm.)  NULL and "" are refused too: an empty --name
+ * never falls back to another segment.  Returns 0, or -EINVAL with one
+ * line in err (errlen bytes, may be NULL) that quotes the name with its
+ * unprintable bytes escaped ("\n", "\x1b").  Pure; any thread.  Every
+ * tool, the agents and tools/dmctl (through `dm-seg check-name`) use it.
+ */
+int seg_name_check(const char *name, char *err, size_t errlen);
+
+/*
+ * Check that the size bytes at base hold a segment this build can use:
+ * the magic (0: -EAGAIN, still being created), the version, shm's layout
+ * hash and header size, the recorded size against size, then every count,
+ * offset and size of the header, the registry and the ring descriptors
+ * (see the design note above), and each ring's own header against its
+ * descriptor (ring_check) and its side slot's length.  It reads nothing
+ * outside [base, base + size), whatever the bytes (fuzzing: any buffer,
+ * any size).  base must be aligned to DM_CACHELINE (a mapping, or
+ * aligned_alloc), else -EINVAL.  The caller's layout word and the owner
+ * are seg_attach's business, not checked here.
+ * Returns 0, -EAGAIN, -EINVAL, -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT,
+ * -DM_ESIZE or -DM_ECORRUPT, with one line in err (errlen bytes, may be
+ * NULL) naming the field and its value ("ring[2].offset 4096 + size 8448
+ * is outside the ring area [26560, 1127424)").  Pure: no system call, no
+ * allocation; any thread.
+ */
+int seg_validate(const void *base, size_t size, char *err, size_t errlen);
+
 /* Bytes a segment of this spec needs; 0 if the spec is invalid. */
 size_t seg_memsize(const struct seg_spec *spec);
 
 /*
  * Create, size, map and initialize a segment.  Returns 0; -EINVAL (bad
- * spec, an epoch above SEG_EPOCH_MAX: -DM_ETOPOLOGY for bad agent indexes
+ * spec: a name seg_name_check refuses, an epoch above SEG_EPOCH_MAX;
+ * -DM_ETOPOLOGY for bad agent indexes
  * or duplicate names);
  * -DM_EBUSY if a live run owns the name; -DM_ESTALE if a dead run left it
  * (remove it with seg_unlink after reading seg_probe); -EEXIST if the name
@@ -141,10 +183,28 @@ int seg_create(struct seg *s, const struct seg_spec *spec, int64_t now_ns);
  * app_layout is the layout word the caller expects (what its creator put in
  * seg_spec.app_layout); a segment that recorded another word is refused
  * with -DM_ELAYOUT, as is one built from other shm headers.
- * Returns 0, -ENOENT, -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT, -DM_ESIZE,
- * -DM_EOWNER, -EAGAIN (still being created), or -errno.
+ * Returns 0, -ENOENT, -EINVAL (a name seg_name_check refuses),
+ * -DM_EMAGIC, -DM_EVERSION, -DM_ELAYOUT, -DM_ESIZE, -DM_ECORRUPT (a
+ * header field out of bounds: seg_validate), -DM_EOWNER, -EAGAIN (still
+ * being created), or -errno.  Start-up code: system calls, a mapping.
  */
 int seg_attach(struct seg *s, const char *name, int readonly, uint64_t app_layout);
+
+/* seg_attach with the reason of a refusal as one line in err (errlen
+ * bytes, may be NULL): seg_validate's, which names the field and its
+ * value, or the cause of the other returns. */
+int seg_attach_err(struct seg *s, const char *name, int readonly, uint64_t app_layout,
+		   char *err, size_t errlen);
+
+/* 1 when rc, from seg_attach or seg_validate, refuses what the object
+ * holds or the name itself (bad input: tools exit 2), 0 for the other
+ * failures: no such segment, still being created, another owner, a system
+ * error (exit 1). */
+static inline int seg_bad_input(int rc)
+{
+	return rc == -EINVAL || rc == -DM_EMAGIC || rc == -DM_EVERSION || rc == -DM_ELAYOUT ||
+	       rc == -DM_ESIZE || rc == -DM_ECORRUPT;
+}
 
 /* Unmap. Does not unlink. */
 void seg_close(struct seg *s);
@@ -160,6 +220,9 @@ struct seg_probe {
 	uint32_t owner_uid;
 	int32_t  live_pid;    /* a live process registered in it, or 0 */
 };
+/* Fill p from what name holds.  valid needs the magic and a registry that
+ * lies inside the object (checked without wrapping); a segment of another
+ * build may be valid here.  Returns 0, -EINVAL (bad name) or -errno. */
 int seg_probe(const char *name, struct seg_probe *p);
 
 static inline struct ring *seg_ring(const struct seg *s, uint32_t i)

@@ -60,7 +60,7 @@ static void usage(FILE *f)
 "  --input FILE      the data: either file of a LOBSTER pair\n"
 "                    (*_message_N.csv / *_orderbook_N.csv), a MetaTrader 5\n"
 "                    tick export, a B3 NEG_* trade file, a Binance websocket\n"
-"                    capture, or a journal; *.gz is read through gzip -dc\n"
+"                    capture, or a journal; *.gz is inflated as it is read\n"
 "  --output JOURNAL  journal to write; a regular file, replaced when the\n"
 "                    conversion succeeds (written under a temporary name\n"
 "                    until then)\n"

@@ -523,15 +523,17 @@ int main(int argc, char **argv)
 	if (fmt == IN_ORDERS) {
 		rc = hseries_load_orders(&s, in.path, (const char *const *)in.names,
 					 in.n_types, err, sizeof(err));
-		if (rc)
-			return cli_fail(rc == -ENOMEM ? 1 : 2, "--input %s", err);
+		if (rc) {
+			code = cli_fail(rc == -ENOMEM ? 1 : 2, "--input %s", err);
+			goto free_series;
+		}
 		in.records = s.n;
 	} else if (fmt == IN_JOURNAL) {
-		if ((rc = read_journal(&s, &in)))
-			return rc;
+		if ((code = read_journal(&s, &in)))
+			goto free_series;
 	} else {
-		if ((rc = read_feed(&s, &in, &fa, conf, quiet)))
-			return rc;
+		if ((code = read_feed(&s, &in, &fa, conf, quiet)))
+			goto free_series;
 	}
 	for (uint32_t i = 0; i < in.n_types; i++)
 		if (s.count[i] < HFIT_MIN_EVENTS) {

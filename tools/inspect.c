@@ -59,7 +59,7 @@ static void usage(FILE *f)
 "  FILE              either file of a LOBSTER pair (*_message_N.csv /\n"
 "                    *_orderbook_N.csv), a MetaTrader 5 tick export, a B3\n"
 "                    NEG_* trade file, a Binance websocket capture, or a\n"
-"                    DreamMaker journal; *.gz is read through gzip -dc\n"
+"                    DreamMaker journal; *.gz is inflated as it is read\n"
 "  --list-symbols    list the symbols of a multi-symbol file instead (NEG:\n"
 "                    symbol, rows, trades; Binance: the \"s\" values)\n"
 CLI_FEED_HELP

@@ -7,10 +7,13 @@
  *   dm-seg check  [-c CONF] [--name SEG]
  *   dm-seg remove [-c CONF] [--name SEG] [--force]
  *   dm-seg config [-c CONF] [--json]
+ *   dm-seg check-name NAME
  *
  * `config` is the check the supervisor makes before it generates or
  * converts any data: the configuration, its risk limits file (and their
- * currency) and the model file; it prints the instrument.
+ * currency) and the model file; it prints the instrument.  `check-name`
+ * is the one rule of segment names (seg_name_check) for scripts: dmctl
+ * asks it about every name it is given.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -34,6 +37,7 @@ static void usage(FILE *f)
 		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
 		"       dm-seg create [-c CONF] [--name SEG] [--epoch N]\n"
 		"       dm-seg config [-c CONF] [--json] [--no-check]\n"
+		"       dm-seg check-name [--] NAME\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
@@ -48,6 +52,9 @@ static void usage(FILE *f)
 		"           whatever --name or $DM_SHM_NAME say); --no-check: CONF alone,\n"
 		"           without its risk limits and model files, and only {config,\n"
 		"           system} (what a script needs to find a run)\n"
+		"  check-name  exit 0 when NAME is a valid segment name: '/' then 1 to\n"
+		"           %d bytes, none of them '/' or a control character, not '/.'\n"
+		"           or '/..'; else say why and exit 2 (no configuration read)\n"
 		"\n"
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -61,8 +68,9 @@ static void usage(FILE *f)
 		"  -h, --help         this text\n"
 		"      --version      the release and layout words\n"
 		"\n"
-		"exit: 0 ok, 1 runtime failure, 2 bad usage or configuration\n",
-		DEFAULT_CONF);
+		"exit: 0 ok, 1 runtime failure (no such segment, a live run holds it), 2 bad\n"
+		"usage, configuration, segment name or segment header\n",
+		SEG_NAME_MAX - 2, DEFAULT_CONF);
 }
 
 static int64_t now_ns(void)
@@ -209,10 +217,12 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 static int cmd_check(const char *name)
 {
 	struct seg s;
-	int rc = seg_attach(&s, name, 1, msg_layout_hash());
+	char why[512];
+	int rc = seg_attach_err(&s, name, 1, msg_layout_hash(), why, sizeof(why));
 	if (rc) {
-		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
-		return 1;
+		fprintf(stderr, "dm-seg: %s: %s%s%s\n", name, dm_strerror(rc), why[0] ? ": " : "",
+			why);
+		return seg_bad_input(rc) ? 2 : 1;
 	}
 	printf("%s: valid, %u agents, %u rings, %zu bytes, epoch %u\n", name, s.hdr->n_agents,
 	       s.hdr->n_rings, s.size, s.hdr->epoch);
@@ -274,6 +284,18 @@ int main(int argc, char **argv)
 		default: return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "check-name") == 0) {
+		char why[512];
+		if (optind != argc - 2 || name || epoch_arg || force || json || no_check) {
+			fprintf(stderr, "dm-seg: check-name takes one NAME and no option\n");
+			return 2;
+		}
+		if (seg_name_check(argv[optind + 1], why, sizeof(why)) != 0) {
+			fprintf(stderr, "dm-seg: %s\n", why);
+			return 2;
+		}
+		return 0;
+	}
 	if (optind != argc - 1) {
 		usage(stderr);
 		return 2;
@@ -300,13 +322,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dm-seg: %s\n", err);
 		return 2;
 	}
-	name = topology_seg_name(&cfg, name);
-	if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= SEG_NAME_MAX) {
-		fprintf(stderr, "dm-seg: segment name '%s': expected /NAME\n", name);
-		return 2;
-	}
+	/* config shows the configured name, whatever --name says */
 	if (strcmp(cmd, "config") == 0)
 		return cmd_config(&cfg, json, no_check);
+	const char *from = topology_seg_name_from(&cfg, name);
+	name = topology_seg_name(&cfg, name);
+	if (seg_name_check(name, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dm-seg: %s (from %s)\n", err, from);
+		return 2;
+	}
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(&cfg, name, epoch);
 	if (strcmp(cmd, "check") == 0)

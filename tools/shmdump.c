@@ -82,8 +82,10 @@ static void usage(FILE *f)
 		"  -h, --help        this text\n"
 		"      --version     the release and the layout words\n"
 		"\n"
-		"exit: 0 ok, 1 segment missing or invalid (--summary: also when the run\n"
-		"handled no event), 2 bad usage or a configuration refused\n");
+		"exit: 0 ok, 1 segment missing, still being created or another user's\n"
+		"(--summary: also when the run handled no event), 2 bad usage, a\n"
+		"configuration refused, a bad segment name, or a segment header that fails\n"
+		"its checks (the field and its value are named)\n");
 }
 
 /* Sequence number of the newest message in a ring, 0 if none. */
@@ -338,7 +340,7 @@ int main(int argc, char **argv)
 	};
 	cli_set_prog("dm-shmdump");
 	opterr = 0;
-	const char *name = getenv("DM_SHM_NAME");
+	const char *name = NULL;
 	int json = 0, summary = 0, progress = 0, system = 0;
 	const char *command = NULL, *conf = NULL;
 	int tsv = -1; /* 0 agents, 1 rings */
@@ -419,27 +421,33 @@ int main(int argc, char **argv)
 	}
 	/* the one default segment name is the configuration's (system.shm_name) */
 	static struct rt_config cfg;
-	if (!name || !*name) {
-		char err[512];
+	char err[512];
+	if (!name && !getenv("DM_SHM_NAME")) {
 		if (conf && rt_config_load(&cfg, conf, err, sizeof(err)) != 0) {
 			fprintf(stderr, "dm-shmdump: %s\n", err);
 			return 2;
 		}
 		if (!conf)
 			rt_config_defaults(&cfg);
-		name = cfg.system.shm_name;
 	}
-	if (name[0] != '/' || strchr(name + 1, '/') || strlen(name) >= SEG_NAME_MAX) {
-		fprintf(stderr, "dm-shmdump: segment name '%s': expected /NAME (one leading slash, < %d chars)\n",
-			name, SEG_NAME_MAX);
+	const char *from = topology_seg_name_from(&cfg, name);
+	name = topology_seg_name(&cfg, name);
+	if (seg_name_check(name, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dm-shmdump: %s (from %s)\n", err, from);
 		return 2;
 	}
 
 	struct seg s;
-	int rc = seg_attach(&s, name, 1, msg_layout_hash());
+	int rc = seg_attach_err(&s, name, 1, msg_layout_hash(), err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "dm-shmdump: %s: %s\n", name, attach_hint(rc));
-		return 1;
+		/* a header that fails its checks is bad input: its field and value */
+		if (seg_bad_input(rc))
+			fprintf(stderr, "dm-shmdump: %s: %s: %s%s\n", name, dm_strerror(rc), err,
+				rc == -DM_ELAYOUT ? "; rebuild dm-shmdump from the same tree as "
+				"the running system" : "");
+		else
+			fprintf(stderr, "dm-shmdump: %s: %s\n", name, attach_hint(rc));
+		return seg_bad_input(rc) ? 2 : 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

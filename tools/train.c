@@ -30,9 +30,11 @@
  * line and column named).
  */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +354,24 @@ static int parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/* A bad cell, bad input (exit 2): "FILE:LINE:COL: column 'NAME': <why>",
+ * COL the 1-based byte column of the value f in line (split() leaves the
+ * fields in place). */
+static int cell_fail(const char *path, uint64_t ln, const char *line, const char *f,
+		     const char *name, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int cell_fail(const char *path, uint64_t ln, const char *line, const char *f,
+		     const char *name, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return cli_fail(2, "%s:%" PRIu64 ":%zu: column '%s': %s", path, ln,
+			(size_t)(f - line) + 1, name, why);
+}
+
 /* A target value is absent when empty or nan. */
 static int absent(const char *s)
 {
@@ -362,6 +382,8 @@ struct label_row {
 	int64_t t0, t1;
 	float   y, w;
 	uint64_t line;
+	uint32_t t0_col;  /* byte column of the t0 value, for messages */
+	uint32_t pad;
 };
 
 struct labels {
@@ -445,15 +467,17 @@ static int read_labels(const struct args *a, struct labels *L)
 			goto out;
 		}
 		r.line = ln;
+		r.t0_col = (uint32_t)(f[c0] - line) + 1;
 		if (parse_i64(f[c0], &r.t0) || r.t0 < 0) {
-			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= 0",
-				      a->labels, ln, a->t0_col, f[c0]);
+			rc = cell_fail(a->labels, ln, line, f[c0], a->t0_col,
+				       "'%s' is not a row number >= 0", f[c0]);
 			goto out;
 		}
 		r.t1 = r.t0;
 		if (c1 >= 0 && (parse_i64(f[c1], &r.t1) || r.t1 < r.t0)) {
-			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a row number >= %s (%"
-				      PRId64 ")", a->labels, ln, a->t1_col, f[c1], a->t0_col, r.t0);
+			rc = cell_fail(a->labels, ln, line, f[c1], a->t1_col,
+				       "'%s' is not a row number >= %s (%" PRId64 ")", f[c1],
+				       a->t0_col, r.t0);
 			goto out;
 		}
 		s = f[cy];
@@ -463,17 +487,18 @@ static int read_labels(const struct args *a, struct labels *L)
 		}
 		if (cli_parse_double(s, &v) || v != floor(v) ||
 		    (a->target == MODEL_TARGET_META ? (v != 0 && v != 1) : (v < -1 || v > 1))) {
-			rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not %s", a->labels, ln, ycol, s,
-				      a->target == MODEL_TARGET_META ? "0 or 1" : "-1, 0 or 1");
+			rc = cell_fail(a->labels, ln, line, s, ycol, "'%s' is not %s", s,
+				       a->target == MODEL_TARGET_META ? "0 or 1" : "-1, 0 or 1");
 			goto out;
 		}
 		r.y = a->target == MODEL_TARGET_META ? (float)v : a->target == MODEL_TARGET_LABEL3 ?
 			(float)(v + 1) : (float)(v == 1);
 		r.w = 1.0f;
 		if (cw >= 0) {
-			if (cli_parse_double(f[cw], &v) || v < 0) {
-				rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a weight >= 0",
-					      a->labels, ln, a->weight_col, f[cw]);
+			/* cli_parse_double refuses nan and inf */
+			if (cli_parse_double(f[cw], &v) || v < 0 || v > FLT_MAX) {
+				rc = cell_fail(a->labels, ln, line, f[cw], a->weight_col,
+					       "'%s' is not a finite weight >= 0", f[cw]);
 				goto out;
 			}
 			r.w = (float)v;
@@ -581,8 +606,17 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 				errno = 0;
 				v = strtod(f[j + 1], &end);
 				if (*f[j + 1] == '\0' || *end) {
-					rc = cli_fail(2, "%s:%" PRIu64 ":%s: '%s' is not a number",
-						      a->features, ln, s->names[j], f[j + 1]);
+					rc = cell_fail(a->features, ln, line, f[j + 1], s->names[j],
+						       "'%s' is not a number", f[j + 1]);
+					goto out;
+				}
+				/* nan is a missing value (XGBoost's); an infinity, or a
+				 * number a float cannot hold, is no feature value */
+				if (!isnan(v) && !(fabs(v) <= FLT_MAX)) {
+					rc = cell_fail(a->features, ln, line, f[j + 1], s->names[j],
+						       "'%s' is %s: a feature value is finite (or "
+						       "nan, read as missing)", f[j + 1], isinf(v) ?
+						       "infinite" : "beyond the float range");
 					goto out;
 				}
 				tmp[j] = (float)v;
@@ -609,9 +643,9 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 		goto out;
 	}
 	if (k < L->n) {
-		rc = cli_fail(2, "%s:%" PRIu64 ":%s: row %" PRId64 " is past the last row of %s "
-			      "(%" PRIu64 " data rows)", a->labels, L->r[k].line, a->t0_col,
-			      L->r[k].t0, a->features, row);
+		rc = cli_fail(2, "%s:%" PRIu64 ":%" PRIu32 ": column '%s': row %" PRId64 " is past "
+			      "the last row of %s (%" PRIu64 " data rows)", a->labels, L->r[k].line,
+			      L->r[k].t0_col, a->t0_col, L->r[k].t0, a->features, row);
 		goto out;
 	}
 out:

@@ -237,18 +237,19 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const struct rt_agen
 		usage(stderr, ag);
 		return 2;
 	}
-	if (a->name && (a->name[0] != '/' || strchr(a->name + 1, '/') ||
-			strlen(a->name) >= SEG_NAME_MAX)) {
-		fprintf(stderr, "dm-agent-%s: --name '%s': a segment name is '/' then up "
-			"to %d characters without '/'\n", agent, a->name, SEG_NAME_MAX - 2);
+	char why[256];
+	if (a->name && seg_name_check(a->name, why, sizeof(why)) != 0) {
+		fprintf(stderr, "dm-agent-%s: --name: %s\n", agent, why);
 		return 2;
 	}
 	return 0;
 }
 
+/* bad input (2): the configuration, the segment's name or what its header
+ * holds; anything else is a runtime failure (1) */
 static int exit_status(int rc)
 {
-	return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY ? 2 : 1;
+	return rc == -DM_ECONFIG || rc == -DM_ETOPOLOGY || seg_bad_input(rc) ? 2 : 1;
 }
 
 int rt_main(int argc, char **argv, const struct rt_agent *ag)
@@ -575,13 +576,17 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 		rt_config_defaults(&rt->cfg);
 	}
 	const char *segname = topology_seg_name(&rt->cfg, a->name);
-	rc = seg_attach(&rt->seg, segname, 0, msg_layout_hash());
+	if (seg_name_check(segname, err, sizeof(err)) != 0) {
+		rt_log(rt, "%s (from %s)", err, topology_seg_name_from(&rt->cfg, a->name));
+		return -EINVAL;
+	}
+	rc = seg_attach_err(&rt->seg, segname, 0, msg_layout_hash(), err, sizeof(err));
 	if (rc < 0) {
 		if (rc == -ENOENT)
 			rt_log(rt, "segment %s does not exist: start the system with "
 			       "'tools/dmctl start' (or create it with 'dm-seg create')", segname);
 		else
-			rt_log(rt, "segment %s: %s", segname, dm_strerror(rc));
+			rt_log(rt, "segment %s: %s: %s", segname, dm_strerror(rc), err);
 		return rc;
 	}
 	if ((rc = check_topology(rt)) < 0)

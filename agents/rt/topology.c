@@ -86,10 +86,9 @@ static const char *const policy_names[] = {
 
 static const char *check_shm_name(const void *field)
 {
-	const char *s = field;
-
-	if (s[0] != '/' || s[1] == '\0' || strchr(s + 1, '/'))
-		return "must be '/' followed by a name without '/'";
+	if (seg_name_check(field, NULL, 0) != 0)
+		return "must be '/' followed by a name without '/' or control characters, "
+		       "not '.' or '..' (seg_name_check)";
 	return NULL;
 }
 
@@ -411,10 +410,18 @@ int rt_config_ring_find(const struct rt_config *c, const char *name)
 
 const char *topology_seg_name(const struct rt_config *c, const char *explicit_name)
 {
-	if (explicit_name && *explicit_name)
+	if (explicit_name)
 		return explicit_name;
 	const char *env = getenv("DM_SHM_NAME");
-	return env && *env ? env : c->system.shm_name;
+	return env ? env : c->system.shm_name;
+}
+
+const char *topology_seg_name_from(const struct rt_config *c, const char *explicit_name)
+{
+	(void)c;
+	if (explicit_name)
+		return "--name";
+	return getenv("DM_SHM_NAME") ? "$DM_SHM_NAME" : "system.shm_name";
 }
 
 int topology_spec(const struct rt_config *c, const char *name, struct seg_spec *spec)

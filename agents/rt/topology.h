@@ -173,8 +173,15 @@ int topology_spec(const struct rt_config *c, const char *name, struct seg_spec *
 
 /*
  * Segment name to use: an explicit name, else $DM_SHM_NAME, else the
- * configuration's.  Never NULL.
+ * configuration's.  Never NULL.  An explicit or environment name is taken
+ * as given, even empty: the caller checks it (seg_name_check), so that
+ * `--name ""` or an empty $DM_SHM_NAME is refused instead of falling back
+ * to the configured segment.
  */
 const char *topology_seg_name(const struct rt_config *c, const char *explicit_name);
+
+/* Where topology_seg_name takes its answer from, for messages: "--name",
+ * "$DM_SHM_NAME" or "system.shm_name". */
+const char *topology_seg_name_from(const struct rt_config *c, const char *explicit_name);
 
 #endif /* DM_AGENTS_TOPOLOGY_H */

@@ -10,6 +10,7 @@
 #include "libcore/config/cfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "libcore/market/calendar.h"
@@ -849,31 +851,30 @@ static int fail_file(struct cfg_ctx *x, const char *what, int errnum)
 	return -DM_ECONFIG;
 }
 
-static int open_input(struct cfg_ctx *x, FILE **out)
+/* What st is, for a refusal: "a FIFO", "a directory"... */
+static const char *file_kind(const struct stat *st)
 {
-	struct stat st;
-	FILE *f = fopen(x->path, "rb");
-
-	if (!f)
-		return fail_file(x, "cannot open", errno);
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		return fail_file(x, "cannot read", EISDIR);
-	}
-	*out = f;
-	return 0;
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return "not a regular file";
 }
 
-/* Reader errors (bad encoding) carry a byte offset, not a mark. */
-static yaml_mark_t mark_of_offset(FILE *f, size_t offset)
+/* Line and column (0-based, as libyaml's marks) of byte offset in buf. */
+static yaml_mark_t mark_of_offset(const unsigned char *buf, size_t len, size_t offset)
 {
 	yaml_mark_t m = { 0, 0, 0 };
-	int ch;
 
-	rewind(f);
-	for (; m.index < offset && (ch = getc(f)) != EOF; m.index++) {
+	for (; m.index < offset && m.index < len; m.index++) {
 		m.column++;
-		if (ch == '\n') {
+		if (buf[m.index] == '\n') {
 			m.line++;
 			m.column = 0;
 		}
@@ -881,7 +882,76 @@ static yaml_mark_t mark_of_offset(FILE *f, size_t offset)
 	return m;
 }
 
-static int fail_syntax(struct cfg_ctx *x, const yaml_parser_t *p, FILE *f)
+/*
+ * The whole file into *out (malloc'd, *len bytes, NUL after them): a
+ * regular file of at most CFG_FILE_MAX bytes.  Opened with O_NONBLOCK and
+ * checked with fstat before any read, so a FIFO or a device never blocks
+ * and is never read; a file over the limit is read only as far as the
+ * limit, to say where it is crossed.
+ */
+static int read_input(struct cfg_ctx *x, unsigned char **out, size_t *len)
+{
+	char why[160];
+	struct stat st;
+	unsigned char *buf;
+	size_t n = 0;
+	int fd = open(x->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return fail_file(x, "cannot open", errno);
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return fail_file(x, "cannot read", e);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		if (x->err && x->errlen)
+			snprintf(x->err, x->errlen, "%s: cannot read: %s, not a regular file (a "
+				 "configuration is a regular file of at most %u bytes)", x->path,
+				 file_kind(&st), CFG_FILE_MAX);
+		return -DM_ECONFIG;
+	}
+	buf = malloc((size_t)CFG_FILE_MAX + 2);
+	if (!buf) {
+		close(fd);
+		return fail_file(x, "cannot read", ENOMEM);
+	}
+	/* one byte past the limit tells a file over it (even one that grew) */
+	while (n <= CFG_FILE_MAX) {
+		ssize_t k = read(fd, buf + n, (size_t)CFG_FILE_MAX + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			free(buf);
+			return fail_file(x, "cannot read", e);
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	if (n > CFG_FILE_MAX) {
+		x->mark = mark_of_offset(buf, n, CFG_FILE_MAX);
+		free(buf);
+		if (x->err && x->errlen) {
+			snprintf(why, sizeof(why), "%s:%zu:%zu", x->path, x->mark.line + 1,
+				 x->mark.column + 1);
+			snprintf(x->err, x->errlen, "%s: the file goes on past %u bytes (1 MiB), the "
+				 "most a configuration file may hold", why, CFG_FILE_MAX);
+		}
+		return -DM_ECONFIG;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int fail_syntax(struct cfg_ctx *x, const yaml_parser_t *p, const unsigned char *buf,
+                       size_t len)
 {
 	size_t pos = 0;
 	char ctx[128] = "";
@@ -889,7 +959,7 @@ static int fail_syntax(struct cfg_ctx *x, const yaml_parser_t *p, FILE *f)
 	if (p->error == YAML_MEMORY_ERROR)
 		return fail_file(x, "cannot parse", ENOMEM);
 	x->mark = p->error == YAML_READER_ERROR ?
-	          mark_of_offset(f, p->problem_offset) : p->problem_mark;
+	          mark_of_offset(buf, len, p->problem_offset) : p->problem_mark;
 	if (p->context)
 		append(ctx, sizeof(ctx), &pos, " (%s at line %zu, column %zu)",
 		       p->context, p->context_mark.line + 1, p->context_mark.column + 1);
@@ -900,14 +970,71 @@ static int fail_syntax(struct cfg_ctx *x, const yaml_parser_t *p, FILE *f)
 	return -DM_ECONFIG;
 }
 
+/*
+ * Nesting deeper than CFG_DEPTH_MAX is refused before any document is
+ * built: one pass over the parser's events (every document of the file)
+ * that stops at the first collection too deep.  libyaml's scanner spends
+ * time in proportion to the open flow levels on every token, so a file of
+ * 100 000 '[' would cost it minutes; here it never sees more than
+ * CFG_DEPTH_MAX + 1 of them (plus its 1024-byte look-ahead).  A syntax
+ * error ends the pass quietly: the load that follows reports it.
+ */
+static int check_depth(struct cfg_ctx *x, const unsigned char *buf, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return fail_file(x, "cannot parse", ENOMEM);
+	yaml_parser_set_input_string(&p, buf, len);
+	while (yaml_parser_parse(&p, &ev)) {
+		yaml_event_type_t t = ev.type;
+
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			if (++depth > CFG_DEPTH_MAX) {
+				x->mark = ev.start_mark;
+				if (x->err && x->errlen)
+					snprintf(x->err, x->errlen, "%s:%zu:%zu: nesting deeper than "
+						 "%d levels (a configuration needs a few)", x->path,
+						 x->mark.line + 1, x->mark.column + 1, CFG_DEPTH_MAX);
+				rc = -DM_ECONFIG;
+			}
+		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (rc || t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/* The file's bytes into *buf, checked for size and depth. */
+static int open_input(struct cfg_ctx *x, unsigned char **buf, size_t *len)
+{
+	int rc = read_input(x, buf, len);
+
+	if (rc)
+		return rc;
+	rc = check_depth(x, *buf, *len);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
 /* The file must hold one document: anything after it is refused. */
-static int check_single_document(struct cfg_ctx *x, yaml_parser_t *p, FILE *f)
+static int check_single_document(struct cfg_ctx *x, yaml_parser_t *p,
+                                 const unsigned char *buf, size_t len)
 {
 	yaml_document_t next;
 	int rc = 0;
 
 	if (!yaml_parser_load(p, &next))
-		return fail_syntax(x, p, f);
+		return fail_syntax(x, p, buf, len);
 	if (yaml_document_get_root_node(&next)) {
 		x->mark = next.start_mark;
 		key_pop(x, 0);
@@ -980,7 +1107,8 @@ int cfg_load_parts(const char *path, const char *what, const struct cfg_part *pa
 	yaml_document_t doc;
 	yaml_node_t *root;
 	char why[64];
-	FILE *f;
+	unsigned char *buf;
+	size_t len;
 	int rc;
 
 	if (!path) {
@@ -990,16 +1118,16 @@ int cfg_load_parts(const char *path, const char *what, const struct cfg_part *pa
 	rc = check_parts(&x, what, parts, n_parts);
 	if (rc)
 		return rc;
-	rc = open_input(&x, &f);
+	rc = open_input(&x, &buf, &len);
 	if (rc)
 		return rc;
 	if (!yaml_parser_initialize(&parser)) {
 		rc = fail_file(&x, "cannot parse", ENOMEM);
-		goto close_file;
+		goto free_buf;
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		rc = fail_syntax(&x, &parser, f);
+		rc = fail_syntax(&x, &parser, buf, len);
 		goto delete_parser;
 	}
 	x.doc = &doc;
@@ -1013,13 +1141,13 @@ int cfg_load_parts(const char *path, const char *what, const struct cfg_part *pa
 	if (!rc && check)
 		rc = check(&x, parts[0].dst);
 	if (!rc)
-		rc = check_single_document(&x, &parser, f);
+		rc = check_single_document(&x, &parser, buf, len);
 	yaml_document_delete(&doc);
 	x.doc = NULL;
 delete_parser:
 	yaml_parser_delete(&parser);
-close_file:
-	fclose(f);
+free_buf:
+	free(buf);
 	return rc;
 }
 
@@ -1031,12 +1159,13 @@ int cfg_file_key_place(const char *path, const char *section, const char *key,
 	yaml_document_t doc;
 	yaml_mark_t m;
 	int found = 0;
-	FILE *f;
+	unsigned char *buf;
+	size_t len;
 
-	if (!path[0] || !(f = fopen(path, "rb")))
+	if (!path[0] || open_input(&x, &buf, &len) != 0)
 		return 0;
 	if (yaml_parser_initialize(&parser)) {
-		yaml_parser_set_input_file(&parser, f);
+		yaml_parser_set_input_string(&parser, buf, len);
 		if (yaml_parser_load(&parser, &doc)) {
 			x.doc = &doc;
 			found = map_find(&x, map_find(&x, yaml_document_get_root_node(&doc),
@@ -1045,7 +1174,7 @@ int cfg_file_key_place(const char *path, const char *section, const char *key,
 		}
 		yaml_parser_delete(&parser);
 	}
-	fclose(f);
+	free(buf);
 	if (found) {
 		*line = m.line + 1;
 		*column = m.column + 1;

@@ -35,6 +35,15 @@
  * Cross-checks that need more than one field run after the walk, through
  * the cfg_ctx functions below, and fail the same way (cfg_fail).
  *
+ * Input limits.  A configuration file is a regular file of at most
+ * CFG_FILE_MAX bytes whose collections nest at most CFG_DEPTH_MAX deep.  It
+ * is opened with O_NONBLOCK and checked with fstat before anything is
+ * read, so a FIFO, a device or a directory is refused at once ("path:
+ * cannot read: a FIFO, not a regular file ..."); a larger file is refused
+ * at the place it crosses the limit, a deeper one at the first collection
+ * too deep ("path:1:65: nesting deeper than 64 levels ..."), both before
+ * libyaml builds a document, so any file is refused in milliseconds.
+ *
  * Everything here may allocate (libyaml does) and reads files: start-up
  * code and tools, never a do_work loop.  No state is kept between calls.
  */
@@ -45,6 +54,8 @@
 #include <stdint.h>
 
 #define CFG_DEC_SCALE 1000000  /* CFG_K_DEC keys are stored as value x 10^6 */
+#define CFG_FILE_MAX  (1u << 20) /* bytes a configuration file may hold (1 MiB) */
+#define CFG_DEPTH_MAX 64         /* nesting of mappings and sequences */
 
 enum cfg_type {
 	CFG_K_I32, CFG_K_U32, CFG_K_I64, CFG_K_STR, CFG_K_ENUM, CFG_K_MAP, CFG_K_SEQ,

@@ -585,8 +585,7 @@ int feed_binance_next(struct feed_reader *r, struct event *ev)
 			continue;
 		}
 		if (rc < 0)
-			return feed_fail(r, rc, "%s: read error: %s", s->path,
-					 rc == -EIO ? "gzip -dc failed" : strerror(-rc));
+			return feed_fail_src(r, s, rc);
 		if (n == 0)
 			continue;
 		r->st.rows++;

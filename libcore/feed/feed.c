@@ -11,14 +11,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -26,9 +27,31 @@
 #include <immintrin.h>
 #endif
 
-extern char **environ;
+/* ------------------------------------------------------------ gzip */
 
-/* ------------------------------------------------------------ line source */
+/*
+ * A gzip file is inflated in process (zlib), one chunk of the line buffer
+ * at a time, as `gzip -dc` would: members one after another (a file of
+ * concatenated members is their concatenation), anything after the last
+ * member that does not start a new one is ignored (gzip's "trailing
+ * garbage"), and a stream that is corrupt or ends inside a member is bad
+ * input, -DM_ECORRUPT, with the offset of the compressed byte where
+ * inflate stopped (feed_src_why).
+ */
+#define GZ_IN_BYTES (128u << 10)
+
+enum { GZ_MEMBER, GZ_BETWEEN, GZ_END };
+
+struct feed_gz {
+	z_stream zs;
+	uint64_t in_base;        /* file offset of in[0] */
+	uint64_t in_read;        /* compressed bytes read so far */
+	int      in_eof;
+	int      state;          /* GZ_MEMBER, GZ_BETWEEN, GZ_END */
+	uint64_t members;        /* members begun */
+	char     why[160];       /* the last error, for feed_src_why */
+	unsigned char in[GZ_IN_BYTES];
+};
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -36,51 +59,150 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Move fd to 3 or above so that dup2 onto 0 or 1 in the child never meets
- * itself (a dup2 onto itself would keep FD_CLOEXEC). */
-static int fd_above_stdio(int fd)
+static int gz_open(struct feed_src *s)
 {
-	if (fd > 2)
-		return fd;
-	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return nfd;
+	struct feed_gz *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	/* 16 + MAX_WBITS: a gzip wrapper, not zlib's */
+	if (inflateInit2(&g->zs, 16 + MAX_WBITS) != Z_OK) {
+		free(g);
+		return -ENOMEM;
+	}
+	g->zs.next_in = g->in;
+	g->members = 1;
+	s->gz = g;
+	return 0;
 }
 
-/* Start `gzip -dc` reading fd; s->fd becomes the read end of its output. */
-static int spawn_gzip(struct feed_src *s, int fd)
+static void gz_close(struct feed_src *s)
 {
-	char *const argv[] = { (char *)"gzip", (char *)"-dc", NULL };
-	posix_spawn_file_actions_t fa;
-	int p[2], rc;
-	pid_t pid;
+	struct feed_gz *g = s->gz;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	if ((p[1] = fd_above_stdio(p[1])) < 0) {
-		rc = -errno;
-		close(p[0]);
-		return rc;
+	if (g) {
+		inflateEnd(&g->zs);
+		free(g);
 	}
-	rc = posix_spawn_file_actions_init(&fa);
-	if (rc == 0) {
-		rc = posix_spawn_file_actions_adddup2(&fa, fd, 0);
-		if (rc == 0)
-			rc = posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-		if (rc == 0)
-			rc = posix_spawnp(&pid, "gzip", &fa, NULL, argv, environ);
-		posix_spawn_file_actions_destroy(&fa);
+	s->gz = NULL;
+}
+
+/* Offset in the file of the next compressed byte inflate would read. */
+static uint64_t gz_offset(const struct feed_gz *g)
+{
+	return g->in_base + (uint64_t)(g->zs.next_in - g->in);
+}
+
+/* Keep the unread input, then read more after it.  Returns 0 or -errno. */
+static int gz_refill(struct feed_src *s, struct feed_gz *g)
+{
+	size_t keep = g->zs.avail_in;
+
+	g->in_base = gz_offset(g);
+	memmove(g->in, g->zs.next_in, keep);
+	g->zs.next_in = g->in;
+	for (;;) {
+		ssize_t n = read(s->fd, g->in + keep, sizeof(g->in) - keep);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			g->in_eof = 1;
+		g->in_read += (uint64_t)n;
+		g->zs.avail_in = (uInt)(keep + (size_t)n);
+		return 0;
 	}
-	close(p[1]);
-	if (rc) {
-		close(p[0]);
-		return -rc;
+}
+
+static int gz_corrupt(struct feed_gz *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int gz_corrupt(struct feed_gz *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->why, sizeof(g->why), fmt, ap);
+	va_end(ap);
+	g->state = GZ_END;
+	return -DM_ECORRUPT;
+}
+
+/* Up to n decompressed bytes into dst: the count, 0 at the end of the
+ * last member, -DM_ECORRUPT or -errno. */
+static ssize_t gz_read(struct feed_src *s, char *dst, size_t n)
+{
+	struct feed_gz *g = s->gz;
+
+	while (g->state != GZ_END) {
+		int rc;
+
+		if (g->state == GZ_BETWEEN) {
+			/* another member, or the end (trailing bytes ignored) */
+			if (g->zs.avail_in < 2 && !g->in_eof && (rc = gz_refill(s, g)) < 0)
+				return rc;
+			if (g->zs.avail_in < 2 && !g->in_eof)
+				continue;
+			if (g->zs.avail_in < 2 || g->zs.next_in[0] != 0x1f ||
+			    g->zs.next_in[1] != 0x8b) {
+				g->state = GZ_END;
+				break;
+			}
+			if (inflateReset(&g->zs) != Z_OK)
+				return gz_corrupt(g, "cannot restart inflate");
+			g->members++;
+			g->state = GZ_MEMBER;
+		}
+		if (g->zs.avail_in == 0) {
+			if (g->in_eof)
+				return gz_corrupt(g, "the gzip stream ends inside member %" PRIu64
+						  " at compressed byte %" PRIu64 " (truncated?)",
+						  g->members, gz_offset(g));
+			if ((rc = gz_refill(s, g)) < 0)
+				return rc;
+			continue;
+		}
+		g->zs.next_out = (Bytef *)dst;
+		g->zs.avail_out = (uInt)(n < UINT_MAX ? n : UINT_MAX);
+		rc = inflate(&g->zs, Z_NO_FLUSH);
+		size_t got = (size_t)((char *)g->zs.next_out - dst);
+		if (rc == Z_STREAM_END)
+			g->state = GZ_BETWEEN;
+		else if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR ||
+			 (rc == Z_BUF_ERROR && !got && g->zs.avail_in))
+			return gz_corrupt(g, "corrupt gzip data at compressed byte %" PRIu64
+					  " (member %" PRIu64 "): %s", gz_offset(g), g->members,
+					  g->zs.msg ? g->zs.msg : "bad stream");
+		else if (rc == Z_MEM_ERROR)
+			return -ENOMEM;
+		if (got)
+			return (ssize_t)got;
 	}
-	s->fd = p[0];
-	s->pid = (int)pid;
 	return 0;
+}
+
+/* ------------------------------------------------------------ line source */
+
+/* Up to n bytes of the file (inflated when gzip) into dst. */
+static ssize_t src_read(struct feed_src *s, char *dst, size_t n)
+{
+	if (s->gz)
+		return gz_read(s, dst, n);
+	for (;;) {
+		ssize_t k = read(s->fd, dst, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		return k < 0 ? -errno : k;
+	}
+}
+
+const char *feed_src_why(const struct feed_src *s, int rc)
+{
+	const struct feed_gz *g = s->gz;
+
+	if (rc == -DM_ECORRUPT && g && g->why[0])
+		return g->why;
+	return rc == -DM_ECORRUPT ? "corrupt data" : strerror(-rc);
 }
 
 int feed_src_open(struct feed_src *s, const char *path, size_t cap,
@@ -100,26 +222,16 @@ int feed_src_open(struct feed_src *s, const char *path, size_t cap,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return rc;
 	}
+	s->fd = fd;
 	k = pread(fd, magic, sizeof(magic), 0);
 	if (k < 0 && errno == ESPIPE)
 		gz = ends_with(path, ".gz");
 	else
 		gz = k == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-	if (gz) {
-		if ((fd = fd_above_stdio(fd)) < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return rc;
-		}
-		rc = spawn_gzip(s, fd);
-		close(fd);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s: cannot start gzip -dc: %s",
-				 path, strerror(-rc));
-			return rc;
-		}
-	} else {
-		s->fd = fd;
+	if (gz && (rc = gz_open(s)) < 0) {
+		feed_src_close(s);
+		snprintf(err, errlen, "%s: cannot set up inflate: %s", path, strerror(-rc));
+		return rc;
 	}
 	/* calloc: the slack after the NUL is read by the fast parsers */
 	s->buf = calloc(1, cap + 1 + FEED_SRC_SLACK);
@@ -138,14 +250,24 @@ void feed_src_close(struct feed_src *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	if (s->pid > 0) {
-		int st;
-		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
-			;
-	}
-	s->pid = 0;
+	gz_close(s);
 	free(s->buf);
 	s->buf = NULL;
+}
+
+ssize_t feed_src_read(struct feed_src *s, char *dst, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = src_read(s, dst + got, n - got);
+		if (k < 0)
+			return k;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
 }
 
 /* Narrow n UTF-16LE bytes at buf[src] into bytes at buf[dst] (dst <= src);
@@ -169,26 +291,6 @@ static size_t narrow(struct feed_src *s, size_t dst, size_t src, size_t n)
 	return w - dst;
 }
 
-/* Reap the gzip child at the end of its output; -EIO if it failed
- * (exit 2 is gzip's "warning", e.g. trailing garbage: the data is whole). */
-static int reap_child(struct feed_src *s)
-{
-	int st;
-
-	if (s->pid <= 0)
-		return 0;
-	while (waitpid(s->pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			s->pid = 0;
-			return -errno;
-		}
-	}
-	s->pid = 0;
-	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 2))
-		return 0;
-	return -EIO;
-}
-
 /* Drop a byte-order mark at the start of the file. */
 static void strip_bom(struct feed_src *s)
 {
@@ -203,7 +305,7 @@ static void strip_bom(struct feed_src *s)
 	}
 }
 
-/* Compact, then read once more.  Returns 0, or -errno / -EIO. */
+/* Compact, then read once more.  Returns 0, or -errno / -DM_ECORRUPT. */
 static int src_fill(struct feed_src *s)
 {
 	if (s->beg) {
@@ -212,19 +314,16 @@ static int src_fill(struct feed_src *s)
 		s->beg = 0;
 	}
 	while (s->end < s->cap && !s->eof) {
-		ssize_t n = read(s->fd, s->buf + s->end, s->cap - s->end);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t n = src_read(s, s->buf + s->end, s->cap - s->end);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
 			s->eof = 1;
 			if (s->fresh) {
 				s->fresh = 0;
 				strip_bom(s);
 			}
-			return reap_child(s);
+			return 0;
 		}
 		if (s->fresh) {
 			s->end += (size_t)n;
@@ -747,6 +846,12 @@ int feed_bad(struct feed_reader *r, const struct feed_src *s, const char *fmt, .
 	return r->o.strict ? -DM_ECORRUPT : 0;
 }
 
+int feed_fail_src(struct feed_reader *r, const struct feed_src *s, int rc)
+{
+	return feed_fail(r, rc, "%s: %s%s", s->path, rc == -DM_ECORRUPT ? "" : "read error: ",
+			 feed_src_why(s, rc));
+}
+
 int feed_fail(struct feed_reader *r, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -959,7 +1064,8 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
 			feed_src_unget(&r->src[0]);
 			fmt = detect_by_line(l, n);
 		} else if (rc < 0 && rc != -E2BIG) {
-			snprintf(err, errlen, "%s: read error: %s", path, strerror(-rc));
+			snprintf(err, errlen, "%s: %s%s", path, rc == -DM_ECORRUPT ? "" :
+				 "read error: ", feed_src_why(&r->src[0], rc));
 			goto close_src;
 		}
 		if (fmt == FEED_AUTO) {

@@ -16,8 +16,10 @@
  * that the Binance reader parses each line with jansson, which allocates
  * and frees the parsed tree inside the call.  Input is read with read(2)
  * through the fixed line buffer, so a file larger than RAM streams in
- * constant memory.  A gzip file (by magic or by a ".gz" name) is read
- * through a `gzip -dc` child process on a pipe.  A DreamMaker journal is
+ * constant memory.  A gzip file (by magic or by a ".gz" name) is inflated
+ * in process (zlib) into the same buffer, members one after another as
+ * `gzip -dc` does; a corrupt or truncated stream fails with -DM_ECORRUPT
+ * and "file: corrupt gzip data at compressed byte N ...".  A DreamMaker journal is
  * read sequentially into one reused buffer (libcore/journal/journal.h,
  * JOURNAL_SEQ), so its resident size stays bounded too.
  *
@@ -109,7 +111,7 @@ struct feed_opts {
 struct feed_stats {
 	uint64_t rows;              /* data rows read (LOBSTER: row pairs;
 				     * journal: records) */
-	uint64_t bytes;             /* input bytes consumed (after gzip -dc;
+	uint64_t bytes;             /* input bytes consumed (inflated when gzip;
 				     * LOBSTER: both files; journal: file
 				     * offset reached), for progress reports */
 	uint64_t events_book;       /* book events returned */
@@ -154,7 +156,8 @@ struct feed_unit {        /* an exact decimal m / 10^k, m > 0 */
 
 struct feed_src {         /* one input file, read a line at a time */
 	int      fd;
-	int      pid;         /* gzip child, 0 = none */
+	int      pad0;
+	struct feed_gz *gz;   /* inflate state (feed.c), NULL = not gzip */
 	char    *buf;         /* cap bytes (+ NUL and FEED_SRC_SLACK zero
 			       * bytes), allocated at open */
 	size_t   cap, beg, end;
@@ -289,7 +292,7 @@ static inline enum feed_format feed_format_of(const struct feed_reader *r)
 	return (enum feed_format)r->fmt;
 }
 
-/* Close the files, reap a gzip child, free the buffers.  Safe to call
+/* Close the files, free the buffers.  Safe to call
  * once after a successful feed_open; r may then be reopened. */
 void feed_close(struct feed_reader *r);
 
@@ -380,7 +383,7 @@ struct feed_plan {
  * prices (sizes) off the grid is -EDOM with a message naming the tick
  * (lot) that fits.  Returns 0, or a negative error with one line in err:
  * -EINVAL (a malformed tick, lot or symbol), -EDOM (does not fit), or
- * feed_open's errors.  Opens and reads the file (gzip child); allocates;
+ * feed_open's errors.  Opens and reads the file (inflated when gzip); allocates;
  * start-up code only.
  */
 int feed_resolve(const char *path, const struct feed_want *w, struct feed_plan *p,
@@ -426,7 +429,7 @@ struct feed_symbol {
  * (the "s" fields), in order of first appearance, into out[0..cap); the
  * count found (may exceed cap: the rest are not stored), or a negative
  * error with one line in err (-EINVAL for another format).  Reads the
- * whole file (gzip child); start-up code.
+ * whole file (inflated when gzip); start-up code.
  */
 int feed_list_symbols(const char *path, enum feed_format fmt, struct feed_symbol *out,
 		      uint32_t cap, char *err, size_t errlen);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,12 +29,30 @@
 
 /*
  * Open path for reading lines of at most cap bytes: a gzip file (magic
- * 1f 8b, or a ".gz" name when the file cannot be peeked) is read through a
- * `gzip -dc` child.  Allocates the buffer.  Returns 0 or -errno with a
- * message in err.
+ * 1f 8b, or a ".gz" name when the file cannot be peeked) is inflated in
+ * process (zlib; concatenated members read as one, bytes after the last
+ * member that start no new one ignored, as gzip does).  Allocates the
+ * buffer (and the inflate state).  Returns 0 or -errno with a message in
+ * err.
  */
 int feed_src_open(struct feed_src *s, const char *path, size_t cap,
 		  char *err, size_t errlen);
+
+/* Up to n raw bytes of the file (inflated when gzip) into dst, for a
+ * format's sniffing, before any feed_src_line: the count (short only at
+ * the end), or feed_src_line's errors. */
+ssize_t feed_src_read(struct feed_src *s, char *dst, size_t n);
+
+/* Why a read of s failed with rc: for a gzip stream that is corrupt or
+ * truncated (-DM_ECORRUPT), "corrupt gzip data at compressed byte N
+ * (member M): <zlib's reason>" or "the gzip stream ends inside member M at
+ * compressed byte N (truncated?)"; else strerror(-rc).  Points into s or
+ * static text. */
+const char *feed_src_why(const struct feed_src *s, int rc);
+
+/* feed_fail for a read of s that failed with rc: "path: <feed_src_why>"
+ * ("path: read error: <errno text>" for a system error).  Returns rc. */
+int feed_fail_src(struct feed_reader *r, const struct feed_src *s, int rc);
 
 /*
  * The next line, without its "\n" or "\r\n", NUL-terminated, in *line
@@ -41,8 +60,8 @@ int feed_src_open(struct feed_src *s, const char *path, size_t cap,
  * number.  A UTF-8 or UTF-16LE byte-order mark at the start is dropped
  * (UTF-16LE text is narrowed to bytes; a non-ASCII unit becomes 0x7f).
  * Returns 1, 0 at the end, -E2BIG for a line longer than the buffer (the
- * line is skipped whole; s->line is its number), -EIO when the gzip child
- * failed, or -errno.
+ * line is skipped whole; s->line is its number), -DM_ECORRUPT when a gzip
+ * stream is corrupt or truncated (feed_src_why says where), or -errno.
  */
 int feed_src_line(struct feed_src *s, char **line, size_t *len);
 
@@ -50,7 +69,7 @@ int feed_src_line(struct feed_src *s, char **line, size_t *len);
  * Only valid right after a feed_src_line that returned 1. */
 void feed_src_unget(struct feed_src *s);
 
-/* Close the file, reap the gzip child, free the buffer.  Idempotent. */
+/* Close the file, free the buffer and the inflate state.  Idempotent. */
 void feed_src_close(struct feed_src *s);
 
 /* ------------------------------------------------------------ numbers */

@@ -417,11 +417,9 @@ int feed_lobster_next(struct feed_reader *r, struct event *ev)
 		int rc;
 
 		if (mrc < 0 && mrc != -E2BIG)
-			return feed_fail(r, mrc, "%s: read error: %s", ms->path,
-					 mrc == -EIO ? "gzip -dc failed" : strerror(-mrc));
+			return feed_fail_src(r, ms, mrc);
 		if (orc < 0 && orc != -E2BIG)
-			return feed_fail(r, orc, "%s: read error: %s", os->path,
-					 orc == -EIO ? "gzip -dc failed" : strerror(-orc));
+			return feed_fail_src(r, os, orc);
 		if (mrc == 0 && orc == 0)
 			return 0;
 		if (mrc == 0 || orc == 0) {

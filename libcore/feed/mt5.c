@@ -42,6 +42,8 @@ int feed_mt5_open(struct feed_reader *r)
 	do
 		rc = feed_src_line(s, &l, &n);
 	while (rc == 1 && n == 0);
+	if (rc < 0 && rc != -E2BIG)
+		return feed_fail_src(r, s, rc);
 	if (rc != 1)
 		return feed_fail(r, rc < 0 ? rc : -DM_ECORRUPT, "%s: no MT5 header "
 				 "line (<DATE>\\t<TIME>\\t<BID>\\t<ASK>\\t<LAST>\\t"
@@ -110,8 +112,7 @@ int feed_mt5_next(struct feed_reader *r, struct event *ev)
 			continue;
 		}
 		if (rc < 0)
-			return feed_fail(r, rc, "%s: read error: %s", s->path,
-					 rc == -EIO ? "gzip -dc failed" : strerror(-rc));
+			return feed_fail_src(r, s, rc);
 		if (n == 0)
 			continue;
 		r->st.rows++;

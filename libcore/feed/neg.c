@@ -51,7 +51,7 @@ int feed_neg_open(struct feed_reader *r)
 		rc = feed_src_line(s, &l, &n);
 	while (rc == 1 && n == 0);
 	if (rc < 0 && rc != -E2BIG)
-		return feed_fail(r, rc, "%s: read error: %s", s->path, strerror(-rc));
+		return feed_fail_src(r, s, rc);
 	if (rc == 1) {
 		if (n >= 6 && memcmp(l, "RH NEG", 6) == 0)
 			g->records = 1;
@@ -104,8 +104,7 @@ int feed_neg_next(struct feed_reader *r, struct event *ev)
 			continue;
 		}
 		if (rc < 0)
-			return feed_fail(r, rc, "%s: read error: %s", s->path,
-					 rc == -EIO ? "gzip -dc failed" : strerror(-rc));
+			return feed_fail_src(r, s, rc);
 		if (n == 0)
 			continue;
 		g->records++;

@@ -63,8 +63,8 @@ int feed_list_symbols(const char *path, enum feed_format fmt, struct feed_symbol
 		if (rc == -E2BIG)
 			continue;
 		if (rc < 0) {
-			snprintf(err, errlen, "%s: read error: %s", path,
-				 rc == -EIO ? "gzip -dc failed" : strerror(-rc));
+			snprintf(err, errlen, "%s: %s%s", path,
+				 rc == -DM_ECORRUPT ? "" : "read error: ", feed_src_why(&s, rc));
 			goto close;
 		}
 		if (fmt == FEED_NEG) {

@@ -19,21 +19,19 @@
  * Numbers are exact: a tick or lot is an integer count of 10^-8 (at most
  * FEED_DEC_MAX decimals), prices of the sample likewise.
  *
- * Start-up code for the tools: it opens, reads and (for a gzip file) runs
- * `gzip -dc` in a child process; nothing here is for a hot path.
+ * Start-up code for the tools: it opens and reads (a gzip file inflated in
+ * process); nothing here is for a hot path.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libcore/config/config.h"
@@ -44,57 +42,22 @@
 #define SNIFF_BYTES (256u << 10) /* Binance: bytes looked at for "s" */
 #define DEC_ONE     100000000LL  /* 1.0 in units of 10^-FEED_DEC_MAX */
 #define LOBSTER_PX  10000LL      /* LOBSTER file price units per dollar */
-/* The first cap - 1 bytes of path (decompressed when gzip), NUL-terminated;
+/* The first cap - 1 bytes of path (inflated when gzip), NUL-terminated;
  * the count, or -1 if it cannot be read. */
 static ssize_t sniff(const char *path, char *buf, size_t cap)
 {
-	unsigned char magic[2] = { 0, 0 };
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), pfd[2];
-	pid_t pid = -1;
+	struct feed_src s;
+	char err[FEED_ERR_LEN];
+	ssize_t n;
 
-	if (fd < 0)
+	if (feed_src_open(&s, path, 64, err, sizeof(err)) < 0)
 		return -1;
-	if (read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		if (pipe(pfd)) {
-			close(fd);
-			return -1;
-		}
-		if (lseek(fd, 0, SEEK_SET) != 0 || (pid = fork()) < 0) {
-			close(pfd[0]);
-			close(pfd[1]);
-			close(fd);
-			return -1;
-		}
-		if (pid == 0) {
-			dup2(fd, 0);
-			dup2(pfd[1], 1);
-			close(pfd[0]);
-			execlp("gzip", "gzip", "-dc", (char *)NULL);
-			_exit(127);
-		}
-		close(pfd[1]);
-		close(fd);
-		fd = pfd[0];
-	} else if (lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
+	n = feed_src_read(&s, buf, cap - 1);
+	feed_src_close(&s);
+	if (n < 0)
 		return -1;
-	}
-	while (n < cap - 1) {
-		ssize_t k = read(fd, buf + n, cap - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
 	buf[n] = '\0';
-	return (ssize_t)n;
+	return n;
 }
 
 /* ------------------------------------------------------------ decimals */

@@ -9,7 +9,10 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "libcore/config/cfg.h"
 #include "libcore/types.h"
@@ -309,4 +312,162 @@ Test(cfg, parts_refuse_a_root_key_in_two_tables)
 	cr_assert_eq(cfg_load_parts(path, "test", parts, 0, NULL, NULL, NULL, err, sizeof(err)),
 	             -DM_ECONFIG);
 	cr_assert(strstr(err, "0 key tables (1..4)"), "%s", err);
+}
+
+/* ------------------------------------------------------------ input limits */
+
+static double t_mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Load path (any file) against t_keys; the elapsed seconds in *secs. */
+static int t_load_path(const char *path, char *err, size_t n, double *secs)
+{
+	struct t_conf c = { .ratio = 0.5, .wait_ns = 1000000 };
+	double t0 = t_mono_s();
+	int rc = cfg_load_file(path, "test", t_keys, &c, NULL, NULL, NULL, err, n);
+	*secs = t_mono_s() - t0;
+	return rc;
+}
+
+/* n copies of ch, then tail, NUL-terminated (malloc'd). */
+static char *t_repeat(char ch, size_t n, const char *tail)
+{
+	size_t k = strlen(tail);
+	char *s = malloc(n + k + 1);
+	cr_assert_not_null(s);
+	memset(s, ch, n);
+	memcpy(s + n, tail, k + 1);
+	return s;
+}
+
+Test(cfg, nesting_of_100k_brackets_or_braces_is_refused_at_once)
+{
+	static const char opens[] = { '[', '{' };
+	char err[512], want[PATH_MAX + 64];
+	double secs;
+
+	for (size_t i = 0; i < sizeof(opens); i++) {
+		const char *path = t_tmp_path("deep.yaml");
+		char *text = t_repeat(opens[i], 100000, "");
+		t_write_file(path, text);
+		free(text);
+		cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG);
+		/* 64 collections open; the 65th is the one refused, at column 65 */
+		snprintf(want, sizeof(want), "%s:1:65: nesting deeper than 64 levels", path);
+		cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' is not '%s...'", err, want);
+		cr_assert_lt(secs, 1.0, "'%c' x 100000 took %.2f s", opens[i], secs);
+	}
+}
+
+Test(cfg, nesting_limit_is_64_levels_root_included)
+{
+	char err[512];
+	double secs;
+	const char *path = t_tmp_path("d.yaml");
+	/* the root mapping and 63 sequences: 64 levels, loaded as far as the
+	 * key table (an unknown key), not refused for its depth */
+	char *open = t_repeat('[', 63, ""), *close = t_repeat(']', 63, "\n");
+	char *text = malloc(strlen(open) + strlen(close) + 16);
+	cr_assert_not_null(text);
+	sprintf(text, "deep: %s%s", open, close);
+	t_write_file(path, text);
+	cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG);
+	cr_assert(strstr(err, "key 'deep': unknown key"), "%s", err);
+	cr_assert_null(strstr(err, "nesting"), "%s", err);
+	/* one more: refused where the 65th level opens (column 7 + 63) */
+	sprintf(text, "deep: [%s]%s", open, close);
+	t_write_file(path, text);
+	cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "%s:1:70: nesting deeper than 64 levels", path);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' is not '%s...'", err, want);
+	free(text);
+	free(open);
+	free(close);
+}
+
+Test(cfg, deep_block_nesting_is_refused_at_its_line_and_column)
+{
+	char err[512], want[PATH_MAX + 64];
+	double secs;
+	const char *path = t_tmp_path("block.yaml");
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	/* line i+1 holds key i indented by i: mapping i+1 opens there */
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "%*sk%d:\n", i, "", i);
+	fclose(f);
+	cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s:65:65: nesting deeper than 64 levels", path);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' is not '%s...'", err, want);
+	cr_assert_lt(secs, 1.0);
+}
+
+Test(cfg, file_over_1_mib_is_refused_where_it_crosses_the_limit)
+{
+	char err[512], want[PATH_MAX + 96];
+	double secs;
+	const char *path = t_tmp_path("big.yaml");
+	char line[101];
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	memset(line, 'x', 99);
+	line[0] = '#';
+	line[99] = '\n';
+	line[100] = '\0';
+	for (int i = 0; i < 2 * 1048576 / 100; i++)  /* 2 MiB of 100-byte comment lines */
+		fputs(line, f);
+	fclose(f);
+	cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG);
+	/* byte 1048576 is on line 1048576 / 100 + 1, column 1048576 % 100 + 1 */
+	snprintf(want, sizeof(want), "%s:10486:77: the file goes on past 1048576 bytes (1 MiB)",
+		 path);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' is not '%s...'", err, want);
+	cr_assert_lt(secs, 1.0);
+
+	/* exactly CFG_FILE_MAX bytes still loads */
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("ratio: 1.5\n", f);
+	size_t n = 11;
+	while (n + 100 <= CFG_FILE_MAX) {
+		fputs(line, f);
+		n += 100;
+	}
+	fprintf(f, "#%*s\n", (int)(CFG_FILE_MAX - n - 2), "");
+	fclose(f);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, CFG_FILE_MAX);
+	cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), 0, "%s", err);
+}
+
+Test(cfg, fifo_device_and_directory_are_refused_without_reading)
+{
+	static const struct { const char *path, *kind; } cases[] = {
+		{ NULL, "a FIFO" },                  /* made below, no writer: a read would block */
+		{ "/dev/zero", "a character device" }, /* a read would never end */
+		{ "/dev/null", "a character device" },
+		{ "/tmp", "a directory" },
+	};
+	char err[512], want[PATH_MAX + 128], fifo[PATH_MAX];
+	double secs;
+
+	snprintf(fifo, sizeof(fifo), "%s", t_tmp_path("fifo.yaml"));
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = cases[i].path ? cases[i].path : fifo;
+		cr_assert_eq(t_load_path(path, err, sizeof(err), &secs), -DM_ECONFIG, "%s", path);
+		snprintf(want, sizeof(want), "%s: cannot read: %s, not a regular file", path,
+			 cases[i].kind);
+		cr_assert(strncmp(err, want, strlen(want)) == 0, "'%s' is not '%s...'", err, want);
+		cr_assert_lt(secs, 1.0, "%s took %.2f s", path, secs);
+	}
+	size_t line = 0, col = 0;
+	cr_assert_eq(cfg_file_key_place(fifo, "left", "n", &line, &col), 0);
 }

@@ -1098,7 +1098,8 @@ Test(model, dm_train_bad_usage_and_bad_input)
 	const char *b1[] = { "--features", fpath, "--labels", bad, "--output", out, "--target",
 			     "label", NULL };
 	cr_assert_eq(t_run(errp, b1), 2);
-	cr_assert(t_file_has(errp, "bad.csv:4:label"), "message names file:line:column");
+	cr_assert(t_file_has(errp, "bad.csv:4:5: column 'label': '7' is not -1, 0 or 1"),
+		  "message names file:line:column and the column");
 	cr_assert_neq(access(out, F_OK), 0, "a model was written");
 
 	/* a missing column, a row past the end of the features */
@@ -1107,7 +1108,7 @@ Test(model, dm_train_bad_usage_and_bad_input)
 	cr_assert(t_file_has(errp, "t0_idx"));
 	t_write_file(bad, "t0_idx,label\n0,1\n5000,-1\n");
 	cr_assert_eq(t_run(errp, b1), 2);
-	cr_assert(t_file_has(errp, "bad.csv:3:t0_idx"));
+	cr_assert(t_file_has(errp, "bad.csv:3:1: column 't0_idx'"));
 
 	/* other column names by option */
 	t_write_file(bad, "i0,y\n0,1\n2,-1\n4,1\n6,-1\n8,1\n10,-1\n12,1\n14,-1\n16,1\n18,-1\n");
@@ -1123,7 +1124,79 @@ Test(model, dm_train_bad_usage_and_bad_input)
 	const char *b3[] = { "--features", bad, "--labels", lpath, "--output", out, "--target",
 			     "label", NULL };
 	cr_assert_eq(t_run(errp, b3), 2);
-	cr_assert(t_file_has(errp, "bad.csv:2:b"));
+	cr_assert(t_file_has(errp, "bad.csv:2:7: column 'b': 'zz' is not a number"));
+}
+
+/* Non-finite input: a feature may be nan (missing), never infinite or
+ * beyond a float; a weight is finite; each refused at file:line:col with
+ * the column's name, exit 2, no model written. */
+Test(model, dm_train_refuses_non_finite_input_at_file_line_col)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char fpath[128], lpath[128], out[128], errp[128];
+	static char text[1 << 16];
+
+	snprintf(fpath, sizeof(fpath), "%s", t_tmp_path("nf.csv"));
+	snprintf(lpath, sizeof(lpath), "%s", t_tmp_path("nl.csv"));
+	snprintf(out, sizeof(out), "%s", t_tmp_path("nm.json"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("nerr.txt"));
+	/* 40 rows, the label the sign of a; row k's line is k + 2 */
+	static const struct { const char *cell, *why; } bad[] = {
+		{ "inf", "'inf' is infinite" },
+		{ "-Infinity", "'-Infinity' is infinite" },
+		{ "1e999", "'1e999' is infinite" },
+		{ "3e38", NULL },                            /* a float holds it */
+		{ "4e38", "'4e38' is beyond the float range" },
+		{ "nan", NULL },                             /* missing: trained on */
+	};
+	for (size_t c = 0; c < sizeof(bad) / sizeof(bad[0]); c++) {
+		size_t k = 0;
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "t_ns,a,spread\n");
+		for (int i = 0; i < 40; i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%d,%s,%s\n", i,
+					      i % 2 ? "1.5" : "-1.5", i == 17 ? bad[c].cell : "0.25");
+		t_write_file(fpath, text);
+		k = 0;
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "t0_idx,label\n");
+		for (int i = 0; i < 40; i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%d,%d\n", i,
+					      i % 2 ? 1 : -1);
+		t_write_file(lpath, text);
+		unlink(out);
+		const char *argv[] = { "--features", fpath, "--labels", lpath, "--output", out,
+				       "--target", "label", "--rounds", "2", "--quiet", NULL };
+		int rc = t_run(errp, argv);
+		if (!bad[c].why) {
+			cr_assert_eq(rc, 0, "%s: exit %d", bad[c].cell, rc);
+			continue;
+		}
+		cr_assert_eq(rc, 2, "%s: exit %d", bad[c].cell, rc);
+		/* row 17 is line 19; "17,1.5," puts the spread at column 8 */
+		char want[256];
+		snprintf(want, sizeof(want), "nf.csv:19:8: column 'spread': %s", bad[c].why);
+		cr_assert(t_file_has(errp, want), "%s: no '%s'", bad[c].cell, want);
+		cr_assert_neq(access(out, F_OK), 0, "%s: a model was written", bad[c].cell);
+	}
+
+	/* a weight of nan or inf */
+	static const char *const weights[] = { "nan", "inf", "-1" };
+	for (size_t c = 0; c < sizeof(weights) / sizeof(weights[0]); c++) {
+		size_t k = 0;
+		k += (size_t)snprintf(text + k, sizeof(text) - k, "t0_idx,label,uniq\n");
+		for (int i = 0; i < 40; i++)
+			k += (size_t)snprintf(text + k, sizeof(text) - k, "%d,%d,%s\n", i,
+					      i % 2 ? 1 : -1, i == 5 ? weights[c] : "0.5");
+		t_write_file(lpath, text);
+		const char *argv[] = { "--features", fpath, "--labels", lpath, "--output", out,
+				       "--target", "label", "--rounds", "2", "--quiet", NULL };
+		cr_assert_eq(t_run(errp, argv), 2, "weight %s", weights[c]);
+		/* row 5 is line 7; "5,1," puts the weight at column 5 */
+		char want[256];
+		snprintf(want, sizeof(want), "nl.csv:7:5: column 'uniq': '%s' is not a finite "
+			 "weight >= 0", weights[c]);
+		cr_assert(t_file_has(errp, want), "no '%s'", want);
+	}
 }
 
 /* ------------------------------------------------------------ SHA-256 */

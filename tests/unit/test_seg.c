@@ -992,3 +992,21 @@ Test(seg_tool, create_takes_the_epoch_and_refuses_a_bad_one)
 	cr_assert_eq(t_dmseg_run("--help", out, sizeof(out)), 0);
 	cr_assert(strstr(out, "--epoch N"), "%s", out);
 }
+
+/* -c on a FIFO, a device or a directory is refused at once, exit 2: the
+ * configuration engine opens without blocking and checks the file's kind
+ * before reading (libcore/config/cfg.h, input limits). */
+Test(seg_tool, config_on_a_fifo_or_device_is_refused_at_once, .timeout = 20)
+{
+	char dir[] = "/tmp/dm_test_segfifo_XXXXXX", fifo[PATH_MAX], out[4096], args[PATH_MAX + 64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/conf.yaml", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(args, sizeof(args), "-c '%s' --no-check", fifo);
+	cr_assert_eq(t_config(args, out, sizeof(out)), 2, "%s", out);
+	cr_assert(strstr(out, "cannot read: a FIFO, not a regular file"), "%s", out);
+	cr_assert_eq(t_config("-c /dev/zero", out, sizeof(out)), 2, "%s", out);
+	cr_assert(strstr(out, "/dev/zero: cannot read: a character device"), "%s", out);
+	unlink(fifo);
+	rmdir(dir);
+}

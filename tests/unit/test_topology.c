@@ -635,6 +635,13 @@ Test(topology, bad_strings)
 	               "2:3: key 'system.shm_name': ",
 	               "value '/dm/x' must be '/' followed by a name without '/'");
 	t_expect_error("system:\n"
+	               "  shm_name: \"/dm\\ex\"\n",
+	               "2:3: key 'system.shm_name': ",
+	               "must be '/' followed by a name without '/' or control characters");
+	t_expect_error("system:\n"
+	               "  shm_name: /..\n",
+	               "2:3: key 'system.shm_name': ", "not '.' or '..'");
+	t_expect_error("system:\n"
 	               "  run_dir: relative/dir\n",
 	               "2:3: key 'system.run_dir': ", "must be an absolute path");
 	t_expect_error("rings:\n"
