@@ -7,11 +7,13 @@
  *   dm-seg check  [-c CONF] [--name SEG]
  *   dm-seg remove [-c CONF] [--name SEG] [--force]
  *   dm-seg config [-c CONF] [--json]
+ *   dm-seg fault  [-c CONF] [--name SEG] AGENT POINT      (testing)
  *
  * `config` is the check the supervisor makes before it generates or
  * converts any data: the configuration, its risk limits file (and their
  * currency) and the model file; it prints the instrument.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ static void usage(FILE *f)
 		"usage: dm-seg create|check|remove [-c CONF] [--name SEG] [--force]\n"
 		"       dm-seg create [-c CONF] [--name SEG] [--epoch N]\n"
 		"       dm-seg config [-c CONF] [--json] [--no-check]\n"
+		"       dm-seg fault [-c CONF] [--name SEG] AGENT POINT\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
@@ -48,6 +51,12 @@ static void usage(FILE *f)
 		"           whatever --name or $DM_SHM_NAME say); --no-check: CONF alone,\n"
 		"           without its risk limits and model files, and only {config,\n"
 		"           system} (what a script needs to find a run)\n"
+		"  fault    testing: arm a one-shot fault point in AGENT's state region\n"
+		"           of the live segment; the agent kills itself (SIGKILL) when it\n"
+		"           next passes it, and the supervisor restarts it.  Points:\n"
+		"           coordinator release (a release decided and journaled, its\n"
+		"           order not yet sent to execution), execution send (an order\n"
+		"           journaled, not yet handed to the venue)\n"
 		"\n"
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -220,6 +229,25 @@ static int cmd_check(const char *name)
 	return 0;
 }
 
+static int cmd_fault(const char *name, const char *agent, const char *point)
+{
+	struct seg s;
+	char err[256];
+	int rc = seg_attach(&s, name, 0, msg_layout_hash());
+	if (rc) {
+		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
+		return 1;
+	}
+	rc = rt_fault_arm(&s, agent, point, err, sizeof(err));
+	seg_close(&s);
+	if (rc < 0) {
+		fprintf(stderr, "dm-seg: fault: %s\n", err);
+		return rc == -EINVAL ? 2 : 1;
+	}
+	printf("armed %s %s: it kills itself when it next passes the point\n", agent, point);
+	return 0;
+}
+
 static int cmd_remove(const char *name, int force)
 {
 	struct seg_probe p;
@@ -274,11 +302,12 @@ int main(int argc, char **argv)
 		default: return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1) {
+	const char *cmd = optind < argc ? argv[optind] : "";
+	int want = strcmp(cmd, "fault") == 0 ? 3 : 1; /* fault AGENT POINT */
+	if (argc - optind != want) {
 		usage(stderr);
 		return 2;
 	}
-	const char *cmd = argv[optind];
 	if (epoch_arg) {
 		char *end;
 		unsigned long long v = strtoull(epoch_arg, &end, 10);
@@ -313,6 +342,8 @@ int main(int argc, char **argv)
 		return cmd_check(name);
 	if (strcmp(cmd, "remove") == 0)
 		return cmd_remove(name, force);
+	if (strcmp(cmd, "fault") == 0)
+		return cmd_fault(name, argv[optind + 1], argv[optind + 2]);
 	fprintf(stderr, "dm-seg: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
