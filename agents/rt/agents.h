@@ -42,8 +42,8 @@
 #include "libcore/trader/trader_params.h"
 
 /* ------------------------------------------------ parameters (constants)
- * The configurable ones are in conf/default.yaml (vote, data, quality,
- * strategy, execution, venue, risk); these are internal. */
+ * The configurable ones are in conf/default.yaml (vote, coordinator, data,
+ * quality, strategy, execution, venue, risk); these are internal. */
 #define AG_COORD_BALLOTS        COORD_BALLOTS /* decisions in flight (libcore/coord) */
 /* A journal that cannot write is retried this often (journal_retry: one
  * write of what it holds) until it writes again. */

@@ -410,6 +410,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 {
 	json_t *dec = json_array();
 	rt_system_text(s, f);
+	rt_alarms_text(s, f);
 	for (size_t i = 0; i < N_VIEWS; i++) {
 		json_t *app = app_json(s, views[i].agent);
 		if (!app)
