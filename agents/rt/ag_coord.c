@@ -103,7 +103,7 @@ static void journal_halt(struct rt *rt, int bad)
 	rt_log(rt, "ALARM: the journal of %s (%s) cannot write: %s; new orders halted "
 	       "(journal_error) until every journal writes again and an operator resumes "
 	       "(dmctl resume)", rt_agent_names[bad], al.file[0] ? al.file : "?",
-	       al.err ? strerror(-al.err) : "?");
+	       al.err ? dm_strerror(al.err) : "?");
 }
 
 /* The module watches roles: a role is up while the agent hosting it is. */
@@ -323,7 +323,7 @@ static void coord_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 		rt_cmd_reply(rt, RT_CMD_OK, "%s (%u agents told)",
 			     c->co.st->down_mask ?
 			     "resumed, but an agent is down: orders stay blocked" :
-			     "resumed: every journal writes; new orders accepted", r.told);
+			     "resumed: new orders accepted", r.told);
 	else if (cmd == CTL_KILL_SWITCH)
 		rt_cmd_reply(rt, RT_CMD_OK, "kill switch latched: open orders cancelled, every "
 			     "order refused until rearm (%u agents told)", r.told);

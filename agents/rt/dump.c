@@ -212,7 +212,7 @@ static json_t *alarm_json(uint32_t a, const struct rt_journal_alarm *al)
 	int failing = atomic_load_explicit(&al->failing, memory_order_relaxed) != 0;
 	return json_pack("{s:s, s:s, s:b, s:o, s:i, s:I, s:I, s:I, s:I, s:I}",
 		"agent", rt_agent_names[a], "file", al->file, "failing", failing,
-		"error", al->err ? json_string(strerror(-al->err)) : json_null(),
+		"error", al->err ? json_string(dm_strerror(al->err)) : json_null(),
 		"errno", -al->err, "failures", (json_int_t)al->failures,
 		"episodes", (json_int_t)al->episodes,
 		"first_failure_ns", (json_int_t)al->first_ns,
@@ -247,7 +247,7 @@ int rt_alarms_text(const struct seg *s, FILE *f)
 			continue;
 		fprintf(f, "ALARM: the journal of %s (%s) cannot write: %s, since %s (%" PRIu64
 			" failed writes, the last at %s); new orders are halted\n", rt_agent_names[a],
-			al.file, strerror(-al.err), UTC(al.first_ns), al.failures, UTC(al.last_ns));
+			al.file, dm_strerror(al.err), UTC(al.first_ns), al.failures, UTC(al.last_ns));
 		n++;
 	}
 	if (!n && rt_state_valid(s, AGENT_COORDINATOR) &&
@@ -516,7 +516,7 @@ static void system_of(const struct seg *s, struct sysline *y)
 		struct rt_journal_alarm al;
 		if (bad >= 0 && alarm_of(s, (uint32_t)bad, &al) == 0)
 			snprintf(y->reason, sizeof(y->reason), "journal error: %s %s: %s",
-				 rt_agent_names[bad], al.file, strerror(-al.err));
+				 rt_agent_names[bad], al.file, dm_strerror(al.err));
 		else
 			snprintf(y->reason, sizeof(y->reason), "journal error cleared: resume "
 				 "with dmctl resume");

@@ -124,9 +124,19 @@ static const char *utc_text(int64_t ns, char out[40])
 void rt_journal_name(struct rt *rt, const char *file)
 {
 	struct rt_journal_alarm *a = &rt->st->journal;
+	int was = atomic_load_explicit(&a->failing, memory_order_relaxed);
 	alarm_begin(a);
 	snprintf(a->file, sizeof(a->file), "%s", file);
+	if (was) {
+		/* the process whose writes failed is gone; this one has not
+		 * failed yet (its first failing write raises the alarm again) */
+		a->cleared_ns = rt_now_ns();
+		atomic_store_explicit(&a->failing, 0, memory_order_release);
+	}
 	alarm_end(a);
+	if (was)
+		rt_log(rt, "journal %s opened again by a new process: its alarm is cleared until "
+		       "a write fails", file);
 }
 
 void rt_journal_failed(struct rt *rt, int err)
@@ -150,7 +160,7 @@ void rt_journal_failed(struct rt *rt, int err)
 	if (start)
 		rt_log(rt, "ALARM: journal %s cannot write: %s; new orders halted until it "
 		       "writes again and an operator resumes (dmctl resume)", a->file,
-		       strerror(-err));
+		       dm_strerror(err));
 }
 
 void rt_journal_ok(struct rt *rt)
@@ -166,7 +176,7 @@ void rt_journal_ok(struct rt *rt)
 	char t1[40], t2[40];
 	rt_log(rt, "journal %s writes again (it failed from %s to %s: %s; %llu failed writes "
 	       "in all); trading stays halted until an operator resumes (dmctl resume)",
-	       a->file, utc_text(a->first_ns, t1), utc_text(a->last_ns, t2), strerror(-a->err),
+	       a->file, utc_text(a->first_ns, t1), utc_text(a->last_ns, t2), dm_strerror(a->err),
 	       (unsigned long long)a->failures);
 }
 
@@ -668,7 +678,7 @@ static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 		rt_cmd_reply(rt, RT_CMD_REFUSED, "the journal of %s (%s) still cannot write: %s "
 			     "(since %s, %llu failed writes); free space or fix it, then resume",
 			     rt_agent_names[bad], a.file[0] ? a.file : "?",
-			     a.err ? strerror(-a.err) : "?", utc_text(a.first_ns, t),
+			     a.err ? dm_strerror(a.err) : "?", utc_text(a.first_ns, t),
 			     (unsigned long long)a.failures);
 		return;
 	}

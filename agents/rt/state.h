@@ -236,6 +236,9 @@ static inline void *rt_app_of(const struct seg *s, uint32_t agent)
  * AGENT_COUNT relaxed loads, no system call. */
 static inline int rt_journal_failing(const struct seg *s)
 {
+	/* segments made for other topologies (tests, tools) may have no room */
+	if (s->hdr->user_size < RT_USER_RESERVED + (uint64_t)AGENT_COUNT * RT_REGION_SIZE)
+		return -1;
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		if (atomic_load_explicit(&rt_state_of(s, a)->journal.failing, memory_order_relaxed))
 			return (int)a;

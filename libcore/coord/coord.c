@@ -418,6 +418,7 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 		return;
 	}
 	uint64_t coid = 0;
+	int counted = 0;
 	if (b->b.outcome == VOTE_RELEASE) {
 		/* the client order id is the decision id: unique across
 		 * restarts and runs, increasing, and the key under which risk
@@ -427,6 +428,7 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 		if (!b->client_order_id) {
 			b->client_order_id = b->b.decision_id;
 			st->next_order++;
+			counted = 1;
 		}
 		coid = b->client_order_id;
 	}
@@ -439,7 +441,7 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 			 * the release the host kept */
 			refuse_journal(&b->b);
 			b->client_order_id = 0;
-			st->next_order--;
+			st->next_order -= (uint64_t)counted;
 			ballot_record(c, b, 0, &rec);
 			if (rc == -EINPROGRESS)
 				rc = c->out.decision(c->out.ctx, &rec);
