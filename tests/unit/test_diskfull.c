@@ -236,6 +236,143 @@ Test(journal_retry, a_record_cut_by_a_short_write_is_replaced_and_written_whole)
 	cr_expect_eq(seq[1], 2);
 }
 
+/* ================================================================ the alarm */
+
+/*
+ * The runtime's side, in this process: two agents' regions of a real
+ * segment, execution's journal alarm raised and cleared by hand, and a
+ * resume sent to execution on its control ring as the coordinator
+ * forwards one.
+ */
+static char al_seg[SEG_NAME_MAX];
+static struct rt al_rt[2]; /* coordinator, execution */
+static int al_open[2];
+
+static void al_setup(void)
+{
+	struct rt_config c;
+	struct seg_spec spec;
+	struct seg s;
+	t_tmp_init("dmtest-alarm");
+	rt_config_defaults(&c);
+	t_seg_name(al_seg, sizeof(al_seg), "alarm");
+	cr_assert_eq(topology_spec(&c, al_seg, &spec), 0);
+	cr_assert_eq(seg_create(&s, &spec, rt_now_ns()), 0);
+	seg_close(&s);
+	static const uint32_t who[2] = { AGENT_COORDINATOR, AGENT_EXECUTION };
+	for (int i = 0; i < 2; i++) {
+		struct rt_args a = { .name = al_seg, .run_dir = t_tmp_dir };
+		cr_assert_eq(rt_open(&al_rt[i], who[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN),
+			     0);
+		al_open[i] = 1;
+		rt_running(&al_rt[i]);
+	}
+}
+
+static void al_teardown(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (al_open[i])
+			rt_close(&al_rt[i]);
+	seg_unlink(al_seg);
+	t_tmp_cleanup();
+}
+
+TestSuite(journal_alarm, .init = al_setup, .fini = al_teardown);
+
+/* The coordinator forwards a resume to execution; execution's answer. */
+static struct rt_cmd_ack al_resume(uint64_t seq)
+{
+	struct rt *co = &al_rt[0], *ex = &al_rt[1];
+	struct msg_control m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_CONTROL;
+	m.hdr.size = sizeof(m);
+	m.cmd = CTL_RESUME;
+	m.target = ~0u;
+	m.arg = seq;
+	cr_assert_eq(rt_send(co, (uint32_t)rt_out_find(co, "control_execution"), &m, sizeof(m)), 0);
+	rt_work(ex);
+	struct rt_cmd_ack a;
+	cr_assert_eq(rt_cmd_ack_read(&ex->st->ack, &a), 0);
+	cr_assert_eq(a.seq, seq, "answered");
+	return a;
+}
+
+Test(journal_alarm, a_failing_journal_is_shown_and_refuses_resume_until_it_writes)
+{
+	struct rt *ex = &al_rt[1];
+	const struct seg *s = &ex->seg;
+	rt_journal_name(ex, "orders.journal");
+	cr_expect_eq(rt_journal_failing(s), -1);
+	json_t *j = rt_journal_json(s, AGENT_EXECUTION);
+	cr_assert_not_null(j, "a named journal shows");
+	cr_expect(json_is_false(json_object_get(j, "failing")));
+	cr_expect(json_is_null(json_object_get(j, "error")));
+	json_decref(j);
+	cr_expect_null(rt_journal_json(s, AGENT_DATA), "an agent without a journal shows none");
+
+	ex->now_ns = 1000000000000ll;
+	rt_journal_failed(ex, -ENOSPC);
+	ex->now_ns = 1000500000000ll;
+	rt_journal_failed(ex, -ENOSPC);
+	struct rt_journal_alarm al;
+	cr_assert_eq(rt_journal_alarm_read(&ex->st->journal, &al), 0);
+	cr_expect_eq(atomic_load(&al.failing), 1);
+	cr_expect_eq(al.failures, 2);
+	cr_expect_eq(al.episodes, 1, "one episode");
+	cr_expect_eq(al.first_ns, 1000000000000ll);
+	cr_expect_eq(al.last_ns, 1000500000000ll);
+	cr_expect_str_eq(al.file, "orders.journal");
+	cr_expect_eq(rt_journal_failing(s), AGENT_EXECUTION);
+	j = rt_journal_json(s, AGENT_EXECUTION);
+	cr_expect(json_is_true(json_object_get(j, "failing")));
+	cr_expect_str_eq(json_string_value(json_object_get(j, "error")), strerror(ENOSPC));
+	cr_expect_eq(json_integer_value(json_object_get(j, "errno")), ENOSPC);
+	json_decref(j);
+	j = rt_dump_json(s);
+	cr_expect_eq(json_array_size(json_object_get(j, "alarms")), 1);
+	json_decref(j);
+	char text[1024] = "";
+	FILE *f = fmemopen(text, sizeof(text), "w");
+	cr_assert_eq(rt_alarms_text(s, f), 1);
+	fclose(f);
+	cr_expect(strstr(text, "ALARM: the journal of execution (orders.journal) cannot write: ") &&
+		  strstr(text, strerror(ENOSPC)) && strstr(text, "(2 failed writes"), "%s", text);
+
+	/* resume refused while it fails; flags untouched */
+	atomic_fetch_or(&ex->st->flags, RT_SF_HALTED | RT_SF_JOURNAL);
+	struct rt_cmd_ack a = al_resume(7);
+	cr_expect_eq(a.outcome, RT_CMD_REFUSED);
+	cr_expect(strstr(a.text, "the journal of execution (orders.journal) still cannot write"),
+		  "%s", a.text);
+	cr_expect_eq(rt_flags(ex) & (RT_SF_HALTED | RT_SF_JOURNAL), RT_SF_HALTED | RT_SF_JOURNAL);
+
+	/* it writes again: the episode ends; resume clears both latches */
+	ex->now_ns = 1001000000000ll;
+	rt_journal_ok(ex);
+	cr_assert_eq(rt_journal_alarm_read(&ex->st->journal, &al), 0);
+	cr_expect_eq(atomic_load(&al.failing), 0);
+	cr_expect_eq(al.cleared_ns, 1001000000000ll);
+	cr_expect_eq(al.episodes, 1);
+	cr_expect_eq(rt_journal_failing(s), -1);
+	a = al_resume(8);
+	cr_expect_eq(a.outcome, RT_CMD_OK, "%s", a.text);
+	cr_expect_eq(rt_flags(ex) & (RT_SF_HALTED | RT_SF_JOURNAL), 0);
+
+	/* a second episode counts apart */
+	ex->now_ns = 1002000000000ll;
+	rt_journal_failed(ex, -EFBIG);
+	cr_assert_eq(rt_journal_alarm_read(&ex->st->journal, &al), 0);
+	cr_expect_eq(al.episodes, 2);
+	cr_expect_eq(al.failures, 3);
+	cr_expect_eq(al.first_ns, 1002000000000ll);
+	cr_expect_eq(al.cleared_ns, 0);
+	/* a new process opening the journal starts without the dead one's alarm */
+	rt_journal_name(ex, "orders.journal");
+	cr_expect_eq(rt_journal_failing(s), -1);
+}
+
 /* ================================================================ the agents */
 
 static char segname[SEG_NAME_MAX];
