@@ -475,12 +475,25 @@ static void show_logs(void)
 	run("tail -n 15 '%s'/*.log >&2", rundir);
 }
 
+/* no agent log holds a sanitizer report (an agent that aborted on one
+ * would be restarted by the supervisor and hide it) */
+static void expect_clean_logs(void)
+{
+	int rc = run("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", rundir);
+	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
+}
+
 /* The model the ml agent trades with (make model): without it no intent
  * is made and nothing here can be observed. */
 static void need_model(void)
 {
+	/* strategy.model of conf/default.yaml: <tree>/build/model/default.json,
+	 * whichever build the agents come from */
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/../model/default.json", bindir);
+	snprintf(p, sizeof(p), "%s", dmctl);
+	*strrchr(p, '/') = '\0'; /* <tree>/tools */
+	*strrchr(p, '/') = '\0'; /* <tree> */
+	strcat(p, "/build/model/default.json");
 	cr_assert(exists(p), "%s missing: run 'make model' (make test does)", p);
 }
 
@@ -1015,6 +1028,7 @@ static void disk_full(const struct filler *fl)
 	struct venue_totals vt = *venue_totals(venue_in(&s));
 	seg_close(&s);
 	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	expect_clean_logs();
 
 	/* the logs: the start and the end of each episode, not one line per event */
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
@@ -1130,6 +1144,7 @@ Test(fresh_intents, intents_older_than_the_limit_after_a_coordinator_restart_are
 	uint64_t counted = coord_in(&s)->by_reason[VOTE_R_STALE_INTENT];
 	seg_close(&s);
 	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	expect_clean_logs();
 
 	/* the records: the rule, from the times they carry */
 	struct run_files f;
@@ -1229,6 +1244,7 @@ Test(faults, each_point_kills_once_and_nothing_is_lost_or_doubled)
 	struct venue_totals vt = *venue_totals(venue_in(&s));
 	seg_close(&s);
 	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	expect_clean_logs();
 	cr_expect_eq(run("grep -q 'coordinator crashed' '%s/supervisor.log'", rundir), 0);
 	cr_expect_eq(run("grep -q 'execution crashed' '%s/supervisor.log'", rundir), 0);
 
