@@ -121,7 +121,8 @@ static void env_now(struct rt *rt, int64_t now, struct coord_env *e)
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		if ((c && c->lockstep) || agent_fresh_now(rt, a, now))
 			e->fresh |= 1u << rt_agent_role[a];
-	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) | (f & RT_SF_KILLED ? COORD_F_KILLED : 0) |
+	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) |
+		   (f & RT_SF_KILLED ? COORD_F_KILLED : 0) |
 		   (f & RT_SF_JOURNAL ? COORD_F_JOURNAL : 0) |
 		   (c && journal_writer_error(&c->jw) ? COORD_F_NO_JOURNAL : 0);
 }

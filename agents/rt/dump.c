@@ -246,8 +246,9 @@ int rt_alarms_text(const struct seg *s, FILE *f)
 		if (alarm_of(s, a, &al) < 0 || !atomic_load(&al.failing))
 			continue;
 		fprintf(f, "ALARM: the journal of %s (%s) cannot write: %s, since %s (%" PRIu64
-			" failed writes, the last at %s); new orders are halted\n", rt_agent_names[a],
-			al.file, dm_strerror(al.err), UTC(al.first_ns), al.failures, UTC(al.last_ns));
+			" failed writes, the last at %s); new orders are halted\n",
+			rt_agent_names[a], al.file, dm_strerror(al.err), UTC(al.first_ns),
+			al.failures, UTC(al.last_ns));
 		n++;
 	}
 	if (!n && rt_state_valid(s, AGENT_COORDINATOR) &&
@@ -876,9 +877,10 @@ static void warnings(const struct summary *m, void (*emit)(void *ctx, const char
 	size_t i;
 	json_t *j;
 	json_array_foreach(m->journals, i, j) {
-		snprintf(w, sizeof(w), "the journal of %s (%s) failed to write (%s): %" JSON_INTEGER_FORMAT
-			 " failed writes in %" JSON_INTEGER_FORMAT " episode(s), the last from %s to "
-			 "%s; %s", js(j, "agent", "?"), js(j, "file", "?"), js(j, "error", "?"),
+		snprintf(w, sizeof(w), "the journal of %s (%s) failed to write (%s): "
+			 "%" JSON_INTEGER_FORMAT " failed writes in %" JSON_INTEGER_FORMAT
+			 " episode(s), the last from %s to %s; %s",
+			 js(j, "agent", "?"), js(j, "file", "?"), js(j, "error", "?"),
 			 json_integer_value(json_object_get(j, "failures")),
 			 json_integer_value(json_object_get(j, "episodes")),
 			 UTC(ji(j, "first_failure_ns")), UTC(ji(j, "last_failure_ns")),
