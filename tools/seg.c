@@ -8,6 +8,7 @@
  *   dm-seg remove [-c CONF] [--name SEG] [--force]
  *   dm-seg config [-c CONF] [--json]
  *   dm-seg check-name NAME
+ *   dm-seg fault  [-c CONF] [--name SEG] AGENT POINT      (testing)
  *
  * `config` is the check the supervisor makes before it generates or
  * converts any data: the configuration, its risk limits file (and their
@@ -15,6 +16,7 @@
  * is the one rule of segment names (seg_name_check) for scripts: dmctl
  * asks it about every name it is given.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 		"       dm-seg create [-c CONF] [--name SEG] [--epoch N]\n"
 		"       dm-seg config [-c CONF] [--json] [--no-check]\n"
 		"       dm-seg check-name [--] NAME\n"
+		"       dm-seg fault [-c CONF] [--name SEG] AGENT POINT\n"
 		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
@@ -55,6 +58,12 @@ static void usage(FILE *f)
 		"  check-name  exit 0 when NAME is a valid segment name: '/' then 1 to\n"
 		"           %d bytes, none of them '/' or a control character, not '/.'\n"
 		"           or '/..'; else say why and exit 2 (no configuration read)\n"
+		"  fault    testing: arm a one-shot fault point in AGENT's state region\n"
+		"           of the live segment; the agent kills itself (SIGKILL) when it\n"
+		"           next passes it, and the supervisor restarts it.  Points:\n"
+		"           coordinator release (a release decided and journaled, its\n"
+		"           order not yet sent to execution), execution send (an order\n"
+		"           journaled, not yet handed to the venue)\n"
 		"\n"
 		"  -c, --config CONF  configuration (default %s)\n"
 		"  -n, --name SEG     segment name (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -230,6 +239,25 @@ static int cmd_check(const char *name)
 	return 0;
 }
 
+static int cmd_fault(const char *name, const char *agent, const char *point)
+{
+	struct seg s;
+	char err[256];
+	int rc = seg_attach(&s, name, 0, msg_layout_hash());
+	if (rc) {
+		fprintf(stderr, "dm-seg: %s: %s\n", name, dm_strerror(rc));
+		return 1;
+	}
+	rc = rt_fault_arm(&s, agent, point, err, sizeof(err));
+	seg_close(&s);
+	if (rc < 0) {
+		fprintf(stderr, "dm-seg: fault: %s\n", err);
+		return rc == -EINVAL ? 2 : 1;
+	}
+	printf("armed %s %s: it kills itself when it next passes the point\n", agent, point);
+	return 0;
+}
+
 static int cmd_remove(const char *name, int force)
 {
 	struct seg_probe p;
@@ -296,11 +324,12 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (optind != argc - 1) {
+	const char *cmd = optind < argc ? argv[optind] : "";
+	int want = strcmp(cmd, "fault") == 0 ? 3 : 1; /* fault AGENT POINT */
+	if (argc - optind != want) {
 		usage(stderr);
 		return 2;
 	}
-	const char *cmd = argv[optind];
 	if (epoch_arg) {
 		char *end;
 		unsigned long long v = strtoull(epoch_arg, &end, 10);
@@ -337,6 +366,8 @@ int main(int argc, char **argv)
 		return cmd_check(name);
 	if (strcmp(cmd, "remove") == 0)
 		return cmd_remove(name, force);
+	if (strcmp(cmd, "fault") == 0)
+		return cmd_fault(name, argv[optind + 1], argv[optind + 2]);
 	fprintf(stderr, "dm-seg: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

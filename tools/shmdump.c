@@ -3,7 +3,7 @@
  *
  *   dm-shmdump [--name SEG] [-c CONF] [--json] [--watch SEC]
  *              [--summary | --progress | --system | --command AGENT |
- *               --tsv agents|rings]
+ *               --tsv agents|rings | --alarms]
  *
  * Maps the segment read-only and never writes to it, so it is safe to run
  * against a trading system.  Values are read without stopping anyone: each
@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: dm-shmdump [--name SEG] [-c CONF] [--json] [--watch SEC]\n"
 		"                  [--summary | --progress | --system | --command AGENT |\n"
-		"                   --tsv agents|rings]\n"
+		"                   --tsv agents|rings | --alarms]\n"
 		"\n"
 		"Print a live segment: header, agents (pid, state, heartbeat age,\n"
 		"restarts, counters), rings (capacity, fill, head, tail, full,\n"
@@ -79,6 +79,10 @@ static void usage(FILE *f)
 		"                    columns, then one tab-separated row per agent or ring\n"
 		"                    (docs/operations.md lists the columns; new columns are\n"
 		"                    only ever appended)\n"
+		"      --alarms      one ALARM line per journal that cannot write (agent,\n"
+		"                    file, error, first and last failure), or the halt a\n"
+		"                    journal failure left until 'dmctl resume'; nothing\n"
+		"                    when there is none (--json: the failing journals)\n"
 		"  -h, --help        this text\n"
 		"      --version     the release and the layout words\n"
 		"\n"
@@ -333,6 +337,7 @@ int main(int argc, char **argv)
 		{ "system", no_argument, NULL, 'S' },
 		{ "command", required_argument, NULL, 'C' },
 		{ "tsv", required_argument, NULL, 'T' },
+		{ "alarms", no_argument, NULL, 'A' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -341,7 +346,7 @@ int main(int argc, char **argv)
 	cli_set_prog("dm-shmdump");
 	opterr = 0;
 	const char *name = NULL;
-	int json = 0, summary = 0, progress = 0, system = 0;
+	int json = 0, summary = 0, progress = 0, system = 0, alarms = 0;
 	const char *command = NULL, *conf = NULL;
 	int tsv = -1; /* 0 agents, 1 rings */
 	double watch = 0;
@@ -363,6 +368,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			system = 1;
+			break;
+		case 'A':
+			alarms = 1;
 			break;
 		case 'C':
 			command = optarg;
@@ -396,9 +404,9 @@ int main(int argc, char **argv)
 			return cli_bad_option(c, argv[optind - 1]);
 		}
 	}
-	if (summary + progress + system + (command != NULL) + (tsv >= 0) > 1) {
-		fprintf(stderr, "dm-shmdump: --summary, --progress, --system, --command and --tsv "
-			"exclude each other\n");
+	if (summary + progress + system + alarms + (command != NULL) + (tsv >= 0) > 1) {
+		fprintf(stderr, "dm-shmdump: --summary, --progress, --system, --command, --tsv and "
+			"--alarms exclude each other\n");
 		return 2;
 	}
 	if (tsv >= 0 && json) {
@@ -459,6 +467,12 @@ int main(int argc, char **argv)
 			print_tsv(&s, tsv);
 		} else if (progress) {
 			rt_progress_text(&s, stdout);
+		} else if (alarms && json) {
+			json_t *d = rt_dump_json(&s);
+			print_json_doc(json_incref(json_object_get(d, "alarms")));
+			json_decref(d);
+		} else if (alarms) {
+			rt_alarms_text(&s, stdout);
 		} else if (system && json) {
 			print_json_doc(rt_system_json(&s));
 		} else if (system) {

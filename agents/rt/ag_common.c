@@ -44,7 +44,8 @@ int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size)
 	return i;
 }
 
-int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
+int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file,
+		    uint32_t buf_size)
 {
 	char path[RT_PATH_MAX];
 	int rc = rt_run_path(rt, file, path, sizeof(path));
@@ -53,7 +54,7 @@ int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
 	struct journal_opts o = {
 		.symbol = rt->cfg.core.instrument.symbol,
 		.fsync = JOURNAL_FSYNC_NONE,
-		.buf_size = 64 << 10,
+		.buf_size = buf_size ? buf_size : 64 << 10,
 		.flags = JOURNAL_W_NO_URING,
 	};
 	rc = journal_open_append(w, path, &o);
@@ -66,5 +67,7 @@ int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file)
 	}
 	if (rc < 0)
 		rt_log(rt, "journal %s: %s; move it away or remove it", path, dm_strerror(rc));
+	else
+		rt_journal_name(rt, file);
 	return rc;
 }

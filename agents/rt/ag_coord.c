@@ -15,7 +15,18 @@
  *   sends what it emits on the rings (vote_req_<voter>, orders,
  *   control_<agent>) and appends its decision records to
  *   decisions.journal, flushed before the order they release leaves;
- *   logs its events and answers operator commands with what they did.
+ *   logs its events and answers operator commands with what they did;
+ *   halts new orders when any agent's journal cannot write (RT_SF_JOURNAL
+ *   with RT_SF_HALTED, latched until every journal writes again and an
+ *   operator resumes) and retries its own journal every
+ *   AG_JOURNAL_RETRY_NS while it fails;
+ *   kills itself at the fault point "release" when a test armed it.
+ *
+ * A decision record whose flush fails stays in the writer's buffer
+ * (journal.h, "When a write fails"): the coordinator is told -EINPROGRESS,
+ * refuses the release and hands over the blocked record for the same
+ * decision id at once, which replaces the kept one (journal_rewrite); the
+ * retry that writes again writes it.
  *
  * Decision ids are the segment's epoch (seg_hdr.epoch: dm-seg create
  * --epoch N, a replay's fixed 1, or the creation second & 0xffffff) << 40
@@ -26,7 +37,13 @@
  * machine's speed and whichever agent is killed and restarted meanwhile:
  * the market waits for the system there, so a ballot waits for every vote
  * (a replay's ballot is tallied once every voter answered: libcore/coord)
- * as long as it takes (a deadline of an hour), and no agent counts as down.
+ * as long as it takes (a deadline of an hour), no agent counts as down, and
+ * no intent is too old (coordinator.max_intent_age does not apply: the
+ * next market event waits for this one, so an intent meets the market it
+ * was computed on however long a restart took).  Other paces compare the
+ * age on the local clock the data agent stamped the event with
+ * (msg_hdr.ingress_ns) against this process's clock, so a replay's market
+ * time never meets the wall clock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +69,9 @@ struct coord_ctx {
 	int out_ctl[ROLE_COUNT];        /* by role: -1, no control ring to its agent */
 	struct journal_writer jw;
 	int jopen;
+	struct journal_mark kept;       /* the record kept after a failed flush */
+	uint64_t kept_id;               /* its decision id, 0 none */
+	int64_t retry_ns;               /* the journal fails: next retry */
 };
 
 /* The name of the agent hosting role: its rings are named after it. */
@@ -70,17 +90,41 @@ static int agent_fresh_now(struct rt *rt, uint32_t agent, int64_t now)
 	       agent_fresh(a, now, rt->stale_ns);
 }
 
+/* A journal of some agent cannot write: new orders halted, latched until
+ * every journal writes again and an operator resumes.  Once per episode. */
+static void journal_halt(struct rt *rt, int bad)
+{
+	struct rt_journal_alarm al;
+	memset(&al, 0, sizeof(al));
+	rt_journal_alarm_read(&rt_state_of(&rt->seg, (uint32_t)bad)->journal, &al);
+	atomic_fetch_or(&rt->st->flags, RT_SF_HALTED | RT_SF_JOURNAL);
+	if (!rt->stopping)
+		agent_set_state(rt->slot, AGENT_HALTED);
+	rt_log(rt, "ALARM: the journal of %s (%s) cannot write: %s; new orders halted "
+	       "(journal_error) until every journal writes again and an operator resumes "
+	       "(dmctl resume)", rt_agent_names[bad], al.file[0] ? al.file : "?",
+	       al.err ? dm_strerror(al.err) : "?");
+}
+
 /* The module watches roles: a role is up while the agent hosting it is. */
 static void env_now(struct rt *rt, int64_t now, struct coord_env *e)
 {
 	const struct coord_ctx *c = rt->ctx;
 	uint32_t f = rt_flags(rt);
+	int bad;
+	if (!(f & RT_SF_JOURNAL) && DM_UNLIKELY((bad = rt_journal_failing(&rt->seg)) >= 0)) {
+		journal_halt(rt, bad);
+		f = rt_flags(rt);
+	}
 	e->now_ns = now;
 	e->fresh = 0;
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		if ((c && c->lockstep) || agent_fresh_now(rt, a, now))
 			e->fresh |= 1u << rt_agent_role[a];
-	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) | (f & RT_SF_KILLED ? COORD_F_KILLED : 0);
+	e->flags = (f & RT_SF_HALTED ? COORD_F_HALTED : 0) |
+		   (f & RT_SF_KILLED ? COORD_F_KILLED : 0) |
+		   (f & RT_SF_JOURNAL ? COORD_F_JOURNAL : 0) |
+		   (c && journal_writer_error(&c->jw) ? COORD_F_NO_JOURNAL : 0);
 }
 
 /* ------------------------------------------------------------ outputs */
@@ -127,13 +171,40 @@ static int out_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr 
 	return 0;
 }
 
-static void out_decision(void *ctx, const struct vote_record *rec)
+static int out_decision(void *ctx, const struct vote_record *rec)
 {
 	struct coord_ctx *c = ctx;
-	/* flushed (pwrite) before any order of it can leave */
-	if (journal_append(&c->jw, JREC_DECISION, rec, sizeof(*rec)) < 0 ||
-	    journal_flush(&c->jw) < 0)
-		rt_count(&c->rt->slot->ctr.errors, 1);
+	struct journal_writer *w = &c->jw;
+	if (c->kept_id && c->kept_id == rec->decision_id && journal_writer_error(w)) {
+		/* the verdict on the record that could not be written: in its place */
+		c->kept_id = 0;
+		return journal_rewrite(w, &c->kept, JREC_DECISION, rec, sizeof(*rec)) == 0 ?
+		       -EINPROGRESS : -EIO;
+	}
+	int had = journal_writer_error(w);
+	struct journal_mark m;
+	journal_writer_mark(w, &m);
+	int rc = journal_append(w, JREC_DECISION, rec, sizeof(*rec));
+	if (rc == 0) {
+		/* flushed (pwrite) before any order of it can leave */
+		rc = journal_flush(w);
+		if (rc == 0)
+			return 0;
+		c->kept = m; /* in the buffer: written by the retry that works */
+		c->kept_id = rec->decision_id;
+		rt_journal_failed(c->rt, rc);
+		return -EINPROGRESS;
+	}
+	if (!had)
+		rt_journal_failed(c->rt, rc);
+	return rc;
+}
+
+static void out_fault(void *ctx, uint32_t point)
+{
+	struct coord_ctx *c = ctx;
+	if (point == COORD_FAULT_RELEASE)
+		rt_fault_point(c->rt, RT_FAULT_RELEASE);
 }
 
 static void out_event(void *ctx, const struct coord_event *ev)
@@ -202,10 +273,21 @@ static int coord_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 static int coord_tick_op(struct rt *rt, int64_t now)
 {
 	struct coord_ctx *c = rt->ctx;
+	if (DM_UNLIKELY(journal_writer_error(&c->jw)) && now >= c->retry_ns) {
+		/* the journal writes again (its kept records written), or not yet */
+		c->retry_ns = now + AG_JOURNAL_RETRY_NS;
+		int rc = journal_retry(&c->jw);
+		if (rc == 0)
+			rt_journal_ok(rt);
+		else
+			rt_journal_failed(rt, rc);
+	}
 	struct coord_env e;
 	env_now(rt, now, &e);
 	int64_t wake = 0;
 	int work = coord_tick(&c->co, &e, &wake);
+	if (DM_UNLIKELY(journal_writer_error(&c->jw)) && (!wake || c->retry_ns < wake))
+		wake = c->retry_ns;
 	rt->wake_at_ns = wake;
 	return work;
 }
@@ -305,11 +387,14 @@ static int params(struct rt *rt, struct coord_params *p)
 		rt_log(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
+	if (lockstep)
+		p->max_intent_age_ns = 0;
 	return lockstep;
 }
 
-static void log_policy(struct rt *rt, const struct vote_policy *pol, int c_lockstep)
+static void log_policy(struct rt *rt, const struct coord_params *p, int c_lockstep)
 {
+	const struct vote_policy *pol = &p->vote;
 	char q[16];
 	if (pol->quorum == VOTE_QUORUM_N)
 		snprintf(q, sizeof(q), "%u", pol->quorum_n);
@@ -322,9 +407,13 @@ static void log_policy(struct rt *rt, const struct vote_policy *pol, int c_locks
 		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s%s", i ? ", " : "",
 				      pol->voter[i] < ROLE_COUNT ? role_names[pol->voter[i]] : "?",
 				      pol->veto_mask & (1u << i) ? " (veto)" : "");
-	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us%s", who, q,
+	char age[32];
+	cfg_show_dur(p->max_intent_age_ns, age);
+	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us; %s%s", who, q,
 	       (long long)(pol->deadline_ns / 1000),
-	       c_lockstep ? "; lockstep replay: every agent counts as up" : "");
+	       c_lockstep ? "lockstep replay: every agent counts as up, no intent age limit" :
+	       p->max_intent_age_ns ? "intents older than " : "no intent age limit",
+	       c_lockstep || !p->max_intent_age_ns ? "" : age);
 }
 
 static int rings(struct rt *rt, struct coord_ctx *c, const struct vote_policy *pol)
@@ -383,18 +472,20 @@ int ag_coord_init(struct rt *rt)
 		.send = out_send,
 		.decision = out_decision,
 		.event = out_event,
+		.fault = out_fault,
 	};
 	if ((rc = coord_attach(&c->co, st, RT_APP_SIZE, &p, &out)) < 0) {
 		rt_log(rt, "coordinator state in the segment refused: %s", dm_strerror(rc));
 		goto free_ctx;
 	}
-	if (c->co.n_open || c->co.n_decided)
-		rt_log(rt, "resuming %u open ballot(s) and %u released order(s) not yet sent",
-		       c->co.n_open, c->co.n_decided);
-	if ((rc = ag_journal_open(rt, &c->jw, AG_DECISIONS_JOURNAL)) < 0)
+	if (c->co.n_open || c->co.n_decided || c->co.n_held)
+		rt_log(rt, "resuming %u open ballot(s), %u released order(s) not yet sent and "
+		       "%u decision(s) held for their record", c->co.n_open, c->co.n_decided,
+		       c->co.n_held);
+	if ((rc = ag_journal_open(rt, &c->jw, AG_DECISIONS_JOURNAL, 0)) < 0)
 		goto free_ctx;
 	c->jopen = 1;
-	log_policy(rt, &p.vote, lockstep);
+	log_policy(rt, &p, lockstep);
 	rt_set_ops(rt, &coord_ops, c);
 	return 0;
 free_ctx:
@@ -417,11 +508,11 @@ void ag_coord_close(struct rt *rt)
 					      vote_reason_name(r),
 					      (unsigned long long)st->by_reason[r]);
 	rt_log(rt, "decisions %llu: released %llu, blocked %llu (%s ); orders sent %llu, "
-	       "fills %llu, position %lld, late votes %llu",
+	       "fills %llu, position %lld, late votes %llu, records the journal refused %llu",
 	       (unsigned long long)st->decisions, (unsigned long long)st->released,
 	       (unsigned long long)st->blocked, why, (unsigned long long)st->orders_sent,
 	       (unsigned long long)st->fills, (long long)st->position,
-	       (unsigned long long)st->late_votes);
+	       (unsigned long long)st->late_votes, (unsigned long long)st->journal_failures);
 	if (c && rt->ops == &coord_ops) {
 		rt_set_ops(rt, NULL, NULL);
 		free(c);

@@ -16,6 +16,15 @@
  * (agents.h), double-buffered venue included, so a restarted agent
  * resumes with the same orders and the same simulated exchange; the
  * handle (outbox, journal writer) is process memory, made here at start.
+ *
+ * The journal.  Its buffer holds a whole outbox of reports and an order
+ * (AG_EXEC_JOURNAL_BUF), so an append never writes: only the service's
+ * flushes do.  A flush that fails leaves its records in the buffer; the
+ * service then holds what depends on them (execsvc.h, "journal"), the
+ * agent raises its alarm (the coordinator halts new orders) and retries
+ * the journal every AG_JOURNAL_RETRY_NS, before the service's tick, until
+ * it writes again.  The fault point "send" (a test's) kills the process
+ * between an order's record and the venue.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,27 +33,50 @@
 #include "agents/rt/agents.h"
 #include "libcore/journal/journal.h"
 
+#define AG_EXEC_JOURNAL_BUF (256u << 10)
+_Static_assert(AG_EXEC_JOURNAL_BUF >= EXECSVC_OUTBOX * JREC_SIZE(sizeof(struct msg_exec_report)) +
+				      JREC_SIZE(sizeof(struct msg_order)),
+	       "a whole outbox and an order fit the journal's buffer: appends never write");
+
 struct exec_host {
 	struct rt *rt;
 	int in_md, in_orders, in_req;
 	int out_vote, out_rep[2];
 	struct journal_writer jw;
 	int jopen;
+	int64_t retry_ns;          /* the journal fails: next retry */
 	struct execsvc x;
 };
 
 /* ------------------------------------------------------------ output interface */
 
+/* A write that failed raises the alarm; a call refused on a failure
+ * already known does not count again. */
 static int host_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
 {
 	struct exec_host *h = ctx;
-	return journal_append(&h->jw, type, rec, len);
+	int had = journal_writer_error(&h->jw);
+	int rc = journal_append(&h->jw, type, rec, len);
+	if (DM_UNLIKELY(rc < 0) && !had)
+		rt_journal_failed(h->rt, rc);
+	return rc;
 }
 
 static int host_journal_flush(void *ctx)
 {
 	struct exec_host *h = ctx;
-	return journal_flush(&h->jw);
+	int had = journal_writer_error(&h->jw);
+	int rc = journal_flush(&h->jw);
+	if (DM_UNLIKELY(rc < 0) && !had)
+		rt_journal_failed(h->rt, rc);
+	return rc;
+}
+
+static void host_fault(void *ctx, uint32_t point)
+{
+	struct exec_host *h = ctx;
+	if (point == EXECSVC_FAULT_SEND)
+		rt_fault_point(h->rt, RT_FAULT_SEND);
 }
 
 /* Both report rings or neither: claim a slot in each, then publish. */
@@ -121,7 +153,23 @@ static int exec_on_tick(struct rt *rt, int64_t now)
 {
 	struct exec_host *h = rt->ctx;
 	int64_t wake = 0;
-	int work = execsvc_tick(&h->x, now, &wake);
+	if (DM_UNLIKELY(journal_writer_error(&h->jw))) {
+		if (now >= h->retry_ns) {
+			/* what it holds written, in order, or not yet */
+			h->retry_ns = now + AG_JOURNAL_RETRY_NS;
+			int rc = journal_retry(&h->jw);
+			if (rc == 0)
+				rt_journal_ok(rt);
+			else
+				rt_journal_failed(rt, rc);
+		}
+		if (journal_writer_error(&h->jw))
+			wake = h->retry_ns;
+	}
+	int64_t w2 = 0;
+	int work = execsvc_tick(&h->x, now, &w2);
+	if (w2 && (!wake || w2 < wake))
+		wake = w2;
 	if (wake)
 		rt->wake_at_ns = wake;
 	if (h->jopen && rt->last_work == 0)
@@ -199,12 +247,13 @@ int ag_exec_init(struct rt *rt)
 		.vote = host_vote,
 		.order_sent = host_order_sent,
 		.log = host_log,
+		.fault = host_fault,
 	};
 	if ((rc = execsvc_attach(&h->x, rt->app, AG_EXEC_APP_SIZE, &p, &out)) < 0) {
 		rt_log(rt, "order table or venue in the segment refused: %s", dm_strerror(rc));
 		goto free_host;
 	}
-	if ((rc = ag_journal_open(rt, &h->jw, AG_ORDERS_JOURNAL)) < 0)
+	if ((rc = ag_journal_open(rt, &h->jw, AG_ORDERS_JOURNAL, AG_EXEC_JOURNAL_BUF)) < 0)
 		goto free_host;
 	h->jopen = 1;
 	execsvc_reconcile(&h->x, rt->now_ns, NULL);

@@ -42,9 +42,12 @@
 #include "libcore/trader/trader_params.h"
 
 /* ------------------------------------------------ parameters (constants)
- * The configurable ones are in conf/default.yaml (vote, data, quality,
- * strategy, execution, venue, risk); these are internal. */
+ * The configurable ones are in conf/default.yaml (vote, coordinator, data,
+ * quality, strategy, execution, venue, risk); these are internal. */
 #define AG_COORD_BALLOTS        COORD_BALLOTS /* decisions in flight (libcore/coord) */
+/* A journal that cannot write is retried this often (journal_retry: one
+ * write of what it holds) until it writes again. */
+#define AG_JOURNAL_RETRY_NS     (100ll * 1000000)
 
 /* Journal files in the run directory */
 #define AG_DECISIONS_JOURNAL "decisions.journal" /* coordinator: JREC_DECISION */
@@ -104,7 +107,7 @@ struct json_t *ag_data_dump_json(const struct ag_data_state *d);
  * refuses a build whose service layout differs from these offsets;
  * readers go through execsvc_table_of / execsvc_venue_of (execsvc_dump_json).
  */
-#define AG_EXEC_VERSION   4u
+#define AG_EXEC_VERSION   5u
 #define AG_EXEC_TABLE_CAP 1024u
 #define AG_EXEC_TABLE_OFF EXECSVC_TABLE_OFF
 #define AG_EXEC_VENUE_OFF (AG_EXEC_TABLE_OFF + (128u << 10))
@@ -120,7 +123,7 @@ _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
  * state (libcore/coord/coord.h, struct coord_state: counters, ballots,
  * the last decisions).
  */
-#define AG_COORD_VERSION 4u
+#define AG_COORD_VERSION 5u
 #define AG_COORD_RECENT  COORD_RECENT /* decisions kept for dm-shmdump */
 enum ag_ballot_state {
 	AG_B_FREE = COORD_B_FREE, AG_B_OPEN = COORD_B_OPEN, AG_B_DECIDED = COORD_B_DECIDED
@@ -210,8 +213,11 @@ int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size);
 
 /* Open a journal in the run directory for appending (pwrite, no io_uring:
  * a record flushed with journal_flush is in the page cache before the
- * next message goes out, so it survives a kill -9). */
+ * next message goes out, so it survives a kill -9), with buffers of
+ * buf_size bytes (0: 64 KiB), and name it as the agent's journal
+ * (rt_journal_name). */
 struct journal_writer;
-int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file);
+int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file,
+		    uint32_t buf_size);
 
 #endif /* DM_AGENTS_RT_AGENTS_H */

@@ -14,6 +14,7 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "agents/rt/agents.h"
 #include "agents/rt/dump.h"
@@ -198,19 +199,89 @@ static json_t *hist_json(const struct hist *h)
 		"max_ns", (json_int_t)(n ? hist__load(&h->max) : 0));
 }
 
+/* ------------------------------------------------------------ journals */
+
+/* Agent a's journal alarm, copied; 0, or -1 when it has none (no region,
+ * no journal named). */
+static int alarm_of(const struct seg *s, uint32_t a, struct rt_journal_alarm *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a >= s->hdr->n_agents || !rt_state_valid(s, a) ||
+	    rt_journal_alarm_read(&rt_state_of(s, a)->journal, out) < 0 || !out->file[0])
+		return -1;
+	return 0;
+}
+
+static json_t *alarm_json(uint32_t a, const struct rt_journal_alarm *al)
+{
+	int failing = atomic_load_explicit(&al->failing, memory_order_relaxed) != 0;
+	return json_pack("{s:s, s:s, s:b, s:o, s:i, s:I, s:I, s:I, s:I, s:I}",
+		"agent", rt_agent_names[a], "file", al->file, "failing", failing,
+		"error", al->err ? json_string(dm_strerror(al->err)) : json_null(),
+		"errno", -al->err, "failures", (json_int_t)al->failures,
+		"episodes", (json_int_t)al->episodes,
+		"first_failure_ns", (json_int_t)al->first_ns,
+		"last_failure_ns", (json_int_t)al->last_ns,
+		"cleared_ns", (json_int_t)al->cleared_ns);
+}
+
+json_t *rt_journal_json(const struct seg *s, uint32_t agent)
+{
+	struct rt_journal_alarm al;
+	return alarm_of(s, agent, &al) < 0 ? NULL : alarm_json(agent, &al);
+}
+
+/* "2024-08-08 12:00:01.234 UTC" */
+static const char *utc_txt(int64_t ns, char *out)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	size_t k = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out + k, 40 - k, ".%03d UTC", (int)(ns % 1000000000 / 1000000));
+	return out;
+}
+#define UTC(ns) utc_txt((ns), (char[40]){ 0 })
+
+int rt_alarms_text(const struct seg *s, FILE *f)
+{
+	int n = 0;
+	for (uint32_t a = 0; a < s->hdr->n_agents && a < AGENT_COUNT; a++) {
+		struct rt_journal_alarm al;
+		if (alarm_of(s, a, &al) < 0 || !atomic_load(&al.failing))
+			continue;
+		fprintf(f, "ALARM: the journal of %s (%s) cannot write: %s, since %s (%" PRIu64
+			" failed writes, the last at %s); new orders are halted\n",
+			rt_agent_names[a], al.file, dm_strerror(al.err), UTC(al.first_ns),
+			al.failures, UTC(al.last_ns));
+		n++;
+	}
+	if (!n && rt_state_valid(s, AGENT_COORDINATOR) &&
+	    (atomic_load(&rt_state_of(s, AGENT_COORDINATOR)->flags) & RT_SF_JOURNAL)) {
+		fprintf(f, "ALARM: new orders are halted because a journal failed; every journal "
+			"writes again: 'dmctl resume' resumes trading\n");
+		n++;
+	}
+	return n;
+}
+
 /* ------------------------------------------------------------ dump */
 
 /* What the runtime keeps for every agent: flags, opens, the last command
- * answered, latency. */
+ * answered, its journal, latency. */
 static json_t *runtime_json(const struct seg *s, const struct view *v)
 {
 	uint32_t a = v->agent;
 	struct rt_state *st = rt_state_of(s, a);
 	uint32_t f = atomic_load(&st->flags);
-	json_t *o = json_pack("{s:b, s:b, s:I, s:I}",
+	json_t *o = json_pack("{s:b, s:b, s:b, s:I, s:I}",
 		"halted", (f & RT_SF_HALTED) != 0, "kill_switch", (f & RT_SF_KILLED) != 0,
+		"journal_halt", (f & RT_SF_JOURNAL) != 0,
 		"opens", (json_int_t)atomic_load(&st->opens),
 		"dup_skipped", (json_int_t)atomic_load(&st->dup_skipped));
+	json_t *j = rt_journal_json(s, a);
+	if (j)
+		json_object_set_new(o, "journal", j);
 	struct rt_cmd_ack ack;
 	if (ack_of(s, a, &ack) == 0)
 		json_object_set_new(o, "command", json_pack("{s:I, s:s, s:s, s:s}",
@@ -227,6 +298,12 @@ json_t *rt_dump_json(const struct seg *s)
 {
 	json_t *agents = json_object();
 	json_t *recent = json_array();
+	json_t *alarms = json_array();
+	for (uint32_t a = 0; a < s->hdr->n_agents && a < AGENT_COUNT; a++) {
+		struct rt_journal_alarm al;
+		if (alarm_of(s, a, &al) == 0 && atomic_load(&al.failing))
+			json_array_append_new(alarms, alarm_json(a, &al));
+	}
 	for (size_t i = 0; i < N_VIEWS; i++) {
 		const struct view *v = &views[i];
 		if (v->agent >= s->hdr->n_agents)
@@ -249,7 +326,8 @@ json_t *rt_dump_json(const struct seg *s)
 		}
 		json_object_set_new(agents, name, o);
 	}
-	return json_pack("{s:o, s:o}", "agents", agents, "decisions", recent);
+	return json_pack("{s:o, s:o, s:o}", "agents", agents, "decisions", recent,
+			 "alarms", alarms);
 }
 
 /* ------------------------------------------------------------ text */
@@ -338,6 +416,7 @@ void rt_dump_text(const struct seg *s, FILE *f)
 {
 	json_t *dec = json_array();
 	rt_system_text(s, f);
+	rt_alarms_text(s, f);
 	for (size_t i = 0; i < N_VIEWS; i++) {
 		json_t *app = app_json(s, views[i].agent);
 		if (!app)
@@ -392,7 +471,8 @@ void rt_dump_text(const struct seg *s, FILE *f)
 
 struct sysline {
 	const char *state;      /* TRADING, HALTED, KILL_SWITCH, DOWN */
-	char reason[96];        /* "-", "operator", "agents down: ...", "latched" */
+	char reason[160];       /* "-", "operator", "agents down: ...", "latched",
+				 * "journal error: ..." */
 	int have_risk;
 	int64_t position;
 	struct risk_pnl pnl;
@@ -436,6 +516,16 @@ static void system_of(const struct seg *s, struct sysline *y)
 	if ((f & RT_SF_KILLED) || killed) {
 		y->state = "KILL_SWITCH";
 		snprintf(y->reason, sizeof(y->reason), "latched until rearm");
+	} else if (f & RT_SF_JOURNAL) {
+		y->state = "HALTED";
+		int bad = rt_journal_failing(s);
+		struct rt_journal_alarm al;
+		if (bad >= 0 && alarm_of(s, (uint32_t)bad, &al) == 0)
+			snprintf(y->reason, sizeof(y->reason), "journal error: %s %s: %s",
+				 rt_agent_names[bad], al.file, dm_strerror(al.err));
+		else
+			snprintf(y->reason, sizeof(y->reason), "journal error cleared: resume "
+				 "with dmctl resume");
 	} else if (f & RT_SF_HALTED) {
 		y->state = "HALTED";
 		snprintf(y->reason, sizeof(y->reason), "operator");
@@ -533,6 +623,8 @@ struct summary {
 					 * of any other that dropped (owned) */
 	uint64_t lat_n;
 	double lat_p50, lat_p99, lat_p999;
+	json_t *journals;               /* alarm objects of the journals that
+					 * failed during the run (owned), or NULL */
 };
 
 /* The modules' part of the summary from their dumps (owned by m after). */
@@ -650,6 +742,12 @@ static void summarize(const struct seg *s, struct summary *m)
 			json_object_set_new(m->rings, s->hdr->ring[i].name,
 					    json_integer((json_int_t)rs.dropped));
 	}
+	m->journals = json_array();
+	for (uint32_t a = 0; a < s->hdr->n_agents && a < AGENT_COUNT; a++) {
+		struct rt_journal_alarm al;
+		if (alarm_of(s, a, &al) == 0 && al.episodes)
+			json_array_append_new(m->journals, alarm_json(a, &al));
+	}
 	const struct hist *h = &rt_lat_of(s, AGENT_EXECUTION)->stage;
 	if (rt_state_valid(s, AGENT_EXECUTION) && (m->lat_n = hist__load(&h->count))) {
 		m->lat_p50 = (double)hist_quantile(h, 0.50) / 1e3;
@@ -667,6 +765,7 @@ static void summary_free(struct summary *m)
 	json_decref(m->coord);
 	json_decref(m->quality_by_flag);
 	json_decref(m->rings);
+	json_decref(m->journals);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -778,6 +877,21 @@ static void warnings(const struct summary *m, void (*emit)(void *ctx, const char
 	}
 	if (m->ok_data && !m->done && !m->input_error && m->events) {
 		snprintf(w, sizeof(w), "the replay had not finished when this was read");
+		emit(ctx, w);
+	}
+	size_t i;
+	json_t *j;
+	json_array_foreach(m->journals, i, j) {
+		snprintf(w, sizeof(w), "the journal of %s (%s) failed to write (%s): "
+			 "%" JSON_INTEGER_FORMAT " failed writes in %" JSON_INTEGER_FORMAT
+			 " episode(s), the last from %s to %s; %s",
+			 js(j, "agent", "?"), js(j, "file", "?"), js(j, "error", "?"),
+			 json_integer_value(json_object_get(j, "failures")),
+			 json_integer_value(json_object_get(j, "episodes")),
+			 UTC(ji(j, "first_failure_ns")), UTC(ji(j, "last_failure_ns")),
+			 json_is_true(json_object_get(j, "failing")) ?
+			 "it still cannot write: new orders are halted" :
+			 "it writes again; no order left without its record");
 		emit(ctx, w);
 	}
 }

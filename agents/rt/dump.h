@@ -104,4 +104,31 @@ void rt_system_text(const struct seg *s, FILE *f);
 int rt_command_fields(const struct seg *s, uint32_t agent, FILE *f);
 json_t *rt_command_json(const struct seg *s, uint32_t agent);
 
+/*
+ * The agents' journal alarms (state.h, struct rt_journal_alarm): of every
+ * agent that has a journal, {"agent", "file", "failing", "error" (errno
+ * text, null before any failure), "errno", "failures", "episodes",
+ * "first_failure_ns", "last_failure_ns", "cleared_ns"}; rt_dump_json
+ * shows each under its agent as "journal", and the document's "alarms"
+ * lists the failing ones.  rt_alarms_text prints one line per journal
+ * that fails now, and one while the coordinator still halts for a journal
+ * that writes again ("... 'dmctl resume' resumes trading"); returns how
+ * many lines (0: no alarm).
+ */
+json_t *rt_journal_json(const struct seg *s, uint32_t agent);
+int rt_alarms_text(const struct seg *s, FILE *f);
+
+/*
+ * Testing: arm the fault point `point` of `agent` (names as dmctl takes
+ * them: coordinator release, execution send; rt_fault_list) in that
+ * agent's state region of s, which must be mapped writable.  The agent
+ * disarms it and kills itself (SIGKILL) when it next passes the point
+ * (runtime.h, rt_fault_point); the supervisor restarts it.  0, or -EINVAL
+ * (unknown agent or point) / -ENOENT (region not set up) with one line in
+ * err (n bytes).  Writes one word of the segment.
+ */
+int rt_fault_arm(const struct seg *s, const char *agent, const char *point, char *err,
+		 size_t n);
+const char *rt_fault_list(void);
+
 #endif /* DM_AGENTS_RT_DUMP_H */

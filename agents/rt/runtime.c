@@ -55,6 +55,8 @@ static void install_signals(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a write past RLIMIT_FSIZE fails with EFBIG, as one on a full disk */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -90,6 +92,107 @@ void rt_log(const struct rt *rt, const char *fmt, ...)
 	fprintf(stderr, "%s.%03ldZ %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
 		rt && rt->name ? rt->name : "agent", (int)getpid(), text);
 	fflush(stderr);
+}
+
+/* ------------------------------------------------------------ journals */
+
+/* Open the alarm for writing (sequence lock odd) / publish it (even). */
+static void alarm_begin(struct rt_journal_alarm *a)
+{
+	uint32_t v = atomic_load_explicit(&a->ver, memory_order_relaxed);
+	atomic_store_explicit(&a->ver, v + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void alarm_end(struct rt_journal_alarm *a)
+{
+	uint32_t v = atomic_load_explicit(&a->ver, memory_order_relaxed);
+	/* pairs with the acquire loads of rt_journal_alarm_read */
+	atomic_store_explicit(&a->ver, v + 1, memory_order_release);
+}
+
+/* "2024-08-08T12:00:01.234Z" */
+static const char *utc_text(int64_t ns, char out[40])
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	size_t k = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + k, 40 - k, ".%03dZ", (int)(ns % 1000000000 / 1000000));
+	return out;
+}
+
+void rt_journal_name(struct rt *rt, const char *file)
+{
+	struct rt_journal_alarm *a = &rt->st->journal;
+	int was = atomic_load_explicit(&a->failing, memory_order_relaxed);
+	alarm_begin(a);
+	snprintf(a->file, sizeof(a->file), "%s", file);
+	if (was) {
+		/* the process whose writes failed is gone; this one has not
+		 * failed yet (its first failing write raises the alarm again) */
+		a->cleared_ns = rt_now_ns();
+		atomic_store_explicit(&a->failing, 0, memory_order_release);
+	}
+	alarm_end(a);
+	if (was)
+		rt_log(rt, "journal %s opened again by a new process: its alarm is cleared until "
+		       "a write fails", file);
+}
+
+void rt_journal_failed(struct rt *rt, int err)
+{
+	struct rt_journal_alarm *a = &rt->st->journal;
+	int64_t now = rt->now_ns ? rt->now_ns : rt_now_ns();
+	int start = !atomic_load_explicit(&a->failing, memory_order_relaxed);
+	rt_count(&rt->slot->ctr.errors, 1);
+	alarm_begin(a);
+	a->err = err;
+	a->failures++;
+	a->last_ns = now;
+	if (start) {
+		a->episodes++;
+		a->first_ns = now;
+		a->cleared_ns = 0;
+	}
+	/* read alone by the coordinator: set inside the lock, for the copy too */
+	atomic_store_explicit(&a->failing, 1, memory_order_release);
+	alarm_end(a);
+	if (start)
+		rt_log(rt, "ALARM: journal %s cannot write: %s; new orders halted until it "
+		       "writes again and an operator resumes (dmctl resume)", a->file,
+		       dm_strerror(err));
+}
+
+void rt_journal_ok(struct rt *rt)
+{
+	struct rt_journal_alarm *a = &rt->st->journal;
+	if (!atomic_load_explicit(&a->failing, memory_order_relaxed))
+		return;
+	int64_t now = rt->now_ns ? rt->now_ns : rt_now_ns();
+	alarm_begin(a);
+	a->cleared_ns = now;
+	atomic_store_explicit(&a->failing, 0, memory_order_release);
+	alarm_end(a);
+	char t1[40], t2[40];
+	rt_log(rt, "journal %s writes again (it failed from %s to %s: %s; %llu failed writes "
+	       "in all); trading stays halted until an operator resumes (dmctl resume)",
+	       a->file, utc_text(a->first_ns, t1), utc_text(a->last_ns, t2), dm_strerror(a->err),
+	       (unsigned long long)a->failures);
+}
+
+/* ------------------------------------------------------------ fault points */
+
+void rt_fault_fire(struct rt *rt, uint32_t point)
+{
+	/* one-shot: disarmed before the kill, so the restarted process passes */
+	atomic_store_explicit(&rt->st->fault, RT_FAULT_NONE, memory_order_release);
+	rt_log(rt, "fault point '%s' armed (dmctl fault): killing this process (SIGKILL)",
+	       rt_fault_name(point));
+	for (;;) {
+		kill(getpid(), SIGKILL);
+		pause();
+	}
 }
 
 int rt_run_path(const struct rt *rt, const char *file, char *out, size_t n)
@@ -754,12 +857,26 @@ static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 		rt_cmd_reply(rt, RT_CMD_REFUSED, "kill switch latched ('dmctl rearm' first)");
 		return;
 	}
+	int bad;
+	if (cmd == CTL_RESUME && (bad = rt_journal_failing(&rt->seg)) >= 0) {
+		/* nothing resumes while an order could leave without its record */
+		struct rt_journal_alarm a;
+		memset(&a, 0, sizeof(a));
+		rt_journal_alarm_read(&rt_state_of(&rt->seg, (uint32_t)bad)->journal, &a);
+		char t[40];
+		rt_cmd_reply(rt, RT_CMD_REFUSED, "the journal of %s (%s) still cannot write: %s "
+			     "(since %s, %llu failed writes); free space or fix it, then resume",
+			     rt_agent_names[bad], a.file[0] ? a.file : "?",
+			     a.err ? dm_strerror(a.err) : "?", utc_text(a.first_ns, t),
+			     (unsigned long long)a.failures);
+		return;
+	}
 	switch (cmd) {
 	case CTL_HALT:
 		atomic_fetch_or(&st->flags, RT_SF_HALTED);
 		break;
 	case CTL_RESUME:
-		atomic_fetch_and(&st->flags, ~RT_SF_HALTED);
+		atomic_fetch_and(&st->flags, ~(RT_SF_HALTED | RT_SF_JOURNAL));
 		break;
 	case CTL_KILL_SWITCH:
 		atomic_fetch_or(&st->flags, RT_SF_KILLED | RT_SF_HALTED);
@@ -774,7 +891,8 @@ static void apply_control(struct rt *rt, uint32_t cmd, const struct msg_control 
 		break;
 	}
 	if (!rt->stopping)
-		agent_set_state(rt->slot, rt_flags(rt) & (RT_SF_HALTED | RT_SF_KILLED) ?
+		agent_set_state(rt->slot, rt_flags(rt) & (RT_SF_HALTED | RT_SF_KILLED |
+							  RT_SF_JOURNAL) ?
 				AGENT_HALTED : AGENT_RUNNING);
 	if (rt->ops && rt->ops->on_control)
 		rt->ops->on_control(rt, cmd, c);

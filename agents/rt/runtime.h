@@ -54,9 +54,17 @@
  * rt_cmd_ack: number, command, outcome, one line of text): the agent's
  * on_control may answer with rt_cmd_reply (refused, failed, or ok with
  * its own text); otherwise the runtime answers ok.  The runtime itself
- * refuses CTL_RESUME while the kill switch is latched (nothing changes,
- * on_control is not called).  dmctl polls the answer (dm-shmdump
- * --command AGENT) and prints it.
+ * refuses CTL_RESUME while the kill switch is latched, and while any
+ * agent's journal does not write (nothing changes, on_control is not
+ * called); a resume clears RT_SF_JOURNAL with RT_SF_HALTED.  dmctl polls
+ * the answer (dm-shmdump --command AGENT) and prints it.
+ *
+ * Journals.  An agent that writes a journal names it (rt_journal_name)
+ * and reports each write that fails (rt_journal_failed) and the retry
+ * that writes again (rt_journal_ok): its alarm in the state region
+ * (state.h, struct rt_journal_alarm), one log line as an episode starts
+ * and one as it ends.  SIGXFSZ is ignored, so a write past RLIMIT_FSIZE
+ * fails (EFBIG) like one on a full disk instead of killing the process.
  *
  * Threads: one rt per agent process, used by its main thread only.
  * rt_open / rt_close allocate and make system calls; rt_work makes none
@@ -318,6 +326,38 @@ static inline void rt_count(_Atomic uint64_t *c, uint64_t n)
 
 /* CLOCK_REALTIME in ns. */
 int64_t rt_now_ns(void);
+
+/* The agent's journal is file (a name in the run directory): shown with
+ * its alarm.  Start-up code. */
+void rt_journal_name(struct rt *rt, const char *file);
+
+/*
+ * A write of the agent's journal failed with err (-errno) at rt->now_ns:
+ * counted; the first failure of an episode raises the alarm (failing, in
+ * the state region, which the coordinator reads) and logs one ALARM line.
+ * Call it for a write that failed, not for an append refused on an error
+ * already known.  No allocation; a system call only for the log line.
+ */
+void rt_journal_failed(struct rt *rt, int err);
+
+/* The journal writes again (a retry succeeded): the episode ends, one log
+ * line.  Nothing when it was not failing. */
+void rt_journal_ok(struct rt *rt);
+
+/* Fault point `point` (enum rt_fault) of this agent: when it is the one
+ * armed in the state region, disarm it, log one line and SIGKILL the
+ * process (never returns).  One relaxed load otherwise. */
+void rt_fault_fire(struct rt *rt, uint32_t point) __attribute__((noreturn));
+static inline void rt_fault_point(struct rt *rt, uint32_t point)
+{
+	if (DM_UNLIKELY(atomic_load_explicit(&rt->st->fault, memory_order_relaxed) == point))
+		rt_fault_fire(rt, point);
+}
+
+/* A fault point's name ("release", "send"), "?" else; the agent that has
+ * it (enum agent_id), -1 for none.  Any thread. */
+const char *rt_fault_name(uint32_t point);
+int rt_fault_agent(uint32_t point);
 
 /*
  * Record the agent's stage latency: now - ingress_ns of the market event

@@ -50,11 +50,14 @@
 #define RT_APP_OFF       (RT_STATE_SIZE + RT_LAT_SIZE)
 #define RT_APP_SIZE      (RT_REGION_SIZE - RT_APP_OFF)
 #define RT_STATE_MAGIC   0x3130545352544d44ull /* "DMRTST01" little-endian */
-#define RT_STATE_VERSION 2u
+#define RT_STATE_VERSION 3u
 
 /* rt_state.flags: latched until cleared by a control command */
-#define RT_SF_HALTED 0x1u /* CTL_HALT: refuse new orders (agent-specific) */
-#define RT_SF_KILLED 0x2u /* CTL_KILL_SWITCH: latched until CTL_REARM */
+#define RT_SF_HALTED  0x1u /* CTL_HALT: refuse new orders (agent-specific) */
+#define RT_SF_KILLED  0x2u /* CTL_KILL_SWITCH: latched until CTL_REARM */
+#define RT_SF_JOURNAL 0x4u /* coordinator, with HALTED: a journal of some
+			    * agent failed; new orders refused (journal_error)
+			    * until every journal writes again and CTL_RESUME */
 
 /*
  * The answer to the last operator command the agent handled (runtime.h,
@@ -107,6 +110,75 @@ static inline int rt_cmd_ack_read(const struct rt_cmd_ack *a, struct rt_cmd_ack 
 	return -EAGAIN;
 }
 
+/*
+ * The agent's journal as monitors see it: one per agent (the coordinator's
+ * decisions.journal, execution's orders.journal), written by the agent
+ * only.  `failing` is read alone (relaxed) by the coordinator on every
+ * pass; the other fields are copied under the sequence lock ver, as
+ * rt_cmd_ack (rt_journal_alarm_read).  An episode runs from a write that
+ * fails to the retry that writes again.
+ */
+#define RT_JOURNAL_FILE_MAX 48
+struct rt_journal_alarm {
+	_Atomic uint32_t ver;          /* sequence lock, odd while writing */
+	_Atomic uint32_t failing;      /* 1 while the journal does not write */
+	int32_t  err;                  /* -errno of the last failure, 0 none yet */
+	uint32_t pad;
+	uint64_t failures;             /* writes that failed: the first of each
+				        * episode, then every failed retry */
+	uint64_t episodes;             /* times it started failing */
+	int64_t  first_ns;             /* this (or the last) episode's first failure */
+	int64_t  last_ns;              /* and its last one */
+	int64_t  cleared_ns;           /* when it wrote again; 0 while failing */
+	char     file[RT_JOURNAL_FILE_MAX]; /* its name in the run directory, "" none */
+};
+
+/* Copy a consistent snapshot of a (any process).  0, or -EAGAIN if the
+ * writer kept it busy for every one of a few tries. */
+static inline int rt_journal_alarm_read(const struct rt_journal_alarm *a,
+					struct rt_journal_alarm *out)
+{
+	for (int i = 0; i < 1000; i++) {
+		uint32_t v1 = atomic_load_explicit(&((struct rt_journal_alarm *)a)->ver,
+						   memory_order_acquire);
+		if (v1 & 1)
+			continue;
+		atomic_store_explicit(&out->failing,
+				      atomic_load_explicit(&((struct rt_journal_alarm *)a)->failing,
+							   memory_order_relaxed),
+				      memory_order_relaxed);
+		out->err = a->err;
+		out->failures = a->failures;
+		out->episodes = a->episodes;
+		out->first_ns = a->first_ns;
+		out->last_ns = a->last_ns;
+		out->cleared_ns = a->cleared_ns;
+		memcpy(out->file, a->file, sizeof(out->file));
+		out->file[RT_JOURNAL_FILE_MAX - 1] = '\0';
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&((struct rt_journal_alarm *)a)->ver,
+					 memory_order_relaxed) == v1) {
+			atomic_store_explicit(&out->ver, v1, memory_order_relaxed);
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Fault points (testing: dmctl fault AGENT POINT, docs/operations.md).
+ * rt_state.fault holds the point armed in that agent, 0 none; the agent
+ * disarms it when it passes the point, then kills itself (SIGKILL).
+ */
+enum rt_fault {
+	RT_FAULT_NONE = 0,
+	RT_FAULT_RELEASE,   /* coordinator: a release decided and journaled,
+			     * its order not yet on the orders ring */
+	RT_FAULT_SEND,      /* execution: an order journaled and marked sent,
+			     * not yet handed to the venue */
+	RT_FAULT_COUNT
+};
+
 struct rt_state {
 	_Atomic uint64_t magic;        /* RT_STATE_MAGIC once initialised */
 	uint32_t version;              /* RT_STATE_VERSION */
@@ -120,6 +192,9 @@ struct rt_state {
 	_Atomic uint64_t in_seq[SEG_MAX_RINGS];  /* by ring: last seq handled */
 	_Atomic uint64_t out_seq[SEG_MAX_RINGS]; /* by ring: last seq given out */
 	struct rt_cmd_ack ack;         /* the last operator command answered */
+	struct rt_journal_alarm journal; /* the agent's journal, when it has one */
+	_Atomic uint32_t fault;        /* enum rt_fault armed here, 0 none */
+	uint32_t pad;
 };
 _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
 
@@ -155,6 +230,19 @@ static inline struct rt_lat *rt_lat_of(const struct seg *s, uint32_t agent)
 static inline void *rt_app_of(const struct seg *s, uint32_t agent)
 {
 	return (uint8_t *)rt_state_of(s, agent) + RT_APP_OFF;
+}
+
+/* The first agent whose journal does not write now, or -1.  Any process;
+ * AGENT_COUNT relaxed loads, no system call. */
+static inline int rt_journal_failing(const struct seg *s)
+{
+	/* segments made for other topologies (tests, tools) may have no room */
+	if (s->hdr->user_size < RT_USER_RESERVED + (uint64_t)AGENT_COUNT * RT_REGION_SIZE)
+		return -1;
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		if (atomic_load_explicit(&rt_state_of(s, a)->journal.failing, memory_order_relaxed))
+			return (int)a;
+	return -1;
 }
 
 /* 1 if the region of agent holds an initialised state of this build. */

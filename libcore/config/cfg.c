@@ -499,6 +499,74 @@ static int set_bool(struct cfg_ctx *x, const yaml_node_t *v, void *field)
 	            show(scalar(v), v->data.scalar.length, shown));
 }
 
+static const struct {
+	const char *unit;
+	int64_t ns;
+} dur_units[] = {
+	{ "h", 3600ll * 1000000000 }, { "m", 60ll * 1000000000 }, { "s", 1000000000 },
+	{ "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
+};
+
+int cfg_parse_dur(const char *s, size_t n, int64_t *ns)
+{
+	size_t d = 0;
+	uint64_t v = 0;
+
+	if (n == 1 && s[0] == '0') {
+		*ns = 0;
+		return 0;
+	}
+	while (d < n && s[d] >= '0' && s[d] <= '9') {
+		if (v > (uint64_t)INT64_MAX / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[d] - '0');
+		d++;
+	}
+	if (d == 0 || d == n)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(dur_units); i++) {
+		size_t k = strlen(dur_units[i].unit);
+		if (n - d != k || memcmp(s + d, dur_units[i].unit, k) != 0)
+			continue;
+		if (v > (uint64_t)INT64_MAX / (uint64_t)dur_units[i].ns)
+			return -1;
+		*ns = (int64_t)v * dur_units[i].ns;
+		return 0;
+	}
+	return -1;
+}
+
+const char *cfg_show_dur(int64_t ns, char out[32])
+{
+	if (ns == 0) {
+		snprintf(out, 32, "0");
+		return out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dur_units); i++)
+		if (ns % dur_units[i].ns == 0) {
+			snprintf(out, 32, "%" PRId64 "%s", ns / dur_units[i].ns, dur_units[i].unit);
+			return out;
+		}
+	return out; /* not reached: every ns is a whole number of ns */
+}
+
+static int set_dur(struct cfg_ctx *x, const struct cfg_key *row, const yaml_node_t *v,
+                   void *field)
+{
+	char shown[SHOW_MAX + 4], lo[32], hi[32];
+	int64_t ns;
+
+	show(scalar(v), v->data.scalar.length, shown);
+	if (!is_plain(v) || cfg_parse_dur(scalar(v), v->data.scalar.length, &ns) < 0)
+		return fail(x, "value '%s' is not a duration (a whole number with its unit: "
+		            "ns, us, ms, s, m or h, e.g. 1s or 250ms; or 0)", shown);
+	if (ns < row->min || ns > row->max)
+		return fail(x, "value %s out of range [%s, %s]", shown, cfg_show_dur(row->min, lo),
+		            cfg_show_dur(row->max, hi));
+	memcpy(field, &ns, sizeof(ns));
+	return 0;
+}
+
 /* A CFG_K_DBL value: a finite number within [min, max] x 10^-6. */
 static int set_dbl(struct cfg_ctx *x, const struct cfg_key *row, const yaml_node_t *v,
                    void *field)
@@ -532,6 +600,7 @@ static int load_scalar(struct cfg_ctx *x, const struct cfg_key *row,
 		[CFG_K_DEC] = "a decimal number", [CFG_K_TIME] = "a time of day HH:MM",
 		[CFG_K_BOOL] = "true or false", [CFG_K_I64] = "an integer",
 		[CFG_K_DBL] = "a number", [CFG_K_DEC_F64] = "a decimal number",
+		[CFG_K_DUR] = "a duration",
 	};
 	char shown[SHOW_MAX + 4];
 	const char *why;
@@ -551,6 +620,8 @@ static int load_scalar(struct cfg_ctx *x, const struct cfg_key *row,
 		rc = set_bool(x, v, field);
 	else if (row->type == CFG_K_DBL)
 		rc = set_dbl(x, row, v, field);
+	else if (row->type == CFG_K_DUR)
+		rc = set_dur(x, row, v, field);
 	else
 		rc = set_int(x, row, v, field);
 	if (rc || !row->check || !(why = row->check(field)))

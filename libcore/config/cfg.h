@@ -19,7 +19,10 @@
  * days since 1970-01-01, with an entry count like CFG_K_SEQ), a boolean
  * (CFG_K_BOOL, true or false -> uint32_t 1 or 0), a set of names (CFG_K_SET,
  * a sequence like [risk, execution] -> uint32_t with bit 1 << index in
- * names[]) or a real number (CFG_K_DBL, a double within [min, max] x 10^-6).
+ * names[]), a real number (CFG_K_DBL, a double within [min, max] x 10^-6)
+ * or a duration (CFG_K_DUR, a whole number with its unit, ns, us, ms, s, m
+ * or h, or a bare 0: "1s", "250ms" -> int64_t nanoseconds within [min,
+ * max] ns, shown in messages in the largest unit that keeps them exact).
  * A CFG_K_I64 row with a scale stores the YAML's integer times the scale
  * (milliseconds read into a nanosecond field), its range and messages in the
  * YAML's unit.
@@ -59,7 +62,8 @@
 
 enum cfg_type {
 	CFG_K_I32, CFG_K_U32, CFG_K_I64, CFG_K_STR, CFG_K_ENUM, CFG_K_MAP, CFG_K_SEQ,
-	CFG_K_DEC, CFG_K_DEC_F64, CFG_K_TIME, CFG_K_DATES, CFG_K_BOOL, CFG_K_SET, CFG_K_DBL
+	CFG_K_DEC, CFG_K_DEC_F64, CFG_K_TIME, CFG_K_DATES, CFG_K_BOOL, CFG_K_SET, CFG_K_DBL,
+	CFG_K_DUR
 };
 
 #define CFG_REQUIRED 1u /* must be present in its mapping (or sequence entry) */
@@ -140,6 +144,10 @@ struct cfg_key {
 #define CFG_DBL(nm, st, fld, lo_e6, hi_e6, hlp)                            \
 	{ .name = nm, .type = CFG_K_DBL, .off = offsetof(st, fld),             \
 	  .min = lo_e6, .max = hi_e6, .help = hlp }
+/* a duration ("1s", "250ms", "0") into an int64_t field in ns; lo, hi in ns */
+#define CFG_DUR(nm, st, fld, lo, hi, hlp)                                  \
+	{ .name = nm, .type = CFG_K_DUR, .off = offsetof(st, fld),             \
+	  .min = lo, .max = hi, .help = hlp }
 #define CFG_KEY_END { .name = NULL }
 
 /* The walk's state: the file, the document, where the key being checked
@@ -246,6 +254,17 @@ const char *cfg_show_dec(int64_t v, char out[32]);
 
 /* Seconds after midnight as "HH:MM", or "HH:MM:SS" when they matter; out. */
 const char *cfg_show_time(uint32_t s, char out[16]);
+
+/* Nanoseconds as a duration in the largest unit that keeps them whole
+ * ("1s", "250ms", "0"); out. */
+const char *cfg_show_dur(int64_t ns, char out[32]);
+
+/*
+ * Parse a duration as a CFG_K_DUR value is written (n bytes at s, no
+ * terminator needed): 0, or a whole number followed by ns, us, ms, s, m or
+ * h.  0 with *ns set, or -1 (not a duration, or beyond int64_t ns).  Pure.
+ */
+int cfg_parse_dur(const char *s, size_t n, int64_t *ns);
 
 /*
  * Line and column (1-based) of section.key in the YAML file at path, when

@@ -12,6 +12,7 @@
  *                                       nested maps hawkes, macd,
  *                                       bollinger, fracdiff
  *               vote -> vote_cfg_keys        (libcore/vote/vote_cfg.h)
+ *               coordinator -> coord_cfg_keys (libcore/coord/coord_cfg.h)
  *               data -> replay_cfg_keys      (libcore/replay/replay_cfg.h)
  *               quality -> qual_cfg_keys     (libcore/quality)
  *               strategy -> strategy_cfg_keys (libcore/strategy/strategy_cfg.h)
@@ -149,6 +150,8 @@ static const struct cfg_key root_keys[] = {
 	        "feature engine parameters"),
 	CFG_MAP("vote", offsetof(struct dm_config, vote), vote_cfg_keys,
 	        "the coordinator's release policy"),
+	CFG_MAP("coordinator", offsetof(struct dm_config, coordinator), coord_cfg_keys,
+	        "the coordinator's refusal of stale intents"),
 	CFG_MAP("data", offsetof(struct dm_config, data), replay_cfg_keys,
 	        "replay pacing of the data agent"),
 	CFG_MAP("quality", offsetof(struct dm_config, quality), qual_cfg_keys,
@@ -185,6 +188,7 @@ void config_defaults(struct dm_config *c)
 	c->instrument.n_holidays_extra = 0;
 	feat_params_default(&c->features);
 	vote_cfg_default(&c->vote);
+	coord_cfg_default(&c->coordinator);
 	replay_cfg_default(&c->data);
 	qual_limits_default(&c->quality);
 	strategy_cfg_default(&c->strategy);

@@ -1,7 +1,8 @@
 /*
  * config.h — the run configuration of the trading system: the traded
  * instrument with its exchange calendar, and each module's parameters
- * (features, vote, data, quality, strategy, execution, venue, risk).
+ * (features, vote, coordinator, data, quality, strategy, execution, venue,
+ * risk).
  *
  * One YAML file (conf/default.yaml documents every key) is read once at
  * start-up into a plain struct dm_config; nothing reads YAML afterwards.
@@ -48,6 +49,7 @@
 #include <stddef.h>
 
 #include "libcore/config/cfg.h"
+#include "libcore/coord/coord_cfg.h"
 #include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
 #include "libcore/quality/quality.h"
@@ -111,6 +113,7 @@ struct dm_config {
 	                                      * auto clock are the host's
 	                                      * (feat_params_host) */
 	struct vote_cfg vote;                /* YAML: vote:; vote_cfg_keys */
+	struct coord_cfg coordinator;        /* YAML: coordinator:; coord_cfg_keys */
 	struct replay_cfg data;              /* YAML: data:; replay_cfg_keys */
 	struct qual_limits quality;          /* YAML: quality:; qual_cfg_keys */
 	struct strategy_cfg strategy;        /* YAML: strategy:; strategy_cfg_keys;

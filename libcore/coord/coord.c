@@ -68,7 +68,8 @@ int coord_params_check(const struct coord_params *p)
 {
 	if (!p || vote_policy_check(&p->vote) < 0 || p->n_agents < 1 ||
 	    p->n_agents > COORD_AGENTS || p->self >= COORD_AGENTS ||
-	    p->flatten_voter >= COORD_AGENTS || p->health_every_ns <= 0 || p->retry_ns <= 0)
+	    p->flatten_voter >= COORD_AGENTS || p->health_every_ns <= 0 || p->retry_ns <= 0 ||
+	    p->max_intent_age_ns < 0)
 		return -EINVAL;
 	for (uint32_t i = 0; i < p->vote.n_voters; i++)
 		if (p->vote.voter[i] >= COORD_AGENTS)
@@ -108,7 +109,7 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 		return -DM_EVERSION;
 	if (st->size != sizeof(*st) || size < sizeof(*st))
 		return -DM_ESIZE;
-	uint32_t n_open = 0, n_decided = 0;
+	uint32_t n_open = 0, n_decided = 0, n_held = 0;
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
 		switch (st->ballot[i].state) {
 		case COORD_B_FREE:
@@ -118,6 +119,9 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 			break;
 		case COORD_B_DECIDED:
 			n_decided++;
+			break;
+		case COORD_B_HELD:
+			n_held++;
 			break;
 		default:
 			return -DM_ECORRUPT;
@@ -133,7 +137,12 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 	c->out = *out;
 	c->n_open = n_open;
 	c->n_decided = n_decided;
+	c->n_held = n_held;
 	c->n_done = n_done;
+	/* a record the previous process kept died with it: hand it over again */
+	for (uint32_t i = 0; n_held && i < COORD_BALLOTS; i++)
+		if (st->ballot[i].state == COORD_B_HELD)
+			st->ballot[i].held = COORD_H_RECORD;
 	st->attaches++;
 	return 0;
 }
@@ -152,41 +161,72 @@ static void event(struct coord *c, const struct coord_event *ev)
 		c->out.event(c->out.ctx, ev);
 }
 
-static void record(struct coord *c, const struct vote_record *rec)
+/* A decision on file (durable, or kept by the host): counted, and kept
+ * among the recent ones. */
+static void noted(struct coord *c, const struct vote_record *rec)
 {
 	struct coord_state *st = c->st;
 	st->recent[st->n_recent % COORD_RECENT] = *rec;
 	st->n_recent++;
-	c->out.decision(c->out.ctx, rec);
-}
-
-static void count(struct coord_state *st, uint32_t outcome, uint32_t reason)
-{
 	st->decisions++;
-	if (outcome == VOTE_RELEASE)
+	if (rec->outcome == VOTE_RELEASE)
 		st->released++;
 	else
 		st->blocked++;
-	if (reason < VOTE_R_COUNT)
-		st->by_reason[reason]++;
+	if (rec->reason < VOTE_R_COUNT)
+		st->by_reason[rec->reason]++;
 }
 
-static void journal_ballot(struct coord *c, const struct coord_ballot *b, uint64_t coid)
+/*
+ * Hand rec to the host's journal: coord_out.decision's return.  A refusal
+ * marks the journal down for the rest of this call (the host says so in
+ * the next env), so nothing else is decided before it writes again.
+ */
+static int record(struct coord *c, const struct vote_record *rec)
 {
-	struct vote_record rec;
-	memset(&rec, 0, sizeof(rec));
-	vote_record_fill(&rec, &b->b, &c->p.vote);
-	rec.intent_id = b->intent.intent_id;
-	rec.client_order_id = coid;
-	rec.ingress_ns = b->intent.hdr.ingress_ns;
-	rec.market_ns = b->intent.market_ns;
-	rec.px = b->intent.px;
-	rec.qty = b->intent.qty;
-	rec.side = b->intent.side;
-	rec.ord_type = b->intent.ord_type;
-	rec.tif = b->intent.tif;
-	record(c, &rec);
-	count(c->st, b->b.outcome, b->b.reason);
+	int rc = c->out.decision(c->out.ctx, rec);
+	if (rc < 0) {
+		c->journal_down = 1;
+		c->st->journal_failures++;
+	}
+	return rc;
+}
+
+static void ballot_record(const struct coord *c, const struct coord_ballot *b, uint64_t coid,
+			  struct vote_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	vote_record_fill(rec, &b->b, &c->p.vote);
+	rec->intent_id = b->intent.intent_id;
+	rec->client_order_id = coid;
+	rec->ingress_ns = b->intent.hdr.ingress_ns;
+	rec->market_ns = b->intent.market_ns;
+	rec->px = b->intent.px;
+	rec->qty = b->intent.qty;
+	rec->side = b->intent.side;
+	rec->ord_type = b->intent.ord_type;
+	rec->tif = b->intent.tif;
+}
+
+/* Not released for want of a journal: a block, journal_error, no voter
+ * decisive. */
+static void refuse_journal(struct vote_ballot *b)
+{
+	b->outcome = VOTE_BLOCK;
+	b->reason = VOTE_R_JOURNAL_ERROR;
+	b->decisive = -1;
+}
+
+static void fault(struct coord *c, uint32_t point)
+{
+	if (c->out.fault)
+		c->out.fault(c->out.ctx, point);
+}
+
+/* Every call starts from what the host says of its journal. */
+static void begin(struct coord *c, const struct coord_env *e)
+{
+	c->journal_down = (e->flags & COORD_F_NO_JOURNAL) != 0;
 }
 
 static int fresh(const struct coord_env *e, uint32_t agent)
@@ -354,10 +394,31 @@ static int retry_dones(struct coord *c)
 	return sent;
 }
 
+static void hold(struct coord *c, struct coord_ballot *b, uint32_t how)
+{
+	b->held = how;
+	b->state = COORD_B_HELD;
+	c->n_held++;
+}
+
+/*
+ * A ballot has an outcome: its record first, then (the state stored
+ * right after it, so a restart neither decides it again nor loses it)
+ * its voters are told and a release goes out.  Without a journal nothing
+ * is released: see "Journal failures" in coord.h.
+ */
 static void finalize(struct coord *c, const struct coord_env *e, struct coord_ballot *b)
 {
 	struct coord_state *st = c->st;
+	c->n_open--;
+	if (b->b.outcome == VOTE_RELEASE && ((e->flags & COORD_F_JOURNAL) || c->journal_down))
+		refuse_journal(&b->b);
+	if (c->journal_down) {
+		hold(c, b, COORD_H_RECORD);
+		return;
+	}
 	uint64_t coid = 0;
+	int counted = 0;
 	if (b->b.outcome == VOTE_RELEASE) {
 		/* the client order id is the decision id: unique across
 		 * restarts and runs, increasing, and the key under which risk
@@ -367,19 +428,85 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 		if (!b->client_order_id) {
 			b->client_order_id = b->b.decision_id;
 			st->next_order++;
+			counted = 1;
 		}
 		coid = b->client_order_id;
 	}
-	journal_ballot(c, b, coid);
-	tell_voters(c, b);
-	c->n_open--;
+	struct vote_record rec;
+	ballot_record(c, b, coid, &rec);
+	int rc = record(c, &rec);
+	if (rc < 0) {
+		if (coid) {
+			/* not released: a block, journal_error, which replaces
+			 * the release the host kept */
+			refuse_journal(&b->b);
+			b->client_order_id = 0;
+			st->next_order -= (uint64_t)counted;
+			ballot_record(c, b, 0, &rec);
+			if (rc == -EINPROGRESS)
+				rc = c->out.decision(c->out.ctx, &rec);
+		}
+		if (rc == -EINPROGRESS) {
+			noted(c, &rec);
+			hold(c, b, COORD_H_KEPT);
+		} else {
+			hold(c, b, COORD_H_RECORD);
+		}
+		return;
+	}
+	noted(c, &rec);
 	if (coid) {
 		b->state = COORD_B_DECIDED;
 		c->n_decided++;
+		tell_voters(c, b);
+		fault(c, COORD_FAULT_RELEASE);
 		send_orders(c, e, NULL);
 	} else {
 		b->state = COORD_B_FREE;
+		tell_voters(c, b);
 	}
+}
+
+/*
+ * The held decisions, oldest first, once the journal writes: a record
+ * still to hand over goes to the host (one it kept is written by now),
+ * then the voters hear how the ballot ended.  Returns the decisions
+ * finished.
+ */
+static int finish_held(struct coord *c)
+{
+	struct coord_state *st = c->st;
+	int done = 0;
+	while (c->n_held && !c->journal_down) {
+		struct coord_ballot *b = NULL;
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
+			struct coord_ballot *q = &st->ballot[i];
+			if (q->state == COORD_B_HELD &&
+			    (!b || q->b.decision_id < b->b.decision_id))
+				b = q;
+		}
+		if (!b) {
+			c->n_held = 0;
+			break;
+		}
+		if (b->held == COORD_H_RECORD) {
+			struct vote_record rec;
+			ballot_record(c, b, 0, &rec);
+			int rc = record(c, &rec);
+			if (rc < 0 && rc != -EINPROGRESS)
+				break;
+			noted(c, &rec);
+			if (rc < 0) {
+				b->held = COORD_H_KEPT;
+				break;
+			}
+		}
+		b->state = COORD_B_FREE;
+		c->n_held--;
+		tell_voters(c, b);
+		done++;
+	}
+	return done;
 }
 
 /*
@@ -419,6 +546,8 @@ uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e)
 {
 	if (e->flags & COORD_F_KILLED)
 		return VOTE_R_KILL_SWITCH;
+	if (e->flags & COORD_F_JOURNAL)
+		return VOTE_R_JOURNAL_ERROR;
 	if (e->flags & COORD_F_HALTED)
 		return VOTE_R_HALTED;
 	if (c->st->down_mask)
@@ -433,11 +562,18 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 	struct coord_state *st = c->st;
 	const struct vote_policy *pol = &c->p.vote;
 	int64_t now = e->now_ns;
+	begin(c, e);
+	if (c->journal_down)
+		return -EAGAIN; /* nothing is decided without its record: it waits */
 	if (it->market_ns > st->market_ns)
 		st->market_ns = it->market_ns;
 	if (st->down_mask) /* an agent may have come back since the last check */
 		health(c, e);
 	uint32_t pre = coord_blocked_reason(c, e);
+	/* ingress and now are on the host's one clock (coord.h, Fresh intents) */
+	if (!pre && c->p.max_intent_age_ns > 0 && it->hdr.ingress_ns > 0 &&
+	    now - it->hdr.ingress_ns > c->p.max_intent_age_ns)
+		pre = VOTE_R_STALE_INTENT;
 	if (pre) {
 		/* blocked before any vote: journaled with every vote missing */
 		struct coord_ballot tmp;
@@ -447,7 +583,12 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 		tmp.b.outcome = VOTE_BLOCK;
 		tmp.b.reason = pre;
 		tmp.b.decided_ns = now;
-		journal_ballot(c, &tmp, 0);
+		struct vote_record rec;
+		ballot_record(c, &tmp, 0, &rec);
+		int rc = record(c, &rec);
+		if (rc < 0 && rc != -EINPROGRESS)
+			return -EAGAIN; /* not on file: offered again (its id is skipped) */
+		noted(c, &rec);
 		return 0;
 	}
 	struct coord_ballot *b = NULL;
@@ -503,6 +644,7 @@ int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
 {
 	struct coord_state *st = c->st;
 	struct coord_ballot *b = NULL;
+	begin(c, e);
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 		if (st->ballot[i].state == COORD_B_OPEN &&
 		    st->ballot[i].b.decision_id == v->decision_id) {
@@ -548,7 +690,8 @@ static int flatten(struct coord *c, const struct coord_env *e, const struct msg_
 	struct coord_state *st = c->st;
 	if (!(e->flags & COORD_F_KILLED) || st->flatten_id)
 		return 0;
-	if (!c->out.can_send(c->out.ctx, COORD_PORT_ORDERS, 0))
+	begin(c, e);
+	if (c->journal_down || !c->out.can_send(c->out.ctx, COORD_PORT_ORDERS, 0))
 		return -EAGAIN;
 	int64_t now = e->now_ns;
 	struct vote_record rec;
@@ -569,8 +712,20 @@ static int flatten(struct coord *c, const struct coord_env *e, const struct msg_
 	rec.v[0].voter = c->p.flatten_voter;
 	rec.v[0].verdict = VOTE_V_APPROVE;
 	rec.v[0].reason = VOTE_R_FLATTEN;
-	record(c, &rec);
-	count(st, VOTE_RELEASE, VOTE_R_FLATTEN);
+	int rc = record(c, &rec);
+	if (rc < 0) {
+		if (rc != -EINPROGRESS)
+			return -EAGAIN; /* not on file: risk's request is offered again */
+		/* not sent: a block, journal_error, in place of the kept record;
+		 * risk asks again with its next position */
+		rec.outcome = VOTE_BLOCK;
+		rec.reason = VOTE_R_JOURNAL_ERROR;
+		rec.client_order_id = 0;
+		(void)c->out.decision(c->out.ctx, &rec);
+		noted(c, &rec);
+		return 0;
+	}
+	noted(c, &rec);
 	struct msg_order o;
 	memset(&o, 0, sizeof(o));
 	o.hdr.type = MSG_ORDER;
@@ -611,6 +766,7 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 	const struct vote_policy *pol = &c->p.vote;
 	int64_t now = e->now_ns;
 	int work = 0;
+	begin(c, e);
 	if (now >= c->next_health_ns) {
 		health(c, e);
 		c->next_health_ns = now + c->p.health_every_ns;
@@ -633,6 +789,8 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 			}
 		}
 	}
+	if (c->n_held)
+		work += finish_held(c);
 	if (c->n_decided) {
 		work += send_orders(c, e, NULL);
 		/* the orders port is full: try again soon */

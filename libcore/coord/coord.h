@@ -20,8 +20,9 @@
  * records through struct coord_out.  Several coordinators may live in one
  * process; each is used by one thread.
  *
- *   intent --> blocked at once (kill switch, halted, an agent down):
- *              decision record, no ballot
+ *   intent --> blocked at once (kill switch, a journal failed, halted, an
+ *              agent down; or the intent's market event older than
+ *              max_intent_age): decision record, no ballot
  *          --> ballot: MSG_VOTE_REQ to every fresh voter; a stale voter is
  *              a rejection cast on its behalf (fail closed)
  *   vote   --> tally (a replay's ballot, its intent flagged MSG_F_REPLAY,
@@ -60,6 +61,32 @@
  * Idempotence is the host's: a message handled twice (a restart between
  * handling it and storing its sequence number) is handled twice here.
  *
+ * Journal failures (fail closed).  Nothing is decided without its record
+ * and no order leaves before its record is durable:
+ *   - the host's decision journal down (COORD_F_NO_JOURNAL, or a record
+ *     refused during this call): intents and flatten requests wait
+ *     (-EAGAIN, no id used); a ballot that ends meanwhile is blocked
+ *     (journal_error, if it would have released) and held (COORD_B_HELD)
+ *     with its record to write;
+ *   - a record the host cannot make durable (coord_out.decision < 0): the
+ *     order is not released; the decision becomes a block with reason
+ *     journal_error, and when the host kept the failed record
+ *     (-EINPROGRESS) the corrected record goes in its place at once;
+ *   - any journal failed since the operator last resumed (COORD_F_JOURNAL,
+ *     the host's latch): intents are blocked (journal_error) and a ballot
+ *     that would release is blocked (journal_error) instead;
+ *   - coord_tick, once the journal writes again, writes the held records
+ *     (oldest decision first) and sends their MSG_VOTE_DONE.
+ * A decision's counters and its place in recent[] follow its record.
+ *
+ * Fresh intents.  With max_intent_age_ns > 0 an intent whose market event
+ * was taken in (msg_hdr.ingress_ns) longer ago than that, by the clock of
+ * coord_env.now_ns, is blocked (stale_intent) before any vote.  The host
+ * stamps both on one clock (the agents: the local clock of the data
+ * agent's intake and of the coordinator's pass; an in-process replay: the
+ * market clock of the event being handled), so a replay's market time
+ * never meets the wall clock.
+ *
  * Numbers.  Voters, the watched parts (coord_env.fresh, down_mask,
  * n_agents, the events) and control ports are numbered by role
  * (libcore/vote/role.h, enum dm_role).  "Agent" below is the host of a
@@ -81,7 +108,7 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   3u
+#define COORD_VERSION   4u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
@@ -92,18 +119,33 @@
  * venue; nothing is forwarded (agents/rt/runtime.h, RT_CTL_CANCEL_ALL). */
 #define COORD_CMD_CANCEL_ALL 100u
 
-/* coord_env.flags: the operator's latches, as the host keeps them */
-#define COORD_F_HALTED 0x1u /* new orders refused */
-#define COORD_F_KILLED 0x2u /* kill switch: every order refused until rearm */
+/* coord_env.flags: the operator's latches, as the host keeps them, and
+ * the state of the host's journals */
+#define COORD_F_HALTED     0x1u /* new orders refused */
+#define COORD_F_KILLED     0x2u /* kill switch: every order refused until rearm */
+#define COORD_F_JOURNAL    0x4u /* a journal failed since the operator last
+				 * resumed: new orders refused (journal_error) */
+#define COORD_F_NO_JOURNAL 0x8u /* the decision journal does not write now:
+				 * decide nothing new (see the design note) */
+
+/* coord_out.fault points (testing: the host may end the process there) */
+#define COORD_FAULT_RELEASE 1u /* a release decided and journaled, its order
+				* not yet handed to the orders port */
 
 /* ------------------------------------------------------------ state */
 
-enum coord_ballot_state { COORD_B_FREE = 0, COORD_B_OPEN, COORD_B_DECIDED };
+/* HELD: decided and not released (blocked), its record not yet durable:
+ * the host keeps it (COORD_H_KEPT) or it is still to be handed over
+ * (COORD_H_RECORD); coord_tick finishes it once the journal writes. */
+enum coord_ballot_state { COORD_B_FREE = 0, COORD_B_OPEN, COORD_B_DECIDED, COORD_B_HELD };
+enum coord_held { COORD_H_KEPT = 1, COORD_H_RECORD = 2 };
 
 struct coord_ballot {
 	uint32_t state;             /* enum coord_ballot_state */
 	uint32_t asked;             /* bit v: policy voter v was sent the request */
 	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
+	uint32_t held;              /* HELD: enum coord_held */
+	uint32_t pad;
 	struct msg_intent intent;
 	struct vote_ballot b;
 };
@@ -139,6 +181,8 @@ struct coord_state {
 	uint64_t dones_sent;        /* MSG_VOTE_DONE taken by a voter's port */
 	uint64_t dones_late;        /* of them, after a retry (the port was full) */
 	uint64_t dones_lost;        /* not sent: the retry queue was full */
+	uint64_t journal_failures;  /* decision records the host could not make
+				     * durable when asked */
 	struct coord_done done_q[COORD_BALLOTS]; /* waiting for room */
 	struct coord_ballot ballot[COORD_BALLOTS];
 	uint64_t n_recent;          /* decisions written to recent[] so far */
@@ -158,9 +202,12 @@ struct coord_params {
 	int64_t  health_every_ns;  /* tick: recheck every agent this often (> 0) */
 	int64_t  retry_ns;         /* orders port full: tick asks to be woken
 				    * this soon to try again (> 0) */
+	int64_t  max_intent_age_ns;/* intents whose market event is older are
+				    * blocked (stale_intent); 0 = no limit */
 };
 
-/* Defaults: no voters (fill vote), health every 50 ms, retry 200 us. */
+/* Defaults: no voters (fill vote), health every 50 ms, retry 200 us, no
+ * intent age limit. */
 void coord_params_default(struct coord_params *p);
 
 /*
@@ -175,7 +222,8 @@ int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_o
 		      int64_t deadline_ns, char *err, size_t errlen);
 
 /* 0 if p is usable (vote_policy_check, voters and roles below
- * COORD_AGENTS, positive intervals), else -EINVAL.  Pure. */
+ * COORD_AGENTS, positive intervals, an age limit >= 0), else -EINVAL.
+ * Pure. */
 int coord_params_check(const struct coord_params *p);
 
 /* ------------------------------------------------------------ interface */
@@ -230,16 +278,24 @@ struct coord_event {
  *             -ENOENT no such port (a control port to an agent without
  *             one: not counted).
  *   decision  a decision record to journal.  Called before any message
- *             that follows from it; the host makes it durable (flushed)
- *             before returning if an order must never precede its record.
+ *             that follows from it.  Returns 0 once it is durable (an
+ *             order may follow); -EINPROGRESS when it could not be made
+ *             durable now but the host keeps it and writes it once its
+ *             journal writes again (a record for the same decision id
+ *             handed over right after replaces the kept one); any other
+ *             negative error when it is not journaled at all.
  *   event     optional (NULL: none).
+ *   fault     optional (NULL: none): the coordinator passes fault point
+ *             `point` (COORD_FAULT_*); a test host may end the process
+ *             there.  Must return if it does nothing.
  */
 struct coord_out {
 	void *ctx;
 	int  (*can_send)(void *ctx, uint32_t port, uint32_t to);
 	int  (*send)(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr *m);
-	void (*decision)(void *ctx, const struct vote_record *rec);
+	int  (*decision)(void *ctx, const struct vote_record *rec);
 	void (*event)(void *ctx, const struct coord_event *ev);
+	void (*fault)(void *ctx, uint32_t point);
 };
 
 /* The handle; caller-owned, filled by coord_attach. */
@@ -249,6 +305,8 @@ struct coord {
 	struct coord_out out;
 	uint32_t n_open;           /* ballots OPEN */
 	uint32_t n_decided;        /* ballots DECIDED (released, not sent) */
+	uint32_t n_held;           /* ballots HELD (blocked, record not durable) */
+	uint32_t journal_down;     /* the decision journal does not write (this call) */
 	uint32_t n_done;           /* done_q entries still to send */
 	uint32_t seen_up;          /* agents seen up since this attach */
 	uint32_t all_up;           /* every agent was up at once since this attach */
@@ -287,7 +345,8 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
  * later).  No allocation, no system call. */
 
 /* An order intent: blocked at once, or a ballot opened (-EAGAIN: every
- * ballot busy, or a voter's request port full). */
+ * ballot busy, a voter's request port full, or the decision journal does
+ * not write). */
 int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *m);
 
 /* A vote from voter (the role of the port it came in on, not the
@@ -302,15 +361,16 @@ int coord_on_report(struct coord *c, const struct coord_env *e,
 		    const struct msg_exec_report *m);
 
 /* Risk's position: stored; under the kill switch, a flatten request sends
- * one flattening order unless one is in flight (-EAGAIN: orders port full). */
+ * one flattening order unless one is in flight (-EAGAIN: orders port full,
+ * or the decision journal does not write). */
 int coord_on_position(struct coord *c, const struct coord_env *e,
 		      const struct msg_position *m);
 
 /*
  * Once per host pass after the inputs: health of every agent (every
  * health_every_ns), a rejection for each open ballot's stale voters,
- * deadlines, then the released orders not sent yet and the MSG_VOTE_DONE
- * waiting for room.  Returns the ballots decided plus the orders and
+ * deadlines, the held decisions once the journal writes, then the
+ * released orders not sent yet and the MSG_VOTE_DONE waiting for room.  Returns the ballots decided plus the orders and
  * notices sent; *wake_ns (may be NULL) = the time the host should call
  * again at the latest (earliest open deadline, or a retry while the
  * orders port or a voter's port is full), 0 for none.
@@ -339,14 +399,15 @@ int coord_command(struct coord *c, const struct coord_env *e, uint32_t cmd, uint
 		  struct coord_cmd_result *r);
 
 /* 1 while work is left that a drain must finish (open ballots, released
- * orders not sent, MSG_VOTE_DONE waiting for room), else 0. */
+ * orders not sent, MSG_VOTE_DONE waiting for room, held decisions while
+ * the journal writes), else 0. */
 static inline int coord_busy(const struct coord *c)
 {
-	return c->n_open || c->n_decided || c->n_done;
+	return c->n_open || c->n_decided || c->n_done || (c->n_held && !c->journal_down);
 }
 
 /* The reason an intent would be blocked before any vote now (kill_switch,
- * halted, agent_down), or 0. */
+ * journal_error, halted, agent_down), or 0. */
 uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e);
 
 /* ------------------------------------------------------------ dump */
@@ -357,7 +418,9 @@ struct json_t;
  * The state st as a new JSON object for monitors (caller owns it,
  * json_decref): "decisions", "released", "blocked", "by_reason" {reason:
  * count, non-zero only}, "orders_sent", "agents_down" (bit a: agent a),
- * "late_votes", "reports", "fills", "flattens", and "recent": the last
+ * "late_votes", "reports", "fills", "flattens", "journal_failures"
+ * (records the host could not make durable when asked), "held" (ballots
+ * held now for their record), and "recent": the last
  * decisions (up to COORD_RECENT, oldest first), each {"decision_id",
  * "outcome", "reason", "client_order_id", "px", "qty", "side",
  * "decide_us", "votes": [{"voter", "verdict", "reason"}]}.  Reads st

@@ -53,6 +53,11 @@ json_t *coord_dump_json(const struct coord_state *st)
 		"reports", (json_int_t)st->reports,
 		"fills", (json_int_t)st->fills,
 		"flattens", (json_int_t)st->flattens);
+	uint32_t held = 0;
+	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+		held += st->ballot[i].state == COORD_B_HELD;
+	json_object_set_new(o, "journal_failures", json_integer((json_int_t)st->journal_failures));
+	json_object_set_new(o, "held", json_integer((json_int_t)held));
 	json_object_set_new(o, "recent", recent);
 	return o;
 }

@@ -7,11 +7,16 @@
  *   order    journal + flush, exec_sent, venue step committed: a crash
  *            before exec_sent leaves a NEW order that reconciliation
  *            rejects (never sent twice); after it, one the venue either
- *            has (committed) or not (rejected as never sent).
+ *            has (committed) or not (rejected as never sent).  A failed
+ *            append or flush: no exec_sent, no venue; the order is
+ *            cancelled in the table (a report, journaled later).
  *   report   venue step and table update, then the outbox (process
  *            memory): a crash loses the outbox, and reconciliation sends
  *            the unpublished fills and recent final statuses again.
- *   publish  journal flushed, report published, then exec_fill_published.
+ *   publish  journal appended (box[tail..jhead) are in the host's journal,
+ *            in outbox order), flushed, report published, then
+ *            exec_fill_published.  A report is published only after a
+ *            flush that follows its append succeeded.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -168,6 +173,8 @@ int execsvc_attach(struct execsvc *x, void *mem, size_t size,
 	x->vblk[1] = st->double_venue ? base + st->venue_off + st->venue_room : x->vblk[0];
 	x->p = *p;
 	x->out = *out;
+	st->journal_failing = 0; /* the host's journal was opened anew */
+	st->held = 0;
 	int rc = exec_table_attach(x->t, st->table_size);
 	if (rc < 0)
 		return rc;
@@ -248,6 +255,31 @@ static void say(struct execsvc *x, int error, const char *fmt, ...)
 	x->out.log(x->out.ctx, error, line);
 }
 
+/* One record to the host's journal: 0 appended (or no journal), < 0 not
+ * (counted; the journal fails until a flush succeeds). */
+static int jput(struct execsvc *x, uint16_t type, const void *rec, uint32_t len)
+{
+	if (!x->out.journal || x->out.journal(x->out.ctx, type, rec, len) == 0)
+		return 0;
+	x->st->journal_errors++;
+	x->st->journal_failing = 1;
+	return -EIO;
+}
+
+/* Everything appended made durable: 0 (or no journal), < 0 not yet.
+ * count: 0 for the look made while the journal is known to fail (does it
+ * write again?), which is not a new error. */
+static int jsync(struct execsvc *x, int count)
+{
+	if (!x->out.journal_flush || x->out.journal_flush(x->out.ctx) == 0) {
+		x->st->journal_failing = 0;
+		return 0;
+	}
+	x->st->journal_errors += count != 0;
+	x->st->journal_failing = 1;
+	return -EIO;
+}
+
 static void queue(struct execsvc *x, const struct msg_exec_report *m)
 {
 	if (x->head - x->tail == EXECSVC_OUTBOX) {
@@ -258,21 +290,35 @@ static void queue(struct execsvc *x, const struct msg_exec_report *m)
 		    (unsigned long long)m->client_order_id);
 		return;
 	}
-	if (x->out.journal && x->out.journal(x->out.ctx, JREC_EXEC, m, sizeof(*m)) < 0)
-		x->st->journal_errors++;
-	x->box[x->head++ & OUTBOX_MASK] = *m;
+	x->box[x->head & OUTBOX_MASK] = *m;
+	/* journaled in outbox order: after an earlier one waits, this one too */
+	if (x->jhead == x->head && !x->st->journal_failing &&
+	    jput(x, JREC_EXEC, m, sizeof(*m)) == 0)
+		x->jhead++;
+	x->head++;
 }
 
-/* Journal first (flushed), then the receivers; fills marked published. */
+/* Journal first (appended, flushed), then the receivers; fills marked
+ * published.  While the journal fails the reports wait, in order. */
 static int flush_outbox(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 {
-	if (x->head == x->tail)
-		return 0;
 	struct execsvc_state *st = x->st;
-	if (x->out.journal_flush && x->out.journal_flush(x->out.ctx) < 0)
-		st->journal_errors++;
+	if (x->head == x->tail && !st->journal_failing)
+		return 0;
+	int rc = st->journal_failing ? jsync(x, 0) : 0;
+	while (rc == 0 && x->jhead != x->head &&
+	       jput(x, JREC_EXEC, &x->box[x->jhead & OUTBOX_MASK],
+			   sizeof(struct msg_exec_report)) == 0)
+		x->jhead++;
+	if (rc < 0 || jsync(x, 1) < 0) {
+		st->held = x->head - x->tail;
+		if (wake_at_ns && x->head != x->tail)
+			*wake_at_ns = now_ns + RETRY_NS;
+		return 0;
+	}
+	st->held = 0;
 	int work = 0;
-	while (x->tail != x->head) {
+	while (x->tail != x->jhead) {
 		const struct msg_exec_report *m = &x->box[x->tail & OUTBOX_MASK];
 		if (x->out.report(x->out.ctx, m) < 0) {
 			if (wake_at_ns)
@@ -555,6 +601,13 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 		refuse(x, o, VOTE_R_KILL_SWITCH);
 		return 0;
 	}
+	/* while the journal fails no order gets a table entry, whose record
+	 * could then be missing: refused until a flush succeeds */
+	if (st->journal_failing && jsync(x, 0) < 0) {
+		st->journal_refused++;
+		refuse(x, o, VOTE_R_JOURNAL_ERROR);
+		return 0;
+	}
 	uint64_t coid = 0;
 	int rc = exec_new_order(x->t, &x->p.limits, o->decision_id, o->side, o->qty, o->px,
 				o->ord_type, o->tif, now_ns, &coid);
@@ -564,10 +617,25 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 	}
 	struct msg_order sent = *o;
 	sent.client_order_id = coid;
-	if ((x->out.journal && x->out.journal(x->out.ctx, JREC_ORDER, &sent, sizeof(sent)) < 0) ||
-	    (x->out.journal_flush && x->out.journal_flush(x->out.ctx) < 0))
-		st->journal_errors++;
+	/* reports waiting for the journal first: the file keeps their order */
+	while (x->jhead != x->head &&
+	       jput(x, JREC_EXEC, &x->box[x->jhead & OUTBOX_MASK],
+			   sizeof(struct msg_exec_report)) == 0)
+		x->jhead++;
+	if (jput(x, JREC_ORDER, &sent, sizeof(sent)) < 0 || jsync(x, 1) < 0) {
+		/* not durable: never sent.  Cancelled before the venue; the host
+		 * writes the record once its journal writes, then the report. */
+		struct exec_out out;
+		st->journal_unsent++;
+		if (exec_cancel(x->t, coid, now_ns, &out) == 0)
+			forward(x, &out, o->hdr.ingress_ns);
+		say(x, 1, "order %llu (decision %llx) not sent: its journal record could not "
+		    "be written", (unsigned long long)coid, (unsigned long long)o->decision_id);
+		return 0;
+	}
 	exec_sent(x->t, coid, now_ns); /* before the send: never sent twice */
+	if (x->out.fault)
+		x->out.fault(x->out.ctx, EXECSVC_FAULT_SEND);
 	struct venue *v = venue_begin(x);
 	int64_t mkt = market_now(x, now_ns);
 	if (x->out.order_sent)

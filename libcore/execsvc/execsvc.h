@@ -13,6 +13,14 @@
  *               is already in the table is a re-delivery and is dropped;
  *               one the table refuses comes back as a REJECTED report so
  *               that risk releases its exposure.
+ *   journal     nothing leaves unjournaled.  An order whose record cannot
+ *               be made durable is not sent: it is cancelled in the table
+ *               before the venue (a CANCELLED report, cancelled_unsent;
+ *               the host writes the record later, so the journal shows the
+ *               order and its end).  While the journal fails, orders are
+ *               refused before the table (REJECTED, journal_error), and
+ *               reports wait in the outbox, journaled and published in
+ *               order once it writes again.
  *   the clock   the venue runs on the market's clock: the exchange time of
  *               the newest market event.  Live (the newest event not
  *               flagged MSG_F_REPLAY): when no market event came for
@@ -90,7 +98,7 @@
 #include "libcore/msg/msg.h"
 
 #define EXECSVC_MAGIC     0x3130535845584d44ull /* "DMXEXS01" little-endian */
-#define EXECSVC_VERSION   1u
+#define EXECSVC_VERSION   2u
 #define EXECSVC_TABLE_OFF 4096u        /* the state header's room */
 #define EXECSVC_ALIGN     (64u << 10)  /* the table and venue parts round up to this */
 #define EXECSVC_OUTBOX    512u         /* reports waiting to be published */
@@ -150,6 +158,11 @@ struct execsvc_state {
 	uint32_t ended;               /* MSG_END seen: the replayed market is over */
 	int64_t  end_exch_ns;         /* MSG_END's exchange time of the last event */
 	uint64_t end_steps;           /* venue clock steps taken after the end */
+	uint32_t journal_failing;     /* 1 from a failed journal append or flush
+				       * until a flush succeeds */
+	uint32_t held;                /* reports waiting for the journal (outbox) */
+	uint64_t journal_refused;     /* orders refused while the journal failed */
+	uint64_t journal_unsent;      /* orders not sent: their record failed */
 };
 _Static_assert(sizeof(struct execsvc_state) <= EXECSVC_TABLE_OFF, "execsvc header fits");
 
@@ -175,11 +188,17 @@ int execsvc_init(void *mem, size_t size, const struct execsvc_params *p, uint64_
  * What the host does with the service's output.  Every callback gets ctx.
  *   journal        append one record (JREC_ORDER: a struct msg_order with
  *                  its client order id; JREC_EXEC: a struct
- *                  msg_exec_report) to the orders journal; 0 or < 0
- *                  (counted in journal_errors, never fatal).  May be NULL.
- *   journal_flush  make the appended records durable: called before an
- *                  order goes to the venue and before reports are
- *                  published.  May be NULL.
+ *                  msg_exec_report) to the orders journal: 0, or < 0 when
+ *                  it is not appended (counted in journal_errors; what
+ *                  depends on it is held).  An append must not fail for
+ *                  want of buffer room: the host's buffer holds a whole
+ *                  outbox of reports and an order.  May be NULL.
+ *   journal_flush  make every record appended so far durable: called
+ *                  before an order goes to the venue and before reports
+ *                  are published.  0, or < 0 when they are not: the host
+ *                  keeps them and writes them, in order, once its journal
+ *                  writes again (counted; what depends on them is held).
+ *                  May be NULL.
  *   report         publish one report to its receivers (risk and the
  *                  coordinator), all of them or none: 0 taken, -EAGAIN no
  *                  room (the report stays queued; execsvc_tick tries again).
@@ -191,7 +210,12 @@ int execsvc_init(void *mem, size_t size, const struct execsvc_params *p, uint64_
  *                  that is counted as an error.  Cold paths only (refusals
  *                  by the table, anomalies, cancels, reconciliation).  May
  *                  be NULL.
+ *   fault          optional (NULL: none): the service passes fault point
+ *                  `point` (EXECSVC_FAULT_*); a test host may end the
+ *                  process there.  Must return if it does nothing.
  */
+#define EXECSVC_FAULT_SEND 1u /* an order journaled and marked sent, not yet
+			       * handed to the venue */
 struct execsvc_out {
 	void *ctx;
 	int  (*journal)(void *ctx, uint16_t type, const void *rec, uint32_t len);
@@ -200,6 +224,7 @@ struct execsvc_out {
 	int  (*vote)(void *ctx, const struct msg_vote *v);
 	void (*order_sent)(void *ctx, const struct msg_order *o);
 	void (*log)(void *ctx, int error, const char *line);
+	void (*fault)(void *ctx, uint32_t point);
 };
 
 /* ------------------------------------------------------------ the handle */
@@ -213,6 +238,8 @@ struct execsvc {
 	struct execsvc_params p;
 	struct execsvc_out out;
 	uint32_t head, tail;          /* outbox: free-running, masked on access */
+	uint32_t jhead;               /* box[tail..jhead) appended to the journal */
+	uint32_t pad;
 	struct msg_exec_report box[EXECSVC_OUTBOX];
 };
 
@@ -274,10 +301,11 @@ int execsvc_on_end(struct execsvc *x, const struct msg_end *e, int64_t now_ns);
 /*
  * A released order.  A decision already in the table is dropped (counted
  * dup_orders); under EXECSVC_CTL_KILLED an order without MSG_F_FLATTEN,
- * and any order the table refuses, becomes a REJECTED report with the
- * decision id; otherwise journal, mark sent, order_sent, venue.  Returns 0,
- * or -EAGAIN when the outbox is nearly full (nothing done: hand it again
- * after execsvc_tick).
+ * any order the table refuses and, while the journal fails, any order
+ * (journal_error) becomes a REJECTED report with the decision id;
+ * otherwise journal (append and flush: a failure cancels it before the
+ * venue), mark sent, order_sent, venue.  Returns 0, or -EAGAIN when the
+ * outbox is nearly full (nothing done: hand it again after execsvc_tick).
  */
 int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 		     int64_t now_ns);
@@ -304,7 +332,9 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
  * next due venue time until nothing is in flight (local time plays no
  * part); on a quiet live market it follows local time; with a live market
  * orders pending past ack_timeout_ms are looked up at the venue; then the
- * outbox is published (journal flushed first).  Returns the reports
+ * outbox is published: its reports journaled (those not yet), the journal
+ * flushed, and only then the journaled ones sent; while the journal fails
+ * they wait (a flush is tried on every call, no other system call).  Returns the reports
  * published.  *wake_at_ns (may be NULL) is set when the host should call
  * again by then without new input (the clock is moving, the outbox is
  * full, or a receiver had no room), else left alone.
@@ -346,7 +376,8 @@ struct json_t;
  * monitors (caller owns it, json_decref).  The service's counters always:
  * "votes", "orders_in", "refused", "duplicate_orders", "reports", "fills",
  * "net_filled" (signed contracts), "venue_full", "journal_errors",
- * "synthetic", "outbox_dropped".  Once the block is initialised and its
+ * "journal_failing" (bool), "held" (reports waiting for the journal),
+ * "journal_refused", "journal_unsent", "synthetic", "outbox_dropped".  Once the block is initialised and its
  * parts lie inside size, also the order table's "orders", "filled",
  * "cancelled", "rejected", "open", "anomalies" and the current venue
  * copy's sums "venue": {"fills", "buy_qty", "sell_qty", "buy_value_ticks",

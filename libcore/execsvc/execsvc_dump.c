@@ -35,6 +35,10 @@ json_t *execsvc_dump_json(const struct execsvc_state *st, size_t size)
 		"journal_errors", (json_int_t)st->journal_errors,
 		"synthetic", (json_int_t)st->synthetic,
 		"outbox_dropped", (json_int_t)st->outbox_dropped);
+	json_object_set_new(o, "journal_failing", json_boolean(st->journal_failing != 0));
+	json_object_set_new(o, "held", json_integer((json_int_t)st->held));
+	json_object_set_new(o, "journal_refused", json_integer((json_int_t)st->journal_refused));
+	json_object_set_new(o, "journal_unsent", json_integer((json_int_t)st->journal_unsent));
 	if (!parts_inside(st, size))
 		return o;
 	const struct exec_counters *c = &execsvc_table_of(st)->ctr;

@@ -21,7 +21,11 @@
  * A short write leaves buf[head] queued with `done` advanced; the linked
  * fdatasync then completes with -ECANCELED (a short write breaks a link)
  * and the rest is resubmitted with its fdatasync.  Any other error is
- * sticky in w->err: later appends return it, close reports it.
+ * sticky in w->err: later appends return it, close reports it.  The
+ * buffers keep what was not written, each with its offset, so
+ * journal_retry (a disk that had no room has some again) clears the error
+ * and writes them in order, as if the write had never failed; an
+ * fdatasync error is never cleared (w->err_sync).
  */
 #include "libcore/journal/journal.h"
 
@@ -532,6 +536,15 @@ static int set_err(struct journal_writer *w, int rc)
 	return w->err;
 }
 
+/* An fdatasync failed: the kernel may have dropped the pages it could not
+ * write, so what is on disk is unknown and journal_retry refuses. */
+static int set_sync_err(struct journal_writer *w, int rc)
+{
+	if (!w->err)
+		w->err_sync = 1;
+	return set_err(w, rc);
+}
+
 static int opts_fill(const struct journal_opts *in, struct journal_opts *o)
 {
 	static const struct journal_opts none;
@@ -706,7 +719,7 @@ static int submit_head(struct journal_writer *w)
 		release_head(w);
 		if (sync) {
 			if (fdatasync(w->fd))
-				return set_err(w, -errno);
+				return set_sync_err(w, -errno);
 			w->stats.fsyncs++;
 			w->synced_off = w->written_off;
 		}
@@ -739,7 +752,7 @@ static int submit_sync(struct journal_writer *w)
 	w->sync_req = 0;
 	if (!w->uring) {
 		if (fdatasync(w->fd))
-			return set_err(w, -errno);
+			return set_sync_err(w, -errno);
 		w->stats.fsyncs++;
 		w->synced_off = w->written_off;
 		return 0;
@@ -794,7 +807,7 @@ static void on_cqe(struct journal_writer *w, uint64_t ud, int res)
 		w->stats.fsyncs++;
 		w->chain_sync_ok = 1;
 	} else if (res != -ECANCELED) {
-		set_err(w, res);
+		set_sync_err(w, res);
 	}
 	/* -ECANCELED: the linked write came up short or failed; handled above */
 	if (--w->chain == 0)
@@ -1048,6 +1061,101 @@ static int drain(struct journal_writer *w)
 	return 0;
 }
 
+/* Reap every completion of the chain in flight, whatever the sticky error
+ * (io_uring; pwrite has none in flight).  Blocks. */
+static void settle(struct journal_writer *w)
+{
+	while (w->uring && w->chain) {
+		struct io_uring_cqe *cqe;
+		int k = io_uring_wait_cqe(wring(w), &cqe);
+		if (k == -EINTR)
+			continue;
+		if (k < 0) {
+			set_err(w, k);
+			w->chain = 0; /* the ring itself failed: nothing more will come */
+			break;
+		}
+		on_cqe(w, io_uring_cqe_get_data64(cqe), cqe->res);
+		io_uring_cqe_seen(wring(w), cqe);
+	}
+}
+
+int journal_retry(struct journal_writer *w)
+{
+	if (w->fd < 0)
+		return -EINVAL;
+	if (!w->err)
+		return 0;
+	settle(w);
+	if (w->err_sync)
+		return w->err;
+	/* the buffers still hold every record appended before the failure,
+	 * and each queued one its file offset: write them again, in order */
+	w->err = 0;
+	int rc = queue_cur(w);
+	if (!rc)
+		rc = drain(w);
+	return rc;
+}
+
+void journal_writer_mark(const struct journal_writer *w, struct journal_mark *m)
+{
+	const struct journal_wbuf *b = &w->buf[w->cur];
+	m->seq = w->next_seq;
+	/* the next record goes after the bytes of the buffer being filled; a
+	 * buffer still queued is written before the next append uses it */
+	m->off = w->tail_off + (b->state == JW_FREE ? b->used : 0);
+}
+
+/* The buffer holding file offset off among those not yet written whole
+ * (queued, then the one being filled), and the offset of its data[0]. */
+static struct journal_wbuf *buf_at(struct journal_writer *w, uint64_t off, uint64_t *base)
+{
+	uint32_t i = w->head;
+	for (uint32_t k = 0; k < w->n_queued; k++, i = (i + 1) % w->n_bufs) {
+		struct journal_wbuf *b = &w->buf[i];
+		if (off >= b->off && off < b->off + b->used) {
+			*base = b->off;
+			return b;
+		}
+	}
+	struct journal_wbuf *b = &w->buf[w->cur];
+	if (b->state == JW_FREE && off >= w->tail_off && off < w->tail_off + b->used) {
+		*base = w->tail_off;
+		return b;
+	}
+	return NULL;
+}
+
+int journal_rewrite(struct journal_writer *w, const struct journal_mark *m, uint16_t type,
+		    const void *payload, uint32_t len)
+{
+	if (w->fd < 0 || type == JREC_NONE || (len && !payload) || m->seq + 1 != w->next_seq)
+		return -EINVAL;
+	settle(w);
+	if (m->off < w->written_off)
+		return -EALREADY;
+	uint64_t base;
+	struct journal_wbuf *b = buf_at(w, m->off, &base);
+	if (!b)
+		return -EALREADY;
+	uint8_t *p = b->data + (m->off - base);
+	struct jrec h;
+	memcpy(&h, p, JREC_HDR_SIZE);
+	if (h.seq != m->seq || h.len != len || (uint64_t)(m->off - base) + JREC_SIZE(len) != b->used)
+		return -EINVAL;
+	h.type = type;
+	memcpy(p, &h, JREC_HDR_SIZE);
+	if (len)
+		memcpy(p + JREC_HDR_SIZE, payload, len);
+	h.crc = rec_crc(p, len);
+	memcpy(p + offsetof(struct jrec, crc), &h.crc, sizeof(h.crc));
+	/* part of the old record may be on disk already: write it whole again */
+	if (b->state == JW_QUEUED && b->done > m->off - base)
+		b->done = (uint32_t)(m->off - base);
+	return 0;
+}
+
 int journal_sync(struct journal_writer *w)
 {
 	if (w->fd < 0)
@@ -1057,7 +1165,7 @@ int journal_sync(struct journal_writer *w)
 		rc = drain(w);
 	if (!rc && w->synced_off < w->written_off) {
 		if (fdatasync(w->fd))
-			return set_err(w, -errno);
+			return set_sync_err(w, -errno);
 		w->stats.fsyncs++;
 		w->synced_off = w->written_off;
 	}

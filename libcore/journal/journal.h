@@ -332,7 +332,9 @@ struct journal_wbuf {
  * only tests write max_io. */
 struct journal_writer {
 	int      fd;
-	int      err;           /* first hard error, sticky (-errno) */
+	int      err;           /* first hard error, sticky (-errno) until
+				 * journal_retry writes again */
+	int      err_sync;      /* err came from an fdatasync: not retried */
 	int      uring;         /* 1 = io_uring, 0 = pwrite fallback */
 	int      uring_err;     /* io_uring_queue_init's error when uring = 0 */
 	uint32_t policy;        /* enum journal_fsync */
@@ -395,7 +397,8 @@ int journal_open_append(struct journal_writer *w, const char *path,
 /*
  * Append one record of type (!= JREC_NONE) with len payload bytes copied
  * from payload.  Returns 0, -EINVAL, -EMSGSIZE (record larger than one
- * buffer or JOURNAL_MAX_PAYLOAD), or the sticky error of an earlier write.
+ * buffer or JOURNAL_MAX_PAYLOAD), or the sticky error of an earlier write
+ * (then nothing is appended and no system call is made).
  * No allocation.  No system call, except when the current buffer is full:
  * then it is submitted (one io_uring_enter, or pwrite in fallback mode), and
  * if every buffer is still being written the call blocks until one is free.
@@ -438,6 +441,53 @@ int journal_sync(struct journal_writer *w);
  * met (0 if none); w is closed either way.
  */
 int journal_close(struct journal_writer *w);
+
+/*
+ * When a write fails.  A failed write (ENOSPC on a full disk, EFBIG past
+ * RLIMIT_FSIZE, EDQUOT, EIO...) is sticky: journal_append and
+ * journal_flush return it at once, without a system call, and append
+ * nothing more; the records appended before it stay in the buffers with
+ * their file offsets.  Nothing is lost and nothing is written out of
+ * order while it lasts.
+ *
+ * journal_retry writes those buffers again, in file order, at their
+ * offsets, and waits until they are written (it blocks: call it from a
+ * timer, not per event).  0: everything appended so far is written (as
+ * journal_flush would have left it) and the writer appends again; else
+ * the error, still sticky.  An error of an fdatasync is never retried
+ * (the kernel may have dropped the pages it could not write): it stays,
+ * and w->err_sync says so.
+ */
+int journal_retry(struct journal_writer *w);
+
+/* The writer's sticky error (-errno), 0 while it writes.  Any thread that
+ * owns the writer; no system call. */
+static inline int journal_writer_error(const struct journal_writer *w)
+{
+	return w->err;
+}
+
+/* Where the next record will go: its seq and file offset. */
+struct journal_mark {
+	uint64_t seq;
+	uint64_t off;
+};
+
+/* Fill *m for the next record (before journal_append).  No system call. */
+void journal_writer_mark(const struct journal_writer *w, struct journal_mark *m);
+
+/*
+ * Replace the record appended at mark m, which must be the last one
+ * appended and not yet written whole (a flush of it failed, say), by a
+ * record of type with the same payload length: a caller that could not
+ * make a record durable puts a corrected one in its place, which the
+ * next journal_retry writes.  Same seq, offset and length; the crc is
+ * made anew.  Returns 0, -EINVAL (not the last record, another length),
+ * -EALREADY (already written).  No allocation, no system call (io_uring:
+ * reaps a write in flight first).
+ */
+int journal_rewrite(struct journal_writer *w, const struct journal_mark *m, uint16_t type,
+		    const void *payload, uint32_t len);
 
 /* 1 when writes go through io_uring, 0 when io_uring_queue_init failed
  * (ENOSYS, EPERM in a sandbox...; w->uring_err says which) or

@@ -63,7 +63,7 @@
 #include "libcore/risk/risk.h"
 #include "libcore/msg/msg.h"
 
-#define RISKD_VERSION 5u      /* layout of struct riskd_state */
+#define RISKD_VERSION 6u      /* layout of struct riskd_state */
 #define RISKD_PENDING 256u    /* approvals not yet confirmed by a report */
 #define RISKD_RESERVE_NS   (2000ll * 1000000) /* default: approval without a report expires */
 #define RISKD_POS_EVERY_NS (1000ll * 1000000) /* default: mark-only position updates */

@@ -224,11 +224,13 @@ static int coord_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hd
 	return mb_put(t, b, t->agent[TRADER_COORD], m);
 }
 
-static void coord_decision(void *ctx, const struct vote_record *rec)
+/* In process the record is the host's row, never refused. */
+static int coord_decision(void *ctx, const struct vote_record *rec)
 {
 	struct trader *t = ctx;
 	if (t->out.decision)
 		t->out.decision(t->out.ctx, rec);
+	return 0;
 }
 
 /* ------------------------------------------------------------ set-up */

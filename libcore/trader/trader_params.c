@@ -135,6 +135,7 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 	p->n_agents = ROLE_COUNT;
 	p->flatten_voter = ROLE_RISK;
 	p->health_every_ns = health_ns;
+	p->max_intent_age_ns = cfg->coordinator.max_intent_age_ns;
 	if (coord_policy_make(&p->vote, trader_voter_order,
 			      sizeof(trader_voter_order) / sizeof(trader_voter_order[0]),
 			      v->voters, v->veto, quorum && *quorum ? quorum : v->quorum,

@@ -58,10 +58,10 @@ int trader_model_load(const struct dm_config *cfg, const char *path, struct flat
 extern const uint32_t trader_voter_order[5];
 
 /*
- * The coordinator: vote: of the configuration, quorum and deadline_ns
- * overriding vote.quorum / vote.deadline_us when given (NULL / 0: the
- * configuration's), self its role (ROLE_COORDINATOR), health_ns the health check
- * interval.  0 or -DM_ECONFIG.
+ * The coordinator: vote: and coordinator: of the configuration, quorum and
+ * deadline_ns overriding vote.quorum / vote.deadline_us when given (NULL /
+ * 0: the configuration's), self its role (ROLE_COORDINATOR), health_ns the
+ * health check interval.  0 or -DM_ECONFIG.
  */
 int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t health_ns,
 			const char *quorum, int64_t deadline_ns, struct coord_params *p,

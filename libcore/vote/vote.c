@@ -38,6 +38,8 @@ static const char *const reason_names[VOTE_R_COUNT] = {
 	[VOTE_R_RECONCILING]  = "reconciling",
 	[VOTE_R_MODEL]        = "model_unavailable",
 	[VOTE_R_FLATTEN]      = "kill_flatten",
+	[VOTE_R_JOURNAL_ERROR] = "journal_error",
+	[VOTE_R_STALE_INTENT] = "stale_intent",
 };
 
 const char *vote_reason_name(uint32_t reason)

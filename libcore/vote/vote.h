@@ -78,6 +78,10 @@ enum vote_reason {
 	VOTE_R_RECONCILING,  /* execution: order table not yet reconciled */
 	VOTE_R_MODEL,        /* ml: model missing or failed its check */
 	VOTE_R_FLATTEN,      /* decision: kill switch flatten asked by risk (no vote) */
+	VOTE_R_JOURNAL_ERROR,/* a journal cannot write: no new order until it
+	                      * writes again and the operator resumes */
+	VOTE_R_STALE_INTENT, /* the intent's market event is older than
+	                      * coordinator.max_intent_age */
 	VOTE_R_COUNT
 };
 

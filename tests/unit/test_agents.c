@@ -1132,7 +1132,7 @@ Test(data_agent, journal_behind_a_symbolic_link_refused)
 			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
 	d_open[AGENT_COORDINATOR] = 1;
 	struct journal_writer w;
-	cr_expect_eq(ag_journal_open(&drt[AGENT_COORDINATOR], &w, AG_DECISIONS_JOURNAL),
+	cr_expect_eq(ag_journal_open(&drt[AGENT_COORDINATOR], &w, AG_DECISIONS_JOURNAL, 0),
 		     -DM_ECONFIG);
 	cr_expect(strstr(rt_last_log(), "is a symbolic link") != NULL, "%s", rt_last_log());
 	char *text = t_file_text(victim, NULL);

@@ -471,3 +471,64 @@ Test(cfg, fifo_device_and_directory_are_refused_without_reading)
 	size_t line = 0, col = 0;
 	cr_assert_eq(cfg_file_key_place(fifo, "left", "n", &line, &col), 0);
 }
+
+/* ------------------------------------------------------------ durations */
+
+struct t_dur {
+	int64_t age_ns;
+};
+
+static const struct cfg_key t_dur_keys[] = {
+	CFG_DUR("age", struct t_dur, age_ns, 0, 3600ll * 1000000000, "an age"),
+	CFG_KEY_END
+};
+
+/* age: text loaded; rc, the value (ns) and the message. */
+static int t_dur_load(const char *text, int64_t *ns, char *err, size_t n)
+{
+	char path[PATH_MAX], yaml[128];
+	struct t_dur d = { .age_ns = -1 };
+	snprintf(path, sizeof(path), "%s", t_tmp_path("d.yaml"));
+	snprintf(yaml, sizeof(yaml), "age: %s\n", text);
+	t_write_file(path, yaml);
+	err[0] = '\0';
+	int rc = cfg_load_file(path, "test", t_dur_keys, &d, NULL, NULL, NULL, err, n);
+	*ns = d.age_ns;
+	return rc;
+}
+
+Test(cfg, a_duration_is_a_whole_number_with_its_unit)
+{
+	static const struct {
+		const char *text;
+		int64_t ns;
+	} ok[] = {
+		{ "0", 0 }, { "1s", 1000000000 }, { "250ms", 250000000 }, { "7us", 7000 },
+		{ "12ns", 12 }, { "2m", 120ll * 1000000000 }, { "1h", 3600ll * 1000000000 },
+		{ "1500ms", 1500000000 },
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int64_t ns;
+		cr_assert_eq(t_dur_load(ok[i].text, &ns, err, sizeof(err)), 0, "%s: %s",
+			     ok[i].text, err);
+		cr_expect_eq(ns, ok[i].ns, "%s: %lld ns", ok[i].text, (long long)ns);
+	}
+	static const char *const bad[] = { "1", "1.5s", "s", "-1s", "1 s", "1sec", "'1s'",
+					   "99999999999999999999ns", "true" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int64_t ns;
+		cr_assert_eq(t_dur_load(bad[i], &ns, err, sizeof(err)), -DM_ECONFIG, "%s", bad[i]);
+		cr_expect(strstr(err, "1:1: key 'age': value ") && strstr(err, "is not a duration"),
+			  "%s: %s", bad[i], err);
+	}
+	int64_t ns;
+	cr_assert_eq(t_dur_load("61m", &ns, err, sizeof(err)), -DM_ECONFIG);
+	cr_expect(strstr(err, "value 61m out of range [0, 1h]"), "%s", err);
+	/* the shortest exact form */
+	char out[32];
+	cr_expect_str_eq(cfg_show_dur(90ll * 1000000000, out), "90s");
+	cr_expect_str_eq(cfg_show_dur(1500000, out), "1500us");
+	cr_expect_str_eq(cfg_show_dur(0, out), "0");
+	cr_expect_str_eq(cfg_show_dur(7200ll * 1000000000, out), "2h");
+}

@@ -238,8 +238,8 @@ Test(config, unknown_top_level_key)
 	               "instrumnet:\n"
 	               "  symbol: WIN\n",
 	               "2:1: key 'instrumnet': ", "unknown key (did you mean 'instrument'?); "
-	               "expected one of: instrument, features, vote, data, quality, strategy, "
-	               "execution, venue, risk");
+	               "expected one of: instrument, features, vote, coordinator, data, "
+	               "quality, strategy, execution, venue, risk");
 }
 
 /* Without a host, libcore knows no section of its host's: config_load

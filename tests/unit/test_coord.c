@@ -59,6 +59,15 @@ struct t_host {
 	struct coord_event ev[T_MAX];
 	uint64_t sent;              /* every message, also past T_MAX */
 	int keep;                   /* 0: count only (the allocation test) */
+	/* the journal, as the agent's behaves: jfull = 1 makes a flush fail;
+	 * the first record then stays in the buffer (kept, -EINPROGRESS), a
+	 * record of the same decision replaces it, any other is refused;
+	 * t_journal_back writes the kept one and takes records again */
+	int jfull;
+	int has_kept;
+	struct vote_record kept;
+	uint32_t n_refused;         /* decision() calls refused (not kept) */
+	uint32_t n_calls;           /* decision() calls */
 };
 
 static int t_can_send(void *ctx, uint32_t port, uint32_t to)
@@ -126,12 +135,52 @@ static int t_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr *m
 	return 0;
 }
 
-static void t_decision(void *ctx, const struct vote_record *rec)
+static void t_durable(struct t_host *h, const struct vote_record *rec)
 {
-	struct t_host *h = ctx;
 	if (h->keep && h->n_dec < T_MAX)
 		h->dec[h->n_dec] = *rec;
 	h->n_dec++;
+}
+
+static int t_decision(void *ctx, const struct vote_record *rec)
+{
+	struct t_host *h = ctx;
+	h->n_calls++;
+	if (!h->jfull) {
+		t_durable(h, rec);
+		return 0;
+	}
+	if (h->has_kept && h->kept.decision_id == rec->decision_id) {
+		h->kept = *rec; /* the replacement of the record it could not write */
+		return -EINPROGRESS;
+	}
+	if (!h->has_kept) {
+		h->kept = *rec;
+		h->has_kept = 1;
+		return -EINPROGRESS;
+	}
+	h->n_refused++;
+	return -ENOSPC;
+}
+
+/* The disk has room again: the kept record is written. */
+static void t_journal_back(struct t_host *h)
+{
+	h->jfull = 0;
+	if (h->has_kept)
+		t_durable(h, &h->kept);
+	h->has_kept = 0;
+}
+
+/* fault points passed: the order ports' count at each pass */
+static uint32_t t_faults, t_fault_orders;
+
+static void t_fault(void *ctx, uint32_t point)
+{
+	struct t_host *h = ctx;
+	cr_assert_eq(point, COORD_FAULT_RELEASE);
+	t_faults++;
+	t_fault_orders = h->n_orders;
 }
 
 static void t_event(void *ctx, const struct coord_event *ev)
@@ -150,11 +199,15 @@ struct t_co {
 	struct coord_env e;
 };
 
+/* coord_params.max_intent_age_ns of the next t_start (0: none) */
+static int64_t t_max_age;
+
 static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
 {
 	static const uint32_t order[] = { RISK, EXEC, FEAT, DATA, ML };
 	char err[160];
 	coord_params_default(p);
+	p->max_intent_age_ns = t_max_age;
 	p->self = SELF;
 	p->n_agents = NAG;
 	p->flatten_voter = RISK;
@@ -168,7 +221,7 @@ static void t_attach(struct t_co *t, const char *quorum, uint32_t veto)
 	struct coord_params p;
 	t_params(&p, quorum, veto);
 	struct coord_out out = { .ctx = &t->h, .can_send = t_can_send, .send = t_send,
-				 .decision = t_decision, .event = t_event };
+				 .decision = t_decision, .event = t_event, .fault = t_fault };
 	cr_assert_eq(coord_attach(&t->c, t->st, coord_memsize(), &p, &out), 0);
 }
 
@@ -1030,6 +1083,243 @@ static uint64_t t_allocated(void)
 	size_t sz = sizeof(v);
 	cr_assert_eq(mallctl("thread.allocated", &v, &sz, NULL, 0), 0);
 	return v;
+}
+
+/* ------------------------------------------------------------ fresh intents */
+
+Test(coord, an_intent_older_than_the_limit_is_refused_before_any_vote)
+{
+	struct t_co t;
+	t_max_age = 1000000; /* 1 ms */
+	t_start(&t, "majority", 1u << RISK);
+	int64_t now = 10ll * 1000000000;
+	t.e.now_ns = now;
+	/* taken in 1 ms + 1 ns ago: stale */
+	struct msg_intent it = t_intent(5, SIDE_BUY, 26000, 1);
+	it.hdr.ingress_ns = now - 1000000 - 1;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	for (uint32_t v = 0; v < 3; v++)
+		cr_expect_eq(t.h.n_req[v], 0, "no vote asked");
+	cr_assert_eq(t.h.n_dec, 1, "journaled like any refusal");
+	const struct vote_record *d = &t.h.dec[0];
+	cr_expect_eq(d->outcome, VOTE_BLOCK);
+	cr_expect_eq(d->reason, VOTE_R_STALE_INTENT);
+	cr_expect_str_eq(vote_reason_name(d->reason), "stale_intent");
+	cr_expect_eq(d->decision_id, ID(1));
+	cr_expect_eq(d->intent_id, 5);
+	cr_expect_eq(d->ingress_ns, now - 1000000 - 1);
+	cr_expect_eq(d->client_order_id, 0);
+	for (uint32_t v = 0; v < 3; v++)
+		cr_expect_eq(d->v[v].verdict, VOTE_V_NONE, "every vote missing");
+	cr_expect_eq(t.st->by_reason[VOTE_R_STALE_INTENT], 1);
+	cr_expect_eq(t.st->blocked, 1);
+	cr_expect_eq(coord_busy(&t.c), 0);
+	/* exactly 1 ms old: within the limit, a ballot opens */
+	it.intent_id = 6;
+	it.hdr.ingress_ns = now - 1000000;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_expect_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.n_req[0], 1, "risk asked");
+	cr_expect_eq(t.h.req[0][0].decision_id, ID(2));
+	/* no market event behind it (ingress 0): no age to judge */
+	it.intent_id = 7;
+	it.hdr.ingress_ns = 0;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_expect_eq(t.h.n_req[0], 2);
+	/* halted and stale: the system's state is named first */
+	t.e.flags = COORD_F_HALTED;
+	it.intent_id = 8;
+	it.hdr.ingress_ns = 1;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].reason, VOTE_R_HALTED);
+	t_stop(&t);
+}
+
+Test(coord, without_a_limit_no_intent_is_too_old)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK); /* max_intent_age_ns 0 */
+	t.e.now_ns = 3600ll * 1000000000;
+	struct msg_intent it = t_intent(5, SIDE_BUY, 26000, 1);
+	it.hdr.ingress_ns = 1;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_expect_eq(t.h.n_dec, 0);
+	cr_expect_eq(t.h.n_req[0], 1, "an hour old, and asked");
+	t_stop(&t);
+}
+
+/* ------------------------------------------------------------ journal failures */
+
+/* the MSG_VOTE_DONE risk (policy voter 0) got for decision id, or NULL */
+static const struct msg_vote_done *t_done_of(const struct t_co *t, uint64_t id)
+{
+	for (uint32_t k = 0; k < t->h.n_done[0] && k < T_MAX; k++)
+		if (t->h.done[0][k].decision_id == id)
+			return &t->h.done[0][k];
+	return NULL;
+}
+
+Test(coord, a_decision_that_cannot_be_journaled_releases_nothing)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* two ballots open while the journal writes */
+	t_send_intent(&t, 1, SIDE_BUY);
+	t_send_intent(&t, 2, SIDE_SELL);
+	/* the disk fills: the release of decision 1 cannot be flushed */
+	t.h.jfull = 1;
+	cr_assert_eq(t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 0, "no order without its record");
+	cr_expect_eq(t_faults, 0, "no release passed its fault point");
+	cr_expect_eq(t.h.n_dec, 0, "nothing durable");
+	cr_assert(t.h.has_kept, "the failed record stays with the host");
+	cr_expect_eq(t.h.kept.decision_id, ID(1));
+	cr_expect_eq(t.h.kept.outcome, VOTE_BLOCK, "and was replaced by the block");
+	cr_expect_eq(t.h.kept.reason, VOTE_R_JOURNAL_ERROR);
+	cr_expect_eq(t.h.kept.client_order_id, 0);
+	cr_expect_eq(t.h.kept.v[0].verdict, VOTE_V_APPROVE, "the votes as cast");
+	cr_expect_eq(t.h.n_calls, 2, "the release, then its replacement");
+	cr_expect_null(t_done_of(&t, ID(1)), "no notice before the record is written");
+	cr_expect_eq(t.st->journal_failures, 1);
+	cr_expect_eq(t.st->blocked, 1);
+	cr_expect_eq(t.st->released, 0);
+	cr_expect_eq(t.st->by_reason[VOTE_R_JOURNAL_ERROR], 1);
+	cr_expect_eq(t.st->recent[0].reason, VOTE_R_JOURNAL_ERROR);
+	cr_expect_eq(t.c.n_held, 1);
+
+	/* the host now says its journal fails: nothing new is decided */
+	t.e.flags = COORD_F_NO_JOURNAL | COORD_F_JOURNAL;
+	uint64_t next = t.st->next_decision;
+	struct msg_intent it = t_intent(3, SIDE_BUY, 26000, 1);
+	cr_expect_eq(coord_on_intent(&t.c, &t.e, &it), -EAGAIN, "the intent waits");
+	cr_expect_eq(t.st->next_decision, next, "no id used");
+	/* ballot 2 ends meanwhile: blocked, its record to write later */
+	uint32_t calls = t.h.n_calls;
+	cr_assert_eq(t_vote(&t, RISK, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(&t, EXEC, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 0);
+	cr_expect_eq(t.h.n_calls, calls, "not even handed to a failing journal");
+	cr_expect_eq(t.c.n_held, 2);
+	cr_expect_eq(coord_tick(&t.c, &t.e, NULL), 0, "nothing while it fails");
+	cr_expect_eq(coord_busy(&t.c), 0, "held decisions do not keep a drain waiting");
+
+	/* room again: the kept record is written; the latch stays */
+	t_journal_back(&t.h);
+	t.e.flags = COORD_F_JOURNAL;
+	cr_expect_eq(coord_tick(&t.c, &t.e, NULL), 2, "both held decisions finished");
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[0].decision_id, ID(1));
+	cr_expect_eq(t.h.dec[1].decision_id, ID(2), "then the one still to write");
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[1].reason, VOTE_R_JOURNAL_ERROR);
+	for (uint64_t id = 1; id <= 2; id++) {
+		const struct msg_vote_done *dn = t_done_of(&t, ID(id));
+		cr_assert_not_null(dn, "risk hears how %llu ended", (unsigned long long)id);
+		cr_expect_eq(dn->outcome, VOTE_BLOCK);
+		cr_expect_eq(dn->reason, VOTE_R_JOURNAL_ERROR);
+	}
+	cr_expect_eq(t.c.n_held, 0);
+	cr_expect_eq(t.st->blocked, 2);
+	cr_expect_eq(t.st->by_reason[VOTE_R_JOURNAL_ERROR], 2);
+
+	/* the waiting intent, now: blocked by the latch, with the next id */
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_dec, 3);
+	cr_expect_eq(t.h.dec[2].decision_id, ID(3));
+	cr_expect_eq(t.h.dec[2].reason, VOTE_R_JOURNAL_ERROR);
+	/* a ballot opened before the latch that would release under it */
+	t.e.flags = 0;
+	t_send_intent(&t, 4, SIDE_BUY);
+	t.e.flags = COORD_F_JOURNAL;
+	t_vote(&t, RISK, ID(4), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(4), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_dec, 4);
+	cr_expect_eq(t.h.dec[3].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[3].reason, VOTE_R_JOURNAL_ERROR);
+	cr_expect_eq(t.h.n_orders, 0);
+	/* resumed: trading again */
+	t.e.flags = 0;
+	t_send_intent(&t, 5, SIDE_BUY);
+	t_vote(&t, RISK, ID(5), VOTE_APPROVE, VOTE_R_APPROVED);
+	t_vote(&t, EXEC, ID(5), VOTE_APPROVE, VOTE_R_APPROVED);
+	cr_assert_eq(t.h.n_orders, 1);
+	cr_expect_eq(t.h.orders[0].decision_id, ID(5));
+	cr_expect_eq(t.h.dec[4].outcome, VOTE_RELEASE);
+	cr_expect_eq(t_faults, 1, "the release passed its fault point once");
+	cr_expect_eq(t_fault_orders, 0, "before its order went out");
+	cr_expect_eq(t.st->decisions, 5);
+	t_stop(&t);
+}
+
+Test(coord, a_refused_record_is_decided_again_or_handed_over_later)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	/* the host holds another record already: this one is refused outright */
+	t.h.jfull = 1;
+	t.h.has_kept = 1;
+	t.h.kept.decision_id = 999;
+	t.e.flags = COORD_F_HALTED;
+	struct msg_intent it = t_intent(1, SIDE_BUY, 26000, 1);
+	cr_expect_eq(coord_on_intent(&t.c, &t.e, &it), -EAGAIN,
+		     "a block not on file: the intent is offered again");
+	cr_expect_eq(t.h.n_refused, 1);
+	cr_expect_eq(t.st->decisions, 0, "not counted");
+	cr_expect_eq(t.st->journal_failures, 1);
+	/* a ballot whose record is refused: held, its record handed over later */
+	t.e.flags = 0;
+	t.h.jfull = 0;
+	t_send_intent(&t, 2, SIDE_BUY); /* ID(2): ID(1) was skipped */
+	t.h.jfull = 1;
+	t_vote(&t, RISK, ID(2), VOTE_REJECT, VOTE_R_POS_LIMIT);
+	cr_expect_eq(t.h.n_refused, 2);
+	cr_expect_eq(t.c.n_held, 1);
+	cr_expect_eq(t.st->decisions, 0);
+	/* a restart: what the old host kept is gone; the new one writes */
+	t.h.has_kept = 0;
+	t.h.jfull = 0;
+	struct coord_params p;
+	t_params(&p, "majority", 1u << RISK);
+	struct coord_out out = { .ctx = &t.h, .can_send = t_can_send, .send = t_send,
+				 .decision = t_decision, .event = t_event };
+	cr_assert_eq(coord_attach(&t.c, t.st, coord_memsize(), &p, &out), 0);
+	cr_expect_eq(t.c.n_held, 1, "the held ballot survives a restart");
+	coord_tick(&t.c, &t.e, NULL);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].decision_id, ID(2));
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_BLOCK);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_VETOED, "a block keeps its own reason");
+	cr_expect_eq(t.st->decisions, 1);
+	cr_expect_not_null(t_done_of(&t, ID(2)));
+	cr_expect_eq(t.c.n_held, 0);
+	t_stop(&t);
+}
+
+Test(coord, a_flatten_that_cannot_be_journaled_is_not_sent)
+{
+	struct t_co t;
+	t_start(&t, "majority", 1u << RISK);
+	t.e.flags = COORD_F_KILLED | COORD_F_HALTED;
+	t.h.jfull = 1;
+	struct msg_position p = t_pos(2, -2);
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_expect_eq(t.h.n_orders, 0, "no flattening order without its record");
+	cr_expect_eq(t.st->flatten_id, 0, "none in flight: risk asks again");
+	cr_expect_eq(t.h.kept.reason, VOTE_R_JOURNAL_ERROR);
+	cr_expect_eq(t.h.kept.outcome, VOTE_BLOCK);
+	/* while the host says it fails: the request waits */
+	t.e.flags |= COORD_F_NO_JOURNAL;
+	cr_expect_eq(coord_on_position(&t.c, &t.e, &p), -EAGAIN);
+	/* written again: the next request flattens */
+	t_journal_back(&t.h);
+	t.e.flags = COORD_F_KILLED | COORD_F_HALTED | COORD_F_JOURNAL;
+	cr_assert_eq(coord_on_position(&t.c, &t.e, &p), 0);
+	cr_assert_eq(t.h.n_orders, 1);
+	cr_expect_eq(t.h.orders[0].hdr.flags & MSG_F_FLATTEN, MSG_F_FLATTEN);
+	cr_expect_eq(t.h.orders[0].decision_id, ID(2));
+	t_stop(&t);
 }
 
 Test(coord, steady_state_allocates_nothing)

@@ -45,13 +45,64 @@ struct t_host {
 	uint32_t flushes, sent, errors, logs;
 	int full;                        /* report receivers have no room */
 	int quiet;                       /* count, do not record (the allocation test) */
+	/* disk = 1: records go to the buffer first and onto jorder/jexec
+	 * (the file) at a flush, as the agent's journal does; jfull makes a
+	 * flush fail, after which appends are refused until t_disk_back */
+	int disk, jfull, jerr;
+	uint32_t n_pend;
+	struct { uint16_t type; struct msg_order o; struct msg_exec_report r; } pend[64];
 };
+
+static void h_write(struct t_host *h, uint16_t type, const void *rec, uint32_t len)
+{
+	if (type == JREC_ORDER) {
+		cr_assert_eq(len, sizeof(struct msg_order));
+		cr_assert(h->n_jorder < MAXR);
+		memcpy(&h->jorder[h->n_jorder++], rec, len);
+	} else {
+		cr_assert_eq(type, JREC_EXEC);
+		cr_assert_eq(len, sizeof(struct msg_exec_report));
+		cr_assert(h->n_jexec < MAXR);
+		memcpy(&h->jexec[h->n_jexec++], rec, len);
+	}
+}
+
+/* The buffer onto the file, in order. */
+static void h_write_pending(struct t_host *h)
+{
+	for (uint32_t i = 0; i < h->n_pend; i++)
+		if (h->pend[i].type == JREC_ORDER)
+			h_write(h, JREC_ORDER, &h->pend[i].o, sizeof(h->pend[i].o));
+		else
+			h_write(h, JREC_EXEC, &h->pend[i].r, sizeof(h->pend[i].r));
+	h->n_pend = 0;
+}
+
+/* The disk has room again: the retry writes what the buffer holds. */
+static void t_disk_back(struct t_host *h)
+{
+	h->jfull = 0;
+	h->jerr = 0;
+	h_write_pending(h);
+}
 
 static int h_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
 {
 	struct t_host *h = ctx;
 	if (h->quiet)
 		return 0;
+	if (h->disk) {
+		if (h->jerr)
+			return -ENOSPC; /* sticky: nothing more is appended */
+		cr_assert(h->n_pend < 64);
+		h->pend[h->n_pend].type = type;
+		if (type == JREC_ORDER)
+			memcpy(&h->pend[h->n_pend].o, rec, sizeof(struct msg_order));
+		else
+			memcpy(&h->pend[h->n_pend].r, rec, sizeof(struct msg_exec_report));
+		h->n_pend++;
+		return 0;
+	}
 	if (type == JREC_ORDER) {
 		cr_assert_eq(len, sizeof(struct msg_order));
 		cr_assert(h->n_jorder < MAXR);
@@ -67,7 +118,15 @@ static int h_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
 
 static int h_flush(void *ctx)
 {
-	((struct t_host *)ctx)->flushes++;
+	struct t_host *h = ctx;
+	h->flushes++;
+	if (!h->disk)
+		return 0;
+	if (h->jfull || h->jerr) {
+		h->jerr = 1;
+		return -ENOSPC;
+	}
+	h_write_pending(h);
 	return 0;
 }
 
@@ -474,6 +533,98 @@ Test(execsvc, refusals_come_back_as_rejected_reports)
 		cr_assert_eq(h->rep[i].client_order_id, 0);
 		cr_assert_eq(h->rep[i].venue_ns, X(0));
 	}
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* ------------------------------------------------------------ journal failures */
+
+Test(execsvc, an_order_that_cannot_be_journaled_never_reaches_the_venue)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	h->disk = 1;
+	t_start(x, mem, size, &p, h, L(0));
+	const struct exec_table *tb = execsvc_table_of(x->st);
+	t_book(x, 0, "100x10 99x5", "101x8 102x9");
+	/* A: journaled, then sent */
+	t_order(x, 10, 42, SIDE_BUY, 101, 2, TIF_DAY);
+	uint64_t a = t_coid(EPOCH, 1), b = t_coid(EPOCH, 2), d = t_coid(EPOCH, 3);
+	cr_assert_eq(h->n_jorder, 1);
+	cr_assert_eq(h->sent, 1);
+
+	/* the disk fills: B's record cannot be flushed, B is not sent */
+	h->jfull = 1;
+	t_order(x, 20, 43, SIDE_SELL, 100, 1, TIF_DAY);
+	cr_expect_eq(h->sent, 1, "not handed to the venue");
+	const struct exec_order *eb = exec_find(tb, b);
+	cr_assert_not_null(eb, "B has its table entry, and its record in the buffer");
+	cr_expect_eq(eb->status, EXEC_CANCELLED, "ended before the venue");
+	cr_expect_eq(h->n_pend, 1);
+	cr_expect_eq(h->pend[0].type, JREC_ORDER);
+	cr_expect_eq(h->pend[0].o.client_order_id, b);
+	cr_expect_eq(x->st->journal_unsent, 1);
+	cr_expect_eq(x->st->journal_failing, 1);
+	cr_expect_eq(h->errors, 1, "said once, as an error");
+	/* C while it fails: refused before the table */
+	t_order(x, 30, 44, SIDE_BUY, 101, 1, TIF_DAY);
+	cr_expect_null(exec_find_decision(tb, 44), "no table entry whose record could be missing");
+	cr_expect_eq(x->st->journal_refused, 1);
+	cr_expect_eq(h->sent, 1);
+	/* A's fill comes due: held with the rest, nothing published */
+	t_book(x, 200, "100x10 99x5", "101x8 102x9");
+	cr_expect_eq(t_tick(x, 200), 0);
+	cr_expect_eq(h->n_rep, 0, "no report before its record");
+	cr_expect_gt(x->st->held, 2, "A's reports, B's cancel, C's refusal");
+	cr_expect_eq(x->st->held, execsvc_pending(x));
+	cr_expect_eq(t_tick(x, 201), 0, "still failing");
+	cr_expect_eq(venue_stats(execsvc_venue_of(x->st))->orders, 1, "the venue saw A only");
+
+	/* room again: the retry writes B's record; the tick journals the held
+	 * reports, flushes, then publishes them, in order */
+	t_disk_back(h);
+	cr_expect_eq(h->n_jorder, 2);
+	cr_expect_eq(h->jorder[1].client_order_id, b);
+	uint32_t held = execsvc_pending(x);
+	cr_assert_eq(t_tick(x, 300), (int)held);
+	cr_expect_eq(x->st->journal_failing, 0);
+	cr_expect_eq(x->st->held, 0);
+	cr_assert_eq(h->n_rep, held);
+	cr_assert_eq(h->n_jexec, h->n_rep);
+	for (uint32_t i = 0; i < h->n_rep; i++)
+		cr_assert_eq(memcmp(&h->rep[i], &h->jexec[i], sizeof(h->rep[i])), 0,
+			     "report %u: published as journaled", i);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h, a, &n, &qty, &val);
+	cr_expect_eq(qty, 2, "A filled, published once");
+	const struct msg_exec_report *rb = t_last(h, b);
+	cr_expect_eq(rb->status, EXEC_CANCELLED);
+	cr_expect_eq(rb->decision_id, 43);
+	int seen_c = 0;
+	for (uint32_t i = 0; i < h->n_rep; i++)
+		if (h->rep[i].decision_id == 44) {
+			seen_c = 1;
+			cr_expect_eq(h->rep[i].status, EXEC_REJECTED);
+			cr_expect_eq(h->rep[i].reason, VOTE_R_JOURNAL_ERROR);
+			cr_expect_eq(h->rep[i].client_order_id, 0);
+		}
+	cr_expect(seen_c, "C's refusal published");
+	/* D, after: journaled and sent as usual */
+	t_order(x, 310, 45, SIDE_BUY, 101, 1, TIF_DAY);
+	cr_expect_eq(h->sent, 2);
+	cr_expect_eq(h->n_jorder, 3);
+	cr_expect_eq(h->jorder[2].client_order_id, d);
+	cr_expect_eq(venue_stats(execsvc_venue_of(x->st))->orders, 1, "D still in flight");
+	t_book(x, 500, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 500);
+	cr_expect_eq(venue_stats(execsvc_venue_of(x->st))->orders, 2, "A and D");
 	free(mem);
 	free(h);
 	free(x);

@@ -684,8 +684,8 @@ Test(topology, unknown_root_key_suggests_either_part)
 	               "  - {name: a, producer: data, consumer: ml, capacity: 2, slot_size: 64,"
 	               " policy: block}\n",
 	               "1:1: key 'ringz': ", "unknown key (did you mean 'rings'?); expected one "
-	               "of: system, agents, rings, instrument, features, vote, data, quality, "
-	               "strategy, execution, venue, risk");
+	               "of: system, agents, rings, instrument, features, vote, coordinator, "
+	               "data, quality, strategy, execution, venue, risk");
 	t_expect_error("agents: {}\n"
 	               "stratgy: { invert: true }\n",
 	               "2:1: key 'stratgy': ", "unknown key (did you mean 'strategy'?)");
