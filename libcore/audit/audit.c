@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "libcore/audit/audit.h"
 
@@ -173,6 +174,20 @@ static void violation(struct audit *a, uint32_t c, const char *fmt, ...)
 static uint64_t epoch_of(uint64_t id)
 {
 	return id >> AUDIT_ID_SHIFT;
+}
+
+/* "12:34:56.789Z": the time of day of a local CLOCK_REALTIME stamp, to
+ * find it in the agents' logs */
+static void utc_text(int64_t ns, char *buf, size_t n)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (ns < 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, n, "%" PRId64 " ns", ns);
+		return;
+	}
+	snprintf(buf, n, "%02d:%02d:%02d.%03dZ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(ns / 1000000 % 1000));
 }
 
 /* ------------------------------------------------------------ feeding */
@@ -531,10 +546,13 @@ static uint32_t fold_decisions(struct audit *a)
 		if (a->p.max_intent_age_ns <= 0)
 			continue;
 		chk(a, AUDIT_FRESH_INTENTS)->checked++;
-		if (age > a->p.max_intent_age_ns)
-			violation(a, AUDIT_FRESH_INTENTS, "decision %" PRIu64 " released %.3f s after "
-				  "its market event came in (limit %.3f s)", d->id, (double)age / 1e9,
-				  (double)a->p.max_intent_age_ns / 1e9);
+		if (age > a->p.max_intent_age_ns) {
+			char at[32];
+			utc_text(d->decided_ns, at, sizeof(at));
+			violation(a, AUDIT_FRESH_INTENTS, "decision %" PRIu64 " released at %s, "
+				  "%.3f s after its market event came in (limit %.3f s)", d->id, at,
+				  (double)age / 1e9, (double)a->p.max_intent_age_ns / 1e9);
+		}
 	}
 	chk(a, AUDIT_FRESH_INTENTS)->skipped = a->p.max_intent_age_ns <= 0;
 	return out;

@@ -599,7 +599,9 @@ Test(audit, a_release_on_a_stale_intent)
 	t_audit(&t, 1000 * MS, &r);
 	t_only(&r, AUDIT_FRESH_INTENTS, 1);
 	cr_expect_eq(r.max_intent_age_seen_ns, 1500 * MS);
-	cr_expect(strstr(r.check[AUDIT_FRESH_INTENTS].example[0], "1.500 s"));
+	cr_expect(strstr(r.check[AUDIT_FRESH_INTENTS].example[0],
+			 "released at 00:01:41.500Z, 1.500 s after its market event came in "
+			 "(limit 1.000 s)"), "%s", r.check[AUDIT_FRESH_INTENTS].example[0]);
 	/* at the limit exactly: fresh */
 	t.dec[2].decided_ns = t.dec[2].ingress_ns + 1000 * MS;
 	t_audit(&t, 1000 * MS, &r);
