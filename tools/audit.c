@@ -81,9 +81,9 @@ static uint32_t cap_of(uint64_t bytes, uint64_t rec)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-/* Feed every record of path (kind: its journal) to a; 0 when read (or
- * absent: *present 0), else an exit code after a message. */
-static int read_journal(struct audit *a, const char *dir, const char *name, int *present)
+/* Feed every record of dir/name to a, and how the journal read to
+ * audit_on_journal; *present 0 when there is no such file. */
+static void read_journal(struct audit *a, const char *dir, const char *name, int *present)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -91,10 +91,10 @@ static int read_journal(struct audit *a, const char *dir, const char *name, int 
 	int rc = journal_open_read(&jr, path, 0);
 	*present = rc != -ENOENT;
 	if (rc == -ENOENT)
-		return 0;
+		return;
 	if (rc < 0) {
 		audit_on_journal(a, name, rc, journal_reader_bad_offset(&jr), 0);
-		return 0;
+		return;
 	}
 	const struct jrec *r;
 	uint64_t bad = 0;
@@ -126,7 +126,6 @@ static int read_journal(struct audit *a, const char *dir, const char *name, int 
 	audit_on_journal(a, name, rc < 0 ? rc : 0, bad,
 			 rc < 0 ? 0 : journal_reader_torn_bytes(&jr));
 	journal_reader_close(&jr);
-	return 0;
 }
 
 /* ------------------------------------------------------------ the segment */
