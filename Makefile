@@ -15,6 +15,12 @@
 #                   and the Slurm test that make test runs)
 #   make test-slurm the sweep executor on a one-node Slurm cluster on
 #                   localhost (tests/slurm/run)
+#   make soak       chaos at scale: kill -9 of every agent (and the fault
+#                   points), SIGSTOP of each voter, the supervisor's death
+#                   and a full disk during a replay, at a slow and a fast
+#                   pace, then dm-audit of the journals and the venue
+#                   (tests/soak/soak; several minutes)
+#   make soak-smoke a short run of it (18 kills, under a minute)
 #   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
 #   make SAN=thread ...              ThreadSanitizer build under build/san-thread
 
@@ -75,7 +81,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run test bench deps deps-slurm test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
+.PHONY: soak soak-smoke all run test bench deps deps-slurm test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -202,6 +208,21 @@ layering: layering-check
 	@tests/layering.sh
 layering-check:
 	@tools/check-layering $(or $(LAYER_ROOT),.)
+
+# Chaos at scale (tests/soak/soak): a slow pace (realtime x10) then a
+# fast one (max), each of at least 100 kill -9 over the six agents, with
+# the episodes and the audit; both run, the first failure sets the exit
+# status.  SOAK_ARGS adds options to both (--seed N, --keep, --no-diskfull).
+soak: all
+	@$(MAKE) --no-print-directory model
+	@rc=0; tests/soak/soak --build $(BUILD) --pace slow $(SOAK_ARGS) || rc=1; \
+	 tests/soak/soak --build $(BUILD) --pace fast $(SOAK_ARGS) || rc=1; exit $$rc
+
+# A short run of it (realtime x20, 18 kills, every episode but the full
+# disk): part of the test suite's time budget, under a minute on 2 cores.
+soak-smoke: all
+	@$(MAKE) --no-print-directory model
+	@tests/soak/soak --build $(BUILD) --pace smoke $(SOAK_ARGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches

@@ -112,10 +112,8 @@ static const struct view *view_of(uint32_t agent)
 	return NULL;
 }
 
-/* The app area of agent a as its module shows it, or NULL when the region
- * is not there or holds another layout (never reinterpreted).  The caller
- * owns the object. */
-static json_t *app_json(const struct seg *s, uint32_t a)
+/* dump.h; a region not there or of another layout is never reinterpreted */
+const void *rt_app_view(const struct seg *s, uint32_t a, size_t *size)
 {
 	const struct view *v = view_of(a);
 	if (!v || !rt_state_valid(s, a))
@@ -124,7 +122,19 @@ static json_t *app_json(const struct seg *s, uint32_t a)
 	if (atomic_load(&((struct rt_state *)st)->app_version) != v->app_version ||
 	    st->app_size != v->app_size)
 		return NULL;
-	return v->json(rt_app_of(s, a), v->app_size);
+	if (size)
+		*size = v->app_size;
+	return rt_app_of(s, a);
+}
+
+/* The app area of agent a as its module shows it, or NULL when the region
+ * is not there or holds another layout (never reinterpreted).  The caller
+ * owns the object. */
+static json_t *app_json(const struct seg *s, uint32_t a)
+{
+	size_t n;
+	const void *p = rt_app_view(s, a, &n);
+	return p ? view_of(a)->json(p, n) : NULL;
 }
 
 /* ------------------------------------------------------------ reading objects */

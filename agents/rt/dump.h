@@ -30,6 +30,17 @@
  */
 json_t *rt_dump_json(const struct seg *s);
 
+/*
+ * The app area of agent a (enum agent_id of topology.h) when it holds the
+ * layout of this build (the test rt_dump_json makes), else NULL; *size
+ * (may be NULL) gets its bytes.  For a tool that reads a module's state
+ * itself through the module's own header (dm-audit: the execution
+ * agent's struct execsvc_state, its venue's orders and fills; the risk
+ * agent's struct riskd_state).  Read-only; the figures may change under
+ * the reader.  No allocation.
+ */
+const void *rt_app_view(const struct seg *s, uint32_t a, size_t *size);
+
 /* The same for people: the system line, one "name  key value, ..." block
  * per agent, the latency table and the last few decisions. */
 void rt_dump_text(const struct seg *s, FILE *f);
