@@ -732,9 +732,19 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 		sig_stop = 0;
 		atomic_store(&sig_bits, 0);
 		install_signals();
-		if (getenv("DM_SUPERVISED")) {
+		const char *sup = getenv("DM_SUPERVISED");
+		if (sup) {
+			/* the supervisor's pid (dmctl): a supervisor that died
+			 * between our fork and here left us to init, and the
+			 * death signal below would never come */
+			char *end;
+			long want = strtol(sup, &end, 10);
 			rt->parent = (int32_t)getppid();
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (*end == '\0' && want > 1 && want != rt->parent) {
+				rt_log(rt, "supervisor %ld is gone before this agent started", want);
+				rt->parent = (int32_t)want;
+			}
 			if (getppid() != rt->parent)
 				sig_stop = 1;
 		}

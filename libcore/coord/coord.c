@@ -217,6 +217,14 @@ static void refuse_journal(struct vote_ballot *b)
 	b->decisive = -1;
 }
 
+/* An intent whose market event came in more than max_intent_age before
+ * `at` (both on the host's one clock: coord.h, Fresh intents). */
+static int intent_stale(const struct coord *c, const struct msg_intent *it, int64_t at)
+{
+	return c->p.max_intent_age_ns > 0 && it->hdr.ingress_ns > 0 &&
+	       at - it->hdr.ingress_ns > c->p.max_intent_age_ns;
+}
+
 static void fault(struct coord *c, uint32_t point)
 {
 	if (c->out.fault)
@@ -413,6 +421,13 @@ static void finalize(struct coord *c, const struct coord_env *e, struct coord_ba
 	c->n_open--;
 	if (b->b.outcome == VOTE_RELEASE && ((e->flags & COORD_F_JOURNAL) || c->journal_down))
 		refuse_journal(&b->b);
+	/* checked again at the decision: votes take up to the deadline, and
+	 * an intent fresh when it came may not be when its ballot ends */
+	if (b->b.outcome == VOTE_RELEASE && intent_stale(c, &b->intent, b->b.decided_ns)) {
+		b->b.outcome = VOTE_BLOCK;
+		b->b.reason = VOTE_R_STALE_INTENT;
+		b->b.decisive = -1;
+	}
 	if (c->journal_down) {
 		hold(c, b, COORD_H_RECORD);
 		return;
@@ -571,8 +586,7 @@ int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg
 		health(c, e);
 	uint32_t pre = coord_blocked_reason(c, e);
 	/* ingress and now are on the host's one clock (coord.h, Fresh intents) */
-	if (!pre && c->p.max_intent_age_ns > 0 && it->hdr.ingress_ns > 0 &&
-	    now - it->hdr.ingress_ns > c->p.max_intent_age_ns)
+	if (!pre && intent_stale(c, it, now))
 		pre = VOTE_R_STALE_INTENT;
 	if (pre) {
 		/* blocked before any vote: journaled with every vote missing */

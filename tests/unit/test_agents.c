@@ -1038,6 +1038,24 @@ Test(data_agent, unreadable_input_exits_2_with_one_line)
 	seg_close(&s);
 }
 
+/* An agent whose supervisor (DM_SUPERVISED, its pid) died before the agent
+ * got to install its parent-death signal drains at once instead of living
+ * on under init. */
+Test(data_agent, an_agent_whose_supervisor_is_already_gone_drains)
+{
+	char err[600];
+	snprintf(err, sizeof(err), "%s/orphan.err", rundir);
+	/* no process is its parent under that pid: the supervisor is gone */
+	int rc = run("DM_SUPERVISED=999999999 timeout 20 '%s/dm-agent-risk' --name '%s' "
+		     "--run-dir '%s' 2>'%s' >/dev/null", bindir, segname, rundir, err);
+	cr_expect_neq(rc, 124, "still running after 20 s");
+	cr_expect_eq(rc, 0, "drained and left (exit %d)", rc);
+	cr_expect_eq(run("grep -qF 'supervisor 999999999 is gone' '%s'", err), 0,
+		     "says why");
+	if (rc != 0)
+		run("cat '%s' >&2", err);
+}
+
 /*
  * A corrupt record in the middle of the input stops the replay there: the
  * events before it are published, the segment says "stopped" with the

@@ -1136,6 +1136,44 @@ Test(coord, an_intent_older_than_the_limit_is_refused_before_any_vote)
 	t_stop(&t);
 }
 
+/* Fresh when it came, stale when its last vote lands: the decision time
+ * counts, so no release is journaled more than the limit after its event. */
+Test(coord, an_intent_that_ages_past_the_limit_while_voted_on_is_refused)
+{
+	struct t_co t;
+	t_max_age = 1000000; /* 1 ms */
+	t_start(&t, "majority", 1u << RISK);
+	int64_t now = 10ll * 1000000000;
+	t.e.now_ns = now;
+	struct msg_intent it = t_intent(9, SIDE_BUY, 26000, 1);
+	it.hdr.ingress_ns = now - 400000; /* 0.4 ms old: a ballot opens */
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_req[0], 1, "risk asked");
+	cr_assert_eq(t_vote(&t, EXEC, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	/* the deciding approval 0.6 ms + 1 ns later: 1 ms + 1 ns after ingress */
+	t.e.now_ns = now + 600001;
+	cr_assert_eq(t_vote(&t, RISK, ID(1), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 0, "nothing released");
+	cr_assert_eq(t.h.n_dec, 1);
+	const struct vote_record *d = &t.h.dec[0];
+	cr_expect_eq(d->outcome, VOTE_BLOCK);
+	cr_expect_eq(d->reason, VOTE_R_STALE_INTENT);
+	cr_expect_eq(d->client_order_id, 0);
+	cr_expect_eq(d->decided_ns - d->ingress_ns, 1000001);
+	cr_expect_eq(t.st->by_reason[VOTE_R_STALE_INTENT], 1);
+	/* the same votes 1 ns sooner: released */
+	it.intent_id = 10;
+	it.hdr.ingress_ns = t.e.now_ns - 400000;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t_vote(&t, EXEC, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	t.e.now_ns += 600000;
+	cr_assert_eq(t_vote(&t, RISK, ID(2), VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_orders, 1, "released at exactly the limit");
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_RELEASE);
+	t_stop(&t);
+}
+
 Test(coord, without_a_limit_no_intent_is_too_old)
 {
 	struct t_co t;
