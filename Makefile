@@ -187,6 +187,7 @@ test: deps standalone layering
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
 	    -- slurm build
+	@$(MAKE) --no-print-directory soak-smoke
 
 # The repository stands alone: no file may reach outside the checkout for
 # data (the real samples live in tests/data).
