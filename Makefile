@@ -223,7 +223,7 @@ soak: all
 # disk): part of the test suite's time budget, under a minute on 2 cores.
 soak-smoke: all
 	@$(MAKE) --no-print-directory model
-	@tests/soak/soak --build $(BUILD) --pace smoke $(SOAK_ARGS)
+	@tests/soak/soak --build $(BUILD) --pace smoke --diskfull $(SOAK_ARGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches
