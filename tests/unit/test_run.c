@@ -970,8 +970,21 @@ static void walk(const char *name, const char *source, const char *ccy)
 }
 
 Test(run, walkthrough_lobster_aapl) { walk("lobster", LOBSTER_MSG, "USD"); }
-Test(run, walkthrough_binance_spot) { walk("binance-spot", SPOT_FILE, "USDT"); }
-Test(run, walkthrough_binance_usdm) { walk("binance-usdm", USDM_FILE, "USDT"); }
+/* The Binance walkthroughs run in the plain build only: under the
+ * sanitizers the LOBSTER one takes a real input through the same agents,
+ * and the readers have their own sanitized tests and fuzz targets. */
+Test(run, walkthrough_binance_spot)
+{
+	if (T_SANITIZED)
+		cr_skip_test("the Binance walkthroughs run in the plain build");
+	walk("binance-spot", SPOT_FILE, "USDT");
+}
+Test(run, walkthrough_binance_usdm)
+{
+	if (T_SANITIZED)
+		cr_skip_test("the Binance walkthroughs run in the plain build");
+	walk("binance-usdm", USDM_FILE, "USDT");
+}
 
 /* ------------------------------------------------------------ the docs */
 
