@@ -98,10 +98,13 @@ void fz_opts(uint8_t b, const double tick[4], struct feed_opts *o)
 	o->flags = (b & 8) ? FEED_O_FIXED_TZ | FEED_O_KEEP_CANCELLED : 0;
 	o->tick = tick[(b >> 4) & 3];
 	o->utc_offset_s = (b & 0x40) ? -3 * 3600 : 0;
-	if (b & 0x80) {
+	if (!(b & 0x80)) {
+		/* small buffers: an input runs 5 times faster than with the
+		 * 1 MiB line buffer and the 6 MiB Binance book, and the
+		 * overflow paths are in reach */
 		o->line_max = FEED_MIN_LINE_MAX;
-		o->book_cap = 4;
-		o->pend_bytes = 4096;
+		o->book_cap = 32;
+		o->pend_bytes = 16384;
 	}
 }
 

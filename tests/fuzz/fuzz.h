@@ -38,8 +38,9 @@ void fz_unlink(const char *path);
  * The options byte: bit 0 strict, bits 1-2 the level count (0 =
  * EV_MAX_LEVELS, 1, 5, 10), bit 3 the format's flag (FEED_O_FIXED_TZ for
  * LOBSTER, FEED_O_KEEP_CANCELLED for NEG), bits 4-5 one of four ticks the
- * target names, bit 6 a UTC offset of -3 h, bit 7 the smallest line_max
- * (and for Binance the smallest book and diff buffer).
+ * target names, bit 6 a UTC offset of -3 h, bit 7 the default buffers
+ * (else the smallest line_max, FEED_MIN_LINE_MAX, and for Binance a book
+ * of 32 levels a side and a diff buffer of 16 KiB).
  */
 void fz_opts(uint8_t b, const double tick[4], struct feed_opts *o);
 

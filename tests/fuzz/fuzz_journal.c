@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		journal_reader_close(&r);
 	}
 	if (d[0] & 0x10) {
-		struct journal_opts o = { .flags = JOURNAL_W_NO_URING,
+		struct journal_opts o = { .flags = JOURNAL_W_NO_URING, .buf_size = JOURNAL_MIN_BUF_SIZE,
 					  .fsync = JOURNAL_FSYNC_NONE };
 		if (journal_open_append(&w, p, &o) == 0)
 			journal_close(&w);

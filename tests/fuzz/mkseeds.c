@@ -285,7 +285,7 @@ static void binance(const char *rel, const char *seed)
 	put("binance", name, 0x00, outb, o);
 	snprintf(name, sizeof(name), "%s-lot-symbol-l5", seed);
 	put("binance", name, 0x4c, outb, o);
-	snprintf(name, sizeof(name), "%s-small-book", seed);
+	snprintf(name, sizeof(name), "%s-default-buffers", seed);
 	put("binance", name, 0x80, outb, o);
 	{
 		static uint8_t t[2 + sizeof(outb)];
