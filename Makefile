@@ -221,7 +221,7 @@ bench: deps
 # every module whose keys it holds, shm.  FUZZ_SRC lists their folders;
 # a new target that reaches further adds its folder here.
 FUZZ_CC      ?= clang
-FUZZ_BUILD   := build/fuzz
+FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_ALL     := mt5 neg lobster binance tick journal_in gzip journal journal_delta \
                 cfg config seg
