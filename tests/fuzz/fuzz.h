@@ -22,7 +22,8 @@
 
 #include "libcore/feed/feed.h"
 
-/* The scratch directory of this process, made at the first call. */
+/* The scratch directory of this process, made at the first call under
+ * $TMPDIR, else /dev/shm (tmpfs), else /tmp. */
 const char *fz_dir(void);
 
 /* dir/name in one of 4 rotating static buffers. */
