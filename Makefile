@@ -23,6 +23,12 @@
 #   make soak-smoke a short run of it (18 kills, under a minute)
 #   make SAN=address,undefined ...   sanitizer build under build/san-address-undefined
 #   make SAN=thread ...              ThreadSanitizer build under build/san-thread
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="mt5 neg ..."]
+#                   build the libFuzzer targets (clang, build/fuzz) and run
+#                   each N seconds (default 60); one table at the end
+#   make fuzz-smoke replay the regression corpora (tests/fuzz/regress) and
+#                   run each target a few seconds (docs/fuzzing.md)
+#   make deps-fuzz  install clang and its libFuzzer runtime
 
 SHELL := /bin/bash
 comma := ,
@@ -81,7 +87,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: soak soak-smoke all run test bench deps deps-slurm test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
+.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -179,6 +185,7 @@ run: deps
 TSAN_UNITS := ring doorbell
 test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
+	@$(MAKE) --no-print-directory deps-fuzz
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
@@ -188,6 +195,7 @@ test: deps standalone layering
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
 	    -- slurm build
 	@$(MAKE) --no-print-directory soak-smoke
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The repository stands alone: no file may reach outside the checkout for
 # data (the real samples live in tests/data).
@@ -230,7 +238,77 @@ bench: deps
 	@$(MAKE) --no-print-directory model
 	@tests/bench/run.sh $(BUILD)
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (tests/fuzz/fuzz_<name>.c, docs/fuzzing.md), built by
+# clang under ASan+UBSan into build/fuzz, at -O1 and from only the
+# modules they reach: the readers, the journal, the configuration with
+# every module whose keys it holds, shm.  FUZZ_SRC lists their folders;
+# a new target that reaches further adds its folder here.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_ALL     := mt5 neg lobster binance tick journal_in gzip journal journal_delta \
+                cfg config seg
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread $(FUZZ_SAN) \
+                -fsanitize=fuzzer-no-link
+FUZZ_SRC     := $(sort $(wildcard libcore/feed/*.c libcore/journal/*.c libcore/config/*.c \
+                libcore/market/*.c libcore/exec/*.c libcore/quality/*.c libcore/risk/*.c \
+                libcore/venue/*.c libcore/vote/*.c shm/*.c)) \
+                libcore/features/features.c libcore/features/feat_config.c \
+                libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c \
+                libcore/msg/msg.c agents/rt/topology.c tests/fuzz/fuzz.c
+FUZZ_LIB     := $(FUZZ_BUILD)/lib/libdm_fuzz.a
+FUZZ_LIBS    := -lyaml -ljansson -luring -lz -lm -lrt
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/bin/fuzz_%,$(FUZZ_ALL))
+fuzz_obj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(call fuzz_obj,$(FUZZ_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread $^ $(FUZZ_LIBS) -o $@
+
+$(FUZZ_BUILD)/bin/mkseeds: $(FUZZ_BUILD)/obj/tests/fuzz/mkseeds.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -pthread $^ $(FUZZ_LIBS) -o $@
+
+# the seed corpora, made again when a sample, a conf file or a maker changes
+$(FUZZ_BUILD)/seed/.stamp: tests/fuzz/seeds $(FUZZ_BUILD)/bin/mkseeds $(wildcard conf/*.yaml conf/*/*.yaml conf/*/*/*.yaml)
+	@tests/fuzz/seeds $(FUZZ_BUILD)/bin/mkseeds $(FUZZ_BUILD)/seed
+	@touch $@
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_BUILD)/seed/.stamp
+
+# clang and its sanitizer and libFuzzer runtimes (Debian 12: clang-14's
+# libclang_rt.fuzzer, asan and ubsan are in libclang-rt-14-dev)
+FUZZ_PKGS := clang libclang-rt-14-dev
+deps-fuzz:
+	@tools/install-deps $(FUZZ_PKGS)
+
+# Each target FUZZ_SECONDS seconds, one at a time, niced; the corpus grows
+# in build/fuzz/corpus/<target>, crashes land in build/fuzz/crashes/<target>.
+fuzz: deps
+	@$(MAKE) --no-print-directory deps-fuzz
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
+	@tests/fuzz/run fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# For make test: every regression input once, then each target a few
+# seconds from its seeds.  Fails on any crash, leak, hang or sanitizer report.
+FUZZ_SMOKE_SECONDS ?= 3
+fuzz-smoke:
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
+	@tests/fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_ALL)
+
 clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

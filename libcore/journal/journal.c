@@ -1649,8 +1649,8 @@ static int book_load(struct event *b, const uint8_t *p, uint32_t len)
 /*
  * The most common delta record, applied without journal_delta_apply: one
  * side section (32-bit times, no instrument or flags) that changes one
- * size in place by a one-byte difference on a clean side and leaves it
- * above 0.  14 payload bytes: ctl, dt u32, dl i32, then n, m = 1, slot i,
+ * size in place by a one-byte difference, both sides clean, and leaves
+ * it above 0.  14 payload bytes: ctl, dt u32, dl i32, then n, m = 1, slot i,
  * a zero price difference and the size difference.  Does exactly what
  * journal_delta_apply does for it, and returns 1; 0 leaves everything as
  * it was for the general decoder.
@@ -1663,7 +1663,8 @@ static inline int delta_fast(struct journal_reader *r, const uint8_t *p, uint32_
 	unsigned side = c == JDL_BID ? BOOK_BID : BOOK_ASK, i = p[11];
 	struct book_level *lv = side == BOOK_BID ? r->book.book.bid : r->book.book.ask;
 	unsigned n = side == BOOK_BID ? r->book.book.n_bid : r->book.book.n_ask;
-	if (!r->clean[side] || p[9] != n || p[10] != 1 || i >= n || p[12] || p[13] >= 0x80)
+	if (!r->clean[BOOK_BID] || !r->clean[BOOK_ASK] || p[9] != n || p[10] != 1 || i >= n ||
+	    p[12] || p[13] >= 0x80)
 		return 0;
 	uint64_t dq = (uint64_t)(p[13] >> 1) ^ (uint64_t)-(int64_t)(p[13] & 1);
 	int64_t q = (int64_t)((uint64_t)lv[i].qty + dq);

@@ -498,8 +498,10 @@ int journal_delta_apply(struct event *book, const void *payload, uint32_t len,
 		return -DM_ECORRUPT;
 	if (p != end)
 		return -DM_ECORRUPT;
+	/* a side the payload leaves alone may be unclean too: then no
+	 * changes stand for the books either (journal.h) */
 	if (L)
-		*n_chg = log.n;
+		*n_chg = clean[BOOK_BID] && clean[BOOK_ASK] ? log.n : -1;
 	return 0;
 }
 
