@@ -257,7 +257,7 @@ FUZZ_SRC     := $(sort $(wildcard libcore/feed/*.c libcore/journal/*.c libcore/c
                 libcore/market/*.c libcore/exec/*.c libcore/quality/*.c libcore/risk/*.c \
                 libcore/venue/*.c libcore/vote/*.c shm/*.c)) \
                 libcore/features/features.c libcore/features/feat_config.c \
-                libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c \
+                libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c libcore/coord/coord_cfg.c \
                 libcore/msg/msg.c agents/rt/topology.c tests/fuzz/fuzz.c
 FUZZ_LIB     := $(FUZZ_BUILD)/lib/libdm_fuzz.a
 FUZZ_LIBS    := -lyaml -ljansson -luring -lz -lm -lrt
