@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # run.sh DIR TEST... [-- DIR TEST...]... [-- slurm DIR]
 #
-# Runs Criterion test binaries DIR/tests/TEST one at a time (--jobs 1: the
-# stress tests want both cores), prints each one's synthesis, and closes
-# with one line "N passed, N failed" summed over every binary and build.
+# Runs Criterion test binaries DIR/tests/TEST (each with --jobs 1: its
+# tests one after the other), prints each one's synthesis as it ends, and
+# closes with one line "N passed, N failed" summed over every binary and
+# build.  Binaries run side by side, DM_TEST_LANES at a time (default: the
+# cores), except the ones named in SOLO below, which run alone: the stress
+# tests want both cores and the multi-process suites keep their timing
+# margins.  A group ends before the next one starts.
 # A group "slurm DIR" runs tests/slurm/run DIR (the executor's tests on a
 # one-node Slurm cluster it starts and stops) and adds its counts.
 # Exits 1 if any test failed or crashed, or any binary exited non-zero.
@@ -13,42 +17,75 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
-passed=0 failed=0 status=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+lanes=${DM_TEST_LANES:-$(nproc 2>/dev/null || echo 2)}
+[[ $lanes =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: DM_TEST_LANES must be a positive integer, not '$lanes'" >&2; exit 2; }
+# the binaries that run alone: stress tests (ring, doorbell) and suites
+# that run the six agents (their waits are sized for a machine of their own)
+SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool "
 
-run_group() {
-	local dir=$1; shift
-	for t in "$@"; do
-		local bin=$dir/tests/$t
-		local start=$SECONDS
+passed=0 failed=0 status=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# run_one BIN OUT: runs BIN, then prints its report in one piece (under a
+# lock, so that two lanes never mix lines) and leaves "passed failed bad"
+# in OUT.sum
+run_one() {
+	local bin=$1 out=$2 start=$SECONDS rc
+	"$bin" --jobs 1 >"$out.log" 2>&1
+	rc=$?
+	# Criterion: "[====] Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0"
+	local syn np nf bad=0
+	syn=$(grep -a 'Synthesis:' "$out.log" | tail -n 1)
+	np=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn")
+	nf=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$syn")
+	{
 		printf '== %s\n' "$bin"
-		"$bin" --jobs 1 >"$log" 2>&1
-		local rc=$?
-		# Criterion: "[====] Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0"
-		local syn
-		syn=$(grep -a 'Synthesis:' "$log" | tail -n 1)
-		local np nf nc
-		np=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn")
-		nf=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$syn")
-		nc=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$syn")
 		if [[ -z $syn || $rc -ne 0 ]]; then
-			cat "$log"
-			status=1
+			cat "$out.log"
+			bad=1
 		fi
 		if [[ -z $syn ]]; then
 			echo "   $bin: no synthesis (exit $rc)"
-			failed=$((failed + 1))
-			continue
+			np=0 nf=1
+		else
+			printf '   %s  (%ds)\n' "${syn#*Synthesis: }" $((SECONDS - start))
 		fi
-		passed=$((passed + ${np:-0}))
-		failed=$((failed + ${nf:-0}))
-		printf '   %s  (%ds)\n' "${syn#*Synthesis: }" $((SECONDS - start))
+	} >"$out.txt"
+	flock "$work/lock" cat "$out.txt"
+	echo "${np:-0} ${nf:-0} $bad" >"$out.sum"
+}
+
+run_group() {
+	local dir=$1; shift
+	local i=0 t out
+	for t in "$@"; do
+		out=$work/$((i++))
+		if [[ $SOLO == *" $t "* ]]; then
+			wait
+			run_one "$dir/tests/$t" "$out"
+		else
+			while (($(jobs -rp | wc -l) >= lanes)); do
+				wait -n
+			done
+			run_one "$dir/tests/$t" "$out" &
+		fi
+	done
+	wait
+	local np nf bad f
+	for f in "$work"/*.sum; do
+		[[ -e $f ]] || continue
+		read -r np nf bad <"$f"
+		passed=$((passed + np))
+		failed=$((failed + nf))
+		((bad)) && status=1
+		rm -f "$f"
 	done
 }
 
 # tests/slurm/run DIR closes with its own "N passed, N failed"
 run_slurm() {
+	local log=$work/slurm.log
 	"$(dirname "$0")/slurm/run" "$1" >"$log" 2>&1
 	local rc=$? last np nf
 	last=$(tail -n 1 "$log")
