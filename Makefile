@@ -6,6 +6,8 @@
 #                   run every test (plain, then ASan+UBSan, then the ring
 #                   under TSan)
 #   make layering   fail on an #include that breaks the layers' rules
+#   make analyze    cppcheck and gcc -fanalyzer over every C file, clean
+#                   or it fails (docs/testing.md)
 #   make bench      run the benchmarks and print one table
 #   make model      train the default meta-model (build/model/default.json)
 #                   from the bundled synthetic market when it is missing
@@ -87,7 +89,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
+.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -142,7 +144,7 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB)
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
-            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev
+            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
@@ -233,6 +235,79 @@ soak-smoke: all
 	@$(MAKE) --no-print-directory model
 	@tests/soak/soak --build $(BUILD) --pace smoke --diskfull $(SOAK_ARGS)
 
+# ---------------------------------------------------------------- analyze
+# Two static analyzers over every C file of shm/, libcore/, agents/,
+# tools/ and tests/ (unit, bench, helpers), with the build's include path
+# and defines; any finding fails (docs/testing.md: what runs, how to
+# suppress one, and the rule that each suppression says why).
+#   cppcheck: one run over the list, -j$(NPROC), its results cached in
+#     build/analyze/cppcheck so that a second run reads only what changed;
+#     tools/cppcheck.cfg gives it Jansson's and Criterion's macros.
+#   gcc -fanalyzer: one compile per file at -O0 (the analyzer runs after
+#     the front end, so -fsyntax-only would skip it), make's -j$(NPROC),
+#     a log per file under build/analyze/gcc redone when the file or a
+#     header it includes changes; the objects are deleted.  The test files
+#     are read with tests/analyze.h first: Criterion's assertions as plain
+#     conditions (why: in that file).
+# Each prints one line: files, findings, seconds.
+ANALYZE     := build/analyze
+ANALYZE_SRC := $(shell find shm libcore agents tools tests -name '*.c' | sort)
+FA_LOGS     := $(patsubst %.c,$(ANALYZE)/gcc/%.log,$(ANALYZE_SRC))
+FA_CC       ?= gcc
+FA_FLAGS    := -I. -D_GNU_SOURCE -std=c11 -O0 -pthread -fanalyzer
+# the suppressions for the whole tree, each with its reason:
+#   missingIncludeSystem: cppcheck is not given the system headers
+#     (their macros it needs are in tools/cppcheck.cfg)
+#   readdirCalled: readdir_r, which it proposes, is deprecated in glibc;
+#     readdir is thread-safe on distinct streams, the only way it is used
+#   varFuncNullUB: NULL closing a variadic list of strings (the tests'
+#     argv builders) is undefined only where NULL is a plain 0; glibc
+#     defines it as ((void *)0), which va_arg may read as a char *
+CPPCHECK_FLAGS := -I. -D_GNU_SOURCE --std=c11 --platform=unix64 \
+    --library=posix --library=gnu --library=tools/cppcheck.cfg \
+    --enable=warning,portability,performance --inline-suppr \
+    --suppress=missingIncludeSystem --suppress=readdirCalled --suppress=varFuncNullUB \
+    --error-exitcode=1 -j$(NPROC) --quiet \
+    --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
+
+analyze: deps
+	@$(MAKE) --no-print-directory analyze-cppcheck
+	@$(MAKE) --no-print-directory analyze-gcc
+
+analyze-cppcheck:
+	@mkdir -p $(ANALYZE)/cppcheck
+	@printf '%s\n' $(ANALYZE_SRC) > $(ANALYZE)/cppcheck-files.txt
+	@t0=$$(date +%s%N); \
+	cppcheck $(CPPCHECK_FLAGS) --cppcheck-build-dir=$(ANALYZE)/cppcheck \
+	    --file-list=$(ANALYZE)/cppcheck-files.txt > $(ANALYZE)/cppcheck.log 2>&1; rc=$$?; \
+	n=$$(grep -c '\[[A-Za-z0-9_]*\]$$' $(ANALYZE)/cppcheck.log); \
+	cat $(ANALYZE)/cppcheck.log >&2; \
+	ms=$$((($$(date +%s%N) - t0) / 1000000)); \
+	printf 'analyze: %s: %d files, %d findings, %d.%d s\n' "$$(cppcheck --version)" \
+	    $(words $(ANALYZE_SRC)) $$n $$((ms / 1000)) $$((ms % 1000 / 100)); \
+	[[ $$rc -eq 0 && $$n -eq 0 ]]
+
+analyze-gcc:
+	@t0=$$(date +%s%N); \
+	$(MAKE) --no-print-directory -j$(NPROC) analyze-gcc-logs; rc=$$?; \
+	n=$$(cat $(FA_LOGS) 2>/dev/null | grep ': warning: ' | sort -u | wc -l); \
+	for f in $(FA_LOGS); do [[ ! -s $$f ]] || cat $$f >&2; done; \
+	ms=$$((($$(date +%s%N) - t0) / 1000000)); \
+	printf 'analyze: gcc %s -fanalyzer: %d files, %d findings, %d.%d s\n' \
+	    "$$($(FA_CC) -dumpfullversion)" $(words $(ANALYZE_SRC)) $$n $$((ms / 1000)) $$((ms % 1000 / 100)); \
+	[[ $$rc -eq 0 && $$n -eq 0 ]]
+
+analyze-gcc-logs: $(FA_LOGS)
+
+# the log is written whole or not at all: a compile that fails leaves none
+$(ANALYZE)/gcc/%.log: %.c
+	@mkdir -p $(@D)
+	@$(FA_CC) $(FA_FLAGS) $(if $(filter tests/unit/% tests/helpers.c,$<),-include tests/analyze.h) \
+	    -MMD -MP -MF $(@:.log=.d) -MT $@ -c $< -o $(@:.log=.o) 2> $@.tmp || \
+	    { cat $@.tmp >&2; rm -f $@.tmp $(@:.log=.o); exit 1; }
+	@rm -f $(@:.log=.o)
+	@mv $@.tmp $@
+
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches
 	@$(MAKE) --no-print-directory model
@@ -312,3 +387,5 @@ clean:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
+-include $(shell find $(ANALYZE)/gcc -name '*.d' 2>/dev/null)

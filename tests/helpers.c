@@ -267,3 +267,10 @@ int64_t t_journal_damage(const char *path, uint64_t k)
 	cr_assert_eq(fclose(f), 0);
 	return off;
 }
+
+void *t_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	cr_assert_not_null(q, "realloc %zu bytes", n);
+	return q;
+}

@@ -90,6 +90,9 @@ int t_sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf
 const char *t_bin_dir(void);
 char *t_file_text(const char *path, size_t *len);
 
+/* realloc(p, n) that ends the test when it fails; Criterion tests only. */
+void *t_realloc(void *p, size_t n);
+
 
 /*
  * A market journal of the default instrument (WIN: tick 5, lot 1, BRL,

@@ -454,9 +454,10 @@ static int split_task(struct cv *c, uint32_t s)
 	float *xt = malloc(n.test * FEAT_N * sizeof(float)), *yt = malloc(n.test * sizeof(float));
 	float *pt = malloc(n.test * sizeof(float));
 	double *sc = malloc(n.test * sizeof(double));
+	int rc = -1;
 	if (!x || !y || !w || !t0 || !t1 || !xt || !yt || !pt || !sc) {
 		fprintf(stderr, "%s: split %u: out of memory\n", cli_prog(), s);
-		return -1;
+		goto free_rows;
 	}
 	size_t k = 0, kt = 0;
 	for (size_t i = 0; i < c->s.n; i++) {
@@ -479,14 +480,14 @@ static int split_task(struct cv *c, uint32_t s)
 	static struct model_metrics met;
 	if (model_train(&m, &c->mp, &ms, NULL, NULL, &met, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: split %u: training: %s\n", cli_prog(), s, err);
-		return -1;
+		goto close_model;
 	}
 	char label[64];
 	snprintf(label, sizeof(label), "dm-cv split %u of %u", s, c->n_splits);
 	if (stamp(c, &m, label, err, sizeof(err)) < 0 ||
 	    model_predict(&m, xt, kt, 0, pt, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: split %u: %s\n", cli_prog(), s, err);
-		return -1;
+		goto close_model;
 	}
 	for (size_t i = 0; i < kt; i++)
 		sc[i] = pt[i];
@@ -497,17 +498,28 @@ static int split_task(struct cv *c, uint32_t s)
 	snprintf(name, sizeof(name), "%s/split-%02u.json", c->models, s);
 	if (model_save(&m, name, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: split %u: %s\n", cli_prog(), s, err);
-		return -1;
+		goto close_model;
 	}
-	model_close(&m);
 	json_t *j = json_pack("{s:i, s:I, s:I, s:o, s:o, s:f, s:i, s:i, s:f}", "split", (int)s,
 		"trained_on", (json_int_t)k, "tested_on", (json_int_t)kt,
 		"auc", num_or_null(kt ? ev.auc : NAN), "logloss", num_or_null(kt ? ev.logloss : NAN),
 		"test_pos_rate", kt ? ev.pos_rate : 0.0, "rounds", (int)met.rounds_run,
 		"best_iteration", (int)met.best_iteration, "train_seconds", met.train_seconds);
 	snprintf(name, sizeof(name), "split-%02u.json", s);
-	int rc = files_json_write(c->work, name, j);
+	rc = files_json_write(c->work, name, j);
 	json_decref(j);
+close_model:
+	model_close(&m);
+free_rows:
+	free(x);
+	free(y);
+	free(w);
+	free(t0);
+	free(t1);
+	free(xt);
+	free(yt);
+	free(pt);
+	free(sc);
 	return rc;
 }
 
@@ -545,11 +557,17 @@ static int path_task(struct cv *c, uint32_t p)
 	char err[FEED_ERR_LEN + 256], why[1024], name[4400];
 	struct flat *model_of[MAX_GROUPS] = { NULL };
 	uint32_t split_of[MAX_GROUPS];
+	memset(split_of, 0xff, sizeof(split_of));
 	for (uint32_t s = 0; s < c->n_splits; s++)
 		for (uint32_t j = 0; j < c->K; j++)
 			if (c->path_of[s * c->K + j] == p)
 				split_of[c->groups[s * c->K + j]] = s;
 	for (uint32_t g = 0; g < c->N; g++) {
+		/* validate_cpcv_table gives every group one split on each path */
+		if (split_of[g] == UINT32_MAX) {
+			fprintf(stderr, "%s: path %u: no split tests group %u\n", cli_prog(), p, g);
+			return -1;
+		}
 		snprintf(name, sizeof(name), "%s/split-%02u.json", c->models, split_of[g]);
 		if (trader_model_load(&c->su.cfg, name, &model_of[g], why, sizeof(why)) < 0) {
 			fprintf(stderr, "%s: path %u: %s\n", cli_prog(), p, why);

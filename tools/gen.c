@@ -53,7 +53,7 @@ static void usage(FILE *f)
 "  --date D         first session day, YYYY-MM-DD (default " DEFAULT_DATE ");\n"
 "                   the B3 day session 09:00-18:25 (UTC-3), later session\n"
 "                   days follow when N events need more than one\n"
-"  --levels L       book levels per side in each book event, 1..%u (default 10)\n"
+"  --levels L       book levels per side in each book event, 1..%d (default 10)\n"
 "  --params FILE    YAML or JSON parameters overriding the defaults (a --truth\n"
 "                   file works too); docs/market-model.md lists the keys\n"
 "  --truth FILE     write the exact model parameters, branching matrix,\n"

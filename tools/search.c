@@ -652,6 +652,8 @@ static int write_trial_files(const struct space *sp, uint64_t seed, uint32_t t, 
 		cpy(cs[nc++].v, VAL_MAX, extra_val);
 	}
 	qsort(cs, nc, sizeof(cs[0]), cmp_key);
+	/* cppcheck-suppress uninitvar
+	 * (qsort reads the nm entries the loop above wrote, no further) */
 	qsort(ms, nm, sizeof(ms[0]), cmp_key);
 	/* kind first: the kind's defaults, then the keys that follow it */
 	for (uint32_t i = 0; i < nm; i++)
@@ -993,17 +995,19 @@ static double *trial_returns(const struct search *s, uint32_t t, size_t *n_out, 
 	double *r = malloc(cap * sizeof(double));
 	int64_t *m = malloc(cap * sizeof(int64_t));
 	char line[8192];
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		free(r);
-		free(m);
-		return NULL;
-	}
+	if (!r || !m || !fgets(line, sizeof(line), f))
+		goto close_free;
 	while (fgets(line, sizeof(line), f)) {
 		if (n == cap) {
 			cap *= 2;
-			r = realloc(r, cap * sizeof(double));
-			m = realloc(m, cap * sizeof(int64_t));
+			double *r2 = realloc(r, cap * sizeof(double));
+			if (r2)
+				r = r2;
+			int64_t *m2 = realloc(m, cap * sizeof(int64_t));
+			if (m2)
+				m = m2;
+			if (!r2 || !m2)
+				goto close_free;
 		}
 		char *q = line, *end;
 		m[n] = strtoll(q, &end, 10);
@@ -1020,6 +1024,11 @@ static double *trial_returns(const struct search *s, uint32_t t, size_t *n_out, 
 	*n_out = n;
 	*min_out = m;
 	return r;
+close_free:
+	fclose(f);
+	free(r);
+	free(m);
+	return NULL;
 }
 
 /* DSR and PBO over every trial of rung 0; the best trial's figures. */
@@ -1203,12 +1212,29 @@ static int run_task(const struct args *a)
 	size_t n = json_array_size(v);
 	if (!n)
 		return cli_fail(2, "%s: no task %u", a->batch, a->run_task);
+	int rc;
 	char **argv = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
+	if (!argv) {
+		rc = cli_fail(1, "%s: task %u: out of memory", a->batch, a->run_task);
+		goto put_batch;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* a NULL in the middle would end the command line there */
 		argv[i] = (char *)json_string_value(json_array_get(v, i));
+		if (!argv[i]) {
+			rc = cli_fail(2, "%s: task %u: argument %zu is not a string", a->batch,
+				      a->run_task, i);
+			goto free_argv;
+		}
+	}
 	fflush(NULL);
 	execv(argv[0], argv);
-	return cli_fail(1, "%s: cannot run: %s", argv[0], strerror(errno));
+	rc = cli_fail(1, "%s: cannot run: %s", argv[0], strerror(errno));
+free_argv:
+	free(argv);
+put_batch:
+	json_decref(b);
+	return rc;
 }
 
 /* ------------------------------------------------------------ main */

@@ -99,7 +99,8 @@ static void explain_existing(const char *name)
 	}
 	time_t t = (time_t)(p.created_ns / 1000000000);
 	char when[64];
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&t, &tm));
 	if (p.live_pid)
 		fprintf(stderr, "dm-seg: %s is in use by a live run (pid %d, created %s by pid %d); "
 				"stop it first (tools/dmctl stop) or pick another --name\n",

@@ -133,8 +133,9 @@ const void *rt_app_view(const struct seg *s, uint32_t a, size_t *size)
 static json_t *app_json(const struct seg *s, uint32_t a)
 {
 	size_t n;
+	const struct view *v = view_of(a);
 	const void *p = rt_app_view(s, a, &n);
-	return p ? view_of(a)->json(p, n) : NULL;
+	return p && v ? v->json(p, n) : NULL;
 }
 
 /* ------------------------------------------------------------ reading objects */

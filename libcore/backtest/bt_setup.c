@@ -49,7 +49,7 @@ int bt_setup(struct bt_setup *s, const char *input, const char *const *configs, 
 	bt_load_fn load = ld && ld->load ? ld->load : config_load;
 	bt_load_fn over = ld && ld->load_over ? ld->load_over : load_over_plain;
 	if (n > BT_MAX_CONFIGS) {
-		snprintf(err, errlen, "more than %u configuration files", BT_MAX_CONFIGS);
+		snprintf(err, errlen, "more than %d configuration files", BT_MAX_CONFIGS);
 		return -DM_ECONFIG;
 	}
 	const char *config = n ? configs[0] : NULL;

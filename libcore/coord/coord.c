@@ -29,7 +29,7 @@ int coord_policy_make(struct vote_policy *p, const uint32_t *order, uint32_t n_o
 			continue;
 		if (p->n_voters == VOTE_MAX_VOTERS) {
 			if (err)
-				snprintf(err, errlen, "more than %u voters", VOTE_MAX_VOTERS);
+				snprintf(err, errlen, "more than %d voters", VOTE_MAX_VOTERS);
 			return -EINVAL;
 		}
 		if (veto_mask & (1u << order[i]))

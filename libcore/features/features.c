@@ -203,7 +203,7 @@ size_t feat_memsize(const struct feat_params *p)
 	return (size_t)l.end;
 }
 
-#define RING(f, off, type) ((type *)((char *)(f) + (f)->off))
+#define RING(f, off, type) ((type *)(void *)((char *)(f) + (f)->off))
 
 void feat_reset(struct feat *f)
 {
@@ -355,10 +355,12 @@ static double dot_avx2(const double *restrict w, const double *restrict x, uint3
 		s2 += a2 * b2;
 		s3 += a3 * b3;
 	}
-	memcpy(lane, &s0, sizeof(s0));
-	memcpy(lane + 4, &s1, sizeof(s1));
-	memcpy(lane + 8, &s2, sizeof(s2));
-	memcpy(lane + 12, &s3, sizeof(s3));
+	for (int k = 0; k < 4; k++) {
+		lane[k] = s0[k];
+		lane[4 + k] = s1[k];
+		lane[8 + k] = s2[k];
+		lane[12 + k] = s3[k];
+	}
 	return dot_tail(lane, w, x, i, n);
 }
 
@@ -387,14 +389,16 @@ static double dot_sse2(const double *restrict w, const double *restrict x, uint3
 		DOT_SSE2_STEP(s7, 7);
 	}
 #undef DOT_SSE2_STEP
-	memcpy(lane, &s0, 16);
-	memcpy(lane + 2, &s1, 16);
-	memcpy(lane + 4, &s2, 16);
-	memcpy(lane + 6, &s3, 16);
-	memcpy(lane + 8, &s4, 16);
-	memcpy(lane + 10, &s5, 16);
-	memcpy(lane + 12, &s6, 16);
-	memcpy(lane + 14, &s7, 16);
+	for (int k = 0; k < 2; k++) {
+		lane[k] = s0[k];
+		lane[2 + k] = s1[k];
+		lane[4 + k] = s2[k];
+		lane[6 + k] = s3[k];
+		lane[8 + k] = s4[k];
+		lane[10 + k] = s5[k];
+		lane[12 + k] = s6[k];
+		lane[14 + k] = s7[k];
+	}
 	return dot_tail(lane, w, x, i, n);
 }
 
@@ -449,14 +453,14 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			bpx[k] = bid[k].px;
 			bq[k] = bid[k].qty;
 		} else {
-			bpx[k] = bpx[k - 1];
+			bpx[k] = bid[n_bid - 1].px;
 			bq[k] = 0;
 		}
 		if (k < n_ask) {
 			apx[k] = ask[k].px;
 			aq[k] = ask[k].qty;
 		} else {
-			apx[k] = apx[k - 1];
+			apx[k] = ask[n_ask - 1].px;
 			aq[k] = 0;
 		}
 		qb_sum += bq[k];

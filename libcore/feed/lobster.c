@@ -343,6 +343,8 @@ static int fast_pair(struct feed_reader *r, const char *ml, size_t mn,
 		const uint32_t *e = &pos[4 * i];
 		int64_t apx, asz, bpx, bsz;
 		if (DM_LIKELY(batch)) {
+			/* cppcheck-suppress legacyUninitvar
+			 * (batch is set only when conv_fields converted all 4 * nf fields) */
 			apx = (int64_t)fv[4 * i];
 			asz = (int64_t)fv[4 * i + 1];
 			bpx = (int64_t)fv[4 * i + 2];

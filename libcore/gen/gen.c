@@ -125,7 +125,7 @@ int gen_params_check(const struct gen_params *p, char *err, size_t errlen)
 		err = buf, errlen = sizeof(buf);
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -DM_ECONFIG; } while (0)
 	if (p->hawkes.dim != GEN_NTYPES)
-		FAIL("hawkes dimension %u: the market has %u event types", p->hawkes.dim, GEN_NTYPES);
+		FAIL("hawkes dimension %u: the market has %d event types", p->hawkes.dim, GEN_NTYPES);
 	rc = hawkes_check(&p->hawkes, err, errlen);
 	if (rc)
 		return rc;
@@ -135,7 +135,7 @@ int gen_params_check(const struct gen_params *p, char *err, size_t errlen)
 		FAIL("start price %lld ticks: must be %u..2^40 ticks",
 		     (long long)p->start_px, 10 * GEN_DEPTH);
 	if (p->levels < 1 || p->levels > EV_MAX_LEVELS)
-		FAIL("levels = %u: must be 1..%u", p->levels, EV_MAX_LEVELS);
+		FAIL("levels = %u: must be 1..%d", p->levels, EV_MAX_LEVELS);
 	if (p->place_levels < 1 || p->place_levels > GEN_MAX_PLACE)
 		FAIL("place_levels = %u: must be 1..%u", p->place_levels, GEN_MAX_PLACE);
 	if (!(p->place_decay > 0 && p->place_decay <= 1))

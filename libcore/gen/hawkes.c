@@ -170,6 +170,8 @@ uint32_t hawkes_next(struct hawkes *h, struct rng *r, double *t)
 
 	for (;;) {
 		double f[HAWKES_MAX_DIM];
+		/* cppcheck-suppress duplicateAssignExpression
+		 * (two sums that both start from the base rate) */
 		double bound = h->mu_sum, lam = h->mu_sum, w, u;
 
 		for (uint32_t i = 0; i < d; i++)
@@ -182,6 +184,8 @@ uint32_t hawkes_next(struct hawkes *h, struct rng *r, double *t)
 		for (uint32_t k = 0; k < h->n_decay; k++)
 			f[k] = exp(-h->decay_rate[k] * w);
 		for (uint32_t i = 0; i < d; i++) {
+			/* cppcheck-suppress uninitvar
+			 * (decay_of[i] < n_decay, and the loop above set f[0..n_decay)) */
 			h->exc[i] *= f[h->decay_of[i]];
 			lam += h->exc[i];
 		}

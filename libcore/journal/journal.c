@@ -1556,8 +1556,13 @@ static int at_bad(struct journal_reader *r, uint64_t off)
 static inline __attribute__((always_inline)) int next_rec(struct journal_reader *r,
 							  const struct jrec **rec)
 {
-	if (DM_UNLIKELY(r->state))
-		return r->state < 0 ? r->state : 0;
+	/* two ifs, not "state < 0 ? state : 0": gcc folds that into a MIN
+	 * that its -fanalyzer cannot see is never 1 */
+	if (DM_UNLIKELY(r->state)) {
+		if (r->state < 0)
+			return r->state;
+		return 0;
+	}
 	uint64_t off = r->off;
 	const uint8_t *p;
 	struct jrec h;

@@ -223,7 +223,7 @@ static inline struct label_hent *heap_of(const struct label *l, int w)
 
 static inline double *vol_ring(const struct label *l)
 {
-	return (double *)((char *)l + l->off_vol);
+	return (double *)(void *)((char *)l + l->off_vol);
 }
 
 int label_init(struct label *l, size_t size, const struct label_params *p)

@@ -362,6 +362,8 @@ static int build_doc(json_t *root, struct flat *mem, size_t size, size_t *need,
 	/* ---- sizes */
 	layout = depth <= FLAT_PERFECT_MAX_DEPTH ? FLAT_PERFECT : FLAT_GENERAL;
 	hdr = ALIGN64(sizeof(struct flat));
+	/* cppcheck-suppress duplicateAssignExpression
+	 * (two counts that are equal in a perfect tree, named apart) */
 	uint32_t npt = 1u << depth, lpt = 1u << depth;   /* node slots, leaves */
 	uint64_t tree_bytes = ALIGN64((uint64_t)npt * sizeof(struct flat_node) +
 				      (uint64_t)lpt * sizeof(float));
@@ -416,7 +418,7 @@ static int build_doc(json_t *root, struct flat *mem, size_t size, size_t *need,
 			uint8_t *tb = (uint8_t *)mem + hdr + i * tree_bytes;
 
 			fill_perfect(&jt[i], 0, 1, 0, depth, n_feat, (struct flat_node *)tb,
-				     (float *)(tb + (size_t)npt * sizeof(struct flat_node)));
+				     (float *)(void *)(tb + (size_t)npt * sizeof(struct flat_node)));
 		}
 		if (qfit) {
 			mem->off_qtrees = off_q;
@@ -633,7 +635,8 @@ static ALWAYS_INLINE void walk_perfect(const struct flat *f, const uint32_t *xk,
 		}
 #pragma GCC unroll 16
 		for (uint32_t g = 0; g < FLAT_GROUP; g++) {
-			float v = *(const float *)(tb + g * S + lo + (size_t)p[g] * sizeof(float));
+			float v = *(const float *)(const void *)(tb + g * S + lo +
+							       (size_t)p[g] * sizeof(float));
 
 			acc[multi ? cls[t + g] : 0] += v;
 		}
@@ -644,7 +647,8 @@ static ALWAYS_INLINE void walk_perfect(const struct flat *f, const uint32_t *xk,
 
 		for (uint32_t d = 0; d < D; d++)
 			p = step((const struct flat_node *)tb, p, xk);
-		acc[multi ? cls[t] : 0] += *(const float *)(tb + lo + (size_t)p * sizeof(float));
+		acc[multi ? cls[t] : 0] +=
+			*(const float *)(const void *)(tb + lo + (size_t)p * sizeof(float));
 	}
 }
 

@@ -181,7 +181,8 @@ static inline const struct flat_node *flat_tree_nodes(const struct flat *f, uint
 
 static inline const float *flat_tree_leaves(const struct flat *f, uint32_t t)
 {
-	return (const float *)((const uint8_t *)(flat_tree_nodes(f, t) + f->tree_nodes));
+	return (const float *)(const void *)((const uint8_t *)(flat_tree_nodes(f, t) +
+								f->tree_nodes));
 }
 
 /*

@@ -309,6 +309,11 @@ int main(int argc, char **argv)
 	}
 	uint64_t vec = pass(f, ev, (size_t)n);          /* warm-up */
 	double *secs = calloc(o.reps, sizeof(double)), *wall = calloc(o.reps, sizeof(double));
+	if (!secs || !wall) {
+		fprintf(stderr, "bench_features: out of memory\n");
+		unlink(jpath);
+		return 1;
+	}
 	for (uint32_t r = 0; r < o.reps; r++) {
 		feat_reset(f);
 		int64_t a = mono_ns(), c = cpu_ns();

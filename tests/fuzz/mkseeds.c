@@ -143,6 +143,8 @@ static void journals(void)
 	put("journal_in", "lobster-v2-auto-l5", 0x44, j, n);
 	{
 		uint8_t *t = malloc(n + 2);
+		if (!t)
+			die("out of memory");
 		t[0] = 0x04; /* journal asked, plain name */
 		t[1] = 0x00;
 		memcpy(t + 2, j, n);

@@ -1605,6 +1605,7 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	snprintf(path, sizeof(path), "%s/data.done", rundir);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t a = plan[i] % 100;
+		cr_assert_lt(a, AGENT_COUNT);
 		int pid = running_pid(&s, a, 20000);
 		if (!pid)
 			show_logs();

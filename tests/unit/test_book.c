@@ -675,6 +675,7 @@ static void t_expect_ref(const struct book *b, const struct ref *r, uint64_t ste
 			     (unsigned long)step, s, book_depth(b, s), r->s[s].n);
 		for (uint32_t i = 0; i < r->s[s].n; i++) {
 			const struct book_level *l = book_level_at(b, s, i);
+			cr_assert_not_null(l, "step %lu side %d level %u", (unsigned long)step, s, i);
 			cr_assert(l->px == r->s[s].px[i] && l->qty == r->s[s].qty[i],
 				  "step %lu side %d level %u: %ld x %ld, ref %ld x %ld",
 				  (unsigned long)step, s, i, (long)l->px, (long)l->qty,
@@ -802,7 +803,7 @@ static void t_rand_book(struct t_rng *g, struct book *b, uint32_t depth,
 			const struct book *from)
 {
 	struct book_level side[2][BOOK_MAX_LEVELS];
-	uint32_t n[2];
+	uint32_t n[2] = { 0, 0 };
 	for (int s = 0; s < 2; s++) {
 		struct ref_side rs = { .n = 0 };
 		if (from) {

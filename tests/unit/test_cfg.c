@@ -75,6 +75,7 @@ struct t_res {
 
 static void t_run(const char *text, struct t_res *r)
 {
+	memset(r, 0, sizeof(*r));
 	snprintf(r->path, sizeof(r->path), "%s", t_tmp_path("t.yaml"));
 	t_write_file(r->path, text);
 	memset(&r->c, 0, sizeof(r->c));

@@ -122,6 +122,7 @@ static void t_convert(struct t_run *res, const char *const *args)
 	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
+	memset(res, 0, sizeof(*res));
 	snprintf(res->out, sizeof(res->out), "%s/stdout.txt", t_tmp_dir);
 	snprintf(res->err, sizeof(res->err), "%s/stderr.txt", t_tmp_dir);
 

@@ -56,6 +56,7 @@ Test(cv, split_roles_follow_the_definition_row_by_row)
 		uint32_t N = 2 + (uint32_t)t_rng_below(&g, 9), K = 1 + (uint32_t)t_rng_below(&g, N - 1);
 		int64_t *t0 = malloc(n * sizeof(int64_t)), *t1 = malloc(n * sizeof(int64_t));
 		uint8_t *role = malloc(n);
+		cr_assert(t0 && t1 && role);
 		int64_t t = 0;
 		for (size_t i = 0; i < n; i++) {
 			t += (int64_t)t_rng_below(&g, 5); /* ties happen */
@@ -66,6 +67,7 @@ Test(cv, split_roles_follow_the_definition_row_by_row)
 		uint64_t splits = validate_cpcv_splits(N, K);
 		uint32_t *groups = malloc(splits * K * sizeof(uint32_t));
 		uint32_t *path_of = malloc(splits * K * sizeof(uint32_t));
+		cr_assert(groups && path_of);
 		cr_assert_eq(validate_cpcv_table(N, K, groups, path_of), 0);
 		for (uint64_t s = 0; s < splits; s++) {
 			uint64_t mask = 0;
@@ -141,6 +143,7 @@ static double mean_test_auc(const float *x, const float *y, const int64_t *t0, c
 	int64_t *a0 = malloc(n * sizeof(int64_t)), *a1 = malloc(n * sizeof(int64_t));
 	float *pt = malloc(n * sizeof(float));
 	double *sc = malloc(n * sizeof(double)), sum = 0;
+	cr_assert(role && xt && yt && xs && ys && a0 && a1 && pt && sc);
 	uint32_t used = 0;
 	struct model_params p;
 	model_params_default(&p);
@@ -211,6 +214,7 @@ static void leak_case(uint64_t seed, double *leaky, double *purged)
 	}
 	float *x = malloc(LK_N * LK_FEAT * sizeof(float)), *y = malloc(LK_N * sizeof(float));
 	int64_t *t0 = malloc(LK_N * sizeof(int64_t)), *t1 = malloc(LK_N * sizeof(int64_t));
+	cr_assert(x && y && t0 && t1);
 	for (int64_t i = 0; i < LK_N; i++) {
 		int act[LK_EPIS], na = 0;
 		for (int e = 0; e < LK_EPIS; e++)
@@ -280,17 +284,18 @@ static void check_splits_csv(const char *path, uint32_t n_splits, int64_t embarg
 	cr_assert_not_null(fgets(line, sizeof(line), f));
 	cr_assert_str_eq(line, "split,row,t0_ns,t1_ns,group,role\n");
 	size_t cap = 1 << 16, n = 0;
-	uint32_t *split = malloc(cap * sizeof(uint32_t)), *grp = malloc(cap * sizeof(uint32_t));
-	int64_t *t0 = malloc(cap * sizeof(int64_t)), *t1 = malloc(cap * sizeof(int64_t));
-	char (*role)[12] = malloc(cap * 12);
+	uint32_t *split = calloc(cap, sizeof(uint32_t)), *grp = calloc(cap, sizeof(uint32_t));
+	int64_t *t0 = calloc(cap, sizeof(int64_t)), *t1 = calloc(cap, sizeof(int64_t));
+	char (*role)[12] = calloc(cap, 12);
+	cr_assert(split && grp && t0 && t1 && role);
 	while (fgets(line, sizeof(line), f)) {
 		if (n == cap) {
 			cap *= 2;
-			split = realloc(split, cap * sizeof(uint32_t));
-			grp = realloc(grp, cap * sizeof(uint32_t));
-			t0 = realloc(t0, cap * sizeof(int64_t));
-			t1 = realloc(t1, cap * sizeof(int64_t));
-			role = realloc(role, cap * 12);
+			split = t_realloc(split, cap * sizeof(uint32_t));
+			grp = t_realloc(grp, cap * sizeof(uint32_t));
+			t0 = t_realloc(t0, cap * sizeof(int64_t));
+			t1 = t_realloc(t1, cap * sizeof(int64_t));
+			role = t_realloc(role, cap * 12);
 		}
 		size_t row;
 		long long a, b;

@@ -948,7 +948,7 @@ static void disk_full(const struct filler *fl)
 	cr_expect_eq(rc, 1, "status exits 1 while halted:\n%s", out);
 	cr_expect(strstr(out, "HALTED (journal error: "), "status names the halt:\n%s", out);
 	cr_expect(strstr(out, "ALARM: the journal of "), "status shows the alarm:\n%s", out);
-	usleep(1000 * 1000);
+	sleep(1);
 	uint64_t v1 = venue_orders(&s);
 
 	/* resume is refused while a journal still fails */
@@ -972,7 +972,8 @@ static void disk_full(const struct filler *fl)
 		cr_expect(strstr(out, "0 resume refused the journal of ") &&
 			  strstr(out, "still cannot write"), "refused: %s", out);
 	}
-	usleep(1500 * 1000);
+	usleep(500 * 1000);
+	sleep(1);
 	uint64_t v2 = venue_orders(&s);
 	cr_expect_eq(v2, v1, "no order reached the venue while the journals failed");
 	cr_expect_eq(json_halt(), 1, "still halted, still failing");

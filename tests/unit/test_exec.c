@@ -1829,9 +1829,10 @@ static void crash_and_reconcile(struct rnd *R)
 Test(exec, random_steps_against_a_venue_and_a_model, .timeout = 300)
 {
 	struct rnd *R = calloc(1, sizeof(*R));
+	cr_assert_not_null(R);
 	R->v = calloc(RM_ORDERS, sizeof(*R->v));
 	R->m = calloc(RM_ORDERS, sizeof(*R->m));
-	cr_assert(R && R->v && R->m);
+	cr_assert(R->v && R->m);
 	R->sz = t_size(256);
 	R->t = t_table(256, EPOCH);
 	R->cfg = t_cfg(8, 40);

@@ -372,6 +372,7 @@ Test(execsvc, order_goes_to_the_venue_and_its_fill_comes_back_with_the_decision_
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -440,6 +441,7 @@ Test(execsvc, a_level_count_past_the_message_is_cut_to_its_room)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -477,6 +479,7 @@ Test(execsvc, a_decision_handed_twice_reaches_the_venue_once)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -504,6 +507,7 @@ Test(execsvc, refusals_come_back_as_rejected_reports)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	p.limits.max_open = 1;
@@ -545,6 +549,7 @@ Test(execsvc, an_order_that_cannot_be_journaled_never_reaches_the_venue)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -635,6 +640,7 @@ Test(execsvc, votes_say_kill_switch_no_book_limits_or_approve)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	p.limits.max_open = 1;
@@ -698,6 +704,7 @@ Test(execsvc, a_fill_applied_but_never_published_goes_out_once_after_a_crash)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -773,6 +780,7 @@ Test(execsvc, an_order_marked_sent_that_never_reached_the_venue_is_rejected_at_r
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -815,6 +823,7 @@ Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -871,6 +880,7 @@ Test(execsvc, cancel_all_ends_every_live_order)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -920,6 +930,7 @@ Test(execsvc, reports_wait_for_room_and_fills_count_as_published_only_once_taken
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -949,6 +960,7 @@ Test(execsvc, the_quiet_market_clock_completes_pending_orders)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -1099,6 +1111,7 @@ Test(execsvc, steady_state_allocates_nothing)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	uint64_t a0, a1, d0, d1;
 	size_t sz = sizeof(a0);
@@ -1166,6 +1179,7 @@ static struct t_host *t_replay_to_end(const int64_t *local, int n_after, int end
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);
@@ -1246,6 +1260,7 @@ Test(execsvc, a_live_market_after_a_replay_end_starts_the_clock_again)
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
 	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
 	size_t size;
 	t_params(&p);
 	void *mem = t_block(&p, EPOCH, &size);

@@ -252,6 +252,7 @@ Test(featd, no_room_for_a_vector_changes_nothing)
 	t_params(&p, FEAT_CLOCK_EXCH);
 	size_t size;
 	void *m = t_block(&p, &size), *copy = malloc(size);
+	cr_assert_not_null(copy);
 	struct featd d;
 	struct t_host h;
 	t_open(&d, m, size, &p, &h);

@@ -65,8 +65,7 @@ static void t_push(struct t_seq *s, const struct event *ev)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 1024;
-		s->ev = realloc(s->ev, s->cap * sizeof(*s->ev));
-		cr_assert_not_null(s->ev);
+		s->ev = t_realloc(s->ev, s->cap * sizeof(*s->ev));
 	}
 	s->ev[s->n++] = *ev;
 }
@@ -775,7 +774,7 @@ static void t_lobster_csv(struct t_seq *s, uint32_t L)
 				    &type, &id, &size, &price, &dir), 7, "%s", ml);
 		int64_t ns = 0;
 		for (int i = 0; i < 9; i++)
-			ns = ns * 10 + (frac[i] && i < (int)strlen(frac) ? frac[i] - '0' : 0);
+			ns = ns * 10 + (i < (int)strlen(frac) ? frac[i] - '0' : 0);
 		int64_t t = sec * 1000000000LL + ns;
 		if (type == 4 || type == 5)
 			t_trade(s, t, size, (int)-dir);

@@ -34,10 +34,10 @@ static void t_check(double v)
 	cr_assert_eq(*end, '\0', "'%s' is not one number", a);
 	cr_assert(fabsl(back - v) <= 1e-14L * fabsl((long double)v),
 		  "%.17g written '%s' reads %.17Lg", v, a, back);
-	cr_assert_eq(strchr(a, 'e') != NULL, strchr(b, 'e') != NULL,
-		     "%.17g: '%s' vs printf '%s'", v, a, b);
-	if (strchr(b, 'e'))
-		cr_assert_str_eq(strchr(a, 'e'), strchr(b, 'e'), "%.17g: '%s' vs '%s'", v, a, b);
+	const char *ea = strchr(a, 'e'), *eb = strchr(b, 'e');
+	cr_assert_eq(ea != NULL, eb != NULL, "%.17g: '%s' vs printf '%s'", v, a, b);
+	if (ea && eb)
+		cr_assert_str_eq(ea, eb, "%.17g: '%s' vs '%s'", v, a, b);
 }
 
 Test(features_csv, special_values)

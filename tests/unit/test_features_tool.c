@@ -102,6 +102,7 @@ static int t_run(char **err, ...)
 	FILE *f = fopen(errf, "r");
 	cr_assert_not_null(f);
 	*err = calloc(1, 65536);
+	cr_assert_not_null(*err);
 	size_t k = fread(*err, 1, 65535, f);
 	(*err)[k] = '\0';
 	fclose(f);
@@ -121,6 +122,7 @@ static char *t_slurp(const char *path, size_t *len)
 	n = ftell(f);
 	rewind(f);
 	b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
 	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
 	b[n] = '\0';
 	fclose(f);
@@ -137,7 +139,7 @@ static void t_copy_lines(const char *from, const char *to, int bad_line, const c
 	cr_assert(a && b);
 	while (fgets(line, sizeof(line), a)) {
 		n++;
-		fputs(n == bad_line ? bad : line, b);
+		fputs(bad && n == bad_line ? bad : line, b);
 	}
 	fclose(a);
 	fclose(b);
@@ -177,6 +179,7 @@ Test(features_tool, missing_or_unknown_input_is_exit_2_naming_the_file)
 	const char *junk = t_path("junk.txt");
 	FILE *f = fopen(junk, "w");
 
+	cr_assert_not_null(f);
 	fputs("hello\nworld\n", f);
 	fclose(f);
 	cr_assert_eq(t_run(&err, "--input", t_path("nope_message_10.csv"), "--output",
@@ -195,6 +198,7 @@ Test(features_tool, bad_config_is_exit_2_with_its_line)
 	const char *conf = t_path("c.yaml");
 	FILE *f = fopen(conf, "w");
 
+	cr_assert_not_null(f);
 	fputs("features:\n  levels: 0\n", f);
 	fclose(f);
 	cr_assert_eq(t_run(&err, "--input", T_LOBSTER_MSG, "--output", t_path("o.csv"),
@@ -319,6 +323,7 @@ Test(features_tool, bad_rows_skipped_or_strict)
 	cr_assert_neq(access(out, F_OK), 0, "partial output left under its name");
 	DIR *d = opendir(t_dir);
 	struct dirent *e;
+	cr_assert_not_null(d);
 	while ((e = readdir(d)))
 		cr_assert_null(strstr(e->d_name, ".tmp-"), "temporary %s left", e->d_name);
 	closedir(d);

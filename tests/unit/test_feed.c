@@ -578,6 +578,7 @@ Test(feed_mt5, crlf_gzip_and_utf16_exports_read_the_same)
 
 	/* CRLF line ends */
 	FILE *f = fopen(crlf, "w");
+	cr_assert_not_null(f);
 	for (const char *c = mt5_every_flag; *c; c++) {
 		if (*c == '\n')
 			fputc('\r', f);
@@ -590,6 +591,7 @@ Test(feed_mt5, crlf_gzip_and_utf16_exports_read_the_same)
 
 	/* UTF-16LE with a byte-order mark, as MetaTrader writes "Unicode" */
 	f = fopen(u16, "w");
+	cr_assert_not_null(f);
 	fputc(0xff, f);
 	fputc(0xfe, f);
 	for (const char *c = mt5_every_flag; *c; c++) {
@@ -975,6 +977,7 @@ Test(feed, over_long_line_is_a_bad_row)
 	int rc;
 
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs(MT5_HDR "2022.01.03\t09:00:00\t108400\t108405\t\t\t6\n", f);
 	fputs("2022.01.03\t09:00:01\t108400\t108405\t\t\t6\t", f);
 	for (int i = 0; i < 10000; i++)

@@ -431,6 +431,7 @@ Test(feed_binance, stale_gap_and_resync_by_hand)
 {
 	const char *p = t_tmp_path("resync.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs(bn_resync, f);
 	fclose(f);
 	struct feed_opts o = { .levels = 5, .tick = 0.01, .lot = 0.1, .symbol = "XUSDT" };
@@ -499,6 +500,7 @@ Test(feed_binance, futures_pu_rules_by_hand)
 {
 	const char *p = t_tmp_path("fut.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs(FDIFF(1, 1, 90, 99, 89, "[\"10.0\",\"1.000\"]", "")          /* stale: u < 100 */
 	      "2 {\"lastUpdateId\":100,\"E\":2,\"T\":2,\"bids\":[[\"10.0\",\"2.000\"]],"
 	      "\"asks\":[[\"10.1\",\"3.000\"]]}\n"
@@ -532,6 +534,7 @@ Test(feed_binance, level_cap_keeps_the_best)
 {
 	const char *p = t_tmp_path("cap.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs("1 {\"lastUpdateId\":10,\"bids\":[[\"10.6\",\"1\"],[\"10.5\",\"1\"],"
 	      "[\"10.4\",\"1\"],[\"10.3\",\"1\"],[\"10.2\",\"1\"],[\"10.1\",\"1\"]],"
 	      "\"asks\":[[\"10.7\",\"1\"]]}\n"
@@ -561,6 +564,7 @@ Test(feed_binance, no_snapshot_means_no_book)
 {
 	const char *p = t_tmp_path("nosnap.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs(DIFF(1, 1, 1, 2, "[\"10.00\",\"1\"]", "")
 	      DIFF(2, 2, 3, 4, "[\"10.00\",\"2\"]", "")
 	      "3 not json\n"
@@ -584,6 +588,7 @@ Test(feed_binance, full_resync_buffer_drops_the_oldest)
 {
 	const char *p = t_tmp_path("many.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	for (int i = 1; i <= 20; i++)
 		fprintf(f, "%d {\"stream\":\"xusdt@depth\",\"data\":{\"e\":\"depthUpdate\","
 			"\"E\":%d,\"s\":\"XUSDT\",\"U\":%d,\"u\":%d,\"b\":[[\"10.00\",\"%d\"]],"
@@ -626,6 +631,7 @@ Test(feed_binance, times_outside_the_range_are_bad_rows)
 {
 	const char *p = t_tmp_path("range.txt");
 	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs(TRADE_T(1000, 9223372036854)                    /* 1: good */
 	      TRADE_T(1001, 9223372036855)                    /* 2: one ms past */
 	      TRADE_T(1002, 9246182400000)                    /* 3: 2263-01-01 */

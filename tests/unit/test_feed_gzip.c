@@ -72,8 +72,7 @@ static char *t_src_bytes(const char *path, size_t *len)
 	for (;;) {
 		if (n == cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
+			buf = t_realloc(buf, cap);
 		}
 		ssize_t k = feed_src_read(&s, buf + n, cap - n);
 		cr_assert_geq(k, 0, "%s: %s", path, feed_src_why(&s, (int)k));
@@ -130,8 +129,7 @@ static void t_read_all(const char *path, const struct feed_opts *o, struct t_rea
 	while ((rc = feed_next(&rd, &ev)) == 1) {
 		if (r->n == r->cap) {
 			r->cap = r->cap ? 2 * r->cap : 4096;
-			r->ev = realloc(r->ev, r->cap * sizeof(*r->ev));
-			cr_assert_not_null(r->ev);
+			r->ev = t_realloc(r->ev, r->cap * sizeof(*r->ev));
 		}
 		r->ev[r->n++] = ev;
 	}

@@ -643,6 +643,7 @@ Test(gen, truth_json_reads_back_as_params)
 
 	cr_assert(fd >= 0);
 	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
 	gen_params_default(&p);
 	p.hawkes.mu[0] = 1.0 / 3; /* not a short decimal */
 	p.levels = 7;
@@ -656,6 +657,7 @@ Test(gen, truth_json_reads_back_as_params)
 	cr_assert(!memcmp(&p, &q, sizeof(p)), "params changed through JSON");
 
 	f = fopen(path, "w");
+	cr_assert_not_null(f);
 	fprintf(f, "cancel_share: 0.1\nlimit_size: {qty: [1, 5], prob: [0.5, 0.5]}\n"
 		   "nonsense: 3\n");
 	fclose(f);
@@ -664,6 +666,7 @@ Test(gen, truth_json_reads_back_as_params)
 	cr_assert(!memcmp(&p, &q, sizeof(p)), "a refused file changed the params");
 
 	f = fopen(path, "w");
+	cr_assert_not_null(f);
 	fprintf(f, "mu_per_s: [1, 2, 3]\n");
 	fclose(f);
 	cr_assert_eq(gen_params_load(&q, path, err, sizeof(err)), -DM_ECONFIG);

@@ -389,6 +389,7 @@ Test(hseries, reads_dm_gen_orders_csv)
 
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
 	fprintf(f, "seq,t_s,exch_ns,type,px_ticks,qty,done,levels\n"
 		   "1,0.5,1,limit_buy,1,1,1,0\n"
 		   "2,0.75,2,market_sell,1,1,1,1\n"
@@ -407,6 +408,7 @@ Test(hseries, reads_dm_gen_orders_csv)
 	hseries_free(&s);
 
 	f = fopen(path, "a");
+	cr_assert_not_null(f);
 	fprintf(f, "6,abc,6,market_buy,1,1,1,1\n");
 	fclose(f);
 	cr_assert_eq(hseries_init(&s, 2, 0, HSERIES_TIES_MERGE), 0);

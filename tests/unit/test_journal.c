@@ -144,6 +144,7 @@ static void *t_slurp(const char *path, uint64_t *n)
 {
 	*n = t_file_size(path);
 	void *p = malloc(*n ? *n : 1);
+	cr_assert_not_null(p);
 	int fd = open(path, O_RDONLY);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(pread(fd, p, *n, 0), (ssize_t)*n);
@@ -348,6 +349,7 @@ static void t_write_read_events(uint64_t n, uint32_t fsync, uint32_t buf_size, u
 	char path[256];
 	struct journal_writer w;
 	struct event *evs = malloc(sizeof(*evs) * n);
+	cr_assert_not_null(evs);
 	uint64_t s = 1234 + n + fsync, want_size = 128;
 
 	t_path(path, sizeof(path), "ev.jnl");
@@ -429,6 +431,7 @@ Test(journal, file_many_times_the_buffer)
 		struct journal_writer w;
 		uint64_t n = T_SANITIZED ? 20000 : 60000, s = 99;
 		struct event *evs = malloc(sizeof(*evs) * n);
+		cr_assert_not_null(evs);
 		struct journal_opts o = t_opts(JOURNAL_FSYNC_NONE, 4096,
 					       mode ? JOURNAL_W_NO_URING : 0);
 		o.n_bufs = mode ? 2 : 8;
@@ -879,7 +882,7 @@ static void t_torn_every_cut(int delta)
 {
 	char src[256], cp[256];
 	struct t_rec recs[T_NREC];
-	uint64_t ends[T_NREC], n;
+	uint64_t ends[T_NREC] = { 0 }, n;
 
 	t_path(src, sizeof(src), "src.jnl");
 	t_path(cp, sizeof(cp), "cut.jnl");
@@ -971,7 +974,7 @@ Test(journal, torn_tail_bad_crc_seq_break_and_zeros_are_cut)
 {
 	char src[256], cp[256];
 	struct t_rec recs[T_NREC];
-	uint64_t ends[T_NREC], n;
+	uint64_t ends[T_NREC] = { 0 }, n;
 	struct journal_reader r;
 
 	t_path(src, sizeof(src), "src.jnl");
@@ -995,8 +998,8 @@ Test(journal, torn_tail_bad_crc_seq_break_and_zeros_are_cut)
 	memcpy(hdr, img + last, sizeof(hdr));
 	uint64_t seq = 1000;
 	memcpy(hdr + 8, &seq, 8);
-	uint32_t crc = journal_crc32c_sw(0, hdr, 16);
-	crc = journal_crc32c_sw(crc, hdr + 24, 13);
+	/* the crc of header bytes 0..15, then of the 13 payload bytes */
+	uint32_t crc = journal_crc32c_sw(journal_crc32c_sw(0, hdr, 16), hdr + 24, 13);
 	memcpy(hdr + 16, &crc, 4);
 	t_patch(cp, last, hdr, 24);
 	cr_assert_eq(journal_open_read(&r, cp, JOURNAL_REPAIR), 0);
@@ -1183,6 +1186,7 @@ Test(journal, short_writes_are_resubmitted)
 		struct journal_writer w;
 		uint64_t n = 5000, s = 21;
 		struct event *evs = malloc(sizeof(*evs) * n);
+		cr_assert_not_null(evs);
 		struct journal_opts o = t_opts(mode ? JOURNAL_FSYNC_NONE : JOURNAL_FSYNC_BATCH, 16384,
 					       mode ? JOURNAL_W_NO_URING : 0);
 		t_path(path, sizeof(path), "short.jnl");

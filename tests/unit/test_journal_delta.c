@@ -566,6 +566,7 @@ Test(journal_delta, random_sequences_read_back_exact_in_every_mode, .timeout = 6
 {
 	const int n = T_SANITIZED ? 20000 : 60000;
 	struct event *want = malloc(sizeof(*want) * (size_t)n);
+	cr_assert_not_null(want);
 	struct journal_wstats st;
 	int k;
 
@@ -752,6 +753,7 @@ Test(journal_delta, gen_market_reads_back_exact_and_small, .timeout = 60)
 	char err[256];
 	const int n = T_SANITIZED ? 30000 : 200000;
 	struct event *want = malloc(sizeof(*want) * (size_t)n);
+	cr_assert_not_null(want);
 	const char *pd = t_tmp_path("gen.jrnl"), *pf = t_tmp_path("genfull.jrnl");
 
 	config_defaults(&cfg);

@@ -114,9 +114,11 @@ struct t_streams {
 static void t_open(struct t_streams *s)
 {
 	memset(s, 0, sizeof(*s));
-	FILE **f[4] = { &s->out.fills, &s->out.orders, &s->out.decisions, &s->out.equity };
-	for (int i = 0; i < 4; i++)
-		cr_assert_not_null(*f[i] = open_memstream(&s->buf[i], &s->len[i]));
+	s->out.fills = open_memstream(&s->buf[0], &s->len[0]);
+	s->out.orders = open_memstream(&s->buf[1], &s->len[1]);
+	s->out.decisions = open_memstream(&s->buf[2], &s->len[2]);
+	s->out.equity = open_memstream(&s->buf[3], &s->len[3]);
+	cr_assert(s->out.fills && s->out.orders && s->out.decisions && s->out.equity);
 }
 
 static void t_close(struct t_streams *s)
@@ -518,11 +520,11 @@ Test(journal_run, csv_files_agree_with_the_run_summary)
 	/* fills.csv against the venue's totals: count, lots each way, fees,
 	 * and the gross P&L the venue's fills give at the final mark */
 	int nf;
-	char *fills = slurp("fills.csv", &nf);
-	cr_assert_str_eq(strtok(fills, "\n"), report_fills_header);
+	char *fills = slurp("fills.csv", &nf), *sp;
+	cr_assert_str_eq(strtok_r(fills, "\n", &sp), report_fills_header);
 	int64_t bought = 0, sold = 0, fees = 0, cost_ticks = 0;
 	int rows = 0;
-	for (char *l = strtok(NULL, "\n"); l; l = strtok(NULL, "\n"), rows++) {
+	for (char *l = strtok_r(NULL, "\n", &sp); l; l = strtok_r(NULL, "\n", &sp), rows++) {
 		char side[8], qty[16], price[32], fee[32];
 		field(l, 2, side, sizeof(side));
 		field(l, 3, qty, sizeof(qty));
@@ -554,9 +556,9 @@ Test(journal_run, csv_files_agree_with_the_run_summary)
 	 * final position */
 	int ne;
 	char *eq = slurp("equity.csv", &ne);
-	cr_assert_str_eq(strtok(eq, "\n"), report_equity_header);
+	cr_assert_str_eq(strtok_r(eq, "\n", &sp), report_equity_header);
 	char *last = NULL;
-	for (char *l = strtok(NULL, "\n"); l; l = strtok(NULL, "\n"))
+	for (char *l = strtok_r(NULL, "\n", &sp); l; l = strtok_r(NULL, "\n", &sp))
 		last = l;
 	cr_assert_not_null(last);
 	char f4[48], f1[24];
@@ -614,7 +616,8 @@ Test(journal_run, dm_journal_lists_each_journal_as_rows)
 		bindir, rdir, root);
 	cr_assert_eq(rc, 0, "%s", out);
 	int objs = 0;
-	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"), objs++) {
+	char *sp;
+	for (char *l = strtok_r(out, "\n", &sp); l; l = strtok_r(NULL, "\n", &sp), objs++) {
 		json_t *j = json_loads(l, 0, NULL);
 		cr_assert_not_null(j, "not JSON: %s", l);
 		cr_assert(json_is_array(json_object_get(j, "votes")), "%s", l);

@@ -111,6 +111,13 @@ static struct label_rec t_one(const struct label_params *p, const double *px, si
 
 /* ------------------------------------------------------------ naive labeler */
 
+/* The weight of return k of m in the EWMA: the first keeps (1-a)^(m-1),
+ * return k gets a(1-a)^(m-k); they sum to 1. */
+static double n_ewma_w(double a, size_t m, size_t k)
+{
+	return (k == 1 ? 1.0 : a) * pow(1 - a, (double)(m - k));
+}
+
 static double n_sigma(const struct label_params *p, const double *px, size_t i0)
 {
 	size_t m = i0; /* returns r_1..r_i0 */
@@ -119,19 +126,15 @@ static double n_sigma(const struct label_params *p, const double *px, size_t i0)
 	if (m == 0)
 		return 0;
 	if (p->vol_kind == LABEL_VOL_EWMA) {
-		/* explicit weights: the first return keeps (1-a)^(m-1), return k
-		 * gets a(1-a)^(m-k); they sum to 1 */
-		double a = 2.0 / (p->vol_n + 1.0), w[4096];
+		/* explicit weights (n_ewma_w) */
+		double a = 2.0 / (p->vol_n + 1.0);
 
-		cr_assert_lt(m, 4096);
 		for (size_t k = 1; k <= m; k++)
-			w[k] = (k == 1 ? 1.0 : a) * pow(1 - a, (double)(m - k));
-		for (size_t k = 1; k <= m; k++)
-			mean += w[k] * log(px[k] / px[k - 1]);
+			mean += n_ewma_w(a, m, k) * log(px[k] / px[k - 1]);
 		for (size_t k = 1; k <= m; k++) {
 			double d = log(px[k] / px[k - 1]) - mean;
 
-			var += w[k] * d * d;
+			var += n_ewma_w(a, m, k) * d * d;
 		}
 		return sqrt(var);
 	}
@@ -989,6 +992,8 @@ static void t_compare(const struct label_params *p, const struct t_path *P, cons
 		struct label_rec *b = malloc(ng * sizeof(*b));
 		double sum;
 
+		cr_assert(scr && b);
+
 		memcpy(b, got, ng * sizeof(*b));
 		cr_assert_eq(label_weights(b, ng, P->px, P->n, scr, sz, &sum), 0);
 		for (size_t k = 0; k < ng; k++) {
@@ -1014,6 +1019,7 @@ Test(label, randomized_against_naive_labeler)
 		double *px = malloc(n * sizeof(*px)), *hi = malloc(n * sizeof(*hi)),
 		       *lo = malloc(n * sizeof(*lo));
 		int8_t *ev = malloc(n), *side = malloc(n);
+		cr_assert(t && px && hi && lo && ev && side);
 		struct label_params p;
 		int ranges = t_rng_below(&g, 3) == 0, ticks_path = t_rng_below(&g, 2);
 		char what[64];
@@ -1078,6 +1084,7 @@ Test(label, every_row_an_event_on_a_long_path)
 	/* dense overlap: every row labeled, 30-row barrier, 1500 rows */
 	enum { N = 1500 };
 	double *px = malloc(N * sizeof(*px));
+	cr_assert_not_null(px);
 	struct label_params p;
 
 	t_walk(px, N, 5);
@@ -1115,6 +1122,7 @@ Test(label, steady_state_allocates_nothing)
 	struct label_rec out[64];
 	enum { N = 200000 };
 	double *px = malloc(N * sizeof(*px));
+	cr_assert_not_null(px);
 	struct label *l;
 	uint64_t got = 0;
 

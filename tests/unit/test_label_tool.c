@@ -75,6 +75,7 @@ static int t_run_rss(char **err, long *rss_kb, ...)
 	FILE *f = fopen(errf, "r");
 	cr_assert_not_null(f);
 	*err = calloc(1, 65536);
+	cr_assert_not_null(*err);
 	size_t k = fread(*err, 1, 65535, f);
 	(*err)[k] = '\0';
 	fclose(f);
@@ -272,6 +273,7 @@ Test(label_tool, every_kth_row_and_cusum_events)
 	double mid[N];
 	const char *in = t_tmp_path("f.csv"), *out = t_tmp_path("l.csv");
 	struct t_lrow *r = calloc(N, sizeof(*r));
+	cr_assert_not_null(r);
 	struct t_rng g;
 	char *err;
 
@@ -405,6 +407,7 @@ Test(label_tool, volatility_barriers_skip_the_warmup)
 	double mid[N];
 	const char *in = t_tmp_path("f.csv"), *out = t_tmp_path("l.csv");
 	struct t_lrow *r = calloc(N, sizeof(*r));
+	cr_assert_not_null(r);
 	struct t_rng g;
 	char *err;
 
@@ -601,6 +604,7 @@ static int t_run_tool(const char *name, char **err, const char *const *args)
 	FILE *f = fopen(errf, "r");
 	cr_assert_not_null(f);
 	*err = calloc(1, 65536);
+	cr_assert_not_null(*err);
 	size_t k = fread(*err, 1, 65535, f);
 	(*err)[k] = '\0';
 	fclose(f);
@@ -667,6 +671,7 @@ static void t_column_range(const char *path, const char *col, double *lo, double
 		char *s = line, *t = NULL;
 		for (int j = 0; j <= c; j++)
 			t = strsep(&s, ",");
+		cr_assert_not_null(t, "%s: a row without column %s", path, col);
 		double v = strtod(t, NULL);
 		*lo = v < *lo ? v : *lo;
 		*hi = v > *hi ? v : *hi;

@@ -69,7 +69,7 @@ static double t_normal(struct t_rng *g)
 static float *t_rows(size_t n, uint32_t nf, double nan_rate, uint64_t seed)
 {
 	struct t_rng g;
-	float *x = malloc(n * nf * sizeof(float));
+	float *x = calloc(n * nf, sizeof(float));
 
 	cr_assert_not_null(x);
 	t_rng_seed(&g, seed);
@@ -1265,12 +1265,13 @@ static void t_small_model(struct model *m, uint32_t nf, const char *const *names
 			  uint64_t seed)
 {
 	struct model_params p;
-	float *x = t_rows(400, nf, 0.0, seed);
-	float *y = t_target_deep(x, 400, nf < 4 ? 4 : nf, seed + 1);
-	struct model_sample s = { .x = x, .y = y, .n = 400, .n_feat = nf, .names = names };
 	char err[512] = "";
 
-	cr_assert_geq(nf, 4);
+	cr_assert_geq(nf, 4); /* t_target_deep reads features 0..3 of each row */
+	float *x = t_rows(400, nf, 0.0, seed);
+	float *y = t_target_deep(x, 400, nf, seed + 1);
+	struct model_sample s = { .x = x, .y = y, .n = 400, .n_feat = nf, .names = names };
+
 	t_params(&p, 3, 3);
 	memset(m, 0, sizeof(*m));
 	cr_assert_eq(model_train(m, &p, &s, NULL, NULL, NULL, err, sizeof(err)), 0, "%s", err);
@@ -1451,7 +1452,7 @@ static void t_live_csvs(const char *fpath, const char *lpath, int rows, int shuf
 		fprintf(f, ",%s", feat_names[j]);
 	fputc('\n', f);
 	for (int r = 0; r < rows; r++) {
-		double x[FEAT_N];
+		double x[FEAT_N] = { 0 };
 		for (uint32_t j = 0; j < FEAT_N; j++)
 			x[j] = (int)j == const_col ? 0 : t_normal(&g);
 		fprintf(f, "%d", 1000 + r);

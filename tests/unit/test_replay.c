@@ -86,6 +86,14 @@ static void t_init(struct replay *r, struct t_src *s, uint32_t pace, double spee
 	cr_assert_eq(rc, 0, "replay_init: %s", err);
 }
 
+/* The feed reader of a replay that opened a file (never NULL then). */
+static const struct feed_reader *t_feed(const struct replay *r)
+{
+	const struct feed_reader *f = replay_feed(r);
+	cr_assert_not_null(f, "the replay holds no feed reader");
+	return f;
+}
+
 /* replay_next at now must hand out the event with trade id `id`. */
 static void t_expect_ev(struct replay *r, int64_t now, uint64_t id)
 {
@@ -514,7 +522,7 @@ Test(replay, lobster_pair)
 	}
 	cr_assert_eq(ev.book.ask[0].qty, 8);
 	cr_assert_eq(replay_next(&r, INT64_MAX, &ev), REPLAY_END);
-	cr_assert_eq(replay_feed(&r)->st.events_book, 3);
+	cr_assert_eq(t_feed(&r)->st.events_book, 3);
 	replay_close(&r);
 }
 
@@ -534,7 +542,7 @@ Test(replay, mt5_ticks)
 	struct replay_opts o = { .pace = REPLAY_REALTIME, .speed = 10 };
 	char err[512];
 	cr_assert_eq(replay_open(&r, p, FEED_AUTO, &fo, &o, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(feed_format_of(replay_feed(&r)), FEED_MT5);
+	cr_assert_eq(feed_format_of(t_feed(&r)), FEED_MT5);
 	cr_assert_eq(replay_next(&r, 0, &ev), REPLAY_EVENT);
 	cr_assert_eq(ev.book.bid[0].px, 21680);
 	t_expect_wait(&r, 0, 7700000);
@@ -605,7 +613,7 @@ Test(replay, binance_is_paced_by_receive_time)
 	struct event ev;
 
 	t_open_file(&r, p, FEED_AUTO, &fo, REPLAY_REALTIME, REPLAY_CLOCK_AUTO);
-	cr_assert_eq(feed_format_of(replay_feed(&r)), FEED_BINANCE);
+	cr_assert_eq(feed_format_of(t_feed(&r)), FEED_BINANCE);
 	cr_assert_eq(replay_clock_of(&r), REPLAY_CLOCK_RECV);
 	cr_assert_eq(replay_next(&r, 0, &ev), REPLAY_EVENT);
 	cr_assert_eq(ev.book.bid[0].px, 1001);
@@ -711,7 +719,7 @@ Test(replay, gen_journal_at_the_market_pace)
 
 	t_gen_journal(p, 11, n);
 	t_open_file(&r, p, FEED_AUTO, NULL, REPLAY_REALTIME, REPLAY_CLOCK_AUTO);
-	cr_assert_eq(feed_format_of(replay_feed(&r)), FEED_JOURNAL);
+	cr_assert_eq(feed_format_of(t_feed(&r)), FEED_JOURNAL);
 	cr_assert_eq(replay_clock_of(&r), REPLAY_CLOCK_EXCH);
 	/* the same market again: event k is due at wall0 + (exch_k - exch_0),
 	 * one ns before that it is not (unless an earlier event shares its

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shm/seg.h"
@@ -1301,7 +1302,8 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	t_rng_seed(&g, (uint64_t)getpid());
 	int kills[6] = { 0 }, n = 0;
 	int64_t end = t_now_ns() + 200ll * 1000000000;
-	usleep(1500 * 1000); /* the agents start, the replay begins */
+	/* the agents start, the replay begins */
+	nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 500000000 }, NULL);
 	while (!exists(done) && n < 12 && t_now_ns() < end) {
 		int a = n % 6;
 		char pf[PATH_MAX + 32];

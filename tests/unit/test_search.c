@@ -141,6 +141,23 @@ Test(search, a_space_file_is_checked_at_its_line_and_key)
 	}
 }
 
+/* --run-task runs its task's command line as the batch file gives it, and
+ * refuses one with an argument that is not a string (exit 2) rather than
+ * run the command cut short at that argument. */
+Test(search, run_task_refuses_an_argument_that_is_not_a_string)
+{
+	const char *batch = t_tmp_path("batch.json");
+	t_write_file(batch, "{\"argv\": [[\"/bin/echo\", \"ran\", \"whole\"], "
+			    "[\"/bin/echo\", 7, \"cut\"]]}\n");
+	int rc = t_sh(out, sizeof(out), "'%s/dm-search' --run-task 0 --batch '%s'", bindir, batch);
+	cr_expect_eq(rc, 0, "exit %d\n%s", rc, out);
+	cr_expect_str_eq(out, "ran whole\n");
+	rc = t_sh(out, sizeof(out), "'%s/dm-search' --run-task 1 --batch '%s'", bindir, batch);
+	cr_expect_eq(rc, 2, "exit %d\n%s", rc, out);
+	cr_expect(strstr(out, "task 1: argument 1 is not a string") != NULL, "%s", out);
+	cr_expect(strstr(out, "cut") == NULL, "the command ran:\n%s", out);
+}
+
 /* SIGKILL to the search and every process of it once two trials are in;
  * --resume then finishes with the files of a search never stopped. */
 Test(search, killed_and_resumed_equals_uninterrupted)

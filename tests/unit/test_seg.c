@@ -503,7 +503,9 @@ static int write_readonly(void *arg)
 	if (fd < 0)
 		return 11;
 	ssize_t n = read(fd, &s.hdr->epoch, sizeof(s.hdr->epoch));
-	return n < 0 && errno == EFAULT ? 0 : 12;
+	int err = errno;
+	close(fd);
+	return n < 0 && err == EFAULT ? 0 : 12;
 }
 
 Test(seg, readonly_attach_cannot_write, .timeout = 30)

@@ -156,7 +156,8 @@ Test(shmdump, watch_json_emits_one_document_per_line)
 	buf[got] = '\0';
 	pclose(p);
 	int docs = 0;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+	char *sp;
+	for (char *line = strtok_r(buf, "\n", &sp); line; line = strtok_r(NULL, "\n", &sp)) {
 		json_t *j = json_loads(line, 0, NULL);
 		cr_assert(j, "line %d is not JSON: %s", docs + 1, line);
 		json_decref(j);
@@ -249,6 +250,7 @@ Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
 	cr_assert_eq(run_tool(args, buf, sizeof(buf)), 0, "%s", buf);
 	char *cur = buf, *f[32];
 	char *hdr = t_next_line(&cur);
+	cr_assert(hdr, "no header");
 	cr_assert_str_eq(hdr, "name\tpid\talive\tstate\tgeneration\trestarts\theartbeat_age_ms\t"
 			      "msgs_in\tmsgs_out\terrors\tbackpressure\tsleeps\twakes\tlast_seq_in");
 

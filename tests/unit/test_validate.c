@@ -419,6 +419,7 @@ static double naive_sr2(const double *ret, uint32_t nt, uint32_t len, uint32_t b
 {
 	double x[64];
 	uint32_t m = 0;
+	cr_assert(len > 0 && len <= 32, "len %u", len);
 	for (uint32_t i = 0; i < len; i++)
 		x[m++] = ret[(b0 * len + i) * nt + j];
 	for (uint32_t i = 0; i < len; i++)
@@ -440,6 +441,7 @@ static double naive_pbo_s4(const double *ret, uint32_t t, uint32_t nt,
 			   struct validate_pbo_comb *out)
 {
 	uint32_t len = t / 4, c = 0, bad = 0;
+	cr_assert(nt > 0 && nt <= 16, "nt %u", nt);
 	for (uint32_t a = 0; a < 4; a++)
 		for (uint32_t b = a + 1; b < 4; b++) {
 			uint32_t o[2], k = 0;

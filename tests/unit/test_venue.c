@@ -1194,6 +1194,7 @@ Test(venue, block_is_position_independent)
 	cr_assert_eq(venue_attach(b, sz), 0);
 	fb = fa;
 	fb.o = calloc(T_MAX_COID + 1, sizeof(*fb.o));
+	cr_assert_not_null(fb.o);
 	memcpy(fb.o, fa.o, (T_MAX_COID + 1) * sizeof(*fb.o));
 	t_flow_run(a, &fa, ev + n_ev / 2, n_ev - n_ev / 2);
 	t_flow_run(b, &fb, ev + n_ev / 2, n_ev - n_ev / 2);
