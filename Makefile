@@ -192,6 +192,7 @@ test: deps standalone layering
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
+	@$(MAKE) --no-print-directory analyze
 	@tests/run.sh build $(notdir $(UNITS)) \
 	    -- build/san-address-undefined $(notdir $(UNITS)) \
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
