@@ -1733,6 +1733,117 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	cr_expect_eq(pos.volume, vt.buy_qty + vt.sell_qty, "no contract lost or counted twice");
 }
 
+/* "events N" of data.done, or -1 */
+static long long done_events(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/data.done", rundir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char k[64];
+	long long v, ev = -1;
+	while (fscanf(f, "%63s %lld", k, &v) == 2)
+		if (!strcmp(k, "events"))
+			ev = v;
+	fclose(f);
+	return ev;
+}
+
+/*
+ * The supervisor dies during a replay (kill -9): its agents drain and
+ * exit, the segment stays.  dmctl start adopts it: no new segment (the
+ * same creator and epoch), every agent resumes its state (generation 2,
+ * "resuming state"), the replay goes on where it stopped (data.done counts
+ * each event of the market once) and the run's invariants hold (dm-audit:
+ * every release reached execution, one position everywhere).  An option
+ * that asks for another run is refused before anything starts.
+ */
+Test(chaos, start_adopts_the_segment_a_dead_supervisor_left, .timeout = 300)
+{
+	char journal[512], path[512];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
+			 bindir, journal), 0, "dm-gen");
+	/* 110 s of market at x15: about 7 s */
+	int rc = run("'%s' start --input '%s' --pace realtime --speed 15 >'%s/start.out' 2>&1",
+		     dmctl, journal, rundir);
+	if (rc != 0)
+		show_logs();
+	cr_assert_eq(rc, 0, "dmctl start");
+	struct seg s;
+	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	int64_t created = s.hdr->created_ns;
+	uint32_t epoch = s.hdr->epoch;
+	int pids[AGENT_COUNT];
+	for (uint32_t a = 0; a < AGENT_COUNT; a++)
+		cr_assert_gt(pids[a] = running_pid(&s, a, 10000), 0, "%s running",
+			     rt_agent_names[a]);
+	usleep(2000 * 1000);
+
+	snprintf(path, sizeof(path), "%s/supervisor.pid", rundir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	int sup = 0;
+	cr_assert_eq(fscanf(f, "%d", &sup), 1);
+	fclose(f);
+	cr_assert_eq(kill(sup, SIGKILL), 0);
+	/* its agents drain and exit */
+	int left = AGENT_COUNT;
+	for (int i = 0; i < 100 && left; i++) {
+		usleep(50 * 1000);
+		left = 0;
+		for (uint32_t a = 0; a < AGENT_COUNT; a++)
+			left += kill(pids[a], 0) == 0;
+	}
+	cr_assert_eq(left, 0, "every agent exited with its supervisor");
+	cr_assert_eq(done_events(), -1, "the replay was cut short by the supervisor's death");
+	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
+	uint64_t fills_before = rs->rs[rs->cur & 1].fills;
+
+	/* another run's options: refused, nothing started */
+	rc = run("'%s' start --pace max >'%s/adopt-bad.out' 2>&1", dmctl, rundir);
+	cr_expect_eq(rc, 2, "start --pace max over the run that used realtime");
+	cr_expect_eq(run("grep -q \"adopted with the run it holds (--pace 'realtime')\" '%s/adopt-bad.out'",
+			 rundir), 0, "the refusal names the run's own option");
+	cr_expect_eq(kill(sup, 0), -1, "no supervisor after the refusal");
+
+	rc = run("'%s' start >'%s/adopt.out' 2>&1", dmctl, rundir);
+	if (rc != 0) {
+		run("cat '%s/adopt.out' >&2", rundir);
+		show_logs();
+	}
+	cr_assert_eq(rc, 0, "dmctl start over the dead supervisor's segment");
+	cr_expect_eq(run("grep -q '^adopted %s' '%s/adopt.out'", segname, rundir), 0,
+		     "start says it adopted the segment");
+	cr_expect_eq(s.hdr->created_ns, created, "the same segment (its creation time)");
+	cr_expect_eq(s.hdr->epoch, epoch, "the same epoch");
+	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
+		cr_expect_gt(running_pid(&s, a, 10000), 0, "%s running again", rt_agent_names[a]);
+		cr_expect_eq(atomic_load(&seg_agent(&s, a)->generation), 2,
+			     "%s resumed in the same slot", rt_agent_names[a]);
+		cr_expect_eq(run("grep -q 'resuming state' '%s/%s.log'", rundir, rt_agent_names[a]),
+			     0, "%s resumed its state", rt_agent_names[a]);
+	}
+	cr_expect_geq(rs->rs[rs->cur & 1].fills, fills_before, "risk kept its fills");
+
+	snprintf(path, sizeof(path), "%s/data.done", rundir);
+	int done = wait_file(path, 120);
+	if (!done)
+		show_logs();
+	cr_assert(done, "the adopted replay finished");
+	cr_expect_eq(done_events(), 20000, "every event of the market replayed once");
+	cr_assert(wait_drained(), "every ring drained and every ballot decided");
+	seg_close(&s);
+	rc = run("'%s/dm-audit' '%s' --name '%s' >'%s/audit.out' 2>&1", bindir, rundir, segname,
+		 rundir);
+	if (rc != 0)
+		run("cat '%s/audit.out' >&2", rundir);
+	cr_expect_eq(rc, 0, "dm-audit: every invariant holds across the adoption");
+	cr_expect_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
+	expect_clean_logs();
+}
+
 /* ------------------------------------------------------------------
  * The agents' pure logic (libcore/quality/): hand-worked examples.
  */
