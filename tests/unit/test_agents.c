@@ -1569,20 +1569,29 @@ struct fill {
 	int8_t   side;
 };
 
-Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
+/* A dm-gen market (seed, events) replayed by dmctl start at realtime x
+ * speed, and the segment attached read-only in s. */
+static void start_paced(struct seg *s, int seed, int events, int speed)
 {
-	char journal[512], path[512];
-	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
+	char journal[512];
 	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed 3 --events 100000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
-	int rc = run("'%s' start --input '%s' --pace realtime --speed 20 >'%s/start.out' 2>&1",
-		     dmctl, journal, rundir);
+	cr_assert_eq(run("'%s/dm-gen' --seed %d --events %d --output '%s' --quiet >/dev/null",
+			 bindir, seed, events, journal), 0, "dm-gen");
+	int rc = run("'%s' start --input '%s' --pace realtime --speed %d >'%s/start.out' 2>&1",
+		     dmctl, journal, speed, rundir);
 	if (rc != 0)
 		show_logs();
 	cr_assert_eq(rc, 0, "dmctl start");
+	cr_assert_eq(seg_attach(s, segname, 1, msg_layout_hash()), 0);
+}
+
+Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
+{
+	char path[512];
+	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	start_paced(&s, 3, 100000, 20);
+	int rc;
 
 	/* the plan: 3 kills per agent + 2 more, and one restart per agent */
 	uint32_t plan[CHAOS_KILLS + AGENT_COUNT];
@@ -1761,18 +1770,10 @@ static long long done_events(void)
  */
 Test(chaos, start_adopts_the_segment_a_dead_supervisor_left, .timeout = 300)
 {
-	char journal[512], path[512];
-	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
-	/* 110 s of market at x15: about 7 s */
-	int rc = run("'%s' start --input '%s' --pace realtime --speed 15 >'%s/start.out' 2>&1",
-		     dmctl, journal, rundir);
-	if (rc != 0)
-		show_logs();
-	cr_assert_eq(rc, 0, "dmctl start");
+	char path[512];
 	struct seg s;
-	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
+	start_paced(&s, 1, 20000, 15); /* 110 s of market at x15: about 7 s */
+	int rc;
 	int64_t created = s.hdr->created_ns;
 	uint32_t epoch = s.hdr->epoch;
 	int pids[AGENT_COUNT];
