@@ -76,7 +76,7 @@ VIEW_LIB := $(BUILD)/lib/libdm_view.a
 TLIB_LIB := $(BUILD)/lib/libdm_tools.a
 # what tools may know of the agents (agents/rt/view.h): the segment's shape
 # and the readout of the agents' state, without the runtime
-VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/control.c
+VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/metrics.c agents/rt/control.c
 
 TOOLS  := $(patsubst tools/%.c,$(BUILD)/bin/dm-%,$(TOOL_SRC))
 AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
@@ -126,6 +126,9 @@ $(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(TLIB_LIB) $(VIEW_LIB) $(CORE_LIB) $(
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# the exporter's HTTP server (docs/observability.md)
+$(BUILD)/bin/dm-exporter: LDLIBS += -lmicrohttpd
+
 $(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -142,7 +145,8 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB)
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
-            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev
+            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev \
+            libmicrohttpd-dev prometheus tmux
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
