@@ -446,8 +446,9 @@ static void trading_part(struct out *o, json_t *dump, json_t *sys)
 	family(o, "dreammaker_kill_switch", "gauge", "1 while the kill switch is latched");
 	sample_u(o, NULL, strcmp(state, "KILL_SWITCH") == 0);
 
+	/* each module's part only when its dump is there (this build's layout) */
 	json_t *risk = agent_of(dump, AGENT_RISK);
-	if (risk) {
+	if (risk && json_object_get(risk, "trading_state")) {
 		const char *ccy = js(risk, "currency", "?"), *sym = js(risk, "symbol", "?");
 		const char *rs = js(risk, "trading_state", "?");
 		family(o, "dreammaker_risk_state", "gauge",
