@@ -165,8 +165,10 @@ static const char *rate_txt(double r, char *out, size_t n)
 		snprintf(out, n, "%.0f", r);
 	else if (r < 999.5e3)
 		snprintf(out, n, "%.0fk", r / 1e3);
-	else
+	else if (r < 999.95e6)
 		snprintf(out, n, "%.1fM", r / 1e6);
+	else
+		snprintf(out, n, ">1G");
 	return out;
 }
 
@@ -198,9 +200,9 @@ static void title(struct scr *s, const struct top_frame *f, const struct top_vie
 	char t[16], iv[16];
 	clock_txt(f->now_ns, 0, t, sizeof(t));
 	age_txt(v->interval_ns, iv, sizeof(iv));
-	line(s, "dm-top  %s  %s UTC  every %s  sort: %s%s%s", f->seg, t, iv,
-	     top_sort_name(v->sort), v->reverse ? " (reversed)" : "",
-	     v->paused ? "  [PAUSED]" : "");
+	/* the segment's name last: a long one is cut, never the state */
+	line(s, "dm-top  %s UTC  every %s  sort: %s%s%s  %s", t, iv, top_sort_name(v->sort),
+	     v->reverse ? " (reversed)" : "", v->paused ? "  [PAUSED]" : "", f->seg);
 }
 
 static void system_lines(struct scr *s, const struct top_frame *f)
@@ -230,7 +232,7 @@ static void agent_lines(struct scr *s, const struct top_frame *f)
 {
 	line(s, "%-12s %-9s %7s %4s %6s %8s %8s %8s", "AGENT", "STATE", "PID", "RST", "CPU%",
 	     "IN/S", "OUT/S", "HB AGE");
-	for (uint32_t i = 0; i < f->n_agents && i < TOP_MAX_AGENTS; i++) {
+	for (uint32_t i = 0; f->attached && i < f->n_agents && i < TOP_MAX_AGENTS; i++) {
 		const struct top_agent *a = &f->agent[i];
 		char cpu[16], in[16], out[16], hb[16], pid[16];
 		if (a->pid > 0)
