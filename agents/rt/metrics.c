@@ -35,6 +35,13 @@ const uint64_t rt_metrics_le_ns[RT_METRICS_N_LE] = {
 	250000000, 500000000, 1000000000,
 };
 
+/* the boundaries as the exposition writes them (seconds, exact) */
+static const char *const le_text[RT_METRICS_N_LE] = {
+	"0.0000005", "0.000001", "0.0000025", "0.000005", "0.00001", "0.000025", "0.00005",
+	"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+	"0.1", "0.25", "0.5", "1",
+};
+
 /* ------------------------------------------------------------ the appender */
 
 struct out {
@@ -45,32 +52,70 @@ struct out {
 	int header_done;
 };
 
+/* n bytes as they are */
+static void put_mem(struct out *o, const char *s, size_t n)
+{
+	if (o->len < o->cap) {
+		size_t room = o->cap - o->len - 1; /* keep the NUL's byte */
+		size_t k = n < room ? n : room;
+		memcpy(o->buf + o->len, s, k);
+		o->buf[o->len + k] = '\0';
+	}
+	o->len += n;
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	put_mem(o, s, strlen(s));
+}
+
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct out *o, const char *fmt, ...)
 {
+	char tmp[256];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = o->len < o->cap ? vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap)
-				: vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		o->len += (size_t)n;
+		put_mem(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* decimal digits of v */
+static void put_u64(struct out *o, uint64_t v)
+{
+	char d[24];
+	int i = sizeof(d);
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(o, d + i, sizeof(d) - (size_t)i);
+}
+
+static void put_i64(struct out *o, int64_t v)
+{
+	if (v < 0)
+		put_mem(o, "-", 1);
+	put_u64(o, v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
 /* s with the exposition's escapes: a label value escapes \ " and
- * newline, a HELP text \ and newline. */
+ * newline, a HELP text \ and newline; runs of plain bytes are copied
+ * whole */
 static void put_esc(struct out *o, const char *s, int label)
 {
+	const char *run = s;
 	for (; *s; s++) {
-		if (*s == '\\')
-			put(o, "\\\\");
-		else if (*s == '\n')
-			put(o, "\\n");
-		else if (*s == '"' && label)
-			put(o, "\\\"");
-		else
-			put(o, "%c", *s);
+		const char *esc = *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
+				: *s == '"' && label ? "\\\"" : NULL;
+		if (!esc)
+			continue;
+		put_mem(o, run, (size_t)(s - run));
+		put_str(o, esc);
+		run = s + 1;
 	}
+	put_mem(o, run, (size_t)(s - run));
 }
 
 /* v / 10^9 as exact decimal text: 1500000000 -> 1.5, -250 -> -0.00000025 */
@@ -78,13 +123,18 @@ static void put_e9(struct out *o, int64_t v)
 {
 	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
 	uint64_t whole = a / 1000000000u, frac = a % 1000000000u;
-	put(o, "%s%" PRIu64, v < 0 ? "-" : "", whole);
+	if (v < 0)
+		put_mem(o, "-", 1);
+	put_u64(o, whole);
 	if (frac) {
-		char f[16];
-		snprintf(f, sizeof(f), "%09" PRIu64, frac);
-		for (int i = 8; i > 0 && f[i] == '0'; i--)
-			f[i] = '\0';
-		put(o, ".%s", f);
+		char f[10];
+		int n = 9;
+		for (int i = 8; i >= 0; i--, frac /= 10)
+			f[i] = (char)('0' + frac % 10);
+		while (f[n - 1] == '0')
+			n--;
+		put_mem(o, ".", 1);
+		put_mem(o, f, (size_t)n);
 	}
 }
 
@@ -110,33 +160,47 @@ struct lbl {
 static void series(struct out *o, const char *suffix, const struct lbl *l, const char *le)
 {
 	if (!o->header_done) {
-		put(o, "# HELP %s ", o->name);
+		put_str(o, "# HELP ");
+		put_str(o, o->name);
+		put_mem(o, " ", 1);
 		put_esc(o, o->help, 0);
-		put(o, "\n# TYPE %s %s\n", o->name, o->type);
+		put_str(o, "\n# TYPE ");
+		put_str(o, o->name);
+		put_mem(o, " ", 1);
+		put_str(o, o->type);
+		put_mem(o, "\n", 1);
 		o->header_done = 1;
 	}
-	put(o, "%s%s", o->name, suffix);
+	put_str(o, o->name);
+	put_str(o, suffix);
 	int n = 0;
 	for (int i = 0; l && i < 4 && l->k[i]; i++) {
-		put(o, "%s%s=\"", n++ ? "," : "{", l->k[i]);
+		put_mem(o, n++ ? "," : "{", 1);
+		put_str(o, l->k[i]);
+		put_mem(o, "=\"", 2);
 		put_esc(o, l->v[i] ? l->v[i] : "", 1);
-		put(o, "\"");
+		put_mem(o, "\"", 1);
 	}
-	if (le)
-		put(o, "%sle=\"%s\"", n++ ? "," : "{", le);
-	put(o, "%s ", n ? "}" : "");
+	if (le) {
+		put_str(o, n++ ? ",le=\"" : "{le=\"");
+		put_str(o, le);
+		put_mem(o, "\"", 1);
+	}
+	put_str(o, n ? "} " : " ");
 }
 
 static void sample_u(struct out *o, const struct lbl *l, uint64_t v)
 {
 	series(o, "", l, NULL);
-	put(o, "%" PRIu64 "\n", v);
+	put_u64(o, v);
+	put_mem(o, "\n", 1);
 }
 
 static void sample_i(struct out *o, const struct lbl *l, int64_t v)
 {
 	series(o, "", l, NULL);
-	put(o, "%" PRId64 "\n", v);
+	put_i64(o, v);
+	put_mem(o, "\n", 1);
 }
 
 /* a value kept in 10^-9 units (ns, nano-currency) in whole units */
@@ -144,7 +208,7 @@ static void sample_e9(struct out *o, const struct lbl *l, int64_t v)
 {
 	series(o, "", l, NULL);
 	put_e9(o, v);
-	put(o, "\n");
+	put_mem(o, "\n", 1);
 }
 
 static void sample_f(struct out *o, const struct lbl *l, double v)
@@ -389,22 +453,22 @@ static void histogram(struct out *o, const struct hist *h, const struct lbl *l)
 		cum[j] += c;
 		total += c;
 	}
-	char le[32];
 	uint64_t run = 0;
 	for (uint32_t k = 0; k < RT_METRICS_N_LE; k++) {
 		run += cum[k];
-		struct out tmp = { le, sizeof(le), 0, 0, 0, 0, 1 };
-		put_e9(&tmp, (int64_t)rt_metrics_le_ns[k]);
-		series(o, "_bucket", l, le);
-		put(o, "%" PRIu64 "\n", run);
+		series(o, "_bucket", l, le_text[k]);
+		put_u64(o, run);
+		put_mem(o, "\n", 1);
 	}
 	series(o, "_bucket", l, "+Inf");
-	put(o, "%" PRIu64 "\n", total);
+	put_u64(o, total);
+	put_mem(o, "\n", 1);
 	series(o, "_sum", l, NULL);
 	put_e9(o, (int64_t)hist__load(&h->sum));
-	put(o, "\n");
+	put_mem(o, "\n", 1);
 	series(o, "_count", l, NULL);
-	put(o, "%" PRIu64 "\n", total);
+	put_u64(o, total);
+	put_mem(o, "\n", 1);
 }
 
 static void latency_part(struct out *o, const struct seg *s, json_t *dump)
@@ -552,7 +616,7 @@ size_t rt_metrics_render(const struct seg *s, int64_t now_ns, const struct rt_me
 {
 	struct out o = { .buf = buf, .cap = cap };
 	if (cap)
-		buf[0] = '\0';
+		buf[0] = '\0'; /* put_mem keeps the text NUL-terminated */
 	up_and_host(&o, s, host);
 	if (s) {
 		json_t *dump = rt_dump_json(s), *sys = rt_system_json(s);
@@ -565,7 +629,5 @@ size_t rt_metrics_render(const struct seg *s, int64_t now_ns, const struct rt_me
 		json_decref(sys);
 		json_decref(dump);
 	}
-	if (cap && o.len >= cap)
-		buf[cap - 1] = '\0';
 	return o.len;
 }

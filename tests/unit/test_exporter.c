@@ -394,6 +394,13 @@ Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 	cr_expect_null(strstr(text, "dreammaker_agent_"));
 	check_format(text);
 
+	/* a label value escapes backslash, double quote and newline */
+	struct agent_slot *co = seg_agent(&s, AGENT_COORDINATOR);
+	memcpy(co->name, "co\"o\\r\nd", 9);
+	rt_metrics_render(&s, now, NULL, text, sizeof(text));
+	cr_expect_eq(metric(text, "dreammaker_agent_pid{agent=\"co\\\"o\\\\r\\nd\"}"), 0);
+	check_format(text);
+
 	seg_close(&s);
 	rt_close(&rt_risk);
 	rt_close(&rt_ex);
