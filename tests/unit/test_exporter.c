@@ -271,6 +271,36 @@ static void expect_read_only_mapping(pid_t pid)
 	}
 }
 
+/*
+ * docs/observability.md against a scrape: every family of text is in the
+ * document's tables ("| `dreammaker_...` |"), and with all (1) every
+ * series the tables name is in text (but the one a missing segment shows).
+ */
+static void expect_documented(const char *text, int all)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/docs/observability.md", live.root);
+	char *doc = t_file_text(path, NULL);
+	int n = 0;
+	for (const char *p = strstr(text, "# TYPE "); p; p = strstr(p + 1, "# TYPE ")) {
+		char name[128], want[160];
+		cr_assert_eq(sscanf(p, "# TYPE %127s", name), 1);
+		snprintf(want, sizeof(want), "| `%s` |", name);
+		cr_expect(strstr(doc, want), "%s is exported but not in docs/observability.md", name);
+		n++;
+	}
+	cr_expect_gt(n, 0);
+	for (const char *p = strstr(doc, "\n| `dreammaker_"); all && p;
+	     p = strstr(p + 1, "\n| `dreammaker_")) {
+		char name[128], want[160];
+		cr_assert_eq(sscanf(p, "\n| `%127[a-z0-9_]`", name), 1);
+		snprintf(want, sizeof(want), "# TYPE %s ", name);
+		cr_expect(strstr(text, want) || !strcmp(name, "dreammaker_exporter_attach_error"),
+			  "docs/observability.md names %s, which is not exported", name);
+	}
+	free(doc);
+}
+
 /* ------------------------------------------------------------ render */
 
 /* the values of the stage histogram (ns): each one's segment bucket lies
@@ -449,6 +479,7 @@ Test(exporter, serves_read_only_and_follows_the_segment_across_a_restart, .timeo
 			    "directory\"}"), 1);
 	cr_expect_null(strstr(t, "dreammaker_segment_info"));
 	cr_expect_eq(promtool(t, out, sizeof(out)), 0, "promtool: %s", out);
+	expect_documented(t, 0);
 	cr_expect_eq(kill(exporter_pid, 0), 0, "the exporter died with the segment");
 	free(t);
 
@@ -717,6 +748,7 @@ Test(exporter, scrape_of_a_live_run_agrees_with_shmdump, .timeout = 120)
 	char out[8192];
 	cr_expect_eq(promtool(t, out, sizeof(out)), 0, "promtool: %s", out);
 	expect_dashboard_series(t);
+	expect_documented(t, 1);
 	expect_read_only_mapping(exporter_pid);
 	free(t);
 	json_decref(sys);
