@@ -101,14 +101,18 @@ static void put_i64(struct out *o, int64_t v)
 }
 
 /* s with the exposition's escapes: a label value escapes \ " and
- * newline, a HELP text \ and newline; runs of plain bytes are copied
- * whole */
+ * newline, a HELP text \ and newline; in a label value any other control
+ * byte and any byte past ASCII (a name in the segment is ASCII; a damaged
+ * one must not make the text invalid UTF-8) shows as '?'.  Runs of plain
+ * bytes are copied whole. */
 static void put_esc(struct out *o, const char *s, int label)
 {
 	const char *run = s;
 	for (; *s; s++) {
-		const char *esc = *s == '\\' ? "\\\\" : *s == '\n' ? "\\n"
-				: *s == '"' && label ? "\\\"" : NULL;
+		unsigned char c = (unsigned char)*s;
+		const char *esc = c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+				: !label ? NULL : c == '"' ? "\\\""
+				: c < 0x20 || c >= 0x7f ? "?" : NULL;
 		if (!esc)
 			continue;
 		put_mem(o, run, (size_t)(s - run));

@@ -429,6 +429,10 @@ Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 	memcpy(co->name, "co\"o\\r\nd", 9);
 	rt_metrics_render(&s, now, NULL, text, sizeof(text));
 	cr_expect_eq(metric(text, "dreammaker_agent_pid{agent=\"co\\\"o\\\\r\\nd\"}"), 0);
+	/* and shows other control bytes and bytes past ASCII as '?' */
+	memcpy(seg_agent(&s, AGENT_DATA)->name, "da\xfft\x01" "a", 7);
+	rt_metrics_render(&s, now, NULL, text, sizeof(text));
+	cr_expect_eq(metric(text, "dreammaker_agent_pid{agent=\"da?t?a\"}"), 0);
 	check_format(text);
 
 	seg_close(&s);
