@@ -142,15 +142,13 @@ static void agents_of(const struct seg *s, struct top_frame *f, struct prev *p,
 		uint64_t cpu = 0, start = 0;
 		int cpu_ok = t->pid > 0 && proc_cpu(t->pid, &cpu, &start) == 0;
 		t->cpu_pct = t->in_per_s = t->out_per_s = -1;
-		if (p->have && dt_s > 0) {
+		if (p->have) {
 			/* the same process as before, else its ticks are another's */
 			if (cpu_ok && p->agent[i].cpu_ok && p->agent[i].pid == t->pid &&
-			    p->agent[i].start == start && cpu >= p->agent[i].cpu)
-				t->cpu_pct = 100.0 * (double)(cpu - p->agent[i].cpu) / (double)tck / dt_s;
-			if (in >= p->agent[i].in)
-				t->in_per_s = (double)(in - p->agent[i].in) / dt_s;
-			if (out >= p->agent[i].out)
-				t->out_per_s = (double)(out - p->agent[i].out) / dt_s;
+			    p->agent[i].start == start)
+				t->cpu_pct = top_cpu_pct(p->agent[i].cpu, cpu, tck, dt_s);
+			t->in_per_s = top_rate(p->agent[i].in, in, dt_s);
+			t->out_per_s = top_rate(p->agent[i].out, out, dt_s);
 		}
 		next->agent[i].pid = t->pid;
 		next->agent[i].cpu_ok = cpu_ok;

@@ -8,6 +8,7 @@
  *              missing segment says so
  *   sort       every sort key against orders worked out by hand, unknown
  *              values last, ties in registry order, reversed
+ *   rates      CPU% and messages per second from two samples
  *   /proc      utime + stime and the start time of a stat line whose
  *              command name holds spaces and parentheses
  *   tmux       dm-top in an 80x24 tmux pane on a six-agent run paced in
@@ -280,6 +281,20 @@ Test(top, parse_stat_counts_fields_after_the_last_parenthesis)
 	cr_assert_eq(top_parse_stat(self, &c2, &s2), 0, "%s", self);
 	cr_expect_eq(s1, s2);
 	cr_expect_geq(c2, c1);
+}
+
+Test(top, rates_from_two_samples)
+{
+	/* 50 ticks of 10 ms in 0.5 s: one core, all the time */
+	cr_expect_float_eq(top_cpu_pct(100, 150, 100, 0.5), 100.0, 1e-9);
+	cr_expect_float_eq(top_cpu_pct(100, 125, 100, 1.0), 25.0, 1e-9);
+	cr_expect_float_eq(top_cpu_pct(0, 300, 100, 1.0), 300.0, 1e-9, "three cores' worth");
+	cr_expect_eq(top_cpu_pct(150, 100, 100, 1.0), -1, "ticks went back: another process");
+	cr_expect_eq(top_cpu_pct(100, 150, 100, 0), -1, "no interval");
+	cr_expect_float_eq(top_rate(10, 1010, 2.0), 500.0, 1e-9);
+	cr_expect_float_eq(top_rate(7, 7, 1.0), 0.0, 1e-9);
+	cr_expect_eq(top_rate(10, 5, 1.0), -1, "counter went back: a new segment");
+	cr_expect_eq(top_rate(10, 20, -1.0), -1);
 }
 
 /* ------------------------------------------------------------ tmux */

@@ -316,6 +316,22 @@ int top_render(const struct top_frame *f, const struct top_view *v, char *buf, s
 	return s.rows;
 }
 
+/* ------------------------------------------------------------ rates */
+
+double top_cpu_pct(uint64_t prev_ticks, uint64_t cur_ticks, long tck, double dt_s)
+{
+	if (!(dt_s > 0) || tck <= 0 || cur_ticks < prev_ticks)
+		return -1;
+	return 100.0 * (double)(cur_ticks - prev_ticks) / (double)tck / dt_s;
+}
+
+double top_rate(uint64_t prev, uint64_t cur, double dt_s)
+{
+	if (!(dt_s > 0) || cur < prev)
+		return -1;
+	return (double)(cur - prev) / dt_s;
+}
+
 /* ------------------------------------------------------------ /proc */
 
 int top_parse_stat(const char *text, uint64_t *cpu_ticks, uint64_t *start_ticks)

@@ -131,6 +131,16 @@ void top_sort_agents(struct top_frame *f, const struct top_view *v);
 int top_render(const struct top_frame *f, const struct top_view *v, char *buf, size_t cap);
 
 /*
+ * The rates of a line from two samples dt_s seconds apart.  top_cpu_pct:
+ * CPU time (clock ticks, tck a second) spent over the interval as a
+ * percentage of one core.  top_rate: a counter's increase per second.
+ * Both -1 (unknown) when dt_s <= 0 or the figure went back (another
+ * process, a new segment).  Pure.
+ */
+double top_cpu_pct(uint64_t prev_ticks, uint64_t cur_ticks, long tck, double dt_s);
+double top_rate(uint64_t prev, uint64_t cur, double dt_s);
+
+/*
  * Parse the text of /proc/PID/stat: the process's CPU time so far,
  * utime + stime, in clock ticks (sysconf(_SC_CLK_TCK)) into *cpu_ticks,
  * and its start time after boot in ticks into *start_ticks (a new process
