@@ -78,7 +78,7 @@ VIEW_LIB := $(BUILD)/lib/libdm_view.a
 TLIB_LIB := $(BUILD)/lib/libdm_tools.a
 # what tools may know of the agents (agents/rt/view.h): the segment's shape
 # and the readout of the agents' state, without the runtime
-VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/control.c
+VIEW_SRC := agents/rt/topology.c agents/rt/dump.c agents/rt/metrics.c agents/rt/control.c
 
 TOOLS  := $(patsubst tools/%.c,$(BUILD)/bin/dm-%,$(TOOL_SRC))
 AGENTS := $(patsubst agents/%.c,$(BUILD)/bin/dm-agent-%,$(AGENT_SRC))
@@ -89,7 +89,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs
+.PHONY: deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -128,6 +128,9 @@ $(BUILD)/bin/dm-%: $(BUILD)/obj/tools/%.o $(TLIB_LIB) $(VIEW_LIB) $(CORE_LIB) $(
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# the exporter's HTTP server (docs/observability.md)
+$(BUILD)/bin/dm-exporter: LDLIBS += -lmicrohttpd
+
 $(BUILD)/bin/dm-agent-%: $(BUILD)/obj/agents/%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -144,9 +147,18 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB)
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
-            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck
+            libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
+            libmicrohttpd-dev tmux
 deps:
 	@tools/install-deps $(DEB_PKGS)
+
+# promtool, with which test_exporter checks /metrics as Prometheus parses
+# it, is unpacked from Debian's prometheus package into build/deps, not
+# installed: the package is the Prometheus server, which installing would
+# start on every interface of a machine that runs systemd.
+PROMTOOL := build/deps/prometheus/usr/bin/promtool
+deps-promtool:
+	@tools/fetch-deb prometheus build/deps/prometheus usr/bin/promtool
 
 # Slurm and MUNGE are optional: only sweeps on a cluster need them
 # (docs/research.md), and the test that runs the executor on a one-node
@@ -188,6 +200,7 @@ TSAN_UNITS := ring doorbell
 test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory deps-fuzz
+	@$(MAKE) --no-print-directory deps-promtool
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests

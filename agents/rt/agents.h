@@ -86,7 +86,8 @@ struct ag_data_state {
  * refused at open), "input_error" (that error's message, or null),
  * "events", "books", "trades", "replay_done" (true once the input was
  * replayed to its end, false when an error stopped it), "bad_rows",
- * "first_bad_line", "pace", "has_input".  The other agents' states dump themselves
+ * "first_bad_line", "pace", "has_input", "market_time_ns" (exchange time
+ * of the newest event published, 0 before one).  The other agents' states dump themselves
  * (coord_dump_json, execsvc_dump_json, ...).  Reads without a lock.
  * Allocates: tools and tests (agents/rt/dump.c). */
 struct json_t;

@@ -31,14 +31,15 @@ json_t *ag_data_dump_json(const struct ag_data_state *d)
 	 * next to it, says why */
 	const char *replay = d->input_error ? (d->done ? "stopped" : "refused")
 			   : d->done ? "done" : d->has_input ? "replaying" : "no input";
-	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:b}",
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:b, s:I, s:I, s:s, s:b, s:I}",
 		"replay", replay,
 		"input_error", d->input_error ? json_string(err) : json_null(),
 		"events", (json_int_t)d->events, "books", (json_int_t)d->books,
 		"trades", (json_int_t)d->trades, "replay_done", d->done && !d->input_error,
 		"bad_rows", (json_int_t)d->bad_rows,
 		"first_bad_line", (json_int_t)d->first_bad_line,
-		"pace", replay_pace_name(d->pace), "has_input", d->has_input != 0);
+		"pace", replay_pace_name(d->pace), "has_input", d->has_input != 0,
+		"market_time_ns", (json_int_t)d->last_exch_ns);
 }
 
 /* ------------------------------------------------------------ the table */
