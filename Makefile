@@ -29,6 +29,13 @@
 #   make fuzz-smoke replay the regression corpora (tests/fuzz/regress) and
 #                   run each target a few seconds (docs/fuzzing.md)
 #   make deps-fuzz  install clang and its libFuzzer runtime
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#                   the programs, dmctl, the configuration (an edited site
+#                   file is never replaced), the model, manual pages,
+#                   docs, the systemd service (tools/deploy/install)
+#   make uninstall  remove what install wrote (its install-manifest)
+#   make deb        a Debian package in build/deb (tools/deploy/mkdeb)
+#   make deps-deb   install lintian (only the package's test needs it)
 
 SHELL := /bin/bash
 comma := ,
@@ -87,7 +94,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model
+.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model install uninstall deb deps-deb
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -178,6 +185,49 @@ run: deps
 	@$(MAKE) --no-print-directory model
 	@tools/dmctl $(strip $(RUN_ARGS))
 
+# ---------------------------------------------------------------- installing
+# make install PREFIX=/usr/local DESTDIR=: tools/deploy/install copies
+# every $(BUILD)/bin/dm-* it finds (a program added later is installed
+# too), dmctl, the shipped conf/ and the model under
+# $(DATADIR)/dreammaker, the site files under $(SYSCONFDIR)/dreammaker
+# (never replacing an edited one), a manual page per program, the docs
+# and the systemd service; make uninstall removes what it wrote.  With
+# PREFIX=/usr the site files go to /etc.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+DATADIR      ?= $(PREFIX)/share
+SYSCONFDIR   ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR       ?= $(DATADIR)/man
+DOCDIR       ?= $(DATADIR)/doc/dreammaker
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+GENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+INSTALL_VARS = BUILD="$(BUILD)" DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" \
+               DATADIR="$(DATADIR)" SYSCONFDIR="$(SYSCONFDIR)" MANDIR="$(MANDIR)" \
+               DOCDIR="$(DOCDIR)" UNITDIR="$(UNITDIR)" GENERATORDIR="$(GENERATORDIR)" \
+               SYSUSERSDIR="$(SYSUSERSDIR)" LOGROTATEDIR="$(LOGROTATEDIR)"
+
+install: all
+	@$(MAKE) --no-print-directory model
+	@$(INSTALL_VARS) tools/deploy/install
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" DATADIR="$(DATADIR)" tools/deploy/uninstall
+
+# A Debian package of the plain build: tools/deploy/mkdeb stages make
+# install with PREFIX=/usr (site files in /etc, units in /lib/systemd),
+# computes Depends with dpkg-shlibdeps and builds with dpkg-deb.  lintian
+# checks it in the test (tests/unit/test_install.c): make deps-deb.
+deb: all
+	@$(MAKE) --no-print-directory model
+	@tools/deploy/mkdeb $(BUILD) build/deb
+
+DEB_TEST_PKGS := lintian
+deps-deb:
+	@tools/install-deps $(DEB_TEST_PKGS)
+
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
 # then the ring and doorbell tests under TSan, then the executor on a
 # one-node Slurm cluster (tests/slurm/run).  tests/run.sh prints one
@@ -186,6 +236,7 @@ TSAN_UNITS := ring doorbell
 test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory deps-fuzz
+	@$(MAKE) --no-print-directory deps-deb
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests

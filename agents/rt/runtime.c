@@ -341,8 +341,8 @@ static void usage(FILE *f, const struct rt_agent *ag)
 	fprintf(f,
 		"usage: dm-agent-%s [-c CONF] [--name SEG] [--run-dir DIR]%s\n"
 		"\n"
-		"One DreamMaker agent process.  Normally started by tools/dmctl start,\n"
-		"which creates the segment first.\n"
+		"The DreamMaker %s agent, one process of the six.  Normally started by\n"
+		"dmctl start, which creates the segment first.\n"
 		"\n"
 		"  -c, --config CONF   configuration (default: built-in = conf/default.yaml)\n"
 		"  -n, --name SEG      segment (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -356,7 +356,7 @@ static void usage(FILE *f, const struct rt_agent *ag)
 		"         RTMIN+4 reopen the log ($DM_LOG_FILE)\n"
 		"log: one line per record on stderr, '<UTC time> <LEVEL> <agent>[pid]: <text>'\n"
 		"exit: 0 clean exit, 1 runtime failure, 2 bad usage or configuration\n",
-		ag->name, ag->synopsis ? ag->synopsis : "", ag->help ? ag->help : "");
+		ag->name, ag->synopsis ? ag->synopsis : "", ag->name, ag->help ? ag->help : "");
 }
 
 /* A usage error's help text, for a person at a terminal only: in a log
