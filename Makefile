@@ -35,7 +35,9 @@
 #                   docs, the systemd service (tools/deploy/install)
 #   make uninstall  remove what install wrote (its install-manifest)
 #   make deb        a Debian package in build/deb (tools/deploy/mkdeb)
-#   make deps-deb   install lintian (only the package's test needs it)
+#   make deps-deploy install what tests/unit/test_install.c uses: lintian
+#                   (the package's check), man-db (man -l), systemd
+#                   (systemd-analyze verify, systemd-notify)
 
 SHELL := /bin/bash
 comma := ,
@@ -94,7 +96,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model install uninstall deb deps-deb
+.PHONY: soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -219,14 +221,18 @@ uninstall:
 # A Debian package of the plain build: tools/deploy/mkdeb stages make
 # install with PREFIX=/usr (site files in /etc, units in /lib/systemd),
 # computes Depends with dpkg-shlibdeps and builds with dpkg-deb.  lintian
-# checks it in the test (tests/unit/test_install.c): make deps-deb.
+# checks it in the test (tests/unit/test_install.c): make deps-deploy.
 deb: all
 	@$(MAKE) --no-print-directory model
 	@tools/deploy/mkdeb $(BUILD) build/deb
 
-DEB_TEST_PKGS := lintian
-deps-deb:
-	@tools/install-deps $(DEB_TEST_PKGS)
+# What only the installation's test needs (make test installs them):
+# lintian for the package, man-db to render the manual pages, systemd
+# for systemd-analyze verify and systemd-notify.  lintian is the slow
+# one (about 20 s a package), so it stays out of make deps.
+DEPLOY_TEST_PKGS := lintian man-db systemd
+deps-deploy:
+	@tools/install-deps $(DEPLOY_TEST_PKGS)
 
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
 # then the ring and doorbell tests under TSan, then the executor on a
@@ -236,7 +242,7 @@ TSAN_UNITS := ring doorbell
 test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory deps-fuzz
-	@$(MAKE) --no-print-directory deps-deb
+	@$(MAKE) --no-print-directory deps-deploy
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
