@@ -31,6 +31,15 @@
 #   make fuzz-smoke replay the regression corpora (tests/fuzz/regress) and
 #                   run each target a few seconds (docs/fuzzing.md)
 #   make deps-fuzz  install clang and its libFuzzer runtime
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#                   the programs, dmctl, the configuration (an edited site
+#                   file is never replaced), the model, manual pages,
+#                   docs, the systemd service (tools/deploy/install)
+#   make uninstall  remove what install wrote (its install-manifest)
+#   make deb        a Debian package in build/deb (tools/deploy/mkdeb)
+#   make deps-deploy install what tests/unit/test_install.c uses: lintian
+#                   (the package's check), man-db (man -l), systemd
+#                   (systemd-analyze verify, systemd-notify)
 
 SHELL := /bin/bash
 comma := ,
@@ -89,7 +98,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs
+.PHONY: deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -192,6 +201,53 @@ run: deps
 	@$(MAKE) --no-print-directory model
 	@tools/dmctl $(strip $(RUN_ARGS))
 
+# ---------------------------------------------------------------- installing
+# make install PREFIX=/usr/local DESTDIR=: tools/deploy/install copies
+# every $(BUILD)/bin/dm-* it finds (a program added later is installed
+# too), dmctl, the shipped conf/ and the model under
+# $(DATADIR)/dreammaker, the site files under $(SYSCONFDIR)/dreammaker
+# (never replacing an edited one), a manual page per program, the docs
+# and the systemd service; make uninstall removes what it wrote.  With
+# PREFIX=/usr the site files go to /etc.
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
+DATADIR      ?= $(PREFIX)/share
+SYSCONFDIR   ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR       ?= $(DATADIR)/man
+DOCDIR       ?= $(DATADIR)/doc/dreammaker
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+GENERATORDIR ?= $(PREFIX)/lib/systemd/system-generators
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+INSTALL_VARS = BUILD="$(BUILD)" DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" \
+               DATADIR="$(DATADIR)" SYSCONFDIR="$(SYSCONFDIR)" MANDIR="$(MANDIR)" \
+               DOCDIR="$(DOCDIR)" UNITDIR="$(UNITDIR)" GENERATORDIR="$(GENERATORDIR)" \
+               SYSUSERSDIR="$(SYSUSERSDIR)" LOGROTATEDIR="$(LOGROTATEDIR)"
+
+install: all
+	@$(MAKE) --no-print-directory model
+	@$(INSTALL_VARS) tools/deploy/install
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" DATADIR="$(DATADIR)" tools/deploy/uninstall
+
+# A Debian package of the plain build: tools/deploy/mkdeb stages make
+# install with PREFIX=/usr (site files in /etc, units in /lib/systemd),
+# computes Depends with dpkg-shlibdeps and builds with dpkg-deb.  lintian
+# checks it in the test (tests/unit/test_install.c): make deps-deploy.
+deb: all
+	@$(MAKE) --no-print-directory model
+	@tools/deploy/mkdeb $(BUILD) build/deb
+
+# What only the installation's test needs (make test installs them):
+# lintian for the package, man-db to render the manual pages, systemd
+# for systemd-analyze verify and systemd-notify.  lintian is the slow
+# one (about 20 s a package), so it stays out of make deps.
+DEPLOY_TEST_PKGS := lintian man-db systemd
+deps-deploy:
+	@tools/install-deps $(DEPLOY_TEST_PKGS)
+
 # The tests of the plain build, then the whole unit suite under ASan+UBSan,
 # then the ring and doorbell tests under TSan, then the executor on a
 # one-node Slurm cluster (tests/slurm/run).  tests/run.sh prints one
@@ -201,6 +257,7 @@ test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory deps-fuzz
 	@$(MAKE) --no-print-directory deps-promtool
+	@$(MAKE) --no-print-directory deps-deploy
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests

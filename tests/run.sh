@@ -21,7 +21,7 @@ lanes=${DM_TEST_LANES:-$(nproc 2>/dev/null || echo 2)}
 [[ $lanes =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: DM_TEST_LANES must be a positive integer, not '$lanes'" >&2; exit 2; }
 # the binaries that run alone: stress tests (ring, doorbell) and suites
 # that run the six agents (their waits are sized for a machine of their own)
-SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top "
+SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top test_install "
 
 passed=0 failed=0 status=0
 work=$(mktemp -d)

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"       dm-seg check-name [--] NAME\n"
 		"       dm-seg fault [-c CONF] [--name SEG] AGENT POINT\n"
 		"\n"
+		"The shared-memory segment of a run: creates, checks and removes it,\n"
+		"and loads and checks a configuration.\n"
+		"\n"
 		"  create   create the segment CONF describes (agents, rings); refuses a\n"
 		"           name that exists, saying whether a live run owns it or a\n"
 		"           crashed run left it\n"
@@ -51,10 +54,12 @@ static void usage(FILE *f)
 		"           its model file, then print the instrument; --json: one object\n"
 		"           {config, instrument:{symbol,tick,lot,currency,point_value},\n"
 		"           risk_currency, fee_currency, fee_per_lot, risk_limits, model,\n"
-		"           system:{shm_name,run_dir}} (system: the configured values,\n"
-		"           whatever --name or $DM_SHM_NAME say); --no-check: CONF alone,\n"
-		"           without its risk limits and model files, and only {config,\n"
-		"           system} (what a script needs to find a run)\n"
+		"           system:{shm_name,run_dir}, cpus} (system: the configured\n"
+		"           values, whatever --name or $DM_SHM_NAME say; cpus: the CPUs\n"
+		"           agents are pinned to, each once, ascending); --no-check:\n"
+		"           CONF alone, without its risk limits and model files, and\n"
+		"           only {config, system, cpus} (what a script needs to find\n"
+		"           and place a run)\n"
 		"  check-name  exit 0 when NAME is a valid segment name: '/' then 1 to\n"
 		"           %d bytes, none of them '/' or a control character, not '/.'\n"
 		"           or '/..'; else say why and exit 2 (no configuration read)\n"
@@ -157,19 +162,46 @@ static const char *dec_e6(int64_t v, char out[32])
 	return out;
 }
 
+/* The CPUs the agents are pinned to (agents.<name>.cpu), each once,
+ * ascending: a JSON array, and as text ("2 3 5", or "none") into txt. */
+static json_t *pinned_cpus(const struct rt_config *conf, char *txt, size_t len)
+{
+	json_t *a = json_array();
+	size_t n = 0;
+	txt[0] = '\0';
+	for (int32_t cpu = 0; cpu < 1024; cpu++) {
+		int used = 0;
+		for (uint32_t i = 0; i < AGENT_COUNT; i++)
+			used |= conf->agent[i].cpu == cpu;
+		if (!used)
+			continue;
+		json_array_append_new(a, json_integer(cpu));
+		if (n < len)
+			n += (size_t)snprintf(txt + n, len - n, "%s%d", n ? " " : "", (int)cpu);
+	}
+	if (!txt[0])
+		snprintf(txt, len, "none");
+	return a;
+}
+
 static int cmd_config(const struct rt_config *conf, int json, int no_check)
 {
 	const struct dm_config *c = &conf->core;
 	const struct rt_system *sys = &conf->system;
+	char cpus[4096];
+	json_t *cpu_list = pinned_cpus(conf, cpus, sizeof(cpus));
 	if (no_check) {
-		/* the configuration file alone: what scripts need to find a run */
-		json_t *o = json_pack("{s:s, s:{s:s, s:s}}", "config", c->path, "system",
-				      "shm_name", sys->shm_name, "run_dir", sys->run_dir);
+		/* the configuration file alone: what scripts need to find a run
+		 * (and the CPUs a service runs on) */
+		json_t *o = json_pack("{s:s, s:{s:s, s:s}, s:o}", "config", c->path, "system",
+				      "shm_name", sys->shm_name, "run_dir", sys->run_dir,
+				      "cpus", cpu_list);
 		if (!json) {
 			json_decref(o);
 			printf("config      %s\n", c->path);
 			printf("system      segment %s, run directory %s\n", sys->shm_name,
 			       sys->run_dir);
+			printf("cpus        %s (agents pinned: agents.<name>.cpu)\n", cpus);
 			return 0;
 		}
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
@@ -185,6 +217,7 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 	char err[1024], risk_path[1024], model[1024] = "", tick[32], lot[32], pv[32], fee[32];
 	if (config_load_risk_for(c, &limits, risk_path, sizeof(risk_path), err, sizeof(err)) ||
 	    config_check_files(c, &limits, err, sizeof(err))) {
+		json_decref(cpu_list);
 		fprintf(stderr, "dm-seg: %s\n", err);
 		return 2;
 	}
@@ -197,14 +230,15 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 	dec_e6(c->venue.fee_per_lot_e6, fee);
 	if (json) {
 		json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s, "
-				      "s:{s:s, s:s}}",
+				      "s:{s:s, s:s}, s:o}",
 			"config", c->path,
 			"instrument", "symbol", in->symbol, "tick", tick, "lot", lot,
 				"currency", in->currency,
 				"point_value", (double)in->point_value_e6 / CFG_DEC_SCALE,
 			"risk_currency", limits.currency, "fee_currency", c->venue.currency,
 			"fee_per_lot", fee, "risk_limits", risk_path, "model", model,
-			"system", "shm_name", sys->shm_name, "run_dir", sys->run_dir);
+			"system", "shm_name", sys->shm_name, "run_dir", sys->run_dir,
+			"cpus", cpu_list);
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0) {
 			json_decref(o);
 			fprintf(stderr, "dm-seg: cannot write the summary\n");
@@ -221,6 +255,8 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 	printf("fees        %s %s per lot per fill\n", fee, c->venue.currency);
 	printf("model       %s\n", model[0] ? model : "(none: primary rule alone)");
 	printf("system      segment %s, run directory %s\n", sys->shm_name, sys->run_dir);
+	printf("cpus        %s (agents pinned: agents.<name>.cpu)\n", cpus);
+	json_decref(cpu_list);
 	return 0;
 }
 

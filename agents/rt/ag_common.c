@@ -14,14 +14,14 @@ int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size)
 {
 	int i = rt_in_find(rt, name);
 	if (i < 0) {
-		rt_log(rt, "no input ring '%s' (producer -> %s) in the segment: the "
-		       "configuration's rings must keep the names of conf/default.yaml",
-		       name, rt->name);
+		rt_error(rt, "no input ring '%s' (producer -> %s) in the segment: the "
+		         "configuration's rings must keep the names of conf/default.yaml",
+		         name, rt->name);
 		return -DM_ETOPOLOGY;
 	}
 	if (ring_msg_max(rt->in[i].r) < msg_size) {
-		rt_log(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
-		       name, rt->in[i].r->slot_size, msg_size);
+		rt_error(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
+		         name, rt->in[i].r->slot_size, msg_size);
 		return -DM_ETOPOLOGY;
 	}
 	return i;
@@ -31,14 +31,14 @@ int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size)
 {
 	int i = rt_out_find(rt, name);
 	if (i < 0) {
-		rt_log(rt, "no output ring '%s' (%s -> consumer) in the segment: the "
-		       "configuration's rings must keep the names of conf/default.yaml",
-		       name, rt->name);
+		rt_error(rt, "no output ring '%s' (%s -> consumer) in the segment: the "
+		         "configuration's rings must keep the names of conf/default.yaml",
+		         name, rt->name);
 		return -DM_ETOPOLOGY;
 	}
 	if (ring_msg_max(rt->out[i].r) < msg_size) {
-		rt_log(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
-		       name, rt->out[i].r->slot_size, msg_size);
+		rt_error(rt, "ring '%s': slot_size %u is too small for %u-byte messages",
+		         name, rt->out[i].r->slot_size, msg_size);
 		return -DM_ETOPOLOGY;
 	}
 	return i;
@@ -61,12 +61,12 @@ int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file,
 	if (rc == -ELOOP) {
 		/* a link in its place is never written through; exit 2: a
 		 * restart would meet it again */
-		rt_log(rt, "journal %s is a symbolic link: the agents never write through "
-		       "one; remove it (and check who put it there)", path);
+		rt_error(rt, "journal %s is a symbolic link: the agents never write through "
+		         "one; remove it (and check who put it there)", path);
 		return -DM_ECONFIG;
 	}
 	if (rc < 0)
-		rt_log(rt, "journal %s: %s; move it away or remove it", path, dm_strerror(rc));
+		rt_error(rt, "journal %s: %s; move it away or remove it", path, dm_strerror(rc));
 	else
 		rt_journal_name(rt, file);
 	return rc;

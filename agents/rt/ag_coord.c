@@ -100,10 +100,10 @@ static void journal_halt(struct rt *rt, int bad)
 	atomic_fetch_or(&rt->st->flags, RT_SF_HALTED | RT_SF_JOURNAL);
 	if (!rt->stopping)
 		agent_set_state(rt->slot, AGENT_HALTED);
-	rt_log(rt, "ALARM: the journal of %s (%s) cannot write: %s; new orders halted "
-	       "(journal_error) until every journal writes again and an operator resumes "
-	       "(dmctl resume)", rt_agent_names[bad], al.file[0] ? al.file : "?",
-	       al.err ? dm_strerror(al.err) : "?");
+	rt_error(rt, "ALARM: the journal of %s (%s) cannot write: %s; new orders halted "
+	         "(journal_error) until every journal writes again and an operator resumes "
+	         "(dmctl resume)", rt_agent_names[bad], al.file[0] ? al.file : "?",
+	         al.err ? dm_strerror(al.err) : "?");
 }
 
 /* The module watches roles: a role is up while the agent hosting it is. */
@@ -160,10 +160,10 @@ static int out_send(void *ctx, uint32_t port, uint32_t to, const struct msg_hdr 
 	int rc = rt_send(rt, (uint32_t)r, (void *)m, m->size);
 	if (rc < 0) {
 		if (port == COORD_PORT_CONTROL)
-			rt_log(rt, "control ring to %s full: %s not delivered", agent_of(to),
-			       rt_cmd_name(((const struct msg_control *)m)->cmd));
+			rt_warn(rt, "control ring to %s full: %s not delivered", agent_of(to),
+			        rt_cmd_name(((const struct msg_control *)m)->cmd));
 		else if (m->type == MSG_CANCEL)
-			rt_log(rt, "orders ring full: cancel-all not delivered");
+			rt_warn(rt, "orders ring full: cancel-all not delivered");
 		return -EAGAIN;
 	}
 	if (m->type == MSG_ORDER)
@@ -224,10 +224,10 @@ static void out_event(void *ctx, const struct coord_event *ev)
 			     atomic_load_explicit(&seg_agent(&rt->seg, (uint32_t)a)->state,
 						  memory_order_relaxed);
 		if (s == AGENT_EXITED || s == AGENT_STOPPING || rt->stopping)
-			rt_log(rt, "%s stopped: new orders blocked", who);
+			rt_warn(rt, "%s stopped: new orders blocked", who);
 		else
-			rt_log(rt, "ALARM: %s is down (no heartbeat for %lld ms): new orders "
-			       "blocked until it is back", who, (long long)(rt->stale_ns / 1000000));
+			rt_error(rt, "ALARM: %s is down (no heartbeat for %lld ms): new orders "
+			         "blocked until it is back", who, (long long)(rt->stale_ns / 1000000));
 		break;
 	}
 	case COORD_EV_ALL_UP:
@@ -362,7 +362,7 @@ static int params(struct rt *rt, struct coord_params *p)
 	const char *q = getenv("DM_VOTE_QUORUM");
 	if (q && *q) {
 		if (vote_quorum_parse(q, NULL) < 0) {
-			rt_log(rt, "DM_VOTE_QUORUM='%s': use all, majority or a number", q);
+			rt_error(rt, "DM_VOTE_QUORUM='%s': use all, majority or a number", q);
 			return -DM_ECONFIG;
 		}
 		quorum = q;
@@ -373,7 +373,7 @@ static int params(struct rt *rt, struct coord_params *p)
 		char *end;
 		long long us = strtoll(d, &end, 10);
 		if (*end || us < 1 || us > 10000000) {
-			rt_log(rt, "DM_VOTE_DEADLINE_US='%s': microseconds, 1..10000000", d);
+			rt_error(rt, "DM_VOTE_DEADLINE_US='%s': microseconds, 1..10000000", d);
 			return -DM_ECONFIG;
 		}
 		deadline_ns = us * 1000;
@@ -384,7 +384,7 @@ static int params(struct rt *rt, struct coord_params *p)
 		deadline_ns = LOCKSTEP_DEADLINE_NS;
 	if (trader_coord_params(&rt->cfg.core, rt_agent_role[rt->self], rt->hb_ns, quorum,
 				deadline_ns, p, err, sizeof(err)) < 0) {
-		rt_log(rt, "%s", err);
+		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
 	if (lockstep)
@@ -449,7 +449,7 @@ int ag_coord_init(struct rt *rt)
 		return rc;
 	struct coord_ctx *c = calloc(1, sizeof(*c));
 	if (!c) {
-		rt_log(rt, "out of memory");
+		rt_error(rt, "out of memory");
 		return -ENOMEM;
 	}
 	c->rt = rt;
@@ -462,7 +462,7 @@ int ag_coord_init(struct rt *rt)
 	if (rt->app_fresh || (st->magic == 0 && st->version == 0 && st->next_decision == 0)) {
 		/* decision ids epoch << 40 | n: the epoch is the segment's */
 		if ((rc = coord_init(st, RT_APP_SIZE, rt->seg.hdr->epoch)) < 0) {
-			rt_log(rt, "coordinator state: %s", dm_strerror(rc));
+			rt_error(rt, "coordinator state: %s", dm_strerror(rc));
 			goto free_ctx;
 		}
 	}
@@ -475,7 +475,7 @@ int ag_coord_init(struct rt *rt)
 		.fault = out_fault,
 	};
 	if ((rc = coord_attach(&c->co, st, RT_APP_SIZE, &p, &out)) < 0) {
-		rt_log(rt, "coordinator state in the segment refused: %s", dm_strerror(rc));
+		rt_error(rt, "coordinator state in the segment refused: %s", dm_strerror(rc));
 		goto free_ctx;
 	}
 	if (c->co.n_open || c->co.n_decided || c->co.n_held)
@@ -498,7 +498,7 @@ void ag_coord_close(struct rt *rt)
 	struct coord_ctx *c = rt->ctx;
 	const struct coord_state *st = rt->app;
 	if (c && c->jopen && journal_close(&c->jw) < 0)
-		rt_log(rt, "decisions journal: write error");
+		rt_error(rt, "decisions journal: write error");
 	char why[512];
 	size_t n = 0;
 	why[0] = '\0';

@@ -104,8 +104,8 @@ static void write_done_file(struct rt *rt, const struct ag_data_state *st)
 		k = (int)sizeof(text) - 1;
 	int rc = k > 0 ? rt_run_file_put(rt, AG_DATA_DONE_FILE, text, (size_t)k) : -EINVAL;
 	if (rc < 0)
-		rt_log(rt, "cannot write %s in %s: %s", AG_DATA_DONE_FILE, rt->run_dir,
-		       strerror(-rc));
+		rt_error(rt, "cannot write %s in %s: %s", AG_DATA_DONE_FILE, rt->run_dir,
+		         strerror(-rc));
 }
 
 /* The reader's bad-row count into the segment (the summary shows it). */
@@ -173,9 +173,9 @@ static void finish(struct rt *rt, struct data_ctx *c, struct ag_data_state *st,
 	       "skipped", why, (unsigned long long)st->events, (unsigned long long)st->books,
 	       (unsigned long long)st->trades, (unsigned long long)st->bad_rows);
 	if (st->bad_rows)
-		rt_log(rt, "WARNING: %s: %llu bad rows skipped (first at line %llu: %s)",
-		       c->opt.input, (unsigned long long)st->bad_rows,
-		       (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
+		rt_warn(rt, "WARNING: %s: %llu bad rows skipped (first at line %llu: %s)",
+		        c->opt.input, (unsigned long long)st->bad_rows,
+		        (unsigned long long)st->first_bad_line, feed_error(&c->rp.feed));
 	write_done_file(rt, st);
 	/* the market is over: every md consumer hears it before we may leave */
 	if (send_end(rt, c, st, rt_now_ns()))
@@ -254,7 +254,7 @@ static int data_tick(struct rt *rt, int64_t now)
 				break;
 			if (rc == REPLAY_END) {
 				if (cut_journal(c, st)) {
-					rt_log(rt, "input %s", st->input_error_text);
+					rt_error(rt, "input %s", st->input_error_text);
 					finish(rt, c, st, "stopped by a cut input");
 				} else {
 					finish(rt, c, st, "done");
@@ -265,7 +265,7 @@ static int data_tick(struct rt *rt, int64_t now)
 				copy_text(st->input_error_text, sizeof(st->input_error_text),
 					  replay_error(&c->rp));
 				st->input_error = 1;
-				rt_log(rt, "input %s: %s", c->opt.input, st->input_error_text);
+				rt_error(rt, "input %s: %s", c->opt.input, st->input_error_text);
 				finish(rt, c, st, "stopped by an input error");
 				break;
 			}
@@ -308,8 +308,8 @@ static int check_instrument(struct rt *rt, const struct feed_instr *in)
 	char err[768];
 	if (trader_instr_check(&rt->cfg.core, in, err, sizeof(err)) == 0)
 		return 0;
-	rt_log(rt, "input %s %s; 'tools/dmctl run --input FILE' picks the bundled profile "
-	       "of conf/instruments/ by itself", ctx.opt.input, err);
+	rt_error(rt, "input %s %s; 'tools/dmctl run --input FILE' picks the bundled profile "
+	         "of conf/instruments/ by itself", ctx.opt.input, err);
 	return -DM_ECONFIG;
 }
 
@@ -344,14 +344,14 @@ static int take_opts(struct data_opts *o, const struct rt_args *a)
 	o->pace = -1;
 	const char *v = a->opt[AG_DATA_OPT_PACE];
 	if (v && (o->pace = replay_pace_parse(v)) < 0) {
-		fprintf(stderr, "dm-agent-data: --pace '%s': max, realtime or lockstep\n", v);
+		rt_log_named("data", RT_LOG_ERROR, "--pace '%s': max, realtime or lockstep", v);
 		return -EINVAL;
 	}
 	if ((v = a->opt[AG_DATA_OPT_SPEED])) {
 		char *end;
 		o->speed = strtod(v, &end);
 		if (*end || !(o->speed > 0 && o->speed <= 1e6)) {
-			fprintf(stderr, "dm-agent-data: --speed '%s': a factor in (0, 1e6]\n", v);
+			rt_log_named("data", RT_LOG_ERROR, "--speed '%s': a factor in (0, 1e6]", v);
 			return -EINVAL;
 		}
 	}
@@ -387,15 +387,15 @@ int ag_data_init(struct rt *rt)
 	for (uint32_t i = 0; i < rt->n_out; i++)
 		if (strncmp(rt->out[i].name, "md_", 3) == 0) {
 			if (ring_msg_max(rt->out[i].r) < sizeof(struct msg_book)) {
-				rt_log(rt, "ring '%s': slot_size %u is too small for book messages "
-				       "(%zu bytes + 8)", rt->out[i].name, rt->out[i].r->slot_size,
-				       sizeof(struct msg_book));
+				rt_error(rt, "ring '%s': slot_size %u is too small for book messages "
+				         "(%zu bytes + 8)", rt->out[i].name, rt->out[i].r->slot_size,
+				         sizeof(struct msg_book));
 				return -DM_ETOPOLOGY;
 			}
 			c->md[c->n_md++] = i;
 		}
 	if (c->n_md == 0 || c->n_md > 64) {
-		rt_log(rt, "no md_* output ring (or more than 64) in the segment");
+		rt_error(rt, "no md_* output ring (or more than 64) in the segment");
 		return -DM_ETOPOLOGY;
 	}
 	rt_set_ops(rt, &data_ops, c);
@@ -407,8 +407,8 @@ int ag_data_init(struct rt *rt)
 	int fmt = FEED_AUTO;
 	if (c->opt.format && *c->opt.format && strcmp(c->opt.format, "auto") != 0 &&
 	    (fmt = feed_format_parse(c->opt.format)) < 0) {
-		rt_log(rt, "--format '%s': use auto, journal, lobster, mt5, neg or binance",
-		       c->opt.format);
+		rt_error(rt, "--format '%s': use auto, journal, lobster, mt5, neg or binance",
+		         c->opt.format);
 		rt->exit_code = 2;
 		return -EINVAL;
 	}
@@ -422,9 +422,9 @@ int ag_data_init(struct rt *rt)
 	int rc = feed_resolve(c->opt.input, &want, &plan, err, sizeof(err));
 	if (rc < 0) {
 		if (strstr(err, c->opt.input))
-			rt_log(rt, "cannot replay: %s", err);
+			rt_error(rt, "cannot replay: %s", err);
 		else
-			rt_log(rt, "cannot replay %s: %s", c->opt.input, err);
+			rt_error(rt, "cannot replay %s: %s", c->opt.input, err);
 		rt->exit_code = 2;
 		st->input_error = 1;
 		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
@@ -450,9 +450,9 @@ int ag_data_init(struct rt *rt)
 	if (rc < 0) {
 		/* one line naming the file and the cause; exit 2: bad input */
 		if (strstr(err, c->opt.input))
-			rt_log(rt, "cannot replay: %s", err);
+			rt_error(rt, "cannot replay: %s", err);
 		else
-			rt_log(rt, "cannot replay %s: %s", c->opt.input, err);
+			rt_error(rt, "cannot replay %s: %s", c->opt.input, err);
 		rt->exit_code = 2;
 		st->input_error = 1;
 		copy_text(st->input_error_text, sizeof(st->input_error_text), err);
@@ -464,9 +464,9 @@ int ag_data_init(struct rt *rt)
 	if (st->done) {
 		/* a replay that stopped on an input error stays stopped */
 		if (st->input_error)
-			rt_log(rt, "replay of %s stopped earlier on an input error after %llu "
-			       "events: %.*s", c->opt.input, (unsigned long long)st->events,
-			       (int)sizeof(st->input_error_text), st->input_error_text);
+			rt_warn(rt, "replay of %s stopped earlier on an input error after %llu "
+			        "events: %.*s", c->opt.input, (unsigned long long)st->events,
+			        (int)sizeof(st->input_error_text), st->input_error_text);
 		else
 			rt_log(rt, "replay of %s already done (%llu events)", c->opt.input,
 			       (unsigned long long)st->events);
@@ -478,9 +478,9 @@ int ag_data_init(struct rt *rt)
 	if (st->events) {
 		int64_t k = replay_skip(&c->rp, st->events);
 		if (k < 0 || (uint64_t)k != st->events) {
-			rt_log(rt, "%s: cannot resume after %llu events (found %lld): not the "
-			       "input of this run?", c->opt.input,
-			       (unsigned long long)st->events, (long long)k);
+			rt_error(rt, "%s: cannot resume after %llu events (found %lld): not the "
+			         "input of this run?", c->opt.input,
+			         (unsigned long long)st->events, (long long)k);
 			replay_close(&c->rp);
 			c->have_src = 0;
 			return -DM_ECORRUPT;

@@ -116,7 +116,7 @@ static void host_log(void *ctx, int error, const char *line)
 	struct exec_host *h = ctx;
 	if (error)
 		rt_count(&h->rt->slot->ctr.errors, 1);
-	rt_log(h->rt, "%s", line);
+	rt_log_at(h->rt, error ? RT_LOG_ERROR : RT_LOG_INFO, "%s", line);
 }
 
 /* ------------------------------------------------------------ runtime ops */
@@ -197,12 +197,12 @@ static int exec_params(struct rt *rt, struct execsvc_params *p)
 	char err[256];
 	if (trader_execsvc_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], AG_EXEC_TABLE_CAP,
 				  AG_EXEC_VENUE_MAX, 1, p, err, sizeof(err)) < 0) {
-		rt_log(rt, "%s", err);
+		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
 	if (execsvc_memsize(p) != AG_EXEC_APP_SIZE) {
-		rt_log(rt, "execution: state block of %zu bytes, the app area holds %u",
-		       execsvc_memsize(p), AG_EXEC_APP_SIZE);
+		rt_error(rt, "execution: state block of %zu bytes, the app area holds %u",
+		         execsvc_memsize(p), AG_EXEC_APP_SIZE);
 		return -DM_ECONFIG;
 	}
 	return 0;
@@ -234,7 +234,7 @@ int ag_exec_init(struct rt *rt)
 		rc = execsvc_init(rt->app, AG_EXEC_APP_SIZE, &p, rt->seg.hdr->epoch, err,
 				  sizeof(err));
 		if (rc < 0) {
-			rt_log(rt, "execution state: %s", err);
+			rt_error(rt, "execution state: %s", err);
 			rc = rc == -DM_ECONFIG ? rc : -DM_ECONFIG;
 			goto free_host;
 		}
@@ -250,7 +250,7 @@ int ag_exec_init(struct rt *rt)
 		.fault = host_fault,
 	};
 	if ((rc = execsvc_attach(&h->x, rt->app, AG_EXEC_APP_SIZE, &p, &out)) < 0) {
-		rt_log(rt, "order table or venue in the segment refused: %s", dm_strerror(rc));
+		rt_error(rt, "order table or venue in the segment refused: %s", dm_strerror(rc));
 		goto free_host;
 	}
 	if ((rc = ag_journal_open(rt, &h->jw, AG_ORDERS_JOURNAL, AG_EXEC_JOURNAL_BUF)) < 0)
@@ -270,7 +270,7 @@ void ag_exec_close(struct rt *rt)
 	if (!h)
 		return;
 	if (h->jopen && journal_close(&h->jw) < 0)
-		rt_log(rt, "orders journal: write error");
+		rt_error(rt, "orders journal: write error");
 	h->jopen = 0;
 	const struct execsvc_state *st = h->x.st;
 	const struct exec_counters *k = &execsvc_table_of(st)->ctr;

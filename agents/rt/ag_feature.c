@@ -96,23 +96,23 @@ int ag_feature_init(struct rt *rt)
 	struct featd_params p;
 	char err[256];
 	if (trader_featd_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], &p, err, sizeof(err)) < 0) {
-		rt_log(rt, "%s", err);
+		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
 	size_t size = featd_memsize(&p);
 	if (!size || size > RT_APP_SIZE) {
-		rt_log(rt, "features: the engine needs %zu bytes, the state region holds %u: "
-		       "shorten the windows or the fracdiff weights (features: in %s)",
-		       size ? size - FEATD_ENGINE_OFF : 0, RT_APP_SIZE - FEATD_ENGINE_OFF,
-		       rt->cfg.core.path[0] ? rt->cfg.core.path : "the defaults");
+		rt_error(rt, "features: the engine needs %zu bytes, the state region holds %u: "
+		         "shorten the windows or the fracdiff weights (features: in %s)",
+		         size ? size - FEATD_ENGINE_OFF : 0, RT_APP_SIZE - FEATD_ENGINE_OFF,
+		         rt->cfg.core.path[0] ? rt->cfg.core.path : "the defaults");
 		return -DM_ECONFIG;
 	}
 	if (rt->app_fresh || !featd_matches(rt->app, RT_APP_SIZE, &p)) {
 		if (!rt->app_fresh)
-			rt_log(rt, "features: parameters changed since the last start: engine reset");
+			rt_warn(rt, "features: parameters changed since the last start: engine reset");
 		int rc = featd_init(rt->app, RT_APP_SIZE, &p);
 		if (rc < 0) {
-			rt_log(rt, "features: featd_init: %s", dm_strerror(rc));
+			rt_error(rt, "features: featd_init: %s", dm_strerror(rc));
 			return rc;
 		}
 	}
@@ -125,7 +125,7 @@ int ag_feature_init(struct rt *rt)
 	};
 	int rc = featd_attach(&c->d, rt->app, RT_APP_SIZE, &p, &out);
 	if (rc < 0) {
-		rt_log(rt, "features: featd_attach: %s", dm_strerror(rc));
+		rt_error(rt, "features: featd_attach: %s", dm_strerror(rc));
 		return rc;
 	}
 	rt_set_ops(rt, &feature_ops, c);

@@ -70,7 +70,8 @@ static int load_model(struct rt *rt, const char *path, struct flat **out, char *
 	char r[600];
 	int rc = ag_ml_model_check(&rt->cfg.core, path, out, r, sizeof(r));
 	snprintf(why, whylen, "model %s: %s", rc < 0 ? "refused" : "accepted", r);
-	rt_log(rt, "%s", why);
+	rt_log_at(rt, rc < 0 ? RT_LOG_ERROR : strstr(r, "WARNING") ? RT_LOG_WARN : RT_LOG_INFO,
+		  "%s", why);
 	return rc < 0 ? rc : 0;
 }
 
@@ -104,7 +105,7 @@ static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
 {
 	if (config_resolve(&rt->cfg.core, name, out, len) < 0) {
-		rt_log(rt, "model path '%s' too long", name);
+		rt_error(rt, "model path '%s' too long", name);
 		return -DM_ECONFIG;
 	}
 	return 0;
@@ -149,7 +150,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 			 c->s.flat ? st->model : "no model: not trading");
 		rt_cmd_reply(rt, RT_CMD_FAILED, "%.180s; keeping %s", why,
 			     c->s.flat ? "the current model" : "no model (not trading)");
-		rt_log(rt, "reload: keeping %s", c->s.flat ? st->model : "no model (not trading)");
+		rt_warn(rt, "reload: keeping %s", c->s.flat ? st->model : "no model (not trading)");
 		return;
 	}
 	/* one thread evaluates: the swap is between two vectors */
@@ -178,7 +179,7 @@ int ag_ml_init(struct rt *rt)
 	struct strategy_params p;
 	char model[sizeof(st->model)], err[256];
 	if (trader_strategy_params(&rt->cfg.core, &p, model, sizeof(model), err, sizeof(err)) < 0) {
-		rt_log(rt, "%s", err);
+		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
 	if (rt->app_fresh)
@@ -189,14 +190,14 @@ int ag_ml_init(struct rt *rt)
 		.intent_publish = out_intent_publish,
 	};
 	if (strategy_attach(&c->s, st, &p, &out) < 0) {
-		rt_log(rt, "strategy: refused by strategy_attach (instrument tick %g)", p.tick);
+		rt_error(rt, "strategy: refused by strategy_attach (instrument tick %g)", p.tick);
 		return -DM_ECONFIG;
 	}
 	if (!p.rule_only) {
 		struct flat *f = NULL;
 		if (load_model(rt, model, &f, outcome, sizeof(outcome)) < 0)
-			rt_log(rt, "no verified model: not trading until 'dmctl reload-model' "
-			       "brings one that passes");
+			rt_error(rt, "no verified model: not trading until 'dmctl reload-model' "
+			         "brings one that passes");
 		strategy_use_model(&c->s, f, model);
 	} else {
 		rt_log(rt, "strategy.model is empty: primary rule alone (%s, dead zone %g)",

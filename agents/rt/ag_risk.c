@@ -60,7 +60,7 @@ static int out_position(void *p, struct msg_position *m)
 static void out_log(void *p, int error, const char *text)
 {
 	struct risk_ctx *c = p;
-	rt_log(c->rt, "%s", text);
+	rt_log_at(c->rt, error ? RT_LOG_ERROR : RT_LOG_INFO, "%s", text);
 	if (error)
 		rt_count(&c->rt->slot->ctr.errors, 1);
 }
@@ -129,7 +129,7 @@ int ag_risk_init(struct rt *rt)
 	char err[512];
 	int rc = trader_riskd_params(&rt->cfg.core, (uint16_t)rt_agent_role[rt->self], &p, err, sizeof(err));
 	if (rc < 0) {
-		rt_log(rt, "%s", err);
+		rt_error(rt, "%s", err);
 		return rc;
 	}
 	if (rt->app_fresh)
@@ -167,8 +167,8 @@ static void write_final(struct rt *rt, const struct riskd_state *st,
 	int rc = k > 0 && (size_t)k < sizeof(text)
 		 ? rt_run_file_put(rt, AG_RISK_FINAL_FILE, text, (size_t)k) : -ENAMETOOLONG;
 	if (rc < 0)
-		rt_log(rt, "cannot write %s in %s: %s", AG_RISK_FINAL_FILE, rt->run_dir,
-		       strerror(-rc));
+		rt_error(rt, "cannot write %s in %s: %s", AG_RISK_FINAL_FILE, rt->run_dir,
+		         strerror(-rc));
 }
 
 void ag_risk_close(struct rt *rt)

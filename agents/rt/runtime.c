@@ -20,6 +20,9 @@
 static volatile sig_atomic_t sig_stop;
 static _Atomic uint32_t sig_bits; /* bit (cmd) per pending operator command */
 
+/* the bit of SIGRTMIN+4 in sig_bits: reopen the log (not a command) */
+#define SIG_BIT_REOPEN_LOG 30
+
 static void on_signal(int sig)
 {
 	uint32_t cmd = 0;
@@ -39,6 +42,8 @@ static void on_signal(int sig)
 		cmd = CTL_REARM;
 	else if (sig == SIGRTMIN + 3)
 		cmd = 31; /* stands for RT_CTL_CANCEL_ALL in the bit set */
+	else if (sig == SIGRTMIN + 4)
+		cmd = SIG_BIT_REOPEN_LOG;
 	if (cmd)
 		atomic_fetch_or_explicit(&sig_bits, 1u << cmd, memory_order_relaxed);
 }
@@ -51,7 +56,7 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	/* no SA_RESTART: a futex sleep returns at once on a signal */
 	int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP,
-		       SIGRTMIN + 1, SIGRTMIN + 2, SIGRTMIN + 3 };
+		       SIGRTMIN + 1, SIGRTMIN + 2, SIGRTMIN + 3, SIGRTMIN + 4 };
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -75,7 +80,13 @@ const char *rt_last_log(void)
 	return last_log;
 }
 
-void rt_log(const struct rt *rt, const char *fmt, ...)
+static const char *const log_level_names[] = {
+	[RT_LOG_INFO] = "INFO", [RT_LOG_WARN] = "WARN", [RT_LOG_ERROR] = "ERROR",
+};
+
+/* One line "<time> <LEVEL> <name>[pid]: <text>" on stderr; a line break
+ * in text becomes a space, so that a line is a record. */
+static void log_line(const char *name, enum rt_log_level level, char *text)
 {
 	char when[40];
 	struct timespec ts;
@@ -83,15 +94,68 @@ void rt_log(const struct rt *rt, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	for (char *c = text; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	if ((unsigned)level > RT_LOG_ERROR)
+		level = RT_LOG_ERROR;
+	fprintf(stderr, "%s.%03ldZ %s %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
+		log_level_names[level], name, (int)getpid(), text);
+	fflush(stderr);
+}
+
+static void log_v(const char *name, enum rt_log_level level, const char *fmt, va_list ap)
+{
 	char text[1024];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	snprintf(last_log, sizeof(last_log), "%.*s", (int)sizeof(last_log) - 1, text);
+	log_line(name, level, text);
+}
+
+void rt_log(const struct rt *rt, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	log_v(rt && rt->name ? rt->name : "agent", RT_LOG_INFO, fmt, ap);
 	va_end(ap);
-	snprintf(last_log, sizeof(last_log), "%.*s", (int)sizeof(last_log) - 1, text);
-	fprintf(stderr, "%s.%03ldZ %s[%d]: %s\n", when, ts.tv_nsec / 1000000,
-		rt && rt->name ? rt->name : "agent", (int)getpid(), text);
+}
+
+void rt_log_at(const struct rt *rt, enum rt_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(rt && rt->name ? rt->name : "agent", level, fmt, ap);
+	va_end(ap);
+}
+
+void rt_log_named(const char *name, enum rt_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(name, level, fmt, ap);
+	va_end(ap);
+}
+
+int rt_log_reopen(const struct rt *rt)
+{
+	const char *path = getenv(RT_LOG_FILE_ENV);
+	if (!path || !*path)
+		return 0;
+	/* as every file of the run directory: never through a link */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		rt_error(rt, "cannot reopen the log %s: %s; still writing to the old one", path,
+			 strerror(e));
+		return -e;
+	}
+	fflush(stdout);
 	fflush(stderr);
+	int rc = dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0 ? -errno : 0;
+	close(fd);
+	if (rc == 0)
+		rt_log(rt, "log reopened: %s", path);
+	return rc;
 }
 
 /* ------------------------------------------------------------ journals */
@@ -159,9 +223,9 @@ void rt_journal_failed(struct rt *rt, int err)
 	atomic_store_explicit(&a->failing, 1, memory_order_release);
 	alarm_end(a);
 	if (start)
-		rt_log(rt, "ALARM: journal %s cannot write: %s; new orders halted until it "
-		       "writes again and an operator resumes (dmctl resume)", a->file,
-		       dm_strerror(err));
+		rt_error(rt, "ALARM: journal %s cannot write: %s; new orders halted until it "
+		         "writes again and an operator resumes (dmctl resume)", a->file,
+		         dm_strerror(err));
 }
 
 void rt_journal_ok(struct rt *rt)
@@ -175,10 +239,10 @@ void rt_journal_ok(struct rt *rt)
 	atomic_store_explicit(&a->failing, 0, memory_order_release);
 	alarm_end(a);
 	char t1[40], t2[40];
-	rt_log(rt, "journal %s writes again (it failed from %s to %s: %s; %llu failed writes "
-	       "in all); trading stays halted until an operator resumes (dmctl resume)",
-	       a->file, utc_text(a->first_ns, t1), utc_text(a->last_ns, t2), dm_strerror(a->err),
-	       (unsigned long long)a->failures);
+	rt_warn(rt, "journal %s writes again (it failed from %s to %s: %s; %llu failed writes "
+	        "in all); trading stays halted until an operator resumes (dmctl resume)",
+	        a->file, utc_text(a->first_ns, t1), utc_text(a->last_ns, t2), dm_strerror(a->err),
+	        (unsigned long long)a->failures);
 }
 
 /* ------------------------------------------------------------ fault points */
@@ -187,8 +251,8 @@ void rt_fault_fire(struct rt *rt, uint32_t point)
 {
 	/* one-shot: disarmed before the kill, so the restarted process passes */
 	atomic_store_explicit(&rt->st->fault, RT_FAULT_NONE, memory_order_release);
-	rt_log(rt, "fault point '%s' armed (dmctl fault): killing this process (SIGKILL)",
-	       rt_fault_name(point));
+	rt_warn(rt, "fault point '%s' armed (dmctl fault): killing this process (SIGKILL)",
+	        rt_fault_name(point));
 	for (;;) {
 		kill(getpid(), SIGKILL);
 		pause();
@@ -277,8 +341,8 @@ static void usage(FILE *f, const struct rt_agent *ag)
 	fprintf(f,
 		"usage: dm-agent-%s [-c CONF] [--name SEG] [--run-dir DIR]%s\n"
 		"\n"
-		"One DreamMaker agent process.  Normally started by tools/dmctl start,\n"
-		"which creates the segment first.\n"
+		"The DreamMaker %s agent, one process of the six.  Normally started by\n"
+		"dmctl start, which creates the segment first.\n"
 		"\n"
 		"  -c, --config CONF   configuration (default: built-in = conf/default.yaml)\n"
 		"  -n, --name SEG      segment (default $DM_SHM_NAME, else system.shm_name)\n"
@@ -288,9 +352,19 @@ static void usage(FILE *f, const struct rt_agent *ag)
 		"  -h, --help          this text\n"
 		"\n"
 		"signals: TERM/INT drain and exit; USR1 halt; USR2 resume; HUP reload;\n"
-		"         RTMIN+1 kill switch; RTMIN+2 re-arm; RTMIN+3 cancel all\n"
+		"         RTMIN+1 kill switch; RTMIN+2 re-arm; RTMIN+3 cancel all;\n"
+		"         RTMIN+4 reopen the log ($DM_LOG_FILE)\n"
+		"log: one line per record on stderr, '<UTC time> <LEVEL> <agent>[pid]: <text>'\n"
 		"exit: 0 clean exit, 1 runtime failure, 2 bad usage or configuration\n",
-		ag->name, ag->synopsis ? ag->synopsis : "", ag->help ? ag->help : "");
+		ag->name, ag->synopsis ? ag->synopsis : "", ag->name, ag->help ? ag->help : "");
+}
+
+/* A usage error's help text, for a person at a terminal only: in a log
+ * the one error line says it all. */
+static void usage_on_tty(const struct rt_agent *ag)
+{
+	if (isatty(STDERR_FILENO))
+		usage(stderr, ag);
 }
 
 int rt_args_parse(struct rt_args *a, int argc, char **argv, const struct rt_agent *ag)
@@ -320,29 +394,30 @@ int rt_args_parse(struct rt_args *a, int argc, char **argv, const struct rt_agen
 		case O_RUN_DIR: a->run_dir = optarg; break;
 		case 'h': usage(stdout, ag); return 1;
 		case ':':
-			fprintf(stderr, "dm-agent-%s: option '%s' needs a value\n", agent,
-				argv[optind - 1]);
-			usage(stderr, ag);
+			rt_log_named(agent, RT_LOG_ERROR, "option '%s' needs a value "
+				     "(dm-agent-%s --help)", argv[optind - 1], agent);
+			usage_on_tty(ag);
 			return 2;
 		default:
 			if (c >= O_AGENT && c < O_AGENT + (int)n_opts) {
 				a->opt[c - O_AGENT] = optarg ? optarg : "";
 				break;
 			}
-			fprintf(stderr, "dm-agent-%s: unknown option '%s'\n", agent,
-				argv[optind - 1]);
-			usage(stderr, ag);
+			rt_log_named(agent, RT_LOG_ERROR, "unknown option '%s' (dm-agent-%s --help)",
+				     argv[optind - 1], agent);
+			usage_on_tty(ag);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "dm-agent-%s: unexpected argument '%s'\n", agent, argv[optind]);
-		usage(stderr, ag);
+		rt_log_named(agent, RT_LOG_ERROR, "unexpected argument '%s' (dm-agent-%s --help)",
+			     argv[optind], agent);
+		usage_on_tty(ag);
 		return 2;
 	}
 	char why[256];
 	if (a->name && seg_name_check(a->name, why, sizeof(why)) != 0) {
-		fprintf(stderr, "dm-agent-%s: --name: %s\n", agent, why);
+		rt_log_named(agent, RT_LOG_ERROR, "--name: %s", why);
 		return 2;
 	}
 	return 0;
@@ -390,16 +465,16 @@ static int check_topology(struct rt *rt)
 {
 	const struct seg_hdr *h = rt->seg.hdr;
 	if (h->n_agents != AGENT_COUNT) {
-		rt_log(rt, "segment %s has %u agents, the configuration %d: it was created "
-		       "from another configuration; stop it and start again",
-		       rt->seg.name, h->n_agents, AGENT_COUNT);
+		rt_error(rt, "segment %s has %u agents, the configuration %d: it was created "
+		         "from another configuration; stop it and start again",
+		         rt->seg.name, h->n_agents, AGENT_COUNT);
 		return -DM_ETOPOLOGY;
 	}
 	for (uint32_t i = 0; i < AGENT_COUNT; i++)
 		if (strcmp(seg_agent(&rt->seg, i)->name, rt_agent_names[i]) != 0) {
-			rt_log(rt, "segment %s: agent slot %u is '%s', the configuration says "
-			       "'%s'", rt->seg.name, i, seg_agent(&rt->seg, i)->name,
-			       rt_agent_names[i]);
+			rt_error(rt, "segment %s: agent slot %u is '%s', the configuration says "
+			         "'%s'", rt->seg.name, i, seg_agent(&rt->seg, i)->name,
+			         rt_agent_names[i]);
 			return -DM_ETOPOLOGY;
 		}
 	for (uint32_t i = 0; i < rt->cfg.n_rings; i++) {
@@ -409,22 +484,22 @@ static int check_topology(struct rt *rt)
 		if (!d || d->producer != c->producer || d->consumer != c->consumer ||
 		    d->capacity != c->capacity || d->slot_size != c->slot_size ||
 		    d->policy != c->policy) {
-			rt_log(rt, "segment %s: ring '%s' %s the configuration (%s); the "
-			       "segment was created from another configuration: stop the "
-			       "run and start it again with this one", rt->seg.name, c->name,
-			       d ? "differs from" : "is missing from",
-			       rt->cfg.core.path[0] ? rt->cfg.core.path : "built-in defaults");
+			rt_error(rt, "segment %s: ring '%s' %s the configuration (%s); the "
+			         "segment was created from another configuration: stop the "
+			         "run and start it again with this one", rt->seg.name, c->name,
+			         d ? "differs from" : "is missing from",
+			         rt->cfg.core.path[0] ? rt->cfg.core.path : "built-in defaults");
 			return -DM_ETOPOLOGY;
 		}
 	}
 	if (h->n_rings != rt->cfg.n_rings) {
-		rt_log(rt, "segment %s has %u rings, the configuration %u: stop the run and "
-		       "start it again", rt->seg.name, h->n_rings, rt->cfg.n_rings);
+		rt_error(rt, "segment %s has %u rings, the configuration %u: stop the run and "
+		         "start it again", rt->seg.name, h->n_rings, rt->cfg.n_rings);
 		return -DM_ETOPOLOGY;
 	}
 	if (h->user_size < RT_USER_RESERVED + (uint64_t)AGENT_COUNT * RT_REGION_SIZE) {
-		rt_log(rt, "segment %s: user area of %llu bytes cannot hold the agent "
-		       "state regions", rt->seg.name, (unsigned long long)h->user_size);
+		rt_error(rt, "segment %s: user area of %llu bytes cannot hold the agent "
+		         "state regions", rt->seg.name, (unsigned long long)h->user_size);
 		return -DM_ELAYOUT;
 	}
 	return 0;
@@ -444,10 +519,10 @@ static int open_region(struct rt *rt, uint32_t app_version, uint32_t app_size)
 		hist_init(&rt_lat_of(&rt->seg, rt->self)->stage);
 		atomic_store_explicit(&st->magic, RT_STATE_MAGIC, memory_order_release);
 	} else if (!rt_state_valid(&rt->seg, rt->self) || st->agent != rt->self) {
-		rt_log(rt, "segment %s: state region of %s has another layout (magic "
-		       "%016llx, version %u): built from other sources; stop the run and "
-		       "start it again", rt->seg.name, rt->name, (unsigned long long)magic,
-		       st->version);
+		rt_error(rt, "segment %s: state region of %s has another layout (magic "
+		         "%016llx, version %u): built from other sources; stop the run and "
+		         "start it again", rt->seg.name, rt->name, (unsigned long long)magic,
+		         st->version);
 		return -DM_ELAYOUT;
 	}
 	uint32_t av = atomic_load_explicit(&st->app_version, memory_order_acquire);
@@ -457,9 +532,9 @@ static int open_region(struct rt *rt, uint32_t app_version, uint32_t app_size)
 		atomic_store_explicit(&st->app_version, app_version, memory_order_release);
 		rt->app_fresh = 1;
 	} else if (av != app_version || st->app_size != app_size) {
-		rt_log(rt, "segment %s: %s state is version %u (%u bytes), this build "
-		       "wants %u (%u bytes): stop the run and start it again",
-		       rt->seg.name, rt->name, av, st->app_size, app_version, app_size);
+		rt_error(rt, "segment %s: %s state is version %u (%u bytes), this build "
+		         "wants %u (%u bytes): stop the run and start it again",
+		         rt->seg.name, rt->name, av, st->app_size, app_version, app_size);
 		return -DM_ELAYOUT;
 	}
 	atomic_fetch_add(&st->opens, 1);
@@ -651,7 +726,7 @@ static int resolve_run_dir(struct rt *rt)
 	char why[RT_PATH_MAX * 2 + 256];
 	int rc = rt_run_dir_make(rt->run_dir, why, sizeof(why));
 	if (rc < 0)
-		rt_log(rt, "%s", why);
+		rt_error(rt, "%s", why);
 	return rc;
 }
 
@@ -672,7 +747,7 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	if (a->conf) {
 		rc = rt_config_load(&rt->cfg, a->conf, err, sizeof(err));
 		if (rc < 0) {
-			rt_log(rt, "%s", err);
+			rt_error(rt, "%s", err);
 			return rc;
 		}
 	} else {
@@ -680,16 +755,16 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	}
 	const char *segname = topology_seg_name(&rt->cfg, a->name);
 	if (seg_name_check(segname, err, sizeof(err)) != 0) {
-		rt_log(rt, "%s (from %s)", err, topology_seg_name_from(&rt->cfg, a->name));
+		rt_error(rt, "%s (from %s)", err, topology_seg_name_from(&rt->cfg, a->name));
 		return -EINVAL;
 	}
 	rc = seg_attach_err(&rt->seg, segname, 0, msg_layout_hash(), err, sizeof(err));
 	if (rc < 0) {
 		if (rc == -ENOENT)
-			rt_log(rt, "segment %s does not exist: start the system with "
-			       "'tools/dmctl start' (or create it with 'dm-seg create')", segname);
+			rt_error(rt, "segment %s does not exist: start the system with "
+			         "'tools/dmctl start' (or create it with 'dm-seg create')", segname);
 		else
-			rt_log(rt, "segment %s: %s: %s", segname, dm_strerror(rc), err);
+			rt_error(rt, "segment %s: %s: %s", segname, dm_strerror(rc), err);
 		return rc;
 	}
 	if ((rc = check_topology(rt)) < 0)
@@ -701,9 +776,9 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	int64_t now = rt_now_ns();
 	rc = agent_register(rt->slot, (int32_t)getpid(), now);
 	if (rc < 0) {
-		rt_log(rt, "segment %s: the %s slot is held by live pid %d; stop it first "
-		       "(tools/dmctl stop, or restart %s)", segname, rt->name,
-		       (int)atomic_load(&rt->slot->pid), rt->name);
+		rt_error(rt, "segment %s: the %s slot is held by live pid %d; stop it first "
+		         "(tools/dmctl stop, or restart %s)", segname, rt->name,
+		         (int)atomic_load(&rt->slot->pid), rt->name);
 		goto close_seg;
 	}
 	if ((rc = open_region(rt, app_version, app_size)) < 0)
@@ -725,8 +800,8 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 		CPU_ZERO(&set);
 		CPU_SET(ca->cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) != 0)
-			rt_log(rt, "cannot pin to CPU %d (agents.%s.cpu): %s; running unpinned",
-			       ca->cpu, rt->name, strerror(errno));
+			rt_warn(rt, "cannot pin to CPU %d (agents.%s.cpu): %s; running unpinned",
+			        ca->cpu, rt->name, strerror(errno));
 	}
 	if (!(oflags & RT_O_NO_SIGNALS)) {
 		sig_stop = 0;
@@ -742,7 +817,7 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 			rt->parent = (int32_t)getppid();
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			if (*end == '\0' && want > 1 && want != rt->parent) {
-				rt_log(rt, "supervisor %ld is gone before this agent started", want);
+				rt_warn(rt, "supervisor %ld is gone before this agent started", want);
 				rt->parent = (int32_t)want;
 			}
 			if (getppid() != rt->parent)
@@ -828,9 +903,9 @@ void rt_cmd_reply(struct rt *rt, uint32_t outcome, const char *fmt, ...)
 	va_end(ap);
 	store_reply(rt, outcome, text);
 	if (outcome != RT_CMD_OK)
-		rt_log(rt, "command %llu (%s) %s: %s", (unsigned long long)rt->cmd_seq,
-		       rt_cmd_name(rt->cmd_cur), outcome == RT_CMD_REFUSED ? "refused" : "failed",
-		       text);
+		rt_warn(rt, "command %llu (%s) %s: %s", (unsigned long long)rt->cmd_seq,
+		        rt_cmd_name(rt->cmd_cur), outcome == RT_CMD_REFUSED ? "refused" : "failed",
+		        text);
 }
 
 /* The runtime's own answer when on_control gave none. */
@@ -939,6 +1014,8 @@ static void apply_signals(struct rt *rt)
 	if (DM_LIKELY(!atomic_load_explicit(&sig_bits, memory_order_relaxed)))
 		return;
 	uint32_t bits = atomic_exchange(&sig_bits, 0);
+	if (bits & (1u << SIG_BIT_REOPEN_LOG))
+		rt_log_reopen(rt);
 	static const uint32_t order[] = { CTL_KILL_SWITCH, CTL_HALT, 31, CTL_REARM,
 					  CTL_RESUME, CTL_RELOAD };
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
@@ -1037,7 +1114,7 @@ int rt_work(struct rt *rt)
 		agent_heartbeat(rt->slot, now);
 		rt->next_hb_ns = now + rt->hb_ns;
 		if (rt->parent && getppid() != rt->parent && !rt->stopping) {
-			rt_log(rt, "supervisor %d is gone", (int)rt->parent);
+			rt_warn(rt, "supervisor %d is gone", (int)rt->parent);
 			rt_stop(rt);
 		}
 	}
@@ -1132,8 +1209,8 @@ int rt_done(struct rt *rt)
 	if (!rt->stopping)
 		return 0;
 	if (rt_now_ns() > rt->drain_end_ns) {
-		rt_log(rt, "drain took longer than %lld ms: leaving with work pending",
-		       (long long)(RT_DRAIN_NS / 1000000));
+		rt_warn(rt, "drain took longer than %lld ms: leaving with work pending",
+		        (long long)(RT_DRAIN_NS / 1000000));
 		return 1;
 	}
 	if (rt->last_work == 0 && !inputs_ready(rt) &&

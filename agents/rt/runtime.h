@@ -41,7 +41,8 @@
  * handled until empty and on busy() says 0, at most RT_DRAIN_NS), then
  * rt_done is true.  Operator signals are turned into control commands:
  * SIGUSR1 halt, SIGUSR2 resume, SIGHUP reload, SIGRTMIN+1 kill switch,
- * SIGRTMIN+2 re-arm, SIGRTMIN+3 cancel all (RT_CTL_CANCEL_ALL).  With
+ * SIGRTMIN+2 re-arm, SIGRTMIN+3 cancel all (RT_CTL_CANCEL_ALL).
+ * SIGRTMIN+4 reopens the log (rt_log_reopen; no command).  With
  * $DM_SUPERVISED set the process also drains when its parent dies.
  *
  * Operator commands are numbered and answered.  dmctl writes "N NAME"
@@ -389,9 +390,51 @@ uint32_t rt_cmd_parse(const char *name);
 void rt_cmd_reply(struct rt *rt, uint32_t outcome, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* One line on stderr: "<UTC time> <agent>[pid]: <text>".  Not for hot paths. */
+/*
+ * The agents' log.  One line per record on stderr (the supervisor points
+ * it at RUN_DIR/<agent>.log):
+ *
+ *   2024-08-08T12:00:01.234Z INFO coordinator[4242]: every agent up: trading
+ *
+ * the UTC time to the millisecond (ISO 8601), the level (INFO, WARN,
+ * ERROR), the agent and its pid, the text (a line break in it becomes a
+ * space).  INFO: lifecycle and counters; WARN: something the operator
+ * should look at, the process goes on; ERROR: something failed (the
+ * process refuses to start, a journal cannot write, an agent is down).
+ * Formats text and writes: never from a hot path.  Main thread only.
+ */
+enum rt_log_level { RT_LOG_INFO = 0, RT_LOG_WARN = 1, RT_LOG_ERROR = 2 };
+
+/* An INFO line of the agent (rt may be NULL: "agent"). */
 void rt_log(const struct rt *rt, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A line at that level. */
+void rt_log_at(const struct rt *rt, enum rt_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define rt_warn(rt, ...) rt_log_at((rt), RT_LOG_WARN, __VA_ARGS__)
+#define rt_error(rt, ...) rt_log_at((rt), RT_LOG_ERROR, __VA_ARGS__)
+
+/* A line under a name, before a struct rt exists (option errors). */
+void rt_log_named(const char *name, enum rt_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The environment variable naming the agent's log file (the supervisor
+ * sets it to RUN_DIR/<agent>.log when it starts the agent).
+ */
+#define RT_LOG_FILE_ENV "DM_LOG_FILE"
+
+/*
+ * Reopen the log: open $DM_LOG_FILE again (append, created mode 0600,
+ * never through a symbolic link) onto stdout and stderr, so that a log
+ * renamed away (logrotate) is followed by a new file.  The runtime calls
+ * it when SIGRTMIN+4 arrived (the supervisor sends it on its own SIGHUP),
+ * from the signal path of rt_work, never from a handler.  0 (also when
+ * the variable is not set: nothing to do) or -errno, logged, the old
+ * file kept.  Main thread only.
+ */
+int rt_log_reopen(const struct rt *rt);
 
 /* The text of the process's last rt_log line (without time and name),
  * e.g. the reason a start-up helper logged.  Main thread only. */

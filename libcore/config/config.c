@@ -220,16 +220,20 @@ int config_conf_dir(char *out, size_t len)
 	if (env && *env)
 		return copy_path(out, len, env, NULL);
 	/* build/bin/dm-x, build/tests/test_x, build/san-.../bin/dm-x: the
-	 * nearest ancestor holding conf/default.yaml */
+	 * nearest ancestor holding conf/default.yaml; installed,
+	 * PREFIX/bin/dm-x: PREFIX/share/dreammaker/conf (make install) */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
+		static const char *const under[] = { "conf", "share/dreammaker/conf" };
 		exe[n] = '\0';
 		while ((slash = strrchr(exe, '/'))) {
 			*slash = '\0';
-			snprintf(probe, sizeof(probe), "%s/conf/default.yaml", exe);
-			if (readable(probe)) {
-				snprintf(probe, sizeof(probe), "%s/conf", exe);
-				return copy_path(out, len, probe, NULL);
+			for (size_t i = 0; i < sizeof(under) / sizeof(under[0]); i++) {
+				snprintf(probe, sizeof(probe), "%s/%s/default.yaml", exe, under[i]);
+				if (readable(probe)) {
+					snprintf(probe, sizeof(probe), "%s/%s", exe, under[i]);
+					return copy_path(out, len, probe, NULL);
+				}
 			}
 		}
 	}

@@ -196,8 +196,12 @@ int config_resolve(const struct dm_config *c, const char *rel, char *out, size_t
  * The project's conf/ directory, the one holding the built-in default file
  * conf/default.yaml: $DM_CONF_DIR if set and not empty; else the nearest
  * conf/ with a default.yaml above the running executable
- * (/proc/self/exe: build/bin/dm-x -> build/bin/../../conf); else ./conf if
- * it has a default.yaml.  Absolute unless DM_CONF_DIR is relative.
+ * (/proc/self/exe: build/bin/dm-x -> build/bin/../../conf), or in an
+ * installed tree the nearest share/dreammaker/conf/ with one
+ * (PREFIX/bin/dm-x -> PREFIX/share/dreammaker/conf, where make install
+ * puts the shipped conf/, and the model beside it as in the source tree:
+ * PREFIX/share/dreammaker/build/model/default.json); else ./conf if it
+ * has a default.yaml.  Absolute unless DM_CONF_DIR is relative.
  * 0, -ENOENT (none found) or -ENAMETOOLONG.  Reads the file system.
  */
 int config_conf_dir(char *out, size_t len);

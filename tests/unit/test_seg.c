@@ -845,6 +845,42 @@ Test(seg_tool, config_json_names_the_segment_and_run_dir)
 	cr_assert_eq(system(args), 0);
 }
 
+/* The CPUs a service runs on (dmctl affinity, the systemd generator): the
+ * agents' pins, each once, ascending, in both JSON forms; none pinned, an
+ * empty list. */
+Test(seg_tool, config_json_lists_the_pinned_cpus)
+{
+	char dir[] = "/tmp/dm_test_segcpu_XXXXXX", site[PATH_MAX];
+	static char out[4096], args[4 * PATH_MAX];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(site, sizeof(site), "%s/site.yaml", dir);
+	FILE *f = fopen(site, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "agents:\n  ml: { cpu: 5 }\n  data: { cpu: 1 }\n  risk: { cpu: 5 }\n"
+		   "strategy:\n  model: \"\"\n");
+	fclose(f);
+	for (int no_check = 0; no_check <= 1; no_check++) {
+		snprintf(args, sizeof(args), "-c '%s' --json%s", site, no_check ? " --no-check" : "");
+		cr_assert_eq(t_config(args, out, sizeof(out)), 0, "%s", out);
+		json_t *o = json_loads(out, 0, NULL);
+		cr_assert_not_null(o, "%s", out);
+		json_t *cpus = json_object_get(o, "cpus");
+		cr_assert(json_is_array(cpus), "%s", out);
+		cr_assert_eq(json_array_size(cpus), 2, "%s", out);
+		cr_expect_eq(json_integer_value(json_array_get(cpus, 0)), 1);
+		cr_expect_eq(json_integer_value(json_array_get(cpus, 1)), 5);
+		json_decref(o);
+	}
+	cr_assert_eq(t_config("--json --no-check", out, sizeof(out)), 0, "%s", out);
+	json_t *o = json_loads(out, 0, NULL);
+	cr_assert_not_null(o, "%s", out);
+	cr_expect_eq(json_array_size(json_object_get(o, "cpus")), 0, "%s", out);
+	json_decref(o);
+	snprintf(args, sizeof(args), "rm -rf '%s'", dir);
+	cr_assert_eq(system(args), 0);
+}
+
 /* The instrument object of BRIEF decision 3 for each bundled profile,
  * with the currencies of its limits and fees; the model is not needed. */
 Test(seg_tool, config_json_prints_the_instrument)
