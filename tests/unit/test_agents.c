@@ -727,6 +727,9 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 	/* a coordinator that cannot answer: dmctl gives up after --timeout */
 	char pidf[600];
 	snprintf(pidf, sizeof(pidf), "%s/coordinator.pid", rundir);
+	/* the log of the normal part of the run: a coordinator stopped and
+	 * resumed may well find a voter's heartbeat stale on a busy machine */
+	cr_assert_eq(run("cp '%s/coordinator.log' '%s/coordinator.normal.log'", rundir, rundir), 0);
 	cr_assert_eq(run("kill -STOP $(cat '%s')", pidf), 0);
 	rc = run("'%s' halt --timeout 300ms >'%s' 2>&1", dmctl, out);
 	run("kill -CONT $(cat '%s')", pidf);
@@ -746,8 +749,8 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 		     0, "the log names the command and its number");
 	cr_expect_eq(run("grep -q 'command [0-9]*$' '%s/coordinator.log'", rundir), 1,
 		     "no bare command numbers");
-	cr_expect_eq(run("grep -E -q ' is down|ALARM' '%s/coordinator.log'", rundir), 1,
-		     "a normal start and stop raise no alarm");
+	cr_expect_eq(run("grep -E -q ' is down|ALARM' '%s/coordinator.normal.log'", rundir), 1,
+		     "a normal start and commands raise no alarm");
 	cr_expect_eq(run("grep -q 'every agent up: trading' '%s/coordinator.log'", rundir), 0);
 	cr_expect_eq(run("grep -i -E -q 'down|halted' '%s/risk.log'", rundir), 1,
 		     "nothing alarming in risk's log");
