@@ -2,7 +2,7 @@
 # run.sh DIR TEST... [-- DIR TEST...]... [-- slurm DIR]
 #
 # Runs Criterion test binaries DIR/tests/TEST (each with --jobs 1: its
-# tests one after the other), prints each one's synthesis as it ends, and
+# tests one after the other, except the WIDE ones below), prints each one's synthesis as it ends, and
 # closes with one line "N passed, N failed" summed over every binary and
 # build.  Binaries run side by side, DM_TEST_LANES at a time (default: the
 # cores), except the ones named in SOLO below, which run alone: the stress
@@ -22,6 +22,10 @@ lanes=${DM_TEST_LANES:-$(nproc 2>/dev/null || echo 2)}
 # the binaries that run alone: stress tests (ring, doorbell) and suites
 # that run the six agents (their waits are sized for a machine of their own)
 SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top test_install "
+# of those, the ones whose tests run side by side inside the binary
+# (Criterion --jobs, one per lane): each test a run of its own, mostly
+# waiting on the agents' hand-offs
+WIDE=" test_run "
 
 passed=0 failed=0 status=0
 work=$(mktemp -d)
@@ -31,8 +35,9 @@ trap 'rm -rf "$work"' EXIT
 # lock, so that two lanes never mix lines) and leaves "passed failed bad"
 # in OUT.sum
 run_one() {
-	local bin=$1 out=$2 start=$SECONDS rc
-	"$bin" --jobs 1 >"$out.log" 2>&1
+	local bin=$1 out=$2 start=$SECONDS rc jobs=1
+	[[ $WIDE == *" ${bin##*/} "* ]] && jobs=$lanes
+	"$bin" --jobs "$jobs" >"$out.log" 2>&1
 	rc=$?
 	# Criterion: "[====] Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0"
 	local syn np nf bad=0
