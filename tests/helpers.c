@@ -59,6 +59,13 @@ int64_t t_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+void t_sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 		       uint32_t slot_size, enum ring_policy policy, uint64_t user_size)
 {

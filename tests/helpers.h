@@ -52,6 +52,8 @@ uint64_t t_rng_below(struct t_rng *g, uint64_t n);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t t_now_ns(void);
+/* sleep ms milliseconds (usleep takes under a second only) */
+void t_sleep_ms(int ms);
 
 /*
  * The layout word of the pure transport tests: they carry their own bytes,

@@ -1783,7 +1783,7 @@ Test(chaos, start_adopts_the_segment_a_dead_supervisor_left, .timeout = 300)
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_assert_gt(pids[a] = running_pid(&s, a, 10000), 0, "%s running",
 			     rt_agent_names[a]);
-	usleep(2000 * 1000);
+	t_sleep_ms(2000);
 
 	snprintf(path, sizeof(path), "%s/supervisor.pid", rundir);
 	FILE *f = fopen(path, "r");

@@ -126,12 +126,12 @@ static char *http(int port, const char *method, const char *path, int *status, c
 	int k = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
 	cr_assert_eq(write(fd, req, (size_t)k), k);
 	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
+	char *buf = t_realloc(NULL, cap);
 	ssize_t got;
 	while ((got = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += (size_t)got;
 		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
+			buf = t_realloc(buf, cap *= 2);
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -139,8 +139,7 @@ static char *http(int port, const char *method, const char *path, int *status, c
 	ctype[0] = '\0';
 	const char *ct = strcasestr(buf, "\r\nContent-Type: ");
 	if (ct)
-		sscanf(ct + 16, "%[^\r]", ctype);
-	(void)n;
+		snprintf(ctype, n, "%.*s", (int)strcspn(ct + 16, "\r"), ct + 16);
 	char *body = strstr(buf, "\r\n\r\n");
 	cr_assert(body, "no header end");
 	char *out = strdup(body + 4);
@@ -272,7 +271,8 @@ static void expect_read_only_mapping(pid_t pid)
 	char out[4096];
 	cr_assert_eq(t_sh(out, sizeof(out), "grep -F '/dev/shm%s' /proc/%d/maps", live.seg,
 			  (int)pid), 0, "the exporter maps no segment");
-	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n")) {
+	char *save = NULL;
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char perms[8];
 		cr_assert_eq(sscanf(l, "%*s %7s", perms), 1);
 		cr_expect_str_eq(perms, "r--s", "the segment mapped %s: %s", perms, l);

@@ -479,11 +479,11 @@ Test(top, live_screen_keys_and_terminal_restore, .timeout = 120)
 	/* p: the screen stands still while the system moves; p again: it moves */
 	tmux(out, sizeof(out), "send-keys -t top p");
 	cr_assert(wait_screen(scr, sizeof(scr), "[PAUSED]", 3000), "%s", scr);
-	usleep(1500 * 1000);
+	t_sleep_ms(1500);
 	capture(scr2, sizeof(scr2));
 	cr_expect_str_eq(scr2, scr, "the paused screen changed");
 	tmux(out, sizeof(out), "send-keys -t top p");
-	usleep(1500 * 1000);
+	t_sleep_ms(1500);
 	capture(scr2, sizeof(scr2));
 	cr_expect_null(strstr(scr2, "[PAUSED]"));
 	cr_expect_str_neq(scr2, scr, "the screen stood still after the second p");
