@@ -36,7 +36,9 @@ trap 'rm -rf "$work"' EXIT
 # in OUT.sum
 run_one() {
 	local bin=$1 out=$2 start=$SECONDS rc jobs=1
-	[[ $WIDE == *" ${bin##*/} "* ]] && jobs=$lanes
+	# not under the sanitizers: there Criterion's runner leaks 48 bytes
+	# when it runs tests side by side, and LeakSanitizer fails the binary
+	[[ $WIDE == *" ${bin##*/} "* && $bin != */san-* ]] && jobs=$lanes
 	"$bin" --jobs "$jobs" >"$out.log" 2>&1
 	rc=$?
 	# Criterion: "[====] Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0"
