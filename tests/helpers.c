@@ -281,3 +281,18 @@ void *t_realloc(void *p, size_t n)
 	cr_assert_not_null(q, "realloc %zu bytes", n);
 	return q;
 }
+
+void t_paths_or_fail(struct t_paths *p)
+{
+	int rc = t_paths_find(p);
+	if (rc != 0 && !p->exe_dir[0])
+		cr_assert_fail("cannot read /proc/self/exe: %s", strerror(-rc));
+	if (rc != 0)
+		cr_assert_fail("tools/dmctl not found above %s", p->exe_dir);
+}
+
+void t_expect_clean_logs(const char *dir)
+{
+	int rc = t_system("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", dir);
+	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
+}
