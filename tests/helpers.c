@@ -83,6 +83,17 @@ void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 	sp->app_layout = T_APP_LAYOUT;
 }
 
+uint64_t t_rings_fill(const struct seg *s)
+{
+	uint64_t fill = 0;
+	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
+		struct ring_stats st;
+		ring_stats(seg_ring(s, i), &st);
+		fill += st.head - st.tail + st.pending;
+	}
+	return fill;
+}
+
 #if defined(__SANITIZE_THREAD__)
 /*
  * Criterion under TSan (Criterion issue #274, open): at start-up BoxFort

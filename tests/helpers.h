@@ -56,6 +56,11 @@ int64_t t_now_ns(void);
 /* sleep ms milliseconds (usleep takes under a second only) */
 void t_sleep_ms(int ms);
 
+/* What the rings of s hold that their consumers have not yet taken: the
+ * sum over every ring of head - tail + pending (ring_stats).  0 when the
+ * system is drained. */
+uint64_t t_rings_fill(const struct seg *s);
+
 /*
  * The layout word of the pure transport tests: they carry their own bytes,
  * not the agents' messages, so they name their own word (any constant).

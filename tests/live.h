@@ -83,12 +83,7 @@ static __attribute__((unused)) int t_live_wait_quiet(struct t_live *l, int timeo
 	int quiet = 0;
 	int64_t end = t_now_ns() + (int64_t)timeout_s * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t fill = 0;
-		for (uint32_t i = 0; i < s.hdr->n_rings; i++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(&s, i), &st);
-			fill += st.head - st.tail + st.pending;
-		}
+		uint64_t fill = t_rings_fill(&s);
 		json_t *d = rt_dump_json(&s);
 		json_t *data = json_object_get(json_object_get(d, "agents"), "data");
 		int done = json_is_true(json_object_get(data, "replay_done"));

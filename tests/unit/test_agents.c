@@ -92,12 +92,7 @@ static int wait_drained(void)
 	int quiet = 0;
 	int64_t end = t_now_ns() + 30ll * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t fill = 0;
-		for (uint32_t i = 0; i < s.hdr->n_rings; i++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(&s, i), &st);
-			fill += st.head - st.tail + st.pending;
-		}
+		uint64_t fill = t_rings_fill(&s);
 		const struct coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
 		for (uint32_t i = 0; i < AG_COORD_BALLOTS; i++)
 			fill += cs->ballot[i].state != AG_B_FREE;

@@ -547,12 +547,7 @@ static void halt_and_settle(const struct seg *s)
 	int quiet = 0;
 	int64_t end = t_now_ns() + 30ll * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t busy = 0;
-		for (uint32_t r = 0; r < s->hdr->n_rings; r++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(s, r), &st);
-			busy += st.head - st.tail + st.pending;
-		}
+		uint64_t busy = t_rings_fill(s);
 		const struct coord_state *cs = coord_in(s);
 		for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 			busy += cs->ballot[i].state != COORD_B_FREE;

@@ -1,10 +1,12 @@
 /*
- * test_proc_helpers.c — the process and path helpers the tests and the
- * benchmarks share (tests/proc_helpers.h).
+ * test_helpers.c — the helpers the tests and the benchmarks share: the
+ * process and path helpers (tests/proc_helpers.h) and the fill of a
+ * segment's rings (tests/helpers.h).
  *
  * Expected values come from outside the helpers: exit codes and signals
  * the shell is told to produce, children this file forks and reaps
- * itself, /proc/self/exe read here, files written here.
+ * itself, /proc/self/exe read here, files written here, messages pushed
+ * here.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -180,4 +182,31 @@ Test(proc_helpers, kill_run_kills_the_supervisor_and_the_agents_and_unlinks_the_
 	}
 	/* nothing left: no error, and a NULL segment is allowed */
 	t_kill_run(t_tmp_dir, NULL);
+}
+
+/* ------------------------------------------------------------ rings */
+
+Test(helpers, rings_fill_counts_what_waits_in_every_ring)
+{
+	char name[SEG_NAME_MAX];
+	struct seg_spec sp;
+	struct seg s;
+	t_seg_name(name, sizeof(name), "fill");
+	/* one conflating ring of 16 slots: a 17th message waits in its side slot */
+	t_spec_two_agents(&sp, name, 16, 64, RING_CONFLATE, 0);
+	cr_assert_eq(seg_create(&s, &sp, 1), 0);
+	struct ring *r = seg_ring(&s, 0);
+	uint64_t msg = 0;
+	cr_expect_eq(t_rings_fill(&s), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(ring_try_push(r, &msg, sizeof(msg)), 0);
+	cr_expect_eq(t_rings_fill(&s), 3);
+	cr_assert_eq(ring_try_pop(r, &msg, sizeof(msg)), 0);
+	cr_expect_eq(t_rings_fill(&s), 2);
+	for (int i = 0; i < 14; i++)
+		cr_assert_eq(ring_try_push(r, &msg, sizeof(msg)), 0);
+	cr_assert_eq(ring_offer(r, &msg, sizeof(msg)), 1, "the side slot");
+	cr_expect_eq(t_rings_fill(&s), 17, "16 slots and the side slot");
+	seg_close(&s);
+	seg_unlink(name);
 }
