@@ -76,7 +76,9 @@ AGENT_SRC := $(wildcard agents/*.c)
 RT_SRC    := $(wildcard agents/rt/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-TESTLIB_SRC := $(wildcard tests/helpers.c)
+TESTLIB_SRC := $(wildcard tests/helpers.c tests/proc_helpers.c)
+# what the benchmarks share with the tests: no Criterion (tests/proc_helpers.h)
+BENCHLIB_SRC := tests/proc_helpers.c
 
 SHM_LIB  := $(BUILD)/lib/libdm_shm.a
 CORE_LIB := $(BUILD)/lib/libdm_core.a
@@ -148,7 +150,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(call obj,$(TESTLIB_SRC
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
-$(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
+$(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB_SRC)) $(RT_LIB) $(CORE_LIB) $(SHM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -83,6 +83,17 @@ void t_spec_two_agents(struct seg_spec *sp, const char *name, uint64_t capacity,
 	sp->app_layout = T_APP_LAYOUT;
 }
 
+uint64_t t_rings_fill(const struct seg *s)
+{
+	uint64_t fill = 0;
+	for (uint32_t i = 0; i < s->hdr->n_rings; i++) {
+		struct ring_stats st;
+		ring_stats(seg_ring(s, i), &st);
+		fill += st.head - st.tail + st.pending;
+	}
+	return fill;
+}
+
 #if defined(__SANITIZE_THREAD__)
 /*
  * Criterion under TSan (Criterion issue #274, open): at start-up BoxFort
@@ -280,4 +291,19 @@ void *t_realloc(void *p, size_t n)
 	void *q = realloc(p, n);
 	cr_assert_not_null(q, "realloc %zu bytes", n);
 	return q;
+}
+
+void t_paths_or_fail(struct t_paths *p)
+{
+	int rc = t_paths_find(p);
+	if (rc != 0 && !p->exe_dir[0])
+		cr_assert_fail("cannot read /proc/self/exe: %s", strerror(-rc));
+	if (rc != 0)
+		cr_assert_fail("tools/dmctl not found above %s", p->exe_dir);
+}
+
+void t_expect_clean_logs(const char *dir)
+{
+	int rc = t_system("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", dir);
+	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
 }

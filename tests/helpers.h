@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "shm/seg.h"
+#include "tests/proc_helpers.h"
 
 /* Criterion 2.4 declares cr_fatal only in its new assert API, whose
  * cr_assert differs; the classic one stops a test the same way. */
@@ -55,6 +56,11 @@ int64_t t_now_ns(void);
 /* sleep ms milliseconds (usleep takes under a second only) */
 void t_sleep_ms(int ms);
 
+/* What the rings of s hold that their consumers have not yet taken: the
+ * sum over every ring of head - tail + pending (ring_stats).  0 when the
+ * system is drained. */
+uint64_t t_rings_fill(const struct seg *s);
+
 /*
  * The layout word of the pure transport tests: they carry their own bytes,
  * not the agents' messages, so they name their own word (any constant).
@@ -91,6 +97,21 @@ void t_write_file(const char *path, const char *text);
 int t_sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *t_bin_dir(void);
 char *t_file_text(const char *path, size_t *len);
+
+/*
+ * t_paths_find (tests/proc_helpers.h) that ends the test when it fails:
+ * "cannot read /proc/self/exe" or "tools/dmctl not found above <dir>".
+ * Criterion tests only.
+ */
+void t_paths_or_fail(struct t_paths *p);
+
+/*
+ * Expects (cr_expect) that no *.log of run directory dir holds a sanitizer
+ * report: an agent that aborted on one would be restarted by the
+ * supervisor and hide it.  The files that do are listed on stderr.
+ * Criterion tests only.
+ */
+void t_expect_clean_logs(const char *dir);
 
 /* realloc(p, n) that ends the test when it fails; Criterion tests only. */
 void *t_realloc(void *p, size_t n);

@@ -38,43 +38,17 @@ struct t_live {
 	char dmctl[PATH_MAX];
 };
 
-static __attribute__((unused)) int t_live_exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* A shell command's exit status (128 + signal when killed). */
-static int t_live_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
-static int t_live_sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
-
 /* Names, environment, run directory; nothing runs yet. */
 static __attribute__((unused)) void t_live_init(struct t_live *l, const char *tag)
 {
 	memset(l, 0, sizeof(*l));
 	t_seg_name(l->seg, sizeof(l->seg), tag);
 	snprintf(l->rundir, sizeof(l->rundir), "/tmp%s", l->seg);
-	snprintf(l->bindir, sizeof(l->bindir), "%s", t_bin_dir());
-	char dir[PATH_MAX / 2];
-	snprintf(dir, sizeof(dir), "%s", l->bindir);
-	for (int up = 0; up < 8; up++) {
-		snprintf(l->dmctl, sizeof(l->dmctl), "%s/tools/dmctl", dir);
-		if (t_live_exists(l->dmctl))
-			break;
-		char *s = strrchr(dir, '/');
-		cr_assert(s && s != dir, "tools/dmctl not found above %s", l->bindir);
-		*s = '\0';
-	}
-	snprintf(l->root, sizeof(l->root), "%s", dir);
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(l->bindir, sizeof(l->bindir), "%s", p.bin);
+	snprintf(l->root, sizeof(l->root), "%s", p.root);
+	snprintf(l->dmctl, sizeof(l->dmctl), "%s", p.dmctl);
 	setenv("DM_SHM_NAME", l->seg, 1);
 	setenv("DM_RUN_DIR", l->rundir, 1);
 	setenv("DM_BIN", l->bindir, 1);
@@ -88,12 +62,14 @@ static __attribute__((unused)) void t_live_init(struct t_live *l, const char *ta
  */
 static __attribute__((unused)) void t_live_start(struct t_live *l, uint32_t events, const char *start_opts)
 {
-	cr_assert_eq(t_live_sh("'%s/dm-gen' --seed 1 --events %u --output '%s/market.journal' "
-			       "--quiet >/dev/null", l->bindir, events, l->rundir), 0, "dm-gen");
-	int rc = t_live_sh("cd '%s' && '%s' start --input '%s/market.journal' %s >'%s/start.out' "
-			   "2>&1", l->root, l->dmctl, l->rundir, start_opts, l->rundir);
-	if (rc != 0)
-		t_live_sh("cat '%s/start.out' >&2; tail -n 20 '%s'/*.log >&2", l->rundir, l->rundir);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 1 --events %u --output '%s/market.journal' "
+			      "--quiet >/dev/null", l->bindir, events, l->rundir), 0, "dm-gen");
+	int rc = t_system("cd '%s' && '%s' start --input '%s/market.journal' %s >'%s/start.out' "
+			  "2>&1", l->root, l->dmctl, l->rundir, start_opts, l->rundir);
+	if (rc != 0) {
+		t_system("cat '%s/start.out' >&2", l->rundir);
+		t_show_logs(l->rundir, 20);
+	}
 	cr_assert_eq(rc, 0, "dmctl start");
 }
 
@@ -107,12 +83,7 @@ static __attribute__((unused)) int t_live_wait_quiet(struct t_live *l, int timeo
 	int quiet = 0;
 	int64_t end = t_now_ns() + (int64_t)timeout_s * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t fill = 0;
-		for (uint32_t i = 0; i < s.hdr->n_rings; i++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(&s, i), &st);
-			fill += st.head - st.tail + st.pending;
-		}
+		uint64_t fill = t_rings_fill(&s);
 		json_t *d = rt_dump_json(&s);
 		json_t *data = json_object_get(json_object_get(d, "agents"), "data");
 		int done = json_is_true(json_object_get(data, "replay_done"));
@@ -126,21 +97,8 @@ static __attribute__((unused)) int t_live_wait_quiet(struct t_live *l, int timeo
 
 static __attribute__((unused)) void t_live_stop(struct t_live *l)
 {
-	cr_assert_eq(t_live_sh("'%s' stop >'%s/stop.out' 2>&1", l->dmctl, l->rundir), 0,
+	cr_assert_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", l->dmctl, l->rundir), 0,
 		     "dmctl stop");
-}
-
-static __attribute__((unused)) void t_live_kill_pidfile(const struct t_live *l, const char *file)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", l->rundir, file);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	int pid = 0;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
-		kill(pid, SIGKILL);
-	fclose(f);
 }
 
 /* Whatever is left: supervisor, agents, segment, run directory. */
@@ -148,16 +106,9 @@ static __attribute__((unused)) void t_live_cleanup(struct t_live *l)
 {
 	if (!l->seg[0])
 		return;
-	t_live_kill_pidfile(l, "supervisor.pid");
-	for (int a = 0; a < AGENT_COUNT; a++) {
-		char f[64];
-		snprintf(f, sizeof(f), "%s.pid", rt_agent_names[a]);
-		t_live_kill_pidfile(l, f);
-	}
-	usleep(100 * 1000); /* agents between launch and pid file die with the supervisor */
-	seg_unlink(l->seg);
+	t_kill_run(l->rundir, l->seg);
 	if (!getenv("DM_TEST_KEEP"))
-		t_live_sh("rm -rf '%s'", l->rundir);
+		t_system("rm -rf '%s'", l->rundir);
 }
 
 #endif /* DM_TESTS_LIVE_H */

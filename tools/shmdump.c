@@ -430,16 +430,11 @@ int main(int argc, char **argv)
 	/* the one default segment name is the configuration's (system.shm_name) */
 	static struct rt_config cfg;
 	char err[512];
-	if (!name && !getenv("DM_SHM_NAME")) {
-		if (conf && rt_config_load(&cfg, conf, err, sizeof(err)) != 0) {
-			fprintf(stderr, "dm-shmdump: %s\n", err);
-			return 2;
-		}
-		if (!conf)
-			rt_config_defaults(&cfg);
+	const char *from;
+	if (topology_seg_name_load(&cfg, conf, &name, &from, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dm-shmdump: %s\n", err);
+		return 2;
 	}
-	const char *from = topology_seg_name_from(&cfg, name);
-	name = topology_seg_name(&cfg, name);
 	if (seg_name_check(name, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dm-shmdump: %s (from %s)\n", err, from);
 		return 2;

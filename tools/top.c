@@ -428,14 +428,9 @@ int main(int argc, char **argv)
 
 	static struct rt_config cfg;
 	char err[512];
-	if (!name && !getenv("DM_SHM_NAME")) {
-		if (conf && rt_config_load(&cfg, conf, err, sizeof(err)) != 0)
-			return cli_fail(2, "%s", err);
-		if (!conf)
-			rt_config_defaults(&cfg);
-	}
-	const char *from = topology_seg_name_from(&cfg, name);
-	name = topology_seg_name(&cfg, name);
+	const char *from;
+	if (topology_seg_name_load(&cfg, conf, &name, &from, err, sizeof(err)) != 0)
+		return cli_fail(2, "%s", err);
 	static struct segwatch w;
 	if (segwatch_init(&w, name, msg_layout_hash()) != 0)
 		return cli_fail(2, "%s (from %s)", w.why, from);

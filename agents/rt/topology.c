@@ -424,6 +424,23 @@ const char *topology_seg_name_from(const struct rt_config *c, const char *explic
 	return getenv("DM_SHM_NAME") ? "$DM_SHM_NAME" : "system.shm_name";
 }
 
+int topology_seg_name_load(struct rt_config *c, const char *conf, const char **name,
+			   const char **from, char *err, size_t errlen)
+{
+	if (!*name && !getenv("DM_SHM_NAME")) {
+		if (!conf)
+			rt_config_defaults(c);
+		else {
+			int rc = rt_config_load(c, conf, err, errlen);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	*from = topology_seg_name_from(c, *name);
+	*name = topology_seg_name(c, *name);
+	return 0;
+}
+
 int topology_spec(const struct rt_config *c, const char *name, struct seg_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));

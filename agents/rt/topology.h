@@ -184,4 +184,17 @@ const char *topology_seg_name(const struct rt_config *c, const char *explicit_na
  * "$DM_SHM_NAME" or "system.shm_name". */
 const char *topology_seg_name_from(const struct rt_config *c, const char *explicit_name);
 
+/*
+ * The segment a tool reads (dm-shmdump, dm-top, dm-exporter): *name when
+ * not NULL (its --name), else $DM_SHM_NAME, else system.shm_name of the
+ * configuration file conf, or of the built-in defaults when conf is NULL.
+ * conf is loaded into *c only in that last case, so a tool given the name
+ * never reads it; *c must outlive *name, which may point into it.  *from
+ * gets where the name came from (topology_seg_name_from).  Returns 0 with
+ * *name set (never NULL), or rt_config_load's error with its line in err
+ * (*name and *from unchanged).  Allocates only while loading conf.
+ */
+int topology_seg_name_load(struct rt_config *c, const char *conf, const char **name,
+			   const char **from, char *err, size_t errlen);
+
 #endif /* DM_AGENTS_TOPOLOGY_H */

@@ -40,12 +40,14 @@
 
 #include "bench_table.h"
 #include "libcore/journal/journal.h"
+#include "tests/proc_helpers.h"
 
 #define GOAL_SLEEP_P50_US 50.0
 #define GOAL_SPIN_P50_US  5.0
 
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
-static char g_bindir[PATH_MAX / 2], g_dmctl[PATH_MAX / 2], g_tmp[64], g_root[PATH_MAX / 2];
+static char g_bindir[PATH_MAX / 2], g_tmp[64];
+static struct t_paths g_paths; /* the checkout: tools/dmctl */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -57,51 +59,6 @@ static void die(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(1);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* <build>/bench/bench_agents -> <build>/bin, and tools/dmctl above it. */
-static void find_paths(void)
-{
-	char exe[PATH_MAX / 4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		die("cannot read /proc/self/exe");
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	if (!g_bindir[0])
-		snprintf(g_bindir, sizeof(g_bindir), "%s/../bin", exe);
-	char dir[PATH_MAX / 4];
-	snprintf(dir, sizeof(dir), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		snprintf(g_dmctl, sizeof(g_dmctl), "%s/tools/dmctl", dir);
-		if (exists(g_dmctl)) {
-			snprintf(g_root, sizeof(g_root), "%s", dir);
-			return;
-		}
-		char *s = strrchr(dir, '/');
-		if (!s || s == dir)
-			break;
-		*s = '\0';
-	}
-	die("tools/dmctl not found above %s", exe);
 }
 
 /* Exchange-time span of a journal, ns. */
@@ -137,9 +94,9 @@ static void write_conf(const char *path, const char *idle, const char *name)
 	/* act on most signals: many orders to time, through the meta-model
 	 * when it is built (make model), else the primary rule alone */
 	char model[PATH_MAX];
-	snprintf(model, sizeof(model), "%s/build/model/default.json", g_root);
+	snprintf(model, sizeof(model), "%s/build/model/default.json", g_paths.root);
 	fprintf(f, "strategy:\n  threshold: 0.2\n  min_interval_ms: 0\n  min_prob: 0\n"
-		   "  model: \"%s\"\n", exists(model) ? model : "");
+		   "  model: \"%s\"\n", t_exists(model) ? model : "");
 	/* loose limits: the figure is the path's latency, not the strategy's */
 	fprintf(f, "risk:\n  limits: risk.yaml\n");
 	fclose(f);
@@ -184,20 +141,20 @@ static void run_mode(const char *mode, const char *idle, const char *journal, do
 	snprintf(json, sizeof(json), "%s/%s.json", g_tmp, idle);
 	write_conf(conf, idle, name);
 	fprintf(stderr, "bench_agents: %s run (%s)...\n", mode, idle);
-	if (sh("'%s' -c '%s' --run-dir '%s/run-%s' start --input '%s' --pace realtime "
-	       "--speed %.3f >'%s/start-%s.out' 2>&1", g_dmctl, conf, g_tmp, idle, journal,
-	       speed, g_tmp, idle) != 0)
+	if (t_system("'%s' -c '%s' --run-dir '%s/run-%s' start --input '%s' --pace realtime "
+		     "--speed %.3f >'%s/start-%s.out' 2>&1", g_paths.dmctl, conf, g_tmp, idle,
+		     journal, speed, g_tmp, idle) != 0)
 		die("%s: dmctl start failed (see %s/start-%s.out)", mode, g_tmp, idle);
 	/* wait for the replay to end (data.done), at most 120 s */
 	char done[PATH_MAX];
 	snprintf(done, sizeof(done), "%s/run-%s/data.done", g_tmp, idle);
-	for (int i = 0; i < 1200 && !exists(done); i++)
-		usleep(100000);
+	t_wait_file(done, 120);
 	usleep(300000); /* the last orders through */
-	int rc = sh("PATH='%s':\"$PATH\" '%s/dm-shmdump' --name /%s --json >'%s' 2>/dev/null",
-		    g_bindir, g_bindir, name, json);
-	sh("'%s' -c '%s' --run-dir '%s/run-%s' stop >/dev/null 2>&1", g_dmctl, conf, g_tmp, idle);
-	if (!exists(done))
+	int rc = t_system("PATH='%s':\"$PATH\" '%s/dm-shmdump' --name /%s --json >'%s' 2>/dev/null",
+			  g_bindir, g_bindir, name, json);
+	t_system("'%s' -c '%s' --run-dir '%s/run-%s' stop >/dev/null 2>&1", g_paths.dmctl, conf,
+		 g_tmp, idle);
+	if (!t_exists(done))
 		die("%s: the replay did not finish in 120 s", mode);
 	if (rc != 0)
 		die("%s: dm-shmdump failed", mode);
@@ -256,14 +213,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	find_paths();
+	t_paths_or_exit(&g_paths, "bench_agents");
+	if (!g_bindir[0])
+		snprintf(g_bindir, sizeof(g_bindir), "%s", g_paths.bin);
 	snprintf(g_tmp, sizeof(g_tmp), "/tmp/dm_bench_agents.XXXXXX");
 	if (!mkdtemp(g_tmp))
 		die("mkdtemp: %s", strerror(errno));
 	char journal[PATH_MAX / 2];
 	snprintf(journal, sizeof(journal), "%s/market.journal", g_tmp);
-	if (sh("'%s/dm-gen' --seed 7 --events %ld --output '%s' >/dev/null 2>&1", g_bindir,
-	       events, journal) != 0)
+	if (t_system("'%s/dm-gen' --seed 7 --events %ld --output '%s' >/dev/null 2>&1", g_bindir,
+		     events, journal) != 0)
 		die("dm-gen failed");
 	double span_s = (double)span_ns(journal) / 1e9;
 	double speed = span_s / seconds;
@@ -273,7 +232,7 @@ int main(int argc, char **argv)
 	struct stage sp[5], sl[5];
 	run_mode("spin-then-sleep", "backoff", journal, speed, sl);
 	run_mode("spin", "spin", journal, speed, sp);
-	sh("rm -rf '%s'", g_tmp);
+	t_system("rm -rf '%s'", g_tmp);
 
 	printf("tick-to-order: %ld events over %.0f s of market time replayed in %.0f s "
 	       "(%.0f events/s), %lld orders timed (spin-then-sleep), %lld (spin)\n",

@@ -38,8 +38,10 @@
 #include "libcore/hist/hist.h"
 #include "libcore/msg/msg.h"
 #include "shm/seg.h"
+#include "tests/proc_helpers.h"
 
-static char g_bindir[PATH_MAX / 2], g_dmctl[PATH_MAX / 2], g_root[PATH_MAX / 4], g_tmp[64];
+static char g_bindir[PATH_MAX / 2], g_tmp[64];
+static struct t_paths g_paths; /* the checkout: tools/dmctl */
 static char g_name[64], g_conf[PATH_MAX / 2];
 static pid_t g_exporter;
 
@@ -53,7 +55,7 @@ static void cleanup(void)
 	if (g_tmp[0]) {
 		char cmd[PATH_MAX * 2];
 		snprintf(cmd, sizeof(cmd), "'%s' -c '%s' --name '%s' --run-dir '%s/run' stop >/dev/null "
-			 "2>&1; rm -rf '%s'", g_dmctl, g_conf, g_name, g_tmp, g_tmp);
+			 "2>&1; rm -rf '%s'", g_paths.dmctl, g_conf, g_name, g_tmp, g_tmp);
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench_exporter: could not clean up %s\n", g_tmp);
 		g_tmp[0] = '\0';
@@ -73,77 +75,30 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* <build>/bench/bench_exporter -> <build>/bin, and tools/dmctl above it */
-static void find_paths(void)
-{
-	char exe[PATH_MAX / 4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		die("cannot read /proc/self/exe");
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	if (!g_bindir[0])
-		snprintf(g_bindir, sizeof(g_bindir), "%s/../bin", exe);
-	char dir[PATH_MAX / 4];
-	snprintf(dir, sizeof(dir), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		snprintf(g_dmctl, sizeof(g_dmctl), "%s/tools/dmctl", dir);
-		if (exists(g_dmctl)) {
-			snprintf(g_root, sizeof(g_root), "%s", dir);
-			return;
-		}
-		char *s = strrchr(dir, '/');
-		if (!s || s == dir)
-			break;
-		*s = '\0';
-	}
-	die("tools/dmctl not found above %s", exe);
-}
-
 /* the system: a lockstep replay of events, run to its end */
 static void start_system(long events)
 {
 	char journal[PATH_MAX / 2], model[PATH_MAX / 2];
 	snprintf(journal, sizeof(journal), "%s/market.journal", g_tmp);
-	if (sh("'%s/dm-gen' --seed 1 --events %ld --output '%s' --quiet >/dev/null 2>&1",
-	       g_bindir, events, journal) != 0)
+	if (t_system("'%s/dm-gen' --seed 1 --events %ld --output '%s' --quiet >/dev/null 2>&1",
+		     g_bindir, events, journal) != 0)
 		die("dm-gen failed");
 	snprintf(g_name, sizeof(g_name), "/dm_bench_exporter_%d", (int)getpid());
 	snprintf(g_conf, sizeof(g_conf), "%s/bench.yaml", g_tmp);
-	snprintf(model, sizeof(model), "%s/build/model/default.json", g_root);
+	snprintf(model, sizeof(model), "%s/build/model/default.json", g_paths.root);
 	FILE *f = fopen(g_conf, "w");
 	if (!f)
 		die("%s: %s", g_conf, strerror(errno));
 	fprintf(f, "system:\n  shm_name: %s\n  run_dir: %s\nstrategy:\n  model: \"%s\"\n", g_name,
-		g_tmp, exists(model) ? model : "");
+		g_tmp, t_exists(model) ? model : "");
 	fclose(f);
 	fprintf(stderr, "bench_exporter: a lockstep replay of %ld events...\n", events);
-	if (sh("'%s' -c '%s' --name '%s' --run-dir '%s/run' start --input '%s' --pace lockstep "
-	       ">'%s/start.out' 2>&1", g_dmctl, g_conf, g_name, g_tmp, journal, g_tmp) != 0)
+	if (t_system("'%s' -c '%s' --name '%s' --run-dir '%s/run' start --input '%s' --pace lockstep "
+		     ">'%s/start.out' 2>&1", g_paths.dmctl, g_conf, g_name, g_tmp, journal, g_tmp) != 0)
 		die("dmctl start failed (see %s/start.out)", g_tmp);
 	char done[PATH_MAX];
 	snprintf(done, sizeof(done), "%s/run/data.done", g_tmp);
-	for (int i = 0; i < 1200 && !exists(done); i++)
-		usleep(100000);
-	if (!exists(done))
+	if (!t_wait_file(done, 120))
 		die("the replay did not finish in 120 s");
 	usleep(300000); /* the last orders through */
 }
@@ -205,19 +160,9 @@ static int start_exporter(void)
 		execl(prog, "dm-exporter", "--name", g_name, "--listen", "127.0.0.1:0", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 250; i++) {
-		FILE *f = fopen(out, "r");
-		char line[256];
-		int port = 0;
-		if (f && fgets(line, sizeof(line), f) &&
-		    sscanf(line, "dm-exporter: listening on http://127.0.0.1:%d/", &port) == 1) {
-			fclose(f);
-			return port;
-		}
-		if (f)
-			fclose(f);
-		usleep(20000);
-	}
+	int port = t_exporter_port(out, 5000);
+	if (port > 0)
+		return port;
 	die("dm-exporter did not start (see %s)", out);
 }
 
@@ -277,7 +222,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	find_paths();
+	t_paths_or_exit(&g_paths, "bench_exporter");
+	if (!g_bindir[0])
+		snprintf(g_bindir, sizeof(g_bindir), "%s", g_paths.bin);
 	snprintf(g_tmp, sizeof(g_tmp), "/tmp/dm_bench_exporter.XXXXXX");
 	if (!mkdtemp(g_tmp))
 		die("mkdtemp: %s", strerror(errno));

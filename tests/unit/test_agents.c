@@ -52,47 +52,13 @@ static char rundir[256];
 static char bindir[PATH_MAX];
 static char dmctl[PATH_MAX];
 
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
 /* <build>/tests/test_agents -> <build>/bin; the tree holding tools/dmctl */
 static void find_paths(void)
 {
-	char exe[PATH_MAX / 2];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	*slash = '\0';                                     /* <build>/tests */
-	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
-	char dir[PATH_MAX / 2];
-	snprintf(dir, sizeof(dir), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		snprintf(dmctl, sizeof(dmctl), "%s/tools/dmctl", dir);
-		if (exists(dmctl))
-			return;
-		char *s = strrchr(dir, '/');
-		if (!s || s == dir)
-			break;
-		*s = '\0';
-	}
-	cr_assert_fail("tools/dmctl not found above %s", exe);
-}
-
-static void kill_pidfile(const char *file)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", rundir, file);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	int pid = 0;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
-		kill(pid, SIGKILL);
-	fclose(f);
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(bindir, sizeof(bindir), "%s", p.bin);
+	snprintf(dmctl, sizeof(dmctl), "%s", p.dmctl);
 }
 
 static void setup(void)
@@ -108,64 +74,14 @@ static void setup(void)
 
 static void teardown(void)
 {
-	kill_pidfile("supervisor.pid");
-	for (int a = 0; a < AGENT_COUNT; a++) {
-		char f[64];
-		snprintf(f, sizeof(f), "%s.pid", rt_agent_names[a]);
-		kill_pidfile(f);
-	}
-	/* agents not in a pid file (between launch and write) die with the
-	 * supervisor (PR_SET_PDEATHSIG); give them a moment */
-	usleep(200 * 1000);
-	seg_unlink(segname);
-	char cmd[600];
-	if (getenv("DM_TEST_KEEP") == NULL) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
-		if (system(cmd) != 0)
-			cr_log_warn("could not remove %s", rundir);
-	}
+	t_kill_run(rundir, segname);
+	if (getenv("DM_TEST_KEEP") == NULL && t_system("rm -rf '%s'", rundir) != 0)
+		cr_log_warn("could not remove %s", rundir);
 }
 
 TestSuite(agents, .init = setup, .fini = teardown);
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
-
-static void show_logs(void)
-{
-	run("tail -n 20 '%s'/*.log >&2", rundir);
-}
-
-/* no agent log holds a sanitizer report (an agent that aborted on one
- * would be restarted by the supervisor and hide it) */
-static void expect_clean_logs(void)
-{
-	int rc = run("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", rundir);
-	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
-}
-
 static int running_pid(struct seg *s, uint32_t a, int timeout_ms);
-
-/* wait for path to exist, up to timeout_s */
-static int wait_file(const char *path, int timeout_s)
-{
-	int64_t end = t_now_ns() + (int64_t)timeout_s * 1000000000;
-	while (t_now_ns() < end) {
-		if (exists(path))
-			return 1;
-		usleep(50 * 1000);
-	}
-	return 0;
-}
 
 /* every ring empty and no ballot open, three polls in a row, up to 30 s */
 static int wait_drained(void)
@@ -176,12 +92,7 @@ static int wait_drained(void)
 	int quiet = 0;
 	int64_t end = t_now_ns() + 30ll * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t fill = 0;
-		for (uint32_t i = 0; i < s.hdr->n_rings; i++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(&s, i), &st);
-			fill += st.head - st.tail + st.pending;
-		}
+		uint64_t fill = t_rings_fill(&s);
 		const struct coord_state *cs = rt_app_of(&s, AGENT_COORDINATOR);
 		for (uint32_t i = 0; i < AG_COORD_BALLOTS; i++)
 			fill += cs->ballot[i].state != AG_B_FREE;
@@ -198,20 +109,20 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 {
 	char journal[512], path[512];
 	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
 
-	int rc = run("'%s' start --input '%s' >'%s/start.out' 2>&1", dmctl, journal, rundir);
+	int rc = t_system("'%s' start --input '%s' >'%s/start.out' 2>&1", dmctl, journal, rundir);
 	if (rc != 0) {
-		run("cat '%s/start.out' >&2", rundir);
-		show_logs();
+		t_system("cat '%s/start.out' >&2", rundir);
+		t_show_logs(rundir, 20);
 	}
 	cr_assert_eq(rc, 0, "dmctl start");
 
 	snprintf(path, sizeof(path), "%s/data.done", rundir);
-	int done = wait_file(path, 180);
+	int done = t_wait_file(path, 180);
 	if (!done)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert(done, "the data agent finished the replay");
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 
@@ -225,7 +136,7 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	const struct riskd_state *rs = rt_app_of(&s, AGENT_RISK);
 	int64_t position = rs->rs[rs->cur & 1].position;
 	uint64_t fills = rs->rs[rs->cur & 1].fills;
-	rc = run("'%s' restart risk >>'%s/restart.out' 2>&1", dmctl, rundir);
+	rc = t_system("'%s' restart risk >>'%s/restart.out' 2>&1", dmctl, rundir);
 	cr_expect_eq(rc, 0, "dmctl restart risk");
 	cr_expect_eq(atomic_load(&seg_agent(&s, AGENT_RISK)->generation), 2);
 	cr_expect_eq(rs->rs[rs->cur & 1].position, position, "position survives the restart");
@@ -245,9 +156,9 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 		usleep(20 * 1000);
 	}
 	if (!back)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert(back, "feature restarted after kill -9");
-	cr_expect_eq(run("grep -q 'feature crashed' '%s/supervisor.log'", rundir), 0);
+	cr_expect_eq(t_system("grep -q 'feature crashed' '%s/supervisor.log'", rundir), 0);
 
 	/* the agents' pids before the stop, to check they are all gone after */
 	int pids[AGENT_COUNT] = { 0 };
@@ -257,11 +168,11 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	}
 	seg_close(&s);
 
-	rc = run("'%s' status >/dev/null", dmctl);
+	rc = t_system("'%s' status >/dev/null", dmctl);
 	cr_expect_eq(rc, 0, "dmctl status: everything runs");
-	rc = run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
+	rc = t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl stop");
 
 	/* the segment is unlinked and every agent exited */
@@ -272,11 +183,11 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
 		cr_expect(pids[a] <= 0 || (kill(pids[a], 0) != 0 && errno == ESRCH),
 			  "%s (pid %d) still alive", rt_agent_names[a], pids[a]);
-	rc = run("grep -q 'stopped; segment' '%s/supervisor.log'", rundir);
+	rc = t_system("grep -q 'stopped; segment' '%s/supervisor.log'", rundir);
 	cr_expect_eq(rc, 0, "the supervisor stopped cleanly");
-	expect_clean_logs();
+	t_expect_clean_logs(rundir);
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
-		rc = run("grep -q ' exit: ' '%s/%s.log'", rundir, rt_agent_names[a]);
+		rc = t_system("grep -q ' exit: ' '%s/%s.log'", rundir, rt_agent_names[a]);
 		cr_expect_eq(rc, 0, "%s drained and exited cleanly", rt_agent_names[a]);
 	}
 
@@ -361,14 +272,14 @@ Test(agents, replay_restart_stop_and_every_order_approved, .timeout = 300)
 
 Test(agents, dmctl_usage_errors_exit_2)
 {
-	cr_expect_eq(run("'%s' >/dev/null 2>&1", dmctl), 2);
-	cr_expect_eq(run("'%s' bogus >/dev/null 2>&1", dmctl), 2);
-	cr_expect_eq(run("'%s' restart nobody >/dev/null 2>&1", dmctl), 2);
-	cr_expect_eq(run("'%s' --name noslash status >/dev/null 2>&1", dmctl), 2);
-	cr_expect_eq(run("'%s' --help >/dev/null 2>&1", dmctl), 0);
-	cr_expect_eq(run("'%s' start --input /nonexistent >/dev/null 2>&1", dmctl), 2);
-	cr_expect_eq(run("'%s' stop >/dev/null 2>&1", dmctl), 1, "nothing to stop");
-	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
+	cr_expect_eq(t_system("'%s' >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(t_system("'%s' bogus >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(t_system("'%s' restart nobody >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(t_system("'%s' --name noslash status >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(t_system("'%s' --help >/dev/null 2>&1", dmctl), 0);
+	cr_expect_eq(t_system("'%s' start --input /nonexistent >/dev/null 2>&1", dmctl), 2);
+	cr_expect_eq(t_system("'%s' stop >/dev/null 2>&1", dmctl), 1, "nothing to stop");
+	cr_expect_eq(t_system("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
 }
 
 /*
@@ -382,12 +293,12 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 {
 	char out[600], path[600];
 	snprintf(out, sizeof(out), "%s/run.out", rundir);
-	int rc = run("'%s' run --events 20000 >'%s' 2>&1", dmctl, out);
+	int rc = t_system("'%s' run --events 20000 >'%s' 2>&1", dmctl, out);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl run exits 0");
-	cr_expect_eq(run("grep -q '^summary:' '%s' && grep -q 'P&L  *gross' '%s' && "
-			 "grep -q 'tick-to-order p50' '%s'", out, out, out), 0,
+	cr_expect_eq(t_system("grep -q '^summary:' '%s' && grep -q 'P&L  *gross' '%s' && "
+			      "grep -q 'tick-to-order p50' '%s'", out, out, out), 0,
 		     "the summary is printed");
 	struct seg s;
 	cr_expect_neq(seg_attach(&s, segname, 1, msg_layout_hash()), 0, "the segment is gone");
@@ -462,7 +373,7 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(sum, "pnl"),
 							   "currency")), "BRL");
 	cr_expect(json_is_false(json_object_get(sum, "no_events")));
-	cr_expect_eq(run("grep -q 'net -\\{0,1\\}[0-9.]* BRL' '%s'", out), 0, "P&L in BRL");
+	cr_expect_eq(t_system("grep -q 'net -\\{0,1\\}[0-9.]* BRL' '%s'", out), 0, "P&L in BRL");
 	json_t *ml = json_object_get(sum, "ml");
 	int64_t zero = json_integer_value(json_object_get(ml, "zero_size"));
 	int64_t qual = json_integer_value(json_object_get(json_object_get(ml, "quality_dropped"),
@@ -470,11 +381,11 @@ Test(agents, paper_trading_pnl_is_the_fills_and_position_stays_in_limits, .timeo
 	int64_t conf = json_integer_value(json_object_get(json_object_get(sum, "conflated"),
 							  "total"));
 	cr_expect_eq(conf, 0, "lockstep: nothing conflated");
-	cr_expect_eq(run("grep -q 'WARNING: %lld sides above strategy.min_prob got a bet size' '%s'",
-			 (long long)zero, out), zero ? 0 : 1, "bet size 0 warned iff counted (%lld)",
+	cr_expect_eq(t_system("grep -q 'WARNING: %lld sides above strategy.min_prob got a bet size' "
+			      "'%s'", (long long)zero, out), zero ? 0 : 1, "bet size 0 warned iff counted (%lld)",
 		     (long long)zero);
-	cr_expect_eq(run("grep -q 'WARNING: %lld feature vectors dropped by a data-quality flag' "
-			 "'%s'", (long long)qual, out), qual ? 0 : 1,
+	cr_expect_eq(t_system("grep -q 'WARNING: %lld feature vectors dropped by a data-quality flag' "
+			      "'%s'", (long long)qual, out), qual ? 0 : 1,
 		     "quality drops warned iff counted (%lld)", (long long)qual);
 	/* sides: every clean vector is in exactly one bucket */
 	int64_t feats = json_integer_value(json_object_get(ml, "features"));
@@ -504,14 +415,14 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	 * build/model/default.json beside tools/ */
 	snprintf(model, sizeof(model), "%.*s/build/model/default.json",
 		 (int)(strlen(dmctl) - strlen("/tools/dmctl")), dmctl);
-	cr_assert(exists(model), "%s missing: run 'make model'", model);
-	cr_assert_eq(run("cp '%s' '%s' && printf '{\"learner\": 7' >'%s'", model, good, bad), 0);
-	cr_assert_eq(run("'%s/dm-gen' --seed 2 --events 8000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
-	int rc = run("'%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1", dmctl,
-		     journal, rundir);
+	cr_assert(t_exists(model), "%s missing: run 'make model'", model);
+	cr_assert_eq(t_system("cp '%s' '%s' && printf '{\"learner\": 7' >'%s'", model, good, bad), 0);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 2 --events 8000 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
+	int rc = t_system("'%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1", dmctl,
+			  journal, rundir);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
@@ -519,10 +430,10 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_assert_gt(running_pid(&s, AGENT_ML, 10000), 0);
 	cr_expect_eq(ml->model_ok, 1, "the configured model passed its check");
 
-	cr_expect_eq(run("'%s' reload-model '%s' >'%s/reload-bad.out' 2>&1", dmctl, bad, rundir),
+	cr_expect_eq(t_system("'%s' reload-model '%s' >'%s/reload-bad.out' 2>&1", dmctl, bad, rundir),
 		     1, "a refused model: exit 1");
-	cr_expect_eq(run("grep -q '^reload-model failed: model refused: %s' '%s/reload-bad.out'", bad,
-			 rundir), 0, "the answer says why");
+	cr_expect_eq(t_system("grep -q '^reload-model failed: model refused: %s' "
+			      "'%s/reload-bad.out'", bad, rundir), 0, "the answer says why");
 	int64_t end = t_now_ns() + 20ll * 1000000000;
 	while (ml->reload_failures == 0 && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -530,9 +441,9 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_expect_eq(ml->reloads, 0);
 	cr_expect_eq(ml->model_ok, 1, "the current model stays");
 
-	cr_expect_eq(run("'%s' reload-model '%s' >'%s/reload-good.out'", dmctl, good, rundir), 0);
-	cr_expect_eq(run("grep -q '^reload-model ok: now trading with %s' '%s/reload-good.out'",
-			 good, rundir), 0);
+	cr_expect_eq(t_system("'%s' reload-model '%s' >'%s/reload-good.out'", dmctl, good, rundir), 0);
+	cr_expect_eq(t_system("grep -q '^reload-model ok: now trading with %s' '%s/reload-good.out'",
+			      good, rundir), 0);
 	end = t_now_ns() + 20ll * 1000000000;
 	while (ml->reloads == 0 && t_now_ns() < end)
 		usleep(20 * 1000);
@@ -540,9 +451,9 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 	cr_expect_str_eq(ml->model, good);
 	char path[600];
 	snprintf(path, sizeof(path), "%s/data.done", rundir);
-	cr_expect_eq(exists(path), 0, "both reloads happened during the replay");
+	cr_expect_eq(t_exists(path), 0, "both reloads happened during the replay");
 
-	cr_assert(wait_file(path, 120), "the replay finished");
+	cr_assert(t_wait_file(path, 120), "the replay finished");
 	cr_assert(wait_drained(), "every ring drained");
 	int r = seg_ring_find(&s, "features");
 	cr_assert_geq(r, 0);
@@ -553,9 +464,9 @@ Test(agents, reload_model_swaps_a_verified_model_without_losing_an_event, .timeo
 		     (unsigned long long)in, (unsigned long long)out);
 	cr_expect_eq(ml->reloads, 1);
 	seg_close(&s);
-	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
-	cr_expect_eq(run("grep -q 'reload: now trading with %s' '%s/ml.log'", good, rundir), 0);
-	cr_expect_eq(run("grep -q 'reload: keeping' '%s/ml.log'", rundir), 0,
+	cr_assert_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
+	cr_expect_eq(t_system("grep -q 'reload: now trading with %s' '%s/ml.log'", good, rundir), 0);
+	cr_expect_eq(t_system("grep -q 'reload: keeping' '%s/ml.log'", rundir), 0,
 		     "the refusal is logged");
 }
 
@@ -572,16 +483,17 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 	snprintf(conf, sizeof(conf), "%s/site.yaml", rundir);
 	snprintf(model, sizeof(model), "%.*s/build/model/default.json",
 		 (int)(strlen(dmctl) - strlen("/tools/dmctl")), dmctl);
-	cr_assert_eq(run("sed 's/^  flatten: false/  flatten: true/' conf/risk.yaml >'%s/risk.yaml' && "
-			 "grep -q 'flatten: true' '%s/risk.yaml'", rundir, rundir), 0);
-	cr_assert_eq(run("printf 'risk:\\n  limits: risk.yaml\\nstrategy:\\n  model: %s\\n' >'%s'",
-			 model, conf), 0);
-	cr_assert_eq(run("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
-	int rc = run("'%s' -c '%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1",
-		     dmctl, conf, journal, rundir);
+	cr_assert_eq(t_system("sed 's/^  flatten: false/  flatten: true/' conf/risk.yaml "
+			      ">'%s/risk.yaml' && grep -q 'flatten: true' '%s/risk.yaml'", rundir,
+			      rundir), 0);
+	cr_assert_eq(t_system("printf 'risk:\\n  limits: risk.yaml\\nstrategy:\\n  model: %s\\n' >'%s'",
+			      model, conf), 0);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 1 --events 20000 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
+	int rc = t_system("'%s' -c '%s' start --input '%s' --pace lockstep >'%s/start.out' 2>&1",
+			  dmctl, conf, journal, rundir);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl start");
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
@@ -591,8 +503,8 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 		usleep(20 * 1000);
 	int64_t before = rs->rs[rs->cur & 1].position;
 	cr_assert_neq(before, 0, "a position to flatten");
-	cr_assert_eq(run("'%s' -c '%s' kill-switch >/dev/null", dmctl, conf), 0);
-	cr_expect_eq(run("'%s' -c '%s' status | head -n 1 | grep -q '^KILL SWITCH'", dmctl, conf),
+	cr_assert_eq(t_system("'%s' -c '%s' kill-switch >/dev/null", dmctl, conf), 0);
+	cr_expect_eq(t_system("'%s' -c '%s' status | head -n 1 | grep -q '^KILL SWITCH'", dmctl, conf),
 		     0, "status says so first");
 	end = t_now_ns() + 60ll * 1000000000;
 	while ((rs->rs[rs->cur & 1].position != 0 || rs->flatten) && t_now_ns() < end)
@@ -606,7 +518,7 @@ Test(agents, kill_switch_flattens_and_stays_latched, .timeout = 240)
 	usleep(500 * 1000); /* more market, no new position */
 	cr_expect_eq(rs->rs[rs->cur & 1].position, 0, "nothing trades under the kill switch");
 	seg_close(&s);
-	cr_assert_eq(run("'%s' -c '%s' stop >'%s/stop.out' 2>&1", dmctl, conf, rundir), 0);
+	cr_assert_eq(t_system("'%s' -c '%s' stop >'%s/stop.out' 2>&1", dmctl, conf, rundir), 0);
 
 	/* the journals: every flattening order has its kill_flatten decision,
 	 * and after the first one no other order reached the venue */
@@ -656,16 +568,16 @@ static void refused_start(const char *fault, const char *want)
 	snprintf(risk, sizeof(risk), "%s/risk.yaml", rundir);
 	snprintf(out, sizeof(out), "%s/refused.out", rundir);
 	/* the bundled limits with one line changed (sed), beside the config */
-	cr_assert_eq(run("sed '%s' conf/risk.yaml >'%s' && printf 'risk:\\n  limits: risk.yaml\\n' "
-			 ">'%s'", fault, risk, conf), 0);
-	int rc = run("'%s' -c '%s' start >'%s' 2>&1", dmctl, conf, out);
+	cr_assert_eq(t_system("sed '%s' conf/risk.yaml >'%s' && "
+			      "printf 'risk:\\n  limits: risk.yaml\\n' >'%s'", fault, risk, conf), 0);
+	int rc = t_system("'%s' -c '%s' start >'%s' 2>&1", dmctl, conf, out);
 	cr_expect_eq(rc, 2, "start with a bad risk.yaml exits 2 (fault '%s')", fault);
 	char cmd[1400];
 	snprintf(cmd, sizeof(cmd), "grep -qF -- \"%s\" '%s'", want, out);
-	cr_expect_eq(run("%s", cmd), 0, "the message names '%s' (fault '%s')", want, fault);
+	cr_expect_eq(t_system("%s", cmd), 0, "the message names '%s' (fault '%s')", want, fault);
 	struct seg s;
 	cr_expect_neq(seg_attach(&s, segname, 1, msg_layout_hash()), 0, "no segment was created");
-	cr_expect_eq(run("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
+	cr_expect_eq(t_system("'%s' status >/dev/null 2>&1", dmctl), 1, "nothing runs");
 }
 
 Test(agents, malformed_risk_limits_refused_at_start)
@@ -689,15 +601,15 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 {
 	char out[600];
 	snprintf(out, sizeof(out), "%s/cmd.out", rundir);
-	int rc = run("'%s' start >'%s/start.out' 2>&1", dmctl, rundir);
+	int rc = t_system("'%s' start >'%s/start.out' 2>&1", dmctl, rundir);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl start (no input: the data agent idles)");
-	cr_expect_eq(run("'%s' status >'%s' && head -n 1 '%s' | "
-			 "grep -q '^TRADING  position 0 WIN  P&L net 0.00 BRL'", dmctl, out, out), 0,
+	cr_expect_eq(t_system("'%s' status >'%s' && head -n 1 '%s' | "
+			      "grep -q '^TRADING  position 0 WIN  P&L net 0.00 BRL'", dmctl, out, out), 0,
 		     "status starts with the system line");
-	cr_expect_eq(run("'%s/dm-shmdump' --system | grep -q '^TRADING 0 0.00 0.00 0.00 0.00 BRL "
-			 "WIN -$'", bindir), 0, "the machine form");
+	cr_expect_eq(t_system("'%s/dm-shmdump' --system | grep -q '^TRADING 0 0.00 0.00 0.00 0.00 BRL "
+			      "WIN -$'", bindir), 0, "the machine form");
 
 	/* each command: its exit status and the answer dmctl prints */
 	static const struct { const char *cmd; int rc; const char *answer; } steps[] = {
@@ -711,48 +623,49 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 		{ "reload", 0, "reload ok: now trading with" },
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		rc = run("'%s' %s >'%s' 2>&1", dmctl, steps[i].cmd, out);
+		rc = t_system("'%s' %s >'%s' 2>&1", dmctl, steps[i].cmd, out);
 		cr_expect_eq(rc, steps[i].rc, "%s exits %d (got %d)", steps[i].cmd, steps[i].rc, rc);
-		cr_expect_eq(run("grep -qF -- \"%s\" '%s'", steps[i].answer, out), 0,
+		cr_expect_eq(t_system("grep -qF -- \"%s\" '%s'", steps[i].answer, out), 0,
 			     "%s answers '%s'", steps[i].cmd, steps[i].answer);
 		if (i == 3)
-			cr_expect_eq(run("'%s/dm-shmdump' --system | grep -q '^KILL_SWITCH '", bindir),
-				     0, "machine form under the kill switch");
+			cr_expect_eq(t_system("'%s/dm-shmdump' --system | grep -q '^KILL_SWITCH '",
+					      bindir), 0, "machine form under the kill switch");
 	}
 	/* the numbers: 8 commands, answered in order by the coordinator */
-	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^8 reload ok '", bindir),
-		     0, "the coordinator echoes command 8");
-	cr_expect_eq(run("'%s/dm-shmdump' --command ml | grep -q '^8 reload ok now trading'",
-			 bindir), 0, "ml answered the reload");
+	cr_expect_eq(t_system("'%s/dm-shmdump' --command coordinator | grep -q '^8 reload ok '",
+			      bindir), 0, "the coordinator echoes command 8");
+	cr_expect_eq(t_system("'%s/dm-shmdump' --command ml | grep -q '^8 reload ok now trading'",
+			      bindir), 0, "ml answered the reload");
 	/* a coordinator that cannot answer: dmctl gives up after --timeout */
 	char pidf[600];
 	snprintf(pidf, sizeof(pidf), "%s/coordinator.pid", rundir);
 	/* the log of the normal part of the run: a coordinator stopped and
 	 * resumed may well find a voter's heartbeat stale on a busy machine */
-	cr_assert_eq(run("cp '%s/coordinator.log' '%s/coordinator.normal.log'", rundir, rundir), 0);
-	cr_assert_eq(run("kill -STOP $(cat '%s')", pidf), 0);
-	rc = run("'%s' halt --timeout 300ms >'%s' 2>&1", dmctl, out);
-	run("kill -CONT $(cat '%s')", pidf);
+	cr_assert_eq(t_system("cp '%s/coordinator.log' '%s/coordinator.normal.log'", rundir,
+			      rundir), 0);
+	cr_assert_eq(t_system("kill -STOP $(cat '%s')", pidf), 0);
+	rc = t_system("'%s' halt --timeout 300ms >'%s' 2>&1", dmctl, out);
+	t_system("kill -CONT $(cat '%s')", pidf);
 	cr_expect_eq(rc, 1, "unanswered: exit 1");
-	cr_expect_eq(run("grep -q 'halt (command 9): no answer from the coordinator within 300ms' "
-			 "'%s'", out), 0, "says so");
+	cr_expect_eq(t_system("grep -q 'halt (command 9): no answer from the coordinator within 300ms' "
+			      "'%s'", out), 0, "says so");
 	usleep(300 * 1000); /* the coordinator, resumed, applies it */
-	cr_expect_eq(run("'%s/dm-shmdump' --command coordinator | grep -q '^9 halt ok '", bindir),
+	cr_expect_eq(t_system("'%s/dm-shmdump' --command coordinator | grep -q '^9 halt ok '", bindir),
 		     0, "and answers it late");
-	cr_expect_eq(run("'%s' resume >/dev/null", dmctl), 0);
-	cr_expect_eq(run("'%s' stop >'%s' 2>&1", dmctl, out), 0, "dmctl stop");
-	cr_expect_eq(run("grep -q '^final position 0 WIN, P&L net 0.00 BRL' '%s'", out), 0,
+	cr_expect_eq(t_system("'%s' resume >/dev/null", dmctl), 0);
+	cr_expect_eq(t_system("'%s' stop >'%s' 2>&1", dmctl, out), 0, "dmctl stop");
+	cr_expect_eq(t_system("grep -q '^final position 0 WIN, P&L net 0.00 BRL' '%s'", out), 0,
 		     "stop prints the final position and P&L");
-	cr_expect_eq(run("grep -q 'left open' '%s'", out), 1, "flat: no warning");
+	cr_expect_eq(t_system("grep -q 'left open' '%s'", out), 1, "flat: no warning");
 
-	cr_expect_eq(run("grep -q 'operator command 4: kill-switch' '%s/coordinator.log'", rundir),
+	cr_expect_eq(t_system("grep -q 'operator command 4: kill-switch' '%s/coordinator.log'", rundir),
 		     0, "the log names the command and its number");
-	cr_expect_eq(run("grep -q 'command [0-9]*$' '%s/coordinator.log'", rundir), 1,
+	cr_expect_eq(t_system("grep -q 'command [0-9]*$' '%s/coordinator.log'", rundir), 1,
 		     "no bare command numbers");
-	cr_expect_eq(run("grep -E -q ' is down|ALARM' '%s/coordinator.normal.log'", rundir), 1,
+	cr_expect_eq(t_system("grep -E -q ' is down|ALARM' '%s/coordinator.normal.log'", rundir), 1,
 		     "a normal start and commands raise no alarm");
-	cr_expect_eq(run("grep -q 'every agent up: trading' '%s/coordinator.log'", rundir), 0);
-	cr_expect_eq(run("grep -i -E -q 'down|halted' '%s/risk.log'", rundir), 1,
+	cr_expect_eq(t_system("grep -q 'every agent up: trading' '%s/coordinator.log'", rundir), 0);
+	cr_expect_eq(t_system("grep -i -E -q 'down|halted' '%s/risk.log'", rundir), 1,
 		     "nothing alarming in risk's log");
 }
 
@@ -846,8 +759,8 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 {
 	char journal[512];
 	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed 3 --events 20000 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events 20000 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
 	/* the journal's own counts, read here */
 	uint64_t want_books = 0, want_trades = 0;
 	struct replay rp;
@@ -922,17 +835,17 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 	/* the summary counts it and says the result depends on the machine */
 	char out[600];
 	snprintf(out, sizeof(out), "%s/summary.txt", rundir);
-	cr_expect_eq(run("'%s/dm-shmdump' --name '%s' --summary >'%s'", bindir, segname, out), 0);
-	cr_expect_eq(run("grep -q '^WARNING: %llu messages conflated (md_feature' '%s'",
-			 (unsigned long long)conflated, out), 0, "conflation warned, per ring");
-	cr_expect_eq(run("grep -q '^WARNING: at --pace max this result depends on the machine' "
-			 "'%s' && grep -q 'pace lockstep, or the in-process backtest (dm-backtest' "
-			 "'%s'", out, out), 0, "the reproducible alternatives are named");
-	cr_expect_eq(run("'%s/dm-shmdump' --name '%s' --summary --json | "
-			 "grep -q '\"machine_speed_dependent\": *true'", bindir, segname), 0);
+	cr_expect_eq(t_system("'%s/dm-shmdump' --name '%s' --summary >'%s'", bindir, segname, out), 0);
+	cr_expect_eq(t_system("grep -q '^WARNING: %llu messages conflated (md_feature' '%s'",
+			      (unsigned long long)conflated, out), 0, "conflation warned, per ring");
+	cr_expect_eq(t_system("grep -q '^WARNING: at --pace max this result depends on the machine' "
+			      "'%s' && grep -q 'pace lockstep, or the in-process backtest (dm-backtest' "
+			      "'%s'", out, out), 0, "the reproducible alternatives are named");
+	cr_expect_eq(t_system("'%s/dm-shmdump' --name '%s' --summary --json | "
+			      "grep -q '\"machine_speed_dependent\": *true'", bindir, segname), 0);
 	snprintf(out, sizeof(out), "%s/%s", rundir, AG_DATA_DONE_FILE);
-	cr_expect_eq(run("grep -qx 'trades %llu' '%s' && grep -qx 'bad_rows 0' '%s'",
-			 (unsigned long long)want_trades, out, out), 0, "data.done");
+	cr_expect_eq(t_system("grep -qx 'trades %llu' '%s' && grep -qx 'bad_rows 0' '%s'",
+			      (unsigned long long)want_trades, out, out), 0, "data.done");
 }
 
 /*
@@ -945,8 +858,8 @@ Test(data_agent, the_end_goes_once_on_every_md_ring, .timeout = 120)
 {
 	char journal[512];
 	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed 5 --events 500 --output '%s' --quiet >/dev/null",
-			 bindir, journal), 0, "dm-gen");
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 5 --events 500 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
 	static const uint32_t md[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
 	for (uint32_t i = 0; i < 3; i++) {
 		struct rt_args a = { .name = segname, .run_dir = rundir };
@@ -1015,17 +928,17 @@ static void refused_input(const char *input, const char *want1, const char *want
 {
 	char err[600];
 	snprintf(err, sizeof(err), "%s/data.err", rundir);
-	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' 2>'%s' >/dev/null",
-		     bindir, segname, rundir, input, err);
+	int rc = t_system("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' 2>'%s' "
+			  ">/dev/null", bindir, segname, rundir, input, err);
 	cr_expect_eq(rc, 2, "%s: exit 2 (got %d)", input, rc);
 	/* the attach line, then the one line that says why */
-	cr_expect_eq(run("grep -v 'attached\\|exit:' '%s' | wc -l | grep -qx 1", err), 0,
+	cr_expect_eq(t_system("grep -v 'attached\\|exit:' '%s' | wc -l | grep -qx 1", err), 0,
 		     "one line of reason for %s", input);
-	cr_expect_eq(run("grep -qF -- '%s' '%s'", want1, err), 0, "names '%s'", want1);
+	cr_expect_eq(t_system("grep -qF -- '%s' '%s'", want1, err), 0, "names '%s'", want1);
 	if (want2)
-		cr_expect_eq(run("grep -qF -- '%s' '%s'", want2, err), 0, "names '%s'", want2);
-	if (rc != 2 || run("grep -qF -- '%s' '%s'", want1, err) != 0)
-		run("cat '%s' >&2", err);
+		cr_expect_eq(t_system("grep -qF -- '%s' '%s'", want2, err), 0, "names '%s'", want2);
+	if (rc != 2 || t_system("grep -qF -- '%s' '%s'", want1, err) != 0)
+		t_system("cat '%s' >&2", err);
 }
 
 Test(data_agent, unreadable_input_exits_2_with_one_line)
@@ -1049,14 +962,14 @@ Test(data_agent, an_agent_whose_supervisor_is_already_gone_drains)
 	char err[600];
 	snprintf(err, sizeof(err), "%s/orphan.err", rundir);
 	/* no process is its parent under that pid: the supervisor is gone */
-	int rc = run("DM_SUPERVISED=999999999 timeout 20 '%s/dm-agent-risk' --name '%s' "
-		     "--run-dir '%s' 2>'%s' >/dev/null", bindir, segname, rundir, err);
+	int rc = t_system("DM_SUPERVISED=999999999 timeout 20 '%s/dm-agent-risk' --name '%s' "
+			  "--run-dir '%s' 2>'%s' >/dev/null", bindir, segname, rundir, err);
 	cr_expect_neq(rc, 124, "still running after 20 s");
 	cr_expect_eq(rc, 0, "drained and left (exit %d)", rc);
-	cr_expect_eq(run("grep -qF 'supervisor 999999999 is gone' '%s'", err), 0,
+	cr_expect_eq(t_system("grep -qF 'supervisor 999999999 is gone' '%s'", err), 0,
 		     "says why");
 	if (rc != 0)
-		run("cat '%s' >&2", err);
+		t_system("cat '%s' >&2", err);
 }
 
 /*
@@ -1073,8 +986,8 @@ Test(data_agent, corrupt_record_stops_the_replay_and_says_where, .timeout = 60)
 	snprintf(err, sizeof(err), "%s/data.err", rundir);
 	t_write_win_journal(path, 600, 5, 0, 0);
 	int64_t off = t_journal_damage(path, 400); /* events 0..399 stay readable */
-	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
-		     "2>'%s'", bindir, segname, rundir, path, err);
+	int rc = t_system("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
+			  "2>'%s'", bindir, segname, rundir, path, err);
 	cr_expect_eq(rc, 2, "exit %d", rc);
 
 	struct seg s;
@@ -1116,8 +1029,8 @@ Test(data_agent, journal_cut_mid_record_stops_the_replay, .timeout = 60)
 	t_write_win_journal(path, 600, 5, 0, 0);
 	int64_t off = t_journal_record_off(path, 300, NULL);
 	cr_assert_eq(truncate(path, off + 30), 0); /* 30 bytes of record 300 */
-	int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
-		     "2>'%s'", bindir, segname, rundir, path, err);
+	int rc = t_system("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' --exit-at-end "
+			  "2>'%s'", bindir, segname, rundir, path, err);
 	cr_expect_eq(rc, 2, "exit %d", rc);
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, segname, 1, msg_layout_hash()), 0);
@@ -1188,8 +1101,8 @@ Test(data_agent, journal_of_another_instrument_exits_2_naming_both)
 	snprintf(err, sizeof(err), "%s/data.err", rundir);
 	write_instr_journal(path, "AAPL", "0.01", "USD");
 	refused_input(path, "holds AAPL (tick 0.01 USD, lot 1)", "trades WIN (tick 5 BRL, lot 1)");
-	cr_expect_eq(run("grep -qF -- '-c FILE whose instrument has symbol AAPL, tick_size 0.01 and lot_size 1' "
-			 "'%s'", err), 0, "the fix");
+	cr_expect_eq(t_system("grep -qF -- '-c FILE whose instrument has symbol AAPL, tick_size "
+			      "0.01 and lot_size 1' '%s'", err), 0, "the fix");
 	write_instr_journal(path, "WIN", "0.5", "BRL");
 	refused_input(path, "holds WIN (tick 0.5 BRL, lot 1)", NULL);
 
@@ -1199,11 +1112,11 @@ Test(data_agent, journal_of_another_instrument_exits_2_naming_both)
 					       { "WING22", "5" } };
 	for (size_t i = 0; i < 3; i++) {
 		write_instr_journal(path, same[i][0], same[i][1], "BRL");
-		int rc = run("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' "
-			     "--exit-at-end 2>'%s'", bindir, segname, rundir, path, err);
+		int rc = t_system("'%s/dm-agent-data' --name '%s' --run-dir '%s' --input '%s' "
+				  "--exit-at-end 2>'%s'", bindir, segname, rundir, path, err);
 		cr_expect_eq(rc, 0, "%s tick %s is WIN's (exit %d)", same[i][0], same[i][1], rc);
 		if (rc != 0)
-			run("cat '%s' >&2", err);
+			t_system("cat '%s' >&2", err);
 		/* a fresh segment for the next: the replay's progress lives in it */
 		seg_unlink(segname);
 		struct rt_config c;
@@ -1578,12 +1491,12 @@ static void start_paced(struct seg *s, int seed, int events, int speed)
 {
 	char journal[512];
 	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(run("'%s/dm-gen' --seed %d --events %d --output '%s' --quiet >/dev/null",
-			 bindir, seed, events, journal), 0, "dm-gen");
-	int rc = run("'%s' start --input '%s' --pace realtime --speed %d >'%s/start.out' 2>&1",
-		     dmctl, journal, speed, rundir);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed %d --events %d --output '%s' --quiet >/dev/null",
+			      bindir, seed, events, journal), 0, "dm-gen");
+	int rc = t_system("'%s' start --input '%s' --pace realtime --speed %d >'%s/start.out' 2>&1",
+			  dmctl, journal, speed, rundir);
 	if (rc != 0)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert_eq(rc, 0, "dmctl start");
 	cr_assert_eq(seg_attach(s, segname, 1, msg_layout_hash()), 0);
 }
@@ -1620,13 +1533,13 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 		cr_assert_lt(a, AGENT_COUNT);
 		int pid = running_pid(&s, a, 20000);
 		if (!pid)
-			show_logs();
+			t_show_logs(rundir, 20);
 		cr_assert_gt(pid, 0, "%s back and running", rt_agent_names[a]);
-		if (!exists(path))
+		if (!t_exists(path))
 			during++;
 		if (plan[i] >= 100) {
-			rc = run("'%s' restart %s >>'%s/restart.out' 2>&1", dmctl,
-				 rt_agent_names[a], rundir);
+			rc = t_system("'%s' restart %s >>'%s/restart.out' 2>&1", dmctl,
+				      rt_agent_names[a], rundir);
 			cr_expect_eq(rc, 0, "dmctl restart %s", rt_agent_names[a]);
 			restarts++;
 		} else {
@@ -1641,9 +1554,9 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	cr_log_info("%u of %u actions during the replay", during, n);
 	cr_expect_geq(during, n / 2, "most of the chaos happened during the replay");
 
-	int done = wait_file(path, 240);
+	int done = t_wait_file(path, 240);
 	if (!done)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert(done, "the replay finished");
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 	for (uint32_t a = 0; a < AGENT_COUNT; a++)
@@ -1652,11 +1565,11 @@ Test(chaos, kill9_and_restarts_during_a_replay_lose_nothing, .timeout = 600)
 	struct risk_state pos = rs->rs[rs->cur & 1];
 	struct venue_totals vt = *venue_of(&s);
 	seg_close(&s);
-	rc = run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
+	rc = t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir);
 	cr_assert_eq(rc, 0, "dmctl stop");
-	cr_expect_eq(run("grep -q 'giving up' '%s/supervisor.log'", rundir), 1,
+	cr_expect_eq(t_system("grep -q 'giving up' '%s/supervisor.log'", rundir), 1,
 		     "the supervisor never gave up");
-	expect_clean_logs();
+	t_expect_clean_logs(rundir);
 
 	/* decisions: (decision id, outcome, coid) */
 	static struct vote_record dec[MAX_DECISIONS];
@@ -1806,19 +1719,19 @@ Test(chaos, start_adopts_the_segment_a_dead_supervisor_left, .timeout = 300)
 	uint64_t fills_before = rs->rs[rs->cur & 1].fills;
 
 	/* another run's options: refused, nothing started */
-	rc = run("'%s' start --pace max >'%s/adopt-bad.out' 2>&1", dmctl, rundir);
+	rc = t_system("'%s' start --pace max >'%s/adopt-bad.out' 2>&1", dmctl, rundir);
 	cr_expect_eq(rc, 2, "start --pace max over the run that used realtime");
-	cr_expect_eq(run("grep -q \"adopted with the run it holds (--pace 'realtime')\" '%s/adopt-bad.out'",
-			 rundir), 0, "the refusal names the run's own option");
+	cr_expect_eq(t_system("grep -q \"adopted with the run it holds (--pace 'realtime')\" "
+			      "'%s/adopt-bad.out'", rundir), 0, "the refusal names the run's own option");
 	cr_expect_eq(kill(sup, 0), -1, "no supervisor after the refusal");
 
-	rc = run("'%s' start >'%s/adopt.out' 2>&1", dmctl, rundir);
+	rc = t_system("'%s' start >'%s/adopt.out' 2>&1", dmctl, rundir);
 	if (rc != 0) {
-		run("cat '%s/adopt.out' >&2", rundir);
-		show_logs();
+		t_system("cat '%s/adopt.out' >&2", rundir);
+		t_show_logs(rundir, 20);
 	}
 	cr_assert_eq(rc, 0, "dmctl start over the dead supervisor's segment");
-	cr_expect_eq(run("grep -q '^adopted %s' '%s/adopt.out'", segname, rundir), 0,
+	cr_expect_eq(t_system("grep -q '^adopted %s' '%s/adopt.out'", segname, rundir), 0,
 		     "start says it adopted the segment");
 	cr_expect_eq(s.hdr->created_ns, created, "the same segment (its creation time)");
 	cr_expect_eq(s.hdr->epoch, epoch, "the same epoch");
@@ -1826,26 +1739,26 @@ Test(chaos, start_adopts_the_segment_a_dead_supervisor_left, .timeout = 300)
 		cr_expect_gt(running_pid(&s, a, 10000), 0, "%s running again", rt_agent_names[a]);
 		cr_expect_eq(atomic_load(&seg_agent(&s, a)->generation), 2,
 			     "%s resumed in the same slot", rt_agent_names[a]);
-		cr_expect_eq(run("grep -q 'resuming state' '%s/%s.log'", rundir, rt_agent_names[a]),
-			     0, "%s resumed its state", rt_agent_names[a]);
+		cr_expect_eq(t_system("grep -q 'resuming state' '%s/%s.log'", rundir,
+				      rt_agent_names[a]), 0, "%s resumed its state", rt_agent_names[a]);
 	}
 	cr_expect_geq(rs->rs[rs->cur & 1].fills, fills_before, "risk kept its fills");
 
 	snprintf(path, sizeof(path), "%s/data.done", rundir);
-	int done = wait_file(path, 120);
+	int done = t_wait_file(path, 120);
 	if (!done)
-		show_logs();
+		t_show_logs(rundir, 20);
 	cr_assert(done, "the adopted replay finished");
 	cr_expect_eq(done_events(), 20000, "every event of the market replayed once");
 	cr_assert(wait_drained(), "every ring drained and every ballot decided");
 	seg_close(&s);
-	rc = run("'%s/dm-audit' '%s' --name '%s' >'%s/audit.out' 2>&1", bindir, rundir, segname,
-		 rundir);
+	rc = t_system("'%s/dm-audit' '%s' --name '%s' >'%s/audit.out' 2>&1", bindir, rundir, segname,
+		      rundir);
 	if (rc != 0)
-		run("cat '%s/audit.out' >&2", rundir);
+		t_system("cat '%s/audit.out' >&2", rundir);
 	cr_expect_eq(rc, 0, "dm-audit: every invariant holds across the adoption");
-	cr_expect_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
-	expect_clean_logs();
+	cr_expect_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, rundir), 0, "dmctl stop");
+	t_expect_clean_logs(rundir);
 }
 
 /* ------------------------------------------------------------------

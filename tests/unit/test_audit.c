@@ -942,16 +942,6 @@ Test(audit_tool, bad_usage_exits_2)
 
 /* ------------------------------------------------------------ a live run */
 
-static int t_wait_file(const char *path, int seconds)
-{
-	for (int i = 0; i < seconds * 20; i++) {
-		if (access(path, F_OK) == 0)
-			return 1;
-		usleep(50 * 1000);
-	}
-	return 0;
-}
-
 /* Offset of the last fill record of an orders journal, 0 if none. */
 static uint64_t t_last_fill_offset(const char *path, uint64_t *fills)
 {
@@ -979,10 +969,9 @@ Test(audit_tool, a_live_run_against_its_segment_then_a_journal_short_of_a_fill)
 	t_seg_name(seg, sizeof(seg), "audit");
 	snprintf(run, sizeof(run), "%s/run", t_tmp_dir);
 	snprintf(market, sizeof(market), "%s/market.journal", t_tmp_dir);
-	snprintf(dmctl, sizeof(dmctl), "%s/../../tools/dmctl", t_bin_dir());
-	if (access(dmctl, X_OK) != 0)
-		snprintf(dmctl, sizeof(dmctl), "%s/../../../tools/dmctl", t_bin_dir());
-	cr_assert_eq(access(dmctl, X_OK), 0, "tools/dmctl above %s", t_bin_dir());
+	struct t_paths paths;
+	t_paths_or_fail(&paths);
+	snprintf(dmctl, sizeof(dmctl), "%s", paths.dmctl);
 	const char *bin = t_bin_dir();
 	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-gen' --seed 2 --events 30000 --output '%s' "
 			  "--quiet", bin, market), 0, "%s", out);

@@ -67,12 +67,6 @@ static char *t_slurp(const char *path)
 	return buf;
 }
 
-static int t_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
 /* build/bin/dm-convert of the build this test belongs to */
 static const char *t_convert_bin(void)
 {

@@ -383,63 +383,12 @@ static char dmctl[PATH_MAX / 2];
 static char market[PATH_MAX];
 static int mounted;
 
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* <build>/tests/test_diskfull -> <build>/bin; the tree holding tools/dmctl */
-static void find_paths(void)
-{
-	char exe[PATH_MAX / 4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
-	char dir[PATH_MAX / 4];
-	snprintf(dir, sizeof(dir), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		snprintf(dmctl, sizeof(dmctl), "%s/tools/dmctl", dir);
-		if (exists(dmctl))
-			return;
-		char *s = strrchr(dir, '/');
-		if (!s || s == dir)
-			break;
-		*s = '\0';
-	}
-	cr_assert_fail("tools/dmctl not found above %s", exe);
-}
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	int rc = system(cmd);
-	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
-
-static void kill_pidfile(const char *name)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s.pid", rundir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	int pid = 0;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
-		kill(pid, SIGKILL);
-	fclose(f);
-}
-
 static void a_setup(void)
 {
-	find_paths();
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(bindir, sizeof(bindir), "%s", p.bin);
+	snprintf(dmctl, sizeof(dmctl), "%s", p.dmctl);
 	t_tmp_init("dmtest-diskfull");
 	snprintf(tmpdir, sizeof(tmpdir), "%s", t_tmp_dir);
 	t_seg_name(segname, sizeof(segname), "diskfull");
@@ -454,11 +403,7 @@ static void a_setup(void)
 
 static void a_teardown(void)
 {
-	kill_pidfile("supervisor");
-	for (uint32_t a = 0; a < AGENT_COUNT; a++)
-		kill_pidfile(rt_agent_names[a]);
-	usleep(200 * 1000);
-	seg_unlink(segname);
+	t_kill_run(rundir, segname);
 	if (mounted)
 		umount2(rundir, MNT_DETACH);
 	mounted = 0;
@@ -471,19 +416,6 @@ TestSuite(diskfull, .init = a_setup, .fini = a_teardown, .timeout = 300);
 TestSuite(fresh_intents, .init = a_setup, .fini = a_teardown, .timeout = 240);
 TestSuite(faults, .init = a_setup, .fini = a_teardown, .timeout = 300);
 
-static void show_logs(void)
-{
-	run("tail -n 15 '%s'/*.log >&2", rundir);
-}
-
-/* no agent log holds a sanitizer report (an agent that aborted on one
- * would be restarted by the supervisor and hide it) */
-static void expect_clean_logs(void)
-{
-	int rc = run("grep -l -E 'runtime error|Sanitizer|LeakSanitizer' '%s'/*.log >&2", rundir);
-	cr_expect_eq(rc, 1, "sanitizer reports in the agents' logs (see above)");
-}
-
 /* The model the ml agent trades with (make model): without it no intent
  * is made and nothing here can be observed. */
 static void need_model(void)
@@ -495,7 +427,7 @@ static void need_model(void)
 	*strrchr(p, '/') = '\0'; /* <tree>/tools */
 	*strrchr(p, '/') = '\0'; /* <tree> */
 	strcat(p, "/build/model/default.json");
-	cr_assert(exists(p), "%s missing: run 'make model' (make test does)", p);
+	cr_assert(t_exists(p), "%s missing: run 'make model' (make test does)", p);
 }
 
 /* A synthetic market, then the six agents replaying it at 20 x its pace,
@@ -503,16 +435,16 @@ static void need_model(void)
 static void start_run(const char *conf, int events)
 {
 	need_model();
-	cr_assert_eq(run("'%s/dm-gen' --seed 3 --events %d --output '%s' --quiet >/dev/null",
-			 bindir, events, market), 0, "dm-gen");
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events %d --output '%s' --quiet >/dev/null",
+			      bindir, events, market), 0, "dm-gen");
 	char c[PATH_MAX + 8] = "";
 	if (conf)
 		snprintf(c, sizeof(c), "-c '%s'", conf);
-	int rc = run("'%s' %s start --input '%s' --pace realtime --speed 20 >'%s/start.out' 2>&1",
-		     dmctl, c, market, tmpdir);
+	int rc = t_system("'%s' %s start --input '%s' --pace realtime --speed 20 >'%s/start.out' 2>&1",
+			  dmctl, c, market, tmpdir);
 	if (rc) {
-		run("cat '%s/start.out' >&2", tmpdir);
-		show_logs();
+		t_system("cat '%s/start.out' >&2", tmpdir);
+		t_show_logs(rundir, 15);
 	}
 	cr_assert_eq(rc, 0, "dmctl start");
 }
@@ -603,24 +535,6 @@ static int halted_alarm_cleared(const struct seg *s)
 	return json_halt() == 2;
 }
 
-/* The whole output of a shell command line (stderr too) into out. */
-static int capture(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int capture(char *out, size_t n, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	size_t k = fread(out, 1, n - 1, p);
-	out[k] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
  * Stop new orders (dmctl halt) and wait until what is under way has
  * settled: every ring empty, no ballot open, released or held, nothing in
@@ -629,16 +543,11 @@ static int capture(char *out, size_t n, const char *fmt, ...)
  */
 static void halt_and_settle(const struct seg *s)
 {
-	cr_assert_eq(run("'%s' halt >/dev/null 2>&1", dmctl), 0, "dmctl halt");
+	cr_assert_eq(t_system("'%s' halt >/dev/null 2>&1", dmctl), 0, "dmctl halt");
 	int quiet = 0;
 	int64_t end = t_now_ns() + 30ll * 1000000000;
 	while (quiet < 3 && t_now_ns() < end) {
-		uint64_t busy = 0;
-		for (uint32_t r = 0; r < s->hdr->n_rings; r++) {
-			struct ring_stats st;
-			ring_stats(seg_ring(s, r), &st);
-			busy += st.head - st.tail + st.pending;
-		}
+		uint64_t busy = t_rings_fill(s);
 		const struct coord_state *cs = coord_in(s);
 		for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 			busy += cs->ballot[i].state != COORD_B_FREE;
@@ -883,7 +792,7 @@ static void rlimit_fill(const struct seg *s)
 	set_fsize(s, AGENT_EXECUTION, AG_ORDERS_JOURNAL, 0);
 	int failing = wait_until(s, exec_failing, 60);
 	if (!failing)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(failing, "execution's journal fails past its limit");
 	set_fsize(s, AGENT_COORDINATOR, AG_DECISIONS_JOURNAL, 0);
 }
@@ -932,19 +841,19 @@ static void disk_full(const struct filler *fl)
 	attach(&s);
 	want_orders = 3;
 	if (!wait_until(&s, orders_reached, 60))
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(orders_reached(&s), "the venue saw 3 orders before the disk filled");
 
 	/* the disk fills */
 	fl->fill(&s);
 	int alarm = wait_until(&s, halted_with_alarm, 60);
 	if (!alarm)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(alarm, "halted, with the alarm in dm-shmdump --json");
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	int64_t halted_at = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
-	int rc = capture(out, sizeof(out), "'%s' status", dmctl);
+	int rc = t_sh(out, sizeof(out), "'%s' status", dmctl);
 	cr_expect_eq(rc, 1, "status exits 1 while halted:\n%s", out);
 	cr_expect(strstr(out, "HALTED (journal error: "), "status names the halt:\n%s", out);
 	cr_expect(strstr(out, "ALARM: the journal of "), "status shows the alarm:\n%s", out);
@@ -953,7 +862,7 @@ static void disk_full(const struct filler *fl)
 
 	/* resume is refused while a journal still fails */
 	if (fl->dmctl_writes) {
-		rc = capture(out, sizeof(out), "'%s' resume", dmctl);
+		rc = t_sh(out, sizeof(out), "'%s' resume", dmctl);
 		cr_expect_eq(rc, 1, "resume refused:\n%s", out);
 		cr_expect(strstr(out, "resume refused: the journal of ") &&
 			  strstr(out, "still cannot write"), "a clear refusal:\n%s", out);
@@ -965,7 +874,7 @@ static void disk_full(const struct filler *fl)
 		int answered = 0;
 		for (int i = 0; i < 100 && !answered; i++) {
 			usleep(20 * 1000);
-			capture(out, sizeof(out), "'%s/dm-shmdump' --command coordinator", bindir);
+			t_sh(out, sizeof(out), "'%s/dm-shmdump' --command coordinator", bindir);
 			answered = strncmp(out, "0 resume ", 9) == 0;
 		}
 		cr_expect(answered, "the coordinator answered the resume: %s", out);
@@ -982,9 +891,9 @@ static void disk_full(const struct filler *fl)
 	fl->free_room(&s);
 	int cleared = wait_until(&s, halted_alarm_cleared, 30);
 	if (!cleared)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(cleared, "the journals write again; still halted");
-	rc = capture(out, sizeof(out), "'%s' status", dmctl);
+	rc = t_sh(out, sizeof(out), "'%s' status", dmctl);
 	cr_expect_eq(rc, 1, "still halted:\n%s", out);
 	cr_expect(strstr(out, "HALTED (journal error cleared: resume with dmctl resume)"),
 		  "status says what to do:\n%s", out);
@@ -994,15 +903,15 @@ static void disk_full(const struct filler *fl)
 	/* the resume takes effect before dmctl returns: the time it was asked */
 	clock_gettime(CLOCK_REALTIME, &wall);
 	int64_t resumed_at = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
-	rc = capture(out, sizeof(out), "'%s' resume", dmctl);
+	rc = t_sh(out, sizeof(out), "'%s' resume", dmctl);
 	cr_assert_eq(rc, 0, "resume:\n%s", out);
 	cr_expect(strstr(out, "resume ok: resumed"), "%s", out);
 	want_orders = v3 + 2;
 	int traded = wait_until(&s, orders_reached, 60);
 	if (!traded)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(traded, "trading again after the resume");
-	rc = capture(out, sizeof(out), "'%s' status", dmctl);
+	rc = t_sh(out, sizeof(out), "'%s' status", dmctl);
 	cr_expect_eq(rc, 0, "trading:\n%s", out);
 	cr_expect(strncmp(out, "TRADING", 7) == 0, "%s", out);
 
@@ -1031,8 +940,8 @@ static void disk_full(const struct filler *fl)
 	struct risk_state pos = rs->rs[rs->cur & 1];
 	struct venue_totals vt = *venue_totals(venue_in(&s));
 	seg_close(&s);
-	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
-	expect_clean_logs();
+	cr_assert_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	t_expect_clean_logs(rundir);
 
 	/* the logs: the start and the end of each episode, not one line per event */
 	for (uint32_t a = 0; a < AGENT_COUNT; a++) {
@@ -1123,7 +1032,7 @@ Test(fresh_intents, intents_older_than_the_limit_after_a_coordinator_restart_are
 	attach(&s);
 	want_decisions = 3;
 	if (!wait_until(&s, decisions_reached, 60))
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(decisions_reached(&s), "trading");
 
 	/* the coordinator stops taking intents: they wait in their ring */
@@ -1140,15 +1049,15 @@ Test(fresh_intents, intents_older_than_the_limit_after_a_coordinator_restart_are
 	cr_assert(waiting, "intents queued while the coordinator was stopped");
 	int back = wait_until(&s, coordinator_back, 30);
 	if (!back)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(back, "the coordinator restarted");
 	cr_expect_eq(atomic_load(&seg_agent(&s, AGENT_COORDINATOR)->restarts), 1);
 	want_decisions = coord_in(&s)->decisions + old_enough + 2;
 	wait_until(&s, decisions_reached, 30);
 	uint64_t counted = coord_in(&s)->by_reason[VOTE_R_STALE_INTENT];
 	seg_close(&s);
-	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
-	expect_clean_logs();
+	cr_assert_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	t_expect_clean_logs(rundir);
 
 	/* the records: the rule, from the times they carry */
 	struct run_files f;
@@ -1199,13 +1108,13 @@ static void fault_and_back(struct seg *s, uint32_t agent, const char *point)
 	victim = agent;
 	victim_pid = atomic_load(&seg_agent(s, agent)->pid);
 	uint64_t before = venue_orders(s);
-	int rc = capture(out, sizeof(out), "'%s' fault %s %s", dmctl, rt_agent_names[agent],
-			 point);
+	int rc = t_sh(out, sizeof(out), "'%s' fault %s %s", dmctl, rt_agent_names[agent],
+		      point);
 	cr_assert_eq(rc, 0, "dmctl fault %s %s:\n%s", rt_agent_names[agent], point, out);
 	cr_expect(strstr(out, "armed "), "%s", out);
 	int back = wait_until(s, victim_back, 120);
 	if (!back)
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(back, "%s died at '%s' and was restarted", rt_agent_names[agent], point);
 	cr_expect_eq(atomic_load(&rt_state_of(s, agent)->fault), 0, "one-shot: disarmed");
 	cr_expect_eq(log_count(agent, "fault point '"), 1, "%s said why it died",
@@ -1223,22 +1132,22 @@ Test(faults, each_point_kills_once_and_nothing_is_lost_or_doubled)
 	attach(&s);
 	want_orders = 2;
 	if (!wait_until(&s, orders_reached, 60))
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_assert(orders_reached(&s), "trading");
 	/* refused by name */
-	cr_expect_eq(capture(out, sizeof(out), "'%s' fault execution release", dmctl), 2, "%s",
+	cr_expect_eq(t_sh(out, sizeof(out), "'%s' fault execution release", dmctl), 2, "%s",
 		     out);
 	cr_expect(strstr(out, "execution has no fault point 'release'"), "%s", out);
-	cr_expect_eq(capture(out, sizeof(out), "'%s' fault nobody send", dmctl), 2, "%s", out);
+	cr_expect_eq(t_sh(out, sizeof(out), "'%s' fault nobody send", dmctl), 2, "%s", out);
 	cr_expect(strstr(out, "--help"), "%s", out);
-	cr_expect_eq(run("'%s' --help | grep -q 'fault AGENT POINT'", dmctl), 0,
+	cr_expect_eq(t_system("'%s' --help | grep -q 'fault AGENT POINT'", dmctl), 0,
 		     "dmctl --help names it");
 
 	fault_and_back(&s, AGENT_COORDINATOR, "release");
 	fault_and_back(&s, AGENT_EXECUTION, "send");
 	want_orders = venue_orders(&s) + 2;
 	if (!wait_until(&s, orders_reached, 60))
-		show_logs();
+		t_show_logs(rundir, 15);
 	cr_expect(orders_reached(&s), "trading after both restarts");
 	halt_and_settle(&s);
 	static struct venue_order_view vo[MAXD];
@@ -1247,10 +1156,10 @@ Test(faults, each_point_kills_once_and_nothing_is_lost_or_doubled)
 	struct risk_state pos = rs->rs[rs->cur & 1];
 	struct venue_totals vt = *venue_totals(venue_in(&s));
 	seg_close(&s);
-	cr_assert_eq(run("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
-	expect_clean_logs();
-	cr_expect_eq(run("grep -q 'coordinator crashed' '%s/supervisor.log'", rundir), 0);
-	cr_expect_eq(run("grep -q 'execution crashed' '%s/supervisor.log'", rundir), 0);
+	cr_assert_eq(t_system("'%s' stop >'%s/stop.out' 2>&1", dmctl, tmpdir), 0, "dmctl stop");
+	t_expect_clean_logs(rundir);
+	cr_expect_eq(t_system("grep -q 'coordinator crashed' '%s/supervisor.log'", rundir), 0);
+	cr_expect_eq(t_system("grep -q 'execution crashed' '%s/supervisor.log'", rundir), 0);
 
 	struct run_files f;
 	read_files(&f);

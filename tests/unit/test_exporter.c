@@ -92,21 +92,10 @@ static int exporter_start(void)
 		_exit(127);
 	}
 	exporter_pid = pid;
-	int64_t end = t_now_ns() + 5000000000ll;
-	while (t_now_ns() < end) {
-		FILE *f = fopen(out, "r");
-		char line[256];
-		int port = 0;
-		if (f && fgets(line, sizeof(line), f) &&
-		    sscanf(line, "dm-exporter: listening on http://127.0.0.1:%d/metrics", &port) == 1) {
-			fclose(f);
-			return port;
-		}
-		if (f)
-			fclose(f);
-		usleep(20 * 1000);
-	}
-	t_live_sh("cat '%s' '%s' >&2", out, err);
+	int port = t_exporter_port(out, 5000);
+	if (port > 0)
+		return port;
+	t_system("cat '%s' '%s' >&2", out, err);
 	cr_assert_fail("dm-exporter did not say where it listens");
 	return 0;
 }
@@ -318,7 +307,7 @@ static const uint64_t stage_vals[] = { 700, 3000, 3000, 2000000 };
 
 Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 {
-	cr_assert_eq(t_live_sh("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
+	cr_assert_eq(t_system("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
 	static struct rt rt_ex, rt_risk;
 	struct rt_args a = { .name = live.seg, .run_dir = live.rundir };
 	cr_assert_eq(rt_open(&rt_ex, AGENT_EXECUTION, &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
@@ -452,7 +441,7 @@ Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 
 Test(exporter, serves_read_only_and_follows_the_segment_across_a_restart, .timeout = 60)
 {
-	cr_assert_eq(t_live_sh("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
+	cr_assert_eq(t_system("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
 	struct seg s;
 	cr_assert_eq(seg_attach(&s, live.seg, 1, msg_layout_hash()), 0);
 	int64_t before = file_checksum_of(&s);
@@ -484,7 +473,7 @@ Test(exporter, serves_read_only_and_follows_the_segment_across_a_restart, .timeo
 
 	/* the system goes away: dreammaker_up 0, the exporter stays */
 	seg_close(&s);
-	cr_assert_eq(t_live_sh("'%s/dm-seg' remove --name '%s' >/dev/null", live.bindir, live.seg), 0);
+	cr_assert_eq(t_system("'%s/dm-seg' remove --name '%s' >/dev/null", live.bindir, live.seg), 0);
 	t = scrape(port);
 	cr_expect_eq(metric(t, "dreammaker_up"), 0);
 	cr_expect_eq(metric(t, "dreammaker_exporter_attach_error{reason=\"No such file or "
@@ -497,7 +486,7 @@ Test(exporter, serves_read_only_and_follows_the_segment_across_a_restart, .timeo
 
 	/* and comes back under the same name: attached again */
 	usleep(2000); /* another creation time */
-	cr_assert_eq(t_live_sh("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
+	cr_assert_eq(t_system("'%s/dm-seg' create --name '%s' >/dev/null", live.bindir, live.seg), 0);
 	t = scrape(port);
 	cr_expect_eq(metric(t, "dreammaker_up"), 1);
 	cr_expect_eq(metric(t, "dreammaker_exporter_attaches_total"), 2);

@@ -56,41 +56,14 @@ static char build[PATH_MAX / 2]; /* the build under test: <build>/bin, <build>/t
 static char segname[SEG_NAME_MAX];
 static char out[1 << 16];        /* the last command's output */
 
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* <build>/tests/test_install -> <build>; the checkout above it */
-static void find_paths(void)
-{
-	char exe[PATH_MAX / 2];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(build, sizeof(build), "%s", exe);
-	snprintf(root, sizeof(root), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s/tools/dmctl", root);
-		if (exists(p))
-			return;
-		char *s = strrchr(root, '/');
-		if (!s || s == root)
-			break;
-		*s = '\0';
-	}
-	cr_fatal("tools/dmctl not found above %s", exe);
-}
-
 static void setup(void)
 {
 	if (SANITIZED)
 		return;
-	find_paths();
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(root, sizeof(root), "%s", p.root);
+	snprintf(build, sizeof(build), "%s", p.build);
 	cr_assert_eq(chdir(root), 0, "chdir %s: %s", root, strerror(errno));
 	t_tmp_init("dmtest-install");
 	t_seg_name(segname, sizeof(segname), "inst");
@@ -108,34 +81,13 @@ static void setup(void)
 	setenv("TMPDIR", t_tmp_dir, 1);
 }
 
-/* kill what a failed test left: the processes named by the pid files of
- * run directory dir */
-static void kill_run(const char *dir)
-{
-	static const char *const pids[] = { "supervisor", "coordinator", "risk", "execution",
-					    "feature", "ml", "data" };
-	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
-		char path[PATH_MAX + 64];
-		snprintf(path, sizeof(path), "%s/%s.pid", dir, pids[i]);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		int pid = 0;
-		if (fscanf(f, "%d", &pid) == 1 && pid > 1)
-			kill(pid, SIGKILL);
-		fclose(f);
-	}
-}
-
 static void teardown(void)
 {
 	if (SANITIZED)
 		return;
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/run", t_tmp_dir);
-	kill_run(dir);
-	usleep(100 * 1000);
-	seg_unlink(segname);
+	t_kill_run(dir, segname);
 	if (getenv("DM_TEST_KEEP") == NULL)
 		t_tmp_cleanup();
 }
@@ -183,7 +135,7 @@ static void dm_programs(const char *dir, char *list, size_t len)
 /* The text of a file, or an empty string; owned by the caller. */
 static char *text_of(const char *path)
 {
-	if (exists(path))
+	if (t_exists(path))
 		return t_file_text(path, NULL);
 	char *s = strdup("");
 	cr_assert_not_null(s);
@@ -209,7 +161,7 @@ static void run_installed(const char *dmctl, const char *rundir)
 	cr_expect_eq(json_integer_value(json_object_get(ev, "total")), 20000, "%s", out);
 	json_decref(s);
 	snprintf(path, sizeof(path), "%s/fills.csv", rundir);
-	cr_expect(exists(path), "no fills.csv in %s", rundir);
+	cr_expect(t_exists(path), "no fills.csv in %s", rundir);
 }
 
 /* ------------------------------------------------------------ install */
@@ -326,7 +278,7 @@ Test(install, installed_tree_runs_renders_verifies_and_uninstalls)
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_expect_str_eq(out, want);
 	snprintf(path, sizeof(path), "%s/share/man/man1/dmctl.1.gz", pre);
-	cr_expect(exists(path), "%s", path);
+	cr_expect(t_exists(path), "%s", path);
 	/* the site files and the shipped configuration and model */
 	static const char *const files[] = {
 		"etc/dreammaker/dreammaker.yaml", "etc/dreammaker/risk.yaml",
@@ -339,7 +291,7 @@ Test(install, installed_tree_runs_renders_verifies_and_uninstalls)
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", pre, files[i]);
-		cr_expect(exists(path), "not installed: %s", path);
+		cr_expect(t_exists(path), "not installed: %s", path);
 	}
 
 	/* the installed dmctl, away from the checkout: the installed site file,
@@ -377,10 +329,10 @@ Test(install, installed_tree_runs_renders_verifies_and_uninstalls)
 	free(site);
 	char dist[PATH_MAX + 80];
 	snprintf(dist, sizeof(dist), "%s.dist", path);
-	cr_expect(exists(dist), "no %s", dist);
+	cr_expect(t_exists(dist), "no %s", dist);
 	rc = sh("make --no-print-directory uninstall PREFIX=/usr/local DESTDIR='%s'", dest);
 	cr_assert_eq(rc, 0, "make uninstall: %s", out);
-	cr_expect(exists(path), "uninstall removed the edited site file");
+	cr_expect(t_exists(path), "uninstall removed the edited site file");
 	rc = sh("cd '%s' && find . ! -type d | sort", dest);
 	cr_expect_str_eq(out, "./usr/local/etc/dreammaker/dreammaker.yaml\n",
 			 "left behind by uninstall (only the edited site file may stay)");
@@ -399,7 +351,7 @@ Test(deb, package_passes_lintian_and_its_extracted_dmctl_runs)
 	int rc = sh("DEB_COMPRESS=gzip tools/deploy/mkdeb '%s' '%s'", build, debdir);
 	cr_assert_eq(rc, 0, "mkdeb: %s", out);
 	snprintf(deb, sizeof(deb), "%.*s", (int)strcspn(out, "\n"), out);
-	cr_assert(exists(deb), "no package at '%s'", deb);
+	cr_assert(t_exists(deb), "no package at '%s'", deb);
 
 	/* lintian in the background while the package runs */
 	char lint[PATH_MAX + 32];
@@ -558,7 +510,7 @@ Test(service, foreground_start_notifies_ready_watchdog_and_stopping)
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
 	char shm[SEG_NAME_MAX + 16];
 	snprintf(shm, sizeof(shm), "/dev/shm%s", segname);
-	cr_expect(!exists(shm), "the segment %s is left", segname);
+	cr_expect(!t_exists(shm), "the segment %s is left", segname);
 	close(fd);
 }
 

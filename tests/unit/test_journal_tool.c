@@ -404,24 +404,13 @@ Test(report, header_gives_the_instrument_and_refuses_an_old_one)
 
 static char root[PATH_MAX / 2], bindir[PATH_MAX], rdir[PATH_MAX];
 
+/* <build>/bin and the checkout above it */
 static void find_paths(void)
 {
-	char exe[PATH_MAX / 2];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
-	snprintf(root, sizeof(root), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		char p[PATH_MAX];
-		struct stat sb;
-		snprintf(p, sizeof(p), "%s/tools/dmctl", root);
-		if (stat(p, &sb) == 0)
-			return;
-		*strrchr(root, '/') = '\0';
-	}
-	cr_fatal("tools/dmctl not found above %s", exe);
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(root, sizeof(root), "%s", p.root);
+	snprintf(bindir, sizeof(bindir), "%s", p.bin);
 }
 
 static int sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -43,35 +43,6 @@ static char bindir[PATH_MAX];     /* the programs of this build */
 static char segname[SEG_NAME_MAX];
 static char rundir[PATH_MAX];
 
-static int exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0;
-}
-
-/* <build>/tests/test_run -> <build>/bin; the checkout above it */
-static void find_paths(void)
-{
-	char exe[PATH_MAX / 2];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	cr_assert_gt(n, 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';                       /* <build>/tests */
-	snprintf(bindir, sizeof(bindir), "%s/../bin", exe);
-	snprintf(root, sizeof(root), "%s", exe);
-	for (int up = 0; up < 6; up++) {
-		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s/tools/dmctl", root);
-		if (exists(p))
-			return;
-		char *s = strrchr(root, '/');
-		if (!s || s == root)
-			break;
-		*s = '\0';
-	}
-	cr_fatal("tools/dmctl not found above %s", exe);
-}
-
 /* Heap blocks of the running test, freed by the teardown when an assertion
  * ends the test before their owner could. */
 static void *held[32];
@@ -109,22 +80,12 @@ static void release(void *p)
 	free(p);
 }
 
-static void kill_pidfile(const char *file)
-{
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/%s", rundir, file);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	int pid = 0;
-	if (fscanf(f, "%d", &pid) == 1 && pid > 1)
-		kill(pid, SIGKILL);
-	fclose(f);
-}
-
 static void setup(void)
 {
-	find_paths();
+	struct t_paths p;
+	t_paths_or_fail(&p);
+	snprintf(root, sizeof(root), "%s", p.root);
+	snprintf(bindir, sizeof(bindir), "%s", p.bin);
 	cr_assert_eq(chdir(root), 0, "chdir %s: %s", root, strerror(errno));
 	t_tmp_init("dmtest-run");
 	t_seg_name(segname, sizeof(segname), "run");
@@ -137,12 +98,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	static const char *const pids[] = { "supervisor.pid", "coordinator.pid", "risk.pid",
-		"execution.pid", "feature.pid", "ml.pid", "data.pid" };
-	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++)
-		kill_pidfile(pids[i]);
-	usleep(100 * 1000);
-	seg_unlink(segname);
+	t_kill_run(rundir, segname);
 	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
 		free(held[i]);
 		held[i] = NULL;
@@ -284,7 +240,7 @@ static void expect_nothing_left(void)
 {
 	char p[SEG_NAME_MAX + 16];
 	snprintf(p, sizeof(p), "/dev/shm%s", segname);
-	cr_expect(!exists(p), "segment %s left behind", segname);
+	cr_expect(!t_exists(p), "segment %s left behind", segname);
 	static const char *const agents[] = { "supervisor", "coordinator", "risk", "execution",
 		"feature", "ml", "data" };
 	for (size_t i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
@@ -389,7 +345,7 @@ Test(run, bad_configuration_refused_before_any_market_data)
 	cr_expect(strstr(r.text, "tick_size") != NULL, "no key:\n%s", r.text);
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof(p), "%s/market.journal", rundir);
-	cr_expect(!exists(p), "market data made before the configuration was checked");
+	cr_expect(!t_exists(p), "market data made before the configuration was checked");
 	expect_nothing_left();
 	out_free(&r);
 }
@@ -502,7 +458,7 @@ Test(run, synthetic_market_refused_for_another_instrument)
 	cr_expect(strstr(r.text, "AAPL") != NULL, "%s", r.text);
 	char p[PATH_MAX + 32];
 	snprintf(p, sizeof(p), "%s/market.journal", rundir);
-	cr_expect(!exists(p), "market generated before the refusal");
+	cr_expect(!t_exists(p), "market generated before the refusal");
 	expect_nothing_started(r.text);
 	out_free(&r);
 }
@@ -527,8 +483,8 @@ static void expect_nothing_created(const char *text)
 {
 	char p[SEG_NAME_MAX + 16];
 	snprintf(p, sizeof(p), "/dev/shm%s", segname);
-	cr_expect(!exists(p), "segment %s created:\n%s", segname, text);
-	cr_expect(!exists(rundir), "run directory %s created:\n%s", rundir, text);
+	cr_expect(!t_exists(p), "segment %s created:\n%s", segname, text);
+	cr_expect(!t_exists(rundir), "run directory %s created:\n%s", rundir, text);
 }
 
 /* `dmctl ARGS` is refused with exit 2, names `what`, creates nothing. */
@@ -664,7 +620,7 @@ Test(run, foreign_run_directories_refused)
 	snprintf(d, sizeof(d), "%s/run", p);
 	snprintf(a, sizeof(a), "--run-dir '%s' start --input '%s'", d, j);
 	refused(a, "lets other users write in it without the sticky bit");
-	cr_expect(!exists(d), "made inside a directory others may write");
+	cr_expect(!t_exists(d), "made inside a directory others may write");
 
 	char l[PATH_MAX + 32];
 	snprintf(d, sizeof(d), "%s/mine", t_tmp_dir);
@@ -779,9 +735,7 @@ static void stopped_replay(const char *j, uint64_t k, const char *why)
 	out_free(&r);
 	char done[PATH_MAX + 32], line[128];
 	snprintf(done, sizeof(done), "%s/data.done", rundir);
-	for (int i = 0; i < 600 && !exists(done); i++)
-		usleep(50 * 1000);
-	cr_assert(exists(done), "the replay did not end");
+	cr_assert(t_wait_file(done, 30), "the replay did not end");
 
 	r = sh("tools/dmctl status");
 	cr_expect_eq(r.rc, 1, "a stopped replay is no healthy run:\n%s", r.text);
@@ -864,7 +818,7 @@ Test(run, run_cut_short_by_a_damaged_journal_exits_2_with_the_reason)
 	int replaying = 0;
 	int64_t t0 = t_now_ns();
 	for (int i = 0; i < 1200 && !replaying; i++) {
-		char *l = exists(log) ? t_file_text(log, NULL) : NULL;
+		char *l = t_exists(log) ? t_file_text(log, NULL) : NULL;
 		replaying = l && strstr(l, "replaying ") != NULL;
 		free(l);
 		if (!replaying)
@@ -1064,7 +1018,7 @@ static int missing_paths(const char *md, const char *text, char *miss, size_t n)
 			size_t m = strcspn(t, ")# \n");
 			if (m && strncmp(t, "http", 4) && strncmp(t, "mailto:", 7) && t[0] != '#') {
 				snprintf(tok, sizeof(tok), "%s%.*s", dir, (int)m, t);
-				if (!exists(tok)) {
+				if (!t_exists(tok)) {
 					bad++;
 					snprintf(miss + strlen(miss), n - strlen(miss), "  %s: link %s\n", md, tok);
 				}
@@ -1305,24 +1259,17 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	int64_t end = t_now_ns() + 200ll * 1000000000;
 	/* the agents start, the replay begins */
 	nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 500000000 }, NULL);
-	while (!exists(done) && n < 12 && t_now_ns() < end) {
+	while (!t_exists(done) && n < 12 && t_now_ns() < end) {
 		int a = n % 6;
 		char pf[PATH_MAX + 32];
 		snprintf(pf, sizeof(pf), "%s/%s.pid", rundir, agents[a]);
-		FILE *f = fopen(pf, "r");
-		int pid = 0;
-		if (f) {
-			if (fscanf(f, "%d", &pid) != 1)
-				pid = 0;
-			fclose(f);
-		}
-		if (pid > 1 && kill(pid, SIGKILL) == 0) {
+		if (t_kill_pidfile(pf)) {
 			kills[a]++;
 			n++;
 		}
 		usleep((useconds_t)(300 + t_rng_below(&g, 301)) * 1000);
 	}
-	while (!exists(rcfile) && t_now_ns() < end)
+	while (!t_exists(rcfile) && t_now_ns() < end)
 		usleep(100 * 1000);
 	char *rc = slurp(rcfile), *text = slurp(outfile);
 	cr_assert_not_null(rc, "dmctl run did not finish");
@@ -1382,7 +1329,7 @@ Test(backtest, picks_the_bundled_profile_of_the_input)
 	cr_expect(strstr(r.text, "holds BTCUSDT") && strstr(r.text, "conf/instruments/"), "%s",
 		  r.text);
 	snprintf(sum, sizeof(sum), "%s/fills.csv", out);
-	cr_expect(!exists(sum), "a refused run wrote %s", sum);
+	cr_expect(!t_exists(sum), "a refused run wrote %s", sum);
 	out_free(&r);
 }
 

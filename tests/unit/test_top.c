@@ -44,7 +44,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	t_live_sh("tmux -L '%s' kill-server >/dev/null 2>&1", tmux_sock);
+	t_system("tmux -L '%s' kill-server >/dev/null 2>&1", tmux_sock);
 	t_live_cleanup(&live);
 }
 

@@ -31,17 +31,23 @@ struct t_load {
 	struct rt_config c;
 };
 
-/* Write text to a fresh file under /tmp, load it into r->c, remove it. */
-static void t_load_text(const char *text, struct t_load *r)
+/* text in a fresh file under /tmp; its name in path (64 bytes) */
+static void t_write_conf(char *path, const char *text)
 {
 	size_t n = strlen(text);
 	int fd;
 
-	strcpy(r->path, "/tmp/dm_test_topology_XXXXXX");
-	fd = mkstemp(r->path);
+	strcpy(path, "/tmp/dm_test_topology_XXXXXX");
+	fd = mkstemp(path);
 	cr_assert(fd >= 0, "mkstemp failed");
 	cr_assert_eq(write(fd, text, n), (ssize_t)n);
 	close(fd);
+}
+
+/* Write text to a fresh file under /tmp, load it into r->c, remove it. */
+static void t_load_text(const char *text, struct t_load *r)
+{
+	t_write_conf(r->path, text);
 	r->err[0] = '\0';
 	r->rc = rt_config_load(&r->c, r->path, r->err, sizeof(r->err));
 	unlink(r->path);
@@ -789,4 +795,86 @@ Test(topology, spec_lists_the_agents_and_the_configured_rings)
 	cr_assert_str_eq(spec.name, "/other");
 	c.n_rings = RT_MAX_RINGS + 1;
 	cr_assert_eq(topology_spec(&c, NULL, &spec), -DM_ETOPOLOGY);
+}
+
+/* ------------------------------------------------------------ segment name */
+
+Test(topology, seg_name_load_takes_the_explicit_name_and_reads_no_file)
+{
+	static struct rt_config c;
+	char err[256] = "";
+	const char *name = "/given", *from = NULL;
+
+	setenv("DM_SHM_NAME", "/from-env", 1);
+	memset(&c, 0x5a, sizeof(c));
+	/* the file does not exist: a tool told the name never opens it */
+	cr_assert_eq(topology_seg_name_load(&c, "/nonexistent/dm.yaml", &name, &from, err,
+					    sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(name, "/given");
+	cr_assert_str_eq(from, "--name");
+	for (size_t i = 0; i < sizeof(c); i++)
+		cr_assert_eq(((unsigned char *)&c)[i], 0x5a, "nothing loaded");
+}
+
+Test(topology, seg_name_load_takes_the_environment_before_the_file)
+{
+	static struct rt_config c;
+	char err[256] = "";
+	const char *name = NULL, *from = NULL;
+
+	setenv("DM_SHM_NAME", "/from-env", 1);
+	cr_assert_eq(topology_seg_name_load(&c, "/nonexistent/dm.yaml", &name, &from, err,
+					    sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(name, "/from-env");
+	cr_assert_str_eq(from, "$DM_SHM_NAME");
+	/* an empty one is taken as given, for seg_name_check to refuse */
+	setenv("DM_SHM_NAME", "", 1);
+	name = NULL;
+	cr_assert_eq(topology_seg_name_load(&c, NULL, &name, &from, err, sizeof(err)), 0);
+	cr_assert_str_eq(name, "");
+	cr_assert_str_eq(from, "$DM_SHM_NAME");
+}
+
+Test(topology, seg_name_load_reads_the_file_or_the_defaults)
+{
+	static struct rt_config c;
+	char err[256] = "", path[64];
+	const char *name = NULL, *from = NULL;
+
+	unsetenv("DM_SHM_NAME");
+	/* no file: conf/default.yaml's system.shm_name */
+	cr_assert_eq(topology_seg_name_load(&c, NULL, &name, &from, err, sizeof(err)), 0);
+	cr_assert_str_eq(name, "/dreammaker");
+	cr_assert_str_eq(from, "system.shm_name");
+
+	t_write_conf(path, "system:\n  shm_name: /dm-site\n");
+	name = NULL;
+	int rc = topology_seg_name_load(&c, path, &name, &from, err, sizeof(err));
+	unlink(path);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_assert_str_eq(name, "/dm-site");
+	cr_assert_str_eq(from, "system.shm_name");
+	cr_assert_eq(name, c.system.shm_name, "the name lives in the caller's configuration");
+}
+
+Test(topology, seg_name_load_fails_as_the_load_does)
+{
+	static struct rt_config c;
+	char err[256] = "", path[64], want[128];
+	const char *name = NULL, *from = "unchanged";
+
+	unsetenv("DM_SHM_NAME");
+	t_write_conf(path, "system:\n  shm_nam: /dm-site\n");
+	int rc = topology_seg_name_load(&c, path, &name, &from, err, sizeof(err));
+	unlink(path);
+	cr_assert_eq(rc, -DM_ECONFIG);
+	snprintf(want, sizeof(want), "%s:2:3: key 'system.shm_nam'", path);
+	cr_assert(strncmp(err, want, strlen(want)) == 0, "err '%s'\nnot '%s...'", err, want);
+	cr_assert_null(name);
+	cr_assert_str_eq(from, "unchanged");
+
+	rc = topology_seg_name_load(&c, "/nonexistent/dm.yaml", &name, &from, err, sizeof(err));
+	cr_assert_eq(rc, -DM_ECONFIG);
+	cr_assert(strncmp(err, "/nonexistent/dm.yaml: cannot open: ", 35) == 0, "%s", err);
+	cr_assert_null(name);
 }
