@@ -506,6 +506,12 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			f->ofi_sum[k] += e - ring[k];
 			ring[k] = e;
 			ml += f->ofi_w[k] * (double)f->ofi_sum[k];
+			/* remember this update's level k: nothing else reads
+			 * the last update's levels */
+			f->bpx[k] = bpx[k];
+			f->bq[k] = bq[k];
+			f->apx[k] = apx[k];
+			f->aq[k] = aq[k];
 		}
 		if (++f->ofi_pos == p->w_ofi)
 			f->ofi_pos = 0;
@@ -710,11 +716,7 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			f->fd_pos = 0;
 	}
 
-	/* ---- remember this update */
-	memcpy(f->bpx, bpx, L * sizeof(int64_t));
-	memcpy(f->bq, bq, L * sizeof(int64_t));
-	memcpy(f->apx, apx, L * sizeof(int64_t));
-	memcpy(f->aq, aq, L * sizeof(int64_t));
+	/* ---- remember this update (its levels: in the OFI loop) */
 	if (n == 0) {
 		f->mid2_0 = mid2;
 		f->t_0 = t;

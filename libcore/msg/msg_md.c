@@ -44,6 +44,33 @@ uint32_t msg_md_from_event(union msg_md *m, const struct event *ev)
 	return sizeof(*t);
 }
 
+uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev)
+{
+	if (ev->kind != EV_BOOK)
+		return 0;
+	uint32_t nb = ev->book.n_bid < MSG_BOOK_LEVELS ? ev->book.n_bid : MSG_BOOK_LEVELS;
+	uint32_t na = ev->book.n_ask < MSG_BOOK_LEVELS ? ev->book.n_ask : MSG_BOOK_LEVELS;
+	uint32_t ob = b->n_bid < MSG_BOOK_LEVELS ? b->n_bid : MSG_BOOK_LEVELS;
+	uint32_t oa = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
+	memcpy(b->bid, ev->book.bid, nb * sizeof(b->bid[0]));
+	memcpy(b->ask, ev->book.ask, na * sizeof(b->ask[0]));
+	if (ob > nb)
+		memset(&b->bid[nb], 0, (ob - nb) * sizeof(b->bid[0]));
+	if (oa > na)
+		memset(&b->ask[na], 0, (oa - na) * sizeof(b->ask[0]));
+	memset(b, 0, offsetof(struct msg_book, bid));
+	b->hdr.type = MSG_BOOK;
+	b->hdr.flags = MSG_F_CONFLATABLE | MSG_F_REPLAY;
+	b->hdr.size = sizeof(*b);
+	b->exch_ns = ev->exch_ns;
+	b->recv_ns = ev->recv_ns ? ev->recv_ns : ev->exch_ns;
+	b->instrument = ev->instrument;
+	b->n_bid = ev->book.n_bid;
+	b->n_ask = ev->book.n_ask;
+	b->book_flags = ev->book.flags;
+	return sizeof(*b);
+}
+
 uint32_t msg_md_end(union msg_md *m, int64_t exch_ns, uint64_t events)
 {
 	struct msg_end *e = &m->end;

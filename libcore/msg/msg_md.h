@@ -30,6 +30,18 @@ union msg_md {
  */
 uint32_t msg_md_from_event(union msg_md *m, const struct event *ev);
 
+/*
+ * A book event as msg_md_from_event makes it, written over b, which holds
+ * the last message this function made in it, or zeros: the levels past
+ * b's counts are zero, so only the header, the levels present and the
+ * levels b held past the new counts are written.  The levels past the
+ * counts are zero whatever ev holds there; for an event whose are (every
+ * feed's and the journal reader's are) the message is msg_md_from_event's
+ * byte for byte.  Returns its size, or 0 when ev is not a book (b
+ * untouched).  No allocation; O(levels held).
+ */
+uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev);
+
 /* MSG_END after the last event: exch_ns of that event, events replayed.
  * Returns its size. */
 uint32_t msg_md_end(union msg_md *m, int64_t exch_ns, uint64_t events);

@@ -511,27 +511,33 @@ int trader_on_event(struct trader *t, const struct event *ev)
 		t->now_ns = ev->exch_ns;
 	if (!t->first_ns)
 		t->first_ns = t->now_ns;
-	msg_md_from_event(&t->md, ev);
-	t->last_exch_ns = ev->exch_ns;
-	t->md.hdr.seq = t->n.events + 1;
-	t->md.hdr.ingress_ns = t->now_ns;
-	t->md.hdr.send_ns = t->now_ns;
-	t->n.events++;
-	const struct msg_hdr *m = &t->md.hdr;
 	int is_book = ev->kind == EV_BOOK;
+	struct msg_hdr *m;
+	if (is_book) {
+		msg_md_book_over(&t->book, ev);
+		m = &t->book.hdr;
+	} else {
+		msg_md_from_event(&t->md, ev);
+		m = &t->md.hdr;
+	}
+	t->last_exch_ns = ev->exch_ns;
+	m->seq = t->n.events + 1;
+	m->ingress_ns = t->now_ns;
+	m->send_ns = t->now_ns;
+	t->n.events++;
 	t->n.books += is_book;
 	t->n.trades += !is_book;
 
 	/* the market event to its three consumers, execution first */
 	execsvc_on_md(&t->exec, m, t->now_ns);
 	if (is_book)
-		riskd_on_book(&t->risk, &t->md.book, t->now_ns);
+		riskd_on_book(&t->risk, &t->book, t->now_ns);
 	for (uint32_t k = 0;; k++) {
 		if (!is_book) {
 			featd_on_trade(&t->feat, &t->md.trade);
 			break;
 		}
-		if (featd_on_book(&t->feat, &t->md.book, t->now_ns) != -EAGAIN)
+		if (featd_on_book(&t->feat, &t->book, t->now_ns) != -EAGAIN)
 			break;
 		/* ml's mailbox full: let it drain, then hand the book again */
 		t->n.md_retries++;

@@ -118,7 +118,9 @@ struct trader {
 	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
 	struct trader_counts n;
-	union msg_md md;              /* the market event being stepped */
+	union msg_md md;              /* the trade or end being stepped */
+	struct msg_book book;         /* the book being stepped; made over the
+				       * last one (msg_md_book_over) */
 	struct trader_mbox box[TRADER_NMOD];
 };
 
