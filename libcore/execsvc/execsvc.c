@@ -531,7 +531,8 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 		uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
 		venue_on_book(v, b->instrument, b->exch_ns, b->recv_ns,
 			      (const struct book_level *)(const void *)b->bid, nb,
-			      (const struct book_level *)(const void *)b->ask, na);
+			      (const struct book_level *)(const void *)b->ask, na,
+			      (b->md_flags & MSG_BOOK_SORTED) != 0);
 	} else {
 		venue_on_event(v, &ev);
 	}

@@ -73,7 +73,10 @@ int featd_on_book(struct featd *d, const struct msg_book *b, int64_t now_ns)
 	uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
 	const struct book_level *bid = (const struct book_level *)(const void *)b->bid;
 	const struct book_level *ask = (const struct book_level *)(const void *)b->ask;
-	book_apply_snapshot(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
+	if (b->md_flags & MSG_BOOK_SORTED) /* its producer checked the levels */
+		book_apply_snapshot_sorted(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
+	else
+		book_apply_snapshot(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
 	st->last_update_ns = now_ns;
 	st->books++;
 

@@ -21,7 +21,8 @@ union msg_md {
 
 /*
  * ev (EV_BOOK or EV_TRADE) as MSG_BOOK / MSG_TRADE flagged MSG_F_REPLAY
- * (books also MSG_F_CONFLATABLE): exchange time, the input's own receive
+ * (books also MSG_F_CONFLATABLE, and MSG_BOOK_SORTED in md_flags when
+ * book_levels_sorted accepts both sides): exchange time, the input's own receive
  * time (its exchange time when the input has none: never the local time a
  * host got to it, so features on the receive clock do not depend on the
  * machine), levels or trade fields; seq, ingress_ns and send_ns are the

@@ -1050,11 +1050,13 @@ static void queue_update(struct venue *v, uint32_t i)
 
 static void on_book(struct venue *v, const struct book_level *bid, uint32_t nb,
 		    const struct book_level *ask, uint32_t na, int64_t exch_ns, int64_t recv_ns,
-		    int64_t t)
+		    int sorted, int64_t t)
 {
 	nb = nb < EV_MAX_LEVELS ? nb : EV_MAX_LEVELS;
 	na = na < EV_MAX_LEVELS ? na : EV_MAX_LEVELS;
-	if (book_apply_snapshot(&v->book, bid, nb, ask, na, exch_ns, recv_ns) < 0) {
+	if (sorted)
+		book_apply_snapshot_sorted(&v->book, bid, nb, ask, na, exch_ns, recv_ns);
+	else if (book_apply_snapshot(&v->book, bid, nb, ask, na, exch_ns, recv_ns) < 0) {
 		v->stats.bad_events++;
 		return;
 	}
@@ -1171,7 +1173,7 @@ int venue_on_event(struct venue *v, const struct event *ev)
 		return dropped_since(v, dropped);
 	if (ev->kind == EV_BOOK)
 		on_book(v, ev->book.bid, ev->book.n_bid, ev->book.ask, ev->book.n_ask,
-			ev->exch_ns, ev->recv_ns, t);
+			ev->exch_ns, ev->recv_ns, 0, t);
 	else if (ev->kind == EV_TRADE)
 		on_trade(v, ev, t);
 	return dropped_since(v, dropped);
@@ -1179,13 +1181,13 @@ int venue_on_event(struct venue *v, const struct event *ev)
 
 int venue_on_book(struct venue *v, uint32_t instrument, int64_t exch_ns, int64_t recv_ns,
 		  const struct book_level *bid, uint32_t n_bid, const struct book_level *ask,
-		  uint32_t n_ask)
+		  uint32_t n_ask, int sorted)
 {
 	uint64_t dropped = v->stats.reports_dropped;
 	int64_t t = market_step(v, instrument, exch_ns);
 
 	if (t != INT64_MIN)
-		on_book(v, bid, n_bid, ask, n_ask, exch_ns, recv_ns, t);
+		on_book(v, bid, n_bid, ask, n_ask, exch_ns, recv_ns, sorted, t);
 	return dropped_since(v, dropped);
 }
 

@@ -408,6 +408,41 @@ Test(featd, two_instances_in_one_process_do_not_interfere)
 	free(m2);
 }
 
+Test(featd, a_book_its_producer_checked_gives_the_same_state)
+{
+	struct featd_params p;
+	t_params(&p, FEAT_CLOCK_EXCH);
+	size_t size;
+	void *m1 = t_block(&p, &size), *m2 = t_block(&p, &size);
+	struct featd d1, d2;
+	struct t_host h1, h2;
+	t_open(&d1, m1, size, &p, &h1);
+	t_open(&d2, m2, size, &p, &h2);
+	struct t_rng g;
+	t_rng_seed(&g, 77);
+	int64_t mid = 20000, t = T0;
+	uint64_t flagged = 0;
+	for (int i = 0; i < 20000; i++) {
+		t += 1 + (int64_t)t_rng_below(&g, 50 * MS);
+		struct msg_book b = t_rand_book(&g, &mid, t, (uint64_t)i + 1);
+		if (t_rng_below(&g, 8) == 0) /* now and then a side out of order */
+			b.bid[b.n_bid ? b.n_bid - 1 : 0].px = b.bid[0].px + 1;
+		cr_assert_eq(featd_on_book(&d1, &b, t), 0);
+		b.md_flags = book_levels_sorted(BOOK_BID, (const struct book_level *)(const void *)
+						b.bid, b.n_bid) &&
+			     book_levels_sorted(BOOK_ASK, (const struct book_level *)(const void *)
+						b.ask, b.n_ask) ? MSG_BOOK_SORTED : 0;
+		flagged += b.md_flags != 0;
+		cr_assert_eq(featd_on_book(&d2, &b, t), 0);
+		cr_assert_eq(memcmp(&h1.last_f, &h2.last_f, sizeof(h1.last_f)), 0, "event %d", i);
+	}
+	cr_assert_gt(flagged, 10000);
+	cr_assert_lt(flagged, 20000);
+	cr_assert_eq(memcmp(m1, m2, size), 0, "the two blocks differ");
+	free(m1);
+	free(m2);
+}
+
 /* ------------------------------------------------------------ allocation */
 
 static int t_mallctl_errors;

@@ -4,7 +4,8 @@
  * carries it (agents/rt/topology.c, shm/seg.c).
  *
  * A book message made over the last one (msg_md_book_over) is compared
- * with the one msg_md_from_event makes from scratch, byte for byte.
+ * with the one msg_md_from_event makes from scratch, byte for byte, and
+ * its MSG_BOOK_SORTED flag with how the levels were drawn.
  *
  * Expected hashes are FNV-1a 64 worked out apart from this code (a short
  * script over the same little-endian bytes; the empty input and "a" are the
@@ -102,11 +103,16 @@ Test(msg, book_made_over_the_last_equals_the_one_made_afresh)
 		uint32_t nb = (uint32_t)t_rng_below(&g, EV_MAX_LEVELS + 1);
 		uint32_t na = i % 7 == 0 ? 0 : (uint32_t)t_rng_below(&g, EV_MAX_LEVELS + 1);
 		t_book_event(&g, &ev, nb, na);
+		/* now and then a side that is not strictly best first */
+		int spoilt = nb > 1 && i % 5 == 0;
+		if (spoilt)
+			ev.book.bid[nb - 1].px = ev.book.bid[0].px;
 		memset(&fresh, 0xa5, sizeof(fresh));
 		cr_assert_eq(msg_md_from_event(&fresh, &ev), sizeof(struct msg_book));
 		cr_assert_eq(msg_md_book_over(&over, &ev), sizeof(struct msg_book));
 		cr_assert(memcmp(&fresh.book, &over, sizeof(over)) == 0,
 			  "event %d (%u / %u levels): the messages differ", i, nb, na);
+		cr_assert_eq(over.md_flags, spoilt ? 0 : MSG_BOOK_SORTED, "event %d", i);
 	}
 }
 
