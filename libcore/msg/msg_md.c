@@ -55,6 +55,32 @@ uint32_t msg_md_from_event(union msg_md *m, const struct event *ev)
 	return sizeof(*t);
 }
 
+/*
+ * n levels of one side into d, level by level (a handful of moves, where
+ * a memcpy of a variable length may become a slow-starting string
+ * instruction), checked on the way as book_levels_sorted checks them:
+ * returns 1 when they are not strictly best first with sizes > 0.
+ */
+static inline uint32_t copy_side(struct msg_level *d, const struct book_level *s, uint32_t n,
+				 enum book_side side)
+{
+	if (!n)
+		return 0;
+	uint32_t odd = s[0].qty <= 0;
+	int64_t prev = s[0].px;
+	d[0].px = s[0].px;
+	d[0].qty = s[0].qty;
+	for (uint32_t i = 1; i < n; i++) {
+		int64_t px = s[i].px, qty = s[i].qty;
+		odd |= (uint32_t)(qty <= 0) |
+		       (uint32_t)(side == BOOK_BID ? px >= prev : px <= prev);
+		d[i].px = px;
+		d[i].qty = qty;
+		prev = px;
+	}
+	return odd;
+}
+
 uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev)
 {
 	if (ev->kind != EV_BOOK)
@@ -63,15 +89,9 @@ uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev)
 	uint32_t na = ev->book.n_ask < MSG_BOOK_LEVELS ? ev->book.n_ask : MSG_BOOK_LEVELS;
 	uint32_t ob = b->n_bid < MSG_BOOK_LEVELS ? b->n_bid : MSG_BOOK_LEVELS;
 	uint32_t oa = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
-	/* level by level: a handful of 16-byte moves, where a memcpy of a
-	 * variable length may become a slow-starting string instruction */
-	const struct msg_level *bid = (const struct msg_level *)(const void *)ev->book.bid;
-	const struct msg_level *ask = (const struct msg_level *)(const void *)ev->book.ask;
 	const struct msg_level zero = { 0, 0 };
-	for (uint32_t i = 0; i < nb; i++)
-		b->bid[i] = bid[i];
-	for (uint32_t i = 0; i < na; i++)
-		b->ask[i] = ask[i];
+	uint32_t odd = copy_side(b->bid, ev->book.bid, nb, BOOK_BID) |
+		       copy_side(b->ask, ev->book.ask, na, BOOK_ASK);
 	for (uint32_t i = nb; i < ob; i++)
 		b->bid[i] = zero;
 	for (uint32_t i = na; i < oa; i++)
@@ -86,7 +106,7 @@ uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev)
 	b->n_bid = ev->book.n_bid;
 	b->n_ask = ev->book.n_ask;
 	b->book_flags = ev->book.flags;
-	b->md_flags = sorted_flag(ev);
+	b->md_flags = odd ? 0 : MSG_BOOK_SORTED;
 	return sizeof(*b);
 }
 

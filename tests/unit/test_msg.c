@@ -96,6 +96,7 @@ Test(msg, book_made_over_the_last_equals_the_one_made_afresh)
 	struct event ev;
 	union msg_md fresh;
 	struct msg_book over;
+	int n_spoilt = 0;
 	t_rng_seed(&g, 7);
 	memset(&over, 0, sizeof(over));
 	for (int i = 0; i < 5000; i++) {
@@ -103,17 +104,29 @@ Test(msg, book_made_over_the_last_equals_the_one_made_afresh)
 		uint32_t nb = (uint32_t)t_rng_below(&g, EV_MAX_LEVELS + 1);
 		uint32_t na = i % 7 == 0 ? 0 : (uint32_t)t_rng_below(&g, EV_MAX_LEVELS + 1);
 		t_book_event(&g, &ev, nb, na);
-		/* now and then a side that is not strictly best first */
-		int spoilt = nb > 1 && i % 5 == 0;
-		if (spoilt)
-			ev.book.bid[nb - 1].px = ev.book.bid[0].px;
+		/* now and then a level that spoils its side: a size of 0 or
+		 * below, a repeated or a worse-ordered price */
+		if (i % 3 == 0 && nb + na) {
+			struct book_level *l = t_rng_below(&g, nb + na) < nb ?
+				&ev.book.bid[t_rng_below(&g, nb)] : &ev.book.ask[t_rng_below(&g, na)];
+			switch (t_rng_below(&g, 4)) {
+			case 0: l->qty = 0; break;
+			case 1: l->qty = -5; break;
+			case 2: l->px = ev.book.bid[0].px; break;
+			default: l->px = ev.book.ask[0].px; break;
+			}
+		}
+		int spoilt = !book_levels_sorted(BOOK_BID, ev.book.bid, nb) ||
+			     !book_levels_sorted(BOOK_ASK, ev.book.ask, na);
 		memset(&fresh, 0xa5, sizeof(fresh));
 		cr_assert_eq(msg_md_from_event(&fresh, &ev), sizeof(struct msg_book));
 		cr_assert_eq(msg_md_book_over(&over, &ev), sizeof(struct msg_book));
 		cr_assert(memcmp(&fresh.book, &over, sizeof(over)) == 0,
 			  "event %d (%u / %u levels): the messages differ", i, nb, na);
 		cr_assert_eq(over.md_flags, spoilt ? 0 : MSG_BOOK_SORTED, "event %d", i);
+		n_spoilt += spoilt;
 	}
+	cr_assert(n_spoilt > 500 && n_spoilt < 2500, "%d of 5000 spoilt", n_spoilt);
 }
 
 Test(msg, book_made_over_the_last_has_zeros_past_the_counts_and_refuses_a_trade)
