@@ -48,6 +48,11 @@ enum msg_type {
 #define MSG_F_REPLAY      0x02 /* produced from a replayed feed, not live */
 #define MSG_F_FLATTEN     0x04 /* an order flattening the position under the
                                 * kill switch (risk asked; no vote) */
+#define MSG_F_DEFERRED    0x08 /* a feature vector with only some values
+                                * written: its reader asks the feature voter
+                                * for the rest (featd_fill) before the next
+                                * market event; in process only, never on a
+                                * ring (another process cannot ask) */
 
 /* Common header: 32 bytes. */
 struct msg_hdr {

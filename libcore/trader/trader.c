@@ -108,6 +108,18 @@ static void feat_vote_publish(void *ctx, struct msg_vote *v)
 	mb_publish(t, &t->box[TRADER_COORD], t->agent[TRADER_FEATURE]);
 }
 
+/* ml asks for the rest of a deferred vector: feature's engine has taken
+ * no event since (a step runs to quiet before the next market event) */
+static int feat_fill(void *ctx, const struct msg_features *f, double out[MSG_NFEATURES])
+{
+	struct trader *t = ctx;
+	int rc = featd_fill(&t->feat, f, out);
+	if (rc < 0)
+		say(t, 1, "feature vector of book %llu: its features are gone (%s)",
+		    (unsigned long long)f->book_seq, dm_strerror(rc));
+	return rc;
+}
+
 /* ------------------------------------------------------------ ml's output */
 
 static struct msg_intent *intent_claim(void *ctx)
@@ -297,6 +309,11 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	/* feature */
 	struct featd_params fp = p->featd;
 	fp.voter = (uint16_t)ROLE_FEATURE;
+	/* ml reads a vector whole only past its primary rule and interval
+	 * (most are dropped on the primary feature): the rest of the features
+	 * are made when it asks, within the step (feat_fill) */
+	fp.deferred = 1;
+	fp.keep = 1ull << p->strategy.primary.feature;
 	size_t fs = featd_memsize(&fp);
 	if ((rc = featd_init(base + off[0], fs, &fp)) < 0) {
 		snprintf(err, errlen, "feature engine: %s", dm_strerror(rc));
@@ -316,6 +333,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	strategy_init(ss);
 	const struct strategy_out so = {
 		.ctx = t, .intent_claim = intent_claim, .intent_publish = intent_publish,
+		.fill = feat_fill,
 	};
 	if (strategy_attach(&t->strat, ss, &p->strategy, &so) < 0) {
 		snprintf(err, errlen, "strategy: parameters refused (tick %g)", p->strategy.tick);
