@@ -522,7 +522,7 @@ int feat_book_update(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		struct feat_vel *ring = RING(f, off_vel, struct feat_vel);
 		struct feat_vel *slot = &ring[f->vel_pos];
 		int64_t tm, m2;
-		double vm, vel = 0, acc = 0;
+		double vm, vel = 0;
 
 		if (n < p->vel_k) {
 			tm = f->t_0;
@@ -537,19 +537,20 @@ int feat_book_update(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			m2 = slot->mid2;
 			vm = slot->vel;
 		}
+		double dt = 0;
 		if (t != tm) {
-			double dt = (double)(t - tm) * 1e-9;
-
+			dt = (double)(t - tm) * 1e-9;
 			vel = (double)(mid2 - m2) * 0.5 / dt;
-			acc = (vel - vm) / dt;
 		}
 		slot->t_ns = t;
 		slot->mid2 = mid2;
 		slot->vel = vel;
 		if (++f->vel_pos == p->vel_k)
 			f->vel_pos = 0;
-		f->vel = vel;
-		f->acc = acc;
+		/* the acceleration is an output only: its operands wait here
+		 * (dt 0: t = tm, no move) */
+		f->vel_m = vm;
+		f->vel_dt = dt;
 	}
 
 	/* ---- Hawkes: the intensities at this update */
@@ -730,8 +731,12 @@ void feat_outputs(const struct feat *f, uint64_t want, double out[FEAT_N])
 	if (want & FB(FEAT_RV_BPS))
 		out[FEAT_RV_BPS] = 1e4 * sqrt(from_fixed(f->rv_q, RV_SHIFT));
 	if (want & G_VEL) {
-		out[FEAT_VELOCITY] = f->vel;
-		out[FEAT_ACCEL] = f->acc;
+		/* the slot the last update wrote */
+		const struct feat_vel *slot = &RING(f, off_vel, struct feat_vel)[f->vel_pos ?
+			f->vel_pos - 1 : p->vel_k - 1];
+
+		out[FEAT_VELOCITY] = slot->vel;
+		out[FEAT_ACCEL] = f->vel_dt != 0 ? (slot->vel - f->vel_m) / f->vel_dt : 0.0;
 	}
 
 	/* ---- Hawkes */

@@ -297,8 +297,9 @@ struct feat {
 	uint64_t boll_cnt;
 	/* fracdiff */
 	uint64_t fd_seen;
-	/* the last update's velocity and acceleration (its outputs) */
-	double   vel, acc;
+	/* the last update's acceleration, (vel - vel_m) / vel_dt (0 when
+	 * vel_dt is 0), made by feat_outputs; its velocity is in its slot */
+	double   vel_m, vel_dt;
 };
 
 #endif /* DM_LIBCORE_FEATURES_FEATURES_H */
