@@ -376,7 +376,7 @@ Test(calendar, local_day_bounds_hold_exactly_its_instants)
 	for (int i = 0; i < 200000; i++) {
 		const struct calendar *c = &cal[i & 1];
 		/* 1900..2200, and now and then a day's edge */
-		dm_ns_t ns = (dm_ns_t)t_rng_below(&g, 9467280000ull) * T_NS - 2208988800LL * T_NS +
+		dm_ns_t ns = ((dm_ns_t)t_rng_below(&g, 9467280000ull) - 2208988800LL) * T_NS +
 			     (dm_ns_t)t_rng_below(&g, T_NS);
 		if (i % 7 == 0)
 			ns -= ns % (86400 * T_NS);
