@@ -386,11 +386,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s (%s, %s tick %s %s) -> %s; progress every 2 s\n",
 			cli_prog(), a.input, feed_format_name(su.plan.fmt), su.plan.in.symbol,
 			su.plan.in.tick, su.plan.in.currency, dir);
-	struct event ev;
+	const struct event *ev;
 	int64_t t0 = cli_mono_ns(), next = t0 + PROGRESS_NS;
 	int stuck = 0;
-	while ((rc = feed_next(&rd, &ev)) == 1) {
-		int k = bt_on_event(b, &ev);
+	while ((rc = feed_next_ref(&rd, &ev)) == 1) {
+		int k = bt_on_event(b, ev);
 		if (k == 0)
 			continue;
 		if (k < 0) {
@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 		if (!a.quiet && (t->n.events & 0xfff) == 0 && cli_mono_ns() >= next) {
 			char mt[32];
 			next += PROGRESS_NS;
-			market_time(ev.exch_ns, mt, sizeof(mt));
+			market_time(ev->exch_ns, mt, sizeof(mt));
 			fprintf(stderr, "%s: %" PRIu64 " events, market %s UTC, position %lld, "
 				"P&L %.2f %s, %.0f events/s\n", cli_prog(), t->n.events, mt,
 				(long long)riskd_current(trader_riskd_state(t))->position,

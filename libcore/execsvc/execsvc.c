@@ -493,24 +493,15 @@ _Static_assert(EV_MAX_LEVELS >= MSG_BOOK_LEVELS, "a book message fits an event")
 int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 {
 	struct execsvc_state *st = x->st;
+	const struct msg_book *b = NULL;
 	struct event ev;
+	int64_t exch_ns;
 	if (m->type == MSG_BOOK) {
-		const struct msg_book *b = (const struct msg_book *)m;
-		/* the levels past n are never read: only what precedes them is
-		 * cleared, and a count past the message's room is cut to it */
-		uint32_t nb = b->n_bid < MSG_BOOK_LEVELS ? b->n_bid : MSG_BOOK_LEVELS;
-		uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
-		memset(&ev, 0, offsetof(struct event, book) + offsetof(struct ev_book, bid));
-		ev.kind = EV_BOOK;
-		ev.instrument = b->instrument;
-		ev.exch_ns = b->exch_ns;
-		ev.recv_ns = b->recv_ns;
-		ev.book.n_bid = (uint16_t)nb;
-		ev.book.n_ask = (uint16_t)na;
-		ev.book.flags = b->book_flags;
-		memcpy(ev.book.bid, b->bid, sizeof(struct book_level) * nb);
-		memcpy(ev.book.ask, b->ask, sizeof(struct book_level) * na);
-		st->have_book = nb && na;
+		/* the levels go to the venue as they stand in the message; a
+		 * count past the message's room is cut to it */
+		b = (const struct msg_book *)m;
+		exch_ns = b->exch_ns;
+		st->have_book = b->n_bid && b->n_ask;
 	} else if (m->type == MSG_TRADE) {
 		const struct msg_trade *t = (const struct msg_trade *)m;
 		memset(&ev, 0, sizeof(ev));
@@ -523,6 +514,7 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 		ev.trade.trade_id = t->trade_id;
 		ev.trade.aggressor = t->aggressor;
 		ev.trade.flags = t->trade_flags & TRADE_F_HIDDEN ? EV_TRADE_HIDDEN : 0;
+		exch_ns = t->exch_ns;
 	} else if (m->type == MSG_END) {
 		return execsvc_on_end(x, (const struct msg_end *)m, now_ns);
 	} else {
@@ -534,9 +526,18 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns)
 	int busy = venue_busy(x, v);
 	if (busy)
 		v = venue_begin(x);
-	venue_on_event(v, &ev);
-	if (ev.exch_ns > st->last_exch_ns)
-		st->last_exch_ns = ev.exch_ns;
+	if (b) {
+		uint32_t nb = b->n_bid < MSG_BOOK_LEVELS ? b->n_bid : MSG_BOOK_LEVELS;
+		uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
+		venue_on_book(v, b->instrument, b->exch_ns, b->recv_ns,
+			      (const struct book_level *)(const void *)b->bid, nb,
+			      (const struct book_level *)(const void *)b->ask, na,
+			      (b->md_flags & MSG_BOOK_SORTED) != 0);
+	} else {
+		venue_on_event(v, &ev);
+	}
+	if (exch_ns > st->last_exch_ns)
+		st->last_exch_ns = exch_ns;
 	st->last_md_ns = now_ns;
 	if (busy) {
 		drain_venue(x, v, st->last_exch_ns, now_ns);

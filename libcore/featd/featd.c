@@ -59,6 +59,8 @@ int featd_attach(struct featd *d, void *mem, size_t size, const struct featd_par
 	d->qual = p->qual;
 	d->recv_clock = p->feat.clock == FEAT_CLOCK_RECV;
 	d->voter = p->voter;
+	d->deferred = p->deferred;
+	d->keep = p->keep;
 	return 0;
 }
 
@@ -73,16 +75,28 @@ int featd_on_book(struct featd *d, const struct msg_book *b, int64_t now_ns)
 	uint32_t na = b->n_ask < MSG_BOOK_LEVELS ? b->n_ask : MSG_BOOK_LEVELS;
 	const struct book_level *bid = (const struct book_level *)(const void *)b->bid;
 	const struct book_level *ask = (const struct book_level *)(const void *)b->ask;
-	book_apply_snapshot(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
+	if (b->md_flags & MSG_BOOK_SORTED) /* its producer checked the levels */
+		book_apply_snapshot_sorted(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
+	else
+		book_apply_snapshot(&st->book, bid, nb, ask, na, b->exch_ns, b->recv_ns);
 	st->last_update_ns = now_ns;
 	st->books++;
 
 	int64_t t = d->recv_clock ? b->recv_ns : b->exch_ns;
-	if (feat_on_book(d->engine, t, bid, nb, ask, na, f->f) != 1)
+	d->events++;
+	if (!feat_book_update(d->engine, t, bid, nb, ask, na))
 		return 0; /* an empty side: no vector (the claim is simply unused) */
+	f->hdr.flags = b->hdr.flags & MSG_F_REPLAY;
+	if (d->deferred) {
+		feat_outputs(d->engine, d->keep, f->f);
+		f->hdr.flags |= MSG_F_DEFERRED;
+		d->def_events = d->events;
+		d->def_seq = b->hdr.seq;
+	} else {
+		feat_outputs(d->engine, FEAT_ALL, f->f);
+	}
 	f->hdr.type = MSG_FEATURES;
 	f->hdr.size = sizeof(*f);
-	f->hdr.flags = b->hdr.flags & MSG_F_REPLAY;
 	f->hdr.ingress_ns = b->hdr.ingress_ns;
 	f->book_seq = b->hdr.seq;
 	f->exch_ns = b->exch_ns;
@@ -95,8 +109,19 @@ int featd_on_book(struct featd *d, const struct msg_book *b, int64_t now_ns)
 	return 0;
 }
 
+int featd_fill(const struct featd *d, const struct msg_features *f, double out[FEAT_N])
+{
+	if (!(f->hdr.flags & MSG_F_DEFERRED) || !d->def_events || f->book_seq != d->def_seq)
+		return -EINVAL;
+	if (d->events != d->def_events)
+		return -ESTALE;
+	feat_outputs(d->engine, FEAT_ALL, out);
+	return 0;
+}
+
 void featd_on_trade(struct featd *d, const struct msg_trade *t)
 {
+	d->events++;
 	feat_on_trade(d->engine, d->recv_clock ? t->recv_ns : t->exch_ns, t->qty, t->aggressor);
 	d->st->trades++;
 }

@@ -66,6 +66,13 @@ struct featd_params {
 				    * feat.clock picks exch_ns or recv_ns */
 	struct qual_limits qual;   /* flags and vote */
 	uint16_t voter;            /* msg_vote.voter of every vote */
+	uint16_t deferred;         /* 1 (an in-process host only): a vector goes
+				    * out flagged MSG_F_DEFERRED with only the
+				    * features of keep written, its reader asks
+				    * featd_fill for the rest; 0: every feature */
+	uint32_t pad;
+	uint64_t keep;             /* with deferred: the features written at once
+				    * (bit k: enum feat_id k) */
 };
 
 /* What the host provides.  ctx is handed back to every call. */
@@ -85,6 +92,12 @@ struct featd {
 	struct qual_limits qual;
 	int recv_clock;            /* engine time = recv_ns (else exch_ns) */
 	uint16_t voter;
+	uint16_t deferred;         /* params.deferred */
+	uint64_t keep;             /* params.keep */
+	uint64_t events;           /* books and trades handed to the engine */
+	uint64_t def_events;       /* events when the last deferred vector went
+				    * out (0: none can be filled) */
+	uint64_t def_seq;          /* its book_seq */
 };
 
 /* Bytes of the block for p, a multiple of 64; 0 when p.feat is refused. */
@@ -111,11 +124,22 @@ int featd_attach(struct featd *d, void *mem, size_t size, const struct featd_par
 
 /*
  * A book at host time now_ns: the own book, the engine, and a vector
- * (with the quality flags of the book) when both sides are non-empty.
+ * (with the quality flags of the book) when both sides are non-empty;
+ * with params.deferred, a vector with only the features of keep written,
+ * flagged MSG_F_DEFERRED (featd_fill).
  * Returns 0, or -EAGAIN when out.feat_claim gives no room (nothing
  * changed).
  */
 int featd_on_book(struct featd *d, const struct msg_book *b, int64_t now_ns);
+
+/*
+ * The features of deferred vector f (all FEAT_N; those it carries are
+ * written again, the same) into out, from the engine, which must not have
+ * taken another event since f went out.  Returns 0; -ESTALE when it has
+ * (the vector's features are gone), -EINVAL when f is not this handle's
+ * last deferred vector.  Reads only; no allocation.
+ */
+int featd_fill(const struct featd *d, const struct msg_features *f, double out[FEAT_N]);
 
 /* A trade: the engine's trade flow. */
 void featd_on_trade(struct featd *d, const struct msg_trade *t);

@@ -427,9 +427,16 @@ void feat_on_trade(struct feat *f, int64_t t_ns, int64_t qty, int aggressor)
 	}
 }
 
-int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
-		 uint32_t n_bid, const struct book_level *ask, uint32_t n_ask,
-		 double out[FEAT_N])
+/*
+ * A book update in two halves.  feat_book_update moves every piece of
+ * state (rings, sums, averages, the clock) and keeps what the outputs are
+ * made of: the filled top L levels, mid, velocity and acceleration, the
+ * fracdiff window; feat_outputs then reads only that state.  Every output
+ * is the same expression of the same operands as when both ran as one, so
+ * feat_on_book (both, at once) gives the same bits whichever way it runs.
+ */
+int feat_book_update(struct feat *f, int64_t t_ns, const struct book_level *bid,
+		     uint32_t n_bid, const struct book_level *ask, uint32_t n_ask)
 {
 	const struct feat_params *p = &f->p;
 	const uint32_t L = p->levels;
@@ -446,8 +453,6 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		n_ask = L;
 
 	/* the top L, a missing level at the deepest present price, size 0 */
-	int64_t qb_sum = 0, qa_sum = 0;
-	double wimb_num = 0, wimb_den = 0;
 	for (uint32_t k = 0; k < L; k++) {
 		if (k < n_bid) {
 			bpx[k] = bid[k].px;
@@ -463,36 +468,12 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			apx[k] = ask[n_ask - 1].px;
 			aq[k] = 0;
 		}
-		qb_sum += bq[k];
-		qa_sum += aq[k];
-		wimb_num += f->ofi_w[k] * (double)(bq[k] - aq[k]);
-		wimb_den += f->ofi_w[k] * (double)(bq[k] + aq[k]);
 	}
-	const int64_t b1 = bpx[0], a1 = apx[0], qb1 = bq[0], qa1 = aq[0];
-	const int64_t mid2 = a1 + b1;
-
-	/* ---- price */
-	out[FEAT_MID] = (double)mid2 * 0.5 * p->tick;
-	int64_t q1 = qb1 + qa1;
-	out[FEAT_MICRO_DEV] = q1 == 0 ? 0.0 :
-		(double)(a1 - b1) * (double)(qb1 - qa1) / (2.0 * (double)q1);
-	if (qb_sum == 0 || qa_sum == 0 || qb_sum + qa_sum == 0) {
-		out[FEAT_WMID_DEV] = 0.0;
-	} else {
-		double sb = 0, sa = 0;
-
-		for (uint32_t k = 0; k < L; k++) {
-			sb += (double)(2 * bpx[k] - mid2) * (double)bq[k];
-			sa += (double)(2 * apx[k] - mid2) * (double)aq[k];
-		}
-		double qb = (double)qb_sum, qa = (double)qa_sum;
-		out[FEAT_WMID_DEV] = (sb / qb * qa + sa / qa * qb) / (qa + qb) * 0.5;
-	}
+	const int64_t mid2 = ask[0].px + bid[0].px; /* a_1 + b_1: both sides hold one */
 
 	/* ---- OFI */
 	{
 		int64_t *ring = RING(f, off_ofi, int64_t) + (size_t)f->ofi_pos * L;
-		double ml = 0;
 
 		for (uint32_t k = 0; k < L; k++) {
 			int64_t e = 0;
@@ -505,23 +486,16 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			}
 			f->ofi_sum[k] += e - ring[k];
 			ring[k] = e;
-			ml += f->ofi_w[k] * (double)f->ofi_sum[k];
+			/* remember this update's level k: the OFI of the next
+			 * update and this update's outputs read it */
+			f->bpx[k] = bpx[k];
+			f->bq[k] = bq[k];
+			f->apx[k] = apx[k];
+			f->aq[k] = aq[k];
 		}
 		if (++f->ofi_pos == p->w_ofi)
 			f->ofi_pos = 0;
-		out[FEAT_OFI_1] = (double)f->ofi_sum[0] * p->lot;
-		out[FEAT_OFI_2] = L > 1 ? (double)f->ofi_sum[1] * p->lot : 0.0;
-		out[FEAT_OFI_3] = L > 2 ? (double)f->ofi_sum[2] * p->lot : 0.0;
-		out[FEAT_OFI_ML] = ml / f->ofi_wsum * p->lot;
 	}
-
-	/* ---- imbalance, spread */
-	out[FEAT_IMB_1] = q1 == 0 ? 0.0 : (double)(qb1 - qa1) / (double)q1;
-	out[FEAT_IMB_L] = qb_sum + qa_sum == 0 ? 0.0 :
-		(double)(qb_sum - qa_sum) / (double)(qb_sum + qa_sum);
-	out[FEAT_IMB_W] = wimb_den == 0 ? 0.0 : wimb_num / wimb_den;
-	out[FEAT_SPREAD_TICKS] = (double)(a1 - b1);
-	out[FEAT_SPREAD_BPS] = mid2 == 0 ? 0.0 : 2e4 * (double)(a1 - b1) / (double)mid2;
 
 	/* ---- the change since the last update: r, d, the closing interval */
 	int64_t d2 = n ? mid2 - f->mid2 : 0;
@@ -543,13 +517,12 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		ring[f->vol_pos] = q;
 		if (++f->vol_pos == p->w_vol)
 			f->vol_pos = 0;
-		out[FEAT_RV_BPS] = 1e4 * sqrt(from_fixed(f->rv_q, RV_SHIFT));
 	}
 	{
 		struct feat_vel *ring = RING(f, off_vel, struct feat_vel);
 		struct feat_vel *slot = &ring[f->vel_pos];
 		int64_t tm, m2;
-		double vm, vel = 0, acc = 0;
+		double vm, vel = 0;
 
 		if (n < p->vel_k) {
 			tm = f->t_0;
@@ -564,32 +537,24 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			m2 = slot->mid2;
 			vm = slot->vel;
 		}
+		double dt = 0;
 		if (t != tm) {
-			double dt = (double)(t - tm) * 1e-9;
-
+			dt = (double)(t - tm) * 1e-9;
 			vel = (double)(mid2 - m2) * 0.5 / dt;
-			acc = (vel - vm) / dt;
 		}
 		slot->t_ns = t;
 		slot->mid2 = mid2;
 		slot->vel = vel;
 		if (++f->vel_pos == p->vel_k)
 			f->vel_pos = 0;
-		out[FEAT_VELOCITY] = vel;
-		out[FEAT_ACCEL] = acc;
+		/* the acceleration is an output only: its operands wait here
+		 * (dt 0: t = tm, no move) */
+		f->vel_m = vm;
+		f->vel_dt = dt;
 	}
 
-	/* ---- Hawkes */
-	{
-		hawkes_decay(f, t);
-		double lb = p->mu_buy + f->hk_ex_buy, ls = p->mu_sell + f->hk_ex_sell;
-		double mu = p->mu_buy + p->mu_sell;
-
-		out[FEAT_HAWKES_BUY] = lb;
-		out[FEAT_HAWKES_SELL] = ls;
-		out[FEAT_HAWKES_IMB] = lb + ls == 0 ? 0.0 : (lb - ls) / (lb + ls);
-		out[FEAT_HAWKES_EXCITE] = mu == 0 ? 0.0 : (lb + ls - mu) / mu;
-	}
+	/* ---- Hawkes: the intensities at this update */
+	hawkes_decay(f, t);
 
 	/* ---- liquidity: interval n closes here */
 	if (n) {
@@ -617,16 +582,6 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		f->cur_v = 0;
 		f->cur_vol = 0;
 	}
-	{
-		uint64_t N = f->liq_n < p->w_liq ? f->liq_n : p->w_liq;
-		__int128 den = (__int128)N * f->liq_svv - (__int128)f->liq_sv * f->liq_sv;
-		__int128 num = (__int128)N * f->liq_svd - (__int128)f->liq_sv * f->liq_sd;
-
-		out[FEAT_KYLE_LAMBDA] = den == 0 ? 0.0 :
-			(double)num / (double)den * 0.5 / p->lot;
-		out[FEAT_AMIHUD] = f->ami_cnt == 0 ? 0.0 :
-			from_fixed(f->ami_q, AMI_SHIFT) / (double)f->ami_cnt / p->lot;
-	}
 
 	/* ---- RSI on half-tick changes (the ratio is unit free) */
 	if (n) {
@@ -646,12 +601,6 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 			f->rsi_loss = (f->rsi_loss * (double)(N - 1) + (double)l) / (double)N;
 		}
 	}
-	if (f->rsi_seen < p->rsi_n)
-		out[FEAT_RSI] = 50.0;
-	else if (f->rsi_loss == 0)
-		out[FEAT_RSI] = f->rsi_gain > 0 ? 100.0 : 50.0;
-	else
-		out[FEAT_RSI] = 100.0 - 100.0 / (1.0 + f->rsi_gain / f->rsi_loss);
 
 	/* ---- MACD on mid2 - mid2_0, half ticks */
 	if (n) {
@@ -661,12 +610,6 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		f->ema_slow += f->a_slow * (x - f->ema_slow);
 		double macd = (f->ema_fast - f->ema_slow) * 0.5;
 		f->ema_sig += f->a_sig * (macd - f->ema_sig);
-	}
-	{
-		double macd = (f->ema_fast - f->ema_slow) * 0.5;
-
-		out[FEAT_MACD] = macd;
-		out[FEAT_MACD_HIST] = macd - f->ema_sig;
 	}
 
 	/* ---- Bollinger on mid2 */
@@ -680,6 +623,165 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		if (++f->boll_pos == p->boll_n)
 			f->boll_pos = 0;
 		f->boll_cnt++;
+	}
+
+	/* ---- fracdiff: the window is x[pos + 1 .. pos + n_fd], oldest first */
+	{
+		double *x = RING(f, off_fdx, double);
+		uint32_t pos = f->fd_pos;
+
+		x[pos] = ln_mid;
+		x[pos + f->n_fd] = ln_mid;
+		f->fd_seen++;
+		if (++f->fd_pos == f->n_fd)
+			f->fd_pos = 0;
+	}
+
+	/* ---- remember this update */
+	if (n == 0) {
+		f->mid2_0 = mid2;
+		f->t_0 = t;
+	}
+	f->mid2 = mid2;
+	f->ln_mid = ln_mid;
+	f->t_last = t;
+	f->n = n + 1;
+	return 1;
+}
+
+/* The features each block of feat_outputs writes (bit k: enum feat_id k). */
+#define FB(k) (1ull << (k))
+#define G_PRICE  (FB(FEAT_MID) | FB(FEAT_MICRO_DEV) | FB(FEAT_WMID_DEV))
+#define G_OFI    (FB(FEAT_OFI_1) | FB(FEAT_OFI_2) | FB(FEAT_OFI_3) | FB(FEAT_OFI_ML))
+#define G_IMB    (FB(FEAT_IMB_1) | FB(FEAT_IMB_L) | FB(FEAT_IMB_W))
+#define G_SPREAD (FB(FEAT_SPREAD_TICKS) | FB(FEAT_SPREAD_BPS))
+#define G_VEL    (FB(FEAT_VELOCITY) | FB(FEAT_ACCEL))
+#define G_HAWKES (FB(FEAT_HAWKES_BUY) | FB(FEAT_HAWKES_SELL) | FB(FEAT_HAWKES_IMB) | \
+		  FB(FEAT_HAWKES_EXCITE))
+#define G_LIQ    (FB(FEAT_KYLE_LAMBDA) | FB(FEAT_AMIHUD))
+#define G_MACD   (FB(FEAT_MACD) | FB(FEAT_MACD_HIST))
+#define G_BOLL   (FB(FEAT_BOLL_PCTB) | FB(FEAT_BOLL_WIDTH_BPS))
+_Static_assert((G_PRICE | G_OFI | G_IMB | G_SPREAD | FB(FEAT_RV_BPS) | G_VEL | G_HAWKES |
+		G_LIQ | FB(FEAT_RSI) | G_MACD | G_BOLL | FB(FEAT_FRACDIFF)) == FEAT_ALL,
+	       "every feature is written by one block");
+
+void feat_outputs(const struct feat *f, uint64_t want, double out[FEAT_N])
+{
+	const struct feat_params *p = &f->p;
+	const uint32_t L = p->levels;
+	const int64_t b1 = f->bpx[0], a1 = f->apx[0], qb1 = f->bq[0], qa1 = f->aq[0];
+	const int64_t mid2 = f->mid2;
+	const int64_t q1 = qb1 + qa1;
+
+	/* ---- price, imbalance: sums over the top L in level order */
+	if (want & (G_PRICE | G_IMB)) {
+		int64_t qb_sum = 0, qa_sum = 0;
+		double wimb_num = 0, wimb_den = 0;
+
+		for (uint32_t k = 0; k < L; k++) {
+			qb_sum += f->bq[k];
+			qa_sum += f->aq[k];
+			wimb_num += f->ofi_w[k] * (double)(f->bq[k] - f->aq[k]);
+			wimb_den += f->ofi_w[k] * (double)(f->bq[k] + f->aq[k]);
+		}
+		if (want & G_PRICE) {
+			out[FEAT_MID] = (double)mid2 * 0.5 * p->tick;
+			out[FEAT_MICRO_DEV] = q1 == 0 ? 0.0 :
+				(double)(a1 - b1) * (double)(qb1 - qa1) / (2.0 * (double)q1);
+			if (qb_sum == 0 || qa_sum == 0 || qb_sum + qa_sum == 0) {
+				out[FEAT_WMID_DEV] = 0.0;
+			} else {
+				double sb = 0, sa = 0;
+
+				for (uint32_t k = 0; k < L; k++) {
+					sb += (double)(2 * f->bpx[k] - mid2) * (double)f->bq[k];
+					sa += (double)(2 * f->apx[k] - mid2) * (double)f->aq[k];
+				}
+				double qb = (double)qb_sum, qa = (double)qa_sum;
+				out[FEAT_WMID_DEV] = (sb / qb * qa + sa / qa * qb) / (qa + qb) * 0.5;
+			}
+		}
+		if (want & G_IMB) {
+			out[FEAT_IMB_1] = q1 == 0 ? 0.0 : (double)(qb1 - qa1) / (double)q1;
+			out[FEAT_IMB_L] = qb_sum + qa_sum == 0 ? 0.0 :
+				(double)(qb_sum - qa_sum) / (double)(qb_sum + qa_sum);
+			out[FEAT_IMB_W] = wimb_den == 0 ? 0.0 : wimb_num / wimb_den;
+		}
+	}
+
+	/* ---- OFI */
+	if (want & G_OFI) {
+		double ml = 0;
+
+		for (uint32_t k = 0; k < L; k++)
+			ml += f->ofi_w[k] * (double)f->ofi_sum[k];
+		out[FEAT_OFI_1] = (double)f->ofi_sum[0] * p->lot;
+		out[FEAT_OFI_2] = L > 1 ? (double)f->ofi_sum[1] * p->lot : 0.0;
+		out[FEAT_OFI_3] = L > 2 ? (double)f->ofi_sum[2] * p->lot : 0.0;
+		out[FEAT_OFI_ML] = ml / f->ofi_wsum * p->lot;
+	}
+
+	/* ---- spread */
+	if (want & G_SPREAD) {
+		out[FEAT_SPREAD_TICKS] = (double)(a1 - b1);
+		out[FEAT_SPREAD_BPS] = mid2 == 0 ? 0.0 : 2e4 * (double)(a1 - b1) / (double)mid2;
+	}
+
+	/* ---- volatility, velocity */
+	if (want & FB(FEAT_RV_BPS))
+		out[FEAT_RV_BPS] = 1e4 * sqrt(from_fixed(f->rv_q, RV_SHIFT));
+	if (want & G_VEL) {
+		/* the slot the last update wrote */
+		const struct feat_vel *slot = &RING(f, off_vel, struct feat_vel)[f->vel_pos ?
+			f->vel_pos - 1 : p->vel_k - 1];
+
+		out[FEAT_VELOCITY] = slot->vel;
+		out[FEAT_ACCEL] = f->vel_dt != 0 ? (slot->vel - f->vel_m) / f->vel_dt : 0.0;
+	}
+
+	/* ---- Hawkes */
+	if (want & G_HAWKES) {
+		double lb = p->mu_buy + f->hk_ex_buy, ls = p->mu_sell + f->hk_ex_sell;
+		double mu = p->mu_buy + p->mu_sell;
+
+		out[FEAT_HAWKES_BUY] = lb;
+		out[FEAT_HAWKES_SELL] = ls;
+		out[FEAT_HAWKES_IMB] = lb + ls == 0 ? 0.0 : (lb - ls) / (lb + ls);
+		out[FEAT_HAWKES_EXCITE] = mu == 0 ? 0.0 : (lb + ls - mu) / mu;
+	}
+
+	/* ---- liquidity */
+	if (want & G_LIQ) {
+		uint64_t N = f->liq_n < p->w_liq ? f->liq_n : p->w_liq;
+		__int128 den = (__int128)N * f->liq_svv - (__int128)f->liq_sv * f->liq_sv;
+		__int128 num = (__int128)N * f->liq_svd - (__int128)f->liq_sv * f->liq_sd;
+
+		out[FEAT_KYLE_LAMBDA] = den == 0 ? 0.0 :
+			(double)num / (double)den * 0.5 / p->lot;
+		out[FEAT_AMIHUD] = f->ami_cnt == 0 ? 0.0 :
+			from_fixed(f->ami_q, AMI_SHIFT) / (double)f->ami_cnt / p->lot;
+	}
+
+	/* ---- RSI */
+	if (want & FB(FEAT_RSI)) {
+		if (f->rsi_seen < p->rsi_n)
+			out[FEAT_RSI] = 50.0;
+		else if (f->rsi_loss == 0)
+			out[FEAT_RSI] = f->rsi_gain > 0 ? 100.0 : 50.0;
+		else
+			out[FEAT_RSI] = 100.0 - 100.0 / (1.0 + f->rsi_gain / f->rsi_loss);
+	}
+
+	/* ---- MACD */
+	if (want & G_MACD) {
+		double macd = (f->ema_fast - f->ema_slow) * 0.5;
+
+		out[FEAT_MACD] = macd;
+		out[FEAT_MACD_HIST] = macd - f->ema_sig;
+	}
+
+	/* ---- Bollinger */
+	if (want & G_BOLL) {
 		int64_t N = (int64_t)(f->boll_cnt < p->boll_n ? f->boll_cnt : p->boll_n);
 		__int128 D = (__int128)N * f->boll_sq - (__int128)f->boll_sum * f->boll_sum;
 
@@ -696,33 +798,24 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		}
 	}
 
-	/* ---- fracdiff: the window is x[pos + 1 .. pos + n_fd], oldest first */
-	{
-		double *x = RING(f, off_fdx, double);
-		uint32_t pos = f->fd_pos;
+	/* ---- fracdiff: the last update wrote x[pos] (and x[pos + n_fd]); its
+	 * window is x[pos + 1 .. pos + n_fd], oldest first */
+	if (want & FB(FEAT_FRACDIFF)) {
+		uint32_t pos = f->fd_pos ? f->fd_pos - 1 : f->n_fd - 1;
 
-		x[pos] = ln_mid;
-		x[pos + f->n_fd] = ln_mid;
-		f->fd_seen++;
 		out[FEAT_FRACDIFF] = f->fd_seen < f->n_fd ? NAN :
-			dot(f, RING(f, off_fdw, double), x + pos + 1, f->n_fd);
-		if (++f->fd_pos == f->n_fd)
-			f->fd_pos = 0;
+			dot(f, RING(f, off_fdw, double), RING(f, off_fdx, double) + pos + 1,
+			    f->n_fd);
 	}
+}
 
-	/* ---- remember this update */
-	memcpy(f->bpx, bpx, L * sizeof(int64_t));
-	memcpy(f->bq, bq, L * sizeof(int64_t));
-	memcpy(f->apx, apx, L * sizeof(int64_t));
-	memcpy(f->aq, aq, L * sizeof(int64_t));
-	if (n == 0) {
-		f->mid2_0 = mid2;
-		f->t_0 = t;
-	}
-	f->mid2 = mid2;
-	f->ln_mid = ln_mid;
-	f->t_last = t;
-	f->n = n + 1;
+int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
+		 uint32_t n_bid, const struct book_level *ask, uint32_t n_ask,
+		 double out[FEAT_N])
+{
+	if (!feat_book_update(f, t_ns, bid, n_bid, ask, n_ask))
+		return 0;
+	feat_outputs(f, FEAT_ALL, out);
 	return 1;
 }
 

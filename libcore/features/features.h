@@ -82,6 +82,9 @@ enum feat_id {
 };
 _Static_assert(FEAT_N == 27, "specs/features.md defines 27 features");
 
+/* Every feature, as a mask of bits 1 << enum feat_id (feat_outputs). */
+#define FEAT_ALL ((1ull << FEAT_N) - 1)
+
 /* Column names, index = enum feat_id ("mid", "micro_dev", ...). */
 extern const char *const feat_names[FEAT_N];
 
@@ -197,6 +200,21 @@ int feat_on_book(struct feat *f, int64_t t_ns, const struct book_level *bid,
 		 uint32_t n_bid, const struct book_level *ask, uint32_t n_ask,
 		 double out[FEAT_N]);
 
+/*
+ * feat_on_book in two halves, for a host that does not read every vector
+ * (dm-backtest's strategy drops most on one feature): feat_book_update
+ * moves the state as feat_on_book does and returns 1 when the update
+ * emits a vector (both sides non-empty), 0 otherwise; feat_outputs then
+ * writes the features of that vector whose bit (1 << enum feat_id) is in
+ * want (FEAT_ALL: all; features computed together may be written beside
+ * them) into out, bit for bit what feat_on_book writes.  The vector is the
+ * last update's: call feat_outputs before the next event (a trade moves
+ * the Hawkes state).  feat_outputs reads only; neither allocates.
+ */
+int feat_book_update(struct feat *f, int64_t t_ns, const struct book_level *bid,
+		     uint32_t n_bid, const struct book_level *ask, uint32_t n_ask);
+void feat_outputs(const struct feat *f, uint64_t want, double out[FEAT_N]);
+
 /* A trade at t_ns: qty lots, aggressor +1 buy, -1 sell, anything else
  * unknown (unsigned volume only, no Hawkes process).  O(1). */
 void feat_on_trade(struct feat *f, int64_t t_ns, int64_t qty, int aggressor);
@@ -279,6 +297,9 @@ struct feat {
 	uint64_t boll_cnt;
 	/* fracdiff */
 	uint64_t fd_seen;
+	/* the last update's acceleration, (vel - vel_m) / vel_dt (0 when
+	 * vel_dt is 0), made by feat_outputs; its velocity is in its slot */
+	double   vel_m, vel_dt;
 };
 
 #endif /* DM_LIBCORE_FEATURES_FEATURES_H */

@@ -1112,6 +1112,25 @@ free_paths:
 	return rc;
 }
 
+/* What feed_next and feed_next_ref count of an outcome rc (ev: the event
+ * of rc 1). */
+static int account(struct feed_reader *r, int rc, const struct event *ev)
+{
+	if (rc == 1) {
+		if (ev->kind == EV_BOOK)
+			r->st.events_book++;
+		else
+			r->st.events_trade++;
+	} else if (rc == 0) {
+		r->done = 1;
+	} else {
+		r->sticky = rc;
+		if (!r->err[0])
+			snprintf(r->err, sizeof(r->err), "%s", dm_strerror(rc));
+	}
+	return rc;
+}
+
 int feed_next(struct feed_reader *r, struct event *ev)
 {
 	int rc;
@@ -1136,19 +1155,19 @@ int feed_next(struct feed_reader *r, struct event *ev)
 		if (r->fmt != FEED_JOURNAL)
 			r->st.bytes = r->src[0].consumed + r->src[1].consumed;
 	}
-	if (rc == 1) {
-		if (ev->kind == EV_BOOK)
-			r->st.events_book++;
-		else
-			r->st.events_trade++;
-	} else if (rc == 0) {
-		r->done = 1;
-	} else {
-		r->sticky = rc;
-		if (!r->err[0])
-			snprintf(r->err, sizeof(r->err), "%s", dm_strerror(rc));
+	return account(r, rc, ev);
+}
+
+int feed_next_ref(struct feed_reader *r, const struct event **ev)
+{
+	if (r->fmt != FEED_JOURNAL || r->i_pend < r->n_pend || r->sticky || r->done) {
+		*ev = &r->out;
+		return feed_next(r, &r->out);
 	}
-	return rc;
+	const struct event *e = NULL;
+	int rc = feed_journal_next_ref(r, &e);
+	*ev = rc == 1 ? e : &r->out;
+	return account(r, rc, e);
 }
 
 const struct feed_stats *feed_stats(const struct feed_reader *r)

@@ -237,6 +237,7 @@ struct feed_reader {
 	char    *paths;           /* allocation holding the file names */
 	struct feed_src src[2];   /* LOBSTER: [0] messages, [1] orderbook */
 	struct event pend[2];
+	struct event out;         /* feed_next_ref's event when it is copied */
 	union {
 		struct feed_lobster lob;
 		struct feed_mt5     mt5;
@@ -277,6 +278,16 @@ int feed_open(struct feed_reader *r, const char *path, enum feed_format fmt,
  * journal: page faults); allocates only inside jansson (Binance).
  */
 int feed_next(struct feed_reader *r, struct event *ev);
+
+/*
+ * feed_next without the copy: *ev points at an event the reader owns,
+ * valid until the next feed_next, feed_next_ref or feed_close; do not
+ * write it.  Same event, returns and counters as feed_next.  A journal's
+ * events are the journal reader's own (nothing copied) unless the reader
+ * must change them (levels cut to opts.levels, opts.instrument); the
+ * other formats are read into the reader's own event.
+ */
+int feed_next_ref(struct feed_reader *r, const struct event **ev);
 
 /* Counters and bad-row samples since open; the pointer is into r and valid
  * until feed_close.  Any time after a successful open. */

@@ -442,6 +442,9 @@ void feed_binance_close(struct feed_reader *r);
 int feed_journal_open(struct feed_reader *r, const char *path,
 		      char *err, size_t errlen);
 int feed_journal_next(struct feed_reader *r, struct event *ev);
+/* feed_journal_next by reference: *ev the journal reader's own event, or
+ * r->out when it had to be changed. */
+int feed_journal_next_ref(struct feed_reader *r, const struct event **ev);
 void feed_journal_close(struct feed_reader *r);
 
 /* 1 when the file at path starts with the journal magic (a regular file

@@ -119,7 +119,12 @@ static void cut_levels(struct ev_book *b, uint32_t levels)
 	}
 }
 
-int feed_journal_next(struct feed_reader *r, struct event *ev)
+/*
+ * The next event record of the journal, by reference (*ev as
+ * journal_reader_decode_ref gives it), bad rows counted and skipped: 1,
+ * 0 at the end, or an error.
+ */
+static int next_decoded(struct feed_reader *r, const struct event **ev)
 {
 	struct feed_journal *j = &r->u.jn;
 	struct feed_src *s = &r->src[0];
@@ -155,7 +160,7 @@ int feed_journal_next(struct feed_reader *r, struct event *ev)
 			r->st.ignored++;
 			continue;
 		}
-		if (DM_UNLIKELY(journal_reader_decode(&j->jr, rec, ev) < 0)) {
+		if (DM_UNLIKELY(journal_reader_decode_ref(&j->jr, rec, ev) < 0)) {
 			s->line = rec->seq;
 			if (rec->type == JREC_EVENT_DELTA)
 				rc = feed_bad(r, s, "book delta of %u bytes does not decode: "
@@ -170,12 +175,51 @@ int feed_journal_next(struct feed_reader *r, struct event *ev)
 				return rc;
 			continue;
 		}
-		if (ev->kind == EV_BOOK) {
-			cut_levels(&ev->book, r->levels);
-			r->last_book_ns = ev->exch_ns;
-		}
-		if (r->o.instrument)
-			ev->instrument = r->o.instrument;
 		return 1;
 	}
+}
+
+/* Does the reader change event ev (levels cut, instrument set)? */
+static inline int must_change(const struct feed_reader *r, const struct event *ev)
+{
+	return r->o.instrument ||
+	       (ev->kind == EV_BOOK && (ev->book.n_bid > r->levels || ev->book.n_ask > r->levels));
+}
+
+static void change(struct feed_reader *r, struct event *ev)
+{
+	if (ev->kind == EV_BOOK)
+		cut_levels(&ev->book, r->levels);
+	if (r->o.instrument)
+		ev->instrument = r->o.instrument;
+}
+
+int feed_journal_next(struct feed_reader *r, struct event *ev)
+{
+	const struct event *e;
+	int rc = next_decoded(r, &e);
+	if (rc != 1)
+		return rc;
+	*ev = *e;
+	if (ev->kind == EV_BOOK)
+		r->last_book_ns = ev->exch_ns;
+	change(r, ev);
+	return 1;
+}
+
+int feed_journal_next_ref(struct feed_reader *r, const struct event **ev)
+{
+	const struct event *e;
+	int rc = next_decoded(r, &e);
+	if (rc != 1)
+		return rc;
+	if (e->kind == EV_BOOK)
+		r->last_book_ns = e->exch_ns;
+	if (DM_UNLIKELY(must_change(r, e))) {
+		r->out = *e;
+		change(r, &r->out);
+		e = &r->out;
+	}
+	*ev = e;
+	return 1;
 }

@@ -1760,6 +1760,47 @@ int journal_reader_decode(struct journal_reader *r, const struct jrec *rec, stru
 	return 0;
 }
 
+/* A JREC_EVENT trade record of the right length into r->trade, which is
+ * zero past the trade: only these bytes change. */
+static inline void trade_load(struct journal_reader *r, const struct jrec *rec)
+{
+	struct jev_head h;
+	memcpy(&h, rec->payload, sizeof(h));
+	r->trade.kind = h.kind;
+	r->trade.instrument = h.instrument;
+	r->trade.exch_ns = h.exch_ns;
+	r->trade.recv_ns = h.recv_ns;
+	memcpy(&r->trade.trade, rec->payload + sizeof(h), sizeof(r->trade.trade));
+}
+
+int journal_reader_decode_ref(struct journal_reader *r, const struct jrec *rec,
+			      const struct event **ev)
+{
+	if (rec->type == JREC_EVENT) {
+		uint32_t kind = rec_kind(rec);
+		if (kind == EV_TRADE && rec->len == JEV_TRADE_SIZE) {
+			r->n_chg = -1;
+			trade_load(r, rec);
+			*ev = &r->trade;
+			return 0;
+		}
+		/* as journal_reader_decode: on their own, into r->other */
+		if (kind != EV_BOOK || rec->seq != r->book_last ||
+		    r->hdr.version == JOURNAL_VERSION_FULL) {
+			r->n_chg = -1;
+			*ev = &r->other;
+			return journal_event_decode(rec->payload, rec->len, &r->other);
+		}
+	} else if (rec->type != JREC_EVENT_DELTA) {
+		return -EINVAL;
+	}
+	int rc = book_decode(r, rec);
+	if (rc)
+		return rc;
+	*ev = &r->book;
+	return 0;
+}
+
 int journal_next_event(struct journal_reader *r, struct event *ev)
 {
 	const struct jrec *rec = NULL;
@@ -1788,19 +1829,12 @@ int journal_next_event_ref(struct journal_reader *r, const struct event **ev)
 		if (rec->type != JREC_EVENT && rec->type != JREC_EVENT_DELTA)
 			continue;
 		if (rec->type == JREC_EVENT && rec_kind(rec) == EV_TRADE) {
-			struct jev_head h;
 			r->n_chg = -1;
 			if (DM_UNLIKELY(rec->len != JEV_TRADE_SIZE)) {
 				rc = -DM_ECORRUPT;
 				goto bad;
 			}
-			/* r->trade is zero past the trade: only these bytes change */
-			memcpy(&h, rec->payload, sizeof(h));
-			r->trade.kind = h.kind;
-			r->trade.instrument = h.instrument;
-			r->trade.exch_ns = h.exch_ns;
-			r->trade.recv_ns = h.recv_ns;
-			memcpy(&r->trade.trade, rec->payload + sizeof(h), sizeof(r->trade.trade));
+			trade_load(r, rec);
 			*ev = &r->trade;
 			return 1;
 		}

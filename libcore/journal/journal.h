@@ -539,6 +539,8 @@ struct journal_reader {
 	struct event book;
 	struct event trade;     /* journal_next_event_ref's trades: zero past
 				 * the trade */
+	struct event other;     /* journal_reader_decode_ref's events that
+				 * decode on their own (out of turn, version 1) */
 	struct book_change chg[BOOK_DIFF_MAX];
 };
 
@@ -577,6 +579,13 @@ int journal_next(struct journal_reader *r, const struct jrec **rec);
  */
 int journal_reader_decode(struct journal_reader *r, const struct jrec *rec,
 			  struct event *ev);
+
+/* journal_reader_decode without the copy: *ev points at an event of the
+ * reader's own (the book it keeps, its trade, or one decoded on its own),
+ * valid until the next journal_next* or decode call; do not write it.
+ * Same returns. */
+int journal_reader_decode_ref(struct journal_reader *r, const struct jrec *rec,
+			      const struct event **ev);
 
 /* Next event record decoded into *ev, skipping other types.  Same returns
  * as journal_next; a record that does not decode is -DM_ECORRUPT (sticky,

@@ -126,6 +126,26 @@ int book_apply_snapshot(struct book *b,
 			int64_t exch_ns, int64_t recv_ns);
 
 /*
+ * 1 when n levels (read-only) are what one side of a book holds: strictly
+ * best first on side (bids descending, asks ascending) and every size
+ * > 0; n = 0 is such a side too.  0 otherwise.  Pure; O(n), no branch per
+ * level.
+ */
+int book_levels_sorted(enum book_side side, const struct book_level *in, uint32_t n);
+
+/*
+ * book_apply_snapshot of input whose both sides book_levels_sorted
+ * accepts (the caller, or the producer of a message, checked them:
+ * msg_book.md_flags MSG_BOOK_SORTED): the same result without checking
+ * again.  Input that is not so breaks the book's invariants: never hand
+ * it unchecked.  Returns 0.  No allocation; O(depth).
+ */
+int book_apply_snapshot_sorted(struct book *b,
+			       const struct book_level *bids, uint32_t n_bid,
+			       const struct book_level *asks, uint32_t n_ask,
+			       int64_t exch_ns, int64_t recv_ns);
+
+/*
  * Apply one incremental level change: set the level at px on `side` to qty.
  * qty > 0 modifies the level in place or inserts it at its sorted place (the
  * last level of a full side falls off and is forgotten; a new level worse

@@ -352,6 +352,19 @@ dm_date_t cal_local_date(const struct calendar *cal, dm_ns_t ns)
 	return (dm_date_t)floor_div(s + cal->utc_offset_s, SECS_PER_DAY);
 }
 
+int cal_local_day_ns(const struct calendar *cal, dm_date_t d, dm_ns_t *start_ns,
+		     dm_ns_t *end_ns)
+{
+	int64_t s = (int64_t)d * SECS_PER_DAY - cal->utc_offset_s, a, b;
+
+	if (__builtin_mul_overflow(s, NS_PER_SEC, &a) ||
+	    __builtin_add_overflow(a, (int64_t)SECS_PER_DAY * NS_PER_SEC, &b))
+		return -ERANGE;
+	*start_ns = a;
+	*end_ns = b;
+	return 0;
+}
+
 int cal_in_session(const struct calendar *cal, dm_ns_t ns)
 {
 	dm_ns_t open, close;

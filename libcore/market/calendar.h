@@ -168,6 +168,15 @@ int cal_session_bounds(const struct calendar *cal, dm_date_t d,
 /* The local exchange date at UTC instant ns. */
 dm_date_t cal_local_date(const struct calendar *cal, dm_ns_t ns);
 
+/*
+ * The UTC instants whose local date is d: [*start_ns, *end_ns), so that a
+ * caller can tell the same date without dividing again.  Returns 0, or
+ * -ERANGE when a bound falls outside the int64 ns range (outputs
+ * untouched).  Pure.
+ */
+int cal_local_day_ns(const struct calendar *cal, dm_date_t d, dm_ns_t *start_ns,
+		     dm_ns_t *end_ns);
+
 /* 1 if UTC instant ns lies inside a session, open included, close not. */
 int cal_in_session(const struct calendar *cal, dm_ns_t ns);
 

@@ -48,6 +48,11 @@ enum msg_type {
 #define MSG_F_REPLAY      0x02 /* produced from a replayed feed, not live */
 #define MSG_F_FLATTEN     0x04 /* an order flattening the position under the
                                 * kill switch (risk asked; no vote) */
+#define MSG_F_DEFERRED    0x08 /* a feature vector with only some values
+                                * written: its reader asks the feature voter
+                                * for the rest (featd_fill) before the next
+                                * market event; in process only, never on a
+                                * ring (another process cannot ask) */
 
 /* Common header: 32 bytes. */
 struct msg_hdr {
@@ -84,10 +89,16 @@ struct msg_book {
 	uint16_t n_bid;      /* valid levels in bid[] (best first) */
 	uint16_t n_ask;      /* valid levels in ask[] (best first) */
 	uint32_t book_flags; /* BOOK_F_* from libcore/market/book.h */
-	uint32_t pad;
+	uint32_t md_flags;   /* MSG_BOOK_* below: what its producer checked */
 	struct msg_level bid[MSG_BOOK_LEVELS];
 	struct msg_level ask[MSG_BOOK_LEVELS];
 };
+/* msg_book.md_flags */
+#define MSG_BOOK_SORTED 0x1u /* both sides' levels (at most MSG_BOOK_LEVELS of
+                              * the counts) strictly best first, every size
+                              * > 0 (book_levels_sorted): a receiver may
+                              * apply them as a snapshot without checking
+                              * them again (book_apply_snapshot_sorted) */
 _Static_assert(offsetof(struct msg_book, bid) == 64, "msg_book.bid");
 _Static_assert(offsetof(struct msg_book, ask) == 64 + 16 * MSG_BOOK_LEVELS, "msg_book.ask");
 _Static_assert(sizeof(struct msg_book) == 64 + 32 * MSG_BOOK_LEVELS, "msg_book size");

@@ -21,7 +21,8 @@ union msg_md {
 
 /*
  * ev (EV_BOOK or EV_TRADE) as MSG_BOOK / MSG_TRADE flagged MSG_F_REPLAY
- * (books also MSG_F_CONFLATABLE): exchange time, the input's own receive
+ * (books also MSG_F_CONFLATABLE, and MSG_BOOK_SORTED in md_flags when
+ * book_levels_sorted accepts both sides): exchange time, the input's own receive
  * time (its exchange time when the input has none: never the local time a
  * host got to it, so features on the receive clock do not depend on the
  * machine), levels or trade fields; seq, ingress_ns and send_ns are the
@@ -29,6 +30,18 @@ union msg_md {
  * size, or 0 for another kind of event (nothing written).
  */
 uint32_t msg_md_from_event(union msg_md *m, const struct event *ev);
+
+/*
+ * A book event as msg_md_from_event makes it, written over b, which holds
+ * the last message this function made in it, or zeros: the levels past
+ * b's counts are zero, so only the header, the levels present and the
+ * levels b held past the new counts are written.  The levels past the
+ * counts are zero whatever ev holds there; for an event whose are (every
+ * feed's and the journal reader's are) the message is msg_md_from_event's
+ * byte for byte.  Returns its size, or 0 when ev is not a book (b
+ * untouched).  No allocation; O(levels held).
+ */
+uint32_t msg_md_book_over(struct msg_book *b, const struct event *ev);
 
 /* MSG_END after the last event: exch_ns of that event, events replayed.
  * Returns its size. */

@@ -171,7 +171,7 @@ void report_on_market(struct report *r, const struct event *ev, int64_t t_ns)
 
 static struct report_order *find(struct report *r, uint64_t coid)
 {
-	for (uint32_t i = 0; i < r->max_open; i++)
+	for (uint32_t i = 0; i < r->hi; i++)
 		if (r->open[i].used && r->open[i].o.client_order_id == coid)
 			return &r->open[i];
 	return NULL;
@@ -188,6 +188,8 @@ void report_on_order(struct report *r, const struct msg_order *o)
 		memset(ro, 0, sizeof(*ro));
 		ro->o = *o;
 		ro->used = 1;
+		if (i >= r->hi)
+			r->hi = i + 1;
 		return;
 	}
 	r->n.table_full++;
@@ -271,6 +273,8 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x)
 	if (exec_status_terminal(x->status)) {
 		order_row(r, ro);
 		ro->used = 0;
+		while (r->hi && !r->open[r->hi - 1].used)
+			r->hi--; /* the searches stop at the last one in use */
 	}
 }
 
@@ -319,11 +323,12 @@ int report_finish(struct report *r, int64_t t_ns)
 {
 	if (r->n.events || r->n.fills)
 		equity_row(r, t_ns > r->last_t_ns ? t_ns : r->last_t_ns);
-	for (uint32_t i = 0; i < r->max_open; i++)
+	for (uint32_t i = 0; i < r->hi; i++)
 		if (r->open[i].used) {
 			order_row(r, &r->open[i]);
 			r->open[i].used = 0;
 		}
+	r->hi = 0;
 	FILE *f[4] = { r->out.fills, r->out.orders, r->out.decisions, r->out.equity };
 	for (int i = 0; i < 4; i++)
 		if (f[i] && fflush(f[i]) == EOF && !r->err)

@@ -128,7 +128,7 @@ struct report {
 	uint32_t max_open;
 	struct report_counts n;
 	int      err;              /* first write error (-EIO), sticky */
-	uint32_t pad;
+	uint32_t hi;               /* open[hi .. max_open) are all unused */
 	struct report_order *open; /* [max_open], in the caller's memory */
 };
 

@@ -201,8 +201,16 @@ void riskd_on_book(struct riskd *d, const struct msg_book *b, int64_t now_ns)
 	st->book_local_ns = now_ns;
 	st->book_replay = (b->hdr.flags & MSG_F_REPLAY) ? 1 : 0;
 	struct risk_state *rs = cur_rs(st);
-	/* a new session day starts the daily limits afresh */
-	int32_t day = (int32_t)cal_local_date(&d->cal, b->exch_ns);
+	/* a new session day starts the daily limits afresh; the date is
+	 * worked out again only when a book leaves the last one's day */
+	int32_t day = d->day_of;
+	if (b->exch_ns < d->day_start_ns || b->exch_ns >= d->day_end_ns) {
+		day = (int32_t)cal_local_date(&d->cal, b->exch_ns);
+		if (cal_local_day_ns(&d->cal, day, &d->day_start_ns, &d->day_end_ns) == 0)
+			d->day_of = day;
+		else
+			d->day_start_ns = d->day_end_ns = 0;
+	}
 	if (day != st->day) {
 		if (st->day)
 			risk_day_start(rs, &d->cfg, b->exch_ns);

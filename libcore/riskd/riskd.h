@@ -129,6 +129,10 @@ struct riskd {
 	int64_t  reserve_ns, pos_every_ns;
 	int64_t  next_expire_ns;      /* no approval expires before this (a lower
 				       * bound: riskd_tick skips its scan until then) */
+	int64_t  day_start_ns, day_end_ns; /* the books' local date is day_of in
+				       * [start, end) (end 0: none known) */
+	int32_t  day_of;
+	uint32_t pad;
 };
 
 /* reserve_ns and pos_every_ns at their defaults, the rest zero. */

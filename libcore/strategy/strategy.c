@@ -74,6 +74,16 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 		st->too_soon++;
 		return 0;
 	}
+	/* the rest of a deferred vector's features, now that they are read */
+	const double *x = f->f;
+	double full[MSG_NFEATURES];
+	if (f->hdr.flags & MSG_F_DEFERRED) {
+		if (!s->out.fill || s->out.fill(s->out.ctx, f, full) < 0) {
+			st->short_vectors++;
+			return 0;
+		}
+		x = full;
+	}
 	double p = 0;
 	int64_t qty = 1;
 	if (!c->rule_only) {
@@ -82,7 +92,7 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 			return 0;
 		}
 		double out[MODEL_MAX_CLASS];
-		flat_predict(s->flat, f->f, out);
+		flat_predict(s->flat, x, out);
 		p = out[0];
 		st->predicted++;
 		st->score_sum += p;
@@ -97,7 +107,7 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 			return 0;
 		}
 	}
-	double mid = f->f[FEAT_MID] / c->tick, spread = f->f[FEAT_SPREAD_TICKS];
+	double mid = x[FEAT_MID] / c->tick, spread = x[FEAT_SPREAD_TICKS];
 	if (!isfinite(mid) || !isfinite(spread) || spread <= 0) {
 		st->no_quote++;
 		return 0;

@@ -12,7 +12,8 @@
  *     nothing counted, the host hands the vector again
  *   4 side = the primary rule (libcore/label/primary); 0 -> no_side
  *   5 within min_interval_ns of market time (exch_ns) of the last
- *     intent -> too_soon
+ *     intent -> too_soon; a vector flagged MSG_F_DEFERRED gets the rest
+ *     of its features from out.fill here (none -> short_vectors)
  *   6 with a meta-model: p = flat_predict(x)[0] (scored); no model ->
  *     no_model; p < min_prob -> below_prob; size = bet_size(p, 2,
  *     max_contracts, 1) <= 0 -> zero_size.  Rule only (no model
@@ -86,6 +87,12 @@ struct strategy_out {
 	struct msg_intent *(*intent_claim)(void *ctx);
 	/* The claimed intent is filled (type, size, flags, ingress_ns, payload). */
 	void (*intent_publish)(void *ctx, struct msg_intent *o);
+	/* A vector flagged MSG_F_DEFERRED (an in-process host, its primary
+	 * feature written): all its features into out, asked only once the
+	 * primary rule and the interval let it through.  0, or < 0 when they
+	 * are gone (the vector then counts as short).  May be NULL: no such
+	 * vector comes. */
+	int (*fill)(void *ctx, const struct msg_features *f, double out[MSG_NFEATURES]);
 };
 
 struct strategy {

@@ -108,6 +108,18 @@ static void feat_vote_publish(void *ctx, struct msg_vote *v)
 	mb_publish(t, &t->box[TRADER_COORD], t->agent[TRADER_FEATURE]);
 }
 
+/* ml asks for the rest of a deferred vector: feature's engine has taken
+ * no event since (a step runs to quiet before the next market event) */
+static int feat_fill(void *ctx, const struct msg_features *f, double out[MSG_NFEATURES])
+{
+	struct trader *t = ctx;
+	int rc = featd_fill(&t->feat, f, out);
+	if (rc < 0)
+		say(t, 1, "feature vector of book %llu: its features are gone (%s)",
+		    (unsigned long long)f->book_seq, dm_strerror(rc));
+	return rc;
+}
+
 /* ------------------------------------------------------------ ml's output */
 
 static struct msg_intent *intent_claim(void *ctx)
@@ -297,6 +309,11 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	/* feature */
 	struct featd_params fp = p->featd;
 	fp.voter = (uint16_t)ROLE_FEATURE;
+	/* ml reads a vector whole only past its primary rule and interval
+	 * (most are dropped on the primary feature): the rest of the features
+	 * are made when it asks, within the step (feat_fill) */
+	fp.deferred = 1;
+	fp.keep = 1ull << p->strategy.primary.feature;
 	size_t fs = featd_memsize(&fp);
 	if ((rc = featd_init(base + off[0], fs, &fp)) < 0) {
 		snprintf(err, errlen, "feature engine: %s", dm_strerror(rc));
@@ -316,6 +333,7 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	strategy_init(ss);
 	const struct strategy_out so = {
 		.ctx = t, .intent_claim = intent_claim, .intent_publish = intent_publish,
+		.fill = feat_fill,
 	};
 	if (strategy_attach(&t->strat, ss, &p->strategy, &so) < 0) {
 		snprintf(err, errlen, "strategy: parameters refused (tick %g)", p->strategy.tick);
@@ -511,27 +529,33 @@ int trader_on_event(struct trader *t, const struct event *ev)
 		t->now_ns = ev->exch_ns;
 	if (!t->first_ns)
 		t->first_ns = t->now_ns;
-	msg_md_from_event(&t->md, ev);
-	t->last_exch_ns = ev->exch_ns;
-	t->md.hdr.seq = t->n.events + 1;
-	t->md.hdr.ingress_ns = t->now_ns;
-	t->md.hdr.send_ns = t->now_ns;
-	t->n.events++;
-	const struct msg_hdr *m = &t->md.hdr;
 	int is_book = ev->kind == EV_BOOK;
+	struct msg_hdr *m;
+	if (is_book) {
+		msg_md_book_over(&t->book, ev);
+		m = &t->book.hdr;
+	} else {
+		msg_md_from_event(&t->md, ev);
+		m = &t->md.hdr;
+	}
+	t->last_exch_ns = ev->exch_ns;
+	m->seq = t->n.events + 1;
+	m->ingress_ns = t->now_ns;
+	m->send_ns = t->now_ns;
+	t->n.events++;
 	t->n.books += is_book;
 	t->n.trades += !is_book;
 
 	/* the market event to its three consumers, execution first */
 	execsvc_on_md(&t->exec, m, t->now_ns);
 	if (is_book)
-		riskd_on_book(&t->risk, &t->md.book, t->now_ns);
+		riskd_on_book(&t->risk, &t->book, t->now_ns);
 	for (uint32_t k = 0;; k++) {
 		if (!is_book) {
 			featd_on_trade(&t->feat, &t->md.trade);
 			break;
 		}
-		if (featd_on_book(&t->feat, &t->md.book, t->now_ns) != -EAGAIN)
+		if (featd_on_book(&t->feat, &t->book, t->now_ns) != -EAGAIN)
 			break;
 		/* ml's mailbox full: let it drain, then hand the book again */
 		t->n.md_retries++;

@@ -20,6 +20,14 @@
  *   tick runs (execution publishes its reports; risk its positions and
  *   expiries; the coordinator its deadlines and released orders).
  *
+ * Two things only an in-process host can do, neither changing a message
+ * a module acts on: the book message is made over the last one
+ * (msg_md_book_over: the bytes of msg_md_from_event, levels checked once,
+ * MSG_BOOK_SORTED), and feature vectors go to ml deferred (featd
+ * params.deferred: the strategy's primary feature at once, the rest made
+ * by the engine when the strategy reads the vector whole, within the same
+ * step: featd_fill), as most vectors are dropped on that one feature.
+ *
  * The trader hosts every role (libcore/vote/role.h) in this one thread:
  * the coordinator's voters (risk, execution, feature) are the in-process
  * modules; every role counts as up; no operator command comes.  The host
@@ -118,7 +126,9 @@ struct trader {
 	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
 	struct trader_counts n;
-	union msg_md md;              /* the market event being stepped */
+	union msg_md md;              /* the trade or end being stepped */
+	struct msg_book book;         /* the book being stepped; made over the
+				       * last one (msg_md_book_over) */
 	struct trader_mbox box[TRADER_NMOD];
 };
 

@@ -1048,18 +1048,23 @@ static void queue_update(struct venue *v, uint32_t i)
 		o->q_ahead = shown * VENUE_Q_SCALE;
 }
 
-static void on_book(struct venue *v, const struct event *ev, int64_t t)
+static void on_book(struct venue *v, const struct book_level *bid, uint32_t nb,
+		    const struct book_level *ask, uint32_t na, int64_t exch_ns, int64_t recv_ns,
+		    int sorted, int64_t t)
 {
-	uint32_t nb = ev->book.n_bid < EV_MAX_LEVELS ? ev->book.n_bid : EV_MAX_LEVELS;
-	uint32_t na = ev->book.n_ask < EV_MAX_LEVELS ? ev->book.n_ask : EV_MAX_LEVELS;
-	if (book_apply_snapshot(&v->book, ev->book.bid, nb, ev->book.ask, na,
-				ev->exch_ns, ev->recv_ns) < 0) {
+	nb = nb < EV_MAX_LEVELS ? nb : EV_MAX_LEVELS;
+	na = na < EV_MAX_LEVELS ? na : EV_MAX_LEVELS;
+	if (sorted)
+		book_apply_snapshot_sorted(&v->book, bid, nb, ask, na, exch_ns, recv_ns);
+	else if (book_apply_snapshot(&v->book, bid, nb, ask, na, exch_ns, recv_ns) < 0) {
 		v->stats.bad_events++;
 		return;
 	}
 	v->has_book = 1;
 	v->stats.books++;
 	consumed_refresh(v);
+	if (v->rest_first == NIL)
+		return; /* no resting order to fill or queue */
 
 	/* the opposite side at or through an order's price fills it; judged on
 	 * the book as replayed, before any of these fills consume it */
@@ -1139,25 +1144,50 @@ static int dropped_since(const struct venue *v, uint64_t before)
 	return v->stats.reports_dropped != before ? -DM_EFULL : 0;
 }
 
-int venue_on_event(struct venue *v, const struct event *ev)
+/* Before a market event of instrument at exch_ns: the messages arriving
+ * before it, then its time on the venue's clock; INT64_MIN for another
+ * instrument (counted, ignored). */
+static int64_t market_step(struct venue *v, uint32_t instrument, int64_t exch_ns)
 {
-	uint64_t dropped = v->stats.reports_dropped;
-	int64_t t = ev->exch_ns;
+	int64_t t = exch_ns;
 
 	run_pending(v, t, 0);
-	if (ev->instrument != v->cfg.instrument) {
+	if (instrument != v->cfg.instrument) {
 		v->stats.foreign_events++;
-		return dropped_since(v, dropped);
+		return INT64_MIN;
 	}
 	if (t < v->now_ns) {
 		v->stats.late_events++;
 		t = v->now_ns;
 	}
 	v->now_ns = t;
+	return t;
+}
+
+int venue_on_event(struct venue *v, const struct event *ev)
+{
+	uint64_t dropped = v->stats.reports_dropped;
+	int64_t t = market_step(v, ev->instrument, ev->exch_ns);
+
+	if (t == INT64_MIN)
+		return dropped_since(v, dropped);
 	if (ev->kind == EV_BOOK)
-		on_book(v, ev, t);
+		on_book(v, ev->book.bid, ev->book.n_bid, ev->book.ask, ev->book.n_ask,
+			ev->exch_ns, ev->recv_ns, 0, t);
 	else if (ev->kind == EV_TRADE)
 		on_trade(v, ev, t);
+	return dropped_since(v, dropped);
+}
+
+int venue_on_book(struct venue *v, uint32_t instrument, int64_t exch_ns, int64_t recv_ns,
+		  const struct book_level *bid, uint32_t n_bid, const struct book_level *ask,
+		  uint32_t n_ask, int sorted)
+{
+	uint64_t dropped = v->stats.reports_dropped;
+	int64_t t = market_step(v, instrument, exch_ns);
+
+	if (t != INT64_MIN)
+		on_book(v, bid, n_bid, ask, n_ask, exch_ns, recv_ns, sorted, t);
 	return dropped_since(v, dropped);
 }
 

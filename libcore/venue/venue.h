@@ -373,6 +373,18 @@ int venue_cancel_send(struct venue *v, const struct msg_cancel *c, int64_t send_
 int venue_on_event(struct venue *v, const struct event *ev);
 
 /*
+ * venue_on_event for a book given by parts, without building the event:
+ * instrument, exchange and receive time, levels best first (n_bid / n_ask
+ * of them, at most EV_MAX_LEVELS read).  The same step and returns as a
+ * book event with these fields.  sorted = 1: the caller knows both sides
+ * (as far as read) pass book_levels_sorted, so the venue's book takes them
+ * without checking again (book_apply_snapshot_sorted); 0: checked.
+ */
+int venue_on_book(struct venue *v, uint32_t instrument, int64_t exch_ns, int64_t recv_ns,
+		  const struct book_level *bid, uint32_t n_bid, const struct book_level *ask,
+		  uint32_t n_ask, int sorted);
+
+/*
  * Run every pending message arriving at or before now_ns.  Call it once
  * every market event stamped <= now_ns has been passed to venue_on_event.
  * Returns 0 or -DM_EFULL as venue_on_event.  No allocation.

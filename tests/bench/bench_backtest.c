@@ -4,7 +4,8 @@
  * agent processes in lockstep.
  *
  * What it measures, on one dm-gen market (--events, default 2M) read from
- * its journal the same way by every row:
+ * its journal the same way by every row (read(2) into the reader's
+ * buffer, events by reference: journal_next_event_ref):
  *   engine      journal -> feature engine (27 features), nothing else
  *   trader      journal -> every module of the trading path, with the
  *               default configuration and the default meta-model
@@ -16,7 +17,9 @@
  *               ring is empty; the wall time of the whole command
  * Goals (docs/backtest.md): trader >= 3M events/s on one core and >= a
  * third of the engine's rate; dm-backtest under 64 MiB whatever the input
- * length.  A missed goal is printed, never fatal.
+ * length.  A missed goal is printed, never fatal.  The engine and trader
+ * rates are given by the clock and by the thread's CPU time: on a shared
+ * machine the clock also counts the time the thread waited for its core.
  *
  * Usage: bench_backtest [--events N] [--lockstep-events N] [--reps N]
  *                       [--bin DIR]
@@ -84,8 +87,18 @@ static double median(double *v, int n)
 	return n ? v[n / 2] : 0;
 }
 
+/* Events per second of wall time, and per second of this thread's CPU
+ * time (*cpu_rate): the machine may be shared, and the CPU time leaves out
+ * the time the thread waited for a core. */
+static double rates(uint64_t n, int64_t wall_ns, int64_t cpu_ns_, double *cpu_rate)
+{
+	*cpu_rate = cpu_ns_ > 0 ? (double)n / ((double)cpu_ns_ / 1e9) : 0;
+	return wall_ns > 0 ? (double)n / ((double)wall_ns / 1e9) : 0;
+}
+
 /* events/s of the feature engine over the journal */
-static double run_engine(const char *path, const struct dm_config *cfg, uint64_t *n_out)
+static double run_engine(const char *path, const struct dm_config *cfg, uint64_t *n_out,
+			 double *cpu_rate)
 {
 	struct feat_params p;
 	char err[256];
@@ -103,27 +116,27 @@ static double run_engine(const char *path, const struct dm_config *cfg, uint64_t
 		free(f);
 		return 0;
 	}
-	struct event ev;
+	const struct event *ev;
 	double v[FEAT_N], sink = 0;
 	uint64_t n = 0;
-	int64_t t0 = mono_ns();
-	while (journal_next_event(&r, &ev) == 1) {
-		if (feat_update(f, &ev, v))
+	int64_t t0 = mono_ns(), c0 = cpu_ns();
+	while (journal_next_event_ref(&r, &ev) == 1) {
+		if (feat_update(f, ev, v))
 			sink += v[0];
 		n++;
 	}
-	int64_t dt = mono_ns() - t0;
+	int64_t dt = mono_ns() - t0, dc = cpu_ns() - c0;
 	journal_reader_close(&r);
 	free(f);
 	*n_out = n;
 	if (sink == 12345.678)
 		fputc(' ', stderr);
-	return dt > 0 ? (double)n / ((double)dt / 1e9) : 0;
+	return rates(n, dt, dc, cpu_rate);
 }
 
 /* events/s of the whole path over the journal; *fills, *decisions out */
 static double run_trader(const char *path, const struct dm_config *cfg, int *have_model,
-			 uint64_t *fills, uint64_t *decisions)
+			 uint64_t *fills, uint64_t *decisions, double *cpu_rate)
 {
 	struct trader_params p;
 	char model[512], err[1024];
@@ -143,23 +156,24 @@ static double run_trader(const char *path, const struct dm_config *cfg, int *hav
 	const struct trader_out out = { 0 };
 	double rate = 0;
 	struct journal_reader r;
+	*cpu_rate = 0;
 	if (trader_init(t, mem, sz, &p, f, model, &out, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench_backtest: %s\n", err);
 		goto out;
 	}
 	if (journal_open_read(&r, path, JOURNAL_SEQ) < 0)
 		goto out;
-	struct event ev;
+	const struct event *ev;
 	uint64_t n = 0;
-	int64_t t0 = mono_ns();
-	while (journal_next_event(&r, &ev) == 1) {
-		trader_on_event(t, &ev);
+	int64_t t0 = mono_ns(), c0 = cpu_ns();
+	while (journal_next_event_ref(&r, &ev) == 1) {
+		trader_on_event(t, ev);
 		n++;
 	}
 	trader_finish(t);
-	int64_t dt = mono_ns() - t0;
+	int64_t dt = mono_ns() - t0, dc = cpu_ns() - c0;
 	journal_reader_close(&r);
-	rate = dt > 0 ? (double)n / ((double)dt / 1e9) : 0;
+	rate = rates(n, dt, dc, cpu_rate);
 	*fills = venue_totals(execsvc_venue_of(trader_execsvc_state(t)))->fills;
 	*decisions = trader_coord_state(t)->decisions;
 out:
@@ -222,16 +236,18 @@ int main(int argc, char **argv)
 	struct dm_config cfg;
 	config_defaults(&cfg);
 
-	double eng[20], trd[20];
+	double eng[20], trd[20], eng_c[20], trd_c[20];
 	uint64_t n = 0, fills = 0, decisions = 0;
 	int have_model = 0;
 	for (uint32_t i = 0; i < reps; i++) {
-		eng[i] = run_engine(jpath, &cfg, &n);
-		trd[i] = run_trader(jpath, &cfg, &have_model, &fills, &decisions);
-		fprintf(stderr, "[rep %u] engine %.2f M/s, trader %.2f M/s\n", i + 1, eng[i] / 1e6,
-			trd[i] / 1e6);
+		eng[i] = run_engine(jpath, &cfg, &n, &eng_c[i]);
+		trd[i] = run_trader(jpath, &cfg, &have_model, &fills, &decisions, &trd_c[i]);
+		fprintf(stderr, "[rep %u] engine %.2f M/s (CPU time %.2f), trader %.2f M/s (CPU "
+			"time %.2f)\n", i + 1, eng[i] / 1e6, eng_c[i] / 1e6, trd[i] / 1e6,
+			trd_c[i] / 1e6);
 	}
 	double e = median(eng, (int)reps), t = median(trd, (int)reps);
+	double ec = median(eng_c, (int)reps), tc = median(trd_c, (int)reps);
 
 	/* the tool end to end, and its peak memory */
 	char *targv[] = { tool, "--input", jpath, "--out", out, "--quiet", NULL };
@@ -266,15 +282,19 @@ int main(int argc, char **argv)
 	row("feature engine alone events/s", e / 1e6, "M/s", 0, NULL);
 	row("trader (whole path) events/s", t / 1e6, "M/s", e / 1e6, "feature engine alone");
 	row("trader ns per event", t > 0 ? 1e9 / t : 0, "ns", 0, NULL);
+	row("feature engine alone, CPU time", ec / 1e6, "M/s", 0, NULL);
+	row("trader (whole path), CPU time", tc / 1e6, "M/s", ec / 1e6, "feature engine, CPU time");
+	row("trader CPU ns per event", tc > 0 ? 1e9 / tc : 0, "ns", 0, NULL);
 	row("dm-backtest end to end events/s", tool_s > 0 ? (double)n / tool_s / 1e6 : 0, "M/s",
 	    t / 1e6, "trader in process");
 	row("dm-backtest peak resident memory", rss_mib, "MiB", GOAL_RSS_MIB, "goal %.0f MiB",
 	    GOAL_RSS_MIB);
 	row("six agents, lockstep events/s", lock_rate / 1e3, "k/s", t / 1e3, "trader (k/s)");
 	print_table();
-	printf("goal trader >= %.0fM events/s: %s; >= 1/3 of the engine: %s; dm-backtest under "
-	       "%.0f MiB: %s; in-process / lockstep: %.0fx\n", GOAL_EVENTS_PER_S / 1e6,
-	       t >= GOAL_EVENTS_PER_S ? "met" : "MISSED", t * 3 >= e ? "met" : "MISSED",
+	printf("goal trader >= %.0fM events/s: %s by the clock, %s by CPU time; >= 1/3 of the "
+	       "engine: %s; dm-backtest under %.0f MiB: %s; in-process / lockstep: %.0fx\n",
+	       GOAL_EVENTS_PER_S / 1e6, t >= GOAL_EVENTS_PER_S ? "met" : "MISSED",
+	       tc >= GOAL_EVENTS_PER_S ? "met" : "MISSED", t * 3 >= e ? "met" : "MISSED",
 	       GOAL_RSS_MIB, rss_mib < GOAL_RSS_MIB ? "met" : "MISSED",
 	       lock_rate > 0 ? t / lock_rate : 0);
 	return 0;

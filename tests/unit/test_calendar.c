@@ -351,6 +351,48 @@ Test(calendar, session_bounds_in_utc)
 	cr_assert(open == 7 && close == 7);
 }
 
+static void t_east(struct cfg_instrument *in)
+{
+	in->utc_offset_min = 330; /* UTC+05:30 */
+}
+
+/* A local day's UTC bounds: by hand for one date, and for any instant the
+ * day it falls in starts at or before it and ends after it, the instant
+ * before the start and the end being the days either side. */
+Test(calendar, local_day_bounds_hold_exactly_its_instants)
+{
+	struct calendar cal[2];
+	dm_ns_t a = 1, b = 2;
+	struct t_rng g;
+
+	t_cal(&cal[0], NULL);
+	t_cal(&cal[1], t_east);
+	cr_assert_eq(cal_local_day_ns(&cal[0], t_d("2022-02-15"), &a, &b), 0);
+	cr_assert_eq(a, 1644894000LL * T_NS, "00:00 -03 = 03:00 UTC");
+	cr_assert_eq(b, a + 86400 * T_NS);
+	cr_assert_eq(cal_local_day_ns(&cal[1], t_d("2022-02-15"), &a, &b), 0);
+	cr_assert_eq(a, 1644863400LL * T_NS, "00:00 +05:30 = 18:30 UTC the day before");
+	t_rng_seed(&g, 17);
+	for (int i = 0; i < 200000; i++) {
+		const struct calendar *c = &cal[i & 1];
+		/* 1900..2200, and now and then a day's edge */
+		dm_ns_t ns = ((dm_ns_t)t_rng_below(&g, 9467280000ull) - 2208988800LL) * T_NS +
+			     (dm_ns_t)t_rng_below(&g, T_NS);
+		if (i % 7 == 0)
+			ns -= ns % (86400 * T_NS);
+		dm_date_t d = cal_local_date(c, ns);
+		cr_assert_eq(cal_local_day_ns(c, d, &a, &b), 0);
+		cr_assert(a <= ns && ns < b, "instant %lld", (long long)ns);
+		cr_assert_eq(cal_local_date(c, a), d);
+		cr_assert_eq(cal_local_date(c, a - 1), d - 1);
+		cr_assert_eq(cal_local_date(c, b), d + 1);
+	}
+	/* past the int64 ns range */
+	a = b = 5;
+	cr_assert_eq(cal_local_day_ns(&cal[0], t_d("2262-04-11") + 1, &a, &b), -ERANGE);
+	cr_assert(a == 5 && b == 5, "untouched");
+}
+
 Test(calendar, in_session_is_half_open)
 {
 	struct calendar cal;

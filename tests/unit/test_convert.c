@@ -739,6 +739,71 @@ Test(feed_journal, levels_cut_and_instrument_replaced)
 	feed_close(&r);
 }
 
+/* Two readers of path, one by feed_next, one by feed_next_ref: the same
+ * events, returns, counters and errors.  Returns the events. */
+static uint64_t t_ref_equals_copy(const char *path, enum feed_format fmt,
+				  const struct feed_opts *o)
+{
+	static struct feed_reader a, b;
+	struct event ev;
+	const struct event *ref;
+	char err[512];
+	int ra, rb;
+	uint64_t n = 0;
+
+	cr_assert_eq(feed_open(&a, path, fmt, o, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(feed_open(&b, path, fmt, o, err, sizeof(err)), 0, "%s", err);
+	do {
+		ra = feed_next(&a, &ev);
+		rb = feed_next_ref(&b, &ref);
+		cr_assert_eq(ra, rb, "event %lu: %d by copy, %d by reference", (unsigned long)n,
+			     ra, rb);
+		if (ra == 1) {
+			cr_assert(memcmp(&ev, ref, sizeof(ev)) == 0, "event %lu differs",
+				  (unsigned long)n);
+			n++;
+		}
+	} while (ra == 1);
+	cr_assert_eq(feed_next_ref(&b, &ref), ra, "the end (or the error) stays");
+	cr_assert(memcmp(feed_stats(&a), feed_stats(&b), sizeof(struct feed_stats)) == 0,
+		  "the counters differ");
+	cr_assert_str_eq(feed_error(&a), feed_error(&b));
+	feed_close(&a);
+	feed_close(&b);
+	return n;
+}
+
+Test(feed_journal, by_reference_reads_what_a_copy_reads)
+{
+	const char *p = t_tmp_path("ref.jrnl"), *v1 = t_tmp_path("ref-v1.jrnl");
+	struct feed_opts o = { 0 }, cut = { .levels = 3, .instrument = 9 };
+	struct stat sb;
+
+	t_write_journal(p, 3000, 1);
+	cr_assert_eq(t_ref_equals_copy(p, FEED_AUTO, &o), 3000);
+	cr_assert_eq(t_ref_equals_copy(p, FEED_AUTO, &cut), 3000, "levels cut, instrument set");
+	/* version 1: every book a snapshot decoded on its own */
+	static struct journal_writer w;
+	struct journal_opts jo = { .symbol = "WIN", .tick_size = "5", .flags = JOURNAL_W_FULL };
+	struct event ev;
+	cr_assert_eq(journal_open_write(&w, v1, &jo), 0);
+	for (uint64_t i = 0; i < 500; i++) {
+		t_event(i, &ev);
+		cr_assert_eq(journal_append_event(&w, &ev), 0);
+	}
+	cr_assert_eq(journal_close(&w), 0);
+	cr_assert_eq(t_ref_equals_copy(v1, FEED_AUTO, &o), 500);
+	/* a torn tail: one bad row either way, then strict: the same error */
+	cr_assert_eq(stat(p, &sb), 0);
+	cr_assert_eq(truncate(p, sb.st_size - 5), 0);
+	cr_assert_eq(t_ref_equals_copy(p, FEED_AUTO, &o), 2999);
+	o.strict = 1;
+	cr_assert_eq(t_ref_equals_copy(p, FEED_AUTO, &o), 2999);
+	/* a text format goes through the reader's own event */
+	struct feed_opts lo = { .tick = 0.01 };
+	cr_assert_eq(t_ref_equals_copy(LOB_MSG, FEED_LOBSTER, &lo), 1158);
+}
+
 Test(feed_journal, torn_tail_is_one_bad_row)
 {
 	const char *p = t_tmp_path("torn.jrnl");

@@ -408,6 +408,115 @@ Test(featd, two_instances_in_one_process_do_not_interfere)
 	free(m2);
 }
 
+Test(featd, a_book_its_producer_checked_gives_the_same_state)
+{
+	struct featd_params p;
+	t_params(&p, FEAT_CLOCK_EXCH);
+	size_t size;
+	void *m1 = t_block(&p, &size), *m2 = t_block(&p, &size);
+	struct featd d1, d2;
+	struct t_host h1, h2;
+	t_open(&d1, m1, size, &p, &h1);
+	t_open(&d2, m2, size, &p, &h2);
+	struct t_rng g;
+	t_rng_seed(&g, 77);
+	int64_t mid = 20000, t = T0;
+	uint64_t flagged = 0;
+	for (int i = 0; i < 20000; i++) {
+		t += 1 + (int64_t)t_rng_below(&g, 50 * MS);
+		struct msg_book b = t_rand_book(&g, &mid, t, (uint64_t)i + 1);
+		if (t_rng_below(&g, 8) == 0) /* now and then a side out of order */
+			b.bid[b.n_bid ? b.n_bid - 1 : 0].px = b.bid[0].px + 1;
+		cr_assert_eq(featd_on_book(&d1, &b, t), 0);
+		b.md_flags = book_levels_sorted(BOOK_BID, (const struct book_level *)(const void *)
+						b.bid, b.n_bid) &&
+			     book_levels_sorted(BOOK_ASK, (const struct book_level *)(const void *)
+						b.ask, b.n_ask) ? MSG_BOOK_SORTED : 0;
+		flagged += b.md_flags != 0;
+		cr_assert_eq(featd_on_book(&d2, &b, t), 0);
+		cr_assert_eq(memcmp(&h1.last_f, &h2.last_f, sizeof(h1.last_f)), 0, "event %d", i);
+	}
+	cr_assert_gt(flagged, 10000);
+	cr_assert_lt(flagged, 20000);
+	cr_assert_eq(memcmp(m1, m2, size), 0, "the two blocks differ");
+	free(m1);
+	free(m2);
+}
+
+/* Deferred vectors (an in-process host): flagged, the kept features
+ * written, the rest from featd_fill equal to the whole vector of a featd
+ * that does not defer, while no event came since; after one, -ESTALE. */
+Test(featd, a_deferred_vector_is_filled_until_the_next_event)
+{
+	struct featd_params p, q;
+	t_params(&p, FEAT_CLOCK_EXCH);
+	q = p;
+	q.deferred = 1;
+	q.keep = (1ull << FEAT_IMB_1) | (1ull << FEAT_FRACDIFF);
+	size_t size;
+	void *m1 = t_block(&p, &size), *m2 = t_block(&q, &size);
+	struct featd d1, d2;
+	struct t_host h1, h2;
+	t_open(&d1, m1, size, &p, &h1);
+	t_open(&d2, m2, size, &q, &h2);
+	struct t_rng g;
+	t_rng_seed(&g, 5);
+	int64_t mid = 20000, t = T0;
+	uint64_t filled = 0, stale = 0;
+	double full[FEAT_N];
+	for (int i = 0; i < 20000; i++) {
+		t += 1 + (int64_t)t_rng_below(&g, 50 * MS);
+		if (t_rng_below(&g, 4) == 0) {
+			struct msg_trade tr = t_rand_trade(&g, mid, t);
+			featd_on_trade(&d1, &tr);
+			featd_on_trade(&d2, &tr);
+			continue;
+		}
+		struct msg_book b = t_rand_book(&g, &mid, t, (uint64_t)i + 1);
+		uint64_t n1 = h1.n_feat, n2 = h2.n_feat;
+		cr_assert_eq(featd_on_book(&d1, &b, t), 0);
+		cr_assert_eq(featd_on_book(&d2, &b, t), 0);
+		cr_assert_eq(h1.n_feat - n1, h2.n_feat - n2, "event %d", i);
+		if (h2.n_feat == n2)
+			continue;
+		const struct msg_features *a = &h1.last_f, *f = &h2.last_f;
+		cr_assert_eq(a->hdr.flags, MSG_F_REPLAY, "a whole vector is not flagged");
+		cr_assert_eq(f->hdr.flags, MSG_F_REPLAY | MSG_F_DEFERRED);
+		cr_assert_eq(f->quality, a->quality);
+		cr_assert_eq(f->book_seq, a->book_seq);
+		cr_assert(memcmp(&f->f[FEAT_IMB_1], &a->f[FEAT_IMB_1], sizeof(double)) == 0 &&
+			  memcmp(&f->f[FEAT_FRACDIFF], &a->f[FEAT_FRACDIFF], sizeof(double)) == 0,
+			  "event %d: the kept features", i);
+		if (t_rng_below(&g, 3))
+			continue; /* dropped unread, as most are */
+		memset(full, 0, sizeof(full));
+		cr_assert_eq(featd_fill(&d2, f, full), 0, "event %d", i);
+		cr_assert(memcmp(full, a->f, sizeof(full)) == 0, "event %d: filled", i);
+		filled++;
+		/* another vector's seq is not this one */
+		struct msg_features other = *f;
+		other.book_seq++;
+		cr_assert_eq(featd_fill(&d2, &other, full), -EINVAL);
+		/* the next event moves the engine: the vector's features are gone */
+		if (t_rng_below(&g, 2)) {
+			struct msg_trade tr = t_rand_trade(&g, mid, t);
+			featd_on_trade(&d1, &tr);
+			featd_on_trade(&d2, &tr);
+			cr_assert_eq(featd_fill(&d2, f, full), -ESTALE);
+			stale++;
+		}
+	}
+	cr_assert_gt(filled, 2000);
+	cr_assert_gt(stale, 500);
+	/* a vector that is not deferred is not filled */
+	cr_assert_eq(featd_fill(&d1, &h1.last_f, full), -EINVAL);
+	/* the engines moved alike */
+	cr_assert_eq(memcmp((char *)m1 + FEATD_ENGINE_OFF, (char *)m2 + FEATD_ENGINE_OFF,
+			    size - FEATD_ENGINE_OFF), 0);
+	free(m1);
+	free(m2);
+}
+
 /* ------------------------------------------------------------ allocation */
 
 static int t_mallctl_errors;

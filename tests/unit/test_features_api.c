@@ -389,6 +389,67 @@ Test(features_api, reset_and_copy_reproduce_the_same_stream)
 	free(ev);
 }
 
+/* An update in two halves (feat_book_update, then feat_outputs of some
+ * features, or of none: a vector nobody reads) against feat_update on a
+ * second engine: every feature asked for is the same to the bit, and the
+ * state goes on the same whether or not the outputs were made. */
+Test(features_api, update_then_outputs_equals_the_update_at_once)
+{
+	struct feat_params p;
+	struct feat *a, *b;
+	struct event ev;
+	struct t_rng g;
+	double x[FEAT_N], y[FEAT_N];
+	uint64_t asked[FEAT_N] = { 0 }, skipped = 0;
+
+	t_gen_start(&t_g, 12);
+	t_rng_seed(&g, 12);
+	feat_params_default(&p);
+	p.tick = 5;
+	p.levels = 3;
+	a = t_new(&p);
+	b = t_new(&p);
+	for (int i = 0; i < 60000; i++) {
+		gen_next(&t_g, &ev);
+		int ka = feat_update(a, &ev, x), kb;
+		if (ev.kind != EV_BOOK) {
+			kb = feat_update(b, &ev, y);
+			cr_assert_eq(ka, kb);
+			continue;
+		}
+		kb = feat_book_update(b, ev.exch_ns, ev.book.bid, ev.book.n_bid, ev.book.ask,
+				      ev.book.n_ask);
+		cr_assert_eq(ka, kb, "event %d", i);
+		if (!kb)
+			continue;
+		uint64_t dice = t_rng_below(&g, 3);
+		if (dice == 0) {
+			skipped++;
+			continue;
+		}
+		if (dice == 1) {
+			uint32_t k = (uint32_t)t_rng_below(&g, FEAT_N);
+			memset(y, 0xa5, sizeof(y));
+			feat_outputs(b, 1ull << k, y);
+			asked[k]++;
+			cr_assert(memcmp(&x[k], &y[k], sizeof(double)) == 0,
+				  "event %d: %s %.17g, at once %.17g", i, feat_names[k], y[k], x[k]);
+			continue;
+		}
+		memset(y, 0xa5, sizeof(y));
+		feat_outputs(b, FEAT_ALL, y);
+		cr_assert(memcmp(x, y, sizeof(x)) == 0, "event %d: the vectors differ", i);
+	}
+	cr_assert_gt(skipped, 10000);
+	for (int k = 0; k < FEAT_N; k++)
+		cr_assert_gt(asked[k], 100, "%s asked alone %llu times", feat_names[k],
+			     (unsigned long long)asked[k]);
+	/* and the states are the same, whatever was read */
+	cr_assert(memcmp(a, b, feat_memsize(&p)) == 0, "the two engines differ");
+	free(a);
+	free(b);
+}
+
 /* The fracdiff dot product has an AVX2 and an SSE2 version doing the same
  * operations in the same order: results are bit-identical.  (White box:
  * the test switches the private simd flag.) */

@@ -293,6 +293,69 @@ Test(report, average_price_of_partial_fills_and_unknown_reports)
 	t_free(&s);
 }
 
+/* Orders opened and ended out of turn over a table of 4: slots freed are
+ * taken again, first free first; every order is followed (its row at its
+ * end, or open at the finish, in slot order) and a fifth open at once is
+ * not. */
+Test(report, the_order_table_takes_freed_slots_again)
+{
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[4];
+	struct report_opts o = { .max_open = 4 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	struct msg_order ord;
+	struct msg_exec_report x;
+	uint64_t coid = 1;
+	/* a ladder: 3 open, the middle one ends, a new one takes its slot;
+	 * then all end, newest first, and the table starts afresh */
+	for (int round = 0; round < 50; round++) {
+		uint64_t a = coid++, b = coid++, c = coid++, d = coid++;
+		ord = t_order(a, a, +1, 1, 20000, TIF_DAY);
+		report_on_order(&r, &ord);
+		ord = t_order(b, b, +1, 1, 20000, TIF_DAY);
+		report_on_order(&r, &ord);
+		ord = t_order(c, c, +1, 1, 20000, TIF_DAY);
+		report_on_order(&r, &ord);
+		x = t_exec(b, +1, EXEC_CANCELLED, 0, 0, 0, 0, 0, 0, round);
+		report_on_exec(&r, &x);
+		cr_assert(!mem[1].used, "b's slot is free");
+		ord = t_order(d, d, +1, 1, 20000, TIF_DAY);
+		report_on_order(&r, &ord);
+		cr_assert(mem[1].used && mem[1].o.client_order_id == d, "d takes b's slot");
+		const uint64_t end[3] = { c, d, a };
+		for (int k = 0; k < 3; k++) {
+			x = t_exec(end[k], +1, EXEC_CANCELLED, 0, 0, 0, 0, 0, 0, round);
+			report_on_exec(&r, &x);
+		}
+		cr_assert_eq(r.hi, 0, "round %d: the table is empty", round);
+	}
+	/* five at once: the fifth is not followed; two left open at the end */
+	for (uint64_t k = 0; k < 5; k++) {
+		ord = t_order(1000 + k, 1000 + k, -1, 2, 20010, TIF_DAY);
+		report_on_order(&r, &ord);
+	}
+	for (uint64_t k = 0; k < 3; k++) {
+		x = t_exec(1000 + k, -1, EXEC_CANCELLED, 0, 0, 0, 0, 0, 0, 99);
+		report_on_exec(&r, &x);
+	}
+	x = t_exec(1004, -1, EXEC_CANCELLED, 0, 0, 0, 0, 0, 0, 99);
+	report_on_exec(&r, &x);
+	cr_assert_eq(report_finish(&r, 100), 0);
+	t_close(&s);
+	cr_assert_eq(r.n.table_full, 1);
+	cr_assert_eq(r.n.unknown_reports, 1, "the fifth's report");
+	/* every followed order has exactly one row: 200 + 4, and the header */
+	size_t rows = 0;
+	for (const char *p = s.buf[1]; (p = strchr(p, '\n')); p++)
+		rows++;
+	cr_assert_eq(rows, 1 + 200 + 4, "%s", s.buf[1]);
+	cr_assert(strstr(s.buf[1], "\n1003,1003,sell,2,"), "the one left open is written");
+	t_free(&s);
+}
+
 Test(report, a_version_1_decision_record_is_read_and_written_with_its_local_time)
 {
 	/* a version 1 record as journaled: the first 296 bytes, no market_ns */

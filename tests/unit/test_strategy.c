@@ -5,6 +5,7 @@
  * values worked out here (the bet size from its formula through erfc).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,83 @@ Test(strategy, every_way_to_not_trade_is_counted)
 	cr_assert_eq(h.got[1].intent_id, 2);
 	free(strategy_use_model(&s, NULL, NULL));
 	cr_assert_eq(st.model_ok, 0);
+}
+
+/* A deferred vector's host: the whole vector it stands for, and how it
+ * answers (rc). */
+static struct msg_features t_whole;
+static int t_fill_rc;
+static uint64_t t_fills;
+
+static int h_fill(void *p, const struct msg_features *f, double out[MSG_NFEATURES])
+{
+	(void)p;
+	t_fills++;
+	cr_assert_eq(f->book_seq, t_whole.book_seq, "the vector being read is asked for");
+	if (t_fill_rc == 0)
+		memcpy(out, t_whole.f, sizeof(t_whole.f));
+	return t_fill_rc;
+}
+
+/* The same vectors whole to one strategy and deferred (the primary feature
+ * only; the rest NaN until asked for) to another: the same intents and
+ * counters, and the rest asked for only past the primary rule and the
+ * interval. */
+Test(strategy, a_deferred_vector_is_read_whole_only_past_the_rule_and_the_interval)
+{
+	struct strategy s1, s2;
+	struct strategy_state st1, st2;
+	struct strategy_params p;
+	struct t_host h1, h2;
+	struct t_rng g;
+	t_params(&p, 0);
+	t_open(&s1, &st1, &p, &h1);
+	t_open(&s2, &st2, &p, &h2);
+	s2.out.fill = h_fill;
+	struct flat *m = t_model();
+	strategy_use_model(&s1, m, "hand.json");
+	strategy_use_model(&s2, m, "hand.json");
+	t_rng_seed(&g, 3);
+	t_fills = 0;
+	t_fill_rc = 0;
+	for (int i = 0; i < 4000; i++) {
+		double x = ((double)t_rng_below(&g, 1200) - 400) / 100.0; /* -4 .. 8 */
+		struct msg_features f = t_vec(x, T0 + i * 30 * MS, (uint64_t)i + 1);
+		f.book_seq = (uint64_t)i + 7;
+		f.f[FEAT_SPREAD_TICKS] = 1.0 + (double)t_rng_below(&g, 3);
+		t_whole = f;
+		struct msg_features d = f;
+		d.hdr.flags |= MSG_F_DEFERRED;
+		for (int k = 0; k < FEAT_N; k++)
+			if (k != FEAT_OFI_ML)
+				d.f[k] = NAN;
+		cr_assert_eq(strategy_on_features(&s1, &f), 0);
+		cr_assert_eq(strategy_on_features(&s2, &d), 0);
+		cr_assert_eq(h1.n, h2.n, "vector %d", i);
+		if (h1.n)
+			cr_assert(memcmp(&h1.got[(h1.n - 1) % T_MAX], &h2.got[(h2.n - 1) % T_MAX],
+					 sizeof(struct msg_intent)) == 0, "vector %d: the intents", i);
+	}
+	cr_assert(memcmp(&st1, &st2, sizeof(st1)) == 0, "the counters differ");
+	cr_assert_gt(st1.no_side, 30);
+	cr_assert_gt(st1.too_soon, 100);
+	cr_assert_gt(st1.intents, 50);
+	cr_assert_eq(t_fills, st1.predicted, "asked for exactly the vectors it scored");
+
+	/* a host that cannot fill: the vector counts as short, nothing sent */
+	struct msg_features f = t_vec(1.0, T0 + 4000 * 30 * MS + 1000 * MS, 9000);
+	f.book_seq = 9000;
+	t_whole = f;
+	f.hdr.flags |= MSG_F_DEFERRED;
+	t_fill_rc = -ESTALE;
+	uint64_t shorts = st2.short_vectors, sent = h2.n;
+	cr_assert_eq(strategy_on_features(&s2, &f), 0);
+	cr_assert_eq(st2.short_vectors, shorts + 1);
+	cr_assert_eq(h2.n, sent);
+	/* nor can one without a fill function */
+	cr_assert_eq(strategy_on_features(&s1, &f), 0);
+	cr_assert_eq(st1.short_vectors, 1);
+	free(m);
 }
 
 Test(strategy, a_quality_flagged_or_short_vector_is_counted_and_dropped)

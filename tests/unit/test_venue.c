@@ -987,6 +987,8 @@ struct t_flow {
 	int64_t  last_deliver, last_venue_ns;
 	struct venue_totals sum; /* recomputed from the reports */
 	uint64_t reports;
+	int      by_parts;       /* books through venue_on_book (2: sorted
+				  * when book_levels_sorted says so) */
 };
 
 static void t_flow_check(struct venue *v, struct t_flow *f, const struct msg_exec_report *r)
@@ -1068,7 +1070,16 @@ static void t_flow_run(struct venue *v, struct t_flow *f, const struct event *ev
 	struct msg_exec_report r;
 	for (size_t i = 0; i < n_ev; i++) {
 		const struct event *ev = &evs[i];
-		cr_assert_eq(venue_on_event(v, ev), 0);
+		if (f->by_parts && ev->kind == EV_BOOK)
+			cr_assert_eq(venue_on_book(v, ev->instrument, ev->exch_ns, ev->recv_ns,
+						   ev->book.bid, ev->book.n_bid, ev->book.ask,
+						   ev->book.n_ask, f->by_parts == 2 &&
+						   book_levels_sorted(BOOK_BID, ev->book.bid,
+								      ev->book.n_bid) &&
+						   book_levels_sorted(BOOK_ASK, ev->book.ask,
+								      ev->book.n_ask)), 0);
+		else
+			cr_assert_eq(venue_on_event(v, ev), 0);
 		while (venue_poll(v, ev->exch_ns, &r) == 1)
 			t_flow_check(v, f, &r);
 		if (ev->kind != EV_BOOK || !ev->book.n_bid || !ev->book.n_ask ||
@@ -1206,6 +1217,37 @@ Test(venue, block_is_position_independent)
 	free(fb.o);
 	free(a);
 	free(b);
+	free(ev);
+}
+
+Test(venue, book_by_parts_steps_as_the_book_event)
+{
+	struct venue_cfg c;
+	struct t_flow fa, fb;
+	const size_t n_ev = 40000;
+	struct event *ev = t_events(23, n_ev);
+
+	t_cfg(&c);
+	struct venue *a = t_new(&c);
+	size_t sz = venue_memsize(&c);
+	/* an event of another instrument is counted and ignored either way */
+	ev[100].instrument = 3;
+	t_flow_init(&fa, 13);
+	t_flow_run(a, &fa, ev, n_ev);
+	cr_assert(fa.last_exec > 10, "the flow filled orders");
+	for (int by = 1; by <= 2; by++) {
+		struct venue *b = t_new(&c); /* made as a was, byte for byte */
+		t_flow_init(&fb, 13);
+		fb.by_parts = by;
+		t_flow_run(b, &fb, ev, n_ev);
+		cr_assert_eq(fa.reports, fb.reports, "by parts %d", by);
+		cr_assert_eq(venue_stats(b)->foreign_events, 1);
+		cr_assert(memcmp(a, b, sz) == 0, "by parts %d: the two venues diverged", by);
+		free(fb.o);
+		free(b);
+	}
+	free(fa.o);
+	free(a);
 	free(ev);
 }
 
