@@ -1314,6 +1314,7 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	expect_same_file("fills.csv", rundir, bt);
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
+	expect_same_file("tca.csv", rundir, bt);
 }
 
 /* ------------------------------------------------------------ dm-backtest as a user runs it */
