@@ -809,6 +809,58 @@ Test(journal_run, tca_csv_has_every_fill_with_its_costs_and_the_summary_their_ag
 	json_decref(sum);
 }
 
+Test(journal_run, dm_journal_run_dir_writes_tca_csv_again_and_its_aggregate)
+{
+	static char out[1 << 16];
+	char o2[PATH_MAX + 16], sum[PATH_MAX + 32];
+	snprintf(o2, sizeof(o2), "%s/again", rdir);
+	cr_assert_eq(mkdir(o2, 0755), 0);
+	/* a summary.json of the operator's own: the aggregate is added to it */
+	snprintf(sum, sizeof(sum), "%s/summary.json", o2);
+	FILE *f = fopen(sum, "w");
+	cr_assert_not_null(f);
+	fputs("{\"mine\": 1}\n", f);
+	fclose(f);
+	int rc = sh(out, sizeof(out), "'%s/dm-journal' --run-dir '%s' --out '%s' --summary '%s' "
+		    "--json", bindir, rdir, o2, sum);
+	cr_assert_eq(rc, 0, "%s", out);
+	json_t *j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "not JSON: %s", out);
+	json_t *tca = json_object_get(j, "tca");
+	cr_assert(json_is_object(tca), "%s", out);
+	/* the same rows as dmctl run wrote */
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s/tca.csv' '%s/tca.csv'", rdir, o2);
+	cr_expect_eq(sh(NULL, 0, "%s", cmd), 0, "tca.csv written again differs");
+	int nt;
+	char *rows = slurp("tca.csv", &nt);
+	cr_expect_eq(json_integer_value(json_object_get(tca, "count")), nt - 1);
+	free(rows);
+	json_t *s = json_load_file(sum, 0, NULL);
+	cr_assert_not_null(s);
+	cr_expect_eq(json_integer_value(json_object_get(s, "mine")), 1, "the rest kept");
+	json_t *st = json_object_get(s, "tca");
+	cr_assert(json_is_object(st), "--summary got no aggregate");
+	static const char *const ints[] = { "count", "shortfall_e9", "with_mid", "with_30s" };
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(json_integer_value(json_object_get(st, ints[i])),
+			     json_integer_value(json_object_get(tca, ints[i])), "tca.%s", ints[i]);
+	cr_expect_float_eq(json_number_value(json_object_get(st, "effective_spread")),
+			   json_number_value(json_object_get(tca, "effective_spread")), 1e-9);
+	json_decref(s);
+	json_decref(j);
+	/* --summary of no JSON object: refused, exit 2 */
+	f = fopen(sum, "w");
+	cr_assert_not_null(f);
+	fputs("[1]\n", f);
+	fclose(f);
+	rc = sh(out, sizeof(out), "'%s/dm-journal' --run-dir '%s' --out '%s' --summary '%s' 2>&1",
+		bindir, rdir, o2, sum);
+	cr_expect_eq(rc, 2, "%s", out);
+	cr_expect(strstr(out, "not a JSON object"), "%s", out);
+	sh(NULL, 0, "rm -rf '%s'", o2);
+}
+
 Test(journal_run, dm_journal_lists_each_journal_as_rows)
 {
 	static char out[1 << 20];
