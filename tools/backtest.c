@@ -6,9 +6,9 @@
  *   dm-backtest --input FILE [feed options] [-c CONF] [--out DIR]
  *               [--epoch N] [--json] [--quiet]
  *
- * Writes into DIR fills.csv, orders.csv, decisions.csv and equity.csv
- * (libcore/report: the rows `dmctl run` writes from its journals) and
- * summary.json (the paper-trading summary's fields plus the performance
+ * Writes into DIR fills.csv, orders.csv, decisions.csv, equity.csv and
+ * tca.csv (libcore/report: the rows `dmctl run` writes from its journals)
+ * and summary.json (the paper-trading summary's fields plus the performance
  * figures of libcore/report/perf.h).  Prints progress every 2 s (events,
  * market time, P&L) and a summary.  Each file is written whole or not at
  * all (tools/lib/files.h: NAME.tmp-PID, fsynced, renamed at the end); a
@@ -49,6 +49,7 @@
 #include "tools/lib/files.h"
 
 #define PROGRESS_NS (2ll * 1000000000)
+#define NCSV        5 /* fills, orders, decisions, equity, tca */
 
 enum { O_OUT = 0x200, O_EPOCH };
 
@@ -69,7 +70,8 @@ static void usage(FILE *f)
 "                    *_orderbook_N.csv, a MetaTrader 5 tick export, a Binance\n"
 "                    capture, a B3 NEG file or a DreamMaker journal; .gz works\n"
 "  --out DIR         where the results go (created; files replaced): fills.csv,\n"
-"                    orders.csv, decisions.csv, equity.csv, summary.json.\n"
+"                    orders.csv, decisions.csv, equity.csv, tca.csv (the\n"
+"                    transaction costs of each fill, docs/tca.md), summary.json.\n"
 "                    Default: system.run_dir of the configuration + '-backtest'\n"
 "  --epoch N         decision and order ids are N << 40 | n, N in 1..16777215\n"
 "                    (default 1, as 'tools/dmctl run' replays)\n"
@@ -234,6 +236,7 @@ static json_t *summary_json(const struct bt *b,
 	json_object_set_new(perf, "days", json_integer((json_int_t)pr.days));
 	json_object_set_new(perf, "net_from_fills", json_real(pr.net));
 	json_object_set_new(j, "performance", perf);
+	json_object_set_new(j, "tca", tca_summary_json(&b->tca));
 	json_object_set_new(j, "run", json_pack("{s:f, s:f, s:I, s:I, s:I}",
 		"seconds", secs, "events_per_s", secs > 0 ? (double)t->n.events / secs : 0.0,
 		"rounds", (json_int_t)t->n.rounds, "max_rounds_per_event",
@@ -278,7 +281,13 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 		I(pf, "trades"), RN(pf, "hit_rate"), RN(pf, "profit_factor"),
 		RN(pf, "avg_holding_s"), RN(pf, "sharpe"), RN(pf, "sortino"),
 		R(pf, "max_drawdown"), R(pf, "turnover"), RN(pf, "fees_share"));
-	fprintf(f, "  result: %s\n  written: %s/{fills,orders,decisions,equity}.csv, "
+	const json_t *tc = json_object_get(j, "tca");
+	fprintf(f, "  transaction costs of %lld fills (price units, + = a cost): effective "
+		"spread %.6g, realized 1 s %.6g, 30 s %.6g, impact 1 s %.6g, 30 s %.6g; "
+		"shortfall %.4f %s\n", I(tc, "count"), RN(tc, "effective_spread"),
+		RN(tc, "realized_spread_1s"), RN(tc, "realized_spread_30s"), RN(tc, "impact_1s"),
+		RN(tc, "impact_30s"), R(tc, "shortfall"), ccy);
+	fprintf(f, "  result: %s\n  written: %s/{fills,orders,decisions,equity,tca}.csv, "
 		"%s/summary.json\n", json_string_value(json_object_get(j, "result")), dir, dir);
 #undef I
 #undef R
@@ -340,16 +349,16 @@ int main(int argc, char **argv)
 	size_t msize = bt_memsize(&tp);
 	void *mem = msize ? aligned_alloc(64, (msize + 63) & ~(size_t)63) : NULL;
 	struct bt *b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
-	FILE *csv[4] = { NULL, NULL, NULL, NULL };
-	struct afile *csvf = calloc(4, sizeof(*csvf)); /* 4 x 12 KiB: not on the stack */
+	FILE *csv[NCSV] = { NULL };
+	struct afile *csvf = calloc(NCSV, sizeof(*csvf)); /* 5 x 12 KiB: not on the stack */
 	int keep = 0; /* the files are a result: rename them into place */
-	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
-					      "equity.csv" };
+	static const char *const names[NCSV] = { "fills.csv", "orders.csv", "decisions.csv",
+						 "equity.csv", "tca.csv" };
 	if (!mem || !b || !csvf) {
 		code = cli_fail(1, "out of memory (%zu bytes of module state)", msize);
 		goto free_all;
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < NCSV; i++) {
 		if ((rc = afile_open(&csvf[i], dir, names[i])) < 0) {
 			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", csvf[i].err);
 			goto free_all;
@@ -368,6 +377,7 @@ int main(int argc, char **argv)
 	}
 	const struct bt_opts bo = {
 		.out = { .fills = csv[0], .orders = csv[1], .decisions = csv[2], .equity = csv[3] },
+		.tca_csv = csv[4],
 		.voter_names = role_names, .n_names = ROLE_COUNT,
 		.log = on_log, .ctx = &a.quiet,
 	};
@@ -426,7 +436,7 @@ int main(int argc, char **argv)
 	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(su.plan.fmt), secs,
 				 stuck, why, sizeof(why));
 	const struct feed_stats *fs = feed_stats(&rd);
-	for (int i = 0; i < 4 && !code; i++) {
+	for (int i = 0; i < NCSV && !code; i++) {
 		csv[i] = NULL;
 		if ((rc = afile_commit(&csvf[i])) < 0)
 			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", csvf[i].err);
@@ -448,6 +458,13 @@ int main(int argc, char **argv)
 	if (fs->skipped)
 		fprintf(stderr, "%s: WARNING: %" PRIu64 " bad input rows skipped (first at line %"
 			PRIu64 ")\n", cli_prog(), fs->skipped, fs->first_bad_line);
+	if (b->tca.n.decisions_not_followed || b->tca.n.cut_short || b->tca.n.history_short)
+		fprintf(stderr, "%s: WARNING: tca.csv: %" PRIu64 " decisions beyond the table "
+			"(their fills have no arrival mid), %" PRIu64 " rows written before their "
+			"30 s horizon (the queue was full), %" PRIu64 " mids older than the "
+			"history: those cells are empty (summary.json tca, docs/tca.md)\n",
+			cli_prog(), b->tca.n.decisions_not_followed, b->tca.n.cut_short,
+			b->tca.n.history_short);
 	json_decref(j);
 	if (why[0]) {
 		fprintf(stderr, "%s: not a result: %s\n", cli_prog(), why);
@@ -457,7 +474,7 @@ int main(int argc, char **argv)
 close_feed:
 	feed_close(&rd);
 free_all:
-	for (int i = 0; csvf && !keep && i < 4; i++)
+	for (int i = 0; csvf && !keep && i < NCSV; i++)
 		afile_abort(&csvf[i]); /* nothing of a failed run under a final name */
 	free(csvf);
 	free(b);

@@ -118,6 +118,10 @@ static int read_journal(struct hseries *s, struct input *in)
 	struct event ev;
 	int rc;
 
+	char what[512], why[256];
+	if (feed_journal_kind(in->path, what, sizeof(what), why, sizeof(why)) > 0)
+		return cli_fail(2, "--input %s: %s; not market data: 'dm-journal %s --market "
+				"JOURNAL' prints its rows", in->path, what, in->path);
 	rc = journal_open_read(&jr, in->path, 0);
 	if (rc)
 		return cli_fail(2, "--input %s: not a readable journal: %s", in->path,

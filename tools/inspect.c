@@ -18,7 +18,9 @@
  * Exit 0 on success (bad rows skipped are counted in the report), 1 on a
  * runtime failure (read error, out of memory), 2 on bad usage or bad
  * input (unknown option, unreadable or unrecognised file, a bad row under
- * --strict, a corrupt journal), with one line naming file:line and field.
+ * --strict, a corrupt journal, a journal of no market data: an orders or
+ * decisions journal, named with its records and time span), with one line
+ * naming file:line and field.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +71,11 @@ CLI_FEED_HELP
 CLI_COMMON_HELP
 "                    (dm-inspect: --quiet hides the progress line; the\n"
 "                    report is its output)\n"
+"\n"
+"A DreamMaker journal that holds no market data (a run's orders.journal or\n"
+"decisions.journal) is refused, exit 2, with what it holds (its kind, its\n"
+"records, their time span) and the dm-journal command that prints its rows,\n"
+"rather than reported as a market of 0 events.\n"
 "\n"
 "Exit 0 done, 2 bad usage or bad input, 1 runtime failure.\n");
 }

@@ -3,7 +3,7 @@
  * directory's journals as the four CSV files of a run.
  *
  *   dm-journal FILE [--csv | --json] [--market JOURNAL | -c CONF]
- *   dm-journal --run-dir DIR [--market JOURNAL] [--out DIR] [--json]
+ *   dm-journal --run-dir DIR [--market JOURNAL] [--out DIR] [--summary FILE] [--json]
  *
  * FILE is a market journal (rows of events), a decisions journal (the rows
  * of decisions.csv) or an orders journal (one row per order sent and per
@@ -12,11 +12,12 @@
  * header or CONF's instrument section does.  --json writes one JSON object
  * per line with the same keys as the CSV columns.
  *
- * --run-dir writes fills.csv, orders.csv, decisions.csv and equity.csv
- * (libcore/report/report.h: the same code an in-process backtest writes
- * them with) from DIR's decisions.journal and orders.journal and the
- * market journal the run replayed (default DIR/market.journal), into
- * --out (default DIR), and prints what it wrote.
+ * --run-dir writes fills.csv, orders.csv, decisions.csv, equity.csv and
+ * tca.csv (libcore/report/report.h and tca.h: the same code an in-process
+ * backtest writes them with) from DIR's decisions.journal and
+ * orders.journal and the market journal the run replayed (default
+ * DIR/market.journal), into --out (default DIR), and prints what it wrote;
+ * --summary FILE adds the transaction costs' aggregate to FILE ("tca").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,7 +46,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dm-journal FILE [--csv | --json] [--market JOURNAL | -c CONF]\n"
-		"       dm-journal --run-dir DIR [--market JOURNAL] [--out DIR] [--json]\n"
+		"       dm-journal --run-dir DIR [--market JOURNAL] [--out DIR] [--summary FILE]\n"
+		"                  [--json]\n"
 		"\n"
 		"Any journal the system writes, as rows: a market journal (one row per\n"
 		"event), decisions.journal (the rows of decisions.csv) or orders.journal\n"
@@ -59,10 +61,14 @@ static void usage(FILE *f)
 		"                    (--run-dir: the market the run replayed; default\n"
 		"                    DIR/market.journal)\n"
 		"  -c, --config CONF the instrument of CONF instead\n"
-		"  --run-dir DIR     write fills.csv, orders.csv, decisions.csv and\n"
-		"                    equity.csv of the run in DIR from its journals\n"
-		"                    (docs/operations.md lists the columns)\n"
+		"  --run-dir DIR     write fills.csv, orders.csv, decisions.csv,\n"
+		"                    equity.csv and tca.csv (transaction costs of each\n"
+		"                    fill, docs/tca.md) of the run in DIR from its\n"
+		"                    journals (docs/operations.md lists the columns)\n"
 		"  --out DIR         where --run-dir writes them (default DIR)\n"
+		"  --summary FILE    --run-dir: add the transaction costs' aggregate as\n"
+		"                    \"tca\" to the JSON object in FILE (a run's\n"
+		"                    summary.json), rewritten whole\n"
 		"  -h, --help        this text\n"
 		"      --version     the release and the layout words\n"
 		"\n"
@@ -381,31 +387,64 @@ static int dump_file(const char *file, int json, const char *market, const char 
 	return 0;
 }
 
-static int run_dir(const char *dir, const char *market, const char *out, int json)
+/* Add the "tca" object to the JSON object in path (summary.json of a run),
+ * rewritten atomically.  0, or the exit code after a message. */
+static int summary_add_tca(const char *path, json_t *tca)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, JSON_PRESERVE_ORDER, &je);
+	if (!doc || !json_is_object(doc)) {
+		json_decref(doc);
+		return cli_fail(2, "--summary %s: not a JSON object: %s", path,
+				doc ? "another JSON value" : je.text);
+	}
+	json_object_set(doc, "tca", tca);
+	int rc = files_json_write(path, NULL, doc);
+	json_decref(doc);
+	if (rc < 0)
+		return cli_fail(rc == -EEXIST ? 2 : 1, "--summary %s: cannot write: %s", path,
+				files_strerror(rc));
+	return 0;
+}
+
+static json_int_t jint(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static int run_dir(const char *dir, const char *market, const char *out, const char *summary,
+		   int json)
 {
 	char mpath[PATH_MAX], err[1024];
 	if (!market) {
 		snprintf(mpath, sizeof(mpath), "%s/market.journal", dir);
 		market = mpath;
 	}
-	/* the four files only where nothing or a regular file is (files.h);
+	/* the five files only where nothing or a regular file is (files.h);
 	 * libcore/report writes them */
-	static const char *const names[4] = { "fills.csv", "orders.csv", "decisions.csv",
-					      "equity.csv" };
+	static const char *const names[5] = { "fills.csv", "orders.csv", "decisions.csv",
+					      "equity.csv", "tca.csv" };
 	char p[PATH_MAX + 16], terr[PATH_MAX + 160];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/%s", out ? out : dir, names[i]);
 		if (files_check_target(p, terr, sizeof(terr)) < 0)
 			return cli_fail(2, "%s", terr);
 	}
+	if (summary && files_check_target(summary, terr, sizeof(terr)) < 0)
+		return cli_fail(2, "%s", terr);
 	struct report_counts n;
 	struct report_opts o = { .max_open = MAX_OPEN, .n_names = ROLE_COUNT,
 				 .voter_names = role_names };
-	int rc = report_run_dir(dir, market, out ? out : dir, &o, &n, err, sizeof(err));
+	json_t *tca = NULL;
+	int rc = report_run_dir(dir, market, out ? out : dir, &o, &n, &tca, err, sizeof(err));
 	if (rc < 0)
 		return cli_fail(cli_exit_code(rc), "%s", err);
+	if (summary && (rc = summary_add_tca(summary, tca)) != 0) {
+		json_decref(tca);
+		return rc;
+	}
 	if (json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}",
 			"out", out ? out : dir,
 			"fills", (json_int_t)n.fills, "orders", (json_int_t)n.orders,
 			"decisions", (json_int_t)n.decisions,
@@ -413,21 +452,31 @@ static int run_dir(const char *dir, const char *market, const char *out, int jso
 			"market_events", (json_int_t)n.events,
 			"duplicate_fills", (json_int_t)n.dup_fills,
 			"unknown_reports", (json_int_t)n.unknown_reports,
-			"orders_not_followed", (json_int_t)n.table_full);
+			"orders_not_followed", (json_int_t)n.table_full,
+			"tca", tca);
 		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(j);
 	} else {
 		printf("%s: fills.csv %" PRIu64 " fills, orders.csv %" PRIu64 " orders, "
-		       "decisions.csv %" PRIu64 " decisions, equity.csv %" PRIu64 " rows "
-		       "(%" PRIu64 " market events)\n", out ? out : dir, n.fills, n.orders,
-		       n.decisions, n.equity_rows, n.events);
+		       "decisions.csv %" PRIu64 " decisions, equity.csv %" PRIu64 " rows, "
+		       "tca.csv %lld rows (%" PRIu64 " market events)\n", out ? out : dir, n.fills,
+		       n.orders, n.decisions, n.equity_rows, (long long)jint(tca, "count"),
+		       n.events);
 	}
 	if (n.unknown_reports || n.table_full)
 		fprintf(stderr, "dm-journal: WARNING: %" PRIu64 " execution reports of orders not "
 			"in the orders journal, %" PRIu64 " orders beyond %u open at once: "
 			"orders.csv and fills.csv miss them\n", n.unknown_reports, n.table_full,
 			MAX_OPEN);
+	if (jint(tca, "decisions_not_followed") || jint(tca, "cut_short") ||
+	    jint(tca, "history_short"))
+		fprintf(stderr, "dm-journal: WARNING: tca.csv: %lld decisions beyond the table "
+			"(their fills have no arrival mid), %lld rows written before their 30 s "
+			"horizon (the queue was full), %lld mids older than the history: those "
+			"cells are empty (docs/tca.md)\n", (long long)jint(tca, "decisions_not_followed"),
+			(long long)jint(tca, "cut_short"), (long long)jint(tca, "history_short"));
+	json_decref(tca);
 	return n.table_full ? 1 : 0;
 }
 
@@ -440,13 +489,14 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "summary", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	cli_set_prog("dm-journal");
 	opterr = 0;
-	const char *market = NULL, *conf = NULL, *dir = NULL, *out = NULL;
+	const char *market = NULL, *conf = NULL, *dir = NULL, *out = NULL, *summary = NULL;
 	int json = 0, csv = 0, c;
 	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -456,6 +506,7 @@ int main(int argc, char **argv)
 		case 'c': conf = optarg; break;
 		case 'r': dir = optarg; break;
 		case 'o': out = optarg; break;
+		case 's': summary = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return cli_version();
 		default: return cli_bad_option(c, argv[optind - 1]);
@@ -470,10 +521,10 @@ int main(int argc, char **argv)
 			return cli_usage_error("--run-dir takes no FILE ('%s')", argv[optind]);
 		if (csv || conf)
 			return cli_usage_error("--run-dir writes CSV files; --csv and -c do not apply");
-		return run_dir(dir, market, out, json);
+		return run_dir(dir, market, out, summary, json);
 	}
-	if (out)
-		return cli_usage_error("--out goes with --run-dir");
+	if (out || summary)
+		return cli_usage_error("%s goes with --run-dir", out ? "--out" : "--summary");
 	if (optind != argc - 1)
 		return cli_usage_error(optind == argc ? "a journal FILE, or --run-dir DIR"
 						      : "one FILE only");

@@ -36,6 +36,7 @@
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
 #include "libcore/features/feat_csv.h"
+#include "libcore/feed/feed.h"
 #include "libcore/label/label.h"
 #include "libcore/label/primary.h"
 #include "tools/lib/files.h"
@@ -727,6 +728,19 @@ int main(int argc, char **argv)
 	char terr[PATH_MAX + 128];
 	if (files_check_target(a->output, terr, sizeof(terr)) < 0)
 		return cli_fail(2, "--output %s", terr);
+
+	/* ---- a DreamMaker journal is no CSV: say which it is */
+	if (strcmp(a->input, "-") != 0) {
+		char what[512], jerr[256];
+		int k = feed_journal_kind(a->input, what, sizeof(what), jerr, sizeof(jerr));
+		if (k == FEED_JK_MARKET)
+			return cli_fail(2, "%s: a market journal, not a dm-features CSV: 'dm-features "
+					"--input %s --output FEATURES.csv' makes one", a->input,
+					a->input);
+		if (k > 0)
+			return cli_fail(2, "%s: %s; not a dm-features CSV (dm-label labels the rows "
+					"of one)", a->input, what);
+	}
 
 	/* ---- input header */
 	R.in.name = strcmp(a->input, "-") ? a->input : "(stdin)";

@@ -19,7 +19,9 @@ size_t bt_memsize(const struct trader_params *tp)
 	size_t tm = trader_memsize(tp);
 	if (!tm)
 		return 0;
-	return up64(tm) + up64(report_memsize(BT_MAX_OPEN)) +
+	struct tca_params cp;
+	tca_params_default(&cp);
+	return up64(tm) + up64(report_memsize(BT_MAX_OPEN)) + up64(tca_memsize(&cp)) +
 	       up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend));
 }
 
@@ -106,12 +108,16 @@ int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp
 	}
 	memset(b, 0, sizeof(*b));
 	b->o = *o;
+	struct tca_params cp;
+	tca_params_default(&cp);
 	size_t tm = up64(trader_memsize(tp)), rm = up64(report_memsize(BT_MAX_OPEN));
-	b->pend = (struct bt_pend *)(void *)((char *)mem + tm + rm);
+	size_t cm = up64(tca_memsize(&cp));
+	b->pend = (struct bt_pend *)(void *)((char *)mem + tm + rm + cm);
 	b->minute = INT64_MIN;
 	const struct report_opts ro = { .max_open = BT_MAX_OPEN, .n_names = o->n_names,
-					.voter_names = o->voter_names };
-	if (report_init(&b->rep, (char *)mem + tm, rm, in, &ro, &o->out) < 0) {
+					.voter_names = o->voter_names, .tca = &b->tca };
+	if (tca_init(&b->tca, (char *)mem + tm + rm, cm, in, &cp, o->tca_csv) < 0 ||
+	    report_init(&b->rep, (char *)mem + tm, rm, in, &ro, &o->out) < 0) {
 		snprintf(err, errlen, "backtest: the report refused its options");
 		return -EINVAL;
 	}

@@ -29,8 +29,13 @@
  * cross-validation path trades each period with the model that did not
  * see it); the caller owns every model and keeps it alive while in use.
  *
+ * Transaction costs.  The report feeds the TCA module (libcore/report/
+ * tca.h, tca_params_default, as dm-journal --run-dir runs it) the same
+ * records, so tca.csv and its aggregate are those of a lockstep run.
+ *
  * Memory: one caller block of bt_memsize bytes (64-byte aligned) holds the
- * trader's modules, the report's order table and the pending queue; the
+ * trader's modules, the report's order table, the TCA's tables and the
+ * pending queue; the
  * struct bt itself is the caller's too (64-byte aligned: it holds the
  * trader).  Nothing allocates after bt_init.  One thread.
  */
@@ -61,6 +66,8 @@ struct bt_pend {
 
 struct bt_opts {
 	struct report_out out;     /* CSV files (any NULL: not written) */
+	FILE *tca_csv;             /* tca.csv (libcore/report/tca.h); NULL: not
+	                            * written, the aggregate still made */
 	const char *const *voter_names; /* decisions.csv: by voter index */
 	uint32_t n_names;
 	uint32_t pad;
@@ -75,6 +82,7 @@ struct bt_opts {
 struct bt {
 	struct trader t;           /* first: 64-byte aligned */
 	struct report rep;
+	struct tca tca;            /* fed by the report (report_opts.tca) */
 	struct perf perf;
 	struct bt_opts o;
 	struct bt_pend *pend;      /* [BT_PEND_CAP], in the caller's block */
@@ -92,7 +100,7 @@ size_t bt_memsize(const struct trader_params *tp);
 /*
  * Set b up over mem (size >= bt_memsize(tp), 64-byte aligned): the trader
  * (trader_init with f and path), the report on instrument in with o->out,
- * the performance figures, the pending queue.  0, or a negative error
+ * the TCA with o->tca_csv, the performance figures, the pending queue.  0, or a negative error
  * with one line in err.  Start-up code.
  */
 int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp,

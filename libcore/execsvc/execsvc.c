@@ -618,6 +618,11 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 	}
 	struct msg_order sent = *o;
 	sent.client_order_id = coid;
+	/* the record says when it left on the venue's clock (the send time
+	 * below), so a run's journals give the order's latency legs */
+	int64_t mkt = market_now(x, now_ns);
+	sent.hdr.send_ns = mkt + venue_feed_delay(venue_now(x));
+	sent.hdr.flags |= MSG_F_VENUE_TIME;
 	/* reports waiting for the journal first: the file keeps their order */
 	while (x->jhead != x->head &&
 	       jput(x, JREC_EXEC, &x->box[x->jhead & OUTBOX_MASK],
@@ -638,10 +643,9 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 	if (x->out.fault)
 		x->out.fault(x->out.ctx, EXECSVC_FAULT_SEND);
 	struct venue *v = venue_begin(x);
-	int64_t mkt = market_now(x, now_ns);
 	if (x->out.order_sent)
 		x->out.order_sent(x->out.ctx, &sent);
-	if (venue_order_send(v, &sent, mkt + venue_feed_delay(v)) < 0) {
+	if (venue_order_send(v, &sent, sent.hdr.send_ns) < 0) {
 		st->venue_full++;
 		say(x, 0, "venue: too many messages in flight; order %llu left to "
 		    "reconciliation", (unsigned long long)coid);

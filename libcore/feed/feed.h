@@ -310,6 +310,31 @@ void feed_close(struct feed_reader *r);
 /* "lobster", "mt5", "neg", "binance", "journal", "auto"; NULL otherwise. */
 const char *feed_format_name(enum feed_format fmt);
 
+/* What a DreamMaker journal holds (feed_journal_kind). */
+enum feed_jkind {
+	FEED_JK_MARKET = 0, /* market events (or no record a kind is told by) */
+	FEED_JK_ORDERS,     /* a run's orders.journal: orders and execution reports */
+	FEED_JK_DECISIONS,  /* a run's decisions.journal: the coordinator's decisions */
+	FEED_JK_OTHER,      /* records of the project's or a tool's, no market event */
+};
+
+/*
+ * The kind of the journal at path, told by the first record that is an
+ * event, an order or execution report, or a decision (raw lines and notes
+ * are passed over); a journal of no record, or damaged before any such
+ * record, counts as market data (the reader then says what it finds).
+ * For a journal that is not market data, what (n bytes) receives one
+ * line: its kind, its records by type and the span of their times ("an
+ * orders journal (a run's orders and execution reports): 26 records (13
+ * orders, 13 execution reports), venue times 2022-01-03T12:00:03.751842654Z
+ * .. 2022-01-03T12:01:43.609082882Z").  Returns the kind, or a negative
+ * error with err (a file that does not read as a journal: -DM_EMAGIC for
+ * another file).  The feed readers refuse anything but
+ * FEED_JK_MARKET (feed_resolve, feed_open: -EINVAL, "not market data:
+ * dm-journal FILE prints its rows").  Reads the file; start-up code.
+ */
+int feed_journal_kind(const char *path, char *what, size_t n, char *err, size_t errlen);
+
 /* The format named s (the names above), or -1. */
 int feed_format_parse(const char *s);
 

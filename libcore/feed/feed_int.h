@@ -451,4 +451,9 @@ void feed_journal_close(struct feed_reader *r);
  * that can be peeked), else 0. */
 int feed_is_journal(const char *path);
 
+/* 0 when the journal at path holds market data, else -EINVAL with err
+ * naming what it is and how to read it (feed_journal_kind); a journal
+ * that does not open is left to the caller's own open (0). */
+int feed_journal_refuse_other(const char *path, char *err, size_t errlen);
+
 #endif /* DM_LIBCORE_FEED_FEED_INT_H */

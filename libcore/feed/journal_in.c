@@ -18,6 +18,11 @@
  * bad row at the end.  A bad record with valid records after it is
  * corruption: a sticky -DM_ECORRUPT whatever the mode, nothing skipped.
  *
+ * Not market data.  A run's orders or decisions journal (the first record
+ * that tells a kind is an order, a report or a decision, not an event) is
+ * refused at open with what it holds (feed_journal_kind): read as market
+ * data it would give 0 events and look like an empty market.
+ *
  * Memory.  The reader's buffer (JOURNAL_DEF_READ_BUF) is all it holds,
  * so a journal larger than RAM replays in bounded resident memory like
  * the text formats.
@@ -26,10 +31,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "libcore/msg/msg.h"
+#include "libcore/vote/vote.h"
 
 int feed_is_journal(const char *path)
 {
@@ -71,6 +81,174 @@ static const char *open_why(int rc)
 	}
 }
 
+/* ------------------------------------------------------------ kind */
+
+/* ns since the epoch as "2022-01-03T12:00:03.752142654Z" */
+static void utc_text(int64_t ns, char *buf, size_t n)
+{
+	int64_t sec = ns / 1000000000, f = ns % 1000000000;
+	if (f < 0) {
+		f += 1000000000;
+		sec--;
+	}
+	time_t t = (time_t)sec;
+	struct tm tm;
+	char day[32];
+	if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(day, sizeof(day), "@%" PRId64, sec);
+	snprintf(buf, n, "%s.%09" PRId64 "Z", day, f);
+}
+
+struct jcount {
+	uint64_t recs, orders, execs, decisions, events, raw, notes, other;
+	int64_t  t0, t1;          /* span of the records' own times */
+};
+
+static void span(struct jcount *c, int64_t t)
+{
+	if (t <= 0)
+		return;
+	if (t < c->t0)
+		c->t0 = t;
+	if (t > c->t1)
+		c->t1 = t;
+}
+
+static void count_rec(struct jcount *c, const struct jrec *rec)
+{
+	int64_t t;
+	c->recs++;
+	switch (rec->type) {
+	case JREC_EVENT:
+	case JREC_EVENT_DELTA:
+		c->events++;
+		break;
+	case JREC_ORDER:
+		c->orders++;
+		if (rec->len == sizeof(struct msg_order)) {
+			struct msg_hdr h;
+			memcpy(&h, rec->payload, sizeof(h));
+			if (h.flags & MSG_F_VENUE_TIME)
+				span(c, h.send_ns);
+		}
+		break;
+	case JREC_EXEC:
+		c->execs++;
+		if (rec->len == sizeof(struct msg_exec_report)) {
+			memcpy(&t, rec->payload + offsetof(struct msg_exec_report, venue_ns), 8);
+			span(c, t);
+		}
+		break;
+	case JREC_DECISION: {
+		c->decisions++;
+		struct vote_record d;
+		if (vote_record_read(&d, rec->payload, rec->len) == 0)
+			span(c, vote_record_time_ns(&d));
+		break;
+	}
+	case JREC_RAW:
+		c->raw++;
+		break;
+	case JREC_NOTE:
+		c->notes++;
+		break;
+	default:
+		c->other++;
+	}
+}
+
+/* " (13 orders, 13 execution reports" and the like, appended at *at */
+static void part(char *buf, size_t n, size_t *at, uint64_t v, const char *name, int *first)
+{
+	if (!v || *at >= n)
+		return;
+	int w = snprintf(buf + *at, n - *at, "%s%" PRIu64 " %s", *first ? " (" : ", ", v, name);
+	*first = 0;
+	if (w > 0)
+		*at += (size_t)w;
+}
+
+int feed_journal_kind(const char *path, char *what, size_t n, char *err, size_t errlen)
+{
+	struct journal_reader jr;
+	int rc = journal_open_read(&jr, path, 0);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, open_why(rc));
+		return rc;
+	}
+	struct jcount c = { .t0 = INT64_MAX, .t1 = INT64_MIN };
+	const struct jrec *rec;
+	int kind = -1;
+	while ((rc = journal_next(&jr, &rec)) == 1) {
+		count_rec(&c, rec);
+		if (kind >= 0)
+			continue;
+		if (rec->type == JREC_EVENT || rec->type == JREC_EVENT_DELTA) {
+			kind = FEED_JK_MARKET; /* the reader reads the rest */
+			break;
+		}
+		if (rec->type == JREC_ORDER || rec->type == JREC_EXEC)
+			kind = FEED_JK_ORDERS;
+		else if (rec->type == JREC_DECISION)
+			kind = FEED_JK_DECISIONS;
+	}
+	uint64_t bad = rc < 0 ? journal_reader_bad_offset(&jr) : 0;
+	journal_reader_close(&jr);
+	if (kind == FEED_JK_MARKET || (kind < 0 && (rc < 0 || !c.recs)))
+		return FEED_JK_MARKET; /* damage or an empty file: the reader says */
+	if (kind < 0)
+		kind = FEED_JK_OTHER;
+	static const char *const kname[] = {
+		[FEED_JK_ORDERS] = "an orders journal (a run's orders and execution reports)",
+		[FEED_JK_DECISIONS] = "a decisions journal (a run's decisions)",
+		[FEED_JK_OTHER] = "a journal of no market event",
+	};
+	int w = snprintf(what, n, "%s: %" PRIu64 " record%s", kname[kind], c.recs,
+			 c.recs == 1 ? "" : "s");
+	size_t at = w > 0 ? (size_t)w : 0;
+	int first = 1;
+	part(what, n, &at, c.orders, "orders", &first);
+	part(what, n, &at, c.execs, "execution reports", &first);
+	part(what, n, &at, c.decisions, "decisions", &first);
+	part(what, n, &at, c.events, "market events", &first);
+	part(what, n, &at, c.raw, "raw lines", &first);
+	part(what, n, &at, c.notes, "notes", &first);
+	part(what, n, &at, c.other, "of other types", &first);
+	if (!first && at < n) {
+		w = snprintf(what + at, n - at, ")");
+		at += w > 0 ? (size_t)w : 0;
+	}
+	if (at < n && c.t0 <= c.t1) {
+		char a[48], b[48];
+		utc_text(c.t0, a, sizeof(a));
+		utc_text(c.t1, b, sizeof(b));
+		w = snprintf(what + at, n - at, ", %s times %s .. %s",
+			     kind == FEED_JK_DECISIONS ? "market" : "venue", a, b);
+		at += w > 0 ? (size_t)w : 0;
+	}
+	if (at < n && bad)
+		snprintf(what + at, n - at, ", then a damaged record at offset %" PRIu64, bad);
+	return kind;
+}
+
+int feed_journal_refuse_other(const char *path, char *err, size_t errlen)
+{
+	char what[512], why[256], market[4096];
+	if (feed_journal_kind(path, what, sizeof(what), why, sizeof(why)) <= 0)
+		return 0; /* market data, or the caller's own open says why not */
+	/* dm-journal needs the market for the prices' unit: the run
+	 * directory's own when it is there */
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int n = slash ? (int)(slash - path) : 1;
+	snprintf(market, sizeof(market), "%.*s/market.journal", n, slash ? path : ".");
+	int here = stat(market, &st) == 0 && S_ISREG(st.st_mode);
+	snprintf(err, errlen, "%s: %s; not market data: 'dm-journal %s --market %s' prints its "
+		 "rows%s", path, what, path, here ? market : "JOURNAL",
+		 here ? "" : " (JOURNAL: the market the run replayed)");
+	return -EINVAL;
+}
+
 int feed_journal_open(struct feed_reader *r, const char *path,
 		      char *err, size_t errlen)
 {
@@ -90,6 +268,8 @@ int feed_journal_open(struct feed_reader *r, const char *path,
 		snprintf(err, errlen, "%s: %s", path, open_why(-EINVAL));
 		return -EINVAL;
 	}
+	if ((rc = feed_journal_refuse_other(path, err, errlen)) < 0)
+		return rc;
 	rc = journal_open_read(&j->jr, path, JOURNAL_SEQ);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", path, open_why(rc));

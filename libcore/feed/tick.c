@@ -299,7 +299,10 @@ static int resolve_journal(const char *path, const struct feed_want *w, const st
 	struct journal_reader r;
 	struct feed_instr *in = &p->in;
 	int64_t t = 0, l = 0, wt = 0, wl = 0;
-	int rc = journal_open_read(&r, path, 0);
+	int rc = feed_journal_refuse_other(path, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = journal_open_read(&r, path, 0);
 
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: not a readable journal: %s", path, dm_strerror(rc));

@@ -53,6 +53,12 @@ enum msg_type {
                                 * for the rest (featd_fill) before the next
                                 * market event; in process only, never on a
                                 * ring (another process cannot ask) */
+#define MSG_F_VENUE_TIME  0x10 /* an order as execution journals it:
+                                * hdr.send_ns is the time it was handed to
+                                * the venue on the venue's clock (the market
+                                * clock of a replay: the newest market
+                                * event plus the feed latency), not a local
+                                * time */
 
 /* Common header: 32 bytes. */
 struct msg_hdr {

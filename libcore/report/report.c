@@ -160,6 +160,8 @@ void report_on_market(struct report *r, const struct event *ev, int64_t t_ns)
 		r->has_mark = 1;
 	}
 	r->last_t_ns = t_ns;
+	if (r->opts.tca)
+		tca_on_market(r->opts.tca, t_ns, r->has_mark ? r->mark_x2 : 0);
 	int64_t sec = floor_sec(t_ns);
 	if (sec != r->sample_sec) {
 		r->sample_sec = sec;
@@ -221,6 +223,20 @@ static void order_row(struct report *r, struct report_order *ro)
 	put(r, r->out.orders, line);
 }
 
+/* The fill to the TCA module, with the order's send and arrival times. */
+static void tca_fill(struct report *r, const struct report_order *ro,
+		     const struct msg_exec_report *x, int taker)
+{
+	const struct tca_fill f = {
+		.fill_id = x->exec_id, .client_order_id = x->client_order_id,
+		.decision_id = ro->o.decision_id, .t_ns = x->venue_ns, .px = x->last_px,
+		.sent_ns = (ro->o.hdr.flags & MSG_F_VENUE_TIME) ? ro->o.hdr.send_ns : TCA_NONE,
+		.ack_ns = ro->first_ns, .qty = x->last_qty, .side = x->side,
+		.taker = (uint8_t)taker,
+	};
+	tca_on_fill(r->opts.tca, &f);
+}
+
 static void fill_row(struct report *r, const struct msg_exec_report *x, int taker)
 {
 	r->n.fills++;
@@ -249,6 +265,9 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x)
 	struct report_order *ro = find(r, x->client_order_id);
 	if (!ro) {
 		r->n.unknown_reports++;
+		/* an order refused before the venue ends its decision here */
+		if (r->opts.tca && x->decision_id && exec_status_terminal(x->status))
+			tca_on_order_end(r->opts.tca, x->decision_id);
 		return;
 	}
 	if (!ro->status)
@@ -267,10 +286,14 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x)
 		ro->value_ticks += (int64_t)x->last_qty * x->last_px;
 		ro->fees_e9 += x->fee_e9;
 		fill_row(r, x, taker);
+		if (r->opts.tca)
+			tca_fill(r, ro, x, taker);
 	}
 	ro->status = x->status;
 	ro->last_ns = x->venue_ns;
 	if (exec_status_terminal(x->status)) {
+		if (r->opts.tca)
+			tca_on_order_end(r->opts.tca, ro->o.decision_id);
 		order_row(r, ro);
 		ro->used = 0;
 		while (r->hi && !r->open[r->hi - 1].used)
@@ -290,6 +313,9 @@ static int name_of(const struct report *r, uint32_t idx, char *buf, size_t n)
 void report_on_decision(struct report *r, const struct vote_record *d)
 {
 	r->n.decisions++;
+	if (r->opts.tca && d->outcome == VOTE_RELEASE)
+		tca_on_decision(r->opts.tca, d->decision_id,
+				d->version >= 2 ? d->market_ns : TCA_NONE);
 	if (!r->out.decisions)
 		return;
 	char votes[VOTE_MAX_VOTERS * 64] = "", px[48] = "", coid[24] = "", decisive[24] = "";
@@ -329,6 +355,11 @@ int report_finish(struct report *r, int64_t t_ns)
 			r->open[i].used = 0;
 		}
 	r->hi = 0;
+	if (r->opts.tca) {
+		int rc = tca_finish(r->opts.tca);
+		if (rc && !r->err)
+			r->err = rc;
+	}
 	FILE *f[4] = { r->out.fills, r->out.orders, r->out.decisions, r->out.equity };
 	for (int i = 0; i < 4; i++)
 		if (f[i] && fflush(f[i]) == EOF && !r->err)

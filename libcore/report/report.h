@@ -58,6 +58,12 @@
  *                  value (the net P&L at that mark); drawdown = highest
  *                  equity so far (from 0) - equity
  *
+ * Transaction costs.  With report_opts.tca the report feeds the TCA
+ * module (tca.h) what it sees, the fills as fills.csv has them (liquidity
+ * as written there, a re-delivered report once), with the order's send
+ * time (an order record flagged MSG_F_VENUE_TIME) and the venue time of
+ * its first report (its arrival at the venue).
+ *
  * Memory: struct report is fixed-size; the open-order table is caller
  * memory of report_memsize(max_open) bytes.  No allocation after init;
  * output through the caller's FILE streams.  One thread per report.
@@ -74,6 +80,7 @@
 #include "libcore/journal/journal.h"
 #include "libcore/vote/vote.h"
 #include "libcore/msg/msg.h"
+#include "libcore/report/tca.h"
 
 #define REPORT_SECOND_NS 1000000000ll /* equity sampling period, market time */
 
@@ -93,6 +100,10 @@ struct report_opts {
 	const char *const *voter_names; /* by role (a vote's voter; role_names,
 	                                 * libcore/vote/role.h); an index past
 	                                 * n_names is written as its number */
+	struct tca *tca;            /* fed every market event, released decision,
+	                             * fill and order end as well, finished by
+	                             * report_finish (tca.h); the caller inits it
+	                             * and keeps it; NULL: none */
 };
 
 /* An order the writer follows until it ends. */
@@ -161,8 +172,8 @@ void report_on_exec(struct report *r, const struct msg_exec_report *x);
 void report_on_decision(struct report *r, const struct vote_record *d);
 
 /* The end: a last equity row at t_ns (if anything was seen) and the rows
- * of the orders still open; flushes the streams.  Returns 0 or the first
- * write error. */
+ * of the orders still open, the TCA's last rows (tca_finish); flushes the
+ * streams.  Returns 0 or the first write error. */
 int report_finish(struct report *r, int64_t t_ns);
 
 /* The equity at the last mark (the net P&L), currency x 10^9. */
@@ -178,16 +189,21 @@ int report_instrument_from_header(const struct journal_file_hdr *h, struct instr
 				  char *err, size_t errlen);
 
 /*
- * The four files of a run directory from its journals: decisions.journal
+ * The five files of a run directory from its journals: decisions.journal
  * and orders.journal in dir (a missing one counts as empty) and the market
  * journal market (the market the run replayed), written as fills.csv,
- * orders.csv, decisions.csv and equity.csv into out_dir.  Reads the market
- * and the orders journal side by side in market-time order.  Returns 0,
- * or -errno / -DM_* with a message naming the file in err.  Tool code:
- * allocates, blocks.
+ * orders.csv, decisions.csv, equity.csv and tca.csv into out_dir.  Reads
+ * the three journals side by side in market-time order: a decision before
+ * the first market event stamped later than it (and before its order), an
+ * execution report after every market event stamped at or before it, as
+ * an in-process run hands them over.  o->tca is ignored: the TCA module
+ * runs with tca_params_default.  *tca_summary (tca may be NULL) receives
+ * its summary.json object (tca_summary_json; the caller json_decrefs it).
+ * Returns 0, or -errno / -DM_* with a message naming the file in err.
+ * Tool code: allocates, blocks.
  */
 int report_run_dir(const char *dir, const char *market, const char *out_dir,
 		   const struct report_opts *o, struct report_counts *counts,
-		   char *err, size_t errlen);
+		   struct json_t **tca_summary, char *err, size_t errlen);
 
 #endif /* DM_LIBCORE_REPORT_H */

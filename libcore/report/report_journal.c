@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "libcore/report/report.h"
 
 #define ORDERS_JOURNAL    "orders.journal"
@@ -84,13 +86,57 @@ static int bad_record(const char *path, const struct jrec *rec, size_t want, cha
 	return -DM_ECORRUPT;
 }
 
+/* The decisions journal read one record ahead, handed to the report as
+ * the other journals' times pass them. */
+struct dec_feed {
+	struct journal_reader *jr;
+	const char *path;
+	int more;                 /* 1: next holds a decision; 0 end; < 0 error */
+	struct vote_record next;
+};
+
+static int dec_read(struct dec_feed *f, char *err, size_t errlen)
+{
+	const struct jrec *rec;
+	int rc;
+	while ((rc = journal_next(f->jr, &rec)) == 1) {
+		if (rec->type != JREC_DECISION)
+			continue;
+		if (vote_record_read(&f->next, rec->payload, rec->len) < 0)
+			return bad_record(f->path, rec, sizeof(struct vote_record), err, errlen);
+		return 1;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s at offset %" PRIu64, f->path, dm_strerror(rc),
+			 journal_reader_bad_offset(f->jr));
+	return rc;
+}
+
+/* Every decision before a market event at t (stamped earlier than t, or
+ * at t with incl) or before the order of decision upto (an id not above
+ * it), in the journal's order.  0 or the read error. */
+static int dec_until(struct report *r, struct dec_feed *f, int64_t t, int incl, uint64_t upto,
+		     char *err, size_t errlen)
+{
+	while (f->more == 1) {
+		int64_t dt = vote_record_time_ns(&f->next);
+		if (!(dt < t || (incl && dt == t) || f->next.decision_id <= upto))
+			break;
+		report_on_decision(r, &f->next);
+		f->more = dec_read(f, err, errlen);
+	}
+	return f->more < 0 ? f->more : 0;
+}
+
 int report_run_dir(const char *dir, const char *market, const char *out_dir,
 		   const struct report_opts *o, struct report_counts *counts,
-		   char *err, size_t errlen)
+		   struct json_t **tca_summary, char *err, size_t errlen)
 {
 	struct journal_reader mj, oj, dj;
 	int have_o = 0, have_d = 0;
 	char opath[PATH_MAX], dpath[PATH_MAX], cpath[PATH_MAX];
+	if (tca_summary)
+		*tca_summary = NULL;
 	int rc = journal_open_read(&mj, market, JOURNAL_SEQ);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: not a readable journal: %s", market, dm_strerror(rc));
@@ -113,9 +159,11 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 	rc = 0;
 
 	struct report_out out = { 0 };
-	const char *names[4] = { "fills.csv", "orders.csv", "decisions.csv", "equity.csv" };
-	FILE **f[4] = { &out.fills, &out.orders, &out.decisions, &out.equity };
-	for (int i = 0; i < 4; i++) {
+	FILE *tca_csv = NULL;
+	const char *names[5] = { "fills.csv", "orders.csv", "decisions.csv", "equity.csv",
+				 "tca.csv" };
+	FILE **f[5] = { &out.fills, &out.orders, &out.decisions, &out.equity, &tca_csv };
+	for (int i = 0; i < 5; i++) {
 		*f[i] = open_csv(out_dir, names[i], cpath, sizeof(cpath));
 		if (!*f[i]) {
 			rc = -errno;
@@ -123,34 +171,29 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 			goto close_csv;
 		}
 	}
-	size_t memsize = report_memsize(o->max_open);
-	void *mem = malloc(memsize ? memsize : 1);
+	struct tca_params tp;
+	tca_params_default(&tp);
+	size_t memsize = report_memsize(o->max_open), tsize = tca_memsize(&tp);
+	void *mem = malloc(memsize ? memsize : 1), *tmem = malloc(tsize);
 	static struct report r; /* tool code: one at a time */
-	if (!mem || (rc = report_init(&r, mem, memsize, &in, o, &out)) < 0) {
+	static struct tca tca;
+	struct report_opts ro = *o;
+	ro.tca = &tca;
+	if (!mem || !tmem || (rc = tca_init(&tca, tmem, tsize, &in, &tp, tca_csv)) < 0 ||
+	    (rc = report_init(&r, mem, memsize, &in, &ro, &out)) < 0) {
 		rc = rc ? rc : -ENOMEM;
 		snprintf(err, errlen, "report: %s", dm_strerror(rc));
 		goto free_mem;
 	}
 
-	/* decisions stand alone */
-	const struct jrec *rec;
-	while (have_d && (rc = journal_next(&dj, &rec)) == 1) {
-		if (rec->type != JREC_DECISION)
-			continue;
-		struct vote_record d;
-		if (vote_record_read(&d, rec->payload, rec->len) < 0) {
-			rc = bad_record(dpath, rec, sizeof(struct vote_record), err, errlen);
-			goto free_mem;
-		}
-		report_on_decision(&r, &d);
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s at offset %" PRIu64, dpath, dm_strerror(rc),
-			 journal_reader_bad_offset(&dj));
+	/* the decisions as the market passes them, orders and reports
+	 * interleaved with the market by market time */
+	struct dec_feed df = { .jr = &dj, .path = dpath };
+	if (have_d && (df.more = dec_read(&df, err, errlen)) < 0) {
+		rc = df.more;
 		goto free_mem;
 	}
-
-	/* orders and reports interleaved with the market by market time */
+	const struct jrec *rec;
 	const struct event *ev = NULL;
 	int mrc = journal_next_event_ref(&mj, &ev);
 	int64_t last_t = INT64_MIN;
@@ -160,7 +203,11 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 				rc = bad_record(opath, rec, sizeof(struct msg_order), err, errlen);
 				goto free_mem;
 			}
-			report_on_order(&r, (const struct msg_order *)rec->payload);
+			const struct msg_order *mo = (const struct msg_order *)rec->payload;
+			if ((rc = dec_until(&r, &df, INT64_MIN, 0, mo->decision_id, err,
+					    errlen)) < 0)
+				goto free_mem;
+			report_on_order(&r, mo);
 			continue;
 		}
 		if (rec->type != JREC_EXEC)
@@ -171,10 +218,14 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 		}
 		const struct msg_exec_report *x = (const struct msg_exec_report *)rec->payload;
 		while (mrc == 1 && ev->exch_ns <= x->venue_ns) {
+			if ((rc = dec_until(&r, &df, ev->exch_ns, 0, 0, err, errlen)) < 0)
+				goto free_mem;
 			report_on_market(&r, ev, ev->exch_ns);
 			last_t = ev->exch_ns;
 			mrc = journal_next_event_ref(&mj, &ev);
 		}
+		if ((rc = dec_until(&r, &df, x->venue_ns, 1, 0, err, errlen)) < 0)
+			goto free_mem;
 		report_on_exec(&r, x);
 	}
 	if (rc < 0) {
@@ -183,6 +234,8 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 		goto free_mem;
 	}
 	while (mrc == 1) {
+		if ((rc = dec_until(&r, &df, ev->exch_ns, 0, 0, err, errlen)) < 0)
+			goto free_mem;
 		report_on_market(&r, ev, ev->exch_ns);
 		last_t = ev->exch_ns;
 		mrc = journal_next_event_ref(&mj, &ev);
@@ -193,19 +246,28 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 			 journal_reader_bad_offset(&mj));
 		goto free_mem;
 	}
+	if ((rc = dec_until(&r, &df, INT64_MAX, 1, UINT64_MAX, err, errlen)) < 0)
+		goto free_mem;
 	rc = report_finish(&r, last_t);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: writing the CSV files: %s", out_dir, dm_strerror(rc));
 	if (counts)
 		*counts = r.n;
+	if (rc == 0 && tca_summary)
+		*tca_summary = tca_summary_json(&tca);
 free_mem:
 	free(mem);
+	free(tmem);
 close_csv:
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (*f[i] && fclose(*f[i]) == EOF && rc == 0) {
 			rc = -EIO;
 			snprintf(err, errlen, "%s/%s: %s", out_dir, names[i], strerror(errno));
 		}
+	if (rc < 0 && tca_summary && *tca_summary) {
+		json_decref(*tca_summary);
+		*tca_summary = NULL;
+	}
 	if (have_d)
 		journal_reader_close(&dj);
 close_orders:

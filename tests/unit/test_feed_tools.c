@@ -35,6 +35,7 @@
 #include "libcore/config/config.h"
 #include "libcore/feed/feed.h"
 #include "libcore/journal/journal.h"
+#include "libcore/msg/msg.h"
 #include "tests/helpers.h"
 
 #define DATA     "tests/data"
@@ -599,4 +600,56 @@ Test(feed_tools, convert_strict_names_the_row_dated_past_2262)
 	cr_assert_eq(ev.book.ask[0].px, 21685);
 	cr_assert_eq(feed_next(&fr, &ev), 0);
 	feed_close(&fr);
+}
+
+/* ------------------------------------------------------------ run journals */
+
+/* A run's orders journal as an agent writes it (the symbol alone in its
+ * header): one order sent, its fill. */
+static void t_orders_journal(const char *path)
+{
+	static struct journal_writer w;
+	struct journal_opts o = { .symbol = "WIN" };
+	cr_assert_eq(journal_open_write(&w, path, &o), 0);
+	struct msg_order ord;
+	memset(&ord, 0, sizeof(ord));
+	ord.client_order_id = ord.decision_id = 1;
+	cr_assert_eq(journal_append(&w, JREC_ORDER, &ord, sizeof(ord)), 0);
+	struct msg_exec_report x;
+	memset(&x, 0, sizeof(x));
+	x.client_order_id = 1;
+	x.status = EXEC_FILLED;
+	x.venue_ns = 1641211200LL * 1000000000;
+	cr_assert_eq(journal_append(&w, JREC_EXEC, &x, sizeof(x)), 0);
+	cr_assert_eq(journal_close(&w), 0);
+}
+
+Test(feed_tools, a_run_journal_is_refused_by_every_tool_naming_what_it_holds)
+{
+	const char *j = t_tmp_path("orders.journal");
+	t_orders_journal(j);
+	char out[PATH_MAX];
+	snprintf(out, sizeof(out), "%s/out", t_tmp_dir);
+	struct {
+		const char *tool;
+		const char *args[10];
+	} runs[] = {
+		{ "dm-features", { "--input", j, "--output", out, NULL } },
+		{ "dm-features", { "--input", j, "--format", "journal", "--output", out, NULL } },
+		{ "dm-convert", { "--input", j, "--output", out, NULL } },
+		{ "dm-backtest", { "--input", j, "--out", out, NULL } },
+		{ "dm-backtest", { "--input", j, "--format", "journal", "--out", out, NULL } },
+		{ "dm-hawkes-fit", { "--input", j, NULL } },
+		{ "dm-label", { "--input", j, "--output", out, NULL } },
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct t_out r;
+		t_run(&r, runs[i].tool, runs[i].args);
+		cr_expect_eq(r.status, 2, "%s: exit %d: %s", runs[i].tool, r.status, r.err);
+		cr_expect(strstr(r.err, "orders.journal: an orders journal") &&
+			  strstr(r.err, "2 records (1 orders, 1 execution reports)"),
+			  "%s does not name what the file holds: %s", runs[i].tool, r.err);
+		cr_expect(access(out, F_OK) != 0, "%s wrote %s", runs[i].tool, out);
+		t_free(&r);
+	}
 }

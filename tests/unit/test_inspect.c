@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "libcore/market/event.h"
 #include "libcore/journal/journal.h"
+#include "libcore/msg/msg.h"
+#include "libcore/vote/vote.h"
 #include "tests/helpers.h"
 
 #define NS 1000000000LL
@@ -708,6 +711,119 @@ Test(inspect, corrupt_journal_is_bad_input)
 	int rc = t_run(&out, &err, p, NULL);
 	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
 	cr_assert(strstr(err, "hand.jrnl"), "%s", err);
+	free(out);
+	free(err);
+}
+
+/* ------------------------------------------------------------ run journals */
+
+#define T_RUN0 1641211200LL /* 2022-01-03T12:00:00Z */
+
+/* A run's orders journal: one order sent at 12:00:03.0002 on the venue
+ * clock, its acknowledgement at 12:00:03.0005 and a fill at 12:00:04.5. */
+static void t_orders_journal(const char *path)
+{
+	static struct journal_writer w;
+	struct journal_opts o = { .symbol = "WIN" }; /* as an agent writes it */
+	cr_assert_eq(journal_open_write(&w, path, &o), 0);
+	struct msg_order ord;
+	memset(&ord, 0, sizeof(ord));
+	ord.hdr.flags = MSG_F_VENUE_TIME;
+	ord.hdr.send_ns = T_RUN0 * NS + 3 * NS + 200000;
+	ord.client_order_id = ord.decision_id = 7;
+	ord.side = 1;
+	ord.qty = 1;
+	cr_assert_eq(journal_append(&w, JREC_ORDER, &ord, sizeof(ord)), 0);
+	struct msg_exec_report x;
+	memset(&x, 0, sizeof(x));
+	x.client_order_id = 7;
+	x.status = EXEC_ACK;
+	x.venue_ns = T_RUN0 * NS + 3 * NS + 500000;
+	cr_assert_eq(journal_append(&w, JREC_EXEC, &x, sizeof(x)), 0);
+	x.status = EXEC_FILLED;
+	x.exec_id = 1;
+	x.last_qty = x.cum_qty = 1;
+	x.venue_ns = T_RUN0 * NS + 4 * NS + 500 * MS;
+	cr_assert_eq(journal_append(&w, JREC_EXEC, &x, sizeof(x)), 0);
+	cr_assert_eq(journal_close(&w), 0);
+}
+
+Test(inspect, a_run_journal_is_named_with_its_records_and_times_not_read_as_a_market)
+{
+	char dir[PATH_MAX], orders[PATH_MAX + 32], decisions[PATH_MAX + 32], notes[PATH_MAX + 32];
+	snprintf(dir, sizeof(dir), "%s/run", t_tmp_dir);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(orders, sizeof(orders), "%s/orders.journal", dir);
+	snprintf(decisions, sizeof(decisions), "%s/decisions.journal", t_tmp_dir);
+	snprintf(notes, sizeof(notes), "%s/notes.journal", t_tmp_dir);
+	t_orders_journal(orders);
+
+	char *out, *err;
+	int rc = t_run(&out, &err, orders, NULL);
+	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
+	cr_expect_str_empty(out, "no report of a market: %s", out);
+	cr_expect(strstr(err, "orders.journal: an orders journal"), "%s", err);
+	cr_expect(strstr(err, "3 records (1 orders, 2 execution reports)"), "%s", err);
+	cr_expect(strstr(err, "venue times 2022-01-03T12:00:03.000200000Z .. "
+			      "2022-01-03T12:00:04.500000000Z"), "%s", err);
+	cr_expect(strstr(err, "not market data") && strstr(err, "'dm-journal "), "%s", err);
+	cr_expect(strstr(err, "--market JOURNAL"), "no market beside it: %s", err);
+	free(out);
+	free(err);
+
+	/* a market journal beside it (a run directory): the command names it */
+	char market[PATH_MAX + 32];
+	snprintf(market, sizeof(market), "%s/market.journal", dir);
+	static struct journal_writer w;
+	struct journal_opts mo = { .symbol = "WIN", .tick_size = "5" };
+	cr_assert_eq(journal_open_write(&w, market, &mo), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	rc = t_run(&out, &err, orders, "--json", NULL);
+	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
+	cr_expect_str_empty(out);
+	cr_expect(strstr(err, "--market ") && strstr(err, "run/market.journal' prints its rows"),
+		  "%s", err);
+	free(out);
+	free(err);
+
+	/* a decisions journal: two decisions at 12:00:05 and 12:00:06.25 of
+	 * the market clock */
+	struct journal_opts o = { .symbol = "WIN" };
+	cr_assert_eq(journal_open_write(&w, decisions, &o), 0);
+	struct vote_record d;
+	memset(&d, 0, sizeof(d));
+	d.version = VOTE_RECORD_VERSION;
+	d.decision_id = 1;
+	d.market_ns = T_RUN0 * NS + 5 * NS;
+	d.decided_ns = 1; /* local: not the time shown */
+	cr_assert_eq(journal_append(&w, JREC_DECISION, &d, sizeof(d)), 0);
+	d.decision_id = 2;
+	d.market_ns = T_RUN0 * NS + 6 * NS + 250 * MS;
+	cr_assert_eq(journal_append(&w, JREC_DECISION, &d, sizeof(d)), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	rc = t_run(&out, &err, decisions, "--format", "journal", NULL);
+	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "a decisions journal"), "%s", err);
+	cr_expect(strstr(err, "2 records (2 decisions), market times "
+			      "2022-01-03T12:00:05.000000000Z .. 2022-01-03T12:00:06.250000000Z"),
+		  "%s", err);
+	free(out);
+	free(err);
+
+	/* notes alone: no market either */
+	cr_assert_eq(journal_open_write(&w, notes, &o), 0);
+	cr_assert_eq(journal_append(&w, JREC_NOTE, "restart", 7), 0);
+	cr_assert_eq(journal_close(&w), 0);
+	rc = t_run(&out, &err, notes, NULL);
+	cr_assert_eq(rc, 2, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "a journal of no market event: 1 record (1 notes)"), "%s", err);
+	free(out);
+	free(err);
+
+	/* a market journal of no event stays a market of 0 events */
+	rc = t_run(&out, &err, market, NULL);
+	cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect(strstr(out, "events        0 ="), "%s", out);
 	free(out);
 	free(err);
 }

@@ -439,6 +439,92 @@ Test(report, liquidity_is_the_venues_flag_when_the_report_carries_it)
 	t_free(&s);
 }
 
+/* The report hands the TCA module its fills once each, with the order's
+ * decision, send time and arrival at the venue. */
+Test(report, feeds_the_tca_each_fill_once_with_its_order_times)
+{
+	const int64_t S = 1000000000;
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	char *tbuf = NULL;
+	size_t tlen = 0;
+	FILE *tf = open_memstream(&tbuf, &tlen);
+	struct tca_params tp = { .max_decisions = 4, .max_fills = 8, .history = 64 };
+	size_t tn = tca_memsize(&tp);
+	void *tmem = malloc(tn);
+	static struct tca tca;
+	cr_assert_eq(tca_init(&tca, tmem, tn, &in, &tp, tf), 0);
+	static struct report r;
+	struct report_order mem[4];
+	struct report_opts o = { .max_open = 4, .tca = &tca };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+
+	struct event e = t_book(10 * S, 20000, 20002); /* mid x2 40002 */
+	report_on_market(&r, &e, e.exch_ns);
+	struct vote_record d;
+	memset(&d, 0, sizeof(d));
+	d.version = VOTE_RECORD_VERSION;
+	d.outcome = VOTE_RELEASE;
+	d.decision_id = 77;
+	d.market_ns = 10 * S;
+	report_on_decision(&r, &d);
+	d.decision_id = 78;
+	d.outcome = VOTE_BLOCK; /* blocked: not followed */
+	report_on_decision(&r, &d);
+	cr_expect_eq(tca.n.decisions, 1);
+	e = t_book(10 * S + 100, 20001, 20003); /* 40004: the decision resolves at 40002 */
+	report_on_market(&r, &e, e.exch_ns);
+
+	/* order 7 of decision 77, sent at 10 s + 200 us on the venue clock */
+	struct msg_order o7 = t_order(7, 77, +1, 2, 20003, TIF_DAY);
+	o7.hdr.flags = MSG_F_VENUE_TIME;
+	o7.hdr.send_ns = 10 * S + 200000;
+	report_on_order(&r, &o7);
+	struct msg_exec_report x = t_exec(7, +1, EXEC_ACK, 0, 0, 0, 0, 2, 0, 10 * S + 500000);
+	report_on_exec(&r, &x);
+	x = t_exec(7, +1, EXEC_PARTIAL, 1, 1, 20003, 1, 1, 0, 10 * S + 900000);
+	x.liquidity = MSG_LIQ_MAKER;
+	report_on_exec(&r, &x);
+	report_on_exec(&r, &x); /* re-delivered: once */
+	x = t_exec(7, +1, EXEC_FILLED, 2, 1, 20003, 2, 0, 0, 10 * S + 900000);
+	x.liquidity = MSG_LIQ_MAKER;
+	report_on_exec(&r, &x);
+	cr_expect_eq(tca.dec_hi, 0, "the order ended: its decision is let go");
+	/* an order of no flag: no send time */
+	struct msg_order o8 = t_order(8, 0, -1, 1, 20001, TIF_IOC);
+	report_on_order(&r, &o8);
+	x = t_exec(8, -1, EXEC_FILLED, 3, 1, 20001, 1, 0, 0, 11 * S);
+	report_on_exec(&r, &x);
+	/* a refusal before the venue ends its decision too */
+	d.decision_id = 79;
+	d.outcome = VOTE_RELEASE;
+	report_on_decision(&r, &d);
+	cr_expect_eq(tca.dec_hi, 1);
+	x = t_exec(0, +1, EXEC_REJECTED, 0, 0, 0, 0, 0, 0, 11 * S);
+	x.decision_id = 79;
+	report_on_exec(&r, &x);
+	cr_expect_eq(tca.dec_hi, 0);
+	cr_assert_eq(report_finish(&r, 12 * S), 0);
+	fclose(tf);
+	/* the rows: arrival 40002 -> 100005 points, at the fill 40004 ->
+	 * 100010; 2p = 40006: effective 2 ticks = 10 points; shortfall
+	 * (40006 - 40002) / 2 ticks x 1 lot = 2.00; legs 200 us, 300 us, and
+	 * 400 us from the acknowledgement to the fill; the horizons pass the
+	 * end (12 s) */
+	const char *want =
+		"1,10000900000,7,77,buy,1,100015,maker,100005,100010,10,,,,,,,2.00,200000,300000,400000\n"
+		"2,10000900000,7,77,buy,1,100015,maker,100005,100010,10,,,,,,,2.00,200000,300000,400000\n"
+		"3,11000000000,8,,sell,1,100005,taker,,100010,10,,,,,,,,,,0\n";
+	const char *rows = strchr(tbuf, '\n');
+	cr_assert_not_null(rows);
+	cr_expect_str_eq(rows + 1, want);
+	t_close(&s);
+	t_free(&s);
+	free(tbuf);
+	free(tmem);
+}
+
 Test(report, header_gives_the_instrument_and_refuses_an_old_one)
 {
 	struct journal_file_hdr h;
@@ -649,6 +735,130 @@ Test(journal_run, csv_files_agree_with_the_run_summary)
 	free(dec);
 	free(ord);
 	json_decref(sum);
+}
+
+/* A price difference in WIN points ("-10", "5") as ticks x 2 of half a
+ * point: WIN prices are whole points, mids may end in .5 */
+static int64_t t_half_pts(const char *s)
+{
+	int neg = *s == '-';
+	int64_t v = atoll(neg ? s + 1 : s) * 2;
+	if (strstr(s, ".5"))
+		v++;
+	return neg ? -v : v;
+}
+
+Test(journal_run, tca_csv_has_every_fill_with_its_costs_and_the_summary_their_aggregate)
+{
+	char p[PATH_MAX + 32];
+	snprintf(p, sizeof(p), "%s/summary.json", rdir);
+	json_error_t je;
+	json_t *sum = json_load_file(p, 0, &je);
+	cr_assert_not_null(sum, "%s: %s", p, je.text);
+	json_t *tca = json_object_get(sum, "tca");
+	cr_assert(json_is_object(tca), "dmctl run's summary.json has no tca object");
+
+	int nf, nt;
+	char *fills = slurp("fills.csv", &nf), *rows = slurp("tca.csv", &nt), *sf, *st;
+	cr_assert_eq(nt, nf, "one tca.csv row per fill");
+	cr_assert_str_eq(strtok_r(rows, "\n", &st), tca_header);
+	strtok_r(fills, "\n", &sf);
+	int64_t shortfall = 0;
+	int n = 0;
+	for (char *t = strtok_r(NULL, "\n", &st), *f = strtok_r(NULL, "\n", &sf); t && f;
+	     t = strtok_r(NULL, "\n", &st), f = strtok_r(NULL, "\n", &sf), n++) {
+		char a[64], b[64];
+		/* the fill's own columns as fills.csv has them:
+		 * tca t_ns,coid,-,side,qty,price,liquidity = fills 0,1,2,3,4,6 */
+		static const int tk[] = { 1, 2, 4, 5, 6, 7 }, fk[] = { 0, 1, 2, 3, 4, 6 };
+		for (int i = 0; i < 6; i++) {
+			field(t, tk[i], a, sizeof(a));
+			field(f, fk[i], b, sizeof(b));
+			cr_assert_str_eq(a, b, "tca.csv column %d of row %d: %s / fills.csv %s", tk[i],
+					 n + 1, t, f);
+		}
+		/* effective = realized + impact at each horizon known */
+		char eff[32], re[32], im[32];
+		field(t, 10, eff, sizeof(eff));
+		cr_assert(eff[0], "no mid at a fill of a traded market: %s", t);
+		for (int h = 0; h < 3; h++) {
+			field(t, 11 + h, re, sizeof(re));
+			field(t, 14 + h, im, sizeof(im));
+			if (re[0] && im[0])
+				cr_expect_eq(t_half_pts(eff), t_half_pts(re) + t_half_pts(im), "%s", t);
+		}
+		/* every leg as the configuration makes it (conf/default.yaml: a
+		 * feed latency of 200 us, entry 300 us; the order goes out in the
+		 * step of its decision) */
+		field(t, 18, a, sizeof(a));
+		cr_expect_str_eq(a, "200000", "decision to send: %s", t);
+		field(t, 19, a, sizeof(a));
+		cr_expect_str_eq(a, "300000", "send to ack: %s", t);
+		field(t, 20, a, sizeof(a));
+		cr_expect(a[0] && atoll(a) >= 0, "ack to fill: %s", t);
+		field(t, 17, a, sizeof(a));
+		cr_assert(a[0], "no shortfall: %s", t);
+		shortfall += t_money_e9(a);
+	}
+	cr_assert_gt(n, 0, "the run traded nothing: no check");
+	cr_expect_eq(json_integer_value(json_object_get(tca, "count")), n);
+	cr_expect_eq(json_integer_value(json_object_get(tca, "shortfall_e9")), shortfall);
+	cr_expect_eq(json_integer_value(json_object_get(tca, "cut_short")), 0);
+	free(fills);
+	free(rows);
+	json_decref(sum);
+}
+
+Test(journal_run, dm_journal_run_dir_writes_tca_csv_again_and_its_aggregate)
+{
+	static char out[1 << 16];
+	char o2[PATH_MAX + 16], sum[PATH_MAX + 32];
+	snprintf(o2, sizeof(o2), "%s/again", rdir);
+	cr_assert_eq(mkdir(o2, 0755), 0);
+	/* a summary.json of the operator's own: the aggregate is added to it */
+	snprintf(sum, sizeof(sum), "%s/summary.json", o2);
+	FILE *f = fopen(sum, "w");
+	cr_assert_not_null(f);
+	fputs("{\"mine\": 1}\n", f);
+	fclose(f);
+	int rc = sh(out, sizeof(out), "'%s/dm-journal' --run-dir '%s' --out '%s' --summary '%s' "
+		    "--json", bindir, rdir, o2, sum);
+	cr_assert_eq(rc, 0, "%s", out);
+	json_t *j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "not JSON: %s", out);
+	json_t *tca = json_object_get(j, "tca");
+	cr_assert(json_is_object(tca), "%s", out);
+	/* the same rows as dmctl run wrote */
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s/tca.csv' '%s/tca.csv'", rdir, o2);
+	cr_expect_eq(sh(NULL, 0, "%s", cmd), 0, "tca.csv written again differs");
+	int nt;
+	char *rows = slurp("tca.csv", &nt);
+	cr_expect_eq(json_integer_value(json_object_get(tca, "count")), nt - 1);
+	free(rows);
+	json_t *s = json_load_file(sum, 0, NULL);
+	cr_assert_not_null(s);
+	cr_expect_eq(json_integer_value(json_object_get(s, "mine")), 1, "the rest kept");
+	json_t *st = json_object_get(s, "tca");
+	cr_assert(json_is_object(st), "--summary got no aggregate");
+	static const char *const ints[] = { "count", "shortfall_e9", "with_mid", "with_30s" };
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(json_integer_value(json_object_get(st, ints[i])),
+			     json_integer_value(json_object_get(tca, ints[i])), "tca.%s", ints[i]);
+	cr_expect_float_eq(json_number_value(json_object_get(st, "effective_spread")),
+			   json_number_value(json_object_get(tca, "effective_spread")), 1e-9);
+	json_decref(s);
+	json_decref(j);
+	/* --summary of no JSON object: refused, exit 2 */
+	f = fopen(sum, "w");
+	cr_assert_not_null(f);
+	fputs("[1]\n", f);
+	fclose(f);
+	rc = sh(out, sizeof(out), "'%s/dm-journal' --run-dir '%s' --out '%s' --summary '%s' 2>&1",
+		bindir, rdir, o2, sum);
+	cr_expect_eq(rc, 2, "%s", out);
+	cr_expect(strstr(out, "not a JSON object"), "%s", out);
+	sh(NULL, 0, "rm -rf '%s'", o2);
 }
 
 Test(journal_run, dm_journal_lists_each_journal_as_rows)

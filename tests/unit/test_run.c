@@ -1102,7 +1102,8 @@ Test(run_docs, path_check_finds_a_missing_file)
 /* ------------------------------------------------------------ parity
  * The same market and configuration through the six agents in lockstep
  * (tools/dmctl run) and through dm-backtest in one thread: the same
- * fills, decisions, equity rows and final P&L.  A failure names the file
+ * fills, decisions, equity rows, transaction costs (tca.csv and
+ * summary.json's tca) and final P&L.  A failure names the file
  * and the first row that differs. */
 
 TestSuite(parity, .init = setup, .fini = teardown, .timeout = 300);
@@ -1166,6 +1167,31 @@ static long long net_e9(const char *path)
 	return n;
 }
 
+/* summary.json's "tca" objects of both hosts are equal, key by key */
+static void expect_same_tca(const char *a_path, const char *b_path)
+{
+	json_error_t e;
+	json_t *a = json_load_file(a_path, 0, &e), *b = json_load_file(b_path, 0, &e);
+	cr_assert(a && b, "%s or %s: %s", a_path, b_path, e.text);
+	json_t *ta = json_object_get(a, "tca"), *tb = json_object_get(b, "tca");
+	cr_assert(json_is_object(ta), "%s: no tca object", a_path);
+	cr_assert(json_is_object(tb), "%s: no tca object", b_path);
+	cr_expect(json_integer_value(json_object_get(ta, "count")) ==
+		  json_integer_value(json_object_get(tb, "count")), "tca.count differs");
+	const char *k;
+	json_t *v;
+	json_object_foreach(ta, k, v) {
+		char *x = json_dumps(v, JSON_ENCODE_ANY), *y = json_dumps(json_object_get(tb, k),
+									     JSON_ENCODE_ANY);
+		cr_expect(x && y && strcmp(x, y) == 0, "summary.json tca.%s: lockstep %s, "
+			  "backtest %s", k, x ? x : "-", y ? y : "-");
+		free(x);
+		free(y);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
 static long long count_lines(const char *path)
 {
 	char *s = slurp(path);
@@ -1214,11 +1240,13 @@ static void parity(const char *conf, const char *input, long long min_fills)
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
 	expect_same_file("equity.csv", rundir, bt);
+	expect_same_file("tca.csv", rundir, bt);
 	char sa[PATH_MAX + 64], sb[PATH_MAX + 64];
 	snprintf(sa, sizeof(sa), "%s/summary.json", rundir);
 	snprintf(sb, sizeof(sb), "%s/summary.json", bt);
 	cr_expect_eq(net_e9(sa), net_e9(sb), "final net P&L (currency x 1e9): lockstep %lld, "
 		     "backtest %lld", net_e9(sa), net_e9(sb));
+	expect_same_tca(sa, sb);
 }
 
 Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
@@ -1286,6 +1314,7 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	expect_same_file("fills.csv", rundir, bt);
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
+	expect_same_file("tca.csv", rundir, bt);
 }
 
 /* ------------------------------------------------------------ dm-backtest as a user runs it */
