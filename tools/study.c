@@ -289,8 +289,8 @@ static void local_time(struct run *u, struct study_params *sp, const struct args
 		size_t n = strlen(cfg->instrument.symbol);
 		if (n && !strncmp(p->in.symbol, cfg->instrument.symbol, n)) {
 			sp->utc_offset_s = cfg->instrument.utc_offset_min * 60;
-			zone_fixed(u, sp->utc_offset_s, "the configuration (the journal's "
-				   "symbol is the configured instrument's)");
+			zone_fixed(u, sp->utc_offset_s, "the configuration: the journal's "
+				   "symbol is the configured instrument's");
 			return;
 		}
 		zone_fixed(u, 0, "not known (a journal of another instrument; "
