@@ -157,9 +157,11 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 # ---------------------------------------------------------------- commands
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
+# python3: tests/study/check.py, the independent computation test_study
+# compares dm-study with (standard library only)
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux
+            libmicrohttpd-dev tmux python3
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
