@@ -166,6 +166,8 @@ struct chart {
 	const char *y_label;
 	enum chart_axis x_axis;
 	int utc_offset_min;    /* CHART_AX_TIME: local = UTC + this */
+	int x_log;             /* CHART_AX_NUM on a log10 scale (x > 0 only;
+	                        * latencies): ticks at 1, 2, 5 x 10^k */
 	int y_zero;            /* the y range includes 0 */
 	const char *note;      /* a sentence after the caption; NULL none */
 };
