@@ -381,7 +381,12 @@ struct rep {
 	char currency[16];
 	char model[PATH_MAX]; /* the model the run traded, "" unknown */
 	char model_from[128];
-	/* from the CSV files */
+	/* the performance figures: summary.json's (a backtest), or computed
+	 * here from the market the run replayed and fills.csv (PERF_MARKET,
+	 * as dm-backtest does), or from equity.csv and fills.csv (PERF_CSV,
+	 * when the market journal is gone) */
+	enum { PERF_JSON, PERF_MARKET, PERF_CSV } perf_mode;
+	char market[PATH_MAX];
 	struct perf perf;
 	struct dvec trips;    /* round trips' P&L, currency */
 	double dd_max, dd_secs;
@@ -534,17 +539,18 @@ static void setup_run(struct rep *r)
 			snprintf(r->model_from, sizeof(r->model_from), "strategy.model of %.80s", conf);
 		}
 	}
-	if (!r->has_in) {
-		struct journal_reader jr;
-		if (env_get(r->dir, "input", input, sizeof(input)) < 0)
-			snprintf(input, sizeof(input), "%s/market.journal", r->dir);
-		if (journal_open_read(&jr, input, 0) == 0) {
-			if (report_instrument_from_header(&jr.hdr, &r->in, err, sizeof(err)) == 0)
-				r->has_in = 1;
-			journal_reader_close(&jr);
-		}
+	struct journal_reader jr;
+	if (env_get(r->dir, "input", input, sizeof(input)) < 0)
+		snprintf(input, sizeof(input), "%s/market.journal", r->dir);
+	if (journal_open_read(&jr, input, 0) == 0) {
+		if (!r->has_in &&
+		    report_instrument_from_header(&jr.hdr, &r->in, err, sizeof(err)) == 0)
+			r->has_in = 1;
+		journal_reader_close(&jr);
+		snprintf(r->market, sizeof(r->market), "%s", input);
 	}
-	const char *m = json_string_value(jpath(r->dump, "state.agents.ml.app.model"));
+	r->perf_mode = r->market[0] && r->has_in ? PERF_MARKET : PERF_CSV;
+	const char *m = json_string_value(jpath(r->dump, "state.agents.ml.model"));
 	if (m && *m) {
 		snprintf(r->model, sizeof(r->model), "%s", m);
 		snprintf(r->model_from, sizeof(r->model_from), "the ml agent's state (final-dump.json)");
@@ -590,7 +596,8 @@ static int read_equity(struct rep *r, struct chart_series *eq, struct chart_seri
 		chart_series_add(eq, x, ev);
 		chart_series_add(pos, x, (double)p);
 		chart_series_add(mark, x, m);
-		perf_on_equity(&r->perf, t, e);
+		if (r->perf_mode == PERF_CSV)
+			perf_on_equity(&r->perf, t, e);
 		if (e > peak) {
 			peak = e;
 			peak_t = t;
@@ -652,7 +659,7 @@ static int read_fills(struct rep *r, struct chart_series *buy, struct chart_seri
 		chart_series_add(sd > 0 ? buy : sell, (double)t, px);
 		if (qty_of_fill)
 			dvec_push(qty_of_fill, (double)q);
-		if (r->has_in) {
+		if (r->has_in && r->perf_mode != PERF_MARKET) {
 			dm_ticks_t tk;
 			const char *s = c.field[cp];
 			if (instr_parse_ticks(&r->in, s, strlen(s), INSTR_EXACT, &tk) < 0) {
@@ -668,6 +675,100 @@ static int read_fills(struct rep *r, struct chart_series *buy, struct chart_seri
 	return 0;
 bad:
 	csv_close(&c);
+	return -1;
+}
+
+/*
+ * The performance figures of a paper run as dm-backtest computes them
+ * (libcore/backtest/bt.c): the market the run replayed and its fills in
+ * market-time order (a fill after the market events up to its venue time,
+ * a market event at the fill's time first), the equity (cash from the
+ * fills less fees, plus the position at the last two-sided book's mid, as
+ * libcore/report keeps it) given to perf after every fill and every market
+ * event.  0, or -1 with the error set.
+ */
+static int perf_market(struct rep *r)
+{
+	struct journal_reader jr;
+	struct csv c;
+	int rc = journal_open_read(&jr, r->market, JOURNAL_SEQ);
+	if (rc < 0)
+		return fail(2, "%s: %s", r->market, dm_strerror(rc));
+	if ((rc = csv_open(&c, r->dir, "fills.csv")) < 0) {
+		journal_reader_close(&jr);
+		return rc == -ENOENT ? fail(2, "%s/fills.csv: missing", r->dir) : -1;
+	}
+	int ct = csv_need(&c, "t_ns"), cs = csv_need(&c, "side"), cq = csv_need(&c, "qty"),
+	    cp = csv_need(&c, "price"), cf = csv_need(&c, "fee");
+	int64_t pos = 0, cash = 0, mark_x2 = 0, tv = r->in.tick_value_e9;
+	int has_mark = 0;
+	struct { int64_t t, q, px, fee; int side; } fl = { 0 };
+	int have = 0;
+#define EQUITY() ((int64_t)((__int128)cash + (has_mark && pos ? \
+			(__int128)pos * mark_x2 * tv / 2 : 0)))
+#define NEXT_FILL() do { \
+		have = 0; \
+		if ((rc = csv_next(&c)) == 1) { \
+			const char *sd_ = c.field[cs], *p_ = c.field[cp]; \
+			fl.side = !strcmp(sd_, "buy") ? 1 : !strcmp(sd_, "sell") ? -1 : 0; \
+			if (!fl.side) { rc = bad_field(&c, cs, "buy or sell"); break; } \
+			if (csv_int(&c, ct, &fl.t) != 0 || csv_int(&c, cq, &fl.q) != 0 || \
+			    csv_e9(&c, cf, &fl.fee) < 0) { \
+				rc = g_code ? -1 : bad_field(&c, ct, "a full row"); break; } \
+			if (instr_parse_ticks(&r->in, p_, strlen(p_), INSTR_EXACT, &fl.px) < 0) { \
+				rc = bad_field(&c, cp, "a price on the instrument's tick grid"); break; } \
+			have = 1; \
+		} \
+	} while (0)
+#define APPLY_FILL() do { \
+		pos += fl.side * fl.q; \
+		cash = (int64_t)((__int128)cash - (__int128)fl.side * fl.q * fl.px * tv - fl.fee); \
+		perf_on_fill(&r->perf, fl.t, fl.side, fl.q, fl.px, fl.fee); \
+		perf_on_equity(&r->perf, fl.t, EQUITY()); \
+	} while (0)
+	if (ct < 0 || cs < 0 || cq < 0 || cp < 0 || cf < 0)
+		goto bad;
+	NEXT_FILL();
+	if (rc < 0)
+		goto bad;
+	const struct event *ev;
+	int mrc;
+	while ((mrc = journal_next_event_ref(&jr, &ev)) == 1) {
+		if (ev->kind != EV_BOOK && ev->kind != EV_TRADE)
+			continue;
+		while (have && fl.t < ev->exch_ns) {
+			APPLY_FILL();
+			NEXT_FILL();
+			if (rc < 0)
+				goto bad;
+		}
+		if (ev->kind == EV_BOOK && ev->book.n_bid && ev->book.n_ask &&
+		    ev->book.bid[0].px > 0 && ev->book.ask[0].px > 0) {
+			mark_x2 = ev->book.bid[0].px + ev->book.ask[0].px;
+			has_mark = 1;
+		}
+		perf_on_equity(&r->perf, ev->exch_ns, EQUITY());
+	}
+	if (mrc < 0) {
+		fail(2, "%s: %s at offset %" PRIu64, r->market, dm_strerror(mrc),
+		     journal_reader_bad_offset(&jr));
+		goto bad;
+	}
+	while (have) {
+		APPLY_FILL();
+		NEXT_FILL();
+		if (rc < 0)
+			goto bad;
+	}
+#undef EQUITY
+#undef NEXT_FILL
+#undef APPLY_FILL
+	csv_close(&c);
+	journal_reader_close(&jr);
+	return 0;
+bad:
+	csv_close(&c);
+	journal_reader_close(&jr);
 	return -1;
 }
 
@@ -759,18 +860,25 @@ static const char *const sum_head[] = { "figure", "value", "unit", "from" };
 static void section_summary(struct rep *r)
 {
 	const char *ccy = r->currency;
-	int perf_json = jpath(r->sum, "performance") != NULL;
-	const char *pf = perf_json ? "summary.json" : "fills.csv, equity.csv (perf.h, here)";
+	int perf_json = r->perf_mode == PERF_JSON;
+	const char *pf = perf_json ? "summary.json" : r->perf_mode == PERF_MARKET ?
+			 "market journal, fills.csv (perf.h, here)" : "fills.csv, equity.csv (perf.h, here)";
 	struct perf_result pr;
 	perf_result(&r->perf, &pr);
 	chart_section_begin(r->f, "summary", "Summary");
-	if (!perf_json)
+	if (r->perf_mode == PERF_MARKET)
 		chart_para(r->f, "note", "summary.json of this run has no \"performance\": the "
 			   "figures marked \"here\" are computed by dm-report with libcore/report/"
-			   "perf.h from fills.csv and equity.csv (one equity row at every fill and "
-			   "every second of market time, where dm-backtest samples every market event; "
-			   "the Sharpe and Sortino ratios may differ from a backtest's in the last "
-			   "digits for that reason).");
+			   "perf.h from the market the run replayed (%s) and fills.csv, the equity "
+			   "given at every fill and market event, as dm-backtest computes them.",
+			   r->market);
+	else if (r->perf_mode == PERF_CSV)
+		chart_para(r->f, "note", "summary.json of this run has no \"performance\" and the "
+			   "market journal it replayed is not there: the figures marked \"here\" are "
+			   "computed by dm-report with libcore/report/perf.h from fills.csv and "
+			   "equity.csv, whose rows sample the equity at every fill and every second "
+			   "of market time only (dm-backtest: at every market event), so the Sharpe "
+			   "and Sortino ratios and the drawdown are approximations.");
 	chart_table_begin(r->f, "summary", NULL, sum_head, 4);
 	row_json(r, r->sum, "gross P&L", "pnl.gross", ccy, "summary.json");
 	row_json(r, r->sum, "fees", "pnl.fees", ccy, "summary.json");
@@ -1040,9 +1148,7 @@ static int lat_dump(struct rep *r)
 	const json_t *a;
 	int rows = 0;
 	json_object_foreach((json_t *)ag, name, a) {
-		const json_t *l = jpath(a, "runtime.latency");
-		if (!l)
-			l = json_object_get(a, "latency");
+		const json_t *l = json_object_get(a, "latency");
 		if (!json_is_object(l))
 			continue;
 		const char *st = json_string_value(json_object_get(l, "stage_name")) ?: "stage";
@@ -1064,9 +1170,7 @@ static int lat_dump(struct rep *r)
 	}
 	chart_table_end(r->f);
 	json_object_foreach((json_t *)ag, name, a) {
-		const json_t *l = jpath(a, "runtime.latency");
-		if (!l)
-			l = json_object_get(a, "latency");
+		const json_t *l = json_object_get(a, "latency");
 		const json_t *bk = jpath(l, "stage.buckets");
 		const char *st = json_string_value(json_object_get(l, "stage_name")) ?: "stage";
 		char title[160];
@@ -1515,10 +1619,12 @@ static int section_tca(struct rep *r)
 
 static int report_trading(struct rep *r)
 {
-	if (r->kind == K_BACKTEST)
+	if (r->kind == K_BACKTEST) {
 		setup_backtest(r);
-	else
+		r->perf_mode = PERF_JSON;
+	} else {
 		setup_run(r);
+	}
 	const char *ccy = json_string_value(jpath(r->sum, "pnl.currency"));
 	if (!ccy)
 		ccy = json_string_value(json_object_get(r->sum, "currency"));
@@ -1537,7 +1643,8 @@ static int report_trading(struct rep *r)
 	struct idmap dec = { 0 };
 	int rc = -1;
 	if (read_equity(r, &s[0], &s[1], &s[2], &s[3]) < 0 ||
-	    read_fills(r, &s[4], &s[5], NULL) < 0)
+	    read_fills(r, &s[4], &s[5], NULL) < 0 ||
+	    (r->perf_mode == PERF_MARKET && perf_market(r) < 0))
 		goto out;
 
 	char sub[PATH_MAX + 200];
