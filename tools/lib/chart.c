@@ -573,7 +573,8 @@ static void axes(FILE *f, const struct scale *xs, const struct ticks *xt,
 		double x = sc(xs, xt->v[i]);
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, pb, x,
 			pb + 4);
-		text_at(f, x, pb + 16, "middle", xt->label[i], NULL);
+		/* the last label ends at the frame rather than past the page */
+		text_at(f, x, pb + 16, x > W - M_R - 16 ? "end" : "middle", xt->label[i], NULL);
 	}
 	fprintf(f, "<path d=\"M%.1f %.1fV%.1fH%.1f\"/>\n", M_L, M_T, pb, W - M_R);
 	if (xl)
@@ -666,6 +667,15 @@ int chart_xy(FILE *f, const struct chart *c, const struct chart_series *const *s
 	struct scale xs, ys;
 	struct ticks xt, yt;
 	char xl[256];
+	for (int i = 0; i < n; i++)
+		if (s[i]->n_in && s[i]->style == CHART_POINTS && c->x_axis == CHART_AX_NUM &&
+		    !c->x_log && xhi > xlo) {
+			/* points clear of the frame */
+			double pad = (xhi - xlo) * 0.03;
+			xlo -= pad;
+			xhi += pad;
+			break;
+		}
 	x_axis(c, xlo, xhi, &xs, &xt, xl, sizeof(xl));
 	y_axis(c, ylo, yhi, H, &ys, &yt);
 	fig_begin(f, c, H);
@@ -778,7 +788,15 @@ int chart_hist(FILE *f, const struct chart *c, const struct chart_bin *b, int n)
 	struct scale xs, ys;
 	struct ticks xt, yt;
 	char xl[256];
-	x_axis(c, b[0].lo, b[n - 1].hi, &xs, &xt, xl, sizeof(xl));
+	double xlo = b[0].lo, xhi = b[n - 1].hi;
+	if (n == 1) { /* one bar: a fifth of the width, not all of it */
+		double w = xhi - xlo;
+		xlo -= 2 * w;
+		xhi += 2 * w;
+		if (c->x_log && xlo <= 0)
+			xlo = b[0].lo / 2;
+	}
+	x_axis(c, xlo, xhi, &xs, &xt, xl, sizeof(xl));
 	struct chart yc = *c;
 	yc.y_zero = 1;
 	y_axis(&yc, 0, ymax, H, &ys, &yt);
@@ -849,14 +867,15 @@ int chart_bars(FILE *f, const struct chart *c, const char *const *labels,
 			continue;
 		double x1 = sc(&xs, values[i]);
 		double a = fmin(x0, x1), w = fabs(x1 - x0);
-		char v[40];
+		char v[40], shown[40];
 		chart_fmt_num(v, sizeof(v), values[i]);
+		snprintf(shown, sizeof(shown), "%.4g", values[i]);
 		fprintf(f, "<rect class=\"mark %s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
 			"data-label=\"", cls && cls[i] ? cls[i] : values[i] < 0 ? "neg" : "s0", a,
 			M_T + i * row + 3, w > 0.5 ? w : 0.5, row - 6);
 		chart_esc(f, labels[i]);
 		fprintf(f, "\" data-value=\"%s\"/>\n", v);
-		text_at(f, fmax(x0, x1) + 4, M_T + i * row + row * 0.7, "start", v, NULL);
+		text_at(f, fmax(x0, x1) + 4, M_T + i * row + row * 0.7, "start", shown, NULL);
 		marks++;
 	}
 	fig_end(f, c, NULL, 0, NULL);

@@ -195,8 +195,9 @@ int chart_bins(const double *v, size_t n, int max_bins, struct chart_bin *out);
 int chart_hist(FILE *f, const struct chart *c, const struct chart_bin *b, int n);
 
 /* A bar per label (labels in the order given, horizontal bars, the value
- * at each bar's end), data-label and data-value on each; cls NULL or a
- * class per bar.  Returns the bars drawn (value != 0); 0: "no data". */
+ * at each bar's end, 4 digits), data-label and data-value (%.12g) on
+ * each; cls NULL or a class per bar.  Returns the bars drawn (value !=
+ * 0); 0: "no data". */
 int chart_bars(FILE *f, const struct chart *c, const char *const *labels,
 	       const double *values, const char *const *cls, int n);
 
