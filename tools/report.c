@@ -259,9 +259,8 @@ static int csv_num(const struct csv *c, int col, double *out)
 	if (!*s)
 		return 1;
 	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (*end || errno == ERANGE || !isfinite(v))
+	double v = strtod(s, &end); /* "nan" too: dm-cv writes it for no figure */
+	if (*end)
 		return bad_field(c, col, "a number");
 	*out = v;
 	return 0;
@@ -1220,6 +1219,47 @@ static int lat_dump(struct rep *r)
 	return rows;
 }
 
+/* tca.csv's latency legs, a histogram each: the legs drawn (0 without
+ * tca.csv), or -1 with the error set. */
+static int lat_tca(struct rep *r)
+{
+	static const char *const leg[3][2] = {
+		{ "lat_decision_to_send_ns", "Decision to the order sent (tca.csv)" },
+		{ "lat_send_to_ack_ns", "Order sent to its acknowledgement (tca.csv)" },
+		{ "lat_ack_to_fill_ns", "Acknowledgement to the fill (tca.csv)" } };
+	struct csv c;
+	int rc = csv_open(&c, r->dir, "tca.csv");
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return -1;
+	int col[3];
+	for (int k = 0; k < 3; k++)
+		if ((col[k] = csv_need(&c, leg[k][0])) < 0) {
+			csv_close(&c);
+			return -1;
+		}
+	struct dvec v[3] = { { 0 }, { 0 }, { 0 } };
+	while (rc >= 0 && (rc = csv_next(&c)) == 1)
+		for (int k = 0; k < 3 && rc >= 0; k++) {
+			double x;
+			if ((rc = csv_num(&c, col[k], &x)) == 0 && isfinite(x))
+				dvec_push(&v[k], x);
+		}
+	csv_close(&c);
+	int drawn = 0;
+	for (int k = 0; k < 3; k++) {
+		if (rc >= 0 && v[k].n) {
+			lat_hist(r, leg[k][1], &v[k]);
+			drawn++;
+		} else if (rc >= 0) {
+			chart_para(r->f, "nodata", "%s: not recorded (no known value).", leg[k][1]);
+		}
+		free(v[k].v);
+	}
+	return rc < 0 ? -1 : drawn;
+}
+
 /*
  * Latencies: what the directory holds.  final-dump.json (a paper run):
  * every agent's stage and ring-hop histograms; summary.json's tick-to-order
@@ -1300,6 +1340,13 @@ static int section_latency(struct rep *r, const struct idmap *dec_t)
 		chart_para(r->f, "note", "%" PRIu64 " of %" PRIu64 " orders have no decision in "
 			   "decisions.csv (kill-switch flattening, or an older journal).", unmatched,
 			   orders);
+	int legs = lat_tca(r);
+	if (legs < 0) {
+		free(first.v);
+		free(fill.v);
+		return -1;
+	}
+	shown += legs > 0;
 	if (!shown)
 		chart_para(r->f, "nodata", "No latency is recorded in this directory.");
 	free(first.v);
@@ -1995,12 +2042,15 @@ static int report_search(struct rep *r)
 		chart_cell_text(r->f, 0, "result.json");
 		chart_html(r->f, "</tr>\n");
 	}
+	chart_table_end(r->f);
 	if (plan) {
+		/* another file: its own table (a data-key is a path in the caption's file) */
+		chart_table_begin(r->f, "summary", "search.json", sum_head, 4);
 		row_json(r, plan, "input", "input", NULL, "search.json");
 		row_json(r, plan, "trials planned", "trials", NULL, "search.json");
 		row_json(r, plan, "seed", "seed", NULL, "search.json");
+		chart_table_end(r->f);
 	}
-	chart_table_end(r->f);
 	const char *why = json_string_value(jpath(res, "overfitting.why_not"));
 	const char *why2 = json_string_value(jpath(res, "overfitting.why_no_pbo"));
 	if (why || why2)
