@@ -35,6 +35,7 @@
 #include "libcore/feed/feed.h"
 #include "libcore/hawkes/lbfgsb.h"
 #include "libcore/study/study.h"
+#include "tools/lib/chart.h"
 #include "tools/lib/files.h"
 
 #define NS_PER_S    1000000000LL
@@ -755,6 +756,345 @@ static json_t *report_json(const struct run *u, const struct study_result *r)
 	return root;
 }
 
+/* ------------------------------------------------------------ HTML */
+
+/* A table row: a label, then a number cell keyed by its JSON path. */
+static void h_row(FILE *f, const char *label, const char *key, double v, const char *unit)
+{
+	chart_html(f, "<tr>");
+	chart_cell_text(f, 0, label);
+	chart_cell_num(f, key, v);
+	chart_cell_text(f, 0, unit);
+	chart_html(f, "</tr>\n");
+}
+
+static void h_summary(FILE *f, const struct run *u, const struct study_result *r)
+{
+	const struct feed_instr *in = &u->plan->in;
+	char a[48], b[48], buf[256];
+	static const char *const head[] = { "", "value", "" };
+
+	chart_section_begin(f, "summary", "The file");
+	chart_table_begin(f, "summary", NULL, head, 3);
+	chart_html(f, "<tr>");
+	chart_cell_text(f, 0, "file");
+	chart_cell_text(f, 0, u->file);
+	chart_cell_text(f, 0, feed_format_name(u->fmt));
+	chart_html(f, "</tr>\n<tr>");
+	snprintf(buf, sizeof(buf), "%s: tick %s, lot %s, %s", in->symbol, in->tick, in->lot,
+		 in->currency[0] ? in->currency : "currency unknown");
+	chart_cell_text(f, 0, "instrument");
+	chart_cell_text(f, 0, buf);
+	chart_cell_text(f, 0, "");
+	chart_html(f, "</tr>\n");
+	h_row(f, "events", "events.total", (double)r->events, "");
+	h_row(f, "book updates", "events.book", (double)r->books, "");
+	h_row(f, "trades", "events.trade", (double)r->trades, "");
+	h_row(f, "observed time", "time.observed_s", r->observed_s, "s");
+	h_row(f, "segments", "time.segments", r->segments, "");
+	if (r->events) {
+		iso_utc(r->t_first, a, sizeof(a));
+		iso_utc(r->t_last, b, sizeof(b));
+		snprintf(buf, sizeof(buf), "%s .. %s", a, b);
+		chart_html(f, "<tr>");
+		chart_cell_text(f, 0, "time (UTC)");
+		chart_cell_text(f, 0, buf);
+		chart_cell_text(f, 0, u->clock);
+		chart_html(f, "</tr>\n");
+	}
+	chart_html(f, "<tr>");
+	chart_cell_text(f, 0, "local time");
+	chart_cell_text(f, 0, u->zone);
+	chart_cell_text(f, 0, u->zone_from);
+	chart_html(f, "</tr>\n");
+	chart_table_end(f);
+	chart_section_end(f);
+}
+
+static void h_ofi(FILE *f, const struct study_result *r, struct chart_series *pts,
+		  struct chart_series *fit)
+{
+	char title[160], note[256], key[64], len[32];
+
+	chart_section_begin(f, "ofi", "Order-flow imbalance and price impact");
+	chart_para(f, NULL, "The mid change over each window against the window's level-1 "
+		   "order-flow imbalance (Cont, Kukanov and Stoikov 2014), with the least-squares "
+		   "line; the integrated OFI is the first principal component of the "
+		   "depth-normalised OFI of %u levels (Cont, Cucuringu and Zhang 2023).",
+		   r->n_windows ? r->win[0].levels : 0);
+	for (uint32_t i = 0; i < r->n_windows; i++) {
+		const struct study_window_res *w = &r->win[i];
+		len_text(w->len_ns, len, sizeof(len));
+		chart_series_init(pts, "windows", CHART_POINTS, "s0");
+		chart_series_init(fit, "least squares", CHART_LINE, "fit");
+		double lo = INFINITY, hi = -INFINITY;
+		for (uint32_t k = 0; k < w->n_points; k++) {
+			chart_series_add(pts, w->points[k].x, w->points[k].y);
+			lo = fmin(lo, w->points[k].x);
+			hi = fmax(hi, w->points[k].x);
+		}
+		if (isfinite(w->ofi.slope) && lo < hi) {
+			chart_series_add(fit, lo, w->ofi.intercept + w->ofi.slope * lo);
+			chart_series_add(fit, hi, w->ofi.intercept + w->ofi.slope * hi);
+		}
+		snprintf(title, sizeof(title), "%s windows: mid change on level-1 OFI", len);
+		snprintf(note, sizeof(note), "%" PRIu64 " windows (empty ones are points at 0, 0; "
+			 "at most %u non-empty ones drawn, a uniform sample): slope %.6g ticks per "
+			 "lot, R2 %.4f.", w->n, STUDY_SCATTER_MAX, w->ofi.slope, w->ofi.r2);
+		struct chart c = { .title = title, .x_label = "OFI, lots",
+				   .y_label = "mid change, ticks", .note = note };
+		const struct chart_series *ss[] = { pts, fit };
+		chart_xy(f, &c, ss, 2);
+	}
+	static const char *const head[] = { "window", "n", "OFI slope", "OFI R2",
+		"integrated slope", "integrated R2", "PC1 share", "Kyle lambda", "Kyle R2",
+		"Amihud per million" };
+	chart_table_begin(f, "ofi", "Per window length: the regressions of the mid change "
+			  "(ticks) on the level-1 OFI (lots), the integrated OFI (depth units) and "
+			  "the signed volume (lots, Kyle's lambda); Amihud's |return| per million of "
+			  "the currency traded", head, 10);
+	for (uint32_t i = 0; i < r->n_windows; i++) {
+		const struct study_window_res *w = &r->win[i];
+		len_text(w->len_ns, len, sizeof(len));
+		chart_html(f, "<tr>");
+		chart_cell_text(f, 0, len);
+#define CELL(path, v) snprintf(key, sizeof(key), "windows.%u." path, i), chart_cell_num(f, key, v)
+		CELL("n", (double)w->n);
+		CELL("ofi.slope", w->ofi.slope);
+		CELL("ofi.r2", w->ofi.r2);
+		CELL("ofi_integrated.slope", w->ofi_int.slope);
+		CELL("ofi_integrated.r2", w->ofi_int.r2);
+		CELL("ofi_integrated.pc1_share", w->pc1_share);
+		CELL("kyle.slope", w->kyle.slope);
+		CELL("kyle.r2", w->kyle.r2);
+		CELL("amihud.per_million", w->amihud);
+#undef CELL
+		chart_html(f, "</tr>\n");
+	}
+	chart_table_end(f);
+	chart_section_end(f);
+}
+
+static void h_hawkes(FILE *f, const struct study_params *sp, const struct study_result *r)
+{
+	const struct study_hawkes *h = &r->hawkes;
+	char key[64], len[32];
+	static const char *const names[3] = { "buy", "sell", "buy and sell jointly" };
+	const struct hfit_result *m[3] = { &h->uni[0], &h->uni[1], &h->bi };
+
+	chart_section_begin(f, "hawkes", "Trade arrivals");
+	if (sp->hawkes_max) {
+		static const char *const head[] = { "model", "side", "mu 1/s", "alpha 1/s (sum)",
+			"beta 1/s", "branching ratio", "its se", "log-likelihood", "KS p" };
+		chart_table_begin(f, "hawkes", "Hawkes fits, exponential kernel, maximum "
+				  "likelihood (dm-hawkes-fit's models): aggressive orders, exchange "
+				  "times, prints of one order merged", head, 9);
+		for (int k = 0; k < 3; k++) {
+			if (h->rc[k]) {
+				chart_html(f, "<tr>");
+				chart_cell_text(f, 0, names[k]);
+				chart_cell_text(f, 0, "not fitted: too few events");
+				chart_html(f, "</tr>\n");
+				continue;
+			}
+			for (uint32_t i = 0; i < m[k]->p.dim; i++) {
+				double as = 0;
+				for (uint32_t j = 0; j < m[k]->p.dim; j++)
+					as += m[k]->p.alpha[i][j];
+				chart_html(f, "<tr>");
+				chart_cell_text(f, 0, i ? "" : names[k]);
+				chart_cell_text(f, 0, (k == 1 || i == 1) ? "sell" : "buy");
+				snprintf(key, sizeof(key), "hawkes.models.%d.mu_per_s.%u", k, i);
+				chart_cell_num(f, key, m[k]->p.mu[i]);
+				chart_cell_num(f, NULL, as);
+				snprintf(key, sizeof(key), "hawkes.models.%d.beta_per_s.%u", k, i);
+				chart_cell_num(f, key, m[k]->p.beta[i]);
+				snprintf(key, sizeof(key), "hawkes.models.%d.branching_ratio", k);
+				chart_cell_num(f, i ? NULL : key, i ? NAN : m[k]->rho);
+				chart_cell_num(f, NULL, i ? NAN : m[k]->rho_se);
+				chart_cell_num(f, NULL, i ? NAN : m[k]->loglik);
+				chart_cell_num(f, NULL, m[k]->ks[i].p);
+				chart_html(f, "</tr>\n");
+			}
+		}
+		chart_table_end(f);
+		chart_para(f, "note", "%" PRIu64 " orders (buy %" PRIu64 ", sell %" PRIu64 "), %"
+			   PRIu64 " prints merged, %.1f s observed%s.", h->events, h->count[0],
+			   h->count[1], h->merged, h->observed_s, h->capped ?
+			   "; capped at --hawkes-max, later trades left out" : "");
+	}
+	static const char *const head2[] = { "window", "n", "buy var/mean", "buy branching",
+		"sell var/mean", "sell branching", "all var/mean", "all branching" };
+	chart_table_begin(f, "arrivals", "Aggressive orders per window: the variance-to-mean "
+			  "ratio of the counts and the branching ratio 1 - 1/sqrt(var/mean) it "
+			  "implies (Hardiman and Bouchaud 2014)", head2, 8);
+	for (uint32_t i = 0; i < r->n_windows; i++) {
+		const struct study_window_res *w = &r->win[i];
+		len_text(w->len_ns, len, sizeof(len));
+		chart_html(f, "<tr>");
+		chart_cell_text(f, 0, len);
+		chart_cell_int(f, NULL, (int64_t)w->fano[2].n);
+		for (int k = 0; k < 3; k++) {
+			snprintf(key, sizeof(key), "windows.%u.arrivals.%s.var_over_mean", i,
+				 side_name[k]);
+			chart_cell_num(f, key, w->fano[k].ratio);
+			snprintf(key, sizeof(key), "windows.%u.arrivals.%s.branching", i,
+				 side_name[k]);
+			chart_cell_num(f, key, w->fano[k].branching);
+		}
+		chart_html(f, "</tr>\n");
+	}
+	chart_table_end(f);
+	chart_section_end(f);
+}
+
+static void h_spreads(FILE *f, const struct study_result *r)
+{
+	static const char *const head[] = { "measure", "value", "unit" };
+
+	chart_section_begin(f, "spreads", "Spreads");
+	chart_table_begin(f, "spreads", NULL, head, 3);
+	h_row(f, "quoted, time-weighted", "spread.quoted_ticks", r->quoted_spread, "ticks");
+	h_row(f, "effective 2 q (p - mid), mean", "spread.effective_ticks", r->effective_spread,
+	      "ticks");
+	h_row(f, "effective, median", "spread.effective_median_ticks", r->effective_median,
+	      "ticks");
+	h_row(f, "Roll (1984)", "spread.roll.spread_ticks", r->roll.spread, "ticks");
+	h_row(f, "Glosten-Harris (1988): spread 2 (c + z)", "spread.glosten_harris.spread_ticks",
+	      r->gh.spread, "ticks");
+	h_row(f, "  transitory c (order processing, inventory)",
+	      "spread.glosten_harris.transitory_ticks", r->gh.transitory, "ticks");
+	h_row(f, "  adverse selection z", "spread.glosten_harris.adverse_ticks", r->gh.adverse,
+	      "ticks");
+	h_row(f, "  adverse-selection share", "spread.glosten_harris.adverse_share",
+	      r->gh.adverse_share, "");
+	h_row(f, "Huang-Stoll (1997): half spread S/2", "spread.huang_stoll.half_spread_ticks",
+	      r->hs.half_spread, "ticks");
+	h_row(f, "  adverse selection and inventory share", "spread.huang_stoll.lambda",
+	      r->hs.lambda, "");
+	chart_table_end(f);
+	chart_section_end(f);
+}
+
+static void h_fill(FILE *f, const struct study_result *r, struct chart_series *pts,
+		   struct chart_series *fit)
+{
+	const struct study_fill *fl = &r->fill;
+	uint64_t cum = 0, cums[STUDY_FILL_BINS];
+	char note[256];
+	double dmax = 0;
+
+	for (uint32_t j = STUDY_FILL_BINS; j-- > 0;)
+		cums[j] = (cum += fl->reach[j]);
+	chart_section_begin(f, "fill", "Fill intensity");
+	for (int lg = 0; lg < 2; lg++) {
+		chart_series_init(pts, "orders reaching delta, per second", CHART_POINTS, "s0");
+		chart_series_init(fit, "A exp(-k delta)", CHART_LINE, "fit");
+		for (uint32_t j = 1; j < STUDY_FILL_BINS; j++)
+			if (fl->reach[j] && fl->observed_s > 0) {
+				double rate = (double)cums[j] / fl->observed_s;
+				chart_series_add(pts, j / 2.0, lg ? log10(rate) : rate);
+				dmax = j / 2.0;
+			}
+		if (isfinite(fl->k) && dmax > 0)
+			for (int i = 0; i <= 100; i++) {
+				double d = 0.5 + (dmax - 0.5) * i / 100.0;
+				double v = fl->a * exp(-fl->k * d);
+				chart_series_add(fit, d, lg ? log10(v) : v);
+			}
+		snprintf(note, sizeof(note), "%" PRIu64 " aggressive orders over %.1f s; A %.6g per "
+			 "s, k %.6g per tick, R2 %.4f over %u points%s.", fl->orders, fl->observed_s,
+			 fl->a, fl->k, fl->r2, fl->n_fit, fl->max_ticks > 0 ? " (up to "
+			 "--fill-max-ticks)" : "");
+		struct chart c = { .title = lg ? "lambda(delta) on a log scale" :
+				   "lambda(delta): aggressive orders reaching delta ticks beyond "
+				   "the mid", .x_label = "delta, ticks from the mid",
+				   .y_label = lg ? "log10 orders per second" : "orders per second",
+				   .y_zero = !lg, .note = note };
+		const struct chart_series *ss[] = { pts, fit };
+		chart_xy(f, &c, ss, 2);
+	}
+	chart_section_end(f);
+}
+
+static void h_profile(FILE *f, const struct run *u, const struct study_result *r,
+		      struct chart_series *s)
+{
+	static const char *const what[4] = { "Quoted spread", "Volume", "Trades",
+					     "Volatility of the mid" };
+	static const char *const unit[4] = { "ticks (time-weighted)", "lots per minute",
+					     "trades per minute", "bps over one minute" };
+	uint32_t nb = 0;
+	char title[128];
+
+	for (uint32_t i = 0; i < r->profile_bins; i++)
+		nb += r->profile[i].observed_s > 0;
+	chart_section_begin(f, "profile", "Intraday profiles");
+	chart_para(f, NULL, "By local time of day (%s, %s), bins of %lld minutes, those with "
+		   "observed time (%u).", u->zone, u->zone_from,
+		   (long long)(r->profile_bin_ns / (60 * NS_PER_S)), nb);
+	for (int k = 0; k < 4; k++) {
+		chart_series_init(s, what[k], nb < 3 ? CHART_POINTS : CHART_LINE, "s0");
+		for (uint32_t i = 0; i < r->profile_bins; i++) {
+			const struct study_profile_bin *pb = &r->profile[i];
+			if (!(pb->observed_s > 0))
+				continue;
+			double v = k == 0 ? pb->spread_ticks : k == 1 ? pb->volume_per_min :
+				   k == 2 ? pb->trades_per_min : pb->volatility_bps;
+			chart_series_add(s, (double)((int64_t)i * r->profile_bin_ns / NS_PER_S), v);
+		}
+		snprintf(title, sizeof(title), "%s by time of day", what[k]);
+		struct chart c = { .title = title, .x_label = "local time", .y_label = unit[k],
+				   .x_axis = CHART_AX_CLOCK, .y_zero = 1 };
+		const struct chart_series *ss[] = { s };
+		chart_xy(f, &c, ss, 1);
+	}
+	chart_section_end(f);
+}
+
+/* The page: written whole or not at all (files.h). */
+static int report_html(const char *path, const struct run *u, const struct study_result *r)
+{
+	struct afile *af = malloc(sizeof(*af));
+	struct chart_series *s = malloc(2 * sizeof(*s));
+	char sub[512];
+	int rc;
+
+	if (!af || !s) {
+		free(af);
+		free(s);
+		return cli_fail(1, "out of memory for the page");
+	}
+	if ((rc = afile_open(af, path, NULL)) < 0) {
+		rc = cli_fail(rc == -EEXIST ? 2 : 1, "-o %s", af->err);
+		free(af);
+		free(s);
+		return rc;
+	}
+	FILE *f = af->f;
+	snprintf(sub, sizeof(sub), "%s (%s, %s): %" PRIu64 " events, %.1f s observed; "
+		 "docs/study.md has the definitions", u->file, feed_format_name(u->fmt),
+		 u->plan->in.symbol, r->events, r->observed_s);
+	chart_page_begin(f, "DreamMaker microstructure study", sub);
+	chart_html(f, "<section id=\"study\">\n");
+	h_summary(f, u, r);
+	h_ofi(f, r, &s[0], &s[1]);
+	h_hawkes(f, u->sp, r);
+	h_spreads(f, r);
+	h_fill(f, r, &s[0], &s[1]);
+	h_profile(f, u, r, &s[0]);
+	chart_html(f, "</section>\n");
+	chart_page_end(f);
+	free(s);
+	if ((rc = afile_commit(af)) < 0) {
+		rc = cli_fail(rc == -EEXIST ? 2 : 1, "-o %s", af->err);
+		free(af);
+		return rc;
+	}
+	free(af);
+	return 0;
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -877,7 +1217,9 @@ int main(int argc, char **argv)
 		report_text(&u, &res);
 	}
 	if (!code && a.html) {
-		code = cli_fail(1, "-o: HTML pages are not built yet");
+		code = report_html(a.html, &u, &res);
+		if (!code && !a.quiet)
+			fprintf(stderr, "%s: %s -> %s\n", cli_prog(), a.input, a.html);
 	}
 	if (fflush(stdout) || ferror(stdout))
 		code = cli_fail(1, "writing the report: %s", strerror(errno));

@@ -872,3 +872,49 @@ Test(study, bad_row_names_file_and_line)
 			  t_bin_dir(), p), 2);
 	cr_expect(strstr(out, "bad.jsonl:301"), "%s", out);
 }
+
+/* The number a page's cell keyed by its JSON path holds. */
+static double t_cell(const char *html, const char *key)
+{
+	char pat[160];
+	snprintf(pat, sizeof(pat), "data-key=\"%s\">", key);
+	const char *p = strstr(html, pat);
+	cr_assert_not_null(p, "no cell %s", key);
+	return strtod(p + strlen(pat), NULL);
+}
+
+/*
+ * -o: one page with the sections and charts (an OFI scatter and its line
+ * per window, lambda(delta) twice, four profiles) whose numbers are the
+ * JSON's; an -o that is a directory is refused before any work.
+ */
+Test(study, html_page_charts_the_json_figures)
+{
+	char out[8192];
+	const char *page = t_tmp_path("study.html");
+	json_t *st = t_json_of("%s/dm-study %s --json --quiet -o %s", t_bin_dir(), T_USDM, page);
+	char *html = t_file_text(page, NULL);
+	const char *ids[] = { "summary", "ofi", "hawkes", "spreads", "fill", "profile" };
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char pat[64];
+		snprintf(pat, sizeof(pat), "<section id=\"%s\">", ids[i]);
+		cr_expect(strstr(html, pat), "no section %s", ids[i]);
+	}
+	int svg = 0;
+	for (const char *p = html; (p = strstr(p, "<svg")); p++)
+		svg++;
+	cr_expect_eq(svg, 3 + 2 + 4, "charts: %d", svg);
+	const char *keys[] = { "windows.0.ofi.r2", "windows.1.ofi.r2", "windows.1.ofi.slope",
+			       "windows.1.kyle.slope", "windows.1.arrivals.all.branching",
+			       "hawkes.models.2.branching_ratio", "spread.roll.spread_ticks",
+			       "spread.huang_stoll.lambda", "events.trade" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		double v = t_num(st, keys[i]);
+		T_NEAR(t_cell(html, keys[i]), v, 1e-10 * fabs(v), keys[i]);
+	}
+	free(html);
+	json_decref(st);
+	cr_expect_eq(t_sh(out, sizeof(out), "%s/dm-study %s -o %s", t_bin_dir(), T_USDM,
+			  t_tmp_dir), 2);
+	cr_expect(strstr(out, "not a regular file"), "%s", out);
+}
