@@ -227,7 +227,18 @@ static void win_open(struct study *s, struct study_win *w, int64_t k)
  * at its start. */
 static void win_close(struct study *s, struct study_win *w, int shortest)
 {
-	if (w->k == NONE || w->mid2_start == NONE || s->mid2 == NONE) {
+	if (w->k == NONE)
+		return;
+	/* the counts of orders need no mid */
+	double c0 = (double)w->orders[0], c1 = (double)w->orders[1];
+	w->f_n++;
+	w->f_s[0] += c0;
+	w->f_s[1] += c1;
+	w->f_s[2] += c0 + c1;
+	w->f_ss[0] += c0 * c0;
+	w->f_ss[1] += c1 * c1;
+	w->f_ss[2] += (c0 + c1) * (c0 + c1);
+	if (w->mid2_start == NONE || s->mid2 == NONE) {
 		w->k = NONE;
 		return;
 	}
@@ -255,16 +266,11 @@ static void win_close(struct study *s, struct study_win *w, int shortest)
 		w->amihud_sum += fabs(r) / w->notional * 1e6;
 		w->amihud_n++;
 	}
-	double c0 = (double)w->orders[0], c1 = (double)w->orders[1];
-	w->f_n++;
-	w->f_s[0] += c0;
-	w->f_s[1] += c1;
-	w->f_s[2] += c0 + c1;
-	w->f_ss[0] += c0 * c0;
-	w->f_ss[1] += c1 * c1;
-	w->f_ss[2] += (c0 + c1) * (c0 + c1);
-	if (shortest)
-		bin_at(s, w->k * w->len_ns)->rv += r * r;
+	if (shortest) {
+		struct study_pbin *b = bin_at(s, w->k * w->len_ns);
+		b->rv += r * r;
+		b->rv_n++;
+	}
 	/* reservoir sample of the points for a chart */
 	w->seen++;
 	if (w->n_points < STUDY_SCATTER_MAX) {
@@ -277,15 +283,17 @@ static void win_close(struct study *s, struct study_win *w, int shortest)
 	w->k = NONE;
 }
 
-/* n windows without an event: each a point (0, 0) of every regression
- * and a count 0; nothing to the profile (their time is accrued). */
-static void win_zeros(struct study *s, struct study_win *w, uint64_t n)
+/* n windows without an event: each a count 0 and, when the mid is known,
+ * a point (0, 0) of every regression; nothing to the profile (their time
+ * is accrued). */
+static void win_zeros(struct study_win *w, uint64_t n, int mid_known)
 {
-	(void)s;
+	w->f_n += n;
+	if (!mid_known)
+		return;
 	w->s_ofi.n += n;
 	w->s_kyle.n += n;
 	w->ml_n += n;
-	w->f_n += n;
 }
 
 static void windows_advance(struct study *s, int64_t t)
@@ -300,8 +308,8 @@ static void windows_advance(struct study *s, int64_t t)
 			int64_t gap = k - w->k - 1;
 			int known = w->mid2_start != NONE && s->mid2 != NONE;
 			win_close(s, w, i == 0);
-			if (known && gap > 0)
-				win_zeros(s, w, (uint64_t)gap);
+			if (gap > 0)
+				win_zeros(w, (uint64_t)gap, known);
 		}
 		win_open(s, w, k);
 	}
@@ -354,7 +362,7 @@ static void on_book(struct study *s, const struct event *ev)
 	const struct ev_book *b = &ev->book;
 	uint32_t L = s->levels;
 	int64_t px[2][STUDY_OFI_LEVELS], qty[2][STUDY_OFI_LEVELS];
-	double e[STUDY_OFI_LEVELS], depth = 0;
+	double e[STUDY_OFI_LEVELS] = { 0 }, depth = 0;
 
 	s->books++;
 	for (uint32_t m = 0; m < L; m++) {

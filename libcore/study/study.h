@@ -23,8 +23,10 @@
  *   windows      for each length W of params.window_ns the clock is cut
  *                into [kW, (k+1)W) on the epoch grid.  Inside a segment
  *                every window from the one that holds its first two-sided
- *                book to the one that holds its last event is counted,
- *                empty ones included (they add a point (0, 0)); each adds
+ *                book to the one that holds its last event is a point of
+ *                the regressions, empty ones included (a point (0, 0));
+ *                the counts of orders take every window from the
+ *                segment's first event on (no mid needed); each adds
  *                one point to the regressions as sums, so a window costs
  *                O(levels^2) once and nothing is kept of it (but for a
  *                bounded sample of points for charts).
@@ -191,7 +193,8 @@ struct study_profile_bin {
 	double   trades_per_min;
 	double   volatility_bps;             /* of the mid over one minute, from
 					      * the shortest windows' returns:
-					      * 1e4 sqrt(60 sum r^2 / observed_s) */
+					      * 1e4 sqrt(60 sum r^2 / observed_s);
+					      * NaN without a mid in the bin */
 };
 
 struct study_hawkes {
@@ -243,6 +246,7 @@ struct study_pbin {              /* a profile bin's sums */
 	double   volume;
 	uint64_t trades;
 	double   rv;                     /* squared log mid returns */
+	uint64_t rv_n;                   /* windows with a mid that added to rv */
 };
 
 struct study_sums2 {             /* y on x: raw sums */

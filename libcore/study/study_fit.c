@@ -195,7 +195,7 @@ void study_fano_from_sums(uint64_t n, double s, double ss, struct study_fano *f)
 void study_fill_fit(struct study_fill *f)
 {
 	struct study_sums2 sm = { 0 };
-	uint64_t cum[STUDY_FILL_BINS];
+	uint64_t cum[STUDY_FILL_BINS] = { 0 };
 	uint64_t c = 0;
 
 	f->n_fit = 0;
@@ -370,7 +370,7 @@ int study_finish(struct study *s, struct study_result *r)
 	}
 
 	/* Glosten-Harris */
-	double b[4], se[4], r2;
+	double b[4] = { 0 }, se[4] = { 0 }, r2 = NAN;
 	struct study_gh *gh = &r->gh;
 	gh->n = s->gh_n;
 	ols_multi(&s->gh_xx[0][0], s->gh_xy, s->gh_yy, s->gh_sy, s->gh_n, 4, b, se, &r2);
@@ -415,7 +415,8 @@ int study_finish(struct study *s, struct study_result *r)
 		o->trades = pb->trades;
 		o->volume_per_min = pb->obs_s > 0 ? pb->volume / pb->obs_s * 60 : NAN;
 		o->trades_per_min = pb->obs_s > 0 ? (double)pb->trades / pb->obs_s * 60 : NAN;
-		o->volatility_bps = pb->obs_s > 0 ? 1e4 * sqrt(60 * pb->rv / pb->obs_s) : NAN;
+		o->volatility_bps = pb->obs_s > 0 && pb->rv_n ?
+				    1e4 * sqrt(60 * pb->rv / pb->obs_s) : NAN;
 	}
 	return hawkes_result(s, r);
 }

@@ -190,9 +190,9 @@ def orders(events):
 
 
 def arrivals(events, ords, window_ns):
-    """Counts of orders per window, the windows as ofi_regression's."""
-    k_first = next(ev[1] for ev in events if ev[0] == "b"
-                   and ev[2] is not None and ev[4] is not None) // window_ns
+    """Counts of orders per window, from the window of the first event (of
+    any kind) to that of the last, empty windows included."""
+    k_first = events[0][1] // window_ns
     k_last = events[-1][1] // window_ns
     n = k_last - k_first + 1
     counts = {1: [0] * n, -1: [0] * n}
