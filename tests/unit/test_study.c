@@ -540,6 +540,33 @@ Test(study, arrival_variance_of_a_poisson_process)
 }
 
 /*
+ * A stream of trades only (B3's NEG files): no mid, so no regression, but
+ * the counts.  1 s windows: buys at 0.1, 0.2, 0.3 s, a sell at 3.5 s, so
+ * the counts are all (3, 0, 0, 1): mean 1, var 2; buy (3, 0, 0, 0): mean
+ * 0.75, var 2.25.
+ */
+Test(study, counts_of_a_trades_only_stream)
+{
+	struct study_params p = { .n_windows = 1, .window_ns = { NS } };
+	struct study *s = t_study(&p);
+	t_trade(s, 100.1, 500, 1, 1);
+	t_trade(s, 100.2, 500, 1, 1);
+	t_trade(s, 100.3, 500, 1, 1);
+	t_trade(s, 103.5, 500, 1, -1);
+	t_done(s);
+	const struct study_window_res *w = &t_res.win[0];
+	cr_expect_eq(w->n, 0, "no mid: no regression point");
+	cr_expect_eq(w->fano[STUDY_ALL].n, 4);
+	T_NEAR(w->fano[STUDY_ALL].mean, 1, 1e-12, "mean");
+	T_NEAR(w->fano[STUDY_ALL].var, 2, 1e-12, "var");
+	T_NEAR(w->fano[STUDY_ALL].branching, 1 - 1 / sqrt(2), 1e-12, "branching");
+	T_NEAR(w->fano[STUDY_BUY].ratio, 2.25 / 0.75, 1e-12, "buy var / mean");
+	for (uint32_t i = 0; i < t_res.profile_bins; i++)
+		if (t_res.profile[i].observed_s > 0)
+			cr_expect(isnan(t_res.profile[i].volatility_bps), "no mid, no volatility");
+}
+
+/*
  * Buy and sell orders of a Hawkes process simulated by libcore/gen
  * (Ogata's thinning), each side self-exciting with G = alpha / beta = 0.6
  * and no cross-excitation: the maximum-likelihood fits find 0.6, and so
