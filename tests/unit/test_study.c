@@ -772,13 +772,12 @@ static double t_num(json_t *o, const char *path)
  * the variance of counts.  The exponential-kernel fit sees only the fast
  * (tens of ms) excitation of this 6-minute sample: 0.3 - 0.5.
  */
-Test(study, binance_capture_against_an_independent_computation)
+static void t_against_check_py(json_t *st)
 {
 	char out[512];
 	cr_assert_eq(t_sh(out, sizeof(out), "command -v python3"), 0,
 		     "python3 is needed by this test (make deps installs it)");
 	json_t *py = t_json_of("python3 tests/study/check.py %s --window 10", T_USDM);
-	json_t *st = t_json_of("%s/dm-study %s --json --quiet", t_bin_dir(), T_USDM);
 
 	cr_assert_eq(t_num(st, "params.windows_s.1"), 10);
 	cr_expect_eq(t_num(st, "events.book"), t_num(py, "books"));
@@ -826,14 +825,12 @@ Test(study, binance_capture_against_an_independent_computation)
 	cr_expect_gt(t_num(st, "windows.1.ofi.slope"), 0, "buying pressure raises the mid");
 	cr_expect_gt(t_num(st, "windows.1.kyle.slope"), 0, "Kyle's lambda > 0");
 	json_decref(py);
-	json_decref(st);
 }
 
 /* The Hawkes models are dm-hawkes-fit's, with its defaults: the same
  * figures on the same file. */
-Test(study, hawkes_equals_dm_hawkes_fit)
+static void t_against_hawkes_fit(json_t *st)
 {
-	json_t *st = t_json_of("%s/dm-study %s --json --quiet", t_bin_dir(), T_USDM);
 	json_t *hf = t_json_of("%s/dm-hawkes-fit --input %s --json --quiet", t_bin_dir(),
 			       T_USDM);
 	char a[96];
@@ -847,7 +844,6 @@ Test(study, hawkes_equals_dm_hawkes_fit)
 		T_NEAR(t_num(st, b), t_num(hf, a), 1e-6, b);
 	}
 	cr_expect_eq(t_num(st, "hawkes.merged_prints"), t_num(hf, "data.merged_prints"));
-	json_decref(st);
 	json_decref(hf);
 }
 
@@ -915,11 +911,9 @@ static double t_cell(const char *html, const char *key)
  * per window, lambda(delta) twice, four profiles) whose numbers are the
  * JSON's; an -o that is a directory is refused before any work.
  */
-Test(study, html_page_charts_the_json_figures)
+static void t_page(json_t *st, const char *page)
 {
 	char out[8192];
-	const char *page = t_tmp_path("study.html");
-	json_t *st = t_json_of("%s/dm-study %s --json --quiet -o %s", t_bin_dir(), T_USDM, page);
 	char *html = t_file_text(page, NULL);
 	const char *ids[] = { "summary", "ofi", "hawkes", "spreads", "fill", "profile" };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
@@ -940,8 +934,19 @@ Test(study, html_page_charts_the_json_figures)
 		T_NEAR(t_cell(html, keys[i]), v, 1e-10 * fabs(v), keys[i]);
 	}
 	free(html);
-	json_decref(st);
 	cr_expect_eq(t_sh(out, sizeof(out), "%s/dm-study %s -o %s", t_bin_dir(), T_USDM,
 			  t_tmp_dir), 2);
 	cr_expect(strstr(out, "not a regular file"), "%s", out);
+}
+
+/* The bundled capture, one run of dm-study (JSON and page) against the
+ * three above. */
+Test(study, binance_capture)
+{
+	const char *page = t_tmp_path("study.html");
+	json_t *st = t_json_of("%s/dm-study %s --json --quiet -o %s", t_bin_dir(), T_USDM, page);
+	t_against_check_py(st);
+	t_against_hawkes_fit(st);
+	t_page(st, page);
+	json_decref(st);
 }
