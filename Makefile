@@ -76,7 +76,7 @@ AGENT_SRC := $(wildcard agents/*.c)
 RT_SRC    := $(wildcard agents/rt/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-TESTLIB_SRC := $(wildcard tests/helpers.c tests/proc_helpers.c)
+TESTLIB_SRC := $(wildcard tests/helpers.c tests/proc_helpers.c tests/cdp.c)
 # what the benchmarks share with the tests: no Criterion (tests/proc_helpers.h)
 BENCHLIB_SRC := tests/proc_helpers.c
 
