@@ -157,9 +157,11 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 # ---------------------------------------------------------------- commands
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
+# chromium: the headless browser test_report_browser renders dm-report's
+# pages in (README, Dependencies)
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux
+            libmicrohttpd-dev tmux chromium
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
