@@ -771,74 +771,69 @@ bad:
 	return -1;
 }
 
-/* ------------------------------------------------------------ a small map */
+/* ------------------------------------------------------------ decision times */
 
-/* decision id -> market time, open addressing (ids are never 0). */
-struct idmap {
-	uint64_t *key;
-	int64_t *val;
-	size_t cap, n;
+/* decision id -> market time: the pairs in id order (decisions.csv is in
+ * decision order, so sorting is rarely needed), found by binary search. */
+struct idpair {
+	uint64_t id;
+	int64_t t;
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
+struct idmap {
+	struct idpair *v;
+	size_t n, cap;
+	int sorted;
+};
 
-static void idmap_put(struct idmap *m, uint64_t k, int64_t v);
-
-static void idmap_grow(struct idmap *m)
+static void idmap_put(struct idmap *m, uint64_t k, int64_t t)
 {
-	struct idmap o = *m;
-	m->cap = o.cap ? 2 * o.cap : 1024;
-	m->key = xmalloc(m->cap * sizeof(uint64_t));
-	m->val = xmalloc(m->cap * sizeof(int64_t));
-	memset(m->key, 0, m->cap * sizeof(uint64_t));
-	m->n = 0;
-	for (size_t i = 0; i < o.cap; i++)
-		if (o.key[i])
-			idmap_put(m, o.key[i], o.val[i]);
-	free(o.key);
-	free(o.val);
-}
-
-static void idmap_put(struct idmap *m, uint64_t k, int64_t v)
-{
-	if (!k)
-		return;
-	if (2 * (m->n + 1) > m->cap)
-		idmap_grow(m);
-	size_t i = mix(k) & (m->cap - 1);
-	while (m->key[i] && m->key[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->key[i])
-		m->n++;
-	m->key[i] = k;
-	m->val[i] = v;
-}
-
-static int idmap_get(const struct idmap *m, uint64_t k, int64_t *v)
-{
-	if (!m->cap || !k)
-		return -1;
-	size_t i = mix(k) & (m->cap - 1);
-	while (m->key[i]) {
-		if (m->key[i] == k) {
-			*v = m->val[i];
-			return 0;
-		}
-		i = (i + 1) & (m->cap - 1);
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
-	return -1;
+	if (m->n && m->v[m->n - 1].id >= k)
+		m->sorted = 0;
+	else if (!m->n)
+		m->sorted = 1;
+	m->v[m->n].id = k;
+	m->v[m->n].t = t;
+	m->n++;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct idpair *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Once every pair is in: sorted by id. */
+static void idmap_seal(struct idmap *m)
+{
+	if (!m->sorted && m->n)
+		qsort(m->v, m->n, sizeof(*m->v), by_id);
+	m->sorted = 1;
+}
+
+static int idmap_get(const struct idmap *m, uint64_t k, int64_t *t)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].id < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->n || m->v[lo].id != k)
+		return -1;
+	*t = m->v[lo].t;
+	return 0;
 }
 
 static void idmap_free(struct idmap *m)
 {
-	free(m->key);
-	free(m->val);
+	free(m->v);
 }
 
 /* ------------------------------------------------------------ sections */
@@ -1107,6 +1102,7 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		free(vt);
 		return -1;
 	}
+	idmap_seal(dec_t);
 	chart_section_begin(r->f, "decisions", "Decisions and vetoes");
 	struct chart ch = { .title = "Decisions by outcome and reason (decisions.csv)",
 			    .x_label = "decisions" };
