@@ -1189,6 +1189,7 @@ static int lat_dump(struct rep *r)
 			lo_all = fmin(lo_all, lo > 0 ? lo : 1e-3);
 			hi_all = fmax(hi_all, hi);
 		}
+		hi_all = fmax(hi_all, lo_all * 1.01);
 		double d0 = floor(log10(lo_all) * 10) / 10;
 		nb = (int)ceil((log10(hi_all) - d0) * 10);
 		if (nb < 1)

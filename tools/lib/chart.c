@@ -353,10 +353,16 @@ struct scale {
 	int log;
 };
 
+/* log10 of a value on a log axis (x > 0 there; a 0 lands far left) */
+static double lg(double v)
+{
+	return v > 0 ? log10(v) : -300;
+}
+
 static double sc(const struct scale *s, double v)
 {
-	double a = s->log ? log10(v) : v, lo = s->log ? log10(s->lo) : s->lo,
-	       hi = s->log ? log10(s->hi) : s->hi;
+	double a = s->log ? lg(v) : v, lo = s->log ? lg(s->lo) : s->lo,
+	       hi = s->log ? lg(s->hi) : s->hi;
 	return s->p0 + (a - lo) / (hi - lo) * (s->p1 - s->p0);
 }
 
