@@ -1066,7 +1066,8 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		return -1;
 	}
 	struct counter *oc = NULL, *vt = NULL;
-	int noc = 0, nvt = 0;
+	int noc = 0, nvt = 0, last = -1;
+	char last_o[24] = "", last_r[64] = "";
 	uint64_t total = 0;
 	while ((rc = csv_next(&c)) == 1) {
 		int64_t id, t;
@@ -1079,8 +1080,16 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		total++;
 		idmap_put(dec_t, (uint64_t)id, t);
 		char lab[96];
-		snprintf(lab, sizeof(lab), "%.20s: %.60s", c.field[co], c.field[cr]);
-		count_add(&oc, &noc, lab, !strcmp(c.field[co], "released") ? "s2" : "s3");
+		if (last >= 0 && !strcmp(c.field[co], last_o) && !strcmp(c.field[cr], last_r)) {
+			oc[last].n++; /* most rows repeat the row before */
+		} else {
+			snprintf(lab, sizeof(lab), "%.20s: %.60s", c.field[co], c.field[cr]);
+			count_add(&oc, &noc, lab, !strcmp(c.field[co], "released") ? "s2" : "s3");
+			for (last = 0; strcmp(oc[last].label, lab); last++)
+				;
+			snprintf(last_o, sizeof(last_o), "%s", c.field[co]);
+			snprintf(last_r, sizeof(last_r), "%s", c.field[cr]);
+		}
 		/* votes: voter:verdict:reason;... — every verdict but approve */
 		char *save = NULL;
 		for (char *v = strtok_r(c.field[cv], ";", &save); v; v = strtok_r(NULL, ";", &save)) {
