@@ -160,9 +160,20 @@ struct csv {
 	char *field[MAX_COLS];
 };
 
+static void csv_close(struct csv *c);
+
 /* 0, -ENOENT when the file is not there (no error set: the caller says
- * whether it must be), -1 with the error set otherwise. */
+ * whether it must be), -1 with the error set otherwise (nothing open). */
+static int csv_open_(struct csv *c, const char *dir, const char *name);
 static int csv_open(struct csv *c, const char *dir, const char *name)
+{
+	int rc = csv_open_(c, dir, name);
+	if (rc < 0)
+		csv_close(c);
+	return rc;
+}
+
+static int csv_open_(struct csv *c, const char *dir, const char *name)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s/%s", dir, name);
