@@ -462,6 +462,19 @@ static void rows_by_reason(struct rep *r, const char *label, const char *path)
 	}
 }
 
+/* A number of a derived table: 6 significant digits shown, the value to
+ * 12 in data-value (what a reader of the markup takes). */
+static void cell_short(FILE *f, const char *attrs, double v)
+{
+	char b[40], l[40];
+	chart_fmt_num(b, sizeof(b), v);
+	if (isfinite(v))
+		snprintf(l, sizeof(l), "%.6g", v == 0 ? 0.0 : v);
+	else
+		snprintf(l, sizeof(l), "n/a");
+	chart_html(f, "<td class=\"num\"%s data-value=\"%s\">%s</td>", attrs ? attrs : "", b, l);
+}
+
 /* ------------------------------------------------------------ run data */
 
 /* Round trips as perf.h closes them. */
@@ -1178,7 +1191,7 @@ static int lat_dump(struct rep *r)
 			chart_cell_int(r->f, NULL, json_integer_value(json_object_get(h, "n")));
 			static const char *const q[] = { "p50_ns", "p99_ns", "p999_ns", "max_ns" };
 			for (int i = 0; i < 4; i++)
-				chart_cell_num(r->f, NULL, jnum(h, q[i]) / 1e3);
+				cell_short(r->f, NULL, jnum(h, q[i]) / 1e3);
 			chart_html(r->f, "</tr>\n");
 			rows++;
 		}
@@ -1479,9 +1492,9 @@ static void section_importance(struct rep *r, struct importance *im, const char 
 		int k = idx[i];
 		chart_html(r->f, "<tr>");
 		chart_cell_text(r->f, 0, im->name[k]);
-		chart_cell_num(r->f, NULL, im->gain[k] / im->models);
-		chart_cell_num(r->f, NULL, im->weight[k] / im->models);
-		chart_cell_num(r->f, NULL, im->weight[k] > 0 ? im->gain[k] / im->weight[k] : NAN);
+		cell_short(r->f, NULL, im->gain[k] / im->models);
+		cell_short(r->f, NULL, im->weight[k] / im->models);
+		cell_short(r->f, NULL, im->weight[k] > 0 ? im->gain[k] / im->weight[k] : NAN);
 		chart_html(r->f, "</tr>\n");
 	}
 	chart_table_end(r->f);
@@ -1562,10 +1575,10 @@ static void tca_table(struct rep *r, const char *caption, const char *dim,
 		chart_cell_text(r->f, 0, g[i].label);
 		chart_cell_int(r->f, NULL, (int64_t)g[i].count);
 		for (int k = 0; k < N_TCA; k++) {
-			char b[40];
-			chart_html(r->f, "<td class=\"num\" data-metric=\"%s\" data-n=\"%" PRIu64 "\">%s</td>",
-				   tca_metric[k], g[i].n[k],
-				   chart_fmt_num(b, sizeof(b), g[i].n[k] ? g[i].sum[k] / (double)g[i].n[k] : NAN));
+			char a[96];
+			snprintf(a, sizeof(a), " data-metric=\"%s\" data-n=\"%" PRIu64 "\"",
+				 tca_metric[k], g[i].n[k]);
+			cell_short(r->f, a, g[i].n[k] ? g[i].sum[k] / (double)g[i].n[k] : NAN);
 		}
 		chart_html(r->f, "</tr>\n");
 	}
@@ -1794,7 +1807,7 @@ static int paths_section(struct rep *r, const char *cvdir)
 				rc = -1;
 				break;
 			}
-			chart_cell_num(r->f, NULL, v);
+			cell_short(r->f, NULL, v);
 			if (k == 1 && isfinite(v))
 				dvec_push(&sh, v);
 		}
