@@ -20,8 +20,9 @@
  * charts (tools/lib/chart.h: inline SVG, no script, nothing fetched) and
  * tables of the sections docs/report.md describes.  Large series are
  * streamed and decimated (min and max per pixel column), so the page's
- * size and the tool's memory do not grow with the run but for the round
- * trips' P&L and the decisions' times (8 bytes and 16 bytes each).
+ * size does not grow with the run, nor the tool's memory but for the round
+ * trips' P&L (8 bytes each), the decisions' times (16 bytes each) and the
+ * orders' latencies (8 bytes each), which histograms need whole.
  *
  * Errors name the file and line at fault; a directory of no known kind,
  * a missing or damaged file is exit 2; a write failure exit 1.  The page
