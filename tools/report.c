@@ -20,8 +20,9 @@
  * charts (tools/lib/chart.h: inline SVG, no script, nothing fetched) and
  * tables of the sections docs/report.md describes.  Large series are
  * streamed and decimated (min and max per pixel column), so the page's
- * size and the tool's memory do not grow with the run but for the round
- * trips' P&L and the decisions' times (8 bytes and 16 bytes each).
+ * size does not grow with the run, nor the tool's memory but for the round
+ * trips' P&L (8 bytes each), the decisions' times (16 bytes each) and the
+ * orders' latencies (8 bytes each), which histograms need whole.
  *
  * Errors name the file and line at fault; a directory of no known kind,
  * a missing or damaged file is exit 2; a write failure exit 1.  The page
@@ -160,9 +161,20 @@ struct csv {
 	char *field[MAX_COLS];
 };
 
+static void csv_close(struct csv *c);
+
 /* 0, -ENOENT when the file is not there (no error set: the caller says
- * whether it must be), -1 with the error set otherwise. */
+ * whether it must be), -1 with the error set otherwise (nothing open). */
+static int csv_open_(struct csv *c, const char *dir, const char *name);
 static int csv_open(struct csv *c, const char *dir, const char *name)
+{
+	int rc = csv_open_(c, dir, name);
+	if (rc < 0)
+		csv_close(c);
+	return rc;
+}
+
+static int csv_open_(struct csv *c, const char *dir, const char *name)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s/%s", dir, name);
@@ -449,6 +461,19 @@ static void rows_by_reason(struct rep *r, const char *label, const char *path)
 		snprintf(p, sizeof(p), "%s.%s", path, k);
 		row_json(r, r->sum, lab, p, NULL, "summary.json");
 	}
+}
+
+/* A number of a derived table: 6 significant digits shown, the value to
+ * 12 in data-value (what a reader of the markup takes). */
+static void cell_short(FILE *f, const char *attrs, double v)
+{
+	char b[40], l[40];
+	chart_fmt_num(b, sizeof(b), v);
+	if (isfinite(v))
+		snprintf(l, sizeof(l), "%.6g", v == 0 ? 0.0 : v);
+	else
+		snprintf(l, sizeof(l), "n/a");
+	chart_html(f, "<td class=\"num\"%s data-value=\"%s\">%s</td>", attrs ? attrs : "", b, l);
 }
 
 /* ------------------------------------------------------------ run data */
@@ -771,74 +796,69 @@ bad:
 	return -1;
 }
 
-/* ------------------------------------------------------------ a small map */
+/* ------------------------------------------------------------ decision times */
 
-/* decision id -> market time, open addressing (ids are never 0). */
-struct idmap {
-	uint64_t *key;
-	int64_t *val;
-	size_t cap, n;
+/* decision id -> market time: the pairs in id order (decisions.csv is in
+ * decision order, so sorting is rarely needed), found by binary search. */
+struct idpair {
+	uint64_t id;
+	int64_t t;
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
+struct idmap {
+	struct idpair *v;
+	size_t n, cap;
+	int sorted;
+};
 
-static void idmap_put(struct idmap *m, uint64_t k, int64_t v);
-
-static void idmap_grow(struct idmap *m)
+static void idmap_put(struct idmap *m, uint64_t k, int64_t t)
 {
-	struct idmap o = *m;
-	m->cap = o.cap ? 2 * o.cap : 1024;
-	m->key = xmalloc(m->cap * sizeof(uint64_t));
-	m->val = xmalloc(m->cap * sizeof(int64_t));
-	memset(m->key, 0, m->cap * sizeof(uint64_t));
-	m->n = 0;
-	for (size_t i = 0; i < o.cap; i++)
-		if (o.key[i])
-			idmap_put(m, o.key[i], o.val[i]);
-	free(o.key);
-	free(o.val);
-}
-
-static void idmap_put(struct idmap *m, uint64_t k, int64_t v)
-{
-	if (!k)
-		return;
-	if (2 * (m->n + 1) > m->cap)
-		idmap_grow(m);
-	size_t i = mix(k) & (m->cap - 1);
-	while (m->key[i] && m->key[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->key[i])
-		m->n++;
-	m->key[i] = k;
-	m->val[i] = v;
-}
-
-static int idmap_get(const struct idmap *m, uint64_t k, int64_t *v)
-{
-	if (!m->cap || !k)
-		return -1;
-	size_t i = mix(k) & (m->cap - 1);
-	while (m->key[i]) {
-		if (m->key[i] == k) {
-			*v = m->val[i];
-			return 0;
-		}
-		i = (i + 1) & (m->cap - 1);
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
-	return -1;
+	if (m->n && m->v[m->n - 1].id >= k)
+		m->sorted = 0;
+	else if (!m->n)
+		m->sorted = 1;
+	m->v[m->n].id = k;
+	m->v[m->n].t = t;
+	m->n++;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct idpair *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Once every pair is in: sorted by id. */
+static void idmap_seal(struct idmap *m)
+{
+	if (!m->sorted && m->n)
+		qsort(m->v, m->n, sizeof(*m->v), by_id);
+	m->sorted = 1;
+}
+
+static int idmap_get(const struct idmap *m, uint64_t k, int64_t *t)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].id < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->n || m->v[lo].id != k)
+		return -1;
+	*t = m->v[lo].t;
+	return 0;
 }
 
 static void idmap_free(struct idmap *m)
 {
-	free(m->key);
-	free(m->val);
+	free(m->v);
 }
 
 /* ------------------------------------------------------------ sections */
@@ -1071,7 +1091,8 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		return -1;
 	}
 	struct counter *oc = NULL, *vt = NULL;
-	int noc = 0, nvt = 0;
+	int noc = 0, nvt = 0, last = -1;
+	char last_o[24] = "", last_r[64] = "";
 	uint64_t total = 0;
 	while ((rc = csv_next(&c)) == 1) {
 		int64_t id, t;
@@ -1084,8 +1105,16 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		total++;
 		idmap_put(dec_t, (uint64_t)id, t);
 		char lab[96];
-		snprintf(lab, sizeof(lab), "%.20s: %.60s", c.field[co], c.field[cr]);
-		count_add(&oc, &noc, lab, !strcmp(c.field[co], "released") ? "s2" : "s3");
+		if (last >= 0 && !strcmp(c.field[co], last_o) && !strcmp(c.field[cr], last_r)) {
+			oc[last].n++; /* most rows repeat the row before */
+		} else {
+			snprintf(lab, sizeof(lab), "%.20s: %.60s", c.field[co], c.field[cr]);
+			count_add(&oc, &noc, lab, !strcmp(c.field[co], "released") ? "s2" : "s3");
+			for (last = 0; strcmp(oc[last].label, lab); last++)
+				;
+			snprintf(last_o, sizeof(last_o), "%s", c.field[co]);
+			snprintf(last_r, sizeof(last_r), "%s", c.field[cr]);
+		}
 		/* votes: voter:verdict:reason;... — every verdict but approve */
 		char *save = NULL;
 		for (char *v = strtok_r(c.field[cv], ";", &save); v; v = strtok_r(NULL, ";", &save)) {
@@ -1107,6 +1136,7 @@ static int section_decisions(struct rep *r, struct idmap *dec_t)
 		free(vt);
 		return -1;
 	}
+	idmap_seal(dec_t);
 	chart_section_begin(r->f, "decisions", "Decisions and vetoes");
 	struct chart ch = { .title = "Decisions by outcome and reason (decisions.csv)",
 			    .x_label = "decisions" };
@@ -1162,7 +1192,7 @@ static int lat_dump(struct rep *r)
 			chart_cell_int(r->f, NULL, json_integer_value(json_object_get(h, "n")));
 			static const char *const q[] = { "p50_ns", "p99_ns", "p999_ns", "max_ns" };
 			for (int i = 0; i < 4; i++)
-				chart_cell_num(r->f, NULL, jnum(h, q[i]) / 1e3);
+				cell_short(r->f, NULL, jnum(h, q[i]) / 1e3);
 			chart_html(r->f, "</tr>\n");
 			rows++;
 		}
@@ -1193,6 +1223,7 @@ static int lat_dump(struct rep *r)
 			lo_all = fmin(lo_all, lo > 0 ? lo : 1e-3);
 			hi_all = fmax(hi_all, hi);
 		}
+		hi_all = fmax(hi_all, lo_all * 1.01);
 		double d0 = floor(log10(lo_all) * 10) / 10;
 		nb = (int)ceil((log10(hi_all) - d0) * 10);
 		if (nb < 1)
@@ -1462,9 +1493,9 @@ static void section_importance(struct rep *r, struct importance *im, const char 
 		int k = idx[i];
 		chart_html(r->f, "<tr>");
 		chart_cell_text(r->f, 0, im->name[k]);
-		chart_cell_num(r->f, NULL, im->gain[k] / im->models);
-		chart_cell_num(r->f, NULL, im->weight[k] / im->models);
-		chart_cell_num(r->f, NULL, im->weight[k] > 0 ? im->gain[k] / im->weight[k] : NAN);
+		cell_short(r->f, NULL, im->gain[k] / im->models);
+		cell_short(r->f, NULL, im->weight[k] / im->models);
+		cell_short(r->f, NULL, im->weight[k] > 0 ? im->gain[k] / im->weight[k] : NAN);
 		chart_html(r->f, "</tr>\n");
 	}
 	chart_table_end(r->f);
@@ -1545,10 +1576,10 @@ static void tca_table(struct rep *r, const char *caption, const char *dim,
 		chart_cell_text(r->f, 0, g[i].label);
 		chart_cell_int(r->f, NULL, (int64_t)g[i].count);
 		for (int k = 0; k < N_TCA; k++) {
-			char b[40];
-			chart_html(r->f, "<td class=\"num\" data-metric=\"%s\" data-n=\"%" PRIu64 "\">%s</td>",
-				   tca_metric[k], g[i].n[k],
-				   chart_fmt_num(b, sizeof(b), g[i].n[k] ? g[i].sum[k] / (double)g[i].n[k] : NAN));
+			char a[96];
+			snprintf(a, sizeof(a), " data-metric=\"%s\" data-n=\"%" PRIu64 "\"",
+				 tca_metric[k], g[i].n[k]);
+			cell_short(r->f, a, g[i].n[k] ? g[i].sum[k] / (double)g[i].n[k] : NAN);
 		}
 		chart_html(r->f, "</tr>\n");
 	}
@@ -1777,7 +1808,7 @@ static int paths_section(struct rep *r, const char *cvdir)
 				rc = -1;
 				break;
 			}
-			chart_cell_num(r->f, NULL, v);
+			cell_short(r->f, NULL, v);
 			if (k == 1 && isfinite(v))
 				dvec_push(&sh, v);
 		}

@@ -627,14 +627,15 @@ Test(report, tca_means_by_side_size_and_hour)
 		const char *row = strstr(s, pat);
 		cr_assert_not_null(row, "no row %s", want[i].row);
 		const char *end = strstr(row, "</tr>");
-		snprintf(mp, sizeof(mp), "data-metric=\"%s\" data-n=\"%s\">%s<", want[i].metric,
-			 want[i].n, want[i].value);
+		snprintf(mp, sizeof(mp), "data-metric=\"%s\" data-n=\"%s\" data-value=\"%s\">",
+			 want[i].metric, want[i].n, want[i].value);
 		const char *hit = strstr(row, mp);
 		cr_expect(hit && hit < end, "%s %s: expected n %s, mean %s in\n%.*s", want[i].row,
 			  want[i].metric, want[i].n, want[i].value, (int)(end - row), row);
 	}
 	cr_expect(!strstr(s, "data-tca=\"hour:11:00-11:59\""), "no empty hour is listed");
 	cr_expect(strstr(s, "<td class=\"num\">3</td>"), "the fills are counted");
+	cr_expect(strstr(s, "data-value=\"3.66666666667\">3.66667</td>"), "6 digits shown");
 	free(s);
 	/* the latency legs */
 	char *lat = section(html, "latency");

@@ -353,10 +353,16 @@ struct scale {
 	int log;
 };
 
+/* log10 of a value on a log axis (x > 0 there; a 0 lands far left) */
+static double lg(double v)
+{
+	return v > 0 ? log10(v) : -300;
+}
+
 static double sc(const struct scale *s, double v)
 {
-	double a = s->log ? log10(v) : v, lo = s->log ? log10(s->lo) : s->lo,
-	       hi = s->log ? log10(s->hi) : s->hi;
+	double a = s->log ? lg(v) : v, lo = s->log ? lg(s->lo) : s->lo,
+	       hi = s->log ? lg(s->hi) : s->hi;
 	return s->p0 + (a - lo) / (hi - lo) * (s->p1 - s->p0);
 }
 
@@ -817,7 +823,7 @@ int chart_hist(FILE *f, const struct chart *c, const struct chart_bin *b, int n)
 		marks++;
 	}
 	char extra[96];
-	snprintf(extra, sizeof(extra), "(%.0f in %d bins.)", total, n);
+	snprintf(extra, sizeof(extra), "(%.0f in %d bin%s.)", total, n, n == 1 ? "" : "s");
 	fig_end(f, c, NULL, 0, extra);
 	return marks;
 }
@@ -842,6 +848,8 @@ int chart_bars(FILE *f, const struct chart *c, const char *const *labels,
 	struct scale xs = { .lo = lo, .hi = hi, .p0 = lab, .p1 = W - M_R - 60 }, ys;
 	struct ticks xt;
 	range_pad(&xs.lo, &xs.hi);
+	if (lo < 0) /* room left of the longest negative bar for its value */
+		xs.lo -= (xs.hi - xs.lo) * 0.15;
 	num_ticks(&xs, &xt, 6, 1);
 	fig_begin(f, c, h);
 	double pb = h - M_B;
@@ -875,7 +883,11 @@ int chart_bars(FILE *f, const struct chart *c, const char *const *labels,
 			M_T + i * row + 3, w > 0.5 ? w : 0.5, row - 6);
 		chart_esc(f, labels[i]);
 		fprintf(f, "\" data-value=\"%s\"/>\n", v);
-		text_at(f, fmax(x0, x1) + 4, M_T + i * row + row * 0.7, "start", shown, NULL);
+		/* the value beyond the bar's end: right of a positive one, left of a negative */
+		if (values[i] < 0)
+			text_at(f, x1 - 4, M_T + i * row + row * 0.7, "end", shown, NULL);
+		else
+			text_at(f, x1 + 4, M_T + i * row + row * 0.7, "start", shown, NULL);
 		marks++;
 	}
 	fig_end(f, c, NULL, 0, NULL);
