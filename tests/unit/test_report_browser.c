@@ -259,3 +259,16 @@ Test(report_browser, a_search_page)
 	/* 2 scatters, the choice's bars, the logits, paths, importance */
 	expect_renders(page, 5);
 }
+
+/* dm-study's page (docs/study.md) of the bundled Binance capture: the OFI
+ * scatters, lambda(delta) twice and the four intraday profiles. */
+Test(report_browser, a_study_page)
+{
+	char browser[PATH_MAX];
+	need_browser(browser, sizeof(browser));
+	const char *page = t_tmp_path("study.html");
+	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-study' "
+			  "tests/data/binance-ws-raw-hftbacktest/usdm_btcusdt_20240808.jsonl.gz "
+			  "--quiet -o '%s' > /dev/null", bindir, page), 0, "%s", out);
+	expect_renders(page, 9);
+}
