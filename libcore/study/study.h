@@ -26,10 +26,10 @@
  *                book to the one that holds its last event is a point of
  *                the regressions, empty ones included (a point (0, 0));
  *                the counts of orders take every window from the
- *                segment's first event on (no mid needed); each adds
- *                one point to the regressions as sums, so a window costs
- *                O(levels^2) once and nothing is kept of it (but for a
- *                bounded sample of points for charts).
+ *                segment's first event on (no mid needed).  A window is
+ *                folded into sums when it closes, in O(levels^2), and
+ *                nothing is kept of it but a bounded sample of points
+ *                for charts.
  *   Hawkes       the trade times are kept for the maximum-likelihood fit
  *                (libcore/hawkes): struct hseries, fed by
  *                hseries_add_event as dm-hawkes-fit feeds it (exchange
@@ -40,8 +40,8 @@
  * Memory.  struct study and its profile bins live in caller memory of
  * study_memsize bytes; study_init neither allocates nor fails after its
  * checks.  The Hawkes series is the one allocation of the stream: it grows
- * by doubling inside study_on_event up to hawkes_max events (9 bytes each),
- * and study_close frees it.  study_finish allocates the fit's scratch and
+ * by doubling inside study_on_event up to hawkes_max events (9 bytes each;
+ * at most twice that reserved), and study_close frees it.  study_finish allocates the fit's scratch and
  * frees it.  One thread per struct study; offline code (the stream may
  * allocate, the fit takes seconds): not for an agent's hot path.
  */
@@ -100,8 +100,8 @@ struct study_params {
 
 /* ------------------------------------------------------------ results */
 
-/* y = a + b x by ordinary least squares; NaN where undefined (n < 3, or
- * x or y constant). */
+/* y = a + b x by ordinary least squares; NaN where undefined (n < 3 or x
+ * constant: all; y constant: r2). */
 struct study_ols {
 	uint64_t n;
 	double   slope, intercept;
@@ -124,7 +124,7 @@ struct study_point {
 
 struct study_window_res {
 	int64_t  len_ns;
-	uint64_t n;                          /* windows counted */
+	uint64_t n;                          /* windows in the regressions (a mid known) */
 	struct study_ols ofi;                /* mid change (ticks) on level-1 OFI (lots) */
 	struct study_ols ofi_int;            /* ... on the integrated OFI (depth units) */
 	uint32_t levels;                     /* of the integrated OFI */
