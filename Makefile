@@ -76,7 +76,7 @@ AGENT_SRC := $(wildcard agents/*.c)
 RT_SRC    := $(wildcard agents/rt/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-TESTLIB_SRC := $(wildcard tests/helpers.c tests/proc_helpers.c)
+TESTLIB_SRC := $(wildcard tests/helpers.c tests/proc_helpers.c tests/cdp.c)
 # what the benchmarks share with the tests: no Criterion (tests/proc_helpers.h)
 BENCHLIB_SRC := tests/proc_helpers.c
 
@@ -157,9 +157,13 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 # ---------------------------------------------------------------- commands
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
+# python3: tests/study/check.py, the independent computation test_study
+# compares dm-study with (standard library only); chromium: the headless
+# browser test_report_browser renders dm-report's pages in (README,
+# Dependencies)
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux
+            libmicrohttpd-dev tmux python3 chromium
 deps:
 	@tools/install-deps $(DEB_PKGS)
 

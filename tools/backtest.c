@@ -183,6 +183,17 @@ static json_t *num_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The instrument section as loaded (config.h, struct cfg_instrument): the
+ * exact decimals as x 10^6 integers, the local time's offset. */
+static json_t *instrument_json(const struct cfg_instrument *c)
+{
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:i}", "symbol", c->symbol,
+		"currency", c->currency, "tick_size_e6", (json_int_t)c->tick_size_e6,
+		"point_value_e6", (json_int_t)c->point_value_e6, "lot_size_e6",
+		(json_int_t)c->lot_size_e6, "price_decimals", (int)c->price_decimals,
+		"utc_offset_min", (int)c->utc_offset_min);
+}
+
 static void market_time(int64_t t_ns, char *buf, size_t len)
 {
 	time_t s = (time_t)(t_ns / 1000000000);
@@ -435,6 +446,11 @@ int main(int argc, char **argv)
 	char why[512];
 	json_t *j = summary_json(b, feed_stats(&rd), &a, feed_format_name(su.plan.fmt), secs,
 				 stuck, why, sizeof(why));
+	/* what a reader of the directory needs besides (dm-report): the
+	 * configuration, its instrument and the model the run traded */
+	json_object_set_new(j, "configuration", json_string(cname));
+	json_object_set_new(j, "instrument", instrument_json(&su.cfg.instrument));
+	json_object_set_new(j, "model", tp.strategy.rule_only ? json_null() : json_string(model));
 	const struct feed_stats *fs = feed_stats(&rd);
 	for (int i = 0; i < NCSV && !code; i++) {
 		csv[i] = NULL;

@@ -200,15 +200,26 @@ static int ack_of(const struct seg *s, uint32_t a, struct rt_cmd_ack *out)
 	return rt_cmd_ack_read(&rt_state_of(s, a)->ack, out) == 0 ? 0 : -1;
 }
 
-/* A histogram as {"n", "p50_ns", "p99_ns", "p999_ns", "max_ns"}. */
+/* A histogram as {"n", "p50_ns", "p99_ns", "p999_ns", "max_ns", "buckets"}:
+ * buckets lists the counters that are not 0 as [lo_ns, hi_ns, count], lo
+ * and hi the smallest and largest value of the bucket (hist.h), in order
+ * (what dm-report draws the distribution from). */
 static json_t *hist_json(const struct hist *h)
 {
 	uint64_t n = hist__load(&h->count);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "n", (json_int_t)n,
+	json_t *b = json_array();
+	for (uint32_t i = 0; n && i < HIST_BUCKETS; i++) {
+		uint64_t c = hist__load(&h->bucket[i]);
+		if (c)
+			json_array_append_new(b, json_pack("[I, I, I]", (json_int_t)hist_bucket_lo(i),
+				(json_int_t)(hist_bucket_hi(i) > INT64_MAX ? INT64_MAX : hist_bucket_hi(i)),
+				(json_int_t)c));
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "n", (json_int_t)n,
 		"p50_ns", (json_int_t)(n ? hist_quantile(h, 0.50) : 0),
 		"p99_ns", (json_int_t)(n ? hist_quantile(h, 0.99) : 0),
 		"p999_ns", (json_int_t)(n ? hist_quantile(h, 0.999) : 0),
-		"max_ns", (json_int_t)(n ? hist__load(&h->max) : 0));
+		"max_ns", (json_int_t)(n ? hist__load(&h->max) : 0), "buckets", b);
 }
 
 /* ------------------------------------------------------------ journals */

@@ -307,6 +307,13 @@ static inline enum feed_format feed_format_of(const struct feed_reader *r)
  * once after a successful feed_open; r may then be reopened. */
 void feed_close(struct feed_reader *r);
 
+/* UTC offset in seconds (local = UTC + offset) of America/New_York at noon
+ * of day `days` (days since 1970-01-01): -4 h in daylight time, -5 h
+ * otherwise (US rules since 2007; 1987-2006 rules before).  The LOBSTER
+ * reader's local time, public for the tools that show New York times
+ * (dm-study's profiles).  Pure. */
+int32_t feed_new_york_offset(int64_t days);
+
 /* "lobster", "mt5", "neg", "binance", "journal", "auto"; NULL otherwise. */
 const char *feed_format_name(enum feed_format fmt);
 

@@ -377,11 +377,6 @@ static inline __attribute__((always_inline)) int feed_ns_add(int64_t base_ns, in
  * after midnight.  Returns 0 or -EINVAL. */
 int feed_parse_tod(const char *s, size_t n, int64_t *ns);
 
-/* UTC offset in seconds (local = UTC + offset) of America/New_York at noon
- * of day `days`: -4 h in daylight time, -5 h otherwise (US rules since
- * 2007; 1987-2006 rules before). */
-int32_t feed_new_york_offset(int64_t days);
-
 /* ------------------------------------------------------------ fields */
 
 struct feed_field {

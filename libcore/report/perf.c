@@ -67,6 +67,8 @@ static void close_trip(struct perf *p, int64_t t_ns)
 		p->loss_sum += -pnl;
 	}
 	p->hold_sum_s += (double)(t_ns - p->trip_open_ns) / 1e9;
+	if (p->on_trip)
+		p->on_trip(p->trip_ctx, pnl, p->trip_open_ns, t_ns);
 	p->trip_cash_e9 = 0;
 }
 

@@ -27,7 +27,8 @@
  *   turnover    sum of |qty| x price x point value of every fill, currency.
  *   fees share  fees / |gross P&L|, gross = net P&L + fees (NaN if 0).
  *
- * Fixed-size, no allocation; one thread.
+ * Fixed-size, no allocation; one thread.  A host that wants every trip
+ * (a histogram of their P&L) sets on_trip after perf_init.
  */
 #ifndef DM_LIBCORE_REPORT_PERF_H
 #define DM_LIBCORE_REPORT_PERF_H
@@ -55,6 +56,11 @@ struct perf {
 	double   turnover;         /* currency */
 	int64_t  fees_e9;
 	uint64_t fills;
+	/* Optional: called as each round trip closes (NULL: none; set after
+	 * perf_init): its P&L in currency (as the figures count it), open and
+	 * close times.  On the caller's thread, inside perf_on_fill. */
+	void   (*on_trip)(void *ctx, double pnl, int64_t open_ns, int64_t close_ns);
+	void    *trip_ctx;
 };
 
 struct perf_result {

@@ -465,7 +465,7 @@ TestSuite(feed_cli, .init = t_setup, .fini = t_teardown, .timeout = 60);
 Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike)
 {
 	const char *tools[] = { "dm-convert", "dm-features", "dm-inspect", "dm-hawkes-fit",
-				"dm-gen", "dm-label", "dm-train" };
+				"dm-study", "dm-gen", "dm-label", "dm-train" };
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		struct t_out r;
 		char want[128];
@@ -484,7 +484,7 @@ Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike
 		cr_assert(strstr(r.out, "--quiet"), "%s --help lacks --quiet", tools[i]);
 		cr_assert(strstr(r.out, "-c, --config"), "%s --help lacks -c, --config", tools[i]);
 		cr_assert(strstr(r.out, "--json"), "%s --help lacks --json", tools[i]);
-		if (i < 4) /* the tools that read a feed */
+		if (i < 5) /* the tools that read a feed */
 			for (const char *const *o = (const char *const[]){ "--tick", "--lot",
 			     "--levels", "--symbol", "--utc-offset", "--strict", "--format",
 			     NULL }; *o; o++)
@@ -527,8 +527,9 @@ Test(feed_cli, every_tool_takes_version_help_and_refuses_an_unknown_option_alike
 	}
 
 	/* a feed tool refuses a malformed feed option with the same words */
-	const char *feed_tools[] = { "dm-convert", "dm-features", "dm-inspect", "dm-hawkes-fit" };
-	for (size_t i = 0; i < 4; i++) {
+	const char *feed_tools[] = { "dm-convert", "dm-features", "dm-inspect", "dm-hawkes-fit",
+				     "dm-study" };
+	for (size_t i = 0; i < 5; i++) {
 		struct t_out r;
 		const char *a[] = { "--tick", "0.000000001", LOB_MSG, NULL };
 		t_run(&r, feed_tools[i], a);

@@ -85,3 +85,45 @@ Test(perf, too_short_a_run_has_no_ratio)
 	cr_expect(isnan(r.hit_rate) && isnan(r.avg_holding_s));
 	cr_expect_float_eq(r.max_drawdown, 0.0, 1e-12);
 }
+
+struct trips_seen {
+	int n;
+	double pnl[4];
+	int64_t open_ns[4], close_ns[4];
+};
+
+static void record_trip(void *ctx, double pnl, int64_t open_ns, int64_t close_ns)
+{
+	struct trips_seen *t = ctx;
+	if (t->n < 4) {
+		t->pnl[t->n] = pnl;
+		t->open_ns[t->n] = open_ns;
+		t->close_ns[t->n] = close_ns;
+	}
+	t->n++;
+}
+
+/* The same fills as round_trips_with_a_flip: the callback sees each trip
+ * as it closes, with the P&L and times worked out there. */
+Test(perf, each_trip_is_reported_as_it_closes)
+{
+	struct perf p;
+	struct trips_seen t = { 0 };
+	perf_init(&p, 1000000000ll);
+	p.on_trip = record_trip;
+	p.trip_ctx = &t;
+	perf_on_fill(&p, S(0), +1, 2, 100, E9(0.2));
+	perf_on_fill(&p, S(10), -1, 1, 105, E9(0.1));
+	cr_expect_eq(t.n, 0, "no trip closed yet");
+	perf_on_fill(&p, S(20), -1, 3, 110, E9(0.3));
+	cr_expect_eq(t.n, 1, "the flip closes trip 1");
+	perf_on_fill(&p, S(50), +1, 2, 120, E9(0.2));
+	perf_on_fill(&p, S(60), +1, 1, 120, 0); /* opens a third, never closed */
+	cr_assert_eq(t.n, 2);
+	cr_expect_float_eq(t.pnl[0], 14.6, 1e-9);
+	cr_expect_float_eq(t.pnl[1], -20.4, 1e-9);
+	cr_expect_eq(t.open_ns[0], S(0));
+	cr_expect_eq(t.close_ns[0], S(20));
+	cr_expect_eq(t.open_ns[1], S(20));
+	cr_expect_eq(t.close_ns[1], S(50));
+}

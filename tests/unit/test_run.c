@@ -1214,6 +1214,14 @@ static void parity(const char *conf, const char *input, long long min_fills)
 	struct out r = input ? sh("tools/dmctl -c %s run --input '%s'", conf, input)
 			     : sh("tools/dmctl -c %s run --events 20000", conf);
 	cr_assert_eq(r.rc, 0, "dmctl run failed:\n%s", r.text);
+	/* the run's page, named last (dm-report; its own tests check it) */
+	char page[PATH_MAX + 64], line[PATH_MAX + 96];
+	snprintf(page, sizeof(page), "%s/report.html", rundir);
+	snprintf(line, sizeof(line), "\nreport: %s\n", page);
+	const char *at = strstr(r.text, line);
+	cr_expect(at && !at[strlen(line)], "dmctl run should end with 'report: %s':\n%s", page,
+		  r.text);
+	cr_expect(t_exists(page), "no %s", page);
 	out_free(&r);
 	/* the market journal the run replayed */
 	char market[PATH_MAX + 64], bt[PATH_MAX];
