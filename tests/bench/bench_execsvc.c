@@ -147,6 +147,7 @@ static int run(const char *path, int twin, double *lat, struct result *res, void
 	int rc = -1;
 	if (!mem || !x || !book)
 		goto out;
+	memset(mem, 0, size); /* what init leaves alone (unused sample room) the same in every run */
 	if (execsvc_init(mem, size, &p, 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench_execsvc: %s\n", err);
 		goto out;
