@@ -76,7 +76,7 @@
  * after the step, never half-way (the table has its own redo log).  The
  * other copy is first brought up to the current one by what changed since
  * it was current (venue_sync: the header, the open orders, the records
- * made since; about 2.5 KB instead of the whole venue), or copied whole on
+ * made since; about 2 KB instead of the whole venue), or copied whole on
  * the first step after execsvc_attach.  Market events with nothing in
  * flight touch only the book and run in place.  With
  * double_venue = 0 (an in-process host that does not survive its own
