@@ -190,22 +190,40 @@ static struct venue *venue_now(struct execsvc *x)
 								    memory_order_relaxed) & 1];
 }
 
-/* The copy a step works on; venue_commit makes it current. */
+/*
+ * The copy a step works on; venue_commit makes it current.  The other copy
+ * is brought up to the current one first: by what changed since it was
+ * current (venue_sync) when this process committed the step that left it
+ * behind (x->twin: it is then the current venue as it was before that
+ * step, written by nothing since), else whole (the first step after
+ * attach: a step cut short by a crash may have left anything in it).
+ */
 static struct venue *venue_begin(struct execsvc *x)
 {
-	uint32_t cur = atomic_load_explicit(&x->st->venue_cur, memory_order_relaxed) & 1;
-	if (!x->st->double_venue)
+	struct execsvc_state *st = x->st;
+	uint32_t cur = atomic_load_explicit(&st->venue_cur, memory_order_relaxed) & 1;
+	if (!st->double_venue)
 		return (struct venue *)(void *)x->vblk[0];
-	memcpy(x->vblk[cur ^ 1], x->vblk[cur], x->st->venue_size);
-	return (struct venue *)(void *)x->vblk[cur ^ 1];
+	struct venue *v = (struct venue *)(void *)x->vblk[cur ^ 1];
+	const struct venue *now = (const struct venue *)(const void *)x->vblk[cur];
+	st->venue_copied += x->twin ? venue_sync(v, now) : venue_copy(v, now);
+	x->twin = 0; /* until the commit: this copy is being written */
+	if (x->out.fault)
+		x->out.fault(x->out.ctx, EXECSVC_FAULT_VENUE_COPY);
+	return v;
 }
 
 static void venue_commit(struct execsvc *x)
 {
-	if (!x->st->double_venue)
+	struct execsvc_state *st = x->st;
+	if (!st->double_venue)
 		return;
-	uint32_t cur = atomic_load_explicit(&x->st->venue_cur, memory_order_relaxed) & 1;
-	atomic_store_explicit(&x->st->venue_cur, cur ^ 1, memory_order_release);
+	if (x->out.fault)
+		x->out.fault(x->out.ctx, EXECSVC_FAULT_VENUE_STEP);
+	uint32_t cur = atomic_load_explicit(&st->venue_cur, memory_order_relaxed) & 1;
+	atomic_store_explicit(&st->venue_cur, cur ^ 1, memory_order_release);
+	st->venue_steps++;
+	x->twin = 1; /* the copy left behind is the venue before this step */
 }
 
 /* Anything in flight at the venue (a step may then change orders). */

@@ -71,11 +71,14 @@
  * process may die at any instruction, its block in shared memory) a step
  * that can change an order or a report (an order, a cancel, a market event
  * while orders are in flight, the quiet clock, a step after the end of a
- * replay) runs on a copy of the
- * current venue, then one release store of venue_cur makes the copy
- * current: a kill -9 leaves the simulated exchange before or after the
- * step, never half-way (the table has its own redo log).  Market events
- * with nothing in flight touch only the book and run in place.  With
+ * replay) runs on the other copy, then one release store of venue_cur
+ * makes it current: a kill -9 leaves the simulated exchange before or
+ * after the step, never half-way (the table has its own redo log).  The
+ * other copy is first brought up to the current one by what changed since
+ * it was current (venue_sync: the header, the open orders, the records
+ * made since; about 2 KB instead of the whole venue), or copied whole on
+ * the first step after execsvc_attach.  Market events with nothing in
+ * flight touch only the book and run in place.  With
  * double_venue = 0 (an in-process host that does not survive its own
  * crash) every step runs in place on one copy and nothing is copied.
  *
@@ -163,6 +166,8 @@ struct execsvc_state {
 	uint32_t held;                /* reports waiting for the journal (outbox) */
 	uint64_t journal_refused;     /* orders refused while the journal failed */
 	uint64_t journal_unsent;      /* orders not sent: their record failed */
+	uint64_t venue_steps;         /* venue steps committed on two copies */
+	uint64_t venue_copied;        /* bytes copied between the copies by them */
 };
 _Static_assert(sizeof(struct execsvc_state) <= EXECSVC_TABLE_OFF, "execsvc header fits");
 
@@ -216,6 +221,10 @@ int execsvc_init(void *mem, size_t size, const struct execsvc_params *p, uint64_
  */
 #define EXECSVC_FAULT_SEND 1u /* an order journaled and marked sent, not yet
 			       * handed to the venue */
+#define EXECSVC_FAULT_VENUE_COPY 2u /* double_venue: the other copy brought
+				     * up to the current one, the step not run */
+#define EXECSVC_FAULT_VENUE_STEP 3u /* double_venue: the step run on the other
+				     * copy (the table updated), not yet current */
 struct execsvc_out {
 	void *ctx;
 	int  (*journal)(void *ctx, uint16_t type, const void *rec, uint32_t len);
@@ -239,7 +248,9 @@ struct execsvc {
 	struct execsvc_out out;
 	uint32_t head, tail;          /* outbox: free-running, masked on access */
 	uint32_t jhead;               /* box[tail..jhead) appended to the journal */
-	uint32_t pad;
+	uint32_t twin;                /* 1: the other venue copy is the current one
+				       * before the last step this process
+				       * committed, written by nothing since */
 	struct msg_exec_report box[EXECSVC_OUTBOX];
 };
 

@@ -15,6 +15,27 @@
  * priority among our own orders.  Queues are free-running counters taken
  * modulo their capacity.  Nothing holds a pointer, so the block is
  * position independent.
+ *
+ * What a step may write (venue_sync relies on it; test_venue checks it by
+ * comparing synced copies byte for byte over long random flows):
+ *
+ *   header      anything (clock, counters, book, consumed levels)
+ *   vorder[i]   only while slot i holds an open order, or when it is
+ *               taken for a new order (which is then open, or ends at
+ *               once); an order that ends gets done_seq = ++v->done_seq.
+ *               A finished (DONE) slot is never written until reused, a
+ *               FREE slot never until taken.  So every slot written since
+ *               an earlier state E is now OPEN, or DONE with done_seq >
+ *               E.done_seq; with done_seq unchanged, only OPEN slots (all
+ *               in the open chain between calls) can have changed.
+ *   vpend[k]    written once, by the push that makes entry k = pend_head
+ *               (slot k % max_pending); never again until entry
+ *               k + max_pending reuses the slot.  Popping reads.
+ *   vrep[k]     the same with rep_head; venue_poll reads.
+ *   fill k      the same with n_fills (slot k % max_fills).
+ *   lat[]       written by venue_init only.
+ *
+ * All the counters above only grow.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -411,6 +432,78 @@ int venue_attach(const struct venue *v, size_t size)
 	    v->off_fills != off[3] || v->off_lat != off[4])
 		return -DM_ESIZE;
 	return 0;
+}
+
+/* ------------------------------------------------------------ copies */
+
+size_t venue_copy(struct venue *dst, const struct venue *src)
+{
+	memcpy(dst, src, src->size);
+	return src->size;
+}
+
+/* n records of rsize bytes from free-running index from on, in a ring of
+ * cap records at offset off of both blocks; returns the bytes copied */
+static size_t ring_copy(struct venue *dst, const struct venue *src, uint64_t off, size_t rsize,
+			uint64_t cap, uint64_t from, uint64_t n)
+{
+	if (n > cap) {
+		from += n - cap;
+		n = cap;
+	}
+	uint64_t at = from % cap;
+	uint64_t first = n < cap - at ? n : cap - at;
+	memcpy((char *)dst + off + at * rsize, (const char *)src + off + at * rsize,
+	       first * rsize);
+	if (n > first)
+		memcpy((char *)dst + off, (const char *)src + off, (n - first) * rsize);
+	return n * rsize;
+}
+
+/* dst can be an earlier state of src: the same venue, no counter ahead */
+static int earlier_state(const struct venue *dst, const struct venue *src)
+{
+	return dst->magic == VENUE_MAGIC && dst->layout == src->layout &&
+	       dst->size == src->size && dst->off_lat == src->off_lat &&
+	       dst->n_lat == src->n_lat && dst->pend_head <= src->pend_head &&
+	       dst->rep_head <= src->rep_head && dst->n_fills <= src->n_fills &&
+	       dst->done_seq <= src->done_seq &&
+	       dst->next_venue_order_id <= src->next_venue_order_id;
+}
+
+size_t venue_sync(struct venue *dst, const struct venue *src)
+{
+	if (!earlier_state(dst, src))
+		return venue_copy(dst, src);
+	const struct venue_cfg *c = &src->cfg;
+	const struct vorder *so = cords(src);
+	struct vorder *d = ords(dst);
+	uint64_t done_seq = dst->done_seq;
+	size_t n = 0;
+
+	/* order slots: the open ones, and those that ended since dst (found by
+	 * a scan that stops once it has seen as many as ended) */
+	for (uint32_t i = src->rest_first; i != NIL; i = so[i].next) {
+		d[i] = so[i];
+		n += sizeof(*d);
+	}
+	uint64_t ended = src->done_seq - done_seq;
+	for (uint32_t i = 0; ended && i < c->max_orders; i++)
+		if (so[i].state == VO_DONE && so[i].done_seq > done_seq) {
+			d[i] = so[i];
+			n += sizeof(*d);
+			ended--;
+		}
+	/* the records pushed since dst, whether still queued or not */
+	n += ring_copy(dst, src, src->off_pending, sizeof(struct vpend), c->max_pending,
+		       dst->pend_head, src->pend_head - dst->pend_head);
+	n += ring_copy(dst, src, src->off_reports, sizeof(struct vrep), c->max_reports,
+		       dst->rep_head, src->rep_head - dst->rep_head);
+	n += ring_copy(dst, src, src->off_fills, sizeof(struct venue_fill), c->max_fills,
+		       dst->n_fills, src->n_fills - dst->n_fills);
+	/* the header last: the counters above were dst's */
+	memcpy(dst, src, sizeof(*dst));
+	return n + sizeof(*dst);
 }
 
 /* ------------------------------------------------------------ reports */

@@ -317,6 +317,28 @@ int venue_init(struct venue *v, size_t size, const struct venue_cfg *c,
 int venue_attach(const struct venue *v, size_t size);
 
 /*
+ * Copy the venue src whole onto dst (src->size bytes, dst as large; the
+ * blocks must not overlap): dst is then the same venue, byte for byte.
+ * Returns the bytes copied.  No allocation.
+ */
+size_t venue_copy(struct venue *dst, const struct venue *src);
+
+/*
+ * Bring dst up to src, copying only what changed: dst must be a byte-for-
+ * byte copy of this same venue at an earlier state (made by venue_copy or
+ * venue_sync from src's past) and not written since.  Copies the header,
+ * the order slots open in src or ended since dst, the pending messages,
+ * reports and fills recorded since dst (each at most its capacity), never
+ * the latency samples; afterwards dst equals src byte for byte over
+ * src->size bytes.  A dst that cannot be such a state (no venue there,
+ * another size or layout, a counter ahead of src's) is copied whole.  A
+ * dst written since (a step cut short in it) is not detected: copy it
+ * whole.  Returns the bytes copied.  No allocation; O(open orders +
+ * records since dst), O(max_orders) when orders ended since dst.
+ */
+size_t venue_sync(struct venue *dst, const struct venue *src);
+
+/*
  * Parse a latency file: one sample a line, "entry_us response_us", two
  * non-negative decimal integers (< 2^32) separated by blanks; blank lines
  * and lines starting with '#' are skipped.  Writes at most max samples

@@ -1280,3 +1280,337 @@ Test(execsvc, a_live_market_after_a_replay_end_starts_the_clock_again)
 	free(h);
 	free(x);
 }
+
+/* ------------------------------------------------------------ the venue copies */
+
+/*
+ * What the fault points around a double-buffered venue step see: at
+ * EXECSVC_FAULT_VENUE_COPY the other copy must equal the current one byte
+ * for byte (the sync left nothing behind); cut = the point at which the
+ * process "dies" (longjmp to t_jb), 0 for none.
+ */
+static struct {
+	const struct execsvc_state *st;
+	uint32_t cut, skip;       /* cut at the point's (skip + 1)-th pass */
+	uint64_t copies, unequal;
+	uint8_t *snap;            /* if set: the current venue at each step's start */
+	uint32_t snap_cur;        /* and which copy it was */
+} t_vc;
+
+static const uint8_t *t_copy(const struct execsvc_state *st, uint32_t k)
+{
+	return (const uint8_t *)st + st->venue_off + k * st->venue_room;
+}
+
+static uint32_t t_cur(const struct execsvc_state *st)
+{
+	return atomic_load(&((struct execsvc_state *)st)->venue_cur) & 1;
+}
+
+static void h_fault(void *ctx, uint32_t point)
+{
+	(void)ctx;
+	if (point == EXECSVC_FAULT_VENUE_COPY && t_vc.st) {
+		t_vc.copies++;
+		t_vc.unequal += memcmp(t_copy(t_vc.st, 0), t_copy(t_vc.st, 1),
+				       t_vc.st->venue_size) != 0;
+		if (t_vc.snap) {
+			t_vc.snap_cur = t_cur(t_vc.st);
+			memcpy(t_vc.snap, t_copy(t_vc.st, t_vc.snap_cur), t_vc.st->venue_size);
+		}
+	}
+	if (t_vc.cut && t_vc.cut == point && t_vc.skip-- == 0) {
+		t_vc.cut = 0;
+		longjmp(t_jb, 1);
+	}
+}
+
+static struct execsvc_out t_out_fault(struct t_host *h)
+{
+	struct execsvc_out o = t_out(h);
+	o.fault = h_fault;
+	return o;
+}
+
+/* the current venue of a and the one venue of b, byte for byte */
+static int t_same_venue(const struct execsvc *a, const struct execsvc *b)
+{
+	return a->st->venue_size == b->st->venue_size &&
+	       memcmp(execsvc_venue_of(a->st), execsvc_venue_of(b->st), a->st->venue_size) == 0;
+}
+
+Test(execsvc, double_buffered_steps_copy_what_changed_and_keep_the_copies_equal)
+{
+	struct execsvc_params p, q;
+	struct execsvc *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct t_host *ha = calloc(1, sizeof(*ha)), *hb = calloc(1, sizeof(*hb));
+	cr_assert(a && b && ha && hb);
+	size_t sa, sb;
+	t_params(&p);
+	q = p;
+	q.double_venue = 0;
+	void *ma = t_block(&p, 3, &sa);
+	void *mb = t_block(&q, 3, &sb);
+	struct execsvc_out oa = t_out_fault(ha);
+	cr_assert_eq(execsvc_attach(a, ma, sa, &p, &oa), 0);
+	execsvc_reconcile(a, L(0), NULL);
+	t_start(b, mb, sb, &q, hb, L(0));
+	memset(&t_vc, 0, sizeof(t_vc));
+	t_vc.st = a->st;
+	ha->quiet = hb->quiet = 1;
+	const uint64_t vsize = a->st->venue_size;
+
+	/* the first step after attach copies the whole venue: the other copy
+	 * may hold anything (here: garbage since init) */
+	t_book(a, 0, "1000x5", "1001x5");
+	t_book(b, 0, "1000x5", "1001x5");
+	t_order(a, 0, 1, SIDE_BUY, 990, 1, TIF_DAY);
+	t_order(b, 0, 1, SIDE_BUY, 990, 1, TIF_DAY);
+	cr_assert_eq(a->st->venue_steps, 1);
+	cr_assert_eq(a->st->venue_copied, vsize);
+	cr_assert_eq(b->st->venue_steps, 0, "in place: no step on two copies");
+
+	struct t_rng ga, gb;
+	t_rng_seed(&ga, 17);
+	t_rng_seed(&gb, 17);
+	int64_t ua = 10, ub = 10;
+	uint64_t da = 1, db = 1;
+	for (int i = 0; i < 3000; i++) {
+		t_flow(a, &ga, &ua, &da, 1);
+		t_flow(b, &gb, &ub, &db, 1);
+		cr_assert(t_same_venue(a, b), "step %d: the venues differ", i);
+	}
+	cr_assert_eq(t_vc.unequal, 0, "%llu of %llu copies unequal after the sync",
+		     (unsigned long long)t_vc.unequal, (unsigned long long)t_vc.copies);
+	cr_assert_eq(t_vc.copies, a->st->venue_steps);
+	cr_assert_gt(a->st->venue_steps, 1000);
+	cr_assert(venue_totals(execsvc_venue_of(a->st))->fills > 20);
+	uint64_t per_step = (a->st->venue_copied - vsize) / (a->st->venue_steps - 1);
+	cr_assert_lt(per_step, vsize / 20, "%llu bytes a step, of %llu",
+		     (unsigned long long)per_step, (unsigned long long)vsize);
+	cr_assert_geq(per_step, sizeof(struct venue), "the header at least");
+
+	/* a restart: the first step copies whole again, then by change */
+	memset(a, 0xee, sizeof(*a));
+	cr_assert_eq(execsvc_attach(a, ma, sa, &p, &oa), 0);
+	execsvc_reconcile(a, L(ua), NULL);
+	uint64_t steps = a->st->venue_steps, copied = a->st->venue_copied;
+	while (a->st->venue_steps == steps)
+		t_flow(a, &ga, &ua, &da, 1);
+	cr_assert_eq(a->st->venue_copied - copied, vsize);
+	copied = a->st->venue_copied;
+	steps = a->st->venue_steps;
+	while (a->st->venue_steps == steps)
+		t_flow(a, &ga, &ua, &da, 1);
+	cr_assert_lt(a->st->venue_copied - copied, vsize / 20);
+	cr_assert_eq(t_vc.unequal, 0);
+	memset(&t_vc, 0, sizeof(t_vc));
+	free(ma);
+	free(mb);
+	free(ha);
+	free(hb);
+	free(a);
+	free(b);
+}
+
+/* One input of the crash test's flow, replayable (to the twin, and again
+ * after a restart). */
+struct t_in {
+	int kind;                 /* 0 book, 1 trade, 2 order, 3 cancel all, 4 tick, 5 end */
+	int64_t us, local;
+	char bids[64], asks[64];
+	int64_t px, qty;
+	int agg;
+	struct msg_order o;
+};
+
+static void t_in_run(struct execsvc *x, const struct t_in *in)
+{
+	switch (in->kind) {
+	case 0:
+		t_book(x, in->us, in->bids, in->asks);
+		break;
+	case 1:
+		t_trade(x, in->us, in->px, in->qty, in->agg);
+		break;
+	case 2:
+		execsvc_on_order(x, &in->o, 0, L(in->us));
+		break;
+	case 3: {
+		struct msg_cancel k;
+		memset(&k, 0, sizeof(k));
+		k.hdr.type = MSG_CANCEL;
+		k.hdr.size = sizeof(k);
+		execsvc_on_cancel(x, &k, L(in->us));
+		break;
+	}
+	case 4:
+		execsvc_tick(x, in->local, NULL);
+		break;
+	default:
+		t_end(x, in->us, in->local);
+		break;
+	}
+}
+
+/* Anything a step cut short may leave in the copy it worked on: the copy
+ * as it stands, random bytes past the header, or random bytes everywhere. */
+static void t_scribble(const struct execsvc_state *st, struct t_rng *g)
+{
+	uint8_t *other = (uint8_t *)(uintptr_t)t_copy(st, t_cur(st) ^ 1);
+	uint64_t how = t_rng_below(g, 3);
+	size_t from = how == 2 ? 0 : sizeof(struct venue);
+	if (how == 0)
+		return;
+	for (size_t i = from; i < st->venue_size; i++)
+		other[i] = (uint8_t)t_rng_next(g);
+}
+
+Test(execsvc, a_venue_step_cut_short_leaves_the_venue_as_committed_and_the_restart_goes_on_exactly)
+{
+	struct execsvc_params p, q;
+	struct execsvc *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct t_host *ha = calloc(1, sizeof(*ha)), *hb = calloc(1, sizeof(*hb));
+	cr_assert(a && b && ha && hb);
+	size_t sa, sb;
+	t_params(&p);
+	q = p;
+	q.double_venue = 0;
+	void *ma = t_block(&p, 3, &sa);
+	void *mb = t_block(&q, 3, &sb);
+	struct execsvc_out oa = t_out_fault(ha);
+	cr_assert_eq(execsvc_attach(a, ma, sa, &p, &oa), 0);
+	execsvc_reconcile(a, L(0), NULL);
+	t_start(b, mb, sb, &q, hb, L(0));
+	ha->quiet = hb->quiet = 1;
+	memset(&t_vc, 0, sizeof(t_vc));
+	const size_t vsize = a->st->venue_size;
+	uint8_t *before = malloc(vsize);
+	cr_assert_not_null(before);
+	t_vc.st = a->st;
+	t_vc.snap = before;
+
+	struct t_rng g, gc;
+	t_rng_seed(&g, 29);
+	t_rng_seed(&gc, 31);
+	int64_t us = 0;
+	uint64_t dec = 0;
+	uint32_t cuts[4] = { 0 }, restarts = 0, end_cuts = 0;
+	const int n = T_SANITIZED ? 1500 : 6000;
+	for (int i = 0; i <= n + 40; i++) {
+		struct t_in in;
+		memset(&in, 0, sizeof(in));
+		if (i < n) {
+			us += 50 + (int64_t)t_rng_below(&g, 200);
+			if (t_rng_below(&g, 40) == 0)
+				us += 60000; /* a quiet live market: the tick moves the clock */
+			in.us = us;
+			in.local = L(us);
+			int64_t mid = 1000 + (int64_t)t_rng_below(&g, 5);
+			uint64_t r = t_rng_below(&g, 16);
+			if (r < 10) {
+				in.kind = 0;
+				snprintf(in.bids, sizeof(in.bids), "%lldx%llu %lldx9", (long long)mid,
+					 (unsigned long long)(1 + t_rng_below(&g, 10)),
+					 (long long)mid - 1);
+				snprintf(in.asks, sizeof(in.asks), "%lldx%llu %lldx9",
+					 (long long)mid + 1,
+					 (unsigned long long)(1 + t_rng_below(&g, 10)),
+					 (long long)mid + 2);
+			} else if (r < 12) {
+				in.kind = 1;
+				in.px = mid + (r == 10);
+				in.qty = 1 + (int64_t)t_rng_below(&g, 3);
+				in.agg = r == 10 ? 1 : -1;
+			} else if (r < 14) {
+				in.kind = 2;
+				int side = t_rng_below(&g, 2) ? SIDE_BUY : SIDE_SELL;
+				int64_t px = side == SIDE_BUY ? mid + (int64_t)t_rng_below(&g, 2)
+							      : mid + 1 - (int64_t)t_rng_below(&g, 2);
+				in.o = t_ord(++dec, side, px, 1 + (int32_t)t_rng_below(&g, 3),
+					     t_rng_below(&g, 2) ? TIF_IOC : TIF_DAY);
+			} else if (r < 15 && t_rng_below(&g, 4) == 0) {
+				in.kind = 3;
+			} else {
+				in.kind = 4;
+			}
+		} else if (i < n + 8) {
+			/* orders in flight as the replay ends (a book 30 us after
+			 * each: they arrive 30 us apart), then the end: the ticks
+			 * step the clock to each arrival and report due */
+			in.us = us;
+			if ((i - n) % 2) {
+				in.kind = 0;
+				us += 30;
+				in.us = us;
+				snprintf(in.bids, sizeof(in.bids), "1000x5 999x9");
+				snprintf(in.asks, sizeof(in.asks), "1001x5 1002x9");
+			} else {
+				in.kind = 2;
+				in.o = t_ord(++dec, i % 4 ? SIDE_BUY : SIDE_SELL, i % 4 ? 1002 : 999,
+					     7, TIF_DAY);
+			}
+		} else {
+			in.us = us;
+			in.local = L(us) + (int64_t)(i - n) * 1000000;
+			in.kind = i == n + 8 ? 5 : 4;
+		}
+		t_in_run(b, &in);
+
+		/* a cut in a step whose input a restarted host gets again: a
+		 * market event, a tick (an order or a cancel cut short is not
+		 * sent again).  Before the end, not while an order is in flight
+		 * to the venue: reconciliation ends it in the table, which then
+		 * takes other orders than the twin's.  After the end, every
+		 * tick, at one of its first steps, until it gets through. */
+		volatile int tries = 0;
+		for (;;) {
+			const struct venue *va = execsvc_venue_of(a->st);
+			int may_cut = (in.kind <= 1 || in.kind == 4) && tries < 8 &&
+				      (a->st->ended ? in.kind == 4 :
+				       venue_next_arrival_ns(va) == INT64_MAX &&
+				       t_rng_below(&gc, 3) == 0);
+			t_vc.cut = may_cut ? (t_rng_below(&gc, 2) ? EXECSVC_FAULT_VENUE_COPY
+								   : EXECSVC_FAULT_VENUE_STEP) : 0;
+			t_vc.skip = a->st->ended ? (uint32_t)t_rng_below(&gc, 2) : 0;
+			volatile uint32_t point = t_vc.cut;
+			if (setjmp(t_jb) == 0) {
+				t_in_run(a, &in);
+				t_vc.cut = 0;
+				break;
+			}
+			/* the process died inside the step: the venue is as the last
+			 * committed step left it (the one before this step's start,
+			 * earlier steps of a tick included), whole block */
+			cuts[point]++;
+			end_cuts += a->st->ended;
+			cr_assert_eq(t_cur(a->st), t_vc.snap_cur, "nothing committed");
+			cr_assert(memcmp(execsvc_venue_of(a->st), before, vsize) == 0,
+				  "input %d: the venue is not the committed one", i);
+			t_scribble(a->st, &gc);
+			memset(a, 0xee, sizeof(*a));
+			cr_assert_eq(execsvc_attach(a, ma, sa, &p, &oa), 0);
+			cr_assert(memcmp(execsvc_venue_of(a->st), before, vsize) == 0);
+			execsvc_reconcile(a, in.local ? in.local : L(in.us), NULL);
+			restarts++;
+			tries = tries + 1; /* the input again, to the new process */
+		}
+		cr_assert(t_same_venue(a, b), "input %d (kind %d, %d restarts): the venues differ",
+			  i, in.kind, (int)tries);
+	}
+	cr_assert_gt(cuts[EXECSVC_FAULT_VENUE_COPY], 50, "%u", cuts[EXECSVC_FAULT_VENUE_COPY]);
+	cr_assert_gt(cuts[EXECSVC_FAULT_VENUE_STEP], 50, "%u", cuts[EXECSVC_FAULT_VENUE_STEP]);
+	cr_assert_eq(restarts, cuts[EXECSVC_FAULT_VENUE_COPY] + cuts[EXECSVC_FAULT_VENUE_STEP]);
+	cr_assert(venue_totals(execsvc_venue_of(b->st))->fills > 50);
+	cr_assert_gt(a->st->end_steps, 0, "the replay's end was stepped to");
+	cr_assert_geq(end_cuts, 4, "steps after the end cut short too (%u of %llu steps)", end_cuts, (unsigned long long)a->st->end_steps);
+	cr_assert_eq(venue_next_arrival_ns(execsvc_venue_of(a->st)), INT64_MAX);
+	cr_assert_eq(venue_next_report_ns(execsvc_venue_of(a->st)), INT64_MAX);
+	free(before);
+	free(ma);
+	free(mb);
+	free(ha);
+	free(hb);
+	free(a);
+	free(b);
+}

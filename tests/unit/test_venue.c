@@ -9,7 +9,9 @@
  * table; the latency file loader (good and bad lines); then a long random
  * order flow over the synthetic market checked against invariants and a
  * recount of the fill log from the reports, the block's position
- * independence (memcpy mid-stream), and no allocation in steady state.
+ * independence (memcpy mid-stream), two copies kept equal by venue_sync
+ * (byte for byte, against a venue never copied, rings wrapping and slots
+ * reused; what a sync copies), and no allocation in steady state.
  *
  * Times: T(us) is microseconds after an arbitrary origin.  The test
  * configuration has entry latency 100 us, response 50 us, feed 20 us and
@@ -1286,4 +1288,183 @@ Test(venue, steady_state_allocates_nothing)
 	free(f.o);
 	free(v);
 	free(ev);
+}
+
+/* ------------------------------------------------------------ copies */
+
+/*
+ * Two copies driven the way the execution service drives them: each event
+ * either runs in place on the current copy, or brings the other copy up
+ * (venue_sync), runs there and makes it current.  A third venue takes
+ * every event in place.  After every sync the two copies are equal byte
+ * for byte, and after every event the current copy equals the venue that
+ * was never copied.  Returns the bytes the syncs copied; *syncs their
+ * number.
+ */
+static size_t t_pair_run(const struct venue_cfg *c, uint64_t seed, size_t n_ev, uint64_t *syncs)
+{
+	struct t_flow fr, fp;
+	struct event *ev = t_events(seed, n_ev);
+	struct venue *ref = t_new(c);
+	struct venue *cp[2] = { t_new(c), NULL };
+	size_t sz = venue_memsize(c);
+	cp[1] = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	cr_assert_not_null(cp[1]);
+	memset(cp[1], 0x3c, sz);
+	cr_assert_eq(venue_copy(cp[1], cp[0]), sz);
+	cr_assert(memcmp(cp[0], cp[1], sz) == 0);
+	t_flow_init(&fr, seed + 1);
+	t_flow_init(&fp, seed + 1);
+	struct t_rng dice;
+	t_rng_seed(&dice, seed + 2);
+	uint32_t cur = 0;
+	size_t bytes = 0;
+	*syncs = 0;
+	for (size_t i = 0; i < n_ev; i++) {
+		t_flow_run(ref, &fr, &ev[i], 1);
+		uint64_t d = t_rng_below(&dice, 4);
+		if (d == 0) {
+			t_flow_run(cp[cur], &fp, &ev[i], 1); /* in place */
+		} else {
+			size_t n = venue_sync(cp[cur ^ 1], cp[cur]);
+			cr_assert(n >= sizeof(struct venue) && n <= sz, "%zu bytes", n);
+			cr_assert(memcmp(cp[0], cp[1], sz) == 0, "event %zu: the synced copy differs",
+				  i);
+			bytes += n;
+			++*syncs;
+			t_flow_run(cp[cur ^ 1], &fp, &ev[i], 1);
+			cur ^= 1;
+		}
+		cr_assert(memcmp(cp[cur], ref, sz) == 0, "event %zu: the copies left the venue", i);
+	}
+	cr_assert_eq(fr.reports, fp.reports);
+	cr_assert(fr.last_exec > 50, "the flow filled orders (%llu)",
+		  (unsigned long long)fr.last_exec);
+	free(fr.o);
+	free(fp.o);
+	free(ref);
+	free(cp[0]);
+	free(cp[1]);
+	free(ev);
+	return bytes;
+}
+
+Test(venue, sync_keeps_a_second_copy_equal_byte_for_byte)
+{
+	struct venue_cfg c;
+	uint64_t syncs;
+	const size_t n_ev = T_SANITIZED ? 8000 : 40000;
+
+	t_cfg(&c);
+	size_t bytes = t_pair_run(&c, 41, n_ev, &syncs);
+	/* the header (about 2 KB) and the few records a step writes, not the
+	 * 118 KB of the block */
+	cr_assert(syncs > n_ev / 2);
+	cr_assert_lt(bytes / syncs, venue_memsize(&c) / 20, "%zu bytes a sync", bytes / syncs);
+}
+
+Test(venue, sync_keeps_a_second_copy_equal_when_rings_wrap_and_slots_are_reused)
+{
+	struct venue_cfg c;
+	uint64_t syncs;
+
+	t_cfg(&c);
+	c.max_orders = 6;   /* full table: rejects, then the oldest finished slot reused */
+	c.max_pending = 4;  /* sends refused */
+	c.max_reports = 40;
+	c.max_fills = 8;    /* the fill log wraps within a sync */
+	t_pair_run(&c, 43, T_SANITIZED ? 8000 : 40000, &syncs);
+	cr_assert(syncs > 0);
+}
+
+Test(venue, sync_copies_the_header_and_the_records_that_changed)
+{
+	struct venue_cfg c;
+	t_cfg(&c);
+	c.max_fills = 4;
+	struct venue *a = t_new(&c);
+	size_t sz = venue_memsize(&c);
+	struct venue *b = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	cr_assert_not_null(b);
+	cr_assert_eq(venue_copy(b, a), sz);
+
+	/* nothing open, nothing queued: a book moves the header only */
+	t_book(a, T(0), "100x10", "102x10");
+	cr_assert_eq(venue_sync(b, a), sizeof(struct venue));
+	cr_assert_eq(venue_sync(b, a), sizeof(struct venue), "nothing new: the header again");
+
+	/* one resting order: its slot each step; two: two slots.  The step of
+	 * its arrival also holds its ack (a report), the send its pending
+	 * message. */
+	t_limit(a, T(0), 1, BUY, 99, 1, TIF_DAY);
+	size_t pend = venue_sync(b, a) - sizeof(struct venue);
+	cr_assert_gt(pend, 0);
+	t_book(a, T(200), "100x10", "102x10"); /* arrives at T(100), rests */
+	size_t arrival = venue_sync(b, a) - sizeof(struct venue);
+	t_book(a, T(300), "100x11", "102x10");
+	size_t slot = venue_sync(b, a) - sizeof(struct venue);
+	cr_assert_gt(slot, 0);
+	cr_assert_gt(arrival, slot, "the slot and the ack");
+	t_limit(a, T(300), 2, BUY, 98, 1, TIF_DAY);
+	cr_assert_eq(venue_sync(b, a) - sizeof(struct venue), pend + slot);
+	t_book(a, T(500), "100x10", "102x10");
+	cr_assert_eq(venue_sync(b, a) - sizeof(struct venue), arrival + slot);
+	t_book(a, T(600), "100x12", "102x10");
+	cr_assert_eq(venue_sync(b, a) - sizeof(struct venue), 2 * slot);
+	cr_assert(memcmp(a, b, sz) == 0);
+
+	/* six fills into a log of four: the whole log once, not six entries
+	 * (nothing left open, so that only the new records count) */
+	struct msg_exec_report r[32];
+	t_cancel(a, T(700), 0);
+	t_drain(a, T(1000), r, 32);
+	venue_sync(b, a);
+	for (int k = 0; k < 6; k++)
+		t_limit(a, T(1000 + k), 10 + (uint64_t)k, SELL, 100, 1, TIF_IOC);
+	t_drain(a, T(2000), r, 32);
+	cr_assert_eq(venue_fill_count(a), 6);
+	size_t fills6 = venue_sync(b, a);
+	cr_assert(memcmp(a, b, sz) == 0);
+	/* the same six sends and fills again, synced after each fill: every
+	 * sync holds the header, and together they copy 6 fills, not 4 */
+	size_t sum = 0;
+	for (int k = 0; k < 6; k++) {
+		t_limit(a, T(3000 + k * 1000), 20 + (uint64_t)k, SELL, 100, 1, TIF_IOC);
+		t_drain(a, T(3000 + k * 1000 + 200), r, 32);
+		sum += venue_sync(b, a) - sizeof(struct venue);
+	}
+	cr_assert_eq(venue_fill_count(a), 12, "%llu fills", (unsigned long long)venue_fill_count(a));
+	cr_assert_eq(sum - (fills6 - sizeof(struct venue)),
+		     2 * sizeof(struct venue_fill), "six fills apart cost two fills more "
+		     "than the four the log keeps");
+	cr_assert(memcmp(a, b, sz) == 0);
+	free(a);
+	free(b);
+}
+
+Test(venue, sync_copies_whole_what_cannot_be_an_earlier_state)
+{
+	struct venue_cfg c;
+	t_cfg(&c);
+	struct venue *a = t_new(&c);
+	size_t sz = venue_memsize(&c);
+	struct venue *b = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	cr_assert_not_null(b);
+
+	/* garbage: no venue there */
+	memset(b, 0x5a, sz);
+	t_book(a, T(0), "100x10", "102x10");
+	cr_assert_eq(venue_sync(b, a), sz);
+	cr_assert(memcmp(a, b, sz) == 0);
+
+	/* a later state, not an earlier one: b has a fill a has not */
+	t_limit(b, T(0), 1, BUY, 102, 1, TIF_IOC);
+	struct msg_exec_report r[8];
+	t_drain(b, T(500), r, 8);
+	cr_assert_eq(venue_fill_count(b), 1);
+	cr_assert_eq(venue_sync(b, a), sz);
+	cr_assert(memcmp(a, b, sz) == 0);
+	cr_assert_eq(venue_fill_count(b), 0);
+	free(a);
+	free(b);
 }
