@@ -31,6 +31,10 @@
 #   make fuzz-smoke replay the regression corpora (tests/fuzz/regress) and
 #                   run each target a few seconds (docs/fuzzing.md)
 #   make deps-fuzz  install clang and its libFuzzer runtime
+#   make mt5-gen    write the files generated from the MetaTrader 5 bridge's
+#                   message description (libcore/mt5/mt5_msgs.def): the
+#                   EA's tools/mt5/DreamMakerBridge_msgs.mqh and the tables
+#                   of docs/mt5-bridge.md (test_mt5 checks they are fresh)
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #                   the programs, dmctl, the configuration (an edited site
 #                   file is never replaced), the model, manual pages,
@@ -100,7 +104,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
+.PHONY: mt5-gen deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -155,6 +159,12 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- commands
+# The MetaTrader 5 bridge's generated files, from the one description of
+# its messages (docs/mt5-bridge.md); both are committed.
+mt5-gen: $(BUILD)/bin/dm-mt5
+	$(BUILD)/bin/dm-mt5 gen-mqh -o tools/mt5/DreamMakerBridge_msgs.mqh
+	$(BUILD)/bin/dm-mt5 gen-doc --update docs/mt5-bridge.md
+
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \

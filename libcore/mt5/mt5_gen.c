@@ -83,6 +83,16 @@ static const char *suffix(const char *type, char out[8])
 	return out;
 }
 
+/* a constant as written: hex from 0x10000 on (the magic), else decimal */
+static const char *show(int64_t v, char out[32])
+{
+	if (v >= 0x10000)
+		snprintf(out, 32, "0x%08" PRIx64, (uint64_t)v);
+	else
+		snprintf(out, 32, "%" PRId64, v);
+	return out;
+}
+
 static const char *mql_type(const char *type)
 {
 	static const struct { const char *t, *m; } map[] = {
@@ -241,8 +251,11 @@ size_t mt5_gen_mqh(char *out, size_t cap)
 	        "//+------------------------------------------------------------------+\n"
 	        "#ifndef DREAMMAKER_BRIDGE_MSGS_MQH\n#define DREAMMAKER_BRIDGE_MSGS_MQH\n\n");
 	sbf(&b, "//--- constants\n");
-	for (size_t i = 0; i < nc; i++)
-		sbf(&b, "#define DM_%-20s %-12" PRId64 " // %s\n", c[i].name, c[i].value, c[i].doc);
+	for (size_t i = 0; i < nc; i++) {
+		char v[32];
+
+		sbf(&b, "#define DM_%-20s %-12s // %s\n", c[i].name, show(c[i].value, v), c[i].doc);
+	}
 	sbf(&b, "#define DM_%-20s ((uint)0x%08" PRIx32 ") // hash of the description: "
 	        "HELLO and CHALLENGE carry it\n\n", "SCHEMA_HASH", mt5_schema_hash());
 
@@ -343,9 +356,9 @@ static void doc_fields(struct sb *b, const struct mt5_rec_desc *r)
 		off += f->size;
 	}
 	if (r->fixed == r->max)
-		sbf(b, "\n%u bytes.\n\n", r->fixed);
+		sbf(b, "\n%u bytes.\n", r->fixed);
 	else
-		sbf(b, "\n%u bytes and the entries: %u to %u bytes.\n\n", r->fixed, r->fixed,
+		sbf(b, "\n%u bytes and the entries: %u to %u bytes.\n", r->fixed, r->fixed,
 		    r->max);
 }
 
@@ -364,8 +377,11 @@ size_t mt5_gen_doc(char *out, size_t cap)
 	if (cap)
 		out[0] = '\0';
 	sbf(&b, "\n### Constants\n\n| name | value | meaning |\n|---|---:|---|\n");
-	for (size_t i = 0; i < nc; i++)
-		sbf(&b, "| %s | %" PRId64 " | %s |\n", c[i].name, c[i].value, c[i].doc);
+	for (size_t i = 0; i < nc; i++) {
+		char v[32];
+
+		sbf(&b, "| %s | %s | %s |\n", c[i].name, show(c[i].value, v), c[i].doc);
+	}
 	sbf(&b, "\nSchema hash of this description: `%08" PRIx32 "` (HELLO.schema_hash, "
 	        "CHALLENGE.schema_hash).\n", mt5_schema_hash());
 
@@ -388,7 +404,7 @@ size_t mt5_gen_doc(char *out, size_t cap)
 		doc_fields(&b, &r[i]);
 	}
 
-	sbf(&b, "### Payloads\n");
+	sbf(&b, "\n### Payloads\n");
 	for (size_t i = 0; i < nm; i++) {
 		sbf(&b, "\n#### <a id=\"msg-%s\"></a>%s (type %u, from %s, %s)\n\n%s.\n\n",
 		    m[i].name, m[i].upper, m[i].type, dir_name(m[i].dir),
@@ -396,7 +412,7 @@ size_t mt5_gen_doc(char *out, size_t cap)
 		doc_fields(&b, &m[i]);
 	}
 
-	sbf(&b, "### Enumerations\n");
+	sbf(&b, "\n### Enumerations\n");
 	for (size_t i = 0; i < ne; i++) {
 		sbf(&b, "\n#### <a id=\"enum-%s\"></a>%s\n\n%s.\n\n| value | name | meaning |\n"
 		        "|---:|---|---|\n", e[i].name, e[i].name, e[i].doc);

@@ -11,7 +11,7 @@
 
 //--- constants
 #define DM_PROTO_VERSION        1            // the protocol version of this description (frame header byte 4)
-#define DM_FRAME_MAGIC          1110789444   // first 4 bytes of every frame: 'D' 'M' '5' 'B'
+#define DM_FRAME_MAGIC          0x42354d44   // first 4 bytes of every frame: 'D' 'M' '5' 'B'
 #define DM_HDR_SIZE             28           // bytes of the frame header
 #define DM_PAYLOAD_MAX          4096         // largest payload a frame may declare
 #define DM_FF_RESENT            1            // frame flag: a sequenced frame sent again after a resend request or a reconnect
@@ -259,7 +259,7 @@ struct DmFrameHdr
    uint    magic; // FRAME_MAGIC: the bytes 'D' 'M' '5' 'B'
    uchar   version; // PROTO_VERSION; bytes 0-4 are the same in every version
    uchar   flags; // FF_RESENT or 0; other bits must be 0
-   ushort  type; // message type (the table below)
+   ushort  type; // message type (the list of messages)
    uint    payload_len; // payload bytes, 0..PAYLOAD_MAX
    ulong   seq; // sequence number: 1, 2, 3... per sender for sequenced messages, 0 for the others
    uint    payload_crc; // CRC32C of the payload (0 for none)
