@@ -1628,3 +1628,124 @@ Test(mt5_gen, document_tables_equal_a_fresh_generation)
 	free(fresh);
 	free(doc);
 }
+
+/*
+ * The Expert Advisor cannot be compiled here; what can be checked is that
+ * every name of the bridge it uses (Dm..., DM_...) is defined in one of its
+ * three files: a generated encoder, decoder, struct or constant it calls by
+ * a wrong name would be caught here.  Definitions: "#define NAME", "struct
+ * NAME", and at the start of a line "TYPE NAME" (a function or a global).
+ */
+static int t_ident_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+struct t_names {
+	char (*v)[64];
+	size_t n, cap;
+};
+
+static void t_names_add(struct t_names *s, const char *p, size_t len)
+{
+	if (len >= 64)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == len && !memcmp(s->v[i], p, len))
+			return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->v = t_realloc(s->v, s->cap * sizeof(*s->v));
+	}
+	memcpy(s->v[s->n], p, len);
+	s->v[s->n++][len] = '\0';
+}
+
+static int t_names_has(const struct t_names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return 1;
+	return 0;
+}
+
+/* the identifier at p (length into *len), NULL when none starts there */
+static const char *t_ident(const char *p, size_t *len)
+{
+	size_t n = 0;
+
+	if (!t_ident_char((unsigned char)*p) || (*p >= '0' && *p <= '9'))
+		return NULL;
+	while (t_ident_char((unsigned char)p[n]))
+		n++;
+	*len = n;
+	return p;
+}
+
+static void t_scan_mql(const char *text, struct t_names *def, struct t_names *used)
+{
+	for (const char *line = text; *line; ) {
+		const char *eol = strchr(line, '\n'), *p = line, *id;
+		size_t len;
+
+		if (!eol)
+			eol = line + strlen(line);
+		if (!strncmp(p, "#define ", 8) && (id = t_ident(p + 8, &len)))
+			t_names_add(def, id, len);
+		else if (!strncmp(p, "struct ", 7) && (id = t_ident(p + 7, &len)))
+			t_names_add(def, id, len);
+		else if ((id = t_ident(p, &len)) && id[len] == ' ') {
+			const char *q = id + len;
+
+			while (*q == ' ')
+				q++;
+			if ((id = t_ident(q, &len)))
+				t_names_add(def, id, len);
+		}
+		for (p = line; p < eol; p++) {
+			if (p > line && t_ident_char((unsigned char)p[-1]))
+				continue;
+			/* DmName (a capital after Dm) or DM_NAME */
+			if ((id = t_ident(p, &len)) && len > 3 &&
+			    ((!strncmp(id, "Dm", 2) && id[2] >= 'A' && id[2] <= 'Z') ||
+			     !strncmp(id, "DM_", 3)))
+				t_names_add(used, id, len);
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+}
+
+Test(mt5_gen, the_expert_advisor_uses_only_names_it_defines)
+{
+	static const char *const files[] = {
+		"tools/mt5/DreamMakerBridge.mq5", "tools/mt5/DreamMakerBridge_wire.mqh",
+		"tools/mt5/DreamMakerBridge_msgs.mqh",
+	};
+	struct t_names def = { 0 }, used = { 0 };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *text = t_file_text(files[i], NULL);
+
+		cr_assert_not_null(text, "%s", files[i]);
+		t_scan_mql(text, &def, &used);
+		free(text);
+	}
+	cr_assert_gt(used.n, 100, "the scan found the bridge's names");
+	for (size_t i = 0; i < used.n; i++)
+		cr_expect(t_names_has(&def, used.v[i]), "%s is used but defined nowhere",
+		          used.v[i]);
+	/* it calls the generated codec of every message it sends or reads */
+	static const char *const calls[] = {
+		"DmEncHello", "DmDecChallenge", "DmEncAuth", "DmDecAccept", "DmDecRefuse",
+		"DmEncHeartbeat", "DmDecHeartbeat", "DmEncAck", "DmDecAck", "DmEncResend",
+		"DmDecResend", "DmEncSeqReset", "DmDecSeqReset", "DmDecSnapshotReq", "DmEncBye",
+		"DmDecBye", "DmEncTick", "DmEncBook", "DmEncSnapshotBegin", "DmEncPosition",
+		"DmEncOrder", "DmEncSnapshotEnd", "DmEncTrade", "DmEncOrderResult",
+		"DmDecNewOrder", "DmDecCancel", "DmDecModify", "DmEncFrameHdr", "DmDecFrameHdr",
+	};
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		cr_expect(t_names_has(&used, calls[i]), "the EA never calls %s", calls[i]);
+	free(def.v);
+	free(used.v);
+}

@@ -50,7 +50,7 @@ bool DmOkKind(const long v)
   }
 
 // filling: volume filling policy (ENUM_ORDER_TYPE_FILLING)
-#define DM_FILLING_DEFAULT          0    // the first the symbol allows of RETURN, IOC, FOK
+#define DM_FILLING_DEFAULT          0    // pending orders RETURN; market orders IOC, else FOK, else RETURN, as the symbol allows
 #define DM_FILLING_FOK              1    // fill or kill (ORDER_FILLING_FOK)
 #define DM_FILLING_IOC              2    // immediate or cancel (ORDER_FILLING_IOC)
 #define DM_FILLING_RETURN           3    // the rest stays as an order (ORDER_FILLING_RETURN)
