@@ -406,17 +406,17 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_ALL     := mt5 neg lobster binance tick journal_in gzip journal journal_delta \
-                cfg config seg
+                cfg config seg mt5_bridge
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link
 FUZZ_SRC     := $(sort $(wildcard libcore/feed/*.c libcore/journal/*.c libcore/config/*.c \
                 libcore/market/*.c libcore/exec/*.c libcore/quality/*.c libcore/risk/*.c \
-                libcore/venue/*.c libcore/vote/*.c shm/*.c)) \
+                libcore/venue/*.c libcore/vote/*.c libcore/mt5/*.c shm/*.c)) \
                 libcore/features/features.c libcore/features/feat_config.c \
                 libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c libcore/coord/coord_cfg.c \
-                libcore/msg/msg.c agents/rt/topology.c tests/fuzz/fuzz.c
+                libcore/msg/msg.c libcore/model/digest.c agents/rt/topology.c tests/fuzz/fuzz.c
 FUZZ_LIB     := $(FUZZ_BUILD)/lib/libdm_fuzz.a
 FUZZ_LIBS    := -lyaml -ljansson -luring -lz -lm -lrt
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/bin/fuzz_%,$(FUZZ_ALL))
