@@ -36,8 +36,9 @@ static void usage(FILE *f)
 		"       dm-mt5 gen-doc [--update DOC]\n"
 		"       dm-mt5 schema\n"
 		"\n"
-		"The MetaTrader 5 bridge's shared secret and the files generated from its\n"
-		"message description (libcore/mt5/mt5_msgs.def; docs/mt5-bridge.md).\n"
+		"The MetaTrader 5 bridge's shared secret, and the files generated from the\n"
+		"description of its messages.  The description is libcore/mt5/mt5_msgs.def,\n"
+		"the protocol docs/mt5-bridge.md.\n"
 		"\n"
 		"  new-secret    write a fresh 32-byte key (64 hex digits) to FILE, which\n"
 		"                must not exist, readable by its owner alone (0600); print\n"
@@ -73,7 +74,10 @@ static int write_file(const char *path, const char *p, size_t n)
 	f = fopen(tmp, "w");
 	if (!f)
 		return cli_fail(1, "%s: cannot create: %s", tmp, strerror(errno));
-	if (fwrite(p, 1, n, f) != n || fclose(f)) {
+	size_t w = fwrite(p, 1, n, f);
+	int closed = fclose(f);
+
+	if (w != n || closed) {
 		unlink(tmp);
 		return cli_fail(1, "%s: cannot write: %s", tmp, strerror(errno));
 	}

@@ -422,6 +422,7 @@ static size_t garbage_len(const uint8_t *p, size_t n)
 static int parse(const uint8_t *p, size_t n, struct mt5_frame *f, size_t *used)
 {
 	struct mt5_frame_hdr h;
+	int err = 0;
 
 	if (!magic_prefix(p, n)) {
 		*used = garbage_len(p, n);
@@ -432,7 +433,8 @@ static int parse(const uint8_t *p, size_t n, struct mt5_frame *f, size_t *used)
 	*used = 1;
 	if (p[4] != MT5_PROTO_VERSION)
 		return -MT5_EVERSION;
-	dec_frame_hdr(p, p + MT5_HDR_SIZE, &h, &(int){ 0 });
+	if (!dec_frame_hdr(p, p + MT5_HDR_SIZE, &h, &err))
+		return -MT5_EVALUE;          /* never: the header has no checked field */
 	if (mt5_crc32c(p, MT5_HDR_SIZE - 4) != h.hdr_crc)
 		return -MT5_EHDRCRC;
 	if (h.payload_len > MT5_PAYLOAD_MAX)

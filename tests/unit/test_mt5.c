@@ -101,7 +101,6 @@ static struct mt5_frame t_parse(const uint8_t *p, size_t n)
 static size_t t_random_payload(const struct mt5_rec_desc *r, struct t_rng *g, uint8_t *p)
 {
 	size_t o = 0;
-	uint32_t count = 0;
 
 	for (const struct mt5_field_desc *f = r->fields; f->name; f++) {
 		switch (f->kind) {
@@ -111,8 +110,6 @@ static size_t t_random_payload(const struct mt5_rec_desc *r, struct t_rng *g, ui
 			if (f->en->name)
 				v = (uint64_t)f->en->vals[t_rng_below(g, f->en->n_vals)].value;
 			t_le(p, o, v, f->size);
-			if (f->size == 2)
-				count = (uint32_t)(v & 0xffff);
 			o += f->size;
 			break;
 		}
@@ -137,7 +134,6 @@ static size_t t_random_payload(const struct mt5_rec_desc *r, struct t_rng *g, ui
 			size_t nr;
 			const struct mt5_rec_desc *recs = mt5_desc_records(&nr);
 
-			(void)count;
 			t_le(p, o - 2, k, 2);
 			for (size_t i = 0; i < nr; i++)
 				if (!strcmp(recs[i].name, f->type))
@@ -526,6 +522,7 @@ static size_t t_frames(uint8_t *buf, size_t cap, size_t *off, size_t *n_out)
 		for (size_t k = 0; k < nm; k++)
 			if (d[k].type == types[i])
 				r = &d[k];
+		cr_assert_not_null(r);
 		size_t pn;
 		do
 			pn = t_random_payload(r, &g, pay);
