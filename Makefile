@@ -408,7 +408,8 @@ bench: deps
 # libFuzzer targets (tests/fuzz/fuzz_<name>.c, docs/fuzzing.md), built by
 # clang under ASan+UBSan into build/fuzz, at -O1 and from only the
 # modules they reach: the readers, the journal, the configuration with
-# every module whose keys it holds, shm.  FUZZ_SRC lists their folders;
+# every module whose keys it holds, shm, the MetaTrader 5 bridge and the
+# SHA-256 it uses.  FUZZ_SRC lists their folders;
 # a new target that reaches further adds its folder here.
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
