@@ -31,6 +31,10 @@
 #   make fuzz-smoke replay the regression corpora (tests/fuzz/regress) and
 #                   run each target a few seconds (docs/fuzzing.md)
 #   make deps-fuzz  install clang and its libFuzzer runtime
+#   make mt5-gen    write the files generated from the MetaTrader 5 bridge's
+#                   message description (libcore/mt5/mt5_msgs.def): the
+#                   EA's tools/mt5/DreamMakerBridge_msgs.mqh and the tables
+#                   of docs/mt5-bridge.md (test_mt5 checks they are fresh)
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #                   the programs, dmctl, the configuration (an edited site
 #                   file is never replaced), the model, manual pages,
@@ -100,7 +104,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
+.PHONY: mt5-gen deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -155,6 +159,12 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---------------------------------------------------------------- commands
+# The MetaTrader 5 bridge's generated files, from the one description of
+# its messages (docs/mt5-bridge.md); both are committed.
+mt5-gen: $(BUILD)/bin/dm-mt5
+	$(BUILD)/bin/dm-mt5 gen-mqh -o tools/mt5/DreamMakerBridge_msgs.mqh
+	$(BUILD)/bin/dm-mt5 gen-doc --update docs/mt5-bridge.md
+
 # Installs only what is missing; apt-get update first because a fresh
 # machine has no package lists.
 # python3: tests/study/check.py, the independent computation test_study
@@ -340,10 +350,18 @@ FA_FLAGS    := -I. -D_GNU_SOURCE -std=c11 -O0 -pthread -fanalyzer
 #   varFuncNullUB: NULL closing a variadic list of strings (the tests'
 #     argv builders) is undefined only where NULL is a plain 0; glibc
 #     defines it as ((void *)0), which va_arg may read as a char *
+#   ctunullpointer in libcore/mt5/mt5_msgs.def: each line of the bridge's
+#     message description is the body of many generated functions (its
+#     X-macro expansions), and the whole-program null check takes the
+#     literal 0 sequence numbers and flags callers pass for the pointers
+#     of another function expanded on the same line; every one of those
+#     pointers is a caller's &struct (test_mt5 and the fuzz target run
+#     them under ASan)
 CPPCHECK_FLAGS := -I. -D_GNU_SOURCE --std=c11 --platform=unix64 \
     --library=posix --library=gnu --library=tools/cppcheck.cfg \
     --enable=warning,portability,performance --inline-suppr \
     --suppress=missingIncludeSystem --suppress=readdirCalled --suppress=varFuncNullUB \
+    --suppress=ctunullpointer:libcore/mt5/mt5_msgs.def \
     --error-exitcode=1 -j$(NPROC) --quiet \
     --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
 
@@ -394,23 +412,24 @@ bench: deps
 # libFuzzer targets (tests/fuzz/fuzz_<name>.c, docs/fuzzing.md), built by
 # clang under ASan+UBSan into build/fuzz, at -O1 and from only the
 # modules they reach: the readers, the journal, the configuration with
-# every module whose keys it holds, shm.  FUZZ_SRC lists their folders;
+# every module whose keys it holds, shm, the MetaTrader 5 bridge and the
+# SHA-256 it uses.  FUZZ_SRC lists their folders;
 # a new target that reaches further adds its folder here.
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_ALL     := mt5 neg lobster binance tick journal_in gzip journal journal_delta \
-                cfg config seg
+                cfg config seg mt5_bridge
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link
 FUZZ_SRC     := $(sort $(wildcard libcore/feed/*.c libcore/journal/*.c libcore/config/*.c \
                 libcore/market/*.c libcore/exec/*.c libcore/quality/*.c libcore/risk/*.c \
-                libcore/venue/*.c libcore/vote/*.c shm/*.c)) \
+                libcore/venue/*.c libcore/vote/*.c libcore/mt5/*.c shm/*.c)) \
                 libcore/features/features.c libcore/features/feat_config.c \
                 libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c libcore/coord/coord_cfg.c \
-                libcore/msg/msg.c agents/rt/topology.c tests/fuzz/fuzz.c
+                libcore/msg/msg.c libcore/model/digest.c agents/rt/topology.c tests/fuzz/fuzz.c
 FUZZ_LIB     := $(FUZZ_BUILD)/lib/libdm_fuzz.a
 FUZZ_LIBS    := -lyaml -ljansson -luring -lz -lm -lrt
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/bin/fuzz_%,$(FUZZ_ALL))

@@ -20,6 +20,7 @@
  *               venue -> venue_cfg_keys      (libcore/venue)
  *               risk -> risk_ref_keys   (the limits file's path; the file
  *                                       itself is risk_cfg_keys, libcore/risk)
+ *               mt5 -> mt5_cfg_keys          (libcore/mt5/mt5_cfg.h)
  *
  * Each module's defaults are its own (feat_params_default, venue_cfg_default,
  * ...); config_defaults calls them.  What spans sections (the venue's
@@ -52,6 +53,7 @@
 #include "libcore/market/calendar.h"
 #include "libcore/features/features.h"
 #include "libcore/market/instrument.h"
+#include "libcore/mt5/mt5_cfg.h"
 #include "libcore/quality/quality.h"
 #include "libcore/replay/replay_cfg.h"
 #include "libcore/risk/risk.h"
@@ -163,6 +165,8 @@ static const struct cfg_key root_keys[] = {
 	CFG_MAP("venue", offsetof(struct dm_config, venue), venue_cfg_keys,
 	        "the simulated venue of paper trading"),
 	CFG_MAP("risk", 0, risk_ref_keys, "where the risk limits are"),
+	CFG_MAP("mt5", offsetof(struct dm_config, mt5), mt5_cfg_keys,
+	        "the MetaTrader 5 bridge"),
 	CFG_KEY_END
 };
 
@@ -195,6 +199,7 @@ void config_defaults(struct dm_config *c)
 	exec_cfg_default(&c->execution);
 	venue_cfg_default(&c->venue);
 	strcpy(c->risk.limits, "risk.yaml");
+	mt5_cfg_default(&c->mt5);
 }
 
 static int copy_path(char *out, size_t len, const char *a, const char *b)
@@ -484,6 +489,8 @@ static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
 		rc = check_features(x, c, root);
 	if (!rc)
 		rc = check_vote(x, c, root);
+	if (!rc)
+		rc = mt5_cfg_cross_check(x, &c->mt5);
 	return rc;
 }
 
@@ -496,6 +503,8 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 		  CFG_FIELD_SIZE(struct dm_config, risk.limits) },
 		{ "venue", "latency_file", offsetof(struct dm_config, venue.latency_file),
 		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file) },
+		{ "mt5", "secret_file", offsetof(struct dm_config, mt5.secret_file),
+		  CFG_FIELD_SIZE(struct dm_config, mt5.secret_file) },
 	};
 	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
 	int have_dir = 0;

@@ -2,7 +2,7 @@
  * config.h — the run configuration of the trading system: the traded
  * instrument with its exchange calendar, and each module's parameters
  * (features, vote, coordinator, data, quality, strategy, execution, venue,
- * risk).
+ * risk, mt5).
  *
  * One YAML file (conf/default.yaml documents every key) is read once at
  * start-up into a plain struct dm_config; nothing reads YAML afterwards.
@@ -23,7 +23,7 @@
  * loader (rt_config_load, agents/rt/view.h) and a file is refused alike by
  * all.
  *
- * Paths (strategy.model, risk.limits, venue.latency_file).  A relative path
+ * Paths (strategy.model, risk.limits, venue.latency_file, mt5.secret_file).  A relative path
  * the file sets is taken from that file's directory: config_load stores it
  * joined to the file's absolute directory.  A path the file leaves alone
  * keeps its default, which is relative to the project's conf/ directory
@@ -52,6 +52,7 @@
 #include "libcore/coord/coord_cfg.h"
 #include "libcore/exec/exec.h"
 #include "libcore/features/features.h"
+#include "libcore/mt5/mt5_cfg.h"
 #include "libcore/quality/quality.h"
 #include "libcore/replay/replay_cfg.h"
 #include "libcore/strategy/strategy_cfg.h"
@@ -123,6 +124,9 @@ struct dm_config {
 	                                      * host sets instrument and max_*,
 	                                      * and resolves latency_file */
 	struct cfg_risk_ref risk;            /* YAML: risk: */
+	struct mt5_cfg mt5;                  /* YAML: mt5:; mt5_cfg_keys (the
+	                                      * MetaTrader 5 bridge); secret_file:
+	                                      * see Paths above */
 };
 
 /* Fill c with the built-in defaults (the values in conf/default.yaml).

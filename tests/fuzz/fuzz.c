@@ -198,3 +198,40 @@ void fz_journal_fix(uint8_t *buf, size_t n)
 		off += JREC_SIZE(r.len);
 	}
 }
+
+/* ------------------------------------------------------------ the mt5 bridge */
+
+const struct mt5_key *fz_mt5_key(void)
+{
+	static struct mt5_key k;
+
+	k.len = 32;
+	for (int i = 0; i < 32; i++)
+		k.b[i] = (uint8_t)(0x42 ^ i);
+	return &k;
+}
+
+void fz_mt5_hello(struct mt5_hello *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->proto_version = MT5_PROTO_VERSION;
+	h->schema_hash = mt5_schema_hash();
+	h->ea_version = 10000;
+	memset(h->client_nonce, 0xc5, MT5_NONCE_LEN);
+	h->stream_id = 7;
+	h->next_seq = 1;
+	h->oldest_seq = 1;
+	h->account_login = 1001;
+	h->tick_size_pts = 5;
+	h->margin_mode = MT5_MARGIN_NETTING;
+	h->trade_allowed = 1;
+	strcpy(h->currency, "BRL");
+	strcpy(h->server, "Fuzz-Server");
+	strcpy(h->symbol, "WINJ25");
+}
+
+void fz_mt5_server_nonce(uint8_t n[MT5_NONCE_LEN])
+{
+	for (int i = 0; i < MT5_NONCE_LEN; i++)
+		n[i] = (uint8_t)(0x5a + i);
+}

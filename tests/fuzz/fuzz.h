@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #include "libcore/feed/feed.h"
+#include "libcore/mt5/mt5_proto.h"
+#include "libcore/mt5/mt5_session.h"
 
 /* The scratch directory of this process, made at the first call under
  * $TMPDIR, else /dev/shm (tmpfs), else /tmp. */
@@ -65,5 +67,14 @@ void fz_check_event(const struct event *ev, uint32_t levels, int times);
  * Records are walked by their len fields as the reader does.
  */
 void fz_journal_fix(uint8_t *buf, size_t n);
+
+/*
+ * The MetaTrader 5 bridge target's fixed handshake (fuzz_mt5_bridge.c;
+ * mkseeds writes its seeds with the same): the shared key, the EA's
+ * HELLO (its client nonce inside) and DreamMaker's challenge nonce.
+ */
+const struct mt5_key *fz_mt5_key(void);
+void fz_mt5_hello(struct mt5_hello *h);
+void fz_mt5_server_nonce(uint8_t n[MT5_NONCE_LEN]);
 
 #endif /* DM_TESTS_FUZZ_FUZZ_H */

@@ -8,6 +8,10 @@
  *   seg/                    a segment as seg_create lays it out
  *   binance/, tick/         the first lines of each Binance capture, the
  *                           depth snapshots cut to a few levels a side
+ *   mt5_bridge/             both sides of the fixed handshake of fuzz.h
+ *                           (the EA's HELLO and AUTH, DreamMaker's
+ *                           CHALLENGE and ACCEPT), then a session of each
+ *                           side's messages, whole and with damage
  * Usage: mkseeds REPO_ROOT OUT_DIR (OUT_DIR/<target>/ must exist).
  * Deterministic: the same samples give the same files, but for the
  * journal header's creation time and pid, which mkseeds zeroes.
@@ -22,7 +26,10 @@
 
 #include "libcore/feed/feed.h"
 #include "libcore/journal/journal.h"
+#include "libcore/mt5/mt5_proto.h"
+#include "libcore/mt5/mt5_session.h"
 #include "shm/seg.h"
+#include "tests/fuzz/fuzz.h"
 
 #define MAX_EV 48
 
@@ -303,6 +310,144 @@ static void binance(const char *rel, const char *seed)
 	}
 }
 
+/* ---- the MetaTrader 5 bridge */
+
+static uint8_t mt5_buf[64 * MT5_FRAME_MAX];
+
+/* append the frame of m (seq) to *len; abort on failure */
+static void mt5_add(size_t *len, uint64_t seq, struct mt5_msg *m)
+{
+	int k = mt5_msg_encode(mt5_buf + *len, sizeof(mt5_buf) - *len, seq, 0, m);
+
+	if (k < 0) {
+		fprintf(stderr, "mkseeds: mt5 %s: %s\n", mt5_msg_name(m->type), mt5_strerror(k));
+		exit(1);
+	}
+	*len += (size_t)k;
+}
+
+static void mt5_bridge(void)
+{
+	static uint8_t ea[16 * MT5_FRAME_MAX], dm[16 * MT5_FRAME_MAX];
+	static struct mt5_hs_server s;
+	static struct mt5_hs_client c;
+	static struct mt5_msg m;
+	uint8_t nonce[MT5_NONCE_LEN], tmp[MT5_FRAME_MAX];
+	size_t el = 0, dl = 0, ol, len;
+	struct mt5_hello h;
+	struct mt5_frame f;
+	static const struct mt5_accept a = { .resume_seq = 1, .cmd_stream_id = 9,
+	                                     .next_cmd_seq = 1, .hb_interval_ms = 1000,
+	                                     .hb_timeout_ms = 5000, .backoff_min_ms = 500,
+	                                     .backoff_max_ms = 30000 };
+
+	/* the handshake, run by both machines: the EA's frames and DreamMaker's */
+	fz_mt5_hello(&h);
+	fz_mt5_server_nonce(nonce);
+	mt5_hs_server_init(&s, fz_mt5_key());
+	mt5_hs_client_init(&c, fz_mt5_key());
+	if (mt5_hs_server_begin(&s, nonce, 0, 1000000) ||
+	    mt5_hs_client_begin(&c, &h, 0, 1000000, ea, sizeof(ea), &ol) != MT5_HS_WAIT_CHALLENGE)
+		exit(1);
+	el = ol;
+	if (mt5_frame_parse(ea, el, &f, &len) != 1 ||
+	    mt5_hs_server_on_frame(&s, &f, 1, dm, sizeof(dm), &ol) != MT5_HS_WAIT_AUTH)
+		exit(1);
+	dl = ol;
+	if (mt5_frame_parse(dm, dl, &f, &len) != 1 ||
+	    mt5_hs_client_on_frame(&c, &f, 2, ea + el, sizeof(ea) - el, &ol) != MT5_HS_WAIT_ACCEPT)
+		exit(1);
+	if (mt5_frame_parse(ea + el, ol, &f, &len) != 1 ||
+	    mt5_hs_server_on_frame(&s, &f, 3, tmp, sizeof(tmp), &len) != MT5_HS_VERIFIED)
+		exit(1);
+	el += ol;
+	if (mt5_hs_server_accept(&s, &a, dm + dl, sizeof(dm) - dl, &ol) != MT5_HS_DONE)
+		exit(1);
+	dl += ol;
+
+	/* the EA's side of a session after it: reports, data, heartbeats */
+	len = 0;
+	memcpy(mt5_buf, ea, el);
+	len = el;
+	m.type = MT5_T_TRADE;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.trade.coid = 1ull << 40 | 1;
+	m.u.trade.event = MT5_EVENT_PLACED;
+	m.u.trade.side = MT5_SIDE_ANY_BUY;
+	m.u.trade.kind = MT5_KIND_LIMIT;
+	mt5_add(&len, 1, &m);
+	m.u.trade.event = MT5_EVENT_FILLED;
+	m.u.trade.volume_e8 = 100000000;
+	mt5_add(&len, 2, &m);
+	m.type = MT5_T_TICK;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.tick.tick_seq = 1;
+	m.u.tick.bid = 100000;
+	m.u.tick.ask = 100005;
+	mt5_add(&len, 0, &m);
+	m.type = MT5_T_BOOK;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.book.n_levels = 4;
+	for (int i = 0; i < 4; i++) {
+		m.u.book.levels[i].side = i < 2 ? MT5_BOOK_SIDE_ASK : MT5_BOOK_SIDE_BID;
+		m.u.book.levels[i].price = 100010 - 5 * i;
+		m.u.book.levels[i].volume = (uint64_t)i + 1;
+	}
+	mt5_add(&len, 0, &m);
+	m.type = MT5_T_ORDER_RESULT;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.order_result.cmd_seq = 1;
+	m.u.order_result.cmd = MT5_CMD_NEW;
+	strcpy(m.u.order_result.comment, "placed");
+	mt5_add(&len, 4, &m);              /* 3 is missing: a gap */
+	m.type = MT5_T_HEARTBEAT;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.heartbeat.time_us = 5;
+	mt5_add(&len, 0, &m);
+	put("mt5_bridge", "ea-session-bytes", 0x00, mt5_buf, len);
+	put("mt5_bridge", "ea-session-whole", 0x07, mt5_buf, len);
+	put("mt5_bridge", "ea-session-28", 0x04, mt5_buf, len);
+	put("mt5_bridge", "ea-handshake", 0x07, ea, el);
+	mt5_buf[el + 40] ^= 0x10;          /* a damaged payload, then garbage */
+	memcpy(mt5_buf + len, "DM5Bgarbage", 11);
+	put("mt5_bridge", "ea-session-damaged", 0x06, mt5_buf, len + 11);
+
+	/* DreamMaker's side: its handshake frames, then commands */
+	memcpy(mt5_buf, dm, dl);
+	len = dl;
+	m.type = MT5_T_NEW_ORDER;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.new_order.coid = 1ull << 40 | 7;
+	m.u.new_order.side = MT5_SIDE_SELL;
+	m.u.new_order.kind = MT5_KIND_LIMIT;
+	m.u.new_order.volume_e8 = 200000000;
+	m.u.new_order.price = 100020;
+	mt5_add(&len, 1, &m);
+	m.type = MT5_T_CANCEL;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.cancel.coid = 1ull << 40 | 7;
+	mt5_add(&len, 2, &m);
+	m.type = MT5_T_SNAPSHOT_REQ;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.snapshot_req.req_id = 3;
+	mt5_add(&len, 0, &m);
+	m.type = MT5_T_ACK;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.ack.ack_seq = 2;
+	mt5_add(&len, 0, &m);
+	put("mt5_bridge", "dm-session-bytes", 0x08, mt5_buf, len);
+	put("mt5_bridge", "dm-session-whole", 0x0f, mt5_buf, len);
+	put("mt5_bridge", "dm-handshake-7", 0x0b, dm, dl);
+	/* a refusal instead */
+	m.type = MT5_T_REFUSE;
+	memset(&m.u, 0, sizeof(m.u));
+	m.u.refuse.reason = MT5_REFUSE_AUTH;
+	strcpy(m.u.refuse.detail, "another secret");
+	len = 0;
+	mt5_add(&len, 0, &m);
+	put("mt5_bridge", "dm-refuse", 0x0f, mt5_buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -315,5 +460,6 @@ int main(int argc, char **argv)
 	segment();
 	binance("tests/data/binance-ws-raw-hftbacktest/spot_btcusdt_20240808.jsonl.gz", "spot");
 	binance("tests/data/binance-ws-raw-hftbacktest/usdm_btcusdt_20240808.jsonl.gz", "usdm");
+	mt5_bridge();
 	return 0;
 }
