@@ -477,7 +477,25 @@ Test(report, a_backtest_has_every_section)
 	cr_expect(strstr(imp, "build/model/default.json"), "the model is named:\n%.400s", imp);
 	cr_expect_geq(count(imp, "data-label=\""), 10, "a bar per feature");
 	free(imp);
+	/* the backtest's own tca.csv: every fill with a known effective
+	 * spread counted in the all-fills row (counted here with awk) */
 	char *tca = section(html, "tca");
+	cr_assert_eq(t_sh(out, sizeof(out), "awk -F, 'NR > 1 && $11 != \"\" { n++ } END "
+			  "{ printf \"%%d\", n }' '%s/tca.csv'", d), 0, "%s", out);
+	int known = atoi(out);
+	cr_assert_gt(known, 0, "the backtest's tca.csv has fills");
+	char pat[128];
+	snprintf(pat, sizeof(pat), "data-metric=\"effective_spread\" data-n=\"%d\"", known);
+	const char *all = strstr(tca, "<tr data-tca=\"all:all\">");
+	cr_assert_not_null(all, "no all-fills row:\n%.600s", tca);
+	cr_expect(strstr(all, pat), "expected %s in\n%.600s", pat, all);
+	free(tca);
+	free(html);
+	/* without it, the section says so */
+	cr_assert_eq(t_sh(out, sizeof(out), "rm '%s/tca.csv'", d), 0, "%s", out);
+	cr_assert_eq(report(d), 0, "%s", out);
+	html = page_of(d);
+	tca = section(html, "tca");
 	cr_expect(strstr(tca, "No tca.csv in this directory"), "the absent tca.csv is said");
 	free(tca);
 	free(html);
