@@ -82,8 +82,19 @@ static int make_run(const char *dir, uint64_t n)
 	FILE *fl = open_in(dir, "fills.csv"), *eq = open_in(dir, "equity.csv"),
 	     *od = open_in(dir, "orders.csv"), *dc = open_in(dir, "decisions.csv"),
 	     *sm = open_in(dir, "summary.json");
-	if (!fl || !eq || !od || !dc || !sm)
+	if (!fl || !eq || !od || !dc || !sm) {
+		if (fl)
+			fclose(fl);
+		if (eq)
+			fclose(eq);
+		if (od)
+			fclose(od);
+		if (dc)
+			fclose(dc);
+		if (sm)
+			fclose(sm);
 		return -1;
+	}
 	fputs("t_ns,client_order_id,side,qty,price,fee,liquidity\n", fl);
 	fputs("t_ns,position,mark,cash,equity,drawdown\n", eq);
 	fputs("client_order_id,decision_id,side,qty,price,ord_type,tif,flatten,status,filled_qty,"
@@ -130,10 +141,11 @@ static int make_run(const char *dir, uint64_t n)
 		"\"instrument\": {\"symbol\": \"WIN\", \"currency\": \"BRL\", \"tick_size_e6\": 5000000, "
 		"\"point_value_e6\": 200000, \"lot_size_e6\": 1000000, \"price_decimals\": 0, "
 		"\"utc_offset_min\": -180}, \"model\": null}\n", n, n, n, n, net, n, n);
-	int bad = 0;
-	FILE *all[] = { fl, eq, od, dc, sm };
-	for (int i = 0; i < 5; i++)
-		bad |= fclose(all[i]) != 0;
+	int bad = fclose(fl) != 0;
+	bad |= fclose(eq) != 0;
+	bad |= fclose(od) != 0;
+	bad |= fclose(dc) != 0;
+	bad |= fclose(sm) != 0;
 	return bad ? -1 : 0;
 }
 

@@ -134,7 +134,9 @@ static char *section(const char *s, const char *id)
 	cr_assert_not_null(a, "no section %s", id);
 	const char *b = strstr(a, "</section>");
 	cr_assert_not_null(b);
-	return strndup(a, (size_t)(b - a));
+	char *r = strndup(a, (size_t)(b - a));
+	cr_assert_not_null(r, "strndup");
+	return r;
 }
 
 static size_t count(const char *s, const char *pat)
@@ -171,6 +173,7 @@ static void expect_same(const char *key, const char *text, const json_t *v)
 static int check_keys(const char *s, json_t *doc)
 {
 	int n = 0;
+	cr_assert_not_null(s);
 	for (const char *p = strstr(s, "data-key=\""); p; p = strstr(p + 1, "data-key=\"")) {
 		char key[256], text[128];
 		const char *k = p + 10;
@@ -374,6 +377,7 @@ Test(report, drawdown_duration_is_equity_csvs)
 	int ct = col_of(e, "t_ns"), ce = col_of(e, "equity");
 	int n = e->n - 1;
 	long long *t = malloc((size_t)n * sizeof(long long)), *q = malloc((size_t)n * sizeof(long long));
+	cr_assert(t && q, "malloc");
 	for (int i = 0; i < n; i++) {
 		t[i] = atoll(e->f[i + 1][ct]);
 		q[i] = e9_of(e->f[i + 1][ce]);
@@ -706,6 +710,7 @@ Test(report, a_cut_csv_is_named_with_its_line)
 	char *second = strchr(strchr(text, '\n') + 1, '\n') + 1;
 	char *comma = strchr(second, ',');
 	f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fwrite(text, 1, (size_t)(comma - text), f);
 	fputs("\n", f);
 	fclose(f);
@@ -713,6 +718,7 @@ Test(report, a_cut_csv_is_named_with_its_line)
 	expect_refused(d, want);
 	/* a price that is no number */
 	f = fopen(p, "w");
+	cr_assert_not_null(f);
 	fputs("t_ns,client_order_id,side,qty,price,fee,liquidity\n"
 	      "1641211203752142654,1,buy,1,12x,0.25,taker\n", f);
 	fclose(f);
