@@ -39,8 +39,11 @@
  * (1e20, 3e22; about one random double in a thousand), and, as far as the
  * tests have seen, nowhere else.
  *
- * The digits come from integer arithmetic only: no floating point, no
- * locale.
+ * Text.  d (up to 17 digits) is scaled to exactly 17 and turned into a
+ * first digit and two words of 8 ASCII digits by multiplications (no
+ * table, no loop); the text is then a few stores at fixed offsets, with
+ * the point put into a word by shifts.  The digits come from integer
+ * arithmetic only: no floating point, no locale.
  */
 #include "libcore/fmt/fmt.h"
 
@@ -260,33 +263,53 @@ static inline uint64_t strip_zeros(uint64_t d, int *e)
 	return d;
 }
 
-/* The shortest decimal of c 2^q, c >= 1: d 10^e, d without trailing
- * zeros.  irregular: c = 2^52 above the smallest exponent. */
-static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q, int irregular, int *e)
+/* P / 2^s1 rounded to odd, s1 + s2 = 64, s1 in 1..63 */
+static inline uint64_t to_odd(u128 p, int s1, int s2)
+{
+	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p;
+
+	return (hi << s2 | lo >> s1) | ((lo << s2) != 0);
+}
+
+/* The shortest decimal of c 2^q, c >= 1: d 10^e; d may end in zeros
+ * (case 1).  irregular: c = 2^52 above the smallest exponent. */
+static inline uint64_t shortest(uint64_t c, int q, int irregular, int *e)
 {
 	int k = irregular ? fmt_flog10_3q_pow2(q) : fmt_flog10_pow2(q);
 	const uint64_t *g = fmt_pow10_g[k - FMT_K_MIN];
 	int sh = 127 - q - fmt_flog2_pow10(-k);
-	int exact = k >= -55 && k <= 0;
-	uint64_t vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, sh, exact);
-	uint64_t vb = scaled(4 * c, q, k, g, sh, exact);
-	uint64_t vr = scaled(4 * c + 2, q, k, g, sh, exact);
+	uint64_t vl, vb, vr;
+
+	if (g[1] == 0) {
+		/* k in -27..0: G is 5^-k in one word, exact, and the three
+		 * products come from one: x G = 4c G + (x - 4c) G */
+		u128 pb = (u128)(4 * c) * g[0], d = (u128)g[0] << 1;
+		u128 pl = pb - (irregular ? d >> 1 : d), pr = pb + d;
+		int s1 = sh - 64, s2 = 128 - sh;       /* 60..63, 1..4 */
+
+		vl = to_odd(pl, s1, s2);
+		vb = to_odd(pb, s1, s2);
+		vr = to_odd(pr, s1, s2);
+	} else {
+		int exact = k >= -55 && k <= 0;
+
+		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, sh, exact);
+		vb = scaled(4 * c, q, k, g, sh, exact);
+		vr = scaled(4 * c + 2, q, k, g, sh, exact);
+	}
 	uint64_t out = c & 1;                      /* odd c: R's ends are not in R */
 	uint64_t s = vb >> 2;
 
-	/* 1. a multiple of 10 in R: one trailing zero at least */
+	*e = k;
+	/* 1. a multiple of 10 in R */
 	uint64_t s10 = s / 10 * 10, t10 = s10 + 10;
 	int u10 = vl + out <= 4 * s10, w10 = 4 * t10 + out <= vr;
-	if (u10 != w10) {
-		*e = k + 1;
-		return strip_zeros((u10 ? s10 : t10) / 10, e);
-	}
-	/* 2. s or t, neither a multiple of 10 (that was case 1); both in R:
-	 * the nearer V, a tie to the even one */
+	if (u10 != w10)
+		return u10 ? s10 : t10;
+	/* 2. s or t; both in R: the nearer V, a tie to the even one */
 	uint64_t t = s + 1;
 	int u = vl + out <= 4 * s, w = 4 * t + out <= vr;
 	int pick_s = u != w ? u : vb < 4 * s + 2 || (vb == 4 * s + 2 && !(s & 1));
-	*e = k;
 	return pick_s ? s : t;
 }
 
@@ -318,12 +341,109 @@ int fmt_double_shortest(double v, uint64_t *digits, int *exp10)
 		return 0;
 	decompose(bits, &c, &q, &irr);
 	d = shortest(c, q, irr, &e);
+	d = strip_zeros(d, &e);
 	*digits = d;
 	*exp10 = e;
 	return ndigits(d);
 }
 
+/* ------------------------------------------------------------ text */
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "fmt_double stores digit words least significant byte first");
+
+/* The 8 digits of y < 10^8 as ASCII in one word, the first digit in the
+ * lowest byte: [abcd | efgh] in 32-bit lanes, then [ab | cd | ef | gh] in
+ * 16-bit lanes, then one digit a byte (x / 100 = x * 10486 >> 20 for
+ * x < 10^4, x / 10 = x * 103 >> 10 for x < 100; no lane overflows). */
+static inline uint64_t ascii8(uint32_t y)
+{
+	uint64_t x = (uint64_t)(y / 10000) | (uint64_t)(y % 10000) << 32;
+	uint64_t q = (x * 10486) >> 20 & 0x0000007f0000007full;
+
+	x = q | (x - q * 100) << 16;
+	q = (x * 103) >> 10 & 0x000f000f000f000full;
+	x = q | (x - q * 10) << 8;
+	return x | 0x3030303030303030ull;
+}
+
+/* Word w (8 ASCII bytes) with '.' put at byte m (0..7) and the bytes from
+ * m on moved up one; the byte pushed out is w's last, w >> 56. */
+static inline uint64_t insert_point(uint64_t w, int m)
+{
+	uint64_t below = w & ((1ull << 8 * m) - 1);
+
+	return below | (uint64_t)'.' << 8 * m | ((w >> 8 * m) << 8) << 8 * m;
+}
+
 #define FIXED_MAX 17          /* fixed notation below 10^17, as %.17g */
+
+/*
+ * |v| = d x 10^e (d >= 1, at most 17 digits, maybe ending in zeros) as
+ * text at p.  x = d scaled to exactly 17 digits: its first digit and two
+ * words of 8, stored whole at fixed offsets, so the text is written with
+ * a few stores and no copy loop; what is stored past the text's end
+ * (zeros of x) stays within p[0..22].
+ */
+static inline char *put_decimal(char *p, uint64_t d, int e)
+{
+	int n0 = ndigits(d);
+	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
+	uint64_t x = d * pow10_u64[17 - n0];
+	uint64_t first = x / 10000000000000000ull;
+	uint64_t rest = x - first * 10000000000000000ull;
+	uint64_t w0 = ascii8((uint32_t)(rest / 100000000));
+	uint64_t w1 = ascii8((uint32_t)(rest % 100000000));
+	char c0 = (char)('0' + first);
+	/* significant digits: 17 less the trailing '0' bytes of x */
+	uint64_t z1 = w1 ^ 0x3030303030303030ull, z0 = w0 ^ 0x3030303030303030ull;
+	int n = d % 10 ? n0 : z1 ? 17 - __builtin_clzll(z1) / 8 : z0 ? 9 - __builtin_clzll(z0) / 8 : 1;
+
+	if (E >= 0 && E < FIXED_MAX) {
+		p[0] = c0;
+		if (n <= E + 1) {                  /* ddd000: x's first E + 1 digits */
+			memcpy(p + 1, &w0, 8);
+			memcpy(p + 9, &w1, 8);
+			return p + E + 1;
+		}
+		int j = E + 1;                     /* ddd.ddd, the point after j (1..16) */
+		if (j <= 8) {
+			uint64_t ins = insert_point(w0, j - 1);
+			memcpy(p + 1, &ins, 8);
+			p[9] = (char)(w0 >> 56);
+			memcpy(p + 10, &w1, 8);
+		} else {
+			uint64_t ins = insert_point(w1, j - 9);
+			memcpy(p + 1, &w0, 8);
+			memcpy(p + 9, &ins, 8);
+			p[17] = (char)(w1 >> 56);
+		}
+		return p + n + 1;
+	}
+	if (E < 0 && E >= -4) {                    /* 0.000ddd */
+		memcpy(p, "0.000000", 8);
+		p += 1 - E;
+		p[0] = c0;
+		memcpy(p + 1, &w0, 8);
+		memcpy(p + 9, &w1, 8);
+		return p + n;
+	}
+	p[0] = c0;                                 /* d.ddde+XX */
+	p[1] = '.';
+	memcpy(p + 2, &w0, 8);
+	memcpy(p + 10, &w1, 8);
+	p += n > 1 ? n + 1 : 1;
+	p[0] = 'e';
+	p[1] = E < 0 ? '-' : '+';
+	unsigned ae = (unsigned)(E < 0 ? -E : E);
+	if (ae >= 100) {
+		p[2] = (char)('0' + ae / 100);
+		memcpy(p + 3, pairs + 2 * (ae % 100), 2);
+		return p + 5;
+	}
+	memcpy(p + 2, pairs + 2 * ae, 2);
+	return p + 4;
+}
 
 char *fmt_double(char *p, double v)
 {
@@ -355,51 +475,9 @@ char *fmt_double(char *p, double v)
 		uint64_t u = (uint64_t)v;
 
 		if ((double)u == v)
-			return fmt_u64(p, u);
+			return put_decimal(p, u, 0);
 	}
-
 	decompose(bits, &c, &q, &irr);
 	d = shortest(c, q, irr, &e);
-	int n = ndigits(d);
-	int E = e + n - 1;                         /* v = d1.d2... x 10^E */
-
-	if (E >= -4 && E < FIXED_MAX) {
-		if (E < 0) {                       /* 0.000ddd */
-			int z = 1 - E;             /* "0." and -E - 1 zeros */
-			memcpy(p, "0.0000", (size_t)z);
-			p += z;
-			put_digits(p + n, d);
-			return p + n;
-		}
-		if (n <= E + 1) {                  /* ddd000 */
-			put_digits(p + n, d);
-			memset(p + n, '0', (size_t)(E + 1 - n));
-			return p + E + 1;
-		}
-		put_digits(p + 1 + n, d);          /* ddd.ddd */
-		memmove(p, p + 1, (size_t)E + 1);
-		p[E + 1] = '.';
-		return p + n + 1;
-	}
-	put_digits(p + 1 + n, d);                  /* d.ddde+XX */
-	p[0] = p[1];
-	if (n > 1) {
-		p[1] = '.';
-		p += n + 1;
-	} else {
-		p += 1;
-	}
-	*p++ = 'e';
-	if (E < 0) {
-		*p++ = '-';
-		E = -E;
-	} else {
-		*p++ = '+';
-	}
-	if (E >= 100) {
-		*p++ = (char)('0' + E / 100);
-		E %= 100;
-	}
-	memcpy(p, pairs + 2 * E, 2);
-	return p + 2;
+	return put_decimal(p, d, e);
 }
