@@ -159,7 +159,7 @@ $(BUILD)/bench/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(call obj,$(BENCHLIB
 # machine has no package lists.
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux
+            libmicrohttpd-dev tmux python3-numpy
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
