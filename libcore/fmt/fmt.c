@@ -474,8 +474,16 @@ char *fmt_double(char *p, double v)
 	if (v < 9007199254740992.0) {
 		uint64_t u = (uint64_t)v;
 
-		if ((double)u == v)
+		if ((double)u == v) {
+			if (u - 1 < 99999999) {    /* 1..99999999: one word */
+				int n = ndigits(u);
+				uint64_t w = ascii8((uint32_t)u) >> (8 * (8 - n));
+
+				memcpy(p, &w, 8);
+				return p + n;
+			}
 			return put_decimal(p, u, 0);
+		}
 	}
 	decompose(bits, &c, &q, &irr);
 	d = shortest(c, q, irr, &e);
