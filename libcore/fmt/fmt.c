@@ -29,7 +29,8 @@
  * integer.  That keeps every comparison with an even integer (4n, and
  * 4s + 2 = 2(s + t) for the tie) exact.  10^-k comes from a table as a
  * 128-bit G, 10^-k = G x 2^(r - 127) with r = floor(log2 10^-k), so
- * Y = floor(x G / 2^sh) with sh = 127 - q - r (124..127).  G is exact
+ * Y = floor(x G / 2^sh) with sh = 127 - q - r (124..127), computed as the
+ * top word of (x 2^(128 - sh)) G, the words below being its fraction.  G is exact
  * for k in -55..0 (10^-k = 5^-k x 2^-k and 5^55 < 2^128): v from 2^-130
  * to 2^56, about 7e-40 to 7e16.  Elsewhere G is 10^-k rounded down, the
  * true x G' lies in [x G, x G + x), and Y is decided unless that range
@@ -220,29 +221,38 @@ static __attribute__((noinline, cold)) int cmp_exact(uint64_t x, int q, int k, u
 
 /* ------------------------------------------------------------ shortest */
 
-/* Y = x 2^q 10^-k rounded to odd (design note), G = fmt_pow10_g[k - FMT_K_MIN]. */
-static inline __attribute__((always_inline)) uint64_t scaled(uint64_t x, int q, int k, const uint64_t g[2], int sh, int exact)
+/* Y = x 2^q 10^-k rounded to odd (design note): G = fmt_pow10_g[k -
+ * FMT_K_MIN], a = 128 - sh (1..4), so Y = floor(x 2^a G / 2^128), the top
+ * word of the 192-bit product, and the two words below are its fraction. */
+static inline __attribute__((always_inline)) uint64_t scaled(uint64_t x, int q, int k,
+							     const uint64_t g[2], int a, int exact)
 {
-	u128 lo = (u128)x * g[1], hi = (u128)x * g[0];
+	uint64_t xa = x << a;                      /* < 2^60 */
+	u128 lo = (u128)xa * g[1], hi = (u128)xa * g[0];
 	uint64_t f0 = (uint64_t)lo;
 	u128 mid = (lo >> 64) + (uint64_t)hi;
 	uint64_t f1 = (uint64_t)mid;
 	uint64_t f2 = (uint64_t)(hi >> 64) + (uint64_t)(mid >> 64);
-	int s1 = sh - 64;                          /* 60..63 */
-	uint64_t mask = (1ull << s1) - 1;
-	uint64_t n = f2 << (64 - s1) | f1 >> s1;   /* floor(x G / 2^sh) */
-	uint64_t fh = f1 & mask;                   /* fraction: fh, f0 */
 
 	if (exact)
-		return n | ((fh | f0) != 0);
-	/* x G' in [x G, x G + x): decided when no multiple of 2^sh is in it */
-	uint64_t f0x = f0 + x;
-	int zero = (fh | f0) == 0, crosses = fh + (f0x < f0) > mask;
+		return f2 | ((f1 | f0) != 0);
+	/* x 2^a G' in [x 2^a G, x 2^a G + x 2^a): decided when no multiple of
+	 * 2^128 is in it */
+	int zero = (f1 | f0) == 0, crosses = f1 == UINT64_MAX && f0 + xa < f0;
 	if (__builtin_expect(!zero && !crosses, 1))
-		return n | 1;
-	uint64_t m = zero ? n : n + 1;             /* the integer in range */
+		return f2 | 1;
+	uint64_t m = zero ? f2 : f2 + 1;           /* the integer in range */
 	int c = cmp_exact(x, q, k, m);
 	return c == 0 ? m : c > 0 ? m | 1 : (m - 1) | 1;
+}
+
+/* One word of G (g[1] = 0): the top word of x 2^a G and whether the low
+ * one is zero. */
+static inline uint64_t scaled1(uint64_t x, uint64_t g0, int a)
+{
+	u128 p = (u128)(x << a) * g0;
+
+	return (uint64_t)(p >> 64) | ((uint64_t)p != 0);
 }
 
 /* d without its trailing zeros, e raised to match. */
@@ -263,39 +273,27 @@ static inline uint64_t strip_zeros(uint64_t d, int *e)
 	return d;
 }
 
-/* P / 2^s1 rounded to odd, s1 + s2 = 64, s1 in 1..63 */
-static inline uint64_t to_odd(u128 p, int s1, int s2)
-{
-	uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p;
-
-	return (hi << s2 | lo >> s1) | ((lo << s2) != 0);
-}
-
 /* The shortest decimal of c 2^q, c >= 1: d 10^e; d may end in zeros
  * (case 1).  irregular: c = 2^52 above the smallest exponent. */
-static inline uint64_t shortest(uint64_t c, int q, int irregular, int *e)
+static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q,
+							       int irregular, int *e)
 {
 	int k = irregular ? fmt_flog10_3q_pow2(q) : fmt_flog10_pow2(q);
 	const uint64_t *g = fmt_pow10_g[k - FMT_K_MIN];
-	int sh = 127 - q - fmt_flog2_pow10(-k);
+	int a = q + fmt_flog2_pow10(-k) + 1;       /* 128 - sh, 1..4 */
 	uint64_t vl, vb, vr;
 
 	if (g[1] == 0) {
-		/* k in -27..0: G is 5^-k in one word, exact, and the three
-		 * products come from one: x G = 4c G + (x - 4c) G */
-		u128 pb = (u128)(4 * c) * g[0], d = (u128)g[0] << 1;
-		u128 pl = pb - (irregular ? d >> 1 : d), pr = pb + d;
-		int s1 = sh - 64, s2 = 128 - sh;       /* 60..63, 1..4 */
-
-		vl = to_odd(pl, s1, s2);
-		vb = to_odd(pb, s1, s2);
-		vr = to_odd(pr, s1, s2);
+		/* k in -27..0: G is 5^-k in one word, exact */
+		vl = scaled1(4 * c - 2 + (uint64_t)irregular, g[0], a);
+		vb = scaled1(4 * c, g[0], a);
+		vr = scaled1(4 * c + 2, g[0], a);
 	} else {
 		int exact = k >= -55 && k <= 0;
 
-		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, sh, exact);
-		vb = scaled(4 * c, q, k, g, sh, exact);
-		vr = scaled(4 * c + 2, q, k, g, sh, exact);
+		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
+		vb = scaled(4 * c, q, k, g, a, exact);
+		vr = scaled(4 * c + 2, q, k, g, a, exact);
 	}
 	uint64_t out = c & 1;                      /* odd c: R's ends are not in R */
 	uint64_t s = vb >> 2;
@@ -385,7 +383,7 @@ static inline uint64_t insert_point(uint64_t w, int m)
  * a few stores and no copy loop; what is stored past the text's end
  * (zeros of x) stays within p[0..22].
  */
-static inline char *put_decimal(char *p, uint64_t d, int e)
+static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t d, int e)
 {
 	int n0 = ndigits(d);
 	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
