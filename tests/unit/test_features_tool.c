@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +78,8 @@ static const char *t_path(const char *name)
 	return buf[k];
 }
 
+static rlim_t t_fsize;    /* RLIMIT_FSIZE of the next runs, 0 = none */
+
 /* Run dm-features with args (NULL-terminated); stderr into *err (malloc'd).
  * Returns the exit status. */
 static int t_run(char **err, ...)
@@ -96,6 +100,12 @@ static int t_run(char **err, ...)
 	if (pid == 0) {
 		if (!freopen(errf, "w", stderr) || !freopen("/dev/null", "w", stdout))
 			_exit(126);
+		if (t_fsize) {             /* a disk that fills: writes past it fail */
+			struct rlimit rl = { t_fsize, t_fsize };
+			signal(SIGXFSZ, SIG_IGN);
+			if (setrlimit(RLIMIT_FSIZE, &rl))
+				_exit(126);
+		}
 		execv(t_tool, argv);
 		_exit(127);
 	}
@@ -549,4 +559,34 @@ Test(features_tool, npy_failures_leave_nothing)
 	free(err);
 	rmdir(t_path("dir.npy.columns"));
 	cr_assert_neq(access(t_path("dir.npy"), F_OK), 0);
+}
+
+/* A write that fails half way (a file size limit: the disk full), with
+ * the CSV's formatter threads writing and with the .npy: exit 1 naming
+ * the file and the error, nothing left under either name. */
+Test(features_tool, write_error_is_exit_1_and_leaves_nothing)
+{
+	char *err, gen[PATH_MAX + 32], cmd[2 * PATH_MAX];
+	const char *j = t_path("w.jrnl");
+
+	snprintf(gen, sizeof(gen), "%s", t_tool);
+	strcpy(strrchr(gen, '/') + 1, "dm-gen");
+	snprintf(cmd, sizeof(cmd), "'%s' --seed 4 --events 30000 --output '%s' --quiet", gen, j);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	t_fsize = 1 << 20;                /* the journal is written: limit from here */
+	cr_assert_eq(t_run(&err, "--input", j, "--output", t_path("w.csv"), "--threads", "2",
+			   NULL), 1);
+	cr_assert(strstr(err, "w.csv: write error: File too large"), "%s", err);
+	free(err);
+	cr_assert_eq(t_run(&err, "--input", j, "--output", t_path("w.npy"), NULL), 1);
+	cr_assert(strstr(err, "w.npy: write error: File too large"), "%s", err);
+	free(err);
+	t_fsize = 0;
+	DIR *d = opendir(t_dir);
+	struct dirent *e;
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		cr_assert(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+			  strcmp(e->d_name, "w.jrnl") == 0, "%s left behind", e->d_name);
+	closedir(d);
 }
