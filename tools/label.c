@@ -750,8 +750,8 @@ int main(int argc, char **argv)
 		return cli_fail(rc == -ENOENT || rc == -EACCES || rc == -EISDIR ? 2 : 1,
 				"%s: cannot open: %s", a->input, strerror(-rc));
 	R.npy = rc == 1;
-	char **names = NULL;
-	int nc;
+	char **names = NULL, **owned = NULL;  /* owned: the CSV's copies, nnames of them */
+	int nc, nnames = 0;
 	if (R.npy) {
 		if ((rc = npy_open(&R.np, a->input, err, sizeof(err))))
 			return cli_fail(rc == -ENOMEM || rc == -EIO ? 1 : 2, "%s", err);
@@ -763,16 +763,11 @@ int main(int argc, char **argv)
 		nc = (int)R.np.sh.cols;
 		R.in.ncols = R.np.sh.cols;
 		R.nrow = malloc(R.np.sh.cols * sizeof(double));
-		names = calloc((size_t)nc, sizeof(char *));
-		if (!R.nrow || !names) {
+		if (!R.nrow) {
 			code = cli_fail(1, "out of memory");
-			goto free_names;
+			goto close_in;
 		}
-		for (int i = 0; i < nc; i++)
-			if (!(names[i] = strdup(R.np.names[i]))) {
-				code = cli_fail(1, "out of memory");
-				goto free_names;
-			}
+		names = R.np.names;               /* the reader's, until npy_close */
 	} else {
 		R.in.f = strcmp(a->input, "-") ? fopen(a->input, "r") : stdin;
 		if (!R.in.f)
@@ -794,13 +789,13 @@ int main(int argc, char **argv)
 		}
 		R.in.ncols = (uint32_t)nc;
 		/* the header's names live in the line buffer: copy them out */
-		names = calloc((size_t)nc, sizeof(char *));
-		if (!names) {
+		names = owned = calloc((size_t)nc, sizeof(char *));
+		if (!owned) {
 			code = cli_fail(1, "out of memory");
 			goto close_in;
 		}
-		for (int i = 0; i < nc; i++)
-			if (!(names[i] = strdup(R.in.field[i]))) {
+		for (; nnames < nc; nnames++)
+			if (!(owned[nnames] = strdup(R.in.field[nnames]))) {
 				code = cli_fail(1, "out of memory");
 				goto free_names;
 			}
@@ -1115,9 +1110,9 @@ free_all:
 	free(pop);
 	free(R.l);
 free_names:
-	for (uint32_t i = 0; names && i < R.in.ncols; i++)
-		free(names[i]);
-	free(names);
+	for (int i = 0; i < nnames; i++)
+		free(owned[i]);
+	free(owned);
 close_in:
 	free(R.in.line);
 	if (R.in.f && R.in.f != stdin)

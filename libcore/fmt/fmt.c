@@ -135,6 +135,7 @@ struct bn {
 
 static void bn_set(struct bn *a, uint64_t v)
 {
+	memset(a, 0, sizeof(*a));
 	a->w[0] = (uint32_t)v;
 	a->w[1] = (uint32_t)(v >> 32);
 	a->n = a->w[1] ? 2 : 1;
@@ -156,10 +157,13 @@ static void bn_mul32(struct bn *a, uint32_t m)
 
 static void bn_mul_pow10(struct bn *a, int e)
 {
+	static const uint32_t p10[9] = {
+		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	};
+
 	for (; e >= 9; e -= 9)
 		bn_mul32(a, 1000000000u);
-	if (e > 0)
-		bn_mul32(a, (uint32_t)pow10_u64[e]);
+	bn_mul32(a, p10[e]);                       /* e in 0..8 */
 }
 
 static void bn_shl(struct bn *a, int bits)
@@ -365,6 +369,12 @@ static inline uint64_t ascii8(uint32_t y)
 	return x | 0x3030303030303030ull;
 }
 
+/* The 8 bytes of w at p, its lowest byte first. */
+static inline void store8(char *p, uint64_t w)
+{
+	memcpy(p, &w, 8);
+}
+
 /* Word w (8 ASCII bytes) with '.' put at byte m (0..7) and the bytes from
  * m on moved up one; the byte pushed out is w's last, w >> 56. */
 static inline uint64_t insert_point(uint64_t w, int m)
@@ -383,7 +393,7 @@ static inline uint64_t insert_point(uint64_t w, int m)
  * a few stores and no copy loop; what is stored past the text's end
  * (zeros of x) stays within p[0..22].
  */
-static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t d, int e)
+static inline char *put_decimal(char *p, uint64_t d, int e)
 {
 	int n0 = ndigits(d);
 	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
@@ -400,20 +410,20 @@ static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t
 	if (E >= 0 && E < FIXED_MAX) {
 		p[0] = c0;
 		if (n <= E + 1) {                  /* ddd000: x's first E + 1 digits */
-			memcpy(p + 1, &w0, 8);
-			memcpy(p + 9, &w1, 8);
+			store8(p + 1, w0);
+			store8(p + 9, w1);
 			return p + E + 1;
 		}
 		int j = E + 1;                     /* ddd.ddd, the point after j (1..16) */
 		if (j <= 8) {
 			uint64_t ins = insert_point(w0, j - 1);
-			memcpy(p + 1, &ins, 8);
+			store8(p + 1, ins);
 			p[9] = (char)(w0 >> 56);
-			memcpy(p + 10, &w1, 8);
+			store8(p + 10, w1);
 		} else {
 			uint64_t ins = insert_point(w1, j - 9);
-			memcpy(p + 1, &w0, 8);
-			memcpy(p + 9, &ins, 8);
+			store8(p + 1, w0);
+			store8(p + 9, ins);
 			p[17] = (char)(w1 >> 56);
 		}
 		return p + n + 1;
@@ -422,14 +432,14 @@ static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t
 		memcpy(p, "0.000000", 8);
 		p += 1 - E;
 		p[0] = c0;
-		memcpy(p + 1, &w0, 8);
-		memcpy(p + 9, &w1, 8);
+		store8(p + 1, w0);
+		store8(p + 9, w1);
 		return p + n;
 	}
 	p[0] = c0;                                 /* d.ddde+XX */
 	p[1] = '.';
-	memcpy(p + 2, &w0, 8);
-	memcpy(p + 10, &w1, 8);
+	store8(p + 2, w0);
+	store8(p + 10, w1);
 	p += n > 1 ? n + 1 : 1;
 	p[0] = 'e';
 	p[1] = E < 0 ? '-' : '+';
@@ -475,9 +485,7 @@ char *fmt_double(char *p, double v)
 		if ((double)u == v) {
 			if (u - 1 < 99999999) {    /* 1..99999999: one word */
 				int n = ndigits(u);
-				uint64_t w = ascii8((uint32_t)u) >> (8 * (8 - n));
-
-				memcpy(p, &w, 8);
+				store8(p, ascii8((uint32_t)u) >> (8 * (8 - n)));
 				return p + n;
 			}
 			return put_decimal(p, u, 0);

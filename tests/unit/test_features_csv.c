@@ -127,6 +127,7 @@ Test(features_csv, header_and_row)
 	cr_assert_leq(n, FEAT_CSV_ROW_MAX);
 	buf[n] = '\0';
 	char *p = strchr(buf, ',');
+	cr_assert_not_null(p);
 	for (int i = 0; i < FEAT_N; i++) {
 		cr_assert_eq(*p, ',', "field %d", i);
 		double x = strtod(p + 1, &p);

@@ -1128,6 +1128,7 @@ static char *t_model_text(const char *path)
 		cr_assert_not_null(p, "%s: no %s", path, keys[k]);
 		p += strlen(keys[k]);
 		char *e = strchr(p, '"');
+		cr_assert_not_null(e, "%s: %s unterminated", path, keys[k]);
 		memmove(p, e, strlen(e) + 1);
 	}
 	return b;

@@ -211,6 +211,7 @@ Test(npy, reader_rows_and_names)
 	cr_assert_eq(npy_open(&r, path, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "cut short"), "%s", err);
 	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
 	fputs("t_ns,mid\n1,2\n", f);
 	fclose(f);
 	cr_assert_eq(npy_sniff(path), 0);
