@@ -14,7 +14,8 @@
  * file (a device, FIFO, directory) is refused with exit 2.
  *
  * CSV (feat_csv.h): numbers are the shortest text that reads back to the
- * engine's double.  Formatting costs several times the engine, so the
+ * engine's double; a value equal to the one above it in its column is
+ * copied (feat_csv_row_memo).  Formatting costs several times the engine, so the
  * main thread (reader and engine) fills blocks of rows and --threads
  * formatter threads turn them into text; the thread that finishes the
  * next block due writes it and any that follow, so the file is in row
@@ -187,6 +188,7 @@ struct pool {
 static void *formatter(void *arg)
 {
 	struct pool *p = arg;
+	struct feat_csv_memo memo;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -198,8 +200,9 @@ static void *formatter(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		size_t len = 0;
+		feat_csv_memo_init(&memo);        /* a block's rows follow each other */
 		for (uint32_t i = 0; i < b->n; i++)
-			len += feat_csv_row(b->text + len, b->rows[i].t_ns, b->rows[i].v);
+			len += feat_csv_row_memo(b->text + len, b->rows[i].t_ns, b->rows[i].v, &memo);
 		b->len = len;
 
 		pthread_mutex_lock(&p->mu);

@@ -32,6 +32,25 @@ size_t feat_csv_header(char *buf, size_t cap);
  * bytes; returns the length (no NUL written). */
 size_t feat_csv_row(char *buf, int64_t t_ns, const double v[FEAT_N]);
 
+/*
+ * The previous row's texts, column by column: a value whose bits equal
+ * the one above it is copied, not formatted again (about half of them on
+ * market data, where the mid, the spread and the windows often stay put
+ * from one update to the next).  Caller-owned, 700 bytes; one per thread.
+ */
+struct feat_csv_memo {
+	uint64_t bits[FEAT_N];
+	uint8_t len[FEAT_N];                   /* 0: nothing kept */
+	char text[FEAT_N][FEAT_CSV_NUM_MAX];
+};
+
+/* Forget every kept text (before the first row, or to start afresh). */
+void feat_csv_memo_init(struct feat_csv_memo *m);
+
+/* feat_csv_row's bytes, exactly, through m. */
+size_t feat_csv_row_memo(char *buf, int64_t t_ns, const double v[FEAT_N],
+			 struct feat_csv_memo *m);
+
 /* One value as described above at p (room for FEAT_CSV_NUM_MAX bytes);
  * returns the end.  No NUL. */
 static inline char *feat_csv_double(char *p, double v)
