@@ -77,42 +77,56 @@ static inline int ndigits(uint64_t u)
 	return t + (u >= pow10_u64[t]);
 }
 
-/* Exactly 4 digits of x < 10000 ending at end. */
-static inline void put4(char *end, uint32_t x)
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "fmt_double stores digit words least significant byte first");
+
+/* The 8 digits of y < 10^8 as ASCII in one word, the first digit in the
+ * lowest byte: [abcd | efgh] in 32-bit lanes, then [ab | cd | ef | gh] in
+ * 16-bit lanes, then one digit a byte (x / 100 = x * 10486 >> 20 for
+ * x < 10^4, x / 10 = x * 103 >> 10 for x < 100; no lane overflows). */
+static inline uint64_t ascii8(uint32_t y)
 {
-	memcpy(end - 4, pairs + 2 * (x / 100), 2);
-	memcpy(end - 2, pairs + 2 * (x % 100), 2);
+	uint64_t x = (uint64_t)(y / 10000) | (uint64_t)(y % 10000) << 32;
+	uint64_t q = (x * 10486) >> 20 & 0x0000007f0000007full;
+
+	x = q | (x - q * 100) << 16;
+	q = (x * 103) >> 10 & 0x000f000f000f000full;
+	x = q | (x - q * 10) << 8;
+	return x | 0x3030303030303030ull;
 }
 
-/* The ndigits(u) digits of u >= 1 (u = 0: one '0'), ending at end. */
-static inline void put_digits(char *end, uint64_t u)
+/* The 8 bytes of w at p, its lowest byte first. */
+static inline void store8(char *p, uint64_t w)
 {
-	while (u >= 100000000) {
-		uint32_t lo = (uint32_t)(u % 100000000);
+	memcpy(p, &w, 8);
+}
 
-		u /= 100000000;
-		put4(end, lo % 10000);
-		put4(end - 4, lo / 10000);
-		end -= 8;
-	}
-	uint32_t w = (uint32_t)u;
-	while (w >= 100) {
-		end -= 2;
-		memcpy(end, pairs + 2 * (w % 100), 2);
-		w /= 100;
-	}
-	if (w >= 10)
-		memcpy(end - 2, pairs + 2 * w, 2);
-	else
-		end[-1] = (char)('0' + w);
+/* The n (1..8) digits of u < 10^n at p: one word's last n bytes (8
+ * bytes stored). */
+static inline char *put_head(char *p, uint32_t u, int n)
+{
+	store8(p, ascii8(u) >> (8 * (8 - n)));
+	return p + n;
 }
 
 char *fmt_u64(char *p, uint64_t u)
 {
-	int n = u ? ndigits(u) : 1;
+	if (u < 100000000)
+		return put_head(p, (uint32_t)u, u ? ndigits(u) : 1);
+	uint64_t hi = u / 100000000;
+	uint32_t lo = (uint32_t)(u % 100000000);
 
-	put_digits(p + n, u);
-	return p + n;
+	if (hi < 100000000) {
+		p = put_head(p, (uint32_t)hi, ndigits(hi));
+	} else {                                   /* 17..20 digits */
+		uint32_t top = (uint32_t)(hi / 100000000);
+
+		p = put_head(p, top, ndigits(top));
+		store8(p, ascii8((uint32_t)(hi % 100000000)));
+		p += 8;
+	}
+	store8(p, ascii8(lo));
+	return p + 8;
 }
 
 char *fmt_i64(char *p, int64_t v)
@@ -351,30 +365,6 @@ int fmt_double_shortest(double v, uint64_t *digits, int *exp10)
 
 /* ------------------------------------------------------------ text */
 
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "fmt_double stores digit words least significant byte first");
-
-/* The 8 digits of y < 10^8 as ASCII in one word, the first digit in the
- * lowest byte: [abcd | efgh] in 32-bit lanes, then [ab | cd | ef | gh] in
- * 16-bit lanes, then one digit a byte (x / 100 = x * 10486 >> 20 for
- * x < 10^4, x / 10 = x * 103 >> 10 for x < 100; no lane overflows). */
-static inline uint64_t ascii8(uint32_t y)
-{
-	uint64_t x = (uint64_t)(y / 10000) | (uint64_t)(y % 10000) << 32;
-	uint64_t q = (x * 10486) >> 20 & 0x0000007f0000007full;
-
-	x = q | (x - q * 100) << 16;
-	q = (x * 103) >> 10 & 0x000f000f000f000full;
-	x = q | (x - q * 10) << 8;
-	return x | 0x3030303030303030ull;
-}
-
-/* The 8 bytes of w at p, its lowest byte first. */
-static inline void store8(char *p, uint64_t w)
-{
-	memcpy(p, &w, 8);
-}
-
 /* Word w (8 ASCII bytes) with '.' put at byte m (0..7) and the bytes from
  * m on moved up one; the byte pushed out is w's last, w >> 56. */
 static inline uint64_t insert_point(uint64_t w, int m)
@@ -483,11 +473,8 @@ char *fmt_double(char *p, double v)
 		uint64_t u = (uint64_t)v;
 
 		if ((double)u == v) {
-			if (u - 1 < 99999999) {    /* 1..99999999: one word */
-				int n = ndigits(u);
-				store8(p, ascii8((uint32_t)u) >> (8 * (8 - n)));
-				return p + n;
-			}
+			if (u - 1 < 99999999)      /* 1..99999999: one word */
+				return put_head(p, (uint32_t)u, ndigits(u));
 			return put_decimal(p, u, 0);
 		}
 	}

@@ -571,10 +571,15 @@ Test(fmt, integers)
 	t_rng_seed(&g, 3);
 	for (int i = 0; i < 1000000; i++) {
 		uint64_t u = t_rng_next(&g) >> t_rng_below(&g, 64);
+		memset(a, 'X', sizeof(a));
 		*fmt_u64(a, u) = '\0';
 		snprintf(b, sizeof(b), "%" PRIu64, u);
 		cr_assert_str_eq(a, b);
-		*fmt_i64(a, (int64_t)u) = '\0';
+		memset(a, 'X', sizeof(a));
+		char *e = fmt_i64(a, (int64_t)u);
+		for (size_t k = FMT_I64_MAX; k < sizeof(a); k++)
+			cr_assert_eq(a[k], 'X', "%" PRId64 ": wrote past FMT_I64_MAX", (int64_t)u);
+		*e = '\0';
 		snprintf(b, sizeof(b), "%" PRId64, (int64_t)u);
 		cr_assert_str_eq(a, b);
 	}
