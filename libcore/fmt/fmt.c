@@ -18,8 +18,8 @@
  *   1. if a multiple of 10 is in R (s rounded down to a multiple of 10,
  *      or that plus 10), it has the fewest digits: take it;
  *   2. else s or t, whichever is in R; when both are, the one nearer V
- *      (a tie to the even one).
- * Trailing zeros are then dropped.
+ *      (a tie to the even one).  Neither ends in 0 (that is case 1).
+ * The text leaves out trailing zeros.
  *
  * Exact comparisons.  With x in {4c - 2 (4c - 1 at c = 2^52), 4c, 4c + 2}
  * (4 x R's lower end, v and R's upper end, in units of 2^(q-2)),
@@ -30,9 +30,9 @@
  * 4s + 2 = 2(s + t) for the tie) exact.  10^-k comes from a table as a
  * 128-bit G, 10^-k = G x 2^(r - 127) with r = floor(log2 10^-k), so
  * Y = floor(x G / 2^sh) with sh = 127 - q - r (124..127), computed as the
- * top word of (x 2^(128 - sh)) G, the words below being its fraction.  G is exact
- * for k in -55..0 (10^-k = 5^-k x 2^-k and 5^55 < 2^128): v from 2^-130
- * to 2^56, about 7e-40 to 7e16.  Elsewhere G is 10^-k rounded down, the
+ * top word of (x 2^(128 - sh)) G, the words below being its fraction.
+ * G is exact for k in -55..0 (10^-k = 5^-k x 2^-k and 5^55 < 2^128): v
+ * from 2^-130 to 2^56, about 7e-40 to 7e16.  Elsewhere G is 10^-k rounded down, the
  * true x G' lies in [x G, x G + x), and Y is decided unless that range
  * holds a multiple of 2^sh: then exact multi-precision arithmetic
  * (cmp_exact, about a microsecond) says on which side of that integer Y
