@@ -47,10 +47,15 @@ int npy_columns_path(char *buf, size_t len, const char *path)
 int npy_sniff(const char *path)
 {
 	unsigned char b[NPY_MAGIC_LEN];
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f;
 	size_t n;
 
-	if (!f)
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))      /* a pipe's bytes read here would be lost */
+		return 0;
+	if (!(f = fopen(path, "rb")))
 		return -errno;
 	n = fread(b, 1, sizeof(b), f);
 	fclose(f);

@@ -41,8 +41,9 @@ void npy_header(char buf[NPY_HEADER_LEN], uint64_t rows, uint32_t cols);
 /* PATH.columns into buf (len bytes): 0 or -ENAMETOOLONG. */
 int npy_columns_path(char *buf, size_t len, const char *path);
 
-/* Does path start with the .npy magic?  1 yes, 0 no (shorter, other
- * bytes), -errno when it cannot be read. */
+/* Is path a regular file that starts with the .npy magic?  1 yes, 0 no
+ * (shorter, other bytes, or not a regular file: a FIFO is not read from,
+ * its bytes would be lost to its reader), -errno when it cannot be read. */
 int npy_sniff(const char *path);
 
 struct npy_shape {
