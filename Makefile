@@ -173,7 +173,7 @@ mt5-gen: $(BUILD)/bin/dm-mt5
 # Dependencies)
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux python3 chromium
+            libmicrohttpd-dev tmux python3 python3-numpy chromium
 deps:
 	@tools/install-deps $(DEB_PKGS)
 

@@ -1,16 +1,34 @@
 /*
  * dm-features — the 27 features of specs/features.md for every book update
- * of a market-data file, as CSV (docs/features.md).
+ * of a market-data file, as CSV or as a NumPy .npy matrix
+ * (docs/features.md).
  *
- *   dm-features --input FILE [feed options] [-c CONF] --output OUT.csv
- *               [--json] [--quiet]
+ *   dm-features --input FILE [feed options] [-c CONF] --output OUT.csv|OUT.npy
+ *               [--threads N] [--json] [--quiet]
  *
  * Reads FILE through the feed readers (libcore/feed/feed.h), runs the
  * feature engine (libcore/features/features.h) and writes one row per book
- * update (feat_csv.h).  The output is written to OUT.csv.tmp-PID, fsynced
- * and renamed into place at the end (tools/lib/files.h), so a failed run
- * leaves no partial file ('-' writes to stdout instead); an OUT that is
- * not a regular file (a device, FIFO, directory) is refused with exit 2.
+ * update.  The output is written to OUT.tmp-PID, fsynced and renamed into
+ * place at the end (tools/lib/files.h), so a failed run leaves no partial
+ * file ('-' writes CSV to stdout instead); an OUT that is not a regular
+ * file (a device, FIFO, directory) is refused with exit 2.
+ *
+ * CSV (feat_csv.h): numbers are the shortest text that reads back to the
+ * engine's double; a value equal to the one above it in its column is
+ * copied (feat_csv_row_memo).  Formatting costs several times the engine, so the
+ * main thread (reader and engine) fills blocks of rows and --threads
+ * formatter threads turn them into text; the thread that finishes the
+ * next block due writes it and any that follow, so the file is in row
+ * order.  Blocks are asked to be written back to disk as they are
+ * written (sync_file_range), so the final fsync waits for little more
+ * than the last ones.
+ *
+ * .npy (OUT ends in ".npy", tools/lib/npy.h): a float64 matrix of one row
+ * per book update: t_sec, t_nsec (t_ns = t_sec x 10^9 + t_nsec, both whole
+ * and exact in a double; a double cannot hold t_ns itself to the
+ * nanosecond), then the 27 features, the engine's doubles as they are.
+ * The names are in OUT.columns, one per line, written and renamed before
+ * OUT.  No formatting: the main thread writes the rows itself.
  *
  * Units.  --tick and --lot are in the instrument's own units and resolved
  * with every other tool's rule (feed_resolve, libcore/feed/feed.h): LOBSTER
@@ -30,6 +48,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,31 +61,43 @@
 #include "libcore/features/features.h"
 #include "libcore/feed/feed.h"
 #include "tools/lib/files.h"
+#include "tools/lib/npy.h"
 
-#define OUT_BUF      (1u << 20)   /* bytes of CSV buffered per write */
+#define OUT_BUF      (1u << 20)   /* bytes of .npy rows buffered per write */
+#define BLOCK_ROWS   4096u        /* CSV rows a formatter thread takes at once */
+#define THREADS_MAX  64u
+#define NPY_COLS     (2u + FEAT_N) /* t_sec, t_nsec, the features */
 #define PROGRESS_NS  1000000000LL /* progress line at most once a second */
+
+enum { O_THREADS = 0x200 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: dm-features --input FILE --output OUT.csv [options]\n"
+"usage: dm-features --input FILE --output OUT.csv|OUT.npy [options]\n"
 "\n"
 "The 27 features of specs/features.md (docs/features.md) for every book\n"
-"update of FILE, one CSV row each: a header 't_ns,' then the 27 names, the\n"
-"row's time in ns since the epoch, then the values with 15 significant\n"
-"digits ('nan' for fracdiff before its window fills).  Prices are in the\n"
-"instrument's own units (LOBSTER dollars, Binance USDT, WIN points), sizes\n"
-"in its size units; a journal gives the same rows as the file it was\n"
-"converted from.\n"
+"update of FILE, one row each.  CSV: a header 't_ns,' then the 27 names, the\n"
+"row's time in ns since the epoch, then the values, each the shortest\n"
+"decimal that reads back to the engine's double ('nan' for fracdiff before\n"
+"its window fills).  OUT ending in .npy: a NumPy float64 matrix, columns\n"
+"t_sec, t_nsec (the time: t_sec x 10^9 + t_nsec ns) and the 27 features,\n"
+"with the names in OUT.columns, one per line; numpy.load(OUT) reads it.\n"
+"Prices are in the instrument's own units (LOBSTER dollars, Binance USDT,\n"
+"WIN points), sizes in its size units; a journal gives the same rows as\n"
+"the file it was converted from.\n"
 "\n"
 "  --input FILE      market data: a LOBSTER *_message_N.csv or\n"
 "                    *_orderbook_N.csv (the other file is found), a MetaTrader\n"
 "                    5 tick export, a Binance websocket capture, or a\n"
 "                    DreamMaker journal; .gz works.  A B3 NEG file holds\n"
 "                    trades only: no book, no rows, exit 1\n"
-"  --output OUT      CSV to write ('-' = stdout); written to OUT.tmp-PID, then\n"
-"                    renamed, so a failed run leaves nothing behind; a device,\n"
-"                    FIFO or directory at OUT is refused\n"
+"  --output OUT      CSV, or .npy when OUT ends in .npy ('-' = CSV on stdout);\n"
+"                    written to OUT.tmp-PID, then renamed, so a failed run\n"
+"                    leaves nothing behind; a device, FIFO or directory at OUT\n"
+"                    is refused\n"
+"  --threads N       CSV formatter threads, 1..%u (default: the online CPUs);\n"
+"                    the reader and the engine run in one more\n"
 CLI_FEED_HELP
 "                    The features sum over min(L, features.levels) levels:\n"
 "                    features.levels of the configuration (5) is the depth\n"
@@ -79,7 +110,7 @@ CLI_COMMON_HELP
 "converted from Binance) by the receive time (features.clock: auto).\n"
 "Exit 0 on success; 1 on a runtime failure (read or write error) or when\n"
 "the input has no book update with both sides (nothing written); 2 on bad\n"
-"usage or bad input, with the file and line at fault.\n");
+"usage or bad input, with the file and line at fault.\n", THREADS_MAX);
 }
 
 /* ------------------------------------------------------------ output */
@@ -87,17 +118,19 @@ CLI_COMMON_HELP
 struct out {
 	int fd;
 	const char *name;       /* as the user named it */
-	char *buf;
-	size_t n;
+	uint64_t off;           /* bytes written */
+	int writeback;          /* a regular file: start its writeback as it goes */
 	int err;                /* errno of the first failed write */
 };
 
-static int out_flush(struct out *o)
+/* n bytes at the end of the output: 0, or -1 with o->err set (then and
+ * after, nothing more is written). */
+static int out_write(struct out *o, const char *buf, size_t n)
 {
 	size_t off = 0;
 
-	while (off < o->n && !o->err) {
-		ssize_t k = write(o->fd, o->buf + off, o->n - off);
+	while (off < n && !o->err) {
+		ssize_t k = write(o->fd, buf + off, n - off);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -106,8 +139,199 @@ static int out_flush(struct out *o)
 		else
 			off += (size_t)k;
 	}
-	o->n = 0;
-	return o->err ? -1 : 0;
+	if (o->err)
+		return -1;
+	/* a hint to the kernel: write these pages back now; an error shows
+	 * at the fsync of files_commit_tmp */
+	if (o->writeback)
+		(void)sync_file_range(o->fd, (off64_t)o->off, (off64_t)n, SYNC_FILE_RANGE_WRITE);
+	o->off += n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ CSV formatter threads */
+
+/*
+ * Blocks go round a ring: the main thread claims block `filled` once it
+ * has been written (filled - written < nb), fills its rows and submits
+ * it; a formatter takes block `taken`, formats it, and if it is block
+ * `written` (the next due) and no one is writing, writes it and every
+ * formatted block after it, the lock released around each write.  All
+ * counters are under mu; a block's rows and text belong to whoever the
+ * counters say (main while filling, a formatter while formatting, the
+ * writer while writing).
+ */
+struct csv_row {
+	int64_t t_ns;
+	double v[FEAT_N];
+};
+
+struct block {
+	struct csv_row *rows;
+	uint32_t n;
+	int formatted;
+	char *text;             /* BLOCK_ROWS x FEAT_CSV_ROW_MAX bytes */
+	size_t len;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct block *b;
+	uint32_t nb, nthreads;
+	uint64_t filled, taken, written;
+	int writing, done, failed;
+	struct out *o;
+	pthread_t th[THREADS_MAX];
+};
+
+static void *formatter(void *arg)
+{
+	struct pool *p = arg;
+	struct feat_csv_memo memo;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->taken == p->filled && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->taken == p->filled)
+			break;
+		struct block *b = &p->b[p->taken++ % p->nb];
+		pthread_mutex_unlock(&p->mu);
+
+		size_t len = 0;
+		feat_csv_memo_init(&memo);        /* a block's rows follow each other */
+		for (uint32_t i = 0; i < b->n; i++)
+			len += feat_csv_row_memo(b->text + len, b->rows[i].t_ns, b->rows[i].v, &memo);
+		b->len = len;
+
+		pthread_mutex_lock(&p->mu);
+		b->formatted = 1;
+		while (!p->writing && p->written < p->taken && p->b[p->written % p->nb].formatted) {
+			struct block *w = &p->b[p->written % p->nb];
+
+			p->writing = 1;
+			pthread_mutex_unlock(&p->mu);
+			int rc = p->failed ? -1 : out_write(p->o, w->text, w->len);
+			pthread_mutex_lock(&p->mu);
+			p->failed |= rc < 0;
+			w->formatted = 0;
+			p->written++;
+			p->writing = 0;
+			pthread_cond_broadcast(&p->cv);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* nthreads formatters, 2 x nthreads + 2 blocks: 0 or -ENOMEM / -errno. */
+static int pool_start(struct pool *p, struct out *o, uint32_t nthreads)
+{
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	p->nb = 2 * nthreads + 2;
+	p->b = calloc(p->nb, sizeof(*p->b));
+	if (!p->b)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->nb; i++) {
+		p->b[i].rows = malloc(BLOCK_ROWS * sizeof(struct csv_row));
+		p->b[i].text = malloc((size_t)BLOCK_ROWS * FEAT_CSV_ROW_MAX);
+		if (!p->b[i].rows || !p->b[i].text)
+			return -ENOMEM;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (; p->nthreads < nthreads; p->nthreads++) {
+		int rc = pthread_create(&p->th[p->nthreads], NULL, formatter, p);
+
+		if (rc)
+			return -rc;
+	}
+	return 0;
+}
+
+/* The block to fill next, once it is free; NULL when a write failed. */
+static struct block *pool_claim(struct pool *p)
+{
+	struct block *b = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->filled - p->written >= p->nb && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->failed) {
+		b = &p->b[p->filled % p->nb];
+		b->n = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+static void pool_submit(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->filled++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Let the formatters finish what was submitted and end; free it all.
+ * Safe on a pool whose start failed half way.  Returns p->failed. */
+static int pool_stop(struct pool *p)
+{
+	if (p->nthreads) {
+		pthread_mutex_lock(&p->mu);
+		p->done = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		for (uint32_t i = 0; i < p->nthreads; i++)
+			pthread_join(p->th[i], NULL);
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
+	for (uint32_t i = 0; p->b && i < p->nb; i++) {
+		free(p->b[i].rows);
+		free(p->b[i].text);
+	}
+	free(p->b);
+	p->b = NULL;
+	p->nthreads = 0;
+	return p->failed;
+}
+
+/* ------------------------------------------------------------ .npy */
+
+/* The row t_sec, t_nsec, v[0..26] at out. */
+static void npy_row(double *out, int64_t t_ns, const double v[FEAT_N])
+{
+	int64_t sec = t_ns / 1000000000, ns = t_ns % 1000000000;
+
+	if (ns < 0) {                     /* floor: t_nsec in [0, 10^9) */
+		ns += 1000000000;
+		sec--;
+	}
+	out[0] = (double)sec;
+	out[1] = (double)ns;
+	memcpy(out + 2, v, FEAT_N * sizeof(double));
+}
+
+/* OUT.columns: "t_sec\nt_nsec\n" and the names, through a temporary and
+ * a rename (files.h).  0, or -errno with err. */
+static int write_columns(const char *path, char *err, size_t errlen)
+{
+	struct afile af;
+	int rc = afile_open(&af, path, NULL);
+
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", af.err);
+		return rc;
+	}
+	fputs("t_sec\nt_nsec\n", af.f);
+	for (int i = 0; i < FEAT_N; i++)
+		fprintf(af.f, "%s\n", feat_names[i]);
+	if ((rc = afile_commit(&af)) < 0)
+		snprintf(err, errlen, "%s", af.err);
+	return rc;
 }
 
 /* ------------------------------------------------------------ main */
@@ -115,6 +339,7 @@ static int out_flush(struct out *o)
 struct args {
 	const char *input, *output, *config;
 	struct cli_feed_args feed;
+	uint32_t threads;
 	int quiet, json;
 };
 
@@ -123,6 +348,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	static const struct option lo[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "threads", required_argument, NULL, O_THREADS },
 		{ "json", no_argument, NULL, CLI_O_JSON },
 		CLI_FEED_LONGOPTS,
 		CLI_COMMON_LONGOPTS,
@@ -145,6 +371,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case O_THREADS:
+			if (cli_parse_u32(optarg, 1, THREADS_MAX, &a->threads))
+				return cli_usage_error("--threads '%s': a count of 1..%u", optarg,
+						       THREADS_MAX);
 			break;
 		case CLI_O_QUIET:
 			a->quiet = 1;
@@ -170,7 +401,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (a->json && strcmp(a->output, "-") == 0)
 		return cli_usage_error("--json prints the summary on stdout: give --output a "
 				       "file name, not '-'");
+	if (!a->threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		a->threads = n < 1 ? 1 : n > (long)THREADS_MAX ? THREADS_MAX : (uint32_t)n;
+	}
 	return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && strcmp(s + n - k, tail) == 0;
 }
 
 int main(int argc, char **argv)
@@ -184,13 +427,16 @@ int main(int argc, char **argv)
 	struct feat_params fp;
 	struct feat *f = NULL;
 	struct out out = { .fd = -1 };
-	char err[FEED_ERR_LEN + 64], tmp_path[4096] = "";
+	struct pool pool = { 0 };
+	double *nbuf = NULL;              /* .npy rows, OUT_BUF bytes */
+	char err[FEED_ERR_LEN + 64], tmp_path[4096] = "", col_path[4096] = "";
 	enum feed_format fmt;
-	int rc, code = 0;
+	int rc, code = 0, npy;
 
 	cli_set_prog("dm-features");
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
+	npy = strcmp(a.output, "-") != 0 && ends_with(a.output, ".npy");
 
 	/* ---- configuration */
 	if (a.config) {
@@ -204,6 +450,12 @@ int main(int argc, char **argv)
 	char terr[PATH_MAX + 128];
 	if (strcmp(a.output, "-") && files_check_target(a.output, terr, sizeof(terr)) < 0)
 		return cli_fail(2, "--output %s", terr);
+	if (npy) {
+		if (npy_columns_path(col_path, sizeof(col_path), a.output))
+			return cli_fail(2, "%s: output path too long", a.output);
+		if (files_check_target(col_path, terr, sizeof(terr)) < 0)
+			return cli_fail(2, "--output's column names %s", terr);
+	}
 
 	/* ---- the instrument and its units (feed_resolve: every tool's rule) */
 	cli_feed_want(&a.feed, &cfg, &conf_in, &want);
@@ -228,8 +480,9 @@ int main(int argc, char **argv)
 	}
 	size_t fsz = feat_memsize(&fp);
 	f = aligned_alloc(64, (fsz + 63) & ~(size_t)63);
-	out.buf = malloc(OUT_BUF + FEAT_CSV_ROW_MAX);
-	if (!f || !out.buf) {
+	if (npy)
+		nbuf = malloc(OUT_BUF);
+	if (!f || (npy && !nbuf)) {
 		code = cli_fail(1, "out of memory");
 		goto close_feed;
 	}
@@ -253,25 +506,57 @@ int main(int argc, char **argv)
 			tmp_path[0] = '\0';
 			goto close_feed;
 		}
+		out.writeback = 1;
 	}
-	out.n = feat_csv_header(out.buf, OUT_BUF);
+	if (npy) {
+		char hdr[NPY_HEADER_LEN];
+
+		npy_header(hdr, 0, NPY_COLS);     /* the row count goes in at the end */
+		out_write(&out, hdr, sizeof(hdr));
+	} else {
+		char hdr[FEAT_CSV_ROW_MAX];
+		size_t n = feat_csv_header(hdr, sizeof(hdr));
+
+		out_write(&out, hdr, n);
+		if ((rc = pool_start(&pool, &out, a.threads)) < 0) {
+			code = cli_fail(1, "cannot start %u formatter threads: %s", a.threads,
+					strerror(-rc));
+			goto close_out;
+		}
+	}
 
 	/* ---- the run */
 	struct event ev;
+	struct block *blk = npy ? NULL : pool_claim(&pool);
+	size_t nn = 0;                    /* doubles in nbuf */
+	const size_t nmax = OUT_BUF / sizeof(double) / NPY_COLS * NPY_COLS;
 	double v[FEAT_N];
 	uint64_t rows = 0, events = 0, books = 0, trades = 0;
 	int64_t t0 = cli_mono_ns(), last_progress = t0;
 	int tty = isatty(2);
 
-	while ((rc = feed_next(&rd, &ev)) == 1) {
+	while ((npy || blk) && (rc = feed_next(&rd, &ev)) == 1) {
 		events++;
 		books += ev.kind == EV_BOOK;
 		trades += ev.kind == EV_TRADE;
-		if (feat_update(f, &ev, v)) {
-			out.n += feat_csv_row(out.buf + out.n, feat_last_t_ns(f), v);
+		if (npy) {
+			if (feat_update(f, &ev, v)) {
+				npy_row(nbuf + nn, feat_last_t_ns(f), v);
+				nn += NPY_COLS;
+				rows++;
+				if (nn == nmax) {
+					if (out_write(&out, (const char *)nbuf, nn * sizeof(double)))
+						break;
+					nn = 0;
+				}
+			}
+		} else if (feat_update(f, &ev, blk->rows[blk->n].v)) {
+			blk->rows[blk->n++].t_ns = feat_last_t_ns(f);
 			rows++;
-			if (out.n >= OUT_BUF && out_flush(&out))
-				break;
+			if (blk->n == BLOCK_ROWS) {
+				pool_submit(&pool);
+				blk = pool_claim(&pool);
+			}
 		}
 		if (!a.quiet && (events & 0xffff) == 0) {
 			int64_t now = cli_mono_ns();
@@ -285,8 +570,19 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (!npy) {
+		if (blk && blk->n)
+			pool_submit(&pool);
+		pool_stop(&pool);             /* every submitted block written or failed */
+	} else if (nn && !out.err) {
+		out_write(&out, (const char *)nbuf, nn * sizeof(double));
+	}
 	if (!a.quiet && tty && last_progress != t0)
 		fputc('\n', stderr);
+	if (out.err) {
+		code = cli_fail(1, "%s: write error: %s", out.name, strerror(out.err));
+		goto close_out;
+	}
 	if (rc < 0) {
 		code = cli_fail(cli_exit_code(rc), "%s", feed_error(&rd));
 		goto close_out;
@@ -298,10 +594,14 @@ int main(int argc, char **argv)
 				a.output);
 		goto close_out;
 	}
-	if (out.err || out_flush(&out)) {
-		code = cli_fail(1, "%s: write error: %s", out.name,
-				strerror(out.err));
-		goto close_out;
+	if (npy) {
+		char hdr[NPY_HEADER_LEN];
+
+		npy_header(hdr, rows, NPY_COLS);
+		if (pwrite(out.fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+			code = cli_fail(1, "%s: write error: %s", out.name, strerror(errno));
+			goto close_out;
+		}
 	}
 	if (out.fd != 1) {
 		if (close(out.fd)) {
@@ -310,12 +610,20 @@ int main(int argc, char **argv)
 			goto close_out;
 		}
 		out.fd = -1;
+		/* the names first: once OUT is there, so are they */
+		static char cerr[sizeof(((struct afile *)0)->err)];
+		if (npy && (rc = write_columns(col_path, cerr, sizeof(cerr))) < 0) {
+			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s", cerr);
+			goto close_out;
+		}
 		/* fsync, rename, fsync the directory; tmp removed on failure */
 		rc = files_commit_tmp(tmp_path, a.output);
 		if (rc < 0) {
 			code = cli_fail(rc == -EEXIST ? 2 : 1, "%s: cannot rename to %s: %s",
 					tmp_path, a.output, files_strerror(rc));
 			tmp_path[0] = '\0';
+			if (npy)
+				unlink(col_path);
 			goto close_out;
 		}
 		tmp_path[0] = '\0';
@@ -325,8 +633,9 @@ int main(int argc, char **argv)
 	const struct feed_stats *st = feed_stats(&rd);
 	double secs = (double)(cli_mono_ns() - t0) / 1e9;
 	if (a.json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:f}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:f}",
 			"input", a.input, "format", feed_format_name(fmt), "output", a.output,
+			"output_format", npy ? "npy" : "csv",
 			"instrument", cli_instr_json(&plan.in), "levels", (json_int_t)L,
 			"feature_levels", (json_int_t)FL,
 			"clock", clock == FEAT_CLOCK_RECV ? "receive" : "exchange",
@@ -338,8 +647,8 @@ int main(int argc, char **argv)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else if (!a.quiet) {
-		fprintf(stderr, "%s: %s (%s) -> %s\n", cli_prog(), a.input,
-			feed_format_name(fmt), a.output);
+		fprintf(stderr, "%s: %s (%s) -> %s%s%s\n", cli_prog(), a.input,
+			feed_format_name(fmt), a.output, npy ? " and " : "", npy ? col_path : "");
 		fprintf(stderr, "  instrument %s: tick %s, lot %s, %s, point value %.12g; "
 			"L %u read, %u summed, %s clock\n", plan.in.symbol, plan.in.tick,
 			plan.in.lot, plan.in.currency[0] ? plan.in.currency : "currency unknown",
@@ -354,13 +663,14 @@ int main(int argc, char **argv)
 	}
 
 close_out:
+	pool_stop(&pool);
 	if (out.fd > 1)
 		close(out.fd);
 	if (tmp_path[0])
 		unlink(tmp_path);
 close_feed:
 	feed_close(&rd);
-	free(out.buf);
+	free(nbuf);
 	free(f);
 	return code;
 }

@@ -8,7 +8,10 @@
  * primary model's feature column with --primary-feature), labels every
  * row, every k-th row or the rows a CUSUM filter picks, and writes one row
  * per label in t0 order.  Memory is the labeler's window (the rows a label
- * can span), not the file.
+ * can span), not the file.  A dm-features .npy (known by its magic, with
+ * its FILE.columns) is read the same way: t_ns is t_sec x 10^9 + t_nsec,
+ * the other columns by name; the doubles are those of the CSV (whose
+ * numbers read back exactly), so the labels are the same.
  *
  * Output.  Return-attribution weights are normalised to sum to the number
  * of labels, a sum known only at the end: the rows go to OUT.tmp-PID-raw
@@ -40,6 +43,7 @@
 #include "libcore/label/label.h"
 #include "libcore/label/primary.h"
 #include "tools/lib/files.h"
+#include "tools/lib/npy.h"
 
 #define PROGRESS_NS 1000000000LL /* progress line at most once a second */
 #define IO_BUF      (1u << 20)
@@ -62,7 +66,8 @@ static void usage(FILE *f)
 "\n"
 "Input and events\n"
 "  --input FILE        CSV with a header: t_ns and the price columns (dm-features\n"
-"                      output); '-' reads standard input\n"
+"                      output); '-' reads standard input; or a dm-features\n"
+"                      .npy with its FILE.columns (t_sec, t_nsec, the names)\n"
 "  --price P           path price: mid (column mid, default), micro (mid +\n"
 "                      micro_dev x tick), wmid (mid + wmid_dev x tick), or the\n"
 "                      name of any column holding prices\n"
@@ -565,7 +570,28 @@ static int same(double a, double b)
 	return a == b || (isnan(a) && isnan(b));
 }
 
-static void watch_row(struct watch *w, char **field, double x, uint64_t row)
+struct run {
+	struct args a;
+	struct watch w;
+	struct csv in;
+	int npy;                    /* the input is a .npy: np, not in.f */
+	struct npy_reader np;
+	double *nrow;               /* its current row */
+	char where[PATH_MAX + 48];  /* "FILE:LINE" or "FILE: row N", for messages */
+	struct label *l;
+	struct sink raw, out;
+	char *tmp_raw, *tmp_out;
+	uint64_t no_side;           /* events in the primary's dead zone, unlabeled */
+	uint64_t side_n[3];         /* sides of the labeled events */
+};
+
+/* The number in column col of the current row (CSV: as strtod reads it). */
+static double col_value(const struct run *R, int col)
+{
+	return R->npy ? R->nrow[col] : strtod(R->in.field[col], NULL);
+}
+
+static void watch_row(struct watch *w, const struct run *R, double x, uint64_t row)
 {
 	if (row == 0)
 		w->prim0 = x;
@@ -576,7 +602,7 @@ static void watch_row(struct watch *w, char **field, double x, uint64_t row)
 
 		if (w->c_size[i] < 0 || w->size_varies[i])
 			continue;
-		v = strtod(field[w->c_size[i]], NULL);
+		v = col_value(R, w->c_size[i]);
 		if (row == 0)
 			w->size0[i] = v;
 		else if (!same(v, w->size0[i]))
@@ -587,22 +613,11 @@ static void watch_row(struct watch *w, char **field, double x, uint64_t row)
 
 		if (w->c_price[i] < 0)
 			continue;
-		v = strtod(field[w->c_price[i]], NULL);
+		v = col_value(R, w->c_price[i]);
 		w->price_pos[i] |= v > 0;
 		w->price_neg[i] |= v < 0;
 	}
 }
-
-struct run {
-	struct args a;
-	struct watch w;
-	struct csv in;
-	struct label *l;
-	struct sink raw, out;
-	char *tmp_raw, *tmp_out;
-	uint64_t no_side;           /* events in the primary's dead zone, unlabeled */
-	uint64_t side_n[3];         /* sides of the labeled events */
-};
 
 static void pop_all(struct run *R, struct label_rec *buf)
 {
@@ -742,61 +757,99 @@ int main(int argc, char **argv)
 					"of one)", a->input, what);
 	}
 
-	/* ---- input header */
+	/* ---- input header: a CSV's first line, or a .npy's column file */
 	R.in.name = strcmp(a->input, "-") ? a->input : "(stdin)";
-	R.in.f = strcmp(a->input, "-") ? fopen(a->input, "r") : stdin;
-	if (!R.in.f)
-		return cli_fail(errno == ENOENT || errno == EACCES || errno == EISDIR ? 2 : 1,
-				"%s: cannot open: %s", a->input, strerror(errno));
-	int nc = csv_next(&R.in);
-	if (nc < 0) {
-		code = cli_fail(1, "%s: read error: %s", R.in.name, strerror(errno));
-		goto close_in;
-	}
-	if (nc == 0) {
-		code = cli_fail(2, "%s:1: empty file: expected a header (t_ns,mid,...)", R.in.name);
-		goto close_in;
-	}
-	if (nc > MAX_COLS) {
-		code = cli_fail(2, "%s:1: more than %u columns", R.in.name, MAX_COLS);
-		goto close_in;
-	}
-	R.in.ncols = (uint32_t)nc;
-	/* the header's names live in the line buffer: copy them out */
-	char **names = calloc((size_t)nc, sizeof(char *));
-	if (!names) {
-		code = cli_fail(1, "out of memory");
-		goto close_in;
-	}
-	for (int i = 0; i < nc; i++)
-		if (!(names[i] = strdup(R.in.field[i]))) {
-			code = cli_fail(1, "out of memory");
-			goto free_names;
+	rc = strcmp(a->input, "-") ? npy_sniff(a->input) : 0;
+	if (rc < 0)
+		return cli_fail(rc == -ENOENT || rc == -EACCES || rc == -EISDIR ? 2 : 1,
+				"%s: cannot open: %s", a->input, strerror(-rc));
+	R.npy = rc == 1;
+	char **names = NULL, **owned = NULL;  /* owned: the CSV's copies, nnames of them */
+	int nc, nnames = 0;
+	if (R.npy) {
+		if ((rc = npy_open(&R.np, a->input, err, sizeof(err))))
+			return cli_fail(rc == -ENOMEM || rc == -EIO ? 1 : 2, "%s", err);
+		if (R.np.sh.cols > MAX_COLS) {
+			code = cli_fail(2, "%s: %u columns, at most %u are read", R.in.name,
+					R.np.sh.cols, MAX_COLS);
+			goto close_in;
 		}
+		nc = (int)R.np.sh.cols;
+		R.in.ncols = R.np.sh.cols;
+		R.nrow = malloc(R.np.sh.cols * sizeof(double));
+		if (!R.nrow) {
+			code = cli_fail(1, "out of memory");
+			goto close_in;
+		}
+		names = R.np.names;               /* the reader's, until npy_close */
+	} else {
+		R.in.f = strcmp(a->input, "-") ? fopen(a->input, "r") : stdin;
+		if (!R.in.f)
+			return cli_fail(errno == ENOENT || errno == EACCES || errno == EISDIR ? 2 : 1,
+					"%s: cannot open: %s", a->input, strerror(errno));
+		nc = csv_next(&R.in);
+		if (nc < 0) {
+			code = cli_fail(1, "%s: read error: %s", R.in.name, strerror(errno));
+			goto close_in;
+		}
+		if (nc == 0) {
+			code = cli_fail(2, "%s:1: empty file: expected a header (t_ns,mid,...)",
+					R.in.name);
+			goto close_in;
+		}
+		if (nc > MAX_COLS) {
+			code = cli_fail(2, "%s:1: more than %u columns", R.in.name, MAX_COLS);
+			goto close_in;
+		}
+		R.in.ncols = (uint32_t)nc;
+		/* the header's names live in the line buffer: copy them out */
+		names = owned = calloc((size_t)nc, sizeof(char *));
+		if (!owned) {
+			code = cli_fail(1, "out of memory");
+			goto close_in;
+		}
+		for (; nnames < nc; nnames++)
+			if (!(owned[nnames] = strdup(R.in.field[nnames]))) {
+				code = cli_fail(1, "out of memory");
+				goto free_names;
+			}
+	}
 	for (int i = 0; i < nc; i++)
 		R.in.field[i] = names[i];
+	/* where the header is, for messages about a column */
+	char hdr_at[PATH_MAX + 32];
+	if (R.npy)
+		snprintf(hdr_at, sizeof(hdr_at), "%s" NPY_COLUMNS_EXT, R.in.name);
+	else
+		snprintf(hdr_at, sizeof(hdr_at), "%s:1", R.in.name);
 
 	int c_t = col_of(&R.in, "t_ns"), c_px, c_dev = -1, c_prim = -1;
+	int c_sec = col_of(&R.in, "t_sec"), c_nsec = col_of(&R.in, "t_nsec");
 	const char *px_name = a->price == PRICE_COLUMN ? a->price_col : "mid";
 	c_px = col_of(&R.in, px_name);
 	if (a->price == PRICE_MICRO || a->price == PRICE_WMID) {
 		const char *dn = a->price == PRICE_MICRO ? "micro_dev" : "wmid_dev";
 
 		if ((c_dev = col_of(&R.in, dn)) < 0) {
-			code = cli_fail(2, "%s:1: no column '%s' in the header (needed by --price %s)",
-					R.in.name, dn, a->price_col);
+			code = cli_fail(2, "%s: no column '%s' in the header (needed by --price %s)",
+					hdr_at, dn, a->price_col);
 			goto free_names;
 		}
 	}
-	if (c_t < 0 || c_px < 0) {
-		code = cli_fail(2, "%s:1: no column '%s' in the header (a dm-features CSV starts "
-				"t_ns,mid,micro_dev,...)", R.in.name, c_t < 0 ? "t_ns" : px_name);
+	if (R.npy && (c_sec < 0 || c_nsec < 0)) {
+		code = cli_fail(2, "%s: no column '%s' (a dm-features .npy starts t_sec,t_nsec,"
+				"mid,...)", hdr_at, c_sec < 0 ? "t_sec" : "t_nsec");
+		goto free_names;
+	}
+	if ((!R.npy && c_t < 0) || c_px < 0) {
+		code = cli_fail(2, "%s: no column '%s' in the header (a dm-features CSV starts "
+				"t_ns,mid,micro_dev,...)", hdr_at, !R.npy && c_t < 0 ? "t_ns" : px_name);
 		goto free_names;
 	}
 	if (a->primary) {
 		if ((c_prim = col_of(&R.in, a->primary)) < 0) {
-			code = cli_fail(2, "%s:1: no column '%s' in the header (--primary-feature)",
-					R.in.name, a->primary);
+			code = cli_fail(2, "%s: no column '%s' in the header (--primary-feature)",
+					hdr_at, a->primary);
 			goto free_names;
 		}
 		int fi = primary_feature_index(a->primary);
@@ -838,51 +891,73 @@ int main(int argc, char **argv)
 	int tty = isatty(2);
 
 	label_cusum_init(&cu, a->cusum);
-	while ((nc = csv_next(&R.in)) > 0) {
+	for (;;) {
 		char *end;
 		double px, dev = 0, x = 0;
 		int64_t t;
 		int col = -1;
 
-		if ((uint32_t)nc != R.in.ncols) {
-			code = cli_fail(2, "%s:%" PRIu64 ": %d fields, the header has %u", R.in.name,
-					R.in.lineno, nc > MAX_COLS ? MAX_COLS + 1 : nc, R.in.ncols);
-			goto discard;
-		}
-		errno = 0;
-		t = strtoll(R.in.field[c_t], &end, 10);
-		if (end == R.in.field[c_t] || *end || errno) {
-			col = c_t;
-			goto bad_number;
+		if (R.npy) {
+			if ((nc = npy_next(&R.np, R.nrow)) <= 0)
+				break;
+			snprintf(R.where, sizeof(R.where), "%s: row %" PRIu64, R.in.name, rows);
+			/* t_ns = t_sec x 10^9 + t_nsec, both whole, t_nsec in [0, 10^9) */
+			double ts = R.nrow[c_sec], tn = R.nrow[c_nsec];
+			if (!(ts == floor(ts) && fabs(ts) < 9.2e9 && tn == floor(tn) && tn >= 0 &&
+			      tn < 1e9)) {
+				code = cli_fail(2, "%s: t_sec %.17g, t_nsec %.17g is no time (whole "
+						"seconds and nanoseconds below 10^9)", R.where, ts, tn);
+				goto discard;
+			}
+			t = (int64_t)ts * 1000000000 + (int64_t)tn;
+			px = R.nrow[c_px];
+			dev = c_dev >= 0 ? R.nrow[c_dev] : 0;
+			x = c_prim >= 0 ? R.nrow[c_prim] : 0;
+			c_t = c_sec;
+		} else {
+			if ((nc = csv_next(&R.in)) <= 0)
+				break;
+			snprintf(R.where, sizeof(R.where), "%s:%" PRIu64, R.in.name, R.in.lineno);
+			if ((uint32_t)nc != R.in.ncols) {
+				code = cli_fail(2, "%s: %d fields, the header has %u", R.where,
+						nc > MAX_COLS ? MAX_COLS + 1 : nc, R.in.ncols);
+				goto discard;
+			}
+			errno = 0;
+			t = strtoll(R.in.field[c_t], &end, 10);
+			if (end == R.in.field[c_t] || *end || errno) {
+				col = c_t;
+				goto bad_number;
+			}
+			if (cli_parse_double(R.in.field[c_px], &px)) {
+				col = c_px;
+				goto bad_number;
+			}
+			if (c_dev >= 0 && cli_parse_double(R.in.field[c_dev], &dev)) {
+				col = c_dev;
+				goto bad_number;
+			}
+			if (c_prim >= 0) {
+				errno = 0;
+				x = strtod(R.in.field[c_prim], &end);
+				if (end == R.in.field[c_prim] || *end) {
+					col = c_prim;
+					goto bad_number;
+				}
+			}
 		}
 		if (t < t_prev) {
-			code = cli_fail(2, "%s:%" PRIu64 ":%d: t_ns %" PRId64 " is before the previous "
-					"row's %" PRId64 " (rows must be in time order)", R.in.name,
-					R.in.lineno, c_t + 1, t, t_prev);
+			code = cli_fail(2, "%s:%d: t_ns %" PRId64 " is before the previous row's %"
+					PRId64 " (rows must be in time order)", R.where, c_t + 1, t,
+					t_prev);
 			goto discard;
-		}
-		if (cli_parse_double(R.in.field[c_px], &px)) {
-			col = c_px;
-			goto bad_number;
-		}
-		if (c_dev >= 0 && cli_parse_double(R.in.field[c_dev], &dev)) {
-			col = c_dev;
-			goto bad_number;
 		}
 		px += dev * a->tick;
 		if (!(px > 0)) {
-			code = cli_fail(2, "%s:%" PRIu64 ":%d: price %.17g is not positive (column '%s'%s)",
-					R.in.name, R.in.lineno, (c_dev >= 0 ? c_dev : c_px) + 1, px,
-					names[c_px], c_dev >= 0 ? " with its deviation" : "");
+			code = cli_fail(2, "%s:%d: price %.17g is not positive (column '%s'%s)",
+					R.where, (c_dev >= 0 ? c_dev : c_px) + 1, px, names[c_px],
+					c_dev >= 0 ? " with its deviation" : "");
 			goto discard;
-		}
-		if (c_prim >= 0) {
-			errno = 0;
-			x = strtod(R.in.field[c_prim], &end);
-			if (end == R.in.field[c_prim] || *end) {
-				col = c_prim;
-				goto bad_number;
-			}
 		}
 
 		/* event and side */
@@ -902,7 +977,7 @@ int main(int argc, char **argv)
 			if (__builtin_popcount(R.w.seen) > 1)
 				R.w.on = 0;
 			else
-				watch_row(&R.w, R.in.field, x, rows);
+				watch_row(&R.w, &R, x, rows);
 		}
 
 		struct label_row row = { .t_ns = t, .px = px, .hi = NAN, .lo = NAN };
@@ -912,14 +987,13 @@ int main(int argc, char **argv)
 			rc = label_push(R.l, &row, event, side);
 		}
 		if (rc == -ENOSPC) {
-			code = cli_fail(1, "%s:%" PRIu64 ": labels stay open longer than the window of %u "
-					"rows: raise --window", R.in.name, R.in.lineno,
-					label_capacity(&a->lp));
+			code = cli_fail(1, "%s: labels stay open longer than the window of %u "
+					"rows: raise --window", R.where, label_capacity(&a->lp));
 			goto discard;
 		}
 		if (rc) {
-			code = cli_fail(2, "%s:%" PRIu64 ": row refused by the labeler: %s", R.in.name,
-					R.in.lineno, strerror(-rc));
+			code = cli_fail(2, "%s: row refused by the labeler: %s", R.where,
+					strerror(-rc));
 			goto discard;
 		}
 		pop_all(&R, pop);
@@ -939,14 +1013,15 @@ int main(int argc, char **argv)
 		}
 		continue;
 bad_number:
-		code = cli_fail(2, "%s:%" PRIu64 ":%d: column '%s': '%s' is not a number", R.in.name,
-				R.in.lineno, col + 1, names[col], R.in.field[col]);
+		code = cli_fail(2, "%s:%d: column '%s': '%s' is not a number", R.where, col + 1,
+				names[col], R.in.field[col]);
 		goto discard;
 	}
 	if (!a->quiet && tty && last_progress != t0)
 		fputc('\n', stderr);
 	if (nc < 0) {
-		code = cli_fail(1, "%s: read error: %s", R.in.name, strerror(errno));
+		code = cli_fail(1, "%s: read error: %s", R.in.name, R.npy ? "cut short" :
+				strerror(errno));
 		goto discard;
 	}
 	label_finish(R.l);
@@ -1049,12 +1124,15 @@ free_all:
 	free(pop);
 	free(R.l);
 free_names:
-	for (uint32_t i = 0; i < R.in.ncols; i++)
-		free(names[i]);
-	free(names);
+	for (int i = 0; i < nnames; i++)
+		free(owned[i]);
+	free(owned);
 close_in:
 	free(R.in.line);
 	if (R.in.f && R.in.f != stdin)
 		fclose(R.in.f);
+	if (R.npy)
+		npy_close(&R.np);
+	free(R.nrow);
 	return code;
 }

@@ -9,7 +9,10 @@
  *
  * The features CSV is dm-features' output: a header "t_ns," and the
  * feature names, one row per book update; rows are numbered 0, 1, ... in
- * file order.  The labels CSV has a header naming its columns; dm-train
+ * file order.  A dm-features .npy (known by its magic, its names in
+ * F.columns) is read the same way: the columns after t_sec and t_nsec
+ * are the features, with the doubles the CSV's text reads back to, so
+ * the model is the same.  The labels CSV has a header naming its columns; dm-train
  * takes, by name, the event's feature row (t0_idx), the row its label
  * span ends at (t1_idx, optional), the target (label: -1/0/+1, or meta:
  * 0/1) and an optional weight.  A sample is the feature row t0_idx with
@@ -43,6 +46,7 @@
 #include "libcore/cli/cli.h"
 #include "libcore/model/digest.h"
 #include "tools/lib/files.h"
+#include "tools/lib/npy.h"
 #include "libcore/model/flat.h"
 #include "libcore/model/meta.h"
 #include "libcore/model/xgb.h"
@@ -65,7 +69,8 @@ static void usage(FILE *f)
 "and its hold-out metrics (JSON).  One progress line per round.\n"
 "\n"
 "  --features F     dm-features CSV: header 't_ns,' then feature names;\n"
-"                   data rows are numbered from 0\n"
+"                   data rows are numbered from 0; or a dm-features .npy\n"
+"                   with its F.columns (t_sec, t_nsec, then the features)\n"
 "  --labels L       labels CSV with a header (dm-label output); columns\n"
 "                   taken by name:\n"
 "  --t0-col NAME      feature row of the event (default t0_idx)\n"
@@ -539,6 +544,123 @@ struct sample_buf {
 	const char *name_ptr[MODEL_MAX_FEATURES];
 };
 
+/* The sample arrays for L's rows, y, w and the spans filled in; the
+ * features (s->n_feat, names) already set.  0 or exit code 1. */
+static int alloc_samples(const struct labels *L, struct sample_buf *s)
+{
+	s->n = L->n;
+	s->x = malloc(L->n * s->n_feat * sizeof(float));
+	s->y = malloc(L->n * sizeof(float));
+	s->w = L->has_w ? malloc(L->n * sizeof(float)) : NULL;
+	s->t0 = malloc(L->n * sizeof(int64_t));
+	s->t1 = malloc(L->n * sizeof(int64_t));
+	if (!s->x || !s->y || (L->has_w && !s->w) || !s->t0 || !s->t1)
+		return cli_fail(1, "out of memory for %zu samples", L->n);
+	for (size_t i = 0; i < L->n; i++) {
+		s->y[i] = L->r[i].y;
+		if (s->w)
+			s->w[i] = L->r[i].w;
+		s->t0[i] = L->r[i].t0;
+		s->t1[i] = L->r[i].t1;
+	}
+	return 0;
+}
+
+/* A feature value as a float: 0, or -1 for an infinity or a number no
+ * float holds (nan is XGBoost's missing value and passes). */
+static int feature_float(double v, float *out)
+{
+	if (!isnan(v) && !(fabs(v) <= FLT_MAX))
+		return -1;
+	*out = (float)v;
+	return 0;
+}
+
+static void progress(const struct args *a, uint64_t row, size_t k, size_t n, int tty,
+		     int64_t *last)
+{
+	if (!a->quiet && (row & 0xffff) == 0) {
+		int64_t now = cli_mono_ns();
+
+		if (now - *last >= (tty ? PROGRESS_NS : 10 * PROGRESS_NS)) {
+			*last = now;
+			fprintf(stderr, "%s%s: %s: %" PRIu64 " rows read, %zu of %zu "
+				"samples%s", tty ? "\r" : "", cli_prog(), a->features, row, k,
+				n, tty ? "" : "\n");
+		}
+	}
+}
+
+/* The feature rows the (sorted) labels point at, from a dm-features
+ * .npy: the columns after t_sec, t_nsec. */
+static int read_features_npy(const struct args *a, const struct labels *L, struct sample_buf *s)
+{
+	struct npy_reader r;
+	char err[PATH_MAX + 512];
+	double *row = NULL;
+	float tmp[MODEL_MAX_FEATURES];
+	size_t k = 0;
+	uint64_t n = 0;
+	int64_t t_start = cli_mono_ns(), last = t_start;
+	int rc, tty = isatty(2);
+
+	if ((rc = npy_open(&r, a->features, err, sizeof(err))))
+		return cli_fail(rc == -ENOMEM || rc == -EIO ? 1 : 2, "%s", err);
+	if (r.sh.cols < 3 || strcmp(r.names[0], "t_sec") || strcmp(r.names[1], "t_nsec")) {
+		rc = cli_fail(2, "%s" NPY_COLUMNS_EXT ": the columns must start with t_sec, t_nsec "
+			      "and name at least one feature (dm-features .npy output)", a->features);
+		goto out;
+	}
+	if (r.sh.cols - 2 > MODEL_MAX_FEATURES) {
+		rc = cli_fail(2, "%s: %u features, at most %u supported", a->features,
+			      r.sh.cols - 2, MODEL_MAX_FEATURES);
+		goto out;
+	}
+	s->n_feat = r.sh.cols - 2;
+	for (size_t j = 0; j < s->n_feat; j++) {
+		snprintf(s->names[j], MODEL_NAME_MAX, "%s", r.names[j + 2]);
+		s->name_ptr[j] = s->names[j];
+	}
+	row = malloc(r.sh.cols * sizeof(double));
+	if (!row) {
+		rc = cli_fail(1, "out of memory");
+		goto out;
+	}
+	if ((rc = alloc_samples(L, s)))
+		goto out;
+	while (k < L->n && (rc = npy_next(&r, row)) == 1) {
+		if ((int64_t)n == L->r[k].t0) {
+			for (size_t j = 0; j < s->n_feat; j++)
+				if (feature_float(row[j + 2], &tmp[j])) {
+					rc = cli_fail(2, "%s: row %" PRIu64 ": column '%s': %g is %s: a "
+						      "feature value is finite (or nan, read as "
+						      "missing)", a->features, n, s->names[j], row[j + 2],
+						      isinf(row[j + 2]) ? "infinite" : "beyond the float range");
+					goto out;
+				}
+			while (k < L->n && L->r[k].t0 == (int64_t)n)
+				memcpy(s->x + k++ * s->n_feat, tmp, s->n_feat * sizeof(float));
+		}
+		n++;
+		progress(a, n, k, L->n, tty, &last);
+	}
+	if (!a->quiet && tty && last != t_start)
+		fputc('\n', stderr);
+	if (rc < 0) {
+		rc = cli_fail(1, "%s: read error (cut short?)", a->features);
+		goto out;
+	}
+	rc = 0;
+	if (k < L->n)
+		rc = cli_fail(2, "%s:%" PRIu64 ":%" PRIu32 ": column '%s': row %" PRId64 " is past "
+			      "the last row of %s (%" PRIu64 " data rows)", a->labels, L->r[k].line,
+			      L->r[k].t0_col, a->t0_col, L->r[k].t0, a->features, r.sh.rows);
+out:
+	free(row);
+	npy_close(&r);
+	return rc;
+}
+
 /* The feature rows the (sorted) labels point at, in label order. */
 static int read_features(const struct args *a, const struct labels *L, struct sample_buf *s)
 {
@@ -548,11 +670,14 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 	int64_t t_start = cli_mono_ns(), last = t_start;
 	float tmp[MODEL_MAX_FEATURES];
 	int rc = 0, tty = isatty(2);
-	FILE *fp = fopen(a->features, "r");
 
+	if ((rc = npy_sniff(a->features)) == 1)
+		return read_features_npy(a, L, s);
+	FILE *fp = fopen(a->features, "r");
 	if (!fp)
 		return cli_fail(errno == ENOENT || errno == EACCES ? 2 : 1, "%s: cannot open: %s",
 				a->features, strerror(errno));
+	rc = 0;
 	if (getline(&line, &cap, fp) < 0) {
 		rc = cli_fail(2, "%s:1: empty file (a header 't_ns,...' is expected)", a->features);
 		goto out;
@@ -573,23 +698,8 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 		snprintf(s->names[j], MODEL_NAME_MAX, "%s", f[j + 1]);
 		s->name_ptr[j] = s->names[j];
 	}
-	s->n = L->n;
-	s->x = malloc(L->n * s->n_feat * sizeof(float));
-	s->y = malloc(L->n * sizeof(float));
-	s->w = L->has_w ? malloc(L->n * sizeof(float)) : NULL;
-	s->t0 = malloc(L->n * sizeof(int64_t));
-	s->t1 = malloc(L->n * sizeof(int64_t));
-	if (!s->x || !s->y || (L->has_w && !s->w) || !s->t0 || !s->t1) {
-		rc = cli_fail(1, "out of memory for %zu samples", L->n);
+	if ((rc = alloc_samples(L, s)))
 		goto out;
-	}
-	for (size_t i = 0; i < L->n; i++) {
-		s->y[i] = L->r[i].y;
-		if (s->w)
-			s->w[i] = L->r[i].w;
-		s->t0[i] = L->r[i].t0;
-		s->t1[i] = L->r[i].t1;
-	}
 	while (k < L->n && getline(&line, &cap, fp) >= 0) {
 		ln++;
 		if ((int64_t)row == L->r[k].t0) {
@@ -612,29 +722,19 @@ static int read_features(const struct args *a, const struct labels *L, struct sa
 				}
 				/* nan is a missing value (XGBoost's); an infinity, or a
 				 * number a float cannot hold, is no feature value */
-				if (!isnan(v) && !(fabs(v) <= FLT_MAX)) {
+				if (feature_float(v, &tmp[j])) {
 					rc = cell_fail(a->features, ln, line, f[j + 1], s->names[j],
 						       "'%s' is %s: a feature value is finite (or "
 						       "nan, read as missing)", f[j + 1], isinf(v) ?
 						       "infinite" : "beyond the float range");
 					goto out;
 				}
-				tmp[j] = (float)v;
 			}
 			while (k < L->n && L->r[k].t0 == (int64_t)row)
 				memcpy(s->x + k++ * s->n_feat, tmp, s->n_feat * sizeof(float));
 		}
 		row++;
-		if (!a->quiet && (row & 0xffff) == 0) {
-			int64_t now = cli_mono_ns();
-
-			if (now - last >= (tty ? PROGRESS_NS : 10 * PROGRESS_NS)) {
-				last = now;
-				fprintf(stderr, "%s%s: %s: %" PRIu64 " rows read, %zu of %zu "
-					"samples%s", tty ? "\r" : "", cli_prog(), a->features, row, k,
-					L->n, tty ? "" : "\n");
-			}
-		}
+		progress(a, row, k, L->n, tty, &last);
 	}
 	if (!a->quiet && tty && last != t_start)
 		fputc('\n', stderr);

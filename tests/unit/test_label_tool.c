@@ -745,3 +745,89 @@ Test(label_tool, constant_primary_on_a_sizes_free_input_warns_and_names_a_workin
 	cr_assert(strstr(err, "--primary-feature macd_hist"), "%s", err);
 	free(err);
 }
+
+/* ------------------------------------------------------------ .npy input */
+
+static char *t_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	cr_assert_not_null(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* dm-features' CSV and .npy of one input label alike, byte for byte:
+ * the LOBSTER sample (999 rows) and a synthetic journal with several
+ * options (micro price, primary side, CUSUM, seconds barrier). */
+Test(label_tool, npy_input_gives_the_csv_labels)
+{
+	char feat[PATH_MAX + 32], gen[PATH_MAX + 32], cmd[4 * PATH_MAX];
+	char csv[320], npy[320], jr[320], a[320], b[320];
+	const char *lob = "tests/data/lobster-aapl-20120621-excerpt/"
+			  "AAPL_2012-06-21_34200000_57600000_orderbook_10.csv";
+
+	snprintf(feat, sizeof(feat), "%s", t_tool);
+	strcpy(strrchr(feat, '/') + 1, "dm-features");
+	snprintf(gen, sizeof(gen), "%s", t_tool);
+	strcpy(strrchr(gen, '/') + 1, "dm-gen");
+	snprintf(jr, sizeof(jr), "%s/g.jrnl", t_tmp_dir);
+	snprintf(cmd, sizeof(cmd), "'%s' --seed 5 --events 20000 --output '%s' --quiet", gen, jr);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+
+	const char *inputs[] = { lob, jr };
+	const char *opts[][12] = {
+		{ "--primary-feature", "ofi_ml", "--vert-events", "20", NULL },
+		{ "--price", "micro", "--tick", "0.01", "--cusum", "0.0001", "--vert-sec", "2", NULL },
+		{ "--primary-feature", "imb_1", "--primary-threshold", "0.2", "--pt-ticks", "3",
+		  "--sl-ticks", "3", "--vert-events", "50", NULL },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(csv, sizeof(csv), "%s/f%zu.csv", t_tmp_dir, i);
+		snprintf(npy, sizeof(npy), "%s/f%zu.npy", t_tmp_dir, i);
+		snprintf(cmd, sizeof(cmd), "'%s' --input '%s' --output '%s' --quiet && '%s' --input "
+			 "'%s' --output '%s' --quiet", feat, inputs[i], csv, feat, inputs[i], npy);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+			char *err, *x, *y;
+			size_t lx, ly;
+			const char **op = opts[o];
+
+			snprintf(a, sizeof(a), "%s/l%zu%zu-csv.csv", t_tmp_dir, i, o);
+			snprintf(b, sizeof(b), "%s/l%zu%zu-npy.csv", t_tmp_dir, i, o);
+			cr_assert_eq(t_run(&err, "--input", csv, "--output", a, "--quiet", op[0], op[1],
+					   op[2], op[3], op[4], op[5], op[6], op[7], op[8], op[9],
+					   NULL), 0, "%s", err);
+			free(err);
+			cr_assert_eq(t_run(&err, "--input", npy, "--output", b, "--quiet", op[0], op[1],
+					   op[2], op[3], op[4], op[5], op[6], op[7], op[8], op[9],
+					   NULL), 0, "%s", err);
+			free(err);
+			x = t_file(a, &lx);
+			y = t_file(b, &ly);
+			cr_assert_gt(lx, 200, "input %zu options %zu: %zu bytes of labels", i, o, lx);
+			cr_assert(lx == ly && memcmp(x, y, lx) == 0,
+				  "input %zu options %zu: labels from the .npy differ", i, o);
+			free(x);
+			free(y);
+		}
+	}
+
+	/* without its column file: exit 2 naming it */
+	char *err;
+	snprintf(cmd, sizeof(cmd), "%s.columns", npy);
+	cr_assert_eq(unlink(cmd), 0);
+	cr_assert_eq(t_run(&err, "--input", npy, "--output", a, NULL), 2);
+	cr_assert(strstr(err, "f1.npy.columns"), "%s", err);
+	free(err);
+}

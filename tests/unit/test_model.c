@@ -1068,6 +1068,123 @@ Test(model, dm_train_end_to_end)
 	json_decref(j);
 }
 
+/* t_write_csvs' 3000 x 4 features (nan in c every 97th row) at full
+ * precision, as a CSV with 17 significant digits (they read back
+ * exactly) and as a dm-features shaped .npy written here by the format's
+ * rules: t_sec, t_nsec, a, b, c, d, names in the .columns file. */
+static void t_write_csv_and_npy(const char *csv, const char *npy)
+{
+	char cols[256];
+	FILE *f = fopen(csv, "w"), *g = fopen(npy, "wb");
+	struct t_rng r;
+	const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (3000, 6), }";
+	unsigned char hdr[128];
+
+	cr_assert(f && g);
+	memset(hdr, ' ', sizeof(hdr));
+	memcpy(hdr, "\x93NUMPY\x01\x00", 8);
+	hdr[8] = 128 - 10;
+	hdr[9] = 0;
+	memcpy(hdr + 10, dict, strlen(dict));
+	hdr[127] = '\n';
+	fwrite(hdr, 1, sizeof(hdr), g);
+	fprintf(f, "t_ns,a,b,c,d\n");
+	t_rng_seed(&r, 100);
+	for (int i = 0; i < 3000; i++) {
+		double row[6] = { 0, 1000 + i };
+
+		for (int j = 0; j < 4; j++)
+			row[2 + j] = t_normal(&r);
+		if (i % 97 == 0)
+			row[4] = NAN;
+		fprintf(f, "%d,%.17g,%.17g,%.17g,%.17g\n", 1000 + i, row[2], row[3], row[4], row[5]);
+		fwrite(row, sizeof(double), 6, g);
+		if (i % 2 == 0)               /* t_write_csvs' label noise: same draws */
+			(void)t_normal(&r);
+	}
+	fclose(f);
+	fclose(g);
+	snprintf(cols, sizeof(cols), "%s.columns", npy);
+	f = fopen(cols, "w");
+	cr_assert_not_null(f);
+	fputs("t_sec\nt_nsec\na\nb\nc\nd\n", f);
+	fclose(f);
+}
+
+/* path's text with the value of every "key":"..." in keys blanked. */
+static char *t_model_text(const char *path)
+{
+	static const char *const keys[] = { "\"dm_features_file\":\"", "\"dm_features_sha256\":\"" };
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 1 << 22);
+
+	cr_assert(f && b);
+	size_t n = fread(b, 1, (1 << 22) - 1, f);
+	fclose(f);
+	cr_assert_gt(n, 0);
+	for (size_t k = 0; k < 2; k++) {
+		char *p = strstr(b, keys[k]);
+
+		cr_assert_not_null(p, "%s: no %s", path, keys[k]);
+		p += strlen(keys[k]);
+		char *e = strchr(p, '"');
+		cr_assert_not_null(e, "%s: %s unterminated", path, keys[k]);
+		memmove(p, e, strlen(e) + 1);
+	}
+	return b;
+}
+
+/* dm-train on the .npy makes the model it makes on the CSV: the model
+ * file but for the features file's name and digest, and the metrics. */
+Test(model, dm_train_npy_features_give_the_csv_model)
+{
+	if (!t_have_tool())
+		cr_skip_test("dm-train not built (make all)");
+	char csv[128], npy[128], lab[128], errp[128], mc[128], mn[128], xc[128], xn[128];
+	const char *kinds[][4] = { { "--kind", "gbdt", "--rounds", "30" },
+				   { "--kind", "rf", "--num-parallel-tree", "20" } };
+
+	snprintf(csv, sizeof(csv), "%s", t_tmp_path("f.csv"));
+	snprintf(npy, sizeof(npy), "%s", t_tmp_path("f.npy"));
+	snprintf(lab, sizeof(lab), "%s", t_tmp_path("l.csv"));
+	snprintf(errp, sizeof(errp), "%s", t_tmp_path("err.txt"));
+	snprintf(mc, sizeof(mc), "%s", t_tmp_path("mc.json"));
+	snprintf(mn, sizeof(mn), "%s", t_tmp_path("mn.json"));
+	snprintf(xc, sizeof(xc), "%s", t_tmp_path("xc.json"));
+	snprintf(xn, sizeof(xn), "%s", t_tmp_path("xn.json"));
+	t_write_csvs(t_tmp_path("unused.csv"), lab);
+	t_write_csv_and_npy(csv, npy);
+	for (size_t k = 0; k < 2; k++) {
+		const char *ac[] = { "--features", csv, "--labels", lab, "--output", mc, "--metrics",
+				     xc, "--target", "label", "--seed", "1", kinds[k][0], kinds[k][1],
+				     kinds[k][2], kinds[k][3], "--quiet", NULL };
+		const char *an[] = { "--features", npy, "--labels", lab, "--output", mn, "--metrics",
+				     xn, "--target", "label", "--seed", "1", kinds[k][0], kinds[k][1],
+				     kinds[k][2], kinds[k][3], "--quiet", NULL };
+		cr_assert_eq(t_run(errp, ac), 0, "%s on the CSV", kinds[k][1]);
+		cr_assert_eq(t_run(errp, an), 0, "%s on the .npy", kinds[k][1]);
+		char *a = t_model_text(mc), *b = t_model_text(mn);
+		cr_assert_str_eq(a, b, "%s: the models differ", kinds[k][1]);
+		free(a);
+		free(b);
+
+		json_error_t je;
+		json_t *jc = json_load_file(xc, 0, &je), *jn = json_load_file(xn, 0, &je);
+		cr_assert(jc && jn);
+		cr_assert_gt(json_real_value(json_object_get(json_object_get(jn, "holdout"), "auc")),
+			     0.8);
+		for (json_t **j = (json_t *[]){ jc, jn, NULL }; *j; j++) {
+			json_object_del(*j, "model");
+			json_object_del(*j, "train_seconds");
+			json_object_del(json_object_get(*j, "metadata"), "features_file");
+			json_object_del(json_object_get(*j, "metadata"), "features_sha256");
+		}
+		cr_assert(json_equal(jc, jn), "%s: the metrics differ", kinds[k][1]);
+		json_decref(jc);
+		json_decref(jn);
+	}
+}
+
 Test(model, dm_train_bad_usage_and_bad_input)
 {
 	if (!t_have_tool())

@@ -1,0 +1,484 @@
+/*
+ * fmt.c — numbers as text (fmt.h has the contract).
+ *
+ * Design note: the shortest decimal of a double (Schubfach).
+ *
+ * A finite v > 0 is c x 2^q with an integer c: a normal double has c in
+ * [2^52, 2^53) and q = biased exponent - 1075, a subnormal c < 2^52 and
+ * q = -1074.  The reals that round to v form the interval R: v plus or
+ * minus half the gap to each neighbour, 2^(q-1) above and 2^(q-1) below,
+ * except at c = 2^52 (not the smallest exponent), whose lower neighbour
+ * is in the binade below and only 2^(q-2) away.  Round-half-even puts the
+ * ends of R in R when c is even.
+ *
+ * Pick k = floor(log10 of R's width): the width is 2^q (3/4 x 2^q at
+ * c = 2^52), so in units of 10^k R is between 1 and 10 wide and holds at
+ * least one integer and at most one multiple of 10.  Then, with
+ * V = v x 10^-k, s = floor(V) and t = s + 1:
+ *   1. if a multiple of 10 is in R (s rounded down to a multiple of 10,
+ *      or that plus 10), it has the fewest digits: take it;
+ *   2. else s or t, whichever is in R; when both are, the one nearer V
+ *      (a tie to the even one).  Neither ends in 0 (that is case 1).
+ * The text leaves out trailing zeros.
+ *
+ * Exact comparisons.  With x in {4c - 2 (4c - 1 at c = 2^52), 4c, 4c + 2}
+ * (4 x R's lower end, v and R's upper end, in units of 2^(q-2)),
+ * Y(x) = x x 2^q x 10^-k is 4 x the point scaled by 10^-k, and n is in R
+ * iff Y(lower) <= 4n <= Y(upper) (strictly when c is odd).  Y is computed
+ * rounded to odd: floor(Y), with its last bit set when Y is not an
+ * integer.  That keeps every comparison with an even integer (4n, and
+ * 4s + 2 = 2(s + t) for the tie) exact.  10^-k comes from a table as a
+ * 128-bit G, 10^-k = G x 2^(r - 127) with r = floor(log2 10^-k), so
+ * Y = floor(x G / 2^sh) with sh = 127 - q - r (124..127), computed as the
+ * top word of (x 2^(128 - sh)) G, the words below being its fraction.
+ * G is exact for k in -55..0 (10^-k = 5^-k x 2^-k and 5^55 < 2^128): v
+ * from 2^-130 to 2^56, about 7e-40 to 7e16.  Elsewhere G is 10^-k rounded down, the
+ * true x G' lies in [x G, x G + x), and Y is decided unless that range
+ * holds a multiple of 2^sh: then exact multi-precision arithmetic
+ * (cmp_exact, about a microsecond) says on which side of that integer Y
+ * is.  That happens where Y is an integer, above 2^56 when 5^k divides x
+ * (1e20, 3e22; about one random double in a thousand), and, as far as the
+ * tests have seen, nowhere else.
+ *
+ * Text.  d (up to 17 digits) is scaled to exactly 17 and turned into a
+ * first digit and two words of 8 ASCII digits by multiplications (no
+ * table, no loop); the text is then a few stores at fixed offsets, with
+ * the point put into a word by shifts.  The digits come from integer
+ * arithmetic only: no floating point, no locale.
+ */
+#include "libcore/fmt/fmt.h"
+
+#include <string.h>
+
+#include "libcore/fmt/fmt_int.h"
+
+typedef unsigned __int128 u128;
+
+/* ------------------------------------------------------------ integers */
+
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static const uint64_t pow10_u64[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull,
+	10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull,
+};
+
+/* Decimal digits of u >= 1. */
+static inline int ndigits(uint64_t u)
+{
+	int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;   /* floor(log10 2^bits) */
+
+	return t + (u >= pow10_u64[t]);
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "fmt_double stores digit words least significant byte first");
+
+/* The 8 digits of y < 10^8 as ASCII in one word, the first digit in the
+ * lowest byte: [abcd | efgh] in 32-bit lanes, then [ab | cd | ef | gh] in
+ * 16-bit lanes, then one digit a byte (x / 100 = x * 10486 >> 20 for
+ * x < 10^4, x / 10 = x * 103 >> 10 for x < 100; no lane overflows). */
+static inline uint64_t ascii8(uint32_t y)
+{
+	uint64_t x = (uint64_t)(y / 10000) | (uint64_t)(y % 10000) << 32;
+	uint64_t q = (x * 10486) >> 20 & 0x0000007f0000007full;
+
+	x = q | (x - q * 100) << 16;
+	q = (x * 103) >> 10 & 0x000f000f000f000full;
+	x = q | (x - q * 10) << 8;
+	return x | 0x3030303030303030ull;
+}
+
+/* The 8 bytes of w at p, its lowest byte first. */
+static inline void store8(char *p, uint64_t w)
+{
+	memcpy(p, &w, 8);
+}
+
+/* The n (1..8) digits of u < 10^n at p: one word's last n bytes (8
+ * bytes stored). */
+static inline char *put_head(char *p, uint32_t u, int n)
+{
+	store8(p, ascii8(u) >> (8 * (8 - n)));
+	return p + n;
+}
+
+char *fmt_u64(char *p, uint64_t u)
+{
+	if (u < 100000000)
+		return put_head(p, (uint32_t)u, u ? ndigits(u) : 1);
+	uint64_t hi = u / 100000000;
+	uint32_t lo = (uint32_t)(u % 100000000);
+
+	if (hi < 100000000) {
+		p = put_head(p, (uint32_t)hi, ndigits(hi));
+	} else {                                   /* 17..20 digits */
+		uint32_t top = (uint32_t)(hi / 100000000);
+
+		p = put_head(p, top, ndigits(top));
+		store8(p, ascii8((uint32_t)(hi % 100000000)));
+		p += 8;
+	}
+	store8(p, ascii8(lo));
+	return p + 8;
+}
+
+char *fmt_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return fmt_u64(p, 0 - (uint64_t)v);
+	}
+	return fmt_u64(p, (uint64_t)v);
+}
+
+/* ------------------------------------------------------------ exact fallback */
+
+/* A natural number in 32-bit words, least significant first; 40 words
+ * hold the largest product below (about 1140 bits). */
+struct bn {
+	uint32_t w[40];
+	int n;
+};
+
+static void bn_set(struct bn *a, uint64_t v)
+{
+	memset(a, 0, sizeof(*a));
+	a->w[0] = (uint32_t)v;
+	a->w[1] = (uint32_t)(v >> 32);
+	a->n = a->w[1] ? 2 : 1;
+}
+
+static void bn_mul32(struct bn *a, uint32_t m)
+{
+	uint64_t carry = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		uint64_t t = (uint64_t)a->w[i] * m + carry;
+
+		a->w[i] = (uint32_t)t;
+		carry = t >> 32;
+	}
+	if (carry)
+		a->w[a->n++] = (uint32_t)carry;
+}
+
+static void bn_mul_pow10(struct bn *a, int e)
+{
+	static const uint32_t p10[9] = {
+		1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	};
+
+	for (; e >= 9; e -= 9)
+		bn_mul32(a, 1000000000u);
+	bn_mul32(a, p10[e]);                       /* e in 0..8 */
+}
+
+static void bn_shl(struct bn *a, int bits)
+{
+	int words = bits / 32, b = bits % 32;
+
+	if (b) {
+		uint32_t carry = 0;
+
+		for (int i = 0; i < a->n; i++) {
+			uint32_t w = a->w[i];
+
+			a->w[i] = w << b | carry;
+			carry = w >> (32 - b);
+		}
+		if (carry)
+			a->w[a->n++] = carry;
+	}
+	if (words) {
+		memmove(a->w + words, a->w, (size_t)a->n * sizeof(a->w[0]));
+		memset(a->w, 0, (size_t)words * sizeof(a->w[0]));
+		a->n += words;
+	}
+}
+
+static int bn_cmp(const struct bn *a, const struct bn *b)
+{
+	int na = a->n, nb = b->n;
+
+	while (na > 1 && a->w[na - 1] == 0)
+		na--;
+	while (nb > 1 && b->w[nb - 1] == 0)
+		nb--;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (int i = na - 1; i >= 0; i--)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sign of x 2^q - m 10^k, exactly. */
+static __attribute__((noinline, cold)) int cmp_exact(uint64_t x, int q, int k, uint64_t m)
+{
+	struct bn a, b;
+
+	bn_set(&a, x);
+	bn_set(&b, m);
+	if (q > 0)
+		bn_shl(&a, q);
+	else
+		bn_shl(&b, -q);
+	if (k > 0)
+		bn_mul_pow10(&b, k);
+	else
+		bn_mul_pow10(&a, -k);
+	return bn_cmp(&a, &b);
+}
+
+/* ------------------------------------------------------------ shortest */
+
+/* Y = x 2^q 10^-k rounded to odd (design note): G = fmt_pow10_g[k -
+ * FMT_K_MIN], a = 128 - sh (1..4), so Y = floor(x 2^a G / 2^128), the top
+ * word of the 192-bit product, and the two words below are its fraction. */
+static inline __attribute__((always_inline)) uint64_t scaled(uint64_t x, int q, int k,
+							     const uint64_t g[2], int a, int exact)
+{
+	uint64_t xa = x << a;                      /* < 2^60 */
+	u128 lo = (u128)xa * g[1], hi = (u128)xa * g[0];
+	uint64_t f0 = (uint64_t)lo;
+	u128 mid = (lo >> 64) + (uint64_t)hi;
+	uint64_t f1 = (uint64_t)mid;
+	uint64_t f2 = (uint64_t)(hi >> 64) + (uint64_t)(mid >> 64);
+
+	if (exact)
+		return f2 | ((f1 | f0) != 0);
+	/* x 2^a G' in [x 2^a G, x 2^a G + x 2^a): decided when no multiple of
+	 * 2^128 is in it */
+	int zero = (f1 | f0) == 0, crosses = f1 == UINT64_MAX && f0 + xa < f0;
+	if (__builtin_expect(!zero && !crosses, 1))
+		return f2 | 1;
+	uint64_t m = zero ? f2 : f2 + 1;           /* the integer in range */
+	int c = cmp_exact(x, q, k, m);
+	return c == 0 ? m : c > 0 ? m | 1 : (m - 1) | 1;
+}
+
+/* One word of G (g[1] = 0): the top word of x 2^a G and whether the low
+ * one is zero. */
+static inline uint64_t scaled1(uint64_t x, uint64_t g0, int a)
+{
+	u128 p = (u128)(x << a) * g0;
+
+	return (uint64_t)(p >> 64) | ((uint64_t)p != 0);
+}
+
+/* d without its trailing zeros, e raised to match. */
+static inline uint64_t strip_zeros(uint64_t d, int *e)
+{
+	if (d % 100000000 == 0) {
+		d /= 100000000;
+		*e += 8;
+	}
+	while (d % 100 == 0) {
+		d /= 100;
+		*e += 2;
+	}
+	if (d % 10 == 0) {
+		d /= 10;
+		*e += 1;
+	}
+	return d;
+}
+
+/* The shortest decimal of c 2^q, c >= 1: d 10^e; d may end in zeros
+ * (case 1).  irregular: c = 2^52 above the smallest exponent. */
+static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q,
+							       int irregular, int *e)
+{
+	int k = irregular ? fmt_flog10_3q_pow2(q) : fmt_flog10_pow2(q);
+	const uint64_t *g = fmt_pow10_g[k - FMT_K_MIN];
+	int a = q + fmt_flog2_pow10(-k) + 1;       /* 128 - sh, 1..4 */
+	uint64_t vl, vb, vr;
+
+	if (g[1] == 0) {
+		/* k in -27..0: G is 5^-k in one word, exact */
+		vl = scaled1(4 * c - 2 + (uint64_t)irregular, g[0], a);
+		vb = scaled1(4 * c, g[0], a);
+		vr = scaled1(4 * c + 2, g[0], a);
+	} else {
+		int exact = k >= -55 && k <= 0;
+
+		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
+		vb = scaled(4 * c, q, k, g, a, exact);
+		vr = scaled(4 * c + 2, q, k, g, a, exact);
+	}
+	uint64_t out = c & 1;                      /* odd c: R's ends are not in R */
+	uint64_t s = vb >> 2;
+
+	*e = k;
+	/* 1. a multiple of 10 in R */
+	uint64_t s10 = s / 10 * 10, t10 = s10 + 10;
+	int u10 = vl + out <= 4 * s10, w10 = 4 * t10 + out <= vr;
+	if (u10 != w10)
+		return u10 ? s10 : t10;
+	/* 2. s or t; both in R: the nearer V, a tie to the even one */
+	uint64_t t = s + 1;
+	int u = vl + out <= 4 * s, w = 4 * t + out <= vr;
+	int pick_s = u != w ? u : vb < 4 * s + 2 || (vb == 4 * s + 2 && !(s & 1));
+	return pick_s ? s : t;
+}
+
+/* c, q of a finite non-zero |v| from its bits; irregular as above. */
+static inline void decompose(uint64_t bits, uint64_t *c, int *q, int *irregular)
+{
+	uint64_t frac = bits & ((1ull << 52) - 1);
+	int be = (int)(bits >> 52 & 0x7ff);
+
+	if (be == 0) {
+		*c = frac;
+		*q = -1074;
+		*irregular = 0;
+	} else {
+		*c = frac | 1ull << 52;
+		*q = be - 1075;
+		*irregular = frac == 0 && be > 1;
+	}
+}
+
+int fmt_double_shortest(double v, uint64_t *digits, int *exp10)
+{
+	uint64_t bits, c, d;
+	int q, irr, e;
+
+	memcpy(&bits, &v, sizeof(bits));
+	bits &= ~(1ull << 63);
+	if (bits == 0 || bits >= 0x7ff0000000000000ull)
+		return 0;
+	decompose(bits, &c, &q, &irr);
+	d = shortest(c, q, irr, &e);
+	d = strip_zeros(d, &e);
+	*digits = d;
+	*exp10 = e;
+	return ndigits(d);
+}
+
+/* ------------------------------------------------------------ text */
+
+/* Word w (8 ASCII bytes) with '.' put at byte m (0..7) and the bytes from
+ * m on moved up one; the byte pushed out is w's last, w >> 56. */
+static inline uint64_t insert_point(uint64_t w, int m)
+{
+	uint64_t below = w & ((1ull << 8 * m) - 1);
+
+	return below | (uint64_t)'.' << 8 * m | ((w >> 8 * m) << 8) << 8 * m;
+}
+
+#define FIXED_MAX 17          /* fixed notation below 10^17, as %.17g */
+
+/*
+ * |v| = d x 10^e (d >= 1, at most 17 digits, maybe ending in zeros) as
+ * text at p.  x = d scaled to exactly 17 digits: its first digit and two
+ * words of 8, stored whole at fixed offsets, so the text is written with
+ * a few stores and no copy loop; what is stored past the text's end
+ * (zeros of x) stays within p[0..22].
+ */
+static inline char *put_decimal(char *p, uint64_t d, int e)
+{
+	int n0 = ndigits(d);
+	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
+	uint64_t x = d * pow10_u64[17 - n0];
+	uint64_t first = x / 10000000000000000ull;
+	uint64_t rest = x - first * 10000000000000000ull;
+	uint64_t w0 = ascii8((uint32_t)(rest / 100000000));
+	uint64_t w1 = ascii8((uint32_t)(rest % 100000000));
+	char c0 = (char)('0' + first);
+	/* significant digits: 17 less the trailing '0' bytes of x */
+	uint64_t z1 = w1 ^ 0x3030303030303030ull, z0 = w0 ^ 0x3030303030303030ull;
+	int n = d % 10 ? n0 : z1 ? 17 - __builtin_clzll(z1) / 8 : z0 ? 9 - __builtin_clzll(z0) / 8 : 1;
+
+	if (E >= 0 && E < FIXED_MAX) {
+		p[0] = c0;
+		if (n <= E + 1) {                  /* ddd000: x's first E + 1 digits */
+			store8(p + 1, w0);
+			store8(p + 9, w1);
+			return p + E + 1;
+		}
+		int j = E + 1;                     /* ddd.ddd, the point after j (1..16) */
+		if (j <= 8) {
+			uint64_t ins = insert_point(w0, j - 1);
+			store8(p + 1, ins);
+			p[9] = (char)(w0 >> 56);
+			store8(p + 10, w1);
+		} else {
+			uint64_t ins = insert_point(w1, j - 9);
+			store8(p + 1, w0);
+			store8(p + 9, ins);
+			p[17] = (char)(w1 >> 56);
+		}
+		return p + n + 1;
+	}
+	if (E < 0 && E >= -4) {                    /* 0.000ddd */
+		memcpy(p, "0.000000", 8);
+		p += 1 - E;
+		p[0] = c0;
+		store8(p + 1, w0);
+		store8(p + 9, w1);
+		return p + n;
+	}
+	p[0] = c0;                                 /* d.ddde+XX */
+	p[1] = '.';
+	store8(p + 2, w0);
+	store8(p + 10, w1);
+	p += n > 1 ? n + 1 : 1;
+	p[0] = 'e';
+	p[1] = E < 0 ? '-' : '+';
+	unsigned ae = (unsigned)(E < 0 ? -E : E);
+	if (ae >= 100) {
+		p[2] = (char)('0' + ae / 100);
+		memcpy(p + 3, pairs + 2 * (ae % 100), 2);
+		return p + 5;
+	}
+	memcpy(p + 2, pairs + 2 * ae, 2);
+	return p + 4;
+}
+
+char *fmt_double(char *p, double v)
+{
+	uint64_t bits, c, d;
+	int q, irr, e;
+
+	memcpy(&bits, &v, sizeof(bits));
+	if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull) {
+		if (bits & ((1ull << 52) - 1)) {
+			memcpy(p, "nan", 3);
+			return p + 3;
+		}
+		if (bits >> 63)
+			*p++ = '-';
+		memcpy(p, "inf", 3);
+		return p + 3;
+	}
+	if (bits >> 63) {
+		*p++ = '-';
+		v = -v;
+		bits &= ~(1ull << 63);
+	}
+	if (bits == 0) {
+		*p = '0';
+		return p + 1;
+	}
+	/* a whole number below 2^53 is its own shortest decimal */
+	if (v < 9007199254740992.0) {
+		uint64_t u = (uint64_t)v;
+
+		if ((double)u == v) {
+			if (u - 1 < 99999999)      /* 1..99999999: one word */
+				return put_head(p, (uint32_t)u, ndigits(u));
+			return put_decimal(p, u, 0);
+		}
+	}
+	decompose(bits, &c, &q, &irr);
+	d = shortest(c, q, irr, &e);
+	return put_decimal(p, d, e);
+}
