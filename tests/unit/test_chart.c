@@ -220,3 +220,34 @@ Test(chart, a_time_axis_is_labelled_in_local_time)
 	free(html);
 	free(s);
 }
+
+/* A number cell shows the value short and carries it whole: cents from
+ * 1000 on, six significant digits below, the %.12g text in data-value. */
+Test(chart, a_number_cell_is_short_and_carries_the_whole_value)
+{
+	static const struct { double v; const char *shown; } cases[] = {
+		{ 2284.2798, "2284.28" },        { -123456.785, "-123456.79" },
+		{ -2.73814791497, "-2.73815" },  { 0.82385, "0.82385" },
+		{ 85.4725, "85.4725" },          { 0.000123456789, "0.000123457" },
+		{ 0.0, "0" },                    { -0.0, "0" },
+		{ -0.0001, "-0.0001" },          { 999.9994, "999.999" },
+		{ 1e15, "1e+15" },               { NAN, "n/a" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char b[40];
+		cr_expect_str_eq(chart_fmt_short(b, sizeof(b), cases[i].v), cases[i].shown,
+				 "case %zu", i);
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	chart_cell_num(f, "pnl.net", -2.73814791497);
+	chart_cell_num(f, "x", NAN);
+	fclose(f);
+	cr_assert_not_null(text);
+	cr_expect_str_eq(text, "<td class=\"num\" data-key=\"pnl.net\" data-value=\"-2.73814791497\" "
+			       "title=\"-2.73814791497\">-2.73815</td>"
+			       "<td class=\"num\" data-key=\"x\">n/a</td>");
+	free(text);
+}

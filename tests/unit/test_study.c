@@ -900,7 +900,7 @@ Test(study, bad_row_names_file_and_line)
 static double t_cell(const char *html, const char *key)
 {
 	char pat[160];
-	snprintf(pat, sizeof(pat), "data-key=\"%s\">", key);
+	snprintf(pat, sizeof(pat), "data-key=\"%s\" data-value=\"", key);
 	const char *p = strstr(html, pat);
 	cr_assert_not_null(p, "no cell %s", key);
 	return strtod(p + strlen(pat), NULL);

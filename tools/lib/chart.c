@@ -179,12 +179,27 @@ static void key_attr(FILE *f, const char *key)
 	}
 }
 
+char *chart_fmt_short(char *buf, size_t n, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "n/a");
+	else if (fabs(v) >= 1000 && fabs(v) < 1e15)
+		snprintf(buf, n, "%.2f", v);
+	else
+		snprintf(buf, n, "%.6g", v == 0 ? 0.0 : v);
+	if (!strcmp(buf, "-0.00"))
+		snprintf(buf, n, "0.00");
+	return buf;
+}
+
 void chart_cell_num(FILE *f, const char *key, double v)
 {
 	char b[40];
 	fputs("<td class=\"num\"", f);
 	key_attr(f, key);
-	fprintf(f, ">%s</td>", chart_fmt_num(b, sizeof(b), v));
+	if (isfinite(v))
+		fprintf(f, " data-value=\"%s\" title=\"%s\"", chart_fmt_num(b, sizeof(b), v), b);
+	fprintf(f, ">%s</td>", chart_fmt_short(b, sizeof(b), v));
 }
 
 void chart_cell_int(FILE *f, const char *key, int64_t v)

@@ -92,9 +92,15 @@ void chart_table_end(FILE *f);
 void chart_cell_text(FILE *f, int header, const char *s);
 
 /* A number cell, class "num", with data-key="key" when key is not NULL
- * (the JSON path the number comes from, "performance.sharpe"): %.12g,
- * "n/a" for a NaN (a JSON null). */
+ * (the JSON path the number comes from, "performance.sharpe"): shown as
+ * chart_fmt_short, the whole value (%.12g) in data-value="..." and as the
+ * cell's tooltip; "n/a" (and no data-value) for a NaN (a JSON null). */
 void chart_cell_num(FILE *f, const char *key, double v);
+
+/* v as a reader wants it: "%.2f" from 1000 on (money, turnover: 2284.28),
+ * else 6 significant digits (-2.73815, 0.82385); "n/a" when not
+ * finite; returns buf. */
+char *chart_fmt_short(char *buf, size_t n, double v);
 
 /* The same for an integer (printed exactly). */
 void chart_cell_int(FILE *f, const char *key, int64_t v);
