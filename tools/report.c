@@ -1059,7 +1059,8 @@ static void count_add(struct counter **v, int *n, const char *label, const char 
 
 static void bars_of(struct rep *r, const struct chart *c, struct counter *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), by_count);
+	if (n > 0)
+		qsort(v, (size_t)n, sizeof(*v), by_count);
 	const char **lab = xmalloc((size_t)(n + 1) * sizeof(char *));
 	const char **cls = xmalloc((size_t)(n + 1) * sizeof(char *));
 	double *val = xmalloc((size_t)(n + 1) * sizeof(double));
