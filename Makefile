@@ -104,7 +104,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: test-background mt5-gen deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
+.PHONY: test-background-builds mt5-gen deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -270,14 +270,19 @@ deps-deploy:
 # closing line "N passed, N failed" per call.
 #
 # The plain suites leave a third of the machine idle (their multi-process
-# tests mostly wait on hand-offs), so the sanitizer builds and the static
-# analysis run meanwhile, under the idle scheduling class (chrt --idle):
-# they get a core only when no test wants it, so they cannot slow a test
-# down, and a test's timing margins stay those of a machine of its own.
-# Their output goes to build/test-background.log, shown when they end;
-# their failure fails the target.
+# tests mostly wait on hand-offs), so the work that no test waits on runs
+# meanwhile, under the idle scheduling class (chrt --idle): it gets a core
+# only when no test wants it, so it cannot slow a test down, and a test's
+# timing margins stay those of a machine of its own.  In one background
+# chain: the sanitizer builds and the fuzz targets' build
+# (test-background-builds, build/test-background.log), then the static
+# analysis (build/test-analyze.log).  The sanitized suites wait for the
+# builds only; the analysis goes on beside them, and the target waits for
+# it before the smokes.  Either failing fails the target, with its log.
 TSAN_UNITS := ring doorbell
 BG_LOG := build/test-background.log
+AN_LOG := build/test-analyze.log
+BG_RC  := build/test-background.rc
 test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-slurm
 	@$(MAKE) --no-print-directory deps-fuzz
@@ -285,25 +290,31 @@ test: deps standalone layering
 	@$(MAKE) --no-print-directory deps-deploy
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests benches
 	@$(MAKE) --no-print-directory model
-	@mkdir -p build; rm -f $(BG_LOG); \
-	( chrt --idle 0 $(MAKE) --no-print-directory test-background >$(BG_LOG) 2>&1 ) & bg=$$!; \
+	@mkdir -p build; rm -f $(BG_LOG) $(AN_LOG) $(BG_RC); \
+	( chrt --idle 0 $(MAKE) --no-print-directory test-background-builds >$(BG_LOG) 2>&1; \
+	  echo $$? >$(BG_RC).tmp; mv $(BG_RC).tmp $(BG_RC); \
+	  chrt --idle 0 $(MAKE) --no-print-directory analyze >$(AN_LOG) 2>&1 ) & bg=$$!; \
 	tests/run.sh build $(notdir $(UNITS)); plain=$$?; \
-	echo "test: waiting for the sanitizer builds and the static analysis (build/test-background.log)"; \
-	wait $$bg; brc=$$?; \
-	grep -E '^analyze:|rror' $(BG_LOG) | tail -n 40; \
-	if [ $$brc -ne 0 ]; then tail -n 60 $(BG_LOG); echo "test: the sanitizer builds or the static analysis failed (exit $$brc; $(BG_LOG))" >&2; exit 1; fi; \
+	if [ ! -f $(BG_RC) ]; then echo "test: waiting for the sanitizer builds ($(BG_LOG))"; fi; \
+	while [ ! -f $(BG_RC) ]; do sleep 1; done; brc=$$(cat $(BG_RC)); \
+	if [ "$$brc" != 0 ]; then tail -n 60 $(BG_LOG); kill $$bg 2>/dev/null; \
+	    echo "test: the sanitizer or fuzz builds failed (exit $$brc; $(BG_LOG))" >&2; exit 1; fi; \
 	tests/run.sh build/san-address-undefined $(notdir $(UNITS)) \
 	    -- build/san-thread $(patsubst %,test_%,$(TSAN_UNITS)) \
 	    -- slurm build; san=$$?; \
+	if kill -0 $$bg 2>/dev/null; then echo "test: waiting for the static analysis ($(AN_LOG))"; fi; \
+	wait $$bg; arc=$$?; \
+	grep -E '^analyze:|rror' $(AN_LOG) | tail -n 40; \
+	if [ $$arc -ne 0 ]; then tail -n 60 $(AN_LOG); echo "test: the static analysis failed (exit $$arc; $(AN_LOG))" >&2; exit 1; fi; \
 	[ $$plain -eq 0 ] && [ $$san -eq 0 ]
 	@$(MAKE) --no-print-directory soak-smoke
 	@$(MAKE) --no-print-directory fuzz-smoke
 
-# What make test builds and checks beside the plain suites (above).
-test-background:
+# What make test builds beside the plain suites (above).
+test-background-builds:
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=address,undefined all tests
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(patsubst %,build/san-thread/tests/test_%,$(TSAN_UNITS))
-	@$(MAKE) --no-print-directory analyze
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 
 # The repository stands alone: no file may reach outside the checkout for
 # data (the real samples live in tests/data).

@@ -7,7 +7,8 @@
 # build.  Binaries run side by side, DM_TEST_LANES at a time (default: the
 # cores), except the ones named in SOLO below, which run alone: the stress
 # tests want both cores and the multi-process suites keep their timing
-# margins.  A group ends before the next one starts.
+# margins.  In a group the longest side-by-side binaries start first
+# (SLOW), the SOLO ones come last.  A group ends before the next one starts.
 # A group "slurm DIR" runs tests/slurm/run DIR (the executor's tests on a
 # one-node Slurm cluster it starts and stops) and adds its counts.
 # Exits 1 if any test failed or crashed, or any binary exited non-zero.
@@ -23,24 +24,80 @@ lanes=${DM_TEST_LANES:-$(nproc 2>/dev/null || echo 2)}
 # that run the six agents (their waits are sized for a machine of their own;
 # test_report_browser: the agents and a headless Chromium)
 SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top test_install test_report_browser "
-# of those, the ones whose tests run side by side inside the binary
-# (Criterion --jobs, one per lane): each test a run of its own, mostly
-# waiting on the agents' hand-offs
+# of those, the ones whose tests run side by side (one per lane, wide_run
+# below): each test a run of its own, mostly waiting on the agents'
+# hand-offs
 WIDE=" test_run "
+# the longest of the others (about 15 s or more in the plain build), started
+# first so that no lane is left with one of them while the other idles
+SLOW=" test_fmt test_hawkes_fit test_journal test_cv test_feed_tools test_report test_model test_feed_gzip test_gen test_convert test_features "
 
 passed=0 failed=0 status=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# wide_run BIN LOG: runs BIN's tests side by side, one process per test
+# (--filter suite/test), at most `lanes` at a time; their logs end up one
+# after the other in LOG, followed by one synthesis line summed over them.
+# Criterion's own --jobs N does the same inside one runner, but that
+# runner leaks 48 bytes when N > 1, which fails a sanitized binary; one
+# runner per test never runs two tests itself.  Returns 1 if any
+# process exited non-zero or printed no synthesis.
+wide_run() {
+	local bin=$1 log=$2 d=$2.d name i=0 rc=0 f np=0 nf=0 nc=0 nt=0 syn
+	mkdir -p "$d"
+	# "suite: N tests" then one "├── test" / "└── test" line per test
+	local names
+	names=$("$bin" --list 2>/dev/null | awk '/^[^ ]+: [0-9]+ tests?$/ { s = $1; sub(/:$/, "", s); next }
+		{ n = $NF; if (s != "" && n != "") print s "/" n }')
+	if [[ -z $names ]]; then
+		echo "   $bin --list: no tests" >"$log"
+		return 1
+	fi
+	# names from --list are C identifiers: each filter matches its one test
+	# (a skipped test prints no line but its synthesis counts nothing)
+	if grep -qv '^[A-Za-z0-9_]*/[A-Za-z0-9_]*$' <<<"$names"; then
+		echo "   $bin --list: a name that is not an identifier" >"$log"
+		return 1
+	fi
+	for name in $names; do
+		while (($(jobs -rp | wc -l) >= lanes)); do
+			wait -n
+		done
+		( "$bin" --jobs 1 --filter "$name" >"$d/$i.log" 2>&1; echo $? >"$d/$i.rc" ) &
+		i=$((i + 1))
+	done
+	wait
+	: >"$log"
+	for ((k = 0; k < i; k++)); do
+		f=$d/$k.log
+		syn=$(grep -a 'Synthesis:' "$f" | tail -n 1)
+		if [[ -z $syn || $(cat "$d/$k.rc") != 0 ]]; then
+			cat "$f" >>"$log"
+			echo "   test $k: exit $(cat "$d/$k.rc")" >>"$log"
+			rc=1
+		fi
+		[[ -n $syn ]] || { nf=$((nf + 1)); continue; }
+		nt=$((nt + $(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn")))
+		np=$((np + $(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn")))
+		nf=$((nf + $(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$syn")))
+		nc=$((nc + $(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$syn")))
+	done
+	echo "[====] Synthesis: Tested: $nt | Passing: $np | Failing: $nf | Crashing: $nc " >>"$log"
+	rm -rf "$d"
+	return $rc
+}
+
 # run_one BIN OUT: runs BIN, then prints its report in one piece (under a
 # lock, so that two lanes never mix lines) and leaves "passed failed bad"
 # in OUT.sum
 run_one() {
-	local bin=$1 out=$2 start=$SECONDS rc jobs=1
-	# not under the sanitizers: there Criterion's runner leaks 48 bytes
-	# when it runs tests side by side, and LeakSanitizer fails the binary
-	[[ $WIDE == *" ${bin##*/} "* && $bin != */san-* ]] && jobs=$lanes
-	"$bin" --jobs "$jobs" >"$out.log" 2>&1
+	local bin=$1 out=$2 start=$SECONDS rc
+	if [[ $WIDE == *" ${bin##*/} "* ]]; then
+		wide_run "$bin" "$out.log"
+	else
+		"$bin" --jobs 1 >"$out.log" 2>&1
+	fi
 	rc=$?
 	# Criterion: "[====] Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0"
 	local syn np nf bad=0
@@ -64,10 +121,20 @@ run_one() {
 	echo "${np:-0} ${nf:-0} $bad" >"$out.sum"
 }
 
+# The order of a group: the SLOW ones, the other side-by-side ones, then
+# the SOLO ones (each waits for both lanes to drain: one drain, not one per
+# SOLO binary met in the list).
+run_order() {
+	local t
+	for t in "$@"; do [[ $SLOW == *" $t "* ]] && echo "$t"; done
+	for t in "$@"; do [[ $SLOW != *" $t "* && $SOLO != *" $t "* ]] && echo "$t"; done
+	for t in "$@"; do [[ $SOLO == *" $t "* ]] && echo "$t"; done
+}
+
 run_group() {
 	local dir=$1; shift
 	local i=0 t out
-	for t in "$@"; do
+	for t in $(run_order "$@"); do
 		out=$work/$((i++))
 		if [[ $SOLO == *" $t "* ]]; then
 			wait
