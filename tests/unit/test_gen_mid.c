@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -285,6 +286,7 @@ Test(gen_mid, params_keys_read_written_and_refused_with_their_place)
 
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
 	fprintf(f, "mid: gbm\nmid_mu_per_s: 1e-5\nmid_sigma_per_sqrt_s: 2e-4\n");
 	fclose(f);
 	gen_params_default(&p);
@@ -296,6 +298,7 @@ Test(gen_mid, params_keys_read_written_and_refused_with_their_place)
 
 	/* written back, read back */
 	f = fopen(path, "w");
+	cr_assert_not_null(f);
 	gen_params_write_json(f, &p, 0);
 	fclose(f);
 	struct gen_params q;
@@ -306,6 +309,7 @@ Test(gen_mid, params_keys_read_written_and_refused_with_their_place)
 
 	/* a bad model names file:line:column and the key */
 	f = fopen(path, "w");
+	cr_assert_not_null(f);
 	fprintf(f, "warmup_s: 10\nmid: brownian\n");
 	fclose(f);
 	cr_assert_neq(gen_params_load(&p, path, err, sizeof(err)), 0);
@@ -323,6 +327,7 @@ Test(gen_mid, params_keys_read_written_and_refused_with_their_place)
 	char *buf = NULL;
 	size_t len = 0;
 	f = open_memstream(&buf, &len);
+	cr_assert_not_null(f);
 	gen_params_default(&p);
 	gen_params_write_json(f, &p, 0);
 	fclose(f);
