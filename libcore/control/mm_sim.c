@@ -115,13 +115,11 @@ void mm_sim_path_run(const struct mm_sim_params *p, int strategy, double sym,
 		struct mm_quotes qt;
 
 		if (strategy == MM_SIM_INVENTORY) {
-			double half = 0.5 * mm_sim_spread_at(p, i);
-			double r = mm_as_reservation(s, (double)q, p->gamma, p->sigma,
-						     tau_at(p, i));
-			if (p->spread == MM_SIM_SPREAD_FULL) {
-				mm_as_quotes(s, (double)q, p->gamma, p->sigma, tau_at(p, i),
-					     p->k, &qt);
-			} else {
+			mm_as_quotes(s, (double)q, p->gamma, p->sigma, tau_at(p, i), p->k, &qt);
+			if (p->spread == MM_SIM_SPREAD_CONSTANT) {
+				/* the same reservation price, the spread's constant term */
+				double r = 0.5 * (qt.bid + qt.ask);
+				double half = 0.5 * mm_sim_spread_at(p, i);
 				qt.bid = r - half;
 				qt.ask = r + half;
 			}

@@ -45,8 +45,14 @@ Test(mm_sim, mean_spread_by_hand)
 	 * (2/gamma) ln(1 + gamma/k) = 20 ln(16/15) = 1.2907704... */
 	double base = 20.0 * log(16.0 / 15.0);
 	cr_assert_float_eq(mm_sim_mean_spread(&p), base + 0.201, 1e-12);
+	/* the quotes a path actually posts: their mean spread is the same */
+	struct mm_sim_path r;
+	mm_sim_path_run(&p, MM_SIM_INVENTORY, 0, 3, &r);
+	cr_assert_float_eq(r.spread_sum / 200, base + 0.201, 1e-9);
 	p.spread = MM_SIM_SPREAD_CONSTANT;
 	cr_assert_float_eq(mm_sim_mean_spread(&p), base, 1e-12);
+	mm_sim_path_run(&p, MM_SIM_INVENTORY, 0, 3, &r);
+	cr_assert_float_eq(r.spread_sum / 200, base, 1e-9);
 	/* the paper's "average spread" column: 1.29, 1.33, 1.15 */
 	cr_assert_float_eq(round(base * 100) / 100, 1.29, 1e-12);
 	p.gamma = 0.01;
