@@ -18,7 +18,9 @@
 #include "libcore/config/config.h"
 #include "libcore/gen/gen.h"
 #include "libcore/gen/gen_params.h"
+#include "libcore/journal/journal.h"
 #include "libcore/market/calendar.h"
+#include "tests/helpers.h"
 
 static struct gen t_g, t_g2; /* several KiB: off the stack */
 
@@ -333,4 +335,89 @@ Test(gen_mid, params_keys_read_written_and_refused_with_their_place)
 	fclose(f);
 	cr_assert_null(strstr(buf, "mid"), "%s", buf);
 	free(buf);
+}
+
+/* ------------------------------------------------------------ dm-gen */
+
+static void t_tool_setup(void)
+{
+	t_tmp_init("dmgenmid");
+}
+
+TestSuite(gen_mid_tool, .init = t_tool_setup, .fini = t_tmp_cleanup, .timeout = 120);
+
+/*
+ * The journal dm-gen --mid gbm writes: the mid of its book events,
+ * sampled every second of exchange time (one session: exchange time is
+ * session time), has log-returns of variance sigma^2 within the sampling
+ * band plus the rounding allowance of t_check_book with E[e^2] <= 0.25
+ * tick^2 (gbm_market_mid_and_book_have_the_volatility measures 0.11 and
+ * asserts < 0.25).
+ */
+Test(gen_mid_tool, dm_gen_gbm_journal_has_the_volatility)
+{
+	const char *path = t_tmp_path("gbm.jrnl");
+	char out[4096];
+	double sigma = 3e-4;
+	int rc = t_sh(out, sizeof(out), "'%s/dm-gen' --seed 3 --events 600000 --output '%s' "
+		      "--mid gbm --mid-sigma %g --quiet", t_bin_dir(), path, sigma);
+	cr_assert_eq(rc, 0, "%s", out);
+
+	struct journal_reader jr;
+	struct event ev;
+	struct t_mv m = { 0 };
+	double s2 = 0, mid = NAN, prev = NAN;
+	int64_t next = 0;
+
+	cr_assert_eq(journal_open_read(&jr, path, 0), 0);
+	while ((rc = journal_next_event(&jr, &ev)) == 1) {
+		if (ev.kind != EV_BOOK)
+			continue;
+		if (!next)
+			next = ev.exch_ns + 1000000000;
+		while (ev.exch_ns >= next && !isnan(mid)) {
+			if (!isnan(prev))
+				t_mv_add(&m, &s2, log(mid / prev));
+			prev = mid;
+			next += 1000000000;
+		}
+		mid = 0.5 * (double)(ev.book.bid[0].px + ev.book.ask[0].px);
+	}
+	journal_reader_close(&jr);
+	cr_assert_eq(rc, 0);
+	cr_assert_gt(m.n, 2500);
+
+	double want = sigma * sigma, band = 4 * sqrt(2.0 / (double)m.n);
+	double var_ticks2 = want * mid * mid; /* mid in ticks */
+	double rounding = 4 * 0.25 / var_ticks2;
+	cr_log_info("dm-gen journal: var %.5g, want %.5g, n %llu, band %.3f, rounding %.4f",
+		    m.var, want, (unsigned long long)m.n, band, rounding);
+	cr_assert(fabs(m.var / want - 1) < band + rounding, "var %.4g, want %.4g", m.var, want);
+}
+
+/* --mid hawkes is the market without the option, byte for byte past the
+ * header (which holds the creation time and pid). */
+Test(gen_mid_tool, dm_gen_mid_hawkes_is_the_default_byte_for_byte)
+{
+	char out[4096];
+	const char *a = t_tmp_path("a.jrnl"), *b = t_tmp_path("b.jrnl");
+	int rc = t_sh(out, sizeof(out), "'%s/dm-gen' --seed 9 --events 50000 --output '%s' --quiet "
+		      "&& '%s/dm-gen' --seed 9 --events 50000 --output '%s' --quiet --mid hawkes "
+		      "&& cmp -i 128 '%s' '%s'", t_bin_dir(), a, t_bin_dir(), b, a, b);
+	cr_assert_eq(rc, 0, "%s", out);
+
+	/* and a Brownian mid changes the prices */
+	rc = t_sh(out, sizeof(out), "'%s/dm-gen' --seed 9 --events 50000 --output '%s' --quiet "
+		  "--mid abm && cmp -s -i 128 '%s' '%s'", t_bin_dir(), b, a, b);
+	cr_assert_neq(rc, 0, "%s", out);
+
+	/* bad values: usage errors naming the option */
+	rc = t_sh(out, sizeof(out), "'%s/dm-gen' --seed 9 --events 5 --output '%s' --mid gmb",
+		  t_bin_dir(), b);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(out, "--mid 'gmb': expected hawkes, gbm or abm"), "%s", out);
+	rc = t_sh(out, sizeof(out), "'%s/dm-gen' --seed 9 --events 5 --output '%s' --mid abm "
+		  "--mid-sigma -1", t_bin_dir(), b);
+	cr_assert_eq(rc, 2);
+	cr_assert(strstr(out, "--mid-sigma '-1'"), "%s", out);
 }
