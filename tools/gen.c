@@ -4,6 +4,7 @@
  *
  *   dm-gen --seed N --events N --output FILE [--date YYYY-MM-DD]
  *          [--levels L] [--params FILE] [--truth FILE] [--orders FILE]
+ *          [--mid hawkes|gbm|abm [--mid-mu X] [--mid-sigma X]]
  *          [-c CONF] [--json] [--quiet]
  *
  * Every output is written whole or not at all (tools/lib/files.h): the
@@ -35,6 +36,9 @@
 #include "tools/lib/files.h"
 
 #define DEFAULT_DATE "2022-01-03"
+/* per sqrt(s): 1-minute log-return vol 6e-5 sqrt(60) = 0.000465, inside
+ * the real WING22 range 0.000314..0.000591 (docs/market-model.md) */
+#define DEFAULT_MID_SIGMA 6e-5
 
 static void usage(FILE *f)
 {
@@ -60,6 +64,17 @@ static void usage(FILE *f)
 "                   stationary rates and run counts as JSON ('-' = stdout)\n"
 "  --orders FILE    write the order-flow events as CSV (seq, Hawkes time,\n"
 "                   exch_ns, type, px, qty, done, levels)\n"
+"  --mid M          what moves the price: hawkes (default: the order flow\n"
+"                   alone), gbm (a geometric Brownian mid, dS = mu S dt +\n"
+"                   sigma S dW) or abm (arithmetic, dS = mu dt + sigma dW); the\n"
+"                   book is shifted before each order to the tick-rounded mid,\n"
+"                   so quotes and trades happen around it\n"
+"  --mid-mu X       drift per second of session time: gbm a rate (0.0 = none),\n"
+"                   abm points per second (default 0)\n"
+"  --mid-sigma X    volatility per sqrt(second): gbm a rate (default %g, a\n"
+"                   1-minute return vol of %.6f like WING22's), abm points\n"
+"                   (default the same at the start price: %g x start mid)\n"
+"                   (--params keys: mid, mid_mu_per_s, mid_sigma_per_sqrt_s)\n"
 "  --json           the summary as one JSON object on stdout: output, seed,\n"
 "                   events, book_events, trade_events, instrument {symbol,\n"
 "                   tick, lot, currency, point_value}\n"
@@ -72,7 +87,8 @@ static void usage(FILE *f)
 "\n"
 "Prints a summary: counts, simulated time, price range, 1-minute return\n"
 "volatility and mean 1-minute volume (the calibration targets).\n",
-		EV_MAX_LEVELS);
+		EV_MAX_LEVELS, DEFAULT_MID_SIGMA, DEFAULT_MID_SIGMA * sqrt(60.0),
+		DEFAULT_MID_SIGMA);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -232,6 +248,9 @@ int main(int argc, char **argv)
 		{ "params", required_argument, 0, 'p' },
 		{ "truth",  required_argument, 0, 't' },
 		{ "orders", required_argument, 0, 'O' },
+		{ "mid",       required_argument, 0, 'M' },
+		{ "mid-mu",    required_argument, 0, 'U' },
+		{ "mid-sigma", required_argument, 0, 'S' },
 		{ "json",   no_argument,       0, CLI_O_JSON },
 		CLI_COMMON_LONGOPTS,
 		{ 0, 0, 0, 0 }
@@ -256,6 +275,9 @@ int main(int argc, char **argv)
 	int code = 0;
 	double t0, el;
 	uint64_t next_progress, spread_n = 0;
+	uint32_t mid_model = GEN_MID_HAWKES;
+	int have_mid = 0, have_mu = 0, have_sigma = 0;
+	double mid_mu = 0, mid_sigma = 0;
 
 	cli_set_prog("dm-gen");
 	opterr = 0;
@@ -280,6 +302,21 @@ int main(int argc, char **argv)
 		case 'p': params_path = optarg; break;
 		case 't': truth_path = optarg; break;
 		case 'O': orders_path = optarg; break;
+		case 'M':
+			if (gen_mid_parse(optarg, &mid_model))
+				return cli_usage_error("--mid '%s': expected hawkes, gbm or abm", optarg);
+			have_mid = 1;
+			break;
+		case 'U':
+			if (cli_parse_double(optarg, &mid_mu))
+				return cli_usage_error("--mid-mu '%s': expected a finite number", optarg);
+			have_mu = 1;
+			break;
+		case 'S':
+			if (cli_parse_double(optarg, &mid_sigma) || mid_sigma < 0)
+				return cli_usage_error("--mid-sigma '%s': expected a number >= 0", optarg);
+			have_sigma = 1;
+			break;
 		case CLI_O_QUIET: quiet = 1; break;
 		case CLI_O_JSON: json = 1; break;
 		case 'c': conf = optarg; break;
@@ -318,6 +355,21 @@ int main(int argc, char **argv)
 		return cli_fail(2, "--params %s", err);
 	if (levels)
 		p.levels = (uint32_t)levels;
+	if ((have_mu || have_sigma) && !have_mid && p.mid_model == GEN_MID_HAWKES)
+		return cli_usage_error("--mid-mu / --mid-sigma need --mid gbm or --mid abm");
+	if (have_mid) {
+		if (mid_model != p.mid_model && !have_sigma)
+			/* a model chosen here: its volatility's default, not a
+			 * value --params gave in the other model's units */
+			p.mid_sigma = mid_model == GEN_MID_GBM ? DEFAULT_MID_SIGMA :
+				      DEFAULT_MID_SIGMA * ((double)p.start_px - 0.5) *
+				      (double)p.tick_pts;
+		p.mid_model = mid_model;
+	}
+	if (have_mu)
+		p.mid_mu = mid_mu;
+	if (have_sigma)
+		p.mid_sigma = mid_sigma;
 	if ((rc = gen_init(&g, &p, seed, &cal, date, err, sizeof(err))))
 		return cli_fail(2, "%s%s%s", rc == -ENOENT ? "--date: " : "parameters: ",
 				err, params_path && rc != -ENOENT ? " (check --params)" : "");
@@ -449,6 +501,11 @@ int main(int argc, char **argv)
 			el > 0 ? (double)st->events / el * 1e-6 : 0);
 		fprintf(f, "  session time  %.1f s (%.1f min)   branching ratio %.3f\n",
 			T, T / 60, hawkes_branching_ratio(&p.hawkes));
+		if (p.mid_model != GEN_MID_HAWKES)
+			fprintf(f, "  mid           %s, mu %g per s, sigma %g per sqrt(s)%s; "
+				"last %.1f points\n", gen_mid_name(p.mid_model), p.mid_mu,
+				p.mid_sigma, p.mid_model == GEN_MID_ABM ? " (points)" : "",
+				gen_mid_pts(&g));
 		fprintf(f, "  orders        type          count    rate/s   stationary/s\n");
 		for (uint32_t i = 0; i < GEN_NTYPES; i++)
 			fprintf(f, "                %-12s %8" PRIu64 "  %8.3f   %8.3f\n",

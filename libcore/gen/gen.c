@@ -17,7 +17,7 @@
 
 /* Random stream ids: one per purpose, so the flow is independent of the
  * book and latency parameters. */
-enum { STREAM_FLOW = 1, STREAM_BOOK = 2, STREAM_LAT = 3 };
+enum { STREAM_FLOW = 1, STREAM_BOOK = 2, STREAM_LAT = 3, STREAM_MID = 4 };
 
 static const char *const type_names[GEN_NTYPES] = {
 	"limit_buy", "limit_sell", "cancel_buy", "cancel_sell",
@@ -27,6 +27,31 @@ static const char *const type_names[GEN_NTYPES] = {
 const char *gen_type_name(uint32_t type)
 {
 	return type < GEN_NTYPES ? type_names[type] : "?";
+}
+
+static const char *const mid_names[] = { "hawkes", "gbm", "abm" };
+
+const char *gen_mid_name(uint32_t mid_model)
+{
+	return mid_model < 3 ? mid_names[mid_model] : "?";
+}
+
+int gen_mid_parse(const char *name, uint32_t *out)
+{
+	for (uint32_t i = 0; i < 3; i++)
+		if (!strcmp(name, mid_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+double gen_mid_step(uint32_t mid_model, double mu, double sigma, double s, double h,
+		    double z)
+{
+	if (mid_model == GEN_MID_GBM)
+		return s * exp((mu - 0.5 * sigma * sigma) * h + sigma * sqrt(h) * z);
+	return s + mu * h + sigma * sqrt(h) * z;
 }
 
 /* ------------------------------------------------------------ parameters */
@@ -85,6 +110,9 @@ void gen_params_default(struct gen_params *p)
 	p->latency_min_ns = 1000000;  /* 1 ms */
 	p->latency_max_ns = 3000000;  /* 3 ms */
 	p->warmup_s = 300;
+	p->mid_model = GEN_MID_HAWKES;
+	p->mid_mu = 0;
+	p->mid_sigma = 0;
 }
 
 static int check_sizes(const struct gen_size_dist *d, const char *name,
@@ -159,6 +187,16 @@ int gen_params_check(const struct gen_params *p, char *err, size_t errlen)
 		     (long long)p->latency_min_ns, (long long)p->latency_max_ns);
 	if (!(p->warmup_s >= 0 && p->warmup_s <= 86400))
 		FAIL("warmup_s = %g: must be in [0, 86400] seconds", p->warmup_s);
+	if (p->mid_model > GEN_MID_ABM)
+		FAIL("mid = %u: must be hawkes, gbm or abm", p->mid_model);
+	if (!isfinite(p->mid_mu) || fabs(p->mid_mu) > 1e9)
+		FAIL("mid_mu_per_s = %g: must be finite, |mu| <= 1e9", p->mid_mu);
+	if (!(p->mid_sigma >= 0 && p->mid_sigma <= 1e9))
+		FAIL("mid_sigma_per_sqrt_s = %g: must be in [0, 1e9]", p->mid_sigma);
+	if (p->mid_model == GEN_MID_GBM && (fabs(p->mid_mu) > 1 || p->mid_sigma > 1))
+		FAIL("gbm mid: mid_mu_per_s %g, mid_sigma_per_sqrt_s %g: a geometric mid "
+		     "takes rates per second, |mu| <= 1 and sigma <= 1 (WIN: sigma about "
+		     "6e-5)", p->mid_mu, p->mid_sigma);
 #undef FAIL
 	return 0;
 }
@@ -290,6 +328,40 @@ static void do_market(struct gen *g, int aggr)
 	side_normalize(g, s);
 }
 
+/*
+ * Move the simulated mid to Hawkes time t and shift the book so that its
+ * mid is the nearest it can be to it (gen.h, "Mid dynamics").  Nothing
+ * under GEN_MID_HAWKES.
+ */
+static void mid_follow(struct gen *g, double t)
+{
+	double lo, hi, h, target2;
+	int64_t shift;
+
+	if (g->p.mid_model == GEN_MID_HAWKES)
+		return;
+	h = t - g->mid_t;
+	if (h > 0) {
+		g->mid_pts = gen_mid_step(g->p.mid_model, g->p.mid_mu, g->p.mid_sigma,
+					  g->mid_pts, h, rng_normal(&g->r_mid));
+		g->mid_t = t;
+	}
+	lo = (double)(2 * GEN_DEPTH) * (double)g->p.tick_pts;
+	hi = (double)((int64_t)1 << 40) * (double)g->p.tick_pts;
+	if (!(g->mid_pts >= lo))
+		g->mid_pts = lo;
+	if (g->mid_pts > hi)
+		g->mid_pts = hi;
+	/* in half ticks: the book's mid is (bid + ask) / 2 */
+	target2 = 2.0 * g->mid_pts / (double)g->p.tick_pts;
+	shift = llround((target2 - (double)(g->best[BOOK_BID] + g->best[BOOK_ASK])) / 2.0);
+	if (shift) {
+		g->best[BOOK_BID] += shift;
+		g->best[BOOK_ASK] += shift;
+		g->st.best_moves++;
+	}
+}
+
 static void apply(struct gen *g, uint32_t type)
 {
 	g->order.levels = 0;
@@ -370,6 +442,12 @@ int gen_init(struct gen *g, const struct gen_params *p, uint64_t seed,
 	rng_seed(&g->r_flow, seed, STREAM_FLOW);
 	rng_seed(&g->r_book, seed, STREAM_BOOK);
 	rng_seed(&g->r_lat, seed, STREAM_LAT);
+	g->mid_pts = NAN;
+	if (p->mid_model != GEN_MID_HAWKES) {
+		rng_seed(&g->r_mid, seed, STREAM_MID);
+		g->mid_pts = ((double)p->start_px - 0.5) * (double)p->tick_pts;
+		g->mid_t = -p->warmup_s;
+	}
 	if ((rc = hawkes_init(&g->hk, &p->hawkes, -p->warmup_s, err, errlen)))
 		return rc;
 	for (uint32_t d = 0; d < p->place_levels; d++, w *= p->place_decay)
@@ -398,6 +476,7 @@ int gen_init(struct gen *g, const struct gen_params *p, uint64_t seed,
 			break;
 		}
 		g->n_pend = 0;
+		mid_follow(g, t);
 		apply(g, type);
 		g->st.warmup_orders++;
 	}
@@ -431,6 +510,7 @@ static void step(struct gen *g)
 	g->order.type = type;
 	g->order.t_s = t;
 	g->order.exch_ns = g->exch_ns;
+	mid_follow(g, t);
 	apply(g, type);
 	g->st.orders[type]++;
 	g->book_pend = 1;

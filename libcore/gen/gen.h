@@ -57,8 +57,28 @@
  * [latency_min_ns, latency_max_ns] from its own random stream, raised if
  * needed so recv_ns never goes back (a FIFO feed).
  *
+ * Mid dynamics (mid_model).  GEN_MID_HAWKES: the flow alone moves the
+ * book, as described above.  GEN_MID_GBM and GEN_MID_ABM: a simulated mid
+ * S(t) in points follows, in Hawkes time (seconds),
+ *
+ *   GBM  dS = mu S dt + sigma S dW   S(t+h) = S(t) exp((mu - sigma^2/2) h + sigma sqrt(h) Z)
+ *   ABM  dS = mu dt + sigma dW       S(t+h) = S(t) + mu h + sigma sqrt(h) Z
+ *
+ * (Z standard normal; both steps exact for any h), from the opening mid
+ * start_px - 1/2 tick at t = -warmup_s, kept above 2 GEN_DEPTH ticks (an
+ * ABM path that would go below stays there).  Before each order-flow event
+ * the mid is moved to the event's time and the whole book (both sides,
+ * queues unchanged) is shifted by the whole number of ticks that brings
+ * its mid (best bid + best ask) / 2 nearest to S; the event then acts on
+ * the shifted book.  So limits, cancels and trades happen around the
+ * simulated mid, the book mid stays within half a tick of S plus what
+ * one event moves it, and the flow's own price impact does not
+ * accumulate.  The mid draws from a fourth stream of its own, so the
+ * order-flow times and types are those of the same seed under
+ * GEN_MID_HAWKES.
+ *
  * Determinism.  Three xoshiro256** streams derived from the seed (flow,
- * book, latency): the same parameters and seed give byte-identical events
+ * book, latency; a fourth, mid, under GEN_MID_GBM / GEN_MID_ABM): the same parameters and seed give byte-identical events
  * on the same build; changing the book parameters leaves the order-flow
  * times and types unchanged.
  *
@@ -101,6 +121,12 @@ struct gen_size_dist {
 	double   prob[GEN_MAX_SIZES];  /* weights, >= 0, positive sum */
 };
 
+enum gen_mid {
+	GEN_MID_HAWKES = 0, /* the flow alone moves the book (default) */
+	GEN_MID_GBM    = 1, /* geometric Brownian mid */
+	GEN_MID_ABM    = 2  /* arithmetic Brownian mid */
+};
+
 struct gen_params {
 	struct hawkes_params hawkes;   /* dim GEN_NTYPES, enum gen_type order; 1/s */
 	int64_t  tick_pts;             /* index points per tick: WIN 5 */
@@ -119,6 +145,10 @@ struct gen_params {
 	int64_t  latency_min_ns;       /* recv_ns - exch_ns, uniform, 0..1 s */
 	int64_t  latency_max_ns;
 	double   warmup_s;             /* model time run before the first open, s, 0..86400 */
+	uint32_t mid_model;            /* enum gen_mid */
+	uint32_t pad2;
+	double   mid_mu;               /* drift: GBM per s, ABM points per s */
+	double   mid_sigma;            /* volatility, >= 0: GBM per sqrt(s), ABM points per sqrt(s) */
 };
 
 /* The order-flow event behind the events gen_next returns. */
@@ -152,7 +182,9 @@ struct gen {
 	struct gen_params p;
 	struct calendar cal;
 	struct hawkes hk;
-	struct rng r_flow, r_book, r_lat;
+	struct rng r_flow, r_book, r_lat, r_mid;
+	double   mid_pts;         /* simulated mid, points (NAN under GEN_MID_HAWKES) */
+	double   mid_t;           /* its Hawkes time, s */
 	uint64_t seed;
 	dm_date_t day;            /* current session day */
 	uint32_t pad;
@@ -170,6 +202,20 @@ struct gen {
 	struct gen_order order;
 	struct gen_stats st;
 };
+
+/* "hawkes", "gbm", "abm"; "?" out of range. */
+const char *gen_mid_name(uint32_t mid_model);
+
+/* The enum gen_mid of a name above: 0 with *out set, or -1. */
+int gen_mid_parse(const char *name, uint32_t *out);
+
+/*
+ * One exact step of the mid over h >= 0 seconds (model GEN_MID_GBM or
+ * GEN_MID_ABM; s in points, mu and sigma in the units of gen_params),
+ * with z a standard normal draw.  Pure.
+ */
+double gen_mid_step(uint32_t mid_model, double mu, double sigma, double s, double h,
+		    double z);
 
 /* Name of a type ("limit_buy" ...), or "?" out of range. */
 const char *gen_type_name(uint32_t type);
@@ -216,6 +262,9 @@ static inline const struct gen_stats *gen_stats(const struct gen *g)
 {
 	return &g->st;
 }
+
+/* The simulated mid now (points; NAN under GEN_MID_HAWKES). */
+static inline double gen_mid_pts(const struct gen *g) { return g->mid_pts; }
 
 /* Best bid / ask of the model book now, ticks. */
 static inline int64_t gen_best_bid(const struct gen *g) { return g->best[0]; }

@@ -221,6 +221,16 @@ static int load_pair(struct ctx *x, struct gen_params *p, const char *key,
 		return get_int(x, v, key, &p->latency_max_ns);
 	if (!strcmp(key, "warmup_s"))
 		return get_double(x, v, key, &p->warmup_s);
+	if (!strcmp(key, "mid")) {
+		if (v->type != YAML_SCALAR_NODE ||
+		    gen_mid_parse((const char *)v->data.scalar.value, &p->mid_model))
+			return fail(x, v, key, "expected hawkes, gbm or abm");
+		return 0;
+	}
+	if (!strcmp(key, "mid_mu_per_s"))
+		return get_double(x, v, key, &p->mid_mu);
+	if (!strcmp(key, "mid_sigma_per_sqrt_s"))
+		return get_double(x, v, key, &p->mid_sigma);
 	return fail(x, v, key, "unknown key (docs/market-model.md lists the keys)");
 }
 
@@ -377,6 +387,14 @@ int gen_params_write_json(FILE *f, const struct gen_params *p, int indent)
 	fprintf(f, ",\n%*s\"latency_max_ns\": %" PRId64, in, "", p->latency_max_ns);
 	fprintf(f, ",\n%*s\"warmup_s\": ", in, "");
 	gen_json_double(f, p->warmup_s);
+	/* only when set: a Hawkes-only market's file stays as it was */
+	if (p->mid_model != GEN_MID_HAWKES) {
+		fprintf(f, ",\n%*s\"mid\": \"%s\"", in, "", gen_mid_name(p->mid_model));
+		fprintf(f, ",\n%*s\"mid_mu_per_s\": ", in, "");
+		gen_json_double(f, p->mid_mu);
+		fprintf(f, ",\n%*s\"mid_sigma_per_sqrt_s\": ", in, "");
+		gen_json_double(f, p->mid_sigma);
+	}
 	fprintf(f, "\n%*s}", indent, "");
 	return ferror(f) ? -EIO : 0;
 }

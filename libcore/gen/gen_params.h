@@ -12,9 +12,11 @@
  *   tick_pts, start_price_ticks, levels, place_levels, place_decay,
  *   improve_prob, max_walk_levels, cancel_share,
  *   limit_size: {qty: [...], prob: [...]}, market_size: {qty: [...], prob: [...]},
- *   refill_min, refill_max, latency_min_ns, latency_max_ns, warmup_s
+ *   refill_min, refill_max, latency_min_ns, latency_max_ns, warmup_s,
+ *   mid: hawkes|gbm|abm, mid_mu_per_s, mid_sigma_per_sqrt_s
  *
- * (the fields of struct gen_params, gen.h).  A file sets only the keys it
+ * (the fields of struct gen_params, gen.h; the mid keys are written only
+ * when mid is not hawkes).  A file sets only the keys it
  * names; the rest keep their value in *p.  `types`, when present, must be
  * exactly that list (it guards the order of the arrays).  A document whose
  * top level has a `params:` key is read from there and its other keys are

@@ -81,6 +81,15 @@ static inline double rng_exp(struct rng *r, double rate)
 	return -log(rng_uniform_pos(r)) / rate;
 }
 
+/* Standard normal (Box-Muller, the cosine branch only: two uniforms per
+ * draw, no state kept between calls). */
+static inline double rng_normal(struct rng *r)
+{
+	double u1 = rng_uniform_pos(r), u2 = rng_uniform(r);
+
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
 /* Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; the bias is
  * below 2^-64 * n, irrelevant for n of a few thousand). */
 static inline uint64_t rng_below(struct rng *r, uint64_t n)
