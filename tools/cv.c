@@ -105,7 +105,7 @@ static void usage(FILE *f)
 "                      written to FILE (with its training record)\n"
 "  --out DIR           output directory (default system.run_dir + '-cv')\n"
 "  --jobs J            splits and paths run in J processes at once (default 1)\n"
-"  --keep-paths        each path's fills, orders, decisions and equity CSVs in\n"
+"  --keep-paths        each path's fills, orders, decisions, equity and tca CSVs in\n"
 "                      DIR/paths/path-NN/ (as dm-backtest writes them)\n"
 "  --json              cv.json on standard output too\n"
 CLI_FEED_HELP
@@ -585,21 +585,22 @@ static int path_task(struct cv *c, uint32_t p)
 		return -1;
 	struct bt_opts bo = { .on_minute = on_minute, .ctx = &mn,
 			      .voter_names = role_names, .n_names = ROLE_COUNT };
-	FILE *csv[4] = { NULL, NULL, NULL, NULL };
-	static const char *const csv_name[4] = { "fills.csv", "orders.csv", "decisions.csv",
-						 "equity.csv" };
+	FILE *csv[5] = { NULL, NULL, NULL, NULL, NULL };
+	static const char *const csv_name[5] = { "fills.csv", "orders.csv", "decisions.csv",
+						 "equity.csv", "tca.csv" };
 	char pdir[4300];
 	snprintf(pdir, sizeof(pdir), "%s/paths/path-%02u", c->dir, p);
 	if (c->a.keep_paths) {
 		if (files_mkdir_p(pdir) < 0)
 			return -1;
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < 5; i++) {
 			snprintf(name, sizeof(name), "%s/%s", pdir, csv_name[i]);
 			if (!(csv[i] = fopen(name, "w")))
 				return -1;
 		}
 		bo.out = (struct report_out){ .fills = csv[0], .orders = csv[1],
 					      .decisions = csv[2], .equity = csv[3] };
+		bo.tca_csv = csv[4];
 	}
 	snprintf(name, sizeof(name), "%s/split-%02u.json", c->models, split_of[0]);
 	if (bt_init(b, mem, msize, &c->su.tp, model_of[0], name, &in, &bo, err, sizeof(err)) < 0) {
@@ -625,7 +626,7 @@ static int path_task(struct cv *c, uint32_t p)
 	}
 	feed_close(&rd);
 	int fin = bt_finish(b);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (csv[i] && fclose(csv[i]) == EOF)
 			fin = -EIO;
 	if (rc < 0 || fin < 0 || mn.oom) {

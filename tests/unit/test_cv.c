@@ -502,6 +502,35 @@ Test(cv_tool, a_path_trades_each_period_with_the_model_that_never_saw_it)
 		free(x);
 		free(y);
 	}
+	/* the path's tca.csv: dm-backtest's header, one row per fill of the
+	 * path's fills.csv in the same order (fill_id, then the fill's t_ns
+	 * and client_order_id, fills.csv's first two columns) */
+	char a[700], d[700];
+	snprintf(a, sizeof(a), "%s/paths/path-00/tca.csv", dir);
+	snprintf(d, sizeof(d), "%s/tca.csv", bt);
+	char *tx = slurp(a, NULL), *ty = slurp(d, NULL);
+	cr_assert(strchr(tx, '\n') && strchr(ty, '\n'));
+	cr_assert_eq(strncmp(tx, ty, (size_t)(strchr(ty, '\n') - ty + 1)), 0,
+		     "tca.csv headers differ:\n%.200s\n%.200s", tx, ty);
+	snprintf(a, sizeof(a), "%s/paths/path-00/fills.csv", dir);
+	char *fx = slurp(a, NULL);
+	char *st, *sf, *lt = strtok_r(tx, "\n", &st), *lf = strtok_r(fx, "\n", &sf);
+	int rows = 0;
+	for (lt = strtok_r(NULL, "\n", &st), lf = strtok_r(NULL, "\n", &sf); lt || lf;
+	     lt = strtok_r(NULL, "\n", &st), lf = strtok_r(NULL, "\n", &sf)) {
+		cr_assert(lt && lf, "tca.csv and fills.csv differ in rows at %d", rows);
+		const char *t2 = strchr(lt, ',');
+		cr_assert_not_null(t2);
+		t2++;
+		size_t k = strcspn(lf, ",");
+		k += 1 + strcspn(lf + k + 1, ",");
+		cr_assert_eq(strncmp(t2, lf, k + 1), 0, "row %d: %s / %s", rows, lt, lf);
+		rows++;
+	}
+	cr_expect_gt(rows, 0, "the path made no fill");
+	free(tx);
+	free(ty);
+	free(fx);
 }
 
 Test(cv_tool, bad_options_are_named)
