@@ -39,6 +39,8 @@ json_t *execsvc_dump_json(const struct execsvc_state *st, size_t size)
 	json_object_set_new(o, "held", json_integer((json_int_t)st->held));
 	json_object_set_new(o, "journal_refused", json_integer((json_int_t)st->journal_refused));
 	json_object_set_new(o, "journal_unsent", json_integer((json_int_t)st->journal_unsent));
+	json_object_set_new(o, "venue_steps", json_integer((json_int_t)st->venue_steps));
+	json_object_set_new(o, "venue_copied", json_integer((json_int_t)st->venue_copied));
 	if (!parts_inside(st, size))
 		return o;
 	const struct exec_counters *c = &execsvc_table_of(st)->ctr;

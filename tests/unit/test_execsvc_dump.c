@@ -51,6 +51,8 @@ Test(execsvc_dump, header_table_and_current_venue)
 	st->fills_out = 5;
 	st->filled_qty = -3;
 	st->journal_errors = 4;
+	st->venue_steps = 31;
+	st->venue_copied = 66867;
 	struct exec_counters *c = &((struct exec_table *)(void *)((uint8_t *)st +
 								   st->table_off))->ctr;
 	c->orders = 6;
@@ -76,6 +78,8 @@ Test(execsvc_dump, header_table_and_current_venue)
 	cr_expect_eq(jint(o, "fills"), 5);
 	cr_expect_eq(jint(o, "net_filled"), -3);
 	cr_expect_eq(jint(o, "journal_errors"), 4);
+	cr_expect_eq(jint(o, "venue_steps"), 31);
+	cr_expect_eq(jint(o, "venue_copied"), 66867);
 	cr_expect_eq(jint(o, "orders"), 6);
 	cr_expect_eq(jint(o, "filled"), 3);
 	cr_expect_eq(jint(o, "cancelled"), 2);
