@@ -181,7 +181,9 @@ struct strategy_out {
 	int (*fill)(void *ctx, const struct msg_features *f, double out[MSG_NFEATURES]);
 	/* A market maker's cancel of one resting quote (k->client_order_id),
 	 * to the coordinator: 0, or -EAGAIN (no room now: asked again at the
-	 * next vector).  Required for the market makers; NULL for the taker. */
+	 * next vector).  Required for the market makers; NULL for the taker.
+	 * It may go where intents go (the coordinator's ring): an intent
+	 * claimed before a cancel is claimed again after it. */
 	int (*cancel)(void *ctx, const struct msg_cancel *k);
 };
 

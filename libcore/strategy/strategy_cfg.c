@@ -30,7 +30,7 @@ void strategy_cfg_default(struct strategy_cfg *c)
 	c->mm.vol_halflife_ns = 60ll * 1000000000;
 	c->mm.sigma_prior = 0.5;
 	c->mm.skew_ticks = 0;
-	c->mm.ack_timeout_ns = 5ll * 1000000000;
+	c->mm.ack_timeout_ns = 1000000000;
 }
 
 const char *const strategy_kind_names[STRAT_KIND_COUNT] = { "taker", "mm_as", "mm_glft" };

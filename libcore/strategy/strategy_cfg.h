@@ -42,7 +42,7 @@ struct strategy_mm_cfg {
 	double   skew_ticks;         /* reservation shift by the meta-model:
 	                              * skew_ticks x side x (2p - 1); 0 = off */
 	int64_t  ack_timeout_ns;     /* a quote sent and not seen in any report
-	                              * this long is taken as gone; default 5 s */
+	                              * this long is taken as gone; default 1 s */
 };
 
 /*

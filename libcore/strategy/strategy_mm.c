@@ -181,7 +181,10 @@ int strategy_mm_on_features(struct strategy *s, const struct msg_features *f)
 			int64_t move = has[i] ? px[i] - qt->px : 0;
 			if (has[i] && (move < 0 ? -move : move) < c->mm.requote_ticks)
 				continue;
-			/* pulled or moved: cancel first (never two quotes of a side) */
+			/* pulled or moved: cancel first (never two quotes of a side).
+			 * The cancel may take the very slot o was claimed in (the
+			 * agents' intents ring, the trader's mailbox): claim anew. */
+			o = NULL;
 			if (send_cancel(s, qt->coid, f->instrument) < 0)
 				continue;
 			qt->state = SQ_FREE;
