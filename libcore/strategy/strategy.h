@@ -43,9 +43,13 @@
  *   PENDING waits for its first report (LIVE, or FREE if it ended); with
  *           none after ack_timeout_ns of market time (its ballot was
  *           blocked, say) it is taken as gone (FREE, pending_lost)
- *   LIVE    no wanted price (the inventory bound): a cancel; a wanted
- *           price >= requote_ticks from the resting one: a cancel and a
- *           new intent (cancel first: never two quotes of one side)
+ *   LIVE    no wanted price (the inventory bound), or a wanted price
+ *           >= requote_ticks from the resting one: a cancel (CANCELLING)
+ *   CANCELLING waits for the order's end (its terminal report: FREE, and
+ *           the new quote at the next vector); after ack_timeout_ns the
+ *           cancel is sent again.  Never two orders on one side: a fill
+ *           racing the cancel cannot add to a replacement's, so the
+ *           inventory stays within the bound
  * Intents go to the coordinator's vote as every intent.  A cancel goes
  * out through out.cancel (a MSG_CANCEL of one client order id, to the
  * coordinator, which forwards it without a vote: docs/coord.md).  Orders
@@ -80,15 +84,16 @@
 #define STRATEGY_VERSION 4u /* layout of struct strategy_state */
 
 /* struct strategy_quote.state */
-enum strategy_quote_state { SQ_FREE = 0, SQ_PENDING, SQ_LIVE };
+enum strategy_quote_state { SQ_FREE = 0, SQ_PENDING, SQ_LIVE, SQ_CANCELLING };
 
 /* One side's quote of a market maker (quote[0] bid, quote[1] ask). */
 struct strategy_quote {
-	uint64_t coid;        /* LIVE: its client order id; else 0 */
+	uint64_t coid;        /* LIVE, CANCELLING: its client order id; else 0 */
 	uint64_t last_coid;   /* newest client order id seen on this side:
 			       * reports of older ones only move the position */
 	int64_t  px;          /* ticks: asked for (PENDING) or resting (LIVE) */
-	int64_t  sent_ns;     /* PENDING: market time its intent left */
+	int64_t  sent_ns;     /* PENDING, CANCELLING: market time its intent
+			       * or its cancel left */
 	int32_t  leaves;      /* LIVE: contracts still resting */
 	uint32_t state;       /* enum strategy_quote_state */
 };
@@ -102,8 +107,8 @@ struct strategy_mm_state {
 	uint64_t fills, fill_qty, maker_fills; /* fills (reports), their contracts,
 			       * of them passive (liquidity maker) */
 	uint64_t quotes;      /* quote intents sent (requotes included) */
-	uint64_t requotes;    /* of them replacing a resting quote */
-	uint64_t cancels;     /* cancels sent (requotes and pulls) */
+	uint64_t requotes;    /* resting quotes cancelled to move them */
+	uint64_t cancels;     /* cancels sent (requotes, pulls, strays, again) */
 	uint64_t cancel_waits;/* cancels the host had no room for (retried) */
 	uint64_t no_vol;      /* vectors before sigma was known */
 	uint64_t bound;       /* sides left unquoted by the inventory bound */

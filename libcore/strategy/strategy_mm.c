@@ -177,20 +177,32 @@ int strategy_mm_on_features(struct strategy *s, const struct msg_features *f)
 			m->pending_lost++;
 			qt->state = SQ_FREE;
 		}
+		if (qt->state == SQ_CANCELLING) {
+			/* its end comes in a report; a cancel lost on the way
+			 * (or refused and the order still live) is sent again */
+			if (f->exch_ns - qt->sent_ns >= c->mm.ack_timeout_ns) {
+				o = NULL; /* the cancel may take o's slot */
+				if (send_cancel(s, qt->coid, f->instrument) == 0)
+					qt->sent_ns = f->exch_ns;
+			}
+			continue;
+		}
 		if (qt->state == SQ_LIVE) {
 			int64_t move = has[i] ? px[i] - qt->px : 0;
 			if (has[i] && (move < 0 ? -move : move) < c->mm.requote_ticks)
 				continue;
-			/* pulled or moved: cancel first (never two quotes of a side).
-			 * The cancel may take the very slot o was claimed in (the
-			 * agents' intents ring, the trader's mailbox): claim anew. */
+			/* pulled or moved: the cancel first, the new quote once the
+			 * order has ended.  The cancel may take the very slot o was
+			 * claimed in (the agents' intents ring, the trader's
+			 * mailbox): claim anew. */
 			o = NULL;
 			if (send_cancel(s, qt->coid, f->instrument) < 0)
 				continue;
-			qt->state = SQ_FREE;
-			qt->coid = 0;
+			qt->state = SQ_CANCELLING;
+			qt->sent_ns = f->exch_ns;
 			if (has[i])
 				m->requotes++;
+			continue;
 		}
 		if (!has[i])
 			continue;
@@ -221,7 +233,7 @@ int strategy_mm_on_report(struct strategy *s, const struct msg_exec_report *r)
 	if (!id)
 		return 0;
 	if (id == qt->coid) {
-		if (terminal(r->status)) {
+		if (terminal(r->status)) { /* LIVE or CANCELLING: the side is free */
 			qt->state = SQ_FREE;
 			qt->coid = 0;
 		} else {
