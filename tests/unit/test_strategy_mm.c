@@ -487,6 +487,66 @@ Test(strategy_mm, attach_refuses_a_market_maker_without_a_cancel_or_with_bad_par
 	cr_expect_eq(strategy_attach(&s, &st, &p, &out), -EEXIST);
 }
 
+/* One tree on ofi_ml (x), base_score 0.5: x < 0.5 -> margin -1, else 2
+ * (p = 1 / (1 + e^-2) for x = 1). */
+static struct flat *t_model(void)
+{
+	char js[1024];
+	snprintf(js, sizeof(js),
+		 "{\"learner\":{\"learner_model_param\":{\"num_feature\":\"%d\","
+		 "\"num_class\":\"0\",\"num_target\":\"1\",\"base_score\":\"5E-1\"},"
+		 "\"objective\":{\"name\":\"binary:logistic\"},"
+		 "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"trees\":[{"
+		 "\"tree_param\":{\"size_leaf_vector\":\"0\"},"
+		 "\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],"
+		 "\"split_indices\":[%d,0,0],"
+		 "\"split_conditions\":[0.5,-1.0,2.0],"
+		 "\"default_left\":[1,0,0],\"split_type\":[0,0,0]}],"
+		 "\"tree_info\":[0]}}}}", FEAT_N, FEAT_OFI_ML);
+	char err[256];
+	size_t n = flat_memsize(js, strlen(js), err, sizeof(err));
+	cr_assert_gt(n, 0, "%s", err);
+	struct flat *f = aligned_alloc(64, n);
+	cr_assert_not_null(f);
+	cr_assert_eq(flat_init(f, n, js, strlen(js), err, sizeof(err)), 0, "%s", err);
+	return f;
+}
+
+Test(strategy_mm, the_skew_moves_the_reservation_by_the_model_probability)
+{
+	struct strategy s;
+	struct strategy_state st;
+	struct strategy_mm_params mp;
+	struct t_host h;
+	t_mm_params(&mp);
+	mp.skew_ticks = 3;
+	t_open(&s, &st, STRAT_MM_GLFT, &mp, &h);
+	s.p.primary.threshold = 0.1;
+	struct flat *m = t_model();
+	strategy_use_model(&s, m, "hand.json");
+	/* x = 1: the primary side +1, p = 1 / (1 + e^-2); shift 3 (2p - 1) */
+	double p = 1 / (1 + exp(-2.0)), shift = 3 * (2 * p - 1);
+	struct msg_features f = t_vec(26000.5, 4, T0, 1);
+	f.f[FEAT_OFI_ML] = 1.0;
+	cr_assert_eq(strategy_on_features(&s, &f), 0);
+	cr_assert_eq(h.n, 2);
+	struct strategy_mm_want w;
+	cr_assert_eq(strategy_mm_want(&mp, STRAT_MM_GLFT, 26000.5, 4, 0, 0.8, 0, 0, &w), 0);
+	double c = t_glft_c(mp.gamma, 0.8, mp.k, mp.a), b = t_base(mp.gamma, mp.k);
+	double rb = 26000.5 - b - c / 2 + shift, ra = 26000.5 + b + c / 2 + shift;
+	cr_expect_float_eq(st.mm.want_bid, rb, 1e-9);
+	cr_expect_float_eq(st.mm.want_ask, ra, 1e-9);
+	cr_expect_eq(h.got[0].px, t_bid_ticks(rb, 26000.5, 4));
+	cr_expect_eq(h.got[1].px, t_ask_ticks(ra, 26000.5, 4));
+	cr_expect_float_eq(h.got[0].prob, p, 1e-6);
+	/* inside the dead zone: no side, no shift */
+	f = t_vec(26000.5, 4, T0 + MS, 2);
+	f.f[FEAT_OFI_ML] = 0.05;
+	cr_assert_eq(strategy_on_features(&s, &f), 0);
+	cr_expect_float_eq(st.mm.want_bid, rb - shift, 1e-9);
+	free(strategy_use_model(&s, NULL, NULL));
+}
+
 /* ------------------------------------------------------------ no allocation */
 
 Test(strategy_mm, the_handlers_allocate_nothing)
