@@ -6,7 +6,7 @@
  * across the touch, the inventory bound, the re-quote threshold, the
  * resting quotes followed through execution reports, no allocation in the
  * handlers, the configuration's keys, and dm-backtest end to end on a
- * synthetic WIN market and on a real sample.
+ * synthetic WIN market and on a real sample (LOBSTER AAPL).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -773,7 +773,7 @@ Test(strategy_mm_backtest, glft_on_the_synthetic_market_quotes_passively_within_
 {
 	static char out[4096];
 	const char *mkt = t_tmp_path("syn.dmj");
-	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-gen' --seed 11 --events 100000 --output '%s' "
+	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-gen' --seed 11 --events 60000 --output '%s' "
 			  "--quiet", t_bin_dir(), mkt), 0, "%s", out);
 	const char *conf = t_tmp_path("glft.yaml");
 	t_write_file(conf, "strategy:\n  model: \"\"\n  kind: mm_glft\n  mm:\n    qmax: 3\n");
@@ -792,7 +792,7 @@ Test(strategy_mm_backtest, glft_on_a_real_sample_quotes_passively_within_the_bou
 	const char *conf = t_tmp_path("glft.yaml");
 	t_write_file(conf, "strategy:\n  model: \"\"\n  kind: mm_glft\n  mm:\n    qmax: 2\n");
 	char confs[700];
-	snprintf(confs, sizeof(confs), "-c conf/instruments/btcusdt-usdm.yaml -c '%s'", conf);
-	t_backtest_mm(confs, "tests/data/binance-ws-raw-hftbacktest/usdm_btcusdt_20240808.jsonl.gz",
-		      t_tmp_path("usdm"), 2, 20);
+	snprintf(confs, sizeof(confs), "-c conf/instruments/aapl.yaml -c '%s'", conf);
+	t_backtest_mm(confs, "tests/data/lobster-aapl-20120621-excerpt/"
+		      "AAPL_2012-06-21_34200000_57600000_message_10.csv", t_tmp_path("aapl"), 2, 10);
 }
