@@ -9,6 +9,7 @@
  * synthetic WIN market and on a real sample (LOBSTER AAPL).
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -545,6 +546,40 @@ Test(strategy_mm, the_skew_moves_the_reservation_by_the_model_probability)
 	cr_assert_eq(strategy_on_features(&s, &f), 0);
 	cr_expect_float_eq(st.mm.want_bid, rb - shift, 1e-9);
 	free(strategy_use_model(&s, NULL, NULL));
+}
+
+Test(strategy_mm, the_dump_names_the_kind_and_the_makers_counters)
+{
+	struct strategy s;
+	struct strategy_state st;
+	struct strategy_mm_params mp;
+	struct t_host h;
+	t_mm_params(&mp);
+	t_open(&s, &st, STRAT_MM_AS, &mp, &h);
+	struct msg_features f = t_vec(26000.5, 1, T0, 1);
+	cr_assert_eq(strategy_on_features(&s, &f), 0);
+	struct msg_exec_report r = t_rep(31, SIDE_SELL, EXEC_ACK, 0, 1);
+	strategy_on_report(&s, &r);
+	r = t_rep(31, SIDE_SELL, EXEC_PARTIAL, 1, 0);
+	strategy_on_report(&s, &r);
+	json_t *j = strategy_dump_json(&st);
+	cr_assert_not_null(j);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "kind")), "mm_as");
+	json_t *mm = json_object_get(j, "mm");
+	cr_assert_not_null(mm);
+	cr_expect_eq(json_integer_value(json_object_get(mm, "position")), -1);
+	cr_expect_eq(json_integer_value(json_object_get(mm, "quotes")), 2);
+	cr_expect_eq(json_integer_value(json_object_get(mm, "fills")), 1);
+	cr_expect(json_is_null(json_object_get(mm, "bid")), "the bid is pending, not resting");
+	cr_expect_eq(json_integer_value(json_object_get(mm, "ask")), h.got[1].px);
+	json_decref(j);
+	/* the taker's dump has neither */
+	struct strategy_state tk;
+	strategy_init(&tk);
+	j = strategy_dump_json(&tk);
+	cr_expect_null(json_object_get(j, "mm"));
+	cr_expect_null(json_object_get(j, "kind"));
+	json_decref(j);
 }
 
 /* ------------------------------------------------------------ no allocation */
