@@ -248,6 +248,14 @@ static json_t *summary_json(const struct bt *b,
 	json_object_set_new(perf, "net_from_fills", json_real(pr.net));
 	json_object_set_new(j, "performance", perf);
 	json_object_set_new(j, "tca", tca_summary_json(&b->tca));
+	if (strategy_kind_is_mm(trader_strategy_state(t)->kind)) {
+		/* a market maker's own figures (docs/strategies.md) */
+		json_t *sd = strategy_dump_json(trader_strategy_state(t));
+		json_t *mm = json_object_get(sd, "mm");
+		json_object_set_new(mm, "kind", json_string(strategy_kind_names[t->p.strategy.kind]));
+		json_object_set(j, "market_maker", mm);
+		json_decref(sd);
+	}
 	json_object_set_new(j, "run", json_pack("{s:f, s:f, s:I, s:I, s:I}",
 		"seconds", secs, "events_per_s", secs > 0 ? (double)t->n.events / secs : 0.0,
 		"rounds", (json_int_t)t->n.rounds, "max_rounds_per_event",
@@ -292,6 +300,15 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 		I(pf, "trades"), RN(pf, "hit_rate"), RN(pf, "profit_factor"),
 		RN(pf, "avg_holding_s"), RN(pf, "sharpe"), RN(pf, "sortino"),
 		R(pf, "max_drawdown"), R(pf, "turnover"), RN(pf, "fees_share"));
+	const json_t *mm = json_object_get(j, "market_maker");
+	if (mm)
+		fprintf(f, "  market maker %s: quotes %lld, moved %lld, cancels %lld, fills %lld "
+			"(%lld passive, %lld contracts), inventory %lld, last sigma %.4g ticks/sqrt(s); "
+			"left unquoted by the bound %lld, quotes never seen %lld, strays %lld\n",
+			json_string_value(json_object_get(mm, "kind")), I(mm, "quotes"),
+			I(mm, "requotes"), I(mm, "cancels"), I(mm, "fills"), I(mm, "maker_fills"),
+			I(mm, "fill_qty"), I(mm, "position"), R(mm, "sigma"), I(mm, "bound"),
+			I(mm, "pending_lost"), I(mm, "strays"));
 	const json_t *tc = json_object_get(j, "tca");
 	fprintf(f, "  transaction costs of %lld fills (price units, + = a cost): effective "
 		"spread %.6g, realized 1 s %.6g, 30 s %.6g, impact 1 s %.6g, 30 s %.6g; "

@@ -182,6 +182,17 @@ int ag_ml_init(struct rt *rt)
 		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
+	if (strategy_kind_is_mm(p.kind)) {
+		/* a market maker learns its quotes' fate and its inventory from
+		 * execution's reports, which reach no ring of this agent yet:
+		 * dm-backtest and dm-cv host it (libcore/trader) */
+		rt_error(rt, "%s: strategy.kind: %s needs execution reports at the ml agent, "
+			 "which the agents' topology does not carry yet: run it in dm-backtest "
+			 "(docs/strategies.md, \"Market making\"); kind taker runs here",
+			 rt->cfg.core.path[0] ? rt->cfg.core.path : "configuration",
+			 strategy_kind_names[p.kind]);
+		return -DM_ECONFIG;
+	}
 	if (rt->app_fresh)
 		strategy_init(st);
 	const struct strategy_out out = {

@@ -496,15 +496,19 @@ static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
 
 static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_node *root)
 {
-	static const struct { const char *section, *key; size_t off, size; } paths[] = {
+	/* section[.sub].key */
+	static const struct { const char *section, *key; size_t off, size;
+			      const char *sub; } paths[] = {
 		{ "strategy", "model", offsetof(struct dm_config, strategy.model),
-		  CFG_FIELD_SIZE(struct dm_config, strategy.model) },
+		  CFG_FIELD_SIZE(struct dm_config, strategy.model), NULL },
+		{ "strategy", "fill", offsetof(struct dm_config, strategy.mm.fill),
+		  CFG_FIELD_SIZE(struct dm_config, strategy.mm.fill), "mm" },
 		{ "risk", "limits", offsetof(struct dm_config, risk.limits),
-		  CFG_FIELD_SIZE(struct dm_config, risk.limits) },
+		  CFG_FIELD_SIZE(struct dm_config, risk.limits), NULL },
 		{ "venue", "latency_file", offsetof(struct dm_config, venue.latency_file),
-		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file) },
+		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file), NULL },
 		{ "mt5", "secret_file", offsetof(struct dm_config, mt5.secret_file),
-		  CFG_FIELD_SIZE(struct dm_config, mt5.secret_file) },
+		  CFG_FIELD_SIZE(struct dm_config, mt5.secret_file), NULL },
 	};
 	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
 	int have_dir = 0;
@@ -512,11 +516,15 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		char *field = (char *)c + paths[i].off;
 		struct cfg_node *sec = cfg_find(x, root, paths[i].section, 1);
+		if (paths[i].sub)
+			sec = cfg_find(x, sec, paths[i].sub, 1);
 
 		if (!cfg_find(x, sec, paths[i].key, 1) || field[0] == '\0' ||
 		    field[0] == '/')
 			continue;
 		cfg_key(x, paths[i].section);
+		if (paths[i].sub)
+			cfg_key_push(x, paths[i].sub);
 		cfg_key_push(x, paths[i].key);
 		if (!have_dir) {
 			if (!realpath(cfg_path(x), dir))

@@ -822,6 +822,23 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 	return work;
 }
 
+int coord_on_cancel(struct coord *c, const struct coord_env *e, const struct msg_cancel *k)
+{
+	(void)e;
+	if (!k->client_order_id) {
+		c->st->quote_cancels_refused++;
+		return 0;
+	}
+	/* a cancel only takes resting exposure away: no ballot (whatever the
+	 * latches: under the kill switch every order is cancelled anyway) */
+	if (!c->out.can_send(c->out.ctx, COORD_PORT_ORDERS, 0))
+		return -EAGAIN;
+	if (c->out.send(c->out.ctx, COORD_PORT_ORDERS, 0, &k->hdr) < 0)
+		return -EAGAIN;
+	c->st->quote_cancels++;
+	return 0;
+}
+
 int coord_command(struct coord *c, const struct coord_env *e, uint32_t cmd, uint64_t seq,
 		  struct coord_cmd_result *r)
 {

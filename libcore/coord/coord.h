@@ -39,6 +39,11 @@
  *              order id order
  *   position asking to flatten (kill switch) --> one MSG_ORDER at market,
  *              flagged MSG_F_FLATTEN, journaled as a released decision
+ *   strategy's cancel (MSG_CANCEL of one client order id, a market
+ *              maker's quote pulled or replaced) --> forwarded on the
+ *              orders port at once, without a ballot: it only takes
+ *              resting exposure away (as the flatten, it skips the vote;
+ *              docs/coord.md, "Cancels")
  *   operator command --> MSG_CONTROL to every agent; kill switch and
  *              cancel-all also MSG_CANCEL (all); the kill switch drops the
  *              released orders not sent yet
@@ -108,7 +113,7 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   4u
+#define COORD_VERSION   5u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
@@ -187,6 +192,9 @@ struct coord_state {
 	struct coord_ballot ballot[COORD_BALLOTS];
 	uint64_t n_recent;          /* decisions written to recent[] so far */
 	struct vote_record recent[COORD_RECENT]; /* [n % COORD_RECENT] */
+	uint64_t quote_cancels;     /* a strategy's cancels of one order, forwarded */
+	uint64_t quote_cancels_refused; /* a strategy's cancel-all (client order
+				     * id 0): only the operator cancels all */
 };
 
 /* ------------------------------------------------------------ parameters */
@@ -360,6 +368,15 @@ int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
 int coord_on_report(struct coord *c, const struct coord_env *e,
 		    const struct msg_exec_report *m);
 
+/*
+ * A strategy's cancel of one resting order (k->client_order_id != 0):
+ * forwarded as it is on the orders port, no ballot, no decision record
+ * (quote_cancels).  A cancel-all (client order id 0) is the operator's
+ * only: dropped (quote_cancels_refused), 0.  -EAGAIN: the orders port is
+ * full.
+ */
+int coord_on_cancel(struct coord *c, const struct coord_env *e, const struct msg_cancel *k);
+
 /* Risk's position: stored; under the kill switch, a flatten request sends
  * one flattening order unless one is in flight (-EAGAIN: orders port full,
  * or the decision journal does not write). */
@@ -419,7 +436,8 @@ struct json_t;
  * json_decref): "decisions", "released", "blocked", "by_reason" {reason:
  * count, non-zero only}, "orders_sent", "agents_down" (bit a: agent a),
  * "late_votes", "reports", "fills", "flattens", "journal_failures"
- * (records the host could not make durable when asked), "held" (ballots
+ * (records the host could not make durable when asked), "quote_cancels",
+ * "quote_cancels_refused" (a strategy's cancels), "held" (ballots
  * held now for their record), and "recent": the last
  * decisions (up to COORD_RECENT, oldest first), each {"decision_id",
  * "outcome", "reason", "client_order_id", "px", "qty", "side",

@@ -57,6 +57,9 @@ json_t *coord_dump_json(const struct coord_state *st)
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 		held += st->ballot[i].state == COORD_B_HELD;
 	json_object_set_new(o, "journal_failures", json_integer((json_int_t)st->journal_failures));
+	json_object_set_new(o, "quote_cancels", json_integer((json_int_t)st->quote_cancels));
+	json_object_set_new(o, "quote_cancels_refused",
+			    json_integer((json_int_t)st->quote_cancels_refused));
 	json_object_set_new(o, "held", json_integer((json_int_t)held));
 	json_object_set_new(o, "recent", recent);
 	return o;

@@ -696,7 +696,10 @@ int execsvc_on_cancel(struct execsvc *x, const struct msg_cancel *k, int64_t now
 		}
 	}
 	venue_commit(x);
-	say(x, 0, "cancel %s: %u order(s)", k->client_order_id ? "one" : "all", n);
+	/* the operator's cancel-all is an event; a market maker's cancel of
+	 * one quote is routine (the table counts it) */
+	if (!k->client_order_id)
+		say(x, 0, "cancel all: %u order(s)", n);
 	return (int)n;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "libcore/model/bet.h"
+#include "libcore/strategy/strategy_int.h"
 #include "libcore/types.h"
 
 size_t strategy_memsize(void)
@@ -23,8 +24,27 @@ int strategy_attach(struct strategy *s, struct strategy_state *st,
 		    const struct strategy_params *p, const struct strategy_out *out)
 {
 	if (!out || !out->intent_claim || !out->intent_publish || !(p->tick > 0) ||
-	    p->primary.feature >= FEAT_N)
+	    p->primary.feature >= FEAT_N || p->kind >= STRAT_KIND_COUNT)
 		return -EINVAL;
+	if (strategy_kind_is_mm(p->kind)) {
+		const struct strategy_mm_params *m = &p->mm;
+		if (!out->cancel || !(m->gamma > 0) || !(m->k > 0) || !(m->a > 0) ||
+		    m->qty < 1 || m->qmax < m->qty || m->requote_ticks < 1 ||
+		    m->vol_halflife_ns <= 0 || !(m->sigma_prior >= 0) || !(m->skew_ticks >= 0) ||
+		    m->ack_timeout_ns <= 0)
+			return -EINVAL;
+	}
+	/* a surviving state is of one kind: its quotes and counters mean
+	 * nothing to another (a fresh state has looked at nothing yet) */
+	if (st->kind != p->kind) {
+		if (st->evaluated || st->intents || st->mm.reports)
+			return -EEXIST;
+		st->kind = p->kind;
+		memset(&st->mm, 0, sizeof(st->mm));
+		if (strategy_kind_is_mm(p->kind))
+			mm_vol_init(&st->mm.vol, p->mm.vol_halflife_ns,
+				    p->mm.sigma_prior * p->mm.sigma_prior / 1e9);
+	}
 	memset(s, 0, sizeof(*s));
 	s->st = st;
 	s->out = *out;
@@ -43,10 +63,8 @@ struct flat *strategy_use_model(struct strategy *s, struct flat *f, const char *
 	return old;
 }
 
-int strategy_on_features(struct strategy *s, const struct msg_features *f)
+int strategy_vector_usable(struct strategy_state *st, const struct msg_features *f)
 {
-	struct strategy_state *st = s->st;
-	const struct strategy_params *c = &s->p;
 	if (DM_UNLIKELY(f->n < FEAT_N)) {
 		st->short_vectors++;
 		return 0;
@@ -59,6 +77,16 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 				st->quality_by_flag[k]++;
 		return 0;
 	}
+	return 1;
+}
+
+/* The taker (strategy.h, the order at the top). */
+static int taker_on_features(struct strategy *s, const struct msg_features *f)
+{
+	struct strategy_state *st = s->st;
+	const struct strategy_params *c = &s->p;
+	if (!strategy_vector_usable(st, f))
+		return 0;
 	/* reserve the intent first: with no room nothing is counted and the
 	 * vector comes again, so every counter stays exact */
 	struct msg_intent *o = s->out.intent_claim(s->out.ctx);
@@ -133,4 +161,18 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f)
 	st->intents++;
 	st->prob_sum += p;
 	return 0;
+}
+
+int strategy_on_features(struct strategy *s, const struct msg_features *f)
+{
+	if (DM_LIKELY(s->p.kind == STRAT_TAKER))
+		return taker_on_features(s, f);
+	return strategy_mm_on_features(s, f);
+}
+
+int strategy_on_report(struct strategy *s, const struct msg_exec_report *r)
+{
+	if (s->p.kind == STRAT_TAKER)
+		return 0;
+	return strategy_mm_on_report(s, r);
 }

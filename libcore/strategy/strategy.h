@@ -1,10 +1,20 @@
 /*
- * strategy.h — the live strategy: from one feature vector to at most one
- * order intent (docs/model.md, "The live path").  The ml agent
- * (agents/rt/ag_ml.c) hosts it with its state in the segment and loads
- * the model; an in-process host calls the same function in the same order.
+ * strategy.h — the live strategy: from one feature vector (and, for a
+ * market maker, the execution reports) to order intents (docs/model.md,
+ * "The live path"; docs/strategies.md).  The ml agent (agents/rt/ag_ml.c)
+ * hosts it with its state in the segment and loads the model; an
+ * in-process host (libcore/trader) calls the same functions in the same
+ * order.
  *
- * Per feature vector (libcore/features order):
+ * Strategies are modules chosen by params.kind (strategy.kind in the
+ * configuration); the hosts call strategy_on_features and
+ * strategy_on_report whatever the kind:
+ *   taker    the primary rule and the meta-model, IOC intents (below)
+ *   mm_as    a market maker quoting Avellaneda-Stoikov around the mid
+ *   mm_glft  a market maker quoting Gueant-Lehalle-Fernandez-Tapia
+ * (the market makers: strategy_mm.c, "Market maker" below).
+ *
+ * The taker, per feature vector (libcore/features order):
  *   1 fewer than FEAT_N features: counted (short_vectors), dropped
  *   2 flagged by data quality (msg_features.quality): counted in total
  *     and by flag bit, dropped
@@ -24,6 +34,31 @@
  *     exchange time (msg_intent.market_ns, the decision's time on the
  *     market clock): intents, prob_sum
  *
+ * Market maker, per feature vector: steps 1 to 3 as above; the mid and
+ * the touch from FEAT_MID and FEAT_SPREAD_TICKS (not finite or spread
+ * <= 0 -> no_quote); the mid (ticks) into the online volatility (struct
+ * mm_vol; no sigma yet -> no_vol); the wanted quotes (strategy_mm_want);
+ * then per side (bid, ask) with its resting quote (struct strategy_quote):
+ *   FREE    and a wanted price: a DAY limit intent (PENDING)
+ *   PENDING waits for its first report (LIVE, or FREE if it ended); with
+ *           none after ack_timeout_ns of market time (its ballot was
+ *           blocked, say) it is taken as gone (FREE, pending_lost)
+ *   LIVE    no wanted price (the inventory bound), or a wanted price
+ *           >= requote_ticks from the resting one: a cancel (CANCELLING)
+ *   CANCELLING waits for the order's end (its terminal report: FREE, and
+ *           the new quote at the next vector); after ack_timeout_ns the
+ *           cancel is sent again.  Never two orders on one side: a fill
+ *           racing the cancel cannot add to a replacement's, so the
+ *           inventory stays within the bound
+ * Intents go to the coordinator's vote as every intent.  A cancel goes
+ * out through out.cancel (a MSG_CANCEL of one client order id, to the
+ * coordinator, which forwards it without a vote: docs/coord.md).  Orders
+ * are known by their reports (strategy_on_report): the first report of a
+ * client order id newer than the side's last one is the pending quote; a
+ * second live order of a side (a pending quote taken as gone that lived
+ * after all) is cancelled (strays).  The inventory q is the sum of the
+ * fills of every report (what risk counts from the same reports).
+ *
  * Design note.  struct strategy_state is what survives a restart (plain,
  * no pointers: counters, the last intent's market time and id, which
  * model file is in use); struct strategy is the process-local handle with
@@ -39,13 +74,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libcore/control/mm.h"
 #include "libcore/quality/quality.h"
 #include "libcore/label/primary.h"
 #include "libcore/strategy/strategy_cfg.h"
 #include "libcore/model/flat.h"
 #include "libcore/msg/msg.h"
 
-#define STRATEGY_VERSION 3u /* layout of struct strategy_state */
+#define STRATEGY_VERSION 4u /* layout of struct strategy_state */
+
+/* struct strategy_quote.state */
+enum strategy_quote_state { SQ_FREE = 0, SQ_PENDING, SQ_LIVE, SQ_CANCELLING };
+
+/* One side's quote of a market maker (quote[0] bid, quote[1] ask). */
+struct strategy_quote {
+	uint64_t coid;        /* LIVE, CANCELLING: its client order id; else 0 */
+	uint64_t last_coid;   /* newest client order id seen on this side:
+			       * reports of older ones only move the position */
+	int64_t  px;          /* ticks: asked for (PENDING) or resting (LIVE) */
+	int64_t  sent_ns;     /* PENDING, CANCELLING: market time its intent
+			       * or its cancel left */
+	int32_t  leaves;      /* LIVE: contracts still resting */
+	uint32_t state;       /* enum strategy_quote_state */
+};
+
+/* A market maker's part of the state (kind mm_as, mm_glft). */
+struct strategy_mm_state {
+	int64_t  position;    /* signed contracts: the fills of every report */
+	struct mm_vol vol;    /* of the mid, in ticks */
+	struct strategy_quote quote[2];
+	uint64_t reports;     /* execution reports taken */
+	uint64_t fills, fill_qty, maker_fills; /* fills (reports), their contracts,
+			       * of them passive (liquidity maker) */
+	uint64_t quotes;      /* quote intents sent (requotes included) */
+	uint64_t requotes;    /* resting quotes cancelled to move them */
+	uint64_t cancels;     /* cancels sent (requotes, pulls, strays, again) */
+	uint64_t cancel_waits;/* cancels the host had no room for (retried) */
+	uint64_t no_vol;      /* vectors before sigma was known */
+	uint64_t bound;       /* sides left unquoted by the inventory bound */
+	uint64_t pending_lost;/* quotes never seen in a report (ack_timeout) */
+	uint64_t strays;      /* second live orders of a side, cancelled */
+	uint64_t no_room;     /* second-side intents without room (next vector) */
+	double   sigma;       /* last sigma used, ticks / sqrt(s) */
+	double   want_bid, want_ask; /* last wanted prices before rounding, ticks */
+	uint32_t instrument;  /* of the last vector (reports carry none) */
+	uint32_t pad;
+};
 
 struct strategy_state {
 	int64_t  last_ns;      /* exchange time of the last intent; 0 = none */
@@ -67,8 +141,23 @@ struct strategy_state {
 	uint64_t next_intent;  /* last intent id given out */
 	uint64_t reloads, reload_failures; /* the host's model reloads */
 	uint32_t model_ok;     /* a verified model is in use */
-	uint32_t pad;
+	uint32_t kind;         /* enum strategy_kind of the state's maker */
 	char     model[256];   /* file of the model in use (or refused) */
+	struct strategy_mm_state mm; /* kind mm_as, mm_glft; zero otherwise */
+};
+
+/* A market maker's parameters (strategy_cfg.h, struct strategy_mm_cfg). */
+struct strategy_mm_params {
+	double   gamma, k, a;     /* per tick, per tick, fills per second */
+	int32_t  qty, qmax;       /* contracts per quote, inventory bound */
+	int64_t  requote_ticks;   /* >= 1 */
+	int64_t  horizon_ns;      /* mm_as: 0 = to the session close */
+	int64_t  close_ns;        /* session close, ns after local midnight */
+	int64_t  utc_offset_ns;   /* local = UTC + this */
+	int64_t  vol_halflife_ns;
+	double   sigma_prior;     /* ticks / sqrt(s); 0 none */
+	double   skew_ticks;      /* 0 = off */
+	int64_t  ack_timeout_ns;
 };
 
 struct strategy_params {
@@ -78,6 +167,8 @@ struct strategy_params {
 	int64_t  min_interval_ns; /* market time between two intents */
 	int64_t  max_contracts; /* bet_size's cap */
 	int      rule_only;     /* 1: no meta-model (p = 0, one contract) */
+	uint32_t kind;          /* enum strategy_kind */
+	struct strategy_mm_params mm; /* kind mm_as, mm_glft */
 };
 
 /* What the host provides.  ctx is handed back to every call. */
@@ -93,6 +184,12 @@ struct strategy_out {
 	 * are gone (the vector then counts as short).  May be NULL: no such
 	 * vector comes. */
 	int (*fill)(void *ctx, const struct msg_features *f, double out[MSG_NFEATURES]);
+	/* A market maker's cancel of one resting quote (k->client_order_id),
+	 * to the coordinator: 0, or -EAGAIN (no room now: asked again at the
+	 * next vector).  Required for the market makers; NULL for the taker.
+	 * It may go where intents go (the coordinator's ring): an intent
+	 * claimed before a cancel is claimed again after it. */
+	int (*cancel)(void *ctx, const struct msg_cancel *k);
 };
 
 struct strategy {
@@ -110,9 +207,13 @@ void strategy_init(struct strategy_state *st);
 
 /*
  * Bind s to st (fresh or surviving) with p and out (copied).  No model
- * yet: model_ok becomes 0 (the model lives in the process).  Returns 0,
- * or -EINVAL for a missing output function, a tick <= 0 or a primary
- * feature out of range.
+ * yet: model_ok becomes 0 (the model lives in the process).  A fresh
+ * state takes the kind of p; a surviving one of another kind is refused.
+ * Returns 0, or -EINVAL for a missing output function (a market maker
+ * needs out.cancel), a tick <= 0, a primary feature out of range, a kind
+ * out of range or a market maker's parameter out of range (gamma, k, a
+ * <= 0, qty < 1, qmax < qty, requote_ticks < 1), -EEXIST for a surviving
+ * state of another kind.
  */
 int strategy_attach(struct strategy *s, struct strategy_state *st,
 		    const struct strategy_params *p, const struct strategy_out *out);
@@ -125,11 +226,58 @@ int strategy_attach(struct strategy *s, struct strategy_state *st,
 struct flat *strategy_use_model(struct strategy *s, struct flat *f, const char *path);
 
 /*
- * One feature vector (the order at the top).  Returns 0 (an intent
+ * One feature vector (the order at the top, by kind).  Returns 0 (intents
  * published or not), or -EAGAIN when out.intent_claim gave no room
  * (nothing counted).
  */
 int strategy_on_features(struct strategy *s, const struct msg_features *f);
+
+/*
+ * One execution report (a market maker's fills and its quotes' fate; the
+ * taker takes none: 0).  May send a cancel (a stray second quote).
+ * Returns 0.
+ */
+int strategy_on_report(struct strategy *s, const struct msg_exec_report *r);
+
+/* 1 if kind is a market maker (needs the execution reports). */
+static inline int strategy_kind_is_mm(uint32_t kind)
+{
+	return kind == STRAT_MM_AS || kind == STRAT_MM_GLFT;
+}
+
+/* ------------------------------------------------------------ market maker */
+
+/* A market maker's wanted quotes, in whole ticks. */
+struct strategy_mm_want {
+	int64_t bid, ask;     /* ticks */
+	int     has_bid, has_ask;
+	double  raw_bid, raw_ask; /* before rounding (the formula's prices) */
+};
+
+/*
+ * The quotes of kind (STRAT_MM_AS or STRAT_MM_GLFT) for a mid of mid
+ * ticks, a touch spread of spread ticks, an inventory of q contracts,
+ * sigma in ticks / sqrt(s), tau_s seconds to the horizon (mm_as) and a
+ * reservation shift of shift ticks (the skew):
+ *   mm_as    mm_as_quotes(mid, q / qty, gamma, sigma, tau_s, k) + shift
+ *   mm_glft  mm_glft_quotes(mid, q / qty, qmax / qty, gamma, sigma, k, a)
+ *            + shift
+ * (inventory in lots of qty contracts, as the formulas count one fill
+ * as one unit).  Rounded away from the mid (bid floor, ask ceiling, to
+ * 1e-9 tick), then kept passive: the touch is bid = mid - spread/2, ask
+ * = mid + spread/2 rounded to ticks; a bid is at most the best ask - 1,
+ * an ask at least the best bid + 1 (a quote may improve the touch inside
+ * the spread but never crosses it).  No bid when q + qty > qmax, no ask
+ * when q - qty < -qmax (nor where the formula quotes none).  Returns 0,
+ * or -EINVAL when a price is not finite (parameters out of range).  Pure.
+ */
+int strategy_mm_want(const struct strategy_mm_params *p, uint32_t kind, double mid,
+		     double spread, double q, double sigma, double tau_s, double shift,
+		     struct strategy_mm_want *w);
+
+/* Seconds from exch_ns to the horizon of p: horizon_ns when > 0, else to
+ * the session close of that local day (0 at or after it).  Pure. */
+double strategy_mm_tau_s(const struct strategy_mm_params *p, int64_t exch_ns);
 
 /* ------------------------------------------------------------ dump */
 
@@ -142,7 +290,11 @@ struct json_t;
  * "quality_dropped", "quality_by_flag" {every flag's name: count, in bit
  * order}, "short_vectors", "no_model", "intents", "mean_prob_intents",
  * "mean_prob_scored" (0 when none), "model", "model_ok", "reloads",
- * "reload_failures".  Reads without a lock.  Allocates (jansson): tools
+ * "reload_failures"; a market maker's state also "kind" and "mm" {"position",
+ * "reports", "fills", "fill_qty", "maker_fills", "quotes", "requotes",
+ * "cancels", "cancel_waits", "no_vol", "bound", "pending_lost", "strays",
+ * "no_room", "sigma", "bid", "ask" (the resting quotes' prices, or null)}.
+ * Reads without a lock.  Allocates (jansson): tools
  * and tests, never a handler.
  */
 struct json_t *strategy_dump_json(const struct strategy_state *st);

@@ -2,6 +2,7 @@
  * strategy_dump.c — the live strategy's state as JSON (strategy.h, "dump").
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "libcore/strategy/strategy.h"
@@ -36,5 +37,31 @@ json_t *strategy_dump_json(const struct strategy_state *st)
 	json_object_set_new(o, "model_ok", json_boolean(st->model_ok));
 	json_object_set_new(o, "reloads", json_integer((json_int_t)st->reloads));
 	json_object_set_new(o, "reload_failures", json_integer((json_int_t)st->reload_failures));
+	if (!strategy_kind_is_mm(st->kind))
+		return o; /* the taker's dump as it always was */
+	const struct strategy_mm_state *m = &st->mm;
+	json_t *mm = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			       "s:I, s:I}",
+		"position", (json_int_t)m->position,
+		"reports", (json_int_t)m->reports,
+		"fills", (json_int_t)m->fills,
+		"fill_qty", (json_int_t)m->fill_qty,
+		"maker_fills", (json_int_t)m->maker_fills,
+		"quotes", (json_int_t)m->quotes,
+		"requotes", (json_int_t)m->requotes,
+		"cancels", (json_int_t)m->cancels,
+		"cancel_waits", (json_int_t)m->cancel_waits,
+		"no_vol", (json_int_t)m->no_vol,
+		"bound", (json_int_t)m->bound,
+		"pending_lost", (json_int_t)m->pending_lost,
+		"strays", (json_int_t)m->strays,
+		"no_room", (json_int_t)m->no_room);
+	json_object_set_new(mm, "sigma", json_real(isfinite(m->sigma) ? m->sigma : 0.0));
+	for (int i = 0; i < 2; i++)
+		json_object_set_new(mm, i ? "ask" : "bid", m->quote[i].state == SQ_LIVE ?
+				    json_integer((json_int_t)m->quote[i].px) : json_null());
+	json_object_set_new(o, "kind", json_string(st->kind < STRAT_KIND_COUNT ?
+						   strategy_kind_names[st->kind] : "?"));
+	json_object_set_new(o, "mm", mm);
 	return o;
 }

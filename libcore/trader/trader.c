@@ -136,6 +136,13 @@ static void intent_publish(void *ctx, struct msg_intent *o)
 	mb_publish(t, &t->box[TRADER_COORD], t->agent[TRADER_ML]);
 }
 
+/* A market maker's cancel: to the coordinator, as its intents */
+static int ml_cancel(void *ctx, const struct msg_cancel *k)
+{
+	struct trader *t = ctx;
+	return mb_put(t, &t->box[TRADER_COORD], t->agent[TRADER_ML], &k->hdr);
+}
+
 /* ------------------------------------------------------------ risk's outputs */
 
 static struct msg_vote *risk_vote_claim(void *ctx)
@@ -175,14 +182,19 @@ static int exec_journal(void *ctx, uint16_t type, const void *rec, uint32_t len)
 	return 0;
 }
 
-/* Both receivers or neither, as the agent's two report rings. */
+/* Every receiver or none, as the agent's report rings; a market maker
+ * (strategy_kind_is_mm) takes them too: its quotes' fate, its inventory. */
 static int exec_report(void *ctx, const struct msg_exec_report *m)
 {
 	struct trader *t = ctx;
-	if (!mb_claim(&t->box[TRADER_RISK]) || !mb_claim(&t->box[TRADER_COORD]))
+	int mm = strategy_kind_is_mm(t->p.strategy.kind);
+	if (!mb_claim(&t->box[TRADER_RISK]) || !mb_claim(&t->box[TRADER_COORD]) ||
+	    (mm && !mb_claim(&t->box[TRADER_ML])))
 		return -EAGAIN;
 	mb_put(t, &t->box[TRADER_RISK], t->agent[TRADER_EXEC], &m->hdr);
 	mb_put(t, &t->box[TRADER_COORD], t->agent[TRADER_EXEC], &m->hdr);
+	if (mm)
+		mb_put(t, &t->box[TRADER_ML], t->agent[TRADER_EXEC], &m->hdr);
 	return 0;
 }
 
@@ -314,6 +326,9 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	 * are made when it asks, within the step (feat_fill) */
 	fp.deferred = 1;
 	fp.keep = 1ull << p->strategy.primary.feature;
+	/* a market maker reads the mid and the spread of every vector */
+	if (strategy_kind_is_mm(p->strategy.kind))
+		fp.keep |= 1ull << FEAT_MID | 1ull << FEAT_SPREAD_TICKS;
 	size_t fs = featd_memsize(&fp);
 	if ((rc = featd_init(base + off[0], fs, &fp)) < 0) {
 		snprintf(err, errlen, "feature engine: %s", dm_strerror(rc));
@@ -333,10 +348,11 @@ int trader_init(struct trader *t, void *mem, size_t size, const struct trader_pa
 	strategy_init(ss);
 	const struct strategy_out so = {
 		.ctx = t, .intent_claim = intent_claim, .intent_publish = intent_publish,
-		.fill = feat_fill,
+		.fill = feat_fill, .cancel = ml_cancel,
 	};
 	if (strategy_attach(&t->strat, ss, &p->strategy, &so) < 0) {
-		snprintf(err, errlen, "strategy: parameters refused (tick %g)", p->strategy.tick);
+		snprintf(err, errlen, "strategy: parameters refused (kind %u, tick %g)",
+			 p->strategy.kind, p->strategy.tick);
 		return -DM_ECONFIG;
 	}
 	if (!p->strategy.rule_only)
@@ -434,6 +450,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 	case TRADER_ML:
 		if (h->type == MSG_FEATURES)
 			return strategy_on_features(&t->strat, (const void *)h);
+		if (h->type == MSG_EXEC_REPORT)
+			return strategy_on_report(&t->strat, (const void *)h);
 		break;
 	case TRADER_COORD: {
 		struct coord_env e;
@@ -447,6 +465,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 			return coord_on_report(&t->co, &e, (const void *)h);
 		case MSG_POSITION:
 			return coord_on_position(&t->co, &e, (const void *)h);
+		case MSG_CANCEL:
+			return coord_on_cancel(&t->co, &e, (const void *)h);
 		default:
 			break;
 		}

@@ -28,6 +28,11 @@
  * by the engine when the strategy reads the vector whole, within the same
  * step: featd_fill), as most vectors are dropped on that one feature.
  *
+ * A market maker (strategy.kind mm_as, mm_glft) also takes execution's
+ * reports in ml's mailbox (after risk's and the coordinator's copies), and
+ * its cancels go to the coordinator's mailbox as its intents do
+ * (coord_on_cancel forwards them to execution): docs/strategies.md.
+ *
  * The trader hosts every role (libcore/vote/role.h) in this one thread:
  * the coordinator's voters (risk, execution, feature) are the in-process
  * modules; every role counts as up; no operator command comes.  The host

@@ -13,6 +13,7 @@
 #include "libcore/model/xgb.h"
 #include "libcore/feed/feed.h"
 #include <math.h>
+#include <jansson.h>
 
 #define VERIFY_ROWS 4000
 #define VERIFY_TOL  1e-6
@@ -51,6 +52,66 @@ int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct feat
 	return 0;
 }
 
+/* A and k of a dm-study JSON's fill result (a_per_s, k_per_tick). */
+static int read_fill(const char *path, double *a, double *k, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root)
+		return refuse(err, errlen, "strategy.mm.fill '%s':%d: %s (a dm-study --json "
+			      "output is expected)", path, je.line, je.text);
+	json_t *fill = json_object_get(root, "fill");
+	json_t *ja = fill ? json_object_get(fill, "a_per_s") : NULL;
+	json_t *jk = fill ? json_object_get(fill, "k_per_tick") : NULL;
+	int rc = 0;
+	if (!json_is_number(ja) || !json_is_number(jk))
+		rc = refuse(err, errlen, "strategy.mm.fill '%s': no fill.a_per_s and "
+			    "fill.k_per_tick numbers (the fit had too few points?): set "
+			    "strategy.mm.a and k instead", path);
+	else if (!(json_number_value(ja) > 0) || !(json_number_value(jk) > 0))
+		rc = refuse(err, errlen, "strategy.mm.fill '%s': fill.a_per_s %g and "
+			    "fill.k_per_tick %g must be > 0", path, json_number_value(ja),
+			    json_number_value(jk));
+	else {
+		*a = json_number_value(ja);
+		*k = json_number_value(jk);
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* The market maker's part of strategy: (kind mm_as, mm_glft). */
+static int mm_params(const struct dm_config *cfg, struct strategy_mm_params *p, char *err,
+		     size_t errlen)
+{
+	const struct strategy_mm_cfg *m = &cfg->strategy.mm;
+	p->gamma = m->gamma;
+	p->k = m->k;
+	p->a = m->a;
+	p->qty = (int32_t)m->qty;
+	p->qmax = (int32_t)m->qmax;
+	p->requote_ticks = m->requote_ticks;
+	p->horizon_ns = (int64_t)m->horizon_s * 1000000000;
+	p->close_ns = (int64_t)cfg->instrument.session_close_s * 1000000000;
+	p->utc_offset_ns = (int64_t)cfg->instrument.utc_offset_min * 60 * 1000000000;
+	p->vol_halflife_ns = m->vol_halflife_ns;
+	p->sigma_prior = m->sigma_prior;
+	p->skew_ticks = m->skew_ticks;
+	p->ack_timeout_ns = m->ack_timeout_ns;
+	if (m->qmax < m->qty)
+		return refuse(err, errlen, "strategy.mm.qmax %u is below strategy.mm.qty %u: the "
+			      "first fill would break the bound", m->qmax, m->qty);
+	if (m->fill[0]) {
+		char path[sizeof(m->fill)];
+		if (config_resolve(cfg, m->fill, path, sizeof(path)) < 0)
+			return refuse(err, errlen, "strategy.mm.fill '%s': path too long", m->fill);
+		int rc = read_fill(path, &p->a, &p->k, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *p,
 			   char *model, size_t len, char *err, size_t errlen)
 {
@@ -69,8 +130,14 @@ int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *
 	p->min_interval_ns = (int64_t)s->min_interval_ms * 1000000;
 	p->max_contracts = s->max_contracts;
 	p->rule_only = s->model[0] == '\0';
+	p->kind = s->kind;
 	if (!(p->tick > 0))
 		return refuse(err, errlen, "instrument.tick_size must be > 0");
+	if (strategy_kind_is_mm(p->kind)) {
+		int rc = mm_params(cfg, &p->mm, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	model[0] = '\0';
 	if (!p->rule_only && config_resolve(cfg, s->model, model, len) < 0)
 		return refuse(err, errlen, "strategy.model '%s': path too long", s->model);

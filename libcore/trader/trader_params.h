@@ -34,10 +34,12 @@
 int trader_featd_params(const struct dm_config *cfg, uint16_t voter, struct featd_params *p,
 			char *err, size_t errlen);
 
-/* The live strategy: strategy: and the instrument's tick.  model (len
- * bytes) receives the model file resolved against the configuration's
- * directory, "" when strategy.model is "" (primary rule alone).
- * 0 or -DM_ECONFIG. */
+/* The live strategy: strategy: and the instrument's tick; its kind, and
+ * for a market maker strategy.mm: with the session close and UTC offset of
+ * instrument: (its horizon), A and k read here from the dm-study JSON
+ * strategy.mm.fill names, if any.  model (len bytes) receives the model
+ * file resolved against the configuration's directory, "" when
+ * strategy.model is "" (primary rule alone).  0 or -DM_ECONFIG. */
 int trader_strategy_params(const struct dm_config *cfg, struct strategy_params *p,
 			   char *model, size_t len, char *err, size_t errlen);
 
