@@ -91,21 +91,6 @@ static void usage(FILE *f)
 		DEFAULT_MID_SIGMA);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*end || errno)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* ------------------------------------------------------------ minute bars */
 
 /*
@@ -284,19 +269,19 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":hc:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_u64(optarg, &seed))
+			if (cli_parse_u64(optarg, &seed))
 				return cli_usage_error("--seed '%s': expected an unsigned 64-bit integer", optarg);
 			have_seed = 1;
 			break;
 		case 'n':
-			if (parse_u64(optarg, &events) || events < 1)
+			if (cli_parse_u64(optarg, &events) || events < 1)
 				return cli_usage_error("--events '%s': expected an integer >= 1", optarg);
 			have_events = 1;
 			break;
 		case 'o': output = optarg; break;
 		case 'd': date_s = optarg; break;
 		case 'l':
-			if (parse_u64(optarg, &levels) || levels < 1 || levels > EV_MAX_LEVELS)
+			if (cli_parse_u64(optarg, &levels) || levels < 1 || levels > EV_MAX_LEVELS)
 				return cli_usage_error("--levels '%s': expected 1..%u", optarg, EV_MAX_LEVELS);
 			break;
 		case 'p': params_path = optarg; break;

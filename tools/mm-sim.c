@@ -90,21 +90,6 @@ static void usage(FILE *f)
 "  --version         the release\n");
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*end || errno)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_gammas(const char *s, double *g, uint32_t *n)
 {
 	char buf[512], *save = NULL;
@@ -185,11 +170,11 @@ int main(int argc, char **argv)
 						       "comma-separated", optarg, MAX_GAMMAS);
 			break;
 		case O_PATHS:
-			if (parse_u64(optarg, &p.paths) || p.paths < 1 || p.paths > 100000000)
+			if (cli_parse_u64(optarg, &p.paths) || p.paths < 1 || p.paths > 100000000)
 				return cli_usage_error("--paths '%s': expected 1..100000000", optarg);
 			break;
 		case O_SEED:
-			if (parse_u64(optarg, &p.seed))
+			if (cli_parse_u64(optarg, &p.seed))
 				return cli_usage_error("--seed '%s': expected an unsigned 64-bit integer",
 						       optarg);
 			break;

@@ -66,11 +66,14 @@ double cli_mono_s(void);
  *
  *   cli_parse_long        decimal integer lo..hi (strtol: a sign is allowed)
  *   cli_parse_u32         decimal digits only (no sign, no space), lo..hi
+ *   cli_parse_u64         an unsigned 64-bit number, no sign: decimal, or
+ *                         hex with 0x and octal with a leading 0 (seeds)
  *   cli_parse_double      a finite number
  *   cli_parse_pos_double  a finite number > 0
  */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 int cli_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+int cli_parse_u64(const char *s, uint64_t *out);
 int cli_parse_double(const char *s, double *out);
 int cli_parse_pos_double(const char *s, double *out);
 

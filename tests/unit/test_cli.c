@@ -33,4 +33,15 @@ Test(cli, whole_numbers_take_all_of_the_text)
 	cr_assert_eq(cli_parse_u32("101", 1, 100, &u), -1);
 	cr_assert_eq(cli_parse_u32("4x", 1, 100, &u), -1);
 	cr_assert_eq(cli_parse_u32("-4", 0, 100, &u), -1);
+
+	uint64_t w = 0;
+	cr_assert_eq(cli_parse_u64("18446744073709551615", &w), 0);
+	cr_assert_eq(w, UINT64_MAX);
+	cr_assert_eq(cli_parse_u64("0x10", &w), 0);
+	cr_assert_eq(w, 16);
+	cr_assert_eq(cli_parse_u64("18446744073709551616", &w), -1, "past 2^64 - 1");
+	cr_assert_eq(cli_parse_u64("-1", &w), -1, "strtoull would wrap it");
+	cr_assert_eq(cli_parse_u64("+1", &w), -1);
+	cr_assert_eq(cli_parse_u64("", &w), -1);
+	cr_assert_eq(cli_parse_u64("7 ", &w), -1);
 }
