@@ -132,11 +132,33 @@ static inline void ascii8x2(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *w
 	*whi = (uint64_t)_mm_cvtsi128_si64(v);
 	*wlo = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
 }
+
+/* ascii8x2, and how many of the 16 digits are left once the trailing
+ * '0's are cut (0..16): one byte compare and its mask. */
+static inline int digits16(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	__m128i v = ascii16(hi, lo);
+	unsigned nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('0'))) & 0xffff;
+
+	*whi = (uint64_t)_mm_cvtsi128_si64(v);
+	*wlo = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+	return nz ? 32 - __builtin_clz(nz) : 0;
+}
 #else
 static inline void ascii8x2(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
 {
 	*whi = ascii8(hi);
 	*wlo = ascii8(lo);
+}
+
+static inline int digits16(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	uint64_t z1, z0;
+
+	ascii8x2(hi, lo, whi, wlo);
+	z1 = *wlo ^ 0x3030303030303030ull;
+	z0 = *whi ^ 0x3030303030303030ull;
+	return z1 ? 16 - __builtin_clzll(z1) / 8 : z0 ? 8 - __builtin_clzll(z0) / 8 : 0;
 }
 #endif
 
@@ -424,26 +446,20 @@ static inline uint64_t insert_point(uint64_t w, int m)
 #define FIXED_MAX 17          /* fixed notation below 10^17, as %.17g */
 
 /*
- * |v| = d x 10^e (d >= 1, at most 17 digits, maybe ending in zeros) as
- * text at p.  x = d scaled to exactly 17 digits: its first digit and two
- * words of 8, stored whole at fixed offsets, so the text is written with
- * a few stores and no copy loop; what is stored past the text's end
- * (zeros of x) stays within p[0..22].
+ * |v| = x x 10^(E - 16) as text at p, x of exactly 17 digits (10^16 <= x
+ * < 10^17, maybe ending in zeros): its first digit and two words of 8,
+ * stored whole at fixed offsets, so the text is written with a few stores
+ * and no copy loop; what is stored past the text's end (zeros of x) stays
+ * within p[0..22].
  */
-static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t d, int e)
+static inline __attribute__((always_inline)) char *put_x17(char *p, uint64_t x, int E)
 {
-	int n0 = ndigits(d);
-	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
-	uint64_t x = d * pow10_u64[17 - n0];
 	uint64_t first = x / 10000000000000000ull;
 	uint64_t rest = x - first * 10000000000000000ull;
 	uint64_t w0, w1;
-
-	ascii8x2((uint32_t)(rest / 100000000), (uint32_t)(rest % 100000000), &w0, &w1);
-	char c0 = (char)('0' + first);
 	/* significant digits: 17 less the trailing '0' bytes of x */
-	uint64_t z1 = w1 ^ 0x3030303030303030ull, z0 = w0 ^ 0x3030303030303030ull;
-	int n = d % 10 ? n0 : z1 ? 17 - __builtin_clzll(z1) / 8 : z0 ? 9 - __builtin_clzll(z0) / 8 : 1;
+	int n = 1 + digits16((uint32_t)(rest / 100000000), (uint32_t)(rest % 100000000), &w0, &w1);
+	char c0 = (char)('0' + first);
 
 	if (E >= 0 && E < FIXED_MAX) {
 		p[0] = c0;
@@ -491,6 +507,14 @@ static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t
 	return p + 4;
 }
 
+/* |v| = d x 10^e, d >= 1 of at most 17 digits, as put_x17. */
+static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t d, int e)
+{
+	int n0 = ndigits(d);
+
+	return put_x17(p, d * pow10_u64[17 - n0], e + n0 - 1);
+}
+
 char *fmt_double(char *p, double v)
 {
 	uint64_t bits, c, d;
@@ -533,5 +557,10 @@ char *fmt_double(char *p, double v)
 	}
 	decompose(bits, &c, &q, &irr);
 	d = shortest(c, q, irr, &e);
+	/* a normal v: V = v 10^-k is c times R's width in units of 10^k,
+	 * so d (s, t or a multiple of 10 beside them) is in [4.5 x 10^15,
+	 * 9.1 x 10^16): 16 or 17 digits, no count needed */
+	if (__builtin_expect(be != 0, 1))
+		return d >= 10000000000000000ull ? put_x17(p, d, e + 16) : put_x17(p, d * 10, e + 15);
 	return put_decimal(p, d, e);
 }

@@ -549,6 +549,57 @@ Test(fmt, random_doubles_2, .timeout = 120) { t_random(2, T_RANDOM_N); }
 Test(fmt, random_doubles_3, .timeout = 120) { t_random(3, T_RANDOM_N); }
 Test(fmt, random_doubles_4, .timeout = 120) { t_random(4, T_RANDOM_N); }
 
+/* Whole numbers: below 2^53 fmt_double writes them from the bits (the
+ * exponent and no fraction bit below the point), not through the shortest
+ * search, so the text must be printf's "%.0f" exactly (such a number is
+ * its own shortest decimal: its neighbours are at most 1 away), sign and
+ * "-0" included; u + 0.5 and u + 0.25 (a fraction bit just below the
+ * point) and everything from 2^53 up go through the search: t_check.
+ * Random magnitudes of every bit length 1..64, both signs, and 10^n - 1,
+ * 10^n, 10^n + 1 for n = 0..22. */
+static void t_whole(double v, int loop, struct t_stats *st)
+{
+	char text[64], want[64];
+
+	*fmt_double(text, v) = '\0';
+	if (fabs(v) < 9007199254740992.0) {
+		snprintf(want, sizeof(want), "%.0f", v);
+		cr_assert_str_eq(text, want, "%a", v);
+	}
+	t_check(v, loop, st);
+}
+
+Test(fmt, whole_numbers_and_halves)
+{
+	struct t_stats st = { 0 };
+	struct t_rng g;
+	const int n = T_SANITIZED ? 60 : 400;
+
+	t_rng_seed(&g, 11);
+	for (int bits = 1; bits <= 64; bits++)
+		for (int i = 0; i < n; i++) {
+			uint64_t u = t_rng_next(&g) >> (64 - bits);
+			for (int sg = 1; sg >= -1; sg -= 2) {
+				double v = sg * (double)u;
+				t_whole(v, i % 8 == 0, &st);
+				if (u < (1ull << 52))
+					t_check(v + sg * 0.5, i % 8 == 1, &st);
+				if (u < (1ull << 51))
+					t_check(v + sg * 0.25, i % 8 == 2, &st);
+			}
+		}
+	double p10 = 1;
+	for (int e = 0; e <= 22; e++, p10 *= 10)      /* 10^e exact up to 10^22 */
+		for (int sg = 1; sg >= -1; sg -= 2) {
+			t_whole(sg * p10, 1, &st);
+			t_whole(sg * (p10 - 1), 1, &st);
+			t_whole(sg * (p10 + 1), 1, &st);
+		}
+	t_whole(0.0, 1, &st);
+	t_whole(-0.0, 1, &st);
+	cr_assert_geq(st.n, (uint64_t)(64 * n * 2));
+}
+
 Test(fmt, integers)
 {
 	static const int64_t v[] = {
