@@ -333,6 +333,20 @@ static inline __attribute__((always_inline)) uint64_t scaled(uint64_t x, int q, 
 	return c == 0 ? m : c > 0 ? m | 1 : (m - 1) | 1;
 }
 
+/* Y of 4c (returned), of R's lower end (*vl) and of its upper end (*vr)
+ * with the two-word G: out of line, so that the common one-word case
+ * (v from about 1e-12 to 4.5e16, where the features are) keeps its
+ * registers. */
+static __attribute__((noinline)) uint64_t scaled2(uint64_t c, int q, int k, const uint64_t g[2],
+						  int a, int irregular, uint64_t *vl, uint64_t *vr)
+{
+	int exact = k >= -55 && k <= 0;
+
+	*vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
+	*vr = scaled(4 * c + 2, q, k, g, a, exact);
+	return scaled(4 * c, q, k, g, a, exact);
+}
+
 /* One word of G (g[1] = 0): the top word of x 2^a G and whether the low
  * one is zero. */
 static inline uint64_t scaled1(uint64_t x, uint64_t g0, int a)
@@ -376,11 +390,7 @@ static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q
 		vb = scaled1(4 * c, g[0], a);
 		vr = scaled1(4 * c + 2, g[0], a);
 	} else {
-		int exact = k >= -55 && k <= 0;
-
-		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
-		vb = scaled(4 * c, q, k, g, a, exact);
-		vr = scaled(4 * c + 2, q, k, g, a, exact);
+		vb = scaled2(c, q, k, g, a, irregular, &vl, &vr);
 	}
 	uint64_t out = c & 1;                      /* odd c: R's ends are not in R */
 	uint64_t s = vb >> 2;
@@ -507,8 +517,9 @@ static inline __attribute__((always_inline)) char *put_x17(char *p, uint64_t x, 
 	return p + 4;
 }
 
-/* |v| = d x 10^e, d >= 1 of at most 17 digits, as put_x17. */
-static inline __attribute__((always_inline)) char *put_decimal(char *p, uint64_t d, int e)
+/* |v| = d x 10^e, d >= 1 of at most 17 digits, as put_x17: whole
+ * numbers from 10^8 and subnormals, out of the common path. */
+static __attribute__((noinline)) char *put_decimal(char *p, uint64_t d, int e)
 {
 	int n0 = ndigits(d);
 
@@ -560,7 +571,8 @@ char *fmt_double(char *p, double v)
 	/* a normal v: V = v 10^-k is c times R's width in units of 10^k,
 	 * so d (s, t or a multiple of 10 beside them) is in [4.5 x 10^15,
 	 * 9.1 x 10^16): 16 or 17 digits, no count needed */
-	if (__builtin_expect(be != 0, 1))
-		return d >= 10000000000000000ull ? put_x17(p, d, e + 16) : put_x17(p, d * 10, e + 15);
-	return put_decimal(p, d, e);
+	if (__builtin_expect(be == 0, 0))
+		return put_decimal(p, d, e);
+	int d17 = d >= 10000000000000000ull;
+	return put_x17(p, d17 ? d : d * 10, e + 15 + d17);
 }
