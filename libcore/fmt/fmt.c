@@ -526,7 +526,8 @@ static __attribute__((noinline)) char *put_decimal(char *p, uint64_t d, int e)
 	return put_x17(p, d * pow10_u64[17 - n0], e + n0 - 1);
 }
 
-char *fmt_double(char *p, double v)
+/* fmt_double's body, inlined into fmt_double_row's loop. */
+static inline __attribute__((always_inline)) char *double_text(char *p, double v)
 {
 	uint64_t bits, c, d;
 	int q, irr, e;
@@ -575,4 +576,32 @@ char *fmt_double(char *p, double v)
 		return put_decimal(p, d, e);
 	int d17 = d >= 10000000000000000ull;
 	return put_x17(p, d17 ? d : d * 10, e + 15 + d17);
+}
+
+char *fmt_double(char *p, double v)
+{
+	return double_text(p, v);
+}
+
+char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t bits;
+
+		memcpy(&bits, &v[i], sizeof(bits));
+		*p++ = sep;
+		if (bits == m[i].bits && m[i].len) {
+			/* the whole slot: p has room for it past the text */
+			memcpy(p, m[i].text, FMT_DOUBLE_MAX);
+			p += m[i].len;
+			continue;
+		}
+		char *e = double_text(p, v[i]);
+
+		m[i].bits = bits;
+		m[i].len = (uint8_t)(e - p);
+		memcpy(m[i].text, p, FMT_DOUBLE_MAX);    /* fixed size: one move */
+		p = e;
+	}
+	return p;
 }
