@@ -38,7 +38,7 @@ size_t feat_csv_row(char *buf, int64_t t_ns, const double v[FEAT_N])
 
 void feat_csv_memo_init(struct feat_csv_memo *m)
 {
-	memset(m, 0, sizeof(*m));
+	fmt_memo_init(m->col, FEAT_N);
 }
 
 size_t feat_csv_row_memo(char *buf, int64_t t_ns, const double v[FEAT_N],

@@ -583,6 +583,15 @@ char *fmt_double(char *p, double v)
 	return double_text(p, v);
 }
 
+void fmt_memo_init(struct fmt_memo *m, int n)
+{
+	memset(m, 0, (size_t)n * sizeof(*m));
+	for (int i = 0; i < n; i++) {
+		m[i].len = 1;
+		m[i].text[0] = '0';
+	}
+}
+
 char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m)
 {
 	for (int i = 0; i < n; i++) {
@@ -590,7 +599,7 @@ char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo 
 
 		memcpy(&bits, &v[i], sizeof(bits));
 		*p++ = sep;
-		if (bits == m[i].bits && m[i].len) {
+		if (bits == m[i].bits) {
 			/* the whole slot: p has room for it past the text */
 			memcpy(p, m[i].text, FMT_DOUBLE_MAX);
 			p += m[i].len;

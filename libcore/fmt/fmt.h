@@ -55,13 +55,17 @@ char *fmt_double(char *p, double v);
 
 /*
  * One column's last value and its text, for fmt_double_row: caller-owned,
- * zeroed (memset) to start afresh.
+ * set by fmt_memo_init before the first row (or to start afresh).
  */
 struct fmt_memo {
 	uint64_t bits;                 /* the value's bits */
-	uint8_t len;                   /* the text's length; 0: nothing kept */
+	uint8_t len;                   /* the text's length */
 	char text[FMT_DOUBLE_MAX];
 };
+
+/* m[0..n-1] holding +0 and its text "0": always a valid last value, so
+ * fmt_double_row needs no "nothing kept" test. */
+void fmt_memo_init(struct fmt_memo *m, int n);
 
 /*
  * v[0..n-1] each preceded by sep, each as fmt_double writes it, at p;

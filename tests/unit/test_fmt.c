@@ -655,7 +655,7 @@ Test(fmt, row_memo_is_fmt_double_and_reads_back)
 	double v[N] = { 0 };
 	struct t_rng g;
 
-	memset(m, 0, sizeof(m));
+	fmt_memo_init(m, N);
 	t_rng_seed(&g, 5);
 	for (int r = 0; r < rows; r++) {
 		for (int i = 0; r > 0 && i < N; i++)
