@@ -53,7 +53,7 @@
  * Cost.  The common case (v from about 1e-12 to 4.5e16, one-word G) is
  * inlined in fmt_double and in fmt_double_row's loop; the two-word
  * products, whole numbers from 10^8 and subnormals are out of line so
- * that it keeps its registers.  About 200 instructions for a 17-digit
+ * that it keeps its registers.  About 210 instructions for a 16- or 17-digit
  * value (docs/features.md, "Where the CSV time goes").
  */
 #include "libcore/fmt/fmt.h"
