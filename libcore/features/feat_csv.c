@@ -38,32 +38,14 @@ size_t feat_csv_row(char *buf, int64_t t_ns, const double v[FEAT_N])
 
 void feat_csv_memo_init(struct feat_csv_memo *m)
 {
-	memset(m, 0, sizeof(*m));
+	fmt_memo_init(m->col, FEAT_N);
 }
 
 size_t feat_csv_row_memo(char *buf, int64_t t_ns, const double v[FEAT_N],
 			 struct feat_csv_memo *m)
 {
-	char *p = fmt_i64(buf, t_ns);
+	char *p = fmt_double_row(fmt_i64(buf, t_ns), v, FEAT_N, ',', m->col);
 
-	for (int i = 0; i < FEAT_N; i++) {
-		uint64_t bits;
-
-		memcpy(&bits, &v[i], sizeof(bits));
-		*p++ = ',';
-		if (bits == m->bits[i] && m->len[i]) {
-			/* the whole slot: the row has room for it past the text */
-			memcpy(p, m->text[i], FEAT_CSV_NUM_MAX);
-			p += m->len[i];
-			continue;
-		}
-		char *e = fmt_double(p, v[i]);
-
-		m->bits[i] = bits;
-		m->len[i] = (uint8_t)(e - p);
-		memcpy(m->text[i], p, FEAT_CSV_NUM_MAX);   /* fixed size: one move */
-		p = e;
-	}
 	*p++ = '\n';
 	return (size_t)(p - buf);
 }

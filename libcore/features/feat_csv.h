@@ -33,15 +33,14 @@ size_t feat_csv_header(char *buf, size_t cap);
 size_t feat_csv_row(char *buf, int64_t t_ns, const double v[FEAT_N]);
 
 /*
- * The previous row's texts, column by column: a value whose bits equal
- * the one above it is copied, not formatted again (about half of them on
- * market data, where the mid, the spread and the windows often stay put
- * from one update to the next).  Caller-owned, 700 bytes; one per thread.
+ * The previous row's texts, column by column (fmt_double_row): a value
+ * whose bits equal the one above it is copied, not formatted again (about
+ * half of them on market data, where the mid, the spread and the windows
+ * often stay put from one update to the next).  Caller-owned, about 1 KB;
+ * one per thread.
  */
 struct feat_csv_memo {
-	uint64_t bits[FEAT_N];
-	uint8_t len[FEAT_N];                   /* 0: nothing kept */
-	char text[FEAT_N][FEAT_CSV_NUM_MAX];
+	struct fmt_memo col[FEAT_N];
 };
 
 /* Forget every kept text (before the first row, or to start afresh). */

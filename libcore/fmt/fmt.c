@@ -42,13 +42,26 @@
  *
  * Text.  d (up to 17 digits) is scaled to exactly 17 and turned into a
  * first digit and two words of 8 ASCII digits by multiplications (no
- * table, no loop); the text is then a few stores at fixed offsets, with
- * the point put into a word by shifts.  The digits come from integer
- * arithmetic only: no floating point, no locale.
+ * table, no loop; on x86-64 both words at once in the lanes of one SSE2
+ * register, where one byte compare also counts the trailing zeros); the
+ * text is then a few stores at fixed offsets, with the point put into a
+ * word by shifts.  For a normal double no digit count is needed: d has
+ * 16 or 17 digits (V is c, in [2^52, 2^53), times R's width in units of
+ * 10^k, in [1, 10)).  The digits come from integer arithmetic only: no
+ * floating point, no locale.
+ *
+ * Cost.  The common case (v from about 1e-12 to 4.5e16, one-word G) is
+ * inlined in fmt_double and in fmt_double_row's loop; the two-word
+ * products, whole numbers from 10^8 and subnormals are out of line so
+ * that it keeps its registers.  About 210 instructions for a 16- or 17-digit
+ * value (docs/features.md, "Where the CSV time goes").
  */
 #include "libcore/fmt/fmt.h"
 
 #include <string.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "libcore/fmt/fmt_int.h"
 
@@ -95,6 +108,70 @@ static inline uint64_t ascii8(uint32_t y)
 	return x | 0x3030303030303030ull;
 }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+/*
+ * ascii8 of hi and of lo at once, in the two 64-bit lanes of an SSE2
+ * register (16 digits, hi's first digit in the lowest byte): the same
+ * steps with the lanes' own multiplications.  y / 10^4 = y x 0xd1b71759
+ * >> 45 for any 32-bit y; x / 100 = x x 5243 >> 19 for x < 10^4 and
+ * z / 10 = z x 6554 >> 16 for z < 100 in 16-bit lanes (the high half of
+ * the product, mulhi).  test_fmt checks every digit word against
+ * printf through fmt_double and fmt_u64.
+ */
+static inline __m128i ascii16(uint32_t hi, uint32_t lo)
+{
+	__m128i y = _mm_set_epi64x((long long)lo, (long long)hi);
+	__m128i q = _mm_srli_epi64(_mm_mul_epu32(y, _mm_set1_epi32((int)0xd1b71759)), 45);
+	__m128i r = _mm_sub_epi32(y, _mm_mul_epu32(q, _mm_set1_epi32(10000)));
+	__m128i x = _mm_or_si128(q, _mm_slli_epi64(r, 32));      /* abcd | efgh, 32-bit lanes */
+	__m128i h = _mm_srli_epi16(_mm_mulhi_epu16(x, _mm_set1_epi32(5243)), 3);
+	__m128i l = _mm_sub_epi16(x, _mm_mullo_epi16(h, _mm_set1_epi16(100)));
+
+	x = _mm_or_si128(h, _mm_slli_epi32(l, 16));              /* ab | cd, 16-bit lanes */
+	h = _mm_mulhi_epu16(x, _mm_set1_epi16(6554));
+	l = _mm_sub_epi16(x, _mm_mullo_epi16(h, _mm_set1_epi16(10)));
+	x = _mm_or_si128(h, _mm_slli_epi16(l, 8));               /* one digit a byte */
+	return _mm_or_si128(x, _mm_set1_epi8('0'));
+}
+
+/* ascii8(hi) and ascii8(lo) as two words. */
+static inline void ascii8x2(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	__m128i v = ascii16(hi, lo);
+
+	*whi = (uint64_t)_mm_cvtsi128_si64(v);
+	*wlo = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+}
+
+/* ascii8x2, and how many of the 16 digits are left once the trailing
+ * '0's are cut (0..16): one byte compare and its mask. */
+static inline int digits16(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	__m128i v = ascii16(hi, lo);
+	unsigned nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('0'))) & 0xffff;
+
+	*whi = (uint64_t)_mm_cvtsi128_si64(v);
+	*wlo = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+	return nz ? 32 - __builtin_clz(nz) : 0;
+}
+#else
+static inline void ascii8x2(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	*whi = ascii8(hi);
+	*wlo = ascii8(lo);
+}
+
+static inline int digits16(uint32_t hi, uint32_t lo, uint64_t *whi, uint64_t *wlo)
+{
+	uint64_t z1, z0;
+
+	ascii8x2(hi, lo, whi, wlo);
+	z1 = *wlo ^ 0x3030303030303030ull;
+	z0 = *whi ^ 0x3030303030303030ull;
+	return z1 ? 16 - __builtin_clzll(z1) / 8 : z0 ? 8 - __builtin_clzll(z0) / 8 : 0;
+}
+#endif
+
 /* The 8 bytes of w at p, its lowest byte first. */
 static inline void store8(char *p, uint64_t w)
 {
@@ -118,15 +195,17 @@ char *fmt_u64(char *p, uint64_t u)
 
 	if (hi < 100000000) {
 		p = put_head(p, (uint32_t)hi, ndigits(hi));
-	} else {                                   /* 17..20 digits */
-		uint32_t top = (uint32_t)(hi / 100000000);
-
-		p = put_head(p, top, ndigits(top));
-		store8(p, ascii8((uint32_t)(hi % 100000000)));
-		p += 8;
+		store8(p, ascii8(lo));
+		return p + 8;
 	}
-	store8(p, ascii8(lo));
-	return p + 8;
+	uint32_t top = (uint32_t)(hi / 100000000);  /* 17..20 digits */
+	uint64_t wa, wb;
+
+	p = put_head(p, top, ndigits(top));
+	ascii8x2((uint32_t)(hi % 100000000), lo, &wa, &wb);
+	store8(p, wa);
+	store8(p + 8, wb);
+	return p + 16;
 }
 
 char *fmt_i64(char *p, int64_t v)
@@ -264,6 +343,20 @@ static inline __attribute__((always_inline)) uint64_t scaled(uint64_t x, int q, 
 	return c == 0 ? m : c > 0 ? m | 1 : (m - 1) | 1;
 }
 
+/* Y of 4c (returned), of R's lower end (*vl) and of its upper end (*vr)
+ * with the two-word G: out of line, so that the common one-word case
+ * (v from about 1e-12 to 4.5e16, where the features are) keeps its
+ * registers. */
+static __attribute__((noinline)) uint64_t scaled2(uint64_t c, int q, int k, const uint64_t g[2],
+						  int a, int irregular, uint64_t *vl, uint64_t *vr)
+{
+	int exact = k >= -55 && k <= 0;
+
+	*vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
+	*vr = scaled(4 * c + 2, q, k, g, a, exact);
+	return scaled(4 * c, q, k, g, a, exact);
+}
+
 /* One word of G (g[1] = 0): the top word of x 2^a G and whether the low
  * one is zero. */
 static inline uint64_t scaled1(uint64_t x, uint64_t g0, int a)
@@ -307,11 +400,7 @@ static inline __attribute__((always_inline)) uint64_t shortest(uint64_t c, int q
 		vb = scaled1(4 * c, g[0], a);
 		vr = scaled1(4 * c + 2, g[0], a);
 	} else {
-		int exact = k >= -55 && k <= 0;
-
-		vl = scaled(4 * c - 2 + (uint64_t)irregular, q, k, g, a, exact);
-		vb = scaled(4 * c, q, k, g, a, exact);
-		vr = scaled(4 * c + 2, q, k, g, a, exact);
+		vb = scaled2(c, q, k, g, a, irregular, &vl, &vr);
 	}
 	uint64_t out = c & 1;                      /* odd c: R's ends are not in R */
 	uint64_t s = vb >> 2;
@@ -377,25 +466,20 @@ static inline uint64_t insert_point(uint64_t w, int m)
 #define FIXED_MAX 17          /* fixed notation below 10^17, as %.17g */
 
 /*
- * |v| = d x 10^e (d >= 1, at most 17 digits, maybe ending in zeros) as
- * text at p.  x = d scaled to exactly 17 digits: its first digit and two
- * words of 8, stored whole at fixed offsets, so the text is written with
- * a few stores and no copy loop; what is stored past the text's end
- * (zeros of x) stays within p[0..22].
+ * |v| = x x 10^(E - 16) as text at p, x of exactly 17 digits (10^16 <= x
+ * < 10^17, maybe ending in zeros): its first digit and two words of 8,
+ * stored whole at fixed offsets, so the text is written with a few stores
+ * and no copy loop; what is stored past the text's end (zeros of x) stays
+ * within p[0..22].
  */
-static inline char *put_decimal(char *p, uint64_t d, int e)
+static inline __attribute__((always_inline)) char *put_x17(char *p, uint64_t x, int E)
 {
-	int n0 = ndigits(d);
-	int E = e + n0 - 1;                        /* |v| = d1.d2... x 10^E */
-	uint64_t x = d * pow10_u64[17 - n0];
 	uint64_t first = x / 10000000000000000ull;
 	uint64_t rest = x - first * 10000000000000000ull;
-	uint64_t w0 = ascii8((uint32_t)(rest / 100000000));
-	uint64_t w1 = ascii8((uint32_t)(rest % 100000000));
-	char c0 = (char)('0' + first);
+	uint64_t w0, w1;
 	/* significant digits: 17 less the trailing '0' bytes of x */
-	uint64_t z1 = w1 ^ 0x3030303030303030ull, z0 = w0 ^ 0x3030303030303030ull;
-	int n = d % 10 ? n0 : z1 ? 17 - __builtin_clzll(z1) / 8 : z0 ? 9 - __builtin_clzll(z0) / 8 : 1;
+	int n = 1 + digits16((uint32_t)(rest / 100000000), (uint32_t)(rest % 100000000), &w0, &w1);
+	char c0 = (char)('0' + first);
 
 	if (E >= 0 && E < FIXED_MAX) {
 		p[0] = c0;
@@ -443,7 +527,17 @@ static inline char *put_decimal(char *p, uint64_t d, int e)
 	return p + 4;
 }
 
-char *fmt_double(char *p, double v)
+/* |v| = d x 10^e, d >= 1 of at most 17 digits, as put_x17: whole
+ * numbers from 10^8 and subnormals, out of the common path. */
+static __attribute__((noinline)) char *put_decimal(char *p, uint64_t d, int e)
+{
+	int n0 = ndigits(d);
+
+	return put_x17(p, d * pow10_u64[17 - n0], e + n0 - 1);
+}
+
+/* fmt_double's body, inlined into fmt_double_row's loop. */
+static inline __attribute__((always_inline)) char *double_text(char *p, double v)
 {
 	uint64_t bits, c, d;
 	int q, irr, e;
@@ -461,24 +555,72 @@ char *fmt_double(char *p, double v)
 	}
 	if (bits >> 63) {
 		*p++ = '-';
-		v = -v;
 		bits &= ~(1ull << 63);
 	}
 	if (bits == 0) {
 		*p = '0';
 		return p + 1;
 	}
-	/* a whole number below 2^53 is its own shortest decimal */
-	if (v < 9007199254740992.0) {
-		uint64_t u = (uint64_t)v;
+	/* a whole number below 2^53 is its own shortest decimal: 1 <= v <
+	 * 2^53 (biased exponent 1023..1075) with no fraction bit below the
+	 * point (the 1075 - exponent lowest of c) */
+	unsigned be = (unsigned)(bits >> 52);
+	if (be - 1023 < 53) {
+		unsigned sh = 1075 - be;
+		uint64_t m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
 
-		if ((double)u == v) {
-			if (u - 1 < 99999999)      /* 1..99999999: one word */
+		if ((m & ((1ull << sh) - 1)) == 0) {
+			uint64_t u = m >> sh;
+
+			if (u < 100000000)         /* 1..99999999: one word */
 				return put_head(p, (uint32_t)u, ndigits(u));
 			return put_decimal(p, u, 0);
 		}
 	}
 	decompose(bits, &c, &q, &irr);
 	d = shortest(c, q, irr, &e);
-	return put_decimal(p, d, e);
+	/* a normal v: V = v 10^-k is c times R's width in units of 10^k,
+	 * so d (s, t or a multiple of 10 beside them) is in [4.5 x 10^15,
+	 * 9.1 x 10^16): 16 or 17 digits, no count needed */
+	if (__builtin_expect(be == 0, 0))
+		return put_decimal(p, d, e);
+	int d17 = d >= 10000000000000000ull;
+	return put_x17(p, d17 ? d : d * 10, e + 15 + d17);
+}
+
+char *fmt_double(char *p, double v)
+{
+	return double_text(p, v);
+}
+
+void fmt_memo_init(struct fmt_memo *m, int n)
+{
+	memset(m, 0, (size_t)n * sizeof(*m));
+	for (int i = 0; i < n; i++) {
+		m[i].len = 1;
+		m[i].text[0] = '0';
+	}
+}
+
+char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t bits;
+
+		memcpy(&bits, &v[i], sizeof(bits));
+		*p++ = sep;
+		if (bits == m[i].bits) {
+			/* the whole slot: p has room for it past the text */
+			memcpy(p, m[i].text, FMT_DOUBLE_MAX);
+			p += m[i].len;
+			continue;
+		}
+		char *e = double_text(p, v[i]);
+
+		m[i].bits = bits;
+		m[i].len = (uint8_t)(e - p);
+		memcpy(m[i].text, p, FMT_DOUBLE_MAX);    /* fixed size: one move */
+		p = e;
+	}
+	return p;
 }

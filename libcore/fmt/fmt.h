@@ -53,6 +53,31 @@ int fmt_double_shortest(double v, uint64_t *digits, int *exp10);
  * end.  No NUL. */
 char *fmt_double(char *p, double v);
 
+/*
+ * One column's last value and its text, for fmt_double_row: caller-owned,
+ * set by fmt_memo_init before the first row (or to start afresh).
+ */
+struct fmt_memo {
+	uint64_t bits;                 /* the value's bits */
+	uint8_t len;                   /* the text's length */
+	char text[FMT_DOUBLE_MAX];
+};
+
+/* m[0..n-1] holding +0 and its text "0": always a valid last value, so
+ * fmt_double_row needs no "nothing kept" test. */
+void fmt_memo_init(struct fmt_memo *m, int n);
+
+/*
+ * v[0..n-1] each preceded by sep, each as fmt_double writes it, at p;
+ * returns the end (no NUL).  p must have room for n x (FMT_DOUBLE_MAX + 1)
+ * bytes.  m[0..n-1] are the columns' memos: a value whose bits equal
+ * m[i]'s is copied from it instead of formatted again (rows of market
+ * features repeat about half their values), and m[i] is left holding
+ * v[i].  The bytes are fmt_double's whatever m holds.  Pure; any thread
+ * (one m per thread).
+ */
+char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m);
+
 /* Decimal u / v at p (room for FMT_I64_MAX bytes); return the end.  No
  * NUL. */
 char *fmt_u64(char *p, uint64_t u);

@@ -25,7 +25,12 @@
  * the cores).  With six spinning processes on two cores, spin mode here
  * measures the scheduler's time slices; the row is printed for comparison.
  *
- * Usage: bench_agents [--events N] [--seconds S] [--bindir DIR]
+ * --cpus A,B,C,D,E,F pins the agents (coordinator, data, feature, ml,
+ * execution, risk) with agents.<name>.cpu in both configurations: the
+ * run for a box with six isolated cores.
+ *
+ * Usage: bench_agents [--events N] [--seconds S] [--spin N] [--yield N]
+ *                     [--cpus LIST] [--bindir DIR]
  * Needs build/bin (make) and tools/dmctl; exits 1 if a run fails.
  */
 #include <errno.h>
@@ -46,6 +51,7 @@
 #define GOAL_SPIN_P50_US  5.0
 
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
+static int g_cpu[6] = { -1, -1, -1, -1, -1, -1 }; /* --cpus: agents.<name>.cpu, in ag[] order */
 static char g_bindir[PATH_MAX / 2], g_tmp[64];
 static struct t_paths g_paths; /* the checkout: tools/dmctl */
 
@@ -89,8 +95,8 @@ static void write_conf(const char *path, const char *idle, const char *name)
 	static const char *const ag[] = { "coordinator", "data", "feature", "ml",
 					  "execution", "risk" };
 	for (int i = 0; i < 6; i++)
-		fprintf(f, "  %s: { idle: %s, spin_iters: %u, yield_iters: %u }\n", ag[i], idle,
-			g_spin, g_yield);
+		fprintf(f, "  %s: { cpu: %d, idle: %s, spin_iters: %u, yield_iters: %u }\n", ag[i],
+			g_cpu[i], idle, g_spin, g_yield);
 	/* act on most signals: many orders to time, through the meta-model
 	 * when it is built (make model), else the primary rule alone */
 	char model[PATH_MAX];
@@ -128,6 +134,21 @@ static int read_stage(json_t *root, struct stage *s)
 	s->p99 = (double)json_integer_value(json_object_get(st, "p99_ns")) / 1e3;
 	s->p999 = (double)json_integer_value(json_object_get(st, "p999_ns")) / 1e3;
 	s->max = (double)json_integer_value(json_object_get(st, "max_ns")) / 1e3;
+	return 0;
+}
+
+/* --cpus "A,B,C,D,E,F": six CPUs 0..1023 into g_cpu; 0, or -1 if malformed. */
+static int parse_cpus(const char *s)
+{
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		if (end == s || errno || v < 0 || v > 1023 || *end != (i < 5 ? ',' : '\0'))
+			return -1;
+		g_cpu[i] = (int)v;
+		s = end + 1;
+	}
 	return 0;
 }
 
@@ -174,7 +195,8 @@ static void run_mode(const char *mode, const char *idle, const char *journal, do
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bench_agents [--events N] [--seconds S] [--bindir DIR]\n"
+	fprintf(f, "usage: bench_agents [--events N] [--seconds S] [--spin N] [--yield N]\n"
+		   "                    [--cpus A,B,C,D,E,F] [--bindir DIR]\n"
 		   "  tick-to-order latency through the six agents, spin and spin-then-sleep\n"
 		   "  --events N    market events replayed (default 20000)\n"
 		   "  --seconds S   wall time of each replay (default 10)\n"
@@ -182,6 +204,10 @@ static void usage(FILE *f)
 		   "                configuration's default; on 2 cores spinning steals the CPU\n"
 		   "                the woken agent needs)\n"
 		   "  --yield N     spin-then-sleep: sched_yield polls after spinning (default 0)\n"
+		   "  --cpus LIST   pin the agents, one CPU each, in the order coordinator, data,\n"
+		   "                feature, ml, execution, risk (agents.<name>.cpu in both runs'\n"
+		   "                configurations): six isolated cores, docs/operations.md\n"
+		   "                (default: not pinned)\n"
 		   "  --bindir DIR  where dm-gen, dm-shmdump and the agents are (default\n"
 		   "                <build>/bin beside this program)\n");
 }
@@ -202,6 +228,13 @@ int main(int argc, char **argv)
 			g_spin = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--yield") && i + 1 < argc) {
 			g_yield = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) {
+			if (parse_cpus(argv[++i]) < 0) {
+				fprintf(stderr, "bench_agents: --cpus '%s': six CPU numbers 0..1023, "
+					"comma-separated (coordinator,data,feature,ml,execution,risk)\n",
+					argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--bindir") && i + 1 < argc) {
 			snprintf(g_bindir, sizeof(g_bindir), "%s", argv[++i]);
 		} else {
@@ -259,5 +292,11 @@ int main(int argc, char **argv)
 	printf("goal spin p50 < %.0f us: %s\n", GOAL_SPIN_P50_US,
 	       ncpu >= 6 ? met(sp[4].p50 < GOAL_SPIN_P50_US)
 			 : "not applicable here (needs six isolated cores; this machine has fewer)");
+	if (g_cpu[0] >= 0)
+		printf("agents pinned (--cpus): coordinator %d, data %d, feature %d, ml %d, "
+		       "execution %d, risk %d\n", g_cpu[0], g_cpu[1], g_cpu[2], g_cpu[3], g_cpu[4],
+		       g_cpu[5]);
+	else if (ncpu >= 6)
+		printf("agents not pinned: give --cpus with six isolated cores for the spin goal\n");
 	return sl[4].n && sp[4].n ? 0 : 1;
 }

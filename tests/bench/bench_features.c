@@ -47,6 +47,7 @@
 #endif
 
 #include "libcore/market/event.h"
+#include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
 #include "libcore/hist/hist.h"
 #include "libcore/journal/journal.h"
@@ -57,6 +58,8 @@
 #define GOAL_CSV_ROWS_PER_S 3e6  /* dm-features end to end into CSV */
 #define BENCH_LEVELS       5u    /* the spec's default L */
 #define BENCH_CPU          0
+#define FMT_ROWS           (1u << 18) /* rows kept for the CSV formatting passes */
+#define FMT_BLOCK          4096u      /* rows per text buffer, as dm-features' blocks */
 
 struct opts {
 	uint64_t events;   /* journal size */
@@ -240,6 +243,42 @@ static void pass_timed(struct feat *f, const struct cev *ev, size_t n, struct hi
 	}
 }
 
+/* The first FMT_ROWS emitted rows (time and vector) into t and v; returns
+ * how many. */
+static uint32_t collect(struct feat *f, const struct cev *ev, size_t n, int64_t *t, double *v)
+{
+	uint32_t k = 0;
+
+	for (size_t i = 0; i < n && k < FMT_ROWS; i++) {
+		const struct cev *c = &ev[i];
+
+		if (c->kind != EV_BOOK)
+			feat_on_trade(f, c->t_ns, c->lv[0][0].qty, (int)c->nb - 1);
+		else if (feat_on_book(f, c->t_ns, c->lv[0], c->nb, c->lv[1], c->na, v + (size_t)k * FEAT_N))
+			t[k++] = feat_last_t_ns(f);
+	}
+	return k;
+}
+
+/* The rows as dm-features' formatter threads write them: blocks of
+ * FMT_BLOCK rows into text, the memo fresh for each block; returns bytes. */
+static uint64_t format_rows(const int64_t *t, const double *v, uint32_t k, char *text)
+{
+	static struct feat_csv_memo memo;
+	uint64_t bytes = 0;
+
+	for (uint32_t b = 0; b < k; b += FMT_BLOCK) {
+		size_t len = 0;
+
+		feat_csv_memo_init(&memo);
+		for (uint32_t i = b; i < k && i < b + FMT_BLOCK; i++)
+			len += feat_csv_row_memo(text + len, t[i], v + (size_t)i * FEAT_N, &memo);
+		bytes += len;
+		g_sink += text[len - 2];
+	}
+	return bytes;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -385,6 +424,30 @@ int main(int argc, char **argv)
 	feat_reset(f);
 	pass_timed(f, ev, (size_t)n, &h);
 
+	/* ---- CSV formatting alone, one core: the first FMT_ROWS rows */
+	int64_t *ft = malloc(FMT_ROWS * sizeof(*ft));
+	double *fv = malloc((size_t)FMT_ROWS * FEAT_N * sizeof(*fv));
+	char *ftext = malloc((size_t)FMT_BLOCK * FEAT_CSV_ROW_MAX);
+	double *fsecs = calloc(o.reps, sizeof(double));
+	if (!ft || !fv || !ftext || !fsecs) {
+		fprintf(stderr, "bench_features: out of memory\n");
+		unlink(jpath);
+		return 1;
+	}
+	feat_reset(f);
+	uint32_t fk = collect(f, ev, (size_t)n, ft, fv);
+	uint64_t fbytes = format_rows(ft, fv, fk, ftext);     /* warm-up */
+	for (uint32_t r = 0; r < o.reps; r++) {
+		int64_t c = cpu_ns();
+
+		format_rows(ft, fv, fk, ftext);
+		fsecs[r] = (double)(cpu_ns() - c) / 1e9;
+	}
+	qsort(fsecs, o.reps, sizeof(double), cmp_double);
+	double fmt_rate = (double)fk / fsecs[o.reps / 2];
+	fprintf(stderr, "[%5.1fs] CSV formatting: %u passes over %u rows, median %.3f s\n",
+		(double)(mono_ns() - t0) / 1e9, o.reps, fk, fsecs[o.reps / 2]);
+
 	/* ---- dm-features end to end: CSV and .npy, tmpfs and disk */
 	struct tool_run tr[4] = {
 		{ .what = "CSV, tmpfs" }, { .what = ".npy, tmpfs" },
@@ -412,6 +475,8 @@ int main(int argc, char **argv)
 	row("book update p50 (TSC, timer incl.)", (double)hist_quantile(&h, 0.5), "ns", 0, NULL);
 	row("book update p99", (double)hist_quantile(&h, 0.99), "ns", 0, NULL);
 	row("book update p99.9", (double)hist_quantile(&h, 0.999), "ns", 0, NULL);
+	row("CSV formatting rows/s, one core", fmt_rate / 1e6, "M rows/s", 0, NULL);
+	row("CSV formatting ns per row", 1e9 / fmt_rate, "ns", 0, NULL);
 	for (int i = 0; i < 4; i++) {
 		char fig[56];
 
@@ -448,10 +513,20 @@ int main(int argc, char **argv)
 	printf("  (%ld CPUs online: the CSV is formatted by that many threads beside the\n"
 	       "  reader and engine; wall below CPU time means they ran side by side)\n",
 	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  CSV formatting: feat_csv_row_memo over the first %u rows in blocks of %u\n"
+	       "  (memo fresh per block, as dm-features), %.0f bytes a row; thread CPU time\n"
+	       "  per pass (s):", fk, FMT_BLOCK, (double)fbytes / fk);
+	for (uint32_t r = 0; r < o.reps; r++)
+		printf(" %.3f", fsecs[r]);
+	printf("  (sorted; median shown)\n");
 	printf("  fracdiff: %u weights, dot product %s\n", feat_fd_count(p.fd_d, p.fd_thresh),
 	       __builtin_cpu_supports("avx2") ? "AVX2" : "SSE2");
 	free(secs);
 	free(wall);
+	free(ft);
+	free(fv);
+	free(ftext);
+	free(fsecs);
 	free(f);
 	free(ev);
 	return g_sink == 12345.678 ? 3 : 0;

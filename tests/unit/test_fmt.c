@@ -18,6 +18,10 @@
  *         precision whose nearest rounding reads back: same digits, or
  *         (only where v's rounding interval is lopsided, at c = 2^52) a
  *         shorter decimal than the loop's;
+ *   - whole numbers below 2^53 (written from the bits) against printf's
+ *     "%.0f", their halves and quarters through the search;
+ *   - fmt_double_row (the memo that copies a repeated value's text)
+ *     against fmt_double, strtod and "%.17g", field by field;
  *   - hand-written texts, and the integer writers against printf.
  */
 #include <criterion/criterion.h>
@@ -561,6 +565,157 @@ Test(fmt, random_doubles_1, .timeout = 120) { t_random(1, T_RANDOM_N); }
 Test(fmt, random_doubles_2, .timeout = 120) { t_random(2, T_RANDOM_N); }
 Test(fmt, random_doubles_3, .timeout = 120) { t_random(3, T_RANDOM_N); }
 Test(fmt, random_doubles_4, .timeout = 120) { t_random(4, T_RANDOM_N); }
+
+/* Whole numbers: below 2^53 fmt_double writes them from the bits (the
+ * exponent and no fraction bit below the point), not through the shortest
+ * search, so the text must be printf's "%.0f" exactly (such a number is
+ * its own shortest decimal: its neighbours are at most 1 away), sign and
+ * "-0" included; u + 0.5 and u + 0.25 (a fraction bit just below the
+ * point) and everything from 2^53 up go through the search: t_check.
+ * Random magnitudes of every bit length 1..64, both signs, and 10^n - 1,
+ * 10^n, 10^n + 1 for n = 0..22. */
+static void t_whole(double v, int loop, struct t_stats *st)
+{
+	char text[64], want[64];
+
+	*fmt_double(text, v) = '\0';
+	if (fabs(v) < 9007199254740992.0) {
+		snprintf(want, sizeof(want), "%.0f", v);
+		cr_assert_str_eq(text, want, "%a", v);
+	}
+	t_check(v, loop, st);
+}
+
+Test(fmt, whole_numbers_and_halves)
+{
+	struct t_stats st = { 0 };
+	struct t_rng g;
+	const int n = T_SANITIZED ? 60 : 400;
+
+	t_rng_seed(&g, 11);
+	for (int bits = 1; bits <= 64; bits++)
+		for (int i = 0; i < n; i++) {
+			uint64_t u = t_rng_next(&g) >> (64 - bits);
+			for (int sg = 1; sg >= -1; sg -= 2) {
+				double v = sg * (double)u;
+				t_whole(v, i % 8 == 0, &st);
+				if (u < (1ull << 52))
+					t_check(v + sg * 0.5, i % 8 == 1, &st);
+				if (u < (1ull << 51))
+					t_check(v + sg * 0.25, i % 8 == 2, &st);
+			}
+		}
+	double p10 = 1;
+	for (int e = 0; e <= 22; e++, p10 *= 10)      /* 10^e exact up to 10^22 */
+		for (int sg = 1; sg >= -1; sg -= 2) {
+			t_whole(sg * p10, 1, &st);
+			t_whole(sg * (p10 - 1), 1, &st);
+			t_whole(sg * (p10 + 1), 1, &st);
+		}
+	t_whole(0.0, 1, &st);
+	t_whole(-0.0, 1, &st);
+	cr_assert_geq(st.n, (uint64_t)(64 * n * 2));
+}
+
+/* fmt_double_row against fmt_double and against strtod and printf: rows
+ * of 27 columns, each value repeating the one above half the time (the
+ * memo's copy) or drawn from any bits, feature sizes, whole numbers,
+ * 1e15..1e22, subnormals, 0, -0 (other bits than 0: written again), NaNs
+ * of several payloads, infinities, with both signs.  Every field is
+ * fmt_double's text, reads back to the value's bits (strtod) and to
+ * printf's "%.17g" value, "nan" for a NaN; the memo ends holding the row;
+ * nothing is written past n x (FMT_DOUBLE_MAX + 1) bytes. */
+static double t_row_value(struct t_rng *g)
+{
+	uint64_t b;
+	double v;
+
+	switch (t_rng_below(g, 9)) {
+	case 0:
+		b = t_rng_next(g);
+		memcpy(&v, &b, sizeof(v));
+		return isfinite(v) ? v : 1.5;
+	case 1:
+		return (double)(t_rng_next(g) >> 11) / 9007199254740992.0 *
+		       pow(10, (double)t_rng_below(g, 21) - 10);
+	case 2:
+		return (double)(t_rng_next(g) >> t_rng_below(g, 64));
+	case 3:
+		return pow(10, 15 + (double)t_rng_below(g, 8));
+	case 4:
+		b = t_rng_next(g) >> (12 + t_rng_below(g, 52));
+		memcpy(&v, &b, sizeof(v));
+		return v;
+	case 5:
+		return t_rng_below(g, 2) ? 0.0 : -0.0;
+	case 6:
+		b = 0x7ff0000000000000ull | (t_rng_next(g) >> 12 | 1);  /* a NaN, any payload */
+		memcpy(&v, &b, sizeof(v));
+		return v;
+	case 7:
+		return INFINITY;
+	default:
+		return (double)t_rng_below(g, 1000) - 500;
+	}
+}
+
+Test(fmt, row_memo_is_fmt_double_and_reads_back)
+{
+	enum { N = 27 };
+	const int rows = T_SANITIZED ? 3000 : 20000;
+	static struct fmt_memo m[N];
+	char buf[N * (FMT_DOUBLE_MAX + 1) + 16], want[sizeof(buf)], g17[64];
+	double v[N] = { 0 };
+	struct t_rng g;
+
+	fmt_memo_init(m, N);
+	t_rng_seed(&g, 5);
+	for (int r = 0; r < rows; r++) {
+		for (int i = 0; r > 0 && i < N; i++)
+			if (t_rng_below(&g, 2)) {
+				double x = t_row_value(&g);
+				v[i] = t_rng_below(&g, 2) ? -x : x;
+			}
+		memset(buf, 'X', sizeof(buf));
+		char *end = fmt_double_row(buf, v, N, ',', m);
+		for (size_t k = N * (FMT_DOUBLE_MAX + 1); k < sizeof(buf); k++)
+			cr_assert_eq(buf[k], 'X', "row %d: wrote past n x (FMT_DOUBLE_MAX + 1)", r);
+		*end = '\0';
+		char *w = want;
+		for (int i = 0; i < N; i++) {
+			*w++ = ',';
+			w = fmt_double(w, v[i]);
+		}
+		*w = '\0';
+		cr_assert_str_eq(buf, want, "row %d", r);
+
+		char *f = buf;
+		for (int i = 0; i < N; i++) {
+			cr_assert_eq(*f, ',', "row %d column %d", r, i);
+			char *e = strchr(f + 1, ',');
+			size_t len = e ? (size_t)(e - f - 1) : strlen(f + 1);
+			char field[32];
+			cr_assert_leq(len, FMT_DOUBLE_MAX);
+			memcpy(field, f + 1, len);
+			field[len] = '\0';
+			if (isnan(v[i])) {
+				cr_assert_str_eq(field, "nan");
+			} else {
+				char *pe;
+				double back = strtod(field, &pe);
+				cr_assert_eq(*pe, '\0', "'%s'", field);
+				cr_assert_eq(t_bits(back), t_bits(v[i]), "%a written '%s'", v[i], field);
+				snprintf(g17, sizeof(g17), "%.17g", v[i]);
+				double pv = strtod(g17, NULL);
+				cr_assert_eq(t_bits(back), t_bits(pv), "'%s' and %%.17g '%s'", field, g17);
+			}
+			cr_assert_eq(m[i].bits, t_bits(v[i]), "row %d column %d: memo", r, i);
+			cr_assert_eq(m[i].len, len, "row %d column %d: memo length", r, i);
+			f += 1 + len;
+		}
+		cr_assert_eq(*f, '\0');
+	}
+}
 
 Test(fmt, integers)
 {

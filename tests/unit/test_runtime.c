@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -715,6 +716,59 @@ Test(runtime, backoff_spins_then_yields_then_sleeps)
 	rt_idle(ml, 0);
 	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
 	cr_expect_eq(atomic_load(&ml->slot->ctr.idle_loops), 7);
+}
+
+/* agents.<name>.cpu: the agent pins itself in rt_open, read back with
+ * sched_getaffinity; RT_O_NO_PIN leaves it alone; a CPU the process may
+ * not use is a warning and the agent runs unpinned (the configuration's
+ * range, -1..1023, is test_topology's). */
+static void t_open_conf(uint32_t agent, const char *text, uint32_t oflags)
+{
+	const char *conf = t_tmp_path("pin.yaml");
+	t_write_file(conf, text);
+	struct rt_args a = { .conf = conf, .name = segname, .run_dir = rundir };
+	cr_assert_eq(rt_open(&rts[agent], agent, &a, 1, 64, RT_O_NO_SIGNALS | oflags), 0,
+	             "open %s with %s", rt_agent_names[agent], text);
+	opened[agent] = 1;
+}
+
+Test(runtime, configured_cpu_pins_the_agent_at_open)
+{
+	cpu_set_t before, now;
+	char text[64];
+	int cpu = -1, outside = -1;
+	cr_assert_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+	for (int i = 0; i < 1024 && i < CPU_SETSIZE; i++) {
+		if (CPU_ISSET(i, &before))
+			cpu = i;              /* the highest allowed: not a default's 0 */
+		else if (outside < 0 && i > cpu && cpu >= 0)
+			outside = i;
+	}
+	cr_assert_geq(cpu, 0);
+
+	snprintf(text, sizeof(text), "agents: { ml: { cpu: %d } }\n", cpu);
+	t_open_conf(AGENT_ML, text, 0);
+	cr_assert_eq(sched_getaffinity(0, sizeof(now), &now), 0);
+	cr_expect_eq(CPU_COUNT(&now), 1, "pinned to one CPU, not %d", CPU_COUNT(&now));
+	cr_expect(CPU_ISSET(cpu, &now), "pinned to CPU %d", cpu);
+	t_close(AGENT_ML);
+	cr_assert_eq(sched_setaffinity(0, sizeof(before), &before), 0);
+
+	t_open_conf(AGENT_RISK, text, RT_O_NO_PIN);
+	cr_assert_eq(sched_getaffinity(0, sizeof(now), &now), 0);
+	cr_expect(CPU_EQUAL(&now, &before), "RT_O_NO_PIN: the CPUs as they were");
+	t_close(AGENT_RISK);
+
+	if (outside < 0)
+		outside = 1023;               /* every lower CPU allowed: take the last */
+	if (CPU_ISSET(outside, &before)) {
+		cr_log_info("every CPU 0..1023 allowed: the refused pin is not tried");
+		return;
+	}
+	snprintf(text, sizeof(text), "agents: { ml: { cpu: %d } }\n", outside);
+	t_open_conf(AGENT_ML, text, 0);
+	cr_assert_eq(sched_getaffinity(0, sizeof(now), &now), 0);
+	cr_expect(CPU_EQUAL(&now, &before), "CPU %d refused: the agent runs unpinned", outside);
 }
 
 Test(runtime, args)
