@@ -44,6 +44,7 @@
 
 #define MT5_POLL_NS   20000        /* wake this often while connected */
 #define MT5_QUEUE     4096         /* messages waiting for a full ring */
+#define MT5_FLUSH_NS  (100ll * 1000000) /* the market journal is flushed this often */
 #define MT5_MARKET_JOURNAL "market.journal"
 
 enum { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3 };
@@ -64,6 +65,7 @@ struct ag_data_mt5 {
 	struct mt5_key key;
 	struct journal_writer jw;
 	int jopen;
+	int64_t flush_at_ns;         /* the journal's next timed flush */
 	uint64_t dropped;            /* events dropped by a full queue */
 	/* the queue: [q_tail, q_head) */
 	uint64_t q_head, q_tail;
@@ -303,8 +305,15 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 	arm_recv(d);
 	arm_send(d);
 	io_uring_submit(&d->ring);
-	if (d->jopen && !work)
+	if (d->jopen && !work) {
 		journal_poll(&d->jw);
+		/* what arrived is on disk within MT5_FLUSH_NS, however quiet */
+		int64_t t = mono_ns();
+		if (t >= d->flush_at_ns) {
+			d->flush_at_ns = t + MT5_FLUSH_NS;
+			journal_flush(&d->jw);
+		}
+	}
 	d->rt->wake_at_ns = d->rt->now_ns + (d->cfd >= 0 || d->q_tail != d->q_head ? MT5_POLL_NS
 							 : 1000000);
 	return work;
