@@ -449,6 +449,13 @@ static int64_t market_now(const struct term *t, int64_t now)
 		return t->last_exch_ns + (now - t->end_local_ns);
 	if (t->a.pace == REPLAY_MAX)
 		return t->last_exch_ns;
+	/* the replay's own anchor: market time runs with local time from it,
+	 * so the venue's clock never jumps when an event is released late */
+	int64_t wall0, t0;
+	if (replay_anchor_get(&t->rp, &wall0, &t0)) {
+		int64_t m = t0 + (int64_t)((double)(now - wall0) * t->a.speed);
+		return m > t->last_exch_ns ? m : t->last_exch_ns;
+	}
 	return t->last_exch_ns + (int64_t)((double)(now - t->last_local_ns) * t->a.speed);
 }
 
@@ -1416,14 +1423,17 @@ int main(int argc, char **argv)
 			wait_ns = 0;
 		int64_t nv = venue_next_report_ns(t->v);
 		int64_t na = venue_next_arrival_ns(t->v);
-		if ((nv != INT64_MAX || na != INT64_MAX) && wait_ns > 200000)
-			wait_ns = 200000;
+		if ((nv != INT64_MAX || na != INT64_MAX) && wait_ns > 50000)
+			wait_ns = 50000;
 		struct pollfd pf = { .fd = t->fd, .events = POLLIN };
 		if (t->out_len)
 			pf.events |= POLLOUT;
 		if (t->slow_until)
 			pf.events &= (short)~POLLIN;
-		poll(&pf, t->fd >= 0 ? 1 : 0, (int)((wait_ns + 999999) / 1000000));
+		/* ppoll: a timer finer than poll's millisecond, or the venue's
+		 * latencies would come out up to 1 ms late */
+		struct timespec ts = { .tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000 };
+		ppoll(&pf, t->fd >= 0 ? 1 : 0, &ts, NULL);
 	}
 	if (t->fd >= 0 && t->phase == 2) {
 		struct mt5_msg m = { .type = MT5_T_BYE };
