@@ -824,5 +824,38 @@ Test(mt5_live, latency_file_has_the_terminal_latencies, .timeout = 40)
 			  s[i].entry_us, s[i].response_us);
 	int64_t off, e;
 	cr_expect_eq(mt5_clock_offset(&L->l->clock, &off, &e), 1);
+	/* dm-backtest takes the file as its venue's latency model: the
+	 * send -> ack latency of each of its fills (tca.csv) is the entry_us of
+	 * one of the file's samples */
+	const char *ov = t_tmp_path("lat.yaml");
+	char text[1024], out[4096];
+	snprintf(text, sizeof(text), "venue:\n  latency_file: %s\n", lat);
+	t_write_file(ov, text);
+	cr_assert_eq(t_sh(out, sizeof(out), "%s/dm-gen --seed 7 --events 20000 --output %s && "
+			  "%s/dm-backtest -c %s --input %s --out %s --quiet", t_bin_dir(),
+			  t_tmp_path("g.journal"), t_bin_dir(), ov, t_tmp_path("g.journal"),
+			  t_tmp_path("bt")), 0, "%s", out);
+	FILE *f = fopen(t_tmp_path("bt/tca.csv"), "r");
+	cr_assert_not_null(f);
+	char line[1024];
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	cr_assert_not_null(strstr(line, "lat_send_to_ack_ns"));
+	uint32_t rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* column 20: lat_send_to_ack_ns */
+		char *p = line;
+		for (int c = 1; c < 20 && p; c++)
+			p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+		cr_assert_not_null(p);
+		long long ns = strtoll(p, NULL, 10);
+		int found = 0;
+		for (uint32_t i = 0; i < got && !found; i++)
+			found = (long long)s[i].entry_us * 1000 == ns;
+		cr_expect(found, "backtest fill with send->ack %lld ns: no such entry_us in %s", ns,
+			  lat);
+		rows++;
+	}
+	fclose(f);
+	cr_expect_gt(rows, 0, "the backtest made no fill");
 	live_free(L);
 }
