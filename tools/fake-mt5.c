@@ -53,10 +53,9 @@
 #define POS_TICKET   900000001ull    /* the one netting position's ticket */
 #define FAKE_EA_VERSION 10000u       /* 1.0.0 */
 
-/* MT5's raw numbers (information in TRADE) */
-enum { TX_ORDER_ADD = 0, TX_ORDER_DELETE = 2, TX_HISTORY_ADD = 3, TX_DEAL_ADD = 6,
-       TX_REQUEST = 10 };
-enum { OS_PLACED = 1, OS_CANCELED = 2, OS_PARTIAL = 3, OS_FILLED = 4, OS_REJECTED = 5 };
+/* MT5's raw numbers (information in TRADE; mt5_md.c has the rest) */
+enum { TX_REQUEST = 10 };
+enum { OS_PLACED = 1, OS_PARTIAL = 3, OS_REJECTED = 5 };
 
 /* ------------------------------------------------------------ faults */
 
@@ -372,40 +371,16 @@ static void send_trade(struct term *t, struct mt5_trade *tr, int64_t now)
 		flush_early(t, now);
 }
 
-/* One report of the venue simulator as the EA's TRADE. */
+/* One report of the venue simulator as the EA's TRADE (mt5_trade_from_report). */
 static void on_venue_report(struct term *t, const struct msg_exec_report *r, int64_t now)
 {
 	struct mt5_trade tr;
-	memset(&tr, 0, sizeof(tr));
 	struct venue_order_view ov;
 	int known = venue_query(t->v, r->client_order_id, &ov) == 0;
-	tr.coid = r->client_order_id;
-	tr.side = r->side == SIDE_BUY ? MT5_SIDE_ANY_BUY : MT5_SIDE_ANY_SELL;
-	tr.kind = known && ov.ord_type == ORD_MARKET ? MT5_KIND_MARKET : MT5_KIND_LIMIT;
-	tr.order = r->venue_order_id ? r->venue_order_id + TICKET_BASE : 0;
-	tr.time_msc = mt5_ns_to_msc(&t->sym, r->venue_ns);
-	tr.cum_volume_e8 = (int64_t)r->cum_qty * 100000000;
-	tr.leaves_volume_e8 = (int64_t)r->leaves_qty * 100000000;
-	tr.price = known ? ov.px * t->sym.tick_pts : 0;
-	tr.volume_e8 = known ? (int64_t)ov.qty * 100000000 : 0;
-	switch (r->status) {
-	case EXEC_ACK:
-		tr.event = MT5_EVENT_PLACED;
-		tr.raw_tx_type = TX_ORDER_ADD;
-		tr.raw_order_state = OS_PLACED;
-		tr.retcode = MT5_RC_PLACED;
-		break;
-	case EXEC_PARTIAL:
-	case EXEC_FILLED:
-		tr.event = r->status == EXEC_FILLED ? MT5_EVENT_FILLED : MT5_EVENT_PARTIAL;
-		tr.raw_tx_type = TX_DEAL_ADD;
-		tr.raw_order_state = r->status == EXEC_FILLED ? OS_FILLED : OS_PARTIAL;
-		tr.raw_deal_type = r->side == SIDE_BUY ? 0 : 1;
-		tr.retcode = r->status == EXEC_FILLED ? MT5_RC_DONE : MT5_RC_DONE_PARTIAL;
-		tr.deal = r->exec_id + DEAL_BASE;
+	if (mt5_trade_from_report(&tr, r, known ? &ov : NULL, &t->sym, TICKET_BASE, DEAL_BASE) < 0)
+		return;
+	if (tr.event == MT5_EVENT_PARTIAL || tr.event == MT5_EVENT_FILLED) {
 		tr.position = POS_TICKET;
-		tr.price = r->last_px * t->sym.tick_pts;
-		tr.volume_e8 = (int64_t)r->last_qty * 100000000;
 		apply_fill(t, r->side, r->last_px, r->last_qty);
 		log_fill(t, &tr);
 		t->n_deals++;
@@ -414,25 +389,6 @@ static void on_venue_report(struct term *t, const struct msg_exec_report *r, int
 			t->dups_sent++;
 			send_trade(t, &tr, now); /* the same deal, a new number */
 		}
-		return;
-	case EXEC_CANCELLED:
-		tr.event = MT5_EVENT_CANCELLED;
-		tr.raw_tx_type = TX_HISTORY_ADD;
-		tr.raw_order_state = OS_CANCELED;
-		tr.retcode = MT5_RC_DONE;
-		break;
-	case EXEC_REJECTED:
-		if (venue_reason_is_cancel_reject(r->reason)) {
-			tr.event = MT5_EVENT_CANCEL_REJECTED;
-			tr.raw_tx_type = TX_REQUEST;
-		} else {
-			tr.event = MT5_EVENT_REJECTED;
-			tr.raw_tx_type = TX_REQUEST;
-			tr.raw_order_state = OS_REJECTED;
-		}
-		tr.retcode = mt5_retcode_of_reason(r->reason);
-		break;
-	default:
 		return;
 	}
 	send_trade(t, &tr, now);

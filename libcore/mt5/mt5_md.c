@@ -239,3 +239,126 @@ int mt5_msg_from_new_order(struct msg_order *out, const struct mt5_new_order *n,
 	}
 	return 0;
 }
+
+/* MT5's raw numbers (information in TRADE) */
+enum { TX_ORDER_ADD = 0, TX_HISTORY_ADD = 3, TX_DEAL_ADD = 6, TX_REQUEST = 10 };
+enum { OS_PLACED = 1, OS_CANCELED = 2, OS_PARTIAL = 3, OS_FILLED = 4, OS_REJECTED = 5 };
+
+int mt5_trade_from_report(struct mt5_trade *out, const struct msg_exec_report *r,
+                          const struct venue_order_view *ov, const struct mt5_sym *s,
+                          uint64_t order_base, uint64_t deal_base)
+{
+	memset(out, 0, sizeof(*out));
+	out->coid = r->client_order_id;
+	out->side = r->side == SIDE_BUY ? MT5_SIDE_ANY_BUY : MT5_SIDE_ANY_SELL;
+	out->kind = ov && ov->ord_type == ORD_MARKET ? MT5_KIND_MARKET : MT5_KIND_LIMIT;
+	out->order = r->venue_order_id ? r->venue_order_id + order_base : 0;
+	out->time_msc = mt5_ns_to_msc(s, r->venue_ns);
+	out->cum_volume_e8 = (int64_t)r->cum_qty * 100000000;
+	out->leaves_volume_e8 = (int64_t)r->leaves_qty * 100000000;
+	out->price = ov ? ov->px * s->tick_pts : 0;
+	out->volume_e8 = ov ? (int64_t)ov->qty * 100000000 : 0;
+	switch (r->status) {
+	case EXEC_ACK:
+		out->event = MT5_EVENT_PLACED;
+		out->raw_tx_type = TX_ORDER_ADD;
+		out->raw_order_state = OS_PLACED;
+		out->retcode = MT5_RC_PLACED;
+		return 0;
+	case EXEC_PARTIAL:
+	case EXEC_FILLED:
+		out->event = r->status == EXEC_FILLED ? MT5_EVENT_FILLED : MT5_EVENT_PARTIAL;
+		out->raw_tx_type = TX_DEAL_ADD;
+		out->raw_order_state = r->status == EXEC_FILLED ? OS_FILLED : OS_PARTIAL;
+		out->raw_deal_type = r->side == SIDE_BUY ? 0 : 1;
+		out->retcode = r->status == EXEC_FILLED ? MT5_RC_DONE : MT5_RC_DONE_PARTIAL;
+		out->deal = r->exec_id + deal_base;
+		out->price = r->last_px * s->tick_pts;
+		out->volume_e8 = (int64_t)r->last_qty * 100000000;
+		return 0;
+	case EXEC_CANCELLED:
+		out->event = MT5_EVENT_CANCELLED;
+		out->raw_tx_type = TX_HISTORY_ADD;
+		out->raw_order_state = OS_CANCELED;
+		out->retcode = MT5_RC_DONE;
+		return 0;
+	case EXEC_REJECTED:
+		out->event = venue_reason_is_cancel_reject(r->reason) ? MT5_EVENT_CANCEL_REJECTED
+								     : MT5_EVENT_REJECTED;
+		out->raw_tx_type = TX_REQUEST;
+		if (out->event == MT5_EVENT_REJECTED)
+			out->raw_order_state = OS_REJECTED;
+		out->retcode = mt5_retcode_of_reason(r->reason);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static uint32_t reason_of_retcode(uint32_t rc)
+{
+	switch (rc) {
+	case MT5_RC_INVALID_VOLUME: return VENUE_R_BAD_QTY;
+	case MT5_RC_INVALID_PRICE: return VENUE_R_BAD_PRICE;
+	case MT5_RC_PRICE_OFF: return VENUE_R_NO_BOOK;
+	case MT5_RC_LIMIT_ORDERS: return VENUE_R_TABLE_FULL;
+	case MT5_RC_INVALID: return VENUE_R_BAD_TYPE;
+	default: return VENUE_R_BROKER;
+	}
+}
+
+/* lots x 10^8 -> whole contracts: 0, or -MT5_EVALUE */
+static int lots(int64_t e8, int32_t *out)
+{
+	if (e8 < 0 || e8 % 100000000 || e8 / 100000000 > INT32_MAX)
+		return -MT5_EVALUE;
+	*out = (int32_t)(e8 / 100000000);
+	return 0;
+}
+
+int mt5_report_from_trade(struct msg_exec_report *out, const struct mt5_trade *t,
+                          const struct mt5_sym *s)
+{
+	memset(out, 0, sizeof(*out));
+	if (!t->coid)
+		return 0;
+	out->hdr.type = MSG_EXEC_REPORT;
+	out->hdr.version = MSG_VERSION;
+	out->hdr.size = sizeof(*out);
+	out->client_order_id = t->coid;
+	out->venue_order_id = t->order;
+	out->side = t->side == MT5_SIDE_ANY_BUY ? SIDE_BUY : t->side == MT5_SIDE_ANY_SELL ? SIDE_SELL
+										      : 0;
+	out->venue_ns = mt5_msc_to_ns(s, t->time_msc);
+	if (lots(t->cum_volume_e8, &out->cum_qty) < 0 ||
+	    lots(t->leaves_volume_e8, &out->leaves_qty) < 0)
+		return -MT5_EVALUE;
+	switch (t->event) {
+	case MT5_EVENT_PLACED:
+		out->status = EXEC_ACK;
+		return 1;
+	case MT5_EVENT_PARTIAL:
+	case MT5_EVENT_FILLED:
+		out->status = t->event == MT5_EVENT_FILLED ? EXEC_FILLED : EXEC_PARTIAL;
+		out->exec_id = t->deal;
+		if (to_ticks(t->price, s, &out->last_px) < 0 || lots(t->volume_e8, &out->last_qty) < 0 ||
+		    out->last_qty == 0)
+			return -MT5_EVALUE;
+		return 1;
+	case MT5_EVENT_CANCELLED:
+	case MT5_EVENT_EXPIRED:
+		out->status = EXEC_CANCELLED;
+		out->reason = VENUE_R_REQUESTED;
+		return 1;
+	case MT5_EVENT_REJECTED:
+		out->status = EXEC_REJECTED;
+		out->reason = (uint8_t)reason_of_retcode(t->retcode);
+		return 1;
+	case MT5_EVENT_CANCEL_REJECTED:
+		out->status = EXEC_REJECTED;
+		out->reason = t->retcode == MT5_RC_INVALID ? VENUE_R_CXL_UNKNOWN : VENUE_R_CXL_TOO_LATE;
+		return 1;
+	default:
+		return 0;
+	}
+}

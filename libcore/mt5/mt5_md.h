@@ -161,4 +161,37 @@ int mt5_new_order_from_msg(struct mt5_new_order *out, const struct msg_order *o,
 int mt5_msg_from_new_order(struct msg_order *out, const struct mt5_new_order *n,
                            const struct mt5_sym *s);
 
+/*
+ * A report of the venue simulator as the EA's TRADE (the fake terminal's
+ * transactions): ACK -> PLACED, PARTIAL / FILLED -> the deal (PARTIAL,
+ * FILLED; deal = exec_id + deal_base), CANCELLED -> CANCELLED, REJECTED
+ * -> REJECTED, or CANCEL_REJECTED for a refused cancel, with the retcode
+ * of mt5_retcode_of_reason.  order = venue_order_id + order_base (0 stays
+ * 0); ov (may be NULL) the venue's view of the order for its kind, price
+ * and volume.  MT5's raw numbers as OnTradeTransaction gives them.  ea_us
+ * 0 (the caller stamps it).  0, or -EINVAL for another status.  Pure.
+ */
+struct venue_order_view;
+int mt5_trade_from_report(struct mt5_trade *out, const struct msg_exec_report *r,
+                          const struct venue_order_view *ov, const struct mt5_sym *s,
+                          uint64_t order_base, uint64_t deal_base);
+
+/*
+ * The EA's TRADE as the report the execution service takes (the mt5
+ * venue's side): PLACED -> ACK, PARTIAL / FILLED -> the fill (exec_id the
+ * deal ticket, last_px in ticks, last_qty, cum and leaves in contracts),
+ * CANCELLED / EXPIRED -> CANCELLED (VENUE_R_REQUESTED), REJECTED ->
+ * REJECTED with the venue reason the retcode stands for (INVALID_VOLUME
+ * bad_qty, INVALID_PRICE bad_price, PRICE_OFF no_book, LIMIT_ORDERS
+ * table_full, INVALID bad_type, anything else broker), CANCEL_REJECTED ->
+ * REJECTED with cxl_unknown (INVALID) or cxl_too_late.  venue_order_id is
+ * the order ticket, venue_ns the trade server time in UTC; fees and
+ * liquidity are not in a TRADE (0).  1 with *out, 0 for a transaction
+ * that is no report (MODIFIED, MODIFY_REJECTED, OTHER, or not ours: coid
+ * 0), -MT5_EVALUE for a price off the tick grid or a volume that is not
+ * whole lots.  Pure.
+ */
+int mt5_report_from_trade(struct msg_exec_report *out, const struct mt5_trade *t,
+                          const struct mt5_sym *s);
+
 #endif /* DM_LIBCORE_MT5_MT5_MD_H */

@@ -154,6 +154,88 @@ Test(mt5_md, orders_cross_the_bridge_and_back)
 	cr_expect_eq(mt5_msg_from_new_order(&back, &n, &WIN), -MT5_EVALUE);
 }
 
+/*
+ * The venue simulator's reports for an order that takes two levels, as
+ * the fake terminal's TRADE and back as the execution service's reports:
+ * the same statuses, quantities and prices; the deal ticket stands for
+ * the exec id, the order ticket for the venue order id.
+ */
+Test(mt5_md, venue_reports_cross_as_trades_and_back)
+{
+	struct venue_cfg vc;
+	venue_cfg_default(&vc);
+	size_t sz = venue_memsize(&vc);
+	struct venue *v = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	char err[256];
+	cr_assert_eq(venue_init(v, sz, &vc, err, sizeof(err)), 0, "%s", err);
+	struct event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_BOOK;
+	ev.exch_ns = 1641211200000000000ll;
+	ev.book.n_bid = ev.book.n_ask = 2;
+	ev.book.bid[0] = (struct book_level){ 25999, 5 };
+	ev.book.bid[1] = (struct book_level){ 25998, 5 };
+	ev.book.ask[0] = (struct book_level){ 26001, 2 };
+	ev.book.ask[1] = (struct book_level){ 26002, 4 };
+	cr_assert_eq(venue_on_event(v, &ev), 0);
+	struct msg_order o;
+	memset(&o, 0, sizeof(o));
+	o.client_order_id = 77;
+	o.side = SIDE_BUY;
+	o.ord_type = ORD_LIMIT;
+	o.tif = TIF_IOC;
+	o.px = 26002;
+	o.qty = 5;
+	cr_assert_eq(venue_order_send(v, &o, ev.exch_ns), 0);
+	cr_assert_eq(venue_advance(v, ev.exch_ns + 10000000), 0);
+	struct msg_exec_report r, back;
+	uint32_t statuses[8], n = 0;
+	int64_t cum_seen = 0;
+	while (venue_poll(v, ev.exch_ns + 10000000, &r) == 1 && n < 8) {
+		struct venue_order_view ov;
+		cr_assert_eq(venue_query(v, r.client_order_id, &ov), 0);
+		struct mt5_trade t;
+		cr_assert_eq(mt5_trade_from_report(&t, &r, &ov, &WIN, 1000, 2000), 0);
+		cr_assert_eq(mt5_report_from_trade(&back, &t, &WIN), 1);
+		cr_expect_eq(back.status, r.status);
+		cr_expect_eq(back.client_order_id, 77);
+		cr_expect_eq(back.venue_order_id, r.venue_order_id + 1000);
+		cr_expect_eq(back.cum_qty, r.cum_qty);
+		cr_expect_eq(back.leaves_qty, r.leaves_qty);
+		cr_expect_eq(back.side, SIDE_BUY);
+		cr_expect_eq(back.venue_ns / 1000000, r.venue_ns / 1000000);
+		if (r.status == EXEC_PARTIAL || r.status == EXEC_FILLED) {
+			cr_expect_eq(back.exec_id, r.exec_id + 2000);
+			cr_expect_eq(back.last_px, r.last_px);
+			cr_expect_eq(back.last_qty, r.last_qty);
+			cum_seen += back.last_qty;
+		}
+		if (r.status == EXEC_CANCELLED)
+			cr_expect_eq(back.reason, VENUE_R_REQUESTED);
+		statuses[n++] = r.status;
+	}
+	/* ack, then 2 at 26001 and 3 at 26002: all 5 fill */
+	cr_assert_geq(n, 3);
+	cr_expect_eq(statuses[0], EXEC_ACK);
+	cr_expect_eq(cum_seen, 5);
+	/* a refusal by the trade server keeps its meaning */
+	struct mt5_trade t;
+	memset(&t, 0, sizeof(t));
+	t.coid = 78;
+	t.event = MT5_EVENT_REJECTED;
+	t.side = MT5_SIDE_ANY_SELL;
+	t.retcode = MT5_RC_NO_MONEY;
+	cr_assert_eq(mt5_report_from_trade(&back, &t, &WIN), 1);
+	cr_expect_eq(back.status, EXEC_REJECTED);
+	cr_expect_eq(back.reason, VENUE_R_BROKER);
+	t.retcode = MT5_RC_INVALID_VOLUME;
+	cr_assert_eq(mt5_report_from_trade(&back, &t, &WIN), 1);
+	cr_expect_eq(back.reason, VENUE_R_BAD_QTY);
+	t.coid = 0; /* not ours: no report */
+	cr_expect_eq(mt5_report_from_trade(&back, &t, &WIN), 0);
+	free(v);
+}
+
 /* ------------------------------------------------------------ the clock */
 
 Test(mt5_clock, bounds_from_both_directions_give_the_offset)
