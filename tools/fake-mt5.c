@@ -52,6 +52,7 @@
 #define DEAL_BASE    700000000ull    /* deal tickets: exec id + this */
 #define POS_TICKET   900000001ull    /* the one netting position's ticket */
 #define FAKE_EA_VERSION 10000u       /* 1.0.0 */
+#define MAX_REFUSALS 3               /* handshakes refused in a row: give up */
 
 /* MT5's raw numbers (information in TRADE; mt5_md.c has the rest) */
 enum { TX_REQUEST = 10 };
@@ -178,6 +179,7 @@ struct term {
 	uint64_t faults_fired;
 	int stop;
 	int overflow;              /* the output buffer overflowed: close */
+	int refusals;              /* handshakes refused in a row */
 };
 
 static volatile sig_atomic_t g_stop;
@@ -793,6 +795,7 @@ static void session_start(struct term *t, int64_t now)
 	if (a->resume_seq < t->tx.next)
 		resend_from(t, a->resume_seq, now);
 	t->attempts = 0;
+	t->refusals = 0;
 	send_snapshot(t, 0, now);
 }
 
@@ -842,6 +845,14 @@ static int read_conn(struct term *t, int64_t now)
 					    t->hs.refuse_detail);
 					drop_conn(t, "handshake failed", now);
 					t->reconnect_at = now + t->backoff_max_ns;
+					if (++t->refusals >= MAX_REFUSALS) {
+						cli_fail(1, "handshake refused %d times in a row (%s): "
+							 "check --secret and --symbol against mt5.secret_file "
+							 "and mt5.symbols", MAX_REFUSALS,
+							 t->hs.refuse_detail[0] ? t->hs.refuse_detail
+										: mt5_strerror(t->hs.error));
+						t->stop = 1;
+					}
 					return -1;
 				}
 			} else if (t->phase == 2) {
@@ -1017,7 +1028,8 @@ static void usage(FILE *f)
 		"      --version        the release and layout words\n"
 		"\n"
 		"exit: 0 the input was played and the session ended; 1 runtime failure\n"
-		"(never connected); 2 bad usage or input\n");
+		"(never connected within 60 s, or the handshake refused 3 times in a row);\n"
+		"2 bad usage or input\n");
 }
 
 static int parse_fault(struct args *a, const char *s)
@@ -1406,5 +1418,5 @@ int main(int argc, char **argv)
 	if (t->fill_log)
 		fclose(t->fill_log);
 	replay_close(&t->rp);
-	return t->connections ? 0 : 1;
+	return t->connections && t->refusals < MAX_REFUSALS ? 0 : 1;
 }

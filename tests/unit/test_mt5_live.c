@@ -941,3 +941,77 @@ Test(mt5_live, latency_file_has_the_terminal_latencies, .timeout = 40)
 	cr_expect_gt(rows, 0, "the backtest made no fill");
 	live_free(L);
 }
+
+/* ------------------------------------------------------------ the link's policy */
+
+/* A handshake in memory: client frames into the link, the link's out
+ * into the client.  The client's final state. */
+static int hs_in_memory(struct mt5_link *l, const struct mt5_key *ck, const char *symbol)
+{
+	struct mt5_hs_client c;
+	struct mt5_hello h;
+	uint8_t f[MT5_FRAME_MAX], nonce[MT5_NONCE_LEN];
+	size_t len = 0;
+	memset(&h, 0, sizeof(h));
+	h.proto_version = MT5_PROTO_VERSION;
+	h.schema_hash = mt5_schema_hash();
+	memset(h.client_nonce, 0x21, sizeof(h.client_nonce));
+	h.stream_id = 9;
+	h.next_seq = h.oldest_seq = 1;
+	h.tick_size_pts = 5;
+	h.margin_mode = MT5_MARGIN_NETTING;
+	snprintf(h.symbol, sizeof(h.symbol), "%s", symbol);
+	memset(nonce, 0x5c, sizeof(nonce));
+	nonce[0] = (uint8_t)rand();
+	cr_assert_eq(mt5_link_connect(l, nonce, 1000), 0);
+	mt5_hs_client_init(&c, ck);
+	cr_assert_eq(mt5_hs_client_begin(&c, &h, 1000, 5000000000ll, f, sizeof(f), &len),
+		     MT5_HS_WAIT_CHALLENGE);
+	struct mt5_dec d;
+	static uint8_t db[2 * MT5_FRAME_MAX];
+	mt5_dec_init(&d, db, sizeof(db));
+	for (int round = 0; round < 4 && c.state != MT5_HS_DONE && c.state != MT5_HS_FAILED; round++) {
+		uint32_t room;
+		uint8_t *p = mt5_link_space(l, &room);
+		cr_assert_geq(room, len);
+		memcpy(p, f, len);
+		mt5_link_commit(l, (uint32_t)len, 2000, 0);
+		len = 0;
+		uint32_t olen;
+		const uint8_t *out = mt5_link_out(l, &olen);
+		mt5_dec_push(&d, out, olen);
+		mt5_link_consumed(l, olen);
+		struct mt5_frame fr;
+		while (mt5_dec_next(&d, &fr) == 1)
+			mt5_hs_client_on_frame(&c, &fr, 3000, f, sizeof(f), &len);
+	}
+	return (int)c.state == MT5_HS_FAILED ? -(int)c.refuse_reason : (int)c.state;
+}
+
+Test(mt5_link, refuses_another_symbol_and_another_secret)
+{
+	static struct mt5_link l;
+	struct mt5_key k, other;
+	memset(&k, 0, sizeof(k));
+	k.len = 32;
+	memset(k.b, 0x11, 32);
+	other = k;
+	other.b[0] ^= 1;
+	struct mt5_link_cfg c = { .key = &k, .symbol = "WIN", .hb_interval_ns = 1000000000,
+				  .hb_timeout_ns = 5000000000ll, .handshake_timeout_ns = 5000000000ll,
+				  .reconnect_min_ns = 100000000, .reconnect_max_ns = 1000000000 };
+	cr_assert_eq(mt5_link_init(&l, &c, NULL, 5), 0);
+	cr_expect_eq(hs_in_memory(&l, &k, "WIN"), MT5_HS_DONE);
+	cr_expect(mt5_link_up(&l));
+	cr_expect_eq(hs_in_memory(&l, &k, "PETR4"), -MT5_REFUSE_SYMBOL);
+	cr_expect(l.want_close);
+	cr_expect_eq(hs_in_memory(&l, &other, "WIN"), -MT5_REFUSE_AUTH);
+	cr_expect_eq(l.st.accepted, 1);
+	cr_expect_eq(l.st.refused, 2);
+	/* no key, no symbol, a timeout under twice the interval: refused */
+	c.symbol[0] = '\0';
+	cr_expect_eq(mt5_link_init(&l, &c, NULL, 5), -EINVAL);
+	snprintf(c.symbol, sizeof(c.symbol), "WIN");
+	c.hb_timeout_ns = c.hb_interval_ns;
+	cr_expect_eq(mt5_link_init(&l, &c, NULL, 5), -EINVAL);
+}
