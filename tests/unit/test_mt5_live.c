@@ -566,7 +566,10 @@ static void live_run(struct live *L, int timeout_ms, uint32_t order_every)
 		if (waitpid(L->pid, &L->status, WNOHANG) == L->pid)
 			break;
 		if (L->cfd < 0) {
-			int fd = accept4(L->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+			int fd = accept4(L->lfd, (struct sockaddr *)&peer, &pl,
+					 SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd >= 0) {
 				uint8_t nonce[MT5_NONCE_LEN];
 				cr_assert_eq(getrandom(nonce, sizeof(nonce), 0), (ssize_t)sizeof(nonce));
