@@ -180,6 +180,7 @@ struct term {
 	int stop;
 	int overflow;              /* the output buffer overflowed: close */
 	int refusals;              /* handshakes refused in a row */
+	int64_t last_session_ns;   /* last pass with a session up, 0 never */
 };
 
 static volatile sig_atomic_t g_stop;
@@ -1028,7 +1029,8 @@ static void usage(FILE *f)
 		"      --version        the release and layout words\n"
 		"\n"
 		"exit: 0 the input was played and the session ended; 1 runtime failure\n"
-		"(never connected within 60 s, or the handshake refused 3 times in a row);\n"
+		"(never connected within 60 s, no session for 60 s after one, or the\n"
+		"handshake refused 3 times in a row);\n"
 		"2 bad usage or input\n");
 }
 
@@ -1382,6 +1384,14 @@ int main(int argc, char **argv)
 		if (t->connections == 0 && now - start > 60ll * 1000000000) {
 			write_state(t);
 			return cli_fail(1, "no connection to %s within 60 s", t->a.connect);
+		}
+		/* DreamMaker gone for good: no session for 60 s after one */
+		if (t->phase == 2)
+			t->last_session_ns = now;
+		else if (t->last_session_ns && now - t->last_session_ns > 60ll * 1000000000) {
+			write_state(t);
+			return cli_fail(1, "no session with %s for 60 s: DreamMaker is gone",
+					t->a.connect);
 		}
 		/* wait for the socket, the next event, or a timer */
 		int64_t wait_ns = 5000000;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,6 +33,9 @@
 #include "libcore/mt5/mt5_link.h"
 #include "libcore/mt5/mt5_md.h"
 #include "libcore/mt5/mt5_recon.h"
+#include "libcore/mt5/mt5_venue.h"
+#include "libcore/exec/exec.h"
+#include "libcore/vote/vote.h"
 #include "libcore/replay/replay.h"
 #include "libcore/venue/venue.h"
 #include "tests/helpers.h"
@@ -384,6 +388,16 @@ struct live {
 	FILE *lat_f;
 	uint32_t n_lat;
 	int64_t ra[1024];            /* receipt -> ack of each record */
+	/* the order table behind the mt5 venue (venue mode) */
+	int use_venue;
+	struct mt5_venue *v;
+	struct exec_table *t;
+	struct exec_cfg ecfg;
+	uint64_t refused_down, refused_other, table_fills, decisions;
+	uint64_t down_halted, down_open;  /* passes with the link down: orders
+	                                   * refused / accepted by the table */
+	uint64_t sent_after_reconnect;
+	int64_t table_pos;
 };
 
 static void cb_md(void *ctx, const struct event *ev, uint64_t ea)
@@ -403,6 +417,8 @@ static void cb_trade(void *ctx, const struct mt5_trade *t, uint64_t seq, uint64_
 {
 	struct live *L = ctx;
 	struct mt5_lat_rec lr;
+	if (L->use_venue)
+		mt5_venue_on_trade(L->v, t, recv_us, mono_ns(), NULL, NULL);
 	if (mt5_lat_trade(&L->lat, t, recv_us, &L->l->clock, &lr) == 1) {
 		if (L->n_lat < 1024)
 			L->ra[L->n_lat] = lr.receipt_ack_us;
@@ -437,6 +453,8 @@ static void cb_result(void *ctx, const struct mt5_order_result *r, uint64_t recv
 	(void)recv_us;
 	struct live *L = ctx;
 	mt5_lat_result(&L->lat, r);
+	if (L->use_venue)
+		mt5_venue_on_result(L->v, r, mono_ns());
 	if (r->accepted)
 		L->results_ok++;
 	else
@@ -448,12 +466,16 @@ static void cb_snap(void *ctx, const struct mt5_link_snap *s)
 	struct live *L = ctx;
 	L->snaps++;
 	mt5_recon_pos_snapshot(&L->rp, L->l->ea_stream_id, s);
+	if (L->use_venue)
+		mt5_venue_on_snapshot(L->v, s, mono_ns());
 }
 
 static void cb_state(void *ctx, int up, const char *why)
 {
 	(void)why;
 	struct live *L = ctx;
+	if (L->use_venue)
+		mt5_venue_on_state(L->v, up, mono_ns());
 	if (up)
 		L->ups++;
 	else
@@ -511,6 +533,10 @@ static struct live *live_new(int64_t hb_ms, int64_t hb_timeout_ms)
 
 static void live_free(struct live *L)
 {
+	if (L->pid > 0 && waitpid(L->pid, &L->status, WNOHANG) == 0) {
+		kill(L->pid, SIGKILL);
+		waitpid(L->pid, &L->status, 0);
+	}
 	if (L->cfd >= 0)
 		close(L->cfd);
 	close(L->lfd);
@@ -541,6 +567,8 @@ static void live_spawn(struct live *L, const char *journal, const char *const *e
 	L->pid = fork();
 	cr_assert(L->pid >= 0);
 	if (L->pid == 0) {
+		/* a test that dies takes its terminal with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -604,9 +632,39 @@ static void live_run(struct live *L, int timeout_ms, uint32_t order_every)
 			o.volume_e8 = (int64_t)(1 + L->n_sent % 3) * 100000000;
 			o.price = (o.side == MT5_SIDE_BUY ? L->best_ask : L->best_bid) * 5;
 			o.dm_us = (uint64_t)(now / 1000);
-			cr_assert(mt5_link_send_order(L->l, &o, now) > 0);
-			mt5_lat_sent(&L->lat, o.coid, o.dm_us - 25, o.dm_us);
-			L->n_sent++;
+			if (L->use_venue) {
+				/* through the order table, as the execution service does */
+				uint64_t coid;
+				L->decisions++;
+				int r = exec_new_order(L->t, &L->ecfg, L->decisions,
+						       o.side == MT5_SIDE_BUY ? SIDE_BUY : SIDE_SELL,
+						       (int32_t)(o.volume_e8 / 100000000), o.price / 5,
+						       ORD_LIMIT, TIF_IOC, now, &coid);
+				if (r != 0) {
+					if (r == VOTE_R_VENUE_DOWN || r == VOTE_R_RECONCILING)
+						L->refused_down++;
+					else
+						L->refused_other++;
+				} else {
+					cr_assert_eq(exec_sent(L->t, coid, now), 0);
+					cr_assert_eq(mt5_venue_send(L->v, coid, 0, now), 0);
+					L->n_sent++;
+					if (L->ups >= 2)
+						L->sent_after_reconnect++;
+				}
+			} else {
+				cr_assert(mt5_link_send_order(L->l, &o, now) > 0);
+				mt5_lat_sent(&L->lat, o.coid, o.dm_us - 25, o.dm_us);
+				L->n_sent++;
+			}
+		}
+		if (L->use_venue && L->ups && !mt5_link_up(L->l)) {
+			/* the link is down: the table must refuse new orders */
+			uint32_t why = exec_can_accept(L->t, &L->ecfg);
+			if (why == VOTE_R_VENUE_DOWN || why == VOTE_R_RECONCILING)
+				L->down_halted++;
+			else
+				L->down_open++;
 		}
 		if (L->cfd >= 0 && mt5_link_step(L->l, mono_ns()))
 			live_close_conn(L, L->l->why);
@@ -1017,4 +1075,100 @@ Test(mt5_link, refuses_another_symbol_and_another_secret)
 	snprintf(c.symbol, sizeof(c.symbol), "WIN");
 	c.hb_timeout_ns = c.hb_interval_ns;
 	cr_expect_eq(mt5_link_init(&l, &c, NULL, 5), -EINVAL);
+}
+
+/* ------------------------------------------------------------ the mt5 venue */
+
+static void venue_out(void *ctx, const struct exec_out *o)
+{
+	struct live *L = ctx;
+	if (o->act & EXEC_ACT_FILL) {
+		L->table_fills++;
+		L->table_pos += o->side == SIDE_BUY ? o->fill_qty : -o->fill_qty;
+	}
+}
+
+/*
+ * Orders through the order table and the mt5 venue against the fake
+ * terminal with a fault: the table's fills make the terminal's position,
+ * no coid reaches the terminal twice, and while the link is down or
+ * reconciling the table refuses new orders.
+ */
+static struct live *venue_run(const char *fault, int hb_timeout_ms)
+{
+	struct live *L = live_new(100, hb_timeout_ms);
+	L->use_venue = 1;
+	size_t tsz = exec_table_memsize(1024);
+	L->t = aligned_alloc(64, (tsz + 63) & ~(size_t)63);
+	L->v = calloc(1, sizeof(*L->v));
+	cr_assert(L->t && L->v);
+	cr_assert_eq(exec_table_init(L->t, tsz, 1024, 3), 0);
+	cr_assert_eq(exec_table_attach(L->t, tsz), 0);
+	exec_cfg_default(&L->ecfg);
+	mt5_venue_init(L->v, L->t, L->l, venue_out, L);
+	/* the table starts reconciling (attach): the first snapshot ends it */
+	const char *j = t_tmp_path("win.journal");
+	t_write_win_journal(j, 900, 5, 0, 0);
+	const char *extra[] = { "--pace", "x1", "--linger", "1.2", fault ? "--fault" : NULL, fault,
+				NULL };
+	live_spawn(L, j, extra);
+	live_run(L, 25000, 60);
+	cr_assert_gt(L->n_sent, 5, "only %u orders sent", L->n_sent);
+	long long fake_pos = state_get("position");
+	cr_expect_eq(state_get("venue_orders"), L->n_sent, "each coid placed once");
+	cr_expect_eq(L->table_pos, fake_pos, "the table's fills make %lld, the terminal holds %lld",
+		     (long long)L->table_pos, fake_pos);
+	cr_expect_eq(L->v->known_pos, fake_pos);
+	cr_expect_eq(L->v->st.unexplained, 0);
+	cr_expect_eq(L->down_open, 0, "the table took orders while the link was down");
+	if (L->ups >= 2) {
+		cr_expect_gt(L->down_halted, 0);
+		cr_expect_gt(L->sent_after_reconnect, 0, "trading did not resume after "
+			     "reconciliation");
+	}
+	return L;
+}
+
+static void venue_free(struct live *L)
+{
+	free(L->t);
+	free(L->v);
+	live_free(L);
+}
+
+Test(mt5_venue, orders_through_the_table_match_the_terminal, .timeout = 40)
+{
+	struct live *L = venue_run(NULL, 1000);
+	cr_expect_eq(L->v->st.reconciles, 1);
+	cr_expect_eq(L->refused_other, 0);
+	venue_free(L);
+}
+
+Test(mt5_venue, disconnect_halts_then_reconciles, .timeout = 40)
+{
+	struct live *L = venue_run("disconnect@300", 1000);
+	cr_expect_geq(L->v->st.reconciles, 2);
+	venue_free(L);
+}
+
+Test(mt5_venue, heartbeat_stop_halts_then_reconciles, .timeout = 40)
+{
+	struct live *L = venue_run("heartbeat-stop@300", 300);
+	cr_expect_geq(L->v->st.reconciles, 2);
+	cr_expect_geq(L->ups, 2);
+	venue_free(L);
+}
+
+Test(mt5_venue, terminal_restart_fills_come_from_the_snapshot, .timeout = 40)
+{
+	struct live *L = venue_run("restart@300", 1000);
+	cr_expect_geq(L->v->st.reconciles, 2);
+	venue_free(L);
+}
+
+Test(mt5_venue, duplicate_deal_counted_once, .timeout = 40)
+{
+	struct live *L = venue_run("duplicate@2", 1000);
+	cr_expect_eq(L->l->st.dup_deals, 1);
+	venue_free(L);
 }
