@@ -171,4 +171,5 @@ Test(mt5_run, live_session_is_journaled_reconnects_and_survives_a_restart, .time
 	cr_expect_eq(atoi(out), 3, "terminal connections logged: %s", out);
 	cr_assert_eq(t_sh(out, sizeof(out), "grep -c 'frame errors' '%s/data.log'", rundir), 0);
 	cr_expect_eq(atoi(out), 2, "the live source's counters at each close: %s", out);
+	t_expect_clean_logs(rundir);
 }
