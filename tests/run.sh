@@ -23,7 +23,7 @@ lanes=${DM_TEST_LANES:-$(nproc 2>/dev/null || echo 2)}
 # the binaries that run alone: stress tests (ring, doorbell) and suites
 # that run the six agents (their waits are sized for a machine of their own;
 # test_report_browser: the agents and a headless Chromium)
-SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top test_install test_report_browser "
+SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit test_journal_tool test_exporter test_top test_install test_report_browser test_mt5_live test_mt5_run "
 # of those, the ones whose tests run side by side (one per lane, wide_run
 # below): each test a run of its own, mostly waiting on the agents'
 # hand-offs

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agents/rt/ag_data_mt5.h"
 #include "agents/rt/agents.h"
 #include "libcore/msg/msg_md.h"
 #include "libcore/journal/journal.h"
@@ -52,6 +53,7 @@ struct data_opts {
 	int exit_at_end;      /* --exit-at-end: leave once replayed */
 	int pace;             /* --pace: enum replay_pace; -1 = data.pace */
 	double speed;         /* --speed X (realtime); 0 = data.speed */
+	const char *live;     /* --live mt5: the MetaTrader 5 bridge; NULL none */
 };
 
 struct data_ctx {
@@ -66,6 +68,7 @@ struct data_ctx {
 	uint32_t len;
 	int is_book;
 	union msg_md msg;
+	struct ag_data_mt5 *mt5;      /* --live mt5 (ag_data_mt5.c) */
 };
 
 static struct data_ctx ctx;
@@ -223,6 +226,8 @@ static int data_tick(struct rt *rt, int64_t now)
 {
 	struct data_ctx *c = rt->ctx;
 	struct ag_data_state *st = rt->app;
+	if (c->mt5)
+		return rt->stopping ? 0 : ag_data_mt5_tick(c->mt5, now);
 	if (!c->have_src || rt->stopping)
 		return 0;
 	if (st->done) {
@@ -319,6 +324,7 @@ const struct rt_opt ag_data_opts[AG_DATA_NOPTS] = {
 	[AG_DATA_OPT_EXIT_AT_END] = { "exit-at-end", 0 },
 	[AG_DATA_OPT_PACE] = { "pace", 1 },
 	[AG_DATA_OPT_SPEED] = { "speed", 1 },
+	[AG_DATA_OPT_LIVE] = { "live", 1 },
 };
 
 const char ag_data_synopsis[] = " --input FILE [--format F]";
@@ -331,7 +337,10 @@ const char ag_data_help[] =
 	"                      realtime (the market's own pace) or lockstep (one\n"
 	"                      event at a time, the next once every ring is\n"
 	"                      empty); default data.pace of the configuration\n"
-	"      --speed X       realtime pace X times faster (default data.speed)\n";
+	"      --speed X       realtime pace X times faster (default data.speed)\n"
+	"      --live mt5      live market data from a MetaTrader 5 terminal (the\n"
+	"                      bridge's EA connects to mt5.listen), journaled to the\n"
+	"                      run directory's market.journal; instead of --input\n";
 
 /* The text of the options the runtime handed over, into o: 0, or -EINVAL
  * after one line on stderr. */
@@ -345,6 +354,15 @@ static int take_opts(struct data_opts *o, const struct rt_args *a)
 	const char *v = a->opt[AG_DATA_OPT_PACE];
 	if (v && (o->pace = replay_pace_parse(v)) < 0) {
 		rt_log_named("data", RT_LOG_ERROR, "--pace '%s': max, realtime or lockstep", v);
+		return -EINVAL;
+	}
+	if ((o->live = a->opt[AG_DATA_OPT_LIVE]) && strcmp(o->live, "mt5") != 0) {
+		rt_log_named("data", RT_LOG_ERROR, "--live '%s': the one live source is mt5",
+			     o->live);
+		return -EINVAL;
+	}
+	if (o->live && o->input) {
+		rt_log_named("data", RT_LOG_ERROR, "--live and --input: one source at a time");
 		return -EINVAL;
 	}
 	if ((v = a->opt[AG_DATA_OPT_SPEED])) {
@@ -399,6 +417,14 @@ int ag_data_init(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	}
 	rt_set_ops(rt, &data_ops, c);
+	if (c->opt.live) {
+		int lrc = ag_data_mt5_open(rt, st, c->n_md, c->md, &c->mt5);
+		if (lrc < 0)
+			rt->exit_code = 2;
+		else
+			st->has_input = 1;
+		return lrc;
+	}
 	if (!c->opt.input) {
 		rt_log(rt, "no --input: no market data to replay; idle");
 		return 0;
@@ -497,6 +523,8 @@ int ag_data_init(struct rt *rt)
 void ag_data_close(struct rt *rt)
 {
 	(void)rt;
+	ag_data_mt5_close(ctx.mt5);
+	ctx.mt5 = NULL;
 	if (ctx.have_src)
 		replay_close(&ctx.rp);
 	ctx.have_src = 0;

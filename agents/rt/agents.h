@@ -151,6 +151,7 @@ enum {
 	AG_DATA_OPT_EXIT_AT_END,  /* --exit-at-end */
 	AG_DATA_OPT_PACE,         /* --pace max|realtime|lockstep */
 	AG_DATA_OPT_SPEED,        /* --speed X */
+	AG_DATA_OPT_LIVE,         /* --live mt5 (ag_data_mt5.c) */
 	AG_DATA_NOPTS
 };
 _Static_assert(AG_DATA_NOPTS <= RT_MAX_OPTS, "the runtime holds the data agent's options");

@@ -155,6 +155,7 @@ const char *venue_reason_name(uint32_t r)
 	case VENUE_R_NO_BOOK:          return "no_book";
 	case VENUE_R_TABLE_FULL:       return "table_full";
 	case VENUE_R_REPLACE_TARGET: return "replace_target";
+	case VENUE_R_BROKER: return "broker";
 	case VENUE_R_REQUESTED:        return "requested";
 	case VENUE_R_IOC:              return "ioc";
 	case VENUE_R_FOK:              return "fok";

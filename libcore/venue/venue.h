@@ -99,6 +99,9 @@ enum venue_reason {
 	VENUE_R_NO_BOOK,            /* no book received yet: no market */
 	VENUE_R_TABLE_FULL,         /* max_orders orders are all open */
 	VENUE_R_REPLACE_TARGET,     /* replaces an order filled, rejected or unknown */
+	VENUE_R_BROKER = 110,       /* a live broker's trade server refused it (its
+	                             * own code in the orders journal's context:
+	                             * libcore/mt5, the MT5 retcode) */
 	VENUE_R_REQUESTED = 130,    /* cancelled by a cancel or cancel-all */
 	VENUE_R_IOC,                /* IOC or market: the unfilled rest */
 	VENUE_R_FOK,                /* FOK: not fully fillable, killed */

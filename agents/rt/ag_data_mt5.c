@@ -1,0 +1,488 @@
+/*
+ * ag_data_mt5.c — the data agent's live source: the MetaTrader 5 bridge
+ * (docs/mt5-bridge.md, "DreamMaker's side").  ag_data.c hands its tick
+ * here when started with --live mt5.
+ *
+ * DreamMaker listens on mt5.listen (loopback unless mt5.allow_remote) and
+ * the Expert Advisor connects.  The session's rules are libcore's
+ * (libcore/mt5/mt5_link: handshake, sequences, heartbeats, the clocks);
+ * this file only moves bytes, through one io_uring: an accept, then on the
+ * connection one receive (straight into the link's decoder buffer) and
+ * one send in flight at a time.  Completions are reaped without waiting
+ * on every pass; the agent asks to be woken every MT5_POLL_NS while a
+ * terminal is connected, since nothing rings its doorbell for a socket.
+ *
+ * Every TICK with a print and every BOOK becomes the event a replayed file
+ * gives, and the same message (msg_md_from_event, flagged live: no
+ * MSG_F_REPLAY), on every md ring; it is journaled as it arrives in the
+ * run directory's market.journal (the instrument's header), so a live
+ * session replays and backtests like any file (`dmctl run --input
+ * RUN/market.journal`).  A message a full ring refuses waits in a queue
+ * of MT5_QUEUE messages and goes first on the next pass; a full queue
+ * drops the oldest book (books are conflatable), never a print.
+ *
+ * Counters land in the data agent's state (ag_data_state: events, books,
+ * trades), and the link's state in the log ("terminal connected",
+ * "terminal gone: heartbeat timeout").
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agents/rt/ag_data_mt5.h"
+#include "libcore/journal/journal.h"
+#include "libcore/msg/msg_md.h"
+#include "libcore/mt5/mt5_link.h"
+
+#define MT5_POLL_NS   20000        /* wake this often while connected */
+#define MT5_QUEUE     4096         /* messages waiting for a full ring */
+#define MT5_FLUSH_NS  (100ll * 1000000) /* the market journal is flushed this often */
+#define MT5_MARKET_JOURNAL "market.journal"
+
+enum { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3 };
+
+struct ag_data_mt5 {
+	struct rt *rt;
+	struct ag_data_state *st;
+	uint32_t n_md;
+	uint32_t md[SEG_MAX_RINGS];
+	struct io_uring ring;
+	int ring_ok;
+	int lfd, cfd;
+	int accept_armed, recv_armed, send_armed;
+	uint32_t recv_room;
+	uint32_t send_len, send_off;
+	int closing;                 /* the connection is being closed: wait for
+	                              * its operations to end */
+	struct mt5_key key;
+	struct journal_writer jw;
+	int jopen;
+	int64_t flush_at_ns;         /* the journal's next timed flush */
+	uint64_t dropped;            /* events dropped by a full queue */
+	/* the queue: [q_tail, q_head) */
+	uint64_t q_head, q_tail;
+	uint64_t q_done;             /* rings that have the tail message */
+	uint32_t q_len[MT5_QUEUE];
+	union msg_md q[MT5_QUEUE];
+	uint8_t sendbuf[MT5_LINK_OUT_CAP];
+	struct mt5_link link;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ publishing */
+
+/* The queue's messages on every md ring, oldest first.  Returns the
+ * messages published. */
+static int drain(struct ag_data_mt5 *d)
+{
+	struct rt *rt = d->rt;
+	uint64_t all = d->n_md >= 64 ? ~0ull : (1ull << d->n_md) - 1;
+	int n = 0;
+	while (d->q_tail != d->q_head) {
+		uint32_t k = (uint32_t)(d->q_tail % MT5_QUEUE);
+		union msg_md *m = &d->q[k];
+		for (uint32_t j = 0; j < d->n_md; j++)
+			if (!(d->q_done & (1ull << j)) && rt_send(rt, d->md[j], m, d->q_len[k]) >= 0)
+				d->q_done |= 1ull << j;
+		if (d->q_done != all)
+			break;
+		rt_lat_stage(rt, m->hdr.ingress_ns);
+		d->q_tail++;
+		d->q_done = 0;
+		d->st->events++;
+		if (m->hdr.type == MSG_TRADE)
+			d->st->trades++;
+		else
+			d->st->books++;
+		n++;
+	}
+	return n;
+}
+
+static void on_md(void *ctx, const struct event *ev, uint64_t ea_us)
+{
+	(void)ea_us;
+	struct ag_data_mt5 *d = ctx;
+	if (d->jopen && journal_append_event(&d->jw, ev) < 0 && !journal_writer_error(&d->jw))
+		rt_error(d->rt, "%s: cannot append", MT5_MARKET_JOURNAL);
+	if (d->q_head - d->q_tail >= MT5_QUEUE) {
+		/* full: the oldest book goes (conflatable); a print never */
+		uint32_t k = (uint32_t)(d->q_tail % MT5_QUEUE);
+		if (d->q[k].hdr.type == MSG_TRADE || d->q_done) {
+			d->dropped++; /* cannot drop the oldest: this one is lost */
+			return;
+		}
+		d->q_tail++;
+		d->dropped++;
+	}
+	uint32_t k = (uint32_t)(d->q_head % MT5_QUEUE);
+	d->q_len[k] = msg_md_from_event(&d->q[k], ev);
+	d->q[k].hdr.flags &= (uint16_t)~MSG_F_REPLAY; /* live */
+	d->q[k].hdr.ingress_ns = d->rt->now_ns;
+	d->q_head++;
+	d->st->last_exch_ns = ev->exch_ns;
+}
+
+static void on_state(void *ctx, int up, const char *why)
+{
+	struct ag_data_mt5 *d = ctx;
+	if (up)
+		rt_log(d->rt, "terminal connected: %s, account %llu, server %s, tick %lld points",
+		       d->link.hello.symbol, (unsigned long long)d->link.hello.account_login,
+		       d->link.hello.server, (long long)d->link.hello.tick_size_pts);
+	else
+		rt_warn(d->rt, "terminal gone: %s", why);
+}
+
+/* ------------------------------------------------------------ io_uring */
+
+static struct io_uring_sqe *sqe_get(struct ag_data_mt5 *d)
+{
+	struct io_uring_sqe *s = io_uring_get_sqe(&d->ring);
+	if (!s) {
+		io_uring_submit(&d->ring);
+		s = io_uring_get_sqe(&d->ring);
+	}
+	return s;
+}
+
+static void arm_accept(struct ag_data_mt5 *d)
+{
+	if (d->accept_armed || d->cfd >= 0 || d->closing)
+		return;
+	struct io_uring_sqe *s = sqe_get(d);
+	if (!s)
+		return;
+	io_uring_prep_accept(s, d->lfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(s, UD_ACCEPT);
+	d->accept_armed = 1;
+}
+
+static void arm_recv(struct ag_data_mt5 *d)
+{
+	if (d->recv_armed || d->cfd < 0 || d->closing)
+		return;
+	uint32_t room;
+	uint8_t *p = mt5_link_space(&d->link, &room);
+	struct io_uring_sqe *s = sqe_get(d);
+	if (!s || !room)
+		return;
+	io_uring_prep_recv(s, d->cfd, p, room, 0);
+	io_uring_sqe_set_data64(s, UD_RECV);
+	d->recv_armed = 1;
+	d->recv_room = room;
+}
+
+static void arm_send(struct ag_data_mt5 *d)
+{
+	if (d->send_armed || d->cfd < 0 || d->closing)
+		return;
+	if (d->send_off == d->send_len) {
+		uint32_t len;
+		const uint8_t *out = mt5_link_out(&d->link, &len);
+		if (!len)
+			return;
+		memcpy(d->sendbuf, out, len);
+		mt5_link_consumed(&d->link, len);
+		d->send_len = len;
+		d->send_off = 0;
+	}
+	struct io_uring_sqe *s = sqe_get(d);
+	if (!s)
+		return;
+	io_uring_prep_send(s, d->cfd, d->sendbuf + d->send_off, d->send_len - d->send_off,
+			   MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(s, UD_SEND);
+	d->send_armed = 1;
+}
+
+static void start_close(struct ag_data_mt5 *d, const char *why)
+{
+	if (d->cfd < 0 || d->closing)
+		return;
+	mt5_link_disconnect(&d->link, why);
+	shutdown(d->cfd, SHUT_RDWR); /* ends the receive and send in flight */
+	d->closing = 1;
+	d->send_len = d->send_off = 0;
+}
+
+static void finish_close(struct ag_data_mt5 *d)
+{
+	if (!d->closing || d->recv_armed || d->send_armed)
+		return;
+	close(d->cfd);
+	d->cfd = -1;
+	d->closing = 0;
+}
+
+static void on_accept(struct ag_data_mt5 *d, int res)
+{
+	d->accept_armed = 0;
+	if (res < 0) {
+		if (res != -EINTR && res != -ECANCELED)
+			rt_warn(d->rt, "mt5: accept: %s", strerror(-res));
+		return;
+	}
+	uint8_t nonce[MT5_NONCE_LEN];
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce) ||
+	    mt5_link_connect(&d->link, nonce, mono_ns()) < 0) {
+		rt_error(d->rt, "mt5: no fresh nonce for the handshake (random source): refused");
+		close(res);
+		return;
+	}
+	int one = 1;
+	setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	d->cfd = res;
+}
+
+static int reap(struct ag_data_mt5 *d)
+{
+	struct io_uring_cqe *cqe;
+	int n = 0;
+	while (io_uring_peek_cqe(&d->ring, &cqe) == 0) {
+		uint64_t ud = io_uring_cqe_get_data64(cqe);
+		int res = cqe->res;
+		io_uring_cqe_seen(&d->ring, cqe);
+		n++;
+		if (ud == UD_ACCEPT) {
+			on_accept(d, res);
+		} else if (ud == UD_RECV) {
+			d->recv_armed = 0;
+			if (d->closing)
+				continue;
+			if (res <= 0) {
+				start_close(d, res == 0 ? "the terminal closed the connection"
+						: strerror(-res));
+				continue;
+			}
+			mt5_link_commit(&d->link, (uint32_t)res, mono_ns(), wall_ns());
+		} else if (ud == UD_SEND) {
+			d->send_armed = 0;
+			if (d->closing)
+				continue;
+			if (res < 0) {
+				start_close(d, strerror(-res));
+				continue;
+			}
+			d->send_off += (uint32_t)res;
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ the source */
+
+int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
+{
+	(void)now;
+	int work = reap(d);
+	if (d->cfd >= 0 && !d->closing && mt5_link_step(&d->link, mono_ns()))
+		start_close(d, d->link.why);
+	finish_close(d);
+	work += drain(d);
+	arm_accept(d);
+	arm_recv(d);
+	arm_send(d);
+	io_uring_submit(&d->ring);
+	if (d->jopen && !work) {
+		journal_poll(&d->jw);
+		/* what arrived is on disk within MT5_FLUSH_NS, however quiet */
+		int64_t t = mono_ns();
+		if (t >= d->flush_at_ns) {
+			d->flush_at_ns = t + MT5_FLUSH_NS;
+			journal_flush(&d->jw);
+		}
+	}
+	d->rt->wake_at_ns = d->rt->now_ns + (d->cfd >= 0 || d->q_tail != d->q_head ? MT5_POLL_NS
+							 : 1000000);
+	return work;
+}
+
+static int listen_on(struct rt *rt, const struct mt5_cfg *c)
+{
+	struct mt5_addr a;
+	if (mt5_addr_parse(c->listen, &a) < 0) {
+		rt_error(rt, "mt5.listen '%s': not a numeric ADDRESS:PORT", c->listen);
+		return -DM_ECONFIG;
+	}
+	int fd = socket(a.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof(ss));
+	if (a.family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(a.port);
+		memcpy(&s4->sin_addr, a.addr, 4);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(a.port);
+		memcpy(&s6->sin6_addr, a.addr, 16);
+		sl = sizeof(*s6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 4) < 0) {
+		int e = errno;
+		rt_error(rt, "mt5.listen %s: %s", c->listen, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* The MT5 name of the configured instrument (mt5.symbols, else its own). */
+static const char *mt5_symbol_of(const struct rt *rt)
+{
+	const struct mt5_cfg *c = &rt->cfg.core.mt5;
+	for (uint32_t i = 0; i < c->n_symbols; i++)
+		if (strcmp(c->symbols[i].instrument, rt->cfg.core.instrument.symbol) == 0)
+			return c->symbols[i].mt5;
+	return rt->cfg.core.instrument.symbol;
+}
+
+/* decimal text of x / 10^6 */
+static void dec6(char *out, size_t n, int64_t x)
+{
+	int k = snprintf(out, n, "%lld.%06lld", (long long)(x / 1000000), (long long)(x % 1000000));
+	while (k > 0 && out[k - 1] == '0')
+		out[--k] = '\0';
+	if (k > 0 && out[k - 1] == '.')
+		out[--k] = '\0';
+}
+
+int ag_data_mt5_open(struct rt *rt, struct ag_data_state *st, uint32_t n_md,
+                     const uint32_t *md, struct ag_data_mt5 **out)
+{
+	const struct mt5_cfg *c = &rt->cfg.core.mt5;
+	char err[512];
+	if (!c->secret_file[0]) {
+		rt_error(rt, "--live mt5: mt5.secret_file is not set (dm-mt5 new-secret FILE makes one)");
+		return -DM_ECONFIG;
+	}
+	struct ag_data_mt5 *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->rt = rt;
+	d->st = st;
+	d->n_md = n_md;
+	memcpy(d->md, md, n_md * sizeof(*md));
+	d->cfd = -1;
+	int rc = mt5_key_load(&d->key, c->secret_file, err, sizeof(err));
+	if (rc < 0) {
+		rt_error(rt, "mt5.secret_file: %s", err);
+		rc = -DM_ECONFIG;
+		goto free_d;
+	}
+	struct mt5_link_cfg lc = {
+		.key = &d->key,
+		.instrument = 0,
+		.hb_interval_ns = c->heartbeat_interval_ns,
+		.hb_timeout_ns = c->heartbeat_timeout_ns,
+		.handshake_timeout_ns = c->handshake_timeout_ns,
+		.reconnect_min_ns = c->reconnect_min_ns,
+		.reconnect_max_ns = c->reconnect_max_ns,
+	};
+	snprintf(lc.symbol, sizeof(lc.symbol), "%s", mt5_symbol_of(rt));
+	struct mt5_link_out lo = { .ctx = d, .md = on_md, .state = on_state };
+	uint64_t sid = 0;
+	if (getrandom(&sid, sizeof(sid), 0) != (ssize_t)sizeof(sid))
+		sid = (uint64_t)wall_ns();
+	if ((rc = mt5_link_init(&d->link, &lc, &lo, sid | 1)) < 0) {
+		rt_error(rt, "mt5: the link's settings are refused");
+		rc = -DM_ECONFIG;
+		goto wipe_key;
+	}
+	if ((d->lfd = listen_on(rt, c)) < 0) {
+		rc = d->lfd;
+		goto wipe_key;
+	}
+	if ((rc = io_uring_queue_init(16, &d->ring, 0)) < 0) {
+		rt_error(rt, "mt5: io_uring: %s", strerror(-rc));
+		goto close_lfd;
+	}
+	d->ring_ok = 1;
+	/* the market journal: the instrument's header, so it replays alone */
+	char path[RT_PATH_MAX], tick[32], lot[32];
+	const struct cfg_instrument *in = &rt->cfg.core.instrument;
+	dec6(tick, sizeof(tick), in->tick_size_e6);
+	dec6(lot, sizeof(lot), in->lot_size_e6);
+	struct journal_opts jo = {
+		.symbol = in->symbol, .tick_size = tick, .lot_size = lot, .currency = in->currency,
+		.point_value = (double)in->point_value_e6 / 1e6, .hdr_flags = JOURNAL_HDR_F_RECV_TIME,
+		.fsync = JOURNAL_FSYNC_NONE, .buf_size = 256 << 10, .flags = JOURNAL_W_NO_URING,
+	};
+	if ((rc = rt_run_path(rt, MT5_MARKET_JOURNAL, path, sizeof(path))) < 0 ||
+	    (rc = journal_open_append(&d->jw, path, &jo)) < 0) {
+		rt_error(rt, "%s: %s", MT5_MARKET_JOURNAL, dm_strerror(rc));
+		goto exit_ring;
+	}
+	d->jopen = 1;
+	char fp[17];
+	mt5_key_fingerprint(&d->key, fp);
+	rt_log(rt, "live: waiting for the MetaTrader 5 terminal on %s (symbol %s, key %s); "
+	       "journaling to %s", c->listen, lc.symbol, fp, MT5_MARKET_JOURNAL);
+	*out = d;
+	return 0;
+exit_ring:
+	io_uring_queue_exit(&d->ring);
+close_lfd:
+	close(d->lfd);
+wipe_key:
+	mt5_key_wipe(&d->key);
+free_d:
+	free(d);
+	return rc;
+}
+
+void ag_data_mt5_close(struct ag_data_mt5 *d)
+{
+	if (!d)
+		return;
+	if (d->cfd >= 0)
+		close(d->cfd);
+	close(d->lfd);
+	if (d->ring_ok)
+		io_uring_queue_exit(&d->ring);
+	if (d->jopen && journal_close(&d->jw) < 0)
+		rt_error(d->rt, "%s: write error at close", MT5_MARKET_JOURNAL);
+	const struct mt5_link_stats *s = &d->link.st;
+	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
+	       "market messages, %llu frame errors, %llu events dropped by a full queue",
+	       (unsigned long long)s->connections, (unsigned long long)s->ticks,
+	       (unsigned long long)s->prints, (unsigned long long)s->books,
+	       (unsigned long long)s->md_errors, (unsigned long long)s->frame_errors,
+	       (unsigned long long)d->dropped);
+	mt5_key_wipe(&d->key);
+	free(d);
+}
+
+const struct mt5_link *ag_data_mt5_link(const struct ag_data_mt5 *d)
+{
+	return &d->link;
+}

@@ -1,0 +1,36 @@
+/*
+ * ag_data_mt5.h — the data agent's live source, the MetaTrader 5 bridge
+ * (ag_data_mt5.c has the design; docs/mt5-bridge.md the protocol).
+ * Called by the data agent's thread only.
+ */
+#ifndef DM_AGENTS_RT_AG_DATA_MT5_H
+#define DM_AGENTS_RT_AG_DATA_MT5_H
+
+#include <stdint.h>
+
+#include "agents/rt/agents.h"
+
+struct ag_data_mt5;
+struct mt5_link;
+
+/*
+ * Listen on mt5.listen, load mt5.secret_file, open the run directory's
+ * market.journal: 0 with *out, or a negative error after one rt_error line
+ * (-DM_ECONFIG: no secret file, a refused key, a bad address; -errno: the
+ * socket, io_uring, the journal).  md: the output indexes of the n_md md
+ * rings.  Start-up code: allocates about 2 MB.
+ */
+int ag_data_mt5_open(struct rt *rt, struct ag_data_state *st, uint32_t n_md,
+                     const uint32_t *md, struct ag_data_mt5 **out);
+
+/* One pass: completions, the link's timers, publishing, new operations.
+ * The messages published; sets rt->wake_at_ns.  Never blocks. */
+int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now);
+
+/* Close the socket and the journal, log the counters, free d (NULL: nothing). */
+void ag_data_mt5_close(struct ag_data_mt5 *d);
+
+/* The link, for reading its state and counters. */
+const struct mt5_link *ag_data_mt5_link(const struct ag_data_mt5 *d);
+
+#endif /* DM_AGENTS_RT_AG_DATA_MT5_H */
