@@ -3,7 +3,8 @@
  * (docs/strategies.md, "Comparing strategies"; docs/report.md).
  *
  *   dm-compare --input FILE[,FILE...] [--variant NAME=CONF ...] --out DIR
- *              [-c CONF] [--cv [--groups N] [--test-groups K] [--embargo D]]
+ *              [-c CONF] [--cv [--groups N] [--test-groups K] [--embargo D]
+ *              [--sample-every D]]
  *              [--jobs J] [--json] [--quiet]
  *
  * A variant is a configuration file layered last (a file of conf/strategies/:
@@ -71,7 +72,7 @@ extern char **environ;
 #define MAX_VARIANTS 16
 #define NAME_MAX_LEN 96
 
-enum { O_OUT = 0x200, O_VARIANT, O_CV, O_GROUPS, O_TEST_GROUPS, O_EMBARGO, O_JOBS };
+enum { O_OUT = 0x200, O_VARIANT, O_CV, O_GROUPS, O_TEST_GROUPS, O_EMBARGO, O_EVERY, O_JOBS };
 
 struct variant {
 	char name[NAME_MAX_LEN];
@@ -96,7 +97,7 @@ struct args {
 	uint32_t n_configs;
 	const char *out;
 	int cv, quiet, json;
-	const char *groups, *test_groups, *embargo;
+	const char *groups, *test_groups, *embargo, *every;
 	uint32_t jobs;
 };
 
@@ -104,8 +105,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: dm-compare --input FILE[,FILE...] [--variant NAME=CONF ...] --out DIR\n"
-"                  [-c CONF] [--cv [--groups N] [--test-groups K] [--embargo D]]\n"
-"                  [--jobs J] [--json] [--quiet]\n"
+"                  [-c CONF] [--cv [--groups N] [--test-groups K] [--embargo D]\n"
+"                  [--sample-every D]] [--jobs J] [--json] [--quiet]\n"
 "\n"
 "Runs every strategy variant on every market with dm-backtest (and dm-cv with\n"
 "--cv) and gathers the figures side by side into DIR/compare.json, which\n"
@@ -126,6 +127,7 @@ static void usage(FILE *f)
 "  --groups N          dm-cv --groups (default 6)\n"
 "  --test-groups K     dm-cv --test-groups (default 2)\n"
 "  --embargo D         dm-cv --embargo (default 0)\n"
+"  --sample-every D    dm-cv --sample-every (default the strategy's min_interval_ms)\n"
 "  --jobs J            runs at once, 1..64 (default 1)\n"
 "  --json              compare.json on standard output too\n"
 "  --quiet             no progress on stderr\n"
@@ -202,6 +204,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "groups", required_argument, NULL, O_GROUPS },
 		{ "test-groups", required_argument, NULL, O_TEST_GROUPS },
 		{ "embargo", required_argument, NULL, O_EMBARGO },
+		{ "sample-every", required_argument, NULL, O_EVERY },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "json", no_argument, NULL, CLI_O_JSON },
 		CLI_COMMON_LONGOPTS,
@@ -250,6 +253,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 						       "5m) or 0", optarg);
 			a->embargo = optarg;
 			break;
+		case O_EVERY:
+			if (cli_parse_duration_ns(optarg, &ns) < 0)
+				return cli_usage_error("--sample-every '%s': a duration with its unit "
+						       "(250ms, 1s) or 0", optarg);
+			a->every = optarg;
+			break;
 		case O_JOBS:
 			if (cli_parse_u32(optarg, 1, 64, &a->jobs) < 0)
 				return cli_usage_error("--jobs '%s': a whole number 1..64", optarg);
@@ -275,8 +284,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return cli_usage_error("--input FILE is required");
 	if (!a->out)
 		return cli_usage_error("--out DIR is required");
-	if (!a->cv && (a->groups || a->test_groups || a->embargo))
-		return cli_usage_error("--groups, --test-groups and --embargo go with --cv");
+	if (!a->cv && (a->groups || a->test_groups || a->embargo || a->every))
+		return cli_usage_error("--groups, --test-groups, --embargo and --sample-every go "
+				       "with --cv");
 	return 0;
 }
 
@@ -449,6 +459,10 @@ static int job_start(const struct args *a, struct job *j)
 		if (a->embargo) {
 			argv[n++] = "--embargo";
 			argv[n++] = a->embargo;
+		}
+		if (a->every) {
+			argv[n++] = "--sample-every";
+			argv[n++] = a->every;
 		}
 	}
 	argv[n] = NULL;
@@ -839,9 +853,10 @@ int main(int argc, char **argv)
 	json_object_set_new(root, "cv", json_boolean(a.cv));
 	if (a.cv)
 		json_object_set_new(root, "cv_options",
-				    json_pack("{s:s, s:s, s:s}", "groups", a.groups ? a.groups : "6",
+				    json_pack("{s:s, s:s, s:s, s:s}", "groups", a.groups ? a.groups : "6",
 					      "test_groups", a.test_groups ? a.test_groups : "2",
-					      "embargo", a.embargo ? a.embargo : "0"));
+					      "embargo", a.embargo ? a.embargo : "0", "sample_every",
+					      a.every ? a.every : "the strategy's min_interval_ms"));
 	for (uint32_t v = 0; v < a.n_var; v++)
 		json_object_set_new(jv, a.var[v].name, json_pack("{s:s}", "conf", a.var[v].conf));
 	json_object_set_new(root, "variants", jv);
