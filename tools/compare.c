@@ -40,6 +40,9 @@
  *   fees               sum of fills.csv's fee
  *   cv                 with --cv: cv.json path_sharpe n, mean, stdev
  *
+ * Prints the figures as a Markdown table per market on stdout (--json:
+ * compare.json instead).
+ *
  * Exit 0 when every run gave a result; 1 when one did not (its log is
  * named, the others are still gathered) or on a runtime failure; 2 on bad
  * usage, input or configuration.
@@ -60,7 +63,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agents/rt/topology.h"
+#include "agents/rt/view.h"
 #include "libcore/backtest/bt_setup.h"
 #include "libcore/cli/cli.h"
 #include "libcore/config/config.h"
@@ -129,7 +132,7 @@ static void usage(FILE *f)
 "  --embargo D         dm-cv --embargo (default 0)\n"
 "  --sample-every D    dm-cv --sample-every (default the strategy's min_interval_ms)\n"
 "  --jobs J            runs at once, 1..64 (default 1)\n"
-"  --json              compare.json on standard output too\n"
+"  --json              compare.json on standard output (instead of the tables)\n"
 "  --quiet             no progress on stderr\n"
 "  -h, --help          this text\n"
 "  --version           the release and the journal layout\n"
@@ -784,6 +787,79 @@ static int gather_cv(const char *dir, json_t *cv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ the table */
+
+static void put_num(const json_t *o, const char *key, const char *fmt)
+{
+	const json_t *v = json_object_get(o, key);
+	if (json_is_integer(v))
+		printf(" %lld |", (long long)json_integer_value(v));
+	else if (json_is_number(v)) {
+		putchar(' ');
+		printf(fmt, json_number_value(v));
+		printf(" |");
+	} else
+		printf(" n/a |");
+}
+
+/* compare.json as a Markdown table per market on stdout. */
+static void print_tables(const json_t *root, int cv)
+{
+	const char *mn, *vn;
+	const json_t *m, *r;
+	json_object_foreach((json_t *)json_object_get(root, "markets"), mn, m) {
+		const json_t *runs = json_object_get(m, "runs");
+		const char *cur = "";
+		json_object_foreach((json_t *)runs, vn, r) {
+			const char *c = json_string_value(json_object_get(r, "currency"));
+			if (c && *c) {
+				cur = c;
+				break;
+			}
+		}
+		printf("\n%s (%s; money in %s, adverse selection in price units)\n\n", mn,
+		       json_string_value(json_object_get(m, "configuration")), cur);
+		printf("| variant | net P&L | Sharpe | max DD | fills | orders | fill rate | "
+		       "passive | mean abs q | max abs q | adverse 1s | adverse 5s | adverse 30s | "
+		       "fees |%s\n", cv ? " cv paths | cv Sharpe mean | cv Sharpe sd |" : "");
+		printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+		       cv ? "---|---|---|" : "");
+		json_object_foreach((json_t *)runs, vn, r) {
+			printf("| %s |", vn);
+			json_int_t ex = json_integer_value(json_object_get(r, "exit"));
+			if (ex) {
+				printf(" no result (exit %lld) |\n", (long long)ex);
+				continue;
+			}
+			put_num(r, "net_pnl", "%.4g");
+			put_num(r, "sharpe", "%.3g");
+			put_num(r, "max_drawdown", "%.4g");
+			put_num(r, "fills", "%g");
+			put_num(r, "orders", "%g");
+			put_num(r, "fill_rate", "%.3f");
+			put_num(r, "passive_share", "%.3f");
+			put_num(r, "inventory_mean_abs", "%.3g");
+			put_num(r, "inventory_max_abs", "%g");
+			put_num(r, "adverse_1s", "%.4g");
+			put_num(r, "adverse_5s", "%.4g");
+			put_num(r, "adverse_30s", "%.4g");
+			put_num(r, "fees", "%.4g");
+			if (cv) {
+				const json_t *c = json_object_get(r, "cv");
+				if (json_integer_value(json_object_get(c, "exit"))) {
+					printf(" no result (exit %lld) | | |",
+					       (long long)json_integer_value(json_object_get(c, "exit")));
+				} else {
+					put_num(c, "paths", "%g");
+					put_num(c, "sharpe_mean", "%.3g");
+					put_num(c, "sharpe_stdev", "%.3g");
+				}
+			}
+			putchar('\n');
+		}
+	}
+}
+
 /* ------------------------------------------------------------ main */
 
 static int mkdirs(const char *a, const char *b, const char *c, char *out, size_t n)
@@ -905,6 +981,8 @@ int main(int argc, char **argv)
 	if (a.json) {
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		putchar('\n');
+	} else {
+		print_tables(root, a.cv);
 	}
 	json_decref(root);
 	if (!a.quiet)
