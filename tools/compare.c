@@ -9,10 +9,11 @@
  *
  * A variant is a configuration file layered last (a file of conf/strategies/:
  * taker, mm_as, mm_glft by default), so a new way of trading is one more
- * file.  For each input the layers under it are the -c files when given,
- * else the bundled instrument profile that trades the input (as
- * dm-backtest picks it when given no -c), else nothing (the built-in
- * configuration, WIN).  Every variant is loaded over those layers before
+ * file.  For each input the layers under it are the -c files when given;
+ * else nothing when the first variant alone trades the input's instrument
+ * (WIN, the built-in one); else the bundled instrument profile of
+ * conf/instruments/ under which it does (as dm-backtest picks one when
+ * given no -c).  Every variant is loaded over those layers before
  * anything runs: a file that does not load is named with its line and key
  * and nothing runs (exit 2).
  *

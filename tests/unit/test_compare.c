@@ -313,8 +313,14 @@ Test(compare, figures_equal_an_independent_reading_of_each_run)
 		     "%s", out);
 	cr_expect(strstr(out, "[6/6]"), "progress on stderr:\n%s", out);
 	cr_assert_eq(t_sh(out, sizeof(out), "cd '%s' && '%s/dm-compare' --input %s --out '%s' "
-			  "--quiet", root, bindir, AAPL, d2), 0, "%s", out);
+			  "--quiet >'%s/table.md'", root, bindir, AAPL, d2, t_tmp_dir), 0, "%s", out);
 	cr_expect_eq(out[0], '\0', "--quiet: nothing on stderr:\n%s", out);
+	/* the table on stdout: a row per variant */
+	char *tab = t_file_text(t_tmp_path("table.md"), NULL);
+	cr_assert_not_null(tab);
+	cr_expect(strstr(tab, "| variant | net P&L |") && strstr(tab, "\n| taker |") &&
+		  strstr(tab, "\n| mm_as |") && strstr(tab, "\n| mm_glft |"), "the table:\n%s", tab);
+	free(tab);
 	json_t *cj = json_at(d, "compare.json"), *cj2 = json_at(d2, "compare.json");
 	static const char *const var[] = { "taker", "mm_as", "mm_glft" };
 	for (int v = 0; v < 3; v++) {

@@ -206,7 +206,9 @@ void chart_cell_int(FILE *f, const char *key, int64_t v)
 {
 	fputs("<td class=\"num\"", f);
 	key_attr(f, key);
-	fprintf(f, " data-value=\"%lld\">%lld</td>", (long long)v, (long long)v);
+	if (key)
+		fprintf(f, " data-value=\"%lld\"", (long long)v);
+	fprintf(f, ">%lld</td>", (long long)v);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
