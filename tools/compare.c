@@ -492,10 +492,16 @@ static int run_jobs(const struct args *a, struct job *jobs, uint32_t n)
 			if (!a->quiet)
 				fprintf(stderr, "%s: [%u/%u] %s / %s: %s -> %s\n", cli_prog(), next, n,
 					j->m->name, j->v->name, j->cv ? "dm-cv" : "dm-backtest", j->dir);
-			if (job_start(a, j))
-				return 1;
+			if (job_start(a, j)) {
+				/* not started: no result, the others still run */
+				j->status = 127;
+				done++;
+				continue;
+			}
 			running++;
 		}
+		if (!running)
+			continue;
 		int st;
 		pid_t p;
 		do
