@@ -2275,7 +2275,7 @@ static int cmp_charts(struct rep *r, const char *mname, const json_t *runs)
 				    .note = note };
 		chart_xy(r->f, &ch, pe, n);
 		ch.title = t2;
-		ch.y_label = "contracts";
+		ch.y_label = "position (lots)";
 		chart_xy(r->f, &ch, pp, n);
 	}
 	free(eq);
