@@ -68,6 +68,7 @@ static void usage(FILE *f)
 		"  tools/dmctl run         the same, with env and final-dump.json\n"
 		"  dm-cv --out DIR         cv.json, paths.csv, models/\n"
 		"  dm-search --out DIR     search.json, trials.csv, result.json\n"
+		"  dm-compare --out DIR    compare.json, runs/MARKET/VARIANT/ (cv/...)\n"
 		"\n"
 		"Sections: the summary (P&L, fees, Sharpe, Sortino, drawdown and its\n"
 		"duration, hit rate, profit factor, turnover, holding time, orders,\n"
@@ -75,7 +76,8 @@ static void usage(FILE *f)
 		"with the fills, the round trips' P&L, decisions and vetoes by reason,\n"
 		"latencies, the model's feature importance and transaction costs;\n"
 		"for cv and search directories the paths' Sharpe ratios, the trials\n"
-		"and the PBO logits (docs/report.md).\n"
+		"and the PBO logits; for a comparison the strategies side by side per\n"
+		"market with their equity curves overlaid (docs/report.md).\n"
 		"\n"
 		"  -o, --output FILE   where the page goes (default DIR/report.html)\n"
 		"      --quiet         no closing line on stderr\n"
@@ -373,11 +375,12 @@ static double jnum(const json_t *root, const char *path)
 
 /* ------------------------------------------------------------ the report */
 
-enum kind { K_BACKTEST, K_RUN, K_CV, K_SEARCH };
+enum kind { K_BACKTEST, K_RUN, K_CV, K_SEARCH, K_COMPARE };
 
 static const char *const kind_name[] = {
 	"backtest (dm-backtest)", "paper trading run (tools/dmctl run)",
-	"cross-validation (dm-cv)", "hyperparameter search (dm-search)" };
+	"cross-validation (dm-cv)", "hyperparameter search (dm-search)",
+	"strategy comparison (dm-compare)" };
 
 struct rep {
 	const char *dir;
@@ -2157,6 +2160,263 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ compare */
+
+/*
+ * A dm-compare directory: compare.json's figures, a table per market with
+ * a row per variant (every number cell's data-key its path in
+ * compare.json), the dm-cv paths' Sharpe when there, and the variants'
+ * equity and position from each run's equity.csv overlaid on one chart
+ * each per market.
+ */
+#define CMP_COLORS 6
+
+struct cmp_col {
+	const char *head, *key;
+};
+
+static const struct cmp_col cmp_cols[] = {
+	{ "net P&L", "net_pnl" }, { "Sharpe", "sharpe" }, { "max drawdown", "max_drawdown" },
+	{ "fills", "fills" }, { "orders", "orders" }, { "fill rate", "fill_rate" },
+	{ "passive share", "passive_share" }, { "mean |q|", "inventory_mean_abs" },
+	{ "max |q|", "inventory_max_abs" }, { "adverse 1 s", "adverse_1s" },
+	{ "adverse 5 s", "adverse_5s" }, { "adverse 30 s", "adverse_30s" }, { "fees", "fees" },
+};
+#define CMP_NCOLS ((int)(sizeof(cmp_cols) / sizeof(cmp_cols[0])))
+
+static void cmp_cell(struct rep *r, const json_t *run, const char *path, const char *key)
+{
+	char k[512];
+	snprintf(k, sizeof(k), "%s.%s", path, key);
+	const json_t *v = json_object_get(run, key);
+	if (json_is_integer(v))
+		chart_cell_int(r->f, k, json_integer_value(v));
+	else
+		chart_cell_num(r->f, k, json_is_number(v) ? json_number_value(v) : NAN);
+}
+
+/* The equity and position of every run of market m, overlaid. */
+static int cmp_charts(struct rep *r, const char *mname, const json_t *runs)
+{
+	struct chart_series *eq = xmalloc(CMP_COLORS * sizeof(*eq));
+	struct chart_series *pos = xmalloc(CMP_COLORS * sizeof(*pos));
+	const struct chart_series *pe[CMP_COLORS], *pp[CMP_COLORS];
+	int n = 0, rc = 0, off = 0, skipped = 0;
+	const char *vn;
+	const json_t *run;
+	json_object_foreach((json_t *)runs, vn, run) {
+		const char *d = json_string_value(json_object_get(run, "dir"));
+		if (!d || json_integer_value(json_object_get(run, "exit")) != 0)
+			continue;
+		if (n == CMP_COLORS) {
+			skipped++;
+			continue;
+		}
+		char cls[16], dir[PATH_MAX + 300];
+		snprintf(cls, sizeof(cls), "s%d", n);
+		snprintf(dir, sizeof(dir), "%s/%s", r->dir, d);
+		if (n == 0) {
+			json_t *s = load_json(dir, "summary.json", 0);
+			if (g_code) {
+				rc = -1;
+				break;
+			}
+			off = (int)json_integer_value(jpath(s, "instrument.utc_offset_min"));
+			json_decref(s);
+		}
+		chart_series_init(&eq[n], vn, CHART_STEP, cls);
+		chart_series_init(&pos[n], vn, CHART_STEP, cls);
+		struct csv c;
+		int o = csv_open(&c, dir, "equity.csv");
+		if (o == -ENOENT) {
+			rc = fail(2, "%s/equity.csv: missing (dm-backtest writes it)", dir);
+			break;
+		}
+		if (o < 0) {
+			rc = -1;
+			break;
+		}
+		int ct = csv_need(&c, "t_ns"), cp = csv_need(&c, "position"),
+		    ce = csv_need(&c, "equity");
+		if (ct < 0 || cp < 0 || ce < 0) {
+			csv_close(&c);
+			rc = -1;
+			break;
+		}
+		while ((o = csv_next(&c)) == 1) {
+			int64_t t, p, e;
+			if (csv_int(&c, ct, &t) != 0 || csv_int(&c, cp, &p) < 0 ||
+			    csv_e9(&c, ce, &e) < 0) {
+				if (!g_code)
+					bad_field(&c, ct, "a time");
+				o = -1;
+				break;
+			}
+			chart_series_add(&eq[n], (double)t, (double)e / 1e9);
+			chart_series_add(&pos[n], (double)t, (double)p);
+		}
+		csv_close(&c);
+		if (o < 0) {
+			rc = -1;
+			break;
+		}
+		pe[n] = &eq[n];
+		pp[n] = &pos[n];
+		n++;
+	}
+	if (rc == 0) {
+		char t1[160], t2[160], note[160];
+		snprintf(t1, sizeof(t1), "Equity (net P&L) of each variant on %s", mname);
+		snprintf(t2, sizeof(t2), "Position of each variant on %s", mname);
+		snprintf(note, sizeof(note), "From each run's equity.csv.%s",
+			 skipped ? " More variants than colours: the first six are drawn." : "");
+		struct chart ch = { .title = t1, .y_label = r->currency[0] ? r->currency : "equity",
+				    .x_axis = CHART_AX_TIME, .utc_offset_min = off, .y_zero = 1,
+				    .note = note };
+		chart_xy(r->f, &ch, pe, n);
+		ch.title = t2;
+		ch.y_label = "position (lots)";
+		chart_xy(r->f, &ch, pp, n);
+	}
+	free(eq);
+	free(pos);
+	return rc;
+}
+
+static int report_compare(struct rep *r)
+{
+	json_t *cj = load_json(r->dir, "compare.json", 1);
+	if (!cj)
+		return -1;
+	const json_t *markets = json_object_get(cj, "markets"),
+		     *variants = json_object_get(cj, "variants");
+	if (!json_is_object(markets) || !json_is_object(variants)) {
+		json_decref(cj);
+		return fail(2, "%s/compare.json: no 'markets' or 'variants' object", r->dir);
+	}
+	int cv = json_is_true(json_object_get(cj, "cv"));
+	char sub[PATH_MAX + 100];
+	snprintf(sub, sizeof(sub), "%s: %s", kind_name[K_COMPARE], r->dir);
+	chart_page_begin(r->f, "DreamMaker strategy comparison", sub);
+
+	size_t nm = json_object_size(markets), i = 0;
+	char (*ids)[NAME_MAX + 8] = xmalloc((nm + 1) * sizeof(*ids));
+	const char **idp = xmalloc((nm + 1) * sizeof(char *)), **tp = xmalloc((nm + 1) *
+									     sizeof(char *));
+	const char *mn, *vn;
+	const json_t *m, *v;
+	idp[0] = "variants";
+	tp[0] = "Variants";
+	json_object_foreach((json_t *)markets, mn, m) {
+		snprintf(ids[i], sizeof(ids[0]), "m-%s", mn);
+		idp[i + 1] = ids[i];
+		tp[i + 1] = mn;
+		i++;
+	}
+	nav(r, idp, tp, (int)nm + 1);
+
+	chart_section_begin(r->f, "variants", "Variants");
+	static const char *const vhead[] = { "variant", "configuration (the last layer)" };
+	chart_table_begin(r->f, "summary", "compare.json variants", vhead, 2);
+	json_object_foreach((json_t *)variants, vn, v) {
+		chart_html(r->f, "<tr>");
+		chart_cell_text(r->f, 0, vn);
+		const char *cf = json_string_value(json_object_get(v, "conf"));
+		chart_cell_text(r->f, 0, cf ? cf : "?");
+		chart_html(r->f, "</tr>\n");
+	}
+	chart_table_end(r->f);
+	chart_para(r->f, "note", "Net P&L is the last equity.csv row's equity (net of fees); "
+		   "Sharpe and max drawdown are summary.json's (performance); fill rate = fills / "
+		   "orders; passive share = maker fills / fills; mean |q| is |position| averaged "
+		   "over market time; adverse H = mean over tca.csv of -impact_H / 2 = d (m(t) - "
+		   "m(t + H)), the mid's move against the fill in price units (positive: adverse "
+		   "selection); fees the sum of fills.csv's (docs/report.md).");
+	chart_section_end(r->f);
+
+	const char *head[CMP_NCOLS + 1];
+	head[0] = "variant";
+	for (int k = 0; k < CMP_NCOLS; k++)
+		head[k + 1] = cmp_cols[k].head;
+	int rc = 0;
+	i = 0;
+	json_object_foreach((json_t *)markets, mn, m) {
+		chart_section_begin(r->f, ids[i++], mn);
+		const char *in = json_string_value(json_object_get(m, "input")),
+			   *cf = json_string_value(json_object_get(m, "configuration"));
+		chart_para(r->f, NULL, "Input %s; configuration %s + the variant.", in ? in : "?",
+			   cf ? cf : "?");
+		const json_t *runs = json_object_get(m, "runs"), *run;
+		/* the currency of the market: its first run with one */
+		r->currency[0] = '\0';
+		json_object_foreach((json_t *)runs, vn, run) {
+			const char *cu = json_string_value(json_object_get(run, "currency"));
+			if (cu && *cu && !r->currency[0])
+				snprintf(r->currency, sizeof(r->currency), "%s", cu);
+		}
+		char cap[200];
+		snprintf(cap, sizeof(cap), "dm-backtest of each variant (money in %s, adverse "
+			 "selection in price units)", r->currency[0] ? r->currency : "the currency");
+		chart_table_begin(r->f, "compare", cap, head, CMP_NCOLS + 1);
+		json_object_foreach((json_t *)runs, vn, run) {
+			char path[300];
+			snprintf(path, sizeof(path), "markets.%s.runs.%s", mn, vn);
+			chart_html(r->f, "<tr data-variant=\"");
+			chart_esc(r->f, vn);
+			chart_html(r->f, "\">");
+			chart_cell_text(r->f, 0, vn);
+			json_int_t ex = json_integer_value(json_object_get(run, "exit"));
+			if (ex) {
+				chart_html(r->f, "<td colspan=\"%d\">no result: exit %lld (see "
+					   "logs/)</td>", CMP_NCOLS, (long long)ex);
+			} else {
+				for (int k = 0; k < CMP_NCOLS; k++)
+					cmp_cell(r, run, path, cmp_cols[k].key);
+			}
+			chart_html(r->f, "</tr>\n");
+		}
+		chart_table_end(r->f);
+		if (cv) {
+			static const char *const chead[] = { "variant", "paths",
+				"paths with a Sharpe", "mean path Sharpe", "standard deviation" };
+			static const char *const ckey[] = { "paths", "sharpe_n", "sharpe_mean",
+							     "sharpe_stdev" };
+			chart_table_begin(r->f, "compare-cv", "dm-cv of each variant: the paths' "
+					  "Sharpe ratios (cv.json path_sharpe)", chead, 5);
+			json_object_foreach((json_t *)runs, vn, run) {
+				const json_t *c = json_object_get(run, "cv");
+				char path[300];
+				snprintf(path, sizeof(path), "markets.%s.runs.%s.cv", mn, vn);
+				chart_html(r->f, "<tr data-variant=\"");
+				chart_esc(r->f, vn);
+				chart_html(r->f, "\">");
+				chart_cell_text(r->f, 0, vn);
+				json_int_t ex = json_integer_value(json_object_get(c, "exit"));
+				if (!c || ex) {
+					chart_html(r->f, "<td colspan=\"4\">no result: exit %lld (see "
+						   "logs/)</td>", (long long)ex);
+				} else {
+					for (int k = 0; k < 4; k++)
+						cmp_cell(r, c, path, ckey[k]);
+				}
+				chart_html(r->f, "</tr>\n");
+			}
+			chart_table_end(r->f);
+		}
+		rc = cmp_charts(r, mn, runs);
+		chart_section_end(r->f);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0)
+		chart_page_end(r->f);
+	free(ids);
+	free(idp);
+	free(tp);
+	json_decref(cj);
+	return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static int exists(const char *dir, const char *name)
@@ -2175,6 +2435,10 @@ static int detect(const char *dir, enum kind *k, json_t **sum)
 		return cli_fail(2, "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return cli_fail(2, "%s: not a directory (give the run directory)", dir);
+	if (exists(dir, "compare.json")) {
+		*k = K_COMPARE;
+		return 0;
+	}
 	if (exists(dir, "search.json") || (exists(dir, "trials.csv") && exists(dir, "result.json"))) {
 		*k = K_SEARCH;
 		return 0;
@@ -2271,6 +2535,9 @@ int main(int argc, char **argv)
 		break;
 	case K_SEARCH:
 		rc = report_search(&r);
+		break;
+	case K_COMPARE:
+		rc = report_compare(&r);
 		break;
 	}
 	json_decref(r.sum);

@@ -2,7 +2,7 @@
  * test_report_browser.c — dm-report's pages as a browser renders them: a
  * headless Chromium (tests/cdp.h, the DevTools protocol over a pipe)
  * loads the page of each kind of run directory (dm-backtest, tools/dmctl
- * run, dm-cv, dm-search, each made here from a small run) and
+ * run, dm-cv, dm-search, dm-compare, each made here from a small run) and
  *
  *   - the page loads with no console error, exception or error log entry;
  *   - a screenshot is not blank: its PNG, decoded here, has more than one
@@ -243,6 +243,22 @@ Test(report_browser, a_cv_page)
 	char page[PATH_MAX];
 	snprintf(page, sizeof(page), "%s/report.html", d);
 	expect_renders(page, 3); /* paths' Sharpe, AUC per split, importance */
+}
+
+/* dm-compare: the default variants on one market, a table of them and
+ * their equity and position curves overlaid. */
+Test(report_browser, a_comparison_page)
+{
+	char browser[PATH_MAX];
+	need_browser(browser, sizeof(browser));
+	const char *m = gen_market("m.jnl", 50000, 1);
+	const char *d = t_tmp_path("cmp");
+	cr_assert_eq(t_sh(out, sizeof(out), "'%s/dm-compare' --input '%s' --out '%s' --quiet",
+			  bindir, m, d), 0, "%s", out);
+	report(d);
+	char page[PATH_MAX];
+	snprintf(page, sizeof(page), "%s/report.html", d);
+	expect_renders(page, 2); /* equity and position of the variants */
 }
 
 Test(report_browser, a_search_page)

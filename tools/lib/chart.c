@@ -206,6 +206,8 @@ void chart_cell_int(FILE *f, const char *key, int64_t v)
 {
 	fputs("<td class=\"num\"", f);
 	key_attr(f, key);
+	if (key)
+		fprintf(f, " data-value=\"%lld\"", (long long)v);
 	fprintf(f, ">%lld</td>", (long long)v);
 }
 

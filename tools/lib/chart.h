@@ -102,7 +102,8 @@ void chart_cell_num(FILE *f, const char *key, double v);
  * finite; returns buf. */
 char *chart_fmt_short(char *buf, size_t n, double v);
 
-/* The same for an integer (printed exactly). */
+/* The same for an integer (printed exactly; in data-value too when key
+ * is not NULL). */
 void chart_cell_int(FILE *f, const char *key, int64_t v);
 
 /* v as %.12g into buf ("n/a" when not finite); returns buf. */
