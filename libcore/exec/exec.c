@@ -122,13 +122,31 @@ void exec_cfg_default(struct exec_cfg *c)
 	c->max_inflight = 4;
 	c->max_open = 16;
 	c->ack_timeout_ms = 1000;
+	c->child_max_qty = 0;
+	c->child_horizon_ns = 0;
+	c->ac_eta = c->ac_gamma = c->ac_sigma = c->ac_lambda = 0;
+	c->passive = EXEC_PASSIVE_OFF;
 	c->pad = 0;
+	c->passive_horizon_ns = 0;
+	c->passive_move = c->passive_a = c->passive_k = c->passive_lots = 0;
 }
 
 int exec_cfg_check(const struct exec_cfg *c)
 {
-	return c && c->max_inflight >= 1 && c->max_open >= 1 && c->ack_timeout_ms >= 1 ? 0
-											: -EINVAL;
+	if (!c || c->max_inflight < 1 || c->max_open < 1 || c->ack_timeout_ms < 1)
+		return -EINVAL;
+	if (c->child_max_qty && c->child_horizon_ns <= 0)
+		return -EINVAL;
+	if (!(c->ac_eta >= 0) || !(c->ac_gamma >= 0) || !(c->ac_sigma >= 0) ||
+	    !(c->ac_lambda >= 0))
+		return -EINVAL;
+	if (c->passive > EXEC_PASSIVE_AUTO)
+		return -EINVAL;
+	if (c->passive == EXEC_PASSIVE_AUTO &&
+	    (c->passive_horizon_ns <= 0 || !(c->passive_a > 0) || !(c->passive_k >= 0) ||
+	     !(c->passive_lots >= 0)))
+		return -EINVAL;
+	return 0;
 }
 
 /* ------------------------------------------------------------ ids and slots */

@@ -125,6 +125,7 @@ struct trader {
 	int64_t  first_ns;            /* time of the first event, 0 none */
 	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
+	int      killed;              /* trader_kill ran: the kill switch is latched */
 	struct trader_counts n;
 	union msg_md md;              /* the trade or end being stepped */
 	struct msg_book book;         /* the book being stepped; made over the
@@ -162,6 +163,18 @@ int trader_on_event(struct trader *t, const struct event *ev);
  * delivered, the step run to quiet.  Returns 0 or -EAGAIN as above.
  */
 int trader_finish(struct trader *t);
+
+/*
+ * The operator's kill switch, engaged now (at the time of the last market
+ * event), as the agents' control plane does it: the coordinator is told
+ * (COORD_F_KILLED from now on, the cancel-all to execution, the released
+ * orders not sent yet dropped), risk latches it (and flattens when
+ * kill_switch.flatten says so, by its plan: docs/risk.md) and execution
+ * takes only flattening orders.  Latched until the run ends.  Returns 0,
+ * or -EAGAIN as trader_on_event.  For tests and what-if runs; dm-backtest
+ * does not call it.
+ */
+int trader_kill(struct trader *t);
 
 /* States, for summaries. */
 static inline const struct featd_state *trader_featd_state(const struct trader *t)

@@ -136,6 +136,14 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 	p->flatten_voter = ROLE_RISK;
 	p->health_every_ns = health_ns;
 	p->max_intent_age_ns = cfg->coordinator.max_intent_age_ns;
+	/* child orders: the execution: section's, applied where intents are
+	 * voted on */
+	p->child_max_qty = cfg->execution.child_max_qty;
+	p->child_horizon_ns = cfg->execution.child_horizon_ns;
+	p->child_eta = cfg->execution.ac_eta;
+	p->child_gamma = cfg->execution.ac_gamma;
+	p->child_sigma = cfg->execution.ac_sigma;
+	p->child_lambda = cfg->execution.ac_lambda;
 	if (coord_policy_make(&p->vote, trader_voter_order,
 			      sizeof(trader_voter_order) / sizeof(trader_voter_order[0]),
 			      v->voters, v->veto, quorum && *quorum ? quorum : v->quorum,
