@@ -132,6 +132,12 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 		if (st->done_q[i].to)
 			n_done++;
+	for (uint32_t i = 0; i < COORD_PARENTS; i++) {
+		const struct coord_parent *par = &st->parent[i];
+		if (par->next && (par->n < 2 || par->n > COORD_CHILDREN || par->next < 2 ||
+				  par->next > par->n || par->tau_ns < 0))
+			return -DM_ECORRUPT; /* children of an intent past repair */
+	}
 	memset(c, 0, sizeof(*c));
 	c->st = st;
 	c->p = *p;

@@ -362,7 +362,8 @@ int coord_init(struct coord_state *st, size_t size, uint64_t epoch);
  * still collected, released orders are sent by the next tick); forgets
  * which agents were seen up (a new process).  Returns 0, -EINVAL (p,
  * out), -DM_EMAGIC (not a state: coord_init it), -DM_EVERSION, -DM_ESIZE,
- * -DM_ECORRUPT (a ballot in an unknown state).  O(COORD_BALLOTS).
+ * -DM_ECORRUPT (a ballot in an unknown state, a child plan out of range).
+ * O(COORD_BALLOTS).
  */
 int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 		 const struct coord_params *p, const struct coord_out *out);

@@ -784,8 +784,8 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
 	return 0;
 }
 
-/* Resting orders of the passive rule past their horizon: cancelled (an
- * order that ended meanwhile is not in the table's open set: nothing). */
+/* Resting orders of the passive rule past their horizon: cancelled (one
+ * that ended meanwhile only frees its slot). */
 static void passive_expire(struct execsvc *x, int64_t now_ns)
 {
 	struct execsvc_state *st = x->st;
@@ -793,6 +793,11 @@ static void passive_expire(struct execsvc *x, int64_t now_ns)
 	for (uint32_t i = 0; i < EXECSVC_PASSIVE; i++) {
 		if (!st->passive_q[i].coid || mkt < st->passive_q[i].cancel_ns)
 			continue;
+		const struct exec_order *eo = exec_find(x->t, st->passive_q[i].coid);
+		if (!eo || exec_status_terminal(eo->status)) {
+			st->passive_q[i].coid = 0; /* filled (or ended) before its horizon */
+			continue;
+		}
 		struct msg_cancel k;
 		memset(&k, 0, sizeof(k));
 		k.hdr.type = MSG_CANCEL;

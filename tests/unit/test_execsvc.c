@@ -1672,6 +1672,21 @@ Test(execsvc, passive_auto_joins_the_touch_and_cancels_at_the_horizon)
 	t_tick(x, 2001000);
 	cr_expect_eq(t_last(h, coid)->status, EXEC_CANCELLED);
 	cr_expect_eq(t_last(h, coid)->decision_id, 42);
+	/* another joins; sells of 11 at 100 take the 10 ahead and it: filled
+	 * before its horizon, only its slot is freed then */
+	t_order(x, 2002000, 45, SIDE_BUY, 101, 1, TIF_IOC);
+	uint64_t c2 = t_coid(EPOCH, 2);
+	cr_expect_eq(h->jorder[1].px, 100);
+	t_book(x, 2003000, "100x10 99x5", "101x8 102x9");
+	t_trade(x, 2004000, 100, 11, SIDE_SELL);
+	t_book(x, 2005000, "99x5", "101x8 102x9");
+	t_tick(x, 2005000);
+	cr_expect_eq(t_last(h, c2)->status, EXEC_FILLED);
+	t_book(x, 4100000, "99x5", "101x8 102x9");
+	t_tick(x, 4100000);
+	cr_expect_eq(x->st->passive_expired, 1, "a filled order is not cancelled");
+	for (uint32_t i = 0; i < EXECSVC_PASSIVE; i++)
+		cr_expect_eq(x->st->passive_q[i].coid, 0, "every slot free");
 	free(mem);
 
 	/* a strong signal and little flow: it crosses */
