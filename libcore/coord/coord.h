@@ -452,7 +452,8 @@ struct json_t;
  * count, non-zero only}, "orders_sent", "agents_down" (bit a: agent a),
  * "late_votes", "reports", "fills", "flattens", "journal_failures"
  * (records the host could not make durable when asked), "held" (ballots
- * held now for their record), and "recent": the last
+ * held now for their record), "children" {"parents", "sent", "dropped",
+ * "unsliced"} (child orders, coord_child.c), and "recent": the last
  * decisions (up to COORD_RECENT, oldest first), each {"decision_id",
  * "outcome", "reason", "client_order_id", "px", "qty", "side",
  * "decide_us", "votes": [{"voter", "verdict", "reason"}]}.  Reads st

@@ -58,6 +58,10 @@ json_t *coord_dump_json(const struct coord_state *st)
 		held += st->ballot[i].state == COORD_B_HELD;
 	json_object_set_new(o, "journal_failures", json_integer((json_int_t)st->journal_failures));
 	json_object_set_new(o, "held", json_integer((json_int_t)held));
+	json_object_set_new(o, "children", json_pack("{s:I, s:I, s:I, s:I}",
+		"parents", (json_int_t)st->parents, "sent", (json_int_t)st->children,
+		"dropped", (json_int_t)st->children_dropped,
+		"unsliced", (json_int_t)st->unsliced));
 	json_object_set_new(o, "recent", recent);
 	return o;
 }

@@ -404,7 +404,9 @@ struct json_t;
  * "votes", "orders_in", "refused", "duplicate_orders", "reports", "fills",
  * "net_filled" (signed contracts), "venue_full", "journal_errors",
  * "journal_failing" (bool), "held" (reports waiting for the journal),
- * "journal_refused", "journal_unsent", "synthetic", "outbox_dropped".  Once the block is initialised and its
+ * "journal_refused", "journal_unsent", "synthetic", "outbox_dropped",
+ * "passive" {"cross", "join", "improve", "expired", "untimed"} (the
+ * passive rule's counters).  Once the block is initialised and its
  * parts lie inside size, also the order table's "orders", "filled",
  * "cancelled", "rejected", "open", "anomalies" and the current venue
  * copy's sums "venue": {"fills", "buy_qty", "sell_qty", "buy_value_ticks",

@@ -225,7 +225,9 @@ struct json_t;
  * in "pnl_e9" {"realized", "unrealized", "fees", "net", "drawdown",
  * "run_gross", "run_fees"} (currency x 10^9), "fills", "volume",
  * "open_orders", "max_abs_position", "max_position", "checks",
- * "approved", "rejected" {reason: count, non-zero only}.  Reads without
+ * "approved", "rejected" {reason: count, non-zero only}, "flatten"
+ * {"active", "slices_asked", "plan_slices", "next_slice_ns"} (the kill
+ * switch's flatten plan).  Reads without
  * a lock (figures of slightly different instants).  Allocates (jansson):
  * tools and tests, never a handler.
  */
