@@ -492,10 +492,10 @@ static int check_execution(struct cfg_ctx *x, const struct dm_config *c, struct 
 		AT_KEY(x, root, "execution", "passive_model", "passive");
 		return cfg_fail(x, "passive: auto needs passive_model.horizon, the signal's horizon");
 	}
-	if (e->passive == EXEC_PASSIVE_AUTO && !(e->passive_a > 0)) {
+	if (e->passive == EXEC_PASSIVE_AUTO && !(e->passive_a > 0) && !e->study[0]) {
 		AT_KEY(x, root, "execution", "passive_model", "passive");
 		return cfg_fail(x, "passive: auto needs passive_model.fill_a > 0 (dm-study's "
-			    "fill intensity A)");
+			    "fill intensity A) or execution.study");
 	}
 	return 0;
 }
@@ -529,6 +529,8 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file) },
 		{ "mt5", "secret_file", offsetof(struct dm_config, mt5.secret_file),
 		  CFG_FIELD_SIZE(struct dm_config, mt5.secret_file) },
+		{ "execution", "study", offsetof(struct dm_config, execution.study),
+		  CFG_FIELD_SIZE(struct dm_config, execution.study) },
 	};
 	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
 	int have_dir = 0;

@@ -119,16 +119,10 @@ static inline int is_inflight(const struct exec_order *e)
 
 void exec_cfg_default(struct exec_cfg *c)
 {
+	memset(c, 0, sizeof(*c)); /* no children, passive off, no study */
 	c->max_inflight = 4;
 	c->max_open = 16;
 	c->ack_timeout_ms = 1000;
-	c->child_max_qty = 0;
-	c->child_horizon_ns = 0;
-	c->ac_eta = c->ac_gamma = c->ac_sigma = c->ac_lambda = 0;
-	c->passive = EXEC_PASSIVE_OFF;
-	c->pad = 0;
-	c->passive_horizon_ns = 0;
-	c->passive_move = c->passive_a = c->passive_k = c->passive_lots = 0;
 }
 
 int exec_cfg_check(const struct exec_cfg *c)

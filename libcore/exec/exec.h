@@ -96,6 +96,10 @@ struct exec_cfg {
 	double   passive_k;      /* passive_model.fill_k: k, 1 / tick */
 	double   passive_lots;   /* passive_model.order_lots: lots one aggressive
 				  * order takes (dm-study's impact.mean_qty); 0 = 1 */
+	char     study[256];     /* study: a dm-study --json file whose figures fill
+				  * the impact and passive_model keys left at 0 (and
+				  * the kill switch's flatten_eta and flatten_gamma);
+				  * "" = none (libcore/trader/trader_params.c) */
 };
 
 enum exec_passive_mode { EXEC_PASSIVE_OFF = 0, EXEC_PASSIVE_AUTO = 1 };
@@ -106,7 +110,7 @@ void exec_cfg_default(struct exec_cfg *c);
 /* The keys of the configuration's execution: section, relative to struct
  * exec_cfg: max_inflight, max_open, ack_timeout_ms, child_max_qty,
  * child_horizon, impact {eta, gamma, sigma, risk_aversion}, passive,
- * passive_model {horizon, move_ticks, fill_a, fill_k, order_lots}. */
+ * passive_model {horizon, move_ticks, fill_a, fill_k, order_lots}, study. */
 extern const struct cfg_key exec_cfg_keys[];
 /* 0 if max_inflight, max_open and ack_timeout_ms are >= 1, a child size
  * comes with a horizon > 0, the impact model is >= 0, and passive auto

@@ -46,5 +46,7 @@ const struct cfg_key exec_cfg_keys[] = {
 	CFG_ENUM("passive", struct exec_cfg, passive, passive_names, "passive mode", 0,
 	         "off: cross the spread (IOC); auto: cross or rest at the touch per intent"),
 	CFG_MAP("passive_model", 0, exec_passive_keys, "the passive rule's model"),
+	CFG_STR("study", struct exec_cfg, study, NULL, 0,
+	        "a dm-study --json file: its impact and fill figures for the keys left at 0"),
 	CFG_KEY_END
 };

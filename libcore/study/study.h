@@ -451,4 +451,26 @@ void study_fill_fit(struct study_fill *f);
 /* Hardiman and Bouchaud's branching ratio from counts' sums over n windows. */
 void study_fano_from_sums(uint64_t n, double s, double ss, struct study_fano *f);
 
+/* ------------------------------------------------------------ figures */
+
+/* What execution takes from a study (the JSON of dm-study --json; NaN for
+ * a figure the file does not give). */
+struct study_figures {
+	double eta;        /* impact.eta_ticks_per_lot */
+	double epsilon;    /* impact.epsilon_ticks */
+	double mean_qty;   /* impact.mean_qty, lots per aggressive order */
+	double gamma;      /* windows[0].kyle.slope: Kyle's lambda, shortest window */
+	double fill_a;     /* fill.a_per_s (both sides) */
+	double fill_k;     /* fill.k_per_tick */
+};
+
+/*
+ * Read the figures from the dm-study --json file at path.  Returns 0, or
+ * -DM_ECONFIG with one line in err (the file, and what is wrong: not
+ * readable, not JSON, not a dm-study output).  Start-up code: reads a
+ * file, allocates (jansson) and frees.
+ */
+int study_figures_read(const char *path, struct study_figures *out, char *err,
+		       size_t errlen);
+
 #endif /* DM_LIBCORE_STUDY_STUDY_H */

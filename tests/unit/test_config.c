@@ -1216,6 +1216,10 @@ Test(config, execution_child_and_passive_keys)
 		       "passive_model.horizon");
 	t_expect_error("execution:\n  passive: sometimes\n", "2:3: key 'execution.passive'",
 		       "off");
+	/* a study in place of fill_a; its path taken from the file's directory */
+	t_load_ok("execution:\n  passive: auto\n  passive_model:\n    horizon: 5s\n"
+		  "  study: s.json\n", &r);
+	cr_expect_str_eq(r.c.execution.study, "/tmp/s.json");
 }
 
 Test(config_risk, missing_file_names_it)

@@ -7,8 +7,10 @@
  * agents' do.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libcore/config/config.h"
 #include "libcore/vote/role.h"
@@ -365,4 +367,45 @@ Test(trader, kill_switch_flattens_in_slices_at_their_times)
 	cr_expect_eq(trader_coord_state(&r->t)->flattens, 3);
 	cr_expect_eq(s->errors, 0);
 	t_stop(r);
+}
+
+/* execution.study: the figures of a dm-study --json file fill the impact,
+ * passive and flatten keys left at 0 (A halved: one side), never one set
+ * in the configuration; a file that is not a study is refused by name. */
+Test(trader, study_figures_fill_the_models_left_at_zero)
+{
+	char path[] = "/tmp/dm_test_study_XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	const char *js = "{\"impact\": {\"eta_ticks_per_lot\": 0.004, \"epsilon_ticks\": 0.7, "
+			 "\"mean_qty\": 34.5}, \"fill\": {\"a_per_s\": 5.6, \"k_per_tick\": 0.53}, "
+			 "\"windows\": [{\"kyle\": {\"slope\": 0.0037}}, {\"kyle\": {\"slope\": 9}}]}";
+	cr_assert_eq(write(fd, js, strlen(js)), (ssize_t)strlen(js));
+	close(fd);
+	struct dm_config c;
+	struct trader_params p;
+	char model[512], err[512] = "";
+	t_config(&c);
+	snprintf(c.execution.study, sizeof(c.execution.study), "%s", path);
+	c.execution.passive_k = 0.9; /* set: kept */
+	cr_assert_eq(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0, "%s", err);
+	cr_expect_float_eq(p.exec.limits.passive_a, 2.8, 1e-12, "A of one side: half");
+	cr_expect_float_eq(p.exec.limits.passive_k, 0.9, 0, "the configuration's");
+	cr_expect_float_eq(p.exec.limits.passive_lots, 34.5, 1e-12);
+	cr_expect_float_eq(p.coord.child_eta, 0.004, 1e-15);
+	cr_expect_float_eq(p.coord.child_gamma, 0.0037, 1e-15, "the shortest window's");
+	cr_expect_float_eq(p.riskd.limits.flatten_eta, 0.004, 1e-15);
+	cr_expect_float_eq(p.riskd.limits.flatten_gamma, 0.0037, 1e-15);
+	cr_expect_eq(p.riskd.limits.flatten_sigma, 0, "not in a study");
+
+	/* not a study: refused, naming the file */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "{\"x\": 1}", 8), 8);
+	close(fd);
+	cr_assert_lt(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0);
+	cr_expect(strstr(err, path) && strstr(err, "execution.study"), "%s", err);
+	unlink(path);
 }
