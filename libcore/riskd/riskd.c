@@ -89,9 +89,10 @@ static void send_position(struct riskd *d, int64_t ingress_ns, int64_t now_ns)
 	p.instrument = d->instrument;
 	p.trading_state = rs->state;
 	int asked = 0;
+	int64_t next = st->flatten_next_ns;
 	if (st->flatten && rs->killed) {
 		struct risk_order fo;
-		int64_t next = 0;
+		next = 0;
 		if (!rs->position) {
 			st->flatten = 0; /* flat: done */
 			st->flatten_next_ns = 0;
@@ -102,13 +103,14 @@ static void send_position(struct riskd *d, int64_t ingress_ns, int64_t now_ns)
 			p.flatten_qty = (int32_t)(fo.side * fo.qty);
 			asked = 1;
 		}
-		/* ahead of the plan: nothing asked until its next slice */
-		st->flatten_next_ns = next;
 	}
 	if (d->out.position(d->out.ctx, &p) == 0) {
 		st->positions++;
 		st->last_pos_ns = now_ns;
 		st->flatten_slices += (uint64_t)asked;
+		/* the next slice's time (ahead of the plan: nothing asked until
+		 * then); a snapshot not taken keeps the due one for the next tick */
+		st->flatten_next_ns = next;
 	}
 }
 
