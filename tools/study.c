@@ -1040,6 +1040,22 @@ static void h_fill(FILE *f, const struct study_result *r, struct chart_series *p
 		const struct chart_series *ss[] = { pts, fit };
 		chart_xy(f, &c, ss, 2);
 	}
+	const struct study_impact *im = &r->impact;
+	static const char *const head[] = { "orders", "eta, ticks/lot/lot", "its se",
+		"epsilon, ticks", "R2", "mean size, lots", "mean slippage, ticks/lot" };
+	chart_table_begin(f, "impact", "Temporary impact: each aggressive order's slippage "
+			  "per lot against the mid before it, regressed on its size "
+			  "(epsilon + eta x size; Almgren-Chriss)", head, 7);
+	chart_html(f, "<tr>");
+	chart_cell_num(f, "impact.orders", (double)im->fit.n);
+	chart_cell_num(f, "impact.eta_ticks_per_lot", im->fit.slope);
+	chart_cell_num(f, "impact.eta_se", im->fit.slope_se);
+	chart_cell_num(f, "impact.epsilon_ticks", im->fit.intercept);
+	chart_cell_num(f, "impact.r2", im->fit.r2);
+	chart_cell_num(f, "impact.mean_qty", im->mean_qty);
+	chart_cell_num(f, "impact.mean_slippage_ticks", im->mean_slip);
+	chart_html(f, "</tr>\n");
+	chart_table_end(f);
 	chart_section_end(f);
 }
 
