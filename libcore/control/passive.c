@@ -8,6 +8,13 @@
 
 #define PASSIVE_MAX_N 100000 /* orders to wait for beyond which P is taken as 0 */
 
+/* e^-mu mu^i / i!, in logs (no overflow for a large mu or i). */
+static double poisson_term(double mu, int64_t i)
+{
+	int sign;
+	return exp(-mu + (double)i * log(mu) - lgamma_r((double)i + 1.0, &sign));
+}
+
 double passive_p_at_least(double mu, int64_t n)
 {
 	if (n <= 0)
@@ -16,12 +23,22 @@ double passive_p_at_least(double mu, int64_t n)
 		return 0.0;
 	if (n > PASSIVE_MAX_N)
 		return 0.0;
-	/* 1 - sum_{i<n} e^-mu mu^i / i!, the terms built up in logs so a
-	 * large mu does not underflow e^-mu before the sum is taken */
-	double lmu = log(mu), term_log = -mu, sum = 0;
-	for (int64_t i = 0; i < n; i++) {
-		sum += exp(term_log);
-		term_log += lmu - log((double)(i + 1));
+	/* Summed from the boundary n outward, where the terms only shrink
+	 * (past the mode on the way up, below it on the way down), and
+	 * stopped once a term no longer counts: O(sqrt(mu)) terms, never n. */
+	double sum = 0;
+	if ((double)n > mu) {
+		double t = poisson_term(mu, n); /* P(N >= n) = sum_{i >= n} */
+		for (int64_t i = n; t > 1e-17 * sum && t > 0; i++) {
+			sum += t;
+			t *= mu / (double)(i + 1);
+		}
+		return sum > 1 ? 1 : sum;
+	}
+	double t = poisson_term(mu, n - 1); /* P(N < n) = sum_{i < n} */
+	for (int64_t i = n - 1; i >= 0 && t > 1e-17 * sum && t > 0; i--) {
+		sum += t;
+		t *= (double)i / mu;
 	}
 	double p = 1.0 - sum;
 	return p < 0 ? 0 : p > 1 ? 1 : p;

@@ -21,6 +21,20 @@ Test(passive, poisson_tail_by_hand)
 	cr_assert_float_eq(passive_p_at_least(2000, 10), 1, 1e-12);
 	double half = passive_p_at_least(2000, 2000);
 	cr_assert(half > 0.45 && half < 0.56, "%g", half);
+	/* against the plain sum from 0 (terms by recurrence), both sides of
+	 * the mean */
+	double mus[] = { 0.3, 4.5, 15.58, 60 };
+	for (int a = 0; a < 4; a++)
+		for (int64_t n = 1; n < 120; n += 7) {
+			double t = exp(-mus[a]), sum = 0;
+			for (int64_t i = 0; i < n; i++) {
+				sum += t;
+				t *= mus[a] / (double)(i + 1);
+			}
+			double want = 1 - sum, got = passive_p_at_least(mus[a], n);
+			cr_assert(fabs(got - want) <= 1e-12 + 1e-9 * want, "mu %g n %lld: %.15g vs "
+				  "%.15g", mus[a], (long long)n, got, want);
+		}
 }
 
 /* Queue of 50 lots ahead, one-lot orders at 2/s at the mid: nothing would
@@ -99,9 +113,9 @@ Test(passive, improves_a_wide_spread)
 
 Test(passive, a_tie_crosses)
 {
-	/* no flow at all reaches the touch within the horizon: P = 0, EV 0;
+	/* no flow reaches the touch (A e^-k/2 underflows to 0): P = 0, EV 0;
 	 * m = 1/2 makes crossing worth 0 too: cross, as today */
-	struct passive_model m = { .a = 1e-300, .k = 1, .order_lots = 1, .horizon_s = 1,
+	struct passive_model m = { .a = 1, .k = 2000, .order_lots = 1, .horizon_s = 1,
 				   .move_ticks = 0.5 };
 	struct passive_in in = { .side = 1, .bid_px = 10, .ask_px = 11, .queue_ahead = 0,
 				 .qty = 1 };
@@ -109,8 +123,9 @@ Test(passive, a_tie_crosses)
 	cr_assert_eq(passive_choose(&m, &in, &e), 0);
 	cr_assert_float_eq(e.ev[PASSIVE_CROSS], 0, 0);
 	cr_assert_eq(e.choice, PASSIVE_CROSS);
-	/* a longer horizon makes the same empty touch worth joining */
-	m.a = 1;
+	cr_assert_float_eq(e.p_fill[PASSIVE_JOIN], 0, 0);
+	/* flow and a longer horizon make the same empty touch worth joining */
+	m.k = 1;
 	m.horizon_s = 60;
 	cr_assert_eq(passive_choose(&m, &in, &e), 0);
 	cr_assert_eq(e.choice, PASSIVE_JOIN);
