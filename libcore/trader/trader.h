@@ -30,7 +30,8 @@
  *
  * The trader hosts every role (libcore/vote/role.h) in this one thread:
  * the coordinator's voters (risk, execution, feature) are the in-process
- * modules; every role counts as up; no operator command comes.  The host
+ * modules; every role counts as up; no operator command comes (a test may
+ * latch the kill switch: trader_kill).  The host
  * clock every module sees is the market clock: the time of the newest
  * market event (exch_ns; never going back), so the venue's latencies and
  * queue model, risk's day start and the strategy's intervals are those of
