@@ -62,7 +62,10 @@ static void usage(FILE *f)
 "  - intraday profiles of spread, volume, volatility and trade rate by\n"
 "    local time of day;\n"
 "  - the fill intensity lambda(delta) = A exp(-k delta) of aggressive\n"
-"    orders reaching delta ticks beyond the mid.\n"
+"    orders reaching delta ticks beyond the mid;\n"
+"  - the temporary impact: each aggressive order's slippage per lot\n"
+"    against the mid before it, regressed on its size (Almgren-Chriss eta\n"
+"    and epsilon).\n"
 "\n"
 "  FILE              a LOBSTER *_message_N.csv or *_orderbook_N.csv, a\n"
 "                    MetaTrader 5 tick export, a B3 NEG_* trade file, a\n"
@@ -537,6 +540,22 @@ static void report_text(const struct run *u, const struct study_result *r)
 			       fl->observed_s > 0 ? (double)cums[j] / fl->observed_s : NAN,
 			       j + 1 == STUDY_FILL_BINS ? " (and beyond)" : "");
 
+	const struct study_impact *im = &r->impact;
+	printf("\ntemporary impact: slippage per lot against the mid before the order (ticks) "
+	       "= epsilon + eta x size (lots)\n  eta");
+	pn(0, 5, im->fit.slope);
+	printf(" ticks/lot/lot (se");
+	pn(0, 3, im->fit.slope_se);
+	printf("), epsilon");
+	pn(0, 4, im->fit.intercept);
+	printf(" ticks, R2");
+	pn(0, 4, im->fit.r2);
+	printf(" (%" PRIu64 " orders, mean size", im->fit.n);
+	pn(0, 3, im->mean_qty);
+	printf(" lots, mean slippage");
+	pn(0, 4, im->mean_slip);
+	printf(" ticks/lot)\n");
+
 	printf("\nintraday profile: local time %s, bins of %lld min (those observed)\n",
 	       u->zone, (long long)(r->profile_bin_ns / (60 * NS_PER_S)));
 	printf("  %-6s %10s %10s %12s %11s %12s\n", "time", "observed s", "spread",
@@ -733,6 +752,13 @@ static json_t *report_json(const struct run *u, const struct study_result *r)
 		"a_per_s", jnum(fl->a),
 		"k_per_tick", jnum(fl->k), "r2", jnum(fl->r2), "points_fitted", (int)fl->n_fit,
 		"curve", curve));
+
+	const struct study_impact *im = &r->impact;
+	json_object_set_new(root, "impact", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"orders", ju(im->fit.n), "eta_ticks_per_lot", jnum(im->fit.slope),
+		"eta_se", jnum(im->fit.slope_se), "epsilon_ticks", jnum(im->fit.intercept),
+		"r2", jnum(im->fit.r2), "mean_qty", jnum(im->mean_qty),
+		"mean_slippage_ticks", jnum(im->mean_slip)));
 
 	json_t *bins = json_array();
 	for (uint32_t i = 0; i < r->profile_bins; i++) {
@@ -1014,6 +1040,22 @@ static void h_fill(FILE *f, const struct study_result *r, struct chart_series *p
 		const struct chart_series *ss[] = { pts, fit };
 		chart_xy(f, &c, ss, 2);
 	}
+	const struct study_impact *im = &r->impact;
+	static const char *const head[] = { "orders", "eta, ticks/lot/lot", "its se",
+		"epsilon, ticks", "R2", "mean size, lots", "mean slippage, ticks/lot" };
+	chart_table_begin(f, "impact", "Temporary impact: each aggressive order's slippage "
+			  "per lot against the mid before it, regressed on its size "
+			  "(epsilon + eta x size; Almgren-Chriss)", head, 7);
+	chart_html(f, "<tr>");
+	chart_cell_num(f, "impact.orders", (double)im->fit.n);
+	chart_cell_num(f, "impact.eta_ticks_per_lot", im->fit.slope);
+	chart_cell_num(f, "impact.eta_se", im->fit.slope_se);
+	chart_cell_num(f, "impact.epsilon_ticks", im->fit.intercept);
+	chart_cell_num(f, "impact.r2", im->fit.r2);
+	chart_cell_num(f, "impact.mean_qty", im->mean_qty);
+	chart_cell_num(f, "impact.mean_slippage_ticks", im->mean_slip);
+	chart_html(f, "</tr>\n");
+	chart_table_end(f);
 	chart_section_end(f);
 }
 

@@ -108,7 +108,7 @@ struct json_t *ag_data_dump_json(const struct ag_data_state *d);
  * refuses a build whose service layout differs from these offsets;
  * readers go through execsvc_table_of / execsvc_venue_of (execsvc_dump_json).
  */
-#define AG_EXEC_VERSION   5u
+#define AG_EXEC_VERSION   6u
 #define AG_EXEC_TABLE_CAP 1024u
 #define AG_EXEC_TABLE_OFF EXECSVC_TABLE_OFF
 #define AG_EXEC_VENUE_OFF (AG_EXEC_TABLE_OFF + (128u << 10))
@@ -124,7 +124,7 @@ _Static_assert(AG_EXEC_APP_SIZE <= RT_APP_SIZE, "execution's app area fits");
  * state (libcore/coord/coord.h, struct coord_state: counters, ballots,
  * the last decisions).
  */
-#define AG_COORD_VERSION 5u
+#define AG_COORD_VERSION 7u
 #define AG_COORD_RECENT  COORD_RECENT /* decisions kept for dm-shmdump */
 enum ag_ballot_state {
 	AG_B_FREE = COORD_B_FREE, AG_B_OPEN = COORD_B_OPEN, AG_B_DECIDED = COORD_B_DECIDED

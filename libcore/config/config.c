@@ -478,6 +478,28 @@ static int check_vote(struct cfg_ctx *x, const struct dm_config *c, struct cfg_n
 	return 0;
 }
 
+/* Child orders need their horizon, passive auto its horizon and fill rate. */
+static int check_execution(struct cfg_ctx *x, const struct dm_config *c, struct cfg_node *root)
+{
+	const struct exec_cfg *e = &c->execution;
+
+	if (e->child_max_qty && e->child_horizon_ns <= 0) {
+		AT_KEY(x, root, "execution", "child_horizon", "child_max_qty");
+		return cfg_fail(x, "child_max_qty %" PRIu32 " needs child_horizon, the time the "
+			    "children are spread over (e.g. 2s)", e->child_max_qty);
+	}
+	if (e->passive == EXEC_PASSIVE_AUTO && e->passive_horizon_ns <= 0) {
+		AT_KEY(x, root, "execution", "passive_model", "passive");
+		return cfg_fail(x, "passive: auto needs passive_model.horizon, the signal's horizon");
+	}
+	if (e->passive == EXEC_PASSIVE_AUTO && !(e->passive_a > 0) && !e->study[0]) {
+		AT_KEY(x, root, "execution", "passive_model", "passive");
+		return cfg_fail(x, "passive: auto needs passive_model.fill_a > 0 (dm-study's "
+			    "fill intensity A) or execution.study");
+	}
+	return 0;
+}
+
 static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
 {
 	struct cfg_node *root = cfg_root(x);
@@ -489,6 +511,8 @@ static int cross_check(struct cfg_ctx *x, const struct dm_config *c)
 		rc = check_features(x, c, root);
 	if (!rc)
 		rc = check_vote(x, c, root);
+	if (!rc)
+		rc = check_execution(x, c, root);
 	if (!rc)
 		rc = mt5_cfg_cross_check(x, &c->mt5);
 	return rc;
@@ -509,6 +533,8 @@ static int absolute_paths(struct cfg_ctx *x, struct dm_config *c, struct cfg_nod
 		  CFG_FIELD_SIZE(struct dm_config, venue.latency_file), NULL },
 		{ "mt5", "secret_file", offsetof(struct dm_config, mt5.secret_file),
 		  CFG_FIELD_SIZE(struct dm_config, mt5.secret_file), NULL },
+		{ "execution", "study", offsetof(struct dm_config, execution.study),
+		  CFG_FIELD_SIZE(struct dm_config, execution.study), NULL },
 	};
 	char dir[PATH_MAX], joined[PATH_MAX + 256], *slash;
 	int have_dir = 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "libcore/coord/coord.h"
+#include "libcore/coord/coord_int.h"
 #include "libcore/types.h"
 
 _Static_assert(COORD_BALLOTS <= 64, "ballot scans stay short");
@@ -69,7 +70,7 @@ int coord_params_check(const struct coord_params *p)
 	if (!p || vote_policy_check(&p->vote) < 0 || p->n_agents < 1 ||
 	    p->n_agents > COORD_AGENTS || p->self >= COORD_AGENTS ||
 	    p->flatten_voter >= COORD_AGENTS || p->health_every_ns <= 0 || p->retry_ns <= 0 ||
-	    p->max_intent_age_ns < 0)
+	    p->max_intent_age_ns < 0 || (p->child_max_qty && p->child_horizon_ns <= 0))
 		return -EINVAL;
 	for (uint32_t i = 0; i < p->vote.n_voters; i++)
 		if (p->vote.voter[i] >= COORD_AGENTS)
@@ -131,6 +132,12 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 		if (st->done_q[i].to)
 			n_done++;
+	for (uint32_t i = 0; i < COORD_PARENTS; i++) {
+		const struct coord_parent *par = &st->parent[i];
+		if (par->next && (par->n < 2 || par->n > COORD_CHILDREN || par->next < 2 ||
+				  par->next > par->n || par->tau_ns < 0))
+			return -DM_ECORRUPT; /* children of an intent past repair */
+	}
 	memset(c, 0, sizeof(*c));
 	c->st = st;
 	c->p = *p;
@@ -572,7 +579,7 @@ uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e)
 
 /* ------------------------------------------------------------ inputs */
 
-int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *it)
+int coord_intent_one(struct coord *c, const struct coord_env *e, const struct msg_intent *it)
 {
 	struct coord_state *st = c->st;
 	const struct vote_policy *pol = &c->p.vote;
@@ -781,6 +788,9 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 	int64_t now = e->now_ns;
 	int work = 0;
 	begin(c, e);
+	int64_t child_wake = 0;
+	if (c->p.child_max_qty)
+		work += coord_children_tick(c, e, &child_wake);
 	if (now >= c->next_health_ns) {
 		health(c, e);
 		c->next_health_ns = now + c->p.health_every_ns;
@@ -817,6 +827,8 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 		if (c->n_done && (!wake || now + c->p.retry_ns < wake))
 			wake = now + c->p.retry_ns;
 	}
+	if (child_wake && (!wake || child_wake < wake))
+		wake = child_wake;
 	if (wake_ns)
 		*wake_ns = wake;
 	return work;

@@ -113,12 +113,14 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   5u
+#define COORD_VERSION   6u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
 #define COORD_EPOCH_MAX ((1ull << 24) - 1)
 #define COORD_AGENTS    32u   /* role numbers 0..31 (bit masks) */
+#define COORD_PARENTS   8u    /* intents being sent as child orders at once */
+#define COORD_CHILDREN  64u   /* child orders of one intent at most */
 
 /* Operator command beyond enum ctl_cmd: cancel every open order at the
  * venue; nothing is forwarded (agents/rt/runtime.h, RT_CTL_CANCEL_ALL). */
@@ -164,6 +166,18 @@ struct coord_done {
 	uint32_t pad;
 };
 
+/* An intent larger than child_max_qty, sent as child intents over time
+ * (coord_child.c; docs/execution.md, "Child orders"). */
+struct coord_parent {
+	struct msg_intent intent;   /* as it came: qty is the whole */
+	int64_t  start_ns;          /* child 1 went at this host time */
+	int64_t  tau_ns;            /* child j is due at start + (j - 1) tau */
+	uint32_t n;                 /* children, 2..COORD_CHILDREN */
+	uint32_t next;              /* the next child to send, 2..n; 0 = slot free */
+	int32_t  hold[COORD_CHILDREN + 1]; /* contracts left after child j; hold[0] = qty */
+	uint32_t pad;
+};
+
 struct coord_state {
 	uint64_t magic;             /* COORD_MAGIC, stored last by coord_init */
 	uint32_t version;           /* COORD_VERSION */
@@ -195,6 +209,11 @@ struct coord_state {
 	uint64_t quote_cancels;     /* a strategy's cancels of one order, forwarded */
 	uint64_t quote_cancels_refused; /* a strategy's cancel-all (client order
 				     * id 0): only the operator cancels all */
+	uint64_t parents;           /* intents cut into child orders */
+	uint64_t children;          /* child intents put to the vote (the first included) */
+	uint64_t children_dropped;  /* children not sent: the kill switch */
+	uint64_t unsliced;          /* large intents sent whole: every parent slot busy */
+	struct coord_parent parent[COORD_PARENTS];
 };
 
 /* ------------------------------------------------------------ parameters */
@@ -212,6 +231,15 @@ struct coord_params {
 				    * this soon to try again (> 0) */
 	int64_t  max_intent_age_ns;/* intents whose market event is older are
 				    * blocked (stale_intent); 0 = no limit */
+	/* Child orders (execution.child_max_qty, docs/execution.md): an intent
+	 * of more than child_max_qty contracts becomes child intents, each put
+	 * to the vote, along the Almgren-Chriss trajectory over
+	 * child_horizon_ns; 0 = never (the default). */
+	uint32_t child_max_qty;
+	uint32_t pad2;
+	int64_t  child_horizon_ns; /* > 0 when child_max_qty > 0 */
+	double   child_eta;        /* ticks per contract per contract of a child; 0 = line */
+	double   child_gamma, child_sigma, child_lambda; /* ticks/contract, ticks/sqrt(s), 1/tick */
 };
 
 /* Defaults: no voters (fill vote), health every 50 ms, retry 200 us, no
@@ -342,7 +370,8 @@ int coord_init(struct coord_state *st, size_t size, uint64_t epoch);
  * still collected, released orders are sent by the next tick); forgets
  * which agents were seen up (a new process).  Returns 0, -EINVAL (p,
  * out), -DM_EMAGIC (not a state: coord_init it), -DM_EVERSION, -DM_ESIZE,
- * -DM_ECORRUPT (a ballot in an unknown state).  O(COORD_BALLOTS).
+ * -DM_ECORRUPT (a ballot in an unknown state, a child plan out of range).
+ * O(COORD_BALLOTS).
  */
 int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 		 const struct coord_params *p, const struct coord_out *out);
@@ -354,7 +383,9 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 
 /* An order intent: blocked at once, or a ballot opened (-EAGAIN: every
  * ballot busy, a voter's request port full, or the decision journal does
- * not write). */
+ * not write).  One larger than child_max_qty: its first child so, the
+ * others by coord_tick when due (each its own ballot and decision; all
+ * sharing the intent's id and limit price). */
 int coord_on_intent(struct coord *c, const struct coord_env *e, const struct msg_intent *m);
 
 /* A vote from voter (the role of the port it came in on, not the
@@ -384,7 +415,8 @@ int coord_on_position(struct coord *c, const struct coord_env *e,
 		      const struct msg_position *m);
 
 /*
- * Once per host pass after the inputs: health of every agent (every
+ * Once per host pass after the inputs: the child intents due (under the
+ * kill switch the children not sent are dropped), health of every agent (every
  * health_every_ns), a rejection for each open ballot's stale voters,
  * deadlines, the held decisions once the journal writes, then the
  * released orders not sent yet and the MSG_VOTE_DONE waiting for room.  Returns the ballots decided plus the orders and
@@ -438,7 +470,8 @@ struct json_t;
  * "late_votes", "reports", "fills", "flattens", "journal_failures"
  * (records the host could not make durable when asked), "quote_cancels",
  * "quote_cancels_refused" (a strategy's cancels), "held" (ballots
- * held now for their record), and "recent": the last
+ * held now for their record), "children" {"parents", "sent", "dropped",
+ * "unsliced"} (child orders, coord_child.c), and "recent": the last
  * decisions (up to COORD_RECENT, oldest first), each {"decision_id",
  * "outcome", "reason", "client_order_id", "px", "qty", "side",
  * "decide_us", "votes": [{"voter", "verdict", "reason"}]}.  Reads st

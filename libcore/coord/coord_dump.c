@@ -61,6 +61,10 @@ json_t *coord_dump_json(const struct coord_state *st)
 	json_object_set_new(o, "quote_cancels_refused",
 			    json_integer((json_int_t)st->quote_cancels_refused));
 	json_object_set_new(o, "held", json_integer((json_int_t)held));
+	json_object_set_new(o, "children", json_pack("{s:I, s:I, s:I, s:I}",
+		"parents", (json_int_t)st->parents, "sent", (json_int_t)st->children,
+		"dropped", (json_int_t)st->children_dropped,
+		"unsliced", (json_int_t)st->unsliced));
 	json_object_set_new(o, "recent", recent);
 	return o;
 }

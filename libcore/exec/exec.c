@@ -119,16 +119,28 @@ static inline int is_inflight(const struct exec_order *e)
 
 void exec_cfg_default(struct exec_cfg *c)
 {
+	memset(c, 0, sizeof(*c)); /* no children, passive off, no study */
 	c->max_inflight = 4;
 	c->max_open = 16;
 	c->ack_timeout_ms = 1000;
-	c->pad = 0;
 }
 
 int exec_cfg_check(const struct exec_cfg *c)
 {
-	return c && c->max_inflight >= 1 && c->max_open >= 1 && c->ack_timeout_ms >= 1 ? 0
-											: -EINVAL;
+	if (!c || c->max_inflight < 1 || c->max_open < 1 || c->ack_timeout_ms < 1)
+		return -EINVAL;
+	if (c->child_max_qty && c->child_horizon_ns <= 0)
+		return -EINVAL;
+	if (!(c->ac_eta >= 0) || !(c->ac_gamma >= 0) || !(c->ac_sigma >= 0) ||
+	    !(c->ac_lambda >= 0))
+		return -EINVAL;
+	if (c->passive > EXEC_PASSIVE_AUTO)
+		return -EINVAL;
+	if (c->passive == EXEC_PASSIVE_AUTO &&
+	    (c->passive_horizon_ns <= 0 || !(c->passive_a > 0) || !(c->passive_k >= 0) ||
+	     !(c->passive_lots >= 0)))
+		return -EINVAL;
+	return 0;
 }
 
 /* ------------------------------------------------------------ ids and slots */

@@ -70,16 +70,51 @@ struct exec_cfg {
 	                          * 16, 1..1024 */
 	uint32_t ack_timeout_ms; /* pending longer -> ask the venue (status query);
 	                          * ack_timeout_ms, default 1000, 1..600000 */
+	uint32_t child_max_qty;  /* an intent larger than this is cut into child
+				  * orders over child_horizon (docs/execution.md,
+				  * "Child orders"); child_max_qty, 0 = never (default) */
+	int64_t  child_horizon_ns; /* child_horizon: T of the children's trajectory,
+				  * > 0 when child_max_qty > 0 */
+	/* impact: the Almgren-Chriss model of the children's trajectory; prices
+	 * in ticks, time in seconds; every key optional, 0 = the straight line */
+	double   ac_eta;         /* impact.eta: ticks per contract per contract of one
+				  * child (dm-study's temporary impact) */
+	double   ac_gamma;       /* impact.gamma: ticks per contract (Kyle's lambda) */
+	double   ac_sigma;       /* impact.sigma: ticks per sqrt(s) */
+	double   ac_lambda;      /* impact.risk_aversion: 1 / tick */
+	/* passive: cross the spread or rest at the touch, per intent
+	 * (libcore/control/passive.h, docs/execution.md "Passive execution") */
+	uint32_t passive;        /* passive: off (0, default) or auto (1) */
 	uint32_t pad;
+	int64_t  passive_horizon_ns; /* passive_model.horizon: H, the signal's horizon;
+				  * the resting order is cancelled after it */
+	double   passive_move;   /* passive_model.move_ticks: m, the signal's expected
+				  * move its way over H, ticks */
+	double   passive_a;      /* passive_model.fill_a: A, aggressive orders per
+				  * second reaching the mid on one side (dm-study's
+				  * a_per_s counts both: half of it) */
+	double   passive_k;      /* passive_model.fill_k: k, 1 / tick */
+	double   passive_lots;   /* passive_model.order_lots: lots one aggressive
+				  * order takes (dm-study's impact.mean_qty); 0 = 1 */
+	char     study[256];     /* study: a dm-study --json file whose figures fill
+				  * the impact and passive_model keys left at 0 (and
+				  * the kill switch's flatten_eta and flatten_gamma);
+				  * "" = none (libcore/trader/trader_params.c) */
 };
 
-/* 4, 16, 1000.  Pure. */
+enum exec_passive_mode { EXEC_PASSIVE_OFF = 0, EXEC_PASSIVE_AUTO = 1 };
+
+/* 4, 16, 1000, the rest 0 (no children, passive off).  Pure. */
 void exec_cfg_default(struct exec_cfg *c);
 
 /* The keys of the configuration's execution: section, relative to struct
- * exec_cfg: max_inflight, max_open, ack_timeout_ms. */
+ * exec_cfg: max_inflight, max_open, ack_timeout_ms, child_max_qty,
+ * child_horizon, impact {eta, gamma, sigma, risk_aversion}, passive,
+ * passive_model {horizon, move_ticks, fill_a, fill_k, order_lots}, study. */
 extern const struct cfg_key exec_cfg_keys[];
-/* 0 if every field is >= 1, else -EINVAL.  Pure. */
+/* 0 if max_inflight, max_open and ack_timeout_ms are >= 1, a child size
+ * comes with a horizon > 0, the impact model is >= 0, and passive auto
+ * comes with a horizon > 0 and a fill_a > 0; else -EINVAL.  Pure. */
 int exec_cfg_check(const struct exec_cfg *c);
 
 /* ------------------------------------------------------------ reasons */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "libcore/execsvc/execsvc.h"
+#include "libcore/control/passive.h"
 #include "libcore/market/event.h"
 #include "libcore/journal/journal.h"
 #include "libcore/types.h"
@@ -604,9 +605,62 @@ static int step_to_end(struct execsvc *x, int64_t now_ns)
 	}
 }
 
-int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
+/*
+ * execution.passive auto: cross, join or improve (passive.h) for an IOC
+ * limit intent on the venue's book.  Returns the choice and sets *px
+ * (and nothing when the rule cannot run: no two-sided book, no room to
+ * time a cancel, a model refused: cross).
+ */
+static uint32_t passive_pick(struct execsvc *x, const struct msg_order *o, int64_t *px,
+			     int *slot)
+{
+	const struct exec_cfg *c = &x->p.limits;
+	const struct book *b = venue_book(venue_now(x));
+	*slot = -1;
+	if (!b->n[BOOK_BID] || !b->n[BOOK_ASK])
+		return PASSIVE_CROSS;
+	for (uint32_t i = 0; i < EXECSVC_PASSIVE && *slot < 0; i++)
+		if (!x->st->passive_q[i].coid)
+			*slot = (int)i;
+	struct passive_model m = { .a = c->passive_a, .k = c->passive_k,
+				   .order_lots = c->passive_lots > 0 ? c->passive_lots : 1,
+				   .horizon_s = (double)c->passive_horizon_ns / 1e9,
+				   .move_ticks = c->passive_move };
+	struct passive_in in = { .side = o->side, .bid_px = book_best_bid_px(b),
+				 .ask_px = book_best_ask_px(b), .qty = o->qty,
+				 .queue_ahead = o->side > 0 ? book_best_bid_qty(b) :
+							      book_best_ask_qty(b) };
+	struct passive_eval ev;
+	if (passive_choose(&m, &in, &ev) < 0)
+		return PASSIVE_CROSS;
+	if (ev.choice != PASSIVE_CROSS && *slot < 0) {
+		x->st->passive_untimed++;
+		return PASSIVE_CROSS;
+	}
+	*px = ev.px;
+	return ev.choice;
+}
+
+int execsvc_on_order(struct execsvc *x, const struct msg_order *order, uint32_t ctl,
 		     int64_t now_ns)
 {
+	struct msg_order po = *order;
+	const struct msg_order *o = order;
+	uint32_t pchoice = PASSIVE_CROSS;
+	int pslot = -1;
+	if (x->p.limits.passive == EXEC_PASSIVE_AUTO && !(order->hdr.flags & MSG_F_FLATTEN) &&
+	    order->ord_type == ORD_LIMIT && order->tif == TIF_IOC &&
+	    !(ctl & EXECSVC_CTL_KILLED) && x->head - x->tail <= EXECSVC_OUTBOX - 8 &&
+	    !exec_find_decision(x->t, order->decision_id)) {
+		int64_t px = order->px;
+		pchoice = passive_pick(x, order, &px, &pslot);
+		x->st->passive_by[pchoice]++;
+		if (pchoice != PASSIVE_CROSS) {
+			po.px = px;
+			po.tif = TIF_DAY;
+			o = &po;
+		}
+	}
 	struct execsvc_state *st = x->st;
 	if (x->head - x->tail > EXECSVC_OUTBOX - 8)
 		return -EAGAIN; /* let the outbox drain first */
@@ -656,6 +710,10 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *o, uint32_t ctl,
 		say(x, 1, "order %llu (decision %llx) not sent: its journal record could not "
 		    "be written", (unsigned long long)coid, (unsigned long long)o->decision_id);
 		return 0;
+	}
+	if (pchoice != PASSIVE_CROSS && pslot >= 0) {
+		x->st->passive_q[pslot].cancel_ns = mkt + x->p.limits.passive_horizon_ns;
+		x->st->passive_q[pslot].coid = coid;
 	}
 	exec_sent(x->t, coid, now_ns); /* before the send: never sent twice */
 	if (x->out.fault)
@@ -729,9 +787,37 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
 	return 0;
 }
 
+/* Resting orders of the passive rule past their horizon: cancelled (one
+ * that ended meanwhile only frees its slot). */
+static void passive_expire(struct execsvc *x, int64_t now_ns)
+{
+	struct execsvc_state *st = x->st;
+	int64_t mkt = market_now(x, now_ns);
+	for (uint32_t i = 0; i < EXECSVC_PASSIVE; i++) {
+		if (!st->passive_q[i].coid || mkt < st->passive_q[i].cancel_ns)
+			continue;
+		const struct exec_order *eo = exec_find(x->t, st->passive_q[i].coid);
+		if (!eo || exec_status_terminal(eo->status)) {
+			st->passive_q[i].coid = 0; /* filled (or ended) before its horizon */
+			continue;
+		}
+		struct msg_cancel k;
+		memset(&k, 0, sizeof(k));
+		k.hdr.type = MSG_CANCEL;
+		k.hdr.size = sizeof(k);
+		k.client_order_id = st->passive_q[i].coid;
+		if (execsvc_on_cancel(x, &k, now_ns) == -EAGAIN)
+			return; /* the outbox first */
+		st->passive_q[i].coid = 0;
+		st->passive_expired++;
+	}
+}
+
 int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 {
 	struct execsvc_state *st = x->st;
+	if (x->p.limits.passive == EXEC_PASSIVE_AUTO)
+		passive_expire(x, now_ns);
 	struct venue *v = venue_now(x);
 	if (st->ended) {
 		if (step_to_end(x, now_ns) && wake_at_ns)

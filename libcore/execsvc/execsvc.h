@@ -101,7 +101,9 @@
 #include "libcore/msg/msg.h"
 
 #define EXECSVC_MAGIC     0x3130535845584d44ull /* "DMXEXS01" little-endian */
-#define EXECSVC_VERSION   2u
+#define EXECSVC_VERSION   3u
+#define EXECSVC_PASSIVE   32u          /* resting orders of execution.passive awaiting
+					* their cancel at the signal's horizon */
 #define EXECSVC_TABLE_OFF 4096u        /* the state header's room */
 #define EXECSVC_ALIGN     (64u << 10)  /* the table and venue parts round up to this */
 #define EXECSVC_OUTBOX    512u         /* reports waiting to be published */
@@ -168,6 +170,15 @@ struct execsvc_state {
 	uint64_t journal_unsent;      /* orders not sent: their record failed */
 	uint64_t venue_steps;         /* venue steps committed on two copies */
 	uint64_t venue_copied;        /* bytes copied between the copies by them */
+	/* execution.passive auto (docs/execution.md, "Passive execution") */
+	uint64_t passive_by[3];       /* intents that crossed, joined, improved */
+	uint64_t passive_expired;     /* resting orders cancelled at their horizon */
+	uint64_t passive_untimed;     /* rested with no room to time their cancel:
+				       * sent as IOC at the far touch instead */
+	struct {
+		uint64_t coid;        /* 0 = free */
+		int64_t  cancel_ns;   /* market time: cancel if still open */
+	} passive_q[EXECSVC_PASSIVE];
 };
 _Static_assert(sizeof(struct execsvc_state) <= EXECSVC_TABLE_OFF, "execsvc header fits");
 
@@ -310,7 +321,12 @@ int execsvc_on_md(struct execsvc *x, const struct msg_hdr *m, int64_t now_ns);
 int execsvc_on_end(struct execsvc *x, const struct msg_end *e, int64_t now_ns);
 
 /*
- * A released order.  A decision already in the table is dropped (counted
+ * A released order.  With limits.passive auto, an IOC limit that is not a
+ * flattening order is first put to the passive rule (libcore/control/
+ * passive.h) on the venue's book: crossing keeps it as it is; joining or
+ * improving the touch makes it a DAY limit at that price, cancelled
+ * (execsvc_tick) once the market clock passes the signal's horizon.
+ * A decision already in the table is dropped (counted
  * dup_orders); under EXECSVC_CTL_KILLED an order without MSG_F_FLATTEN,
  * any order the table refuses and, while the journal fails, any order
  * (journal_error) becomes a REJECTED report with the decision id;
@@ -390,7 +406,8 @@ struct json_t;
  * "journal_failing" (bool), "held" (reports waiting for the journal),
  * "journal_refused", "journal_unsent", "synthetic", "outbox_dropped",
  * "venue_steps" and "venue_copied" (steps kept on two venue copies, bytes
- * copied between them: docs/execution.md).  Once the block is initialised and its
+ * copied between them: docs/execution.md), "passive" {"cross", "join",
+ * "improve", "expired", "untimed"} (the passive rule's counters).  Once the block is initialised and its
  * parts lie inside size, also the order table's "orders", "filled",
  * "cancelled", "rejected", "open", "anomalies" and the current venue
  * copy's sums "venue": {"fills", "buy_qty", "sell_qty", "buy_value_ticks",

@@ -41,6 +41,11 @@ json_t *execsvc_dump_json(const struct execsvc_state *st, size_t size)
 	json_object_set_new(o, "journal_unsent", json_integer((json_int_t)st->journal_unsent));
 	json_object_set_new(o, "venue_steps", json_integer((json_int_t)st->venue_steps));
 	json_object_set_new(o, "venue_copied", json_integer((json_int_t)st->venue_copied));
+	json_object_set_new(o, "passive", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"cross", (json_int_t)st->passive_by[0], "join", (json_int_t)st->passive_by[1],
+		"improve", (json_int_t)st->passive_by[2],
+		"expired", (json_int_t)st->passive_expired,
+		"untimed", (json_int_t)st->passive_untimed));
 	if (!parts_inside(st, size))
 		return o;
 	const struct exec_counters *c = &execsvc_table_of(st)->ctr;

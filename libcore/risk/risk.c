@@ -2,6 +2,7 @@
 #include "libcore/risk/risk.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "libcore/types.h"
@@ -83,6 +84,19 @@ int risk_cfg_check(const struct risk_cfg *cfg, const char **field)
 		bad = "enforce_session";
 	else if (cfg->kill_flatten > 1)
 		bad = "kill_switch.flatten";
+	else if (cfg->flatten_slices > AC_MAX_SLICES)
+		bad = "kill_switch.flatten_slices";
+	else if (cfg->flatten_horizon_ns < 0 ||
+		 (cfg->flatten_slices > 1 && cfg->flatten_horizon_ns <= 0))
+		bad = "kill_switch.flatten_horizon";
+	else if (!(cfg->flatten_eta >= 0) || !isfinite(cfg->flatten_eta))
+		bad = "kill_switch.flatten_eta";
+	else if (!(cfg->flatten_gamma >= 0) || !isfinite(cfg->flatten_gamma))
+		bad = "kill_switch.flatten_gamma";
+	else if (!(cfg->flatten_sigma >= 0) || !isfinite(cfg->flatten_sigma))
+		bad = "kill_switch.flatten_sigma";
+	else if (!(cfg->flatten_lambda >= 0) || !isfinite(cfg->flatten_lambda))
+		bad = "kill_switch.flatten_risk_aversion";
 	else if (!currency_ok(cfg->currency, sizeof(cfg->currency)))
 		bad = "currency";
 	if (bad && field)
@@ -241,6 +255,68 @@ int risk_flatten_order(const struct risk_state *st, const struct risk_cfg *cfg,
 		return 0;
 	out->side = st->position > 0 ? -1 : 1;
 	out->qty = open < cfg->max_order_qty ? open : cfg->max_order_qty;
+	out->px = 0;
+	out->ord_type = RISK_ORD_MARKET;
+	return 1;
+}
+
+int risk_flatten_plan(const struct risk_state *st, const struct risk_cfg *cfg, int64_t now_ns,
+		      struct risk_flatten_plan *plan)
+{
+	uint32_t n = cfg->flatten_slices ? cfg->flatten_slices : 1;
+	int64_t X = st->position;
+
+	plan->start_ns = now_ns;
+	plan->n = n;
+	plan->pad = 0;
+	plan->tau_ns = n > 1 ? cfg->flatten_horizon_ns / n : 0;
+	plan->hold[0] = X;
+	plan->hold[n] = 0;
+	if (n == 1)
+		return 0;
+	double T = (double)cfg->flatten_horizon_ns / 1e9;
+	/* a slice is one aggressive order: its cost per contract grows by
+	 * flatten_eta per contract of it, which is the paper's eta / tau */
+	struct ac_params ap = { .eta = cfg->flatten_eta * (T / n), .epsilon = 0,
+				.gamma = cfg->flatten_gamma, .sigma = cfg->flatten_sigma,
+				.lambda = cfg->flatten_lambda };
+	if (!(ap.eta > 0) || ac_slices(&ap, X, n, T, plan->hold) < 0) {
+		/* no impact model (or one the trajectory cannot take): the
+		 * straight line, which needs none */
+		struct ac_params line = { .eta = 1, .epsilon = 0, .gamma = 0, .sigma = 0,
+					  .lambda = 0 };
+		(void)ac_slices(&line, X, n, T, plan->hold);
+	}
+	return 0;
+}
+
+int risk_flatten_due(const struct risk_state *st, const struct risk_cfg *cfg,
+		     const struct risk_flatten_plan *plan, int64_t now_ns,
+		     struct risk_order *out, int64_t *next_ns)
+{
+	int64_t pos = st->position;
+	uint32_t n = plan->n ? plan->n : 1;
+	uint32_t j = 1; /* the latest slice due: the first is due at the start */
+
+	if (plan->tau_ns > 0 && now_ns > plan->start_ns) {
+		int64_t k = (now_ns - plan->start_ns) / plan->tau_ns + 1;
+		j = k >= (int64_t)n ? n : (uint32_t)k;
+	}
+	if (next_ns)
+		*next_ns = j < n ? plan->start_ns + (int64_t)j * plan->tau_ns : 0;
+	if (!pos)
+		return 0;
+	int64_t want = pos - (plan->n ? plan->hold[j] : 0);
+	if ((want > 0) != (pos > 0) || !want)
+		return 0; /* at or ahead of the plan */
+	int64_t open = pos < 0 ? -pos : pos;
+	int64_t q = want < 0 ? -want : want;
+	if (q > open)
+		q = open;
+	if (q > cfg->max_order_qty)
+		q = cfg->max_order_qty;
+	out->side = pos > 0 ? -1 : 1;
+	out->qty = q;
 	out->px = 0;
 	out->ord_type = RISK_ORD_MARKET;
 	return 1;

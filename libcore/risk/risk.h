@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 #include "libcore/config/cfg.h"
+#include "libcore/control/ac.h"
 #include "libcore/market/calendar.h"
 #include "libcore/market/instrument.h"
 #include "libcore/vote/vote.h"
@@ -83,13 +84,25 @@ struct risk_cfg {
 	uint32_t stale_data_ms;       /* market data older than this (by local receive time) -> reject; 1..3600000 */
 	uint32_t enforce_session;     /* 1 = reject outside the B3 session hours (libcore/market/calendar.h cal_in_session) */
 	uint32_t kill_flatten;        /* 1 = engaging the kill switch also asks to flatten the position */
-	uint32_t pad;
+	uint32_t flatten_slices;      /* kill_switch.flatten_slices: orders the flatten is
+				       * spread over, 1..AC_MAX_SLICES; 0 = 1 (all at once) */
 	char     currency[CFG_CURRENCY_MAX]; /* of the money limits, "BRL"; 1..7 letters A-Z */
+	/* The flatten's Almgren-Chriss trajectory (docs/risk.md, "Kill switch";
+	 * every key optional): prices in ticks, time in seconds. */
+	int64_t  flatten_horizon_ns;  /* kill_switch.flatten_horizon: T, from the kill to
+				       * the last slice's interval end; > 0 when slices > 1 */
+	double   flatten_eta;         /* kill_switch.flatten_eta: temporary impact, ticks per
+				       * contract per contract of one slice (dm-study's eta);
+				       * 0 = the straight line */
+	double   flatten_gamma;       /* kill_switch.flatten_gamma: permanent impact, ticks
+				       * per contract (Kyle's lambda); >= 0 */
+	double   flatten_sigma;       /* kill_switch.flatten_sigma: ticks per sqrt(s); >= 0 */
+	double   flatten_lambda;      /* kill_switch.flatten_risk_aversion: 1 / tick; >= 0 */
 };
 _Static_assert(offsetof(struct risk_cfg, rate_per_s) == 16, "risk_cfg.rate_per_s");
 _Static_assert(offsetof(struct risk_cfg, collar_ticks) == 24, "risk_cfg.collar_ticks");
 _Static_assert(offsetof(struct risk_cfg, stale_data_ms) == 56, "risk_cfg.stale_data_ms");
-_Static_assert(sizeof(struct risk_cfg) == 80, "risk_cfg size");
+_Static_assert(sizeof(struct risk_cfg) == 120, "risk_cfg size");
 
 /*
  * 0 if every field is in its range (above), enforce_session and
@@ -330,6 +343,46 @@ void risk_day_start(struct risk_state *st, const struct risk_cfg *cfg, int64_t n
  */
 int risk_flatten_order(const struct risk_state *st, const struct risk_cfg *cfg,
 		       struct risk_order *out);
+
+/*
+ * The kill switch's flatten spread over time (docs/risk.md, "Kill
+ * switch"): the position X at the kill becomes cfg->flatten_slices orders
+ * along the Almgren-Chriss trajectory (libcore/control/ac.h) over
+ * flatten_horizon_ns.  With n slices and tau = T / n, slice j (1..n) is
+ * due at start_ns + (j - 1) tau and brings the position to hold[j] (the
+ * trajectory's holdings rounded to whole contracts, hold[n] = 0): the
+ * first slice goes at the kill itself, the last at T - tau.  One slice
+ * (the default) is today's flatten: everything at once.
+ */
+struct risk_flatten_plan {
+	int64_t  start_ns;           /* the kill (the caller's clock) */
+	int64_t  tau_ns;             /* between two slices; 0 with one slice */
+	uint32_t n;                  /* slices, 1..AC_MAX_SLICES; 0 = no plan */
+	uint32_t pad;
+	int64_t  hold[AC_MAX_SLICES + 1]; /* signed position after slice j; hold[0] = X */
+};
+
+/*
+ * The plan for the position of st at now_ns (flat: n = 1, X = 0).
+ * eta 0 (or lambda or sigma 0) gives the straight line; an eta the
+ * trajectory cannot take (eta~ <= 0) falls back to it too.  Returns 0.
+ * Pure; no allocation.
+ */
+int risk_flatten_plan(const struct risk_state *st, const struct risk_cfg *cfg, int64_t now_ns,
+		      struct risk_flatten_plan *plan);
+
+/*
+ * The flattening order due at now_ns by plan: the latest slice due, j,
+ * says the position should be hold[j]; the order is the opposite side of
+ * the position for min(|position - hold[j]|, |position|, max_order_qty)
+ * contracts when position - hold[j] has the position's sign (else nothing
+ * is due: ahead of the plan).  Returns 1 with *out, 0 when nothing is due
+ * now (or flat); *next_ns (may be NULL) = the time of the next slice, 0
+ * when the last is due.  With one slice this is risk_flatten_order.
+ */
+int risk_flatten_due(const struct risk_state *st, const struct risk_cfg *cfg,
+		     const struct risk_flatten_plan *plan, int64_t now_ns,
+		     struct risk_order *out, int64_t *next_ns);
 
 /* Cancels are not orders: always allowed, in every state. */
 static inline int risk_allows_cancel(const struct risk_state *st)

@@ -24,6 +24,18 @@ static const struct cfg_key risk_rate_keys[] = {
 static const struct cfg_key risk_kill_keys[] = {
 	CFG_BOOL("flatten", struct risk_cfg, kill_flatten, CFG_REQUIRED,
 	     "the kill switch also flattens the position"),
+	CFG_U32("flatten_slices", struct risk_cfg, flatten_slices, 1, AC_MAX_SLICES, NULL, 0,
+	        "orders the flatten is spread over (Almgren-Chriss); default 1, all at once"),
+	CFG_DUR("flatten_horizon", struct risk_cfg, flatten_horizon_ns, 1000000LL,
+	        86400LL * 1000000000LL, "time the flatten is spread over (needed with slices > 1)"),
+	CFG_DEC_F64("flatten_eta", struct risk_cfg, flatten_eta, 0, 1000000LL * CFG_DEC_SCALE,
+	            "temporary impact, ticks per contract per contract of a slice; 0 = straight line"),
+	CFG_DEC_F64("flatten_gamma", struct risk_cfg, flatten_gamma, 0, 1000000LL * CFG_DEC_SCALE,
+	            "permanent impact, ticks per contract"),
+	CFG_DEC_F64("flatten_sigma", struct risk_cfg, flatten_sigma, 0, 1000000LL * CFG_DEC_SCALE,
+	            "volatility of the mid, ticks per sqrt(second)"),
+	CFG_DEC_F64("flatten_risk_aversion", struct risk_cfg, flatten_lambda, 0,
+	            1000000LL * CFG_DEC_SCALE, "Almgren-Chriss lambda, 1 / tick"),
 	CFG_KEY_END
 };
 

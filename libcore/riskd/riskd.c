@@ -88,19 +88,29 @@ static void send_position(struct riskd *d, int64_t ingress_ns, int64_t now_ns)
 	p.fees_e9 = pnl.fees_e9;
 	p.instrument = d->instrument;
 	p.trading_state = rs->state;
+	int asked = 0;
+	int64_t next = st->flatten_next_ns;
 	if (st->flatten && rs->killed) {
 		struct risk_order fo;
-		if (risk_flatten_order(rs, &d->cfg, &fo)) {
+		next = 0;
+		if (!rs->position) {
+			st->flatten = 0; /* flat: done */
+			st->flatten_next_ns = 0;
+			d->out.log(d->out.ctx, 0, "kill switch: position flat");
+		} else if (risk_flatten_due(rs, &d->cfg, &st->plan, riskd_market_ns(d, now_ns),
+					    &fo, &next)) {
 			p.flags |= POS_F_FLATTEN;
 			p.flatten_qty = (int32_t)(fo.side * fo.qty);
-		} else {
-			st->flatten = 0; /* flat: done */
-			d->out.log(d->out.ctx, 0, "kill switch: position flat");
+			asked = 1;
 		}
 	}
 	if (d->out.position(d->out.ctx, &p) == 0) {
 		st->positions++;
 		st->last_pos_ns = now_ns;
+		st->flatten_slices += (uint64_t)asked;
+		/* the next slice's time (ahead of the plan: nothing asked until
+		 * then); a snapshot not taken keeps the due one for the next tick */
+		st->flatten_next_ns = next;
 	}
 }
 
@@ -142,10 +152,17 @@ void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns)
 				 (long long)rs->position);
 			d->out.log(d->out.ctx, 0, line);
 			st->flatten = 1;
+			risk_flatten_plan(rs, &d->cfg, now, &st->plan);
+			if (st->plan.n > 1) {
+				snprintf(line, sizeof(line), "kill switch: %u slices, one every "
+					 "%.3f s", st->plan.n, (double)st->plan.tau_ns / 1e9);
+				d->out.log(d->out.ctx, 0, line);
+			}
 		}
 		d->out.log(d->out.ctx, 0, "kill switch latched: every order refused until re-armed");
 	} else {
 		st->flatten = 0;
+		st->flatten_next_ns = 0;
 		uint32_t s = risk_rearm(rs, &d->cfg, now);
 		snprintf(line, sizeof(line), "re-armed: state %s", risk_state_name(s));
 		d->out.log(d->out.ctx, 0, line);
@@ -281,6 +298,11 @@ int riskd_tick(struct riskd *d, int killed, int64_t now_ns)
 	struct riskd_state *st = d->st;
 	int work = 0;
 	riskd_follow_kill(d, killed, now_ns);
+	if (st->flatten && st->flatten_next_ns &&
+	    riskd_market_ns(d, now_ns) >= st->flatten_next_ns) {
+		send_position(d, 0, now_ns); /* the next slice is due */
+		work++;
+	}
 	if (now_ns <= d->next_expire_ns)
 		return work; /* nothing can have expired: no scan */
 	int64_t next = INT64_MAX;

@@ -63,7 +63,7 @@
 #include "libcore/risk/risk.h"
 #include "libcore/msg/msg.h"
 
-#define RISKD_VERSION 6u      /* layout of struct riskd_state */
+#define RISKD_VERSION 7u      /* layout of struct riskd_state */
 #define RISKD_PENDING 256u    /* approvals not yet confirmed by a report */
 #define RISKD_RESERVE_NS   (2000ll * 1000000) /* default: approval without a report expires */
 #define RISKD_POS_EVERY_NS (1000ll * 1000000) /* default: mark-only position updates */
@@ -91,6 +91,9 @@ struct riskd_state {
 	char     symbol[16];          /* the instrument traded */
 	char     currency[8];         /* of every P&L and fee figure */
 	uint64_t released_blocked;    /* approvals let go at once: ballot blocked */
+	int64_t  flatten_next_ns;     /* market time the flatten's next slice is due; 0 none */
+	uint64_t flatten_slices;      /* flattening orders asked for (positions flagged) */
+	struct risk_flatten_plan plan; /* the flatten under way (risk_flatten_plan) */
 };
 
 /* What the host provides.  ctx is handed back to every call. */
@@ -203,8 +206,10 @@ int riskd_on_vote_done(struct riskd *d, const struct msg_vote_done *m, int64_t n
  */
 void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns);
 
-/* Once per pass: follows the kill flag, releases expired approvals.
- * Returns the approvals released. */
+/* Once per pass: follows the kill flag, asks for the flatten's next slice
+ * once it is due by the market clock (a position snapshot), releases
+ * expired approvals.  Returns the approvals released plus the snapshots
+ * sent for a slice. */
 int riskd_tick(struct riskd *d, int killed, int64_t now_ns);
 
 /* ------------------------------------------------------------ dump */
@@ -220,7 +225,9 @@ struct json_t;
  * in "pnl_e9" {"realized", "unrealized", "fees", "net", "drawdown",
  * "run_gross", "run_fees"} (currency x 10^9), "fills", "volume",
  * "open_orders", "max_abs_position", "max_position", "checks",
- * "approved", "rejected" {reason: count, non-zero only}.  Reads without
+ * "approved", "rejected" {reason: count, non-zero only}, "flatten"
+ * {"active", "slices_asked", "plan_slices", "next_slice_ns"} (the kill
+ * switch's flatten plan).  Reads without
  * a lock (figures of slightly different instants).  Allocates (jansson):
  * tools and tests, never a handler.
  */

@@ -60,5 +60,9 @@ json_t *riskd_dump_json(const struct riskd_state *st)
 	json_object_set_new(o, "checks", json_integer((json_int_t)r->checks));
 	json_object_set_new(o, "approved", json_integer((json_int_t)r->approved));
 	json_object_set_new(o, "rejected", rej);
+	json_object_set_new(o, "flatten", json_pack("{s:b, s:I, s:I, s:I}",
+		"active", st->flatten != 0, "slices_asked", (json_int_t)st->flatten_slices,
+		"plan_slices", (json_int_t)st->plan.n,
+		"next_slice_ns", (json_int_t)st->flatten_next_ns));
 	return o;
 }

@@ -318,10 +318,21 @@ static void windows_advance(struct study *s, int64_t t)
 /* ------------------------------------------------------------ segments */
 
 /* The order in progress is complete: its reach from the mid goes into
- * the fill counts. */
+ * the fill counts, its slippage per lot on its size into the impact sums. */
 static void run_end(struct study *s)
 {
 	if (s->run_side && s->run_has_mid) {
+		if (s->run_qty > 0) {
+			double x = (double)s->run_qty;
+			double y = (double)s->run_cost2 / (2.0 * x);
+			struct study_sums2 *m = &s->s_impact;
+			m->n++;
+			m->sx += x;
+			m->sy += y;
+			m->sxx += x * x;
+			m->sxy += x * y;
+			m->syy += y * y;
+		}
 		int64_t j = s->run_reach;
 		if (j < 0)
 			j = 0;
@@ -507,6 +518,8 @@ static void on_trade(struct study *s, const struct event *ev, int64_t t)
 			int64_t r = side * (2 * px - s->run_mid2);
 			if (r > s->run_reach)
 				s->run_reach = r;
+			s->run_qty += tr->qty;
+			s->run_cost2 += r * tr->qty;
 		}
 		return;
 	}
@@ -516,6 +529,8 @@ static void on_trade(struct study *s, const struct event *ev, int64_t t)
 	s->run_has_mid = s->mid2 != NONE;
 	s->run_mid2 = s->mid2;
 	s->run_reach = s->run_has_mid ? side * (2 * px - s->mid2) : 0;
+	s->run_qty = tr->qty;
+	s->run_cost2 = s->run_reach * tr->qty;
 	for (uint32_t i = 0; i < s->p.n_windows; i++)
 		s->win[i].orders[side > 0 ? 0 : 1]++;
 }

@@ -182,6 +182,18 @@ struct study_fill {
 					      * 1/s, 1/tick */
 };
 
+/* The temporary impact of aggressive orders (docs/study.md, "Temporary
+ * impact"): each order's slippage per lot against the mid before it,
+ * y = side (vwap - mid) in ticks, regressed on its size x in lots:
+ * y = epsilon + eta x.  The slope eta (ticks per lot per lot) is the
+ * temporary impact of Almgren and Chriss for an order sent at once, the
+ * intercept epsilon their fixed cost per lot (about the half-spread). */
+struct study_impact {
+	struct study_ols fit;                /* slippage per lot (ticks) on size (lots) */
+	double   mean_qty;                   /* lots per order */
+	double   mean_slip;                  /* ticks per lot, over every order */
+};
+
 /* One time-of-day bin of the intraday profile (local time). */
 struct study_profile_bin {
 	double   observed_s;                 /* clock time inside segments */
@@ -229,6 +241,7 @@ struct study_result {
 	struct study_gh gh;
 	struct study_hs hs;
 	struct study_fill fill;
+	struct study_impact impact;
 	struct study_hawkes hawkes;
 	int64_t  profile_bin_ns;
 	uint32_t profile_bins;
@@ -326,6 +339,9 @@ struct study {
 	int32_t  run_has_mid;
 	int64_t  run_mid2;
 	int64_t  run_reach;          /* half ticks */
+	int64_t  run_qty;            /* lots of its prints */
+	int64_t  run_cost2;          /* sum of side (2 px - mid2) qty: half ticks x lots */
+	struct study_sums2 s_impact; /* slippage per lot on size, one point per order */
 	uint64_t fill_orders;
 	uint64_t fill[STUDY_FILL_BINS];
 	/* Hawkes */
@@ -434,5 +450,27 @@ void study_fill_fit(struct study_fill *f);
 
 /* Hardiman and Bouchaud's branching ratio from counts' sums over n windows. */
 void study_fano_from_sums(uint64_t n, double s, double ss, struct study_fano *f);
+
+/* ------------------------------------------------------------ figures */
+
+/* What execution takes from a study (the JSON of dm-study --json; NaN for
+ * a figure the file does not give). */
+struct study_figures {
+	double eta;        /* impact.eta_ticks_per_lot */
+	double epsilon;    /* impact.epsilon_ticks */
+	double mean_qty;   /* impact.mean_qty, lots per aggressive order */
+	double gamma;      /* windows[0].kyle.slope: Kyle's lambda, shortest window */
+	double fill_a;     /* fill.a_per_s (both sides) */
+	double fill_k;     /* fill.k_per_tick */
+};
+
+/*
+ * Read the figures from the dm-study --json file at path.  Returns 0, or
+ * -DM_ECONFIG with one line in err (the file, and what is wrong: not
+ * readable, not JSON, not a dm-study output).  Start-up code: reads a
+ * file, allocates (jansson) and frees.
+ */
+int study_figures_read(const char *path, struct study_figures *out, char *err,
+		       size_t errlen);
 
 #endif /* DM_LIBCORE_STUDY_STUDY_H */

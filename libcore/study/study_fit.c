@@ -403,6 +403,11 @@ int study_finish(struct study *s, struct study_result *r)
 	memcpy(r->fill.reach, s->fill, sizeof(s->fill));
 	study_fill_fit(&r->fill);
 
+	/* the temporary impact */
+	study_ols_from_sums(&s->s_impact, &r->impact.fit);
+	r->impact.mean_qty = s->s_impact.n ? s->s_impact.sx / (double)s->s_impact.n : NAN;
+	r->impact.mean_slip = s->s_impact.n ? s->s_impact.sy / (double)s->s_impact.n : NAN;
+
 	/* profiles */
 	r->profile_bin_ns = s->p.profile_bin_ns;
 	r->profile_bins = s->n_bins;

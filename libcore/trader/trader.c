@@ -414,7 +414,7 @@ static void env_now(const struct trader *t, struct coord_env *e)
 {
 	e->now_ns = t->now_ns;
 	e->fresh = (1u << ROLE_COUNT) - 1; /* every role is up in process */
-	e->flags = 0;
+	e->flags = t->killed ? COORD_F_KILLED : 0;
 }
 
 /* One message of module m's mailbox; 0 taken, -EAGAIN leave it for later. */
@@ -422,12 +422,13 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 {
 	const struct msg_hdr *h = (const void *)s->msg;
 	int64_t now = t->now_ns;
+	uint32_t ctl = t->killed ? EXECSVC_CTL_KILLED : 0;
 	switch (m) {
 	case TRADER_EXEC:
 		if (h->type == MSG_VOTE_REQ)
-			return execsvc_on_vote_req(&t->exec, (const void *)h, 0, now);
+			return execsvc_on_vote_req(&t->exec, (const void *)h, ctl, now);
 		if (h->type == MSG_ORDER)
-			return execsvc_on_order(&t->exec, (const void *)h, 0, now);
+			return execsvc_on_order(&t->exec, (const void *)h, ctl, now);
 		if (h->type == MSG_CANCEL) {
 			int n = execsvc_on_cancel(&t->exec, (const void *)h, now);
 			return n < 0 ? n : 0;
@@ -435,7 +436,7 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 		break;
 	case TRADER_RISK:
 		if (h->type == MSG_VOTE_REQ)
-			return riskd_on_vote_req(&t->risk, (const void *)h, 0, now);
+			return riskd_on_vote_req(&t->risk, (const void *)h, t->killed, now);
 		if (h->type == MSG_EXEC_REPORT) {
 			riskd_on_report(&t->risk, (const void *)h, now);
 			return 0;
@@ -497,7 +498,7 @@ static uint32_t turn(struct trader *t, uint32_t m)
 		work += (uint32_t)execsvc_tick(&t->exec, t->now_ns, &wake);
 		break;
 	case TRADER_RISK:
-		work += (uint32_t)riskd_tick(&t->risk, 0, t->now_ns);
+		work += (uint32_t)riskd_tick(&t->risk, t->killed, t->now_ns);
 		break;
 	case TRADER_COORD: {
 		struct coord_env e;
@@ -586,6 +587,22 @@ int trader_on_event(struct trader *t, const struct event *ev)
 		}
 	}
 	return settle(t) < 0 ? -EAGAIN : 1;
+}
+
+int trader_kill(struct trader *t)
+{
+	if (t->killed)
+		return 0;
+	t->killed = 1;
+	struct coord_env e;
+	struct coord_cmd_result r;
+	env_now(t, &e);
+	/* no control ports in process: only the cancel-all goes out (to
+	 * execution's mailbox); risk follows the flag on its next turn */
+	(void)coord_command(&t->co, &e, CTL_KILL_SWITCH, 0, &r);
+	if (r.cancel < 0)
+		say(t, 1, "kill switch: the cancel-all did not go out (execution's mailbox full)");
+	return settle(t);
 }
 
 int trader_finish(struct trader *t)

@@ -35,7 +35,8 @@
  *
  * The trader hosts every role (libcore/vote/role.h) in this one thread:
  * the coordinator's voters (risk, execution, feature) are the in-process
- * modules; every role counts as up; no operator command comes.  The host
+ * modules; every role counts as up; no operator command comes (a test may
+ * latch the kill switch: trader_kill).  The host
  * clock every module sees is the market clock: the time of the newest
  * market event (exch_ns; never going back), so the venue's latencies and
  * queue model, risk's day start and the strategy's intervals are those of
@@ -130,6 +131,7 @@ struct trader {
 	int64_t  first_ns;            /* time of the first event, 0 none */
 	int64_t  last_exch_ns;        /* exchange time of the last event */
 	int      ended;               /* trader_finish ran */
+	int      killed;              /* trader_kill ran: the kill switch is latched */
 	struct trader_counts n;
 	union msg_md md;              /* the trade or end being stepped */
 	struct msg_book book;         /* the book being stepped; made over the
@@ -167,6 +169,18 @@ int trader_on_event(struct trader *t, const struct event *ev);
  * delivered, the step run to quiet.  Returns 0 or -EAGAIN as above.
  */
 int trader_finish(struct trader *t);
+
+/*
+ * The operator's kill switch, engaged now (at the time of the last market
+ * event), as the agents' control plane does it: the coordinator is told
+ * (COORD_F_KILLED from now on, the cancel-all to execution, the released
+ * orders not sent yet dropped), risk latches it (and flattens when
+ * kill_switch.flatten says so, by its plan: docs/risk.md) and execution
+ * takes only flattening orders.  Latched until the run ends.  Returns 0,
+ * or -EAGAIN as trader_on_event.  For tests and what-if runs; dm-backtest
+ * does not call it.
+ */
+int trader_kill(struct trader *t);
 
 /* States, for summaries. */
 static inline const struct featd_state *trader_featd_state(const struct trader *t)

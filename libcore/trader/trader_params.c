@@ -12,6 +12,8 @@
 #include "libcore/model/meta.h"
 #include "libcore/model/xgb.h"
 #include "libcore/feed/feed.h"
+#include "libcore/study/study.h"
+#include <limits.h>
 #include <math.h>
 #include <jansson.h>
 
@@ -191,6 +193,31 @@ int trader_model_load(const struct dm_config *cfg, const char *path, struct flat
 	return ok;
 }
 
+/* The figures of execution.study (NaN each when there is none); 0, or
+ * -DM_ECONFIG with err. */
+static int study_of(const struct dm_config *cfg, struct study_figures *f, char *err,
+		    size_t errlen)
+{
+	f->eta = f->epsilon = f->mean_qty = f->gamma = f->fill_a = f->fill_k = NAN;
+	if (!cfg->execution.study[0])
+		return 0;
+	char path[PATH_MAX];
+	if (config_resolve(cfg, cfg->execution.study, path, sizeof(path)) < 0)
+		return refuse(err, errlen, "execution.study '%s': path too long",
+			      cfg->execution.study);
+	char why[PATH_MAX + 160];
+	if (study_figures_read(path, f, why, sizeof(why)) < 0)
+		return refuse(err, errlen, "execution.study: %s", why);
+	return 0;
+}
+
+/* *v, or the study's figure x (times scale) when *v is 0 and x a usable one. */
+static void or_study(double *v, double x, double scale)
+{
+	if (*v == 0 && isfinite(x) && x > 0)
+		*v = x * scale;
+}
+
 int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t health_ns,
 			const char *quorum, int64_t deadline_ns, struct coord_params *p,
 			char *err, size_t errlen)
@@ -203,6 +230,20 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 	p->flatten_voter = ROLE_RISK;
 	p->health_every_ns = health_ns;
 	p->max_intent_age_ns = cfg->coordinator.max_intent_age_ns;
+	/* child orders: the execution: section's, applied where intents are
+	 * voted on */
+	p->child_max_qty = cfg->execution.child_max_qty;
+	p->child_horizon_ns = cfg->execution.child_horizon_ns;
+	p->child_eta = cfg->execution.ac_eta;
+	p->child_gamma = cfg->execution.ac_gamma;
+	p->child_sigma = cfg->execution.ac_sigma;
+	p->child_lambda = cfg->execution.ac_lambda;
+	struct study_figures f;
+	int rc = study_of(cfg, &f, err, errlen);
+	if (rc < 0)
+		return rc;
+	or_study(&p->child_eta, f.eta, 1);
+	or_study(&p->child_gamma, f.gamma, 1);
 	if (coord_policy_make(&p->vote, trader_voter_order,
 			      sizeof(trader_voter_order) / sizeof(trader_voter_order[0]),
 			      v->voters, v->veto, quorum && *quorum ? quorum : v->quorum,
@@ -227,6 +268,13 @@ int trader_riskd_params(const struct dm_config *cfg, uint16_t voter, struct risk
 	p->symbol = cfg->instrument.symbol;
 	p->currency = cfg->instrument.currency;
 	p->voter = voter;
+	/* the kill switch's flatten model: the study's figures for what the
+	 * risk file leaves at 0 */
+	struct study_figures f;
+	if ((rc = study_of(cfg, &f, err, errlen)) < 0)
+		return rc;
+	or_study(&p->limits.flatten_eta, f.eta, 1);
+	or_study(&p->limits.flatten_gamma, f.gamma, 1);
 	return 0;
 }
 
@@ -237,6 +285,17 @@ int trader_execsvc_params(const struct dm_config *cfg, uint16_t voter, uint32_t 
 	const struct venue_cfg *cv = &cfg->venue;
 	execsvc_params_default(p);
 	p->limits = cfg->execution;
+	/* the passive rule's model: the study's figures for the keys left at
+	 * 0 (A counts both sides there: half of it is one side's) */
+	struct study_figures f;
+	int rc = study_of(cfg, &f, err, errlen);
+	if (rc < 0)
+		return rc;
+	or_study(&p->limits.passive_a, f.fill_a, 0.5);
+	or_study(&p->limits.passive_k, f.fill_k, 1);
+	or_study(&p->limits.passive_lots, f.mean_qty, 1);
+	or_study(&p->limits.ac_eta, f.eta, 1);
+	or_study(&p->limits.ac_gamma, f.gamma, 1);
 	p->venue = *cv;
 	if (cv->latency_file[0] &&
 	    config_resolve(cfg, cv->latency_file, p->venue.latency_file,

@@ -106,7 +106,7 @@ class Book:
 
 def read(path, tick, lot):
     """Events in file order: ('b', recv_ns, bid, bid_qty, ask, ask_qty) and
-    ('t', recv_ns, T_ms, side)."""
+    ('t', recv_ns, T_ms, side, px, qty) (ticks, lots)."""
     book = Book(tick, lot)
     out = []
     with open_text(path) as f:
@@ -131,7 +131,8 @@ def read(path, tick, lot):
                 if book.diff(d):
                     out.append(("b", t) + book.top())
             elif e in ("trade", "aggTrade"):
-                out.append(("t", t, d["T"], -1 if d["m"] else 1))
+                px, qty = book.units(d["p"], d["q"])
+                out.append(("t", t, d["T"], -1 if d["m"] else 1, px, qty))
     return out
 
 
@@ -182,11 +183,44 @@ def orders(events):
     for ev in events:
         if ev[0] != "t":
             continue
-        _, t, T, side = ev
+        _, t, T, side = ev[:4]
         if out and out[-1][0] == T and out[-1][1] == side:
             continue
         out.append((T, side, t))
     return out
+
+
+def impact(events):
+    """Temporary impact: per aggressive order (prints with the trade time
+    and side of the order before), its slippage per lot against the mid of
+    the last two-sided book before its first print, side (vwap - mid) in
+    ticks, regressed on its size in lots (OLS with an intercept)."""
+    mid2 = None
+    pts = []          # [side, T, mid2, sum qty, sum side (2 px - mid2) qty]
+    for ev in events:
+        if ev[0] == "b":
+            b, a = ev[2], ev[4]
+            if b is not None and a is not None:
+                mid2 = b + a
+            continue
+        _, t, T, side, px, qty = ev
+        if pts and pts[-1][0] == side and pts[-1][1] == T:
+            o = pts[-1]
+        else:
+            o = [side, T, mid2, 0, 0]
+            pts.append(o)
+        if o[2] is not None:
+            o[3] += qty
+            o[4] += side * (2 * px - o[2]) * qty
+    xs = [o[3] for o in pts if o[2] is not None and o[3] > 0]
+    ys = [o[4] / (2.0 * o[3]) for o in pts if o[2] is not None and o[3] > 0]
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    slope = sxy / sxx
+    return {"n": n, "eta": slope, "epsilon": my - slope * mx, "mean_qty": mx,
+            "mean_slippage": my}
 
 
 def arrivals(events, ords, window_ns):
@@ -292,6 +326,7 @@ def main():
            "trades": sum(1 for e in events if e[0] == "t"),
            "orders": len(ords),
            "ofi": ofi_regression(events, w),
+           "impact": impact(events),
            "arrivals": arrivals(events, ords, w)}
     if not a.no_hawkes:
         out["hawkes"] = {

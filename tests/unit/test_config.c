@@ -1154,6 +1154,74 @@ Test(config_risk, cross_checks_and_types)
 	t_risk_error(text, "1:1: key 'max_position': ", "an integer");
 }
 
+/* The flatten's plan: optional keys under kill_switch (0 / 1 slice: all at
+ * once), read in their units; slices without a horizon refused. */
+Test(config_risk, flatten_plan_keys)
+{
+	char text[1024];
+	struct t_risk t;
+	t_risk_text(risk_ok, &t);
+	cr_assert_eq(t.rc, 0, "%s", t.err);
+	cr_expect_eq(t.r.flatten_slices, 0, "default: all at once");
+	cr_expect_eq(t.r.flatten_horizon_ns, 0);
+	cr_expect_eq(t.r.flatten_eta, 0);
+	t_risk_edit("  flatten:", "  flatten: true\n  flatten_slices: 4\n  flatten_horizon: 2s\n"
+		    "  flatten_eta: 0.05\n  flatten_gamma: 0.01\n  flatten_sigma: 1.5\n"
+		    "  flatten_risk_aversion: 0.1\n", text, sizeof(text));
+	t_risk_text(text, &t);
+	cr_assert_eq(t.rc, 0, "%s", t.err);
+	cr_expect_eq(t.r.kill_flatten, 1);
+	cr_expect_eq(t.r.flatten_slices, 4);
+	cr_expect_eq(t.r.flatten_horizon_ns, 2000000000LL);
+	cr_expect_float_eq(t.r.flatten_eta, 0.05, 1e-12);
+	cr_expect_float_eq(t.r.flatten_gamma, 0.01, 1e-12);
+	cr_expect_float_eq(t.r.flatten_sigma, 1.5, 1e-12);
+	cr_expect_float_eq(t.r.flatten_lambda, 0.1, 1e-12);
+	t_risk_edit("  flatten:", "  flatten: true\n  flatten_slices: 4\n", text, sizeof(text));
+	t_risk_error(text, "", "kill_switch.flatten_horizon");
+	t_risk_edit("  flatten:", "  flatten: true\n  flatten_slices: 300\n  flatten_horizon: 1s\n",
+		    text, sizeof(text));
+	t_risk_error(text, "14:3: key 'kill_switch.flatten_slices': ", "range");
+}
+
+/* execution: child orders and the passive rule, their cross-checks. */
+Test(config, execution_child_and_passive_keys)
+{
+	struct t_load r;
+	t_load_ok("execution:\n  child_max_qty: 4\n  child_horizon: 2s\n  impact:\n"
+		  "    eta: 0.05\n    gamma: 0.01\n    sigma: 1.5\n    risk_aversion: 0.1\n"
+		  "  passive: auto\n  passive_model:\n    horizon: 5s\n    move_ticks: 2\n"
+		  "    fill_a: 1.2\n    fill_k: 0.8\n    order_lots: 3\n", &r);
+	const struct exec_cfg *e = &r.c.execution;
+	cr_expect_eq(e->child_max_qty, 4);
+	cr_expect_eq(e->child_horizon_ns, 2000000000LL);
+	cr_expect_float_eq(e->ac_eta, 0.05, 1e-12);
+	cr_expect_float_eq(e->ac_gamma, 0.01, 1e-12);
+	cr_expect_float_eq(e->ac_sigma, 1.5, 1e-12);
+	cr_expect_float_eq(e->ac_lambda, 0.1, 1e-12);
+	cr_expect_eq(e->passive, EXEC_PASSIVE_AUTO);
+	cr_expect_eq(e->passive_horizon_ns, 5000000000LL);
+	cr_expect_float_eq(e->passive_move, 2, 1e-12);
+	cr_expect_float_eq(e->passive_a, 1.2, 1e-12);
+	cr_expect_float_eq(e->passive_k, 0.8, 1e-12);
+	cr_expect_float_eq(e->passive_lots, 3, 1e-12);
+	cr_expect_eq(exec_cfg_check(e), 0);
+	/* the defaults: nothing cut, passive off */
+	t_load_ok("execution:\n  max_open: 8\n", &r);
+	cr_expect_eq(r.c.execution.child_max_qty, 0);
+	cr_expect_eq(r.c.execution.passive, EXEC_PASSIVE_OFF);
+	t_expect_error("execution:\n  child_max_qty: 4\n", "2:3: key 'execution.child_max_qty'",
+		       "needs child_horizon");
+	t_expect_error("execution:\n  passive: auto\n", "2:3: key 'execution.passive'",
+		       "passive_model.horizon");
+	t_expect_error("execution:\n  passive: sometimes\n", "2:3: key 'execution.passive'",
+		       "off");
+	/* a study in place of fill_a; its path taken from the file's directory */
+	t_load_ok("execution:\n  passive: auto\n  passive_model:\n    horizon: 5s\n"
+		  "  study: s.json\n", &r);
+	cr_expect_str_eq(r.c.execution.study, "/tmp/s.json");
+}
+
 Test(config_risk, missing_file_names_it)
 {
 	struct risk_cfg r;

@@ -201,6 +201,8 @@ struct t_co {
 
 /* coord_params.max_intent_age_ns of the next t_start (0: none) */
 static int64_t t_max_age;
+/* coord_params' child orders of the next t_start (child_max_qty 0: none) */
+static struct coord_params t_child;
 
 static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
 {
@@ -208,6 +210,12 @@ static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
 	char err[160];
 	coord_params_default(p);
 	p->max_intent_age_ns = t_max_age;
+	p->child_max_qty = t_child.child_max_qty;
+	p->child_horizon_ns = t_child.child_horizon_ns;
+	p->child_eta = t_child.child_eta;
+	p->child_gamma = t_child.child_gamma;
+	p->child_sigma = t_child.child_sigma;
+	p->child_lambda = t_child.child_lambda;
 	p->self = SELF;
 	p->n_agents = NAG;
 	p->flatten_voter = RISK;
@@ -905,6 +913,133 @@ static struct msg_exec_report t_report(uint64_t decision, uint8_t status, int32_
 	r.status = status;
 	r.last_qty = last_qty;
 	return r;
+}
+
+/* ------------------------------------------------------------ child orders */
+
+/* Every voter approves the open ballot of decision id. */
+static void t_approve_all(struct t_co *t, uint64_t id)
+{
+	cr_assert_eq(t_vote(t, RISK, id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(t, EXEC, id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote(t, FEAT, id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+}
+
+/*
+ * child_max_qty 2 over 3 s, no impact model: 5 contracts become
+ * ceil(5 / 2) = 3 children along the straight line 5, 3.33, 1.67, 0,
+ * rounded 5, 3, 2, 0: 2, 1, 2 contracts at +0, +1 s, +2 s, each its own
+ * ballot and decision; the kill switch drops the ones not sent.
+ */
+Test(coord, child_orders_straight_line_by_hand)
+{
+	struct t_co t;
+	const int64_t S = 1000000000LL;
+	memset(&t_child, 0, sizeof(t_child));
+	t_child.child_max_qty = 2;
+	t_child.child_horizon_ns = 3 * S;
+	t_start(&t, "all", 0);
+	struct msg_intent it = t_intent(9, SIDE_SELL, 26000, 5);
+	it.market_ns = 777;
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t.h.n_req[0], 1);
+	cr_expect_eq(t.h.req[0][0].qty, 2, "the first child at once");
+	cr_expect_eq(t.h.req[0][0].px, 26000, "the intent's price");
+	cr_expect_eq(t.h.req[0][0].hdr.ingress_ns, 500, "as fresh as the intent");
+	t_approve_all(&t, ID(1));
+	cr_assert_eq(t.h.n_orders, 1);
+	cr_expect_eq(t.h.orders[0].qty, 2);
+	cr_expect_eq(t.st->parents, 1);
+	cr_expect_eq(t.st->children, 1);
+
+	/* the second is due at 1000 + 1 s: not before, and tick says when */
+	int64_t wake = 0;
+	t.e.now_ns = 1000 + S - 1;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_expect_eq(t.h.n_req[0], 1);
+	cr_expect_eq(wake, 1000 + S);
+	t.e.now_ns = 1000 + S;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_assert_eq(t.h.n_req[0], 2);
+	const struct msg_vote_req *q = &t.h.req[0][1];
+	cr_expect_eq(q->decision_id, ID(2), "a decision of its own");
+	cr_expect_eq(q->qty, 1);
+	cr_expect_eq(q->intent_id, 9);
+	cr_expect_eq(q->side, SIDE_SELL);
+	cr_expect_eq(q->hdr.ingress_ns, 1000 + S, "its own time");
+	cr_expect_eq(wake, 1000 + S + DL, "the new ballot's deadline, before the third's time");
+	t_approve_all(&t, ID(2));
+	t.e.now_ns = 1000 + S + 1;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_expect_eq(wake, 1000 + 2 * S, "then the third's time");
+	cr_assert_eq(t.h.n_orders, 2);
+	cr_expect_eq(t.h.orders[1].qty, 1);
+	cr_assert_eq(t.h.n_dec, 2);
+	cr_expect_eq(t.h.dec[1].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.h.dec[1].qty, 1);
+	cr_expect_eq(t.h.dec[1].market_ns, 777 + S, "the market time moved on by 1 s");
+
+	/* the kill switch before the third: dropped, nothing asked */
+	t.e.flags = COORD_F_KILLED;
+	t.e.now_ns = 1000 + 2 * S;
+	coord_tick(&t.c, &t.e, &wake);
+	cr_expect_eq(t.h.n_req[0], 2);
+	cr_expect_eq(t.st->children_dropped, 1);
+	cr_expect_eq(t.st->children, 2);
+	cr_expect_eq(wake, 0);
+	t_stop(&t);
+	memset(&t_child, 0, sizeof(t_child));
+}
+
+/*
+ * The Almgren-Chriss cut: 10 contracts, child_max_qty 6, 4 s, eta 0.5 per
+ * contract of a child, gamma 0.2, sigma 1, lambda 0.3.
+ *   n = 2: tau 2, eta 0.5 x 2 = 1, eta~ = 1 - 0.2 = 0.8, cosh(k tau) = 1 +
+ *          (0.3 / 0.8) 4 / 2 = 1.75, x_1 = 10 / (2 x 1.75) = 2.86 -> 3:
+ *          7, 3 -> 7 > 6, one more slice;
+ *   n = 3: tau 4/3, eta~ = 2/3 - 2/15 = 8/15, cosh(k tau) = 1 + (0.3 x
+ *          15/8)(16/9) / 2 = 1.5 = c, x_1 = 10 (2c) / (4c^2 - 1) = 3.75
+ *          -> 4, x_2 = 10 / (4c^2 - 1) = 1.25 -> 1: 6, 3, 1.
+ */
+Test(coord, child_orders_almgren_chriss_by_hand)
+{
+	struct t_co t;
+	const int64_t S = 1000000000LL;
+	memset(&t_child, 0, sizeof(t_child));
+	t_child.child_max_qty = 6;
+	t_child.child_horizon_ns = 4 * S;
+	t_child.child_eta = 0.5;
+	t_child.child_gamma = 0.2;
+	t_child.child_sigma = 1;
+	t_child.child_lambda = 0.3;
+	t_start(&t, "all", 0);
+	struct msg_intent it = t_intent(5, SIDE_BUY, 26000, 10);
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	const struct coord_parent *par = &t.st->parent[0];
+	cr_assert_eq(par->n, 3);
+	cr_expect_eq(par->tau_ns, 4 * S / 3);
+	cr_expect_eq(par->hold[1], 4);
+	cr_expect_eq(par->hold[2], 1);
+	cr_expect_eq(t.h.req[0][0].qty, 6);
+	t_approve_all(&t, ID(1));
+	int64_t times[2] = { 1000 + 4 * S / 3, 1000 + 2 * (4 * S / 3) };
+	int32_t qty[2] = { 3, 1 };
+	for (int k = 0; k < 2; k++) {
+		t.e.now_ns = times[k];
+		coord_tick(&t.c, &t.e, NULL);
+		cr_assert_eq(t.h.n_req[0], (uint32_t)k + 2);
+		cr_expect_eq(t.h.req[0][k + 1].qty, qty[k], "child %d", k + 2);
+		t_approve_all(&t, ID(k + 2));
+	}
+	cr_expect_eq(t.h.n_orders, 3);
+	cr_expect_eq(par->next, 0, "done: the slot is free");
+	/* an intent within child_max_qty goes whole, as without children */
+	struct msg_intent small = t_intent(6, SIDE_BUY, 26000, 6);
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &small), 0);
+	cr_expect_eq(t.h.req[0][3].qty, 6);
+	cr_expect_eq(t.st->parents, 1);
+	t_stop(&t);
+	memset(&t_child, 0, sizeof(t_child));
 }
 
 Test(coord, kill_switch_cancels_drops_unsent_orders_and_flattens)

@@ -1498,10 +1498,10 @@ Test(exec, kill_9_never_reuses_an_id, .timeout = 120)
 				cr_assert(!t->slot[j].status || t->slot[j].coid != e->coid);
 		}
 		/* the parent goes on as the next process: its id is above all */
-		cr_assert_eq(exec_can_accept(t, &(struct exec_cfg){ 9, 9, 9, 0 }),
+		cr_assert_eq(exec_can_accept(t, &(struct exec_cfg){ .max_inflight = 9, .max_open = 9, .ack_timeout_ms = 9 }),
 			     VOTE_R_VENUE_DOWN, "attach: the venue is down until said otherwise");
 		exec_set_venue_up(t, 1);
-		cr_assert_eq(exec_can_accept(t, &(struct exec_cfg){ 9, 9, 9, 0 }),
+		cr_assert_eq(exec_can_accept(t, &(struct exec_cfg){ .max_inflight = 9, .max_open = 9, .ack_timeout_ms = 9 }),
 			     VOTE_R_RECONCILING, "attach: reconciling until the venue is asked");
 		t_start(t);
 		uint64_t c = new_order(t, 1);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libcore/control/passive.h"
 #include "libcore/execsvc/execsvc.h"
 #include "libcore/journal/journal.h"
 #include "libcore/vote/vote.h"
@@ -1613,4 +1614,105 @@ Test(execsvc, a_venue_step_cut_short_leaves_the_venue_as_committed_and_the_resta
 	free(hb);
 	free(a);
 	free(b);
+}
+
+/* ------------------------------------------------------------ passive */
+
+/* A service with execution.passive auto: A, k, H = 2 s, m, one-lot orders. */
+static void *t_passive_start(struct execsvc *x, struct t_host *h, double a, double m)
+{
+	struct execsvc_params p;
+	size_t size;
+	t_params(&p);
+	p.limits.passive = EXEC_PASSIVE_AUTO;
+	p.limits.passive_a = a;
+	p.limits.passive_k = 0.5;
+	p.limits.passive_lots = 1;
+	p.limits.passive_move = m;
+	p.limits.passive_horizon_ns = 2000000000ll;
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	return mem;
+}
+
+/*
+ * Book 100x10 / 101x8, a buy IOC at 101 (the far touch).  Joining the bid
+ * means waiting for 10 + 1 one-lot orders; in H = 2 s at 10 e^-0.25 per
+ * second (A 10, k 0.5, d 0.5) P(Poisson(15.58) >= 11) = 0.907 and the join
+ * earns 0.907 (0.2 + 0.5) = 0.63 against -0.3 for crossing with m = 0.2:
+ * a DAY limit at 100, cancelled once the market clock passes +2 s.  With
+ * A = 1 and m = 5 it crosses: the IOC at 101 as asked.
+ */
+Test(execsvc, passive_auto_joins_the_touch_and_cancels_at_the_horizon)
+{
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
+	void *mem = t_passive_start(x, h, 10, 0.2);
+	t_book(x, 0, "100x10 99x5", "101x8 102x9");
+	t_order(x, 10, 42, SIDE_BUY, 101, 1, TIF_IOC);
+	uint64_t coid = t_coid(EPOCH, 1);
+	cr_assert_eq(h->n_jorder, 1);
+	cr_expect_eq(h->jorder[0].px, 100, "joins the bid");
+	cr_expect_eq(h->jorder[0].tif, TIF_DAY);
+	cr_expect_eq(h->jorder[0].decision_id, 42);
+	cr_expect_eq(x->st->passive_by[PASSIVE_JOIN], 1);
+	/* acknowledged and resting; nothing trades at 100 */
+	t_book(x, 1000, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 1000);
+	cr_assert_eq(t_last(h, coid)->status, EXEC_ACK);
+	t_book(x, 1999999, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 1999999);
+	cr_expect_eq(x->st->passive_expired, 0, "not before the horizon");
+	/* the horizon: cancelled, the venue confirms */
+	t_book(x, 2000000, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 2000000);
+	cr_expect_eq(x->st->passive_expired, 1);
+	t_book(x, 2001000, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 2001000);
+	cr_expect_eq(t_last(h, coid)->status, EXEC_CANCELLED);
+	cr_expect_eq(t_last(h, coid)->decision_id, 42);
+	/* another joins; sells of 11 at 100 take the 10 ahead and it: filled
+	 * before its horizon, only its slot is freed then */
+	t_order(x, 2002000, 45, SIDE_BUY, 101, 1, TIF_IOC);
+	uint64_t c2 = t_coid(EPOCH, 2);
+	cr_expect_eq(h->jorder[1].px, 100);
+	t_book(x, 2003000, "100x10 99x5", "101x8 102x9");
+	t_trade(x, 2004000, 100, 11, SIDE_SELL);
+	t_book(x, 2005000, "99x5", "101x8 102x9");
+	t_tick(x, 2005000);
+	cr_expect_eq(t_last(h, c2)->status, EXEC_FILLED);
+	t_book(x, 4100000, "99x5", "101x8 102x9");
+	t_tick(x, 4100000);
+	cr_expect_eq(x->st->passive_expired, 1, "a filled order is not cancelled");
+	for (uint32_t i = 0; i < EXECSVC_PASSIVE; i++)
+		cr_expect_eq(x->st->passive_q[i].coid, 0, "every slot free");
+	free(mem);
+
+	/* a strong signal and little flow: it crosses */
+	struct execsvc *y = malloc(sizeof(*y));
+	struct t_host *g = calloc(1, sizeof(*g));
+	cr_assert(y && g);
+	mem = t_passive_start(y, g, 1, 5);
+	t_book(y, 0, "100x10 99x5", "101x8 102x9");
+	t_order(y, 10, 43, SIDE_BUY, 101, 1, TIF_IOC);
+	cr_assert_eq(g->n_jorder, 1);
+	cr_expect_eq(g->jorder[0].px, 101);
+	cr_expect_eq(g->jorder[0].tif, TIF_IOC);
+	cr_expect_eq(y->st->passive_by[PASSIVE_CROSS], 1);
+	t_book(y, 1000, "100x10 99x5", "101x8 102x9");
+	t_tick(y, 1000);
+	cr_expect_eq(t_last(g, t_coid(EPOCH, 1))->status, EXEC_FILLED);
+	/* a flattening order never rests */
+	struct msg_order f = t_ord(44, SIDE_SELL, 100, 1, TIF_IOC);
+	f.hdr.flags |= MSG_F_FLATTEN;
+	cr_assert_eq(execsvc_on_order(y, &f, 0, L(2000)), 0);
+	cr_expect_eq(g->jorder[1].px, 100);
+	cr_expect_eq(g->jorder[1].tif, TIF_IOC);
+	cr_expect_eq(y->st->passive_by[PASSIVE_CROSS], 1, "not put to the rule");
+	free(mem);
+	free(g);
+	free(y);
+	free(h);
+	free(x);
 }

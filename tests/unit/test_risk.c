@@ -751,6 +751,131 @@ Test(risk, flatten_order_sizes)
 	}
 }
 
+/* The kill switch's flatten along its plan (risk_flatten_plan /
+ * risk_flatten_due): slices due at the kill + (j - 1) tau, each bringing
+ * the position to the rounded trajectory, by hand. */
+Test(risk, flatten_plan_straight_line_by_hand)
+{
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+	struct risk_flatten_plan pl;
+	struct risk_order fl;
+	int64_t next;
+	const int64_t S = 1000000000LL;
+
+	c.flatten_slices = 4;
+	c.flatten_horizon_ns = 2 * S; /* tau = 0.5 s */
+	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
+	risk_init(&st, &c, &win);
+	t_fill(&st, &c, BUY, 1000, 10, 0, 0);
+	cr_assert_eq(risk_flatten_plan(&st, &c, T0, &pl), 0);
+	/* no impact model: the straight line 10, 7.5, 5, 2.5, 0 rounded half
+	 * up: 10, 8, 5, 3, 0 -> slices 2, 3, 2, 3 */
+	cr_assert_eq(pl.n, 4);
+	cr_assert_eq(pl.tau_ns, S / 2);
+	int64_t want[5] = { 10, 8, 5, 3, 0 };
+	for (int j = 0; j <= 4; j++)
+		cr_assert_eq(pl.hold[j], want[j], "hold[%d] %lld", j, (long long)pl.hold[j]);
+
+	/* at the kill: slice 1 (10 -> 8), the next at +0.5 s */
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0, &fl, &next), 1);
+	cr_assert_eq(fl.side, SELL);
+	cr_assert_eq(fl.qty, 2);
+	cr_assert_eq(fl.ord_type, MKT);
+	cr_assert_eq(next, T0 + S / 2);
+	t_fill(&st, &c, SELL, 1000, 2, 0, 0);
+	/* filled: nothing more until +0.5 s */
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + S / 2 - 1, &fl, &next), 0);
+	cr_assert_eq(next, T0 + S / 2);
+	/* +0.5 s: 8 -> 5 */
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + S / 2, &fl, &next), 1);
+	cr_assert_eq(fl.qty, 3);
+	cr_assert_eq(next, T0 + S);
+	/* late: at +1.2 s without the fill of slice 2, slice 3 is due too:
+	 * 8 -> 3, 5 at once */
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + 12 * S / 10, &fl, &next), 1);
+	cr_assert_eq(fl.qty, 5);
+	cr_assert_eq(next, T0 + 3 * S / 2);
+	/* capped by max_order_qty */
+	c.max_order_qty = 4;
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + 12 * S / 10, &fl, &next), 1);
+	cr_assert_eq(fl.qty, 4);
+	/* the last slice (from +1.5 s on) flattens what is left */
+	c.max_order_qty = 1000;
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + 3 * S / 2, &fl, &next), 1);
+	cr_assert_eq(fl.qty, 8);
+	cr_assert_eq(next, 0, "no slice after the last");
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + 100 * S, &fl, &next), 1);
+	cr_assert_eq(fl.qty, 8);
+	/* flat: nothing */
+	t_fill(&st, &c, SELL, 1000, 8, 0, 0);
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0 + 100 * S, &fl, &next), 0);
+}
+
+Test(risk, flatten_plan_almgren_chriss_by_hand)
+{
+	struct risk_cfg c = t_cfg();
+	struct risk_state st;
+	struct risk_flatten_plan pl;
+	struct risk_order fl;
+	const int64_t S = 1000000000LL;
+
+	/* a short of 10 over 4 s in 4 slices (tau 1 s), eta 0.5 per contract
+	 * of a slice (the paper's eta = 0.5 x tau = 0.5), gamma 0.2, sigma 1,
+	 * lambda 0.3: eta~ 0.4, cosh(kappa) = 1.375, holdings 10 sinh(kappa
+	 * (4 - j)) / sinh(4 kappa) = 10, 4.290, 1.798 (160 / 89), 0.654, 0
+	 * (libcore/control test_ac works them) -> 10, 4, 2, 1, 0 */
+	c.flatten_slices = 4;
+	c.flatten_horizon_ns = 4 * S;
+	c.flatten_eta = 0.5;
+	c.flatten_gamma = 0.2;
+	c.flatten_sigma = 1;
+	c.flatten_lambda = 0.3;
+	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
+	risk_init(&st, &c, &win);
+	t_fill(&st, &c, SELL, 1000, 10, 0, 0);
+	cr_assert_eq(risk_flatten_plan(&st, &c, T0, &pl), 0);
+	int64_t want[5] = { -10, -4, -2, -1, 0 };
+	for (int j = 0; j <= 4; j++)
+		cr_assert_eq(pl.hold[j], want[j], "hold[%d] %lld", j, (long long)pl.hold[j]);
+	/* front-loaded: 6 at the kill, a buy */
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0, &fl, NULL), 1);
+	cr_assert_eq(fl.side, BUY);
+	cr_assert_eq(fl.qty, 6);
+	/* one slice: everything at once, as risk_flatten_order */
+	c.flatten_slices = 1;
+	cr_assert_eq(risk_flatten_plan(&st, &c, T0, &pl), 0);
+	struct risk_order one;
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0, &fl, NULL), 1);
+	cr_assert_eq(risk_flatten_order(&st, &c, &one), 1);
+	cr_assert_eq(fl.qty, one.qty);
+	cr_assert_eq(fl.side, one.side);
+	/* the configuration's defaults (0 slices) are that too */
+	c.flatten_slices = 0;
+	cr_assert_eq(risk_flatten_plan(&st, &c, T0, &pl), 0);
+	cr_assert_eq(pl.n, 1);
+	cr_assert_eq(risk_flatten_due(&st, &c, &pl, T0, &fl, NULL), 1);
+	cr_assert_eq(fl.qty, 10);
+}
+
+Test(risk, flatten_plan_settings_checked)
+{
+	struct risk_cfg c = t_cfg();
+	const char *field = NULL;
+	c.flatten_slices = 3; /* without a horizon */
+	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
+	cr_assert_str_eq(field, "kill_switch.flatten_horizon");
+	c.flatten_horizon_ns = 1000000000LL;
+	cr_assert_eq(risk_cfg_check(&c, NULL), 0);
+	c.flatten_slices = AC_MAX_SLICES + 1;
+	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
+	cr_assert_str_eq(field, "kill_switch.flatten_slices");
+	c.flatten_slices = 3;
+	c.flatten_lambda = -1;
+	cr_assert_eq(risk_cfg_check(&c, &field), -EINVAL);
+	cr_assert_str_eq(field, "kill_switch.flatten_risk_aversion");
+}
+
 /* ------------------------------------------------------------ session, data */
 
 Test(risk, session_open_close_holidays)

@@ -463,6 +463,70 @@ Test(riskd, kill_switch_vetoes_and_flattens_until_flat_then_rearm_approves)
 	free(st);
 }
 
+/*
+ * kill_switch.flatten_slices 2 over 2 s: a long of 4 is sold 2 at the kill
+ * and 2 once the market clock (live: the book's time plus the local time
+ * since) is 1 s past it; a snapshot the host does not take is offered
+ * again on the next tick.
+ */
+Test(riskd, kill_switch_flattens_in_slices_by_the_market_clock)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	struct riskd_params p;
+	t_params(&p);
+	p.limits.flatten_slices = 2;
+	p.limits.flatten_horizon_ns = 2 * S;
+	cr_assert_eq(risk_cfg_check(&p.limits, NULL), 0);
+	memset(&h, 0, sizeof(h));
+	riskd_init(st, &p);
+	const struct riskd_out out = { .ctx = &h, .vote_claim = h_vote_claim,
+				       .vote_publish = h_vote_publish,
+				       .position = h_position, .log = h_log };
+	cr_assert_eq(riskd_attach(&d, st, &p, &out), 0);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	struct msg_vote_req q = t_req(1, SIDE_BUY, 4, 102);
+	riskd_on_vote_req(&d, &q, 0, L0);
+	struct msg_exec_report r = t_fill(1, 1, SIDE_BUY, 4, 102, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0);
+	cr_assert_eq(riskd_current(st)->position, 4);
+
+	/* the kill at market time T0 + 1 ms: plan 4, 2, 0; the first slice */
+	riskd_tick(&d, 1, L0 + MS);
+	cr_assert_eq(st->plan.n, 2);
+	cr_assert_eq(st->plan.start_ns, T0 + MS);
+	cr_assert_eq(st->plan.tau_ns, S);
+	cr_assert_eq(last_pos(&h)->flatten_qty, -2);
+	cr_assert_eq(st->flatten_next_ns, T0 + MS + S);
+	r = t_fill(2, 2, SIDE_SELL, 2, 100, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0 + 2 * MS);
+	cr_assert_eq(riskd_current(st)->position, 2);
+	cr_assert_eq(last_pos(&h)->flags & POS_F_FLATTEN, 0, "on plan: nothing due");
+
+	/* not before +1 s of market time */
+	uint32_t np = h.n_pos;
+	riskd_tick(&d, 1, L0 + S);
+	cr_assert_eq(h.n_pos, np);
+	/* due, but the host takes no snapshot: offered again */
+	h.refuse_pos = 1;
+	riskd_tick(&d, 1, L0 + MS + S);
+	cr_assert_eq(h.n_pos, np);
+	cr_assert_eq(st->flatten_next_ns, T0 + MS + S, "still due");
+	h.refuse_pos = 0;
+	riskd_tick(&d, 1, L0 + MS + S + 1);
+	cr_assert_eq(h.n_pos, np + 1);
+	cr_assert_eq(last_pos(&h)->flatten_qty, -2, "the last slice: the rest");
+	cr_assert_eq(st->flatten_next_ns, 0);
+	cr_assert_eq(st->flatten_slices, 2);
+	r = t_fill(3, 3, SIDE_SELL, 2, 100, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0 + 2 * S);
+	cr_assert_eq(riskd_current(st)->position, 0);
+	cr_assert_eq(st->flatten, 0);
+	free(st);
+}
+
 /* ------------------------------------------------------------ books */
 
 Test(riskd, mark_positions_at_most_once_a_second_and_a_new_day_resets_the_day)

@@ -805,6 +805,19 @@ static void t_against_check_py(json_t *st)
 		snprintf(b, sizeof(b), "arrivals.%s.branching", sides[k]);
 		T_NEAR(t_num(st, a), t_num(py, b), 1e-9, a);
 	}
+	/* the temporary impact: slippage per lot of each aggressive order on
+	 * its size, the same orders and mids as check.py's own book */
+	cr_expect_eq(t_num(st, "impact.orders"), t_num(py, "impact.n"));
+	T_NEAR(t_num(st, "impact.eta_ticks_per_lot"), t_num(py, "impact.eta"),
+	       1e-9 * fabs(t_num(py, "impact.eta")), "impact eta");
+	T_NEAR(t_num(st, "impact.epsilon_ticks"), t_num(py, "impact.epsilon"), 1e-9,
+	       "impact epsilon");
+	T_NEAR(t_num(st, "impact.mean_qty"), t_num(py, "impact.mean_qty"), 1e-9,
+	       "impact mean size");
+	T_NEAR(t_num(st, "impact.mean_slippage_ticks"), t_num(py, "impact.mean_slippage"),
+	       1e-9, "impact mean slippage");
+	cr_expect_gt(t_num(st, "impact.mean_slippage_ticks"), 0,
+		     "an aggressive order pays against the mid");
 	cr_expect_eq(t_num(st, "hawkes.events"), t_num(py, "orders"));
 	for (int k = 0; k < 2; k++) {
 		snprintf(a, sizeof(a), "hawkes.models.%d.branching_ratio", k);

@@ -7,8 +7,10 @@
  * agents' do.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libcore/config/config.h"
 #include "libcore/vote/role.h"
@@ -30,6 +32,9 @@ struct t_seen {
 	int64_t  last_venue_ns;
 	uint64_t out_of_order;   /* a report earlier than the one before */
 	uint64_t errors;
+	uint32_t n_flat;         /* flattening decisions (reason kill_flatten) */
+	int64_t  flat_ns[16];    /* their decision times */
+	int32_t  flat_qty[16], flat_side[16];
 	uint64_t released_ids[1u << 15];
 };
 
@@ -43,6 +48,11 @@ static void t_decision(void *ctx, const struct vote_record *rec)
 	struct t_seen *s = ctx;
 	t_mix(s, rec, sizeof(*rec));
 	s->decisions++;
+	if (rec->reason == VOTE_R_FLATTEN && s->n_flat < 16) {
+		s->flat_ns[s->n_flat] = rec->decided_ns;
+		s->flat_qty[s->n_flat] = rec->qty;
+		s->flat_side[s->n_flat++] = rec->side;
+	}
 	if (rec->outcome == VOTE_RELEASE && s->released < (1u << 15))
 		s->released_ids[s->released++] = rec->client_order_id;
 }
@@ -102,7 +112,8 @@ struct t_run {
 	struct gen g;
 };
 
-static struct t_run *t_start(const struct dm_config *c, uint64_t seed)
+static struct t_run *t_start_with(const struct dm_config *c, uint64_t seed,
+				   const struct risk_cfg *limits)
 {
 	struct t_run *r = aligned_alloc(64, (sizeof(*r) + 63) & ~(size_t)63);
 	cr_assert(r);
@@ -111,6 +122,8 @@ static struct t_run *t_start(const struct dm_config *c, uint64_t seed)
 	char model[512], err[512] = "";
 	cr_assert_eq(trader_params_from_config(c, 1, &p, model, sizeof(model), err, sizeof(err)),
 		     0, "params: %s", err);
+	if (limits)
+		p.riskd.limits = *limits;
 	cr_assert(p.strategy.rule_only);
 	r->size = trader_memsize(&p);
 	cr_assert_gt(r->size, 0);
@@ -129,6 +142,11 @@ static struct t_run *t_start(const struct dm_config *c, uint64_t seed)
 	cr_assert_eq(cal_date_parse("2022-01-03", 10, &day), 0);
 	cr_assert_eq(gen_init(&r->g, &gp, seed, &cal, day, err, sizeof(err)), 0, "gen: %s", err);
 	return r;
+}
+
+static struct t_run *t_start(const struct dm_config *c, uint64_t seed)
+{
+	return t_start_with(c, seed, NULL);
 }
 
 static void t_feed(struct t_run *r, uint64_t n)
@@ -323,4 +341,124 @@ Test(trader, a_market_maker_keeps_every_ledger_and_allocates_nothing)
 	cr_expect_leq(trader_riskd_state(&r->t)->max_abs_position, 3, "the bound held");
 	cr_expect_gt(st->mm.maker_fills, s->fills * 9 / 10, "passive fills");
 	t_stop(r);
+}
+
+/*
+ * The kill switch with a position flattens along its plan (docs/risk.md):
+ * three slices over 3 s of market time with no impact model, so the
+ * straight line X, 2X/3, X/3, 0 rounded half up.  Slice j is due at the
+ * kill + (j - 1) s by risk's market clock (the newest book), so its
+ * decision is taken at the first book at or after that time; every slice
+ * is a released decision with reason kill_flatten, and the position ends
+ * flat.
+ */
+Test(trader, kill_switch_flattens_in_slices_at_their_times)
+{
+	struct dm_config c;
+	struct trader_params p;
+	char model[512], err[512] = "";
+	t_config(&c);
+	cr_assert_eq(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0, "params: %s", err);
+	struct risk_cfg lim = p.riskd.limits;
+	const int64_t S = 1000000000LL;
+	lim.kill_flatten = 1;
+	lim.flatten_slices = 3;
+	lim.flatten_horizon_ns = 3 * S;
+	cr_assert_eq(risk_cfg_check(&lim, NULL), 0);
+	struct t_run *r = t_start_with(&c, 11, &lim);
+
+	/* trade until risk holds at least 3 contracts */
+	struct event ev;
+	uint64_t n = 0;
+	const struct riskd_state *rds = trader_riskd_state(&r->t);
+	while (llabs(riskd_current(rds)->position) < 3 && n < 2000000) {
+		gen_next(&r->g, &ev);
+		cr_assert_geq(trader_on_event(&r->t, &ev), 0);
+		n++;
+	}
+	int64_t X = riskd_current(rds)->position;
+	cr_assert_geq(llabs(X), 3, "no position of 3 within %llu events", (unsigned long long)n);
+	cr_assert_eq(r->seen.n_flat, 0);
+
+	cr_assert_eq(trader_kill(&r->t), 0);
+	const struct risk_flatten_plan *pl = &rds->plan;
+	cr_assert_eq(pl->n, 3);
+	cr_assert_eq(pl->tau_ns, S);
+	cr_assert_leq(pl->start_ns, r->t.now_ns, "the kill is at risk's newest book");
+	/* the first slice goes at the kill itself */
+	cr_assert_eq(r->seen.n_flat, 1);
+	cr_assert_eq(r->seen.flat_ns[0], r->t.now_ns);
+
+	/* the market goes on for 4 s; each slice at the first book on or
+	 * after its due time */
+	int64_t due[3] = { pl->start_ns, pl->start_ns + S, pl->start_ns + 2 * S };
+	int64_t first_book[3] = { r->t.now_ns, 0, 0 };
+	int64_t end = r->t.now_ns + 4 * S;
+	while (r->t.now_ns < end) {
+		gen_next(&r->g, &ev);
+		cr_assert_geq(trader_on_event(&r->t, &ev), 0);
+		for (int j = 1; j < 3; j++)
+			if (!first_book[j] && ev.kind == EV_BOOK && ev.exch_ns >= due[j])
+				first_book[j] = ev.exch_ns;
+	}
+	cr_assert_eq(trader_finish(&r->t), 0);
+	const struct t_seen *s = &r->seen;
+	cr_assert_eq(s->n_flat, 3, "%u flattening decisions", s->n_flat);
+	int64_t ax = llabs(X), prev = ax;
+	for (int j = 1; j <= 3; j++) {
+		/* round(X (3 - j) / 3) half up, by integers */
+		int64_t hold = (2 * ax * (3 - j) + 3) / 6;
+		cr_expect_eq(s->flat_qty[j - 1], prev - hold, "slice %d: %d contracts, want %lld",
+			     j, s->flat_qty[j - 1], (long long)(prev - hold));
+		cr_expect_eq(s->flat_side[j - 1], X > 0 ? SIDE_SELL : SIDE_BUY);
+		cr_expect_eq(s->flat_ns[j - 1], first_book[j - 1], "slice %d at %lld, want %lld",
+			     j, (long long)s->flat_ns[j - 1], (long long)first_book[j - 1]);
+		prev = hold;
+	}
+	cr_expect_eq(riskd_current(rds)->position, 0, "flat at the end");
+	cr_expect_eq(trader_coord_state(&r->t)->flattens, 3);
+	cr_expect_eq(s->errors, 0);
+	t_stop(r);
+}
+
+/* execution.study: the figures of a dm-study --json file fill the impact,
+ * passive and flatten keys left at 0 (A halved: one side), never one set
+ * in the configuration; a file that is not a study is refused by name. */
+Test(trader, study_figures_fill_the_models_left_at_zero)
+{
+	char path[] = "/tmp/dm_test_study_XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	const char *js = "{\"impact\": {\"eta_ticks_per_lot\": 0.004, \"epsilon_ticks\": 0.7, "
+			 "\"mean_qty\": 34.5}, \"fill\": {\"a_per_s\": 5.6, \"k_per_tick\": 0.53}, "
+			 "\"windows\": [{\"kyle\": {\"slope\": 0.0037}}, {\"kyle\": {\"slope\": 9}}]}";
+	cr_assert_eq(write(fd, js, strlen(js)), (ssize_t)strlen(js));
+	close(fd);
+	struct dm_config c;
+	struct trader_params p;
+	char model[512], err[512] = "";
+	t_config(&c);
+	snprintf(c.execution.study, sizeof(c.execution.study), "%s", path);
+	c.execution.passive_k = 0.9; /* set: kept */
+	cr_assert_eq(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0, "%s", err);
+	cr_expect_float_eq(p.exec.limits.passive_a, 2.8, 1e-12, "A of one side: half");
+	cr_expect_float_eq(p.exec.limits.passive_k, 0.9, 0, "the configuration's");
+	cr_expect_float_eq(p.exec.limits.passive_lots, 34.5, 1e-12);
+	cr_expect_float_eq(p.coord.child_eta, 0.004, 1e-15);
+	cr_expect_float_eq(p.coord.child_gamma, 0.0037, 1e-15, "the shortest window's");
+	cr_expect_float_eq(p.riskd.limits.flatten_eta, 0.004, 1e-15);
+	cr_expect_float_eq(p.riskd.limits.flatten_gamma, 0.0037, 1e-15);
+	cr_expect_eq(p.riskd.limits.flatten_sigma, 0, "not in a study");
+
+	/* not a study: refused, naming the file */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "{\"x\": 1}", 8), 8);
+	close(fd);
+	cr_assert_lt(trader_params_from_config(&c, 1, &p, model, sizeof(model), err,
+					       sizeof(err)), 0);
+	cr_expect(strstr(err, path) && strstr(err, "execution.study"), "%s", err);
+	unlink(path);
 }
