@@ -25,9 +25,30 @@
  * is dropped.  Without a verified model the agent refuses to trade (no
  * intents; counted as no_model), unless strategy.model is "" (primary
  * rule alone, one contract, probability reported as 0).
+ *
+ * A market maker (strategy.kind mm_as, mm_glft) also reads execution's
+ * reports (ring reports_ml, which execution writes only then) into
+ * strategy_on_report, and its cancels (MSG_CANCEL) go where its intents
+ * go, on the intents ring, to the coordinator (coord_on_cancel), as in
+ * the in-process trader.  Its inventory is the reports' ledger in the
+ * app area: a report handed again after a restart counts once
+ * (strategy.h, struct strategy_mm_ledger).
+ *
+ * Lockstep (DM_LOCKSTEP=1: a replay one event at a time, which dm-backtest
+ * must match).  Execution and feature take a market event side by side;
+ * the trader (libcore/trader) hands ml the event's feature vector before
+ * the reports execution made of it.  Here a report waits (-EAGAIN, the
+ * ring keeps it) until feature has taken every market event execution
+ * has taken (ring md_feature's consumer position at least md_execution's:
+ * data writes every event to both) and the features ring is empty: the
+ * vector of that event, if any, is then handled.  Reports made later in
+ * the step follow ml's own intents, so they come after it anyway.  A live
+ * run takes both rings as they come.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agents/rt/agents.h"
@@ -37,6 +58,10 @@
 
 struct ml_ctx {
 	int in_feat, out_intent;
+	int in_rep;              /* reports_ml: a market maker's; else -1 */
+	struct ring *md_x, *md_f; /* lockstep: md_execution, md_feature; else NULL */
+	int waiting;             /* lockstep: a report waited this pass */
+	uint64_t waits;          /* passes a report waited for its event's vector */
 	struct rt *rt;
 	struct strategy s;       /* the module, on the app area; holds the model */
 };
@@ -92,14 +117,62 @@ static void out_intent_publish(void *p, struct msg_intent *o)
 	rt_lat_stage(c->rt, o->hdr.ingress_ns);
 }
 
+/* A market maker's cancel: on the intents ring, as the trader's.  A slot
+ * the strategy claimed for an intent is claimed again after it
+ * (strategy_out.cancel). */
+static int out_cancel(void *p, const struct msg_cancel *k)
+{
+	struct ml_ctx *c = p;
+	if (!rt_claim(c->rt, (uint32_t)c->out_intent, 1))
+		return -EAGAIN;
+	struct msg_cancel *o = rt_slot(c->rt, (uint32_t)c->out_intent, 0);
+	*o = *k;
+	o->hdr.type = MSG_CANCEL;
+	o->hdr.size = sizeof(*o);
+	rt_publish(c->rt, (uint32_t)c->out_intent, 1);
+	return 0;
+}
+
 /* ------------------------------------------------ rings -> module */
+
+/* Lockstep: 1 when the vector of every market event execution has taken
+ * is handled (the design note), so a report may go in. */
+static int vectors_caught_up(struct ml_ctx *c)
+{
+	/* acquire: feature's vectors of those events are published before
+	 * its consumer position moved (ring_commit's release) */
+	uint64_t x = atomic_load_explicit(&c->md_x->tail, memory_order_acquire);
+	uint64_t f = atomic_load_explicit(&c->md_f->tail, memory_order_acquire);
+	return f >= x && !ring_peek(c->rt->in[c->in_feat].r);
+}
 
 static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct ml_ctx *c = rt->ctx;
-	if ((int)in != c->in_feat || m->type != MSG_FEATURES)
-		return -EPROTO;
-	return strategy_on_features(&c->s, (const struct msg_features *)m);
+	if ((int)in == c->in_feat && m->type == MSG_FEATURES)
+		return strategy_on_features(&c->s, (const struct msg_features *)m);
+	if ((int)in == c->in_rep && m->type == MSG_EXEC_REPORT) {
+		if (c->md_x && !vectors_caught_up(c)) {
+			c->waiting = 1;
+			return -EAGAIN;
+		}
+		return strategy_on_report(&c->s, (const struct msg_exec_report *)m);
+	}
+	return -EPROTO;
+}
+
+/* Lockstep: a report waiting for feature gives the processor away (feature
+ * may share it); a live run never waits. */
+static int ml_tick(struct rt *rt, int64_t now)
+{
+	struct ml_ctx *c = rt->ctx;
+	(void)now;
+	if (c->waiting) {
+		c->waiting = 0;
+		c->waits++;
+		sched_yield();
+	}
+	return 0;
 }
 
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
@@ -163,6 +236,7 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 
 static const struct rt_ops ml_ops = {
 	.on_msg = ml_msg,
+	.on_tick = ml_tick,
 	.on_control = ml_control,
 };
 
@@ -182,16 +256,28 @@ int ag_ml_init(struct rt *rt)
 		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
+	c->in_rep = -1;
 	if (strategy_kind_is_mm(p.kind)) {
 		/* a market maker learns its quotes' fate and its inventory from
-		 * execution's reports, which reach no ring of this agent yet:
-		 * dm-backtest and dm-cv host it (libcore/trader) */
-		rt_error(rt, "%s: strategy.kind: %s needs execution reports at the ml agent, "
-			 "which the agents' topology does not carry yet: run it in dm-backtest "
-			 "(docs/strategies.md, \"Market making\"); kind taker runs here",
-			 rt->cfg.core.path[0] ? rt->cfg.core.path : "configuration",
-			 strategy_kind_names[p.kind]);
-		return -DM_ECONFIG;
+		 * execution's reports */
+		if ((c->in_rep = ag_need_in(rt, "reports_ml", sizeof(struct msg_exec_report))) < 0)
+			return -DM_ETOPOLOGY;
+		const char *ls = getenv("DM_LOCKSTEP");
+		if (ls && strcmp(ls, "1") == 0) {
+			int x = seg_ring_find(&rt->seg, "md_execution");
+			int f = seg_ring_find(&rt->seg, "md_feature");
+			if (x < 0 || f < 0) {
+				rt_error(rt, "lockstep with strategy.kind %s: rings md_execution and "
+					 "md_feature must be in the segment",
+					 strategy_kind_names[p.kind]);
+				return -DM_ETOPOLOGY;
+			}
+			c->md_x = seg_ring(&rt->seg, (uint32_t)x);
+			c->md_f = seg_ring(&rt->seg, (uint32_t)f);
+		}
+		rt_log(rt, "strategy.kind %s: execution reports from reports_ml%s",
+		       strategy_kind_names[p.kind], c->md_x ? "; lockstep: a report waits for "
+		       "the vector of its market event" : "");
 	}
 	if (rt->app_fresh)
 		strategy_init(st);
@@ -199,8 +285,17 @@ int ag_ml_init(struct rt *rt)
 		.ctx = c,
 		.intent_claim = out_intent_claim,
 		.intent_publish = out_intent_publish,
+		.cancel = out_cancel,
 	};
-	if (strategy_attach(&c->s, st, &p, &out) < 0) {
+	int rc = strategy_attach(&c->s, st, &p, &out);
+	if (rc == -EEXIST) {
+		rt_error(rt, "strategy: the segment's state is of kind %s, the configuration "
+			 "says %s: start from a new segment (dm-seg)",
+			 st->kind < STRAT_KIND_COUNT ? strategy_kind_names[st->kind] : "?",
+			 strategy_kind_names[p.kind]);
+		return -DM_ECONFIG;
+	}
+	if (rc < 0) {
 		rt_error(rt, "strategy: refused by strategy_attach (instrument tick %g)", p.tick);
 		return -DM_ECONFIG;
 	}
@@ -231,6 +326,18 @@ void ag_ml_close(struct rt *rt)
 	       (unsigned long long)st->below_prob, (unsigned long long)st->zero_size,
 	       (unsigned long long)st->no_model, (unsigned long long)st->intents,
 	       st->intents ? st->prob_sum / (double)st->intents : 0.0);
+	if (strategy_kind_is_mm(st->kind)) {
+		const struct strategy_mm_ledger *l = strategy_mm_led(&st->mm);
+		rt_log(rt, "market maker %s: reports %llu (handed again %llu), fills %llu "
+		       "(%llu contracts, %llu passive), position %lld; quotes %llu, requotes "
+		       "%llu, cancels %llu, pending lost %llu; lockstep waits %llu",
+		       strategy_kind_names[st->kind], (unsigned long long)l->reports,
+		       (unsigned long long)l->dups, (unsigned long long)l->fills,
+		       (unsigned long long)l->fill_qty, (unsigned long long)l->maker_fills,
+		       (long long)l->position, (unsigned long long)st->mm.quotes,
+		       (unsigned long long)st->mm.requotes, (unsigned long long)st->mm.cancels,
+		       (unsigned long long)st->mm.pending_lost, (unsigned long long)ctx.waits);
+	}
 	/* the state keeps saying which model was in use */
 	flat_free(ctx.s.flat);
 	ctx.s.flat = NULL;
