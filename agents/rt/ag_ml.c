@@ -34,21 +34,14 @@
  * app area: a report handed again after a restart counts once
  * (strategy.h, struct strategy_mm_ledger).
  *
- * Lockstep (DM_LOCKSTEP=1: a replay one event at a time, which dm-backtest
- * must match).  Execution and feature take a market event side by side;
- * the trader (libcore/trader) hands ml the event's feature vector before
- * the reports execution made of it.  Here a report waits (-EAGAIN, the
- * ring keeps it) until feature has taken every market event execution
- * has taken (ring md_feature's consumer position at least md_execution's:
- * data writes every event to both) and the features ring is empty: the
- * vector of that event, if any, is then handled.  Reports made later in
- * the step follow ml's own intents, so they come after it anyway.  A live
- * run takes both rings as they come.
+ * Order.  A lockstep replay gives a market event to execution and lets
+ * its reports (the event's fills and acks) come to rest before feature
+ * takes it (agents/rt/ag_data.c), so ml takes the reports of an event
+ * before its vector, as the in-process trader does (docs/backtest.md).
+ * A live run takes both rings as they come.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "agents/rt/agents.h"
@@ -59,9 +52,6 @@
 struct ml_ctx {
 	int in_feat, out_intent;
 	int in_rep;              /* reports_ml: a market maker's; else -1 */
-	struct ring *md_x, *md_f; /* lockstep: md_execution, md_feature; else NULL */
-	int waiting;             /* lockstep: a report waited this pass */
-	uint64_t waits;          /* passes a report waited for its event's vector */
 	struct rt *rt;
 	struct strategy s;       /* the module, on the app area; holds the model */
 };
@@ -135,44 +125,15 @@ static int out_cancel(void *p, const struct msg_cancel *k)
 
 /* ------------------------------------------------ rings -> module */
 
-/* Lockstep: 1 when the vector of every market event execution has taken
- * is handled (the design note), so a report may go in. */
-static int vectors_caught_up(struct ml_ctx *c)
-{
-	/* acquire: feature's vectors of those events are published before
-	 * its consumer position moved (ring_commit's release) */
-	uint64_t x = atomic_load_explicit(&c->md_x->tail, memory_order_acquire);
-	uint64_t f = atomic_load_explicit(&c->md_f->tail, memory_order_acquire);
-	return f >= x && !ring_peek(c->rt->in[c->in_feat].r);
-}
-
 static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct ml_ctx *c = rt->ctx;
 	if ((int)in == c->in_feat && m->type == MSG_FEATURES)
 		return strategy_on_features(&c->s, (const struct msg_features *)m);
 	if ((int)in == c->in_rep && m->type == MSG_EXEC_REPORT) {
-		if (c->md_x && !vectors_caught_up(c)) {
-			c->waiting = 1;
-			return -EAGAIN;
-		}
 		return strategy_on_report(&c->s, (const struct msg_exec_report *)m);
 	}
 	return -EPROTO;
-}
-
-/* Lockstep: a report waiting for feature gives the processor away (feature
- * may share it); a live run never waits. */
-static int ml_tick(struct rt *rt, int64_t now)
-{
-	struct ml_ctx *c = rt->ctx;
-	(void)now;
-	if (c->waiting) {
-		c->waiting = 0;
-		c->waits++;
-		sched_yield();
-	}
-	return 0;
 }
 
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
@@ -236,7 +197,6 @@ static void ml_control(struct rt *rt, uint32_t cmd, const struct msg_control *m)
 
 static const struct rt_ops ml_ops = {
 	.on_msg = ml_msg,
-	.on_tick = ml_tick,
 	.on_control = ml_control,
 };
 
@@ -262,22 +222,8 @@ int ag_ml_init(struct rt *rt)
 		 * execution's reports */
 		if ((c->in_rep = ag_need_in(rt, "reports_ml", sizeof(struct msg_exec_report))) < 0)
 			return -DM_ETOPOLOGY;
-		const char *ls = getenv("DM_LOCKSTEP");
-		if (ls && strcmp(ls, "1") == 0) {
-			int x = seg_ring_find(&rt->seg, "md_execution");
-			int f = seg_ring_find(&rt->seg, "md_feature");
-			if (x < 0 || f < 0) {
-				rt_error(rt, "lockstep with strategy.kind %s: rings md_execution and "
-					 "md_feature must be in the segment",
-					 strategy_kind_names[p.kind]);
-				return -DM_ETOPOLOGY;
-			}
-			c->md_x = seg_ring(&rt->seg, (uint32_t)x);
-			c->md_f = seg_ring(&rt->seg, (uint32_t)f);
-		}
-		rt_log(rt, "strategy.kind %s: execution reports from reports_ml%s",
-		       strategy_kind_names[p.kind], c->md_x ? "; lockstep: a report waits for "
-		       "the vector of its market event" : "");
+		rt_log(rt, "strategy.kind %s: execution reports from reports_ml",
+		       strategy_kind_names[p.kind]);
 	}
 	if (rt->app_fresh)
 		strategy_init(st);
@@ -330,13 +276,13 @@ void ag_ml_close(struct rt *rt)
 		const struct strategy_mm_ledger *l = strategy_mm_led(&st->mm);
 		rt_log(rt, "market maker %s: reports %llu (handed again %llu), fills %llu "
 		       "(%llu contracts, %llu passive), position %lld; quotes %llu, requotes "
-		       "%llu, cancels %llu, pending lost %llu; lockstep waits %llu",
+		       "%llu, cancels %llu, pending lost %llu",
 		       strategy_kind_names[st->kind], (unsigned long long)l->reports,
 		       (unsigned long long)l->dups, (unsigned long long)l->fills,
 		       (unsigned long long)l->fill_qty, (unsigned long long)l->maker_fills,
 		       (long long)l->position, (unsigned long long)st->mm.quotes,
 		       (unsigned long long)st->mm.requotes, (unsigned long long)st->mm.cancels,
-		       (unsigned long long)st->mm.pending_lost, (unsigned long long)ctx.waits);
+		       (unsigned long long)st->mm.pending_lost);
 	}
 	/* the state keeps saying which model was in use */
 	flat_free(ctx.s.flat);
