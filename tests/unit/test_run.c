@@ -1206,13 +1206,10 @@ static long long count_lines(const char *path)
 /*
  * dmctl run (lockstep) on input (NULL: the synthetic market of events
  * events) with conf, then dm-backtest on the market the run replayed,
- * same conf; the files and the P&L compared (equity.csv unless
- * no_equity: docs/backtest.md says why a market maker's may differ).
- * min_fills: fills the market must give at least (a parity of two empty
+ * same conf; the files and the P&L compared.  min_fills: fills the market must give at least (a parity of two empty
  * runs proves little).
  */
-static void parity_of(const char *conf, const char *input, long long min_fills, int events,
-		      int no_equity)
+static void parity_of(const char *conf, const char *input, long long min_fills, int events)
 {
 	struct out r = input ? sh("tools/dmctl -c %s run --input '%s'", conf, input)
 			     : sh("tools/dmctl -c %s run --events %d", conf, events);
@@ -1250,8 +1247,7 @@ static void parity_of(const char *conf, const char *input, long long min_fills, 
 	expect_same_file("fills.csv", rundir, bt);
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
-	if (!no_equity)
-		expect_same_file("equity.csv", rundir, bt);
+	expect_same_file("equity.csv", rundir, bt);
 	expect_same_file("tca.csv", rundir, bt);
 	char sa[PATH_MAX + 64], sb[PATH_MAX + 64];
 	snprintf(sa, sizeof(sa), "%s/summary.json", rundir);
@@ -1263,7 +1259,7 @@ static void parity_of(const char *conf, const char *input, long long min_fills, 
 
 static void parity(const char *conf, const char *input, long long min_fills)
 {
-	parity_of(conf, input, min_fills, 20000, 0);
+	parity_of(conf, input, min_fills, 20000);
 }
 
 Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
@@ -1304,8 +1300,8 @@ static long csv_col(const char *path, int col, long long *v, long n)
  * A market maker through the six agents: ml takes execution's reports
  * (ring reports_ml), its cancels reach the coordinator on the intents
  * ring; dm-backtest on the same market writes the same fills, orders,
- * decisions and transaction costs.  The run is consistent on its own:
- * every order has its released decision (same id), its quotes rest
+ * decisions, equity rows and transaction costs.  The run is consistent on its own:
+ * every order names a released decision, its quotes rest
  * (maker fills), the inventory never passes qmax.
  */
 Test(parity, market_maker_glft)
@@ -1313,19 +1309,22 @@ Test(parity, market_maker_glft)
 	char conf[PATH_MAX];
 	const int qmax = 3;
 	mm_conf(conf, sizeof(conf), qmax);
-	parity_of(conf, NULL, 20, 6000, 1);
-	static long long ord[4096], dec[4096], pos[8192];
+	parity_of(conf, NULL, 20, 6000);
+	static long long ord[4096], ord_dec[4096], dec[4096], dec_ord[4096], pos[8192];
 	char f[PATH_MAX + 64];
 	snprintf(f, sizeof(f), "%s/orders.csv", rundir);
-	long no = csv_col(f, 0, ord, 4096);
+	long no = csv_col(f, 0, ord, 4096);          /* client_order_id */
+	cr_assert_eq(csv_col(f, 1, ord_dec, 4096), no); /* decision_id */
 	snprintf(f, sizeof(f), "%s/decisions.csv", rundir);
-	long nd = csv_col(f, 7, dec, 4096); /* client_order_id: empty when blocked */
+	long nd = csv_col(f, 0, dec, 4096);          /* decision_id */
+	cr_assert_eq(csv_col(f, 7, dec_ord, 4096), nd); /* client_order_id: empty when blocked */
 	cr_assert_gt(no, 20, "the maker quoted");
 	for (long i = 0; i < no; i++) {
 		int found = 0;
 		for (long j = 0; j < nd && !found; j++)
-			found = dec[j] == ord[i];
-		cr_expect(found, "order %lld has no released decision", ord[i]);
+			found = dec[j] == ord_dec[i] && dec_ord[j] > 0; /* released */
+		cr_expect(found, "order %lld: its decision %lld is not a released one", ord[i],
+			  ord_dec[i]);
 	}
 	snprintf(f, sizeof(f), "%s/equity.csv", rundir);
 	long ne = csv_col(f, 1, pos, 8192);
