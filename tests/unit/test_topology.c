@@ -396,7 +396,8 @@ Test(topology, ring_find_and_agent_id)
 
 	rt_config_defaults(&c);
 	cr_assert_eq(rt_config_ring_find(&c, "md_feature"), 0);
-	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 19);
+	cr_assert_eq(rt_config_ring_find(&c, "reports_ml"), 14);
+	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 20);
 	cr_assert_eq(rt_config_ring_find(&c, "nope"), -1);
 	cr_assert_eq(rt_config_ring_find(&c, NULL), -1);
 	cr_assert_eq(rt_agent_id("coordinator"), AGENT_COORDINATOR);
