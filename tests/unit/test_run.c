@@ -1262,7 +1262,32 @@ static void parity(const char *conf, const char *input, long long min_fills)
 	parity_of(conf, input, min_fills, 20000);
 }
 
-Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
+/* "pushed" of ring name in the run's final-dump.json (what dm-shmdump
+ * --json shows of every ring), or -1 when the ring is not there. */
+static long long ring_pushed(const char *name)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/final-dump.json", rundir);
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", path, e.text);
+	long long n = -1;
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(doc, "rings"), i, r) {
+		const char *s = json_string_value(json_object_get(r, "name"));
+		if (s && strcmp(s, name) == 0)
+			n = json_integer_value(json_object_get(r, "pushed"));
+	}
+	json_decref(doc);
+	return n;
+}
+
+Test(parity, synthetic_market)
+{
+	parity("conf/default.yaml", NULL, 5);
+	cr_expect_eq(ring_pushed("reports_ml"), 0, "a taker's ml takes no report");
+}
 
 /* A market maker's configuration (mm_glft, the primary rule alone) in the
  * test's directory; its path into out. */
@@ -1336,6 +1361,10 @@ Test(parity, market_maker_glft)
 	char *fills = slurp(f);
 	cr_expect(fills && strstr(fills, ",maker\n"), "passive fills");
 	release(fills);
+	/* every report of the run went to ml as well: one per order at least */
+	cr_expect_geq(ring_pushed("reports_ml"), no, "reports_ml carried the reports");
+	cr_expect_eq(ring_pushed("reports_ml"), ring_pushed("reports_risk"),
+		     "ml and risk took the same reports");
 }
 /* The real inputs' parity runs in the plain build: under the sanitizers
  * the same agents run the synthetic market and the kill -9 case below (the
