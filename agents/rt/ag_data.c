@@ -29,7 +29,14 @@
  *             ring of the segment has been empty on two passes in a row,
  *             i.e. the whole system has finished with the previous event.
  *             Paper trading is then independent of CPU speed and load, and
- *             latencies measure the path, not queues.
+ *             latencies measure the path, not queues.  The event goes to
+ *             its consumers in phases, the system quiet between two: risk
+ *             (the mark), then execution (the venue: the fills and acks
+ *             the event brings, as reports to risk, the coordinator and a
+ *             market maker's ml), then feature (the vector, and what ml
+ *             makes of it).  What one agent sends another then never races
+ *             what a third does with the same event: the in-process trader
+ *             (libcore/trader) runs the same phases (docs/backtest.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +52,9 @@
 #include "libcore/msg/msg_md.h"
 #include "libcore/journal/journal.h"
 #include "libcore/replay/replay.h"
+
+/* Lockstep phases of one event: risk's md rings, execution's, the rest. */
+#define LS_PHASES 3
 
 /* The data agent's own options, as ag_data_opts lists them. */
 struct data_opts {
@@ -65,6 +75,8 @@ struct data_ctx {
 	uint32_t quiet;               /* lockstep: passes with every ring empty */
 	int holding;                  /* msg holds an event not yet on every ring */
 	uint64_t done_mask;           /* md rings that already have it */
+	uint64_t phase_mask[LS_PHASES]; /* lockstep: the md rings of each phase */
+	uint32_t phase;               /* lockstep: the phase being sent */
 	uint32_t len;
 	int is_book;
 	union msg_md msg;
@@ -222,6 +234,39 @@ static int system_quiet(const struct rt *rt)
 	return 1;
 }
 
+/*
+ * The held event onto its md rings: every ring at once, or in lockstep
+ * phase by phase with the system quiet between two (the design note).
+ * 1 once every ring has it, 0 to come back (a ring full, or not quiet).
+ */
+static int send_event(struct rt *rt, struct data_ctx *c, int64_t now)
+{
+	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
+	int ls = c->rp.pace == REPLAY_LOCKSTEP;
+	for (;;) {
+		uint64_t pm = ls ? c->phase_mask[c->phase] : all;
+		for (uint32_t j = 0; j < c->n_md; j++)
+			if ((pm & (1ull << j)) && !(c->done_mask & (1ull << j)) &&
+			    rt_send(rt, c->md[j], &c->msg, c->len) >= 0)
+				c->done_mask |= 1ull << j;
+		if ((c->done_mask & pm) != pm) {
+			rt->wake_at_ns = now + 200000; /* consumers do not ring us: poll */
+			return 0;
+		}
+		if (!ls || c->phase + 1 >= LS_PHASES)
+			return 1;
+		if (pm) {
+			c->quiet = system_quiet(rt) ? c->quiet + 1 : 0;
+			if (c->quiet < 2) {
+				rt->wake_at_ns = now + 20000; /* nobody rings us: poll */
+				return 0;
+			}
+			c->quiet = 0;
+		}
+		c->phase++;
+	}
+}
+
 static int data_tick(struct rt *rt, int64_t now)
 {
 	struct data_ctx *c = rt->ctx;
@@ -236,7 +281,6 @@ static int data_tick(struct rt *rt, int64_t now)
 			leave_if_done(rt, c, st);
 		return 0;
 	}
-	uint64_t all = c->n_md >= 64 ? ~0ull : (1ull << c->n_md) - 1;
 	int work = 0;
 	for (uint32_t k = 0; k < rt->cfg.core.data.events_per_pass; k++) {
 		if (!c->holding) {
@@ -281,17 +325,12 @@ static int data_tick(struct rt *rt, int64_t now)
 			build(c, &ev);
 			c->holding = 1;
 			c->done_mask = 0;
+			c->phase = 0;
 			/* the tick-to-order clock starts when the event is taken in */
 			c->msg.hdr.ingress_ns = now;
 		}
-		for (uint32_t j = 0; j < c->n_md; j++)
-			if (!(c->done_mask & (1ull << j)) &&
-			    rt_send(rt, c->md[j], &c->msg, c->len) >= 0)
-				c->done_mask |= 1ull << j;
-		if (c->done_mask != all) {
-			rt->wake_at_ns = now + 200000; /* consumers do not ring us: poll */
+		if (!send_event(rt, c, now))
 			break;
-		}
 		c->holding = 0;
 		rt_lat_stage(rt, c->msg.hdr.ingress_ns);
 		st->last_exch_ns = c->is_book ? c->msg.book.exch_ns : c->msg.trade.exch_ns;
@@ -410,6 +449,9 @@ int ag_data_init(struct rt *rt)
 				         sizeof(struct msg_book));
 				return -DM_ETOPOLOGY;
 			}
+			uint32_t to = rt->out[i].consumer;
+			int ph = to == AGENT_RISK ? 0 : to == AGENT_EXECUTION ? 1 : 2;
+			c->phase_mask[ph] |= 1ull << c->n_md;
 			c->md[c->n_md++] = i;
 		}
 	if (c->n_md == 0 || c->n_md > 64) {

@@ -8,8 +8,11 @@
  *   orders              -> execsvc_on_order, execsvc_on_cancel
  *   vote_req_execution  -> execsvc_on_vote_req -> votes_execution
  *                          (MSG_VOTE_DONE: nothing to do)
- *   execsvc_tick        -> reports_risk and reports_coordinator (a report
- *                          goes to both or, while either is full, to none)
+ *   execsvc_tick        -> reports_risk and reports_coordinator, and
+ *                          reports_ml when the strategy is a market maker
+ *                          (strategy.kind mm_as, mm_glft: its quotes' fate
+ *                          and its inventory); a report goes to every one
+ *                          or, while any is full, to none
  *   orders.journal      <- JREC_ORDER, JREC_EXEC records
  *
  * The service's state block is the agent's app area in the segment
@@ -41,7 +44,8 @@ _Static_assert(AG_EXEC_JOURNAL_BUF >= EXECSVC_OUTBOX * JREC_SIZE(sizeof(struct m
 struct exec_host {
 	struct rt *rt;
 	int in_md, in_orders, in_req;
-	int out_vote, out_rep[2];
+	int out_vote, out_rep[3];
+	int n_rep;                 /* 2, or 3 with a market maker's reports_ml */
 	struct journal_writer jw;
 	int jopen;
 	int64_t retry_ns;          /* the journal fails: next retry */
@@ -79,15 +83,15 @@ static void host_fault(void *ctx, uint32_t point)
 		rt_fault_point(h->rt, RT_FAULT_SEND);
 }
 
-/* Both report rings or neither: claim a slot in each, then publish. */
+/* Every report ring or none: claim a slot in each, then publish. */
 static int host_report(void *ctx, const struct msg_exec_report *m)
 {
 	struct exec_host *h = ctx;
 	struct rt *rt = h->rt;
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < h->n_rep; k++)
 		if (!rt_claim(rt, (uint32_t)h->out_rep[k], 1))
 			return -EAGAIN; /* an unpublished claim is harmless */
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < h->n_rep; k++) {
 		memcpy(rt_slot(rt, (uint32_t)h->out_rep[k], 0), m, sizeof(*m));
 		rt_publish(rt, (uint32_t)h->out_rep[k], 1);
 	}
@@ -227,6 +231,17 @@ int ag_exec_init(struct rt *rt)
 					 sizeof(struct msg_exec_report))) < 0) {
 		rc = -DM_ETOPOLOGY;
 		goto free_host;
+	}
+	h->n_rep = 2;
+	/* a market maker learns its quotes' fate from the reports; a taker
+	 * takes none, so its ml (slow, or down) never holds execution back */
+	if (strategy_kind_is_mm(rt->cfg.core.strategy.kind)) {
+		if ((h->out_rep[2] = ag_need_out(rt, "reports_ml",
+						 sizeof(struct msg_exec_report))) < 0) {
+			rc = -DM_ETOPOLOGY;
+			goto free_host;
+		}
+		h->n_rep = 3;
 	}
 	if (rt->app_fresh) {
 		/* ids epoch << 40 | n: the epoch is the segment's (seg_hdr.epoch) */

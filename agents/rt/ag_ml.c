@@ -25,6 +25,20 @@
  * is dropped.  Without a verified model the agent refuses to trade (no
  * intents; counted as no_model), unless strategy.model is "" (primary
  * rule alone, one contract, probability reported as 0).
+ *
+ * A market maker (strategy.kind mm_as, mm_glft) also reads execution's
+ * reports (ring reports_ml, which execution writes only then) into
+ * strategy_on_report, and its cancels (MSG_CANCEL) go where its intents
+ * go, on the intents ring, to the coordinator (coord_on_cancel), as in
+ * the in-process trader.  Its inventory is the reports' ledger in the
+ * app area: a report handed again after a restart counts once
+ * (strategy.h, struct strategy_mm_ledger).
+ *
+ * Order.  A lockstep replay gives a market event to execution and lets
+ * its reports (the event's fills and acks) come to rest before feature
+ * takes it (agents/rt/ag_data.c), so ml takes the reports of an event
+ * before its vector, as the in-process trader does (docs/backtest.md).
+ * A live run takes both rings as they come.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +51,7 @@
 
 struct ml_ctx {
 	int in_feat, out_intent;
+	int in_rep;              /* reports_ml: a market maker's; else -1 */
 	struct rt *rt;
 	struct strategy s;       /* the module, on the app area; holds the model */
 };
@@ -92,14 +107,33 @@ static void out_intent_publish(void *p, struct msg_intent *o)
 	rt_lat_stage(c->rt, o->hdr.ingress_ns);
 }
 
+/* A market maker's cancel: on the intents ring, as the trader's.  A slot
+ * the strategy claimed for an intent is claimed again after it
+ * (strategy_out.cancel). */
+static int out_cancel(void *p, const struct msg_cancel *k)
+{
+	struct ml_ctx *c = p;
+	if (!rt_claim(c->rt, (uint32_t)c->out_intent, 1))
+		return -EAGAIN;
+	struct msg_cancel *o = rt_slot(c->rt, (uint32_t)c->out_intent, 0);
+	*o = *k;
+	o->hdr.type = MSG_CANCEL;
+	o->hdr.size = sizeof(*o);
+	rt_publish(c->rt, (uint32_t)c->out_intent, 1);
+	return 0;
+}
+
 /* ------------------------------------------------ rings -> module */
 
 static int ml_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct ml_ctx *c = rt->ctx;
-	if ((int)in != c->in_feat || m->type != MSG_FEATURES)
-		return -EPROTO;
-	return strategy_on_features(&c->s, (const struct msg_features *)m);
+	if ((int)in == c->in_feat && m->type == MSG_FEATURES)
+		return strategy_on_features(&c->s, (const struct msg_features *)m);
+	if ((int)in == c->in_rep && m->type == MSG_EXEC_REPORT) {
+		return strategy_on_report(&c->s, (const struct msg_exec_report *)m);
+	}
+	return -EPROTO;
 }
 
 static int model_path(struct rt *rt, const char *name, char *out, size_t len)
@@ -182,16 +216,14 @@ int ag_ml_init(struct rt *rt)
 		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
+	c->in_rep = -1;
 	if (strategy_kind_is_mm(p.kind)) {
 		/* a market maker learns its quotes' fate and its inventory from
-		 * execution's reports, which reach no ring of this agent yet:
-		 * dm-backtest and dm-cv host it (libcore/trader) */
-		rt_error(rt, "%s: strategy.kind: %s needs execution reports at the ml agent, "
-			 "which the agents' topology does not carry yet: run it in dm-backtest "
-			 "(docs/strategies.md, \"Market making\"); kind taker runs here",
-			 rt->cfg.core.path[0] ? rt->cfg.core.path : "configuration",
-			 strategy_kind_names[p.kind]);
-		return -DM_ECONFIG;
+		 * execution's reports */
+		if ((c->in_rep = ag_need_in(rt, "reports_ml", sizeof(struct msg_exec_report))) < 0)
+			return -DM_ETOPOLOGY;
+		rt_log(rt, "strategy.kind %s: execution reports from reports_ml",
+		       strategy_kind_names[p.kind]);
 	}
 	if (rt->app_fresh)
 		strategy_init(st);
@@ -199,8 +231,17 @@ int ag_ml_init(struct rt *rt)
 		.ctx = c,
 		.intent_claim = out_intent_claim,
 		.intent_publish = out_intent_publish,
+		.cancel = out_cancel,
 	};
-	if (strategy_attach(&c->s, st, &p, &out) < 0) {
+	int rc = strategy_attach(&c->s, st, &p, &out);
+	if (rc == -EEXIST) {
+		rt_error(rt, "strategy: the segment's state is of kind %s, the configuration "
+			 "says %s: start from a new segment (dm-seg)",
+			 st->kind < STRAT_KIND_COUNT ? strategy_kind_names[st->kind] : "?",
+			 strategy_kind_names[p.kind]);
+		return -DM_ECONFIG;
+	}
+	if (rc < 0) {
 		rt_error(rt, "strategy: refused by strategy_attach (instrument tick %g)", p.tick);
 		return -DM_ECONFIG;
 	}
@@ -231,6 +272,18 @@ void ag_ml_close(struct rt *rt)
 	       (unsigned long long)st->below_prob, (unsigned long long)st->zero_size,
 	       (unsigned long long)st->no_model, (unsigned long long)st->intents,
 	       st->intents ? st->prob_sum / (double)st->intents : 0.0);
+	if (strategy_kind_is_mm(st->kind)) {
+		const struct strategy_mm_ledger *l = strategy_mm_led(&st->mm);
+		rt_log(rt, "market maker %s: reports %llu (handed again %llu), fills %llu "
+		       "(%llu contracts, %llu passive), position %lld; quotes %llu, requotes "
+		       "%llu, cancels %llu, pending lost %llu",
+		       strategy_kind_names[st->kind], (unsigned long long)l->reports,
+		       (unsigned long long)l->dups, (unsigned long long)l->fills,
+		       (unsigned long long)l->fill_qty, (unsigned long long)l->maker_fills,
+		       (long long)l->position, (unsigned long long)st->mm.quotes,
+		       (unsigned long long)st->mm.requotes, (unsigned long long)st->mm.cancels,
+		       (unsigned long long)st->mm.pending_lost);
+	}
 	/* the state keeps saying which model was in use */
 	flat_free(ctx.s.flat);
 	ctx.s.flat = NULL;

@@ -194,6 +194,7 @@ static const struct rt_ring_cfg default_rings[] = {
 	RING("orders",              COORDINATOR, EXECUTION,   1024,  128, BLOCK),
 	RING("reports_risk",        EXECUTION,   RISK,        4096,  128, BLOCK),
 	RING("reports_coordinator", EXECUTION,   COORDINATOR, 4096,  128, BLOCK),
+	RING("reports_ml",          EXECUTION,   ML,          4096,  128, BLOCK),
 	RING("positions",           RISK,        COORDINATOR, 1024,  128, BLOCK),
 	RING("control_data",        COORDINATOR, DATA,          64,  128, BLOCK),
 	RING("control_feature",     COORDINATOR, FEATURE,       64,  128, BLOCK),

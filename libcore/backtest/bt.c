@@ -22,7 +22,8 @@ size_t bt_memsize(const struct trader_params *tp)
 	struct tca_params cp;
 	tca_params_default(&cp);
 	return up64(tm) + up64(report_memsize(BT_MAX_OPEN)) + up64(tca_memsize(&cp)) +
-	       up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend));
+	       up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend)) +
+	       up64((size_t)BT_MKT_CAP * sizeof(struct bt_mkt));
 }
 
 static int64_t minute_of(int64_t t_ns)
@@ -50,13 +51,72 @@ static void emit(struct bt *b, const struct bt_pend *p)
 	}
 }
 
-/* Records due before a market event at t (every one when all is set). */
+/* One held market event to the report, the figures and the minute hook. */
+static void market_out(struct bt *b, const struct bt_mkt *m)
+{
+	struct event ev;
+	ev.kind = m->kind;
+	ev.instrument = 0;
+	ev.exch_ns = m->t;
+	ev.recv_ns = m->t;
+	if (m->kind == EV_BOOK) {
+		ev.book.n_bid = m->n_bid;
+		ev.book.n_ask = m->n_ask;
+		ev.book.flags = 0;
+		ev.book.bid[0].px = m->bid;
+		ev.book.ask[0].px = m->ask;
+	}
+	int64_t min = minute_of(m->t);
+	if (min != b->minute) {
+		if (b->minute != INT64_MIN && b->o.on_minute)
+			b->o.on_minute(b->o.ctx, b->minute, report_equity_e9(&b->rep));
+		b->minute = min;
+	}
+	report_on_market(&b->rep, &ev, m->t);
+	perf_update(b, m->t);
+	b->last_t = m->t;
+}
+
+/* Held market events at or before t out, in order. */
+static void market_until(struct bt *b, int64_t t)
+{
+	while (b->mhead != b->mtail && b->mkt[b->mhead % BT_MKT_CAP].t <= t) {
+		market_out(b, &b->mkt[b->mhead % BT_MKT_CAP]);
+		b->mhead++;
+	}
+}
+
+static void market_hold(struct bt *b, const struct event *ev)
+{
+	if (b->mtail - b->mhead >= BT_MKT_CAP) {
+		market_out(b, &b->mkt[b->mhead % BT_MKT_CAP]);
+		b->mhead++;
+		b->pend_overflow++;
+	}
+	struct bt_mkt *m = &b->mkt[b->mtail % BT_MKT_CAP];
+	m->t = ev->exch_ns;
+	m->kind = ev->kind;
+	m->n_bid = m->n_ask = 0;
+	m->bid = m->ask = 0;
+	if (ev->kind == EV_BOOK) {
+		m->n_bid = ev->book.n_bid;
+		m->n_ask = ev->book.n_ask;
+		m->bid = ev->book.n_bid ? ev->book.bid[0].px : 0;
+		m->ask = ev->book.n_ask ? ev->book.ask[0].px : 0;
+	}
+	b->mtail++;
+}
+
+/* Records due before a market event at t (every one when all is set),
+ * each after the held market events at or before its venue time. */
 static void drain(struct bt *b, int64_t t, int all)
 {
 	while (b->head != b->tail) {
 		const struct bt_pend *p = &b->pend[b->head % BT_PEND_CAP];
 		if (!all && p->type == JREC_EXEC && p->x.venue_ns >= t)
 			break;
+		if (p->type == JREC_EXEC)
+			market_until(b, p->x.venue_ns);
 		emit(b, p);
 		b->head++;
 	}
@@ -113,6 +173,8 @@ int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp
 	size_t tm = up64(trader_memsize(tp)), rm = up64(report_memsize(BT_MAX_OPEN));
 	size_t cm = up64(tca_memsize(&cp));
 	b->pend = (struct bt_pend *)(void *)((char *)mem + tm + rm + cm);
+	b->mkt = (struct bt_mkt *)(void *)((char *)mem + tm + rm + cm +
+					    up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend)));
 	b->minute = INT64_MIN;
 	const struct report_opts ro = { .max_open = BT_MAX_OPEN, .n_names = o->n_names,
 					.voter_names = o->voter_names, .tca = &b->tca };
@@ -124,7 +186,19 @@ int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp
 	perf_init(&b->perf, in->tick_value_e9);
 	const struct trader_out to = { .ctx = b, .decision = on_decision, .journal = on_journal,
 				       .log = on_log };
-	return trader_init(&b->t, mem, tm, tp, f, path, &to, err, errlen);
+	int rc = trader_init(&b->t, mem, tm, tp, f, path, &to, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* the longest a report can trail its venue time (the venue's
+	 * response latency, constant or its largest sample) and the feed's */
+	const struct venue *v = execsvc_venue_of(b->t.exec.st);
+	uint32_t resp = v->cfg.response_latency_us;
+	const struct venue_lat *lat = (const void *)((const char *)v + v->off_lat);
+	for (uint32_t i = 0; i < v->n_lat; i++)
+		if (lat[i].response_us > resp)
+			resp = lat[i].response_us;
+	b->hold_ns = ((int64_t)resp + v->cfg.feed_latency_us) * 1000 + 1;
+	return 0;
 }
 
 int bt_on_event(struct bt *b, const struct event *ev)
@@ -138,15 +212,9 @@ int bt_on_event(struct bt *b, const struct event *ev)
 		return k;
 	}
 	drain(b, ev->exch_ns, 0);
-	int64_t m = minute_of(ev->exch_ns);
-	if (m != b->minute) {
-		if (b->minute != INT64_MIN && b->o.on_minute)
-			b->o.on_minute(b->o.ctx, b->minute, report_equity_e9(&b->rep));
-		b->minute = m;
-	}
-	report_on_market(&b->rep, ev, ev->exch_ns);
-	perf_update(b, ev->exch_ns);
-	b->last_t = ev->exch_ns;
+	market_hold(b, ev);
+	/* no report to come can have a venue time this far back */
+	market_until(b, ev->exch_ns - b->hold_ns);
 	return 1;
 }
 
@@ -155,6 +223,7 @@ int bt_finish(struct bt *b)
 	if (!b->stuck && trader_finish(&b->t) < 0)
 		b->stuck = 1;
 	drain(b, 0, 1);
+	market_until(b, INT64_MAX);
 	if (b->minute != INT64_MIN && b->o.on_minute)
 		b->o.on_minute(b->o.ctx, b->minute, report_equity_e9(&b->rep));
 	if (b->rep.last_t_ns > b->last_t)

@@ -13,12 +13,18 @@
  *                   report_on_market, perf_on_equity, the minute hook
  *
  * Records.  Execution records wait until the market passes their venue
- * time, so the report sees market events and execution records in the
+ * time, and market events wait too (what the report needs of them: time,
+ * touch), so the report sees market events and execution records in the
  * order dm-journal --run-dir merges the journals of a run: a report at
- * venue time v after every market event with exch_ns <= v, orders where
- * they come.  A queue that overflows (never expected) writes the oldest
- * record out of that order and counts it (pend_overflow): the run is then
- * no result.
+ * venue time v after every market event with exch_ns <= v and before
+ * every later one, orders where they come.  A report reaches execution
+ * one response latency after its venue time, when the market has moved
+ * on: a market event is handed over once the market is past its time by
+ * more than the longest response and feed latency (hold_ns), when no
+ * report can come any more with an earlier venue time, or before the
+ * first report whose venue time is not earlier.  A queue that overflows
+ * (never expected) writes the oldest record or event out of that order
+ * and counts it (pend_overflow): the run is then no result.
  *
  * The minute hook.  At the first market event of each new market minute
  * the equity at the close of the previous minute is handed to on_minute
@@ -53,6 +59,7 @@
 #include "libcore/trader/trader.h"
 
 #define BT_PEND_CAP 8192u  /* execution records waiting for market time */
+#define BT_MKT_CAP  8192u  /* market events waiting for execution records */
 #define BT_MAX_OPEN 4096u  /* orders the report follows at once */
 
 /* A record waiting for the market to pass it. */
@@ -62,6 +69,15 @@ struct bt_pend {
 		struct msg_order o;
 		struct msg_exec_report x;
 	};
+};
+
+/* A market event waiting for the records due before it: what the report
+ * reads of it. */
+struct bt_mkt {
+	int64_t  t;                /* exch_ns */
+	int64_t  bid, ask;         /* best prices, ticks (books) */
+	uint32_t kind;             /* enum ev_kind */
+	uint16_t n_bid, n_ask;
 };
 
 struct bt_opts {
@@ -87,7 +103,10 @@ struct bt {
 	struct bt_opts o;
 	struct bt_pend *pend;      /* [BT_PEND_CAP], in the caller's block */
 	uint32_t head, tail;
-	uint64_t pend_overflow;    /* records written out of market-time order */
+	uint64_t pend_overflow;    /* records or events written out of market-time order */
+	struct bt_mkt *mkt;        /* [BT_MKT_CAP], in the caller's block */
+	uint32_t mhead, mtail;
+	int64_t  hold_ns;          /* longest response + feed latency of the venue */
 	int64_t  last_t;           /* the last market or record time reported */
 	int64_t  minute;           /* market minute of the last event; INT64_MIN none */
 	int      stuck;            /* a step did not come to rest */

@@ -37,7 +37,7 @@ int strategy_attach(struct strategy *s, struct strategy_state *st,
 	/* a surviving state is of one kind: its quotes and counters mean
 	 * nothing to another (a fresh state has looked at nothing yet) */
 	if (st->kind != p->kind) {
-		if (st->evaluated || st->intents || st->mm.reports)
+		if (st->evaluated || st->intents || strategy_mm_led(&st->mm)->reports)
 			return -EEXIST;
 		st->kind = p->kind;
 		memset(&st->mm, 0, sizeof(st->mm));

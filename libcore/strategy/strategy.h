@@ -57,7 +57,9 @@
  * client order id newer than the side's last one is the pending quote; a
  * second live order of a side (a pending quote taken as gone that lived
  * after all) is cancelled (strays).  The inventory q is the sum of the
- * fills of every report (what risk counts from the same reports).
+ * fills of every report (what risk counts from the same reports), kept
+ * in a double-buffered ledger that a report handed again after a restart
+ * does not move (struct strategy_mm_ledger).
  *
  * Design note.  struct strategy_state is what survives a restart (plain,
  * no pointers: counters, the last intent's market time and id, which
@@ -71,6 +73,7 @@
 #ifndef DM_LIBCORE_STRATEGY_STRATEGY_H
 #define DM_LIBCORE_STRATEGY_STRATEGY_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,7 +84,8 @@
 #include "libcore/model/flat.h"
 #include "libcore/msg/msg.h"
 
-#define STRATEGY_VERSION 4u /* layout of struct strategy_state */
+#define STRATEGY_VERSION 5u /* layout of struct strategy_state */
+#define STRATEGY_MM_SEEN 64u /* recent fills' exec_ids a market maker keeps */
 
 /* struct strategy_quote.state */
 enum strategy_quote_state { SQ_FREE = 0, SQ_PENDING, SQ_LIVE, SQ_CANCELLING };
@@ -98,14 +102,35 @@ struct strategy_quote {
 	uint32_t state;       /* enum strategy_quote_state */
 };
 
-/* A market maker's part of the state (kind mm_as, mm_glft). */
-struct strategy_mm_state {
+/*
+ * What the reports add up to (the inventory and its counters), kept twice
+ * (strategy_mm_state.led[cur]): a report is applied to a copy, then one
+ * release store flips cur, so a host killed at any point leaves the old
+ * or the new ledger, never half of one.  A report whose seq (msg_hdr.seq,
+ * per producer and ring; 0 = not numbered) is not above last_seq is one
+ * the ledger already holds, handed again after a restart: it changes
+ * nothing (dups).  A fill whose exec_id is among the last
+ * STRATEGY_MM_SEEN applied (a report execution published again after its
+ * own restart, under a new seq) moves nothing either (dup_fills).
+ */
+struct strategy_mm_ledger {
 	int64_t  position;    /* signed contracts: the fills of every report */
-	struct mm_vol vol;    /* of the mid, in ticks */
-	struct strategy_quote quote[2];
 	uint64_t reports;     /* execution reports taken */
 	uint64_t fills, fill_qty, maker_fills; /* fills (reports), their contracts,
 			       * of them passive (liquidity maker) */
+	uint64_t last_seq;    /* msg_hdr.seq of the newest report applied */
+	uint64_t dups;        /* reports handed again (seq not above last_seq) */
+	uint64_t dup_fills;   /* fills whose exec_id was applied already */
+	uint64_t seen[STRATEGY_MM_SEEN]; /* exec_ids of the last fills, by fills % N */
+};
+
+/* A market maker's part of the state (kind mm_as, mm_glft). */
+struct strategy_mm_state {
+	struct strategy_mm_ledger led[2]; /* led[cur] is the ledger */
+	_Atomic uint32_t cur;
+	uint32_t pad0;
+	struct mm_vol vol;    /* of the mid, in ticks */
+	struct strategy_quote quote[2];
 	uint64_t quotes;      /* quote intents sent (requotes included) */
 	uint64_t requotes;    /* resting quotes cancelled to move them */
 	uint64_t cancels;     /* cancels sent (requotes, pulls, strays, again) */
@@ -239,6 +264,12 @@ int strategy_on_features(struct strategy *s, const struct msg_features *f);
  */
 int strategy_on_report(struct strategy *s, const struct msg_exec_report *r);
 
+/* The ledger in force of a market maker's state (inventory, fills). */
+static inline const struct strategy_mm_ledger *strategy_mm_led(const struct strategy_mm_state *m)
+{
+	return &m->led[atomic_load_explicit(&m->cur, memory_order_acquire) & 1];
+}
+
 /* 1 if kind is a market maker (needs the execution reports). */
 static inline int strategy_kind_is_mm(uint32_t kind)
 {
@@ -291,7 +322,8 @@ struct json_t;
  * order}, "short_vectors", "no_model", "intents", "mean_prob_intents",
  * "mean_prob_scored" (0 when none), "model", "model_ok", "reloads",
  * "reload_failures"; a market maker's state also "kind" and "mm" {"position",
- * "reports", "fills", "fill_qty", "maker_fills", "quotes", "requotes",
+ * "reports", "fills", "fill_qty", "maker_fills", "dup_reports" (reports handed
+ * again after a restart), "dup_fills" (fills published again), "quotes", "requotes",
  * "cancels", "cancel_waits", "no_vol", "bound", "pending_lost", "strays",
  * "no_room", "sigma", "bid", "ask" (the resting quotes' prices, or null)}.
  * Reads without a lock.  Allocates (jansson): tools

@@ -40,13 +40,16 @@ json_t *strategy_dump_json(const struct strategy_state *st)
 	if (!strategy_kind_is_mm(st->kind))
 		return o; /* the taker's dump as it always was */
 	const struct strategy_mm_state *m = &st->mm;
+	const struct strategy_mm_ledger *l = strategy_mm_led(m);
 	json_t *mm = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			       "s:I, s:I}",
-		"position", (json_int_t)m->position,
-		"reports", (json_int_t)m->reports,
-		"fills", (json_int_t)m->fills,
-		"fill_qty", (json_int_t)m->fill_qty,
-		"maker_fills", (json_int_t)m->maker_fills,
+			       "s:I, s:I, s:I, s:I}",
+		"position", (json_int_t)l->position,
+		"reports", (json_int_t)l->reports,
+		"fills", (json_int_t)l->fills,
+		"fill_qty", (json_int_t)l->fill_qty,
+		"maker_fills", (json_int_t)l->maker_fills,
+		"dup_reports", (json_int_t)l->dups,
+		"dup_fills", (json_int_t)l->dup_fills,
 		"quotes", (json_int_t)m->quotes,
 		"requotes", (json_int_t)m->requotes,
 		"cancels", (json_int_t)m->cancels,

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "libcore/strategy/strategy_int.h"
@@ -158,7 +159,7 @@ int strategy_mm_on_features(struct strategy *s, const struct msg_features *f)
 	}
 
 	struct strategy_mm_want w;
-	if (strategy_mm_want(&c->mm, c->kind, mid, spread, (double)m->position, sigma,
+	if (strategy_mm_want(&c->mm, c->kind, mid, spread, (double)strategy_mm_led(m)->position, sigma,
 			     strategy_mm_tau_s(&c->mm, f->exch_ns), shift, &w) < 0) {
 		st->no_quote++;
 		return 0;
@@ -216,16 +217,45 @@ int strategy_mm_on_features(struct strategy *s, const struct msg_features *f)
 	return 0;
 }
 
+/* r into the ledger: a copy of the one in force, then one release store
+ * (struct strategy_mm_ledger).  0 applied, 1 a report handed again. */
+static int ledger_apply(struct strategy_mm_state *m, const struct msg_exec_report *r)
+{
+	uint32_t cur = atomic_load_explicit(&m->cur, memory_order_relaxed) & 1;
+	struct strategy_mm_ledger *o = &m->led[cur], *n = &m->led[cur ^ 1];
+	if (r->hdr.seq && r->hdr.seq <= o->last_seq) {
+		o->dups++; /* a counter alone: a crash here costs one count */
+		return 1;
+	}
+	*n = *o;
+	n->reports++;
+	if (r->hdr.seq)
+		n->last_seq = r->hdr.seq;
+	if (r->last_qty > 0 && (r->side == SIDE_BUY || r->side == SIDE_SELL)) {
+		int seen = 0;
+		for (uint32_t i = 0; r->exec_id && i < STRATEGY_MM_SEEN; i++)
+			seen |= n->seen[i] == r->exec_id;
+		if (seen) {
+			n->dup_fills++;
+		} else {
+			n->position += (int64_t)r->side * r->last_qty;
+			n->seen[n->fills % STRATEGY_MM_SEEN] = r->exec_id;
+			n->fills++;
+			n->fill_qty += (uint64_t)r->last_qty;
+			n->maker_fills += r->liquidity == MSG_LIQ_MAKER;
+		}
+	}
+	/* the copy whole before it is in force */
+	atomic_store_explicit(&m->cur, cur ^ 1, memory_order_release);
+	return 0;
+}
+
 int strategy_mm_on_report(struct strategy *s, const struct msg_exec_report *r)
 {
 	struct strategy_mm_state *m = &s->st->mm;
-	m->reports++;
-	if (r->last_qty > 0 && (r->side == SIDE_BUY || r->side == SIDE_SELL)) {
-		m->position += (int64_t)r->side * r->last_qty;
-		m->fills++;
-		m->fill_qty += (uint64_t)r->last_qty;
-		m->maker_fills += r->liquidity == MSG_LIQ_MAKER;
-	}
+	/* the quotes' part below is idempotent (a report handed again finds
+	 * its side as the first pass left it), so only the ledger dedups */
+	ledger_apply(m, r);
 	if (r->side != SIDE_BUY && r->side != SIDE_SELL)
 		return 0;
 	struct strategy_quote *qt = &m->quote[r->side == SIDE_BUY ? 0 : 1];
@@ -243,21 +273,22 @@ int strategy_mm_on_report(struct strategy *s, const struct msg_exec_report *r)
 	}
 	if (id <= qt->last_coid)
 		return 0; /* an older quote's end (cancelled, or a fill raced it) */
-	qt->last_coid = id;
+	/* the side's new state before last_coid: a host killed between the
+	 * two finds id == coid when the report comes again */
 	if (terminal(r->status)) {
 		if (qt->state == SQ_PENDING)
 			qt->state = SQ_FREE; /* refused or filled at once */
-		return 0;
-	}
-	if (qt->state == SQ_PENDING) {
+	} else if (qt->state == SQ_PENDING) {
 		qt->state = SQ_LIVE;
 		qt->coid = id;
 		qt->leaves = r->leaves_qty;
-		return 0;
+	} else {
+		/* a live order the side does not expect: a quote taken as gone
+		 * that lived after all.  Out: one quote per side. */
+		m->strays++;
+		send_cancel(s, id, m->instrument);
 	}
-	/* a live order the side does not expect: a quote taken as gone that
-	 * lived after all.  Out: one quote per side. */
-	m->strays++;
-	send_cancel(s, id, m->instrument);
+	atomic_signal_fence(memory_order_seq_cst);
+	qt->last_coid = id;
 	return 0;
 }

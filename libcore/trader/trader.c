@@ -567,10 +567,16 @@ int trader_on_event(struct trader *t, const struct event *ev)
 	t->n.books += is_book;
 	t->n.trades += !is_book;
 
-	/* the market event to its three consumers, execution first */
+	/* the market event to its three consumers in the lockstep replay's
+	 * phases (agents/rt/ag_data.c): risk and execution, and what
+	 * execution makes of it (fills, acks: reports to risk, the coordinator
+	 * and a market maker's ml) run to rest; then feature, and what ml
+	 * makes of its vector */
 	execsvc_on_md(&t->exec, m, t->now_ns);
 	if (is_book)
 		riskd_on_book(&t->risk, &t->book, t->now_ns);
+	if (settle(t) < 0)
+		return -EAGAIN;
 	for (uint32_t k = 0;; k++) {
 		if (!is_book) {
 			featd_on_trade(&t->feat, &t->md.trade);
@@ -614,5 +620,13 @@ int trader_finish(struct trader *t)
 	msg_md_end(&t->md, t->last_exch_ns, t->n.events);
 	t->md.hdr.seq = t->n.events + 1;
 	execsvc_on_end(&t->exec, &t->md.end, t->now_ns);
+	if (settle(t) < 0)
+		return -EAGAIN;
+	/* then as `dmctl run` ends a run (dmctl stop: cancel all): a market
+	 * maker's resting quotes end cancelled, not open */
+	struct coord_env e;
+	struct coord_cmd_result r;
+	env_now(t, &e);
+	coord_command(&t->co, &e, COORD_CMD_CANCEL_ALL, 0, &r);
 	return settle(t);
 }

@@ -1204,15 +1204,15 @@ static long long count_lines(const char *path)
 }
 
 /*
- * dmctl run (lockstep) on input (NULL: the synthetic market) with conf,
- * then dm-backtest on the market the run replayed, same conf; the files
- * and the P&L compared.  min_fills: fills the market must give at least
- * (a parity of two empty runs proves little).
+ * dmctl run (lockstep) on input (NULL: the synthetic market of events
+ * events) with conf, then dm-backtest on the market the run replayed,
+ * same conf; the files and the P&L compared.  min_fills: fills the market must give at least (a parity of two empty
+ * runs proves little).
  */
-static void parity(const char *conf, const char *input, long long min_fills)
+static void parity_of(const char *conf, const char *input, long long min_fills, int events)
 {
 	struct out r = input ? sh("tools/dmctl -c %s run --input '%s'", conf, input)
-			     : sh("tools/dmctl -c %s run --events 20000", conf);
+			     : sh("tools/dmctl -c %s run --events %d", conf, events);
 	cr_assert_eq(r.rc, 0, "dmctl run failed:\n%s", r.text);
 	/* the run's page, named last (dm-report; its own tests check it) */
 	char page[PATH_MAX + 64], line[PATH_MAX + 96];
@@ -1257,7 +1257,115 @@ static void parity(const char *conf, const char *input, long long min_fills)
 	expect_same_tca(sa, sb);
 }
 
-Test(parity, synthetic_market) { parity("conf/default.yaml", NULL, 5); }
+static void parity(const char *conf, const char *input, long long min_fills)
+{
+	parity_of(conf, input, min_fills, 20000);
+}
+
+/* "pushed" of ring name in the run's final-dump.json (what dm-shmdump
+ * --json shows of every ring), or -1 when the ring is not there. */
+static long long ring_pushed(const char *name)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/final-dump.json", rundir);
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", path, e.text);
+	long long n = -1;
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(doc, "rings"), i, r) {
+		const char *s = json_string_value(json_object_get(r, "name"));
+		if (s && strcmp(s, name) == 0)
+			n = json_integer_value(json_object_get(r, "pushed"));
+	}
+	json_decref(doc);
+	return n;
+}
+
+Test(parity, synthetic_market)
+{
+	parity("conf/default.yaml", NULL, 5);
+	cr_expect_eq(ring_pushed("reports_ml"), 0, "a taker's ml takes no report");
+}
+
+/* A market maker's configuration (mm_glft, the primary rule alone) in the
+ * test's directory; its path into out. */
+static void mm_conf(char *out, size_t n, int qmax)
+{
+	snprintf(out, n, "%s/glft.yaml", t_tmp_dir);
+	FILE *f = fopen(out, "w");
+	cr_assert_not_null(f, "%s", out);
+	fprintf(f, "strategy:\n  model: \"\"\n  kind: mm_glft\n  mm:\n    qmax: %d\n", qmax);
+	fclose(f);
+}
+
+/* The column col (0-based) of every data row of a CSV file, as a number,
+ * into v (at most n); returns the rows. */
+static long csv_col(const char *path, int col, long long *v, long n)
+{
+	char *s = slurp(path);
+	cr_assert_not_null(s, "%s", path);
+	long rows = 0;
+	const char *p = strchr(s, '\n');
+	while (p && *++p && rows < n) {
+		const char *c = p;
+		for (int k = 0; k < col && c; k++) {
+			c = strpbrk(c, ",\n");
+			c = c && *c == ',' ? c + 1 : NULL;
+		}
+		v[rows++] = c ? strtoll(c, NULL, 10) : LLONG_MIN;
+		p = strchr(p, '\n');
+	}
+	release(s);
+	return rows;
+}
+
+/*
+ * A market maker through the six agents: ml takes execution's reports
+ * (ring reports_ml), its cancels reach the coordinator on the intents
+ * ring; dm-backtest on the same market writes the same fills, orders,
+ * decisions, equity rows and transaction costs.  The run is consistent on its own:
+ * every order names a released decision, its quotes rest
+ * (maker fills), the inventory never passes qmax.
+ */
+Test(parity, market_maker_glft)
+{
+	char conf[PATH_MAX];
+	const int qmax = 3;
+	mm_conf(conf, sizeof(conf), qmax);
+	parity_of(conf, NULL, 20, 6000);
+	static long long ord[4096], ord_dec[4096], dec[4096], dec_ord[4096], pos[8192];
+	char f[PATH_MAX + 64];
+	snprintf(f, sizeof(f), "%s/orders.csv", rundir);
+	long no = csv_col(f, 0, ord, 4096);          /* client_order_id */
+	cr_assert_eq(csv_col(f, 1, ord_dec, 4096), no); /* decision_id */
+	snprintf(f, sizeof(f), "%s/decisions.csv", rundir);
+	long nd = csv_col(f, 0, dec, 4096);          /* decision_id */
+	cr_assert_eq(csv_col(f, 7, dec_ord, 4096), nd); /* client_order_id: empty when blocked */
+	cr_assert_gt(no, 20, "the maker quoted");
+	for (long i = 0; i < no; i++) {
+		int found = 0;
+		for (long j = 0; j < nd && !found; j++)
+			found = dec[j] == ord_dec[i] && dec_ord[j] > 0; /* released */
+		cr_expect(found, "order %lld: its decision %lld is not a released one", ord[i],
+			  ord_dec[i]);
+	}
+	snprintf(f, sizeof(f), "%s/equity.csv", rundir);
+	long ne = csv_col(f, 1, pos, 8192);
+	cr_assert_gt(ne, 0);
+	for (long i = 0; i < ne; i++)
+		cr_expect(llabs(pos[i]) <= qmax, "equity row %ld: position %lld beyond qmax %d",
+			  i + 1, pos[i], qmax);
+	snprintf(f, sizeof(f), "%s/fills.csv", rundir);
+	char *fills = slurp(f);
+	cr_expect(fills && strstr(fills, ",maker\n"), "passive fills");
+	release(fills);
+	/* every report of the run went to ml as well: one per order at least */
+	cr_expect_geq(ring_pushed("reports_ml"), no, "reports_ml carried the reports");
+	cr_expect_eq(ring_pushed("reports_ml"), ring_pushed("reports_risk"),
+		     "ml and risk took the same reports");
+}
 /* The real inputs' parity runs in the plain build: under the sanitizers
  * the same agents run the synthetic market and the kill -9 case below (the
  * feed readers have their own sanitized tests), which keeps make test in
@@ -1277,15 +1385,21 @@ Test(parity, binance_usdm) { REAL_PARITY("conf/instruments/btcusdt-usdm.yaml", U
  * runs (the supervisor restarts each); the run still makes the decisions
  * and fills dm-backtest makes on the same market, row for row.
  */
-Test(parity, kill9_during_a_lockstep_run_changes_nothing)
+/* conf: NULL for the built-in configuration; events of the synthetic
+ * market; kills: agents killed at most (each at least once). */
+static void kill9_parity(const char *conf, int events, int kills_max)
 {
 	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
 	char rcfile[PATH_MAX], outfile[PATH_MAX], done[PATH_MAX + 16];
 	snprintf(rcfile, sizeof(rcfile), "%s/run.rc", t_tmp_dir);
 	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
 	snprintf(done, sizeof(done), "%s/data.done", rundir);
-	struct out r = sh("(tools/dmctl run --events 30000 --pace lockstep >'%s' 2>&1; "
-			  "echo $? >'%s') </dev/null >/dev/null 2>&1 &", outfile, rcfile);
+	char copt[PATH_MAX + 8] = "";
+	if (conf)
+		snprintf(copt, sizeof(copt), "-c %s", conf);
+	struct out r = sh("(tools/dmctl %s run --events %d --pace lockstep >'%s' 2>&1; "
+			  "echo $? >'%s') </dev/null >/dev/null 2>&1 &", copt, events, outfile,
+			  rcfile);
 	out_free(&r);
 	static const char *const agents[] = { "data", "feature", "ml", "coordinator", "risk",
 					      "execution" };
@@ -1295,7 +1409,7 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	int64_t end = t_now_ns() + 200ll * 1000000000;
 	/* the agents start, the replay begins */
 	nanosleep(&(struct timespec){ .tv_sec = 1, .tv_nsec = 500000000 }, NULL);
-	while (!t_exists(done) && n < 12 && t_now_ns() < end) {
+	while (!t_exists(done) && n < kills_max && t_now_ns() < end) {
 		int a = n % 6;
 		char pf[PATH_MAX + 32];
 		snprintf(pf, sizeof(pf), "%s/%s.pid", rundir, agents[a]);
@@ -1316,13 +1430,27 @@ Test(parity, kill9_during_a_lockstep_run_changes_nothing)
 	char market[PATH_MAX + 32], bt[PATH_MAX];
 	snprintf(market, sizeof(market), "%s/market.journal", rundir);
 	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
-	r = sh("'%s/dm-backtest' --input '%s' --out '%s' --quiet", bindir, market, bt);
+	r = sh("'%s/dm-backtest' %s --input '%s' --out '%s' --quiet", bindir, copt, market, bt);
 	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
 	out_free(&r);
 	expect_same_file("fills.csv", rundir, bt);
 	expect_same_file("decisions.csv", rundir, bt);
 	expect_same_file("orders.csv", rundir, bt);
 	expect_same_file("tca.csv", rundir, bt);
+}
+
+Test(parity, kill9_during_a_lockstep_run_changes_nothing) { kill9_parity(NULL, 30000, 12); }
+
+/*
+ * The same with a market maker: ml's quote state and inventory are in the
+ * segment, a report handed again after ml's restart counts once, and the
+ * run still makes dm-backtest's decisions, orders and fills.
+ */
+Test(parity, kill9_during_a_market_makers_lockstep_run_changes_nothing)
+{
+	char conf[PATH_MAX];
+	mm_conf(conf, sizeof(conf), 3);
+	kill9_parity(conf, 8000, 6);
 }
 
 /* ------------------------------------------------------------ dm-backtest as a user runs it */

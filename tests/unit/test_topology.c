@@ -188,6 +188,7 @@ Test(topology, defaults_follow_the_data_flow)
 		{ "orders", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, RING_BLOCK },
 		{ "reports_risk", AGENT_EXECUTION, AGENT_RISK, 4096, 128, RING_BLOCK },
 		{ "reports_coordinator", AGENT_EXECUTION, AGENT_COORDINATOR, 4096, 128, RING_BLOCK },
+		{ "reports_ml", AGENT_EXECUTION, AGENT_ML, 4096, 128, RING_BLOCK },
 		{ "positions", AGENT_RISK, AGENT_COORDINATOR, 1024, 128, RING_BLOCK },
 		{ "control_data", AGENT_COORDINATOR, AGENT_DATA, 64, 128, RING_BLOCK },
 		{ "control_feature", AGENT_COORDINATOR, AGENT_FEATURE, 64, 128, RING_BLOCK },
@@ -395,7 +396,8 @@ Test(topology, ring_find_and_agent_id)
 
 	rt_config_defaults(&c);
 	cr_assert_eq(rt_config_ring_find(&c, "md_feature"), 0);
-	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 19);
+	cr_assert_eq(rt_config_ring_find(&c, "reports_ml"), 14);
+	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 20);
 	cr_assert_eq(rt_config_ring_find(&c, "nope"), -1);
 	cr_assert_eq(rt_config_ring_find(&c, NULL), -1);
 	cr_assert_eq(rt_agent_id("coordinator"), AGENT_COORDINATOR);
@@ -785,7 +787,7 @@ Test(topology, spec_lists_the_agents_and_the_configured_rings)
 	cr_assert_eq(spec.n_agents, AGENT_COUNT);
 	for (int a = 0; a < AGENT_COUNT; a++)
 		cr_assert_str_eq(spec.agents[a], rt_agent_names[a]);
-	cr_assert_eq(spec.n_rings, 20);
+	cr_assert_eq(spec.n_rings, 21);
 	cr_assert_str_eq(spec.ring[4].name, "intents");
 	cr_assert_eq(spec.ring[4].producer, AGENT_ML);
 	cr_assert_eq(spec.ring[4].consumer, AGENT_COORDINATOR);

@@ -335,11 +335,11 @@ Test(trader, a_market_maker_keeps_every_ledger_and_allocates_nothing)
 		      "cancels %llu: cancelled %llu, fills %llu",
 		      (unsigned long long)co->quote_cancels, (unsigned long long)tb->ctr.cancels,
 		      (unsigned long long)s->fills);
-	cr_expect_eq(st->mm.fills, s->fills, "the maker saw every fill once");
-	cr_expect_eq(st->mm.position, rs->position, "its inventory is risk's");
+	cr_expect_eq(strategy_mm_led(&st->mm)->fills, s->fills, "the maker saw every fill once");
+	cr_expect_eq(strategy_mm_led(&st->mm)->position, rs->position, "its inventory is risk's");
 	cr_expect_eq(rs->position, s->net_fill_qty);
 	cr_expect_leq(trader_riskd_state(&r->t)->max_abs_position, 3, "the bound held");
-	cr_expect_gt(st->mm.maker_fills, s->fills * 9 / 10, "passive fills");
+	cr_expect_gt(strategy_mm_led(&st->mm)->maker_fills, s->fills * 9 / 10, "passive fills");
 	t_stop(r);
 }
 
