@@ -249,20 +249,27 @@ static void check_run(const char *dir, json_t *cj, const char *m, const char *v,
 	snprintf(cd, sizeof(cd), "%s/cv/%s/%s", dir, m, v);
 	tcsv_read(&c, cd, "paths.csv");
 	int cs = tcsv_col(&c, "sharpe");
-	double s = 0, s2 = 0, n = 0;
+	double s = 0, n = 0;
+	double *xs = calloc(c.nrow + 1, sizeof(*xs));
+	cr_assert_not_null(xs);
 	for (size_t i = 0; i < c.nrow; i++) {
 		char *end;
 		double x = strtod(c.row[i][cs], &end);
 		if (*end || !isfinite(x))
 			continue;
 		s += x;
-		s2 += x * x;
-		n++;
+		xs[(size_t)n++] = x;
 	}
 	double paths = (double)c.nrow;
 	tcsv_free(&c);
 	double mean = n ? s / n : NAN;
-	double sd = n > 1 ? sqrt((s2 - n * mean * mean) / (n - 1)) : NAN;
+	/* two passes: equal paths (a market maker without skew) give 0, not
+	 * the rounding of s2 - n mean^2 */
+	double ss = 0;
+	for (size_t i = 0; i < (size_t)n; i++)
+		ss += (xs[i] - mean) * (xs[i] - mean);
+	free(xs);
+	double sd = n > 1 ? sqrt(ss / (n - 1)) : NAN;
 	NEAR("cv.paths", paths);
 	NEAR("cv.sharpe_n", n);
 	cr_expect(fabs(jnum(r, "cv.sharpe_mean") - mean) <= 1e-6 * fmax(1, fabs(mean)),
