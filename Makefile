@@ -456,7 +456,7 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -pthread $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link
 FUZZ_SRC     := $(sort $(wildcard libcore/feed/*.c libcore/journal/*.c libcore/config/*.c \
                 libcore/market/*.c libcore/exec/*.c libcore/quality/*.c libcore/risk/*.c \
-                libcore/venue/*.c libcore/vote/*.c libcore/mt5/*.c shm/*.c)) \
+                libcore/venue/*.c libcore/vote/*.c libcore/mt5/*.c libcore/control/*.c shm/*.c)) \
                 libcore/features/features.c libcore/features/feat_config.c \
                 libcore/replay/replay_cfg.c libcore/strategy/strategy_cfg.c libcore/coord/coord_cfg.c \
                 libcore/msg/msg.c libcore/model/digest.c agents/rt/topology.c tests/fuzz/fuzz.c

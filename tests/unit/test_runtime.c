@@ -136,9 +136,10 @@ static const struct rt_ops counting = { .on_msg = on_msg, .on_control = on_contr
 Test(runtime, open_finds_own_rings)
 {
 	struct rt *ml = t_open(AGENT_ML);
-	cr_expect_eq(ml->n_in, 2);                    /* features, control_ml */
+	cr_expect_eq(ml->n_in, 3);                    /* features, reports_ml, control_ml */
 	cr_expect_eq(ml->n_out, 1);                   /* intents */
 	cr_expect_geq(rt_in_find(ml, "features"), 0);
+	cr_expect_geq(rt_in_find(ml, "reports_ml"), 0);
 	cr_expect_geq(rt_in_find(ml, "control_ml"), 0);
 	cr_expect_eq(rt_out_find(ml, "intents"), 0);
 	cr_expect_eq(rt_in_find(ml, "orders"), -1);

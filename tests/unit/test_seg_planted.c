@@ -156,7 +156,7 @@ static const struct planting plantings[] = {
 	{ "ring offset past the end", ring_offset_past_end, -DM_ECORRUPT, "ring[0] 'md_feature': offset", 0 },
 	{ "ring offset misaligned", ring_offset_misaligned, -DM_ECORRUPT, "ring[3] 'features': offset", 0 },
 	{ "ring overlaps the previous", ring_overlaps_previous, -DM_ECORRUPT, "ring[1] 'md_execution': offset", 0 },
-	{ "ring in the user area", ring_in_user_area, -DM_ECORRUPT, "ring[19] 'control_risk': offset", 0 },
+	{ "ring in the user area", ring_in_user_area, -DM_ECORRUPT, "ring[19] 'control_execution': offset", 0 },
 	{ "ring producer 9", ring_producer_bad, -DM_ECORRUPT, "ring[1] 'md_execution': producer 9", 0 },
 	{ "ring joins one agent", ring_same_ends, -DM_ECORRUPT, "ring[1] 'md_execution': producer 1, consumer 1", 0 },
 	{ "ring policy 7", ring_policy_bad, -DM_ECORRUPT, "ring[4] 'intents': policy 7", 0 },
