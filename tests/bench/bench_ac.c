@@ -34,6 +34,11 @@ static void time_ac(const struct ac_params *p, int64_t X, uint32_t n, uint64_t s
 		    double *p50, double *p99)
 {
 	double *s = malloc(samples * sizeof(double));
+	if (!s) {
+		fprintf(stderr, "bench_ac: out of memory (%llu samples)\n",
+			(unsigned long long)samples);
+		exit(1);
+	}
 	int64_t hold[AC_MAX_SLICES + 1];
 	for (uint64_t k = 0; k < samples; k++) {
 		uint64_t t0 = clk_begin();
