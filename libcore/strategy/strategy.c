@@ -141,21 +141,7 @@ static int taker_on_features(struct strategy *s, const struct msg_features *f)
 		return 0;
 	}
 	int64_t bid = (int64_t)llround(mid - spread / 2), ask = (int64_t)llround(mid + spread / 2);
-	memset(o, 0, sizeof(*o));
-	o->hdr.type = MSG_INTENT;
-	o->hdr.size = sizeof(*o);
-	o->hdr.flags = f->hdr.flags & MSG_F_REPLAY;
-	o->hdr.ingress_ns = f->hdr.ingress_ns;
-	o->intent_id = ++st->next_intent;
-	o->feature_seq = f->hdr.seq;
-	o->px = side > 0 ? ask : bid;
-	o->qty = (int32_t)qty;
-	o->side = (int8_t)side;
-	o->ord_type = ORD_LIMIT;
-	o->tif = TIF_IOC;
-	o->prob = p;
-	o->instrument = f->instrument;
-	o->market_ns = f->exch_ns;
+	strategy_intent_fill(st, o, f, side, side > 0 ? ask : bid, (int32_t)qty, TIF_IOC, p);
 	s->out.intent_publish(s->out.ctx, o);
 	st->last_ns = f->exch_ns;
 	st->intents++;

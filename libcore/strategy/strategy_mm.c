@@ -83,22 +83,8 @@ static void quote_intent(struct strategy *s, struct msg_intent *o, const struct 
 			 int i, int64_t px, double p)
 {
 	struct strategy_state *st = s->st;
-	memset(o, 0, sizeof(*o));
-	o->hdr.type = MSG_INTENT;
-	o->hdr.size = sizeof(*o);
-	o->hdr.flags = f->hdr.flags & MSG_F_REPLAY;
-	o->hdr.ingress_ns = f->hdr.ingress_ns;
-	o->intent_id = ++st->next_intent;
-	o->feature_seq = f->hdr.seq;
-	o->px = px;
-	o->qty = s->p.mm.qty;
-	o->side = i == 0 ? SIDE_BUY : SIDE_SELL;
-	o->ord_type = ORD_LIMIT;
-	o->tif = TIF_DAY;
-	o->prob = p;
-	o->instrument = f->instrument;
+	strategy_intent_fill(st, o, f, i == 0 ? SIDE_BUY : SIDE_SELL, px, s->p.mm.qty, TIF_DAY, p);
 	o->strategy = s->p.kind;
-	o->market_ns = f->exch_ns;
 	s->out.intent_publish(s->out.ctx, o);
 	struct strategy_quote *qt = &st->mm.quote[i];
 	qt->state = SQ_PENDING;
