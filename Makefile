@@ -169,11 +169,12 @@ mt5-gen: $(BUILD)/bin/dm-mt5
 # machine has no package lists.
 # python3: tests/study/check.py, the independent computation test_study
 # compares dm-study with (standard library only); chromium: the headless
-# browser test_report_browser renders dm-report's pages in (README,
+# browser test_report_browser renders dm-report's pages in; strace: slows
+# one agent's system calls in test_run's lockstep parity (README,
 # Dependencies)
 DEB_PKGS := build-essential pkg-config liburing-dev libyaml-dev libxgboost-dev \
             libcriterion-dev libjemalloc-dev libjansson-dev zlib1g-dev cppcheck \
-            libmicrohttpd-dev tmux python3 python3-numpy chromium
+            libmicrohttpd-dev tmux python3 python3-numpy chromium strace
 deps:
 	@tools/install-deps $(DEB_PKGS)
 

@@ -39,7 +39,14 @@ struct agent_counters {
 	_Atomic uint64_t errors;
 	_Atomic uint64_t last_seq_in;
 	_Atomic uint64_t backpressure; /* pushes that met a full ring */
-	_Atomic uint64_t pad;
+	/*
+	 * Work taken off a ring that the agent's outputs do not show yet:
+	 * odd from before the agent commits an input ring's tail until its
+	 * loop pass ends with nothing held (its rt_ops busy() says 0), then
+	 * even again; each change is one increment.  A lockstep replay's data
+	 * agent reads it beside the rings (docs/agents.md, "lockstep").
+	 */
+	_Atomic uint64_t held;
 };
 
 struct agent_slot {

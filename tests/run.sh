@@ -28,11 +28,6 @@ SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit tes
 # below): each test a run of its own, mostly waiting on the agents'
 # hand-offs
 WIDE=" test_run test_mt5_live "
-# of their tests, the ones that run alone after the others: the market
-# maker's lockstep parity, whose decisions' market times have been seen to
-# differ when another run loads the machine (a known defect of the lockstep
-# replay, docs/backtest.md), and that agree run alone
-ALONE=" parity/market_maker_glft parity/kill9_during_a_market_makers_lockstep_run_changes_nothing "
 # the longest of the others (about 15 s or more in the plain build), started
 # first so that no lane is left with one of them while the other idles
 SLOW=" test_fmt test_hawkes_fit test_journal test_cv test_feed_tools test_report test_model test_feed_gzip test_gen test_convert test_features "
@@ -65,12 +60,7 @@ wide_run() {
 		echo "   $bin --list: a name that is not an identifier" >"$log"
 		return 1
 	fi
-	local alone=()
 	for name in $names; do
-		if [[ $ALONE == *" $name "* ]]; then
-			alone+=("$name")
-			continue
-		fi
 		while (($(jobs -rp | wc -l) >= lanes)); do
 			wait -n
 		done
@@ -78,11 +68,6 @@ wide_run() {
 		i=$((i + 1))
 	done
 	wait
-	for name in "${alone[@]}"; do
-		"$bin" --jobs 1 --filter "$name" >"$d/$i.log" 2>&1
-		echo $? >"$d/$i.rc"
-		i=$((i + 1))
-	done
 	: >"$log"
 	for ((k = 0; k < i; k++)); do
 		f=$d/$k.log

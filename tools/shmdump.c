@@ -110,7 +110,7 @@ static double age_ms(int64_t then_ns, int64_t now)
 static json_t *agent_json(const struct agent_slot *a, int64_t now)
 {
 	struct agent_slot *m = (struct agent_slot *)a;
-	return json_pack("{s:s, s:i, s:b, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:i, s:b, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"name", a->name,
 		"pid", (int)atomic_load(&m->pid),
 		"alive", agent_pid_alive(a),
@@ -124,7 +124,8 @@ static json_t *agent_json(const struct agent_slot *a, int64_t now)
 		"backpressure", (json_int_t)atomic_load(&m->ctr.backpressure),
 		"sleeps", (json_int_t)atomic_load(&m->bell.sleeps),
 		"wakes", (json_int_t)atomic_load(&m->bell.wakes),
-		"last_seq_in", (json_int_t)atomic_load(&m->ctr.last_seq_in));
+		"last_seq_in", (json_int_t)atomic_load(&m->ctr.last_seq_in),
+		"held", (json_int_t)atomic_load(&m->ctr.held));
 }
 
 static json_t *ring_json(const struct seg *s, uint32_t i)
@@ -256,6 +257,7 @@ static void print_table(const struct seg *s)
 static const char *const tsv_agent_cols[] = {
 	"name", "pid", "alive", "state", "generation", "restarts", "heartbeat_age_ms",
 	"msgs_in", "msgs_out", "errors", "backpressure", "sleeps", "wakes", "last_seq_in",
+	"held",
 };
 static const char *const tsv_ring_cols[] = {
 	"name", "producer", "consumer", "policy", "capacity", "slot_size", "fill", "head",

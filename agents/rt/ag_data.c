@@ -25,9 +25,10 @@
  *   max       as fast as the rings take it
  *   realtime  the market's own pace times the speed factor, anchored at
  *             the first event after a (re)start
- *   lockstep  one event at a time: the next is released only when every
- *             ring of the segment has been empty on two passes in a row,
- *             i.e. the whole system has finished with the previous event.
+ *   lockstep  one event at a time: the next is released only when the
+ *             whole system has finished with the previous event: every
+ *             ring empty and no agent holding work, twice in a row with
+ *             the same counters (settled()).
  *             Paper trading is then independent of CPU speed and load, and
  *             latencies measure the path, not queues.  The event goes to
  *             its consumers in phases, the system quiet between two: risk
@@ -72,7 +73,8 @@ struct data_ctx {
 	uint32_t md[SEG_MAX_RINGS];   /* output indexes of the md_* rings */
 	struct replay rp;
 	int have_src;
-	uint32_t quiet;               /* lockstep: passes with every ring empty */
+	uint32_t quiet;               /* lockstep: settled passes in a row (settled()) */
+	uint64_t quiet_sig;           /* lockstep: their counters (heads, held) */
 	int holding;                  /* msg holds an event not yet on every ring */
 	uint64_t done_mask;           /* md rings that already have it */
 	uint64_t phase_mask[LS_PHASES]; /* lockstep: the md rings of each phase */
@@ -221,16 +223,47 @@ static int cut_journal(const struct data_ctx *c, struct ag_data_state *st)
 	return 1;
 }
 
-/* Every ring of the segment empty (conflation side slots included). */
-static int system_quiet(const struct rt *rt)
+/*
+ * Lockstep: has the system finished with what was sent?  Every ring of
+ * the segment empty (conflation side slots included) and no other agent
+ * holding work it took off a ring (agent_counters.held even), on two
+ * passes in a row that also read the same counters (every ring's head,
+ * every agent's held): one pass reads the rings and agents one after the
+ * other, and work moving from one not yet read to one already read would
+ * slip past it, but not without advancing a counter the next pass reads
+ * again.  An agent's tail moves only once its outputs are out (the
+ * runtime commits a ring after handling it), and an agent that keeps
+ * what it took (execution's outbox before its journal write) shows it
+ * in held until it is out.  1 when settled (the count starts over).
+ */
+static int settled(const struct rt *rt, struct data_ctx *c)
 {
-	for (uint32_t i = 0; i < rt->seg.hdr->n_rings; i++) {
+	uint64_t sig = 0;
+	int quiet = 1;
+	for (uint32_t i = 0; i < rt->seg.hdr->n_rings && quiet; i++) {
 		struct ring *r = seg_ring(&rt->seg, i);
-		if (atomic_load_explicit(&r->head, memory_order_acquire) !=
-			    atomic_load_explicit(&r->tail, memory_order_acquire) ||
-		    atomic_load_explicit(&r->pending, memory_order_acquire))
-			return 0;
+		uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+		uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+		quiet = h == t && !atomic_load_explicit(&r->pending, memory_order_acquire);
+		sig += h;
 	}
+	for (uint32_t a = 0; a < rt->seg.hdr->n_agents && quiet; a++) {
+		if (a == rt->self)
+			continue;
+		uint64_t g = atomic_load_explicit(&seg_agent(&rt->seg, a)->ctr.held,
+						  memory_order_acquire);
+		quiet = !(g & 1);
+		sig += g;
+	}
+	if (!quiet) {
+		c->quiet = 0;
+		return 0;
+	}
+	c->quiet = c->quiet && sig == c->quiet_sig ? c->quiet + 1 : 1;
+	c->quiet_sig = sig;
+	if (c->quiet < 2)
+		return 0;
+	c->quiet = 0;
 	return 1;
 }
 
@@ -256,12 +289,10 @@ static int send_event(struct rt *rt, struct data_ctx *c, int64_t now)
 		if (!ls || c->phase + 1 >= LS_PHASES)
 			return 1;
 		if (pm) {
-			c->quiet = system_quiet(rt) ? c->quiet + 1 : 0;
-			if (c->quiet < 2) {
+			if (!settled(rt, c)) {
 				rt->wake_at_ns = now + 20000; /* nobody rings us: poll */
 				return 0;
 			}
-			c->quiet = 0;
 		}
 		c->phase++;
 	}
@@ -285,12 +316,10 @@ static int data_tick(struct rt *rt, int64_t now)
 	for (uint32_t k = 0; k < rt->cfg.core.data.events_per_pass; k++) {
 		if (!c->holding) {
 			if (c->rp.pace == REPLAY_LOCKSTEP && replay_grant(&c->rp) == 0) {
-				c->quiet = system_quiet(rt) ? c->quiet + 1 : 0;
-				if (c->quiet < 2) {
+				if (!settled(rt, c)) {
 					rt->wake_at_ns = now + 20000; /* nobody rings us: poll */
 					break;
 				}
-				c->quiet = 0;
 				replay_step(&c->rp, 1);
 			}
 			struct event ev;

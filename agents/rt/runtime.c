@@ -1081,6 +1081,12 @@ static int poll_inputs(struct rt *rt)
 			atomic_store_explicit(last, seq, memory_order_relaxed);
 		}
 		if (done) {
+			/* held odd before the tail moves (ring_commit's release
+			 * orders it): a reader that finds the ring empty finds
+			 * the work held until the pass ends (rt_work) */
+			uint64_t h = atomic_load_explicit(&ctr->held, memory_order_relaxed);
+			if (!(h & 1))
+				atomic_store_explicit(&ctr->held, h + 1, memory_order_relaxed);
 			/* C1 in ring_commit: our reads and the in_seq store before the tail */
 			ring_commit(in->r, done);
 			rt_count(&ctr->msgs_in, done);
@@ -1132,6 +1138,11 @@ int rt_work(struct rt *rt)
 	}
 	if (rt->bells)
 		rt_ring_bells(rt);
+	/* what the inputs brought is out on the rings (or the agent still
+	 * holds some: an outbox waiting for its journal) */
+	uint64_t h = atomic_load_explicit(&rt->slot->ctr.held, memory_order_relaxed);
+	if ((h & 1) && !(rt->ops && rt->ops->busy && rt->ops->busy(rt)))
+		atomic_store_explicit(&rt->slot->ctr.held, h + 1, memory_order_release);
 	rt_count(&rt->slot->ctr.loops, 1);
 	rt->last_work = work;
 	return work;

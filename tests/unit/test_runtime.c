@@ -175,6 +175,81 @@ Test(runtime, publish_then_poll_in_order_with_seq)
 	cr_expect_eq(rt_work(ml), 0);
 }
 
+/* an agent that keeps what its inputs bring until told to let it go
+ * (execution's outbox waiting for its journal) */
+static struct {
+	uint32_t kept, let_go, went;
+} box;
+
+static int box_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
+{
+	(void)rt;
+	(void)in;
+	(void)m;
+	box.kept++;
+	return 0;
+}
+
+static int box_tick(struct rt *rt, int64_t now)
+{
+	(void)rt;
+	(void)now;
+	if (!box.let_go || !box.kept)
+		return 0;
+	box.went += box.kept;
+	box.kept = 0;
+	return 1;
+}
+
+static int box_busy(struct rt *rt)
+{
+	(void)rt;
+	return box.kept != 0;
+}
+
+static const struct rt_ops boxing = { .on_msg = box_msg, .on_tick = box_tick,
+				      .busy = box_busy };
+
+/*
+ * held (agent_counters): odd from the pass that takes a message off a
+ * ring until a pass ends with nothing kept, one increment each way; a
+ * lockstep replay reads it beside the rings, which are empty all along.
+ */
+Test(runtime, held_is_odd_while_the_agent_keeps_what_its_inputs_brought)
+{
+	struct rt *fe = t_open(AGENT_FEATURE);
+	struct rt *ml = t_open(AGENT_ML);
+	rt_set_ops(ml, &boxing, NULL);
+	_Atomic uint64_t *held = &ml->slot->ctr.held;
+	int out = rt_out_find(fe, "features");
+	struct ring *r = fe->out[out].r;
+	uint64_t h0 = atomic_load(held);
+	cr_expect_eq(h0 % 2, 0, "held even at start: %llu", (unsigned long long)h0);
+	cr_expect_eq(rt_work(ml), 0);
+	cr_expect_eq(atomic_load(held), h0, "a pass with nothing in holds nothing");
+	struct msg_features f = feat(1);
+	cr_assert_eq(rt_send(fe, (uint32_t)out, &f, sizeof(f)), 0);
+	rt_work(ml);
+	cr_expect_eq(atomic_load(&r->head), atomic_load(&r->tail), "the ring is empty");
+	cr_expect_eq(box.kept, 1);
+	cr_expect_eq(atomic_load(held), h0 + 1, "taken and kept: held odd");
+	rt_work(ml);
+	cr_expect_eq(atomic_load(held), h0 + 1, "still kept: still odd, no second increment");
+	f = feat(2);
+	cr_assert_eq(rt_send(fe, (uint32_t)out, &f, sizeof(f)), 0);
+	rt_work(ml);
+	cr_expect_eq(atomic_load(held), h0 + 1, "more taken while odd: one increment in all");
+	box.let_go = 1;
+	rt_work(ml);
+	cr_expect_eq(box.went, 2);
+	cr_expect_eq(atomic_load(held), h0 + 2, "let go: even again");
+	f = feat(3);
+	cr_assert_eq(rt_send(fe, (uint32_t)out, &f, sizeof(f)), 0);
+	rt_work(ml);
+	cr_expect_eq(box.went, 3);
+	cr_expect_eq(atomic_load(held), h0 + 4, "taken and let go in one pass: odd, then even");
+}
+
 Test(runtime, claim_fills_slots_and_publish_stamps_them)
 {
 	struct rt *fe = t_open(AGENT_FEATURE);

@@ -251,6 +251,7 @@ Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
 	atomic_store(&b->ctr.errors, 3);
 	atomic_store(&b->ctr.backpressure, 5);
 	atomic_store(&b->ctr.last_seq_in, 99);
+	atomic_store(&b->ctr.held, 11);
 	atomic_store(&b->bell.sleeps, 7);
 	atomic_store(&b->bell.wakes, 6);
 
@@ -262,12 +263,13 @@ Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
 	char *hdr = t_next_line(&cur);
 	cr_assert(hdr, "no header");
 	cr_assert_str_eq(hdr, "name\tpid\talive\tstate\tgeneration\trestarts\theartbeat_age_ms\t"
-			      "msgs_in\tmsgs_out\terrors\tbackpressure\tsleeps\twakes\tlast_seq_in");
+			      "msgs_in\tmsgs_out\terrors\tbackpressure\tsleeps\twakes\tlast_seq_in\t"
+			      "held");
 
 	/* alpha: never started */
 	char *l = t_next_line(&cur);
 	cr_assert(l, "no row for alpha");
-	cr_assert_eq(t_split_tabs(l, f, 32), 14, "alpha: 14 columns");
+	cr_assert_eq(t_split_tabs(l, f, 32), 15, "alpha: 15 columns");
 	cr_assert_str_eq(f[0], "alpha");
 	cr_assert_str_eq(f[1], "0");
 	cr_assert_str_eq(f[2], "no");
@@ -277,7 +279,7 @@ Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
 
 	l = t_next_line(&cur);
 	cr_assert(l, "no row for beta");
-	cr_assert_eq(t_split_tabs(l, f, 32), 14, "beta: 14 columns");
+	cr_assert_eq(t_split_tabs(l, f, 32), 15, "beta: 15 columns");
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	cr_assert_str_eq(f[0], "beta");
@@ -298,6 +300,7 @@ Test(shmdump, tsv_agents_pins_each_column_to_the_segment)
 	t_u64_eq(f[11], 7, "sleeps");
 	t_u64_eq(f[12], 6, "wakes");
 	t_u64_eq(f[13], 99, "last_seq_in");
+	t_u64_eq(f[14], 11, "held");
 	cr_assert_null(t_next_line(&cur), "one row per agent, nothing after");
 }
 
