@@ -37,6 +37,11 @@ int doorbell_wait(struct doorbell *d, uint32_t e, int64_t timeout_ns)
 
 void doorbell__wake(struct doorbell *d)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* before the epoch's release: the woken consumer reads it after */
+	atomic_store_explicit(&d->rung_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
+			      memory_order_relaxed);
 	atomic_fetch_add_explicit(&d->epoch, 1, memory_order_release);
 	atomic_fetch_add_explicit(&d->wakes, 1, memory_order_relaxed);
 	syscall(SYS_futex, (uint32_t *)&d->epoch, FUTEX_WAKE, 1, NULL, NULL, 0);

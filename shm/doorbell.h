@@ -30,6 +30,8 @@ struct doorbell {
 	_Atomic uint32_t waiters;  /* 1 while the consumer is (about to be) asleep */
 	_Atomic uint64_t sleeps;   /* consumer: futex waits entered */
 	_Atomic uint64_t wakes;    /* producers: futex wakes issued */
+	_Atomic int64_t  rung_ns;  /* producers: CLOCK_REALTIME ns of the last futex wake
+				    * (the consumer's wake histogram, agents/rt/state.h) */
 };
 _Static_assert(sizeof(struct doorbell) == DM_CACHELINE, "doorbell is one line");
 

@@ -311,9 +311,13 @@ static json_t *runtime_json(const struct seg *s, const struct view *v)
 			"seq", (json_int_t)ack.seq, "cmd", cmd_name(ack.cmd),
 			"outcome", outcome_name(ack.outcome), "text", ack.text));
 	const struct rt_lat *lat = rt_lat_of(s, a);
-	json_object_set_new(o, "latency", json_pack("{s:o, s:s, s:o}",
+	json_object_set_new(o, "latency", json_pack("{s:o, s:s, s:o, s:o, s:o}",
 		"hop", hist_json(&lat->hop), "stage_name", v->stage,
-		"stage", hist_json(&lat->stage)));
+		"stage", hist_json(&lat->stage), "wake", hist_json(&lat->wake),
+		"log", hist_json(&lat->log)));
+	json_object_set_new(o, "page_faults", json_pack("{s:I, s:I}",
+		"minor", (json_int_t)atomic_load(&st->minflt),
+		"major", (json_int_t)atomic_load(&st->majflt)));
 	return o;
 }
 
@@ -459,9 +463,9 @@ void rt_dump_text(const struct seg *s, FILE *f)
 		if (a >= s->hdr->n_agents || !rt_state_valid(s, a))
 			continue;
 		const struct rt_lat *lat = rt_lat_of(s, a);
-		const struct hist *hs[2] = { &lat->stage, &lat->hop };
-		const char *what[2] = { views[i].stage, "ring_hop" };
-		for (int k = 0; k < 2; k++) {
+		const struct hist *hs[4] = { &lat->stage, &lat->hop, &lat->wake, &lat->log };
+		const char *what[4] = { views[i].stage, "ring_hop", "wake", "log_line" };
+		for (int k = 0; k < 4; k++) {
 			uint64_t n = hist__load(&hs[k]->count);
 			if (!n)
 				continue;

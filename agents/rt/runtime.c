@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,11 +113,22 @@ static void log_v(const char *name, enum rt_log_level level, const char *fmt, va
 	log_line(name, level, text);
 }
 
+/* A line of the agent's, its time in the agent's log histogram. */
+static void log_rt(const struct rt *rt, enum rt_log_level level, const char *fmt, va_list ap)
+{
+	int64_t t0 = rt_now_ns();
+	log_v(rt && rt->name ? rt->name : "agent", level, fmt, ap);
+	if (rt && rt->lat) {
+		int64_t d = rt_now_ns() - t0;
+		hist_record(&rt->lat->log, d > 0 ? (uint64_t)d : 0);
+	}
+}
+
 void rt_log(const struct rt *rt, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_v(rt && rt->name ? rt->name : "agent", RT_LOG_INFO, fmt, ap);
+	log_rt(rt, RT_LOG_INFO, fmt, ap);
 	va_end(ap);
 }
 
@@ -124,7 +136,7 @@ void rt_log_at(const struct rt *rt, enum rt_log_level level, const char *fmt, ..
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_v(rt && rt->name ? rt->name : "agent", level, fmt, ap);
+	log_rt(rt, level, fmt, ap);
 	va_end(ap);
 }
 
@@ -803,6 +815,15 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 			rt_warn(rt, "cannot pin to CPU %d (agents.%s.cpu): %s; running unpinned",
 			        ca->cpu, rt->name, strerror(errno));
 	}
+	/* woken, a real-time agent preempts time-sharing tasks at once instead
+	 * of waiting for the scheduler to favour it (docs/operations.md) */
+	if (ca->rt_priority && !(oflags & RT_O_NO_PIN)) {
+		struct sched_param sp = { .sched_priority = (int)ca->rt_priority };
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+			rt_warn(rt, "cannot run at SCHED_FIFO priority %u (agents.%s.rt_priority): "
+				"%s; running time-shared", ca->rt_priority, rt->name,
+				strerror(errno));
+	}
 	if (!(oflags & RT_O_NO_SIGNALS)) {
 		sig_stop = 0;
 		atomic_store(&sig_bits, 0);
@@ -1119,6 +1140,13 @@ int rt_work(struct rt *rt)
 	if (DM_UNLIKELY(now >= rt->next_hb_ns)) {
 		agent_heartbeat(rt->slot, now);
 		rt->next_hb_ns = now + rt->hb_ns;
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0) {
+			atomic_store_explicit(&rt->st->minflt, (uint64_t)ru.ru_minflt,
+					      memory_order_relaxed);
+			atomic_store_explicit(&rt->st->majflt, (uint64_t)ru.ru_majflt,
+					      memory_order_relaxed);
+		}
 		if (rt->parent && getppid() != rt->parent && !rt->stopping) {
 			rt_warn(rt, "supervisor %d is gone", (int)rt->parent);
 			rt_stop(rt);
@@ -1159,6 +1187,7 @@ static int inputs_ready(const struct rt *rt)
 static void rt_sleep(struct rt *rt)
 {
 	struct doorbell *d = &rt->slot->bell;
+	int64_t t0 = rt_now_ns();
 	uint32_t e = doorbell_prepare(d);
 	if (inputs_ready(rt)) {
 		doorbell_cancel(d);
@@ -1174,7 +1203,14 @@ static void rt_sleep(struct rt *rt)
 		t = 1000000;
 	if (t < 1000)
 		t = 1000;
-	doorbell_wait(d, e, t);
+	if (doorbell_wait(d, e, t) == 0) {
+		/* rung: how long from the producer's wake to this agent running
+		 * (a ring older than this sleep is an earlier one's) */
+		int64_t rung = atomic_load_explicit(&d->rung_ns, memory_order_relaxed);
+		int64_t back = rt_now_ns();
+		if (rung >= t0 && back >= rung)
+			hist_record(&rt->lat->wake, (uint64_t)(back - rung));
+	}
 }
 
 static inline void cpu_relax(void)

@@ -98,7 +98,7 @@
 
 /* rt_open flags */
 #define RT_O_NO_SIGNALS 0x1u /* tests: leave signal dispositions alone */
-#define RT_O_NO_PIN     0x2u /* ignore the configured CPU */
+#define RT_O_NO_PIN     0x2u /* ignore the configured CPU and real-time priority */
 
 /* Command line common to every agent. */
 #define RT_MAX_OPTS 8

@@ -195,6 +195,9 @@ struct rt_state {
 	struct rt_journal_alarm journal; /* the agent's journal, when it has one */
 	_Atomic uint32_t fault;        /* enum rt_fault armed here, 0 none */
 	uint32_t pad;
+	/* the process's page faults (getrusage), at each heartbeat: minor
+	 * (a page mapped without I/O) and major (read from disk) */
+	_Atomic uint64_t minflt, majflt;
 };
 _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
 
@@ -206,11 +209,16 @@ _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part
  *          messages, feature's vectors, ml's intents, the coordinator's
  *          released orders, risk's votes, execution's hand-off of an order
  *          to the venue adapter (execution's stage is tick-to-order)
+ *   wake   a producer's futex wake (doorbell.rung_ns) to the agent running
+ *          again after its sleep: the scheduler's share of a hop
+ *   log    time spent writing one log line (rt_log, rt_log_at)
  * Written by the agent only; hist fields are relaxed atomics for readers.
  */
 struct rt_lat {
 	struct hist hop;
 	struct hist stage;
+	struct hist wake;
+	struct hist log;
 };
 _Static_assert(sizeof(struct rt_lat) <= RT_LAT_SIZE, "rt_lat fits its part");
 _Static_assert(RT_USER_RESERVED + AGENT_COUNT * RT_REGION_SIZE <= TOPOLOGY_USER_SIZE,

@@ -130,6 +130,8 @@ static const struct cfg_key agent_keys[] = {
 	    "backoff: sched_yield polls before sleeping"),
 	CFG_U32("sleep_timeout_us", struct rt_agent_cfg, sleep_timeout_us, 1, 10000000, NULL, 0,
 	    "upper bound of one futex sleep, us"),
+	CFG_U32("rt_priority", struct rt_agent_cfg, rt_priority, 0, 99, NULL, 0,
+	    "SCHED_FIFO priority when woken, 0 = time-sharing (idle sleep or backoff)"),
 	CFG_KEY_END
 };
 
@@ -313,11 +315,43 @@ static int check_ring(struct cfg_ctx *x, const struct rt_config *c,
 	return 0;
 }
 
+/*
+ * A real-time agent must sleep when idle: one that spins or yields at
+ * SCHED_FIFO never lets a time-sharing task onto its core (a yield only
+ * lets tasks of its own priority run), the supervisor and the shell
+ * included, until the kernel's real-time throttle cuts in.
+ */
+static int check_agents(struct cfg_ctx *x, const struct rt_config *c, struct cfg_node *root)
+{
+	for (uint32_t i = 0; i < AGENT_COUNT; i++) {
+		const struct rt_agent_cfg *a = &c->agent[i];
+		if (!a->rt_priority || a->idle == IDLE_SLEEP || a->idle == IDLE_BACKOFF)
+			continue;
+		/* the defaults pass: the file set one of the two for this agent */
+		struct cfg_node *n = cfg_find(x, cfg_find(x, root, "agents", 1), rt_agent_names[i], 1);
+		/* the place moves to the key found */
+		int set = cfg_find(x, n, "rt_priority", 1) != NULL;
+		if (!set)
+			cfg_find(x, n, "idle", 1);
+		char key[64];
+		snprintf(key, sizeof(key), "agents.%s.%s", rt_agent_names[i],
+			 set ? "rt_priority" : "idle");
+		cfg_key(x, key);
+		return cfg_fail(x, "agents.%s: rt_priority %" PRIu32 " with idle %s: a real-time "
+			    "agent that never sleeps keeps every time-sharing task off its core; "
+			    "use idle backoff or sleep, or rt_priority 0", rt_agent_names[i],
+			    a->rt_priority, idle_names[a->idle]);
+	}
+	return 0;
+}
+
 static int check_host(struct cfg_ctx *x, void *base, const struct dm_config *core)
 {
 	const struct rt_config *c = base;
 	struct cfg_node *root = cfg_root(x);
 	int rc = check_system(x, c, root);
+	if (!rc)
+		rc = check_agents(x, c, root);
 
 	(void)core;
 	for (uint32_t i = 0; !rc && i < c->n_rings; i++)

@@ -79,6 +79,8 @@ struct rt_agent_cfg {
 	uint32_t spin_iters;       /* backoff: polls before yielding; default 0, 0..100000000 */
 	uint32_t yield_iters;      /* backoff: sched_yield polls before sleeping; default 0, 0..1000000 */
 	uint32_t sleep_timeout_us; /* futex sleep upper bound, us; default 100000, 1..10000000 */
+	uint32_t rt_priority;      /* 0 (default): time-sharing; 1..99: SCHED_FIFO at that
+	                            * priority, with idle sleep or backoff only */
 };
 
 /* YAML: rings: - {...} */

@@ -25,12 +25,19 @@
  * the cores).  With six spinning processes on two cores, spin mode here
  * measures the scheduler's time slices; the row is printed for comparison.
  *
+ * A third run, spin-then-sleep with every agent at SCHED_FIFO priority
+ * --rt-priority (agents.<name>.rt_priority, default 10; 0 leaves it out):
+ * woken, an agent preempts the time-sharing tasks on its core at once.  It
+ * needs CAP_SYS_NICE (root); without it the row says so.  The tail's goals
+ * (p99 at most 5 times the p50, p99.9 at most 20 times) are rows of their
+ * own for both spin-then-sleep runs.
+ *
  * --cpus A,B,C,D,E,F pins the agents (coordinator, data, feature, ml,
- * execution, risk) with agents.<name>.cpu in both configurations: the
+ * execution, risk) with agents.<name>.cpu in every configuration: the
  * run for a box with six isolated cores.
  *
  * Usage: bench_agents [--events N] [--seconds S] [--spin N] [--yield N]
- *                     [--cpus LIST] [--bindir DIR]
+ *                     [--rt-priority N] [--cpus LIST] [--bindir DIR]
  * Needs build/bin (make) and tools/dmctl; exits 1 if a run fails.
  */
 #include <errno.h>
@@ -40,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_table.h"
@@ -49,6 +58,8 @@
 
 #define GOAL_SLEEP_P50_US 50.0
 #define GOAL_SPIN_P50_US  5.0
+#define GOAL_P99_X        5.0  /* p99 / p50 */
+#define GOAL_P999_X       20.0 /* p99.9 / p50 */
 
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
 static int g_cpu[6] = { -1, -1, -1, -1, -1, -1 }; /* --cpus: agents.<name>.cpu, in ag[] order */
@@ -85,7 +96,7 @@ static int64_t span_ns(const char *path)
 	return last - first;
 }
 
-static void write_conf(const char *path, const char *idle, const char *name)
+static void write_conf(const char *path, const char *idle, unsigned rtprio, const char *name)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -95,8 +106,8 @@ static void write_conf(const char *path, const char *idle, const char *name)
 	static const char *const ag[] = { "coordinator", "data", "feature", "ml",
 					  "execution", "risk" };
 	for (int i = 0; i < 6; i++)
-		fprintf(f, "  %s: { cpu: %d, idle: %s, spin_iters: %u, yield_iters: %u }\n", ag[i],
-			g_cpu[i], idle, g_spin, g_yield);
+		fprintf(f, "  %s: { cpu: %d, idle: %s, spin_iters: %u, yield_iters: %u, "
+			   "rt_priority: %u }\n", ag[i], g_cpu[i], idle, g_spin, g_yield, rtprio);
 	/* act on most signals: many orders to time, through the meta-model
 	 * when it is built (make model), else the primary rule alone */
 	char model[PATH_MAX];
@@ -122,6 +133,53 @@ struct stage {
 	double p50, p99, p999, max;
 	long long n;
 };
+
+/* Where one agent's time goes (the tail's breakdown): ring transit, the
+ * scheduler's share of it (a producer's futex wake to the agent running),
+ * log lines, page faults (the run's whole life, start-up included). */
+struct brk {
+	double hop50, hop99, wake50, wake99, wake999, log_max;
+	long long wake_n, log_n, minflt, majflt;
+};
+
+static double q_us(json_t *h, const char *key)
+{
+	return (double)json_integer_value(json_object_get(h, key)) / 1e3;
+}
+
+static void read_brk(json_t *root, const char *agent, struct brk *b)
+{
+	json_t *ag = json_object_get(json_object_get(json_object_get(root, "state"), "agents"),
+				     agent);
+	json_t *lat = json_object_get(ag, "latency"), *pf = json_object_get(ag, "page_faults");
+	json_t *hop = json_object_get(lat, "hop"), *wake = json_object_get(lat, "wake");
+	json_t *log = json_object_get(lat, "log");
+	b->hop50 = q_us(hop, "p50_ns");
+	b->hop99 = q_us(hop, "p99_ns");
+	b->wake_n = json_integer_value(json_object_get(wake, "n"));
+	b->wake50 = q_us(wake, "p50_ns");
+	b->wake99 = q_us(wake, "p99_ns");
+	b->wake999 = q_us(wake, "p999_ns");
+	b->log_n = json_integer_value(json_object_get(log, "n"));
+	b->log_max = q_us(log, "max_ns");
+	b->minflt = json_integer_value(json_object_get(pf, "minor"));
+	b->majflt = json_integer_value(json_object_get(pf, "major"));
+}
+
+static const char *const brk_agents[6] = { "data", "feature", "ml", "coordinator", "execution",
+					    "risk" };
+
+static void print_brk(const char *what, const struct brk b[6])
+{
+	printf("\nwhere the time goes, %s, us (hop: ring transit; wake: a producer's futex wake "
+	       "to the agent running; faults since start):\n", what);
+	printf("  %-12s %8s %8s | %8s %8s %8s %8s | %6s %8s | %8s %6s\n", "agent", "hop p50",
+	       "hop p99", "wakes", "p50", "p99", "p99.9", "logs", "log max", "minflt", "majflt");
+	for (int i = 0; i < 6; i++)
+		printf("  %-12s %8.1f %8.1f | %8lld %8.1f %8.1f %8.1f | %6lld %8.1f | %8lld %6lld\n",
+		       brk_agents[i], b[i].hop50, b[i].hop99, b[i].wake_n, b[i].wake50, b[i].wake99,
+		       b[i].wake999, b[i].log_n, b[i].log_max, b[i].minflt, b[i].majflt);
+}
 
 static int read_stage(json_t *root, struct stage *s)
 {
@@ -152,29 +210,30 @@ static int parse_cpus(const char *s)
 	return 0;
 }
 
-/* One run; fills the five stages (data .. execution). */
-static void run_mode(const char *mode, const char *idle, const char *journal, double speed,
-		     struct stage st[5])
+/* One run; fills the five stages (data .. execution).  tag names its
+ * files; rtprio: agents.<name>.rt_priority. */
+static void run_mode(const char *mode, const char *tag, const char *idle, unsigned rtprio,
+		     const char *journal, double speed, struct stage st[5], struct brk b[6])
 {
 	char conf[PATH_MAX / 2], name[48], json[PATH_MAX / 2];
-	snprintf(name, sizeof(name), "dm_bench_%d_%s", (int)getpid(), idle);
-	snprintf(conf, sizeof(conf), "%s/%s.yaml", g_tmp, idle);
-	snprintf(json, sizeof(json), "%s/%s.json", g_tmp, idle);
-	write_conf(conf, idle, name);
-	fprintf(stderr, "bench_agents: %s run (%s)...\n", mode, idle);
+	snprintf(name, sizeof(name), "dm_bench_%d_%s", (int)getpid(), tag);
+	snprintf(conf, sizeof(conf), "%s/%s.yaml", g_tmp, tag);
+	snprintf(json, sizeof(json), "%s/%s.json", g_tmp, tag);
+	write_conf(conf, idle, rtprio, name);
+	fprintf(stderr, "bench_agents: %s run (%s)...\n", mode, tag);
 	if (t_system("'%s' -c '%s' --run-dir '%s/run-%s' start --input '%s' --pace realtime "
-		     "--speed %.3f >'%s/start-%s.out' 2>&1", g_paths.dmctl, conf, g_tmp, idle,
-		     journal, speed, g_tmp, idle) != 0)
-		die("%s: dmctl start failed (see %s/start-%s.out)", mode, g_tmp, idle);
+		     "--speed %.3f >'%s/start-%s.out' 2>&1", g_paths.dmctl, conf, g_tmp, tag,
+		     journal, speed, g_tmp, tag) != 0)
+		die("%s: dmctl start failed (see %s/start-%s.out)", mode, g_tmp, tag);
 	/* wait for the replay to end (data.done), at most 120 s */
 	char done[PATH_MAX];
-	snprintf(done, sizeof(done), "%s/run-%s/data.done", g_tmp, idle);
+	snprintf(done, sizeof(done), "%s/run-%s/data.done", g_tmp, tag);
 	t_wait_file(done, 120);
 	usleep(300000); /* the last orders through */
 	int rc = t_system("PATH='%s':\"$PATH\" '%s/dm-shmdump' --name /%s --json >'%s' 2>/dev/null",
 			  g_bindir, g_bindir, name, json);
 	t_system("'%s' -c '%s' --run-dir '%s/run-%s' stop >/dev/null 2>&1", g_paths.dmctl, conf,
-		 g_tmp, idle);
+		 g_tmp, tag);
 	if (!t_exists(done))
 		die("%s: the replay did not finish in 120 s", mode);
 	if (rc != 0)
@@ -190,13 +249,39 @@ static void run_mode(const char *mode, const char *idle, const char *journal, do
 		if (read_stage(root, &st[i]) < 0)
 			die("%s: no latency for %s in the dump", mode, names[i]);
 	}
+	for (int i = 0; i < 6; i++)
+		read_brk(root, brk_agents[i], &b[i]);
 	json_decref(root);
+}
+
+/* 1 if this process may run a child at SCHED_FIFO priority prio (tried in
+ * a child, which then exits: this process keeps its own class). */
+static int fifo_allowed(unsigned prio)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		struct sched_param sp = { .sched_priority = (int)prio };
+		_exit(sched_setscheduler(0, SCHED_FIFO, &sp) == 0 ? 0 : 1);
+	}
+	int st = 0;
+	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The tail's two ratio rows of one spin-then-sleep run. */
+static void tail_rows(const char *what, const struct stage *ex)
+{
+	char fig[64];
+	snprintf(fig, sizeof(fig), "p99 / p50, %s", what);
+	row(fig, ex->p50 > 0 ? ex->p99 / ex->p50 : 0, "x", GOAL_P99_X, "goal <= %.0fx", GOAL_P99_X);
+	snprintf(fig, sizeof(fig), "p99.9 / p50, %s", what);
+	row(fig, ex->p50 > 0 ? ex->p999 / ex->p50 : 0, "x", GOAL_P999_X, "goal <= %.0fx",
+	    GOAL_P999_X);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench_agents [--events N] [--seconds S] [--spin N] [--yield N]\n"
-		   "                    [--cpus A,B,C,D,E,F] [--bindir DIR]\n"
+		   "                    [--rt-priority N] [--cpus A,B,C,D,E,F] [--bindir DIR]\n"
 		   "  tick-to-order latency through the six agents, spin and spin-then-sleep\n"
 		   "  --events N    market events replayed (default 20000)\n"
 		   "  --seconds S   wall time of each replay (default 10)\n"
@@ -204,6 +289,9 @@ static void usage(FILE *f)
 		   "                configuration's default; on 2 cores spinning steals the CPU\n"
 		   "                the woken agent needs)\n"
 		   "  --yield N     spin-then-sleep: sched_yield polls after spinning (default 0)\n"
+		   "  --rt-priority N  a third run, spin-then-sleep at SCHED_FIFO priority N\n"
+		   "                (agents.<name>.rt_priority; default 10, 0 = no such run;\n"
+		   "                needs root or CAP_SYS_NICE)\n"
 		   "  --cpus LIST   pin the agents, one CPU each, in the order coordinator, data,\n"
 		   "                feature, ml, execution, risk (agents.<name>.cpu in both runs'\n"
 		   "                configurations): six isolated cores, docs/operations.md\n"
@@ -216,6 +304,7 @@ int main(int argc, char **argv)
 {
 	long events = 20000;
 	double seconds = 10;
+	unsigned rtprio = 10;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -228,6 +317,14 @@ int main(int argc, char **argv)
 			g_spin = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--yield") && i + 1 < argc) {
 			g_yield = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--rt-priority") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v < 0 || v > 99) {
+				fprintf(stderr, "bench_agents: --rt-priority '%s': 0..99\n", argv[i]);
+				return 2;
+			}
+			rtprio = (unsigned)v;
 		} else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) {
 			if (parse_cpus(argv[++i]) < 0) {
 				fprintf(stderr, "bench_agents: --cpus '%s': six CPU numbers 0..1023, "
@@ -262,9 +359,14 @@ int main(int argc, char **argv)
 	if (speed < 0.001)
 		speed = 0.001;
 
-	struct stage sp[5], sl[5];
-	run_mode("spin-then-sleep", "backoff", journal, speed, sl);
-	run_mode("spin", "spin", journal, speed, sp);
+	struct stage sp[5], sl[5], sf[5];
+	struct brk bl[6], bf[6], bp[6];
+	int fifo = rtprio && fifo_allowed(rtprio);
+	run_mode("spin-then-sleep", "backoff", "backoff", 0, journal, speed, sl, bl);
+	if (fifo)
+		run_mode("spin-then-sleep, SCHED_FIFO", "fifo", "backoff", rtprio, journal, speed, sf,
+			 bf);
+	run_mode("spin", "spin", "spin", 0, journal, speed, sp, bp);
 	t_system("rm -rf '%s'", g_tmp);
 
 	printf("tick-to-order: %ld events over %.0f s of market time replayed in %.0f s "
@@ -276,11 +378,32 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		printf("  %-12s %10lld %10.1f %10.1f %10.1f | %10lld %10.1f\n", sl[i].agent,
 		       sl[i].n, sl[i].p50, sl[i].p99, sl[i].p999, sp[i].n, sp[i].p50);
+	print_brk("spin-then-sleep", bl);
+	if (fifo) {
+		char what[64];
+		snprintf(what, sizeof(what), "spin-then-sleep at SCHED_FIFO priority %u", rtprio);
+		print_brk(what, bf);
+		printf("\nper stage, spin-then-sleep at SCHED_FIFO priority %u, us:\n", rtprio);
+		printf("  %-12s %10s %10s %10s %10s\n", "agent", "n", "p50", "p99", "p99.9");
+		for (int i = 0; i < 5; i++)
+			printf("  %-12s %10lld %10.1f %10.1f %10.1f\n", sf[i].agent, sf[i].n,
+			       sf[i].p50, sf[i].p99, sf[i].p999);
+	}
 
 	row("tick-to-order p50, spin-then-sleep", sl[4].p50, "us", GOAL_SLEEP_P50_US,
 	    "goal < %.0f us (2 cores)", GOAL_SLEEP_P50_US);
 	row("tick-to-order p99, spin-then-sleep", sl[4].p99, "us", 0, NULL);
 	row("tick-to-order p99.9, spin-then-sleep", sl[4].p999, "us", 0, NULL);
+	tail_rows("spin-then-sleep", &sl[4]);
+	if (fifo) {
+		row("tick-to-order p50, sleep + SCHED_FIFO", sf[4].p50, "us", sl[4].p50,
+		    "spin-then-sleep, same run");
+		row("tick-to-order p99, sleep + SCHED_FIFO", sf[4].p99, "us", sl[4].p99,
+		    "spin-then-sleep, same run");
+		row("tick-to-order p99.9, sleep + SCHED_FIFO", sf[4].p999, "us", sl[4].p999,
+		    "spin-then-sleep, same run");
+		tail_rows("sleep + SCHED_FIFO", &sf[4]);
+	}
 	row("tick-to-order p50, spin", sp[4].p50, "us", GOAL_SPIN_P50_US,
 	    "goal < %.0f us (6 isolated cores)", GOAL_SPIN_P50_US);
 	row("tick-to-order p99, spin", sp[4].p99, "us", 0, NULL);
@@ -288,6 +411,16 @@ int main(int argc, char **argv)
 	print_table();
 	printf("\ngoal spin-then-sleep p50 < %.0f us on 2 cores: %s\n", GOAL_SLEEP_P50_US,
 	       sl[4].n ? met(sl[4].p50 < GOAL_SLEEP_P50_US) : "NOT MET (no orders)");
+	printf("goal p99 <= %.0fx p50, p99.9 <= %.0fx p50, spin-then-sleep: %s\n", GOAL_P99_X,
+	       GOAL_P999_X, met(sl[4].p99 <= GOAL_P99_X * sl[4].p50 &&
+				sl[4].p999 <= GOAL_P999_X * sl[4].p50));
+	if (fifo)
+		printf("the same at SCHED_FIFO priority %u: %s\n", rtprio,
+		       met(sf[4].p99 <= GOAL_P99_X * sf[4].p50 &&
+			   sf[4].p999 <= GOAL_P999_X * sf[4].p50));
+	else if (rtprio)
+		printf("no SCHED_FIFO run: this user may not set a real-time priority (root or "
+		       "CAP_SYS_NICE)\n");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	printf("goal spin p50 < %.0f us: %s\n", GOAL_SPIN_P50_US,
 	       ncpu >= 6 ? met(sp[4].p50 < GOAL_SPIN_P50_US)
@@ -298,5 +431,5 @@ int main(int argc, char **argv)
 		       g_cpu[5]);
 	else if (ncpu >= 6)
 		printf("agents not pinned: give --cpus with six isolated cores for the spin goal\n");
-	return sl[4].n && sp[4].n ? 0 : 1;
+	return sl[4].n && sp[4].n && (!fifo || sf[4].n) ? 0 : 1;
 }

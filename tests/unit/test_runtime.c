@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
@@ -774,6 +775,21 @@ Test(runtime, sleeping_consumer_is_woken_by_the_doorbell)
 	cr_expect_geq(dt, 50ll * 1000000, "slept until the message came (%lld ns)",
 		      (long long)dt);
 	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
+	/* the wake histogram: one record, the producer's ring to running
+	 * again, within the time rt_idle took */
+	cr_assert_eq(atomic_load(&ml->lat->wake.count), 1, "one wake recorded");
+	uint64_t woke = atomic_load(&ml->lat->wake.max);
+	cr_expect_leq(woke, (uint64_t)dt, "wake %llu ns within the %lld ns asleep",
+		      (unsigned long long)woke, (long long)dt);
+	int64_t rung = atomic_load(&ml->slot->bell.rung_ns);
+	cr_expect_geq(rung, t0 - 5ll * 1000000000, "rung_ns is a CLOCK_REALTIME stamp");
+	/* a sleep that times out records nothing: the ring before it is an
+	 * earlier sleep's */
+	cr_assert_eq(rt_work(ml), 1, "the message taken");
+	ml->sleep_ns = 1000000;
+	rt_idle(ml, 0);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 2);
+	cr_expect_eq(atomic_load(&ml->lat->wake.count), 1, "a timeout is no wake");
 }
 
 Test(runtime, backoff_spins_then_yields_then_sleeps)
@@ -845,6 +861,44 @@ Test(runtime, configured_cpu_pins_the_agent_at_open)
 	t_open_conf(AGENT_ML, text, 0);
 	cr_assert_eq(sched_getaffinity(0, sizeof(now), &now), 0);
 	cr_expect(CPU_EQUAL(&now, &before), "CPU %d refused: the agent runs unpinned", outside);
+}
+
+/* 1 if this process may take SCHED_FIFO (tried in a child that exits). */
+static int fifo_allowed(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+		_exit(sched_setscheduler(0, SCHED_FIFO, &sp) == 0 ? 0 : 1);
+	}
+	int st = 0;
+	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* agents.<name>.rt_priority: the agent takes SCHED_FIFO at that priority
+ * in rt_open (read back with sched_getscheduler); RT_O_NO_PIN leaves the
+ * class alone; a process that may not (no CAP_SYS_NICE) runs time-shared
+ * with a warning. */
+Test(runtime, configured_rt_priority_runs_the_agent_at_sched_fifo)
+{
+	int allowed = fifo_allowed();
+	cr_assert_eq(sched_getscheduler(0), SCHED_OTHER, "the test starts time-shared");
+	t_open_conf(AGENT_ML, "agents: { ml: { rt_priority: 3, idle: sleep } }\n", RT_O_NO_PIN);
+	cr_expect_eq(sched_getscheduler(0), SCHED_OTHER, "RT_O_NO_PIN: the class as it was");
+	t_close(AGENT_ML);
+	t_open_conf(AGENT_ML, "agents: { ml: { rt_priority: 3, idle: sleep } }\n", 0);
+	int pol = sched_getscheduler(0);
+	struct sched_param sp = { 0 };
+	sched_getparam(0, &sp);
+	struct sched_param other = { .sched_priority = 0 };
+	sched_setscheduler(0, SCHED_OTHER, &other); /* the rest of the run time-shared */
+	if (allowed) {
+		cr_expect_eq(pol, SCHED_FIFO, "SCHED_FIFO, not policy %d", pol);
+		cr_expect_eq(sp.sched_priority, 3);
+	} else {
+		cr_log_info("this process may not take SCHED_FIFO: the refusal is what is tested");
+		cr_expect_eq(pol, SCHED_OTHER, "refused: time-shared, not policy %d", pol);
+	}
 }
 
 Test(runtime, args)

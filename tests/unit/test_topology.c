@@ -438,6 +438,36 @@ Test(topology, unknown_agent_block)
 	               "2:3: key 'agents.dta': ", "unknown key (did you mean 'data'?)");
 }
 
+/* agents.<name>.rt_priority: 0..99, and only with an idle mode that
+ * sleeps; the error points at the key the file set */
+Test(topology, a_real_time_agent_must_sleep_when_idle)
+{
+	t_expect_error("agents:\n"
+	               "  ml:\n"
+	               "    idle: spin\n"
+	               "    rt_priority: 10\n",
+	               "4:5: key 'agents.ml.rt_priority': ",
+	               "rt_priority 10 with idle spin: a real-time agent that never sleeps");
+	t_expect_error("agents:\n"
+	               "  risk: { rt_priority: 3 }\n"
+	               "  feature:\n"
+	               "    rt_priority: 2\n"
+	               "    idle: yield\n",
+	               "4:5: key 'agents.feature.rt_priority': ", "with idle yield");
+	t_expect_error("agents:\n"
+	               "  data:\n"
+	               "    rt_priority: 100\n",
+	               "3:5: key 'agents.data.rt_priority': ", "out of range [0, 99]");
+	struct t_load r;
+	rt_config_defaults(&r.c);
+	cr_expect_eq(r.c.agent[AGENT_ML].rt_priority, 0, "time-sharing by default");
+	t_load_ok("agents:\n  ml: { rt_priority: 10 }\n  risk: { rt_priority: 5, idle: sleep }\n",
+		  &r);
+	cr_expect_eq(r.c.agent[AGENT_ML].rt_priority, 10);
+	cr_expect_eq(r.c.agent[AGENT_RISK].rt_priority, 5);
+	cr_expect_eq(r.c.agent[AGENT_DATA].rt_priority, 0);
+}
+
 Test(topology, wrong_type_string_for_integer)
 {
 	t_expect_error("system:\n"
