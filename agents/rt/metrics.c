@@ -493,6 +493,12 @@ static void latency_part(struct out *o, const struct seg *s, json_t *dump)
 	for (uint32_t a = 0; a < n; a++)
 		if (agent_of(dump, a))
 			histogram(o, &rt_lat_of(s, a)->hop, L1("agent", rt_agent_names[a]));
+	family(o, "dreammaker_wake_latency_seconds", "histogram",
+	       "A producer's futex wake to the sleeping agent running again: the scheduler's "
+	       "share of a hop");
+	for (uint32_t a = 0; a < n; a++)
+		if (agent_of(dump, a))
+			histogram(o, &rt_lat_of(s, a)->wake, L1("agent", rt_agent_names[a]));
 }
 
 /* {reason: count} of obj as one series per reason that decides against

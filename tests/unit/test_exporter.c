@@ -336,6 +336,8 @@ Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 	hist_record(&rt_lat_of(&s, AGENT_EXECUTION)->hop, 996);
 	hist_record(&rt_lat_of(&s, AGENT_EXECUTION)->hop, 5000);
 	hist_record(&rt_lat_of(&s, AGENT_RISK)->hop, 996);
+	hist_record(&rt_lat_of(&s, AGENT_EXECUTION)->wake, 30000);
+	hist_record(&rt_lat_of(&s, AGENT_EXECUTION)->wake, 3000000);
 
 	static char text[1 << 20];
 	int64_t now = (int64_t)time(NULL) * 1000000000;
@@ -403,6 +405,12 @@ Test(exporter, render_counts_what_the_segment_holds, .timeout = 60)
 			    "le=\"0.000001\"}"), 1);
 	cr_expect(isnan(value_of(text, "dreammaker_ring_hop_latency_seconds_count{agent=\"data\"}")),
 		  "an agent without a state region has no histogram");
+	/* 30 us and 3 ms: one below 0.0001 s, both below 0.005 s */
+	cr_expect_eq(metric(text, "dreammaker_wake_latency_seconds_bucket{agent=\"execution\","
+			    "le=\"0.0001\"}"), 1);
+	cr_expect_eq(metric(text, "dreammaker_wake_latency_seconds_bucket{agent=\"execution\","
+			    "le=\"0.005\"}"), 2);
+	cr_expect_eq(metric(text, "dreammaker_wake_latency_seconds_count{agent=\"execution\"}"), 2);
 
 	/* no coordinator: the system is down; no module dump: no trading family */
 	cr_expect_eq(metric(text, "dreammaker_system_state{state=\"DOWN\"}"), 1);
