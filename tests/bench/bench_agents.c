@@ -48,12 +48,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench_table.h"
+#include "libcore/hist/hist.h"
 #include "libcore/journal/journal.h"
+#include "shm/doorbell.h"
+#include "shm/ring.h"
 #include "tests/proc_helpers.h"
 
 #define GOAL_SLEEP_P50_US 50.0
@@ -254,6 +261,134 @@ static void run_mode(const char *mode, const char *tag, const char *idle, unsign
 	json_decref(root);
 }
 
+/*
+ * The futex chain: hops + 1 processes in a line over shm rings, each
+ * asleep on its doorbell until the one before hands it a message (the
+ * agents' own ring, doorbell and idle: backoff with nothing spun), at the
+ * replay's event rate.  The first stamps CLOCK_REALTIME and pushes; the
+ * last records now - stamp.  What an order path of that many sequential
+ * hand-offs would cost if the agents did nothing but pass the message on:
+ * the floor the six agents are compared with, measured in the same run.
+ */
+#define CHAIN_MAX 16
+#define CHAIN_SLOT 128u
+#define CHAIN_CAP 64u
+
+struct chain_shm {
+	struct doorbell bell[CHAIN_MAX + 1];
+	struct hist lat;
+	_Atomic int stop;
+};
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct ring *chain_ring(uint8_t *base, uint32_t i)
+{
+	return (struct ring *)(void *)(base + (size_t)i * ring_memsize(CHAIN_CAP, CHAIN_SLOT));
+}
+
+/* Process i of the chain (1..hops): take from ring i-1, pass to ring i
+ * (the last records). */
+static void chain_member(struct chain_shm *c, uint8_t *rings, uint32_t i, uint32_t hops)
+{
+	struct ring *in = chain_ring(rings, i - 1), *out = i < hops ? chain_ring(rings, i) : NULL;
+	struct doorbell *bell = &c->bell[i];
+	while (!atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+		const uint64_t *m = ring_peek(in);
+		if (!m) {
+			uint32_t e = doorbell_prepare(bell);
+			if ((m = ring_peek(in)) == NULL) {
+				doorbell_wait(bell, e, 100000000);
+				continue;
+			}
+			doorbell_cancel(bell);
+		}
+		uint64_t msg[2] = { m[0], m[1] };
+		ring_commit(in, 1);
+		if (out) {
+			while (ring_try_push(out, msg, sizeof(msg)) != 0)
+				sched_yield();
+			doorbell_ring(&c->bell[i + 1]);
+		} else {
+			int64_t d = real_ns() - (int64_t)msg[0];
+			hist_record(&c->lat, d > 0 ? (uint64_t)d : 0);
+		}
+	}
+	_exit(0);
+}
+
+/* n messages through a chain of hops hand-offs, one every period_ns; its
+ * p50/p99/p99.9 in us into *out (n = messages through).  rtprio > 0: every
+ * process at SCHED_FIFO (when allowed). */
+static void run_chain(uint32_t hops, long n, int64_t period_ns, unsigned rtprio,
+		      struct stage *out)
+{
+	size_t rsz = ring_memsize(CHAIN_CAP, CHAIN_SLOT);
+	size_t len = sizeof(struct chain_shm) + (size_t)hops * rsz + DM_CACHELINE;
+	uint8_t *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("chain: mmap: %s", strerror(errno));
+	struct chain_shm *c = (struct chain_shm *)(void *)mem;
+	uint8_t *rings = mem + ((sizeof(*c) + DM_CACHELINE - 1) & ~(size_t)(DM_CACHELINE - 1));
+	for (uint32_t i = 0; i <= hops; i++)
+		doorbell_init(&c->bell[i]);
+	hist_init(&c->lat);
+	for (uint32_t i = 0; i < hops; i++)
+		if (ring_init(chain_ring(rings, i), "chain", CHAIN_CAP, CHAIN_SLOT, RING_BLOCK) != 0)
+			die("chain: ring_init");
+	struct sched_param sp = { .sched_priority = (int)rtprio };
+	pid_t kids[CHAIN_MAX];
+	for (uint32_t i = 1; i <= hops; i++) {
+		pid_t p = fork();
+		if (p < 0)
+			die("chain: fork: %s", strerror(errno));
+		if (p == 0) {
+			if (rtprio)
+				sched_setscheduler(0, SCHED_FIFO, &sp);
+			chain_member(c, rings, i, hops);
+		}
+		kids[i - 1] = p;
+	}
+	usleep(200000); /* every member asleep on its bell */
+	struct ring *first = chain_ring(rings, 0);
+	int64_t next = real_ns();
+	for (long k = 0; k < n; k++) {
+		next += period_ns;
+		int64_t now;
+		while ((now = real_ns()) < next)
+			usleep((useconds_t)((next - now) / 1000 > 1 ? (next - now) / 1000 : 1));
+		uint64_t msg[2] = { (uint64_t)real_ns(), (uint64_t)k };
+		while (ring_try_push(first, msg, sizeof(msg)) != 0)
+			sched_yield();
+		doorbell_ring(&c->bell[1]);
+	}
+	usleep(200000); /* the last through */
+	atomic_store(&c->stop, 1);
+	for (uint32_t i = 0; i <= hops; i++) {
+		atomic_fetch_add(&c->bell[i].epoch, 1);
+		doorbell__wake(&c->bell[i]);
+	}
+	for (uint32_t i = 0; i < hops; i++) {
+		int st;
+		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st))
+			die("chain: member %u did not end cleanly", i + 1);
+	}
+	out->agent = "chain";
+	out->n = (long long)hist__load(&c->lat.count);
+	out->p50 = hist_quantile(&c->lat, 0.50) / 1e3;
+	out->p99 = hist_quantile(&c->lat, 0.99) / 1e3;
+	out->p999 = hist_quantile(&c->lat, 0.999) / 1e3;
+	out->max = (double)hist__load(&c->lat.max) / 1e3;
+	munmap(mem, len);
+	if (out->n < n)
+		die("chain: %lld of %ld messages through", out->n, n);
+}
+
 /* 1 if this process may run a child at SCHED_FIFO priority prio (tried in
  * a child, which then exits: this process keeps its own class). */
 static int fifo_allowed(unsigned prio)
@@ -281,7 +416,8 @@ static void tail_rows(const char *what, const struct stage *ex)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bench_agents [--events N] [--seconds S] [--spin N] [--yield N]\n"
-		   "                    [--rt-priority N] [--cpus A,B,C,D,E,F] [--bindir DIR]\n"
+		   "                    [--rt-priority N] [--chain-hops N] [--cpus A,B,C,D,E,F]\n"
+		   "                    [--bindir DIR]\n"
 		   "  tick-to-order latency through the six agents, spin and spin-then-sleep\n"
 		   "  --events N    market events replayed (default 20000)\n"
 		   "  --seconds S   wall time of each replay (default 10)\n"
@@ -289,6 +425,8 @@ static void usage(FILE *f)
 		   "                configuration's default; on 2 cores spinning steals the CPU\n"
 		   "                the woken agent needs)\n"
 		   "  --yield N     spin-then-sleep: sched_yield polls after spinning (default 0)\n"
+		   "  --chain-hops N   the futex chain's hand-offs (default 6: data, feature, ml,\n"
+		   "                coordinator, a voter, coordinator, execution)\n"
 		   "  --rt-priority N  a third run, spin-then-sleep at SCHED_FIFO priority N\n"
 		   "                (agents.<name>.rt_priority; default 10, 0 = no such run;\n"
 		   "                needs root or CAP_SYS_NICE)\n"
@@ -305,6 +443,7 @@ int main(int argc, char **argv)
 	long events = 20000;
 	double seconds = 10;
 	unsigned rtprio = 10;
+	unsigned hops = 6; /* data, feature, ml, coordinator, a voter, coordinator, execution */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -317,6 +456,15 @@ int main(int argc, char **argv)
 			g_spin = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--yield") && i + 1 < argc) {
 			g_yield = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--chain-hops") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v < 1 || v > CHAIN_MAX) {
+				fprintf(stderr, "bench_agents: --chain-hops '%s': 1..%d\n", argv[i],
+					CHAIN_MAX);
+				return 2;
+			}
+			hops = (unsigned)v;
 		} else if (!strcmp(argv[i], "--rt-priority") && i + 1 < argc) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
@@ -367,6 +515,13 @@ int main(int argc, char **argv)
 		run_mode("spin-then-sleep, SCHED_FIFO", "fifo", "backoff", rtprio, journal, speed, sf,
 			 bf);
 	run_mode("spin", "spin", "spin", 0, journal, speed, sp, bp);
+	/* the chain at the replay's event rate, 4000 messages (2 s at 2000/s) */
+	struct stage ch, chf;
+	int64_t period = (int64_t)(seconds * 1e9 / (double)events);
+	fprintf(stderr, "bench_agents: futex chain, %u hand-offs...\n", hops);
+	run_chain(hops, 4000, period, 0, &ch);
+	if (fifo)
+		run_chain(hops, 4000, period, rtprio, &chf);
 	t_system("rm -rf '%s'", g_tmp);
 
 	printf("tick-to-order: %ld events over %.0f s of market time replayed in %.0f s "
@@ -395,6 +550,13 @@ int main(int argc, char **argv)
 	row("tick-to-order p99, spin-then-sleep", sl[4].p99, "us", 0, NULL);
 	row("tick-to-order p99.9, spin-then-sleep", sl[4].p999, "us", 0, NULL);
 	tail_rows("spin-then-sleep", &sl[4]);
+	char fig[64], base[64];
+	snprintf(fig, sizeof(fig), "futex chain, %u hand-offs p50", hops);
+	row(fig, ch.p50, "us", 0, NULL);
+	snprintf(fig, sizeof(fig), "futex chain, %u hand-offs p99", hops);
+	row(fig, ch.p99, "us", 0, NULL);
+	snprintf(base, sizeof(base), "chain p50, goal <= 1.5x");
+	row("tick-to-order p50 / chain p50", sl[4].p50, "us", ch.p50, "%s", base);
 	if (fifo) {
 		row("tick-to-order p50, sleep + SCHED_FIFO", sf[4].p50, "us", sl[4].p50,
 		    "spin-then-sleep, same run");
@@ -403,6 +565,9 @@ int main(int argc, char **argv)
 		row("tick-to-order p99.9, sleep + SCHED_FIFO", sf[4].p999, "us", sl[4].p999,
 		    "spin-then-sleep, same run");
 		tail_rows("sleep + SCHED_FIFO", &sf[4]);
+		row("futex chain p50, SCHED_FIFO", chf.p50, "us", 0, NULL);
+		row("futex chain p99, SCHED_FIFO", chf.p99, "us", 0, NULL);
+		row("tick-to-order p50 / chain p50, FIFO", sf[4].p50, "us", chf.p50, "%s", base);
 	}
 	row("tick-to-order p50, spin", sp[4].p50, "us", GOAL_SPIN_P50_US,
 	    "goal < %.0f us (6 isolated cores)", GOAL_SPIN_P50_US);
