@@ -431,6 +431,19 @@ static int queued_fill(const struct execsvc *x, uint64_t fill_id)
 	return 0;
 }
 
+void execsvc_set_external(struct execsvc *x, const struct execsvc_ext *e)
+{
+	x->ext = *e;
+}
+
+void execsvc_ext_forward(struct execsvc *x, const struct exec_out *o, int64_t now_ns)
+{
+	forward(x, o, 0);
+	if ((o->act & EXEC_ACT_CANCEL) && x->ext.cancel &&
+	    x->ext.cancel(x->ext.ctx, o->coid, now_ns) < 0)
+		x->st->venue_full++;
+}
+
 void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
 {
 	struct execsvc_recon r = { 0 };
@@ -438,6 +451,10 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 	struct venue_order_view vw;
 	struct exec_out o;
 	uint32_t cur = 0;
+	/* an external venue reconciles on its own word (its snapshot), once
+	 * it is reachable: the simulator knows none of its orders */
+	if (x->ext.send)
+		goto unpublished;
 	exec_set_venue_up(x->t, 1);
 	exec_reconcile_begin(x->t);
 	while (venue_order_next(v, &cur, &vw) == 1) {
@@ -463,6 +480,7 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 	}
 	/* fills applied before a crash but never published: again (not the
 	 * synthetic ones just queued, which are unpublished too) */
+unpublished:
 	while ((n = exec_unpublished(x->t, outs, 32)) > 0) {
 		uint64_t top = 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -718,6 +736,16 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *order, uint32_t 
 	exec_sent(x->t, coid, now_ns); /* before the send: never sent twice */
 	if (x->out.fault)
 		x->out.fault(x->out.ctx, EXECSVC_FAULT_SEND);
+	if (x->ext.send) {
+		if (x->out.order_sent)
+			x->out.order_sent(x->out.ctx, &sent);
+		if (x->ext.send(x->ext.ctx, &sent, now_ns) < 0) {
+			st->venue_full++;
+			say(x, 0, "venue: order %llu not handed over; left to reconciliation",
+			    (unsigned long long)coid);
+		}
+		return 0;
+	}
 	struct venue *v = venue_begin(x);
 	if (x->out.order_sent)
 		x->out.order_sent(x->out.ctx, &sent);
@@ -742,6 +770,17 @@ int execsvc_on_cancel(struct execsvc *x, const struct msg_cancel *k, int64_t now
 		n = 1;
 	if (!n)
 		return 0;
+	if (x->ext.send) {
+		for (uint32_t i = 0; i < n; i++) {
+			forward(x, &outs[i], k->hdr.ingress_ns);
+			if ((outs[i].act & EXEC_ACT_CANCEL) &&
+			    x->ext.cancel(x->ext.ctx, outs[i].coid, now_ns) < 0)
+				x->st->venue_full++;
+		}
+		if (!k->client_order_id)
+			say(x, 0, "cancel all: %u order(s)", n);
+		return (int)n;
+	}
 	struct venue *v = venue_begin(x);
 	int64_t mkt = market_now(x, now_ns);
 	for (uint32_t i = 0; i < n; i++) {
@@ -836,7 +875,8 @@ int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 	 * nothing, and a look-up would show the venue's state before its
 	 * reports are due on the market clock */
 	uint64_t q[16];
-	uint32_t n = live_clock(st) ? exec_tick(x->t, &x->p.limits, now_ns, q, 16) : 0;
+	uint32_t n = live_clock(st) && !x->ext.send ? exec_tick(x->t, &x->p.limits, now_ns, q, 16)
+						   : 0;
 	for (uint32_t i = 0; i < n; i++) {
 		struct venue_order_view vw;
 		if (venue_query(venue_now(x), q[i], &vw) < 0)

@@ -32,6 +32,7 @@ static const uint64_t layout_words[] = {
 	MSG_END, sizeof(struct msg_end), L(msg_end, exch_ns), L(msg_end, events),
 	MSG_VOTE_DONE, sizeof(struct msg_vote_done), L(msg_vote_done, decision_id),
 	L(msg_vote_done, outcome),
+	MSG_VENUE_CMD, MSG_VENUE_EVENT, /* their layouts: mt5_venue.h's static asserts */
 };
 #undef L
 

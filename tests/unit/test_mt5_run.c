@@ -173,3 +173,214 @@ Test(mt5_run, live_session_is_journaled_reconnects_and_survives_a_restart, .time
 	cr_expect_eq(atoi(out), 2, "the live source's counters at each close: %s", out);
 	t_expect_clean_logs(rundir);
 }
+
+/* ------------------------------------------------------------ venue.kind mt5 */
+
+/*
+ * The orders through the terminal: `dmctl start --live mt5` with venue.kind
+ * mt5 and a taker that trades often (primary rule alone, a low threshold),
+ * against dm-fake-mt5 with its own records (--order-log, --fill-log,
+ * --state).  What the terminal did is the expected value: every fill it
+ * made is in execution's, the position execution and risk end with is the
+ * terminal's, no coid reached it twice, no order left execution while the
+ * link was down or reconciling.
+ */
+
+/* the overlay: venue.kind mt5 and a strategy that trades */
+static void venue_conf(char *conf, size_t n, unsigned port)
+{
+	snprintf(conf, n, "%s/site.yaml", rundir);
+	cr_assert_eq(t_system("cp '%s/conf/risk.yaml' '%s/risk.yaml'", root, rundir), 0);
+	cr_assert_eq(t_system("'%s/dm-mt5' new-secret '%s/mt5.key' >/dev/null", bindir, rundir), 0);
+	cr_assert_eq(t_system("printf 'risk:\\n  limits: risk.yaml\\nstrategy:\\n  model: \"\"\\n"
+			      "  threshold: 0.1\\n  min_interval_ms: 200\\nvenue:\\n  kind: mt5\\n"
+			      "mt5:\\n  listen: \"127.0.0.1:%u\"\\n  secret_file: mt5.key\\n"
+			      "  heartbeat_interval: 200ms\\n  heartbeat_timeout: 1s\\n"
+			      "  reconnect_min: 50ms\\n  reconnect_max: 200ms\\n' >'%s'", port, conf),
+		     0);
+}
+
+static void venue_start(const char *conf, const char *input, int events)
+{
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events %d --levels 5 --output '%s' --quiet "
+			      ">/dev/null", bindir, events, input), 0, "dm-gen");
+	int rc = t_system("'%s' -c '%s' start --live mt5 >'%s/start.out' 2>&1", dmctl, conf, rundir);
+	if (rc != 0) {
+		t_system("cat '%s/start.out' >&2", rundir);
+		t_show_logs(rundir, 20);
+	}
+	cr_assert_eq(rc, 0, "dmctl start --live mt5");
+}
+
+/* the fake terminal's command line with its records */
+static void fake_cmd(char *cmd, size_t n, unsigned port, const char *input, const char *more)
+{
+	int k = snprintf(cmd, n, "'%s/dm-fake-mt5' --connect 127.0.0.1:%u --secret '%s/mt5.key' "
+		 "--input '%s' --pace x50 --linger 1 --quiet --order-log '%s/orders.csv' "
+		 "--fill-log '%s/fills.csv' --state '%s/fake.state' %s", bindir, port, rundir, input,
+		 rundir, rundir, rundir, more);
+	cr_assert(k > 0 && (size_t)k < n, "the fake's command line fits");
+}
+
+/* a number of the fake's --state file */
+static long long fake_state(const char *key)
+{
+	char out[128];
+	cr_assert_eq(t_sh(out, sizeof(out), "awk '$1 == \"%s\" { print $2 }' '%s/fake.state'", key,
+			  rundir), 0);
+	cr_assert(out[0], "fake.state has no %s", key);
+	return atoll(out);
+}
+
+/* the shell's output as a number */
+static long long sh_num(const char *fmt, const char *a)
+{
+	char cmd[1024], out[128];
+	snprintf(cmd, sizeof(cmd), fmt, a, a);
+	cr_assert_eq(t_sh(out, sizeof(out), "%s", cmd), 0, "%s", cmd);
+	return atoll(out);
+}
+
+struct venue_seen {
+	long long orders, coids, repeats;     /* the terminal's order log */
+	long long deals, deal_net;            /* its fill log */
+	long long position;                   /* its state */
+	long long exec_fills, exec_net;       /* execution's last close line */
+	long long risk_pos;                   /* risk.final */
+	long long sent_down, reconciles;
+};
+
+static void venue_check(struct venue_seen *s)
+{
+	s->orders = sh_num("tail -n +2 '%s/orders.csv' | wc -l", rundir);
+	s->coids = sh_num("tail -n +2 '%s/orders.csv' | cut -d, -f1 | sort -u | wc -l", rundir);
+	s->repeats = sh_num("tail -n +2 '%s/orders.csv' | awk -F, '$6 != 0' | wc -l", rundir);
+	s->deals = sh_num("tail -n +2 '%s/fills.csv' | wc -l", rundir);
+	s->deal_net = sh_num("tail -n +2 '%s/fills.csv' | awk -F, '{ n += ($4 == \"buy\" ? $5 : "
+			     "-$5) } END { print n + 0 }'", rundir);
+	s->position = fake_state("position");
+	s->exec_fills = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			       "sed 's/.*; fills \\([0-9]*\\), net filled.*/\\1/'", rundir);
+	s->exec_net = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			     "sed 's/.*net filled \\(-*[0-9]*\\);.*/\\1/'", rundir);
+	s->risk_pos = sh_num("awk '$1 == \"position\" { print $2 }' '%s/risk.final'", rundir);
+	s->sent_down = sh_num("grep -h 'while the link was down' '%s/execution.log' | "
+			      "sed 's/.*lost to a full queue, \\([0-9]*\\) orders sent.*/\\1/' | "
+			      "awk '{ n += $1 } END { print n + 0 }'", rundir);
+	s->reconciles = sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir);
+	cr_log_info("terminal: %lld orders (%lld coids, %lld repeats), %lld deals net %lld, "
+		    "position %lld; execution: fills %lld net %lld; risk %lld; %lld reconciliations",
+		    s->orders, s->coids, s->repeats, s->deals, s->deal_net, s->position,
+		    s->exec_fills, s->exec_net, s->risk_pos, s->reconciles);
+	cr_expect_gt(s->orders, 5, "the strategy traded through the terminal");
+	cr_expect_eq(s->coids, s->orders, "no coid reached the terminal twice");
+	cr_expect_eq(s->repeats, 0, "no coid the terminal carried out came again");
+	cr_expect_eq(fake_state("coid_repeats"), 0);
+	cr_expect_eq(s->deal_net, s->position, "the fill log makes the terminal's position");
+	cr_expect_eq(s->exec_net, s->position, "execution's fills make the terminal's position");
+	cr_expect_eq(s->risk_pos, s->position, "risk's position is the terminal's");
+	cr_expect_eq(s->sent_down, 0, "no order left while the link was down or reconciling");
+	cr_expect_geq(s->reconciles, 1);
+	cr_expect_eq(t_system("grep -q 'venue fills 0, net 0' '%s/execution.log'", rundir), 0,
+		     "the simulator carried out nothing");
+}
+
+static void venue_stop(const char *conf)
+{
+	cr_assert_eq(t_system("'%s' -c '%s' stop >>'%s/start.out' 2>&1", dmctl, conf, rundir), 0,
+		     "dmctl stop");
+}
+
+#define N_VEV 4000
+
+Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
+{
+	char input[600], conf[600], cmd[8192];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "");
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	/* with nothing lost, one fill a deal */
+	cr_expect_eq(s.exec_fills, s.deals, "every deal of the terminal is one fill of execution");
+	cr_expect_eq(s.reconciles, 1);
+	/* the latency file: one record an order that ended, the venue's format */
+	long long lat = sh_num("grep -v '^#' '%s/mt5-latency.txt' | awk 'NF == 2 && $1 >= 0 && "
+			       "$2 >= 0' | wc -l", rundir);
+	cr_expect_eq(lat, s.orders, "mt5-latency.txt: one line an order");
+	t_expect_clean_logs(rundir);
+}
+
+Test(mt5_run, a_lost_connection_stops_orders_until_reconciled, .timeout = 240)
+{
+	char input[600], conf[600], cmd[8192];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--fault disconnect@1500");
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_eq(fake_state("connections"), 2);
+	cr_expect_geq(s.reconciles, 2, "a reconciliation after the reconnect");
+	cr_expect_eq(t_system("grep -q 'link is down: orders refused' '%s/risk.log'", rundir), 0,
+		     "risk heard the link go down");
+	/* orders went out after the reconnect too */
+	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
+		     "orders on the second connection");
+}
+
+Test(mt5_run, a_restarted_execution_agent_reconciles_on_the_terminal, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	/* some fills first, then execution restarted under the running session */
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	int rc = t_system("'%s' -c '%s' restart execution >>'%s/start.out' 2>&1", dmctl, conf,
+			  rundir);
+	cr_assert_eq(rc, 0, "dmctl restart execution");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(s.reconciles, 2, "the restarted agent reconciled on a snapshot");
+	cr_expect_gt(sh_num("grep -c 'venue mt5: orders go to' '%s/execution.log'", rundir), 1,
+		     "execution started twice");
+}
+
+Test(mt5_run, venue_mt5_without_the_live_link_is_refused, .timeout = 60)
+{
+	char input[600], conf[600], out[1024];
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), free_port());
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events 100 --output '%s' --quiet >/dev/null",
+			      bindir, input), 0);
+	int rc = t_system("'%s' -c '%s' start --input '%s' >'%s/start.out' 2>&1", dmctl, conf, input,
+			  rundir);
+	cr_expect_eq(rc, 2, "bad usage: exit 2");
+	cr_assert_eq(t_sh(out, sizeof(out), "cat '%s/start.out'", rundir), 0);
+	cr_expect(strstr(out, "venue.kind mt5") && strstr(out, "--live mt5"), "%s", out);
+	cr_expect_neq(t_system("test -e /dev/shm%s", segname), 0, "nothing was created");
+}
