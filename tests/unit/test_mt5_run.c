@@ -350,7 +350,8 @@ Test(mt5_run, a_restarted_execution_agent_reconciles_on_the_terminal, .timeout =
 	snprintf(path, sizeof(path), "%s/fake.state", rundir);
 	venue_conf(conf, sizeof(conf), port);
 	venue_start(conf, input, 2 * N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "");
+	/* slower: the session outlasts the restart on a loaded machine */
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
 	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
 	/* some fills first, then execution restarted under the running session */
 	int waited = 0;
@@ -383,4 +384,81 @@ Test(mt5_run, venue_mt5_without_the_live_link_is_refused, .timeout = 60)
 	cr_assert_eq(t_sh(out, sizeof(out), "cat '%s/start.out'", rundir), 0);
 	cr_expect(strstr(out, "venue.kind mt5") && strstr(out, "--live mt5"), "%s", out);
 	cr_expect_neq(t_system("test -e /dev/shm%s", segname), 0, "nothing was created");
+}
+
+Test(mt5_run, the_kill_switch_flattens_through_the_terminal, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	cr_assert_eq(t_system("sed -i 's/^  flatten: false/  flatten: true/' '%s/risk.yaml' && "
+			      "grep -q '^  flatten: true' '%s/risk.yaml'", rundir, rundir), 0);
+	venue_start(conf, input, 3 * N_VEV);
+	/* slower: the session outlasts the kill switch on a loaded machine */
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	/* a position held at the terminal (its own fill log), then the switch */
+	const char *net = "tail -n +2 '%s/fills.csv' 2>/dev/null | awk -F, '{ n += ($4 == \"buy\" ? "
+			  "$5 : -$5) } END { print (n < 0 ? -n : n) + 0 }'";
+	int waited = 0;
+	while ((sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 ||
+		sh_num(net, rundir) == 0) && waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no position at the terminal within 120 s");
+	cr_assert_eq(t_system("'%s' -c '%s' kill-switch >>'%s/start.out' 2>&1", dmctl, conf, rundir),
+		     0, "dmctl kill-switch");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_eq(s.position, 0, "the flatten reached the terminal: it holds nothing");
+	cr_expect_eq(s.deal_net, 0);
+}
+
+/* one session with fault, the common checks; the fake's connections */
+static long long fault_case(const char *fault)
+{
+	char input[600], conf[600], cmd[8192], more[128];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(more, sizeof(more), "--fault %s", fault);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, more);
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal with %s", fault);
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(fake_state("faults_fired"), 1, "%s fired", fault);
+	return fake_state("connections");
+}
+
+Test(mt5_run, a_silent_terminal_is_dropped_and_reconciled, .timeout = 240)
+{
+	cr_expect_eq(fault_case("heartbeat-stop@1500"), 2, "dropped after the heartbeat timeout, "
+		     "then connected again");
+	cr_expect_eq(t_system("grep -q 'link is down: orders refused' '%s/risk.log'", rundir), 0,
+		     "risk heard the link go down");
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
+}
+
+Test(mt5_run, a_deal_reported_twice_is_filled_once, .timeout = 240)
+{
+	cr_expect_eq(fault_case("duplicate@3"), 1);
+	cr_expect_geq(fake_state("duplicates_sent"), 1);
+	cr_expect_eq(sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			    "sed 's/.*; fills \\([0-9]*\\), net filled.*/\\1/'", rundir),
+		     sh_num("tail -n +2 '%s/fills.csv' | wc -l", rundir),
+		     "one fill a deal: the repeat dropped");
+}
+
+Test(mt5_run, a_restarted_terminal_is_reconciled_on_its_snapshot, .timeout = 240)
+{
+	cr_expect_eq(fault_case("restart@1500"), 2);
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
 }
