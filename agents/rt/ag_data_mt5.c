@@ -34,7 +34,9 @@
  * MT5_EVQ messages when the ring is full; the state also goes to risk on
  * its md ring.  This end has the link's clock, so it measures the orders'
  * latencies (mt5_lat) and appends them to the run directory's
- * mt5-latency.txt, flushed every MT5_FLUSH_NS when idle and at close.
+ * mt5-latency.txt: the lines wait in a buffer of MT5_LAT_BUF bytes (no
+ * system call while busy) and are written every MT5_FLUSH_NS when idle and
+ * at close.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,7 +64,8 @@
 #define MT5_MARKET_JOURNAL "market.journal"
 #define MT5_LATENCY_FILE "mt5-latency.txt"
 #define MT5_RISK_STATE_NS 1000000000ll /* the link's state to risk at least this often */
-#define MT5_EVQ       4096         /* venue events waiting for a full venue_reports */
+#define MT5_EVQ       4096
+#define MT5_LAT_BUF   (256u << 10) /* latency lines between two writes (about 1500) */         /* venue events waiting for a full venue_reports */
 
 enum { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3 };
 
@@ -97,9 +100,10 @@ struct ag_data_mt5 {
 	int64_t risk_every_ns;       /* the next periodic state for risk */
 	uint64_t e_head, e_tail;     /* the events' queue [e_tail, e_head) */
 	uint64_t e_lost, cmd_errors;
-	FILE *latf;                  /* mt5-latency.txt */
-	uint64_t lat_lines;
-	int64_t lat_flush_at_ns;
+	FILE *latf;                  /* mt5-latency.txt (unbuffered: lat_buf is) */
+	uint64_t lat_lines, lat_dropped;
+	uint32_t lat_len;            /* bytes of lat_buf not yet written */
+	char lat_buf[MT5_LAT_BUF];
 	struct mt5_lat lat;
 	struct msg_venue_event evq[MT5_EVQ];
 	uint8_t sendbuf[MT5_LINK_OUT_CAP];
@@ -240,8 +244,14 @@ static void on_trade(void *ctx, const struct mt5_trade *t, uint64_t seq, uint64_
 	int k;
 	if (mt5_lat_trade(&d->lat, t, recv_us, &d->link.clock, &rec) == 1 && d->latf &&
 	    (k = mt5_lat_format(&rec, line, sizeof(line))) > 0) {
-		fwrite(line, 1, (size_t)k, d->latf); /* buffered: written when idle */
-		d->lat_lines++;
+		/* kept here, written when the source is idle (lat_write) */
+		if (d->lat_len + (uint32_t)k <= MT5_LAT_BUF) {
+			memcpy(d->lat_buf + d->lat_len, line, (size_t)k);
+			d->lat_len += (uint32_t)k;
+			d->lat_lines++;
+		} else {
+			d->lat_dropped++;
+		}
 	}
 	struct msg_venue_event *e = ev_new(d, MT5_VEV_TRADE);
 	if (!e)
@@ -293,6 +303,17 @@ static void on_snapshot(void *ctx, const struct mt5_link_snap *s)
 		memcpy(e->u.coids, un + i, e->n * sizeof(un[0]));
 	}
 	ev_new(d, MT5_VEV_SNAP_END);
+}
+
+/* The latency lines kept so far to mt5-latency.txt (idle passes, close). */
+static void lat_write(struct ag_data_mt5 *d)
+{
+	if (!d->latf || !d->lat_len)
+		return;
+	if (fwrite(d->lat_buf, 1, d->lat_len, d->latf) != d->lat_len || fflush(d->latf) != 0)
+		rt_error(d->rt, "%s: write error: %u bytes of latency lines lost", MT5_LATENCY_FILE,
+			 d->lat_len);
+	d->lat_len = 0;
 }
 
 int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c)
@@ -361,7 +382,7 @@ int ag_data_mt5_venue(struct ag_data_mt5 *d, uint32_t out)
 		rt_error(rt, "%s: %s", MT5_LATENCY_FILE, dm_strerror(rc));
 		return rc;
 	}
-	setvbuf(d->latf, NULL, _IOFBF, 64 << 10);
+	setvbuf(d->latf, NULL, _IONBF, 0);
 	if (ftell(d->latf) == 0)
 		fputs(mt5_lat_header(), d->latf);
 	ev_state(d, 0);
@@ -550,8 +571,7 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 		if (t >= d->flush_at_ns) {
 			d->flush_at_ns = t + MT5_FLUSH_NS;
 			journal_flush(&d->jw);
-			if (d->latf)
-				fflush(d->latf);
+			lat_write(d);
 		}
 	}
 	d->rt->wake_at_ns = d->rt->now_ns + (d->cfd >= 0 || d->q_tail != d->q_head ||
@@ -712,15 +732,16 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 		io_uring_queue_exit(&d->ring);
 	if (d->jopen && journal_close(&d->jw) < 0)
 		rt_error(d->rt, "%s: write error at close", MT5_MARKET_JOURNAL);
+	lat_write(d);
 	if (d->latf && fclose(d->latf) != 0)
 		rt_error(d->rt, "%s: write error at close", MT5_LATENCY_FILE);
 	if (d->venue)
 		rt_log(d->rt, "venue mt5: %llu commands, %llu reports and %llu snapshots from the "
-		       "terminal, %llu latency lines, %llu commands refused by the link, %llu "
-		       "reports lost", (unsigned long long)d->link.st.commands,
+		       "terminal, %llu latency lines (%llu lost to a full buffer), %llu commands "
+		       "refused by the link, %llu reports lost", (unsigned long long)d->link.st.commands,
 		       (unsigned long long)(d->link.st.trades + d->link.st.results),
 		       (unsigned long long)d->link.st.snapshots, (unsigned long long)d->lat_lines,
-		       (unsigned long long)d->cmd_errors, (unsigned long long)d->e_lost);
+		       (unsigned long long)d->lat_dropped, (unsigned long long)d->cmd_errors, (unsigned long long)d->e_lost);
 	const struct mt5_link_stats *s = &d->link.st;
 	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
 	       "market messages, %llu frame errors, %llu events dropped by a full queue",
