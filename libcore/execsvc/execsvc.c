@@ -444,17 +444,13 @@ void execsvc_ext_forward(struct execsvc *x, const struct exec_out *o, int64_t no
 		x->st->venue_full++;
 }
 
-void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
+/* The table takes the simulator's word for every order it knows. */
+static void reconcile_on_sim(struct execsvc *x, int64_t now_ns, struct execsvc_recon *r)
 {
-	struct execsvc_recon r = { 0 };
 	struct venue *v = venue_now(x);
 	struct venue_order_view vw;
 	struct exec_out o;
 	uint32_t cur = 0;
-	/* an external venue reconciles on its own word (its snapshot), once
-	 * it is reachable: the simulator knows none of its orders */
-	if (x->ext.send)
-		goto unpublished;
 	exec_set_venue_up(x->t, 1);
 	exec_reconcile_begin(x->t);
 	while (venue_order_next(v, &cur, &vw) == 1) {
@@ -469,18 +465,28 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 				x->st->synthetic++;
 			forward(x, &o, 0);
 		}
-		r.confirmed++;
+		r->confirmed++;
 	}
 	struct exec_out outs[32];
 	uint32_t n;
 	while ((n = exec_reconcile_end(x->t, now_ns, outs, 32)) > 0) {
 		for (uint32_t i = 0; i < n; i++)
 			forward(x, &outs[i], 0);
-		r.ended += n;
+		r->ended += n;
 	}
+}
+
+void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
+{
+	struct execsvc_recon r = { 0 };
+	/* an external venue reconciles on its own word (its snapshot), once
+	 * it is reachable: the simulator knows none of its orders */
+	if (!x->ext.send)
+		reconcile_on_sim(x, now_ns, &r);
+	struct exec_out outs[32];
+	uint32_t n;
 	/* fills applied before a crash but never published: again (not the
 	 * synthetic ones just queued, which are unpublished too) */
-unpublished:
 	while ((n = exec_unpublished(x->t, outs, 32)) > 0) {
 		uint64_t top = 0;
 		for (uint32_t i = 0; i < n; i++) {
