@@ -725,6 +725,15 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 {
 	if (!d)
 		return;
+	if (d->venue) {
+		/* the link ends with this process: execution and risk refuse new
+		 * orders from now on, not from the next data agent's start (best
+		 * effort: a killed agent says nothing, and what execution sends
+		 * meanwhile waits in venue_cmds for the next link) */
+		ev_state(d, 0);
+		ev_drain(d);
+		rt_ring_bells(d->rt);
+	}
 	if (d->cfd >= 0)
 		close(d->cfd);
 	close(d->lfd);

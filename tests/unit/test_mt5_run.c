@@ -462,3 +462,30 @@ Test(mt5_run, a_restarted_terminal_is_reconciled_on_its_snapshot, .timeout = 240
 	cr_expect_eq(fault_case("restart@1500"), 2);
 	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
 }
+
+Test(mt5_run, a_restarted_data_agent_takes_the_link_up_again, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	int rc = t_system("'%s' -c '%s' restart data >>'%s/start.out' 2>&1", dmctl, conf, rundir);
+	cr_assert_eq(rc, 0, "dmctl restart data");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_eq(fake_state("connections"), 2, "the terminal came back to the new data agent");
+	cr_expect_geq(s.reconciles, 2, "reconciled on the new link's snapshot");
+	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
+		     "orders on the second connection");
+}
