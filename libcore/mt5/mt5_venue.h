@@ -210,6 +210,7 @@ struct msg_venue_event {
 	} u;
 };
 _Static_assert(offsetof(struct msg_venue_event, u) == 56, "msg_venue_event.u");
-_Static_assert(sizeof(struct msg_venue_event) <= 248, "msg_venue_event fits a 256-byte slot");
+_Static_assert(offsetof(struct msg_venue_event, seq) == 40, "msg_venue_event.seq");
+_Static_assert(sizeof(struct msg_venue_event) == 152, "msg_venue_event size (a 256-byte slot)");
 
 #endif /* DM_LIBCORE_MT5_MT5_VENUE_H */
