@@ -97,6 +97,7 @@ struct ag_data_mt5 {
 	uint32_t out_ev;             /* venue_reports */
 	int risk_md;                 /* the md ring to risk (output index), -1 none */
 	int risk_state;              /* the link's state risk has not had yet: 0/1, -1 none */
+	int risk_ok;                 /* what risk was told last: up and not silent */
 	int64_t risk_every_ns;       /* the next periodic state for risk */
 	uint64_t e_head, e_tail;     /* the events' queue [e_tail, e_head) */
 	uint64_t e_lost, cmd_errors;
@@ -231,7 +232,7 @@ static void ev_state(struct ag_data_mt5 *d, int up)
 			e->u.sym = d->link.sym;
 	}
 	if (d->risk_md >= 0)
-		d->risk_state = up ? 1 : 0;
+		d->risk_state = d->risk_ok = up ? 1 : 0;
 }
 
 static void on_trade(void *ctx, const struct mt5_trade *t, uint64_t seq, uint64_t recv_us)
@@ -554,9 +555,20 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 		/* risk hears the link's state every MT5_RISK_STATE_NS too: a
 		 * restarted risk learns it */
 		int64_t t = d->rt->now_ns;
+		/* a terminal silent for two heartbeat intervals is stale for risk
+		 * before the link gives it up (mt5.heartbeat_timeout) */
+		int ok = mt5_link_up(&d->link) &&
+			 mono_ns() - d->link.hb.last_rx_ns <= 2 * d->link.hb.interval_ns;
+		if (d->risk_md >= 0 && ok != d->risk_ok) {
+			if (!ok && mt5_link_up(&d->link))
+				rt_warn(d->rt, "terminal silent for %lld ms: risk refuses orders",
+					(long long)((mono_ns() - d->link.hb.last_rx_ns) / 1000000));
+			d->risk_ok = ok;
+			d->risk_state = ok;
+		}
 		if (d->risk_md >= 0 && t >= d->risk_every_ns) {
 			d->risk_every_ns = t + MT5_RISK_STATE_NS;
-			d->risk_state = mt5_link_up(&d->link);
+			d->risk_state = d->risk_ok;
 		}
 		work += ev_drain(d);
 	}

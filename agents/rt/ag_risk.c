@@ -70,7 +70,7 @@ static void out_log(void *p, int error, const char *text)
 /* ------------------------------------------------ rings -> module */
 
 /* venue.kind mt5: the terminal's link, as the data agent says it (on a
- * change and every second) */
+ * change and every second): down, or silent for two heartbeat intervals */
 static void venue_state(struct risk_ctx *c, const struct msg_venue_event *e)
 {
 	if (e->hdr.size < sizeof(*e) || e->ev != MT5_VEV_STATE)
@@ -82,7 +82,7 @@ static void venue_state(struct risk_ctx *c, const struct msg_venue_event *e)
 	if (up)
 		rt_log(c->rt, "venue mt5: the terminal's link is up: votes on orders again");
 	else
-		rt_warn(c->rt, "venue mt5: the terminal's link is down: orders refused "
+		rt_warn(c->rt, "venue mt5: the terminal's link is down or silent: orders refused "
 			"(venue_down)");
 }
 

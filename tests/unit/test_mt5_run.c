@@ -335,7 +335,7 @@ Test(mt5_run, a_lost_connection_stops_orders_until_reconciled, .timeout = 240)
 	venue_check(&s);
 	cr_expect_eq(fake_state("connections"), 2);
 	cr_expect_geq(s.reconciles, 2, "a reconciliation after the reconnect");
-	cr_expect_eq(t_system("grep -q 'link is down: orders refused' '%s/risk.log'", rundir), 0,
+	cr_expect_eq(t_system("grep -q 'link is down or silent: orders refused' '%s/risk.log'", rundir), 0,
 		     "risk heard the link go down");
 	/* orders went out after the reconnect too */
 	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
@@ -442,7 +442,10 @@ Test(mt5_run, a_silent_terminal_is_dropped_and_reconciled, .timeout = 240)
 {
 	cr_expect_eq(fault_case("heartbeat-stop@1500"), 2, "dropped after the heartbeat timeout, "
 		     "then connected again");
-	cr_expect_eq(t_system("grep -q 'link is down: orders refused' '%s/risk.log'", rundir), 0,
+	/* stale for risk after two heartbeat intervals, before the link's timeout */
+	cr_expect_eq(t_system("grep -q 'terminal silent for' '%s/data.log'", rundir), 0,
+		     "risk told of the silence before the link gave the terminal up");
+	cr_expect_eq(t_system("grep -q 'link is down or silent: orders refused' '%s/risk.log'", rundir), 0,
 		     "risk heard the link go down");
 	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
 }
