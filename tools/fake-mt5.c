@@ -62,7 +62,7 @@ enum { OS_PLACED = 1, OS_PARTIAL = 3, OS_REJECTED = 5 };
 
 enum fault_kind {
 	F_DISCONNECT, F_GARBAGE, F_TRUNCATED, F_DUPLICATE, F_REORDER, F_EARLY, F_SLOW,
-	F_HBSTOP, F_SKEW, F_RESTART, F_NKINDS
+	F_HBSTOP, F_SKEW, F_RESTART, F_LOST, F_NKINDS
 };
 
 /* What N counts: market messages sent, reports sent, orders received,
@@ -95,6 +95,8 @@ static const struct {
 	[F_RESTART] = { "restart", FC_MD, 200, "after N market messages, the terminal restarts: "
 			"unacknowledged reports lost, a new stream, the server time an hour "
 			"further off UTC" },
+	[F_LOST] = { "lost-order", FC_ORDER, 1, "the Nth order accepted (ORDER_RESULT) and then "
+		     "lost: never placed, never reported, in no snapshot" },
 };
 
 #define FAULTS_MAX 32
@@ -519,6 +521,11 @@ static void on_new_order(struct term *t, uint64_t seq, const struct mt5_new_orde
 	if (mt5_msg_from_new_order(&o, n, &t->sym) < 0) {
 		result(t, seq, n->coid, MT5_CMD_NEW, 0, MT5_RC_INVALID, n->dm_us,
 		       "unsupported by the fake", now, 0);
+		return;
+	}
+	if (fault_due(t, FC_ORDER, t->n_orders, F_LOST)) {
+		/* the trade server took the request and lost it */
+		result(t, seq, n->coid, MT5_CMD_NEW, 1, MT5_RC_PLACED, n->dm_us, "", now, 0);
 		return;
 	}
 	int hold = fault_due(t, FC_ORDER, t->n_orders, F_EARLY);

@@ -342,6 +342,10 @@ int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c)
 		rc = mt5_link_send_cancel(&d->link, &k, now);
 		break;
 	}
+	case MT5_VCMD_SNAPSHOT:
+		if (mt5_link_up(&d->link))
+			mt5_link_request_snapshot(&d->link, now);
+		return 0;
 	case MT5_VCMD_HELLO:
 		/* a (re)started execution agent: the state again, and what the
 		 * terminal holds when it is up */

@@ -61,7 +61,9 @@ _Static_assert(AG_EXEC_JOURNAL_BUF >= EXECSVC_OUTBOX * JREC_SIZE(sizeof(struct m
 	       "a whole outbox and an order fit the journal's buffer: appends never write");
 
 #define AG_EXEC_CMD_RETRY_NS 100000 /* a full venue_cmds: tried again after */
-#define AG_EXEC_CMDQ 1024 /* venue commands waiting for a full venue_cmds */
+#define AG_EXEC_CMDQ 1024
+#define AG_EXEC_SNAP_MIN_NS (500ll * 1000000) /* snapshots for unanswered orders: at most
+					       * this often */ /* venue commands waiting for a full venue_cmds */
 
 /* venue.kind mt5: the terminal through the data agent's link */
 struct exec_mt5 {
@@ -73,6 +75,8 @@ struct exec_mt5 {
 	uint64_t lost;               /* commands the queue could not hold */
 	uint64_t sent_down;          /* orders handed over while the link was down
 				      * (the table refuses them: expected 0) */
+	uint64_t overdue_snaps;      /* snapshots asked for unanswered orders */
+	int64_t snap_asked_ns;       /* the last one */
 	struct mt5_venue v;
 	struct mt5_link_snap snap;   /* being assembled */
 	uint64_t unacked[MT5_VENUE_UNACKED];
@@ -227,6 +231,27 @@ static int ext_cancel(void *ctx, uint64_t coid, int64_t now_ns)
 {
 	struct exec_host *h = ctx;
 	return mt5_venue_cancel(&h->mt5->v, coid, now_ns);
+}
+
+/* Orders the terminal has not answered past the ack timeout: a snapshot
+ * to reconcile on (an order it does not hold ends there; a fill of one
+ * that comes later still counts: the table takes late fills).  Once per
+ * timeout at most: exec_tick hands an order again only after another. */
+static void ext_overdue(void *ctx, const uint64_t *coids, uint32_t n, int64_t now_ns)
+{
+	struct exec_host *h = ctx;
+	struct exec_mt5 *m = h->mt5;
+	if (!m->up || m->v.waiting_snapshot || m->snap_open ||
+	    now_ns - m->snap_asked_ns < AG_EXEC_SNAP_MIN_NS)
+		return;
+	m->snap_asked_ns = now_ns;
+	m->overdue_snaps++;
+	rt_log(h->rt, "venue mt5: %u order(s) unanswered past the ack timeout (first %llu): "
+	       "asking the terminal a snapshot", n, (unsigned long long)coids[0]);
+	struct msg_venue_cmd c;
+	memset(&c, 0, sizeof(c));
+	c.cmd = MT5_VCMD_SNAPSHOT;
+	mt5_cmd(h, &c);
 }
 
 /* What the adapter made the table say: published as the simulator's. */
@@ -412,7 +437,8 @@ static int exec_mt5_open(struct rt *rt, struct exec_host *h)
 	mt5_venue_init_remote(&m->v, execsvc_table(&h->x), &port, venue_out, h);
 	/* the fills published so far: the position the terminal's is held to */
 	mt5_venue_set_position(&m->v, h->x.st->filled_qty);
-	const struct execsvc_ext ext = { .ctx = h, .send = ext_send, .cancel = ext_cancel };
+	const struct execsvc_ext ext = { .ctx = h, .send = ext_send, .cancel = ext_cancel,
+					 .overdue = ext_overdue };
 	execsvc_set_external(&h->x, &ext);
 	struct msg_venue_cmd hello;
 	memset(&hello, 0, sizeof(hello));
@@ -514,11 +540,13 @@ void ag_exec_close(struct rt *rt)
 	if (h->mt5) {
 		const struct mt5_venue_stats *vs = &h->mt5->v.st;
 		rt_log(rt, "venue mt5: %llu orders and %llu cancels sent, %llu reports, %llu "
-		       "refused commands, %llu reconciliations, %llu commands lost to a full queue, "
+		       "refused commands, %llu reconciliations (%llu for unanswered orders), %llu "
+		       "commands lost to a full queue, "
 		       "%llu orders sent while the link was down or reconciling",
 		       (unsigned long long)vs->orders, (unsigned long long)vs->cancels,
 		       (unsigned long long)vs->reports, (unsigned long long)vs->refused_cmds,
-		       (unsigned long long)vs->reconciles, (unsigned long long)h->mt5->lost,
+		       (unsigned long long)vs->reconciles,
+		       (unsigned long long)h->mt5->overdue_snaps, (unsigned long long)h->mt5->lost,
 		       (unsigned long long)h->mt5->sent_down);
 		free(h->mt5);
 	}

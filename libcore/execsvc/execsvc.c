@@ -881,8 +881,13 @@ int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 	 * nothing, and a look-up would show the venue's state before its
 	 * reports are due on the market clock */
 	uint64_t q[16];
-	uint32_t n = live_clock(st) && !x->ext.send ? exec_tick(x->t, &x->p.limits, now_ns, q, 16)
-						   : 0;
+	uint32_t n = live_clock(st) ? exec_tick(x->t, &x->p.limits, now_ns, q, 16) : 0;
+	if (x->ext.send) {
+		/* an external venue looks them up its own way */
+		if (n && x->ext.overdue)
+			x->ext.overdue(x->ext.ctx, q, n, now_ns);
+		n = 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct venue_order_view vw;
 		if (venue_query(venue_now(x), q[i], &vw) < 0)

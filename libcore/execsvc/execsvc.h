@@ -257,6 +257,10 @@ struct execsvc_out {
  *           over (counted venue_full; the order is left to the next
  *           reconciliation, never sent twice)
  *   cancel  a cancel of an order at the venue: 0, or < 0 (counted)
+ *   overdue optional: orders PENDING or CANCEL_PENDING past
+ *           limits.ack_timeout_ms on a live market (exec_tick: each comes
+ *           again only after another timeout), for the host to look up
+ *           at the venue (the terminal: a snapshot to reconcile on)
  * The venue's reports and reconciliations go through the table by the
  * host's adapter (libcore/mt5/mt5_venue), whose outputs the host hands to
  * execsvc_ext_forward.  The table's venue is up only as the adapter says
@@ -266,6 +270,7 @@ struct execsvc_ext {
 	void *ctx;
 	int (*send)(void *ctx, const struct msg_order *o, int64_t now_ns);
 	int (*cancel)(void *ctx, uint64_t coid, int64_t now_ns);
+	void (*overdue)(void *ctx, const uint64_t *coids, uint32_t n, int64_t now_ns);
 };
 
 /* ------------------------------------------------------------ the handle */

@@ -163,6 +163,8 @@ enum mt5_vcmd {
 	MT5_VCMD_CANCEL = 2,  /* u.cancel */
 	MT5_VCMD_HELLO = 3,   /* a (re)started execution agent: say the link's
 			       * state, and when up ask the terminal a snapshot */
+	MT5_VCMD_SNAPSHOT = 4, /* orders unanswered past the ack timeout: ask the
+				* terminal a snapshot (when up) to reconcile on */
 };
 
 struct msg_venue_cmd {

@@ -1720,9 +1720,19 @@ Test(execsvc, passive_auto_joins_the_touch_and_cancels_at_the_horizon)
 /* ------------------------------------------------------------ an external venue */
 
 struct t_ext {
-	uint64_t sent[16], cancelled[16];
-	uint32_t n_sent, n_cancelled;
+	uint64_t sent[16], cancelled[16], overdue[16];
+	uint32_t n_sent, n_cancelled, n_overdue;
 };
+
+static void x_overdue(void *ctx, const uint64_t *coids, uint32_t n, int64_t now_ns)
+{
+	struct t_ext *e = ctx;
+	(void)now_ns;
+	for (uint32_t i = 0; i < n; i++) {
+		cr_assert(e->n_overdue < 16);
+		e->overdue[e->n_overdue++] = coids[i];
+	}
+}
 
 static int x_send(void *ctx, const struct msg_order *o, int64_t now_ns)
 {
@@ -1758,7 +1768,8 @@ Test(execsvc, an_external_venue_takes_the_orders_and_the_simulator_none)
 	void *mem = t_block(&p, EPOCH, &size);
 	struct execsvc_out o = t_out(h);
 	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
-	const struct execsvc_ext e = { .ctx = &ext, .send = x_send, .cancel = x_cancel };
+	const struct execsvc_ext e = { .ctx = &ext, .send = x_send, .cancel = x_cancel,
+				       .overdue = x_overdue };
 	execsvc_set_external(x, &e);
 	execsvc_reconcile(x, L(0), NULL);
 	struct exec_table *t = execsvc_table(x);
@@ -1822,8 +1833,14 @@ Test(execsvc, an_external_venue_takes_the_orders_and_the_simulator_none)
 	cr_assert_eq(execsvc_on_cancel(x, &k, L(8)), 1);
 	cr_assert_eq(ext.n_cancelled, 1);
 	cr_assert_eq(ext.cancelled[0], c2);
-	/* an ack timeout asks nothing of the simulator */
+	/* an ack timeout asks nothing of the simulator: the host is told */
+	t_tick(x, 1000);
+	cr_assert_eq(ext.n_overdue, 0, "not yet past ack_timeout_ms");
 	t_tick(x, 5000000);
+	cr_assert_eq(ext.n_overdue, 1);
+	cr_assert_eq(ext.overdue[0], c2, "the cancel the venue has not answered");
+	t_tick(x, 5000001);
+	cr_assert_eq(ext.n_overdue, 1, "again only after another timeout");
 	cr_assert_eq(venue_totals(execsvc_venue_of(x->st))->fills, 0);
 	cr_assert_eq(venue_stats(execsvc_venue_of(x->st))->orders, 0);
 	cr_assert_eq(h->errors, 0);

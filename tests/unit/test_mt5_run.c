@@ -517,3 +517,16 @@ Test(mt5_run, a_restarted_data_agent_takes_the_link_up_again, .timeout = 300)
 	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
 		     "orders on the second connection");
 }
+
+/* An order the terminal accepted and never reports holds an in-flight
+ * slot: past execution.ack_timeout_ms execution asks the terminal a
+ * snapshot and the order, in none, ends there. */
+Test(mt5_run, an_order_the_terminal_lost_ends_at_the_ack_timeouts_snapshot, .timeout = 240)
+{
+	cr_expect_geq(fault_case("lost-order@3"), 1);
+	cr_expect_geq(sh_num("grep -c 'unanswered past the ack timeout' '%s/execution.log'", rundir),
+		      1, "a snapshot asked for the unanswered order");
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
+	/* the lost one reached the terminal (its order log) and never its venue */
+	cr_expect_eq(fake_state("venue_orders") + 1, fake_state("orders"));
+}
