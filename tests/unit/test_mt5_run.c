@@ -530,3 +530,32 @@ Test(mt5_run, an_order_the_terminal_lost_ends_at_the_ack_timeouts_snapshot, .tim
 	/* the lost one reached the terminal (its order log) and never its venue */
 	cr_expect_eq(fake_state("venue_orders") + 1, fake_state("orders"));
 }
+
+/* A restarted risk starts with the venue down and learns the link's state
+ * from the data agent's periodic word (every second), then votes again. */
+Test(mt5_run, a_restarted_risk_learns_the_links_state, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	long long before = sh_num("tail -n +2 '%s/orders.csv' | wc -l", rundir);
+	cr_assert_eq(t_system("'%s' -c '%s' restart risk >>'%s/start.out' 2>&1", dmctl, conf, rundir),
+		     0, "dmctl restart risk");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(sh_num("grep -c 'link is up: votes on orders again' '%s/risk.log'", rundir), 2,
+		      "the restarted risk heard the link is up");
+	cr_expect_gt(s.orders, before, "orders passed after the restart");
+}
