@@ -38,7 +38,7 @@
  *                     at every start, so the data agent says the link's
  *                     state and, when up, asks the terminal a snapshot
  *   venue_reports  -> the link's state (down: new orders refused,
- *                     VOTE_R_VENUE_DOWN; up: VOTE_R_RECONCILING until the
+ *                     VOTE_R_VENUE_DOWN, also once up until the
  *                     snapshot reconciles the table), TRADE and
  *                     ORDER_RESULT (mt5_venue_on_trade, _on_result), the
  *                     snapshot in pieces, whole at SNAP_END
@@ -61,9 +61,9 @@ _Static_assert(AG_EXEC_JOURNAL_BUF >= EXECSVC_OUTBOX * JREC_SIZE(sizeof(struct m
 	       "a whole outbox and an order fit the journal's buffer: appends never write");
 
 #define AG_EXEC_CMD_RETRY_NS 100000 /* a full venue_cmds: tried again after */
-#define AG_EXEC_CMDQ 1024
-#define AG_EXEC_SNAP_MIN_NS (500ll * 1000000) /* snapshots for unanswered orders: at most
-					       * this often */ /* venue commands waiting for a full venue_cmds */
+#define AG_EXEC_CMDQ 1024            /* venue commands waiting for a full venue_cmds */
+#define AG_EXEC_SNAP_MIN_NS (500ll * 1000000) /* snapshots for unanswered orders: at
+					       * most this often */
 
 /* venue.kind mt5: the terminal through the data agent's link */
 struct exec_mt5 {

@@ -20,8 +20,9 @@
  *               says to forward goes to the host's out callback;
  *   link down   the table's venue is down: new orders are refused
  *               (VOTE_R_VENUE_DOWN), the execution's vote says no;
- *   link up     the table reconciles (VOTE_R_RECONCILING) until the
- *               terminal's snapshot: every open order of the snapshot that
+ *   link up     the table reconciles until the terminal's snapshot (new
+ *               orders still refused, VOTE_R_VENUE_DOWN: the venue is up
+ *               only once reconciled): every open order of the snapshot that
  *               is ours confirms its table order (cum and leaves from the
  *               terminal); an order whose NEW_ORDER the EA has not yet
  *               acknowledged is confirmed as sent (the link resends it,
