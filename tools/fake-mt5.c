@@ -62,7 +62,7 @@ enum { OS_PLACED = 1, OS_PARTIAL = 3, OS_REJECTED = 5 };
 
 enum fault_kind {
 	F_DISCONNECT, F_GARBAGE, F_TRUNCATED, F_DUPLICATE, F_REORDER, F_EARLY, F_SLOW,
-	F_HBSTOP, F_SKEW, F_RESTART, F_NKINDS
+	F_HBSTOP, F_SKEW, F_RESTART, F_LOST, F_NKINDS
 };
 
 /* What N counts: market messages sent, reports sent, orders received,
@@ -95,6 +95,8 @@ static const struct {
 	[F_RESTART] = { "restart", FC_MD, 200, "after N market messages, the terminal restarts: "
 			"unacknowledged reports lost, a new stream, the server time an hour "
 			"further off UTC" },
+	[F_LOST] = { "lost-order", FC_ORDER, 1, "the Nth order accepted (ORDER_RESULT) and then "
+		     "lost: never placed, never reported, in no snapshot" },
 };
 
 #define FAULTS_MAX 32
@@ -106,7 +108,7 @@ struct fault {
 /* ------------------------------------------------------------ state */
 
 struct args {
-	const char *connect, *secret, *input, *format, *pace_s, *fill_log, *state;
+	const char *connect, *secret, *input, *format, *pace_s, *fill_log, *state, *order_log;
 	const char *symbol, *latency_file;
 	double speed;
 	int pace;
@@ -167,6 +169,8 @@ struct term {
 	int64_t pos;               /* net contracts */
 	int64_t pos_value;         /* sum of px * qty of the open position, ticks */
 	FILE *fill_log;
+	FILE *order_log;                 /* --order-log */
+	uint64_t coid_repeats;           /* NEW_ORDERs of a coid carried out before */
 	uint64_t fills_logged, rejects_sent, dups_sent;
 	/* faults in progress */
 	uint8_t held[MT5_FRAME_MAX];  /* reorder: the frame held back */
@@ -474,6 +478,15 @@ static void result(struct term *t, uint64_t cmd_seq, uint64_t coid, uint8_t cmd,
 static void on_new_order(struct term *t, uint64_t seq, const struct mt5_new_order *n, int64_t now)
 {
 	t->n_orders++;
+	int again = coid_seen(t, n->coid, 0);
+	if (t->order_log) {
+		fprintf(t->order_log, "%llu,%llu,%s,%lld,%lld,%d\n", (unsigned long long)n->coid,
+			(unsigned long long)t->connections, n->side == MT5_SIDE_BUY ? "buy" : "sell",
+			(long long)n->volume_e8, (long long)n->price, again);
+		fflush(t->order_log);
+	}
+	if (again)
+		t->coid_repeats++;
 	if (coid_seen(t, n->coid, 1)) {
 		result(t, seq, n->coid, MT5_CMD_NEW, 0, MT5_RC_INVALID, n->dm_us,
 		       "coid sent before", now, 0);
@@ -508,6 +521,11 @@ static void on_new_order(struct term *t, uint64_t seq, const struct mt5_new_orde
 	if (mt5_msg_from_new_order(&o, n, &t->sym) < 0) {
 		result(t, seq, n->coid, MT5_CMD_NEW, 0, MT5_RC_INVALID, n->dm_us,
 		       "unsupported by the fake", now, 0);
+		return;
+	}
+	if (fault_due(t, FC_ORDER, t->n_orders, F_LOST)) {
+		/* the trade server took the request and lost it */
+		result(t, seq, n->coid, MT5_CMD_NEW, 1, MT5_RC_PLACED, n->dm_us, "", now, 0);
 		return;
 	}
 	int hold = fault_due(t, FC_ORDER, t->n_orders, F_EARLY);
@@ -1020,6 +1038,9 @@ static void usage(FILE *f)
 		"  --skew-ms N          clock-skew: the jump (default 1000)\n"
 		"  --fill-log FILE      one CSV line a deal: deal,coid,order,side,qty,\n"
 		"                       price_pts,time_msc (the terminal's own record)\n"
+		"  --order-log FILE     one CSV line a NEW_ORDER received: coid,connection,\n"
+		"                       side,volume_e8,price_pts,repeat (1: a coid carried\n"
+		"                       out before, refused)\n"
 		"  --state FILE         at exit: position, fills, orders, connections...\n"
 		"                       as 'key value' lines\n"
 		"  --linger S           after the input, stay this many seconds (default 2;\n"
@@ -1077,7 +1098,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { O_CONNECT = 256, O_SECRET, O_INPUT, O_FORMAT, O_PACE, O_SYMBOL, O_OFFSET,
 	       O_ACCOUNT, O_ENTRY, O_RESP, O_LATF, O_REJECT, O_FAULT, O_SLOW, O_SKEW,
-	       O_FILLS, O_STATE, O_LINGER, O_VERSION };
+	       O_FILLS, O_ORDERS, O_STATE, O_LINGER, O_VERSION };
 	static const struct option opts[] = {
 		{ "connect", 1, 0, O_CONNECT }, { "secret", 1, 0, O_SECRET },
 		{ "input", 1, 0, O_INPUT }, { "format", 1, 0, O_FORMAT },
@@ -1087,6 +1108,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "latency-file", 1, 0, O_LATF }, { "reject", 1, 0, O_REJECT },
 		{ "fault", 1, 0, O_FAULT }, { "slow-ms", 1, 0, O_SLOW },
 		{ "skew-ms", 1, 0, O_SKEW }, { "fill-log", 1, 0, O_FILLS },
+		{ "order-log", 1, 0, O_ORDERS },
 		{ "state", 1, 0, O_STATE }, { "linger", 1, 0, O_LINGER },
 		{ "quiet", 0, 0, 'q' }, { "help", 0, 0, 'h' }, { "version", 0, 0, O_VERSION },
 		{ 0, 0, 0, 0 }
@@ -1151,6 +1173,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SLOW: if ((rc = parse_u32("--slow-ms", optarg, &a->slow_ms))) return rc; break;
 		case O_SKEW: if ((rc = parse_u32("--skew-ms", optarg, &a->skew_ms))) return rc; break;
 		case O_FILLS: a->fill_log = optarg; break;
+		case O_ORDERS: a->order_log = optarg; break;
 		case O_STATE: a->state = optarg; break;
 		case O_LINGER:
 			a->linger_s = strtod(optarg, &end);
@@ -1208,14 +1231,15 @@ static void write_state(struct term *t)
 	fprintf(f, "position %lld\nfills %llu\nbuy_qty %lld\nsell_qty %lld\norders %llu\n"
 		"venue_orders %llu\nvenue_rejects %llu\nserver_rejects %llu\ncancels %llu\n"
 		"open_orders %u\nconnections %llu\nmarket_msgs %llu\nreports %llu\n"
-		"duplicates_sent %llu\nfaults_fired %llu\nreports_lost %llu\n",
+		"duplicates_sent %llu\nfaults_fired %llu\nreports_lost %llu\ncoid_repeats %llu\n",
 		(long long)t->pos, (unsigned long long)vt->fills, (long long)vt->buy_qty,
 		(long long)vt->sell_qty, (unsigned long long)t->n_orders,
 		(unsigned long long)vs->orders, (unsigned long long)vs->rejects,
 		(unsigned long long)t->rejects_sent, (unsigned long long)vs->cancels, open,
 		(unsigned long long)t->connections, (unsigned long long)t->n_md,
 		(unsigned long long)t->n_rep, (unsigned long long)t->dups_sent,
-		(unsigned long long)t->faults_fired, (unsigned long long)t->seq_lost);
+		(unsigned long long)t->faults_fired, (unsigned long long)t->seq_lost,
+		(unsigned long long)t->coid_repeats);
 	fclose(f);
 }
 
@@ -1306,6 +1330,13 @@ static int setup(struct term *t)
 	t->backoff_min_ns = 100000000;
 	t->backoff_max_ns = 2000000000;
 	t->fd = -1;
+	if (t->a.order_log) {
+		t->order_log = fopen(t->a.order_log, "w");
+		if (!t->order_log)
+			return cli_fail(1, "%s: cannot write: %s", t->a.order_log, strerror(errno));
+		fprintf(t->order_log, "coid,connection,side,volume_e8,price_pts,repeat\n");
+		fflush(t->order_log);
+	}
 	if (t->a.fill_log) {
 		t->fill_log = fopen(t->a.fill_log, "w");
 		if (!t->fill_log)
@@ -1427,6 +1458,8 @@ int main(int argc, char **argv)
 	    (unsigned long long)t->n_orders, (unsigned long long)t->connections);
 	if (t->fill_log)
 		fclose(t->fill_log);
+	if (t->order_log)
+		fclose(t->order_log);
 	replay_close(&t->rp);
 	return t->connections && t->refusals < MAX_REFUSALS ? 0 : 1;
 }

@@ -193,9 +193,10 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 	if (no_check) {
 		/* the configuration file alone: what scripts need to find a run
 		 * (and the CPUs a service runs on) */
-		json_t *o = json_pack("{s:s, s:{s:s, s:s}, s:o}", "config", c->path, "system",
+		json_t *o = json_pack("{s:s, s:{s:s, s:s}, s:o, s:s}", "config", c->path, "system",
 				      "shm_name", sys->shm_name, "run_dir", sys->run_dir,
-				      "cpus", cpu_list);
+				      "cpus", cpu_list, "venue_kind",
+				      venue_kind_names[c->venue.kind & 1]);
 		if (!json) {
 			json_decref(o);
 			printf("config      %s\n", c->path);
@@ -230,7 +231,7 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 	dec_e6(c->venue.fee_per_lot_e6, fee);
 	if (json) {
 		json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:f}, s:s, s:s, s:s, s:s, s:s, "
-				      "s:{s:s, s:s}, s:o}",
+				      "s:{s:s, s:s}, s:o, s:s}",
 			"config", c->path,
 			"instrument", "symbol", in->symbol, "tick", tick, "lot", lot,
 				"currency", in->currency,
@@ -238,7 +239,7 @@ static int cmd_config(const struct rt_config *conf, int json, int no_check)
 			"risk_currency", limits.currency, "fee_currency", c->venue.currency,
 			"fee_per_lot", fee, "risk_limits", risk_path, "model", model,
 			"system", "shm_name", sys->shm_name, "run_dir", sys->run_dir,
-			"cpus", cpu_list);
+			"cpus", cpu_list, "venue_kind", venue_kind_names[c->venue.kind & 1]);
 		if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0) {
 			json_decref(o);
 			fprintf(stderr, "dm-seg: cannot write the summary\n");

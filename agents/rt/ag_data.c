@@ -52,6 +52,7 @@
 #include "agents/rt/agents.h"
 #include "libcore/msg/msg_md.h"
 #include "libcore/journal/journal.h"
+#include "libcore/mt5/mt5_venue.h"
 #include "libcore/replay/replay.h"
 
 /* Lockstep phases of one event: risk's md rings, execution's, the rest. */
@@ -83,6 +84,7 @@ struct data_ctx {
 	int is_book;
 	union msg_md msg;
 	struct ag_data_mt5 *mt5;      /* --live mt5 (ag_data_mt5.c) */
+	int in_vcmd;                  /* venue.kind mt5: venue_cmds, else -1 */
 };
 
 static struct data_ctx ctx;
@@ -456,7 +458,17 @@ static int data_busy(struct rt *rt)
 	return 0;
 }
 
+/* venue.kind mt5: execution's commands for the terminal */
+static int data_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
+{
+	struct data_ctx *c = rt->ctx;
+	if ((int)in == c->in_vcmd && c->mt5 && m->type == MSG_VENUE_CMD)
+		return ag_data_mt5_on_cmd(c->mt5, (const struct msg_venue_cmd *)m);
+	return -EPROTO;
+}
+
 static const struct rt_ops data_ops = {
+	.on_msg = data_msg,
 	.on_tick = data_tick,
 	.busy = data_busy,
 };
@@ -488,8 +500,25 @@ int ag_data_init(struct rt *rt)
 		return -DM_ETOPOLOGY;
 	}
 	rt_set_ops(rt, &data_ops, c);
+	c->in_vcmd = -1;
+	if (rt->cfg.core.venue.kind == VENUE_KIND_MT5 && !c->opt.live) {
+		rt_error(rt, "venue.kind mt5: the orders go through the terminal's link, which "
+		         "only a live run has: start with --live mt5, or set venue.kind sim");
+		rt->exit_code = 2;
+		return -DM_ECONFIG;
+	}
 	if (c->opt.live) {
 		int lrc = ag_data_mt5_open(rt, st, c->n_md, c->md, &c->mt5);
+		if (lrc >= 0 && rt->cfg.core.venue.kind == VENUE_KIND_MT5) {
+			int out;
+			if ((c->in_vcmd = ag_need_in(rt, "venue_cmds",
+						     sizeof(struct msg_venue_cmd))) < 0 ||
+			    (out = ag_need_out(rt, "venue_reports",
+					       sizeof(struct msg_venue_event))) < 0)
+				lrc = -DM_ETOPOLOGY;
+			else
+				lrc = ag_data_mt5_venue(c->mt5, (uint32_t)out);
+		}
 		if (lrc < 0)
 			rt->exit_code = 2;
 		else

@@ -24,9 +24,23 @@
  * Counters land in the data agent's state (ag_data_state: events, books,
  * trades), and the link's state in the log ("terminal connected",
  * "terminal gone: heartbeat timeout").
+ *
+ * venue.kind mt5 (ag_data_mt5_venue): the link carries the execution
+ * agent's orders too.  Its commands (ring venue_cmds) go to the link as
+ * they come (mt5_link_send_order / _cancel: kept until the EA acknowledges
+ * them, resent after a reconnect); the link's state, TRADE, ORDER_RESULT
+ * and snapshots (the latter in pieces, with the NEW_ORDER coids the EA has
+ * not acknowledged) go to execution on venue_reports, through a queue of
+ * MT5_EVQ messages when the ring is full; the state also goes to risk on
+ * its md ring.  This end has the link's clock, so it measures the orders'
+ * latencies (mt5_lat) and appends them to the run directory's
+ * mt5-latency.txt: the lines wait in a buffer of MT5_LAT_BUF bytes (no
+ * system call while busy) and are written every MT5_FLUSH_NS when idle and
+ * at close.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,12 +54,18 @@
 #include "agents/rt/ag_data_mt5.h"
 #include "libcore/journal/journal.h"
 #include "libcore/msg/msg_md.h"
+#include "libcore/mt5/mt5_lat.h"
 #include "libcore/mt5/mt5_link.h"
+#include "libcore/mt5/mt5_venue.h"
 
 #define MT5_POLL_NS   20000        /* wake this often while connected */
 #define MT5_QUEUE     4096         /* messages waiting for a full ring */
 #define MT5_FLUSH_NS  (100ll * 1000000) /* the market journal is flushed this often */
 #define MT5_MARKET_JOURNAL "market.journal"
+#define MT5_LATENCY_FILE "mt5-latency.txt"
+#define MT5_RISK_STATE_NS 1000000000ll /* the link's state to risk at least this often */
+#define MT5_EVQ       4096
+#define MT5_LAT_BUF   (256u << 10) /* latency lines between two writes (about 1500) */         /* venue events waiting for a full venue_reports */
 
 enum { UD_ACCEPT = 1, UD_RECV = 2, UD_SEND = 3 };
 
@@ -72,6 +92,21 @@ struct ag_data_mt5 {
 	uint64_t q_done;             /* rings that have the tail message */
 	uint32_t q_len[MT5_QUEUE];
 	union msg_md q[MT5_QUEUE];
+	/* venue.kind mt5 */
+	int venue;                   /* 1: execution's orders go through the link */
+	uint32_t out_ev;             /* venue_reports */
+	int risk_md;                 /* the md ring to risk (output index), -1 none */
+	int risk_state;              /* the link's state risk has not had yet: 0/1, -1 none */
+	int risk_ok;                 /* what risk was told last: up and not silent */
+	int64_t risk_every_ns;       /* the next periodic state for risk */
+	uint64_t e_head, e_tail;     /* the events' queue [e_tail, e_head) */
+	uint64_t e_lost, cmd_errors;
+	FILE *latf;                  /* mt5-latency.txt (unbuffered: lat_buf is) */
+	uint64_t lat_lines, lat_dropped;
+	uint32_t lat_len;            /* bytes of lat_buf not yet written */
+	char lat_buf[MT5_LAT_BUF];
+	struct mt5_lat lat;
+	struct msg_venue_event evq[MT5_EVQ];
 	uint8_t sendbuf[MT5_LINK_OUT_CAP];
 	struct mt5_link link;
 };
@@ -144,9 +179,228 @@ static void on_md(void *ctx, const struct event *ev, uint64_t ea_us)
 	d->st->last_exch_ns = ev->exch_ns;
 }
 
+/* ------------------------------------------------------------ venue.kind mt5 */
+
+/* A venue event for execution, queued; the queue goes out in order. */
+static struct msg_venue_event *ev_new(struct ag_data_mt5 *d, uint32_t ev)
+{
+	if (d->e_head - d->e_tail >= MT5_EVQ) {
+		if (!d->e_lost++)
+			rt_error(d->rt, "venue mt5: %u reports waiting for execution: the queue is "
+				 "full, reports lost (the next snapshot reconciles)", MT5_EVQ);
+		return NULL;
+	}
+	struct msg_venue_event *e = &d->evq[d->e_head++ % MT5_EVQ];
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = MSG_VENUE_EVENT;
+	e->hdr.version = MSG_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->ev = ev;
+	return e;
+}
+
+static int ev_drain(struct ag_data_mt5 *d)
+{
+	int n = 0;
+	while (d->e_tail != d->e_head) {
+		struct msg_venue_event *e = &d->evq[d->e_tail % MT5_EVQ];
+		if (rt_send(d->rt, d->out_ev, e, sizeof(*e)) < 0)
+			break;
+		d->e_tail++;
+		n++;
+	}
+	/* risk learns the link's state on its md ring (never superseded) */
+	if (d->risk_state >= 0) {
+		struct msg_venue_event e;
+		memset(&e, 0, sizeof(e));
+		e.hdr.type = MSG_VENUE_EVENT;
+		e.hdr.size = sizeof(e);
+		e.ev = MT5_VEV_STATE;
+		e.n = (uint32_t)d->risk_state;
+		if (rt_send(d->rt, (uint32_t)d->risk_md, &e, sizeof(e)) >= 0)
+			d->risk_state = -1;
+	}
+	return n;
+}
+
+static void ev_state(struct ag_data_mt5 *d, int up)
+{
+	struct msg_venue_event *e = ev_new(d, MT5_VEV_STATE);
+	if (e) {
+		e->n = up ? 1 : 0;
+		if (up)
+			e->u.sym = d->link.sym;
+	}
+	if (d->risk_md >= 0)
+		d->risk_state = d->risk_ok = up ? 1 : 0;
+}
+
+static void on_trade(void *ctx, const struct mt5_trade *t, uint64_t seq, uint64_t recv_us)
+{
+	struct ag_data_mt5 *d = ctx;
+	if (!d->venue)
+		return;
+	struct mt5_lat_rec rec;
+	char line[512];
+	int k;
+	if (mt5_lat_trade(&d->lat, t, recv_us, &d->link.clock, &rec) == 1 && d->latf &&
+	    (k = mt5_lat_format(&rec, line, sizeof(line))) > 0) {
+		/* kept here, written when the source is idle (lat_write) */
+		if (d->lat_len + (uint32_t)k <= MT5_LAT_BUF) {
+			memcpy(d->lat_buf + d->lat_len, line, (size_t)k);
+			d->lat_len += (uint32_t)k;
+			d->lat_lines++;
+		} else {
+			d->lat_dropped++;
+		}
+	}
+	struct msg_venue_event *e = ev_new(d, MT5_VEV_TRADE);
+	if (!e)
+		return;
+	e->seq = seq;
+	e->recv_us = recv_us;
+	e->u.trade = *t;
+}
+
+static void on_result(void *ctx, const struct mt5_order_result *r, uint64_t recv_us)
+{
+	struct ag_data_mt5 *d = ctx;
+	if (!d->venue)
+		return;
+	mt5_lat_result(&d->lat, r);
+	struct msg_venue_event *e = ev_new(d, MT5_VEV_RESULT);
+	if (!e)
+		return;
+	e->recv_us = recv_us;
+	e->u.result = *r;
+}
+
+/* The snapshot in pieces: its header, the positions, the orders, the
+ * NEW_ORDER coids the EA has not acknowledged, the end. */
+static void on_snapshot(void *ctx, const struct mt5_link_snap *s)
+{
+	struct ag_data_mt5 *d = ctx;
+	if (!d->venue)
+		return;
+	if (MT5_EVQ - (d->e_head - d->e_tail) < 2 + s->n_positions + s->n_orders +
+						 MT5_VENUE_UNACKED / 12 + 2) {
+		d->e_lost++;
+		rt_error(d->rt, "venue mt5: no room for the terminal's snapshot: dropped");
+		return;
+	}
+	struct msg_venue_event *e = ev_new(d, MT5_VEV_SNAP_BEGIN);
+	e->u.snap.req_id = s->req_id;
+	e->u.snap.last_seq = s->last_seq;
+	e->u.snap.time_msc = s->time_msc;
+	for (uint32_t i = 0; i < s->n_positions && i < MT5_LINK_SNAP_MAX; i++)
+		ev_new(d, MT5_VEV_SNAP_POS)->u.pos = s->pos[i];
+	for (uint32_t i = 0; i < s->n_orders && i < MT5_LINK_SNAP_MAX; i++)
+		ev_new(d, MT5_VEV_SNAP_ORD)->u.ord = s->ord[i];
+	uint64_t un[MT5_VENUE_UNACKED];
+	uint32_t n = mt5_venue_unacked_of_link(&d->link, un, MT5_VENUE_UNACKED);
+	for (uint32_t i = 0; i < n; i += 12) {
+		e = ev_new(d, MT5_VEV_SNAP_UNACKED);
+		e->n = n - i < 12 ? n - i : 12;
+		memcpy(e->u.coids, un + i, e->n * sizeof(un[0]));
+	}
+	ev_new(d, MT5_VEV_SNAP_END);
+}
+
+/* The latency lines kept so far to mt5-latency.txt (idle passes, close). */
+static void lat_write(struct ag_data_mt5 *d)
+{
+	if (!d->latf || !d->lat_len)
+		return;
+	if (fwrite(d->lat_buf, 1, d->lat_len, d->latf) != d->lat_len || fflush(d->latf) != 0)
+		rt_error(d->rt, "%s: write error: %u bytes of latency lines lost", MT5_LATENCY_FILE,
+			 d->lat_len);
+	d->lat_len = 0;
+}
+
+int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c)
+{
+	if (!d->venue || c->hdr.size < sizeof(*c))
+		return -EPROTO;
+	int64_t now = mono_ns();
+	int64_t rc = 0;
+	switch (c->cmd) {
+	case MT5_VCMD_ORDER: {
+		struct mt5_new_order n = c->u.order;
+		n.dm_us = (uint64_t)(now / 1000); /* the link's clock, on which the legs are */
+		/* the decision's time, CLOCK_REALTIME, onto the same clock */
+		uint64_t dec = 0, wall_us = (uint64_t)(wall_ns() / 1000);
+		if (c->decision_us && c->decision_us <= wall_us && wall_us - c->decision_us < n.dm_us)
+			dec = n.dm_us - (wall_us - c->decision_us);
+		rc = mt5_link_send_order(&d->link, &n, now);
+		if (rc >= 0)
+			mt5_lat_sent(&d->lat, n.coid, dec, n.dm_us);
+		break;
+	}
+	case MT5_VCMD_CANCEL: {
+		struct mt5_cancel k = c->u.cancel;
+		k.dm_us = (uint64_t)(now / 1000);
+		rc = mt5_link_send_cancel(&d->link, &k, now);
+		break;
+	}
+	case MT5_VCMD_SNAPSHOT:
+		if (mt5_link_up(&d->link))
+			mt5_link_request_snapshot(&d->link, now);
+		return 0;
+	case MT5_VCMD_HELLO:
+		/* a (re)started execution agent: the state again, and what the
+		 * terminal holds when it is up */
+		ev_state(d, mt5_link_up(&d->link));
+		if (mt5_link_up(&d->link))
+			mt5_link_request_snapshot(&d->link, now);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+	if (rc < 0) {
+		/* the link's store is full: the command is lost; the table's order
+		 * ends at the next reconciliation */
+		d->cmd_errors++;
+		rt_error(d->rt, "venue mt5: command %u for order %llu refused by the link: %s",
+			 c->cmd, (unsigned long long)(c->cmd == MT5_VCMD_ORDER ? c->u.order.coid
+									  : c->u.cancel.coid),
+			 dm_strerror((int)rc));
+		return 0;
+	}
+	return 0;
+}
+
+int ag_data_mt5_venue(struct ag_data_mt5 *d, uint32_t out)
+{
+	struct rt *rt = d->rt;
+	char path[RT_PATH_MAX];
+	d->venue = 1;
+	d->out_ev = out;
+	d->risk_md = -1;
+	d->risk_state = -1;
+	for (uint32_t j = 0; j < d->n_md; j++)
+		if (rt->out[d->md[j]].consumer == AGENT_RISK)
+			d->risk_md = (int)d->md[j];
+	mt5_lat_init(&d->lat);
+	int rc = rt_run_path(rt, MT5_LATENCY_FILE, path, sizeof(path));
+	if (rc < 0 || !(d->latf = fopen(path, "a"))) {
+		rc = rc < 0 ? rc : -errno;
+		rt_error(rt, "%s: %s", MT5_LATENCY_FILE, dm_strerror(rc));
+		return rc;
+	}
+	setvbuf(d->latf, NULL, _IONBF, 0);
+	if (ftell(d->latf) == 0)
+		fputs(mt5_lat_header(), d->latf);
+	ev_state(d, 0);
+	rt_log(rt, "venue mt5: the execution agent's orders go through this link; latencies "
+	       "to %s", MT5_LATENCY_FILE);
+	return 0;
+}
+
 static void on_state(void *ctx, int up, const char *why)
 {
 	struct ag_data_mt5 *d = ctx;
+	if (d->venue)
+		ev_state(d, up);
 	if (up)
 		rt_log(d->rt, "terminal connected: %s, account %llu, server %s, tick %lld points",
 		       d->link.hello.symbol, (unsigned long long)d->link.hello.account_login,
@@ -301,6 +555,27 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 		start_close(d, d->link.why);
 	finish_close(d);
 	work += drain(d);
+	if (d->venue) {
+		/* risk hears the link's state every MT5_RISK_STATE_NS too: a
+		 * restarted risk learns it */
+		int64_t t = d->rt->now_ns;
+		/* a terminal silent for two heartbeat intervals is stale for risk
+		 * before the link gives it up (mt5.heartbeat_timeout) */
+		int ok = mt5_link_up(&d->link) &&
+			 mono_ns() - d->link.hb.last_rx_ns <= 2 * d->link.hb.interval_ns;
+		if (d->risk_md >= 0 && ok != d->risk_ok) {
+			if (!ok && mt5_link_up(&d->link))
+				rt_warn(d->rt, "terminal silent for %lld ms: risk refuses orders",
+					(long long)((mono_ns() - d->link.hb.last_rx_ns) / 1000000));
+			d->risk_ok = ok;
+			d->risk_state = ok;
+		}
+		if (d->risk_md >= 0 && t >= d->risk_every_ns) {
+			d->risk_every_ns = t + MT5_RISK_STATE_NS;
+			d->risk_state = d->risk_ok;
+		}
+		work += ev_drain(d);
+	}
 	arm_accept(d);
 	arm_recv(d);
 	arm_send(d);
@@ -312,10 +587,11 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 		if (t >= d->flush_at_ns) {
 			d->flush_at_ns = t + MT5_FLUSH_NS;
 			journal_flush(&d->jw);
+			lat_write(d);
 		}
 	}
-	d->rt->wake_at_ns = d->rt->now_ns + (d->cfd >= 0 || d->q_tail != d->q_head ? MT5_POLL_NS
-							 : 1000000);
+	d->rt->wake_at_ns = d->rt->now_ns + (d->cfd >= 0 || d->q_tail != d->q_head ||
+					     d->e_tail != d->e_head ? MT5_POLL_NS : 1000000);
 	return work;
 }
 
@@ -409,7 +685,8 @@ int ag_data_mt5_open(struct rt *rt, struct ag_data_state *st, uint32_t n_md,
 		.reconnect_max_ns = c->reconnect_max_ns,
 	};
 	snprintf(lc.symbol, sizeof(lc.symbol), "%s", mt5_symbol_of(rt));
-	struct mt5_link_out lo = { .ctx = d, .md = on_md, .state = on_state };
+	struct mt5_link_out lo = { .ctx = d, .md = on_md, .state = on_state, .trade = on_trade,
+				   .result = on_result, .snapshot = on_snapshot };
 	uint64_t sid = 0;
 	if (getrandom(&sid, sizeof(sid), 0) != (ssize_t)sizeof(sid))
 		sid = (uint64_t)wall_ns();
@@ -464,6 +741,15 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 {
 	if (!d)
 		return;
+	if (d->venue) {
+		/* the link ends with this process: execution and risk refuse new
+		 * orders from now on, not from the next data agent's start (best
+		 * effort: a killed agent says nothing, and what execution sends
+		 * meanwhile waits in venue_cmds for the next link) */
+		ev_state(d, 0);
+		ev_drain(d);
+		rt_ring_bells(d->rt);
+	}
 	if (d->cfd >= 0)
 		close(d->cfd);
 	close(d->lfd);
@@ -471,6 +757,16 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 		io_uring_queue_exit(&d->ring);
 	if (d->jopen && journal_close(&d->jw) < 0)
 		rt_error(d->rt, "%s: write error at close", MT5_MARKET_JOURNAL);
+	lat_write(d);
+	if (d->latf && fclose(d->latf) != 0)
+		rt_error(d->rt, "%s: write error at close", MT5_LATENCY_FILE);
+	if (d->venue)
+		rt_log(d->rt, "venue mt5: %llu commands, %llu reports and %llu snapshots from the "
+		       "terminal, %llu latency lines (%llu lost to a full buffer), %llu commands "
+		       "refused by the link, %llu reports lost", (unsigned long long)d->link.st.commands,
+		       (unsigned long long)(d->link.st.trades + d->link.st.results),
+		       (unsigned long long)d->link.st.snapshots, (unsigned long long)d->lat_lines,
+		       (unsigned long long)d->lat_dropped, (unsigned long long)d->cmd_errors, (unsigned long long)d->e_lost);
 	const struct mt5_link_stats *s = &d->link.st;
 	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
 	       "market messages, %llu frame errors, %llu events dropped by a full queue",

@@ -27,6 +27,24 @@ int ag_data_mt5_open(struct rt *rt, struct ag_data_state *st, uint32_t n_md,
  * The messages published; sets rt->wake_at_ns.  Never blocks. */
 int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now);
 
+struct msg_venue_cmd;
+
+/*
+ * venue.kind mt5: the link also carries execution's orders.  out: the
+ * output index of venue_reports, where the link's state, reports and
+ * snapshots go (struct msg_venue_event).  Opens the run directory's
+ * mt5-latency.txt (appended), each completed order's latency legs in the
+ * venue simulator's format (mt5_lat.h).  0, or -errno after one rt_error
+ * line.  Start-up code.
+ */
+int ag_data_mt5_venue(struct ag_data_mt5 *d, uint32_t out);
+
+/* A command of the ring venue_cmds: handed to the link (kept there until
+ * the EA acknowledges it, resent after a reconnect), or HELLO (the link's
+ * state again; a snapshot asked when up).  0, -EAGAIN (the reports queue
+ * is nearly full: hand it again), -EPROTO.  No allocation. */
+int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c);
+
 /* Close the socket and the journal, log the counters, free d (NULL: nothing). */
 void ag_data_mt5_close(struct ag_data_mt5 *d);
 

@@ -18,10 +18,12 @@
 #include <unistd.h>
 
 #include "agents/rt/agents.h"
+#include "libcore/mt5/mt5_venue.h"
 
 struct risk_ctx {
 	int in_md, in_req, in_rep;
 	int out_vote, out_pos;
+	int venue_mt5;              /* venue.kind mt5: the link's state counts */
 	struct rt *rt;
 	struct riskd d;             /* the module, on the app area */
 };
@@ -67,6 +69,23 @@ static void out_log(void *p, int error, const char *text)
 
 /* ------------------------------------------------ rings -> module */
 
+/* venue.kind mt5: the terminal's link, as the data agent says it (on a
+ * change and every second): down, or silent for two heartbeat intervals */
+static void venue_state(struct risk_ctx *c, const struct msg_venue_event *e)
+{
+	if (e->hdr.size < sizeof(*e) || e->ev != MT5_VEV_STATE)
+		return;
+	int up = e->n != 0;
+	if (up == !c->d.venue_down)
+		return;
+	riskd_set_venue(&c->d, up);
+	if (up)
+		rt_log(c->rt, "venue mt5: the terminal's link is up: votes on orders again");
+	else
+		rt_warn(c->rt, "venue mt5: the terminal's link is down or silent: orders refused "
+			"(venue_down)");
+}
+
 static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	struct risk_ctx *c = rt->ctx;
@@ -74,6 +93,8 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		/* trades and the end of a replay (MSG_END) tell risk nothing */
 		if (m->type == MSG_BOOK)
 			riskd_on_book(&c->d, (const struct msg_book *)m, rt->now_ns);
+		else if (m->type == MSG_VENUE_EVENT && c->venue_mt5)
+			venue_state(c, (const struct msg_venue_event *)m);
 		return 0;
 	}
 	if ((int)in == c->in_rep) {
@@ -143,6 +164,11 @@ int ag_risk_init(struct rt *rt)
 	};
 	if (riskd_attach(&c->d, st, &p, &out) < 0)
 		return -EINVAL;
+	if (rt->cfg.core.venue.kind == VENUE_KIND_MT5) {
+		/* no order until the data agent says the terminal is reachable */
+		c->venue_mt5 = 1;
+		riskd_set_venue(&c->d, 0);
+	}
 	char path[RT_PATH_MAX];
 	if (rt_run_path(rt, AG_RISK_FINAL_FILE, path, sizeof(path)) == 0)
 		unlink(path); /* written again at exit */

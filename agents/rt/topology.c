@@ -203,6 +203,8 @@ static const struct rt_ring_cfg default_rings[] = {
 	RING("control_ml",          COORDINATOR, ML,            64,  128, BLOCK),
 	RING("control_execution",   COORDINATOR, EXECUTION,     64,  128, BLOCK),
 	RING("control_risk",        COORDINATOR, RISK,          64,  128, BLOCK),
+	RING("venue_cmds",          EXECUTION,   DATA,        1024,  256, BLOCK),
+	RING("venue_reports",       DATA,        EXECUTION,   4096,  256, BLOCK),
 };
 _Static_assert(ARRAY_SIZE(default_rings) <= RT_MAX_RINGS, "default rings fit");
 

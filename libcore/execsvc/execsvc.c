@@ -431,9 +431,22 @@ static int queued_fill(const struct execsvc *x, uint64_t fill_id)
 	return 0;
 }
 
-void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
+void execsvc_set_external(struct execsvc *x, const struct execsvc_ext *e)
 {
-	struct execsvc_recon r = { 0 };
+	x->ext = *e;
+}
+
+void execsvc_ext_forward(struct execsvc *x, const struct exec_out *o, int64_t now_ns)
+{
+	forward(x, o, 0);
+	if ((o->act & EXEC_ACT_CANCEL) && x->ext.cancel &&
+	    x->ext.cancel(x->ext.ctx, o->coid, now_ns) < 0)
+		x->st->venue_full++;
+}
+
+/* The table takes the simulator's word for every order it knows. */
+static void reconcile_on_sim(struct execsvc *x, int64_t now_ns, struct execsvc_recon *r)
+{
 	struct venue *v = venue_now(x);
 	struct venue_order_view vw;
 	struct exec_out o;
@@ -452,15 +465,26 @@ void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *
 				x->st->synthetic++;
 			forward(x, &o, 0);
 		}
-		r.confirmed++;
+		r->confirmed++;
 	}
 	struct exec_out outs[32];
 	uint32_t n;
 	while ((n = exec_reconcile_end(x->t, now_ns, outs, 32)) > 0) {
 		for (uint32_t i = 0; i < n; i++)
 			forward(x, &outs[i], 0);
-		r.ended += n;
+		r->ended += n;
 	}
+}
+
+void execsvc_reconcile(struct execsvc *x, int64_t now_ns, struct execsvc_recon *res)
+{
+	struct execsvc_recon r = { 0 };
+	/* an external venue reconciles on its own word (its snapshot), once
+	 * it is reachable: the simulator knows none of its orders */
+	if (!x->ext.send)
+		reconcile_on_sim(x, now_ns, &r);
+	struct exec_out outs[32];
+	uint32_t n;
 	/* fills applied before a crash but never published: again (not the
 	 * synthetic ones just queued, which are unpublished too) */
 	while ((n = exec_unpublished(x->t, outs, 32)) > 0) {
@@ -718,6 +742,16 @@ int execsvc_on_order(struct execsvc *x, const struct msg_order *order, uint32_t 
 	exec_sent(x->t, coid, now_ns); /* before the send: never sent twice */
 	if (x->out.fault)
 		x->out.fault(x->out.ctx, EXECSVC_FAULT_SEND);
+	if (x->ext.send) {
+		if (x->out.order_sent)
+			x->out.order_sent(x->out.ctx, &sent);
+		if (x->ext.send(x->ext.ctx, &sent, now_ns) < 0) {
+			st->venue_full++;
+			say(x, 0, "venue: order %llu not handed over; left to reconciliation",
+			    (unsigned long long)coid);
+		}
+		return 0;
+	}
 	struct venue *v = venue_begin(x);
 	if (x->out.order_sent)
 		x->out.order_sent(x->out.ctx, &sent);
@@ -742,6 +776,17 @@ int execsvc_on_cancel(struct execsvc *x, const struct msg_cancel *k, int64_t now
 		n = 1;
 	if (!n)
 		return 0;
+	if (x->ext.send) {
+		for (uint32_t i = 0; i < n; i++) {
+			forward(x, &outs[i], k->hdr.ingress_ns);
+			if ((outs[i].act & EXEC_ACT_CANCEL) &&
+			    x->ext.cancel(x->ext.ctx, outs[i].coid, now_ns) < 0)
+				x->st->venue_full++;
+		}
+		if (!k->client_order_id)
+			say(x, 0, "cancel all: %u order(s)", n);
+		return (int)n;
+	}
 	struct venue *v = venue_begin(x);
 	int64_t mkt = market_now(x, now_ns);
 	for (uint32_t i = 0; i < n; i++) {
@@ -837,6 +882,12 @@ int execsvc_tick(struct execsvc *x, int64_t now_ns, int64_t *wake_at_ns)
 	 * reports are due on the market clock */
 	uint64_t q[16];
 	uint32_t n = live_clock(st) ? exec_tick(x->t, &x->p.limits, now_ns, q, 16) : 0;
+	if (x->ext.send) {
+		/* an external venue looks them up its own way */
+		if (n && x->ext.overdue)
+			x->ext.overdue(x->ext.ctx, q, n, now_ns);
+		n = 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct venue_order_view vw;
 		if (venue_query(venue_now(x), q[i], &vw) < 0)

@@ -247,6 +247,32 @@ struct execsvc_out {
 	void (*fault)(void *ctx, uint32_t point);
 };
 
+/*
+ * An external venue (venue.kind mt5: the terminal, docs/mt5-bridge.md)
+ * instead of the simulator.  The host supplies where orders and cancels
+ * go; the service then never hands them to the simulator (which still
+ * takes the market data: the book its votes and the passive rule read).
+ *   send    the order (its client_order_id set, in the table and marked
+ *           sent) to the venue: 0, or < 0 when it could not be handed
+ *           over (counted venue_full; the order is left to the next
+ *           reconciliation, never sent twice)
+ *   cancel  a cancel of an order at the venue: 0, or < 0 (counted)
+ *   overdue optional: orders PENDING or CANCEL_PENDING past
+ *           limits.ack_timeout_ms on a live market (exec_tick: each comes
+ *           again only after another timeout), for the host to look up
+ *           at the venue (the terminal: a snapshot to reconcile on)
+ * The venue's reports and reconciliations go through the table by the
+ * host's adapter (libcore/mt5/mt5_venue), whose outputs the host hands to
+ * execsvc_ext_forward.  The table's venue is up only as the adapter says
+ * (exec_set_venue_up).
+ */
+struct execsvc_ext {
+	void *ctx;
+	int (*send)(void *ctx, const struct msg_order *o, int64_t now_ns);
+	int (*cancel)(void *ctx, uint64_t coid, int64_t now_ns);
+	void (*overdue)(void *ctx, const uint64_t *coids, uint32_t n, int64_t now_ns);
+};
+
 /* ------------------------------------------------------------ the handle */
 
 /* The process's handle on one state block.  Caller-owned (about 53 KiB);
@@ -257,6 +283,7 @@ struct execsvc {
 	uint8_t *vblk[2];
 	struct execsvc_params p;
 	struct execsvc_out out;
+	struct execsvc_ext ext;       /* ext.send NULL: the simulator */
 	uint32_t head, tail;          /* outbox: free-running, masked on access */
 	uint32_t jhead;               /* box[tail..jhead) appended to the journal */
 	uint32_t twin;                /* 1: the other venue copy is the current one
@@ -277,6 +304,29 @@ struct execsvc {
  */
 int execsvc_attach(struct execsvc *x, void *mem, size_t size,
 		   const struct execsvc_params *p, const struct execsvc_out *out);
+
+/*
+ * Orders go to an external venue from now on (e copied; see struct
+ * execsvc_ext): after execsvc_attach, before execsvc_reconcile, which then
+ * leaves the orders to the external venue's reconciliation (the table's
+ * venue stays down until the adapter's) and only sends again what was
+ * never published.  Driving thread; no allocation.
+ */
+void execsvc_set_external(struct execsvc *x, const struct execsvc_ext *e);
+
+/*
+ * An output of the table the external venue's adapter produced (a report
+ * it applied, a reconciliation): queued for publication as the
+ * simulator's are; a cancel it asks (EXEC_ACT_CANCEL) goes to ext.cancel.
+ * Driving thread; no allocation.
+ */
+void execsvc_ext_forward(struct execsvc *x, const struct exec_out *o, int64_t now_ns);
+
+/* The order table of x, for the external venue's adapter (driving thread). */
+static inline struct exec_table *execsvc_table(struct execsvc *x)
+{
+	return x->t;
+}
 
 /* What execsvc_reconcile did. */
 struct execsvc_recon {

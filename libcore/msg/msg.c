@@ -2,6 +2,7 @@
  * msg.c — the layout hash of the messages (msg.h).
  */
 #include "libcore/msg/msg.h"
+#include "libcore/mt5/mt5_venue.h" /* the terminal's commands and events (venue.kind mt5) */
 #include "libcore/types.h"
 
 /*
@@ -32,6 +33,9 @@ static const uint64_t layout_words[] = {
 	MSG_END, sizeof(struct msg_end), L(msg_end, exch_ns), L(msg_end, events),
 	MSG_VOTE_DONE, sizeof(struct msg_vote_done), L(msg_vote_done, decision_id),
 	L(msg_vote_done, outcome),
+	MSG_VENUE_CMD, sizeof(struct msg_venue_cmd), L(msg_venue_cmd, u),
+	MSG_VENUE_EVENT, sizeof(struct msg_venue_event), L(msg_venue_event, seq),
+	L(msg_venue_event, u),
 };
 #undef L
 

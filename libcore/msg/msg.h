@@ -40,6 +40,10 @@ enum msg_type {
 	MSG_CONTROL,     /* operator or coordinator -> agent */
 	MSG_END,         /* data -> md consumers: the replayed market is over */
 	MSG_VOTE_DONE,   /* coordinator -> voter: how a ballot it voted in ended */
+	MSG_VENUE_CMD,   /* execution -> data: a command for the terminal
+	                  * (venue.kind mt5; struct msg_venue_cmd, mt5_venue.h) */
+	MSG_VENUE_EVENT, /* data -> execution (and risk): the terminal's report,
+	                  * snapshot or link state (struct msg_venue_event) */
 	MSG_TYPE_COUNT
 };
 

@@ -7,7 +7,13 @@
 #include "libcore/mt5/mt5_venue.h"
 #include "libcore/venue/venue.h"
 
-#define UNACKED_MAX 256
+#define UNACKED_MAX MT5_VENUE_UNACKED
+
+/* The symbol's units: the link's, or those a remote venue was told. */
+static const struct mt5_sym *vsym(const struct mt5_venue *v)
+{
+	return v->l ? &v->l->sym : &v->sym;
+}
 
 static void emit(struct mt5_venue *v, const struct exec_out *o)
 {
@@ -29,12 +35,33 @@ void mt5_venue_init(struct mt5_venue *v, struct exec_table *t, struct mt5_link *
 	exec_set_venue_up(t, 0);
 }
 
+void mt5_venue_init_remote(struct mt5_venue *v, struct exec_table *t,
+                           const struct mt5_venue_port *port,
+                           void (*out)(void *ctx, const struct exec_out *o), void *ctx)
+{
+	mt5_venue_init(v, t, NULL, out, ctx);
+	v->port = *port;
+}
+
+void mt5_venue_set_sym(struct mt5_venue *v, const struct mt5_sym *sym)
+{
+	v->sym = *sym;
+}
+
+void mt5_venue_set_unacked(struct mt5_venue *v, const uint64_t *coids, uint32_t n)
+{
+	if (n > MT5_VENUE_UNACKED)
+		n = MT5_VENUE_UNACKED;
+	memcpy(v->unacked, coids, n * sizeof(*coids));
+	v->n_unacked = n;
+}
+
 int mt5_venue_send(struct mt5_venue *v, uint64_t coid, uint64_t decision_us, int64_t now_ns)
 {
 	const struct exec_order *o = exec_find(v->t, coid);
 	if (!o)
 		return -ENOENT;
-	if (v->l->sym.tick_pts <= 0)
+	if (vsym(v)->tick_pts <= 0)
 		return -EAGAIN;
 	struct msg_order m;
 	memset(&m, 0, sizeof(m));
@@ -46,8 +73,15 @@ int mt5_venue_send(struct mt5_venue *v, uint64_t coid, uint64_t decision_us, int
 	m.tif = o->tif;
 	struct mt5_new_order n;
 	uint64_t send_us = (uint64_t)(now_ns / 1000);
-	if (mt5_new_order_from_msg(&n, &m, &v->l->sym, send_us) < 0)
+	if (mt5_new_order_from_msg(&n, &m, vsym(v), send_us) < 0)
 		return -EINVAL;
+	if (!v->l) {
+		int prc = v->port.order(v->port.ctx, &n, decision_us);
+		if (prc < 0)
+			return prc;
+		v->st.orders++;
+		return 0;
+	}
 	int64_t rc = mt5_link_send_order(v->l, &n, now_ns);
 	if (rc < 0)
 		return (int)rc;
@@ -63,7 +97,8 @@ int mt5_venue_cancel(struct mt5_venue *v, uint64_t coid, int64_t now_ns)
 		return -ENOENT;
 	struct mt5_cancel c = { .coid = coid, .order = o->venue_order_id,
 				.dm_us = (uint64_t)(now_ns / 1000) };
-	int64_t rc = mt5_link_send_cancel(v->l, &c, now_ns);
+	int64_t rc = v->l ? mt5_link_send_cancel(v->l, &c, now_ns)
+			  : v->port.cancel(v->port.ctx, &c);
 	if (rc < 0)
 		return (int)rc;
 	v->st.cancels++;
@@ -87,11 +122,11 @@ void mt5_venue_on_trade(struct mt5_venue *v, const struct mt5_trade *tr, uint64_
                         int64_t now_ns, struct mt5_lat_rec *lat, int *have_lat)
 {
 	struct mt5_lat_rec local;
-	int hl = mt5_lat_trade(&v->lat, tr, recv_us, &v->l->clock, lat ? lat : &local);
+	int hl = v->l ? mt5_lat_trade(&v->lat, tr, recv_us, &v->l->clock, lat ? lat : &local) : 0;
 	if (have_lat)
 		*have_lat = hl;
 	struct msg_exec_report m;
-	if (mt5_report_from_trade(&m, tr, &v->l->sym) != 1)
+	if (mt5_report_from_trade(&m, tr, vsym(v)) != 1)
 		return;
 	struct exec_report r;
 	exec_report_from_msg(&r, &m);
@@ -102,7 +137,8 @@ void mt5_venue_on_trade(struct mt5_venue *v, const struct mt5_trade *tr, uint64_
 
 void mt5_venue_on_result(struct mt5_venue *v, const struct mt5_order_result *res, int64_t now_ns)
 {
-	mt5_lat_result(&v->lat, res);
+	if (v->l)
+		mt5_lat_result(&v->lat, res);
 	if (res->accepted || res->cmd == MT5_CMD_MODIFY)
 		return;
 	v->st.refused_cmds++;
@@ -145,7 +181,7 @@ void mt5_venue_on_state(struct mt5_venue *v, int up, int64_t now_ns)
 
 /* The coids of NEW_ORDER commands the EA has not acknowledged (the link
  * resends them; the EA places each coid once). */
-static uint32_t unacked_orders(const struct mt5_link *l, uint64_t *coids, uint32_t max)
+uint32_t mt5_venue_unacked_of_link(const struct mt5_link *l, uint64_t *coids, uint32_t max)
 {
 	uint32_t n = 0;
 	uint64_t first = l->ob.count ? l->ob.first_seq : l->tx.next;
@@ -191,7 +227,7 @@ static void confirm(struct mt5_venue *v, const struct exec_order *o, uint8_t sta
 void mt5_venue_on_snapshot(struct mt5_venue *v, const struct mt5_link_snap *s, int64_t now_ns)
 {
 	struct exec_table *t = v->t;
-	const struct mt5_sym *sym = &v->l->sym;
+	const struct mt5_sym *sym = vsym(v);
 	if (!v->waiting_snapshot)
 		exec_reconcile_begin(t); /* a snapshot asked after lost reports */
 	v->st.reconciles++;
@@ -208,8 +244,13 @@ void mt5_venue_on_snapshot(struct mt5_venue *v, const struct mt5_link_snap *s, i
 		u->side = o->side;
 		u->open = 1;
 	}
-	uint64_t unacked[UNACKED_MAX];
-	uint32_t n_un = unacked_orders(v->l, unacked, UNACKED_MAX);
+	uint64_t local[UNACKED_MAX];
+	const uint64_t *unacked = v->unacked;
+	uint32_t n_un = v->n_unacked;
+	if (v->l) {
+		n_un = mt5_venue_unacked_of_link(v->l, local, UNACKED_MAX);
+		unacked = local;
+	}
 	/* what the terminal holds beyond the fills the table knows: missed
 	 * fills of open orders, then orders it no longer has, explain it */
 	mt5_recon_plan(s, v->ours, n, v->known_pos, &v->plan);
@@ -224,7 +265,8 @@ void mt5_venue_on_snapshot(struct mt5_venue *v, const struct mt5_link_snap *s, i
 			/* the terminal's order nobody tracks: cancelled through it */
 			struct mt5_cancel c = { .coid = it->coid, .order = it->ticket,
 						.dm_us = (uint64_t)(now_ns / 1000) };
-			if (mt5_link_send_cancel(v->l, &c, now_ns) >= 0)
+			if ((v->l ? mt5_link_send_cancel(v->l, &c, now_ns)
+				  : v->port.cancel(v->port.ctx, &c)) >= 0)
 				v->st.cancels++;
 			continue;
 		}

@@ -183,8 +183,8 @@ int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 	struct risk_state *rs = cur_rs(st);
 	struct risk_order o = { .px = q->ord_type == ORD_MARKET ? 0 : q->px, .qty = q->qty,
 				.side = q->side, .ord_type = q->ord_type };
-	uint32_t reason = risk_check_order(rs, &d->cfg, &d->cal, &o,
-					   riskd_market_ns(d, now_ns));
+	uint32_t reason = d->venue_down && !killed ? VOTE_R_VENUE_DOWN :
+			  risk_check_order(rs, &d->cfg, &d->cal, &o, riskd_market_ns(d, now_ns));
 	if (reason == VOTE_R_APPROVED) {
 		int rc = risk_on_order_open(rs, q->decision_id, q->side, q->qty);
 		if (rc == -DM_EFULL)

@@ -135,7 +135,7 @@ struct riskd {
 	int64_t  day_start_ns, day_end_ns; /* the books' local date is day_of in
 				       * [start, end) (end 0: none known) */
 	int32_t  day_of;
-	uint32_t pad;
+	uint32_t venue_down;          /* 1: the venue cannot be reached (riskd_set_venue) */
 };
 
 /* reserve_ns and pos_every_ns at their defaults, the rest zero. */
@@ -181,8 +181,22 @@ void riskd_on_book(struct riskd *d, const struct msg_book *b, int64_t now_ns);
 void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t now_ns);
 
 /*
+ * The venue's reachability, as its host learns it (venue.kind mt5: the
+ * terminal's link, which the data agent holds, down after a heartbeat
+ * timeout or a lost connection).  While down, every vote request not under
+ * the kill switch is rejected with VOTE_R_VENUE_DOWN before the order is
+ * checked (no rate token taken, nothing held).  Process-local: a
+ * restarted host sets it again.  Any thread driving d.
+ */
+static inline void riskd_set_venue(struct riskd *d, int up)
+{
+	d->venue_down = up ? 0u : 1u;
+}
+
+/*
  * A vote request: follows the kill flag (riskd_follow_kill), checks the
- * order, holds an approval, emits the vote (approve; veto for the kill
+ * order (VOTE_R_VENUE_DOWN first while the venue is down, riskd_set_venue),
+ * holds an approval, emits the vote (approve; veto for the kill
  * switch; reject otherwise).  Returns 0, or -EAGAIN when out.vote_claim
  * gives no room (nothing changed).
  */

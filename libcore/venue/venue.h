@@ -152,6 +152,11 @@ _Static_assert(VENUE_R_END <= 256, "venue reasons fit msg_exec_report.reason");
  * deprecated BRL alias fee_per_contract_brl) and currency; instrument and
  * the max_* capacities are the host's.
  */
+/* venue.kind: the simulator, or the MetaTrader 5 terminal (docs/mt5-bridge.md;
+ * the live bridge, --live mt5, carries the orders and their reports) */
+enum venue_kind { VENUE_KIND_SIM = 0, VENUE_KIND_MT5 = 1 };
+extern const char *const venue_kind_names[2];
+
 struct venue_cfg {
 	uint32_t feed_latency_us;     /* exchange time -> our side sees it; default 200 */
 	uint32_t entry_latency_us;    /* our send -> venue acts; default 300 */
@@ -165,7 +170,8 @@ struct venue_cfg {
 	uint32_t max_reports;         /* reports in flight to us; default 256 */
 	uint32_t max_fills;           /* fill log (the newest kept); default 1024 */
 	uint32_t max_latency_samples; /* room for the file's samples; default 1024 */
-	uint32_t pad;
+	uint32_t kind;                /* enum venue_kind: who carries the orders out;
+	                               * default VENUE_KIND_SIM (the simulator) */
 	char     currency[VENUE_CURRENCY_MAX]; /* the fee's currency; must equal
 	                               * the instrument's (config_load checks);
 	                               * default "BRL" */

@@ -9,7 +9,14 @@
 #include "libcore/config/cfg.h"
 #include "libcore/venue/venue.h"
 
+const char *const venue_kind_names[2] = {
+	[VENUE_KIND_SIM] = "sim", [VENUE_KIND_MT5] = "mt5",
+};
+
 const struct cfg_key venue_cfg_keys[] = {
+	CFG_ENUM("kind", struct venue_cfg, kind, venue_kind_names, "venue kind", 0,
+	         "who carries the orders out: sim (the simulator) or mt5 (the terminal, "
+	         "with --live mt5)"),
 	CFG_U32("feed_latency_us", struct venue_cfg, feed_latency_us, 0, 10000000, NULL, 0,
 	        "exchange to us, market data, us"),
 	CFG_U32("entry_latency_us", struct venue_cfg, entry_latency_us, 0, 10000000, NULL, 0,

@@ -1716,3 +1716,135 @@ Test(execsvc, passive_auto_joins_the_touch_and_cancels_at_the_horizon)
 	free(h);
 	free(x);
 }
+
+/* ------------------------------------------------------------ an external venue */
+
+struct t_ext {
+	uint64_t sent[16], cancelled[16], overdue[16];
+	uint32_t n_sent, n_cancelled, n_overdue;
+};
+
+static void x_overdue(void *ctx, const uint64_t *coids, uint32_t n, int64_t now_ns)
+{
+	struct t_ext *e = ctx;
+	(void)now_ns;
+	for (uint32_t i = 0; i < n; i++) {
+		cr_assert(e->n_overdue < 16);
+		e->overdue[e->n_overdue++] = coids[i];
+	}
+}
+
+static int x_send(void *ctx, const struct msg_order *o, int64_t now_ns)
+{
+	struct t_ext *e = ctx;
+	(void)now_ns;
+	cr_assert(e->n_sent < 16);
+	e->sent[e->n_sent++] = o->client_order_id;
+	return 0;
+}
+
+static int x_cancel(void *ctx, uint64_t coid, int64_t now_ns)
+{
+	struct t_ext *e = ctx;
+	(void)now_ns;
+	cr_assert(e->n_cancelled < 16);
+	e->cancelled[e->n_cancelled++] = coid;
+	return 0;
+}
+
+/* The terminal's way (venue.kind mt5): orders and cancels go to the host,
+ * never to the simulator; the table's venue is down until the adapter
+ * reconciles; what the adapter makes the table say is published as the
+ * simulator's reports are. */
+Test(execsvc, an_external_venue_takes_the_orders_and_the_simulator_none)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	struct t_ext ext = { 0 };
+	cr_assert(x && h);
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	const struct execsvc_ext e = { .ctx = &ext, .send = x_send, .cancel = x_cancel,
+				       .overdue = x_overdue };
+	execsvc_set_external(x, &e);
+	execsvc_reconcile(x, L(0), NULL);
+	struct exec_table *t = execsvc_table(x);
+	t_book(x, 0, "100x10 99x5", "101x8 102x9");
+
+	/* the venue is not reachable yet: the vote and the order are refused */
+	struct msg_vote_req q;
+	memset(&q, 0, sizeof(q));
+	q.hdr.type = MSG_VOTE_REQ;
+	q.decision_id = 41;
+	cr_assert_eq(execsvc_on_vote_req(x, &q, 0, L(1)), 0);
+	cr_assert_eq(h->n_vote, 1);
+	cr_assert_eq(h->vote[0].reason, VOTE_R_VENUE_DOWN);
+	t_order(x, 2, 41, SIDE_BUY, 101, 2, TIF_DAY);
+	t_tick(x, 2);
+	cr_assert_eq(ext.n_sent, 0);
+	cr_assert_eq(t_last(h, 0)->status, EXEC_REJECTED);
+	cr_assert_eq(t_last(h, 0)->reason, VOTE_R_VENUE_DOWN);
+
+	/* the adapter reconciled on the venue's word (nothing there): up */
+	exec_reconcile_begin(t);
+	struct exec_out outs[8];
+	while (exec_reconcile_end(t, L(3), outs, 8) > 0)
+		;
+	exec_set_venue_up(t, 1);
+	t_order(x, 4, 42, SIDE_BUY, 101, 2, TIF_DAY);
+	t_order(x, 5, 43, SIDE_SELL, 103, 1, TIF_DAY);
+	uint64_t c1 = t_coid(EPOCH, 1), c2 = t_coid(EPOCH, 2);
+	cr_assert_eq(ext.n_sent, 2);
+	cr_assert_eq(ext.sent[0], c1);
+	cr_assert_eq(ext.sent[1], c2);
+	cr_assert_eq(h->n_jorder, 2, "journaled before they went out");
+	cr_assert_eq(h->jorder[0].client_order_id, c1);
+	const struct venue *v = execsvc_venue_of(x->st);
+	cr_assert_eq(venue_next_arrival_ns(v), INT64_MAX, "the simulator has nothing in flight");
+
+	/* the venue's fill of the first, through the table by the adapter */
+	struct exec_report r = { .coid = c1, .venue_order_id = 900, .exec_id = 77, .last_px = 101,
+				 .last_qty = 2, .cum_qty = 2, .leaves_qty = 0,
+				 .status = EXEC_FILLED };
+	struct exec_out out;
+	cr_assert_eq(exec_on_report(t, &r, L(6), &out), 0);
+	execsvc_ext_forward(x, &out, L(6));
+	t_book(x, 7, "100x10 99x5", "101x8 102x9");
+	t_tick(x, 7);
+	int n;
+	int32_t qty;
+	int64_t val;
+	t_fills(h, c1, &n, &qty, &val);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(qty, 2);
+	cr_assert_eq(val, 2 * 101);
+	cr_assert_eq(t_last(h, c1)->decision_id, 42);
+	cr_assert_eq(t_last(h, c1)->status, EXEC_FILLED);
+	cr_assert_eq(x->st->filled_qty, 2);
+
+	/* cancel all: the open one goes to the venue as a cancel */
+	struct msg_cancel k;
+	memset(&k, 0, sizeof(k));
+	k.hdr.type = MSG_CANCEL;
+	cr_assert_eq(execsvc_on_cancel(x, &k, L(8)), 1);
+	cr_assert_eq(ext.n_cancelled, 1);
+	cr_assert_eq(ext.cancelled[0], c2);
+	/* an ack timeout asks nothing of the simulator: the host is told */
+	t_tick(x, 1000);
+	cr_assert_eq(ext.n_overdue, 0, "not yet past ack_timeout_ms");
+	t_tick(x, 5000000);
+	cr_assert_eq(ext.n_overdue, 1);
+	cr_assert_eq(ext.overdue[0], c2, "the cancel the venue has not answered");
+	t_tick(x, 5000001);
+	cr_assert_eq(ext.n_overdue, 1, "again only after another timeout");
+	cr_assert_eq(venue_totals(execsvc_venue_of(x->st))->fills, 0);
+	cr_assert_eq(venue_stats(execsvc_venue_of(x->st))->orders, 0);
+	cr_assert_eq(h->errors, 0);
+	free(mem);
+	free(h);
+	free(x);
+}

@@ -28,6 +28,8 @@
 #include "libcore/mt5/mt5_gen.h"
 #include "libcore/mt5/mt5_proto.h"
 #include "libcore/mt5/mt5_session.h"
+#include "libcore/mt5/mt5_venue.h"
+#include "libcore/vote/vote.h"
 #include "libcore/types.h"
 #include "tests/helpers.h"
 
@@ -1745,4 +1747,132 @@ Test(mt5_gen, the_expert_advisor_uses_only_names_it_defines)
 		cr_expect(t_names_has(&used, calls[i]), "the EA never calls %s", calls[i]);
 	free(def.v);
 	free(used.v);
+}
+
+/* ------------------------------------------------------------ the remote venue */
+
+/* The execution agent's mt5_venue (venue.kind mt5): no link, commands
+ * through a port, the link's state, reports and snapshots handed in. */
+struct t_port {
+	struct mt5_new_order orders[8];
+	uint64_t decisions[8];
+	struct mt5_cancel cancels[8];
+	uint32_t n_orders, n_cancels;
+	struct exec_out outs[32];
+	uint32_t n_outs;
+};
+
+static int tp_order(void *ctx, const struct mt5_new_order *n, uint64_t decision_us)
+{
+	struct t_port *p = ctx;
+	cr_assert(p->n_orders < 8);
+	p->decisions[p->n_orders] = decision_us;
+	p->orders[p->n_orders++] = *n;
+	return 0;
+}
+
+static int tp_cancel(void *ctx, const struct mt5_cancel *c)
+{
+	struct t_port *p = ctx;
+	cr_assert(p->n_cancels < 8);
+	p->cancels[p->n_cancels++] = *c;
+	return 0;
+}
+
+static void tp_out(void *ctx, const struct exec_out *o)
+{
+	struct t_port *p = ctx;
+	cr_assert(p->n_outs < 32);
+	p->outs[p->n_outs++] = *o;
+}
+
+Test(mt5_venue_remote, orders_go_out_through_the_port_and_the_link_decides_when)
+{
+	size_t tsz = exec_table_memsize(64);
+	struct exec_table *t = aligned_alloc(64, (tsz + 63) & ~(size_t)63);
+	struct mt5_venue *v = calloc(1, sizeof(*v));
+	struct mt5_link_snap *snap = calloc(1, sizeof(*snap));
+	static struct t_port p;
+	memset(&p, 0, sizeof(p));
+	cr_assert(t && v && snap);
+	cr_assert_eq(exec_table_init(t, tsz, 64, 3), 0);
+	cr_assert_eq(exec_table_attach(t, tsz), 0);
+	struct exec_cfg ec;
+	exec_cfg_default(&ec);
+	const struct mt5_venue_port port = { .ctx = &p, .order = tp_order, .cancel = tp_cancel };
+	mt5_venue_init_remote(v, t, &port, tp_out, &p);
+	const struct mt5_sym sym = { .tick_pts = 5, .server_time_offset_s = -10800 };
+	mt5_venue_set_sym(v, &sym);
+	uint64_t c1 = 0, c2 = 0;
+	int64_t now = 1000000000;
+	/* down: refused; up: reconciling until the snapshot */
+	cr_assert_eq(exec_new_order(t, &ec, 1, SIDE_BUY, 2, 26000, ORD_LIMIT, TIF_IOC, now, &c1),
+		     VOTE_R_VENUE_DOWN);
+	mt5_venue_on_state(v, 1, now);
+	/* the venue stays down for new orders until the snapshot reconciled */
+	cr_assert_eq(exec_new_order(t, &ec, 1, SIDE_BUY, 2, 26000, ORD_LIMIT, TIF_IOC, now, &c1),
+		     VOTE_R_VENUE_DOWN);
+	cr_assert_eq(v->waiting_snapshot, 1);
+	mt5_venue_set_unacked(v, NULL, 0);
+	mt5_venue_on_snapshot(v, snap, now);
+	cr_assert_eq(exec_new_order(t, &ec, 1, SIDE_BUY, 2, 26000, ORD_LIMIT, TIF_IOC, now, &c1), 0);
+	cr_assert_eq(exec_sent(t, c1, now), 0);
+	cr_assert_eq(mt5_venue_send(v, c1, 777, now), 0);
+	/* the terminal's units: points (tick 5) and lots x 10^8 */
+	cr_assert_eq(p.n_orders, 1);
+	cr_assert_eq(p.orders[0].coid, c1);
+	cr_assert_eq(p.orders[0].side, MT5_SIDE_BUY);
+	cr_assert_eq(p.orders[0].price, 26000 * 5);
+	cr_assert_eq(p.orders[0].volume_e8, 2 * 100000000ll);
+	cr_assert_eq(p.decisions[0], 777);
+	/* its fill, as the link hands a TRADE */
+	struct mt5_trade tr;
+	memset(&tr, 0, sizeof(tr));
+	tr.coid = c1;
+	tr.event = MT5_EVENT_FILLED;
+	tr.side = MT5_SIDE_BUY;
+	tr.kind = MT5_KIND_LIMIT;
+	tr.order = 500001;
+	tr.deal = 700001;
+	tr.price = 26000 * 5;
+	tr.volume_e8 = 2 * 100000000ll;
+	tr.cum_volume_e8 = 2 * 100000000ll;
+	tr.time_msc = 1641200400000;
+	mt5_venue_on_trade(v, &tr, 5, now + 1000, NULL, NULL);
+	cr_assert_geq(p.n_outs, 1);
+	const struct exec_out *f = &p.outs[p.n_outs - 1];
+	cr_assert(f->act & EXEC_ACT_FILL);
+	cr_assert_eq(f->coid, c1);
+	cr_assert_eq(f->fill_qty, 2);
+	cr_assert_eq(exec_find(t, c1)->status, EXEC_FILLED);
+	/* a second order, then the link goes down before the EA acknowledged it */
+	cr_assert_eq(exec_new_order(t, &ec, 2, SIDE_SELL, 1, 26010, ORD_LIMIT, TIF_IOC, now, &c2), 0);
+	cr_assert_eq(exec_sent(t, c2, now), 0);
+	cr_assert_eq(mt5_venue_send(v, c2, 0, now), 0);
+	mt5_venue_on_state(v, 0, now + 2000);
+	uint64_t c3;
+	cr_assert_eq(exec_new_order(t, &ec, 3, SIDE_SELL, 1, 26010, ORD_LIMIT, TIF_IOC, now, &c3),
+		     VOTE_R_VENUE_DOWN);
+	/* up again: the snapshot holds the position of the first fill; the
+	 * second is among the NEW_ORDERs the link keeps: it stays to be placed */
+	mt5_venue_on_state(v, 1, now + 3000);
+	snap->n_positions = 1;
+	snap->pos[0].side = MT5_SIDE_BUY;
+	snap->pos[0].volume_e8 = 2 * 100000000ll;
+	snap->pos[0].price_open = 26000 * 5;
+	mt5_venue_set_unacked(v, &c2, 1);
+	mt5_venue_on_snapshot(v, snap, now + 3000);
+	cr_assert_eq(v->st.confirmed_sent, 1);
+	cr_assert_eq(exec_find(t, c2)->status, EXEC_PENDING);
+	cr_assert_eq(v->st.unexplained, 0, "the terminal's position is the table's fills");
+	/* and once neither the terminal nor the link has it, it ends */
+	mt5_venue_set_unacked(v, NULL, 0);
+	mt5_venue_on_snapshot(v, snap, now + 4000);
+	cr_assert(exec_status_terminal(exec_find(t, c2)->status), "status %u",
+		  exec_find(t, c2)->status);
+	cr_assert_eq(exec_new_order(t, &ec, 3, SIDE_SELL, 1, 26010, ORD_LIMIT, TIF_IOC, now, &c3), 0,
+		     "orders pass again");
+	free(snap);
+	free(v);
+	free(t);
 }

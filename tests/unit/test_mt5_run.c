@@ -173,3 +173,389 @@ Test(mt5_run, live_session_is_journaled_reconnects_and_survives_a_restart, .time
 	cr_expect_eq(atoi(out), 2, "the live source's counters at each close: %s", out);
 	t_expect_clean_logs(rundir);
 }
+
+/* ------------------------------------------------------------ venue.kind mt5 */
+
+/*
+ * The orders through the terminal: `dmctl start --live mt5` with venue.kind
+ * mt5 and a taker that trades often (primary rule alone, a low threshold),
+ * against dm-fake-mt5 with its own records (--order-log, --fill-log,
+ * --state).  What the terminal did is the expected value: every fill it
+ * made is in execution's, the position execution and risk end with is the
+ * terminal's, no coid reached it twice, no order left execution while the
+ * link was down or reconciling.
+ */
+
+/* the overlay: venue.kind mt5 and a strategy that trades */
+static void venue_conf(char *conf, size_t n, unsigned port)
+{
+	snprintf(conf, n, "%s/site.yaml", rundir);
+	cr_assert_eq(t_system("cp '%s/conf/risk.yaml' '%s/risk.yaml'", root, rundir), 0);
+	cr_assert_eq(t_system("'%s/dm-mt5' new-secret '%s/mt5.key' >/dev/null", bindir, rundir), 0);
+	cr_assert_eq(t_system("printf 'risk:\\n  limits: risk.yaml\\nstrategy:\\n  model: \"\"\\n"
+			      "  threshold: 0.1\\n  min_interval_ms: 200\\nvenue:\\n  kind: mt5\\n"
+			      "mt5:\\n  listen: \"127.0.0.1:%u\"\\n  secret_file: mt5.key\\n"
+			      "  heartbeat_interval: 200ms\\n  heartbeat_timeout: 1s\\n"
+			      "  reconnect_min: 50ms\\n  reconnect_max: 200ms\\n' >'%s'", port, conf),
+		     0);
+}
+
+static void venue_start(const char *conf, const char *input, int events)
+{
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events %d --levels 5 --output '%s' --quiet "
+			      ">/dev/null", bindir, events, input), 0, "dm-gen");
+	int rc = t_system("'%s' -c '%s' start --live mt5 >'%s/start.out' 2>&1", dmctl, conf, rundir);
+	if (rc != 0) {
+		t_system("cat '%s/start.out' >&2", rundir);
+		t_show_logs(rundir, 20);
+	}
+	cr_assert_eq(rc, 0, "dmctl start --live mt5");
+}
+
+/* the fake terminal's command line with its records */
+static void fake_cmd(char *cmd, size_t n, unsigned port, const char *input, const char *more)
+{
+	int k = snprintf(cmd, n, "'%s/dm-fake-mt5' --connect 127.0.0.1:%u --secret '%s/mt5.key' "
+		 "--input '%s' --pace x50 --linger 1 --quiet --order-log '%s/orders.csv' "
+		 "--fill-log '%s/fills.csv' --state '%s/fake.state' %s", bindir, port, rundir, input,
+		 rundir, rundir, rundir, more);
+	cr_assert(k > 0 && (size_t)k < n, "the fake's command line fits");
+}
+
+/* a number of the fake's --state file */
+static long long fake_state(const char *key)
+{
+	char out[128];
+	cr_assert_eq(t_sh(out, sizeof(out), "awk '$1 == \"%s\" { print $2 }' '%s/fake.state'", key,
+			  rundir), 0);
+	cr_assert(out[0], "fake.state has no %s", key);
+	return atoll(out);
+}
+
+/* the shell's output as a number */
+static long long sh_num(const char *fmt, const char *a)
+{
+	char cmd[1024], out[128];
+	snprintf(cmd, sizeof(cmd), fmt, a, a);
+	cr_assert_eq(t_sh(out, sizeof(out), "%s", cmd), 0, "%s", cmd);
+	return atoll(out);
+}
+
+struct venue_seen {
+	long long orders, coids, repeats;     /* the terminal's order log */
+	long long deals, deal_net;            /* its fill log */
+	long long position;                   /* its state */
+	long long exec_fills, exec_net;       /* execution's last close line */
+	long long risk_pos;                   /* risk.final */
+	long long sent_down, reconciles;
+};
+
+static void venue_check(struct venue_seen *s)
+{
+	s->orders = sh_num("tail -n +2 '%s/orders.csv' | wc -l", rundir);
+	s->coids = sh_num("tail -n +2 '%s/orders.csv' | cut -d, -f1 | sort -u | wc -l", rundir);
+	s->repeats = sh_num("tail -n +2 '%s/orders.csv' | awk -F, '$6 != 0' | wc -l", rundir);
+	s->deals = sh_num("tail -n +2 '%s/fills.csv' | wc -l", rundir);
+	s->deal_net = sh_num("tail -n +2 '%s/fills.csv' | awk -F, '{ n += ($4 == \"buy\" ? $5 : "
+			     "-$5) } END { print n + 0 }'", rundir);
+	s->position = fake_state("position");
+	s->exec_fills = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			       "sed 's/.*; fills \\([0-9]*\\), net filled.*/\\1/'", rundir);
+	s->exec_net = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			     "sed 's/.*net filled \\(-*[0-9]*\\);.*/\\1/'", rundir);
+	s->risk_pos = sh_num("awk '$1 == \"position\" { print $2 }' '%s/risk.final'", rundir);
+	s->sent_down = sh_num("grep -h 'while the link was down' '%s/execution.log' | "
+			      "sed 's/.*lost to a full queue, \\([0-9]*\\) orders sent.*/\\1/' | "
+			      "awk '{ n += $1 } END { print n + 0 }'", rundir);
+	s->reconciles = sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir);
+	cr_log_info("terminal: %lld orders (%lld coids, %lld repeats), %lld deals net %lld, "
+		    "position %lld; execution: fills %lld net %lld; risk %lld; %lld reconciliations",
+		    s->orders, s->coids, s->repeats, s->deals, s->deal_net, s->position,
+		    s->exec_fills, s->exec_net, s->risk_pos, s->reconciles);
+	cr_expect_geq(s->orders, 3, "the strategy traded through the terminal");
+	cr_expect_eq(s->coids, s->orders, "no coid reached the terminal twice");
+	cr_expect_eq(s->repeats, 0, "no coid the terminal carried out came again");
+	cr_expect_eq(fake_state("coid_repeats"), 0);
+	cr_expect_eq(s->deal_net, s->position, "the fill log makes the terminal's position");
+	cr_expect_eq(s->exec_net, s->position, "execution's fills make the terminal's position");
+	cr_expect_eq(s->risk_pos, s->position, "risk's position is the terminal's");
+	cr_expect_eq(s->sent_down, 0, "no order left while the link was down or reconciling");
+	cr_expect_geq(s->reconciles, 1);
+	cr_expect_eq(t_system("grep -q 'venue fills 0, net 0' '%s/execution.log'", rundir), 0,
+		     "the simulator carried out nothing");
+}
+
+static void venue_stop(const char *conf)
+{
+	cr_assert_eq(t_system("'%s' -c '%s' stop >>'%s/start.out' 2>&1", dmctl, conf, rundir), 0,
+		     "dmctl stop");
+}
+
+#define N_VEV 4000
+
+Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
+{
+	char input[600], conf[600], cmd[8192];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "");
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	/* with nothing lost, one fill a deal */
+	cr_expect_eq(s.exec_fills, s.deals, "every deal of the terminal is one fill of execution");
+	/* a stall past the heartbeat timeout on a loaded machine reconnects */
+	cr_expect_geq(s.reconciles, fake_state("connections"));
+	/* the latency file: one record an order that ended, the venue's format */
+	long long lat = sh_num("grep -v '^#' '%s/mt5-latency.txt' | awk 'NF == 2 && $1 >= 0 && "
+			       "$2 >= 0' | wc -l", rundir);
+	/* a record an order once it filled or ended: every order with a deal
+	 * has one; one still resting when the session ended has none */
+	long long filled = sh_num("tail -n +2 '%s/fills.csv' | cut -d, -f2 | sort -u | wc -l",
+				  rundir);
+	cr_expect_geq(lat, filled, "mt5-latency.txt: a line for each order with a deal");
+	cr_expect_leq(lat, s.orders, "mt5-latency.txt: at most a line an order");
+	/* the venue simulator reads it as it is: dm-backtest over the same
+	 * market with venue.latency_file naming it gives every fill one of the
+	 * file's entry latencies */
+	cr_assert_eq(t_system("printf 'risk:\n  limits: risk.yaml\nstrategy:\n  model: \"\"\n"
+			      "venue:\n  latency_file: mt5-latency.txt\n' >'%s/bt.yaml' && "
+			      "'%s/dm-backtest' -c '%s/bt.yaml' --input '%s' --out '%s/bt' --quiet",
+			      rundir, bindir, rundir, input, rundir), 0, "dm-backtest");
+	cr_assert_eq(t_system("grep -v '^#' '%s/mt5-latency.txt' | awk '{ print $1 * 1000 }' | "
+			      "sort -u >'%s/entry.txt'", rundir, rundir), 0);
+	long long bt = sh_num("tail -n +2 '%s/bt/tca.csv' | wc -l", rundir);
+	long long matched = sh_num("awk -F, 'NR == FNR { e[$1] = 1; next } FNR == 1 { for (i = 1; "
+				   "i <= NF; i++) if ($i == \"lat_send_to_ack_ns\") c = i; next } "
+				   "c && ($c in e) { n++ } END { print n + 0 }' '%s/entry.txt' "
+				   "'%s/bt/tca.csv'", rundir);
+	cr_expect_gt(bt, 0, "the backtest filled");
+	cr_expect_eq(matched, bt, "every backtest fill took a live entry latency");
+	t_expect_clean_logs(rundir);
+}
+
+Test(mt5_run, a_lost_connection_stops_orders_until_reconciled, .timeout = 240)
+{
+	char input[600], conf[600], cmd[8192];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x20 --fault disconnect@1500");
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(fake_state("connections"), 2);
+	cr_expect_geq(s.reconciles, 2, "a reconciliation after the reconnect");
+	cr_expect_eq(t_system("grep -q 'link is down or silent: orders refused' '%s/risk.log'", rundir), 0,
+		     "risk heard the link go down");
+	/* orders went out after the reconnect too */
+	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
+		     "orders on the second connection");
+}
+
+Test(mt5_run, a_restarted_execution_agent_reconciles_on_the_terminal, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	/* slower: the session outlasts the restart on a loaded machine */
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	/* some fills first, then execution restarted under the running session */
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	int rc = t_system("'%s' -c '%s' restart execution >>'%s/start.out' 2>&1", dmctl, conf,
+			  rundir);
+	cr_assert_eq(rc, 0, "dmctl restart execution");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(s.reconciles, 2, "the restarted agent reconciled on a snapshot");
+	cr_expect_gt(sh_num("grep -c 'venue mt5: orders go to' '%s/execution.log'", rundir), 1,
+		     "execution started twice");
+}
+
+Test(mt5_run, venue_mt5_without_the_live_link_is_refused, .timeout = 60)
+{
+	char input[600], conf[600], out[1024];
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	venue_conf(conf, sizeof(conf), free_port());
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events 100 --output '%s' --quiet >/dev/null",
+			      bindir, input), 0);
+	int rc = t_system("'%s' -c '%s' start --input '%s' >'%s/start.out' 2>&1", dmctl, conf, input,
+			  rundir);
+	cr_expect_eq(rc, 2, "bad usage: exit 2");
+	cr_assert_eq(t_sh(out, sizeof(out), "cat '%s/start.out'", rundir), 0);
+	cr_expect(strstr(out, "venue.kind mt5") && strstr(out, "--live mt5"), "%s", out);
+	cr_expect_neq(t_system("test -e /dev/shm%s", segname), 0, "nothing was created");
+}
+
+Test(mt5_run, the_kill_switch_flattens_through_the_terminal, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	cr_assert_eq(t_system("sed -i 's/^  flatten: false/  flatten: true/' '%s/risk.yaml' && "
+			      "grep -q '^  flatten: true' '%s/risk.yaml'", rundir, rundir), 0);
+	venue_start(conf, input, 3 * N_VEV);
+	/* slower: the session outlasts the kill switch on a loaded machine */
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	/* a position held at the terminal (its own fill log), then the switch */
+	const char *net = "tail -n +2 '%s/fills.csv' 2>/dev/null | awk -F, '{ n += ($4 == \"buy\" ? "
+			  "$5 : -$5) } END { print (n < 0 ? -n : n) + 0 }'";
+	int waited = 0;
+	while ((sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 ||
+		sh_num(net, rundir) == 0) && waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no position at the terminal within 120 s");
+	cr_assert_eq(t_system("'%s' -c '%s' kill-switch >>'%s/start.out' 2>&1", dmctl, conf, rundir),
+		     0, "dmctl kill-switch");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_eq(s.position, 0, "the flatten reached the terminal: it holds nothing");
+	cr_expect_eq(s.deal_net, 0);
+}
+
+/* one session with fault, the common checks; the fake's connections */
+static long long fault_case(const char *fault)
+{
+	char input[600], conf[600], cmd[8192], more[128];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	/* x20: the session outlasts the fault and the reconnection on a loaded
+	 * machine (a terminal that leaves while silent takes its last reports
+	 * with it until its next connection) */
+	snprintf(more, sizeof(more), "--pace x20 --fault %s", fault);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, more);
+	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
+	if (rc != 0)
+		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
+	cr_assert_eq(rc, 0, "the fake terminal with %s", fault);
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(fake_state("faults_fired"), 1, "%s fired", fault);
+	return fake_state("connections");
+}
+
+Test(mt5_run, a_silent_terminal_is_dropped_and_reconciled, .timeout = 240)
+{
+	cr_expect_geq(fault_case("heartbeat-stop@1500"), 2, "dropped after the heartbeat timeout, "
+		      "then connected again");
+	/* stale for risk after two heartbeat intervals, before the link's timeout */
+	cr_expect_eq(t_system("grep -q 'terminal silent for' '%s/data.log'", rundir), 0,
+		     "risk told of the silence before the link gave the terminal up");
+	cr_expect_eq(t_system("grep -q 'link is down or silent: orders refused' '%s/risk.log'", rundir), 0,
+		     "risk heard the link go down");
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
+}
+
+Test(mt5_run, a_deal_reported_twice_is_filled_once, .timeout = 240)
+{
+	cr_expect_geq(fault_case("duplicate@3"), 1);
+	cr_expect_geq(fake_state("duplicates_sent"), 1);
+	cr_expect_eq(sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+			    "sed 's/.*; fills \\([0-9]*\\), net filled.*/\\1/'", rundir),
+		     sh_num("tail -n +2 '%s/fills.csv' | wc -l", rundir),
+		     "one fill a deal: the repeat dropped");
+}
+
+Test(mt5_run, a_restarted_terminal_is_reconciled_on_its_snapshot, .timeout = 240)
+{
+	cr_expect_geq(fault_case("restart@1500"), 2);
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
+}
+
+Test(mt5_run, a_restarted_data_agent_takes_the_link_up_again, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	int rc = t_system("'%s' -c '%s' restart data >>'%s/start.out' 2>&1", dmctl, conf, rundir);
+	cr_assert_eq(rc, 0, "dmctl restart data");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(fake_state("connections"), 2, "the terminal came back to the new data agent");
+	cr_expect_geq(s.reconciles, 2, "reconciled on the new link's snapshot");
+	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
+		     "orders on the second connection");
+}
+
+/* An order the terminal accepted and never reports holds an in-flight
+ * slot: past execution.ack_timeout_ms execution asks the terminal a
+ * snapshot and the order, in none, ends there. */
+Test(mt5_run, an_order_the_terminal_lost_ends_at_the_ack_timeouts_snapshot, .timeout = 240)
+{
+	cr_expect_geq(fault_case("lost-order@3"), 1);
+	cr_expect_geq(sh_num("grep -c 'unanswered past the ack timeout' '%s/execution.log'", rundir),
+		      1, "a snapshot asked for the unanswered order");
+	cr_expect_geq(sh_num("grep -c 'reconciled on the terminal' '%s/execution.log'", rundir), 2);
+	/* the lost one reached the terminal (its order log) and never its venue */
+	cr_expect_eq(fake_state("venue_orders") + 1, fake_state("orders"));
+}
+
+/* A restarted risk starts with the venue down and learns the link's state
+ * from the data agent's periodic word (every second), then votes again. */
+Test(mt5_run, a_restarted_risk_learns_the_links_state, .timeout = 300)
+{
+	char input[600], conf[600], cmd[8192], path[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, 2 * N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	long long before = sh_num("tail -n +2 '%s/orders.csv' | wc -l", rundir);
+	cr_assert_eq(t_system("'%s' -c '%s' restart risk >>'%s/start.out' 2>&1", dmctl, conf, rundir),
+		     0, "dmctl restart risk");
+	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(sh_num("grep -c 'link is up: votes on orders again' '%s/risk.log'", rundir), 2,
+		      "the restarted risk heard the link is up");
+	cr_expect_gt(s.orders, before, "orders passed after the restart");
+}

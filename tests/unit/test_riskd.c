@@ -383,6 +383,40 @@ Test(riskd, rejects_an_order_over_the_size_limit_and_holds_nothing)
 	free(st);
 }
 
+/* venue.kind mt5: while the terminal's link is down every order is
+ * refused with venue_down, before the checks (nothing held, no check
+ * counted); the kill switch still says kill_switch; up again, approved. */
+Test(riskd, a_venue_down_refuses_every_order_before_the_checks)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	riskd_set_venue(&d, 0);
+	uint64_t checks = riskd_current(st)->checks;
+	struct msg_vote_req q = t_req(9, SIDE_BUY, 1, 102);
+	cr_assert_eq(riskd_on_vote_req(&d, &q, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_REJECT);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_VENUE_DOWN);
+	cr_assert_eq(n_pending(st), 0);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+	cr_assert_eq(riskd_current(st)->checks, checks, "the order was not checked");
+	cr_assert_eq(riskd_on_vote_req(&d, &q, 1, L0), 0);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_KILL_SWITCH);
+	free(st);
+	st = t_state();
+	t_open(&d, st, &h);
+	riskd_on_book(&d, &b, L0);
+	riskd_set_venue(&d, 0);
+	riskd_set_venue(&d, 1);
+	cr_assert_eq(riskd_on_vote_req(&d, &q, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_APPROVE);
+	cr_assert_eq(n_pending(st), 1);
+	free(st);
+}
+
 Test(riskd, outside_the_session_by_market_time)
 {
 	struct riskd d;

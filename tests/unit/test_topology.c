@@ -195,6 +195,8 @@ Test(topology, defaults_follow_the_data_flow)
 		{ "control_ml", AGENT_COORDINATOR, AGENT_ML, 64, 128, RING_BLOCK },
 		{ "control_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 64, 128, RING_BLOCK },
 		{ "control_risk", AGENT_COORDINATOR, AGENT_RISK, 64, 128, RING_BLOCK },
+		{ "venue_cmds", AGENT_EXECUTION, AGENT_DATA, 1024, 256, RING_BLOCK },
+		{ "venue_reports", AGENT_DATA, AGENT_EXECUTION, 4096, 256, RING_BLOCK },
 	};
 	struct rt_config c;
 
@@ -817,7 +819,7 @@ Test(topology, spec_lists_the_agents_and_the_configured_rings)
 	cr_assert_eq(spec.n_agents, AGENT_COUNT);
 	for (int a = 0; a < AGENT_COUNT; a++)
 		cr_assert_str_eq(spec.agents[a], rt_agent_names[a]);
-	cr_assert_eq(spec.n_rings, 21);
+	cr_assert_eq(spec.n_rings, 23);
 	cr_assert_str_eq(spec.ring[4].name, "intents");
 	cr_assert_eq(spec.ring[4].producer, AGENT_ML);
 	cr_assert_eq(spec.ring[4].consumer, AGENT_COORDINATOR);
