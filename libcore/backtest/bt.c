@@ -177,7 +177,8 @@ int bt_init(struct bt *b, void *mem, size_t size, const struct trader_params *tp
 					    up64((size_t)BT_PEND_CAP * sizeof(struct bt_pend)));
 	b->minute = INT64_MIN;
 	const struct report_opts ro = { .max_open = BT_MAX_OPEN, .n_names = o->n_names,
-					.voter_names = o->voter_names, .tca = &b->tca };
+					.voter_names = o->voter_names, .tca = &b->tca,
+					.hold_decisions = 1 };
 	if (tca_init(&b->tca, (char *)mem + tm + rm, cm, in, &cp, o->tca_csv) < 0 ||
 	    report_init(&b->rep, (char *)mem + tm, rm, in, &ro, &o->out) < 0) {
 		snprintf(err, errlen, "backtest: the report refused its options");

@@ -179,8 +179,26 @@ static struct report_order *find(struct report *r, uint64_t coid)
 	return NULL;
 }
 
+static void held_drain(struct report *r);
+
+/* A held release of o's decision takes o's client order id. */
+static void held_match(struct report *r, const struct msg_order *o)
+{
+	for (uint32_t k = 0; k < r->held_n; k++) {
+		struct report_held *h = &r->held[(r->held_head + k) % REPORT_HELD];
+		if (!h->ready && h->d.decision_id == o->decision_id) {
+			h->coid = o->client_order_id;
+			h->ready = 1;
+			held_drain(r);
+			return;
+		}
+	}
+}
+
 void report_on_order(struct report *r, const struct msg_order *o)
 {
+	if (r->opts.hold_decisions && o->decision_id)
+		held_match(r, o);
 	if (find(r, o->client_order_id))
 		return; /* journaled twice (a restart): followed once */
 	for (uint32_t i = 0; i < r->max_open; i++) {
@@ -310,14 +328,9 @@ static int name_of(const struct report *r, uint32_t idx, char *buf, size_t n)
 	return snprintf(buf, n, "%" PRIu32, idx);
 }
 
-void report_on_decision(struct report *r, const struct vote_record *d)
+/* The row of d, its client order id coid (0: an empty cell). */
+static void decision_row(struct report *r, const struct vote_record *d, uint64_t coid_v)
 {
-	r->n.decisions++;
-	if (r->opts.tca && d->outcome == VOTE_RELEASE)
-		tca_on_decision(r->opts.tca, d->decision_id,
-				d->version >= 2 ? d->market_ns : TCA_NONE);
-	if (!r->out.decisions)
-		return;
 	char votes[VOTE_MAX_VOTERS * 64] = "", px[48] = "", coid[24] = "", decisive[24] = "";
 	size_t used = 0;
 	uint32_t nv = d->n_voters < VOTE_MAX_VOTERS ? d->n_voters : VOTE_MAX_VOTERS;
@@ -332,8 +345,8 @@ void report_on_decision(struct report *r, const struct vote_record *d)
 	}
 	if (d->ord_type != ORD_MARKET)
 		px_text(&r->in, d->px, px, sizeof(px));
-	if (d->client_order_id)
-		snprintf(coid, sizeof(coid), "%" PRIu64, d->client_order_id);
+	if (coid_v)
+		snprintf(coid, sizeof(coid), "%" PRIu64, coid_v);
 	if (d->decisive >= 0 && (uint32_t)d->decisive < nv)
 		name_of(r, d->v[d->decisive].voter, decisive, sizeof(decisive));
 	char line[sizeof(votes) + 512];
@@ -345,8 +358,54 @@ void report_on_decision(struct report *r, const struct vote_record *d)
 	put(r, r->out.decisions, line);
 }
 
+/* The oldest held rows, while ready (or all of them with force: a release
+ * whose order never came is written with its cell empty). */
+static void held_out(struct report *r, int force)
+{
+	while (r->held_n) {
+		struct report_held *h = &r->held[r->held_head];
+		if (!h->ready && !force)
+			return;
+		if (!h->ready)
+			r->n.no_order++;
+		decision_row(r, &h->d, h->ready ? h->coid : 0);
+		r->held_head = (r->held_head + 1) % REPORT_HELD;
+		r->held_n--;
+		if (force == 1)
+			force = 0; /* room for one */
+	}
+}
+
+static void held_drain(struct report *r)
+{
+	held_out(r, 0);
+}
+
+void report_on_decision(struct report *r, const struct vote_record *d)
+{
+	r->n.decisions++;
+	if (r->opts.tca && d->outcome == VOTE_RELEASE)
+		tca_on_decision(r->opts.tca, d->decision_id,
+				d->version >= 2 ? d->market_ns : TCA_NONE);
+	if (!r->out.decisions)
+		return;
+	if (!r->opts.hold_decisions) {
+		decision_row(r, d, d->client_order_id);
+		return;
+	}
+	if (r->held_n == REPORT_HELD)
+		held_out(r, 1); /* the oldest out, its order or not */
+	struct report_held *h = &r->held[(r->held_head + r->held_n) % REPORT_HELD];
+	h->d = *d;
+	h->coid = 0;
+	h->ready = d->outcome != VOTE_RELEASE;
+	r->held_n++;
+	held_drain(r);
+}
+
 int report_finish(struct report *r, int64_t t_ns)
 {
+	held_out(r, 2); /* every row still held */
 	if (r->n.events || r->n.fills)
 		equity_row(r, t_ns > r->last_t_ns ? t_ns : r->last_t_ns);
 	for (uint32_t i = 0; i < r->hi; i++)

@@ -100,6 +100,10 @@ struct report_opts {
 	const char *const *voter_names; /* by role (a vote's voter; role_names,
 	                                 * libcore/vote/role.h); an index past
 	                                 * n_names is written as its number */
+	uint32_t hold_decisions;    /* 1: a released decision's row waits for
+	                             * its order (report_on_order) and shows the
+	                             * order's client_order_id, the one
+	                             * execution gave it; 0: the record's own */
 	struct tca *tca;            /* fed every market event, released decision,
 	                             * fill and order end as well, finished by
 	                             * report_finish (tca.h); the caller inits it
@@ -121,8 +125,20 @@ struct report_order {
 
 struct report_counts {
 	uint64_t fills, dup_fills, orders, decisions, equity_rows, events;
+	uint64_t no_order;        /* hold_decisions: released decisions whose
+	                           * order never came (their client_order_id
+	                           * cell left empty) */
 	uint64_t unknown_reports; /* reports of an order never seen (or ended) */
 	uint64_t table_full;      /* orders not followed: more than max_open open */
+};
+
+/* A decision row waiting for its order (hold_decisions). */
+#define REPORT_HELD 64
+struct report_held {
+	struct vote_record d;
+	uint64_t coid;   /* the order's, once seen */
+	uint32_t ready;  /* blocked, or its order seen: writable */
+	uint32_t pad;
 };
 
 struct report {
@@ -141,6 +157,10 @@ struct report {
 	int      err;              /* first write error (-EIO), sticky */
 	uint32_t hi;               /* open[hi .. max_open) are all unused */
 	struct report_order *open; /* [max_open], in the caller's memory */
+	/* decision rows in their order, the oldest at held_head, written
+	 * once the oldest is ready (hold_decisions) */
+	uint32_t held_head, held_n;
+	struct report_held held[REPORT_HELD];
 };
 
 /* Bytes of caller memory for max_open followed orders. */

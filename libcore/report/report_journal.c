@@ -179,6 +179,7 @@ int report_run_dir(const char *dir, const char *market, const char *out_dir,
 	static struct tca tca;
 	struct report_opts ro = *o;
 	ro.tca = &tca;
+	ro.hold_decisions = 1; /* the orders follow: rows name execution's ids */
 	if (!mem || !tmem || (rc = tca_init(&tca, tmem, tsize, &in, &tp, tca_csv)) < 0 ||
 	    (rc = report_init(&r, mem, memsize, &in, &ro, &out)) < 0) {
 		rc = rc ? rc : -ENOMEM;

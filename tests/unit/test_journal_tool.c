@@ -259,6 +259,117 @@ Test(report, rows_of_a_hand_worked_day)
 	t_free(&s);
 }
 
+/* The client_order_id column of each decisions.csv row of text, in
+ * order, "" for an empty cell, into out (n at most); returns the rows. */
+static int coid_cells(const char *text, char out[][24], int n)
+{
+	int rows = 0;
+	const char *p = strchr(text, '\n');
+	while (p && *++p && rows < n) {
+		const char *c = p;
+		for (int k = 0; k < 7 && c; k++) {
+			c = strchr(c, ',');
+			c = c ? c + 1 : NULL;
+		}
+		size_t w = c ? strcspn(c, ",") : 0;
+		snprintf(out[rows++], 24, "%.*s", (int)w, c ? c : "");
+		p = strchr(p, '\n');
+	}
+	return rows;
+}
+
+static struct vote_record t_decision(uint64_t id, int released)
+{
+	struct vote_record d;
+	memset(&d, 0, sizeof(d));
+	d.version = VOTE_RECORD_VERSION;
+	d.outcome = released ? VOTE_RELEASE : VOTE_BLOCK;
+	d.reason = released ? VOTE_R_APPROVED : VOTE_R_VETOED;
+	d.decision_id = id;
+	d.intent_id = id;
+	d.client_order_id = released ? id : 0; /* the coordinator's own */
+	d.px = 20000;
+	d.qty = 1;
+	d.side = 1;
+	d.ord_type = ORD_LIMIT;
+	d.decisive = -1;
+	d.n_voters = 1;
+	d.market_ns = (int64_t)id * 1000000000;
+	return d;
+}
+
+/*
+ * hold_decisions: a released decision's row names the client order id
+ * execution gave its order (its own numbering, which a blocked decision
+ * does not advance), not the coordinator's; rows keep the decisions'
+ * order; a release whose order never comes has the cell empty, and one
+ * held behind 64 others is written without waiting.
+ */
+Test(report, decision_rows_name_the_order_execution_made)
+{
+	const int64_t S = 1000000000;
+	struct instrument in = t_win();
+	struct t_streams s;
+	t_open(&s);
+	static struct report r;
+	struct report_order mem[4];
+	struct report_opts o = { .max_open = 4, .n_names = 3, .voter_names = t_names,
+				 .hold_decisions = 1 };
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	struct vote_record d = t_decision(70, 1);
+	report_on_decision(&r, &d);
+	d = t_decision(71, 0);
+	report_on_decision(&r, &d);
+	d = t_decision(72, 1);
+	report_on_decision(&r, &d);
+	d = t_decision(73, 1); /* its order never comes */
+	report_on_decision(&r, &d);
+	d = t_decision(74, 0);
+	report_on_decision(&r, &d);
+	fflush(s.out.decisions);
+	cr_expect_eq(s.len[2], strlen(report_decisions_header) + 1,
+		     "nothing written before the first release's order:\n%s", s.buf[2]);
+	struct msg_order o1 = t_order(501, 70, +1, 1, 20000, TIF_DAY);
+	struct msg_order o2 = t_order(502, 72, +1, 1, 20000, TIF_DAY);
+	report_on_order(&r, &o1);
+	report_on_order(&r, &o1); /* journaled twice: no harm */
+	report_on_order(&r, &o2);
+	cr_assert_eq(report_finish(&r, 80 * S), 0);
+	t_close(&s);
+	char cells[80][24];
+	cr_assert_eq(coid_cells(s.buf[2], cells, 80), 5, "%s", s.buf[2]);
+	cr_expect_str_eq(cells[0], "501");
+	cr_expect_str_eq(cells[1], "");
+	cr_expect_str_eq(cells[2], "502");
+	cr_expect_str_eq(cells[3], "", "73: no order");
+	cr_expect_str_eq(cells[4], "");
+	cr_expect(strstr(s.buf[2], "\n70,") < strstr(s.buf[2], "\n71,") &&
+		  strstr(s.buf[2], "\n71,") < strstr(s.buf[2], "\n72,") &&
+		  strstr(s.buf[2], "\n73,") < strstr(s.buf[2], "\n74,"), "in order:\n%s", s.buf[2]);
+	cr_expect_eq(r.n.no_order, 1);
+	cr_expect_eq(r.n.decisions, 5);
+	t_free(&s);
+
+	/* 65 releases and no order: the oldest goes out at the 65th */
+	t_open(&s);
+	cr_assert_eq(report_init(&r, mem, sizeof(mem), &in, &o, &s.out), 0);
+	for (uint64_t i = 1; i <= REPORT_HELD + 1; i++) {
+		d = t_decision(i, 1);
+		report_on_decision(&r, &d);
+	}
+	fflush(s.out.decisions);
+	cr_expect_eq(r.n.no_order, 1, "one written without its order");
+	struct msg_order o3 = t_order(600, 2, +1, 1, 20000, TIF_DAY);
+	report_on_order(&r, &o3);
+	cr_assert_eq(report_finish(&r, 80 * S), 0);
+	t_close(&s);
+	cr_assert_eq(coid_cells(s.buf[2], cells, 80), REPORT_HELD + 1);
+	cr_expect_str_eq(cells[0], "");
+	cr_expect_str_eq(cells[1], "600");
+	cr_expect_eq(r.n.no_order, REPORT_HELD);
+	t_free(&s);
+}
+
 Test(report, average_price_of_partial_fills_and_unknown_reports)
 {
 	struct instrument in = t_win();
