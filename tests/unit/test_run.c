@@ -1383,6 +1383,49 @@ Test(parity, lobster_aapl) { REAL_PARITY("conf/instruments/aapl.yaml", LOBSTER_M
 Test(parity, binance_spot) { REAL_PARITY("conf/instruments/btcusdt-spot.yaml", SPOT_FILE, 5); }
 Test(parity, binance_usdm) { REAL_PARITY("conf/instruments/btcusdt-usdm.yaml", USDM_FILE, 5); }
 
+/* A lockstep `dmctl run` of events synthetic events in the background
+ * (copt: "-c FILE" or ""), its exit status to run.rc and its output to
+ * run.out in the test's directory. */
+static void run_in_background(const char *copt, int events)
+{
+	struct out r = sh("(tools/dmctl %s run --events %d --pace lockstep >'%s/run.out' 2>&1; "
+			  "echo $? >'%s/run.rc') </dev/null >/dev/null 2>&1 &", copt, events,
+			  t_tmp_dir, t_tmp_dir);
+	out_free(&r);
+}
+
+/* Waits (until end, ns) for the background run; it must have ended with 0. */
+static void run_in_background_ok(int64_t end)
+{
+	char rcfile[PATH_MAX], outfile[PATH_MAX];
+	snprintf(rcfile, sizeof(rcfile), "%s/run.rc", t_tmp_dir);
+	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
+	while (!t_exists(rcfile) && t_now_ns() < end)
+		usleep(100 * 1000);
+	char *rc = slurp(rcfile), *text = slurp(outfile);
+	cr_assert_not_null(rc, "dmctl run did not finish");
+	cr_assert_eq(atoi(rc), 0, "dmctl run failed:\n%s", text ? text : "");
+	release(rc);
+	release(text);
+}
+
+/* dm-backtest (copt as above) on the market the run replayed: the same
+ * fills, decisions, orders and transaction costs, row for row. */
+static void backtest_agrees(const char *copt)
+{
+	char market[PATH_MAX + 32], bt[PATH_MAX];
+	snprintf(market, sizeof(market), "%s/market.journal", rundir);
+	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
+	struct out r = sh("'%s/dm-backtest' %s --input '%s' --out '%s' --quiet", bindir, copt,
+			  market, bt);
+	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
+	out_free(&r);
+	expect_same_file("fills.csv", rundir, bt);
+	expect_same_file("decisions.csv", rundir, bt);
+	expect_same_file("orders.csv", rundir, bt);
+	expect_same_file("tca.csv", rundir, bt);
+}
+
 /*
  * kill -9 during a lockstep run: every agent killed twice while the replay
  * runs (the supervisor restarts each); the run still makes the decisions
@@ -1393,17 +1436,12 @@ Test(parity, binance_usdm) { REAL_PARITY("conf/instruments/btcusdt-usdm.yaml", U
 static void kill9_parity(const char *conf, int events, int kills_max)
 {
 	setenv("DMCTL_CRASH_LIMIT", "100", 1); /* the kills are deliberate */
-	char rcfile[PATH_MAX], outfile[PATH_MAX], done[PATH_MAX + 16];
-	snprintf(rcfile, sizeof(rcfile), "%s/run.rc", t_tmp_dir);
-	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
+	char done[PATH_MAX + 16];
 	snprintf(done, sizeof(done), "%s/data.done", rundir);
 	char copt[PATH_MAX + 8] = "";
 	if (conf)
 		snprintf(copt, sizeof(copt), "-c %s", conf);
-	struct out r = sh("(tools/dmctl %s run --events %d --pace lockstep >'%s' 2>&1; "
-			  "echo $? >'%s') </dev/null >/dev/null 2>&1 &", copt, events, outfile,
-			  rcfile);
-	out_free(&r);
+	run_in_background(copt, events);
 	static const char *const agents[] = { "data", "feature", "ml", "coordinator", "risk",
 					      "execution" };
 	struct t_rng g;
@@ -1422,24 +1460,11 @@ static void kill9_parity(const char *conf, int events, int kills_max)
 		}
 		usleep((useconds_t)(300 + t_rng_below(&g, 301)) * 1000);
 	}
-	while (!t_exists(rcfile) && t_now_ns() < end)
-		usleep(100 * 1000);
-	char *rc = slurp(rcfile), *text = slurp(outfile);
-	cr_assert_not_null(rc, "dmctl run did not finish");
-	cr_assert_eq(atoi(rc), 0, "dmctl run failed:\n%s", text ? text : "");
+	run_in_background_ok(end);
 	cr_log_info("%d kills during the replay", n);
 	for (int a = 0; a < 6; a++)
 		cr_expect_geq(kills[a], 1, "%s killed during the replay", agents[a]);
-	char market[PATH_MAX + 32], bt[PATH_MAX];
-	snprintf(market, sizeof(market), "%s/market.journal", rundir);
-	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
-	r = sh("'%s/dm-backtest' %s --input '%s' --out '%s' --quiet", bindir, copt, market, bt);
-	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
-	out_free(&r);
-	expect_same_file("fills.csv", rundir, bt);
-	expect_same_file("decisions.csv", rundir, bt);
-	expect_same_file("orders.csv", rundir, bt);
-	expect_same_file("tca.csv", rundir, bt);
+	backtest_agrees(copt);
 }
 
 Test(parity, kill9_during_a_lockstep_run_changes_nothing) { kill9_parity(NULL, 30000, 12); }
@@ -1469,16 +1494,13 @@ Test(parity, kill9_during_a_market_makers_lockstep_run_changes_nothing)
  */
 Test(parity, market_maker_with_a_slowed_execution_agent)
 {
-	char conf[PATH_MAX];
+	char conf[PATH_MAX], copt[PATH_MAX + 8];
 	mm_conf(conf, sizeof(conf), 3);
-	char rcfile[PATH_MAX], outfile[PATH_MAX], trace[PATH_MAX], pidfile[PATH_MAX + 32];
-	snprintf(rcfile, sizeof(rcfile), "%s/run.rc", t_tmp_dir);
-	snprintf(outfile, sizeof(outfile), "%s/run.out", t_tmp_dir);
+	snprintf(copt, sizeof(copt), "-c %s", conf);
+	char trace[PATH_MAX], pidfile[PATH_MAX + 32];
 	snprintf(trace, sizeof(trace), "%s/strace.out", t_tmp_dir);
 	snprintf(pidfile, sizeof(pidfile), "%s/execution.pid", rundir);
-	struct out r = sh("(tools/dmctl -c %s run --events 6000 --pace lockstep >'%s' 2>&1; "
-			  "echo $? >'%s') </dev/null >/dev/null 2>&1 &", conf, outfile, rcfile);
-	out_free(&r);
+	run_in_background(copt, 6000);
 	int64_t end = t_now_ns() + 200ll * 1000000000;
 	char *pid = NULL;
 	while (t_now_ns() < end) {
@@ -1491,31 +1513,16 @@ Test(parity, market_maker_with_a_slowed_execution_agent)
 	cr_assert_not_null(pid, "no %s: the run did not start", pidfile);
 	/* every call stops the agent for strace; the writes are kept, to show
 	 * it was traced */
-	r = sh("strace -q -f -e trace=write,writev,pwrite64 -o '%s' -p %d </dev/null "
-	       ">/dev/null 2>&1 &", trace, atoi(pid));
+	struct out r = sh("strace -q -f -e trace=write,writev,pwrite64 -o '%s' -p %d </dev/null "
+			  ">/dev/null 2>&1 &", trace, atoi(pid));
 	release(pid);
 	out_free(&r);
-	while (!t_exists(rcfile) && t_now_ns() < end)
-		usleep(100 * 1000);
-	char *rc = slurp(rcfile), *text = slurp(outfile);
-	cr_assert_not_null(rc, "dmctl run did not finish");
-	cr_assert_eq(atoi(rc), 0, "dmctl run failed:\n%s", text ? text : "");
-	release(rc);
-	release(text);
+	run_in_background_ok(end);
 	char *tr = slurp(trace);
 	cr_assert(tr && strstr(tr, "write"), "strace did not trace the execution agent (%s)",
 		  trace);
 	release(tr);
-	char market[PATH_MAX + 32], bt[PATH_MAX];
-	snprintf(market, sizeof(market), "%s/market.journal", rundir);
-	snprintf(bt, sizeof(bt), "%s/backtest", t_tmp_dir);
-	r = sh("'%s/dm-backtest' -c %s --input '%s' --out '%s' --quiet", bindir, conf, market, bt);
-	cr_assert_eq(r.rc, 0, "dm-backtest failed:\n%s", r.text);
-	out_free(&r);
-	expect_same_file("fills.csv", rundir, bt);
-	expect_same_file("decisions.csv", rundir, bt);
-	expect_same_file("orders.csv", rundir, bt);
-	expect_same_file("tca.csv", rundir, bt);
+	backtest_agrees(copt);
 }
 
 /* ------------------------------------------------------------ dm-backtest as a user runs it */
