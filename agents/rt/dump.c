@@ -634,6 +634,8 @@ struct summary {
 	uint64_t features, quality_dropped, short_vectors, no_side, too_soon;
 	uint64_t scored, below_prob, zero_size, no_model, no_quote, intents;
 	json_t *quality_by_flag;        /* {flag: count}, every flag in bit order (owned) */
+	json_t *mm;                     /* a market maker's part of ml's dump, or NULL */
+	const char *kind;               /* ml's strategy kind */
 	double mean_prob, mean_scored;
 	uint64_t decisions, released, blocked;
 	json_t *by_reason;              /* coordinator's {reason: count}, or NULL */
@@ -699,6 +701,10 @@ static void summary_from_dumps(struct summary *m, json_t *data, json_t *ml, json
 		m->intents = ju(ml, "intents");
 		m->mean_prob = jf(ml, "mean_prob_intents");
 		m->mean_scored = jf(ml, "mean_prob_scored");
+		m->kind = js(ml, "kind", "taker");
+		m->mm = json_object_get(ml, "mm");
+		if (!json_is_object(m->mm))
+			m->mm = NULL;
 	}
 	json_t *c = m->coord = coord;
 	if (c) {
@@ -1022,6 +1028,11 @@ static json_t *summary_doc(const struct summary *m)
 			"no_quote", (json_int_t)m->no_quote, "intents", (json_int_t)m->intents,
 			"mean_prob_intents", m->mean_prob, "mean_prob_scored", m->mean_scored,
 		"conflated", "total", (json_int_t)m->conflated, "by_ring", rings);
+	json_t *ml = json_object_get(j, "ml");
+	if (ml && m->kind)
+		json_object_set_new(ml, "kind", json_string(m->kind));
+	if (ml && m->mm)
+		json_object_set_new(ml, "mm", json_deep_copy(m->mm));
 	json_object_set_new(j, "decisions", json_pack("{s:I, s:I, s:I, s:o, s:o}",
 		"total", (json_int_t)m->decisions, "approved", (json_int_t)m->released,
 		"rejected", (json_int_t)m->blocked,
@@ -1105,11 +1116,22 @@ void rt_summary_text(const struct seg *s, FILE *f)
 	fprintf(f, "features    %" PRIu64 " vectors looked at, %" PRIu64 " dropped by data "
 		"quality; %" PRIu64 " conflated messages\n", m.features, m.quality_dropped,
 		m.conflated);
-	fprintf(f, "ml          %" PRIu64 " sides scored by the meta-model (mean p %.3f): "
-		"%" PRIu64 " below min_prob, %" PRIu64 " with bet size 0; %" PRIu64
-		" intents (mean p %.3f); %" PRIu64 " in the dead zone, %" PRIu64
-		" within min_interval\n", m.scored, m.mean_scored, m.below_prob, m.zero_size,
-		m.intents, m.mean_prob, m.no_side, m.too_soon);
+	if (m.mm)
+		fprintf(f, "ml          market maker %s: %" PRIu64 " quotes (%" PRIu64 " requotes, %"
+			PRIu64 " cancels); no quote: %" PRIu64 " before sigma, %" PRIu64
+			" at a bound (qmax, collar); fills %" PRIu64 " (%" PRIu64 " passive), "
+			"position %" PRId64 "; quotes lost %" PRIu64 ", stray orders %" PRIu64
+			", reports handed again %" PRIu64 "\n", m.kind, ju(m.mm, "quotes"),
+			ju(m.mm, "requotes"), ju(m.mm, "cancels"), ju(m.mm, "no_vol"),
+			ju(m.mm, "bound"), ju(m.mm, "fills"), ju(m.mm, "maker_fills"),
+			(int64_t)json_integer_value(json_object_get(m.mm, "position")),
+			ju(m.mm, "pending_lost"), ju(m.mm, "strays"), ju(m.mm, "dup_reports"));
+	else
+		fprintf(f, "ml          %" PRIu64 " sides scored by the meta-model (mean p %.3f): "
+			"%" PRIu64 " below min_prob, %" PRIu64 " with bet size 0; %" PRIu64
+			" intents (mean p %.3f); %" PRIu64 " in the dead zone, %" PRIu64
+			" within min_interval\n", m.scored, m.mean_scored, m.below_prob,
+			m.zero_size, m.intents, m.mean_prob, m.no_side, m.too_soon);
 	fprintf(f, "decisions   %" PRIu64 ": approved %" PRIu64 ", rejected %" PRIu64 " by reason:",
 		m.decisions, m.released, m.blocked);
 	reasons_text(f, m.by_reason);
