@@ -52,7 +52,8 @@ void mt5_venue_set_unacked(struct mt5_venue *v, const uint64_t *coids, uint32_t 
 {
 	if (n > MT5_VENUE_UNACKED)
 		n = MT5_VENUE_UNACKED;
-	memcpy(v->unacked, coids, n * sizeof(*coids));
+	if (n) /* coids may be NULL when there are none */
+		memcpy(v->unacked, coids, n * sizeof(*coids));
 	v->n_unacked = n;
 }
 
