@@ -768,6 +768,17 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 		       (unsigned long long)d->link.st.snapshots, (unsigned long long)d->lat_lines,
 		       (unsigned long long)d->lat_dropped, (unsigned long long)d->cmd_errors, (unsigned long long)d->e_lost);
 	const struct mt5_link_stats *s = &d->link.st;
+	/* what the faults of a session leave behind: the sequence's repairs
+	 * and the clock's jumps (docs/mt5-bridge.md, "Faults") */
+	int64_t off = 0, err = 0;
+	int have_off = mt5_clock_offset(&d->link.clock, &off, &err);
+	rt_log(d->rt, "mt5 link: %llu report gaps, %llu resends asked, %llu repeated reports, "
+	       "%llu repeated deals, %llu bytes over the send buffer; clock: %llu jumps, offset "
+	       "%s %lld us +- %lld us", (unsigned long long)s->gaps,
+	       (unsigned long long)s->resends_asked, (unsigned long long)s->dup_reports,
+	       (unsigned long long)s->dup_deals, (unsigned long long)s->out_overflow,
+	       (unsigned long long)d->link.clock.resets, have_off ? "known" : "unknown",
+	       (long long)off, (long long)err);
 	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
 	       "market messages, %llu frame errors, %llu events dropped by a full queue",
 	       (unsigned long long)s->connections, (unsigned long long)s->ticks,
