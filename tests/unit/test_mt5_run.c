@@ -714,4 +714,15 @@ Test(mt5_run, a_killed_data_agent_is_replaced_and_reconciled, .timeout = 240)
 	cr_expect_geq(s.reconciles, 2, "reconciled on the new link's snapshot");
 	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
 		     "orders on the second connection");
+	/* orders execution sent to the killed agent's link, taken by the new
+	 * one while down: refused, ended rejected, never at the terminal (the
+	 * window is usually empty: no market data, no decision) */
+	long long down = sh_num("grep -h 'orders refused while the link was down' "
+				"'%s/data.log' | sed 's/.* \\([0-9]*\\) orders refused while.*/\\1/' "
+				"| awk '{ n += $1 } END { print n + 0 }'", rundir);
+	long long rejected = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+				    "sed 's/.* rejected \\([0-9]*\\),.*/\\1/'", rundir);
+	cr_log_info("%lld orders refused while the link was down, %lld rejected", down,
+		    rejected);
+	cr_expect_geq(rejected, down, "each order refused for the link ended rejected");
 }
