@@ -1397,7 +1397,9 @@ int main(int argc, char **argv)
 				m.u.heartbeat.ack_seq = mt5_seq_rx_acked(&t->rx);
 				send_msg(t, &m, now);
 			}
-			if (mt5_hb_expired(&t->hb, now))
+			/* a reader that reads nothing cannot tell DreamMaker silent
+			 * (slow-reader): it judges again once it has read */
+			if (!t->slow_until && mt5_hb_expired(&t->hb, now))
 				drop_conn(t, "heartbeat timeout", now);
 		} else if (t->fd >= 0 && t->phase == 1 && mt5_hs_client_tick(&t->hs, now) ==
 			   MT5_HS_FAILED) {

@@ -27,8 +27,10 @@
  *
  * venue.kind mt5 (ag_data_mt5_venue): the link carries the execution
  * agent's orders too.  Its commands (ring venue_cmds) go to the link as
- * they come (mt5_link_send_order / _cancel: kept until the EA acknowledges
- * them, resent after a reconnect); the link's state, TRADE, ORDER_RESULT
+ * they come (mt5_link_take_order / mt5_link_send_cancel: kept until the EA
+ * acknowledges them, resent after a reconnect); a new order that comes
+ * while the link is down is answered refused (ORDER_RESULT not accepted,
+ * "link down at DreamMaker") and never sent; the link's state, TRADE, ORDER_RESULT
  * and snapshots (the latter in pieces, with the NEW_ORDER coids the EA has
  * not acknowledged) go to execution on venue_reports, through a queue of
  * MT5_EVQ messages when the ring is full; the state also goes to risk on
@@ -101,6 +103,7 @@ struct ag_data_mt5 {
 	int64_t risk_every_ns;       /* the next periodic state for risk */
 	uint64_t e_head, e_tail;     /* the events' queue [e_tail, e_head) */
 	uint64_t e_lost, cmd_errors;
+	uint64_t refused_down;       /* orders taken while the link was down */
 	FILE *latf;                  /* mt5-latency.txt (unbuffered: lat_buf is) */
 	uint64_t lat_lines, lat_dropped;
 	uint32_t lat_len;            /* bytes of lat_buf not yet written */
@@ -317,6 +320,26 @@ static void lat_write(struct ag_data_mt5 *d)
 	d->lat_len = 0;
 }
 
+/* An order taken while the link is down (execution did not know yet: a
+ * killed data agent tells nobody): answered refused, as the EA answers an
+ * order it could not send, so the table ends it; it never reaches the
+ * terminal (mt5_link_take_order). */
+static void refuse_down(struct ag_data_mt5 *d, const struct mt5_new_order *n)
+{
+	d->refused_down++;
+	struct msg_venue_event *e = ev_new(d, MT5_VEV_RESULT);
+	if (!e)
+		return; /* the next reconciliation ends it: the terminal has it not */
+	static const char why[] = "link down at DreamMaker";
+	_Static_assert(sizeof(why) <= sizeof(e->u.result.comment), "the reason fits");
+	e->recv_us = n->dm_us;
+	e->u.result.coid = n->coid;
+	e->u.result.cmd = MT5_CMD_NEW;
+	e->u.result.accepted = 0;
+	e->u.result.retcode = MT5_RC_REJECT;
+	memcpy(e->u.result.comment, why, sizeof(why));
+}
+
 int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c)
 {
 	if (!d->venue || c->hdr.size < sizeof(*c))
@@ -331,9 +354,13 @@ int ag_data_mt5_on_cmd(struct ag_data_mt5 *d, const struct msg_venue_cmd *c)
 		uint64_t dec = 0, wall_us = (uint64_t)(wall_ns() / 1000);
 		if (c->decision_us && c->decision_us <= wall_us && wall_us - c->decision_us < n.dm_us)
 			dec = n.dm_us - (wall_us - c->decision_us);
-		rc = mt5_link_send_order(&d->link, &n, now);
+		rc = mt5_link_take_order(&d->link, &n, now);
 		if (rc >= 0)
 			mt5_lat_sent(&d->lat, n.coid, dec, n.dm_us);
+		if (rc == -ENOTCONN) {
+			refuse_down(d, &n);
+			return 0;
+		}
 		break;
 	}
 	case MT5_VCMD_CANCEL: {
@@ -744,8 +771,8 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 	if (d->venue) {
 		/* the link ends with this process: execution and risk refuse new
 		 * orders from now on, not from the next data agent's start (best
-		 * effort: a killed agent says nothing, and what execution sends
-		 * meanwhile waits in venue_cmds for the next link) */
+		 * effort: a killed agent says nothing; the next one refuses the
+		 * orders execution sent meanwhile, refuse_down) */
 		ev_state(d, 0);
 		ev_drain(d);
 		rt_ring_bells(d->rt);
@@ -763,11 +790,24 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 	if (d->venue)
 		rt_log(d->rt, "venue mt5: %llu commands, %llu reports and %llu snapshots from the "
 		       "terminal, %llu latency lines (%llu lost to a full buffer), %llu commands "
-		       "refused by the link, %llu reports lost", (unsigned long long)d->link.st.commands,
+		       "refused by the link, %llu orders refused while the link was down, %llu reports lost",
+		       (unsigned long long)d->link.st.commands,
 		       (unsigned long long)(d->link.st.trades + d->link.st.results),
 		       (unsigned long long)d->link.st.snapshots, (unsigned long long)d->lat_lines,
-		       (unsigned long long)d->lat_dropped, (unsigned long long)d->cmd_errors, (unsigned long long)d->e_lost);
+		       (unsigned long long)d->lat_dropped, (unsigned long long)d->cmd_errors,
+		       (unsigned long long)d->refused_down, (unsigned long long)d->e_lost);
 	const struct mt5_link_stats *s = &d->link.st;
+	/* what the faults of a session leave behind: the sequence's repairs
+	 * and the clock's jumps (docs/mt5-bridge.md, "Faults") */
+	int64_t off = 0, err = 0;
+	int have_off = mt5_clock_offset(&d->link.clock, &off, &err);
+	rt_log(d->rt, "mt5 link: %llu report gaps, %llu resends asked, %llu repeated reports, "
+	       "%llu repeated deals, %llu bytes over the send buffer; clock: %llu jumps, offset "
+	       "%s %lld us +- %lld us", (unsigned long long)s->gaps,
+	       (unsigned long long)s->resends_asked, (unsigned long long)s->dup_reports,
+	       (unsigned long long)s->dup_deals, (unsigned long long)s->out_overflow,
+	       (unsigned long long)d->link.clock.resets, have_off ? "known" : "unknown",
+	       (long long)off, (long long)err);
 	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
 	       "market messages, %llu frame errors, %llu events dropped by a full queue",
 	       (unsigned long long)s->connections, (unsigned long long)s->ticks,

@@ -220,6 +220,13 @@ int64_t mt5_link_send_order(struct mt5_link *l, const struct mt5_new_order *o, i
 	return send_seq(l, &m, now_ns);
 }
 
+int64_t mt5_link_take_order(struct mt5_link *l, const struct mt5_new_order *o, int64_t now_ns)
+{
+	if (l->phase != MT5_LINK_UP)
+		return -ENOTCONN;
+	return mt5_link_send_order(l, o, now_ns);
+}
+
 int64_t mt5_link_send_cancel(struct mt5_link *l, const struct mt5_cancel *c, int64_t now_ns)
 {
 	struct mt5_msg m = { .type = MT5_T_CANCEL };

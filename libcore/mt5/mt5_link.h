@@ -243,6 +243,18 @@ static inline int mt5_link_up(const struct mt5_link *l)
 int64_t mt5_link_send_order(struct mt5_link *l, const struct mt5_new_order *o, int64_t now_ns);
 int64_t mt5_link_send_cancel(struct mt5_link *l, const struct mt5_cancel *c, int64_t now_ns);
 
+/*
+ * A new order from a host that learns the link's state late (the data
+ * agent, for the execution agent): mt5_link_send_order while the link is
+ * up; -ENOTCONN while it is not, and nothing kept.  An order taken while
+ * the link is down was decided on a market the link no longer showed (a
+ * killed data agent leaves the execution agent's orders in the ring until
+ * the next one starts): it must not reach the terminal after the
+ * reconnect, ahead of the reconciliation.  The host answers it refused.
+ * What was sent while up keeps mt5_link_send_order's resend.
+ */
+int64_t mt5_link_take_order(struct mt5_link *l, const struct mt5_new_order *o, int64_t now_ns);
+
 /* Ask for a snapshot (SNAPSHOT_REQ): its req_id, 0 when the link is down. */
 uint64_t mt5_link_request_snapshot(struct mt5_link *l, int64_t now_ns);
 

@@ -1876,3 +1876,59 @@ Test(mt5_venue_remote, orders_go_out_through_the_port_and_the_link_decides_when)
 	free(v);
 	free(t);
 }
+
+/* The data agent's answer to an order that reached it while its link was
+ * down (a killed data agent's successor: execution thought the link up):
+ * ORDER_RESULT not accepted, retcode 10006.  The table's order ends
+ * rejected, a report says so, and the next snapshot (the terminal never
+ * had it, the link keeps nothing of it) changes nothing. */
+Test(mt5_venue_remote, an_order_refused_for_the_link_ends_rejected)
+{
+	size_t tsz = exec_table_memsize(64);
+	struct exec_table *t = aligned_alloc(64, (tsz + 63) & ~(size_t)63);
+	struct mt5_venue *v = calloc(1, sizeof(*v));
+	struct mt5_link_snap *snap = calloc(1, sizeof(*snap));
+	static struct t_port p;
+	memset(&p, 0, sizeof(p));
+	cr_assert(t && v && snap);
+	cr_assert_eq(exec_table_init(t, tsz, 64, 3), 0);
+	cr_assert_eq(exec_table_attach(t, tsz), 0);
+	struct exec_cfg ec;
+	exec_cfg_default(&ec);
+	const struct mt5_venue_port port = { .ctx = &p, .order = tp_order, .cancel = tp_cancel };
+	mt5_venue_init_remote(v, t, &port, tp_out, &p);
+	const struct mt5_sym sym = { .tick_pts = 5, .server_time_offset_s = -10800 };
+	mt5_venue_set_sym(v, &sym);
+	int64_t now = 1000000000;
+	mt5_venue_on_state(v, 1, now);
+	mt5_venue_set_unacked(v, NULL, 0);
+	mt5_venue_on_snapshot(v, snap, now);
+	uint64_t c1 = 0;
+	cr_assert_eq(exec_new_order(t, &ec, 1, SIDE_BUY, 1, 26000, ORD_LIMIT, TIF_IOC, now, &c1), 0);
+	cr_assert_eq(exec_sent(t, c1, now), 0);
+	cr_assert_eq(mt5_venue_send(v, c1, 0, now), 0);
+	cr_assert_eq(exec_find(t, c1)->status, EXEC_PENDING);
+	uint32_t outs = p.n_outs;
+	struct mt5_order_result r;
+	memset(&r, 0, sizeof(r));
+	r.coid = c1;
+	r.cmd = MT5_CMD_NEW;
+	r.accepted = 0;
+	r.retcode = MT5_RC_REJECT;
+	mt5_venue_on_result(v, &r, now + 1000);
+	cr_expect_eq(exec_find(t, c1)->status, EXEC_REJECTED);
+	cr_expect_eq(v->st.refused_cmds, 1);
+	cr_expect_gt(p.n_outs, outs, "the rejection reported");
+	cr_expect_eq(exec_find(t, c1)->cum_qty, 0);
+	/* the link comes up again: the terminal and the link know nothing of it */
+	mt5_venue_on_state(v, 0, now + 2000);
+	mt5_venue_on_state(v, 1, now + 3000);
+	mt5_venue_set_unacked(v, NULL, 0);
+	mt5_venue_on_snapshot(v, snap, now + 3000);
+	cr_expect_eq(exec_find(t, c1)->status, EXEC_REJECTED);
+	cr_expect_eq(v->st.unexplained, 0);
+	cr_expect_eq(p.n_orders, 1, "sent once, never again");
+	free(snap);
+	free(v);
+	free(t);
+}

@@ -1077,6 +1077,54 @@ Test(mt5_link, refuses_another_symbol_and_another_secret)
 	cr_expect_eq(mt5_link_init(&l, &c, NULL, 5), -EINVAL);
 }
 
+/* An order the host takes while the link is down is refused and kept
+ * nowhere (it would reach the terminal after the reconnect, ahead of the
+ * reconciliation, decided on a market long gone); one taken while up is
+ * numbered and kept for the resend as mt5_link_send_order's. */
+Test(mt5_link, an_order_taken_while_down_is_refused_and_kept_nowhere)
+{
+	static struct mt5_link l;
+	struct mt5_key k;
+	memset(&k, 0, sizeof(k));
+	k.len = 32;
+	memset(k.b, 0x11, 32);
+	struct mt5_link_cfg c = { .key = &k, .symbol = "WIN", .hb_interval_ns = 1000000000,
+				  .hb_timeout_ns = 5000000000ll, .handshake_timeout_ns = 5000000000ll,
+				  .reconnect_min_ns = 100000000, .reconnect_max_ns = 1000000000 };
+	cr_assert_eq(mt5_link_init(&l, &c, NULL, 5), 0);
+	struct mt5_new_order o;
+	memset(&o, 0, sizeof(o));
+	o.coid = 77;
+	o.side = MT5_SIDE_BUY;
+	o.kind = MT5_KIND_LIMIT;
+	o.filling = MT5_FILLING_IOC;
+	o.volume_e8 = 100000000;
+	o.price = 100000;
+	/* never connected */
+	cr_expect_eq(mt5_link_take_order(&l, &o, 1000), -ENOTCONN);
+	cr_expect_eq(l.st.commands, 0);
+	cr_expect_eq(l.ob.count, 0, "nothing kept for the next connection");
+	uint64_t next = l.tx.next;
+	/* up: numbered, kept, written */
+	cr_assert_eq(hs_in_memory(&l, &k, "WIN"), MT5_HS_DONE);
+	uint32_t before;
+	mt5_link_out(&l, &before);
+	o.coid = 78;
+	cr_expect_eq(mt5_link_take_order(&l, &o, 4000), (int64_t)next);
+	uint32_t after;
+	mt5_link_out(&l, &after);
+	cr_expect_gt(after, before, "the NEW_ORDER written");
+	cr_expect_eq(l.st.commands, 1);
+	cr_expect_eq(l.ob.count, 1);
+	/* down again: refused; what was sent while up stays for the resend */
+	mt5_link_disconnect(&l, "test");
+	o.coid = 79;
+	cr_expect_eq(mt5_link_take_order(&l, &o, 5000), -ENOTCONN);
+	cr_expect_eq(l.st.commands, 1);
+	cr_expect_eq(l.ob.count, 1);
+	cr_expect_eq(l.tx.next, next + 1, "no number taken by the refused order");
+}
+
 /* ------------------------------------------------------------ the mt5 venue */
 
 static void venue_out(void *ctx, const struct exec_out *o)

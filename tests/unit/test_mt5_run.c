@@ -439,16 +439,17 @@ Test(mt5_run, the_kill_switch_flattens_through_the_terminal, .timeout = 300)
 	cr_expect_eq(s.deal_net, 0);
 }
 
-/* one session with fault, the common checks; the fake's connections */
-static long long fault_case(const char *fault)
+/* one session with fault (and the fake's options more), the common
+ * checks into s; the fake's connections */
+static long long fault_run(const char *fault, const char *extra, struct venue_seen *s)
 {
-	char input[600], conf[600], cmd[8192], more[128];
+	char input[600], conf[600], cmd[8192], more[256];
 	unsigned port = free_port();
 	snprintf(input, sizeof(input), "%s/input.journal", rundir);
 	/* x20: the session outlasts the fault and the reconnection on a loaded
 	 * machine (a terminal that leaves while silent takes its last reports
 	 * with it until its next connection) */
-	snprintf(more, sizeof(more), "--pace x20 --fault %s", fault);
+	snprintf(more, sizeof(more), "--pace x20 --fault %s %s", fault, extra ? extra : "");
 	venue_conf(conf, sizeof(conf), port);
 	venue_start(conf, input, N_VEV);
 	fake_cmd(cmd, sizeof(cmd), port, input, more);
@@ -457,10 +458,15 @@ static long long fault_case(const char *fault)
 		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
 	cr_assert_eq(rc, 0, "the fake terminal with %s", fault);
 	venue_stop(conf);
-	struct venue_seen s;
-	venue_check(&s);
+	venue_check(s);
 	cr_expect_geq(fake_state("faults_fired"), 1, "%s fired", fault);
 	return fake_state("connections");
+}
+
+static long long fault_case(const char *fault)
+{
+	struct venue_seen s;
+	return fault_run(fault, NULL, &s);
 }
 
 Test(mt5_run, a_silent_terminal_is_dropped_and_reconciled, .timeout = 240)
@@ -558,4 +564,172 @@ Test(mt5_run, a_restarted_risk_learns_the_links_state, .timeout = 300)
 	cr_expect_geq(sh_num("grep -c 'link is up: votes on orders again' '%s/risk.log'", rundir), 2,
 		      "the restarted risk heard the link is up");
 	cr_expect_gt(s.orders, before, "orders passed after the restart");
+}
+
+/* ------------------------------------------------------------ faults the link rides out */
+
+/* a number of the data agent's last close line "mt5 link: ...": the
+ * count before words (" report gaps", " jumps", ...) */
+static long long link_num(const char *words)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "grep 'mt5 link:' '%%s/data.log' | tail -1 | "
+		 "sed 's/.* \\([0-9]*\\)%s.*/\\1/'", words);
+	return sh_num(cmd, rundir);
+}
+
+/* the same of the line "live: ..." */
+static long long live_num(const char *words)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "grep 'live: .* connections' '%%s/data.log' | tail -1 | "
+		 "sed 's/.* \\([0-9]*\\)%s.*/\\1/'", words);
+	return sh_num(cmd, rundir);
+}
+
+/* events of the run's market journal */
+static uint32_t journal_events(void)
+{
+	char live[600];
+	static struct event ev[1];
+	snprintf(live, sizeof(live), "%s/market.journal", rundir);
+	return read_events(live, ev, 0);
+}
+
+/* One connection all along: the link never went down before the
+ * terminal's goodbye, so one reconciliation (the session's first). */
+static void expect_one_session(const struct venue_seen *s)
+{
+	cr_expect_eq(fake_state("connections"), 1, "the link stayed up");
+	cr_expect_eq(s->reconciles, 1 + sh_num("grep -c 'unanswered past the ack timeout' "
+					      "'%s/execution.log' || true", rundir),
+		     "one reconciliation (the session's first), and one a snapshot asked for "
+		     "unanswered orders");
+	cr_expect_eq(s->exec_fills, s->deals, "every deal of the terminal is one fill of execution");
+	/* the one end is the terminal's goodbye */
+	cr_expect_eq(sh_num("grep -c 'terminal gone' '%s/data.log'", rundir), 1);
+	cr_expect_eq(t_system("grep 'terminal gone' '%s/data.log' | grep -q 'said bye'", rundir),
+		     0, "the link went down once: at the terminal's goodbye");
+	cr_expect_eq(t_system("grep -q 'terminal silent for' '%s/data.log'", rundir), 1,
+		     "never stale for risk");
+}
+
+/* 61 bytes of no frame between two: skipped, the session goes on, no
+ * market event lost */
+Test(mt5_run, garbage_on_the_link_is_skipped, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("garbage@1000", NULL, &s);
+	expect_one_session(&s);
+	cr_expect_geq(live_num(" frame errors"), 1, "the garbage counted as a frame error");
+	cr_expect_eq(journal_events(), N_VEV, "every market event journaled once");
+}
+
+/* half a TICK frame: it and what it swallowed of the next are skipped; a
+ * report among them is asked again */
+Test(mt5_run, a_truncated_frame_is_skipped, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("truncated@1000", NULL, &s);
+	expect_one_session(&s);
+	cr_expect_geq(live_num(" frame errors"), 1, "the cut frame counted as a frame error");
+	uint32_t n = journal_events();
+	cr_expect(n == N_VEV || n == N_VEV - 1, "%u events journaled: the input's %d, or one "
+		  "less (the frame the cut one swallowed)", n, N_VEV);
+}
+
+/* a report held back and sent after the next: the gap asks a resend,
+ * each report is taken once and in order */
+Test(mt5_run, reports_out_of_order_are_taken_in_order_once, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("reorder@3", NULL, &s);
+	expect_one_session(&s);
+	cr_expect_geq(link_num(" report gaps"), 1, "the held-back report left a gap");
+	cr_expect_geq(link_num(" resends asked"), 1, "the gap asked a resend");
+}
+
+/* an order's fill before its acknowledgement: the fill counts, the late
+ * acknowledgement changes nothing */
+Test(mt5_run, a_fill_before_its_acknowledgement_counts_once, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("early-report@2", NULL, &s);
+	expect_one_session(&s);
+}
+
+/* the terminal reads nothing for 1.5 s (longer than the heartbeat and
+ * the ack timeouts, 1 s): DreamMaker's sends wait in the socket, the
+ * session stays (the terminal sends on), execution asks a snapshot for
+ * the unanswered orders and reconciles on it once the terminal reads
+ * again; nothing lost or sent twice */
+Test(mt5_run, a_terminal_that_reads_slowly_loses_nothing, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("slow-reader@1000", "--slow-ms 1500", &s);
+	expect_one_session(&s);
+	cr_expect_eq(link_num(" bytes over the send buffer"), 0, "the send buffer held it all");
+	cr_expect_geq(sh_num("grep -c 'unanswered past the ack timeout' '%s/execution.log'",
+			     rundir), 1, "a snapshot asked for the orders the pause held");
+	/* the backpressure is measured: an order sent while the terminal did
+	 * not read waited in the socket, its entry latency (mt5-latency.txt,
+	 * microseconds) about the pause */
+	long long worst = sh_num("grep -v '^#' '%s/mt5-latency.txt' | sort -n | tail -1 | "
+				 "awk '{ print $1 + 0 }'", rundir);
+	cr_expect_geq(worst, 750000, "the longest entry latency %lld us: the 1.5 s pause not "
+		      "seen", worst);
+	cr_expect_eq(journal_events(), N_VEV, "every market event journaled once");
+}
+
+/* the EA's clocks jump a second ahead: the offset's bounds cross and the
+ * estimate starts over, known again at the end */
+Test(mt5_run, a_clock_jump_starts_the_offset_estimate_over, .timeout = 120)
+{
+	struct venue_seen s;
+	fault_run("clock-skew@1000", NULL, &s);
+	expect_one_session(&s);
+	cr_expect_geq(link_num(" jumps"), 1, "the jump was seen");
+	cr_expect_eq(t_system("grep 'mt5 link:' '%s/data.log' | tail -1 | grep -q 'offset known'",
+			      rundir), 0, "the offset estimated again");
+}
+
+/* kill -9 of the data agent, which holds the connection: the supervisor
+ * starts another, the terminal connects to it, execution reconciles on
+ * its snapshot before a new order leaves */
+Test(mt5_run, a_killed_data_agent_is_replaced_and_reconciled, .timeout = 240)
+{
+	char input[600], conf[600], cmd[8192], path[700], pidf[700];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	snprintf(pidf, sizeof(pidf), "%s/data.pid", rundir);
+	venue_conf(conf, sizeof(conf), port);
+	venue_start(conf, input, N_VEV);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	cr_assert(t_kill_pidfile(pidf), "kill -9 of the data agent");
+	cr_assert(t_wait_file(path, 200), "the fake terminal ended (its state file)");
+	venue_stop(conf);
+	struct venue_seen s;
+	venue_check(&s);
+	cr_expect_geq(fake_state("connections"), 2, "the terminal came back to the new data agent");
+	cr_expect_geq(s.reconciles, 2, "reconciled on the new link's snapshot");
+	cr_expect_gt(sh_num("awk -F, '$2 == 2' '%s/orders.csv' | wc -l", rundir), 0,
+		     "orders on the second connection");
+	/* orders execution sent to the killed agent's link, taken by the new
+	 * one while down: refused, ended rejected, never at the terminal (the
+	 * window is usually empty: no market data, no decision) */
+	long long down = sh_num("grep -h 'orders refused while the link was down' "
+				"'%s/data.log' | sed 's/.* \\([0-9]*\\) orders refused while.*/\\1/' "
+				"| awk '{ n += $1 } END { print n + 0 }'", rundir);
+	long long rejected = sh_num("grep 'net filled' '%s/execution.log' | tail -1 | "
+				    "sed 's/.* rejected \\([0-9]*\\),.*/\\1/'", rundir);
+	cr_log_info("%lld orders refused while the link was down, %lld rejected", down,
+		    rejected);
+	cr_expect_geq(rejected, down, "each order refused for the link ended rejected");
 }
