@@ -66,6 +66,8 @@
 #define MT5_MARKET_JOURNAL "market.journal"
 #define MT5_LATENCY_FILE "mt5-latency.txt"
 #define MT5_RISK_STATE_NS 1000000000ll /* the link's state to risk at least this often */
+#define MT5_BUSY_MAX  4            /* refused connections waiting to close */
+#define MT5_BUSY_LINGER_NS 2000000000ll /* a refused connection closes after this */
 #define MT5_EVQ       4096
 #define MT5_LAT_BUF   (256u << 10) /* latency lines between two writes (about 1500) */         /* venue events waiting for a full venue_reports */
 
@@ -84,6 +86,12 @@ struct ag_data_mt5 {
 	uint32_t send_len, send_off;
 	int closing;                 /* the connection is being closed: wait for
 	                              * its operations to end */
+	/* second connections while one EA is connected: answered REFUSE(BUSY),
+	 * their write side shut, closed MT5_BUSY_LINGER_NS later (closing at
+	 * once could reset the connection before the peer read the refusal) */
+	int busy_fd[MT5_BUSY_MAX];
+	int64_t busy_close_ns[MT5_BUSY_MAX];
+	uint64_t busy_refused;
 	struct mt5_key key;
 	struct journal_writer jw;
 	int jopen;
@@ -450,7 +458,8 @@ static struct io_uring_sqe *sqe_get(struct ag_data_mt5 *d)
 
 static void arm_accept(struct ag_data_mt5 *d)
 {
-	if (d->accept_armed || d->cfd >= 0 || d->closing)
+	/* connected, it keeps accepting, to refuse a second EA (on_accept) */
+	if (d->accept_armed || d->closing)
 		return;
 	struct io_uring_sqe *s = sqe_get(d);
 	if (!s)
@@ -517,12 +526,55 @@ static void finish_close(struct ag_data_mt5 *d)
 	d->closing = 0;
 }
 
+/* Refused connections whose time is up closed (all with force). */
+static void busy_reap(struct ag_data_mt5 *d, int force)
+{
+	int64_t now = mono_ns();
+	for (int i = 0; i < MT5_BUSY_MAX; i++)
+		if (d->busy_fd[i] >= 0 && (force || now >= d->busy_close_ns[i])) {
+			close(d->busy_fd[i]);
+			d->busy_fd[i] = -1;
+		}
+}
+
+/* A second EA while one is connected: REFUSE(BUSY) and close, the
+ * session in place untouched (docs/mt5-bridge.md, "Policy"). */
+static void refuse_busy(struct ag_data_mt5 *d, int fd)
+{
+	struct mt5_msg m = { .type = MT5_T_REFUSE };
+	m.u.refuse.reason = MT5_REFUSE_BUSY;
+	m.u.refuse.supported_version = MT5_PROTO_VERSION;
+	snprintf(m.u.refuse.detail, sizeof(m.u.refuse.detail),
+		 "busy: another EA is connected; one at a time");
+	uint8_t f[MT5_FRAME_MAX];
+	int n = mt5_msg_encode(f, sizeof(f), 0, 0, &m);
+	/* a new socket's buffer takes one small frame without blocking */
+	if (n > 0 && send(fd, f, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
+		n = -1;
+	d->busy_refused++;
+	rt_warn(d->rt, "mt5: a second terminal connection refused (busy: an EA is connected)%s",
+		n > 0 ? "" : "; the refusal could not be sent");
+	shutdown(fd, SHUT_WR);
+	busy_reap(d, 0);
+	for (int i = 0; i < MT5_BUSY_MAX; i++)
+		if (d->busy_fd[i] < 0) {
+			d->busy_fd[i] = fd;
+			d->busy_close_ns[i] = mono_ns() + MT5_BUSY_LINGER_NS;
+			return;
+		}
+	close(fd); /* more at once than kept: closed now */
+}
+
 static void on_accept(struct ag_data_mt5 *d, int res)
 {
 	d->accept_armed = 0;
 	if (res < 0) {
 		if (res != -EINTR && res != -ECANCELED)
 			rt_warn(d->rt, "mt5: accept: %s", strerror(-res));
+		return;
+	}
+	if (d->cfd >= 0) {
+		refuse_busy(d, res);
 		return;
 	}
 	uint8_t nonce[MT5_NONCE_LEN];
@@ -603,6 +655,7 @@ int ag_data_mt5_tick(struct ag_data_mt5 *d, int64_t now)
 		}
 		work += ev_drain(d);
 	}
+	busy_reap(d, 0);
 	arm_accept(d);
 	arm_recv(d);
 	arm_send(d);
@@ -696,6 +749,8 @@ int ag_data_mt5_open(struct rt *rt, struct ag_data_state *st, uint32_t n_md,
 	d->n_md = n_md;
 	memcpy(d->md, md, n_md * sizeof(*md));
 	d->cfd = -1;
+	for (int i = 0; i < MT5_BUSY_MAX; i++)
+		d->busy_fd[i] = -1;
 	int rc = mt5_key_load(&d->key, c->secret_file, err, sizeof(err));
 	if (rc < 0) {
 		rt_error(rt, "mt5.secret_file: %s", err);
@@ -779,6 +834,7 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 	}
 	if (d->cfd >= 0)
 		close(d->cfd);
+	busy_reap(d, 1);
 	close(d->lfd);
 	if (d->ring_ok)
 		io_uring_queue_exit(&d->ring);
@@ -808,9 +864,10 @@ void ag_data_mt5_close(struct ag_data_mt5 *d)
 	       (unsigned long long)s->dup_deals, (unsigned long long)s->out_overflow,
 	       (unsigned long long)d->link.clock.resets, have_off ? "known" : "unknown",
 	       (long long)off, (long long)err);
-	rt_log(d->rt, "live: %llu connections, %llu ticks (%llu prints), %llu books, %llu bad "
-	       "market messages, %llu frame errors, %llu events dropped by a full queue",
-	       (unsigned long long)s->connections, (unsigned long long)s->ticks,
+	rt_log(d->rt, "live: %llu connections, %llu refused busy, %llu ticks (%llu prints), "
+	       "%llu books, %llu bad market messages, %llu frame errors, %llu events dropped by "
+	       "a full queue", (unsigned long long)s->connections,
+	       (unsigned long long)d->busy_refused, (unsigned long long)s->ticks,
 	       (unsigned long long)s->prints, (unsigned long long)s->books,
 	       (unsigned long long)s->md_errors, (unsigned long long)s->frame_errors,
 	       (unsigned long long)d->dropped);

@@ -174,6 +174,67 @@ Test(mt5_run, live_session_is_journaled_reconnects_and_survives_a_restart, .time
 	t_expect_clean_logs(rundir);
 }
 
+/*
+ * A second terminal while one is connected: answered REFUSE(BUSY) at once
+ * (dm-fake-mt5 gives up after three refusals in a row, exit 1, naming the
+ * reason), and the session in place loses nothing: one connection, every
+ * event of its input journaled.
+ */
+Test(mt5_run, a_second_terminal_is_refused_busy, .timeout = 120)
+{
+	char input[600], conf[600], live[600];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(conf, sizeof(conf), "%s/site.yaml", rundir);
+	snprintf(live, sizeof(live), "%s/market.journal", rundir);
+	cr_assert_eq(t_system("'%s/dm-mt5' new-secret '%s/mt5.key' >/dev/null", bindir, rundir), 0);
+	cr_assert_eq(t_system("printf 'strategy:\\n  model: \"\"\\nmt5:\\n  listen: "
+			      "\"127.0.0.1:%u\"\\n  secret_file: mt5.key\\n' >'%s'", port,
+			      conf), 0);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events %d --levels 5 --output '%s' --quiet "
+			      ">/dev/null", bindir, N_EV, input), 0, "dm-gen");
+	int rc = t_system("'%s' -c '%s' start --live mt5 >'%s/start.out' 2>&1", dmctl, conf, rundir);
+	if (rc != 0)
+		t_system("cat '%s/start.out' >&2", rundir);
+	cr_assert_eq(rc, 0, "dmctl start --live mt5");
+	/* the first terminal, slowly: its market lasts about 8 s at x2 */
+	cr_assert_eq(t_system("('%s/dm-fake-mt5' --connect 127.0.0.1:%u --secret '%s/mt5.key' "
+			      "--input '%s' --pace x2 --linger 0.5 --quiet >'%s/fake1.out' 2>&1; "
+			      "echo $? >'%s/fake1.rc') </dev/null >/dev/null 2>&1 &", bindir, port,
+			      rundir, input, rundir, rundir), 0);
+	char out[256];
+	int64_t end = t_now_ns() + 60ll * 1000000000;
+	do {
+		usleep(50 * 1000);
+		t_sh(out, sizeof(out), "grep -c 'terminal connected' '%s/data.log'", rundir);
+	} while (atoi(out) < 1 && t_now_ns() < end);
+	cr_assert_eq(atoi(out), 1, "the first terminal connected");
+	/* the second, while the first plays */
+	rc = t_system("'%s/dm-fake-mt5' --connect 127.0.0.1:%u --secret '%s/mt5.key' --input '%s' "
+		      "--pace x50 --quiet >'%s/fake2.out' 2>&1", bindir, port, rundir, input, rundir);
+	cr_expect_eq(rc, 1, "the second terminal gives up (exit %d)", rc);
+	cr_assert_eq(t_sh(out, sizeof(out), "grep -c 'busy' '%s/fake2.out'", rundir), 0,
+		     "the second terminal names the refusal");
+	char f1[600];
+	snprintf(f1, sizeof(f1), "%s/fake1.rc", rundir);
+	while (!t_exists(f1) && t_now_ns() < end)
+		usleep(100 * 1000);
+	cr_assert(t_exists(f1), "the first terminal's session ended");
+	cr_assert_eq(t_sh(out, sizeof(out), "cat '%s'", f1), 0);
+	cr_expect_eq(atoi(out), 0, "the first terminal's session: exit %s", out);
+	cr_assert_eq(t_system("'%s' -c '%s' stop >>'%s/start.out' 2>&1", dmctl, conf, rundir), 0);
+	static struct event in[N_EV], got[2 * N_EV];
+	cr_assert_eq(read_events(input, in, N_EV), N_EV);
+	cr_assert_eq(read_events(live, got, 2 * N_EV), N_EV, "every event of the first session");
+	expect_same(got, in, N_EV, 0);
+	cr_assert_eq(t_sh(out, sizeof(out), "grep -c 'terminal connected' '%s/data.log'", rundir), 0);
+	cr_expect_eq(atoi(out), 1, "one session: %s", out);
+	cr_assert_eq(t_sh(out, sizeof(out), "grep -o '[0-9]* refused busy' '%s/data.log'", rundir),
+		     0);
+	cr_expect_geq(atoi(out), 3, "every attempt of the second refused: %s", out);
+	t_expect_clean_logs(rundir);
+}
+
 /* ------------------------------------------------------------ venue.kind mt5 */
 
 /*
