@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,14 +294,42 @@ static long long fake_state(const char *key)
 	return atoll(out);
 }
 
-/* the shell's output as a number */
-static long long sh_num(const char *fmt, const char *a)
+/* the output of the shell command fmt, ... as a number */
+static long long sh_num(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long long sh_num(const char *fmt, ...)
 {
 	char cmd[1024], out[128];
-	snprintf(cmd, sizeof(cmd), fmt, a, a);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
 	cr_assert_eq(t_sh(out, sizeof(out), "%s", cmd), 0, "%s", cmd);
 	return atoll(out);
 }
+
+/*
+ * A venue.kind mt5 session that runs in the background (the fake at x10,
+ * so that it outlasts what the test does to the agents) until the terminal
+ * made fills fills; the overlay's path into conf, the fake's state file
+ * into path (both PATH_MAX / 2).
+ */
+static void session_with_fills(char *conf, char *path, int events, int fills)
+{
+	char input[600], cmd[8192];
+	unsigned port = free_port();
+	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(path, PATH_MAX / 2, "%s/fake.state", rundir);
+	venue_conf(conf, PATH_MAX / 2, port);
+	venue_start(conf, input, events);
+	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
+	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	int waited = 0;
+	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < fills &&
+	       waited++ < 1200)
+		usleep(100000);
+	cr_assert_lt(waited, 1200, "fewer than %d fills within 120 s", fills);
+}
+
 
 struct venue_seen {
 	long long orders, coids, repeats;     /* the terminal's order log */
@@ -395,7 +424,7 @@ Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
 	long long matched = sh_num("awk -F, 'NR == FNR { e[$1] = 1; next } FNR == 1 { for (i = 1; "
 				   "i <= NF; i++) if ($i == \"lat_send_to_ack_ns\") c = i; next } "
 				   "c && ($c in e) { n++ } END { print n + 0 }' '%s/entry.txt' "
-				   "'%s/bt/tca.csv'", rundir);
+				   "'%s/bt/tca.csv'", rundir, rundir);
 	cr_expect_gt(bt, 0, "the backtest filled");
 	cr_expect_eq(matched, bt, "every backtest fill took a live entry latency");
 	t_expect_clean_logs(rundir);
@@ -427,21 +456,9 @@ Test(mt5_run, a_lost_connection_stops_orders_until_reconciled, .timeout = 240)
 
 Test(mt5_run, a_restarted_execution_agent_reconciles_on_the_terminal, .timeout = 300)
 {
-	char input[600], conf[600], cmd[8192], path[700];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
-	snprintf(path, sizeof(path), "%s/fake.state", rundir);
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, 2 * N_VEV);
-	/* slower: the session outlasts the restart on a loaded machine */
-	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
-	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
+	char conf[PATH_MAX / 2], path[PATH_MAX / 2];
 	/* some fills first, then execution restarted under the running session */
-	int waited = 0;
-	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
-	       waited++ < 1200)
-		usleep(100000);
-	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	session_with_fills(conf, path, 2 * N_VEV, 10);
 	int rc = t_system("'%s' -c '%s' restart execution >>'%s/start.out' 2>&1", dmctl, conf,
 			  rundir);
 	cr_assert_eq(rc, 0, "dmctl restart execution");
@@ -560,19 +577,8 @@ Test(mt5_run, a_restarted_terminal_is_reconciled_on_its_snapshot, .timeout = 240
 
 Test(mt5_run, a_restarted_data_agent_takes_the_link_up_again, .timeout = 300)
 {
-	char input[600], conf[600], cmd[8192], path[700];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
-	snprintf(path, sizeof(path), "%s/fake.state", rundir);
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, 2 * N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
-	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
-	int waited = 0;
-	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 10 &&
-	       waited++ < 1200)
-		usleep(100000);
-	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	char conf[PATH_MAX / 2], path[PATH_MAX / 2];
+	session_with_fills(conf, path, 2 * N_VEV, 10);
 	int rc = t_system("'%s' -c '%s' restart data >>'%s/start.out' 2>&1", dmctl, conf, rundir);
 	cr_assert_eq(rc, 0, "dmctl restart data");
 	cr_assert(t_wait_file(path, 240), "the fake terminal ended (its state file)");
@@ -602,19 +608,8 @@ Test(mt5_run, an_order_the_terminal_lost_ends_at_the_ack_timeouts_snapshot, .tim
  * from the data agent's periodic word (every second), then votes again. */
 Test(mt5_run, a_restarted_risk_learns_the_links_state, .timeout = 300)
 {
-	char input[600], conf[600], cmd[8192], path[700];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
-	snprintf(path, sizeof(path), "%s/fake.state", rundir);
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, 2 * N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
-	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
-	int waited = 0;
-	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 &&
-	       waited++ < 1200)
-		usleep(100000);
-	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	char conf[PATH_MAX / 2], path[PATH_MAX / 2];
+	session_with_fills(conf, path, 2 * N_VEV, 5);
 	long long before = sh_num("tail -n +2 '%s/orders.csv' | wc -l", rundir);
 	cr_assert_eq(t_system("'%s' -c '%s' restart risk >>'%s/start.out' 2>&1", dmctl, conf, rundir),
 		     0, "dmctl restart risk");
@@ -759,20 +754,9 @@ Test(mt5_run, a_clock_jump_starts_the_offset_estimate_over, .timeout = 120)
  * its snapshot before a new order leaves */
 Test(mt5_run, a_killed_data_agent_is_replaced_and_reconciled, .timeout = 240)
 {
-	char input[600], conf[600], cmd[8192], path[700], pidf[700];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
-	snprintf(path, sizeof(path), "%s/fake.state", rundir);
+	char conf[PATH_MAX / 2], path[PATH_MAX / 2], pidf[700];
 	snprintf(pidf, sizeof(pidf), "%s/data.pid", rundir);
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x10");
-	cr_assert_eq(t_system("%s >>'%s/fake.out' 2>&1 &", cmd, rundir), 0);
-	int waited = 0;
-	while (sh_num("tail -n +2 '%s/fills.csv' 2>/dev/null | wc -l", rundir) < 5 &&
-	       waited++ < 1200)
-		usleep(100000);
-	cr_assert_lt(waited, 1200, "no fill within 120 s");
+	session_with_fills(conf, path, N_VEV, 5);
 	cr_assert(t_kill_pidfile(pidf), "kill -9 of the data agent");
 	cr_assert(t_wait_file(path, 200), "the fake terminal ended (its state file)");
 	venue_stop(conf);
