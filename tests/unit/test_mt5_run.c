@@ -383,21 +383,33 @@ static void venue_stop(const char *conf)
 
 #define N_VEV 4000
 
-Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
+/*
+ * One venue.kind mt5 session of events events against the fake with more
+ * on its command line, to its end; the input journal's path into input
+ * (600 bytes); what the run and the terminal did into *s.
+ */
+static void session_run(const char *more, int events, char *input, struct venue_seen *s)
 {
-	char input[600], conf[600], cmd[8192];
+	char conf[600], cmd[8192];
 	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	snprintf(input, 600, "%s/input.journal", rundir);
 	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "");
+	venue_start(conf, input, events);
+	fake_cmd(cmd, sizeof(cmd), port, input, more);
 	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
 	if (rc != 0)
 		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
-	cr_assert_eq(rc, 0, "the fake terminal");
+	cr_assert_eq(rc, 0, "the fake terminal (%s)", more);
 	venue_stop(conf);
+	venue_check(s);
+}
+
+
+Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
+{
+	char input[600];
 	struct venue_seen s;
-	venue_check(&s);
+	session_run("", N_VEV, input, &s);
 	/* with nothing lost, one fill a deal */
 	cr_expect_eq(s.exec_fills, s.deals, "every deal of the terminal is one fill of execution");
 	/* a stall past the heartbeat timeout on a loaded machine reconnects */
@@ -432,19 +444,9 @@ Test(mt5_run, orders_go_through_the_terminal, .timeout = 240)
 
 Test(mt5_run, a_lost_connection_stops_orders_until_reconciled, .timeout = 240)
 {
-	char input[600], conf[600], cmd[8192];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, "--pace x20 --fault disconnect@1500");
-	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
-	if (rc != 0)
-		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
-	cr_assert_eq(rc, 0, "the fake terminal");
-	venue_stop(conf);
+	char input[600];
 	struct venue_seen s;
-	venue_check(&s);
+	session_run("--pace x20 --fault disconnect@1500", N_VEV, input, &s);
 	cr_expect_geq(fake_state("connections"), 2);
 	cr_expect_geq(s.reconciles, 2, "a reconciliation after the reconnect");
 	cr_expect_eq(t_system("grep -q 'link is down or silent: orders refused' '%s/risk.log'", rundir), 0,
@@ -521,22 +523,12 @@ Test(mt5_run, the_kill_switch_flattens_through_the_terminal, .timeout = 300)
  * checks into s; the fake's connections */
 static long long fault_run(const char *fault, const char *extra, struct venue_seen *s)
 {
-	char input[600], conf[600], cmd[8192], more[256];
-	unsigned port = free_port();
-	snprintf(input, sizeof(input), "%s/input.journal", rundir);
+	char input[600], more[256];
 	/* x20: the session outlasts the fault and the reconnection on a loaded
 	 * machine (a terminal that leaves while silent takes its last reports
 	 * with it until its next connection) */
 	snprintf(more, sizeof(more), "--pace x20 --fault %s %s", fault, extra ? extra : "");
-	venue_conf(conf, sizeof(conf), port);
-	venue_start(conf, input, N_VEV);
-	fake_cmd(cmd, sizeof(cmd), port, input, more);
-	int rc = t_system("%s >>'%s/fake.out' 2>&1", cmd, rundir);
-	if (rc != 0)
-		t_system("cat '%s/fake.out' >&2; tail -20 '%s/data.log' >&2", rundir, rundir);
-	cr_assert_eq(rc, 0, "the fake terminal with %s", fault);
-	venue_stop(conf);
-	venue_check(s);
+	session_run(more, N_VEV, input, s);
 	cr_expect_geq(fake_state("faults_fired"), 1, "%s fired", fault);
 	return fake_state("connections");
 }
