@@ -179,7 +179,7 @@ static struct report_order *find(struct report *r, uint64_t coid)
 	return NULL;
 }
 
-static void held_drain(struct report *r);
+static void held_out(struct report *r, uint32_t force);
 
 /* A held release of o's decision takes o's client order id. */
 static void held_match(struct report *r, const struct msg_order *o)
@@ -189,7 +189,7 @@ static void held_match(struct report *r, const struct msg_order *o)
 		if (!h->ready && h->d.decision_id == o->decision_id) {
 			h->coid = o->client_order_id;
 			h->ready = 1;
-			held_drain(r);
+			held_out(r, 0);
 			return;
 		}
 	}
@@ -358,11 +358,11 @@ static void decision_row(struct report *r, const struct vote_record *d, uint64_t
 	put(r, r->out.decisions, line);
 }
 
-/* The oldest held rows, while ready (or all of them with force: a release
- * whose order never came is written with its cell empty). */
-static void held_out(struct report *r, int force)
+/* The oldest held rows while ready, the first force of them even if not
+ * (a release whose order never came is written with its cell empty). */
+static void held_out(struct report *r, uint32_t force)
 {
-	while (r->held_n) {
+	for (; r->held_n; force -= force > 0) {
 		struct report_held *h = &r->held[r->held_head];
 		if (!h->ready && !force)
 			return;
@@ -371,14 +371,7 @@ static void held_out(struct report *r, int force)
 		decision_row(r, &h->d, h->ready ? h->coid : 0);
 		r->held_head = (r->held_head + 1) % REPORT_HELD;
 		r->held_n--;
-		if (force == 1)
-			force = 0; /* room for one */
 	}
-}
-
-static void held_drain(struct report *r)
-{
-	held_out(r, 0);
 }
 
 void report_on_decision(struct report *r, const struct vote_record *d)
@@ -400,12 +393,12 @@ void report_on_decision(struct report *r, const struct vote_record *d)
 	h->coid = 0;
 	h->ready = d->outcome != VOTE_RELEASE;
 	r->held_n++;
-	held_drain(r);
+	held_out(r, 0);
 }
 
 int report_finish(struct report *r, int64_t t_ns)
 {
-	held_out(r, 2); /* every row still held */
+	held_out(r, REPORT_HELD); /* every row still held */
 	if (r->n.events || r->n.fills)
 		equity_row(r, t_ns > r->last_t_ns ? t_ns : r->last_t_ns);
 	for (uint32_t i = 0; i < r->hi; i++)
