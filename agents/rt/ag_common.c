@@ -1,5 +1,6 @@
 /* ag_common.c — helpers shared by the agents' glue (agents.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agents/rt/agents.h"
@@ -42,6 +43,17 @@ int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size)
 		return -DM_ETOPOLOGY;
 	}
 	return i;
+}
+
+int ag_intents_in(struct rt *rt)
+{
+	uint32_t role = (uint32_t)rt_agent_role[rt->self];
+	if (!(trader_fanout_roles(&rt->cfg.core) & (1u << role)))
+		return -1;
+	char name[RT_NAME_MAX];
+	snprintf(name, sizeof(name), "intents_%s", rt->name);
+	int i = ag_need_in(rt, name, sizeof(struct msg_intent));
+	return i < 0 ? -DM_ETOPOLOGY : i;
 }
 
 int ag_journal_open(struct rt *rt, struct journal_writer *w, const char *file,

@@ -409,6 +409,15 @@ static void log_policy(struct rt *rt, const struct coord_params *p, int c_lockst
 		n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%s%s", i ? ", " : "",
 				      pol->voter[i] < ROLE_COUNT ? role_names[pol->voter[i]] : "?",
 				      pol->veto_mask & (1u << i) ? " (veto)" : "");
+	/* which of them vote on the intent itself (vote.fanout) */
+	char fan[96] = "";
+	size_t k = 0;
+	for (uint32_t i = 0; p->fanout && i < pol->n_voters && k < sizeof(fan); i++)
+		if (p->fanout & (1u << i))
+			k += (size_t)snprintf(fan + k, sizeof(fan) - k, "%s%s", k ? ", " : "",
+					      role_names[pol->voter[i]]);
+	rt_log(rt, "vote: %s%s", p->fanout ? "intents fanned out to " : "every vote requested",
+	       fan);
 	char age[32];
 	cfg_show_dur(p->max_intent_age_ns, age);
 	rt_log(rt, "vote: voters %s; quorum %s; deadline %lld us; %s%s", who, q,

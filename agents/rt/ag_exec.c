@@ -86,6 +86,7 @@ struct exec_mt5 {
 struct exec_host {
 	struct rt *rt;
 	int in_md, in_orders, in_req;
+	int in_int;                /* intents_execution (vote.fanout), else -1 */
 	int out_vote, out_rep[3];
 	int n_rep;                 /* 2, or 3 with a market maker's reports_ml */
 	struct journal_writer jw;
@@ -350,6 +351,9 @@ static int exec_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		}
 		return -EPROTO;
 	}
+	if ((int)in == h->in_int && m->type == MSG_INTENT)
+		return execsvc_on_intent(&h->x, (const struct msg_intent *)m, ctl_of(rt),
+					 rt->now_ns);
 	if ((int)in == h->in_req && m->type == MSG_VOTE_REQ)
 		return execsvc_on_vote_req(&h->x, (const struct msg_vote_req *)m, ctl_of(rt),
 					   rt->now_ns);
@@ -463,6 +467,7 @@ int ag_exec_init(struct rt *rt)
 	    (h->in_orders = ag_need_in(rt, "orders", sizeof(struct msg_order))) < 0 ||
 	    (h->in_req = ag_need_in(rt, "vote_req_execution", sizeof(struct msg_vote_req))) < 0 ||
 	    (h->out_vote = ag_need_out(rt, "votes_execution", sizeof(struct msg_vote))) < 0 ||
+	    (h->in_int = ag_intents_in(rt)) < -1 ||
 	    (h->out_rep[0] = ag_need_out(rt, "reports_risk", sizeof(struct msg_exec_report))) < 0 ||
 	    (h->out_rep[1] = ag_need_out(rt, "reports_coordinator",
 					 sizeof(struct msg_exec_report))) < 0) {

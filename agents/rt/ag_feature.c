@@ -19,6 +19,7 @@
 
 struct feature_ctx {
 	int in_md, in_req;
+	int in_int;              /* intents_feature (vote.fanout), else -1 */
 	int out_feat, out_vote;
 	struct rt *rt;
 	struct featd d;          /* the module, on the app area */
@@ -70,6 +71,8 @@ static int feature_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 			featd_on_trade(&c->d, (const struct msg_trade *)m);
 		return 0; /* MSG_END: the features need nothing at the end */
 	}
+	if ((int)in == c->in_int && m->type == MSG_INTENT)
+		return featd_on_intent(&c->d, (const struct msg_intent *)m, rt->now_ns);
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)
 		return featd_on_vote_req(&c->d, (const struct msg_vote_req *)m, rt->now_ns);
 	if ((int)in == c->in_req && m->type == MSG_VOTE_DONE)
@@ -89,7 +92,8 @@ int ag_feature_init(struct rt *rt)
 	if ((c->in_md = ag_need_in(rt, "md_feature", sizeof(struct msg_book))) < 0 ||
 	    (c->in_req = ag_need_in(rt, "vote_req_feature", sizeof(struct msg_vote_req))) < 0 ||
 	    (c->out_feat = ag_need_out(rt, "features", sizeof(struct msg_features))) < 0 ||
-	    (c->out_vote = ag_need_out(rt, "votes_feature", sizeof(struct msg_vote))) < 0)
+	    (c->out_vote = ag_need_out(rt, "votes_feature", sizeof(struct msg_vote))) < 0 ||
+	    (c->in_int = ag_intents_in(rt)) < -1)
 		return -DM_ETOPOLOGY;
 
 	/* the engine: prices in the instrument's points, sizes in contracts */

@@ -52,6 +52,8 @@
 struct ml_ctx {
 	int in_feat, out_intent;
 	int in_rep;              /* reports_ml: a market maker's; else -1 */
+	int out_fan[3];          /* intents_<voter> (vote.fanout) */
+	uint32_t n_fan;
 	struct rt *rt;
 	struct strategy s;       /* the module, on the app area; holds the model */
 };
@@ -92,9 +94,14 @@ static int load_model(struct rt *rt, const char *path, struct flat **out, char *
 
 /* ------------------------------------------------ the module's output */
 
+/* An intent goes to the coordinator and (vote.fanout) to each fanned
+ * voter at once: room on every one of those rings, or on none. */
 static struct msg_intent *out_intent_claim(void *p)
 {
 	struct ml_ctx *c = p;
+	for (uint32_t i = 0; i < c->n_fan; i++)
+		if (!rt_claim(c->rt, (uint32_t)c->out_fan[i], 1))
+			return NULL;
 	if (!rt_claim(c->rt, (uint32_t)c->out_intent, 1))
 		return NULL;
 	return rt_slot(c->rt, (uint32_t)c->out_intent, 0);
@@ -103,6 +110,10 @@ static struct msg_intent *out_intent_claim(void *p)
 static void out_intent_publish(void *p, struct msg_intent *o)
 {
 	struct ml_ctx *c = p;
+	for (uint32_t i = 0; i < c->n_fan; i++) {
+		memcpy(rt_slot(c->rt, (uint32_t)c->out_fan[i], 0), o, sizeof(*o));
+		rt_publish(c->rt, (uint32_t)c->out_fan[i], 1);
+	}
 	rt_publish(c->rt, (uint32_t)c->out_intent, 1);
 	rt_lat_stage(c->rt, o->hdr.ingress_ns);
 }
@@ -216,6 +227,19 @@ int ag_ml_init(struct rt *rt)
 		rt_error(rt, "%s", err);
 		return -DM_ECONFIG;
 	}
+	/* vote.fanout: the voters get each intent as the coordinator does */
+	uint32_t fan = trader_fanout_roles(&rt->cfg.core);
+	for (int a = 0; a < AGENT_COUNT; a++) {
+		if (!(fan & (1u << rt_agent_role[a])))
+			continue;
+		char name[RT_NAME_MAX];
+		snprintf(name, sizeof(name), "intents_%s", rt_agent_names[a]);
+		if ((c->out_fan[c->n_fan] = ag_need_out(rt, name, sizeof(struct msg_intent))) < 0)
+			return -DM_ETOPOLOGY;
+		c->n_fan++;
+	}
+	if (c->n_fan)
+		rt_log(rt, "vote.fanout: intents to the coordinator and to %u voters", c->n_fan);
 	c->in_rep = -1;
 	if (strategy_kind_is_mm(p.kind)) {
 		/* a market maker learns its quotes' fate and its inventory from

@@ -22,6 +22,7 @@
 
 struct risk_ctx {
 	int in_md, in_req, in_rep;
+	int in_int;              /* intents_risk (vote.fanout), else -1 */
 	int out_vote, out_pos;
 	int venue_mt5;              /* venue.kind mt5: the link's state counts */
 	struct rt *rt;
@@ -103,6 +104,9 @@ static int risk_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		riskd_on_report(&c->d, (const struct msg_exec_report *)m, rt->now_ns);
 		return 0;
 	}
+	if ((int)in == c->in_int && m->type == MSG_INTENT)
+		return riskd_on_intent(&c->d, (const struct msg_intent *)m, killed_flag(rt),
+				       rt->now_ns);
 	if ((int)in == c->in_req && m->type == MSG_VOTE_REQ)
 		return riskd_on_vote_req(&c->d, (const struct msg_vote_req *)m, killed_flag(rt),
 					 rt->now_ns);
@@ -144,7 +148,8 @@ int ag_risk_init(struct rt *rt)
 	    (c->in_req = ag_need_in(rt, "vote_req_risk", sizeof(struct msg_vote_req))) < 0 ||
 	    (c->in_rep = ag_need_in(rt, "reports_risk", sizeof(struct msg_exec_report))) < 0 ||
 	    (c->out_vote = ag_need_out(rt, "votes_risk", sizeof(struct msg_vote))) < 0 ||
-	    (c->out_pos = ag_need_out(rt, "positions", sizeof(struct msg_position))) < 0)
+	    (c->out_pos = ag_need_out(rt, "positions", sizeof(struct msg_position))) < 0 ||
+	    (c->in_int = ag_intents_in(rt)) < -1)
 		return -DM_ETOPOLOGY;
 	struct riskd_params p;
 	char err[512];

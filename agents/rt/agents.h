@@ -213,6 +213,14 @@ const char *ag_currency(const struct dm_config *cfg);
 int ag_need_in(struct rt *rt, const char *name, uint32_t msg_size);
 int ag_need_out(struct rt *rt, const char *name, uint32_t msg_size);
 
+/*
+ * A voter's ring of intents from ml (intents_<agent>), when the vote fans
+ * intents out to its role (trader_fanout_roles): its input index; -1 when
+ * it does not (the coordinator asks for its votes); -DM_ETOPOLOGY (logged)
+ * when the ring is missing.
+ */
+int ag_intents_in(struct rt *rt);
+
 /* Open a journal in the run directory for appending (pwrite, no io_uring:
  * a record flushed with journal_flush is in the page cache before the
  * next message goes out, so it survives a kill -9), with buffers of

@@ -72,6 +72,9 @@ int coord_params_check(const struct coord_params *p)
 	    p->flatten_voter >= COORD_AGENTS || p->health_every_ns <= 0 || p->retry_ns <= 0 ||
 	    p->max_intent_age_ns < 0 || (p->child_max_qty && p->child_horizon_ns <= 0))
 		return -EINVAL;
+	/* fanned voters are voters; children are voted on one by one */
+	if (p->fanout & ~((1u << p->vote.n_voters) - 1u) || (p->fanout && p->child_max_qty))
+		return -EINVAL;
 	for (uint32_t i = 0; i < p->vote.n_voters; i++)
 		if (p->vote.voter[i] >= COORD_AGENTS)
 			return -EINVAL;
@@ -327,21 +330,22 @@ static int send_orders(struct coord *c, const struct coord_env *e, uint32_t *dro
 }
 
 /* MSG_VOTE_DONE of one decision to the voters in mask `to` that have room
- * now; returns those left (their port full). */
-static uint32_t tell(struct coord *c, uint64_t id, uint32_t outcome, uint32_t reason,
-		     uint32_t to)
+ * now (the intent's id to those in `fan`, which know the ballot by it);
+ * returns those left (their port full). */
+static uint32_t tell(struct coord *c, const struct coord_done *d, uint32_t to)
 {
 	struct msg_vote_done m;
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = MSG_VOTE_DONE;
 	m.hdr.size = sizeof(m);
-	m.decision_id = id;
-	m.outcome = outcome;
-	m.reason = reason;
+	m.decision_id = d->decision_id;
+	m.outcome = d->outcome;
+	m.reason = d->reason;
 	uint32_t left = 0;
 	for (uint32_t v = 0; v < c->p.vote.n_voters; v++) {
 		if (!(to & (1u << v)))
 			continue;
+		m.intent_id = d->fan & (1u << v) ? d->intent_id : 0;
 		if (!c->out.can_send(c->out.ctx, COORD_PORT_VOTE_REQ, v) ||
 		    c->out.send(c->out.ctx, COORD_PORT_VOTE_REQ, v, &m.hdr) < 0) {
 			left |= 1u << v;
@@ -361,17 +365,21 @@ static void tell_voters(struct coord *c, const struct coord_ballot *b)
 	uint32_t waiting = 0;
 	for (uint32_t i = 0; c->n_done && i < COORD_BALLOTS; i++)
 		waiting |= st->done_q[i].to;
-	uint32_t left = tell(c, b->b.decision_id, b->b.outcome, b->b.reason,
-			     b->asked & ~waiting) | (b->asked & waiting);
+	struct coord_done n = { .decision_id = b->b.decision_id, .outcome = b->b.outcome,
+				.reason = b->b.reason, .fan = b->fan,
+				.intent_id = b->intent.intent_id };
+	uint32_t left = tell(c, &n, b->asked & ~waiting) | (b->asked & waiting);
 	if (!left)
 		return;
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++) {
 		struct coord_done *d = &st->done_q[i];
 		if (d->to)
 			continue;
-		d->decision_id = b->b.decision_id;
-		d->outcome = b->b.outcome;
-		d->reason = b->b.reason;
+		d->decision_id = n.decision_id;
+		d->outcome = n.outcome;
+		d->reason = n.reason;
+		d->fan = n.fan;
+		d->intent_id = n.intent_id;
 		d->to = left; /* stored last: the entry is live from here */
 		c->n_done++;
 		return;
@@ -397,7 +405,7 @@ static int retry_dones(struct coord *c)
 		if (!d)
 			break;
 		uint32_t want = d->to & ~blocked;
-		uint32_t left = tell(c, d->decision_id, d->outcome, d->reason, want);
+		uint32_t left = tell(c, d, want);
 		uint32_t took = want & ~left;
 		sent += __builtin_popcount(took);
 		st->dones_late += (uint64_t)__builtin_popcount(took);
@@ -577,6 +585,94 @@ uint32_t coord_blocked_reason(const struct coord *c, const struct coord_env *e)
 	return 0;
 }
 
+/* ------------------------------------------------------------ early votes */
+
+/* Policy index of role, or -1 when it is no voter. */
+static int voter_index(const struct vote_policy *pol, uint32_t role)
+{
+	for (uint32_t v = 0; v < pol->n_voters; v++)
+		if (pol->voter[v] == role)
+			return (int)v;
+	return -1;
+}
+
+/* Keep a fanned vote until its intent comes; a full table loses its
+ * oldest. */
+static void early_put(struct coord *c, uint32_t role, const struct msg_vote *v, int64_t now)
+{
+	struct coord_state *st = c->st;
+	struct coord_early *slot = NULL, *oldest = NULL;
+	for (uint32_t i = 0; i < COORD_EARLY; i++) {
+		struct coord_early *q = &st->early[i];
+		if (q->intent_id == v->intent_id && q->voter == role) {
+			slot = q; /* the same vote again (a re-delivery): replaced */
+			break;
+		}
+		if (!q->intent_id) {
+			if (!slot)
+				slot = q;
+		} else if (!oldest || q->at_ns < oldest->at_ns) {
+			oldest = q;
+		}
+	}
+	if (!slot) {
+		slot = oldest;
+		st->early_dropped++;
+	}
+	if (slot->intent_id != v->intent_id || slot->voter != role)
+		st->early_votes++;
+	slot->at_ns = now;
+	slot->voter = role;
+	slot->verdict = v->verdict;
+	slot->reason = v->reason;
+	slot->intent_id = v->intent_id;
+}
+
+/* Cast the kept votes of the ballot's intent (and free their slots). */
+static void early_cast(struct coord *c, struct coord_ballot *b, int64_t now)
+{
+	struct coord_state *st = c->st;
+	for (uint32_t i = 0; i < COORD_EARLY; i++) {
+		struct coord_early *q = &st->early[i];
+		if (q->intent_id != b->intent.intent_id)
+			continue;
+		int v = voter_index(&c->p.vote, q->voter);
+		if (v >= 0 && (b->fan & (1u << v)))
+			(void)vote_cast(&b->b, &c->p.vote, q->voter, q->verdict, q->reason, now);
+		q->intent_id = 0;
+	}
+}
+
+/* Kept votes of intent id (one blocked before its ballot) forgotten. */
+static void early_forget(struct coord *c, uint64_t intent_id)
+{
+	for (uint32_t i = 0; i < COORD_EARLY; i++)
+		if (c->st->early[i].intent_id == intent_id)
+			c->st->early[i].intent_id = 0;
+}
+
+/* Kept votes older than a vote deadline: no intent came for them. */
+static int early_expire(struct coord *c, int64_t now)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < COORD_EARLY; i++) {
+		struct coord_early *q = &c->st->early[i];
+		if (q->intent_id && now - q->at_ns > c->p.vote.deadline_ns) {
+			q->intent_id = 0;
+			c->st->early_dropped++;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* An intent handled: the newest id (ml's ids grow; should ml start them
+ * again, a new strategy state, intent_hi follows down). */
+static void intent_seen(struct coord_state *st, uint64_t id)
+{
+	st->intent_hi = id;
+}
+
 /* ------------------------------------------------------------ inputs */
 
 int coord_intent_one(struct coord *c, const struct coord_env *e, const struct msg_intent *it)
@@ -610,6 +706,14 @@ int coord_intent_one(struct coord *c, const struct coord_env *e, const struct ms
 		if (rc < 0 && rc != -EINPROGRESS)
 			return -EAGAIN; /* not on file: offered again (its id is skipped) */
 		noted(c, &rec);
+		intent_seen(st, it->intent_id);
+		if (c->p.fanout) {
+			/* the fanned voters have the intent: they hear it ended */
+			early_forget(c, it->intent_id);
+			tmp.asked = tmp.fan = c->p.fanout;
+			tell_voters(c, &tmp);
+			st->fan_blocked++;
+		}
 		return 0;
 	}
 	struct coord_ballot *b = NULL;
@@ -618,9 +722,11 @@ int coord_intent_one(struct coord *c, const struct coord_env *e, const struct ms
 			b = &st->ballot[i];
 	if (!b)
 		return -EAGAIN; /* every ballot busy: intents wait in their ring */
-	uint32_t ask = 0;
+	uint32_t ask = 0, fan = c->p.fanout;
 	for (uint32_t v = 0; v < pol->n_voters; v++)
-		if (fresh(e, pol->voter[v])) {
+		if (fan & (1u << v)) {
+			ask |= 1u << v; /* it has the intent: no request, told the end */
+		} else if (fresh(e, pol->voter[v])) {
 			if (!c->out.can_send(c->out.ctx, COORD_PORT_VOTE_REQ, v))
 				return -EAGAIN;
 			ask |= 1u << v;
@@ -628,8 +734,19 @@ int coord_intent_one(struct coord *c, const struct coord_env *e, const struct ms
 	b->intent = *it;
 	b->client_order_id = 0;
 	b->asked = ask;
+	b->fan = fan;
 	vote_open(&b->b, pol, next_id(st), now);
+	intent_seen(st, it->intent_id);
+	if (fan)
+		early_cast(c, b, now);
 	for (uint32_t v = 0; v < pol->n_voters; v++) {
+		if (fan & (1u << v)) {
+			/* voted already, or a stale host that will not */
+			if (b->b.cast[v].verdict == VOTE_V_NONE && !fresh(e, pol->voter[v]))
+				vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT,
+					  VOTE_R_STALE_VOTER, now);
+			continue;
+		}
 		if (!(ask & (1u << v))) {
 			vote_cast(&b->b, pol, pol->voter[v], VOTE_V_REJECT, VOTE_R_STALE_VOTER, now);
 			continue;
@@ -666,12 +783,32 @@ int coord_on_vote(struct coord *c, const struct coord_env *e, uint32_t voter,
 	struct coord_state *st = c->st;
 	struct coord_ballot *b = NULL;
 	begin(c, e);
-	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
-		if (st->ballot[i].state == COORD_B_OPEN &&
-		    st->ballot[i].b.decision_id == v->decision_id) {
-			b = &st->ballot[i];
-			break;
+	if (!v->decision_id) {
+		/* a vote on an intent itself (fan-out): its ballot by the
+		 * intent's id, or kept until the intent comes */
+		int vi = voter_index(&c->p.vote, voter);
+		if (vi < 0 || !(c->p.fanout & (1u << vi)) || !v->intent_id) {
+			st->late_votes++; /* not a fanned voter: nothing asked it */
+			return 0;
 		}
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+			if (st->ballot[i].state == COORD_B_OPEN && st->ballot[i].fan &&
+			    st->ballot[i].intent.intent_id == v->intent_id) {
+				b = &st->ballot[i];
+				break;
+			}
+		if (!b && v->intent_id > st->intent_hi) {
+			early_put(c, voter, v, e->now_ns);
+			return 0;
+		}
+	} else {
+		for (uint32_t i = 0; i < COORD_BALLOTS; i++)
+			if (st->ballot[i].state == COORD_B_OPEN &&
+			    st->ballot[i].b.decision_id == v->decision_id) {
+				b = &st->ballot[i];
+				break;
+			}
+	}
 	if (!b) {
 		st->late_votes++; /* decided already (deadline, veto) */
 		return 0;
@@ -815,6 +952,8 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 	}
 	if (c->n_held)
 		work += finish_held(c);
+	if (c->p.fanout)
+		work += early_expire(c, now);
 	if (c->n_decided) {
 		work += send_orders(c, e, NULL);
 		/* the orders port is full: try again soon */

@@ -63,6 +63,17 @@
  * behind full ports) is one not sent (dones_lost): the voter's own time
  * limit then ends what it holds.
  *
+ * Fan-out (params.fanout).  The fanned voters get each intent from ml at
+ * the time the coordinator does, and vote on it at once (msg_vote with
+ * decision_id 0 and the intent's id): the votes are on their way while
+ * the ballot opens, one hand-off less on the order path.  A vote that
+ * comes before its intent waits in early[] (an intent id above intent_hi)
+ * and is cast when the ballot opens; one for an intent handled already is
+ * late.  A fanned voter is told how every ballot of its intents ended,
+ * intents blocked before a ballot included (MSG_VOTE_DONE with the
+ * intent's id: risk lets go of what it holds for it).  Kept votes nobody
+ * claims within a vote deadline are dropped (early_dropped).
+ *
  * Idempotence is the host's: a message handled twice (a restart between
  * handling it and storing its sequence number) is handled twice here.
  *
@@ -113,7 +124,7 @@
 #include "libcore/msg/msg.h"
 
 #define COORD_MAGIC     0x3130445243434d44ull /* "DMCCRD01" little-endian */
-#define COORD_VERSION   6u
+#define COORD_VERSION   7u
 #define COORD_BALLOTS   64u   /* decisions in flight; all busy: intents wait */
 #define COORD_RECENT    16u   /* last decision records kept in the state */
 #define COORD_ID_SHIFT  40    /* decision id = epoch << 40 | n */
@@ -121,6 +132,7 @@
 #define COORD_AGENTS    32u   /* role numbers 0..31 (bit masks) */
 #define COORD_PARENTS   8u    /* intents being sent as child orders at once */
 #define COORD_CHILDREN  64u   /* child orders of one intent at most */
+#define COORD_EARLY     64u   /* votes kept that came before their intent (fan-out) */
 
 /* Operator command beyond enum ctl_cmd: cancel every open order at the
  * venue; nothing is forwarded (agents/rt/runtime.h, RT_CTL_CANCEL_ALL). */
@@ -149,10 +161,12 @@ enum coord_held { COORD_H_KEPT = 1, COORD_H_RECORD = 2 };
 
 struct coord_ballot {
 	uint32_t state;             /* enum coord_ballot_state */
-	uint32_t asked;             /* bit v: policy voter v was sent the request */
+	uint32_t asked;             /* bit v: policy voter v was sent the request
+				     * or has the intent itself: told the outcome */
 	uint64_t client_order_id;   /* DECIDED (released, journaled): its order */
 	uint32_t held;              /* HELD: enum coord_held */
-	uint32_t pad;
+	uint32_t fan;               /* bit v: policy voter v votes on the intent
+				     * itself (params.fanout), not on a request */
 	struct msg_intent intent;
 	struct vote_ballot b;
 };
@@ -163,6 +177,18 @@ struct coord_done {
 	uint32_t outcome;           /* enum vote_outcome */
 	uint32_t reason;            /* enum vote_reason */
 	uint32_t to;                /* bit v: policy voter v still to tell; 0 = free */
+	uint32_t fan;               /* bit v: voter v knows the ballot by its intent */
+	uint64_t intent_id;
+};
+
+/* A vote on an intent that came before the intent itself (fan-out: the
+ * voter's ring from ml was quicker than the coordinator's). */
+struct coord_early {
+	uint64_t intent_id;         /* 0 = free */
+	int64_t  at_ns;             /* host time it came: dropped a vote deadline later */
+	uint32_t voter;             /* the voter's role */
+	uint32_t verdict;           /* enum vote_verdict */
+	uint32_t reason;            /* enum vote_reason */
 	uint32_t pad;
 };
 
@@ -214,6 +240,15 @@ struct coord_state {
 	uint64_t children_dropped;  /* children not sent: the kill switch */
 	uint64_t unsliced;          /* large intents sent whole: every parent slot busy */
 	struct coord_parent parent[COORD_PARENTS];
+	uint64_t intent_hi;         /* the newest intent id handled (fan-out: a
+				     * vote for an intent at or below it whose
+				     * ballot is not open is late, not early) */
+	uint64_t early_votes;       /* votes kept until their intent came */
+	uint64_t early_dropped;     /* of them, dropped: no intent within a vote
+				     * deadline, or the table full (the oldest) */
+	uint64_t fan_blocked;       /* intents blocked before a ballot whose
+				     * fanned voters were told so (MSG_VOTE_DONE) */
+	struct coord_early early[COORD_EARLY];
 };
 
 /* ------------------------------------------------------------ parameters */
@@ -225,7 +260,11 @@ struct coord_params {
 	uint32_t n_agents;         /* roles 0..n_agents-1 watched (1..COORD_AGENTS) */
 	uint32_t flatten_voter;    /* role recorded as approving a flattening
 				    * order (the one that asks for it: risk) */
-	uint32_t pad;
+	uint32_t fanout;           /* bit v: policy voter v gets every intent
+				    * from ml itself and votes on it without a
+				    * request (vote.fanout; see "Fan-out" above);
+				    * 0 = every vote requested.  Not with
+				    * child_max_qty (children are voted one by one) */
 	int64_t  health_every_ns;  /* tick: recheck every agent this often (> 0) */
 	int64_t  retry_ns;         /* orders port full: tick asks to be woken
 				    * this soon to try again (> 0) */

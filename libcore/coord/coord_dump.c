@@ -65,6 +65,13 @@ json_t *coord_dump_json(const struct coord_state *st)
 		"parents", (json_int_t)st->parents, "sent", (json_int_t)st->children,
 		"dropped", (json_int_t)st->children_dropped,
 		"unsliced", (json_int_t)st->unsliced));
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < COORD_EARLY; i++)
+		kept += st->early[i].intent_id != 0;
+	json_object_set_new(o, "fanout", json_pack("{s:I, s:I, s:i, s:I}",
+		"early_votes", (json_int_t)st->early_votes,
+		"early_dropped", (json_int_t)st->early_dropped, "early_kept", (int)kept,
+		"blocked_told", (json_int_t)st->fan_blocked));
 	json_object_set_new(o, "recent", recent);
 	return o;
 }

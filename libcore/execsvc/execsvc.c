@@ -823,6 +823,7 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
 	v.hdr.size = sizeof(v);
 	v.hdr.ingress_ns = q->hdr.ingress_ns;
 	v.decision_id = q->decision_id;
+	v.intent_id = q->intent_id;
 	v.voter = x->p.voter;
 	v.verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE : VOTE_REJECT;
 	v.reason = reason;
@@ -830,6 +831,14 @@ int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_
 		return -EAGAIN;
 	x->st->votes++;
 	return 0;
+}
+
+int execsvc_on_intent(struct execsvc *x, const struct msg_intent *it, uint32_t ctl,
+		      int64_t now_ns)
+{
+	struct msg_vote_req q;
+	msg_vote_req_of_intent(&q, it);
+	return execsvc_on_vote_req(x, &q, ctl, now_ns);
 }
 
 /* Resting orders of the passive rule past their horizon: cancelled (one

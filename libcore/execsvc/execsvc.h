@@ -404,6 +404,11 @@ int execsvc_on_cancel(struct execsvc *x, const struct msg_cancel *k, int64_t now
 int execsvc_on_vote_req(struct execsvc *x, const struct msg_vote_req *q, uint32_t ctl,
 			int64_t now_ns);
 
+/* An intent itself, from ml (vote.fanout): the same vote, naming the
+ * intent (decision_id 0, intent_id).  Returns as execsvc_on_vote_req. */
+int execsvc_on_intent(struct execsvc *x, const struct msg_intent *it, uint32_t ctl,
+		      int64_t now_ns);
+
 /*
  * Time passes.  After the end of a replay the venue's clock steps to each
  * next due venue time until nothing is in flight (local time plays no

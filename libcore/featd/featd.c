@@ -142,10 +142,18 @@ int featd_on_vote_req(struct featd *d, const struct msg_vote_req *q, int64_t now
 	v->hdr.size = sizeof(*v);
 	v->hdr.ingress_ns = q->hdr.ingress_ns;
 	v->decision_id = q->decision_id;
+	v->intent_id = q->intent_id;
 	v->voter = d->voter;
 	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE : VOTE_REJECT;
 	v->reason = reason;
 	d->out.vote_publish(d->out.ctx, v);
 	st->votes++;
 	return 0;
+}
+
+int featd_on_intent(struct featd *d, const struct msg_intent *it, int64_t now_ns)
+{
+	struct msg_vote_req q;
+	msg_vote_req_of_intent(&q, it);
+	return featd_on_vote_req(d, &q, now_ns);
 }

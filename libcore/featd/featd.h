@@ -151,6 +151,10 @@ void featd_on_trade(struct featd *d, const struct msg_trade *t);
  */
 int featd_on_vote_req(struct featd *d, const struct msg_vote_req *q, int64_t now_ns);
 
+/* An intent itself, from ml (vote.fanout): the same vote, naming the
+ * intent (decision_id 0, intent_id).  Returns as featd_on_vote_req. */
+int featd_on_intent(struct featd *d, const struct msg_intent *it, int64_t now_ns);
+
 /* ------------------------------------------------------------ dump */
 
 struct json_t;

@@ -1,6 +1,9 @@
 /*
- * msg.c — the layout hash of the messages (msg.h).
+ * msg.c — the layout hash of the messages, and the vote request of an
+ * intent (msg.h).
  */
+#include <string.h>
+
 #include "libcore/msg/msg.h"
 #include "libcore/mt5/mt5_venue.h" /* the terminal's commands and events (venue.kind mt5) */
 #include "libcore/types.h"
@@ -22,7 +25,7 @@ static const uint64_t layout_words[] = {
 	sizeof(struct msg_intent), L(msg_intent, px), L(msg_intent, qty), L(msg_intent, prob),
 	L(msg_intent, market_ns),
 	sizeof(struct msg_vote_req), L(msg_vote_req, decision_id), L(msg_vote_req, deadline_ns),
-	sizeof(struct msg_vote), L(msg_vote, verdict), L(msg_vote, reason),
+	sizeof(struct msg_vote), L(msg_vote, verdict), L(msg_vote, reason), L(msg_vote, intent_id),
 	sizeof(struct msg_order), L(msg_order, client_order_id), L(msg_order, px),
 	sizeof(struct msg_cancel), L(msg_cancel, client_order_id),
 	sizeof(struct msg_exec_report), L(msg_exec_report, last_px), L(msg_exec_report, status),
@@ -32,7 +35,7 @@ static const uint64_t layout_words[] = {
 	sizeof(struct msg_control), L(msg_control, cmd), L(msg_control, text),
 	MSG_END, sizeof(struct msg_end), L(msg_end, exch_ns), L(msg_end, events),
 	MSG_VOTE_DONE, sizeof(struct msg_vote_done), L(msg_vote_done, decision_id),
-	L(msg_vote_done, outcome),
+	L(msg_vote_done, outcome), L(msg_vote_done, intent_id),
 	MSG_VENUE_CMD, sizeof(struct msg_venue_cmd), L(msg_venue_cmd, u),
 	MSG_VENUE_EVENT, sizeof(struct msg_venue_event), L(msg_venue_event, seq),
 	L(msg_venue_event, u),
@@ -42,4 +45,20 @@ static const uint64_t layout_words[] = {
 uint64_t msg_layout_hash(void)
 {
 	return dm_layout_hash(layout_words, sizeof(layout_words) / sizeof(layout_words[0]));
+}
+
+void msg_vote_req_of_intent(struct msg_vote_req *q, const struct msg_intent *it)
+{
+	memset(q, 0, sizeof(*q));
+	q->hdr.type = MSG_VOTE_REQ;
+	q->hdr.size = sizeof(*q);
+	q->hdr.flags = it->hdr.flags & MSG_F_REPLAY;
+	q->hdr.ingress_ns = it->hdr.ingress_ns;
+	q->intent_id = it->intent_id;
+	q->px = it->px;
+	q->qty = it->qty;
+	q->side = it->side;
+	q->ord_type = it->ord_type;
+	q->tif = it->tif;
+	q->instrument = it->instrument;
 }

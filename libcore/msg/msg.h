@@ -191,14 +191,17 @@ enum vote_verdict { VOTE_APPROVE = 1, VOTE_REJECT = 2, VOTE_VETO = 3 };
 
 struct msg_vote {
 	struct msg_hdr hdr;
-	uint64_t decision_id;
+	uint64_t decision_id;/* the request's; 0 for a vote on an intent that
+	                      * came from ml itself (vote.fanout) */
 	uint16_t voter;      /* agent index */
 	uint8_t  verdict;    /* enum vote_verdict */
 	uint8_t  pad;
 	uint32_t reason;     /* reason code, named in docs/messages.md */
+	uint64_t intent_id;  /* the intent voted on */
 };
 _Static_assert(offsetof(struct msg_vote, verdict) == 42, "msg_vote.verdict");
-_Static_assert(sizeof(struct msg_vote) == 48, "msg_vote size");
+_Static_assert(offsetof(struct msg_vote, intent_id) == 48, "msg_vote.intent_id");
+_Static_assert(sizeof(struct msg_vote) == 56, "msg_vote size");
 
 struct msg_order {
 	struct msg_hdr hdr;
@@ -325,9 +328,19 @@ struct msg_vote_done {
 	uint64_t decision_id;
 	uint32_t outcome;    /* enum vote_outcome (libcore/vote): 1 release, 2 block */
 	uint32_t reason;     /* enum vote_reason of the outcome */
+	uint64_t intent_id;  /* the ballot's intent: a voter that voted on the
+	                      * intent itself (vote.fanout) knows it by this */
 };
 _Static_assert(offsetof(struct msg_vote_done, decision_id) == 32, "msg_vote_done.decision_id");
-_Static_assert(sizeof(struct msg_vote_done) == 48, "msg_vote_done size");
+_Static_assert(offsetof(struct msg_vote_done, intent_id) == 48, "msg_vote_done.intent_id");
+_Static_assert(sizeof(struct msg_vote_done) == 56, "msg_vote_done size");
+
+/*
+ * The vote request a voter acts on for an intent it got itself (vote
+ * fan-out, docs/agents.md "The vote"): the intent's order, decision_id 0,
+ * no deadline, the intent's ingress and replay flag.  Pure.
+ */
+void msg_vote_req_of_intent(struct msg_vote_req *q, const struct msg_intent *it);
 
 /*
  * Hash of MSG_VERSION, the book depth, the feature count and the size and

@@ -405,6 +405,24 @@ int64_t risk_on_order_done(struct risk_state *st, uint64_t id)
 	return left;
 }
 
+int risk_order_is_open(const struct risk_state *st, uint64_t id)
+{
+	return id && find_open(st, id) >= 0;
+}
+
+int risk_order_rekey(struct risk_state *st, uint64_t from, uint64_t to)
+{
+	if (!to)
+		return -EINVAL;
+	int i = from ? find_open(st, from) : -1;
+	if (i < 0)
+		return -ENOENT;
+	if (find_open(st, to) >= 0)
+		return -EEXIST;
+	st->open[i].id = to;
+	return 0;
+}
+
 /* ------------------------------------------------------------ fills */
 
 /* Unused slots hold 0, which no exec_id is: scan them all, branch-free. */

@@ -272,6 +272,17 @@ int risk_on_order_open(struct risk_state *st, uint64_t id, int side, int64_t qty
 int64_t risk_on_order_done(struct risk_state *st, uint64_t id);
 
 /*
+ * The open order `from` is known as `to` from now on (risk held an
+ * approval under the intent's id until the decision's id was known).
+ * Returns 0, -ENOENT (from not open), -EEXIST (to open already), -EINVAL
+ * (to is 0).  O(open orders).
+ */
+int risk_order_rekey(struct risk_state *st, uint64_t from, uint64_t to);
+
+/* 1 when id is an open order, else 0.  O(open orders). */
+int risk_order_is_open(const struct risk_state *st, uint64_t id);
+
+/*
  * Apply a fill: position, average cost, realized P&L, fees; the open order
  * f->client_order_id (if open and of the same side) is reduced by the
  * fill.  Then the state is re-evaluated (below).  Returns 1 applied,

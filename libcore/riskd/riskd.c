@@ -172,8 +172,34 @@ void riskd_follow_kill(struct riskd *d, int killed, int64_t now_ns)
 		send_position(d, 0, now_ns);
 }
 
-int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
-		      int64_t now_ns)
+/* News of something not come yet: kept (the oldest overwritten). */
+static void ahead_put(struct riskd_state *st, uint32_t kind, uint64_t intent_id,
+		      uint64_t decision_id, uint32_t outcome)
+{
+	struct riskd_ahead *a = &st->ahead[st->ahead_n++ % RISKD_AHEAD];
+	a->intent_id = intent_id;
+	a->decision_id = decision_id;
+	a->outcome = outcome;
+	a->kind = kind;
+}
+
+/* The kept entry of that kind for id (an intent's for RISKD_A_DONE, a
+ * decision's else), or NULL. */
+static struct riskd_ahead *ahead_find(struct riskd_state *st, uint32_t kind, uint64_t id)
+{
+	if (!st->ahead_n)
+		return NULL;
+	for (uint32_t i = 0; i < RISKD_AHEAD; i++) {
+		struct riskd_ahead *a = &st->ahead[i];
+		if (a->kind == kind && (kind == RISKD_A_DONE ? a->intent_id : a->decision_id) == id)
+			return a;
+	}
+	return NULL;
+}
+
+/* The vote on q, an approval held under key (0: none). */
+static int vote_on(struct riskd *d, const struct msg_vote_req *q, uint64_t key, int killed,
+		   int64_t now_ns)
 {
 	struct msg_vote *v = d->out.vote_claim(d->out.ctx);
 	if (!v)
@@ -185,12 +211,12 @@ int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 				.side = q->side, .ord_type = q->ord_type };
 	uint32_t reason = d->venue_down && !killed ? VOTE_R_VENUE_DOWN :
 			  risk_check_order(rs, &d->cfg, &d->cal, &o, riskd_market_ns(d, now_ns));
-	if (reason == VOTE_R_APPROVED) {
-		int rc = risk_on_order_open(rs, q->decision_id, q->side, q->qty);
+	if (reason == VOTE_R_APPROVED && key) {
+		int rc = risk_on_order_open(rs, key, q->side, q->qty);
 		if (rc == -DM_EFULL)
 			reason = VOTE_R_OPEN_ORDERS;
 		else if (rc == 0) {
-			pend_add(st, q->decision_id, now_ns + d->reserve_ns);
+			pend_add(st, key, now_ns + d->reserve_ns);
 			if (now_ns + d->reserve_ns < d->next_expire_ns)
 				d->next_expire_ns = now_ns + d->reserve_ns;
 		}
@@ -201,12 +227,42 @@ int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 	v->hdr.size = sizeof(*v);
 	v->hdr.ingress_ns = q->hdr.ingress_ns;
 	v->decision_id = q->decision_id;
+	v->intent_id = q->intent_id;
 	v->voter = d->voter;
 	v->verdict = reason == VOTE_R_APPROVED ? VOTE_APPROVE :
 		     reason == VOTE_R_KILL_SWITCH ? VOTE_VETO : VOTE_REJECT;
 	v->reason = reason;
 	d->out.vote_publish(d->out.ctx, v);
 	st->votes++;
+	return 0;
+}
+
+int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
+		      int64_t now_ns)
+{
+	return vote_on(d, q, q->decision_id, killed, now_ns);
+}
+
+int riskd_on_intent(struct riskd *d, const struct msg_intent *it, int killed, int64_t now_ns)
+{
+	struct riskd_state *st = d->st;
+	struct msg_vote_req q;
+	msg_vote_req_of_intent(&q, it);
+	uint64_t key = it->intent_id;
+	struct riskd_ahead *a = ahead_find(st, RISKD_A_DONE, key);
+	if (a) /* its ballot ended already: hold nothing, or under the decision */
+		key = a->outcome == VOTE_RELEASE ? a->decision_id : 0;
+	if (!it->intent_id || it->intent_id >= RISKD_INTENT_MAX) {
+		q.qty = 0; /* refused by the check: bad_order */
+		key = 0;
+	}
+	int rc = vote_on(d, &q, key, killed, now_ns);
+	if (rc < 0)
+		return rc;
+	if (a)
+		a->kind = 0;
+	st->intent_hi = it->intent_id;
+	st->intent_votes++;
 	return 0;
 }
 
@@ -270,8 +326,13 @@ void riskd_on_report(struct riskd *d, const struct msg_exec_report *r, int64_t n
 			d->out.log(d->out.ctx, 1, line);
 		}
 	}
-	if (id && (r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
-		   r->status == EXEC_REJECTED))
+	int terminal = r->status == EXEC_FILLED || r->status == EXEC_CANCELLED ||
+		       r->status == EXEC_REJECTED;
+	if (id && st->intent_hi && !risk_order_is_open(cur_rs(st), id))
+		/* fan-out: its approval may still be held under the intent's
+		 * id, its ballot's end on the way (riskd_on_vote_done) */
+		ahead_put(st, terminal ? RISKD_A_TERMINAL : RISKD_A_REPORT, 0, id, 0);
+	else if (id && terminal)
 		risk_on_order_done(cur_rs(st), id);
 }
 
@@ -279,6 +340,45 @@ int riskd_on_vote_done(struct riskd *d, const struct msg_vote_done *m, int64_t n
 {
 	struct riskd_state *st = d->st;
 	(void)now_ns;
+	if (m->intent_id) {
+		/* a ballot of an intent risk got itself (fan-out) */
+		struct riskd_pending *p = NULL;
+		for (uint32_t i = 0; i < RISKD_PENDING && !p; i++)
+			if (st->pend[i].id == m->intent_id)
+				p = &st->pend[i];
+		if (!p) {
+			if (m->intent_id > st->intent_hi)
+				ahead_put(st, RISKD_A_DONE, m->intent_id, m->decision_id,
+					  m->outcome);
+			return 0; /* not approved, or let go already */
+		}
+		struct riskd_ahead *a = NULL;
+		if (m->outcome != VOTE_RELEASE || !m->decision_id) {
+			risk_on_order_done(cur_rs(st), p->id); /* blocked: no order */
+			p->id = 0;
+			st->released_blocked++;
+			return 1;
+		}
+		if ((a = ahead_find(st, RISKD_A_TERMINAL, m->decision_id)) ||
+		    risk_order_rekey(cur_rs(st), p->id, m->decision_id) < 0) {
+			/* its order ended already (or the decision's id is held
+			 * already, a re-delivery): nothing left to hold */
+			risk_on_order_done(cur_rs(st), p->id);
+			p->id = 0;
+			if (a)
+				a->kind = 0;
+			return 1;
+		}
+		st->rekeyed++;
+		a = ahead_find(st, RISKD_A_REPORT, m->decision_id);
+		if (a) { /* a report named it already: no expiry */
+			a->kind = 0;
+			p->id = 0;
+		} else {
+			p->id = m->decision_id;
+		}
+		return 0;
+	}
 	if (m->outcome != VOTE_BLOCK || !m->decision_id)
 		return 0;
 	for (uint32_t i = 0; i < RISKD_PENDING; i++) {

@@ -33,6 +33,13 @@
  * once (riskd_on_vote_done); should that message be lost, the approval
  * expires after params.reserve_ns of local time (riskd_tick).
  *
+ * Intents.  With vote.fanout risk gets each intent from ml itself and
+ * votes on it at once (riskd_on_intent); its approval is held under the
+ * intent's id until the coordinator's MSG_VOTE_DONE names the decision,
+ * which then replaces it (a release) or lets it go (a block).  The two
+ * rings race outside a replay's lockstep; what comes first is kept in
+ * ahead[] until the other (riskd_on_vote_done).
+ *
  * Fills are applied to a copy of the risk state, then one release store
  * flips cur to it, so a process killed at any point leaves either the old
  * or the new position (fills de-duplicated by exec_id make a re-delivered
@@ -63,13 +70,19 @@
 #include "libcore/risk/risk.h"
 #include "libcore/msg/msg.h"
 
-#define RISKD_VERSION 7u      /* layout of struct riskd_state */
+#define RISKD_VERSION 8u      /* layout of struct riskd_state */
 #define RISKD_PENDING 256u    /* approvals not yet confirmed by a report */
+#define RISKD_AHEAD   16u     /* news of an order come before what it is about */
+/* Intent ids risk holds approvals under (fan-out) are below this; decision
+ * ids are at or above it (epoch >= 1, shifted by 40: coord.h), so the two
+ * never name the same approval. */
+#define RISKD_INTENT_MAX (1ull << 40)
 #define RISKD_RESERVE_NS   (2000ll * 1000000) /* default: approval without a report expires */
 #define RISKD_POS_EVERY_NS (1000ll * 1000000) /* default: mark-only position updates */
 
 struct riskd_pending {
-	uint64_t id;                /* decision id; 0 = free */
+	uint64_t id;                /* decision id, or the intent's id until its
+				     * ballot ends (fan-out); 0 = free */
 	int64_t  expire_ns;         /* local time: no report by then -> released */
 };
 
@@ -94,6 +107,25 @@ struct riskd_state {
 	int64_t  flatten_next_ns;     /* market time the flatten's next slice is due; 0 none */
 	uint64_t flatten_slices;      /* flattening orders asked for (positions flagged) */
 	struct risk_flatten_plan plan; /* the flatten under way (risk_flatten_plan) */
+	/* Fan-out (riskd_on_intent, "Intents" above) */
+	uint64_t intent_hi;           /* the newest intent voted on */
+	uint64_t intent_votes;        /* votes on intents themselves */
+	uint64_t rekeyed;             /* approvals held under an intent's id, then
+				       * under its decision's (a release) */
+	uint64_t ahead_n;             /* entries ever written to ahead[] */
+	struct riskd_ahead {
+		uint64_t intent_id;   /* RISKD_A_DONE: the intent */
+		uint64_t decision_id; /* the decision */
+		uint32_t kind;        /* enum riskd_ahead_kind; 0 = free */
+		uint32_t outcome;     /* RISKD_A_DONE: enum vote_outcome */
+	} ahead[RISKD_AHEAD];         /* [n % RISKD_AHEAD] */
+};
+
+/* riskd_state.ahead[].kind */
+enum riskd_ahead_kind {
+	RISKD_A_DONE = 1,             /* a ballot's end came before its intent */
+	RISKD_A_REPORT,               /* a report of a decision risk held nothing for */
+	RISKD_A_TERMINAL,             /* likewise, a terminal one */
 };
 
 /* What the host provides.  ctx is handed back to every call. */
@@ -204,11 +236,29 @@ int riskd_on_vote_req(struct riskd *d, const struct msg_vote_req *q, int killed,
 		      int64_t now_ns);
 
 /*
+ * An intent itself, from ml (vote.fanout: no vote request comes for it):
+ * the same checks and vote as riskd_on_vote_req, the vote naming the
+ * intent (decision_id 0, intent_id), and an approval held under the
+ * intent's id until riskd_on_vote_done names its decision.  An intent id
+ * of 0 or at or above RISKD_INTENT_MAX is rejected (bad_order).  Returns
+ * 0, or -EAGAIN when out.vote_claim gives no room (nothing changed).
+ */
+int riskd_on_intent(struct riskd *d, const struct msg_intent *it, int killed, int64_t now_ns);
+
+/*
  * How a ballot ended (MSG_VOTE_DONE from the coordinator, on the
  * vote-request port): a blocked ballot releases the approval risk holds
  * for it at once (the order will never exist); a released one changes
  * nothing (its reports release it).  A decision risk did not approve, or
  * whose approval is already gone, changes nothing: harmless twice.
+ * With an intent id (a ballot of an intent risk got itself): a block
+ * releases what is held under the intent's id; a release holds it under
+ * the decision's id from now on, so its reports find it.  Should the
+ * notice come before the intent (the rings race live), it is kept in
+ * ahead[] and the vote on the intent holds nothing (a block) or holds it
+ * under the decision's id at once (a release); should a report of the
+ * decision come before the notice, the notice ends the approval (a
+ * terminal report) or clears its expiry (any other).
  * Returns 1 when an approval was released, else 0.  No allocation.
  */
 int riskd_on_vote_done(struct riskd *d, const struct msg_vote_done *m, int64_t now_ns);

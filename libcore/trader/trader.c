@@ -122,9 +122,17 @@ static int feat_fill(void *ctx, const struct msg_features *f, double out[MSG_NFE
 
 /* ------------------------------------------------------------ ml's output */
 
+static struct trader_mbox *box_of_agent(struct trader *t, uint32_t a);
+
+/* An intent goes to the coordinator and (vote fan-out) to each fanned
+ * voter: room in every one of their mailboxes, or in none. */
 static struct msg_intent *intent_claim(void *ctx)
 {
 	struct trader *t = ctx;
+	const struct coord_params *cp = &t->co.p;
+	for (uint32_t v = 0; v < cp->vote.n_voters; v++)
+		if ((cp->fanout & (1u << v)) && !mb_claim(box_of_agent(t, cp->vote.voter[v])))
+			return NULL;
 	struct trader_slot *s = mb_claim(&t->box[TRADER_COORD]);
 	return s ? (struct msg_intent *)(void *)s->msg : NULL;
 }
@@ -132,7 +140,11 @@ static struct msg_intent *intent_claim(void *ctx)
 static void intent_publish(void *ctx, struct msg_intent *o)
 {
 	struct trader *t = ctx;
-	(void)o;
+	const struct coord_params *cp = &t->co.p;
+	for (uint32_t v = 0; v < cp->vote.n_voters; v++)
+		if (cp->fanout & (1u << v))
+			(void)mb_put(t, box_of_agent(t, cp->vote.voter[v]), t->agent[TRADER_ML],
+				     &o->hdr); /* intent_claim found room */
 	mb_publish(t, &t->box[TRADER_COORD], t->agent[TRADER_ML]);
 }
 
@@ -427,6 +439,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 	case TRADER_EXEC:
 		if (h->type == MSG_VOTE_REQ)
 			return execsvc_on_vote_req(&t->exec, (const void *)h, ctl, now);
+		if (h->type == MSG_INTENT)
+			return execsvc_on_intent(&t->exec, (const void *)h, ctl, now);
 		if (h->type == MSG_ORDER)
 			return execsvc_on_order(&t->exec, (const void *)h, ctl, now);
 		if (h->type == MSG_CANCEL) {
@@ -437,6 +451,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 	case TRADER_RISK:
 		if (h->type == MSG_VOTE_REQ)
 			return riskd_on_vote_req(&t->risk, (const void *)h, t->killed, now);
+		if (h->type == MSG_INTENT)
+			return riskd_on_intent(&t->risk, (const void *)h, t->killed, now);
 		if (h->type == MSG_EXEC_REPORT) {
 			riskd_on_report(&t->risk, (const void *)h, now);
 			return 0;
@@ -447,6 +463,8 @@ static int deliver(struct trader *t, uint32_t m, const struct trader_slot *s)
 	case TRADER_FEATURE:
 		if (h->type == MSG_VOTE_REQ)
 			return featd_on_vote_req(&t->feat, (const void *)h, now);
+		if (h->type == MSG_INTENT)
+			return featd_on_intent(&t->feat, (const void *)h, now);
 		break;
 	case TRADER_ML:
 		if (h->type == MSG_FEATURES)

@@ -218,6 +218,13 @@ static void or_study(double *v, double x, double scale)
 		*v = x * scale;
 }
 
+uint32_t trader_fanout_roles(const struct dm_config *cfg)
+{
+	if (!cfg->vote.fanout || cfg->execution.child_max_qty)
+		return 0;
+	return cfg->vote.voters & (1u << ROLE_RISK | 1u << ROLE_EXECUTION | 1u << ROLE_FEATURE);
+}
+
 int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t health_ns,
 			const char *quorum, int64_t deadline_ns, struct coord_params *p,
 			char *err, size_t errlen)
@@ -250,6 +257,10 @@ int trader_coord_params(const struct dm_config *cfg, uint32_t self, int64_t heal
 			      deadline_ns > 0 ? deadline_ns : (int64_t)v->deadline_us * 1000,
 			      why, sizeof(why)) < 0)
 		return refuse(err, errlen, "vote: %s", why);
+	uint32_t fan = trader_fanout_roles(cfg);
+	for (uint32_t i = 0; i < p->vote.n_voters; i++)
+		if (fan & (1u << p->vote.voter[i]))
+			p->fanout |= 1u << i;
 	if (coord_params_check(p) < 0)
 		return refuse(err, errlen, "vote: parameters refused by the coordinator");
 	return 0;

@@ -60,6 +60,16 @@ int trader_model_load(const struct dm_config *cfg, const char *path, struct flat
 extern const uint32_t trader_voter_order[5];
 
 /*
+ * The roles (bit 1 << enum dm_role) that get each intent from ml itself and
+ * vote on it without a request: with vote.fanout, the voters among risk,
+ * execution and feature, unless execution.child_max_qty cuts intents into
+ * children (each voted on by request).  0: every vote is requested.  The
+ * ml agent's rings out, the voters' rings in and the coordinator's
+ * coord_params.fanout all follow it.  Pure.
+ */
+uint32_t trader_fanout_roles(const struct dm_config *cfg);
+
+/*
  * The coordinator: vote: and coordinator: of the configuration, quorum and
  * deadline_ns overriding vote.quorum / vote.deadline_us when given (NULL /
  * 0: the configuration's), self its role (ROLE_COORDINATOR), health_ns the

@@ -17,6 +17,7 @@ void vote_cfg_default(struct vote_cfg *c)
 	c->veto = 1u << ROLE_RISK;
 	strcpy(c->quorum, "majority");
 	c->deadline_us = 50000;
+	c->fanout = 1;
 }
 
 static const char *check_quorum(const void *field)
@@ -37,5 +38,7 @@ const struct cfg_key vote_cfg_keys[] = {
 	        "approvals needed: all, majority or N"),
 	CFG_U32("deadline_us", struct vote_cfg, deadline_us, 1, 10000000, NULL, 0,
 	        "a vote missing this long after the request is a rejection, us"),
+	CFG_BOOL("fanout", struct vote_cfg, fanout, 0,
+	         "risk, execution and feature vote on each intent as it leaves ml"),
 	CFG_KEY_END
 };

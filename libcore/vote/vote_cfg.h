@@ -21,14 +21,18 @@ struct vote_cfg {
 	                              * default "majority" */
 	uint32_t deadline_us;        /* a vote missing this long after the request
 	                              * is a rejection; default 50000, 1..10000000 */
-	uint32_t pad;
+	uint32_t fanout;             /* 1: risk, execution and feature get each
+	                              * intent from ml itself and vote without a
+	                              * request (not with execution.child_max_qty);
+	                              * default 1 */
 };
 
 /* The defaults above.  Pure. */
 void vote_cfg_default(struct vote_cfg *c);
 
 /* The keys of the configuration's vote: section, relative to struct
- * vote_cfg: voters and veto (sets of role names), quorum, deadline_us.
+ * vote_cfg: voters and veto (sets of role names), quorum, deadline_us,
+ * fanout.
  * That the voters exist, hold the vetoes and fit the quorum is
  * config_load's cross-check. */
 extern const struct cfg_key vote_cfg_keys[];

@@ -138,7 +138,7 @@ Test(runtime, open_finds_own_rings)
 {
 	struct rt *ml = t_open(AGENT_ML);
 	cr_expect_eq(ml->n_in, 3);                    /* features, reports_ml, control_ml */
-	cr_expect_eq(ml->n_out, 1);                   /* intents */
+	cr_expect_eq(ml->n_out, 4);                   /* intents, intents_<3 voters> */
 	cr_expect_geq(rt_in_find(ml, "features"), 0);
 	cr_expect_geq(rt_in_find(ml, "reports_ml"), 0);
 	cr_expect_geq(rt_in_find(ml, "control_ml"), 0);

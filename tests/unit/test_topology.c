@@ -179,6 +179,9 @@ Test(topology, defaults_follow_the_data_flow)
 		{ "md_risk", AGENT_DATA, AGENT_RISK, 4096, 1024, RING_CONFLATE },
 		{ "features", AGENT_FEATURE, AGENT_ML, 4096, 512, RING_BLOCK },
 		{ "intents", AGENT_ML, AGENT_COORDINATOR, 1024, 128, RING_BLOCK },
+		{ "intents_risk", AGENT_ML, AGENT_RISK, 1024, 128, RING_BLOCK },
+		{ "intents_execution", AGENT_ML, AGENT_EXECUTION, 1024, 128, RING_BLOCK },
+		{ "intents_feature", AGENT_ML, AGENT_FEATURE, 1024, 128, RING_BLOCK },
 		{ "vote_req_risk", AGENT_COORDINATOR, AGENT_RISK, 1024, 128, RING_BLOCK },
 		{ "vote_req_execution", AGENT_COORDINATOR, AGENT_EXECUTION, 1024, 128, RING_BLOCK },
 		{ "vote_req_feature", AGENT_COORDINATOR, AGENT_FEATURE, 1024, 128, RING_BLOCK },
@@ -398,8 +401,8 @@ Test(topology, ring_find_and_agent_id)
 
 	rt_config_defaults(&c);
 	cr_assert_eq(rt_config_ring_find(&c, "md_feature"), 0);
-	cr_assert_eq(rt_config_ring_find(&c, "reports_ml"), 14);
-	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 20);
+	cr_assert_eq(rt_config_ring_find(&c, "reports_ml"), 17);
+	cr_assert_eq(rt_config_ring_find(&c, "control_risk"), 23);
 	cr_assert_eq(rt_config_ring_find(&c, "nope"), -1);
 	cr_assert_eq(rt_config_ring_find(&c, NULL), -1);
 	cr_assert_eq(rt_agent_id("coordinator"), AGENT_COORDINATOR);
@@ -819,7 +822,7 @@ Test(topology, spec_lists_the_agents_and_the_configured_rings)
 	cr_assert_eq(spec.n_agents, AGENT_COUNT);
 	for (int a = 0; a < AGENT_COUNT; a++)
 		cr_assert_str_eq(spec.agents[a], rt_agent_names[a]);
-	cr_assert_eq(spec.n_rings, 23);
+	cr_assert_eq(spec.n_rings, 26);
 	cr_assert_str_eq(spec.ring[4].name, "intents");
 	cr_assert_eq(spec.ring[4].producer, AGENT_ML);
 	cr_assert_eq(spec.ring[4].consumer, AGENT_COORDINATOR);
