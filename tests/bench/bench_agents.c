@@ -69,6 +69,7 @@
 #define GOAL_P999_X       20.0 /* p99.9 / p50 */
 
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
+static int g_fanout = 1;         /* vote.fanout of the next run */
 static int g_cpu[6] = { -1, -1, -1, -1, -1, -1 }; /* --cpus: agents.<name>.cpu, in ag[] order */
 static char g_bindir[PATH_MAX / 2], g_tmp[64];
 static struct t_paths g_paths; /* the checkout: tools/dmctl */
@@ -123,6 +124,7 @@ static void write_conf(const char *path, const char *idle, unsigned rtprio, cons
 		   "  model: \"%s\"\n", t_exists(model) ? model : "");
 	/* loose limits: the figure is the path's latency, not the strategy's */
 	fprintf(f, "risk:\n  limits: risk.yaml\n");
+	fprintf(f, "vote:\n  fanout: %s\n", g_fanout ? "true" : "false");
 	fclose(f);
 	char risk[PATH_MAX];
 	snprintf(risk, sizeof(risk), "%s/risk.yaml", g_tmp);
@@ -425,8 +427,10 @@ static void usage(FILE *f)
 		   "                configuration's default; on 2 cores spinning steals the CPU\n"
 		   "                the woken agent needs)\n"
 		   "  --yield N     spin-then-sleep: sched_yield polls after spinning (default 0)\n"
-		   "  --chain-hops N   the futex chain's hand-offs (default 6: data, feature, ml,\n"
-		   "                coordinator, a voter, coordinator, execution)\n"
+		   "  --chain-hops N   the futex chain's hand-offs on the order path with the\n"
+		   "                vote fanned out (default 5: data, feature, ml, a voter,\n"
+		   "                coordinator, execution); a second chain has one more, the\n"
+		   "                path with vote requests (ml, coordinator, a voter, coordinator)\n"
 		   "  --rt-priority N  a third run, spin-then-sleep at SCHED_FIFO priority N\n"
 		   "                (agents.<name>.rt_priority; default 10, 0 = no such run;\n"
 		   "                needs root or CAP_SYS_NICE)\n"
@@ -443,7 +447,7 @@ int main(int argc, char **argv)
 	long events = 20000;
 	double seconds = 10;
 	unsigned rtprio = 10;
-	unsigned hops = 6; /* data, feature, ml, coordinator, a voter, coordinator, execution */
+	unsigned hops = 5; /* data, feature, ml, a voter, coordinator, execution */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -507,19 +511,26 @@ int main(int argc, char **argv)
 	if (speed < 0.001)
 		speed = 0.001;
 
-	struct stage sp[5], sl[5], sf[5];
-	struct brk bl[6], bf[6], bp[6];
+	struct stage sp[5], sl[5], sf[5], sq[5];
+	struct brk bl[6], bf[6], bp[6], bq[6];
 	int fifo = rtprio && fifo_allowed(rtprio);
+	/* back to back: the vote by requests (vote.fanout false), then the
+	 * default, the intents fanned out to the voters */
+	g_fanout = 0;
+	run_mode("spin-then-sleep, vote requests", "requests", "backoff", 0, journal, speed, sq,
+		 bq);
+	g_fanout = 1;
 	run_mode("spin-then-sleep", "backoff", "backoff", 0, journal, speed, sl, bl);
 	if (fifo)
 		run_mode("spin-then-sleep, SCHED_FIFO", "fifo", "backoff", rtprio, journal, speed, sf,
 			 bf);
 	run_mode("spin", "spin", "spin", 0, journal, speed, sp, bp);
 	/* the chain at the replay's event rate, 4000 messages (2 s at 2000/s) */
-	struct stage ch, chf;
+	struct stage ch, chq, chf;
 	int64_t period = (int64_t)(seconds * 1e9 / (double)events);
-	fprintf(stderr, "bench_agents: futex chain, %u hand-offs...\n", hops);
+	fprintf(stderr, "bench_agents: futex chains, %u and %u hand-offs...\n", hops, hops + 1);
 	run_chain(hops, 4000, period, 0, &ch);
+	run_chain(hops + 1, 4000, period, 0, &chq);
 	if (fifo)
 		run_chain(hops, 4000, period, rtprio, &chf);
 	t_system("rm -rf '%s'", g_tmp);
@@ -534,6 +545,11 @@ int main(int argc, char **argv)
 		printf("  %-12s %10lld %10.1f %10.1f %10.1f | %10lld %10.1f\n", sl[i].agent,
 		       sl[i].n, sl[i].p50, sl[i].p99, sl[i].p999, sp[i].n, sp[i].p50);
 	print_brk("spin-then-sleep", bl);
+	printf("\nper stage, spin-then-sleep with vote requests (vote.fanout false), us:\n");
+	printf("  %-12s %10s %10s %10s %10s\n", "agent", "n", "p50", "p99", "p99.9");
+	for (int i = 0; i < 5; i++)
+		printf("  %-12s %10lld %10.1f %10.1f %10.1f\n", sq[i].agent, sq[i].n, sq[i].p50,
+		       sq[i].p99, sq[i].p999);
 	if (fifo) {
 		char what[64];
 		snprintf(what, sizeof(what), "spin-then-sleep at SCHED_FIFO priority %u", rtprio);
@@ -550,13 +566,21 @@ int main(int argc, char **argv)
 	row("tick-to-order p99, spin-then-sleep", sl[4].p99, "us", 0, NULL);
 	row("tick-to-order p99.9, spin-then-sleep", sl[4].p999, "us", 0, NULL);
 	tail_rows("spin-then-sleep", &sl[4]);
+	row("tick-to-order p50, vote requests", sq[4].p50, "us", 0, NULL);
+	row("tick-to-order p99, vote requests", sq[4].p99, "us", 0, NULL);
+	row("tick-to-order p50, fan-out / requests", sl[4].p50, "us", sq[4].p50,
+	    "vote requests, run just before; goal <= 0.70x");
 	char fig[64], base[64];
 	snprintf(fig, sizeof(fig), "futex chain, %u hand-offs p50", hops);
 	row(fig, ch.p50, "us", 0, NULL);
 	snprintf(fig, sizeof(fig), "futex chain, %u hand-offs p99", hops);
 	row(fig, ch.p99, "us", 0, NULL);
-	snprintf(base, sizeof(base), "chain p50, goal <= 1.5x");
+	snprintf(fig, sizeof(fig), "futex chain, %u hand-offs p50", hops + 1);
+	row(fig, chq.p50, "us", 0, NULL);
+	snprintf(base, sizeof(base), "chain p50 (%u hand-offs), goal <= 1.5x", hops);
 	row("tick-to-order p50 / chain p50", sl[4].p50, "us", ch.p50, "%s", base);
+	snprintf(base, sizeof(base), "chain p50 (%u hand-offs)", hops + 1);
+	row("requests p50 / chain p50", sq[4].p50, "us", chq.p50, "%s", base);
 	if (fifo) {
 		row("tick-to-order p50, sleep + SCHED_FIFO", sf[4].p50, "us", sl[4].p50,
 		    "spin-then-sleep, same run");

@@ -203,6 +203,8 @@ struct t_co {
 static int64_t t_max_age;
 /* coord_params' child orders of the next t_start (child_max_qty 0: none) */
 static struct coord_params t_child;
+/* coord_params.fanout of the next t_start (bit v: policy voter v) */
+static uint32_t t_fanout;
 
 static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
 {
@@ -216,6 +218,7 @@ static void t_params(struct coord_params *p, const char *quorum, uint32_t veto)
 	p->child_gamma = t_child.child_gamma;
 	p->child_sigma = t_child.child_sigma;
 	p->child_lambda = t_child.child_lambda;
+	p->fanout = t_fanout;
 	p->self = SELF;
 	p->n_agents = NAG;
 	p->flatten_voter = RISK;
@@ -1532,4 +1535,175 @@ Test(coord, steady_state_allocates_nothing)
 	cr_assert_geq(t_allocated() - a1, 1000, "the counter works");
 	free(x);
 	t_stop(&t);
+}
+
+/* ------------------------------------------------------------ fan-out */
+
+/* A vote on an intent itself (vote.fanout): decision 0, the intent's id. */
+static int t_vote_on(struct t_co *t, uint32_t voter, uint64_t intent_id, uint8_t verdict,
+		     uint32_t reason)
+{
+	struct msg_vote v;
+	memset(&v, 0, sizeof(v));
+	v.hdr.type = MSG_VOTE;
+	v.hdr.size = sizeof(v);
+	v.intent_id = intent_id;
+	v.voter = (uint16_t)voter;
+	v.verdict = verdict;
+	v.reason = reason;
+	return coord_on_vote(&t->c, &t->e, voter, &v);
+}
+
+static uint32_t t_early_kept(const struct t_co *t)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < COORD_EARLY; i++)
+		n += t->st->early[i].intent_id != 0;
+	return n;
+}
+
+/*
+ * The voters have the intent from ml: no request goes out; votes that
+ * came before the intent are cast when its ballot opens, and every voter
+ * hears how it ended, by the intent's id.
+ */
+Test(coord, fanned_votes_before_the_intent_release_it_without_requests)
+{
+	struct t_co t;
+	t_fanout = 0x7; /* risk, execution, feature: policy voters 0, 1, 2 */
+	t_start(&t, "majority", 1u << RISK);
+	t_fanout = 0;
+	cr_assert_eq(t_vote_on(&t, RISK, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t_vote_on(&t, EXEC, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.st->early_votes, 2);
+	cr_expect_eq(t_early_kept(&t), 2);
+	cr_expect_eq(t.h.n_orders, 0, "no intent, no ballot");
+	t.e.now_ns = 1500;
+	struct msg_intent it = t_intent(41, SIDE_BUY, 26000, 2);
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	for (uint32_t v = 0; v < 3; v++)
+		cr_expect_eq(t.h.n_req[v], 0, "voter %u asked nothing", v);
+	/* the kept approvals (risk, execution): a majority with the veto holder */
+	cr_assert_eq(t.h.n_orders, 1);
+	cr_expect_eq(t.h.orders[0].decision_id, ID(1));
+	cr_expect_eq(t.h.orders[0].qty, 2);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.h.dec[0].intent_id, 41);
+	cr_expect_eq(t.h.dec[0].v[0].verdict, VOTE_V_APPROVE);
+	cr_expect_eq(t.h.dec[0].v[1].verdict, VOTE_V_APPROVE);
+	cr_expect_eq(t_early_kept(&t), 0, "cast, and their slots free");
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_assert_eq(t.h.n_done[v], 1, "voter %u told the end", v);
+		cr_expect_eq(t.h.done[v][0].decision_id, ID(1));
+		cr_expect_eq(t.h.done[v][0].intent_id, 41);
+		cr_expect_eq(t.h.done[v][0].outcome, VOTE_RELEASE);
+	}
+	/* feature's vote after the decision: late, not kept */
+	cr_assert_eq(t_vote_on(&t, FEAT, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.st->late_votes, 1);
+	cr_expect_eq(t_early_kept(&t), 0);
+	/* a vote from a voter that is not fanned (data votes on requests) */
+	cr_assert_eq(t_vote_on(&t, DATA, 42, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.st->late_votes, 2);
+	cr_expect_eq(t_early_kept(&t), 0);
+	t_stop(&t);
+}
+
+/* A replay's ballot waits for every fanned vote, whatever came first. */
+Test(coord, a_replayed_fanned_ballot_is_tallied_once_every_vote_is_in)
+{
+	struct t_co t;
+	t_fanout = 0x7;
+	t_start(&t, "majority", 1u << RISK);
+	t_fanout = 0;
+	struct msg_intent it = t_intent(7, SIDE_SELL, 26000, 1);
+	it.hdr.flags |= MSG_F_REPLAY;
+	cr_assert_eq(t_vote_on(&t, FEAT, 7, VOTE_REJECT, VOTE_R_WIDE_SPREAD), 0);
+	cr_assert_eq(coord_on_intent(&t.c, &t.e, &it), 0);
+	cr_assert_eq(t_vote_on(&t, RISK, 7, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.h.n_dec, 0, "two of three: a replay waits for the third");
+	cr_assert_eq(t_vote_on(&t, EXEC, 7, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].outcome, VOTE_RELEASE);
+	cr_expect_eq(t.h.dec[0].v[2].verdict, VOTE_V_REJECT, "feature's early vote recorded");
+	cr_expect_eq(t.h.dec[0].v[2].reason, VOTE_R_WIDE_SPREAD);
+	cr_expect_eq(t.h.n_orders, 1);
+	t_stop(&t);
+}
+
+/* An intent blocked before any ballot: its fanned voters, which have it,
+ * hear so; a vote kept for it is forgotten, one after it is late. */
+Test(coord, a_fanned_intent_blocked_at_once_tells_its_voters)
+{
+	struct t_co t;
+	t_fanout = 0x7;
+	t_start(&t, "majority", 1u << RISK);
+	t_fanout = 0;
+	cr_assert_eq(t_vote_on(&t, RISK, 9, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	t.e.flags = COORD_F_HALTED;
+	t_send_intent(&t, 9, SIDE_BUY);
+	cr_assert_eq(t.h.n_dec, 1);
+	cr_expect_eq(t.h.dec[0].reason, VOTE_R_HALTED);
+	cr_expect_eq(t_early_kept(&t), 0);
+	for (uint32_t v = 0; v < 3; v++) {
+		cr_expect_eq(t.h.n_req[v], 0);
+		cr_assert_eq(t.h.n_done[v], 1, "voter %u told", v);
+		cr_expect_eq(t.h.done[v][0].intent_id, 9);
+		cr_expect_eq(t.h.done[v][0].decision_id, ID(1));
+		cr_expect_eq(t.h.done[v][0].outcome, VOTE_BLOCK);
+		cr_expect_eq(t.h.done[v][0].reason, VOTE_R_HALTED);
+	}
+	cr_expect_eq(t.st->fan_blocked, 1);
+	cr_assert_eq(t_vote_on(&t, EXEC, 9, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t.st->late_votes, 1);
+	cr_expect_eq(t_early_kept(&t), 0);
+	t_stop(&t);
+}
+
+/* Kept votes whose intent never comes go after a vote deadline; a full
+ * table loses its oldest. */
+Test(coord, kept_votes_nobody_claims_are_dropped)
+{
+	struct t_co t;
+	t_fanout = 0x7;
+	t_start(&t, "majority", 1u << RISK);
+	t_fanout = 0;
+	cr_assert_eq(t_vote_on(&t, RISK, 100, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	t.e.now_ns += DL;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_expect_eq(t_early_kept(&t), 1, "at the deadline: kept");
+	t.e.now_ns += 1;
+	coord_tick(&t.c, &t.e, NULL);
+	cr_expect_eq(t_early_kept(&t), 0);
+	cr_expect_eq(t.st->early_dropped, 1);
+	for (uint32_t i = 0; i < COORD_EARLY + 3; i++) {
+		t.e.now_ns += 1;
+		cr_assert_eq(t_vote_on(&t, EXEC, 200 + i, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	}
+	cr_expect_eq(t_early_kept(&t), COORD_EARLY);
+	cr_expect_eq(t.st->early_dropped, 4, "one by age, three by room");
+	cr_expect_eq(t.st->early_votes, COORD_EARLY + 4);
+	/* the oldest went: intent 200's vote is gone, 203's is there */
+	int has200 = 0, has203 = 0;
+	for (uint32_t i = 0; i < COORD_EARLY; i++) {
+		has200 |= t.st->early[i].intent_id == 200;
+		has203 |= t.st->early[i].intent_id == 203;
+	}
+	cr_expect(!has200 && has203);
+	t_stop(&t);
+}
+
+Test(coord, fanout_is_refused_with_children_and_beyond_the_voters)
+{
+	struct coord_params p;
+	t_params(&p, "majority", 1u << RISK);
+	p.fanout = 0x7;
+	cr_expect_eq(coord_params_check(&p), 0);
+	p.fanout = 0x8; /* a fourth voter: there are three */
+	cr_expect_eq(coord_params_check(&p), -EINVAL);
+	p.fanout = 0x1;
+	p.child_max_qty = 5;
+	p.child_horizon_ns = 1000000;
+	cr_expect_eq(coord_params_check(&p), -EINVAL);
 }

@@ -740,3 +740,158 @@ Test(riskd, steady_state_allocates_nothing)
 	cr_assert_eq(riskd_current(st)->fills, 200002);
 	free(st);
 }
+
+/* ------------------------------------------------------------ fan-out */
+
+static struct msg_intent t_intent(uint64_t id, int side, int32_t qty, int64_t px)
+{
+	struct msg_intent it;
+	memset(&it, 0, sizeof(it));
+	it.hdr.type = MSG_INTENT;
+	it.hdr.size = sizeof(it);
+	it.hdr.ingress_ns = 11;
+	it.intent_id = id;
+	it.side = (int8_t)side;
+	it.qty = qty;
+	it.px = px;
+	it.ord_type = ORD_LIMIT;
+	it.tif = TIF_IOC;
+	return it;
+}
+
+static struct msg_vote_done t_done_of(uint64_t intent_id, uint64_t decision_id,
+				      uint32_t outcome)
+{
+	struct msg_vote_done m = t_done(decision_id, outcome);
+	m.intent_id = intent_id;
+	return m;
+}
+
+#define DEC(n) (9ull << 40 | (n)) /* decision ids: at or above 2^40 */
+
+/*
+ * vote.fanout: risk votes on the intent itself and holds the approval
+ * under the intent's id; the ballot's end moves it under the decision's
+ * id (a release, where the reports find it) or lets it go (a block).
+ */
+Test(riskd, an_intent_is_held_under_its_id_until_its_ballot_names_the_decision)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	struct msg_intent i1 = t_intent(41, SIDE_BUY, 5, 102), i2 = t_intent(42, SIDE_BUY, 5, 102);
+	cr_assert_eq(riskd_on_intent(&d, &i1, 0, L0), 0);
+	struct msg_vote *v = last_vote(&h);
+	cr_assert_eq(v->decision_id, 0, "no decision yet: the vote names the intent");
+	cr_assert_eq(v->intent_id, 41);
+	cr_assert_eq(v->verdict, VOTE_APPROVE);
+	cr_assert_eq(riskd_on_intent(&d, &i2, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->intent_id, 42);
+	cr_assert_eq(riskd_current(st)->open_buy, 10, "both held: the position limit is reached");
+	cr_assert_eq(st->intent_votes, 2);
+	cr_assert_eq(st->intent_hi, 42);
+
+	/* 41 released as decision DEC(1): held under that id now */
+	struct msg_vote_done m = t_done_of(41, DEC(1), VOTE_RELEASE);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	cr_assert_eq(st->rekeyed, 1);
+	cr_assert_eq(riskd_current(st)->open_buy, 10);
+	/* 42 blocked: let go at once */
+	m = t_done_of(42, DEC(2), VOTE_BLOCK);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 1);
+	cr_assert_eq(riskd_current(st)->open_buy, 5);
+	cr_assert_eq(st->released_blocked, 1);
+	/* the order of DEC(1) fills: its report finds the approval by the
+	 * decision's id, and ends it */
+	struct msg_exec_report r = t_fill(DEC(1), 1, SIDE_BUY, 5, 102, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0 + MS);
+	cr_assert_eq(riskd_current(st)->position, 5);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+	cr_assert_eq(n_pending(st), 0);
+	cr_assert_eq(riskd_tick(&d, 0, L0 + RISKD_RESERVE_NS + 1), 0, "nothing left to expire");
+	free(st);
+}
+
+/*
+ * Live, the rings race: the ballot's end may come before risk's own copy
+ * of the intent, and the order's terminal report before the ballot's end.
+ * Whatever the order, nothing stays held.
+ */
+Test(riskd, news_that_comes_before_what_it_is_about_is_kept_until_then)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+
+	/* a block before the intent: the vote holds nothing */
+	struct msg_vote_done m = t_done_of(51, DEC(1), VOTE_BLOCK);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	struct msg_intent it = t_intent(51, SIDE_BUY, 3, 102);
+	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_APPROVE);
+	cr_assert_eq(riskd_current(st)->n_open, 0, "its ballot was over: nothing held");
+
+	/* a release before the intent: held under the decision's id at once */
+	m = t_done_of(52, DEC(2), VOTE_RELEASE);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	it = t_intent(52, SIDE_BUY, 3, 102);
+	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_buy, 3);
+	struct msg_exec_report r = t_fill(DEC(2), 2, SIDE_BUY, 3, 102, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0);
+	cr_assert_eq(riskd_current(st)->n_open, 0, "its report found it");
+	cr_assert_eq(riskd_current(st)->position, 3);
+
+	/* a terminal report (a cancel) before the release's notice: the
+	 * notice ends the approval instead of moving it */
+	it = t_intent(53, SIDE_SELL, 2, 100);
+	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_sell, 2);
+	r = t_fill(DEC(3), 0, SIDE_SELL, 0, 0, 0, EXEC_CANCELLED);
+	riskd_on_report(&d, &r, L0);
+	cr_assert_eq(riskd_current(st)->open_sell, 2, "still under the intent's id");
+	m = t_done_of(53, DEC(3), VOTE_RELEASE);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 1);
+	cr_assert_eq(riskd_current(st)->open_sell, 0);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+
+	/* a first report (new, not terminal) before the notice: held under
+	 * the decision with no expiry (the order is at the venue) */
+	it = t_intent(54, SIDE_SELL, 1, 100);
+	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
+	r = t_fill(DEC(4), 0, SIDE_SELL, 0, 0, 0, EXEC_NEW);
+	riskd_on_report(&d, &r, L0);
+	m = t_done_of(54, DEC(4), VOTE_RELEASE);
+	cr_assert_eq(riskd_on_vote_done(&d, &m, L0), 0);
+	cr_assert_eq(riskd_current(st)->open_sell, 1);
+	cr_assert_eq(n_pending(st), 0, "a report named it: no expiry");
+	cr_assert_eq(riskd_tick(&d, 0, L0 + RISKD_RESERVE_NS + 1), 0);
+	cr_assert_eq(riskd_current(st)->open_sell, 1, "resting: still counted");
+	r = t_fill(DEC(4), 3, SIDE_SELL, 1, 100, 0, EXEC_FILLED);
+	riskd_on_report(&d, &r, L0 + S);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+	cr_assert_eq(riskd_current(st)->position, 2);
+	free(st);
+}
+
+Test(riskd, an_intent_id_out_of_range_is_refused_and_holds_nothing)
+{
+	struct riskd d;
+	struct t_host h;
+	struct riskd_state *st = t_state();
+	t_open(&d, st, &h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(&d, &b, L0);
+	struct msg_intent it = t_intent(RISKD_INTENT_MAX, SIDE_BUY, 1, 102);
+	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
+	cr_assert_eq(last_vote(&h)->verdict, VOTE_REJECT);
+	cr_assert_eq(last_vote(&h)->reason, VOTE_R_BAD_ORDER);
+	cr_assert_eq(riskd_current(st)->n_open, 0);
+	free(st);
+}
