@@ -1287,6 +1287,29 @@ Test(parity, synthetic_market)
 {
 	parity("conf/default.yaml", NULL, 5);
 	cr_expect_eq(ring_pushed("reports_ml"), 0, "a taker's ml takes no report");
+	/* the default vote: every intent fanned out to the three voters */
+	long long n = ring_pushed("intents");
+	cr_expect_gt(n, 0);
+	cr_expect_eq(ring_pushed("intents_risk"), n);
+	cr_expect_eq(ring_pushed("intents_execution"), n);
+	cr_expect_eq(ring_pushed("intents_feature"), n);
+}
+
+/* The vote by requests (vote.fanout false) decides as the fanned-out
+ * default does: the same files as dm-backtest (which follows the same
+ * setting). */
+Test(parity, synthetic_market_with_vote_requests)
+{
+	char conf[PATH_MAX];
+	snprintf(conf, sizeof(conf), "%s/requests.yaml", t_tmp_dir);
+	FILE *f = fopen(conf, "w");
+	cr_assert_not_null(f, "%s", conf);
+	fprintf(f, "vote:\n  fanout: false\n");
+	fclose(f);
+	parity(conf, NULL, 5);
+	cr_expect_eq(ring_pushed("intents_risk"), 0, "no intent to the voters");
+	cr_expect_gt(ring_pushed("vote_req_risk"), ring_pushed("intents"),
+		     "a request and a notice per ballot");
 }
 
 /* A market maker's configuration (mm_glft, the primary rule alone) in the
