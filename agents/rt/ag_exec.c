@@ -351,9 +351,11 @@ static int exec_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 		}
 		return -EPROTO;
 	}
-	if ((int)in == h->in_int && m->type == MSG_INTENT)
+	if ((int)in == h->in_int && m->type == MSG_INTENT) {
+		rt_expect(rt); /* its order may follow: taken without a wake */
 		return execsvc_on_intent(&h->x, (const struct msg_intent *)m, ctl_of(rt),
 					 rt->now_ns);
+	}
 	if ((int)in == h->in_req && m->type == MSG_VOTE_REQ)
 		return execsvc_on_vote_req(&h->x, (const struct msg_vote_req *)m, ctl_of(rt),
 					   rt->now_ns);

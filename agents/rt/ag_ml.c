@@ -114,7 +114,14 @@ static void out_intent_publish(void *p, struct msg_intent *o)
 		memcpy(rt_slot(c->rt, (uint32_t)c->out_fan[i], 0), o, sizeof(*o));
 		rt_publish(c->rt, (uint32_t)c->out_fan[i], 1);
 	}
-	rt_publish(c->rt, (uint32_t)c->out_intent, 1);
+	/* fanned out, the coordinator is not woken for the intent: with
+	 * nothing to decide before the votes come, it would only run and
+	 * sleep again, taking a CPU from the voters; their votes wake it and
+	 * it finds the intent beside them */
+	if (c->n_fan)
+		rt_publish_quiet(c->rt, (uint32_t)c->out_intent, 1);
+	else
+		rt_publish(c->rt, (uint32_t)c->out_intent, 1);
 	rt_lat_stage(c->rt, o->hdr.ingress_ns);
 }
 

@@ -804,6 +804,7 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	rt->hb_ns = (int64_t)rt->cfg.system.heartbeat_ms * 1000000;
 	rt->stale_ns = (int64_t)rt->cfg.system.stale_ms * 1000000;
 	rt->sleep_ns = (int64_t)ca->sleep_timeout_us * 1000;
+	rt->expect_win_ns = (int64_t)ca->expect_us * 1000;
 	if (rt->sleep_ns > rt->hb_ns)
 		rt->sleep_ns = rt->hb_ns;
 	rt->next_hb_ns = now;
@@ -1237,6 +1238,13 @@ void rt_idle(struct rt *rt, int work)
 	}
 	rt_count(&rt->slot->ctr.idle_loops, 1);
 	uint64_t e = ++rt->empty;
+	if (rt->expect_ns && rt->idle != IDLE_SPIN) {
+		if (rt_now_ns() < rt->expect_ns) {
+			sched_yield();
+			return;
+		}
+		rt->expect_ns = 0;
+	}
 	switch (rt->idle) {
 	case IDLE_SPIN:
 		cpu_relax();
@@ -1301,15 +1309,20 @@ static inline void stamp(struct rt *rt, struct rt_out *o, struct msg_hdr *h, int
 	h->send_ns = now;
 }
 
-void rt_publish(struct rt *rt, uint32_t out, uint32_t n)
+void rt_publish_quiet(struct rt *rt, uint32_t out, uint32_t n)
 {
 	struct rt_out *o = &rt->out[out];
 	int64_t now = rt_now_ns();
 	for (uint32_t i = 0; i < n; i++)
 		stamp(rt, o, ring_slot(o->r, o->claimed + i), now);
 	ring_publish(o->r, n);
-	rt->bells |= 1ull << o->consumer;
 	rt_count(&rt->slot->ctr.msgs_out, n);
+}
+
+void rt_publish(struct rt *rt, uint32_t out, uint32_t n)
+{
+	rt_publish_quiet(rt, out, n);
+	rt->bells |= 1ull << rt->out[out].consumer;
 }
 
 int rt_send(struct rt *rt, uint32_t out, void *msg, uint32_t len)

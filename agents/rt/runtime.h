@@ -220,6 +220,9 @@ struct rt {
 
 	int64_t now_ns;             /* CLOCK_REALTIME at the start of the pass */
 	int64_t hb_ns, next_hb_ns, stale_ns;
+	int64_t expect_ns;          /* poll (yield) instead of sleeping until then: a
+	                             * message is due soon (rt_expect) */
+	int64_t expect_win_ns;      /* agents.<name>.expect_us, ns */
 	int64_t wake_at_ns;         /* agent: wake up by then (0 = no timer);
 				     * cleared at the start of every pass */
 
@@ -297,6 +300,30 @@ static inline void *rt_slot(struct rt *rt, uint32_t out, uint32_t i)
  * has set type, flags, size and ingress_ns.  Marks the consumer's bell.
  */
 void rt_publish(struct rt *rt, uint32_t out, uint32_t n);
+
+/*
+ * rt_publish without marking the consumer's bell: for a message whose
+ * consumer is sure to be woken soon by another producer and needs no wake
+ * of its own (ml's intent to the coordinator with the vote fanned out: the
+ * votes on it ring the coordinator, which then finds the intent too).  A
+ * sleeping consumer takes it at its next wake, at the latest after its
+ * sleep_timeout_us.
+ */
+void rt_publish_quiet(struct rt *rt, uint32_t out, uint32_t n);
+
+/*
+ * A message is due soon (execution has voted on an intent: its order may
+ * follow within a coordinator's hop): until agents.<name>.expect_us has
+ * passed, an idle pass yields the CPU (sched_yield) instead of sleeping on
+ * the doorbell, so the message needs no futex wake to be taken; other
+ * runnable tasks still get the CPU.  Nothing with expect_us 0 or idle
+ * spin.
+ */
+static inline void rt_expect(struct rt *rt)
+{
+	if (rt->expect_win_ns)
+		rt->expect_ns = rt->now_ns + rt->expect_win_ns;
+}
 
 /*
  * Copy one message out (header stamped as rt_publish does).  Only a

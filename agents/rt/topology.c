@@ -132,6 +132,8 @@ static const struct cfg_key agent_keys[] = {
 	    "upper bound of one futex sleep, us"),
 	CFG_U32("rt_priority", struct rt_agent_cfg, rt_priority, 0, 99, NULL, 0,
 	    "SCHED_FIFO priority when woken, 0 = time-sharing (idle sleep or backoff)"),
+	CFG_U32("expect_us", struct rt_agent_cfg, expect_us, 0, 100000, NULL, 0,
+	    "poll (sched_yield) this long for a message announced by another, us, 0 = never"),
 	CFG_KEY_END
 };
 
@@ -252,6 +254,8 @@ static void host_defaults(void *base)
 	c->system.stale_ms = 500;
 	for (int i = 0; i < AGENT_COUNT; i++)
 		c->agent[i] = default_agent;
+	/* an intent announces its order: execution waits for it awake */
+	c->agent[AGENT_EXECUTION].expect_us = 300;
 	memset(c->ring, 0, sizeof(c->ring));
 	memcpy(c->ring, default_rings, sizeof(default_rings));
 	c->n_rings = ARRAY_SIZE(default_rings);

@@ -70,6 +70,7 @@
 
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
 static int g_fanout = 1;         /* vote.fanout of the next run */
+static const char *g_voters;     /* --voters: vote.voters of every run; NULL: default */
 static int g_cpu[6] = { -1, -1, -1, -1, -1, -1 }; /* --cpus: agents.<name>.cpu, in ag[] order */
 static char g_bindir[PATH_MAX / 2], g_tmp[64];
 static struct t_paths g_paths; /* the checkout: tools/dmctl */
@@ -125,6 +126,8 @@ static void write_conf(const char *path, const char *idle, unsigned rtprio, cons
 	/* loose limits: the figure is the path's latency, not the strategy's */
 	fprintf(f, "risk:\n  limits: risk.yaml\n");
 	fprintf(f, "vote:\n  fanout: %s\n", g_fanout ? "true" : "false");
+	if (g_voters)
+		fprintf(f, "  voters: [%s]\n  quorum: 1\n", g_voters);
 	fclose(f);
 	char risk[PATH_MAX];
 	snprintf(risk, sizeof(risk), "%s/risk.yaml", g_tmp);
@@ -438,6 +441,9 @@ static void usage(FILE *f)
 		   "                feature, ml, execution, risk (agents.<name>.cpu in both runs'\n"
 		   "                configurations): six isolated cores, docs/operations.md\n"
 		   "                (default: not pinned)\n"
+		   "  --voters LIST vote.voters of every run, comma-separated roles, with quorum 1\n"
+		   "                (default: the configuration's, risk, execution, feature): what\n"
+		   "                each voter costs the order path\n"
 		   "  --bindir DIR  where dm-gen, dm-shmdump and the agents are (default\n"
 		   "                <build>/bin beside this program)\n");
 }
@@ -484,6 +490,8 @@ int main(int argc, char **argv)
 					argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--voters") && i + 1 < argc) {
+			g_voters = argv[++i];
 		} else if (!strcmp(argv[i], "--bindir") && i + 1 < argc) {
 			snprintf(g_bindir, sizeof(g_bindir), "%s", argv[++i]);
 		} else {
@@ -550,6 +558,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		printf("  %-12s %10lld %10.1f %10.1f %10.1f\n", sq[i].agent, sq[i].n, sq[i].p50,
 		       sq[i].p99, sq[i].p999);
+	print_brk("spin-then-sleep with vote requests", bq);
 	if (fifo) {
 		char what[64];
 		snprintf(what, sizeof(what), "spin-then-sleep at SCHED_FIFO priority %u", rtprio);

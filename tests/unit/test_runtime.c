@@ -810,6 +810,36 @@ Test(runtime, backoff_spins_then_yields_then_sleeps)
 	cr_expect_eq(atomic_load(&ml->slot->ctr.idle_loops), 7);
 }
 
+/* rt_expect: until agents.<name>.expect_us has passed, an idle pass
+ * yields instead of sleeping; then it sleeps again; expect_us 0 never
+ * holds it awake.  Execution's default is 300 us, the others' 0. */
+Test(runtime, an_expected_message_holds_the_agent_awake_for_expect_us)
+{
+	struct rt *ex = t_open(AGENT_EXECUTION);
+	cr_expect_eq(ex->expect_win_ns, 300000, "execution's default");
+	ex->idle = IDLE_SLEEP;
+	ex->sleep_ns = 1000000;
+	ex->expect_win_ns = 50ll * 1000000; /* 50 ms: the passes below fit in it */
+	ex->now_ns = rt_now_ns();
+	rt_expect(ex);
+	for (int i = 0; i < 20; i++)
+		rt_idle(ex, 0);
+	cr_expect_eq(atomic_load(&ex->slot->bell.sleeps), 0, "awake while expecting");
+	ex->expect_ns = rt_now_ns() - 1; /* the window has passed */
+	rt_idle(ex, 0);
+	cr_expect_eq(atomic_load(&ex->slot->bell.sleeps), 1);
+	cr_expect_eq(ex->expect_ns, 0);
+	/* expect_us 0: rt_expect changes nothing */
+	struct rt *ml = t_open(AGENT_ML);
+	cr_expect_eq(ml->expect_win_ns, 0);
+	ml->idle = IDLE_SLEEP;
+	ml->sleep_ns = 1000000;
+	ml->now_ns = rt_now_ns();
+	rt_expect(ml);
+	rt_idle(ml, 0);
+	cr_expect_eq(atomic_load(&ml->slot->bell.sleeps), 1);
+}
+
 /* agents.<name>.cpu: the agent pins itself in rt_open, read back with
  * sched_getaffinity; RT_O_NO_PIN leaves it alone; a CPU the process may
  * not use is a warning and the agent runs unpinned (the configuration's
