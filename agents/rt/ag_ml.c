@@ -110,18 +110,21 @@ static struct msg_intent *out_intent_claim(void *p)
 static void out_intent_publish(void *p, struct msg_intent *o)
 {
 	struct ml_ctx *c = p;
-	for (uint32_t i = 0; i < c->n_fan; i++) {
+	/* the coordinator's copy first: should ml die between the rings, the
+	 * coordinator has the intent and blocks it at the vote deadline
+	 * (telling the voters), rather than voters holding an approval for an
+	 * intent no ballot will end.  Fanned out, the coordinator is not woken
+	 * for it: with nothing to decide before the votes come it would only
+	 * run and sleep again, taking a CPU from the voters; their votes wake
+	 * it and it finds the intent beside them. */
+	for (uint32_t i = 0; i < c->n_fan; i++)
 		memcpy(rt_slot(c->rt, (uint32_t)c->out_fan[i], 0), o, sizeof(*o));
-		rt_publish(c->rt, (uint32_t)c->out_fan[i], 1);
-	}
-	/* fanned out, the coordinator is not woken for the intent: with
-	 * nothing to decide before the votes come, it would only run and
-	 * sleep again, taking a CPU from the voters; their votes wake it and
-	 * it finds the intent beside them */
 	if (c->n_fan)
 		rt_publish_quiet(c->rt, (uint32_t)c->out_intent, 1);
 	else
 		rt_publish(c->rt, (uint32_t)c->out_intent, 1);
+	for (uint32_t i = 0; i < c->n_fan; i++)
+		rt_publish(c->rt, (uint32_t)c->out_fan[i], 1);
 	rt_lat_stage(c->rt, o->hdr.ingress_ns);
 }
 
