@@ -275,18 +275,26 @@ static struct msg_intent t_intent(uint64_t id, int side, int64_t px, int32_t qty
 	return it;
 }
 
-static int t_vote(struct t_co *t, uint32_t voter, uint64_t decision, uint8_t verdict,
-		  uint32_t reason)
+/* A vote on a request (decision) or, decision 0, on an intent itself */
+static int t_vote_of(struct t_co *t, uint32_t voter, uint64_t decision, uint64_t intent_id,
+		     uint8_t verdict, uint32_t reason)
 {
 	struct msg_vote v;
 	memset(&v, 0, sizeof(v));
 	v.hdr.type = MSG_VOTE;
 	v.hdr.size = sizeof(v);
 	v.decision_id = decision;
+	v.intent_id = intent_id;
 	v.voter = (uint16_t)voter;
 	v.verdict = verdict;
 	v.reason = reason;
 	return coord_on_vote(&t->c, &t->e, voter, &v);
+}
+
+static int t_vote(struct t_co *t, uint32_t voter, uint64_t decision, uint8_t verdict,
+		  uint32_t reason)
+{
+	return t_vote_of(t, voter, decision, 0, verdict, reason);
 }
 
 static void t_send_intent(struct t_co *t, uint64_t id, int side)
@@ -1543,15 +1551,24 @@ Test(coord, steady_state_allocates_nothing)
 static int t_vote_on(struct t_co *t, uint32_t voter, uint64_t intent_id, uint8_t verdict,
 		     uint32_t reason)
 {
-	struct msg_vote v;
-	memset(&v, 0, sizeof(v));
-	v.hdr.type = MSG_VOTE;
-	v.hdr.size = sizeof(v);
-	v.intent_id = intent_id;
-	v.voter = (uint16_t)voter;
-	v.verdict = verdict;
-	v.reason = reason;
-	return coord_on_vote(&t->c, &t->e, voter, &v);
+	return t_vote_of(t, voter, 0, intent_id, verdict, reason);
+}
+
+/* voter's approval of intent_id is late (the n-th), and not kept */
+static void t_late(struct t_co *t, uint32_t voter, uint64_t intent_id, uint64_t n)
+{
+	cr_assert_eq(t_vote_on(t, voter, intent_id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t->st->late_votes, n);
+	cr_expect_eq(t_early_kept(t), 0);
+}
+
+/* t_start with risk, execution and feature fanned out (policy voters 0,
+ * 1, 2), majority, risk's veto */
+static void t_start_fan(struct t_co *t)
+{
+	t_fanout = 0x7;
+	t_start(t, "majority", 1u << RISK);
+	t_fanout = 0;
 }
 
 static uint32_t t_early_kept(const struct t_co *t)
@@ -1570,9 +1587,7 @@ static uint32_t t_early_kept(const struct t_co *t)
 Test(coord, fanned_votes_before_the_intent_release_it_without_requests)
 {
 	struct t_co t;
-	t_fanout = 0x7; /* risk, execution, feature: policy voters 0, 1, 2 */
-	t_start(&t, "majority", 1u << RISK);
-	t_fanout = 0;
+	t_start_fan(&t);
 	cr_assert_eq(t_vote_on(&t, RISK, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
 	cr_assert_eq(t_vote_on(&t, EXEC, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
 	cr_expect_eq(t.st->early_votes, 2);
@@ -1600,13 +1615,9 @@ Test(coord, fanned_votes_before_the_intent_release_it_without_requests)
 		cr_expect_eq(t.h.done[v][0].outcome, VOTE_RELEASE);
 	}
 	/* feature's vote after the decision: late, not kept */
-	cr_assert_eq(t_vote_on(&t, FEAT, 41, VOTE_APPROVE, VOTE_R_APPROVED), 0);
-	cr_expect_eq(t.st->late_votes, 1);
-	cr_expect_eq(t_early_kept(&t), 0);
+	t_late(&t, FEAT, 41, 1);
 	/* a vote from a voter that is not fanned (data votes on requests) */
-	cr_assert_eq(t_vote_on(&t, DATA, 42, VOTE_APPROVE, VOTE_R_APPROVED), 0);
-	cr_expect_eq(t.st->late_votes, 2);
-	cr_expect_eq(t_early_kept(&t), 0);
+	t_late(&t, DATA, 42, 2);
 	t_stop(&t);
 }
 
@@ -1614,9 +1625,7 @@ Test(coord, fanned_votes_before_the_intent_release_it_without_requests)
 Test(coord, a_replayed_fanned_ballot_is_tallied_once_every_vote_is_in)
 {
 	struct t_co t;
-	t_fanout = 0x7;
-	t_start(&t, "majority", 1u << RISK);
-	t_fanout = 0;
+	t_start_fan(&t);
 	struct msg_intent it = t_intent(7, SIDE_SELL, 26000, 1);
 	it.hdr.flags |= MSG_F_REPLAY;
 	cr_assert_eq(t_vote_on(&t, FEAT, 7, VOTE_REJECT, VOTE_R_WIDE_SPREAD), 0);
@@ -1637,9 +1646,7 @@ Test(coord, a_replayed_fanned_ballot_is_tallied_once_every_vote_is_in)
 Test(coord, a_fanned_intent_blocked_at_once_tells_its_voters)
 {
 	struct t_co t;
-	t_fanout = 0x7;
-	t_start(&t, "majority", 1u << RISK);
-	t_fanout = 0;
+	t_start_fan(&t);
 	cr_assert_eq(t_vote_on(&t, RISK, 9, VOTE_APPROVE, VOTE_R_APPROVED), 0);
 	t.e.flags = COORD_F_HALTED;
 	t_send_intent(&t, 9, SIDE_BUY);
@@ -1655,9 +1662,7 @@ Test(coord, a_fanned_intent_blocked_at_once_tells_its_voters)
 		cr_expect_eq(t.h.done[v][0].reason, VOTE_R_HALTED);
 	}
 	cr_expect_eq(t.st->fan_blocked, 1);
-	cr_assert_eq(t_vote_on(&t, EXEC, 9, VOTE_APPROVE, VOTE_R_APPROVED), 0);
-	cr_expect_eq(t.st->late_votes, 1);
-	cr_expect_eq(t_early_kept(&t), 0);
+	t_late(&t, EXEC, 9, 1);
 	t_stop(&t);
 }
 
@@ -1666,9 +1671,7 @@ Test(coord, a_fanned_intent_blocked_at_once_tells_its_voters)
 Test(coord, kept_votes_nobody_claims_are_dropped)
 {
 	struct t_co t;
-	t_fanout = 0x7;
-	t_start(&t, "majority", 1u << RISK);
-	t_fanout = 0;
+	t_start_fan(&t);
 	cr_assert_eq(t_vote_on(&t, RISK, 100, VOTE_APPROVE, VOTE_R_APPROVED), 0);
 	t.e.now_ns += DL;
 	coord_tick(&t.c, &t.e, NULL);

@@ -743,19 +743,21 @@ Test(riskd, steady_state_allocates_nothing)
 
 /* ------------------------------------------------------------ fan-out */
 
+/* The intent of t_req's order (same fields, ingress 11) */
 static struct msg_intent t_intent(uint64_t id, int side, int32_t qty, int64_t px)
 {
+	struct msg_vote_req q = t_req(0, side, qty, px);
 	struct msg_intent it;
 	memset(&it, 0, sizeof(it));
 	it.hdr.type = MSG_INTENT;
 	it.hdr.size = sizeof(it);
-	it.hdr.ingress_ns = 11;
+	it.hdr.ingress_ns = q.hdr.ingress_ns;
 	it.intent_id = id;
-	it.side = (int8_t)side;
-	it.qty = qty;
-	it.px = px;
-	it.ord_type = ORD_LIMIT;
-	it.tif = TIF_IOC;
+	it.side = q.side;
+	it.qty = q.qty;
+	it.px = q.px;
+	it.ord_type = q.ord_type;
+	it.tif = q.tif;
 	return it;
 }
 
@@ -769,6 +771,16 @@ static struct msg_vote_done t_done_of(uint64_t intent_id, uint64_t decision_id,
 
 #define DEC(n) (9ull << 40 | (n)) /* decision ids: at or above 2^40 */
 
+/* A fresh risk voter with a two-sided book (100 / 102) at T0. */
+static struct riskd_state *t_open_with_book(struct riskd *d, struct t_host *h)
+{
+	struct riskd_state *st = t_state();
+	t_open(d, st, h);
+	struct msg_book b = t_book(T0, 100, 102);
+	riskd_on_book(d, &b, L0);
+	return st;
+}
+
 /*
  * vote.fanout: risk votes on the intent itself and holds the approval
  * under the intent's id; the ballot's end moves it under the decision's
@@ -778,10 +790,7 @@ Test(riskd, an_intent_is_held_under_its_id_until_its_ballot_names_the_decision)
 {
 	struct riskd d;
 	struct t_host h;
-	struct riskd_state *st = t_state();
-	t_open(&d, st, &h);
-	struct msg_book b = t_book(T0, 100, 102);
-	riskd_on_book(&d, &b, L0);
+	struct riskd_state *st = t_open_with_book(&d, &h);
 	struct msg_intent i1 = t_intent(41, SIDE_BUY, 5, 102), i2 = t_intent(42, SIDE_BUY, 5, 102);
 	cr_assert_eq(riskd_on_intent(&d, &i1, 0, L0), 0);
 	struct msg_vote *v = last_vote(&h);
@@ -824,10 +833,7 @@ Test(riskd, news_that_comes_before_what_it_is_about_is_kept_until_then)
 {
 	struct riskd d;
 	struct t_host h;
-	struct riskd_state *st = t_state();
-	t_open(&d, st, &h);
-	struct msg_book b = t_book(T0, 100, 102);
-	riskd_on_book(&d, &b, L0);
+	struct riskd_state *st = t_open_with_book(&d, &h);
 
 	/* a block before the intent: the vote holds nothing */
 	struct msg_vote_done m = t_done_of(51, DEC(1), VOTE_BLOCK);
@@ -884,10 +890,7 @@ Test(riskd, an_intent_id_out_of_range_is_refused_and_holds_nothing)
 {
 	struct riskd d;
 	struct t_host h;
-	struct riskd_state *st = t_state();
-	t_open(&d, st, &h);
-	struct msg_book b = t_book(T0, 100, 102);
-	riskd_on_book(&d, &b, L0);
+	struct riskd_state *st = t_open_with_book(&d, &h);
 	struct msg_intent it = t_intent(RISKD_INTENT_MAX, SIDE_BUY, 1, 102);
 	cr_assert_eq(riskd_on_intent(&d, &it, 0, L0), 0);
 	cr_assert_eq(last_vote(&h)->verdict, VOTE_REJECT);
