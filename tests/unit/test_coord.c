@@ -1554,13 +1554,6 @@ static int t_vote_on(struct t_co *t, uint32_t voter, uint64_t intent_id, uint8_t
 	return t_vote_of(t, voter, 0, intent_id, verdict, reason);
 }
 
-/* voter's approval of intent_id is late (the n-th), and not kept */
-static void t_late(struct t_co *t, uint32_t voter, uint64_t intent_id, uint64_t n)
-{
-	cr_assert_eq(t_vote_on(t, voter, intent_id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
-	cr_expect_eq(t->st->late_votes, n);
-	cr_expect_eq(t_early_kept(t), 0);
-}
 
 /* t_start with risk, execution and feature fanned out (policy voters 0,
  * 1, 2), majority, risk's veto */
@@ -1577,6 +1570,14 @@ static uint32_t t_early_kept(const struct t_co *t)
 	for (uint32_t i = 0; i < COORD_EARLY; i++)
 		n += t->st->early[i].intent_id != 0;
 	return n;
+}
+
+/* voter's approval of intent_id is late (the n-th), and not kept */
+static void t_late(struct t_co *t, uint32_t voter, uint64_t intent_id, uint64_t n)
+{
+	cr_assert_eq(t_vote_on(t, voter, intent_id, VOTE_APPROVE, VOTE_R_APPROVED), 0);
+	cr_expect_eq(t->st->late_votes, n);
+	cr_expect_eq(t_early_kept(t), 0);
 }
 
 /*
