@@ -1554,7 +1554,6 @@ static int t_vote_on(struct t_co *t, uint32_t voter, uint64_t intent_id, uint8_t
 	return t_vote_of(t, voter, 0, intent_id, verdict, reason);
 }
 
-
 /* t_start with risk, execution and feature fanned out (policy voters 0,
  * 1, 2), majority, risk's veto */
 static void t_start_fan(struct t_co *t)
