@@ -53,6 +53,9 @@ int ag_intents_in(struct rt *rt)
 	char name[RT_NAME_MAX];
 	snprintf(name, sizeof(name), "intents_%s", rt->name);
 	int i = ag_need_in(rt, name, sizeof(struct msg_intent));
+	if (i < 0)
+		rt_error(rt, "vote.fanout is true: each voter needs its ring %s from ml; add it "
+		         "as in conf/default.yaml, or set vote.fanout: false", name);
 	return i < 0 ? -DM_ETOPOLOGY : i;
 }
 

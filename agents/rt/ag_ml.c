@@ -244,8 +244,11 @@ int ag_ml_init(struct rt *rt)
 			continue;
 		char name[RT_NAME_MAX];
 		snprintf(name, sizeof(name), "intents_%s", rt_agent_names[a]);
-		if ((c->out_fan[c->n_fan] = ag_need_out(rt, name, sizeof(struct msg_intent))) < 0)
+		if ((c->out_fan[c->n_fan] = ag_need_out(rt, name, sizeof(struct msg_intent))) < 0) {
+			rt_error(rt, "vote.fanout is true: ml needs the ring %s to that voter; add "
+			         "it as in conf/default.yaml, or set vote.fanout: false", name);
 			return -DM_ETOPOLOGY;
+		}
 		c->n_fan++;
 	}
 	if (c->n_fan)
