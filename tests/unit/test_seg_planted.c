@@ -126,7 +126,7 @@ static void ring_capacity_huge(struct seg_hdr *h)
 }
 static void ring_size_short(struct seg_hdr *h) { h->ring[7].size -= 64; }
 static void ring_pending_len_huge(struct seg_hdr *h) { ring_in(h, 0)->pending_len = 1u << 20; }
-static void ring_magic_bad(struct seg_hdr *h) { ring_in(h, 8)->magic ^= 1; }
+static void ring_magic_bad(struct seg_hdr *h) { ring_in(h, 11)->magic ^= 1; }
 
 struct planting {
 	const char *what;
@@ -156,15 +156,15 @@ static const struct planting plantings[] = {
 	{ "ring offset past the end", ring_offset_past_end, -DM_ECORRUPT, "ring[0] 'md_feature': offset", 0 },
 	{ "ring offset misaligned", ring_offset_misaligned, -DM_ECORRUPT, "ring[3] 'features': offset", 0 },
 	{ "ring overlaps the previous", ring_overlaps_previous, -DM_ECORRUPT, "ring[1] 'md_execution': offset", 0 },
-	{ "ring in the user area", ring_in_user_area, -DM_ECORRUPT, "ring[19] 'control_execution': offset", 0 },
+	{ "ring in the user area", ring_in_user_area, -DM_ECORRUPT, "ring[19] 'control_data': offset", 0 },
 	{ "ring producer 9", ring_producer_bad, -DM_ECORRUPT, "ring[1] 'md_execution': producer 9", 0 },
 	{ "ring joins one agent", ring_same_ends, -DM_ECORRUPT, "ring[1] 'md_execution': producer 1, consumer 1", 0 },
 	{ "ring policy 7", ring_policy_bad, -DM_ECORRUPT, "ring[4] 'intents': policy 7", 0 },
 	{ "ring name unterminated", ring_name_unterminated, -DM_ECORRUPT, "ring[5].name", 0 },
-	{ "ring capacity 2^40", ring_capacity_huge, -DM_ECORRUPT, "ring[6] 'vote_req_execution': capacity 1099511627776", 0 },
-	{ "ring size short", ring_size_short, -DM_ECORRUPT, "ring[7] 'vote_req_feature': capacity", 0 },
+	{ "ring capacity 2^40", ring_capacity_huge, -DM_ECORRUPT, "ring[6] 'intents_execution': capacity 1099511627776", 0 },
+	{ "ring size short", ring_size_short, -DM_ECORRUPT, "ring[7] 'intents_feature': capacity", 0 },
 	{ "ring pending_len huge", ring_pending_len_huge, -DM_ECORRUPT, "pending_len 1048576", 0 },
-	{ "ring magic", ring_magic_bad, -DM_EMAGIC, "ring[8] 'votes_risk'", 0 },
+	{ "ring magic", ring_magic_bad, -DM_EMAGIC, "ring[11] 'votes_risk'", 0 },
 };
 #define N_PLANTINGS (sizeof(plantings) / sizeof(plantings[0]))
 
