@@ -261,9 +261,13 @@ static int coord_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	if (m->type == MSG_VOTE) {
 		const struct vote_policy *pol = &c->co.p.vote;
 		for (uint32_t v = 0; v < pol->n_voters; v++)
-			if ((int)in == c->in_vote[v])
-				return coord_on_vote(&c->co, &e, pol->voter[v],
-						     (const struct msg_vote *)m);
+			if ((int)in == c->in_vote[v]) {
+				int rc = coord_on_vote(&c->co, &e, pol->voter[v],
+						       (const struct msg_vote *)m);
+				if (c->co.n_open)
+					rt_expect(rt); /* the ballot's other votes are coming */
+				return rc;
+			}
 		return -EPROTO;
 	}
 	if ((int)in == c->in_rep && m->type == MSG_EXEC_REPORT)

@@ -313,7 +313,8 @@ void rt_publish_quiet(struct rt *rt, uint32_t out, uint32_t n);
 
 /*
  * A message is due soon (execution has voted on an intent: its order may
- * follow within a coordinator's hop): until agents.<name>.expect_us has
+ * follow within a coordinator's hop; the coordinator has a vote of a ballot
+ * still open: the others follow): until agents.<name>.expect_us has
  * passed, an idle pass yields the CPU (sched_yield) instead of sleeping on
  * the doorbell, so the message needs no futex wake to be taken; other
  * runnable tasks still get the CPU.  Nothing with expect_us 0 or idle

@@ -254,8 +254,10 @@ static void host_defaults(void *base)
 	c->system.stale_ms = 500;
 	for (int i = 0; i < AGENT_COUNT; i++)
 		c->agent[i] = default_agent;
-	/* an intent announces its order: execution waits for it awake */
+	/* an intent announces its order: execution waits for it awake; a
+	 * ballot's first vote announces the others: so does the coordinator */
 	c->agent[AGENT_EXECUTION].expect_us = 300;
+	c->agent[AGENT_COORDINATOR].expect_us = 300;
 	memset(c->ring, 0, sizeof(c->ring));
 	memcpy(c->ring, default_rings, sizeof(default_rings));
 	c->n_rings = ARRAY_SIZE(default_rings);

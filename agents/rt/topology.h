@@ -82,9 +82,11 @@ struct rt_agent_cfg {
 	uint32_t rt_priority;      /* 0 (default): time-sharing; 1..99: SCHED_FIFO at that
 	                            * priority, with idle sleep or backoff only */
 	uint32_t expect_us;        /* after a message that announces another (rt_expect:
-	                            * execution's intent, then its order), poll with
-	                            * sched_yield this long before sleeping; default 0,
-	                            * execution 300; 0..100000 */
+	                            * execution's intent, then its order; the
+	                            * coordinator's first vote of a ballot, then the
+	                            * others), poll with sched_yield this long before
+	                            * sleeping; default 0, execution and coordinator
+	                            * 300; 0..100000 */
 };
 
 /* YAML: rings: - {...} */

@@ -812,7 +812,8 @@ Test(runtime, backoff_spins_then_yields_then_sleeps)
 
 /* rt_expect: until agents.<name>.expect_us has passed, an idle pass
  * yields instead of sleeping; then it sleeps again; expect_us 0 never
- * holds it awake.  Execution's default is 300 us, the others' 0. */
+ * holds it awake.  Execution's and the coordinator's default is 300 us,
+ * the others' 0. */
 Test(runtime, an_expected_message_holds_the_agent_awake_for_expect_us)
 {
 	struct rt *ex = t_open(AGENT_EXECUTION);
@@ -832,6 +833,7 @@ Test(runtime, an_expected_message_holds_the_agent_awake_for_expect_us)
 	/* expect_us 0: rt_expect changes nothing */
 	struct rt *ml = t_open(AGENT_ML);
 	cr_expect_eq(ml->expect_win_ns, 0);
+	cr_expect_eq(t_open(AGENT_COORDINATOR)->expect_win_ns, 300000, "the coordinator's");
 	ml->idle = IDLE_SLEEP;
 	ml->sleep_ns = 1000000;
 	ml->now_ns = rt_now_ns();
