@@ -253,9 +253,8 @@ static int coord_msg(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 	struct coord_ctx *c = rt->ctx;
 	struct coord_env e;
 	env_now(rt, rt->now_ns, &e);
-	if ((int)in == c->in_intent && m->type == MSG_INTENT) {
+	if ((int)in == c->in_intent && m->type == MSG_INTENT)
 		return coord_on_intent(&c->co, &e, (const struct msg_intent *)m);
-	}
 	if ((int)in == c->in_intent && m->type == MSG_CANCEL)
 		return coord_on_cancel(&c->co, &e, (const struct msg_cancel *)m);
 	if (m->type == MSG_VOTE) {

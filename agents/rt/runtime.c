@@ -1125,22 +1125,18 @@ static int poll_inputs(struct rt *rt)
 
 void rt_ring_bells(struct rt *rt)
 {
-	uint64_t b = rt->bells;
-	rt->bells = 0;
-	_Static_assert(SEG_MAX_AGENTS < 63, "bit 63 stands for the coordinator");
 	/* the coordinator last: it waits for the others' votes, so the voters
 	 * woken before it have them on the way when it runs */
-	uint64_t coord = b & (1ull << AGENT_COORDINATOR);
-	b &= ~coord;
-	if (coord)
-		b |= 1ull << 63;
+	uint64_t coord = rt->bells & (1ull << AGENT_COORDINATOR);
+	uint64_t b = rt->bells & ~coord;
+	rt->bells = 0;
 	while (b) {
 		uint32_t a = (uint32_t)__builtin_ctzll(b);
 		b &= b - 1;
-		if (a == 63)
-			a = AGENT_COORDINATOR;
 		doorbell_ring(&seg_agent(&rt->seg, a)->bell);
 	}
+	if (coord)
+		doorbell_ring(&seg_agent(&rt->seg, AGENT_COORDINATOR)->bell);
 }
 
 int rt_work(struct rt *rt)

@@ -131,10 +131,13 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 			return -DM_ECORRUPT;
 		}
 	}
-	uint32_t n_done = 0;
+	uint32_t n_done = 0, n_early = 0;
 	for (uint32_t i = 0; i < COORD_BALLOTS; i++)
 		if (st->done_q[i].to)
 			n_done++;
+	for (uint32_t i = 0; i < COORD_EARLY; i++)
+		if (st->early[i].intent_id)
+			n_early++;
 	for (uint32_t i = 0; i < COORD_PARENTS; i++) {
 		const struct coord_parent *par = &st->parent[i];
 		if (par->next && (par->n < 2 || par->n > COORD_CHILDREN || par->next < 2 ||
@@ -149,6 +152,7 @@ int coord_attach(struct coord *c, struct coord_state *st, size_t size,
 	c->n_decided = n_decided;
 	c->n_held = n_held;
 	c->n_done = n_done;
+	c->n_early = n_early;
 	/* a record the previous process kept died with it: hand it over again */
 	for (uint32_t i = 0; n_held && i < COORD_BALLOTS; i++)
 		if (st->ballot[i].state == COORD_B_HELD)
@@ -618,6 +622,8 @@ static void early_put(struct coord *c, uint32_t role, const struct msg_vote *v, 
 	if (!slot) {
 		slot = oldest;
 		st->early_dropped++;
+	} else if (!slot->intent_id) {
+		c->n_early++;
 	}
 	if (slot->intent_id != v->intent_id || slot->voter != role)
 		st->early_votes++;
@@ -640,6 +646,7 @@ static void early_cast(struct coord *c, struct coord_ballot *b, int64_t now)
 		if (v >= 0 && (b->fan & (1u << v)))
 			(void)vote_cast(&b->b, &c->p.vote, q->voter, q->verdict, q->reason, now);
 		q->intent_id = 0;
+		c->n_early--;
 	}
 }
 
@@ -647,8 +654,10 @@ static void early_cast(struct coord *c, struct coord_ballot *b, int64_t now)
 static void early_forget(struct coord *c, uint64_t intent_id)
 {
 	for (uint32_t i = 0; i < COORD_EARLY; i++)
-		if (c->st->early[i].intent_id == intent_id)
+		if (c->st->early[i].intent_id == intent_id) {
 			c->st->early[i].intent_id = 0;
+			c->n_early--;
+		}
 }
 
 /* Kept votes older than a vote deadline: no intent came for them. */
@@ -659,6 +668,7 @@ static int early_expire(struct coord *c, int64_t now)
 		struct coord_early *q = &c->st->early[i];
 		if (q->intent_id && now - q->at_ns > c->p.vote.deadline_ns) {
 			q->intent_id = 0;
+			c->n_early--;
 			c->st->early_dropped++;
 			n++;
 		}
@@ -709,7 +719,8 @@ int coord_intent_one(struct coord *c, const struct coord_env *e, const struct ms
 		intent_seen(st, it->intent_id);
 		if (c->p.fanout) {
 			/* the fanned voters have the intent: they hear it ended */
-			early_forget(c, it->intent_id);
+			if (c->n_early)
+				early_forget(c, it->intent_id);
 			tmp.asked = tmp.fan = c->p.fanout;
 			tell_voters(c, &tmp);
 			st->fan_blocked++;
@@ -737,7 +748,7 @@ int coord_intent_one(struct coord *c, const struct coord_env *e, const struct ms
 	b->fan = fan;
 	vote_open(&b->b, pol, next_id(st), now);
 	intent_seen(st, it->intent_id);
-	if (fan)
+	if (c->n_early)
 		early_cast(c, b, now);
 	for (uint32_t v = 0; v < pol->n_voters; v++) {
 		if (fan & (1u << v)) {
@@ -952,7 +963,7 @@ int coord_tick(struct coord *c, const struct coord_env *e, int64_t *wake_ns)
 	}
 	if (c->n_held)
 		work += finish_held(c);
-	if (c->p.fanout)
+	if (c->n_early)
 		work += early_expire(c, now);
 	if (c->n_decided) {
 		work += send_orders(c, e, NULL);

@@ -110,7 +110,8 @@
  * fresh.  Which process hosts which role is the host's business.
  *
  * Cost: a handler is O(voters) plus O(COORD_BALLOTS) to find a ballot;
- * sending released orders is O(COORD_BALLOTS) per order.  Nothing
+ * sending released orders is O(COORD_BALLOTS) per order; while fanned votes
+ * are kept (n_early), opening a ballot and a tick add O(COORD_EARLY).  Nothing
  * allocates, locks or makes a system call after coord_attach.
  * docs/agents.md ("The vote", "coordinator") describes the protocol.
  */
@@ -383,6 +384,7 @@ struct coord {
 	uint32_t n_held;           /* ballots HELD (blocked, record not durable) */
 	uint32_t journal_down;     /* the decision journal does not write (this call) */
 	uint32_t n_done;           /* done_q entries still to send */
+	uint32_t n_early;          /* early[] slots in use (none: no scan) */
 	uint32_t seen_up;          /* agents seen up since this attach */
 	uint32_t all_up;           /* every agent was up at once since this attach */
 	int64_t  next_health_ns;   /* tick: next health check */
