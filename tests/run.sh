@@ -118,6 +118,14 @@ run_one() {
 		fi
 	} >"$out.txt"
 	flock "$work/lock" cat "$out.txt"
+	# a failure again at the end, in a few lines: a log read from its tail
+	# still names what failed
+	if ((bad)) || [[ ${nf:-0} != 0 ]]; then
+		{
+			printf '%s:\n' "$bin"
+			grep -a -E '\[(FAIL|----)\]|ERROR: |runtime error|no synthesis|exit [1-9]' "$out.log" | head -n 12
+		} >"$out.fail"
+	fi
 	echo "${np:-0} ${nf:-0} $bad" >"$out.sum"
 }
 
@@ -154,6 +162,11 @@ run_group() {
 		passed=$((passed + np))
 		failed=$((failed + nf))
 		((bad)) && status=1
+		rm -f "$f"
+	done
+	for f in "$work"/*.fail; do
+		[[ -e $f ]] || continue
+		cat "$f" >>"$work/failures"
 		rm -f "$f"
 	done
 }
@@ -197,5 +210,9 @@ for a in "$@"; do
 done
 [[ ${#group[@]} -gt 0 ]] && run_any "${group[@]}"
 
+if [[ -s $work/failures ]]; then
+	echo "== what failed"
+	cat "$work/failures"
+fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $status -eq 0 ]]
