@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -742,6 +743,46 @@ static int resolve_run_dir(struct rt *rt)
 	return rc;
 }
 
+/* sched_setattr's argument, its first version (48 bytes; the kernel's ABI,
+ * not in every libc's headers) */
+struct rt_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t  nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* Time-shared, ask the scheduler for a slice of slice_us (Linux 6.12 and
+ * later: EEVDF's custom slice, clamped there to 0.1..100 ms): a woken task
+ * whose slice is shorter than the running one's preempts it at once instead
+ * of waiting for its turn, which is what a woken agent wants.  It asks no
+ * privilege.  An older kernel takes the call and ignores the value; read
+ * back, the slice says which, and the agent says so once. */
+static void ask_slice(struct rt *rt, uint32_t slice_us)
+{
+	struct rt_sched_attr at = { .size = sizeof(at), .policy = SCHED_OTHER,
+	                            .runtime = (uint64_t)slice_us * 1000 };
+	if (syscall(SYS_sched_getattr, 0, &at, sizeof(at), 0) == 0) {
+		/* keep the nice value; only the slice changes */
+		at.size = sizeof(at);
+		at.policy = SCHED_OTHER;
+		at.flags = 0;
+		at.runtime = (uint64_t)slice_us * 1000;
+		at.deadline = at.period = 0;
+	}
+	if (syscall(SYS_sched_setattr, 0, &at, 0) != 0) {
+		rt_warn(rt, "cannot ask for a %u us slice (agents.%s.slice_us): %s; "
+		        "running with the kernel's", slice_us, rt->name, strerror(errno));
+		return;
+	}
+	struct rt_sched_attr got = { 0 };
+	if (syscall(SYS_sched_getattr, 0, &got, sizeof(got), 0) != 0 ||
+	    got.runtime != (uint64_t)slice_us * 1000)
+		rt_log(rt, "agents.%s.slice_us %u: this kernel keeps its own slice "
+		        "(a custom slice needs Linux 6.12 or later)", rt->name, slice_us);
+}
+
 int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 	    uint32_t app_version, uint32_t app_size, uint32_t oflags)
 {
@@ -825,6 +866,8 @@ int rt_open(struct rt *rt, uint32_t agent, const struct rt_args *a,
 				"%s; running time-shared", ca->rt_priority, rt->name,
 				strerror(errno));
 	}
+	if (ca->slice_us && !ca->rt_priority && !(oflags & RT_O_NO_PIN))
+		ask_slice(rt, ca->slice_us);
 	if (!(oflags & RT_O_NO_SIGNALS)) {
 		sig_stop = 0;
 		atomic_store(&sig_bits, 0);

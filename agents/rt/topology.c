@@ -107,6 +107,17 @@ static const char *check_ring_name(const void *field)
 	return NULL;
 }
 
+/* the kernel clamps a slice to 0.1..100 ms: a value it would change is
+ * refused rather than silently taken as another */
+static const char *check_slice(const void *field)
+{
+	uint32_t v = *(const uint32_t *)field;
+
+	if (v != 0 && v < 100)
+		return "must be 0 (the kernel's own) or 100..100000";
+	return NULL;
+}
+
 static const struct cfg_key system_keys[] = {
 	CFG_STR("shm_name", struct rt_config, system.shm_name, check_shm_name, 0,
 	    "POSIX shared-memory segment name"),
@@ -134,6 +145,8 @@ static const struct cfg_key agent_keys[] = {
 	    "SCHED_FIFO priority when woken, 0 = time-sharing (idle sleep or backoff)"),
 	CFG_U32("expect_us", struct rt_agent_cfg, expect_us, 0, 100000, NULL, 0,
 	    "poll (sched_yield) this long for a message announced by another, us, 0 = never"),
+	CFG_U32("slice_us", struct rt_agent_cfg, slice_us, 0, 100000, check_slice, 0,
+	    "time-shared: scheduler slice asked for, us (Linux 6.12+), 0 = the kernel's"),
 	CFG_KEY_END
 };
 
@@ -178,7 +191,7 @@ static const struct cfg_key rt_root_keys[] = {
 
 static const struct rt_agent_cfg default_agent = {
 	.cpu = -1, .idle = IDLE_BACKOFF, .spin_iters = 0,
-	.yield_iters = 0, .sleep_timeout_us = 100000,
+	.yield_iters = 0, .sleep_timeout_us = 100000, .slice_us = 100,
 };
 
 #define RING(n, p, c, cap, slot, pol) \

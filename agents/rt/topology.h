@@ -87,6 +87,11 @@ struct rt_agent_cfg {
 	                            * others), poll with sched_yield this long before
 	                            * sleeping; default 0, execution and coordinator
 	                            * 300; 0..100000 */
+	uint32_t slice_us;         /* time-shared: the scheduler slice asked for
+	                            * (sched_setattr's sched_runtime, Linux 6.12 and
+	                            * later), so that a woken agent preempts tasks
+	                            * with longer slices; 0 = the kernel's own;
+	                            * default 100; 0 or 100..100000 */
 };
 
 /* YAML: rings: - {...} */

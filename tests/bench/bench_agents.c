@@ -71,6 +71,8 @@
 static unsigned g_spin, g_yield; /* backoff: polls and yields before sleeping */
 static int g_fanout = 1;         /* vote.fanout of the next run */
 static const char *g_voters;     /* --voters: vote.voters of every run; NULL: default */
+static long g_slice[6] = { -1, -1, -1, -1, -1, -1 }; /* --slice: agents.<name>.slice_us,
+                                                       * in ag[] order; -1: the default */
 static int g_cpu[6] = { -1, -1, -1, -1, -1, -1 }; /* --cpus: agents.<name>.cpu, in ag[] order */
 static char g_bindir[PATH_MAX / 2], g_tmp[64];
 static struct t_paths g_paths; /* the checkout: tools/dmctl */
@@ -114,9 +116,13 @@ static void write_conf(const char *path, const char *idle, unsigned rtprio, cons
 	fprintf(f, "agents:\n");
 	static const char *const ag[] = { "coordinator", "data", "feature", "ml",
 					  "execution", "risk" };
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 6; i++) {
 		fprintf(f, "  %s: { cpu: %d, idle: %s, spin_iters: %u, yield_iters: %u, "
-			   "rt_priority: %u }\n", ag[i], g_cpu[i], idle, g_spin, g_yield, rtprio);
+			   "rt_priority: %u", ag[i], g_cpu[i], idle, g_spin, g_yield, rtprio);
+		if (g_slice[i] >= 0)
+			fprintf(f, ", slice_us: %ld", g_slice[i]);
+		fprintf(f, " }\n");
+	}
 	/* act on most signals: many orders to time, through the meta-model
 	 * when it is built (make model), else the primary rule alone */
 	char model[PATH_MAX];
@@ -219,6 +225,31 @@ static int parse_cpus(const char *s)
 		g_cpu[i] = (int)v;
 		s = end + 1;
 	}
+	return 0;
+}
+
+/* --slice: one value for every agent, or six in ag[] order */
+static int parse_slices(const char *s)
+{
+	long v[6];
+	int n = 0;
+	for (;;) {
+		char *end;
+		errno = 0;
+		long x = strtol(s, &end, 10);
+		if (end == s || errno || x < 0 || x > 100000 || (x && x < 100) || n == 6)
+			return -1;
+		v[n++] = x;
+		if (*end == '\0')
+			break;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+	if (n != 1 && n != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		g_slice[i] = v[n == 1 ? 0 : i];
 	return 0;
 }
 
@@ -441,6 +472,9 @@ static void usage(FILE *f)
 		   "                feature, ml, execution, risk (agents.<name>.cpu in both runs'\n"
 		   "                configurations): six isolated cores, docs/operations.md\n"
 		   "                (default: not pinned)\n"
+		   "  --slice US    agents.<name>.slice_us of every run, one value or six in\n"
+		   "                the order of --cpus (0 = the kernel's slice; default: the\n"
+		   "                configuration's)\n"
 		   "  --voters LIST vote.voters of every run, comma-separated roles, with quorum 1\n"
 		   "                (default: the configuration's, risk, execution, feature): what\n"
 		   "                each voter costs the order path\n"
@@ -488,6 +522,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_agents: --cpus '%s': six CPU numbers 0..1023, "
 					"comma-separated (coordinator,data,feature,ml,execution,risk)\n",
 					argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--slice") && i + 1 < argc) {
+			if (parse_slices(argv[++i]) < 0) {
+				fprintf(stderr, "bench_agents: --slice '%s': one value or six, "
+					"comma-separated (coordinator,data,feature,ml,execution,risk), "
+					"each 0 or 100..100000\n", argv[i]);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--voters") && i + 1 < argc) {

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -930,6 +932,67 @@ Test(runtime, configured_rt_priority_runs_the_agent_at_sched_fifo)
 	} else {
 		cr_log_info("this process may not take SCHED_FIFO: the refusal is what is tested");
 		cr_expect_eq(pol, SCHED_OTHER, "refused: time-shared, not policy %d", pol);
+	}
+}
+
+/* sched_setattr's argument (the kernel's ABI, first version) */
+struct t_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t  nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* this thread's slice as the kernel reports it, ns (0: none reported) */
+static uint64_t t_slice_ns(void)
+{
+	struct t_sched_attr at = { 0 };
+	if (syscall(SYS_sched_getattr, 0, &at, sizeof(at), 0) != 0)
+		return 0;
+	return at.runtime;
+}
+
+/* 1 if this kernel keeps a custom slice (Linux 6.12 and later): tried in a
+ * child that exits */
+static int custom_slice_kept(void)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		struct t_sched_attr at = { .size = sizeof(at), .policy = SCHED_OTHER,
+		                           .runtime = 345000 };
+		_exit(syscall(SYS_sched_setattr, 0, &at, 0) == 0 && t_slice_ns() == 345000 ? 0 : 1);
+	}
+	int st = 0;
+	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* agents.<name>.slice_us: the agent asks the scheduler for that slice in
+ * rt_open (read back with sched_getattr), keeping its nice value;
+ * RT_O_NO_PIN leaves it alone; a kernel without custom slices keeps its
+ * own, and the agent runs on. */
+Test(runtime, configured_slice_is_asked_of_the_scheduler)
+{
+	int kept = custom_slice_kept();
+	uint64_t before = t_slice_ns();
+	cr_assert_neq(before, 250000, "the test starts with another slice");
+	t_open_conf(AGENT_ML, "agents: { ml: { slice_us: 250 } }\n", RT_O_NO_PIN);
+	cr_expect_eq(t_slice_ns(), before, "RT_O_NO_PIN: the slice as it was");
+	t_close(AGENT_ML);
+	int nice_before = getpriority(PRIO_PROCESS, 0);
+	t_open_conf(AGENT_ML, "agents: { ml: { slice_us: 250 } }\n", 0);
+	uint64_t got = t_slice_ns();
+	cr_expect_eq(getpriority(PRIO_PROCESS, 0), nice_before, "the nice value kept");
+	cr_expect_eq(sched_getscheduler(0), SCHED_OTHER, "still time-shared");
+	struct t_sched_attr back = { .size = sizeof(back), .policy = SCHED_OTHER,
+	                             .nice = nice_before };
+	syscall(SYS_sched_setattr, 0, &back, 0); /* the kernel's slice again */
+	if (kept) {
+		cr_expect_eq(got, 250000, "a 250 us slice, not %llu ns", (unsigned long long)got);
+	} else {
+		cr_log_info("this kernel keeps its own slice: the agent opened regardless");
+		cr_expect_eq(got, before, "the kernel's slice, %llu ns, not %llu ns",
+		             (unsigned long long)before, (unsigned long long)got);
 	}
 }
 

@@ -473,6 +473,25 @@ Test(topology, a_real_time_agent_must_sleep_when_idle)
 	cr_expect_eq(r.c.agent[AGENT_DATA].rt_priority, 0);
 }
 
+/* agents.<name>.slice_us: 0 (the kernel's) or 100..100000, the range the
+ * kernel keeps unchanged; a value it would clamp is refused at its key */
+Test(topology, a_slice_is_zero_or_one_the_kernel_keeps)
+{
+	t_expect_error("agents:\n"
+	               "  ml:\n"
+	               "    slice_us: 50\n",
+	               "3:5: key 'agents.ml.slice_us': ", "must be 0 (the kernel's own) or 100..100000");
+	t_expect_error("agents:\n"
+	               "  risk: { slice_us: 100001 }\n",
+	               "2:11: key 'agents.risk.slice_us': ", "out of range [0, 100000]");
+	struct t_load r;
+	t_load_ok("agents:\n  ml: { slice_us: 0 }\n  risk: { slice_us: 100 }\n"
+		  "  data: { slice_us: 100000 }\n", &r);
+	cr_expect_eq(r.c.agent[AGENT_ML].slice_us, 0);
+	cr_expect_eq(r.c.agent[AGENT_RISK].slice_us, 100);
+	cr_expect_eq(r.c.agent[AGENT_DATA].slice_us, 100000);
+}
+
 Test(topology, wrong_type_string_for_integer)
 {
 	t_expect_error("system:\n"
