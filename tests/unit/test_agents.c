@@ -610,6 +610,21 @@ Test(agents, operator_commands_are_answered, .timeout = 120)
 		     "status starts with the system line");
 	cr_expect_eq(t_system("'%s/dm-shmdump' --system | grep -q '^TRADING 0 0.00 0.00 0.00 0.00 BRL "
 			      "WIN -$'", bindir), 0, "the machine form");
+	/* the supervisor's clock is a pipe of its own, both ends in one
+	 * read-write descriptor: no agent holds it */
+	cr_expect_eq(t_system("sp=$(cat '%s/supervisor.pid') && "
+			      "ls -l /proc/$sp/fd | grep -q '^lrwx.* -> pipe:'", rundir), 0,
+		     "the supervisor waits on a pipe");
+	cr_expect_eq(t_system("sp=$(cat '%s/supervisor.pid'); "
+			      "tick=$(ls -l /proc/$sp/fd | sed -n 's/^lrwx.* -> \\(pipe:.*\\)$/\\1/p'); "
+			      "[ -n \"$tick\" ] || exit 2; "
+			      "for a in coordinator data feature ml execution risk; do "
+			      "p=$(cat '%s/'$a.pid) || exit 2; "
+			      "for f in /proc/$p/fd/*; do l=$(readlink $f) || continue; "
+			      "case \"$tick\" in *\"$l\"*) "
+			      "echo \"$a holds the supervisor's $l\"; exit 1;; esac; "
+			      "done; done; exit 0", rundir, rundir), 0,
+		     "no agent inherits the supervisor's pipe");
 
 	/* each command: its exit status and the answer dmctl prints */
 	static const struct { const char *cmd; int rc; const char *answer; } steps[] = {
