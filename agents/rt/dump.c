@@ -318,6 +318,9 @@ static json_t *runtime_json(const struct seg *s, const struct view *v)
 	json_object_set_new(o, "page_faults", json_pack("{s:I, s:I}",
 		"minor", (json_int_t)atomic_load(&st->minflt),
 		"major", (json_int_t)atomic_load(&st->majflt)));
+	json_object_set_new(o, "switches", json_pack("{s:I, s:I}",
+		"voluntary", (json_int_t)atomic_load(&st->nvcsw),
+		"involuntary", (json_int_t)atomic_load(&st->nivcsw)));
 	return o;
 }
 

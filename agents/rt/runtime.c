@@ -1195,6 +1195,10 @@ int rt_work(struct rt *rt)
 					      memory_order_relaxed);
 			atomic_store_explicit(&rt->st->majflt, (uint64_t)ru.ru_majflt,
 					      memory_order_relaxed);
+			atomic_store_explicit(&rt->st->nvcsw, (uint64_t)ru.ru_nvcsw,
+					      memory_order_relaxed);
+			atomic_store_explicit(&rt->st->nivcsw, (uint64_t)ru.ru_nivcsw,
+					      memory_order_relaxed);
 		}
 		if (rt->parent && getppid() != rt->parent && !rt->stopping) {
 			rt_warn(rt, "supervisor %d is gone", (int)rt->parent);

@@ -50,7 +50,7 @@
 #define RT_APP_OFF       (RT_STATE_SIZE + RT_LAT_SIZE)
 #define RT_APP_SIZE      (RT_REGION_SIZE - RT_APP_OFF)
 #define RT_STATE_MAGIC   0x3130545352544d44ull /* "DMRTST01" little-endian */
-#define RT_STATE_VERSION 3u
+#define RT_STATE_VERSION 4u
 
 /* rt_state.flags: latched until cleared by a control command */
 #define RT_SF_HALTED  0x1u /* CTL_HALT: refuse new orders (agent-specific) */
@@ -198,6 +198,10 @@ struct rt_state {
 	/* the process's page faults (getrusage), at each heartbeat: minor
 	 * (a page mapped without I/O) and major (read from disk) */
 	_Atomic uint64_t minflt, majflt;
+	/* and its context switches: voluntary (it slept or yielded) and
+	 * involuntary (the scheduler took the CPU from it while it ran: a
+	 * woken task preempting it, or its slice ending) */
+	_Atomic uint64_t nvcsw, nivcsw;
 };
 _Static_assert(sizeof(struct rt_state) <= RT_STATE_SIZE, "rt_state fits its part");
 

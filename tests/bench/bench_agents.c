@@ -157,7 +157,7 @@ struct stage {
  * log lines, page faults (the run's whole life, start-up included). */
 struct brk {
 	double hop50, hop99, wake50, wake99, wake999, log_max;
-	long long wake_n, log_n, minflt, majflt;
+	long long wake_n, log_n, minflt, majflt, nivcsw;
 };
 
 static double q_us(json_t *h, const char *key)
@@ -182,6 +182,8 @@ static void read_brk(json_t *root, const char *agent, struct brk *b)
 	b->log_max = q_us(log, "max_ns");
 	b->minflt = json_integer_value(json_object_get(pf, "minor"));
 	b->majflt = json_integer_value(json_object_get(pf, "major"));
+	b->nivcsw = json_integer_value(json_object_get(json_object_get(ag, "switches"),
+						       "involuntary"));
 }
 
 static const char *const brk_agents[6] = { "data", "feature", "ml", "coordinator", "execution",
@@ -190,13 +192,16 @@ static const char *const brk_agents[6] = { "data", "feature", "ml", "coordinator
 static void print_brk(const char *what, const struct brk b[6])
 {
 	printf("\nwhere the time goes, %s, us (hop: ring transit; wake: a producer's futex wake "
-	       "to the agent running; faults since start):\n", what);
-	printf("  %-12s %8s %8s | %8s %8s %8s %8s | %6s %8s | %8s %6s\n", "agent", "hop p50",
-	       "hop p99", "wakes", "p50", "p99", "p99.9", "logs", "log max", "minflt", "majflt");
+	       "to the agent running; faults since start; preempted: involuntary context "
+	       "switches):\n", what);
+	printf("  %-12s %8s %8s | %8s %8s %8s %8s | %6s %8s | %8s %6s | %9s\n", "agent",
+	       "hop p50", "hop p99", "wakes", "p50", "p99", "p99.9", "logs", "log max", "minflt",
+	       "majflt", "preempted");
 	for (int i = 0; i < 6; i++)
-		printf("  %-12s %8.1f %8.1f | %8lld %8.1f %8.1f %8.1f | %6lld %8.1f | %8lld %6lld\n",
-		       brk_agents[i], b[i].hop50, b[i].hop99, b[i].wake_n, b[i].wake50, b[i].wake99,
-		       b[i].wake999, b[i].log_n, b[i].log_max, b[i].minflt, b[i].majflt);
+		printf("  %-12s %8.1f %8.1f | %8lld %8.1f %8.1f %8.1f | %6lld %8.1f | %8lld %6lld | "
+		       "%9lld\n", brk_agents[i], b[i].hop50, b[i].hop99, b[i].wake_n, b[i].wake50,
+		       b[i].wake99, b[i].wake999, b[i].log_n, b[i].log_max, b[i].minflt,
+		       b[i].majflt, b[i].nivcsw);
 }
 
 static int read_stage(json_t *root, struct stage *s)

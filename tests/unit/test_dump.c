@@ -183,6 +183,10 @@ Test(dumptab, every_region_through_its_row)
 	uint64_t *ml = t_agent(AGENT_ML, AG_ML_VERSION + 100, 64);
 	ml[0] = 77;
 
+	/* ml's process counters, as its heartbeat stores them */
+	atomic_store(&trt[AGENT_ML].st->nvcsw, 31);
+	atomic_store(&trt[AGENT_ML].st->nivcsw, 7);
+	atomic_store(&trt[AGENT_ML].st->minflt, 1200);
 	json_t *j = rt_dump_json(&trt[AGENT_DATA].seg);
 	json_t *ag = json_object_get(j, "agents");
 	cr_expect_eq(jint(json_object_get(ag, "data"), "events"), 42);
@@ -193,6 +197,10 @@ Test(dumptab, every_region_through_its_row)
 	cr_expect_eq(jint(json_object_get(ag, "risk"), "position"), -3);
 	json_t *mlo = json_object_get(ag, "ml");
 	cr_expect_not_null(json_object_get(mlo, "opens"), "the runtime part of ml");
+	json_t *sw = json_object_get(mlo, "switches");
+	cr_expect_eq(jint(sw, "voluntary"), 31, "ml's switches as its state holds them");
+	cr_expect_eq(jint(sw, "involuntary"), 7);
+	cr_expect_eq(jint(json_object_get(mlo, "page_faults"), "minor"), 1200);
 	cr_expect_null(json_object_get(mlo, "features"), "no app part of another layout");
 	cr_expect_str_eq(json_string_value(json_object_get(json_object_get(ag, "feature"),
 							   "state")), "none");

@@ -794,6 +794,36 @@ Test(runtime, sleeping_consumer_is_woken_by_the_doorbell)
 	cr_expect_eq(atomic_load(&ml->lat->wake.count), 1, "a timeout is no wake");
 }
 
+/* At each heartbeat the agent copies its process's page faults and context
+ * switches (getrusage) into its state: between the counts just before
+ * and just after the pass, and the voluntary ones not 0 (it has slept). */
+Test(runtime, heartbeat_records_faults_and_context_switches)
+{
+	struct rt *ml = t_open(AGENT_ML);
+	usleep(2000);
+	struct rusage before, after;
+	cr_assert_eq(getrusage(RUSAGE_SELF, &before), 0);
+	ml->next_hb_ns = 0; /* the heartbeat is due */
+	rt_work(ml);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &after), 0);
+	const struct { const char *what; uint64_t got; long lo, hi; } c[] = {
+		{ "voluntary switches", atomic_load(&ml->st->nvcsw), before.ru_nvcsw,
+		  after.ru_nvcsw },
+		{ "involuntary switches", atomic_load(&ml->st->nivcsw), before.ru_nivcsw,
+		  after.ru_nivcsw },
+		{ "minor faults", atomic_load(&ml->st->minflt), before.ru_minflt,
+		  after.ru_minflt },
+		{ "major faults", atomic_load(&ml->st->majflt), before.ru_majflt,
+		  after.ru_majflt },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		cr_expect(c[i].got >= (uint64_t)c[i].lo && c[i].got <= (uint64_t)c[i].hi,
+			  "%s %llu, not within [%ld, %ld]", c[i].what,
+			  (unsigned long long)c[i].got, c[i].lo, c[i].hi);
+	cr_expect_gt(atomic_load(&ml->st->nvcsw), 0, "it slept: a voluntary switch");
+	cr_expect_gt(atomic_load(&ml->st->minflt), 0);
+}
+
 Test(runtime, backoff_spins_then_yields_then_sleeps)
 {
 	struct rt *ml = t_open(AGENT_ML);
