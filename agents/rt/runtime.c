@@ -761,16 +761,20 @@ struct rt_sched_attr {
  * back, the slice says which, and the agent says so once. */
 static void ask_slice(struct rt *rt, uint32_t slice_us)
 {
-	struct rt_sched_attr at = { .size = sizeof(at), .policy = SCHED_OTHER,
-	                            .runtime = (uint64_t)slice_us * 1000 };
+	struct rt_sched_attr at = { .size = sizeof(at), .policy = SCHED_OTHER };
 	if (syscall(SYS_sched_getattr, 0, &at, sizeof(at), 0) == 0) {
-		/* keep the nice value; only the slice changes */
+		/* keep the class (batch, idle) and the nice value a launcher
+		 * gave: only the slice changes; a real-time or deadline class
+		 * has no slice to ask for */
+		if (at.policy != SCHED_OTHER && at.policy != SCHED_BATCH &&
+		    at.policy != SCHED_IDLE)
+			return;
 		at.size = sizeof(at);
-		at.policy = SCHED_OTHER;
 		at.flags = 0;
-		at.runtime = (uint64_t)slice_us * 1000;
+		at.priority = 0;
 		at.deadline = at.period = 0;
 	}
+	at.runtime = (uint64_t)slice_us * 1000;
 	if (syscall(SYS_sched_setattr, 0, &at, 0) != 0) {
 		rt_warn(rt, "cannot ask for a %u us slice (agents.%s.slice_us): %s; "
 		        "running with the kernel's", slice_us, rt->name, strerror(errno));

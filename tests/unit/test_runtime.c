@@ -1024,6 +1024,17 @@ Test(runtime, configured_slice_is_asked_of_the_scheduler)
 		cr_expect_eq(got, before, "the kernel's slice, %llu ns, not %llu ns",
 		             (unsigned long long)before, (unsigned long long)got);
 	}
+	/* started in the batch class (a launcher's choice): it stays there */
+	t_close(AGENT_ML);
+	struct sched_param zero = { 0 };
+	cr_assert_eq(sched_setscheduler(0, SCHED_BATCH, &zero), 0);
+	t_open_conf(AGENT_ML, "agents: { ml: { slice_us: 300 } }\n", 0);
+	int pol = sched_getscheduler(0);
+	got = t_slice_ns();
+	syscall(SYS_sched_setattr, 0, &back, 0); /* time-shared, the kernel's slice */
+	cr_expect_eq(pol, SCHED_BATCH, "still batch, not policy %d", pol);
+	if (kept)
+		cr_expect_eq(got, 300000, "a 300 us slice, not %llu ns", (unsigned long long)got);
 }
 
 Test(runtime, args)
