@@ -1137,6 +1137,26 @@ int exec_reconcile_order(struct exec_table *t, const struct exec_venue_view *v,
 	return 0;
 }
 
+int exec_reconcile_owed(struct exec_table *t, uint64_t coid, int64_t now_ns,
+			struct exec_out *out)
+{
+	out_clear(out, coid);
+	int64_t i = find_idx(t, coid);
+	if (i < 0)
+		return refuse_report(t, out, EXEC_R_UNKNOWN_ORDER, -ENOENT);
+	struct txn x;
+	txn_begin(t, &x);
+	struct exec_order *e = txn_add(&x, t, (uint32_t)i);
+	e->flags &= (uint16_t)~EXEC_F_UNCONFIRMED;
+	if (e->status == EXEC_NEW) {
+		flag_anomaly(&x, e, out, EXEC_R_NOT_MARKED_SENT);
+		apply(t, &x, EV_SENT, now_ns, out);
+	}
+	txn_commit(t, &x);
+	out_finish(out, &x.e[0]);
+	return 0;
+}
+
 uint32_t exec_reconcile_end(struct exec_table *t, int64_t now_ns, struct exec_out *out,
 			    uint32_t max)
 {

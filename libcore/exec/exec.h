@@ -470,6 +470,16 @@ int exec_reconcile_order(struct exec_table *t, const struct exec_venue_view *v,
 			 int64_t now_ns, struct exec_out *out);
 
 /*
+ * The venue knows order coid but still owes word of it (an order or cancel
+ * on its way in, a report on its way out): confirm it and take nothing
+ * else, the word to come brings the rest as it would have without the
+ * restart.  A NEW order is marked sent (anomaly EXEC_R_NOT_MARKED_SENT),
+ * as in exec_reconcile_order.  Returns 0, -ENOENT (not in the table).
+ */
+int exec_reconcile_owed(struct exec_table *t, uint64_t coid, int64_t now_ns,
+			struct exec_out *out);
+
+/*
  * Resolve the orders the venue did not confirm, at most max per call (one
  * out each): NEW and PENDING never reached it -> REJECTED here
  * (EXEC_R_NOT_SENT; never re-sent: the decision is stale), an

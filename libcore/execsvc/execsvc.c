@@ -444,7 +444,13 @@ void execsvc_ext_forward(struct execsvc *x, const struct exec_out *o, int64_t no
 		x->st->venue_full++;
 }
 
-/* The table takes the simulator's word for every order it knows. */
+/* The table takes the simulator's word for every order it knows, as far
+ * as the simulator has said it: an order, a cancel or a report of it still
+ * on its way (the simulated latencies, on the market clock) only confirms
+ * the order, and comes when it is due, as in a run without the restart.
+ * Taken from the order's state instead, a fill due later came now without
+ * its fee and time, an order on its way in was rejected as never sent, and
+ * a cancel on its way in was taken as refused. */
 static void reconcile_on_sim(struct execsvc *x, int64_t now_ns, struct execsvc_recon *r)
 {
 	struct venue *v = venue_now(x);
@@ -453,9 +459,22 @@ static void reconcile_on_sim(struct execsvc *x, int64_t now_ns, struct execsvc_r
 	uint32_t cur = 0;
 	exec_set_venue_up(x->t, 1);
 	exec_reconcile_begin(x->t);
+	/* on their way in: not yet in the venue's table */
+	for (uint32_t i = 0; i < x->t->capacity; i++) {
+		struct exec_order e;
+		if (exec_order_snapshot(x->t, i, &e) < 0 || !e.status ||
+		    !(e.flags & EXEC_F_UNCONFIRMED) || !venue_owes(v, e.coid))
+			continue;
+		if (exec_reconcile_owed(x->t, e.coid, now_ns, &o) == 0) {
+			forward(x, &o, 0);
+			r->confirmed++;
+		}
+	}
 	while (venue_order_next(v, &cur, &vw) == 1) {
 		if (!exec_find(x->t, vw.client_order_id))
 			continue; /* an order of an earlier table generation */
+		if (venue_owes(v, vw.client_order_id))
+			continue; /* confirmed above: its word is to come */
 		struct exec_venue_view w = { .coid = vw.client_order_id,
 					     .venue_order_id = vw.venue_order_id,
 					     .notional = vw.fill_value, .cum_qty = vw.cum_qty,

@@ -576,6 +576,19 @@ int64_t venue_next_report_ns(const struct venue *v)
 	return q[v->rep_tail % v->cfg.max_reports].deliver_ns;
 }
 
+int venue_owes(const struct venue *v, uint64_t coid)
+{
+	const struct vpend *p = (const struct vpend *)((const char *)v + v->off_pending);
+	for (uint64_t i = v->pend_tail; i != v->pend_head; i++)
+		if (p[i % v->cfg.max_pending].coid == coid)
+			return 1;
+	const struct vrep *q = (const struct vrep *)((const char *)v + v->off_reports);
+	for (uint64_t i = v->rep_tail; i != v->rep_head; i++)
+		if (q[i % v->cfg.max_reports].r.client_order_id == coid)
+			return 1;
+	return 0;
+}
+
 int64_t venue_next_arrival_ns(const struct venue *v)
 {
 	if (v->pend_tail == v->pend_head)

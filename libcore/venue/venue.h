@@ -439,6 +439,14 @@ int64_t venue_next_report_ns(const struct venue *v);
 int64_t venue_next_arrival_ns(const struct venue *v);
 
 /*
+ * 1 if the venue still owes word of the order client_order_id: an order or
+ * cancel of it on its way in (arriving later), or a report of it queued
+ * for delivery later; 0 if not.  Reconciliation takes the venue's word
+ * only for what it has said (execsvc).  Reads only; O(pending + queued).
+ */
+int venue_owes(const struct venue *v, uint64_t client_order_id);
+
+/*
  * What the venue knows of the order client_order_id (open, or ended and
  * still in the table: finished orders are forgotten oldest first when the
  * table needs room).  Returns 0 with *out filled, or -DM_ENOTFOUND (never

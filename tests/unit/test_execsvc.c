@@ -819,7 +819,15 @@ Test(execsvc, an_order_marked_sent_that_never_reached_the_venue_is_rejected_at_r
 	free(x);
 }
 
-Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
+/*
+ * While the service is away the exchange moves on: a seller takes the 10
+ * ahead and our 3 at 100 (the venue block is driven directly).  lost: the
+ * fill's report is taken off the venue's queue too, as a full queue drops
+ * one.  The service restarts and reconciles; its fill of coid comes out
+ * (returned through *fill).
+ */
+static void t_fill_while_away(int lost, struct execsvc_recon *rc, uint64_t *synthetic,
+			      struct msg_exec_report *fill)
 {
 	struct execsvc_params p;
 	struct execsvc *x = malloc(sizeof(*x));
@@ -836,8 +844,6 @@ Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
 	t_tick(x, 200);
 	cr_assert_eq(t_last(h, coid)->status, EXEC_ACK);
 
-	/* while the service is away the exchange moves on: a seller takes the
-	 * 10 ahead and our 3 at 100 (the venue block is driven directly) */
 	struct venue *v = (struct venue *)execsvc_venue_of(x->st);
 	struct event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -850,14 +856,20 @@ Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
 	struct venue_order_view w;
 	cr_assert_eq(venue_query(v, coid, &w), 0);
 	cr_assert_eq(w.status, EXEC_FILLED);
+	cr_assert_eq(venue_owes(v, coid), 1, "the fill's report is on its way");
+	if (lost) {
+		struct msg_exec_report gone;
+		while (venue_poll(v, INT64_MAX, &gone) == 1)
+			;
+		cr_assert_eq(venue_owes(v, coid), 0);
+	}
 
-	struct execsvc_recon rc;
 	struct execsvc_out o = t_out(h);
 	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
-	execsvc_reconcile(x, L(400), &rc);
-	cr_assert_eq(rc.confirmed, 1);
-	cr_assert_eq(x->st->synthetic, 1);
-	t_tick(x, 400);
+	execsvc_reconcile(x, L(400), rc);
+	*synthetic = x->st->synthetic;
+	t_book(x, 500, "99x10", "102x8"); /* the market goes on: what is due comes */
+	t_tick(x, 500);
 	int n;
 	int32_t qty;
 	int64_t val;
@@ -865,10 +877,79 @@ Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
 	cr_assert_eq(n, 1);
 	cr_assert_eq(qty, 3);
 	cr_assert_eq(val, 3 * 100);
+	for (uint32_t i = 0; i < h->n_rep; i++)
+		if (h->rep[i].client_order_id == coid && h->rep[i].last_qty > 0)
+			*fill = h->rep[i];
 	cr_assert_eq(t_last(h, coid)->status, EXEC_FILLED);
 	cr_assert_eq(t_last(h, coid)->decision_id, 61);
 	cr_assert_eq(exec_find(execsvc_table_of(x->st), coid)->status, EXEC_FILLED);
 	cr_assert_eq(execsvc_table_of(x->st)->ctr.open, 0);
+	free(mem);
+	free(h);
+	free(x);
+}
+
+/* The fill's report still on its way when the service restarts: the order
+ * is confirmed, nothing is made up, and the report comes when due with its
+ * fee and venue time, as without the restart. */
+Test(execsvc, reconciliation_waits_for_a_report_the_venue_still_owes)
+{
+	struct execsvc_recon rc;
+	uint64_t synthetic;
+	struct msg_exec_report f;
+	t_fill_while_away(0, &rc, &synthetic, &f);
+	cr_expect_eq(rc.confirmed, 1);
+	cr_expect_eq(rc.ended, 0);
+	cr_expect_eq(synthetic, 0, "no fill made up");
+	cr_expect_gt(f.fee_e9, 0, "the venue's fee");
+	cr_expect_eq(f.venue_ns, X(300), "the venue's time of the fill");
+}
+
+/* The fill's report lost (a full queue drops one): the venue's order state
+ * is the only word, and the table takes it as one synthetic fill. */
+Test(execsvc, reconciliation_takes_the_venues_word_for_fills_the_table_missed)
+{
+	struct execsvc_recon rc;
+	uint64_t synthetic;
+	struct msg_exec_report f;
+	t_fill_while_away(1, &rc, &synthetic, &f);
+	cr_expect_eq(rc.confirmed, 1);
+	cr_expect_eq(synthetic, 1);
+}
+
+/* An order on its way in when the service restarts (sent, the venue's
+ * arrival latency not yet passed on the market clock): confirmed, not
+ * rejected as never sent; it arrives and is acknowledged when due. */
+Test(execsvc, reconciliation_keeps_an_order_on_its_way_in)
+{
+	struct execsvc_params p;
+	struct execsvc *x = malloc(sizeof(*x));
+	struct t_host *h = calloc(1, sizeof(*h));
+	cr_assert(x && h);
+	size_t size;
+	t_params(&p);
+	void *mem = t_block(&p, EPOCH, &size);
+	t_start(x, mem, size, &p, h, L(0));
+	t_book(x, 0, "100x10", "102x8");
+	t_order(x, 10, 61, SIDE_BUY, 100, 3, TIF_DAY);
+	uint64_t coid = t_coid(EPOCH, 1);
+	struct venue *v = (struct venue *)execsvc_venue_of(x->st);
+	struct venue_order_view w;
+	cr_assert_eq(venue_query(v, coid, &w), -DM_ENOTFOUND, "not arrived yet");
+	cr_assert_eq(venue_owes(v, coid), 1, "on its way in");
+
+	struct execsvc_recon rc;
+	struct execsvc_out o = t_out(h);
+	cr_assert_eq(execsvc_attach(x, mem, size, &p, &o), 0);
+	execsvc_reconcile(x, L(20), &rc);
+	cr_expect_eq(rc.confirmed, 1);
+	cr_expect_eq(rc.ended, 0, "not ended as never sent");
+	cr_expect_eq(exec_find(execsvc_table_of(x->st), coid)->status, EXEC_PENDING);
+	t_book(x, 200, "100x10", "102x8");
+	t_tick(x, 200);
+	cr_expect_eq(t_last(h, coid)->status, EXEC_ACK, "arrived and acknowledged");
+	v = (struct venue *)execsvc_venue_of(x->st);
+	cr_expect_eq(venue_query(v, coid, &w), 0, "at the venue");
 	free(mem);
 	free(h);
 	free(x);
