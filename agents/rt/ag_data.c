@@ -297,6 +297,11 @@ static int send_event(struct rt *rt, struct data_ctx *c, int64_t now)
 			}
 		}
 		c->phase++;
+		/* risk and execution took the event first, the system quiet
+		 * after each: the replay's order, not the path's.  The
+		 * tick-to-order clock starts when the order path gets it. */
+		if (c->phase == LS_PHASES - 1)
+			c->msg.hdr.ingress_ns = rt_now_ns();
 	}
 }
 

@@ -735,9 +735,37 @@ static uint64_t d_trade_backwards;
 static uint64_t d_ends[AGENT_COUNT];
 static int64_t d_end_ns[AGENT_COUNT], d_last_ns[AGENT_COUNT];
 
+/* lockstep (d_stamps): when each consumer took its last event, and the
+ * feature copies whose ingress time was before risk's or execution's
+ * taking of the same event, or that came before them */
+static int d_stamps;
+static int64_t d_taken_ns[AGENT_COUNT];
+static uint64_t d_stamp_checked, d_stamp_early, d_phase_wrong;
+
+static void d_stamp(struct rt *rt, const struct msg_hdr *m)
+{
+	if (!d_stamps)
+		return;
+	if (rt->self == AGENT_FEATURE) {
+		/* this is the feature's k-th event: risk and execution have
+		 * taken k (their phases come first) */
+		uint64_t k = d_books[AGENT_FEATURE] + d_trades[AGENT_FEATURE] + 1;
+		if (d_books[AGENT_RISK] + d_trades[AGENT_RISK] != k ||
+		    d_books[AGENT_EXECUTION] + d_trades[AGENT_EXECUTION] != k)
+			d_phase_wrong++;
+		if (m->ingress_ns < d_taken_ns[AGENT_RISK] ||
+		    m->ingress_ns < d_taken_ns[AGENT_EXECUTION])
+			d_stamp_early++;
+		d_stamp_checked++;
+	}
+	d_taken_ns[rt->self] = rt_now_ns();
+}
+
 static int d_md(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 {
 	(void)in;
+	if (m->type == MSG_BOOK || m->type == MSG_TRADE)
+		d_stamp(rt, m);
 	if (m->type == MSG_END) {
 		const struct msg_end *e = (const struct msg_end *)m;
 		cr_assert(m->flags & MSG_F_REPLAY);
@@ -861,6 +889,57 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 	snprintf(out, sizeof(out), "%s/%s", rundir, AG_DATA_DONE_FILE);
 	cr_expect_eq(t_system("grep -qx 'trades %llu' '%s' && grep -qx 'bad_rows 0' '%s'",
 			      (unsigned long long)want_trades, out, out), 0, "data.done");
+}
+
+/*
+ * Lockstep: each event goes to risk, then execution, then feature, the
+ * system quiet between two.  The feature's copy is stamped again as it
+ * goes out, so its ingress time, where tick-to-order starts, comes after
+ * risk and execution took theirs: the quiet waits are the replay's order,
+ * not the order path's.  Every event reaches the three in that order.
+ */
+Test(data_agent, lockstep_starts_the_tick_to_order_clock_at_the_order_path, .timeout = 120)
+{
+	char journal[512];
+	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed 4 --events 2000 --output '%s' --quiet >/dev/null",
+			      bindir, journal), 0, "dm-gen");
+	static const uint32_t md[] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE };
+	for (uint32_t i = 0; i < 3; i++) {
+		struct rt_args a = { .name = segname, .run_dir = rundir };
+		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+		d_open[md[i]] = 1;
+		rt_set_ops(&drt[md[i]], &d_counting, NULL);
+		rt_running(&drt[md[i]]);
+	}
+	struct rt_args a = { .name = segname, .run_dir = rundir,
+			     .opt = { [AG_DATA_OPT_INPUT] = journal,
+				      [AG_DATA_OPT_PACE] = "lockstep" } };
+	struct rt *da = &drt[AGENT_DATA];
+	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
+			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	d_open[AGENT_DATA] = 1;
+	cr_assert_eq(ag_data_init(da), 0);
+	d_glue = 1;
+	rt_running(da);
+	const struct ag_data_state *st = da->app;
+	cr_assert_eq(st->pace, REPLAY_LOCKSTEP);
+	d_stamps = 1;
+	for (int quiet = 0; quiet < 3;) {
+		int w = rt_work(da);
+		for (uint32_t i = 0; i < 3; i++)
+			w += rt_work(&drt[md[i]]);
+		quiet = w || !st->done ? 0 : quiet + 1;
+	}
+	d_stamps = 0;
+	uint64_t events = st->books + st->trades;
+	cr_assert_gt(events, 1000);
+	cr_expect_eq(d_stamp_checked, events, "every event reached feature (%llu of %llu)",
+		     (unsigned long long)d_stamp_checked, (unsigned long long)events);
+	cr_expect_eq(d_phase_wrong, 0, "risk and execution took each event before feature");
+	cr_expect_eq(d_stamp_early, 0,
+		     "%llu feature copies stamped before risk or execution took the event",
+		     (unsigned long long)d_stamp_early);
 }
 
 /*
