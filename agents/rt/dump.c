@@ -647,6 +647,7 @@ struct summary {
 	struct venue_totals vt;
 	int64_t position, max_abs_position, max_position, mid_x2, tick_value_e9;
 	struct risk_pnl pnl;
+	int64_t day_start_ns;           /* risk's last new day (market time), 0: none */
 	int64_t gross_e9, fees_e9, net_e9; /* the run's, across day starts */
 	int64_t venue_gross_e9;       /* recomputed from the venue's sums */
 	const char *state, *symbol, *currency;
@@ -748,6 +749,7 @@ static void summary_from_dumps(struct summary *m, json_t *data, json_t *ml, json
 		m->pnl.net_e9 = ji(p, "net");
 		m->pnl.drawdown_e9 = ji(p, "drawdown");
 		m->pnl.run_gross_e9 = ji(p, "run_gross");
+		m->day_start_ns = ji(r, "day_start_ns");
 		m->pnl.run_fees_e9 = ji(p, "run_fees");
 		m->gross_e9 = m->pnl.run_gross_e9;
 		m->fees_e9 = m->pnl.run_fees_e9;
@@ -905,7 +907,16 @@ static void warnings(const struct summary *m, void (*emit)(void *ctx, const char
 			 "got to when they arrive");
 		emit(ctx, w);
 	}
-	if (m->ok_risk && m->position) {
+	if (m->ok_risk && m->position && m->day_start_ns > 0) {
+		/* risk's unrealized is the day's: a new day re-values the
+		 * position carried over, and the days before are in the gross */
+		snprintf(w, sizeof(w), "a position of %" PRId64 " %s is open: the P&L counts "
+			 "%s %s unrealized since a new day began at %s (market time; the "
+			 "position carried over was valued at that day's first mid, and its move "
+			 "before is in the P&L too), marked at the last mid", m->position,
+			 m->symbol, MTXT(m->pnl.unrealized_e9), m->currency, UTC(m->day_start_ns));
+		emit(ctx, w);
+	} else if (m->ok_risk && m->position) {
 		snprintf(w, sizeof(w), "a position of %" PRId64 " %s is open: the P&L counts "
 			 "%s %s unrealized, marked at the last mid", m->position, m->symbol,
 			 MTXT(m->pnl.unrealized_e9), m->currency);

@@ -52,6 +52,9 @@ json_t *riskd_dump_json(const struct riskd_state *st)
 		"fees", (json_int_t)p.fees_e9, "net", (json_int_t)p.net_e9,
 		"drawdown", (json_int_t)p.drawdown_e9, "run_gross", (json_int_t)p.run_gross_e9,
 		"run_fees", (json_int_t)p.run_fees_e9));
+	/* market time of the last new day's first book (risk_day_start: the
+	 * open position re-valued at its mid); 0 on the run's first day */
+	json_object_set_new(o, "day_start_ns", json_integer((json_int_t)r->day_start_ns));
 	json_object_set_new(o, "fills", json_integer((json_int_t)r->fills));
 	json_object_set_new(o, "volume", json_integer((json_int_t)r->volume));
 	json_object_set_new(o, "open_orders", json_integer((json_int_t)r->n_open));

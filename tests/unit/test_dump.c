@@ -15,6 +15,7 @@
 #include "agents/rt/dump.h"
 #include "agents/rt/topology.h"
 #include "libcore/replay/replay.h"
+#include "libcore/riskd/riskd.h"
 
 static json_int_t jint(const json_t *o, const char *k)
 {
@@ -115,6 +116,52 @@ Test(dump, summary_of_a_stopped_replay)
 	}
 	cr_expect(said, "a warning names the error");
 	json_decref(j);
+}
+
+/* The summary's warnings that hold needle, counted. */
+static int t_warned(json_t *summary, const char *needle)
+{
+	json_t *x;
+	size_t i;
+	int n = 0;
+	json_array_foreach(json_object_get(summary, "warnings"), i, x)
+		n += strstr(json_string_value(x), needle) != NULL;
+	return n;
+}
+
+/*
+ * An open position at the end: risk's unrealized P&L is the day's, so
+ * once a new day began during the run (risk re-valued the position at
+ * that day's first mid) the warning says since when, in market time;
+ * without one it reads as before.  Short 13 lots at 616600 ticks, a
+ * tick worth 0.0001 (tick_value_e9 100000), marked at 616597.5:
+ * unrealized 13 x 2.5 x 0.0001 = 0.00325.
+ */
+Test(dump, an_open_position_says_since_when_its_unrealized_counts)
+{
+	struct riskd_state *st = calloc(1, sizeof(*st));
+	cr_assert_not_null(st);
+	struct risk_state *r = &st->rs[0];
+	r->tick_value_e9 = 100000;
+	r->position = -13;
+	r->open_cost_e9 = -13ll * 616600 * 100000;
+	r->has_mark = 1;
+	r->mid_x2 = 1233195;
+	snprintf(st->symbol, sizeof(st->symbol), "BTCUSDT");
+	snprintf(st->currency, sizeof(st->currency), "USDT");
+	for (int day = 0; day < 2; day++) {
+		r->day_start_ns = day ? 1723161600042000000 : 0;
+		json_t *j = rt_summary_of_dumps(NULL, NULL, NULL, NULL, riskd_dump_json(st));
+		cr_assert_not_null(j);
+		cr_expect_eq(t_warned(j, "a position of -13 BTCUSDT is open: the P&L counts "
+				      "0.00325 USDT unrealized"), 1, "day %d", day);
+		cr_expect_eq(t_warned(j, "since a new day began at 2024-08-09 00:00:00.042 UTC "
+				      "(market time"), day, "day %d", day);
+		cr_expect_eq(t_warned(j, "0.00325 USDT unrealized, marked at the last mid"), !day,
+			     "day %d", day);
+		json_decref(j);
+	}
+	free(st);
 }
 
 /* ------------------------------------------------------------------

@@ -60,6 +60,7 @@ Test(riskd_dump, position_and_pnl_of_the_current_copy)
 	r->checks = 10;
 	r->approved = 7;
 	r->rejected[VOTE_R_POS_LIMIT] = 3;
+	r->day_start_ns = 1723161600042000000;
 	atomic_store(&st->cur, 1);
 	st->max_abs_position = 3;
 	st->max_position = 5;
@@ -90,6 +91,7 @@ Test(riskd_dump, position_and_pnl_of_the_current_copy)
 	cr_expect_eq(jint(e9, "drawdown"), 2500000000);
 	cr_expect_eq(jint(e9, "run_gross"), 17000000000);
 	cr_expect_eq(jint(e9, "run_fees"), 2500000000);
+	cr_expect_eq(jint(o, "day_start_ns"), 1723161600042000000);
 	cr_expect_eq(jint(o, "fills"), 4);
 	cr_expect_eq(jint(o, "volume"), 6);
 	cr_expect_eq(jint(o, "open_orders"), 1);
@@ -105,6 +107,7 @@ Test(riskd_dump, position_and_pnl_of_the_current_copy)
 	atomic_store(&st->cur, 0);
 	o = riskd_dump_json(st);
 	cr_expect_eq(jint(o, "position"), 99, "the copy cur names");
+	cr_expect_eq(jint(o, "day_start_ns"), 0, "no new day in that copy");
 	/* that copy has no tick value: no finite average price, shown as null
 	 * rather than losing the object */
 	cr_expect(json_is_null(json_object_get(o, "avg_px")));
