@@ -791,6 +791,45 @@ static int d_md(struct rt *rt, uint32_t in, const struct msg_hdr *m)
 
 static const struct rt_ops d_counting = { .on_msg = d_md };
 
+/* the md rings' consumers, in the order the tests work them */
+static const uint32_t d_cons[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
+
+/* A dm-gen market of events into rundir/market.journal (path into out). */
+static void d_market(char *out, size_t size, int seed, int events)
+{
+	snprintf(out, size, "%s/market.journal", rundir);
+	cr_assert_eq(t_system("'%s/dm-gen' --seed %d --events %d --output '%s' --quiet >/dev/null",
+			      bindir, seed, events, out), 0, "dm-gen");
+}
+
+/* The three md consumers in process, counting what they take (d_md). */
+static void d_consumers_open(void)
+{
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t g = d_cons[i];
+		struct rt_args a = { .name = segname, .run_dir = rundir };
+		cr_assert_eq(rt_open(&drt[g], g, &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+		d_open[g] = 1;
+		rt_set_ops(&drt[g], &d_counting, NULL);
+		rt_running(&drt[g]);
+	}
+}
+
+/* The data agent in process on journal at pace, running: its state. */
+static struct ag_data_state *d_data_start(const char *journal, const char *pace)
+{
+	struct rt_args a = { .name = segname, .run_dir = rundir,
+			     .opt = { [AG_DATA_OPT_INPUT] = journal, [AG_DATA_OPT_PACE] = pace } };
+	struct rt *da = &drt[AGENT_DATA];
+	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
+			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
+	d_open[AGENT_DATA] = 1;
+	cr_assert_eq(ag_data_init(da), 0);
+	d_glue = 1;
+	rt_running(da);
+	return da->app;
+}
+
 /*
  * The data agent at pace max against a feature agent that keeps falling
  * behind: md_feature fills, books are conflated there, every trade
@@ -801,9 +840,7 @@ static const struct rt_ops d_counting = { .on_msg = d_md };
 Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 120)
 {
 	char journal[512];
-	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(t_system("'%s/dm-gen' --seed 3 --events 20000 --output '%s' --quiet >/dev/null",
-			      bindir, journal), 0, "dm-gen");
+	d_market(journal, sizeof(journal), 3, 20000);
 	/* the journal's own counts, read here */
 	uint64_t want_books = 0, want_trades = 0;
 	struct replay rp;
@@ -818,24 +855,10 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 	replay_close(&rp);
 	cr_assert_gt(want_trades, 100);
 
-	static const uint32_t md[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
-	for (uint32_t i = 0; i < 3; i++) {
-		struct rt_args a = { .name = segname, .run_dir = rundir };
-		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-		d_open[md[i]] = 1;
-		rt_set_ops(&drt[md[i]], &d_counting, NULL);
-		rt_running(&drt[md[i]]);
-	}
-	struct rt_args a = { .name = segname, .run_dir = rundir,
-			     .opt = { [AG_DATA_OPT_INPUT] = journal, [AG_DATA_OPT_PACE] = "max" } };
+	const uint32_t *md = d_cons;
+	d_consumers_open();
 	struct rt *da = &drt[AGENT_DATA];
-	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
-			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-	d_open[AGENT_DATA] = 1;
-	cr_assert_eq(ag_data_init(da), 0);
-	d_glue = 1;
-	rt_running(da);
-	const struct ag_data_state *st = da->app;
+	const struct ag_data_state *st = d_data_start(journal, "max");
 	/* the feature agent takes one burst every 16 passes of the others */
 	for (uint64_t pass = 0; !st->done && pass < 50000000; pass++) {
 		rt_work(da);
@@ -901,34 +924,16 @@ Test(data_agent, full_ring_conflates_books_and_every_trade_arrives, .timeout = 1
 Test(data_agent, lockstep_starts_the_tick_to_order_clock_at_the_order_path, .timeout = 120)
 {
 	char journal[512];
-	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(t_system("'%s/dm-gen' --seed 4 --events 2000 --output '%s' --quiet >/dev/null",
-			      bindir, journal), 0, "dm-gen");
-	static const uint32_t md[] = { AGENT_RISK, AGENT_EXECUTION, AGENT_FEATURE };
-	for (uint32_t i = 0; i < 3; i++) {
-		struct rt_args a = { .name = segname, .run_dir = rundir };
-		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-		d_open[md[i]] = 1;
-		rt_set_ops(&drt[md[i]], &d_counting, NULL);
-		rt_running(&drt[md[i]]);
-	}
-	struct rt_args a = { .name = segname, .run_dir = rundir,
-			     .opt = { [AG_DATA_OPT_INPUT] = journal,
-				      [AG_DATA_OPT_PACE] = "lockstep" } };
+	d_market(journal, sizeof(journal), 4, 2000);
+	d_consumers_open();
 	struct rt *da = &drt[AGENT_DATA];
-	cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION, sizeof(struct ag_data_state),
-			     RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-	d_open[AGENT_DATA] = 1;
-	cr_assert_eq(ag_data_init(da), 0);
-	d_glue = 1;
-	rt_running(da);
-	const struct ag_data_state *st = da->app;
+	const struct ag_data_state *st = d_data_start(journal, "lockstep");
 	cr_assert_eq(st->pace, REPLAY_LOCKSTEP);
 	d_stamps = 1;
 	for (int quiet = 0; quiet < 3;) {
 		int w = rt_work(da);
 		for (uint32_t i = 0; i < 3; i++)
-			w += rt_work(&drt[md[i]]);
+			w += rt_work(&drt[d_cons[i]]);
 		quiet = w || !st->done ? 0 : quiet + 1;
 	}
 	d_stamps = 0;
@@ -951,28 +956,14 @@ Test(data_agent, lockstep_starts_the_tick_to_order_clock_at_the_order_path, .tim
 Test(data_agent, the_end_goes_once_on_every_md_ring, .timeout = 120)
 {
 	char journal[512];
-	snprintf(journal, sizeof(journal), "%s/market.journal", rundir);
-	cr_assert_eq(t_system("'%s/dm-gen' --seed 5 --events 500 --output '%s' --quiet >/dev/null",
-			      bindir, journal), 0, "dm-gen");
-	static const uint32_t md[] = { AGENT_FEATURE, AGENT_EXECUTION, AGENT_RISK };
-	for (uint32_t i = 0; i < 3; i++) {
-		struct rt_args a = { .name = segname, .run_dir = rundir };
-		cr_assert_eq(rt_open(&drt[md[i]], md[i], &a, 1, 64, RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-		d_open[md[i]] = 1;
-		rt_set_ops(&drt[md[i]], &d_counting, NULL);
-		rt_running(&drt[md[i]]);
-	}
+	d_market(journal, sizeof(journal), 5, 500);
+	const uint32_t *md = d_cons;
+	d_consumers_open();
 	struct rt_args a = { .name = segname, .run_dir = rundir,
 			     .opt = { [AG_DATA_OPT_INPUT] = journal, [AG_DATA_OPT_PACE] = "max" } };
 	struct rt *da = &drt[AGENT_DATA];
 	for (int start = 0; start < 3; start++) {
-		cr_assert_eq(rt_open(da, AGENT_DATA, &a, AG_DATA_VERSION,
-				     sizeof(struct ag_data_state), RT_O_NO_SIGNALS | RT_O_NO_PIN), 0);
-		d_open[AGENT_DATA] = 1;
-		cr_assert_eq(ag_data_init(da), 0);
-		d_glue = 1;
-		rt_running(da);
-		struct ag_data_state *st = da->app;
+		struct ag_data_state *st = d_data_start(journal, "max");
 		for (int quiet = 0; quiet < 3;) {
 			int w = rt_work(da);
 			for (uint32_t i = 0; i < 3; i++)
