@@ -9,6 +9,8 @@
 #   make analyze    cppcheck and gcc -fanalyzer over every C file, clean
 #                   or it fails (docs/testing.md)
 #   make bench      run the benchmarks and print one table
+#   make bench-smoke every benchmark on a small input, a line each (make
+#                   test runs it: a benchmark that no longer runs fails)
 #   make model      train the default meta-model (build/model/default.json)
 #                   from the bundled synthetic market when it is missing
 #                   or has no training record (an older file)
@@ -104,7 +106,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: test-background-builds mt5-gen deps-promtool soak soak-smoke all run test bench deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
+.PHONY: test-background-builds mt5-gen deps-promtool soak soak-smoke all run test bench bench-smoke deps deps-slurm deps-fuzz fuzz fuzz-smoke fuzz-build test-slurm clean standalone layering layering-check check-unit check-san check-tsan tests benches model analyze analyze-cppcheck analyze-gcc analyze-gcc-logs install uninstall deb deps-deploy
 .DEFAULT_GOAL := all
 # keep objects that pattern rules consider intermediate
 .SECONDARY:
@@ -310,6 +312,7 @@ test: deps standalone layering
 	[ $$plain -eq 0 ] && [ $$san -eq 0 ]
 	@$(MAKE) --no-print-directory soak-smoke
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory bench-smoke
 
 # What make test builds beside the plain suites (above).
 test-background-builds:
@@ -438,6 +441,10 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all benches
 	@$(MAKE) --no-print-directory model
 	@tests/bench/run.sh $(BUILD)
+
+bench-smoke: all benches
+	@$(MAKE) --no-print-directory model
+	@tests/bench/run.sh --smoke $(BUILD)
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (tests/fuzz/fuzz_<name>.c, docs/fuzzing.md), built by

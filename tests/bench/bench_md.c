@@ -684,7 +684,7 @@ static int convert_rss(double gb, double *rss_mib, double *hwm_mib, double *secs
 		int dn = open("/dev/null", O_WRONLY);
 		if (dn >= 0)
 			dup2(dn, 1);
-		execl(bin, bin, "--input", mp, "--tick", "100", "--levels", "1", "--output",
+		execl(bin, bin, "--input", mp, "--tick", "0.01", "--levels", "1", "--output",
 		      out, "--quiet", (char *)NULL);
 		_exit(127);
 	}
