@@ -292,8 +292,13 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 		"sold %lld); final position %lld\n", I(dc, "total"), I(dc, "approved"),
 		I(dc, "rejected"), I(fl, "count"), I(fl, "bought"), I(fl, "sold"),
 		I(pos, "final"));
-	fprintf(f, "  P&L %s: gross %.4f, fees %.4f, net %.4f (the venue %s)\n", ccy,
-		R(pnl, "gross"), R(pnl, "fees"), R(pnl, "net"),
+	/* exact decimal text of the integer nano-units, as the agents' summary */
+	const json_t *e9 = json_object_get(j, "pnl_e9");
+	char gross[32], fees[32], net[32];
+	instr_money_format(I(e9, "gross"), gross, sizeof(gross));
+	instr_money_format(I(e9, "fees"), fees, sizeof(fees));
+	instr_money_format(I(e9, "net"), net, sizeof(net));
+	fprintf(f, "  P&L %s: gross %s, fees %s, net %s (the venue %s)\n", ccy, gross, fees, net,
 		json_is_true(json_object_get(pnl, "venue_agrees")) ? "agrees" : "DISAGREES");
 	fprintf(f, "  trades %lld: hit rate %.3f, profit factor %.3f, average holding %.1f s; "
 		"Sharpe %.3f, Sortino %.3f, max drawdown %.4f, turnover %.2f, fees share %.3f\n",
@@ -315,6 +320,11 @@ static void summary_text(FILE *f, const json_t *j, const char *dir)
 		"shortfall %.4f %s\n", I(tc, "count"), RN(tc, "effective_spread"),
 		RN(tc, "realized_spread_1s"), RN(tc, "realized_spread_30s"), RN(tc, "impact_1s"),
 		RN(tc, "impact_30s"), R(tc, "shortfall"), ccy);
+	/* what the summary warns of (the agents' summary prints the same) */
+	const json_t *w;
+	size_t k;
+	json_array_foreach(json_object_get(j, "warnings"), k, w)
+		fprintf(f, "  WARNING: %s\n", json_string_value(w));
 	fprintf(f, "  result: %s\n  written: %s/{fills,orders,decisions,equity,tca}.csv, "
 		"%s/summary.json\n", json_string_value(json_object_get(j, "result")), dir, dir);
 #undef I

@@ -1593,6 +1593,63 @@ Test(backtest, picks_the_bundled_profile_of_the_input)
 	out_free(&r);
 }
 
+/* e9 nano-units as decimal text: at least two decimals, no trailing zero
+ * beyond them (the money text of both summaries), worked out by hand:
+ * whole part, then the nine decimals trimmed */
+static void t_money(int64_t e9, char *out, size_t n)
+{
+	uint64_t m = e9 < 0 ? (uint64_t)0 - (uint64_t)e9 : (uint64_t)e9;
+	char frac[10];
+	for (int i = 8; i >= 0; i--) {
+		frac[i] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	int k = 9;
+	while (k > 2 && frac[k - 1] == '0')
+		k--;
+	frac[k] = '\0';
+	snprintf(out, n, "%s%llu.%s", e9 < 0 ? "-" : "", (unsigned long long)m, frac);
+}
+
+/*
+ * What dm-backtest prints is what its summary.json says: the P&L to the
+ * nano-unit (pnl_e9) and every warning, one "WARNING:" line each.  The
+ * USD-M capture crosses midnight with a position open and has books the
+ * quality vote drops, so there are warnings to print.
+ */
+Test(backtest, the_text_summary_says_what_summary_json_does)
+{
+	char out[PATH_MAX], sum[PATH_MAX + 32], want[512];
+	snprintf(out, sizeof(out), "%s/bt", t_tmp_dir);
+	struct out r = sh("'%s/dm-backtest' --input '%s' --out '%s'", bindir, USDM_FILE, out);
+	cr_assert_eq(r.rc, 0, "%s", r.text);
+	snprintf(sum, sizeof(sum), "%s/summary.json", out);
+	json_error_t e;
+	json_t *doc = json_load_file(sum, 0, &e);
+	cr_assert_not_null(doc, "%s: %s", sum, e.text);
+	json_t *p = json_object_get(doc, "pnl_e9");
+	char g[40], f[40], n[40];
+	t_money(json_integer_value(json_object_get(p, "gross")), g, sizeof(g));
+	t_money(json_integer_value(json_object_get(p, "fees")), f, sizeof(f));
+	t_money(json_integer_value(json_object_get(p, "net")), n, sizeof(n));
+	snprintf(want, sizeof(want), "  P&L USDT: gross %s, fees %s, net %s (the venue agrees)\n",
+		 g, f, n);
+	cr_expect(strstr(r.text, want), "no line '%s' in:\n%s", want, r.text);
+	json_t *w = json_object_get(doc, "warnings"), *x;
+	size_t i;
+	cr_assert_geq(json_array_size(w), 2, "the capture has things to warn of");
+	json_array_foreach(w, i, x) {
+		snprintf(want, sizeof(want), "  WARNING: %s\n", json_string_value(x));
+		cr_expect(strstr(r.text, want), "warning %zu not printed: %s", i, want);
+	}
+	size_t lines = 0;
+	for (const char *q = r.text; (q = strstr(q, "\n  WARNING: ")); q++)
+		lines++;
+	cr_expect_eq(lines, json_array_size(w), "one summary line per warning, no other");
+	json_decref(doc);
+	out_free(&r);
+}
+
 Test(backtest, options_checked_and_an_empty_market_is_no_result)
 {
 	struct out r = sh("'%s/dm-backtest' --input '%s' --epoch 0", bindir, LOBSTER_MSG);
