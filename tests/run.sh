@@ -27,7 +27,7 @@ SOLO=" test_ring test_doorbell test_agents test_run test_diskfull test_audit tes
 # of those, the ones whose tests run side by side (one per lane, wide_run
 # below): each test a run of its own, mostly waiting on the agents'
 # hand-offs
-WIDE=" test_run test_mt5_live "
+WIDE=" test_run test_mt5_live test_mt5_run "
 # the longest of the others (about 15 s or more in the plain build), started
 # first so that no lane is left with one of them while the other idles
 SLOW=" test_fmt test_hawkes_fit test_journal test_cv test_feed_tools test_report test_model test_feed_gzip test_gen test_convert test_features "
