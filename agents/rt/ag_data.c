@@ -299,9 +299,11 @@ static int send_event(struct rt *rt, struct data_ctx *c, int64_t now)
 		c->phase++;
 		/* risk and execution took the event first, the system quiet
 		 * after each: the replay's order, not the path's.  The
-		 * tick-to-order clock starts when the order path gets it. */
+		 * tick-to-order clock starts when the order path gets it
+		 * (this pass's time: the quiet that let it through was seen
+		 * on two passes, after they took theirs). */
 		if (c->phase == LS_PHASES - 1)
-			c->msg.hdr.ingress_ns = rt_now_ns();
+			c->msg.hdr.ingress_ns = now;
 	}
 }
 

@@ -907,19 +907,17 @@ static void warnings(const struct summary *m, void (*emit)(void *ctx, const char
 			 "got to when they arrive");
 		emit(ctx, w);
 	}
-	if (m->ok_risk && m->position && m->day_start_ns > 0) {
+	if (m->ok_risk && m->position) {
 		/* risk's unrealized is the day's: a new day re-values the
 		 * position carried over, and the days before are in the gross */
+		char since[200] = "";
+		if (m->day_start_ns > 0)
+			snprintf(since, sizeof(since), " since a new day began at %s (market time; "
+				 "the position carried over was valued at that day's first mid, and "
+				 "its move before is in the P&L too)", UTC(m->day_start_ns));
 		snprintf(w, sizeof(w), "a position of %" PRId64 " %s is open: the P&L counts "
-			 "%s %s unrealized since a new day began at %s (market time; the "
-			 "position carried over was valued at that day's first mid, and its move "
-			 "before is in the P&L too), marked at the last mid", m->position,
-			 m->symbol, MTXT(m->pnl.unrealized_e9), m->currency, UTC(m->day_start_ns));
-		emit(ctx, w);
-	} else if (m->ok_risk && m->position) {
-		snprintf(w, sizeof(w), "a position of %" PRId64 " %s is open: the P&L counts "
-			 "%s %s unrealized, marked at the last mid", m->position, m->symbol,
-			 MTXT(m->pnl.unrealized_e9), m->currency);
+			 "%s %s unrealized%s, marked at the last mid", m->position, m->symbol,
+			 MTXT(m->pnl.unrealized_e9), m->currency, since);
 		emit(ctx, w);
 	}
 	if (m->ok_data && !m->done && !m->input_error && m->events) {
