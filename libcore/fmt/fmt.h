@@ -73,8 +73,9 @@ void fmt_memo_init(struct fmt_memo *m, int n);
  * bytes.  m[0..n-1] are the columns' memos: a value whose bits equal
  * m[i]'s is copied from it instead of formatted again (rows of market
  * features repeat about half their values), and m[i] is left holding
- * v[i].  The bytes are fmt_double's whatever m holds.  Pure; any thread
- * (one m per thread).
+ * v[i].  The bytes are fmt_double's whatever m holds.  Where the CPU has
+ * AVX2 the values to format are converted four at a time (fmt.c, "Rows,
+ * four at a time"); same bytes.  Pure; any thread (one m per thread).
  */
 char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m);
 

@@ -21,7 +21,8 @@
  *   - whole numbers below 2^53 (written from the bits) against printf's
  *     "%.0f", their halves and quarters through the search;
  *   - fmt_double_row (the memo that copies a repeated value's text)
- *     against fmt_double, strtod and "%.17g", field by field;
+ *     against fmt_double, strtod and "%.17g", field by field, and on
+ *     rows of new values (its batched conversion) against fmt_double;
  *   - hand-written texts, and the integer writers against printf.
  */
 #include <criterion/criterion.h>
@@ -714,6 +715,65 @@ Test(fmt, row_memo_is_fmt_double_and_reads_back)
 			f += 1 + len;
 		}
 		cr_assert_eq(*f, '\0');
+	}
+}
+
+/* fmt_double_row where every value is new (no memo copies), so each goes
+ * through the row's conversion path (four at a time in AVX2 registers
+ * where the CPU has them, fmt.c): rows of 1..27 values, most in that
+ * path's range (any mantissa, exponents from 2^-96 to 2^60, past both of
+ * its ends: about 1e-29 to 1e18), with short decimals whose digits end
+ * in ties, powers of two, whole numbers and the rest mixed in, both
+ * signs.  Every field must be fmt_double's text. */
+static double t_batch_value(struct t_rng *g)
+{
+	uint64_t b;
+	double v;
+
+	switch (t_rng_below(g, 8)) {
+	case 0:                                      /* a short decimal: n / 10^j */
+		return (double)(t_rng_below(g, 100000) + 1) / pow(10, (double)t_rng_below(g, 12));
+	case 1:                                      /* a power of two */
+		return ldexp(1.0, (int)t_rng_below(g, 150) - 96);
+	case 2:
+		return t_row_value(g);
+	default:                                     /* any mantissa, the path's exponents */
+		b = (t_rng_next(g) >> 12) | (uint64_t)(1023 - 96 + t_rng_below(g, 157)) << 52;
+		memcpy(&v, &b, sizeof(v));
+		return v;
+	}
+}
+
+Test(fmt, row_of_new_values_is_fmt_double)
+{
+	enum { N = 27 };
+	const int rows = T_SANITIZED ? 4000 : 40000;
+	static struct fmt_memo m[N];
+	char buf[N * (FMT_DOUBLE_MAX + 1) + 1], want[sizeof(buf)];
+	double v[N];
+	struct t_rng g;
+
+	t_rng_seed(&g, 11);
+	for (int r = 0; r < rows; r++) {
+		int n = 1 + (int)t_rng_below(&g, N);
+
+		for (int i = 0; i < n; i++) {
+			double x = t_batch_value(&g);
+			v[i] = t_rng_below(&g, 2) ? -x : x;
+		}
+		fmt_memo_init(m, n);
+		for (int i = 0; i < n; i++)               /* no value equals its memo */
+			if (t_bits(v[i]) == 0)
+				v[i] = 1.0;
+		char *end = fmt_double_row(buf, v, n, ';', m);
+		*end = '\0';
+		char *w = want;
+		for (int i = 0; i < n; i++) {
+			*w++ = ';';
+			w = fmt_double(w, v[i]);
+		}
+		*w = '\0';
+		cr_assert_str_eq(buf, want, "row %d of %d values", r, n);
 	}
 }
 
