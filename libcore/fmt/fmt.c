@@ -631,6 +631,17 @@ void fmt_memo_init(struct fmt_memo *m, int n)
 	}
 }
 
+/* What the batch leaves for the text: the first digit, the 16 after it
+ * as two words, how many digits are significant, the exponent E of
+ * put_text; or "do it the ordinary way" (rare: see batch4). */
+struct digits {
+	uint64_t w[2];
+	int32_t E;
+	uint8_t n;
+	char c0;
+	uint8_t ordinary;
+};
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define BATCH_AVX2 1
 /* ------------------------------------------------------------ four at once */
@@ -685,16 +696,6 @@ static inline AVX2 __m256i ascii8x4(__m256i y)
 	return _mm256_or_si256(x, _mm256_set1_epi8('0'));
 }
 
-/* What the batch leaves for the text: the first digit, the 16 after it
- * as two words, how many digits are significant, the exponent E of
- * put_text; or "do it the ordinary way" (rare: see batch4). */
-struct digits {
-	uint64_t w[2];
-	int32_t E;
-	uint8_t n;
-	char c0;
-	uint8_t ordinary;
-};
 
 /* Unsigned a <= b for lanes below 2^63. */
 static inline AVX2 __m256i le64(__m256i a, __m256i b)
@@ -840,6 +841,10 @@ static inline void copy_text(char *d, const char *s, unsigned n)
 }
 
 /*
+ * The row at p, column by column: a value equal to its memo's copied
+ * from it, any other written from its digits in g (the next of them each
+ * time) or, with no g or one marked ordinary, by double_text.
+ *
  * A value's text goes into its memo one value late, and only its own
  * bytes are read: read back at once, or past its end into the next
  * value's, the load would span narrower stores still in flight and wait
@@ -847,14 +852,16 @@ static inline void copy_text(char *d, const char *s, unsigned n)
  * loop's time when the whole 24-byte slot was copied at once).  By the
  * end of the next value the text's own stores have landed.
  */
-static inline __attribute__((always_inline)) char *row_one_by_one(char *p, const double *v, int n,
-								     char sep, struct fmt_memo *m)
+static inline __attribute__((always_inline)) char *row_write(char *p, const double *v, int n,
+							     char sep, struct fmt_memo *m,
+							     const struct digits *g)
 {
 	struct fmt_memo *late = NULL;              /* formatted, its text not yet kept */
 	const char *late_text = NULL;
 
 	for (int i = 0; i < n; i++) {
 		uint64_t bits;
+		char *e;
 
 		memcpy(&bits, &v[i], sizeof(bits));
 		*p++ = sep;
@@ -864,8 +871,14 @@ static inline __attribute__((always_inline)) char *row_one_by_one(char *p, const
 			p += m[i].len;
 			continue;
 		}
-		char *e = double_text(p, v[i]);
-
+		if (!g || __builtin_expect(g->ordinary, 0)) {
+			e = double_text(p, v[i]);
+		} else {
+			*p = '-';
+			e = put_text(p + (bits >> 63), g->c0, g->w[0], g->w[1], g->n, g->E);
+		}
+		if (g)
+			g++;
 		if (late)
 			copy_text(late->text, late_text, late->len);
 		m[i].bits = bits;
@@ -882,11 +895,8 @@ static inline __attribute__((always_inline)) char *row_one_by_one(char *p, const
 #ifdef BATCH_AVX2
 #define BATCH_MAX 64          /* values a row for the batched path */
 
-/*
- * The row with the values to format (those not copied from a memo)
- * gathered first and turned into digits four at a time (batch4), then
- * written out column by column as row_one_by_one does.
- */
+/* The row's values that are not copied from a memo, gathered and turned
+ * into digits four at a time (batch4), then the row written. */
 static char *row_batched(char *p, const double *v, int n, char sep, struct fmt_memo *m)
 {
 	uint64_t todo[BATCH_MAX + 3];
@@ -904,40 +914,7 @@ static char *row_batched(char *p, const double *v, int n, char sep, struct fmt_m
 		todo[j] = 0x3ff8000000000000ull;    /* 1.5: any value will do */
 	for (int j = 0; j < k; j += 4)
 		batch4(todo + j, dg + j);
-
-	struct fmt_memo *late = NULL;
-	const char *late_text = NULL;
-	const struct digits *g = dg;
-
-	for (int i = 0; i < n; i++) {
-		uint64_t bits;
-		char *e;
-
-		memcpy(&bits, &v[i], sizeof(bits));
-		*p++ = sep;
-		if (bits == m[i].bits) {
-			memcpy(p, m[i].text, FMT_DOUBLE_MAX);
-			p += m[i].len;
-			continue;
-		}
-		if (__builtin_expect(g->ordinary, 0)) {
-			e = double_text(p, v[i]);
-		} else {
-			*p = '-';
-			e = put_text(p + (bits >> 63), g->c0, g->w[0], g->w[1], g->n, g->E);
-		}
-		g++;
-		if (late)
-			copy_text(late->text, late_text, late->len);
-		m[i].bits = bits;
-		m[i].len = (uint8_t)(e - p);
-		late = &m[i];
-		late_text = p;
-		p = e;
-	}
-	if (late)
-		copy_text(late->text, late_text, late->len);
-	return p;
+	return row_write(p, v, n, sep, m, dg);
 }
 #endif
 
@@ -947,5 +924,5 @@ char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo 
 	if (n <= BATCH_MAX && __builtin_cpu_supports("avx2"))
 		return row_batched(p, v, n, sep, m);
 #endif
-	return row_one_by_one(p, v, n, sep, m);
+	return row_write(p, v, n, sep, m, NULL);
 }
