@@ -21,8 +21,13 @@
  * dm-features runs end to end on the same journal as a child process,
  * to CSV and to .npy, each into a tmpfs (/dev/shm: the tool's own rate,
  * the file in memory) and into /tmp (the disk, with the fsync of the
- * whole file that every tool does before its rename); wall clock, with
- * the child's CPU time (user + system, all its threads) in the notes.
+ * whole file that every tool does before its rename), the four kinds
+ * taking turns --runs times (default 3), the median wall shown, with that
+ * run's CPU time (user + system, all its threads) and every run's wall in
+ * the notes.  They start after this process has freed its own copies of
+ * the journal: with about 400 MB of them held, a child's writes into the
+ * tmpfs took twice the system time (the pages it got were the machine's
+ * colder ones).
  * Their baseline is the engine rate, so the ratio is what decoding,
  * formatting and writing cost on top.
  *
