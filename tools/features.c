@@ -253,6 +253,8 @@ static int pool_start(struct pool *p, struct out *o, uint32_t nthreads)
 
 		if (rc)
 			return -rc;
+		/* named, for top -H and perf: the main thread keeps the tool's name */
+		(void)pthread_setname_np(p->th[p->nthreads], "dm-features-fmt");
 	}
 	return 0;
 }
