@@ -236,7 +236,7 @@ static int pool_start(struct pool *p, struct out *o, uint32_t nthreads)
 {
 	memset(p, 0, sizeof(*p));
 	p->o = o;
-	p->nb = 2 * nthreads + 2 + 6 * (nthreads < 4 ? nthreads : 4) + 2;
+	p->nb = 2 * nthreads + 4 + 6 * (nthreads < 4 ? nthreads : 4);
 	p->b = calloc(p->nb, sizeof(*p->b));
 	if (!p->b)
 		return -ENOMEM;
