@@ -269,16 +269,20 @@ static int pool_start(struct pool *p, struct out *o, uint32_t nthreads)
 	p->b = calloc(p->nb, sizeof(*p->b));
 	if (!p->b)
 		return -ENOMEM;
+	/* each text on its own 2 MB pages: a block's text is about 1.6 MB of
+	 * the FEAT_CSV_ROW_MAX a row reserved, so it touches (and the kernel
+	 * zeroes) one huge page, not the two a packed layout straddles */
 	size_t rows = BLOCK_ROWS * sizeof(struct csv_row);
-	size_t text = (size_t)BLOCK_ROWS * FEAT_CSV_ROW_MAX;
+	size_t all_rows = (p->nb * rows + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	size_t text = ((size_t)BLOCK_ROWS * FEAT_CSV_ROW_MAX + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
 
-	p->mem_len = p->nb * (rows + text);
+	p->mem_len = all_rows + p->nb * text;
 	p->mem = huge_alloc(p->mem_len);
 	if (!p->mem)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < p->nb; i++) {
 		p->b[i].rows = (struct csv_row *)(p->mem + i * rows);
-		p->b[i].text = p->mem + p->nb * rows + i * text;
+		p->b[i].text = p->mem + all_rows + i * text;
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
