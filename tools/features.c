@@ -28,7 +28,8 @@
  * and exact in a double; a double cannot hold t_ns itself to the
  * nanosecond), then the 27 features, the engine's doubles as they are.
  * The names are in OUT.columns, one per line, written and renamed before
- * OUT.  No formatting: the main thread writes the rows itself.
+ * OUT.  No formatting: one output thread turns the blocks' rows into
+ * doubles and writes them while the main thread reads and computes.
  *
  * Units.  --tick and --lot are in the instrument's own units and resolved
  * with every other tool's rule (feed_resolve, libcore/feed/feed.h): LOBSTER
@@ -64,8 +65,7 @@
 #include "tools/lib/files.h"
 #include "tools/lib/npy.h"
 
-#define OUT_BUF      (1u << 20)   /* bytes of .npy rows buffered per write */
-#define BLOCK_ROWS   4096u        /* CSV rows a formatter thread takes at once */
+#define BLOCK_ROWS   4096u        /* rows an output thread takes at once */
 #define THREADS_MAX  64u
 #define NPY_COLS     (2u + FEAT_N) /* t_sec, t_nsec, the features */
 #define PROGRESS_NS  1000000000LL /* progress line at most once a second */
@@ -98,7 +98,8 @@ static void usage(FILE *f)
 "                    leaves nothing behind; a device, FIFO or directory at OUT\n"
 "                    is refused\n"
 "  --threads N       CSV formatter threads, 1..%u (default: the online CPUs);\n"
-"                    the reader and the engine run in one more\n"
+"                    the reader and the engine run in one more (a .npy has one\n"
+"                    output thread: no formatting)\n"
 CLI_FEED_HELP
 "                    The features sum over min(L, features.levels) levels:\n"
 "                    features.levels of the configuration (5) is the depth\n"
@@ -150,7 +151,22 @@ static int out_write(struct out *o, const char *buf, size_t n)
 	return 0;
 }
 
-/* ------------------------------------------------------------ CSV formatter threads */
+/* ------------------------------------------------------------ output threads */
+
+/* The row t_sec, t_nsec, v[0..26] at out. */
+static void npy_row(double *out, int64_t t_ns, const double v[FEAT_N])
+{
+	int64_t sec = t_ns / 1000000000, ns = t_ns % 1000000000;
+
+	if (ns < 0) {                     /* floor: t_nsec in [0, 10^9) */
+		ns += 1000000000;
+		sec--;
+	}
+	out[0] = (double)sec;
+	out[1] = (double)ns;
+	memcpy(out + 2, v, FEAT_N * sizeof(double));
+}
+
 
 /*
  * Blocks go round a ring: the main thread claims block `filled` once it
@@ -182,6 +198,7 @@ struct pool {
 	char *mem;              /* every block's rows, then every block's text */
 	size_t mem_len;
 	uint32_t nb, nthreads;
+	int npy;                /* rows as .npy doubles, not CSV text */
 	uint64_t filled, taken, written;
 	int writing, done, failed;
 	struct out *o;
@@ -203,9 +220,17 @@ static void *formatter(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		size_t len = 0;
-		feat_csv_memo_init(&memo);        /* a block's rows follow each other */
-		for (uint32_t i = 0; i < b->n; i++)
-			len += feat_csv_row_memo(b->text + len, b->rows[i].t_ns, b->rows[i].v, &memo);
+		if (p->npy) {
+			for (uint32_t i = 0; i < b->n; i++)
+				npy_row((double *)b->text + (size_t)i * NPY_COLS, b->rows[i].t_ns,
+					b->rows[i].v);
+			len = (size_t)b->n * NPY_COLS * sizeof(double);
+		} else {
+			feat_csv_memo_init(&memo);        /* a block's rows follow each other */
+			for (uint32_t i = 0; i < b->n; i++)
+				len += feat_csv_row_memo(b->text + len, b->rows[i].t_ns,
+							 b->rows[i].v, &memo);
+		}
 		b->len = len;
 
 		pthread_mutex_lock(&p->mu);
@@ -261,10 +286,11 @@ static char *huge_alloc(size_t n)
  * waited (a core idle 10-12% of a run on a 2-core box; 3-4% with 8 x
  * nthreads + 4).  So 6 more a thread up to 4 threads (3.8 MB a block, of
  * which about 2 MB is touched). */
-static int pool_start(struct pool *p, struct out *o, uint32_t nthreads)
+static int pool_start(struct pool *p, struct out *o, uint32_t nthreads, int npy)
 {
 	memset(p, 0, sizeof(*p));
 	p->o = o;
+	p->npy = npy;
 	p->nb = 2 * nthreads + 4 + 6 * (nthreads < 4 ? nthreads : 4);
 	p->b = calloc(p->nb, sizeof(*p->b));
 	if (!p->b)
@@ -346,19 +372,6 @@ static int pool_stop(struct pool *p)
 
 /* ------------------------------------------------------------ .npy */
 
-/* The row t_sec, t_nsec, v[0..26] at out. */
-static void npy_row(double *out, int64_t t_ns, const double v[FEAT_N])
-{
-	int64_t sec = t_ns / 1000000000, ns = t_ns % 1000000000;
-
-	if (ns < 0) {                     /* floor: t_nsec in [0, 10^9) */
-		ns += 1000000000;
-		sec--;
-	}
-	out[0] = (double)sec;
-	out[1] = (double)ns;
-	memcpy(out + 2, v, FEAT_N * sizeof(double));
-}
 
 /* OUT.columns: "t_sec\nt_nsec\n" and the names, through a temporary and
  * a rename (files.h).  0, or -errno with err. */
@@ -473,7 +486,6 @@ int main(int argc, char **argv)
 	struct feat *f = NULL;
 	struct out out = { .fd = -1 };
 	struct pool pool = { 0 };
-	double *nbuf = NULL;              /* .npy rows, OUT_BUF bytes */
 	char err[FEED_ERR_LEN + 64], tmp_path[4096] = "", col_path[4096] = "";
 	enum feed_format fmt;
 	int rc, code = 0, npy;
@@ -525,9 +537,7 @@ int main(int argc, char **argv)
 	}
 	size_t fsz = feat_memsize(&fp);
 	f = aligned_alloc(64, (fsz + 63) & ~(size_t)63);
-	if (npy)
-		nbuf = malloc(OUT_BUF);
-	if (!f || (npy && !nbuf)) {
+	if (!f) {
 		code = cli_fail(1, "out of memory");
 		goto close_feed;
 	}
@@ -563,39 +573,27 @@ int main(int argc, char **argv)
 		size_t n = feat_csv_header(hdr, sizeof(hdr));
 
 		out_write(&out, hdr, n);
-		if ((rc = pool_start(&pool, &out, a.threads)) < 0) {
-			code = cli_fail(1, "cannot start %u formatter threads: %s", a.threads,
-					strerror(-rc));
-			goto close_out;
-		}
+	}
+	/* a .npy's rows need no formatting: one thread turns them into
+	 * doubles and writes them while the main thread reads and computes */
+	uint32_t nthreads = npy ? 1 : a.threads;
+	if ((rc = pool_start(&pool, &out, nthreads, npy)) < 0) {
+		code = cli_fail(1, "cannot start %u output threads: %s", nthreads, strerror(-rc));
+		goto close_out;
 	}
 
 	/* ---- the run */
 	struct event ev;
-	struct block *blk = npy ? NULL : pool_claim(&pool);
-	size_t nn = 0;                    /* doubles in nbuf */
-	const size_t nmax = OUT_BUF / sizeof(double) / NPY_COLS * NPY_COLS;
-	double v[FEAT_N];
+	struct block *blk = pool_claim(&pool);
 	uint64_t rows = 0, events = 0, books = 0, trades = 0;
 	int64_t t0 = cli_mono_ns(), last_progress = t0;
 	int tty = isatty(2);
 
-	while ((npy || blk) && (rc = feed_next(&rd, &ev)) == 1) {
+	while (blk && (rc = feed_next(&rd, &ev)) == 1) {
 		events++;
 		books += ev.kind == EV_BOOK;
 		trades += ev.kind == EV_TRADE;
-		if (npy) {
-			if (feat_update(f, &ev, v)) {
-				npy_row(nbuf + nn, feat_last_t_ns(f), v);
-				nn += NPY_COLS;
-				rows++;
-				if (nn == nmax) {
-					if (out_write(&out, (const char *)nbuf, nn * sizeof(double)))
-						break;
-					nn = 0;
-				}
-			}
-		} else if (feat_update(f, &ev, blk->rows[blk->n].v)) {
+		if (feat_update(f, &ev, blk->rows[blk->n].v)) {
 			blk->rows[blk->n++].t_ns = feat_last_t_ns(f);
 			rows++;
 			if (blk->n == BLOCK_ROWS) {
@@ -615,13 +613,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (!npy) {
-		if (blk && blk->n)
-			pool_submit(&pool);
-		pool_stop(&pool);             /* every submitted block written or failed */
-	} else if (nn && !out.err) {
-		out_write(&out, (const char *)nbuf, nn * sizeof(double));
-	}
+	if (blk && blk->n)
+		pool_submit(&pool);
+	pool_stop(&pool);                     /* every submitted block written or failed */
 	if (!a.quiet && tty && last_progress != t0)
 		fputc('\n', stderr);
 	if (out.err) {
@@ -715,7 +709,6 @@ close_out:
 		unlink(tmp_path);
 close_feed:
 	feed_close(&rd);
-	free(nbuf);
 	free(f);
 	return code;
 }
