@@ -79,6 +79,19 @@ void fmt_memo_init(struct fmt_memo *m, int n);
  */
 char *fmt_double_row(char *p, const double *v, int n, char sep, struct fmt_memo *m);
 
+/* How fmt_double_row converts a row's new values: one at a time, four in
+ * AVX2 lanes, eight in AVX-512 lanes (AVX512F, BW and DQ); the bytes are
+ * the same on every path.  fmt_double_row takes fmt_row_path_best(), the
+ * widest the CPU has; fmt_double_row_on takes the one given (tests and
+ * benches compare them), which must be one the CPU has (fmt_row_path_ok
+ * is 1): an instruction the CPU lacks would stop the process. */
+enum fmt_row_path { FMT_ROW_SCALAR, FMT_ROW_AVX2, FMT_ROW_AVX512 };
+
+int fmt_row_path_ok(enum fmt_row_path path);
+enum fmt_row_path fmt_row_path_best(void);
+char *fmt_double_row_on(char *p, const double *v, int n, char sep, struct fmt_memo *m,
+			enum fmt_row_path path);
+
 /* Decimal u / v at p (room for FMT_I64_MAX bytes); return the end.  No
  * NUL. */
 char *fmt_u64(char *p, uint64_t u);

@@ -51,6 +51,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "libcore/fmt/fmt.h"
 #include "libcore/market/event.h"
 #include "libcore/features/feat_csv.h"
 #include "libcore/features/features.h"
@@ -287,6 +288,25 @@ static uint64_t format_rows(const int64_t *t, const double *v, uint32_t k, char 
 	return bytes;
 }
 
+/* The rows' 27 values alone through one of fmt_double_row's paths, in
+ * blocks of FMT_BLOCK rows with fresh memos, as format_rows; the thread's
+ * CPU time of one pass, s. */
+static double format_values(const double *v, uint32_t k, char *text, enum fmt_row_path path)
+{
+	static struct fmt_memo m[FEAT_N];
+	int64_t c = cpu_ns();
+
+	for (uint32_t b = 0; b < k; b += FMT_BLOCK) {
+		char *e = text;
+
+		fmt_memo_init(m, FEAT_N);
+		for (uint32_t i = b; i < k && i < b + FMT_BLOCK; i++)
+			e = fmt_double_row_on(e, v + (size_t)i * FEAT_N, FEAT_N, ',', m, path);
+		g_sink += e[-1];
+	}
+	return (double)(cpu_ns() - c) / 1e9;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -462,6 +482,29 @@ int main(int argc, char **argv)
 	fprintf(stderr, "[%5.1fs] CSV formatting: %u passes over %u rows, median %.3f s\n",
 		(double)(mono_ns() - t0) / 1e9, o.reps, fk, fsecs[o.reps / 2]);
 
+	/* ---- the values alone through each path of fmt_double_row the CPU
+	 * has, the passes of the paths taking turns */
+	static const char *const path_name[3] = { "one at a time", "AVX2 x4", "AVX-512 x8" };
+	double path_ns[3] = { 0, 0, 0 };
+	double *psecs = calloc((size_t)3 * o.reps, sizeof(double));
+	if (!psecs) {
+		fprintf(stderr, "bench_features: out of memory\n");
+		unlink(jpath);
+		return 1;
+	}
+	for (int q = 0; q < 3; q++)
+		if (fmt_row_path_ok((enum fmt_row_path)q))
+			format_values(fv, fk, ftext, (enum fmt_row_path)q);    /* warm-up */
+	for (uint32_t r = 0; r < o.reps; r++)
+		for (int q = 0; q < 3; q++)
+			if (fmt_row_path_ok((enum fmt_row_path)q))
+				psecs[q * o.reps + r] = format_values(fv, fk, ftext, (enum fmt_row_path)q);
+	for (int q = 0; q < 3; q++)
+		if (fmt_row_path_ok((enum fmt_row_path)q)) {
+			qsort(psecs + q * o.reps, o.reps, sizeof(double), cmp_double);
+			path_ns[q] = psecs[q * o.reps + o.reps / 2] * 1e9 / fk;
+		}
+
 	/* ---- dm-features end to end: CSV and .npy, tmpfs and disk */
 	struct tool_run tr[4] = {
 		{ .what = "CSV, tmpfs" }, { .what = ".npy, tmpfs" },
@@ -519,6 +562,17 @@ int main(int argc, char **argv)
 	row("book update p99.9", (double)hist_quantile(&h, 0.999), "ns", 0, NULL);
 	row("CSV formatting rows/s, one core", fmt_rate / 1e6, "M rows/s", 0, NULL);
 	row("CSV formatting ns per row", 1e9 / fmt_rate, "ns", 0, NULL);
+	for (int q = 0; q < 3; q++) {
+		char fig[56];
+
+		if (!path_ns[q])
+			continue;
+		snprintf(fig, sizeof(fig), "27 values ns per row, %s", path_name[q]);
+		if (q == FMT_ROW_SCALAR)
+			row(fig, path_ns[q], "ns", 0, NULL);
+		else
+			row(fig, path_ns[q], "ns", path_ns[FMT_ROW_SCALAR], "one at a time");
+	}
 	for (int i = 0; i < 4; i++) {
 		char fig[56];
 
@@ -566,10 +620,20 @@ int main(int argc, char **argv)
 	for (uint32_t r = 0; r < o.reps; r++)
 		printf(" %.3f", fsecs[r]);
 	printf("  (sorted; median shown)\n");
+	printf("  27 values a row: fmt_double_row_on over the same rows without the time,\n"
+	       "  each path this CPU has (");
+	for (int q = 0, first = 1; q < 3; q++)
+		if (path_ns[q]) {
+			printf("%s%s", first ? "" : ", ", path_name[q]);
+			first = 0;
+		}
+	printf("; fmt_double_row takes the widest), passes taking turns, thread CPU\n"
+	       "  time, median of %u\n", o.reps);
 	printf("  fracdiff: %u weights, dot product %s\n", feat_fd_count(p.fd_d, p.fd_thresh),
 	       __builtin_cpu_supports("avx2") ? "AVX2" : "SSE2");
 	free(secs);
 	free(wall);
 	free(fsecs);
+	free(psecs);
 	return g_sink == 12345.678 ? 3 : 0;
 }

@@ -618,6 +618,40 @@ Test(fmt, whole_numbers_and_halves)
 	cr_assert_geq(st.n, (uint64_t)(64 * n * 2));
 }
 
+/*
+ * fmt_double_row's paths (one value at a time, four in AVX2 lanes, eight
+ * in AVX-512 lanes) and fmt_double_row itself, which takes the widest the
+ * CPU has: t_each_path runs a check on each the CPU has and says which it
+ * could not run (a CPU without AVX-512 cannot test that path).
+ */
+#define T_PATH_DEFAULT 3
+
+static const char *t_path_name(int path)
+{
+	static const char *const names[] = { "scalar", "AVX2", "AVX-512", "fmt_double_row" };
+
+	return names[path];
+}
+
+static char *t_row(char *p, const double *v, int n, char sep, struct fmt_memo *m, int path)
+{
+	if (path == T_PATH_DEFAULT)
+		return fmt_double_row(p, v, n, sep, m);
+	return fmt_double_row_on(p, v, n, sep, m, (enum fmt_row_path)path);
+}
+
+static void t_each_path(void (*check)(int path))
+{
+	for (int path = 0; path <= T_PATH_DEFAULT; path++) {
+		if (path != T_PATH_DEFAULT && !fmt_row_path_ok((enum fmt_row_path)path)) {
+			cr_log_warn("fmt_double_row: this CPU has no %s path: not tested here",
+				    t_path_name(path));
+			continue;
+		}
+		check(path);
+	}
+}
+
 /* fmt_double_row against fmt_double and against strtod and printf: rows
  * of 27 columns, each value repeating the one above half the time (the
  * memo's copy) or drawn from any bits, feature sizes, whole numbers,
@@ -660,7 +694,9 @@ static double t_row_value(struct t_rng *g)
 	}
 }
 
-Test(fmt, row_memo_is_fmt_double_and_reads_back)
+/* The rows of the test below through one path (T_PATH_DEFAULT:
+ * fmt_double_row itself). */
+static void t_row_memo(int path)
 {
 	enum { N = 27 };
 	const int rows = T_SANITIZED ? 3000 : 20000;
@@ -678,7 +714,7 @@ Test(fmt, row_memo_is_fmt_double_and_reads_back)
 				v[i] = t_rng_below(&g, 2) ? -x : x;
 			}
 		memset(buf, 'X', sizeof(buf));
-		char *end = fmt_double_row(buf, v, N, ',', m);
+		char *end = t_row(buf, v, N, ',', m, path);
 		for (size_t k = N * (FMT_DOUBLE_MAX + 1); k < sizeof(buf); k++)
 			cr_assert_eq(buf[k], 'X', "row %d: wrote past n x (FMT_DOUBLE_MAX + 1)", r);
 		*end = '\0';
@@ -688,7 +724,7 @@ Test(fmt, row_memo_is_fmt_double_and_reads_back)
 			w = fmt_double(w, v[i]);
 		}
 		*w = '\0';
-		cr_assert_str_eq(buf, want, "row %d", r);
+		cr_assert_str_eq(buf, want, "%s: row %d", t_path_name(path), r);
 
 		char *f = buf;
 		for (int i = 0; i < N; i++) {
@@ -718,6 +754,11 @@ Test(fmt, row_memo_is_fmt_double_and_reads_back)
 	}
 }
 
+Test(fmt, row_memo_is_fmt_double_and_reads_back)
+{
+	t_each_path(t_row_memo);
+}
+
 /* fmt_double_row where every value is new (no memo copies), so each goes
  * through the row's conversion path (four at a time in AVX2 registers
  * where the CPU has them, fmt.c): rows of 1..27 values, most in that
@@ -744,7 +785,7 @@ static double t_batch_value(struct t_rng *g)
 	}
 }
 
-Test(fmt, row_of_new_values_is_fmt_double)
+static void t_row_new(int path)
 {
 	enum { N = 27 };
 	const int rows = T_SANITIZED ? 4000 : 40000;
@@ -765,7 +806,7 @@ Test(fmt, row_of_new_values_is_fmt_double)
 		for (int i = 0; i < n; i++)               /* no value equals its memo */
 			if (t_bits(v[i]) == 0)
 				v[i] = 1.0;
-		char *end = fmt_double_row(buf, v, n, ';', m);
+		char *end = t_row(buf, v, n, ';', m, path);
 		*end = '\0';
 		char *w = want;
 		for (int i = 0; i < n; i++) {
@@ -773,8 +814,13 @@ Test(fmt, row_of_new_values_is_fmt_double)
 			w = fmt_double(w, v[i]);
 		}
 		*w = '\0';
-		cr_assert_str_eq(buf, want, "row %d of %d values", r, n);
+		cr_assert_str_eq(buf, want, "%s: row %d of %d values", t_path_name(path), r, n);
 	}
+}
+
+Test(fmt, row_of_new_values_is_fmt_double)
+{
+	t_each_path(t_row_new);
 }
 
 Test(fmt, integers)
