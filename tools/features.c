@@ -154,8 +154,8 @@ static int out_write(struct out *o, const char *buf, size_t n)
 
 /* ------------------------------------------------------------ output threads */
 
-/* The row t_sec, t_nsec, v[0..26] at out. */
-static void npy_row(double *out, int64_t t_ns, const double v[FEAT_N])
+/* The row t_sec, t_nsec, v[0..26] at out, as NPY_COLS doubles. */
+static void npy_row(char *out, int64_t t_ns, const double v[FEAT_N])
 {
 	int64_t sec = t_ns / 1000000000, ns = t_ns % 1000000000;
 
@@ -163,9 +163,10 @@ static void npy_row(double *out, int64_t t_ns, const double v[FEAT_N])
 		ns += 1000000000;
 		sec--;
 	}
-	out[0] = (double)sec;
-	out[1] = (double)ns;
-	memcpy(out + 2, v, FEAT_N * sizeof(double));
+	double t[2] = { (double)sec, (double)ns };
+
+	memcpy(out, t, sizeof(t));
+	memcpy(out + sizeof(t), v, FEAT_N * sizeof(double));
 }
 
 
@@ -241,8 +242,8 @@ static void *formatter(void *arg)
 		size_t len = 0;
 		if (p->npy) {
 			for (uint32_t i = 0; i < b->n; i++)
-				npy_row((double *)b->text + (size_t)i * NPY_COLS, b->rows[i].t_ns,
-					b->rows[i].v);
+				npy_row(b->text + (size_t)i * NPY_COLS * sizeof(double),
+					b->rows[i].t_ns, b->rows[i].v);
 			len = (size_t)b->n * NPY_COLS * sizeof(double);
 		} else {
 			feat_csv_memo_init(&memo);        /* a block's rows follow each other */
@@ -283,19 +284,21 @@ static void *formatter(void *arg)
 static char *huge_alloc(size_t n)
 {
 	n = (n + 4095) & ~(size_t)4095;   /* munmap rounds the same way */
-	char *m = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	void *m = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (m == MAP_FAILED)
 		return NULL;
-	size_t lead = (HUGE_PAGE - (uintptr_t)m % HUGE_PAGE) % HUGE_PAGE;
+	/* keep [a, a + n), a the first 2 MB boundary in the mapping, and
+	 * give back the lead before it and the tail after it */
+	uintptr_t start = (uintptr_t)m;
+	uintptr_t a = (start + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
 
-	/* keep [m + lead, m + lead + n): the start on a 2 MB boundary */
-	if (lead)
-		munmap(m, lead);
-	munmap(m + lead + n, HUGE_PAGE - lead);
-	(void)madvise(m + lead, n, MADV_HUGEPAGE);
-	return m + lead;
+	if (a > start)
+		munmap(m, a - start);
+	munmap((void *)(a + n), start + HUGE_PAGE - a);
+	(void)madvise((void *)a, n, MADV_HUGEPAGE);
+	return (char *)a;
 }
 
 /* nthreads formatters and their blocks: 0 or -ENOMEM / -errno.
