@@ -128,8 +128,32 @@ FILE *t_open_wing22(void)
 
 char t_tmp_dir[64];
 
+/* The scratch directory of a test that ended without its .fini: a
+ * cr_skip_test in the test's body skips the fixture's .fini, and the
+ * directory would stay behind in /tmp.  Each test runs in its own
+ * process, which exits after it (only that process removes it, not a
+ * child it forked); DM_TEST_KEEP keeps it, as the fixtures do. */
+static pid_t t_tmp_owner;       /* a child forked by the test inherits the handler */
+
+static void t_tmp_at_exit(void)
+{
+	if (t_tmp_dir[0] && getpid() == t_tmp_owner && !getenv("DM_TEST_KEEP") &&
+	    access(t_tmp_dir, F_OK) == 0) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_tmp_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", t_tmp_dir);
+	}
+}
+
 void t_tmp_init(const char *prefix)
 {
+	static int registered;
+
+	if (!registered && atexit(t_tmp_at_exit) == 0)
+		registered = 1;
+	t_tmp_owner = getpid();
 	snprintf(t_tmp_dir, sizeof(t_tmp_dir), "/tmp/%s-XXXXXX", prefix);
 	cr_assert_not_null(mkdtemp(t_tmp_dir), "mkdtemp %s: %s", t_tmp_dir, strerror(errno));
 }

@@ -56,6 +56,7 @@ static void teardown(void)
 
 TestSuite(seg, .fini = teardown);
 TestSuite(registry, .fini = teardown);
+TestSuite(seg_tool, .fini = teardown);
 
 /* A fresh segment name, removed by the fixture. */
 static const char *new_name(void)
