@@ -135,16 +135,20 @@ char t_tmp_dir[64];
  * child it forked); DM_TEST_KEEP keeps it, as the fixtures do. */
 static pid_t t_tmp_owner;       /* a child forked by the test inherits the handler */
 
+/* rm -rf of the scratch directory: 0 or -1 */
+static int t_tmp_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_tmp_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 static void t_tmp_at_exit(void)
 {
 	if (t_tmp_dir[0] && getpid() == t_tmp_owner && !getenv("DM_TEST_KEEP") &&
-	    access(t_tmp_dir, F_OK) == 0) {
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_tmp_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", t_tmp_dir);
-	}
+	    access(t_tmp_dir, F_OK) == 0 && t_tmp_remove() < 0)
+		fprintf(stderr, "could not remove %s\n", t_tmp_dir);
 }
 
 void t_tmp_init(const char *prefix)
@@ -160,11 +164,9 @@ void t_tmp_init(const char *prefix)
 
 void t_tmp_cleanup(void)
 {
-	char cmd[128];
 	if (!t_tmp_dir[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t_tmp_dir);
-	if (system(cmd) != 0)
+	if (t_tmp_remove() < 0)
 		cr_log_warn("could not remove %s", t_tmp_dir);
 }
 

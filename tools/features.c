@@ -169,7 +169,6 @@ static void npy_row(char *out, int64_t t_ns, const double v[FEAT_N])
 	memcpy(out + sizeof(t), v, FEAT_N * sizeof(double));
 }
 
-
 /*
  * Blocks go round a ring: the main thread claims block `filled` once it
  * has been written (filled - written < nb), fills its rows and submits
@@ -281,9 +280,15 @@ static void *formatter(void *arg)
  * features.md).  Without transparent huge pages it is plain memory. */
 #define HUGE_PAGE (2u << 20)
 
+/* n up to a multiple of m */
+static size_t round_up(size_t n, size_t m)
+{
+	return (n + m - 1) / m * m;
+}
+
 static char *huge_alloc(size_t n)
 {
-	n = (n + 4095) & ~(size_t)4095;   /* munmap rounds the same way */
+	n = round_up(n, 4096);            /* munmap rounds the same way */
 	void *m = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -292,7 +297,7 @@ static char *huge_alloc(size_t n)
 	/* keep [a, a + n), a the first 2 MB boundary in the mapping, and
 	 * give back the lead before it and the tail after it */
 	uintptr_t start = (uintptr_t)m;
-	uintptr_t a = (start + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	uintptr_t a = round_up(start, HUGE_PAGE);
 
 	if (a > start)
 		munmap(m, a - start);
@@ -321,8 +326,8 @@ static int pool_start(struct pool *p, struct out *o, uint32_t nthreads, int npy)
 	 * the FEAT_CSV_ROW_MAX a row reserved, so it touches (and the kernel
 	 * zeroes) one huge page, not the two a packed layout straddles */
 	size_t rows = BLOCK_ROWS * sizeof(struct csv_row);
-	size_t all_rows = (p->nb * rows + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	size_t text = ((size_t)BLOCK_ROWS * FEAT_CSV_ROW_MAX + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	size_t all_rows = round_up(p->nb * rows, HUGE_PAGE);
+	size_t text = round_up((size_t)BLOCK_ROWS * FEAT_CSV_ROW_MAX, HUGE_PAGE);
 
 	p->mem_len = all_rows + p->nb * text;
 	p->mem = huge_alloc(p->mem_len);
@@ -393,7 +398,6 @@ static int pool_stop(struct pool *p)
 }
 
 /* ------------------------------------------------------------ .npy */
-
 
 /* OUT.columns: "t_sec\nt_nsec\n" and the names, through a temporary and
  * a rename (files.h).  0, or -errno with err. */
